@@ -1,0 +1,20 @@
+// Limits on every field recount accepts from outside; docs/protocol.md quotes these numbers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace recount::limits {
+
+inline constexpr std::size_t kMaxIdentifier = 64;     // site and device ids
+inline constexpr std::size_t kMaxCode = 64;           // location, SKU, lot, user, serial
+inline constexpr std::size_t kMaxReference = 128;     // PO/ASN reference, task id, session id
+inline constexpr std::size_t kMaxBarcode = 512;       // raw scanned text kept on an event
+inline constexpr std::size_t kMaxText = 1024;         // free text: notes, descriptions
+inline constexpr std::int64_t kMaxQuantity = 1'000'000'000;  // base units in one event
+inline constexpr std::size_t kMaxBatchEvents = 500;
+inline constexpr std::size_t kMaxPayloadBytes = 512 * 1024;  // any single MQTT payload
+inline constexpr std::size_t kMaxCatalogPayloadBytes = 16 * 1024 * 1024;  // retained catalog
+inline constexpr int kProtocolVersion = 1;
+
+}  // namespace recount::limits

@@ -1,0 +1,2 @@
+// Placeholder: the codec is being written (see codec.hpp for the contract).
+#include "shared/protocol/codec.hpp"

@@ -1,0 +1,39 @@
+// JSON encoding and strict decoding of every protocol message (docs/protocol.md).
+//
+// Decoders take untrusted bytes: they never throw, check the protocol version, types, ranges and
+// lengths, and return an Error naming the offending field as a dotted path ("events[2].qty").
+// Encoders take valid structs and produce compact JSON. All functions are thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "shared/core/result.hpp"
+#include "shared/protocol/messages.hpp"
+
+namespace recount::protocol {
+
+std::string encode(const EventBatch& batch);
+std::string encode(const Hello& hello);
+std::string encode(const Ack& ack);
+std::string encode(const Nack& nack);
+std::string encode(const Status& status);
+std::string encode(const TaskList& tasks);
+std::string encode(const Catalog& catalog);
+
+// An event alone (the journal stores events in this form, and `record --jsonl` reads it).
+std::string encode_event(const Event& event);
+
+// Whole-payload errors (bad JSON, wrong version, missing envelope field, more than
+// kMaxBatchEvents, seqs not consecutive) return an Error. Per-event errors (bad field, unknown
+// type, type a device may not send) put the event into DecodedBatch::rejected and keep the rest.
+Result<DecodedBatch> decode_event_batch(std::string_view payload);
+Result<Hello> decode_hello(std::string_view payload);
+Result<Ack> decode_ack(std::string_view payload);
+Result<Nack> decode_nack(std::string_view payload);
+Result<Status> decode_status(std::string_view payload);
+Result<TaskList> decode_task_list(std::string_view payload);
+Result<Catalog> decode_catalog(std::string_view payload);
+Result<Event> decode_event(std::string_view payload);
+
+}  // namespace recount::protocol

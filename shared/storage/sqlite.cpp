@@ -1,0 +1,168 @@
+// SQLite adapter.
+#include "shared/storage/sqlite.hpp"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace recount::storage {
+namespace {
+
+Error sqlite_error(sqlite3* handle, int rc, std::string_view doing) {
+  const char* detail = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(rc);
+  const int primary = rc & 0xFF;
+  const ErrorCode code = (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) ? ErrorCode::kCorrupt
+                         : primary == SQLITE_CONSTRAINT                         ? ErrorCode::kConflict
+                                                                                : ErrorCode::kIo;
+  return Error{code, "", std::string(doing) + ": " + detail};
+}
+
+}  // namespace
+
+void Database::Closer::operator()(sqlite3* handle) const { sqlite3_close_v2(handle); }
+void Statement::Finalizer::operator()(sqlite3_stmt* handle) const { sqlite3_finalize(handle); }
+
+Database::Database(sqlite3* handle, std::filesystem::path path) : handle_(handle), path_(std::move(path)) {}
+Database::Database(Database&&) noexcept = default;
+Database& Database::operator=(Database&&) noexcept = default;
+Database::~Database() = default;
+
+Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode, Durability durability) {
+  std::error_code ignored;
+  if (mode == OpenMode::kExistingOnly && !std::filesystem::exists(path, ignored)) {
+    return Error{ErrorCode::kNotFound, "", "no database at " + path.string()};
+  }
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  if (mode == OpenMode::kCreateIfMissing) flags |= SQLITE_OPEN_CREATE;
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Database database(raw, path);
+  if (rc != SQLITE_OK) return sqlite_error(raw, rc, "cannot open " + path.string());
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, 5000);
+
+  // quick_check first: on a damaged file nothing below may write to it.
+  auto check = database.prepare("PRAGMA quick_check");
+  if (!check) {
+    return Error{ErrorCode::kCorrupt, "", path.string() + " is not a readable SQLite database (" + check.error().message + ")"};
+  }
+  auto row = check->step();
+  if (!row) {
+    return Error{ErrorCode::kCorrupt, "", path.string() + " failed its integrity check: " + row.error().message};
+  }
+  if (*row && check->column_text(0) != "ok") {
+    return Error{ErrorCode::kCorrupt, "", path.string() + " failed its integrity check: " + check->column_text(0)};
+  }
+  check->reset();
+
+  const char* synchronous = durability == Durability::kFull ? "FULL" : "NORMAL";
+  auto setup = database.execute(std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") + synchronous +
+                                "; PRAGMA foreign_keys=ON;");
+  if (!setup) return setup.error();
+  return database;
+}
+
+Result<void> Database::execute(std::string_view sql) {
+  char* message = nullptr;
+  const std::string text(sql);
+  const int rc = sqlite3_exec(handle_.get(), text.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    Error error = sqlite_error(handle_.get(), rc, "cannot execute");
+    if (message != nullptr) error.message = std::string("cannot execute: ") + message;
+    sqlite3_free(message);
+    return error;
+  }
+  return {};
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v3(handle_.get(), sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+  if (rc != SQLITE_OK) return sqlite_error(handle_.get(), rc, "cannot prepare statement");
+  return Statement(raw, handle_.get());
+}
+
+Result<void> Database::begin() { return execute("BEGIN IMMEDIATE"); }
+Result<void> Database::commit() { return execute("COMMIT"); }
+void Database::rollback() noexcept {
+  if (sqlite3_get_autocommit(handle_.get()) == 0) sqlite3_exec(handle_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle_.get()); }
+
+Statement::Statement(sqlite3_stmt* handle, sqlite3* database) : handle_(handle), database_(database) {}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(handle_.get(), index, value);
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) {
+  sqlite3_bind_text64(handle_.get(), index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  sqlite3_bind_blob64(handle_.get(), index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  sqlite3_bind_null(handle_.get(), index);
+  return *this;
+}
+
+Statement& Statement::bind_optional(int index, std::string_view value) {
+  return value.empty() ? bind_null(index) : bind(index, value);
+}
+
+Result<bool> Statement::step() {
+  const int rc = sqlite3_step(handle_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  Error error = sqlite_error(database_, rc, "statement failed");
+  sqlite3_reset(handle_.get());
+  return error;
+}
+
+Result<void> Statement::run() {
+  auto row = step();
+  reset();
+  if (!row) return row.error();
+  return {};
+}
+
+void Statement::reset() noexcept {
+  sqlite3_reset(handle_.get());
+  sqlite3_clear_bindings(handle_.get());
+}
+
+std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(handle_.get(), index); }
+
+std::string Statement::column_text(int index) const {
+  const auto* text = sqlite3_column_text(handle_.get(), index);
+  if (text == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(handle_.get(), index)));
+}
+
+bool Statement::column_is_null(int index) const { return sqlite3_column_type(handle_.get(), index) == SQLITE_NULL; }
+
+Result<Transaction> Transaction::begin(Database& database) {
+  if (auto ok = database.begin(); !ok) return ok.error();
+  return Transaction(database);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept : database_(std::exchange(other.database_, nullptr)) {}
+
+Transaction::~Transaction() {
+  if (database_ != nullptr) database_->rollback();
+}
+
+Result<void> Transaction::commit() {
+  auto ok = database_->commit();
+  if (ok) database_ = nullptr;
+  return ok;
+}
+
+}  // namespace recount::storage

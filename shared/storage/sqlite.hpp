@@ -1,0 +1,112 @@
+// The one adapter over SQLite: databases, prepared statements and transactions with errors as
+// values. Agent journal and hub ledger both build on it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "shared/core/result.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace recount::storage {
+
+class Statement;
+
+enum class OpenMode { kCreateIfMissing, kExistingOnly };
+
+// How a commit reaches the disk. kFull: the commit is on stable storage when commit() returns
+// (fsync of the WAL), which is what "a confirmed scan survives a power cut" needs. kNormal: a
+// power cut may lose the last commits but never corrupts the database.
+enum class Durability { kFull, kNormal };
+
+// One connection. Not thread-safe: use a Database from one thread at a time.
+class Database {
+ public:
+  // Opens (or creates) the file in WAL mode with foreign keys on and a busy timeout, then runs
+  // PRAGMA quick_check. Errors: kNotFound (kExistingOnly and no file), kCorrupt (not a database,
+  // or quick_check found damage; the file is left untouched), kIo (permissions, disk).
+  static Result<Database> open(const std::filesystem::path& path, OpenMode mode, Durability durability);
+
+  Database(Database&&) noexcept;
+  Database& operator=(Database&&) noexcept;
+  ~Database();
+
+  // Runs one or more statements that return no rows (schema, pragmas).
+  Result<void> execute(std::string_view sql);
+
+  // Compiles one statement. The Statement must not outlive this Database.
+  Result<Statement> prepare(std::string_view sql);
+
+  // BEGIN IMMEDIATE / COMMIT / ROLLBACK. Prefer Transaction, which rolls back on scope exit.
+  Result<void> begin();
+  Result<void> commit();
+  void rollback() noexcept;
+
+  std::int64_t last_insert_rowid() const;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  Database(sqlite3* handle, std::filesystem::path path);
+  struct Closer {
+    void operator()(sqlite3* handle) const;
+  };
+  std::unique_ptr<sqlite3, Closer> handle_;
+  std::filesystem::path path_;
+};
+
+// A prepared statement; bind by 1-based index, step, read columns. Reset before rebinding.
+class Statement {
+ public:
+  Statement(Statement&&) noexcept = default;
+  Statement& operator=(Statement&&) noexcept = default;
+  ~Statement() = default;
+
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, std::string_view value);  // bound as TEXT, copied by SQLite
+  Statement& bind_blob(int index, std::string_view bytes);
+  Statement& bind_null(int index);
+  // Empty strings are stored as NULL, so optional fields read back as empty.
+  Statement& bind_optional(int index, std::string_view value);
+
+  // Returns true when a row is available, false when the statement is done.
+  Result<bool> step();
+  // Steps a statement that returns no rows and resets it for the next use.
+  Result<void> run();
+  void reset() noexcept;
+
+  std::int64_t column_int(int index) const;
+  std::string column_text(int index) const;  // "" for NULL
+  bool column_is_null(int index) const;
+
+ private:
+  friend class Database;
+  Statement(sqlite3_stmt* handle, sqlite3* database);
+  struct Finalizer {
+    void operator()(sqlite3_stmt* handle) const;
+  };
+  std::unique_ptr<sqlite3_stmt, Finalizer> handle_;
+  sqlite3* database_ = nullptr;
+};
+
+// Scope guard: BEGIN IMMEDIATE on creation (via begin()), ROLLBACK unless commit() succeeded.
+class Transaction {
+ public:
+  static Result<Transaction> begin(Database& database);
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+
+  Result<void> commit();
+
+ private:
+  explicit Transaction(Database& database) : database_(&database) {}
+  Database* database_;
+};
+
+}  // namespace recount::storage
