@@ -1,2 +1,89 @@
-// Placeholder entry point; replaced by the real command-line wiring.
-int main() { return 2; }
+// recount-agent: the device program. Parses the command line and hands over to agent/cli.
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+
+#include "agent/cli/commands.hpp"
+
+namespace {
+
+// Options every subcommand that opens a data directory takes.
+void add_data_options(CLI::App& command, recount::agent::DataOptions& data) {
+  command.add_option("--data", data.data_dir, "data directory holding the journal")->required();
+  command.add_option("--site", data.site, "site id (first use of --data only)");
+  command.add_option("--device", data.device, "device id (first use of --data only)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace recount;
+  using namespace recount::agent;
+  CLI::App app{"recount-agent: durable scan journal and offline-first sync for handhelds and kiosks"};
+  app.require_subcommand(1);
+  DataOptions data;
+
+  auto* run = app.add_subcommand("run", "sync the journal with the hub until SIGINT/SIGTERM");
+  add_data_options(*run, data);
+  std::string broker;
+  run->add_option("--mqtt", broker, "broker URI, e.g. tcp://127.0.0.1:1883")->required();
+
+  auto* record = app.add_subcommand("record", "append events to the journal (prints each seq once durable)");
+  add_data_options(*record, data);
+  std::string type_name, reason_name, jsonl;
+  Event draft;
+  record->add_option("type", type_name, "count, location_closed, receive, putaway, move, adjust, sale, ship");
+  record->add_option("--location", draft.location, "location (source for putaway/move)");
+  record->add_option("--sku", draft.sku, "SKU");
+  record->add_option("--qty", draft.qty, "quantity in base units (signed delta for adjust)");
+  record->add_option("--to", draft.to_location, "destination for putaway/move");
+  record->add_option("--reason", reason_name, "reason code for adjust");
+  record->add_option("--user", draft.user, "who (badge)");
+  record->add_option("--ref", draft.reference, "PO/ASN reference");
+  record->add_option("--lot", draft.lot, "lot/batch");
+  record->add_option("--session", draft.session, "count session id");
+  record->add_option("--task", draft.task_id, "recount task id");
+  record->add_option("--jsonl", jsonl, "read one JSON event per line from FILE, or - for stdin");
+
+  auto* status = app.add_subcommand("status", "print the journal's sync state");
+  add_data_options(*status, data);
+  bool json = false;
+  status->add_flag("--json", json, "machine-readable output");
+
+  auto* journal = app.add_subcommand("journal", "list the journal's events with their sync state");
+  add_data_options(*journal, data);
+  std::uint64_t from = 1;
+  std::size_t limit = 1000000;
+  journal->add_flag("--json", json, "machine-readable output");
+  journal->add_option("--from", from, "first seq to list");
+  journal->add_option("--limit", limit, "most events to list");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*run) return run_sync(data, broker, std::cout, std::cerr);
+  if (*status) return print_status(data, json, std::cout, std::cerr);
+  if (*journal) return print_journal(data, json, from, limit, std::cout, std::cerr);
+  if (!jsonl.empty()) {
+    if (jsonl == "-") return record_jsonl(data, std::cin, std::cout, std::cerr);
+    std::ifstream file(jsonl);
+    if (!file) {
+      std::cerr << "recount-agent: cannot read " << jsonl << '\n';
+      return 1;
+    }
+    return record_jsonl(data, file, std::cout, std::cerr);
+  }
+  const auto type = parse_event_type(type_name);
+  if (!type) {
+    std::cerr << "recount-agent: unknown event type '" << type_name << "'\n";
+    return 2;
+  }
+  draft.type = *type;
+  if (!reason_name.empty()) {
+    draft.reason = parse_reason_code(reason_name);
+    if (!draft.reason) {
+      std::cerr << "recount-agent: unknown reason code '" << reason_name << "'\n";
+      return 2;
+    }
+  }
+  return record_one(data, std::move(draft), std::cout, std::cerr);
+}

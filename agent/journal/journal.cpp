@@ -1,1 +1,384 @@
-// Placeholder translation unit until the journal lands.
+// The device journal.
+#include "agent/journal/journal.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <system_error>
+
+#include "shared/core/random_id.hpp"
+#include "shared/domain/identifiers.hpp"
+
+namespace recount::agent {
+namespace {
+
+// Schema migrations, applied in order; PRAGMA user_version counts those already applied.
+// Append only: a released migration is never edited.
+constexpr std::array<const char*, 1> kMigrations{
+    R"sql(
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE events (
+      seq INTEGER PRIMARY KEY,
+      event_id TEXT NOT NULL UNIQUE,
+      type TEXT NOT NULL,
+      wall_ms INTEGER NOT NULL,
+      hlc INTEGER NOT NULL,
+      user TEXT, location TEXT, to_location TEXT, sku TEXT, lot TEXT, expiry TEXT, serial TEXT,
+      qty INTEGER NOT NULL,
+      reason TEXT, ref TEXT, session TEXT, task_id TEXT, barcode TEXT, system TEXT,
+      sync_state INTEGER NOT NULL DEFAULT 0,
+      rejection TEXT
+    );
+    CREATE INDEX events_by_state ON events(sync_state, seq);
+    )sql",
+};
+
+constexpr const char* kEventColumns =
+    "seq, event_id, type, wall_ms, hlc, user, location, to_location, sku, lot, expiry, serial, qty, reason, ref, "
+    "session, task_id, barcode, system";
+
+Error corrupt(const std::filesystem::path& file, const std::string& detail) {
+  return Error{ErrorCode::kCorrupt, "",
+               "journal " + file.string() + " is unusable (" + detail +
+                   "). It was left untouched. Copy it aside for recovery, then start the device on a new data "
+                   "directory; the hub will see a new epoch."};
+}
+
+Event read_event(const storage::Statement& row) {
+  Event event;
+  event.seq = static_cast<std::uint64_t>(row.column_int(0));
+  event.event_id = row.column_text(1);
+  event.type = parse_event_type(row.column_text(2)).value_or(EventType::kCount);
+  event.wall_ms = row.column_int(3);
+  event.hlc = static_cast<std::uint64_t>(row.column_int(4));
+  event.user = row.column_text(5);
+  event.location = row.column_text(6);
+  event.to_location = row.column_text(7);
+  event.sku = row.column_text(8);
+  event.lot = row.column_text(9);
+  event.expiry = row.column_text(10);
+  event.serial = row.column_text(11);
+  event.qty = row.column_int(12);
+  if (!row.column_is_null(13)) event.reason = parse_reason_code(row.column_text(13));
+  event.reference = row.column_text(14);
+  event.session = row.column_text(15);
+  event.task_id = row.column_text(16);
+  event.barcode = row.column_text(17);
+  event.system = row.column_text(18);
+  return event;
+}
+
+// Creates a journal in a temporary file and renames it into place, so journal.db either does not
+// exist or holds a complete schema: an empty or partial journal.db always means damage.
+Result<void> create_journal_file(const std::filesystem::path& file, const JournalIdentity& identity,
+                                 std::int64_t now_ms) {
+  const std::filesystem::path staging = file.string() + ".creating";
+  std::error_code ignored;
+  std::filesystem::remove(staging, ignored);
+  {
+    auto database = storage::Database::open(staging, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull);
+    if (!database) return database.error();
+    auto transaction = storage::Transaction::begin(*database);
+    if (!transaction) return transaction.error();
+    if (auto ok = database->execute(kMigrations[0]); !ok) return ok;
+    auto insert = database->prepare("INSERT INTO meta(key, value) VALUES(?, ?)");
+    if (!insert) return insert.error();
+    const std::pair<const char*, std::string> rows[] = {
+        {"site", identity.site},   {"device", identity.device},      {"epoch", identity.epoch},
+        {"last_seq", "0"},         {"acked_through", "0"},           {"last_ack_ms", "0"},
+        {"skew_ms", "0"},          {"created_ms", std::to_string(now_ms)},
+    };
+    for (const auto& [key, value] : rows) {
+      if (auto ok = insert->bind(1, key).bind(2, value).run(); !ok) return ok;
+    }
+    if (auto ok = database->execute("PRAGMA user_version = " + std::to_string(kMigrations.size())); !ok) return ok;
+    if (auto ok = transaction->commit(); !ok) return ok;
+    // Fold the WAL into the main file so the rename below moves one complete file.
+    if (auto ok = database->execute("PRAGMA wal_checkpoint(TRUNCATE)"); !ok) return ok;
+  }
+  std::filesystem::remove(staging.string() + "-wal", ignored);
+  std::filesystem::remove(staging.string() + "-shm", ignored);
+  std::filesystem::rename(staging, file, ignored);
+  if (ignored) return Error{ErrorCode::kIo, "", "cannot create " + file.string() + ": " + ignored.message()};
+  // The rename is durable only once the directory entry is on disk.
+  const int directory = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
+  if (directory >= 0) {
+    ::fsync(directory);
+    ::close(directory);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string_view to_string(SyncState state) {
+  switch (state) {
+    case SyncState::kUnsent: return "unsent";
+    case SyncState::kSent: return "sent";
+    case SyncState::kAcked: return "acked";
+    case SyncState::kRejected: return "rejected";
+  }
+  return "unknown";
+}
+
+Journal::Journal(storage::Database database, JournalIdentity identity, WallClock wall)
+    : database_(std::move(database)), identity_(std::move(identity)), wall_(wall), clock_(std::make_unique<HybridLogicalClock>(wall)) {}
+
+Result<Journal> Journal::open(const std::filesystem::path& directory, const std::optional<std::string>& site,
+                              const std::optional<std::string>& device, WallClock wall) {
+  if (site) {
+    if (auto ok = validate_identifier("site", *site); !ok) return ok.error();
+  }
+  if (device) {
+    if (auto ok = validate_identifier("device", *device); !ok) return ok.error();
+  }
+  const auto file = directory / kFileName;
+  std::error_code error;
+  const bool exists = std::filesystem::exists(file, error);
+  if (error) return Error{ErrorCode::kIo, "", "cannot read " + file.string() + ": " + error.message()};
+
+  if (!exists) {
+    if (!site || !device) {
+      return invalid(!site ? "site" : "device",
+                     "is required the first time a data directory is used (--site and --device)");
+    }
+    std::filesystem::create_directories(directory, error);
+    if (error) return Error{ErrorCode::kIo, "", "cannot create " + directory.string() + ": " + error.message()};
+    if (auto ok = create_journal_file(file, JournalIdentity{*site, *device, random_epoch()}, wall()); !ok) {
+      return ok.error();
+    }
+  } else if (std::filesystem::file_size(file, error) == 0) {
+    return corrupt(file, "the file is empty");
+  }
+
+  auto database = storage::Database::open(file, storage::OpenMode::kExistingOnly, storage::Durability::kFull);
+  if (!database) {
+    if (database.error().code == ErrorCode::kCorrupt) return corrupt(file, database.error().message);
+    return database.error();
+  }
+  auto version = database->prepare("PRAGMA user_version");
+  if (!version || !version->step()) return corrupt(file, "cannot read its schema version");
+  const auto schema = version->column_int(0);
+  if (schema < 1 || schema > static_cast<std::int64_t>(kMigrations.size())) {
+    return corrupt(file, "schema version " + std::to_string(schema) + " is not one this agent knows");
+  }
+
+  Journal journal(std::move(*database), {}, wall);
+  for (auto [key, target] : {std::pair{"site", &journal.identity_.site}, std::pair{"device", &journal.identity_.device},
+                              std::pair{"epoch", &journal.identity_.epoch}}) {
+    auto value = journal.read_meta(key);
+    if (!value) return corrupt(file, "its " + std::string(key) + " is missing");
+    *target = *value;
+  }
+  if (site && *site != journal.identity_.site) {
+    return Error{ErrorCode::kConflict, "site",
+                 "this data directory belongs to site " + journal.identity_.site + ", not " + *site};
+  }
+  if (device && *device != journal.identity_.device) {
+    return Error{ErrorCode::kConflict, "device",
+                 "this data directory belongs to device " + journal.identity_.device + ", not " + *device};
+  }
+  // A rebooted device may come back with its wall clock behind: continue after the newest stamp.
+  auto newest = journal.database_.prepare("SELECT COALESCE(MAX(hlc), 0) FROM events");
+  if (!newest || !newest->step()) return corrupt(file, "cannot read its events");
+  journal.clock_->observe(HlcStamp{static_cast<std::uint64_t>(newest->column_int(0))});
+  return journal;
+}
+
+Result<std::string> Journal::read_meta(const std::string& key) {
+  auto query = database_.prepare("SELECT value FROM meta WHERE key = ?");
+  if (!query) return query.error();
+  query->bind(1, key);
+  auto row = query->step();
+  if (!row) return row.error();
+  if (!*row) return Error{ErrorCode::kNotFound, key, "missing from the journal"};
+  return query->column_text(0);
+}
+
+Result<void> Journal::write_meta(const std::string& key, const std::string& value) {
+  auto update = database_.prepare("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  if (!update) return update.error();
+  return update->bind(1, key).bind(2, value).run();
+}
+
+std::uint64_t Journal::last_seq() {
+  auto value = read_meta("last_seq");
+  return value ? std::stoull(*value) : 0;
+}
+
+Result<Event> Journal::insert(Event draft, std::uint64_t seq) {
+  draft.seq = seq;
+  draft.wall_ms = wall_();
+  draft.event_id = uuid_v7(draft.wall_ms);
+  draft.hlc = clock_->now().packed;
+  if (auto ok = validate(draft); !ok) return ok.error();
+  if (!device_may_record(draft.type)) {
+    return invalid("type", std::string(to_string(draft.type)) + " events are recorded by the hub, not by devices");
+  }
+  auto statement = database_.prepare(std::string("INSERT INTO events(") + kEventColumns +
+                                     ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!statement) return statement.error();
+  statement->bind(1, static_cast<std::int64_t>(draft.seq))
+      .bind(2, draft.event_id)
+      .bind(3, to_string(draft.type))
+      .bind(4, draft.wall_ms)
+      .bind(5, static_cast<std::int64_t>(draft.hlc))
+      .bind_optional(6, draft.user)
+      .bind_optional(7, draft.location)
+      .bind_optional(8, draft.to_location)
+      .bind_optional(9, draft.sku)
+      .bind_optional(10, draft.lot)
+      .bind_optional(11, draft.expiry)
+      .bind_optional(12, draft.serial)
+      .bind(13, draft.qty)
+      .bind_optional(14, draft.reason ? to_string(*draft.reason) : std::string_view())
+      .bind_optional(15, draft.reference)
+      .bind_optional(16, draft.session)
+      .bind_optional(17, draft.task_id)
+      .bind_optional(18, draft.barcode)
+      .bind_optional(19, draft.system);
+  if (auto ok = statement->run(); !ok) return ok.error();
+  return draft;
+}
+
+Result<Event> Journal::record(Event draft) {
+  auto events = record_all({std::move(draft)});
+  if (!events) return events.error();
+  return std::move(events->front());
+}
+
+Result<std::vector<Event>> Journal::record_all(std::vector<Event> drafts) {
+  auto transaction = storage::Transaction::begin(database_);
+  if (!transaction) return transaction.error();
+  // Read inside the write transaction: another process may have recorded since we last looked.
+  auto last = read_meta("last_seq");
+  if (!last) return last.error();
+  std::uint64_t seq = std::stoull(*last);
+  std::vector<Event> stored;
+  stored.reserve(drafts.size());
+  for (std::size_t i = 0; i < drafts.size(); ++i) {
+    auto event = insert(std::move(drafts[i]), ++seq);
+    if (!event) return drafts.size() == 1 ? event.error() : event.error().within("[" + std::to_string(i) + "]");
+    stored.push_back(std::move(*event));
+  }
+  if (auto ok = write_meta("last_seq", std::to_string(seq)); !ok) return ok.error();
+  if (auto ok = transaction->commit(); !ok) return ok.error();
+  return stored;
+}
+
+Result<std::vector<Event>> Journal::pending_from(std::uint64_t from, std::size_t limit) {
+  auto query = database_.prepare(std::string("SELECT ") + kEventColumns +
+                                 " FROM events WHERE seq >= ? AND sync_state IN (0, 1) ORDER BY seq LIMIT ?");
+  if (!query) return query.error();
+  query->bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<Event> events;
+  while (true) {
+    auto row = query->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    Event event = read_event(*query);
+    if (!events.empty() && event.seq != events.back().seq + 1) break;
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
+Result<void> Journal::mark_sent(std::uint64_t first_seq, std::uint64_t last_seq) {
+  auto update = database_.prepare("UPDATE events SET sync_state = 1 WHERE seq BETWEEN ? AND ? AND sync_state = 0");
+  if (!update) return update.error();
+  return update->bind(1, static_cast<std::int64_t>(first_seq)).bind(2, static_cast<std::int64_t>(last_seq)).run();
+}
+
+Result<void> Journal::acknowledge(std::uint64_t acked_through, std::int64_t hub_wall_ms, std::uint64_t hub_hlc) {
+  clock_->observe(HlcStamp{hub_hlc});
+  auto transaction = storage::Transaction::begin(database_);
+  if (!transaction) return transaction.error();
+  auto current = read_meta("acked_through");
+  if (!current) return current.error();
+  const std::int64_t now = wall_();
+  if (acked_through > std::stoull(*current)) {
+    auto update = database_.prepare("UPDATE events SET sync_state = 2 WHERE seq <= ? AND sync_state IN (0, 1)");
+    if (!update) return update.error();
+    if (auto ok = update->bind(1, static_cast<std::int64_t>(acked_through)).run(); !ok) return ok;
+    if (auto ok = write_meta("acked_through", std::to_string(acked_through)); !ok) return ok;
+  }
+  if (auto ok = write_meta("last_ack_ms", std::to_string(now)); !ok) return ok;
+  if (auto ok = write_meta("skew_ms", std::to_string(now - hub_wall_ms)); !ok) return ok;
+  return transaction->commit();
+}
+
+Result<void> Journal::reject(const std::vector<protocol::NackEntry>& entries) {
+  auto transaction = storage::Transaction::begin(database_);
+  if (!transaction) return transaction.error();
+  auto update = database_.prepare("UPDATE events SET sync_state = 3, rejection = ? WHERE seq = ? AND event_id = ?");
+  if (!update) return update.error();
+  for (const auto& entry : entries) {
+    const std::string reason = entry.field.empty() ? entry.reason : entry.field + ": " + entry.reason;
+    if (auto ok = update->bind(1, reason).bind(2, static_cast<std::int64_t>(entry.seq)).bind(3, entry.event_id).run(); !ok) {
+      return ok;
+    }
+  }
+  return transaction->commit();
+}
+
+Result<JournalStatus> Journal::status() {
+  JournalStatus status;
+  status.identity = identity_;
+  auto counts = database_.prepare("SELECT sync_state, COUNT(*) FROM events GROUP BY sync_state");
+  if (!counts) return counts.error();
+  while (true) {
+    auto row = counts->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    const auto count = static_cast<std::uint64_t>(counts->column_int(1));
+    switch (static_cast<SyncState>(counts->column_int(0))) {
+      case SyncState::kUnsent: status.unsent = count; break;
+      case SyncState::kSent: status.unacked = count; break;
+      case SyncState::kAcked: status.acked = count; break;
+      case SyncState::kRejected: status.rejected = count; break;
+    }
+  }
+  status.total = status.unsent + status.unacked + status.acked + status.rejected;
+  const std::pair<const char*, std::int64_t*> numbers[] = {
+      {"last_ack_ms", &status.last_ack_ms}, {"skew_ms", &status.skew_ms}};
+  for (const auto& [key, target] : numbers) {
+    auto value = read_meta(key);
+    if (!value) return value.error();
+    *target = std::stoll(*value);
+  }
+  auto last = read_meta("last_seq");
+  auto acked = read_meta("acked_through");
+  if (!last) return last.error();
+  if (!acked) return acked.error();
+  status.last_seq = std::stoull(*last);
+  status.acked_through = std::stoull(*acked);
+  return status;
+}
+
+Result<std::vector<JournalEntry>> Journal::list(std::uint64_t from, std::size_t limit) {
+  auto query = database_.prepare(std::string("SELECT ") + kEventColumns +
+                                 ", sync_state, rejection FROM events WHERE seq >= ? ORDER BY seq LIMIT ?");
+  if (!query) return query.error();
+  query->bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<JournalEntry> entries;
+  while (true) {
+    auto row = query->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    entries.push_back({read_event(*query), static_cast<SyncState>(query->column_int(19)), query->column_text(20)});
+  }
+  return entries;
+}
+
+Result<std::uint64_t> Journal::prune_acked_before(std::int64_t cutoff_ms) {
+  auto erase = database_.prepare("DELETE FROM events WHERE sync_state = 2 AND wall_ms < ?");
+  if (!erase) return erase.error();
+  if (auto ok = erase->bind(1, cutoff_ms).run(); !ok) return ok.error();
+  auto changes = database_.prepare("SELECT changes()");
+  if (!changes || !changes->step()) return Error{ErrorCode::kIo, "", "cannot count pruned events"};
+  return static_cast<std::uint64_t>(changes->column_int(0));
+}
+
+}  // namespace recount::agent

@@ -1,0 +1,178 @@
+// recount-agent subcommands.
+#include "agent/cli/commands.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "agent/journal/journal.hpp"
+#include "agent/sync/sync.hpp"
+#include "shared/core/random_id.hpp"
+#include "shared/protocol/codec.hpp"
+
+namespace recount::agent {
+namespace {
+
+std::optional<Journal> open_journal(const DataOptions& data, std::ostream& err) {
+  auto journal = Journal::open(data.data_dir, data.site, data.device);
+  if (!journal) {
+    err << "recount-agent: " << journal.error().describe() << '\n';
+    return std::nullopt;
+  }
+  return std::move(*journal);
+}
+
+// Reads a draft event from one line of JSON. The journal assigns seq, event_id, wall_ms and hlc,
+// so placeholders stand in for them here and the codec's strict event decoder does the rest.
+Result<Event> parse_draft(const std::string& line) {
+  auto object = nlohmann::json::parse(line, nullptr, false);
+  if (object.is_discarded() || !object.is_object()) return invalid("", "not a JSON object");
+  object["seq"] = 1;
+  object["event_id"] = uuid_v7(1);
+  object["wall_ms"] = 1;
+  object["hlc"] = 0;
+  return protocol::decode_event(object.dump());
+}
+
+nlohmann::json status_json(const JournalStatus& status) {
+  return {{"site", status.identity.site},       {"device", status.identity.device},
+          {"epoch", status.identity.epoch},     {"total", status.total},
+          {"unsent", status.unsent},            {"unacked", status.unacked},
+          {"acked", status.acked},              {"rejected", status.rejected},
+          {"last_seq", status.last_seq},        {"last_acked_seq", status.acked_through},
+          {"last_ack_ms", status.last_ack_ms},  {"skew_ms", status.skew_ms}};
+}
+
+}  // namespace
+
+int record_one(const DataOptions& data, Event draft, std::ostream& out, std::ostream& err) {
+  auto journal = open_journal(data, err);
+  if (!journal) return 1;
+  auto event = journal->record(std::move(draft));
+  if (!event) {
+    err << "recount-agent: not recorded: " << event.error().describe() << '\n';
+    return 1;
+  }
+  out << event->seq << std::endl;
+  return 0;
+}
+
+int record_jsonl(const DataOptions& data, std::istream& in, std::ostream& out, std::ostream& err) {
+  auto journal = open_journal(data, err);
+  if (!journal) return 1;
+  // Lines that are already buffered go into one transaction (up to kChunk), so a file is fast;
+  // a line typed or piped slowly is committed and confirmed on its own, without waiting.
+  constexpr std::size_t kChunk = 256;
+  std::vector<Event> chunk;
+  bool clean = true;
+  auto flush = [&]() -> bool {
+    if (chunk.empty()) return true;
+    auto stored = journal->record_all(std::move(chunk));
+    chunk.clear();
+    if (!stored) {
+      err << "recount-agent: not recorded: " << stored.error().describe() << '\n';
+      return false;
+    }
+    for (const auto& event : *stored) out << event.seq << '\n';
+    out.flush();
+    return true;
+  };
+  std::string line;
+  std::size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    auto draft = parse_draft(line);
+    if (!draft) {
+      err << "recount-agent: line " << number << ": " << draft.error().describe() << '\n';
+      clean = false;
+    } else if (auto ok = validate(*draft); !ok) {
+      err << "recount-agent: line " << number << ": " << ok.error().describe() << '\n';
+      clean = false;
+    } else {
+      chunk.push_back(std::move(*draft));
+    }
+    if (chunk.size() >= kChunk || in.rdbuf()->in_avail() <= 0) {
+      if (!flush()) return 1;
+    }
+  }
+  if (!flush()) return 1;
+  return clean ? 0 : 1;
+}
+
+int print_status(const DataOptions& data, bool json, std::ostream& out, std::ostream& err) {
+  auto journal = open_journal(data, err);
+  if (!journal) return 1;
+  auto status = journal->status();
+  if (!status) {
+    err << "recount-agent: " << status.error().describe() << '\n';
+    return 1;
+  }
+  if (json) {
+    out << status_json(*status).dump() << '\n';
+    return 0;
+  }
+  out << "device " << status->identity.device << " at site " << status->identity.site << " (epoch "
+      << status->identity.epoch << ")\n"
+      << "  events   " << status->total << " (last seq " << status->last_seq << ")\n"
+      << "  unsent   " << status->unsent << "\n"
+      << "  unacked  " << status->unacked << "\n"
+      << "  acked    " << status->acked << " (through seq " << status->acked_through << ")\n"
+      << "  rejected " << status->rejected << "\n";
+  return 0;
+}
+
+int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::size_t limit, std::ostream& out,
+                  std::ostream& err) {
+  auto journal = open_journal(data, err);
+  if (!journal) return 1;
+  auto entries = journal->list(from, limit);
+  if (!entries) {
+    err << "recount-agent: " << entries.error().describe() << '\n';
+    return 1;
+  }
+  if (json) {
+    auto list = nlohmann::json::array();
+    for (const auto& entry : *entries) {
+      auto item = nlohmann::json::parse(protocol::encode_event(entry.event));
+      item["sync_state"] = to_string(entry.state);
+      if (!entry.rejection.empty()) item["rejection"] = entry.rejection;
+      list.push_back(std::move(item));
+    }
+    out << list.dump() << '\n';
+    return 0;
+  }
+  for (const auto& entry : *entries) {
+    const auto& event = entry.event;
+    out << std::setw(8) << event.seq << "  " << std::setw(15) << std::left << to_string(event.type) << std::right
+        << "  " << event.location << (event.to_location.empty() ? "" : " -> " + event.to_location) << "  "
+        << event.sku << "  qty " << event.qty << "  [" << to_string(entry.state) << "]"
+        << (entry.rejection.empty() ? "" : " " + entry.rejection) << '\n';
+  }
+  return 0;
+}
+
+int run_sync(const DataOptions& data, const std::string& broker_uri, std::ostream& out, std::ostream& err) {
+  auto journal = open_journal(data, err);
+  if (!journal) return 1;
+  boost::asio::io_context io;
+  SyncOptions options;
+  options.broker_uri = broker_uri;
+  Sync sync(io, *journal, options);
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int) {
+    if (error) return;
+    sync.stop();
+    io.stop();
+  });
+  sync.start();
+  out << "recount-agent syncing device " << journal->identity().device << " of site " << journal->identity().site
+      << " via " << broker_uri << std::endl;
+  io.run();
+  return 0;
+}
+
+}  // namespace recount::agent

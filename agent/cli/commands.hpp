@@ -1,0 +1,39 @@
+// What each `recount-agent` subcommand does; main.cpp only parses arguments and calls these.
+// Every function returns the process exit code and writes results to `out`, problems to `err`.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "shared/domain/event.hpp"
+
+namespace recount::agent {
+
+struct DataOptions {
+  std::filesystem::path data_dir;
+  std::optional<std::string> site;    // required on first use of data_dir
+  std::optional<std::string> device;  // required on first use of data_dir
+};
+
+// `record TYPE --location … --sku … --qty …`: appends one event; prints its seq once durable.
+int record_one(const DataOptions& data, Event draft, std::ostream& out, std::ostream& err);
+
+// `record --jsonl FILE|-`: appends one event per line (the wire event fields, without seq,
+// event_id, wall_ms and hlc, which the journal assigns). Prints one seq per stored line as soon
+// as it is durable. An invalid line is reported with its line number and skipped; the exit code is
+// then 1, and every valid line is still stored.
+int record_jsonl(const DataOptions& data, std::istream& in, std::ostream& out, std::ostream& err);
+
+// `status [--json]`: totals, unsent, unacked, acked, rejected, last seq, last acked seq.
+int print_status(const DataOptions& data, bool json, std::ostream& out, std::ostream& err);
+
+// `journal [--json] [--from SEQ] [--limit N]`: the events with their sync state.
+int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::size_t limit, std::ostream& out,
+                  std::ostream& err);
+
+// `run --mqtt URI`: syncs until SIGINT/SIGTERM.
+int run_sync(const DataOptions& data, const std::string& broker_uri, std::ostream& out, std::ostream& err);
+
+}  // namespace recount::agent

@@ -1,0 +1,111 @@
+// The device's durable journal (DESIGN §4): every event is committed to SQLite with
+// synchronous=FULL before anyone is told it happened, and the journal is the sync outbox.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shared/core/hlc.hpp"
+#include "shared/core/result.hpp"
+#include "shared/domain/event.hpp"
+#include "shared/protocol/messages.hpp"
+#include "shared/storage/sqlite.hpp"
+
+namespace recount::agent {
+
+// Where an event stands in the sync: not yet published, published and waiting for the hub's
+// ack, durably stored by the hub, or refused by the hub (dead-lettered there, never resent).
+enum class SyncState { kUnsent = 0, kSent = 1, kAcked = 2, kRejected = 3 };
+std::string_view to_string(SyncState state);
+
+struct JournalIdentity {
+  std::string site;
+  std::string device;
+  std::string epoch;  // made when the journal file is created; a new file is a new epoch
+};
+
+struct JournalEntry {
+  Event event;
+  SyncState state = SyncState::kUnsent;
+  std::string rejection;  // the hub's reason, for kRejected
+};
+
+struct JournalStatus {
+  JournalIdentity identity;
+  std::uint64_t total = 0;
+  std::uint64_t unsent = 0;
+  std::uint64_t unacked = 0;   // sent, waiting for the hub's ack
+  std::uint64_t acked = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t last_seq = 0;
+  std::uint64_t acked_through = 0;  // the hub's cumulative ack for this epoch
+  std::int64_t last_ack_ms = 0;     // local wall time when the last ack arrived (0: never)
+  std::int64_t skew_ms = 0;         // local wall clock minus the hub's, at the last ack
+};
+
+// The journal of one data directory (DIR/journal.db). One Journal per process; several processes
+// (the scan UI, `record`, the sync daemon) may each hold one on the same directory, and SQLite's
+// locking serialises their writes. Not thread-safe within a process.
+class Journal {
+ public:
+  static constexpr const char* kFileName = "journal.db";
+
+  // Opens DIR/journal.db, creating it (and DIR) on first use, when `site` and `device` must be
+  // given; later they may be omitted but must match what is stored. Errors:
+  //   kInvalidInput  site/device missing on first use, or not valid identifiers;
+  //   kConflict      a site/device different from the stored one;
+  //   kCorrupt       the file fails SQLite's quick_check, is empty, or is not a recount journal;
+  //                  the file is never modified, and the error says how to recover;
+  //   kIo            the directory or file cannot be created or read.
+  static Result<Journal> open(const std::filesystem::path& directory, const std::optional<std::string>& site,
+                              const std::optional<std::string>& device, WallClock wall = system_wall_clock());
+
+  const JournalIdentity& identity() const { return identity_; }
+
+  // Fills in seq, event_id, wall_ms and hlc (any values in `draft` are replaced), validates the
+  // event, and commits it. When this returns the event is on stable storage. Errors: the
+  // validation error naming the field; kIo when the commit failed (nothing was stored).
+  Result<Event> record(Event draft);
+  // Records several events in one transaction: all are stored, or (on any invalid event) none.
+  Result<std::vector<Event>> record_all(std::vector<Event> drafts);
+
+  // Events with seq ≥ `from` that are not acked or rejected, in seq order, at most `limit`.
+  // Stops at the first seq that does not follow its predecessor, so a batch is consecutive.
+  Result<std::vector<Event>> pending_from(std::uint64_t from, std::size_t limit);
+  Result<void> mark_sent(std::uint64_t first_seq, std::uint64_t last_seq);
+
+  // Applies the hub's cumulative ack: every unsent/sent event with seq ≤ acked_through becomes
+  // acked. Acks that do not move forward change nothing. `hub_wall_ms` and `hub_hlc` give skew
+  // and keep our clock after the hub's.
+  Result<void> acknowledge(std::uint64_t acked_through, std::int64_t hub_wall_ms, std::uint64_t hub_hlc);
+  // Marks the hub's rejected events, keeping its reasons for operators.
+  Result<void> reject(const std::vector<protocol::NackEntry>& entries);
+
+  Result<JournalStatus> status();
+  std::uint64_t last_seq();
+  // Events with seq ≥ from, at most limit, in seq order, with their sync state.
+  Result<std::vector<JournalEntry>> list(std::uint64_t from, std::size_t limit);
+
+  // Deletes acked events whose wall time is older than `cutoff_ms`; returns how many. Unsent,
+  // unacked and rejected events are never deleted. Seqs are never reused afterwards.
+  Result<std::uint64_t> prune_acked_before(std::int64_t cutoff_ms);
+
+  std::int64_t wall_now() const { return wall_(); }
+
+ private:
+  Journal(storage::Database database, JournalIdentity identity, WallClock wall);
+  Result<std::string> read_meta(const std::string& key);
+  Result<void> write_meta(const std::string& key, const std::string& value);
+  Result<Event> insert(Event draft, std::uint64_t seq);
+
+  storage::Database database_;
+  JournalIdentity identity_;
+  WallClock wall_;
+  std::unique_ptr<HybridLogicalClock> clock_;  // boxed: the clock holds a mutex, the Journal moves
+};
+
+}  // namespace recount::agent

@@ -1,0 +1,166 @@
+// Agent sync.
+#include "agent/sync/sync.hpp"
+
+#include <iostream>
+
+#include "shared/protocol/codec.hpp"
+#include "shared/protocol/topics.hpp"
+
+namespace recount::agent {
+namespace {
+
+mqtt::LinkOptions link_options(const Journal& journal, const SyncOptions& options) {
+  const auto& identity = journal.identity();
+  mqtt::LinkOptions link;
+  link.uri = options.broker_uri;
+  link.client_id = "recount-agent-" + identity.site + "-" + identity.device;
+  link.clean_session = false;
+  link.max_inflight = static_cast<int>(options.window_batches) + 4;
+  protocol::Status offline{identity.device, protocol::DeviceState::kOffline, 0, 0, 0, 0};
+  link.will = mqtt::Message{protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kStatus),
+                            protocol::encode(offline), true};
+  return link;
+}
+
+}  // namespace
+
+Sync::Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options)
+    : io_(io),
+      journal_(journal),
+      options_(std::move(options)),
+      link_(io, link_options(journal, options_)),
+      poll_timer_(io) {
+  const auto& identity = journal_.identity();
+  link_.subscribe({protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kAck),
+                   protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kNack)},
+                  mqtt::Qos::kAtLeastOnce);
+  link_.on_connected([this] { handle_connected(); });
+  link_.on_disconnected([this](const std::string&) { in_flight_.clear(); });
+  link_.on_message([this](mqtt::Message message) { handle_message(message); });
+}
+
+void Sync::start() {
+  if (auto status = journal_.status()) acked_through_ = status->acked_through;
+  next_seq_ = acked_through_ + 1;
+  link_.start();
+  arm_poll();
+}
+
+void Sync::stop() {
+  stopped_ = true;
+  poll_timer_.cancel();
+  link_.stop(status_message(protocol::DeviceState::kOffline));
+}
+
+void Sync::wake() { pump(); }
+
+void Sync::handle_connected() {
+  // Whatever was in flight on the old connection may be lost (Paho drops in-flight QoS 1
+  // messages when the session is gone): start over from what the hub acknowledged.
+  restart_from_ack();
+  const auto& identity = journal_.identity();
+  protocol::Hello hello;
+  hello.site = identity.site;
+  hello.device = identity.device;
+  hello.epoch = identity.epoch;
+  hello.last_seq = journal_.last_seq();
+  hello.acked_through = acked_through_;
+  hello.wall_ms = journal_.wall_now();
+  hello.agent_version = options_.agent_version;
+  link_.publish({protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kHello),
+                 protocol::encode(hello), false},
+                mqtt::Qos::kAtLeastOnce);
+  publish_status();
+  pump();
+}
+
+void Sync::restart_from_ack() {
+  in_flight_.clear();
+  next_seq_ = acked_through_ + 1;
+}
+
+void Sync::handle_message(const mqtt::Message& message) {
+  const auto topic = protocol::parse_device_topic(message.topic);
+  if (!topic) return;
+  if (topic->channel == protocol::DeviceChannel::kAck) {
+    auto ack = protocol::decode_ack(message.payload);
+    if (!ack) return report(ack.error().within("ack"));
+    if (ack->epoch == journal_.identity().epoch) handle_ack(*ack);
+  } else if (topic->channel == protocol::DeviceChannel::kNack) {
+    auto nack = protocol::decode_nack(message.payload);
+    if (!nack) return report(nack.error().within("nack"));
+    if (!nack->payload_error.empty()) std::cerr << "recount-agent: hub refused a payload: " << nack->payload_error << '\n';
+    if (nack->epoch == journal_.identity().epoch && !nack->rejected.empty()) {
+      if (auto ok = journal_.reject(nack->rejected); !ok) report(ok.error());
+    }
+  }
+}
+
+void Sync::handle_ack(const protocol::Ack& ack) {
+  if (auto ok = journal_.acknowledge(ack.acked_through, ack.hub_wall_ms, ack.hub_hlc); !ok) return report(ok.error());
+  if (ack.acked_through > acked_through_) {
+    acked_through_ = ack.acked_through;
+    // The hub may know more than we sent on this connection (we crashed before saving its ack).
+    next_seq_ = std::max(next_seq_, acked_through_ + 1);
+    while (!in_flight_.empty() && in_flight_.front().last_seq <= acked_through_) in_flight_.pop_front();
+    if (on_progress_) {
+      if (auto status = journal_.status()) on_progress_(*status);
+    }
+  }
+  pump();
+}
+
+void Sync::pump() {
+  if (stopped_ || !link_.connected()) return;
+  const auto& identity = journal_.identity();
+  while (in_flight_.size() < options_.window_batches) {
+    auto events = journal_.pending_from(next_seq_, options_.batch_events);
+    if (!events) return report(events.error());
+    if (events->empty()) break;
+    const std::uint64_t first = events->front().seq;
+    const std::uint64_t last = events->back().seq;
+    protocol::EventBatch batch{identity.site, identity.device, identity.epoch, std::move(*events)};
+    link_.publish({protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kEvents),
+                   protocol::encode(batch), false},
+                  mqtt::Qos::kAtLeastOnce);
+    if (auto ok = journal_.mark_sent(first, last); !ok) return report(ok.error());
+    in_flight_.push_back({first, last, std::chrono::steady_clock::now()});
+    next_seq_ = last + 1;
+  }
+}
+
+void Sync::arm_poll() {
+  poll_timer_.expires_after(options_.journal_poll);
+  poll_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error || stopped_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!in_flight_.empty() && now - in_flight_.front().sent_at > options_.ack_timeout) restart_from_ack();
+    pump();
+    if (link_.connected() && now - last_status_ > options_.status_interval) publish_status();
+    arm_poll();
+  });
+}
+
+mqtt::Message Sync::status_message(protocol::DeviceState state) {
+  const auto& identity = journal_.identity();
+  protocol::Status status;
+  status.device = identity.device;
+  status.state = state;
+  status.wall_ms = journal_.wall_now();
+  if (auto journal_status = journal_.status()) {
+    status.backlog = journal_status->unsent + journal_status->unacked;
+    status.acked_through = journal_status->acked_through;
+    status.skew_ms = journal_status->skew_ms;
+  }
+  return {protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kStatus),
+          protocol::encode(status), true};
+}
+
+void Sync::publish_status() {
+  last_status_ = std::chrono::steady_clock::now();
+  link_.publish(status_message(protocol::DeviceState::kOnline), mqtt::Qos::kAtLeastOnce);
+}
+
+void Sync::report(const Error& error) { std::cerr << "recount-agent: sync: " << error.describe() << '\n'; }
+
+}  // namespace recount::agent

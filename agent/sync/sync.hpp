@@ -1,0 +1,83 @@
+// The agent's sync (DESIGN §5): sends the journal's unacknowledged events to the hub in batches
+// and marks them acknowledged only on the hub's application-level ack.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "agent/journal/journal.hpp"
+#include "shared/mqtt/link.hpp"
+
+namespace recount::agent {
+
+struct SyncOptions {
+  std::string broker_uri;
+  std::size_t batch_events = 200;  // events per message (≤ limits::kMaxBatchEvents)
+  std::size_t window_batches = 8;  // unacked batches in flight (≤ the link's max_inflight)
+  std::chrono::milliseconds ack_timeout{5000};        // no ack this long: resend from the ack
+  std::chrono::milliseconds journal_poll{100};        // other processes record into the journal
+  std::chrono::milliseconds status_interval{10000};
+  std::string agent_version = "0.1.0";
+};
+
+// Runs on one io_context thread; not thread-safe. The journal must outlive the Sync.
+//
+// On every connect it publishes hello and resends from its acked_through + 1: correctness never
+// depends on broker or Paho session state (research/sync.md §0.3). It keeps at most
+// window_batches unacked batches in flight, resends them all from the last ack when the hub stays
+// silent for ack_timeout, and keeps recording-side work untouched when the broker is away.
+class Sync {
+ public:
+  Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options);
+  Sync(const Sync&) = delete;
+  Sync& operator=(const Sync&) = delete;
+
+  void start();
+  // Publishes an orderly offline status and disconnects (bounded wait).
+  void stop();
+
+  // Called after a local record, so new events go out without waiting for the next poll.
+  void wake();
+
+  // Called on the io_context after every ack that moved the journal forward (for UIs and tests).
+  void on_progress(std::function<void(const JournalStatus&)> handler) { on_progress_ = std::move(handler); }
+
+  bool connected() const { return link_.connected(); }
+
+ private:
+  struct InFlight {
+    std::uint64_t first_seq;
+    std::uint64_t last_seq;
+    std::chrono::steady_clock::time_point sent_at;
+  };
+
+  void handle_connected();
+  void handle_message(const mqtt::Message& message);
+  void handle_ack(const protocol::Ack& ack);
+  void pump();
+  void restart_from_ack();
+  void publish_status();
+  void arm_poll();
+  mqtt::Message status_message(protocol::DeviceState state);
+  void report(const Error& error);
+
+  boost::asio::io_context& io_;
+  Journal& journal_;
+  SyncOptions options_;
+  mqtt::Link link_;
+  boost::asio::steady_timer poll_timer_;
+  std::deque<InFlight> in_flight_;
+  std::uint64_t acked_through_ = 0;
+  std::uint64_t next_seq_ = 1;  // the next seq to publish
+  std::chrono::steady_clock::time_point last_status_{};
+  std::function<void(const JournalStatus&)> on_progress_;
+  bool stopped_ = false;
+};
+
+}  // namespace recount::agent

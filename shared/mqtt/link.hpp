@@ -1,0 +1,98 @@
+// The one adapter over Paho MQTT C++: a connection that reconnects by itself and delivers every
+// callback on the owner's io_context, never on Paho's threads.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "shared/core/result.hpp"
+
+namespace recount::mqtt {
+
+struct Message {
+  std::string topic;
+  std::string payload;
+  bool retained = false;
+};
+
+enum class Qos { kAtMostOnce = 0, kAtLeastOnce = 1 };
+enum class Retain { kNo, kYes };
+
+struct LinkOptions {
+  std::string uri;        // tcp://host:port
+  std::string client_id;  // stable per device, so the broker keeps its session
+  bool clean_session = false;
+  std::optional<Message> will;  // published by the broker if we vanish (QoS 1, retained as set)
+  std::optional<Message> birth; // published on every connect before on_connected runs
+  int max_inflight = 32;        // Paho's in-flight window; keep the caller's window ≤ this
+  std::chrono::seconds keep_alive{10};
+  std::chrono::milliseconds reconnect_min{200};
+  std::chrono::milliseconds reconnect_max{5000};
+  // Messages posted to the io_context but not yet handled. Past this, Paho's receive thread
+  // waits, which pushes back through TCP to the broker instead of growing memory without bound.
+  std::size_t max_pending_messages = 20000;
+};
+
+// A link to one broker. Create, set the handlers, start(); all handlers run on `io`. Not
+// thread-safe: call its methods from the io_context's thread. Reconnects with exponential
+// backoff after a failed connect or a lost connection, and re-subscribes every filter given to
+// subscribe() on each connect (a restarted broker without persistence forgets them).
+class Link {
+ public:
+  Link(boost::asio::io_context& io, LinkOptions options);
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
+  ~Link();
+
+  void on_connected(std::function<void()> handler);
+  void on_disconnected(std::function<void(const std::string& reason)> handler);
+  void on_message(std::function<void(Message)> handler);
+
+  void start();
+  // Publishes the birth-replacing message if given (e.g. an orderly "offline" status), then
+  // disconnects, waiting at most `timeout`. No handler runs after stop() returns.
+  void stop(std::optional<Message> farewell = std::nullopt,
+            std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+
+  bool connected() const { return connected_; }
+
+  // Adds filters to the subscription set and subscribes now if connected.
+  void subscribe(const std::vector<std::string>& filters, Qos qos);
+
+  // Publishes; `done` runs on the io_context once the broker took the message (PUBACK for QoS 1),
+  // or with kUnavailable when not connected, Paho's buffer is full, or the connection dropped.
+  // A PUBACK is not an application acknowledgement: callers that need durability wait for one.
+  using Completion = std::function<void(Result<void>)>;
+  void publish(Message message, Qos qos, Completion done = {});
+
+ private:
+  struct State;  // shared with Paho's threads; outlives the Link until they are done
+  void connect();
+  void schedule_reconnect();
+  void handle_connected();
+
+  boost::asio::io_context& io_;
+  LinkOptions options_;
+  std::shared_ptr<State> state_;
+  boost::asio::steady_timer reconnect_timer_;
+  std::chrono::milliseconds backoff_;
+  bool connected_ = false;
+  bool stopping_ = false;
+  bool connecting_ = false;
+  std::vector<std::pair<std::string, Qos>> subscriptions_;
+  std::function<void()> on_connected_;
+  std::function<void(const std::string&)> on_disconnected_;
+};
+
+}  // namespace recount::mqtt
