@@ -1,0 +1,27 @@
+// SHA-256 against the FIPS 180-2 test vectors.
+#include "shared/core/sha256.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+namespace recount {
+
+TEST_CASE("sha256 of the empty string is the published digest") {
+  CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("sha256 of abc is the published digest") {
+  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("sha256 of a million a characters is the published digest") {
+  CHECK(sha256_hex(std::string(1'000'000, 'a')) ==
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST_CASE("sha256 hashes embedded NUL bytes instead of stopping at them") {
+  CHECK(sha256_hex(std::string("a\0b", 3)) != sha256_hex("a"));
+}
+
+}  // namespace recount
