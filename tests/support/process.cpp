@@ -95,9 +95,9 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   return result;
 }
 
-Process::Process(std::vector<std::string> argv, std::filesystem::path log_prefix)
+Process::Process(std::vector<std::string> argv, std::filesystem::path log_prefix, const std::filesystem::path& input)
     : out_path_(log_prefix.string() + ".out"), err_path_(log_prefix.string() + ".err") {
-  const int in_fd = open_or_throw("/dev/null", O_RDONLY);
+  const int in_fd = open_or_throw(input.empty() ? std::filesystem::path("/dev/null") : input, O_RDONLY);
   const int out_fd = open_or_throw(out_path_, O_WRONLY | O_CREAT | O_APPEND);
   const int err_fd = open_or_throw(err_path_, O_WRONLY | O_CREAT | O_APPEND);
   pid_ = spawn(argv, in_fd, out_fd, err_fd);

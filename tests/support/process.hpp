@@ -25,7 +25,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
 // kills the child if it still runs. Not thread-safe.
 class Process {
  public:
-  Process(std::vector<std::string> argv, std::filesystem::path log_prefix);
+  // stdin comes from `input` when given, else from /dev/null.
+  Process(std::vector<std::string> argv, std::filesystem::path log_prefix, const std::filesystem::path& input = {});
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
   ~Process();

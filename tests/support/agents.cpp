@@ -1,0 +1,98 @@
+// Driving the real executables.
+#include "tests/support/agents.hpp"
+
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+namespace recount::testing {
+namespace {
+
+nlohmann::json run_json(const std::vector<std::string>& argv) {
+  auto result = run_command(argv);
+  INFO(argv[1] << " failed: " << result.err);
+  REQUIRE(result.exit_code == 0);
+  auto parsed = nlohmann::json::parse(result.out, nullptr, false);
+  REQUIRE_FALSE(parsed.is_discarded());
+  return parsed;
+}
+
+}  // namespace
+
+void write_event_lines(const std::filesystem::path& file, std::size_t count, unsigned seed) {
+  std::mt19937 random(seed);
+  std::ofstream out(file);
+  auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
+  for (std::size_t i = 0; i < count; ++i) {
+    nlohmann::json event;
+    const std::string location = "A-" + std::to_string(pick(20));
+    const std::string sku = "SKU-" + std::to_string(pick(50));
+    switch (pick(4)) {
+      case 0: event = {{"type", "count"}, {"location", location}, {"sku", sku}, {"qty", pick(40)}}; break;
+      case 1: event = {{"type", "receive"}, {"location", "DOCK"}, {"sku", sku}, {"qty", 1 + pick(24)}, {"ref", "PO-" + std::to_string(pick(9))}}; break;
+      case 2: event = {{"type", "move"}, {"location", location}, {"to", "B-" + std::to_string(pick(5))}, {"sku", sku}, {"qty", 1 + pick(5)}}; break;
+      default: event = {{"type", "adjust"}, {"location", location}, {"sku", sku}, {"qty", pick(2) == 0 ? -1 : 1}, {"reason", "damage"}}; break;
+    }
+    event["user"] = "user-" + std::to_string(pick(3));
+    out << event.dump() << '\n';
+  }
+}
+
+nlohmann::json agent_status(const std::filesystem::path& data_dir) {
+  return run_json({RECOUNT_AGENT_BIN, "status", "--data", data_dir.string(), "--json"});
+}
+
+nlohmann::json agent_journal(const std::filesystem::path& data_dir) {
+  return run_json({RECOUNT_AGENT_BIN, "journal", "--data", data_dir.string(), "--json"});
+}
+
+void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
+                   std::size_t count, unsigned seed) {
+  const auto lines = data_dir.string() + ".jsonl";
+  write_event_lines(lines, count, seed);
+  auto result = run_command({RECOUNT_AGENT_BIN, "record", "--data", data_dir.string(), "--site", site, "--device",
+                             device, "--jsonl", lines});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+}
+
+Hub::Hub(const std::filesystem::path& data_dir, const std::string& broker_uri)
+    : data_dir_(data_dir), broker_uri_(broker_uri), http_port_(free_loopback_port()) {
+  launch();
+}
+
+Hub::~Hub() {
+  if (process_) process_->kill_hard();
+}
+
+void Hub::launch() {
+  ++launches_;
+  process_ = std::make_unique<Process>(
+      std::vector<std::string>{RECOUNT_HUB_BIN, "--data", data_dir_.string(), "--mqtt", broker_uri_, "--http",
+                               "127.0.0.1:" + std::to_string(http_port_)},
+      data_dir_.string() + "-hub-" + std::to_string(launches_));
+  if (!wait_for_port(http_port_, std::chrono::seconds(20))) {
+    throw std::runtime_error("recount-hub did not start: " + process_->errors());
+  }
+}
+
+int Hub::stop() { return process_->stop(SIGTERM); }
+
+void Hub::restart() {
+  process_.reset();
+  launch();
+}
+
+nlohmann::json Hub::stats() const { return run_json({RECOUNTCTL_BIN, "--hub", url(), "stats", "--json"}); }
+
+AgentDaemon::AgentDaemon(const std::filesystem::path& data_dir, const std::string& broker_uri)
+    : process_(std::make_unique<Process>(
+          std::vector<std::string>{RECOUNT_AGENT_BIN, "run", "--data", data_dir.string(), "--mqtt", broker_uri},
+          data_dir.string() + "-agent")) {}
+
+int AgentDaemon::stop() { return process_->stop(SIGTERM); }
+
+}  // namespace recount::testing

@@ -1,0 +1,61 @@
+// Helpers for tests that drive the real recount-agent, recount-hub and recountctl executables.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.hpp"
+
+namespace recount::testing {
+
+// Writes `count` JSON event lines (counts, receipts, moves and adjustments over a few locations
+// and SKUs, chosen by `seed`) for `recount-agent record --jsonl`.
+void write_event_lines(const std::filesystem::path& file, std::size_t count, unsigned seed);
+
+// `recount-agent status --data DIR --json`, parsed; fails the test if the command fails.
+nlohmann::json agent_status(const std::filesystem::path& data_dir);
+
+// `recount-agent journal --data DIR --json`, parsed.
+nlohmann::json agent_journal(const std::filesystem::path& data_dir);
+
+// Records `count` events through `recount-agent record --jsonl`, creating the data directory.
+void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
+                   std::size_t count, unsigned seed);
+
+// A running recount-hub on a fresh HTTP port; waits for its ready line.
+class Hub {
+ public:
+  Hub(const std::filesystem::path& data_dir, const std::string& broker_uri);
+  ~Hub();
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
+  void kill_hard() { process_->kill_hard(); }
+  int stop();  // SIGTERM; returns the exit code
+  void restart();
+  // `recountctl --hub URL stats --json`, parsed: one object per device.
+  nlohmann::json stats() const;
+
+ private:
+  void launch();
+  std::filesystem::path data_dir_;
+  std::string broker_uri_;
+  int http_port_;
+  int launches_ = 0;
+  std::unique_ptr<Process> process_;
+};
+
+// A running `recount-agent run` for one data directory.
+class AgentDaemon {
+ public:
+  AgentDaemon(const std::filesystem::path& data_dir, const std::string& broker_uri);
+  int stop();
+  void kill_hard() { process_->kill_hard(); }
+
+ private:
+  std::unique_ptr<Process> process_;
+};
+
+}  // namespace recount::testing
