@@ -1,2 +1,601 @@
-// Placeholder: the codec is being written (see codec.hpp for the contract).
+// JSON encoding and strict, non-throwing decoding of the sync protocol's messages (docs/protocol.md).
 #include "shared/protocol/codec.hpp"
+
+#include <limits>
+#include <optional>
+#include <unordered_set>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "shared/core/random_id.hpp"
+#include "shared/domain/identifiers.hpp"
+#include "shared/domain/limits.hpp"
+
+namespace recount::protocol {
+namespace {
+
+// Decoding looks keys up in std::map objects: ordered_json's linear lookups would let a payload
+// with many keys cost quadratic time. Encoding uses ordered_json so "v" comes first and the
+// output reads in the order docs/protocol.md lists the fields.
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
+
+// Sequence numbers, acks, backlogs and versions are stored in signed 64-bit SQL columns.
+constexpr std::uint64_t kMaxCounter = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kMaxUnixMs = std::numeric_limits<std::int64_t>::max();
+
+std::string_view state_name(DeviceState state) { return state == DeviceState::kOnline ? "online" : "offline"; }
+
+std::optional<DeviceState> parse_device_state(std::string_view text) {
+  if (text == "online") return DeviceState::kOnline;
+  if (text == "offline") return DeviceState::kOffline;
+  return std::nullopt;
+}
+
+// Reads the fields of one JSON object into a message. The first error sticks: later reads return
+// defaults and change nothing, so a decoder is a flat list of reads followed by finish(). Every
+// error names its field as a path from the payload's root ("tasks[2].round").
+class Reader {
+ public:
+  explicit Reader(const Json& object, std::string path = {}) : object_(object), path_(std::move(path)) {}
+
+  bool ok() const { return !error_; }
+  const Error& error() const { return *error_; }
+  const Json& object() const { return object_; }
+
+  void fail(Error error) {
+    if (!error_) error_ = std::move(error);
+  }
+  void fail(std::string_view key, std::string message) { fail(invalid(std::string(key), std::move(message)).within(path_)); }
+
+  template <typename T>
+  Result<T> finish(T value) const {
+    if (error_) return *error_;
+    return value;
+  }
+
+  // Any string; emptiness and format are the caller's concern. "" when absent and optional.
+  std::string text(std::string_view key, Presence presence) {
+    const Json* value = find(key, presence);
+    if (value == nullptr) return {};
+    if (!value->is_string()) {
+      fail(key, "must be a string");
+      return {};
+    }
+    return value->get<std::string>();
+  }
+
+  // A code of at most max_length bytes (see validate_code).
+  std::string code(std::string_view key, std::size_t max_length, Presence presence) {
+    std::string value = text(key, presence);
+    if (auto valid = validate_code(key, value, max_length, presence); ok() && !valid) fail(valid.error().within(path_));
+    return value;
+  }
+
+  std::string identifier(std::string_view key) {
+    std::string value = text(key, Presence::kRequired);
+    if (auto valid = validate_identifier(key, value); ok() && !valid) fail(valid.error().within(path_));
+    return value;
+  }
+
+  std::string epoch(std::string_view key, Presence presence) {
+    std::string value = text(key, presence);
+    if (ok() && !value.empty() && !is_epoch(value)) fail(key, "must be 16 lowercase hex digits");
+    if (ok() && value.empty() && presence == Presence::kRequired) fail(key, "must not be empty");
+    return value;
+  }
+
+  // A JSON integer within [minimum, maximum]. Floats (even 1.0), booleans and integers too large
+  // for 64 bits (which the parser turns into floats) are refused.
+  template <typename Int>
+  Int integer(std::string_view key, Int minimum = std::numeric_limits<Int>::min(),
+              Int maximum = std::numeric_limits<Int>::max()) {
+    const Json* value = find(key, Presence::kRequired);
+    if (value == nullptr) return minimum;
+    if (!value->is_number_integer()) {
+      fail(key, "must be an integer");
+      return minimum;
+    }
+    // The parser keeps non-negative integers as uint64 and negative ones as int64.
+    const bool in_range = value->is_number_unsigned() ? in_bounds(value->get<std::uint64_t>(), minimum, maximum)
+                                                      : in_bounds(value->get<std::int64_t>(), minimum, maximum);
+    if (!in_range) {
+      fail(key, "must be between " + std::to_string(minimum) + " and " + std::to_string(maximum));
+      return minimum;
+    }
+    return value->is_number_unsigned() ? static_cast<Int>(value->get<std::uint64_t>())
+                                       : static_cast<Int>(value->get<std::int64_t>());
+  }
+
+  // One of the names `parse` knows; nullopt when absent and optional, or on error.
+  template <typename Parse>
+  auto choice(std::string_view key, Presence presence, Parse parse) -> decltype(parse(std::string_view())) {
+    const std::string name = text(key, presence);
+    if (!ok() || (name.empty() && presence == Presence::kOptional)) return std::nullopt;
+    auto value = parse(name);
+    if (!value) fail(key, "is not one of the values docs/protocol.md lists");
+    return value;
+  }
+
+  // The array at `key` with at most max_count elements, or nullptr after an error.
+  const Json* list(std::string_view key, std::size_t max_count) {
+    const Json* value = find(key, Presence::kRequired);
+    if (value == nullptr) return nullptr;
+    if (!value->is_array()) {
+      fail(key, "must be an array");
+      return nullptr;
+    }
+    if (value->size() > max_count) {
+      fail(key, "holds more than " + std::to_string(max_count) + " elements");
+      return nullptr;
+    }
+    return value;
+  }
+
+  // Reads every element of the array at `key` as an object with read_element(Reader&) -> T.
+  template <typename ReadElement>
+  auto objects(std::string_view key, ReadElement read_element,
+               std::size_t max_count = std::numeric_limits<std::size_t>::max()) {
+    std::vector<decltype(read_element(std::declval<Reader&>()))> out;
+    const Json* array = list(key, max_count);
+    if (array == nullptr) return out;
+    out.reserve(array->size());
+    for (std::size_t i = 0; i < array->size() && ok(); ++i) {
+      Reader element = at(key, i, (*array)[i]);
+      if (!ok()) break;
+      out.push_back(read_element(element));
+      if (!element.ok()) fail(element.error());
+    }
+    return out;
+  }
+
+  // A reader for element i of the array at `key`. Fails this reader unless the element is an
+  // object; check ok() before reading through the element's reader.
+  Reader at(std::string_view key, std::size_t i, const Json& element) {
+    const std::string index = std::string(key) + "[" + std::to_string(i) + "]";
+    if (!element.is_object()) fail(index, "must be an object");
+    // Error::within() owns the path syntax; borrow it rather than spell it twice.
+    return Reader(element, invalid(index, {}).within(path_).field);
+  }
+
+  // Fails at `key` when `value` is one the message already used where ids must be unique.
+  void distinct(std::string_view key, const std::string& value, std::unordered_set<std::string>& seen) {
+    if (ok() && !seen.insert(value).second) fail(key, "repeats an earlier element's value");
+  }
+
+ private:
+  template <typename From, typename Int>
+  static bool in_bounds(From value, Int minimum, Int maximum) {
+    return std::cmp_greater_equal(value, minimum) && std::cmp_less_equal(value, maximum);
+  }
+
+  const Json* find(std::string_view key, Presence presence) {
+    if (!ok()) return nullptr;
+    const auto it = object_.find(key);
+    if (it == object_.end()) {
+      if (presence == Presence::kRequired) fail(key, "is required");
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  const Json& object_;
+  std::string path_;
+  std::optional<Error> error_;
+};
+
+// Parses a payload of at most max_bytes, checks that it is an object of protocol version 1, and
+// reads it with read(Reader&) -> T.
+template <typename Read>
+auto decode_payload(std::string_view payload, std::size_t max_bytes, Read read)
+    -> Result<decltype(read(std::declval<Reader&>()))> {
+  if (payload.size() > max_bytes) {
+    return invalid("", "payload of " + std::to_string(payload.size()) + " bytes exceeds the limit of " +
+                           std::to_string(max_bytes));
+  }
+  const Json root = Json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return invalid("", "payload is not well-formed JSON in UTF-8");
+  if (!root.is_object()) return invalid("", "payload must be a JSON object");
+  // Any integer other than ours is a version we do not speak, however large: no range check.
+  const auto version = root.find("v");
+  if (version == root.end()) return invalid("v", "is required");
+  if (!version->is_number_integer()) return invalid("v", "must be an integer");
+  if (*version != limits::kProtocolVersion) {
+    return Error{ErrorCode::kUnsupportedVersion, "v",
+                 "protocol version " + version->dump() + " is not supported (this build speaks " +
+                     std::to_string(limits::kProtocolVersion) + ")"};
+  }
+  Reader in(root);
+  auto value = read(in);
+  return in.finish(std::move(value));
+}
+
+std::int64_t unix_ms(Reader& in, std::string_view key) { return in.integer<std::int64_t>(key, 1, kMaxUnixMs); }
+
+std::uint64_t counter(Reader& in, std::string_view key, std::uint64_t minimum = 0) {
+  return in.integer<std::uint64_t>(key, minimum, kMaxCounter);
+}
+
+// Reads an event's fields by type only: every rule on their values is validate()'s, so the codec
+// and the journal cannot disagree on what a valid event is.
+Result<Event> read_event(const Json& object, const std::string& path) {
+  Reader in(object);
+  Event event;
+  event.seq = in.integer<std::uint64_t>("seq", 0, kMaxCounter);
+  event.event_id = in.text("event_id", Presence::kRequired);
+  event.type = in.choice("type", Presence::kRequired, parse_event_type).value_or(EventType::kCount);
+  event.wall_ms = in.integer<std::int64_t>("wall_ms");
+  event.hlc = in.integer<std::uint64_t>("hlc");
+  event.user = in.text("user", Presence::kOptional);
+  event.location = in.text("location", Presence::kOptional);
+  event.to_location = in.text("to", Presence::kOptional);
+  event.sku = in.text("sku", Presence::kOptional);
+  event.lot = in.text("lot", Presence::kOptional);
+  event.expiry = in.text("expiry", Presence::kOptional);
+  event.serial = in.text("serial", Presence::kOptional);
+  event.qty = in.integer<std::int64_t>("qty");
+  event.reason = in.choice("reason", Presence::kOptional, parse_reason_code);
+  event.reference = in.text("ref", Presence::kOptional);
+  event.session = in.text("session", Presence::kOptional);
+  event.task_id = in.text("task_id", Presence::kOptional);
+  event.barcode = in.text("barcode", Presence::kOptional);
+  event.system = in.text("system", Presence::kOptional);
+  if (!in.ok()) return in.error().within(path);
+  if (auto valid = validate(event); !valid) return valid.error().within(path);
+  return event;
+}
+
+// The first pass over a batch: each element must be an object with a readable seq, and the seqs
+// must count up by one, or the hub could not say which seqs the payload covered.
+void read_seqs(Reader& in, const Json& events, DecodedBatch& decoded) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    Reader element = in.at("events", i, events[i]);
+    if (!in.ok()) return;
+    const std::uint64_t seq = counter(element, "seq", 1);
+    if (i == 0) decoded.first_seq = seq;
+    if (element.ok() && seq != decoded.first_seq + i) {
+      element.fail("seq", "must be " + std::to_string(decoded.first_seq + i) + ": seqs in a batch are consecutive");
+    }
+    if (!element.ok()) return in.fail(element.error());
+    decoded.last_seq = seq;
+  }
+}
+
+RejectedEvent reject(const Json& object, std::uint64_t seq, Error error) {
+  RejectedEvent rejected{seq, {}, std::move(error)};
+  if (const auto id = object.find("event_id"); id != object.end() && id->is_string() && is_uuid(id->get<std::string>())) {
+    rejected.event_id = id->get<std::string>();
+  }
+  return rejected;
+}
+
+DecodedBatch read_batch(Reader& in) {
+  DecodedBatch decoded;
+  decoded.batch.site = in.identifier("site");
+  decoded.batch.device = in.identifier("device");
+  decoded.batch.epoch = in.epoch("epoch", Presence::kRequired);
+  const Json* events = in.list("events", limits::kMaxBatchEvents);
+  if (events == nullptr) return decoded;
+  if (events->empty()) {
+    in.fail("events", "must hold at least one event");
+    return decoded;
+  }
+  read_seqs(in, *events, decoded);
+  if (!in.ok()) return decoded;
+  for (std::size_t i = 0; i < events->size(); ++i) {
+    const Json& object = (*events)[i];
+    const std::uint64_t seq = decoded.first_seq + i;
+    const std::string path = "events[" + std::to_string(i) + "]";
+    auto event = read_event(object, path);
+    if (!event) {
+      decoded.rejected.push_back(reject(object, seq, event.error()));
+    } else if (!device_may_record(event->type)) {
+      decoded.rejected.push_back(
+          reject(object, seq, invalid("type", "is recorded only by the hub's imports, never by a device").within(path)));
+    } else {
+      decoded.batch.events.push_back(std::move(*event));
+    }
+  }
+  return decoded;
+}
+
+NackEntry read_nack_entry(Reader& in) {
+  NackEntry entry;
+  entry.seq = counter(in, "seq", 1);
+  entry.event_id = in.text("event_id", Presence::kOptional);
+  if (in.ok() && !entry.event_id.empty() && !is_uuid(entry.event_id)) in.fail("event_id", "must be a lowercase UUID");
+  entry.field = in.code("field", limits::kMaxReference, Presence::kOptional);
+  entry.reason = in.code("reason", limits::kMaxText, Presence::kRequired);
+  return entry;
+}
+
+RecountTask read_task(Reader& in) {
+  RecountTask task;
+  task.task_id = in.code("task_id", limits::kMaxReference, Presence::kRequired);
+  task.location = in.code("location", limits::kMaxCode, Presence::kRequired);
+  task.sku = in.code("sku", limits::kMaxCode, Presence::kOptional);
+  task.lot = in.code("lot", limits::kMaxCode, Presence::kOptional);
+  task.round = in.integer<std::uint32_t>("round", 1);
+  task.exclude_user = in.code("exclude_user", limits::kMaxCode, Presence::kOptional);
+  task.hint = in.code("hint", limits::kMaxText, Presence::kOptional);
+  task.created_ms = unix_ms(in, "created_ms");
+  return task;
+}
+
+CatalogBarcode read_barcode(Reader& in, std::unordered_set<std::string>& seen_codes) {
+  CatalogBarcode barcode;
+  barcode.code = in.code("code", limits::kMaxBarcode, Presence::kRequired);
+  in.distinct("code", barcode.code, seen_codes);
+  barcode.pack_qty = in.integer<std::int64_t>("pack_qty", 1, limits::kMaxQuantity);
+  return barcode;
+}
+
+CatalogItem read_item(Reader& in, std::unordered_set<std::string>& seen_skus, std::unordered_set<std::string>& seen_codes) {
+  CatalogItem item;
+  item.sku = in.code("sku", limits::kMaxCode, Presence::kRequired);
+  in.distinct("sku", item.sku, seen_skus);
+  item.description = in.code("description", limits::kMaxText, Presence::kOptional);
+  item.unit_cost_cents = in.integer<std::int64_t>("unit_cost_cents", 0);
+  item.item_class = in.code("item_class", limits::kMaxCode, Presence::kOptional);
+  item.barcodes = in.objects("barcodes", [&](Reader& element) { return read_barcode(element, seen_codes); });
+  return item;
+}
+
+CatalogLocation read_location(Reader& in, std::unordered_set<std::string>& seen_locations) {
+  CatalogLocation location;
+  location.location = in.code("location", limits::kMaxCode, Presence::kRequired);
+  in.distinct("location", location.location, seen_locations);
+  location.label = in.code("label", limits::kMaxBarcode, Presence::kOptional);
+  location.location_class = in.code("location_class", limits::kMaxCode, Presence::kOptional);
+  return location;
+}
+
+OrderedJson envelope() { return OrderedJson{{"v", limits::kProtocolVersion}}; }
+
+// Optional strings are omitted when empty, as docs/protocol.md specifies.
+void put_optional(OrderedJson& out, const char* key, const std::string& value) {
+  if (!value.empty()) out[key] = value;
+}
+
+// Encoders take valid structs, but a string that is not UTF-8 must not make dump() throw.
+std::string dump(const OrderedJson& out) { return out.dump(-1, ' ', false, OrderedJson::error_handler_t::replace); }
+
+void write_event(OrderedJson& out, const Event& event) {
+  out["seq"] = event.seq;
+  out["event_id"] = event.event_id;
+  out["type"] = to_string(event.type);
+  out["wall_ms"] = event.wall_ms;
+  out["hlc"] = event.hlc;
+  put_optional(out, "user", event.user);
+  put_optional(out, "location", event.location);
+  put_optional(out, "to", event.to_location);
+  put_optional(out, "sku", event.sku);
+  put_optional(out, "lot", event.lot);
+  put_optional(out, "expiry", event.expiry);
+  put_optional(out, "serial", event.serial);
+  out["qty"] = event.qty;
+  if (event.reason) out["reason"] = to_string(*event.reason);
+  put_optional(out, "ref", event.reference);
+  put_optional(out, "session", event.session);
+  put_optional(out, "task_id", event.task_id);
+  put_optional(out, "barcode", event.barcode);
+  put_optional(out, "system", event.system);
+}
+
+// Encodes each element of `values` with write(OrderedJson&, const T&) into a JSON array.
+template <typename T, typename Write>
+OrderedJson array_of(const std::vector<T>& values, Write write) {
+  OrderedJson out = OrderedJson::array();
+  for (const T& value : values) {
+    OrderedJson element = OrderedJson::object();
+    write(element, value);
+    out.push_back(std::move(element));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string encode(const EventBatch& batch) {
+  OrderedJson out = envelope();
+  out["site"] = batch.site;
+  out["device"] = batch.device;
+  out["epoch"] = batch.epoch;
+  out["events"] = array_of(batch.events, write_event);
+  return dump(out);
+}
+
+std::string encode(const Hello& hello) {
+  OrderedJson out = envelope();
+  out["site"] = hello.site;
+  out["device"] = hello.device;
+  out["epoch"] = hello.epoch;
+  out["last_seq"] = hello.last_seq;
+  out["acked_through"] = hello.acked_through;
+  out["wall_ms"] = hello.wall_ms;
+  out["hlc"] = hello.hlc;
+  put_optional(out, "agent_version", hello.agent_version);
+  return dump(out);
+}
+
+std::string encode(const Ack& ack) {
+  OrderedJson out = envelope();
+  out["device"] = ack.device;
+  out["epoch"] = ack.epoch;
+  out["acked_through"] = ack.acked_through;
+  out["hub_wall_ms"] = ack.hub_wall_ms;
+  out["hub_hlc"] = ack.hub_hlc;
+  return dump(out);
+}
+
+std::string encode(const Nack& nack) {
+  OrderedJson out = envelope();
+  out["device"] = nack.device;
+  put_optional(out, "epoch", nack.epoch);
+  out["rejected"] = array_of(nack.rejected, [](OrderedJson& element, const NackEntry& entry) {
+    element["seq"] = entry.seq;
+    put_optional(element, "event_id", entry.event_id);
+    put_optional(element, "field", entry.field);
+    element["reason"] = entry.reason;
+  });
+  put_optional(out, "payload_error", nack.payload_error);
+  return dump(out);
+}
+
+std::string encode(const Status& status) {
+  OrderedJson out = envelope();
+  out["device"] = status.device;
+  out["state"] = state_name(status.state);
+  out["backlog"] = status.backlog;
+  out["acked_through"] = status.acked_through;
+  out["skew_ms"] = status.skew_ms;
+  out["wall_ms"] = status.wall_ms;
+  return dump(out);
+}
+
+std::string encode(const TaskList& tasks) {
+  OrderedJson out = envelope();
+  out["site"] = tasks.site;
+  out["version"] = tasks.version;
+  out["tasks"] = array_of(tasks.tasks, [](OrderedJson& element, const RecountTask& task) {
+    element["task_id"] = task.task_id;
+    element["location"] = task.location;
+    put_optional(element, "sku", task.sku);
+    put_optional(element, "lot", task.lot);
+    element["round"] = task.round;
+    put_optional(element, "exclude_user", task.exclude_user);
+    put_optional(element, "hint", task.hint);
+    element["created_ms"] = task.created_ms;
+  });
+  return dump(out);
+}
+
+std::string encode(const Catalog& catalog) {
+  OrderedJson out = envelope();
+  out["site"] = catalog.site;
+  out["version"] = catalog.version;
+  out["items"] = array_of(catalog.items, [](OrderedJson& element, const CatalogItem& item) {
+    element["sku"] = item.sku;
+    put_optional(element, "description", item.description);
+    element["unit_cost_cents"] = item.unit_cost_cents;
+    put_optional(element, "item_class", item.item_class);
+    element["barcodes"] = array_of(item.barcodes, [](OrderedJson& code, const CatalogBarcode& barcode) {
+      code["code"] = barcode.code;
+      code["pack_qty"] = barcode.pack_qty;
+    });
+  });
+  out["locations"] = array_of(catalog.locations, [](OrderedJson& element, const CatalogLocation& location) {
+    element["location"] = location.location;
+    put_optional(element, "label", location.label);
+    put_optional(element, "location_class", location.location_class);
+  });
+  return dump(out);
+}
+
+std::string encode_event(const Event& event) {
+  OrderedJson out = envelope();
+  write_event(out, event);
+  return dump(out);
+}
+
+Result<DecodedBatch> decode_event_batch(std::string_view payload) {
+  return decode_payload(payload, limits::kMaxPayloadBytes, read_batch);
+}
+
+Result<Hello> decode_hello(std::string_view payload) {
+  return decode_payload(payload, limits::kMaxPayloadBytes, [](Reader& in) {
+    Hello hello;
+    hello.site = in.identifier("site");
+    hello.device = in.identifier("device");
+    hello.epoch = in.epoch("epoch", Presence::kRequired);
+    hello.last_seq = counter(in, "last_seq");
+    hello.acked_through = counter(in, "acked_through");
+    if (in.ok() && hello.acked_through > hello.last_seq) in.fail("acked_through", "must not exceed last_seq");
+    hello.wall_ms = unix_ms(in, "wall_ms");
+    hello.hlc = in.integer<std::uint64_t>("hlc");
+    hello.agent_version = in.code("agent_version", limits::kMaxCode, Presence::kOptional);
+    return hello;
+  });
+}
+
+Result<Ack> decode_ack(std::string_view payload) {
+  return decode_payload(payload, limits::kMaxPayloadBytes, [](Reader& in) {
+    Ack ack;
+    ack.device = in.identifier("device");
+    ack.epoch = in.epoch("epoch", Presence::kRequired);
+    ack.acked_through = counter(in, "acked_through");
+    ack.hub_wall_ms = unix_ms(in, "hub_wall_ms");
+    ack.hub_hlc = in.integer<std::uint64_t>("hub_hlc");
+    return ack;
+  });
+}
+
+Result<Nack> decode_nack(std::string_view payload) {
+  return decode_payload(payload, limits::kMaxPayloadBytes, [](Reader& in) {
+    Nack nack;
+    nack.device = in.identifier("device");
+    nack.epoch = in.epoch("epoch", Presence::kOptional);
+    nack.rejected = in.objects("rejected", read_nack_entry, limits::kMaxBatchEvents);
+    nack.payload_error = in.code("payload_error", limits::kMaxText, Presence::kOptional);
+    if (in.ok() && nack.rejected.empty() && nack.payload_error.empty()) {
+      in.fail("rejected", "must name a rejected event when there is no payload_error");
+    }
+    return nack;
+  });
+}
+
+Result<Status> decode_status(std::string_view payload) {
+  return decode_payload(payload, limits::kMaxPayloadBytes, [](Reader& in) {
+    Status status;
+    status.device = in.identifier("device");
+    status.state = in.choice("state", Presence::kRequired, parse_device_state).value_or(DeviceState::kOffline);
+    status.backlog = counter(in, "backlog");
+    status.acked_through = counter(in, "acked_through");
+    status.skew_ms = in.integer<std::int64_t>("skew_ms");
+    status.wall_ms = unix_ms(in, "wall_ms");
+    return status;
+  });
+}
+
+Result<TaskList> decode_task_list(std::string_view payload) {
+  return decode_payload(payload, limits::kMaxPayloadBytes, [](Reader& in) {
+    TaskList list;
+    list.site = in.identifier("site");
+    list.version = counter(in, "version", 1);
+    std::unordered_set<std::string> seen_ids;
+    list.tasks = in.objects("tasks", [&](Reader& element) {
+      RecountTask task = read_task(element);
+      element.distinct("task_id", task.task_id, seen_ids);
+      return task;
+    });
+    return list;
+  });
+}
+
+Result<Catalog> decode_catalog(std::string_view payload) {
+  return decode_payload(payload, limits::kMaxCatalogPayloadBytes, [](Reader& in) {
+    Catalog catalog;
+    catalog.site = in.identifier("site");
+    catalog.version = counter(in, "version", 1);
+    std::unordered_set<std::string> seen_skus;
+    std::unordered_set<std::string> seen_codes;
+    std::unordered_set<std::string> seen_locations;
+    catalog.items = in.objects("items", [&](Reader& element) { return read_item(element, seen_skus, seen_codes); });
+    catalog.locations = in.objects("locations", [&](Reader& element) { return read_location(element, seen_locations); });
+    return catalog;
+  });
+}
+
+Result<Event> decode_event(std::string_view payload) {
+  return decode_payload(payload, limits::kMaxPayloadBytes, [](Reader& in) {
+    auto event = read_event(in.object(), "");
+    if (!event) {
+      in.fail(event.error());
+      return Event{};
+    }
+    return std::move(*event);
+  });
+}
+
+}  // namespace recount::protocol

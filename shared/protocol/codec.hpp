@@ -1,8 +1,13 @@
 // JSON encoding and strict decoding of every protocol message (docs/protocol.md).
 //
 // Decoders take untrusted bytes: they never throw, check the protocol version, types, ranges and
-// lengths, and return an Error naming the offending field as a dotted path ("events[2].qty").
-// Encoders take valid structs and produce compact JSON. All functions are thread-safe.
+// lengths, and return an Error naming the offending field as a dotted path ("events[2].qty"); an
+// empty field means the payload as a whole (too large, not JSON, not an object). A payload whose
+// "v" is an integer other than limits::kProtocolVersion fails with kUnsupportedVersion, every
+// other problem with kInvalidInput. Payloads over limits::kMaxPayloadBytes (the catalog:
+// kMaxCatalogPayloadBytes) are refused before parsing. Unknown members are ignored.
+// Encoders take valid structs and produce compact JSON with "v" first; they never throw (text
+// that is not UTF-8 is replaced, not rejected). All functions are thread-safe.
 #pragma once
 
 #include <string>
@@ -21,12 +26,15 @@ std::string encode(const Status& status);
 std::string encode(const TaskList& tasks);
 std::string encode(const Catalog& catalog);
 
-// An event alone (the journal stores events in this form, and `record --jsonl` reads it).
+// An event alone, with "v" (the journal stores events in this form, and `record --jsonl` reads it).
 std::string encode_event(const Event& event);
 
-// Whole-payload errors (bad JSON, wrong version, missing envelope field, more than
-// kMaxBatchEvents, seqs not consecutive) return an Error. Per-event errors (bad field, unknown
-// type, type a device may not send) put the event into DecodedBatch::rejected and keep the rest.
+// Whole-payload errors (bad JSON, wrong version, missing envelope field, no events or more than
+// kMaxBatchEvents, an element that is not an object or has no valid seq, seqs not consecutive)
+// return an Error. Per-event errors (bad field, unknown type, a rule of validate() broken, a type
+// a device may not record) put the event into DecodedBatch::rejected and keep the rest.
+// decode_event() applies validate() but not device_may_record(): stored events come from the hub
+// too.
 Result<DecodedBatch> decode_event_batch(std::string_view payload);
 Result<Hello> decode_hello(std::string_view payload);
 Result<Ack> decode_ack(std::string_view payload);

@@ -23,7 +23,7 @@ struct EventBatch {
 // An event of a batch that failed validation; the rest of the batch is still applied.
 struct RejectedEvent {
   std::uint64_t seq = 0;
-  std::string event_id;  // as sent, when it could be read
+  std::string event_id;  // as sent, when it was a well-formed UUID; empty otherwise
   Error error;
 };
 
