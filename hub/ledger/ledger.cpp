@@ -1,1 +1,116 @@
-// Placeholder translation unit until the ledger lands.
+// Ledger: opening the hub database and the audited write transactions.
+#include "hub/ledger/ledger.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "hub/ledger/schema.hpp"
+#include "shared/protocol/codec.hpp"
+
+namespace recount::hub {
+namespace {
+
+using Json = nlohmann::json;
+
+// Details may quote untrusted text (reasons name fields of a payload); invalid UTF-8 is replaced
+// rather than allowed to throw.
+std::string dump(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+std::string subject_of(const Origin& origin) { return origin.site + "/" + origin.device; }
+
+protocol::NackEntry nack_entry(const DeadLetter& letter) {
+  return protocol::NackEntry{letter.seq.value_or(0), letter.event_id, letter.field, letter.reason};
+}
+
+}  // namespace
+
+Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall) {
+  auto database = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull);
+  if (!database) return database.error();
+  if (auto ok = migrate(*database); !ok) return ok.error();
+  auto events = EventStore::prepare(*database);
+  if (!events) return events.error();
+  auto audit = AuditLog::prepare(*database);
+  if (!audit) return audit.error();
+  return Ledger(std::move(*database), std::move(*events), std::move(*audit), std::move(wall));
+}
+
+Result<LedgerWrite> Ledger::begin_write() {
+  auto transaction = storage::Transaction::begin(database_);
+  if (!transaction) return transaction.error();
+  return LedgerWrite(*this, std::move(*transaction));
+}
+
+Result<void> LedgerWrite::audit(std::string kind, std::string subject, std::string detail) {
+  auto entry = ledger_->audit_.append(ledger_->wall_(), std::move(kind), std::move(subject), std::move(detail));
+  if (!entry) return entry.error();
+  return {};
+}
+
+Result<BatchOutcome> LedgerWrite::apply(const IncomingBatch& batch) {
+  EventStore& store = ledger_->events_;
+  BatchOutcome outcome;
+  std::vector<DeadLetter> letters = batch.rejected;
+  for (const Event& event : batch.events) {
+    auto inserted = store.insert(batch.origin, event, batch.received_ms);
+    if (inserted) {
+      ++(*inserted == Insertion::kNew ? outcome.stored : outcome.duplicates);
+    } else if (inserted.error().code == ErrorCode::kConflict) {
+      const std::string json = protocol::encode_event(event);
+      letters.push_back(DeadLetter{0, batch.received_ms, batch.topic, batch.origin, event.seq, event.event_id,
+                                   inserted.error().field, inserted.error().message, json, json.size()});
+    } else {
+      return inserted.error();
+    }
+  }
+  Json rejected = Json::array();
+  for (const DeadLetter& letter : letters) {
+    if (auto ok = store.add_dead_letter(letter); !ok) return ok.error();
+    outcome.rejected.push_back(nack_entry(letter));
+    rejected.push_back({{"seq", letter.seq.value_or(0)}, {"field", letter.field}, {"reason", letter.reason}});
+  }
+  auto cursor = store.advance(batch.origin, outcome.stored, batch.received_ms);
+  if (!cursor) return cursor.error();
+  outcome.cursor = *cursor;
+
+  const Json detail = {{"topic", batch.topic},         {"epoch", batch.origin.epoch},
+                       {"first_seq", batch.first_seq}, {"last_seq", batch.last_seq},
+                       {"new", outcome.stored},        {"duplicates", outcome.duplicates},
+                       {"rejected", rejected},         {"acked_through", outcome.cursor.acked_through}};
+  if (auto ok = audit("sync.batch", subject_of(batch.origin), dump(detail)); !ok) return ok.error();
+  return outcome;
+}
+
+Result<void> LedgerWrite::reject(const DeadLetter& letter) {
+  if (auto ok = ledger_->events_.add_dead_letter(letter); !ok) return ok;
+  if (!letter.origin.device.empty()) {
+    if (auto ok = ledger_->events_.touch_device(letter.origin.site, letter.origin.device, letter.received_ms); !ok) {
+      return ok;
+    }
+  }
+  const Json detail = {{"topic", letter.topic},   {"epoch", letter.origin.epoch},
+                       {"field", letter.field},   {"reason", letter.reason},
+                       {"bytes", letter.payload_bytes}};
+  return audit("sync.payload_rejected", subject_of(letter.origin), dump(detail));
+}
+
+Result<Cursor> LedgerWrite::hello(const std::string& topic, const protocol::Hello& hello, std::int64_t received_ms) {
+  const Origin origin{hello.site, hello.device, hello.epoch};
+  auto cursor = ledger_->events_.advance(origin, 0, received_ms);
+  if (!cursor) return cursor.error();
+  const Json detail = {{"topic", topic},
+                       {"epoch", hello.epoch},
+                       {"last_seq", hello.last_seq},
+                       {"agent_acked_through", hello.acked_through},
+                       {"acked_through", cursor->acked_through}};
+  if (auto ok = audit("sync.hello", subject_of(origin), dump(detail)); !ok) return ok.error();
+  return cursor;
+}
+
+Result<void> LedgerWrite::status(const std::string& site, const protocol::Status& status, std::int64_t received_ms,
+                                 Freshness freshness) {
+  return ledger_->events_.record_status(site, status, received_ms, freshness == Freshness::kLive ? received_ms : 0);
+}
+
+Result<void> LedgerWrite::commit() { return transaction_.commit(); }
+
+}  // namespace recount::hub

@@ -1,0 +1,125 @@
+// Audit log: SQL over the audit_log table and the hash chain.
+#include "hub/ledger/audit_log.hpp"
+
+#include <iterator>
+#include <string_view>
+
+#include "hub/ledger/statements.hpp"
+#include "shared/core/sha256.hpp"
+
+namespace recount::hub {
+
+enum class AuditLog::Sql { kTail, kInsert, kAfter, kCount };
+
+namespace {
+
+// Indexed by AuditLog::Sql.
+constexpr std::string_view kSql[] = {
+    // kTail
+    "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+    // kInsert
+    "INSERT INTO audit_log (id, at_ms, kind, subject, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    // kAfter: LIMIT -1 means no limit.
+    "SELECT id, at_ms, kind, subject, detail, prev_hash, hash FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2",
+};
+
+// Each text field is length-prefixed, so the encoding is unambiguous for any bytes.
+void append_field(std::string& out, std::string_view field) {
+  out.append(std::to_string(field.size())).append(":").append(field).append("|");
+}
+
+Result<AuditEntry> read_entry(const storage::Statement& row) {
+  return AuditEntry{row.column_int(0),  row.column_int(1),  row.column_text(2), row.column_text(3),
+                    row.column_text(4), row.column_text(5), row.column_text(6)};
+}
+
+}  // namespace
+
+Result<AuditLog> AuditLog::prepare(storage::Database& database) {
+  auto statements = prepare_all(database, kSql);
+  if (!statements) return statements.error();
+  return AuditLog(std::move(*statements));
+}
+
+storage::Statement& AuditLog::statement(Sql which) {
+  static_assert(std::size(kSql) == static_cast<std::size_t>(Sql::kCount));
+  return statements_[static_cast<std::size_t>(which)];
+}
+
+const std::string& AuditLog::genesis_hash() {
+  static const std::string kGenesis(64, '0');
+  return kGenesis;
+}
+
+std::string AuditLog::canonical(const AuditEntry& entry) {
+  std::string text;
+  append_field(text, std::to_string(entry.id));
+  append_field(text, std::to_string(entry.at_ms));
+  append_field(text, entry.kind);
+  append_field(text, entry.subject);
+  append_field(text, entry.detail);
+  return text;
+}
+
+Result<AuditEntry> AuditLog::append(std::int64_t at_ms, std::string kind, std::string subject, std::string detail) {
+  AuditEntry entry{1, at_ms, std::move(kind), std::move(subject), std::move(detail), genesis_hash(), ""};
+  auto& tail = statement(Sql::kTail);
+  auto found = tail.step();
+  if (found && *found) {
+    entry.id = tail.column_int(0) + 1;
+    entry.prev_hash = tail.column_text(1);
+  }
+  tail.reset();
+  if (!found) return found.error();
+  entry.hash = sha256_hex(entry.prev_hash + canonical(entry));
+  auto ok = statement(Sql::kInsert)
+                .bind(1, entry.id)
+                .bind(2, entry.at_ms)
+                .bind(3, entry.kind)
+                .bind(4, entry.subject)
+                .bind(5, entry.detail)
+                .bind(6, entry.prev_hash)
+                .bind(7, entry.hash)
+                .run();
+  if (!ok) return ok.error();
+  return entry;
+}
+
+Result<AuditVerification> AuditLog::verify() {
+  AuditVerification verification;
+  std::string expected_prev = genesis_hash();
+  auto& all = statement(Sql::kAfter);
+  all.bind(1, std::int64_t{0}).bind(2, std::int64_t{-1});
+  while (true) {
+    auto row = all.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    const AuditEntry entry = *read_entry(all);
+    const auto expected_id = static_cast<std::int64_t>(verification.entries) + 1;
+    if (entry.id != expected_id) {
+      verification.broken_id = expected_id;
+      verification.problem = "entry " + std::to_string(expected_id) + " is missing (the next entry is " +
+                             std::to_string(entry.id) + ")";
+    } else if (entry.prev_hash != expected_prev) {
+      verification.broken_id = entry.id;
+      verification.problem = "its prev_hash does not match the hash of the entry before it";
+    } else if (entry.hash != sha256_hex(entry.prev_hash + canonical(entry))) {
+      verification.broken_id = entry.id;
+      verification.problem = "its content does not match its hash";
+    }
+    if (verification.broken_id) break;
+    ++verification.entries;
+    verification.head_hash = entry.hash;
+    expected_prev = entry.hash;
+  }
+  all.reset();
+  return verification;
+}
+
+Result<std::vector<AuditEntry>> AuditLog::entries(std::int64_t after_id, std::size_t limit) {
+  auto& after = statement(Sql::kAfter);
+  after.bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
+  return collect_rows<AuditEntry>(after, read_entry);
+}
+
+}  // namespace recount::hub

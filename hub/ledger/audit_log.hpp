@@ -1,0 +1,66 @@
+// The hub's audit trail (DESIGN §7): an append-only log whose entries are hash-chained, so that
+// editing, reordering or deleting any entry but the newest ones is detectable.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shared/core/result.hpp"
+#include "shared/storage/sqlite.hpp"
+
+namespace recount::hub {
+
+struct AuditEntry {
+  std::int64_t id = 0;        // 1, 2, 3, … without gaps
+  std::int64_t at_ms = 0;     // hub wall time
+  std::string kind;           // what happened, e.g. "sync.batch"
+  std::string subject;        // what it happened to, e.g. "site-1/device-7"
+  std::string detail;         // a JSON object with the particulars
+  std::string prev_hash;      // the previous entry's hash; 64 zeros for the first entry
+  std::string hash;           // SHA-256 hex of prev_hash followed by the canonical entry
+};
+
+struct AuditVerification {
+  std::uint64_t entries = 0;             // entries that verified before the first broken one
+  std::string head_hash;                 // hash of the last entry that verified (record it elsewhere:
+                                         // deleting the newest entries is visible only against it)
+  std::optional<std::int64_t> broken_id; // the first entry that is missing or does not verify
+  std::string problem;                   // why, when broken_id is set
+};
+
+// Prepared statements over the audit_log table of a migrated hub database. Not thread-safe;
+// must not outlive the Database. Every call blocks on SQLite and returns kIo when it fails.
+class AuditLog {
+ public:
+  static Result<AuditLog> prepare(storage::Database& database);
+
+  // The first entry's prev_hash.
+  static const std::string& genesis_hash();
+
+  // The text that is hashed for an entry (after its prev_hash): a JSON array of id, at_ms, kind,
+  // subject and detail, so no two different entries share it.
+  static std::string canonical(const AuditEntry& entry);
+
+  // Appends an entry chained to the newest one and returns it. Run it inside the transaction
+  // that makes the change it records, so the log and the change commit together.
+  Result<AuditEntry> append(std::int64_t at_ms, std::string kind, std::string subject, std::string detail);
+
+  // Walks the whole chain in id order (streaming, constant memory) and reports the first entry
+  // whose id is out of sequence, whose prev_hash is not its predecessor's hash, or whose hash
+  // does not match its content.
+  Result<AuditVerification> verify();
+
+  // Entries in id order after `after_id`, at most `limit`.
+  Result<std::vector<AuditEntry>> entries(std::int64_t after_id, std::size_t limit);
+
+ private:
+  enum class Sql;
+  explicit AuditLog(std::vector<storage::Statement> statements) : statements_(std::move(statements)) {}
+  storage::Statement& statement(Sql which);
+
+  std::vector<storage::Statement> statements_;  // indexed by Sql
+};
+
+}  // namespace recount::hub

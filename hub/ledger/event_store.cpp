@@ -1,0 +1,318 @@
+// Event store: SQL over the tables of hub/ledger/schema.cpp.
+#include "hub/ledger/event_store.hpp"
+
+#include <iterator>
+#include <map>
+#include <string_view>
+
+#include "hub/ledger/statements.hpp"
+
+namespace recount::hub {
+
+enum class EventStore::Sql {
+  kInsertEvent,
+  kInsertDeadLetter,
+  kReadCursor,
+  kCoveredAfter,
+  kWriteCursor,
+  kTouchDevice,
+  kWriteStatus,
+  kListDevices,
+  kListCursors,
+  kListEvents,
+  kListDeadLetters,
+  kCount,
+};
+
+namespace {
+
+// Indexed by EventStore::Sql.
+constexpr std::string_view kSql[] = {
+    // kInsertEvent: RETURNING yields a row only when the event is new.
+    "INSERT INTO events (device, epoch, seq, event_id, type, site, user, location, to_location, sku, lot, expiry,"
+    " serial, qty, reason, ref, session, task_id, barcode, system, wall_ms, hlc, received_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
+    " ON CONFLICT (device, epoch, seq) DO NOTHING RETURNING 1",
+    // kInsertDeadLetter
+    "INSERT INTO dead_letters (received_ms, topic, site, device, epoch, seq, event_id, field, reason, payload,"
+    " payload_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    " ON CONFLICT (device, epoch, seq) WHERE seq IS NOT NULL DO NOTHING",
+    // kReadCursor
+    "SELECT acked_through, events FROM cursors WHERE device = ?1 AND epoch = ?2",
+    // kCoveredAfter: every seq above ?3 that is stored or dead-lettered, ascending. SQLite
+    // merges the two index scans lazily, so walking it stops at the first gap.
+    "SELECT seq FROM events WHERE device = ?1 AND epoch = ?2 AND seq > ?3"
+    " UNION SELECT seq FROM dead_letters WHERE device = ?1 AND epoch = ?2 AND seq > ?3 ORDER BY seq",
+    // kWriteCursor
+    "INSERT INTO cursors (device, epoch, site, acked_through, events, first_seen_ms, last_seen_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (device, epoch) DO UPDATE SET"
+    " acked_through = excluded.acked_through, events = excluded.events,"
+    " last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+    // kTouchDevice
+    "INSERT INTO devices (device, site, last_seen_ms) VALUES (?1, ?2, ?3) ON CONFLICT (device) DO UPDATE SET"
+    " site = excluded.site, last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+    // kWriteStatus
+    "INSERT INTO devices (device, site, last_seen_ms, status_state, status_backlog, status_acked_through,"
+    " status_skew_ms, status_wall_ms, status_received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    " ON CONFLICT (device) DO UPDATE SET site = excluded.site,"
+    " last_seen_ms = max(last_seen_ms, excluded.last_seen_ms), status_state = excluded.status_state,"
+    " status_backlog = excluded.status_backlog, status_acked_through = excluded.status_acked_through,"
+    " status_skew_ms = excluded.status_skew_ms, status_wall_ms = excluded.status_wall_ms,"
+    " status_received_ms = excluded.status_received_ms",
+    // kListDevices
+    "SELECT device, site, last_seen_ms, status_state, status_backlog, status_acked_through, status_skew_ms,"
+    " status_wall_ms, status_received_ms,"
+    " (SELECT COUNT(*) FROM dead_letters WHERE dead_letters.device = devices.device)"
+    " FROM devices ORDER BY site, device",
+    // kListCursors
+    "SELECT device, epoch, acked_through, events, first_seen_ms, last_seen_ms FROM cursors"
+    " ORDER BY device, first_seen_ms, epoch",
+    // kListEvents
+    "SELECT site, device, epoch, seq, event_id, type, user, location, to_location, sku, lot, expiry, serial, qty,"
+    " reason, ref, session, task_id, barcode, system, wall_ms, hlc, received_ms FROM events"
+    " WHERE device = ?1 AND epoch = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
+    // kListDeadLetters
+    "SELECT id, received_ms, topic, site, device, epoch, seq, event_id, field, reason, payload, payload_bytes"
+    " FROM dead_letters WHERE (?1 = '' OR device = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
+};
+
+// SQLite integers are signed 64-bit; seqs, counts and HLC stamps stay far below 2^63.
+std::int64_t as_sql(std::uint64_t value) { return static_cast<std::int64_t>(value); }
+std::uint64_t as_count(std::int64_t value) { return static_cast<std::uint64_t>(value); }
+
+std::string_view state_name(protocol::DeviceState state) {
+  return state == protocol::DeviceState::kOnline ? "online" : "offline";
+}
+
+Error corrupt_row(std::string_view table, std::string_view column, const std::string& value) {
+  return Error{ErrorCode::kCorrupt, "", std::string(table) + "." + std::string(column) + " holds an unknown value '" +
+                                            value + "'"};
+}
+
+
+// Row readers for the listing statements, column by column as their SELECTs name them.
+
+Result<DeviceSummary> read_device(const storage::Statement& row) {
+  DeviceSummary device{row.column_text(1), row.column_text(0), row.column_int(2), as_count(row.column_int(9)),
+                       std::nullopt, {}};
+  if (row.column_is_null(3)) return device;
+  const std::string state = row.column_text(3);
+  if (state != state_name(protocol::DeviceState::kOnline) && state != state_name(protocol::DeviceState::kOffline)) {
+    return corrupt_row("devices", "status_state", state);
+  }
+  protocol::Status status{device.device,
+                          state == state_name(protocol::DeviceState::kOnline) ? protocol::DeviceState::kOnline
+                                                                              : protocol::DeviceState::kOffline,
+                          as_count(row.column_int(4)), as_count(row.column_int(5)), row.column_int(6),
+                          row.column_int(7)};
+  device.status = StatusRecord{std::move(status), row.column_int(8)};
+  return device;
+}
+
+Result<std::pair<std::string, EpochSummary>> read_epoch(const storage::Statement& row) {
+  return std::pair{row.column_text(0),
+                   EpochSummary{row.column_text(1), Cursor{as_count(row.column_int(2)), as_count(row.column_int(3))},
+                                row.column_int(4), row.column_int(5)}};
+}
+
+Result<StoredEvent> read_event(const storage::Statement& row) {
+  StoredEvent stored;
+  stored.origin = Origin{row.column_text(0), row.column_text(1), row.column_text(2)};
+  Event& event = stored.event;
+  event.seq = as_count(row.column_int(3));
+  event.event_id = row.column_text(4);
+  const auto type = parse_event_type(row.column_text(5));
+  if (!type) return corrupt_row("events", "type", row.column_text(5));
+  event.type = *type;
+  event.user = row.column_text(6);
+  event.location = row.column_text(7);
+  event.to_location = row.column_text(8);
+  event.sku = row.column_text(9);
+  event.lot = row.column_text(10);
+  event.expiry = row.column_text(11);
+  event.serial = row.column_text(12);
+  event.qty = row.column_int(13);
+  if (!row.column_is_null(14)) {
+    event.reason = parse_reason_code(row.column_text(14));
+    if (!event.reason) return corrupt_row("events", "reason", row.column_text(14));
+  }
+  event.reference = row.column_text(15);
+  event.session = row.column_text(16);
+  event.task_id = row.column_text(17);
+  event.barcode = row.column_text(18);
+  event.system = row.column_text(19);
+  event.wall_ms = row.column_int(20);
+  event.hlc = as_count(row.column_int(21));
+  stored.received_ms = row.column_int(22);
+  return stored;
+}
+
+Result<DeadLetter> read_dead_letter(const storage::Statement& row) {
+  DeadLetter letter;
+  letter.id = row.column_int(0);
+  letter.received_ms = row.column_int(1);
+  letter.topic = row.column_text(2);
+  letter.origin = Origin{row.column_text(3), row.column_text(4), row.column_text(5)};
+  if (!row.column_is_null(6)) letter.seq = as_count(row.column_int(6));
+  letter.event_id = row.column_text(7);
+  letter.field = row.column_text(8);
+  letter.reason = row.column_text(9);
+  letter.payload = row.column_text(10);
+  letter.payload_bytes = static_cast<std::size_t>(row.column_int(11));
+  return letter;
+}
+
+}  // namespace
+
+Result<EventStore> EventStore::prepare(storage::Database& database) {
+  auto statements = prepare_all(database, kSql);
+  if (!statements) return statements.error();
+  return EventStore(std::move(*statements));
+}
+
+storage::Statement& EventStore::statement(Sql which) {
+  static_assert(std::size(kSql) == static_cast<std::size_t>(Sql::kCount));
+  return statements_[static_cast<std::size_t>(which)];
+}
+
+Result<Insertion> EventStore::insert(const Origin& origin, const Event& event, std::int64_t received_ms) {
+  auto& insert = statement(Sql::kInsertEvent);
+  insert.bind(1, origin.device)
+      .bind(2, origin.epoch)
+      .bind(3, as_sql(event.seq))
+      .bind(4, event.event_id)
+      .bind(5, to_string(event.type))
+      .bind(6, origin.site)
+      .bind_optional(7, event.user)
+      .bind_optional(8, event.location)
+      .bind_optional(9, event.to_location)
+      .bind_optional(10, event.sku)
+      .bind_optional(11, event.lot)
+      .bind_optional(12, event.expiry)
+      .bind_optional(13, event.serial)
+      .bind(14, event.qty)
+      .bind_optional(15, event.reason ? to_string(*event.reason) : std::string_view())
+      .bind_optional(16, event.reference)
+      .bind_optional(17, event.session)
+      .bind_optional(18, event.task_id)
+      .bind_optional(19, event.barcode)
+      .bind_optional(20, event.system)
+      .bind(21, event.wall_ms)
+      .bind(22, as_sql(event.hlc))
+      .bind(23, received_ms);
+  // All changes happen in the first step; the second finishes the statement cleanly.
+  auto row = insert.step();
+  if (row && *row) {
+    if (auto done = insert.step(); !done) row = done.error();
+  }
+  insert.reset();
+  if (!row) {
+    if (row.error().code == ErrorCode::kConflict) {
+      return Error{ErrorCode::kConflict, "event_id", "is already stored for another event"};
+    }
+    return row.error();
+  }
+  return *row ? Insertion::kNew : Insertion::kDuplicate;
+}
+
+Result<void> EventStore::add_dead_letter(const DeadLetter& letter) {
+  auto& insert = statement(Sql::kInsertDeadLetter);
+  insert.bind(1, letter.received_ms)
+      .bind(2, letter.topic)
+      .bind(3, letter.origin.site)
+      .bind(4, letter.origin.device)
+      .bind(5, letter.origin.epoch)
+      .bind(7, letter.event_id)
+      .bind(8, letter.field)
+      .bind(9, letter.reason)
+      .bind_blob(10, std::string_view(letter.payload).substr(0, DeadLetter::kMaxStoredPayload))
+      .bind(11, static_cast<std::int64_t>(letter.payload_bytes));
+  if (letter.seq) {
+    insert.bind(6, as_sql(*letter.seq));
+  } else {
+    insert.bind_null(6);
+  }
+  return insert.run();
+}
+
+Result<Cursor> EventStore::advance(const Origin& origin, std::uint64_t new_events, std::int64_t seen_ms) {
+  Cursor cursor;
+  auto& read = statement(Sql::kReadCursor);
+  read.bind(1, origin.device).bind(2, origin.epoch);
+  auto found = read.step();
+  if (found && *found) cursor = Cursor{as_count(read.column_int(0)), as_count(read.column_int(1))};
+  read.reset();
+  if (!found) return found.error();
+  cursor.events += new_events;
+
+  auto& covered = statement(Sql::kCoveredAfter);
+  covered.bind(1, origin.device).bind(2, origin.epoch).bind(3, as_sql(cursor.acked_through));
+  while (true) {
+    auto row = covered.step();
+    if (!row) return row.error();
+    if (!*row || as_count(covered.column_int(0)) != cursor.acked_through + 1) break;
+    ++cursor.acked_through;
+  }
+  covered.reset();
+
+  auto& write = statement(Sql::kWriteCursor);
+  write.bind(1, origin.device)
+      .bind(2, origin.epoch)
+      .bind(3, origin.site)
+      .bind(4, as_sql(cursor.acked_through))
+      .bind(5, as_sql(cursor.events))
+      .bind(6, seen_ms);
+  if (auto ok = write.run(); !ok) return ok.error();
+  if (auto ok = touch_device(origin.site, origin.device, seen_ms); !ok) return ok.error();
+  return cursor;
+}
+
+Result<void> EventStore::touch_device(const std::string& site, const std::string& device, std::int64_t seen_ms) {
+  return statement(Sql::kTouchDevice).bind(1, device).bind(2, site).bind(3, seen_ms).run();
+}
+
+Result<void> EventStore::record_status(const std::string& site, const protocol::Status& status,
+                                       std::int64_t received_ms, std::int64_t seen_ms) {
+  return statement(Sql::kWriteStatus)
+      .bind(1, status.device)
+      .bind(2, site)
+      .bind(3, seen_ms)
+      .bind(4, state_name(status.state))
+      .bind(5, as_sql(status.backlog))
+      .bind(6, as_sql(status.acked_through))
+      .bind(7, status.skew_ms)
+      .bind(8, status.wall_ms)
+      .bind(9, received_ms)
+      .run();
+}
+
+Result<std::vector<DeviceSummary>> EventStore::devices() {
+  auto devices = collect_rows<DeviceSummary>(statement(Sql::kListDevices), read_device);
+  if (!devices) return devices.error();
+  auto epochs = collect_rows<std::pair<std::string, EpochSummary>>(statement(Sql::kListCursors), read_epoch);
+  if (!epochs) return epochs.error();
+  std::map<std::string, DeviceSummary*> by_device;
+  for (auto& device : *devices) by_device[device.device] = &device;
+  for (auto& [device, epoch] : *epochs) {
+    // advance() writes a device row with every cursor, so each epoch has its device.
+    if (auto owner = by_device.find(device); owner != by_device.end()) owner->second->epochs.push_back(std::move(epoch));
+  }
+  return devices;
+}
+
+Result<std::vector<StoredEvent>> EventStore::events(const EventQuery& query) {
+  auto& list = statement(Sql::kListEvents);
+  list.bind(1, query.device)
+      .bind(2, query.epoch)
+      .bind(3, as_sql(query.after_seq))
+      .bind(4, static_cast<std::int64_t>(query.limit));
+  return collect_rows<StoredEvent>(list, read_event);
+}
+
+Result<std::vector<DeadLetter>> EventStore::dead_letters(const DeadLetterQuery& query) {
+  auto& list = statement(Sql::kListDeadLetters);
+  list.bind(1, query.device).bind(2, query.after_id).bind(3, static_cast<std::int64_t>(query.limit));
+  return collect_rows<DeadLetter>(list, read_dead_letter);
+}
+
+}  // namespace recount::hub

@@ -1,0 +1,113 @@
+// The hub's ledger: one SQLite database holding the event store and the audit log, and the write
+// transactions that change both together, so every change is audited in the commit that makes it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "hub/ledger/audit_log.hpp"
+#include "hub/ledger/event_store.hpp"
+#include "shared/core/hlc.hpp"
+#include "shared/core/result.hpp"
+#include "shared/protocol/messages.hpp"
+#include "shared/storage/sqlite.hpp"
+
+namespace recount::hub {
+
+// One events message, decoded and checked against its topic.
+struct IncomingBatch {
+  std::string topic;
+  Origin origin;
+  std::vector<Event> events;         // the valid events, in seq order
+  std::vector<DeadLetter> rejected;  // the events the decoder refused, each with its seq
+  std::uint64_t first_seq = 0;       // the range the payload covered, valid and rejected alike
+  std::uint64_t last_seq = 0;
+  std::int64_t received_ms = 0;
+};
+
+struct BatchOutcome {
+  Cursor cursor;  // after the batch: what the ack states
+  std::size_t stored = 0;
+  std::size_t duplicates = 0;
+  std::vector<protocol::NackEntry> rejected;  // the decoder's and the ledger's (reused event_id)
+};
+
+class Ledger;
+
+// A write transaction (BEGIN IMMEDIATE). Destroying it without commit() rolls everything back.
+// Not thread-safe; the Ledger must outlive it, and one Ledger has at most one at a time.
+class LedgerWrite {
+ public:
+  LedgerWrite(LedgerWrite&&) noexcept = default;
+  LedgerWrite& operator=(LedgerWrite&&) = delete;
+  ~LedgerWrite() = default;
+
+  // Stores the batch's new events (duplicates by (device, epoch, seq) are counted and skipped),
+  // dead-letters its rejected events and any event whose event_id another stored event already
+  // has, moves the epoch's cursor, and audits the batch in one "sync.batch" entry with counts.
+  Result<BatchOutcome> apply(const IncomingBatch& batch);
+
+  // Dead-letters a payload refused as a whole (letter.seq empty) and audits it as
+  // "sync.payload_rejected". The device in letter.origin, when known, is marked as seen.
+  Result<void> reject(const DeadLetter& letter);
+
+  // Records a hello (audited as "sync.hello") and returns the cursor of its epoch, which is all
+  // zeros for an epoch the hub has never seen.
+  Result<Cursor> hello(const std::string& topic, const protocol::Hello& hello, std::int64_t received_ms);
+
+  // Keeps the device's latest status. `received_ms` counts as contact only for a live message:
+  // a retained one is the broker replaying the past.
+  enum class Freshness { kLive, kRetained };
+  Result<void> status(const std::string& site, const protocol::Status& status, std::int64_t received_ms,
+                      Freshness freshness);
+
+  // COMMIT with synchronous=FULL: everything above is on stable storage when this returns,
+  // which is what makes an ack sent afterwards true.
+  Result<void> commit();
+
+ private:
+  friend class Ledger;
+  LedgerWrite(Ledger& ledger, storage::Transaction transaction)
+      : ledger_(&ledger), transaction_(std::move(transaction)) {}
+  Result<void> audit(std::string kind, std::string subject, std::string detail);
+
+  Ledger* ledger_;
+  storage::Transaction transaction_;
+};
+
+// Owns the hub database. Not thread-safe: use it from one thread (the hub's io_context).
+class Ledger {
+ public:
+  // Opens or creates the database file and migrates it. Errors: kCorrupt when the file is not
+  // a SQLite database or fails its integrity check, kUnsupportedVersion when a newer hub wrote
+  // it (both name the file, which is left untouched), kIo when it cannot be opened or written.
+  static Result<Ledger> open(const std::filesystem::path& file, WallClock wall = system_wall_clock());
+
+  Ledger(Ledger&&) noexcept = default;
+  Ledger& operator=(Ledger&&) noexcept = default;
+
+  // Starts a write transaction; kIo if SQLite cannot (e.g. another process holds the write lock
+  // past the busy timeout). Blocks.
+  Result<LedgerWrite> begin_write();
+
+  // For reads (stats, listings, verification). Writes go through begin_write().
+  EventStore& events() { return events_; }
+  AuditLog& audit() { return audit_; }
+
+  const std::filesystem::path& path() const { return database_.path(); }
+
+ private:
+  friend class LedgerWrite;
+  Ledger(storage::Database database, EventStore events, AuditLog audit, WallClock wall)
+      : database_(std::move(database)), events_(std::move(events)), audit_(std::move(audit)), wall_(std::move(wall)) {}
+
+  storage::Database database_;  // declared first: the statements below must be finalized before it closes
+  EventStore events_;
+  AuditLog audit_;
+  WallClock wall_;
+};
+
+}  // namespace recount::hub

@@ -1,0 +1,138 @@
+// Schema migrations of the hub database.
+#include "hub/ledger/schema.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace recount::hub {
+namespace {
+
+// Migration i (0-based) takes the schema from version i to i + 1. Append new migrations; never
+// edit one that has shipped, because databases in the field already ran it.
+constexpr std::array<std::string_view, 1> kMigrations = {
+    // 1: events, per-epoch cursors, devices with their last status, dead letters, audit log.
+    R"sql(
+CREATE TABLE events (
+  device      TEXT    NOT NULL,
+  epoch       TEXT    NOT NULL,
+  seq         INTEGER NOT NULL,
+  event_id    TEXT    NOT NULL UNIQUE,
+  type        TEXT    NOT NULL,
+  site        TEXT    NOT NULL,
+  user        TEXT,
+  location    TEXT,
+  to_location TEXT,
+  sku         TEXT,
+  lot         TEXT,
+  expiry      TEXT,
+  serial      TEXT,
+  qty         INTEGER NOT NULL,
+  reason      TEXT,
+  ref         TEXT,
+  session     TEXT,
+  task_id     TEXT,
+  barcode     TEXT,
+  system      TEXT,
+  wall_ms     INTEGER NOT NULL,
+  hlc         INTEGER NOT NULL,
+  received_ms INTEGER NOT NULL,
+  PRIMARY KEY (device, epoch, seq)
+);
+
+-- acked_through: the highest seq N such that every seq 1..N of this epoch is in events or
+-- dead_letters. events: how many rows of events this epoch has (kept with the cursor so stats
+-- need not count millions of rows).
+CREATE TABLE cursors (
+  device        TEXT    NOT NULL,
+  epoch         TEXT    NOT NULL,
+  site          TEXT    NOT NULL,
+  acked_through INTEGER NOT NULL,
+  events        INTEGER NOT NULL,
+  first_seen_ms INTEGER NOT NULL,
+  last_seen_ms  INTEGER NOT NULL,
+  PRIMARY KEY (device, epoch)
+) WITHOUT ROWID;
+
+-- One row per device that ever sent anything; status_* hold its last status message.
+CREATE TABLE devices (
+  device                TEXT PRIMARY KEY,
+  site                  TEXT    NOT NULL,
+  last_seen_ms          INTEGER NOT NULL,
+  status_state          TEXT,
+  status_backlog        INTEGER,
+  status_acked_through  INTEGER,
+  status_skew_ms        INTEGER,
+  status_wall_ms        INTEGER,
+  status_received_ms    INTEGER
+) WITHOUT ROWID;
+
+-- seq is set for a single rejected event and NULL for a rejected payload. payload holds the
+-- event's JSON or the raw payload (cut at a limit; payload_bytes is the size received).
+CREATE TABLE dead_letters (
+  id            INTEGER PRIMARY KEY,
+  received_ms   INTEGER NOT NULL,
+  topic         TEXT    NOT NULL,
+  site          TEXT    NOT NULL,
+  device        TEXT    NOT NULL,
+  epoch         TEXT    NOT NULL,
+  seq           INTEGER,
+  event_id      TEXT    NOT NULL,
+  field         TEXT    NOT NULL,
+  reason        TEXT    NOT NULL,
+  payload       BLOB    NOT NULL,
+  payload_bytes INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX dead_letters_by_event ON dead_letters (device, epoch, seq) WHERE seq IS NOT NULL;
+CREATE INDEX dead_letters_by_device ON dead_letters (device, id);
+
+-- hash = SHA-256(prev_hash || canonical entry); see hub/ledger/audit_log.hpp.
+CREATE TABLE audit_log (
+  id        INTEGER PRIMARY KEY,
+  at_ms     INTEGER NOT NULL,
+  kind      TEXT    NOT NULL,
+  subject   TEXT    NOT NULL,
+  detail    TEXT    NOT NULL,
+  prev_hash TEXT    NOT NULL,
+  hash      TEXT    NOT NULL
+);
+-- Append-only for the hub's own code; the hash chain is what catches anyone who drops these.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql",
+};
+
+Result<int> read_version(storage::Database& database) {
+  auto statement = database.prepare("PRAGMA user_version");
+  if (!statement) return statement.error();
+  auto row = statement->step();
+  if (!row) return row.error();
+  return static_cast<int>(statement->column_int(0));
+}
+
+}  // namespace
+
+int current_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+Result<void> migrate(storage::Database& database) {
+  auto version = read_version(database);
+  if (!version) return version.error();
+  if (*version > current_schema_version()) {
+    return Error{ErrorCode::kUnsupportedVersion, "",
+                 database.path().string() + " has schema version " + std::to_string(*version) +
+                     " but this recount-hub knows versions up to " + std::to_string(current_schema_version()) +
+                     "; run a newer recount-hub"};
+  }
+  for (int next = *version; next < current_schema_version(); ++next) {
+    auto transaction = storage::Transaction::begin(database);
+    if (!transaction) return transaction.error();
+    if (auto ok = database.execute(kMigrations[static_cast<std::size_t>(next)]); !ok) return ok;
+    if (auto ok = database.execute("PRAGMA user_version = " + std::to_string(next + 1)); !ok) return ok;
+    if (auto ok = transaction->commit(); !ok) return ok;
+  }
+  return {};
+}
+
+}  // namespace recount::hub

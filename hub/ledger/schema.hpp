@@ -1,0 +1,18 @@
+// The hub database's schema and its migrations: PRAGMA user_version says which migrations ran.
+#pragma once
+
+#include "shared/core/result.hpp"
+#include "shared/storage/sqlite.hpp"
+
+namespace recount::hub {
+
+// The schema version this build writes and understands.
+int current_schema_version();
+
+// Brings the database up to current_schema_version(), one transaction per migration, so a
+// crash between migrations leaves a database at a known version. Errors: kUnsupportedVersion
+// when the file was written by a newer recount-hub (it is left untouched), kIo when SQLite
+// refuses. Blocks on disk I/O.
+Result<void> migrate(storage::Database& database);
+
+}  // namespace recount::hub

@@ -1,0 +1,256 @@
+// The event store on a real SQLite file: dedupe, contiguity across gaps, epochs, dead letters.
+#include "hub/ledger/event_store.hpp"
+
+#include <doctest/doctest.h>
+
+#include "hub/ledger/schema.hpp"
+#include "tests/hub/ledger_fixtures.hpp"
+
+namespace recount::hub {
+namespace {
+
+using testing::count_event;
+using testing::kFixedNowMs;
+using testing::origin_of;
+
+struct StoreFixture {
+  testing::TempDir dir;
+  storage::Database database = open_database();
+  EventStore store = prepare();
+
+  storage::Database open_database() {
+    auto opened = storage::Database::open(dir / "hub.db", storage::OpenMode::kCreateIfMissing,
+                                          storage::Durability::kNormal);
+    REQUIRE(opened.has_value());
+    REQUIRE(migrate(*opened).has_value());
+    return std::move(*opened);
+  }
+  EventStore prepare() {
+    auto prepared = EventStore::prepare(database);
+    REQUIRE(prepared.has_value());
+    return std::move(*prepared);
+  }
+
+  void insert_range(const Origin& origin, std::uint64_t first, std::uint64_t last, unsigned tag = 1) {
+    for (auto seq = first; seq <= last; ++seq) {
+      REQUIRE(store.insert(origin, count_event(seq, tag), kFixedNowMs).has_value());
+    }
+  }
+  Cursor advance(const Origin& origin, std::uint64_t new_events = 0) {
+    auto cursor = store.advance(origin, new_events, kFixedNowMs);
+    REQUIRE(cursor.has_value());
+    return *cursor;
+  }
+  DeadLetter letter_for(const Origin& origin, std::optional<std::uint64_t> seq) {
+    return DeadLetter{0, kFixedNowMs, "recount/v1/site-1/" + origin.device + "/events", origin, seq,
+                      seq ? testing::event_id_for(9, *seq) : "", "qty", "must be between 0 and 1000000000",
+                      "{\"qty\":-5}", 10};
+  }
+};
+
+TEST_CASE("an event delivered twice under the same device, epoch and seq is stored once") {
+  StoreFixture fixture;
+  const auto origin = origin_of("device-1");
+  CHECK(fixture.store.insert(origin, count_event(1), kFixedNowMs).value() == Insertion::kNew);
+  CHECK(fixture.store.insert(origin, count_event(1), kFixedNowMs).value() == Insertion::kDuplicate);
+
+  auto events = fixture.store.events({"device-1", origin.epoch, 0, 100});
+  REQUIRE(events.has_value());
+  CHECK(events->size() == 1);
+}
+
+TEST_CASE("a duplicate seq keeps the event stored first, whatever the second delivery says") {
+  StoreFixture fixture;
+  const auto origin = origin_of("device-1");
+  REQUIRE(fixture.store.insert(origin, count_event(1, 1, 3), kFixedNowMs).has_value());
+  auto second = count_event(1, 1, 99);
+  CHECK(fixture.store.insert(origin, second, kFixedNowMs).value() == Insertion::kDuplicate);
+  CHECK(fixture.store.events({"device-1", origin.epoch, 0, 10})->at(0).event.qty == 3);
+}
+
+TEST_CASE("an event whose event_id another stored event already has is refused as a conflict") {
+  StoreFixture fixture;
+  const auto origin = origin_of("device-1");
+  REQUIRE(fixture.store.insert(origin, count_event(1), kFixedNowMs).has_value());
+  auto reused = count_event(2);
+  reused.event_id = count_event(1).event_id;
+  auto inserted = fixture.store.insert(origin, reused, kFixedNowMs);
+  REQUIRE_FALSE(inserted.has_value());
+  CHECK(inserted.error().code == ErrorCode::kConflict);
+  CHECK(inserted.error().field == "event_id");
+  CHECK(fixture.store.events({"device-1", origin.epoch, 0, 10})->size() == 1);
+}
+
+TEST_CASE("stored events read back with every field, in seq order") {
+  StoreFixture fixture;
+  const auto origin = origin_of("device-1");
+  Event move = count_event(2);
+  move.type = EventType::kMove;
+  move.to_location = "B-1";
+  move.lot = "L42";
+  move.expiry = "2027-01-31";
+  move.serial = "S-9";
+  move.reference = "PO-7";
+  move.task_id = "task-3";
+  move.barcode = "]C1010123456789012";
+  Event adjust = count_event(1);
+  adjust.type = EventType::kAdjust;
+  adjust.qty = -2;
+  adjust.reason = ReasonCode::kDamage;
+  REQUIRE(fixture.store.insert(origin, move, kFixedNowMs + 1).has_value());
+  REQUIRE(fixture.store.insert(origin, adjust, kFixedNowMs + 2).has_value());
+
+  auto events = fixture.store.events({"device-1", origin.epoch, 0, 10});
+  REQUIRE(events.has_value());
+  REQUIRE(events->size() == 2);
+  CHECK(events->at(0).event == adjust);
+  CHECK(events->at(1).event == move);
+  CHECK(events->at(1).origin.site == "site-1");
+  CHECK(events->at(1).received_ms == kFixedNowMs + 1);
+}
+
+TEST_CASE("event listings page by seq and stop at the limit") {
+  StoreFixture fixture;
+  const auto origin = origin_of("device-1");
+  fixture.insert_range(origin, 1, 10);
+  auto page = fixture.store.events({"device-1", origin.epoch, 4, 3});
+  REQUIRE(page.has_value());
+  REQUIRE(page->size() == 3);
+  CHECK(page->front().event.seq == 5);
+  CHECK(page->back().event.seq == 7);
+}
+
+TEST_CASE("acked_through stops below a gap and jumps across it once the gap is filled") {
+  StoreFixture fixture;
+  const auto origin = origin_of("device-1");
+  fixture.insert_range(origin, 1, 3);
+  CHECK(fixture.advance(origin, 3).acked_through == 3);
+
+  fixture.insert_range(origin, 7, 9);
+  const Cursor after_gap = fixture.advance(origin, 3);
+  CHECK(after_gap.acked_through == 3);
+  CHECK(after_gap.events == 6);
+
+  fixture.insert_range(origin, 4, 6);
+  const Cursor filled = fixture.advance(origin, 3);
+  CHECK(filled.acked_through == 9);
+  CHECK(filled.events == 9);
+}
+
+TEST_CASE("acked_through stays 0 while seq 1 is missing") {
+  StoreFixture fixture;
+  const auto origin = origin_of("device-1");
+  fixture.insert_range(origin, 2, 5);
+  CHECK(fixture.advance(origin, 4).acked_through == 0);
+}
+
+TEST_CASE("a dead-lettered seq counts as covered, so the ack moves past a rejected event") {
+  StoreFixture fixture;
+  const auto origin = origin_of("device-1");
+  fixture.insert_range(origin, 1, 2);
+  REQUIRE(fixture.store.add_dead_letter(fixture.letter_for(origin, 3)).has_value());
+  fixture.insert_range(origin, 4, 5);
+  const Cursor cursor = fixture.advance(origin, 4);
+  CHECK(cursor.acked_through == 5);
+  CHECK(cursor.events == 4);
+}
+
+TEST_CASE("each epoch of a device has its own cursor, and seqs may restart in a new epoch") {
+  StoreFixture fixture;
+  const auto old_epoch = origin_of("device-1", "00000000000000e1");
+  const auto new_epoch = origin_of("device-1", "00000000000000e2");
+  fixture.insert_range(old_epoch, 1, 5, 1);
+  CHECK(fixture.advance(old_epoch, 5).acked_through == 5);
+  fixture.insert_range(new_epoch, 1, 2, 2);
+  CHECK(fixture.advance(new_epoch, 2).acked_through == 2);
+  CHECK(fixture.advance(old_epoch).acked_through == 5);
+
+  auto devices = fixture.store.devices();
+  REQUIRE(devices.has_value());
+  REQUIRE(devices->size() == 1);
+  REQUIRE(devices->at(0).epochs.size() == 2);
+  CHECK(devices->at(0).epochs[0].epoch == old_epoch.epoch);
+  CHECK(devices->at(0).epochs[1].epoch == new_epoch.epoch);
+  CHECK(devices->at(0).epochs[1].cursor.events == 2);
+}
+
+TEST_CASE("an epoch never seen has a zero cursor once advanced, and the device is listed") {
+  StoreFixture fixture;
+  const Cursor cursor = fixture.advance(origin_of("device-9"));
+  CHECK(cursor.acked_through == 0);
+  CHECK(cursor.events == 0);
+  auto devices = fixture.store.devices();
+  REQUIRE(devices->size() == 1);
+  CHECK(devices->at(0).device == "device-9");
+  CHECK(devices->at(0).last_seen_ms == kFixedNowMs);
+}
+
+TEST_CASE("a second dead letter for the same event is ignored, but every refused payload is kept") {
+  StoreFixture fixture;
+  const auto origin = origin_of("device-1");
+  REQUIRE(fixture.store.add_dead_letter(fixture.letter_for(origin, 3)).has_value());
+  REQUIRE(fixture.store.add_dead_letter(fixture.letter_for(origin, 3)).has_value());
+  REQUIRE(fixture.store.add_dead_letter(fixture.letter_for(origin, std::nullopt)).has_value());
+  REQUIRE(fixture.store.add_dead_letter(fixture.letter_for(origin, std::nullopt)).has_value());
+
+  auto letters = fixture.store.dead_letters({"", 0, 100});
+  REQUIRE(letters.has_value());
+  REQUIRE(letters->size() == 3);
+  CHECK(letters->at(0).seq == 3u);
+  CHECK(letters->at(0).field == "qty");
+  CHECK(letters->at(0).payload == "{\"qty\":-5}");
+  CHECK_FALSE(letters->at(1).seq.has_value());
+}
+
+TEST_CASE("a huge refused payload is stored cut at the limit, with its full size recorded") {
+  StoreFixture fixture;
+  auto letter = fixture.letter_for(origin_of("device-1"), std::nullopt);
+  letter.payload = std::string(DeadLetter::kMaxStoredPayload * 3, 'x');
+  letter.payload_bytes = letter.payload.size();
+  REQUIRE(fixture.store.add_dead_letter(letter).has_value());
+  auto letters = fixture.store.dead_letters({"", 0, 10});
+  CHECK(letters->at(0).payload.size() == DeadLetter::kMaxStoredPayload);
+  CHECK(letters->at(0).payload_bytes == DeadLetter::kMaxStoredPayload * 3);
+}
+
+TEST_CASE("dead letters can be listed for one device and paged by id") {
+  StoreFixture fixture;
+  for (std::uint64_t seq = 1; seq <= 4; ++seq) {
+    REQUIRE(fixture.store.add_dead_letter(fixture.letter_for(origin_of(seq % 2 ? "odd" : "even"), seq)).has_value());
+  }
+  auto odd = fixture.store.dead_letters({"odd", 0, 10});
+  REQUIRE(odd->size() == 2);
+  CHECK(odd->at(1).seq == 3u);
+  auto after = fixture.store.dead_letters({"", odd->at(0).id, 2});
+  REQUIRE(after->size() == 2);
+  CHECK(after->at(0).seq == 2u);
+}
+
+TEST_CASE("devices count their dead letters and keep their latest status") {
+  StoreFixture fixture;
+  const auto origin = origin_of("device-1");
+  fixture.advance(origin);
+  REQUIRE(fixture.store.add_dead_letter(fixture.letter_for(origin, std::nullopt)).has_value());
+  protocol::Status status{"device-1", protocol::DeviceState::kOffline, 12, 40, -250, kFixedNowMs - 5};
+  REQUIRE(fixture.store.record_status("site-1", status, kFixedNowMs + 10, kFixedNowMs + 10).has_value());
+
+  auto devices = fixture.store.devices();
+  REQUIRE(devices->size() == 1);
+  const DeviceSummary& device = devices->at(0);
+  CHECK(device.dead_letters == 1);
+  REQUIRE(device.status.has_value());
+  CHECK(device.status->status == status);
+  CHECK(device.status->received_ms == kFixedNowMs + 10);
+  CHECK(device.last_seen_ms == kFixedNowMs + 10);
+}
+
+TEST_CASE("a status without contact (seen 0) does not move the device's last contact") {
+  StoreFixture fixture;
+  fixture.advance(origin_of("device-1"));
+  protocol::Status status{"device-1", protocol::DeviceState::kOnline, 0, 0, 0, kFixedNowMs};
+  REQUIRE(fixture.store.record_status("site-1", status, kFixedNowMs + 500, 0).has_value());
+  CHECK(fixture.store.devices()->at(0).last_seen_ms == kFixedNowMs);
+}
+
+}  // namespace
+}  // namespace recount::hub

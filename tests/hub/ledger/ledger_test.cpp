@@ -1,0 +1,238 @@
+// The ledger's audited write transactions, and how it opens (and refuses) database files.
+#include "hub/ledger/ledger.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/hub/ledger_fixtures.hpp"
+
+namespace recount::hub {
+namespace {
+
+using testing::batch_of;
+using testing::kFixedNowMs;
+using testing::LedgerFixture;
+using testing::origin_of;
+
+nlohmann::json last_audit_detail(Ledger& ledger, std::string* kind = nullptr) {
+  auto verification = ledger.audit().verify();
+  REQUIRE(verification.has_value());
+  auto entries = ledger.audit().entries(static_cast<std::int64_t>(verification->entries) - 1, 1);
+  REQUIRE(entries.has_value());
+  REQUIRE(entries->size() == 1);
+  if (kind != nullptr) *kind = entries->at(0).kind;
+  return nlohmann::json::parse(entries->at(0).detail);
+}
+
+DeadLetter rejected_event(const IncomingBatch& batch, std::uint64_t seq) {
+  return DeadLetter{0, batch.received_ms, batch.topic, batch.origin, seq, testing::event_id_for(1, seq), "qty",
+                    "must be between 0 and 1000000000", "{}", 2};
+}
+
+TEST_CASE("a batch is stored, acked through its last seq and audited in one entry with counts") {
+  LedgerFixture fixture;
+  const auto batch = batch_of(origin_of("device-1"), 1, 50);
+  const auto outcome = fixture.apply(batch);
+  CHECK(outcome.stored == 50);
+  CHECK(outcome.duplicates == 0);
+  CHECK(outcome.rejected.empty());
+  CHECK(outcome.cursor.acked_through == 50);
+
+  std::string kind;
+  const auto detail = last_audit_detail(fixture.ledger, &kind);
+  CHECK(kind == "sync.batch");
+  CHECK(detail["new"] == 50);
+  CHECK(detail["duplicates"] == 0);
+  CHECK(detail["acked_through"] == 50);
+  CHECK(detail["first_seq"] == 1);
+  CHECK(detail["last_seq"] == 50);
+  CHECK(fixture.ledger.audit().verify()->entries == 1);
+}
+
+TEST_CASE("the same batch applied twice is stored once and counted as duplicates the second time") {
+  LedgerFixture fixture;
+  const auto batch = batch_of(origin_of("device-1"), 1, 20);
+  fixture.apply(batch);
+  const auto again = fixture.apply(batch);
+  CHECK(again.stored == 0);
+  CHECK(again.duplicates == 20);
+  CHECK(again.cursor.acked_through == 20);
+  CHECK(again.cursor.events == 20);
+  CHECK(fixture.ledger.events().events({"device-1", batch.origin.epoch, 0, 100})->size() == 20);
+  CHECK(last_audit_detail(fixture.ledger)["duplicates"] == 20);
+}
+
+TEST_CASE("a batch after a gap is stored but the ack waits until the gap is filled") {
+  LedgerFixture fixture;
+  const auto origin = origin_of("device-1");
+  CHECK(fixture.apply(batch_of(origin, 1, 10)).cursor.acked_through == 10);
+  const auto ahead = fixture.apply(batch_of(origin, 21, 30));
+  CHECK(ahead.stored == 10);
+  CHECK(ahead.cursor.acked_through == 10);
+  CHECK(fixture.apply(batch_of(origin, 11, 20)).cursor.acked_through == 30);
+}
+
+TEST_CASE("a rejected event is dead-lettered and nacked while the good ones are stored, and the ack covers all") {
+  LedgerFixture fixture;
+  auto batch = batch_of(origin_of("device-1"), 1, 5);
+  batch.events.erase(batch.events.begin() + 2);  // seq 3 failed validation
+  batch.rejected.push_back(rejected_event(batch, 3));
+  const auto outcome = fixture.apply(batch);
+  CHECK(outcome.stored == 4);
+  CHECK(outcome.cursor.acked_through == 5);
+  REQUIRE(outcome.rejected.size() == 1);
+  CHECK(outcome.rejected[0].seq == 3);
+  CHECK(outcome.rejected[0].field == "qty");
+
+  auto letters = fixture.ledger.events().dead_letters({"", 0, 10});
+  REQUIRE(letters->size() == 1);
+  CHECK(letters->at(0).seq == 3u);
+  const auto detail = last_audit_detail(fixture.ledger);
+  REQUIRE(detail["rejected"].size() == 1);
+  CHECK(detail["rejected"][0]["seq"] == 3);
+}
+
+TEST_CASE("an event reusing another event's id is dead-lettered with its JSON, and the rest is stored") {
+  LedgerFixture fixture;
+  const auto origin = origin_of("device-1");
+  fixture.apply(batch_of(origin, 1, 2));
+  auto batch = batch_of(origin, 3, 4);
+  batch.events[0].event_id = testing::event_id_for(1, 1);
+  const auto outcome = fixture.apply(batch);
+  CHECK(outcome.stored == 1);
+  REQUIRE(outcome.rejected.size() == 1);
+  CHECK(outcome.rejected[0].seq == 3);
+  CHECK(outcome.rejected[0].field == "event_id");
+  CHECK(outcome.cursor.acked_through == 4);
+  auto letters = fixture.ledger.events().dead_letters({"", 0, 10});
+  REQUIRE(letters->size() == 1);
+  CHECK(letters->at(0).payload.find(testing::event_id_for(1, 1)) != std::string::npos);
+}
+
+TEST_CASE("a write that is never committed leaves neither events nor audit entries") {
+  LedgerFixture fixture;
+  {
+    auto write = fixture.ledger.begin_write();
+    REQUIRE(write.has_value());
+    REQUIRE(write->apply(batch_of(origin_of("device-1"), 1, 5)).has_value());
+  }
+  CHECK(fixture.ledger.events().devices()->empty());
+  CHECK(fixture.ledger.audit().verify()->entries == 0);
+}
+
+TEST_CASE("committed batches survive closing and reopening the ledger") {
+  LedgerFixture fixture;
+  fixture.apply(batch_of(origin_of("device-1"), 1, 7));
+  fixture.ledger = fixture.open();
+  auto devices = fixture.ledger.events().devices();
+  REQUIRE(devices->size() == 1);
+  CHECK(devices->at(0).epochs.at(0).cursor.acked_through == 7);
+  CHECK(fixture.ledger.audit().verify()->entries == 1);
+}
+
+TEST_CASE("a payload refused as a whole is dead-lettered and audited without moving any cursor") {
+  LedgerFixture fixture;
+  const auto origin = origin_of("device-1", "");
+  const DeadLetter letter{0, kFixedNowMs, "recount/v1/site-1/device-1/events", origin, std::nullopt, "", "",
+                          "not JSON", "garbage", 7};
+  auto write = fixture.ledger.begin_write();
+  REQUIRE(write->reject(letter).has_value());
+  REQUIRE(write->commit().has_value());
+
+  std::string kind;
+  const auto detail = last_audit_detail(fixture.ledger, &kind);
+  CHECK(kind == "sync.payload_rejected");
+  CHECK(detail["reason"] == "not JSON");
+  CHECK(detail["bytes"] == 7);
+  auto devices = fixture.ledger.events().devices();
+  REQUIRE(devices->size() == 1);
+  CHECK(devices->at(0).dead_letters == 1);
+  CHECK(devices->at(0).epochs.empty());
+}
+
+TEST_CASE("a hello is answered with the stored cursor, and with zero for an unknown epoch") {
+  LedgerFixture fixture;
+  fixture.apply(batch_of(origin_of("device-1"), 1, 12));
+  protocol::Hello hello{"site-1", "device-1", "00000000000000e1", 15, 9, kFixedNowMs, 0, "test"};
+  auto write = fixture.ledger.begin_write();
+  CHECK(write->hello("recount/v1/site-1/device-1/hello", hello, kFixedNowMs)->acked_through == 12);
+  hello.epoch = "00000000000000e9";
+  CHECK(write->hello("recount/v1/site-1/device-1/hello", hello, kFixedNowMs)->acked_through == 0);
+  REQUIRE(write->commit().has_value());
+
+  std::string kind;
+  const auto detail = last_audit_detail(fixture.ledger, &kind);
+  CHECK(kind == "sync.hello");
+  CHECK(detail["agent_acked_through"] == 9);
+  CHECK(fixture.ledger.events().devices()->at(0).epochs.size() == 2);
+}
+
+void record_status(Ledger& ledger, std::int64_t received_ms, LedgerWrite::Freshness freshness) {
+  const protocol::Status status{"device-1", protocol::DeviceState::kOnline, 3, 1, 20, kFixedNowMs};
+  auto write = ledger.begin_write();
+  REQUIRE(write->status("site-1", status, received_ms, freshness).has_value());
+  REQUIRE(write->commit().has_value());
+}
+
+TEST_CASE("a retained status is kept without counting as contact; a live one counts") {
+  LedgerFixture fixture;
+  fixture.apply(batch_of(origin_of("device-1"), 1, 1));
+  record_status(fixture.ledger, kFixedNowMs + 100, LedgerWrite::Freshness::kRetained);
+  auto device = fixture.ledger.events().devices()->at(0);
+  CHECK(device.last_seen_ms == kFixedNowMs);
+  REQUIRE(device.status.has_value());
+  CHECK(device.status->status.backlog == 3);
+
+  record_status(fixture.ledger, kFixedNowMs + 200, LedgerWrite::Freshness::kLive);
+  CHECK(fixture.ledger.events().devices()->at(0).last_seen_ms == kFixedNowMs + 200);
+}
+
+// Opening must fail with kCorrupt, name the file, and not change one byte of it.
+void check_refused_untouched(const std::filesystem::path& file) {
+  const auto before = testing::read_file(file);
+  auto opened = Ledger::open(file);
+  REQUIRE_FALSE(opened.has_value());
+  CHECK(opened.error().code == ErrorCode::kCorrupt);
+  CHECK(opened.error().message.find(file.string()) != std::string::npos);
+  CHECK(testing::read_file(file) == before);
+}
+
+// A closed hub database (WAL checkpointed into it) holding 2,000 events.
+std::filesystem::path filled_database(LedgerFixture& fixture) {
+  for (std::uint64_t first = 1; first <= 2000; first += 500) {
+    fixture.apply(batch_of(origin_of("device-1"), first, first + 499));
+  }
+  fixture.ledger = Ledger::open(fixture.dir / "other.db").value();  // closes hub.db
+  return fixture.file;
+}
+
+TEST_CASE("a hub database that is not SQLite is refused with an error naming it, and left as it was") {
+  testing::TempDir dir;
+  const auto file = dir / "hub.db";
+  std::ofstream(file) << "this is not a database, but somebody's notes\n";
+  check_refused_untouched(file);
+}
+
+TEST_CASE("a hub database with damaged pages is refused with an error naming it, and left as it was") {
+  LedgerFixture fixture;
+  const auto file = filled_database(fixture);
+  {
+    std::fstream damage(file, std::ios::in | std::ios::out | std::ios::binary);
+    damage.seekp(4096 * 3);
+    const std::string noise(4096 * 4, '\x5a');
+    damage.write(noise.data(), static_cast<std::streamsize>(noise.size()));
+  }
+  check_refused_untouched(file);
+}
+
+TEST_CASE("a truncated hub database is refused with an error naming it, and left as it was") {
+  LedgerFixture fixture;
+  const auto file = filled_database(fixture);
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
+  check_refused_untouched(file);
+}
+
+}  // namespace
+}  // namespace recount::hub

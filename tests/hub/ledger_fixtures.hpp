@@ -1,0 +1,85 @@
+// Valid events, batches and ledgers for the hub's tests: deterministic, so a failure replays.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "hub/ledger/ledger.hpp"
+#include "tests/support/process.hpp"
+
+namespace recount::testing {
+
+inline constexpr std::int64_t kFixedNowMs = 1'790'000'000'000;  // 2026-09-21, the injected "now"
+
+inline WallClock fixed_clock() {
+  return [] { return kFixedNowMs; };
+}
+
+// An event id unique to (tag, seq): tags keep devices and epochs apart.
+inline std::string event_id_for(unsigned tag, std::uint64_t seq) {
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-0000-7000-8000-%012llx", tag, static_cast<unsigned long long>(seq));
+  return text;
+}
+
+// A valid count event: `qty` units of SKU-<seq % 7> at A-<seq % 5>.
+inline Event count_event(std::uint64_t seq, unsigned tag = 1, std::int64_t qty = 3) {
+  Event event;
+  event.seq = seq;
+  event.event_id = event_id_for(tag, seq);
+  event.type = EventType::kCount;
+  event.wall_ms = kFixedNowMs - 60'000 + static_cast<std::int64_t>(seq);
+  event.hlc = HlcStamp::from_parts(event.wall_ms, 0).packed;
+  event.user = "user-1";
+  event.location = "A-" + std::to_string(seq % 5);
+  event.sku = "SKU-" + std::to_string(seq % 7);
+  event.qty = qty;
+  event.session = "session-1";
+  return event;
+}
+
+inline hub::Origin origin_of(const std::string& device, const std::string& epoch = "00000000000000e1",
+                             const std::string& site = "site-1") {
+  return hub::Origin{site, device, epoch};
+}
+
+// A valid batch of count events first..last from `origin`, as ingest would hand it over.
+inline hub::IncomingBatch batch_of(const hub::Origin& origin, std::uint64_t first, std::uint64_t last,
+                                   unsigned tag = 1) {
+  hub::IncomingBatch batch;
+  batch.topic = "recount/v1/" + origin.site + "/" + origin.device + "/events";
+  batch.origin = origin;
+  batch.first_seq = first;
+  batch.last_seq = last;
+  batch.received_ms = kFixedNowMs;
+  for (auto seq = first; seq <= last; ++seq) batch.events.push_back(count_event(seq, tag));
+  return batch;
+}
+
+// A ledger in a fresh temporary directory, on the fixed clock.
+struct LedgerFixture {
+  TempDir dir;
+  std::filesystem::path file = dir / "hub.db";
+  hub::Ledger ledger = open();
+
+  hub::Ledger open() {
+    auto opened = hub::Ledger::open(file, fixed_clock());
+    REQUIRE_MESSAGE(opened.has_value(), (opened ? "" : opened.error().describe()));
+    return std::move(*opened);
+  }
+
+  // Applies batches each in its own committed transaction and returns the last outcome.
+  hub::BatchOutcome apply(const hub::IncomingBatch& batch) {
+    auto write = ledger.begin_write();
+    REQUIRE(write.has_value());
+    auto outcome = write->apply(batch);
+    REQUIRE_MESSAGE(outcome.has_value(), (outcome ? "" : outcome.error().describe()));
+    REQUIRE(write->commit().has_value());
+    return std::move(*outcome);
+  }
+};
+
+}  // namespace recount::testing
