@@ -10,6 +10,7 @@
 #include "agent/journal/journal.hpp"
 #include "agent/sync/sync.hpp"
 #include "shared/core/random_id.hpp"
+#include "shared/domain/limits.hpp"
 #include "shared/protocol/codec.hpp"
 
 namespace recount::agent {
@@ -25,10 +26,12 @@ std::optional<Journal> open_journal(const DataOptions& data, std::ostream& err) 
 }
 
 // Reads a draft event from one line of JSON. The journal assigns seq, event_id, wall_ms and hlc,
-// so placeholders stand in for them here and the codec's strict event decoder does the rest.
+// so placeholders stand in for them (and for the stored form's "v") and the codec's strict event
+// decoder does the rest.
 Result<Event> parse_draft(const std::string& line) {
   auto object = nlohmann::json::parse(line, nullptr, false);
   if (object.is_discarded() || !object.is_object()) return invalid("", "not a JSON object");
+  object["v"] = limits::kProtocolVersion;
   object["seq"] = 1;
   object["event_id"] = uuid_v7(1);
   object["wall_ms"] = 1;

@@ -78,7 +78,8 @@ Result<void> create_journal_file(const std::filesystem::path& file, const Journa
   std::error_code ignored;
   std::filesystem::remove(staging, ignored);
   {
-    auto database = storage::Database::open(staging, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull);
+    auto database = storage::Database::open(staging, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull,
+                                             Journal::kApplicationId);
     if (!database) return database.error();
     auto transaction = storage::Transaction::begin(*database);
     if (!transaction) return transaction.error();
@@ -153,7 +154,8 @@ Result<Journal> Journal::open(const std::filesystem::path& directory, const std:
     return corrupt(file, "the file is empty");
   }
 
-  auto database = storage::Database::open(file, storage::OpenMode::kExistingOnly, storage::Durability::kFull);
+  auto database = storage::Database::open(file, storage::OpenMode::kExistingOnly, storage::Durability::kFull,
+                                           kApplicationId);
   if (!database) {
     if (database.error().code == ErrorCode::kCorrupt) return corrupt(file, database.error().message);
     return database.error();

@@ -53,6 +53,7 @@ struct JournalStatus {
 class Journal {
  public:
   static constexpr const char* kFileName = "journal.db";
+  static constexpr std::int32_t kApplicationId = 0x52434a4e;  // "RCJN" in the SQLite header
 
   // Opens DIR/journal.db, creating it (and DIR) on first use, when `site` and `device` must be
   // given; later they may be omitted but must match what is stored. Errors:

@@ -27,7 +27,8 @@ Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 Database::~Database() = default;
 
-Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode, Durability durability) {
+Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode, Durability durability,
+                                std::int32_t application_id) {
   std::error_code ignored;
   if (mode == OpenMode::kExistingOnly && !std::filesystem::exists(path, ignored)) {
     return Error{ErrorCode::kNotFound, "", "no database at " + path.string()};
@@ -54,6 +55,25 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
     return Error{ErrorCode::kCorrupt, "", path.string() + " failed its integrity check: " + check->column_text(0)};
   }
   check->reset();
+
+  // Nothing below may write to a file that belongs to someone else: check whose it is first.
+  auto owner = database.prepare("PRAGMA application_id");
+  if (!owner || !owner->step()) return Error{ErrorCode::kCorrupt, "", "cannot read the application id of " + path.string()};
+  const auto stored_id = static_cast<std::int32_t>(owner->column_int(0));
+  owner->reset();
+  auto pages = database.prepare("PRAGMA page_count");
+  if (!pages || !pages->step()) return Error{ErrorCode::kCorrupt, "", "cannot read the size of " + path.string()};
+  const bool fresh = pages->column_int(0) == 0;
+  pages->reset();
+  if (application_id != 0) {
+    if (fresh) {
+      if (auto ok = database.execute("PRAGMA application_id = " + std::to_string(application_id)); !ok) return ok.error();
+    } else if (stored_id != application_id) {
+      return Error{ErrorCode::kCorrupt, "",
+                   path.string() + " is a SQLite database of another application (application_id " +
+                       std::to_string(stored_id) + ")"};
+    }
+  }
 
   const char* synchronous = durability == Durability::kFull ? "FULL" : "NORMAL";
   auto setup = database.execute(std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") + synchronous +

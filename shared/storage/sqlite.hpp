@@ -28,10 +28,13 @@ enum class Durability { kFull, kNormal };
 // One connection. Not thread-safe: use a Database from one thread at a time.
 class Database {
  public:
-  // Opens (or creates) the file in WAL mode with foreign keys on and a busy timeout, then runs
-  // PRAGMA quick_check. Errors: kNotFound (kExistingOnly and no file), kCorrupt (not a database,
-  // or quick_check found damage; the file is left untouched), kIo (permissions, disk).
-  static Result<Database> open(const std::filesystem::path& path, OpenMode mode, Durability durability);
+  // Opens (or creates) the file, runs PRAGMA quick_check and, when `application_id` is not 0,
+  // checks that an existing database carries that id (PRAGMA application_id, set on creation);
+  // only then switches to WAL mode with foreign keys on and a busy timeout. Errors: kNotFound
+  // (kExistingOnly and no file), kCorrupt (not a database, damage found by quick_check, or another
+  // application's database; the file is left byte for byte untouched), kIo (permissions, disk).
+  static Result<Database> open(const std::filesystem::path& path, OpenMode mode, Durability durability,
+                               std::int32_t application_id = 0);
 
   Database(Database&&) noexcept;
   Database& operator=(Database&&) noexcept;

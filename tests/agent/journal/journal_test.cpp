@@ -205,7 +205,7 @@ TEST_CASE("the clock never runs backwards across a restart with the wall clock s
 }
 
 TEST_CASE("damaged journal files are refused with a clear error and left untouched") {
-  for (const char* fixture : {"truncated.db", "garbage.db", "empty.db", "bad-page.db", "foreign.db"}) {
+  for (const std::string fixture : {"truncated.db", "garbage.db", "empty.db", "bad-page.db", "foreign.db"}) {
     CAPTURE(fixture);
     TempDir dir;
     copy_fixture(fixture, dir.path());
