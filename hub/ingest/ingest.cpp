@@ -1,0 +1,241 @@
+// Ingest: from MQTT messages to ledger transactions, and from commits to acks.
+#include "hub/ingest/ingest.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <optional>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include "shared/protocol/codec.hpp"
+
+namespace recount::hub {
+namespace {
+
+using protocol::DeviceChannel;
+
+// The broker's ACLs bind a device's credentials to its topics, so the topic is what the hub
+// believes; a payload naming another site or device is refused whole (DESIGN §9).
+Result<void> same_name(std::string_view field, const std::string& named, const std::string& in_topic) {
+  if (named == in_topic) return {};
+  return invalid(std::string(field), "names '" + named + "' but the topic is for '" + in_topic + "'");
+}
+
+// The JSON of each rejected event, cut out of a payload whose envelope the codec accepted, so a
+// dead letter shows exactly what the device sent. Parsed again only when something was rejected.
+std::vector<std::string> rejected_event_json(std::string_view payload, const protocol::DecodedBatch& decoded) {
+  std::vector<std::string> texts(decoded.rejected.size());
+  const auto json = nlohmann::json::parse(payload, nullptr, false);
+  const auto events = json.is_object() ? json.find("events") : json.end();
+  if (events == json.end() || !events->is_array()) return texts;
+  for (std::size_t i = 0; i < decoded.rejected.size(); ++i) {
+    const auto index = decoded.rejected[i].seq - decoded.first_seq;
+    if (index < events->size()) {
+      texts[i] = (*events)[index].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+  }
+  return texts;
+}
+
+std::uint64_t newest_hlc(const std::vector<Event>& events) {
+  std::uint64_t newest = 0;
+  for (const Event& event : events) newest = std::max(newest, event.hlc);
+  return newest;
+}
+
+}  // namespace
+
+Ingest::Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, HybridLogicalClock& clock,
+               WallClock wall, IngestOptions options)
+    : io_(io), link_(link), ledger_(ledger), clock_(clock), wall_(std::move(wall)), options_(options) {}
+
+void Ingest::start() {
+  link_.on_message([this](mqtt::Message message) { receive(std::move(message)); });
+  link_.subscribe({std::string(protocol::kAllEventsFilter), std::string(protocol::kAllHellosFilter),
+                   std::string(protocol::kAllStatusFilter)},
+                  mqtt::Qos::kAtLeastOnce);
+}
+
+void Ingest::stop() {
+  stopped_ = true;
+  while (!queue_.empty()) commit(take_group());
+}
+
+void Ingest::receive(mqtt::Message message) {
+  if (stopped_) return;
+  ++counters_.messages;
+  queue_.push_back(Received{std::move(message), wall_()});
+  counters_.queued = queue_.size();
+  // Messages that arrive while a commit runs wait in the queue and share the next commit.
+  if (!drain_posted_) {
+    drain_posted_ = true;
+    boost::asio::post(io_, [this] { drain(); });
+  }
+}
+
+// One commit per handler, so HTTP requests and Paho's hand-offs interleave with a long backlog.
+void Ingest::drain() {
+  drain_posted_ = false;
+  if (queue_.empty()) return;
+  commit(take_group());
+  if (!queue_.empty() && !drain_posted_) {
+    drain_posted_ = true;
+    boost::asio::post(io_, [this] { drain(); });
+  }
+}
+
+std::vector<Ingest::Received> Ingest::take_group() {
+  std::vector<Received> group;
+  std::size_t bytes = 0;
+  while (!queue_.empty() && group.size() < options_.max_messages_per_commit &&
+         (group.empty() || bytes + queue_.front().message.payload.size() <= options_.max_bytes_per_commit)) {
+    bytes += queue_.front().message.payload.size();
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  counters_.queued = queue_.size();
+  return group;
+}
+
+void Ingest::commit(std::vector<Received> received) {
+  auto group = apply_and_commit(received);
+  if (!group) {
+    ++counters_.failed_commits;
+    std::cerr << "recount-hub: could not commit " << received.size()
+              << " message(s): " << group.error().describe() << '\n';
+    // One message that the database refuses must not hold back the others: retry them one by
+    // one. Whatever still fails stays unanswered, and its agent resends it.
+    if (received.size() > 1) {
+      for (auto& single : received) commit({std::move(single)});
+    }
+    return;
+  }
+  ++counters_.commits;
+  counters_.batches += group->batches;
+  counters_.rejected_payloads += group->rejected_payloads;
+  for (auto& reply : group->replies) send(std::move(reply));
+}
+
+Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& received) {
+  auto write = ledger_.begin_write();
+  if (!write) return write.error();
+  Group group;
+  for (const Received& message : received) {
+    if (auto ok = handle(message, *write, group); !ok) return ok.error();
+  }
+  if (auto ok = write->commit(); !ok) return ok.error();
+  return group;
+}
+
+Result<void> Ingest::handle(const Received& received, LedgerWrite& write, Group& group) {
+  const auto topic = protocol::parse_device_topic(received.message.topic);
+  if (!topic) {
+    return reject(received, Origin{}, invalid("", "the topic is not recount/v1/{site}/{device}/{channel} with valid ids"),
+                  write, group);
+  }
+  switch (topic->channel) {
+    case DeviceChannel::kEvents: return handle_events(*topic, received, write, group);
+    case DeviceChannel::kHello: return handle_hello(*topic, received, write, group);
+    case DeviceChannel::kStatus: return handle_status(*topic, received, write, group);
+    case DeviceChannel::kAck:
+    case DeviceChannel::kNack: break;
+  }
+  return reject(received, Origin{topic->site, topic->device, ""},
+                invalid("", "the hub takes only events, hello and status messages"), write, group);
+}
+
+Result<void> Ingest::handle_events(const protocol::DeviceTopic& topic, const Received& received, LedgerWrite& write,
+                                   Group& group) {
+  auto decoded = protocol::decode_event_batch(received.message.payload);
+  Result<void> named = decoded ? same_name("site", decoded->batch.site, topic.site) : Result<void>(decoded.error());
+  if (named) named = same_name("device", decoded->batch.device, topic.device);
+  if (!named) {
+    const std::string epoch = decoded ? decoded->batch.epoch : "";
+    group.replies.push_back(Reply{protocol::device_topic(topic.site, topic.device, DeviceChannel::kNack),
+                                  protocol::Nack{topic.device, epoch, {}, named.error().describe()}});
+    return reject(received, Origin{topic.site, topic.device, epoch}, named.error(), write, group);
+  }
+
+  IncomingBatch batch;
+  batch.topic = received.message.topic;
+  batch.origin = Origin{topic.site, topic.device, decoded->batch.epoch};
+  batch.events = std::move(decoded->batch.events);
+  batch.first_seq = decoded->first_seq;
+  batch.last_seq = decoded->last_seq;
+  batch.received_ms = received.received_ms;
+  if (!decoded->rejected.empty()) {
+    auto texts = rejected_event_json(received.message.payload, *decoded);
+    for (std::size_t i = 0; i < decoded->rejected.size(); ++i) {
+      const protocol::RejectedEvent& rejected = decoded->rejected[i];
+      const std::size_t bytes = texts[i].size();
+      batch.rejected.push_back(DeadLetter{0, received.received_ms, batch.topic, batch.origin, rejected.seq,
+                                          rejected.event_id, rejected.error.field, rejected.error.message,
+                                          std::move(texts[i]), bytes});
+    }
+  }
+  auto outcome = write.apply(batch);
+  if (!outcome) return outcome.error();
+  ++group.batches;
+  clock_.observe(HlcStamp{newest_hlc(batch.events)});
+  // The nack goes first, so the agent knows which seqs were refused before the ack covers them.
+  if (!outcome->rejected.empty()) {
+    group.replies.push_back(Reply{protocol::device_topic(topic.site, topic.device, DeviceChannel::kNack),
+                                  protocol::Nack{topic.device, batch.origin.epoch, outcome->rejected, ""}});
+  }
+  group.replies.push_back(Reply{protocol::device_topic(topic.site, topic.device, DeviceChannel::kAck),
+                                protocol::Ack{topic.device, batch.origin.epoch, outcome->cursor.acked_through, 0, 0}});
+  return {};
+}
+
+Result<void> Ingest::handle_hello(const protocol::DeviceTopic& topic, const Received& received, LedgerWrite& write,
+                                  Group& group) {
+  auto hello = protocol::decode_hello(received.message.payload);
+  Result<void> named = hello ? same_name("site", hello->site, topic.site) : Result<void>(hello.error());
+  if (named) named = same_name("device", hello->device, topic.device);
+  if (!named) return reject(received, Origin{topic.site, topic.device, hello ? hello->epoch : ""}, named.error(), write, group);
+
+  auto cursor = write.hello(received.message.topic, *hello, received.received_ms);
+  if (!cursor) return cursor.error();
+  clock_.observe(HlcStamp{hello->hlc});
+  group.replies.push_back(Reply{protocol::device_topic(topic.site, topic.device, DeviceChannel::kAck),
+                                protocol::Ack{topic.device, hello->epoch, cursor->acked_through, 0, 0}});
+  return {};
+}
+
+Result<void> Ingest::handle_status(const protocol::DeviceTopic& topic, const Received& received, LedgerWrite& write,
+                                   Group& group) {
+  // An empty payload is how an operator clears a retained status; there is nothing to keep.
+  if (received.message.payload.empty()) return {};
+  auto status = protocol::decode_status(received.message.payload);
+  Result<void> named = status ? same_name("device", status->device, topic.device) : Result<void>(status.error());
+  if (!named) return reject(received, Origin{topic.site, topic.device, ""}, named.error(), write, group);
+  return write.status(topic.site, *status, received.received_ms,
+                            received.message.retained ? LedgerWrite::Freshness::kRetained
+                                                      : LedgerWrite::Freshness::kLive);
+}
+
+Result<void> Ingest::reject(const Received& received, Origin origin, const Error& error, LedgerWrite& write,
+                           Group& group) {
+  ++group.rejected_payloads;
+  return write.reject(DeadLetter{0, received.received_ms, received.message.topic, std::move(origin),
+                                       std::nullopt, "", error.field, error.message, received.message.payload,
+                                       received.message.payload.size()});
+}
+
+void Ingest::send(Reply reply) {
+  if (auto* ack = std::get_if<protocol::Ack>(&reply.message)) {
+    ack->hub_wall_ms = wall_();
+    ack->hub_hlc = clock_.now().packed;
+  }
+  std::string payload = std::visit([](const auto& message) { return protocol::encode(message); }, reply.message);
+  ++counters_.replies_in_flight;
+  link_.publish(mqtt::Message{std::move(reply.topic), std::move(payload), false}, mqtt::Qos::kAtLeastOnce,
+                [this](Result<void> sent) {
+                  --counters_.replies_in_flight;
+                  if (!sent) ++counters_.replies_unsent;
+                });
+}
+
+}  // namespace recount::hub

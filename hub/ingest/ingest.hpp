@@ -1,0 +1,110 @@
+// The hub's MQTT side (DESIGN §5): takes events, hellos and status messages from the broker,
+// applies them to the ledger in as few durable commits as the load allows, and answers with acks
+// and nacks only once the commit that makes them true has returned.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "hub/ledger/ledger.hpp"
+#include "shared/core/hlc.hpp"
+#include "shared/mqtt/link.hpp"
+#include "shared/protocol/messages.hpp"
+#include "shared/protocol/topics.hpp"
+
+namespace recount::hub {
+
+struct IngestOptions {
+  // Messages waiting when a commit starts are applied together in it, up to these bounds, so a
+  // busy hub pays one fsync for many batches while a quiet one still commits each at once.
+  std::size_t max_messages_per_commit = 256;
+  std::size_t max_bytes_per_commit = 16 * 1024 * 1024;
+};
+
+// What ingest has done since it started; for the health endpoint and tests.
+struct IngestCounters {
+  std::uint64_t messages = 0;          // taken from the broker
+  std::uint64_t batches = 0;           // event batches applied (valid envelope)
+  std::uint64_t rejected_payloads = 0; // messages refused as a whole
+  std::uint64_t commits = 0;
+  std::uint64_t failed_commits = 0;    // their messages were not answered; agents resend them
+  std::uint64_t replies_unsent = 0;    // acks/nacks the broker did not take; hello/resend repairs
+  std::size_t replies_in_flight = 0;   // published, the broker's PUBACK not yet in
+  std::size_t queued = 0;              // received, not yet committed
+};
+
+// Runs on the io_context that `link` delivers on, with one thread: message handling, SQLite and
+// publishing all happen there, never on Paho's threads. Not thread-safe. `link`, `ledger` and
+// `clock` must outlive it, and it must outlive every handler it posted (destroy it after the
+// io_context has stopped running).
+class Ingest {
+ public:
+  Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, HybridLogicalClock& clock,
+         WallClock wall = system_wall_clock(), IngestOptions options = {});
+  Ingest(const Ingest&) = delete;
+  Ingest& operator=(const Ingest&) = delete;
+
+  // Subscribes (QoS 1) to every site's events, hello and status topics and handles their
+  // messages from now on. Call once, before the io_context runs or on its thread.
+  void start();
+
+  // Commits and answers every message received so far, then ignores new ones: what a clean
+  // shutdown does before it disconnects from the broker (once counters().replies_in_flight is
+  // 0, so the last acks are not cut off). Blocks on the commit.
+  void stop();
+
+  const IngestCounters& counters() const { return counters_; }
+
+ private:
+  struct Received {
+    mqtt::Message message;
+    std::int64_t received_ms = 0;
+  };
+  // An answer due once the commit returns; acks get the hub's time and HLC when sent.
+  struct Reply {
+    std::string topic;
+    std::variant<protocol::Ack, protocol::Nack> message;
+  };
+
+  // What one commit produces: the answers due after it, and counts that become true with it.
+  struct Group {
+    std::vector<Reply> replies;
+    std::uint64_t batches = 0;
+    std::uint64_t rejected_payloads = 0;
+  };
+
+  void receive(mqtt::Message message);
+  void drain();
+  std::vector<Received> take_group();
+  void commit(std::vector<Received> received);
+  Result<Group> apply_and_commit(const std::vector<Received>& received);
+  Result<void> handle(const Received& received, LedgerWrite& write, Group& group);
+  Result<void> handle_events(const protocol::DeviceTopic& topic, const Received& received, LedgerWrite& write,
+                             Group& group);
+  Result<void> handle_hello(const protocol::DeviceTopic& topic, const Received& received, LedgerWrite& write,
+                            Group& group);
+  Result<void> handle_status(const protocol::DeviceTopic& topic, const Received& received, LedgerWrite& write,
+                             Group& group);
+  Result<void> reject(const Received& received, Origin origin, const Error& error, LedgerWrite& write,
+                      Group& group);
+  void send(Reply reply);
+
+  boost::asio::io_context& io_;
+  mqtt::Link& link_;
+  Ledger& ledger_;
+  HybridLogicalClock& clock_;
+  WallClock wall_;
+  IngestOptions options_;
+  std::deque<Received> queue_;
+  bool drain_posted_ = false;
+  bool stopped_ = false;
+  IngestCounters counters_;
+};
+
+}  // namespace recount::hub

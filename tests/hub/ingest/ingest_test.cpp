@@ -1,0 +1,341 @@
+// Ingest against a real Mosquitto and a real SQLite file: dedupe, gaps, rejected events and
+// payloads, hellos and statuses, and acks that are sent only after the commit.
+#include "hub/ingest/ingest.hpp"
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "shared/protocol/codec.hpp"
+#include "tests/hub/ledger_fixtures.hpp"
+#include "tests/support/mosquitto.hpp"
+
+namespace recount::hub {
+namespace {
+
+using testing::count_event;
+using testing::origin_of;
+
+constexpr std::string_view kProbeTopic = "recount/test/probe";
+const std::string kEpoch = "00000000000000e1";
+
+std::string events_topic(const std::string& device = "device-1") {
+  return protocol::device_topic("site-1", device, protocol::DeviceChannel::kEvents);
+}
+
+// Events of one batch; `tag` keeps event ids of different devices apart.
+std::string batch_payload(std::uint64_t first, std::uint64_t last, const std::string& device = "device-1",
+                          unsigned tag = 1) {
+  protocol::EventBatch batch{"site-1", device, kEpoch, {}};
+  for (auto seq = first; seq <= last; ++seq) batch.events.push_back(count_event(seq, tag));
+  return protocol::encode(batch);
+}
+
+std::string hello_payload(const std::string& epoch, std::uint64_t last_seq) {
+  return protocol::encode(protocol::Hello{"site-1", "device-1", epoch, last_seq, 0, testing::kFixedNowMs,
+                                          HlcStamp::from_parts(testing::kFixedNowMs, 0).packed, "test"});
+}
+
+// A hub (Link + Ingest + Ledger) and a device Link on one io_context that the test thread runs,
+// against a broker of their own. The device sees every ack and nack of every device.
+struct IngestFixture {
+  testing::Mosquitto broker;
+  testing::TempDir dir;
+  boost::asio::io_context io;
+  Ledger ledger = Ledger::open(dir / "hub.db").value();
+  HybridLogicalClock clock;
+  mqtt::Link hub_link{io, options("recount-hub")};
+  Ingest ingest{io, hub_link, ledger, clock};
+  mqtt::Link device{io, options("device-1")};
+  std::vector<mqtt::Message> replies;
+  bool probed = false;
+
+  IngestFixture() {
+    device.on_message([this](mqtt::Message message) {
+      if (message.topic == kProbeTopic) {
+        probed = true;
+      } else {
+        replies.push_back(std::move(message));
+      }
+    });
+    device.subscribe({"recount/v1/+/+/ack", "recount/v1/+/+/nack", std::string(kProbeTopic)}, mqtt::Qos::kAtLeastOnce);
+    ingest.start();
+    hub_link.start();
+    device.start();
+    REQUIRE(run_until([&] { return hub_link.connected() && device.connected(); }));
+    // The broker handles each client's packets in order: once a message the hub published after
+    // subscribing reaches the device, both subscriptions are in place.
+    REQUIRE(run_until([&] {
+      hub_link.publish({std::string(kProbeTopic), "", false}, mqtt::Qos::kAtLeastOnce);
+      run_until([&] { return probed; }, std::chrono::milliseconds(200));
+      return probed;
+    }));
+  }
+
+  // Lets the last acks reach the broker before the links disconnect, as recount-hub does.
+  ~IngestFixture() { run_until([&] { return ingest.counters().replies_in_flight == 0; }); }
+
+  mqtt::LinkOptions options(std::string client_id) const {
+    mqtt::LinkOptions link;
+    link.uri = broker.uri();
+    link.client_id = std::move(client_id);
+    link.clean_session = true;
+    return link;
+  }
+
+  template <typename Done>
+  bool run_until(Done done, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      io.restart();
+      io.run_for(std::chrono::milliseconds(10));
+    }
+    return done();
+  }
+
+  void publish(const std::string& topic, const std::string& payload, bool retained = false) {
+    std::optional<Result<void>> sent;
+    device.publish({topic, payload, retained}, mqtt::Qos::kAtLeastOnce, [&](Result<void> result) { sent = result; });
+    REQUIRE(run_until([&] { return sent.has_value(); }));
+    REQUIRE(sent->has_value());
+  }
+
+  // Waits for `count` replies in all, and returns them.
+  const std::vector<mqtt::Message>& await_replies(std::size_t count) {
+    REQUIRE_MESSAGE(run_until([&] { return replies.size() >= count; }), "replies so far: " << replies.size());
+    return replies;
+  }
+
+  // The index-th reply, which must be on this device's `channel` and decode with `decode`.
+  template <typename Decode>
+  auto reply(std::size_t index, protocol::DeviceChannel channel, Decode decode) {
+    const auto& message = await_replies(index + 1)[index];
+    REQUIRE(message.topic == protocol::device_topic("site-1", "device-1", channel));
+    auto decoded = decode(message.payload);
+    REQUIRE_MESSAGE(decoded.has_value(), message.payload);
+    return *decoded;
+  }
+  protocol::Ack ack(std::size_t index) { return reply(index, protocol::DeviceChannel::kAck, protocol::decode_ack); }
+  protocol::Nack nack(std::size_t index) {
+    return reply(index, protocol::DeviceChannel::kNack, protocol::decode_nack);
+  }
+
+  std::size_t stored_events(const std::string& device_id = "device-1") {
+    return ledger.events().events({device_id, kEpoch, 0, 100000}).value().size();
+  }
+
+  std::vector<DeadLetter> dead_letters() { return ledger.events().dead_letters({"", 0, 1000}).value(); }
+};
+
+TEST_CASE("the same batch published twice is stored once and acked twice") {
+  IngestFixture hub;
+  hub.publish(events_topic(), batch_payload(1, 10));
+  CHECK(hub.ack(0).acked_through == 10);
+  hub.publish(events_topic(), batch_payload(1, 10));
+  const auto second = hub.ack(1);
+  CHECK(second.acked_through == 10);
+  CHECK(second.epoch == kEpoch);
+  CHECK(hub.stored_events() == 10);
+
+  const auto audit = hub.ledger.audit().entries(0, 10).value();
+  REQUIRE(audit.size() == 2);
+  CHECK(nlohmann::json::parse(audit[1].detail)["duplicates"] == 10);
+}
+
+TEST_CASE("a batch after a gap is stored but acked only up to the gap, and filling the gap moves the ack") {
+  IngestFixture hub;
+  hub.publish(events_topic(), batch_payload(11, 20));
+  CHECK(hub.ack(0).acked_through == 0);
+  CHECK(hub.stored_events() == 10);
+  hub.publish(events_topic(), batch_payload(1, 10));
+  CHECK(hub.ack(1).acked_through == 20);
+  CHECK(hub.stored_events() == 20);
+}
+
+TEST_CASE("one bad event among good ones: the good are stored, the bad is dead-lettered and nacked, the ack covers all") {
+  IngestFixture hub;
+  auto payload = nlohmann::json::parse(batch_payload(1, 5));
+  payload["events"][2]["qty"] = -5;
+  hub.publish(events_topic(), payload.dump());
+
+  const auto nack = hub.nack(0);
+  CHECK(nack.epoch == kEpoch);
+  CHECK(nack.payload_error.empty());
+  REQUIRE(nack.rejected.size() == 1);
+  CHECK(nack.rejected[0].seq == 3);
+  CHECK(nack.rejected[0].field == "events[2].qty");
+  CHECK(nack.rejected[0].event_id == count_event(3).event_id);
+  CHECK(hub.ack(1).acked_through == 5);
+  CHECK(hub.stored_events() == 4);
+
+  const auto letters = hub.dead_letters();
+  REQUIRE(letters.size() == 1);
+  CHECK(letters[0].seq == 3u);
+  CHECK(nlohmann::json::parse(letters[0].payload)["qty"] == -5);
+}
+
+TEST_CASE("a payload naming another device than its topic is refused whole, dead-lettered and nacked") {
+  IngestFixture hub;
+  hub.publish(events_topic("device-1"), batch_payload(1, 3, "device-2"));
+  const auto nack = hub.nack(0);
+  CHECK(nack.device == "device-1");
+  CHECK(nack.rejected.empty());
+  CHECK(nack.payload_error.find("device") != std::string::npos);
+  CHECK(nack.payload_error.find("device-2") != std::string::npos);
+  CHECK(hub.stored_events("device-1") == 0);
+  CHECK(hub.stored_events("device-2") == 0);
+  const auto letters = hub.dead_letters();
+  REQUIRE(letters.size() == 1);
+  CHECK(letters[0].field == "device");
+  CHECK(letters[0].origin.device == "device-1");
+  CHECK_FALSE(letters[0].seq.has_value());
+  CHECK(letters[0].payload == batch_payload(1, 3, "device-2"));
+}
+
+TEST_CASE("garbage payloads are dead-lettered and nacked one by one, and the hub keeps ingesting") {
+  IngestFixture hub;
+  const std::vector<std::string> garbage = {
+      "",
+      "not json at all",
+      "{\"v\":1,\"site\":\"site-1\"",
+      "[1,2,3]",
+      "{\"v\":99,\"site\":\"site-1\",\"device\":\"device-1\",\"epoch\":\"00000000000000e1\",\"events\":[]}",
+      std::string("{\"v\":1,\"site\":\"\xff\xfe\"}"),
+      std::string(100000, '[') + std::string(100000, ']'),
+      std::string(700 * 1024, 'x'),
+  };
+  for (const auto& payload : garbage) hub.publish(events_topic(), payload);
+  for (std::size_t i = 0; i < garbage.size(); ++i) {
+    INFO("garbage #" << i);
+    CHECK_FALSE(hub.nack(i).payload_error.empty());
+  }
+  hub.publish(events_topic(), batch_payload(1, 4));
+  CHECK(hub.ack(garbage.size()).acked_through == 4);
+  CHECK(hub.dead_letters().size() == garbage.size());
+  CHECK(hub.ledger.audit().verify()->entries == garbage.size() + 1);
+  CHECK(hub.ingest.counters().rejected_payloads == garbage.size());
+}
+
+TEST_CASE("a hello is answered with the ack stored for its epoch, and with 0 for an epoch the hub never saw") {
+  IngestFixture hub;
+  hub.publish(events_topic(), batch_payload(1, 7));
+  CHECK(hub.ack(0).acked_through == 7);
+  const auto hello_topic = protocol::device_topic("site-1", "device-1", protocol::DeviceChannel::kHello);
+  hub.publish(hello_topic, hello_payload(kEpoch, 9));
+  const auto known = hub.ack(1);
+  CHECK(known.acked_through == 7);
+  CHECK(known.epoch == kEpoch);
+  hub.publish(hello_topic, hello_payload("00000000000000f0", 3));
+  const auto unknown = hub.ack(2);
+  CHECK(unknown.acked_through == 0);
+  CHECK(unknown.epoch == "00000000000000f0");
+}
+
+TEST_CASE("a hello naming another site than its topic is dead-lettered and not answered") {
+  IngestFixture hub;
+  const auto hello_topic = protocol::device_topic("site-2", "device-1", protocol::DeviceChannel::kHello);
+  hub.publish(hello_topic, hello_payload(kEpoch, 1));
+  REQUIRE(hub.run_until([&] { return hub.dead_letters().size() == 1; }));
+  CHECK(hub.dead_letters()[0].field == "site");
+  hub.publish(events_topic(), batch_payload(1, 1));
+  CHECK(hub.ack(0).acked_through == 1);  // the first reply is for the batch: the hello got none
+}
+
+TEST_CASE("acks carry the hub's wall time and an HLC stamp past every stamp the hub received") {
+  IngestFixture hub;
+  protocol::EventBatch batch{"site-1", "device-1", kEpoch, {count_event(1)}};
+  const auto ahead = HlcStamp::from_parts(system_wall_clock()() + 3'600'000, 7);  // a device clock an hour fast
+  batch.events[0].hlc = ahead.packed;
+  hub.publish(events_topic(), protocol::encode(batch));
+  const auto ack = hub.ack(0);
+  CHECK(ack.hub_hlc > ahead.packed);
+  CHECK(ack.hub_wall_ms >= testing::kFixedNowMs);
+}
+
+TEST_CASE("status messages are kept per device, and a retained one does not count as contact") {
+  IngestFixture hub;
+  const auto status_topic = protocol::device_topic("site-1", "device-1", protocol::DeviceChannel::kStatus);
+  const protocol::Status status{"device-1", protocol::DeviceState::kOnline, 12, 30, -40, testing::kFixedNowMs};
+  hub.publish(status_topic, protocol::encode(status), true);
+  REQUIRE(hub.run_until([&] { return !hub.ledger.events().devices().value().empty(); }));
+  const auto device = hub.ledger.events().devices().value().at(0);
+  REQUIRE(device.status.has_value());
+  CHECK(device.status->status == status);
+  CHECK(device.site == "site-1");
+  CHECK(device.last_seen_ms > 0);  // live: the hub was subscribed when it was published
+
+  mqtt::Link late(hub.io, hub.options("late-hub"));
+  std::vector<mqtt::Message> replayed;
+  late.on_message([&](mqtt::Message message) { replayed.push_back(std::move(message)); });
+  late.subscribe({std::string(protocol::kAllStatusFilter)}, mqtt::Qos::kAtLeastOnce);
+  late.start();
+  REQUIRE(hub.run_until([&] { return !replayed.empty(); }));
+  CHECK(replayed[0].retained);  // which the ledger keeps as Freshness::kRetained (ledger_test)
+  late.stop();
+}
+
+TEST_CASE("a message on a topic with an invalid id is dead-lettered without an answer") {
+  IngestFixture hub;
+  hub.publish("recount/v1/site 1/device-1/events", batch_payload(1, 2));
+  REQUIRE(hub.run_until([&] { return hub.dead_letters().size() == 1; }));
+  const auto letter = hub.dead_letters()[0];
+  CHECK(letter.topic == "recount/v1/site 1/device-1/events");
+  CHECK(letter.origin.device.empty());
+  CHECK(hub.ledger.events().devices().value().empty());
+}
+
+TEST_CASE("while the database refuses writes nothing is acked, and a resend once it recovers is acked") {
+  IngestFixture hub;
+  auto blocker = storage::Database::open(hub.dir / "hub.db", storage::OpenMode::kExistingOnly,
+                                         storage::Durability::kNormal);
+  REQUIRE(blocker.has_value());
+  REQUIRE(blocker->begin().has_value());  // holds the write lock past the hub's busy timeout
+  hub.publish(events_topic(), batch_payload(1, 3));
+  REQUIRE(hub.run_until([&] { return hub.ingest.counters().failed_commits == 1; }, std::chrono::seconds(30)));
+  CHECK(hub.replies.empty());
+  blocker->rollback();
+
+  hub.publish(events_topic(), batch_payload(1, 3));
+  CHECK(hub.ack(0).acked_through == 3);
+  CHECK(hub.stored_events() == 3);
+}
+
+TEST_CASE("batches that wait during a commit share the next one") {
+  IngestFixture hub;
+  // The devices publish from an io_context of their own while the hub's stays idle, so their
+  // batches queue up at the hub and its first drain finds them all.
+  boost::asio::io_context devices_io;
+  mqtt::Link fleet(devices_io, hub.options("fleet"));
+  std::size_t echoed = 0;
+  fleet.on_message([&](mqtt::Message) { ++echoed; });
+  fleet.subscribe({std::string(protocol::kAllEventsFilter)}, mqtt::Qos::kAtLeastOnce);
+  fleet.start();
+  auto run_devices = [&](auto done) {
+    return testing::eventually(
+        [&] {
+          devices_io.restart();
+          devices_io.run_for(std::chrono::milliseconds(10));
+          return done();
+        },
+        std::chrono::seconds(15), std::chrono::milliseconds(0));
+  };
+  REQUIRE(run_devices([&] { return fleet.connected(); }));
+  constexpr std::size_t kDevices = 20;
+  for (std::size_t i = 0; i < kDevices; ++i) {
+    const std::string device = "device-" + std::to_string(i + 1);
+    fleet.publish({events_topic(device), batch_payload(1, 50, device, static_cast<unsigned>(i + 1)), false},
+                  mqtt::Qos::kAtLeastOnce);
+  }
+  REQUIRE(run_devices([&] { return echoed == kDevices; }));  // the broker has sent them to the hub too
+  fleet.stop();
+
+  REQUIRE(hub.run_until([&] { return hub.ingest.counters().batches == kDevices; }));
+  CHECK(hub.ingest.counters().commits < kDevices);
+  for (std::size_t i = 0; i < kDevices; ++i) CHECK(hub.stored_events("device-" + std::to_string(i + 1)) == 50);
+  REQUIRE(hub.run_until([&] { return hub.replies.size() == kDevices; }));
+  for (const auto& reply : hub.replies) CHECK(reply.topic.ends_with("/ack"));
+}
+
+}  // namespace
+}  // namespace recount::hub
