@@ -24,7 +24,8 @@ protocol::NackEntry nack_entry(const DeadLetter& letter) {
 }  // namespace
 
 Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall) {
-  auto database = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull);
+  auto database =
+      storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull, kApplicationId);
   if (!database) return database.error();
   if (auto ok = migrate(*database); !ok) return ok.error();
   auto events = EventStore::prepare(*database);

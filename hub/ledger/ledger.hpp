@@ -81,9 +81,14 @@ class LedgerWrite {
 // Owns the hub database. Not thread-safe: use it from one thread (the hub's io_context).
 class Ledger {
  public:
+  // Marks a hub database in the SQLite header (PRAGMA application_id), so no other program's
+  // database (an agent's journal, say) is ever taken for one and written to.
+  static constexpr std::int32_t kApplicationId = 0x52434842;  // "RCHB"
+
   // Opens or creates the database file and migrates it. Errors: kCorrupt when the file is not
-  // a SQLite database or fails its integrity check, kUnsupportedVersion when a newer hub wrote
-  // it (both name the file, which is left untouched), kIo when it cannot be opened or written.
+  // a SQLite database, fails its integrity check or belongs to another application,
+  // kUnsupportedVersion when a newer hub wrote it (all name the file, which is left untouched),
+  // kIo when it cannot be opened or written.
   static Result<Ledger> open(const std::filesystem::path& file, WallClock wall = system_wall_clock());
 
   Ledger(Ledger&&) noexcept = default;

@@ -215,6 +215,18 @@ TEST_CASE("a hub database that is not SQLite is refused with an error naming it,
   check_refused_untouched(file);
 }
 
+TEST_CASE("another application's SQLite database is refused as a hub database, and left as it was") {
+  testing::TempDir dir;
+  const auto file = dir / "journal.db";
+  {
+    auto journal = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kNormal,
+                                           0x52434a4e);  // an agent journal's id
+    REQUIRE(journal.has_value());
+    REQUIRE(journal->execute("CREATE TABLE events (seq INTEGER PRIMARY KEY)").has_value());
+  }
+  check_refused_untouched(file);
+}
+
 TEST_CASE("a hub database with damaged pages is refused with an error naming it, and left as it was") {
   LedgerFixture fixture;
   const auto file = filled_database(fixture);
