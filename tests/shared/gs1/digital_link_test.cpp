@@ -1,0 +1,54 @@
+// Splitting GS1 Digital Link URIs into AI/value pairs.
+#include "shared/gs1/digital_link.hpp"
+
+#include <doctest/doctest.h>
+
+namespace recount::gs1 {
+namespace {
+
+std::string pairs_of(std::string_view uri) {
+  auto pairs = split_digital_link(uri);
+  if (!pairs) return "error: " + pairs.error().message;
+  std::string text;
+  for (const auto& pair : *pairs) text += "(" + pair.ai + ")" + pair.value;
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("path qualifiers come before query attributes, in order") {
+  CHECK(pairs_of("https://id.gs1.org/01/09506000134352/10/ABC/21/7?17=201231&3103=000195") ==
+        "(01)09506000134352(10)ABC(21)7(17)201231(3103)000195");
+}
+
+TEST_CASE("any host and a custom path prefix are accepted") {
+  CHECK(pairs_of("http://example.com/shop/items/01/09506000134352") == "(01)09506000134352");
+  CHECK(pairs_of("HTTPS://EXAMPLE.COM/01/09506000134352") == "(01)09506000134352");
+}
+
+TEST_CASE("query parameters that are not AIs and the fragment are ignored") {
+  CHECK(pairs_of("https://a.example/01/09506000134352?linktype=all&foo=bar#top") == "(01)09506000134352");
+}
+
+TEST_CASE("values are percent-decoded and positions point into the URI") {
+  const auto pairs = split_digital_link("https://a.example/01/09506000134352/10/A%2FB");
+  REQUIRE(pairs);
+  CHECK((*pairs)[1].value == "A/B");
+  CHECK((*pairs)[1].position == 40);
+  CHECK(pairs_of("https://a.example/01/09506000134352/10/A%2") == "error: bad %-escape at character 41");
+}
+
+TEST_CASE("a short GTIN in the path is padded to fourteen digits") {
+  CHECK(pairs_of("https://a.example/01/9506000134352") == "(01)09506000134352");
+  CHECK(pairs_of("https://a.example/01/95060001") == "(01)00000095060001");
+}
+
+TEST_CASE("a URI without a primary key or with an unknown numeric parameter is refused") {
+  CHECK(pairs_of("https://a.example/products/42") == "error: the path has no GS1 primary key such as /01/<GTIN>");
+  CHECK(pairs_of("https://a.example/10/ABC") == "error: the path has no GS1 primary key such as /01/<GTIN>");
+  CHECK(pairs_of("https://a.example/01/09506000134352?8100=1") ==
+        "error: query parameter 8100 at character 37 is not a GS1 Application Identifier");
+  CHECK_FALSE(is_uri("ftp://a.example/01/09506000134352"));
+}
+
+}  // namespace recount::gs1
