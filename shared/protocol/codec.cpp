@@ -47,7 +47,9 @@ class Reader {
   void fail(Error error) {
     if (!error_) error_ = std::move(error);
   }
-  void fail(std::string_view key, std::string message) { fail(invalid(std::string(key), std::move(message)).within(path_)); }
+  void fail(std::string_view key, std::string message) {
+    fail(invalid(std::string(key), std::move(message)).within(path_));
+  }
 
   template <typename T>
   Result<T> finish(T value) const {
@@ -264,7 +266,8 @@ void read_seqs(Reader& in, const Json& events, DecodedBatch& decoded) {
 
 RejectedEvent reject(const Json& object, std::uint64_t seq, Error error) {
   RejectedEvent rejected{seq, {}, std::move(error)};
-  if (const auto id = object.find("event_id"); id != object.end() && id->is_string() && is_uuid(id->get<std::string>())) {
+  if (const auto id = object.find("event_id");
+      id != object.end() && id->is_string() && is_uuid(id->get<std::string>())) {
     rejected.event_id = id->get<std::string>();
   }
   return rejected;
@@ -291,8 +294,8 @@ DecodedBatch read_batch(Reader& in) {
     if (!event) {
       decoded.rejected.push_back(reject(object, seq, event.error()));
     } else if (!device_may_record(event->type)) {
-      decoded.rejected.push_back(
-          reject(object, seq, invalid("type", "is recorded only by the hub's imports, never by a device").within(path)));
+      decoded.rejected.push_back(reject(
+          object, seq, invalid("type", "is recorded only by the hub's imports, never by a device").within(path)));
     } else {
       decoded.batch.events.push_back(std::move(*event));
     }
@@ -331,7 +334,8 @@ CatalogBarcode read_barcode(Reader& in, std::unordered_set<std::string>& seen_co
   return barcode;
 }
 
-CatalogItem read_item(Reader& in, std::unordered_set<std::string>& seen_skus, std::unordered_set<std::string>& seen_codes) {
+CatalogItem read_item(Reader& in, std::unordered_set<std::string>& seen_skus,
+                      std::unordered_set<std::string>& seen_codes) {
   CatalogItem item;
   item.sku = in.code("sku", limits::kMaxCode, Presence::kRequired);
   in.distinct("sku", item.sku, seen_skus);
@@ -582,7 +586,8 @@ Result<Catalog> decode_catalog(std::string_view payload) {
     std::unordered_set<std::string> seen_codes;
     std::unordered_set<std::string> seen_locations;
     catalog.items = in.objects("items", [&](Reader& element) { return read_item(element, seen_skus, seen_codes); });
-    catalog.locations = in.objects("locations", [&](Reader& element) { return read_location(element, seen_locations); });
+    catalog.locations =
+        in.objects("locations", [&](Reader& element) { return read_location(element, seen_locations); });
     return catalog;
   });
 }

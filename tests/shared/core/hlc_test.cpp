@@ -112,6 +112,7 @@ TEST_CASE("stamps taken from many threads at once are all distinct") {
   HybridLogicalClock hlc(clock.wall());
   std::vector<std::vector<std::uint64_t>> stamps(4);
   std::vector<std::thread> threads;
+  threads.reserve(stamps.size());
   for (auto& mine : stamps) {
     threads.emplace_back([&hlc, &mine] {
       for (int i = 0; i < 2000; ++i) mine.push_back(hlc.now().packed);

@@ -18,26 +18,19 @@ Event minimal(EventType type) {
   event.type = type;
   event.wall_ms = 1795714800000;
   event.hlc = 117683965132800000ULL;
-  switch (type) {
-    case EventType::kLocationClosed:
-      event.location = "A-01";
-      break;
-    case EventType::kTaskAck:
-      event.task_id = "rt-1";
-      break;
-    case EventType::kSnapshot:
-      event.system = "shopify";
-      event.sku = "SKU-1";
-      break;
-    case EventType::kPutaway:
-    case EventType::kMove:
-      event.to_location = "B-02";
-      [[fallthrough]];
-    default:
-      event.location = "A-01";
-      event.sku = "SKU-1";
-      event.qty = 1;
+  if (type == EventType::kTaskAck) {
+    event.task_id = "rt-1";
+    return event;
   }
+  if (type == EventType::kSnapshot) {
+    event.system = "shopify";
+  } else {
+    event.location = "A-01";
+  }
+  if (type == EventType::kLocationClosed) return event;
+  if (type == EventType::kPutaway || type == EventType::kMove) event.to_location = "B-02";
+  event.sku = "SKU-1";
+  event.qty = 1;
   if (type == EventType::kAdjust) event.reason = ReasonCode::kFound;
   return event;
 }
@@ -108,8 +101,8 @@ TEST_CASE("an expiry must be a calendar-shaped date") {
     event.expiry = good;
     CHECK(failing_field(event) == "(valid)");
   }
-  for (const char* bad : {"2027-5-31", "31.05.2027", "2027-13-01", "2027-00-10", "2027-05-00", "2027-05-32",
-                          "270531", "2027/05/31"}) {
+  for (const char* bad :
+       {"2027-5-31", "31.05.2027", "2027-13-01", "2027-00-10", "2027-05-00", "2027-05-32", "270531", "2027/05/31"}) {
     CAPTURE(bad);
     event.expiry = bad;
     CHECK(failing_field(event) == "expiry");

@@ -46,8 +46,8 @@ TEST_CASE("GTINs with a wrong check digit are invalid and the error names the ri
 }
 
 TEST_CASE("codes of other lengths or with other characters are not GTINs") {
-  for (const char* text : {"", "1515", "0829220875", "123456789012312", "590123412345X", "5901234 123457",
-                           "+901234123457"}) {
+  for (const char* text :
+       {"", "1515", "0829220875", "123456789012312", "590123412345X", "5901234 123457", "+901234123457"}) {
     CAPTURE(text);
     CHECK_FALSE(is_valid_gtin(text));
   }
@@ -80,8 +80,8 @@ TEST_CASE("every EAN-13 and UPC-A sample barcode holds a valid GTIN in both form
 }
 
 TEST_CASE("fourteen-digit ITF case codes are valid GTIN-14s") {
-  CHECK(is_valid_gtin(testing::read_file(kBarcodes / "itf/itf-1/1.txt")));  // 30712345000010
-  CHECK(is_valid_gtin(testing::read_file(kBarcodes / "itf/itf-1/2.txt")));  // 00012345678905
+  CHECK(is_valid_gtin(testing::read_file(kBarcodes / "itf/itf-1/1.txt")));         // 30712345000010
+  CHECK(is_valid_gtin(testing::read_file(kBarcodes / "itf/itf-1/2.txt")));         // 00012345678905
   CHECK_FALSE(is_valid_gtin(testing::read_file(kBarcodes / "itf/itf-1/13.txt")));  // 10 digits: not a GTIN
 }
 

@@ -41,9 +41,8 @@ TEST_CASE("code limits count bytes not characters") {
 }
 
 TEST_CASE("codes with control characters or surrounding spaces are rejected") {
-  for (const std::string& bad :
-       {std::string("A\x01"), std::string("A\x7f"), std::string("A\tB"), std::string("A\nB"),
-        std::string("A\0B", 3), std::string(" A"), std::string("A ")}) {
+  for (const std::string& bad : {std::string("A\x01"), std::string("A\x7f"), std::string("A\tB"), std::string("A\nB"),
+                                 std::string("A\0B", 3), std::string(" A"), std::string("A ")}) {
     CAPTURE(bad);
     CHECK_FALSE(validate_code("location", bad, limits::kMaxCode));
   }

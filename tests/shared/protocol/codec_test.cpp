@@ -86,8 +86,8 @@ Status sample_status() { return Status{"hh-17", DeviceState::kOffline, 4, 100, -
 TaskList sample_tasks() {
   return TaskList{"store-0042",
                   17,
-                  {{"rt-2026-11-26-0007", "A-01-03", "SKU-88412", "L2026-11", 1, "u-0193", "uom_error: check case vs each",
-                    kWallMs - 100000},
+                  {{"rt-2026-11-26-0007", "A-01-03", "SKU-88412", "L2026-11", 1, "u-0193",
+                    "uom_error: check case vs each", kWallMs - 100000},
                    {"rt-2026-11-26-0008", "B-07-01", "", "", 2, "", "", kWallMs - 50000}}};
 }
 
@@ -139,7 +139,8 @@ Outcome decode_with(const std::string& decoder, std::string_view payload) {
   return it->second(payload);
 }
 
-const std::vector<std::string> kDecoders{"event_batch", "hello", "ack", "nack", "status", "task_list", "catalog", "event"};
+const std::vector<std::string> kDecoders{"event_batch", "hello",     "ack",     "nack",
+                                         "status",      "task_list", "catalog", "event"};
 
 struct Fixture {
   std::string file;
@@ -351,18 +352,18 @@ TEST_CASE("events use the wire names of the spec") {
 
 TEST_CASE("unknown members are ignored at every level for forward compatibility") {
   std::string payload = encode(sample_batch(1, 2));
-  payload = replace_once(payload, "{\"v\":1,", "{\"v\":1,\"compression\":\"none\",\"extra\":{\"deep\":[1,2.5,null]},");
-  payload = replace_once(payload, "\"seq\":2,", "\"seq\":2,\"gps\":[52.5,13.4],");
+  payload = replace_once(payload, "{\"v\":1,", R"({"v":1,"compression":"none","extra":{"deep":[1,2.5,null]},)");
+  payload = replace_once(payload, "\"seq\":2,", R"("seq":2,"gps":[52.5,13.4],)");
   const auto decoded = decode_event_batch(payload);
   REQUIRE(decoded);
   CHECK(decoded->batch == sample_batch(1, 2));
 
-  std::string catalog = replace_once(encode(sample_catalog()), "\"pack_qty\":12", "\"pack_qty\":12,\"uom\":\"case\"");
+  std::string catalog = replace_once(encode(sample_catalog()), "\"pack_qty\":12", R"("pack_qty":12,"uom":"case")");
   CHECK(decode_catalog(catalog).value() == sample_catalog());
 }
 
 TEST_CASE("an empty string is read as an absent optional member") {
-  const std::string payload = replace_once(encode_event(count_event(2)), "\"qty\"", "\"lot\":\"\",\"barcode\":\"\",\"qty\"");
+  const std::string payload = replace_once(encode_event(count_event(2)), "\"qty\"", R"("lot":"","barcode":"","qty")");
   CHECK(decode_event(payload).value() == count_event(2));
 }
 
@@ -381,13 +382,13 @@ TEST_CASE("a missing or mistyped version is invalid input rather than unsupporte
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code == ErrorCode::kInvalidInput);
   CHECK(missing.error().field == "v");
-  const auto text = decode_ack(replace_once(encode(sample_ack()), "\"v\":1", "\"v\":\"1\""));
+  const auto text = decode_ack(replace_once(encode(sample_ack()), "\"v\":1", R"("v":"1")"));
   CHECK(text.error().code == ErrorCode::kInvalidInput);
 }
 
 TEST_CASE("the version is checked before any other member") {
   // A v2 payload may be shaped differently: it must be reported as a version problem.
-  const auto decoded = decode_event_batch("{\"v\":2,\"batches\":[]}");
+  const auto decoded = decode_event_batch(R"({"v":2,"batches":[]})");
   REQUIRE_FALSE(decoded);
   CHECK(decoded.error().code == ErrorCode::kUnsupportedVersion);
 }
@@ -505,8 +506,8 @@ TEST_CASE("integer members refuse floats booleans strings and null") {
 
 TEST_CASE("integers that do not fit 64 bits are rejected rather than wrapped") {
   const std::string payload = encode_event(count_event(3));
-  for (const char* qty : {"9223372036854775808", "-9223372036854775809", "18446744073709551616",
-                          "123456789012345678901234567890"}) {
+  for (const char* qty :
+       {"9223372036854775808", "-9223372036854775809", "18446744073709551616", "123456789012345678901234567890"}) {
     CAPTURE(qty);
     const auto decoded = decode_event(replace_once(payload, "\"qty\":12", std::string("\"qty\":") + qty));
     REQUIRE_FALSE(decoded);
@@ -574,7 +575,7 @@ TEST_CASE("deeply nested JSON is rejected without exhausting the stack") {
   const std::size_t depth = limits::kMaxPayloadBytes / 2 - 16;
   const std::string nested = std::string(depth, '[') + std::string(depth, ']');
   CHECK(decode_event_batch(nested).error().message == "payload must be a JSON object");
-  const std::string in_member = "{\"v\":1,\"site\":" + std::string(depth - 8, '[') + std::string(depth - 8, ']') + "}";
+  const std::string in_member = R"({"v":1,"site":)" + std::string(depth - 8, '[') + std::string(depth - 8, ']') + "}";
   CHECK(decode_task_list(in_member).error().field == "site");
 }
 
@@ -588,8 +589,9 @@ TEST_CASE("encoding a string that is not utf-8 does not throw") {
 
 TEST_CASE("decoders neither throw nor crash on random bytes and mutated payloads") {
   std::mt19937 random(20261126);
-  const std::vector<std::string> seeds{encode(sample_batch(1, 3)), encode(sample_hello()),  encode(sample_ack()),
-                                       encode(sample_nack()),      encode(sample_status()), encode(sample_tasks()),
+  const std::vector<std::string> seeds{encode(sample_batch(1, 3)), encode(sample_hello()),
+                                       encode(sample_ack()),       encode(sample_nack()),
+                                       encode(sample_status()),    encode(sample_tasks()),
                                        encode(sample_catalog()),   encode_event(full_event(EventType::kAdjust, 2))};
   for (int round = 0; round < 4000; ++round) {
     std::string payload = seeds[static_cast<std::size_t>(round) % seeds.size()];

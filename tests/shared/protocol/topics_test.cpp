@@ -21,9 +21,8 @@ TEST_CASE("site topics carry tasks and the catalog") {
 }
 
 TEST_CASE("every device topic parses back into its site device and channel") {
-  for (const DeviceChannel channel :
-       {DeviceChannel::kEvents, DeviceChannel::kHello, DeviceChannel::kAck, DeviceChannel::kNack,
-        DeviceChannel::kStatus}) {
+  for (const DeviceChannel channel : {DeviceChannel::kEvents, DeviceChannel::kHello, DeviceChannel::kAck,
+                                      DeviceChannel::kNack, DeviceChannel::kStatus}) {
     const auto parsed = parse_device_topic(device_topic("store_1", "HH-17", channel));
     REQUIRE(parsed);
     CHECK(parsed->site == "store_1");
