@@ -1,0 +1,83 @@
+// libFuzzer target for the protocol codec: every input goes to every decoder. Decoding must not
+// crash or trip a sanitizer, and whatever decodes must encode and decode again to an equal value;
+// anything else aborts with the reason, which libFuzzer reports as a crash with its input.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "shared/protocol/codec.hpp"
+
+namespace recount::protocol {
+namespace {
+
+[[noreturn]] void fail(const char* decoder, const std::string& what) {
+  std::fprintf(stderr, "protocol_fuzz: %s: %s\n", decoder, what.c_str());
+  std::abort();
+}
+
+// Encodes a decoded value with `encode` and decodes it again with `decode`: the value must survive.
+template <typename T, typename Encode, typename Decode>
+void check_round_trip(const char* decoder, const T& value, Encode encode, Decode decode) {
+  const std::string encoded = encode(value);
+  const auto again = decode(encoded);
+  if (!again) fail(decoder, "re-decoding our own encoding failed: " + again.error().describe() + " in " + encoded);
+  if (!(*again == value)) fail(decoder, "the round trip changed the value: " + encoded);
+}
+
+template <typename T, typename Decode>
+void check_message(const char* decoder, std::string_view input, Decode decode) {
+  const auto decoded = decode(input);
+  if (decoded)
+    check_round_trip(
+        decoder, *decoded, [](const T& value) { return encode(value); }, decode);
+}
+
+void check_event(std::string_view input) {
+  const auto decoded = decode_event(input);
+  if (decoded) check_round_trip("event", *decoded, encode_event, decode_event);
+}
+
+// A batch keeps its valid events and rejects the rest: the two must cover the seq range exactly,
+// the valid ones must meet every rule, and a batch with nothing rejected must round-trip whole.
+void check_batch(std::string_view input) {
+  const auto decoded = decode_event_batch(input);
+  if (!decoded) return;
+  const DecodedBatch& result = *decoded;
+  if (result.last_seq < result.first_seq ||
+      result.last_seq - result.first_seq + 1 != result.batch.events.size() + result.rejected.size()) {
+    fail("event_batch", "the seq range does not match the events decoded and rejected");
+  }
+  for (const Event& event : result.batch.events) {
+    if (!validate(event) || !device_may_record(event.type)) fail("event_batch", "kept an invalid event");
+    check_round_trip("event_batch", event, encode_event, decode_event);
+  }
+  for (const RejectedEvent& rejected : result.rejected) {
+    if (!rejected.error.field.starts_with("events[")) fail("event_batch", "a rejection names no event");
+  }
+  if (result.rejected.empty()) {
+    const auto again = decode_event_batch(encode(result.batch));
+    if (!again || !again->rejected.empty() || !(again->batch == result.batch)) {
+      fail("event_batch", "the round trip changed the batch");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace recount::protocol
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace recount::protocol;
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  check_batch(input);
+  check_event(input);
+  check_message<Hello>("hello", input, decode_hello);
+  check_message<Ack>("ack", input, decode_ack);
+  check_message<Nack>("nack", input, decode_nack);
+  check_message<Status>("status", input, decode_status);
+  check_message<TaskList>("task_list", input, decode_task_list);
+  check_message<Catalog>("catalog", input, decode_catalog);
+  return 0;
+}
