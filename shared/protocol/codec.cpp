@@ -557,7 +557,8 @@ Result<Status> decode_status(std::string_view payload) {
     status.backlog = counter(in, "backlog");
     status.acked_through = counter(in, "acked_through");
     status.skew_ms = in.integer<std::int64_t>("skew_ms");
-    status.wall_ms = unix_ms(in, "wall_ms");
+    // 0: not known. A last will is composed before the broker publishes it, at a time nobody knows.
+    status.wall_ms = in.integer<std::int64_t>("wall_ms", 0);
     return status;
   });
 }

@@ -91,7 +91,7 @@ struct Status {
   std::uint64_t backlog = 0;        // events not yet acknowledged
   std::uint64_t acked_through = 0;
   std::int64_t skew_ms = 0;         // device wall clock minus hub wall clock, from the last ack
-  std::int64_t wall_ms = 0;
+  std::int64_t wall_ms = 0;         // when composed; 0 when not known (a last will)
 
   bool operator==(const Status&) const = default;
 };

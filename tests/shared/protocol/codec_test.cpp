@@ -235,6 +235,15 @@ TEST_CASE("a nack for a whole payload round-trips without an epoch or entries") 
   CHECK(decode_nack(payload).value() == nack);
 }
 
+TEST_CASE("a last will composed before the clock is known decodes as an offline status") {
+  // What recount-agent registers as its will: figures of the moment it connects, or zeros.
+  const Status will{"hh-17", DeviceState::kOffline, 0, 0, 0, 0};
+  CHECK(decode_status(encode(will)).value() == will);
+  Status negative = will;
+  negative.wall_ms = -1;
+  CHECK(decode_status(encode(negative)).error().field == "wall_ms");
+}
+
 TEST_CASE("an online status and an empty task list round-trip") {
   Status status = sample_status();
   status.state = DeviceState::kOnline;
