@@ -1,0 +1,70 @@
+// Beast adapter for recountctl's requests: async operations on a private io_context, so one
+// deadline covers resolving, connecting, writing and reading.
+#include "hub/http/client.hpp"
+
+#include <optional>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace recount::hub {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+Result<HttpAnswer> http_get(const HostPort& server, std::string_view target, std::chrono::milliseconds timeout) {
+  boost::asio::io_context io;
+  tcp::resolver resolver(io);
+  beast::tcp_stream stream(io);
+  http::request<http::empty_body> request{http::verb::get, target, 11};
+  request.set(http::field::host, server.to_string());
+  request.set(http::field::user_agent, "recountctl");
+  request.set(http::field::accept, "application/json");
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  beast::error_code failure;
+  const char* step = "resolve";
+
+  auto fail_or = [&](beast::error_code error, auto next) {
+    if (error) {
+      failure = error;
+    } else {
+      next();
+    }
+  };
+  stream.expires_after(timeout);
+  resolver.async_resolve(server.host, std::to_string(server.port), [&](beast::error_code error, auto endpoints) {
+    fail_or(error, [&] {
+      step = "connect to";
+      stream.async_connect(endpoints, [&](beast::error_code connected, const tcp::endpoint&) {
+        fail_or(connected, [&] {
+          step = "send a request to";
+          http::async_write(stream, request, [&](beast::error_code written, std::size_t) {
+            fail_or(written, [&] {
+              step = "read the answer of";
+              http::async_read(stream, buffer, parser, [&](beast::error_code read, std::size_t) { failure = read; });
+            });
+          });
+        });
+      });
+    });
+  });
+  // The resolver has no deadline of its own; the stream's covers the rest.
+  io.run_for(timeout + std::chrono::milliseconds(100));
+  if (!io.stopped()) failure = beast::error::timeout;  // still waiting: its handlers die with `io`
+  if (failure == beast::error::timeout || (!failure && !parser.is_done())) {
+    return Error{ErrorCode::kUnavailable, "", std::string("cannot ") + step + " " + server.to_string() +
+                                                  ": no answer within " + std::to_string(timeout.count()) + " ms"};
+  }
+  if (failure) {
+    return Error{ErrorCode::kUnavailable, "", std::string("cannot ") + step + " " + server.to_string() + ": " +
+                                                  failure.message()};
+  }
+  return HttpAnswer{parser.get().result_int(), parser.get().body()};
+}
+
+}  // namespace recount::hub

@@ -1,0 +1,25 @@
+// A minimal blocking HTTP/1.1 client for recountctl: one GET, one answer, a deadline on the whole.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "hub/http/address.hpp"
+#include "shared/core/result.hpp"
+
+namespace recount::hub {
+
+struct HttpAnswer {
+  unsigned status = 0;
+  std::string body;
+};
+
+// GETs `target` ("/api/v1/stats") from `server` and returns whatever status it answered with.
+// Blocks at most `timeout`. Errors: kUnavailable when the server cannot be resolved, refuses the
+// connection, does not answer in time, or answers something that is not HTTP (or is larger than
+// 64 MiB). Thread-safe: each call has its own connection and io_context.
+Result<HttpAnswer> http_get(const HostPort& server, std::string_view target,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+}  // namespace recount::hub

@@ -1,0 +1,154 @@
+// Requests, responses and routing.
+#include "hub/http/router.hpp"
+
+#include <charconv>
+
+namespace recount::hub {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// %XX escapes; in a query, '+' is a space too (HTML forms write it so).
+enum class Part { kPath, kQuery };
+Result<std::string> percent_decode(std::string_view text, Part part) {
+  std::string decoded;
+  decoded.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%') {
+      const int high = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
+      const int low = high >= 0 ? hex_value(text[i + 2]) : -1;
+      if (low < 0) return invalid("target", "has a % not followed by two hex digits");
+      decoded.push_back(static_cast<char>(high * 16 + low));
+      i += 2;
+    } else if (text[i] == '+' && part == Part::kQuery) {
+      decoded.push_back(' ');
+    } else {
+      decoded.push_back(text[i]);
+    }
+  }
+  return decoded;
+}
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> segments;
+  path.remove_prefix(1);  // the leading '/'
+  while (!path.empty()) {
+    const auto slash = path.find('/');
+    segments.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return segments;
+}
+
+}  // namespace
+
+Result<Request> Request::from_target(std::string method, std::string_view target, std::string body) {
+  if (!target.starts_with('/')) return invalid("target", "must be an absolute path");
+  Request request;
+  request.method = std::move(method);
+  request.body = std::move(body);
+  const auto question = target.find('?');
+  auto path = percent_decode(target.substr(0, question), Part::kPath);
+  if (!path) return path.error();
+  request.path = std::move(*path);
+  if (question == std::string_view::npos) return request;
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const auto equals = pair.find('=');
+    auto name = percent_decode(pair.substr(0, equals), Part::kQuery);
+    auto value = percent_decode(equals == std::string_view::npos ? "" : pair.substr(equals + 1), Part::kQuery);
+    if (!name) return name.error();
+    if (!value) return value.error();
+    if (!name->empty()) request.query[std::move(*name)] = std::move(*value);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return request;
+}
+
+Result<std::int64_t> Request::integer(const std::string& name, std::int64_t fallback, std::int64_t minimum,
+                                      std::int64_t maximum) const {
+  const auto found = query.find(name);
+  if (found == query.end()) return fallback;
+  const std::string& text = found->second;
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < minimum ||
+      value > maximum) {
+    return invalid(name, "must be an integer from " + std::to_string(minimum) + " to " + std::to_string(maximum));
+  }
+  return value;
+}
+
+std::string dump_json(const nlohmann::json& json) {
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Response Response::json(unsigned status, const nlohmann::json& body) { return Response{status, dump_json(body), {}}; }
+
+Response Response::error(unsigned status, std::string_view code, std::string_view message) {
+  return json(status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+Response Response::from(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kInvalidInput: return Response::error(400, "invalid_input", error.describe());
+    case ErrorCode::kNotFound: return Response::error(404, "not_found", error.describe());
+    case ErrorCode::kConflict: return Response::error(409, "conflict", error.describe());
+    case ErrorCode::kUnavailable: return Response::error(503, "unavailable", error.describe());
+    case ErrorCode::kUnsupportedVersion:
+    case ErrorCode::kCorrupt:
+    case ErrorCode::kIo: break;
+  }
+  return Response::error(500, to_string(error.code), error.describe());
+}
+
+void Router::add(std::string method, std::string_view pattern, Handler handler) {
+  std::vector<std::string> segments;
+  for (const auto segment : split_path(pattern)) segments.emplace_back(segment);
+  routes_.push_back(Route{std::move(method), std::move(segments), std::move(handler)});
+}
+
+std::optional<std::map<std::string, std::string>> Router::match(const Route& route,
+                                                                 const std::vector<std::string_view>& segments) {
+  if (route.segments.size() != segments.size()) return std::nullopt;
+  std::map<std::string, std::string> params;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::string& expected = route.segments[i];
+    if (expected.size() > 2 && expected.front() == '{' && expected.back() == '}') {
+      if (segments[i].empty()) return std::nullopt;
+      params[expected.substr(1, expected.size() - 2)] = std::string(segments[i]);
+    } else if (expected != segments[i]) {
+      return std::nullopt;
+    }
+  }
+  return params;
+}
+
+Response Router::handle(Request request) const {
+  const auto segments = split_path(request.path);
+  std::string allowed;
+  for (const Route& route : routes_) {
+    auto params = match(route, segments);
+    if (!params) continue;
+    if (route.method == request.method) {
+      request.params = std::move(*params);
+      return route.handler(request);
+    }
+    allowed += (allowed.empty() ? "" : ", ") + route.method;
+  }
+  if (allowed.empty()) return Response::error(404, "not_found", "no such resource: " + request.path);
+  Response response = Response::error(405, "method_not_allowed", request.method + " is not allowed here; use " + allowed);
+  response.headers.emplace_back("Allow", allowed);
+  return response;
+}
+
+}  // namespace recount::hub

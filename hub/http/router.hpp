@@ -1,0 +1,76 @@
+// The hub's HTTP routes, free of any HTTP library: requests and JSON responses as plain values,
+// and a router that maps a method and a path pattern such as /api/v1/devices/{device} to a
+// handler, so each feature adds its routes without touching the server.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "shared/core/result.hpp"
+
+namespace recount::hub {
+
+struct Request {
+  std::string method;  // "GET", "POST", …
+  std::string path;    // percent-decoded, without the query
+  std::map<std::string, std::string> query;   // percent-decoded; a repeated name keeps the last
+  std::map<std::string, std::string> params;  // the {name} segments of the matched pattern
+  std::string body;
+
+  // Splits a request target ("/api/v1/deadletters?limit=5") into path and query. Errors:
+  // kInvalidInput for a target that is not an absolute path or has a bad %-escape.
+  static Result<Request> from_target(std::string method, std::string_view target, std::string body = {});
+
+  // The query parameter `name` as an integer in [minimum, maximum], `fallback` when absent.
+  // Errors: kInvalidInput naming the parameter.
+  Result<std::int64_t> integer(const std::string& name, std::int64_t fallback, std::int64_t minimum,
+                               std::int64_t maximum) const;
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string body;  // JSON text
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response json(unsigned status, const nlohmann::json& body);
+  // {"error": {"code": code, "message": message}}; `code` is a stable word for programs.
+  static Response error(unsigned status, std::string_view code, std::string_view message);
+  // 400 for kInvalidInput, 404 for kNotFound, 409 for kConflict, 503 for kUnavailable, else 500.
+  static Response from(const Error& error);
+};
+
+// JSON text that never throws: text that is not UTF-8 (it may come from devices) is replaced.
+std::string dump_json(const nlohmann::json& json);
+
+using Handler = std::function<Response(const Request&)>;
+
+// Not thread-safe while routes are added; handle() may run concurrently once they are all in.
+class Router {
+ public:
+  // `pattern` is an absolute path whose segments are literals or {name} placeholders, which
+  // match one non-empty segment and land in Request::params. A trailing slash in a request's
+  // path is ignored.
+  void add(std::string method, std::string_view pattern, Handler handler);
+
+  // Runs the matching handler. A path no route knows answers 404; a known path with another
+  // method answers 405 with an Allow header.
+  Response handle(Request request) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  static std::optional<std::map<std::string, std::string>> match(const Route& route,
+                                                                  const std::vector<std::string_view>& segments);
+  std::vector<Route> routes_;
+};
+
+}  // namespace recount::hub

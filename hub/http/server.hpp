@@ -1,0 +1,56 @@
+// The hub's HTTP/1.1 server (Boost.Beast) on the hub's io_context: it parses requests with
+// bounded sizes and deadlines, hands them to a Router, and never lets a bad request crash it.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+
+#include "hub/http/address.hpp"
+#include "hub/http/router.hpp"
+#include "shared/core/result.hpp"
+
+namespace recount::hub {
+
+struct HttpServerOptions {
+  std::size_t max_body_bytes = 64 * 1024;     // larger bodies get 413
+  std::size_t max_header_bytes = 16 * 1024;   // larger headers get 431
+  std::chrono::seconds timeout{30};           // per read or write; an idle keep-alive closes after it
+  std::size_t max_connections = 256;          // more are closed at once, before a byte is read
+};
+
+// Not thread-safe: use it on the io_context's thread. `router` must outlive the server; the
+// io_context must outlive it too, and handlers run on it.
+class HttpServer {
+ public:
+  // Binds and listens at once, so a port of 0 is resolved before listen() returns. Errors:
+  // kInvalidInput for a host that is not an IPv4/IPv6 address, kUnavailable when the address
+  // cannot be bound (in use, not local, no permission).
+  static Result<std::unique_ptr<HttpServer>> listen(boost::asio::io_context& io, const HostPort& address,
+                                                    const Router& router, HttpServerOptions options = {});
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // The address actually bound (with the port the system chose for port 0).
+  HostPort local_address() const;
+
+  // Starts accepting connections; requests are served while the io_context runs.
+  void start();
+
+  // Stops accepting and closes every open connection; their handlers finish with errors on the
+  // io_context. Idempotent.
+  void stop();
+
+ // The acceptor and open connections, shared with the connections (defined in server.cpp).
+  struct State;
+
+ private:
+  explicit HttpServer(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  std::shared_ptr<State> state_;  // shared with the connections, which may outlive the server
+};
+
+}  // namespace recount::hub

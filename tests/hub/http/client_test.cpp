@@ -1,0 +1,70 @@
+// recountctl's HTTP client against a real server, a closed port and a server that never answers.
+#include "hub/http/client.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/post.hpp>
+#include <thread>
+
+#include "hub/http/server.hpp"
+#include "tests/support/process.hpp"
+
+namespace recount::hub {
+namespace {
+
+TEST_CASE("a GET returns the status and body of whatever the server answers") {
+  boost::asio::io_context io;
+  Router router;
+  router.add("GET", "/api/v1/hello", [](const Request& request) {
+    return Response::json(200, {{"limit", request.query.at("limit")}});
+  });
+  auto server = HttpServer::listen(io, HostPort{"127.0.0.1", 0}, router).value();
+  const HostPort address = server->local_address();
+  server->start();
+  std::thread thread([&] { io.run(); });
+
+  const auto hello = http_get(address, "/api/v1/hello?limit=5");
+  const auto missing = http_get(address, "/api/v1/missing");
+  boost::asio::post(io, [&] { server->stop(); });
+  thread.join();
+
+  REQUIRE(hello.has_value());
+  CHECK(hello->status == 200);
+  CHECK(hello->body == "{\"limit\":\"5\"}");
+  REQUIRE(missing.has_value());
+  CHECK(missing->status == 404);
+}
+
+TEST_CASE("a port where nothing listens is reported as unavailable, naming the address") {
+  const HostPort nowhere{"127.0.0.1", static_cast<std::uint16_t>(testing::free_loopback_port())};
+  const auto answer = http_get(nowhere, "/api/v1/stats");
+  REQUIRE_FALSE(answer.has_value());
+  CHECK(answer.error().code == ErrorCode::kUnavailable);
+  CHECK(answer.error().message.find(nowhere.to_string()) != std::string::npos);
+}
+
+TEST_CASE("a server that takes the connection but never answers is given up on after the timeout") {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(listener, 4) == 0);  // the kernel completes connections; nobody reads them
+  socklen_t length = sizeof address;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+
+  const auto answer = http_get(HostPort{"127.0.0.1", ntohs(address.sin_port)}, "/api/v1/stats",
+                               std::chrono::milliseconds(300));
+  ::close(listener);
+  REQUIRE_FALSE(answer.has_value());
+  CHECK(answer.error().code == ErrorCode::kUnavailable);
+  CHECK(answer.error().message.find("no answer within 300 ms") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace recount::hub
