@@ -1,0 +1,83 @@
+// Camera input through a folder of frames: a camera (or its capture tool) writes image files
+// into a folder; the watcher decodes each new PNG or JPEG once and delivers its barcodes as scans.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "agent/scan/scan.hpp"
+#include "shared/core/result.hpp"
+
+namespace recount::agent {
+
+enum class ExistingFiles {
+  kSkip,    // frames already in the folder at start were dealt with before; do not count them again
+  kDecode,  // decode them like new ones
+};
+
+struct FolderWatchOptions {
+  std::filesystem::path folder;
+  std::chrono::milliseconds poll_interval{250};
+  ExistingFiles existing = ExistingFiles::kSkip;
+};
+
+// Polls the folder every poll_interval. A file (.png, .jpg, .jpeg in any case) is decoded once,
+// as soon as its size and modification time are the same at two polls in a row, so a frame
+// still being written is not read half-way; writers that write under another name and rename
+// are never caught half-way at all. Each barcode found becomes a Scan (source kImage, origin
+// the file's path); a frame without barcode gives nothing. Files are never changed or deleted.
+//
+// Handlers run on the io_context's thread; decoding runs there too, one file per handler, so
+// other work interleaves between frames. on_problem gets an Error for a file that cannot be
+// read or decoded (the file is then skipped) and for a folder that cannot be listed (reported
+// once until listing works again); watching carries on. Pending waits hold a shared_ptr to the
+// watcher. Not thread-safe: call start() and stop() on the io_context's thread.
+class FolderWatcher : public std::enable_shared_from_this<FolderWatcher> {
+ public:
+  using ScanHandler = std::function<void(Scan)>;
+  using ProblemHandler = std::function<void(const Error&)>;
+
+  FolderWatcher(boost::asio::io_context& io, FolderWatchOptions options);
+  FolderWatcher(const FolderWatcher&) = delete;
+  FolderWatcher& operator=(const FolderWatcher&) = delete;
+
+  // Lists the folder before returning (on_problem may run then, if it cannot be listed): the
+  // frames found are treated as options.existing says, every later one as new.
+  void start(ScanHandler on_scan, ProblemHandler on_problem);
+  // Cancels the next poll; no handler is called afterwards.
+  void stop();
+
+ private:
+  struct FileState {
+    std::uintmax_t size = 0;
+    std::filesystem::file_time_type modified{};
+    bool handled = false;  // decoded, queued for decoding, or skipped
+    bool ready = false;    // became stable at this poll: to be queued
+  };
+
+  void poll(bool first);
+  void decode_next();
+  // Decodes the next ready file in a handler of its own, or waits for the next poll.
+  void continue_with_ready();
+  void arm();
+
+  FolderWatchOptions options_;
+  boost::asio::io_context& io_;
+  boost::asio::steady_timer timer_;
+  std::map<std::filesystem::path, FileState> files_;  // the image files seen at the last poll
+  std::deque<std::filesystem::path> ready_;           // stable files waiting to be decoded
+  ScanHandler on_scan_;
+  ProblemHandler on_problem_;
+  bool listing_failed_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace recount::agent

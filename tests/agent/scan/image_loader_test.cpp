@@ -1,0 +1,70 @@
+// Loading PNG and JPEG images, and refusing files that are not, or are damaged
+// (fixtures in tests/data/scan).
+#include "agent/scan/image_loader.hpp"
+
+#include <doctest/doctest.h>
+
+namespace recount::agent {
+namespace {
+
+const std::filesystem::path kFixtures = std::filesystem::path(RECOUNT_SOURCE_DIR) / "tests/data/scan";
+
+}  // namespace
+
+TEST_CASE("a PNG loads as grey pixels of its size") {
+  const auto image = load_image(kFixtures / "ean13.png");
+  REQUIRE(image);
+  CHECK(image->width == 226);
+  CHECK(image->height == 116);
+  CHECK(image->pixels.size() == 226u * 116u);
+  CHECK(image->pixels.front() == 255);  // zint's white margin
+}
+
+TEST_CASE("a progressive JPEG photo loads") {
+  const auto image = load_image(std::filesystem::path(RECOUNT_TESTDATA_DIR) / "barcodes/code128/code128-2/#444.jpg");
+  REQUIRE(image);
+  CHECK(image->width == 393);
+  CHECK(image->height == 67);
+}
+
+TEST_CASE("files that are not PNG or JPEG are refused by their signature") {
+  for (const char* name : {"not-an-image.png", "gif-signature.png", "empty.png"}) {
+    const auto image = load_image(kFixtures / name);
+    REQUIRE_FALSE(image);
+    CHECK(image.error().code == ErrorCode::kInvalidInput);
+    CHECK(image.error().message == "not a PNG or JPEG image");
+    CHECK(image.error().field == (kFixtures / name).string());
+  }
+}
+
+TEST_CASE("truncated and corrupt images are refused with the decoder's reason") {
+  for (const char* name : {"truncated.png", "corrupt.jpg"}) {
+    const auto image = load_image(kFixtures / name);
+    REQUIRE_FALSE(image);
+    CHECK(image.error().code == ErrorCode::kInvalidInput);
+    CHECK(image.error().message.starts_with("unreadable image: "));
+  }
+}
+
+TEST_CASE("a missing file or a folder is an I/O error naming the path") {
+  const auto missing = load_image(kFixtures / "no-such-frame.png");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ErrorCode::kIo);
+  CHECK(missing.error().describe() ==
+        (kFixtures / "no-such-frame.png").string() + ": cannot read: No such file or directory");
+  const auto folder = load_image(kFixtures);
+  REQUIRE_FALSE(folder);
+  CHECK(folder.error().message == "cannot read: not a regular file");
+}
+
+TEST_CASE("image dimensions beyond the pixel limit are refused before decoding") {
+  // A PNG header claiming 20000 x 20000 pixels, with no image data after it.
+  const std::vector<std::uint8_t> header = {0x89, 'P',  'N', 'G', '\r', '\n', 0x1a, '\n', 0,    0, 0,
+                                            13,   'I',  'H', 'D', 'R',  0,    0,    0x4e, 0x20, 0, 0,
+                                            0x4e, 0x20, 8,   0,   0,    0,    0,    0,    0,    0, 0};
+  const auto image = decode_image(header);
+  REQUIRE_FALSE(image);
+  CHECK(image.error().message == "20000x20000 pixels is too large");
+}
+
+}  // namespace recount::agent
