@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "agent/cli/commands.hpp"
+#include "agent/cli/decode_command.hpp"
+#include "agent/cli/gs1_command.hpp"
 
 namespace {
 
@@ -58,8 +60,24 @@ int main(int argc, char** argv) {
   journal->add_option("--from", from, "first seq to list");
   journal->add_option("--limit", limit, "most events to list");
 
+  auto* decode = app.add_subcommand("decode", "decode barcodes in PNG/JPEG images (one JSON line per image)");
+  std::vector<std::filesystem::path> images;
+  decode->add_option("images", images, "image files")->required();
+
+  auto* gs1 = app.add_subcommand("gs1", "parse GS1 data (raw scan, (01)... or Digital Link URI) and print it as JSON");
+  std::string gs1_text;
+  Gs1CommandOptions gs1_options;
+  gs1->add_option("text", gs1_text, "the data; pass GS (FNC1) as in $'0109504000059101\\x1d10AB'")->required();
+  gs1->add_option("--separator", gs1_options.extra_separators, "characters that also end variable-length fields");
+  gs1->add_flag("--require-identifier", gs1_options.require_identifier,
+                "raw data must start with a GS1 identifier (]C1, ...) or GS");
+  gs1->add_flag("--pairing", gs1_options.enforce_pairing, "also apply GS1's AI pairing rules");
+  gs1->add_option("--today", gs1_options.today, "YYYY-MM-DD that anchors two-digit years (default: today, UTC)");
+
   CLI11_PARSE(app, argc, argv);
 
+  if (*decode) return decode_images(images, std::cout, std::cerr);
+  if (*gs1) return print_gs1(gs1_text, gs1_options, std::cout, std::cerr);
   if (*run) return run_sync(data, broker, std::cout, std::cerr);
   if (*status) return print_status(data, json, std::cout, std::cerr);
   if (*journal) return print_journal(data, json, from, limit, std::cout, std::cerr);
