@@ -68,6 +68,8 @@ void check_batch(std::string_view input) {
 }  // namespace
 }  // namespace recount::protocol
 
+// libFuzzer calls this by its fixed name.
+// NOLINTNEXTLINE(readability-identifier-naming)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace recount::protocol;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
