@@ -104,7 +104,10 @@ std::string_view to_string(BarcodeFormat format) {
 }
 
 std::vector<DecodedBarcode> decode_barcodes(const GrayImage& image) {
-  if (image.width <= 0 || image.height <= 0) return {};
+  if (image.width <= 0 || image.height <= 0 ||
+      image.pixels.size() != static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height)) {
+    return {};
+  }
   const auto hints = base_hints();
   const auto view = view_of(image);
 

@@ -36,11 +36,12 @@ struct DecodedBarcode {
   std::array<PixelPoint, 4> position{};
 };
 
-// Every barcode found in `image`, in ZXing's order; empty when there is none. It tries the
-// plain image first (rotations included, "try harder" on); only when that finds nothing does it
-// try, in turn, a fixed threshold (glare), the image scaled down by 2 and 3 (large or blurred
-// symbols), a white border around it (symbols cropped without quiet zone, as label generators
-// write them) and inverted colours (light-on-dark marks), and returns the first that finds any.
+// Every barcode found in `image`, in ZXing's order; empty when there is none (or when the
+// image's pixels do not match its width and height). It tries the plain image first (rotations
+// included, "try harder" on); only when that finds nothing does it try, in turn, a fixed
+// threshold (glare), the image scaled down by 2 and 3 (large or blurred symbols), a white border
+// around it (symbols cropped without quiet zone, as label generators write them) and inverted
+// colours (light-on-dark marks), and returns the first that finds any.
 // Pure computation, tens of milliseconds for a camera frame; thread-safe.
 std::vector<DecodedBarcode> decode_barcodes(const GrayImage& image);
 

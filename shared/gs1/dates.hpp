@@ -1,5 +1,5 @@
 // GS1 six-digit dates (YYMMDD): the century rule of the GS1 General Specifications (section
-// 7.12) and day 00, which means the last day of the month.
+// 7.12) and day 00, which means the last day of the month. All functions are thread-safe.
 #pragma once
 
 #include <chrono>

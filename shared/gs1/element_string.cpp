@@ -1,6 +1,8 @@
 // Accessors and renderings of a parsed GS1 message.
 #include "shared/gs1/element_string.hpp"
 
+#include <charconv>
+
 #include "shared/domain/gtin.hpp"
 #include "shared/gs1/ai_table.hpp"
 #include "shared/gs1/dates.hpp"
@@ -40,7 +42,12 @@ std::optional<std::string> ElementString::expiry() const {
 
 std::optional<std::int64_t> ElementString::count() const {
   for (const auto& element : elements) {
-    if (element.ai == "30" || element.ai == "37") return std::stoll(element.value);  // N..8: validated digits
+    if (element.ai != "30" && element.ai != "37") continue;
+    std::int64_t count = 0;
+    const auto* end = element.value.data() + element.value.size();
+    const auto [stop, error] = std::from_chars(element.value.data(), end, count);
+    if (error != std::errc() || stop != end) return std::nullopt;
+    return count;
   }
   return std::nullopt;
 }

@@ -24,7 +24,8 @@ struct Element {
   bool operator==(const Element&) const = default;
 };
 
-// What gs1::parse returns; every element has been validated against the AI table.
+// What gs1::parse returns; every element has been validated against the AI table. A plain value:
+// const member functions are safe to call from several threads at once.
 struct ElementString {
   std::string symbology_identifier;  // "]C1", "]d2", "]E0", ... or empty when none was sent
   std::vector<Element> elements;     // in message order; empty for a plain GTIN scan
@@ -44,7 +45,8 @@ struct ElementString {
   std::optional<std::string> serial() const { return value_of("21"); }
   std::optional<std::string> sscc() const { return value_of("00"); }
   std::optional<std::string> expiry() const;  // (17) as an ISO date, "2021-03-31"
-  // The first of (30) variable count and (37) count of contained items, whichever comes first.
+  // The first of (30) variable count and (37) count of contained items, whichever comes first
+  // (nullopt also when its value is not a number, which parse() never lets through).
   std::optional<std::int64_t> count() const;
 
   // "(01)07032069804988(10)0329": the human-readable interpretation printed under a barcode.

@@ -44,6 +44,15 @@ constexpr std::array<Identifier, 12> kIdentifiers = {{
     {"]C0", Carries::kLinkOnly},       // Code 128
 }};
 
+// Input quoted in a message, with bytes that would garble a terminal shown as '?'.
+std::string printable(std::string_view text) {
+  std::string shown(text);
+  for (auto& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  return shown;
+}
+
 // Where in the input something is, for people: characters counted from 1.
 Error at_character(Error error, std::size_t offset) {
   error.message += " (at character " + std::to_string(offset + 1) + ")";
@@ -85,7 +94,7 @@ Result<std::vector<Element>> Parser::raw(std::string_view data, std::size_t offs
     const auto match = match_ai(data.substr(position));
     if (!match) {
       return at_character(
-          invalid("", "no GS1 Application Identifier starts with '" + std::string(data.substr(position, 4)) + "'"),
+          invalid("", "no GS1 Application Identifier starts with '" + printable(data.substr(position, 4)) + "'"),
           offset + position);
     }
     const auto value_start = position + match->ai.size();
@@ -178,7 +187,7 @@ Result<ElementString> parse_raw(const Parser& parser, std::string_view text, con
   }
   const auto* identifier = find_identifier(text.substr(0, 3));
   if (identifier == nullptr) {
-    return invalid("symbology_identifier", "unknown symbology identifier '" + std::string(text.substr(0, 3)) + "'");
+    return invalid("symbology_identifier", "unknown symbology identifier '" + printable(text.substr(0, 3)) + "'");
   }
   std::string name(identifier->text);
   const auto data = text.substr(3);

@@ -1,7 +1,7 @@
 // libFuzzer target for the GS1 parser: every input is parsed under each set of options. Parsing
 // must not crash or trip a sanitizer, and whatever parses must keep its promises: its raw form
-// (and its bracketed form, where no value holds brackets) parses back to the same elements, and
-// its typed accessors hold what they say. Anything else aborts with the reason, which libFuzzer
+// (and its bracketed form, where no value holds brackets) parses back to the same elements when
+// it fits parse()'s input limit, and its typed accessors hold what they say. Anything else aborts with the reason, which libFuzzer
 // reports as a crash with its input.
 #include <cstddef>
 #include <cstdint>
@@ -42,6 +42,8 @@ void check(std::string_view input, const ParseOptions& options) {
   ParseOptions plain = options;
   plain.identifier = IdentifierPolicy::kOptional;
   plain.extra_separators.clear();
+  // A rendering can outgrow the input limit (brackets add two characters per element).
+  if (parsed->hri().size() > kMaxInput) return;
   const auto raw = parse(parsed->raw(), plain);
   if (!raw) fail("raw form does not parse: " + raw.error().describe(), input);
   if (!same_elements(*raw, *parsed)) fail("raw form parses to other elements", input);

@@ -119,6 +119,30 @@ TEST_CASE("keyboard input redirected from a regular file is read to its end") {
   CHECK(delivered.scans[0].origin == "scans.txt");
 }
 
+TEST_CASE("a keyboard-wedge scanner on a terminal delivers a line when its Enter completes it") {
+  PseudoTerminal terminal;
+  const int slave = ::open(terminal.slave_path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  REQUIRE(slave >= 0);
+  boost::asio::io_context io;
+  auto reader = open_keyboard(io, slave, terminal.slave_path);
+  ::close(slave);
+  REQUIRE(reader);
+  Delivered delivered;
+  delivered.start(**reader);
+  // The terminal is left in canonical mode: the scanner's CR becomes a newline, and GS is no
+  // special character there.
+  write_all(terminal.master,
+            "]C1010950400005910110AB\x1d"
+            "17261231");
+  io.run_for(100ms);
+  CHECK(delivered.scans.empty());
+  write_all(terminal.master, "\r");
+  REQUIRE(run_until(io, [&] { return delivered.scans.size() == 1; }));
+  CHECK(delivered.scans[0].text ==
+        "]C1010950400005910110AB\x1d"
+        "17261231");
+}
+
 TEST_CASE("a keyboard reader on a closed descriptor is refused") {
   boost::asio::io_context io;
   const auto reader = open_keyboard(io, 12345);
