@@ -1,2 +1,64 @@
-// Placeholder entry point; replaced by the real command-line wiring.
-int main() { return 2; }
+// recount-hub: ingests device events over MQTT into the ledger and serves the HTTP API until
+// SIGTERM or SIGINT, then stops orderly. Prints one "ready" line once it is connected.
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "hub/daemon/hub_daemon.hpp"
+#include "hub/http/address.hpp"
+#include "hub/ledger/ledger.hpp"
+
+namespace {
+
+int fail(const std::string& message) {
+  std::cerr << "recount-hub: " << message << '\n';
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace recount;
+  CLI::App app{"recount-hub: the central ledger. Ingests device events over MQTT and serves the HTTP API."};
+  std::string data_dir;
+  hub::HubOptions options;
+  std::string http;
+  app.add_option("--data", data_dir, "Directory of the hub's database (created if missing)")->required();
+  app.add_option("--mqtt", options.mqtt_uri, "Broker URI, e.g. tcp://127.0.0.1:1883")->required();
+  app.add_option("--http", http, "Serve the HTTP API on host:port (port 0: any free port); none: no API");
+  app.add_option("--client-id", options.client_id, "MQTT client id of the hub")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  if (!http.empty()) {
+    auto address = hub::parse_host_port("--http", http);
+    if (!address) return fail(address.error().describe());
+    options.http = *address;
+  }
+  std::error_code error;
+  std::filesystem::create_directories(data_dir, error);
+  if (error) return fail("cannot create the data directory " + data_dir + ": " + error.message());
+  auto ledger = hub::Ledger::open(hub::Ledger::file_in(data_dir));
+  if (!ledger) return fail(ledger.error().describe());
+
+  boost::asio::io_context io;
+  auto daemon = hub::HubDaemon::create(io, *ledger, options);
+  if (!daemon) return fail(daemon.error().describe());
+  const auto api = (*daemon)->http_address();
+  (*daemon)->start([&] {
+    std::cout << "recount-hub ready mqtt=" << options.mqtt_uri
+              << " http=" << (api ? "http://" + api->to_string() : std::string("off")) << " data=" << data_dir
+              << std::endl;
+  });
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& waited, int) {
+    if (!waited) (*daemon)->shutdown([&] { io.stop(); });
+  });
+  io.run();
+  return 0;
+}

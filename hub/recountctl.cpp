@@ -1,2 +1,53 @@
-// Placeholder entry point; replaced by the real command-line wiring.
-int main() { return 2; }
+// recountctl: the operators' command line over the hub's HTTP API (and, for audit verification,
+// over a hub data directory directly).
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "hub/cli/commands.hpp"
+#include "hub/http/address.hpp"
+
+int main(int argc, char** argv) {
+  using namespace recount::hub;
+  CLI::App app{"recountctl: inspect and operate a recount hub"};
+  app.require_subcommand(1);
+  std::string hub_url = "http://127.0.0.1:8080";
+  std::string data_dir;
+  bool json = false;
+  app.add_option("--hub", hub_url, "URL of the hub's HTTP API")->capture_default_str();
+  app.add_option("--data", data_dir, "A hub data directory, for commands that can read it directly");
+
+  auto* stats = app.add_subcommand("stats", "Per device: distinct events stored and the highest contiguous seq");
+  stats->add_flag("--json", json, "Print the API's JSON instead of a table");
+
+  auto* dead_letters = app.add_subcommand("deadletters", "Messages and events the hub rejected, with reasons");
+  dead_letters->add_flag("--json", json, "Print the API's JSON instead of a table");
+  std::string device;
+  int limit = 100;
+  dead_letters->add_option("--device", device, "Only this device's");
+  dead_letters->add_option("--limit", limit, "At most this many (1 to 1000)")->check(CLI::Range(1, 1000))->capture_default_str();
+
+  auto* audit = app.add_subcommand("audit", "The hash-chained audit log");
+  audit->require_subcommand(1);
+  audit->add_subcommand("verify",
+                        "Check the chain (of --data DIR if given, else through --hub); exit 1 if an entry is broken");
+  CLI11_PARSE(app, argc, argv);
+
+  auto hub = parse_http_url("--hub", hub_url);
+  CommandOutput output;
+  if (audit->parsed() && !data_dir.empty()) {
+    output = audit_verify_local(data_dir);
+  } else if (!hub) {
+    output = CommandOutput{kExitFailed, "", "recountctl: " + hub.error().describe() + "\n"};
+  } else if (stats->parsed()) {
+    output = stats_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable);
+  } else if (dead_letters->parsed()) {
+    output = dead_letters_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable, device, limit);
+  } else {
+    output = audit_verify_remote(*hub);
+  }
+  std::cout << output.out;
+  std::cerr << output.err;
+  return output.exit_code;
+}

@@ -85,6 +85,9 @@ class Ledger {
   // database (an agent's journal, say) is ever taken for one and written to.
   static constexpr std::int32_t kApplicationId = 0x52434842;  // "RCHB"
 
+  // The database file of a hub data directory (recount-hub --data, recountctl --data).
+  static std::filesystem::path file_in(const std::filesystem::path& data_dir) { return data_dir / "hub.db"; }
+
   // Opens or creates the database file and migrates it. Errors: kCorrupt when the file is not
   // a SQLite database, fails its integrity check or belongs to another application,
   // kUnsupportedVersion when a newer hub wrote it (all name the file, which is left untouched),

@@ -9,6 +9,7 @@
 
 #include "shared/protocol/codec.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
+#include "tests/hub/mqtt_fixtures.hpp"
 #include "tests/support/mosquitto.hpp"
 
 namespace recount::hub {
@@ -37,7 +38,7 @@ std::string hello_payload(const std::string& epoch, std::uint64_t last_seq) {
                                           HlcStamp::from_parts(testing::kFixedNowMs, 0).packed, "test"});
 }
 
-// A hub (Link + Ingest + Ledger) and a device Link on one io_context that the test thread runs,
+// A hub (Link + Ingest + Ledger) and a device on one io_context that the test thread runs,
 // against a broker of their own. The device sees every ack and nack of every device.
 struct IngestFixture {
   testing::Mosquitto broker;
@@ -47,58 +48,38 @@ struct IngestFixture {
   HybridLogicalClock clock;
   mqtt::Link hub_link{io, options("recount-hub")};
   Ingest ingest{io, hub_link, ledger, clock};
-  mqtt::Link device{io, options("device-1")};
-  std::vector<mqtt::Message> replies;
-  bool probed = false;
+  testing::TestDevice device{io, broker.uri(), "device-1",
+                             {"recount/v1/+/+/ack", "recount/v1/+/+/nack", std::string(kProbeTopic)}};
+  std::vector<mqtt::Message>& replies = device.received;
 
   IngestFixture() {
-    device.on_message([this](mqtt::Message message) {
-      if (message.topic == kProbeTopic) {
-        probed = true;
-      } else {
-        replies.push_back(std::move(message));
-      }
-    });
-    device.subscribe({"recount/v1/+/+/ack", "recount/v1/+/+/nack", std::string(kProbeTopic)}, mqtt::Qos::kAtLeastOnce);
     ingest.start();
     hub_link.start();
-    device.start();
-    REQUIRE(run_until([&] { return hub_link.connected() && device.connected(); }));
+    REQUIRE(run_until([&] { return hub_link.connected(); }));
     // The broker handles each client's packets in order: once a message the hub published after
     // subscribing reaches the device, both subscriptions are in place.
     REQUIRE(run_until([&] {
       hub_link.publish({std::string(kProbeTopic), "", false}, mqtt::Qos::kAtLeastOnce);
-      run_until([&] { return probed; }, std::chrono::milliseconds(200));
-      return probed;
+      return run_until([&] { return !replies.empty(); }, std::chrono::milliseconds(200));
     }));
+    run_until([] { return false; }, std::chrono::milliseconds(100));  // lets duplicate probes in
+    replies.clear();
   }
 
   // Lets the last acks reach the broker before the links disconnect, as recount-hub does.
   ~IngestFixture() { run_until([&] { return ingest.counters().replies_in_flight == 0; }); }
 
   mqtt::LinkOptions options(std::string client_id) const {
-    mqtt::LinkOptions link;
-    link.uri = broker.uri();
-    link.client_id = std::move(client_id);
-    link.clean_session = true;
-    return link;
+    return testing::test_link_options(broker.uri(), std::move(client_id));
   }
 
   template <typename Done>
   bool run_until(Done done, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done() && std::chrono::steady_clock::now() < deadline) {
-      io.restart();
-      io.run_for(std::chrono::milliseconds(10));
-    }
-    return done();
+    return testing::run_until(io, done, timeout);
   }
 
   void publish(const std::string& topic, const std::string& payload, bool retained = false) {
-    std::optional<Result<void>> sent;
-    device.publish({topic, payload, retained}, mqtt::Qos::kAtLeastOnce, [&](Result<void> result) { sent = result; });
-    REQUIRE(run_until([&] { return sent.has_value(); }));
-    REQUIRE(sent->has_value());
+    device.publish(topic, payload, retained);
   }
 
   // Waits for `count` replies in all, and returns them.
@@ -311,15 +292,7 @@ TEST_CASE("batches that wait during a commit share the next one") {
   fleet.on_message([&](mqtt::Message) { ++echoed; });
   fleet.subscribe({std::string(protocol::kAllEventsFilter)}, mqtt::Qos::kAtLeastOnce);
   fleet.start();
-  auto run_devices = [&](auto done) {
-    return testing::eventually(
-        [&] {
-          devices_io.restart();
-          devices_io.run_for(std::chrono::milliseconds(10));
-          return done();
-        },
-        std::chrono::seconds(15), std::chrono::milliseconds(0));
-  };
+  auto run_devices = [&](auto done) { return testing::run_until(devices_io, done); };
   REQUIRE(run_devices([&] { return fleet.connected(); }));
   constexpr std::size_t kDevices = 20;
   for (std::size_t i = 0; i < kDevices; ++i) {

@@ -1,0 +1,40 @@
+// recountctl's commands: each asks the hub's HTTP API (or reads a hub data directory) and renders
+// the answer as a table for people or as the API's JSON for programs. Nothing here prints or
+// exits, so tests run the commands as functions too.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "hub/http/address.hpp"
+
+namespace recount::hub {
+
+enum class OutputFormat { kTable, kJson };
+
+// What recountctl prints and how it exits: 0 done, 1 the audit log is broken, 2 the command
+// failed (hub unreachable, hub answered an error, data directory unreadable).
+struct CommandOutput {
+  int exit_code = 0;
+  std::string out;
+  std::string err;
+};
+
+inline constexpr int kExitBroken = 1;
+inline constexpr int kExitFailed = 2;
+
+// GET /api/v1/stats: per device, distinct events stored and the highest contiguous seq.
+CommandOutput stats_command(const HostPort& hub, OutputFormat format);
+
+// GET /api/v1/deadletters, the first `limit` letters (of `device` only, unless empty).
+CommandOutput dead_letters_command(const HostPort& hub, OutputFormat format, const std::string& device,
+                                   int limit);
+
+// Verifies the audit chain of the hub database in `data_dir` directly, without trusting a hub
+// process; read-only, safe while the hub runs.
+CommandOutput audit_verify_local(const std::filesystem::path& data_dir);
+
+// The same through GET /api/v1/audit/verify.
+CommandOutput audit_verify_remote(const HostPort& hub);
+
+}  // namespace recount::hub

@@ -1,0 +1,76 @@
+// Wiring and shutdown of recount-hub.
+#include "hub/daemon/hub_daemon.hpp"
+
+#include <utility>
+
+#include "hub/http/api.hpp"
+
+namespace recount::hub {
+namespace {
+
+mqtt::LinkOptions link_options(const HubOptions& options) {
+  mqtt::LinkOptions link;
+  link.uri = options.mqtt_uri;
+  link.client_id = options.client_id;
+  // A persistent session lets the broker hold the hub's messages across a hub restart; the
+  // hub's own acks, not the broker's queue, are what guarantee delivery.
+  link.clean_session = false;
+  return link;
+}
+
+}  // namespace
+
+HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options)
+    : io_(io),
+      options_(std::move(options)),
+      link_(io, link_options(options_)),
+      ingest_(io, link_, ledger, clock_),
+      grace_timer_(io) {
+  add_api_routes(router_, ledger, ingest_, link_);
+}
+
+Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {
+  std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options)));
+  if (daemon->options_.http) {
+    auto server = HttpServer::listen(io, *daemon->options_.http, daemon->router_);
+    if (!server) return server.error();
+    daemon->http_ = std::move(*server);
+  }
+  return daemon;
+}
+
+void HubDaemon::start(std::function<void()> on_ready) {
+  if (http_) http_->start();
+  link_.on_connected([this, on_ready = std::move(on_ready)]() mutable {
+    if (on_ready) std::exchange(on_ready, nullptr)();
+  });
+  ingest_.start();
+  link_.start();
+}
+
+std::optional<HostPort> HubDaemon::http_address() const {
+  if (!http_) return std::nullopt;
+  return http_->local_address();
+}
+
+void HubDaemon::shutdown(std::function<void()> done) {
+  ingest_.stop();
+  finish_shutdown(std::chrono::steady_clock::now() + options_.reply_grace, std::move(done));
+}
+
+// Polls until the broker took the last acks or the grace ran out: Paho signals each PUBACK, not
+// "all done", and disconnecting earlier would drop acks that are already committed.
+void HubDaemon::finish_shutdown(std::chrono::steady_clock::time_point deadline, std::function<void()> done) {
+  if (ingest_.counters().replies_in_flight > 0 && link_.connected() && std::chrono::steady_clock::now() < deadline) {
+    grace_timer_.expires_after(std::chrono::milliseconds(10));
+    grace_timer_.async_wait([this, deadline, done = std::move(done)](const boost::system::error_code&) mutable {
+      finish_shutdown(deadline, std::move(done));
+    });
+    return;
+  }
+  link_.stop();
+  if (http_) http_->stop();
+  done();
+}
+
+}  // namespace recount::hub

@@ -1,0 +1,67 @@
+// recount-hub as a whole: MQTT ingest and the HTTP API wired on one io_context, with the start
+// and the orderly shutdown that the executable and the end-to-end tests share.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "hub/http/router.hpp"
+#include "hub/http/server.hpp"
+#include "hub/ingest/ingest.hpp"
+#include "hub/ledger/ledger.hpp"
+#include "shared/core/hlc.hpp"
+#include "shared/mqtt/link.hpp"
+
+namespace recount::hub {
+
+struct HubOptions {
+  std::string mqtt_uri;                 // tcp://host:port
+  std::string client_id = "recount-hub";  // stable, so the broker keeps the hub's session
+  std::optional<HostPort> http;         // where to serve the API; none: no HTTP server
+  // How long a shutdown waits for the broker to take the last acks before it disconnects.
+  std::chrono::milliseconds reply_grace{2000};
+};
+
+// Not thread-safe: everything runs on `io`, which must have one thread. `ledger` must outlive
+// the daemon, and the daemon must outlive every handler it posted (destroy it after io.run()
+// has returned).
+class HubDaemon {
+ public:
+  // Binds the HTTP address, if any, at once. Errors: those of HttpServer::listen.
+  static Result<std::unique_ptr<HubDaemon>> create(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
+  HubDaemon(const HubDaemon&) = delete;
+  HubDaemon& operator=(const HubDaemon&) = delete;
+
+  // Starts serving HTTP and connecting to the broker (retrying until it answers). `on_ready`
+  // runs once, on the first connection, after the hub's subscriptions were sent.
+  void start(std::function<void()> on_ready);
+
+  // The bound HTTP address (its real port when 0 was asked for), if HTTP is served.
+  std::optional<HostPort> http_address() const;
+
+  // Stops orderly: commits and answers every message received, waits up to reply_grace for the
+  // broker to take those answers, disconnects, and closes the HTTP server and its connections.
+  // `done` runs on the io_context afterwards. Call once.
+  void shutdown(std::function<void()> done);
+
+ private:
+  HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
+  void finish_shutdown(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
+
+  boost::asio::io_context& io_;
+  HubOptions options_;
+  HybridLogicalClock clock_;
+  mqtt::Link link_;
+  Ingest ingest_;
+  Router router_;
+  std::unique_ptr<HttpServer> http_;
+  boost::asio::steady_timer grace_timer_;
+};
+
+}  // namespace recount::hub

@@ -1,0 +1,142 @@
+// recountctl's commands as functions against an in-process hub API: tables, error answers,
+// and audit verification of a data directory.
+#include "hub/cli/commands.hpp"
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/post.hpp>
+#include <thread>
+
+#include "hub/http/api.hpp"
+#include "hub/http/server.hpp"
+#include "tests/hub/ledger_fixtures.hpp"
+#include "tests/hub/mqtt_fixtures.hpp"
+
+namespace recount::hub {
+namespace {
+
+using testing::batch_of;
+using testing::origin_of;
+
+// Serves `router` on a thread of its own while a command runs on the test's thread.
+class Serving {
+ public:
+  explicit Serving(const Router& router)
+      : server_(HttpServer::listen(io_, HostPort{"127.0.0.1", 0}, router).value()), address_(server_->local_address()) {
+    server_->start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~Serving() {
+    boost::asio::post(io_, [this] { server_->stop(); });
+    thread_.join();
+  }
+  const HostPort& address() const { return address_; }
+
+ private:
+  boost::asio::io_context io_;
+  std::unique_ptr<HttpServer> server_;
+  HostPort address_;
+  std::thread thread_;
+};
+
+// The real API over a ledger filled before the server starts (the server's thread then owns it).
+struct ApiHub {
+  testing::LedgerFixture store;
+  boost::asio::io_context io;
+  HybridLogicalClock clock;
+  mqtt::Link link{io, testing::test_link_options("tcp://127.0.0.1:1", "commands-test")};
+  Ingest ingest{io, link, store.ledger, clock};
+  Router router;
+
+  ApiHub() { add_api_routes(router, store.ledger, ingest, link); }
+};
+
+TEST_CASE("stats print a table with a row per device, in columns, with '-' for what is not known") {
+  ApiHub hub;
+  hub.store.apply(batch_of(origin_of("device-1"), 1, 12));
+  hub.store.apply(batch_of(origin_of("hh-22", "00000000000000a2"), 1, 3, 2));
+  Serving serving(hub.router);
+  const auto output = stats_command(serving.address(), OutputFormat::kTable);
+  CHECK(output.exit_code == 0);
+  CHECK(output.err.empty());
+  CHECK(output.out ==
+        "SITE    DEVICE    EPOCH             EVENTS  ACKED_THROUGH  DEAD_LETTERS  STATE  BACKLOG  LAST_SEEN\n"
+        "site-1  device-1  00000000000000e1  12      12             0             -      -        "
+        "2026-09-21T14:13:20.000Z\n"
+        "site-1  hh-22     00000000000000a2  3       3              0             -      -        "
+        "2026-09-21T14:13:20.000Z\n");
+}
+
+TEST_CASE("stats of a hub without devices say so instead of printing an empty table") {
+  ApiHub hub;
+  Serving serving(hub.router);
+  CHECK(stats_command(serving.address(), OutputFormat::kTable).out == "no devices have synced yet\n");
+  CHECK(stats_command(serving.address(), OutputFormat::kJson).out == "{\"devices\":[]}\n");
+}
+
+TEST_CASE("dead letters print a table with the device, seq, field and reason") {
+  ApiHub hub;
+  auto batch = batch_of(origin_of("device-1"), 1, 2);
+  batch.events.pop_back();
+  batch.rejected.push_back(DeadLetter{0, testing::kFixedNowMs, batch.topic, batch.origin, 2, "", "events[1].qty",
+                                      "must be between 0 and 1000000000", "{}", 2});
+  hub.store.apply(batch);
+  Serving serving(hub.router);
+  const auto output = dead_letters_command(serving.address(), OutputFormat::kTable, "", 100);
+  CHECK(output.exit_code == 0);
+  CHECK(output.out ==
+        "ID  RECEIVED                  DEVICE           SEQ  FIELD          REASON\n"
+        "1   2026-09-21T14:13:20.000Z  site-1/device-1  2    events[1].qty  must be between 0 and 1000000000\n");
+  CHECK(dead_letters_command(serving.address(), OutputFormat::kTable, "device-9", 100).out == "no dead letters\n");
+}
+
+TEST_CASE("a device filter that is not an identifier is refused before the hub is asked") {
+  const auto output = dead_letters_command(HostPort{"127.0.0.1", 1}, OutputFormat::kJson, "a&limit=5", 10);
+  CHECK(output.exit_code == kExitFailed);
+  CHECK(output.err.find("--device") != std::string::npos);
+}
+
+TEST_CASE("an error answer from the hub is reported with its status and message, and exit 2") {
+  Router empty;
+  Serving serving(empty);
+  const auto output = stats_command(serving.address(), OutputFormat::kJson);
+  CHECK(output.exit_code == kExitFailed);
+  CHECK(output.out.empty());
+  CHECK(output.err == "recountctl: the hub at " + serving.address().to_string() +
+                          " answered 404 to /api/v1/stats: no such resource: /api/v1/stats\n");
+}
+
+TEST_CASE("an answer that is not JSON is reported as such") {
+  Router odd;
+  odd.add("GET", "/api/v1/stats", [](const Request&) { return Response{200, "<html>proxy login</html>", {}}; });
+  Serving serving(odd);
+  const auto output = stats_command(serving.address(), OutputFormat::kTable);
+  CHECK(output.exit_code == kExitFailed);
+  CHECK(output.err.find("with no JSON") != std::string::npos);
+}
+
+TEST_CASE("audit verification of a data directory reports the head of an intact log") {
+  testing::LedgerFixture store;
+  store.apply(batch_of(origin_of("device-1"), 1, 2));
+  store.apply(batch_of(origin_of("device-1"), 3, 4));
+  const auto head = store.ledger.audit().verify()->head_hash;
+  const auto output = audit_verify_local(store.dir.path());
+  CHECK(output.exit_code == 0);
+  CHECK(output.out == "audit log intact: 2 entries, head " + head + "\n");
+}
+
+TEST_CASE("audit verification of a data directory names the first entry that was deleted, and exits 1") {
+  testing::LedgerFixture store;
+  for (std::uint64_t seq = 1; seq <= 4; ++seq) store.apply(batch_of(origin_of("device-1"), seq, seq));
+  {
+    auto database = storage::Database::open(store.file, storage::OpenMode::kExistingOnly,
+                                            storage::Durability::kNormal);
+    REQUIRE(database->execute("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 3").has_value());
+  }
+  const auto output = audit_verify_local(store.dir.path());
+  CHECK(output.exit_code == kExitBroken);
+  CHECK(output.out == "audit log broken at entry 3: entry 3 is missing (the next entry is 4) (2 entries before it verify)\n");
+}
+
+}  // namespace
+}  // namespace recount::hub

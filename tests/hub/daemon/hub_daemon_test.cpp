@@ -1,0 +1,104 @@
+// recount-hub's wiring in one process: ready once connected, the API on the port it bound, and a
+// shutdown that lets the last acks out before it disconnects.
+#include "hub/daemon/hub_daemon.hpp"
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/post.hpp>
+#include <thread>
+
+#include "hub/http/client.hpp"
+#include "shared/protocol/codec.hpp"
+#include "shared/protocol/topics.hpp"
+#include "tests/hub/ledger_fixtures.hpp"
+#include "tests/hub/mqtt_fixtures.hpp"
+#include "tests/support/mosquitto.hpp"
+
+namespace recount::hub {
+namespace {
+
+HubOptions options_for(const testing::Mosquitto& broker) {
+  HubOptions options;
+  options.mqtt_uri = broker.uri();
+  options.http = HostPort{"127.0.0.1", 0};
+  return options;
+}
+
+TEST_CASE("the hub is ready once connected, serves its API where it bound, and shuts down cleanly") {
+  testing::Mosquitto broker;
+  testing::LedgerFixture store;
+  boost::asio::io_context io;
+  auto daemon = HubDaemon::create(io, store.ledger, options_for(broker)).value();
+  const auto address = daemon->http_address();
+  REQUIRE(address.has_value());
+  CHECK(address->port != 0);
+  int ready = 0;
+  daemon->start([&] { ++ready; });
+  REQUIRE(testing::run_until(io, [&] { return ready == 1; }));
+
+  std::thread server([&] { io.run(); });
+  const auto health = http_get(*address, "/api/v1/health");
+  bool done = false;
+  boost::asio::post(io, [&] { daemon->shutdown([&] { done = true; }); });
+  server.join();  // run() returns on its own: the shutdown leaves no work behind
+
+  CHECK(done);
+  REQUIRE(health.has_value());
+  CHECK(health->status == 200);
+  CHECK(nlohmann::json::parse(health->body)["mqtt"] == "connected");
+  CHECK_FALSE(http_get(*address, "/api/v1/health", std::chrono::milliseconds(500)).has_value());
+}
+
+TEST_CASE("a shutdown right after a commit still gets that commit's ack to the device") {
+  testing::Mosquitto broker;
+  testing::LedgerFixture store;
+  boost::asio::io_context io;
+  auto daemon = HubDaemon::create(io, store.ledger, options_for(broker)).value();
+  bool ready = false;
+  daemon->start([&] { ready = true; });
+  testing::TestDevice device(io, broker.uri(), "device-1", {"recount/v1/+/+/ack"});
+  REQUIRE(testing::run_until(io, [&] { return ready; }));
+  // A hello answered proves both subscriptions are in place.
+  const protocol::Hello hello{"site-1", "device-1", "00000000000000e0", 0, 0, testing::kFixedNowMs, 0, "test"};
+  REQUIRE(testing::run_until(io, [&] {
+    device.publish(protocol::device_topic("site-1", "device-1", protocol::DeviceChannel::kHello),
+                   protocol::encode(hello));
+    return testing::run_until(io, [&] { return !device.received.empty(); }, std::chrono::milliseconds(300));
+  }));
+  device.received.clear();
+
+  protocol::EventBatch batch{"site-1", "device-1", "00000000000000e1", {testing::count_event(1)}};
+  device.publish(protocol::device_topic("site-1", "device-1", protocol::DeviceChannel::kEvents),
+                 protocol::encode(batch));
+  // One handler at a time, so the shutdown starts right after the commit, before the broker's
+  // PUBACK for the ack can have been handled.
+  auto committed = [&] { return !store.ledger.events().events({"device-1", batch.epoch, 0, 1}).value().empty(); };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (!committed() && std::chrono::steady_clock::now() < deadline) {
+    io.restart();
+    io.run_one_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(committed());
+  bool done = false;
+  daemon->shutdown([&] { done = true; });
+  REQUIRE(testing::run_until(io, [&] { return done && !device.received.empty(); }));
+  const auto ack = protocol::decode_ack(device.received.back().payload);
+  CHECK(ack->epoch == batch.epoch);
+  CHECK(ack->acked_through == 1);
+}
+
+TEST_CASE("a hub whose HTTP address is taken is not created, and says which address") {
+  testing::Mosquitto broker;
+  testing::LedgerFixture store;
+  boost::asio::io_context io;
+  auto first = HubDaemon::create(io, store.ledger, options_for(broker)).value();
+  auto options = options_for(broker);
+  options.http = first->http_address();
+  auto second = HubDaemon::create(io, store.ledger, options);
+  REQUIRE_FALSE(second.has_value());
+  CHECK(second.error().code == ErrorCode::kUnavailable);
+  CHECK(second.error().message.find(first->http_address()->to_string()) != std::string::npos);
+}
+
+}  // namespace
+}  // namespace recount::hub

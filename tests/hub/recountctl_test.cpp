@@ -1,0 +1,157 @@
+// The recountctl executable against a running recount-hub: stats, dead letters, audit
+// verification, and what it does when the hub cannot be reached.
+#include <signal.h>
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "shared/protocol/codec.hpp"
+#include "shared/protocol/topics.hpp"
+#include "tests/hub/ledger_fixtures.hpp"
+#include "tests/hub/mqtt_fixtures.hpp"
+#include "tests/support/agents.hpp"
+#include "tests/support/mosquitto.hpp"
+
+namespace recount::hub {
+namespace {
+
+testing::CommandResult recountctl(const std::vector<std::string>& arguments) {
+  std::vector<std::string> argv{RECOUNTCTL_BIN};
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
+  return testing::run_command(argv, "", std::chrono::seconds(30));
+}
+
+// A running recount-hub that has taken device-1's events 1..12 (seq 5 invalid) and one garbage
+// payload from device-2.
+struct SyncedHub {
+  testing::Mosquitto broker;
+  testing::TempDir dir;
+  testing::Hub hub{dir / "data", broker.uri()};
+  boost::asio::io_context io;
+  testing::TestDevice device{io, broker.uri(), "tester", {"recount/v1/+/+/ack"}};
+
+  SyncedHub() {
+    auto payload = nlohmann::json::parse(protocol::encode(batch()));
+    payload["events"][4]["qty"] = "many";
+    // Resent until acked, as agents do: the hub's subscription may still be on its way.
+    REQUIRE(testing::run_until(io, [&] {
+      device.publish(topic("device-1"), payload.dump());
+      return testing::run_until(io, [&] { return !device.received.empty(); }, std::chrono::milliseconds(300));
+    }));
+    device.publish(topic("device-2"), "{\"v\":1,");
+    REQUIRE(testing::eventually([&] { return !dead_letters_of("device-2").empty(); }, std::chrono::seconds(15)));
+  }
+
+  static protocol::EventBatch batch() {
+    protocol::EventBatch batch{"site-1", "device-1", "00000000000000e1", {}};
+    for (std::uint64_t seq = 1; seq <= 12; ++seq) batch.events.push_back(testing::count_event(seq));
+    return batch;
+  }
+  static std::string topic(const std::string& device) {
+    return protocol::device_topic("site-1", device, protocol::DeviceChannel::kEvents);
+  }
+  nlohmann::json dead_letters_of(const std::string& device_id) {
+    const auto result = recountctl({"--hub", hub.url(), "deadletters", "--json", "--device", device_id});
+    REQUIRE(result.exit_code == 0);
+    return nlohmann::json::parse(result.out)["dead_letters"];
+  }
+};
+
+nlohmann::json find_device(const nlohmann::json& stats, const std::string& device) {
+  for (const auto& entry : stats["devices"]) {
+    if (entry["device"] == device) return entry;
+  }
+  FAIL("no device " << device << " in " << stats.dump());
+  return {};
+}
+
+TEST_CASE("recountctl stats --json gives each device's distinct events stored and highest contiguous seq") {
+  SyncedHub synced;
+  const auto result = recountctl({"--hub", synced.hub.url(), "stats", "--json"});
+  REQUIRE(result.exit_code == 0);
+  const auto stats = nlohmann::json::parse(result.out);
+  const auto device = find_device(stats, "device-1");
+  CHECK(device["events"] == 11);         // seq 5 was rejected
+  CHECK(device["acked_through"] == 12);  // ... and dead-lettered, so the ack covers it
+  CHECK(device["dead_letters"] == 1);
+  CHECK(device["epoch"] == "00000000000000e1");
+  CHECK(find_device(stats, "device-2")["dead_letters"] == 1);
+}
+
+TEST_CASE("recountctl stats without --json prints a table with a row per device") {
+  SyncedHub synced;
+  const auto result = recountctl({"--hub", synced.hub.url(), "stats"});
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.out.starts_with("SITE "));
+  CHECK(result.out.find("ACKED_THROUGH") != std::string::npos);
+  CHECK(result.out.find("site-1  device-1  00000000000000e1  11      12 ") != std::string::npos);
+}
+
+TEST_CASE("recountctl deadletters --json lists rejected messages and events with their reasons") {
+  SyncedHub synced;
+  const auto result = recountctl({"--hub", synced.hub.url(), "deadletters", "--json"});
+  REQUIRE(result.exit_code == 0);
+  const auto letters = nlohmann::json::parse(result.out)["dead_letters"];
+  REQUIRE(letters.size() == 2);
+  CHECK(letters[0]["device"] == "device-1");
+  CHECK(letters[0]["seq"] == 5);
+  CHECK(letters[0]["field"] == "events[4].qty");
+  CHECK_FALSE(letters[0]["reason"].get<std::string>().empty());
+  CHECK(letters[1]["device"] == "device-2");
+  CHECK(letters[1]["seq"].is_null());
+  CHECK(letters[1]["payload"] == "{\"v\":1,");
+}
+
+TEST_CASE("recountctl deadletters without --json prints a table with the reasons") {
+  SyncedHub synced;
+  const auto result = recountctl({"--hub", synced.hub.url(), "deadletters"});
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.out.starts_with("ID "));
+  CHECK(result.out.find("site-1/device-1") != std::string::npos);
+  CHECK(result.out.find("events[4].qty") != std::string::npos);
+}
+
+TEST_CASE("recountctl audit verify exits 0 on an intact log and 1 naming the first broken entry") {
+  SyncedHub synced;
+  const auto remote = recountctl({"--hub", synced.hub.url(), "audit", "verify"});
+  CHECK(remote.exit_code == 0);
+  CHECK(remote.out.starts_with("audit log intact: "));
+  const auto local = recountctl({"--data", (synced.dir / "data").string(), "audit", "verify"});
+  CHECK(local.exit_code == 0);
+  CHECK(local.out == remote.out);
+
+  REQUIRE(synced.hub.stop() == 0);
+  {
+    auto database = storage::Database::open(synced.dir / "data" / "hub.db", storage::OpenMode::kExistingOnly,
+                                            storage::Durability::kNormal);
+    REQUIRE(database.has_value());
+    REQUIRE(database->execute("DROP TRIGGER audit_log_no_update").has_value());
+    REQUIRE(database->execute("UPDATE audit_log SET detail = '{\"new\":0}' WHERE id = 1").has_value());
+  }
+  const auto broken = recountctl({"--data", (synced.dir / "data").string(), "audit", "verify"});
+  CHECK(broken.exit_code == 1);
+  CHECK(broken.out.starts_with("audit log broken at entry 1:"));
+}
+
+TEST_CASE("recountctl says clearly that the hub cannot be reached, and exits 2") {
+  const std::string nowhere = "http://127.0.0.1:" + std::to_string(testing::free_loopback_port());
+  for (const auto& command : {std::vector<std::string>{"--hub", nowhere, "stats", "--json"},
+                              std::vector<std::string>{"--hub", nowhere, "deadletters"},
+                              std::vector<std::string>{"--hub", nowhere, "audit", "verify"}}) {
+    const auto result = recountctl(command);
+    CHECK(result.exit_code == 2);
+    CHECK(result.out.empty());
+    CHECK(result.err.find("recountctl: cannot connect to " + nowhere.substr(7)) != std::string::npos);
+  }
+}
+
+TEST_CASE("recountctl audit verify on a directory without a hub database fails naming it") {
+  testing::TempDir dir;
+  const auto result = recountctl({"--data", dir.path().string(), "audit", "verify"});
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find((dir / "hub.db").string()) != std::string::npos);
+}
+
+}  // namespace
+}  // namespace recount::hub
