@@ -103,6 +103,7 @@ Json counters_json(const IngestCounters& counters) {
           {"commits", counters.commits},
           {"failed_commits", counters.failed_commits},
           {"replies_unsent", counters.replies_unsent},
+          {"replies_in_flight", counters.replies_in_flight},
           {"queued", counters.queued}};
 }
 
