@@ -106,6 +106,8 @@ void Sync::handle_ack(const protocol::Ack& ack) {
     if (on_progress_) {
       if (auto status = journal_.status()) on_progress_(*status);
     }
+    // Operators watch the backlog drain; once a second is often enough to show it.
+    if (std::chrono::steady_clock::now() - last_status_ > std::chrono::seconds(1)) publish_status();
   }
   pump();
 }

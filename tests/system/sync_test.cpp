@@ -1,0 +1,187 @@
+// End-to-end sync through real processes: recount-agent run, recount-hub and Mosquitto. Every
+// confirmed event must reach the ledger exactly once, whatever is killed or stopped on the way.
+#include <doctest/doctest.h>
+
+#include <random>
+#include <thread>
+
+#include "shared/storage/sqlite.hpp"
+#include "tests/support/agents.hpp"
+#include "tests/support/mosquitto.hpp"
+
+namespace recount::testing {
+namespace {
+
+constexpr auto kDeliveryTimeout = std::chrono::seconds(120);
+
+nlohmann::json device_stats(const Hub& hub, const std::string& device) {
+  const auto stats = hub.stats();
+  for (const auto& entry : stats["devices"]) {
+    if (entry["device"] == device) return entry;
+  }
+  return nullptr;
+}
+
+// True when the hub holds every event of the device's journal, contiguously, once, and the
+// device knows it (its journal says everything is acked).
+bool fully_synced(const Hub& hub, const std::filesystem::path& data, const std::string& device) {
+  const auto status = agent_status(data);
+  const auto stats = device_stats(hub, device);
+  if (stats.is_null()) return false;
+  const auto last_seq = status["last_seq"].get<std::uint64_t>();
+  return stats["epoch"] == status["epoch"] && stats["events"].get<std::uint64_t>() == last_seq &&
+         stats["acked_through"].get<std::uint64_t>() == last_seq &&
+         status["last_acked_seq"].get<std::uint64_t>() == last_seq && status["unsent"] == 0 && status["unacked"] == 0;
+}
+
+// The ledger's own view, read from its file: no (device, seq) twice, no event_id twice.
+void check_ledger_exactly_once(const std::filesystem::path& hub_dir, std::uint64_t expected_events) {
+  auto database = storage::Database::open(hub_dir / "hub.db", storage::OpenMode::kExistingOnly,
+                                          storage::Durability::kNormal);
+  REQUIRE_MESSAGE(database.has_value(), (database ? "" : database.error().describe()));
+  auto counts = database->prepare(
+      "SELECT COUNT(*), COUNT(DISTINCT event_id), COUNT(DISTINCT device || '/' || epoch || '/' || seq) FROM events");
+  REQUIRE(counts);
+  REQUIRE(*counts->step());
+  CHECK(static_cast<std::uint64_t>(counts->column_int(0)) == expected_events);
+  CHECK(counts->column_int(1) == counts->column_int(0));
+  CHECK(counts->column_int(2) == counts->column_int(0));
+}
+
+struct Fleet {
+  explicit Fleet(const TempDir& dir, int size) {
+    for (int i = 0; i < size; ++i) {
+      devices.push_back("hh-" + std::to_string(i));
+      data.push_back(dir / devices.back());
+    }
+  }
+  std::vector<std::string> devices;
+  std::vector<std::filesystem::path> data;
+};
+
+}  // namespace
+
+TEST_CASE("kill -9 of the hub while agents sync thousands of events leaves every event in the ledger exactly once") {
+  TempDir dir;
+  Mosquitto broker;
+  Fleet fleet(dir, 5);
+  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+    record_events(fleet.data[i], "s1", fleet.devices[i], 3000, static_cast<unsigned>(i));
+  }
+  Hub hub(dir / "hub", broker.uri());
+  std::vector<std::unique_ptr<AgentDaemon>> agents;
+  for (const auto& data : fleet.data) agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri()));
+
+  std::mt19937 random(17);
+  std::uint64_t recorded = 5 * 3000;
+  int kills_mid_sync = 0;  // the test means something only if the hub died with work in hand
+  for (int kill = 0; kill < 4; ++kill) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 + random() % 400));
+    std::uint64_t stored = 0;
+    for (const auto& device : hub.stats()["devices"]) stored += device["events"].get<std::uint64_t>();
+    if (stored < recorded) ++kills_mid_sync;
+    hub.kill_hard();
+    // Events recorded while the hub is dead must arrive too.
+    record_events(fleet.data[static_cast<std::size_t>(kill)], "s1", fleet.devices[static_cast<std::size_t>(kill)], 200,
+                  100u + static_cast<unsigned>(kill));
+    recorded += 200;
+    hub.restart();
+  }
+  CHECK(kills_mid_sync >= 2);
+  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+    CAPTURE(fleet.devices[i]);
+    CHECK(eventually([&] { return fully_synced(hub, fleet.data[i], fleet.devices[i]); }, kDeliveryTimeout,
+                     std::chrono::milliseconds(500)));
+  }
+  for (auto& agent : agents) CHECK(agent->stop() == 0);
+  CHECK(hub.stop() == 0);
+  check_ledger_exactly_once(dir / "hub", 5 * 3000 + 4 * 200);
+}
+
+TEST_CASE("agents that keep recording through a broker outage deliver everything once it returns") {
+  TempDir dir;
+  Mosquitto broker;
+  Fleet fleet(dir, 3);
+  Hub hub(dir / "hub", broker.uri());
+  std::vector<std::unique_ptr<AgentDaemon>> agents;
+  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+    record_events(fleet.data[i], "s1", fleet.devices[i], 500, static_cast<unsigned>(i));
+    agents.push_back(std::make_unique<AgentDaemon>(fleet.data[i], broker.uri()));
+  }
+  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+    REQUIRE(eventually([&] { return fully_synced(hub, fleet.data[i], fleet.devices[i]); }, kDeliveryTimeout,
+                       std::chrono::milliseconds(200)));
+  }
+
+  broker.stop();
+  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+    record_events(fleet.data[i], "s1", fleet.devices[i], 700, 50u + static_cast<unsigned>(i));
+  }
+  const auto offline = agent_status(fleet.data[0]);
+  CHECK(offline["unsent"].get<int>() + offline["unacked"].get<int>() == 700);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // long enough for every reconnect attempt to fail
+  broker.start();
+
+  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+    CAPTURE(fleet.devices[i]);
+    CHECK(eventually([&] { return fully_synced(hub, fleet.data[i], fleet.devices[i]); }, kDeliveryTimeout,
+                     std::chrono::milliseconds(200)));
+  }
+  for (auto& agent : agents) CHECK(agent->stop() == 0);
+  CHECK(hub.stop() == 0);
+  check_ledger_exactly_once(dir / "hub", 3 * 1200);
+}
+
+TEST_CASE("twenty agents syncing at once all reach the ledger exactly once") {
+  TempDir dir;
+  Mosquitto broker;
+  Fleet fleet(dir, 20);
+  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+    record_events(fleet.data[i], i % 2 == 0 ? "north" : "south", fleet.devices[i], 1000, static_cast<unsigned>(i));
+  }
+  Hub hub(dir / "hub", broker.uri());
+  std::vector<std::unique_ptr<AgentDaemon>> agents;
+  for (const auto& data : fleet.data) agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri()));
+  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+    CAPTURE(fleet.devices[i]);
+    CHECK(eventually([&] { return fully_synced(hub, fleet.data[i], fleet.devices[i]); }, kDeliveryTimeout,
+                     std::chrono::milliseconds(200)));
+  }
+  for (auto& agent : agents) CHECK(agent->stop() == 0);
+  const auto stats = hub.stats()["devices"];
+  CHECK(stats.size() == 20);
+  for (const auto& device : stats) {
+    CHECK(device["status"]["state"] == "offline");  // each agent said goodbye on SIGTERM
+  }
+  CHECK(hub.stop() == 0);
+  check_ledger_exactly_once(dir / "hub", 20 * 1000);
+}
+
+TEST_CASE("an event the hub rejects is marked rejected on the device with the hub's reason and is not resent") {
+  TempDir dir;
+  Mosquitto broker;
+  const auto data = dir / "old-agent";
+  record_events(data, "s1", "hh-old", 10, 3);
+  {
+    // What an agent with laxer rules might have recorded: a count with a negative quantity.
+    auto journal = storage::Database::open(data / "journal.db", storage::OpenMode::kExistingOnly,
+                                           storage::Durability::kFull);
+    REQUIRE(journal);
+    REQUIRE(journal->execute("UPDATE events SET type = 'count', qty = -5, to_location = NULL, reason = NULL WHERE seq = 4"));
+  }
+  Hub hub(dir / "hub", broker.uri());
+  AgentDaemon agent(data, broker.uri());
+  REQUIRE(eventually([&] { return agent_status(data)["last_acked_seq"] == 10; }, kDeliveryTimeout));
+  REQUIRE(eventually([&] { return agent_status(data)["rejected"] == 1; }, std::chrono::seconds(20)));
+  const auto journal = agent_journal(data);
+  CHECK(journal[3]["sync_state"] == "rejected");
+  CHECK(journal[3]["rejection"].get<std::string>().find("qty") != std::string::npos);
+  CHECK(journal[4]["sync_state"] == "acked");
+  const auto stats = device_stats(hub, "hh-old");
+  CHECK(stats["events"] == 9);
+  CHECK(stats["dead_letters"] == 1);
+  CHECK(stats["acked_through"] == 10);
+  CHECK(agent.stop() == 0);
+}
+
+}  // namespace recount::testing
