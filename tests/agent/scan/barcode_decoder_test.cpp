@@ -172,7 +172,7 @@ TEST_CASE("every format zint encodes, at every right angle, decodes at least as 
   hold_to_baseline("zint", measure_zint(dir));
 }
 
-TEST_CASE("a GS1 DataMatrix reads with its ]d2 identifier and group separators") {
+TEST_CASE("a GS1 DataMatrix reads with its GS1 DataMatrix identifier and group separators") {
   testing::TempDir dir;
   const auto image = testing::make_zint_image(
       dir.path(), "gs1", {"-b", "71", "--gs1", "--square", "-d", "[01]09504000059101[21]SN-1[17]261231[10]AB"});
