@@ -32,7 +32,7 @@ Event count_event(std::uint64_t seq) {
   const std::string tail = std::to_string(seq % 1'000'000'000'000);
   event.event_id = "01a218f1-5980-7444-9324-" + std::string(12 - tail.size(), '0') + tail;
   event.type = EventType::kCount;
-  event.wall_ms = kWallMs + static_cast<std::int64_t>(seq);
+  event.wall_ms = kWallMs + static_cast<std::int64_t>(seq % 1000);
   event.hlc = static_cast<std::uint64_t>(event.wall_ms) << 16;
   event.user = "u-0193";
   event.location = "A-01-03";
