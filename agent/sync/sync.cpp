@@ -106,8 +106,7 @@ void Sync::handle_ack(const protocol::Ack& ack) {
     if (on_progress_) {
       if (auto status = journal_.status()) on_progress_(*status);
     }
-    // Operators watch the backlog drain; once a second is often enough to show it.
-    if (std::chrono::steady_clock::now() - last_status_ > std::chrono::seconds(1)) publish_status();
+    status_stale_ = true;
   }
   pump();
 }
@@ -138,7 +137,10 @@ void Sync::arm_poll() {
     const auto now = std::chrono::steady_clock::now();
     if (!in_flight_.empty() && now - in_flight_.front().sent_at > options_.ack_timeout) restart_from_ack();
     pump();
-    if (link_.connected() && now - last_status_ > options_.status_interval) publish_status();
+    // Operators watch the backlog drain: after progress, a status at most once a second.
+    const bool due = now - last_status_ > options_.status_interval ||
+                     (status_stale_ && now - last_status_ > std::chrono::seconds(1));
+    if (link_.connected() && due) publish_status();
     arm_poll();
   });
 }
@@ -160,6 +162,7 @@ mqtt::Message Sync::status_message(protocol::DeviceState state) {
 
 void Sync::publish_status() {
   last_status_ = std::chrono::steady_clock::now();
+  status_stale_ = false;
   link_.publish(status_message(protocol::DeviceState::kOnline), mqtt::Qos::kAtLeastOnce);
 }
 

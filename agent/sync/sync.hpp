@@ -76,6 +76,7 @@ class Sync {
   std::uint64_t acked_through_ = 0;
   std::uint64_t next_seq_ = 1;  // the next seq to publish
   std::chrono::steady_clock::time_point last_status_{};
+  bool status_stale_ = false;  // acks moved the backlog since the last status
   std::function<void(const JournalStatus&)> on_progress_;
   bool stopped_ = false;
 };
