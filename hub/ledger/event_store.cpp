@@ -11,6 +11,7 @@ namespace recount::hub {
 
 enum class EventStore::Sql {
   kInsertEvent,
+  kChanges,
   kInsertDeadLetter,
   kReadCursor,
   kCoveredAfter,
@@ -28,11 +29,14 @@ namespace {
 
 // Indexed by EventStore::Sql.
 constexpr std::string_view kSql[] = {
-    // kInsertEvent: RETURNING yields a row only when the event is new.
+    // kInsertEvent: a reused event_id is not covered by the ON CONFLICT and fails the statement.
     "INSERT INTO events (device, epoch, seq, event_id, type, site, user, location, to_location, sku, lot, expiry,"
     " serial, qty, reason, ref, session, task_id, barcode, system, wall_ms, hlc, received_ms)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
-    " ON CONFLICT (device, epoch, seq) DO NOTHING RETURNING 1",
+    " ON CONFLICT (device, epoch, seq) DO NOTHING",
+    // kChanges: rows the last INSERT wrote, 0 when it did nothing. Asking this costs far less than
+    // a RETURNING clause, which halved the insert rate.
+    "SELECT changes()",
     // kInsertDeadLetter
     "INSERT INTO dead_letters (received_ms, topic, site, device, epoch, seq, event_id, field, reason, payload,"
     " payload_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
@@ -200,19 +204,19 @@ Result<Insertion> EventStore::insert(const Origin& origin, const Event& event, s
       .bind(21, event.wall_ms)
       .bind(22, as_sql(event.hlc))
       .bind(23, received_ms);
-  // All changes happen in the first step; the second finishes the statement cleanly.
-  auto row = insert.step();
-  if (row && *row) {
-    if (auto done = insert.step(); !done) row = done.error();
-  }
-  insert.reset();
-  if (!row) {
-    if (row.error().code == ErrorCode::kConflict) {
+  if (auto ok = insert.run(); !ok) {
+    // SQLite undid just this statement; the transaction goes on.
+    if (ok.error().code == ErrorCode::kConflict) {
       return Error{ErrorCode::kConflict, "event_id", "is already stored for another event"};
     }
-    return row.error();
+    return ok.error();
   }
-  return *row ? Insertion::kNew : Insertion::kDuplicate;
+  auto& changes = statement(Sql::kChanges);
+  auto row = changes.step();
+  if (!row) return row.error();
+  const bool stored = changes.column_int(0) > 0;
+  changes.reset();
+  return stored ? Insertion::kNew : Insertion::kDuplicate;
 }
 
 Result<void> EventStore::add_dead_letter(const DeadLetter& letter) {
