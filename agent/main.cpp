@@ -29,6 +29,10 @@ int main(int argc, char** argv) {
   add_data_options(*run, data);
   std::string broker;
   run->add_option("--mqtt", broker, "broker URI, e.g. tcp://127.0.0.1:1883")->required();
+  int retention_days = 30;
+  run->add_option("--retention-days", retention_days, "keep acked events this many days")
+      ->check(CLI::Range(1, 36500))
+      ->capture_default_str();
 
   auto* record = app.add_subcommand("record", "append events to the journal (prints each seq once durable)");
   add_data_options(*record, data);
@@ -78,7 +82,7 @@ int main(int argc, char** argv) {
 
   if (*decode) return decode_images(images, std::cout, std::cerr);
   if (*gs1) return print_gs1(gs1_text, gs1_options, std::cout, std::cerr);
-  if (*run) return run_sync(data, broker, std::cout, std::cerr);
+  if (*run) return run_sync(data, broker, retention_days, std::cout, std::cerr);
   if (*status) return print_status(data, json, std::cout, std::cerr);
   if (*journal) return print_journal(data, json, from, limit, std::cout, std::cerr);
   if (!jsonl.empty()) {

@@ -3,6 +3,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -158,10 +160,23 @@ int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::s
   return 0;
 }
 
-int run_sync(const DataOptions& data, const std::string& broker_uri, std::ostream& out, std::ostream& err) {
+int run_sync(const DataOptions& data, const std::string& broker_uri, int retention_days, std::ostream& out,
+             std::ostream& err) {
   auto journal = open_journal(data, err);
   if (!journal) return 1;
   boost::asio::io_context io;
+  boost::asio::steady_timer retention_timer(io);
+  std::function<void()> prune = [&] {
+    const std::int64_t cutoff = journal->wall_now() - std::int64_t{retention_days} * 24 * 3600 * 1000;
+    if (auto pruned = journal->prune_acked_before(cutoff); !pruned) {
+      err << "recount-agent: retention: " << pruned.error().describe() << '\n';
+    }
+    retention_timer.expires_after(std::chrono::hours(1));
+    retention_timer.async_wait([&](const boost::system::error_code& error) {
+      if (!error) prune();
+    });
+  };
+  prune();
   SyncOptions options;
   options.broker_uri = broker_uri;
   Sync sync(io, *journal, options);
@@ -169,6 +184,7 @@ int run_sync(const DataOptions& data, const std::string& broker_uri, std::ostrea
   signals.async_wait([&](const boost::system::error_code& error, int) {
     if (error) return;
     sync.stop();
+    retention_timer.cancel();
     io.stop();
   });
   sync.start();

@@ -33,7 +33,9 @@ int print_status(const DataOptions& data, bool json, std::ostream& out, std::ost
 int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::size_t limit, std::ostream& out,
                   std::ostream& err);
 
-// `run --mqtt URI`: syncs until SIGINT/SIGTERM.
-int run_sync(const DataOptions& data, const std::string& broker_uri, std::ostream& out, std::ostream& err);
+// `run --mqtt URI [--retention-days N]`: syncs until SIGINT/SIGTERM. Once an hour (and at start)
+// it deletes acked events older than the retention; nothing unacked or rejected is ever deleted.
+int run_sync(const DataOptions& data, const std::string& broker_uri, int retention_days, std::ostream& out,
+             std::ostream& err);
 
 }  // namespace recount::agent
