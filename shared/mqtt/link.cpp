@@ -32,15 +32,19 @@ class OneShotListener final : public ::mqtt::iaction_listener {
 }  // namespace
 
 // What Paho's threads touch. `alive` turns false in stop(): from then on nothing they post runs.
+// Listeners of operations still in flight hold the State, so the last reference may drop on a
+// Paho thread; the client itself is therefore destroyed in stop(), on the owner's thread, because
+// Paho must never destroy a client from one of its own callbacks.
 struct Link::State {
   State(boost::asio::io_context& context, const LinkOptions& options)
       : io(context),
-        client(options.uri, options.client_id,
-               ::mqtt::create_options_builder()
-                   .mqtt_version(MQTTVERSION_3_1_1)
-                   .max_buffered_messages(std::max(options.max_inflight * 2, 100))
-                   .finalize(),
-               nullptr),  // no Paho persistence: the journal is the store (research/sync.md §0.4)
+        client(std::make_unique<::mqtt::async_client>(
+            options.uri, options.client_id,
+            ::mqtt::create_options_builder()
+                .mqtt_version(MQTTVERSION_3_1_1)
+                .max_buffered_messages(std::max(options.max_inflight * 2, 100))
+                .finalize(),
+            nullptr)),  // no Paho persistence: the journal is the store (research/sync.md §0.4)
         max_pending(options.max_pending_messages) {}
 
   // Runs `work` on the io_context unless the link stopped meanwhile.
@@ -52,7 +56,7 @@ struct Link::State {
   }
 
   boost::asio::io_context& io;
-  ::mqtt::async_client client;
+  std::unique_ptr<::mqtt::async_client> client;
   std::weak_ptr<State> weak_from_this_;
   std::atomic<bool> alive{true};
   std::function<void(Message)> on_message;
@@ -72,7 +76,7 @@ Link::Link(boost::asio::io_context& io, LinkOptions options)
   state_->weak_from_this_ = state_;
   std::weak_ptr<State> weak = state_;
 
-  state_->client.set_connection_lost_handler([this, weak](const std::string& cause) {
+  state_->client->set_connection_lost_handler([this, weak](const std::string& cause) {
     if (auto state = weak.lock()) {
       state->post([this, cause] {
         connected_ = false;
@@ -82,7 +86,7 @@ Link::Link(boost::asio::io_context& io, LinkOptions options)
     }
   });
 
-  state_->client.set_message_callback([weak](::mqtt::const_message_ptr message) {
+  state_->client->set_message_callback([weak](::mqtt::const_message_ptr message) {
     auto state = weak.lock();
     if (!state) return;
     {
@@ -111,6 +115,7 @@ void Link::on_disconnected(std::function<void(const std::string&)> handler) { on
 void Link::on_message(std::function<void(Message)> handler) { state_->on_message = std::move(handler); }
 
 void Link::start() {
+  if (!state_->client) return;  // stopped for good
   stopping_ = false;
   connect();
 }
@@ -138,7 +143,7 @@ void Link::connect() {
     });
   });
   try {
-    state_->client.connect(builder.finalize(), nullptr, *listener);
+    state_->client->connect(builder.finalize(), nullptr, *listener);
   } catch (const ::mqtt::exception&) {
     delete listener;
     connecting_ = false;
@@ -151,7 +156,7 @@ void Link::handle_connected() {
   backoff_ = options_.reconnect_min;
   for (const auto& [filter, qos] : subscriptions_) {
     try {
-      state_->client.subscribe(filter, static_cast<int>(qos));
+      state_->client->subscribe(filter, static_cast<int>(qos));
     } catch (const ::mqtt::exception&) {
       // The connection dropped between connect and subscribe; the next connect re-subscribes.
     }
@@ -174,7 +179,7 @@ void Link::subscribe(const std::vector<std::string>& filters, Qos qos) {
     subscriptions_.emplace_back(filter, qos);
     if (!connected_) continue;
     try {
-      state_->client.subscribe(filter, static_cast<int>(qos));
+      state_->client->subscribe(filter, static_cast<int>(qos));
     } catch (const ::mqtt::exception&) {
       // Re-subscribed on the next connect.
     }
@@ -192,7 +197,7 @@ void Link::publish(Message message, Qos qos, Completion done) {
   try {
     auto paho_message = ::mqtt::make_message(message.topic, message.payload, static_cast<int>(qos),
                                              message.retained);
-    state_->client.publish(paho_message, nullptr, *listener);
+    state_->client->publish(paho_message, nullptr, *listener);
   } catch (const ::mqtt::exception& error) {
     delete listener;
     fail(std::string("publish refused: ") + error.what());
@@ -200,22 +205,23 @@ void Link::publish(Message message, Qos qos, Completion done) {
 }
 
 void Link::stop(std::optional<Message> farewell, std::chrono::milliseconds timeout) {
-  if (!state_->alive) return;
+  if (!state_->client) return;
   stopping_ = true;
   reconnect_timer_.cancel();
   try {
     if (connected_ && farewell) {
-      auto token = state_->client.publish(farewell->topic, farewell->payload.data(), farewell->payload.size(), 1,
+      auto token = state_->client->publish(farewell->topic, farewell->payload.data(), farewell->payload.size(), 1,
                                           farewell->retained);
       token->wait_for(timeout);
     }
-    if (state_->client.is_connected()) state_->client.disconnect(static_cast<int>(timeout.count()))->wait_for(timeout);
+    if (state_->client->is_connected()) state_->client->disconnect(static_cast<int>(timeout.count()))->wait_for(timeout);
   } catch (const ::mqtt::exception&) {
     // Already disconnected: nothing left to say goodbye on.
   }
-  state_->client.disable_callbacks();
+  state_->client->disable_callbacks();
   state_->alive = false;
   state_->pending_drained.notify_all();
+  state_->client.reset();
   connected_ = false;
 }
 

@@ -59,9 +59,10 @@ class Link {
   void on_disconnected(std::function<void(const std::string& reason)> handler);
   void on_message(std::function<void(Message)> handler);
 
-  void start();
-  // Publishes the birth-replacing message if given (e.g. an orderly "offline" status), then
-  // disconnects, waiting at most `timeout`. No handler runs after stop() returns.
+  void start();  // once
+  // Publishes `farewell` if given (e.g. an orderly "offline" status), then disconnects, waiting
+  // at most `timeout`, and releases the connection. No handler runs after stop() returns, and
+  // the link cannot be started again.
   void stop(std::optional<Message> farewell = std::nullopt,
             std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
 
