@@ -6,6 +6,7 @@
 #include "agent/cli/commands.hpp"
 #include "agent/cli/decode_command.hpp"
 #include "agent/cli/gs1_command.hpp"
+#include "agent/cli/scan_command.hpp"
 
 namespace {
 
@@ -64,6 +65,22 @@ int main(int argc, char** argv) {
   journal->add_option("--from", from, "first seq to list");
   journal->add_option("--limit", limit, "most events to list");
 
+  auto* scan = app.add_subcommand("scan", "the floor UI for a keyboard-wedge scanner (plain lines when not a terminal)");
+  add_data_options(*scan, data);
+  ScanCommandOptions scan_options;
+  std::int64_t repeat_window_ms = 1500;
+  scan->add_option("--repeat-window-ms", repeat_window_ms, "the same code within this time is shown as a repeat");
+  bool plain = false, screen = false;
+  scan->add_flag("--plain", plain, "line by line output even on a terminal");
+  scan->add_flag("--screen", screen, "full-screen UI even when stdin or stdout is not a terminal");
+
+  auto* unresolved = app.add_subcommand("unresolved", "list scans the catalog did not know");
+  add_data_options(*unresolved, data);
+  unresolved->add_flag("--json", json, "one JSON object per line");
+
+  auto* resolve = app.add_subcommand("resolve", "record unresolved scans whose barcode the catalog now knows");
+  add_data_options(*resolve, data);
+
   auto* decode = app.add_subcommand("decode", "decode barcodes in PNG/JPEG images (one JSON line per image)");
   std::vector<std::filesystem::path> images;
   decode->add_option("images", images, "image files")->required();
@@ -82,6 +99,13 @@ int main(int argc, char** argv) {
 
   if (*decode) return decode_images(images, std::cout, std::cerr);
   if (*gs1) return print_gs1(gs1_text, gs1_options, std::cout, std::cerr);
+  if (*scan) {
+    scan_options.repeat_window = std::chrono::milliseconds(repeat_window_ms);
+    scan_options.screen = plain ? ScreenMode::kPlain : screen ? ScreenMode::kScreen : ScreenMode::kDetect;
+    return run_scan(data, scan_options, std::cout, std::cerr);
+  }
+  if (*unresolved) return print_unresolved(data, json, std::cout, std::cerr);
+  if (*resolve) return resolve_unresolved(data, std::cout, std::cerr);
   if (*run) return run_sync(data, broker, retention_days, std::cout, std::cerr);
   if (*status) return print_status(data, json, std::cout, std::cerr);
   if (*journal) return print_journal(data, json, from, limit, std::cout, std::cerr);

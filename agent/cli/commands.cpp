@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "agent/catalog/catalog_feed.hpp"
 #include "agent/journal/journal.hpp"
 #include "agent/sync/sync.hpp"
 #include "shared/core/random_id.hpp"
@@ -180,9 +181,17 @@ int run_sync(const DataOptions& data, const std::string& broker_uri, int retenti
   SyncOptions options;
   options.broker_uri = broker_uri;
   Sync sync(io, *journal, options);
+  auto catalog = CatalogStore::open(data.data_dir);
+  if (!catalog) {
+    err << "recount-agent: " << catalog.error().describe() << '\n';
+    return 1;
+  }
+  CatalogFeed feed(io, sync, *journal, *catalog, out);
+  feed.start();
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int) {
     if (error) return;
+    feed.stop();
     sync.stop();
     retention_timer.cancel();
     io.stop();

@@ -16,7 +16,7 @@ namespace {
 
 // Schema migrations, applied in order; PRAGMA user_version counts those already applied.
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 1> kMigrations{
+constexpr std::array<const char*, 2> kMigrations{
     R"sql(
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE events (
@@ -32,6 +32,24 @@ constexpr std::array<const char*, 1> kMigrations{
       rejection TEXT
     );
     CREATE INDEX events_by_state ON events(sync_state, seq);
+    )sql",
+    // 2: the site's catalog and recount tasks as last received from the hub, and scans that
+    // matched nothing in the catalog (agent/catalog/catalog_store.hpp).
+    R"sql(
+    CREATE TABLE catalog_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    CREATE TABLE catalog_items (sku TEXT PRIMARY KEY, description TEXT, item_class TEXT);
+    CREATE TABLE catalog_barcodes (code TEXT PRIMARY KEY, sku TEXT NOT NULL, pack_qty INTEGER NOT NULL);
+    CREATE TABLE catalog_locations (location TEXT PRIMARY KEY, label TEXT, location_class TEXT);
+    CREATE INDEX catalog_locations_by_label ON catalog_locations(label);
+    CREATE TABLE tasks (
+      task_id TEXT PRIMARY KEY, location TEXT NOT NULL, sku TEXT, lot TEXT, round INTEGER NOT NULL,
+      exclude_user TEXT, hint TEXT, created_ms INTEGER NOT NULL, acked_seq INTEGER
+    );
+    CREATE TABLE unresolved_scans (
+      id INTEGER PRIMARY KEY, wall_ms INTEGER NOT NULL, barcode TEXT NOT NULL, mode TEXT NOT NULL,
+      user TEXT, location TEXT, to_location TEXT, ref TEXT, reason TEXT, session TEXT, task_id TEXT,
+      lot TEXT, expiry TEXT, serial TEXT, qty INTEGER NOT NULL, resolved_seq INTEGER
+    );
     )sql",
 };
 
@@ -83,7 +101,9 @@ Result<void> create_journal_file(const std::filesystem::path& file, const Journa
     if (!database) return database.error();
     auto transaction = storage::Transaction::begin(*database);
     if (!transaction) return transaction.error();
-    if (auto ok = database->execute(kMigrations[0]); !ok) return ok;
+    for (const char* migration : kMigrations) {
+      if (auto ok = database->execute(migration); !ok) return ok;
+    }
     auto insert = database->prepare("INSERT INTO meta(key, value) VALUES(?, ?)");
     if (!insert) return insert.error();
     const std::pair<const char*, std::string> rows[] = {
@@ -165,6 +185,19 @@ Result<Journal> Journal::open(const std::filesystem::path& directory, const std:
   const auto schema = version->column_int(0);
   if (schema < 1 || schema > static_cast<std::int64_t>(kMigrations.size())) {
     return corrupt(file, "schema version " + std::to_string(schema) + " is not one this agent knows");
+  }
+
+  if (schema < static_cast<std::int64_t>(kMigrations.size())) {
+    // A journal made by an older agent: apply the migrations it lacks, all or none.
+    auto transaction = storage::Transaction::begin(*database);
+    if (!transaction) return transaction.error();
+    for (auto index = static_cast<std::size_t>(schema); index < kMigrations.size(); ++index) {
+      if (auto ok = database->execute(kMigrations[index]); !ok) return ok.error();
+    }
+    if (auto ok = database->execute("PRAGMA user_version = " + std::to_string(kMigrations.size())); !ok) {
+      return ok.error();
+    }
+    if (auto ok = transaction->commit(); !ok) return ok.error();
   }
 
   Journal journal(std::move(*database), {}, wall);

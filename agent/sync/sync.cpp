@@ -32,7 +32,8 @@ Sync::Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options)
       poll_timer_(io) {
   const auto& identity = journal_.identity();
   link_.subscribe({protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kAck),
-                   protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kNack)},
+                   protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kNack),
+                   protocol::catalog_topic(identity.site), protocol::tasks_topic(identity.site)},
                   mqtt::Qos::kAtLeastOnce);
   link_.on_connected([this] { handle_connected(); });
   link_.on_disconnected([this](const std::string&) { in_flight_.clear(); });
@@ -80,6 +81,19 @@ void Sync::restart_from_ack() {
 }
 
 void Sync::handle_message(const mqtt::Message& message) {
+  const auto& site = journal_.identity().site;
+  if (message.topic == protocol::catalog_topic(site)) {
+    auto catalog = protocol::decode_catalog(message.payload);
+    if (!catalog) return report(catalog.error().within("catalog"));
+    if (catalog->site == site && on_catalog_) on_catalog_(*catalog);
+    return;
+  }
+  if (message.topic == protocol::tasks_topic(site)) {
+    auto tasks = protocol::decode_task_list(message.payload);
+    if (!tasks) return report(tasks.error().within("tasks"));
+    if (tasks->site == site && on_tasks_) on_tasks_(*tasks);
+    return;
+  }
   const auto topic = protocol::parse_device_topic(message.topic);
   if (!topic) return;
   if (topic->channel == protocol::DeviceChannel::kAck) {

@@ -48,6 +48,11 @@ class Sync {
   // Called on the io_context after every ack that moved the journal forward (for UIs and tests).
   void on_progress(std::function<void(const JournalStatus&)> handler) { on_progress_ = std::move(handler); }
 
+  // Called on the io_context with each catalog and task list retained for the journal's site
+  // (decoded and checked to be the site's; the handler decides about versions).
+  void on_catalog(std::function<void(const protocol::Catalog&)> handler) { on_catalog_ = std::move(handler); }
+  void on_tasks(std::function<void(const protocol::TaskList&)> handler) { on_tasks_ = std::move(handler); }
+
   bool connected() const { return link_.connected(); }
 
  private:
@@ -78,6 +83,8 @@ class Sync {
   std::chrono::steady_clock::time_point last_status_{};
   bool status_stale_ = false;  // acks moved the backlog since the last status
   std::function<void(const JournalStatus&)> on_progress_;
+  std::function<void(const protocol::Catalog&)> on_catalog_;
+  std::function<void(const protocol::TaskList&)> on_tasks_;
   bool stopped_ = false;
 };
 

@@ -116,6 +116,12 @@ Result<void> validate(const Event& event) {
     case EventType::kCount:
       if (auto ok = require_present("location", event.location); !ok) return ok;
       if (auto ok = require_present("sku", event.sku); !ok) return ok;
+      // Counts in one session add up, so within a session a negative count corrects the
+      // session's tally (the scan UI's #undo and #qty); outside a session a count is never negative.
+      if (event.qty < 0 && !event.session.empty()) {
+        if (event.qty < -limits::kMaxQuantity) return invalid("qty", "a correction must be at least -" + std::to_string(limits::kMaxQuantity));
+        return {};
+      }
       return require_quantity(event, 0);
     case EventType::kLocationClosed:
       return require_present("location", event.location);

@@ -196,6 +196,17 @@ TEST_CASE("a snapshot needs its system and sku but no location") {
   CHECK(failing_field(event) == "qty");
 }
 
+TEST_CASE("a negative count is a correction of a session's tally and needs the session") {
+  Event event = minimal(EventType::kCount);
+  event.session.clear();
+  event.qty = -3;
+  CHECK(failing_field(event) == "qty");
+  event.session = "cs-1";
+  CHECK(failing_field(event) == "(valid)");
+  event.qty = -limits::kMaxQuantity - 1;
+  CHECK(failing_field(event) == "qty");
+}
+
 TEST_CASE("a baseline needs a location and sku and a non-negative balance") {
   Event event = minimal(EventType::kBaseline);
   event.qty = 0;

@@ -1,0 +1,65 @@
+// Catalog and task feed from the sync into the cache.
+#include "agent/catalog/catalog_feed.hpp"
+
+#include <ostream>
+
+namespace recount::agent {
+
+CatalogFeed::CatalogFeed(boost::asio::io_context& io, Sync& sync, Journal& journal, CatalogStore& store,
+                         std::ostream& log)
+    : sync_(sync), journal_(journal), store_(store), log_(log), timer_(io) {}
+
+void CatalogFeed::start() {
+  sync_.on_catalog([this](const protocol::Catalog& catalog) {
+    auto stored = store_.store_catalog(catalog);
+    if (!stored) {
+      log_ << "recount-agent: catalog not stored: " << stored.error().describe() << std::endl;
+    } else if (*stored) {
+      log_ << "recount-agent: catalog version " << catalog.version << " stored (" << catalog.items.size()
+           << " items, " << catalog.locations.size() << " locations)" << std::endl;
+    }
+  });
+  sync_.on_tasks([this](const protocol::TaskList& tasks) {
+    auto fresh = store_.store_tasks(tasks);
+    if (!fresh) {
+      log_ << "recount-agent: tasks not stored: " << fresh.error().describe() << std::endl;
+      return;
+    }
+    for (const auto& task_id : *fresh) {
+      Event ack;
+      ack.type = EventType::kTaskAck;
+      ack.task_id = task_id;
+      auto recorded = journal_.record(ack);
+      if (!recorded) {
+        log_ << "recount-agent: task " << task_id << " not acknowledged: " << recorded.error().describe()
+             << std::endl;
+        continue;
+      }
+      if (auto ok = store_.mark_task_acked(task_id, recorded->seq); !ok) {
+        log_ << "recount-agent: " << ok.error().describe() << std::endl;
+      }
+    }
+    if (!fresh->empty()) sync_.wake();
+  });
+  note_link();
+}
+
+void CatalogFeed::stop() {
+  stopped_ = true;
+  timer_.cancel();
+  (void)store_.note_link(LinkState::kOffline, journal_.wall_now());
+}
+
+void CatalogFeed::note_link() {
+  if (stopped_) return;
+  const auto state = sync_.connected() ? LinkState::kOnline : LinkState::kOffline;
+  if (auto ok = store_.note_link(state, journal_.wall_now()); !ok) {
+    log_ << "recount-agent: " << ok.error().describe() << std::endl;
+  }
+  timer_.expires_after(kLinkNoteInterval);
+  timer_.async_wait([this](const boost::system::error_code& error) {
+    if (!error) note_link();
+  });
+}
+
+}  // namespace recount::agent

@@ -1,0 +1,267 @@
+// The agent's catalog cache, open tasks and unresolved scans.
+#include "agent/catalog/catalog_store.hpp"
+
+#include "agent/journal/journal.hpp"
+#include "shared/domain/gtin.hpp"
+
+namespace recount::agent {
+namespace {
+
+template <typename Row, typename Read>
+Result<std::vector<Row>> collect(storage::Statement& query, Read read) {
+  std::vector<Row> rows;
+  while (true) {
+    auto more = query.step();
+    if (!more) return more.error();
+    if (!*more) return rows;
+    rows.push_back(read(query));
+  }
+}
+
+protocol::RecountTask read_task(const storage::Statement& row) {
+  protocol::RecountTask task;
+  task.task_id = row.column_text(0);
+  task.location = row.column_text(1);
+  task.sku = row.column_text(2);
+  task.lot = row.column_text(3);
+  task.round = static_cast<std::uint32_t>(row.column_int(4));
+  task.exclude_user = row.column_text(5);
+  task.hint = row.column_text(6);
+  task.created_ms = row.column_int(7);
+  return task;
+}
+
+constexpr const char* kTaskColumns = "task_id, location, sku, lot, round, exclude_user, hint, created_ms";
+
+}  // namespace
+
+std::string normalize_barcode(const std::string& code) {
+  if (is_valid_gtin(code)) {
+    if (auto gtin = normalize_gtin(code)) return *gtin;
+  }
+  return code;
+}
+
+Result<CatalogStore> CatalogStore::open(const std::filesystem::path& directory) {
+  auto database = storage::Database::open(directory / Journal::kFileName, storage::OpenMode::kExistingOnly,
+                                           storage::Durability::kFull, Journal::kApplicationId);
+  if (!database) return database.error();
+  return CatalogStore(std::move(*database));
+}
+
+Result<std::uint64_t> CatalogStore::meta(const char* key) {
+  auto query = database_.prepare("SELECT value FROM catalog_meta WHERE key = ?");
+  if (!query) return query.error();
+  query->bind(1, std::string_view(key));
+  auto row = query->step();
+  if (!row) return row.error();
+  return *row ? static_cast<std::uint64_t>(query->column_int(0)) : 0;
+}
+
+Result<void> CatalogStore::set_meta(const char* key, std::uint64_t value) {
+  auto update = database_.prepare("INSERT OR REPLACE INTO catalog_meta(key, value) VALUES(?, ?)");
+  if (!update) return update.error();
+  return update->bind(1, std::string_view(key)).bind(2, static_cast<std::int64_t>(value)).run();
+}
+
+Result<std::uint64_t> CatalogStore::catalog_version() { return meta("catalog_version"); }
+
+Result<bool> CatalogStore::store_catalog(const protocol::Catalog& catalog) {
+  auto transaction = storage::Transaction::begin(database_);
+  if (!transaction) return transaction.error();
+  auto held = meta("catalog_version");
+  if (!held) return held.error();
+  if (catalog.version <= *held) return false;
+  if (auto ok = database_.execute("DELETE FROM catalog_items; DELETE FROM catalog_barcodes; DELETE FROM "
+                                  "catalog_locations;");
+      !ok) {
+    return ok.error();
+  }
+  auto item = database_.prepare("INSERT OR REPLACE INTO catalog_items(sku, description, item_class) VALUES(?, ?, ?)");
+  auto barcode = database_.prepare("INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty) VALUES(?, ?, ?)");
+  auto location = database_.prepare(
+      "INSERT OR REPLACE INTO catalog_locations(location, label, location_class) VALUES(?, ?, ?)");
+  if (!item) return item.error();
+  if (!barcode) return barcode.error();
+  if (!location) return location.error();
+  for (const auto& entry : catalog.items) {
+    if (auto ok = item->bind(1, entry.sku).bind_optional(2, entry.description).bind_optional(3, entry.item_class).run();
+        !ok) {
+      return ok.error();
+    }
+    for (const auto& code : entry.barcodes) {
+      if (auto ok = barcode->bind(1, normalize_barcode(code.code)).bind(2, entry.sku).bind(3, code.pack_qty).run();
+          !ok) {
+        return ok.error();
+      }
+    }
+  }
+  for (const auto& entry : catalog.locations) {
+    if (auto ok = location->bind(1, entry.location)
+                      .bind_optional(2, entry.label)
+                      .bind_optional(3, entry.location_class)
+                      .run();
+        !ok) {
+      return ok.error();
+    }
+  }
+  if (auto ok = set_meta("catalog_version", catalog.version); !ok) return ok.error();
+  if (auto ok = transaction->commit(); !ok) return ok.error();
+  return true;
+}
+
+Result<std::optional<BarcodeMatch>> CatalogStore::find_barcode(const std::string& code) {
+  auto query = database_.prepare(
+      "SELECT b.sku, COALESCE(i.description, ''), b.pack_qty FROM catalog_barcodes b "
+      "LEFT JOIN catalog_items i ON i.sku = b.sku WHERE b.code = ?");
+  if (!query) return query.error();
+  query->bind(1, normalize_barcode(code));
+  auto row = query->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<BarcodeMatch>{};
+  return std::optional<BarcodeMatch>{BarcodeMatch{query->column_text(0), query->column_text(1), query->column_int(2)}};
+}
+
+Result<std::optional<protocol::CatalogLocation>> CatalogStore::find_location(const std::string& text) {
+  auto query = database_.prepare(
+      "SELECT location, COALESCE(label, ''), COALESCE(location_class, '') FROM catalog_locations "
+      "WHERE label = ?1 OR location = ?1 ORDER BY label = ?1 DESC LIMIT 1");
+  if (!query) return query.error();
+  query->bind(1, text);
+  auto row = query->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<protocol::CatalogLocation>{};
+  return std::optional<protocol::CatalogLocation>{
+      protocol::CatalogLocation{query->column_text(0), query->column_text(1), query->column_text(2)}};
+}
+
+Result<std::vector<std::string>> CatalogStore::store_tasks(const protocol::TaskList& tasks) {
+  auto transaction = storage::Transaction::begin(database_);
+  if (!transaction) return transaction.error();
+  auto held = meta("tasks_version");
+  if (!held) return held.error();
+  if (tasks.version <= *held) return std::vector<std::string>{};
+  // Tasks no longer in the list are done or withdrawn; acknowledgements of kept ones stay.
+  if (auto ok = database_.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_tasks (task_id TEXT PRIMARY KEY); "
+                                  "DELETE FROM incoming_tasks;");
+      !ok) {
+    return ok.error();
+  }
+  auto incoming = database_.prepare("INSERT OR IGNORE INTO incoming_tasks(task_id) VALUES(?)");
+  auto upsert = database_.prepare(
+      "INSERT INTO tasks(task_id, location, sku, lot, round, exclude_user, hint, created_ms) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(task_id) DO UPDATE SET location = excluded.location, "
+      "sku = excluded.sku, lot = excluded.lot, round = excluded.round, exclude_user = excluded.exclude_user, "
+      "hint = excluded.hint, created_ms = excluded.created_ms");
+  if (!incoming) return incoming.error();
+  if (!upsert) return upsert.error();
+  for (const auto& task : tasks.tasks) {
+    if (auto ok = incoming->bind(1, task.task_id).run(); !ok) return ok.error();
+    if (auto ok = upsert->bind(1, task.task_id)
+                      .bind(2, task.location)
+                      .bind_optional(3, task.sku)
+                      .bind_optional(4, task.lot)
+                      .bind(5, static_cast<std::int64_t>(task.round))
+                      .bind_optional(6, task.exclude_user)
+                      .bind_optional(7, task.hint)
+                      .bind(8, task.created_ms)
+                      .run();
+        !ok) {
+      return ok.error();
+    }
+  }
+  if (auto ok = database_.execute("DELETE FROM tasks WHERE task_id NOT IN (SELECT task_id FROM incoming_tasks)"); !ok) {
+    return ok.error();
+  }
+  if (auto ok = set_meta("tasks_version", tasks.version); !ok) return ok.error();
+  Result<std::vector<std::string>> ids = std::vector<std::string>{};
+  {  // the statement is finalised before the commit
+    auto unacked = database_.prepare("SELECT task_id FROM tasks WHERE acked_seq IS NULL ORDER BY created_ms, task_id");
+    if (!unacked) return unacked.error();
+    ids = collect<std::string>(*unacked, [](const storage::Statement& row) { return row.column_text(0); });
+  }
+  if (!ids) return ids.error();
+  if (auto ok = transaction->commit(); !ok) return ok.error();
+  return ids;
+}
+
+Result<void> CatalogStore::mark_task_acked(const std::string& task_id, std::uint64_t seq) {
+  auto update = database_.prepare("UPDATE tasks SET acked_seq = ? WHERE task_id = ?");
+  if (!update) return update.error();
+  return update->bind(1, static_cast<std::int64_t>(seq)).bind(2, task_id).run();
+}
+
+Result<std::vector<protocol::RecountTask>> CatalogStore::open_tasks() {
+  auto query = database_.prepare(std::string("SELECT ") + kTaskColumns + " FROM tasks ORDER BY created_ms, task_id");
+  if (!query) return query.error();
+  return collect<protocol::RecountTask>(*query, read_task);
+}
+
+Result<std::optional<protocol::RecountTask>> CatalogStore::find_task(const std::string& task_id) {
+  auto query = database_.prepare(std::string("SELECT ") + kTaskColumns + " FROM tasks WHERE task_id = ?");
+  if (!query) return query.error();
+  query->bind(1, task_id);
+  auto row = query->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<protocol::RecountTask>{};
+  return std::optional<protocol::RecountTask>{read_task(*query)};
+}
+
+Result<void> CatalogStore::note_link(LinkState state, std::int64_t now_ms) {
+  if (auto ok = set_meta("link_online", state == LinkState::kOnline ? 1 : 0); !ok) return ok;
+  return set_meta("link_noted_ms", static_cast<std::uint64_t>(now_ms));
+}
+
+Result<LinkNote> CatalogStore::link() {
+  auto online = meta("link_online");
+  if (!online) return online.error();
+  auto noted = meta("link_noted_ms");
+  if (!noted) return noted.error();
+  return LinkNote{*online != 0 ? LinkState::kOnline : LinkState::kOffline, static_cast<std::int64_t>(*noted)};
+}
+
+Result<std::int64_t> CatalogStore::add_unresolved(const UnresolvedScan& scan) {
+  auto insert = database_.prepare(
+      "INSERT INTO unresolved_scans(wall_ms, barcode, mode, user, location, to_location, ref, reason, session, "
+      "task_id, lot, expiry, serial, qty) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!insert) return insert.error();
+  insert->bind(1, scan.wall_ms).bind(2, scan.barcode).bind(3, scan.mode);
+  const std::string* optional_fields[] = {&scan.user,    &scan.location, &scan.to_location, &scan.reference,
+                                          &scan.reason,  &scan.session,  &scan.task_id,     &scan.lot,
+                                          &scan.expiry,  &scan.serial};
+  int index = 4;
+  for (const auto* field : optional_fields) insert->bind_optional(index++, *field);
+  insert->bind(index, scan.qty);
+  if (auto ok = insert->run(); !ok) return ok.error();
+  return database_.last_insert_rowid();
+}
+
+Result<std::vector<UnresolvedScan>> CatalogStore::unresolved(bool include_resolved) {
+  auto query = database_.prepare(
+      std::string("SELECT id, wall_ms, barcode, mode, user, location, to_location, ref, reason, session, task_id, "
+                  "lot, expiry, serial, qty, COALESCE(resolved_seq, 0) FROM unresolved_scans ") +
+      (include_resolved ? "" : "WHERE resolved_seq IS NULL ") + "ORDER BY id");
+  if (!query) return query.error();
+  return collect<UnresolvedScan>(*query, [](const storage::Statement& row) {
+    UnresolvedScan scan;
+    scan.id = row.column_int(0);
+    scan.wall_ms = row.column_int(1);
+    scan.barcode = row.column_text(2);
+    scan.mode = row.column_text(3);
+    std::string* fields[] = {&scan.user,    &scan.location, &scan.to_location, &scan.reference, &scan.reason,
+                             &scan.session, &scan.task_id,  &scan.lot,         &scan.expiry,    &scan.serial};
+    int index = 4;
+    for (auto* field : fields) *field = row.column_text(index++);
+    scan.qty = row.column_int(14);
+    scan.resolved_seq = static_cast<std::uint64_t>(row.column_int(15));
+    return scan;
+  });
+}
+
+Result<void> CatalogStore::mark_resolved(std::int64_t id, std::uint64_t seq) {
+  auto update = database_.prepare("UPDATE unresolved_scans SET resolved_seq = ? WHERE id = ?");
+  if (!update) return update.error();
+  return update->bind(1, static_cast<std::int64_t>(seq)).bind(2, id).run();
+}
+
+}  // namespace recount::agent

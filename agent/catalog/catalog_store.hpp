@@ -1,0 +1,90 @@
+// The agent's copy of its site's catalog and open recount tasks, kept in the journal database so
+// scans resolve offline, and the scans that matched nothing, kept until an operator maps them.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shared/core/result.hpp"
+#include "shared/protocol/messages.hpp"
+#include "shared/storage/sqlite.hpp"
+
+namespace recount::agent {
+
+// What a product barcode means: this SKU, pack_qty base units per scan.
+struct BarcodeMatch {
+  std::string sku;
+  std::string description;
+  std::int64_t pack_qty = 1;
+};
+
+// A scan the catalog could not resolve, with the context it was made in, so that it can be
+// recorded as the event it should have been once the barcode is known (`recount-agent resolve`).
+struct UnresolvedScan {
+  std::int64_t id = 0;
+  std::int64_t wall_ms = 0;
+  std::string barcode;  // the scanned text as read (GS1 data normalised to its raw form)
+  std::string mode;     // count, receive, putaway, move, adjust
+  std::string user, location, to_location, reference, reason, session, task_id, lot, expiry, serial;
+  std::int64_t qty = 1;  // units per pack are not known: the number of scans
+  std::uint64_t resolved_seq = 0;  // the event recorded for it later; 0 while unresolved
+};
+
+// Whether `recount-agent run` saw the broker connected, as noted in the cache.
+enum class LinkState { kOffline = 0, kOnline = 1 };
+
+struct LinkNote {
+  LinkState state = LinkState::kOffline;
+  std::int64_t noted_ms = 0;  // when `run` last noted it; 0: never (run has not run)
+};
+
+// The catalog normalises codes the way the hub does: a valid GTIN-8/12/13/14 becomes its
+// GTIN-14, any other code stays as it is.
+std::string normalize_barcode(const std::string& code);
+
+// One connection to DIR/journal.db, beside the Journal's own. Open it after Journal::open has
+// created or migrated the file. Writes commit with synchronous=FULL. Not thread-safe; several
+// processes may hold one (SQLite serialises writers).
+class CatalogStore {
+ public:
+  // Errors: kNotFound when DIR holds no journal yet; kCorrupt / kIo as storage::Database::open.
+  static Result<CatalogStore> open(const std::filesystem::path& directory);
+
+  // Replaces the cached catalog with `catalog` when its version is newer than the one held.
+  // Returns true when it was stored, false when it was older or the same (nothing changed).
+  Result<bool> store_catalog(const protocol::Catalog& catalog);
+  Result<std::uint64_t> catalog_version();
+
+  // Looks a code up after normalize_barcode(); nullopt when the catalog does not know it.
+  Result<std::optional<BarcodeMatch>> find_barcode(const std::string& code);
+  // A location by its label barcode or by its own name; nullopt when unknown.
+  Result<std::optional<protocol::CatalogLocation>> find_location(const std::string& text);
+
+  // Replaces the cached open tasks when the list is newer than the one held. Returns the ids of
+  // tasks not acknowledged yet (for task_ack events), or nothing when the list was not newer.
+  Result<std::vector<std::string>> store_tasks(const protocol::TaskList& tasks);
+  Result<void> mark_task_acked(const std::string& task_id, std::uint64_t seq);
+  Result<std::vector<protocol::RecountTask>> open_tasks();
+  Result<std::optional<protocol::RecountTask>> find_task(const std::string& task_id);
+
+  // The sync daemon notes its link state every few seconds; the scan UI reads it.
+  Result<void> note_link(LinkState state, std::int64_t now_ms);
+  Result<LinkNote> link();
+
+  // Stores an unresolved scan durably; returns its id.
+  Result<std::int64_t> add_unresolved(const UnresolvedScan& scan);
+  Result<std::vector<UnresolvedScan>> unresolved(bool include_resolved);
+  Result<void> mark_resolved(std::int64_t id, std::uint64_t seq);
+
+ private:
+  explicit CatalogStore(storage::Database database) : database_(std::move(database)) {}
+  Result<std::uint64_t> meta(const char* key);
+  Result<void> set_meta(const char* key, std::uint64_t value);
+
+  storage::Database database_;
+};
+
+}  // namespace recount::agent

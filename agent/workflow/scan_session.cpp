@@ -1,0 +1,422 @@
+// The floor workflows: scans and command lines in, journal events out.
+#include "agent/workflow/scan_session.hpp"
+
+#include <array>
+#include <charconv>
+#include <utility>
+
+#include "shared/core/random_id.hpp"
+#include "shared/domain/limits.hpp"
+#include "shared/gs1/parser.hpp"
+
+namespace recount::agent {
+namespace {
+
+constexpr std::array<std::pair<WorkMode, std::string_view>, 5> kModeNames{{
+    {WorkMode::kCount, "count"},
+    {WorkMode::kReceive, "receive"},
+    {WorkMode::kPutaway, "putaway"},
+    {WorkMode::kMove, "move"},
+    {WorkMode::kAdjust, "adjust"},
+}};
+
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return text.substr(first, last - first + 1);
+}
+
+std::optional<std::int64_t> parse_integer(const std::string& text) {
+  std::int64_t value = 0;
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  if (begin != end && *begin == '+') ++begin;
+  const auto [stop, error] = std::from_chars(begin, end, value);
+  if (error != std::errc() || stop != end || begin == end) return std::nullopt;
+  if (value > limits::kMaxQuantity || value < -limits::kMaxQuantity) return std::nullopt;
+  return value;
+}
+
+// Reasons that add stock; every other reason takes it away, so one scan is −1 pack.
+bool adds_stock(ReasonCode reason) { return reason == ReasonCode::kFound || reason == ReasonCode::kReturn; }
+
+// Text that is GS1 data rather than a plain code: an AIM identifier, a leading FNC1 (GS), the
+// bracketed form or a Digital Link URI.
+bool looks_like_gs1(const std::string& text) {
+  return text.starts_with("]") || text.starts_with("\x1d") || text.starts_with("(") || text.starts_with("http://") ||
+         text.starts_with("https://");
+}
+
+Feedback refused(std::string message) { return Feedback{Outcome::kRefused, std::move(message), {}}; }
+Feedback done(std::string message) { return Feedback{Outcome::kDone, std::move(message), {}}; }
+
+}  // namespace
+
+std::string_view to_string(WorkMode mode) {
+  for (const auto& [candidate, name] : kModeNames) {
+    if (candidate == mode) return name;
+  }
+  return "count";
+}
+
+std::optional<WorkMode> parse_work_mode(std::string_view text) {
+  for (const auto& [candidate, name] : kModeNames) {
+    if (name == text) return candidate;
+  }
+  return std::nullopt;
+}
+
+ScanSession::ScanSession(Journal& journal, CatalogStore& store, ScanSessionOptions options)
+    : journal_(journal), store_(store), guard_(options.repeat_window, std::move(options.clock)) {
+  update_prompt();
+}
+
+Feedback ScanSession::handle(const std::string& line) {
+  const auto text = trim(line);
+  if (text.empty()) return Feedback{Outcome::kDone, "", {}};
+  Feedback feedback;
+  if (text.starts_with("#")) {
+    const auto space = text.find(' ');
+    const auto name = text.substr(1, space == std::string::npos ? std::string::npos : space - 1);
+    const auto argument = space == std::string::npos ? std::string() : trim(text.substr(space + 1));
+    feedback = command(name, argument);
+  } else {
+    feedback = scan(text);
+  }
+  update_prompt();
+  return feedback;
+}
+
+Feedback ScanSession::command(const std::string& name, const std::string& argument) {
+  if (name == "user") {
+    if (argument.empty()) return refused("#user needs your badge id: #user NAME");
+    if (!view_.task_id.empty()) return refused("finish recount task " + view_.task_id + " with #close first");
+    view_.user = argument;
+    return done("user " + argument);
+  }
+  if (name == "mode") {
+    const auto mode = parse_work_mode(argument);
+    if (!mode) return refused("unknown mode '" + argument + "': use count, receive, putaway, move or adjust");
+    if (!view_.task_id.empty()) return refused("finish recount task " + view_.task_id + " with #close first");
+    view_.mode = *mode;
+    view_.location.clear();
+    view_.to_location.clear();
+    view_.session.clear();
+    view_.last_item.reset();
+    return done("mode " + argument);
+  }
+  if (name == "loc") return set_location(argument, false);
+  if (name == "to") return set_location(argument, true);
+  if (name == "qty") return set_quantity(argument);
+  if (name == "undo") return undo();
+  if (name == "close") return close_location();
+  if (name == "tasks") return list_tasks();
+  if (name == "recount") return start_recount(argument);
+  if (name == "ref") {
+    if (argument.empty()) return refused("#ref needs the PO or ASN: #ref PO-123");
+    view_.reference = argument;
+    return done("reference " + argument);
+  }
+  if (name == "reason") {
+    const auto reason = parse_reason_code(argument);
+    if (!reason) {
+      std::string known;
+      for (auto code : kAllReasonCodes) known += (known.empty() ? "" : ", ") + std::string(to_string(code));
+      return refused("unknown reason '" + argument + "': use one of " + known);
+    }
+    view_.reason = argument;
+    return done("reason " + argument);
+  }
+  return refused("unknown command #" + name);
+}
+
+Feedback ScanSession::set_location(const std::string& text, bool destination) {
+  if (text.empty()) return refused(destination ? "#to needs a location" : "#loc needs a location");
+  if (!view_.task_id.empty()) return refused("recount task " + view_.task_id + " is at " + view_.location +
+                                             ": finish it with #close first");
+  auto found = store_.find_location(text);
+  if (!found) return refused("cannot read the catalog: " + found.error().describe());
+  if (!*found) return refused("UNKNOWN LOCATION " + text + ": not in the catalog");
+  const auto& location = (*found)->location;
+  if (destination) {
+    if (view_.mode != WorkMode::kPutaway && view_.mode != WorkMode::kMove) {
+      return refused("#to is for putaway and move");
+    }
+    if (location == view_.location) return refused("destination must differ from " + view_.location);
+    view_.to_location = location;
+    return done("to " + location);
+  }
+  if (location != view_.location) {
+    view_.location = location;
+    view_.last_item.reset();
+    if (view_.mode == WorkMode::kCount) new_session();
+  }
+  return done((view_.mode == WorkMode::kReceive ? "dock " : "location ") + location);
+}
+
+void ScanSession::new_session() { view_.session = "cs-" + uuid_v7(journal_.wall_now()); }
+
+std::optional<Feedback> ScanSession::missing_context() const {
+  if (view_.user.empty()) return refused("SCAN YOUR BADGE FIRST: #user NAME");
+  if (view_.location.empty()) {
+    return refused(view_.mode == WorkMode::kReceive ? "SCAN THE DOCK LOCATION FIRST" : "SCAN A LOCATION LABEL FIRST");
+  }
+  switch (view_.mode) {
+    case WorkMode::kReceive:
+      if (view_.reference.empty()) return refused("SCAN THE PO/ASN FIRST: #ref REFERENCE");
+      break;
+    case WorkMode::kPutaway:
+    case WorkMode::kMove:
+      if (view_.to_location.empty()) return refused("SCAN THE DESTINATION FIRST: #to LOCATION");
+      break;
+    case WorkMode::kAdjust:
+      if (view_.reason.empty()) return refused("SCAN A REASON FIRST: #reason CODE");
+      break;
+    case WorkMode::kCount:
+      break;
+  }
+  return std::nullopt;
+}
+
+Feedback ScanSession::scan(const std::string& text) {
+  const bool gs1_data = looks_like_gs1(text);
+  if (!gs1_data) {
+    // A location label sets the location (put-away/move: the destination once a source is set).
+    auto location = store_.find_location(text);
+    if (!location) return refused("cannot read the catalog: " + location.error().describe());
+    if (*location) {
+      const bool destination = (view_.mode == WorkMode::kPutaway || view_.mode == WorkMode::kMove) &&
+                               !view_.location.empty() && (*location)->location != view_.location;
+      return set_location((*location)->location, destination);
+    }
+  }
+  if (auto missing = missing_context()) return *missing;
+
+  Event draft;
+  draft.user = view_.user;
+  draft.location = view_.location;
+  draft.session = view_.mode == WorkMode::kCount ? view_.session : "";
+  draft.task_id = view_.task_id;
+  std::string key = text;
+  std::int64_t units_per_scan = 1;
+  if (gs1_data) {
+    auto parsed = gs1::parse(text);
+    if (!parsed) return refused("CANNOT READ THIS CODE, SCAN AGAIN: " + parsed.error().describe());
+    auto gtin = parsed->gtin();
+    if (!gtin) gtin = parsed->content_gtin();
+    if (!gtin) return refused("this GS1 code names no product (no GTIN): " + parsed->hri());
+    key = *gtin;
+    draft.lot = parsed->lot().value_or("");
+    draft.expiry = parsed->expiry().value_or("");
+    draft.serial = parsed->serial().value_or("");
+    units_per_scan = parsed->count().value_or(1);
+    draft.barcode = parsed->plain_gtin ? *parsed->plain_gtin : parsed->hri();
+  } else {
+    draft.barcode = text;
+  }
+  const auto verdict = guard_.check(text);
+  if (verdict == ScanVerdict::kIgnored) {
+    return Feedback{Outcome::kWarning, "SAME UNIT SCANNED TWICE (serial " + draft.serial + "): NOT COUNTED AGAIN", {}};
+  }
+  auto match = store_.find_barcode(key);
+  if (!match) return refused("cannot read the catalog: " + match.error().describe());
+  if (!*match) return keep_unresolved(draft.barcode, draft);
+
+  draft.sku = (*match)->sku;
+  const std::int64_t units = (*match)->pack_qty * units_per_scan;
+  switch (view_.mode) {
+    case WorkMode::kCount: draft.type = EventType::kCount; break;
+    case WorkMode::kReceive:
+      draft.type = EventType::kReceive;
+      draft.reference = view_.reference;
+      break;
+    case WorkMode::kPutaway:
+    case WorkMode::kMove:
+      draft.type = view_.mode == WorkMode::kPutaway ? EventType::kPutaway : EventType::kMove;
+      draft.to_location = view_.to_location;
+      break;
+    case WorkMode::kAdjust:
+      draft.type = EventType::kAdjust;
+      draft.reason = parse_reason_code(view_.reason);
+      break;
+  }
+  const bool negative = view_.mode == WorkMode::kAdjust && !adds_stock(*draft.reason);
+  Action action{draft, view_.mode, 0, tally_key(draft), (*match)->description};
+  if (auto ok = record_delta(action, negative ? -units : units); !ok) {
+    return refused("NOT RECORDED: " + ok.error().describe());
+  }
+  actions_.push_back(action);
+  show_last(action);
+  const auto& last = *view_.last_item;
+  std::string message = std::string(to_string(draft.type)) + " " + std::to_string(negative ? -units : units) +
+                        " x " + draft.sku + ((*match)->pack_qty > 1 ? " (pack of " + std::to_string((*match)->pack_qty) + ")" : "") +
+                        (draft.lot.empty() ? "" : " lot " + draft.lot) +
+                        (draft.expiry.empty() ? "" : " exp " + draft.expiry) +
+                        (draft.serial.empty() ? "" : " serial " + draft.serial) + " - running count " +
+                        std::to_string(last.running);
+  if (verdict == ScanVerdict::kRepeat) {
+    return Feedback{Outcome::kWarning, "REPEAT SCAN, COUNTED: " + message + " (#undo if it was one item)", {}};
+  }
+  return done(message);
+}
+
+std::string ScanSession::tally_key(const Event& event) const {
+  // Counts add up per session; other movements per mode and their locations and reference.
+  return std::string(to_string(event.type)) + '\x1f' + event.location + '\x1f' + event.to_location + '\x1f' +
+         event.reference + '\x1f' + event.session + '\x1f' + event.task_id + '\x1f' + event.sku + '\x1f' + event.lot +
+         '\x1f' + (event.reason ? std::string(to_string(*event.reason)) : "");
+}
+
+void ScanSession::show_last(const Action& action) {
+  view_.last_item = LastItem{action.base.sku, action.description, action.base.lot, tallies_[action.tally_key]};
+}
+
+Result<void> ScanSession::record_delta(Action& action, std::int64_t delta) {
+  if (delta == 0) return {};
+  Event event = action.base;
+  event.qty = delta;
+  if (action.mode == WorkMode::kReceive && delta < 0) {
+    // Units received in error leave the dock again by an adjustment against the reference.
+    event.type = EventType::kAdjust;
+    event.reason = ReasonCode::kReceivingError;
+  } else if ((action.mode == WorkMode::kPutaway || action.mode == WorkMode::kMove) && delta < 0) {
+    // Units moved in error go back where they came from.
+    event.type = EventType::kMove;
+    std::swap(event.location, event.to_location);
+    event.qty = -delta;
+  }
+  auto recorded = journal_.record(event);
+  if (!recorded) return recorded.error();
+  action.net += delta;
+  tallies_[action.tally_key] += delta;
+  return {};
+}
+
+Feedback ScanSession::keep_unresolved(const std::string& barcode, const Event& context) {
+  UnresolvedScan scan;
+  scan.wall_ms = journal_.wall_now();
+  scan.barcode = barcode;
+  scan.mode = std::string(to_string(view_.mode));
+  scan.user = context.user;
+  scan.location = context.location;
+  scan.to_location = view_.mode == WorkMode::kPutaway || view_.mode == WorkMode::kMove ? view_.to_location : "";
+  scan.reference = view_.mode == WorkMode::kReceive ? view_.reference : "";
+  scan.reason = view_.mode == WorkMode::kAdjust ? view_.reason : "";
+  scan.session = context.session;
+  scan.task_id = context.task_id;
+  scan.lot = context.lot;
+  scan.expiry = context.expiry;
+  scan.serial = context.serial;
+  auto id = store_.add_unresolved(scan);
+  if (!id) return refused("NOT KEPT: " + id.error().describe());
+  return Feedback{Outcome::kWarning,
+                  "UNKNOWN BARCODE " + barcode + ": NOT COUNTED, kept as unresolved scan #" + std::to_string(*id) +
+                      " for the office to map (put the item aside)",
+                  {}};
+}
+
+Feedback ScanSession::set_quantity(const std::string& argument) {
+  if (actions_.empty()) return refused("#qty sets the quantity of the item just scanned: scan an item first");
+  auto& action = actions_.back();
+  const auto quantity = parse_integer(argument);
+  if (!quantity) return refused("#qty needs a whole number, e.g. #qty 12");
+  if (action.mode != WorkMode::kAdjust && *quantity < 0) return refused("#qty must be 0 or more");
+  std::int64_t target = *quantity;
+  if (action.mode == WorkMode::kAdjust && action.net < 0 && target > 0) target = -target;  // same direction
+  if (action.mode == WorkMode::kCount && tallies_[action.tally_key] - action.net + target < 0) {
+    return refused("#qty would make the count negative");
+  }
+  if (auto ok = record_delta(action, target - action.net); !ok) return refused("NOT RECORDED: " + ok.error().describe());
+  show_last(action);
+  return done("quantity of " + action.base.sku + " set to " + std::to_string(target) + " - running count " +
+              std::to_string(view_.last_item->running));
+}
+
+Feedback ScanSession::undo() {
+  while (!actions_.empty() && actions_.back().net == 0) actions_.pop_back();
+  if (actions_.empty()) return refused("nothing to undo");
+  auto action = actions_.back();
+  if (auto ok = record_delta(action, -action.net); !ok) return refused("NOT RECORDED: " + ok.error().describe());
+  actions_.pop_back();
+  show_last(action);
+  return done("undone: " + action.base.sku + " - running count " + std::to_string(view_.last_item->running));
+}
+
+Feedback ScanSession::close_location() {
+  if (view_.mode != WorkMode::kCount) return refused("#close ends a count: switch to #mode count");
+  if (view_.user.empty()) return refused("SCAN YOUR BADGE FIRST: #user NAME");
+  if (view_.location.empty()) return refused("no location to close: scan a location label");
+  Event event;
+  event.type = EventType::kLocationClosed;
+  event.user = view_.user;
+  event.location = view_.location;
+  event.session = view_.session;
+  event.task_id = view_.task_id;
+  auto recorded = journal_.record(event);
+  if (!recorded) return refused("NOT RECORDED: " + recorded.error().describe());
+  const std::string message = "location " + view_.location + " closed" +
+                              (view_.task_id.empty() ? "" : ", recount task " + view_.task_id + " done");
+  view_.location.clear();
+  view_.session.clear();
+  view_.task_id.clear();
+  view_.last_item.reset();
+  actions_.clear();
+  return done(message);
+}
+
+Feedback ScanSession::list_tasks() {
+  auto tasks = store_.open_tasks();
+  if (!tasks) return refused("cannot read the tasks: " + tasks.error().describe());
+  Feedback feedback = done(std::to_string(tasks->size()) + " open recount task" + (tasks->size() == 1 ? "" : "s"));
+  for (const auto& task : *tasks) {
+    std::string line = task.task_id + " at " + task.location;
+    if (!task.sku.empty()) line += " sku " + task.sku;
+    if (!task.lot.empty()) line += " lot " + task.lot;
+    if (task.round > 1) line += " round " + std::to_string(task.round);
+    if (!task.exclude_user.empty()) line += " (not " + task.exclude_user + ")";
+    if (!task.hint.empty()) line += " - " + task.hint;
+    feedback.detail.push_back(line);
+  }
+  return feedback;
+}
+
+Feedback ScanSession::start_recount(const std::string& task_id) {
+  if (task_id.empty()) return refused("#recount needs a task id (#tasks lists them)");
+  if (view_.user.empty()) return refused("SCAN YOUR BADGE FIRST: #user NAME");
+  if (!view_.task_id.empty()) return refused("finish recount task " + view_.task_id + " with #close first");
+  auto task = store_.find_task(task_id);
+  if (!task) return refused("cannot read the tasks: " + task.error().describe());
+  if (!*task) return refused("no open recount task " + task_id + " (#tasks lists them)");
+  if ((*task)->exclude_user == view_.user) {
+    return refused("task " + task_id + " must be counted by someone other than " + view_.user);
+  }
+  view_.mode = WorkMode::kCount;
+  view_.location = (*task)->location;
+  view_.to_location.clear();
+  view_.task_id = task_id;
+  view_.last_item.reset();
+  new_session();
+  return done("BLIND RECOUNT " + task_id + " at " + view_.location +
+              ((*task)->sku.empty() ? ": count every item" : ": count " + (*task)->sku) + ", then #close");
+}
+
+void ScanSession::update_prompt() {
+  if (view_.user.empty()) {
+    view_.prompt = "SCAN YOUR BADGE";
+  } else if (view_.location.empty()) {
+    view_.prompt = view_.mode == WorkMode::kReceive ? "SCAN THE DOCK" : "SCAN A LOCATION";
+  } else if (view_.mode == WorkMode::kReceive && view_.reference.empty()) {
+    view_.prompt = "SCAN THE PO / ASN";
+  } else if ((view_.mode == WorkMode::kPutaway || view_.mode == WorkMode::kMove) && view_.to_location.empty()) {
+    view_.prompt = "SCAN THE DESTINATION";
+  } else if (view_.mode == WorkMode::kAdjust && view_.reason.empty()) {
+    view_.prompt = "SCAN A REASON";
+  } else if (view_.mode == WorkMode::kCount) {
+    view_.prompt = "SCAN ITEMS - #close WHEN THE LOCATION IS DONE";
+  } else {
+    view_.prompt = "SCAN ITEMS";
+  }
+}
+
+}  // namespace recount::agent
