@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "hub/cli/commands.hpp"
+#include "hub/cli/import_command.hpp"
 #include "hub/http/address.hpp"
 
 int main(int argc, char** argv) {
@@ -32,6 +33,14 @@ int main(int argc, char** argv) {
   audit->require_subcommand(1);
   audit->add_subcommand("verify",
                         "Check the chain (of --data DIR if given, else through --hub); exit 1 if an entry is broken");
+  auto* import = app.add_subcommand("import", "Load catalog CSV files (docs/catalog.md); exit 1 if rejected");
+  import->require_subcommand(1);
+  std::string import_file;
+  auto* import_items = import->add_subcommand("items", "sku,description,unit_cost_cents,item_class,barcode,pack_qty");
+  import_items->add_option("file", import_file, "the CSV file")->required();
+  auto* import_locations = import->add_subcommand("locations", "site,location,label,location_class");
+  import_locations->add_option("file", import_file, "the CSV file")->required();
+  import->add_flag("--json", json, "Print the API's JSON");
   CLI11_PARSE(app, argc, argv);
 
   auto hub = parse_http_url("--hub", hub_url);
@@ -40,6 +49,9 @@ int main(int argc, char** argv) {
     output = audit_verify_local(data_dir);
   } else if (!hub) {
     output = CommandOutput{kExitFailed, "", "recountctl: " + hub.error().describe() + "\n"};
+  } else if (import->parsed()) {
+    output = import_command(*hub, import_items->parsed() ? ImportKind::kItems : ImportKind::kLocations, import_file,
+                            json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (stats->parsed()) {
     output = stats_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (dead_letters->parsed()) {

@@ -47,7 +47,8 @@ void CatalogFeed::start() {
 void CatalogFeed::stop() {
   stopped_ = true;
   timer_.cancel();
-  (void)store_.note_link(LinkState::kOffline, journal_.wall_now());
+  // Noted as never: the scan UI then says the sync is not running.
+  (void)store_.note_link(LinkState::kOffline, 0);
 }
 
 void CatalogFeed::note_link() {

@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "hub/catalog/catalog_routes.hpp"
 #include "hub/http/api.hpp"
 
 namespace recount::hub {
@@ -31,8 +32,15 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
 
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {
   std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options)));
+  auto catalog = CatalogStore::open(ledger.path());
+  if (!catalog) return catalog.error();
+  daemon->catalog_ = std::make_unique<CatalogStore>(std::move(*catalog));
+  HubDaemon* self = daemon.get();
+  add_catalog_routes(self->router_, *self->catalog_, [self] { publish_catalogs(self->link_, *self->catalog_); });
   if (daemon->options_.http) {
-    auto server = HttpServer::listen(io, *daemon->options_.http, daemon->router_);
+    HttpServerOptions http_options;
+    http_options.max_body_bytes = kMaxImportBytes;  // catalog imports are whole CSV files
+    auto server = HttpServer::listen(io, *daemon->options_.http, daemon->router_, http_options);
     if (!server) return server.error();
     daemon->http_ = std::move(*server);
   }
@@ -42,6 +50,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
 void HubDaemon::start(std::function<void()> on_ready) {
   if (http_) http_->start();
   link_.on_connected([this, on_ready = std::move(on_ready)]() mutable {
+    publish_catalogs(link_, *catalog_);  // retained: devices that connect later get them too
     if (on_ready) std::exchange(on_ready, nullptr)();
   });
   ingest_.start();

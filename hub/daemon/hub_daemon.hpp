@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "hub/catalog/catalog_store.hpp"
 #include "hub/http/router.hpp"
 #include "hub/http/server.hpp"
 #include "hub/ingest/ingest.hpp"
@@ -59,6 +60,7 @@ class HubDaemon {
   HybridLogicalClock clock_;
   mqtt::Link link_;
   Ingest ingest_;
+  std::unique_ptr<CatalogStore> catalog_;  // before router_: the routes hold it
   Router router_;
   std::unique_ptr<HttpServer> http_;
   boost::asio::steady_timer grace_timer_;

@@ -15,11 +15,19 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 
-Result<HttpAnswer> http_get(const HostPort& server, std::string_view target, std::chrono::milliseconds timeout) {
+namespace {
+
+Result<HttpAnswer> exchange(const HostPort& server, http::verb method, std::string_view target, std::string body,
+                            std::string_view content_type, std::chrono::milliseconds timeout) {
   boost::asio::io_context io;
   tcp::resolver resolver(io);
   beast::tcp_stream stream(io);
-  http::request<http::empty_body> request{http::verb::get, target, 11};
+  http::request<http::string_body> request{method, target, 11};
+  if (method != http::verb::get) {
+    request.set(http::field::content_type, content_type);
+    request.body() = std::move(body);
+    request.prepare_payload();
+  }
   request.set(http::field::host, server.to_string());
   request.set(http::field::user_agent, "recountctl");
   request.set(http::field::accept, "application/json");
@@ -65,6 +73,17 @@ Result<HttpAnswer> http_get(const HostPort& server, std::string_view target, std
                                                   failure.message()};
   }
   return HttpAnswer{parser.get().result_int(), parser.get().body()};
+}
+
+}  // namespace
+
+Result<HttpAnswer> http_get(const HostPort& server, std::string_view target, std::chrono::milliseconds timeout) {
+  return exchange(server, http::verb::get, target, {}, {}, timeout);
+}
+
+Result<HttpAnswer> http_post(const HostPort& server, std::string_view target, std::string body,
+                             std::string_view content_type, std::chrono::milliseconds timeout) {
+  return exchange(server, http::verb::post, target, std::move(body), content_type, timeout);
 }
 
 }  // namespace recount::hub

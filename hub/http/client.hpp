@@ -1,4 +1,4 @@
-// A minimal blocking HTTP/1.1 client for recountctl: one GET, one answer, a deadline on the whole.
+// A minimal blocking HTTP/1.1 client for recountctl: one GET or POST, one answer, a deadline on the whole.
 #pragma once
 
 #include <chrono>
@@ -21,5 +21,9 @@ struct HttpAnswer {
 // 64 MiB). Thread-safe: each call has its own connection and io_context.
 Result<HttpAnswer> http_get(const HostPort& server, std::string_view target,
                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// POSTs `body` with `content_type` to `target`; otherwise as http_get.
+Result<HttpAnswer> http_post(const HostPort& server, std::string_view target, std::string body,
+                             std::string_view content_type, std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 }  // namespace recount::hub

@@ -10,7 +10,7 @@ namespace {
 
 // Migration i (0-based) takes the schema from version i to i + 1. Append new migrations; never
 // edit one that has shipped, because databases in the field already ran it.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     // 1: events, per-epoch cursors, devices with their last status, dead letters, audit log.
     R"sql(
 CREATE TABLE events (
@@ -101,6 +101,31 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql",
+    // 2: the catalog (hub/catalog): items with their barcodes and pack sizes, sites' locations,
+    // and the version the catalogs published to devices carry.
+    R"sql(
+CREATE TABLE catalog_items (
+  sku             TEXT    PRIMARY KEY,
+  description     TEXT    NOT NULL,
+  unit_cost_cents INTEGER NOT NULL,
+  item_class      TEXT    NOT NULL
+);
+CREATE TABLE catalog_barcodes (
+  code     TEXT    PRIMARY KEY,  -- GTINs as GTIN-14, other codes as imported
+  sku      TEXT    NOT NULL REFERENCES catalog_items(sku),
+  pack_qty INTEGER NOT NULL
+);
+CREATE INDEX catalog_barcodes_by_sku ON catalog_barcodes(sku);
+CREATE TABLE catalog_locations (
+  site           TEXT NOT NULL,
+  location       TEXT NOT NULL,
+  label          TEXT NOT NULL,
+  location_class TEXT NOT NULL,
+  PRIMARY KEY (site, location)
+);
+CREATE TABLE catalog_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+INSERT INTO catalog_version(id, version) VALUES (1, 0);
 )sql",
 };
 

@@ -1,0 +1,85 @@
+// Catalog routes and publication.
+#include "hub/catalog/catalog_routes.hpp"
+
+#include <iostream>
+
+#include "shared/domain/identifiers.hpp"
+#include "shared/domain/limits.hpp"
+#include "shared/protocol/codec.hpp"
+#include "shared/protocol/topics.hpp"
+
+namespace recount::hub {
+namespace {
+
+using Json = nlohmann::json;
+
+Json report_json(const ImportReport& report) {
+  return {{"kind", to_string(report.kind)}, {"rows", report.rows},   {"items", report.items},
+          {"barcodes", report.barcodes},    {"sites", report.sites}, {"version", report.version}};
+}
+
+Response import_response(CatalogStore& catalog, ImportKind kind, const Request& request,
+                         const std::function<void()>& published) {
+  auto report = catalog.import_csv(kind, request.body);
+  if (!report) return Response::from(report.error());
+  if (!report->errors.empty()) {
+    Json errors = Json::array();
+    for (const auto& error : report->errors) {
+      errors.push_back({{"line", error.line}, {"field", error.field}, {"message", error.message}});
+    }
+    Json body = {{"error",
+                  {{"code", "invalid_import"},
+                   {"message", "the file was rejected: " + std::to_string(report->errors.size()) +
+                                   " problem(s); nothing was stored"}}},
+                 {"errors", std::move(errors)}};
+    return Response::json(422, body);
+  }
+  if (published) published();
+  return Response::json(200, report_json(*report));
+}
+
+}  // namespace
+
+void publish_catalogs(mqtt::Link& link, CatalogStore& catalog) {
+  if (!link.connected()) return;
+  auto sites = catalog.sites();
+  if (!sites) {
+    std::cerr << "recount-hub: catalog: " << sites.error().describe() << std::endl;
+    return;
+  }
+  for (const auto& site : *sites) {
+    auto site_catalog = catalog.catalog_for(site);
+    if (!site_catalog) {
+      std::cerr << "recount-hub: catalog of " << site << ": " << site_catalog.error().describe() << std::endl;
+      continue;
+    }
+    auto payload = protocol::encode(*site_catalog);
+    if (payload.size() > limits::kMaxCatalogPayloadBytes) {
+      std::cerr << "recount-hub: catalog of " << site << " is " << payload.size()
+                << " bytes, over the limit of devices; not published" << std::endl;
+      continue;
+    }
+    link.publish(mqtt::Message{protocol::catalog_topic(site), std::move(payload), true}, mqtt::Qos::kAtLeastOnce);
+  }
+}
+
+void add_catalog_routes(Router& router, CatalogStore& catalog, std::function<void()> published) {
+  router.add("POST", "/api/v1/import/items", [&catalog, published](const Request& request) {
+    return import_response(catalog, ImportKind::kItems, request, published);
+  });
+  router.add("POST", "/api/v1/import/locations", [&catalog, published](const Request& request) {
+    return import_response(catalog, ImportKind::kLocations, request, published);
+  });
+  router.add("GET", "/api/v1/catalog", [&catalog](const Request& request) {
+    const auto site = request.query.find("site");
+    if (site == request.query.end()) return Response::error(400, "invalid_input", "site: the query needs ?site=SITE");
+    if (auto ok = validate_identifier("site", site->second); !ok) return Response::from(ok.error());
+    auto result = catalog.catalog_for(site->second);
+    if (!result) return Response::from(result.error());
+    Json body = Json::parse(protocol::encode(*result), nullptr, false);
+    body.erase("v");
+    return Response::json(200, body);
+  });
+}
+
+}  // namespace recount::hub

@@ -1,0 +1,28 @@
+// The catalog's HTTP routes (POST /api/v1/import/items, POST /api/v1/import/locations,
+// GET /api/v1/catalog?site=S) and its publication to devices: each site's catalog, retained at
+// QoS 1 on recount/v1/{site}/catalog.
+#pragma once
+
+#include <functional>
+
+#include "hub/catalog/catalog_store.hpp"
+#include "hub/http/router.hpp"
+#include "shared/mqtt/link.hpp"
+
+namespace recount::hub {
+
+// The largest request body the hub takes (an import file); docs/catalog.md quotes it.
+inline constexpr std::size_t kMaxImportBytes = 32 * 1024 * 1024;
+
+// Publishes every site's catalog (retained, QoS 1). Not connected: nothing is sent, and the
+// caller publishes again on the next connect. A catalog whose encoding exceeds the retained
+// catalog limit is not published; the problem goes to stderr. Call on the link's io_context.
+void publish_catalogs(mqtt::Link& link, CatalogStore& catalog);
+
+// Adds the routes. Imports answer 200 {"kind","rows","items","barcodes","sites","version"} and
+// then call `published` (to publish the new catalogs), or 422 {"error":{"code":"invalid_import",
+// "message"},"errors":[{"line","field","message"}…]} when the file was rejected. `catalog` must
+// outlive the router; handlers run on the caller's (the io_context's) thread.
+void add_catalog_routes(Router& router, CatalogStore& catalog, std::function<void()> published);
+
+}  // namespace recount::hub

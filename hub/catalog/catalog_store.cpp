@@ -1,0 +1,349 @@
+// Catalog imports, storage and per-site catalogs.
+#include "hub/catalog/catalog_store.hpp"
+
+#include <charconv>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "hub/catalog/csv.hpp"
+#include "hub/ledger/ledger.hpp"
+#include "shared/core/sha256.hpp"
+#include "shared/domain/gtin.hpp"
+#include "shared/domain/identifiers.hpp"
+#include "shared/domain/limits.hpp"
+
+namespace recount::hub {
+namespace {
+
+constexpr std::int64_t kMaxUnitCostCents = 1'000'000'000'000;  // ten billion in major units
+
+const std::vector<std::string_view> kItemColumns{"sku", "description", "unit_cost_cents", "item_class", "barcode",
+                                                 "pack_qty"};
+const std::vector<std::string_view> kLocationColumns{"site", "location", "label", "location_class"};
+
+// The fields of one data row, by wanted column; a short row reads as empty fields.
+std::vector<std::string> pick(const CsvRecord& record, const CsvColumns& columns) {
+  std::vector<std::string> fields;
+  for (int index : columns.index) {
+    fields.push_back(index < static_cast<int>(record.fields.size()) ? record.fields[static_cast<std::size_t>(index)]
+                                                                    : std::string());
+  }
+  return fields;
+}
+
+std::optional<std::int64_t> parse_integer(const std::string& text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+bool all_digits(const std::string& text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// A product code as the catalog stores it: GTIN-8/12/13/14 as GTIN-14 (check digit checked),
+// anything else as given.
+Result<std::string> catalog_code(const std::string& code) {
+  if (auto ok = validate_code("barcode", code, limits::kMaxReference); !ok) return ok.error();
+  if (all_digits(code) && (code.size() == 8 || code.size() == 12 || code.size() == 13 || code.size() == 14)) {
+    auto gtin = normalize_gtin(code);
+    if (!gtin) return invalid("barcode", gtin.error().message);
+    return *gtin;
+  }
+  return code;
+}
+
+class Errors {
+ public:
+  void add(std::size_t line, std::string field, std::string message) {
+    list.push_back(ImportError{line, std::move(field), std::move(message)});
+  }
+  void add(std::size_t line, const Error& error) { add(line, error.field, error.message); }
+  std::vector<ImportError> list;
+};
+
+}  // namespace
+
+std::string_view to_string(ImportKind kind) { return kind == ImportKind::kItems ? "items" : "locations"; }
+
+Result<CatalogStore> CatalogStore::open(const std::filesystem::path& hub_db, WallClock wall) {
+  auto database = storage::Database::open(hub_db, storage::OpenMode::kExistingOnly, storage::Durability::kFull,
+                                           Ledger::kApplicationId);
+  if (!database) return database.error();
+  auto audit = AuditLog::prepare(*database);
+  if (!audit) return audit.error();
+  return CatalogStore(std::move(*database), std::move(*audit), std::move(wall));
+}
+
+Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view csv) {
+  ImportReport report;
+  report.kind = kind;
+  Errors errors;
+  auto records = parse_csv(csv);
+  if (!records) {
+    // parse_csv names the line as its field, "line N".
+    const auto& field = records.error().field;
+    const auto line = field.starts_with("line ") ? parse_integer(field.substr(5)).value_or(0) : 0;
+    report.errors.push_back(
+        ImportError{static_cast<std::size_t>(line), line > 0 ? "" : field, records.error().message});
+    return report;
+  }
+  if (records->empty()) {
+    report.errors.push_back(ImportError{0, "", "the file is empty (a header line is required)"});
+    return report;
+  }
+  auto columns = map_header(records->front(), kind == ImportKind::kItems ? kItemColumns : kLocationColumns);
+  if (!columns) {
+    report.errors.push_back(ImportError{1, "", columns.error().message});
+    return report;
+  }
+  report.rows = records->size() - 1;
+
+  std::vector<protocol::CatalogItem> items;
+  std::vector<std::pair<std::string, protocol::CatalogLocation>> locations;
+  if (kind == ImportKind::kItems) {
+    std::map<std::string, std::size_t> item_index;               // sku → items[]
+    std::map<std::string, std::pair<std::string, std::size_t>> codes;  // code → (sku, line)
+    auto owner = database_.prepare("SELECT sku FROM catalog_barcodes WHERE code = ?");
+    if (!owner) return owner.error();
+    for (std::size_t r = 1; r < records->size(); ++r) {
+      const auto& record = (*records)[r];
+      const auto row = pick(record, *columns);
+      const auto& [sku, description, cost_text, item_class, barcode, pack_text] =
+          std::tie(row[0], row[1], row[2], row[3], row[4], row[5]);
+      const auto errors_before = errors.list.size();
+      if (auto ok = validate_code("sku", sku, limits::kMaxCode); !ok) errors.add(record.line, ok.error());
+      if (auto ok = validate_code("description", description, limits::kMaxText, Presence::kOptional); !ok) {
+        errors.add(record.line, ok.error());
+      }
+      const auto cost = parse_integer(cost_text);
+      if (!cost || *cost < 0 || *cost > kMaxUnitCostCents) {
+        errors.add(record.line, "unit_cost_cents", "must be a whole number of cents, 0 or more (got '" + cost_text + "')");
+      }
+      if (auto ok = validate_code("item_class", item_class, limits::kMaxCode, Presence::kOptional); !ok) {
+        errors.add(record.line, ok.error());
+      }
+      auto code = catalog_code(barcode);
+      if (!code) errors.add(record.line, "barcode", code.error().message);
+      const auto pack = parse_integer(pack_text);
+      if (!pack || *pack < 1 || *pack > limits::kMaxQuantity) {
+        errors.add(record.line, "pack_qty", "must be a whole number from 1 to 1000000000 (got '" + pack_text + "')");
+      }
+      if (errors.list.size() != errors_before) continue;
+      if (auto seen = codes.find(*code); seen != codes.end()) {
+        errors.add(record.line, "barcode",
+                   barcode + " already appears on line " + std::to_string(seen->second.second) + " (SKU " +
+                       seen->second.first + ")");
+        continue;
+      }
+      codes.emplace(*code, std::pair{sku, record.line});
+      auto found = item_index.find(sku);
+      if (found == item_index.end()) {
+        item_index.emplace(sku, items.size());
+        items.push_back(protocol::CatalogItem{sku, description, *cost, item_class, {}});
+      } else {
+        const auto& item = items[found->second];
+        if (item.description != description || item.unit_cost_cents != *cost || item.item_class != item_class) {
+          errors.add(record.line, "sku",
+                     "SKU " + sku + " has a different description, unit_cost_cents or item_class than on its first row");
+          continue;
+        }
+      }
+      items[item_index[sku]].barcodes.push_back(protocol::CatalogBarcode{*code, *pack});
+    }
+    // A code may name one item only: one that stays (is not in this file) keeps its codes.
+    for (const auto& [code, where] : codes) {
+      owner->bind(1, code);
+      auto row = owner->step();
+      if (!row) return row.error();
+      if (*row) {
+        const auto current = owner->column_text(0);
+        if (current != where.first && item_index.count(current) == 0) {
+          errors.add(where.second, "barcode", "barcode " + code + " already belongs to SKU " + current);
+        }
+      }
+      owner->reset();
+    }
+    report.items = items.size();
+    report.barcodes = codes.size();
+  } else {
+    std::map<std::pair<std::string, std::string>, std::size_t> seen;  // (site, location) → line
+    std::map<std::pair<std::string, std::string>, std::pair<std::string, std::size_t>> labels;
+    std::set<std::string> sites;
+    auto owner = database_.prepare("SELECT location FROM catalog_locations WHERE site = ? AND label = ?");
+    if (!owner) return owner.error();
+    for (std::size_t r = 1; r < records->size(); ++r) {
+      const auto& record = (*records)[r];
+      const auto row = pick(record, *columns);
+      const auto& [site, location, label_text, location_class] = std::tie(row[0], row[1], row[2], row[3]);
+      const auto label = label_text.empty() ? location : label_text;
+      const auto errors_before = errors.list.size();
+      if (auto ok = validate_identifier("site", site); !ok) errors.add(record.line, ok.error());
+      if (auto ok = validate_code("location", location, limits::kMaxCode); !ok) errors.add(record.line, ok.error());
+      if (auto ok = validate_code("label", label, limits::kMaxReference); !ok) errors.add(record.line, ok.error());
+      if (auto ok = validate_code("location_class", location_class, limits::kMaxCode, Presence::kOptional); !ok) {
+        errors.add(record.line, ok.error());
+      }
+      if (errors.list.size() != errors_before) continue;
+      if (auto [at, fresh] = seen.emplace(std::pair{site, location}, record.line); !fresh) {
+        errors.add(record.line, "location",
+                   site + "/" + location + " already appears on line " + std::to_string(at->second));
+        continue;
+      }
+      if (auto [at, fresh] = labels.emplace(std::pair{site, label}, std::pair{location, record.line}); !fresh) {
+        errors.add(record.line, "label",
+                   "label " + label + " is already used on line " + std::to_string(at->second.second) + " (" +
+                       at->second.first + ")");
+        continue;
+      }
+      owner->bind(1, site).bind(2, label);
+      auto existing = owner->step();
+      if (!existing) return existing.error();
+      if (*existing && owner->column_text(0) != location &&
+          seen.count(std::pair{site, owner->column_text(0)}) == 0) {
+        errors.add(record.line, "label", "label " + label + " already belongs to location " + owner->column_text(0));
+      }
+      owner->reset();
+      sites.insert(site);
+      locations.emplace_back(site, protocol::CatalogLocation{location, label, location_class});
+    }
+    report.items = locations.size();
+    report.sites = sites.size();
+  }
+  if (!errors.list.empty()) {
+    report.errors = std::move(errors.list);
+    report.version = 0;
+    return report;
+  }
+
+  auto transaction = storage::Transaction::begin(database_);
+  if (!transaction) return transaction.error();
+  if (kind == ImportKind::kItems) {
+    if (auto ok = store_items(items); !ok) return ok.error();
+  } else {
+    if (auto ok = store_locations(locations); !ok) return ok.error();
+  }
+  auto version = bump_version();
+  if (!version) return version.error();
+  report.version = *version;
+  const nlohmann::json detail{{"rows", report.rows},       {"items", report.items}, {"barcodes", report.barcodes},
+                              {"sites", report.sites},     {"version", *version},   {"sha256", sha256_hex(csv)},
+                              {"bytes", csv.size()}};
+  if (auto ok = audit_.append(wall_(), "catalog.import", std::string(to_string(kind)), detail.dump()); !ok) {
+    return ok.error();
+  }
+  if (auto ok = transaction->commit(); !ok) return ok.error();
+  return report;
+}
+
+Result<void> CatalogStore::store_items(const std::vector<protocol::CatalogItem>& items) {
+  auto drop = database_.prepare("DELETE FROM catalog_barcodes WHERE sku = ?");
+  auto item = database_.prepare(
+      "INSERT INTO catalog_items(sku, description, unit_cost_cents, item_class) VALUES(?, ?, ?, ?) "
+      "ON CONFLICT(sku) DO UPDATE SET description = excluded.description, "
+      "unit_cost_cents = excluded.unit_cost_cents, item_class = excluded.item_class");
+  auto code = database_.prepare("INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty) VALUES(?, ?, ?)");
+  if (!drop) return drop.error();
+  if (!item) return item.error();
+  if (!code) return code.error();
+  for (const auto& entry : items) {
+    if (auto ok = drop->bind(1, entry.sku).run(); !ok) return ok;
+    if (auto ok = item->bind(1, entry.sku)
+                      .bind(2, entry.description)
+                      .bind(3, entry.unit_cost_cents)
+                      .bind(4, entry.item_class)
+                      .run();
+        !ok) {
+      return ok;
+    }
+    for (const auto& barcode : entry.barcodes) {
+      if (auto ok = code->bind(1, barcode.code).bind(2, entry.sku).bind(3, barcode.pack_qty).run(); !ok) return ok;
+    }
+  }
+  return {};
+}
+
+Result<void> CatalogStore::store_locations(
+    const std::vector<std::pair<std::string, protocol::CatalogLocation>>& locations) {
+  auto upsert = database_.prepare(
+      "INSERT OR REPLACE INTO catalog_locations(site, location, label, location_class) VALUES(?, ?, ?, ?)");
+  if (!upsert) return upsert.error();
+  for (const auto& [site, location] : locations) {
+    if (auto ok = upsert->bind(1, site)
+                      .bind(2, location.location)
+                      .bind(3, location.label)
+                      .bind(4, location.location_class)
+                      .run();
+        !ok) {
+      return ok;
+    }
+  }
+  return {};
+}
+
+Result<std::uint64_t> CatalogStore::bump_version() {
+  if (auto ok = database_.execute("UPDATE catalog_version SET version = version + 1 WHERE id = 1"); !ok) {
+    return ok.error();
+  }
+  auto query = database_.prepare("SELECT version FROM catalog_version WHERE id = 1");
+  if (!query) return query.error();
+  auto row = query->step();
+  if (!row) return row.error();
+  return static_cast<std::uint64_t>(query->column_int(0));
+}
+
+Result<protocol::Catalog> CatalogStore::catalog_for(const std::string& site) {
+  protocol::Catalog catalog;
+  catalog.site = site;
+  auto version = database_.prepare("SELECT version FROM catalog_version WHERE id = 1");
+  if (!version) return version.error();
+  auto row = version->step();
+  if (!row) return row.error();
+  catalog.version = *row ? static_cast<std::uint64_t>(version->column_int(0)) : 0;
+  auto items = database_.prepare(
+      "SELECT i.sku, i.description, i.unit_cost_cents, i.item_class, b.code, b.pack_qty FROM catalog_items i "
+      "LEFT JOIN catalog_barcodes b ON b.sku = i.sku ORDER BY i.sku, b.pack_qty, b.code");
+  if (!items) return items.error();
+  while (true) {
+    auto more = items->step();
+    if (!more) return more.error();
+    if (!*more) break;
+    const auto sku = items->column_text(0);
+    if (catalog.items.empty() || catalog.items.back().sku != sku) {
+      catalog.items.push_back(
+          protocol::CatalogItem{sku, items->column_text(1), items->column_int(2), items->column_text(3), {}});
+    }
+    if (!items->column_is_null(4)) {
+      catalog.items.back().barcodes.push_back(protocol::CatalogBarcode{items->column_text(4), items->column_int(5)});
+    }
+  }
+  auto locations = database_.prepare(
+      "SELECT location, label, location_class FROM catalog_locations WHERE site = ? ORDER BY location");
+  if (!locations) return locations.error();
+  locations->bind(1, site);
+  while (true) {
+    auto more = locations->step();
+    if (!more) return more.error();
+    if (!*more) break;
+    catalog.locations.push_back(
+        protocol::CatalogLocation{locations->column_text(0), locations->column_text(1), locations->column_text(2)});
+  }
+  return catalog;
+}
+
+Result<std::vector<std::string>> CatalogStore::sites() {
+  auto query = database_.prepare("SELECT DISTINCT site FROM catalog_locations ORDER BY site");
+  if (!query) return query.error();
+  std::vector<std::string> sites;
+  while (true) {
+    auto more = query->step();
+    if (!more) return more.error();
+    if (!*more) return sites;
+    sites.push_back(query->column_text(0));
+  }
+}
+
+}  // namespace recount::hub

@@ -1,0 +1,70 @@
+// The hub's catalog: items with their barcodes and pack sizes, and each site's locations, loaded
+// from CSV files (docs/catalog.md) and turned into the per-site catalogs devices cache.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hub/ledger/audit_log.hpp"
+#include "shared/core/hlc.hpp"
+#include "shared/core/result.hpp"
+#include "shared/protocol/messages.hpp"
+#include "shared/storage/sqlite.hpp"
+
+namespace recount::hub {
+
+struct ImportError {
+  std::size_t line = 0;  // 0: the file as a whole
+  std::string field;     // the column, or empty
+  std::string message;
+};
+
+enum class ImportKind { kItems, kLocations };
+std::string_view to_string(ImportKind kind);
+
+// What an import did, or why it stored nothing: when `errors` is not empty the file was
+// rejected as a whole and every problem is listed.
+struct ImportReport {
+  ImportKind kind = ImportKind::kItems;
+  std::size_t rows = 0;       // data rows read
+  std::size_t items = 0;      // distinct SKUs (items) or locations (locations)
+  std::size_t barcodes = 0;   // items only
+  std::size_t sites = 0;      // locations only
+  std::uint64_t version = 0;  // the catalog version after the import (0 when rejected)
+  std::vector<ImportError> errors;
+};
+
+// One connection to the hub's database (hub.db, migrated by Ledger::open first). Not
+// thread-safe: use it on one thread (the hub's io_context). Blocks on disk I/O.
+class CatalogStore {
+ public:
+  // Errors as storage::Database::open (kNotFound when the file does not exist).
+  static Result<CatalogStore> open(const std::filesystem::path& hub_db, WallClock wall = system_wall_clock());
+
+  // Validates the whole CSV; with no error, stores it in one transaction with its audit entry
+  // ("catalog.import") and raises the catalog version. Items: every SKU in the file replaces that
+  // item and its set of barcodes; other items stay. Locations: each (site, location) is added or
+  // replaced. Returns the report (with errors when rejected); an Error only when SQLite fails.
+  Result<ImportReport> import_csv(ImportKind kind, std::string_view csv);
+
+  // The catalog devices of `site` get: every item, the site's locations, the current version.
+  Result<protocol::Catalog> catalog_for(const std::string& site);
+  // Sites that have locations, in order.
+  Result<std::vector<std::string>> sites();
+
+ private:
+  CatalogStore(storage::Database database, AuditLog audit, WallClock wall)
+      : database_(std::move(database)), audit_(std::move(audit)), wall_(std::move(wall)) {}
+  Result<void> store_items(const std::vector<protocol::CatalogItem>& items);
+  Result<void> store_locations(const std::vector<std::pair<std::string, protocol::CatalogLocation>>& locations);
+  Result<std::uint64_t> bump_version();
+
+  storage::Database database_;  // first: the audit log's statements are finalised before it closes
+  AuditLog audit_;
+  WallClock wall_;
+};
+
+}  // namespace recount::hub

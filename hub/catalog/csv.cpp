@@ -1,0 +1,106 @@
+// CSV records and header mapping for the catalog imports.
+#include "hub/catalog/csv.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "shared/domain/identifiers.hpp"
+
+namespace recount::hub {
+namespace {
+
+std::string lower_trimmed(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t");
+  std::string result(text.substr(first, last - first + 1));
+  std::transform(result.begin(), result.end(), result.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return result;
+}
+
+Error at_line(std::size_t line, const std::string& message) {
+  return invalid("line " + std::to_string(line), message);
+}
+
+}  // namespace
+
+Result<std::vector<CsvRecord>> parse_csv(std::string_view text, std::size_t max_records) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  if (!is_valid_utf8(text)) return invalid("file", "is not valid UTF-8");
+  std::vector<CsvRecord> records;
+  std::size_t line = 1;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    CsvRecord record;
+    record.line = line;
+    std::string field;
+    bool blank = true;  // nothing but the line end so far
+    while (true) {
+      if (i < text.size() && text[i] == '"') {
+        blank = false;
+        ++i;
+        while (true) {
+          if (i >= text.size()) return at_line(record.line, "a quoted field is not closed");
+          if (text[i] == '"') {
+            if (i + 1 < text.size() && text[i + 1] == '"') {
+              field += '"';
+              i += 2;
+              continue;
+            }
+            ++i;
+            break;
+          }
+          if (text[i] == '\n') ++line;
+          field += text[i++];
+        }
+        if (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
+          return at_line(line, "text after a closing quote (quote the whole field, doubling quotes inside)");
+        }
+      } else {
+        while (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
+          if (text[i] == '"') return at_line(line, "a quote inside an unquoted field (quote the field)");
+          field += text[i++];
+          blank = false;
+        }
+      }
+      record.fields.push_back(std::move(field));
+      field.clear();
+      if (i < text.size() && text[i] == ',') {
+        blank = false;
+        ++i;
+        continue;
+      }
+      // End of record: CRLF, LF, a lone CR, or the end of the text.
+      if (i < text.size() && text[i] == '\r') ++i;
+      if (i < text.size() && text[i] == '\n') ++i;
+      ++line;
+      break;
+    }
+    if (blank) continue;
+    if (records.size() >= max_records) return at_line(record.line, "too many records");
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+Result<CsvColumns> map_header(const CsvRecord& header, const std::vector<std::string_view>& wanted) {
+  CsvColumns columns;
+  columns.index.assign(wanted.size(), -1);
+  for (std::size_t column = 0; column < header.fields.size(); ++column) {
+    const auto name = lower_trimmed(header.fields[column]);
+    for (std::size_t w = 0; w < wanted.size(); ++w) {
+      if (name != wanted[w]) continue;
+      if (columns.index[w] >= 0) return at_line(header.line, "column " + name + " appears twice in the header");
+      columns.index[w] = static_cast<int>(column);
+    }
+  }
+  std::string missing;
+  for (std::size_t w = 0; w < wanted.size(); ++w) {
+    if (columns.index[w] < 0) missing += (missing.empty() ? "" : ", ") + std::string(wanted[w]);
+  }
+  if (!missing.empty()) return at_line(header.line, "the header lacks column(s): " + missing);
+  return columns;
+}
+
+}  // namespace recount::hub
