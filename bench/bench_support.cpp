@@ -1,0 +1,160 @@
+// Shared benchmark helpers.
+#include "bench/bench_support.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace recount::bench {
+
+void emit(const std::string& name, double value, const std::string& unit) {
+  std::printf("%s %.6g %s\n", name.c_str(), value, unit.c_str());
+  std::fflush(stdout);
+}
+
+double quantile(std::vector<double> samples, double q) {
+  if (samples.empty()) return 0;
+  std::sort(samples.begin(), samples.end());
+  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(samples.size())));
+  return samples[std::min(samples.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+Args::Args(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string key = argv[i];
+    if (key.rfind("--", 0) != 0) continue;
+    key = key.substr(2);
+    if (i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0) {
+      values_[key] = argv[++i];
+    } else {
+      values_[key] = "1";
+    }
+  }
+}
+
+std::string Args::text(const std::string& key, const std::string& fallback) const {
+  auto found = values_.find(key);
+  return found == values_.end() ? fallback : found->second;
+}
+
+std::int64_t Args::number(const std::string& key, std::int64_t fallback) const {
+  auto found = values_.find(key);
+  return found == values_.end() ? fallback : std::stoll(found->second);
+}
+
+void write_event_lines(const std::filesystem::path& file, std::size_t count, unsigned seed) {
+  std::mt19937 random(seed);
+  std::ofstream out(file);
+  auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
+  for (std::size_t i = 0; i < count; ++i) {
+    nlohmann::json event;
+    const std::string location = "A-" + std::to_string(pick(20));
+    const std::string sku = "SKU-" + std::to_string(pick(50));
+    switch (pick(4)) {
+      case 0: event = {{"type", "count"}, {"location", location}, {"sku", sku}, {"qty", pick(40)}}; break;
+      case 1:
+        event = {{"type", "receive"}, {"location", "DOCK"}, {"sku", sku}, {"qty", 1 + pick(24)},
+                 {"ref", "PO-" + std::to_string(pick(9))}};
+        break;
+      case 2:
+        event = {{"type", "move"}, {"location", location}, {"to", "B-" + std::to_string(pick(5))},
+                 {"sku", sku}, {"qty", 1 + pick(5)}};
+        break;
+      default:
+        event = {{"type", "adjust"}, {"location", location}, {"sku", sku}, {"qty", pick(2) == 0 ? -1 : 1},
+                 {"reason", "damage"}};
+        break;
+    }
+    event["user"] = "user-" + std::to_string(pick(3));
+    out << event.dump() << '\n';
+  }
+}
+
+double rss_mib(pid_t pid, const std::string& field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      std::istringstream fields(line.substr(field.size() + 1));
+      double kib = -1;
+      fields >> kib;
+      return kib / 1024.0;
+    }
+  }
+  return -1;
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double utime = 0;
+  double stime = 0;
+  // After the command: state is field 3; utime and stime are fields 14 and 15.
+  for (int index = 3; index <= 15 && fields >> field; ++index) {
+    if (index == 14) utime = std::stod(field);
+    if (index == 15) stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+HubProcess::HubProcess(const std::filesystem::path& data_dir, const std::string& broker_uri) {
+  const int http_port = testing::free_loopback_port();
+  process_ = std::make_unique<testing::Process>(
+      std::vector<std::string>{RECOUNT_HUB_BIN, "--data", data_dir.string(), "--mqtt", broker_uri, "--http",
+                               "127.0.0.1:" + std::to_string(http_port)},
+      data_dir.string() + "-hub");
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (process_->output().find("recount-hub ready") == std::string::npos) {
+    if (Clock::now() > deadline || !process_->running()) {
+      throw std::runtime_error("recount-hub did not become ready: " + process_->errors());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void stop_link(mqtt::Link& link) {
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    try {
+      link.stop();
+      return;
+    } catch (const std::exception& error) {
+      std::cerr << "bench: Link::stop() threw (attempt " << attempt << "): " << error.what() << '\n';
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+int HubProcess::stop() { return process_->stop(SIGTERM); }
+
+std::unique_ptr<testing::Process> start_agent(const std::filesystem::path& data_dir, const std::string& broker_uri) {
+  return std::make_unique<testing::Process>(
+      std::vector<std::string>{RECOUNT_AGENT_BIN, "run", "--data", data_dir.string(), "--mqtt", broker_uri},
+      data_dir.string() + "-agent");
+}
+
+void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
+                   std::size_t count, unsigned seed) {
+  const auto lines = data_dir.string() + ".jsonl";
+  write_event_lines(lines, count, seed);
+  auto result = testing::run_command({RECOUNT_AGENT_BIN, "record", "--data", data_dir.string(), "--site", site,
+                                      "--device", device, "--jsonl", lines},
+                                     "", std::chrono::seconds(600));
+  std::filesystem::remove(lines);
+  if (result.exit_code != 0) throw std::runtime_error("recount-agent record failed: " + result.err);
+}
+
+}  // namespace recount::bench

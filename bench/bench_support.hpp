@@ -1,0 +1,77 @@
+// What the benchmarks share: printing figures, percentiles, event lines for `recount-agent record
+// --jsonl`, reading a process's memory and CPU time, and running a real recount-hub.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "shared/mqtt/link.hpp"
+#include "tests/support/process.hpp"
+
+namespace recount::bench {
+
+// Prints one figure as "name value unit" on stdout, flushed at once so partial runs still report.
+void emit(const std::string& name, double value, const std::string& unit);
+
+// The q-quantile (0..1, nearest rank) of `samples`; 0 when empty. Sorts its copy.
+double quantile(std::vector<double> samples, double q);
+
+// "--key value" pairs; a key given without a value maps to "1". Unknown keys are kept.
+class Args {
+ public:
+  Args(int argc, char** argv);
+  std::string text(const std::string& key, const std::string& fallback) const;
+  std::int64_t number(const std::string& key, std::int64_t fallback) const;
+  bool flag(const std::string& key) const { return values_.count(key) != 0; }
+
+ private:
+  std::map<std::string, std::string> values_;
+};
+
+// Writes `count` JSON event lines (counts, receipts, moves, adjustments; chosen by `seed`), the
+// same mix as the system tests record.
+void write_event_lines(const std::filesystem::path& file, std::size_t count, unsigned seed);
+
+// VmRSS (or another field of /proc/PID/status given in kB, e.g. "VmHWM") of a live process in
+// MiB; -1 when it cannot be read.
+double rss_mib(pid_t pid, const std::string& field = "VmRSS");
+// User plus system CPU time a live process has used so far, in seconds; -1 when unreadable.
+double cpu_seconds(pid_t pid);
+
+// A running recount-hub on a free HTTP port; the constructor waits (bounded) for its ready line
+// and throws if it does not come. Killed at destruction if still running.
+class HubProcess {
+ public:
+  HubProcess(const std::filesystem::path& data_dir, const std::string& broker_uri);
+  pid_t pid() const { return process_->pid(); }
+  int stop();
+
+ private:
+  std::unique_ptr<testing::Process> process_;
+};
+
+// A running `recount-agent run` for one data directory.
+std::unique_ptr<testing::Process> start_agent(const std::filesystem::path& data_dir, const std::string& broker_uri);
+
+// Records `count` events into DATA (created with site/device) through `recount-agent record
+// --jsonl`; throws when the command fails.
+void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
+                   std::size_t count, unsigned seed);
+
+// Link::stop() can throw Paho's "MQTT error [-1]" from disable_callbacks() right after a
+// disconnect (see docs/performance.md); this retries a few times, then gives up quietly.
+void stop_link(mqtt::Link& link);
+
+using Clock = std::chrono::steady_clock;
+inline double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace recount::bench

@@ -1,0 +1,376 @@
+// Hub ingest benchmark: N real `recount-agent run` processes, each with a journal of E events
+// recorded through `record --jsonl`, sync through a real Mosquitto into a real recount-hub; the
+// figure is events durably committed and acked per second. Beside it, in the same run and on the
+// same disk and broker: batched SQLite inserts into a table shaped like the hub's events table,
+// and QoS 1 messages of the same size as an agent's event batch through the broker.
+//
+// Usage: ingest_bench [--devices 50] [--events 2000] [--suffix TEXT] [--timeout-s 600]
+//                     [--raw-messages 5000] [--profile-hub-s 0]
+// Prints "name value unit" lines; names get "@devices=N,events=E" appended, and the bare name is
+// printed too when --primary is given.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "agent/sync/sync.hpp"
+#include "bench/bench_support.hpp"
+#include "shared/mqtt/link.hpp"
+#include "shared/protocol/codec.hpp"
+#include "shared/protocol/topics.hpp"
+#include "shared/storage/sqlite.hpp"
+#include "tests/support/mosquitto.hpp"
+
+namespace recount::bench {
+namespace {
+
+struct Reporter {
+  std::string suffix;
+  bool primary = false;
+  void operator()(const std::string& name, double value, const std::string& unit) const {
+    if (primary) emit(name, value, unit);
+    emit(name + "@" + suffix, value, unit);
+  }
+};
+
+// Events like the ones `record --jsonl` makes from write_event_lines, for the raw measurements.
+std::vector<Event> make_events(const std::string& device, std::size_t count, unsigned seed) {
+  std::mt19937 random(seed);
+  auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
+  std::vector<Event> events;
+  events.reserve(count);
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  for (std::size_t i = 0; i < count; ++i) {
+    Event event;
+    event.seq = i + 1;
+    char id[40];
+    std::snprintf(id, sizeof id, "0190b2a4-%04x-7%03x-8%03x-%012llx", static_cast<unsigned>(seed & 0xffff),
+                  static_cast<unsigned>(i >> 24 & 0xfff), static_cast<unsigned>(i >> 12 & 0xfff),
+                  static_cast<unsigned long long>(i));
+    event.event_id = id;
+    event.wall_ms = now_ms + static_cast<std::int64_t>(i);
+    event.hlc = static_cast<std::uint64_t>(event.wall_ms) << 16;
+    event.user = "user-" + std::to_string(pick(3));
+    event.location = "A-" + std::to_string(pick(20));
+    event.sku = "SKU-" + std::to_string(pick(50));
+    switch (pick(4)) {
+      case 0: event.type = EventType::kCount; event.qty = pick(40); break;
+      case 1:
+        event.type = EventType::kReceive; event.location = "DOCK"; event.qty = 1 + pick(24);
+        event.reference = "PO-" + std::to_string(pick(9));
+        break;
+      case 2:
+        event.type = EventType::kMove; event.to_location = "B-" + std::to_string(pick(5)); event.qty = 1 + pick(5);
+        break;
+      default: event.type = EventType::kAdjust; event.qty = pick(2) == 0 ? -1 : 1; event.reason = ReasonCode::kDamage; break;
+    }
+    (void)device;
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
+void check(const Result<void>& result, const char* what) {
+  if (!result) throw std::runtime_error(std::string(what) + ": " + result.error().describe());
+}
+
+// Batched inserts, 500 rows per transaction, synchronous=FULL, WAL: the disk's limit for the hub.
+double raw_sqlite_rows_per_s(const std::filesystem::path& file, std::size_t devices, std::size_t per_device) {
+  auto database = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull);
+  if (!database) throw std::runtime_error("raw sqlite open: " + database.error().describe());
+  // The columns, key and unique index of the hub's events table (hub/ledger/schema.cpp).
+  check(database->execute(R"sql(
+CREATE TABLE events (
+  device TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL, site TEXT NOT NULL, user TEXT, location TEXT, to_location TEXT, sku TEXT, lot TEXT,
+  expiry TEXT, serial TEXT, qty INTEGER NOT NULL, reason TEXT, ref TEXT, session TEXT, task_id TEXT,
+  barcode TEXT, system TEXT, wall_ms INTEGER NOT NULL, hlc INTEGER NOT NULL, received_ms INTEGER NOT NULL,
+  PRIMARY KEY (device, epoch, seq));)sql"),
+        "raw sqlite schema");
+  auto insert = database->prepare(
+      "INSERT INTO events (device, epoch, seq, event_id, type, site, user, location, to_location, sku, lot, expiry,"
+      " serial, qty, reason, ref, session, task_id, barcode, system, wall_ms, hlc, received_ms)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
+      " ?23) ON CONFLICT (device, epoch, seq) DO NOTHING");
+  if (!insert) throw std::runtime_error("raw sqlite prepare: " + insert.error().describe());
+  std::vector<std::vector<Event>> rows;
+  for (std::size_t d = 0; d < devices; ++d) rows.push_back(make_events("dev-" + std::to_string(d), per_device, static_cast<unsigned>(d + 1)));
+
+  constexpr std::size_t kPerTransaction = 500;
+  const auto start = Clock::now();
+  std::size_t written = 0;
+  for (std::size_t d = 0; d < devices; ++d) {
+    const std::string device = "dev-" + std::to_string(d);
+    for (std::size_t first = 0; first < per_device; first += kPerTransaction) {
+      check(database->begin(), "raw sqlite begin");
+      for (std::size_t i = first; i < std::min(per_device, first + kPerTransaction); ++i) {
+        const Event& e = rows[d][i];
+        insert->bind(1, device).bind(2, std::string_view("00112233aabbccdd")).bind(3, static_cast<std::int64_t>(e.seq));
+        insert->bind(4, e.event_id).bind(5, to_string(e.type)).bind(6, std::string_view("site-1"));
+        insert->bind_optional(7, e.user).bind_optional(8, e.location).bind_optional(9, e.to_location);
+        insert->bind_optional(10, e.sku).bind_null(11).bind_null(12).bind_null(13).bind(14, e.qty);
+        if (e.reason) insert->bind(15, to_string(*e.reason)); else insert->bind_null(15);
+        insert->bind_optional(16, e.reference).bind_null(17).bind_null(18).bind_null(19).bind_null(20);
+        insert->bind(21, e.wall_ms).bind(22, static_cast<std::int64_t>(e.hlc)).bind(23, e.wall_ms);
+        check(insert->run(), "raw sqlite insert");
+        ++written;
+      }
+      check(database->commit(), "raw sqlite commit");
+    }
+  }
+  return static_cast<double>(written) / seconds_since(start);
+}
+
+struct BrokerFigures {
+  double messages_per_s = 0;
+  std::size_t payload_bytes = 0;
+  std::size_t received = 0;
+};
+
+// QoS 1 messages of one event batch's size from one publisher to one subscriber through the
+// broker; the publisher keeps at most `window` (≤ max_inflight) unacknowledged (research/sync.md
+// §2.9). Timed from the first publish until the subscriber has them all (bounded).
+BrokerFigures raw_broker(const std::string& uri, std::size_t messages, std::size_t events_per_message,
+                         std::size_t window, std::chrono::seconds limit) {
+  protocol::EventBatch batch{"site-1", "dev-raw", "00112233aabbccdd", make_events("dev-raw", events_per_message, 7)};
+  const std::string payload = protocol::encode(batch);
+  boost::asio::io_context io;
+  mqtt::LinkOptions publisher_options;
+  publisher_options.uri = uri;
+  publisher_options.client_id = "bench-raw-pub";
+  publisher_options.clean_session = true;
+  mqtt::LinkOptions subscriber_options;
+  subscriber_options.uri = uri;
+  subscriber_options.client_id = "bench-raw-sub";
+  subscriber_options.clean_session = true;
+  subscriber_options.max_inflight = 100;
+  mqtt::Link publisher(io, publisher_options);
+  mqtt::Link subscriber(io, subscriber_options);
+  BrokerFigures figures;
+  figures.payload_bytes = payload.size();
+  std::size_t sent = 0;
+  std::size_t outstanding = 0;
+  bool failed = false;
+  bool started = false;
+  Clock::time_point start;
+  boost::asio::steady_timer deadline(io);
+  std::function<void()> pump = [&]() {
+    while (!failed && outstanding < window && sent < messages) {
+      ++sent;
+      ++outstanding;
+      publisher.publish({"bench/raw", payload}, mqtt::Qos::kAtLeastOnce, [&](Result<void> done) {
+        --outstanding;
+        if (!done) failed = true;
+        pump();
+      });
+    }
+  };
+  int connected = 0;
+  auto begin = [&]() {
+    if (++connected < 2 || started) return;
+    started = true;
+    start = Clock::now();
+    pump();
+  };
+  subscriber.on_message([&](mqtt::Message) {
+    if (++figures.received == messages) {
+      figures.messages_per_s = static_cast<double>(messages) / seconds_since(start);
+      io.stop();
+    }
+  });
+  subscriber.on_connected([&]() {
+    // Subscribing is asynchronous; a short pause lets the SUBACK arrive before publishing.
+    auto settle = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(300));
+    settle->async_wait([settle, &begin](auto) { begin(); });
+  });
+  publisher.on_connected(begin);
+  subscriber.subscribe({"bench/raw"}, mqtt::Qos::kAtLeastOnce);
+  subscriber.start();
+  publisher.start();
+  deadline.expires_after(limit);
+  deadline.async_wait([&](auto error) {
+    if (error) return;
+    if (started) figures.messages_per_s = static_cast<double>(figures.received) / seconds_since(start);
+    io.stop();
+  });
+  io.run();
+  io.restart();
+  std::cerr << "raw broker: sent " << sent << ", received " << figures.received << ", publisher "
+            << (publisher.connected() ? "connected" : "not connected") << ", subscriber "
+            << (subscriber.connected() ? "connected" : "not connected") << "\n";
+  stop_link(publisher);
+  stop_link(subscriber);
+  if (failed) std::cerr << "raw broker: a publish failed\n";
+  return figures;
+}
+
+struct IngestFigures {
+  double events_per_s = 0;           // from the first hello to the last ack
+  double events_per_s_from_spawn = 0;
+  double hub_cpu_s = 0;
+  double hub_rss_mib = 0;
+  double wall_s = 0;
+  bool complete = false;
+};
+
+// Spawns the agents and waits (bounded) until every device's last seq is acked.
+IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesystem::path>& data_dirs,
+                         const std::vector<std::string>& devices, std::uint64_t events, pid_t hub_pid,
+                         std::chrono::seconds limit) {
+  boost::asio::io_context io;
+  mqtt::LinkOptions options;
+  options.uri = uri;
+  options.client_id = "bench-ack-watch";
+  options.clean_session = true;
+  options.max_inflight = 100;
+  mqtt::Link watcher(io, options);
+  std::map<std::string, std::uint64_t> acked;
+  std::size_t complete = 0;
+  bool have_hello = false;
+  Clock::time_point first_hello;
+  Clock::time_point last_ack;
+  watcher.on_message([&](mqtt::Message message) {
+    auto topic = protocol::parse_device_topic(message.topic);
+    if (!topic) return;
+    if (topic->channel == protocol::DeviceChannel::kHello && !have_hello) {
+      have_hello = true;
+      first_hello = Clock::now();
+    } else if (topic->channel == protocol::DeviceChannel::kAck) {
+      auto ack = protocol::decode_ack(message.payload);
+      if (!ack) return;
+      auto& through = acked[topic->device];
+      if (ack->acked_through >= events && through < events) {
+        ++complete;
+        last_ack = Clock::now();
+      }
+      through = std::max(through, ack->acked_through);
+      if (complete == devices.size()) io.stop();
+    }
+  });
+  watcher.subscribe({"recount/v1/+/+/ack", "recount/v1/+/+/hello"}, mqtt::Qos::kAtLeastOnce);
+  bool ready = false;
+  watcher.on_connected([&]() {
+    auto settle = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(300));
+    settle->async_wait([settle, &ready, &io](auto) {
+      ready = true;
+      io.stop();
+    });
+  });
+  watcher.start();
+  boost::asio::steady_timer connect_deadline(io, std::chrono::seconds(10));
+  connect_deadline.async_wait([&](auto error) {
+    if (!error) io.stop();
+  });
+  io.run();
+  io.restart();
+  if (!ready) throw std::runtime_error("ack watcher did not connect");
+  connect_deadline.cancel();
+
+  IngestFigures figures;
+  const double hub_cpu_before = cpu_seconds(hub_pid);
+  std::vector<std::unique_ptr<testing::Process>> agents;
+  const auto spawned = Clock::now();
+  for (const auto& dir : data_dirs) agents.push_back(start_agent(dir, uri));
+  boost::asio::steady_timer deadline(io, limit);
+  deadline.async_wait([&](auto error) {
+    if (!error) io.stop();
+  });
+  // Sample the hub's memory while it works.
+  boost::asio::steady_timer sampler(io);
+  std::function<void()> sample = [&]() {
+    figures.hub_rss_mib = std::max(figures.hub_rss_mib, rss_mib(hub_pid));
+    sampler.expires_after(std::chrono::milliseconds(200));
+    sampler.async_wait([&](auto error) {
+      if (!error) sample();
+    });
+  };
+  sample();
+  io.run();
+  io.restart();
+  sampler.cancel();
+  figures.complete = complete == devices.size();
+  figures.hub_cpu_s = cpu_seconds(hub_pid) - hub_cpu_before;
+  const double total = static_cast<double>(events) * static_cast<double>(devices.size());
+  if (figures.complete) {
+    figures.events_per_s = total / std::chrono::duration<double>(last_ack - first_hello).count();
+    figures.events_per_s_from_spawn = total / std::chrono::duration<double>(last_ack - spawned).count();
+    figures.wall_s = std::chrono::duration<double>(last_ack - spawned).count();
+  } else {
+    std::uint64_t done = 0;
+    for (const auto& [device, through] : acked) done += std::min<std::uint64_t>(through, events);
+    std::cerr << "hub ingest: timed out after " << limit.count() << " s with " << done << " of " << total
+              << " events acked\n";
+    figures.events_per_s = static_cast<double>(done) / seconds_since(spawned);
+  }
+  for (auto& agent : agents) kill(agent->pid(), SIGTERM);
+  for (auto& agent : agents) agent->stop(SIGTERM, std::chrono::seconds(10));
+  stop_link(watcher);
+  return figures;
+}
+
+int run(const Args& args) {
+  const auto device_count = static_cast<std::size_t>(args.number("devices", 50));
+  const auto events = static_cast<std::size_t>(args.number("events", 2000));
+  const std::chrono::seconds limit(args.number("timeout-s", 600));
+  Reporter report{"devices=" + std::to_string(device_count) + ",events=" + std::to_string(events), args.flag("primary")};
+  testing::TempDir temp;
+  testing::Mosquitto broker;
+
+  // The journals, recorded before anything is timed.
+  std::vector<std::filesystem::path> dirs;
+  std::vector<std::string> devices;
+  const auto recording = Clock::now();
+  for (std::size_t d = 0; d < device_count; ++d) {
+    devices.push_back("dev-" + std::to_string(d));
+    dirs.push_back(temp / ("agent-" + std::to_string(d)));
+    record_events(dirs.back(), "site-1", devices.back(), events, static_cast<unsigned>(d + 1));
+  }
+  std::cerr << "ingest: recorded " << device_count << " x " << events << " events in " << seconds_since(recording)
+            << " s\n";
+
+  const auto batch_events = agent::SyncOptions{}.batch_events;
+  const double sqlite_rate = raw_sqlite_rows_per_s(temp / "raw.db", device_count, events);
+  std::filesystem::remove(temp / "raw.db");
+  std::filesystem::remove(temp / "raw.db-wal");
+  std::filesystem::remove(temp / "raw.db-shm");
+  const auto raw_messages = static_cast<std::size_t>(
+      args.number("raw-messages", static_cast<std::int64_t>(std::max<std::size_t>(500, device_count * events / batch_events))));
+  const auto broker_figures = raw_broker(broker.uri(), raw_messages, batch_events, 20, std::chrono::seconds(120));
+
+  HubProcess hub(temp / "hub", broker.uri());
+  const auto ingest = hub_ingest(broker.uri(), dirs, devices, events, hub.pid(), limit);
+  hub.stop();
+
+  report("hub_ingest_events_per_s", ingest.events_per_s, "events/s");
+  report("hub_ingest_events_per_s_from_spawn", ingest.events_per_s_from_spawn, "events/s");
+  report("hub_ingest_complete", ingest.complete ? 1 : 0, "bool");
+  report("hub_ingest_hub_cpu_s_per_100k_events", ingest.hub_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
+  report("hub_ingest_hub_peak_rss_mb", ingest.hub_rss_mib, "MiB");
+  report("raw_sqlite_rows_per_s", sqlite_rate, "rows/s");
+  report("raw_broker_msgs_per_s", broker_figures.messages_per_s, "msgs/s");
+  report("raw_broker_events_per_s", broker_figures.messages_per_s * static_cast<double>(batch_events), "events/s");
+  report("raw_broker_payload_bytes", static_cast<double>(broker_figures.payload_bytes), "bytes");
+  report("raw_broker_events_per_msg", static_cast<double>(batch_events), "events");
+  return ingest.complete ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace recount::bench
+
+int main(int argc, char** argv) {
+  try {
+    return recount::bench::run(recount::bench::Args(argc, argv));
+  } catch (const std::exception& error) {
+    std::cerr << "ingest_bench: " << error.what() << '\n';
+    return 2;
+  }
+}
