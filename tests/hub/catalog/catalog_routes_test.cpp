@@ -1,0 +1,58 @@
+// The catalog's HTTP routes through the router: imports answer counts or every line error, and an
+// accepted import triggers publication; GET /api/v1/catalog serves a site's catalog.
+#include "hub/catalog/catalog_routes.hpp"
+
+#include <doctest/doctest.h>
+
+#include "hub/ledger/ledger.hpp"
+#include "tests/support/process.hpp"
+
+namespace recount::hub {
+namespace {
+
+Response call(const Router& router, const std::string& method, const std::string& target, std::string body = {}) {
+  auto request = Request::from_target(method, target, std::move(body));
+  REQUIRE(request.has_value());
+  return router.handle(std::move(*request));
+}
+
+}  // namespace
+
+TEST_CASE("import routes answer 200 with counts and publish, or 422 with every line error and do not") {
+  testing::TempDir dir;
+  auto ledger = Ledger::open(Ledger::file_in(dir.path())).value();
+  auto catalog = CatalogStore::open(Ledger::file_in(dir.path())).value();
+  Router router;
+  int published = 0;
+  add_catalog_routes(router, catalog, [&] { ++published; });
+
+  const auto rejected = call(router, "POST", "/api/v1/import/items",
+                             "SKU,Description,Unit_Cost_Cents,Item_Class,Barcode,Pack_Qty\nA,x,1,c,5901234123458,1\n"
+                             "B,y,-1,c,INT-1,0\n");
+  CHECK(rejected.status == 422);
+  const auto errors = nlohmann::json::parse(rejected.body)["errors"];
+  REQUIRE(errors.size() == 3);
+  CHECK(errors[0]["line"] == 2);
+  CHECK(errors[1]["field"] == "unit_cost_cents");
+  CHECK(errors[2]["field"] == "pack_qty");
+  CHECK(published == 0);
+
+  const auto items = call(router, "POST", "/api/v1/import/items",
+                          "sku,description,unit_cost_cents,item_class,barcode,pack_qty\nA,x,1,c,5901234123457,1\n");
+  CHECK(items.status == 200);
+  CHECK(nlohmann::json::parse(items.body)["version"] == 1);
+  const auto locations =
+      call(router, "POST", "/api/v1/import/locations", "site,location,label,location_class\nstore-1,A-01,L-A-01,shelf\n");
+  CHECK(locations.status == 200);
+  CHECK(published == 2);
+
+  const auto site = call(router, "GET", "/api/v1/catalog?site=store-1");
+  CHECK(site.status == 200);
+  const auto body = nlohmann::json::parse(site.body);
+  CHECK(body["version"] == 2);
+  CHECK(body["items"][0]["barcodes"][0]["code"] == "05901234123457");
+  CHECK(body["locations"][0]["label"] == "L-A-01");
+  CHECK(call(router, "GET", "/api/v1/catalog").status == 400);
+}
+
+}  // namespace recount::hub

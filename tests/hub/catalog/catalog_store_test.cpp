@@ -1,0 +1,152 @@
+// Catalog imports against a real hub database: atomic rejection with every line error, BOM and
+// CRLF, case-insensitive headers, per-site catalogs, versions and the audit log.
+#include "hub/catalog/catalog_store.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "hub/ledger/ledger.hpp"
+#include "tests/support/process.hpp"
+
+namespace recount::hub {
+namespace {
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(std::string(RECOUNT_SOURCE_DIR) + "/tests/data/catalog/" + name, std::ios::binary);
+  REQUIRE(in.good());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct HubCatalog {
+  testing::TempDir dir;
+  Ledger ledger = Ledger::open(Ledger::file_in(dir.path()), [] { return std::int64_t{1'800'000'000'000}; }).value();
+  CatalogStore catalog = CatalogStore::open(Ledger::file_in(dir.path())).value();
+};
+
+std::vector<std::size_t> lines_of(const ImportReport& report) {
+  std::vector<std::size_t> lines;
+  for (const auto& error : report.errors) lines.push_back(error.line);
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("an items file is stored with GTINs as GTIN-14 and pack sizes, and the site's catalog carries them") {
+  HubCatalog hub;
+  auto items = hub.catalog.import_csv(ImportKind::kItems, fixture("items.csv"));
+  REQUIRE(items.has_value());
+  CHECK(items->errors.empty());
+  CHECK(items->rows == 5);
+  CHECK(items->items == 3);
+  CHECK(items->barcodes == 5);
+  CHECK(items->version == 1);
+  auto locations = hub.catalog.import_csv(ImportKind::kLocations, fixture("locations.csv"));
+  REQUIRE(locations.has_value());
+  CHECK(locations->errors.empty());
+  CHECK(locations->items == 4);
+  CHECK(locations->sites == 2);
+  CHECK(locations->version == 2);
+
+  auto catalog = hub.catalog.catalog_for("store-1");
+  REQUIRE(catalog.has_value());
+  CHECK(catalog->version == 2);
+  REQUIRE(catalog->items.size() == 3);
+  CHECK(catalog->items[0].sku == "SKU-1");
+  CHECK(catalog->items[0].unit_cost_cents == 189);
+  REQUIRE(catalog->items[0].barcodes.size() == 2);
+  CHECK(catalog->items[0].barcodes[0] == protocol::CatalogBarcode{"05901234123457", 1});
+  CHECK(catalog->items[0].barcodes[1] == protocol::CatalogBarcode{"15901234123454", 12});
+  CHECK(catalog->items[1].barcodes[0].code == "INT-0002");  // not a GTIN: kept as it is
+  CHECK(catalog->locations.size() == 3);
+  CHECK(catalog->locations[0] == protocol::CatalogLocation{"A-01", "LOC-A-01", "shelf"});
+  CHECK(hub.catalog.sites().value() == std::vector<std::string>{"store-1", "store-2"});
+}
+
+TEST_CASE("an items file with a BOM, CRLF, mixed-case headers, extra columns and quoted fields is read") {
+  HubCatalog hub;
+  auto report = hub.catalog.import_csv(ImportKind::kItems, fixture("items_bom_crlf.csv"));
+  REQUIRE(report.has_value());
+  CHECK(report->errors.empty());
+  CHECK(report->items == 1);
+  CHECK(report->barcodes == 2);
+  auto catalog = hub.catalog.catalog_for("store-1").value();
+  REQUIRE(catalog.items.size() == 1);
+  CHECK(catalog.items[0].description == "Bolts, M6 \"long\"");
+  CHECK(catalog.items[0].barcodes[0] == protocol::CatalogBarcode{"04006381333931", 1});
+  CHECK(catalog.items[0].barcodes[1] == protocol::CatalogBarcode{"BOLT-M6-BOX", 100});
+}
+
+TEST_CASE("a broken items file is rejected as a whole and every bad line is listed") {
+  HubCatalog hub;
+  auto report = hub.catalog.import_csv(ImportKind::kItems, fixture("items_broken.csv"));
+  REQUIRE(report.has_value());
+  CHECK(lines_of(*report) == std::vector<std::size_t>{3, 4, 5, 6, 7});
+  CHECK(report->errors[0].field == "barcode");
+  CHECK(report->errors[0].message.find("check digit") != std::string::npos);
+  CHECK(report->errors[1].field == "sku");
+  CHECK(report->errors[2].field == "unit_cost_cents");
+  CHECK(report->errors[3].field == "pack_qty");
+  CHECK(report->errors[4].message.find("line 2") != std::string::npos);
+  CHECK(report->version == 0);
+  CHECK(hub.catalog.catalog_for("store-1").value().items.empty());  // not even line 2
+}
+
+TEST_CASE("a file without a required column, or with an unclosed quote, is rejected naming the problem") {
+  HubCatalog hub;
+  auto missing = hub.catalog.import_csv(ImportKind::kItems, fixture("items_missing_column.csv")).value();
+  REQUIRE(missing.errors.size() == 1);
+  CHECK(missing.errors[0].line == 1);
+  CHECK(missing.errors[0].message.find("unit_cost_cents, pack_qty") != std::string::npos);
+  auto unclosed = hub.catalog.import_csv(ImportKind::kItems, fixture("items_unclosed_quote.csv")).value();
+  REQUIRE(unclosed.errors.size() == 1);
+  CHECK(unclosed.errors[0].message.find("not closed") != std::string::npos);
+  auto empty = hub.catalog.import_csv(ImportKind::kItems, "").value();
+  CHECK(empty.errors.size() == 1);
+}
+
+TEST_CASE("a broken locations file lists bad site ids, repeated locations and reused labels") {
+  HubCatalog hub;
+  auto report = hub.catalog.import_csv(ImportKind::kLocations, fixture("locations_broken.csv")).value();
+  CHECK(lines_of(report) == std::vector<std::size_t>{2, 4, 5});
+  CHECK(report.errors[0].field == "site");
+  CHECK(report.errors[1].field == "location");
+  CHECK(report.errors[2].field == "label");
+}
+
+TEST_CASE("a barcode that belongs to another item already is refused; re-importing an item replaces its codes") {
+  HubCatalog hub;
+  REQUIRE(hub.catalog.import_csv(ImportKind::kItems, fixture("items.csv")).value().errors.empty());
+  auto clash = hub.catalog
+                   .import_csv(ImportKind::kItems,
+                               "sku,description,unit_cost_cents,item_class,barcode,pack_qty\nSKU-7,X,1,a,INT-0002,1\n")
+                   .value();
+  REQUIRE(clash.errors.size() == 1);
+  CHECK(clash.errors[0].message.find("already belongs to SKU SKU-2") != std::string::npos);
+  auto replaced = hub.catalog
+                      .import_csv(ImportKind::kItems,
+                                  "sku,description,unit_cost_cents,item_class,barcode,pack_qty\nSKU-2,G,5,parts,G-2,1\n")
+                      .value();
+  CHECK(replaced.errors.empty());
+  const auto catalog = hub.catalog.catalog_for("store-1").value();
+  CHECK(catalog.items[1].barcodes == std::vector<protocol::CatalogBarcode>{{"G-2", 1}});
+  CHECK(catalog.version == 2);
+}
+
+TEST_CASE("every accepted import is appended to the audit log, rejected ones are not") {
+  HubCatalog hub;
+  REQUIRE(hub.catalog.import_csv(ImportKind::kItems, fixture("items.csv")).value().errors.empty());
+  REQUIRE(!hub.catalog.import_csv(ImportKind::kItems, fixture("items_broken.csv")).value().errors.empty());
+  auto entries = hub.ledger.audit().entries(0, 100);
+  REQUIRE(entries.has_value());
+  REQUIRE(entries->size() == 1);
+  CHECK(entries->at(0).kind == "catalog.import");
+  CHECK(entries->at(0).subject == "items");
+  CHECK(entries->at(0).detail.find("\"version\":1") != std::string::npos);
+  CHECK(hub.ledger.audit().verify().value().broken_id == std::nullopt);
+}
+
+}  // namespace recount::hub
