@@ -2,6 +2,7 @@
 #include "shared/domain/event.hpp"
 
 #include <array>
+#include <chrono>
 #include <utility>
 
 #include "shared/core/random_id.hpp"
@@ -68,14 +69,16 @@ Result<void> require_present(std::string_view field, const std::string& value) {
   return {};
 }
 
+// YYYY-MM-DD naming a day the calendar has (no 2027-02-31).
 bool is_iso_date(const std::string& text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
   for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
     if (text[i] < '0' || text[i] > '9') return false;
   }
-  const int month = (text[5] - '0') * 10 + (text[6] - '0');
-  const int day = (text[8] - '0') * 10 + (text[9] - '0');
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  const int year = std::stoi(text.substr(0, 4));
+  const auto month = static_cast<unsigned>(std::stoi(text.substr(5, 2)));
+  const auto day = static_cast<unsigned>(std::stoi(text.substr(8, 2)));
+  return std::chrono::year_month_day{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}}.ok();
 }
 
 // Field shapes common to every type: lengths, encodings, id formats.

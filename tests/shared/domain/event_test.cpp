@@ -95,14 +95,15 @@ TEST_CASE("shape rules apply to every type") {
   CHECK(failing_field(event) == "serial");
 }
 
-TEST_CASE("an expiry must be a calendar-shaped date") {
+TEST_CASE("an expiry must be a day the calendar has") {
   Event event = minimal(EventType::kCount);
-  for (const char* good : {"2027-05-31", "2027-01-01", "2027-12-31"}) {
+  for (const char* good : {"2027-05-31", "2027-01-01", "2027-12-31", "2028-02-29"}) {
     event.expiry = good;
     CHECK(failing_field(event) == "(valid)");
   }
   for (const char* bad :
-       {"2027-5-31", "31.05.2027", "2027-13-01", "2027-00-10", "2027-05-00", "2027-05-32", "270531", "2027/05/31"}) {
+       {"2027-5-31", "31.05.2027", "2027-13-01", "2027-00-10", "2027-05-00", "2027-05-32", "270531", "2027/05/31",
+        "2027-02-29", "2027-02-31", "2027-04-31"}) {
     CAPTURE(bad);
     event.expiry = bad;
     CHECK(failing_field(event) == "expiry");
