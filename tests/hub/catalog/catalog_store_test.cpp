@@ -117,7 +117,7 @@ TEST_CASE("a broken locations file lists bad site ids, repeated locations and re
   CHECK(report.errors[2].field == "label");
 }
 
-TEST_CASE("a barcode that belongs to another item already is refused; re-importing an item replaces its codes") {
+TEST_CASE("a barcode that belongs to another item already is refused, and re-importing an item replaces its codes") {
   HubCatalog hub;
   REQUIRE(hub.catalog.import_csv(ImportKind::kItems, fixture("items.csv")).value().errors.empty());
   auto clash = hub.catalog

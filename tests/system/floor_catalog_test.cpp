@@ -1,0 +1,67 @@
+// The catalog end to end: recountctl imports items and locations into a real recount-hub, the hub
+// publishes the retained catalog through a real Mosquitto, `recount-agent run` stores it, and
+// with the broker stopped `recount-agent scan` resolves a label and GTINs offline.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/support/agents.hpp"
+#include "tests/support/mosquitto.hpp"
+#include "tests/support/process.hpp"
+
+namespace recount::testing {
+namespace {
+
+std::string fixture(const std::string& name) { return std::string(RECOUNT_SOURCE_DIR) + "/tests/data/catalog/" + name; }
+
+CommandResult scan(const std::filesystem::path& data, const std::string& script) {
+  return run_command({RECOUNT_AGENT_BIN, "scan", "--data", data.string(), "--repeat-window-ms", "0"}, script);
+}
+
+}  // namespace
+
+TEST_CASE("an imported catalog reaches the agent, which then resolves a label and GTINs with the broker down") {
+  TempDir dir;
+  Mosquitto broker;
+  Hub hub(dir / "hub", broker.uri());
+  auto items = run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "items", fixture("items.csv")});
+  CHECK(items.exit_code == 0);
+  CHECK(items.out.find("3 items, 5 barcodes") != std::string::npos);
+  auto locations = run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "locations", fixture("locations.csv")});
+  CHECK(locations.exit_code == 0);
+  auto broken = run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "items", fixture("items_broken.csv")});
+  CHECK(broken.exit_code == 1);
+  CHECK(broken.err.find("items_broken.csv:3: barcode:") != std::string::npos);
+  CHECK(broken.err.find("items_broken.csv:7: barcode:") != std::string::npos);
+
+  const auto device = dir / "device";
+  REQUIRE(run_command({RECOUNT_AGENT_BIN, "status", "--data", device.string(), "--site", "store-1", "--device",
+                       "dev-9"})
+              .exit_code == 0);
+  {
+    AgentDaemon agent(device, broker.uri());
+    bool known = false;
+    for (int attempt = 0; attempt < 200 && !known; ++attempt) {
+      known = scan(device, "#user bob\nLOC-A-01\n").out.find("ok: location A-01") != std::string::npos;
+      if (!known) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    REQUIRE(known);
+    agent.stop();
+  }
+  broker.stop();
+
+  const auto result = scan(device, "#user bob\nLOC-A-01\n5901234123457\n]C10115901234123454\n#close\n");
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("refused") == std::string::npos);
+  CHECK(result.out.find("running count 13") != std::string::npos);
+  const auto journal = agent_journal(device);
+  REQUIRE(journal.size() == 3);
+  CHECK(journal[0].value("sku", "") == "SKU-1");
+  CHECK(journal[0].value("location", "") == "A-01");
+  CHECK(journal[0].value("qty", 0) == 1);
+  CHECK(journal[1].value("qty", 0) == 12);
+  CHECK(journal[2].value("type", "") == "location_closed");
+}
+
+}  // namespace recount::testing
