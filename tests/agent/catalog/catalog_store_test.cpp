@@ -1,0 +1,85 @@
+// The agent's catalog cache in the journal database: newer versions only, GTIN lookups in any
+// length, labels and names, tasks with their acknowledgements, unresolved scans.
+#include "agent/catalog/catalog_store.hpp"
+
+#include <doctest/doctest.h>
+
+#include "agent/journal/journal.hpp"
+#include "tests/support/process.hpp"
+
+namespace recount::agent {
+namespace {
+
+struct Cache {
+  testing::TempDir dir;
+  Journal journal = Journal::open(dir.path(), std::string("store-1"), std::string("dev-1")).value();
+  CatalogStore store = CatalogStore::open(dir.path()).value();
+};
+
+protocol::Catalog catalog(std::uint64_t version, const std::string& sku) {
+  return protocol::Catalog{"store-1",
+                           version,
+                           {{sku, "Widget", 189, "grocery", {{"05901234123457", 1}, {"15901234123454", 12}}}},
+                           {{"A-01", "LOC-A-01", "shelf"}}};
+}
+
+}  // namespace
+
+TEST_CASE("the cache keeps a catalog only when its version is newer than the one held") {
+  Cache cache;
+  CHECK(cache.store.catalog_version().value() == 0);
+  CHECK(cache.store.store_catalog(catalog(5, "SKU-1")).value());
+  CHECK_FALSE(cache.store.store_catalog(catalog(4, "SKU-OLD")).value());
+  CHECK_FALSE(cache.store.store_catalog(catalog(5, "SKU-SAME")).value());
+  CHECK(cache.store.catalog_version().value() == 5);
+  CHECK(cache.store.find_barcode("5901234123457").value()->sku == "SKU-1");
+  CHECK(cache.store.store_catalog(catalog(6, "SKU-2")).value());
+  CHECK(cache.store.find_barcode("5901234123457").value()->sku == "SKU-2");  // replaced whole
+}
+
+TEST_CASE("a GTIN is found in any of its lengths, a case with its pack size, a location by label or name") {
+  Cache cache;
+  REQUIRE(cache.store.store_catalog(catalog(1, "SKU-1")).value());
+  CHECK(cache.store.find_barcode("05901234123457").value()->pack_qty == 1);
+  CHECK(cache.store.find_barcode("15901234123454").value()->pack_qty == 12);
+  CHECK_FALSE(cache.store.find_barcode("5901234123458").value().has_value());
+  CHECK(cache.store.find_location("LOC-A-01").value()->location == "A-01");
+  CHECK(cache.store.find_location("A-01").value()->label == "LOC-A-01");
+  CHECK_FALSE(cache.store.find_location("B-99").value().has_value());
+}
+
+TEST_CASE("new task lists return the tasks not acknowledged yet, and withdrawn tasks disappear") {
+  Cache cache;
+  protocol::TaskList first{"store-1", 1, {{"rt-1", "A-01", "", "", 1, "alice", "", 10}, {"rt-2", "B-02", "", "", 1, "", "", 20}}};
+  CHECK(cache.store.store_tasks(first).value() == std::vector<std::string>{"rt-1", "rt-2"});
+  REQUIRE(cache.store.mark_task_acked("rt-1", 7).has_value());
+  CHECK(cache.store.store_tasks(first).value().empty());  // same version: ignored
+  protocol::TaskList second{"store-1", 2, {{"rt-1", "A-01", "", "", 2, "alice", "", 10}, {"rt-3", "C-03", "", "", 1, "", "", 30}}};
+  CHECK(cache.store.store_tasks(second).value() == std::vector<std::string>{"rt-3"});
+  const auto tasks = cache.store.open_tasks().value();
+  REQUIRE(tasks.size() == 2);
+  CHECK(tasks[0].round == 2);
+  CHECK(tasks[1].task_id == "rt-3");
+  CHECK_FALSE(cache.store.find_task("rt-2").value().has_value());
+}
+
+TEST_CASE("unresolved scans are kept with their context until marked resolved") {
+  Cache cache;
+  UnresolvedScan scan;
+  scan.wall_ms = 1'800'000'000'000;
+  scan.barcode = "777";
+  scan.mode = "receive";
+  scan.user = "rita";
+  scan.location = "DOCK-1";
+  scan.reference = "PO-1";
+  const auto id = cache.store.add_unresolved(scan).value();
+  auto listed = cache.store.unresolved(false).value();
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].reference == "PO-1");
+  CHECK(listed[0].to_location.empty());
+  REQUIRE(cache.store.mark_resolved(id, 12).has_value());
+  CHECK(cache.store.unresolved(false).value().empty());
+  CHECK(cache.store.unresolved(true).value()[0].resolved_seq == 12);
+}
+
+}  // namespace recount::agent
