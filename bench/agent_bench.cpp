@@ -156,7 +156,7 @@ int run(const Args& args) {
   if (journal_events > 0) {
     const std::string events_suffix = "events=" + std::to_string(journal_events);
     const auto memory = agent_memory(temp.path(), journal_events, std::chrono::seconds(args.number("timeout-s", 600)));
-    if (primary) emit("agent_rss_idle_mb", memory.idle_mib, "MiB");
+    report("agent_rss_idle_mb", events_suffix, memory.idle_mib, "MiB");
     const std::string rss_name = "agent_rss_" + std::to_string(journal_events / 1000) + "k_mb";
     report(rss_name, events_suffix, memory.synced_mib, "MiB");
     if (primary && rss_name != "agent_rss_100k_mb") emit("agent_rss_100k_mb", memory.synced_mib, "MiB");

@@ -5,7 +5,9 @@
 // and QoS 1 messages of the same size as an agent's event batch through the broker.
 //
 // Usage: ingest_bench [--devices 50] [--events 2000] [--suffix TEXT] [--timeout-s 600]
-//                     [--raw-messages 5000] [--profile-hub-s 0]
+//                     [--raw-messages N] [--perf-hub FILE]
+// --perf-hub records the hub with `perf record -g` during the ingest into FILE (needs perf);
+// --perf-system FILE records every CPU instead (see who else competes for the two cores).
 // Prints "name value unit" lines; names get "@devices=N,events=E" appended, and the bare name is
 // printed too when --primary is given.
 #include <signal.h>
@@ -83,8 +85,10 @@ void check(const Result<void>& result, const char* what) {
   if (!result) throw std::runtime_error(std::string(what) + ": " + result.error().describe());
 }
 
-// Batched inserts, 500 rows per transaction, synchronous=FULL, WAL: the disk's limit for the hub.
-double raw_sqlite_rows_per_s(const std::filesystem::path& file, std::size_t devices, std::size_t per_device) {
+// Batched inserts, `per_transaction` rows per transaction (500: one full protocol batch),
+// synchronous=FULL, WAL, on the benchmark's disk: the limit of the hub's storage.
+double raw_sqlite_rows_per_s(const std::filesystem::path& file, std::size_t devices, std::size_t per_device,
+                             std::size_t per_transaction) {
   auto database = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull);
   if (!database) throw std::runtime_error("raw sqlite open: " + database.error().describe());
   // The columns, key and unique index of the hub's events table (hub/ledger/schema.cpp).
@@ -105,27 +109,26 @@ CREATE TABLE events (
   std::vector<std::vector<Event>> rows;
   for (std::size_t d = 0; d < devices; ++d) rows.push_back(make_events("dev-" + std::to_string(d), per_device, static_cast<unsigned>(d + 1)));
 
-  constexpr std::size_t kPerTransaction = 500;
+  std::vector<std::string> names;
+  for (std::size_t d = 0; d < devices; ++d) names.push_back("dev-" + std::to_string(d));
+  const std::size_t total = devices * per_device;
   const auto start = Clock::now();
   std::size_t written = 0;
-  for (std::size_t d = 0; d < devices; ++d) {
-    const std::string device = "dev-" + std::to_string(d);
-    for (std::size_t first = 0; first < per_device; first += kPerTransaction) {
-      check(database->begin(), "raw sqlite begin");
-      for (std::size_t i = first; i < std::min(per_device, first + kPerTransaction); ++i) {
-        const Event& e = rows[d][i];
-        insert->bind(1, device).bind(2, std::string_view("00112233aabbccdd")).bind(3, static_cast<std::int64_t>(e.seq));
-        insert->bind(4, e.event_id).bind(5, to_string(e.type)).bind(6, std::string_view("site-1"));
-        insert->bind_optional(7, e.user).bind_optional(8, e.location).bind_optional(9, e.to_location);
-        insert->bind_optional(10, e.sku).bind_null(11).bind_null(12).bind_null(13).bind(14, e.qty);
-        if (e.reason) insert->bind(15, to_string(*e.reason)); else insert->bind_null(15);
-        insert->bind_optional(16, e.reference).bind_null(17).bind_null(18).bind_null(19).bind_null(20);
-        insert->bind(21, e.wall_ms).bind(22, static_cast<std::int64_t>(e.hlc)).bind(23, e.wall_ms);
-        check(insert->run(), "raw sqlite insert");
-        ++written;
-      }
-      check(database->commit(), "raw sqlite commit");
-    }
+  // Device after device, `per_transaction` rows per commit whatever device they belong to.
+  for (std::size_t k = 0; k < total; ++k) {
+    const std::size_t d = k / per_device;
+    const Event& e = rows[d][k % per_device];
+    if (k % per_transaction == 0) check(database->begin(), "raw sqlite begin");
+    insert->bind(1, names[d]).bind(2, std::string_view("00112233aabbccdd")).bind(3, static_cast<std::int64_t>(e.seq));
+    insert->bind(4, e.event_id).bind(5, to_string(e.type)).bind(6, std::string_view("site-1"));
+    insert->bind_optional(7, e.user).bind_optional(8, e.location).bind_optional(9, e.to_location);
+    insert->bind_optional(10, e.sku).bind_null(11).bind_null(12).bind_null(13).bind(14, e.qty);
+    if (e.reason) insert->bind(15, to_string(*e.reason)); else insert->bind_null(15);
+    insert->bind_optional(16, e.reference).bind_null(17).bind_null(18).bind_null(19).bind_null(20);
+    insert->bind(21, e.wall_ms).bind(22, static_cast<std::int64_t>(e.hlc)).bind(23, e.wall_ms);
+    check(insert->run(), "raw sqlite insert");
+    ++written;
+    if ((k + 1) % per_transaction == 0 || k + 1 == total) check(database->commit(), "raw sqlite commit");
   }
   return static_cast<double>(written) / seconds_since(start);
 }
@@ -218,6 +221,7 @@ struct IngestFigures {
   double events_per_s_from_spawn = 0;
   double hub_cpu_s = 0;
   double hub_rss_mib = 0;
+  double agents_cpu_s = 0;
   double wall_s = 0;
   bool complete = false;
 };
@@ -311,6 +315,7 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
               << " events acked\n";
     figures.events_per_s = static_cast<double>(done) / seconds_since(spawned);
   }
+  for (auto& agent : agents) figures.agents_cpu_s += std::max(0.0, cpu_seconds(agent->pid()));
   for (auto& agent : agents) kill(agent->pid(), SIGTERM);
   for (auto& agent : agents) agent->stop(SIGTERM, std::chrono::seconds(10));
   stop_link(watcher);
@@ -338,24 +343,43 @@ int run(const Args& args) {
             << " s\n";
 
   const auto batch_events = agent::SyncOptions{}.batch_events;
-  const double sqlite_rate = raw_sqlite_rows_per_s(temp / "raw.db", device_count, events);
-  std::filesystem::remove(temp / "raw.db");
-  std::filesystem::remove(temp / "raw.db-wal");
-  std::filesystem::remove(temp / "raw.db-shm");
+  auto raw_sqlite = [&](std::size_t per_transaction) {
+    const double rate = raw_sqlite_rows_per_s(temp / "raw.db", device_count, events, per_transaction);
+    for (const char* name : {"raw.db", "raw.db-wal", "raw.db-shm"}) std::filesystem::remove(temp / name);
+    return rate;
+  };
+  const double sqlite_rate = raw_sqlite(500);
+  // What the hub's group commit could reach: ten 500-event batches in one transaction.
+  const double sqlite_rate_5000 = raw_sqlite(5000);
   const auto raw_messages = static_cast<std::size_t>(
       args.number("raw-messages", static_cast<std::int64_t>(std::max<std::size_t>(500, device_count * events / batch_events))));
   const auto broker_figures = raw_broker(broker.uri(), raw_messages, batch_events, 20, std::chrono::seconds(120));
 
   HubProcess hub(temp / "hub", broker.uri());
+  std::unique_ptr<testing::Process> perf;
+  if (const auto perf_file = args.text("perf-hub", args.text("perf-system", "")); !perf_file.empty()) {
+    std::vector<std::string> command{"perf", "record", "-F", "999", "-g", "-o", perf_file};
+    if (args.flag("perf-hub")) {
+      command.insert(command.end(), {"-p", std::to_string(hub.pid())});
+    } else {
+      command.push_back("-a");
+    }
+    perf = std::make_unique<testing::Process>(command, temp / "perf");
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
   const auto ingest = hub_ingest(broker.uri(), dirs, devices, events, hub.pid(), limit);
+  if (perf) perf->stop(SIGINT, std::chrono::seconds(60));
   hub.stop();
 
   report("hub_ingest_events_per_s", ingest.events_per_s, "events/s");
   report("hub_ingest_events_per_s_from_spawn", ingest.events_per_s_from_spawn, "events/s");
   report("hub_ingest_complete", ingest.complete ? 1 : 0, "bool");
   report("hub_ingest_hub_cpu_s_per_100k_events", ingest.hub_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
+  report("hub_ingest_agents_cpu_s_per_100k_events", ingest.agents_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
+  report("hub_ingest_wall_s", ingest.wall_s, "s");
   report("hub_ingest_hub_peak_rss_mb", ingest.hub_rss_mib, "MiB");
   report("raw_sqlite_rows_per_s", sqlite_rate, "rows/s");
+  report("raw_sqlite_rows_per_s_5000_per_txn", sqlite_rate_5000, "rows/s");
   report("raw_broker_msgs_per_s", broker_figures.messages_per_s, "msgs/s");
   report("raw_broker_events_per_s", broker_figures.messages_per_s * static_cast<double>(batch_events), "events/s");
   report("raw_broker_payload_bytes", static_cast<double>(broker_figures.payload_bytes), "bytes");
