@@ -89,15 +89,17 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
     const auto line = field.starts_with("line ") ? parse_integer(field.substr(5)).value_or(0) : 0;
     report.errors.push_back(
         ImportError{static_cast<std::size_t>(line), line > 0 ? "" : field, records.error().message});
-    return report;
-  }
-  if (records->empty()) {
+  } else if (records->empty()) {
     report.errors.push_back(ImportError{0, "", "the file is empty (a header line is required)"});
+  }
+  if (!report.errors.empty()) {
+    if (auto ok = audit_rejection(report, csv); !ok) return ok.error();
     return report;
   }
   auto columns = map_header(records->front(), kind == ImportKind::kItems ? kItemColumns : kLocationColumns);
   if (!columns) {
     report.errors.push_back(ImportError{1, "", columns.error().message});
+    if (auto ok = audit_rejection(report, csv); !ok) return ok.error();
     return report;
   }
   report.rows = records->size() - 1;
@@ -216,6 +218,7 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
   if (!errors.list.empty()) {
     report.errors = std::move(errors.list);
     report.version = 0;
+    if (auto ok = audit_rejection(report, csv); !ok) return ok.error();
     return report;
   }
 
@@ -237,6 +240,21 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
   }
   if (auto ok = transaction->commit(); !ok) return ok.error();
   return report;
+}
+
+Result<void> CatalogStore::audit_rejection(const ImportReport& report, std::string_view csv) {
+  auto transaction = storage::Transaction::begin(database_);
+  if (!transaction) return transaction.error();
+  const auto& first = report.errors.front();
+  const nlohmann::json detail{{"errors", report.errors.size()},
+                              {"first_error", {{"line", first.line}, {"field", first.field}, {"message", first.message}}},
+                              {"sha256", sha256_hex(csv)},
+                              {"bytes", csv.size()}};
+  if (auto ok = audit_.append(wall_(), "catalog.import_rejected", std::string(to_string(report.kind)), detail.dump());
+      !ok) {
+    return ok.error();
+  }
+  return transaction->commit();
 }
 
 Result<void> CatalogStore::store_items(const std::vector<protocol::CatalogItem>& items) {

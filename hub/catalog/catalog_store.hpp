@@ -45,7 +45,8 @@ class CatalogStore {
   static Result<CatalogStore> open(const std::filesystem::path& hub_db, WallClock wall = system_wall_clock());
 
   // Validates the whole CSV; with no error, stores it in one transaction with its audit entry
-  // ("catalog.import") and raises the catalog version. Items: every SKU in the file replaces that
+  // ("catalog.import") and raises the catalog version. A rejected file stores nothing but its
+  // audit entry ("catalog.import_rejected": error count, the first error, SHA-256, size). Items: every SKU in the file replaces that
   // item and its set of barcodes; other items stay. Locations: each (site, location) is added or
   // replaced. Returns the report (with errors when rejected); an Error only when SQLite fails.
   Result<ImportReport> import_csv(ImportKind kind, std::string_view csv);
@@ -61,6 +62,7 @@ class CatalogStore {
   Result<void> store_items(const std::vector<protocol::CatalogItem>& items);
   Result<void> store_locations(const std::vector<std::pair<std::string, protocol::CatalogLocation>>& locations);
   Result<std::uint64_t> bump_version();
+  Result<void> audit_rejection(const ImportReport& report, std::string_view csv);
 
   storage::Database database_;  // first: the audit log's statements are finalised before it closes
   AuditLog audit_;

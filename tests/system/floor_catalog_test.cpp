@@ -21,7 +21,7 @@ CommandResult scan(const std::filesystem::path& data, const std::string& script)
 
 }  // namespace
 
-TEST_CASE("an imported catalog reaches the agent, which then resolves a label and GTINs with the broker down") {
+TEST_CASE("an imported catalog and a retained task reach the agent, which then resolves a label and GTINs with the broker down") {
   TempDir dir;
   Mosquitto broker;
   Hub hub(dir / "hub", broker.uri());
@@ -39,6 +39,12 @@ TEST_CASE("an imported catalog reaches the agent, which then resolves a label an
   REQUIRE(run_command({RECOUNT_AGENT_BIN, "status", "--data", device.string(), "--site", "store-1", "--device",
                        "dev-9"})
               .exit_code == 0);
+  // A recount task retained for the site, as the reconciliation publishes it.
+  REQUIRE(run_command({"mosquitto_pub", "-p", std::to_string(broker.port()), "-q", "1", "-r", "-t",
+                       "recount/v1/store-1/tasks", "-m",
+                       R"({"v":1,"site":"store-1","version":1,"tasks":[{"task_id":"rt-7","location":"B-02",)"
+                       R"("round":1,"exclude_user":"alice","created_ms":1795714700000}]})"})
+              .exit_code == 0);
   {
     AgentDaemon agent(device, broker.uri());
     bool known = false;
@@ -47,8 +53,15 @@ TEST_CASE("an imported catalog reaches the agent, which then resolves a label an
       if (!known) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     REQUIRE(known);
+    bool acked = false;
+    for (int attempt = 0; attempt < 200 && !acked; ++attempt) {
+      acked = agent_journal(device).dump().find(R"("task_id":"rt-7")") != std::string::npos;
+      if (!acked) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(acked);  // receipt is a task_ack event in the journal
     agent.stop();
   }
+  CHECK(scan(device, "#tasks\n").out.find("rt-7 at B-02 (not alice)") != std::string::npos);
   broker.stop();
 
   const auto result = scan(device, "#user bob\nLOC-A-01\n5901234123457\n]C10115901234123454\n#close\n");
@@ -56,12 +69,13 @@ TEST_CASE("an imported catalog reaches the agent, which then resolves a label an
   CHECK(result.out.find("refused") == std::string::npos);
   CHECK(result.out.find("running count 13") != std::string::npos);
   const auto journal = agent_journal(device);
-  REQUIRE(journal.size() == 3);
-  CHECK(journal[0].value("sku", "") == "SKU-1");
-  CHECK(journal[0].value("location", "") == "A-01");
-  CHECK(journal[0].value("qty", 0) == 1);
-  CHECK(journal[1].value("qty", 0) == 12);
-  CHECK(journal[2].value("type", "") == "location_closed");
+  REQUIRE(journal.size() == 4);
+  CHECK(journal[0].value("type", "") == "task_ack");
+  CHECK(journal[1].value("sku", "") == "SKU-1");
+  CHECK(journal[1].value("location", "") == "A-01");
+  CHECK(journal[1].value("qty", 0) == 1);
+  CHECK(journal[2].value("qty", 0) == 12);
+  CHECK(journal[3].value("type", "") == "location_closed");
 }
 
 }  // namespace recount::testing

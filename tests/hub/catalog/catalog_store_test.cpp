@@ -136,16 +136,20 @@ TEST_CASE("a barcode that belongs to another item already is refused, and re-imp
   CHECK(catalog.version == 2);
 }
 
-TEST_CASE("every accepted import is appended to the audit log, rejected ones are not") {
+TEST_CASE("every import is appended to the audit log, a rejected one as catalog.import_rejected") {
   HubCatalog hub;
   REQUIRE(hub.catalog.import_csv(ImportKind::kItems, fixture("items.csv")).value().errors.empty());
   REQUIRE(!hub.catalog.import_csv(ImportKind::kItems, fixture("items_broken.csv")).value().errors.empty());
+  REQUIRE(!hub.catalog.import_csv(ImportKind::kLocations, "").value().errors.empty());
   auto entries = hub.ledger.audit().entries(0, 100);
   REQUIRE(entries.has_value());
-  REQUIRE(entries->size() == 1);
+  REQUIRE(entries->size() == 3);
   CHECK(entries->at(0).kind == "catalog.import");
   CHECK(entries->at(0).subject == "items");
   CHECK(entries->at(0).detail.find("\"version\":1") != std::string::npos);
+  CHECK(entries->at(1).kind == "catalog.import_rejected");
+  CHECK(entries->at(1).detail.find("\"errors\":5") != std::string::npos);
+  CHECK(entries->at(2).subject == "locations");
   CHECK(hub.ledger.audit().verify().value().broken_id == std::nullopt);
 }
 
