@@ -1,0 +1,103 @@
+// Reconciliation policy: tolerance rules by scope (global → site → location class → item class →
+// SKU, the most specific wins) and the settings of the recount loop, loaded from a JSON document
+// (format in docs/reconciliation.md) that a file or the HTTP API provides. Everything here is a
+// value or a pure function: thread-safe, and parse_policy() never throws on untrusted input.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shared/core/result.hpp"
+
+namespace recount::hub::reconcile {
+
+// How far a variance may go on one side (shortage or overage). Every limit that is set must
+// hold; a limit that is not set does not constrain, so an empty Limits accepts any variance.
+struct Limits {
+  std::optional<std::int64_t> units;        // |variance| in base units
+  std::optional<std::int64_t> percent_bp;   // |variance| / |expected|, in hundredths of a percent
+  std::optional<std::int64_t> value_cents;  // |variance| × unit cost
+
+  bool operator==(const Limits&) const = default;
+};
+
+// What a count is about, as far as scopes care. Views into strings the caller owns.
+struct Subject {
+  std::string_view site;
+  std::string_view location_class;
+  std::string_view item_class;
+  std::string_view sku;
+};
+
+// Which counts a rule covers; an empty member matches anything.
+struct Scope {
+  std::string site;
+  std::string location_class;
+  std::string item_class;
+  std::string sku;
+
+  bool matches(const Subject& subject) const;
+  // Higher is more specific. A SKU outranks an item class, which outranks a location class,
+  // which outranks a site, whatever else is set; among equals, more members set rank higher.
+  int specificity() const;
+
+  bool operator==(const Scope&) const = default;
+};
+
+struct ToleranceRule {
+  Scope scope;
+  Limits shortage;  // counted < expected
+  Limits overage;   // counted > expected
+
+  bool operator==(const ToleranceRule&) const = default;
+};
+
+struct Policy {
+  // A physical movement at the counted position this close to a count (in event time, either
+  // side) makes the count ambiguous: the clocks cannot say whether the counter saw it.
+  std::int64_t ambiguity_window_ms = 60'000;
+  // How long after its latest count arrived a count is judged, so the scans of one session that
+  // arrive in separate batches are judged together. 0 judges at once.
+  std::int64_t settle_delay_ms = 0;
+  // Recount rounds before a discrepancy whose recounts keep disagreeing goes to an operator.
+  // 0 sends every discrepancy straight to an operator.
+  std::uint32_t max_recount_rounds = 2;
+  // A confirmed variance worth less than this is adjusted automatically; at or above it, it waits
+  // for an operator's approval.
+  std::int64_t approval_limit_cents = 10'000;
+  // No rule matching a count means zero tolerance: any variance is outside.
+  std::vector<ToleranceRule> tolerances;
+
+  // The most specific rule matching the subject, or nullptr. Rules never share a scope
+  // (parse_policy() refuses that), so the answer does not depend on their order.
+  const ToleranceRule* rule_for(const Subject& subject) const;
+
+  // Whether `variance` (counted − base) is within the tolerance that applies to the subject.
+  bool within_tolerance(const Subject& subject, std::int64_t variance, std::int64_t base,
+                        std::int64_t unit_cost_cents) const;
+
+  bool operator==(const Policy&) const = default;
+};
+
+// Whether a variance of `variance` units against `base` expected units at `unit_cost_cents`
+// satisfies every limit that is set. Never overflows: products saturate.
+bool within(const Limits& limits, std::int64_t variance, std::int64_t base, std::int64_t unit_cost_cents);
+
+// Parses and validates a policy document without throwing. Errors are kInvalidInput with the
+// offending member as a dotted path ("tolerances[2].shortage.percent"): not JSON, an unknown
+// member (a misspelt limit must not silently mean "no limit"), a wrong type, a negative limit,
+// a setting out of range, two rules with the same scope.
+Result<Policy> parse_policy(std::string_view json);
+
+// Reads and parses a policy file. kNotFound / kIo when it cannot be read; parse errors as above.
+Result<Policy> load_policy_file(const std::filesystem::path& file);
+
+// The document parse_policy() reads, with every member written out; parsing it gives `policy`
+// back.
+std::string encode_policy(const Policy& policy);
+
+}  // namespace recount::hub::reconcile

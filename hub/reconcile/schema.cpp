@@ -1,0 +1,240 @@
+// Migrations of the reconciliation tables.
+#include "hub/reconcile/schema.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace recount::hub::reconcile {
+namespace {
+
+// Migration i (0-based) takes the tables from version i to i + 1. Append; never edit one that
+// has shipped.
+constexpr std::array<std::string_view, 1> kMigrations = {
+    R"sql(
+-- On-hand now per position; lot is '' for items that are not lot-tracked.
+CREATE TABLE reconcile_positions (
+  id        INTEGER PRIMARY KEY,
+  site      TEXT    NOT NULL,
+  location  TEXT    NOT NULL,
+  sku       TEXT    NOT NULL,
+  lot       TEXT    NOT NULL,
+  on_hand   INTEGER NOT NULL DEFAULT 0,
+  movements INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX reconcile_positions_by_key ON reconcile_positions (site, location, sku, lot);
+CREATE INDEX reconcile_positions_by_sku ON reconcile_positions (site, sku);
+
+-- One row per position a movement changes (a move has two), clustered in event-time order:
+-- (hlc, event_id) orders every event totally, whatever order they arrived in. delta is the
+-- effect on the balance; a baseline's delta is kept equal to the balance it sets minus the
+-- balance before it, so the balance as of t is on_hand minus the deltas after t.
+CREATE TABLE reconcile_movements (
+  position_id INTEGER NOT NULL,
+  hlc         INTEGER NOT NULL,
+  event_id    TEXT    NOT NULL,
+  type        TEXT    NOT NULL,
+  qty         INTEGER NOT NULL,
+  delta       INTEGER NOT NULL,
+  physical    INTEGER NOT NULL,
+  wall_ms     INTEGER NOT NULL,
+  device      TEXT    NOT NULL,
+  user        TEXT    NOT NULL,
+  reason      TEXT    NOT NULL,
+  reference   TEXT    NOT NULL,
+  PRIMARY KEY (position_id, hlc, event_id)
+) WITHOUT ROWID;
+CREATE INDEX reconcile_baselines ON reconcile_movements (position_id, hlc, event_id) WHERE type = 'baseline';
+
+-- A count group: the counts of one position in one session (they add up), or of one recount
+-- task by one user, or a location_closed zero. expected is the balance as of last_hlc, kept up
+-- to date as late movements arrive; role, verdict and the judged figures are set when settled,
+-- with the ambiguity window they were judged under.
+CREATE TABLE reconcile_groups (
+  id             INTEGER PRIMARY KEY,
+  position_id    INTEGER NOT NULL,
+  task_id        TEXT    NOT NULL,
+  session_key    TEXT    NOT NULL,
+  counts         INTEGER NOT NULL,
+  counted        INTEGER NOT NULL,
+  first_hlc      INTEGER NOT NULL,
+  last_hlc       INTEGER NOT NULL,
+  closed_hlc     INTEGER,
+  first_user     TEXT    NOT NULL,
+  expected       INTEGER NOT NULL,
+  role           TEXT,
+  verdict        TEXT,
+  ambiguous      INTEGER NOT NULL DEFAULT 0,
+  judged_window_ms INTEGER,
+  variance       INTEGER NOT NULL DEFAULT 0,
+  value_cents    INTEGER NOT NULL DEFAULT 0,
+  discrepancy_id INTEGER,
+  received_ms    INTEGER NOT NULL,
+  settled_ms     INTEGER
+);
+CREATE UNIQUE INDEX reconcile_groups_by_key ON reconcile_groups (position_id, task_id, session_key);
+CREATE INDEX reconcile_groups_by_time ON reconcile_groups (position_id, last_hlc);
+
+CREATE TABLE reconcile_counts (
+  event_id TEXT    PRIMARY KEY,
+  group_id INTEGER NOT NULL,
+  hlc      INTEGER NOT NULL,
+  wall_ms  INTEGER NOT NULL,
+  qty      INTEGER NOT NULL,
+  device   TEXT    NOT NULL,
+  user     TEXT    NOT NULL,
+  session  TEXT    NOT NULL,
+  task_id  TEXT    NOT NULL,
+  barcode  TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX reconcile_counts_by_group ON reconcile_counts (group_id, user);
+
+CREATE TABLE reconcile_closes (
+  event_id    TEXT    PRIMARY KEY,
+  site        TEXT    NOT NULL,
+  location    TEXT    NOT NULL,
+  session_key TEXT    NOT NULL,
+  task_id     TEXT    NOT NULL,
+  hlc         INTEGER NOT NULL,
+  wall_ms     INTEGER NOT NULL,
+  device      TEXT    NOT NULL,
+  user        TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX reconcile_closes_by_location ON reconcile_closes (site, location, hlc);
+CREATE INDEX reconcile_closes_by_session ON reconcile_closes (site, location, session_key, hlc);
+
+-- Groups whose figures changed and must be judged again once due_ms has come, with what
+-- changed them last.
+CREATE TABLE reconcile_dirty (
+  group_id       INTEGER PRIMARY KEY,
+  due_ms         INTEGER NOT NULL,
+  cause          TEXT    NOT NULL,
+  cause_event_id TEXT    NOT NULL,
+  actor_kind     TEXT    NOT NULL,
+  actor          TEXT    NOT NULL
+);
+CREATE INDEX reconcile_dirty_by_due ON reconcile_dirty (due_ms);
+
+-- resolution and closed_ms are set once closed; a position has at most one active discrepancy.
+CREATE TABLE reconcile_discrepancies (
+  id                 INTEGER PRIMARY KEY,
+  site               TEXT    NOT NULL,
+  position_id        INTEGER NOT NULL,
+  origin_group_id    INTEGER NOT NULL,
+  group_id           INTEGER NOT NULL,
+  state              TEXT    NOT NULL,
+  classification     TEXT    NOT NULL,
+  resolution         TEXT    NOT NULL,
+  expected           INTEGER NOT NULL,
+  counted            INTEGER NOT NULL,
+  variance           INTEGER NOT NULL,
+  value_cents        INTEGER NOT NULL,
+  round              INTEGER NOT NULL,
+  first_user         TEXT    NOT NULL,
+  opened_ms          INTEGER NOT NULL,
+  updated_ms         INTEGER NOT NULL,
+  closed_ms          INTEGER,
+  adjust_event_id    TEXT    NOT NULL,
+  adjust_qty         INTEGER NOT NULL,
+  adjust_value_cents INTEGER NOT NULL,
+  adjust_reason      TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX reconcile_discrepancies_active ON reconcile_discrepancies (position_id) WHERE closed_ms IS NULL;
+CREATE INDEX reconcile_discrepancies_by_site ON reconcile_discrepancies (site, id);
+
+CREATE TABLE reconcile_transitions (
+  discrepancy_id INTEGER NOT NULL,
+  seq            INTEGER NOT NULL,
+  from_state     TEXT    NOT NULL,
+  to_state       TEXT    NOT NULL,
+  at_ms          INTEGER NOT NULL,
+  actor_kind     TEXT    NOT NULL,
+  actor          TEXT    NOT NULL,
+  cause          TEXT    NOT NULL,
+  cause_event_id TEXT    NOT NULL,
+  PRIMARY KEY (discrepancy_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE reconcile_tasks (
+  task_id        TEXT    PRIMARY KEY,
+  discrepancy_id INTEGER NOT NULL,
+  site           TEXT    NOT NULL,
+  position_id    INTEGER NOT NULL,
+  location       TEXT    NOT NULL,
+  sku            TEXT    NOT NULL,
+  lot            TEXT    NOT NULL,
+  round          INTEGER NOT NULL,
+  exclude_user   TEXT    NOT NULL,
+  hint           TEXT    NOT NULL,
+  created_ms     INTEGER NOT NULL,
+  state          TEXT    NOT NULL,
+  acked_ms       INTEGER,
+  acked_device   TEXT    NOT NULL,
+  finished_ms    INTEGER
+) WITHOUT ROWID;
+CREATE INDEX reconcile_tasks_by_site ON reconcile_tasks (site, state);
+CREATE INDEX reconcile_tasks_by_discrepancy ON reconcile_tasks (discrepancy_id);
+
+-- The open task list's version per site; it grows with every change so devices take the newest.
+CREATE TABLE reconcile_task_lists (
+  site    TEXT    PRIMARY KEY,
+  version INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Every policy ever set; the highest version is in force.
+CREATE TABLE reconcile_policies (
+  version  INTEGER PRIMARY KEY,
+  document TEXT    NOT NULL,
+  set_ms   INTEGER NOT NULL,
+  actor    TEXT    NOT NULL
+);
+)sql",
+};
+
+constexpr std::string_view kVersionKey = "schema_version";
+
+Result<int> stored_version(storage::Database& database) {
+  if (auto ok = database.execute("CREATE TABLE IF NOT EXISTS reconcile_meta (name TEXT PRIMARY KEY, value INTEGER"
+                                 " NOT NULL) WITHOUT ROWID");
+      !ok) {
+    return ok.error();
+  }
+  auto read = database.prepare("SELECT value FROM reconcile_meta WHERE name = ?1");
+  if (!read) return read.error();
+  read->bind(1, kVersionKey);
+  auto row = read->step();
+  if (!row) return row.error();
+  return *row ? static_cast<int>(read->column_int(0)) : 0;
+}
+
+Result<void> run_migration(storage::Database& database, int next) {
+  auto transaction = storage::Transaction::begin(database);
+  if (!transaction) return transaction.error();
+  if (auto ok = database.execute(kMigrations[static_cast<std::size_t>(next)]); !ok) return ok;
+  auto write = database.prepare("INSERT INTO reconcile_meta (name, value) VALUES (?1, ?2)"
+                                " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+  if (!write) return write.error();
+  if (auto ok = write->bind(1, kVersionKey).bind(2, std::int64_t{next + 1}).run(); !ok) return ok;
+  return transaction->commit();
+}
+
+}  // namespace
+
+int reconcile_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+Result<void> migrate_reconcile(storage::Database& database) {
+  auto version = stored_version(database);
+  if (!version) return version.error();
+  if (*version > reconcile_schema_version()) {
+    return Error{ErrorCode::kUnsupportedVersion, "",
+                 "the reconciliation tables of " + database.path().string() + " have version " +
+                     std::to_string(*version) + " but this recount-hub knows versions up to " +
+                     std::to_string(reconcile_schema_version()) + "; run a newer recount-hub"};
+  }
+  for (int next = *version; next < reconcile_schema_version(); ++next) {
+    if (auto ok = run_migration(database, next); !ok) return ok;
+  }
+  return {};
+}
+
+}  // namespace recount::hub::reconcile
