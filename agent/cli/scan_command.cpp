@@ -160,6 +160,9 @@ std::string sync_status_line(Journal& journal, CatalogStore& store) {
     line += " | " + std::to_string(status->unsent + status->unacked) + " unsynced | last sync " +
             (status->last_ack_ms == 0 ? std::string("never") : clock_time(status->last_ack_ms) + " UTC");
   }
+  if (auto unresolved = store.unresolved(false); unresolved && !unresolved->empty()) {
+    line += " | " + std::to_string(unresolved->size()) + " UNKNOWN BARCODE(S) TO MAP";
+  }
   return line;
 }
 

@@ -25,8 +25,9 @@ struct ScanCommandOptions {
 // "status: …" line at start and end. Returns 0, or 1 when the journal cannot be opened.
 int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::ostream& out, std::ostream& err);
 
-// "online|offline · N unsynced · last sync HH:MM:SS UTC" from the journal and the link state
-// noted by `recount-agent run`.
+// "ONLINE|OFFLINE (why) | N unsynced | last sync HH:MM:SS UTC" from the journal and the link
+// state noted by `recount-agent run`, then "| N UNKNOWN BARCODE(S) TO MAP" while unresolved scans
+// wait for an operator.
 std::string sync_status_line(Journal& journal, CatalogStore& store);
 
 // `unresolved [--json]`: scans the catalog did not know, with their context.

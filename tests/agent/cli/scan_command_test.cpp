@@ -161,6 +161,7 @@ TEST_CASE("scan keeps an unknown barcode as an unresolved scan, records no event
   Floor floor;
   const auto result = floor.scan("#user bob\n#loc LOC-A-01\n7777777\n");
   CHECK(result.out.find("warning: UNKNOWN BARCODE 7777777") != std::string::npos);
+  CHECK(result.out.find("| 1 UNKNOWN BARCODE(S) TO MAP") != std::string::npos);  // on the status line
   CHECK(floor.events().empty());
   auto listed = testing::run_command({RECOUNT_AGENT_BIN, "unresolved", "--data", floor.path().string(), "--json"});
   REQUIRE(listed.exit_code == 0);
