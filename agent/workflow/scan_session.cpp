@@ -152,6 +152,12 @@ Feedback ScanSession::set_location(const std::string& text, bool destination) {
     view_.last_item.reset();
     if (view_.mode == WorkMode::kCount) new_session();
   }
+  const auto& location_class = (*found)->location_class;
+  const bool from_dock = view_.mode == WorkMode::kReceive || view_.mode == WorkMode::kPutaway;
+  if (from_dock && !location_class.empty() && location_class != "dock") {
+    // Receiving and put-away start at a dock; another class is allowed but shown.
+    return Feedback{Outcome::kWarning, "location " + location + " is a " + location_class + ", not a dock", {}};
+  }
   return done((view_.mode == WorkMode::kReceive ? "dock " : "location ") + location);
 }
 

@@ -110,6 +110,9 @@ TEST_CASE("scan receives against the reference at the dock, and an undone receip
   const auto result = floor.scan("#user rita\n#mode receive\n#loc LOC-DOCK-1\n5901234123457\n#ref PO-77\n"
                                  "5901234123457\n15901234123454\n#undo\n");
   CHECK(result.out.find("refused: SCAN THE PO/ASN FIRST") != std::string::npos);
+  CHECK(result.out.find("ok: dock DOCK-1") != std::string::npos);
+  const auto shelf = floor.scan("#user rita\n#mode receive\nLOC-A-01\n");
+  CHECK(shelf.out.find("warning: location A-01 is a shelf, not a dock") != std::string::npos);
   const auto events = floor.events();
   REQUIRE(events.size() == 3);
   CHECK(events[0].value("type", "") == "receive");
