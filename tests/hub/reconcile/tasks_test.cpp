@@ -1,0 +1,98 @@
+// Recount tasks: ids, hints that never reveal a quantity, versions that grow with every change,
+// acknowledgements, and the open list a site's devices receive.
+#include "hub/reconcile/tasks.hpp"
+
+#include <doctest/doctest.h>
+
+#include "shared/domain/limits.hpp"
+#include "tests/hub/reconcile/fixtures.hpp"
+
+namespace recount::hub::reconcile {
+namespace {
+
+using testing::must;
+
+struct TaskFixture {
+  recount::testing::TempDir dir;
+  storage::Database database = testing::open_hub_database(dir / "hub.db");
+  TaskStore store = must(TaskStore::prepare(database));
+
+  protocol::RecountTask create(std::int64_t discrepancy, std::uint32_t round, const std::string& site = "s1",
+                               std::int64_t at = 1000) {
+    return must(store.create(site, discrepancy, discrepancy, PositionKey{site, "A-1", "SKU-A", "L1"}, round, "u1",
+                             "", at));
+  }
+};
+
+TEST_CASE("reconcile tasks: ids name the discrepancy and round, and hints say what to watch, never how many") {
+  CHECK(task_id_for(42, 3) == "rt-42-3");
+  CHECK(recount_hint(Verdict::kOutOfTolerance, 0, 1).empty());
+  CHECK(recount_hint(Verdict::kUomError, 12, 1) == "uom_error: check case vs each (packs of 12)");
+  CHECK(recount_hint(Verdict::kAmbiguous, 0, 1) == "stock moved during the count: count what is there now");
+  CHECK(recount_hint(Verdict::kOutOfTolerance, 0, 2) == "round 2: recounts disagree");
+  CHECK(recount_hint(Verdict::kUomError, 6, 3) == "uom_error: check case vs each (packs of 6); round 3: recounts disagree");
+  for (const auto& hint : {recount_hint(Verdict::kUomError, 12, 2), recount_hint(Verdict::kAmbiguous, 0, 2)}) {
+    CHECK(hint.size() <= recount::limits::kMaxText);
+  }
+}
+
+TEST_CASE("reconcile tasks: the open list grows a version with every change and holds only open tasks") {
+  TaskFixture fixture;
+  CHECK(must(fixture.store.task_list("s1")) == protocol::TaskList{"s1", 0, {}});
+  const auto first = fixture.create(1, 1);
+  CHECK(first == protocol::RecountTask{"rt-1-1", "A-1", "SKU-A", "L1", 1, "u1", "", 1000});
+  fixture.create(2, 1, "s1", 2000);
+  fixture.create(3, 1, "s2");
+  auto list = must(fixture.store.task_list("s1"));
+  CHECK(list.version == 2);
+  REQUIRE(list.tasks.size() == 2);
+  CHECK(list.tasks[0] == first);
+
+  CHECK(must(fixture.store.finish("rt-1-1", TaskState::kDone, 3000)) == std::optional<std::string>("s1"));
+  CHECK_FALSE(must(fixture.store.finish("rt-1-1", TaskState::kCancelled, 3500)).has_value());
+  list = must(fixture.store.task_list("s1"));
+  CHECK(list.version == 3);
+  REQUIRE(list.tasks.size() == 1);
+  CHECK(list.tasks[0].task_id == "rt-2-1");
+  CHECK(must(fixture.store.task_list("s2")).version == 1);
+  const auto done = must(fixture.store.find("rt-1-1"));
+  REQUIRE(done.has_value());
+  CHECK(done->state == TaskState::kDone);
+  CHECK(done->finished_ms == 3000);
+}
+
+TEST_CASE("reconcile tasks: the first acknowledgement is kept, and a site waits for one per open task") {
+  TaskFixture fixture;
+  fixture.create(1, 1);
+  fixture.create(2, 1, "s2");
+  CHECK(must(fixture.store.sites_awaiting_ack()) == std::vector<std::string>{"s1", "s2"});
+  CHECK_FALSE(must(fixture.store.acknowledge("rt-1-1", "s2", "hh-9", 1400)));  // another site's device
+  CHECK(must(fixture.store.acknowledge("rt-1-1", "s1", "hh-2", 1500)));
+  CHECK_FALSE(must(fixture.store.acknowledge("rt-1-1", "s1", "hh-3", 1600)));
+  CHECK_FALSE(must(fixture.store.acknowledge("rt-9-9", "s1", "hh-3", 1600)));
+  CHECK(must(fixture.store.sites_awaiting_ack()) == std::vector<std::string>{"s2"});
+  const auto task = must(fixture.store.find("rt-1-1"));
+  CHECK(task->acked_device == "hh-2");
+  CHECK(task->acked_ms == 1500);
+  CHECK(must(fixture.store.task_list("s1")).version == 1);  // an ack does not change what is published
+}
+
+TEST_CASE("reconcile tasks: closing a discrepancy cancels its open tasks and reports their sites") {
+  TaskFixture fixture;
+  fixture.create(1, 1);
+  must(fixture.store.finish("rt-1-1", TaskState::kDone, 1500));
+  fixture.create(1, 2, "s1", 2000);
+  CHECK(must(fixture.store.cancel_open(1, 3000)) == std::vector<std::string>{"s1"});
+  CHECK(must(fixture.store.cancel_open(1, 3000)).empty());
+  const auto rounds = must(fixture.store.tasks_of(1));
+  REQUIRE(rounds.size() == 2);
+  CHECK(rounds[0].state == TaskState::kDone);
+  CHECK(rounds[1].state == TaskState::kCancelled);
+  CHECK(must(fixture.store.tasks("", 10)).front().task.task_id == "rt-1-2");
+  for (const auto state : {TaskState::kOpen, TaskState::kDone, TaskState::kCancelled}) {
+    CHECK(parse_task_state(to_string(state)) == state);
+  }
+}
+
+}  // namespace
+}  // namespace recount::hub::reconcile
