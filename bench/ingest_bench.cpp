@@ -423,7 +423,7 @@ int run(const Args& args) {
   testing::TempDir temp;
   testing::Mosquitto broker;
 
-  if (args.flag("simulated")) report.suffix += ",simulated";
+  if (args.flag("simulated")) report.suffix += ",simulated_batch=" + args.text("simulated", "");
   // The journals, recorded before anything is timed (not needed with --simulated).
   std::vector<std::filesystem::path> dirs;
   std::vector<std::string> devices;
