@@ -1,0 +1,602 @@
+// Reconciler: applying events, settling counts, the discrepancy lifecycle and operator actions.
+#include "hub/reconcile/reconciler.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "hub/reconcile/schema.hpp"
+#include "shared/core/random_id.hpp"
+
+namespace recount::hub::reconcile {
+
+enum class Reconciler::Sql { kPolicyVersion, kReadPolicy, kInsertPolicy, kCount };
+
+struct Reconciler::Context {
+  const Policy& policy;
+  std::int64_t now_ms = 0;
+  Effects effects;
+
+  void add_task_site(const std::string& site) { effects.task_sites.push_back(site); }
+};
+
+namespace {
+
+using Json = nlohmann::json;
+
+// Indexed by Reconciler::Sql.
+const std::string kSql[] = {
+    // kPolicyVersion
+    "SELECT coalesce(max(version), 0) FROM reconcile_policies",
+    // kReadPolicy
+    "SELECT document FROM reconcile_policies WHERE version = ?1",
+    // kInsertPolicy
+    "INSERT INTO reconcile_policies (version, document, set_ms, actor)"
+    " VALUES ((SELECT coalesce(max(version), 0) + 1 FROM reconcile_policies), ?1, ?2, ?3) RETURNING version",
+};
+
+// Audit details quote device-supplied codes; invalid UTF-8 is replaced rather than thrown on.
+std::string dump(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+std::string subject_of(const Discrepancy& discrepancy) {
+  return discrepancy.position.site + "/discrepancy/" + std::to_string(discrepancy.id);
+}
+
+Json position_json(const PositionKey& position) {
+  return {{"site", position.site}, {"location", position.location}, {"sku", position.sku}, {"lot", position.lot}};
+}
+
+std::string describe(const Actor& actor) {
+  return actor.id.empty() ? std::string(to_string(actor.kind)) : std::string(to_string(actor.kind)) + " " + actor.id;
+}
+
+Figures figures_of(const CountGroup& group, const Judgement& judgement, Classification fallback) {
+  return Figures{group.id,          classify(judgement.verdict).value_or(fallback), group.expected, group.counted,
+                 judgement.variance, judgement.value_cents};
+}
+
+void normalize(Effects& effects) {
+  std::sort(effects.task_sites.begin(), effects.task_sites.end());
+  effects.task_sites.erase(std::unique(effects.task_sites.begin(), effects.task_sites.end()), effects.task_sites.end());
+}
+
+}  // namespace
+
+Result<Reconciler> Reconciler::open(storage::Database& database, const CatalogView& catalog) {
+  if (auto ok = migrate_reconcile(database); !ok) return ok.error();
+  auto projections = Projections::prepare(database);
+  if (!projections) return projections.error();
+  auto discrepancies = DiscrepancyStore::prepare(database);
+  if (!discrepancies) return discrepancies.error();
+  auto tasks = TaskStore::prepare(database);
+  if (!tasks) return tasks.error();
+  auto metrics = MetricsReader::prepare(database);
+  if (!metrics) return metrics.error();
+  auto statements = StatementSet<Sql>::prepare(database, kSql);
+  if (!statements) return statements.error();
+  return Reconciler(catalog, std::move(*projections), std::move(*discrepancies), std::move(*tasks),
+                    std::move(*metrics), std::move(*statements));
+}
+
+Result<const Policy*> Reconciler::current_policy() {
+  auto version = single_int(statements_[Sql::kPolicyVersion]);
+  if (!version) return version.error();
+  if (*version == policy_version_) return &policy_;
+  if (*version == 0) {
+    policy_ = Policy{};
+  } else {
+    auto& read = statements_[Sql::kReadPolicy];
+    auto documents = collect_rows<std::string>(read.bind(1, *version), [](const storage::Statement& row)
+                                                                           -> Result<std::string> {
+      return row.column_text(0);
+    });
+    if (!documents) return documents.error();
+    auto parsed = parse_policy(documents->front());
+    if (!parsed) {
+      return Error{ErrorCode::kCorrupt, "",
+                   "stored policy version " + std::to_string(*version) + " does not parse: " + parsed.error().describe()};
+    }
+    policy_ = std::move(*parsed);
+  }
+  policy_version_ = *version;
+  return &policy_;
+}
+
+Result<Policy> Reconciler::policy() {
+  auto current = current_policy();
+  if (!current) return current.error();
+  return **current;
+}
+
+Result<Effects> Reconciler::set_policy(const Policy& policy, const std::string& actor, std::int64_t now_ms) {
+  if (actor.empty()) return invalid("actor", "must name who changes the policy");
+  const std::string document = encode_policy(policy);
+  auto& insert = statements_[Sql::kInsertPolicy];
+  auto version = single_int(insert.bind(1, document).bind(2, now_ms).bind(3, actor));
+  if (!version) return version.error();
+  policy_ = policy;
+  policy_version_ = *version;
+  Effects effects;
+  const Json detail = {{"version", *version}, {"actor", actor}, {"policy", Json::parse(document, nullptr, false)}};
+  effects.audit.push_back(AuditNote{"reconcile.policy", "policy/" + std::to_string(*version), dump(detail)});
+  return effects;
+}
+
+Result<void> Reconciler::apply(const Origin& origin, const Event& event, std::int64_t received_ms) {
+  auto policy = current_policy();
+  if (!policy) return policy.error();
+  if (event.type == EventType::kTaskAck) {
+    auto acknowledged = tasks_.acknowledge(event.task_id, origin.site, origin.device, received_ms);
+    if (!acknowledged) return acknowledged.error();
+    return {};
+  }
+  std::optional<std::int64_t> task_position;
+  if (event.type == EventType::kLocationClosed && !event.task_id.empty()) {
+    auto task = tasks_.find(event.task_id);
+    if (!task) return task.error();
+    if (*task && (*task)->state == TaskState::kOpen && (*task)->site == origin.site &&
+        (*task)->task.location == event.location) {
+      task_position = (*task)->position_id;
+    }
+  }
+  const Timing timing{received_ms, received_ms + (*policy)->settle_delay_ms, (*policy)->ambiguity_window_ms};
+  return projections_.apply(origin.site, origin.device, event, timing, task_position);
+}
+
+Result<Effects> Reconciler::settle(std::int64_t now_ms) {
+  auto policy = current_policy();
+  if (!policy) return policy.error();
+  Context context{**policy, now_ms, {}};
+  if (auto ok = settle_due(context); !ok) return ok.error();
+  normalize(context.effects);
+  return std::move(context.effects);
+}
+
+Result<void> Reconciler::settle_due(Context& context) {
+  // Settling can make more groups due (an adjustment shifts the counts after it), so repeat until
+  // none is left. Each round settles what the previous one changed; adjustments happen at most
+  // once per discrepancy, so this ends.
+  while (true) {
+    auto due = projections_.due(context.now_ms);
+    if (!due) return due.error();
+    if (due->empty()) return {};
+    for (const DueGroup& item : *due) {
+      if (auto ok = settle_group(context, item); !ok) return ok;
+    }
+  }
+}
+
+Subject Reconciler::Facts::subject(const PositionKey& position) const {
+  return Subject{position.site, location_class, item ? std::string_view(item->item_class) : "", position.sku};
+}
+
+Reconciler::Facts Reconciler::facts_of(const PositionKey& position) const {
+  return Facts{catalog_->item(position.site, position.sku), catalog_->location_class(position.site, position.location)};
+}
+
+Judgement Reconciler::judge_group(const Policy& policy, const CountGroup& group, bool ambiguous) const {
+  if (group.is_void()) return Judgement{Verdict::kVoid, 0, 0, 0};
+  const Facts facts = facts_of(group.position);
+  return judge(policy, facts.subject(group.position), facts.item ? &*facts.item : nullptr,
+               Observation{group.expected, group.counted, ambiguous});
+}
+
+Result<void> Reconciler::settle_group(Context& context, const DueGroup& due) {
+  if (auto ok = projections_.clear_dirty(due.group_id); !ok) return ok;
+  auto group = projections_.group(due.group_id);
+  if (!group) return group.error();
+  bool ambiguous = false;
+  if (!group->is_void()) {
+    auto near = projections_.moved_near(group->position_id, group->first_hlc, group->last_hlc,
+                                         context.policy.ambiguity_window_ms);
+    if (!near) return near.error();
+    ambiguous = *near;
+  }
+  const Judgement judgement = judge_group(context.policy, *group, ambiguous);
+  if (!group->role) {
+    auto role = decide_role(context, *group);
+    if (!role) return role.error();
+    group->role = *role;
+  }
+  if (auto ok = projections_.record(group->id, *group->role, judgement, ambiguous, context.policy.ambiguity_window_ms,
+                                   context.now_ms);
+      !ok) {
+    return ok;
+  }
+  group->verdict = judgement.verdict;
+  group->variance = judgement.variance;
+  group->value_cents = judgement.value_cents;
+  switch (*group->role) {
+    case GroupRole::kRefused: return {};
+    case GroupRole::kRecount: return on_recount(context, *group, judgement, due.cause);
+    case GroupRole::kCount: return on_count(context, *group, judgement, due.cause);
+  }
+  return {};
+}
+
+Result<GroupRole> Reconciler::decide_role(Context& context, CountGroup& group) {
+  if (group.task_id.empty()) return GroupRole::kCount;
+  auto task = tasks_.find(group.task_id);
+  if (!task) return task.error();
+  // A task that is gone, finished or about another position: the counts stand on their own.
+  if (!*task || (*task)->state != TaskState::kOpen || (*task)->position_id != group.position_id) {
+    return GroupRole::kCount;
+  }
+  const std::string& excluded = (*task)->task.exclude_user;
+  bool by_excluded = false;
+  if (!excluded.empty()) {
+    auto counted = group.counts == 0 ? Result<bool>(group.first_user == excluded)
+                                     : projections_.counted_by(group.id, excluded);
+    if (!counted) return counted.error();
+    by_excluded = *counted;
+  }
+  if (by_excluded) {
+    // The first counter may not confirm their own count: the task stays open for someone else.
+    const Json detail = {{"task_id", group.task_id},
+                         {"discrepancy", (*task)->discrepancy_id},
+                         {"position", position_json(group.position)},
+                         {"user", excluded},
+                         {"group", group.id}};
+    context.effects.audit.push_back(AuditNote{"reconcile.recount_refused",
+                                              group.position.site + "/task/" + group.task_id, dump(detail)});
+    return GroupRole::kRefused;
+  }
+  if (auto ok = projections_.link(group.id, (*task)->discrepancy_id); !ok) return ok.error();
+  group.discrepancy_id = (*task)->discrepancy_id;
+  auto site = tasks_.finish(group.task_id, TaskState::kDone, context.now_ms);
+  if (!site) return site.error();
+  if (*site) context.add_task_site(**site);
+  return GroupRole::kRecount;
+}
+
+Result<void> Reconciler::on_count(Context& context, const CountGroup& group, const Judgement& judgement,
+                                  const Cause& cause) {
+  auto active = discrepancies_.active_at(group.position_id);
+  if (!active) return active.error();
+  if (*active) {
+    auto discrepancy = discrepancies_.get(**active);
+    if (!discrepancy) return discrepancy.error();
+    // Another count of a position under investigation waits for that investigation to end.
+    if (discrepancy->group_id != group.id) return {};
+    return drive(context, *discrepancy, group, judgement, cause);
+  }
+  if (!classify(judgement.verdict)) return {};
+  // Only the newest count of a position speaks for it: an older one that arrives late is history.
+  auto newest = projections_.newest_lead(group.position_id);
+  if (!newest) return newest.error();
+  if (*newest != group.id) return {};
+  return open_discrepancy(context, group, judgement, cause);
+}
+
+Result<void> Reconciler::on_recount(Context& context, const CountGroup& group, const Judgement& judgement,
+                                    const Cause& cause) {
+  auto discrepancy = discrepancies_.get(group.discrepancy_id.value_or(0));
+  if (!discrepancy) return discrepancy.error();
+  if (!discrepancy->active()) return on_count(context, group, judgement, cause);
+  if (discrepancy->group_id == group.id) return drive(context, *discrepancy, group, judgement, cause);
+
+  // The recount has just come back.
+  auto previous = projections_.group(discrepancy->group_id);
+  if (!previous) return previous.error();
+  // Two blind counts agree when the later one is within tolerance of the earlier.
+  const Facts facts = facts_of(group.position);
+  const bool agrees = context.policy.within_tolerance(facts.subject(group.position), group.counted - previous->counted,
+                                                      previous->counted, facts.unit_cost());
+  if (auto ok = discrepancies_.update_figures(discrepancy->id,
+                                              figures_of(group, judgement, discrepancy->classification),
+                                              context.now_ms);
+      !ok) {
+    return ok;
+  }
+  if (auto ok = step(context, *discrepancy, DiscrepancyState::kRecounted, Resolution::kNone, cause.actor,
+                     "recount " + group.task_id + " counted " + std::to_string(group.counted), cause.event_id);
+      !ok) {
+    return ok;
+  }
+  auto current = discrepancies_.get(discrepancy->id);
+  if (!current) return current.error();
+  switch (decide_recount(judgement.verdict, agrees, current->round, context.policy.max_recount_rounds)) {
+    case RecountOutcome::kCountError:
+      return step(context, *current, DiscrepancyState::kClosed, Resolution::kCountError, Actor::system(),
+                  "the recount agrees with the ledger", "");
+    case RecountOutcome::kConfirmed: {
+      if (auto ok = step(context, *current, DiscrepancyState::kConfirmed, Resolution::kNone, Actor::system(),
+                         "the recount agrees with the count before it", "");
+          !ok) {
+        return ok;
+      }
+      if (adjusts_automatically(current->classification, current->value_cents, context.policy.approval_limit_cents)) {
+        return adjust(context, *current, group, automatic_reason(current->variance), Actor::system(),
+                      Resolution::kAdjusted);
+      }
+      return step(context, *current, DiscrepancyState::kAwaitingApproval, Resolution::kNone, Actor::system(),
+                  current->classification == Classification::kUomError
+                      ? "a unit-of-measure error is never adjusted without approval"
+                      : "worth " + std::to_string(current->value_cents) + " cents, at or above the approval limit",
+                  "");
+    }
+    case RecountOutcome::kNextRound:
+      return request_recount(context, *current, current->round + 1, group.first_user,
+                             recount_hint(judgement.verdict, judgement.pack_qty, current->round + 1));
+    case RecountOutcome::kToOperator:
+      return step(context, *current, DiscrepancyState::kAwaitingReview, Resolution::kNone, Actor::system(),
+                  "recounts still disagree after " + std::to_string(current->round) + " rounds", "");
+  }
+  return {};
+}
+
+Result<void> Reconciler::drive(Context& context, const Discrepancy& discrepancy, const CountGroup& group,
+                               const Judgement& judgement, const Cause& cause) {
+  if (auto ok = discrepancies_.update_figures(discrepancy.id, figures_of(group, judgement, discrepancy.classification),
+                                              context.now_ms);
+      !ok) {
+    return ok;
+  }
+  if (!classify(judgement.verdict)) {
+    return step(context, discrepancy, DiscrepancyState::kClosed, resolution_by(cause.kind), cause.actor,
+                "now within tolerance: counted " + std::to_string(group.counted) + ", ledger " +
+                    std::to_string(group.expected) + " (" + std::string(to_string(cause.kind)) + " " +
+                    cause.event_id + ")",
+                cause.event_id);
+  }
+  return {};
+}
+
+Result<void> Reconciler::open_discrepancy(Context& context, const CountGroup& group, const Judgement& judgement,
+                                          const Cause& cause) {
+  const Figures figures = figures_of(group, judgement, Classification::kVariance);
+  const std::string why = std::string(to_string(figures.classification)) + ": counted " +
+                          std::to_string(group.counted) + ", ledger " + std::to_string(group.expected);
+  auto id = discrepancies_.open(group.position_id, group.position.site, figures, group.first_user, context.now_ms,
+                                cause.actor, why, cause.event_id);
+  if (!id) return id.error();
+  if (auto ok = projections_.link(group.id, *id); !ok) return ok;
+  auto opened = discrepancies_.get(*id);
+  if (!opened) return opened.error();
+  const Json detail = {{"discrepancy", *id},        {"position", position_json(group.position)},
+                       {"to", "open"},              {"classification", to_string(figures.classification)},
+                       {"expected", group.expected}, {"counted", group.counted},
+                       {"variance", judgement.variance}, {"value_cents", judgement.value_cents},
+                       {"actor", describe(cause.actor)}, {"cause_event_id", cause.event_id}};
+  context.effects.audit.push_back(AuditNote{"reconcile.transition", subject_of(*opened), dump(detail)});
+  if (context.policy.max_recount_rounds == 0) {
+    return step(context, *opened, DiscrepancyState::kAwaitingReview, Resolution::kNone, Actor::system(),
+                "no recount rounds configured", "");
+  }
+  return request_recount(context, *opened, 1, group.first_user,
+                         recount_hint(judgement.verdict, judgement.pack_qty, 1));
+}
+
+Result<void> Reconciler::request_recount(Context& context, const Discrepancy& discrepancy, std::uint32_t round,
+                                         const std::string& exclude_user, const std::string& hint) {
+  auto task = tasks_.create(discrepancy.position.site, discrepancy.id, discrepancy.position_id, discrepancy.position,
+                            round, exclude_user, hint, context.now_ms);
+  if (!task) return task.error();
+  context.add_task_site(discrepancy.position.site);
+  if (auto ok = discrepancies_.set_round(discrepancy.id, round); !ok) return ok;
+  return step(context, discrepancy, DiscrepancyState::kRecountRequested, Resolution::kNone, Actor::system(),
+              "blind recount " + task->task_id + " requested" +
+                  (exclude_user.empty() ? std::string() : ", not to be done by " + exclude_user),
+              "");
+}
+
+Result<void> Reconciler::adjust(Context& context, const Discrepancy& discrepancy, const CountGroup& group,
+                                ReasonCode reason, const Actor& actor, Resolution resolution) {
+  Event event;
+  event.event_id = uuid_v7(context.now_ms);
+  event.type = EventType::kAdjust;
+  event.wall_ms = context.now_ms;
+  event.hlc = static_cast<std::uint64_t>(group.last_hlc);  // as of the count it corrects
+  event.user = actor.kind == ActorKind::kOperator ? actor.id : std::string();
+  event.location = group.position.location;
+  event.sku = group.position.sku;
+  event.lot = group.position.lot;
+  event.qty = group.counted - group.expected;
+  event.reason = reason;
+  event.reference = std::string(kDiscrepancyReferencePrefix) + std::to_string(discrepancy.id);
+  const std::int64_t value = value_of(event.qty, facts_of(group.position).unit_cost());
+  const Timing timing{context.now_ms, context.now_ms, context.policy.ambiguity_window_ms};
+  if (auto ok = projections_.apply(group.position.site, "", event, timing); !ok) return ok;
+  if (auto ok = discrepancies_.record_adjustment(discrepancy.id, event.event_id, event.qty, value, reason); !ok) {
+    return ok;
+  }
+  const std::string what = "adjusted by " + std::to_string(event.qty) + " (" + std::string(to_string(reason)) +
+                           "), worth " + std::to_string(value) + " cents";
+  if (auto ok = step(context, discrepancy, DiscrepancyState::kAdjusted, Resolution::kNone, actor, what, event.event_id);
+      !ok) {
+    return ok;
+  }
+  context.effects.adjustments.push_back(Adjustment{group.position.site, event, discrepancy.id, value});
+  return step(context, discrepancy, DiscrepancyState::kClosed, resolution, actor, what, event.event_id);
+}
+
+Result<void> Reconciler::step(Context& context, const Discrepancy& discrepancy, DiscrepancyState to,
+                              Resolution resolution, const Actor& actor, const std::string& cause,
+                              const std::string& cause_event_id) {
+  auto transition =
+      discrepancies_.transition(discrepancy.id, to, resolution, context.now_ms, actor, cause, cause_event_id);
+  if (!transition) return transition.error();
+  if (to == DiscrepancyState::kClosed) {
+    auto sites = tasks_.cancel_open(discrepancy.id, context.now_ms);
+    if (!sites) return sites.error();
+    for (const auto& site : *sites) context.add_task_site(site);
+  }
+  auto current = discrepancies_.get(discrepancy.id);
+  if (!current) return current.error();
+  const Json detail = {{"discrepancy", current->id},
+                       {"position", position_json(current->position)},
+                       {"seq", transition->seq},
+                       {"from", transition->from ? to_string(*transition->from) : ""},
+                       {"to", to_string(to)},
+                       {"resolution", to_string(resolution)},
+                       {"classification", to_string(current->classification)},
+                       {"expected", current->expected},
+                       {"counted", current->counted},
+                       {"variance", current->variance},
+                       {"value_cents", current->value_cents},
+                       {"actor", describe(actor)},
+                       {"cause", cause},
+                       {"cause_event_id", cause_event_id}};
+  context.effects.audit.push_back(AuditNote{"reconcile.transition", subject_of(*current), dump(detail)});
+  return {};
+}
+
+Result<Effects> Reconciler::resolve(std::int64_t discrepancy_id, OperatorAction action, ReasonCode reason,
+                                    const std::string& operator_login, std::int64_t now_ms) {
+  if (operator_login.empty()) return invalid("operator", "must name the operator");
+  auto policy = current_policy();
+  if (!policy) return policy.error();
+  auto discrepancy = discrepancies_.get(discrepancy_id);
+  if (!discrepancy) return discrepancy.error();
+  if (!action_allowed(action, discrepancy->state)) {
+    return Error{ErrorCode::kConflict, "action",
+                 "discrepancy " + std::to_string(discrepancy_id) + " is " +
+                     std::string(to_string(discrepancy->state)) + ": " + std::string(to_string(action)) +
+                     " is not allowed"};
+  }
+  Context context{**policy, now_ms, {}};
+  const Actor actor = Actor::operator_named(operator_login);
+  if (action == OperatorAction::kReject) {
+    if (auto ok = step(context, *discrepancy, DiscrepancyState::kClosed, Resolution::kRejected, actor,
+                       "rejected (reason " + std::string(to_string(reason)) + ")", "");
+        !ok) {
+      return ok.error();
+    }
+  } else {
+    auto group = projections_.group(discrepancy->group_id);
+    if (!group) return group.error();
+    if (group->counted == group->expected) {
+      return Error{ErrorCode::kConflict, "action",
+                   "discrepancy " + std::to_string(discrepancy_id) + " has no variance left to adjust"};
+    }
+    const Resolution resolution = action == OperatorAction::kApprove ? Resolution::kApproved : Resolution::kWrittenOff;
+    if (auto ok = adjust(context, *discrepancy, *group, reason, actor, resolution); !ok) return ok.error();
+  }
+  // The adjustment shifts the counts after it; settle those now, in the operator's transaction.
+  if (auto ok = settle_due(context); !ok) return ok.error();
+  normalize(context.effects);
+  return std::move(context.effects);
+}
+
+Result<Reevaluation> Reconciler::reevaluate_all(std::int64_t now_ms) {
+  auto policy = current_policy();
+  if (!policy) return policy.error();
+  const Policy& current = **policy;
+  std::vector<std::int64_t> rejudge;
+  auto scanned = projections_.scan_groups([&](const CountGroup& group) -> Result<void> {
+    bool ambiguous = group.ambiguous;
+    if (!group.is_void() && group.judged_window_ms != current.ambiguity_window_ms) {
+      auto near = projections_.moved_near(group.position_id, group.first_hlc, group.last_hlc,
+                                          current.ambiguity_window_ms);
+      if (!near) return near.error();
+      ambiguous = *near;
+    }
+    const Judgement judgement = judge_group(current, group, ambiguous);
+    if (group.verdict != judgement.verdict || group.variance != judgement.variance || group.ambiguous != ambiguous) {
+      rejudge.push_back(group.id);
+    }
+    return {};
+  });
+  if (!scanned) return scanned.error();
+  return settle_marked(rejudge, Reevaluation{}, now_ms);
+}
+
+Result<Reevaluation> Reconciler::verify_projections(std::int64_t now_ms) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> on_hand_repairs;   // position, on-hand
+  std::vector<std::pair<std::int64_t, std::int64_t>> expected_repairs;  // group, expected
+  auto scanned = projections_.scan([&](const PositionScan& scan) -> Result<void> {
+    // Balances after each movement, in event-time order.
+    std::vector<std::int64_t> stamps;
+    std::vector<std::int64_t> balances;
+    std::int64_t balance = 0;
+    for (const auto& movement : scan.movements) {
+      balance += movement.delta;
+      stamps.push_back(movement.hlc);
+      balances.push_back(balance);
+    }
+    if (balance != scan.position.on_hand) on_hand_repairs.emplace_back(scan.position.id, balance);
+    for (const CountGroup& group : scan.groups) {
+      // Movements at the group's stamp precede it.
+      const auto after = std::upper_bound(stamps.begin(), stamps.end(), group.last_hlc);
+      const std::int64_t expected =
+          after == stamps.begin() ? 0 : balances[static_cast<std::size_t>(after - stamps.begin() - 1)];
+      if (expected != group.expected) expected_repairs.emplace_back(group.id, expected);
+    }
+    return {};
+  });
+  if (!scanned) return scanned.error();
+  for (const auto& [position_id, on_hand] : on_hand_repairs) {
+    if (auto ok = projections_.repair_on_hand(position_id, on_hand); !ok) return ok.error();
+  }
+  std::vector<std::int64_t> repaired;
+  for (const auto& [group_id, expected] : expected_repairs) {
+    if (auto ok = projections_.repair_expected(group_id, expected); !ok) return ok.error();
+    repaired.push_back(group_id);
+  }
+  return settle_marked(repaired, Reevaluation{on_hand_repairs.size(), expected_repairs.size(), 0, {}}, now_ms);
+}
+
+Result<Reevaluation> Reconciler::settle_marked(const std::vector<std::int64_t>& group_ids, Reevaluation result,
+                                               std::int64_t now_ms) {
+  const Cause cause{CauseKind::kReevaluation, "", Actor::system()};
+  for (const std::int64_t group_id : group_ids) {
+    if (auto ok = projections_.mark_dirty(group_id, now_ms, cause); !ok) return ok.error();
+  }
+  result.groups_rejudged = group_ids.size();
+  auto effects = settle(now_ms);
+  if (!effects) return effects.error();
+  result.effects = std::move(*effects);
+  return result;
+}
+
+Result<std::vector<PositionView>> Reconciler::positions(const PositionQuery& query) {
+  return projections_.positions(query);
+}
+
+Result<std::optional<std::int64_t>> Reconciler::expected(const PositionKey& position, std::uint64_t hlc) {
+  auto id = projections_.find_position(position);
+  if (!id) return id.error();
+  if (!*id) return std::optional<std::int64_t>();
+  auto balance = projections_.expected_at(**id, static_cast<std::int64_t>(hlc));
+  if (!balance) return balance.error();
+  return std::optional<std::int64_t>(*balance);
+}
+
+Result<std::vector<HistoryEntry>> Reconciler::history(const PositionKey& position) {
+  return projections_.history(position);
+}
+
+Result<std::vector<CountGroup>> Reconciler::counts(const PositionKey& position) {
+  auto id = projections_.find_position(position);
+  if (!id) return id.error();
+  if (!*id) return std::vector<CountGroup>();
+  return projections_.groups_at(**id);
+}
+
+Result<std::vector<Discrepancy>> Reconciler::discrepancies(const DiscrepancyQuery& query) {
+  return discrepancies_.list(query);
+}
+
+Result<DiscrepancyDetail> Reconciler::discrepancy(std::int64_t id) {
+  auto discrepancy = discrepancies_.get(id);
+  if (!discrepancy) return discrepancy.error();
+  auto transitions = discrepancies_.transitions(id);
+  if (!transitions) return transitions.error();
+  auto tasks = tasks_.tasks_of(id);
+  if (!tasks) return tasks.error();
+  auto counts = projections_.groups_at(discrepancy->position_id);
+  if (!counts) return counts.error();
+  return DiscrepancyDetail{std::move(*discrepancy), std::move(*transitions), std::move(*tasks), std::move(*counts)};
+}
+
+Result<protocol::TaskList> Reconciler::task_list(const std::string& site) { return tasks_.task_list(site); }
+
+Result<std::vector<std::string>> Reconciler::sites_awaiting_task_ack() { return tasks_.sites_awaiting_ack(); }
+
+Result<std::vector<Task>> Reconciler::tasks(const std::string& site, std::size_t limit) {
+  return tasks_.tasks(site, limit);
+}
+
+Result<std::vector<SiteMetrics>> Reconciler::metrics(const MetricsQuery& query) { return metrics_.read(query); }
+
+}  // namespace recount::hub::reconcile

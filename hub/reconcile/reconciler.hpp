@@ -1,0 +1,201 @@
+// The reconciliation engine the hub's ingest and HTTP layers call: applies events to the
+// event-time projections, judges counts against the ledger as of their time, runs the
+// discrepancy lifecycle and the blind recount tasks, and answers the API's questions.
+//
+// Transactions belong to the caller. Every mutating call must run inside a write transaction on
+// the same Database (the ledger's LedgerWrite), and what it returns in Effects must be carried
+// out in that same transaction: store each adjustment as a hub event and append each audit note,
+// so the ledger, the projections and the audit chain commit together. Task lists change only
+// when the transaction commits: publish them (retained) after the commit.
+//
+// Per stored event: apply(). Per batch, before the commit: settle(). Also settle() on a timer
+// when the policy has a settle delay, so counts whose delay ends between batches are judged.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hub/ledger/event_store.hpp"
+#include "hub/reconcile/catalog_view.hpp"
+#include "hub/reconcile/discrepancy.hpp"
+#include "hub/reconcile/metrics.hpp"
+#include "hub/reconcile/policy.hpp"
+#include "hub/reconcile/projections.hpp"
+#include "hub/reconcile/tasks.hpp"
+#include "shared/core/result.hpp"
+#include "shared/domain/event.hpp"
+#include "shared/protocol/messages.hpp"
+#include "shared/storage/sqlite.hpp"
+
+namespace recount::hub::reconcile {
+
+// An adjustment the engine made to resolve a discrepancy. It is already in the projections; the
+// caller stores the event in the ledger as a hub event (seq is 0: the caller numbers it in the
+// hub's own journal epoch). Its hlc is the stamp of the count it corrects, so it takes effect
+// as of that count; wall_ms is when it was made.
+struct Adjustment {
+  std::string site;
+  Event event;
+  std::int64_t discrepancy_id = 0;
+  std::int64_t value_cents = 0;  // qty × unit cost
+};
+
+// An entry for the hub's audit log (hub/ledger/audit_log.hpp): a discrepancy transition, a
+// refused recount or a policy change. detail is a JSON object.
+struct AuditNote {
+  std::string kind;
+  std::string subject;
+  std::string detail;
+};
+
+// What a call asks of its caller, in the same transaction (adjustments, audit) and after the
+// commit (task lists to publish).
+struct Effects {
+  std::vector<Adjustment> adjustments;
+  std::vector<std::string> task_sites;  // sorted, no repeats
+  std::vector<AuditNote> audit;
+};
+
+struct DiscrepancyDetail {
+  Discrepancy discrepancy;
+  std::vector<Transition> transitions;
+  std::vector<Task> tasks;
+  std::vector<CountGroup> counts;  // the position's counts, by time
+};
+
+struct Reevaluation {
+  std::size_t positions_repaired = 0;  // on-hand differed from the sum of movements
+  std::size_t groups_repaired = 0;     // expected differed from the balance as of the count
+  std::size_t groups_rejudged = 0;     // marked to be judged again and settled
+  Effects effects;
+};
+
+// Not thread-safe: use it from one thread (the hub's io_context). Must not outlive `database`
+// or `catalog`. Every call blocks on SQLite; errors are kIo unless stated.
+class Reconciler {
+ public:
+  // Migrates the reconciliation tables (migrate_reconcile(): call at startup, outside any
+  // transaction) and prepares the statements. kUnsupportedVersion, kIo as for the migration.
+  static Result<Reconciler> open(storage::Database& database, const CatalogView& catalog);
+
+  // Applies an event the ledger has just stored as new (Insertion::kNew), from `origin`. Counts,
+  // closes and movements change the projections and mark the counts they touch to be judged at
+  // received_ms + the settle delay; task_ack records receipt. Passing an event again is
+  // harmless; passing a different event with a reused event_id is not (the ledger refuses those).
+  Result<void> apply(const Origin& origin, const Event& event, std::int64_t received_ms);
+
+  // Judges every count due by now_ms and runs the lifecycle: opens discrepancies, requests
+  // recounts, takes recounts, adjusts, and closes what late events resolved.
+  Result<Effects> settle(std::int64_t now_ms);
+
+  // An operator's decision on a discrepancy. approve: adjust the ledger to the count (awaiting
+  // approval or review); write-off: adjust now, skipping further recounts; reject: close without
+  // adjusting. `reason` is the adjustment's reason code (recorded for a reject too). kNotFound:
+  // no such discrepancy; kConflict: the action is not allowed in its state, or there is nothing
+  // to adjust; kInvalidInput: empty operator login.
+  Result<Effects> resolve(std::int64_t discrepancy_id, OperatorAction action, ReasonCode reason,
+                          const std::string& operator_login, std::int64_t now_ms);
+
+  // The policy in force (the built-in default until one is set). kCorrupt when the stored
+  // document no longer parses.
+  Result<Policy> policy();
+  // Puts a policy in force from now on and audits the change; judgements already made stay
+  // (reevaluate_all() re-judges). kInvalidInput: empty actor.
+  Result<Effects> set_policy(const Policy& policy, const std::string& actor, std::int64_t now_ms);
+
+  // The full re-evaluation: re-judges every count under the current policy from its expected
+  // quantity (kept current as events arrive), probing movements again only for counts judged
+  // under another ambiguity window; marks those whose verdict differs and settles them. One pass
+  // over the count groups; the movements are not read.
+  Result<Reevaluation> reevaluate_all(std::int64_t now_ms);
+
+  // Recomputes every position's on-hand and every count's expected quantity from the movements
+  // in one ordered pass, repairs what differs (nothing, unless something went wrong or someone
+  // edited the tables), and settles the counts it repaired. Reads every movement: a check, not
+  // a routine step.
+  Result<Reevaluation> verify_projections(std::int64_t now_ms);
+
+  // Reads for the API.
+  Result<std::vector<PositionView>> positions(const PositionQuery& query);
+  // The balance of a position as of an HLC stamp; nullopt for a position never seen.
+  Result<std::optional<std::int64_t>> expected(const PositionKey& position, std::uint64_t hlc);
+  Result<std::vector<HistoryEntry>> history(const PositionKey& position);
+  Result<std::vector<CountGroup>> counts(const PositionKey& position);
+  Result<std::vector<Discrepancy>> discrepancies(const DiscrepancyQuery& query);
+  Result<DiscrepancyDetail> discrepancy(std::int64_t id);  // kNotFound when there is none
+  Result<protocol::TaskList> task_list(const std::string& site);
+  Result<std::vector<std::string>> sites_awaiting_task_ack();
+  Result<std::vector<Task>> tasks(const std::string& site, std::size_t limit = 1000);
+  Result<std::vector<SiteMetrics>> metrics(const MetricsQuery& query);
+
+ private:
+  enum class Sql;
+  struct Context;  // one settle's or action's running state (reconciler.cpp)
+
+  // What the catalog says about a position, for judging its counts.
+  struct Facts {
+    std::optional<ItemFacts> item;
+    std::string location_class;
+
+    Subject subject(const PositionKey& position) const;
+    std::int64_t unit_cost() const { return item ? item->unit_cost_cents : 0; }
+  };
+
+  Reconciler(const CatalogView& catalog, Projections projections, DiscrepancyStore discrepancies, TaskStore tasks,
+             MetricsReader metrics, StatementSet<Sql> statements)
+      : catalog_(&catalog),
+        projections_(std::move(projections)),
+        discrepancies_(std::move(discrepancies)),
+        tasks_(std::move(tasks)),
+        metrics_(std::move(metrics)),
+        statements_(std::move(statements)) {}
+
+  // The policy in force, re-read when the stored version moved (or rolled back).
+  Result<const Policy*> current_policy();
+  // Settles due groups until none is left (settling can make more due).
+  Result<void> settle_due(Context& context);
+  // Judges one group and takes the lifecycle step its role and verdict call for.
+  Result<void> settle_group(Context& context, const DueGroup& due);
+  // Decides, on a group's first settling, whether it answers an open recount task; a recount is
+  // linked to the task's discrepancy (in `group` too) and the task is done.
+  Result<GroupRole> decide_role(Context& context, CountGroup& group);
+  // An ordinary count: may open a discrepancy (the position's newest count, none active), or
+  // update or close the one it drives.
+  Result<void> on_count(Context& context, const CountGroup& group, const Judgement& judgement, const Cause& cause);
+  // A recount: decides its discrepancy's next step the first time, then behaves as the driver.
+  Result<void> on_recount(Context& context, const CountGroup& group, const Judgement& judgement, const Cause& cause);
+  // The count that drives a discrepancy was judged again: follow its figures, or close the
+  // discrepancy when it is now acceptable.
+  Result<void> drive(Context& context, const Discrepancy& discrepancy, const CountGroup& group,
+                     const Judgement& judgement, const Cause& cause);
+  Result<void> open_discrepancy(Context& context, const CountGroup& group, const Judgement& judgement,
+                                const Cause& cause);
+  Result<void> request_recount(Context& context, const Discrepancy& discrepancy, std::uint32_t round,
+                               const std::string& exclude_user, const std::string& hint);
+  Result<void> adjust(Context& context, const Discrepancy& discrepancy, const CountGroup& group, ReasonCode reason,
+                      const Actor& actor, Resolution resolution);
+  // One transition, audited; closing also cancels the discrepancy's open tasks.
+  Result<void> step(Context& context, const Discrepancy& discrepancy, DiscrepancyState to, Resolution resolution,
+                    const Actor& actor, const std::string& cause, const std::string& cause_event_id);
+  // Marks the groups to be judged again (cause: re-evaluation), settles, and reports.
+  Result<Reevaluation> settle_marked(const std::vector<std::int64_t>& group_ids, Reevaluation result,
+                                     std::int64_t now_ms);
+  Facts facts_of(const PositionKey& position) const;
+  Judgement judge_group(const Policy& policy, const CountGroup& group, bool ambiguous) const;
+
+  const CatalogView* catalog_;
+  Projections projections_;
+  DiscrepancyStore discrepancies_;
+  TaskStore tasks_;
+  MetricsReader metrics_;
+  StatementSet<Sql> statements_;
+  // The stored policy as last read, and its version (0: the built-in default). Checked against
+  // the database on every call, so a rolled-back set_policy() never lingers here.
+  Policy policy_;
+  std::int64_t policy_version_ = 0;
+};
+
+}  // namespace recount::hub::reconcile

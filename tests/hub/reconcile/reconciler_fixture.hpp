@@ -1,0 +1,102 @@
+// A reconciler on a hub database, driven the way the hub's wiring will drive it: each batch is
+// stored in the event store, applied, settled, its adjustments stored as hub events and its
+// audit notes appended, then committed. Scenario and metrics tests run through it.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hub/ledger/audit_log.hpp"
+#include "hub/ledger/event_store.hpp"
+#include "hub/reconcile/reconciler.hpp"
+#include "tests/hub/reconcile/fixtures.hpp"
+
+namespace recount::hub::reconcile::testing {
+
+inline constexpr std::string_view kHubEpoch = "00000000000000a0";
+
+struct ReconcileFixture {
+  TempDir dir;
+  storage::Database database = open_hub_database(dir / "hub.db", Tables::kLedgerOnly);
+  CatalogSnapshot catalog = [] {
+    CatalogSnapshot snapshot;
+    snapshot.put(test_catalog());
+    return snapshot;
+  }();
+  Reconciler reconciler = must(Reconciler::open(database, catalog));
+  EventStore events = must(EventStore::prepare(database));
+  AuditLog audit = must(AuditLog::prepare(database));
+  EventMaker make;
+  std::int64_t now_ms = kNowMs;
+  std::uint64_t hub_seq = 0;
+  std::vector<Adjustment> adjustments;  // every adjustment the engine handed back
+
+  // One batch from `device`, as ingest would commit it: stored, applied, settled, effects carried
+  // out, committed.
+  Effects deliver(const std::vector<Event>& batch, const std::string& device = "hh-1") {
+    auto transaction = must(storage::Transaction::begin(database));
+    const Origin origin{std::string(kSite), device, "00000000000000e1"};
+    for (const Event& event : batch) {
+      if (must(events.insert(origin, event, now_ms)) == Insertion::kNew) must(reconciler.apply(origin, event, now_ms));
+    }
+    Effects effects = carry_out(must(reconciler.settle(now_ms)));
+    must(transaction.commit());
+    return effects;
+  }
+  Effects deliver(const Event& event, const std::string& device = "hh-1") {
+    return deliver(std::vector<Event>{event}, device);
+  }
+
+  Effects resolve(std::int64_t id, OperatorAction action, ReasonCode reason = ReasonCode::kShrinkage) {
+    auto transaction = must(storage::Transaction::begin(database));
+    Effects effects = carry_out(must(reconciler.resolve(id, action, reason, "op-1", now_ms)));
+    must(transaction.commit());
+    return effects;
+  }
+
+  void set_policy(std::string_view json) {
+    auto transaction = must(storage::Transaction::begin(database));
+    carry_out(must(reconciler.set_policy(must(parse_policy(json)), "op-1", now_ms)));
+    must(transaction.commit());
+  }
+
+  Discrepancy discrepancy(std::int64_t id) { return must(reconciler.discrepancy(id)).discrepancy; }
+
+  std::vector<Discrepancy> discrepancies(StateFilter filter = StateFilter::kAll) {
+    return must(reconciler.discrepancies(DiscrepancyQuery{"", filter, std::nullopt, 0, 1000}));
+  }
+
+  // The position's count groups by time.
+  std::vector<CountGroup> counts(const std::string& location, const std::string& sku) {
+    return must(reconciler.counts(PositionKey{std::string(kSite), location, sku, ""}));
+  }
+
+  std::int64_t on_hand(const std::string& location, const std::string& sku) {
+    const PositionKey key{std::string(kSite), location, sku, ""};
+    for (const auto& position : must(reconciler.positions(PositionQuery{std::string(kSite), sku, 0, 1000}))) {
+      if (position.key == key) return position.on_hand;
+    }
+    return 0;
+  }
+
+  protocol::TaskList tasks() { return must(reconciler.task_list(std::string(kSite))); }
+
+ private:
+  // What the hub does with Effects inside its transaction.
+  Effects carry_out(Effects effects) {
+    for (Adjustment& adjustment : effects.adjustments) {
+      adjustment.event.seq = ++hub_seq;
+      REQUIRE(validate(adjustment.event).has_value());
+      const Origin hub{adjustment.site, "hub", std::string(kHubEpoch)};
+      CHECK(must(events.insert(hub, adjustment.event, now_ms)) == Insertion::kNew);
+      // Fed back like any stored event, it changes nothing: the engine applied it already.
+      must(reconciler.apply(hub, adjustment.event, now_ms));
+      adjustments.push_back(adjustment);
+    }
+    for (const AuditNote& note : effects.audit) must(audit.append(now_ms, note.kind, note.subject, note.detail));
+    return effects;
+  }
+};
+
+}  // namespace recount::hub::reconcile::testing
