@@ -23,6 +23,8 @@ struct CommandOutput {
 inline constexpr int kExitBroken = 1;
 inline constexpr int kExitFailed = 2;
 
+// Every command blocks (at most 10 s for a request to the hub) and is thread-safe.
+
 // GET /api/v1/stats: per device, distinct events stored and the highest contiguous seq.
 CommandOutput stats_command(const HostPort& hub, OutputFormat format);
 

@@ -17,6 +17,8 @@ struct HostPort {
   std::string to_string() const { return host + ":" + std::to_string(port); }
 };
 
+// Both parsers are pure functions: thread-safe, non-blocking.
+
 // "host:port" with port 0..65535 (0: any free port). Errors: kInvalidInput naming `field`.
 Result<HostPort> parse_host_port(std::string_view field, std::string_view text);
 

@@ -100,15 +100,18 @@ std::vector<Ingest::Received> Ingest::take_group() {
 }
 
 void Ingest::commit(std::vector<Received> received) {
-  auto group = apply_and_commit(received);
+  std::optional<std::size_t> culprit;
+  auto group = apply_and_commit(received, culprit);
   if (!group) {
     ++counters_.failed_commits;
     std::cerr << "recount-hub: could not commit " << received.size()
               << " message(s): " << group.error().describe() << '\n';
-    // One message that the database refuses must not hold back the others: retry them one by
-    // one. Whatever still fails stays unanswered, and its agent resends it.
-    if (received.size() > 1) {
-      for (auto& single : received) commit({std::move(single)});
+    // A message the database refuses must not hold back the others: they are committed without
+    // it, and it stays unanswered (its agent resends it). When beginning or committing failed,
+    // the database is at fault, not a message, and retrying now would only wait again.
+    if (culprit && received.size() > 1) {
+      received.erase(received.begin() + static_cast<std::ptrdiff_t>(*culprit));
+      commit(std::move(received));
     }
     return;
   }
@@ -118,12 +121,16 @@ void Ingest::commit(std::vector<Received> received) {
   for (auto& reply : group->replies) send(std::move(reply));
 }
 
-Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& received) {
+Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& received,
+                                                std::optional<std::size_t>& culprit) {
   auto write = ledger_.begin_write();
   if (!write) return write.error();
   Group group;
-  for (const Received& message : received) {
-    if (auto ok = handle(message, *write, group); !ok) return ok.error();
+  for (std::size_t i = 0; i < received.size(); ++i) {
+    if (auto ok = handle(received[i], *write, group); !ok) {
+      culprit = i;
+      return ok.error();
+    }
   }
   if (auto ok = write->commit(); !ok) return ok.error();
   return group;

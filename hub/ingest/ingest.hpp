@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -83,7 +84,8 @@ class Ingest {
   void drain();
   std::vector<Received> take_group();
   void commit(std::vector<Received> received);
-  Result<Group> apply_and_commit(const std::vector<Received>& received);
+  // On failure, `culprit` is the index of the message whose handling failed, if one did.
+  Result<Group> apply_and_commit(const std::vector<Received>& received, std::optional<std::size_t>& culprit);
   Result<void> handle(const Received& received, LedgerWrite& write, Group& group);
   Result<void> handle_events(const protocol::DeviceTopic& topic, const Received& received, LedgerWrite& write,
                              Group& group);

@@ -12,7 +12,7 @@ int current_schema_version();
 // Brings the database up to current_schema_version(), one transaction per migration, so a
 // crash between migrations leaves a database at a known version. Errors: kUnsupportedVersion
 // when the file was written by a newer recount-hub (it is left untouched), kIo when SQLite
-// refuses. Blocks on disk I/O.
+// refuses. Blocks on disk I/O; uses `database` like any other caller (one thread at a time).
 Result<void> migrate(storage::Database& database);
 
 }  // namespace recount::hub

@@ -13,7 +13,8 @@
 namespace recount::hub {
 
 // One Statement per SQL text, in the same order; the first failure is returned. The statements
-// must not outlive `database`. Blocks while SQLite compiles them.
+// must not outlive `database`, and share its one-thread-at-a-time rule. Blocks while SQLite
+// compiles them.
 Result<std::vector<storage::Statement>> prepare_all(storage::Database& database,
                                                     std::span<const std::string_view> sql);
 
