@@ -318,9 +318,11 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   if (simulated_batch == 0) {
     for (const auto& dir : data_dirs) agents.push_back(start_agent(dir, uri));
   }
-  for (auto& device : simulated) {
-    auto* sim = device.get();
-    auto pump = std::make_shared<std::function<void()>>();
+  // One pump per device, owned here (not by its own closure, which would never be freed).
+  std::vector<std::function<void()>> pumps(simulated.size());
+  for (std::size_t d = 0; d < simulated.size(); ++d) {
+    auto* sim = simulated[d].get();
+    auto* pump = &pumps[d];
     *pump = [sim, pump, &have_hello, &first_hello]() {
       if (!have_hello) {  // the first publish stands in for the first hello
         have_hello = true;
