@@ -113,6 +113,7 @@ double cpu_seconds(pid_t pid) {
 
 HubProcess::HubProcess(const std::filesystem::path& data_dir, const std::string& broker_uri) {
   const int http_port = testing::free_loopback_port();
+  http_port_ = http_port;
   process_ = std::make_unique<testing::Process>(
       std::vector<std::string>{RECOUNT_HUB_BIN, "--data", data_dir.string(), "--mqtt", broker_uri, "--http",
                                "127.0.0.1:" + std::to_string(http_port)},

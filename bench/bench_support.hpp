@@ -51,9 +51,11 @@ class HubProcess {
  public:
   HubProcess(const std::filesystem::path& data_dir, const std::string& broker_uri);
   pid_t pid() const { return process_->pid(); }
+  int http_port() const { return http_port_; }
   int stop();
 
  private:
+  int http_port_ = 0;
   std::unique_ptr<testing::Process> process_;
 };
 

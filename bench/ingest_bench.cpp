@@ -25,6 +25,8 @@
 #include <random>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "agent/sync/sync.hpp"
 #include "bench/bench_support.hpp"
 #include "shared/mqtt/link.hpp"
@@ -246,6 +248,9 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   bool have_hello = false;
   Clock::time_point first_hello;
   Clock::time_point last_ack;
+  bool have_ack = false;
+  Clock::time_point first_ack;
+  std::vector<double> completions;  // seconds after the first hello at which each device was done
   watcher.on_message([&](mqtt::Message message) {
     auto topic = protocol::parse_device_topic(message.topic);
     if (!topic) return;
@@ -256,9 +261,14 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
       auto ack = protocol::decode_ack(message.payload);
       if (!ack) return;
       auto& through = acked[topic->device];
+      if (!have_ack) {
+        have_ack = true;
+        first_ack = Clock::now();
+      }
       if (ack->acked_through >= events && through < events) {
         ++complete;
         last_ack = Clock::now();
+        completions.push_back(std::chrono::duration<double>(last_ack - first_hello).count());
       }
       through = std::max(through, ack->acked_through);
       if (complete == devices.size()) io.stop();
@@ -396,6 +406,12 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   done_query.reset();
   ledger.reset();
   figures.complete = complete == devices.size();
+  if (have_hello && have_ack && !completions.empty()) {
+    std::cerr << "ingest timeline (s after the first hello): first ack "
+              << std::chrono::duration<double>(first_ack - first_hello).count() << ", devices done: first "
+              << quantile(completions, 0) << ", median " << quantile(completions, 0.5) << ", last "
+              << quantile(completions, 1) << '\n';
+  }
   figures.hub_cpu_s = cpu_seconds(hub_pid) - hub_cpu_before;
   const double total = static_cast<double>(events) * static_cast<double>(devices.size());
   if (figures.complete) {
@@ -466,6 +482,17 @@ int run(const Args& args) {
   const auto simulated_batch = static_cast<std::size_t>(args.number("simulated", 0));
   const auto ingest = hub_ingest(broker.uri(), dirs, devices, events, hub.pid(), limit, simulated_batch, temp / "hub" / "hub.db");
   if (perf) perf->stop(SIGINT, std::chrono::seconds(60));
+  // The hub's ingest counters (GET /api/v1/health): commits, and acks Paho refused to send.
+  auto health = testing::run_command(
+      {"curl", "-sf", "--max-time", "5", "http://127.0.0.1:" + std::to_string(hub.http_port()) + "/api/v1/health"}, "",
+      std::chrono::seconds(10));
+  auto counters = nlohmann::json::parse(health.out, nullptr, false);
+  const nlohmann::json* ingest_counters = nullptr;
+  if (!counters.is_discarded()) {
+    if (counters.contains("ingest")) ingest_counters = &counters["ingest"];
+    else if (counters.contains("counters")) ingest_counters = &counters["counters"];
+    else ingest_counters = &counters;
+  }
   hub.stop();
 
   report("hub_ingest_events_per_s", ingest.events_per_s, "events/s");
@@ -475,6 +502,15 @@ int run(const Args& args) {
   report("hub_ingest_agents_cpu_s_per_100k_events", ingest.agents_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
   report("hub_ingest_wall_s", ingest.wall_s, "s");
   report("hub_ingest_hub_peak_rss_mb", ingest.hub_rss_mib, "MiB");
+  if (ingest_counters != nullptr) {
+    for (const char* key : {"messages", "commits", "replies_unsent"}) {
+      if (ingest_counters->contains(key) && (*ingest_counters)[key].is_number()) {
+        report(std::string("hub_ingest_counter_") + key, (*ingest_counters)[key].get<double>(), "count");
+      }
+    }
+  } else {
+    std::cerr << "ingest: no counters from /api/v1/health: " << health.out.substr(0, 200) << '\n';
+  }
   report("raw_sqlite_rows_per_s", sqlite_rate, "rows/s");
   report("raw_sqlite_rows_per_s_5000_per_txn", sqlite_rate_5000, "rows/s");
   report("raw_broker_msgs_per_s", broker_figures.messages_per_s, "msgs/s");
