@@ -214,11 +214,19 @@ void Link::stop(std::optional<Message> farewell, std::chrono::milliseconds timeo
                                           farewell->retained);
       token->wait_for(timeout);
     }
-    if (state_->client->is_connected()) state_->client->disconnect(static_cast<int>(timeout.count()))->wait_for(timeout);
+    // Paho waits up to `timeout` for messages in flight before it disconnects; the token gets a
+    // little longer, so the wait does not end just before the disconnect it waits for.
+    if (state_->client->is_connected()) {
+      state_->client->disconnect(static_cast<int>(timeout.count()))->wait_for(timeout + std::chrono::milliseconds(500));
+    }
   } catch (const ::mqtt::exception&) {
     // Already disconnected: nothing left to say goodbye on.
   }
-  state_->client->disable_callbacks();
+  try {
+    state_->client->disable_callbacks();
+  } catch (const ::mqtt::exception&) {
+    // Paho refuses while a disconnect is still under way; `alive` below silences the callbacks.
+  }
   state_->alive = false;
   state_->pending_drained.notify_all();
   state_->client.reset();

@@ -37,8 +37,17 @@ void Mosquitto::start() {
 
 void Mosquitto::stop() {
   if (!process_) return;
+  thaw();
   process_->stop(SIGTERM);
   process_.reset();
+}
+
+void Mosquitto::freeze() {
+  if (process_) ::kill(process_->pid(), SIGSTOP);
+}
+
+void Mosquitto::thaw() {
+  if (process_) ::kill(process_->pid(), SIGCONT);
 }
 
 std::string Mosquitto::log() const { return read_file(dir_ / "mosquitto.log"); }

@@ -22,6 +22,9 @@ class Mosquitto {
   void stop();   // SIGTERM, as an orderly broker restart
   void start();  // starts again on the same port
   bool running() const { return process_ != nullptr; }
+  // SIGSTOP / SIGCONT: the broker keeps its sockets open but answers nothing, like a hung peer.
+  void freeze();
+  void thaw();
   std::string log() const;
 
  private:

@@ -126,4 +126,17 @@ TEST_CASE("the birth message is published again on every reconnect") {
   mortal.stop();
 }
 
+TEST_CASE("stopping with QoS 1 publishes still in flight returns without terminating") {
+  testing::Mosquitto broker;
+  boost::asio::io_context io;
+  Link link(io, options_for(broker, "hasty"));
+  link.start();
+  REQUIRE(run_until(io, [&] { return link.connected(); }));
+  broker.freeze();  // no PUBACK comes back: the publishes stay in flight
+  for (int i = 0; i < 2; ++i) link.publish({"recount/test/hasty", "x", false}, Qos::kAtLeastOnce);
+  link.stop(Message{"recount/test/hasty", "bye", false}, std::chrono::milliseconds(300));
+  CHECK_FALSE(link.connected());
+  broker.thaw();
+}
+
 }  // namespace recount::mqtt
