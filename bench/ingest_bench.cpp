@@ -366,10 +366,10 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
     });
   };
   sample();
-  // In-process devices share Paho's threads with the ack watcher, which then misses acks (seen:
-  // the hub had stored and acked all 100,000 events, the watcher saw 76 %). So with --simulated
-  // completion is read from the hub's ledger: cursors at the last seq are committed, and the hub
-  // acks right after its commit.
+  // With in-process devices the ack watcher did not see every final ack (seen: the hub's ledger
+  // had all 100,000 events, the watcher acks for 76 %; cause not established, see
+  // docs/performance.md). So with --simulated completion is read from the hub's ledger: cursors
+  // at the last seq are committed, and the hub acks right after its commit.
   std::optional<storage::Database> ledger;
   std::optional<storage::Statement> done_query;
   boost::asio::steady_timer poller(io);
