@@ -67,8 +67,8 @@ std::unique_ptr<testing::Process> start_agent(const std::filesystem::path& data_
 void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
                    std::size_t count, unsigned seed);
 
-// Link::stop() can throw Paho's "MQTT error [-1]" from disable_callbacks() right after a
-// disconnect (see docs/performance.md); this retries a few times, then gives up quietly.
+// Link::stop() threw Paho's "MQTT error [-1]" from disable_callbacks() right after a disconnect
+// before commit 7dce0ad; this retries a few times, then gives up quietly.
 void stop_link(mqtt::Link& link);
 
 using Clock = std::chrono::steady_clock;
