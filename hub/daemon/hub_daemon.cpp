@@ -16,6 +16,10 @@ mqtt::LinkOptions link_options(const HubOptions& options) {
   // A persistent session lets the broker hold the hub's messages across a hub restart; the
   // hub's own acks, not the broker's queue, are what guarantee delivery.
   link.clean_session = false;
+  // The hub publishes an ack (and maybe a nack) per device per commit: with 50 devices that is
+  // more than Paho's default window, and past its window Paho's send thread sleeps up to 1 s
+  // per round (research/sync.md §0.5), long enough for agents to time out and resend.
+  link.max_inflight = 1024;
   return link;
 }
 
