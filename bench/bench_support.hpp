@@ -2,6 +2,8 @@
 // --jsonl`, reading a process's memory and CPU time, and running a real recount-hub.
 #pragma once
 
+#include "tests/support/event_lines.hpp"
+
 #include <sys/types.h>
 
 #include <chrono>
@@ -35,9 +37,8 @@ class Args {
   std::map<std::string, std::string> values_;
 };
 
-// Writes `count` JSON event lines (counts, receipts, moves, adjustments; chosen by `seed`), the
-// same mix as the system tests record.
-void write_event_lines(const std::filesystem::path& file, std::size_t count, unsigned seed);
+// The same event mix as the system tests record.
+using testing::write_event_lines;
 
 // VmRSS (or another field of /proc/PID/status given in kB, e.g. "VmHWM") of a live process in
 // MiB; -1 when it cannot be read.

@@ -8,13 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/event_lines.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::testing {
-
-// Writes `count` JSON event lines (counts, receipts, moves and adjustments over a few locations
-// and SKUs, chosen by `seed`) for `recount-agent record --jsonl`.
-void write_event_lines(const std::filesystem::path& file, std::size_t count, unsigned seed);
 
 // `recount-agent status --data DIR --json`, parsed; fails the test if the command fails.
 nlohmann::json agent_status(const std::filesystem::path& data_dir);
