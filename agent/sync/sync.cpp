@@ -25,8 +25,7 @@ mqtt::LinkOptions link_options(const Journal& journal, const SyncOptions& option
 }  // namespace
 
 Sync::Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options)
-    : io_(io),
-      journal_(journal),
+    : journal_(journal),
       options_(std::move(options)),
       link_(io, link_options(journal, options_)),
       poll_timer_(io) {

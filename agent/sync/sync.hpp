@@ -72,7 +72,6 @@ class Sync {
   mqtt::Message status_message(protocol::DeviceState state);
   void report(const Error& error);
 
-  boost::asio::io_context& io_;
   Journal& journal_;
   SyncOptions options_;
   mqtt::Link link_;
