@@ -1,6 +1,7 @@
 // Wiring and shutdown of recount-hub.
 #include "hub/daemon/hub_daemon.hpp"
 
+#include <iostream>
 #include <utility>
 
 #include "hub/catalog/catalog_routes.hpp"
@@ -23,6 +24,37 @@ mqtt::LinkOptions link_options(const HubOptions& options) {
   return link;
 }
 
+// Puts every site's catalog into the reconciler's view of it.
+Result<void> refresh(reconcile::CatalogSnapshot& view, CatalogStore& catalog) {
+  auto sites = catalog.sites();
+  if (!sites) return sites.error();
+  for (const auto& site : *sites) {
+    auto site_catalog = catalog.catalog_for(site);
+    if (!site_catalog) return site_catalog.error();
+    view.put(*site_catalog);
+  }
+  return {};
+}
+
+// Puts the policy in `file` in force, in one audited transaction, unless it already is.
+Result<void> put_in_force(const std::filesystem::path& file, Ledger& ledger, reconcile::Reconciler& reconciler) {
+  auto policy = reconcile::load_policy_file(file);
+  if (!policy) return policy.error();
+  auto current = reconciler.policy();
+  if (!current) return current.error();
+  if (*current == *policy) return {};
+  auto write = ledger.begin_write();
+  if (!write) return write.error();
+  auto effects = reconciler.set_policy(*policy, "recount-hub --policy " + file.string(), system_wall_clock()());
+  if (!effects) return effects.error();
+  for (auto& note : effects->audit) {
+    if (auto ok = write->audit(std::move(note.kind), std::move(note.subject), std::move(note.detail)); !ok) {
+      return ok.error();
+    }
+  }
+  return write->commit();
+}
+
 }  // namespace
 
 HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options)
@@ -39,8 +71,20 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   auto catalog = CatalogStore::open(ledger.path());
   if (!catalog) return catalog.error();
   daemon->catalog_ = std::make_unique<CatalogStore>(std::move(*catalog));
+  if (auto ok = refresh(daemon->catalog_view_, *daemon->catalog_); !ok) return ok.error();
+  auto reconciler = reconcile::Reconciler::open(ledger.database(), daemon->catalog_view_);
+  if (!reconciler) return reconciler.error();
+  daemon->reconciler_.emplace(std::move(*reconciler));
+  if (daemon->options_.policy_file) {
+    if (auto ok = put_in_force(*daemon->options_.policy_file, ledger, *daemon->reconciler_); !ok) return ok.error();
+  }
   HubDaemon* self = daemon.get();
-  add_catalog_routes(self->router_, *self->catalog_, [self] { publish_catalogs(self->link_, *self->catalog_); });
+  add_catalog_routes(self->router_, *self->catalog_, [self] {
+    if (auto ok = refresh(self->catalog_view_, *self->catalog_); !ok) {
+      std::cerr << "recount-hub: catalog for reconciliation: " << ok.error().describe() << std::endl;
+    }
+    publish_catalogs(self->link_, *self->catalog_);
+  });
   if (daemon->options_.http) {
     HttpServerOptions http_options;
     http_options.max_body_bytes = kMaxImportBytes;  // catalog imports are whole CSV files

@@ -68,11 +68,13 @@ class LedgerWrite {
   // which is what makes an ack sent afterwards true.
   Result<void> commit();
 
+  // Appends an audit entry in this transaction (the reconciler's notes, say); detail is JSON.
+  Result<void> audit(std::string kind, std::string subject, std::string detail);
+
  private:
   friend class Ledger;
   LedgerWrite(Ledger& ledger, storage::Transaction transaction)
       : ledger_(&ledger), transaction_(std::move(transaction)) {}
-  Result<void> audit(std::string kind, std::string subject, std::string detail);
 
   Ledger* ledger_;
   storage::Transaction transaction_;
@@ -104,6 +106,9 @@ class Ledger {
   // For reads (stats, listings, verification). Writes go through begin_write().
   EventStore& events() { return events_; }
   AuditLog& audit() { return audit_; }
+  // The connection itself, for the reconciler (hub/reconcile/reconciler.hpp), whose writes must
+  // run inside a LedgerWrite so that they commit with it.
+  storage::Database& database() { return database_; }
 
   const std::filesystem::path& path() const { return database_.path(); }
 
