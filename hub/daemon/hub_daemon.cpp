@@ -45,42 +45,45 @@ Result<void> put_in_force(const std::filesystem::path& file, Ledger& ledger, rec
   if (*current == *policy) return {};
   auto write = ledger.begin_write();
   if (!write) return write.error();
-  auto effects = reconciler.set_policy(*policy, "recount-hub --policy " + file.string(), system_wall_clock()());
+  const std::int64_t now_ms = system_wall_clock()();
+  auto effects = reconciler.set_policy(*policy, "recount-hub --policy " + file.string(), now_ms);
   if (!effects) return effects.error();
-  for (auto& note : effects->audit) {
-    if (auto ok = write->audit(std::move(note.kind), std::move(note.subject), std::move(note.detail)); !ok) {
-      return ok.error();
-    }
-  }
+  if (auto ok = record_effects(*write, *effects, now_ms); !ok) return ok;
   return write->commit();
 }
 
 }  // namespace
 
-HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options)
+HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options,
+                     std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
+                     reconcile::Reconciler reconciler)
     : io_(io),
       options_(std::move(options)),
       link_(io, link_options(options_)),
-      ingest_(io, link_, ledger, clock_),
+      catalog_(std::move(catalog)),
+      catalog_view_(std::move(catalog_view)),
+      reconciler_(std::move(reconciler)),
+      ingest_(io, link_, ledger, reconciler_, clock_),
       grace_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
 }
 
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {
-  std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options)));
   auto catalog = CatalogStore::open(ledger.path());
   if (!catalog) return catalog.error();
-  daemon->catalog_ = std::make_unique<CatalogStore>(std::move(*catalog));
-  if (auto ok = refresh(daemon->catalog_view_, *daemon->catalog_); !ok) return ok.error();
-  auto reconciler = reconcile::Reconciler::open(ledger.database(), daemon->catalog_view_);
+  auto catalog_view = std::make_unique<reconcile::CatalogSnapshot>();
+  if (auto ok = refresh(*catalog_view, *catalog); !ok) return ok.error();
+  auto reconciler = reconcile::Reconciler::open(ledger.database(), *catalog_view);
   if (!reconciler) return reconciler.error();
-  daemon->reconciler_.emplace(std::move(*reconciler));
-  if (daemon->options_.policy_file) {
-    if (auto ok = put_in_force(*daemon->options_.policy_file, ledger, *daemon->reconciler_); !ok) return ok.error();
+  if (options.policy_file) {
+    if (auto ok = put_in_force(*options.policy_file, ledger, *reconciler); !ok) return ok.error();
   }
+  std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options),
+                                                  std::make_unique<CatalogStore>(std::move(*catalog)),
+                                                  std::move(catalog_view), std::move(*reconciler)));
   HubDaemon* self = daemon.get();
   add_catalog_routes(self->router_, *self->catalog_, [self] {
-    if (auto ok = refresh(self->catalog_view_, *self->catalog_); !ok) {
+    if (auto ok = refresh(*self->catalog_view_, *self->catalog_); !ok) {
       std::cerr << "recount-hub: catalog for reconciliation: " << ok.error().describe() << std::endl;
     }
     publish_catalogs(self->link_, *self->catalog_);

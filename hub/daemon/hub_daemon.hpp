@@ -60,19 +60,20 @@ class HubDaemon {
   void shutdown(std::function<void()> done);
 
  private:
-  HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
+  HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, std::unique_ptr<CatalogStore> catalog,
+            std::unique_ptr<reconcile::CatalogSnapshot> catalog_view, reconcile::Reconciler reconciler);
   void finish_shutdown(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
 
   boost::asio::io_context& io_;
   HubOptions options_;
   HybridLogicalClock clock_;
   mqtt::Link link_;
-  Ingest ingest_;
   std::unique_ptr<CatalogStore> catalog_;  // before router_: the routes hold it
   // What the reconciler knows of the catalog, refreshed after each import; before reconciler_,
   // which holds it.
-  reconcile::CatalogSnapshot catalog_view_;
-  std::optional<reconcile::Reconciler> reconciler_;
+  std::unique_ptr<reconcile::CatalogSnapshot> catalog_view_;
+  reconcile::Reconciler reconciler_;  // before ingest_, which holds it
+  Ingest ingest_;
   Router router_;
   std::unique_ptr<HttpServer> http_;
   boost::asio::steady_timer grace_timer_;

@@ -45,7 +45,9 @@ struct ApiHub {
   boost::asio::io_context io;
   HybridLogicalClock clock;
   mqtt::Link link{io, testing::test_link_options("tcp://127.0.0.1:1", "commands-test")};
-  Ingest ingest{io, link, store.ledger, clock};
+  reconcile::CatalogSnapshot catalog;
+  reconcile::Reconciler reconciler = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
+  Ingest ingest{io, link, store.ledger, reconciler, clock};
   Router router;
 
   ApiHub() { add_api_routes(router, store.ledger, ingest, link); }
