@@ -6,6 +6,7 @@
 
 #include "hub/catalog/catalog_routes.hpp"
 #include "hub/http/api.hpp"
+#include "hub/http/reconcile_routes.hpp"
 
 namespace recount::hub {
 namespace {
@@ -66,6 +67,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       ingest_(io, link_, ledger, reconciler_, clock_),
       grace_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
+  add_reconcile_routes(router_, reconciler_);
 }
 
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {

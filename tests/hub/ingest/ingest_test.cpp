@@ -355,16 +355,8 @@ TEST_CASE("a message the database refuses is left unanswered, and the batches th
 
 TEST_CASE("a count short of the ledger raises a blind recount task, published retained for its site") {
   IngestFixture hub;
-  Event baseline = count_event(1);
-  baseline.type = EventType::kBaseline;
-  baseline.location = "A-1";
-  baseline.sku = "SKU-1";
-  baseline.qty = 10;
-  Event count = count_event(2);
-  count.location = "A-1";
-  count.sku = "SKU-1";
-  count.qty = 7;
-  hub.publish(events_topic(), protocol::encode(protocol::EventBatch{"site-1", "device-1", kEpoch, {baseline, count}}));
+  hub.publish(events_topic(),
+              protocol::encode(protocol::EventBatch{"site-1", "device-1", kEpoch, testing::shortage_events()}));
   CHECK(hub.ack(0).acked_through == 2);
 
   testing::TestDevice other{hub.io, hub.broker.uri(), "device-2", {protocol::tasks_topic("site-1")}};

@@ -1,0 +1,80 @@
+// The reconciliation routes over a real reconciler on a ledger in a temp directory.
+#include "hub/http/reconcile_routes.hpp"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "hub/ingest/ingest.hpp"
+#include "tests/hub/ledger_fixtures.hpp"
+
+namespace recount::hub {
+namespace {
+
+using testing::kFixedNowMs;
+using testing::origin_of;
+
+struct RoutesFixture {
+  testing::LedgerFixture store;
+  reconcile::CatalogSnapshot catalog;
+  reconcile::Reconciler reconciler = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
+  Router router;
+
+  RoutesFixture() { add_reconcile_routes(router, reconciler); }
+
+  // Stores the events of device-1 as ingest does, and settles them in the same transaction.
+  void deliver(const std::vector<Event>& events) {
+    IncomingBatch batch = testing::batch_of(origin_of("device-1"), 1, 0);
+    batch.events = events;
+    batch.first_seq = events.front().seq;
+    batch.last_seq = events.back().seq;
+    auto write = store.ledger.begin_write();
+    REQUIRE(write.has_value());
+    const auto outcome = write->apply(batch);
+    REQUIRE(outcome.has_value());
+    for (const std::size_t index : outcome->new_events) {
+      REQUIRE(reconciler.apply(batch.origin, events[index], kFixedNowMs).has_value());
+    }
+    auto effects = reconciler.settle(kFixedNowMs);
+    REQUIRE(effects.has_value());
+    REQUIRE(record_effects(*write, *effects, kFixedNowMs).has_value());
+    REQUIRE(write->commit().has_value());
+  }
+
+  nlohmann::json get_json(const std::string& target, unsigned status = 200) {
+    const auto response = router.handle(Request::from_target("GET", target).value());
+    INFO(target << " -> " << response.body);
+    CHECK(response.status == status);
+    return nlohmann::json::parse(response.body);
+  }
+};
+
+TEST_CASE("a shortage shows as an open discrepancy and a recount task for its site") {
+  RoutesFixture hub;
+  hub.deliver(testing::shortage_events());
+
+  const auto discrepancies = hub.get_json("/api/v1/discrepancies")["discrepancies"];
+  REQUIRE(discrepancies.size() == 1);
+  CHECK(discrepancies[0]["location"] == "A-1");
+  CHECK(discrepancies[0]["expected"] == 10);
+  CHECK(discrepancies[0]["counted"] == 7);
+  CHECK(discrepancies[0]["variance"] == -3);
+  CHECK(hub.get_json("/api/v1/discrepancies?state=all")["discrepancies"].size() == 1);
+
+  const auto tasks = hub.get_json("/api/v1/tasks?site=site-1")["tasks"];
+  REQUIRE(tasks.size() == 1);
+  CHECK(tasks[0]["sku"] == "SKU-1");
+  CHECK(tasks[0]["exclude_user"] == "user-1");
+  CHECK(tasks[0]["discrepancy_id"] == discrepancies[0]["id"]);
+  CHECK(hub.get_json("/api/v1/tasks?site=site-2")["tasks"].empty());
+}
+
+TEST_CASE("tasks without a site are those of every site; discrepancies in an unknown state are refused") {
+  RoutesFixture hub;
+  hub.deliver(testing::shortage_events());
+  CHECK(hub.get_json("/api/v1/tasks")["tasks"].size() == 1);
+  CHECK(hub.get_json("/api/v1/discrepancies?state=closed", 400).dump().find("state") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace recount::hub
