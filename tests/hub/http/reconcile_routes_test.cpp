@@ -5,14 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hub/ingest/ingest.hpp"
-#include "tests/hub/ledger_fixtures.hpp"
+#include "tests/hub/delivery_fixtures.hpp"
 
 namespace recount::hub {
 namespace {
 
-using testing::kFixedNowMs;
-using testing::origin_of;
 
 struct RoutesFixture {
   testing::LedgerFixture store;
@@ -21,25 +18,6 @@ struct RoutesFixture {
   Router router;
 
   RoutesFixture() { add_reconcile_routes(router, reconciler); }
-
-  // Stores the events of device-1 as ingest does, and settles them in the same transaction.
-  void deliver(const std::vector<Event>& events) {
-    IncomingBatch batch = testing::batch_of(origin_of("device-1"), 1, 0);
-    batch.events = events;
-    batch.first_seq = events.front().seq;
-    batch.last_seq = events.back().seq;
-    auto write = store.ledger.begin_write();
-    REQUIRE(write.has_value());
-    const auto outcome = write->apply(batch);
-    REQUIRE(outcome.has_value());
-    for (const std::size_t index : outcome->new_events) {
-      REQUIRE(reconciler.apply(batch.origin, events[index], kFixedNowMs).has_value());
-    }
-    auto effects = reconciler.settle(kFixedNowMs);
-    REQUIRE(effects.has_value());
-    REQUIRE(record_effects(*write, *effects, kFixedNowMs).has_value());
-    REQUIRE(write->commit().has_value());
-  }
 
   nlohmann::json get_json(const std::string& target, unsigned status = 200) {
     const auto response = router.handle(Request::from_target("GET", target).value());
@@ -51,7 +29,7 @@ struct RoutesFixture {
 
 TEST_CASE("a shortage shows as an open discrepancy and a recount task for its site") {
   RoutesFixture hub;
-  hub.deliver(testing::shortage_events());
+  testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
 
   const auto discrepancies = hub.get_json("/api/v1/discrepancies")["discrepancies"];
   REQUIRE(discrepancies.size() == 1);
@@ -71,7 +49,7 @@ TEST_CASE("a shortage shows as an open discrepancy and a recount task for its si
 
 TEST_CASE("tasks without a site are those of every site; discrepancies in an unknown state are refused") {
   RoutesFixture hub;
-  hub.deliver(testing::shortage_events());
+  testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
   CHECK(hub.get_json("/api/v1/tasks")["tasks"].size() == 1);
   CHECK(hub.get_json("/api/v1/discrepancies?state=closed", 400).dump().find("state") != std::string::npos);
 }
