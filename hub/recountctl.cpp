@@ -29,6 +29,16 @@ int main(int argc, char** argv) {
   dead_letters->add_option("--device", device, "Only this device's");
   dead_letters->add_option("--limit", limit, "At most this many (1 to 1000)")->check(CLI::Range(1, 1000))->capture_default_str();
 
+  auto* tasks = app.add_subcommand("tasks", "Recount tasks, newest first");
+  tasks->add_flag("--json", json, "Print the API's JSON instead of a table");
+  std::string site;
+  tasks->add_option("--site", site, "Only this site's");
+
+  auto* discrepancies = app.add_subcommand("discrepancies", "Discrepancies between counts and the ledger");
+  discrepancies->add_flag("--json", json, "Print the API's JSON instead of a table");
+  std::string state = "open";
+  discrepancies->add_option("--state", state, "open or all")->check(CLI::IsMember({"open", "all"}))->capture_default_str();
+
   auto* audit = app.add_subcommand("audit", "The hash-chained audit log");
   audit->require_subcommand(1);
   audit->add_subcommand("verify",
@@ -56,6 +66,10 @@ int main(int argc, char** argv) {
     output = stats_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (dead_letters->parsed()) {
     output = dead_letters_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable, device, limit);
+  } else if (tasks->parsed()) {
+    output = tasks_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable, site);
+  } else if (discrepancies->parsed()) {
+    output = discrepancies_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable, state);
   } else {
     output = audit_verify_remote(*hub);
   }

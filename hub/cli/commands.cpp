@@ -115,6 +115,29 @@ std::string render_dead_letters(const Json& body) {
   return out;
 }
 
+std::string render_tasks(const Json& body) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& task : body.value("tasks", Json::array())) {
+    rows.push_back({text_of(task["task_id"]), text_of(task["site"]), text_of(task["location"]), text_of(task["sku"]),
+                    text_of(task["round"]), text_of(task["exclude_user"]), text_of(task["state"]),
+                    text_of(task["acked_device"])});
+  }
+  if (rows.empty()) return "no recount tasks\n";
+  return table({"TASK", "SITE", "LOCATION", "SKU", "ROUND", "NOT_BY", "STATE", "ACKED_BY"}, rows);
+}
+
+std::string render_discrepancies(const Json& body) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& found : body.value("discrepancies", Json::array())) {
+    rows.push_back({text_of(found["id"]), text_of(found["site"]) + "/" + text_of(found["location"]) + "/" +
+                                              text_of(found["sku"]),
+                    text_of(found["state"]), text_of(found["expected"]), text_of(found["counted"]),
+                    text_of(found["variance"]), text_of(found["round"])});
+  }
+  if (rows.empty()) return "no discrepancies\n";
+  return table({"ID", "POSITION", "STATE", "EXPECTED", "COUNTED", "VARIANCE", "ROUND"}, rows);
+}
+
 CommandOutput report(const AuditVerification& verification) {
   if (!verification.broken_id) {
     return CommandOutput{0,
@@ -143,6 +166,19 @@ CommandOutput dead_letters_command(const HostPort& hub, OutputFormat format, con
     target += "&device=" + device;
   }
   return show(hub, target, format, render_dead_letters);
+}
+
+CommandOutput tasks_command(const HostPort& hub, OutputFormat format, const std::string& site) {
+  std::string target = "/api/v1/tasks";
+  if (!site.empty()) {
+    if (auto valid = validate_identifier("--site", site); !valid) return failed(valid.error().describe());
+    target += "?site=" + site;
+  }
+  return show(hub, target, format, render_tasks);
+}
+
+CommandOutput discrepancies_command(const HostPort& hub, OutputFormat format, const std::string& state) {
+  return show(hub, "/api/v1/discrepancies?state=" + state, format, render_discrepancies);
 }
 
 CommandOutput audit_verify_local(const std::filesystem::path& data_dir) {

@@ -32,6 +32,12 @@ CommandOutput stats_command(const HostPort& hub, OutputFormat format);
 CommandOutput dead_letters_command(const HostPort& hub, OutputFormat format, const std::string& device,
                                    int limit);
 
+// GET /api/v1/tasks: the recount tasks of `site`, or of every site when it is empty.
+CommandOutput tasks_command(const HostPort& hub, OutputFormat format, const std::string& site);
+
+// GET /api/v1/discrepancies: `state` is "open" or "all" (recountctl checks).
+CommandOutput discrepancies_command(const HostPort& hub, OutputFormat format, const std::string& state);
+
 // Verifies the audit chain of the hub database in `data_dir` directly, without trusting a hub
 // process; read-only, safe while the hub runs.
 CommandOutput audit_verify_local(const std::filesystem::path& data_dir);

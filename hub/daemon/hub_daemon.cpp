@@ -1,10 +1,12 @@
 // Wiring and shutdown of recount-hub.
 #include "hub/daemon/hub_daemon.hpp"
 
+#include <iostream>
 #include <utility>
 
 #include "hub/catalog/catalog_routes.hpp"
 #include "hub/http/api.hpp"
+#include "hub/http/reconcile_routes.hpp"
 
 namespace recount::hub {
 namespace {
@@ -23,24 +25,71 @@ mqtt::LinkOptions link_options(const HubOptions& options) {
   return link;
 }
 
+// Puts every site's catalog into the reconciler's view of it.
+Result<void> refresh(reconcile::CatalogSnapshot& view, CatalogStore& catalog) {
+  auto sites = catalog.sites();
+  if (!sites) return sites.error();
+  for (const auto& site : *sites) {
+    auto site_catalog = catalog.catalog_for(site);
+    if (!site_catalog) return site_catalog.error();
+    view.put(*site_catalog);
+  }
+  return {};
+}
+
+// Puts the policy in `file` in force, in one audited transaction, unless it already is.
+Result<void> put_in_force(const std::filesystem::path& file, Ledger& ledger, reconcile::Reconciler& reconciler) {
+  auto policy = reconcile::load_policy_file(file);
+  if (!policy) return policy.error();
+  auto current = reconciler.policy();
+  if (!current) return current.error();
+  if (*current == *policy) return {};
+  auto write = ledger.begin_write();
+  if (!write) return write.error();
+  const std::int64_t now_ms = system_wall_clock()();
+  auto effects = reconciler.set_policy(*policy, "recount-hub --policy " + file.string(), now_ms);
+  if (!effects) return effects.error();
+  if (auto ok = record_effects(*write, *effects, now_ms); !ok) return ok;
+  return write->commit();
+}
+
 }  // namespace
 
-HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options)
+HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options,
+                     std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
+                     reconcile::Reconciler reconciler)
     : io_(io),
       options_(std::move(options)),
       link_(io, link_options(options_)),
-      ingest_(io, link_, ledger, clock_),
+      catalog_(std::move(catalog)),
+      catalog_view_(std::move(catalog_view)),
+      reconciler_(std::move(reconciler)),
+      ingest_(io, link_, ledger, reconciler_, clock_),
       grace_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
+  add_reconcile_routes(router_, reconciler_);
 }
 
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {
-  std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options)));
   auto catalog = CatalogStore::open(ledger.path());
   if (!catalog) return catalog.error();
-  daemon->catalog_ = std::make_unique<CatalogStore>(std::move(*catalog));
+  auto catalog_view = std::make_unique<reconcile::CatalogSnapshot>();
+  if (auto ok = refresh(*catalog_view, *catalog); !ok) return ok.error();
+  auto reconciler = reconcile::Reconciler::open(ledger.database(), *catalog_view);
+  if (!reconciler) return reconciler.error();
+  if (options.policy_file) {
+    if (auto ok = put_in_force(*options.policy_file, ledger, *reconciler); !ok) return ok.error();
+  }
+  std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options),
+                                                  std::make_unique<CatalogStore>(std::move(*catalog)),
+                                                  std::move(catalog_view), std::move(*reconciler)));
   HubDaemon* self = daemon.get();
-  add_catalog_routes(self->router_, *self->catalog_, [self] { publish_catalogs(self->link_, *self->catalog_); });
+  add_catalog_routes(self->router_, *self->catalog_, [self] {
+    if (auto ok = refresh(*self->catalog_view_, *self->catalog_); !ok) {
+      std::cerr << "recount-hub: catalog for reconciliation: " << ok.error().describe() << std::endl;
+    }
+    publish_catalogs(self->link_, *self->catalog_);
+  });
   if (daemon->options_.http) {
     HttpServerOptions http_options;
     http_options.max_body_bytes = kMaxImportBytes;  // catalog imports are whole CSV files

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -16,6 +17,8 @@
 #include "hub/http/server.hpp"
 #include "hub/ingest/ingest.hpp"
 #include "hub/ledger/ledger.hpp"
+#include "hub/reconcile/catalog_view.hpp"
+#include "hub/reconcile/reconciler.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/mqtt/link.hpp"
 
@@ -27,6 +30,9 @@ struct HubOptions {
   std::optional<HostPort> http;         // where to serve the API; none: no HTTP server
   // How long a shutdown waits for the broker to take the last acks before it disconnects.
   std::chrono::milliseconds reply_grace{2000};
+  // A reconciliation policy (JSON, docs/reconciliation.md) to put in force at start when it
+  // differs from the one in force; none: keep the one in force (the built-in default at first).
+  std::optional<std::filesystem::path> policy_file;
 };
 
 // Not thread-safe: everything runs on `io`, which must have one thread. `ledger` must outlive
@@ -34,7 +40,9 @@ struct HubOptions {
 // has returned).
 class HubDaemon {
  public:
-  // Binds the HTTP address, if any, at once. Errors: those of HttpServer::listen.
+  // Opens the reconciler on the ledger's database (migrating its tables), puts the policy file,
+  // if any, in force, and binds the HTTP address, if any. Errors: those of Reconciler::open,
+  // load_policy_file, the policy's write transaction and HttpServer::listen.
   static Result<std::unique_ptr<HubDaemon>> create(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
   HubDaemon(const HubDaemon&) = delete;
   HubDaemon& operator=(const HubDaemon&) = delete;
@@ -52,15 +60,20 @@ class HubDaemon {
   void shutdown(std::function<void()> done);
 
  private:
-  HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
+  HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, std::unique_ptr<CatalogStore> catalog,
+            std::unique_ptr<reconcile::CatalogSnapshot> catalog_view, reconcile::Reconciler reconciler);
   void finish_shutdown(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
 
   boost::asio::io_context& io_;
   HubOptions options_;
   HybridLogicalClock clock_;
   mqtt::Link link_;
-  Ingest ingest_;
   std::unique_ptr<CatalogStore> catalog_;  // before router_: the routes hold it
+  // What the reconciler knows of the catalog, refreshed after each import; before reconciler_,
+  // which holds it.
+  std::unique_ptr<reconcile::CatalogSnapshot> catalog_view_;
+  reconcile::Reconciler reconciler_;  // before ingest_, which holds it
+  Ingest ingest_;
   Router router_;
   std::unique_ptr<HttpServer> http_;
   boost::asio::steady_timer grace_timer_;

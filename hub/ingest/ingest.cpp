@@ -47,9 +47,27 @@ std::uint64_t newest_hlc(const std::vector<Event>& events) {
 
 }  // namespace
 
-Ingest::Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, HybridLogicalClock& clock,
-               WallClock wall, IngestOptions options)
-    : io_(io), link_(link), ledger_(ledger), clock_(clock), wall_(std::move(wall)), options_(options) {}
+Result<void> record_effects(LedgerWrite& write, reconcile::Effects& effects, std::int64_t now_ms) {
+  for (const auto& adjustment : effects.adjustments) {
+    if (auto stored = write.record_hub_event(adjustment.site, adjustment.event, now_ms); !stored) {
+      return stored.error();
+    }
+  }
+  for (auto& note : effects.audit) {
+    if (auto ok = write.audit(std::move(note.kind), std::move(note.subject), std::move(note.detail)); !ok) return ok;
+  }
+  return {};
+}
+
+Ingest::Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, reconcile::Reconciler& reconciler,
+               HybridLogicalClock& clock, WallClock wall, IngestOptions options)
+    : io_(io),
+      link_(link),
+      ledger_(ledger),
+      reconciler_(reconciler),
+      clock_(clock),
+      wall_(std::move(wall)),
+      options_(options) {}
 
 void Ingest::start() {
   link_.on_message([this](mqtt::Message message) { receive(std::move(message)); });
@@ -119,6 +137,7 @@ void Ingest::commit(std::vector<Received> received) {
   counters_.batches += group->batches;
   counters_.rejected_payloads += group->rejected_payloads;
   for (auto& reply : group->replies) send(std::move(reply));
+  for (const auto& site : group->task_sites) publish_tasks(site);
 }
 
 Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& received,
@@ -132,7 +151,12 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
       return ok.error();
     }
   }
+  const std::int64_t now_ms = wall_();
+  auto effects = reconciler_.settle(now_ms);
+  if (!effects) return effects.error();
+  if (auto ok = record_effects(*write, *effects, now_ms); !ok) return ok.error();
   if (auto ok = write->commit(); !ok) return ok.error();
+  group.task_sites = std::move(effects->task_sites);
   return group;
 }
 
@@ -184,6 +208,9 @@ Result<void> Ingest::handle_events(const protocol::DeviceTopic& topic, const Rec
   }
   auto outcome = write.apply(batch);
   if (!outcome) return outcome.error();
+  for (const std::size_t index : outcome->new_events) {
+    if (auto ok = reconciler_.apply(batch.origin, batch.events[index], batch.received_ms); !ok) return ok;
+  }
   ++group.batches;
   clock_.observe(HlcStamp{newest_hlc(batch.events)});
   // The nack goes first, so the agent knows which seqs were refused before the ack covers them.
@@ -243,6 +270,16 @@ void Ingest::send(Reply reply) {
                   --counters_.replies_in_flight;
                   if (!sent) ++counters_.replies_unsent;
                 });
+}
+
+// Retained, so a device that connects later gets its site's open tasks at once.
+void Ingest::publish_tasks(const std::string& site) {
+  auto tasks = reconciler_.task_list(site);
+  if (!tasks) {
+    std::cerr << "recount-hub: tasks of " << site << ": " << tasks.error().describe() << '\n';
+    return;
+  }
+  link_.publish(mqtt::Message{protocol::tasks_topic(site), protocol::encode(*tasks), true}, mqtt::Qos::kAtLeastOnce);
 }
 
 }  // namespace recount::hub

@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "hub/ledger/ledger.hpp"
+#include "hub/reconcile/reconciler.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/mqtt/link.hpp"
 #include "shared/protocol/messages.hpp"
@@ -40,13 +41,23 @@ struct IngestCounters {
   std::size_t queued = 0;              // received, not yet committed
 };
 
+// Carries out in `write`'s transaction what reconciliation asks of it: stores each adjustment as
+// a hub event made at now_ms (LedgerWrite::record_hub_event) and appends each audit note.
+// Errors: those of the ledger.
+Result<void> record_effects(LedgerWrite& write, reconcile::Effects& effects, std::int64_t now_ms);
+
+// Every event stored as new goes to the reconciler in the transaction that stores it; each
+// commit settles what became due and records the effects with it, then publishes (retained) the
+// task lists that changed.
+//
 // Runs on the io_context that `link` delivers on, with one thread: message handling, SQLite and
-// publishing all happen there, never on Paho's threads. Not thread-safe. `link`, `ledger` and
-// `clock` must outlive it, and it must outlive every handler it posted (destroy it after the
+// publishing all happen there, never on Paho's threads. Not thread-safe. `link`, `ledger`,
+// `reconciler` (open on the ledger's database) and `clock` must outlive it, and it must outlive every handler it posted (destroy it after the
 // io_context has stopped running).
 class Ingest {
  public:
-  Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, HybridLogicalClock& clock,
+  Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, reconcile::Reconciler& reconciler,
+         HybridLogicalClock& clock,
          WallClock wall = system_wall_clock(), IngestOptions options = {});
   Ingest(const Ingest&) = delete;
   Ingest& operator=(const Ingest&) = delete;
@@ -73,9 +84,11 @@ class Ingest {
     std::variant<protocol::Ack, protocol::Nack> message;
   };
 
-  // What one commit produces: the answers due after it, and counts that become true with it.
+  // What one commit produces: the answers and task lists due after it, and counts that become
+  // true with it.
   struct Group {
     std::vector<Reply> replies;
+    std::vector<std::string> task_sites;
     std::uint64_t batches = 0;
     std::uint64_t rejected_payloads = 0;
   };
@@ -96,10 +109,12 @@ class Ingest {
   Result<void> reject(const Received& received, Origin origin, const Error& error, LedgerWrite& write,
                       Group& group);
   void send(Reply reply);
+  void publish_tasks(const std::string& site);
 
   boost::asio::io_context& io_;
   mqtt::Link& link_;
   Ledger& ledger_;
+  reconcile::Reconciler& reconciler_;
   HybridLogicalClock& clock_;
   WallClock wall_;
   IngestOptions options_;

@@ -21,6 +21,15 @@ protocol::NackEntry nack_entry(const DeadLetter& letter) {
   return protocol::NackEntry{letter.seq.value_or(0), letter.event_id, letter.field, letter.reason};
 }
 
+Result<std::string> read_hub_epoch(storage::Database& database) {
+  auto statement = database.prepare("SELECT epoch FROM hub_journal WHERE id = 1");
+  if (!statement) return statement.error();
+  auto row = statement->step();
+  if (!row) return row.error();
+  if (!*row) return Error{ErrorCode::kCorrupt, "", database.path().string() + " has no hub epoch"};
+  return statement->column_text(0);
+}
+
 }  // namespace
 
 Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall) {
@@ -32,7 +41,9 @@ Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall) {
   if (!events) return events.error();
   auto audit = AuditLog::prepare(*database);
   if (!audit) return audit.error();
-  return Ledger(std::move(*database), std::move(*events), std::move(*audit), std::move(wall));
+  auto hub_epoch = read_hub_epoch(*database);
+  if (!hub_epoch) return hub_epoch.error();
+  return Ledger(std::move(*database), std::move(*events), std::move(*audit), std::move(wall), std::move(*hub_epoch));
 }
 
 Result<LedgerWrite> Ledger::begin_write() {
@@ -51,10 +62,12 @@ Result<BatchOutcome> LedgerWrite::apply(const IncomingBatch& batch) {
   EventStore& store = ledger_->events_;
   BatchOutcome outcome;
   std::vector<DeadLetter> letters = batch.rejected;
-  for (const Event& event : batch.events) {
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    const Event& event = batch.events[i];
     auto inserted = store.insert(batch.origin, event, batch.received_ms);
     if (inserted) {
       ++(*inserted == Insertion::kNew ? outcome.stored : outcome.duplicates);
+      if (*inserted == Insertion::kNew) outcome.new_events.push_back(i);
     } else if (inserted.error().code == ErrorCode::kConflict) {
       const std::string json = protocol::encode_event(event);
       letters.push_back(DeadLetter{0, batch.received_ms, batch.topic, batch.origin, event.seq, event.event_id,
@@ -105,6 +118,17 @@ Result<Cursor> LedgerWrite::hello(const std::string& topic, const protocol::Hell
                        {"acked_through", cursor->acked_through}};
   if (auto ok = audit("sync.hello", subject_of(origin), dump(detail)); !ok) return ok.error();
   return cursor;
+}
+
+Result<Event> LedgerWrite::record_hub_event(const std::string& site, Event event, std::int64_t made_ms) {
+  const Origin origin{site, std::string(Ledger::kHubDevice), ledger_->hub_epoch_};
+  auto cursor = ledger_->events_.advance(origin, 0, made_ms);
+  if (!cursor) return cursor.error();
+  event.seq = cursor->acked_through + 1;
+  auto inserted = ledger_->events_.insert(origin, event, made_ms);
+  if (!inserted) return inserted.error();
+  if (auto advanced = ledger_->events_.advance(origin, 1, made_ms); !advanced) return advanced.error();
+  return event;
 }
 
 Result<void> LedgerWrite::status(const std::string& site, const protocol::Status& status, std::int64_t received_ms,

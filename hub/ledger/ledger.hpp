@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hub/ledger/audit_log.hpp"
@@ -31,6 +32,7 @@ struct IncomingBatch {
 struct BatchOutcome {
   Cursor cursor;  // after the batch: what the ack states
   std::size_t stored = 0;
+  std::vector<std::size_t> new_events;  // indices in batch.events of the events stored as new
   std::size_t duplicates = 0;
   std::vector<protocol::NackEntry> rejected;  // the decoder's and the ledger's (reused event_id)
 };
@@ -58,6 +60,12 @@ class LedgerWrite {
   // zeros for an epoch the hub has never seen.
   Result<Cursor> hello(const std::string& topic, const protocol::Hello& hello, std::int64_t received_ms);
 
+  // Stores an event the hub made (a reconciliation adjustment) at `site` under the hub's own
+  // origin: device kHubDevice, the hub's epoch, and that epoch's next seq (one sequence for every
+  // site, as a device's journal has). Returns the event as stored, with its seq. kConflict: its
+  // event_id is already used.
+  Result<Event> record_hub_event(const std::string& site, Event event, std::int64_t made_ms);
+
   // Keeps the device's latest status. `received_ms` counts as contact only for a live message:
   // a retained one is the broker replaying the past.
   enum class Freshness { kLive, kRetained };
@@ -68,11 +76,13 @@ class LedgerWrite {
   // which is what makes an ack sent afterwards true.
   Result<void> commit();
 
+  // Appends an audit entry in this transaction (the reconciler's notes, say); detail is JSON.
+  Result<void> audit(std::string kind, std::string subject, std::string detail);
+
  private:
   friend class Ledger;
   LedgerWrite(Ledger& ledger, storage::Transaction transaction)
       : ledger_(&ledger), transaction_(std::move(transaction)) {}
-  Result<void> audit(std::string kind, std::string subject, std::string detail);
 
   Ledger* ledger_;
   storage::Transaction transaction_;
@@ -84,6 +94,8 @@ class Ledger {
   // Marks a hub database in the SQLite header (PRAGMA application_id), so no other program's
   // database (an agent's journal, say) is ever taken for one and written to.
   static constexpr std::int32_t kApplicationId = 0x52434842;  // "RCHB"
+  // The device name of the events the hub makes itself (LedgerWrite::record_hub_event).
+  static constexpr std::string_view kHubDevice = "hub";
 
   // The database file of a hub data directory (recount-hub --data, recountctl --data).
   static std::filesystem::path file_in(const std::filesystem::path& data_dir) { return data_dir / "hub.db"; }
@@ -104,18 +116,28 @@ class Ledger {
   // For reads (stats, listings, verification). Writes go through begin_write().
   EventStore& events() { return events_; }
   AuditLog& audit() { return audit_; }
+  // The connection itself, for the reconciler (hub/reconcile/reconciler.hpp), whose writes must
+  // run inside a LedgerWrite so that they commit with it.
+  storage::Database& database() { return database_; }
 
   const std::filesystem::path& path() const { return database_.path(); }
+  // The hub's journal epoch, chosen when the database was created and kept for good.
+  const std::string& hub_epoch() const { return hub_epoch_; }
 
  private:
   friend class LedgerWrite;
-  Ledger(storage::Database database, EventStore events, AuditLog audit, WallClock wall)
-      : database_(std::move(database)), events_(std::move(events)), audit_(std::move(audit)), wall_(std::move(wall)) {}
+  Ledger(storage::Database database, EventStore events, AuditLog audit, WallClock wall, std::string hub_epoch)
+      : database_(std::move(database)),
+        events_(std::move(events)),
+        audit_(std::move(audit)),
+        wall_(std::move(wall)),
+        hub_epoch_(std::move(hub_epoch)) {}
 
   storage::Database database_;  // declared first: the statements below must be finalized before it closes
   EventStore events_;
   AuditLog audit_;
   WallClock wall_;
+  std::string hub_epoch_;
 };
 
 }  // namespace recount::hub

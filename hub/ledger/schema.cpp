@@ -10,7 +10,7 @@ namespace {
 
 // Migration i (0-based) takes the schema from version i to i + 1. Append new migrations; never
 // edit one that has shipped, because databases in the field already ran it.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     // 1: events, per-epoch cursors, devices with their last status, dead letters, audit log.
     R"sql(
 CREATE TABLE events (
@@ -126,6 +126,12 @@ CREATE TABLE catalog_locations (
 );
 CREATE TABLE catalog_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
 INSERT INTO catalog_version(id, version) VALUES (1, 0);
+)sql",
+    // 3: the hub's own journal epoch (16 random hex digits, like a device's), under which it
+    // stores the events it makes itself: reconciliation's adjustments.
+    R"sql(
+CREATE TABLE hub_journal (id INTEGER PRIMARY KEY CHECK (id = 1), epoch TEXT NOT NULL);
+INSERT INTO hub_journal(id, epoch) VALUES (1, lower(hex(randomblob(8))));
 )sql",
 };
 

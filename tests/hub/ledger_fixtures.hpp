@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -39,6 +40,21 @@ inline Event count_event(std::uint64_t seq, unsigned tag = 1, std::int64_t qty =
   event.qty = qty;
   event.session = "session-1";
   return event;
+}
+
+// A baseline of 10 units of SKU-1 at A-1 (seq 1), then a count of 7 there by user-1 (seq 2):
+// a shortage that the default policy sends to a recount.
+inline std::vector<Event> shortage_events() {
+  Event baseline = count_event(1);
+  baseline.type = EventType::kBaseline;
+  baseline.location = "A-1";
+  baseline.sku = "SKU-1";
+  baseline.qty = 10;
+  Event count = count_event(2);
+  count.location = "A-1";
+  count.sku = "SKU-1";
+  count.qty = 7;
+  return {baseline, count};
 }
 
 inline hub::Origin origin_of(const std::string& device, const std::string& epoch = "00000000000000e1",

@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "hub/http/api.hpp"
+#include "hub/http/reconcile_routes.hpp"
 #include "hub/http/server.hpp"
+#include "tests/hub/delivery_fixtures.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 #include "tests/hub/mqtt_fixtures.hpp"
 
@@ -45,10 +47,15 @@ struct ApiHub {
   boost::asio::io_context io;
   HybridLogicalClock clock;
   mqtt::Link link{io, testing::test_link_options("tcp://127.0.0.1:1", "commands-test")};
-  Ingest ingest{io, link, store.ledger, clock};
+  reconcile::CatalogSnapshot catalog;
+  reconcile::Reconciler reconciler = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
+  Ingest ingest{io, link, store.ledger, reconciler, clock};
   Router router;
 
-  ApiHub() { add_api_routes(router, store.ledger, ingest, link); }
+  ApiHub() {
+    add_api_routes(router, store.ledger, ingest, link);
+    add_reconcile_routes(router, reconciler);
+  }
 };
 
 TEST_CASE("stats print a table with a row per device, in columns, with '-' for what is not known") {
@@ -65,6 +72,25 @@ TEST_CASE("stats print a table with a row per device, in columns, with '-' for w
         "2026-09-21T14:13:20.000Z\n"
         "site-1  hh-22     00000000000000a2  3       3              0             -      -        "
         "2026-09-21T14:13:20.000Z\n");
+}
+
+TEST_CASE("tasks and discrepancies of a hub without any say so instead of printing an empty table") {
+  ApiHub hub;
+  Serving empty(hub.router);
+  CHECK(tasks_command(empty.address(), OutputFormat::kTable, "").out == "no recount tasks\n");
+  CHECK(discrepancies_command(empty.address(), OutputFormat::kTable, "open").out == "no discrepancies\n");
+}
+
+TEST_CASE("a shortage sent to a recount shows in the tasks and discrepancies tables") {
+  ApiHub hub;
+  testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
+  Serving serving(hub.router);
+  CHECK(tasks_command(serving.address(), OutputFormat::kTable, "site-1").out ==
+        "TASK    SITE    LOCATION  SKU    ROUND  NOT_BY  STATE  ACKED_BY\n"
+        "rt-1-1  site-1  A-1       SKU-1  1      user-1  open   -\n");
+  CHECK(discrepancies_command(serving.address(), OutputFormat::kTable, "all").out ==
+        "ID  POSITION          STATE              EXPECTED  COUNTED  VARIANCE  ROUND\n"
+        "1   site-1/A-1/SKU-1  recount_requested  10        7        -3        1\n");
 }
 
 TEST_CASE("stats of a hub without devices say so instead of printing an empty table") {

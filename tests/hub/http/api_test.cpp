@@ -27,7 +27,9 @@ struct ApiFixture {
   boost::asio::io_context io;
   HybridLogicalClock clock;
   mqtt::Link link{io, never_started()};
-  Ingest ingest{io, link, store.ledger, clock};
+  reconcile::CatalogSnapshot catalog;
+  reconcile::Reconciler reconciler = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
+  Ingest ingest{io, link, store.ledger, reconciler, clock};
   Router router;
 
   ApiFixture() { add_api_routes(router, store.ledger, ingest, link); }

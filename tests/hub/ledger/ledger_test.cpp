@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "shared/core/random_id.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 
 namespace recount::hub {
@@ -62,6 +63,32 @@ TEST_CASE("the same batch applied twice is stored once and counted as duplicates
   CHECK(again.cursor.events == 20);
   CHECK(fixture.ledger.events().events({"device-1", batch.origin.epoch, 0, 100})->size() == 20);
   CHECK(last_audit_detail(fixture.ledger)["duplicates"] == 20);
+}
+
+TEST_CASE("a batch reports which of its events were stored as new, by their index in the batch") {
+  LedgerFixture fixture;
+  fixture.apply(batch_of(origin_of("device-1"), 3, 4));
+  const auto outcome = fixture.apply(batch_of(origin_of("device-1"), 1, 6));
+  CHECK(outcome.new_events == std::vector<std::size_t>{0, 1, 4, 5});
+}
+
+TEST_CASE("the hub's own events are numbered in one sequence of one epoch that survives reopening the ledger") {
+  LedgerFixture fixture;
+  const std::string epoch = fixture.ledger.hub_epoch();
+  CHECK(is_epoch(epoch));
+  {
+    auto write = fixture.ledger.begin_write();
+    REQUIRE(write.has_value());
+    CHECK(write->record_hub_event("site-1", testing::count_event(0, 7), kFixedNowMs)->seq == 1);
+    CHECK(write->record_hub_event("site-1", testing::count_event(0, 8), kFixedNowMs)->seq == 2);
+    CHECK(write->record_hub_event("site-2", testing::count_event(0, 9), kFixedNowMs)->seq == 3);
+    REQUIRE(write->commit().has_value());
+  }
+  fixture.ledger = fixture.open();
+  CHECK(fixture.ledger.hub_epoch() == epoch);
+  auto stored = fixture.ledger.events().events({std::string(Ledger::kHubDevice), epoch, 0, 100});
+  REQUIRE(stored.has_value());
+  CHECK(stored->size() == 3);
 }
 
 TEST_CASE("a batch after a gap is stored but the ack waits until the gap is filled") {

@@ -1,0 +1,34 @@
+// What tests of the hub's reconciliation reads share: device-1's events stored and reconciled as
+// ingest does it, in one transaction.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "hub/ingest/ingest.hpp"
+#include "tests/hub/ledger_fixtures.hpp"
+
+namespace recount::testing {
+
+// Stores `events` as one batch of device-1, applies the new ones to `reconciler`, settles at
+// kFixedNowMs and records the effects, then commits.
+inline void deliver(hub::Ledger& ledger, hub::reconcile::Reconciler& reconciler, const std::vector<Event>& events) {
+  hub::IncomingBatch batch = batch_of(origin_of("device-1"), 1, 0);
+  batch.events = events;
+  batch.first_seq = events.front().seq;
+  batch.last_seq = events.back().seq;
+  auto write = ledger.begin_write();
+  REQUIRE(write.has_value());
+  const auto outcome = write->apply(batch);
+  REQUIRE(outcome.has_value());
+  for (const std::size_t index : outcome->new_events) {
+    REQUIRE(reconciler.apply(batch.origin, events[index], kFixedNowMs).has_value());
+  }
+  auto effects = reconciler.settle(kFixedNowMs);
+  REQUIRE(effects.has_value());
+  REQUIRE(hub::record_effects(*write, *effects, kFixedNowMs).has_value());
+  REQUIRE(write->commit().has_value());
+}
+
+}  // namespace recount::testing
