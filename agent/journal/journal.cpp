@@ -252,9 +252,14 @@ Result<Event> Journal::insert(Event draft, std::uint64_t seq) {
   if (!device_may_record(draft.type)) {
     return invalid("type", std::string(to_string(draft.type)) + " events are recorded by the hub, not by devices");
   }
-  auto statement = database_.prepare(std::string("INSERT INTO events(") + kEventColumns +
-                                     ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  if (!statement) return statement.error();
+  // Prepared once per Journal: a scan's commit is the path a person waits on.
+  if (!insert_event_) {
+    auto prepared = database_.prepare(std::string("INSERT INTO events(") + kEventColumns +
+                                      ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!prepared) return prepared.error();
+    insert_event_.emplace(std::move(*prepared));
+  }
+  auto* statement = &*insert_event_;
   statement->bind(1, static_cast<std::int64_t>(draft.seq))
       .bind(2, draft.event_id)
       .bind(3, to_string(draft.type))

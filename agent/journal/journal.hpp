@@ -104,6 +104,7 @@ class Journal {
   Result<Event> insert(Event draft, std::uint64_t seq);
 
   storage::Database database_;
+  std::optional<storage::Statement> insert_event_;  // declared after database_: finalized first
   JournalIdentity identity_;
   WallClock wall_;
   std::unique_ptr<HybridLogicalClock> clock_;  // boxed: the clock holds a mutex, the Journal moves
