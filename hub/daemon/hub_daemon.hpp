@@ -19,6 +19,7 @@
 #include "hub/ledger/ledger.hpp"
 #include "hub/reconcile/catalog_view.hpp"
 #include "hub/reconcile/reconciler.hpp"
+#include "hub/writes/hub_writer.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/mqtt/link.hpp"
 
