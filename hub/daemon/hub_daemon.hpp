@@ -75,6 +75,7 @@ class HubDaemon {
   std::unique_ptr<reconcile::CatalogSnapshot> catalog_view_;
   reconcile::Reconciler reconciler_;  // before ingest_, which holds it
   Ingest ingest_;
+  HubWriter writer_;  // the operator's writes, imports and the settle timer
   Router router_;
   std::unique_ptr<HttpServer> http_;
   boost::asio::steady_timer grace_timer_;
