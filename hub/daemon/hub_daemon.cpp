@@ -8,6 +8,7 @@
 #include "hub/catalog/catalog_routes.hpp"
 #include "hub/http/api.hpp"
 #include "hub/http/reconcile_routes.hpp"
+#include "hub/http/resolve_routes.hpp"
 
 namespace recount::hub {
 namespace {
@@ -71,6 +72,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
   add_api_routes(router_, ledger, ingest_, link_);
   add_reconcile_routes(router_, reconciler_);
   add_baseline_routes(router_, writer_, ledger, reconciler_);
+  add_resolve_routes(router_, writer_, reconciler_);
 }
 
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {
