@@ -1,6 +1,7 @@
 // Wiring and shutdown of recount-hub.
 #include "hub/daemon/hub_daemon.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <utility>
 
@@ -68,7 +69,8 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       reconciler_(std::move(reconciler)),
       ingest_(io, link_, ledger, reconciler_, clock_),
       writer_(ledger, reconciler_, link_),
-      grace_timer_(io) {
+      grace_timer_(io),
+      settle_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
   add_reconcile_routes(router_, reconciler_);
   add_baseline_routes(router_, writer_, ledger, reconciler_);
@@ -113,6 +115,28 @@ void HubDaemon::start(std::function<void()> on_ready) {
   });
   ingest_.start();
   link_.start();
+  arm_settle_timer();
+}
+
+void HubDaemon::arm_settle_timer() {
+  auto wait = options_.settle_poll;
+  auto next_due = reconciler_.next_due_ms();
+  if (!next_due) {
+    std::cerr << "recount-hub: settle timer: " << next_due.error().describe() << std::endl;
+  } else if (*next_due) {
+    wait = std::clamp(std::chrono::milliseconds(**next_due - writer_.now_ms()), std::chrono::milliseconds(0), wait);
+  }
+  settle_timer_.expires_after(wait);
+  settle_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error || stopping_) return;
+    // Ingest settles on every commit, so the timer has work only when no batch came since a
+    // count's delay ended; one indexed read tells.
+    auto due = reconciler_.next_due_ms();
+    if (due && *due && **due <= writer_.now_ms()) {
+      if (auto ok = writer_.settle(); !ok) std::cerr << "recount-hub: settle: " << ok.error().describe() << std::endl;
+    }
+    arm_settle_timer();
+  });
 }
 
 std::optional<HostPort> HubDaemon::http_address() const {
@@ -121,6 +145,8 @@ std::optional<HostPort> HubDaemon::http_address() const {
 }
 
 void HubDaemon::shutdown(std::function<void()> done) {
+  stopping_ = true;
+  settle_timer_.cancel();
   ingest_.stop();
   finish_shutdown(std::chrono::steady_clock::now() + options_.reply_grace, std::move(done));
 }

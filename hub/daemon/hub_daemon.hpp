@@ -34,6 +34,9 @@ struct HubOptions {
   // A reconciliation policy (JSON, docs/reconciliation.md) to put in force at start when it
   // differs from the one in force; none: keep the one in force (the built-in default at first).
   std::optional<std::filesystem::path> policy_file;
+  // The longest the settle timer sleeps before it looks again for counts whose settle delay has
+  // ended (a count stored meanwhile is due a whole settle delay after it arrived).
+  std::chrono::milliseconds settle_poll{1000};
 };
 
 // Not thread-safe: everything runs on `io`, which must have one thread. `ledger` must outlive
@@ -48,8 +51,9 @@ class HubDaemon {
   HubDaemon(const HubDaemon&) = delete;
   HubDaemon& operator=(const HubDaemon&) = delete;
 
-  // Starts serving HTTP and connecting to the broker (retrying until it answers). `on_ready`
-  // runs once, on the first connection, after the hub's subscriptions were sent.
+  // Starts serving HTTP, connecting to the broker (retrying until it answers) and the settle
+  // timer, which judges counts whose policy settle delay ends between batches. `on_ready` runs
+  // once, on the first connection, after the hub's subscriptions were sent.
   void start(std::function<void()> on_ready);
 
   // The bound HTTP address (its real port when 0 was asked for), if HTTP is served.
@@ -64,6 +68,9 @@ class HubDaemon {
   HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, std::unique_ptr<CatalogStore> catalog,
             std::unique_ptr<reconcile::CatalogSnapshot> catalog_view, reconcile::Reconciler reconciler);
   void finish_shutdown(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
+  // Sleeps until the next count is due (at most settle_poll), settles through writer_ if one is
+  // due by then, and sleeps again; until shutdown.
+  void arm_settle_timer();
 
   boost::asio::io_context& io_;
   HubOptions options_;
@@ -79,6 +86,8 @@ class HubDaemon {
   Router router_;
   std::unique_ptr<HttpServer> http_;
   boost::asio::steady_timer grace_timer_;
+  boost::asio::steady_timer settle_timer_;
+  bool stopping_ = false;
 };
 
 }  // namespace recount::hub

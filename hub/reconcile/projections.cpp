@@ -40,6 +40,7 @@ enum class Projections::Sql {
   kRecord,
   kLink,
   kDue,
+  kNextDue,
   kClearDirty,
   kRepairExpected,
   kRepairOnHand,
@@ -163,6 +164,8 @@ const std::string kSql[] = {
     "SELECT d.group_id, d.cause, d.cause_event_id, d.actor_kind, d.actor FROM reconcile_dirty d"
     " CROSS JOIN reconcile_groups g ON g.id = d.group_id WHERE d.due_ms <= ?1"
     " ORDER BY g.position_id, g.last_hlc, g.id",
+    // kNextDue: min() over the due_ms index reads one entry.
+    "SELECT min(due_ms) FROM reconcile_dirty",
     // kClearDirty
     "DELETE FROM reconcile_dirty WHERE group_id = ?1",
     // kRepairExpected
@@ -647,6 +650,8 @@ Result<std::optional<std::int64_t>> Projections::newest_lead(std::int64_t positi
 Result<std::vector<DueGroup>> Projections::due(std::int64_t now_ms) {
   return collect_rows<DueGroup>(statement(Sql::kDue).bind(1, now_ms), read_due);
 }
+
+Result<std::optional<std::int64_t>> Projections::next_due() { return first_int(statement(Sql::kNextDue)); }
 
 Result<void> Projections::record(std::int64_t group_id, GroupRole role, const Judgement& judgement, bool ambiguous,
                                  std::int64_t window_ms, std::int64_t settled_ms) {

@@ -193,6 +193,8 @@ class Projections {
   // Settling: the groups due at `now_ms`, ordered by position and time so a position's newest
   // group is judged last; recording a judgement; clearing and setting the dirty mark.
   Result<std::vector<DueGroup>> due(std::int64_t now_ms);
+  // The earliest time a marked group is due; nullopt when none is marked.
+  Result<std::optional<std::int64_t>> next_due();
   Result<void> record(std::int64_t group_id, GroupRole role, const Judgement& judgement, bool ambiguous,
                       std::int64_t window_ms, std::int64_t settled_ms);
   Result<void> link(std::int64_t group_id, std::int64_t discrepancy_id);

@@ -90,6 +90,9 @@ class Reconciler {
   // Judges every count due by now_ms and runs the lifecycle: opens discrepancies, requests
   // recounts, takes recounts, adjusts, and closes what late events resolved.
   Result<Effects> settle(std::int64_t now_ms);
+  // When settle() next has a count to judge (ms on the clock of received_ms), nullopt when no
+  // count waits: for the timer that settles between batches. One indexed read.
+  Result<std::optional<std::int64_t>> next_due_ms() { return projections_.next_due(); }
 
   // An operator's decision on a discrepancy. approve: adjust the ledger to the count (awaiting
   // approval or review); write-off: adjust now, skipping further recounts; reject: close without

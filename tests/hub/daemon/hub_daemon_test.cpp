@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <boost/asio/post.hpp>
+#include <fstream>
 #include <thread>
 
 #include "hub/http/client.hpp"
@@ -85,6 +86,47 @@ TEST_CASE("a shutdown right after a commit still gets that commit's ack to the d
   const auto ack = protocol::decode_ack(device.received.back().payload);
   CHECK(ack->epoch == batch.epoch);
   CHECK(ack->acked_through == 1);
+}
+
+TEST_CASE("with a settle delay, a count is judged once its delay has ended, with no further traffic") {
+  testing::Mosquitto broker;
+  testing::LedgerFixture store;
+  const auto policy_file = store.dir / "policy.json";
+  constexpr std::int64_t kDelayMs = 3000;
+  {
+    std::ofstream out(policy_file);
+    out << R"({"settle_delay_ms": )" << kDelayMs << "}";
+  }
+  boost::asio::io_context io;
+  HubOptions options = options_for(broker);
+  options.policy_file = policy_file;
+  options.settle_poll = std::chrono::milliseconds(100);
+  auto daemon = HubDaemon::create(io, store.ledger, options).value();
+  bool ready = false;
+  daemon->start([&] { ready = true; });
+  testing::TestDevice device(io, broker.uri(), "device-1", {"recount/v1/+/+/ack"});
+  REQUIRE(testing::run_until(io, [&] { return ready; }));
+
+  // A count of 3 where the ledger expects nothing: a discrepancy, once judged. Resent until acked,
+  // as agents do: the hub's subscription may still be on its way.
+  protocol::EventBatch batch{"site-1", "device-1", "00000000000000e1", {testing::count_event(1)}};
+  REQUIRE(testing::run_until(io, [&] {
+    device.publish(protocol::device_topic("site-1", "device-1", protocol::DeviceChannel::kEvents),
+                   protocol::encode(batch));
+    return testing::run_until(io, [&] { return !device.received.empty(); }, std::chrono::milliseconds(300));
+  }));
+  // A second reconciler on the ledger's connection reads what the daemon's wrote (same thread).
+  reconcile::CatalogSnapshot catalog;
+  auto reader = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
+  const auto received_ms = store.ledger.events().events({"device-1", batch.epoch, 0, 1}).value().at(0).received_ms;
+  const auto opened = [&] { return !reader.discrepancies({}).value().empty(); };
+  CHECK_FALSE(opened());  // the commit that stored the count did not judge it: its delay runs
+
+  REQUIRE(testing::run_until(io, opened, std::chrono::seconds(20)));
+  CHECK(reader.discrepancies({}).value().at(0).opened_ms >= received_ms + kDelayMs);
+  bool done = false;
+  daemon->shutdown([&] { done = true; });
+  REQUIRE(testing::run_until(io, [&] { return done; }));
 }
 
 TEST_CASE("a hub whose HTTP address is taken is not created, and says which address") {

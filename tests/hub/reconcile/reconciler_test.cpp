@@ -366,6 +366,18 @@ TEST_CASE("reconcile: an adjustment is a valid adjust event with its value, taki
   CHECK_FALSE(fixture.counts("A-1", "SKU-A").back().ambiguous);
 }
 
+TEST_CASE("reconcile: next_due_ms is when the earliest count waiting out the settle delay is due, none once settled") {
+  ReconcileFixture fixture;
+  CHECK(must(fixture.reconciler.next_due_ms()) == std::nullopt);
+  fixture.set_policy(R"({"settle_delay_ms": 30000})");
+  fixture.deliver({fixture.make.baseline("A-1", "SKU-A", 10, 0), fixture.make.count("A-1", "SKU-A", 7, 100, "u1")});
+  CHECK(must(fixture.reconciler.next_due_ms()) == fixture.now_ms + 30'000);
+  fixture.now_ms += 30'000;
+  fixture.deliver(std::vector<Event>{});  // a commit with nothing new settles what is due
+  CHECK(must(fixture.reconciler.next_due_ms()) == std::nullopt);
+  CHECK(fixture.discrepancies().size() == 1);
+}
+
 TEST_CASE("reconcile: an operator action the state does not allow is refused as a conflict") {
   ReconcileFixture fixture;
   fixture.set_policy(kTestPolicy);
