@@ -38,7 +38,9 @@ std::vector<Row> valid_rows(const ImportTable& table, std::int64_t now_ms, std::
     const auto& [site, location, sku, lot, quantity_text, as_of_text] =
         std::tie(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5]);
     const auto errors_before = errors.size();
-    const auto add = [&](const Error& error) { errors.push_back(ImportError{record.line, error.field, error.message}); };
+    const auto add = [&](const Error& error) {
+      errors.push_back(ImportError{record.line, error.field, error.message});
+    };
     if (auto ok = validate_identifier("site", site); !ok) add(ok.error());
     if (auto ok = validate_code("location", location, limits::kMaxCode); !ok) add(ok.error());
     if (auto ok = validate_code("sku", sku, limits::kMaxCode); !ok) add(ok.error());
@@ -111,10 +113,10 @@ Result<BaselineReport> import_baselines(HubWriter& writer, Ledger& ledger, recon
       } else if ((*stored)->event.qty == row.quantity) {
         ++report.unchanged;
       } else {
-        report.errors.push_back(ImportError{
-            row.line, "quantity",
-            "an earlier import set this position to " + std::to_string((*stored)->event.qty) + " as of " + row.as_of +
-                "; a stored baseline is never rewritten: correct it with a later as_of"});
+        report.errors.push_back(
+            ImportError{row.line, "quantity",
+                        "an earlier import set this position to " + std::to_string((*stored)->event.qty) + " as of " +
+                            row.as_of + "; a stored baseline is never rewritten: correct it with a later as_of"});
       }
     }
     const Json size = {{"sha256", sha256_hex(csv)}, {"bytes", csv.size()}};

@@ -11,10 +11,9 @@ void add_baseline_routes(Router& router, HubWriter& writer, Ledger& ledger, reco
     auto report = import_baselines(writer, ledger, reconciler, request.body);
     if (!report) return Response::from(report.error());
     if (!report->errors.empty()) return rejected_import(report->errors);
-    return Response::json(200, {{"kind", "baseline"},
-                                {"rows", report->rows},
-                                {"stored", report->stored},
-                                {"unchanged", report->unchanged}});
+    return Response::json(
+        200,
+        {{"kind", "baseline"}, {"rows", report->rows}, {"stored", report->stored}, {"unchanged", report->unchanged}});
   });
 }
 

@@ -35,14 +35,16 @@ CommandOutput resolve_command(const HostPort& hub, std::int64_t id, const std::s
                              std::to_string(answer->status) + "): " + message + "\n"};
   }
   if (format == OutputFormat::kJson) return CommandOutput{0, answer->body + "\n", ""};
-  const auto discrepancy = body.is_object() ? body.value("discrepancy", nlohmann::json::object())
-                                            : nlohmann::json::object();
+  const auto discrepancy =
+      body.is_object() ? body.value("discrepancy", nlohmann::json::object()) : nlohmann::json::object();
   std::string out = "discrepancy " + std::to_string(id) + ": " + discrepancy.value("state", std::string("?"));
-  if (const auto resolution = discrepancy.value("resolution", std::string()); !resolution.empty() && resolution != "none") {
+  if (const auto resolution = discrepancy.value("resolution", std::string());
+      !resolution.empty() && resolution != "none") {
     out += " (" + resolution + ")";
   }
   if (const auto qty = discrepancy.value("adjust_qty", std::int64_t{0}); qty != 0) {
-    out += "; adjusted by " + std::to_string(qty) + " (event " + discrepancy.value("adjust_event_id", std::string()) + ")";
+    out +=
+        "; adjusted by " + std::to_string(qty) + " (event " + discrepancy.value("adjust_event_id", std::string()) + ")";
   }
   return CommandOutput{0, out + "\n", ""};
 }

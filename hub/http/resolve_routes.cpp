@@ -39,7 +39,8 @@ Result<Decision> decision_of(const Request& request) {
   const auto parsed = id.find_first_not_of("0123456789") == std::string::npos && id.size() <= 18
                           ? std::optional<std::int64_t>(std::stoll(id))
                           : std::nullopt;
-  if (!parsed || *parsed < 1) return invalid("id", "must be a discrepancy id, a whole number from 1 (got '" + id + "')");
+  if (!parsed || *parsed < 1)
+    return invalid("id", "must be a discrepancy id, a whole number from 1 (got '" + id + "')");
   decision.id = *parsed;
 
   const Json body = Json::parse(request.body, nullptr, false);

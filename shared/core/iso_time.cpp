@@ -23,12 +23,13 @@ std::optional<int> digits(std::string_view text, std::size_t at, std::size_t cou
 
 Result<std::int64_t> parse_iso8601_ms(std::string_view field, std::string_view text) {
   const auto shape = [&] {
-    return invalid(std::string(field), "'" + std::string(text) +
-                                           "' is not an ISO-8601 time with an offset, such as 2026-11-01T06:00:00+01:00");
+    return invalid(
+        std::string(field),
+        "'" + std::string(text) + "' is not an ISO-8601 time with an offset, such as 2026-11-01T06:00:00+01:00");
   };
   // YYYY-MM-DDTHH:MM:SS is 19 characters; the offset needs at least one more.
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
-      text[13] != ':' || text[16] != ':') {
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') || text[13] != ':' ||
+      text[16] != ':') {
     return shape();
   }
   const auto year = digits(text, 0, 4);

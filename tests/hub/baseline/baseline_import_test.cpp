@@ -89,7 +89,7 @@ TEST_CASE("counts stamped before as_of are judged without the baseline, those at
     Event count = testing::count_event(seq, 1, 10);
     count.location = "A-1";
     count.sku = "SKU-1";
-    count.session.clear();  // each count its own group
+    count.session.clear();                                       // each count its own group
     count.wall_ms = as_of - 2 + static_cast<std::int64_t>(seq);  // one ms before as_of, at it, after it
     count.hlc = HlcStamp::from_parts(count.wall_ms, 0).packed;
     counts.push_back(count);
@@ -116,8 +116,9 @@ TEST_CASE("importing a file again doubles nothing; a stored baseline with anothe
   CHECK(again["stored"] == 0);
   CHECK(again["unchanged"] == 3);
   // The same position and time written another way (the offset) is the same baseline.
-  const auto same = hub.imported("site,location,sku,lot,quantity,as_of\nsite-1,A-1,SKU-1,,10,2026-09-01T04:00:00Z\n"
-                                 "site-1,A-1,SKU-1,,12,2026-09-02T04:00:00Z\n");
+  const auto same = hub.imported(
+      "site,location,sku,lot,quantity,as_of\nsite-1,A-1,SKU-1,,10,2026-09-01T04:00:00Z\n"
+      "site-1,A-1,SKU-1,,12,2026-09-02T04:00:00Z\n");
   CHECK(same["stored"] == 1);
   CHECK(same["unchanged"] == 1);
 
@@ -141,13 +142,13 @@ TEST_CASE("a malformed file is rejected whole with every line's error, naming th
   std::vector<std::pair<int, std::string>> problems;
   for (const auto& error : rejected["errors"]) problems.emplace_back(error["line"], error["field"]);
   CHECK(problems == std::vector<std::pair<int, std::string>>{{2, "site"},
-                                                              {3, "sku"},
-                                                              {4, "quantity"},
-                                                              {5, "quantity"},
-                                                              {6, "as_of"},
-                                                              {7, "as_of"},
-                                                              {8, "as_of"},
-                                                              {10, "as_of"}});
+                                                             {3, "sku"},
+                                                             {4, "quantity"},
+                                                             {5, "quantity"},
+                                                             {6, "as_of"},
+                                                             {7, "as_of"},
+                                                             {8, "as_of"},
+                                                             {10, "as_of"}});
   CHECK(rejected["errors"][7]["message"].get<std::string>().find("line 9") != std::string::npos);
   CHECK(rejected["errors"][6]["message"].get<std::string>().find("future") != std::string::npos);
   CHECK(hub.balance(kA1Sku1, testing::kFixedNowMs) == std::nullopt);  // line 9 was valid, but not stored

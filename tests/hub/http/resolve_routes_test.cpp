@@ -20,16 +20,15 @@ struct ResolveHub : testing::WriteSide {
   explicit ResolveHub(std::uint32_t max_rounds) {
     reconcile::Policy policy;
     policy.max_recount_rounds = max_rounds;
-    REQUIRE(writer.write([&](LedgerWrite&, std::int64_t now_ms) {
-      return reconciler.set_policy(policy, "resolve-test", now_ms);
-    }));
+    REQUIRE(writer.write(
+        [&](LedgerWrite&, std::int64_t now_ms) { return reconciler.set_policy(policy, "resolve-test", now_ms); }));
     testing::deliver(store.ledger, reconciler, testing::shortage_events());
     add_resolve_routes(router, writer, reconciler);
   }
 
   Json post(const std::string& id, const std::string& body, unsigned status) {
-    const auto response = router.handle(
-        Request::from_target("POST", "/api/v1/discrepancies/" + id + "/resolve", body).value());
+    const auto response =
+        router.handle(Request::from_target("POST", "/api/v1/discrepancies/" + id + "/resolve", body).value());
     INFO(response.body);
     CHECK(response.status == status);
     return Json::parse(response.body);
@@ -83,8 +82,8 @@ TEST_CASE("reject closes without adjusting; write-off adjusts at once and cancel
 
 TEST_CASE("resolving answers 404 for no such discrepancy and 409 for an action its state does not allow") {
   ResolveHub hub(2);  // recount requested: approve is not allowed yet
-  CHECK(hub.post("99", Json{{"action", "reject"}, {"reason", "other"}, {"operator", "ops"}}.dump(), 404)["error"]["code"] ==
-        "not_found");
+  CHECK(hub.post("99", Json{{"action", "reject"}, {"reason", "other"}, {"operator", "ops"}}.dump(),
+                 404)["error"]["code"] == "not_found");
   const auto early = hub.resolve("approve", "theft", 409);
   CHECK(early["error"]["message"].get<std::string>().find("recount_requested") != std::string::npos);
   hub.resolve("reject", "count_error", 200);

@@ -20,10 +20,10 @@ TEST_CASE("a time with an offset, with Z and with a fraction gives the same inst
 }
 
 TEST_CASE("other shapes, impossible dates and times before 1970 are refused naming the field") {
-  for (const char* text : {"", "2026-11-01", "2026-11-01T06:00:00", "2026-11-01 06:00:00Z", "2026-11-01T06:00Z",
-                           "2026-11-01T06:00:00+0100", "2026-11-01T06:00:00+01", "2026-11-01T06:00:00.Z",
-                           "2026-11-01T06:00:00Zjunk", "26-11-01T06:00:00Z", "2026-1-01T06:00:00Z",
-                           "2026-11-01T06:00:00.1234567890Z", "2026-11-01T06:0a:00Z"}) {
+  for (const char* text :
+       {"", "2026-11-01", "2026-11-01T06:00:00", "2026-11-01 06:00:00Z", "2026-11-01T06:00Z",
+        "2026-11-01T06:00:00+0100", "2026-11-01T06:00:00+01", "2026-11-01T06:00:00.Z", "2026-11-01T06:00:00Zjunk",
+        "26-11-01T06:00:00Z", "2026-1-01T06:00:00Z", "2026-11-01T06:00:00.1234567890Z", "2026-11-01T06:0a:00Z"}) {
     const auto parsed = parse_iso8601_ms("as_of", text);
     INFO(text);
     REQUIRE_FALSE(parsed.has_value());
