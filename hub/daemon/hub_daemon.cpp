@@ -67,8 +67,9 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       catalog_(std::move(catalog)),
       catalog_view_(std::move(catalog_view)),
       reconciler_(std::move(reconciler)),
-      ingest_(io, link_, ledger, reconciler_, clock_),
-      writer_(ledger, reconciler_, link_),
+      tasks_(io, link_, reconciler_),
+      ingest_(io, link_, ledger, reconciler_, tasks_, clock_),
+      writer_(ledger, reconciler_, tasks_),
       grace_timer_(io),
       settle_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
@@ -111,6 +112,7 @@ void HubDaemon::start(std::function<void()> on_ready) {
   if (http_) http_->start();
   link_.on_connected([this, on_ready = std::move(on_ready)]() mutable {
     publish_catalogs(link_, *catalog_);  // retained: devices that connect later get them too
+    tasks_.republish_unacknowledged();
     if (on_ready) std::exchange(on_ready, nullptr)();
   });
   ingest_.start();
@@ -148,6 +150,7 @@ void HubDaemon::shutdown(std::function<void()> done) {
   stopping_ = true;
   settle_timer_.cancel();
   ingest_.stop();
+  tasks_.stop();
   finish_shutdown(std::chrono::steady_clock::now() + options_.reply_grace, std::move(done));
 }
 

@@ -81,6 +81,7 @@ class HubDaemon {
   // which holds it.
   std::unique_ptr<reconcile::CatalogSnapshot> catalog_view_;
   reconcile::Reconciler reconciler_;  // before ingest_, which holds it
+  TaskListPublisher tasks_;           // before ingest_ and writer_, which hold it
   Ingest ingest_;
   HubWriter writer_;  // the operator's writes, imports and the settle timer
   Router router_;

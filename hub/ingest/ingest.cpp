@@ -49,11 +49,12 @@ std::uint64_t newest_hlc(const std::vector<Event>& events) {
 }  // namespace
 
 Ingest::Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, reconcile::Reconciler& reconciler,
-               HybridLogicalClock& clock, WallClock wall, IngestOptions options)
+               TaskListPublisher& tasks, HybridLogicalClock& clock, WallClock wall, IngestOptions options)
     : io_(io),
       link_(link),
       ledger_(ledger),
       reconciler_(reconciler),
+      tasks_(tasks),
       clock_(clock),
       wall_(std::move(wall)),
       options_(options) {}
@@ -126,7 +127,7 @@ void Ingest::commit(std::vector<Received> received) {
   counters_.batches += group->batches;
   counters_.rejected_payloads += group->rejected_payloads;
   for (auto& reply : group->replies) send(std::move(reply));
-  for (const auto& site : group->task_sites) publish_task_list(link_, reconciler_, site);
+  for (const auto& site : group->task_sites) tasks_.changed(site);
 }
 
 Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& received,

@@ -15,6 +15,7 @@
 
 #include "hub/ledger/ledger.hpp"
 #include "hub/reconcile/reconciler.hpp"
+#include "hub/writes/task_publisher.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/mqtt/link.hpp"
 #include "shared/protocol/messages.hpp"
@@ -42,18 +43,17 @@ struct IngestCounters {
 };
 
 // Every event stored as new goes to the reconciler in the transaction that stores it; each
-// commit settles what became due and records the effects with it, then publishes (retained) the
-// task lists that changed.
+// commit settles what became due and records the effects with it, then hands the sites whose
+// task lists changed to `tasks`.
 //
 // Runs on the io_context that `link` delivers on, with one thread: message handling, SQLite and
 // publishing all happen there, never on Paho's threads. Not thread-safe. `link`, `ledger`,
-// `reconciler` (open on the ledger's database) and `clock` must outlive it, and it must outlive every handler it posted (destroy it after the
-// io_context has stopped running).
+// `reconciler` (open on the ledger's database), `tasks` and `clock` must outlive it, and it must
+// outlive every handler it posted (destroy it after the io_context has stopped running).
 class Ingest {
  public:
   Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, reconcile::Reconciler& reconciler,
-         HybridLogicalClock& clock,
-         WallClock wall = system_wall_clock(), IngestOptions options = {});
+         TaskListPublisher& tasks, HybridLogicalClock& clock, WallClock wall = system_wall_clock(), IngestOptions options = {});
   Ingest(const Ingest&) = delete;
   Ingest& operator=(const Ingest&) = delete;
 
@@ -109,6 +109,7 @@ class Ingest {
   mqtt::Link& link_;
   Ledger& ledger_;
   reconcile::Reconciler& reconciler_;
+  TaskListPublisher& tasks_;
   HybridLogicalClock& clock_;
   WallClock wall_;
   IngestOptions options_;

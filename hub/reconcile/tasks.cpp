@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "hub/reconcile/names.hpp"
+#include "shared/domain/limits.hpp"
 
 namespace recount::hub::reconcile {
 
@@ -53,7 +54,7 @@ const std::string kSql[] = {
     // kOpenOf
     "SELECT task_id FROM reconcile_tasks WHERE discrepancy_id = ?1 AND state = 'open'",
     // kOpenTasks
-    kSelect + " WHERE site = ?1 AND state = 'open' ORDER BY created_ms, task_id",
+    kSelect + " WHERE site = ?1 AND state = 'open' ORDER BY created_ms, task_id LIMIT ?2",
     // kVersion
     "SELECT version FROM reconcile_task_lists WHERE site = ?1",
     // kAwaitingAck
@@ -175,7 +176,8 @@ Result<std::vector<std::string>> TaskStore::cancel_open(std::int64_t discrepancy
 Result<protocol::TaskList> TaskStore::task_list(const std::string& site) {
   auto version = single_int(statement(Sql::kVersion).bind(1, site));
   if (!version) return version.error();
-  auto open = collect_rows<Task>(statement(Sql::kOpenTasks).bind(1, site), read_task);
+  auto open = collect_rows<Task>(
+      statement(Sql::kOpenTasks).bind(1, site).bind(2, static_cast<std::int64_t>(limits::kMaxTasksPerList)), read_task);
   if (!open) return open.error();
   protocol::TaskList list{site, static_cast<std::uint64_t>(*version), {}};
   for (auto& task : *open) list.tasks.push_back(std::move(task.task));

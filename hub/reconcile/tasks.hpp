@@ -68,7 +68,8 @@ class TaskStore {
   // Cancels every open task of a discrepancy; returns the sites whose list changed.
   Result<std::vector<std::string>> cancel_open(std::int64_t discrepancy_id, std::int64_t at_ms);
 
-  // The site's open tasks by creation, as published; version 0 when the site never had one.
+  // The site's oldest open tasks by creation, at most limits::kMaxTasksPerList, as published;
+  // version 0 when the site never had one.
   Result<protocol::TaskList> task_list(const std::string& site);
 
   // Sites with an open task no device has acknowledged yet: their list is worth republishing.

@@ -2,12 +2,9 @@
 #include "hub/writes/hub_writer.hpp"
 
 #include <algorithm>
-#include <iostream>
 #include <iterator>
 #include <utility>
 
-#include "shared/protocol/codec.hpp"
-#include "shared/protocol/topics.hpp"
 
 namespace recount::hub {
 
@@ -37,17 +34,8 @@ Result<std::vector<std::string>> settle_and_commit(LedgerWrite& write, reconcile
   return sites;
 }
 
-void publish_task_list(mqtt::Link& link, reconcile::Reconciler& reconciler, const std::string& site) {
-  auto tasks = reconciler.task_list(site);
-  if (!tasks) {
-    std::cerr << "recount-hub: tasks of " << site << ": " << tasks.error().describe() << '\n';
-    return;
-  }
-  link.publish(mqtt::Message{protocol::tasks_topic(site), protocol::encode(*tasks), true}, mqtt::Qos::kAtLeastOnce);
-}
-
-HubWriter::HubWriter(Ledger& ledger, reconcile::Reconciler& reconciler, mqtt::Link& link, WallClock wall)
-    : ledger_(ledger), reconciler_(reconciler), link_(link), wall_(std::move(wall)) {}
+HubWriter::HubWriter(Ledger& ledger, reconcile::Reconciler& reconciler, TaskListPublisher& tasks, WallClock wall)
+    : ledger_(ledger), reconciler_(reconciler), tasks_(tasks), wall_(std::move(wall)) {}
 
 Result<void> HubWriter::write(const Change& change) {
   auto write = ledger_.begin_write();
@@ -57,7 +45,7 @@ Result<void> HubWriter::write(const Change& change) {
   if (!effects) return effects.error();
   auto sites = settle_and_commit(*write, reconciler_, std::move(*effects), now_ms);
   if (!sites) return sites.error();
-  for (const auto& site : *sites) publish_task_list(link_, reconciler_, site);
+  for (const auto& site : *sites) tasks_.changed(site);
   return {};
 }
 

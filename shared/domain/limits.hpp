@@ -15,6 +15,10 @@ inline constexpr std::int64_t kMaxQuantity = 1'000'000'000;  // base units in on
 inline constexpr std::size_t kMaxBatchEvents = 500;
 inline constexpr std::size_t kMaxPayloadBytes = 512 * 1024;  // any single MQTT payload
 inline constexpr std::size_t kMaxCatalogPayloadBytes = 16 * 1024 * 1024;  // retained catalog
+// A site's retained task list carries its oldest open tasks, at most this many: few enough that
+// a list of tasks with every field at its longest stays within kMaxPayloadBytes (a test encodes
+// one), more than a site's floor works through at once. The rest follow as those are done.
+inline constexpr std::size_t kMaxTasksPerList = 150;
 inline constexpr int kProtocolVersion = 1;
 
 }  // namespace recount::limits

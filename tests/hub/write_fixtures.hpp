@@ -18,7 +18,8 @@ struct WriteSide {
   hub::reconcile::Reconciler reconciler = hub::reconcile::Reconciler::open(store.ledger.database(), catalog).value();
   boost::asio::io_context io;
   mqtt::Link link{io, test_link_options("tcp://127.0.0.1:1", "write-side-test")};
-  hub::HubWriter writer{store.ledger, reconciler, link, fixed_clock()};
+  hub::TaskListPublisher tasks{io, link, reconciler};
+  hub::HubWriter writer{store.ledger, reconciler, tasks, fixed_clock()};
   hub::Router router;
 };
 

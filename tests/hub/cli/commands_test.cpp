@@ -49,7 +49,8 @@ struct ApiHub {
   mqtt::Link link{io, testing::test_link_options("tcp://127.0.0.1:1", "commands-test")};
   reconcile::CatalogSnapshot catalog;
   reconcile::Reconciler reconciler = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
-  Ingest ingest{io, link, store.ledger, reconciler, clock};
+  TaskListPublisher tasks{io, link, reconciler};
+  Ingest ingest{io, link, store.ledger, reconciler, tasks, clock};
   Router router;
 
   ApiHub() {

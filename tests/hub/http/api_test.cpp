@@ -29,7 +29,8 @@ struct ApiFixture {
   mqtt::Link link{io, never_started()};
   reconcile::CatalogSnapshot catalog;
   reconcile::Reconciler reconciler = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
-  Ingest ingest{io, link, store.ledger, reconciler, clock};
+  TaskListPublisher tasks{io, link, reconciler};
+  Ingest ingest{io, link, store.ledger, reconciler, tasks, clock};
   Router router;
 
   ApiFixture() { add_api_routes(router, store.ledger, ingest, link); }

@@ -49,7 +49,8 @@ struct IngestFixture {
   mqtt::Link hub_link{io, options("recount-hub")};
   reconcile::CatalogSnapshot catalog;
   reconcile::Reconciler reconciler = reconcile::Reconciler::open(ledger.database(), catalog).value();
-  Ingest ingest{io, hub_link, ledger, reconciler, clock};
+  TaskListPublisher tasks{io, hub_link, reconciler};
+  Ingest ingest{io, hub_link, ledger, reconciler, tasks, clock};
   testing::TestDevice device{io, broker.uri(), "device-1",
                              {"recount/v1/+/+/ack", "recount/v1/+/+/nack", std::string(kProbeTopic)}};
   std::vector<mqtt::Message>& replies = device.received;

@@ -61,6 +61,25 @@ TEST_CASE("reconcile tasks: the open list grows a version with every change and 
   CHECK(done->finished_ms == 3000);
 }
 
+TEST_CASE("reconcile tasks: a site's list carries its oldest open tasks, at most the list limit") {
+  TaskFixture fixture;
+  const std::int64_t open = recount::limits::kMaxTasksPerList + 5;
+  for (std::int64_t discrepancy = 1; discrepancy <= open; ++discrepancy) {
+    fixture.create(discrepancy, 1, "s1", 1000 + discrepancy);
+  }
+  auto list = must(fixture.store.task_list("s1"));
+  REQUIRE(list.tasks.size() == recount::limits::kMaxTasksPerList);
+  CHECK(list.tasks.front().task_id == "rt-1-1");
+  CHECK(list.tasks.back().task_id == "rt-" + std::to_string(recount::limits::kMaxTasksPerList) + "-1");
+
+  // As the oldest are done, the next ones take their place.
+  must(fixture.store.finish("rt-1-1", TaskState::kDone, 5000));
+  list = must(fixture.store.task_list("s1"));
+  REQUIRE(list.tasks.size() == recount::limits::kMaxTasksPerList);
+  CHECK(list.tasks.front().task_id == "rt-2-1");
+  CHECK(list.tasks.back().task_id == "rt-" + std::to_string(recount::limits::kMaxTasksPerList + 1) + "-1");
+}
+
 TEST_CASE("reconcile tasks: the first acknowledgement is kept, and a site waits for one per open task") {
   TaskFixture fixture;
   fixture.create(1, 1);

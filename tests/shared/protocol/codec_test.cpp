@@ -290,6 +290,21 @@ TEST_CASE("strings of exactly the maximum length in bytes round-trip") {
   CHECK(decode_hello(encode(hello)).value() == hello);
 }
 
+TEST_CASE("a task list of the most tasks a list carries, every field at its longest, fits a payload") {
+  // '"' is the worst case: one byte in a code, two once JSON escapes it.
+  auto longest = [](std::size_t bytes) { return std::string(bytes, '"'); };
+  TaskList tasks{std::string(limits::kMaxIdentifier, 's'), std::numeric_limits<std::int64_t>::max(), {}};
+  for (std::size_t index = 0; index < limits::kMaxTasksPerList; ++index) {
+    tasks.tasks.push_back({longest(limits::kMaxReference - 4) + std::to_string(1000 + index), longest(limits::kMaxCode),
+                           longest(limits::kMaxCode), longest(limits::kMaxCode),
+                           std::numeric_limits<std::uint32_t>::max(), longest(limits::kMaxCode),
+                           longest(limits::kMaxText), std::numeric_limits<std::int64_t>::max()});
+  }
+  const auto payload = encode(tasks);
+  CHECK(payload.size() <= limits::kMaxPayloadBytes);
+  CHECK(decode_task_list(payload).value() == tasks);
+}
+
 TEST_CASE("a string one byte over its limit is rejected at its field") {
   Event event = full_event(EventType::kCount, 3);
   event.sku = std::string(limits::kMaxCode, 'S') + "é";  // 66 bytes, 65 characters

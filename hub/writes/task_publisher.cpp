@@ -1,0 +1,71 @@
+// Task list publication, paced per site.
+#include "hub/writes/task_publisher.hpp"
+
+#include <iostream>
+
+#include "shared/protocol/codec.hpp"
+#include "shared/protocol/topics.hpp"
+
+namespace recount::hub {
+
+TaskListPublisher::TaskListPublisher(boost::asio::io_context& io, mqtt::Link& link, reconcile::Reconciler& reconciler,
+                                     TaskListOptions options)
+    : io_(io), link_(link), reconciler_(reconciler), options_(options), republish_timer_(io) {}
+
+void TaskListPublisher::changed(const std::string& site) {
+  Site& state = sites_[site];
+  if (state.held) return;  // the held list is read when it goes, so it will carry this change
+  const auto due = state.last_sent + options_.min_interval;
+  if (stopped_ || std::chrono::steady_clock::now() >= due) {
+    send(site, state);
+    return;
+  }
+  state.held = std::make_unique<boost::asio::steady_timer>(io_, due);
+  state.held->async_wait([this, site](const boost::system::error_code& error) {
+    if (error) return;  // stop() sent it
+    Site& waiting = sites_[site];
+    waiting.held.reset();
+    send(site, waiting);
+  });
+}
+
+void TaskListPublisher::send(const std::string& site, Site& state) {
+  state.last_sent = std::chrono::steady_clock::now();
+  auto tasks = reconciler_.task_list(site);
+  if (!tasks) {
+    std::cerr << "recount-hub: tasks of " << site << ": " << tasks.error().describe() << std::endl;
+    return;
+  }
+  link_.publish(mqtt::Message{protocol::tasks_topic(site), protocol::encode(*tasks), true}, mqtt::Qos::kAtLeastOnce);
+}
+
+void TaskListPublisher::republish_unacknowledged() {
+  if (stopped_) return;
+  auto sites = reconciler_.sites_awaiting_task_ack();
+  if (!sites) {
+    std::cerr << "recount-hub: tasks awaiting acknowledgement: " << sites.error().describe() << std::endl;
+  } else {
+    for (const auto& site : *sites) changed(site);
+  }
+  arm_republish();
+}
+
+void TaskListPublisher::arm_republish() {
+  republish_timer_.expires_after(options_.republish_interval);
+  republish_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (!error && link_.connected()) republish_unacknowledged();
+  });
+}
+
+void TaskListPublisher::stop() {
+  stopped_ = true;
+  republish_timer_.cancel();
+  for (auto& [site, state] : sites_) {
+    if (!state.held) continue;
+    state.held->cancel();
+    state.held.reset();
+    send(site, state);
+  }
+}
+
+}  // namespace recount::hub

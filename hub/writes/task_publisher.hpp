@@ -1,0 +1,73 @@
+// Sends the sites' recount task lists to the floor: retained, QoS 1, on recount/v1/{site}/tasks
+// (docs/protocol.md §9).
+//
+// A list carries every open task of its site (up to limits::kMaxTasksPerList) and every device of
+// the site stores all of it again, so publishing after each commit that changed it made the
+// floor's cost grow with commits × devices × list size: under a busy ingest that fan-out, not the
+// hub's own work, was the bottleneck (docs/performance.md). A changed list therefore goes out at
+// once when none went out for its site within `min_interval`, and otherwise once that interval
+// ends, read afresh then, so one list answers every change in between.
+//
+// It also sends again the lists of sites with tasks no device has acknowledged, on every
+// (re)connection and every `republish_interval`: a list committed just before the hub stopped, or
+// one the broker lost, still reaches the floor (a device ignores a version it already holds).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "hub/reconcile/reconciler.hpp"
+#include "shared/mqtt/link.hpp"
+
+namespace recount::hub {
+
+struct TaskListOptions {
+  std::chrono::milliseconds min_interval{100};
+  std::chrono::milliseconds republish_interval{30'000};
+};
+
+// Runs on `io`, which must be the link's and have one thread. Not thread-safe. `link` and
+// `reconciler` must outlive it, and it must outlive every handler it posted: call stop() and
+// destroy it after the io_context has stopped running.
+class TaskListPublisher {
+ public:
+  TaskListPublisher(boost::asio::io_context& io, mqtt::Link& link, reconcile::Reconciler& reconciler,
+                    TaskListOptions options = {});
+  TaskListPublisher(const TaskListPublisher&) = delete;
+  TaskListPublisher& operator=(const TaskListPublisher&) = delete;
+
+  // The site's task list changed in a commit that has returned.
+  void changed(const std::string& site);
+
+  // Sends the lists of sites with unacknowledged tasks now, and then every republish_interval
+  // until stop(). Call on every connection to the broker.
+  void republish_unacknowledged();
+
+  // Sends the lists still held back by min_interval at once and cancels the timers; changes
+  // after this are sent at once. Part of an orderly shutdown, before the link stops.
+  void stop();
+
+ private:
+  struct Site {
+    std::chrono::steady_clock::time_point last_sent{};
+    std::unique_ptr<boost::asio::steady_timer> held;  // armed while a changed list waits
+  };
+
+  void send(const std::string& site, Site& state);
+  void arm_republish();
+
+  boost::asio::io_context& io_;
+  mqtt::Link& link_;
+  reconcile::Reconciler& reconciler_;
+  TaskListOptions options_;
+  std::map<std::string, Site> sites_;
+  boost::asio::steady_timer republish_timer_;
+  bool stopped_ = false;
+};
+
+}  // namespace recount::hub

@@ -1,0 +1,102 @@
+// Task list publication against a real broker: a burst of changes costs the floor one list at
+// once and one when the interval ends, stop() sends what is held, and lists with unacknowledged
+// tasks are sent again.
+#include "hub/writes/task_publisher.hpp"
+
+#include <doctest/doctest.h>
+
+#include "shared/protocol/codec.hpp"
+#include "shared/protocol/topics.hpp"
+#include "tests/hub/mqtt_fixtures.hpp"
+#include "tests/hub/reconcile/fixtures.hpp"
+#include "tests/support/mosquitto.hpp"
+
+namespace recount::hub {
+namespace {
+
+using reconcile::testing::must;
+
+struct PublisherFixture {
+  testing::Mosquitto broker;
+  testing::TempDir dir;
+  storage::Database database = reconcile::testing::open_hub_database(dir / "hub.db");
+  reconcile::CatalogSnapshot catalog;
+  reconcile::Reconciler reconciler = must(reconcile::Reconciler::open(database, catalog));
+  reconcile::TaskStore store = must(reconcile::TaskStore::prepare(database));
+  boost::asio::io_context io;
+  mqtt::Link hub_link{io, testing::test_link_options(broker.uri(), "task-publisher-test")};
+  // Long enough that a held list cannot go out while the test looks, even on a stalled machine.
+  TaskListPublisher publisher{io, hub_link, reconciler, {std::chrono::seconds(2), std::chrono::minutes(10)}};
+  testing::TestDevice device{io, broker.uri(), "device-1", {protocol::tasks_topic("s1")}};
+
+  PublisherFixture() {
+    hub_link.start();
+    REQUIRE(testing::run_until(io, [&] { return hub_link.connected(); }));
+  }
+  ~PublisherFixture() { publisher.stop(); }
+
+  void create(std::int64_t discrepancy) {
+    must(store.create("s1", discrepancy, discrepancy, reconcile::PositionKey{"s1", "A-1", "SKU-A", ""}, 1, "u1", "",
+                      1000 + discrepancy));
+  }
+  protocol::TaskList list(std::size_t index) const { return protocol::decode_task_list(device.received.at(index).payload).value(); }
+  bool received(std::size_t count) {
+    return testing::run_until(io, [&] { return device.received.size() >= count; });
+  }
+  // Runs the io_context a while and says whether nothing more than `count` arrived.
+  bool still(std::size_t count) {
+    testing::run_until(io, [] { return false; }, std::chrono::milliseconds(200));
+    return device.received.size() == count;
+  }
+};
+
+TEST_CASE("task publisher: a burst of changes sends one list at once and one more, read afresh, when the interval ends") {
+  PublisherFixture fixture;
+  fixture.create(1);
+  fixture.publisher.changed("s1");
+  REQUIRE(fixture.received(1));
+  CHECK(fixture.list(0).tasks.size() == 1);
+
+  fixture.create(2);
+  fixture.publisher.changed("s1");
+  fixture.create(3);
+  fixture.publisher.changed("s1");
+  CHECK(fixture.still(1));  // held: the interval since the first list has not ended
+  REQUIRE(fixture.received(2));
+  const auto second = fixture.list(1);
+  CHECK(second.version == 3);
+  CHECK(second.tasks.size() == 3);
+  CHECK(fixture.still(2));  // one list for both changes
+}
+
+TEST_CASE("task publisher: stop sends a held list at once") {
+  PublisherFixture fixture;
+  fixture.create(1);
+  fixture.publisher.changed("s1");
+  REQUIRE(fixture.received(1));
+  fixture.create(2);
+  fixture.publisher.changed("s1");
+  CHECK(fixture.still(1));
+  fixture.publisher.stop();
+  REQUIRE(fixture.received(2));
+  CHECK(fixture.list(1).tasks.size() == 2);
+}
+
+TEST_CASE("task publisher: a list with an unacknowledged task is sent again") {
+  PublisherFixture fixture;
+  fixture.create(1);
+  fixture.publisher.republish_unacknowledged();
+  REQUIRE(fixture.received(1));
+  CHECK(fixture.list(0).tasks.size() == 1);
+}
+
+TEST_CASE("task publisher: a list whose tasks were all acknowledged is not sent again") {
+  PublisherFixture fixture;
+  fixture.create(1);
+  must(fixture.store.acknowledge("rt-1-1", "s1", "device-1", 2000));
+  fixture.publisher.republish_unacknowledged();
+  CHECK(fixture.still(0));
+}
+
+}  // namespace
+}  // namespace recount::hub
