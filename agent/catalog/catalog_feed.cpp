@@ -2,6 +2,7 @@
 #include "agent/catalog/catalog_feed.hpp"
 
 #include <ostream>
+#include <vector>
 
 namespace recount::agent {
 
@@ -25,21 +26,25 @@ void CatalogFeed::start() {
       log_ << "recount-agent: tasks not stored: " << fresh.error().describe() << std::endl;
       return;
     }
-    for (const auto& task_id : *fresh) {
-      Event ack;
-      ack.type = EventType::kTaskAck;
-      ack.task_id = task_id;
-      auto recorded = journal_.record(ack);
-      if (!recorded) {
-        log_ << "recount-agent: task " << task_id << " not acknowledged: " << recorded.error().describe()
-             << std::endl;
-        continue;
-      }
-      if (auto ok = store_.mark_task_acked(task_id, recorded->seq); !ok) {
-        log_ << "recount-agent: " << ok.error().describe() << std::endl;
-      }
+    if (fresh->empty()) return;
+    // One commit for every task the list brought: a list can carry many, and a commit each
+    // made the floor's devices, not the hub, the bottleneck under load (docs/performance.md).
+    std::vector<Event> acks(fresh->size());
+    for (std::size_t index = 0; index < acks.size(); ++index) {
+      acks[index].type = EventType::kTaskAck;
+      acks[index].task_id = (*fresh)[index];
     }
-    if (!fresh->empty()) sync_.wake();
+    auto recorded = journal_.record_all(std::move(acks));
+    if (!recorded) {
+      log_ << "recount-agent: " << fresh->size() << " task(s) not acknowledged: " << recorded.error().describe()
+           << std::endl;
+      return;
+    }
+    // Unmarked, a task is acknowledged again with the next list: the hub keeps the first ack.
+    if (auto ok = store_.mark_tasks_acked(*recorded); !ok) {
+      log_ << "recount-agent: " << ok.error().describe() << std::endl;
+    }
+    sync_.wake();
   });
   note_link();
 }

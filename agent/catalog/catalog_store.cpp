@@ -185,10 +185,17 @@ Result<std::vector<std::string>> CatalogStore::store_tasks(const protocol::TaskL
   return ids;
 }
 
-Result<void> CatalogStore::mark_task_acked(const std::string& task_id, std::uint64_t seq) {
-  auto update = database_.prepare("UPDATE tasks SET acked_seq = ? WHERE task_id = ?");
-  if (!update) return update.error();
-  return update->bind(1, static_cast<std::int64_t>(seq)).bind(2, task_id).run();
+Result<void> CatalogStore::mark_tasks_acked(const std::vector<Event>& acks) {
+  auto transaction = storage::Transaction::begin(database_);
+  if (!transaction) return transaction.error();
+  {  // the statement is finalised before the commit
+    auto update = database_.prepare("UPDATE tasks SET acked_seq = ? WHERE task_id = ?");
+    if (!update) return update.error();
+    for (const auto& ack : acks) {
+      if (auto ok = update->bind(1, static_cast<std::int64_t>(ack.seq)).bind(2, ack.task_id).run(); !ok) return ok;
+    }
+  }
+  return transaction->commit();
 }
 
 Result<std::vector<protocol::RecountTask>> CatalogStore::open_tasks() {

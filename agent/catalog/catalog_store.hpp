@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "shared/core/result.hpp"
+#include "shared/domain/event.hpp"
 #include "shared/protocol/messages.hpp"
 #include "shared/storage/sqlite.hpp"
 
@@ -66,7 +67,8 @@ class CatalogStore {
   // Replaces the cached open tasks when the list is newer than the one held. Returns the ids of
   // tasks not acknowledged yet (for task_ack events), or nothing when the list was not newer.
   Result<std::vector<std::string>> store_tasks(const protocol::TaskList& tasks);
-  Result<void> mark_task_acked(const std::string& task_id, std::uint64_t seq);
+  // Notes the task_ack events recorded for tasks (their task_id and seq), in one commit.
+  Result<void> mark_tasks_acked(const std::vector<Event>& acks);
   Result<std::vector<protocol::RecountTask>> open_tasks();
   Result<std::optional<protocol::RecountTask>> find_task(const std::string& task_id);
 

@@ -52,7 +52,11 @@ TEST_CASE("new task lists return the tasks not acknowledged yet, and withdrawn t
   Cache cache;
   protocol::TaskList first{"store-1", 1, {{"rt-1", "A-01", "", "", 1, "alice", "", 10}, {"rt-2", "B-02", "", "", 1, "", "", 20}}};
   CHECK(cache.store.store_tasks(first).value() == std::vector<std::string>{"rt-1", "rt-2"});
-  REQUIRE(cache.store.mark_task_acked("rt-1", 7).has_value());
+  Event ack;
+  ack.type = EventType::kTaskAck;
+  ack.task_id = "rt-1";
+  ack.seq = 7;
+  REQUIRE(cache.store.mark_tasks_acked({ack}).has_value());
   CHECK(cache.store.store_tasks(first).value().empty());  // same version: ignored
   protocol::TaskList second{"store-1", 2, {{"rt-1", "A-01", "", "", 2, "alice", "", 10}, {"rt-3", "C-03", "", "", 1, "", "", 30}}};
   CHECK(cache.store.store_tasks(second).value() == std::vector<std::string>{"rt-3"});
