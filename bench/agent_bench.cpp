@@ -23,10 +23,6 @@
 namespace recount::bench {
 namespace {
 
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
 std::vector<double> confirm_latencies(const std::filesystem::path& dir, std::size_t records) {
   auto journal = agent::Journal::open(dir, std::string("site-1"), std::string("dev-1"));
   if (!journal) throw std::runtime_error("journal: " + journal.error().describe());
@@ -172,11 +168,4 @@ int run(const Args& args) {
 }  // namespace
 }  // namespace recount::bench
 
-int main(int argc, char** argv) {
-  try {
-    return recount::bench::run(recount::bench::Args(argc, argv));
-  } catch (const std::exception& error) {
-    std::cerr << "agent_bench: " << error.what() << '\n';
-    return 2;
-  }
-}
+int main(int argc, char** argv) { return recount::bench::main_of("agent_bench", argc, argv, recount::bench::run); }

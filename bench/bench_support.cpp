@@ -29,6 +29,12 @@ double quantile(std::vector<double> samples, double q) {
   return samples[std::min(samples.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
 
+void report_latencies(const Reporter& report, const std::string& name, const std::vector<double>& samples_ms) {
+  report(name + "_p50_ms", quantile(samples_ms, 0.50), "ms");
+  report(name + "_p99_ms", quantile(samples_ms, 0.99), "ms");
+  report(name + "_max_ms", quantile(samples_ms, 1.0), "ms");
+}
+
 Args::Args(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string key = argv[i];
@@ -50,6 +56,15 @@ std::string Args::text(const std::string& key, const std::string& fallback) cons
 std::int64_t Args::number(const std::string& key, std::int64_t fallback) const {
   auto found = values_.find(key);
   return found == values_.end() ? fallback : std::stoll(found->second);
+}
+
+int main_of(const char* name, int argc, char** argv, int (*run)(const Args&)) {
+  try {
+    return run(Args(argc, argv));
+  } catch (const std::exception& error) {
+    std::cerr << name << ": " << error.what() << '\n';
+    return 2;
+  }
 }
 
 double rss_mib(pid_t pid, const std::string& field) {

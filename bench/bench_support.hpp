@@ -11,9 +11,12 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "shared/core/result.hpp"
 #include "shared/mqtt/link.hpp"
 #include "tests/support/process.hpp"
 
@@ -22,8 +25,22 @@ namespace recount::bench {
 // Prints one figure as "name value unit" on stdout, flushed at once so partial runs still report.
 void emit(const std::string& name, double value, const std::string& unit);
 
+// Prints each figure under "name@suffix" (the size it was measured at) and, for the run at the
+// headline size (primary), under the bare name too.
+struct Reporter {
+  std::string suffix;
+  bool primary = false;
+  void operator()(const std::string& name, double value, const std::string& unit) const {
+    if (primary) emit(name, value, unit);
+    emit(name + "@" + suffix, value, unit);
+  }
+};
+
 // The q-quantile (0..1, nearest rank) of `samples`; 0 when empty. Sorts its copy.
 double quantile(std::vector<double> samples, double q);
+
+// Reports latencies in milliseconds as NAME_p50_ms, NAME_p99_ms and NAME_max_ms.
+void report_latencies(const Reporter& report, const std::string& name, const std::vector<double>& samples_ms);
 
 // "--key value" pairs; a key given without a value maps to "1". Unknown keys are kept.
 class Args {
@@ -39,6 +56,17 @@ class Args {
 
 // The same event mix as the system tests record.
 using testing::write_event_lines;
+
+// The value of a successful result; throws naming `what` and the error otherwise.
+template <typename T>
+T must(Result<T> result, const char* what) {
+  if (!result) throw std::runtime_error(std::string(what) + ": " + result.error().describe());
+  if constexpr (!std::is_void_v<T>) return std::move(*result);
+}
+
+// A benchmark's main(): runs `run` with the parsed arguments; an exception is printed with the
+// program's name and exits 2.
+int main_of(const char* name, int argc, char** argv, int (*run)(const Args&));
 
 // VmRSS (or another field of /proc/PID/status given in kB, e.g. "VmHWM") of a live process in
 // MiB; -1 when it cannot be read.
@@ -75,6 +103,9 @@ void stop_link(mqtt::Link& link);
 using Clock = std::chrono::steady_clock;
 inline double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+inline double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
 }  // namespace recount::bench

@@ -9,6 +9,7 @@
 #include "hub/cli/import_command.hpp"
 #include "hub/cli/resolve_command.hpp"
 #include "hub/http/address.hpp"
+#include "hub/http/position_text.hpp"
 
 int main(int argc, char** argv) {
   using namespace recount::hub;
@@ -39,6 +40,34 @@ int main(int argc, char** argv) {
   discrepancies->add_flag("--json", json, "Print the API's JSON instead of a table");
   std::string state = "open";
   discrepancies->add_option("--state", state, "open or all")->check(CLI::IsMember({"open", "all"}))->capture_default_str();
+
+  auto* discrepancy = app.add_subcommand("discrepancy", "One discrepancy: every transition with when, who and why");
+  discrepancy->add_flag("--json", json, "Print the API's JSON instead of a table");
+  std::int64_t discrepancy_id = 0;
+  discrepancy->add_option("id", discrepancy_id, "the discrepancy's id")->required()->check(CLI::PositiveNumber);
+
+  auto* positions = app.add_subcommand("positions", "Positions with their on-hand quantity");
+  positions->add_flag("--json", json, "Print the API's JSON instead of a table");
+  positions->add_option("--site", site, "Only this site's");
+  std::string sku;
+  positions->add_option("--sku", sku, "Only this SKU's");
+  int position_limit = 1000;
+  positions->add_option("--limit", position_limit, "At most this many (1 to 1000)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+
+  auto* history = app.add_subcommand("history", "A position's events and counts in event-time order");
+  history->add_flag("--json", json, "Print the API's JSON instead of a table");
+  std::string position;
+  const CLI::Validator position_check(
+      [](const std::string& text) {
+        auto parsed = parse_position_text("POSITION", text);
+        return parsed ? std::string() : parsed.error().describe();
+      },
+      "SITE/LOCATION/SKU[/LOT]");
+  history->add_option("position", position, "SITE/LOCATION/SKU[/LOT]; a '/' inside a code is written %2F")
+      ->required()
+      ->check(position_check);
 
   auto* audit = app.add_subcommand("audit", "The hash-chained audit log");
   audit->require_subcommand(1);
@@ -93,6 +122,13 @@ int main(int argc, char** argv) {
     output = tasks_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable, site);
   } else if (discrepancies->parsed()) {
     output = discrepancies_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable, state);
+  } else if (discrepancy->parsed()) {
+    output = discrepancy_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable, discrepancy_id);
+  } else if (positions->parsed()) {
+    output = positions_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable, site, sku, position_limit);
+  } else if (history->parsed()) {
+    output = history_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable,
+                             parse_position_text("POSITION", position).value());
   } else {
     output = audit_verify_remote(*hub);
   }

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <iostream>
 #include <system_error>
 
 #include "shared/core/random_id.hpp"
@@ -131,6 +133,33 @@ Result<void> create_journal_file(const std::filesystem::path& file, const Journa
   }
   return {};
 }
+
+// Commits the sync bookkeeping (mark_sent, acknowledge) with synchronous=NORMAL for as long as it
+// lives, then puts the connection back to FULL for recording. Losing such a commit to a power cut
+// (WAL mode keeps the file intact; the next FULL commit syncs it too) only takes the journal back
+// to an older sent/acked state: the agent resends from the older acked_through on its next
+// connect, the hub stores by (device, epoch, seq) and acks the duplicates again, and events are
+// pruned only once acked. A confirmed scan must never wait on NORMAL, so failing to restore FULL
+// is an invariant violation.
+class BookkeepingDurability {
+ public:
+  explicit BookkeepingDurability(storage::Database& database) : database_(database) {
+    set_ = database_.execute("PRAGMA synchronous = NORMAL").has_value();
+  }
+  BookkeepingDurability(const BookkeepingDurability&) = delete;
+  BookkeepingDurability& operator=(const BookkeepingDurability&) = delete;
+  ~BookkeepingDurability() {
+    if (!set_) return;
+    if (auto ok = database_.execute("PRAGMA synchronous = FULL"); !ok) {
+      std::cerr << "recount-agent: cannot restore synchronous=FULL on the journal: " << ok.error().describe() << '\n';
+      std::abort();
+    }
+  }
+
+ private:
+  storage::Database& database_;
+  bool set_ = false;
+};
 
 }  // namespace
 
@@ -326,6 +355,7 @@ Result<std::vector<Event>> Journal::pending_from(std::uint64_t from, std::size_t
 }
 
 Result<void> Journal::mark_sent(std::uint64_t first_seq, std::uint64_t last_seq) {
+  BookkeepingDurability durability(database_);
   auto update = database_.prepare("UPDATE events SET sync_state = 1 WHERE seq BETWEEN ? AND ? AND sync_state = 0");
   if (!update) return update.error();
   return update->bind(1, static_cast<std::int64_t>(first_seq)).bind(2, static_cast<std::int64_t>(last_seq)).run();
@@ -333,6 +363,7 @@ Result<void> Journal::mark_sent(std::uint64_t first_seq, std::uint64_t last_seq)
 
 Result<void> Journal::acknowledge(std::uint64_t acked_through, std::int64_t hub_wall_ms, std::uint64_t hub_hlc) {
   clock_->observe(HlcStamp{hub_hlc});
+  BookkeepingDurability durability(database_);  // declared first: it outlives the transaction
   auto transaction = storage::Transaction::begin(database_);
   if (!transaction) return transaction.error();
   auto current = read_meta("acked_through");

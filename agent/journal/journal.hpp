@@ -77,6 +77,9 @@ class Journal {
   // Events with seq ≥ `from` that are not acked or rejected, in seq order, at most `limit`.
   // Stops at the first seq that does not follow its predecessor, so a batch is consecutive.
   Result<std::vector<Event>> pending_from(std::uint64_t from, std::size_t limit);
+  // Sync bookkeeping: mark_sent and acknowledge commit with synchronous=NORMAL (no fsync; a power
+  // cut may undo the last of them, which makes the agent resend what the hub then acks again as
+  // duplicates). Everything else, recording above all, commits with synchronous=FULL.
   Result<void> mark_sent(std::uint64_t first_seq, std::uint64_t last_seq);
 
   // Applies the hub's cumulative ack: every unsent/sent event with seq ≤ acked_through becomes

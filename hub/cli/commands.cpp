@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "hub/http/client.hpp"
+#include "hub/http/percent_encoding.hpp"
+#include "hub/http/position_text.hpp"
 #include "hub/http/router.hpp"
 #include "hub/ledger/audit_log.hpp"
 #include "hub/ledger/ledger.hpp"
@@ -138,6 +140,83 @@ std::string render_discrepancies(const Json& body) {
   return table({"ID", "POSITION", "STATE", "EXPECTED", "COUNTED", "VARIANCE", "ROUND"}, rows);
 }
 
+// A position's text form (SITE/LOCATION/SKU[/LOT]) from a JSON object with those members.
+std::string position_of(const Json& object) {
+  return position_text(
+      {object.value("site", ""), object.value("location", ""), object.value("sku", ""), object.value("lot", "")});
+}
+
+// "user alice", "device hh-17", "operator ops-1", "system".
+std::string actor_of(const Json& actor) {
+  const std::string id = actor.value("id", "");
+  return actor.value("kind", "") + (id.empty() ? "" : " " + id);
+}
+
+std::string count_groups_table(const Json& counts) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& group : counts) {
+    rows.push_back({text_of(group["group_id"]), text_of(group["first_user"]), text_of(group["task_id"]),
+                    text_of(group["counted"]), text_of(group["expected"]), text_of(group["variance"]),
+                    text_of(group["verdict"]), text_of(group["role"]), text_of(group["discrepancy_id"])});
+  }
+  return table({"GROUP", "COUNTER", "TASK", "COUNTED", "EXPECTED", "VARIANCE", "VERDICT", "ROLE", "DISCREPANCY"}, rows);
+}
+
+std::string render_discrepancy(const Json& found) {
+  std::string out = "discrepancy " + text_of(found["id"]) + "  " + position_of(found) + "  " + text_of(found["state"]) +
+                    " (" + text_of(found["classification"]) + ", resolution " + text_of(found["resolution"]) + ")\n";
+  out += "expected " + text_of(found["expected"]) + ", counted " + text_of(found["counted"]) + ", variance " +
+         text_of(found["variance"]) + ", value " + text_of(found["value_cents"]) + " cents, round " +
+         text_of(found["round"]) + ", first counted by " + text_of(found["first_user"]) + "\n";
+  if (!found.value("adjust_event_id", "").empty()) {
+    out += "adjusted by " + text_of(found["adjust_qty"]) + " (" + text_of(found["adjust_reason"]) + "), value " +
+           text_of(found["adjust_value_cents"]) + " cents, event " + text_of(found["adjust_event_id"]) + "\n";
+  }
+  std::vector<std::vector<std::string>> transitions;
+  for (const Json& transition : found.value("transitions", Json::array())) {
+    transitions.push_back({utc_time(transition.value("at_ms", std::int64_t{0})), text_of(transition["from"]),
+                           text_of(transition["to"]), actor_of(transition.value("actor", Json::object())),
+                           text_of(transition["cause"]), text_of(transition["cause_event_id"])});
+  }
+  out += "\n" + table({"AT", "FROM", "TO", "BY", "CAUSE", "EVENT"}, transitions);
+  std::vector<std::vector<std::string>> tasks;
+  for (const Json& task : found.value("tasks", Json::array())) {
+    tasks.push_back({text_of(task["task_id"]), text_of(task["round"]), text_of(task["exclude_user"]),
+                     text_of(task["state"]), text_of(task["acked_device"]),
+                     utc_time(task.value("created_ms", std::int64_t{0}))});
+  }
+  if (!tasks.empty()) out += "\n" + table({"TASK", "ROUND", "NOT_BY", "STATE", "ACKED_BY", "CREATED"}, tasks);
+  const Json counts = found.value("counts", Json::array());
+  if (!counts.empty()) out += "\n" + count_groups_table(counts);
+  return out;
+}
+
+std::string render_positions(const Json& body) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& position : body.value("positions", Json::array())) {
+    rows.push_back({position_of(position), text_of(position["on_hand"]), text_of(position["movements"])});
+  }
+  if (rows.empty()) return "no positions\n";
+  std::string out = table({"POSITION", "ON_HAND", "MOVEMENTS"}, rows);
+  if (!body.value("next_after", Json()).is_null()) out += "(more: raise --limit or use the API's after=)\n";
+  return out;
+}
+
+std::string render_history(const Json& body) {
+  std::string out = position_of(body) + "  on hand " + text_of(body["on_hand"]) + "\n\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& entry : body.value("entries", Json::array())) {
+    rows.push_back({utc_time(entry.value("wall_ms", std::int64_t{0})), text_of(entry["type"]), text_of(entry["qty"]),
+                    text_of(entry["delta"]), text_of(entry["balance"]), text_of(entry["device"]),
+                    text_of(entry["user"]), text_of(entry["reason"]), text_of(entry["session"]),
+                    text_of(entry["task_id"])});
+  }
+  out += table({"TIME", "TYPE", "QTY", "DELTA", "BALANCE", "DEVICE", "USER", "REASON", "SESSION", "TASK"}, rows);
+  const Json counts = body.value("counts", Json::array());
+  if (!counts.empty()) out += "\n" + count_groups_table(counts);
+  return out;
+}
+
 CommandOutput report(const AuditVerification& verification) {
   if (!verification.broken_id) {
     return CommandOutput{0,
@@ -179,6 +258,28 @@ CommandOutput tasks_command(const HostPort& hub, OutputFormat format, const std:
 
 CommandOutput discrepancies_command(const HostPort& hub, OutputFormat format, const std::string& state) {
   return show(hub, "/api/v1/discrepancies?state=" + state, format, render_discrepancies);
+}
+
+CommandOutput discrepancy_command(const HostPort& hub, OutputFormat format, std::int64_t id) {
+  return show(hub, "/api/v1/discrepancies/" + std::to_string(id), format, render_discrepancy);
+}
+
+CommandOutput positions_command(const HostPort& hub, OutputFormat format, const std::string& site,
+                                const std::string& sku, int limit) {
+  std::string target = "/api/v1/positions?limit=" + std::to_string(limit);
+  if (!site.empty()) {
+    if (auto valid = validate_identifier("--site", site); !valid) return failed(valid.error().describe());
+    target += "&site=" + site;
+  }
+  if (!sku.empty()) target += "&sku=" + percent_encode(sku);
+  return show(hub, target, format, render_positions);
+}
+
+CommandOutput history_command(const HostPort& hub, OutputFormat format, const reconcile::PositionKey& position) {
+  std::string target = "/api/v1/positions/history?site=" + percent_encode(position.site) +
+                       "&location=" + percent_encode(position.location) + "&sku=" + percent_encode(position.sku);
+  if (!position.lot.empty()) target += "&lot=" + percent_encode(position.lot);
+  return show(hub, target, format, render_history);
 }
 
 CommandOutput audit_verify_local(const std::filesystem::path& data_dir) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "hub/http/address.hpp"
+#include "hub/reconcile/projections.hpp"
 
 namespace recount::hub {
 
@@ -37,6 +38,19 @@ CommandOutput tasks_command(const HostPort& hub, OutputFormat format, const std:
 
 // GET /api/v1/discrepancies: `state` is "open" or "all" (recountctl checks).
 CommandOutput discrepancies_command(const HostPort& hub, OutputFormat format, const std::string& state);
+
+// GET /api/v1/discrepancies/{id}: one discrepancy with every transition (when, who or what, the
+// cause and its event), its recount tasks and the counts of its position.
+CommandOutput discrepancy_command(const HostPort& hub, OutputFormat format, std::int64_t id);
+
+// GET /api/v1/positions: the first `limit` positions (of `site` and `sku` only, unless empty),
+// each with its on-hand and how many movements it has seen.
+CommandOutput positions_command(const HostPort& hub, OutputFormat format, const std::string& site,
+                                const std::string& sku, int limit);
+
+// GET /api/v1/positions/history: the position's events and counts in event-time order with the
+// running balance, then its count groups as judged.
+CommandOutput history_command(const HostPort& hub, OutputFormat format, const reconcile::PositionKey& position);
 
 // Verifies the audit chain of the hub database in `data_dir` directly, without trusting a hub
 // process; read-only, safe while the hub runs.

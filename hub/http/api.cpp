@@ -1,18 +1,13 @@
 // The /api/v1 handlers: query parameters in, ledger reads, JSON out.
 #include "hub/http/api.hpp"
 
-#include <limits>
-
+#include "hub/http/listing.hpp"
 #include "shared/protocol/codec.hpp"
 
 namespace recount::hub {
 namespace {
 
 using Json = nlohmann::json;
-
-constexpr std::int64_t kMaxPage = 1000;
-constexpr std::int64_t kDefaultPage = 100;
-constexpr std::int64_t kMaxId = std::numeric_limits<std::int64_t>::max();
 
 // null when absent, so clients can tell "none" from 0.
 template <typename T>
@@ -105,29 +100,6 @@ Json counters_json(const IngestCounters& counters) {
           {"replies_unsent", counters.replies_unsent},
           {"replies_in_flight", counters.replies_in_flight},
           {"queued", counters.queued}};
-}
-
-// "limit" and an "after" cursor, as every listing takes them.
-struct Page {
-  std::int64_t after = 0;
-  std::size_t limit = 0;
-};
-Result<Page> page_of(const Request& request, const std::string& after_name) {
-  auto after = request.integer(after_name, 0, 0, kMaxId);
-  if (!after) return after.error();
-  auto limit = request.integer("limit", kDefaultPage, 1, kMaxPage);
-  if (!limit) return limit.error();
-  return Page{*after, static_cast<std::size_t>(*limit)};
-}
-
-// {"<name>": [...], "next_after": <cursor of the last item, or null when the page was not full>}
-template <typename T, typename ToJson, typename CursorOf>
-Response listing(const std::string& name, const std::vector<T>& items, const Page& page, ToJson to_json,
-                 CursorOf cursor_of) {
-  Json list = Json::array();
-  for (const T& item : items) list.push_back(to_json(item));
-  Json next = items.size() == page.limit ? Json(cursor_of(items.back())) : Json(nullptr);
-  return Response::json(200, {{name, std::move(list)}, {"next_after", std::move(next)}});
 }
 
 }  // namespace

@@ -1,7 +1,13 @@
 // The reconciliation handlers: query parameters in, reconciler reads, JSON out.
 #include "hub/http/reconcile_routes.hpp"
 
+#include <charconv>
 #include <string>
+
+#include "hub/http/listing.hpp"
+#include "hub/http/position_text.hpp"
+#include "shared/domain/identifiers.hpp"
+#include "shared/domain/limits.hpp"
 
 namespace recount::hub {
 namespace {
@@ -50,7 +56,9 @@ Json discrepancy_json(const reconcile::Discrepancy& discrepancy) {
           {"updated_ms", discrepancy.updated_ms},
           {"closed_ms", optional_json(discrepancy.closed_ms)},
           {"adjust_event_id", discrepancy.adjust_event_id},
-          {"adjust_qty", discrepancy.adjust_qty}};
+          {"adjust_qty", discrepancy.adjust_qty},
+          {"adjust_value_cents", discrepancy.adjust_value_cents},
+          {"adjust_reason", discrepancy.adjust_reason ? Json(to_string(*discrepancy.adjust_reason)) : Json(nullptr)}};
 }
 
 namespace {
@@ -58,6 +66,136 @@ namespace {
 std::string parameter(const Request& request, const std::string& name, const std::string& absent) {
   const auto found = request.query.find(name);
   return found == request.query.end() ? absent : found->second;
+}
+
+Json position_json(const reconcile::PositionView& position) {
+  return {{"id", position.id},
+          {"site", position.key.site},
+          {"location", position.key.location},
+          {"sku", position.key.sku},
+          {"lot", position.key.lot},
+          {"on_hand", position.on_hand},
+          {"movements", position.movements}};
+}
+
+Json history_entry_json(const reconcile::HistoryEntry& entry) {
+  return {{"hlc", entry.hlc},
+          {"wall_ms", entry.wall_ms},
+          {"event_id", entry.event_id},
+          {"type", entry.type},
+          {"qty", entry.qty},
+          {"delta", entry.delta},
+          {"balance", entry.balance},
+          {"device", entry.device},
+          {"user", entry.user},
+          {"reason", entry.reason},
+          {"reference", entry.reference},
+          {"session", entry.session},
+          {"task_id", entry.task_id},
+          {"group_id", optional_json(entry.group_id)}};
+}
+
+// A count group with its judgement: what the history's count lines added up to, and the verdict.
+Json count_group_json(const reconcile::CountGroup& group) {
+  return {{"group_id", group.id},
+          {"task_id", group.task_id},
+          {"session", group.session_key},
+          {"counts", group.counts},
+          {"counted", group.counted},
+          {"expected", group.expected},
+          {"variance", group.variance},
+          {"value_cents", group.value_cents},
+          {"first_user", group.first_user},
+          {"first_hlc", group.first_hlc},
+          {"last_hlc", group.last_hlc},
+          {"role", group.role ? Json(reconcile::to_string(*group.role)) : Json(nullptr)},
+          {"verdict", group.verdict ? Json(reconcile::to_string(*group.verdict)) : Json(nullptr)},
+          {"ambiguous", group.ambiguous},
+          {"discrepancy_id", optional_json(group.discrepancy_id)},
+          {"settled_ms", optional_json(group.settled_ms)}};
+}
+
+Json transition_json(const reconcile::Transition& transition) {
+  return {{"seq", transition.seq},
+          {"from", transition.from ? Json(reconcile::to_string(*transition.from)) : Json(nullptr)},
+          {"to", reconcile::to_string(transition.to)},
+          {"at_ms", transition.at_ms},
+          {"actor", {{"kind", reconcile::to_string(transition.actor.kind)}, {"id", transition.actor.id}}},
+          {"cause", transition.cause},
+          {"cause_event_id", transition.cause_event_id}};
+}
+
+template <typename T, typename ToJson>
+Json array_of(const std::vector<T>& items, ToJson to_json) {
+  Json list = Json::array();
+  for (const T& item : items) list.push_back(to_json(item));
+  return list;
+}
+
+// site, location, sku and (optional) lot parameters, validated as events validate them.
+Result<reconcile::PositionKey> position_of(const Request& request) {
+  reconcile::PositionKey position{parameter(request, "site", ""), parameter(request, "location", ""),
+                                  parameter(request, "sku", ""), parameter(request, "lot", "")};
+  if (auto valid = validate_identifier("site", position.site); !valid) return valid.error();
+  if (auto valid = validate_code("location", position.location, limits::kMaxCode); !valid) return valid.error();
+  if (auto valid = validate_code("sku", position.sku, limits::kMaxCode); !valid) return valid.error();
+  if (auto valid = validate_code("lot", position.lot, limits::kMaxCode, Presence::kOptional); !valid) {
+    return valid.error();
+  }
+  return position;
+}
+
+void add_position_routes(Router& router, reconcile::Reconciler& reconciler) {
+  router.add("GET", "/api/v1/positions", [&reconciler](const Request& request) {
+    auto page = page_of(request, "after");
+    if (!page) return Response::from(page.error());
+    const reconcile::PositionQuery query{parameter(request, "site", ""), parameter(request, "sku", ""), page->after,
+                                         page->limit};
+    auto positions = reconciler.positions(query);
+    if (!positions) return Response::from(positions.error());
+    return listing("positions", *positions, *page, position_json,
+                   [](const reconcile::PositionView& position) { return position.id; });
+  });
+  router.add("GET", "/api/v1/positions/history", [&reconciler](const Request& request) {
+    auto position = position_of(request);
+    if (!position) return Response::from(position.error());
+    auto entries = reconciler.history(*position);
+    if (!entries) return Response::from(entries.error());
+    // Every position the ledger knows has at least the event that made it known.
+    if (entries->empty()) {
+      return Response::error(404, "not_found", "no position " + position_text(*position) + " in the ledger");
+    }
+    auto counts = reconciler.counts(*position);
+    if (!counts) return Response::from(counts.error());
+    return Response::json(200, {{"site", position->site},
+                                {"location", position->location},
+                                {"sku", position->sku},
+                                {"lot", position->lot},
+                                {"on_hand", entries->back().balance},
+                                {"entries", array_of(*entries, history_entry_json)},
+                                {"counts", array_of(*counts, count_group_json)}});
+  });
+}
+
+void add_discrepancy_detail_route(Router& router, reconcile::Reconciler& reconciler) {
+  router.add("GET", "/api/v1/discrepancies/{id}", [&reconciler](const Request& request) {
+    const std::string& text = request.params.at("id");
+    std::int64_t id = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (error != std::errc() || end != text.data() + text.size() || id <= 0) {
+      return Response::from(invalid("id", "'" + text + "' is not a discrepancy id (a positive integer)"));
+    }
+    auto detail = reconciler.discrepancy(id);
+    if (!detail && detail.error().code == ErrorCode::kNotFound) {
+      return Response::error(404, "not_found", "no discrepancy " + text);
+    }
+    if (!detail) return Response::from(detail.error());
+    Json body = discrepancy_json(detail->discrepancy);
+    body["transitions"] = array_of(detail->transitions, transition_json);
+    body["tasks"] = array_of(detail->tasks, task_json);
+    body["counts"] = array_of(detail->counts, count_group_json);
+    return Response::json(200, body);
+  });
 }
 
 }  // namespace
@@ -81,6 +219,8 @@ void add_reconcile_routes(Router& router, reconcile::Reconciler& reconciler) {
     for (const auto& discrepancy : *discrepancies) list.push_back(discrepancy_json(discrepancy));
     return Response::json(200, {{"discrepancies", std::move(list)}});
   });
+  add_discrepancy_detail_route(router, reconciler);
+  add_position_routes(router, reconciler);
 }
 
 }  // namespace recount::hub

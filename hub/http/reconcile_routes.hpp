@@ -1,5 +1,5 @@
-// The reconciliation routes of the /api/v1 JSON API (docs/api.md): open recount tasks and
-// discrepancies, read from the reconciler.
+// The reconciliation routes of the /api/v1 JSON API (docs/api.md): recount tasks, discrepancies
+// with their transitions, positions and their history, read from the reconciler.
 #pragma once
 
 #include "hub/http/router.hpp"
@@ -7,7 +7,9 @@
 
 namespace recount::hub {
 
-// Adds GET /api/v1/tasks[?site=] and GET /api/v1/discrepancies?state=open|all to `router`. The
+// Adds GET /api/v1/tasks[?site=], GET /api/v1/discrepancies?state=open|all,
+// GET /api/v1/discrepancies/{id}, GET /api/v1/positions[?site=&sku=&after=&limit=] and
+// GET /api/v1/positions/history?site=&location=&sku=[&lot=] to `router`. The
 // handlers call `reconciler` on the thread that calls Router::handle, which must be its
 // io_context's thread. `reconciler` must outlive the router.
 void add_reconcile_routes(Router& router, reconcile::Reconciler& reconciler);

@@ -3,36 +3,10 @@
 
 #include <charconv>
 
+#include "hub/http/percent_encoding.hpp"
+
 namespace recount::hub {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// %XX escapes; in a query, '+' is a space too (HTML forms write it so).
-enum class Part { kPath, kQuery };
-Result<std::string> percent_decode(std::string_view text, Part part) {
-  std::string decoded;
-  decoded.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%') {
-      const int high = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-      const int low = high >= 0 ? hex_value(text[i + 2]) : -1;
-      if (low < 0) return invalid("target", "has a % not followed by two hex digits");
-      decoded.push_back(static_cast<char>(high * 16 + low));
-      i += 2;
-    } else if (text[i] == '+' && part == Part::kQuery) {
-      decoded.push_back(' ');
-    } else {
-      decoded.push_back(text[i]);
-    }
-  }
-  return decoded;
-}
 
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> segments;
@@ -54,7 +28,7 @@ Result<Request> Request::from_target(std::string method, std::string_view target
   request.method = std::move(method);
   request.body = std::move(body);
   const auto question = target.find('?');
-  auto path = percent_decode(target.substr(0, question), Part::kPath);
+  auto path = percent_decode("target", target.substr(0, question), PercentPart::kPath);
   if (!path) return path.error();
   request.path = std::move(*path);
   if (question == std::string_view::npos) return request;
@@ -63,8 +37,9 @@ Result<Request> Request::from_target(std::string method, std::string_view target
     const auto amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
     const auto equals = pair.find('=');
-    auto name = percent_decode(pair.substr(0, equals), Part::kQuery);
-    auto value = percent_decode(equals == std::string_view::npos ? "" : pair.substr(equals + 1), Part::kQuery);
+    auto name = percent_decode("target", pair.substr(0, equals), PercentPart::kQuery);
+    auto value =
+        percent_decode("target", equals == std::string_view::npos ? "" : pair.substr(equals + 1), PercentPart::kQuery);
     if (!name) return name.error();
     if (!value) return value.error();
     if (!name->empty()) request.query[std::move(*name)] = std::move(*value);

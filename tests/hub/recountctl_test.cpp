@@ -192,6 +192,37 @@ TEST_CASE("recountctl resolve takes an operator's decision, and says why the hub
   CHECK(recountctl({"--hub", synced.hub.url(), "audit", "verify"}).exit_code == 0);
 }
 
+TEST_CASE("recountctl positions and history show the hub's positions; an unknown position fails naming it") {
+  SyncedHub synced;
+  const auto positions = recountctl({"--hub", synced.hub.url(), "positions", "--site", "site-1", "--json"});
+  REQUIRE(positions.exit_code == 0);
+  CHECK_FALSE(nlohmann::json::parse(positions.out)["positions"].empty());
+
+  // device-1's seq 1 counted 3 units of SKU-1 at A-1.
+  const auto history = recountctl({"--hub", synced.hub.url(), "history", "site-1/A-1/SKU-1", "--json"});
+  REQUIRE(history.exit_code == 0);
+  const auto entries = nlohmann::json::parse(history.out)["entries"];
+  REQUIRE_FALSE(entries.empty());
+  CHECK(entries[0]["type"] == "count");
+  CHECK(entries[0]["user"] == "user-1");
+
+  const auto unknown = recountctl({"--hub", synced.hub.url(), "history", "site-1/A-9/SKU-1"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("no position site-1/A-9/SKU-1") != std::string::npos);
+}
+
+TEST_CASE("recountctl history refuses a malformed POSITION as a usage error naming it, before asking the hub") {
+  const std::string nowhere = "http://127.0.0.1:" + std::to_string(testing::free_loopback_port());
+  for (const std::string position : {"site-1/A-1", "site-1/A/1/SKU-1/L1", "site 1/A-1/SKU-1", "site-1/A-1/SKU%"}) {
+    const auto result = recountctl({"--hub", nowhere, "history", position});
+    INFO(result.err);
+    CHECK(result.exit_code != 0);
+    CHECK(result.exit_code != 2);  // a usage error, not a failure to reach the hub
+    CHECK(result.err.find("POSITION: '" + position + "'") != std::string::npos);
+    CHECK(result.err.find("cannot connect") == std::string::npos);
+  }
+}
+
 TEST_CASE("recountctl says clearly that the hub cannot be reached, and exits 2") {
   const std::string nowhere = "http://127.0.0.1:" + std::to_string(testing::free_loopback_port());
   for (const auto& command : {std::vector<std::string>{"--hub", nowhere, "stats", "--json"},

@@ -30,6 +30,14 @@ nlohmann::json agent_journal(const std::filesystem::path& data_dir) {
   return run_json({RECOUNT_AGENT_BIN, "journal", "--data", data_dir.string(), "--json"});
 }
 
+CommandResult agent_scan(const std::filesystem::path& data_dir, const std::string& script) {
+  return run_command({RECOUNT_AGENT_BIN, "scan", "--data", data_dir.string(), "--repeat-window-ms", "0"}, script);
+}
+
+std::string catalog_fixture(const std::string& name) {
+  return std::string(RECOUNT_SOURCE_DIR) + "/tests/data/catalog/" + name;
+}
+
 void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
                    std::size_t count, unsigned seed) {
   const auto lines = data_dir.string() + ".jsonl";
@@ -40,8 +48,11 @@ void record_events(const std::filesystem::path& data_dir, const std::string& sit
   REQUIRE(result.exit_code == 0);
 }
 
-Hub::Hub(const std::filesystem::path& data_dir, const std::string& broker_uri)
-    : data_dir_(data_dir), broker_uri_(broker_uri), http_port_(free_loopback_port()) {
+Hub::Hub(const std::filesystem::path& data_dir, const std::string& broker_uri, std::vector<std::string> extra_arguments)
+    : data_dir_(data_dir),
+      broker_uri_(broker_uri),
+      extra_arguments_(std::move(extra_arguments)),
+      http_port_(free_loopback_port()) {
   launch();
 }
 
@@ -51,10 +62,15 @@ Hub::~Hub() {
 
 void Hub::launch() {
   ++launches_;
-  process_ = std::make_unique<Process>(
-      std::vector<std::string>{RECOUNT_HUB_BIN, "--data", data_dir_.string(), "--mqtt", broker_uri_, "--http",
-                               "127.0.0.1:" + std::to_string(http_port_)},
-      data_dir_.string() + "-hub-" + std::to_string(launches_));
+  std::vector<std::string> argv{RECOUNT_HUB_BIN,
+                                "--data",
+                                data_dir_.string(),
+                                "--mqtt",
+                                broker_uri_,
+                                "--http",
+                                "127.0.0.1:" + std::to_string(http_port_)};
+  argv.insert(argv.end(), extra_arguments_.begin(), extra_arguments_.end());
+  process_ = std::make_unique<Process>(std::move(argv), data_dir_.string() + "-hub-" + std::to_string(launches_));
   if (!wait_for_port(http_port_, std::chrono::seconds(20))) {
     throw std::runtime_error("recount-hub did not start: " + process_->errors());
   }

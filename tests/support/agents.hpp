@@ -19,14 +19,22 @@ nlohmann::json agent_status(const std::filesystem::path& data_dir);
 // `recount-agent journal --data DIR --json`, parsed.
 nlohmann::json agent_journal(const std::filesystem::path& data_dir);
 
+// `recount-agent scan --data DIR --repeat-window-ms 0` in line mode, `script` on stdin.
+CommandResult agent_scan(const std::filesystem::path& data_dir, const std::string& script);
+
+// The path of a catalog CSV under tests/data/catalog.
+std::string catalog_fixture(const std::string& name);
+
 // Records `count` events through `recount-agent record --jsonl`, creating the data directory.
 void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
                    std::size_t count, unsigned seed);
 
-// A running recount-hub on a fresh HTTP port; waits for its ready line.
+// A running recount-hub on a fresh HTTP port; waits for its ready line. `extra_arguments` go
+// to every launch (e.g. {"--policy", FILE}).
 class Hub {
  public:
-  Hub(const std::filesystem::path& data_dir, const std::string& broker_uri);
+  Hub(const std::filesystem::path& data_dir, const std::string& broker_uri,
+      std::vector<std::string> extra_arguments = {});
   ~Hub();
   std::string url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
   void kill_hard() { process_->kill_hard(); }
@@ -39,6 +47,7 @@ class Hub {
   void launch();
   std::filesystem::path data_dir_;
   std::string broker_uri_;
+  std::vector<std::string> extra_arguments_;
   int http_port_;
   int launches_ = 0;
   std::unique_ptr<Process> process_;

@@ -11,26 +11,19 @@
 #include "tests/support/process.hpp"
 
 namespace recount::testing {
-namespace {
-
-std::string fixture(const std::string& name) { return std::string(RECOUNT_SOURCE_DIR) + "/tests/data/catalog/" + name; }
-
-CommandResult scan(const std::filesystem::path& data, const std::string& script) {
-  return run_command({RECOUNT_AGENT_BIN, "scan", "--data", data.string(), "--repeat-window-ms", "0"}, script);
-}
-
-}  // namespace
 
 TEST_CASE("an imported catalog and a retained task reach the agent, which then resolves a label and GTINs with the broker down") {
   TempDir dir;
   Mosquitto broker;
   Hub hub(dir / "hub", broker.uri());
-  auto items = run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "items", fixture("items.csv")});
+  auto items = run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "items", catalog_fixture("items.csv")});
   CHECK(items.exit_code == 0);
   CHECK(items.out.find("3 items, 5 barcodes") != std::string::npos);
-  auto locations = run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "locations", fixture("locations.csv")});
+  auto locations =
+      run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "locations", catalog_fixture("locations.csv")});
   CHECK(locations.exit_code == 0);
-  auto broken = run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "items", fixture("items_broken.csv")});
+  auto broken =
+      run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "items", catalog_fixture("items_broken.csv")});
   CHECK(broken.exit_code == 1);
   CHECK(broken.err.find("items_broken.csv:3: barcode:") != std::string::npos);
   CHECK(broken.err.find("items_broken.csv:7: barcode:") != std::string::npos);
@@ -49,7 +42,7 @@ TEST_CASE("an imported catalog and a retained task reach the agent, which then r
     AgentDaemon agent(device, broker.uri());
     bool known = false;
     for (int attempt = 0; attempt < 200 && !known; ++attempt) {
-      known = scan(device, "#user bob\nLOC-A-01\n").out.find("ok: location A-01") != std::string::npos;
+      known = agent_scan(device, "#user bob\nLOC-A-01\n").out.find("ok: location A-01") != std::string::npos;
       if (!known) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     REQUIRE(known);
@@ -61,10 +54,10 @@ TEST_CASE("an imported catalog and a retained task reach the agent, which then r
     CHECK(acked);  // receipt is a task_ack event in the journal
     agent.stop();
   }
-  CHECK(scan(device, "#tasks\n").out.find("rt-7 at B-02 (not alice)") != std::string::npos);
+  CHECK(agent_scan(device, "#tasks\n").out.find("rt-7 at B-02 (not alice)") != std::string::npos);
   broker.stop();
 
-  const auto result = scan(device, "#user bob\nLOC-A-01\n5901234123457\n]C10115901234123454\n#close\n");
+  const auto result = agent_scan(device, "#user bob\nLOC-A-01\n5901234123457\n]C10115901234123454\n#close\n");
   CHECK(result.exit_code == 0);
   CHECK(result.out.find("refused") == std::string::npos);
   CHECK(result.out.find("running count 13") != std::string::npos);

@@ -187,6 +187,36 @@ TEST_CASE("an ack that does not move forward changes nothing") {
   CHECK(status->acked == 3);
 }
 
+TEST_CASE("sent marks and acks undone by a power cut leave every recorded event pending to be sent again") {
+  // mark_sent and acknowledge commit without fsync, so a power cut may take the journal back to
+  // its state after the last recording; a copy of the files taken then stands in for that.
+  TempDir dir;
+  std::vector<std::string> ids;
+  const auto saved = dir / "saved";
+  {
+    auto journal = open_new(dir);
+    for (int i = 0; i < 5; ++i) ids.push_back(journal.record(count_draft("SKU-1", 1)).value().event_id);
+    std::filesystem::create_directories(saved);
+    for (const char* name : {"journal.db", "journal.db-wal"}) std::filesystem::copy_file(dir / name, saved / name);
+    REQUIRE(journal.mark_sent(1, 5));
+    REQUIRE(journal.acknowledge(5, journal.wall_now(), 0));
+    REQUIRE(journal.status().value().acked == 5);
+  }
+  std::filesystem::remove(dir / "journal.db-shm");
+  for (const char* name : {"journal.db", "journal.db-wal"}) {
+    std::filesystem::copy_file(saved / name, dir / name, std::filesystem::copy_options::overwrite_existing);
+  }
+  auto journal = Journal::open(dir.path(), std::nullopt, std::nullopt);
+  REQUIRE(journal);
+  const auto status = journal->status().value();
+  CHECK(status.acked_through == 0);  // the agent's hello and resend start from seq 1 again
+  CHECK(status.unsent == 5);
+  const auto pending = journal->pending_from(1, 100).value();
+  REQUIRE(pending.size() == 5);
+  // The same events with the same ids, which the hub keys by (device, epoch, seq) and acks again.
+  for (std::size_t i = 0; i < pending.size(); ++i) CHECK(pending[i].event_id == ids[i]);
+}
+
 TEST_CASE("the clock never runs backwards across a restart with the wall clock set back") {
   TempDir dir;
   std::int64_t now = 1'800'000'000'000;

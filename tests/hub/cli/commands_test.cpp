@@ -94,6 +94,62 @@ TEST_CASE("a shortage sent to a recount shows in the tasks and discrepancies tab
         "1   site-1/A-1/SKU-1  recount_requested  10        7        -3        1\n");
 }
 
+TEST_CASE("positions and a position's history print as tables, the history with its judged counts") {
+  ApiHub hub;
+  testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
+  Serving serving(hub.router);
+  CHECK(positions_command(serving.address(), OutputFormat::kTable, "site-1", "", 1000).out ==
+        "POSITION          ON_HAND  MOVEMENTS\n"
+        "site-1/A-1/SKU-1  10       1\n");
+  CHECK(positions_command(serving.address(), OutputFormat::kTable, "site-1", "SKU-9", 1000).out == "no positions\n");
+  CHECK(positions_command(serving.address(), OutputFormat::kTable, "", "", 1)
+            .out.ends_with("(more: raise --limit or use the API's after=)\n"));
+  const reconcile::PositionKey position{"site-1", "A-1", "SKU-1", ""};
+  CHECK(history_command(serving.address(), OutputFormat::kTable, position).out ==
+        "site-1/A-1/SKU-1  on hand 10\n"
+        "\n"
+        "TIME                      TYPE      QTY  DELTA  BALANCE  DEVICE    USER    REASON  SESSION    TASK\n"
+        "2026-09-21T14:12:20.001Z  baseline  10   10     10       device-1  user-1  -       -          -\n"
+        "2026-09-21T14:12:20.002Z  count     7    0      10       device-1  user-1  -       session-1  -\n"
+        "\n"
+        "GROUP  COUNTER  TASK  COUNTED  EXPECTED  VARIANCE  VERDICT           ROLE   DISCREPANCY\n"
+        "1      user-1   -     7        10        -3        out_of_tolerance  count  1\n");
+  const auto json = nlohmann::json::parse(history_command(serving.address(), OutputFormat::kJson, position).out);
+  CHECK(json["entries"].size() == 2);
+  CHECK(json["on_hand"] == 10);
+}
+
+TEST_CASE("the history of a position the hub does not know fails naming the position") {
+  ApiHub hub;
+  testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
+  Serving serving(hub.router);
+  const auto output = history_command(serving.address(), OutputFormat::kTable, {"site-1", "A/9", "SKU-1", ""});
+  CHECK(output.exit_code == kExitFailed);
+  CHECK(output.err.find("answered 404") != std::string::npos);
+  CHECK(output.err.ends_with(": no position site-1/A%2F9/SKU-1 in the ledger\n"));
+}
+
+TEST_CASE("a discrepancy prints its figures and every transition with its time, actor, cause and event") {
+  ApiHub hub;
+  testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
+  Serving serving(hub.router);
+  const auto output = discrepancy_command(serving.address(), OutputFormat::kTable, 1);
+  INFO(output.out);
+  CHECK(output.exit_code == 0);
+  CHECK(
+      output.out.starts_with("discrepancy 1  site-1/A-1/SKU-1  recount_requested (variance, resolution none)\n"
+                             "expected 10, counted 7, variance -3, value 0 cents, round 1, first counted by user-1\n"
+                             "\n"
+                             "AT                        FROM  TO                 BY           CAUSE"));
+  CHECK(output.out.find("2026-09-21T14:13:20.000Z  -     open               user user-1  ") != std::string::npos);
+  CHECK(output.out.find(testing::event_id_for(1, 2)) != std::string::npos);
+  CHECK(output.out.find("TASK    ROUND  NOT_BY  STATE  ACKED_BY  CREATED\n"
+                        "rt-1-1  1      user-1  open   -         2026-09-21T14:13:20.000Z\n") != std::string::npos);
+  const auto missing = discrepancy_command(serving.address(), OutputFormat::kJson, 7);
+  CHECK(missing.exit_code == kExitFailed);
+  CHECK(missing.err.ends_with(": no discrepancy 7\n"));
+}
+
 TEST_CASE("stats of a hub without devices say so instead of printing an empty table") {
   ApiHub hub;
   Serving serving(hub.router);

@@ -54,5 +54,122 @@ TEST_CASE("tasks without a site are those of every site; discrepancies in an unk
   CHECK(hub.get_json("/api/v1/discrepancies?state=closed", 400).dump().find("state") != std::string::npos);
 }
 
+// The shortage at site-1/A-1/SKU-1, and a baseline of 4 units of SKU-2 (lot L/7) at B-1.
+std::vector<Event> two_positions() {
+  auto events = testing::shortage_events();
+  Event baseline = events.front();
+  baseline.seq = 3;
+  baseline.event_id = testing::event_id_for(1, 3);
+  baseline.location = "B-1";
+  baseline.sku = "SKU-2";
+  baseline.lot = "L/7";
+  baseline.qty = 4;
+  events.push_back(baseline);
+  return events;
+}
+
+TEST_CASE("positions list on-hand and movements, filtered by site and SKU, in pages") {
+  RoutesFixture hub;
+  testing::deliver(hub.store.ledger, hub.reconciler, two_positions());
+
+  const auto all = hub.get_json("/api/v1/positions");
+  REQUIRE(all["positions"].size() == 2);
+  CHECK(all["next_after"].is_null());
+  CHECK(all["positions"][0]["location"] == "A-1");
+  CHECK(all["positions"][0]["sku"] == "SKU-1");
+  CHECK(all["positions"][0]["lot"] == "");
+  CHECK(all["positions"][0]["on_hand"] == 10);
+  CHECK(all["positions"][0]["movements"] == 1);
+  CHECK(all["positions"][1]["lot"] == "L/7");
+  CHECK(all["positions"][1]["on_hand"] == 4);
+
+  const auto first = hub.get_json("/api/v1/positions?limit=1");
+  REQUIRE(first["positions"].size() == 1);
+  CHECK(first["next_after"] == first["positions"][0]["id"]);
+  const auto second = hub.get_json("/api/v1/positions?limit=1&after=" + first["next_after"].dump());
+  REQUIRE(second["positions"].size() == 1);
+  CHECK(second["positions"][0]["sku"] == "SKU-2");
+
+  CHECK(hub.get_json("/api/v1/positions?sku=SKU-2")["positions"].size() == 1);
+  CHECK(hub.get_json("/api/v1/positions?site=site-2")["positions"].empty());
+  CHECK(hub.get_json("/api/v1/positions?limit=0", 400)["error"]["message"].get<std::string>().starts_with("limit"));
+}
+
+TEST_CASE("a position's history gives its events and counts in event-time order with the running balance") {
+  RoutesFixture hub;
+  testing::deliver(hub.store.ledger, hub.reconciler, two_positions());
+
+  const auto history = hub.get_json("/api/v1/positions/history?site=site-1&location=A-1&sku=SKU-1");
+  CHECK(history["on_hand"] == 10);
+  const auto& entries = history["entries"];
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0]["type"] == "baseline");
+  CHECK(entries[0]["balance"] == 10);
+  CHECK(entries[1]["type"] == "count");
+  CHECK(entries[1]["qty"] == 7);
+  CHECK(entries[1]["delta"] == 0);
+  CHECK(entries[1]["balance"] == 10);
+  CHECK(entries[1]["user"] == "user-1");
+  CHECK(entries[1]["device"] == "device-1");
+  CHECK(entries[1]["session"] == "session-1");
+  REQUIRE(history["counts"].size() == 1);
+  CHECK(history["counts"][0]["counted"] == 7);
+  CHECK(history["counts"][0]["expected"] == 10);
+  CHECK(history["counts"][0]["verdict"] == "out_of_tolerance");
+  CHECK(history["counts"][0]["discrepancy_id"] == 1);
+
+  // A lot containing '/' travels percent-encoded in the query.
+  CHECK(hub.get_json("/api/v1/positions/history?site=site-1&location=B-1&sku=SKU-2&lot=L%2F7")["on_hand"] == 4);
+}
+
+TEST_CASE("the history of a position the ledger does not know is a 404 naming it; a missing part is a 400") {
+  RoutesFixture hub;
+  testing::deliver(hub.store.ledger, hub.reconciler, two_positions());
+  CHECK(hub.get_json("/api/v1/positions/history?site=site-1&location=A-9&sku=SKU-1", 404)["error"]["message"] ==
+        "no position site-1/A-9/SKU-1 in the ledger");
+  // The lot is part of the position: B-1/SKU-2 exists only with lot L/7.
+  CHECK(hub.get_json("/api/v1/positions/history?site=site-1&location=B-1&sku=SKU-2", 404)["error"]["message"] ==
+        "no position site-1/B-1/SKU-2 in the ledger");
+  CHECK(hub.get_json("/api/v1/positions/history?site=site-1&location=A-1", 400)["error"]["message"]
+            .get<std::string>()
+            .starts_with("sku"));
+  CHECK(hub.get_json("/api/v1/positions/history?site=a/b&location=A-1&sku=SKU-1", 400)["error"]["message"]
+            .get<std::string>()
+            .starts_with("site"));
+}
+
+TEST_CASE("a discrepancy's detail has every transition with its time, actor and cause, its tasks and counts") {
+  RoutesFixture hub;
+  testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
+
+  const auto detail = hub.get_json("/api/v1/discrepancies/1");
+  CHECK(detail["id"] == 1);
+  CHECK(detail["state"] == "recount_requested");
+  const auto& transitions = detail["transitions"];
+  REQUIRE(transitions.size() == 2);
+  CHECK(transitions[0]["from"].is_null());
+  CHECK(transitions[0]["to"] == "open");
+  CHECK(transitions[0]["at_ms"] == testing::kFixedNowMs);
+  CHECK(transitions[0]["actor"] == nlohmann::json{{"kind", "user"}, {"id", "user-1"}});
+  CHECK(transitions[0]["cause_event_id"] == testing::event_id_for(1, 2));
+  CHECK_FALSE(transitions[0]["cause"].get<std::string>().empty());
+  CHECK(transitions[1]["from"] == "open");
+  CHECK(transitions[1]["to"] == "recount_requested");
+  REQUIRE(detail["tasks"].size() == 1);
+  CHECK(detail["tasks"][0]["task_id"] == "rt-1-1");
+  REQUIRE(detail["counts"].size() == 1);
+  CHECK(detail["counts"][0]["counted"] == 7);
+}
+
+TEST_CASE("an unknown discrepancy is a 404 naming it, and an id that is not a positive integer a 400") {
+  RoutesFixture hub;
+  testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
+  CHECK(hub.get_json("/api/v1/discrepancies/2", 404)["error"]["message"] == "no discrepancy 2");
+  for (const std::string id : {"x", "0", "-1", "1x", "99999999999999999999"}) {
+    CHECK(hub.get_json("/api/v1/discrepancies/" + id, 400)["error"]["message"] ==
+          "id: '" + id + "' is not a discrepancy id (a positive integer)");
+  }
+}
+
 }  // namespace
 }  // namespace recount::hub

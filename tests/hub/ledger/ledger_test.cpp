@@ -159,6 +159,18 @@ TEST_CASE("committed batches survive closing and reopening the ledger") {
   CHECK(fixture.ledger.audit().verify()->entries == 1);
 }
 
+TEST_CASE("the ledger keeps statement journals in memory and a 64 MB page cache for ingest's transactions") {
+  LedgerFixture fixture;
+  auto read_pragma = [&](const char* sql) {
+    auto pragma = fixture.ledger.database().prepare(sql);
+    REQUIRE(pragma.has_value());
+    REQUIRE(pragma->step().value());
+    return pragma->column_int(0);
+  };
+  CHECK(read_pragma("PRAGMA temp_store") == 2);  // MEMORY
+  CHECK(read_pragma("PRAGMA cache_size") == -65536);
+}
+
 TEST_CASE("a payload refused as a whole is dead-lettered and audited without moving any cursor") {
   LedgerFixture fixture;
   const auto origin = origin_of("device-1", "");
