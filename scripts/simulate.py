@@ -49,6 +49,7 @@ RESOLUTIONS = {"count_error": "count error (the recount agreed with the ledger)"
                "written_off": "written off by an operator", "rejected": "rejected by an operator",
                "late_movement": "explained by a movement that synced late", "count_completed": "count completed",
                "reevaluated": "re-evaluated under a new policy"}
+DOUBLE_READ_RATE = 0.05
 ERROR_RATES = {"shrinkage": 0.07, "found": 0.02, "miscount": 0.07, "case_as_each": 0.1}
 
 
@@ -211,6 +212,7 @@ def plan(args):
     mistakes = {key(r["site"], r["location"], r["sku"]): r for r in injected
                 if r["kind"] in ("miscount", "case_as_each")}
     count_scripts = {}
+    double_reads = 0
     for device in devices:
         lines = [f"#user {device['user']}", "#mode count"]
         for code in count_plan[device["device"]]:
@@ -224,6 +226,11 @@ def plan(args):
                     lines += count_lines(item, truth[k] + mistake["qty"])
                 else:
                     lines += count_lines(item, truth[k])
+                    if truth[k] > 0 and rng.random() < DOUBLE_READ_RATE:
+                        # The scanner read the last code twice: the screen says REPEAT SCAN and
+                        # the counter takes it back, so the count stays right.
+                        lines += [lines[-2] if lines[-1].startswith("#qty") else lines[-1], "#undo"]
+                        double_reads += 1
             lines.append("#close")
         count_scripts[device["device"]] = lines
 
@@ -248,7 +255,8 @@ def plan(args):
     print(f"   {len(items)} items ({sum(1 for i in items if i['case'])} with case barcodes), "
           f"{len(locations)} locations at {len(sites)} sites, {len(baseline)} opening balances; "
           f"{len(devices)} devices, {sum(len(s) for s in count_scripts.values())} count lines to type")
-    print("   injected: " + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(kinds.items())))
+    print("   injected: " + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(kinds.items()))
+          + f"; {double_reads} double reads taken back with #undo")
 
 
 def item_rows(item):
@@ -418,7 +426,8 @@ def report(args):
           f"found {money(sum(value(d) for d in adjusted if d['adjust_qty'] > 0))})")
     waiting = [d for d in discrepancies if d["state"] in ("awaiting_approval", "awaiting_review")]
     if waiting:
-        print(f"   waiting for an operator: {len(waiting)}, worth {money(sum(d['value_cents'] for d in waiting))}")
+        print(f"   waiting for an operator: {len(waiting)}, variances worth "
+              f"{money(sum(abs(d['value_cents']) for d in waiting))}")
         for d in waiting[:5]:
             print(f"     #{d['id']} {d['site']}/{d['location']}/{d['sku']} {d['state']}: expected {d['expected']}, "
                   f"counted {d['counted']} ({money(d['value_cents'])}, {d['classification']})")
@@ -453,7 +462,10 @@ def main():
     # SIGTERM from the demo's cleanup ends the scanners this process started, as Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    {"plan": plan, "day": day, "recount": recount, "report": report}[args.command](args)
+    try:
+        {"plan": plan, "day": day, "recount": recount, "report": report}[args.command](args)
+    except KeyboardInterrupt:  # the scanners were closed on the way out
+        sys.exit(130)
 
 
 if __name__ == "__main__":
