@@ -7,6 +7,7 @@
 
 #include "hub/cli/commands.hpp"
 #include "hub/cli/import_command.hpp"
+#include "hub/cli/resolve_command.hpp"
 #include "hub/http/address.hpp"
 
 int main(int argc, char** argv) {
@@ -43,14 +44,31 @@ int main(int argc, char** argv) {
   audit->require_subcommand(1);
   audit->add_subcommand("verify",
                         "Check the chain (of --data DIR if given, else through --hub); exit 1 if an entry is broken");
-  auto* import = app.add_subcommand("import", "Load catalog CSV files (docs/catalog.md); exit 1 if rejected");
+  auto* import = app.add_subcommand(
+      "import", "Load CSV files: the catalog (docs/catalog.md) or opening balances (docs/api.md); exit 1 if rejected");
   import->require_subcommand(1);
   std::string import_file;
   auto* import_items = import->add_subcommand("items", "sku,description,unit_cost_cents,item_class,barcode,pack_qty");
   import_items->add_option("file", import_file, "the CSV file")->required();
   auto* import_locations = import->add_subcommand("locations", "site,location,label,location_class");
   import_locations->add_option("file", import_file, "the CSV file")->required();
+  auto* import_baseline = import->add_subcommand("baseline", "site,location,sku,lot,quantity,as_of");
+  import_baseline->add_option("file", import_file, "the CSV file")->required();
   import->add_flag("--json", json, "Print the API's JSON");
+  // So --json may follow the file, as docs/api.md writes it.
+  for (auto* kind : {import_items, import_locations, import_baseline}) kind->fallthrough();
+  auto* resolve = app.add_subcommand("resolve", "An operator's decision on a discrepancy");
+  std::int64_t discrepancy_id = 0;
+  std::string action;
+  std::string reason;
+  std::string operator_login = default_operator();
+  resolve->add_option("id", discrepancy_id, "The discrepancy's id")->required()->check(CLI::PositiveNumber);
+  resolve->add_option("--action", action, "approve, reject or write-off")
+      ->required()
+      ->check(CLI::IsMember({"approve", "reject", "write-off"}));
+  resolve->add_option("--reason", reason, "The reason code (damage, theft, count_error, uom_error, …)")->required();
+  resolve->add_option("--operator", operator_login, "Who decides (default: $USER, else $LOGNAME)");
+  resolve->add_flag("--json", json, "Print the API's JSON");
   CLI11_PARSE(app, argc, argv);
 
   auto hub = parse_http_url("--hub", hub_url);
@@ -59,6 +77,11 @@ int main(int argc, char** argv) {
     output = audit_verify_local(data_dir);
   } else if (!hub) {
     output = CommandOutput{kExitFailed, "", "recountctl: " + hub.error().describe() + "\n"};
+  } else if (resolve->parsed()) {
+    output = resolve_command(*hub, discrepancy_id, action, reason, operator_login,
+                             json ? OutputFormat::kJson : OutputFormat::kTable);
+  } else if (import_baseline->parsed()) {
+    output = import_baseline_command(*hub, import_file, json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (import->parsed()) {
     output = import_command(*hub, import_items->parsed() ? ImportKind::kItems : ImportKind::kLocations, import_file,
                             json ? OutputFormat::kJson : OutputFormat::kTable);

@@ -22,23 +22,25 @@ Response import_response(CatalogStore& catalog, ImportKind kind, const Request& 
                          const std::function<void()>& published) {
   auto report = catalog.import_csv(kind, request.body);
   if (!report) return Response::from(report.error());
-  if (!report->errors.empty()) {
-    Json errors = Json::array();
-    for (const auto& error : report->errors) {
-      errors.push_back({{"line", error.line}, {"field", error.field}, {"message", error.message}});
-    }
-    Json body = {{"error",
-                  {{"code", "invalid_import"},
-                   {"message", "the file was rejected: " + std::to_string(report->errors.size()) +
-                                   " problem(s); nothing was stored"}}},
-                 {"errors", std::move(errors)}};
-    return Response::json(422, body);
-  }
+  if (!report->errors.empty()) return rejected_import(report->errors);
   if (published) published();
   return Response::json(200, report_json(*report));
 }
 
 }  // namespace
+
+Response rejected_import(const std::vector<ImportError>& problems) {
+  Json errors = Json::array();
+  for (const auto& error : problems) {
+    errors.push_back({{"line", error.line}, {"field", error.field}, {"message", error.message}});
+  }
+  Json body = {{"error",
+                {{"code", "invalid_import"},
+                 {"message", "the file was rejected: " + std::to_string(problems.size()) +
+                                 " problem(s); nothing was stored"}}},
+               {"errors", std::move(errors)}};
+  return Response::json(422, body);
+}
 
 void publish_catalogs(mqtt::Link& link, CatalogStore& catalog) {
   if (!link.connected()) return;

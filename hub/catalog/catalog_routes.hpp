@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 #include "hub/catalog/catalog_store.hpp"
 #include "hub/http/router.hpp"
@@ -13,6 +14,10 @@ namespace recount::hub {
 
 // The largest request body the hub takes (an import file); docs/catalog.md quotes it.
 inline constexpr std::size_t kMaxImportBytes = 32 * 1024 * 1024;
+
+// The answer to an import file rejected as a whole (catalog or baselines): 422
+// {"error":{"code":"invalid_import","message"},"errors":[{"line","field","message"}…]}.
+Response rejected_import(const std::vector<ImportError>& problems);
 
 // Publishes every site's catalog (retained, QoS 1). Not connected: nothing is sent, and the
 // caller publishes again on the next connect. A catalog whose encoding exceeds the retained

@@ -1,7 +1,6 @@
 // Catalog imports, storage and per-site catalogs.
 #include "hub/catalog/catalog_store.hpp"
 
-#include <charconv>
 #include <map>
 #include <set>
 
@@ -22,23 +21,6 @@ constexpr std::int64_t kMaxUnitCostCents = 1'000'000'000'000;  // ten billion in
 const std::vector<std::string_view> kItemColumns{"sku", "description", "unit_cost_cents", "item_class", "barcode",
                                                  "pack_qty"};
 const std::vector<std::string_view> kLocationColumns{"site", "location", "label", "location_class"};
-
-// The fields of one data row, by wanted column; a short row reads as empty fields.
-std::vector<std::string> pick(const CsvRecord& record, const CsvColumns& columns) {
-  std::vector<std::string> fields;
-  for (int index : columns.index) {
-    fields.push_back(index < static_cast<int>(record.fields.size()) ? record.fields[static_cast<std::size_t>(index)]
-                                                                    : std::string());
-  }
-  return fields;
-}
-
-std::optional<std::int64_t> parse_integer(const std::string& text) {
-  std::int64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
-}
 
 bool all_digits(const std::string& text) {
   return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
@@ -82,27 +64,14 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
   ImportReport report;
   report.kind = kind;
   Errors errors;
-  auto records = parse_csv(csv);
-  if (!records) {
-    // parse_csv names the line as its field, "line N".
-    const auto& field = records.error().field;
-    const auto line = field.starts_with("line ") ? parse_integer(field.substr(5)).value_or(0) : 0;
-    report.errors.push_back(
-        ImportError{static_cast<std::size_t>(line), line > 0 ? "" : field, records.error().message});
-  } else if (records->empty()) {
-    report.errors.push_back(ImportError{0, "", "the file is empty (a header line is required)"});
-  }
-  if (!report.errors.empty()) {
+  auto table = read_import_table(csv, kind == ImportKind::kItems ? kItemColumns : kLocationColumns);
+  if (!table.errors.empty()) {
+    report.errors = std::move(table.errors);
     if (auto ok = audit_rejection(report, csv); !ok) return ok.error();
     return report;
   }
-  auto columns = map_header(records->front(), kind == ImportKind::kItems ? kItemColumns : kLocationColumns);
-  if (!columns) {
-    report.errors.push_back(ImportError{1, "", columns.error().message});
-    if (auto ok = audit_rejection(report, csv); !ok) return ok.error();
-    return report;
-  }
-  report.rows = records->size() - 1;
+  const auto& columns = table.columns;
+  report.rows = table.rows.size();
 
   std::vector<protocol::CatalogItem> items;
   std::vector<std::pair<std::string, protocol::CatalogLocation>> locations;
@@ -111,9 +80,8 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
     std::map<std::string, std::pair<std::string, std::size_t>> codes;  // code → (sku, line)
     auto owner = database_.prepare("SELECT sku FROM catalog_barcodes WHERE code = ?");
     if (!owner) return owner.error();
-    for (std::size_t r = 1; r < records->size(); ++r) {
-      const auto& record = (*records)[r];
-      const auto row = pick(record, *columns);
+    for (const auto& record : table.rows) {
+      const auto row = pick(record, columns);
       const auto& [sku, description, cost_text, item_class, barcode, pack_text] =
           std::tie(row[0], row[1], row[2], row[3], row[4], row[5]);
       const auto errors_before = errors.list.size();
@@ -177,9 +145,8 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
     std::set<std::string> sites;
     auto owner = database_.prepare("SELECT location FROM catalog_locations WHERE site = ? AND label = ?");
     if (!owner) return owner.error();
-    for (std::size_t r = 1; r < records->size(); ++r) {
-      const auto& record = (*records)[r];
-      const auto row = pick(record, *columns);
+    for (const auto& record : table.rows) {
+      const auto row = pick(record, columns);
       const auto& [site, location, label_text, location_class] = std::tie(row[0], row[1], row[2], row[3]);
       const auto label = label_text.empty() ? location : label_text;
       const auto errors_before = errors.list.size();

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hub/catalog/csv.hpp"
 #include "hub/ledger/audit_log.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
@@ -15,12 +16,6 @@
 #include "shared/storage/sqlite.hpp"
 
 namespace recount::hub {
-
-struct ImportError {
-  std::size_t line = 0;  // 0: the file as a whole
-  std::string field;     // the column, or empty
-  std::string message;
-};
 
 enum class ImportKind { kItems, kLocations };
 std::string_view to_string(ImportKind kind);

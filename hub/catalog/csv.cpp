@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <iterator>
 
 #include "shared/domain/identifiers.hpp"
 
@@ -101,6 +103,46 @@ Result<CsvColumns> map_header(const CsvRecord& header, const std::vector<std::st
   }
   if (!missing.empty()) return at_line(header.line, "the header lacks column(s): " + missing);
   return columns;
+}
+
+std::vector<std::string> pick(const CsvRecord& record, const CsvColumns& columns) {
+  std::vector<std::string> fields;
+  for (int index : columns.index) {
+    fields.push_back(index < static_cast<int>(record.fields.size()) ? record.fields[static_cast<std::size_t>(index)]
+                                                                    : std::string());
+  }
+  return fields;
+}
+
+std::optional<std::int64_t> parse_integer(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+ImportTable read_import_table(std::string_view text, const std::vector<std::string_view>& wanted) {
+  ImportTable table;
+  auto records = parse_csv(text);
+  if (!records) {
+    // parse_csv names the line as its field, "line N".
+    const auto& field = records.error().field;
+    const auto line = field.starts_with("line ") ? parse_integer(field.substr(5)).value_or(0) : 0;
+    table.errors.push_back(ImportError{static_cast<std::size_t>(line), line > 0 ? "" : field, records.error().message});
+    return table;
+  }
+  if (records->empty()) {
+    table.errors.push_back(ImportError{0, "", "the file is empty (a header line is required)"});
+    return table;
+  }
+  auto columns = map_header(records->front(), wanted);
+  if (!columns) {
+    table.errors.push_back(ImportError{1, "", columns.error().message});
+    return table;
+  }
+  table.columns = std::move(*columns);
+  table.rows.assign(std::make_move_iterator(records->begin() + 1), std::make_move_iterator(records->end()));
+  return table;
 }
 
 }  // namespace recount::hub

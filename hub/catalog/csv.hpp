@@ -1,9 +1,11 @@
-// RFC 4180 CSV for the catalog imports: UTF-8 with or without a byte-order mark, LF or CRLF line
+// RFC 4180 CSV for the hub's imports (catalog, baselines): UTF-8 with or without a byte-order mark, LF or CRLF line
 // ends, fields quoted with '"' (a doubled quote inside is one quote; quoted fields may hold
 // commas and line breaks). Untrusted input: nothing here throws.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,5 +33,29 @@ struct CsvColumns {
 // Errors (kInvalidInput): a wanted column missing from the header (all missing ones named), or
 // a wanted name given twice.
 Result<CsvColumns> map_header(const CsvRecord& header, const std::vector<std::string_view>& wanted);
+
+// The fields of one data row in the order of the wanted columns; a short row reads as empty
+// fields.
+std::vector<std::string> pick(const CsvRecord& record, const CsvColumns& columns);
+
+// A whole decimal number with an optional '-' and nothing else around it; nullopt otherwise.
+std::optional<std::int64_t> parse_integer(std::string_view text);
+
+// One problem of an import file, for people: where and what.
+struct ImportError {
+  std::size_t line = 0;  // 0: the file as a whole
+  std::string field;     // the column, or empty
+  std::string message;
+};
+
+// An import file read up to its data rows: what every import does before checking its own
+// columns. `errors` is not empty when the file as a whole is unusable (not CSV, empty, a header
+// lacking wanted columns); then there are no rows.
+struct ImportTable {
+  std::vector<CsvRecord> rows;  // after the header
+  CsvColumns columns;
+  std::vector<ImportError> errors;
+};
+ImportTable read_import_table(std::string_view text, const std::vector<std::string_view>& wanted);
 
 }  // namespace recount::hub

@@ -9,31 +9,32 @@
 #include "hub/http/client.hpp"
 
 namespace recount::hub {
+namespace {
 
-CommandOutput import_command(const HostPort& hub, ImportKind kind, const std::filesystem::path& file,
-                             OutputFormat format) {
+using Json = nlohmann::json;
+
+// Sends `file` to /api/v1/import/{kind}; a stored file is summed up by `summary` (from the 200
+// answer's JSON), a rejected one listed problem by problem.
+template <typename Summary>
+CommandOutput post_import(const HostPort& hub, std::string_view kind, const std::filesystem::path& file,
+                          OutputFormat format, Summary summary) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return CommandOutput{kExitFailed, "", "recountctl: cannot read " + file.string() + "\n"};
   std::ostringstream content;
   content << in.rdbuf();
-  const std::string target = "/api/v1/import/" + std::string(to_string(kind));
+  const std::string target = "/api/v1/import/" + std::string(kind);
   auto answer = http_post(hub, target, content.str(), "text/csv; charset=utf-8");
   if (!answer) return CommandOutput{kExitFailed, "", "recountctl: " + answer.error().describe() + "\n"};
-  const auto body = nlohmann::json::parse(answer->body, nullptr, false);
+  const auto body = Json::parse(answer->body, nullptr, false);
   if (format == OutputFormat::kJson) {
     return CommandOutput{answer->status == 200 ? 0 : answer->status == 422 ? kExitBroken : kExitFailed,
                          answer->body + "\n", ""};
   }
   if (answer->status == 200 && body.is_object()) {
-    std::ostringstream out;
-    out << "imported " << body.value("rows", 0) << " rows of " << file.filename().string() << ": ";
-    if (kind == ImportKind::kItems) {
-      out << body.value("items", 0) << " items, " << body.value("barcodes", 0) << " barcodes";
-    } else {
-      out << body.value("items", 0) << " locations in " << body.value("sites", 0) << " site(s)";
-    }
-    out << "; catalog version " << body.value("version", 0) << "\n";
-    return CommandOutput{0, out.str(), ""};
+    return CommandOutput{0,
+                         "imported " + std::to_string(body.value("rows", 0)) + " rows of " +
+                             file.filename().string() + ": " + summary(body) + "\n",
+                         ""};
   }
   if (answer->status == 422 && body.is_object() && body.contains("errors") && body["errors"].is_array()) {
     std::ostringstream err;
@@ -50,6 +51,28 @@ CommandOutput import_command(const HostPort& hub, ImportKind kind, const std::fi
   }
   return CommandOutput{kExitFailed, "",
                        "recountctl: the hub answered " + std::to_string(answer->status) + ": " + answer->body + "\n"};
+}
+
+}  // namespace
+
+CommandOutput import_command(const HostPort& hub, ImportKind kind, const std::filesystem::path& file,
+                             OutputFormat format) {
+  return post_import(hub, to_string(kind), file, format, [kind](const Json& body) {
+    const std::string catalog = "; catalog version " + std::to_string(body.value("version", 0));
+    if (kind == ImportKind::kItems) {
+      return std::to_string(body.value("items", 0)) + " items, " + std::to_string(body.value("barcodes", 0)) +
+             " barcodes" + catalog;
+    }
+    return std::to_string(body.value("items", 0)) + " locations in " + std::to_string(body.value("sites", 0)) +
+           " site(s)" + catalog;
+  });
+}
+
+CommandOutput import_baseline_command(const HostPort& hub, const std::filesystem::path& file, OutputFormat format) {
+  return post_import(hub, "baseline", file, format, [](const Json& body) {
+    return std::to_string(body.value("stored", 0)) + " baselines stored, " +
+           std::to_string(body.value("unchanged", 0)) + " already imported (unchanged)";
+  });
 }
 
 }  // namespace recount::hub

@@ -1,5 +1,5 @@
-// `recountctl import items|locations FILE.csv`: sends a catalog file to the hub and prints what
-// was stored, or every problem with its line number.
+// `recountctl import items|locations|baseline FILE.csv`: sends an import file to the hub and
+// prints what was stored, or every problem with its line number.
 #pragma once
 
 #include <filesystem>
@@ -15,5 +15,8 @@ namespace recount::hub {
 // problem on stderr), 2 when the file cannot be read or the hub cannot be reached. Blocks.
 CommandOutput import_command(const HostPort& hub, ImportKind kind, const std::filesystem::path& file,
                              OutputFormat format);
+
+// POST /api/v1/import/baseline (opening balances); exits and prints as import_command.
+CommandOutput import_baseline_command(const HostPort& hub, const std::filesystem::path& file, OutputFormat format);
 
 }  // namespace recount::hub

@@ -4,9 +4,11 @@
 #include <iostream>
 #include <utility>
 
+#include "hub/baseline/baseline_routes.hpp"
 #include "hub/catalog/catalog_routes.hpp"
 #include "hub/http/api.hpp"
 #include "hub/http/reconcile_routes.hpp"
+#include "hub/http/resolve_routes.hpp"
 
 namespace recount::hub {
 namespace {
@@ -65,9 +67,12 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       catalog_view_(std::move(catalog_view)),
       reconciler_(std::move(reconciler)),
       ingest_(io, link_, ledger, reconciler_, clock_),
+      writer_(ledger, reconciler_, link_),
       grace_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
   add_reconcile_routes(router_, reconciler_);
+  add_baseline_routes(router_, writer_, ledger, reconciler_);
+  add_resolve_routes(router_, writer_, reconciler_);
 }
 
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {

@@ -19,6 +19,7 @@
 #include "hub/ledger/ledger.hpp"
 #include "hub/reconcile/catalog_view.hpp"
 #include "hub/reconcile/reconciler.hpp"
+#include "hub/writes/hub_writer.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/mqtt/link.hpp"
 
@@ -74,6 +75,7 @@ class HubDaemon {
   std::unique_ptr<reconcile::CatalogSnapshot> catalog_view_;
   reconcile::Reconciler reconciler_;  // before ingest_, which holds it
   Ingest ingest_;
+  HubWriter writer_;  // the operator's writes, imports and the settle timer
   Router router_;
   std::unique_ptr<HttpServer> http_;
   boost::asio::steady_timer grace_timer_;

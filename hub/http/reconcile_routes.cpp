@@ -29,6 +29,8 @@ Json task_json(const reconcile::Task& task) {
           {"finished_ms", optional_json(task.finished_ms)}};
 }
 
+}  // namespace
+
 Json discrepancy_json(const reconcile::Discrepancy& discrepancy) {
   return {{"id", discrepancy.id},
           {"site", discrepancy.position.site},
@@ -50,6 +52,8 @@ Json discrepancy_json(const reconcile::Discrepancy& discrepancy) {
           {"adjust_event_id", discrepancy.adjust_event_id},
           {"adjust_qty", discrepancy.adjust_qty}};
 }
+
+namespace {
 
 std::string parameter(const Request& request, const std::string& name, const std::string& absent) {
   const auto found = request.query.find(name);

@@ -12,4 +12,7 @@ namespace recount::hub {
 // io_context's thread. `reconciler` must outlive the router.
 void add_reconcile_routes(Router& router, reconcile::Reconciler& reconciler);
 
+// A discrepancy as the API shows it (docs/api.md).
+nlohmann::json discrepancy_json(const reconcile::Discrepancy& discrepancy);
+
 }  // namespace recount::hub

@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include "hub/writes/hub_writer.hpp"
 #include "shared/protocol/codec.hpp"
 
 namespace recount::hub {
@@ -46,18 +47,6 @@ std::uint64_t newest_hlc(const std::vector<Event>& events) {
 }
 
 }  // namespace
-
-Result<void> record_effects(LedgerWrite& write, reconcile::Effects& effects, std::int64_t now_ms) {
-  for (const auto& adjustment : effects.adjustments) {
-    if (auto stored = write.record_hub_event(adjustment.site, adjustment.event, now_ms); !stored) {
-      return stored.error();
-    }
-  }
-  for (auto& note : effects.audit) {
-    if (auto ok = write.audit(std::move(note.kind), std::move(note.subject), std::move(note.detail)); !ok) return ok;
-  }
-  return {};
-}
 
 Ingest::Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, reconcile::Reconciler& reconciler,
                HybridLogicalClock& clock, WallClock wall, IngestOptions options)
@@ -137,7 +126,7 @@ void Ingest::commit(std::vector<Received> received) {
   counters_.batches += group->batches;
   counters_.rejected_payloads += group->rejected_payloads;
   for (auto& reply : group->replies) send(std::move(reply));
-  for (const auto& site : group->task_sites) publish_tasks(site);
+  for (const auto& site : group->task_sites) publish_task_list(link_, reconciler_, site);
 }
 
 Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& received,
@@ -151,12 +140,9 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
       return ok.error();
     }
   }
-  const std::int64_t now_ms = wall_();
-  auto effects = reconciler_.settle(now_ms);
-  if (!effects) return effects.error();
-  if (auto ok = record_effects(*write, *effects, now_ms); !ok) return ok.error();
-  if (auto ok = write->commit(); !ok) return ok.error();
-  group.task_sites = std::move(effects->task_sites);
+  auto task_sites = settle_and_commit(*write, reconciler_, {}, wall_());
+  if (!task_sites) return task_sites.error();
+  group.task_sites = std::move(*task_sites);
   return group;
 }
 
@@ -270,16 +256,6 @@ void Ingest::send(Reply reply) {
                   --counters_.replies_in_flight;
                   if (!sent) ++counters_.replies_unsent;
                 });
-}
-
-// Retained, so a device that connects later gets its site's open tasks at once.
-void Ingest::publish_tasks(const std::string& site) {
-  auto tasks = reconciler_.task_list(site);
-  if (!tasks) {
-    std::cerr << "recount-hub: tasks of " << site << ": " << tasks.error().describe() << '\n';
-    return;
-  }
-  link_.publish(mqtt::Message{protocol::tasks_topic(site), protocol::encode(*tasks), true}, mqtt::Qos::kAtLeastOnce);
 }
 
 }  // namespace recount::hub

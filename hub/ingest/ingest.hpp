@@ -41,11 +41,6 @@ struct IngestCounters {
   std::size_t queued = 0;              // received, not yet committed
 };
 
-// Carries out in `write`'s transaction what reconciliation asks of it: stores each adjustment as
-// a hub event made at now_ms (LedgerWrite::record_hub_event) and appends each audit note.
-// Errors: those of the ledger.
-Result<void> record_effects(LedgerWrite& write, reconcile::Effects& effects, std::int64_t now_ms);
-
 // Every event stored as new goes to the reconciler in the transaction that stores it; each
 // commit settles what became due and records the effects with it, then publishes (retained) the
 // task lists that changed.
@@ -109,7 +104,6 @@ class Ingest {
   Result<void> reject(const Received& received, Origin origin, const Error& error, LedgerWrite& write,
                       Group& group);
   void send(Reply reply);
-  void publish_tasks(const std::string& site);
 
   boost::asio::io_context& io_;
   mqtt::Link& link_;

@@ -21,6 +21,7 @@ enum class EventStore::Sql {
   kListDevices,
   kListCursors,
   kListEvents,
+  kFindEvent,
   kListDeadLetters,
   kCount,
 };
@@ -75,6 +76,9 @@ constexpr std::string_view kSql[] = {
     "SELECT site, device, epoch, seq, event_id, type, user, location, to_location, sku, lot, expiry, serial, qty,"
     " reason, ref, session, task_id, barcode, system, wall_ms, hlc, received_ms FROM events"
     " WHERE device = ?1 AND epoch = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
+    // kFindEvent: through the UNIQUE index on event_id.
+    "SELECT site, device, epoch, seq, event_id, type, user, location, to_location, sku, lot, expiry, serial, qty,"
+    " reason, ref, session, task_id, barcode, system, wall_ms, hlc, received_ms FROM events WHERE event_id = ?1",
     // kListDeadLetters
     "SELECT id, received_ms, topic, site, device, epoch, seq, event_id, field, reason, payload, payload_bytes"
     " FROM dead_letters WHERE (?1 = '' OR device = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
@@ -311,6 +315,13 @@ Result<std::vector<StoredEvent>> EventStore::events(const EventQuery& query) {
       .bind(3, as_sql(query.after_seq))
       .bind(4, static_cast<std::int64_t>(query.limit));
   return collect_rows<StoredEvent>(list, read_event);
+}
+
+Result<std::optional<StoredEvent>> EventStore::find(const std::string& event_id) {
+  auto found = collect_rows<StoredEvent>(statement(Sql::kFindEvent).bind(1, event_id), read_event);
+  if (!found) return found.error();
+  if (found->empty()) return std::optional<StoredEvent>();
+  return std::optional<StoredEvent>(std::move(found->front()));
 }
 
 Result<std::vector<DeadLetter>> EventStore::dead_letters(const DeadLetterQuery& query) {

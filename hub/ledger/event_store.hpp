@@ -123,6 +123,8 @@ class EventStore {
   Result<std::vector<DeviceSummary>> devices();
   Result<std::vector<StoredEvent>> events(const EventQuery& query);
   Result<std::vector<DeadLetter>> dead_letters(const DeadLetterQuery& query);
+  // The stored event with this event_id, if any.
+  Result<std::optional<StoredEvent>> find(const std::string& event_id);
 
  private:
   enum class Sql;

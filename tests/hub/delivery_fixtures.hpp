@@ -6,13 +6,13 @@
 
 #include <vector>
 
-#include "hub/ingest/ingest.hpp"
+#include "hub/writes/hub_writer.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 
 namespace recount::testing {
 
 // Stores `events` as one batch of device-1, applies the new ones to `reconciler`, settles at
-// kFixedNowMs and records the effects, then commits.
+// kFixedNowMs, records the effects and commits (hub::settle_and_commit).
 inline void deliver(hub::Ledger& ledger, hub::reconcile::Reconciler& reconciler, const std::vector<Event>& events) {
   hub::IncomingBatch batch = batch_of(origin_of("device-1"), 1, 0);
   batch.events = events;
@@ -25,10 +25,7 @@ inline void deliver(hub::Ledger& ledger, hub::reconcile::Reconciler& reconciler,
   for (const std::size_t index : outcome->new_events) {
     REQUIRE(reconciler.apply(batch.origin, events[index], kFixedNowMs).has_value());
   }
-  auto effects = reconciler.settle(kFixedNowMs);
-  REQUIRE(effects.has_value());
-  REQUIRE(hub::record_effects(*write, *effects, kFixedNowMs).has_value());
-  REQUIRE(write->commit().has_value());
+  REQUIRE(hub::settle_and_commit(*write, reconciler, {}, kFixedNowMs).has_value());
 }
 
 }  // namespace recount::testing

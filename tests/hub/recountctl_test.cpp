@@ -134,6 +134,64 @@ TEST_CASE("recountctl audit verify exits 0 on an intact log and 1 naming the fir
   CHECK(broken.out.starts_with("audit log broken at entry 1:"));
 }
 
+std::string baseline_fixture(const std::string& name) {
+  return std::string(RECOUNT_SOURCE_DIR) + "/tests/data/baseline/" + name;
+}
+
+TEST_CASE("recountctl import baseline stores opening balances once, and lists every problem of a broken file") {
+  SyncedHub synced;
+  const auto imported = recountctl({"--hub", synced.hub.url(), "import", "baseline", baseline_fixture("baseline.csv")});
+  CHECK(imported.exit_code == 0);
+  CHECK(imported.out == "imported 3 rows of baseline.csv: 3 baselines stored, 0 already imported (unchanged)\n");
+  const auto again =
+      recountctl({"--hub", synced.hub.url(), "import", "baseline", baseline_fixture("baseline.csv"), "--json"});
+  CHECK(again.exit_code == 0);
+  CHECK(nlohmann::json::parse(again.out)["unchanged"] == 3);
+
+  const auto broken =
+      recountctl({"--hub", synced.hub.url(), "import", "baseline", baseline_fixture("baseline_broken.csv")});
+  CHECK(broken.exit_code == 1);
+  CHECK(broken.out.empty());
+  CHECK(broken.err.find("rejected, nothing was stored (8 problem(s))") != std::string::npos);
+  CHECK(broken.err.find("baseline_broken.csv:2: site: ") != std::string::npos);
+  CHECK(broken.err.find("baseline_broken.csv:8: as_of: ") != std::string::npos);
+  const auto missing = recountctl({"--hub", synced.hub.url(), "import", "baseline", baseline_fixture("nothing.csv")});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("cannot read") != std::string::npos);
+}
+
+TEST_CASE("recountctl resolve takes an operator's decision, and says why the hub refused one") {
+  SyncedHub synced;
+  const auto listed = recountctl({"--hub", synced.hub.url(), "discrepancies", "--json"});
+  REQUIRE(listed.exit_code == 0);
+  const auto open = nlohmann::json::parse(listed.out)["discrepancies"];
+  REQUIRE_FALSE(open.empty());
+  const std::string id = std::to_string(open[0]["id"].get<std::int64_t>());
+  REQUIRE(open[0]["state"] == "recount_requested");  // the default policy asks for a recount first
+
+  const auto early = recountctl({"--hub", synced.hub.url(), "resolve", id, "--action", "approve", "--reason", "found",
+                                 "--operator", "ops-anna"});
+  CHECK(early.exit_code == 2);
+  CHECK(early.err.find("(409): ") != std::string::npos);
+  const auto unknown = recountctl({"--hub", synced.hub.url(), "resolve", "9999", "--action", "reject", "--reason",
+                                   "other", "--operator", "ops-anna"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("(404): no discrepancy 9999") != std::string::npos);
+  const auto bad_reason = recountctl({"--hub", synced.hub.url(), "resolve", id, "--action", "reject", "--reason",
+                                      "bored", "--operator", "ops-anna"});
+  CHECK(bad_reason.exit_code == 2);
+  CHECK(bad_reason.err.find("reason: must be one of") != std::string::npos);
+
+  const auto written_off = recountctl({"--hub", synced.hub.url(), "resolve", id, "--action", "write-off", "--reason",
+                                       "found", "--operator", "ops-anna"});
+  CHECK(written_off.exit_code == 0);
+  CHECK(written_off.out.starts_with("discrepancy " + id + ": closed (written_off); adjusted by 3 (event "));
+  const auto twice = recountctl({"--hub", synced.hub.url(), "resolve", id, "--action", "reject", "--reason", "other",
+                                 "--operator", "ops-anna", "--json"});
+  CHECK(twice.exit_code == 2);
+  CHECK(recountctl({"--hub", synced.hub.url(), "audit", "verify"}).exit_code == 0);
+}
+
 TEST_CASE("recountctl says clearly that the hub cannot be reached, and exits 2") {
   const std::string nowhere = "http://127.0.0.1:" + std::to_string(testing::free_loopback_port());
   for (const auto& command : {std::vector<std::string>{"--hub", nowhere, "stats", "--json"},

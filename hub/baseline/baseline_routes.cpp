@@ -1,0 +1,21 @@
+// Baseline import route.
+#include "hub/baseline/baseline_routes.hpp"
+
+#include "hub/baseline/baseline_import.hpp"
+#include "hub/catalog/catalog_routes.hpp"
+
+namespace recount::hub {
+
+void add_baseline_routes(Router& router, HubWriter& writer, Ledger& ledger, reconcile::Reconciler& reconciler) {
+  router.add("POST", "/api/v1/import/baseline", [&writer, &ledger, &reconciler](const Request& request) {
+    auto report = import_baselines(writer, ledger, reconciler, request.body);
+    if (!report) return Response::from(report.error());
+    if (!report->errors.empty()) return rejected_import(report->errors);
+    return Response::json(200, {{"kind", "baseline"},
+                                {"rows", report->rows},
+                                {"stored", report->stored},
+                                {"unchanged", report->unchanged}});
+  });
+}
+
+}  // namespace recount::hub

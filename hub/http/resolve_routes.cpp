@@ -1,0 +1,80 @@
+// The resolve route: a checked body in, one write through the shared write path, the discrepancy out.
+#include "hub/http/resolve_routes.hpp"
+
+#include <string>
+
+#include "hub/http/reconcile_routes.hpp"
+#include "shared/domain/identifiers.hpp"
+#include "shared/domain/limits.hpp"
+
+namespace recount::hub {
+namespace {
+
+using Json = nlohmann::json;
+
+struct Decision {
+  std::int64_t id = 0;
+  reconcile::OperatorAction action = reconcile::OperatorAction::kReject;
+  ReasonCode reason = ReasonCode::kOther;
+  std::string operator_login;
+};
+
+std::string reason_names() {
+  std::string names;
+  for (const ReasonCode reason : kAllReasonCodes) names += (names.empty() ? "" : ", ") + std::string(to_string(reason));
+  return names;
+}
+
+// A member of the body that must be a string; absent and empty read as "".
+Result<std::string> text_member(const Json& body, const std::string& name) {
+  const auto found = body.find(name);
+  if (found == body.end() || found->is_null()) return std::string();
+  if (!found->is_string()) return invalid(name, "must be a string");
+  return found->get<std::string>();
+}
+
+Result<Decision> decision_of(const Request& request) {
+  Decision decision;
+  const std::string& id = request.params.at("id");
+  const auto parsed = id.find_first_not_of("0123456789") == std::string::npos && id.size() <= 18
+                          ? std::optional<std::int64_t>(std::stoll(id))
+                          : std::nullopt;
+  if (!parsed || *parsed < 1) return invalid("id", "must be a discrepancy id, a whole number from 1 (got '" + id + "')");
+  decision.id = *parsed;
+
+  const Json body = Json::parse(request.body, nullptr, false);
+  if (!body.is_object()) return invalid("body", "must be a JSON object {\"action\", \"reason\", \"operator\"}");
+  auto action = text_member(body, "action");
+  if (!action) return action.error();
+  const auto parsed_action = reconcile::parse_operator_action(*action);
+  if (!parsed_action) return invalid("action", "must be approve, reject or write-off (got '" + *action + "')");
+  decision.action = *parsed_action;
+  auto reason = text_member(body, "reason");
+  if (!reason) return reason.error();
+  const auto parsed_reason = parse_reason_code(*reason);
+  if (!parsed_reason) return invalid("reason", "must be one of " + reason_names() + " (got '" + *reason + "')");
+  decision.reason = *parsed_reason;
+  auto login = text_member(body, "operator");
+  if (!login) return login.error();
+  if (auto ok = validate_code("operator", *login, limits::kMaxCode); !ok) return ok.error();
+  decision.operator_login = std::move(*login);
+  return decision;
+}
+
+}  // namespace
+
+void add_resolve_routes(Router& router, HubWriter& writer, reconcile::Reconciler& reconciler) {
+  router.add("POST", "/api/v1/discrepancies/{id}/resolve", [&writer, &reconciler](const Request& request) {
+    auto decision = decision_of(request);
+    if (!decision) return Response::from(decision.error());
+    auto resolved = writer.write([&](LedgerWrite&, std::int64_t now_ms) {
+      return reconciler.resolve(decision->id, decision->action, decision->reason, decision->operator_login, now_ms);
+    });
+    if (!resolved) return Response::from(resolved.error());
+    auto detail = reconciler.discrepancy(decision->id);
+    if (!detail) return Response::from(detail.error());
+    return Response::json(200, {{"discrepancy", discrepancy_json(detail->discrepancy)}});
+  });
+}
+
+}  // namespace recount::hub

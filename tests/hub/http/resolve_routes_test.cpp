@@ -1,0 +1,112 @@
+// The resolve route over a real reconciler on a ledger in a temp directory: each operator action
+// through the shared write path, and each refusal with its status and field.
+#include "hub/http/resolve_routes.hpp"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/hub/delivery_fixtures.hpp"
+#include "tests/hub/write_fixtures.hpp"
+
+namespace recount::hub {
+namespace {
+
+using Json = nlohmann::json;
+
+// A hub with device-1's shortage of 3 at site-1/A-1/SKU-1 judged (discrepancy 1), under a
+// policy with `max_rounds` recount rounds (0: straight to an operator's review).
+struct ResolveHub : testing::WriteSide {
+  explicit ResolveHub(std::uint32_t max_rounds) {
+    reconcile::Policy policy;
+    policy.max_recount_rounds = max_rounds;
+    REQUIRE(writer.write([&](LedgerWrite&, std::int64_t now_ms) {
+      return reconciler.set_policy(policy, "resolve-test", now_ms);
+    }));
+    testing::deliver(store.ledger, reconciler, testing::shortage_events());
+    add_resolve_routes(router, writer, reconciler);
+  }
+
+  Json post(const std::string& id, const std::string& body, unsigned status) {
+    const auto response = router.handle(
+        Request::from_target("POST", "/api/v1/discrepancies/" + id + "/resolve", body).value());
+    INFO(response.body);
+    CHECK(response.status == status);
+    return Json::parse(response.body);
+  }
+  Json resolve(const std::string& action, const std::string& reason, unsigned status) {
+    return post("1", Json{{"action", action}, {"reason", reason}, {"operator", "ops-anna"}}.dump(), status);
+  }
+  reconcile::DiscrepancyDetail detail() { return reconciler.discrepancy(1).value(); }
+  std::string last_audit_kind() { return store.ledger.audit().entries(0, 10000).value().back().kind; }
+};
+
+TEST_CASE("approve adjusts the ledger to the count, stores the adjust event as the hub's and closes") {
+  ResolveHub hub(0);
+  REQUIRE(hub.detail().discrepancy.state == reconcile::DiscrepancyState::kAwaitingReview);
+  const auto answer = hub.resolve("approve", "theft", 200)["discrepancy"];
+  CHECK(answer["state"] == "closed");
+  CHECK(answer["resolution"] == "approved");
+  CHECK(answer["adjust_qty"] == -3);
+  const auto adjustment = hub.store.ledger.events().find(answer["adjust_event_id"]).value();
+  REQUIRE(adjustment.has_value());
+  CHECK(adjustment->origin.device == Ledger::kHubDevice);
+  CHECK(adjustment->event.reason == ReasonCode::kTheft);
+  CHECK(hub.reconciler.expected({"site-1", "A-1", "SKU-1", ""}, HlcStamp::from_parts(testing::kFixedNowMs, 0).packed)
+            .value() == 7);
+  const auto& transitions = hub.detail().transitions;
+  REQUIRE_FALSE(transitions.empty());
+  CHECK(transitions.back().actor.id == "ops-anna");
+}
+
+TEST_CASE("reject closes without adjusting; write-off adjusts at once and cancels the open recount") {
+  SUBCASE("reject") {
+    ResolveHub hub(0);
+    const auto answer = hub.resolve("reject", "count_error", 200)["discrepancy"];
+    CHECK(answer["state"] == "closed");
+    CHECK(answer["resolution"] == "rejected");
+    CHECK(answer["adjust_qty"] == 0);
+    CHECK(hub.reconciler.expected({"site-1", "A-1", "SKU-1", ""}, HlcStamp::from_parts(testing::kFixedNowMs, 0).packed)
+              .value() == 10);
+    CHECK(hub.last_audit_kind() == "reconcile.transition");
+  }
+  SUBCASE("write-off") {
+    ResolveHub hub(2);
+    REQUIRE(hub.detail().discrepancy.state == reconcile::DiscrepancyState::kRecountRequested);
+    REQUIRE(hub.reconciler.task_list("site-1").value().tasks.size() == 1);
+    const auto answer = hub.resolve("write-off", "damage", 200)["discrepancy"];
+    CHECK(answer["resolution"] == "written_off");
+    CHECK(answer["adjust_qty"] == -3);
+    CHECK(hub.reconciler.task_list("site-1").value().tasks.empty());
+  }
+}
+
+TEST_CASE("resolving answers 404 for no such discrepancy and 409 for an action its state does not allow") {
+  ResolveHub hub(2);  // recount requested: approve is not allowed yet
+  CHECK(hub.post("99", Json{{"action", "reject"}, {"reason", "other"}, {"operator", "ops"}}.dump(), 404)["error"]["code"] ==
+        "not_found");
+  const auto early = hub.resolve("approve", "theft", 409);
+  CHECK(early["error"]["message"].get<std::string>().find("recount_requested") != std::string::npos);
+  hub.resolve("reject", "count_error", 200);
+  CHECK(hub.resolve("reject", "count_error", 409)["error"]["code"] == "conflict");  // closed already
+}
+
+TEST_CASE("a bad id or body is refused with 400 naming the field, and changes nothing") {
+  ResolveHub hub(0);
+  const auto field_of = [&](const std::string& id, const std::string& body) {
+    const std::string message = hub.post(id, body, 400)["error"]["message"];
+    return message.substr(0, message.find(':'));
+  };
+  CHECK(field_of("x", R"({"action":"reject","reason":"other","operator":"ops"})") == "id");
+  CHECK(field_of("0", R"({"action":"reject","reason":"other","operator":"ops"})") == "id");
+  CHECK(field_of("1", "not json") == "body");
+  CHECK(field_of("1", R"({"action":"close","reason":"other","operator":"ops"})") == "action");
+  CHECK(field_of("1", R"({"reason":"other","operator":"ops"})") == "action");
+  CHECK(field_of("1", R"({"action":"reject","reason":"bored","operator":"ops"})") == "reason");
+  CHECK(field_of("1", R"({"action":"reject","reason":"other"})") == "operator");
+  CHECK(field_of("1", R"({"action":"reject","reason":"other","operator":7})") == "operator");
+  CHECK(hub.detail().discrepancy.state == reconcile::DiscrepancyState::kAwaitingReview);
+}
+
+}  // namespace
+}  // namespace recount::hub

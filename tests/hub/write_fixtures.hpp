@@ -1,0 +1,25 @@
+// What tests of the hub's own writes (imports, operator decisions) share: the write side of a hub
+// over a ledger in a temp directory, on the fixed clock, with no broker.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include "hub/http/router.hpp"
+#include "hub/writes/hub_writer.hpp"
+#include "tests/hub/ledger_fixtures.hpp"
+#include "tests/hub/mqtt_fixtures.hpp"
+
+namespace recount::testing {
+
+// Task lists are offered to a link that never connects (the publishing is not under test).
+struct WriteSide {
+  LedgerFixture store;
+  hub::reconcile::CatalogSnapshot catalog;
+  hub::reconcile::Reconciler reconciler = hub::reconcile::Reconciler::open(store.ledger.database(), catalog).value();
+  boost::asio::io_context io;
+  mqtt::Link link{io, test_link_options("tcp://127.0.0.1:1", "write-side-test")};
+  hub::HubWriter writer{store.ledger, reconciler, link, fixed_clock()};
+  hub::Router router;
+};
+
+}  // namespace recount::testing
