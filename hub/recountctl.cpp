@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
 
   auto* discrepancy = app.add_subcommand("discrepancy", "One discrepancy: every transition with when, who and why");
   discrepancy->add_flag("--json", json, "Print the API's JSON instead of a table");
-  std::int64_t discrepancy_id = 0;
+  std::int64_t discrepancy_id = 0;  // of `discrepancy` or `resolve`: one subcommand runs
   discrepancy->add_option("id", discrepancy_id, "the discrepancy's id")->required()->check(CLI::PositiveNumber);
 
   auto* positions = app.add_subcommand("positions", "Positions with their on-hand quantity");
@@ -87,7 +87,6 @@ int main(int argc, char** argv) {
   // So --json may follow the file, as docs/api.md writes it.
   for (auto* kind : {import_items, import_locations, import_baseline}) kind->fallthrough();
   auto* resolve = app.add_subcommand("resolve", "An operator's decision on a discrepancy");
-  std::int64_t discrepancy_id = 0;
   std::string action;
   std::string reason;
   std::string operator_login = default_operator();
