@@ -18,7 +18,7 @@ Json policy_json(const reconcile::PolicyInForce& in_force) {
   return {{"version", in_force.version},
           {"set_ms", stored ? Json(in_force.set_ms) : Json(nullptr)},
           {"set_by", stored ? Json(in_force.actor) : Json(nullptr)},
-          {"policy", Json::parse(reconcile::encode_policy(in_force.policy))}};
+          {"policy", Json::parse(reconcile::encode_policy(in_force.policy), nullptr, false)}};
 }
 
 Json reevaluation_json(const reconcile::Reevaluation& reevaluation) {
