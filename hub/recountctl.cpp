@@ -7,6 +7,8 @@
 
 #include "hub/cli/commands.hpp"
 #include "hub/cli/import_command.hpp"
+#include "hub/cli/metrics_command.hpp"
+#include "hub/cli/policy_command.hpp"
 #include "hub/cli/resolve_command.hpp"
 #include "hub/http/address.hpp"
 #include "hub/http/position_text.hpp"
@@ -97,7 +99,29 @@ int main(int argc, char** argv) {
   resolve->add_option("--reason", reason, "The reason code (damage, theft, count_error, uom_error, …)")->required();
   resolve->add_option("--operator", operator_login, "Who decides (default: $USER, else $LOGNAME)");
   resolve->add_flag("--json", json, "Print the API's JSON");
+  auto* policy = app.add_subcommand("policy", "The tolerance policy in force (docs/reconciliation.md)");
+  policy->add_flag("--json", json, "Print the API's JSON instead of a table");
+  auto* policy_set = policy->add_subcommand("set", "Put the policy in a JSON file in force");
+  std::string policy_file;
+  bool reevaluate = false;
+  policy_set->add_option("file", policy_file, "the policy document")->required();
+  policy_set->add_flag("--reevaluate", reevaluate, "Re-judge every count under it at once");
+  policy_set->add_option("--operator", operator_login, "Who sets it (default: $USER, else $LOGNAME)");
+  policy_set->fallthrough();  // so --json may follow the file
+  auto* metrics = app.add_subcommand("metrics", "Per site: variance rate, write-offs, resolution time");
+  metrics->add_flag("--json", json, "Print the API's JSON instead of a table");
+  metrics->add_option("--site", site, "Only this site's");
+  std::string from;
+  std::string to;
+  metrics->add_option("--from", from, "From this ISO-8601 time (with offset)");
+  metrics->add_option("--to", to, "Until this ISO-8601 time (with offset), exclusive");
+  auto* reconcile = app.add_subcommand("reconcile", "Reconciliation upkeep");
+  reconcile->require_subcommand(1);
+  reconcile->add_subcommand("verify", "Recompute the projections from the movements and repair what differs")
+      ->fallthrough();
+  reconcile->add_flag("--json", json, "Print the API's JSON");
   CLI11_PARSE(app, argc, argv);
+  const OutputFormat format = json ? OutputFormat::kJson : OutputFormat::kTable;
 
   auto hub = parse_http_url("--hub", hub_url);
   CommandOutput output;
@@ -108,6 +132,15 @@ int main(int argc, char** argv) {
   } else if (resolve->parsed()) {
     output = resolve_command(*hub, discrepancy_id, action, reason, operator_login,
                              json ? OutputFormat::kJson : OutputFormat::kTable);
+  } else if (policy_set->parsed()) {
+    output =
+        policy_set_command(*hub, policy_file, reevaluate ? Reevaluate::kYes : Reevaluate::kNo, operator_login, format);
+  } else if (policy->parsed()) {
+    output = policy_command(*hub, format);
+  } else if (metrics->parsed()) {
+    output = metrics_command(*hub, format, site, from, to);
+  } else if (reconcile->parsed()) {
+    output = reconcile_verify_command(*hub, format);
   } else if (import_baseline->parsed()) {
     output = import_baseline_command(*hub, import_file, json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (import->parsed()) {

@@ -17,15 +17,12 @@
 #include "shared/domain/identifiers.hpp"
 
 namespace recount::hub {
-namespace {
 
 using Json = nlohmann::json;
 
 CommandOutput failed(const std::string& message) { return CommandOutput{kExitFailed, "", "recountctl: " + message + "\n"}; }
 
-// The JSON body of a 200 answer. Errors name the hub and, for an error answer, its message.
-Result<Json> fetch(const HostPort& hub, const std::string& target) {
-  auto answer = http_get(hub, target);
+Result<Json> json_answer(const HostPort& hub, const std::string& target, const Result<HttpAnswer>& answer) {
   if (!answer) return answer.error();
   Json body = Json::parse(answer->body, nullptr, false);
   if (answer->status != 200) {
@@ -41,14 +38,16 @@ Result<Json> fetch(const HostPort& hub, const std::string& target) {
   return body;
 }
 
-// A cell: "-" for what is absent or empty.
+Result<Json> fetch(const HostPort& hub, const std::string& target) {
+  return json_answer(hub, target, http_get(hub, target));
+}
+
 std::string text_of(const Json& value) {
   if (value.is_string()) return value.get<std::string>().empty() ? "-" : value.get<std::string>();
   if (value.is_null()) return "-";
   return dump_json(value);
 }
 
-// "2026-11-26T17:46:33.123Z"; "-" for 0, which means "never".
 std::string utc_time(std::int64_t unix_ms) {
   if (unix_ms <= 0) return "-";
   const time_t seconds = static_cast<time_t>(unix_ms / 1000);
@@ -60,7 +59,6 @@ std::string utc_time(std::int64_t unix_ms) {
   return std::string(text.data(), length) + "." + millis + "Z";
 }
 
-// Columns padded to their widest cell, two spaces apart; the last column is not padded.
 std::string table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> widths(header.size());
   for (std::size_t column = 0; column < header.size(); ++column) {
@@ -80,14 +78,15 @@ std::string table(const std::vector<std::string>& header, const std::vector<std:
   return out;
 }
 
-// Runs a GET and renders it: the body itself for kJson, else `render(body)`.
-template <typename Render>
-CommandOutput show(const HostPort& hub, const std::string& target, OutputFormat format, Render render) {
+CommandOutput show(const HostPort& hub, const std::string& target, OutputFormat format,
+                   const std::function<std::string(const Json&)>& render) {
   auto body = fetch(hub, target);
   if (!body) return failed(body.error().describe());
   if (format == OutputFormat::kJson) return CommandOutput{0, dump_json(*body) + "\n", ""};
   return CommandOutput{0, render(*body), ""};
 }
+
+namespace {
 
 std::string render_stats(const Json& body) {
   std::vector<std::vector<std::string>> rows;

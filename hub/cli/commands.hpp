@@ -3,10 +3,16 @@
 // exits, so tests run the commands as functions too.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "hub/http/address.hpp"
+#include "hub/http/client.hpp"
 #include "hub/reconcile/projections.hpp"
 
 namespace recount::hub {
@@ -23,6 +29,25 @@ struct CommandOutput {
 
 inline constexpr int kExitBroken = 1;
 inline constexpr int kExitFailed = 2;
+
+// What the commands are made of, for those in files of their own (hub/cli/*_command.cpp).
+
+// Exit 2 with "recountctl: <message>" on stderr.
+CommandOutput failed(const std::string& message);
+// The JSON body of a 200 answer to a request for `target`. Errors (kUnavailable) name the hub
+// and, for an error answer, its status and the hub's message; or the request's own error.
+Result<nlohmann::json> json_answer(const HostPort& hub, const std::string& target, const Result<HttpAnswer>& answer);
+// GETs `target`, as json_answer().
+Result<nlohmann::json> fetch(const HostPort& hub, const std::string& target);
+// Runs a GET and renders it: the body itself for kJson, else `render(body)`.
+CommandOutput show(const HostPort& hub, const std::string& target, OutputFormat format,
+                   const std::function<std::string(const nlohmann::json&)>& render);
+// A cell: "-" for what is absent or empty.
+std::string text_of(const nlohmann::json& value);
+// "2026-11-26T17:46:33.123Z"; "-" for 0, which means "never".
+std::string utc_time(std::int64_t unix_ms);
+// Columns padded to their widest cell, two spaces apart; the last column is not padded.
+std::string table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 
 // Every command blocks (at most 10 s for a request to the hub) and is thread-safe.
 

@@ -8,6 +8,8 @@
 #include "hub/baseline/baseline_routes.hpp"
 #include "hub/catalog/catalog_routes.hpp"
 #include "hub/http/api.hpp"
+#include "hub/http/metrics_routes.hpp"
+#include "hub/http/policy_routes.hpp"
 #include "hub/http/reconcile_routes.hpp"
 #include "hub/http/resolve_routes.hpp"
 
@@ -76,6 +78,8 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
   add_reconcile_routes(router_, reconciler_);
   add_baseline_routes(router_, writer_, ledger, reconciler_);
   add_resolve_routes(router_, writer_, reconciler_);
+  add_policy_routes(router_, writer_, reconciler_);
+  add_metrics_routes(router_, reconciler_);
 }
 
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {

@@ -77,6 +77,22 @@ Result<HttpAnswer> exchange(const HostPort& server, http::verb method, std::stri
 
 }  // namespace
 
+std::string percent_encoded(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string encoded;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                            c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      encoded += c;
+    } else {
+      encoded += {'%', kHex[byte >> 4], kHex[byte & 0xF]};
+    }
+  }
+  return encoded;
+}
+
 Result<HttpAnswer> http_get(const HostPort& server, std::string_view target, std::chrono::milliseconds timeout) {
   return exchange(server, http::verb::get, target, {}, {}, timeout);
 }
@@ -84,6 +100,11 @@ Result<HttpAnswer> http_get(const HostPort& server, std::string_view target, std
 Result<HttpAnswer> http_post(const HostPort& server, std::string_view target, std::string body,
                              std::string_view content_type, std::chrono::milliseconds timeout) {
   return exchange(server, http::verb::post, target, std::move(body), content_type, timeout);
+}
+
+Result<HttpAnswer> http_put(const HostPort& server, std::string_view target, std::string body,
+                            std::string_view content_type, std::chrono::milliseconds timeout) {
+  return exchange(server, http::verb::put, target, std::move(body), content_type, timeout);
 }
 
 }  // namespace recount::hub

@@ -2,6 +2,7 @@
 #include "hub/reconcile/reconciler.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -10,7 +11,7 @@
 
 namespace recount::hub::reconcile {
 
-enum class Reconciler::Sql { kPolicyVersion, kReadPolicy, kInsertPolicy, kCount };
+enum class Reconciler::Sql { kPolicyVersion, kReadPolicy, kReadPolicySetter, kInsertPolicy, kCount };
 
 struct Reconciler::Context {
   const Policy& policy;
@@ -30,6 +31,8 @@ const std::string kSql[] = {
     "SELECT coalesce(max(version), 0) FROM reconcile_policies",
     // kReadPolicy
     "SELECT document FROM reconcile_policies WHERE version = ?1",
+    // kReadPolicySetter
+    "SELECT set_ms, actor FROM reconcile_policies WHERE version = ?1",
     // kInsertPolicy
     "INSERT INTO reconcile_policies (version, document, set_ms, actor)"
     " VALUES ((SELECT coalesce(max(version), 0) + 1 FROM reconcile_policies), ?1, ?2, ?3) RETURNING version",
@@ -106,6 +109,21 @@ Result<Policy> Reconciler::policy() {
   auto current = current_policy();
   if (!current) return current.error();
   return **current;
+}
+
+Result<PolicyInForce> Reconciler::policy_in_force() {
+  auto current = current_policy();
+  if (!current) return current.error();
+  PolicyInForce in_force{**current, policy_version_, 0, ""};
+  if (policy_version_ == 0) return in_force;
+  auto& read = statements_[Sql::kReadPolicySetter];
+  auto setters = collect_rows<std::pair<std::int64_t, std::string>>(
+      read.bind(1, policy_version_), [](const storage::Statement& row) -> Result<std::pair<std::int64_t, std::string>> {
+        return std::pair{row.column_int(0), row.column_text(1)};
+      });
+  if (!setters) return setters.error();
+  std::tie(in_force.set_ms, in_force.actor) = setters->front();
+  return in_force;
 }
 
 Result<Effects> Reconciler::set_policy(const Policy& policy, const std::string& actor, std::int64_t now_ms) {

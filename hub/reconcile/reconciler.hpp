@@ -66,6 +66,14 @@ struct DiscrepancyDetail {
   std::vector<CountGroup> counts;  // the position's counts, by time
 };
 
+// The policy in force and where it came from.
+struct PolicyInForce {
+  Policy policy;
+  std::int64_t version = 0;  // 0: the built-in default, no policy has been set
+  std::int64_t set_ms = 0;   // hub time it was set; 0 for the default
+  std::string actor;         // who set it; "" for the default
+};
+
 struct Reevaluation {
   std::size_t positions_repaired = 0;  // on-hand differed from the sum of movements
   std::size_t groups_repaired = 0;     // expected differed from the balance as of the count
@@ -105,6 +113,8 @@ class Reconciler {
   // The policy in force (the built-in default until one is set). kCorrupt when the stored
   // document no longer parses.
   Result<Policy> policy();
+  // The same with its version, when it was set and by whom. kCorrupt as policy().
+  Result<PolicyInForce> policy_in_force();
   // Puts a policy in force from now on and audits the change; judgements already made stay
   // (reevaluate_all() re-judges). kInvalidInput: empty actor.
   Result<Effects> set_policy(const Policy& policy, const std::string& actor, std::int64_t now_ms);

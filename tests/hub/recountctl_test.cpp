@@ -2,6 +2,8 @@
 // verification, and what it does when the hub cannot be reached.
 #include <signal.h>
 
+#include <fstream>
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -221,6 +223,41 @@ TEST_CASE("recountctl history refuses a malformed POSITION as a usage error nami
     CHECK(result.err.find("POSITION: '" + position + "'") != std::string::npos);
     CHECK(result.err.find("cannot connect") == std::string::npos);
   }
+}
+
+TEST_CASE("recountctl policy, policy set, metrics and reconcile verify drive the hub's API") {
+  SyncedHub synced;
+  const auto initial = recountctl({"--hub", synced.hub.url(), "policy", "--json"});
+  REQUIRE(initial.exit_code == 0);
+  CHECK(nlohmann::json::parse(initial.out)["version"] == 0);
+  const auto before = recountctl({"--hub", synced.hub.url(), "metrics", "--site", "site-1", "--json"});
+  REQUIRE(before.exit_code == 0);
+  const auto site = nlohmann::json::parse(before.out)["sites"][0];
+  CHECK(site["counts"].get<std::int64_t>() > 0);
+  CHECK(site["discrepancies_opened"].get<std::int64_t>() > 0);
+
+  const auto file = synced.dir / "policy.json";
+  std::ofstream(file) << R"({"tolerances": [{"shortage": {"units": 1000}, "overage": {"units": 1000}}]})";
+  const auto set =
+      recountctl({"--hub", synced.hub.url(), "policy", "set", file.string(), "--reevaluate", "--operator", "ops-anna"});
+  CHECK(set.exit_code == 0);
+  CHECK(set.out.starts_with("policy version 1 in force, set by operator ops-anna; re-evaluated: "));
+  const auto shown = recountctl({"--hub", synced.hub.url(), "policy"});
+  CHECK(shown.out.starts_with("policy version 1, set "));
+  CHECK(shown.out.find("(global)  units 1000  units 1000") != std::string::npos);
+  const auto open = recountctl({"--hub", synced.hub.url(), "discrepancies", "--json"});
+  CHECK(nlohmann::json::parse(open.out)["discrepancies"].empty());  // all within tolerance now
+
+  const auto table = recountctl({"--hub", synced.hub.url(), "metrics"});
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.starts_with("SITE    COUNTS  "));
+  const auto bad_time = recountctl({"--hub", synced.hub.url(), "metrics", "--from", "yesterday"});
+  CHECK(bad_time.exit_code == 2);
+  CHECK(bad_time.err.find("--from") != std::string::npos);
+  const auto verified = recountctl({"--hub", synced.hub.url(), "reconcile", "verify"});
+  CHECK(verified.exit_code == 0);
+  CHECK(verified.out == "projections verified: nothing needed repair\n");
+  CHECK(recountctl({"--hub", synced.hub.url(), "audit", "verify"}).exit_code == 0);
 }
 
 TEST_CASE("recountctl says clearly that the hub cannot be reached, and exits 2") {

@@ -4,42 +4,20 @@
 
 #include <doctest/doctest.h>
 
-#include <boost/asio/post.hpp>
-#include <thread>
-
 #include "hub/http/api.hpp"
 #include "hub/http/reconcile_routes.hpp"
 #include "hub/http/server.hpp"
 #include "tests/hub/delivery_fixtures.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 #include "tests/hub/mqtt_fixtures.hpp"
+#include "tests/hub/serving_fixtures.hpp"
 
 namespace recount::hub {
 namespace {
 
 using testing::batch_of;
 using testing::origin_of;
-
-// Serves `router` on a thread of its own while a command runs on the test's thread.
-class Serving {
- public:
-  explicit Serving(const Router& router)
-      : server_(HttpServer::listen(io_, HostPort{"127.0.0.1", 0}, router).value()), address_(server_->local_address()) {
-    server_->start();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~Serving() {
-    boost::asio::post(io_, [this] { server_->stop(); });
-    thread_.join();
-  }
-  const HostPort& address() const { return address_; }
-
- private:
-  boost::asio::io_context io_;
-  std::unique_ptr<HttpServer> server_;
-  HostPort address_;
-  std::thread thread_;
-};
+using testing::Serving;
 
 // The real API over a ledger filled before the server starts (the server's thread then owns it).
 struct ApiHub {

@@ -412,6 +412,21 @@ TEST_CASE("reconcile: a policy change is stored, audited and applies to counts j
   CHECK(must(reopened.policy()) == must(fixture.reconciler.policy()));
 }
 
+TEST_CASE("reconcile: the policy in force comes with its version, when it was set and by whom") {
+  ReconcileFixture fixture;
+  const PolicyInForce initial = must(fixture.reconciler.policy_in_force());
+  CHECK(initial.version == 0);
+  CHECK(initial.actor.empty());
+  CHECK(initial.set_ms == 0);
+  fixture.set_policy(R"({"max_recount_rounds": 4})");
+  fixture.set_policy(R"({"max_recount_rounds": 5})");
+  const PolicyInForce latest = must(fixture.reconciler.policy_in_force());
+  CHECK(latest.version == 2);
+  CHECK(latest.actor == "op-1");
+  CHECK(latest.set_ms == fixture.now_ms);
+  CHECK(latest.policy.max_recount_rounds == 5);
+}
+
 TEST_CASE("reconcile: a full re-evaluation re-judges history under a new policy, ambiguity window included") {
   ReconcileFixture fixture;
   fixture.set_policy(R"({"ambiguity_window_ms": 30000, "tolerances": [{"shortage": {"units": 5}, "overage": {}}]})");

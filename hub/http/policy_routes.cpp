@@ -1,0 +1,111 @@
+// The policy and verify routes: checked input in, one write through the shared write path, the
+// outcome out.
+#include "hub/http/policy_routes.hpp"
+
+#include <optional>
+#include <string>
+
+#include "shared/domain/identifiers.hpp"
+#include "shared/domain/limits.hpp"
+
+namespace recount::hub {
+namespace {
+
+using Json = nlohmann::json;
+
+Json policy_json(const reconcile::PolicyInForce& in_force) {
+  const bool stored = in_force.version > 0;
+  return {{"version", in_force.version},
+          {"set_ms", stored ? Json(in_force.set_ms) : Json(nullptr)},
+          {"set_by", stored ? Json(in_force.actor) : Json(nullptr)},
+          {"policy", Json::parse(reconcile::encode_policy(in_force.policy), nullptr, false)}};
+}
+
+Json reevaluation_json(const reconcile::Reevaluation& reevaluation) {
+  return {{"positions_repaired", reevaluation.positions_repaired},
+          {"groups_repaired", reevaluation.groups_repaired},
+          {"groups_rejudged", reevaluation.groups_rejudged}};
+}
+
+// The policy in force as GET shows it, with `extra` members added (PUT's reevaluation).
+Response policy_answer(reconcile::Reconciler& reconciler, const Json& extra) {
+  auto in_force = reconciler.policy_in_force();
+  if (!in_force) return Response::from(in_force.error());
+  Json body = policy_json(*in_force);
+  body.update(extra);
+  return Response::json(200, body);
+}
+
+struct PolicyChange {
+  reconcile::Policy policy;
+  std::string actor;
+  bool reevaluate = false;
+};
+
+Result<PolicyChange> change_of(const Request& request) {
+  PolicyChange change;
+  const auto login = request.query.find("operator");
+  if (login == request.query.end()) return invalid("operator", "is required: the login of who sets the policy");
+  if (auto ok = validate_code("operator", login->second, limits::kMaxCode); !ok) return ok.error();
+  change.actor = "operator " + login->second;
+  if (const auto found = request.query.find("reevaluate"); found != request.query.end()) {
+    if (found->second != "true" && found->second != "false") {
+      return invalid("reevaluate", "must be true or false (got '" + found->second + "')");
+    }
+    change.reevaluate = found->second == "true";
+  }
+  auto policy = reconcile::parse_policy(request.body);
+  if (!policy) {
+    Error error = policy.error();
+    // The document as a whole (not JSON, not an object) is the body.
+    if (error.field.empty()) error.field = "body";
+    return error;
+  }
+  change.policy = std::move(*policy);
+  return change;
+}
+
+}  // namespace
+
+void add_policy_routes(Router& router, HubWriter& writer, reconcile::Reconciler& reconciler) {
+  router.add("GET", "/api/v1/policy",
+             [&reconciler](const Request&) { return policy_answer(reconciler, Json::object()); });
+  router.add("PUT", "/api/v1/policy", [&writer, &reconciler](const Request& request) {
+    auto change = change_of(request);
+    if (!change) return Response::from(change.error());
+    std::optional<reconcile::Reevaluation> reevaluation;
+    auto written = writer.write([&](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {
+      auto set = reconciler.set_policy(change->policy, change->actor, now_ms);
+      if (!set || !change->reevaluate) return set;
+      // The change is audited before the transitions the re-judging causes.
+      if (auto ok = record_effects(write, *set, now_ms); !ok) return ok.error();
+      auto rejudged = reconciler.reevaluate_all(now_ms);
+      if (!rejudged) return rejudged.error();
+      reevaluation = std::move(*rejudged);
+      return std::move(reevaluation->effects);
+    });
+    if (!written) return Response::from(written.error());
+    return policy_answer(reconciler,
+                         {{"reevaluation", reevaluation ? reevaluation_json(*reevaluation) : Json(nullptr)}});
+  });
+  router.add("POST", "/api/v1/reconcile/verify", [&writer, &reconciler](const Request&) {
+    reconcile::Reevaluation verified;
+    auto written = writer.write([&](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {
+      auto repaired = reconciler.verify_projections(now_ms);
+      if (!repaired) return repaired.error();
+      verified = std::move(*repaired);
+      // Projections that needed repair mean something went wrong or someone edited the tables:
+      // that belongs in the audit trail.
+      if (verified.positions_repaired > 0 || verified.groups_repaired > 0) {
+        if (auto ok = write.audit("reconcile.verify", "projections", dump_json(reevaluation_json(verified))); !ok) {
+          return ok.error();
+        }
+      }
+      return std::move(verified.effects);
+    });
+    if (!written) return Response::from(written.error());
+    return Response::json(200, {{"reevaluation", reevaluation_json(verified)}});
+  });
+}
+
+}  // namespace recount::hub
