@@ -12,10 +12,14 @@ namespace {
 // Indexed by MetricsReader::Sql. A group's time is its HLC stamp, whose top 48 bits are
 // milliseconds.
 const std::string kSql[] = {
-    // kCounts
-    "SELECT p.site, count(*), sum(g.variance = 0), sum(g.verdict = 'accepted' AND g.variance <> 0),"
-    " sum(g.verdict = 'ambiguous'), sum(g.verdict IN ('out_of_tolerance', 'uom_error'))"
-    " FROM reconcile_groups g JOIN reconcile_positions p ON p.id = g.position_id"
+    // kCounts. A count whose discrepancy the hub adjusted reads as exact afterwards (the adjustment
+    // takes effect as of the count), yet it found the ledger wrong: it stays a variance here.
+    "SELECT p.site, count(*), sum(g.variance = 0 AND NOT corrected),"
+    " sum(g.verdict = 'accepted' AND g.variance <> 0), sum(g.verdict = 'ambiguous'),"
+    " sum(g.verdict IN ('out_of_tolerance', 'uom_error') OR (g.variance = 0 AND corrected))"
+    " FROM (SELECT g.*, coalesce(d.adjust_qty, 0) <> 0 AS corrected FROM reconcile_groups g"
+    "       LEFT JOIN reconcile_discrepancies d ON d.id = g.discrepancy_id) g"
+    " JOIN reconcile_positions p ON p.id = g.position_id"
     " WHERE g.verdict IS NOT NULL AND g.verdict <> 'void' AND (?1 = '' OR p.site = ?1)"
     " AND (g.last_hlc >> 16) >= ?2 AND (g.last_hlc >> 16) < ?3 GROUP BY p.site",
     // kDiscrepancies

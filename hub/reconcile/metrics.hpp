@@ -28,7 +28,7 @@ struct SiteMetrics {
   std::int64_t exact = 0;             // counted exactly what the ledger expected
   std::int64_t within_tolerance = 0;  // accepted with a variance
   std::int64_t ambiguous = 0;         // outside tolerance while stock moved: recounted, not flagged
-  std::int64_t out_of_tolerance = 0;  // variances and UoM errors
+  std::int64_t out_of_tolerance = 0;  // variances and UoM errors, and counts the hub adjusted to
   double variance_rate = 0;           // share of counts that disagreed at all: (counts − exact) / counts
   std::int64_t discrepancies_opened = 0;
   std::int64_t discrepancies_closed = 0;
