@@ -38,6 +38,8 @@ TEST_CASE("every event an agent confirmed survives kill -9, and seqs stay contig
     Process recorder({RECOUNT_AGENT_BIN, "record", "--data", data.string(), "--site", "s1", "--device", "d1",
                       "--jsonl", "-"},
                      dir / ("recorder-" + std::to_string(round)), lines);
+    // A kill before the journal exists leaves nothing to check (and no identity for status).
+    REQUIRE(eventually([&] { return std::filesystem::exists(data / "journal.db"); }, std::chrono::seconds(10)));
     std::this_thread::sleep_for(std::chrono::milliseconds(50 + random() % 400));
     recorder.kill_hard();
     const auto seqs = confirmed_seqs(recorder.output());
