@@ -12,6 +12,7 @@
 
 #include "shared/core/random_id.hpp"
 #include "shared/domain/identifiers.hpp"
+#include "shared/storage/event_columns.hpp"
 
 namespace recount::agent {
 namespace {
@@ -55,9 +56,9 @@ constexpr std::array<const char*, 2> kMigrations{
     )sql",
 };
 
-constexpr const char* kEventColumns =
-    "seq, event_id, type, wall_ms, hlc, user, location, to_location, sku, lot, expiry, serial, qty, reason, ref, "
-    "session, task_id, barcode, system";
+const std::string kEventColumns =
+    "seq, event_id, type, wall_ms, hlc, " + std::string(storage::kEventDetailColumns);
+constexpr int kFirstDetail = 5;  // the column of the first detail in kEventColumns (0-based; parameters count from 1)
 
 Error corrupt(const std::filesystem::path& file, const std::string& detail) {
   return Error{ErrorCode::kCorrupt, "",
@@ -66,27 +67,16 @@ Error corrupt(const std::filesystem::path& file, const std::string& detail) {
                    "directory; the hub will see a new epoch."};
 }
 
-Event read_event(const storage::Statement& row) {
+Result<Event> read_event(const storage::Statement& row) {
   Event event;
   event.seq = static_cast<std::uint64_t>(row.column_int(0));
   event.event_id = row.column_text(1);
-  event.type = parse_event_type(row.column_text(2)).value_or(EventType::kCount);
+  auto type = storage::read_event_type(row, 2, "events");
+  if (!type) return type.error();
+  event.type = *type;
   event.wall_ms = row.column_int(3);
   event.hlc = static_cast<std::uint64_t>(row.column_int(4));
-  event.user = row.column_text(5);
-  event.location = row.column_text(6);
-  event.to_location = row.column_text(7);
-  event.sku = row.column_text(8);
-  event.lot = row.column_text(9);
-  event.expiry = row.column_text(10);
-  event.serial = row.column_text(11);
-  event.qty = row.column_int(12);
-  if (!row.column_is_null(13)) event.reason = parse_reason_code(row.column_text(13));
-  event.reference = row.column_text(14);
-  event.session = row.column_text(15);
-  event.task_id = row.column_text(16);
-  event.barcode = row.column_text(17);
-  event.system = row.column_text(18);
+  if (auto ok = storage::read_event_details(row, kFirstDetail, event, "events"); !ok) return ok.error();
   return event;
 }
 
@@ -293,21 +283,8 @@ Result<Event> Journal::insert(Event draft, std::uint64_t seq) {
       .bind(2, draft.event_id)
       .bind(3, to_string(draft.type))
       .bind(4, draft.wall_ms)
-      .bind(5, static_cast<std::int64_t>(draft.hlc))
-      .bind_optional(6, draft.user)
-      .bind_optional(7, draft.location)
-      .bind_optional(8, draft.to_location)
-      .bind_optional(9, draft.sku)
-      .bind_optional(10, draft.lot)
-      .bind_optional(11, draft.expiry)
-      .bind_optional(12, draft.serial)
-      .bind(13, draft.qty)
-      .bind_optional(14, draft.reason ? to_string(*draft.reason) : std::string_view())
-      .bind_optional(15, draft.reference)
-      .bind_optional(16, draft.session)
-      .bind_optional(17, draft.task_id)
-      .bind_optional(18, draft.barcode)
-      .bind_optional(19, draft.system);
+      .bind(5, static_cast<std::int64_t>(draft.hlc));
+  storage::bind_event_details(*statement, kFirstDetail + 1, draft);
   if (auto ok = statement->run(); !ok) return ok.error();
   return draft;
 }
@@ -347,9 +324,10 @@ Result<std::vector<Event>> Journal::pending_from(std::uint64_t from, std::size_t
     auto row = query->step();
     if (!row) return row.error();
     if (!*row) break;
-    Event event = read_event(*query);
-    if (!events.empty() && event.seq != events.back().seq + 1) break;
-    events.push_back(std::move(event));
+    auto event = read_event(*query);
+    if (!event) return event.error();
+    if (!events.empty() && event->seq != events.back().seq + 1) break;
+    events.push_back(std::move(*event));
   }
   return events;
 }
@@ -438,7 +416,10 @@ Result<std::vector<JournalEntry>> Journal::list(std::uint64_t from, std::size_t 
     auto row = query->step();
     if (!row) return row.error();
     if (!*row) break;
-    entries.push_back({read_event(*query), static_cast<SyncState>(query->column_int(19)), query->column_text(20)});
+    auto event = read_event(*query);
+    if (!event) return event.error();
+    entries.push_back({std::move(*event), static_cast<SyncState>(query->column_int(kFirstDetail + storage::kEventDetailCount)),
+                       query->column_text(kFirstDetail + storage::kEventDetailCount + 1)});
   }
   return entries;
 }

@@ -3,9 +3,12 @@
 
 #include <iterator>
 #include <map>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "hub/ledger/statements.hpp"
+#include "shared/storage/event_columns.hpp"
 
 namespace recount::hub {
 
@@ -28,11 +31,15 @@ enum class EventStore::Sql {
 
 namespace {
 
+// A stored event as read_event() reads it.
+const std::string kStoredEvent = "SELECT site, device, epoch, seq, event_id, type, " +
+                                 std::string(storage::kEventDetailColumns) + ", wall_ms, hlc, received_ms FROM events";
+
 // Indexed by EventStore::Sql.
-constexpr std::string_view kSql[] = {
+const std::string kSql[] = {
     // kInsertEvent: a reused event_id is not covered by the ON CONFLICT and fails the statement.
-    "INSERT INTO events (device, epoch, seq, event_id, type, site, user, location, to_location, sku, lot, expiry,"
-    " serial, qty, reason, ref, session, task_id, barcode, system, wall_ms, hlc, received_ms)"
+    "INSERT INTO events (device, epoch, seq, event_id, type, site, " + std::string(storage::kEventDetailColumns) +
+    ", wall_ms, hlc, received_ms)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
     " ON CONFLICT (device, epoch, seq) DO NOTHING",
     // kChanges: rows the last INSERT wrote, 0 when it did nothing. Asking this costs far less than
@@ -73,12 +80,9 @@ constexpr std::string_view kSql[] = {
     "SELECT device, epoch, acked_through, events, first_seen_ms, last_seen_ms FROM cursors"
     " ORDER BY device, first_seen_ms, epoch",
     // kListEvents
-    "SELECT site, device, epoch, seq, event_id, type, user, location, to_location, sku, lot, expiry, serial, qty,"
-    " reason, ref, session, task_id, barcode, system, wall_ms, hlc, received_ms FROM events"
-    " WHERE device = ?1 AND epoch = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
+    kStoredEvent + " WHERE device = ?1 AND epoch = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
     // kFindEvent: through the UNIQUE index on event_id.
-    "SELECT site, device, epoch, seq, event_id, type, user, location, to_location, sku, lot, expiry, serial, qty,"
-    " reason, ref, session, task_id, barcode, system, wall_ms, hlc, received_ms FROM events WHERE event_id = ?1",
+    kStoredEvent + " WHERE event_id = ?1",
     // kListDeadLetters
     "SELECT id, received_ms, topic, site, device, epoch, seq, event_id, field, reason, payload, payload_bytes"
     " FROM dead_letters WHERE (?1 = '' OR device = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
@@ -92,10 +96,6 @@ std::string_view state_name(protocol::DeviceState state) {
   return state == protocol::DeviceState::kOnline ? "online" : "offline";
 }
 
-Error corrupt_row(std::string_view table, std::string_view column, const std::string& value) {
-  return Error{ErrorCode::kCorrupt, "", std::string(table) + "." + std::string(column) + " holds an unknown value '" +
-                                            value + "'"};
-}
 
 
 // Row readers for the listing statements, column by column as their SELECTs name them.
@@ -106,7 +106,7 @@ Result<DeviceSummary> read_device(const storage::Statement& row) {
   if (row.column_is_null(3)) return device;
   const std::string state = row.column_text(3);
   if (state != state_name(protocol::DeviceState::kOnline) && state != state_name(protocol::DeviceState::kOffline)) {
-    return corrupt_row("devices", "status_state", state);
+    return storage::unknown_value("devices", "status_state", state);
   }
   protocol::Status status{device.device,
                           state == state_name(protocol::DeviceState::kOnline) ? protocol::DeviceState::kOnline
@@ -129,26 +129,10 @@ Result<StoredEvent> read_event(const storage::Statement& row) {
   Event& event = stored.event;
   event.seq = as_count(row.column_int(3));
   event.event_id = row.column_text(4);
-  const auto type = parse_event_type(row.column_text(5));
-  if (!type) return corrupt_row("events", "type", row.column_text(5));
+  auto type = storage::read_event_type(row, 5, "events");
+  if (!type) return type.error();
   event.type = *type;
-  event.user = row.column_text(6);
-  event.location = row.column_text(7);
-  event.to_location = row.column_text(8);
-  event.sku = row.column_text(9);
-  event.lot = row.column_text(10);
-  event.expiry = row.column_text(11);
-  event.serial = row.column_text(12);
-  event.qty = row.column_int(13);
-  if (!row.column_is_null(14)) {
-    event.reason = parse_reason_code(row.column_text(14));
-    if (!event.reason) return corrupt_row("events", "reason", row.column_text(14));
-  }
-  event.reference = row.column_text(15);
-  event.session = row.column_text(16);
-  event.task_id = row.column_text(17);
-  event.barcode = row.column_text(18);
-  event.system = row.column_text(19);
+  if (auto ok = storage::read_event_details(row, 6, event, "events"); !ok) return ok.error();
   event.wall_ms = row.column_int(20);
   event.hlc = as_count(row.column_int(21));
   stored.received_ms = row.column_int(22);
@@ -173,7 +157,8 @@ Result<DeadLetter> read_dead_letter(const storage::Statement& row) {
 }  // namespace
 
 Result<EventStore> EventStore::prepare(storage::Database& database) {
-  auto statements = prepare_all(database, kSql);
+  const std::vector<std::string_view> texts(std::begin(kSql), std::end(kSql));
+  auto statements = prepare_all(database, texts);
   if (!statements) return statements.error();
   return EventStore(std::move(*statements));
 }
@@ -190,21 +175,8 @@ Result<Insertion> EventStore::insert(const Origin& origin, const Event& event, s
       .bind(3, as_sql(event.seq))
       .bind(4, event.event_id)
       .bind(5, to_string(event.type))
-      .bind(6, origin.site)
-      .bind_optional(7, event.user)
-      .bind_optional(8, event.location)
-      .bind_optional(9, event.to_location)
-      .bind_optional(10, event.sku)
-      .bind_optional(11, event.lot)
-      .bind_optional(12, event.expiry)
-      .bind_optional(13, event.serial)
-      .bind(14, event.qty)
-      .bind_optional(15, event.reason ? to_string(*event.reason) : std::string_view())
-      .bind_optional(16, event.reference)
-      .bind_optional(17, event.session)
-      .bind_optional(18, event.task_id)
-      .bind_optional(19, event.barcode)
-      .bind_optional(20, event.system)
+      .bind(6, origin.site);
+  storage::bind_event_details(insert, 7, event)
       .bind(21, event.wall_ms)
       .bind(22, as_sql(event.hlc))
       .bind(23, received_ms);

@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "shared/storage/sqlite.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::agent {
@@ -149,6 +150,32 @@ TEST_CASE("pending events come consecutively in seq order and skip acked and rej
   auto rest = journal.pending_from(7, 100);
   REQUIRE(rest);
   CHECK(rest->front().seq == 8);
+}
+
+TEST_CASE("an event row this build cannot read stops sync and listing with an error naming it") {
+  TempDir dir;
+  {
+    auto journal = open_new(dir);
+    REQUIRE(journal.record(count_draft("SKU-1", 1)));
+    REQUIRE(journal.record(count_draft("SKU-2", 1)));
+  }
+  for (const std::string& damage : {std::string("type = 'teleport'"), std::string("reason = 'gremlins'")}) {
+    CAPTURE(damage);
+    {
+      auto raw = storage::Database::open(dir / Journal::kFileName, storage::OpenMode::kExistingOnly,
+                                         storage::Durability::kFull);
+      REQUIRE(raw);
+      REQUIRE(raw->execute("UPDATE events SET type = 'count', reason = NULL; UPDATE events SET " + damage +
+                           " WHERE seq = 2"));
+    }
+    auto journal = open_new(dir);
+    auto pending = journal.pending_from(1, 10);
+    REQUIRE_FALSE(pending);
+    CHECK(pending.error().code == ErrorCode::kCorrupt);
+    CHECK(pending.error().message.find("events.") != std::string::npos);
+    CHECK(pending.error().message.find(damage.substr(damage.find('\'') + 1, 6)) != std::string::npos);
+    CHECK_FALSE(journal.list(1, 10));
+  }
 }
 
 TEST_CASE("status counts unsent, unacked, acked and rejected events") {
