@@ -136,10 +136,15 @@ std::unique_ptr<testing::Process> start_agent(const std::filesystem::path& data_
 
 void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
                    std::size_t count, unsigned seed) {
-  const auto lines = data_dir.string() + ".jsonl";
+  const std::filesystem::path lines = data_dir.string() + ".jsonl";
   write_event_lines(lines, count, seed);
+  record_event_lines(data_dir, site, device, lines);
+}
+
+void record_event_lines(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
+                        const std::filesystem::path& lines) {
   auto result = testing::run_command({RECOUNT_AGENT_BIN, "record", "--data", data_dir.string(), "--site", site,
-                                      "--device", device, "--jsonl", lines},
+                                      "--device", device, "--jsonl", lines.string()},
                                      "", std::chrono::seconds(600));
   std::filesystem::remove(lines);
   if (result.exit_code != 0) throw std::runtime_error("recount-agent record failed: " + result.err);

@@ -95,6 +95,9 @@ std::unique_ptr<testing::Process> start_agent(const std::filesystem::path& data_
 // --jsonl`; throws when the command fails.
 void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
                    std::size_t count, unsigned seed);
+// Records the JSON event lines in `lines` (then removed) into DATA the same way.
+void record_event_lines(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
+                        const std::filesystem::path& lines);
 
 // Link::stop() threw Paho's "MQTT error [-1]" from disable_callbacks() right after a disconnect
 // before commit 7dce0ad; this retries a few times, then gives up quietly.

@@ -4,8 +4,13 @@
 // same disk and broker: batched SQLite inserts into a table shaped like the hub's events table,
 // and QoS 1 messages of the same size as an agent's event batch through the broker.
 //
-// Usage: ingest_bench [--devices 50] [--events 2000] [--suffix TEXT] [--timeout-s 600]
-//                     [--raw-messages N] [--perf-hub FILE] [--simulated BATCH]
+// Usage: ingest_bench [--devices 50] [--events 2000] [--mix warehouse|dense] [--devices-per-site 10]
+//                     [--timeout-s 600] [--raw-messages N] [--perf-hub FILE] [--simulated BATCH]
+// --mix warehouse (the headline): sites of 10 devices, each device working its own aisle of 500
+// positions (tests/support/warehouse_events.hpp), counts that mostly match the ledger.
+// --mix dense (a stress figure, named hub_ingest_dense_*): every device at one site on the same
+// 1,000 positions with counts of random quantities (write_event_lines), so nearly every count is
+// a variance and every movement re-marks the ~50 counts of its position within the ambiguity window.
 // --simulated BATCH replaces the agent processes by one MQTT client per device inside this
 // process, publishing pre-encoded batches of BATCH events (window 8): the hub's own limit.
 // --perf-hub records the hub with `perf record -g` during the ingest into FILE (needs perf);
@@ -34,38 +39,21 @@
 #include "shared/protocol/topics.hpp"
 #include "shared/storage/sqlite.hpp"
 #include "tests/support/mosquitto.hpp"
+#include "tests/support/warehouse_events.hpp"
 
 namespace recount::bench {
 namespace {
 
-struct Reporter {
-  std::string suffix;
-  bool primary = false;
-  void operator()(const std::string& name, double value, const std::string& unit) const {
-    if (primary) emit(name, value, unit);
-    emit(name + "@" + suffix, value, unit);
-  }
-};
+enum class Mix { kWarehouse, kDense };
 
-// Events like the ones `record --jsonl` makes from write_event_lines, for the raw measurements.
-std::vector<Event> make_events(const std::string& device, std::size_t count, unsigned seed) {
+// The drafts of write_event_lines (the dense mix) as events without seq, id or times.
+std::vector<Event> dense_drafts(std::size_t count, unsigned seed) {
   std::mt19937 random(seed);
   auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
   std::vector<Event> events;
   events.reserve(count);
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
   for (std::size_t i = 0; i < count; ++i) {
     Event event;
-    event.seq = i + 1;
-    char id[40];
-    std::snprintf(id, sizeof id, "0190b2a4-%04x-7%03x-8%03x-%012llx", static_cast<unsigned>(seed & 0xffff),
-                  static_cast<unsigned>(i >> 24 & 0xfff), static_cast<unsigned>(i >> 12 & 0xfff),
-                  static_cast<unsigned long long>(i));
-    event.event_id = id;
-    event.wall_ms = now_ms + static_cast<std::int64_t>(i);
-    event.hlc = static_cast<std::uint64_t>(event.wall_ms) << 16;
     event.user = "user-" + std::to_string(pick(3));
     event.location = "A-" + std::to_string(pick(20));
     event.sku = "SKU-" + std::to_string(pick(50));
@@ -80,8 +68,28 @@ std::vector<Event> make_events(const std::string& device, std::size_t count, uns
         break;
       default: event.type = EventType::kAdjust; event.qty = pick(2) == 0 ? -1 : 1; event.reason = ReasonCode::kDamage; break;
     }
-    (void)device;
     events.push_back(std::move(event));
+  }
+  return events;
+}
+
+// The events device number `device` records in `mix` (as `record --jsonl` would make them from
+// the same lines), with seq, id and times, for the raw measurements and --simulated.
+std::vector<Event> make_events(Mix mix, std::size_t device, std::size_t count, unsigned seed) {
+  auto events = mix == Mix::kDense ? dense_drafts(count, seed) : testing::warehouse_event_drafts(device, count, seed);
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    Event& event = events[i];
+    event.seq = i + 1;
+    char id[40];
+    std::snprintf(id, sizeof id, "0190b2a4-%04x-7%03x-8%03x-%012llx", static_cast<unsigned>(seed & 0xffff),
+                  static_cast<unsigned>(i >> 24 & 0xfff), static_cast<unsigned>(i >> 12 & 0xfff),
+                  static_cast<unsigned long long>(i));
+    event.event_id = id;
+    event.wall_ms = now_ms + static_cast<std::int64_t>(i);
+    event.hlc = static_cast<std::uint64_t>(event.wall_ms) << 16;
   }
   return events;
 }
@@ -92,7 +100,7 @@ void check(const Result<void>& result, const char* what) {
 
 // Batched inserts, `per_transaction` rows per transaction (500: one full protocol batch),
 // synchronous=FULL, WAL, on the benchmark's disk: the limit of the hub's storage.
-double raw_sqlite_rows_per_s(const std::filesystem::path& file, std::size_t devices, std::size_t per_device,
+double raw_sqlite_rows_per_s(const std::filesystem::path& file, Mix mix, std::size_t devices, std::size_t per_device,
                              std::size_t per_transaction) {
   auto database = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull);
   if (!database) throw std::runtime_error("raw sqlite open: " + database.error().describe());
@@ -112,7 +120,7 @@ CREATE TABLE events (
       " ?23) ON CONFLICT (device, epoch, seq) DO NOTHING");
   if (!insert) throw std::runtime_error("raw sqlite prepare: " + insert.error().describe());
   std::vector<std::vector<Event>> rows;
-  for (std::size_t d = 0; d < devices; ++d) rows.push_back(make_events("dev-" + std::to_string(d), per_device, static_cast<unsigned>(d + 1)));
+  for (std::size_t d = 0; d < devices; ++d) rows.push_back(make_events(mix, d, per_device, static_cast<unsigned>(d + 1)));
 
   std::vector<std::string> names;
   for (std::size_t d = 0; d < devices; ++d) names.push_back("dev-" + std::to_string(d));
@@ -147,9 +155,9 @@ struct BrokerFigures {
 // QoS 1 messages of one event batch's size from one publisher to one subscriber through the
 // broker; the publisher keeps at most `window` (≤ max_inflight) unacknowledged (research/sync.md
 // §2.9). Timed from the first publish until the subscriber has them all (bounded).
-BrokerFigures raw_broker(const std::string& uri, std::size_t messages, std::size_t events_per_message,
+BrokerFigures raw_broker(const std::string& uri, Mix mix, std::size_t messages, std::size_t events_per_message,
                          std::size_t window, std::chrono::seconds limit) {
-  protocol::EventBatch batch{"site-1", "dev-raw", "00112233aabbccdd", make_events("dev-raw", events_per_message, 7)};
+  protocol::EventBatch batch{"site-1", "dev-raw", "00112233aabbccdd", make_events(mix, 0, events_per_message, 7)};
   const std::string payload = protocol::encode(batch);
   boost::asio::io_context io;
   mqtt::LinkOptions publisher_options;
@@ -233,7 +241,8 @@ struct IngestFigures {
 
 // Spawns the agents and waits (bounded) until every device's last seq is acked.
 IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesystem::path>& data_dirs,
-                         const std::vector<std::string>& devices, std::uint64_t events, pid_t hub_pid,
+                         const std::vector<std::string>& sites, const std::vector<std::string>& devices, Mix mix,
+                         std::uint64_t events, pid_t hub_pid,
                          std::chrono::seconds limit, std::size_t simulated_batch,
                          const std::filesystem::path& hub_database) {
   boost::asio::io_context io;
@@ -309,10 +318,10 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   if (simulated_batch > 0) {
     for (std::size_t d = 0; d < devices.size(); ++d) {
       auto device = std::make_unique<SimDevice>();
-      device->topic = protocol::device_topic("site-1", devices[d], protocol::DeviceChannel::kEvents);
-      auto all = make_events(devices[d], events, static_cast<unsigned>(d + 1));
+      device->topic = protocol::device_topic(sites[d], devices[d], protocol::DeviceChannel::kEvents);
+      auto all = make_events(mix, d, events, static_cast<unsigned>(d + 1));
       for (std::size_t first = 0; first < all.size(); first += simulated_batch) {
-        protocol::EventBatch batch{"site-1", devices[d], "00112233aabbccdd", {}};
+        protocol::EventBatch batch{sites[d], devices[d], "00112233aabbccdd", {}};
         for (std::size_t i = first; i < std::min(all.size(), first + simulated_batch); ++i) batch.events.push_back(all[i]);
         device->payloads.push_back(protocol::encode(batch));
       }
@@ -437,7 +446,13 @@ int run(const Args& args) {
   const auto device_count = static_cast<std::size_t>(args.number("devices", 50));
   const auto events = static_cast<std::size_t>(args.number("events", 2000));
   const std::chrono::seconds limit(args.number("timeout-s", 600));
+  const auto mix_name = args.text("mix", "warehouse");
+  if (mix_name != "warehouse" && mix_name != "dense") throw std::runtime_error("--mix must be warehouse or dense");
+  const Mix mix = mix_name == "dense" ? Mix::kDense : Mix::kWarehouse;
+  const auto devices_per_site = static_cast<std::size_t>(std::max<std::int64_t>(1, args.number("devices-per-site", 10)));
   Reporter report{"devices=" + std::to_string(device_count) + ",events=" + std::to_string(events), args.flag("primary")};
+  if (mix == Mix::kDense) report.suffix += ",mix=dense";
+  const std::string figure = mix == Mix::kDense ? "hub_ingest_dense" : "hub_ingest";
   testing::TempDir temp;
   testing::Mosquitto broker;
 
@@ -445,18 +460,28 @@ int run(const Args& args) {
   // The journals, recorded before anything is timed (not needed with --simulated).
   std::vector<std::filesystem::path> dirs;
   std::vector<std::string> devices;
+  std::vector<std::string> sites;
   const auto recording = Clock::now();
   for (std::size_t d = 0; d < device_count; ++d) {
     devices.push_back("dev-" + std::to_string(d));
+    sites.push_back(mix == Mix::kDense ? "site-1" : "site-" + std::to_string(d / devices_per_site + 1));
     dirs.push_back(temp / ("agent-" + std::to_string(d)));
-    if (!args.flag("simulated")) record_events(dirs.back(), "site-1", devices.back(), events, static_cast<unsigned>(d + 1));
+    if (args.flag("simulated")) continue;
+    const auto seed = static_cast<unsigned>(d + 1);
+    if (mix == Mix::kDense) {
+      record_events(dirs.back(), sites.back(), devices.back(), events, seed);
+    } else {
+      const std::filesystem::path lines = dirs.back().string() + ".jsonl";
+      testing::write_warehouse_event_lines(lines, d, events, seed);
+      record_event_lines(dirs.back(), sites.back(), devices.back(), lines);
+    }
   }
   std::cerr << "ingest: recorded " << device_count << " x " << events << " events in " << seconds_since(recording)
             << " s\n";
 
   const auto batch_events = agent::SyncOptions{}.batch_events;
   auto raw_sqlite = [&](std::size_t per_transaction) {
-    const double rate = raw_sqlite_rows_per_s(temp / "raw.db", device_count, events, per_transaction);
+    const double rate = raw_sqlite_rows_per_s(temp / "raw.db", mix, device_count, events, per_transaction);
     for (const char* name : {"raw.db", "raw.db-wal", "raw.db-shm"}) std::filesystem::remove(temp / name);
     return rate;
   };
@@ -465,7 +490,7 @@ int run(const Args& args) {
   const double sqlite_rate_5000 = raw_sqlite(5000);
   const auto raw_messages = static_cast<std::size_t>(
       args.number("raw-messages", static_cast<std::int64_t>(std::max<std::size_t>(500, device_count * events / batch_events))));
-  const auto broker_figures = raw_broker(broker.uri(), raw_messages, batch_events, 20, std::chrono::seconds(120));
+  const auto broker_figures = raw_broker(broker.uri(), mix, raw_messages, batch_events, 20, std::chrono::seconds(120));
 
   HubProcess hub(temp / "hub", broker.uri());
   std::unique_ptr<testing::Process> perf;
@@ -480,7 +505,7 @@ int run(const Args& args) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   const auto simulated_batch = static_cast<std::size_t>(args.number("simulated", 0));
-  const auto ingest = hub_ingest(broker.uri(), dirs, devices, events, hub.pid(), limit, simulated_batch, temp / "hub" / "hub.db");
+  const auto ingest = hub_ingest(broker.uri(), dirs, sites, devices, mix, events, hub.pid(), limit, simulated_batch, temp / "hub" / "hub.db");
   if (perf) perf->stop(SIGINT, std::chrono::seconds(60));
   // The hub's ingest counters (GET /api/v1/health): commits, and acks Paho refused to send.
   auto health = testing::run_command(
@@ -495,21 +520,36 @@ int run(const Args& args) {
   }
   hub.stop();
 
-  report("hub_ingest_events_per_s", ingest.events_per_s, "events/s");
-  report("hub_ingest_events_per_s_from_spawn", ingest.events_per_s_from_spawn, "events/s");
-  report("hub_ingest_complete", ingest.complete ? 1 : 0, "bool");
-  report("hub_ingest_hub_cpu_s_per_100k_events", ingest.hub_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
-  report("hub_ingest_agents_cpu_s_per_100k_events", ingest.agents_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
-  report("hub_ingest_wall_s", ingest.wall_s, "s");
-  report("hub_ingest_hub_peak_rss_mb", ingest.hub_rss_mib, "MiB");
+  report(figure + "_events_per_s", ingest.events_per_s, "events/s");
+  report(figure + "_events_per_s_from_spawn", ingest.events_per_s_from_spawn, "events/s");
+  report(figure + "_complete", ingest.complete ? 1 : 0, "bool");
+  report(figure + "_hub_cpu_s_per_100k_events", ingest.hub_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
+  report(figure + "_agents_cpu_s_per_100k_events", ingest.agents_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
+  report(figure + "_wall_s", ingest.wall_s, "s");
+  report(figure + "_hub_peak_rss_mb", ingest.hub_rss_mib, "MiB");
   if (ingest_counters != nullptr) {
     for (const char* key : {"messages", "commits", "replies_unsent"}) {
       if (ingest_counters->contains(key) && (*ingest_counters)[key].is_number()) {
-        report(std::string("hub_ingest_counter_") + key, (*ingest_counters)[key].get<double>(), "count");
+        report(figure + "_counter_" + key, (*ingest_counters)[key].get<double>(), "count");
       }
     }
   } else {
     std::cerr << "ingest: no counters from /api/v1/health: " << health.out.substr(0, 200) << '\n';
+  }
+  // What reconciliation made of the mix by the end of the ingest (what was judged by then).
+  if (auto ledger = storage::Database::open(temp / "hub" / "hub.db", storage::OpenMode::kExistingOnly,
+                                            storage::Durability::kNormal)) {
+    const std::pair<const char*, const char*> tallies[] = {
+        {"_positions", "SELECT count(*) FROM reconcile_positions"},
+        {"_counts", "SELECT count(*) FROM events WHERE type = 'count'"},
+        {"_discrepancies", "SELECT count(*) FROM reconcile_discrepancies"},
+        {"_tasks", "SELECT count(*) FROM reconcile_tasks"},
+    };
+    for (const auto& [name, sql] : tallies) {
+      auto query = ledger->prepare(sql);
+      if (!query) continue;
+      if (auto row = query->step(); row && *row) report(figure + name, static_cast<double>(query->column_int(0)), "count");
+    }
   }
   report("raw_sqlite_rows_per_s", sqlite_rate, "rows/s");
   report("raw_sqlite_rows_per_s_5000_per_txn", sqlite_rate_5000, "rows/s");
