@@ -98,13 +98,14 @@ double cpu_seconds(pid_t pid) {
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-HubProcess::HubProcess(const std::filesystem::path& data_dir, const std::string& broker_uri) {
+HubProcess::HubProcess(const std::filesystem::path& data_dir, const std::string& broker_uri,
+                       const std::vector<std::string>& extra) {
   const int http_port = testing::free_loopback_port();
   http_port_ = http_port;
-  process_ = std::make_unique<testing::Process>(
-      std::vector<std::string>{RECOUNT_HUB_BIN, "--data", data_dir.string(), "--mqtt", broker_uri, "--http",
-                               "127.0.0.1:" + std::to_string(http_port)},
-      data_dir.string() + "-hub");
+  std::vector<std::string> argv{RECOUNT_HUB_BIN, "--data", data_dir.string(), "--mqtt", broker_uri, "--http",
+                                "127.0.0.1:" + std::to_string(http_port)};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  process_ = std::make_unique<testing::Process>(std::move(argv), data_dir.string() + "-hub");
   const auto deadline = Clock::now() + std::chrono::seconds(30);
   while (process_->output().find("recount-hub ready") == std::string::npos) {
     if (Clock::now() > deadline || !process_->running()) {

@@ -78,7 +78,9 @@ double cpu_seconds(pid_t pid);
 // and throws if it does not come. Killed at destruction if still running.
 class HubProcess {
  public:
-  HubProcess(const std::filesystem::path& data_dir, const std::string& broker_uri);
+  // `extra` goes on recount-hub's command line (e.g. --policy FILE).
+  HubProcess(const std::filesystem::path& data_dir, const std::string& broker_uri,
+             const std::vector<std::string>& extra = {});
   pid_t pid() const { return process_->pid(); }
   int http_port() const { return http_port_; }
   int stop();

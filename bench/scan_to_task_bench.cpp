@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -104,6 +105,7 @@ std::vector<double> broker_round_trips(const std::string& uri, std::size_t messa
 // B's receipts: for each task_ack in B's journal, the task's location, when the hub created the
 // task and when B recorded the ack (B's wall clock, the same clock as this process).
 struct Receipt {
+  std::string task_id;
   std::string location;
   std::int64_t created_ms = 0;
   std::int64_t received_ms = 0;
@@ -113,12 +115,12 @@ std::vector<Receipt> receipts(const std::filesystem::path& journal_dir) {
   auto database = must(storage::Database::open(journal_dir / agent::Journal::kFileName,
                                                storage::OpenMode::kExistingOnly, storage::Durability::kNormal),
                        "open B's journal");
-  auto query = must(database.prepare("SELECT t.location, t.created_ms, e.wall_ms FROM events e JOIN tasks t"
+  auto query = must(database.prepare("SELECT t.task_id, t.location, t.created_ms, e.wall_ms FROM events e JOIN tasks t"
                                      " ON t.task_id = e.task_id WHERE e.type = 'task_ack'"),
                     "query B's receipts");
   std::vector<Receipt> found;
   while (must(query.step(), "read B's receipts")) {
-    found.push_back({query.column_text(0), query.column_int(1), query.column_int(2)});
+    found.push_back({query.column_text(0), query.column_text(1), query.column_int(2), query.column_int(3)});
   }
   return found;
 }
@@ -141,7 +143,7 @@ int run(const Args& args) {
   const auto dir_a = temp / "device-a";
   const auto dir_b = temp / "device-b";
   auto journal_a = must(agent::Journal::open(dir_a, std::string(kSite), std::string("dev-a")), "journal A");
-  must(agent::Journal::open(dir_b, std::string(kSite), std::string("dev-b")), "journal B");
+  auto journal_b = must(agent::Journal::open(dir_b, std::string(kSite), std::string("dev-b")), "journal B");
   std::vector<Event> receipts_a;
   for (std::size_t i = 0; i < counts; ++i) {
     Event receive = at_position(i, EventType::kReceive, "receiver", kStock);
@@ -149,7 +151,12 @@ int run(const Args& args) {
     receipts_a.push_back(std::move(receive));
   }
   must(journal_a.record_all(std::move(receipts_a)), "record receipts");
-  HubProcess hub(temp / "hub", broker.uri());
+  // The receipts are seconds old when the counts come: under the default 60 s ambiguity window
+  // every count and every recount would be ambiguous and recounted again. The floor counts long
+  // after stock moved; a window of 0 judges these counts as the variances they are.
+  const auto policy = temp / "policy.json";
+  std::ofstream(policy) << R"({"ambiguity_window_ms": 0})";
+  HubProcess hub(temp / "hub", broker.uri(), {"--policy", policy.string()});
   auto agent_a = start_agent(dir_a, broker.uri());
   auto agent_b = start_agent(dir_b, broker.uri());
   const auto stock_deadline = Clock::now() + limit;
@@ -158,27 +165,46 @@ int run(const Args& args) {
   }
   if (acked_through(journal_a) < counts) throw std::runtime_error("the receipts were not acked in time");
 
+  // B's counter recounts every task B received and confirms the count, as the floor would: a
+  // task list carries a site's oldest open tasks only (limits::kMaxTasksPerList), so tasks left
+  // open would keep later ones from ever reaching B.
+  std::map<std::string, std::size_t> index_of;  // location → position index
+  // Every receipt seen, by task id: B drops a task from its table once the hub closes it, so the
+  // receipts are kept here as they appear (a task stays on B until its recount closes it).
+  std::map<std::string, Receipt> received;
+  const auto recount_received = [&] {
+    for (Receipt& receipt : receipts(dir_b)) {
+      const std::string task_id = receipt.task_id;
+      if (!received.emplace(task_id, std::move(receipt)).second) continue;
+      const Receipt& fresh = received.at(task_id);
+      Event recount = at_position(index_of.at(fresh.location), EventType::kCount, "counter-b", kStock + kVariance);
+      recount.task_id = task_id;
+      must(journal_b.record(std::move(recount)), "record recount");
+    }
+  };
+
   // The counts, paced: each one found kVariance more than the ledger holds.
   std::map<std::string, double> committed_ms;  // location → when A's journal commit returned
   for (std::size_t i = 0; i < counts; ++i) {
     must(journal_a.record(at_position(i, EventType::kCount, "counter-a", kStock + kVariance)), "record count");
     committed_ms[location_of(i)] = wall_ms_now();
+    index_of[location_of(i)] = i;
+    if (i % 10 == 9) recount_received();
     std::this_thread::sleep_for(interval);
   }
 
   // Until B has acknowledged a task for every count (bounded).
-  std::vector<Receipt> received;
   const auto deadline = Clock::now() + limit;
   do {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    received = receipts(dir_b);
+    recount_received();
   } while (received.size() < counts && Clock::now() < deadline);
 
   std::vector<double> latencies;
   std::vector<double> to_hub;     // A's commit → the hub created the task
   std::vector<double> to_device;  // task created → B stored it
   std::vector<std::pair<double, double>> by_commit;  // (commit time, latency), to see growth
-  for (const Receipt& receipt : received) {
+  for (const auto& [task_id, receipt] : received) {
     const auto commit = committed_ms.find(receipt.location);
     if (commit == committed_ms.end()) continue;
     const double latency = static_cast<double>(receipt.received_ms) - commit->second;
