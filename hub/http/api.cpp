@@ -9,12 +9,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-// null when absent, so clients can tell "none" from 0.
-template <typename T>
-Json optional_json(const std::optional<T>& value) {
-  return value ? Json(*value) : Json(nullptr);
-}
-
 Json cursor_json(const EpochSummary& epoch) {
   return {{"epoch", epoch.epoch},
           {"events", epoch.cursor.events},

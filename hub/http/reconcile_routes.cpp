@@ -14,11 +14,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-template <typename T>
-Json optional_json(const std::optional<T>& value) {
-  return value ? Json(*value) : Json(nullptr);
-}
-
 // What the device got (never the ledger's quantity), and where the task stands.
 Json task_json(const reconcile::Task& task) {
   return {{"task_id", task.task.task_id},

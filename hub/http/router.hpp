@@ -48,6 +48,12 @@ struct Response {
 // JSON text that never throws: text that is not UTF-8 (it may come from devices) is replaced.
 std::string dump_json(const nlohmann::json& json);
 
+// null when absent, so clients can tell "none" from 0.
+template <typename T>
+nlohmann::json optional_json(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
 using Handler = std::function<Response(const Request&)>;
 
 // Not thread-safe while routes are added; handle() may run concurrently once they are all in.
