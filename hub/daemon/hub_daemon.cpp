@@ -116,7 +116,7 @@ void HubDaemon::start(std::function<void()> on_ready) {
   if (http_) http_->start();
   link_.on_connected([this, on_ready = std::move(on_ready)]() mutable {
     publish_catalogs(link_, *catalog_);  // retained: devices that connect later get them too
-    tasks_.republish_unacknowledged();
+    tasks_.republish();
     if (on_ready) std::exchange(on_ready, nullptr)();
   });
   ingest_.start();

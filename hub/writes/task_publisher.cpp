@@ -2,6 +2,7 @@
 #include "hub/writes/task_publisher.hpp"
 
 #include <iostream>
+#include <utility>
 
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/topics.hpp"
@@ -36,11 +37,20 @@ void TaskListPublisher::send(const std::string& site, Site& state) {
     std::cerr << "recount-hub: tasks of " << site << ": " << tasks.error().describe() << std::endl;
     return;
   }
-  link_.publish(mqtt::Message{protocol::tasks_topic(site), protocol::encode(*tasks), true}, mqtt::Qos::kAtLeastOnce);
+  link_.publish(mqtt::Message{protocol::tasks_topic(site), protocol::encode(*tasks), true}, mqtt::Qos::kAtLeastOnce,
+                [this, site](Result<void> sent) {
+                  if (sent) {
+                    unsent_.erase(site);
+                  } else {
+                    unsent_.insert(site);
+                  }
+                });
 }
 
-void TaskListPublisher::republish_unacknowledged() {
+void TaskListPublisher::republish() {
   if (stopped_) return;
+  const std::set<std::string> unsent = std::exchange(unsent_, {});
+  for (const auto& site : unsent) changed(site);
   auto sites = reconciler_.sites_awaiting_task_ack();
   if (!sites) {
     std::cerr << "recount-hub: tasks awaiting acknowledgement: " << sites.error().describe() << std::endl;
@@ -53,7 +63,7 @@ void TaskListPublisher::republish_unacknowledged() {
 void TaskListPublisher::arm_republish() {
   republish_timer_.expires_after(options_.republish_interval);
   republish_timer_.async_wait([this](const boost::system::error_code& error) {
-    if (!error && link_.connected()) republish_unacknowledged();
+    if (!error && link_.connected()) republish();
   });
 }
 

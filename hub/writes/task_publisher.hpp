@@ -8,14 +8,16 @@
 // once when none went out for its site within `min_interval`, and otherwise once that interval
 // ends, read afresh then, so one list answers every change in between.
 //
-// It also sends again the lists of sites with tasks no device has acknowledged, on every
-// (re)connection and every `republish_interval`: a list committed just before the hub stopped, or
-// one the broker lost, still reaches the floor (a device ignores a version it already holds).
+// It also sends again, on every (re)connection, the lists it could not send (the link was down),
+// and, then and every `republish_interval`, the lists of sites with tasks no device has
+// acknowledged: a list committed while the broker was away or just before the hub stopped, or one
+// the broker lost, still reaches the floor (a device ignores a version it already holds).
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -44,9 +46,9 @@ class TaskListPublisher {
   // The site's task list changed in a commit that has returned.
   void changed(const std::string& site);
 
-  // Sends the lists of sites with unacknowledged tasks now, and then every republish_interval
-  // until stop(). Call on every connection to the broker.
-  void republish_unacknowledged();
+  // Sends the lists that failed to go out and those of sites with unacknowledged tasks now, and
+  // the latter every republish_interval until stop(). Call on every connection to the broker.
+  void republish();
 
   // Sends the lists still held back by min_interval at once and cancels the timers; changes
   // after this are sent at once. Part of an orderly shutdown, before the link stops.
@@ -66,6 +68,7 @@ class TaskListPublisher {
   reconcile::Reconciler& reconciler_;
   TaskListOptions options_;
   std::map<std::string, Site> sites_;
+  std::set<std::string> unsent_;  // sites whose last list the link refused
   boost::asio::steady_timer republish_timer_;
   bool stopped_ = false;
 };

@@ -29,7 +29,10 @@ struct PublisherFixture {
   TaskListPublisher publisher{io, hub_link, reconciler, {std::chrono::seconds(2), std::chrono::minutes(10)}};
   testing::TestDevice device{io, broker.uri(), "device-1", {protocol::tasks_topic("s1")}};
 
-  PublisherFixture() {
+  explicit PublisherFixture(bool connect = true) {
+    if (connect) this->connect();
+  }
+  void connect() {
     hub_link.start();
     REQUIRE(testing::run_until(io, [&] { return hub_link.connected(); }));
   }
@@ -85,7 +88,7 @@ TEST_CASE("task publisher: stop sends a held list at once") {
 TEST_CASE("task publisher: a list with an unacknowledged task is sent again") {
   PublisherFixture fixture;
   fixture.create(1);
-  fixture.publisher.republish_unacknowledged();
+  fixture.publisher.republish();
   REQUIRE(fixture.received(1));
   CHECK(fixture.list(0).tasks.size() == 1);
 }
@@ -94,8 +97,21 @@ TEST_CASE("task publisher: a list whose tasks were all acknowledged is not sent 
   PublisherFixture fixture;
   fixture.create(1);
   must(fixture.store.acknowledge("rt-1-1", "s1", "device-1", 2000));
-  fixture.publisher.republish_unacknowledged();
+  fixture.publisher.republish();
   CHECK(fixture.still(0));
+}
+
+TEST_CASE("task publisher: a list the link could not send goes out on the next connection") {
+  PublisherFixture fixture(false);
+  fixture.create(1);
+  // Acknowledged, so only the failed send, not the unacknowledged-task rule, brings it back.
+  must(fixture.store.acknowledge("rt-1-1", "s1", "device-1", 2000));
+  fixture.publisher.changed("s1");  // the hub is not connected yet: the link refuses it
+  CHECK(fixture.still(0));
+  fixture.connect();
+  fixture.publisher.republish();
+  REQUIRE(fixture.received(1));
+  CHECK(fixture.list(0).tasks.size() == 1);
 }
 
 }  // namespace
