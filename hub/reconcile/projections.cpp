@@ -51,6 +51,8 @@ enum class Projections::Sql {
   kScanPositions,
   kScanMovements,
   kScanGroups,
+  kBoundsOf,
+  kNewestClose,
   kCount,
 };
 
@@ -191,6 +193,12 @@ const std::string kSql[] = {
     "SELECT position_id, hlc, delta, physical FROM reconcile_movements ORDER BY position_id, hlc, event_id",
     // kScanGroups: the (position_id, last_hlc) index ends in the rowid, so this needs no sort.
     kGroupSelect + " ORDER BY g.position_id, g.last_hlc, g.id",
+    // kBoundsOf: each max() reads one end of an index (the baselines' partial index for the second).
+    "SELECT (SELECT max(hlc) FROM reconcile_movements WHERE position_id = ?1),"
+    " (SELECT max(hlc) FROM reconcile_movements WHERE position_id = ?1 AND type = 'baseline'),"
+    " (SELECT max(last_hlc) FROM reconcile_groups WHERE position_id = ?1)",
+    // kNewestClose: task closes included, which only makes the bound higher than it need be.
+    "SELECT max(hlc) FROM reconcile_closes WHERE site = ?1 AND location = ?2",
 };
 
 std::optional<std::int64_t> optional_int(const storage::Statement& row, int column) {
@@ -251,6 +259,38 @@ std::string session_of(const std::string& session_key) {
   return session_key.starts_with(kPrefix) ? session_key.substr(kPrefix.size()) : std::string();
 }
 
+// Lookup keys for Projections::Memory: each part preceded by its length, so no two keys collide
+// whatever bytes the codes hold.
+void append_part(std::string& key, std::string_view part) {
+  const auto size = static_cast<std::uint32_t>(part.size());
+  key.append(reinterpret_cast<const char*>(&size), sizeof size).append(part);
+}
+
+const std::string& position_key_of(std::string& key, std::string_view site, std::string_view location,
+                                   std::string_view sku, std::string_view lot) {
+  key.clear();
+  for (const std::string_view part : {site, location, sku, lot}) append_part(key, part);
+  return key;
+}
+
+const std::string& location_key_of(std::string& key, std::string_view site, std::string_view location) {
+  key.clear();
+  append_part(key, site);
+  append_part(key, location);
+  return key;
+}
+
+// Adds an entry to one of Memory's maps, emptying the map first when it is full.
+template <typename Map, typename Key, typename Value>
+void remember(Map& map, Key&& key, Value value, std::size_t limit) {
+  if (map.size() >= limit) map.clear();
+  map.insert_or_assign(std::forward<Key>(key), value);
+}
+
+std::int64_t stamp_or_none(const storage::Statement& row, int column, std::int64_t none) {
+  return row.column_is_null(column) ? none : row.column_int(column);
+}
+
 storage::Statement& bind_cause(storage::Statement& statement, int first, const Cause& cause) {
   return statement.bind(first, to_string(cause.kind))
       .bind(first + 1, cause.event_id)
@@ -273,7 +313,68 @@ bool is_physical(const Event& event) {
 Result<Projections> Projections::prepare(storage::Database& database) {
   auto statements = StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
-  return Projections(std::move(*statements));
+  return Projections(database, std::move(*statements));
+}
+
+Projections::Memory& Projections::memory() {
+  if (memory_.rollbacks != database_->rollbacks()) {
+    memory_.ids.clear();
+    memory_.bounds.clear();
+    memory_.newest_close.clear();
+    memory_.rollbacks = database_->rollbacks();
+  }
+  return memory_;
+}
+
+Result<Projections::Bounds> Projections::bounds_of(std::int64_t position_id) {
+  Memory& known = memory();
+  if (const auto found = known.bounds.find(position_id); found != known.bounds.end()) return found->second;
+  auto& read = statement(Sql::kBoundsOf);
+  read.bind(1, position_id);
+  auto row = read.step();
+  if (!row) return row.error();
+  const Bounds bounds{stamp_or_none(read, 0, kNoStamp), stamp_or_none(read, 1, kNoStamp),
+                      stamp_or_none(read, 2, kNoStamp)};
+  read.reset();
+  remember(known.bounds, position_id, bounds, Memory::kMaxRemembered);
+  return bounds;
+}
+
+Result<std::int64_t> Projections::newest_close(const std::string& site, const std::string& location) {
+  Memory& known = memory();
+  const std::string& key = location_key_of(known.key, site, location);
+  if (const auto found = known.newest_close.find(key); found != known.newest_close.end()) return found->second;
+  auto& read = statement(Sql::kNewestClose);
+  read.bind(1, site).bind(2, location);
+  auto row = read.step();
+  if (!row) return row.error();
+  const std::int64_t newest = stamp_or_none(read, 0, kNoStamp);
+  read.reset();
+  remember(known.newest_close, key, newest, Memory::kMaxRemembered);
+  return newest;
+}
+
+void Projections::note_movement(std::int64_t position_id, const Event& event) {
+  Memory& known = memory();
+  const auto found = known.bounds.find(position_id);
+  if (found == known.bounds.end()) return;
+  const std::int64_t hlc = as_sql(event.hlc);
+  found->second.newest_movement = std::max(found->second.newest_movement, hlc);
+  if (event.type == EventType::kBaseline) {
+    found->second.newest_baseline = std::max(found->second.newest_baseline, hlc);
+  }
+}
+
+void Projections::note_group(std::int64_t position_id, std::int64_t last_hlc) {
+  Memory& known = memory();
+  const auto found = known.bounds.find(position_id);
+  if (found != known.bounds.end()) found->second.newest_group = std::max(found->second.newest_group, last_hlc);
+}
+
+void Projections::note_close(const std::string& site, const std::string& location, std::int64_t hlc) {
+  Memory& known = memory();
+  const auto found = known.newest_close.find(location_key_of(known.key, site, location));
+  if (found != known.newest_close.end()) found->second = std::max(found->second, hlc);
 }
 
 Result<void> Projections::apply(const std::string& site, const std::string& device, const Event& event,
@@ -309,12 +410,23 @@ Result<void> Projections::apply(const std::string& site, const std::string& devi
 
 Result<std::int64_t> Projections::ensure_position(const std::string& site, const std::string& location,
                                                   const Event& event) {
+  Memory& known = memory();
+  const std::string& key = position_key_of(known.key, site, location, event.sku, event.lot);
+  if (const auto found = known.ids.find(key); found != known.ids.end()) return found->second;
   auto found = find_position(PositionKey{site, location, event.sku, event.lot});
   if (!found) return found.error();
-  if (*found) return **found;
+  if (*found) {
+    remember(known.ids, key, **found, Memory::kMaxRemembered);
+    return **found;
+  }
   auto& insert = statement(Sql::kInsertPosition);
   insert.bind(1, site).bind(2, location).bind(3, event.sku).bind(4, event.lot);
-  return single_int(insert);
+  auto inserted = single_int(insert);
+  if (!inserted) return inserted;
+  // A new position holds nothing yet: its bounds are known without reading them.
+  remember(known.ids, key, *inserted, Memory::kMaxRemembered);
+  remember(known.bounds, *inserted, Bounds{}, Memory::kMaxRemembered);
+  return inserted;
 }
 
 Result<bool> Projections::insert_movement(std::int64_t position_id, const Event& event, const std::string& device,
@@ -332,7 +444,9 @@ Result<bool> Projections::insert_movement(std::int64_t position_id, const Event&
       .bind(10, event.user)
       .bind(11, event.reason ? to_string(*event.reason) : std::string_view(""))
       .bind(12, event.reference);
-  return wrote_row(insert);
+  auto inserted = wrote_row(insert);
+  if (inserted && *inserted) note_movement(position_id, event);
+  return inserted;
 }
 
 Result<bool> Projections::apply_leg(const std::string& site, const std::string& device, const Event& event,
@@ -381,7 +495,10 @@ Result<void> Projections::add_delta(const std::string& site, const std::string& 
                                     const Event& event, std::int64_t delta, bool physical, const Cause& cause,
                                     const Timing& timing) {
   const std::int64_t hlc = as_sql(event.hlc);
-  auto baseline = next_baseline(position_id, hlc, event.event_id);
+  auto bounds = bounds_of(position_id);
+  if (!bounds) return bounds.error();
+  Result<std::optional<Stamp>> baseline = std::optional<Stamp>();
+  if (bounds->newest_baseline >= hlc) baseline = next_baseline(position_id, hlc, event.event_id);
   if (!baseline) return baseline.error();
   const std::int64_t bound = *baseline ? (*baseline)->hlc : kNoBound;
   if (*baseline) {
@@ -391,21 +508,29 @@ Result<void> Projections::add_delta(const std::string& site, const std::string& 
     }
   }
   if (auto ok = statement(Sql::kShiftOnHand).bind(1, position_id).bind(2, *baseline ? 0 : delta).run(); !ok) return ok;
-  if (delta != 0) {
+  // Groups at or after the movement are shifted; a physical movement also marks those within the
+  // window before it. Neither can exist when every group is older than that.
+  const std::int64_t window = window_in_stamps(timing.window_ms);
+  if (delta != 0 && bounds->newest_group >= hlc) {
     auto& shift = statement(Sql::kShiftGroups);
     if (auto ok = shift.bind(1, position_id).bind(2, delta).bind(3, hlc).bind(4, bound).run(); !ok) return ok;
   }
-  auto& mark = statement(Sql::kMarkMoved);
-  mark.bind(1, position_id)
-      .bind(2, hlc)
-      .bind(3, bound)
-      .bind(4, std::int64_t{physical})
-      .bind(5, window_in_stamps(timing.window_ms))
-      .bind(6, timing.due_ms);
-  if (auto ok = bind_cause(mark, 7, cause).run(); !ok) return ok;
+  if (bounds->newest_group >= (physical ? hlc - window : hlc)) {
+    auto& mark = statement(Sql::kMarkMoved);
+    mark.bind(1, position_id)
+        .bind(2, hlc)
+        .bind(3, bound)
+        .bind(4, std::int64_t{physical})
+        .bind(5, window)
+        .bind(6, timing.due_ms);
+    if (auto ok = bind_cause(mark, 7, cause).run(); !ok) return ok;
+  }
 
   // Sessions that closed this location after the movement: their zero for this position may
   // appear (the position now holds stock as of the close) or change.
+  auto newest = newest_close(site, location);
+  if (!newest) return newest.error();
+  if (*newest < hlc) return {};
   auto& since = statement(Sql::kClosesSince);
   since.bind(1, site).bind(2, location).bind(3, hlc).bind(4, bound);
   auto sessions = collect_rows<std::string>(since, [](const storage::Statement& row) -> Result<std::string> {
@@ -454,14 +579,18 @@ Result<std::int64_t> Projections::insert_group(const CountGroup& group) {
       .bind(7, group.last_hlc);
   if (group.closed_hlc) insert.bind(8, *group.closed_hlc);
   insert.bind(9, group.first_user).bind(10, group.expected).bind(11, group.received_ms);
-  return single_int(insert);
+  auto id = single_int(insert);
+  if (id) note_group(group.position_id, group.last_hlc);
+  return id;
 }
 
 Result<void> Projections::write_group(const CountGroup& group) {
   auto& write = statement(Sql::kWriteGroup);
   write.bind(1, group.id).bind(2, group.counts).bind(3, group.counted).bind(4, group.first_hlc).bind(5, group.last_hlc);
   if (group.closed_hlc) write.bind(6, *group.closed_hlc);
-  return write.bind(7, group.first_user).bind(8, group.expected).run();
+  auto written = write.bind(7, group.first_user).bind(8, group.expected).run();
+  if (written) note_group(group.position_id, group.last_hlc);
+  return written;
 }
 
 Result<void> Projections::apply_count(const std::string& site, const std::string& device, const Event& event,
@@ -473,41 +602,48 @@ Result<void> Projections::apply_count(const std::string& site, const std::string
                                   : !event.session.empty() ? "session:" + event.session
                                                            : "event:" + event.event_id;
   const std::int64_t hlc = as_sql(event.hlc);
-  auto found = find_group(*position, event.task_id, session_key);
-  if (!found) return found.error();
-  std::int64_t group_id = 0;
-  if (*found) {
-    group_id = **found;
-  } else {
+  const Cause cause{CauseKind::kCount, event.event_id, Actor::of_event(event.user, device)};
+  auto bounds = bounds_of(*position);
+  if (!bounds) return bounds.error();
+  // A position without groups has none for this count to join: its group is written once,
+  // complete, instead of found, inserted empty, read back and rewritten.
+  std::optional<std::int64_t> found;
+  if (bounds->newest_group != kNoStamp) {
+    auto existing = find_group(*position, event.task_id, session_key);
+    if (!existing) return existing.error();
+    found = *existing;
+  }
+  if (!found) {
+    auto expected = expected_at(*position, hlc);
+    if (!expected) return expected.error();
     CountGroup fresh;
     fresh.position_id = *position;
     fresh.task_id = event.task_id;
     fresh.session_key = session_key;
+    fresh.counts = 1;
+    fresh.counted = event.qty;
     fresh.first_hlc = fresh.last_hlc = hlc;
     fresh.first_user = event.user;
+    fresh.expected = *expected;
     fresh.received_ms = timing.received_ms;
-    auto inserted = insert_group(fresh);
+    auto group_id = insert_group(fresh);
+    if (!group_id) return group_id.error();
+    auto inserted = insert_count(event, *group_id, device);
     if (!inserted) return inserted.error();
-    group_id = *inserted;
+    // The ledger stores each event_id once, so a count new to its group is new everywhere.
+    if (!*inserted) {
+      return Error{ErrorCode::kConflict, "event_id", "count " + event.event_id + " was applied to another group"};
+    }
+    return mark_dirty(*group_id, timing.due_ms, cause);
   }
-  auto& insert = statement(Sql::kInsertCount);
-  insert.bind(1, event.event_id)
-      .bind(2, group_id)
-      .bind(3, hlc)
-      .bind(4, event.wall_ms)
-      .bind(5, event.qty)
-      .bind(6, device)
-      .bind(7, event.user)
-      .bind(8, event.session)
-      .bind(9, event.task_id)
-      .bind(10, event.barcode);
-  auto inserted = wrote_row(insert);
+
+  const std::int64_t group_id = *found;
+  auto inserted = insert_count(event, group_id, device);
   if (!inserted) return inserted.error();
   if (!*inserted) return {};
-
   auto joined = group(group_id);
   if (!joined) return joined.error();
-  if (joined->counts == 0) {  // new, or a zero that a close made: the counts decide its time now
+  if (joined->counts == 0) {  // a zero that a close made: the counts decide its time now
     joined->first_hlc = joined->last_hlc = hlc;
     joined->first_user = event.user;
     joined->closed_hlc.reset();
@@ -524,7 +660,22 @@ Result<void> Projections::apply_count(const std::string& site, const std::string
   if (!expected) return expected.error();
   joined->expected = *expected;
   if (auto ok = write_group(*joined); !ok) return ok;
-  return mark_dirty(group_id, timing.due_ms, Cause{CauseKind::kCount, event.event_id, Actor::of_event(event.user, device)});
+  return mark_dirty(group_id, timing.due_ms, cause);
+}
+
+Result<bool> Projections::insert_count(const Event& event, std::int64_t group_id, const std::string& device) {
+  auto& insert = statement(Sql::kInsertCount);
+  insert.bind(1, event.event_id)
+      .bind(2, group_id)
+      .bind(3, as_sql(event.hlc))
+      .bind(4, event.wall_ms)
+      .bind(5, event.qty)
+      .bind(6, device)
+      .bind(7, event.user)
+      .bind(8, event.session)
+      .bind(9, event.task_id)
+      .bind(10, event.barcode);
+  return wrote_row(insert);
 }
 
 Result<void> Projections::apply_close(const std::string& site, const std::string& device, const Event& event,
@@ -547,6 +698,7 @@ Result<void> Projections::apply_close(const std::string& site, const std::string
   auto inserted = wrote_row(insert);
   if (!inserted) return inserted.error();
   if (!*inserted) return {};
+  note_close(site, event.location, hlc);
   const Cause cause{CauseKind::kClose, event.event_id, Actor::of_event(event.user, device)};
   if (task_position) {
     return close_position(*task_position, task_id, session_key, hlc, event.user, ZeroRule::kAlways, cause, timing);
@@ -609,6 +761,9 @@ Result<void> Projections::close_position(std::int64_t position_id, const std::st
 Result<std::int64_t> Projections::expected_at(std::int64_t position_id, std::int64_t hlc) {
   auto on_hand = single_int(statement(Sql::kOnHand).bind(1, position_id));
   if (!on_hand) return on_hand;
+  auto bounds = bounds_of(position_id);
+  if (!bounds) return bounds.error();
+  if (bounds->newest_movement <= hlc) return on_hand;  // nothing moved after hlc
   auto later = single_int(statement(Sql::kSumAfter).bind(1, position_id).bind(2, hlc));
   if (!later) return later;
   return *on_hand - *later;

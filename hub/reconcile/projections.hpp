@@ -11,9 +11,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "hub/reconcile/actor.hpp"
@@ -219,8 +221,43 @@ class Projections {
 
  private:
   enum class Sql;
-  explicit Projections(StatementSet<Sql> statements) : statements_(std::move(statements)) {}
+  Projections(storage::Database& database, StatementSet<Sql> statements)
+      : database_(&database), statements_(std::move(statements)) {}
   storage::Statement& statement(Sql which) { return statements_[which]; }
+
+  static constexpr std::int64_t kNoStamp = std::numeric_limits<std::int64_t>::min();
+
+  // Upper bounds on the stamps of what a position holds (kNoStamp: nothing of that kind). Most
+  // events on a live floor are newer than all three, and then the statements that find or shift
+  // later rows have nothing to do and are not run.
+  struct Bounds {
+    std::int64_t newest_movement = kNoStamp;
+    std::int64_t newest_baseline = kNoStamp;
+    std::int64_t newest_group = kNoStamp;  // the highest last_hlc of the position's count groups
+  };
+
+  // What the projections remember between calls: position ids by key, bounds by position id,
+  // and the newest close stamp by site and location. Ids never change once written and bounds
+  // stay true as rows are added, so only a rollback can make it wrong: it is dropped whenever
+  // the database has rolled back since it was filled. Each map is also dropped when it reaches
+  // kMaxRemembered entries, so memory stays bounded on a hub with millions of positions; what is
+  // needed again is read back from the tables.
+  struct Memory {
+    static constexpr std::size_t kMaxRemembered = 1 << 18;
+    std::uint64_t rollbacks = 0;  // Database::rollbacks() when it was last known to be right
+    std::unordered_map<std::string, std::int64_t> ids;  // by position_key_of()
+    std::unordered_map<std::int64_t, Bounds> bounds;
+    std::unordered_map<std::string, std::int64_t> newest_close;  // by location_key_of()
+    std::string key;  // scratch for building lookup keys without allocating
+  };
+  // The memory, emptied first when a rollback may have undone what it holds.
+  Memory& memory();
+  Result<Bounds> bounds_of(std::int64_t position_id);
+  Result<std::int64_t> newest_close(const std::string& site, const std::string& location);
+  // Record rows just written, for positions and locations that are remembered.
+  void note_movement(std::int64_t position_id, const Event& event);
+  void note_group(std::int64_t position_id, std::int64_t last_hlc);
+  void note_close(const std::string& site, const std::string& location, std::int64_t hlc);
 
   struct Stamp {
     std::int64_t hlc = 0;
@@ -240,6 +277,8 @@ class Projections {
                          const Timing& timing);
   Result<void> apply_count(const std::string& site, const std::string& device, const Event& event,
                            const Timing& timing);
+  // Adds the count to its group's counts; false when it was there already.
+  Result<bool> insert_count(const Event& event, std::int64_t group_id, const std::string& device);
   Result<void> apply_close(const std::string& site, const std::string& device, const Event& event,
                            const Timing& timing, std::optional<std::int64_t> task_position);
   // Makes or moves the zero that a close at `close_hlc` implies for a position without counts in
@@ -262,7 +301,9 @@ class Projections {
   Result<std::int64_t> insert_group(const CountGroup& group);
   Result<void> write_group(const CountGroup& group);
 
+  storage::Database* database_;
   StatementSet<Sql> statements_;
+  Memory memory_;
 };
 
 }  // namespace recount::hub::reconcile

@@ -3,10 +3,21 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
 #include <utility>
 
 namespace recount::storage {
 namespace {
+
+// SQLite's memory statistics take a global mutex on every allocation, and nothing here reads
+// them. They can only be switched off before SQLite initializes, hence before the first open.
+void configure_sqlite_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+  });
+}
 
 Error sqlite_error(sqlite3* handle, int rc, std::string_view doing) {
   const char* detail = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(rc);
@@ -22,7 +33,13 @@ Error sqlite_error(sqlite3* handle, int rc, std::string_view doing) {
 void Database::Closer::operator()(sqlite3* handle) const { sqlite3_close_v2(handle); }
 void Statement::Finalizer::operator()(sqlite3_stmt* handle) const { sqlite3_finalize(handle); }
 
-Database::Database(sqlite3* handle, std::filesystem::path path) : handle_(handle), path_(std::move(path)) {}
+Database::Database(sqlite3* handle, std::filesystem::path path)
+    : handle_(handle), path_(std::move(path)), rollbacks_(std::make_unique<std::uint64_t>(0)) {
+  if (handle != nullptr) {
+    sqlite3_rollback_hook(
+        handle, [](void* rollbacks) { ++*static_cast<std::uint64_t*>(rollbacks); }, rollbacks_.get());
+  }
+}
 Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 Database::~Database() = default;
@@ -33,6 +50,7 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
   if (mode == OpenMode::kExistingOnly && !std::filesystem::exists(path, ignored)) {
     return Error{ErrorCode::kNotFound, "", "no database at " + path.string()};
   }
+  configure_sqlite_once();
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (mode == OpenMode::kCreateIfMissing) flags |= SQLITE_OPEN_CREATE;
   sqlite3* raw = nullptr;

@@ -54,6 +54,11 @@ class Database {
   std::int64_t last_insert_rowid() const;
   const std::filesystem::path& path() const { return path_; }
 
+  // How many transactions of this connection have rolled back since it opened, whoever rolled
+  // them back (rollback(), or SQLite itself after an I/O error). Memory that mirrors what the
+  // database holds compares it with the value it was filled at, and forgets what a rollback undid.
+  std::uint64_t rollbacks() const { return *rollbacks_; }
+
  private:
   Database(sqlite3* handle, std::filesystem::path path);
   struct Closer {
@@ -61,6 +66,8 @@ class Database {
   };
   std::unique_ptr<sqlite3, Closer> handle_;
   std::filesystem::path path_;
+  // On the heap: SQLite's rollback hook holds its address, which must survive moves.
+  std::unique_ptr<std::uint64_t> rollbacks_;
 };
 
 // A prepared statement; bind by 1-based index, step, read columns. Reset before rebinding.
