@@ -11,14 +11,13 @@
 #include "shared/core/random_id.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
+#include "shared/protocol/json_document.hpp"
 
 namespace recount::protocol {
 namespace {
 
-// Decoding looks keys up in std::map objects: ordered_json's linear lookups would let a payload
-// with many keys cost quadratic time. Encoding uses ordered_json so "v" comes first and the
-// output reads in the order docs/protocol.md lists the fields.
-using Json = nlohmann::json;
+// Encoding uses ordered_json so "v" comes first and the output reads in the order
+// docs/protocol.md lists the fields.
 using OrderedJson = nlohmann::ordered_json;
 
 // Sequence numbers, acks, backlogs and versions are stored in signed 64-bit SQL columns.
@@ -38,11 +37,11 @@ std::optional<DeviceState> parse_device_state(std::string_view text) {
 // error names its field as a path from the payload's root ("tasks[2].round").
 class Reader {
  public:
-  explicit Reader(const Json& object, std::string path = {}) : object_(object), path_(std::move(path)) {}
+  explicit Reader(JsonValue object, std::string path = {}) : object_(object), path_(std::move(path)) {}
 
   bool ok() const { return !error_; }
   const Error& error() const { return *error_; }
-  const Json& object() const { return object_; }
+  JsonValue object() const { return object_; }
 
   void fail(Error error) {
     if (!error_) error_ = std::move(error);
@@ -59,13 +58,13 @@ class Reader {
 
   // Any string; emptiness and format are the caller's concern. "" when absent and optional.
   std::string text(std::string_view key, Presence presence) {
-    const Json* value = find(key, presence);
-    if (value == nullptr) return {};
+    const std::optional<JsonValue> value = find(key, presence);
+    if (!value) return {};
     if (!value->is_string()) {
       fail(key, "must be a string");
       return {};
     }
-    return value->get<std::string>();
+    return std::string(value->string());
   }
 
   // A code of at most max_length bytes (see validate_code).
@@ -93,21 +92,21 @@ class Reader {
   template <typename Int>
   Int integer(std::string_view key, Int minimum = std::numeric_limits<Int>::min(),
               Int maximum = std::numeric_limits<Int>::max()) {
-    const Json* value = find(key, Presence::kRequired);
-    if (value == nullptr) return minimum;
-    if (!value->is_number_integer()) {
+    const std::optional<JsonValue> value = find(key, Presence::kRequired);
+    if (!value) return minimum;
+    if (!value->is_integer()) {
       fail(key, "must be an integer");
       return minimum;
     }
     // The parser keeps non-negative integers as uint64 and negative ones as int64.
-    const bool in_range = value->is_number_unsigned() ? in_bounds(value->get<std::uint64_t>(), minimum, maximum)
-                                                      : in_bounds(value->get<std::int64_t>(), minimum, maximum);
+    const bool is_unsigned = value->kind() == JsonValue::Kind::kUnsigned;
+    const bool in_range = is_unsigned ? in_bounds(value->unsigned_integer(), minimum, maximum)
+                                      : in_bounds(value->signed_integer(), minimum, maximum);
     if (!in_range) {
       fail(key, "must be between " + std::to_string(minimum) + " and " + std::to_string(maximum));
       return minimum;
     }
-    return value->is_number_unsigned() ? static_cast<Int>(value->get<std::uint64_t>())
-                                       : static_cast<Int>(value->get<std::int64_t>());
+    return is_unsigned ? static_cast<Int>(value->unsigned_integer()) : static_cast<Int>(value->signed_integer());
   }
 
   // One of the names `parse` knows; nullopt when absent and optional, or on error.
@@ -120,17 +119,17 @@ class Reader {
     return value;
   }
 
-  // The array at `key` with at most max_count elements, or nullptr after an error.
-  const Json* list(std::string_view key, std::size_t max_count) {
-    const Json* value = find(key, Presence::kRequired);
-    if (value == nullptr) return nullptr;
+  // The array at `key` with at most max_count elements, or nullopt after an error.
+  std::optional<JsonValue> list(std::string_view key, std::size_t max_count) {
+    const std::optional<JsonValue> value = find(key, Presence::kRequired);
+    if (!value) return std::nullopt;
     if (!value->is_array()) {
       fail(key, "must be an array");
-      return nullptr;
+      return std::nullopt;
     }
     if (value->size() > max_count) {
       fail(key, "holds more than " + std::to_string(max_count) + " elements");
-      return nullptr;
+      return std::nullopt;
     }
     return value;
   }
@@ -140,21 +139,23 @@ class Reader {
   auto objects(std::string_view key, ReadElement read_element,
                std::size_t max_count = std::numeric_limits<std::size_t>::max()) {
     std::vector<decltype(read_element(std::declval<Reader&>()))> out;
-    const Json* array = list(key, max_count);
-    if (array == nullptr) return out;
+    const std::optional<JsonValue> array = list(key, max_count);
+    if (!array) return out;
     out.reserve(array->size());
-    for (std::size_t i = 0; i < array->size() && ok(); ++i) {
-      Reader element = at(key, i, (*array)[i]);
-      if (!ok()) break;
+    std::size_t i = 0;
+    array->for_each_element([&](JsonValue value) {
+      Reader element = at(key, i++, value);
+      if (!ok()) return false;
       out.push_back(read_element(element));
       if (!element.ok()) fail(element.error());
-    }
+      return ok();
+    });
     return out;
   }
 
   // A reader for element i of the array at `key`. Fails this reader unless the element is an
   // object; check ok() before reading through the element's reader.
-  Reader at(std::string_view key, std::size_t i, const Json& element) {
+  Reader at(std::string_view key, std::size_t i, JsonValue element) {
     const std::string index = std::string(key) + "[" + std::to_string(i) + "]";
     if (!element.is_object()) fail(index, "must be an object");
     // Error::within() owns the path syntax; borrow it rather than spell it twice.
@@ -172,17 +173,14 @@ class Reader {
     return std::cmp_greater_equal(value, minimum) && std::cmp_less_equal(value, maximum);
   }
 
-  const Json* find(std::string_view key, Presence presence) {
-    if (!ok()) return nullptr;
-    const auto it = object_.find(key);
-    if (it == object_.end()) {
-      if (presence == Presence::kRequired) fail(key, "is required");
-      return nullptr;
-    }
-    return &*it;
+  std::optional<JsonValue> find(std::string_view key, Presence presence) {
+    if (!ok()) return std::nullopt;
+    const std::optional<JsonValue> value = object_.find(key);
+    if (!value && presence == Presence::kRequired) fail(key, "is required");
+    return value;
   }
 
-  const Json& object_;
+  JsonValue object_;
   std::string path_;
   std::optional<Error> error_;
 };
@@ -196,16 +194,20 @@ auto decode_payload(std::string_view payload, std::size_t max_bytes, Read read)
     return invalid("", "payload of " + std::to_string(payload.size()) + " bytes exceeds the limit of " +
                            std::to_string(max_bytes));
   }
-  const Json root = Json::parse(payload, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) return invalid("", "payload is not well-formed JSON in UTF-8");
+  const std::optional<JsonDocument> document = JsonDocument::parse(payload);
+  if (!document) return invalid("", "payload is not well-formed JSON in UTF-8");
+  const JsonValue root = document->root();
   if (!root.is_object()) return invalid("", "payload must be a JSON object");
   // Any integer other than ours is a version we do not speak, however large: no range check.
-  const auto version = root.find("v");
-  if (version == root.end()) return invalid("v", "is required");
-  if (!version->is_number_integer()) return invalid("v", "must be an integer");
-  if (*version != limits::kProtocolVersion) {
+  const std::optional<JsonValue> version = root.find("v");
+  if (!version) return invalid("v", "is required");
+  if (!version->is_integer()) return invalid("v", "must be an integer");
+  const bool is_unsigned = version->kind() == JsonValue::Kind::kUnsigned;
+  if (!is_unsigned || version->unsigned_integer() != static_cast<std::uint64_t>(limits::kProtocolVersion)) {
+    const std::string number = is_unsigned ? std::to_string(version->unsigned_integer())
+                                           : std::to_string(version->signed_integer());
     return Error{ErrorCode::kUnsupportedVersion, "v",
-                 "protocol version " + version->dump() + " is not supported (this build speaks " +
+                 "protocol version " + number + " is not supported (this build speaks " +
                      std::to_string(limits::kProtocolVersion) + ")"};
   }
   Reader in(root);
@@ -221,7 +223,7 @@ std::uint64_t counter(Reader& in, std::string_view key, std::uint64_t minimum = 
 
 // Reads an event's fields by type only: every rule on their values is validate()'s, so the codec
 // and the journal cannot disagree on what a valid event is.
-Result<Event> read_event(const Json& object, const std::string& path) {
+Result<Event> read_event(JsonValue object, const std::string& path) {
   Reader in(object);
   Event event;
   event.seq = in.integer<std::uint64_t>("seq", 0, kMaxCounter);
@@ -250,25 +252,30 @@ Result<Event> read_event(const Json& object, const std::string& path) {
 
 // The first pass over a batch: each element must be an object with a readable seq, and the seqs
 // must count up by one, or the hub could not say which seqs the payload covered.
-void read_seqs(Reader& in, const Json& events, DecodedBatch& decoded) {
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    Reader element = in.at("events", i, events[i]);
-    if (!in.ok()) return;
+void read_seqs(Reader& in, JsonValue events, DecodedBatch& decoded) {
+  std::size_t i = 0;
+  events.for_each_element([&](JsonValue object) {
+    Reader element = in.at("events", i, object);
+    if (!in.ok()) return false;
     const std::uint64_t seq = counter(element, "seq", 1);
     if (i == 0) decoded.first_seq = seq;
     if (element.ok() && seq != decoded.first_seq + i) {
       element.fail("seq", "must be " + std::to_string(decoded.first_seq + i) + ": seqs in a batch are consecutive");
     }
-    if (!element.ok()) return in.fail(element.error());
+    if (!element.ok()) {
+      in.fail(element.error());
+      return false;
+    }
     decoded.last_seq = seq;
-  }
+    ++i;
+    return true;
+  });
 }
 
-RejectedEvent reject(const Json& object, std::uint64_t seq, Error error) {
+RejectedEvent reject(JsonValue object, std::uint64_t seq, Error error) {
   RejectedEvent rejected{seq, {}, std::move(error)};
-  if (const auto id = object.find("event_id");
-      id != object.end() && id->is_string() && is_uuid(id->get<std::string>())) {
-    rejected.event_id = id->get<std::string>();
+  if (const auto id = object.find("event_id"); id && id->is_string() && is_uuid(std::string(id->string()))) {
+    rejected.event_id = id->string();
   }
   return rejected;
 }
@@ -278,18 +285,19 @@ DecodedBatch read_batch(Reader& in) {
   decoded.batch.site = in.identifier("site");
   decoded.batch.device = in.identifier("device");
   decoded.batch.epoch = in.epoch("epoch", Presence::kRequired);
-  const Json* events = in.list("events", limits::kMaxBatchEvents);
-  if (events == nullptr) return decoded;
-  if (events->empty()) {
+  const std::optional<JsonValue> events = in.list("events", limits::kMaxBatchEvents);
+  if (!events) return decoded;
+  if (events->size() == 0) {
     in.fail("events", "must hold at least one event");
     return decoded;
   }
   read_seqs(in, *events, decoded);
   if (!in.ok()) return decoded;
-  for (std::size_t i = 0; i < events->size(); ++i) {
-    const Json& object = (*events)[i];
+  decoded.batch.events.reserve(events->size());
+  std::size_t i = 0;
+  events->for_each_element([&](JsonValue object) {
     const std::uint64_t seq = decoded.first_seq + i;
-    const std::string path = "events[" + std::to_string(i) + "]";
+    const std::string path = "events[" + std::to_string(i++) + "]";
     auto event = read_event(object, path);
     if (!event) {
       decoded.rejected.push_back(reject(object, seq, event.error()));
@@ -299,7 +307,8 @@ DecodedBatch read_batch(Reader& in) {
     } else {
       decoded.batch.events.push_back(std::move(*event));
     }
-  }
+    return true;
+  });
   return decoded;
 }
 
