@@ -1,24 +1,23 @@
 // JSON encoding and strict, non-throwing decoding of the sync protocol's messages (docs/protocol.md).
 #include "shared/protocol/codec.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <concepts>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <unordered_set>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "shared/core/random_id.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
 #include "shared/protocol/json_document.hpp"
+#include "shared/protocol/utf8.hpp"
 
 namespace recount::protocol {
 namespace {
-
-// Encoding uses ordered_json so "v" comes first and the output reads in the order
-// docs/protocol.md lists the fields.
-using OrderedJson = nlohmann::ordered_json;
 
 // Sequence numbers, acks, backlogs and versions are stored in signed 64-bit SQL columns.
 constexpr std::uint64_t kMaxCounter = std::numeric_limits<std::int64_t>::max();
@@ -364,152 +363,243 @@ CatalogLocation read_location(Reader& in, std::unordered_set<std::string>& seen_
   return location;
 }
 
-OrderedJson envelope() { return OrderedJson{{"v", limits::kProtocolVersion}}; }
-
-// Optional strings are omitted when empty, as docs/protocol.md specifies.
-void put_optional(OrderedJson& out, const char* key, const std::string& value) {
-  if (!value.empty()) out[key] = value;
-}
-
-// Encoders take valid structs, but a string that is not UTF-8 must not make dump() throw.
-std::string dump(const OrderedJson& out) { return out.dump(-1, ' ', false, OrderedJson::error_handler_t::replace); }
-
-void write_event(OrderedJson& out, const Event& event) {
-  out["seq"] = event.seq;
-  out["event_id"] = event.event_id;
-  out["type"] = to_string(event.type);
-  out["wall_ms"] = event.wall_ms;
-  out["hlc"] = event.hlc;
-  put_optional(out, "user", event.user);
-  put_optional(out, "location", event.location);
-  put_optional(out, "to", event.to_location);
-  put_optional(out, "sku", event.sku);
-  put_optional(out, "lot", event.lot);
-  put_optional(out, "expiry", event.expiry);
-  put_optional(out, "serial", event.serial);
-  out["qty"] = event.qty;
-  if (event.reason) out["reason"] = to_string(*event.reason);
-  put_optional(out, "ref", event.reference);
-  put_optional(out, "session", event.session);
-  put_optional(out, "task_id", event.task_id);
-  put_optional(out, "barcode", event.barcode);
-  put_optional(out, "system", event.system);
-}
-
-// Encodes each element of `values` with write(OrderedJson&, const T&) into a JSON array.
-template <typename T, typename Write>
-OrderedJson array_of(const std::vector<T>& values, Write write) {
-  OrderedJson out = OrderedJson::array();
-  for (const T& value : values) {
-    OrderedJson element = OrderedJson::object();
-    write(element, value);
-    out.push_back(std::move(element));
+// Writes one message as compact JSON straight into a string, members in the order written and
+// "v" first, so the output reads in the order docs/protocol.md lists the fields. Strings are
+// escaped as nlohmann's dump() escapes them: the short escapes, \u00XX for other control
+// characters, UTF-8 as is; bytes that are not UTF-8 become U+FFFD as with its
+// error_handler_t::replace, so encoders never fail.
+class Writer {
+ public:
+  Writer() {
+    out_ = "{\"v\":";
+    number(limits::kProtocolVersion);
   }
-  return out;
+
+  // The message's text; the writer is spent.
+  std::string finish() && {
+    out_ += '}';
+    return std::move(out_);
+  }
+
+  void field(std::string_view key, std::string_view value) {
+    name(key);
+    string(value);
+  }
+
+  template <std::integral Int>
+  void field(std::string_view key, Int value) {
+    name(key);
+    number(value);
+  }
+
+  // Optional strings are omitted when empty, as docs/protocol.md specifies.
+  void optional(std::string_view key, std::string_view value) {
+    if (!value.empty()) field(key, value);
+  }
+
+  // An array of objects, each written by write(Writer&, const T&).
+  template <typename T, typename Write>
+  void objects(std::string_view key, const std::vector<T>& values, Write write) {
+    name(key);
+    out_ += '[';
+    for (const T& value : values) {
+      separate();
+      out_ += '{';
+      write(*this, value);
+      out_ += '}';
+    }
+    out_ += ']';
+  }
+
+ private:
+  // A comma before every member or element but the first of its object or array.
+  void separate() {
+    if (out_.back() != '{' && out_.back() != '[') out_ += ',';
+  }
+
+  void name(std::string_view key) {
+    separate();
+    string(key);
+    out_ += ':';
+  }
+
+  template <std::integral Int>
+  void number(Int value) {
+    char digits[24];
+    const auto written = std::to_chars(std::begin(digits), std::end(digits), value);
+    out_.append(digits, written.ptr);
+  }
+
+  void string(std::string_view text) {
+    out_ += '"';
+    const auto* at = reinterpret_cast<const unsigned char*>(text.data());
+    const auto* const end = at + text.size();
+    while (at != end) {
+      const auto* const plain = at;
+      while (at != end && *at >= 0x20 && *at < 0x80 && *at != '"' && *at != '\\') ++at;
+      out_.append(plain, at);
+      if (at == end) break;
+      if (*at >= 0x80) {
+        const Utf8Sequence sequence = utf8_sequence(at, end);
+        if (sequence.valid) {
+          out_.append(at, at + sequence.length);
+        } else {
+          out_ += "\xEF\xBF\xBD";
+        }
+        // A byte that breaks a sequence may start the next one, so it is read again.
+        at += std::max<std::size_t>(sequence.length, 1);
+        continue;
+      }
+      escape(*at++);
+    }
+    out_ += '"';
+  }
+
+  void escape(unsigned char c) {
+    switch (c) {
+      case '"': out_ += "\\\""; return;
+      case '\\': out_ += "\\\\"; return;
+      case '\b': out_ += "\\b"; return;
+      case '\f': out_ += "\\f"; return;
+      case '\n': out_ += "\\n"; return;
+      case '\r': out_ += "\\r"; return;
+      case '\t': out_ += "\\t"; return;
+      default: {
+        constexpr std::string_view kHex = "0123456789abcdef";
+        out_ += "\\u00";
+        out_ += kHex[c >> 4];
+        out_ += kHex[c & 0xF];
+      }
+    }
+  }
+
+  std::string out_;
+};
+
+void write_event(Writer& out, const Event& event) {
+  out.field("seq", event.seq);
+  out.field("event_id", event.event_id);
+  out.field("type", to_string(event.type));
+  out.field("wall_ms", event.wall_ms);
+  out.field("hlc", event.hlc);
+  out.optional("user", event.user);
+  out.optional("location", event.location);
+  out.optional("to", event.to_location);
+  out.optional("sku", event.sku);
+  out.optional("lot", event.lot);
+  out.optional("expiry", event.expiry);
+  out.optional("serial", event.serial);
+  out.field("qty", event.qty);
+  if (event.reason) out.field("reason", to_string(*event.reason));
+  out.optional("ref", event.reference);
+  out.optional("session", event.session);
+  out.optional("task_id", event.task_id);
+  out.optional("barcode", event.barcode);
+  out.optional("system", event.system);
 }
 
 }  // namespace
 
 std::string encode(const EventBatch& batch) {
-  OrderedJson out = envelope();
-  out["site"] = batch.site;
-  out["device"] = batch.device;
-  out["epoch"] = batch.epoch;
-  out["events"] = array_of(batch.events, write_event);
-  return dump(out);
+  Writer out;
+  out.field("site", batch.site);
+  out.field("device", batch.device);
+  out.field("epoch", batch.epoch);
+  out.objects("events", batch.events, write_event);
+  return std::move(out).finish();
 }
 
 std::string encode(const Hello& hello) {
-  OrderedJson out = envelope();
-  out["site"] = hello.site;
-  out["device"] = hello.device;
-  out["epoch"] = hello.epoch;
-  out["last_seq"] = hello.last_seq;
-  out["acked_through"] = hello.acked_through;
-  out["wall_ms"] = hello.wall_ms;
-  out["hlc"] = hello.hlc;
-  put_optional(out, "agent_version", hello.agent_version);
-  return dump(out);
+  Writer out;
+  out.field("site", hello.site);
+  out.field("device", hello.device);
+  out.field("epoch", hello.epoch);
+  out.field("last_seq", hello.last_seq);
+  out.field("acked_through", hello.acked_through);
+  out.field("wall_ms", hello.wall_ms);
+  out.field("hlc", hello.hlc);
+  out.optional("agent_version", hello.agent_version);
+  return std::move(out).finish();
 }
 
 std::string encode(const Ack& ack) {
-  OrderedJson out = envelope();
-  out["device"] = ack.device;
-  out["epoch"] = ack.epoch;
-  out["acked_through"] = ack.acked_through;
-  out["hub_wall_ms"] = ack.hub_wall_ms;
-  out["hub_hlc"] = ack.hub_hlc;
-  return dump(out);
+  Writer out;
+  out.field("device", ack.device);
+  out.field("epoch", ack.epoch);
+  out.field("acked_through", ack.acked_through);
+  out.field("hub_wall_ms", ack.hub_wall_ms);
+  out.field("hub_hlc", ack.hub_hlc);
+  return std::move(out).finish();
 }
 
 std::string encode(const Nack& nack) {
-  OrderedJson out = envelope();
-  out["device"] = nack.device;
-  put_optional(out, "epoch", nack.epoch);
-  out["rejected"] = array_of(nack.rejected, [](OrderedJson& element, const NackEntry& entry) {
-    element["seq"] = entry.seq;
-    put_optional(element, "event_id", entry.event_id);
-    put_optional(element, "field", entry.field);
-    element["reason"] = entry.reason;
+  Writer out;
+  out.field("device", nack.device);
+  out.optional("epoch", nack.epoch);
+  out.objects("rejected", nack.rejected, [](Writer& element, const NackEntry& entry) {
+    element.field("seq", entry.seq);
+    element.optional("event_id", entry.event_id);
+    element.optional("field", entry.field);
+    element.field("reason", entry.reason);
   });
-  put_optional(out, "payload_error", nack.payload_error);
-  return dump(out);
+  out.optional("payload_error", nack.payload_error);
+  return std::move(out).finish();
 }
 
 std::string encode(const Status& status) {
-  OrderedJson out = envelope();
-  out["device"] = status.device;
-  out["state"] = state_name(status.state);
-  out["backlog"] = status.backlog;
-  out["acked_through"] = status.acked_through;
-  out["skew_ms"] = status.skew_ms;
-  out["wall_ms"] = status.wall_ms;
-  return dump(out);
+  Writer out;
+  out.field("device", status.device);
+  out.field("state", state_name(status.state));
+  out.field("backlog", status.backlog);
+  out.field("acked_through", status.acked_through);
+  out.field("skew_ms", status.skew_ms);
+  out.field("wall_ms", status.wall_ms);
+  return std::move(out).finish();
 }
 
 std::string encode(const TaskList& tasks) {
-  OrderedJson out = envelope();
-  out["site"] = tasks.site;
-  out["version"] = tasks.version;
-  out["tasks"] = array_of(tasks.tasks, [](OrderedJson& element, const RecountTask& task) {
-    element["task_id"] = task.task_id;
-    element["location"] = task.location;
-    put_optional(element, "sku", task.sku);
-    put_optional(element, "lot", task.lot);
-    element["round"] = task.round;
-    put_optional(element, "exclude_user", task.exclude_user);
-    put_optional(element, "hint", task.hint);
-    element["created_ms"] = task.created_ms;
+  Writer out;
+  out.field("site", tasks.site);
+  out.field("version", tasks.version);
+  out.objects("tasks", tasks.tasks, [](Writer& element, const RecountTask& task) {
+    element.field("task_id", task.task_id);
+    element.field("location", task.location);
+    element.optional("sku", task.sku);
+    element.optional("lot", task.lot);
+    element.field("round", task.round);
+    element.optional("exclude_user", task.exclude_user);
+    element.optional("hint", task.hint);
+    element.field("created_ms", task.created_ms);
   });
-  return dump(out);
+  return std::move(out).finish();
 }
 
 std::string encode(const Catalog& catalog) {
-  OrderedJson out = envelope();
-  out["site"] = catalog.site;
-  out["version"] = catalog.version;
-  out["items"] = array_of(catalog.items, [](OrderedJson& element, const CatalogItem& item) {
-    element["sku"] = item.sku;
-    put_optional(element, "description", item.description);
-    element["unit_cost_cents"] = item.unit_cost_cents;
-    put_optional(element, "item_class", item.item_class);
-    element["barcodes"] = array_of(item.barcodes, [](OrderedJson& code, const CatalogBarcode& barcode) {
-      code["code"] = barcode.code;
-      code["pack_qty"] = barcode.pack_qty;
+  Writer out;
+  out.field("site", catalog.site);
+  out.field("version", catalog.version);
+  out.objects("items", catalog.items, [](Writer& element, const CatalogItem& item) {
+    element.field("sku", item.sku);
+    element.optional("description", item.description);
+    element.field("unit_cost_cents", item.unit_cost_cents);
+    element.optional("item_class", item.item_class);
+    element.objects("barcodes", item.barcodes, [](Writer& code, const CatalogBarcode& barcode) {
+      code.field("code", barcode.code);
+      code.field("pack_qty", barcode.pack_qty);
     });
   });
-  out["locations"] = array_of(catalog.locations, [](OrderedJson& element, const CatalogLocation& location) {
-    element["location"] = location.location;
-    put_optional(element, "label", location.label);
-    put_optional(element, "location_class", location.location_class);
+  out.objects("locations", catalog.locations, [](Writer& element, const CatalogLocation& location) {
+    element.field("location", location.location);
+    element.optional("label", location.label);
+    element.optional("location_class", location.location_class);
   });
-  return dump(out);
+  return std::move(out).finish();
 }
 
 std::string encode_event(const Event& event) {
-  OrderedJson out = envelope();
+  Writer out;
   write_event(out, event);
-  return dump(out);
+  return std::move(out).finish();
 }
 
 Result<DecodedBatch> decode_event_batch(std::string_view payload) {
