@@ -36,17 +36,16 @@ std::optional<DeviceState> parse_device_state(std::string_view text) {
 // error names its field as a path from the payload's root ("tasks[2].round").
 class Reader {
  public:
-  explicit Reader(JsonValue object, std::string path = {}) : object_(object), path_(std::move(path)) {}
+  explicit Reader(JsonValue object) : object_(object) {}
 
   bool ok() const { return !error_; }
   const Error& error() const { return *error_; }
-  JsonValue object() const { return object_; }
 
   void fail(Error error) {
     if (!error_) error_ = std::move(error);
   }
   void fail(std::string_view key, std::string message) {
-    fail(invalid(std::string(key), std::move(message)).within(path_));
+    fail(invalid(std::string(key), std::move(message)).within(path()));
   }
 
   template <typename T>
@@ -69,13 +68,14 @@ class Reader {
   // A code of at most max_length bytes (see validate_code).
   std::string code(std::string_view key, std::size_t max_length, Presence presence) {
     std::string value = text(key, presence);
-    if (auto valid = validate_code(key, value, max_length, presence); ok() && !valid) fail(valid.error().within(path_));
+    if (auto valid = validate_code(key, value, max_length, presence); ok() && !valid)
+      fail(valid.error().within(path()));
     return value;
   }
 
   std::string identifier(std::string_view key) {
     std::string value = text(key, Presence::kRequired);
-    if (auto valid = validate_identifier(key, value); ok() && !valid) fail(valid.error().within(path_));
+    if (auto valid = validate_identifier(key, value); ok() && !valid) fail(valid.error().within(path()));
     return value;
   }
 
@@ -154,11 +154,17 @@ class Reader {
 
   // A reader for element i of the array at `key`. Fails this reader unless the element is an
   // object; check ok() before reading through the element's reader.
+  // The element's reader refers to this one, which must outlive it.
   Reader at(std::string_view key, std::size_t i, JsonValue element) {
-    const std::string index = std::string(key) + "[" + std::to_string(i) + "]";
-    if (!element.is_object()) fail(index, "must be an object");
+    if (!element.is_object()) fail(element_name(key, i), "must be an object");
+    return Reader(element, this, key, i);
+  }
+
+  // The path from the payload's root to this reader's object ("" at the root).
+  std::string path() const {
+    if (parent_ == nullptr) return {};
     // Error::within() owns the path syntax; borrow it rather than spell it twice.
-    return Reader(element, invalid(index, {}).within(path_).field);
+    return invalid(element_name(key_, index_), {}).within(parent_->path()).field;
   }
 
   // Fails at `key` when `value` is one the message already used where ids must be unique.
@@ -167,6 +173,14 @@ class Reader {
   }
 
  private:
+  // Paths are spelled only when an error needs one: most payloads have none.
+  Reader(JsonValue object, const Reader* parent, std::string_view key, std::size_t index)
+      : object_(object), parent_(parent), key_(key), index_(index) {}
+
+  static std::string element_name(std::string_view key, std::size_t i) {
+    return std::string(key) + "[" + std::to_string(i) + "]";
+  }
+
   template <typename From, typename Int>
   static bool in_bounds(From value, Int minimum, Int maximum) {
     return std::cmp_greater_equal(value, minimum) && std::cmp_less_equal(value, maximum);
@@ -180,7 +194,9 @@ class Reader {
   }
 
   JsonValue object_;
-  std::string path_;
+  const Reader* parent_ = nullptr;  // with key_ and index_: where this object stands in it
+  std::string_view key_;
+  std::size_t index_ = 0;
   std::optional<Error> error_;
 };
 
@@ -203,8 +219,8 @@ auto decode_payload(std::string_view payload, std::size_t max_bytes, Read read)
   if (!version->is_integer()) return invalid("v", "must be an integer");
   const bool is_unsigned = version->kind() == JsonValue::Kind::kUnsigned;
   if (!is_unsigned || version->unsigned_integer() != static_cast<std::uint64_t>(limits::kProtocolVersion)) {
-    const std::string number = is_unsigned ? std::to_string(version->unsigned_integer())
-                                           : std::to_string(version->signed_integer());
+    const std::string number =
+        is_unsigned ? std::to_string(version->unsigned_integer()) : std::to_string(version->signed_integer());
     return Error{ErrorCode::kUnsupportedVersion, "v",
                  "protocol version " + number + " is not supported (this build speaks " +
                      std::to_string(limits::kProtocolVersion) + ")"};
@@ -222,8 +238,7 @@ std::uint64_t counter(Reader& in, std::string_view key, std::uint64_t minimum = 
 
 // Reads an event's fields by type only: every rule on their values is validate()'s, so the codec
 // and the journal cannot disagree on what a valid event is.
-Result<Event> read_event(JsonValue object, const std::string& path) {
-  Reader in(object);
+Result<Event> read_event(Reader& in) {
   Event event;
   event.seq = in.integer<std::uint64_t>("seq", 0, kMaxCounter);
   event.event_id = in.text("event_id", Presence::kRequired);
@@ -244,8 +259,8 @@ Result<Event> read_event(JsonValue object, const std::string& path) {
   event.task_id = in.text("task_id", Presence::kOptional);
   event.barcode = in.text("barcode", Presence::kOptional);
   event.system = in.text("system", Presence::kOptional);
-  if (!in.ok()) return in.error().within(path);
-  if (auto valid = validate(event); !valid) return valid.error().within(path);
+  if (!in.ok()) return in.error();
+  if (auto valid = validate(event); !valid) return valid.error().within(in.path());
   return event;
 }
 
@@ -296,13 +311,14 @@ DecodedBatch read_batch(Reader& in) {
   std::size_t i = 0;
   events->for_each_element([&](JsonValue object) {
     const std::uint64_t seq = decoded.first_seq + i;
-    const std::string path = "events[" + std::to_string(i++) + "]";
-    auto event = read_event(object, path);
+    Reader element = in.at("events", i++, object);
+    auto event = read_event(element);
     if (!event) {
       decoded.rejected.push_back(reject(object, seq, event.error()));
     } else if (!device_may_record(event->type)) {
-      decoded.rejected.push_back(reject(
-          object, seq, invalid("type", "is recorded only by the hub's imports, never by a device").within(path)));
+      decoded.rejected.push_back(
+          reject(object, seq,
+                 invalid("type", "is recorded only by the hub's imports, never by a device").within(element.path())));
     } else {
       decoded.batch.events.push_back(std::move(*event));
     }
@@ -370,7 +386,9 @@ CatalogLocation read_location(Reader& in, std::unordered_set<std::string>& seen_
 // error_handler_t::replace, so encoders never fail.
 class Writer {
  public:
-  Writer() {
+  // `expected_bytes`: room to reserve, so that a large message is not copied as it grows.
+  explicit Writer(std::size_t expected_bytes = 256) {
+    out_.reserve(expected_bytes);
     out_ = "{\"v\":";
     number(limits::kProtocolVersion);
   }
@@ -501,7 +519,8 @@ void write_event(Writer& out, const Event& event) {
 }  // namespace
 
 std::string encode(const EventBatch& batch) {
-  Writer out;
+  // Realistic events take about 200 bytes; a larger one costs one more allocation.
+  Writer out(128 + 256 * batch.events.size());
   out.field("site", batch.site);
   out.field("device", batch.device);
   out.field("epoch", batch.epoch);
@@ -694,7 +713,7 @@ Result<Catalog> decode_catalog(std::string_view payload) {
 
 Result<Event> decode_event(std::string_view payload) {
   return decode_payload(payload, limits::kMaxPayloadBytes, [](Reader& in) {
-    auto event = read_event(in.object(), "");
+    auto event = read_event(in);
     if (!event) {
       in.fail(event.error());
       return Event{};

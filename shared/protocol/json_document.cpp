@@ -359,7 +359,8 @@ std::optional<JsonValue> JsonValue::find(std::string_view key) const {
   if (kind() != Kind::kObject) return std::nullopt;
   std::optional<JsonValue> found;
   for_each_member([&](std::string_view name, JsonValue value) {
-    if (name == key) found = value;
+    // The first byte settles most mismatches of equal length without a call to memcmp.
+    if (name.size() == key.size() && (key.empty() || name[0] == key[0]) && name == key) found = value;
     return true;
   });
   return found;

@@ -790,8 +790,9 @@ TEST_CASE("every message encodes in nlohmann's compact form, awkward text includ
       CHECK(nlohmann::ordered_json::parse(encoded).dump() == encoded);
     }
   }
+  const Nack whole_payload{"hh-17", "", {}, "payload too large"};
   for (const std::string& encoded : {encode(sample_hello()), encode(sample_ack()), encode(sample_status()),
-                                     encode(Nack{"hh-17", "", {}, "payload too large"}), encode(TaskList{"s", 1, {}})}) {
+                                     encode(whole_payload), encode(TaskList{"s", 1, {}})}) {
     CHECK(nlohmann::ordered_json::parse(encoded).dump() == encoded);
   }
 }

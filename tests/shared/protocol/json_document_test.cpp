@@ -7,12 +7,13 @@
 
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace recount::protocol {
 namespace {
@@ -94,6 +95,7 @@ std::vector<std::string> seed_inputs() {
 
 // Pieces to splice into payloads: escapes good and bad, UTF-8 good and bad, numbers at the edges
 // of 64 bits and of a double, and the tokens JSON's grammar turns on.
+// clang-format off
 const std::vector<std::string> kSplices{
     R"(\u0000)", R"(\ud83d\ude00)", R"(\ud800)", R"(\udc00)", R"(\ud800\u0041)", R"(\uDBFF\uDFFF)", R"(\u00e9)",
     R"(\"\\\/\b\f\n\r\t)", R"(\x)", R"(\u12)", R"(\U0041)", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
@@ -102,6 +104,7 @@ const std::vector<std::string> kSplices{
     "1e400", "-1e400", "1e-400", "-0", "-0.0", "1.0", "01", "1.", ".5", "1e", "1e+", "-", "1E5", "2.5e-3",
     "123456789012345678901234567890", "true", "false", "null", "nul", "[", "]", "{", "}", ",", ":", "\"", " ",
     "\t", "\n", "\r", "\f", "\v", std::string(1, '\0')};
+// clang-format on
 
 TEST_CASE("the fuzz corpus and the malformed fixtures parse exactly as nlohmann parses them") {
   const auto seeds = seed_inputs();
@@ -161,13 +164,13 @@ TEST_CASE("numbers keep nlohmann's kinds: unsigned, signed, and float beyond 64 
     CHECK(check_against_nlohmann(text));
   }
   CHECK(JsonDocument::parse("-0")->root().kind() == JsonValue::Kind::kSigned);
-  CHECK_FALSE(JsonDocument::parse("1e400"));                       // overflows a double: nlohmann refuses it
+  CHECK_FALSE(JsonDocument::parse("1e400"));                      // overflows a double: nlohmann refuses it
   CHECK_FALSE(JsonDocument::parse("1" + std::string(400, '0')));  // likewise
 }
 
 TEST_CASE("a byte-order mark may open the payload and whitespace may surround it") {
-  for (const char* text : {"\xEF\xBB\xBF{}", "\xEF\xBB{}", "\xEF{}", " \t\r\n{} \n", "\f{}", "{}\f", "{} x", "",
-                           " ", "\xEF\xBB\xBF"}) {
+  for (const char* text :
+       {"\xEF\xBB\xBF{}", "\xEF\xBB{}", "\xEF{}", " \t\r\n{} \n", "\f{}", "{}\f", "{} x", "", " ", "\xEF\xBB\xBF"}) {
     check_against_nlohmann(text);
   }
 }
