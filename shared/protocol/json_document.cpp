@@ -37,7 +37,8 @@ class JsonParser {
       if (first == '{' || first == '[') {
         const auto kind = first == '{' ? JsonValue::Kind::kObject : JsonValue::Kind::kArray;
         open_.push_back(static_cast<std::uint32_t>(document_.nodes_.size()));
-        push(kind);
+        JsonDocument::Node& container = push(kind);
+        if (kind == JsonValue::Kind::kObject) container.key_bits = 0;
         ++at_;
         skip_whitespace();
         if (at_ != end_ && *at_ == closer(kind)) {
@@ -98,6 +99,8 @@ class JsonParser {
   // A member's key and its colon, leaving at_ at the value.
   bool key() {
     if (at_ == end_ || *at_ != '"' || !string()) return false;
+    const JsonDocument::Node& key = document_.nodes_.back();
+    document_.nodes_[open_.back()].key_bits |= JsonDocument::key_bit({key.text, key.length});
     skip_whitespace();
     if (at_ == end_ || *at_ != ':') return false;
     ++at_;
@@ -357,6 +360,7 @@ std::size_t JsonValue::size() const {
 
 std::optional<JsonValue> JsonValue::find(std::string_view key) const {
   if (kind() != Kind::kObject) return std::nullopt;
+  if ((document_->nodes_[index_].key_bits & JsonDocument::key_bit(key)) == 0) return std::nullopt;
   std::optional<JsonValue> found;
   for_each_member([&](std::string_view name, JsonValue value) {
     // The first byte settles most mismatches of equal length without a call to memcmp.

@@ -41,8 +41,9 @@ class JsonValue {
   std::size_t size() const;
 
   // The value of the member named `key`; nullopt when there is none. When a key repeats, the last
-  // member counts (as in nlohmann::json). A scan of the members: the decoders look up a fixed set
-  // of keys per object, so decoding stays linear in the payload however many members it has.
+  // member counts (as in nlohmann::json). A scan of the members (skipped for most absent keys): the
+  // decoders look up a fixed set of keys per object, so decoding stays linear in the payload
+  // however many members it has.
   std::optional<JsonValue> find(std::string_view key) const;
 
   // Visits each element of an array in order, with visit(JsonValue) -> bool; false stops.
@@ -96,8 +97,18 @@ class JsonDocument {
       std::int64_t signed_integer;
       double floating;
       const char* text;
+      std::uint64_t key_bits;  // an object's: the union of key_bit() of its keys
     };
   };
+
+  // One of 64 bits for a key, so that find() can tell most absent keys without a scan (decoders
+  // ask for every optional member, and most are absent).
+  static std::uint64_t key_bit(std::string_view key) {
+    return key.empty() ? 1
+                       : std::uint64_t{1} << ((key.size() * 7 + static_cast<unsigned char>(key.front()) +
+                                               static_cast<unsigned char>(key.back())) &
+                                              63);
+  }
 
   JsonDocument() = default;
 
