@@ -22,6 +22,23 @@ void emit(const std::string& name, double value, const std::string& unit) {
   std::fflush(stdout);
 }
 
+void stamp_events(std::vector<Event>& drafts, unsigned seed) {
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  for (std::size_t i = 0; i < drafts.size(); ++i) {
+    Event& event = drafts[i];
+    event.seq = i + 1;
+    char id[40];
+    std::snprintf(id, sizeof id, "0190b2a4-%04x-7%03x-8%03x-%012llx", static_cast<unsigned>(seed & 0xffff),
+                  static_cast<unsigned>(i >> 24 & 0xfff), static_cast<unsigned>(i >> 12 & 0xfff),
+                  static_cast<unsigned long long>(i));
+    event.event_id = id;
+    event.wall_ms = now_ms + static_cast<std::int64_t>(i);
+    event.hlc = static_cast<std::uint64_t>(event.wall_ms) << 16;
+  }
+}
+
 double quantile(std::vector<double> samples, double q) {
   if (samples.empty()) return 0;
   std::sort(samples.begin(), samples.end());

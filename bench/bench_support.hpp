@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "shared/core/result.hpp"
+#include "shared/domain/event.hpp"
 #include "shared/mqtt/link.hpp"
 #include "tests/support/process.hpp"
 
@@ -53,6 +54,10 @@ class Args {
  private:
   std::map<std::string, std::string> values_;
 };
+
+// Gives event drafts (tests/support/warehouse_events.hpp) what recording adds, as `record --jsonl`
+// would: seqs from 1, distinct UUIDv7-shaped ids derived from `seed`, wall times from now, HLCs.
+void stamp_events(std::vector<Event>& drafts, unsigned seed);
 
 // The same event mix as the system tests record.
 using testing::write_event_lines;

@@ -77,20 +77,7 @@ std::vector<Event> dense_drafts(std::size_t count, unsigned seed) {
 // the same lines), with seq, id and times, for the raw measurements and --simulated.
 std::vector<Event> make_events(Mix mix, std::size_t device, std::size_t count, unsigned seed) {
   auto events = mix == Mix::kDense ? dense_drafts(count, seed) : testing::warehouse_event_drafts(device, count, seed);
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    Event& event = events[i];
-    event.seq = i + 1;
-    char id[40];
-    std::snprintf(id, sizeof id, "0190b2a4-%04x-7%03x-8%03x-%012llx", static_cast<unsigned>(seed & 0xffff),
-                  static_cast<unsigned>(i >> 24 & 0xfff), static_cast<unsigned>(i >> 12 & 0xfff),
-                  static_cast<unsigned long long>(i));
-    event.event_id = id;
-    event.wall_ms = now_ms + static_cast<std::int64_t>(i);
-    event.hlc = static_cast<std::uint64_t>(event.wall_ms) << 16;
-  }
+  stamp_events(events, seed);
   return events;
 }
 

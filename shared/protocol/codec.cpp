@@ -1,25 +1,23 @@
 // JSON encoding and strict, non-throwing decoding of the sync protocol's messages (docs/protocol.md).
 #include "shared/protocol/codec.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <concepts>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <unordered_set>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "shared/core/random_id.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
+#include "shared/protocol/json_document.hpp"
+#include "shared/protocol/utf8.hpp"
 
 namespace recount::protocol {
 namespace {
-
-// Decoding looks keys up in std::map objects: ordered_json's linear lookups would let a payload
-// with many keys cost quadratic time. Encoding uses ordered_json so "v" comes first and the
-// output reads in the order docs/protocol.md lists the fields.
-using Json = nlohmann::json;
-using OrderedJson = nlohmann::ordered_json;
 
 // Sequence numbers, acks, backlogs and versions are stored in signed 64-bit SQL columns.
 constexpr std::uint64_t kMaxCounter = std::numeric_limits<std::int64_t>::max();
@@ -38,17 +36,16 @@ std::optional<DeviceState> parse_device_state(std::string_view text) {
 // error names its field as a path from the payload's root ("tasks[2].round").
 class Reader {
  public:
-  explicit Reader(const Json& object, std::string path = {}) : object_(object), path_(std::move(path)) {}
+  explicit Reader(JsonValue object) : object_(object) {}
 
   bool ok() const { return !error_; }
   const Error& error() const { return *error_; }
-  const Json& object() const { return object_; }
 
   void fail(Error error) {
     if (!error_) error_ = std::move(error);
   }
   void fail(std::string_view key, std::string message) {
-    fail(invalid(std::string(key), std::move(message)).within(path_));
+    fail(invalid(std::string(key), std::move(message)).within(path()));
   }
 
   template <typename T>
@@ -59,25 +56,26 @@ class Reader {
 
   // Any string; emptiness and format are the caller's concern. "" when absent and optional.
   std::string text(std::string_view key, Presence presence) {
-    const Json* value = find(key, presence);
-    if (value == nullptr) return {};
+    const std::optional<JsonValue> value = find(key, presence);
+    if (!value) return {};
     if (!value->is_string()) {
       fail(key, "must be a string");
       return {};
     }
-    return value->get<std::string>();
+    return std::string(value->string());
   }
 
   // A code of at most max_length bytes (see validate_code).
   std::string code(std::string_view key, std::size_t max_length, Presence presence) {
     std::string value = text(key, presence);
-    if (auto valid = validate_code(key, value, max_length, presence); ok() && !valid) fail(valid.error().within(path_));
+    if (auto valid = validate_code(key, value, max_length, presence); ok() && !valid)
+      fail(valid.error().within(path()));
     return value;
   }
 
   std::string identifier(std::string_view key) {
     std::string value = text(key, Presence::kRequired);
-    if (auto valid = validate_identifier(key, value); ok() && !valid) fail(valid.error().within(path_));
+    if (auto valid = validate_identifier(key, value); ok() && !valid) fail(valid.error().within(path()));
     return value;
   }
 
@@ -93,21 +91,21 @@ class Reader {
   template <typename Int>
   Int integer(std::string_view key, Int minimum = std::numeric_limits<Int>::min(),
               Int maximum = std::numeric_limits<Int>::max()) {
-    const Json* value = find(key, Presence::kRequired);
-    if (value == nullptr) return minimum;
-    if (!value->is_number_integer()) {
+    const std::optional<JsonValue> value = find(key, Presence::kRequired);
+    if (!value) return minimum;
+    if (!value->is_integer()) {
       fail(key, "must be an integer");
       return minimum;
     }
     // The parser keeps non-negative integers as uint64 and negative ones as int64.
-    const bool in_range = value->is_number_unsigned() ? in_bounds(value->get<std::uint64_t>(), minimum, maximum)
-                                                      : in_bounds(value->get<std::int64_t>(), minimum, maximum);
+    const bool is_unsigned = value->kind() == JsonValue::Kind::kUnsigned;
+    const bool in_range = is_unsigned ? in_bounds(value->unsigned_integer(), minimum, maximum)
+                                      : in_bounds(value->signed_integer(), minimum, maximum);
     if (!in_range) {
       fail(key, "must be between " + std::to_string(minimum) + " and " + std::to_string(maximum));
       return minimum;
     }
-    return value->is_number_unsigned() ? static_cast<Int>(value->get<std::uint64_t>())
-                                       : static_cast<Int>(value->get<std::int64_t>());
+    return is_unsigned ? static_cast<Int>(value->unsigned_integer()) : static_cast<Int>(value->signed_integer());
   }
 
   // One of the names `parse` knows; nullopt when absent and optional, or on error.
@@ -120,17 +118,17 @@ class Reader {
     return value;
   }
 
-  // The array at `key` with at most max_count elements, or nullptr after an error.
-  const Json* list(std::string_view key, std::size_t max_count) {
-    const Json* value = find(key, Presence::kRequired);
-    if (value == nullptr) return nullptr;
+  // The array at `key` with at most max_count elements, or nullopt after an error.
+  std::optional<JsonValue> list(std::string_view key, std::size_t max_count) {
+    const std::optional<JsonValue> value = find(key, Presence::kRequired);
+    if (!value) return std::nullopt;
     if (!value->is_array()) {
       fail(key, "must be an array");
-      return nullptr;
+      return std::nullopt;
     }
     if (value->size() > max_count) {
       fail(key, "holds more than " + std::to_string(max_count) + " elements");
-      return nullptr;
+      return std::nullopt;
     }
     return value;
   }
@@ -140,25 +138,33 @@ class Reader {
   auto objects(std::string_view key, ReadElement read_element,
                std::size_t max_count = std::numeric_limits<std::size_t>::max()) {
     std::vector<decltype(read_element(std::declval<Reader&>()))> out;
-    const Json* array = list(key, max_count);
-    if (array == nullptr) return out;
+    const std::optional<JsonValue> array = list(key, max_count);
+    if (!array) return out;
     out.reserve(array->size());
-    for (std::size_t i = 0; i < array->size() && ok(); ++i) {
-      Reader element = at(key, i, (*array)[i]);
-      if (!ok()) break;
+    std::size_t i = 0;
+    array->for_each_element([&](JsonValue value) {
+      Reader element = at(key, i++, value);
+      if (!ok()) return false;
       out.push_back(read_element(element));
       if (!element.ok()) fail(element.error());
-    }
+      return ok();
+    });
     return out;
   }
 
   // A reader for element i of the array at `key`. Fails this reader unless the element is an
   // object; check ok() before reading through the element's reader.
-  Reader at(std::string_view key, std::size_t i, const Json& element) {
-    const std::string index = std::string(key) + "[" + std::to_string(i) + "]";
-    if (!element.is_object()) fail(index, "must be an object");
+  // The element's reader refers to this one, which must outlive it.
+  Reader at(std::string_view key, std::size_t i, JsonValue element) {
+    if (!element.is_object()) fail(element_name(key, i), "must be an object");
+    return Reader(element, this, key, i);
+  }
+
+  // The path from the payload's root to this reader's object ("" at the root).
+  std::string path() const {
+    if (parent_ == nullptr) return {};
     // Error::within() owns the path syntax; borrow it rather than spell it twice.
-    return Reader(element, invalid(index, {}).within(path_).field);
+    return invalid(element_name(key_, index_), {}).within(parent_->path()).field;
   }
 
   // Fails at `key` when `value` is one the message already used where ids must be unique.
@@ -167,23 +173,30 @@ class Reader {
   }
 
  private:
+  // Paths are spelled only when an error needs one: most payloads have none.
+  Reader(JsonValue object, const Reader* parent, std::string_view key, std::size_t index)
+      : object_(object), parent_(parent), key_(key), index_(index) {}
+
+  static std::string element_name(std::string_view key, std::size_t i) {
+    return std::string(key) + "[" + std::to_string(i) + "]";
+  }
+
   template <typename From, typename Int>
   static bool in_bounds(From value, Int minimum, Int maximum) {
     return std::cmp_greater_equal(value, minimum) && std::cmp_less_equal(value, maximum);
   }
 
-  const Json* find(std::string_view key, Presence presence) {
-    if (!ok()) return nullptr;
-    const auto it = object_.find(key);
-    if (it == object_.end()) {
-      if (presence == Presence::kRequired) fail(key, "is required");
-      return nullptr;
-    }
-    return &*it;
+  std::optional<JsonValue> find(std::string_view key, Presence presence) {
+    if (!ok()) return std::nullopt;
+    const std::optional<JsonValue> value = object_.find(key);
+    if (!value && presence == Presence::kRequired) fail(key, "is required");
+    return value;
   }
 
-  const Json& object_;
-  std::string path_;
+  JsonValue object_;
+  const Reader* parent_ = nullptr;  // with key_ and index_: where this object stands in it
+  std::string_view key_;
+  std::size_t index_ = 0;
   std::optional<Error> error_;
 };
 
@@ -196,16 +209,20 @@ auto decode_payload(std::string_view payload, std::size_t max_bytes, Read read)
     return invalid("", "payload of " + std::to_string(payload.size()) + " bytes exceeds the limit of " +
                            std::to_string(max_bytes));
   }
-  const Json root = Json::parse(payload, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) return invalid("", "payload is not well-formed JSON in UTF-8");
+  const std::optional<JsonDocument> document = JsonDocument::parse(payload);
+  if (!document) return invalid("", "payload is not well-formed JSON in UTF-8");
+  const JsonValue root = document->root();
   if (!root.is_object()) return invalid("", "payload must be a JSON object");
   // Any integer other than ours is a version we do not speak, however large: no range check.
-  const auto version = root.find("v");
-  if (version == root.end()) return invalid("v", "is required");
-  if (!version->is_number_integer()) return invalid("v", "must be an integer");
-  if (*version != limits::kProtocolVersion) {
+  const std::optional<JsonValue> version = root.find("v");
+  if (!version) return invalid("v", "is required");
+  if (!version->is_integer()) return invalid("v", "must be an integer");
+  const bool is_unsigned = version->kind() == JsonValue::Kind::kUnsigned;
+  if (!is_unsigned || version->unsigned_integer() != static_cast<std::uint64_t>(limits::kProtocolVersion)) {
+    const std::string number =
+        is_unsigned ? std::to_string(version->unsigned_integer()) : std::to_string(version->signed_integer());
     return Error{ErrorCode::kUnsupportedVersion, "v",
-                 "protocol version " + version->dump() + " is not supported (this build speaks " +
+                 "protocol version " + number + " is not supported (this build speaks " +
                      std::to_string(limits::kProtocolVersion) + ")"};
   }
   Reader in(root);
@@ -221,8 +238,7 @@ std::uint64_t counter(Reader& in, std::string_view key, std::uint64_t minimum = 
 
 // Reads an event's fields by type only: every rule on their values is validate()'s, so the codec
 // and the journal cannot disagree on what a valid event is.
-Result<Event> read_event(const Json& object, const std::string& path) {
-  Reader in(object);
+Result<Event> read_event(Reader& in) {
   Event event;
   event.seq = in.integer<std::uint64_t>("seq", 0, kMaxCounter);
   event.event_id = in.text("event_id", Presence::kRequired);
@@ -243,32 +259,37 @@ Result<Event> read_event(const Json& object, const std::string& path) {
   event.task_id = in.text("task_id", Presence::kOptional);
   event.barcode = in.text("barcode", Presence::kOptional);
   event.system = in.text("system", Presence::kOptional);
-  if (!in.ok()) return in.error().within(path);
-  if (auto valid = validate(event); !valid) return valid.error().within(path);
+  if (!in.ok()) return in.error();
+  if (auto valid = validate(event); !valid) return valid.error().within(in.path());
   return event;
 }
 
 // The first pass over a batch: each element must be an object with a readable seq, and the seqs
 // must count up by one, or the hub could not say which seqs the payload covered.
-void read_seqs(Reader& in, const Json& events, DecodedBatch& decoded) {
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    Reader element = in.at("events", i, events[i]);
-    if (!in.ok()) return;
+void read_seqs(Reader& in, JsonValue events, DecodedBatch& decoded) {
+  std::size_t i = 0;
+  events.for_each_element([&](JsonValue object) {
+    Reader element = in.at("events", i, object);
+    if (!in.ok()) return false;
     const std::uint64_t seq = counter(element, "seq", 1);
     if (i == 0) decoded.first_seq = seq;
     if (element.ok() && seq != decoded.first_seq + i) {
       element.fail("seq", "must be " + std::to_string(decoded.first_seq + i) + ": seqs in a batch are consecutive");
     }
-    if (!element.ok()) return in.fail(element.error());
+    if (!element.ok()) {
+      in.fail(element.error());
+      return false;
+    }
     decoded.last_seq = seq;
-  }
+    ++i;
+    return true;
+  });
 }
 
-RejectedEvent reject(const Json& object, std::uint64_t seq, Error error) {
+RejectedEvent reject(JsonValue object, std::uint64_t seq, Error error) {
   RejectedEvent rejected{seq, {}, std::move(error)};
-  if (const auto id = object.find("event_id");
-      id != object.end() && id->is_string() && is_uuid(id->get<std::string>())) {
-    rejected.event_id = id->get<std::string>();
+  if (const auto id = object.find("event_id"); id && id->is_string() && is_uuid(std::string(id->string()))) {
+    rejected.event_id = id->string();
   }
   return rejected;
 }
@@ -278,28 +299,31 @@ DecodedBatch read_batch(Reader& in) {
   decoded.batch.site = in.identifier("site");
   decoded.batch.device = in.identifier("device");
   decoded.batch.epoch = in.epoch("epoch", Presence::kRequired);
-  const Json* events = in.list("events", limits::kMaxBatchEvents);
-  if (events == nullptr) return decoded;
-  if (events->empty()) {
+  const std::optional<JsonValue> events = in.list("events", limits::kMaxBatchEvents);
+  if (!events) return decoded;
+  if (events->size() == 0) {
     in.fail("events", "must hold at least one event");
     return decoded;
   }
   read_seqs(in, *events, decoded);
   if (!in.ok()) return decoded;
-  for (std::size_t i = 0; i < events->size(); ++i) {
-    const Json& object = (*events)[i];
+  decoded.batch.events.reserve(events->size());
+  std::size_t i = 0;
+  events->for_each_element([&](JsonValue object) {
     const std::uint64_t seq = decoded.first_seq + i;
-    const std::string path = "events[" + std::to_string(i) + "]";
-    auto event = read_event(object, path);
+    Reader element = in.at("events", i++, object);
+    auto event = read_event(element);
     if (!event) {
       decoded.rejected.push_back(reject(object, seq, event.error()));
     } else if (!device_may_record(event->type)) {
-      decoded.rejected.push_back(reject(
-          object, seq, invalid("type", "is recorded only by the hub's imports, never by a device").within(path)));
+      decoded.rejected.push_back(
+          reject(object, seq,
+                 invalid("type", "is recorded only by the hub's imports, never by a device").within(element.path())));
     } else {
       decoded.batch.events.push_back(std::move(*event));
     }
-  }
+    return true;
+  });
   return decoded;
 }
 
@@ -355,152 +379,246 @@ CatalogLocation read_location(Reader& in, std::unordered_set<std::string>& seen_
   return location;
 }
 
-OrderedJson envelope() { return OrderedJson{{"v", limits::kProtocolVersion}}; }
-
-// Optional strings are omitted when empty, as docs/protocol.md specifies.
-void put_optional(OrderedJson& out, const char* key, const std::string& value) {
-  if (!value.empty()) out[key] = value;
-}
-
-// Encoders take valid structs, but a string that is not UTF-8 must not make dump() throw.
-std::string dump(const OrderedJson& out) { return out.dump(-1, ' ', false, OrderedJson::error_handler_t::replace); }
-
-void write_event(OrderedJson& out, const Event& event) {
-  out["seq"] = event.seq;
-  out["event_id"] = event.event_id;
-  out["type"] = to_string(event.type);
-  out["wall_ms"] = event.wall_ms;
-  out["hlc"] = event.hlc;
-  put_optional(out, "user", event.user);
-  put_optional(out, "location", event.location);
-  put_optional(out, "to", event.to_location);
-  put_optional(out, "sku", event.sku);
-  put_optional(out, "lot", event.lot);
-  put_optional(out, "expiry", event.expiry);
-  put_optional(out, "serial", event.serial);
-  out["qty"] = event.qty;
-  if (event.reason) out["reason"] = to_string(*event.reason);
-  put_optional(out, "ref", event.reference);
-  put_optional(out, "session", event.session);
-  put_optional(out, "task_id", event.task_id);
-  put_optional(out, "barcode", event.barcode);
-  put_optional(out, "system", event.system);
-}
-
-// Encodes each element of `values` with write(OrderedJson&, const T&) into a JSON array.
-template <typename T, typename Write>
-OrderedJson array_of(const std::vector<T>& values, Write write) {
-  OrderedJson out = OrderedJson::array();
-  for (const T& value : values) {
-    OrderedJson element = OrderedJson::object();
-    write(element, value);
-    out.push_back(std::move(element));
+// Writes one message as compact JSON straight into a string, members in the order written and
+// "v" first, so the output reads in the order docs/protocol.md lists the fields. Strings are
+// escaped as nlohmann's dump() escapes them: the short escapes, \u00XX for other control
+// characters, UTF-8 as is; bytes that are not UTF-8 become U+FFFD as with its
+// error_handler_t::replace, so encoders never fail.
+class Writer {
+ public:
+  // `expected_bytes`: room to reserve, so that a large message is not copied as it grows.
+  explicit Writer(std::size_t expected_bytes = 256) {
+    out_.reserve(expected_bytes);
+    out_ = "{\"v\":";
+    number(limits::kProtocolVersion);
   }
-  return out;
+
+  // The message's text; the writer is spent.
+  std::string finish() && {
+    out_ += '}';
+    return std::move(out_);
+  }
+
+  void field(std::string_view key, std::string_view value) {
+    name(key);
+    string(value);
+  }
+
+  template <std::integral Int>
+  void field(std::string_view key, Int value) {
+    name(key);
+    number(value);
+  }
+
+  // Optional strings are omitted when empty, as docs/protocol.md specifies.
+  void optional(std::string_view key, std::string_view value) {
+    if (!value.empty()) field(key, value);
+  }
+
+  // An array of objects, each written by write(Writer&, const T&).
+  template <typename T, typename Write>
+  void objects(std::string_view key, const std::vector<T>& values, Write write) {
+    name(key);
+    out_ += '[';
+    for (const T& value : values) {
+      separate();
+      out_ += '{';
+      write(*this, value);
+      out_ += '}';
+    }
+    out_ += ']';
+  }
+
+ private:
+  // A comma before every member or element but the first of its object or array.
+  void separate() {
+    if (out_.back() != '{' && out_.back() != '[') out_ += ',';
+  }
+
+  void name(std::string_view key) {
+    separate();
+    string(key);
+    out_ += ':';
+  }
+
+  template <std::integral Int>
+  void number(Int value) {
+    char digits[24];
+    const auto written = std::to_chars(std::begin(digits), std::end(digits), value);
+    out_.append(digits, written.ptr);
+  }
+
+  void string(std::string_view text) {
+    out_ += '"';
+    const auto* at = reinterpret_cast<const unsigned char*>(text.data());
+    const auto* const end = at + text.size();
+    while (at != end) {
+      const auto* const plain = at;
+      while (at != end && *at >= 0x20 && *at < 0x80 && *at != '"' && *at != '\\') ++at;
+      out_.append(plain, at);
+      if (at == end) break;
+      if (*at >= 0x80) {
+        const Utf8Sequence sequence = utf8_sequence(at, end);
+        if (sequence.valid) {
+          out_.append(at, at + sequence.length);
+        } else {
+          out_ += "\xEF\xBF\xBD";
+        }
+        // A byte that breaks a sequence may start the next one, so it is read again.
+        at += std::max<std::size_t>(sequence.length, 1);
+        continue;
+      }
+      escape(*at++);
+    }
+    out_ += '"';
+  }
+
+  void escape(unsigned char c) {
+    switch (c) {
+      case '"': out_ += "\\\""; return;
+      case '\\': out_ += "\\\\"; return;
+      case '\b': out_ += "\\b"; return;
+      case '\f': out_ += "\\f"; return;
+      case '\n': out_ += "\\n"; return;
+      case '\r': out_ += "\\r"; return;
+      case '\t': out_ += "\\t"; return;
+      default: {
+        constexpr std::string_view kHex = "0123456789abcdef";
+        out_ += "\\u00";
+        out_ += kHex[c >> 4];
+        out_ += kHex[c & 0xF];
+      }
+    }
+  }
+
+  std::string out_;
+};
+
+void write_event(Writer& out, const Event& event) {
+  out.field("seq", event.seq);
+  out.field("event_id", event.event_id);
+  out.field("type", to_string(event.type));
+  out.field("wall_ms", event.wall_ms);
+  out.field("hlc", event.hlc);
+  out.optional("user", event.user);
+  out.optional("location", event.location);
+  out.optional("to", event.to_location);
+  out.optional("sku", event.sku);
+  out.optional("lot", event.lot);
+  out.optional("expiry", event.expiry);
+  out.optional("serial", event.serial);
+  out.field("qty", event.qty);
+  if (event.reason) out.field("reason", to_string(*event.reason));
+  out.optional("ref", event.reference);
+  out.optional("session", event.session);
+  out.optional("task_id", event.task_id);
+  out.optional("barcode", event.barcode);
+  out.optional("system", event.system);
 }
 
 }  // namespace
 
 std::string encode(const EventBatch& batch) {
-  OrderedJson out = envelope();
-  out["site"] = batch.site;
-  out["device"] = batch.device;
-  out["epoch"] = batch.epoch;
-  out["events"] = array_of(batch.events, write_event);
-  return dump(out);
+  // Realistic events take about 200 bytes; a larger one costs one more allocation.
+  Writer out(128 + 256 * batch.events.size());
+  out.field("site", batch.site);
+  out.field("device", batch.device);
+  out.field("epoch", batch.epoch);
+  out.objects("events", batch.events, write_event);
+  return std::move(out).finish();
 }
 
 std::string encode(const Hello& hello) {
-  OrderedJson out = envelope();
-  out["site"] = hello.site;
-  out["device"] = hello.device;
-  out["epoch"] = hello.epoch;
-  out["last_seq"] = hello.last_seq;
-  out["acked_through"] = hello.acked_through;
-  out["wall_ms"] = hello.wall_ms;
-  out["hlc"] = hello.hlc;
-  put_optional(out, "agent_version", hello.agent_version);
-  return dump(out);
+  Writer out;
+  out.field("site", hello.site);
+  out.field("device", hello.device);
+  out.field("epoch", hello.epoch);
+  out.field("last_seq", hello.last_seq);
+  out.field("acked_through", hello.acked_through);
+  out.field("wall_ms", hello.wall_ms);
+  out.field("hlc", hello.hlc);
+  out.optional("agent_version", hello.agent_version);
+  return std::move(out).finish();
 }
 
 std::string encode(const Ack& ack) {
-  OrderedJson out = envelope();
-  out["device"] = ack.device;
-  out["epoch"] = ack.epoch;
-  out["acked_through"] = ack.acked_through;
-  out["hub_wall_ms"] = ack.hub_wall_ms;
-  out["hub_hlc"] = ack.hub_hlc;
-  return dump(out);
+  Writer out;
+  out.field("device", ack.device);
+  out.field("epoch", ack.epoch);
+  out.field("acked_through", ack.acked_through);
+  out.field("hub_wall_ms", ack.hub_wall_ms);
+  out.field("hub_hlc", ack.hub_hlc);
+  return std::move(out).finish();
 }
 
 std::string encode(const Nack& nack) {
-  OrderedJson out = envelope();
-  out["device"] = nack.device;
-  put_optional(out, "epoch", nack.epoch);
-  out["rejected"] = array_of(nack.rejected, [](OrderedJson& element, const NackEntry& entry) {
-    element["seq"] = entry.seq;
-    put_optional(element, "event_id", entry.event_id);
-    put_optional(element, "field", entry.field);
-    element["reason"] = entry.reason;
+  Writer out;
+  out.field("device", nack.device);
+  out.optional("epoch", nack.epoch);
+  out.objects("rejected", nack.rejected, [](Writer& element, const NackEntry& entry) {
+    element.field("seq", entry.seq);
+    element.optional("event_id", entry.event_id);
+    element.optional("field", entry.field);
+    element.field("reason", entry.reason);
   });
-  put_optional(out, "payload_error", nack.payload_error);
-  return dump(out);
+  out.optional("payload_error", nack.payload_error);
+  return std::move(out).finish();
 }
 
 std::string encode(const Status& status) {
-  OrderedJson out = envelope();
-  out["device"] = status.device;
-  out["state"] = state_name(status.state);
-  out["backlog"] = status.backlog;
-  out["acked_through"] = status.acked_through;
-  out["skew_ms"] = status.skew_ms;
-  out["wall_ms"] = status.wall_ms;
-  return dump(out);
+  Writer out;
+  out.field("device", status.device);
+  out.field("state", state_name(status.state));
+  out.field("backlog", status.backlog);
+  out.field("acked_through", status.acked_through);
+  out.field("skew_ms", status.skew_ms);
+  out.field("wall_ms", status.wall_ms);
+  return std::move(out).finish();
 }
 
 std::string encode(const TaskList& tasks) {
-  OrderedJson out = envelope();
-  out["site"] = tasks.site;
-  out["version"] = tasks.version;
-  out["tasks"] = array_of(tasks.tasks, [](OrderedJson& element, const RecountTask& task) {
-    element["task_id"] = task.task_id;
-    element["location"] = task.location;
-    put_optional(element, "sku", task.sku);
-    put_optional(element, "lot", task.lot);
-    element["round"] = task.round;
-    put_optional(element, "exclude_user", task.exclude_user);
-    put_optional(element, "hint", task.hint);
-    element["created_ms"] = task.created_ms;
+  Writer out;
+  out.field("site", tasks.site);
+  out.field("version", tasks.version);
+  out.objects("tasks", tasks.tasks, [](Writer& element, const RecountTask& task) {
+    element.field("task_id", task.task_id);
+    element.field("location", task.location);
+    element.optional("sku", task.sku);
+    element.optional("lot", task.lot);
+    element.field("round", task.round);
+    element.optional("exclude_user", task.exclude_user);
+    element.optional("hint", task.hint);
+    element.field("created_ms", task.created_ms);
   });
-  return dump(out);
+  return std::move(out).finish();
 }
 
 std::string encode(const Catalog& catalog) {
-  OrderedJson out = envelope();
-  out["site"] = catalog.site;
-  out["version"] = catalog.version;
-  out["items"] = array_of(catalog.items, [](OrderedJson& element, const CatalogItem& item) {
-    element["sku"] = item.sku;
-    put_optional(element, "description", item.description);
-    element["unit_cost_cents"] = item.unit_cost_cents;
-    put_optional(element, "item_class", item.item_class);
-    element["barcodes"] = array_of(item.barcodes, [](OrderedJson& code, const CatalogBarcode& barcode) {
-      code["code"] = barcode.code;
-      code["pack_qty"] = barcode.pack_qty;
+  Writer out;
+  out.field("site", catalog.site);
+  out.field("version", catalog.version);
+  out.objects("items", catalog.items, [](Writer& element, const CatalogItem& item) {
+    element.field("sku", item.sku);
+    element.optional("description", item.description);
+    element.field("unit_cost_cents", item.unit_cost_cents);
+    element.optional("item_class", item.item_class);
+    element.objects("barcodes", item.barcodes, [](Writer& code, const CatalogBarcode& barcode) {
+      code.field("code", barcode.code);
+      code.field("pack_qty", barcode.pack_qty);
     });
   });
-  out["locations"] = array_of(catalog.locations, [](OrderedJson& element, const CatalogLocation& location) {
-    element["location"] = location.location;
-    put_optional(element, "label", location.label);
-    put_optional(element, "location_class", location.location_class);
+  out.objects("locations", catalog.locations, [](Writer& element, const CatalogLocation& location) {
+    element.field("location", location.location);
+    element.optional("label", location.label);
+    element.optional("location_class", location.location_class);
   });
-  return dump(out);
+  return std::move(out).finish();
 }
 
 std::string encode_event(const Event& event) {
-  OrderedJson out = envelope();
+  Writer out;
   write_event(out, event);
-  return dump(out);
+  return std::move(out).finish();
 }
 
 Result<DecodedBatch> decode_event_batch(std::string_view payload) {
@@ -595,7 +713,7 @@ Result<Catalog> decode_catalog(std::string_view payload) {
 
 Result<Event> decode_event(std::string_view payload) {
   return decode_payload(payload, limits::kMaxPayloadBytes, [](Reader& in) {
-    auto event = read_event(in.object(), "");
+    auto event = read_event(in);
     if (!event) {
       in.fail(event.error());
       return Event{};

@@ -1,6 +1,7 @@
 // libFuzzer target for the protocol codec: every input goes to every decoder. Decoding must not
-// crash or trip a sanitizer, and whatever decodes must encode and decode again to an equal value;
-// anything else aborts with the reason, which libFuzzer reports as a crash with its input.
+// crash or trip a sanitizer, whatever decodes must encode and decode again to an equal value, and
+// the codec's JSON parser must accept exactly what nlohmann::json accepts; anything else aborts
+// with the reason, which libFuzzer reports as a crash with its input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -8,7 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "shared/protocol/codec.hpp"
+#include "shared/protocol/json_document.hpp"
 
 namespace recount::protocol {
 namespace {
@@ -33,6 +37,13 @@ void check_message(const char* decoder, std::string_view input, Decode decode) {
   if (decoded)
     check_round_trip(
         decoder, *decoded, [](const T& value) { return encode(value); }, decode);
+}
+
+// nlohmann::json is the oracle JsonDocument was written against (tests/shared/protocol/json_document_test.cpp).
+void check_json(std::string_view input) {
+  if (JsonDocument::parse(input).has_value() != nlohmann::json::accept(input)) {
+    fail("json", "JsonDocument and nlohmann::json::accept disagree");
+  }
 }
 
 void check_event(std::string_view input) {
@@ -73,6 +84,7 @@ void check_batch(std::string_view input) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace recount::protocol;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
+  check_json(input);
   check_batch(input);
   check_event(input);
   check_message<Hello>("hello", input, decode_hello);

@@ -10,6 +10,8 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -683,4 +685,117 @@ TEST_CASE("every example in docs/protocol.md decodes and every message has one")
   }
 }
 
+}  // namespace recount::protocol
+
+namespace recount::protocol {
+namespace {
+
+// What the codec produced while it encoded through nlohmann::ordered_json: the oracle for the
+// bytes of today's encoder, which writes the same JSON itself.
+std::string nlohmann_encoding(const std::optional<EventBatch>& batch, const Event* alone) {
+  auto event_json = [](const Event& event) {
+    nlohmann::ordered_json out;
+    out["seq"] = event.seq;
+    out["event_id"] = event.event_id;
+    out["type"] = to_string(event.type);
+    out["wall_ms"] = event.wall_ms;
+    out["hlc"] = event.hlc;
+    const std::pair<const char*, const std::string*> before_qty[] = {
+        {"user", &event.user}, {"location", &event.location}, {"to", &event.to_location}, {"sku", &event.sku},
+        {"lot", &event.lot},   {"expiry", &event.expiry},     {"serial", &event.serial}};
+    for (const auto& [key, value] : before_qty) {
+      if (!value->empty()) out[key] = *value;
+    }
+    out["qty"] = event.qty;
+    if (event.reason) out["reason"] = to_string(*event.reason);
+    const std::pair<const char*, const std::string*> after_qty[] = {{"ref", &event.reference},
+                                                                     {"session", &event.session},
+                                                                     {"task_id", &event.task_id},
+                                                                     {"barcode", &event.barcode},
+                                                                     {"system", &event.system}};
+    for (const auto& [key, value] : after_qty) {
+      if (!value->empty()) out[key] = *value;
+    }
+    return out;
+  };
+  nlohmann::ordered_json out{{"v", limits::kProtocolVersion}};
+  if (alone != nullptr) {
+    out.update(event_json(*alone));
+  } else {
+    out["site"] = batch->site;
+    out["device"] = batch->device;
+    out["epoch"] = batch->epoch;
+    out["events"] = nlohmann::ordered_json::array();
+    for (const Event& event : batch->events) out["events"].push_back(event_json(event));
+  }
+  return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+// Text that escaping and UTF-8 replacement must treat as nlohmann's dump() does.
+const std::vector<std::string> kAwkwardTexts{
+    "", "plain", "quote\"d", "back\\slash", "/slash", std::string("nul\0byte", 8), "\x01\x1f\x7f", "\b\f\n\r\t",
+    "caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff", "a\xc3", "\xe2\x82", "\xe2\x82\xff", "\xe0\x80\x80",
+    "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "\x80\x80", "\xf0\x9f\x98", "mix\xc3\xa9\xff\"\\\x02 end"};
+
+void check_event_bytes(const Event& event) {
+  INFO("event: ", nlohmann_encoding(std::nullopt, &event));
+  CHECK(encode_event(event) == nlohmann_encoding(std::nullopt, &event));
+  const EventBatch batch{"store-0042", "hh-17", "3f9a0c1d22e4b871", {event, count_event(event.seq + 1)}};
+  CHECK(encode(batch) == nlohmann_encoding(batch, nullptr));
+}
+
+TEST_CASE("events encode byte for byte as the nlohmann encoder wrote them, every optional member included") {
+  for (const EventType type : kAllEventTypes) check_event_bytes(full_event(type, 41));
+  for (const ReasonCode reason : kAllReasonCodes) {
+    Event event = full_event(EventType::kAdjust, 7);
+    event.reason = reason;
+    check_event_bytes(event);
+  }
+  check_event_bytes(count_event(1));
+  Event extremes = count_event(std::numeric_limits<std::uint64_t>::max());
+  extremes.wall_ms = std::numeric_limits<std::int64_t>::min();
+  extremes.qty = std::numeric_limits<std::int64_t>::max();
+  check_event_bytes(extremes);
+}
+
+TEST_CASE("control characters quotes backslashes non-ascii and invalid utf-8 encode as nlohmann dumped them") {
+  for (const std::string& text : kAwkwardTexts) {
+    for (std::string Event::*field : {&Event::user, &Event::location, &Event::to_location, &Event::sku, &Event::lot,
+                                      &Event::expiry, &Event::serial, &Event::reference, &Event::session,
+                                      &Event::task_id, &Event::barcode, &Event::system, &Event::event_id}) {
+      Event event = full_event(EventType::kMove, 3);
+      event.*field = text;
+      check_event_bytes(event);
+    }
+  }
+  std::mt19937 random(20261128);
+  for (int round = 0; round < 3000; ++round) {
+    Event event = count_event(5);
+    event.barcode.resize(random() % 12);
+    for (char& byte : event.barcode) byte = static_cast<char>(random() % 256);
+    check_event_bytes(event);
+  }
+}
+
+TEST_CASE("every message encodes in nlohmann's compact form, awkward text included") {
+  Nack nack = sample_nack();
+  Catalog catalog = sample_catalog();
+  TaskList tasks = sample_tasks();
+  for (const std::string& text : kAwkwardTexts) {
+    nack.rejected[0].reason = text;
+    catalog.items[0].description = text;
+    tasks.tasks[0].hint = text;
+    for (const std::string& encoded : {encode(nack), encode(catalog), encode(tasks)}) {
+      // Valid UTF-8 out means nlohmann can read it back; its dump must then be the same bytes.
+      CHECK(nlohmann::ordered_json::parse(encoded).dump() == encoded);
+    }
+  }
+  const Nack whole_payload{"hh-17", "", {}, "payload too large"};
+  for (const std::string& encoded : {encode(sample_hello()), encode(sample_ack()), encode(sample_status()),
+                                     encode(whole_payload), encode(TaskList{"s", 1, {}})}) {
+    CHECK(nlohmann::ordered_json::parse(encoded).dump() == encoded);
+  }
+}
+
+}  // namespace
 }  // namespace recount::protocol

@@ -1,0 +1,209 @@
+// The protocol's JSON parser against nlohmann::json as the oracle: the fuzz corpus, the malformed
+// fixtures and seeded mutations of them must be accepted exactly when nlohmann accepts them, and
+// parse to the same values (kinds, numbers, unescaped strings, the last of repeated keys).
+#include "shared/protocol/json_document.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace recount::protocol {
+namespace {
+
+using Json = nlohmann::json;
+
+// Whether `value` holds what nlohmann made of the same text; `depth` bounds this recursion (the
+// deeply nested inputs are checked by acceptance alone).
+bool same(JsonValue value, const Json& expected, int depth = 0) {
+  if (depth > 200) return true;
+  switch (value.kind()) {
+    case JsonValue::Kind::kNull: return expected.is_null();
+    case JsonValue::Kind::kBoolean: return expected.is_boolean() && expected.get<bool>() == value.boolean();
+    case JsonValue::Kind::kUnsigned:
+      return expected.is_number_unsigned() && expected.get<std::uint64_t>() == value.unsigned_integer();
+    case JsonValue::Kind::kSigned:
+      return expected.is_number_integer() && !expected.is_number_unsigned() &&
+             expected.get<std::int64_t>() == value.signed_integer();
+    case JsonValue::Kind::kFloat: return expected.is_number_float() && expected.get<double>() == value.floating();
+    case JsonValue::Kind::kString: return expected.is_string() && expected.get<std::string>() == value.string();
+    case JsonValue::Kind::kArray: {
+      if (!expected.is_array() || expected.size() != value.size()) return false;
+      std::size_t i = 0;
+      bool equal = true;
+      value.for_each_element([&](JsonValue element) {
+        equal = same(element, expected[i++], depth + 1);
+        return equal;
+      });
+      return equal;
+    }
+    case JsonValue::Kind::kObject: {
+      if (!expected.is_object()) return false;
+      // Repeated keys count once, and find() must yield the last value as nlohmann kept it.
+      std::set<std::string, std::less<>> keys;
+      value.for_each_member([&](std::string_view key, JsonValue) {
+        keys.emplace(key);
+        return true;
+      });
+      if (keys.size() != expected.size()) return false;
+      for (const std::string& key : keys) {
+        const auto found = expected.find(key);
+        if (found == expected.end() || !same(*value.find(key), *found, depth + 1)) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+// Checks one input against the oracle; returns whether both accepted it.
+bool check_against_nlohmann(const std::string& input) {
+  const auto document = JsonDocument::parse(input);
+  const bool accepted = Json::accept(input);
+  INFO("input: ", Json(input).dump(-1, ' ', true, Json::error_handler_t::replace));
+  CHECK(document.has_value() == accepted);
+  if (document && accepted) CHECK(same(document->root(), Json::parse(input)));
+  return document && accepted;
+}
+
+std::vector<std::string> files_in(const std::filesystem::path& dir) {
+  std::vector<std::string> contents;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    contents.push_back(text.str());
+  }
+  return contents;
+}
+
+std::vector<std::string> seed_inputs() {
+  const std::filesystem::path root(RECOUNT_SOURCE_DIR);
+  auto seeds = files_in(root / "tests/fuzz/corpus/protocol");
+  const auto malformed = files_in(root / "tests/data/protocol/malformed");
+  seeds.insert(seeds.end(), malformed.begin(), malformed.end());
+  return seeds;
+}
+
+// Pieces to splice into payloads: escapes good and bad, UTF-8 good and bad, numbers at the edges
+// of 64 bits and of a double, and the tokens JSON's grammar turns on.
+// clang-format off
+const std::vector<std::string> kSplices{
+    R"(\u0000)", R"(\ud83d\ude00)", R"(\ud800)", R"(\udc00)", R"(\ud800\u0041)", R"(\uDBFF\uDFFF)", R"(\u00e9)",
+    R"(\"\\\/\b\f\n\r\t)", R"(\x)", R"(\u12)", R"(\U0041)", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+    "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "\xe0\x80\x80", "\xf8\x88\x80\x80\x80", "\x80", "\xff", "\x1f",
+    "\x7f", "18446744073709551615", "18446744073709551616", "-9223372036854775808", "-9223372036854775809",
+    "1e400", "-1e400", "1e-400", "-0", "-0.0", "1.0", "01", "1.", ".5", "1e", "1e+", "-", "1E5", "2.5e-3",
+    "123456789012345678901234567890", "true", "false", "null", "nul", "[", "]", "{", "}", ",", ":", "\"", " ",
+    "\t", "\n", "\r", "\f", "\v", std::string(1, '\0')};
+// clang-format on
+
+TEST_CASE("the fuzz corpus and the malformed fixtures parse exactly as nlohmann parses them") {
+  const auto seeds = seed_inputs();
+  REQUIRE(seeds.size() > 100);
+  std::size_t accepted = 0;
+  for (const std::string& seed : seeds) accepted += check_against_nlohmann(seed) ? 1 : 0;
+  CHECK(accepted > 100);  // the oracle is not vacuous: most of the corpus is JSON
+}
+
+TEST_CASE("truncated, byte-flipped and spliced payloads parse exactly as nlohmann parses them") {
+  const auto seeds = seed_inputs();
+  std::mt19937 random(20261127);
+  auto pick = [&](std::size_t n) { return n == 0 ? 0 : static_cast<std::size_t>(random() % n); };
+  for (const std::string& seed : seeds) {
+    for (int round = 0; round < 12; ++round) {
+      check_against_nlohmann(seed.substr(0, pick(seed.size() + 1)));
+      std::string flipped = seed;
+      if (!flipped.empty()) flipped[pick(flipped.size())] = static_cast<char>(random() % 256);
+      check_against_nlohmann(flipped);
+      std::string spliced = seed;
+      spliced.insert(pick(spliced.size() + 1), kSplices[pick(kSplices.size())]);
+      check_against_nlohmann(spliced);
+    }
+  }
+}
+
+TEST_CASE("every splice stands alone, as a string, a member and a value the way nlohmann takes it") {
+  for (const std::string& splice : kSplices) {
+    check_against_nlohmann(splice);
+    check_against_nlohmann("\"" + splice + "\"");
+    check_against_nlohmann("{\"v\":1,\"k" + splice + "\":0}");
+    check_against_nlohmann("{\"v\":" + splice + "}");
+    check_against_nlohmann("[" + splice + "," + splice + "]");
+  }
+}
+
+TEST_CASE("a repeated key keeps its last value, as nlohmann's std::map does") {
+  CHECK(check_against_nlohmann(R"({"a":1,"b":[2],"a":{"c":3}})"));
+  const auto document = JsonDocument::parse(R"({"v":1,"v":2,"s":"x","s":"y"})");
+  REQUIRE(document);
+  CHECK(document->root().find("v")->unsigned_integer() == 2);
+  CHECK(document->root().find("s")->string() == "y");
+  CHECK(document->root().size() == 4);
+}
+
+TEST_CASE("escapes are unescaped and plain strings read as they stand") {
+  const auto document = JsonDocument::parse(R"({"k\u0065y":"a\"b\\c\/d\u00e9\ud83d\ude00","plain":"caf)"
+                                            "\xc3\xa9\"}");
+  REQUIRE(document);
+  CHECK(document->root().find("key")->string() == "a\"b\\c/d\xc3\xa9\xf0\x9f\x98\x80");
+  CHECK(document->root().find("plain")->string() == "caf\xc3\xa9");
+}
+
+TEST_CASE("numbers keep nlohmann's kinds: unsigned, signed, and float beyond 64 bits or with a fraction") {
+  for (const char* text : {"0", "-0", "18446744073709551615", "18446744073709551616", "-9223372036854775808",
+                           "-9223372036854775809", "1.0", "1e2", "1e-400", "-1E+2"}) {
+    CHECK(check_against_nlohmann(text));
+  }
+  CHECK(JsonDocument::parse("-0")->root().kind() == JsonValue::Kind::kSigned);
+  CHECK_FALSE(JsonDocument::parse("1e400"));                      // overflows a double: nlohmann refuses it
+  CHECK_FALSE(JsonDocument::parse("1" + std::string(400, '0')));  // likewise
+}
+
+TEST_CASE("a byte-order mark may open the payload and whitespace may surround it") {
+  for (const char* text :
+       {"\xEF\xBB\xBF{}", "\xEF\xBB{}", "\xEF{}", " \t\r\n{} \n", "\f{}", "{}\f", "{} x", "", " ", "\xEF\xBB\xBF"}) {
+    check_against_nlohmann(text);
+  }
+}
+
+TEST_CASE("a NUL byte after the value ends the input, as nlohmann's lexer reads it, and nowhere else") {
+  using namespace std::string_literals;
+  CHECK(check_against_nlohmann("{} \0 junk"s));
+  CHECK(check_against_nlohmann("7\0e2"s));
+  for (const std::string& text : {"\0"s, "[\0]"s, "{\"a\":\0}"s, "\"a\0\""s, "-\0"s}) {
+    CHECK_FALSE(check_against_nlohmann(text));
+  }
+}
+
+TEST_CASE("deep nesting parses without recursion and stops at the first malformed byte") {
+  const std::size_t depth = 200'000;
+  const std::string nested = std::string(depth, '[') + std::string(depth, ']');
+  const auto document = JsonDocument::parse(nested);
+  REQUIRE(document);
+  CHECK(Json::accept(nested));
+  std::size_t levels = 0;
+  for (std::optional<JsonValue> at = document->root(); at; ++levels) {
+    std::optional<JsonValue> inner;
+    at->for_each_element([&](JsonValue element) {
+      inner = element;
+      return false;
+    });
+    at = inner;
+  }
+  CHECK(levels == depth);
+  check_against_nlohmann(std::string(depth, '[') + std::string(depth - 1, ']'));
+  check_against_nlohmann(std::string(depth, '{'));
+  check_against_nlohmann("{\"a\":" + std::string(1000, '[') + std::string(1000, ']') + "}");
+}
+
+}  // namespace
+}  // namespace recount::protocol
