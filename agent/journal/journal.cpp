@@ -241,20 +241,49 @@ Result<Journal> Journal::open(const std::filesystem::path& directory, const std:
   return journal;
 }
 
+Result<storage::Statement*> Journal::statement(Query which) {
+  static const std::string kSql[] = {
+      // kInsertEvent
+      std::string("INSERT INTO events(") + kEventColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      // kReadMeta
+      "SELECT value FROM meta WHERE key = ?",
+      // kWriteMeta
+      "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      // kPending
+      std::string("SELECT ") + kEventColumns +
+          " FROM events WHERE seq >= ? AND sync_state IN (0, 1) ORDER BY seq LIMIT ?",
+      // kMarkSent
+      "UPDATE events SET sync_state = 1 WHERE seq BETWEEN ? AND ? AND sync_state = 0",
+      // kAcknowledge
+      "UPDATE events SET sync_state = 2 WHERE seq <= ? AND sync_state IN (0, 1)",
+  };
+  static_assert(std::size(kSql) == static_cast<std::size_t>(Query::kCount), "one SQL text per query");
+  auto& slot = statements_[static_cast<std::size_t>(which)];
+  if (!slot) {
+    auto prepared = database_.prepare(kSql[static_cast<std::size_t>(which)]);
+    if (!prepared) return prepared.error();
+    slot.emplace(std::move(*prepared));
+  }
+  return &*slot;
+}
+
 Result<std::string> Journal::read_meta(const std::string& key) {
-  auto query = database_.prepare("SELECT value FROM meta WHERE key = ?");
+  auto query = statement(Query::kReadMeta);
   if (!query) return query.error();
-  query->bind(1, key);
-  auto row = query->step();
+  (*query)->bind(1, key);
+  auto row = (*query)->step();
   if (!row) return row.error();
-  if (!*row) return Error{ErrorCode::kNotFound, key, "missing from the journal"};
-  return query->column_text(0);
+  std::optional<std::string> value;
+  if (*row) value = (*query)->column_text(0);
+  (*query)->reset();
+  if (!value) return Error{ErrorCode::kNotFound, key, "missing from the journal"};
+  return *value;
 }
 
 Result<void> Journal::write_meta(const std::string& key, const std::string& value) {
-  auto update = database_.prepare("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  auto update = statement(Query::kWriteMeta);
   if (!update) return update.error();
-  return update->bind(1, key).bind(2, value).run();
+  return (*update)->bind(1, key).bind(2, value).run();
 }
 
 std::uint64_t Journal::last_seq() {
@@ -271,14 +300,9 @@ Result<Event> Journal::insert(Event draft, std::uint64_t seq) {
   if (!device_may_record(draft.type)) {
     return invalid("type", std::string(to_string(draft.type)) + " events are recorded by the hub, not by devices");
   }
-  // Prepared once per Journal: a scan's commit is the path a person waits on.
-  if (!insert_event_) {
-    auto prepared = database_.prepare(std::string("INSERT INTO events(") + kEventColumns +
-                                      ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    if (!prepared) return prepared.error();
-    insert_event_.emplace(std::move(*prepared));
-  }
-  auto* statement = &*insert_event_;
+  auto prepared = statement(Query::kInsertEvent);
+  if (!prepared) return prepared.error();
+  storage::Statement* statement = *prepared;
   statement->bind(1, static_cast<std::int64_t>(draft.seq))
       .bind(2, draft.event_id)
       .bind(3, to_string(draft.type))
@@ -315,16 +339,21 @@ Result<std::vector<Event>> Journal::record_all(std::vector<Event> drafts) {
 }
 
 Result<std::vector<Event>> Journal::pending_from(std::uint64_t from, std::size_t limit) {
-  auto query = database_.prepare(std::string("SELECT ") + kEventColumns +
-                                 " FROM events WHERE seq >= ? AND sync_state IN (0, 1) ORDER BY seq LIMIT ?");
-  if (!query) return query.error();
-  query->bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(limit));
+  auto prepared = statement(Query::kPending);
+  if (!prepared) return prepared.error();
+  storage::Statement& query = **prepared;
+  // A kept statement must not hold its read open after this returns, whichever way it does.
+  struct ResetAfter {
+    storage::Statement& statement;
+    ~ResetAfter() { statement.reset(); }
+  } reset_after{query};
+  query.bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(limit));
   std::vector<Event> events;
   while (true) {
-    auto row = query->step();
+    auto row = query.step();
     if (!row) return row.error();
     if (!*row) break;
-    auto event = read_event(*query);
+    auto event = read_event(query);
     if (!event) return event.error();
     if (!events.empty() && event->seq != events.back().seq + 1) break;
     events.push_back(std::move(*event));
@@ -334,9 +363,9 @@ Result<std::vector<Event>> Journal::pending_from(std::uint64_t from, std::size_t
 
 Result<void> Journal::mark_sent(std::uint64_t first_seq, std::uint64_t last_seq) {
   BookkeepingDurability durability(database_);
-  auto update = database_.prepare("UPDATE events SET sync_state = 1 WHERE seq BETWEEN ? AND ? AND sync_state = 0");
+  auto update = statement(Query::kMarkSent);
   if (!update) return update.error();
-  return update->bind(1, static_cast<std::int64_t>(first_seq)).bind(2, static_cast<std::int64_t>(last_seq)).run();
+  return (*update)->bind(1, static_cast<std::int64_t>(first_seq)).bind(2, static_cast<std::int64_t>(last_seq)).run();
 }
 
 Result<void> Journal::acknowledge(std::uint64_t acked_through, std::int64_t hub_wall_ms, std::uint64_t hub_hlc) {
@@ -348,9 +377,9 @@ Result<void> Journal::acknowledge(std::uint64_t acked_through, std::int64_t hub_
   if (!current) return current.error();
   const std::int64_t now = wall_();
   if (acked_through > std::stoull(*current)) {
-    auto update = database_.prepare("UPDATE events SET sync_state = 2 WHERE seq <= ? AND sync_state IN (0, 1)");
+    auto update = statement(Query::kAcknowledge);
     if (!update) return update.error();
-    if (auto ok = update->bind(1, static_cast<std::int64_t>(acked_through)).run(); !ok) return ok;
+    if (auto ok = (*update)->bind(1, static_cast<std::int64_t>(acked_through)).run(); !ok) return ok;
     if (auto ok = write_meta("acked_through", std::to_string(acked_through)); !ok) return ok;
   }
   if (auto ok = write_meta("last_ack_ms", std::to_string(now)); !ok) return ok;

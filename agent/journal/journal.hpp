@@ -2,6 +2,7 @@
 // synchronous=FULL before anyone is told it happened, and the journal is the sync outbox.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -106,8 +107,14 @@ class Journal {
   Result<void> write_meta(const std::string& key, const std::string& value);
   Result<Event> insert(Event draft, std::uint64_t seq);
 
+  // The statements a scan's commit and the sync loop run again and again, compiled on first use
+  // and kept: compiling one costs as much as running it.
+  enum class Query { kInsertEvent, kReadMeta, kWriteMeta, kPending, kMarkSent, kAcknowledge, kCount };
+  Result<storage::Statement*> statement(Query which);
+
   storage::Database database_;
-  std::optional<storage::Statement> insert_event_;  // declared after database_: finalized first
+  // Declared after database_: finalized first.
+  std::array<std::optional<storage::Statement>, static_cast<std::size_t>(Query::kCount)> statements_;
   JournalIdentity identity_;
   WallClock wall_;
   std::unique_ptr<HybridLogicalClock> clock_;  // boxed: the clock holds a mutex, the Journal moves
