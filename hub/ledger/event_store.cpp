@@ -14,7 +14,6 @@ namespace recount::hub {
 
 enum class EventStore::Sql {
   kInsertEvent,
-  kChanges,
   kInsertDeadLetter,
   kReadCursor,
   kCoveredAfter,
@@ -42,9 +41,6 @@ const std::string kSql[] = {
     ", wall_ms, hlc, received_ms)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
     " ON CONFLICT (device, epoch, seq) DO NOTHING",
-    // kChanges: rows the last INSERT wrote, 0 when it did nothing. Asking this costs far less than
-    // a RETURNING clause, which halved the insert rate.
-    "SELECT changes()",
     // kInsertDeadLetter
     "INSERT INTO dead_letters (received_ms, topic, site, device, epoch, seq, event_id, field, reason, payload,"
     " payload_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
@@ -180,19 +176,16 @@ Result<Insertion> EventStore::insert(const Origin& origin, const Event& event, s
       .bind(21, event.wall_ms)
       .bind(22, as_sql(event.hlc))
       .bind(23, received_ms);
-  if (auto ok = insert.run(); !ok) {
+  // Counting the rows written costs far less than a RETURNING clause, which halved the insert rate.
+  auto written = insert.run_counted();
+  if (!written) {
     // SQLite undid just this statement; the transaction goes on.
-    if (ok.error().code == ErrorCode::kConflict) {
+    if (written.error().code == ErrorCode::kConflict) {
       return Error{ErrorCode::kConflict, "event_id", "is already stored for another event"};
     }
-    return ok.error();
+    return written.error();
   }
-  auto& changes = statement(Sql::kChanges);
-  auto row = changes.step();
-  if (!row) return row.error();
-  const bool stored = changes.column_int(0) > 0;
-  changes.reset();
-  return stored ? Insertion::kNew : Insertion::kDuplicate;
+  return *written > 0 ? Insertion::kNew : Insertion::kDuplicate;
 }
 
 Result<void> EventStore::add_dead_letter(const DeadLetter& letter) {

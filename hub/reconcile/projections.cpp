@@ -91,11 +91,10 @@ const std::string kSql[] = {
     // kFindPosition
     "SELECT id FROM reconcile_positions WHERE site = ?1 AND location = ?2 AND sku = ?3 AND lot = ?4",
     // kInsertPosition
-    "INSERT INTO reconcile_positions (site, location, sku, lot) VALUES (?1, ?2, ?3, ?4) RETURNING id",
-    // kInsertMovement: RETURNING yields a row only for an event not applied before.
+    "INSERT INTO reconcile_positions (site, location, sku, lot) VALUES (?1, ?2, ?3, ?4)",
+    // kInsertMovement: writes a row only for an event not applied before.
     "INSERT INTO reconcile_movements (position_id, hlc, event_id, type, qty, delta, physical, wall_ms, device, user,"
-    " reason, reference) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING"
-    " RETURNING 1",
+    " reason, reference) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING",
     // kNextBaseline: the first baseline after a stamp, through the partial index.
     "SELECT hlc, event_id FROM reconcile_movements WHERE position_id = ?1 AND type = 'baseline'"
     " AND (hlc, event_id) > (?2, ?3) ORDER BY hlc, event_id LIMIT 1",
@@ -121,11 +120,10 @@ const std::string kSql[] = {
     "SELECT id FROM reconcile_groups WHERE position_id = ?1 AND task_id = ?2 AND session_key = ?3",
     // kInsertGroup
     "INSERT INTO reconcile_groups (position_id, task_id, session_key, counts, counted, first_hlc, last_hlc,"
-    " closed_hlc, first_user, expected, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-    " RETURNING id",
+    " closed_hlc, first_user, expected, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     // kInsertCount
     "INSERT INTO reconcile_counts (event_id, group_id, hlc, wall_ms, qty, device, user, session, task_id, barcode)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING RETURNING 1",
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
     // kWriteGroup
     "UPDATE reconcile_groups SET counts = ?2, counted = ?3, first_hlc = ?4, last_hlc = ?5, closed_hlc = ?6,"
     " first_user = ?7, expected = ?8 WHERE id = ?1",
@@ -137,7 +135,7 @@ const std::string kSql[] = {
     "SELECT on_hand FROM reconcile_positions WHERE id = ?1",
     // kInsertClose
     "INSERT INTO reconcile_closes (event_id, site, location, session_key, task_id, hlc, wall_ms, device, user)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING RETURNING 1",
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
     // kPositionsAt
     "SELECT id FROM reconcile_positions WHERE site = ?1 AND location = ?2 ORDER BY id",
     // kMarkDirty
@@ -421,12 +419,12 @@ Result<std::int64_t> Projections::ensure_position(const std::string& site, const
   }
   auto& insert = statement(Sql::kInsertPosition);
   insert.bind(1, site).bind(2, location).bind(3, event.sku).bind(4, event.lot);
-  auto inserted = single_int(insert);
-  if (!inserted) return inserted;
+  if (auto ok = insert.run(); !ok) return ok.error();
+  const std::int64_t id = database_->last_insert_rowid();
   // A new position holds nothing yet: its bounds are known without reading them.
-  remember(known.ids, key, *inserted, Memory::kMaxRemembered);
-  remember(known.bounds, *inserted, Bounds{}, Memory::kMaxRemembered);
-  return inserted;
+  remember(known.ids, key, id, Memory::kMaxRemembered);
+  remember(known.bounds, id, Bounds{}, Memory::kMaxRemembered);
+  return id;
 }
 
 Result<bool> Projections::insert_movement(std::int64_t position_id, const Event& event, const std::string& device,
@@ -579,9 +577,9 @@ Result<std::int64_t> Projections::insert_group(const CountGroup& group) {
       .bind(7, group.last_hlc);
   if (group.closed_hlc) insert.bind(8, *group.closed_hlc);
   insert.bind(9, group.first_user).bind(10, group.expected).bind(11, group.received_ms);
-  auto id = single_int(insert);
-  if (id) note_group(group.position_id, group.last_hlc);
-  return id;
+  if (auto ok = insert.run(); !ok) return ok.error();
+  note_group(group.position_id, group.last_hlc);
+  return database_->last_insert_rowid();
 }
 
 Result<void> Projections::write_group(const CountGroup& group) {

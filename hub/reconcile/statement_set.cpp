@@ -1,4 +1,4 @@
-// Readers for single values and RETURNING clauses.
+// Readers for single values and for whether a write wrote.
 #include "hub/reconcile/statement_set.hpp"
 
 namespace recount::hub::reconcile {
@@ -19,10 +19,9 @@ Result<std::int64_t> single_int(storage::Statement& statement) {
 }
 
 Result<bool> wrote_row(storage::Statement& statement) {
-  auto row = statement.step();
-  if (!row) return row.error();
-  statement.reset();
-  return *row;
+  auto changed = statement.run_counted();
+  if (!changed) return changed.error();
+  return *changed > 0;
 }
 
 Error corrupt_value(std::string_view column, const std::string& value) {

@@ -1,5 +1,5 @@
 // The prepared statements a reconciliation store keeps for life, and small readers for them:
-// one value from a query, whether an INSERT … RETURNING wrote, the error for an unknown name.
+// one value from a query, whether an INSERT or UPDATE wrote, the error for an unknown name.
 #pragma once
 
 #include <cstddef>
@@ -46,7 +46,7 @@ Result<std::optional<std::int64_t>> first_int(storage::Statement& statement);
 // Like first_int() for a query that always yields a row (an aggregate, EXISTS); 0 otherwise.
 Result<std::int64_t> single_int(storage::Statement& statement);
 
-// Steps a statement whose RETURNING clause yields a row only when it wrote one; resets it.
+// Runs an INSERT or UPDATE and resets it; whether it wrote a row.
 Result<bool> wrote_row(storage::Statement& statement);
 
 // kCorrupt: "reconcile_<column> holds an unknown value '<value>'".

@@ -48,7 +48,7 @@ const std::string kSql[] = {
     kSelect + " WHERE task_id = ?1",
     // kAcknowledge
     "UPDATE reconcile_tasks SET acked_ms = ?4, acked_device = ?3 WHERE task_id = ?1 AND site = ?2"
-    " AND state = 'open' AND acked_ms IS NULL RETURNING 1",
+    " AND state = 'open' AND acked_ms IS NULL",
     // kFinish
     "UPDATE reconcile_tasks SET state = ?2, finished_ms = ?3 WHERE task_id = ?1 AND state = 'open' RETURNING site",
     // kOpenOf

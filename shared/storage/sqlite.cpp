@@ -171,6 +171,13 @@ Result<void> Statement::run() {
   return {};
 }
 
+Result<std::int64_t> Statement::run_counted() {
+  auto row = step();
+  reset();
+  if (!row) return row.error();
+  return sqlite3_changes64(database_);
+}
+
 void Statement::reset() noexcept {
   sqlite3_reset(handle_.get());
   sqlite3_clear_bindings(handle_.get());

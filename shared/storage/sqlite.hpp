@@ -88,6 +88,10 @@ class Statement {
   Result<bool> step();
   // Steps a statement that returns no rows and resets it for the next use.
   Result<void> run();
+  // The same for an INSERT, UPDATE or DELETE, returning how many rows it wrote (0 for an INSERT
+  // that ON CONFLICT DO NOTHING skipped). Cheaper than a RETURNING clause, for which SQLite
+  // collects the rows before the first is read.
+  Result<std::int64_t> run_counted();
   void reset() noexcept;
 
   std::int64_t column_int(int index) const;

@@ -1,5 +1,5 @@
-// The SQLite adapter's rollback counter, which memory mirroring a database relies on to forget
-// what a rollback undid.
+// The SQLite adapter: the rollback counter, which memory mirroring a database relies on to
+// forget what a rollback undid, and the count of rows a write wrote.
 #include "shared/storage/sqlite.hpp"
 
 #include <doctest/doctest.h>
@@ -32,6 +32,30 @@ TEST_CASE("sqlite: rollbacks() counts the transactions that rolled back, not tho
   REQUIRE(moved.begin());
   moved.rollback();
   CHECK(moved.rollbacks() == 2);
+}
+
+TEST_CASE("sqlite: run_counted() returns the rows a write wrote, 0 when ON CONFLICT skipped it") {
+  recount::testing::TempDir dir;
+  auto database = Database::open(dir / "test.db", OpenMode::kCreateIfMissing, Durability::kNormal);
+  REQUIRE(database.has_value());
+  REQUIRE(database->execute("CREATE TABLE t (x INTEGER PRIMARY KEY, y INTEGER)"));
+  auto insert = database->prepare("INSERT INTO t (x, y) VALUES (?1, 0) ON CONFLICT DO NOTHING");
+  REQUIRE(insert.has_value());
+  const auto written = [](Result<std::int64_t> rows) {
+    REQUIRE(rows.has_value());
+    return *rows;
+  };
+  CHECK(written(insert->bind(1, std::int64_t{1}).run_counted()) == 1);
+  CHECK(written(insert->bind(1, std::int64_t{1}).run_counted()) == 0);
+  CHECK(written(insert->bind(1, std::int64_t{2}).run_counted()) == 1);
+  auto update = database->prepare("UPDATE t SET y = y + 1");
+  REQUIRE(update.has_value());
+  CHECK(written(update->run_counted()) == 2);
+  auto failing = database->prepare("INSERT INTO t (x, y) VALUES (1, 0)");  // no ON CONFLICT: refused
+  REQUIRE(failing.has_value());
+  const auto refused = failing->run_counted();
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::kConflict);
 }
 
 }  // namespace
