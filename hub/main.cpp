@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "hub/daemon/data_dir_lock.hpp"
 #include "hub/daemon/hub_daemon.hpp"
 #include "hub/http/address.hpp"
 #include "hub/ledger/ledger.hpp"
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
   std::error_code error;
   std::filesystem::create_directories(data_dir, error);
   if (error) return fail("cannot create the data directory " + data_dir + ": " + error.message());
+  auto lock = hub::DataDirLock::acquire(data_dir);
+  if (!lock) return fail(lock.error().describe());
   auto ledger = hub::Ledger::open(hub::Ledger::file_in(data_dir));
   if (!ledger) return fail(ledger.error().describe());
 

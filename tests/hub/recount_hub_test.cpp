@@ -101,6 +101,23 @@ TEST_CASE("recount-hub refuses a corrupt database with an error naming the file,
   CHECK(testing::read_file(file) == before);
 }
 
+TEST_CASE("recount-hub refuses a data directory another recount-hub is using, and the first one keeps serving") {
+  testing::Mosquitto broker;
+  testing::TempDir dir;
+  RunningHub first(dir / "data", broker, "first");
+  const auto second = testing::run_command(
+      {RECOUNT_HUB_BIN, "--data", (dir / "data").string(), "--mqtt", broker.uri(), "--http", "127.0.0.1:0"}, "",
+      std::chrono::seconds(30));
+  CHECK(second.exit_code == 1);
+  CHECK(second.err.find("another recount-hub") != std::string::npos);
+  CHECK(second.err.find((dir / "data").string()) != std::string::npos);
+  CHECK(second.out.find("ready") == std::string::npos);
+  const auto health = http_get(first.api, "/api/v1/health");
+  REQUIRE(health.has_value());
+  CHECK(health->status == 200);
+  CHECK(first.process->stop(SIGTERM) == 0);
+}
+
 TEST_CASE("recount-hub refuses an --http address that is taken, or malformed, and says why") {
   testing::Mosquitto broker;
   testing::TempDir dir;
