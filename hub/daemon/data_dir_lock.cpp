@@ -20,7 +20,8 @@ Result<DataDirLock> DataDirLock::acquire(const std::filesystem::path& data_dir) 
   DataDirLock lock(fd);
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int error = errno;
-    if (error != EWOULDBLOCK) return Error{ErrorCode::kIo, "", "cannot lock " + file.string() + ": " + std::strerror(error)};
+    if (error != EWOULDBLOCK)
+      return Error{ErrorCode::kIo, "", "cannot lock " + file.string() + ": " + std::strerror(error)};
     char holder[32] = {};
     const ssize_t read = ::pread(fd, holder, sizeof holder - 1, 0);
     std::string pid = read > 0 ? std::string(holder, static_cast<std::size_t>(read)) : std::string("unknown");

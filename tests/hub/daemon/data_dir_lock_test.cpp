@@ -3,9 +3,9 @@
 #include "hub/daemon/data_dir_lock.hpp"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <string>
-#include <unistd.h>
 
 #include "tests/support/process.hpp"
 

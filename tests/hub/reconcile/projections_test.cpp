@@ -243,7 +243,7 @@ TEST_CASE("reconcile projections: a position created in a rolled-back transactio
   CHECK(groups[0].expected == 3);
 }
 
-TEST_CASE("reconcile projections: a restarted hub's late events still reach the groups, baselines and closes after them") {
+TEST_CASE("reconcile projections: a restarted hub's late events reach the groups, baselines and closes after them") {
   ProjectionsFixture fixture;
   auto& m = fixture.make;
   fixture.apply(m.baseline("A-1", "SKU-A", 10, 100));
