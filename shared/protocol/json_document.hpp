@@ -64,8 +64,9 @@ class JsonValue {
   std::uint32_t index_;
 };
 
-// A parsed payload. Holds views into the payload, which must outlive the document. Not copyable
-// (values point at it), movable. Thread-safe for concurrent reads.
+// A parsed payload. Holds views into the payload, which must outlive the document. Not copyable;
+// movable, but values point at the object they came from, so take them after the last move.
+// Thread-safe for concurrent reads.
 class JsonDocument {
  public:
   // Parses `payload` as one JSON value (RFC 8259: UTF-8 only, an optional leading byte-order mark,
