@@ -116,9 +116,6 @@ void Sync::handle_ack(const protocol::Ack& ack) {
     // The hub may know more than we sent on this connection (we crashed before saving its ack).
     next_seq_ = std::max(next_seq_, acked_through_ + 1);
     while (!in_flight_.empty() && in_flight_.front().last_seq <= acked_through_) in_flight_.pop_front();
-    if (on_progress_) {
-      if (auto status = journal_.status()) on_progress_(*status);
-    }
     status_stale_ = true;
   }
   pump();
