@@ -125,7 +125,7 @@ std::vector<Receipt> receipts(const std::filesystem::path& journal_dir) {
   return found;
 }
 
-std::uint64_t acked_through(agent::Journal& journal) { return must(journal.status(), "status").acked_through; }
+std::uint64_t acked_through(agent::Journal& journal) { return must(journal.progress(), "progress").acked_through; }
 
 int run(const Args& args) {
   const auto counts = static_cast<std::size_t>(args.number("counts", 1000));

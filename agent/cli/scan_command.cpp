@@ -155,10 +155,9 @@ std::string sync_status_line(Journal& journal, CatalogStore& store) {
   } else {
     line = link->state == LinkState::kOnline ? "ONLINE" : "OFFLINE (no broker)";
   }
-  auto status = journal.status();
-  if (status) {
-    line += " | " + std::to_string(status->unsent + status->unacked) + " unsynced | last sync " +
-            (status->last_ack_ms == 0 ? std::string("never") : clock_time(status->last_ack_ms) + " UTC");
+  if (auto progress = journal.progress()) {
+    line += " | " + std::to_string(progress->backlog()) + " unsynced | last sync " +
+            (progress->last_ack_ms == 0 ? std::string("never") : clock_time(progress->last_ack_ms) + " UTC");
   }
   if (auto unresolved = store.unresolved(false); unresolved && !unresolved->empty()) {
     line += " | " + std::to_string(unresolved->size()) + " UNKNOWN BARCODE(S) TO MAP";

@@ -19,7 +19,7 @@ namespace {
 
 // Schema migrations, applied in order; PRAGMA user_version counts those already applied.
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 2> kMigrations{
+constexpr std::array<const char*, 3> kMigrations{
     R"sql(
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE events (
@@ -53,6 +53,18 @@ constexpr std::array<const char*, 2> kMigrations{
       user TEXT, location TEXT, to_location TEXT, ref TEXT, reason TEXT, session TEXT, task_id TEXT,
       lot TEXT, expiry TEXT, serial TEXT, qty INTEGER NOT NULL, resolved_seq INTEGER
     );
+    )sql",
+    // 3: sent and acked are ranges below two watermarks (SyncState in journal.hpp), so the
+    // per-row sync_state and its index go; a rejection alone marks a rejected event. A journal
+    // older than this keeps what it had published as sent_through.
+    R"sql(
+    INSERT INTO meta(key, value) SELECT 'sent_through', MAX(
+        COALESCE((SELECT MAX(seq) FROM events WHERE sync_state IN (1, 2)), 0),
+        COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'acked_through'), 0));
+    UPDATE events SET rejection = 'rejected by the hub' WHERE sync_state = 3 AND rejection IS NULL;
+    DROP INDEX events_by_state;
+    ALTER TABLE events DROP COLUMN sync_state;
+    CREATE INDEX events_rejected ON events(seq) WHERE rejection IS NOT NULL;
     )sql",
 };
 
@@ -96,6 +108,7 @@ Result<void> create_journal_file(const std::filesystem::path& file, const Journa
     for (const char* migration : kMigrations) {
       if (auto ok = database->execute(migration); !ok) return ok;
     }
+    // sent_through is not among these: migration 3 made it.
     auto insert = database->prepare("INSERT INTO meta(key, value) VALUES(?, ?)");
     if (!insert) return insert.error();
     const std::pair<const char*, std::string> rows[] = {
@@ -151,6 +164,27 @@ class BookkeepingDurability {
   bool set_ = false;
 };
 
+// The rule of SyncState (journal.hpp): a rejection first, then the watermarks.
+SyncState state_of(std::uint64_t seq, bool rejected, std::uint64_t acked_through, std::uint64_t sent_through) {
+  if (rejected) return SyncState::kRejected;
+  if (seq <= acked_through) return SyncState::kAcked;
+  if (seq <= sent_through) return SyncState::kSent;
+  return SyncState::kUnsent;
+}
+
+// Resets a kept statement on scope exit, so that it never holds its read open after the call that
+// stepped it returns, whichever way that call returns.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(storage::Statement& statement) : statement_(statement) {}
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+  ~ResetOnExit() { statement_.reset(); }
+
+ private:
+  storage::Statement& statement_;
+};
+
 }  // namespace
 
 std::string_view to_string(SyncState state) {
@@ -202,6 +236,8 @@ Result<Journal> Journal::open(const std::filesystem::path& directory, const std:
   auto version = database->prepare("PRAGMA user_version");
   if (!version || !version->step()) return corrupt(file, "cannot read its schema version");
   const auto schema = version->column_int(0);
+  // Finished now: SQLite refuses to drop an index (migration 3) while a statement is mid-read.
+  version->reset();
   if (schema < 1 || schema > static_cast<std::int64_t>(kMigrations.size())) {
     return corrupt(file, "schema version " + std::to_string(schema) + " is not one this agent knows");
   }
@@ -249,13 +285,14 @@ Result<storage::Statement*> Journal::statement(Query which) {
       "SELECT value FROM meta WHERE key = ?",
       // kWriteMeta
       "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      // kPending
+      // kRaiseWatermark
+      "UPDATE meta SET value = ?2 WHERE key = ?1 AND CAST(value AS INTEGER) < ?2",
+      // kPending: a range of the primary key, starting above the hub's ack.
       std::string("SELECT ") + kEventColumns +
-          " FROM events WHERE seq >= ? AND sync_state IN (0, 1) ORDER BY seq LIMIT ?",
-      // kMarkSent
-      "UPDATE events SET sync_state = 1 WHERE seq BETWEEN ? AND ? AND sync_state = 0",
-      // kAcknowledge
-      "UPDATE events SET sync_state = 2 WHERE seq <= ? AND sync_state IN (0, 1)",
+          " FROM events WHERE seq >= MAX(?1, (SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = "
+          "'acked_through')) AND rejection IS NULL ORDER BY seq LIMIT ?2",
+      // kBacklog: the events above acked_through (?1), and how many of them are at most sent_through (?2).
+      "SELECT COUNT(*), COALESCE(SUM(seq <= ?2), 0) FROM events WHERE seq > ?1 AND rejection IS NULL",
   };
   static_assert(std::size(kSql) == static_cast<std::size_t>(Query::kCount), "one SQL text per query");
   auto& slot = statements_[static_cast<std::size_t>(which)];
@@ -284,6 +321,26 @@ Result<void> Journal::write_meta(const std::string& key, const std::string& valu
   auto update = statement(Query::kWriteMeta);
   if (!update) return update.error();
   return (*update)->bind(1, key).bind(2, value).run();
+}
+
+Result<std::int64_t> Journal::read_number(const std::string& key) {
+  auto value = read_meta(key);
+  if (!value) return value.error();
+  return std::stoll(*value);
+}
+
+Result<void> Journal::raise_watermark(const std::string& key, std::uint64_t value) {
+  auto update = statement(Query::kRaiseWatermark);
+  if (!update) return update.error();
+  return (*update)->bind(1, key).bind(2, static_cast<std::int64_t>(value)).run();
+}
+
+Result<Journal::Watermarks> Journal::watermarks() {
+  auto acked = read_number("acked_through");
+  if (!acked) return acked.error();
+  auto sent = read_number("sent_through");
+  if (!sent) return sent.error();
+  return Watermarks{static_cast<std::uint64_t>(*acked), static_cast<std::uint64_t>(*sent)};
 }
 
 std::uint64_t Journal::last_seq() {
@@ -342,11 +399,7 @@ Result<std::vector<Event>> Journal::pending_from(std::uint64_t from, std::size_t
   auto prepared = statement(Query::kPending);
   if (!prepared) return prepared.error();
   storage::Statement& query = **prepared;
-  // A kept statement must not hold its read open after this returns, whichever way it does.
-  struct ResetAfter {
-    storage::Statement& statement;
-    ~ResetAfter() { statement.reset(); }
-  } reset_after{query};
+  ResetOnExit reset(query);
   query.bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(limit));
   std::vector<Event> events;
   while (true) {
@@ -361,11 +414,9 @@ Result<std::vector<Event>> Journal::pending_from(std::uint64_t from, std::size_t
   return events;
 }
 
-Result<void> Journal::mark_sent(std::uint64_t first_seq, std::uint64_t last_seq) {
+Result<void> Journal::mark_sent(std::uint64_t last_seq) {
   BookkeepingDurability durability(database_);
-  auto update = statement(Query::kMarkSent);
-  if (!update) return update.error();
-  return (*update)->bind(1, static_cast<std::int64_t>(first_seq)).bind(2, static_cast<std::int64_t>(last_seq)).run();
+  return raise_watermark("sent_through", last_seq);
 }
 
 Result<void> Journal::acknowledge(std::uint64_t acked_through, std::int64_t hub_wall_ms, std::uint64_t hub_hlc) {
@@ -373,15 +424,8 @@ Result<void> Journal::acknowledge(std::uint64_t acked_through, std::int64_t hub_
   BookkeepingDurability durability(database_);  // declared first: it outlives the transaction
   auto transaction = storage::Transaction::begin(database_);
   if (!transaction) return transaction.error();
-  auto current = read_meta("acked_through");
-  if (!current) return current.error();
   const std::int64_t now = wall_();
-  if (acked_through > std::stoull(*current)) {
-    auto update = statement(Query::kAcknowledge);
-    if (!update) return update.error();
-    if (auto ok = (*update)->bind(1, static_cast<std::int64_t>(acked_through)).run(); !ok) return ok;
-    if (auto ok = write_meta("acked_through", std::to_string(acked_through)); !ok) return ok;
-  }
+  if (auto ok = raise_watermark("acked_through", acked_through); !ok) return ok;
   if (auto ok = write_meta("last_ack_ms", std::to_string(now)); !ok) return ok;
   if (auto ok = write_meta("skew_ms", std::to_string(now - hub_wall_ms)); !ok) return ok;
   return transaction->commit();
@@ -390,7 +434,7 @@ Result<void> Journal::acknowledge(std::uint64_t acked_through, std::int64_t hub_
 Result<void> Journal::reject(const std::vector<protocol::NackEntry>& entries) {
   auto transaction = storage::Transaction::begin(database_);
   if (!transaction) return transaction.error();
-  auto update = database_.prepare("UPDATE events SET sync_state = 3, rejection = ? WHERE seq = ? AND event_id = ?");
+  auto update = database_.prepare("UPDATE events SET rejection = ? WHERE seq = ? AND event_id = ?");
   if (!update) return update.error();
   for (const auto& entry : entries) {
     const std::string reason = entry.field.empty() ? entry.reason : entry.field + ": " + entry.reason;
@@ -401,45 +445,62 @@ Result<void> Journal::reject(const std::vector<protocol::NackEntry>& entries) {
   return transaction->commit();
 }
 
-Result<JournalStatus> Journal::status() {
-  JournalStatus status;
-  status.identity = identity_;
-  auto counts = database_.prepare("SELECT sync_state, COUNT(*) FROM events GROUP BY sync_state");
-  if (!counts) return counts.error();
-  while (true) {
-    auto row = counts->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    const auto count = static_cast<std::uint64_t>(counts->column_int(1));
-    switch (static_cast<SyncState>(counts->column_int(0))) {
-      case SyncState::kUnsent: status.unsent = count; break;
-      case SyncState::kSent: status.unacked = count; break;
-      case SyncState::kAcked: status.acked = count; break;
-      case SyncState::kRejected: status.rejected = count; break;
-    }
-  }
-  status.total = status.unsent + status.unacked + status.acked + status.rejected;
-  const std::pair<const char*, std::int64_t*> numbers[] = {
-      {"last_ack_ms", &status.last_ack_ms}, {"skew_ms", &status.skew_ms}};
-  for (const auto& [key, target] : numbers) {
-    auto value = read_meta(key);
+Result<SyncProgress> Journal::progress() {
+  auto marks = watermarks();
+  if (!marks) return marks.error();
+  SyncProgress progress;
+  progress.acked_through = marks->acked_through;
+  for (auto [key, target] :
+       {std::pair{"last_ack_ms", &progress.last_ack_ms}, std::pair{"skew_ms", &progress.skew_ms}}) {
+    auto value = read_number(key);
     if (!value) return value.error();
-    *target = std::stoll(*value);
+    *target = *value;
   }
-  auto last = read_meta("last_seq");
-  auto acked = read_meta("acked_through");
+  auto prepared = statement(Query::kBacklog);
+  if (!prepared) return prepared.error();
+  storage::Statement& query = **prepared;
+  ResetOnExit reset(query);
+  query.bind(1, static_cast<std::int64_t>(marks->acked_through))
+      .bind(2, static_cast<std::int64_t>(marks->sent_through));
+  auto row = query.step();
+  if (!row) return row.error();
+  const auto backlog = static_cast<std::uint64_t>(query.column_int(0));
+  progress.unacked = static_cast<std::uint64_t>(query.column_int(1));
+  progress.unsent = backlog - progress.unacked;
+  return progress;
+}
+
+Result<JournalStatus> Journal::status() {
+  auto progress = this->progress();
+  if (!progress) return progress.error();
+  JournalStatus status;
+  static_cast<SyncProgress&>(status) = *progress;
+  status.identity = identity_;
+  auto last = read_number("last_seq");
   if (!last) return last.error();
-  if (!acked) return acked.error();
-  status.last_seq = std::stoull(*last);
-  status.acked_through = std::stoull(*acked);
+  status.last_seq = static_cast<std::uint64_t>(*last);
+  // Rejected events are few and have an index of their own; acked ones are most of the journal.
+  auto counts = database_.prepare(
+      "SELECT (SELECT COUNT(*) FROM events WHERE seq <= ? AND rejection IS NULL), "
+      "(SELECT COUNT(*) FROM events WHERE rejection IS NOT NULL)");
+  if (!counts) return counts.error();
+  counts->bind(1, static_cast<std::int64_t>(status.acked_through));
+  auto row = counts->step();
+  if (!row) return row.error();
+  status.acked = static_cast<std::uint64_t>(counts->column_int(0));
+  status.rejected = static_cast<std::uint64_t>(counts->column_int(1));
+  status.total = status.backlog() + status.acked + status.rejected;
   return status;
 }
 
 Result<std::vector<JournalEntry>> Journal::list(std::uint64_t from, std::size_t limit) {
+  auto marks = watermarks();
+  if (!marks) return marks.error();
   auto query = database_.prepare(std::string("SELECT ") + kEventColumns +
-                                 ", sync_state, rejection FROM events WHERE seq >= ? ORDER BY seq LIMIT ?");
+                                 ", rejection FROM events WHERE seq >= ? ORDER BY seq LIMIT ?");
   if (!query) return query.error();
   query->bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(limit));
+  constexpr int kRejection = kFirstDetail + storage::kEventDetailCount;
   std::vector<JournalEntry> entries;
   while (true) {
     auto row = query->step();
@@ -447,19 +508,21 @@ Result<std::vector<JournalEntry>> Journal::list(std::uint64_t from, std::size_t 
     if (!*row) break;
     auto event = read_event(*query);
     if (!event) return event.error();
-    entries.push_back({std::move(*event), static_cast<SyncState>(query->column_int(kFirstDetail + storage::kEventDetailCount)),
-                       query->column_text(kFirstDetail + storage::kEventDetailCount + 1)});
+    const SyncState state =
+        state_of(event->seq, !query->column_is_null(kRejection), marks->acked_through, marks->sent_through);
+    entries.push_back({std::move(*event), state, query->column_text(kRejection)});
   }
   return entries;
 }
 
 Result<std::uint64_t> Journal::prune_acked_before(std::int64_t cutoff_ms) {
-  auto erase = database_.prepare("DELETE FROM events WHERE sync_state = 2 AND wall_ms < ?");
+  auto erase = database_.prepare(
+      "DELETE FROM events WHERE seq <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'acked_through') "
+      "AND rejection IS NULL AND wall_ms < ?");
   if (!erase) return erase.error();
-  if (auto ok = erase->bind(1, cutoff_ms).run(); !ok) return ok.error();
-  auto changes = database_.prepare("SELECT changes()");
-  if (!changes || !changes->step()) return Error{ErrorCode::kIo, "", "cannot count pruned events"};
-  return static_cast<std::uint64_t>(changes->column_int(0));
+  auto erased = erase->bind(1, cutoff_ms).run_counted();
+  if (!erased) return erased.error();
+  return static_cast<std::uint64_t>(*erased);
 }
 
 }  // namespace recount::agent

@@ -20,6 +20,10 @@ namespace recount::agent {
 
 // Where an event stands in the sync: not yet published, published and waiting for the hub's
 // ack, durably stored by the hub, or refused by the hub (dead-lettered there, never resent).
+// Only a rejection is stored with the event. The rest follows from two watermarks, because events
+// are published in seq order and the hub acks cumulatively: seq ≤ acked_through is acked, else
+// seq ≤ sent_through is sent, else unsent. A batch then costs one meta write, not a row rewrite
+// (and index update) per event.
 enum class SyncState { kUnsent = 0, kSent = 1, kAcked = 2, kRejected = 3 };
 std::string_view to_string(SyncState state);
 
@@ -35,17 +39,24 @@ struct JournalEntry {
   std::string rejection;  // the hub's reason, for kRejected
 };
 
-struct JournalStatus {
-  JournalIdentity identity;
-  std::uint64_t total = 0;
+// Where the sync stands: what is still to reach the hub and what it said last.
+struct SyncProgress {
   std::uint64_t unsent = 0;
-  std::uint64_t unacked = 0;   // sent, waiting for the hub's ack
-  std::uint64_t acked = 0;
-  std::uint64_t rejected = 0;
-  std::uint64_t last_seq = 0;
+  std::uint64_t unacked = 0;        // sent, waiting for the hub's ack
   std::uint64_t acked_through = 0;  // the hub's cumulative ack for this epoch
   std::int64_t last_ack_ms = 0;     // local wall time when the last ack arrived (0: never)
   std::int64_t skew_ms = 0;         // local wall clock minus the hub's, at the last ack
+
+  std::uint64_t backlog() const { return unsent + unacked; }
+};
+
+// The progress and counts over the whole journal.
+struct JournalStatus : SyncProgress {
+  JournalIdentity identity;
+  std::uint64_t total = 0;
+  std::uint64_t acked = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t last_seq = 0;
 };
 
 // The journal of one data directory (DIR/journal.db). One Journal per process; several processes
@@ -81,15 +92,23 @@ class Journal {
   // Sync bookkeeping: mark_sent and acknowledge commit with synchronous=NORMAL (no fsync; a power
   // cut may undo the last of them, which makes the agent resend what the hub then acks again as
   // duplicates). Everything else, recording above all, commits with synchronous=FULL.
-  Result<void> mark_sent(std::uint64_t first_seq, std::uint64_t last_seq);
+  //
+  // Records that every event through `last_seq` has been published: raises the sent_through
+  // watermark, never lowers it (a resend from the last ack changes nothing). One meta write.
+  Result<void> mark_sent(std::uint64_t last_seq);
 
-  // Applies the hub's cumulative ack: every unsent/sent event with seq ≤ acked_through becomes
-  // acked. Acks that do not move forward change nothing. `hub_wall_ms` and `hub_hlc` give skew
-  // and keep our clock after the hub's.
+  // Applies the hub's cumulative ack: raises the acked_through watermark, so every event with
+  // seq ≤ acked_through that is not rejected counts as acked. Acks that do not move forward
+  // leave it. `hub_wall_ms` and `hub_hlc` give skew and keep our clock after the hub's.
   Result<void> acknowledge(std::uint64_t acked_through, std::int64_t hub_wall_ms, std::uint64_t hub_hlc);
   // Marks the hub's rejected events, keeping its reasons for operators.
   Result<void> reject(const std::vector<protocol::NackEntry>& entries);
 
+  // Cheap enough for a status line every second: reads the watermarks and counts the events
+  // above acked_through, the backlog (a range of the primary key).
+  Result<SyncProgress> progress();
+  // The progress and the counts over the whole journal: reads every acked event still kept
+  // (O(journal size)), for the `status` command rather than for polling.
   Result<JournalStatus> status();
   std::uint64_t last_seq();
   // Events with seq ≥ from, at most limit, in seq order, with their sync state.
@@ -105,11 +124,19 @@ class Journal {
   Journal(storage::Database database, JournalIdentity identity, WallClock wall);
   Result<std::string> read_meta(const std::string& key);
   Result<void> write_meta(const std::string& key, const std::string& value);
+  Result<std::int64_t> read_number(const std::string& key);
+  // Sets the meta number `key` to `value` if that is larger: a watermark only moves forward.
+  Result<void> raise_watermark(const std::string& key, std::uint64_t value);
+  struct Watermarks {
+    std::uint64_t acked_through = 0;
+    std::uint64_t sent_through = 0;
+  };
+  Result<Watermarks> watermarks();
   Result<Event> insert(Event draft, std::uint64_t seq);
 
-  // The statements a scan's commit and the sync loop run again and again, compiled on first use
-  // and kept: compiling one costs as much as running it.
-  enum class Query { kInsertEvent, kReadMeta, kWriteMeta, kPending, kMarkSent, kAcknowledge, kCount };
+  // The statements a scan's commit, the sync loop and status lines run again and again, compiled
+  // on first use and kept: compiling one costs as much as running it.
+  enum class Query { kInsertEvent, kReadMeta, kWriteMeta, kRaiseWatermark, kPending, kBacklog, kCount };
   Result<storage::Statement*> statement(Query which);
 
   storage::Database database_;

@@ -40,7 +40,7 @@ Sync::Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options)
 }
 
 void Sync::start() {
-  if (auto status = journal_.status()) acked_through_ = status->acked_through;
+  if (auto progress = journal_.progress()) acked_through_ = progress->acked_through;
   next_seq_ = acked_through_ + 1;
   link_.start();
   arm_poll();
@@ -116,9 +116,6 @@ void Sync::handle_ack(const protocol::Ack& ack) {
     // The hub may know more than we sent on this connection (we crashed before saving its ack).
     next_seq_ = std::max(next_seq_, acked_through_ + 1);
     while (!in_flight_.empty() && in_flight_.front().last_seq <= acked_through_) in_flight_.pop_front();
-    if (on_progress_) {
-      if (auto status = journal_.status()) on_progress_(*status);
-    }
     status_stale_ = true;
   }
   pump();
@@ -137,7 +134,7 @@ void Sync::pump() {
     link_.publish({protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kEvents),
                    protocol::encode(batch), false},
                   mqtt::Qos::kAtLeastOnce);
-    if (auto ok = journal_.mark_sent(first, last); !ok) return report(ok.error());
+    if (auto ok = journal_.mark_sent(last); !ok) return report(ok.error());
     in_flight_.push_back({first, last, std::chrono::steady_clock::now()});
     next_seq_ = last + 1;
   }
@@ -164,10 +161,10 @@ mqtt::Message Sync::status_message(protocol::DeviceState state) {
   status.device = identity.device;
   status.state = state;
   status.wall_ms = journal_.wall_now();
-  if (auto journal_status = journal_.status()) {
-    status.backlog = journal_status->unsent + journal_status->unacked;
-    status.acked_through = journal_status->acked_through;
-    status.skew_ms = journal_status->skew_ms;
+  if (auto progress = journal_.progress()) {
+    status.backlog = progress->backlog();
+    status.acked_through = progress->acked_through;
+    status.skew_ms = progress->skew_ms;
   }
   return {protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kStatus),
           protocol::encode(status), true};

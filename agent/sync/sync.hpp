@@ -45,9 +45,6 @@ class Sync {
   // Called after a local record, so new events go out without waiting for the next poll.
   void wake();
 
-  // Called on the io_context after every ack that moved the journal forward (for UIs and tests).
-  void on_progress(std::function<void(const JournalStatus&)> handler) { on_progress_ = std::move(handler); }
-
   // Called on the io_context with each catalog and task list retained for the journal's site
   // (decoded and checked to be the site's; the handler decides about versions).
   void on_catalog(std::function<void(const protocol::Catalog&)> handler) { on_catalog_ = std::move(handler); }
@@ -81,7 +78,6 @@ class Sync {
   std::uint64_t next_seq_ = 1;  // the next seq to publish
   std::chrono::steady_clock::time_point last_status_{};
   bool status_stale_ = false;  // acks moved the backlog since the last status
-  std::function<void(const JournalStatus&)> on_progress_;
   std::function<void(const protocol::Catalog&)> on_catalog_;
   std::function<void(const protocol::TaskList&)> on_tasks_;
   bool stopped_ = false;

@@ -36,6 +36,87 @@ void copy_fixture(const std::string& name, const std::filesystem::path& to) {
                              to / Journal::kFileName);
 }
 
+// The first column of every row `sql` returns, read past the Journal with a connection of its own.
+std::vector<std::string> raw_column(const std::filesystem::path& file, const std::string& sql) {
+  auto raw = storage::Database::open(file, storage::OpenMode::kExistingOnly, storage::Durability::kFull);
+  REQUIRE(raw);
+  auto query = raw->prepare(sql);
+  REQUIRE(query);
+  std::vector<std::string> values;
+  while (query->step().value()) values.push_back(query->column_text(0));
+  return values;
+}
+
+// A journal as the agent wrote it at schema version 2, before the sync states became watermarks:
+// the migrations of that release, frozen here as it shipped, and the meta rows it created.
+// `rows` are the VALUES of events(seq, event_id, sync_state, rejection).
+void write_version_2_journal(const std::filesystem::path& directory, const std::string& acked_through,
+                             const std::string& rows) {
+  constexpr const char* kVersion1 = R"sql(
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE events (
+      seq INTEGER PRIMARY KEY,
+      event_id TEXT NOT NULL UNIQUE,
+      type TEXT NOT NULL,
+      wall_ms INTEGER NOT NULL,
+      hlc INTEGER NOT NULL,
+      user TEXT, location TEXT, to_location TEXT, sku TEXT, lot TEXT, expiry TEXT, serial TEXT,
+      qty INTEGER NOT NULL,
+      reason TEXT, ref TEXT, session TEXT, task_id TEXT, barcode TEXT, system TEXT,
+      sync_state INTEGER NOT NULL DEFAULT 0,
+      rejection TEXT
+    );
+    CREATE INDEX events_by_state ON events(sync_state, seq);
+    )sql";
+  constexpr const char* kVersion2 = R"sql(
+    CREATE TABLE catalog_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    CREATE TABLE catalog_items (sku TEXT PRIMARY KEY, description TEXT, item_class TEXT);
+    CREATE TABLE catalog_barcodes (code TEXT PRIMARY KEY, sku TEXT NOT NULL, pack_qty INTEGER NOT NULL);
+    CREATE TABLE catalog_locations (location TEXT PRIMARY KEY, label TEXT, location_class TEXT);
+    CREATE INDEX catalog_locations_by_label ON catalog_locations(label);
+    CREATE TABLE tasks (
+      task_id TEXT PRIMARY KEY, location TEXT NOT NULL, sku TEXT, lot TEXT, round INTEGER NOT NULL,
+      exclude_user TEXT, hint TEXT, created_ms INTEGER NOT NULL, acked_seq INTEGER
+    );
+    CREATE TABLE unresolved_scans (
+      id INTEGER PRIMARY KEY, wall_ms INTEGER NOT NULL, barcode TEXT NOT NULL, mode TEXT NOT NULL,
+      user TEXT, location TEXT, to_location TEXT, ref TEXT, reason TEXT, session TEXT, task_id TEXT,
+      lot TEXT, expiry TEXT, serial TEXT, qty INTEGER NOT NULL, resolved_seq INTEGER
+    );
+    )sql";
+  std::filesystem::create_directories(directory);
+  auto raw = storage::Database::open(directory / Journal::kFileName, storage::OpenMode::kCreateIfMissing,
+                                     storage::Durability::kFull);
+  REQUIRE(raw);
+  REQUIRE(raw->execute("PRAGMA application_id = " + std::to_string(Journal::kApplicationId)));
+  REQUIRE(raw->execute(kVersion1));
+  REQUIRE(raw->execute(kVersion2));
+  REQUIRE(
+      raw->execute("INSERT INTO meta(key, value) VALUES ('site', 's1'), ('device', 'd1'), ('epoch', 'e1'), "
+                   "('last_seq', '8'), ('acked_through', '" +
+                   acked_through +
+                   "'), ('last_ack_ms', '0'), "
+                   "('skew_ms', '0'), ('created_ms', '0')"));
+  REQUIRE(raw->execute(
+      "CREATE TEMP TABLE old_rows(seq, event_id, sync_state, rejection); INSERT INTO old_rows VALUES " + rows +
+      "; INSERT INTO events(seq, event_id, type, wall_ms, hlc, user, location, sku, qty, sync_state, "
+      "rejection) SELECT seq, event_id, 'count', 1000 + seq, seq, 'alice', 'A-01', 'SKU-1', 1, "
+      "sync_state, rejection FROM old_rows"));
+  REQUIRE(raw->execute("PRAGMA user_version = 2"));
+}
+
+std::vector<SyncState> states(Journal& journal) {
+  std::vector<SyncState> result;
+  for (const auto& entry : journal.list(0, 100).value()) result.push_back(entry.state);
+  return result;
+}
+
+std::vector<std::uint64_t> seqs(const std::vector<Event>& events) {
+  std::vector<std::uint64_t> result;
+  for (const auto& event : events) result.push_back(event.seq);
+  return result;
+}
+
 }  // namespace
 
 TEST_CASE("recording assigns strictly increasing seqs, event ids and clock stamps") {
@@ -182,7 +263,7 @@ TEST_CASE("status counts unsent, unacked, acked and rejected events") {
   TempDir dir;
   auto journal = open_new(dir);
   for (int i = 0; i < 6; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
-  REQUIRE(journal.mark_sent(1, 4));
+  REQUIRE(journal.mark_sent(4));
   REQUIRE(journal.acknowledge(2, journal.wall_now() - 1500, 0));
   auto four = journal.list(4, 1);
   REQUIRE(four);
@@ -225,7 +306,7 @@ TEST_CASE("sent marks and acks undone by a power cut leave every recorded event 
     for (int i = 0; i < 5; ++i) ids.push_back(journal.record(count_draft("SKU-1", 1)).value().event_id);
     std::filesystem::create_directories(saved);
     for (const char* name : {"journal.db", "journal.db-wal"}) std::filesystem::copy_file(dir / name, saved / name);
-    REQUIRE(journal.mark_sent(1, 5));
+    REQUIRE(journal.mark_sent(5));
     REQUIRE(journal.acknowledge(5, journal.wall_now(), 0));
     REQUIRE(journal.status().value().acked == 5);
   }
@@ -242,6 +323,97 @@ TEST_CASE("sent marks and acks undone by a power cut leave every recorded event 
   REQUIRE(pending.size() == 5);
   // The same events with the same ids, which the hub keys by (device, epoch, seq) and acks again.
   for (std::size_t i = 0; i < pending.size(); ++i) CHECK(pending[i].event_id == ids[i]);
+}
+
+TEST_CASE("pending events start above the hub's ack even when asked from lower, and for events never marked sent") {
+  TempDir dir;
+  auto journal = open_new(dir);
+  for (int i = 0; i < 6; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
+  // The hub knew more than this journal had marked sent (an ack lost to a power cut, say).
+  REQUIRE(journal.acknowledge(4, journal.wall_now(), 0));
+  CHECK(seqs(journal.pending_from(2, 100).value()) == std::vector<std::uint64_t>{5, 6});
+  CHECK(seqs(journal.pending_from(4, 100).value()) == std::vector<std::uint64_t>{5, 6});
+  CHECK(states(journal) == std::vector<SyncState>{SyncState::kAcked, SyncState::kAcked, SyncState::kAcked,
+                                                  SyncState::kAcked, SyncState::kUnsent, SyncState::kUnsent});
+}
+
+TEST_CASE("marking an earlier range sent again never takes later events back to unsent") {
+  TempDir dir;
+  auto journal = open_new(dir);
+  for (int i = 0; i < 6; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
+  REQUIRE(journal.mark_sent(5));
+  REQUIRE(journal.mark_sent(2));  // a resend from the last ack after a timeout
+  CHECK(states(journal) == std::vector<SyncState>{SyncState::kSent, SyncState::kSent, SyncState::kSent,
+                                                  SyncState::kSent, SyncState::kSent, SyncState::kUnsent});
+  const auto progress = journal.progress().value();
+  CHECK(progress.unacked == 5);
+  CHECK(progress.unsent == 1);
+}
+
+TEST_CASE("pruning deletes old acked events only, never rejected, unacked or unsent ones") {
+  TempDir dir;
+  auto journal = open_new(dir);
+  for (int i = 0; i < 6; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
+  REQUIRE(journal.reject({{2, journal.list(2, 1).value().front().event.event_id, "sku", "unknown"}}));
+  REQUIRE(journal.mark_sent(5));
+  REQUIRE(journal.acknowledge(3, journal.wall_now(), 0));
+  CHECK(journal.prune_acked_before(journal.wall_now() + 1).value() == 2);
+  CHECK(states(journal) ==
+        std::vector<SyncState>{SyncState::kRejected, SyncState::kSent, SyncState::kSent, SyncState::kUnsent});
+}
+
+TEST_CASE("a version 2 journal keeps every event's sync state when its per-row states become watermarks") {
+  struct Case {
+    std::string name;
+    std::string seq6_state;  // seq 6: sent, or not yet
+    std::string sent_through;
+    SyncState seq6;
+  };
+  for (const Case& old : {Case{"sent above the ack", "1", "6", SyncState::kSent},
+                          Case{"nothing sent above the ack", "0", "5", SyncState::kUnsent}}) {
+    CAPTURE(old.name);
+    TempDir dir;
+    // Seqs 1 and 2 were pruned; the hub acked through 5, rejecting 4 and 5 (5 by an agent that
+    // kept no reason).
+    write_version_2_journal(dir.path(), "5",
+                            "(3, 'id-3', 2, NULL), (4, 'id-4', 3, 'qty: too large'), (5, 'id-5', 3, NULL), "
+                            "(6, 'id-6', " +
+                                old.seq6_state + ", NULL), (7, 'id-7', 0, NULL), (8, 'id-8', 0, NULL)");
+    const std::vector<SyncState> expected{SyncState::kAcked, SyncState::kRejected, SyncState::kRejected,
+                                          old.seq6,          SyncState::kUnsent,   SyncState::kUnsent};
+    for (int open = 1; open <= 2; ++open) {  // the second open finds nothing to migrate
+      CAPTURE(open);
+      {
+        auto journal = Journal::open(dir.path(), std::nullopt, std::nullopt);
+        REQUIRE_MESSAGE(journal.has_value(), (journal ? "" : journal.error().describe()));
+        CHECK(states(*journal) == expected);
+        const auto listed = journal->list(4, 2).value();
+        CHECK(listed[0].rejection == "qty: too large");
+        CHECK(listed[1].rejection == "rejected by the hub");
+        const auto status = journal->status().value();
+        CHECK(status.total == 6);
+        CHECK(status.acked == 1);
+        CHECK(status.rejected == 2);
+        CHECK(status.unacked == (old.seq6 == SyncState::kSent ? 1 : 0));
+        CHECK(status.unsent == (old.seq6 == SyncState::kSent ? 2 : 3));
+        CHECK(status.acked_through == 5);
+        CHECK(status.last_seq == 8);
+        CHECK(seqs(journal->pending_from(1, 100).value()) == std::vector<std::uint64_t>{6, 7, 8});
+      }
+      const auto file = dir / Journal::kFileName;
+      CHECK(raw_column(file, "PRAGMA user_version") == std::vector<std::string>{"3"});
+      CHECK(raw_column(file, "SELECT value FROM meta WHERE key = 'sent_through'") ==
+            std::vector<std::string>{old.sent_through});
+    }
+    // The same tables and indexes as a journal made new by this build.
+    TempDir fresh;
+    open_new(fresh);
+    const std::string schema =
+        "SELECT type || ' ' || name || ': ' || COALESCE(sql, '') FROM sqlite_master ORDER BY name";
+    CHECK(raw_column(dir / Journal::kFileName, schema) == raw_column(fresh / Journal::kFileName, schema));
+    CHECK(raw_column(fresh / Journal::kFileName, "SELECT value FROM meta WHERE key = 'sent_through'") ==
+          std::vector<std::string>{"0"});
+  }
 }
 
 TEST_CASE("the clock never runs backwards across a restart with the wall clock set back") {
