@@ -35,6 +35,10 @@ int main(int argc, char** argv) {
   app.add_option("--policy", options.policy_file,
                  "Reconciliation policy (JSON, docs/reconciliation.md) to put in force; default: the one in force");
   app.add_option("--client-id", options.client_id, "MQTT client id of the hub")->capture_default_str();
+  app.add_option("--max-unreconciled", options.ingest.max_unreconciled_events,
+                 "While batches queue up, reconciliation may trail the acks by this many events (0: apply every "
+                 "batch in the commit that stores it)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   if (!http.empty()) {

@@ -94,8 +94,7 @@ std::string baseline_event_id(const reconcile::PositionKey& position, std::int64
 
 std::uint64_t baseline_stamp(std::int64_t as_of_ms) { return HlcStamp::from_parts(as_of_ms, 0).packed; }
 
-Result<BaselineReport> import_baselines(HubWriter& writer, Ledger& ledger, reconcile::Reconciler& reconciler,
-                                        std::string_view csv) {
+Result<BaselineReport> import_baselines(HubWriter& writer, Ledger& ledger, std::string_view csv) {
   BaselineReport report;
   auto table = read_import_table(csv, kBaselineColumns);
   report.errors = std::move(table.errors);
@@ -130,10 +129,9 @@ Result<BaselineReport> import_baselines(HubWriter& writer, Ledger& ledger, recon
       return reconcile::Effects{};
     }
     for (const Row* row : fresh) {
-      auto stored = write.record_hub_event(row->position.site, baseline_event(*row), now_ms);
-      if (!stored) return stored.error();
-      const Origin origin{row->position.site, std::string(Ledger::kHubDevice), ledger.hub_epoch()};
-      if (auto ok = reconciler.apply(origin, *stored, now_ms); !ok) return ok.error();
+      if (auto stored = write.record_hub_event(row->position.site, baseline_event(*row), now_ms); !stored) {
+        return stored.error();
+      }
     }
     report.stored = fresh.size();
     Json detail = {{"rows", report.rows}, {"stored", report.stored}, {"unchanged", report.unchanged}};

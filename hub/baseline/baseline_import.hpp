@@ -40,8 +40,8 @@ std::uint64_t baseline_stamp(std::int64_t as_of_ms);
 // sku and lot (optional) codes; quantity a whole number from 0 to 1000000000; as_of an ISO-8601
 // time with an offset, not after the hub's now; no position and as_of twice). Then, through
 // `writer` in one write transaction: stores each new row as a hub event made now (device `hub`,
-// LedgerWrite::record_hub_event), applies it to `reconciler` (which re-judges the counts at or
-// after it), audits the import ("baseline.import": rows, stored, unchanged, SHA-256, size), and
+// LedgerWrite::record_hub_event), which the writer applies to its reconciler (re-judging the
+// counts at or after it), audits the import ("baseline.import": rows, stored, unchanged, SHA-256, size), and
 // settles.
 //
 // Importing a file again doubles nothing: a row whose position and as_of an earlier import stored
@@ -50,9 +50,8 @@ std::uint64_t baseline_stamp(std::int64_t as_of_ms);
 // as_of). A rejected file stores nothing but its audit entry ("baseline.import_rejected": error
 // count, the first error, SHA-256, size).
 //
-// Returns the report; an Error only when SQLite fails. `ledger` and `reconciler` are those of
-// `writer`. Blocks; call on the io_context thread that owns them.
-Result<BaselineReport> import_baselines(HubWriter& writer, Ledger& ledger, reconcile::Reconciler& reconciler,
-                                        std::string_view csv);
+// Returns the report; an Error only when SQLite fails. `ledger` is that of `writer`. Blocks;
+// call on the io_context thread that owns them.
+Result<BaselineReport> import_baselines(HubWriter& writer, Ledger& ledger, std::string_view csv);
 
 }  // namespace recount::hub

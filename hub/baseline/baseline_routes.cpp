@@ -6,9 +6,9 @@
 
 namespace recount::hub {
 
-void add_baseline_routes(Router& router, HubWriter& writer, Ledger& ledger, reconcile::Reconciler& reconciler) {
-  router.add("POST", "/api/v1/import/baseline", [&writer, &ledger, &reconciler](const Request& request) {
-    auto report = import_baselines(writer, ledger, reconciler, request.body);
+void add_baseline_routes(Router& router, HubWriter& writer, Ledger& ledger) {
+  router.add("POST", "/api/v1/import/baseline", [&writer, &ledger](const Request& request) {
+    auto report = import_baselines(writer, ledger, request.body);
     if (!report) return Response::from(report.error());
     if (!report->errors.empty()) return rejected_import(report->errors);
     return Response::json(

@@ -3,15 +3,14 @@
 
 #include "hub/http/router.hpp"
 #include "hub/ledger/ledger.hpp"
-#include "hub/reconcile/reconciler.hpp"
 #include "hub/writes/hub_writer.hpp"
 
 namespace recount::hub {
 
 // Adds POST /api/v1/import/baseline: the body is the CSV file (import_baselines()). Answers 200
 // {"kind":"baseline","rows","stored","unchanged"}, or 422 as rejected_import() when the file was
-// rejected. The handler runs on the caller's (the io_context's) thread; `writer`, `ledger` and
-// `reconciler` must outlive the router.
-void add_baseline_routes(Router& router, HubWriter& writer, Ledger& ledger, reconcile::Reconciler& reconciler);
+// rejected. The handler runs on the caller's (the io_context's) thread; `writer` and `ledger`
+// must outlive the router.
+void add_baseline_routes(Router& router, HubWriter& writer, Ledger& ledger);
 
 }  // namespace recount::hub

@@ -70,13 +70,13 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       catalog_view_(std::move(catalog_view)),
       reconciler_(std::move(reconciler)),
       tasks_(io, link_, reconciler_),
-      ingest_(io, link_, ledger, reconciler_, tasks_, clock_),
+      ingest_(io, link_, ledger, reconciler_, tasks_, clock_, system_wall_clock(), options_.ingest),
       writer_(ledger, reconciler_, tasks_),
       grace_timer_(io),
       settle_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
   add_reconcile_routes(router_, reconciler_);
-  add_baseline_routes(router_, writer_, ledger, reconciler_);
+  add_baseline_routes(router_, writer_, ledger);
   add_resolve_routes(router_, writer_, reconciler_);
   add_policy_routes(router_, writer_, reconciler_);
   add_metrics_routes(router_, reconciler_);

@@ -37,6 +37,7 @@ struct HubOptions {
   // The longest the settle timer sleeps before it looks again for counts whose settle delay has
   // ended (a count stored meanwhile is due a whole settle delay after it arrived).
   std::chrono::milliseconds settle_poll{1000};
+  IngestOptions ingest;
 };
 
 // Not thread-safe: everything runs on `io`, which must have one thread. `ledger` must outlive

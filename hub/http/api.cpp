@@ -93,7 +93,9 @@ Json counters_json(const IngestCounters& counters) {
           {"failed_commits", counters.failed_commits},
           {"replies_unsent", counters.replies_unsent},
           {"replies_in_flight", counters.replies_in_flight},
-          {"queued", counters.queued}};
+          {"queued", counters.queued},
+          {"deferred_commits", counters.deferred_commits},
+          {"unreconciled", counters.unreconciled}};
 }
 
 }  // namespace

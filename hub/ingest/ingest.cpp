@@ -64,6 +64,7 @@ void Ingest::start() {
   link_.subscribe({std::string(protocol::kAllEventsFilter), std::string(protocol::kAllHellosFilter),
                    std::string(protocol::kAllStatusFilter)},
                   mqtt::Qos::kAtLeastOnce);
+  post_drain();
 }
 
 void Ingest::stop() {
@@ -77,21 +78,30 @@ void Ingest::receive(mqtt::Message message) {
   queue_.push_back(Received{std::move(message), wall_()});
   counters_.queued = queue_.size();
   // Messages that arrive while a commit runs wait in the queue and share the next commit.
-  if (!drain_posted_) {
-    drain_posted_ = true;
-    boost::asio::post(io_, [this] { drain(); });
-  }
+  post_drain();
+}
+
+void Ingest::post_drain() {
+  if (drain_posted_ || stopped_) return;
+  drain_posted_ = true;
+  boost::asio::post(io_, [this] { drain(); });
 }
 
 // One commit per handler, so HTTP requests and Paho's hand-offs interleave with a long backlog.
+// With the queue empty, a commit only catches the projections up.
 void Ingest::drain() {
   drain_posted_ = false;
-  if (queue_.empty()) return;
-  commit(take_group());
-  if (!queue_.empty() && !drain_posted_) {
-    drain_posted_ = true;
-    boost::asio::post(io_, [this] { drain(); });
-  }
+  if (queue_.empty() && !behind_) return;
+  const bool committed = commit(take_group());
+  // After a failure, only new messages try again: a failing database is not retried in a loop.
+  if (!queue_.empty() || (behind_ && committed)) post_drain();
+}
+
+bool Ingest::may_defer(std::size_t messages, std::uint64_t storing, std::int64_t now_ms) const {
+  // One message and nothing waiting: a quiet hub, which applies what it stores at once.
+  if (messages <= 1 && queue_.empty()) return false;
+  if (counters_.unreconciled + storing > options_.max_unreconciled_events) return false;
+  return !behind_ || now_ms - behind_since_ms_ < options_.max_unreconciled_ms;
 }
 
 std::vector<Ingest::Received> Ingest::take_group() {
@@ -107,7 +117,7 @@ std::vector<Ingest::Received> Ingest::take_group() {
   return group;
 }
 
-void Ingest::commit(std::vector<Received> received) {
+bool Ingest::commit(std::vector<Received> received) {
   std::optional<std::size_t> culprit;
   auto group = apply_and_commit(received, culprit);
   if (!group) {
@@ -119,15 +129,27 @@ void Ingest::commit(std::vector<Received> received) {
     // the database is at fault, not a message, and retrying now would only wait again.
     if (culprit && received.size() > 1) {
       received.erase(received.begin() + static_cast<std::ptrdiff_t>(*culprit));
-      commit(std::move(received));
+      return commit(std::move(received));
     }
-    return;
+    return false;
   }
   ++counters_.commits;
   counters_.batches += group->batches;
   counters_.rejected_payloads += group->rejected_payloads;
+  if (group->deferred) ++counters_.deferred_commits;
+  if (group->caught_up) {
+    behind_ = false;
+    counters_.unreconciled = 0;
+  } else {
+    if (!behind_) behind_since_ms_ = wall_();
+    behind_ = true;
+    // `applied` may include adjustments the reconciler made, and applied, before they were stored.
+    const std::uint64_t pending = counters_.unreconciled + group->stored;
+    counters_.unreconciled = pending - std::min(pending, group->applied);
+  }
   for (auto& reply : group->replies) send(std::move(reply));
   for (const auto& site : group->task_sites) tasks_.changed(site);
+  return true;
 }
 
 Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& received,
@@ -141,9 +163,20 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
       return ok.error();
     }
   }
-  auto task_sites = settle_and_commit(*write, reconciler_, {}, wall_());
-  if (!task_sites) return task_sites.error();
-  group.task_sites = std::move(*task_sites);
+  const std::int64_t now_ms = wall_();
+  if (may_defer(received.size(), group.stored, now_ms)) {
+    if (auto ok = write->commit(); !ok) return ok.error();
+    group.deferred = true;
+    return group;
+  }
+  // What this commit stores, after at most a chunk of what earlier ones left (the backlog comes
+  // first: the projections apply in the order of storage).
+  const std::size_t limit = (behind_ ? options_.reconcile_chunk_events : 0) + group.stored;
+  auto settled = settle_and_commit(*write, reconciler_, {}, now_ms, limit);
+  if (!settled) return settled.error();
+  group.task_sites = std::move(settled->task_sites);
+  group.caught_up = settled->caught_up;
+  group.applied = settled->applied;
   return group;
 }
 
@@ -195,9 +228,7 @@ Result<void> Ingest::handle_events(const protocol::DeviceTopic& topic, const Rec
   }
   auto outcome = write.apply(batch);
   if (!outcome) return outcome.error();
-  for (const std::size_t index : outcome->new_events) {
-    if (auto ok = reconciler_.apply(batch.origin, batch.events[index], batch.received_ms); !ok) return ok;
-  }
+  group.stored += outcome->new_events.size();
   ++group.batches;
   clock_.observe(HlcStamp{newest_hlc(batch.events)});
   // The nack goes first, so the agent knows which seqs were refused before the ack covers them.

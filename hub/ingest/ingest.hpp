@@ -1,6 +1,7 @@
 // The hub's MQTT side (DESIGN §5): takes events, hellos and status messages from the broker,
 // applies them to the ledger in as few durable commits as the load allows, and answers with acks
-// and nacks only once the commit that makes them true has returned.
+// and nacks only once the commit that makes them true has returned. Reconciliation follows the
+// ledger in order, and under load a bounded distance behind it.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +29,14 @@ struct IngestOptions {
   // busy hub pays one fsync for many batches while a quiet one still commits each at once.
   std::size_t max_messages_per_commit = 256;
   std::size_t max_bytes_per_commit = 16 * 1024 * 1024;
+  // While messages queue up, a commit only stores and acks, and the projections apply what it
+  // stored in a later commit (Reconciler::catch_up): devices are answered at the rate the ledger
+  // can store, and reconciliation catches up as soon as the queue is empty, or when it trails by
+  // these bounds. Any other commit applies what it stores and at most reconcile_chunk_events of
+  // the backlog, so acks never wait long behind it.
+  std::size_t max_unreconciled_events = 100'000;
+  std::int64_t max_unreconciled_ms = 2'000;
+  std::size_t reconcile_chunk_events = 5'000;
 };
 
 // What ingest has done since it started; for the health endpoint and tests.
@@ -40,11 +49,14 @@ struct IngestCounters {
   std::uint64_t replies_unsent = 0;    // acks/nacks the broker did not take; hello/resend repairs
   std::size_t replies_in_flight = 0;   // published, the broker's PUBACK not yet in
   std::size_t queued = 0;              // received, not yet committed
+  std::uint64_t deferred_commits = 0;  // stored and acked, applied to the projections later
+  std::uint64_t unreconciled = 0;      // about how many stored events the projections have not applied
 };
 
-// Every event stored as new goes to the reconciler in the transaction that stores it; each
-// commit settles what became due and records the effects with it, then hands the sites whose
-// task lists changed to `tasks`.
+// Every event stored as new reaches the reconciler through Reconciler::catch_up, in the order
+// the ledger stored it: in the same commit when the queue is empty, else in a later one (see
+// IngestOptions). A commit that catches up settles what became due and records the effects with
+// it, then hands the sites whose task lists changed to `tasks`.
 //
 // Runs on the io_context that `link` delivers on, with one thread: message handling, SQLite and
 // publishing all happen there, never on Paho's threads. Not thread-safe. `link`, `ledger`,
@@ -58,12 +70,14 @@ class Ingest {
   Ingest& operator=(const Ingest&) = delete;
 
   // Subscribes (QoS 1) to every site's events, hello and status topics and handles their
-  // messages from now on. Call once, before the io_context runs or on its thread.
+  // messages from now on, after applying what an earlier run stored and did not apply. Call
+  // once, before the io_context runs or on its thread.
   void start();
 
   // Commits and answers every message received so far, then ignores new ones: what a clean
   // shutdown does before it disconnects from the broker (once counters().replies_in_flight is
-  // 0, so the last acks are not cut off). Blocks on the commit.
+  // 0, so the last acks are not cut off). Blocks on the commit. What the projections have not
+  // applied yet waits for the next start().
   void stop();
 
   const IngestCounters& counters() const { return counters_; }
@@ -86,12 +100,21 @@ class Ingest {
     std::vector<std::string> task_sites;
     std::uint64_t batches = 0;
     std::uint64_t rejected_payloads = 0;
+    std::uint64_t stored = 0;   // new events
+    bool deferred = false;      // stored only; the projections apply them later
+    bool caught_up = false;     // else: the projections have applied every stored event
+    std::uint64_t applied = 0;  // by the projections, in this commit
   };
 
   void receive(mqtt::Message message);
   void drain();
   std::vector<Received> take_group();
-  void commit(std::vector<Received> received);
+  // Whether it committed (all of `received`, or all but a message the database refused).
+  bool commit(std::vector<Received> received);
+  void post_drain();
+  // Whether this commit of `messages` may leave what it stores to a later one: messages came
+  // while the last commit ran, or still wait, and reconciliation is within its bounds.
+  bool may_defer(std::size_t messages, std::uint64_t storing, std::int64_t now_ms) const;
   // On failure, `culprit` is the index of the message whose handling failed, if one did.
   Result<Group> apply_and_commit(const std::vector<Received>& received, std::optional<std::size_t>& culprit);
   Result<void> handle(const Received& received, LedgerWrite& write, Group& group);
@@ -116,6 +139,10 @@ class Ingest {
   std::deque<Received> queue_;
   bool drain_posted_ = false;
   bool stopped_ = false;
+  // The projections may trail the ledger (unknown at start: an earlier run may have stopped
+  // with a backlog), and since when.
+  bool behind_ = true;
+  std::int64_t behind_since_ms_ = 0;
   IngestCounters counters_;
 };
 

@@ -24,6 +24,7 @@ enum class EventStore::Sql {
   kListCursors,
   kListEvents,
   kFindEvent,
+  kStoredAfter,
   kListDeadLetters,
   kCount,
 };
@@ -32,7 +33,8 @@ namespace {
 
 // A stored event as read_event() reads it.
 const std::string kStoredEvent = "SELECT site, device, epoch, seq, event_id, type, " +
-                                 std::string(storage::kEventDetailColumns) + ", wall_ms, hlc, received_ms FROM events";
+                                 std::string(storage::kEventDetailColumns) +
+                                 ", wall_ms, hlc, received_ms, rowid FROM events";
 
 // Indexed by EventStore::Sql.
 const std::string kSql[] = {
@@ -79,6 +81,8 @@ const std::string kSql[] = {
     kStoredEvent + " WHERE device = ?1 AND epoch = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
     // kFindEvent: through the UNIQUE index on event_id.
     kStoredEvent + " WHERE event_id = ?1",
+    // kStoredAfter: a range of the rowid, the order of storage.
+    kStoredEvent + " WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
     // kListDeadLetters
     "SELECT id, received_ms, topic, site, device, epoch, seq, event_id, field, reason, payload, payload_bytes"
     " FROM dead_letters WHERE (?1 = '' OR device = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
@@ -132,6 +136,7 @@ Result<StoredEvent> read_event(const storage::Statement& row) {
   event.wall_ms = row.column_int(20);
   event.hlc = as_count(row.column_int(21));
   stored.received_ms = row.column_int(22);
+  stored.row = row.column_int(23);
   return stored;
 }
 
@@ -280,6 +285,11 @@ Result<std::vector<StoredEvent>> EventStore::events(const EventQuery& query) {
       .bind(3, as_sql(query.after_seq))
       .bind(4, static_cast<std::int64_t>(query.limit));
   return collect_rows<StoredEvent>(list, read_event);
+}
+
+Result<std::vector<StoredEvent>> EventStore::stored_after(std::int64_t row, std::size_t limit) {
+  return collect_rows<StoredEvent>(statement(Sql::kStoredAfter).bind(1, row).bind(2, static_cast<std::int64_t>(limit)),
+                                   read_event);
 }
 
 Result<std::optional<StoredEvent>> EventStore::find(const std::string& event_id) {

@@ -73,6 +73,9 @@ struct StoredEvent {
   Origin origin;
   Event event;
   std::int64_t received_ms = 0;
+  // Where the ledger stored it: SQLite's rowid, which grows with every insert (events are never
+  // deleted, so it is never reused), and so is the order the hub stored them in.
+  std::int64_t row = 0;
 };
 
 struct EventQuery {
@@ -123,6 +126,8 @@ class EventStore {
   Result<std::vector<DeviceSummary>> devices();
   Result<std::vector<StoredEvent>> events(const EventQuery& query);
   Result<std::vector<DeadLetter>> dead_letters(const DeadLetterQuery& query);
+  // The events stored after the one at `row`, in the order they were stored, at most `limit`.
+  Result<std::vector<StoredEvent>> stored_after(std::int64_t row, std::size_t limit);
   // The stored event with this event_id, if any.
   Result<std::optional<StoredEvent>> find(const std::string& event_id);
 

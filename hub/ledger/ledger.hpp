@@ -76,6 +76,9 @@ class LedgerWrite {
   // which is what makes an ack sent afterwards true.
   Result<void> commit();
 
+  // The event store, to read what this transaction and earlier ones stored.
+  EventStore& events();
+
   // Appends an audit entry in this transaction (the reconciler's notes, say); detail is JSON.
   Result<void> audit(std::string kind, std::string subject, std::string detail);
 

@@ -11,12 +11,21 @@
 
 namespace recount::hub::reconcile {
 
-enum class Reconciler::Sql { kPolicyVersion, kReadPolicy, kReadPolicySetter, kInsertPolicy, kCount };
+enum class Reconciler::Sql {
+  kPolicyVersion,
+  kReadPolicy,
+  kReadPolicySetter,
+  kInsertPolicy,
+  kAppliedThrough,
+  kSetAppliedThrough,
+  kCount
+};
 
 struct Reconciler::Context {
   const Policy& policy;
   std::int64_t now_ms = 0;
   Effects effects;
+  std::int64_t due_by_ms = std::numeric_limits<std::int64_t>::max();
 
   void add_task_site(const std::string& site) { effects.task_sites.push_back(site); }
 };
@@ -36,6 +45,10 @@ const std::string kSql[] = {
     // kInsertPolicy
     "INSERT INTO reconcile_policies (version, document, set_ms, actor)"
     " VALUES ((SELECT coalesce(max(version), 0) + 1 FROM reconcile_policies), ?1, ?2, ?3) RETURNING version",
+    // kAppliedThrough
+    "SELECT value FROM reconcile_meta WHERE name = 'applied_through'",
+    // kSetAppliedThrough
+    "UPDATE reconcile_meta SET value = ?1 WHERE name = 'applied_through'",
 };
 
 // Audit details quote device-supplied codes; invalid UTF-8 is replaced rather than thrown on.
@@ -161,10 +174,43 @@ Result<void> Reconciler::apply(const Origin& origin, const Event& event, std::in
   return projections_.apply(origin.site, origin.device, event, timing, task_position);
 }
 
-Result<Effects> Reconciler::settle(std::int64_t now_ms) {
+Result<Reconciler::CatchUp> Reconciler::catch_up(EventStore& events, std::size_t limit) {
+  auto through = single_int(statements_[Sql::kAppliedThrough]);
+  if (!through) return through.error();
+  CatchUp progress;
+  // Read in slices, so a long backlog is not held in memory at once.
+  constexpr std::size_t kSlice = 1000;
+  std::int64_t last = *through;
+  while (progress.applied < limit) {
+    const std::size_t wanted = std::min(kSlice, limit - progress.applied);
+    auto stored = events.stored_after(last, wanted);
+    if (!stored) return stored.error();
+    for (const StoredEvent& item : *stored) {
+      if (auto ok = apply(item.origin, item.event, item.received_ms); !ok) return ok.error();
+      last = item.row;
+      progress.received_through_ms = item.received_ms;
+    }
+    progress.applied += stored->size();
+    if (stored->size() < wanted) {
+      progress.complete = true;
+      break;
+    }
+  }
+  if (!progress.complete) {
+    auto next = events.stored_after(last, 1);
+    if (!next) return next.error();
+    progress.complete = next->empty();
+  }
+  if (last != *through) {
+    if (auto ok = statements_[Sql::kSetAppliedThrough].bind(1, last).run(); !ok) return ok.error();
+  }
+  return progress;
+}
+
+Result<Effects> Reconciler::settle(std::int64_t now_ms, std::int64_t due_by_ms) {
   auto policy = current_policy();
   if (!policy) return policy.error();
-  Context context{**policy, now_ms, {}};
+  Context context{**policy, now_ms, {}, due_by_ms};
   if (auto ok = settle_due(context); !ok) return ok.error();
   normalize(context.effects);
   return std::move(context.effects);
@@ -175,7 +221,7 @@ Result<void> Reconciler::settle_due(Context& context) {
   // none is left. Each round settles what the previous one changed; adjustments happen at most
   // once per discrepancy, so this ends.
   while (true) {
-    auto due = projections_.due(context.now_ms);
+    auto due = projections_.due(std::min(context.now_ms, context.due_by_ms));
     if (!due) return due.error();
     if (due->empty()) return {};
     for (const DueGroup& item : *due) {

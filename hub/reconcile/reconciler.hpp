@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -95,9 +96,26 @@ class Reconciler {
   // harmless; passing a different event with a reused event_id is not (the ledger refuses those).
   Result<void> apply(const Origin& origin, const Event& event, std::int64_t received_ms);
 
-  // Judges every count due by now_ms and runs the lifecycle: opens discrepancies, requests
-  // recounts, takes recounts, adjusts, and closes what late events resolved.
-  Result<Effects> settle(std::int64_t now_ms);
+  // How far catch_up() got.
+  struct CatchUp {
+    std::size_t applied = 0;
+    bool complete = false;  // every stored event is applied
+    // received_ms of the newest event applied (0: none): every event the hub had received by
+    // then is applied, so counts due by then may be judged (settle's due_by_ms).
+    std::int64_t received_through_ms = 0;
+  };
+  // Applies, in the order the ledger stored them, the events stored after the last one applied,
+  // at most `limit`, and keeps how far it got (reconcile_meta 'applied_through') in the
+  // caller's transaction. This is how stored events reach the projections: ingest may commit and
+  // ack batches first and apply them in a later transaction, and a hub that stopped in between
+  // applies them when it next catches up. Events applied already (an adjustment this reconciler
+  // made and the ledger then stored) are applied again harmlessly.
+  Result<CatchUp> catch_up(EventStore& events, std::size_t limit);
+
+  // Judges every count due by min(now_ms, due_by_ms) and runs the lifecycle at now_ms: opens
+  // discrepancies, requests recounts, takes recounts, adjusts, and closes what late events
+  // resolved. due_by_ms holds back counts that events received but not yet applied could change.
+  Result<Effects> settle(std::int64_t now_ms, std::int64_t due_by_ms = std::numeric_limits<std::int64_t>::max());
   // When settle() next has a count to judge (ms on the clock of received_ms), nullopt when no
   // count waits: for the timer that settles between batches. One indexed read.
   Result<std::optional<std::int64_t>> next_due_ms() { return projections_.next_due(); }

@@ -10,7 +10,7 @@ namespace {
 
 // Migration i (0-based) takes the tables from version i to i + 1. Append; never edit one that
 // has shipped.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 -- On-hand now per position; lot is '' for items that are not lot-tracked.
 CREATE TABLE reconcile_positions (
@@ -188,6 +188,11 @@ CREATE TABLE reconcile_policies (
   set_ms   INTEGER NOT NULL,
   actor    TEXT    NOT NULL
 );
+)sql",
+    // 2: the rowid in events of the last event the projections applied (Reconciler::catch_up).
+    // Until now every event was applied in the transaction that stored it.
+    R"sql(
+INSERT INTO reconcile_meta (name, value) SELECT 'applied_through', coalesce(max(rowid), 0) FROM events;
 )sql",
 };
 

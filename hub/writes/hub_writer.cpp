@@ -20,18 +20,22 @@ Result<void> record_effects(LedgerWrite& write, reconcile::Effects& effects, std
   return {};
 }
 
-Result<std::vector<std::string>> settle_and_commit(LedgerWrite& write, reconcile::Reconciler& reconciler,
-                                                   reconcile::Effects effects, std::int64_t now_ms) {
+Result<Settled> settle_and_commit(LedgerWrite& write, reconcile::Reconciler& reconciler, reconcile::Effects effects,
+                                  std::int64_t now_ms, std::size_t catch_up_limit) {
   if (auto ok = record_effects(write, effects, now_ms); !ok) return ok.error();
-  auto settled = reconciler.settle(now_ms);
+  auto caught = reconciler.catch_up(write.events(), catch_up_limit);
+  if (!caught) return caught.error();
+  auto settled = reconciler.settle(now_ms, caught->complete ? now_ms : caught->received_through_ms);
   if (!settled) return settled.error();
   if (auto ok = record_effects(write, *settled, now_ms); !ok) return ok.error();
   if (auto ok = write.commit(); !ok) return ok.error();
+  Settled result;
+  result.caught_up = caught->complete;
+  result.applied = caught->applied;
   // Both lists are sorted without repeats; their union is too.
-  std::vector<std::string> sites;
   std::set_union(effects.task_sites.begin(), effects.task_sites.end(), settled->task_sites.begin(),
-                 settled->task_sites.end(), std::back_inserter(sites));
-  return sites;
+                 settled->task_sites.end(), std::back_inserter(result.task_sites));
+  return result;
 }
 
 HubWriter::HubWriter(Ledger& ledger, reconcile::Reconciler& reconciler, TaskListPublisher& tasks, WallClock wall)
@@ -41,11 +45,14 @@ Result<void> HubWriter::write(const Change& change) {
   auto write = ledger_.begin_write();
   if (!write) return write.error();
   const std::int64_t now_ms = wall_();
+  if (auto caught = reconciler_.catch_up(write->events(), std::numeric_limits<std::size_t>::max()); !caught) {
+    return caught.error();
+  }
   auto effects = change(*write, now_ms);
   if (!effects) return effects.error();
-  auto sites = settle_and_commit(*write, reconciler_, std::move(*effects), now_ms);
-  if (!sites) return sites.error();
-  for (const auto& site : *sites) tasks_.changed(site);
+  auto settled = settle_and_commit(*write, reconciler_, std::move(*effects), now_ms);
+  if (!settled) return settled.error();
+  for (const auto& site : settled->task_sites) tasks_.changed(site);
   return {};
 }
 

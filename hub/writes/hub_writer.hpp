@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -23,12 +24,22 @@ namespace recount::hub {
 // Errors: those of the ledger.
 Result<void> record_effects(LedgerWrite& write, reconcile::Effects& effects, std::int64_t now_ms);
 
-// Settles what is due by now_ms, records `effects` (what the caller's change produced) and then
-// the settlement's, and commits. Returns the sites whose task lists changed (sorted, no repeats)
-// for the caller to publish once the commit is done. Errors: those of the reconciler and the
-// ledger; nothing is committed then (dropping `write` rolls it back). Blocks on the commit.
-Result<std::vector<std::string>> settle_and_commit(LedgerWrite& write, reconcile::Reconciler& reconciler,
-                                                   reconcile::Effects effects, std::int64_t now_ms);
+// What a settled commit leaves to its caller.
+struct Settled {
+  std::vector<std::string> task_sites;  // sorted, no repeats: publish their task lists
+  bool caught_up = false;               // the projections have applied every stored event
+  std::size_t applied = 0;              // events the projections applied in this commit
+};
+
+// Records `effects` (what the caller's change produced), applies at most `catch_up_limit` stored
+// events the projections have not applied yet (Reconciler::catch_up), settles what is due by
+// now_ms among the counts those events could not change, records the settlement's effects, and
+// commits. The task sites are for the caller to publish once the commit is done. Errors: those
+// of the reconciler and the ledger; nothing is committed then (dropping `write` rolls it back).
+// Blocks on the commit.
+Result<Settled> settle_and_commit(LedgerWrite& write, reconcile::Reconciler& reconciler, reconcile::Effects effects,
+                                  std::int64_t now_ms,
+                                  std::size_t catch_up_limit = std::numeric_limits<std::size_t>::max());
 
 // The hub's own writes: operator decisions, baseline imports, the settle timer.
 //
@@ -45,8 +56,9 @@ class HubWriter {
   HubWriter(Ledger& ledger, reconcile::Reconciler& reconciler, TaskListPublisher& tasks,
             WallClock wall = system_wall_clock());
 
-  // Runs `change` in a new write transaction, settles, records the effects, commits, and
-  // publishes the task lists that changed. Errors: the change's, or those of the ledger and the
+  // Runs `change` in a new write transaction, once the projections have applied every stored
+  // event (so it sees them all), settles, records the effects, commits, and publishes the task
+  // lists that changed. Errors: the change's, or those of the ledger and the
   // reconciler; nothing is stored then and nothing is published. Blocks on SQLite.
   Result<void> write(const Change& change);
 

@@ -50,6 +50,33 @@ void check_ledger_exactly_once(const std::filesystem::path& hub_dir, std::uint64
   CHECK(counts->column_int(2) == counts->column_int(0));
 }
 
+// Reconciliation's view, while the hub runs: once it has caught up with the ledger, every count
+// is in reconcile_counts and every movement in reconcile_movements (both keyed by the event, so
+// none twice), whatever the kills left behind.
+void check_reconciled(const std::filesystem::path& hub_dir) {
+  auto database =
+      storage::Database::open(hub_dir / "hub.db", storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
+  REQUIRE_MESSAGE(database.has_value(), (database ? "" : database.error().describe()));
+  auto number = [&](const char* sql) {
+    auto query = database->prepare(sql);
+    REQUIRE_MESSAGE(query.has_value(), sql);
+    REQUIRE(query->step().value());
+    return query->column_int(0);
+  };
+  CHECK(eventually(
+      [&] {
+        return number(
+                   "SELECT (SELECT value FROM reconcile_meta WHERE name = 'applied_through') >="
+                   " (SELECT max(rowid) FROM events)") == 1;
+      },
+      kDeliveryTimeout, std::chrono::milliseconds(200)));
+  CHECK(number("SELECT count(*) FROM events WHERE type = 'count'") > 0);
+  CHECK(number("SELECT count(*) FROM events WHERE type = 'count'"
+               " AND event_id NOT IN (SELECT event_id FROM reconcile_counts)") == 0);
+  CHECK(number("SELECT count(*) FROM events WHERE type IN ('receive', 'putaway', 'move', 'adjust', 'sale', 'ship',"
+               " 'baseline') AND event_id NOT IN (SELECT event_id FROM reconcile_movements)") == 0);
+}
+
 struct Fleet {
   explicit Fleet(const TempDir& dir, int size) {
     for (int i = 0; i < size; ++i) {
@@ -63,7 +90,9 @@ struct Fleet {
 
 }  // namespace
 
-TEST_CASE("kill -9 of the hub while agents sync thousands of events leaves every event in the ledger exactly once") {
+TEST_CASE(
+    "kill -9 of the hub while agents sync thousands of events leaves every event in the ledger exactly once, and "
+    "reconciled") {
   TempDir dir;
   Mosquitto broker;
   Fleet fleet(dir, 5);
@@ -95,6 +124,7 @@ TEST_CASE("kill -9 of the hub while agents sync thousands of events leaves every
     CHECK(eventually([&] { return fully_synced(hub, fleet.data[i], fleet.devices[i]); }, kDeliveryTimeout,
                      std::chrono::milliseconds(500)));
   }
+  check_reconciled(dir / "hub");
   for (auto& agent : agents) CHECK(agent->stop() == 0);
   CHECK(hub.stop() == 0);
   check_ledger_exactly_once(dir / "hub", 5 * 3000 + 4 * 200);

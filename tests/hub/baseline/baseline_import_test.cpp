@@ -32,7 +32,7 @@ std::string fixture(const std::string& name) {
 std::int64_t at(const char* iso) { return parse_iso8601_ms("as_of", iso).value(); }
 
 struct BaselineHub : testing::WriteSide {
-  BaselineHub() { add_baseline_routes(router, writer, store.ledger, reconciler); }
+  BaselineHub() { add_baseline_routes(router, writer, store.ledger); }
 
   Response post(std::string csv) {
     return router.handle(Request::from_target("POST", "/api/v1/import/baseline", std::move(csv)).value());

@@ -50,12 +50,13 @@ struct IngestFixture {
   reconcile::CatalogSnapshot catalog;
   reconcile::Reconciler reconciler = reconcile::Reconciler::open(ledger.database(), catalog).value();
   TaskListPublisher tasks{io, hub_link, reconciler};
-  Ingest ingest{io, hub_link, ledger, reconciler, tasks, clock};
+  IngestOptions ingest_options;
+  Ingest ingest{io, hub_link, ledger, reconciler, tasks, clock, system_wall_clock(), ingest_options};
   testing::TestDevice device{io, broker.uri(), "device-1",
                              {"recount/v1/+/+/ack", "recount/v1/+/+/nack", std::string(kProbeTopic)}};
   std::vector<mqtt::Message>& replies = device.received;
 
-  IngestFixture() {
+  explicit IngestFixture(IngestOptions options = {}) : ingest_options(options) {
     ingest.start();
     hub_link.start();
     REQUIRE(run_until([&] { return hub_link.connected(); }));
@@ -113,6 +114,20 @@ struct IngestFixture {
   }
 
   std::vector<DeadLetter> dead_letters() { return ledger.events().dead_letters({"", 0, 1000}).value(); }
+
+  // Whether reconciliation has applied every stored event, and how many counts it holds.
+  bool reconciled() {
+    return single_number(
+               "SELECT (SELECT value FROM reconcile_meta WHERE name = 'applied_through') >="
+               " (SELECT max(rowid) FROM events)") == 1;
+  }
+  std::int64_t reconciled_counts() { return single_number("SELECT count(*) FROM reconcile_counts"); }
+  std::int64_t single_number(const std::string& sql) {
+    auto query = ledger.database().prepare(sql);
+    REQUIRE(query.has_value());
+    REQUIRE(query->step().value());
+    return query->column_int(0);
+  }
 
   // The audit entries of sync ("sync.*"), without reconciliation's notes on the counts.
   std::vector<AuditEntry> sync_audit() {
@@ -328,6 +343,38 @@ TEST_CASE("batches that wait during a commit share the next one") {
   for (std::size_t i = 0; i < kDevices; ++i) CHECK(hub.stored_events("device-" + std::to_string(i + 1)) == 50);
   REQUIRE(hub.run_until([&] { return hub.replies.size() == kDevices; }));
   for (const auto& reply : hub.replies) CHECK(reply.topic.ends_with("/ack"));
+}
+
+// 20 devices' batches of 50 counts each, all waiting for the hub at once.
+std::vector<std::pair<std::string, std::string>> fleet_batches() {
+  std::vector<std::pair<std::string, std::string>> batches;
+  for (unsigned i = 1; i <= 20; ++i) {
+    const std::string device = "device-" + std::to_string(i);
+    batches.emplace_back(device, batch_payload(1, 50, device, i));
+  }
+  return batches;
+}
+
+TEST_CASE("batches that wait together are acked first, and reconciliation applies them all once the queue is empty") {
+  IngestFixture hub;
+  publish_while_hub_idle(hub, fleet_batches());
+  REQUIRE(hub.run_until([&] { return hub.replies.size() == 20; }));
+  for (const auto& reply : hub.replies) CHECK(reply.topic.ends_with("/ack"));
+  CHECK(hub.ingest.counters().deferred_commits >= 1);
+  REQUIRE(hub.run_until([&] { return hub.reconciled(); }));
+  CHECK(hub.reconciled_counts() == 20 * 50);
+  CHECK(hub.ingest.counters().unreconciled == 0);
+}
+
+TEST_CASE("with max_unreconciled_events 0, every batch is applied in the commit that stores it") {
+  IngestOptions options;
+  options.max_unreconciled_events = 0;
+  IngestFixture hub(options);
+  publish_while_hub_idle(hub, fleet_batches());
+  REQUIRE(hub.run_until([&] { return hub.replies.size() == 20; }));
+  CHECK(hub.ingest.counters().deferred_commits == 0);
+  CHECK(hub.reconciled());
+  CHECK(hub.reconciled_counts() == 20 * 50);
 }
 
 TEST_CASE("a message the database refuses is left unanswered, and the batches that shared its commit are acked") {

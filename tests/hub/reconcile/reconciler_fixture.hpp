@@ -1,8 +1,9 @@
-// A reconciler on a hub database, driven the way the hub's wiring will drive it: each batch is
-// stored in the event store, applied, settled, its adjustments stored as hub events and its
+// A reconciler on a hub database, driven the way the hub's wiring drives it: each batch is stored
+// in the event store, applied by catch_up, settled, its adjustments stored as hub events and its
 // audit notes appended, then committed. Scenario and metrics tests run through it.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,20 +33,24 @@ struct ReconcileFixture {
   std::uint64_t hub_seq = 0;
   std::vector<Adjustment> adjustments;  // every adjustment the engine handed back
 
-  // One batch from `device`, as ingest would commit it: stored, applied, settled, effects carried
-  // out, committed.
+  // One batch from `device`, as ingest commits it: stored, applied, settled, effects carried out,
+  // committed.
   Effects deliver(const std::vector<Event>& batch, const std::string& device = "hh-1") {
     auto transaction = must(storage::Transaction::begin(database));
-    const Origin origin{std::string(kSite), device, "00000000000000e1"};
-    for (const Event& event : batch) {
-      if (must(events.insert(origin, event, now_ms)) == Insertion::kNew) must(reconciler.apply(origin, event, now_ms));
-    }
+    store(batch, device);
+    CHECK(must(reconciler.catch_up(events, std::numeric_limits<std::size_t>::max())).complete);
     Effects effects = carry_out(must(reconciler.settle(now_ms)));
     must(transaction.commit());
     return effects;
   }
   Effects deliver(const Event& event, const std::string& device = "hh-1") {
     return deliver(std::vector<Event>{event}, device);
+  }
+
+  // Stores events from `device`, received now_ms, in the caller's transaction, without applying them.
+  void store(const std::vector<Event>& batch, const std::string& device = "hh-1") {
+    const Origin origin{std::string(kSite), device, "00000000000000e1"};
+    for (const Event& event : batch) must(events.insert(origin, event, now_ms));
   }
 
   Effects resolve(std::int64_t id, OperatorAction action, ReasonCode reason = ReasonCode::kShrinkage) {
@@ -89,9 +94,9 @@ struct ReconcileFixture {
       adjustment.event.seq = ++hub_seq;
       REQUIRE(validate(adjustment.event).has_value());
       const Origin hub{adjustment.site, "hub", std::string(kHubEpoch)};
+      // The next catch_up applies it like any stored event, which changes nothing: the engine
+      // applied it already.
       CHECK(must(events.insert(hub, adjustment.event, now_ms)) == Insertion::kNew);
-      // Fed back like any stored event, it changes nothing: the engine applied it already.
-      must(reconciler.apply(hub, adjustment.event, now_ms));
       adjustments.push_back(adjustment);
     }
     for (const AuditNote& note : effects.audit) must(audit.append(now_ms, note.kind, note.subject, note.detail));
