@@ -1,11 +1,14 @@
 // Hub ingest benchmark: N real `recount-agent run` processes, each with a journal of E events
 // recorded through `record --jsonl`, sync through a real Mosquitto into a real recount-hub; the
-// figure is events durably committed and acked per second. Beside it, in the same run and on the
+// figure is events durably committed and acked per second, and (_reconciled_) per second until
+// the hub's reconciliation has applied them all, which under load trails the acks (IngestOptions).
+// Beside it, in the same run and on the
 // same disk and broker: batched SQLite inserts into a table shaped like the hub's events table,
 // and QoS 1 messages of the same size as an agent's event batch through the broker.
 //
 // Usage: ingest_bench [--devices 50] [--events 2000] [--mix warehouse|dense] [--devices-per-site 10]
 //                     [--timeout-s 600] [--raw-messages N] [--perf-hub FILE] [--simulated BATCH]
+//                     [--max-unreconciled N]
 // --mix warehouse (the headline): sites of 10 devices, each device working its own aisle of 500
 // positions (tests/support/warehouse_events.hpp), counts that mostly match the ledger.
 // --mix dense (a stress figure, named hub_ingest_dense_*): every device at one site on the same
@@ -13,6 +16,7 @@
 // a variance and every movement re-marks the ~50 counts of its position within the ambiguity window.
 // --simulated BATCH replaces the agent processes by one MQTT client per device inside this
 // process, publishing pre-encoded batches of BATCH events (window 8): the hub's own limit.
+// --max-unreconciled N is passed to the hub (0: every batch applied in the commit storing it).
 // --perf-hub records the hub with `perf record -g` during the ingest into FILE (needs perf);
 // --perf-system FILE records every CPU instead (see who else competes for the two cores).
 // Prints "name value unit" lines; names get "@devices=N,events=E" appended, and the bare name is
@@ -218,6 +222,8 @@ BrokerFigures raw_broker(const std::string& uri, Mix mix, std::size_t messages, 
 
 struct IngestFigures {
   double events_per_s = 0;           // from the first hello to the last ack
+  double reconciled_events_per_s = 0;  // from the first hello until reconciliation applied them all
+  double reconcile_lag_s = 0;          // from the last ack until then
   double events_per_s_from_spawn = 0;
   double hub_cpu_s = 0;
   double hub_rss_mib = 0;
@@ -226,7 +232,28 @@ struct IngestFigures {
   bool complete = false;
 };
 
-// Spawns the agents and waits (bounded) until every device's last seq is acked.
+// Waits (bounded by `limit`) until the hub's reconciliation has applied every event its ledger
+// stored (Reconciler::catch_up's mark reaches the newest rowid); returns when, or nullopt.
+std::optional<Clock::time_point> wait_reconciled(const std::filesystem::path& hub_database,
+                                                 std::chrono::seconds limit) {
+  auto ledger = storage::Database::open(hub_database, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
+  if (!ledger) throw std::runtime_error("open the hub's ledger: " + ledger.error().describe());
+  auto caught_up = ledger->prepare(
+      "SELECT (SELECT value FROM reconcile_meta WHERE name = 'applied_through') >= (SELECT max(rowid) FROM events)");
+  if (!caught_up) throw std::runtime_error("prepare the reconciliation check: " + caught_up.error().describe());
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    auto row = caught_up->step();
+    const bool done = row && *row && caught_up->column_int(0) == 1;
+    caught_up->reset();
+    if (done) return Clock::now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return std::nullopt;
+}
+
+// Spawns the agents and waits (bounded) until every device's last seq is acked, then until the
+// hub's reconciliation has applied them all.
 IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesystem::path>& data_dirs,
                          const std::vector<std::string>& sites, const std::vector<std::string>& devices, Mix mix,
                          std::uint64_t events, pid_t hub_pid,
@@ -402,12 +429,25 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   done_query.reset();
   ledger.reset();
   figures.complete = complete == devices.size();
+  // The agents' work ends with their last ack; they idle while the hub reconciles.
+  for (auto& agent : agents) figures.agents_cpu_s += std::max(0.0, cpu_seconds(agent->pid()));
+  if (figures.complete) {
+    if (const auto reconciled = wait_reconciled(hub_database, limit)) {
+      figures.reconciled_events_per_s = static_cast<double>(events) * static_cast<double>(devices.size()) /
+                                        std::chrono::duration<double>(*reconciled - first_hello).count();
+      figures.reconcile_lag_s = std::chrono::duration<double>(*reconciled - last_ack).count();
+    } else {
+      std::cerr << "hub ingest: reconciliation did not catch up within " << limit.count() << " s\n";
+      figures.complete = false;
+    }
+  }
   if (have_hello && have_ack && !completions.empty()) {
     std::cerr << "ingest timeline (s after the first hello): first ack "
               << std::chrono::duration<double>(first_ack - first_hello).count() << ", devices done: first "
               << quantile(completions, 0) << ", median " << quantile(completions, 0.5) << ", last "
               << quantile(completions, 1) << '\n';
   }
+  // Until reconciliation caught up: the cost of an event includes applying it.
   figures.hub_cpu_s = cpu_seconds(hub_pid) - hub_cpu_before;
   const double total = static_cast<double>(events) * static_cast<double>(devices.size());
   if (figures.complete) {
@@ -422,7 +462,6 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
     figures.events_per_s = static_cast<double>(done) / seconds_since(spawned);
   }
   for (auto& device : simulated) stop_link(*device->link);
-  for (auto& agent : agents) figures.agents_cpu_s += std::max(0.0, cpu_seconds(agent->pid()));
   for (auto& agent : agents) kill(agent->pid(), SIGTERM);
   for (auto& agent : agents) agent->stop(SIGTERM, std::chrono::seconds(10));
   stop_link(watcher);
@@ -479,7 +518,12 @@ int run(const Args& args) {
       args.number("raw-messages", static_cast<std::int64_t>(std::max<std::size_t>(500, device_count * events / batch_events))));
   const auto broker_figures = raw_broker(broker.uri(), mix, raw_messages, batch_events, 20, std::chrono::seconds(120));
 
-  HubProcess hub(temp / "hub", broker.uri());
+  std::vector<std::string> hub_args;
+  if (args.flag("max-unreconciled")) {
+    hub_args = {"--max-unreconciled", args.text("max-unreconciled", "")};
+    report.suffix += ",max_unreconciled=" + args.text("max-unreconciled", "");
+  }
+  HubProcess hub(temp / "hub", broker.uri(), hub_args);
   std::unique_ptr<testing::Process> perf;
   if (const auto perf_file = args.text("perf-hub", args.text("perf-system", "")); !perf_file.empty()) {
     std::vector<std::string> command{"perf", "record", "-F", "999", "-g", "-o", perf_file};
@@ -509,13 +553,15 @@ int run(const Args& args) {
 
   report(figure + "_events_per_s", ingest.events_per_s, "events/s");
   report(figure + "_events_per_s_from_spawn", ingest.events_per_s_from_spawn, "events/s");
+  report(figure + "_reconciled_events_per_s", ingest.reconciled_events_per_s, "events/s");
+  report(figure + "_reconcile_lag_s", ingest.reconcile_lag_s, "s");
   report(figure + "_complete", ingest.complete ? 1 : 0, "bool");
   report(figure + "_hub_cpu_s_per_100k_events", ingest.hub_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
   report(figure + "_agents_cpu_s_per_100k_events", ingest.agents_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
   report(figure + "_wall_s", ingest.wall_s, "s");
   report(figure + "_hub_peak_rss_mb", ingest.hub_rss_mib, "MiB");
   if (ingest_counters != nullptr) {
-    for (const char* key : {"messages", "commits", "replies_unsent"}) {
+    for (const char* key : {"messages", "commits", "deferred_commits", "replies_unsent"}) {
       if (ingest_counters->contains(key) && (*ingest_counters)[key].is_number()) {
         report(figure + "_counter_" + key, (*ingest_counters)[key].get<double>(), "count");
       }
