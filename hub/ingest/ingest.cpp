@@ -98,8 +98,9 @@ void Ingest::drain() {
 }
 
 bool Ingest::may_defer(std::size_t messages, std::uint64_t storing, std::int64_t now_ms) const {
-  // One message and nothing waiting: a quiet hub, which applies what it stores at once.
-  if (messages <= 1 && queue_.empty()) return false;
+  // Storing nothing, a commit has nothing to leave behind and may as well catch up. One message
+  // and nothing waiting: a quiet hub, which applies what it stores at once.
+  if (storing == 0 || (messages <= 1 && queue_.empty())) return false;
   if (counters_.unreconciled + storing > options_.max_unreconciled_events) return false;
   return !behind_ || now_ms - behind_since_ms_ < options_.max_unreconciled_ms;
 }
