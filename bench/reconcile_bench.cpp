@@ -22,6 +22,7 @@
 #include <random>
 
 #include "bench/bench_support.hpp"
+#include "hub/ledger/schema.hpp"
 #include "hub/reconcile/reconciler.hpp"
 #include "shared/core/random_id.hpp"
 
@@ -210,6 +211,8 @@ int run(const Args& args) {
   auto database = must(storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull),
                        "open");
   const CatalogSnapshot catalog = make_catalog((positions + kPositionsPerLocation - 1) / kPositionsPerLocation);
+  // A hub database: the ledger's tables too, which reconciliation reads its events from.
+  must(hub::migrate(database), "ledger schema");
   auto reconciler = must(Reconciler::open(database, catalog), "reconciler");
   const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
