@@ -138,6 +138,7 @@ bool Ingest::commit(std::vector<Received> received) {
   counters_.batches += group->batches;
   counters_.rejected_payloads += group->rejected_payloads;
   if (group->deferred) ++counters_.deferred_commits;
+  if (group->judged) judged_ms_ = wall_();
   if (group->caught_up) {
     behind_ = false;
     counters_.unreconciled = 0;
@@ -172,9 +173,13 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
   }
   // What this commit stores, after at most a chunk of what earlier ones left (the backlog comes
   // first: the projections apply in the order of storage).
-  const std::size_t limit = (behind_ ? options_.reconcile_chunk_events : 0) + group.stored;
-  auto settled = settle_and_commit(*write, reconciler_, {}, now_ms, limit);
+  CatchUpPolicy policy;
+  policy.limit = (behind_ ? options_.reconcile_chunk_events : 0) + group.stored;
+  // Part way through a backlog, counts are judged at most every max_unreconciled_ms.
+  policy.judge_if_behind = now_ms - judged_ms_ >= options_.max_unreconciled_ms;
+  auto settled = settle_and_commit(*write, reconciler_, {}, now_ms, policy);
   if (!settled) return settled.error();
+  group.judged = settled->judged;
   group.task_sites = std::move(settled->task_sites);
   group.caught_up = settled->caught_up;
   group.applied = settled->applied;

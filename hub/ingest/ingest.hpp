@@ -33,7 +33,8 @@ struct IngestOptions {
   // stored in a later commit (Reconciler::catch_up): devices are answered at the rate the ledger
   // can store, and reconciliation catches up as soon as the queue is empty, or when it trails by
   // these bounds. Any other commit applies what it stores and at most reconcile_chunk_events of
-  // the backlog, so acks never wait long behind it.
+  // the backlog, so acks never wait long behind it; until it reaches the end it judges counts
+  // at most every max_unreconciled_ms, since each part would judge a busy position's counts again.
   std::size_t max_unreconciled_events = 100'000;
   std::int64_t max_unreconciled_ms = 2'000;
   std::size_t reconcile_chunk_events = 5'000;
@@ -104,6 +105,7 @@ class Ingest {
     bool deferred = false;      // stored only; the projections apply them later
     bool caught_up = false;     // else: the projections have applied every stored event
     std::uint64_t applied = 0;  // by the projections, in this commit
+    bool judged = false;        // counts due were judged
   };
 
   void receive(mqtt::Message message);
@@ -143,6 +145,7 @@ class Ingest {
   // with a backlog), and since when.
   bool behind_ = true;
   std::int64_t behind_since_ms_ = 0;
+  std::int64_t judged_ms_ = 0;  // when a commit last judged the counts due
   IngestCounters counters_;
 };
 

@@ -21,20 +21,25 @@ Result<void> record_effects(LedgerWrite& write, reconcile::Effects& effects, std
 }
 
 Result<Settled> settle_and_commit(LedgerWrite& write, reconcile::Reconciler& reconciler, reconcile::Effects effects,
-                                  std::int64_t now_ms, std::size_t catch_up_limit) {
+                                  std::int64_t now_ms, CatchUpPolicy policy) {
   if (auto ok = record_effects(write, effects, now_ms); !ok) return ok.error();
-  auto caught = reconciler.catch_up(write.events(), catch_up_limit);
+  auto caught = reconciler.catch_up(write.events(), policy.limit);
   if (!caught) return caught.error();
-  auto settled = reconciler.settle(now_ms, caught->complete ? now_ms : caught->received_through_ms);
-  if (!settled) return settled.error();
-  if (auto ok = record_effects(write, *settled, now_ms); !ok) return ok.error();
-  if (auto ok = write.commit(); !ok) return ok.error();
   Settled result;
   result.caught_up = caught->complete;
   result.applied = caught->applied;
+  reconcile::Effects settled;
+  if (caught->complete || policy.judge_if_behind) {
+    auto judged = reconciler.settle(now_ms, caught->complete ? now_ms : caught->received_through_ms);
+    if (!judged) return judged.error();
+    settled = std::move(*judged);
+    result.judged = true;
+  }
+  if (auto ok = record_effects(write, settled, now_ms); !ok) return ok.error();
+  if (auto ok = write.commit(); !ok) return ok.error();
   // Both lists are sorted without repeats; their union is too.
-  std::set_union(effects.task_sites.begin(), effects.task_sites.end(), settled->task_sites.begin(),
-                 settled->task_sites.end(), std::back_inserter(result.task_sites));
+  std::set_union(effects.task_sites.begin(), effects.task_sites.end(), settled.task_sites.begin(),
+                 settled.task_sites.end(), std::back_inserter(result.task_sites));
   return result;
 }
 

@@ -29,17 +29,25 @@ struct Settled {
   std::vector<std::string> task_sites;  // sorted, no repeats: publish their task lists
   bool caught_up = false;               // the projections have applied every stored event
   std::size_t applied = 0;              // events the projections applied in this commit
+  bool judged = false;                  // counts due were judged (settle() ran)
 };
 
-// Records `effects` (what the caller's change produced), applies at most `catch_up_limit` stored
-// events the projections have not applied yet (Reconciler::catch_up), settles what is due by
-// now_ms among the counts those events could not change, records the settlement's effects, and
+// How much of what the projections have not applied a settled commit applies, and whether it
+// judges the counts due when it does not get to the end: judging after every part of a long
+// backlog would judge a busy position's counts again with each part.
+struct CatchUpPolicy {
+  std::size_t limit = std::numeric_limits<std::size_t>::max();
+  bool judge_if_behind = true;
+};
+
+// Records `effects` (what the caller's change produced), applies stored events the projections
+// have not applied yet as `policy` allows (Reconciler::catch_up), settles what is due by now_ms
+// among the counts those events could not change, records the settlement's effects, and
 // commits. The task sites are for the caller to publish once the commit is done. Errors: those
 // of the reconciler and the ledger; nothing is committed then (dropping `write` rolls it back).
 // Blocks on the commit.
 Result<Settled> settle_and_commit(LedgerWrite& write, reconcile::Reconciler& reconciler, reconcile::Effects effects,
-                                  std::int64_t now_ms,
-                                  std::size_t catch_up_limit = std::numeric_limits<std::size_t>::max());
+                                  std::int64_t now_ms, CatchUpPolicy policy = {});
 
 // The hub's own writes: operator decisions, baseline imports, the settle timer.
 //
