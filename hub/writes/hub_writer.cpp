@@ -36,6 +36,11 @@ Result<Settled> settle_and_commit(LedgerWrite& write, reconcile::Reconciler& rec
     result.judged = true;
   }
   if (auto ok = record_effects(write, settled, now_ms); !ok) return ok.error();
+  // The adjustments just stored were applied when they were made; taking them again moves the
+  // mark past them, so a hub that had caught up stays caught up.
+  if (caught->complete && !settled.adjustments.empty()) {
+    if (auto again = reconciler.catch_up(write.events(), settled.adjustments.size()); !again) return again.error();
+  }
   if (auto ok = write.commit(); !ok) return ok.error();
   // Both lists are sorted without repeats; their union is too.
   std::set_union(effects.task_sites.begin(), effects.task_sites.end(), settled.task_sites.begin(),

@@ -40,6 +40,15 @@ struct Backlog {
   }
 
   std::size_t discrepancies() { return reconciler.discrepancies({}).value().size(); }
+
+  // Whether reconciliation's mark is at the newest stored event.
+  bool caught_up() {
+    auto query = store.ledger.database().prepare(
+        "SELECT (SELECT value FROM reconcile_meta WHERE name = 'applied_through') = (SELECT max(rowid) FROM events)");
+    REQUIRE(query.has_value());
+    REQUIRE(query->step().value());
+    return query->column_int(0) == 1;
+  }
 };
 
 TEST_CASE("part way through a backlog, a settled commit judges the counts due only when its policy says so") {
@@ -65,6 +74,31 @@ TEST_CASE("a settled commit asked to judge part way through a backlog judges wha
   CHECK(partial.judged);
   CHECK(backlog.discrepancies() == 1);
   CHECK_FALSE(partial.task_sites.empty());
+}
+
+TEST_CASE("the adjustments a settled commit makes and stores leave reconciliation caught up") {
+  Backlog backlog;
+  REQUIRE(backlog.settle({}).caught_up);
+  REQUIRE(backlog.discrepancies() == 1);
+  // user-2 answers the blind recount task of discrepancy 1 and confirms the shortage, which is
+  // worth less than the approval limit: the hub adjusts at once and stores the adjustment.
+  IncomingBatch recount = testing::batch_of(testing::origin_of("device-2"), 1, 1, 2);
+  recount.events.front().location = "A-1";
+  recount.events.front().sku = "SKU-1";
+  recount.events.front().qty = 7;
+  recount.events.front().user = "user-2";
+  recount.events.front().session.clear();
+  recount.events.front().task_id = "rt-1-1";
+  recount.events.front().hlc = HlcStamp::from_parts(kFixedNowMs, 0).packed;
+  {
+    auto write = backlog.store.ledger.begin_write();
+    REQUIRE(write->apply(recount).has_value());
+    REQUIRE(write->commit().has_value());
+  }
+  CHECK(backlog.settle({}).caught_up);
+  const auto adjustments = backlog.store.ledger.events().events({"hub", backlog.store.ledger.hub_epoch(), 0, 10});
+  CHECK(adjustments.value().size() == 1);
+  CHECK(backlog.caught_up());
 }
 
 }  // namespace
