@@ -135,10 +135,11 @@ void HubDaemon::arm_settle_timer() {
   settle_timer_.expires_after(wait);
   settle_timer_.async_wait([this](const boost::system::error_code& error) {
     if (error || stopping_) return;
-    // Ingest settles on every commit, so the timer has work only when no batch came since a
-    // count's delay ended; one indexed read tells.
+    // Ingest settles on every commit that catches up, so the timer has work only when no batch
+    // came since a count's delay ended; one indexed read tells. While ingest works through a
+    // backlog it judges as it goes, and the timer's write would apply the whole backlog at once.
     auto due = reconciler_.next_due_ms();
-    if (due && *due && **due <= writer_.now_ms()) {
+    if (!ingest_.catching_up() && due && *due && **due <= writer_.now_ms()) {
       if (auto ok = writer_.settle(); !ok) std::cerr << "recount-hub: settle: " << ok.error().describe() << std::endl;
     }
     arm_settle_timer();

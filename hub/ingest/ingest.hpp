@@ -82,6 +82,8 @@ class Ingest {
   void stop();
 
   const IngestCounters& counters() const { return counters_; }
+  // Whether the projections may trail the ledger: ingest is deferring or catching up.
+  bool catching_up() const { return behind_; }
 
  private:
   struct Received {
