@@ -32,7 +32,7 @@ void stamp_events(std::vector<Event>& drafts, unsigned seed) {
     char id[40];
     std::snprintf(id, sizeof id, "0190b2a4-%04x-7%03x-8%03x-%012llx", static_cast<unsigned>(seed & 0xffff),
                   static_cast<unsigned>(i >> 24 & 0xfff), static_cast<unsigned>(i >> 12 & 0xfff),
-                  static_cast<unsigned long long>(i));
+                  static_cast<unsigned long long>(i) & 0xffffffffffffULL);  // a UUID's last group: 12 digits
     event.event_id = id;
     event.wall_ms = now_ms + static_cast<std::int64_t>(i);
     event.hlc = static_cast<std::uint64_t>(event.wall_ms) << 16;

@@ -88,7 +88,8 @@ void measure(std::size_t batch_size, std::size_t batch_count, double seconds) {
            return bytes;
          }),
          "events/s");
-  report("codec_payload_bytes_per_event", static_cast<double>(payloads.front().size()) / batch_size, "bytes");
+  report("codec_payload_bytes_per_event",
+         static_cast<double>(payloads.front().size()) / static_cast<double>(batch_size), "bytes");
 }
 
 int run(const Args& args) {
