@@ -377,6 +377,22 @@ TEST_CASE("with max_unreconciled_events 0, every batch is applied in the commit 
   CHECK(hub.reconciled_counts() == 20 * 50);
 }
 
+TEST_CASE("a hub that starts with stored events reconciliation has not applied applies them before any message") {
+  IngestFixture hub;
+  {
+    // What a hub killed between a deferred commit and its catch-up leaves behind.
+    hub::IncomingBatch batch = testing::batch_of(origin_of("device-1"), 1, 30);
+    auto write = hub.ledger.begin_write();
+    REQUIRE(write->apply(batch).has_value());
+    REQUIRE(write->commit().has_value());
+  }
+  REQUIRE_FALSE(hub.reconciled());
+  Ingest restarted{hub.io, hub.hub_link, hub.ledger, hub.reconciler, hub.tasks, hub.clock};
+  restarted.start();
+  CHECK(hub.run_until([&] { return hub.reconciled(); }));
+  CHECK(hub.reconciled_counts() == 30);
+}
+
 TEST_CASE("a message the database refuses is left unanswered, and the batches that shared its commit are acked") {
   IngestFixture hub;
   {
