@@ -10,7 +10,7 @@
 
 #include "shared/core/hlc.hpp"
 #include "shared/core/iso_time.hpp"
-#include "shared/core/sha256.hpp"
+#include "shared/crypto/sha256.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
 

@@ -8,7 +8,7 @@
 
 #include "hub/catalog/csv.hpp"
 #include "hub/ledger/ledger.hpp"
-#include "shared/core/sha256.hpp"
+#include "shared/crypto/sha256.hpp"
 #include "shared/domain/gtin.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "hub/ledger/statements.hpp"
-#include "shared/core/sha256.hpp"
+#include "shared/crypto/sha256.hpp"
 
 namespace recount::hub {
 

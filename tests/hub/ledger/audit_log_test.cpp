@@ -5,7 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "hub/ledger/schema.hpp"
-#include "shared/core/sha256.hpp"
+#include "shared/crypto/sha256.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 
 namespace recount::hub {

@@ -1,4 +1,5 @@
-// SHA-256, the one adapter over OpenSSL's libcrypto: the hub's audit log chains its entries with it.
+// SHA-256 (libcrypto, through shared/crypto, the one adapter over OpenSSL): the hub's audit log
+// chains its entries with it.
 #pragma once
 
 #include <string>

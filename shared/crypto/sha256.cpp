@@ -1,5 +1,5 @@
 // SHA-256 over OpenSSL's one-shot EVP digest.
-#include "shared/core/sha256.hpp"
+#include "shared/crypto/sha256.hpp"
 
 #include <openssl/evp.h>
 

@@ -1,5 +1,5 @@
 // SHA-256 against the FIPS 180-2 test vectors.
-#include "shared/core/sha256.hpp"
+#include "shared/crypto/sha256.hpp"
 
 #include <doctest/doctest.h>
 
@@ -16,8 +16,7 @@ TEST_CASE("sha256 of abc is the published digest") {
 }
 
 TEST_CASE("sha256 of a million a characters is the published digest") {
-  CHECK(sha256_hex(std::string(1'000'000, 'a')) ==
-        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  CHECK(sha256_hex(std::string(1'000'000, 'a')) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 TEST_CASE("sha256 hashes embedded NUL bytes instead of stopping at them") {

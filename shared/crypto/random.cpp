@@ -1,0 +1,67 @@
+// Random secrets and base64 over libcrypto.
+#include "shared/crypto/random.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <cstdlib>
+#include <iostream>
+
+namespace recount::crypto {
+
+std::vector<std::uint8_t> random_bytes(std::size_t count) {
+  std::vector<std::uint8_t> bytes(count);
+  if (count > 0 && RAND_bytes(bytes.data(), static_cast<int>(count)) != 1) {
+    std::cerr << "recount: invariant violated: the random source failed\n";
+    std::abort();
+  }
+  return bytes;
+}
+
+std::string random_token(std::size_t bytes) {
+  const auto random = random_bytes(bytes);
+  std::string text = base64_encode(std::string_view(reinterpret_cast<const char*>(random.data()), random.size()));
+  while (!text.empty() && text.back() == '=') text.pop_back();
+  for (char& c : text) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return text;
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string text(4 * ((bytes.size() + 2) / 3), '\0');
+  const int length =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  text.resize(static_cast<std::size_t>(length));
+  return text;
+}
+
+Result<std::string> base64_decode(std::string_view field, std::string_view text) {
+  auto refuse = [&] { return invalid(std::string(field), "is not base64"); };
+  if (text.size() % 4 != 0) return refuse();
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool alphabet =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    // Padding only at the end, at most two.
+    const bool padding = c == '=' && i + 2 >= text.size() && (i + 1 == text.size() || text[i + 1] == '=');
+    if (!alphabet && !padding) return refuse();
+  }
+  std::string bytes(3 * (text.size() / 4), '\0');
+  const int length =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
+                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (length < 0) return refuse();
+  // EVP_DecodeBlock counts padding as zero bytes.
+  std::size_t size = static_cast<std::size_t>(length);
+  if (text.ends_with("=="))
+    size -= 2;
+  else if (text.ends_with("="))
+    size -= 1;
+  bytes.resize(size);
+  return bytes;
+}
+
+}  // namespace recount::crypto

@@ -1,0 +1,95 @@
+// Ed25519 against RFC 8032's first test vector, key files, and signatures that must not verify.
+#include "shared/crypto/ed25519.hpp"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "tests/support/process.hpp"
+
+namespace recount::crypto {
+namespace {
+
+// RFC 8032 §7.1, TEST 1: the secret key as PKCS#8 PEM, its public key and its signature of "".
+constexpr const char* kRfcKeyPem =
+    "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n-----END PRIVATE "
+    "KEY-----\n";
+constexpr const char* kRfcPublic = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+constexpr const char* kRfcSignature =
+    "5VZDAMNgrHKQhuLMgG6CioSHfx645dl02HPgZSJJAVVfuIIVkKM7rMYeOXAc+bRr0lv18FlbviRlUUFDjnoQCw==";
+
+SigningKey rfc_key(const testing::TempDir& dir) {
+  std::ofstream(dir / "rfc.key") << kRfcKeyPem;
+  auto key = SigningKey::load(dir / "rfc.key");
+  REQUIRE(key);
+  return std::move(*key);
+}
+
+}  // namespace
+
+TEST_CASE("a key loaded from PEM signs as RFC 8032 says and its public key is the published one") {
+  testing::TempDir dir;
+  const SigningKey key = rfc_key(dir);
+  CHECK(key.public_key().base64() == kRfcPublic);
+  CHECK(key.sign("") == kRfcSignature);
+  CHECK(verify(key.public_key(), "", kRfcSignature));
+}
+
+TEST_CASE("a signature does not verify for another message, another key or after any change") {
+  const SigningKey key = SigningKey::generate();
+  const std::string signature = key.sign("catalog version 7");
+  CHECK(verify(key.public_key(), "catalog version 7", signature));
+  CHECK_FALSE(verify(key.public_key(), "catalog version 8", signature));
+  CHECK_FALSE(verify(SigningKey::generate().public_key(), "catalog version 7", signature));
+  std::string flipped = signature;
+  flipped[10] = flipped[10] == 'A' ? 'B' : 'A';
+  CHECK_FALSE(verify(key.public_key(), "catalog version 7", flipped));
+  CHECK_FALSE(verify(key.public_key(), "catalog version 7", ""));
+  CHECK_FALSE(verify(key.public_key(), "catalog version 7", "not base64!"));
+  CHECK_FALSE(verify(key.public_key(), "catalog version 7", signature.substr(0, 40)));
+}
+
+TEST_CASE("load_or_create makes a key once, private to its owner, and loads the same key afterwards") {
+  testing::TempDir dir;
+  auto first = SigningKey::load_or_create(dir / "hub-signing.key");
+  REQUIRE(first);
+  struct stat info {};
+  REQUIRE(::stat((dir / "hub-signing.key").c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+  auto again = SigningKey::load_or_create(dir / "hub-signing.key");
+  REQUIRE(again);
+  CHECK(again->public_key() == first->public_key());
+  // Nothing but the key is left behind.
+  CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()) == 1);
+}
+
+TEST_CASE("a public key survives PEM and base64 and has a short fingerprint") {
+  const SigningKey key = SigningKey::generate();
+  auto from_pem = PublicKey::from_pem(key.public_key().pem());
+  REQUIRE(from_pem);
+  CHECK(*from_pem == key.public_key());
+  auto from_base64 = PublicKey::from_base64(key.public_key().base64());
+  REQUIRE(from_base64);
+  CHECK(*from_base64 == key.public_key());
+  CHECK(key.public_key().fingerprint().size() == 16);
+}
+
+TEST_CASE("files and texts that hold no Ed25519 key are refused with the file named") {
+  testing::TempDir dir;
+  std::ofstream(dir / "junk.key") << "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+  auto junk = SigningKey::load(dir / "junk.key");
+  REQUIRE_FALSE(junk);
+  CHECK(junk.error().code == ErrorCode::kCorrupt);
+  CHECK(junk.error().message.find("junk.key") != std::string::npos);
+  auto missing = SigningKey::load(dir / "missing.key");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ErrorCode::kIo);
+  CHECK_FALSE(PublicKey::from_base64("AAAA"));
+  CHECK_FALSE(PublicKey::from_pem(kRfcKeyPem));  // a private key is not a public key
+  CHECK_FALSE(PublicKey::load(dir / "junk.key"));
+}
+
+}  // namespace recount::crypto
