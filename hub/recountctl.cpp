@@ -83,11 +83,13 @@ int main(int argc, char** argv) {
   import_items->add_option("file", import_file, "the CSV file")->required();
   auto* import_locations = import->add_subcommand("locations", "site,location,label,location_class");
   import_locations->add_option("file", import_file, "the CSV file")->required();
+  auto* import_users = import->add_subcommand("users", "site,badge,name,role,pin (pin optional; replaces a site's users)");
+  import_users->add_option("file", import_file, "the CSV file")->required();
   auto* import_baseline = import->add_subcommand("baseline", "site,location,sku,lot,quantity,as_of");
   import_baseline->add_option("file", import_file, "the CSV file")->required();
   import->add_flag("--json", json, "Print the API's JSON");
   // So --json may follow the file, as docs/api.md writes it.
-  for (auto* kind : {import_items, import_locations, import_baseline}) kind->fallthrough();
+  for (auto* kind : {import_items, import_locations, import_users, import_baseline}) kind->fallthrough();
   auto* resolve = app.add_subcommand("resolve", "An operator's decision on a discrepancy");
   std::string action;
   std::string reason;
@@ -144,8 +146,10 @@ int main(int argc, char** argv) {
   } else if (import_baseline->parsed()) {
     output = import_baseline_command(*hub, import_file, json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (import->parsed()) {
-    output = import_command(*hub, import_items->parsed() ? ImportKind::kItems : ImportKind::kLocations, import_file,
-                            json ? OutputFormat::kJson : OutputFormat::kTable);
+    const auto kind = import_items->parsed()   ? ImportKind::kItems
+                      : import_users->parsed() ? ImportKind::kUsers
+                                               : ImportKind::kLocations;
+    output = import_command(*hub, kind, import_file, json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (stats->parsed()) {
     output = stats_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (dead_letters->parsed()) {

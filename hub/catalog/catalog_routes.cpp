@@ -14,6 +14,11 @@ namespace {
 using Json = nlohmann::json;
 
 Json report_json(const ImportReport& report) {
+  if (report.kind == ImportKind::kUsers) {
+    return {{"kind", to_string(report.kind)}, {"rows", report.rows},       {"users", report.users},
+            {"removed", report.removed},      {"sites", report.sites},     {"changed_sites", report.changed_sites},
+            {"version", report.version}};
+  }
   return {{"kind", to_string(report.kind)}, {"rows", report.rows},   {"items", report.items},
           {"barcodes", report.barcodes},    {"sites", report.sites}, {"version", report.version}};
 }
@@ -72,6 +77,9 @@ void add_catalog_routes(Router& router, CatalogStore& catalog, std::function<voi
   router.add("POST", "/api/v1/import/locations", [&catalog, published](const Request& request) {
     return import_response(catalog, ImportKind::kLocations, request, published);
   });
+  router.add("POST", "/api/v1/import/users", [&catalog, published](const Request& request) {
+    return import_response(catalog, ImportKind::kUsers, request, published);
+  });
   router.add("GET", "/api/v1/catalog", [&catalog](const Request& request) {
     const auto site = request.query.find("site");
     if (site == request.query.end()) return Response::error(400, "invalid_input", "site: the query needs ?site=SITE");
@@ -80,6 +88,13 @@ void add_catalog_routes(Router& router, CatalogStore& catalog, std::function<voi
     if (!result) return Response::from(result.error());
     Json body = Json::parse(protocol::encode(*result), nullptr, false);
     body.erase("v");
+    // Operators see whether a user has a PIN, not its hash: a 4-digit PIN is cheap to find from it.
+    if (body.contains("users")) {
+      for (auto& user : body["users"]) {
+        user["pin"] = user.contains("pin_hash");
+        user.erase("pin_hash");
+      }
+    }
     return Response::json(200, body);
   });
 }

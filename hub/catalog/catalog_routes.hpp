@@ -1,5 +1,5 @@
 // The catalog's HTTP routes (POST /api/v1/import/items, POST /api/v1/import/locations,
-// GET /api/v1/catalog?site=S) and its publication to devices: each site's catalog, retained at
+// POST /api/v1/import/users, GET /api/v1/catalog?site=S) and its publication to devices: each site's catalog, retained at
 // QoS 1 on recount/v1/{site}/catalog.
 #pragma once
 
@@ -24,9 +24,11 @@ Response rejected_import(const std::vector<ImportError>& problems);
 // catalog limit is not published; the problem goes to stderr. Call on the link's io_context.
 void publish_catalogs(mqtt::Link& link, CatalogStore& catalog);
 
-// Adds the routes. Imports answer 200 {"kind","rows","items","barcodes","sites","version"} and
-// then call `published` (to publish the new catalogs), or 422 {"error":{"code":"invalid_import",
-// "message"},"errors":[{"line","field","message"}…]} when the file was rejected. `catalog` must
+// Adds the routes. Imports answer 200 {"kind","rows","items","barcodes","sites","version"} (users:
+// {"kind","rows","users","removed","sites","changed_sites","version"}) and then call `published`
+// (to publish the new catalogs), or 422 {"error":{"code":"invalid_import",
+// "message"},"errors":[{"line","field","message"}…]} when the file was rejected. GET's users show
+// "pin": true|false instead of the PIN hash. `catalog` must
 // outlive the router; handlers run on the caller's (the io_context's) thread.
 void add_catalog_routes(Router& router, CatalogStore& catalog, std::function<void()> published);
 

@@ -49,7 +49,14 @@ class Errors {
 
 }  // namespace
 
-std::string_view to_string(ImportKind kind) { return kind == ImportKind::kItems ? "items" : "locations"; }
+std::string_view to_string(ImportKind kind) {
+  switch (kind) {
+    case ImportKind::kItems: return "items";
+    case ImportKind::kLocations: return "locations";
+    case ImportKind::kUsers: return "users";
+  }
+  return "items";
+}
 
 Result<CatalogStore> CatalogStore::open(const std::filesystem::path& hub_db, WallClock wall) {
   auto database = storage::Database::open(hub_db, storage::OpenMode::kExistingOnly, storage::Durability::kFull,
@@ -61,6 +68,7 @@ Result<CatalogStore> CatalogStore::open(const std::filesystem::path& hub_db, Wal
 }
 
 Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view csv) {
+  if (kind == ImportKind::kUsers) return import_users(csv);
   ImportReport report;
   report.kind = kind;
   Errors errors;
@@ -213,10 +221,12 @@ Result<void> CatalogStore::audit_rejection(const ImportReport& report, std::stri
   auto transaction = storage::Transaction::begin(database_);
   if (!transaction) return transaction.error();
   const auto& first = report.errors.front();
-  const nlohmann::json detail{{"errors", report.errors.size()},
-                              {"first_error", {{"line", first.line}, {"field", first.field}, {"message", first.message}}},
-                              {"sha256", sha256_hex(csv)},
-                              {"bytes", csv.size()}};
+  nlohmann::json detail{{"errors", report.errors.size()},
+                        {"first_error", {{"line", first.line}, {"field", first.field}, {"message", first.message}}},
+                        {"bytes", csv.size()}};
+  // A users file holds PINs in clear: its digest would let anyone who reads the audit log try
+  // the 10,000 four-digit PINs against it.
+  if (report.kind != ImportKind::kUsers) detail["sha256"] = sha256_hex(csv);
   if (auto ok = audit_.append(wall_(), "catalog.import_rejected", std::string(to_string(report.kind)), detail.dump());
       !ok) {
     return ok.error();
@@ -273,6 +283,10 @@ Result<std::uint64_t> CatalogStore::bump_version() {
   if (auto ok = database_.execute("UPDATE catalog_version SET version = version + 1 WHERE id = 1"); !ok) {
     return ok.error();
   }
+  return current_version();
+}
+
+Result<std::uint64_t> CatalogStore::current_version() {
   auto query = database_.prepare("SELECT version FROM catalog_version WHERE id = 1");
   if (!query) return query.error();
   auto row = query->step();
@@ -283,11 +297,9 @@ Result<std::uint64_t> CatalogStore::bump_version() {
 Result<protocol::Catalog> CatalogStore::catalog_for(const std::string& site) {
   protocol::Catalog catalog;
   catalog.site = site;
-  auto version = database_.prepare("SELECT version FROM catalog_version WHERE id = 1");
+  auto version = current_version();
   if (!version) return version.error();
-  auto row = version->step();
-  if (!row) return row.error();
-  catalog.version = *row ? static_cast<std::uint64_t>(version->column_int(0)) : 0;
+  catalog.version = *version;
   auto items = database_.prepare(
       "SELECT i.sku, i.description, i.unit_cost_cents, i.item_class, b.code, b.pack_qty FROM catalog_items i "
       "LEFT JOIN catalog_barcodes b ON b.sku = i.sku ORDER BY i.sku, b.pack_qty, b.code");
@@ -316,11 +328,14 @@ Result<protocol::Catalog> CatalogStore::catalog_for(const std::string& site) {
     catalog.locations.push_back(
         protocol::CatalogLocation{locations->column_text(0), locations->column_text(1), locations->column_text(2)});
   }
+  auto users = users_of(site);
+  if (!users) return users.error();
+  catalog.users = std::move(*users);
   return catalog;
 }
 
 Result<std::vector<std::string>> CatalogStore::sites() {
-  auto query = database_.prepare("SELECT DISTINCT site FROM catalog_locations ORDER BY site");
+  auto query = database_.prepare("SELECT site FROM catalog_locations UNION SELECT site FROM floor_users ORDER BY site");
   if (!query) return query.error();
   std::vector<std::string> sites;
   while (true) {

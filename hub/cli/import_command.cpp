@@ -63,6 +63,12 @@ CommandOutput import_command(const HostPort& hub, ImportKind kind, const std::fi
       return std::to_string(body.value("items", 0)) + " items, " + std::to_string(body.value("barcodes", 0)) +
              " barcodes" + catalog;
     }
+    if (kind == ImportKind::kUsers) {
+      const auto changed = body.value("changed_sites", 0);
+      return std::to_string(body.value("users", 0)) + " users in " + std::to_string(body.value("sites", 0)) +
+             " site(s), " + std::to_string(body.value("removed", 0)) + " removed" +
+             (changed == 0 ? "; unchanged, catalog version " + std::to_string(body.value("version", 0)) : catalog);
+    }
     return std::to_string(body.value("items", 0)) + " locations in " + std::to_string(body.value("sites", 0)) +
            " site(s)" + catalog;
   });

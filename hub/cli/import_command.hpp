@@ -1,4 +1,4 @@
-// `recountctl import items|locations|baseline FILE.csv`: sends an import file to the hub and
+// `recountctl import items|locations|users|baseline FILE.csv`: sends an import file to the hub and
 // prints what was stored, or every problem with its line number.
 #pragma once
 
@@ -10,9 +10,9 @@
 
 namespace recount::hub {
 
-// POST /api/v1/import/{items|locations}. Exit 0 when stored (prints the counts and the new
+// POST /api/v1/import/{items|locations|users}. Exit 0 when stored (prints the counts and the new
 // catalog version), 1 when the hub rejected the file (prints "line N: field: message" per
-// problem on stderr), 2 when the file cannot be read or the hub cannot be reached. Blocks.
+// problem on stderr, as "FILE:LINE: field: message"), 2 when the file cannot be read or the hub cannot be reached. Blocks.
 CommandOutput import_command(const HostPort& hub, ImportKind kind, const std::filesystem::path& file,
                              OutputFormat format);
 

@@ -10,7 +10,7 @@ namespace {
 
 // Migration i (0-based) takes the schema from version i to i + 1. Append new migrations; never
 // edit one that has shipped, because databases in the field already ran it.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     // 1: events, per-epoch cursors, devices with their last status, dead letters, audit log.
     R"sql(
 CREATE TABLE events (
@@ -132,6 +132,18 @@ INSERT INTO catalog_version(id, version) VALUES (1, 0);
     R"sql(
 CREATE TABLE hub_journal (id INTEGER PRIMARY KEY CHECK (id = 1), epoch TEXT NOT NULL);
 INSERT INTO hub_journal(id, epoch) VALUES (1, lower(hex(randomblob(8))));
+)sql",
+    // 4: the people on each site's floor (hub/catalog, the users import), published with the
+    // site's catalog. A PIN is kept only as crypto::hash_pin() makes it; '' when the user has none.
+    R"sql(
+CREATE TABLE floor_users (
+  site     TEXT NOT NULL,
+  badge    TEXT NOT NULL,
+  name     TEXT NOT NULL,
+  role     TEXT NOT NULL,
+  pin_hash TEXT NOT NULL,
+  PRIMARY KEY (site, badge)
+);
 )sql",
 };
 

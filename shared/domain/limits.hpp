@@ -19,6 +19,9 @@ inline constexpr std::size_t kMaxCatalogPayloadBytes = 16 * 1024 * 1024;  // ret
 // a list of tasks with every field at its longest stays within kMaxPayloadBytes (a test encodes
 // one), more than a site's floor works through at once. The rest follow as those are done.
 inline constexpr std::size_t kMaxTasksPerList = 150;
+// Floor users of one site (the users import, the catalog's `users`); each PIN hash costs a
+// device one PBKDF2 check only when that badge is entered, the import one per PIN.
+inline constexpr std::size_t kMaxCatalogUsers = 10'000;
 inline constexpr int kProtocolVersion = 1;
 
 }  // namespace recount::limits

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "shared/core/random_id.hpp"
+#include "shared/crypto/pin_hash.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
 #include "shared/protocol/json_document.hpp"
@@ -118,9 +119,10 @@ class Reader {
     return value;
   }
 
-  // The array at `key` with at most max_count elements, or nullopt after an error.
-  std::optional<JsonValue> list(std::string_view key, std::size_t max_count) {
-    const std::optional<JsonValue> value = find(key, Presence::kRequired);
+  // The array at `key` with at most max_count elements, or nullopt after an error or when it is
+  // absent and optional.
+  std::optional<JsonValue> list(std::string_view key, std::size_t max_count, Presence presence = Presence::kRequired) {
+    const std::optional<JsonValue> value = find(key, presence);
     if (!value) return std::nullopt;
     if (!value->is_array()) {
       fail(key, "must be an array");
@@ -134,11 +136,13 @@ class Reader {
   }
 
   // Reads every element of the array at `key` as an object with read_element(Reader&) -> T.
+  // An absent optional array reads as empty.
   template <typename ReadElement>
   auto objects(std::string_view key, ReadElement read_element,
-               std::size_t max_count = std::numeric_limits<std::size_t>::max()) {
+               std::size_t max_count = std::numeric_limits<std::size_t>::max(),
+               Presence presence = Presence::kRequired) {
     std::vector<decltype(read_element(std::declval<Reader&>()))> out;
-    const std::optional<JsonValue> array = list(key, max_count);
+    const std::optional<JsonValue> array = list(key, max_count, presence);
     if (!array) return out;
     out.reserve(array->size());
     std::size_t i = 0;
@@ -379,6 +383,19 @@ CatalogLocation read_location(Reader& in, std::unordered_set<std::string>& seen_
   return location;
 }
 
+CatalogUser read_user(Reader& in, std::unordered_set<std::string>& seen_badges) {
+  CatalogUser user;
+  user.badge = in.code("badge", limits::kMaxCode, Presence::kRequired);
+  in.distinct("badge", user.badge, seen_badges);
+  user.name = in.code("name", limits::kMaxText, Presence::kOptional);
+  user.role = in.code("role", limits::kMaxCode, Presence::kOptional);
+  user.pin_hash = in.text("pin_hash", Presence::kOptional);
+  if (in.ok() && !user.pin_hash.empty()) {
+    if (auto valid = crypto::check_pin_hash("pin_hash", user.pin_hash); !valid) in.fail(valid.error().within(in.path()));
+  }
+  return user;
+}
+
 // Writes one message as compact JSON straight into a string, members in the order written and
 // "v" first, so the output reads in the order docs/protocol.md lists the fields. Strings are
 // escaped as nlohmann's dump() escapes them: the short escapes, \u00XX for other control
@@ -612,6 +629,15 @@ std::string encode(const Catalog& catalog) {
     element.optional("label", location.label);
     element.optional("location_class", location.location_class);
   });
+  // Omitted when empty, so a site without users gets the catalog older agents know.
+  if (!catalog.users.empty()) {
+    out.objects("users", catalog.users, [](Writer& element, const CatalogUser& user) {
+      element.field("badge", user.badge);
+      element.optional("name", user.name);
+      element.optional("role", user.role);
+      element.optional("pin_hash", user.pin_hash);
+    });
+  }
   return std::move(out).finish();
 }
 
@@ -707,6 +733,10 @@ Result<Catalog> decode_catalog(std::string_view payload) {
     catalog.items = in.objects("items", [&](Reader& element) { return read_item(element, seen_skus, seen_codes); });
     catalog.locations =
         in.objects("locations", [&](Reader& element) { return read_location(element, seen_locations); });
+    std::unordered_set<std::string> seen_badges;
+    catalog.users = in.objects(
+        "users", [&](Reader& element) { return read_user(element, seen_badges); }, limits::kMaxCatalogUsers,
+        Presence::kOptional);
     return catalog;
   });
 }

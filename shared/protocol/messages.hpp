@@ -144,6 +144,16 @@ struct CatalogLocation {
   bool operator==(const CatalogLocation&) const = default;
 };
 
+// A person on the floor of one site (docs/catalog.md): `#user BADGE` names them on events.
+struct CatalogUser {
+  std::string badge;     // what the badge scans as; the events' `user`
+  std::string name;
+  std::string role;      // counter, counter-lead or receiver
+  std::string pin_hash;  // crypto::hash_pin() of the PIN; empty: no PIN
+
+  bool operator==(const CatalogUser&) const = default;
+};
+
 // hub → agents, retained on recount/v1/{site}/catalog: everything a device needs to resolve
 // scans offline. Versions increase; an agent ignores a catalog older than the one it holds.
 struct Catalog {
@@ -151,6 +161,7 @@ struct Catalog {
   std::uint64_t version = 0;
   std::vector<CatalogItem> items;
   std::vector<CatalogLocation> locations;
+  std::vector<CatalogUser> users;  // empty: the site has no users, any `#user NAME` is taken
 
   bool operator==(const Catalog&) const = default;
 };

@@ -20,7 +20,8 @@ protocol::Catalog catalog(std::uint64_t version, const std::string& sku) {
   return protocol::Catalog{"store-1",
                            version,
                            {{sku, "Widget", 189, "grocery", {{"05901234123457", 1}, {"15901234123454", 12}}}},
-                           {{"A-01", "LOC-A-01", "shelf"}}};
+                           {{"A-01", "LOC-A-01", "shelf"}},
+                           {}};
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ constexpr std::int64_t kResolvedAfterMs = 90'000;
 // shortage of 3 opens discrepancy 1; write_off_later() has an operator write it off 90 s later.
 struct MetricsHub : testing::WriteSide {
   MetricsHub() {
-    catalog.put(protocol::Catalog{"site-1", 1, {protocol::CatalogItem{"SKU-1", "widget", 250, "", {}}}, {}});
+    catalog.put(protocol::Catalog{"site-1", 1, {protocol::CatalogItem{"SKU-1", "widget", 250, "", {}}}, {}, {}});
     reconcile::Policy policy;
     policy.max_recount_rounds = 0;
     REQUIRE(writer.write(

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "shared/crypto/pin_hash.hpp"
 #include "shared/domain/limits.hpp"
 #include "tests/support/process.hpp"
 
@@ -98,7 +99,16 @@ Catalog sample_catalog() {
                  9,
                  {{"SKU-88412", "Knäckebröd 250 g", 189, "grocery", {{"5901234123457", 1}, {"15901234123454", 12}}},
                   {"SKU-10", "", 0, "", {}}},
-                 {{"A-01-03", "LOC:A-01-03", "shelf"}, {"DOCK-1", "", ""}}};
+                 {{"A-01-03", "LOC:A-01-03", "shelf"}, {"DOCK-1", "", ""}},
+                 {}};
+}
+
+Catalog catalog_with_users() {
+  Catalog catalog = sample_catalog();
+  catalog.users = {{"B-0193", "Ann Lee", "counter", crypto::hash_pin("4711")},
+                   {"B-0200", "", "", ""},
+                   {"B-0201", "Jo Park", "counter-lead", ""}};
+  return catalog;
 }
 
 std::string replace_once(std::string text, const std::string& from, const std::string& to) {
@@ -579,6 +589,48 @@ TEST_CASE("ids that must be unique are rejected where they repeat") {
   Catalog locations = sample_catalog();
   locations.locations[1].location = locations.locations[0].location;
   CHECK(decode_catalog(encode(locations)).error().field == "locations[1].location");
+}
+
+TEST_CASE("a catalog with users round-trips; one without users has no users member") {
+  const Catalog catalog = catalog_with_users();  // each call salts its PIN afresh
+  CHECK(decode_catalog(encode(catalog)).value() == catalog);
+  CHECK(encode(catalog).find("\"users\":[{\"badge\":\"B-0193\"") != std::string::npos);
+  CHECK(encode(sample_catalog()).find("users") == std::string::npos);
+}
+
+TEST_CASE("a catalog from before users decodes as a site without users") {
+  // The payload an older hub publishes: no "users" member at all.
+  const std::string old =
+      R"({"v":1,"site":"S1","version":3,"items":[{"sku":"A","unit_cost_cents":1,"barcodes":[]}],"locations":[]})";
+  const auto decoded = decode_catalog(old);
+  REQUIRE(decoded);
+  CHECK(decoded->users.empty());
+  CHECK(decoded->items.size() == 1);
+}
+
+TEST_CASE("a catalog's users are checked: badges unique, PIN hashes well-formed, no more than the limit") {
+  Catalog repeated = catalog_with_users();
+  repeated.users[2].badge = repeated.users[0].badge;
+  CHECK(decode_catalog(encode(repeated)).error().field == "users[2].badge");
+
+  Catalog no_badge = catalog_with_users();
+  no_badge.users[1].badge = "";
+  CHECK(decode_catalog(encode(no_badge)).error().field == "users[1].badge");
+
+  Catalog clear_pin = catalog_with_users();
+  clear_pin.users[0].pin_hash = "4711";  // a PIN in clear is no hash
+  CHECK(decode_catalog(encode(clear_pin)).error().field == "users[0].pin_hash");
+
+  Catalog costly = catalog_with_users();
+  costly.users[0].pin_hash.replace(costly.users[0].pin_hash.find("20000"), 5, "99999999");
+  CHECK(decode_catalog(encode(costly)).error().field == "users[0].pin_hash");
+
+  const std::string not_a_list = replace_once(encode(sample_catalog()), "\"locations\":", R"("users":{},"locations":)");
+  CHECK(decode_catalog(not_a_list).error().field == "users");
+
+  Catalog crowd = sample_catalog();
+  for (std::size_t i = 0; i <= limits::kMaxCatalogUsers; ++i) crowd.users.push_back({"B" + std::to_string(i), "", "", ""});
+  CHECK(decode_catalog(encode(crowd)).error().field == "users");
 }
 
 TEST_CASE("errors inside nested arrays name the full path") {
