@@ -73,7 +73,7 @@ Result<bool> CatalogStore::store_catalog(const protocol::Catalog& catalog) {
   if (!held) return held.error();
   if (catalog.version <= *held) return false;
   if (auto ok = database_.execute("DELETE FROM catalog_items; DELETE FROM catalog_barcodes; DELETE FROM "
-                                  "catalog_locations;");
+                                  "catalog_locations; DELETE FROM catalog_users;");
       !ok) {
     return ok.error();
   }
@@ -83,7 +83,19 @@ Result<bool> CatalogStore::store_catalog(const protocol::Catalog& catalog) {
       "INSERT OR REPLACE INTO catalog_locations(location, label, location_class) VALUES(?, ?, ?)");
   if (!item) return item.error();
   if (!barcode) return barcode.error();
+  auto user = database_.prepare("INSERT OR REPLACE INTO catalog_users(badge, name, role, pin_hash) VALUES(?, ?, ?, ?)");
   if (!location) return location.error();
+  if (!user) return user.error();
+  for (const auto& entry : catalog.users) {
+    if (auto ok = user->bind(1, entry.badge)
+                      .bind_optional(2, entry.name)
+                      .bind_optional(3, entry.role)
+                      .bind_optional(4, entry.pin_hash)
+                      .run();
+        !ok) {
+      return ok.error();
+    }
+  }
   for (const auto& entry : catalog.items) {
     if (auto ok = item->bind(1, entry.sku).bind_optional(2, entry.description).bind_optional(3, entry.item_class).run();
         !ok) {
@@ -133,6 +145,26 @@ Result<std::optional<protocol::CatalogLocation>> CatalogStore::find_location(con
   if (!*row) return std::optional<protocol::CatalogLocation>{};
   return std::optional<protocol::CatalogLocation>{
       protocol::CatalogLocation{query->column_text(0), query->column_text(1), query->column_text(2)}};
+}
+
+Result<bool> CatalogStore::has_users() {
+  auto query = database_.prepare("SELECT EXISTS (SELECT 1 FROM catalog_users)");
+  if (!query) return query.error();
+  auto row = query->step();
+  if (!row) return row.error();
+  return query->column_int(0) != 0;
+}
+
+Result<std::optional<protocol::CatalogUser>> CatalogStore::find_user(const std::string& badge) {
+  auto query = database_.prepare(
+      "SELECT badge, COALESCE(name, ''), COALESCE(role, ''), COALESCE(pin_hash, '') FROM catalog_users WHERE badge = ?");
+  if (!query) return query.error();
+  query->bind(1, badge);
+  auto row = query->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<protocol::CatalogUser>{};
+  return std::optional<protocol::CatalogUser>{
+      protocol::CatalogUser{query->column_text(0), query->column_text(1), query->column_text(2), query->column_text(3)}};
 }
 
 Result<std::vector<std::string>> CatalogStore::store_tasks(const protocol::TaskList& tasks) {

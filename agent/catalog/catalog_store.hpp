@@ -1,4 +1,4 @@
-// The agent's copy of its site's catalog and open recount tasks, kept in the journal database so
+// The agent's copy of its site's catalog (with its floor users) and open recount tasks, kept in the journal database so
 // scans resolve offline, and the scans that matched nothing, kept until an operator maps them.
 #pragma once
 
@@ -63,6 +63,10 @@ class CatalogStore {
   Result<std::optional<BarcodeMatch>> find_barcode(const std::string& code);
   // A location by its label barcode or by its own name; nullopt when unknown.
   Result<std::optional<protocol::CatalogLocation>> find_location(const std::string& text);
+  // The site's floor users from the catalog. has_users() is false for a site without any (then
+  // any `#user NAME` is taken); find_user() looks a badge up exactly, nullopt when unknown.
+  Result<bool> has_users();
+  Result<std::optional<protocol::CatalogUser>> find_user(const std::string& badge);
 
   // Replaces the cached open tasks when the list is newer than the one held. Returns the ids of
   // tasks not acknowledged yet (for task_ack events), or nothing when the list was not newer.

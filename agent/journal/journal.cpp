@@ -19,7 +19,7 @@ namespace {
 
 // Schema migrations, applied in order; PRAGMA user_version counts those already applied.
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 3> kMigrations{
+constexpr std::array<const char*, 4> kMigrations{
     R"sql(
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE events (
@@ -65,6 +65,11 @@ constexpr std::array<const char*, 3> kMigrations{
     DROP INDEX events_by_state;
     ALTER TABLE events DROP COLUMN sync_state;
     CREATE INDEX events_rejected ON events(seq) WHERE rejection IS NOT NULL;
+    )sql",
+    // 4: the site's floor users from the catalog (agent/catalog/catalog_store.hpp); pin_hash is
+    // crypto::hash_pin()'s text, NULL for a user without a PIN.
+    R"sql(
+    CREATE TABLE catalog_users (badge TEXT PRIMARY KEY, name TEXT, role TEXT, pin_hash TEXT);
     )sql",
 };
 

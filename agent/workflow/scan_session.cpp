@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "shared/core/random_id.hpp"
+#include "shared/crypto/pin_hash.hpp"
 #include "shared/domain/limits.hpp"
 #include "shared/gs1/parser.hpp"
 
@@ -68,7 +69,12 @@ std::optional<WorkMode> parse_work_mode(std::string_view text) {
 }
 
 ScanSession::ScanSession(Journal& journal, CatalogStore& store, ScanSessionOptions options)
-    : journal_(journal), store_(store), guard_(options.repeat_window, std::move(options.clock)) {
+    : journal_(journal),
+      store_(store),
+      guard_(options.repeat_window, options.clock),
+      clock_(std::move(options.clock)),
+      pin_tries_(options.pin_tries),
+      pin_pause_(options.pin_pause) {
   update_prompt();
 }
 
@@ -76,7 +82,10 @@ Feedback ScanSession::handle(const std::string& line) {
   const auto text = trim(line);
   if (text.empty()) return Feedback{Outcome::kDone, "", {}};
   Feedback feedback;
-  if (text.starts_with("#")) {
+  if (!view_.pin_badge.empty() && !text.starts_with("#")) {
+    feedback = check_pin(view_.pin_badge, text);
+  } else if (text.starts_with("#")) {
+    view_.pin_badge.clear();  // a command gives up a sign-in waiting for its PIN
     const auto space = text.find(' ');
     const auto name = text.substr(1, space == std::string::npos ? std::string::npos : space - 1);
     const auto argument = space == std::string::npos ? std::string() : trim(text.substr(space + 1));
@@ -92,7 +101,11 @@ Feedback ScanSession::command(const std::string& name, const std::string& argume
   if (name == "user") {
     if (argument.empty()) return refused("#user needs your badge id: #user NAME");
     if (!view_.task_id.empty()) return refused("finish recount task " + view_.task_id + " with #close first");
-    view_.user = argument;
+    auto known = store_.has_users();
+    if (!known) return refused("cannot read the catalog: " + known.error().describe());
+    if (*known) return sign_in(argument);
+    view_.user = argument;  // a site without users: any name, as before users were imported
+    view_.user_name.clear();
     return done("user " + argument);
   }
   if (name == "mode") {
@@ -129,6 +142,56 @@ Feedback ScanSession::command(const std::string& name, const std::string& argume
     return done("reason " + argument);
   }
   return refused("unknown command #" + name);
+}
+
+Feedback ScanSession::sign_in(const std::string& argument) {
+  if (const auto now = clock_(); now < paused_until_) {
+    const auto wait = std::chrono::ceil<std::chrono::seconds>(paused_until_ - now).count();
+    return refused("TOO MANY WRONG PINS: WAIT " + std::to_string(wait) + " S, THEN SCAN YOUR BADGE AGAIN");
+  }
+  const auto space = argument.find(' ');
+  const auto badge = argument.substr(0, space);
+  const auto pin = space == std::string::npos ? std::string() : trim(argument.substr(space + 1));
+  auto user = store_.find_user(badge);
+  if (!user) return refused("cannot read the catalog: " + user.error().describe());
+  if (!*user) return refused("UNKNOWN BADGE " + badge + ": not a user of this site");
+  if ((*user)->pin_hash.empty()) {
+    if (!pin.empty()) return refused("badge " + badge + " has no PIN: scan #user " + badge + " alone");
+    view_.user = badge;
+    view_.user_name = (*user)->name;
+    return done("user " + badge + ((*user)->name.empty() ? "" : " (" + (*user)->name + ")"));
+  }
+  // The badge changes hands only with its PIN: until then nobody is signed in.
+  view_.user.clear();
+  view_.user_name.clear();
+  if (pin.empty()) {
+    view_.pin_badge = badge;
+    return done("ENTER THE PIN FOR " + badge);
+  }
+  return check_pin(badge, pin);
+}
+
+Feedback ScanSession::check_pin(std::string badge, const std::string& pin) {
+  view_.pin_badge.clear();
+  auto user = store_.find_user(badge);
+  if (!user) return refused("cannot read the catalog: " + user.error().describe());
+  if (!*user) return refused("UNKNOWN BADGE " + badge + ": not a user of this site");  // the catalog changed
+  auto match = crypto::verify_pin(pin, (*user)->pin_hash);
+  if (!match) return refused("badge " + badge + " cannot sign in: " + match.error().describe());
+  if (*match == crypto::PinMatch::kMatch) {
+    wrong_pins_ = 0;
+    view_.user = badge;
+    view_.user_name = (*user)->name;
+    return done("user " + badge + ((*user)->name.empty() ? "" : " (" + (*user)->name + ")"));
+  }
+  if (++wrong_pins_ >= pin_tries_) {
+    wrong_pins_ = 0;
+    paused_until_ = clock_() + pin_pause_;
+    return refused("WRONG PIN: TOO MANY TRIES, WAIT " + std::to_string(pin_pause_.count()) + " S");
+  }
+  view_.pin_badge = badge;
+  const int left = pin_tries_ - wrong_pins_;
+  return refused("WRONG PIN FOR " + badge + ": " + std::to_string(left) + (left == 1 ? " TRY" : " TRIES") + " LEFT");
 }
 
 Feedback ScanSession::set_location(const std::string& text, bool destination) {
@@ -408,7 +471,9 @@ Feedback ScanSession::start_recount(const std::string& task_id) {
 }
 
 void ScanSession::update_prompt() {
-  if (view_.user.empty()) {
+  if (!view_.pin_badge.empty()) {
+    view_.prompt = "ENTER THE PIN FOR " + view_.pin_badge;
+  } else if (view_.user.empty()) {
     view_.prompt = "SCAN YOUR BADGE";
   } else if (view_.location.empty()) {
     view_.prompt = view_.mode == WorkMode::kReceive ? "SCAN THE DOCK" : "SCAN A LOCATION";

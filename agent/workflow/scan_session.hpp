@@ -43,7 +43,9 @@ struct LastItem {
 // What the screen shows.
 struct SessionView {
   WorkMode mode = WorkMode::kCount;
-  std::string user;
+  std::string user;         // a badge once the site has users (its name too in user_name)
+  std::string user_name;
+  std::string pin_badge;    // the badge whose PIN the next non-`#` line is; empty otherwise
   std::string location;     // counted bin, dock, or move source
   std::string to_location;  // put-away / move destination
   std::string reference;    // receiving PO/ASN
@@ -57,6 +59,8 @@ struct SessionView {
 struct ScanSessionOptions {
   std::chrono::milliseconds repeat_window{1500};  // duplicate-scan guard window
   DuplicateGuard::Clock clock = std::chrono::steady_clock::now;
+  int pin_tries = 3;                              // wrong PINs in a row before `#user` pauses
+  std::chrono::seconds pin_pause{30};
 };
 
 // One person's scanning session on one device. Not thread-safe. The journal and store must
@@ -67,6 +71,11 @@ class ScanSession {
 
   // Handles one input line: a `#` command or a scanned code (location label, product barcode,
   // GS1 data). Leading/trailing whitespace and CR are ignored; an empty line does nothing.
+  // While a PIN is awaited (view().pin_badge), a line that is not a `#` command is the PIN; a
+  // command gives up the sign-in. Once the site has users (docs/scanning-workflows.md), `#user`
+  // takes only a badge of the catalog, with its PIN when it has one (`#user BADGE`, then the
+  // PIN on the next line, or `#user BADGE PIN`); after options.pin_tries wrong PINs in a row,
+  // `#user` is refused for options.pin_pause. A PIN check costs one PBKDF2 (crypto::verify_pin).
   Feedback handle(const std::string& line);
 
   const SessionView& view() const { return view_; }
@@ -83,6 +92,8 @@ class ScanSession {
   };
 
   Feedback command(const std::string& name, const std::string& argument);
+  Feedback sign_in(const std::string& argument);
+  Feedback check_pin(std::string badge, const std::string& pin);  // badge by value: it may be view_.pin_badge
   Feedback scan(const std::string& text);
   Feedback set_location(const std::string& text, bool destination);
   Feedback set_quantity(const std::string& argument);
@@ -101,6 +112,11 @@ class ScanSession {
   Journal& journal_;
   CatalogStore& store_;
   DuplicateGuard guard_;
+  DuplicateGuard::Clock clock_;
+  int pin_tries_;
+  std::chrono::seconds pin_pause_;
+  int wrong_pins_ = 0;  // in a row, whichever badge
+  std::chrono::steady_clock::time_point paused_until_{};
   SessionView view_;
   std::vector<Action> actions_;  // undo stack, newest last
   std::map<std::string, std::int64_t> tallies_;

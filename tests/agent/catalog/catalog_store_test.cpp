@@ -49,6 +49,27 @@ TEST_CASE("a GTIN is found in any of its lengths, a case with its pack size, a l
   CHECK_FALSE(cache.store.find_location("B-99").value().has_value());
 }
 
+TEST_CASE("the cache keeps the site's users with their PIN hashes, and a newer catalog replaces them") {
+  Cache cache;
+  REQUIRE(cache.store.store_catalog(catalog(1, "SKU-1")).value());
+  CHECK_FALSE(cache.store.has_users().value());  // a catalog without users
+  auto with_users = catalog(2, "SKU-1");
+  with_users.users = {{"B-0193", "Ann Lee", "counter", "pbkdf2-sha256$20000$c2FsdA==$aGFzaA=="},
+                      {"B-0200", "", "", ""}};
+  REQUIRE(cache.store.store_catalog(with_users).value());
+  CHECK(cache.store.has_users().value());
+  CHECK(cache.store.find_user("B-0193").value() == with_users.users[0]);
+  CHECK(cache.store.find_user("B-0200").value() == with_users.users[1]);
+  CHECK_FALSE(cache.store.find_user("b-0193").value().has_value());  // badges match exactly
+  // Reopened from the file: kept durably.
+  auto reopened = CatalogStore::open(cache.dir.path()).value();
+  CHECK(reopened.find_user("B-0193").value()->name == "Ann Lee");
+  // Users removed at the hub disappear with the next catalog.
+  REQUIRE(cache.store.store_catalog(catalog(3, "SKU-1")).value());
+  CHECK_FALSE(cache.store.has_users().value());
+  CHECK_FALSE(cache.store.find_user("B-0193").value().has_value());
+}
+
 TEST_CASE("new task lists return the tasks not acknowledged yet, and withdrawn tasks disappear") {
   Cache cache;
   protocol::TaskList first{"store-1", 1, {{"rt-1", "A-01", "", "", 1, "alice", "", 10}, {"rt-2", "B-02", "", "", 1, "", "", 20}}};

@@ -401,7 +401,7 @@ TEST_CASE("a version 2 journal keeps every event's sync state when its per-row s
         CHECK(seqs(journal->pending_from(1, 100).value()) == std::vector<std::uint64_t>{6, 7, 8});
       }
       const auto file = dir / Journal::kFileName;
-      CHECK(raw_column(file, "PRAGMA user_version") == std::vector<std::string>{"3"});
+      CHECK(raw_column(file, "PRAGMA user_version") == std::vector<std::string>{"4"});
       CHECK(raw_column(file, "SELECT value FROM meta WHERE key = 'sent_through'") ==
             std::vector<std::string>{old.sent_through});
     }
