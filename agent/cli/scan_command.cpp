@@ -1,6 +1,7 @@
 // `recount-agent scan`, `unresolved` and `resolve`.
 #include "agent/cli/scan_command.hpp"
 
+#include <termios.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -37,6 +38,32 @@ std::optional<Stores> open_stores(const DataOptions& data, std::ostream& err) {
   }
   return Stores{std::move(*journal), std::move(*store)};
 }
+
+// The terminal's echo, turned off while a PIN is typed so that it is not shown on the screen, and
+// restored when this goes. Does nothing when `fd` is not a terminal.
+class TerminalEcho {
+ public:
+  enum class State { kShown, kHidden };
+
+  explicit TerminalEcho(int fd) : fd_(fd), terminal_(::tcgetattr(fd, &original_) == 0) {}
+  ~TerminalEcho() {
+    if (terminal_) ::tcsetattr(fd_, TCSANOW, &original_);
+  }
+  TerminalEcho(const TerminalEcho&) = delete;
+  TerminalEcho& operator=(const TerminalEcho&) = delete;
+
+  void set(State state) {
+    if (!terminal_) return;
+    termios settings = original_;
+    if (state == State::kHidden) settings.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(fd_, TCSANOW, &settings);
+  }
+
+ private:
+  int fd_;
+  termios original_{};
+  bool terminal_;
+};
 
 std::string clock_time(std::int64_t unix_ms) {
   const std::time_t seconds = unix_ms / 1000;
@@ -82,7 +109,8 @@ void draw_screen(const SessionView& view, const Feedback& feedback, const std::s
   out << "recount scan - site " << identity.site << ", device " << identity.device << "\n\n";
   out << "  MODE      " << kInverse << kBold << ' ' << mode << ' ' << kReset
       << (view.task_id.empty() ? "" : "   BLIND RECOUNT " + view.task_id) << '\n';
-  out << "  USER      " << kBold << (view.user.empty() ? "-" : view.user) << kReset << '\n';
+  out << "  USER      " << kBold << (view.user.empty() ? "-" : view.user) << kReset
+      << (view.user_name.empty() ? "" : "  " + view.user_name) << '\n';
   const bool moving = view.mode == WorkMode::kPutaway || view.mode == WorkMode::kMove;
   out << (view.mode == WorkMode::kReceive ? "  DOCK      " : moving ? "  FROM      " : "  LOCATION  ") << kBold
       << (view.location.empty() ? "-" : view.location) << kReset << '\n';
@@ -181,6 +209,7 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
     return 1;
   }
   Feedback last;
+  TerminalEcho echo(STDIN_FILENO);
   const auto identity = stores->journal.identity();
   auto render = [&] {
     if (screen) draw_screen(session.view(), last, sync_status_line(stores->journal, stores->store), identity, out);
@@ -210,6 +239,9 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
           last = Feedback{Outcome::kRefused, "SCAN AGAIN: " + scan.error().describe(), {}};
         } else {
           last = session.handle(scan->text);
+        }
+        if (screen) {
+          echo.set(session.view().pin_badge.empty() ? TerminalEcho::State::kShown : TerminalEcho::State::kHidden);
         }
         if (screen) {
           render();

@@ -1,6 +1,7 @@
 // `recount-agent scan`: the floor UI. On a terminal it draws a full screen (mode, user, location,
 // item, running count, status line, a big prompt); otherwise it reads stdin line by line and
-// answers each line with one plain line, so it can be scripted.
+// answers each line with one plain line, so it can be scripted. On a terminal a PIN asked for by
+// `#user BADGE` is typed with the echo off.
 #pragma once
 
 #include <chrono>

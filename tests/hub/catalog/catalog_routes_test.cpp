@@ -56,3 +56,39 @@ TEST_CASE("import routes answer 200 with counts and publish, or 422 with every l
 }
 
 }  // namespace recount::hub
+
+namespace recount::hub {
+
+TEST_CASE("the users import route answers its counts, and GET /api/v1/catalog shows whether a user has a PIN, not its hash") {
+  testing::TempDir dir;
+  auto ledger = Ledger::open(Ledger::file_in(dir.path())).value();
+  auto catalog = CatalogStore::open(Ledger::file_in(dir.path())).value();
+  Router router;
+  int published = 0;
+  add_catalog_routes(router, catalog, [&] { ++published; });
+
+  const auto rejected = call(router, "POST", "/api/v1/import/users", "site,badge,name,role,pin\ns1,B-1,Ann,boss,12\n");
+  CHECK(rejected.status == 422);
+  CHECK(nlohmann::json::parse(rejected.body)["errors"].size() == 2);
+  CHECK(published == 0);
+
+  const auto users =
+      call(router, "POST", "/api/v1/import/users", "site,badge,name,role,pin\ns1,B-1,Ann,counter,4711\ns1,B-2,Jo,receiver,\n");
+  CHECK(users.status == 200);
+  const auto report = nlohmann::json::parse(users.body);
+  CHECK(report["kind"] == "users");
+  CHECK(report["users"] == 2);
+  CHECK(report["removed"] == 0);
+  CHECK(report["changed_sites"] == 1);
+  CHECK(report["version"] == 1);
+  CHECK(published == 1);
+
+  const auto site = call(router, "GET", "/api/v1/catalog?site=s1");
+  CHECK(site.status == 200);
+  const auto body = nlohmann::json::parse(site.body);
+  CHECK(body["users"] == nlohmann::json::parse(R"([{"badge":"B-1","name":"Ann","role":"counter","pin":true},)"
+                                               R"({"badge":"B-2","name":"Jo","role":"receiver","pin":false}])"));
+  CHECK(site.body.find("pbkdf2") == std::string::npos);
+}
+
+}  // namespace recount::hub
