@@ -13,11 +13,11 @@
 namespace recount::crypto {
 
 // Iterations for new hashes: a handheld checks one in well under 100 ms (docs/catalog.md).
-inline constexpr std::uint32_t kPinIterations = 20'000;
+inline constexpr std::uint32_t kPinIterations = 10'000;
 // The range a stored hash may name: below it a hash is too cheap to guess against, above it one
 // check could stall a device that was handed a hostile catalog.
-inline constexpr std::uint32_t kMinPinIterations = 10'000;
-inline constexpr std::uint32_t kMaxPinIterations = 200'000;
+inline constexpr std::uint32_t kMinPinIterations = 5'000;
+inline constexpr std::uint32_t kMaxPinIterations = 100'000;
 
 // "pbkdf2-sha256$ITERATIONS$SALT$HASH" with a fresh 16-byte random salt and a 32-byte key, both
 // in standard base64. Thread-safe; aborts only if OpenSSL cannot run PBKDF2 (an invariant).

@@ -83,7 +83,7 @@ TEST_CASE("no PIN is in the hub's database in clear, nor in its audit log") {
   const auto bytes = database_bytes(hub.dir.path());
   CHECK(bytes.find("80417263") == std::string::npos);
   CHECK(bytes.find("59317742") == std::string::npos);
-  CHECK(bytes.find("pbkdf2-sha256$20000$") != std::string::npos);  // the hash is there instead
+  CHECK(bytes.find("pbkdf2-sha256$") != std::string::npos);  // the hash is there instead
   for (const auto& entry : hub.ledger.audit().entries(0, 100).value()) {
     CHECK(entry.detail.find("sha256") == std::string::npos);
   }

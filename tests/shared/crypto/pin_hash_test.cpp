@@ -9,7 +9,7 @@ namespace recount::crypto {
 
 TEST_CASE("a PIN hash verifies its own PIN only and never holds the PIN in clear") {
   const std::string stored = hash_pin("4711");
-  CHECK(stored.starts_with("pbkdf2-sha256$20000$"));
+  CHECK(stored.starts_with("pbkdf2-sha256$" + std::to_string(kPinIterations) + "$"));
   CHECK(stored.find("4711") == std::string::npos);
   REQUIRE(check_pin_hash("pin_hash", stored));
   CHECK(verify_pin("4711", stored).value() == PinMatch::kMatch);
@@ -38,8 +38,8 @@ TEST_CASE("malformed or out-of-range PIN hashes are refused, naming the field") 
   const std::string good = hash_pin("1234");
   const auto salt_and_key = good.substr(good.find('$', good.find('$') + 1));
   for (const std::string& bad :
-       {std::string(""), std::string("1234"), "pbkdf2-sha1$20000" + salt_and_key, "pbkdf2-sha256$9999" + salt_and_key,
-        "pbkdf2-sha256$200001" + salt_and_key, "pbkdf2-sha256$2e4" + salt_and_key, "pbkdf2-sha256$-1" + salt_and_key,
+       {std::string(""), std::string("1234"), "pbkdf2-sha1$20000" + salt_and_key, "pbkdf2-sha256$" + std::to_string(kMinPinIterations - 1) + salt_and_key,
+        "pbkdf2-sha256$" + std::to_string(kMaxPinIterations + 1) + salt_and_key, "pbkdf2-sha256$2e4" + salt_and_key, "pbkdf2-sha256$-1" + salt_and_key,
         "pbkdf2-sha256$20000$AAAA$" + base64_encode(std::string(32, 'k')), good + "$extra",
         std::string("pbkdf2-sha256$20000$not base64$x")}) {
     CAPTURE(bad);
@@ -47,6 +47,10 @@ TEST_CASE("malformed or out-of-range PIN hashes are refused, naming the field") 
     REQUIRE_FALSE(checked);
     CHECK(checked.error().field == "users[0].pin_hash");
     CHECK_FALSE(verify_pin("1234", bad));
+  }
+  // The bounds themselves are accepted.
+  for (const auto iterations : {kMinPinIterations, kMaxPinIterations}) {
+    CHECK(verify_pin("1234", hash_pin("1234", iterations)).value() == PinMatch::kMatch);
   }
 }
 

@@ -622,7 +622,8 @@ TEST_CASE("a catalog's users are checked: badges unique, PIN hashes well-formed,
   CHECK(decode_catalog(encode(clear_pin)).error().field == "users[0].pin_hash");
 
   Catalog costly = catalog_with_users();
-  costly.users[0].pin_hash.replace(costly.users[0].pin_hash.find("20000"), 5, "99999999");
+  const std::string iterations = "$" + std::to_string(crypto::kPinIterations) + "$";
+  costly.users[0].pin_hash.replace(costly.users[0].pin_hash.find(iterations), iterations.size(), "$99999999$");
   CHECK(decode_catalog(encode(costly)).error().field == "users[0].pin_hash");
 
   const std::string not_a_list = replace_once(encode(sample_catalog()), "\"locations\":", R"("users":{},"locations":)");
