@@ -83,7 +83,8 @@ int main(int argc, char** argv) {
   import_items->add_option("file", import_file, "the CSV file")->required();
   auto* import_locations = import->add_subcommand("locations", "site,location,label,location_class");
   import_locations->add_option("file", import_file, "the CSV file")->required();
-  auto* import_users = import->add_subcommand("users", "site,badge,name,role,pin (pin optional; replaces a site's users)");
+  auto* import_users =
+      import->add_subcommand("users", "site,badge,name,role,pin (pin optional; replaces a site's users)");
   import_users->add_option("file", import_file, "the CSV file")->required();
   auto* import_baseline = import->add_subcommand("baseline", "site,location,sku,lot,quantity,as_of");
   import_baseline->add_option("file", import_file, "the CSV file")->required();

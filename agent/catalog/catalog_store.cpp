@@ -157,14 +157,15 @@ Result<bool> CatalogStore::has_users() {
 
 Result<std::optional<protocol::CatalogUser>> CatalogStore::find_user(const std::string& badge) {
   auto query = database_.prepare(
-      "SELECT badge, COALESCE(name, ''), COALESCE(role, ''), COALESCE(pin_hash, '') FROM catalog_users WHERE badge = ?");
+      "SELECT badge, COALESCE(name, ''), COALESCE(role, ''), COALESCE(pin_hash, '') FROM catalog_users WHERE badge = "
+      "?");
   if (!query) return query.error();
   query->bind(1, badge);
   auto row = query->step();
   if (!row) return row.error();
   if (!*row) return std::optional<protocol::CatalogUser>{};
-  return std::optional<protocol::CatalogUser>{
-      protocol::CatalogUser{query->column_text(0), query->column_text(1), query->column_text(2), query->column_text(3)}};
+  return std::optional<protocol::CatalogUser>{protocol::CatalogUser{query->column_text(0), query->column_text(1),
+                                                                    query->column_text(2), query->column_text(3)}};
 }
 
 Result<std::vector<std::string>> CatalogStore::store_tasks(const protocol::TaskList& tasks) {

@@ -4,11 +4,12 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <ctime>
+#include <iostream>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <ctime>
-#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "agent/scan/line_reader.hpp"

@@ -43,7 +43,7 @@ struct LastItem {
 // What the screen shows.
 struct SessionView {
   WorkMode mode = WorkMode::kCount;
-  std::string user;         // a badge once the site has users (its name too in user_name)
+  std::string user;  // a badge once the site has users (its name too in user_name)
   std::string user_name;
   std::string pin_badge;    // the badge whose PIN the next non-`#` line is; empty otherwise
   std::string location;     // counted bin, dock, or move source
@@ -59,7 +59,7 @@ struct SessionView {
 struct ScanSessionOptions {
   std::chrono::milliseconds repeat_window{1500};  // duplicate-scan guard window
   DuplicateGuard::Clock clock = std::chrono::steady_clock::now;
-  int pin_tries = 3;                              // wrong PINs in a row before `#user` pauses
+  int pin_tries = 3;  // wrong PINs in a row before `#user` pauses
   std::chrono::seconds pin_pause{30};
 };
 

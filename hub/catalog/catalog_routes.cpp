@@ -15,8 +15,8 @@ using Json = nlohmann::json;
 
 Json report_json(const ImportReport& report) {
   if (report.kind == ImportKind::kUsers) {
-    return {{"kind", to_string(report.kind)}, {"rows", report.rows},       {"users", report.users},
-            {"removed", report.removed},      {"sites", report.sites},     {"changed_sites", report.changed_sites},
+    return {{"kind", to_string(report.kind)}, {"rows", report.rows},   {"users", report.users},
+            {"removed", report.removed},      {"sites", report.sites}, {"changed_sites", report.changed_sites},
             {"version", report.version}};
   }
   return {{"kind", to_string(report.kind)}, {"rows", report.rows},   {"items", report.items},

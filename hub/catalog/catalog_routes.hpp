@@ -1,6 +1,6 @@
 // The catalog's HTTP routes (POST /api/v1/import/items, POST /api/v1/import/locations,
-// POST /api/v1/import/users, GET /api/v1/catalog?site=S) and its publication to devices: each site's catalog, retained at
-// QoS 1 on recount/v1/{site}/catalog.
+// POST /api/v1/import/users, GET /api/v1/catalog?site=S) and its publication to devices: each site's catalog, retained
+// at QoS 1 on recount/v1/{site}/catalog.
 #pragma once
 
 #include <functional>

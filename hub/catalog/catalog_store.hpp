@@ -45,8 +45,8 @@ class CatalogStore {
 
   // Validates the whole CSV; with no error, stores it in one transaction with its audit entry
   // ("catalog.import") and raises the catalog version. A rejected file stores nothing but its
-  // audit entry ("catalog.import_rejected": error count, the first error, SHA-256, size). Items: every SKU in the file replaces that
-  // item and its set of barcodes; other items stay. Locations: each (site, location) is added or
+  // audit entry ("catalog.import_rejected": error count, the first error, SHA-256, size). Items: every SKU in the file
+  // replaces that item and its set of barcodes; other items stay. Locations: each (site, location) is added or
   // replaced. Users: each site in the file gets exactly the file's users (a badge missing from it
   // is removed; other sites keep theirs); PINs are stored as crypto::hash_pin() makes them, a
   // PIN unchanged since the last import keeps its hash, and the version is raised only when some

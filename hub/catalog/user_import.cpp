@@ -48,7 +48,7 @@ Result<ImportReport> CatalogStore::import_users(std::string_view csv) {
     protocol::CatalogUser user;
     std::string pin;
   };
-  std::map<std::string, std::vector<Row>> sites;               // site → its rows, in file order
+  std::map<std::string, std::vector<Row>> sites;                    // site → its rows, in file order
   std::map<std::pair<std::string, std::string>, std::size_t> seen;  // (site, badge) → line
   auto& errors = report.errors;
   for (const auto& record : table.rows) {
@@ -119,9 +119,12 @@ Result<ImportReport> CatalogStore::import_users(std::string_view csv) {
   auto version = changed.empty() ? current_version() : bump_version();
   if (!version) return version.error();
   report.version = *version;
-  const nlohmann::json detail{{"rows", report.rows},       {"users", report.users},
-                              {"removed", report.removed}, {"sites", report.sites},
-                              {"changed_sites", report.changed_sites}, {"version", report.version},
+  const nlohmann::json detail{{"rows", report.rows},
+                              {"users", report.users},
+                              {"removed", report.removed},
+                              {"sites", report.sites},
+                              {"changed_sites", report.changed_sites},
+                              {"version", report.version},
                               {"bytes", csv.size()}};
   if (auto ok = audit_.append(wall_(), "catalog.import", "users", detail.dump()); !ok) return ok.error();
   if (auto ok = transaction->commit(); !ok) return ok.error();
@@ -130,13 +133,17 @@ Result<ImportReport> CatalogStore::import_users(std::string_view csv) {
 
 Result<void> CatalogStore::store_users(const std::string& site, const std::vector<protocol::CatalogUser>& users) {
   auto drop = database_.prepare("DELETE FROM floor_users WHERE site = ?");
-  auto insert =
-      database_.prepare("INSERT INTO floor_users(site, badge, name, role, pin_hash) VALUES(?, ?, ?, ?, ?)");
+  auto insert = database_.prepare("INSERT INTO floor_users(site, badge, name, role, pin_hash) VALUES(?, ?, ?, ?, ?)");
   if (!drop) return drop.error();
   if (!insert) return insert.error();
   if (auto ok = drop->bind(1, site).run(); !ok) return ok;
   for (const auto& user : users) {
-    if (auto ok = insert->bind(1, site).bind(2, user.badge).bind(3, user.name).bind(4, user.role).bind(5, user.pin_hash).run();
+    if (auto ok = insert->bind(1, site)
+                      .bind(2, user.badge)
+                      .bind(3, user.name)
+                      .bind(4, user.role)
+                      .bind(5, user.pin_hash)
+                      .run();
         !ok) {
       return ok;
     }
@@ -153,8 +160,8 @@ Result<std::vector<protocol::CatalogUser>> CatalogStore::users_of(const std::str
     auto more = query->step();
     if (!more) return more.error();
     if (!*more) return users;
-    users.push_back(
-        protocol::CatalogUser{query->column_text(0), query->column_text(1), query->column_text(2), query->column_text(3)});
+    users.push_back(protocol::CatalogUser{query->column_text(0), query->column_text(1), query->column_text(2),
+                                          query->column_text(3)});
   }
 }
 

@@ -12,7 +12,8 @@ namespace recount::hub {
 
 // POST /api/v1/import/{items|locations|users}. Exit 0 when stored (prints the counts and the new
 // catalog version), 1 when the hub rejected the file (prints "line N: field: message" per
-// problem on stderr, as "FILE:LINE: field: message"), 2 when the file cannot be read or the hub cannot be reached. Blocks.
+// problem on stderr, as "FILE:LINE: field: message"), 2 when the file cannot be read or the hub cannot be reached.
+// Blocks.
 CommandOutput import_command(const HostPort& hub, ImportKind kind, const std::filesystem::path& file,
                              OutputFormat format);
 

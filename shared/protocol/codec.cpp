@@ -391,7 +391,8 @@ CatalogUser read_user(Reader& in, std::unordered_set<std::string>& seen_badges) 
   user.role = in.code("role", limits::kMaxCode, Presence::kOptional);
   user.pin_hash = in.text("pin_hash", Presence::kOptional);
   if (in.ok() && !user.pin_hash.empty()) {
-    if (auto valid = crypto::check_pin_hash("pin_hash", user.pin_hash); !valid) in.fail(valid.error().within(in.path()));
+    if (auto valid = crypto::check_pin_hash("pin_hash", user.pin_hash); !valid)
+      in.fail(valid.error().within(in.path()));
   }
   return user;
 }

@@ -146,7 +146,7 @@ struct CatalogLocation {
 
 // A person on the floor of one site (docs/catalog.md): `#user BADGE` names them on events.
 struct CatalogUser {
-  std::string badge;     // what the badge scans as; the events' `user`
+  std::string badge;  // what the badge scans as; the events' `user`
   std::string name;
   std::string role;      // counter, counter-lead or receiver
   std::string pin_hash;  // crypto::hash_pin() of the PIN; empty: no PIN

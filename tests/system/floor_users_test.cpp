@@ -17,8 +17,9 @@ TEST_CASE("imported floor users reach the agent, whose scan UI then takes only a
   TempDir dir;
   Mosquitto broker;
   Hub hub(dir / "hub", broker.uri());
-  REQUIRE(run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "items", catalog_fixture("items.csv")}).exit_code ==
-          0);
+  REQUIRE(
+      run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "items", catalog_fixture("items.csv")}).exit_code ==
+      0);
   REQUIRE(run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "locations", catalog_fixture("locations.csv")})
               .exit_code == 0);
   const auto broken =
@@ -29,9 +30,9 @@ TEST_CASE("imported floor users reach the agent, whose scan UI then takes only a
   CHECK(broken.err.find("12a4x") == std::string::npos);  // a PIN is never quoted back
 
   const auto device = dir / "device";
-  REQUIRE(run_command({RECOUNT_AGENT_BIN, "status", "--data", device.string(), "--site", "store-1", "--device",
-                       "dev-9"})
-              .exit_code == 0);
+  REQUIRE(
+      run_command({RECOUNT_AGENT_BIN, "status", "--data", device.string(), "--site", "store-1", "--device", "dev-9"})
+          .exit_code == 0);
   {
     AgentDaemon agent(device, broker.uri());
     // The catalog without users first: any name is taken.
@@ -41,10 +42,12 @@ TEST_CASE("imported floor users reach the agent, whose scan UI then takes only a
       if (!catalog) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     REQUIRE(catalog);
-    const auto users = run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "users", catalog_fixture("users.csv")});
+    const auto users =
+        run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "users", catalog_fixture("users.csv")});
     CHECK(users.exit_code == 0);
     CHECK(users.out.find("3 users in 2 site(s), 0 removed; catalog version 3") != std::string::npos);
-    const auto again = run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "users", catalog_fixture("users.csv")});
+    const auto again =
+        run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "users", catalog_fixture("users.csv")});
     CHECK(again.out.find("unchanged, catalog version 3") != std::string::npos);
     bool known = false;
     for (int attempt = 0; attempt < 200 && !known; ++attempt) {
@@ -55,8 +58,8 @@ TEST_CASE("imported floor users reach the agent, whose scan UI then takes only a
     agent.stop();
   }
 
-  const auto result =
-      agent_scan(device, "#user bob\nLOC-A-01\n5901234123457\n#user B-0193\n0000\n4711\nLOC-A-01\n5901234123457\n#close\n");
+  const auto result = agent_scan(
+      device, "#user bob\nLOC-A-01\n5901234123457\n#user B-0193\n0000\n4711\nLOC-A-01\n5901234123457\n#close\n");
   CHECK(result.exit_code == 0);
   CHECK(result.out.find("refused: UNKNOWN BADGE bob: not a user of this site") != std::string::npos);
   CHECK(result.out.find("refused: SCAN YOUR BADGE FIRST") != std::string::npos);  // bob's scan: not counted

@@ -52,9 +52,12 @@ TEST_CASE("the scan screen shows mode, location, item and running count, and nev
     REQUIRE(journal.has_value());
     auto store = CatalogStore::open(dir.path());
     REQUIRE(store.has_value());
-    protocol::Catalog catalog{"store-1", 1, {{"SKU-1", "Widget 250 g", 189, "grocery", {{"05901234123457", 1}, {"15901234123454", 12}}}},
-                              {{"A-01", "LOC-A-01", "shelf"}},
-                              {}};
+    protocol::Catalog catalog{
+        "store-1",
+        1,
+        {{"SKU-1", "Widget 250 g", 189, "grocery", {{"05901234123457", 1}, {"15901234123454", 12}}}},
+        {{"A-01", "LOC-A-01", "shelf"}},
+        {}};
     REQUIRE(store->store_catalog(catalog).value());
   }
   Tmux tmux(std::string(RECOUNT_AGENT_BIN) + " scan --data " + dir.path().string());

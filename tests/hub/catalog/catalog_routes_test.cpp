@@ -59,7 +59,8 @@ TEST_CASE("import routes answer 200 with counts and publish, or 422 with every l
 
 namespace recount::hub {
 
-TEST_CASE("the users import route answers its counts, and GET /api/v1/catalog shows whether a user has a PIN, not its hash") {
+TEST_CASE(
+    "the users import route answers its counts, and GET /api/v1/catalog shows whether a user has a PIN, not its hash") {
   testing::TempDir dir;
   auto ledger = Ledger::open(Ledger::file_in(dir.path())).value();
   auto catalog = CatalogStore::open(Ledger::file_in(dir.path())).value();
@@ -72,8 +73,8 @@ TEST_CASE("the users import route answers its counts, and GET /api/v1/catalog sh
   CHECK(nlohmann::json::parse(rejected.body)["errors"].size() == 2);
   CHECK(published == 0);
 
-  const auto users =
-      call(router, "POST", "/api/v1/import/users", "site,badge,name,role,pin\ns1,B-1,Ann,counter,4711\ns1,B-2,Jo,receiver,\n");
+  const auto users = call(router, "POST", "/api/v1/import/users",
+                          "site,badge,name,role,pin\ns1,B-1,Ann,counter,4711\ns1,B-2,Jo,receiver,\n");
   CHECK(users.status == 200);
   const auto report = nlohmann::json::parse(users.body);
   CHECK(report["kind"] == "users");

@@ -38,10 +38,11 @@ TEST_CASE("malformed or out-of-range PIN hashes are refused, naming the field") 
   const std::string good = hash_pin("1234");
   const auto salt_and_key = good.substr(good.find('$', good.find('$') + 1));
   for (const std::string& bad :
-       {std::string(""), std::string("1234"), "pbkdf2-sha1$20000" + salt_and_key, "pbkdf2-sha256$" + std::to_string(kMinPinIterations - 1) + salt_and_key,
-        "pbkdf2-sha256$" + std::to_string(kMaxPinIterations + 1) + salt_and_key, "pbkdf2-sha256$2e4" + salt_and_key, "pbkdf2-sha256$-1" + salt_and_key,
-        "pbkdf2-sha256$20000$AAAA$" + base64_encode(std::string(32, 'k')), good + "$extra",
-        std::string("pbkdf2-sha256$20000$not base64$x")}) {
+       {std::string(""), std::string("1234"), "pbkdf2-sha1$20000" + salt_and_key,
+        "pbkdf2-sha256$" + std::to_string(kMinPinIterations - 1) + salt_and_key,
+        "pbkdf2-sha256$" + std::to_string(kMaxPinIterations + 1) + salt_and_key, "pbkdf2-sha256$2e4" + salt_and_key,
+        "pbkdf2-sha256$-1" + salt_and_key, "pbkdf2-sha256$20000$AAAA$" + base64_encode(std::string(32, 'k')),
+        good + "$extra", std::string("pbkdf2-sha256$20000$not base64$x")}) {
     CAPTURE(bad);
     auto checked = check_pin_hash("users[0].pin_hash", bad);
     REQUIRE_FALSE(checked);

@@ -10,12 +10,13 @@
 #include <functional>
 #include <limits>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "shared/crypto/pin_hash.hpp"
 #include "shared/domain/limits.hpp"
@@ -630,7 +631,8 @@ TEST_CASE("a catalog's users are checked: badges unique, PIN hashes well-formed,
   CHECK(decode_catalog(not_a_list).error().field == "users");
 
   Catalog crowd = sample_catalog();
-  for (std::size_t i = 0; i <= limits::kMaxCatalogUsers; ++i) crowd.users.push_back({"B" + std::to_string(i), "", "", ""});
+  for (std::size_t i = 0; i <= limits::kMaxCatalogUsers; ++i)
+    crowd.users.push_back({"B" + std::to_string(i), "", "", ""});
   CHECK(decode_catalog(encode(crowd)).error().field == "users");
 }
 
