@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
   app.add_option("--data", data_dir, "Directory of the hub's database (created if missing)")->required();
   app.add_option("--mqtt", options.mqtt_uri, "Broker URI, e.g. tcp://127.0.0.1:1883")->required();
   app.add_option("--http", http, "Serve the HTTP API on host:port (port 0: any free port); none: no API");
+  app.add_option("--http-allowed-host", options.http_allowed_hosts,
+                 "A host name (without port) that clients may use to reach the API besides the listen address, "
+                 "e.g. behind a reverse proxy; repeatable");
   app.add_option("--policy", options.policy_file,
                  "Reconciliation policy (JSON, docs/reconciliation.md) to put in force; default: the one in force");
   app.add_option("--client-id", options.client_id, "MQTT client id of the hub")->capture_default_str();

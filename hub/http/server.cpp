@@ -2,6 +2,8 @@
 // Beast's messages and the Router's.
 #include "hub/http/server.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <exception>
 #include <unordered_set>
 
@@ -17,15 +19,39 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 
-Response route(const Router& router, const http::request<http::string_body>& request) {
+Response route(const Router& router, const Authenticator& authenticate,
+               const http::request<http::string_body>& request) {
   auto parsed = Request::from_target(std::string(request.method_string()), request.target(), request.body());
   if (!parsed) return Response::from(parsed.error());
+  if (const auto header = request.find(http::field::authorization); header != request.end()) {
+    const std::string_view value(header->value().data(), header->value().size());
+    constexpr std::string_view kScheme = "Bearer ";
+    if (!value.starts_with(kScheme) || value.size() == kScheme.size()) {
+      return Response::unauthorized("the Authorization header must be 'Bearer TOKEN'");
+    }
+    auto principal = authenticate ? authenticate(value.substr(kScheme.size())) : std::optional<auth::Principal>();
+    if (!principal) return Response::from(principal.error());
+    if (!*principal) return Response::unauthorized("the API token is unknown or was revoked");
+    parsed->principal = std::move(**principal);
+  }
   try {
     return router.handle(std::move(*parsed));
   } catch (const std::exception& error) {
     // A handler bug must cost one request, not the hub.
     return Response::error(500, "internal", error.what());
   }
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+bool is_loopback(const std::string& host) {
+  beast::error_code error;
+  const auto address = boost::asio::ip::make_address(host, error);
+  return !error && address.is_loopback();
 }
 
 }  // namespace
@@ -42,6 +68,50 @@ struct HttpServer::State {
   HttpServerOptions options;
   std::unordered_set<Session*> sessions;
   bool stopped = false;
+
+  // Whether "host[:port]" (a Host header, or an Origin after its scheme) names this server: the
+  // listen address on its port, localhost on its port when listening on loopback, or an allowed
+  // name on any port.
+  bool serves(std::string_view authority) const {
+    std::string host(authority);
+    std::optional<std::string> port;
+    if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+      host = authority.substr(0, colon);
+      port = authority.substr(colon + 1);
+    }
+    host = lower(host);
+    for (const auto& name : options.allowed_hosts) {
+      if (lower(name) == host) return true;
+    }
+    beast::error_code error;
+    const auto bound = acceptor.local_endpoint(error);
+    if (error || port != std::to_string(bound.port())) return false;
+    const std::string listen = bound.address().to_string();
+    return host == listen || (host == "localhost" && is_loopback(listen));
+  }
+
+  // 403 for a state-changing request (anything but GET and HEAD) from a foreign Origin or to a
+  // foreign Host; nullopt for a request that may go on.
+  std::optional<Response> refuse_foreign(const http::request_parser<http::string_body>::value_type& request) const {
+    if (request.method() == http::verb::get || request.method() == http::verb::head) return std::nullopt;
+    const auto host = request.find(http::field::host);
+    const std::string_view host_text = host == request.end() ? std::string_view() : std::string_view(host->value());
+    if (!serves(host_text)) {
+      return Response::error(403, "foreign_host",
+                             "the Host header '" + std::string(host_text) +
+                                 "' is not an address this hub serves (recount-hub --http-allowed-host adds names)");
+    }
+    if (const auto origin = request.find(http::field::origin); origin != request.end()) {
+      const std::string_view text = origin->value();
+      constexpr std::string_view kScheme = "http://";
+      if (!text.starts_with(kScheme) || !serves(text.substr(kScheme.size()))) {
+        return Response::error(403, "foreign_origin",
+                               "the Origin '" + std::string(text) +
+                                   "' is not this hub: a web page of another site may not change the hub's state");
+      }
+    }
+    return std::nullopt;
+  }
 };
 
 // One connection: read a request, answer it, and again while the client keeps it alive.
@@ -62,19 +132,34 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  // Reads the header first, so the route's body limit applies before a byte of the body is read.
   void read() {
     parser_.emplace();
-    parser_->body_limit(server_->options.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
     stream_.expires_after(server_->options.timeout);
+    http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code error, std::size_t) {
+      self->on_header(error);
+    });
+  }
+
+  void on_header(beast::error_code error) {
+    if (error) return on_read(error);
+    const auto& request = parser_->get();
+    if (auto refusal = server_->refuse_foreign(request)) return answer(*refusal, request.version(), false);
+    const std::string method(request.method_string());
+    auto target = Request::from_target(method, request.target());
+    limit_ = target ? server_->router.body_limit(method, target->path) : kDefaultBodyBytes;
+    parser_->body_limit(limit_);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_read(error); });
+                     [self = shared_from_this()](beast::error_code read, std::size_t) { self->on_read(read); });
   }
 
   void on_read(beast::error_code error) {
     if (error == http::error::body_limit) {
-      return answer(Response::error(413, "payload_too_large", "the request body is larger than the hub accepts"), 11,
-                    false);
+      return answer(Response::error(413, "payload_too_large",
+                                    "the request body is larger than the " + std::to_string(limit_) +
+                                        " bytes this route accepts"),
+                    11, false);
     }
     if (error == http::error::header_limit) {
       return answer(Response::error(431, "headers_too_large", "the request headers are larger than the hub accepts"),
@@ -88,7 +173,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (error) return close();  // the client left, timed out, or the server is stopping
     const auto& request = parser_->get();
-    answer(route(server_->router, request), request.version(), request.keep_alive());
+    answer(route(server_->router, server_->options.authenticate, request), request.version(), request.keep_alive());
   }
 
   void answer(const Response& answer, unsigned version, bool keep_alive) {
@@ -112,6 +197,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<HttpServer::State> server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::size_t limit_ = kDefaultBodyBytes;  // of the request being read
   http::response<http::string_body> response_;
 };
 

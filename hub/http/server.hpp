@@ -1,11 +1,17 @@
 // The hub's HTTP/1.1 server (Boost.Beast) on the hub's io_context: it parses requests with
-// bounded sizes and deadlines, hands them to a Router, and never lets a bad request crash it.
+// bounded sizes and deadlines, refuses writes from foreign origins and hosts, authenticates bearer
+// tokens, hands requests to a Router, and never lets a bad request crash it.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -15,11 +21,22 @@
 
 namespace recount::hub {
 
+// Who a bearer token belongs to; nullopt for an unknown or revoked token. Runs on the
+// io_context's thread.
+using Authenticator = std::function<Result<std::optional<auth::Principal>>(std::string_view token)>;
+
 struct HttpServerOptions {
-  std::size_t max_body_bytes = 64 * 1024;     // larger bodies get 413
+  // Bodies larger than their route's limit (Router::body_limit) get 413 before they are read.
   std::size_t max_header_bytes = 16 * 1024;   // larger headers get 431
   std::chrono::seconds timeout{30};           // per read or write; an idle keep-alive closes after it
   std::size_t max_connections = 256;          // more are closed at once, before a byte is read
+  // Host names besides the listen address (and localhost, when that is a loopback address) that a
+  // state-changing request may name in its Host and Origin headers, on any port (names a reverse
+  // proxy or DNS gives the hub). Anything else gets 403: a web page cannot post to the hub through
+  // DNS rebinding or a cross-site form.
+  std::vector<std::string> allowed_hosts;
+  // Looks up each request's bearer token. Unset: every token is refused (only public routes answer).
+  Authenticator authenticate;
 };
 
 // Not thread-safe: use it on the io_context's thread. `router` must outlive the server; the
