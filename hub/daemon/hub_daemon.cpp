@@ -109,6 +109,8 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   if (daemon->options_.http) {
     HttpServerOptions http_options;
     http_options.allowed_hosts = daemon->options_.http_allowed_hosts;
+    http_options.certificate_file = daemon->options_.http_certificate_file;
+    http_options.key_file = daemon->options_.http_key_file;
     http_options.authenticate = [self](std::string_view token) { return self->tokens_.authenticate(token); };
     auto server = HttpServer::listen(io, *daemon->options_.http, daemon->router_, http_options);
     if (!server) return server.error();

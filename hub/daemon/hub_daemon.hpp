@@ -32,6 +32,8 @@ struct HubOptions {
   std::string client_id = "recount-hub";  // stable, so the broker keeps the hub's session
   std::optional<HostPort> http;         // where to serve the API; none: no HTTP server
   std::vector<std::string> http_allowed_hosts;  // HttpServerOptions::allowed_hosts
+  std::filesystem::path http_certificate_file;  // HTTPS when both are set (HttpServerOptions)
+  std::filesystem::path http_key_file;
   // How long a shutdown waits for the broker to take the last acks before it disconnects.
   std::chrono::milliseconds reply_grace{2000};
   // A reconciliation policy (JSON, docs/reconciliation.md) to put in force at start when it

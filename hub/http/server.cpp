@@ -9,14 +9,17 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace recount::hub {
 namespace {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 
 Response route(const Router& router, const Authenticator& authenticate,
@@ -56,7 +59,12 @@ bool is_loopback(const std::string& host) {
 
 }  // namespace
 
-class Session;
+// What the server's list of open connections needs of one.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual void close() = 0;
+};
 
 struct HttpServer::State {
   State(boost::asio::io_context& context, const Router& routes, HttpServerOptions settings)
@@ -66,7 +74,8 @@ struct HttpServer::State {
   tcp::acceptor acceptor;
   const Router& router;
   HttpServerOptions options;
-  std::unordered_set<Session*> sessions;
+  std::optional<ssl::context> tls;  // set for HTTPS
+  std::unordered_set<Connection*> sessions;
   bool stopped = false;
 
   // Whether "host[:port]" (a Host header, or an Origin after its scheme) names this server: the
@@ -103,7 +112,7 @@ struct HttpServer::State {
     }
     if (const auto origin = request.find(http::field::origin); origin != request.end()) {
       const std::string_view text = origin->value();
-      constexpr std::string_view kScheme = "http://";
+      const std::string_view kScheme = tls ? "https://" : "http://";
       if (!text.starts_with(kScheme) || !serves(text.substr(kScheme.size()))) {
         return Response::error(403, "foreign_origin",
                                "the Origin '" + std::string(text) +
@@ -114,21 +123,37 @@ struct HttpServer::State {
   }
 };
 
-// One connection: read a request, answer it, and again while the client keeps it alive.
-class Session : public std::enable_shared_from_this<Session> {
+// One connection over plain TCP or TLS: read a request, answer it, and again while the client
+// keeps it alive.
+template <typename Stream>
+class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<HttpServer::State> server)
-      : stream_(std::move(socket)), server_(std::move(server)) {
+  template <typename... Layers>
+  Session(std::shared_ptr<HttpServer::State> server, Layers&&... layers)
+      : stream_(std::forward<Layers>(layers)...), server_(std::move(server)) {
     server_->sessions.insert(this);
   }
-  ~Session() { server_->sessions.erase(this); }
+  ~Session() override { server_->sessions.erase(this); }
 
-  void start() { read(); }
+  void start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      read();
+    } else {
+      // The handshake has the same deadline as a read: a client that never finishes it costs
+      // a descriptor for that long, no more.
+      beast::get_lowest_layer(stream_).expires_after(server_->options.timeout);
+      stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code error) {
+        if (error) return self->close();
+        self->read();
+      });
+    }
+  }
 
-  void close() {
+  void close() override {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    auto& layer = beast::get_lowest_layer(stream_);
+    layer.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    layer.close();
   }
 
  private:
@@ -136,8 +161,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
-    stream_.expires_after(server_->options.timeout);
-    http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code error, std::size_t) {
+    beast::get_lowest_layer(stream_).expires_after(server_->options.timeout);
+    http::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code error, std::size_t) {
       self->on_header(error);
     });
   }
@@ -151,7 +176,7 @@ class Session : public std::enable_shared_from_this<Session> {
     limit_ = target ? server_->router.body_limit(method, target->path) : kDefaultBodyBytes;
     parser_->body_limit(limit_);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code read, std::size_t) { self->on_read(read); });
+                     [self = this->shared_from_this()](beast::error_code read, std::size_t) { self->on_read(read); });
   }
 
   void on_read(beast::error_code error) {
@@ -186,14 +211,14 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.keep_alive(keep_alive);
     response_.body() = answer.body;
     response_.prepare_payload();
-    stream_.expires_after(server_->options.timeout);
-    http::async_write(stream_, response_, [self = shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
+    beast::get_lowest_layer(stream_).expires_after(server_->options.timeout);
+    http::async_write(stream_, response_, [self = this->shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
       if (error || !keep_alive || self->server_->stopped) return self->close();
       self->read();
     });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::shared_ptr<HttpServer::State> server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -208,7 +233,12 @@ void accept(const std::shared_ptr<HttpServer::State>& state) {
     if (state->stopped) return;
     if (!error) {
       if (state->sessions.size() < state->options.max_connections) {
-        std::make_shared<Session>(std::move(socket), state)->start();
+        if (state->tls) {
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(state, std::move(socket), *state->tls)
+              ->start();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(state, std::move(socket))->start();
+        }
       }  // else: the socket closes here, before it costs more than a descriptor
     }
     accept(state);
@@ -223,6 +253,19 @@ Result<std::unique_ptr<HttpServer>> HttpServer::listen(boost::asio::io_context& 
   const auto ip = boost::asio::ip::make_address(address.host, error);
   if (error) return invalid("http", "'" + address.host + "' is not an IP address");
   auto state = std::make_shared<State>(io, router, options);
+  if (!options.certificate_file.empty() || !options.key_file.empty()) {
+    state->tls.emplace(ssl::context::tls_server);
+    state->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                            ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (state->tls->use_certificate_chain_file(options.certificate_file.string(), error); error) {
+      return invalid("--http-cert", "cannot load the certificate " + options.certificate_file.string() + ": " +
+                                        error.message());
+    }
+    if (state->tls->use_private_key_file(options.key_file.string(), ssl::context::pem, error); error) {
+      return invalid("--http-key",
+                     "cannot load the private key " + options.key_file.string() + ": " + error.message());
+    }
+  }
   const tcp::endpoint endpoint(ip, address.port);
   auto fail = [&](const char* doing) {
     return Error{ErrorCode::kUnavailable, "http", std::string("cannot ") + doing + " " + address.to_string() + ": " +
@@ -251,8 +294,8 @@ void HttpServer::stop() {
   beast::error_code ignored;
   state_->acceptor.close(ignored);
   // Copy first: closing runs no handler synchronously, but a session may end while we iterate.
-  const std::vector<Session*> open(state_->sessions.begin(), state_->sessions.end());
-  for (Session* session : open) session->close();
+  const std::vector<Connection*> open(state_->sessions.begin(), state_->sessions.end());
+  for (Connection* session : open) session->close();
 }
 
 }  // namespace recount::hub

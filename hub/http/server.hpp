@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -37,6 +38,9 @@ struct HttpServerOptions {
   std::vector<std::string> allowed_hosts;
   // Looks up each request's bearer token. Unset: every token is refused (only public routes answer).
   Authenticator authenticate;
+  // HTTPS: PEM files of the server's certificate (chain) and its private key. Empty: plain HTTP.
+  std::filesystem::path certificate_file;
+  std::filesystem::path key_file;
 };
 
 // Not thread-safe: use it on the io_context's thread. `router` must outlive the server; the
@@ -44,7 +48,8 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   // Binds and listens at once, so a port of 0 is resolved before listen() returns. Errors:
-  // kInvalidInput for a host that is not an IPv4/IPv6 address, kUnavailable when the address
+  // kInvalidInput for a host that is not an IPv4/IPv6 address, or for a certificate or key file
+  // that cannot be loaded (naming "--http-cert" or "--http-key"); kUnavailable when the address
   // cannot be bound (in use, not local, no permission).
   static Result<std::unique_ptr<HttpServer>> listen(boost::asio::io_context& io, const HostPort& address,
                                                     const Router& router, HttpServerOptions options = {});

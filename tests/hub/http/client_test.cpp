@@ -18,15 +18,6 @@
 namespace recount::hub {
 namespace {
 
-TEST_CASE("percent-encoded query values come back unchanged from the hub's decoding") {
-  CHECK(percent_encoded("ops-anna_1.x~") == "ops-anna_1.x~");
-  CHECK(percent_encoded("a b&c=d%") == "a%20b%26c%3Dd%25");
-  for (const std::string value : {"ops anna", "a&b=c", "100%", "M\xC3\xBCller/#?+"}) {
-    const auto request = Request::from_target("PUT", "/api/v1/policy?operator=" + percent_encoded(value)).value();
-    CHECK(request.query.at("operator") == value);
-  }
-}
-
 TEST_CASE("a GET returns the status and body of whatever the server answers") {
   boost::asio::io_context io;
   Router router;
