@@ -67,11 +67,10 @@ int main(int argc, char** argv) {
   if (!daemon) return fail(daemon.error().describe());
   const auto api = (*daemon)->http_address();
   (*daemon)->start([&] {
-    std::cout << "recount-hub ready mqtt=" << options.mqtt_uri
-              << " http="
+    std::cout << "recount-hub ready mqtt=" << options.mqtt_uri << " http="
               << (api ? (options.http_certificate_file.empty() ? "http://" : "https://") + api->to_string()
-                      : std::string("off")) << " data=" << data_dir
-              << std::endl;
+                      : std::string("off"))
+              << " data=" << data_dir << std::endl;
   });
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

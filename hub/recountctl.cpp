@@ -37,7 +37,9 @@ int main(int argc, char** argv) {
   std::string device;
   int limit = 100;
   dead_letters->add_option("--device", device, "Only this device's");
-  dead_letters->add_option("--limit", limit, "At most this many (1 to 1000)")->check(CLI::Range(1, 1000))->capture_default_str();
+  dead_letters->add_option("--limit", limit, "At most this many (1 to 1000)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
 
   auto* tasks = app.add_subcommand("tasks", "Recount tasks, newest first");
   tasks->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -47,7 +49,9 @@ int main(int argc, char** argv) {
   auto* discrepancies = app.add_subcommand("discrepancies", "Discrepancies between counts and the ledger");
   discrepancies->add_flag("--json", json, "Print the API's JSON instead of a table");
   std::string state = "open";
-  discrepancies->add_option("--state", state, "open or all")->check(CLI::IsMember({"open", "all"}))->capture_default_str();
+  discrepancies->add_option("--state", state, "open or all")
+      ->check(CLI::IsMember({"open", "all"}))
+      ->capture_default_str();
 
   auto* discrepancy = app.add_subcommand("discrepancy", "One discrepancy: every transition with when, who and why");
   discrepancy->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -164,8 +168,7 @@ int main(int argc, char** argv) {
   } else if (resolve->parsed()) {
     output = resolve_command(hub, discrepancy_id, action, reason, format);
   } else if (policy_set->parsed()) {
-    output =
-        policy_set_command(hub, policy_file, reevaluate ? Reevaluate::kYes : Reevaluate::kNo, format);
+    output = policy_set_command(hub, policy_file, reevaluate ? Reevaluate::kYes : Reevaluate::kNo, format);
   } else if (policy->parsed()) {
     output = policy_command(hub, format);
   } else if (metrics->parsed()) {

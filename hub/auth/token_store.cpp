@@ -58,8 +58,9 @@ Result<void> migrate(storage::Database& database) {
   for (int next = *version; next < known; ++next) {
     if (auto ok = database.execute(kMigrations[static_cast<std::size_t>(next)]); !ok) return ok;
   }
-  auto write = database.prepare("INSERT INTO auth_meta (name, value) VALUES (?1, ?2)"
-                                " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+  auto write = database.prepare(
+      "INSERT INTO auth_meta (name, value) VALUES (?1, ?2)"
+      " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
   if (!write) return write.error();
   if (auto ok = write->bind(1, kVersionKey).bind(2, std::int64_t{known}).run(); !ok) return ok;
   return transaction->commit();

@@ -34,11 +34,11 @@ Response rejected_import(const std::vector<ImportError>& problems) {
   for (const auto& error : problems) {
     errors.push_back({{"line", error.line}, {"field", error.field}, {"message", error.message}});
   }
-  Json body = {{"error",
-                {{"code", "invalid_import"},
-                 {"message", "the file was rejected: " + std::to_string(problems.size()) +
-                                 " problem(s); nothing was stored"}}},
-               {"errors", std::move(errors)}};
+  Json body = {
+      {"error",
+       {{"code", "invalid_import"},
+        {"message", "the file was rejected: " + std::to_string(problems.size()) + " problem(s); nothing was stored"}}},
+      {"errors", std::move(errors)}};
   return Response::json(422, body);
 }
 

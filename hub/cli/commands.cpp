@@ -5,8 +5,9 @@
 
 #include <algorithm>
 #include <array>
-#include <nlohmann/json.hpp>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "hub/http/client.hpp"
 #include "hub/http/percent_encoding.hpp"
@@ -20,7 +21,9 @@ namespace recount::hub {
 
 using Json = nlohmann::json;
 
-CommandOutput failed(const std::string& message) { return CommandOutput{kExitFailed, "", "recountctl: " + message + "\n"}; }
+CommandOutput failed(const std::string& message) {
+  return CommandOutput{kExitFailed, "", "recountctl: " + message + "\n"};
+}
 
 Result<Json> json_answer(const HubEndpoint& hub, const std::string& target, const Result<HttpAnswer>& answer) {
   if (!answer) return answer.error();
@@ -33,7 +36,8 @@ Result<Json> json_answer(const HubEndpoint& hub, const std::string& target, cons
                      (explained ? ": " + body["error"]["message"].get<std::string>() : "")};
   }
   if (body.is_discarded()) {
-    return Error{ErrorCode::kUnavailable, "", "the hub at " + hub.to_string() + " answered " + target + " with no JSON"};
+    return Error{ErrorCode::kUnavailable, "",
+                 "the hub at " + hub.to_string() + " answered " + target + " with no JSON"};
   }
   return body;
 }
@@ -130,8 +134,8 @@ std::string render_tasks(const Json& body) {
 std::string render_discrepancies(const Json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const Json& found : body.value("discrepancies", Json::array())) {
-    rows.push_back({text_of(found["id"]), text_of(found["site"]) + "/" + text_of(found["location"]) + "/" +
-                                              text_of(found["sku"]),
+    rows.push_back({text_of(found["id"]),
+                    text_of(found["site"]) + "/" + text_of(found["location"]) + "/" + text_of(found["sku"]),
                     text_of(found["state"]), text_of(found["expected"]), text_of(found["counted"]),
                     text_of(found["variance"]), text_of(found["round"])});
   }

@@ -55,8 +55,7 @@ std::string table(const std::vector<std::string>& header, const std::vector<std:
 CommandOutput stats_command(const HubEndpoint& hub, OutputFormat format);
 
 // GET /api/v1/deadletters, the first `limit` letters (of `device` only, unless empty).
-CommandOutput dead_letters_command(const HubEndpoint& hub, OutputFormat format, const std::string& device,
-                                   int limit);
+CommandOutput dead_letters_command(const HubEndpoint& hub, OutputFormat format, const std::string& device, int limit);
 
 // GET /api/v1/tasks: the recount tasks of `site`, or of every site when it is empty.
 CommandOutput tasks_command(const HubEndpoint& hub, OutputFormat format, const std::string& site);

@@ -27,13 +27,15 @@ CommandOutput post_import(const HubEndpoint& hub, std::string_view kind, const s
   if (!answer) return CommandOutput{kExitFailed, "", "recountctl: " + answer.error().describe() + "\n"};
   const auto body = Json::parse(answer->body, nullptr, false);
   if (format == OutputFormat::kJson) {
-    return CommandOutput{answer->status == 200 ? 0 : answer->status == 422 ? kExitBroken : kExitFailed,
+    return CommandOutput{answer->status == 200   ? 0
+                         : answer->status == 422 ? kExitBroken
+                                                 : kExitFailed,
                          answer->body + "\n", ""};
   }
   if (answer->status == 200 && body.is_object()) {
     return CommandOutput{0,
-                         "imported " + std::to_string(body.value("rows", 0)) + " rows of " +
-                             file.filename().string() + ": " + summary(body) + "\n",
+                         "imported " + std::to_string(body.value("rows", 0)) + " rows of " + file.filename().string() +
+                             ": " + summary(body) + "\n",
                          ""};
   }
   if (answer->status == 422 && body.is_object() && body.contains("errors") && body["errors"].is_array()) {

@@ -50,14 +50,14 @@ CommandOutput token_create_command(const std::filesystem::path& data_dir, const 
   auto opened = open(data_dir);
   if (!opened) return failed(opened.error().describe());
   std::string token;
-  auto made = audited(opened->ledger, "auth.token_created", name,
-                      {{"role", role}, {"approval_limit_cents", limit_json(approval_limit_cents)}}, [&]() -> Result<void> {
-                        auto created =
-                            opened->tokens.create(name, *parsed_role, approval_limit_cents, system_wall_clock()());
-                        if (!created) return created.error();
-                        token = std::move(*created);
-                        return {};
-                      });
+  auto made =
+      audited(opened->ledger, "auth.token_created", name,
+              {{"role", role}, {"approval_limit_cents", limit_json(approval_limit_cents)}}, [&]() -> Result<void> {
+                auto created = opened->tokens.create(name, *parsed_role, approval_limit_cents, system_wall_clock()());
+                if (!created) return created.error();
+                token = std::move(*created);
+                return {};
+              });
   if (!made) return failed(made.error().describe());
   if (format == OutputFormat::kJson) return CommandOutput{0, dump_json({{"token", token}}) + "\n", ""};
   return CommandOutput{0, token + "\n",
@@ -112,8 +112,8 @@ FoundToken find_token(const std::string& flag) {
   if (std::ifstream in(file); !file.empty() && in) std::getline(in, token);
   while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
   if (!token.empty()) return {token, file.string()};
-  return {"", "none of --token, $RECOUNT_TOKEN and " + (file.empty() ? std::string("~/.config/recount/token") : file.string()) +
-                  " gives one"};
+  return {"", "none of --token, $RECOUNT_TOKEN and " +
+                  (file.empty() ? std::string("~/.config/recount/token") : file.string()) + " gives one"};
 }
 
 }  // namespace recount::hub

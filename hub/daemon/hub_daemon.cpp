@@ -97,8 +97,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   }
   std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options),
                                                   std::make_unique<CatalogStore>(std::move(*catalog)),
-                                                  std::move(catalog_view), std::move(*reconciler),
-                                                  std::move(*tokens)));
+                                                  std::move(catalog_view), std::move(*reconciler), std::move(*tokens)));
   HubDaemon* self = daemon.get();
   add_catalog_routes(self->router_, *self->catalog_, [self] {
     if (auto ok = refresh(*self->catalog_view_, *self->catalog_); !ok) {

@@ -28,9 +28,9 @@
 namespace recount::hub {
 
 struct HubOptions {
-  std::string mqtt_uri;                 // tcp://host:port
-  std::string client_id = "recount-hub";  // stable, so the broker keeps the hub's session
-  std::optional<HostPort> http;         // where to serve the API; none: no HTTP server
+  std::string mqtt_uri;                         // tcp://host:port
+  std::string client_id = "recount-hub";        // stable, so the broker keeps the hub's session
+  std::optional<HostPort> http;                 // where to serve the API; none: no HTTP server
   std::vector<std::string> http_allowed_hosts;  // HttpServerOptions::allowed_hosts
   std::filesystem::path http_certificate_file;  // HTTPS when both are set (HttpServerOptions)
   std::filesystem::path http_key_file;

@@ -120,10 +120,11 @@ void add_api_routes(Router& router, Ledger& ledger, const Ingest& ingest, const 
     auto page = page_of(request, "after");
     if (!page) return Response::from(page.error());
     const auto device = request.query.find("device");
-    auto letters = ledger.events().dead_letters(
-        {device == request.query.end() ? "" : device->second, page->after, page->limit});
+    auto letters =
+        ledger.events().dead_letters({device == request.query.end() ? "" : device->second, page->after, page->limit});
     if (!letters) return Response::from(letters.error());
-    return listing("dead_letters", *letters, *page, dead_letter_json, [](const DeadLetter& letter) { return letter.id; });
+    return listing("dead_letters", *letters, *page, dead_letter_json,
+                   [](const DeadLetter& letter) { return letter.id; });
   });
 
   router.add("GET", "/api/v1/events", auth::Role::kViewer, [&ledger](const Request& request) {
@@ -134,8 +135,8 @@ void add_api_routes(Router& router, Ledger& ledger, const Ingest& ingest, const 
     }
     auto page = page_of(request, "after");
     if (!page) return Response::from(page.error());
-    auto events = ledger.events().events(
-        {device->second, epoch->second, static_cast<std::uint64_t>(page->after), page->limit});
+    auto events =
+        ledger.events().events({device->second, epoch->second, static_cast<std::uint64_t>(page->after), page->limit});
     if (!events) return Response::from(events.error());
     return listing("events", *events, *page, event_json, [](const StoredEvent& stored) { return stored.event.seq; });
   });

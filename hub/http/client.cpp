@@ -81,8 +81,9 @@ Result<HttpAnswer> exchange(Stream& stream, boost::asio::io_context& io, const H
   // A server that closes a TLS connection without close_notify after its answer is not an error.
   if (failure == ssl::error::stream_truncated && parser.is_done()) failure = {};
   if (failure == beast::error::timeout || (!failure && !parser.is_done())) {
-    return Error{ErrorCode::kUnavailable, "", std::string("cannot ") + step + " " + where + ": no answer within " +
-                                                  std::to_string(timeout.count()) + " ms"};
+    return Error{
+        ErrorCode::kUnavailable, "",
+        std::string("cannot ") + step + " " + where + ": no answer within " + std::to_string(timeout.count()) + " ms"};
   }
   if (failure) {
     return Error{ErrorCode::kUnavailable, "", std::string("cannot ") + step + " " + where + ": " + failure.message()};

@@ -43,7 +43,8 @@ Result<HttpAnswer> http_get(const HubEndpoint& hub, std::string_view target,
 
 // POSTs `body` with `content_type` to `target`; otherwise as http_get.
 Result<HttpAnswer> http_post(const HubEndpoint& hub, std::string_view target, std::string body,
-                             std::string_view content_type, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                             std::string_view content_type,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // PUTs `body` with `content_type` to `target`; otherwise as http_get.
 Result<HttpAnswer> http_put(const HubEndpoint& hub, std::string_view target, std::string body,

@@ -88,18 +88,20 @@ std::optional<Response> refusal_of(const auth::Principal& principal, const Decis
 }  // namespace
 
 void add_resolve_routes(Router& router, HubWriter& writer, reconcile::Reconciler& reconciler) {
-  router.add("POST", "/api/v1/discrepancies/{id}/resolve", auth::Role::kCounterLead, [&writer, &reconciler](const Request& request) {
-    auto decision = decision_of(request);
-    if (!decision) return Response::from(decision.error());
-    if (auto refusal = refusal_of(*request.principal, *decision, reconciler)) return *refusal;
-    auto resolved = writer.write([&](LedgerWrite&, std::int64_t now_ms) {
-      return reconciler.resolve(decision->id, decision->action, decision->reason, request.principal->name, now_ms);
-    });
-    if (!resolved) return Response::from(resolved.error());
-    auto detail = reconciler.discrepancy(decision->id);
-    if (!detail) return Response::from(detail.error());
-    return Response::json(200, {{"discrepancy", discrepancy_json(detail->discrepancy)}});
-  });
+  router.add("POST", "/api/v1/discrepancies/{id}/resolve", auth::Role::kCounterLead,
+             [&writer, &reconciler](const Request& request) {
+               auto decision = decision_of(request);
+               if (!decision) return Response::from(decision.error());
+               if (auto refusal = refusal_of(*request.principal, *decision, reconciler)) return *refusal;
+               auto resolved = writer.write([&](LedgerWrite&, std::int64_t now_ms) {
+                 return reconciler.resolve(decision->id, decision->action, decision->reason, request.principal->name,
+                                           now_ms);
+               });
+               if (!resolved) return Response::from(resolved.error());
+               auto detail = reconciler.discrepancy(decision->id);
+               if (!detail) return Response::from(detail.error());
+               return Response::json(200, {{"discrepancy", discrepancy_json(detail->discrepancy)}});
+             });
 }
 
 }  // namespace recount::hub

@@ -56,8 +56,7 @@ Result<std::int64_t> Request::integer(const std::string& name, std::int64_t fall
   const std::string& text = found->second;
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < minimum ||
-      value > maximum) {
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < minimum || value > maximum) {
     return invalid(name, "must be an integer from " + std::to_string(minimum) + " to " + std::to_string(maximum));
   }
   return value;
@@ -98,9 +97,7 @@ Response Response::unauthorized(std::string_view message) {
   return response;
 }
 
-std::size_t max_bytes(BodyLimit limit) {
-  return limit == BodyLimit::kImport ? kImportBodyBytes : kDefaultBodyBytes;
-}
+std::size_t max_bytes(BodyLimit limit) { return limit == BodyLimit::kImport ? kImportBodyBytes : kDefaultBodyBytes; }
 
 void Router::add(std::string method, std::string_view pattern, auth::Role needed, Handler handler, BodyLimit limit) {
   add_route(Route{std::move(method), {}, needed, std::move(handler), limit}, pattern);
@@ -125,7 +122,7 @@ std::size_t Router::body_limit(std::string_view method, std::string_view path) c
 }
 
 std::optional<std::map<std::string, std::string>> Router::match(const Route& route,
-                                                                 const std::vector<std::string_view>& segments) {
+                                                                const std::vector<std::string_view>& segments) {
   if (route.segments.size() != segments.size()) return std::nullopt;
   std::map<std::string, std::string> params;
   for (std::size_t i = 0; i < segments.size(); ++i) {
@@ -150,8 +147,9 @@ Response Router::handle(Request request) const {
       if (route.needed) {
         const std::string what = request.method + " " + request.path;
         if (!request.principal) {
-          return Response::unauthorized(what + " needs an API token: send 'Authorization: Bearer TOKEN' "
-                                               "(recountctl token create makes one)");
+          return Response::unauthorized(what +
+                                        " needs an API token: send 'Authorization: Bearer TOKEN' "
+                                        "(recountctl token create makes one)");
         }
         if (!auth::grants(request.principal->role, *route.needed)) {
           return Response::error(403, "forbidden",
@@ -166,7 +164,8 @@ Response Router::handle(Request request) const {
     allowed += (allowed.empty() ? "" : ", ") + route.method;
   }
   if (allowed.empty()) return Response::error(404, "not_found", "no such resource: " + request.path);
-  Response response = Response::error(405, "method_not_allowed", request.method + " is not allowed here; use " + allowed);
+  Response response =
+      Response::error(405, "method_not_allowed", request.method + " is not allowed here; use " + allowed);
   response.headers.emplace_back("Allow", allowed);
   return response;
 }

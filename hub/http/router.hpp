@@ -19,8 +19,8 @@
 namespace recount::hub {
 
 struct Request {
-  std::string method;  // "GET", "POST", …
-  std::string path;    // percent-decoded, without the query
+  std::string method;                         // "GET", "POST", …
+  std::string path;                           // percent-decoded, without the query
   std::map<std::string, std::string> query;   // percent-decoded; a repeated name keeps the last
   std::map<std::string, std::string> params;  // the {name} segments of the matched pattern
   std::string body;
@@ -103,7 +103,7 @@ class Router {
   };
   void add_route(Route route, std::string_view pattern);
   static std::optional<std::map<std::string, std::string>> match(const Route& route,
-                                                                  const std::vector<std::string_view>& segments);
+                                                                 const std::vector<std::string_view>& segments);
   std::vector<Route> routes_;
 };
 

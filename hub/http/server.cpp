@@ -160,11 +160,14 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   // Reads the header first, so the route's body limit applies before a byte of the body is read.
   void read() {
     parser_.emplace();
+    // Beast checks a Content-Length against this while it parses the header; on_header then
+    // holds it to the route's own limit.
+    parser_->body_limit(kImportBodyBytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
     beast::get_lowest_layer(stream_).expires_after(server_->options.timeout);
-    http::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code error, std::size_t) {
-      self->on_header(error);
-    });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code error, std::size_t) { self->on_header(error); });
   }
 
   void on_header(beast::error_code error) {
@@ -174,16 +177,17 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     const std::string method(request.method_string());
     auto target = Request::from_target(method, request.target());
     limit_ = target ? server_->router.body_limit(method, target->path) : kDefaultBodyBytes;
-    parser_->body_limit(limit_);
+    parser_->body_limit(limit_);  // for a chunked body, counted as it arrives
+    if (parser_->content_length().value_or(0) > limit_) return on_read(http::error::body_limit);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code read, std::size_t) { self->on_read(read); });
   }
 
   void on_read(beast::error_code error) {
     if (error == http::error::body_limit) {
-      return answer(Response::error(413, "payload_too_large",
-                                    "the request body is larger than the " + std::to_string(limit_) +
-                                        " bytes this route accepts"),
+      return answer(Response::error(
+                        413, "payload_too_large",
+                        "the request body is larger than the " + std::to_string(limit_) + " bytes this route accepts"),
                     11, false);
     }
     if (error == http::error::header_limit) {
@@ -212,10 +216,11 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     response_.body() = answer.body;
     response_.prepare_payload();
     beast::get_lowest_layer(stream_).expires_after(server_->options.timeout);
-    http::async_write(stream_, response_, [self = this->shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
-      if (error || !keep_alive || self->server_->stopped) return self->close();
-      self->read();
-    });
+    http::async_write(stream_, response_,
+                      [self = this->shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
+                        if (error || !keep_alive || self->server_->stopped) return self->close();
+                        self->read();
+                      });
   }
 
   Stream stream_;
@@ -258,18 +263,17 @@ Result<std::unique_ptr<HttpServer>> HttpServer::listen(boost::asio::io_context& 
     state->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                             ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     if (state->tls->use_certificate_chain_file(options.certificate_file.string(), error); error) {
-      return invalid("--http-cert", "cannot load the certificate " + options.certificate_file.string() + ": " +
-                                        error.message());
+      return invalid("--http-cert",
+                     "cannot load the certificate " + options.certificate_file.string() + ": " + error.message());
     }
     if (state->tls->use_private_key_file(options.key_file.string(), ssl::context::pem, error); error) {
-      return invalid("--http-key",
-                     "cannot load the private key " + options.key_file.string() + ": " + error.message());
+      return invalid("--http-key", "cannot load the private key " + options.key_file.string() + ": " + error.message());
     }
   }
   const tcp::endpoint endpoint(ip, address.port);
   auto fail = [&](const char* doing) {
-    return Error{ErrorCode::kUnavailable, "http", std::string("cannot ") + doing + " " + address.to_string() + ": " +
-                                                      error.message()};
+    return Error{ErrorCode::kUnavailable, "http",
+                 std::string("cannot ") + doing + " " + address.to_string() + ": " + error.message()};
   };
   if (state->acceptor.open(endpoint.protocol(), error); error) return fail("open a socket for");
   if (state->acceptor.set_option(tcp::acceptor::reuse_address(true), error); error) return fail("configure");
