@@ -18,9 +18,14 @@ namespace {
 using Json = nlohmann::json;
 
 // A hub with device-1's shortage of 3 at site-1/A-1/SKU-1 judged (discrepancy 1), under a
-// policy with `max_rounds` recount rounds (0: straight to an operator's review).
+// policy with `max_rounds` recount rounds (0: straight to an operator's review); SKU-1 has a unit
+// cost when one is given, so that the discrepancy has a value.
 struct ResolveHub : testing::WriteSide {
-  explicit ResolveHub(std::uint32_t max_rounds) {
+  explicit ResolveHub(std::uint32_t max_rounds, std::int64_t unit_cost_cents = 0) {
+    if (unit_cost_cents > 0) {
+      catalog.put(
+          protocol::Catalog{"site-1", 1, {protocol::CatalogItem{"SKU-1", "widget", unit_cost_cents, "", {}}}, {}});
+    }
     reconcile::Policy policy;
     policy.max_recount_rounds = max_rounds;
     REQUIRE(writer.write(
@@ -140,7 +145,7 @@ TEST_CASE("a viewer may not resolve; a counter-lead may reject but not approve; 
 }
 
 TEST_CASE("an approver may approve up to its approval limit; over it the 403 names the limit and the value") {
-  ResolveHub hub(0);
+  ResolveHub hub(0, 250);
   const std::int64_t value = std::llabs(hub.detail().discrepancy.value_cents);
   REQUIRE(value > 0);
   REQUIRE(value <= auth::kDefaultApproverLimitCents);
