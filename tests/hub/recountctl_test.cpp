@@ -305,7 +305,8 @@ TEST_CASE("without a token recountctl gets 401 and names every place it looked")
                         " gives one") != std::string::npos);
 }
 
-TEST_CASE("a viewer's resolve gets 403 naming the role; an approver's write-off is audited under its token's name") {
+TEST_CASE(
+    "a viewer's resolve gets 403 naming the role, and an approver's write-off is audited under its token's name") {
   SyncedHub synced;
   const auto data = synced.dir / "data";
   const auto listed = synced.ctl({"discrepancies", "--json"});
@@ -335,7 +336,8 @@ TEST_CASE("a viewer's resolve gets 403 naming the role; an approver's write-off 
   CHECK(audit.dump().find("ops-vi\",\"kind\":\"operator") == std::string::npos);
 }
 
-TEST_CASE("recount-hub serves https with --http-cert; recountctl verifies it with --hub-ca and refuses a wrong CA") {
+TEST_CASE(
+    "recount-hub serves https with --http-cert, and recountctl verifies it with --hub-ca and refuses a wrong CA") {
   testing::Mosquitto broker;
   testing::TempDir dir;
   const auto certificates = testing::make_certificates(dir.path());

@@ -43,7 +43,7 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
-TEST_CASE("token create prints a token once; only its hash is stored, and the creation is audited") {
+TEST_CASE("token create prints a token once, only its hash is stored, and the creation is audited") {
   testing::TempDir dir;
   const auto made = token_create_command(dir.path(), "ops-anna", "approver", 5000, OutputFormat::kJson);
   INFO(made.err);
@@ -89,7 +89,9 @@ TEST_CASE("token create refuses a bad role, a bad name and a name already used, 
   CHECK(again.err.find("a token named 'ops-anna' already exists") != std::string::npos);
 }
 
-TEST_CASE("token list shows names, roles, limits and revocations, never a token; revoke is audited and refused twice") {
+TEST_CASE(
+    "token list shows names, roles, limits and revocations but never a token, and revoke is audited and refused "
+    "twice") {
   testing::TempDir dir;
   const auto made = token_create_command(dir.path(), "ops-anna", "admin", std::nullopt, OutputFormat::kJson);
   const std::string token = nlohmann::json::parse(made.out).at("token");

@@ -130,7 +130,7 @@ TEST_CASE("the audited actor is the token's name: a body naming someone else is 
   CHECK(transitions.back().actor == reconcile::Actor::operator_named("ops-bo"));
 }
 
-TEST_CASE("a viewer may not resolve; a counter-lead may reject but not approve; each 403 names the role needed") {
+TEST_CASE("a viewer may not resolve and a counter-lead may reject but not approve, each 403 naming the role needed") {
   ResolveHub hub(0);
   const std::string viewer =
       hub.resolve("reject", "count_error", 403, {"ops-vi", auth::Role::kViewer, std::nullopt})["error"]["message"];
@@ -144,7 +144,7 @@ TEST_CASE("a viewer may not resolve; a counter-lead may reject but not approve; 
   CHECK(hub.resolve("reject", "count_error", 200, lead)["discrepancy"]["resolution"] == "rejected");
 }
 
-TEST_CASE("an approver may approve up to its approval limit; over it the 403 names the limit and the value") {
+TEST_CASE("an approver may approve up to its approval limit, and over it the 403 names the limit and the value") {
   ResolveHub hub(0, 250);
   const std::int64_t value = std::llabs(hub.detail().discrepancy.value_cents);
   REQUIRE(value > 0);

@@ -99,7 +99,7 @@ TEST_CASE("a route needs a principal (401 with WWW-Authenticate) whose role gran
   CHECK(router.handle(testing::signed_in(Request::from_target("POST", "/api/v1/policy").value())).status == 200);
 }
 
-TEST_CASE("each route has its body limit: the default, or the import limit; an unknown route the default") {
+TEST_CASE("each route has its body limit, the default or the import limit, and an unknown route the default") {
   Router router;
   router.add("POST", "/api/v1/discrepancies/{id}/resolve", auth::Role::kCounterLead,
              [](const Request&) { return Response::json(200, {}); });

@@ -168,7 +168,7 @@ TEST_CASE("an import of several MiB is accepted on the import route") {
   CHECK(text.find("{\"by\":\"ops-anna\",\"bytes\":" + std::to_string(size) + "}") != std::string::npos);
 }
 
-TEST_CASE("a request without a token, or with an unknown one, gets 401 with WWW-Authenticate; a known one passes") {
+TEST_CASE("a request without a token or with an unknown one gets 401 with WWW-Authenticate, and a known one passes") {
   ServerFixture fixture;
   for (const std::string authorization :
        {"", "Authorization: Bearer stolen-guess\r\n", "Authorization: Basic b3Bz\r\n"}) {
@@ -187,7 +187,7 @@ TEST_CASE("a request without a token, or with an unknown one, gets 401 with WWW-
   CHECK(text.find("\"by\":\"ops-vi\"") != std::string::npos);
 }
 
-TEST_CASE("a write from a foreign Origin or to a foreign Host gets 403; reads and the hub's own origin pass") {
+TEST_CASE("a write from a foreign Origin or to a foreign Host gets 403, while reads and the hub's own origin pass") {
   ServerFixture fixture;
   const std::string own = "127.0.0.1:" + std::to_string(fixture.port);
   const auto post = [&](const std::string& headers) {
