@@ -6,6 +6,7 @@
 #include <cctype>
 #include <exception>
 #include <unordered_set>
+#include <variant>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,21 +23,29 @@ namespace http = beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 
-Response route(const Router& router, const Authenticator& authenticate,
+// Who sent `request`: nullopt without an Authorization header. An answer (401, or 503 when the
+// token store fails) for a header that does not authenticate.
+using Authenticated = std::variant<std::optional<auth::Principal>, Response>;
+Authenticated authenticated(const Authenticator& authenticate,
+                            const http::request_parser<http::string_body>::value_type& request) {
+  const auto header = request.find(http::field::authorization);
+  if (header == request.end()) return std::optional<auth::Principal>();
+  const std::string_view value(header->value().data(), header->value().size());
+  constexpr std::string_view kScheme = "Bearer ";
+  if (!value.starts_with(kScheme) || value.size() == kScheme.size()) {
+    return Response::unauthorized("the Authorization header must be 'Bearer TOKEN'");
+  }
+  auto principal = authenticate ? authenticate(value.substr(kScheme.size())) : std::optional<auth::Principal>();
+  if (!principal) return Response::from(principal.error());
+  if (!*principal) return Response::unauthorized("the API token is unknown or was revoked");
+  return std::move(*principal);
+}
+
+Response route(const Router& router, std::optional<auth::Principal> principal,
                const http::request<http::string_body>& request) {
   auto parsed = Request::from_target(std::string(request.method_string()), request.target(), request.body());
   if (!parsed) return Response::from(parsed.error());
-  if (const auto header = request.find(http::field::authorization); header != request.end()) {
-    const std::string_view value(header->value().data(), header->value().size());
-    constexpr std::string_view kScheme = "Bearer ";
-    if (!value.starts_with(kScheme) || value.size() == kScheme.size()) {
-      return Response::unauthorized("the Authorization header must be 'Bearer TOKEN'");
-    }
-    auto principal = authenticate ? authenticate(value.substr(kScheme.size())) : std::optional<auth::Principal>();
-    if (!principal) return Response::from(principal.error());
-    if (!*principal) return Response::unauthorized("the API token is unknown or was revoked");
-    parsed->principal = std::move(**principal);
-  }
+  parsed->principal = std::move(principal);
   try {
     return router.handle(std::move(*parsed));
   } catch (const std::exception& error) {
@@ -174,9 +183,14 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     if (error) return on_read(error);
     const auto& request = parser_->get();
     if (auto refusal = server_->refuse_foreign(request)) return answer(*refusal, request.version(), false);
+    // Authenticated before the body is read, so only a known token can make the hub read more
+    // than the default limit.
+    auto who = authenticated(server_->options.authenticate, request);
+    if (auto* refusal = std::get_if<Response>(&who)) return answer(*refusal, request.version(), false);
+    principal_ = std::get<std::optional<auth::Principal>>(std::move(who));
     const std::string method(request.method_string());
     auto target = Request::from_target(method, request.target());
-    limit_ = target ? server_->router.body_limit(method, target->path) : kDefaultBodyBytes;
+    limit_ = target && principal_ ? server_->router.body_limit(method, target->path) : kDefaultBodyBytes;
     parser_->body_limit(limit_);  // for a chunked body, counted as it arrives
     if (parser_->content_length().value_or(0) > limit_) return on_read(http::error::body_limit);
     http::async_read(stream_, buffer_, *parser_,
@@ -202,7 +216,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     }
     if (error) return close();  // the client left, timed out, or the server is stopping
     const auto& request = parser_->get();
-    answer(route(server_->router, server_->options.authenticate, request), request.version(), request.keep_alive());
+    answer(route(server_->router, std::move(principal_), request), request.version(), request.keep_alive());
   }
 
   void answer(const Response& answer, unsigned version, bool keep_alive) {
@@ -227,7 +241,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   std::shared_ptr<HttpServer::State> server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::size_t limit_ = kDefaultBodyBytes;  // of the request being read
+  std::size_t limit_ = kDefaultBodyBytes;     // of the request being read
+  std::optional<auth::Principal> principal_;  // who sent it
   http::response<http::string_body> response_;
 };
 

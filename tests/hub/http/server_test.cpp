@@ -168,6 +168,18 @@ TEST_CASE("an import of several MiB is accepted on the import route") {
   CHECK(text.find("{\"by\":\"ops-anna\",\"bytes\":" + std::to_string(size) + "}") != std::string::npos);
 }
 
+TEST_CASE("without a token the import route takes only the default body size, and a bad token is refused unread") {
+  ServerFixture fixture;
+  RawClient anonymous(fixture.port);
+  anonymous.send("POST /api/v1/import/items HTTP/1.1\r\nHost: hub\r\nContent-Length: 1048576\r\n\r\n");
+  CHECK(anonymous.read_to_end().starts_with("HTTP/1.1 413"));
+  RawClient guessing(fixture.port);
+  guessing.send(
+      "POST /api/v1/import/items HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer guess\r\n"
+      "Content-Length: 1048576\r\n\r\n");
+  CHECK(guessing.read_to_end().starts_with("HTTP/1.1 401"));
+}
+
 TEST_CASE("a request without a token or with an unknown one gets 401 with WWW-Authenticate, and a known one passes") {
   ServerFixture fixture;
   for (const std::string authorization :
