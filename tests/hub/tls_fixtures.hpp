@@ -18,6 +18,8 @@ struct TestCertificates {
   std::filesystem::path key;          // its private key
   std::filesystem::path authority;    // the CA that signed it
   std::filesystem::path stranger;     // a CA that signed nothing here
+  std::filesystem::path elsewhere;    // signed by `authority` too, for elsewhere.example only
+  std::filesystem::path elsewhere_key;
 };
 
 inline void openssl(std::vector<std::string> arguments) {
@@ -33,12 +35,17 @@ inline TestCertificates make_certificates(const std::filesystem::path& dir) {
     openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
              file(ca + ".key"), "-out", file(ca + ".pem"), "-subj", "/CN=recount test " + ca, "-days", "2"});
   }
-  openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", file("hub.key"),
-           "-out", file("hub.csr"), "-subj", "/CN=recount-hub"});
-  std::ofstream(dir / "hub.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
-  openssl({"x509", "-req", "-in", file("hub.csr"), "-CA", file("authority.pem"), "-CAkey", file("authority.key"),
-           "-CAcreateserial", "-out", file("hub.pem"), "-days", "2", "-extfile", file("hub.ext")});
-  return {dir / "hub.pem", dir / "hub.key", dir / "authority.pem", dir / "stranger.pem"};
+  const auto server = [&](const std::string& name, const std::string& names) {
+    openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+             file(name + ".key"), "-out", file(name + ".csr"), "-subj", "/CN=" + name});
+    std::ofstream(dir / (name + ".ext")) << "subjectAltName=" << names << "\n";
+    openssl({"x509", "-req", "-in", file(name + ".csr"), "-CA", file("authority.pem"), "-CAkey", file("authority.key"),
+             "-CAcreateserial", "-out", file(name + ".pem"), "-days", "2", "-extfile", file(name + ".ext")});
+  };
+  server("hub", "IP:127.0.0.1,DNS:localhost");
+  server("elsewhere", "DNS:elsewhere.example");
+  return {dir / "hub.pem",      dir / "hub.key",       dir / "authority.pem",
+          dir / "stranger.pem", dir / "elsewhere.pem", dir / "elsewhere.key"};
 }
 
 }  // namespace recount::testing

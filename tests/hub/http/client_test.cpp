@@ -79,6 +79,28 @@ TEST_CASE("over https the hub's certificate is verified against the CA given: it
   CHECK_FALSE(plain.has_value());  // plain HTTP to a TLS listener gets no HTTP answer
 }
 
+TEST_CASE("over https a certificate from the right CA that names another host is refused") {
+  testing::TempDir dir;
+  const auto certificates = testing::make_certificates(dir.path());
+  boost::asio::io_context io;
+  Router router;
+  router.add_public("GET", "/api/v1/hello", [](const Request&) { return Response::json(200, {}); });
+  HttpServerOptions options;
+  options.certificate_file = certificates.elsewhere;
+  options.key_file = certificates.elsewhere_key;
+  auto server = HttpServer::listen(io, HostPort{"127.0.0.1", 0}, router, options).value();
+  HubEndpoint hub;
+  hub.url = {Scheme::kHttps, server->local_address()};
+  hub.ca_file = certificates.authority;
+  server->start();
+  std::thread thread([&] { io.run(); });
+  const auto answer = http_get(hub, "/api/v1/hello");
+  boost::asio::post(io, [&] { server->stop(); });
+  thread.join();
+  REQUIRE_FALSE(answer.has_value());
+  CHECK(answer.error().message.find("cannot verify TLS with https://127.0.0.1:") != std::string::npos);
+}
+
 TEST_CASE("a certificate or key file that cannot be loaded is refused at listen, naming the option") {
   testing::TempDir dir;
   boost::asio::io_context io;
