@@ -32,6 +32,14 @@ int main(int argc, char** argv) {
   app.add_option("--data", data_dir, "Directory of the hub's database (created if missing)")->required();
   app.add_option("--mqtt", options.mqtt_uri, "Broker URI, e.g. tcp://127.0.0.1:1883")->required();
   app.add_option("--http", http, "Serve the HTTP API on host:port (port 0: any free port); none: no API");
+  app.add_option("--http-allowed-host", options.http_allowed_hosts,
+                 "A host name (without port) that clients may use to reach the API besides the listen address, "
+                 "e.g. behind a reverse proxy; repeatable");
+  auto* certificate = app.add_option("--http-cert", options.http_certificate_file,
+                                     "Serve the API over HTTPS with this certificate (PEM, chain first)");
+  auto* key = app.add_option("--http-key", options.http_key_file, "The private key of --http-cert (PEM)");
+  certificate->needs(key);
+  key->needs(certificate);
   app.add_option("--policy", options.policy_file,
                  "Reconciliation policy (JSON, docs/reconciliation.md) to put in force; default: the one in force");
   app.add_option("--client-id", options.client_id, "MQTT client id of the hub")->capture_default_str();
@@ -59,9 +67,10 @@ int main(int argc, char** argv) {
   if (!daemon) return fail(daemon.error().describe());
   const auto api = (*daemon)->http_address();
   (*daemon)->start([&] {
-    std::cout << "recount-hub ready mqtt=" << options.mqtt_uri
-              << " http=" << (api ? "http://" + api->to_string() : std::string("off")) << " data=" << data_dir
-              << std::endl;
+    std::cout << "recount-hub ready mqtt=" << options.mqtt_uri << " http="
+              << (api ? (options.http_certificate_file.empty() ? "http://" : "https://") + api->to_string()
+                      : std::string("off"))
+              << " data=" << data_dir << std::endl;
   });
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

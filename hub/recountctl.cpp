@@ -1,5 +1,5 @@
-// recountctl: the operators' command line over the hub's HTTP API (and, for audit verification,
-// over a hub data directory directly).
+// recountctl: the operators' command line over the hub's HTTP API (and, for audit verification
+// and API tokens, over a hub data directory directly).
 #include <iostream>
 #include <string>
 
@@ -10,6 +10,7 @@
 #include "hub/cli/metrics_command.hpp"
 #include "hub/cli/policy_command.hpp"
 #include "hub/cli/resolve_command.hpp"
+#include "hub/cli/token_command.hpp"
 #include "hub/http/address.hpp"
 #include "hub/http/position_text.hpp"
 
@@ -22,6 +23,11 @@ int main(int argc, char** argv) {
   bool json = false;
   app.add_option("--hub", hub_url, "URL of the hub's HTTP API")->capture_default_str();
   app.add_option("--data", data_dir, "A hub data directory, for commands that can read it directly");
+  std::string token_flag;
+  std::string hub_ca;
+  app.add_option("--token", token_flag,
+                 "API token (default: $RECOUNT_TOKEN, else $XDG_CONFIG_HOME/recount/token or ~/.config/recount/token)");
+  app.add_option("--hub-ca", hub_ca, "For an https:// hub: the CA certificate (PEM) that signed the hub's certificate");
 
   auto* stats = app.add_subcommand("stats", "Per device: distinct events stored and the highest contiguous seq");
   stats->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -31,7 +37,9 @@ int main(int argc, char** argv) {
   std::string device;
   int limit = 100;
   dead_letters->add_option("--device", device, "Only this device's");
-  dead_letters->add_option("--limit", limit, "At most this many (1 to 1000)")->check(CLI::Range(1, 1000))->capture_default_str();
+  dead_letters->add_option("--limit", limit, "At most this many (1 to 1000)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
 
   auto* tasks = app.add_subcommand("tasks", "Recount tasks, newest first");
   tasks->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -41,7 +49,9 @@ int main(int argc, char** argv) {
   auto* discrepancies = app.add_subcommand("discrepancies", "Discrepancies between counts and the ledger");
   discrepancies->add_flag("--json", json, "Print the API's JSON instead of a table");
   std::string state = "open";
-  discrepancies->add_option("--state", state, "open or all")->check(CLI::IsMember({"open", "all"}))->capture_default_str();
+  discrepancies->add_option("--state", state, "open or all")
+      ->check(CLI::IsMember({"open", "all"}))
+      ->capture_default_str();
 
   auto* discrepancy = app.add_subcommand("discrepancy", "One discrepancy: every transition with when, who and why");
   discrepancy->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -94,13 +104,11 @@ int main(int argc, char** argv) {
   auto* resolve = app.add_subcommand("resolve", "An operator's decision on a discrepancy");
   std::string action;
   std::string reason;
-  std::string operator_login = default_operator();
   resolve->add_option("id", discrepancy_id, "The discrepancy's id")->required()->check(CLI::PositiveNumber);
   resolve->add_option("--action", action, "approve, reject or write-off")
       ->required()
       ->check(CLI::IsMember({"approve", "reject", "write-off"}));
   resolve->add_option("--reason", reason, "The reason code (damage, theft, count_error, uom_error, …)")->required();
-  resolve->add_option("--operator", operator_login, "Who decides (default: $USER, else $LOGNAME)");
   resolve->add_flag("--json", json, "Print the API's JSON");
   auto* policy = app.add_subcommand("policy", "The tolerance policy in force (docs/reconciliation.md)");
   policy->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -109,7 +117,6 @@ int main(int argc, char** argv) {
   bool reevaluate = false;
   policy_set->add_option("file", policy_file, "the policy document")->required();
   policy_set->add_flag("--reevaluate", reevaluate, "Re-judge every count under it at once");
-  policy_set->add_option("--operator", operator_login, "Who sets it (default: $USER, else $LOGNAME)");
   policy_set->fallthrough();  // so --json may follow the file
   auto* metrics = app.add_subcommand("metrics", "Per site: variance rate, write-offs, resolution time");
   metrics->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -123,51 +130,78 @@ int main(int argc, char** argv) {
   reconcile->add_subcommand("verify", "Recompute the projections from the movements and repair what differs")
       ->fallthrough();
   reconcile->add_flag("--json", json, "Print the API's JSON");
+  auto* token = app.add_subcommand("token", "API tokens of operators, in the hub database of --data DIR");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "Make a token and print it, once");
+  std::string token_name;
+  std::string role;
+  std::optional<std::int64_t> approval_limit;
+  token_create->add_option("--name", token_name, "Who the token is for: the audited actor")->required();
+  token_create->add_option("--role", role, "viewer, counter-lead, approver or admin")->required();
+  token_create->add_option("--approval-limit", approval_limit,
+                           "Largest discrepancy value (cents) it may approve or write off (default: the role's)");
+  token_create->add_flag("--json", json, "Print {\"token\": ...}");
+  auto* token_list = token->add_subcommand("list", "Every token's name, role, limit, creation and revocation");
+  token_list->add_flag("--json", json, "Print JSON instead of a table");
+  auto* token_revoke = token->add_subcommand("revoke", "Refuse a token from now on");
+  token_revoke->add_option("name", token_name, "the token's name")->required();
   CLI11_PARSE(app, argc, argv);
   const OutputFormat format = json ? OutputFormat::kJson : OutputFormat::kTable;
 
-  auto hub = parse_http_url("--hub", hub_url);
+  const auto url = parse_hub_url("--hub", hub_url);
+  const auto found = find_token(token_flag);
+  HubEndpoint hub;
+  if (url) hub.url = *url;
+  hub.ca_file = hub_ca;
+  hub.token = found.token;
+  hub.token_source = found.source;
   CommandOutput output;
-  if (audit->parsed() && !data_dir.empty()) {
+  if (token->parsed() && data_dir.empty()) {
+    output = failed("token: --data DIR must name the hub's data directory");
+  } else if (token_create->parsed()) {
+    output = token_create_command(data_dir, token_name, role, approval_limit, format);
+  } else if (token_list->parsed()) {
+    output = token_list_command(data_dir, format);
+  } else if (token_revoke->parsed()) {
+    output = token_revoke_command(data_dir, token_name);
+  } else if (audit->parsed() && !data_dir.empty()) {
     output = audit_verify_local(data_dir);
-  } else if (!hub) {
-    output = CommandOutput{kExitFailed, "", "recountctl: " + hub.error().describe() + "\n"};
+  } else if (!url) {
+    output = failed(url.error().describe());
   } else if (resolve->parsed()) {
-    output = resolve_command(*hub, discrepancy_id, action, reason, operator_login,
-                             json ? OutputFormat::kJson : OutputFormat::kTable);
+    output = resolve_command(hub, discrepancy_id, action, reason, format);
   } else if (policy_set->parsed()) {
-    output =
-        policy_set_command(*hub, policy_file, reevaluate ? Reevaluate::kYes : Reevaluate::kNo, operator_login, format);
+    output = policy_set_command(hub, policy_file, reevaluate ? Reevaluate::kYes : Reevaluate::kNo, format);
   } else if (policy->parsed()) {
-    output = policy_command(*hub, format);
+    output = policy_command(hub, format);
   } else if (metrics->parsed()) {
-    output = metrics_command(*hub, format, site, from, to);
+    output = metrics_command(hub, format, site, from, to);
   } else if (reconcile->parsed()) {
-    output = reconcile_verify_command(*hub, format);
+    output = reconcile_verify_command(hub, format);
   } else if (import_baseline->parsed()) {
-    output = import_baseline_command(*hub, import_file, json ? OutputFormat::kJson : OutputFormat::kTable);
+    output = import_baseline_command(hub, import_file, json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (import->parsed()) {
     const auto kind = import_items->parsed()   ? ImportKind::kItems
                       : import_users->parsed() ? ImportKind::kUsers
                                                : ImportKind::kLocations;
-    output = import_command(*hub, kind, import_file, json ? OutputFormat::kJson : OutputFormat::kTable);
+    output = import_command(hub, kind, import_file, json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (stats->parsed()) {
-    output = stats_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable);
+    output = stats_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (dead_letters->parsed()) {
-    output = dead_letters_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable, device, limit);
+    output = dead_letters_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, device, limit);
   } else if (tasks->parsed()) {
-    output = tasks_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable, site);
+    output = tasks_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, site);
   } else if (discrepancies->parsed()) {
-    output = discrepancies_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable, state);
+    output = discrepancies_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, state);
   } else if (discrepancy->parsed()) {
-    output = discrepancy_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable, discrepancy_id);
+    output = discrepancy_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, discrepancy_id);
   } else if (positions->parsed()) {
-    output = positions_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable, site, sku, position_limit);
+    output = positions_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, site, sku, position_limit);
   } else if (history->parsed()) {
-    output = history_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable,
+    output = history_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable,
                              parse_position_text("POSITION", position).value());
   } else {
-    output = audit_verify_remote(*hub);
+    output = audit_verify_remote(hub);
   }
   std::cout << output.out;
   std::cerr << output.err;

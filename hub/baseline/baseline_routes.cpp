@@ -7,14 +7,18 @@
 namespace recount::hub {
 
 void add_baseline_routes(Router& router, HubWriter& writer, Ledger& ledger) {
-  router.add("POST", "/api/v1/import/baseline", [&writer, &ledger](const Request& request) {
-    auto report = import_baselines(writer, ledger, request.body);
-    if (!report) return Response::from(report.error());
-    if (!report->errors.empty()) return rejected_import(report->errors);
-    return Response::json(
-        200,
-        {{"kind", "baseline"}, {"rows", report->rows}, {"stored", report->stored}, {"unchanged", report->unchanged}});
-  });
+  router.add(
+      "POST", "/api/v1/import/baseline", auth::Role::kAdmin,
+      [&writer, &ledger](const Request& request) {
+        auto report = import_baselines(writer, ledger, request.body);
+        if (!report) return Response::from(report.error());
+        if (!report->errors.empty()) return rejected_import(report->errors);
+        return Response::json(200, {{"kind", "baseline"},
+                                    {"rows", report->rows},
+                                    {"stored", report->stored},
+                                    {"unchanged", report->unchanged}});
+      },
+      BodyLimit::kImport);
 }
 
 }  // namespace recount::hub

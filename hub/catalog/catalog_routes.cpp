@@ -39,11 +39,11 @@ Response rejected_import(const std::vector<ImportError>& problems) {
   for (const auto& error : problems) {
     errors.push_back({{"line", error.line}, {"field", error.field}, {"message", error.message}});
   }
-  Json body = {{"error",
-                {{"code", "invalid_import"},
-                 {"message", "the file was rejected: " + std::to_string(problems.size()) +
-                                 " problem(s); nothing was stored"}}},
-               {"errors", std::move(errors)}};
+  Json body = {
+      {"error",
+       {{"code", "invalid_import"},
+        {"message", "the file was rejected: " + std::to_string(problems.size()) + " problem(s); nothing was stored"}}},
+      {"errors", std::move(errors)}};
   return Response::json(422, body);
 }
 
@@ -71,16 +71,25 @@ void publish_catalogs(mqtt::Link& link, CatalogStore& catalog) {
 }
 
 void add_catalog_routes(Router& router, CatalogStore& catalog, std::function<void()> published) {
-  router.add("POST", "/api/v1/import/items", [&catalog, published](const Request& request) {
-    return import_response(catalog, ImportKind::kItems, request, published);
-  });
-  router.add("POST", "/api/v1/import/locations", [&catalog, published](const Request& request) {
-    return import_response(catalog, ImportKind::kLocations, request, published);
-  });
-  router.add("POST", "/api/v1/import/users", [&catalog, published](const Request& request) {
-    return import_response(catalog, ImportKind::kUsers, request, published);
-  });
-  router.add("GET", "/api/v1/catalog", [&catalog](const Request& request) {
+  router.add(
+      "POST", "/api/v1/import/items", auth::Role::kAdmin,
+      [&catalog, published](const Request& request) {
+        return import_response(catalog, ImportKind::kItems, request, published);
+      },
+      BodyLimit::kImport);
+  router.add(
+      "POST", "/api/v1/import/locations", auth::Role::kAdmin,
+      [&catalog, published](const Request& request) {
+        return import_response(catalog, ImportKind::kLocations, request, published);
+      },
+      BodyLimit::kImport);
+  router.add(
+      "POST", "/api/v1/import/users", auth::Role::kAdmin,
+      [&catalog, published](const Request& request) {
+        return import_response(catalog, ImportKind::kUsers, request, published);
+      },
+      BodyLimit::kImport);
+  router.add("GET", "/api/v1/catalog", auth::Role::kViewer, [&catalog](const Request& request) {
     const auto site = request.query.find("site");
     if (site == request.query.end()) return Response::error(400, "invalid_input", "site: the query needs ?site=SITE");
     if (auto ok = validate_identifier("site", site->second); !ok) return Response::from(ok.error());

@@ -12,9 +12,6 @@
 
 namespace recount::hub {
 
-// The largest request body the hub takes (an import file); docs/catalog.md quotes it.
-inline constexpr std::size_t kMaxImportBytes = 32 * 1024 * 1024;
-
 // The answer to an import file rejected as a whole (catalog or baselines): 422
 // {"error":{"code":"invalid_import","message"},"errors":[{"line","field","message"}…]}.
 Response rejected_import(const std::vector<ImportError>& problems);

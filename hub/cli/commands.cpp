@@ -5,8 +5,9 @@
 
 #include <algorithm>
 #include <array>
-#include <nlohmann/json.hpp>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "hub/http/client.hpp"
 #include "hub/http/percent_encoding.hpp"
@@ -20,9 +21,11 @@ namespace recount::hub {
 
 using Json = nlohmann::json;
 
-CommandOutput failed(const std::string& message) { return CommandOutput{kExitFailed, "", "recountctl: " + message + "\n"}; }
+CommandOutput failed(const std::string& message) {
+  return CommandOutput{kExitFailed, "", "recountctl: " + message + "\n"};
+}
 
-Result<Json> json_answer(const HostPort& hub, const std::string& target, const Result<HttpAnswer>& answer) {
+Result<Json> json_answer(const HubEndpoint& hub, const std::string& target, const Result<HttpAnswer>& answer) {
   if (!answer) return answer.error();
   Json body = Json::parse(answer->body, nullptr, false);
   if (answer->status != 200) {
@@ -33,12 +36,13 @@ Result<Json> json_answer(const HostPort& hub, const std::string& target, const R
                      (explained ? ": " + body["error"]["message"].get<std::string>() : "")};
   }
   if (body.is_discarded()) {
-    return Error{ErrorCode::kUnavailable, "", "the hub at " + hub.to_string() + " answered " + target + " with no JSON"};
+    return Error{ErrorCode::kUnavailable, "",
+                 "the hub at " + hub.to_string() + " answered " + target + " with no JSON"};
   }
   return body;
 }
 
-Result<Json> fetch(const HostPort& hub, const std::string& target) {
+Result<Json> fetch(const HubEndpoint& hub, const std::string& target) {
   return json_answer(hub, target, http_get(hub, target));
 }
 
@@ -78,7 +82,7 @@ std::string table(const std::vector<std::string>& header, const std::vector<std:
   return out;
 }
 
-CommandOutput show(const HostPort& hub, const std::string& target, OutputFormat format,
+CommandOutput show(const HubEndpoint& hub, const std::string& target, OutputFormat format,
                    const std::function<std::string(const Json&)>& render) {
   auto body = fetch(hub, target);
   if (!body) return failed(body.error().describe());
@@ -130,8 +134,8 @@ std::string render_tasks(const Json& body) {
 std::string render_discrepancies(const Json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const Json& found : body.value("discrepancies", Json::array())) {
-    rows.push_back({text_of(found["id"]), text_of(found["site"]) + "/" + text_of(found["location"]) + "/" +
-                                              text_of(found["sku"]),
+    rows.push_back({text_of(found["id"]),
+                    text_of(found["site"]) + "/" + text_of(found["location"]) + "/" + text_of(found["sku"]),
                     text_of(found["state"]), text_of(found["expected"]), text_of(found["counted"]),
                     text_of(found["variance"]), text_of(found["round"])});
   }
@@ -232,11 +236,11 @@ CommandOutput report(const AuditVerification& verification) {
 
 }  // namespace
 
-CommandOutput stats_command(const HostPort& hub, OutputFormat format) {
+CommandOutput stats_command(const HubEndpoint& hub, OutputFormat format) {
   return show(hub, "/api/v1/stats", format, render_stats);
 }
 
-CommandOutput dead_letters_command(const HostPort& hub, OutputFormat format, const std::string& device, int limit) {
+CommandOutput dead_letters_command(const HubEndpoint& hub, OutputFormat format, const std::string& device, int limit) {
   std::string target = "/api/v1/deadletters?limit=" + std::to_string(limit);
   if (!device.empty()) {
     // Identifiers are letters, digits, '-' and '_': checked, they need no escaping in a URL.
@@ -246,7 +250,7 @@ CommandOutput dead_letters_command(const HostPort& hub, OutputFormat format, con
   return show(hub, target, format, render_dead_letters);
 }
 
-CommandOutput tasks_command(const HostPort& hub, OutputFormat format, const std::string& site) {
+CommandOutput tasks_command(const HubEndpoint& hub, OutputFormat format, const std::string& site) {
   std::string target = "/api/v1/tasks";
   if (!site.empty()) {
     if (auto valid = validate_identifier("--site", site); !valid) return failed(valid.error().describe());
@@ -255,15 +259,15 @@ CommandOutput tasks_command(const HostPort& hub, OutputFormat format, const std:
   return show(hub, target, format, render_tasks);
 }
 
-CommandOutput discrepancies_command(const HostPort& hub, OutputFormat format, const std::string& state) {
+CommandOutput discrepancies_command(const HubEndpoint& hub, OutputFormat format, const std::string& state) {
   return show(hub, "/api/v1/discrepancies?state=" + state, format, render_discrepancies);
 }
 
-CommandOutput discrepancy_command(const HostPort& hub, OutputFormat format, std::int64_t id) {
+CommandOutput discrepancy_command(const HubEndpoint& hub, OutputFormat format, std::int64_t id) {
   return show(hub, "/api/v1/discrepancies/" + std::to_string(id), format, render_discrepancy);
 }
 
-CommandOutput positions_command(const HostPort& hub, OutputFormat format, const std::string& site,
+CommandOutput positions_command(const HubEndpoint& hub, OutputFormat format, const std::string& site,
                                 const std::string& sku, int limit) {
   std::string target = "/api/v1/positions?limit=" + std::to_string(limit);
   if (!site.empty()) {
@@ -274,7 +278,7 @@ CommandOutput positions_command(const HostPort& hub, OutputFormat format, const 
   return show(hub, target, format, render_positions);
 }
 
-CommandOutput history_command(const HostPort& hub, OutputFormat format, const reconcile::PositionKey& position) {
+CommandOutput history_command(const HubEndpoint& hub, OutputFormat format, const reconcile::PositionKey& position) {
   std::string target = "/api/v1/positions/history?site=" + percent_encode(position.site) +
                        "&location=" + percent_encode(position.location) + "&sku=" + percent_encode(position.sku);
   if (!position.lot.empty()) target += "&lot=" + percent_encode(position.lot);
@@ -293,7 +297,7 @@ CommandOutput audit_verify_local(const std::filesystem::path& data_dir) {
   return report(*verification);
 }
 
-CommandOutput audit_verify_remote(const HostPort& hub) {
+CommandOutput audit_verify_remote(const HubEndpoint& hub) {
   auto body = fetch(hub, "/api/v1/audit/verify");
   if (!body) return failed(body.error().describe());
   AuditVerification verification;

@@ -36,11 +36,11 @@ inline constexpr int kExitFailed = 2;
 CommandOutput failed(const std::string& message);
 // The JSON body of a 200 answer to a request for `target`. Errors (kUnavailable) name the hub
 // and, for an error answer, its status and the hub's message; or the request's own error.
-Result<nlohmann::json> json_answer(const HostPort& hub, const std::string& target, const Result<HttpAnswer>& answer);
+Result<nlohmann::json> json_answer(const HubEndpoint& hub, const std::string& target, const Result<HttpAnswer>& answer);
 // GETs `target`, as json_answer().
-Result<nlohmann::json> fetch(const HostPort& hub, const std::string& target);
+Result<nlohmann::json> fetch(const HubEndpoint& hub, const std::string& target);
 // Runs a GET and renders it: the body itself for kJson, else `render(body)`.
-CommandOutput show(const HostPort& hub, const std::string& target, OutputFormat format,
+CommandOutput show(const HubEndpoint& hub, const std::string& target, OutputFormat format,
                    const std::function<std::string(const nlohmann::json&)>& render);
 // A cell: "-" for what is absent or empty.
 std::string text_of(const nlohmann::json& value);
@@ -52,36 +52,35 @@ std::string table(const std::vector<std::string>& header, const std::vector<std:
 // Every command blocks (at most 10 s for a request to the hub) and is thread-safe.
 
 // GET /api/v1/stats: per device, distinct events stored and the highest contiguous seq.
-CommandOutput stats_command(const HostPort& hub, OutputFormat format);
+CommandOutput stats_command(const HubEndpoint& hub, OutputFormat format);
 
 // GET /api/v1/deadletters, the first `limit` letters (of `device` only, unless empty).
-CommandOutput dead_letters_command(const HostPort& hub, OutputFormat format, const std::string& device,
-                                   int limit);
+CommandOutput dead_letters_command(const HubEndpoint& hub, OutputFormat format, const std::string& device, int limit);
 
 // GET /api/v1/tasks: the recount tasks of `site`, or of every site when it is empty.
-CommandOutput tasks_command(const HostPort& hub, OutputFormat format, const std::string& site);
+CommandOutput tasks_command(const HubEndpoint& hub, OutputFormat format, const std::string& site);
 
 // GET /api/v1/discrepancies: `state` is "open" or "all" (recountctl checks).
-CommandOutput discrepancies_command(const HostPort& hub, OutputFormat format, const std::string& state);
+CommandOutput discrepancies_command(const HubEndpoint& hub, OutputFormat format, const std::string& state);
 
 // GET /api/v1/discrepancies/{id}: one discrepancy with every transition (when, who or what, the
 // cause and its event), its recount tasks and the counts of its position.
-CommandOutput discrepancy_command(const HostPort& hub, OutputFormat format, std::int64_t id);
+CommandOutput discrepancy_command(const HubEndpoint& hub, OutputFormat format, std::int64_t id);
 
 // GET /api/v1/positions: the first `limit` positions (of `site` and `sku` only, unless empty),
 // each with its on-hand and how many movements it has seen.
-CommandOutput positions_command(const HostPort& hub, OutputFormat format, const std::string& site,
+CommandOutput positions_command(const HubEndpoint& hub, OutputFormat format, const std::string& site,
                                 const std::string& sku, int limit);
 
 // GET /api/v1/positions/history: the position's events and counts in event-time order with the
 // running balance, then its count groups as judged.
-CommandOutput history_command(const HostPort& hub, OutputFormat format, const reconcile::PositionKey& position);
+CommandOutput history_command(const HubEndpoint& hub, OutputFormat format, const reconcile::PositionKey& position);
 
 // Verifies the audit chain of the hub database in `data_dir` directly, without trusting a hub
 // process; read-only, safe while the hub runs.
 CommandOutput audit_verify_local(const std::filesystem::path& data_dir);
 
 // The same through GET /api/v1/audit/verify.
-CommandOutput audit_verify_remote(const HostPort& hub);
+CommandOutput audit_verify_remote(const HubEndpoint& hub);
 
 }  // namespace recount::hub

@@ -16,7 +16,7 @@ using Json = nlohmann::json;
 // Sends `file` to /api/v1/import/{kind}; a stored file is summed up by `summary` (from the 200
 // answer's JSON), a rejected one listed problem by problem.
 template <typename Summary>
-CommandOutput post_import(const HostPort& hub, std::string_view kind, const std::filesystem::path& file,
+CommandOutput post_import(const HubEndpoint& hub, std::string_view kind, const std::filesystem::path& file,
                           OutputFormat format, Summary summary) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return CommandOutput{kExitFailed, "", "recountctl: cannot read " + file.string() + "\n"};
@@ -27,13 +27,15 @@ CommandOutput post_import(const HostPort& hub, std::string_view kind, const std:
   if (!answer) return CommandOutput{kExitFailed, "", "recountctl: " + answer.error().describe() + "\n"};
   const auto body = Json::parse(answer->body, nullptr, false);
   if (format == OutputFormat::kJson) {
-    return CommandOutput{answer->status == 200 ? 0 : answer->status == 422 ? kExitBroken : kExitFailed,
+    return CommandOutput{answer->status == 200   ? 0
+                         : answer->status == 422 ? kExitBroken
+                                                 : kExitFailed,
                          answer->body + "\n", ""};
   }
   if (answer->status == 200 && body.is_object()) {
     return CommandOutput{0,
-                         "imported " + std::to_string(body.value("rows", 0)) + " rows of " +
-                             file.filename().string() + ": " + summary(body) + "\n",
+                         "imported " + std::to_string(body.value("rows", 0)) + " rows of " + file.filename().string() +
+                             ": " + summary(body) + "\n",
                          ""};
   }
   if (answer->status == 422 && body.is_object() && body.contains("errors") && body["errors"].is_array()) {
@@ -55,7 +57,7 @@ CommandOutput post_import(const HostPort& hub, std::string_view kind, const std:
 
 }  // namespace
 
-CommandOutput import_command(const HostPort& hub, ImportKind kind, const std::filesystem::path& file,
+CommandOutput import_command(const HubEndpoint& hub, ImportKind kind, const std::filesystem::path& file,
                              OutputFormat format) {
   return post_import(hub, to_string(kind), file, format, [kind](const Json& body) {
     const std::string catalog = "; catalog version " + std::to_string(body.value("version", 0));
@@ -74,7 +76,7 @@ CommandOutput import_command(const HostPort& hub, ImportKind kind, const std::fi
   });
 }
 
-CommandOutput import_baseline_command(const HostPort& hub, const std::filesystem::path& file, OutputFormat format) {
+CommandOutput import_baseline_command(const HubEndpoint& hub, const std::filesystem::path& file, OutputFormat format) {
   return post_import(hub, "baseline", file, format, [](const Json& body) {
     return std::to_string(body.value("stored", 0)) + " baselines stored, " +
            std::to_string(body.value("unchanged", 0)) + " already imported (unchanged)";

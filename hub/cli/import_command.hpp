@@ -6,18 +6,17 @@
 
 #include "hub/catalog/catalog_store.hpp"
 #include "hub/cli/commands.hpp"
-#include "hub/http/address.hpp"
 
 namespace recount::hub {
 
 // POST /api/v1/import/{items|locations|users}. Exit 0 when stored (prints the counts and the new
 // catalog version), 1 when the hub rejected the file (prints "line N: field: message" per
-// problem on stderr, as "FILE:LINE: field: message"), 2 when the file cannot be read or the hub cannot be reached.
-// Blocks.
-CommandOutput import_command(const HostPort& hub, ImportKind kind, const std::filesystem::path& file,
+// problem on stderr, as "FILE:LINE: field: message"), 2 when the file cannot be read or the hub cannot be
+// reached. Blocks.
+CommandOutput import_command(const HubEndpoint& hub, ImportKind kind, const std::filesystem::path& file,
                              OutputFormat format);
 
 // POST /api/v1/import/baseline (opening balances); exits and prints as import_command.
-CommandOutput import_baseline_command(const HostPort& hub, const std::filesystem::path& file, OutputFormat format);
+CommandOutput import_baseline_command(const HubEndpoint& hub, const std::filesystem::path& file, OutputFormat format);
 
 }  // namespace recount::hub

@@ -62,7 +62,7 @@ std::string duration_text(std::int64_t ms) {
   return std::to_string(ms / kDay) + "d" + two(ms % kDay / kHour) + "h";
 }
 
-CommandOutput metrics_command(const HostPort& hub, OutputFormat format, const std::string& site,
+CommandOutput metrics_command(const HubEndpoint& hub, OutputFormat format, const std::string& site,
                               const std::string& from, const std::string& to) {
   std::string query;
   if (!site.empty()) {

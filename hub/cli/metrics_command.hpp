@@ -5,7 +5,6 @@
 #include <string>
 
 #include "hub/cli/commands.hpp"
-#include "hub/http/address.hpp"
 
 namespace recount::hub {
 
@@ -13,7 +12,7 @@ namespace recount::hub {
 // for `site` or every site when it is empty. A table (variance rate in percent, money in currency
 // units from cents, durations in d/h/m/s) or the API's JSON. Exit 0; 2 for a bad --site, --from
 // or --to (named) or when the hub cannot be reached or answers an error. Blocks.
-CommandOutput metrics_command(const HostPort& hub, OutputFormat format, const std::string& site,
+CommandOutput metrics_command(const HubEndpoint& hub, OutputFormat format, const std::string& site,
                               const std::string& from, const std::string& to);
 
 // "1h05m", "42.0s", "350ms": a duration for people.

@@ -61,19 +61,17 @@ std::string reevaluation_text(const Json& reevaluation) {
 
 }  // namespace
 
-CommandOutput policy_command(const HostPort& hub, OutputFormat format) {
+CommandOutput policy_command(const HubEndpoint& hub, OutputFormat format) {
   return show(hub, "/api/v1/policy", format, render_policy);
 }
 
-CommandOutput policy_set_command(const HostPort& hub, const std::filesystem::path& file, Reevaluate reevaluate,
-                                 const std::string& operator_login, OutputFormat format) {
-  if (operator_login.empty()) return failed("--operator: neither it nor $USER names the operator");
+CommandOutput policy_set_command(const HubEndpoint& hub, const std::filesystem::path& file, Reevaluate reevaluate,
+                                 OutputFormat format) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return failed("cannot read " + file.string());
   std::ostringstream document;
   document << in.rdbuf();
-  std::string target = "/api/v1/policy?operator=" + percent_encoded(operator_login);
-  if (reevaluate == Reevaluate::kYes) target += "&reevaluate=true";
+  const std::string target = std::string("/api/v1/policy") + (reevaluate == Reevaluate::kYes ? "?reevaluate=true" : "");
   auto body = json_answer(hub, target, http_put(hub, target, document.str(), "application/json"));
   if (!body) return failed(file.string() + ": " + body.error().describe());
   if (format == OutputFormat::kJson) return CommandOutput{0, dump_json(*body) + "\n", ""};
@@ -84,7 +82,7 @@ CommandOutput policy_set_command(const HostPort& hub, const std::filesystem::pat
   return CommandOutput{0, out + "\n", ""};
 }
 
-CommandOutput reconcile_verify_command(const HostPort& hub, OutputFormat format) {
+CommandOutput reconcile_verify_command(const HubEndpoint& hub, OutputFormat format) {
   const std::string target = "/api/v1/reconcile/verify";
   auto body = json_answer(hub, target, http_post(hub, target, "", "application/json"));
   if (!body) return failed(body.error().describe());

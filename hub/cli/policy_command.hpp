@@ -6,7 +6,6 @@
 #include <string>
 
 #include "hub/cli/commands.hpp"
-#include "hub/http/address.hpp"
 
 namespace recount::hub {
 
@@ -16,18 +15,17 @@ enum class Reevaluate { kNo, kYes };
 // GET /api/v1/policy: the policy in force, its version and who set it when; its settings and a
 // table of its tolerance rules, or the API's JSON. Exit 0, or 2 when the hub cannot be reached or
 // answers an error. Blocks.
-CommandOutput policy_command(const HostPort& hub, OutputFormat format);
+CommandOutput policy_command(const HubEndpoint& hub, OutputFormat format);
 
-// PUT /api/v1/policy with the document in `file`, as set by `operator_login`. Exit 0 with the new
-// version (and, with kYes, what re-judging did); 2 when the file cannot be read, there is no
-// operator, or the hub refuses the document (its message names the member) or cannot be
-// reached. Blocks.
-CommandOutput policy_set_command(const HostPort& hub, const std::filesystem::path& file, Reevaluate reevaluate,
-                                 const std::string& operator_login, OutputFormat format);
+// PUT /api/v1/policy with the document in `file`, as set by the token's name. Exit 0 with the new
+// version (and, with kYes, what re-judging did); 2 when the file cannot be read, or the hub
+// refuses the document (its message names the member) or the token, or cannot be reached. Blocks.
+CommandOutput policy_set_command(const HubEndpoint& hub, const std::filesystem::path& file, Reevaluate reevaluate,
+                                 OutputFormat format);
 
 // POST /api/v1/reconcile/verify: recomputes the projections from the movements and repairs what
 // differs. Exit 0 whether or not anything needed repair (the repair is done and printed, and the
 // hub audits it); 2 when the hub cannot be reached or fails. Blocks.
-CommandOutput reconcile_verify_command(const HostPort& hub, OutputFormat format);
+CommandOutput reconcile_verify_command(const HubEndpoint& hub, OutputFormat format);
 
 }  // namespace recount::hub

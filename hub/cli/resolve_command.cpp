@@ -1,8 +1,6 @@
 // recountctl resolve.
 #include "hub/cli/resolve_command.hpp"
 
-#include <cstdlib>
-
 #include <nlohmann/json.hpp>
 
 #include "hub/http/client.hpp"
@@ -10,19 +8,9 @@
 
 namespace recount::hub {
 
-std::string default_operator() {
-  for (const char* name : {"USER", "LOGNAME"}) {
-    if (const char* value = std::getenv(name); value != nullptr && *value != '\0') return value;
-  }
-  return "";
-}
-
-CommandOutput resolve_command(const HostPort& hub, std::int64_t id, const std::string& action,
-                              const std::string& reason, const std::string& operator_login, OutputFormat format) {
-  if (operator_login.empty()) {
-    return CommandOutput{kExitFailed, "", "recountctl: --operator: neither it nor $USER names the operator\n"};
-  }
-  const nlohmann::json request = {{"action", action}, {"reason", reason}, {"operator", operator_login}};
+CommandOutput resolve_command(const HubEndpoint& hub, std::int64_t id, const std::string& action,
+                              const std::string& reason, OutputFormat format) {
+  const nlohmann::json request = {{"action", action}, {"reason", reason}};
   const std::string target = "/api/v1/discrepancies/" + std::to_string(id) + "/resolve";
   auto answer = http_post(hub, target, dump_json(request), "application/json");
   if (!answer) return CommandOutput{kExitFailed, "", "recountctl: " + answer.error().describe() + "\n"};

@@ -62,7 +62,7 @@ Result<void> put_in_force(const std::filesystem::path& file, Ledger& ledger, rec
 
 HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options,
                      std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
-                     reconcile::Reconciler reconciler)
+                     reconcile::Reconciler reconciler, auth::TokenStore tokens)
     : io_(io),
       options_(std::move(options)),
       link_(io, link_options(options_)),
@@ -72,6 +72,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       tasks_(io, link_, reconciler_),
       ingest_(io, link_, ledger, reconciler_, tasks_, clock_, system_wall_clock(), options_.ingest),
       writer_(ledger, reconciler_, tasks_),
+      tokens_(std::move(tokens)),
       grace_timer_(io),
       settle_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
@@ -89,12 +90,14 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   if (auto ok = refresh(*catalog_view, *catalog); !ok) return ok.error();
   auto reconciler = reconcile::Reconciler::open(ledger.database(), *catalog_view);
   if (!reconciler) return reconciler.error();
+  auto tokens = auth::TokenStore::open(ledger.database());
+  if (!tokens) return tokens.error();
   if (options.policy_file) {
     if (auto ok = put_in_force(*options.policy_file, ledger, *reconciler); !ok) return ok.error();
   }
   std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options),
                                                   std::make_unique<CatalogStore>(std::move(*catalog)),
-                                                  std::move(catalog_view), std::move(*reconciler)));
+                                                  std::move(catalog_view), std::move(*reconciler), std::move(*tokens)));
   HubDaemon* self = daemon.get();
   add_catalog_routes(self->router_, *self->catalog_, [self] {
     if (auto ok = refresh(*self->catalog_view_, *self->catalog_); !ok) {
@@ -104,7 +107,10 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   });
   if (daemon->options_.http) {
     HttpServerOptions http_options;
-    http_options.max_body_bytes = kMaxImportBytes;  // catalog imports are whole CSV files
+    http_options.allowed_hosts = daemon->options_.http_allowed_hosts;
+    http_options.certificate_file = daemon->options_.http_certificate_file;
+    http_options.key_file = daemon->options_.http_key_file;
+    http_options.authenticate = [self](std::string_view token) { return self->tokens_.authenticate(token); };
     auto server = HttpServer::listen(io, *daemon->options_.http, daemon->router_, http_options);
     if (!server) return server.error();
     daemon->http_ = std::move(*server);

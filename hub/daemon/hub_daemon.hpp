@@ -8,10 +8,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "hub/auth/token_store.hpp"
 #include "hub/catalog/catalog_store.hpp"
 #include "hub/http/router.hpp"
 #include "hub/http/server.hpp"
@@ -26,9 +28,12 @@
 namespace recount::hub {
 
 struct HubOptions {
-  std::string mqtt_uri;                 // tcp://host:port
-  std::string client_id = "recount-hub";  // stable, so the broker keeps the hub's session
-  std::optional<HostPort> http;         // where to serve the API; none: no HTTP server
+  std::string mqtt_uri;                         // tcp://host:port
+  std::string client_id = "recount-hub";        // stable, so the broker keeps the hub's session
+  std::optional<HostPort> http;                 // where to serve the API; none: no HTTP server
+  std::vector<std::string> http_allowed_hosts;  // HttpServerOptions::allowed_hosts
+  std::filesystem::path http_certificate_file;  // HTTPS when both are set (HttpServerOptions)
+  std::filesystem::path http_key_file;
   // How long a shutdown waits for the broker to take the last acks before it disconnects.
   std::chrono::milliseconds reply_grace{2000};
   // A reconciliation policy (JSON, docs/reconciliation.md) to put in force at start when it
@@ -45,9 +50,10 @@ struct HubOptions {
 // has returned).
 class HubDaemon {
  public:
-  // Opens the reconciler on the ledger's database (migrating its tables), puts the policy file,
-  // if any, in force, and binds the HTTP address, if any. Errors: those of Reconciler::open,
-  // load_policy_file, the policy's write transaction and HttpServer::listen.
+  // Opens the reconciler and the token store on the ledger's database (migrating their tables),
+  // puts the policy file, if any, in force, and binds the HTTP address, if any. Errors: those of
+  // Reconciler::open, TokenStore::open, load_policy_file, the policy's write transaction and
+  // HttpServer::listen.
   static Result<std::unique_ptr<HubDaemon>> create(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
   HubDaemon(const HubDaemon&) = delete;
   HubDaemon& operator=(const HubDaemon&) = delete;
@@ -67,7 +73,8 @@ class HubDaemon {
 
  private:
   HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, std::unique_ptr<CatalogStore> catalog,
-            std::unique_ptr<reconcile::CatalogSnapshot> catalog_view, reconcile::Reconciler reconciler);
+            std::unique_ptr<reconcile::CatalogSnapshot> catalog_view, reconcile::Reconciler reconciler,
+            auth::TokenStore tokens);
   void finish_shutdown(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
   // Sleeps until the next count is due (at most settle_poll), settles through writer_ if one is
   // due by then, and sleeps again; until shutdown.
@@ -85,6 +92,8 @@ class HubDaemon {
   TaskListPublisher tasks_;           // before ingest_ and writer_, which hold it
   Ingest ingest_;
   HubWriter writer_;  // the operator's writes, imports and the settle timer
+  // Read per request, so a token recountctl creates or revokes while the hub runs counts at once.
+  auth::TokenStore tokens_;
   Router router_;
   std::unique_ptr<HttpServer> http_;
   boost::asio::steady_timer grace_timer_;

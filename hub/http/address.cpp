@@ -19,16 +19,22 @@ Result<HostPort> parse_host_port(std::string_view field, std::string_view text) 
   return HostPort{std::string(text.substr(0, colon)), static_cast<std::uint16_t>(port)};
 }
 
-Result<HostPort> parse_http_url(std::string_view field, std::string_view text) {
-  constexpr std::string_view kScheme = "http://";
-  if (!text.starts_with(kScheme)) {
-    return invalid(std::string(field), "must start with http:// (got '" + std::string(text) + "')");
+Result<HubUrl> parse_hub_url(std::string_view field, std::string_view text) {
+  HubUrl url;
+  if (text.starts_with("https://")) {
+    url.scheme = Scheme::kHttps;
+    text.remove_prefix(8);
+  } else if (text.starts_with("http://")) {
+    text.remove_prefix(7);
+  } else {
+    return invalid(std::string(field), "must start with http:// or https:// (got '" + std::string(text) + "')");
   }
-  text.remove_prefix(kScheme.size());
   if (text.ends_with('/')) text.remove_suffix(1);
   auto address = parse_host_port(field, text);
-  if (address && address->port == 0) return invalid(std::string(field), "must name a port other than 0");
-  return address;
+  if (!address) return address.error();
+  if (address->port == 0) return invalid(std::string(field), "must name a port other than 0");
+  url.address = std::move(*address);
+  return url;
 }
 
 }  // namespace recount::hub

@@ -101,14 +101,14 @@ Json counters_json(const IngestCounters& counters) {
 }  // namespace
 
 void add_api_routes(Router& router, Ledger& ledger, const Ingest& ingest, const mqtt::Link& link) {
-  router.add("GET", "/api/v1/health", [&ingest, &link](const Request&) {
+  router.add_public("GET", "/api/v1/health", [&ingest, &link](const Request&) {
     const bool connected = link.connected();
     return Response::json(connected ? 200 : 503, {{"status", connected ? "ok" : "degraded"},
                                                   {"mqtt", connected ? "connected" : "disconnected"},
                                                   {"ingest", counters_json(ingest.counters())}});
   });
 
-  router.add("GET", "/api/v1/stats", [&ledger](const Request&) {
+  router.add("GET", "/api/v1/stats", auth::Role::kViewer, [&ledger](const Request&) {
     auto devices = ledger.events().devices();
     if (!devices) return Response::from(devices.error());
     Json list = Json::array();
@@ -116,17 +116,18 @@ void add_api_routes(Router& router, Ledger& ledger, const Ingest& ingest, const 
     return Response::json(200, {{"devices", std::move(list)}});
   });
 
-  router.add("GET", "/api/v1/deadletters", [&ledger](const Request& request) {
+  router.add("GET", "/api/v1/deadletters", auth::Role::kViewer, [&ledger](const Request& request) {
     auto page = page_of(request, "after");
     if (!page) return Response::from(page.error());
     const auto device = request.query.find("device");
-    auto letters = ledger.events().dead_letters(
-        {device == request.query.end() ? "" : device->second, page->after, page->limit});
+    auto letters =
+        ledger.events().dead_letters({device == request.query.end() ? "" : device->second, page->after, page->limit});
     if (!letters) return Response::from(letters.error());
-    return listing("dead_letters", *letters, *page, dead_letter_json, [](const DeadLetter& letter) { return letter.id; });
+    return listing("dead_letters", *letters, *page, dead_letter_json,
+                   [](const DeadLetter& letter) { return letter.id; });
   });
 
-  router.add("GET", "/api/v1/events", [&ledger](const Request& request) {
+  router.add("GET", "/api/v1/events", auth::Role::kViewer, [&ledger](const Request& request) {
     const auto device = request.query.find("device");
     const auto epoch = request.query.find("epoch");
     if (device == request.query.end() || epoch == request.query.end()) {
@@ -134,13 +135,13 @@ void add_api_routes(Router& router, Ledger& ledger, const Ingest& ingest, const 
     }
     auto page = page_of(request, "after");
     if (!page) return Response::from(page.error());
-    auto events = ledger.events().events(
-        {device->second, epoch->second, static_cast<std::uint64_t>(page->after), page->limit});
+    auto events =
+        ledger.events().events({device->second, epoch->second, static_cast<std::uint64_t>(page->after), page->limit});
     if (!events) return Response::from(events.error());
     return listing("events", *events, *page, event_json, [](const StoredEvent& stored) { return stored.event.seq; });
   });
 
-  router.add("GET", "/api/v1/audit", [&ledger](const Request& request) {
+  router.add("GET", "/api/v1/audit", auth::Role::kViewer, [&ledger](const Request& request) {
     auto page = page_of(request, "after");
     if (!page) return Response::from(page.error());
     auto entries = ledger.audit().entries(page->after, page->limit);
@@ -148,7 +149,7 @@ void add_api_routes(Router& router, Ledger& ledger, const Ingest& ingest, const 
     return listing("entries", *entries, *page, audit_entry_json, [](const AuditEntry& entry) { return entry.id; });
   });
 
-  router.add("GET", "/api/v1/audit/verify", [&ledger](const Request&) {
+  router.add("GET", "/api/v1/audit/verify", auth::Role::kViewer, [&ledger](const Request&) {
     auto verification = ledger.audit().verify();
     if (!verification) return Response::from(verification.error());
     return Response::json(200, {{"intact", !verification->broken_id},

@@ -1,36 +1,42 @@
 // Beast adapter for recountctl's requests: async operations on a private io_context, so one
-// deadline covers resolving, connecting, writing and reading.
+// deadline covers resolving, connecting, the TLS handshake, writing and reading.
 #include "hub/http/client.hpp"
 
+#include <openssl/ssl.h>
+
+#include <functional>
 #include <optional>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <nlohmann/json.hpp>
 
 namespace recount::hub {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 
 namespace {
 
-Result<HttpAnswer> exchange(const HostPort& server, http::verb method, std::string_view target, std::string body,
-                            std::string_view content_type, std::chrono::milliseconds timeout) {
-  boost::asio::io_context io;
+using Done = std::function<void(beast::error_code)>;
+
+// The TLS handshake that follows the connection; plain TCP has none.
+void handshake(beast::tcp_stream&, const Done& done) { done({}); }
+void handshake(beast::ssl_stream<beast::tcp_stream>& stream, const Done& done) {
+  stream.async_handshake(ssl::stream_base::client, [done](beast::error_code error) { done(error); });
+}
+
+template <typename Stream>
+Result<HttpAnswer> exchange(Stream& stream, boost::asio::io_context& io, const HubEndpoint& hub,
+                            http::request<http::string_body>& request, std::chrono::milliseconds timeout) {
+  const HostPort& server = hub.url.address;
   tcp::resolver resolver(io);
-  beast::tcp_stream stream(io);
-  http::request<http::string_body> request{method, target, 11};
-  if (method != http::verb::get) {
-    request.set(http::field::content_type, content_type);
-    request.body() = std::move(body);
-    request.prepare_payload();
-  }
-  request.set(http::field::host, server.to_string());
-  request.set(http::field::user_agent, "recountctl");
-  request.set(http::field::accept, "application/json");
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
@@ -44,17 +50,24 @@ Result<HttpAnswer> exchange(const HostPort& server, http::verb method, std::stri
       next();
     }
   };
-  stream.expires_after(timeout);
+  auto& tcp_layer = beast::get_lowest_layer(stream);
+  tcp_layer.expires_after(timeout);
   resolver.async_resolve(server.host, std::to_string(server.port), [&](beast::error_code error, auto endpoints) {
     fail_or(error, [&] {
       step = "connect to";
-      stream.async_connect(endpoints, [&](beast::error_code connected, const tcp::endpoint&) {
+      tcp_layer.async_connect(endpoints, [&](beast::error_code connected, const tcp::endpoint&) {
         fail_or(connected, [&] {
-          step = "send a request to";
-          http::async_write(stream, request, [&](beast::error_code written, std::size_t) {
-            fail_or(written, [&] {
-              step = "read the answer of";
-              http::async_read(stream, buffer, parser, [&](beast::error_code read, std::size_t) { failure = read; });
+          step = "verify TLS with";
+          handshake(stream, [&](beast::error_code shaken) {
+            fail_or(shaken, [&] {
+              step = "send a request to";
+              http::async_write(stream, request, [&](beast::error_code written, std::size_t) {
+                fail_or(written, [&] {
+                  step = "read the answer of";
+                  http::async_read(stream, buffer, parser,
+                                   [&](beast::error_code read, std::size_t) { failure = read; });
+                });
+              });
             });
           });
         });
@@ -63,48 +76,83 @@ Result<HttpAnswer> exchange(const HostPort& server, http::verb method, std::stri
   });
   // The resolver has no deadline of its own; the stream's covers the rest.
   io.run_for(timeout + std::chrono::milliseconds(100));
+  const std::string where = hub.to_string();
   if (!io.stopped()) failure = beast::error::timeout;  // still waiting: its handlers die with `io`
+  // A server that closes a TLS connection without close_notify after its answer is not an error.
+  if (failure == ssl::error::stream_truncated && parser.is_done()) failure = {};
   if (failure == beast::error::timeout || (!failure && !parser.is_done())) {
-    return Error{ErrorCode::kUnavailable, "", std::string("cannot ") + step + " " + server.to_string() +
-                                                  ": no answer within " + std::to_string(timeout.count()) + " ms"};
+    return Error{
+        ErrorCode::kUnavailable, "",
+        std::string("cannot ") + step + " " + where + ": no answer within " + std::to_string(timeout.count()) + " ms"};
   }
   if (failure) {
-    return Error{ErrorCode::kUnavailable, "", std::string("cannot ") + step + " " + server.to_string() + ": " +
-                                                  failure.message()};
+    return Error{ErrorCode::kUnavailable, "", std::string("cannot ") + step + " " + where + ": " + failure.message()};
   }
-  return HttpAnswer{parser.get().result_int(), parser.get().body()};
+  HttpAnswer answer{parser.get().result_int(), parser.get().body()};
+  if (answer.status == 401) {
+    const auto body = nlohmann::json::parse(answer.body, nullptr, false);
+    const auto error = body.is_object() ? body.value("error", nlohmann::json::object()) : nlohmann::json::object();
+    const std::string reason = error.is_object() ? error.value("message", answer.body) : answer.body;
+    return Error{ErrorCode::kUnavailable, "",
+                 "the hub at " + where + " refused the request (401): " + reason + "; " +
+                     (hub.token.empty() ? "no API token: " : "the token came from ") + hub.token_source};
+  }
+  return answer;
+}
+
+Result<HttpAnswer> exchange(const HubEndpoint& hub, http::verb method, std::string_view target, std::string body,
+                            std::string_view content_type, std::chrono::milliseconds timeout) {
+  http::request<http::string_body> request{method, target, 11};
+  if (method != http::verb::get) {
+    request.set(http::field::content_type, content_type);
+    request.body() = std::move(body);
+    request.prepare_payload();
+  }
+  request.set(http::field::host, hub.url.address.to_string());
+  request.set(http::field::user_agent, "recountctl");
+  request.set(http::field::accept, "application/json");
+  if (!hub.token.empty()) request.set(http::field::authorization, "Bearer " + hub.token);
+  boost::asio::io_context io;
+  if (hub.url.scheme == Scheme::kHttp) {
+    beast::tcp_stream stream(io);
+    return exchange(stream, io, hub, request, timeout);
+  }
+  ssl::context context(ssl::context::tls_client);
+  context.set_verify_mode(ssl::verify_peer);
+  beast::error_code error;
+  if (hub.ca_file.empty()) {
+    context.set_default_verify_paths(error);
+  } else {
+    context.load_verify_file(hub.ca_file.string(), error);
+  }
+  if (error) {
+    return Error{ErrorCode::kInvalidInput, "--hub-ca",
+                 "cannot load the CA certificates " + hub.ca_file.string() + ": " + error.message()};
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(io, context);
+  const std::string& host = hub.url.address.host;
+  // The server's name for virtual hosting (SNI), and the name its certificate must carry.
+  // SSL_set_tlsext_host_name, spelt out: the macro casts in C style.
+  SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+           const_cast<char*>(host.c_str()));
+  stream.set_verify_callback(ssl::host_name_verification(host));
+  return exchange(stream, io, hub, request, timeout);
 }
 
 }  // namespace
 
-std::string percent_encoded(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string encoded;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                            c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      encoded += c;
-    } else {
-      encoded += {'%', kHex[byte >> 4], kHex[byte & 0xF]};
-    }
-  }
-  return encoded;
+Result<HttpAnswer> http_get(const HubEndpoint& hub, std::string_view target, std::chrono::milliseconds timeout) {
+  return exchange(hub, http::verb::get, target, {}, {}, timeout);
 }
 
-Result<HttpAnswer> http_get(const HostPort& server, std::string_view target, std::chrono::milliseconds timeout) {
-  return exchange(server, http::verb::get, target, {}, {}, timeout);
-}
-
-Result<HttpAnswer> http_post(const HostPort& server, std::string_view target, std::string body,
+Result<HttpAnswer> http_post(const HubEndpoint& hub, std::string_view target, std::string body,
                              std::string_view content_type, std::chrono::milliseconds timeout) {
-  return exchange(server, http::verb::post, target, std::move(body), content_type, timeout);
+  return exchange(hub, http::verb::post, target, std::move(body), content_type, timeout);
 }
 
-Result<HttpAnswer> http_put(const HostPort& server, std::string_view target, std::string body,
+Result<HttpAnswer> http_put(const HubEndpoint& hub, std::string_view target, std::string body,
                             std::string_view content_type, std::chrono::milliseconds timeout) {
-  return exchange(server, http::verb::put, target, std::move(body), content_type, timeout);
+  return exchange(hub, http::verb::put, target, std::move(body), content_type, timeout);
 }
 
 }  // namespace recount::hub

@@ -1,7 +1,9 @@
-// A minimal blocking HTTP/1.1 client for recountctl: one GET, POST or PUT, one answer, a deadline on the whole.
+// A minimal blocking HTTP/1.1 client for recountctl: one GET, POST or PUT over HTTP or HTTPS, one
+// answer, a deadline on the whole, the operator's bearer token on every request.
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -15,23 +17,37 @@ struct HttpAnswer {
   std::string body;
 };
 
-// `text` as a query value: bytes other than letters, digits and -._~ become %XX escapes, so any
-// text survives the hub's decoding (Request::from_target) unchanged.
-std::string percent_encoded(std::string_view text);
+// Which hub to ask, and as whom.
+struct HubEndpoint {
+  HubUrl url;
+  // https: a PEM file of the CA that must have signed the hub's certificate; empty: the system's
+  // CAs. The certificate must also name url.address.host.
+  std::filesystem::path ca_file;
+  std::string token;         // sent as "Authorization: Bearer TOKEN"; empty: none
+  std::string token_source;  // where the token came from, or where none was found: for messages
 
-// GETs `target` ("/api/v1/stats") from `server` and returns whatever status it answered with.
-// Blocks at most `timeout`. Errors: kUnavailable when the server cannot be resolved, refuses the
-// connection, does not answer in time, or answers something that is not HTTP (or is larger than
-// 64 MiB). Thread-safe: each call has its own connection and io_context.
-Result<HttpAnswer> http_get(const HostPort& server, std::string_view target,
+  HubEndpoint() = default;
+  // A plain-HTTP hub, without a token (tests, and servers whose routes are public).
+  HubEndpoint(HostPort address) : url{Scheme::kHttp, std::move(address)} {}  // NOLINT: a HostPort is one
+  std::string to_string() const { return url.to_string(); }
+};
+
+// GETs `target` ("/api/v1/stats") from `hub` and returns whatever status it answered with, but
+// for a 401, which becomes an error naming the hub's reason and where the token came from (or
+// that none was found). Blocks at most `timeout`. Errors: kUnavailable when the server cannot be
+// resolved, refuses the connection, does not answer in time, fails TLS verification (naming the
+// reason), or answers something that is not HTTP (or is larger than 64 MiB), or 401. Thread-safe:
+// each call has its own connection and io_context.
+Result<HttpAnswer> http_get(const HubEndpoint& hub, std::string_view target,
                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // POSTs `body` with `content_type` to `target`; otherwise as http_get.
-Result<HttpAnswer> http_post(const HostPort& server, std::string_view target, std::string body,
-                             std::string_view content_type, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+Result<HttpAnswer> http_post(const HubEndpoint& hub, std::string_view target, std::string body,
+                             std::string_view content_type,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // PUTs `body` with `content_type` to `target`; otherwise as http_get.
-Result<HttpAnswer> http_put(const HostPort& server, std::string_view target, std::string body,
+Result<HttpAnswer> http_put(const HubEndpoint& hub, std::string_view target, std::string body,
                             std::string_view content_type,
                             std::chrono::milliseconds timeout = std::chrono::seconds(30));
 

@@ -47,7 +47,7 @@ Result<reconcile::MetricsQuery> query_of(const Request& request) {
 }  // namespace
 
 void add_metrics_routes(Router& router, reconcile::Reconciler& reconciler) {
-  router.add("GET", "/api/v1/metrics", [&reconciler](const Request& request) {
+  router.add("GET", "/api/v1/metrics", auth::Role::kViewer, [&reconciler](const Request& request) {
     auto query = query_of(request);
     if (!query) return Response::from(query.error());
     auto metrics = reconciler.metrics(*query);

@@ -5,9 +5,6 @@
 #include <optional>
 #include <string>
 
-#include "shared/domain/identifiers.hpp"
-#include "shared/domain/limits.hpp"
-
 namespace recount::hub {
 namespace {
 
@@ -44,10 +41,10 @@ struct PolicyChange {
 
 Result<PolicyChange> change_of(const Request& request) {
   PolicyChange change;
-  const auto login = request.query.find("operator");
-  if (login == request.query.end()) return invalid("operator", "is required: the login of who sets the policy");
-  if (auto ok = validate_code("operator", login->second, limits::kMaxCode); !ok) return ok.error();
-  change.actor = "operator " + login->second;
+  if (const auto login = request.query.find("operator"); login != request.query.end()) {
+    if (auto ok = check_operator(request, login->second); !ok) return ok.error();
+  }
+  change.actor = "operator " + request.principal->name;
   if (const auto found = request.query.find("reevaluate"); found != request.query.end()) {
     if (found->second != "true" && found->second != "false") {
       return invalid("reevaluate", "must be true or false (got '" + found->second + "')");
@@ -68,9 +65,9 @@ Result<PolicyChange> change_of(const Request& request) {
 }  // namespace
 
 void add_policy_routes(Router& router, HubWriter& writer, reconcile::Reconciler& reconciler) {
-  router.add("GET", "/api/v1/policy",
+  router.add("GET", "/api/v1/policy", auth::Role::kViewer,
              [&reconciler](const Request&) { return policy_answer(reconciler, Json::object()); });
-  router.add("PUT", "/api/v1/policy", [&writer, &reconciler](const Request& request) {
+  router.add("PUT", "/api/v1/policy", auth::Role::kAdmin, [&writer, &reconciler](const Request& request) {
     auto change = change_of(request);
     if (!change) return Response::from(change.error());
     std::optional<reconcile::Reevaluation> reevaluation;
@@ -88,7 +85,7 @@ void add_policy_routes(Router& router, HubWriter& writer, reconcile::Reconciler&
     return policy_answer(reconciler,
                          {{"reevaluation", reevaluation ? reevaluation_json(*reevaluation) : Json(nullptr)}});
   });
-  router.add("POST", "/api/v1/reconcile/verify", [&writer, &reconciler](const Request&) {
+  router.add("POST", "/api/v1/reconcile/verify", auth::Role::kAdmin, [&writer, &reconciler](const Request&) {
     reconcile::Reevaluation verified;
     auto written = writer.write([&](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {
       auto repaired = reconciler.verify_projections(now_ms);

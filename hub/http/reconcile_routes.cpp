@@ -141,7 +141,7 @@ Result<reconcile::PositionKey> position_of(const Request& request) {
 }
 
 void add_position_routes(Router& router, reconcile::Reconciler& reconciler) {
-  router.add("GET", "/api/v1/positions", [&reconciler](const Request& request) {
+  router.add("GET", "/api/v1/positions", auth::Role::kViewer, [&reconciler](const Request& request) {
     auto page = page_of(request, "after");
     if (!page) return Response::from(page.error());
     const reconcile::PositionQuery query{parameter(request, "site", ""), parameter(request, "sku", ""), page->after,
@@ -151,7 +151,7 @@ void add_position_routes(Router& router, reconcile::Reconciler& reconciler) {
     return listing("positions", *positions, *page, position_json,
                    [](const reconcile::PositionView& position) { return position.id; });
   });
-  router.add("GET", "/api/v1/positions/history", [&reconciler](const Request& request) {
+  router.add("GET", "/api/v1/positions/history", auth::Role::kViewer, [&reconciler](const Request& request) {
     auto position = position_of(request);
     if (!position) return Response::from(position.error());
     auto entries = reconciler.history(*position);
@@ -173,7 +173,7 @@ void add_position_routes(Router& router, reconcile::Reconciler& reconciler) {
 }
 
 void add_discrepancy_detail_route(Router& router, reconcile::Reconciler& reconciler) {
-  router.add("GET", "/api/v1/discrepancies/{id}", [&reconciler](const Request& request) {
+  router.add("GET", "/api/v1/discrepancies/{id}", auth::Role::kViewer, [&reconciler](const Request& request) {
     const std::string& text = request.params.at("id");
     std::int64_t id = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
@@ -196,14 +196,14 @@ void add_discrepancy_detail_route(Router& router, reconcile::Reconciler& reconci
 }  // namespace
 
 void add_reconcile_routes(Router& router, reconcile::Reconciler& reconciler) {
-  router.add("GET", "/api/v1/tasks", [&reconciler](const Request& request) {
+  router.add("GET", "/api/v1/tasks", auth::Role::kViewer, [&reconciler](const Request& request) {
     auto tasks = reconciler.tasks(parameter(request, "site", ""));
     if (!tasks) return Response::from(tasks.error());
     Json list = Json::array();
     for (const auto& task : *tasks) list.push_back(task_json(task));
     return Response::json(200, {{"tasks", std::move(list)}});
   });
-  router.add("GET", "/api/v1/discrepancies", [&reconciler](const Request& request) {
+  router.add("GET", "/api/v1/discrepancies", auth::Role::kViewer, [&reconciler](const Request& request) {
     const std::string state = parameter(request, "state", "open");
     if (state != "open" && state != "all") return Response::from(invalid("state", "must be open or all"));
     reconcile::DiscrepancyQuery query;

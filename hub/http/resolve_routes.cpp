@@ -1,11 +1,11 @@
 // The resolve route: a checked body in, one write through the shared write path, the discrepancy out.
 #include "hub/http/resolve_routes.hpp"
 
+#include <cstdlib>
 #include <string>
 
 #include "hub/http/reconcile_routes.hpp"
-#include "shared/domain/identifiers.hpp"
-#include "shared/domain/limits.hpp"
+#include "shared/domain/event.hpp"
 
 namespace recount::hub {
 namespace {
@@ -16,7 +16,6 @@ struct Decision {
   std::int64_t id = 0;
   reconcile::OperatorAction action = reconcile::OperatorAction::kReject;
   ReasonCode reason = ReasonCode::kOther;
-  std::string operator_login;
 };
 
 std::string reason_names() {
@@ -44,7 +43,7 @@ Result<Decision> decision_of(const Request& request) {
   decision.id = *parsed;
 
   const Json body = Json::parse(request.body, nullptr, false);
-  if (!body.is_object()) return invalid("body", "must be a JSON object {\"action\", \"reason\", \"operator\"}");
+  if (!body.is_object()) return invalid("body", "must be a JSON object {\"action\", \"reason\"}");
   auto action = text_member(body, "action");
   if (!action) return action.error();
   const auto parsed_action = reconcile::parse_operator_action(*action);
@@ -55,27 +54,54 @@ Result<Decision> decision_of(const Request& request) {
   const auto parsed_reason = parse_reason_code(*reason);
   if (!parsed_reason) return invalid("reason", "must be one of " + reason_names() + " (got '" + *reason + "')");
   decision.reason = *parsed_reason;
+  // The actor is the token's name; an older client may still name it, but never someone else.
   auto login = text_member(body, "operator");
   if (!login) return login.error();
-  if (auto ok = validate_code("operator", *login, limits::kMaxCode); !ok) return ok.error();
-  decision.operator_login = std::move(*login);
+  if (auto ok = check_operator(request, *login); !ok) return ok.error();
   return decision;
+}
+
+// 403 when the token may not take this action on this discrepancy: approving and writing off
+// need an approver, up to its approval limit; rejecting (closing without adjusting) only needs
+// the counter-lead that the route asks for. nullopt when it may.
+std::optional<Response> refusal_of(const auth::Principal& principal, const Decision& decision,
+                                   reconcile::Reconciler& reconciler) {
+  if (decision.action == reconcile::OperatorAction::kReject) return std::nullopt;
+  const std::string action(reconcile::to_string(decision.action));
+  if (!auth::grants(principal.role, auth::Role::kApprover)) {
+    return Response::error(403, "forbidden",
+                           action + " needs the role approver or higher; the token '" + principal.name +
+                               "' has the role " + std::string(auth::to_string(principal.role)));
+  }
+  const auto limit = principal.effective_approval_limit();
+  if (!limit) return std::nullopt;
+  auto detail = reconciler.discrepancy(decision.id);
+  if (!detail) return Response::from(detail.error());
+  const std::int64_t value = std::llabs(detail->discrepancy.value_cents);
+  if (value <= *limit) return std::nullopt;
+  return Response::error(403, "over_approval_limit",
+                         "discrepancy " + std::to_string(decision.id) + " is worth " + std::to_string(value) +
+                             " cents, over the approval limit of " + std::to_string(*limit) + " cents of the token '" +
+                             principal.name + "'; ask an approver with a higher limit");
 }
 
 }  // namespace
 
 void add_resolve_routes(Router& router, HubWriter& writer, reconcile::Reconciler& reconciler) {
-  router.add("POST", "/api/v1/discrepancies/{id}/resolve", [&writer, &reconciler](const Request& request) {
-    auto decision = decision_of(request);
-    if (!decision) return Response::from(decision.error());
-    auto resolved = writer.write([&](LedgerWrite&, std::int64_t now_ms) {
-      return reconciler.resolve(decision->id, decision->action, decision->reason, decision->operator_login, now_ms);
-    });
-    if (!resolved) return Response::from(resolved.error());
-    auto detail = reconciler.discrepancy(decision->id);
-    if (!detail) return Response::from(detail.error());
-    return Response::json(200, {{"discrepancy", discrepancy_json(detail->discrepancy)}});
-  });
+  router.add("POST", "/api/v1/discrepancies/{id}/resolve", auth::Role::kCounterLead,
+             [&writer, &reconciler](const Request& request) {
+               auto decision = decision_of(request);
+               if (!decision) return Response::from(decision.error());
+               if (auto refusal = refusal_of(*request.principal, *decision, reconciler)) return *refusal;
+               auto resolved = writer.write([&](LedgerWrite&, std::int64_t now_ms) {
+                 return reconciler.resolve(decision->id, decision->action, decision->reason, request.principal->name,
+                                           now_ms);
+               });
+               if (!resolved) return Response::from(resolved.error());
+               auto detail = reconciler.discrepancy(decision->id);
+               if (!detail) return Response::from(detail.error());
+               return Response::json(200, {{"discrepancy", discrepancy_json(detail->discrepancy)}});
+             });
 }
 
 }  // namespace recount::hub

@@ -56,11 +56,16 @@ Result<std::int64_t> Request::integer(const std::string& name, std::int64_t fall
   const std::string& text = found->second;
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < minimum ||
-      value > maximum) {
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < minimum || value > maximum) {
     return invalid(name, "must be an integer from " + std::to_string(minimum) + " to " + std::to_string(maximum));
   }
   return value;
+}
+
+Result<void> check_operator(const Request& request, std::string_view named) {
+  if (named.empty() || named == request.principal->name) return {};
+  return invalid("operator", "names '" + std::string(named) + "', but the request's token is '" +
+                                 request.principal->name + "': the token's name is the operator; leave operator out");
 }
 
 std::string dump_json(const nlohmann::json& json) {
@@ -86,14 +91,38 @@ Response Response::from(const Error& error) {
   return Response::error(500, to_string(error.code), error.describe());
 }
 
-void Router::add(std::string method, std::string_view pattern, Handler handler) {
-  std::vector<std::string> segments;
-  for (const auto segment : split_path(pattern)) segments.emplace_back(segment);
-  routes_.push_back(Route{std::move(method), std::move(segments), std::move(handler)});
+Response Response::unauthorized(std::string_view message) {
+  Response response = error(401, "unauthorized", message);
+  response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"recount\"");
+  return response;
+}
+
+std::size_t max_bytes(BodyLimit limit) { return limit == BodyLimit::kImport ? kImportBodyBytes : kDefaultBodyBytes; }
+
+void Router::add(std::string method, std::string_view pattern, auth::Role needed, Handler handler, BodyLimit limit) {
+  add_route(Route{std::move(method), {}, needed, std::move(handler), limit}, pattern);
+}
+
+void Router::add_public(std::string method, std::string_view pattern, Handler handler) {
+  add_route(Route{std::move(method), {}, std::nullopt, std::move(handler), BodyLimit::kDefault}, pattern);
+}
+
+void Router::add_route(Route route, std::string_view pattern) {
+  for (const auto segment : split_path(pattern)) route.segments.emplace_back(segment);
+  routes_.push_back(std::move(route));
+}
+
+std::size_t Router::body_limit(std::string_view method, std::string_view path) const {
+  if (!path.starts_with('/')) return kDefaultBodyBytes;
+  const auto segments = split_path(path);
+  for (const Route& route : routes_) {
+    if (route.method == method && match(route, segments)) return max_bytes(route.limit);
+  }
+  return kDefaultBodyBytes;
 }
 
 std::optional<std::map<std::string, std::string>> Router::match(const Route& route,
-                                                                 const std::vector<std::string_view>& segments) {
+                                                                const std::vector<std::string_view>& segments) {
   if (route.segments.size() != segments.size()) return std::nullopt;
   std::map<std::string, std::string> params;
   for (std::size_t i = 0; i < segments.size(); ++i) {
@@ -115,13 +144,28 @@ Response Router::handle(Request request) const {
     auto params = match(route, segments);
     if (!params) continue;
     if (route.method == request.method) {
+      if (route.needed) {
+        const std::string what = request.method + " " + request.path;
+        if (!request.principal) {
+          return Response::unauthorized(what +
+                                        " needs an API token: send 'Authorization: Bearer TOKEN' "
+                                        "(recountctl token create makes one)");
+        }
+        if (!auth::grants(request.principal->role, *route.needed)) {
+          return Response::error(403, "forbidden",
+                                 what + " needs the role " + std::string(auth::to_string(*route.needed)) +
+                                     " or higher; the token '" + request.principal->name + "' has the role " +
+                                     std::string(auth::to_string(request.principal->role)));
+        }
+      }
       request.params = std::move(*params);
       return route.handler(request);
     }
     allowed += (allowed.empty() ? "" : ", ") + route.method;
   }
   if (allowed.empty()) return Response::error(404, "not_found", "no such resource: " + request.path);
-  Response response = Response::error(405, "method_not_allowed", request.method + " is not allowed here; use " + allowed);
+  Response response =
+      Response::error(405, "method_not_allowed", request.method + " is not allowed here; use " + allowed);
   response.headers.emplace_back("Allow", allowed);
   return response;
 }

@@ -3,6 +3,7 @@
 // handler, so each feature adds its routes without touching the server.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <optional>
@@ -12,16 +13,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hub/auth/role.hpp"
 #include "shared/core/result.hpp"
 
 namespace recount::hub {
 
 struct Request {
-  std::string method;  // "GET", "POST", …
-  std::string path;    // percent-decoded, without the query
+  std::string method;                         // "GET", "POST", …
+  std::string path;                           // percent-decoded, without the query
   std::map<std::string, std::string> query;   // percent-decoded; a repeated name keeps the last
   std::map<std::string, std::string> params;  // the {name} segments of the matched pattern
   std::string body;
+  // Who sent it, as the server authenticated its bearer token; none when it sent no token.
+  std::optional<auth::Principal> principal;
 
   // Splits a request target ("/api/v1/deadletters?limit=5") into path and query. Errors:
   // kInvalidInput for a target that is not an absolute path or has a bad %-escape.
@@ -41,9 +45,16 @@ struct Response {
   static Response json(unsigned status, const nlohmann::json& body);
   // {"error": {"code": code, "message": message}}; `code` is a stable word for programs.
   static Response error(unsigned status, std::string_view code, std::string_view message);
+  // 401 with a WWW-Authenticate header, as RFC 6750 asks of a bearer-token API.
+  static Response unauthorized(std::string_view message);
   // 400 for kInvalidInput, 404 for kNotFound, 409 for kConflict, 503 for kUnavailable, else 500.
   static Response from(const Error& error);
 };
+
+// The audited actor of a request is its token's name. Clients from before tokens still name an
+// operator in the request: accepted when empty or the token's name, else kInvalidInput naming
+// "operator". `request` must have a principal.
+Result<void> check_operator(const Request& request, std::string_view named);
 
 // JSON text that never throws: text that is not UTF-8 (it may come from devices) is replaced.
 std::string dump_json(const nlohmann::json& json);
@@ -56,26 +67,43 @@ nlohmann::json optional_json(const std::optional<T>& value) {
 
 using Handler = std::function<Response(const Request&)>;
 
+// How large a route's request body may be; larger ones get 413 before they are read.
+enum class BodyLimit { kDefault, kImport };
+inline constexpr std::size_t kDefaultBodyBytes = 64 * 1024;
+inline constexpr std::size_t kImportBodyBytes = 32 * 1024 * 1024;  // whole CSV files
+std::size_t max_bytes(BodyLimit limit);
+
 // Not thread-safe while routes are added; handle() may run concurrently once they are all in.
 class Router {
  public:
   // `pattern` is an absolute path whose segments are literals or {name} placeholders, which
   // match one non-empty segment and land in Request::params. A trailing slash in a request's
-  // path is ignored.
-  void add(std::string method, std::string_view pattern, Handler handler);
+  // path is ignored. Only a request whose principal's role grants `needed` reaches `handler`.
+  void add(std::string method, std::string_view pattern, auth::Role needed, Handler handler,
+           BodyLimit limit = BodyLimit::kDefault);
+  // A route that anyone may use, without a token (only the health check is).
+  void add_public(std::string method, std::string_view pattern, Handler handler);
 
   // Runs the matching handler. A path no route knows answers 404; a known path with another
-  // method answers 405 with an Allow header.
+  // method answers 405 with an Allow header; a request without a principal answers 401, and one
+  // whose principal's role is too low 403 naming the role needed.
   Response handle(Request request) const;
+
+  // The largest body the route of `method` and `path` (percent-decoded, without the query)
+  // accepts: the default for a path no route knows, so that its 404 costs little.
+  std::size_t body_limit(std::string_view method, std::string_view path) const;
 
  private:
   struct Route {
     std::string method;
     std::vector<std::string> segments;
+    std::optional<auth::Role> needed;  // none: public
     Handler handler;
+    BodyLimit limit = BodyLimit::kDefault;
   };
+  void add_route(Route route, std::string_view pattern);
   static std::optional<std::map<std::string, std::string>> match(const Route& route,
-                                                                  const std::vector<std::string_view>& segments);
+                                                                 const std::vector<std::string_view>& segments);
   std::vector<Route> routes_;
 };
 

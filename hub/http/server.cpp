@@ -2,24 +2,50 @@
 // Beast's messages and the Router's.
 #include "hub/http/server.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <exception>
 #include <unordered_set>
+#include <variant>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace recount::hub {
 namespace {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 
-Response route(const Router& router, const http::request<http::string_body>& request) {
+// Who sent `request`: nullopt without an Authorization header. An answer (401, or 503 when the
+// token store fails) for a header that does not authenticate.
+using Authenticated = std::variant<std::optional<auth::Principal>, Response>;
+Authenticated authenticated(const Authenticator& authenticate,
+                            const http::request_parser<http::string_body>::value_type& request) {
+  const auto header = request.find(http::field::authorization);
+  if (header == request.end()) return std::optional<auth::Principal>();
+  const std::string_view value(header->value().data(), header->value().size());
+  constexpr std::string_view kScheme = "Bearer ";
+  if (!value.starts_with(kScheme) || value.size() == kScheme.size()) {
+    return Response::unauthorized("the Authorization header must be 'Bearer TOKEN'");
+  }
+  auto principal = authenticate ? authenticate(value.substr(kScheme.size())) : std::optional<auth::Principal>();
+  if (!principal) return Response::from(principal.error());
+  if (!*principal) return Response::unauthorized("the API token is unknown or was revoked");
+  return std::move(*principal);
+}
+
+Response route(const Router& router, std::optional<auth::Principal> principal,
+               const http::request<http::string_body>& request) {
   auto parsed = Request::from_target(std::string(request.method_string()), request.target(), request.body());
   if (!parsed) return Response::from(parsed.error());
+  parsed->principal = std::move(principal);
   try {
     return router.handle(std::move(*parsed));
   } catch (const std::exception& error) {
@@ -28,9 +54,26 @@ Response route(const Router& router, const http::request<http::string_body>& req
   }
 }
 
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+bool is_loopback(const std::string& host) {
+  beast::error_code error;
+  const auto address = boost::asio::ip::make_address(host, error);
+  return !error && address.is_loopback();
+}
+
 }  // namespace
 
-class Session;
+// What the server's list of open connections needs of one.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual void close() = 0;
+};
 
 struct HttpServer::State {
   State(boost::asio::io_context& context, const Router& routes, HttpServerOptions settings)
@@ -40,41 +83,126 @@ struct HttpServer::State {
   tcp::acceptor acceptor;
   const Router& router;
   HttpServerOptions options;
-  std::unordered_set<Session*> sessions;
+  std::optional<ssl::context> tls;  // set for HTTPS
+  std::unordered_set<Connection*> sessions;
   bool stopped = false;
+
+  // Whether "host[:port]" (a Host header, or an Origin after its scheme) names this server: the
+  // listen address on its port, localhost on its port when listening on loopback, or an allowed
+  // name on any port.
+  bool serves(std::string_view authority) const {
+    std::string host(authority);
+    std::optional<std::string> port;
+    if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+      host = authority.substr(0, colon);
+      port = authority.substr(colon + 1);
+    }
+    host = lower(host);
+    for (const auto& name : options.allowed_hosts) {
+      if (lower(name) == host) return true;
+    }
+    beast::error_code error;
+    const auto bound = acceptor.local_endpoint(error);
+    if (error || port != std::to_string(bound.port())) return false;
+    const std::string listen = bound.address().to_string();
+    return host == listen || (host == "localhost" && is_loopback(listen));
+  }
+
+  // 403 for a state-changing request (anything but GET and HEAD) from a foreign Origin or to a
+  // foreign Host; nullopt for a request that may go on.
+  std::optional<Response> refuse_foreign(const http::request_parser<http::string_body>::value_type& request) const {
+    if (request.method() == http::verb::get || request.method() == http::verb::head) return std::nullopt;
+    const auto host = request.find(http::field::host);
+    const std::string_view host_text = host == request.end() ? std::string_view() : std::string_view(host->value());
+    if (!serves(host_text)) {
+      return Response::error(403, "foreign_host",
+                             "the Host header '" + std::string(host_text) +
+                                 "' is not an address this hub serves (recount-hub --http-allowed-host adds names)");
+    }
+    if (const auto origin = request.find(http::field::origin); origin != request.end()) {
+      const std::string_view text = origin->value();
+      const std::string_view kScheme = tls ? "https://" : "http://";
+      if (!text.starts_with(kScheme) || !serves(text.substr(kScheme.size()))) {
+        return Response::error(403, "foreign_origin",
+                               "the Origin '" + std::string(text) +
+                                   "' is not this hub: a web page of another site may not change the hub's state");
+      }
+    }
+    return std::nullopt;
+  }
 };
 
-// One connection: read a request, answer it, and again while the client keeps it alive.
-class Session : public std::enable_shared_from_this<Session> {
+// One connection over plain TCP or TLS: read a request, answer it, and again while the client
+// keeps it alive.
+template <typename Stream>
+class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<HttpServer::State> server)
-      : stream_(std::move(socket)), server_(std::move(server)) {
+  template <typename... Layers>
+  Session(std::shared_ptr<HttpServer::State> server, Layers&&... layers)
+      : stream_(std::forward<Layers>(layers)...), server_(std::move(server)) {
     server_->sessions.insert(this);
   }
-  ~Session() { server_->sessions.erase(this); }
+  ~Session() override { server_->sessions.erase(this); }
 
-  void start() { read(); }
+  void start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      read();
+    } else {
+      // The handshake has the same deadline as a read: a client that never finishes it costs
+      // a descriptor for that long, no more.
+      beast::get_lowest_layer(stream_).expires_after(server_->options.timeout);
+      stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code error) {
+        if (error) return self->close();
+        self->read();
+      });
+    }
+  }
 
-  void close() {
+  void close() override {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    auto& layer = beast::get_lowest_layer(stream_);
+    layer.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    layer.close();
   }
 
  private:
+  // Reads the header first, so the route's body limit applies before a byte of the body is read.
   void read() {
     parser_.emplace();
-    parser_->body_limit(server_->options.max_body_bytes);
+    // Beast checks a Content-Length against this while it parses the header; on_header then
+    // holds it to the route's own limit.
+    parser_->body_limit(kImportBodyBytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
-    stream_.expires_after(server_->options.timeout);
+    beast::get_lowest_layer(stream_).expires_after(server_->options.timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code error, std::size_t) { self->on_header(error); });
+  }
+
+  void on_header(beast::error_code error) {
+    if (error) return on_read(error);
+    const auto& request = parser_->get();
+    if (auto refusal = server_->refuse_foreign(request)) return answer(*refusal, request.version(), false);
+    // Authenticated before the body is read, so only a known token can make the hub read more
+    // than the default limit.
+    auto who = authenticated(server_->options.authenticate, request);
+    if (auto* refusal = std::get_if<Response>(&who)) return answer(*refusal, request.version(), false);
+    principal_ = std::get<std::optional<auth::Principal>>(std::move(who));
+    const std::string method(request.method_string());
+    auto target = Request::from_target(method, request.target());
+    limit_ = target && principal_ ? server_->router.body_limit(method, target->path) : kDefaultBodyBytes;
+    parser_->body_limit(limit_);  // for a chunked body, counted as it arrives
+    if (parser_->content_length().value_or(0) > limit_) return on_read(http::error::body_limit);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_read(error); });
+                     [self = this->shared_from_this()](beast::error_code read, std::size_t) { self->on_read(read); });
   }
 
   void on_read(beast::error_code error) {
     if (error == http::error::body_limit) {
-      return answer(Response::error(413, "payload_too_large", "the request body is larger than the hub accepts"), 11,
-                    false);
+      return answer(Response::error(
+                        413, "payload_too_large",
+                        "the request body is larger than the " + std::to_string(limit_) + " bytes this route accepts"),
+                    11, false);
     }
     if (error == http::error::header_limit) {
       return answer(Response::error(431, "headers_too_large", "the request headers are larger than the hub accepts"),
@@ -88,7 +216,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (error) return close();  // the client left, timed out, or the server is stopping
     const auto& request = parser_->get();
-    answer(route(server_->router, request), request.version(), request.keep_alive());
+    answer(route(server_->router, std::move(principal_), request), request.version(), request.keep_alive());
   }
 
   void answer(const Response& answer, unsigned version, bool keep_alive) {
@@ -101,17 +229,20 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.keep_alive(keep_alive);
     response_.body() = answer.body;
     response_.prepare_payload();
-    stream_.expires_after(server_->options.timeout);
-    http::async_write(stream_, response_, [self = shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
-      if (error || !keep_alive || self->server_->stopped) return self->close();
-      self->read();
-    });
+    beast::get_lowest_layer(stream_).expires_after(server_->options.timeout);
+    http::async_write(stream_, response_,
+                      [self = this->shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
+                        if (error || !keep_alive || self->server_->stopped) return self->close();
+                        self->read();
+                      });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::shared_ptr<HttpServer::State> server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::size_t limit_ = kDefaultBodyBytes;     // of the request being read
+  std::optional<auth::Principal> principal_;  // who sent it
   http::response<http::string_body> response_;
 };
 
@@ -122,7 +253,12 @@ void accept(const std::shared_ptr<HttpServer::State>& state) {
     if (state->stopped) return;
     if (!error) {
       if (state->sessions.size() < state->options.max_connections) {
-        std::make_shared<Session>(std::move(socket), state)->start();
+        if (state->tls) {
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(state, std::move(socket), *state->tls)
+              ->start();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(state, std::move(socket))->start();
+        }
       }  // else: the socket closes here, before it costs more than a descriptor
     }
     accept(state);
@@ -137,10 +273,22 @@ Result<std::unique_ptr<HttpServer>> HttpServer::listen(boost::asio::io_context& 
   const auto ip = boost::asio::ip::make_address(address.host, error);
   if (error) return invalid("http", "'" + address.host + "' is not an IP address");
   auto state = std::make_shared<State>(io, router, options);
+  if (!options.certificate_file.empty() || !options.key_file.empty()) {
+    state->tls.emplace(ssl::context::tls_server);
+    state->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                            ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (state->tls->use_certificate_chain_file(options.certificate_file.string(), error); error) {
+      return invalid("--http-cert",
+                     "cannot load the certificate " + options.certificate_file.string() + ": " + error.message());
+    }
+    if (state->tls->use_private_key_file(options.key_file.string(), ssl::context::pem, error); error) {
+      return invalid("--http-key", "cannot load the private key " + options.key_file.string() + ": " + error.message());
+    }
+  }
   const tcp::endpoint endpoint(ip, address.port);
   auto fail = [&](const char* doing) {
-    return Error{ErrorCode::kUnavailable, "http", std::string("cannot ") + doing + " " + address.to_string() + ": " +
-                                                      error.message()};
+    return Error{ErrorCode::kUnavailable, "http",
+                 std::string("cannot ") + doing + " " + address.to_string() + ": " + error.message()};
   };
   if (state->acceptor.open(endpoint.protocol(), error); error) return fail("open a socket for");
   if (state->acceptor.set_option(tcp::acceptor::reuse_address(true), error); error) return fail("configure");
@@ -165,8 +313,8 @@ void HttpServer::stop() {
   beast::error_code ignored;
   state_->acceptor.close(ignored);
   // Copy first: closing runs no handler synchronously, but a session may end while we iterate.
-  const std::vector<Session*> open(state_->sessions.begin(), state_->sessions.end());
-  for (Session* session : open) session->close();
+  const std::vector<Connection*> open(state_->sessions.begin(), state_->sessions.end());
+  for (Connection* session : open) session->close();
 }
 
 }  // namespace recount::hub

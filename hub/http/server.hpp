@@ -1,11 +1,18 @@
 // The hub's HTTP/1.1 server (Boost.Beast) on the hub's io_context: it parses requests with
-// bounded sizes and deadlines, hands them to a Router, and never lets a bad request crash it.
+// bounded sizes and deadlines, refuses writes from foreign origins and hosts, authenticates bearer
+// tokens, hands requests to a Router, and never lets a bad request crash it.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -15,11 +22,25 @@
 
 namespace recount::hub {
 
+// Who a bearer token belongs to; nullopt for an unknown or revoked token. Runs on the
+// io_context's thread.
+using Authenticator = std::function<Result<std::optional<auth::Principal>>(std::string_view token)>;
+
 struct HttpServerOptions {
-  std::size_t max_body_bytes = 64 * 1024;     // larger bodies get 413
-  std::size_t max_header_bytes = 16 * 1024;   // larger headers get 431
-  std::chrono::seconds timeout{30};           // per read or write; an idle keep-alive closes after it
-  std::size_t max_connections = 256;          // more are closed at once, before a byte is read
+  // Bodies larger than their route's limit (Router::body_limit) get 413 before they are read.
+  std::size_t max_header_bytes = 16 * 1024;  // larger headers get 431
+  std::chrono::seconds timeout{30};          // per read or write; an idle keep-alive closes after it
+  std::size_t max_connections = 256;         // more are closed at once, before a byte is read
+  // Host names besides the listen address (and localhost, when that is a loopback address) that a
+  // state-changing request may name in its Host and Origin headers, on any port (names a reverse
+  // proxy or DNS gives the hub). Anything else gets 403: a web page cannot post to the hub through
+  // DNS rebinding or a cross-site form.
+  std::vector<std::string> allowed_hosts;
+  // Looks up each request's bearer token. Unset: every token is refused (only public routes answer).
+  Authenticator authenticate;
+  // HTTPS: PEM files of the server's certificate (chain) and its private key. Empty: plain HTTP.
+  std::filesystem::path certificate_file;
+  std::filesystem::path key_file;
 };
 
 // Not thread-safe: use it on the io_context's thread. `router` must outlive the server; the
@@ -27,7 +48,8 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   // Binds and listens at once, so a port of 0 is resolved before listen() returns. Errors:
-  // kInvalidInput for a host that is not an IPv4/IPv6 address, kUnavailable when the address
+  // kInvalidInput for a host that is not an IPv4/IPv6 address, or for a certificate or key file
+  // that cannot be loaded (naming "--http-cert" or "--http-key"); kUnavailable when the address
   // cannot be bound (in use, not local, no permission).
   static Result<std::unique_ptr<HttpServer>> listen(boost::asio::io_context& io, const HostPort& address,
                                                     const Router& router, HttpServerOptions options = {});
@@ -45,7 +67,7 @@ class HttpServer {
   // io_context. Idempotent.
   void stop();
 
- // The acceptor and open connections, shared with the connections (defined in server.cpp).
+  // The acceptor and open connections, shared with the connections (defined in server.cpp).
   struct State;
 
  private:

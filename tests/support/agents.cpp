@@ -42,17 +42,26 @@ void record_events(const std::filesystem::path& data_dir, const std::string& sit
                    std::size_t count, unsigned seed) {
   const auto lines = data_dir.string() + ".jsonl";
   write_event_lines(lines, count, seed);
-  auto result = run_command({RECOUNT_AGENT_BIN, "record", "--data", data_dir.string(), "--site", site, "--device",
-                             device, "--jsonl", lines});
+  auto result = run_command(
+      {RECOUNT_AGENT_BIN, "record", "--data", data_dir.string(), "--site", site, "--device", device, "--jsonl", lines});
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
+}
+
+std::string create_token(const std::filesystem::path& data_dir, const std::string& name, const std::string& role) {
+  std::filesystem::create_directories(data_dir);
+  return run_json(
+             {RECOUNTCTL_BIN, "--data", data_dir.string(), "token", "create", "--name", name, "--role", role, "--json"})
+      .at("token")
+      .get<std::string>();
 }
 
 Hub::Hub(const std::filesystem::path& data_dir, const std::string& broker_uri, std::vector<std::string> extra_arguments)
     : data_dir_(data_dir),
       broker_uri_(broker_uri),
       extra_arguments_(std::move(extra_arguments)),
-      http_port_(free_loopback_port()) {
+      http_port_(free_loopback_port()),
+      token_(create_token(data_dir, "test-admin", "admin")) {
   launch();
 }
 
@@ -83,7 +92,9 @@ void Hub::restart() {
   launch();
 }
 
-nlohmann::json Hub::stats() const { return run_json({RECOUNTCTL_BIN, "--hub", url(), "stats", "--json"}); }
+nlohmann::json Hub::stats() const {
+  return run_json({RECOUNTCTL_BIN, "--hub", url(), "--token", token_, "stats", "--json"});
+}
 
 AgentDaemon::AgentDaemon(const std::filesystem::path& data_dir, const std::string& broker_uri)
     : process_(std::make_unique<Process>(

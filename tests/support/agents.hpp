@@ -4,9 +4,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/support/event_lines.hpp"
 #include "tests/support/process.hpp"
@@ -29,18 +30,23 @@ std::string catalog_fixture(const std::string& name);
 void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
                    std::size_t count, unsigned seed);
 
+// `recountctl --data DIR token create --name NAME --role ROLE --json`: the new token.
+std::string create_token(const std::filesystem::path& data_dir, const std::string& name, const std::string& role);
+
 // A running recount-hub on a fresh HTTP port; waits for its ready line. `extra_arguments` go
-// to every launch (e.g. {"--policy", FILE}).
+// to every launch (e.g. {"--policy", FILE}). Before the first launch it creates an admin token,
+// "test-admin", for the tests to send.
 class Hub {
  public:
   Hub(const std::filesystem::path& data_dir, const std::string& broker_uri,
       std::vector<std::string> extra_arguments = {});
   ~Hub();
   std::string url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
+  const std::string& token() const { return token_; }
   void kill_hard() { process_->kill_hard(); }
   int stop();  // SIGTERM; returns the exit code
   void restart();
-  // `recountctl --hub URL stats --json`, parsed: one object per device.
+  // `recountctl --hub URL --token TOKEN stats --json`, parsed: one object per device.
   nlohmann::json stats() const;
 
  private:
@@ -49,6 +55,7 @@ class Hub {
   std::string broker_uri_;
   std::vector<std::string> extra_arguments_;
   int http_port_;
+  std::string token_;
   int launches_ = 0;
   std::unique_ptr<Process> process_;
 };

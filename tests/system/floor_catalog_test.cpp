@@ -12,26 +12,29 @@
 
 namespace recount::testing {
 
-TEST_CASE("an imported catalog and a retained task reach the agent, which then resolves a label and GTINs with the broker down") {
+TEST_CASE(
+    "an imported catalog and a retained task reach the agent, which then resolves a label and GTINs with the broker "
+    "down") {
   TempDir dir;
   Mosquitto broker;
   Hub hub(dir / "hub", broker.uri());
-  auto items = run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "items", catalog_fixture("items.csv")});
+  auto items = run_command(
+      {RECOUNTCTL_BIN, "--hub", hub.url(), "--token", hub.token(), "import", "items", catalog_fixture("items.csv")});
   CHECK(items.exit_code == 0);
   CHECK(items.out.find("3 items, 5 barcodes") != std::string::npos);
-  auto locations =
-      run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "locations", catalog_fixture("locations.csv")});
+  auto locations = run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "--token", hub.token(), "import", "locations",
+                                catalog_fixture("locations.csv")});
   CHECK(locations.exit_code == 0);
-  auto broken =
-      run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "items", catalog_fixture("items_broken.csv")});
+  auto broken = run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "--token", hub.token(), "import", "items",
+                             catalog_fixture("items_broken.csv")});
   CHECK(broken.exit_code == 1);
   CHECK(broken.err.find("items_broken.csv:3: barcode:") != std::string::npos);
   CHECK(broken.err.find("items_broken.csv:7: barcode:") != std::string::npos);
 
   const auto device = dir / "device";
-  REQUIRE(run_command({RECOUNT_AGENT_BIN, "status", "--data", device.string(), "--site", "store-1", "--device",
-                       "dev-9"})
-              .exit_code == 0);
+  REQUIRE(
+      run_command({RECOUNT_AGENT_BIN, "status", "--data", device.string(), "--site", "store-1", "--device", "dev-9"})
+          .exit_code == 0);
   // A recount task retained for the site, as the reconciliation publishes it.
   REQUIRE(run_command({"mosquitto_pub", "-p", std::to_string(broker.port()), "-q", "1", "-r", "-t",
                        "recount/v1/store-1/tasks", "-m",

@@ -17,13 +17,14 @@ TEST_CASE("imported floor users reach the agent, whose scan UI then takes only a
   TempDir dir;
   Mosquitto broker;
   Hub hub(dir / "hub", broker.uri());
-  REQUIRE(
-      run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "items", catalog_fixture("items.csv")}).exit_code ==
-      0);
-  REQUIRE(run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "locations", catalog_fixture("locations.csv")})
+  REQUIRE(run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "--token", hub.token(), "import", "items",
+                       catalog_fixture("items.csv")})
               .exit_code == 0);
-  const auto broken =
-      run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "users", catalog_fixture("users_broken.csv")});
+  REQUIRE(run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "--token", hub.token(), "import", "locations",
+                       catalog_fixture("locations.csv")})
+              .exit_code == 0);
+  const auto broken = run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "--token", hub.token(), "import", "users",
+                                   catalog_fixture("users_broken.csv")});
   CHECK(broken.exit_code == 1);
   CHECK(broken.err.find("users_broken.csv:2: site:") != std::string::npos);
   CHECK(broken.err.find("users_broken.csv:6: pin:") != std::string::npos);
@@ -42,12 +43,12 @@ TEST_CASE("imported floor users reach the agent, whose scan UI then takes only a
       if (!catalog) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     REQUIRE(catalog);
-    const auto users =
-        run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "users", catalog_fixture("users.csv")});
+    const auto users = run_command(
+        {RECOUNTCTL_BIN, "--hub", hub.url(), "--token", hub.token(), "import", "users", catalog_fixture("users.csv")});
     CHECK(users.exit_code == 0);
     CHECK(users.out.find("3 users in 2 site(s), 0 removed; catalog version 3") != std::string::npos);
-    const auto again =
-        run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "users", catalog_fixture("users.csv")});
+    const auto again = run_command(
+        {RECOUNTCTL_BIN, "--hub", hub.url(), "--token", hub.token(), "import", "users", catalog_fixture("users.csv")});
     CHECK(again.out.find("unchanged, catalog version 3") != std::string::npos);
     bool known = false;
     for (int attempt = 0; attempt < 200 && !known; ++attempt) {

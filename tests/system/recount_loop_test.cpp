@@ -65,7 +65,7 @@ struct Floor {
   }
 
   CommandResult recountctl(std::vector<std::string> arguments) const {
-    arguments.insert(arguments.begin(), {RECOUNTCTL_BIN, "--hub", hub.url()});
+    arguments.insert(arguments.begin(), {RECOUNTCTL_BIN, "--hub", hub.url(), "--token", hub.token()});
     return run_command(arguments, "", std::chrono::seconds(30));
   }
 

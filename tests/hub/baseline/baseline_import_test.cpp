@@ -13,6 +13,7 @@
 #include "hub/baseline/baseline_routes.hpp"
 #include "shared/core/iso_time.hpp"
 #include "shared/core/random_id.hpp"
+#include "tests/hub/auth_fixtures.hpp"
 #include "tests/hub/delivery_fixtures.hpp"
 #include "tests/hub/write_fixtures.hpp"
 
@@ -35,7 +36,8 @@ struct BaselineHub : testing::WriteSide {
   BaselineHub() { add_baseline_routes(router, writer, store.ledger); }
 
   Response post(std::string csv) {
-    return router.handle(Request::from_target("POST", "/api/v1/import/baseline", std::move(csv)).value());
+    return router.handle(
+        testing::signed_in(Request::from_target("POST", "/api/v1/import/baseline", std::move(csv)).value()));
   }
   Json imported(std::string csv, unsigned status = 200) {
     const auto response = post(std::move(csv));

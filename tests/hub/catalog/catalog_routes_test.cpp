@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "hub/ledger/ledger.hpp"
+#include "tests/hub/auth_fixtures.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::hub {
@@ -13,7 +14,7 @@ namespace {
 Response call(const Router& router, const std::string& method, const std::string& target, std::string body = {}) {
   auto request = Request::from_target(method, target, std::move(body));
   REQUIRE(request.has_value());
-  return router.handle(std::move(*request));
+  return router.handle(testing::signed_in(std::move(*request)));
 }
 
 }  // namespace
@@ -41,8 +42,8 @@ TEST_CASE("import routes answer 200 with counts and publish, or 422 with every l
                           "sku,description,unit_cost_cents,item_class,barcode,pack_qty\nA,x,1,c,5901234123457,1\n");
   CHECK(items.status == 200);
   CHECK(nlohmann::json::parse(items.body)["version"] == 1);
-  const auto locations =
-      call(router, "POST", "/api/v1/import/locations", "site,location,label,location_class\nstore-1,A-01,L-A-01,shelf\n");
+  const auto locations = call(router, "POST", "/api/v1/import/locations",
+                              "site,location,label,location_class\nstore-1,A-01,L-A-01,shelf\n");
   CHECK(locations.status == 200);
   CHECK(published == 2);
 

@@ -42,7 +42,7 @@ TEST_CASE("stats print a table with a row per device, in columns, with '-' for w
   hub.store.apply(batch_of(origin_of("device-1"), 1, 12));
   hub.store.apply(batch_of(origin_of("hh-22", "00000000000000a2"), 1, 3, 2));
   Serving serving(hub.router);
-  const auto output = stats_command(serving.address(), OutputFormat::kTable);
+  const auto output = stats_command(serving.hub(), OutputFormat::kTable);
   CHECK(output.exit_code == 0);
   CHECK(output.err.empty());
   CHECK(output.out ==
@@ -56,18 +56,18 @@ TEST_CASE("stats print a table with a row per device, in columns, with '-' for w
 TEST_CASE("tasks and discrepancies of a hub without any say so instead of printing an empty table") {
   ApiHub hub;
   Serving empty(hub.router);
-  CHECK(tasks_command(empty.address(), OutputFormat::kTable, "").out == "no recount tasks\n");
-  CHECK(discrepancies_command(empty.address(), OutputFormat::kTable, "open").out == "no discrepancies\n");
+  CHECK(tasks_command(empty.hub(), OutputFormat::kTable, "").out == "no recount tasks\n");
+  CHECK(discrepancies_command(empty.hub(), OutputFormat::kTable, "open").out == "no discrepancies\n");
 }
 
 TEST_CASE("a shortage sent to a recount shows in the tasks and discrepancies tables") {
   ApiHub hub;
   testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
   Serving serving(hub.router);
-  CHECK(tasks_command(serving.address(), OutputFormat::kTable, "site-1").out ==
+  CHECK(tasks_command(serving.hub(), OutputFormat::kTable, "site-1").out ==
         "TASK    SITE    LOCATION  SKU    ROUND  NOT_BY  STATE  ACKED_BY\n"
         "rt-1-1  site-1  A-1       SKU-1  1      user-1  open   -\n");
-  CHECK(discrepancies_command(serving.address(), OutputFormat::kTable, "all").out ==
+  CHECK(discrepancies_command(serving.hub(), OutputFormat::kTable, "all").out ==
         "ID  POSITION          STATE              EXPECTED  COUNTED  VARIANCE  ROUND\n"
         "1   site-1/A-1/SKU-1  recount_requested  10        7        -3        1\n");
 }
@@ -76,14 +76,14 @@ TEST_CASE("positions and a position's history print as tables, the history with 
   ApiHub hub;
   testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
   Serving serving(hub.router);
-  CHECK(positions_command(serving.address(), OutputFormat::kTable, "site-1", "", 1000).out ==
+  CHECK(positions_command(serving.hub(), OutputFormat::kTable, "site-1", "", 1000).out ==
         "POSITION          ON_HAND  MOVEMENTS\n"
         "site-1/A-1/SKU-1  10       1\n");
-  CHECK(positions_command(serving.address(), OutputFormat::kTable, "site-1", "SKU-9", 1000).out == "no positions\n");
-  CHECK(positions_command(serving.address(), OutputFormat::kTable, "", "", 1)
+  CHECK(positions_command(serving.hub(), OutputFormat::kTable, "site-1", "SKU-9", 1000).out == "no positions\n");
+  CHECK(positions_command(serving.hub(), OutputFormat::kTable, "", "", 1)
             .out.ends_with("(more: raise --limit or use the API's after=)\n"));
   const reconcile::PositionKey position{"site-1", "A-1", "SKU-1", ""};
-  CHECK(history_command(serving.address(), OutputFormat::kTable, position).out ==
+  CHECK(history_command(serving.hub(), OutputFormat::kTable, position).out ==
         "site-1/A-1/SKU-1  on hand 10\n"
         "\n"
         "TIME                      TYPE      QTY  DELTA  BALANCE  DEVICE    USER    REASON  SESSION    TASK\n"
@@ -92,7 +92,7 @@ TEST_CASE("positions and a position's history print as tables, the history with 
         "\n"
         "GROUP  COUNTER  TASK  COUNTED  EXPECTED  VARIANCE  VERDICT           ROLE   DISCREPANCY\n"
         "1      user-1   -     7        10        -3        out_of_tolerance  count  1\n");
-  const auto json = nlohmann::json::parse(history_command(serving.address(), OutputFormat::kJson, position).out);
+  const auto json = nlohmann::json::parse(history_command(serving.hub(), OutputFormat::kJson, position).out);
   CHECK(json["entries"].size() == 2);
   CHECK(json["on_hand"] == 10);
 }
@@ -101,7 +101,7 @@ TEST_CASE("the history of a position the hub does not know fails naming the posi
   ApiHub hub;
   testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
   Serving serving(hub.router);
-  const auto output = history_command(serving.address(), OutputFormat::kTable, {"site-1", "A/9", "SKU-1", ""});
+  const auto output = history_command(serving.hub(), OutputFormat::kTable, {"site-1", "A/9", "SKU-1", ""});
   CHECK(output.exit_code == kExitFailed);
   CHECK(output.err.find("answered 404") != std::string::npos);
   CHECK(output.err.ends_with(": no position site-1/A%2F9/SKU-1 in the ledger\n"));
@@ -111,7 +111,7 @@ TEST_CASE("a discrepancy prints its figures and every transition with its time, 
   ApiHub hub;
   testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
   Serving serving(hub.router);
-  const auto output = discrepancy_command(serving.address(), OutputFormat::kTable, 1);
+  const auto output = discrepancy_command(serving.hub(), OutputFormat::kTable, 1);
   INFO(output.out);
   CHECK(output.exit_code == 0);
   CHECK(
@@ -123,7 +123,7 @@ TEST_CASE("a discrepancy prints its figures and every transition with its time, 
   CHECK(output.out.find(testing::event_id_for(1, 2)) != std::string::npos);
   CHECK(output.out.find("TASK    ROUND  NOT_BY  STATE  ACKED_BY  CREATED\n"
                         "rt-1-1  1      user-1  open   -         2026-09-21T14:13:20.000Z\n") != std::string::npos);
-  const auto missing = discrepancy_command(serving.address(), OutputFormat::kJson, 7);
+  const auto missing = discrepancy_command(serving.hub(), OutputFormat::kJson, 7);
   CHECK(missing.exit_code == kExitFailed);
   CHECK(missing.err.ends_with(": no discrepancy 7\n"));
 }
@@ -131,8 +131,8 @@ TEST_CASE("a discrepancy prints its figures and every transition with its time, 
 TEST_CASE("stats of a hub without devices say so instead of printing an empty table") {
   ApiHub hub;
   Serving serving(hub.router);
-  CHECK(stats_command(serving.address(), OutputFormat::kTable).out == "no devices have synced yet\n");
-  CHECK(stats_command(serving.address(), OutputFormat::kJson).out == "{\"devices\":[]}\n");
+  CHECK(stats_command(serving.hub(), OutputFormat::kTable).out == "no devices have synced yet\n");
+  CHECK(stats_command(serving.hub(), OutputFormat::kJson).out == "{\"devices\":[]}\n");
 }
 
 TEST_CASE("dead letters print a table with the device, seq, field and reason") {
@@ -143,12 +143,12 @@ TEST_CASE("dead letters print a table with the device, seq, field and reason") {
                                       "must be between 0 and 1000000000", "{}", 2});
   hub.store.apply(batch);
   Serving serving(hub.router);
-  const auto output = dead_letters_command(serving.address(), OutputFormat::kTable, "", 100);
+  const auto output = dead_letters_command(serving.hub(), OutputFormat::kTable, "", 100);
   CHECK(output.exit_code == 0);
   CHECK(output.out ==
         "ID  RECEIVED                  DEVICE           SEQ  FIELD          REASON\n"
         "1   2026-09-21T14:13:20.000Z  site-1/device-1  2    events[1].qty  must be between 0 and 1000000000\n");
-  CHECK(dead_letters_command(serving.address(), OutputFormat::kTable, "device-9", 100).out == "no dead letters\n");
+  CHECK(dead_letters_command(serving.hub(), OutputFormat::kTable, "device-9", 100).out == "no dead letters\n");
 }
 
 TEST_CASE("a device filter that is not an identifier is refused before the hub is asked") {
@@ -160,18 +160,20 @@ TEST_CASE("a device filter that is not an identifier is refused before the hub i
 TEST_CASE("an error answer from the hub is reported with its status and message, and exit 2") {
   Router empty;
   Serving serving(empty);
-  const auto output = stats_command(serving.address(), OutputFormat::kJson);
+  const auto output = stats_command(serving.hub(), OutputFormat::kJson);
   CHECK(output.exit_code == kExitFailed);
   CHECK(output.out.empty());
-  CHECK(output.err == "recountctl: the hub at " + serving.address().to_string() +
+  CHECK(output.err == "recountctl: the hub at " + serving.hub().to_string() +
                           " answered 404 to /api/v1/stats: no such resource: /api/v1/stats\n");
 }
 
 TEST_CASE("an answer that is not JSON is reported as such") {
   Router odd;
-  odd.add("GET", "/api/v1/stats", [](const Request&) { return Response{200, "<html>proxy login</html>", {}}; });
+  odd.add("GET", "/api/v1/stats", auth::Role::kViewer, [](const Request&) {
+    return Response{200, "<html>proxy login</html>", {}};
+  });
   Serving serving(odd);
-  const auto output = stats_command(serving.address(), OutputFormat::kTable);
+  const auto output = stats_command(serving.hub(), OutputFormat::kTable);
   CHECK(output.exit_code == kExitFailed);
   CHECK(output.err.find("with no JSON") != std::string::npos);
 }
@@ -190,13 +192,13 @@ TEST_CASE("audit verification of a data directory names the first entry that was
   testing::LedgerFixture store;
   for (std::uint64_t seq = 1; seq <= 4; ++seq) store.apply(batch_of(origin_of("device-1"), seq, seq));
   {
-    auto database = storage::Database::open(store.file, storage::OpenMode::kExistingOnly,
-                                            storage::Durability::kNormal);
+    auto database = storage::Database::open(store.file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
     REQUIRE(database->execute("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 3").has_value());
   }
   const auto output = audit_verify_local(store.dir.path());
   CHECK(output.exit_code == kExitBroken);
-  CHECK(output.out == "audit log broken at entry 3: entry 3 is missing (the next entry is 4) (2 entries before it verify)\n");
+  CHECK(output.out ==
+        "audit log broken at entry 3: entry 3 is missing (the next entry is 4) (2 entries before it verify)\n");
 }
 
 }  // namespace

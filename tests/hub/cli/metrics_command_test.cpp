@@ -26,17 +26,17 @@ TEST_CASE("metrics print a row per site with the variance rate in percent and am
   testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
   add_metrics_routes(hub.router, hub.reconciler);
   testing::Serving serving(hub.router);
-  const auto output = metrics_command(serving.address(), OutputFormat::kTable, "", "", "");
+  const auto output = metrics_command(serving.hub(), OutputFormat::kTable, "", "", "");
   CHECK(output.exit_code == 0);
   CHECK(output.out ==
         "SITE    COUNTS  EXACT  WITHIN  AMBIGUOUS  OUT  VARIANCE_RATE  OPENED  CLOSED  WRITTEN_OFF  FOUND  "
         "MEAN_RESOLUTION\n"
         "site-1  1       0      0       0          1    100.00%        1       0       0.00         0.00   -\n");
-  CHECK(metrics_command(serving.address(), OutputFormat::kTable, "site-2", "", "").out ==
+  CHECK(metrics_command(serving.hub(), OutputFormat::kTable, "site-2", "", "").out ==
         "no counts or discrepancies in that time\n");
-  CHECK(metrics_command(serving.address(), OutputFormat::kTable, "", "2026-09-22T00:00:00Z", "").out ==
+  CHECK(metrics_command(serving.hub(), OutputFormat::kTable, "", "2026-09-22T00:00:00Z", "").out ==
         "no counts or discrepancies in that time\n");
-  const auto json = metrics_command(serving.address(), OutputFormat::kJson, "site-1", "2026-09-21T00:00:00+02:00",
+  const auto json = metrics_command(serving.hub(), OutputFormat::kJson, "site-1", "2026-09-21T00:00:00+02:00",
                                     "2026-09-22T00:00:00Z");
   const auto body = nlohmann::json::parse(json.out);
   CHECK(body["from_ms"] == 1'789'941'600'000);

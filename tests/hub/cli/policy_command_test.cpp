@@ -32,7 +32,7 @@ struct PolicyApi : testing::WriteSide {
 TEST_CASE("policy prints the built-in default's settings and says it has no tolerance rules") {
   PolicyApi hub;
   testing::Serving serving(hub.router);
-  const auto output = policy_command(serving.address(), OutputFormat::kTable);
+  const auto output = policy_command(serving.hub(), OutputFormat::kTable);
   CHECK(output.exit_code == 0);
   CHECK(output.out ==
         "policy: the built-in default (none has been set)\n"
@@ -49,38 +49,44 @@ TEST_CASE("policy set puts a file's policy in force as the operator, and policy 
   const auto policy = hub.file("policy.json", R"({"tolerances": [{"shortage": {"units": 5}, "overage": {}},
       {"scope": {"site": "site-1", "sku": "SKU-9"}, "shortage": {"percent": 2.5, "units": 1}, "overage": {"units": 0}}]})");
   testing::Serving serving(hub.router);
-  const auto set = policy_set_command(serving.address(), policy, Reevaluate::kYes, "ops anna", OutputFormat::kTable);
+  const auto set = policy_set_command(serving.hub(), policy, Reevaluate::kYes, OutputFormat::kTable);
   CHECK(set.exit_code == 0);
   CHECK(set.err.empty());
   CHECK(set.out ==
-        "policy version 1 in force, set by operator ops anna; re-evaluated: 0 on-hand and 0 expected quantities "
+        "policy version 1 in force, set by operator ops-anna; re-evaluated: 0 on-hand and 0 expected quantities "
         "repaired, 1 counts re-judged\n");
-  const auto shown = policy_command(serving.address(), OutputFormat::kTable);
-  CHECK(shown.out.starts_with("policy version 1, set 2026-09-21T14:13:20.000Z by operator ops anna\n"));
+  const auto shown = policy_command(serving.hub(), OutputFormat::kTable);
+  CHECK(shown.out.starts_with("policy version 1, set 2026-09-21T14:13:20.000Z by operator ops-anna\n"));
   CHECK(shown.out.find("SCOPE                  SHORTAGE              OVERAGE\n"
                        "(global)               units 5               any\n"
                        "site=site-1 sku=SKU-9  percent 2.5, units 1  units 0\n") != std::string::npos);
-  const auto json = policy_command(serving.address(), OutputFormat::kJson);
+  const auto json = policy_command(serving.hub(), OutputFormat::kJson);
   CHECK(nlohmann::json::parse(json.out)["version"] == 1);
 }
 
-TEST_CASE("policy set says what the hub refused, naming the member, and fails before asking when it cannot") {
+TEST_CASE(
+    "policy set says what the hub refused, naming the member or the token, and fails before asking when it cannot") {
   PolicyApi hub;
   const auto misspelt = hub.file("misspelt.json", R"({"tolerances": [{"shortage": {"unit": 5}, "overage": {}}]})");
   testing::Serving serving(hub.router);
-  const auto refused = policy_set_command(serving.address(), misspelt, Reevaluate::kNo, "ops", OutputFormat::kTable);
+  const auto refused = policy_set_command(serving.hub(), misspelt, Reevaluate::kNo, OutputFormat::kTable);
   CHECK(refused.exit_code == kExitFailed);
   CHECK(refused.out.empty());
   CHECK(refused.err.find("misspelt.json: the hub at ") != std::string::npos);
   CHECK(refused.err.find(" answered 400 ") != std::string::npos);
   CHECK(refused.err.find("tolerances[0].shortage.unit: ") != std::string::npos);
   const auto missing =
-      policy_set_command(serving.address(), hub.files / "none.json", Reevaluate::kNo, "ops", OutputFormat::kTable);
+      policy_set_command(serving.hub(), hub.files / "none.json", Reevaluate::kNo, OutputFormat::kTable);
   CHECK(missing.exit_code == kExitFailed);
   CHECK(missing.err.find("cannot read") != std::string::npos);
-  const auto nobody = policy_set_command(serving.address(), misspelt, Reevaluate::kNo, "", OutputFormat::kTable);
-  CHECK(nobody.exit_code == kExitFailed);
-  CHECK(nobody.err.find("--operator") != std::string::npos);
+  // A token the hub does not know: refused, saying where the token came from.
+  auto stranger = serving.hub();
+  stranger.token = "not-the-token";
+  stranger.token_source = "$RECOUNT_TOKEN";
+  const auto refused_token = policy_set_command(stranger, misspelt, Reevaluate::kNo, OutputFormat::kTable);
+  CHECK(refused_token.exit_code == kExitFailed);
+  CHECK(refused_token.err.find("refused the request (401): the API token is unknown or was revoked; the token came "
+                               "from $RECOUNT_TOKEN") != std::string::npos);
   CHECK(hub.reconciler.policy_in_force().value().version == 0);
 }
 
@@ -88,13 +94,13 @@ TEST_CASE("reconcile verify prints what it repaired, exits 0 either way, and fin
   PolicyApi hub;
   REQUIRE(hub.store.ledger.database().execute("UPDATE reconcile_positions SET on_hand = 999"));
   testing::Serving serving(hub.router);
-  const auto repaired = reconcile_verify_command(serving.address(), OutputFormat::kTable);
+  const auto repaired = reconcile_verify_command(serving.hub(), OutputFormat::kTable);
   CHECK(repaired.exit_code == 0);
   CHECK(repaired.out == "projections repaired: 1 on-hand and 0 expected quantities repaired, 0 counts re-judged\n");
-  const auto clean = reconcile_verify_command(serving.address(), OutputFormat::kTable);
+  const auto clean = reconcile_verify_command(serving.hub(), OutputFormat::kTable);
   CHECK(clean.exit_code == 0);
   CHECK(clean.out == "projections verified: nothing needed repair\n");
-  const auto json = reconcile_verify_command(serving.address(), OutputFormat::kJson);
+  const auto json = reconcile_verify_command(serving.hub(), OutputFormat::kJson);
   CHECK(nlohmann::json::parse(json.out)["reevaluation"]["groups_rejudged"] == 0);
 }
 

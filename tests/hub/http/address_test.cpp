@@ -23,15 +23,20 @@ TEST_CASE("host:port without a host, without a port, or with a port past 65535 i
   }
 }
 
-TEST_CASE("an http URL gives host and port, with or without a trailing slash") {
-  CHECK(parse_http_url("--hub", "http://127.0.0.1:8080")->port == 8080);
-  CHECK(parse_http_url("--hub", "http://hub.example:81/")->host == "hub.example");
+TEST_CASE("an http or https URL gives scheme, host and port, with or without a trailing slash") {
+  CHECK(parse_hub_url("--hub", "http://127.0.0.1:8080")->address.port == 8080);
+  CHECK(parse_hub_url("--hub", "http://127.0.0.1:8080")->scheme == Scheme::kHttp);
+  CHECK(parse_hub_url("--hub", "http://hub.example:81/")->address.host == "hub.example");
+  const auto secure = parse_hub_url("--hub", "https://hub.example:8443/");
+  REQUIRE(secure.has_value());
+  CHECK(secure->scheme == Scheme::kHttps);
+  CHECK(secure->to_string() == "https://hub.example:8443");
 }
 
-TEST_CASE("an https URL, a bare address and port 0 are refused as hub URLs") {
-  CHECK_FALSE(parse_http_url("--hub", "https://127.0.0.1:8443").has_value());
-  CHECK_FALSE(parse_http_url("--hub", "127.0.0.1:8080").has_value());
-  CHECK_FALSE(parse_http_url("--hub", "http://127.0.0.1:0").has_value());
+TEST_CASE("another scheme, a bare address and port 0 are refused as hub URLs") {
+  CHECK_FALSE(parse_hub_url("--hub", "ftp://127.0.0.1:8443").has_value());
+  CHECK_FALSE(parse_hub_url("--hub", "127.0.0.1:8080").has_value());
+  CHECK_FALSE(parse_hub_url("--hub", "http://127.0.0.1:0").has_value());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "tests/hub/auth_fixtures.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 
 namespace recount::hub {
@@ -35,7 +36,9 @@ struct ApiFixture {
 
   ApiFixture() { add_api_routes(router, store.ledger, ingest, link); }
 
-  Response get(const std::string& target) { return router.handle(Request::from_target("GET", target).value()); }
+  Response get(const std::string& target) {
+    return router.handle(testing::signed_in(Request::from_target("GET", target).value()));
+  }
   nlohmann::json get_json(const std::string& target, unsigned status = 200) {
     const auto response = get(target);
     INFO(target << " -> " << response.body);
@@ -44,8 +47,9 @@ struct ApiFixture {
   }
   void reject_payload(const std::string& device, const std::string& reason) {
     auto write = store.ledger.begin_write();
-    REQUIRE(write->reject(DeadLetter{0, testing::kFixedNowMs, "recount/v1/site-1/" + device + "/events",
-                                     origin_of(device, ""), std::nullopt, "", "", reason, "junk", 4})
+    REQUIRE(write
+                ->reject(DeadLetter{0, testing::kFixedNowMs, "recount/v1/site-1/" + device + "/events",
+                                    origin_of(device, ""), std::nullopt, "", "", reason, "junk", 4})
                 .has_value());
     REQUIRE(write->commit().has_value());
   }
@@ -128,7 +132,7 @@ TEST_CASE("listing parameters out of range or not integers are answered 400 nami
     const auto body = api.get_json(target, 400);
     CHECK(body["error"]["code"] == "invalid_input");
     CHECK(body["error"]["message"].get<std::string>().find(target.find("after") != std::string::npos ? "after"
-                                                                                                      : "limit") == 0);
+                                                                                                     : "limit") == 0);
   }
 }
 

@@ -2,35 +2,27 @@
 #include "hub/http/client.hpp"
 
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <doctest/doctest.h>
+#include <thread>
 
 #include <boost/asio/post.hpp>
-#include <thread>
 
 #include "hub/http/router.hpp"
 #include "hub/http/server.hpp"
+#include "tests/hub/tls_fixtures.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::hub {
 namespace {
 
-TEST_CASE("percent-encoded query values come back unchanged from the hub's decoding") {
-  CHECK(percent_encoded("ops-anna_1.x~") == "ops-anna_1.x~");
-  CHECK(percent_encoded("a b&c=d%") == "a%20b%26c%3Dd%25");
-  for (const std::string value : {"ops anna", "a&b=c", "100%", "M\xC3\xBCller/#?+"}) {
-    const auto request = Request::from_target("PUT", "/api/v1/policy?operator=" + percent_encoded(value)).value();
-    CHECK(request.query.at("operator") == value);
-  }
-}
-
 TEST_CASE("a GET returns the status and body of whatever the server answers") {
   boost::asio::io_context io;
   Router router;
-  router.add("GET", "/api/v1/hello", [](const Request& request) {
+  router.add_public("GET", "/api/v1/hello", [](const Request& request) {
     return Response::json(200, {{"limit", request.query.at("limit")}});
   });
   auto server = HttpServer::listen(io, HostPort{"127.0.0.1", 0}, router).value();
@@ -48,6 +40,77 @@ TEST_CASE("a GET returns the status and body of whatever the server answers") {
   CHECK(hello->body == "{\"limit\":\"5\"}");
   REQUIRE(missing.has_value());
   CHECK(missing->status == 404);
+}
+
+TEST_CASE("over https the hub's certificate is verified against the CA given: its own CA passes, another is refused") {
+  testing::TempDir dir;
+  const auto certificates = testing::make_certificates(dir.path());
+  boost::asio::io_context io;
+  Router router;
+  router.add_public("GET", "/api/v1/hello", [](const Request&) { return Response::json(200, {{"hello", "tls"}}); });
+  HttpServerOptions options;
+  options.certificate_file = certificates.certificate;
+  options.key_file = certificates.key;
+  auto server = HttpServer::listen(io, HostPort{"127.0.0.1", 0}, router, options).value();
+  const HostPort address = server->local_address();
+  server->start();
+  std::thread thread([&] { io.run(); });
+
+  HubEndpoint hub;
+  hub.url = {Scheme::kHttps, address};
+  hub.ca_file = certificates.authority;
+  const auto trusted = http_get(hub, "/api/v1/hello");
+  HubEndpoint by_name = hub;
+  by_name.url.address.host = "localhost";
+  const auto named = http_get(by_name, "/api/v1/hello");
+  HubEndpoint fooled = hub;
+  fooled.ca_file = certificates.stranger;
+  const auto refused = http_get(fooled, "/api/v1/hello");
+  const auto plain = http_get(address, "/api/v1/hello", std::chrono::seconds(2));
+  boost::asio::post(io, [&] { server->stop(); });
+  thread.join();
+
+  REQUIRE(trusted.has_value());
+  CHECK(trusted->body == "{\"hello\":\"tls\"}");
+  REQUIRE(named.has_value());
+  CHECK(named->status == 200);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message.find("cannot verify TLS with https://127.0.0.1:") != std::string::npos);
+  CHECK_FALSE(plain.has_value());  // plain HTTP to a TLS listener gets no HTTP answer
+}
+
+TEST_CASE("over https a certificate from the right CA that names another host is refused") {
+  testing::TempDir dir;
+  const auto certificates = testing::make_certificates(dir.path());
+  boost::asio::io_context io;
+  Router router;
+  router.add_public("GET", "/api/v1/hello", [](const Request&) { return Response::json(200, {}); });
+  HttpServerOptions options;
+  options.certificate_file = certificates.elsewhere;
+  options.key_file = certificates.elsewhere_key;
+  auto server = HttpServer::listen(io, HostPort{"127.0.0.1", 0}, router, options).value();
+  HubEndpoint hub;
+  hub.url = {Scheme::kHttps, server->local_address()};
+  hub.ca_file = certificates.authority;
+  server->start();
+  std::thread thread([&] { io.run(); });
+  const auto answer = http_get(hub, "/api/v1/hello");
+  boost::asio::post(io, [&] { server->stop(); });
+  thread.join();
+  REQUIRE_FALSE(answer.has_value());
+  CHECK(answer.error().message.find("cannot verify TLS with https://127.0.0.1:") != std::string::npos);
+}
+
+TEST_CASE("a certificate or key file that cannot be loaded is refused at listen, naming the option") {
+  testing::TempDir dir;
+  boost::asio::io_context io;
+  Router router;
+  HttpServerOptions options;
+  options.certificate_file = dir / "missing.pem";
+  options.key_file = dir / "missing.key";
+  const auto server = HttpServer::listen(io, HostPort{"127.0.0.1", 0}, router, options);
+  REQUIRE_FALSE(server.has_value());
+  CHECK(server.error().field == "--http-cert");
 }
 
 TEST_CASE("a port where nothing listens is reported as unavailable, naming the address") {
@@ -68,8 +131,8 @@ TEST_CASE("a server that takes the connection but never answers is given up on a
   socklen_t length = sizeof address;
   ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
 
-  const auto answer = http_get(HostPort{"127.0.0.1", ntohs(address.sin_port)}, "/api/v1/stats",
-                               std::chrono::milliseconds(300));
+  const auto answer =
+      http_get(HostPort{"127.0.0.1", ntohs(address.sin_port)}, "/api/v1/stats", std::chrono::milliseconds(300));
   ::close(listener);
   REQUIRE_FALSE(answer.has_value());
   CHECK(answer.error().code == ErrorCode::kUnavailable);

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/hub/auth_fixtures.hpp"
 #include "tests/hub/delivery_fixtures.hpp"
 #include "tests/hub/write_fixtures.hpp"
 
@@ -37,7 +38,7 @@ struct MetricsHub : testing::WriteSide {
   }
 
   Json get(const std::string& target, unsigned status) {
-    const auto response = router.handle(Request::from_target("GET", target).value());
+    const auto response = router.handle(testing::signed_in(Request::from_target("GET", target).value()));
     INFO(target << ": " << response.body);
     CHECK(response.status == status);
     return Json::parse(response.body);

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/hub/auth_fixtures.hpp"
 #include "tests/hub/delivery_fixtures.hpp"
 #include "tests/hub/write_fixtures.hpp"
 
@@ -28,7 +29,7 @@ struct PolicyHub : testing::WriteSide {
   }
 
   Json call(const std::string& method, const std::string& target, const std::string& body, unsigned status) {
-    const auto response = router.handle(Request::from_target(method, target, body).value());
+    const auto response = router.handle(testing::signed_in(Request::from_target(method, target, body).value()));
     INFO(method << " " << target << ": " << response.body);
     CHECK(response.status == status);
     return Json::parse(response.body);
@@ -64,7 +65,7 @@ TEST_CASE("GET policy gives the built-in default as version 0; a PUT puts a poli
 TEST_CASE("PUT policy with reevaluate=true re-judges every count in the same write: a shortage now within closes") {
   PolicyHub hub;
   REQUIRE(hub.reconciler.task_list("site-1").value().tasks.size() == 1);
-  const auto put = hub.call("PUT", "/api/v1/policy?operator=ops-anna&reevaluate=true", kLenient, 200);
+  const auto put = hub.call("PUT", "/api/v1/policy?reevaluate=true", kLenient, 200);
   CHECK(put["version"] == 1);
   CHECK(put["reevaluation"]["groups_rejudged"] == 1);
   CHECK(put["reevaluation"]["positions_repaired"] == 0);
@@ -73,20 +74,20 @@ TEST_CASE("PUT policy with reevaluate=true re-judges every count in the same wri
   CHECK(hub.store.ledger.audit().verify().value().broken_id == std::nullopt);
 }
 
-TEST_CASE("a bad policy, operator or reevaluate is refused with 400 naming the field, and changes nothing") {
+TEST_CASE(
+    "a bad policy, another operator than the token's or a bad reevaluate is refused with 400 naming the field, and "
+    "changes nothing") {
   PolicyHub hub;
   const auto field_of = [&](const std::string& query, const std::string& body) {
     const std::string message = hub.call("PUT", "/api/v1/policy" + query, body, 400)["error"]["message"];
     return message.substr(0, message.find(':'));
   };
-  CHECK(field_of("", kLenient) == "operator");
-  CHECK(field_of("?operator=", kLenient) == "operator");
-  CHECK(field_of("?operator=ops&reevaluate=yes", kLenient) == "reevaluate");
-  CHECK(field_of("?operator=ops", "not json") == "body");
-  CHECK(field_of("?operator=ops", "[1]") == "body");
-  CHECK(field_of("?operator=ops", R"({"max_recount_rounds": 1000})") == "max_recount_rounds");
-  CHECK(field_of("?operator=ops", R"({"tolerances": [{"shortage": {"unit": 5}, "overage": {}}]})") ==
-        "tolerances[0].shortage.unit");
+  CHECK(field_of("?operator=ops-mallory", kLenient) == "operator");  // the token's name, ops-anna, is the actor
+  CHECK(field_of("?reevaluate=yes", kLenient) == "reevaluate");
+  CHECK(field_of("", "not json") == "body");
+  CHECK(field_of("", "[1]") == "body");
+  CHECK(field_of("", R"({"max_recount_rounds": 1000})") == "max_recount_rounds");
+  CHECK(field_of("", R"({"tolerances": [{"shortage": {"unit": 5}, "overage": {}}]})") == "tolerances[0].shortage.unit");
   CHECK(hub.reconciler.policy_in_force().value().version == 0);
   CHECK(hub.state() == reconcile::DiscrepancyState::kRecountRequested);
 }

@@ -5,11 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/hub/auth_fixtures.hpp"
 #include "tests/hub/delivery_fixtures.hpp"
 
 namespace recount::hub {
 namespace {
-
 
 struct RoutesFixture {
   testing::LedgerFixture store;
@@ -20,7 +20,7 @@ struct RoutesFixture {
   RoutesFixture() { add_reconcile_routes(router, reconciler); }
 
   nlohmann::json get_json(const std::string& target, unsigned status = 200) {
-    const auto response = router.handle(Request::from_target("GET", target).value());
+    const auto response = router.handle(testing::signed_in(Request::from_target("GET", target).value()));
     INFO(target << " -> " << response.body);
     CHECK(response.status == status);
     return nlohmann::json::parse(response.body);

@@ -4,8 +4,11 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
+#include "tests/hub/auth_fixtures.hpp"
 #include "tests/hub/delivery_fixtures.hpp"
 #include "tests/hub/write_fixtures.hpp"
 
@@ -15,9 +18,14 @@ namespace {
 using Json = nlohmann::json;
 
 // A hub with device-1's shortage of 3 at site-1/A-1/SKU-1 judged (discrepancy 1), under a
-// policy with `max_rounds` recount rounds (0: straight to an operator's review).
+// policy with `max_rounds` recount rounds (0: straight to an operator's review); SKU-1 has a unit
+// cost when one is given, so that the discrepancy has a value.
 struct ResolveHub : testing::WriteSide {
-  explicit ResolveHub(std::uint32_t max_rounds) {
+  explicit ResolveHub(std::uint32_t max_rounds, std::int64_t unit_cost_cents = 0) {
+    if (unit_cost_cents > 0) {
+      catalog.put(
+          protocol::Catalog{"site-1", 1, {protocol::CatalogItem{"SKU-1", "widget", unit_cost_cents, "", {}}}, {}, {}});
+    }
     reconcile::Policy policy;
     policy.max_recount_rounds = max_rounds;
     REQUIRE(writer.write(
@@ -26,15 +34,18 @@ struct ResolveHub : testing::WriteSide {
     add_resolve_routes(router, writer, reconciler);
   }
 
-  Json post(const std::string& id, const std::string& body, unsigned status) {
-    const auto response =
-        router.handle(Request::from_target("POST", "/api/v1/discrepancies/" + id + "/resolve", body).value());
+  Json post(const std::string& id, const std::string& body, unsigned status,
+            const auth::Principal& as = {"ops-anna", auth::Role::kAdmin, std::nullopt}) {
+    const auto response = router.handle(
+        testing::signed_in(Request::from_target("POST", "/api/v1/discrepancies/" + id + "/resolve", body).value(),
+                           as.role, as.name, as.approval_limit_cents));
     INFO(response.body);
     CHECK(response.status == status);
     return Json::parse(response.body);
   }
-  Json resolve(const std::string& action, const std::string& reason, unsigned status) {
-    return post("1", Json{{"action", action}, {"reason", reason}, {"operator", "ops-anna"}}.dump(), status);
+  Json resolve(const std::string& action, const std::string& reason, unsigned status,
+               const auth::Principal& as = {"ops-anna", auth::Role::kAdmin, std::nullopt}) {
+    return post("1", Json{{"action", action}, {"reason", reason}}.dump(), status, as);
   }
   reconcile::DiscrepancyDetail detail() { return reconciler.discrepancy(1).value(); }
   std::string last_audit_kind() { return store.ledger.audit().entries(0, 10000).value().back().kind; }
@@ -82,8 +93,7 @@ TEST_CASE("reject closes without adjusting; write-off adjusts at once and cancel
 
 TEST_CASE("resolving answers 404 for no such discrepancy and 409 for an action its state does not allow") {
   ResolveHub hub(2);  // recount requested: approve is not allowed yet
-  CHECK(hub.post("99", Json{{"action", "reject"}, {"reason", "other"}, {"operator", "ops"}}.dump(),
-                 404)["error"]["code"] == "not_found");
+  CHECK(hub.post("99", Json{{"action", "reject"}, {"reason", "other"}}.dump(), 404)["error"]["code"] == "not_found");
   const auto early = hub.resolve("approve", "theft", 409);
   CHECK(early["error"]["message"].get<std::string>().find("recount_requested") != std::string::npos);
   hub.resolve("reject", "count_error", 200);
@@ -96,15 +106,59 @@ TEST_CASE("a bad id or body is refused with 400 naming the field, and changes no
     const std::string message = hub.post(id, body, 400)["error"]["message"];
     return message.substr(0, message.find(':'));
   };
-  CHECK(field_of("x", R"({"action":"reject","reason":"other","operator":"ops"})") == "id");
-  CHECK(field_of("0", R"({"action":"reject","reason":"other","operator":"ops"})") == "id");
+  CHECK(field_of("x", R"({"action":"reject","reason":"other"})") == "id");
+  CHECK(field_of("0", R"({"action":"reject","reason":"other"})") == "id");
   CHECK(field_of("1", "not json") == "body");
-  CHECK(field_of("1", R"({"action":"close","reason":"other","operator":"ops"})") == "action");
-  CHECK(field_of("1", R"({"reason":"other","operator":"ops"})") == "action");
-  CHECK(field_of("1", R"({"action":"reject","reason":"bored","operator":"ops"})") == "reason");
-  CHECK(field_of("1", R"({"action":"reject","reason":"other"})") == "operator");
+  CHECK(field_of("1", R"({"action":"close","reason":"other"})") == "action");
+  CHECK(field_of("1", R"({"reason":"other"})") == "action");
+  CHECK(field_of("1", R"({"action":"reject","reason":"bored"})") == "reason");
   CHECK(field_of("1", R"({"action":"reject","reason":"other","operator":7})") == "operator");
   CHECK(hub.detail().discrepancy.state == reconcile::DiscrepancyState::kAwaitingReview);
+}
+
+TEST_CASE("the audited actor is the token's name: a body naming someone else is refused, the same name accepted") {
+  ResolveHub hub(0);
+  const auth::Principal bo{"ops-bo", auth::Role::kApprover, std::nullopt};
+  const std::string forged =
+      hub.post("1", R"({"action":"approve","reason":"theft","operator":"ops-mallory"})", 400, bo)["error"]["message"];
+  CHECK(forged.starts_with("operator: names 'ops-mallory', but the request's token is 'ops-bo'"));
+  CHECK(hub.detail().discrepancy.state == reconcile::DiscrepancyState::kAwaitingReview);
+
+  hub.post("1", R"({"action":"approve","reason":"theft","operator":"ops-bo"})", 200, bo);
+  const auto& transitions = hub.detail().transitions;
+  REQUIRE_FALSE(transitions.empty());
+  CHECK(transitions.back().actor == reconcile::Actor::operator_named("ops-bo"));
+}
+
+TEST_CASE("a viewer may not resolve and a counter-lead may reject but not approve, each 403 naming the role needed") {
+  ResolveHub hub(0);
+  const std::string viewer =
+      hub.resolve("reject", "count_error", 403, {"ops-vi", auth::Role::kViewer, std::nullopt})["error"]["message"];
+  CHECK(viewer.find("needs the role counter-lead or higher; the token 'ops-vi' has the role viewer") !=
+        std::string::npos);
+  const auto lead = auth::Principal{"ops-lea", auth::Role::kCounterLead, std::nullopt};
+  const std::string approve = hub.resolve("approve", "theft", 403, lead)["error"]["message"];
+  CHECK(approve == "approve needs the role approver or higher; the token 'ops-lea' has the role counter-lead");
+  CHECK(hub.resolve("write-off", "theft", 403, lead)["error"]["code"] == "forbidden");
+  CHECK(hub.detail().discrepancy.state == reconcile::DiscrepancyState::kAwaitingReview);
+  CHECK(hub.resolve("reject", "count_error", 200, lead)["discrepancy"]["resolution"] == "rejected");
+}
+
+TEST_CASE("an approver may approve up to its approval limit, and over it the 403 names the limit and the value") {
+  ResolveHub hub(0, 250);
+  const std::int64_t value = std::llabs(hub.detail().discrepancy.value_cents);
+  REQUIRE(value > 0);
+  REQUIRE(value <= auth::kDefaultApproverLimitCents);
+  const std::string over =
+      hub.resolve("approve", "theft", 403, {"ops-cy", auth::Role::kApprover, value - 1})["error"]["message"];
+  CHECK(over == "discrepancy 1 is worth " + std::to_string(value) + " cents, over the approval limit of " +
+                    std::to_string(value - 1) + " cents of the token 'ops-cy'; ask an approver with a higher limit");
+  CHECK(hub.resolve("write-off", "theft", 403, {"ops-cy", auth::Role::kApprover, value - 1})["error"]["code"] ==
+        "over_approval_limit");
+  CHECK(hub.detail().discrepancy.state == reconcile::DiscrepancyState::kAwaitingReview);
+  // Without a limit of its own, an approver has the role's default, which this value is under.
+  CHECK(hub.resolve("approve", "theft", 200, {"ops-cy", auth::Role::kApprover, std::nullopt})["discrepancy"]["state"] ==
+        "closed");
 }
 
 }  // namespace

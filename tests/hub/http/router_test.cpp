@@ -3,13 +3,15 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/hub/auth_fixtures.hpp"
+
 namespace recount::hub {
 namespace {
 
 Request request(const std::string& method, const std::string& target) {
   auto parsed = Request::from_target(method, target);
   REQUIRE(parsed.has_value());
-  return *parsed;
+  return testing::signed_in(std::move(*parsed));
 }
 
 nlohmann::json body_of(const Response& response) { return nlohmann::json::parse(response.body); }
@@ -43,10 +45,12 @@ TEST_CASE("integer parameters fall back when absent and name themselves when out
 
 TEST_CASE("the router runs the handler of the matching method and path, with {name} segments as params") {
   Router router;
-  router.add("GET", "/api/v1/devices/{device}", [](const Request& r) {
+  router.add("GET", "/api/v1/devices/{device}", auth::Role::kViewer, [](const Request& r) {
     return Response::json(200, {{"device", r.params.at("device")}});
   });
-  router.add("GET", "/api/v1/devices", [](const Request&) { return Response::json(200, {{"all", true}}); });
+  router.add("GET", "/api/v1/devices", auth::Role::kViewer, [](const Request&) {
+    return Response::json(200, {{"all", true}});
+  });
   CHECK(body_of(router.handle(request("GET", "/api/v1/devices/hh-17")))["device"] == "hh-17");
   CHECK(body_of(router.handle(request("GET", "/api/v1/devices")))["all"] == true);
   CHECK(router.handle(request("GET", "/api/v1/devices//")).status == 404);  // an empty {device}
@@ -54,8 +58,8 @@ TEST_CASE("the router runs the handler of the matching method and path, with {na
 
 TEST_CASE("an unknown path answers 404 and a known path with another method 405 with Allow") {
   Router router;
-  router.add("GET", "/api/v1/stats", [](const Request&) { return Response::json(200, {}); });
-  router.add("DELETE", "/api/v1/stats", [](const Request&) { return Response::json(200, {}); });
+  router.add("GET", "/api/v1/stats", auth::Role::kViewer, [](const Request&) { return Response::json(200, {}); });
+  router.add("DELETE", "/api/v1/stats", auth::Role::kAdmin, [](const Request&) { return Response::json(200, {}); });
   const auto missing = router.handle(request("GET", "/api/v1/nothing"));
   CHECK(missing.status == 404);
   CHECK(body_of(missing)["error"]["code"] == "not_found");
@@ -67,6 +71,45 @@ TEST_CASE("an unknown path answers 404 and a known path with another method 405 
   REQUIRE(wrong.headers.size() == 1);
   CHECK(wrong.headers[0].first == "Allow");
   CHECK(wrong.headers[0].second == "GET, DELETE");
+}
+
+TEST_CASE("a route needs a principal (401 with WWW-Authenticate) whose role grants the route's (else 403)") {
+  Router router;
+  router.add_public("GET", "/api/v1/health", [](const Request&) { return Response::json(200, {}); });
+  router.add("POST", "/api/v1/policy", auth::Role::kAdmin, [](const Request&) { return Response::json(200, {}); });
+  router.add("GET", "/api/v1/stats", auth::Role::kViewer, [](const Request&) { return Response::json(200, {}); });
+  CHECK(router.handle(Request::from_target("GET", "/api/v1/health").value()).status == 200);
+
+  const auto anonymous = router.handle(Request::from_target("GET", "/api/v1/stats").value());
+  CHECK(anonymous.status == 401);
+  CHECK(body_of(anonymous)["error"]["message"] ==
+        "GET /api/v1/stats needs an API token: send 'Authorization: Bearer TOKEN' (recountctl token create makes one)");
+  REQUIRE(anonymous.headers.size() == 1);
+  CHECK(anonymous.headers[0] == std::pair<std::string, std::string>{"WWW-Authenticate", "Bearer realm=\"recount\""});
+
+  const auto viewer =
+      testing::signed_in(Request::from_target("POST", "/api/v1/policy").value(), auth::Role::kViewer, "ops-vi");
+  const auto refused = router.handle(viewer);
+  CHECK(refused.status == 403);
+  CHECK(body_of(refused)["error"]["message"] ==
+        "POST /api/v1/policy needs the role admin or higher; the token 'ops-vi' has the role viewer");
+  for (const auto role : {auth::Role::kViewer, auth::Role::kCounterLead, auth::Role::kApprover, auth::Role::kAdmin}) {
+    CHECK(router.handle(testing::signed_in(Request::from_target("GET", "/api/v1/stats").value(), role)).status == 200);
+  }
+  CHECK(router.handle(testing::signed_in(Request::from_target("POST", "/api/v1/policy").value())).status == 200);
+}
+
+TEST_CASE("each route has its body limit, the default or the import limit, and an unknown route the default") {
+  Router router;
+  router.add("POST", "/api/v1/discrepancies/{id}/resolve", auth::Role::kCounterLead,
+             [](const Request&) { return Response::json(200, {}); });
+  router.add(
+      "POST", "/api/v1/import/items", auth::Role::kAdmin, [](const Request&) { return Response::json(200, {}); },
+      BodyLimit::kImport);
+  CHECK(router.body_limit("POST", "/api/v1/discrepancies/7/resolve") == 64 * 1024);
+  CHECK(router.body_limit("POST", "/api/v1/import/items") == 32 * 1024 * 1024);
+  CHECK(router.body_limit("PUT", "/api/v1/import/items") == 64 * 1024);
+  CHECK(router.body_limit("POST", "/api/v1/nothing") == 64 * 1024);
 }
 
 TEST_CASE("errors map to HTTP statuses by their code") {

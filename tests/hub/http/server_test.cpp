@@ -1,17 +1,18 @@
 // The Beast server over real loopback sockets: keep-alive, malformed and oversized requests,
-// deadlines, connection limits, handler failures and stopping.
+// per-route body limits, bearer tokens, foreign hosts and origins, deadlines, connection limits,
+// handler failures and stopping.
 #include "hub/http/server.hpp"
 
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <doctest/doctest.h>
-
-#include <boost/asio/post.hpp>
 #include <stdexcept>
 #include <thread>
+
+#include <boost/asio/post.hpp>
 
 namespace recount::hub {
 namespace {
@@ -58,6 +59,21 @@ std::size_t count(const std::string& text, const std::string& what) {
   return found;
 }
 
+// Two tokens: "admin-token" of ops-anna (admin) and "viewer-token" of ops-vi (viewer).
+Result<std::optional<auth::Principal>> two_tokens(std::string_view token) {
+  if (token == "admin-token") return std::optional(auth::Principal{"ops-anna", auth::Role::kAdmin, std::nullopt});
+  if (token == "viewer-token") return std::optional(auth::Principal{"ops-vi", auth::Role::kViewer, std::nullopt});
+  return std::optional<auth::Principal>();
+}
+
+// Test clients name the server "hub" in their Host header.
+HttpServerOptions test_options() {
+  HttpServerOptions options;
+  options.allowed_hosts = {"hub"};
+  options.authenticate = two_tokens;
+  return options;
+}
+
 // A server with a few test routes, running on its own thread.
 struct ServerFixture {
   Router router;
@@ -66,12 +82,17 @@ struct ServerFixture {
   std::uint16_t port = 0;
   std::thread thread;
 
-  explicit ServerFixture(HttpServerOptions options = {}) {
-    router.add("GET", "/hello", [](const Request&) { return Response::json(200, {{"hello", "world"}}); });
-    router.add("GET", "/throw", [](const Request&) -> Response { throw std::runtime_error("handler bug"); });
-    router.add("POST", "/echo", [](const Request& request) {
-      return Response::json(200, {{"bytes", request.body.size()}});
-    });
+  explicit ServerFixture(HttpServerOptions options = test_options()) {
+    router.add_public("GET", "/hello", [](const Request&) { return Response::json(200, {{"hello", "world"}}); });
+    router.add_public("GET", "/throw", [](const Request&) -> Response { throw std::runtime_error("handler bug"); });
+    const auto echo = [](const Request& request) {
+      return Response::json(
+          200, {{"bytes", request.body.size()}, {"by", request.principal ? request.principal->name : std::string()}});
+    };
+    router.add_public("POST", "/echo", echo);
+    router.add("GET", "/api/v1/stats", auth::Role::kViewer, echo);
+    router.add("POST", "/api/v1/discrepancies/{id}/resolve", auth::Role::kCounterLead, echo);
+    router.add("POST", "/api/v1/import/items", auth::Role::kAdmin, echo, BodyLimit::kImport);
     server = HttpServer::listen(io, HostPort{"127.0.0.1", 0}, router, options).value();
     port = server->local_address().port;
     server->start();
@@ -113,25 +134,112 @@ TEST_CASE("bytes that are not HTTP get a 400 JSON error and the connection is cl
   CHECK(text.find("\"bad_request\"") != std::string::npos);
 }
 
-TEST_CASE("a body larger than the limit gets 413 without being read") {
-  HttpServerOptions options;
-  options.max_body_bytes = 1024;
-  ServerFixture fixture(options);
+TEST_CASE("a body larger than its route's limit gets 413 without being read: 100 KiB to resolve") {
+  ServerFixture fixture;
   RawClient client(fixture.port);
-  client.send("POST /echo HTTP/1.1\r\nHost: hub\r\nContent-Length: 5000\r\n\r\n" + std::string(5000, 'x'));
+  // Only the header is sent: the answer must come before any of the body.
+  client.send(
+      "POST /api/v1/discrepancies/1/resolve HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer admin-token\r\n"
+      "Content-Length: 102400\r\n\r\n");
   const auto text = client.read_to_end();
   CHECK(text.starts_with("HTTP/1.1 413"));
+  CHECK(text.find("the request body is larger than the 65536 bytes this route accepts") != std::string::npos);
+}
+
+TEST_CASE("a chunked body is held to its route's limit as it arrives") {
+  ServerFixture fixture;
+  RawClient client(fixture.port);
+  std::string chunks;
+  for (int i = 0; i < 20; ++i) chunks += "1000\r\n" + std::string(4096, 'x') + "\r\n";  // 80 KiB in all
+  client.send("POST /echo HTTP/1.1\r\nHost: hub\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + "0\r\n\r\n");
+  CHECK(client.read_to_end().starts_with("HTTP/1.1 413"));
+}
+
+TEST_CASE("an import of several MiB is accepted on the import route") {
+  ServerFixture fixture;
+  RawClient client(fixture.port);
+  const std::size_t size = 5 * 1024 * 1024;
+  client.send(
+      "POST /api/v1/import/items HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer admin-token\r\n"
+      "Connection: close\r\nContent-Length: " +
+      std::to_string(size) + "\r\n\r\n" + std::string(size, 'x'));
+  const auto text = client.read_to_end();
+  CHECK(text.starts_with("HTTP/1.1 200"));
+  CHECK(text.find("{\"by\":\"ops-anna\",\"bytes\":" + std::to_string(size) + "}") != std::string::npos);
+}
+
+TEST_CASE("without a token the import route takes only the default body size, and a bad token is refused unread") {
+  ServerFixture fixture;
+  RawClient anonymous(fixture.port);
+  anonymous.send("POST /api/v1/import/items HTTP/1.1\r\nHost: hub\r\nContent-Length: 1048576\r\n\r\n");
+  CHECK(anonymous.read_to_end().starts_with("HTTP/1.1 413"));
+  RawClient guessing(fixture.port);
+  guessing.send(
+      "POST /api/v1/import/items HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer guess\r\n"
+      "Content-Length: 1048576\r\n\r\n");
+  CHECK(guessing.read_to_end().starts_with("HTTP/1.1 401"));
+}
+
+TEST_CASE("a request without a token or with an unknown one gets 401 with WWW-Authenticate, and a known one passes") {
+  ServerFixture fixture;
+  for (const std::string authorization :
+       {"", "Authorization: Bearer stolen-guess\r\n", "Authorization: Basic b3Bz\r\n"}) {
+    RawClient client(fixture.port);
+    client.send("GET /api/v1/stats HTTP/1.1\r\nHost: hub\r\nConnection: close\r\n" + authorization + "\r\n");
+    const auto text = client.read_to_end();
+    INFO(authorization);
+    CHECK(text.starts_with("HTTP/1.1 401"));
+    CHECK(text.find("WWW-Authenticate: Bearer realm=\"recount\"") != std::string::npos);
+  }
+  RawClient client(fixture.port);
+  client.send(
+      "GET /api/v1/stats HTTP/1.1\r\nHost: hub\r\nConnection: close\r\nAuthorization: Bearer viewer-token\r\n\r\n");
+  const auto text = client.read_to_end();
+  CHECK(text.starts_with("HTTP/1.1 200"));
+  CHECK(text.find("\"by\":\"ops-vi\"") != std::string::npos);
+}
+
+TEST_CASE("a write from a foreign Origin or to a foreign Host gets 403, while reads and the hub's own origin pass") {
+  ServerFixture fixture;
+  const std::string own = "127.0.0.1:" + std::to_string(fixture.port);
+  const auto post = [&](const std::string& headers) {
+    RawClient client(fixture.port);
+    client.send(
+        "POST /api/v1/discrepancies/1/resolve HTTP/1.1\r\nAuthorization: Bearer admin-token\r\n"
+        "Connection: close\r\nContent-Length: 2\r\n" +
+        headers + "\r\n{}");
+    return client.read_to_end();
+  };
+  const auto evil_origin = post("Host: " + own + "\r\nOrigin: http://evil.example\r\n");
+  CHECK(evil_origin.starts_with("HTTP/1.1 403"));
+  CHECK(evil_origin.find("\"foreign_origin\"") != std::string::npos);
+  CHECK(post("Host: " + own + "\r\nOrigin: null\r\n").starts_with("HTTP/1.1 403"));
+  CHECK(post("Host: " + own + "\r\nOrigin: http://127.0.0.1:1\r\n").starts_with("HTTP/1.1 403"));
+  // DNS rebinding: the attacker's name resolves to 127.0.0.1, and the browser sends it as Host.
+  const auto rebound = post("Host: evil.example:" + std::to_string(fixture.port) + "\r\n");
+  CHECK(rebound.starts_with("HTTP/1.1 403"));
+  CHECK(rebound.find("\"foreign_host\"") != std::string::npos);
+  CHECK(post("").starts_with("HTTP/1.1 403"));  // no Host at all
+
+  CHECK(post("Host: " + own + "\r\nOrigin: http://" + own + "\r\n").starts_with("HTTP/1.1 200"));
+  CHECK(post("Host: localhost:" + std::to_string(fixture.port) + "\r\n").starts_with("HTTP/1.1 200"));
+  CHECK(post("Host: HUB\r\n").starts_with("HTTP/1.1 200"));  // an allowed name, in any case
+  RawClient reader(fixture.port);
+  reader.send(
+      "GET /api/v1/stats HTTP/1.1\r\nHost: evil.example\r\nOrigin: http://evil.example\r\n"
+      "Authorization: Bearer viewer-token\r\nConnection: close\r\n\r\n");
+  CHECK(reader.read_to_end().starts_with("HTTP/1.1 200"));  // reads need the token, which a page lacks
 }
 
 TEST_CASE("a body within the limit reaches the handler") {
   ServerFixture fixture;
   RawClient client(fixture.port);
   client.send("POST /echo HTTP/1.1\r\nHost: hub\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello");
-  CHECK(client.read_to_end().find("{\"bytes\":5}") != std::string::npos);
+  CHECK(client.read_to_end().find("\"bytes\":5}") != std::string::npos);
 }
 
 TEST_CASE("headers larger than the limit get 431") {
-  HttpServerOptions options;
+  HttpServerOptions options = test_options();
   options.max_header_bytes = 1024;
   ServerFixture fixture(options);
   RawClient client(fixture.port);
@@ -150,7 +258,7 @@ TEST_CASE("a handler that throws costs one 500 answer and the server keeps servi
 }
 
 TEST_CASE("a client that sends nothing is disconnected when the deadline passes") {
-  HttpServerOptions options;
+  HttpServerOptions options = test_options();
   options.timeout = std::chrono::seconds(1);
   ServerFixture fixture(options);
   RawClient idle(fixture.port, std::chrono::seconds(10));
@@ -158,7 +266,7 @@ TEST_CASE("a client that sends nothing is disconnected when the deadline passes"
 }
 
 TEST_CASE("connections past the limit are closed at once while the others are served") {
-  HttpServerOptions options;
+  HttpServerOptions options = test_options();
   options.max_connections = 2;
   ServerFixture fixture(options);
   RawClient first(fixture.port);
