@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "hub/cli/commands.hpp"
+#include "hub/cli/hub_key_command.hpp"
 #include "hub/cli/import_command.hpp"
 #include "hub/cli/metrics_command.hpp"
 #include "hub/cli/policy_command.hpp"
@@ -31,7 +32,9 @@ int main(int argc, char** argv) {
   std::string device;
   int limit = 100;
   dead_letters->add_option("--device", device, "Only this device's");
-  dead_letters->add_option("--limit", limit, "At most this many (1 to 1000)")->check(CLI::Range(1, 1000))->capture_default_str();
+  dead_letters->add_option("--limit", limit, "At most this many (1 to 1000)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
 
   auto* tasks = app.add_subcommand("tasks", "Recount tasks, newest first");
   tasks->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -41,7 +44,9 @@ int main(int argc, char** argv) {
   auto* discrepancies = app.add_subcommand("discrepancies", "Discrepancies between counts and the ledger");
   discrepancies->add_flag("--json", json, "Print the API's JSON instead of a table");
   std::string state = "open";
-  discrepancies->add_option("--state", state, "open or all")->check(CLI::IsMember({"open", "all"}))->capture_default_str();
+  discrepancies->add_option("--state", state, "open or all")
+      ->check(CLI::IsMember({"open", "all"}))
+      ->capture_default_str();
 
   auto* discrepancy = app.add_subcommand("discrepancy", "One discrepancy: every transition with when, who and why");
   discrepancy->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -120,12 +125,16 @@ int main(int argc, char** argv) {
   reconcile->add_subcommand("verify", "Recompute the projections from the movements and repair what differs")
       ->fallthrough();
   reconcile->add_flag("--json", json, "Print the API's JSON");
+  auto* hub_key =
+      app.add_subcommand("hub-key", "Print the hub's public key (PEM) from --data DIR, to provision devices");
   CLI11_PARSE(app, argc, argv);
   const OutputFormat format = json ? OutputFormat::kJson : OutputFormat::kTable;
 
   auto hub = parse_http_url("--hub", hub_url);
   CommandOutput output;
-  if (audit->parsed() && !data_dir.empty()) {
+  if (hub_key->parsed()) {
+    output = hub_key_command(data_dir);
+  } else if (audit->parsed() && !data_dir.empty()) {
     output = audit_verify_local(data_dir);
   } else if (!hub) {
     output = CommandOutput{kExitFailed, "", "recountctl: " + hub.error().describe() + "\n"};

@@ -8,6 +8,7 @@
 
 #include "hub/catalog/catalog_store.hpp"
 #include "hub/http/router.hpp"
+#include "shared/crypto/ed25519.hpp"
 #include "shared/mqtt/link.hpp"
 
 namespace recount::hub {
@@ -19,10 +20,11 @@ inline constexpr std::size_t kMaxImportBytes = 32 * 1024 * 1024;
 // {"error":{"code":"invalid_import","message"},"errors":[{"line","field","message"}…]}.
 Response rejected_import(const std::vector<ImportError>& problems);
 
-// Publishes every site's catalog (retained, QoS 1). Not connected: nothing is sent, and the
-// caller publishes again on the next connect. A catalog whose encoding exceeds the retained
-// catalog limit is not published; the problem goes to stderr. Call on the link's io_context.
-void publish_catalogs(mqtt::Link& link, CatalogStore& catalog);
+// Publishes every site's catalog (retained, QoS 1), signed with `signing_key` (devices apply only
+// what the hub signed). Not connected: nothing is sent, and the caller publishes again on the
+// next connect. A catalog whose signed encoding exceeds the retained catalog limit is not
+// published; the problem goes to stderr. Call on the link's io_context.
+void publish_catalogs(mqtt::Link& link, CatalogStore& catalog, const crypto::SigningKey& signing_key);
 
 // Adds the routes. Imports answer 200 {"kind","rows","items","barcodes","sites","version"} and
 // then call `published` (to publish the new catalogs), or 422 {"error":{"code":"invalid_import",

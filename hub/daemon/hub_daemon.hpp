@@ -21,14 +21,15 @@
 #include "hub/reconcile/reconciler.hpp"
 #include "hub/writes/hub_writer.hpp"
 #include "shared/core/hlc.hpp"
+#include "shared/crypto/ed25519.hpp"
 #include "shared/mqtt/link.hpp"
 
 namespace recount::hub {
 
 struct HubOptions {
-  std::string mqtt_uri;                 // tcp://host:port
+  std::string mqtt_uri;                   // tcp://host:port
   std::string client_id = "recount-hub";  // stable, so the broker keeps the hub's session
-  std::optional<HostPort> http;         // where to serve the API; none: no HTTP server
+  std::optional<HostPort> http;           // where to serve the API; none: no HTTP server
   // How long a shutdown waits for the broker to take the last acks before it disconnects.
   std::chrono::milliseconds reply_grace{2000};
   // A reconciliation policy (JSON, docs/reconciliation.md) to put in force at start when it
@@ -45,9 +46,10 @@ struct HubOptions {
 // has returned).
 class HubDaemon {
  public:
-  // Opens the reconciler on the ledger's database (migrating its tables), puts the policy file,
-  // if any, in force, and binds the HTTP address, if any. Errors: those of Reconciler::open,
-  // load_policy_file, the policy's write transaction and HttpServer::listen.
+  // Opens the reconciler on the ledger's database (migrating its tables), loads the hub's signing
+  // key from the ledger's directory (making it on first use), puts the policy file, if any, in
+  // force, and binds the HTTP address, if any. Errors: those of Reconciler::open,
+  // load_signing_key, load_policy_file, the policy's write transaction and HttpServer::listen.
   static Result<std::unique_ptr<HubDaemon>> create(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
   HubDaemon(const HubDaemon&) = delete;
   HubDaemon& operator=(const HubDaemon&) = delete;
@@ -66,8 +68,9 @@ class HubDaemon {
   void shutdown(std::function<void()> done);
 
  private:
-  HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, std::unique_ptr<CatalogStore> catalog,
-            std::unique_ptr<reconcile::CatalogSnapshot> catalog_view, reconcile::Reconciler reconciler);
+  HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, crypto::SigningKey signing_key,
+            std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
+            reconcile::Reconciler reconciler);
   void finish_shutdown(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
   // Sleeps until the next count is due (at most settle_poll), settles through writer_ if one is
   // due by then, and sleeps again; until shutdown.
@@ -76,6 +79,7 @@ class HubDaemon {
   boost::asio::io_context& io_;
   HubOptions options_;
   HybridLogicalClock clock_;
+  crypto::SigningKey signing_key_;  // signs catalogs and task lists; before tasks_, which holds it
   mqtt::Link link_;
   std::unique_ptr<CatalogStore> catalog_;  // before router_: the routes hold it
   // What the reconciler knows of the catalog, refreshed after each import; before reconciler_,

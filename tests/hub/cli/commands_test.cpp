@@ -7,6 +7,7 @@
 #include "hub/http/api.hpp"
 #include "hub/http/reconcile_routes.hpp"
 #include "hub/http/server.hpp"
+#include "shared/crypto/ed25519.hpp"
 #include "tests/hub/delivery_fixtures.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 #include "tests/hub/mqtt_fixtures.hpp"
@@ -27,7 +28,8 @@ struct ApiHub {
   mqtt::Link link{io, testing::test_link_options("tcp://127.0.0.1:1", "commands-test")};
   reconcile::CatalogSnapshot catalog;
   reconcile::Reconciler reconciler = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
-  TaskListPublisher tasks{io, link, reconciler};
+  crypto::SigningKey signing_key = crypto::SigningKey::generate();
+  TaskListPublisher tasks{io, link, reconciler, signing_key};
   Ingest ingest{io, link, store.ledger, reconciler, tasks, clock};
   Router router;
 
@@ -190,13 +192,13 @@ TEST_CASE("audit verification of a data directory names the first entry that was
   testing::LedgerFixture store;
   for (std::uint64_t seq = 1; seq <= 4; ++seq) store.apply(batch_of(origin_of("device-1"), seq, seq));
   {
-    auto database = storage::Database::open(store.file, storage::OpenMode::kExistingOnly,
-                                            storage::Durability::kNormal);
+    auto database = storage::Database::open(store.file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
     REQUIRE(database->execute("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 3").has_value());
   }
   const auto output = audit_verify_local(store.dir.path());
   CHECK(output.exit_code == kExitBroken);
-  CHECK(output.out == "audit log broken at entry 3: entry 3 is missing (the next entry is 4) (2 entries before it verify)\n");
+  CHECK(output.out ==
+        "audit log broken at entry 3: entry 3 is missing (the next entry is 4) (2 entries before it verify)\n");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "shared/crypto/ed25519.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 
 namespace recount::hub {
@@ -29,7 +30,8 @@ struct ApiFixture {
   mqtt::Link link{io, never_started()};
   reconcile::CatalogSnapshot catalog;
   reconcile::Reconciler reconciler = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
-  TaskListPublisher tasks{io, link, reconciler};
+  crypto::SigningKey signing_key = crypto::SigningKey::generate();
+  TaskListPublisher tasks{io, link, reconciler, signing_key};
   Ingest ingest{io, link, store.ledger, reconciler, tasks, clock};
   Router router;
 
@@ -44,8 +46,9 @@ struct ApiFixture {
   }
   void reject_payload(const std::string& device, const std::string& reason) {
     auto write = store.ledger.begin_write();
-    REQUIRE(write->reject(DeadLetter{0, testing::kFixedNowMs, "recount/v1/site-1/" + device + "/events",
-                                     origin_of(device, ""), std::nullopt, "", "", reason, "junk", 4})
+    REQUIRE(write
+                ->reject(DeadLetter{0, testing::kFixedNowMs, "recount/v1/site-1/" + device + "/events",
+                                    origin_of(device, ""), std::nullopt, "", "", reason, "junk", 4})
                 .has_value());
     REQUIRE(write->commit().has_value());
   }
@@ -128,7 +131,7 @@ TEST_CASE("listing parameters out of range or not integers are answered 400 nami
     const auto body = api.get_json(target, 400);
     CHECK(body["error"]["code"] == "invalid_input");
     CHECK(body["error"]["message"].get<std::string>().find(target.find("after") != std::string::npos ? "after"
-                                                                                                      : "limit") == 0);
+                                                                                                     : "limit") == 0);
   }
 }
 
