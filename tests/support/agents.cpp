@@ -8,6 +8,9 @@
 #include <random>
 #include <stdexcept>
 
+#include "shared/crypto/ed25519.hpp"
+#include "shared/protocol/signed_payload.hpp"
+
 namespace recount::testing {
 namespace {
 
@@ -42,16 +45,35 @@ void record_events(const std::filesystem::path& data_dir, const std::string& sit
                    std::size_t count, unsigned seed) {
   const auto lines = data_dir.string() + ".jsonl";
   write_event_lines(lines, count, seed);
-  auto result = run_command({RECOUNT_AGENT_BIN, "record", "--data", data_dir.string(), "--site", site, "--device",
-                             device, "--jsonl", lines});
+  auto result = run_command(
+      {RECOUNT_AGENT_BIN, "record", "--data", data_dir.string(), "--site", site, "--device", device, "--jsonl", lines});
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
+}
+
+std::filesystem::path hub_key_file(const std::filesystem::path& hub_data_dir) {
+  std::filesystem::create_directories(hub_data_dir);
+  auto result = run_command({RECOUNTCTL_BIN, "--data", hub_data_dir.string(), "hub-key"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  const std::filesystem::path file = hub_data_dir.string() + ".hub-key.pem";
+  std::ofstream(file) << result.out;
+  return file;
+}
+
+std::string signed_by_hub(const std::filesystem::path& hub_data_dir, const std::string& payload) {
+  // The file hub/daemon/signing_key.hpp names.
+  auto key = crypto::SigningKey::load(hub_data_dir / "hub-signing.key");
+  INFO((key ? "" : key.error().describe()));
+  REQUIRE(key);
+  return protocol::sign_payload(payload, *key);
 }
 
 Hub::Hub(const std::filesystem::path& data_dir, const std::string& broker_uri, std::vector<std::string> extra_arguments)
     : data_dir_(data_dir),
       broker_uri_(broker_uri),
       extra_arguments_(std::move(extra_arguments)),
+      key_file_(hub_key_file(data_dir)),
       http_port_(free_loopback_port()) {
   launch();
 }
@@ -85,10 +107,12 @@ void Hub::restart() {
 
 nlohmann::json Hub::stats() const { return run_json({RECOUNTCTL_BIN, "--hub", url(), "stats", "--json"}); }
 
-AgentDaemon::AgentDaemon(const std::filesystem::path& data_dir, const std::string& broker_uri)
-    : process_(std::make_unique<Process>(
-          std::vector<std::string>{RECOUNT_AGENT_BIN, "run", "--data", data_dir.string(), "--mqtt", broker_uri},
-          data_dir.string() + "-agent")) {}
+AgentDaemon::AgentDaemon(const std::filesystem::path& data_dir, const std::string& broker_uri,
+                         const std::filesystem::path& hub_key_file)
+    : process_(
+          std::make_unique<Process>(std::vector<std::string>{RECOUNT_AGENT_BIN, "run", "--data", data_dir.string(),
+                                                             "--mqtt", broker_uri, "--hub-key", hub_key_file.string()},
+                                    data_dir.string() + "-agent")) {}
 
 int AgentDaemon::stop() { return process_->stop(SIGTERM); }
 

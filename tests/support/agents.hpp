@@ -4,9 +4,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/support/event_lines.hpp"
 #include "tests/support/process.hpp"
@@ -29,6 +30,15 @@ std::string catalog_fixture(const std::string& name);
 void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
                    std::size_t count, unsigned seed);
 
+// The hub's public key for `hub_data_dir` as a PEM file (written next to that directory), from
+// `recountctl --data DIR hub-key`, which makes the hub's key when it is not there yet: agents
+// can be provisioned before the hub first starts.
+std::filesystem::path hub_key_file(const std::filesystem::path& hub_data_dir);
+
+// `payload` (a JSON object) signed with the hub's key in `hub_data_dir`, as the hub signs the
+// catalogs and task lists it publishes.
+std::string signed_by_hub(const std::filesystem::path& hub_data_dir, const std::string& payload);
+
 // A running recount-hub on a fresh HTTP port; waits for its ready line. `extra_arguments` go
 // to every launch (e.g. {"--policy", FILE}).
 class Hub {
@@ -37,6 +47,8 @@ class Hub {
       std::vector<std::string> extra_arguments = {});
   ~Hub();
   std::string url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
+  // The hub's public key (PEM file), for AgentDaemon.
+  const std::filesystem::path& key_file() const { return key_file_; }
   void kill_hard() { process_->kill_hard(); }
   int stop();  // SIGTERM; returns the exit code
   void restart();
@@ -48,15 +60,17 @@ class Hub {
   std::filesystem::path data_dir_;
   std::string broker_uri_;
   std::vector<std::string> extra_arguments_;
+  std::filesystem::path key_file_;
   int http_port_;
   int launches_ = 0;
   std::unique_ptr<Process> process_;
 };
 
-// A running `recount-agent run` for one data directory.
+// A running `recount-agent run` for one data directory, provisioned with the hub's public key.
 class AgentDaemon {
  public:
-  AgentDaemon(const std::filesystem::path& data_dir, const std::string& broker_uri);
+  AgentDaemon(const std::filesystem::path& data_dir, const std::string& broker_uri,
+              const std::filesystem::path& hub_key_file);
   int stop();
   void kill_hard() { process_->kill_hard(); }
 
