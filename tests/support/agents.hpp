@@ -73,6 +73,7 @@ class AgentDaemon {
               const std::filesystem::path& hub_key_file);
   int stop();
   void kill_hard() { process_->kill_hard(); }
+  std::string output() const { return process_->output(); }  // its stdout so far
 
  private:
   std::unique_ptr<Process> process_;
