@@ -51,16 +51,6 @@ void record_events(const std::filesystem::path& data_dir, const std::string& sit
   REQUIRE(result.exit_code == 0);
 }
 
-std::filesystem::path hub_key_file(const std::filesystem::path& hub_data_dir) {
-  std::filesystem::create_directories(hub_data_dir);
-  auto result = run_command({RECOUNTCTL_BIN, "--data", hub_data_dir.string(), "hub-key"});
-  INFO(result.err);
-  REQUIRE(result.exit_code == 0);
-  const std::filesystem::path file = hub_data_dir.string() + ".hub-key.pem";
-  std::ofstream(file) << result.out;
-  return file;
-}
-
 std::string signed_by_hub(const std::filesystem::path& hub_data_dir, const std::string& payload) {
   // The file hub/daemon/signing_key.hpp names.
   auto key = crypto::SigningKey::load(hub_data_dir / "hub-signing.key");

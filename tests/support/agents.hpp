@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/event_lines.hpp"
+#include "tests/support/hub_key.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::testing {
@@ -29,11 +30,6 @@ std::string catalog_fixture(const std::string& name);
 // Records `count` events through `recount-agent record --jsonl`, creating the data directory.
 void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
                    std::size_t count, unsigned seed);
-
-// The hub's public key for `hub_data_dir` as a PEM file (written next to that directory), from
-// `recountctl --data DIR hub-key`, which makes the hub's key when it is not there yet: agents
-// can be provisioned before the hub first starts.
-std::filesystem::path hub_key_file(const std::filesystem::path& hub_data_dir);
 
 // `payload` (a JSON object) signed with the hub's key in `hub_data_dir`, as the hub signs the
 // catalogs and task lists it publishes.
