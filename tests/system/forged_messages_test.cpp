@@ -2,6 +2,7 @@
 // Mosquitto, where anyone may publish on the hub's topics: a forged ack loses no event, and forged
 // catalogs and task lists are ignored while the hub's own are applied.
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include "shared/core/hlc.hpp"
 #include "shared/crypto/ed25519.hpp"
@@ -141,6 +142,37 @@ TEST_CASE("forged catalogs and task lists on an open broker are ignored by a run
   CHECK(journal.find("rt-forged") == std::string::npos);
   CHECK(journal.find("rt-unsigned") == std::string::npos);
   CHECK(agent.stop() == 0);
+}
+
+TEST_CASE("an agent without the hub key says so at start, syncs its events and applies no catalog") {
+  TempDir dir;
+  Mosquitto broker;
+  Hub hub(dir / "hub", broker.uri());
+  REQUIRE(run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "import", "locations", catalog_fixture("locations.csv")})
+              .exit_code == 0);
+  const auto device = dir / "device";
+  record_events(device, "store-1", "dev-1", 3, 1);
+  Process agent({RECOUNT_AGENT_BIN, "run", "--data", device.string(), "--mqtt", broker.uri()}, dir / "agent");
+  CHECK(eventually([&] { return agent.errors().find("WARNING: no hub key") != std::string::npos; }, kTimeout));
+  CHECK(eventually([&] { return agent_status(device)["refused_catalogs"] >= 1; }, kTimeout));
+  CHECK(eventually([&] { return agent_status(device)["last_acked_seq"] >= 3; }, kTimeout));
+  CHECK(agent_scan(device, "#user bob\nLOC-A-01\n").out.find("ok: location A-01") == std::string::npos);
+  CHECK(agent.stop(SIGTERM) == 0);
+  // Provisioned: the key is stored and the hub's retained catalog is applied.
+  {
+    Process provisioned({RECOUNT_AGENT_BIN, "run", "--data", device.string(), "--mqtt", broker.uri(), "--hub-key",
+                         hub.key_file().string()},
+                        dir / "provisioned");
+    CHECK(eventually(
+        [&] { return agent_scan(device, "#user bob\nLOC-A-01\n").out.find("ok: location A-01") != std::string::npos; },
+        kTimeout));
+    CHECK(provisioned.stop(SIGTERM) == 0);
+  }
+  // From then on another hub's key is refused before anything runs.
+  const auto refused = run_command({RECOUNT_AGENT_BIN, "run", "--data", device.string(), "--mqtt", broker.uri(),
+                                    "--hub-key", hub_key_file(dir / "other-hub").string()});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("remove " + (device / "hub-key.pem").string()) != std::string::npos);
 }
 
 }  // namespace recount::testing
