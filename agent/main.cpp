@@ -1,7 +1,8 @@
 // recount-agent: the device program. Parses the command line and hands over to agent/cli.
-#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+
+#include <CLI/CLI.hpp>
 
 #include "agent/cli/commands.hpp"
 #include "agent/cli/decode_command.hpp"
@@ -34,6 +35,9 @@ int main(int argc, char** argv) {
   run->add_option("--retention-days", retention_days, "keep acked events this many days")
       ->check(CLI::Range(1, 36500))
       ->capture_default_str();
+  std::optional<std::filesystem::path> hub_key;
+  run->add_option("--hub-key", hub_key,
+                  "the hub's public key (PEM, from `recountctl --data DIR hub-key`), stored in --data on first use");
 
   auto* record = app.add_subcommand("record", "append events to the journal (prints each seq once durable)");
   add_data_options(*record, data);
@@ -65,7 +69,8 @@ int main(int argc, char** argv) {
   journal->add_option("--from", from, "first seq to list");
   journal->add_option("--limit", limit, "most events to list");
 
-  auto* scan = app.add_subcommand("scan", "the floor UI for a keyboard-wedge scanner (plain lines when not a terminal)");
+  auto* scan =
+      app.add_subcommand("scan", "the floor UI for a keyboard-wedge scanner (plain lines when not a terminal)");
   add_data_options(*scan, data);
   ScanCommandOptions scan_options;
   std::int64_t repeat_window_ms = 1500;
@@ -106,7 +111,7 @@ int main(int argc, char** argv) {
   }
   if (*unresolved) return print_unresolved(data, json, std::cout, std::cerr);
   if (*resolve) return resolve_unresolved(data, std::cout, std::cerr);
-  if (*run) return run_sync(data, broker, retention_days, std::cout, std::cerr);
+  if (*run) return run_sync(data, broker, retention_days, hub_key, std::cout, std::cerr);
   if (*status) return print_status(data, json, std::cout, std::cerr);
   if (*journal) return print_journal(data, json, from, limit, std::cout, std::cerr);
   if (!jsonl.empty()) {

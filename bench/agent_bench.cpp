@@ -86,7 +86,7 @@ MemoryFigures agent_memory(const std::filesystem::path& temp, std::size_t events
   HubProcess hub(temp / "hub", broker.uri(), {"--policy", policy.string()});
   const auto dir = temp / "agent";
   record_events(dir, "site-1", "dev-mem", 1, 1);  // creates the journal; one event to sync
-  auto agent = start_agent(dir, broker.uri());
+  auto agent = start_agent(dir, broker.uri(), testing::hub_key_file(temp / "hub"));
 
   boost::asio::io_context io;
   mqtt::LinkOptions options;

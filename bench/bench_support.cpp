@@ -146,10 +146,12 @@ void stop_link(mqtt::Link& link) {
 
 int HubProcess::stop() { return process_->stop(SIGTERM); }
 
-std::unique_ptr<testing::Process> start_agent(const std::filesystem::path& data_dir, const std::string& broker_uri) {
-  return std::make_unique<testing::Process>(
-      std::vector<std::string>{RECOUNT_AGENT_BIN, "run", "--data", data_dir.string(), "--mqtt", broker_uri},
-      data_dir.string() + "-agent");
+std::unique_ptr<testing::Process> start_agent(const std::filesystem::path& data_dir, const std::string& broker_uri,
+                                              const std::filesystem::path& hub_key_file) {
+  return std::make_unique<testing::Process>(std::vector<std::string>{RECOUNT_AGENT_BIN, "run", "--data", data_dir.string(),
+                                                                     "--mqtt", broker_uri, "--hub-key",
+                                                                     hub_key_file.string()},
+                                            data_dir.string() + "-agent");
 }
 
 void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,

@@ -19,6 +19,7 @@
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
 #include "shared/mqtt/link.hpp"
+#include "tests/support/hub_key.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::bench {
@@ -95,8 +96,10 @@ class HubProcess {
   std::unique_ptr<testing::Process> process_;
 };
 
-// A running `recount-agent run` for one data directory.
-std::unique_ptr<testing::Process> start_agent(const std::filesystem::path& data_dir, const std::string& broker_uri);
+// A running `recount-agent run` for one data directory, provisioned with the hub's public key
+// (testing::hub_key_file).
+std::unique_ptr<testing::Process> start_agent(const std::filesystem::path& data_dir, const std::string& broker_uri,
+                                              const std::filesystem::path& hub_key_file);
 
 // Records `count` events into DATA (created with site/device) through `recount-agent record
 // --jsonl`; throws when the command fails.

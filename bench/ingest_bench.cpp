@@ -349,7 +349,8 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   }
   const auto spawned = Clock::now();
   if (simulated_batch == 0) {
-    for (const auto& dir : data_dirs) agents.push_back(start_agent(dir, uri));
+    const auto hub_key = testing::hub_key_file(hub_database.parent_path());
+    for (const auto& dir : data_dirs) agents.push_back(start_agent(dir, uri, hub_key));
   }
   // One pump per device, owned here (not by its own closure, which would never be freed).
   std::vector<std::function<void()>> pumps(simulated.size());

@@ -157,8 +157,9 @@ int run(const Args& args) {
   const auto policy = temp / "policy.json";
   std::ofstream(policy) << R"({"ambiguity_window_ms": 0})";
   HubProcess hub(temp / "hub", broker.uri(), {"--policy", policy.string()});
-  auto agent_a = start_agent(dir_a, broker.uri());
-  auto agent_b = start_agent(dir_b, broker.uri());
+  const auto hub_key = testing::hub_key_file(temp / "hub");
+  auto agent_a = start_agent(dir_a, broker.uri(), hub_key);
+  auto agent_b = start_agent(dir_b, broker.uri(), hub_key);
   const auto stock_deadline = Clock::now() + limit;
   while (acked_through(journal_a) < counts && Clock::now() < stock_deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "hub/cli/commands.hpp"
+#include "hub/cli/hub_key_command.hpp"
 #include "hub/cli/import_command.hpp"
 #include "hub/cli/metrics_command.hpp"
 #include "hub/cli/policy_command.hpp"
@@ -145,6 +146,8 @@ int main(int argc, char** argv) {
   token_list->add_flag("--json", json, "Print JSON instead of a table");
   auto* token_revoke = token->add_subcommand("revoke", "Refuse a token from now on");
   token_revoke->add_option("name", token_name, "the token's name")->required();
+  auto* hub_key =
+      app.add_subcommand("hub-key", "Print the hub's public key (PEM) from --data DIR, to provision devices");
   CLI11_PARSE(app, argc, argv);
   const OutputFormat format = json ? OutputFormat::kJson : OutputFormat::kTable;
 
@@ -156,7 +159,9 @@ int main(int argc, char** argv) {
   hub.token = found.token;
   hub.token_source = found.source;
   CommandOutput output;
-  if (token->parsed() && data_dir.empty()) {
+  if (hub_key->parsed()) {
+    output = hub_key_command(data_dir);
+  } else if (token->parsed() && data_dir.empty()) {
     output = failed("token: --data DIR must name the hub's data directory");
   } else if (token_create->parsed()) {
     output = token_create_command(data_dir, token_name, role, approval_limit, format);

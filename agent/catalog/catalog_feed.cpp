@@ -4,49 +4,83 @@
 #include <ostream>
 #include <vector>
 
+#include "shared/protocol/codec.hpp"
+#include "shared/protocol/signed_payload.hpp"
+
 namespace recount::agent {
 
 CatalogFeed::CatalogFeed(boost::asio::io_context& io, Sync& sync, Journal& journal, CatalogStore& store,
-                         std::ostream& log)
-    : sync_(sync), journal_(journal), store_(store), log_(log), timer_(io) {}
+                         std::optional<crypto::PublicKey> hub_key, std::ostream& log)
+    : sync_(sync), journal_(journal), store_(store), hub_key_(std::move(hub_key)), log_(log), timer_(io) {}
 
 void CatalogFeed::start() {
-  sync_.on_catalog([this](const protocol::Catalog& catalog) {
-    auto stored = store_.store_catalog(catalog);
-    if (!stored) {
-      log_ << "recount-agent: catalog not stored: " << stored.error().describe() << std::endl;
-    } else if (*stored) {
-      log_ << "recount-agent: catalog version " << catalog.version << " stored (" << catalog.items.size()
-           << " items, " << catalog.locations.size() << " locations)" << std::endl;
-    }
-  });
-  sync_.on_tasks([this](const protocol::TaskList& tasks) {
-    auto fresh = store_.store_tasks(tasks);
-    if (!fresh) {
-      log_ << "recount-agent: tasks not stored: " << fresh.error().describe() << std::endl;
-      return;
-    }
-    if (fresh->empty()) return;
-    // One commit for every task the list brought: a list can carry many, and a commit each
-    // made the floor's devices, not the hub, the bottleneck under load (docs/performance.md).
-    std::vector<Event> acks(fresh->size());
-    for (std::size_t index = 0; index < acks.size(); ++index) {
-      acks[index].type = EventType::kTaskAck;
-      acks[index].task_id = (*fresh)[index];
-    }
-    auto recorded = journal_.record_all(std::move(acks));
-    if (!recorded) {
-      log_ << "recount-agent: " << fresh->size() << " task(s) not acknowledged: " << recorded.error().describe()
-           << std::endl;
-      return;
-    }
-    // Unmarked, a task is acknowledged again with the next list: the hub keeps the first ack.
-    if (auto ok = store_.mark_tasks_acked(*recorded); !ok) {
-      log_ << "recount-agent: " << ok.error().describe() << std::endl;
-    }
-    sync_.wake();
-  });
+  sync_.on_catalog([this](const std::string& payload) { take_catalog(payload); });
+  sync_.on_tasks([this](const std::string& payload) { take_tasks(payload); });
   note_link();
+}
+
+std::optional<std::string> CatalogFeed::signed_text(std::string_view payload, Refusal kind, std::string_view what) {
+  auto text = hub_key_ ? protocol::verified_payload(payload, *hub_key_)
+                       : Result<std::string>(Error{ErrorCode::kNotFound, "hub-key",
+                                                   "no hub key is known, so nothing unsigned is applied (provision "
+                                                   "the device: recount-agent run --hub-key FILE)"});
+  if (text) return std::move(*text);
+  log_ << "recount-agent: " << what << " refused: " << text.error().describe() << std::endl;
+  if (auto ok = journal_.count_refusal(kind); !ok) log_ << "recount-agent: " << ok.error().describe() << std::endl;
+  return std::nullopt;
+}
+
+void CatalogFeed::take_catalog(std::string_view payload) {
+  auto text = signed_text(payload, Refusal::kCatalog, "catalog");
+  if (!text) return;
+  auto catalog = protocol::decode_catalog(*text);
+  if (!catalog) {
+    log_ << "recount-agent: " << catalog.error().within("catalog").describe() << std::endl;
+    return;
+  }
+  if (catalog->site != journal_.identity().site) return;
+  auto stored = store_.store_catalog(*catalog);
+  if (!stored) {
+    log_ << "recount-agent: catalog not stored: " << stored.error().describe() << std::endl;
+  } else if (*stored) {
+    log_ << "recount-agent: catalog version " << catalog->version << " stored (" << catalog->items.size() << " items, "
+         << catalog->locations.size() << " locations)" << std::endl;
+  }
+}
+
+void CatalogFeed::take_tasks(std::string_view payload) {
+  auto text = signed_text(payload, Refusal::kTaskList, "task list");
+  if (!text) return;
+  auto tasks = protocol::decode_task_list(*text);
+  if (!tasks) {
+    log_ << "recount-agent: " << tasks.error().within("tasks").describe() << std::endl;
+    return;
+  }
+  if (tasks->site != journal_.identity().site) return;
+  auto fresh = store_.store_tasks(*tasks);
+  if (!fresh) {
+    log_ << "recount-agent: tasks not stored: " << fresh.error().describe() << std::endl;
+    return;
+  }
+  if (fresh->empty()) return;
+  // One commit for every task the list brought: a list can carry many, and a commit each
+  // made the floor's devices, not the hub, the bottleneck under load (docs/performance.md).
+  std::vector<Event> acks(fresh->size());
+  for (std::size_t index = 0; index < acks.size(); ++index) {
+    acks[index].type = EventType::kTaskAck;
+    acks[index].task_id = (*fresh)[index];
+  }
+  auto recorded = journal_.record_all(std::move(acks));
+  if (!recorded) {
+    log_ << "recount-agent: " << fresh->size() << " task(s) not acknowledged: " << recorded.error().describe()
+         << std::endl;
+    return;
+  }
+  // Unmarked, a task is acknowledged again with the next list: the hub keeps the first ack.
+  if (auto ok = store_.mark_tasks_acked(*recorded); !ok) {
+    log_ << "recount-agent: " << ok.error().describe() << std::endl;
+  }
+  sync_.wake();
 }
 
 void CatalogFeed::stop() {

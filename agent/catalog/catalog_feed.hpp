@@ -1,10 +1,13 @@
-// Connects the sync's retained catalog and task topics to the catalog cache: newer catalogs are
-// stored, new recount tasks are stored and acknowledged with a task_ack event in the journal. It
-// also notes the link state in the cache every few seconds, for the scan UI's status line.
+// Connects the sync's retained catalog and task topics to the catalog cache: catalogs and task
+// lists the hub signed are taken in, newer catalogs are stored, new recount tasks are stored and
+// acknowledged with a task_ack event in the journal. It also notes the link state in the cache
+// every few seconds, for the scan UI's status line.
 #pragma once
 
 #include <chrono>
 #include <iosfwd>
+#include <optional>
+#include <string_view>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -12,28 +15,44 @@
 #include "agent/catalog/catalog_store.hpp"
 #include "agent/journal/journal.hpp"
 #include "agent/sync/sync.hpp"
+#include "shared/crypto/ed25519.hpp"
 
 namespace recount::agent {
 
 // Runs on the Sync's io_context; not thread-safe. Every object passed in must outlive it.
-// Catalog versions at or below the one held are ignored. Problems (a store that cannot be
-// written) are reported on `log` and the message is dropped; the retained message comes again
-// on the next connect.
+//
+// Every payload is first checked against `hub_key` (DESIGN §9, docs/protocol.md "Signed
+// messages"), before its version is even read, so a forged message with a high version cannot
+// block the hub's later ones. One that is unsigned, badly signed, or arrives while no hub key is
+// known (fail-closed: nothing unsigned is ever applied) is dropped, logged on `log` and counted in
+// the journal (JournalStatus::refused_catalogs / refused_task_lists). Catalog versions at or below
+// the one held are ignored. Other problems (a malformed signed message, a store that cannot be
+// written) are logged and the message is dropped; the retained message comes again on the next
+// connect.
 class CatalogFeed {
  public:
   static constexpr std::chrono::seconds kLinkNoteInterval{2};
 
-  CatalogFeed(boost::asio::io_context& io, Sync& sync, Journal& journal, CatalogStore& store, std::ostream& log);
+  CatalogFeed(boost::asio::io_context& io, Sync& sync, Journal& journal, CatalogStore& store,
+              std::optional<crypto::PublicKey> hub_key, std::ostream& log);
   // Installs the Sync's handlers and starts noting the link state.
   void start();
   void stop();
 
+  // What the Sync's handlers do with a payload from the catalog or tasks topic; blocks on the
+  // journal and the cache.
+  void take_catalog(std::string_view payload);
+  void take_tasks(std::string_view payload);
+
  private:
+  // The hub-signed text of `payload`, or nullopt after logging and counting the refusal.
+  std::optional<std::string> signed_text(std::string_view payload, Refusal kind, std::string_view what);
   void note_link();
 
   Sync& sync_;
   Journal& journal_;
   CatalogStore& store_;
+  std::optional<crypto::PublicKey> hub_key_;
   std::ostream& log_;
   boost::asio::steady_timer timer_;
   bool stopped_ = false;

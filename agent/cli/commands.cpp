@@ -1,16 +1,18 @@
 // recount-agent subcommands.
 #include "agent/cli/commands.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <iomanip>
 #include <iostream>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "agent/catalog/catalog_feed.hpp"
 #include "agent/journal/journal.hpp"
+#include "agent/sync/hub_key.hpp"
 #include "agent/sync/sync.hpp"
 #include "shared/core/random_id.hpp"
 #include "shared/domain/limits.hpp"
@@ -43,12 +45,21 @@ Result<Event> parse_draft(const std::string& line) {
 }
 
 nlohmann::json status_json(const JournalStatus& status) {
-  return {{"site", status.identity.site},       {"device", status.identity.device},
-          {"epoch", status.identity.epoch},     {"total", status.total},
-          {"unsent", status.unsent},            {"unacked", status.unacked},
-          {"acked", status.acked},              {"rejected", status.rejected},
-          {"last_seq", status.last_seq},        {"last_acked_seq", status.acked_through},
-          {"last_ack_ms", status.last_ack_ms},  {"skew_ms", status.skew_ms}};
+  return {{"site", status.identity.site},
+          {"device", status.identity.device},
+          {"epoch", status.identity.epoch},
+          {"total", status.total},
+          {"unsent", status.unsent},
+          {"unacked", status.unacked},
+          {"acked", status.acked},
+          {"rejected", status.rejected},
+          {"last_seq", status.last_seq},
+          {"last_acked_seq", status.acked_through},
+          {"last_ack_ms", status.last_ack_ms},
+          {"skew_ms", status.skew_ms},
+          {"refused_acks", status.refused_acks},
+          {"refused_catalogs", status.refused_catalogs},
+          {"refused_task_lists", status.refused_task_lists}};
 }
 
 }  // namespace
@@ -127,7 +138,9 @@ int print_status(const DataOptions& data, bool json, std::ostream& out, std::ost
       << "  unsent   " << status->unsent << "\n"
       << "  unacked  " << status->unacked << "\n"
       << "  acked    " << status->acked << " (through seq " << status->acked_through << ")\n"
-      << "  rejected " << status->rejected << "\n";
+      << "  rejected " << status->rejected << "\n"
+      << "  refused from the hub's topics: " << status->refused_acks << " ack(s), " << status->refused_catalogs
+      << " catalog(s), " << status->refused_task_lists << " task list(s)\n";
   return 0;
 }
 
@@ -154,17 +167,27 @@ int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::s
   for (const auto& entry : *entries) {
     const auto& event = entry.event;
     out << std::setw(8) << event.seq << "  " << std::setw(15) << std::left << to_string(event.type) << std::right
-        << "  " << event.location << (event.to_location.empty() ? "" : " -> " + event.to_location) << "  "
-        << event.sku << "  qty " << event.qty << "  [" << to_string(entry.state) << "]"
+        << "  " << event.location << (event.to_location.empty() ? "" : " -> " + event.to_location) << "  " << event.sku
+        << "  qty " << event.qty << "  [" << to_string(entry.state) << "]"
         << (entry.rejection.empty() ? "" : " " + entry.rejection) << '\n';
   }
   return 0;
 }
 
-int run_sync(const DataOptions& data, const std::string& broker_uri, int retention_days, std::ostream& out,
-             std::ostream& err) {
+int run_sync(const DataOptions& data, const std::string& broker_uri, int retention_days,
+             const std::optional<std::filesystem::path>& hub_key_file, std::ostream& out, std::ostream& err) {
   auto journal = open_journal(data, err);
   if (!journal) return 1;
+  auto hub_key = trusted_hub_key(data.data_dir, hub_key_file);
+  if (!hub_key) {
+    err << "recount-agent: --hub-key: " << hub_key.error().describe() << '\n';
+    return 1;
+  }
+  if (!*hub_key) {
+    err << "recount-agent: WARNING: no hub key in " << (data.data_dir / kHubKeyFile).string()
+        << ": catalogs and task lists will be refused until the device is provisioned with --hub-key FILE "
+           "(the hub's `recountctl --data DIR hub-key`); events are still synced\n";
+  }
   boost::asio::io_context io;
   boost::asio::steady_timer retention_timer(io);
   std::function<void()> prune = [&] {
@@ -186,7 +209,7 @@ int run_sync(const DataOptions& data, const std::string& broker_uri, int retenti
     err << "recount-agent: " << catalog.error().describe() << '\n';
     return 1;
   }
-  CatalogFeed feed(io, sync, *journal, *catalog, out);
+  CatalogFeed feed(io, sync, *journal, *catalog, *hub_key, out);
   feed.start();
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int) {
@@ -198,7 +221,7 @@ int run_sync(const DataOptions& data, const std::string& broker_uri, int retenti
   });
   sync.start();
   out << "recount-agent syncing device " << journal->identity().device << " of site " << journal->identity().site
-      << " via " << broker_uri << std::endl;
+      << " via " << broker_uri << " trusting hub key " << (*hub_key ? (*hub_key)->fingerprint() : "none") << std::endl;
   io.run();
   return 0;
 }

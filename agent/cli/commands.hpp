@@ -26,16 +26,20 @@ int record_one(const DataOptions& data, Event draft, std::ostream& out, std::ost
 // then 1, and every valid line is still stored.
 int record_jsonl(const DataOptions& data, std::istream& in, std::ostream& out, std::ostream& err);
 
-// `status [--json]`: totals, unsent, unacked, acked, rejected, last seq, last acked seq.
+// `status [--json]`: totals, unsent, unacked, acked, rejected, last seq, last acked seq, and the
+// hub messages refused (acks, unsigned or badly signed catalogs and task lists).
 int print_status(const DataOptions& data, bool json, std::ostream& out, std::ostream& err);
 
 // `journal [--json] [--from SEQ] [--limit N]`: the events with their sync state.
 int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::size_t limit, std::ostream& out,
                   std::ostream& err);
 
-// `run --mqtt URI [--retention-days N]`: syncs until SIGINT/SIGTERM. Once an hour (and at start)
-// it deletes acked events older than the retention; nothing unacked or rejected is ever deleted.
-int run_sync(const DataOptions& data, const std::string& broker_uri, int retention_days, std::ostream& out,
-             std::ostream& err);
+// `run --mqtt URI [--retention-days N] [--hub-key FILE]`: syncs until SIGINT/SIGTERM. Once an hour
+// (and at start) it deletes acked events older than the retention; nothing unacked or rejected is
+// ever deleted. `hub_key_file` (PEM) is stored in the data directory on first use
+// (trusted_hub_key); without a hub key the agent still syncs its events but applies no catalog or
+// task list, and says so at start on `err`. Exit 1 when the key file is unusable or conflicts.
+int run_sync(const DataOptions& data, const std::string& broker_uri, int retention_days,
+             const std::optional<std::filesystem::path>& hub_key_file, std::ostream& out, std::ostream& err);
 
 }  // namespace recount::agent

@@ -19,7 +19,7 @@ namespace {
 
 // Schema migrations, applied in order; PRAGMA user_version counts those already applied.
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 4> kMigrations{
+constexpr std::array<const char*, 5> kMigrations{
     R"sql(
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE events (
@@ -71,10 +71,24 @@ constexpr std::array<const char*, 4> kMigrations{
     R"sql(
     CREATE TABLE catalog_users (badge TEXT PRIMARY KEY, name TEXT, role TEXT, pin_hash TEXT);
     )sql",
+    // 5: the newest stamp is kept apart from the events, which retention deletes, so the clock
+    // resumes after it; and counters of the hub messages the agent refused.
+    R"sql(
+    INSERT INTO meta(key, value) SELECT 'newest_hlc', COALESCE(MAX(hlc), 0) FROM events;
+    INSERT INTO meta(key, value) VALUES ('refused_acks', '0'), ('refused_catalogs', '0'), ('refused_task_lists', '0');
+    )sql",
 };
 
-const std::string kEventColumns =
-    "seq, event_id, type, wall_ms, hlc, " + std::string(storage::kEventDetailColumns);
+const char* counter_key(Refusal what) {
+  switch (what) {
+    case Refusal::kAck: return "refused_acks";
+    case Refusal::kCatalog: return "refused_catalogs";
+    case Refusal::kTaskList: return "refused_task_lists";
+  }
+  std::abort();
+}
+
+const std::string kEventColumns = "seq, event_id, type, wall_ms, hlc, " + std::string(storage::kEventDetailColumns);
 constexpr int kFirstDetail = 5;  // the column of the first detail in kEventColumns (0-based; parameters count from 1)
 
 Error corrupt(const std::filesystem::path& file, const std::string& detail) {
@@ -106,7 +120,7 @@ Result<void> create_journal_file(const std::filesystem::path& file, const Journa
   std::filesystem::remove(staging, ignored);
   {
     auto database = storage::Database::open(staging, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull,
-                                             Journal::kApplicationId);
+                                            Journal::kApplicationId);
     if (!database) return database.error();
     auto transaction = storage::Transaction::begin(*database);
     if (!transaction) return transaction.error();
@@ -117,8 +131,9 @@ Result<void> create_journal_file(const std::filesystem::path& file, const Journa
     auto insert = database->prepare("INSERT INTO meta(key, value) VALUES(?, ?)");
     if (!insert) return insert.error();
     const std::pair<const char*, std::string> rows[] = {
-        {"site", identity.site},   {"device", identity.device},      {"epoch", identity.epoch},
-        {"last_seq", "0"},         {"acked_through", "0"},           {"last_ack_ms", "0"},
+        {"site", identity.site},   {"device", identity.device},
+        {"epoch", identity.epoch}, {"last_seq", "0"},
+        {"acked_through", "0"},    {"last_ack_ms", "0"},
         {"skew_ms", "0"},          {"created_ms", std::to_string(now_ms)},
     };
     for (const auto& [key, value] : rows) {
@@ -192,6 +207,17 @@ class ResetOnExit {
 
 }  // namespace
 
+std::string_view to_string(AckVerdict verdict) {
+  switch (verdict) {
+    case AckVerdict::kApplied: return "applied";
+    case AckVerdict::kOtherEpoch: return "for another epoch";
+    case AckVerdict::kDecreasing: return "below the acked seq";
+    case AckVerdict::kAboveSent: return "above the last seq sent";
+    case AckVerdict::kClockOutOfRange: return "with the hub's clock out of range";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(SyncState state) {
   switch (state) {
     case SyncState::kUnsent: return "unsent";
@@ -203,7 +229,10 @@ std::string_view to_string(SyncState state) {
 }
 
 Journal::Journal(storage::Database database, JournalIdentity identity, WallClock wall)
-    : database_(std::move(database)), identity_(std::move(identity)), wall_(wall), clock_(std::make_unique<HybridLogicalClock>(wall)) {}
+    : database_(std::move(database)),
+      identity_(std::move(identity)),
+      wall_(wall),
+      clock_(std::make_unique<HybridLogicalClock>(wall)) {}
 
 Result<Journal> Journal::open(const std::filesystem::path& directory, const std::optional<std::string>& site,
                               const std::optional<std::string>& device, WallClock wall) {
@@ -232,8 +261,8 @@ Result<Journal> Journal::open(const std::filesystem::path& directory, const std:
     return corrupt(file, "the file is empty");
   }
 
-  auto database = storage::Database::open(file, storage::OpenMode::kExistingOnly, storage::Durability::kFull,
-                                           kApplicationId);
+  auto database =
+      storage::Database::open(file, storage::OpenMode::kExistingOnly, storage::Durability::kFull, kApplicationId);
   if (!database) {
     if (database.error().code == ErrorCode::kCorrupt) return corrupt(file, database.error().message);
     return database.error();
@@ -262,7 +291,7 @@ Result<Journal> Journal::open(const std::filesystem::path& directory, const std:
 
   Journal journal(std::move(*database), {}, wall);
   for (auto [key, target] : {std::pair{"site", &journal.identity_.site}, std::pair{"device", &journal.identity_.device},
-                              std::pair{"epoch", &journal.identity_.epoch}}) {
+                             std::pair{"epoch", &journal.identity_.epoch}}) {
     auto value = journal.read_meta(key);
     if (!value) return corrupt(file, "its " + std::string(key) + " is missing");
     *target = *value;
@@ -275,10 +304,11 @@ Result<Journal> Journal::open(const std::filesystem::path& directory, const std:
     return Error{ErrorCode::kConflict, "device",
                  "this data directory belongs to device " + journal.identity_.device + ", not " + *device};
   }
-  // A rebooted device may come back with its wall clock behind: continue after the newest stamp.
-  auto newest = journal.database_.prepare("SELECT COALESCE(MAX(hlc), 0) FROM events");
-  if (!newest || !newest->step()) return corrupt(file, "cannot read its events");
-  journal.clock_->observe(HlcStamp{static_cast<std::uint64_t>(newest->column_int(0))});
+  // A rebooted device may come back with its wall clock behind, by any amount: its own history is
+  // trusted, so it continues after its newest stamp, unclamped.
+  auto newest = journal.read_number("newest_hlc");
+  if (!newest) return corrupt(file, "its newest_hlc is missing");
+  journal.clock_->resume(HlcStamp{static_cast<std::uint64_t>(*newest)});
   return journal;
 }
 
@@ -396,6 +426,9 @@ Result<std::vector<Event>> Journal::record_all(std::vector<Event> drafts) {
     stored.push_back(std::move(*event));
   }
   if (auto ok = write_meta("last_seq", std::to_string(seq)); !ok) return ok.error();
+  if (!stored.empty()) {
+    if (auto ok = raise_watermark("newest_hlc", stored.back().hlc); !ok) return ok.error();
+  }
   if (auto ok = transaction->commit(); !ok) return ok.error();
   return stored;
 }
@@ -424,16 +457,44 @@ Result<void> Journal::mark_sent(std::uint64_t last_seq) {
   return raise_watermark("sent_through", last_seq);
 }
 
-Result<void> Journal::acknowledge(std::uint64_t acked_through, std::int64_t hub_wall_ms, std::uint64_t hub_hlc) {
-  clock_->observe(HlcStamp{hub_hlc});
+Result<AckVerdict> Journal::judge(const protocol::Ack& ack) {
+  if (ack.epoch != identity_.epoch) return AckVerdict::kOtherEpoch;
+  auto marks = watermarks();
+  if (!marks) return marks.error();
+  if (ack.acked_through < marks->acked_through) return AckVerdict::kDecreasing;
+  if (ack.acked_through > marks->sent_through) return AckVerdict::kAboveSent;
+  const std::int64_t ours = std::max(wall_(), clock_->latest().wall_ms());
+  const bool wall_in_range =
+      ack.hub_wall_ms >= ours - kMaxHubClockOffsetMs && ack.hub_wall_ms <= ours + kMaxHubClockOffsetMs;
+  if (!wall_in_range || HlcStamp{ack.hub_hlc}.wall_ms() > ours + kMaxHubClockOffsetMs) {
+    return AckVerdict::kClockOutOfRange;
+  }
+  return AckVerdict::kApplied;
+}
+
+Result<AckVerdict> Journal::acknowledge(const protocol::Ack& ack) {
   BookkeepingDurability durability(database_);  // declared first: it outlives the transaction
   auto transaction = storage::Transaction::begin(database_);
   if (!transaction) return transaction.error();
-  const std::int64_t now = wall_();
-  if (auto ok = raise_watermark("acked_through", acked_through); !ok) return ok;
-  if (auto ok = write_meta("last_ack_ms", std::to_string(now)); !ok) return ok;
-  if (auto ok = write_meta("skew_ms", std::to_string(now - hub_wall_ms)); !ok) return ok;
-  return transaction->commit();
+  auto verdict = judge(ack);
+  if (!verdict) return verdict.error();
+  if (*verdict != AckVerdict::kApplied) {
+    if (auto ok = count_refusal(Refusal::kAck); !ok) return ok.error();
+  } else {
+    clock_->observe(HlcStamp{ack.hub_hlc});
+    const std::int64_t now = wall_();
+    if (auto ok = raise_watermark("acked_through", ack.acked_through); !ok) return ok.error();
+    if (auto ok = write_meta("last_ack_ms", std::to_string(now)); !ok) return ok.error();
+    if (auto ok = write_meta("skew_ms", std::to_string(now - ack.hub_wall_ms)); !ok) return ok.error();
+  }
+  if (auto ok = transaction->commit(); !ok) return ok.error();
+  return *verdict;
+}
+
+Result<void> Journal::count_refusal(Refusal what) {
+  auto update = database_.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ?");
+  if (!update) return update.error();
+  return update->bind(1, std::string(counter_key(what))).run();
 }
 
 Result<void> Journal::reject(const std::vector<protocol::NackEntry>& entries) {
@@ -443,7 +504,8 @@ Result<void> Journal::reject(const std::vector<protocol::NackEntry>& entries) {
   if (!update) return update.error();
   for (const auto& entry : entries) {
     const std::string reason = entry.field.empty() ? entry.reason : entry.field + ": " + entry.reason;
-    if (auto ok = update->bind(1, reason).bind(2, static_cast<std::int64_t>(entry.seq)).bind(3, entry.event_id).run(); !ok) {
+    if (auto ok = update->bind(1, reason).bind(2, static_cast<std::int64_t>(entry.seq)).bind(3, entry.event_id).run();
+        !ok) {
       return ok;
     }
   }
@@ -494,6 +556,13 @@ Result<JournalStatus> Journal::status() {
   if (!row) return row.error();
   status.acked = static_cast<std::uint64_t>(counts->column_int(0));
   status.rejected = static_cast<std::uint64_t>(counts->column_int(1));
+  for (auto [what, target] :
+       {std::pair{Refusal::kAck, &status.refused_acks}, std::pair{Refusal::kCatalog, &status.refused_catalogs},
+        std::pair{Refusal::kTaskList, &status.refused_task_lists}}) {
+    auto value = read_number(counter_key(what));
+    if (!value) return value.error();
+    *target = static_cast<std::uint64_t>(*value);
+  }
   status.total = status.backlog() + status.acked + status.rejected;
   return status;
 }

@@ -39,6 +39,21 @@ struct JournalEntry {
   std::string rejection;  // the hub's reason, for kRejected
 };
 
+// What the journal made of a hub's ack (DESIGN §9: defence in depth for a misconfigured broker,
+// where anyone may publish on the device's ack topic). Only kApplied changed anything; every
+// other verdict was counted as a refused ack.
+enum class AckVerdict {
+  kApplied,          // the watermark moved (or stayed, for a repeat), skew and clock follow the hub
+  kOtherEpoch,       // for another journal of this device
+  kDecreasing,       // below the acked watermark
+  kAboveSent,        // above what this journal has sent: no hub can hold those events
+  kClockOutOfRange,  // the hub's wall time or HLC is more than kMaxHubClockOffsetMs from ours
+};
+std::string_view to_string(AckVerdict verdict);
+
+// Messages from the hub that the agent refused, counted in the journal (shown by `status`).
+enum class Refusal { kAck, kCatalog, kTaskList };
+
 // Where the sync stands: what is still to reach the hub and what it said last.
 struct SyncProgress {
   std::uint64_t unsent = 0;
@@ -57,6 +72,9 @@ struct JournalStatus : SyncProgress {
   std::uint64_t acked = 0;
   std::uint64_t rejected = 0;
   std::uint64_t last_seq = 0;
+  std::uint64_t refused_acks = 0;
+  std::uint64_t refused_catalogs = 0;    // unsigned or badly signed
+  std::uint64_t refused_task_lists = 0;  // unsigned or badly signed
 };
 
 // The journal of one data directory (DIR/journal.db). One Journal per process; several processes
@@ -66,6 +84,10 @@ class Journal {
  public:
   static constexpr const char* kFileName = "journal.db";
   static constexpr std::int32_t kApplicationId = 0x52434a4e;  // "RCJN" in the SQLite header
+  // How far an ack's clock (hub_wall_ms, and hub_hlc ahead) may be from this device's clock,
+  // read as the later of its wall time and its newest stamp (so a device whose wall clock stepped
+  // back still follows its hub). The same day an observed stamp may lead the wall clock.
+  static constexpr std::int64_t kMaxHubClockOffsetMs = HybridLogicalClock::kMaxForwardMs;
 
   // Opens DIR/journal.db, creating it (and DIR) on first use, when `site` and `device` must be
   // given; later they may be omitted but must match what is stored. Errors:
@@ -97,10 +119,16 @@ class Journal {
   // watermark, never lowers it (a resend from the last ack changes nothing). One meta write.
   Result<void> mark_sent(std::uint64_t last_seq);
 
-  // Applies the hub's cumulative ack: raises the acked_through watermark, so every event with
-  // seq ≤ acked_through that is not rejected counts as acked. Acks that do not move forward
-  // leave it. `hub_wall_ms` and `hub_hlc` give skew and keep our clock after the hub's.
-  Result<void> acknowledge(std::uint64_t acked_through, std::int64_t hub_wall_ms, std::uint64_t hub_hlc);
+  // Applies the hub's cumulative ack if it passes the checks, in this order: the journal's epoch;
+  // not below acked_through; not above sent_through (a hub that really holds more, because a
+  // power cut undid our last mark_sent, gets those events again and acks them again); its clock
+  // within kMaxHubClockOffsetMs. Applied, it raises acked_through, so every event with
+  // seq ≤ acked_through that is not rejected counts as acked, and its hub_wall_ms and hub_hlc give
+  // the skew and keep our clock after the hub's (by at most a day, HybridLogicalClock::observe).
+  // Refused, nothing changes but the refused-acks counter. Errors: kIo from the store only.
+  Result<AckVerdict> acknowledge(const protocol::Ack& ack);
+  // Adds one to the counter of `what` (JournalStatus::refused_*).
+  Result<void> count_refusal(Refusal what);
   // Marks the hub's rejected events, keeping its reasons for operators.
   Result<void> reject(const std::vector<protocol::NackEntry>& entries);
 
@@ -133,6 +161,7 @@ class Journal {
   };
   Result<Watermarks> watermarks();
   Result<Event> insert(Event draft, std::uint64_t seq);
+  Result<AckVerdict> judge(const protocol::Ack& ack);
 
   // The statements a scan's commit, the sync loop and status lines run again and again, compiled
   // on first use and kept: compiling one costs as much as running it.

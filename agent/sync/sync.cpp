@@ -25,10 +25,7 @@ mqtt::LinkOptions link_options(const Journal& journal, const SyncOptions& option
 }  // namespace
 
 Sync::Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options)
-    : journal_(journal),
-      options_(std::move(options)),
-      link_(io, link_options(journal, options_)),
-      poll_timer_(io) {
+    : journal_(journal), options_(std::move(options)), link_(io, link_options(journal, options_)), poll_timer_(io) {
   const auto& identity = journal_.identity();
   link_.subscribe({protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kAck),
                    protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kNack),
@@ -82,15 +79,11 @@ void Sync::restart_from_ack() {
 void Sync::handle_message(const mqtt::Message& message) {
   const auto& site = journal_.identity().site;
   if (message.topic == protocol::catalog_topic(site)) {
-    auto catalog = protocol::decode_catalog(message.payload);
-    if (!catalog) return report(catalog.error().within("catalog"));
-    if (catalog->site == site && on_catalog_) on_catalog_(*catalog);
+    if (on_catalog_) on_catalog_(message.payload);
     return;
   }
   if (message.topic == protocol::tasks_topic(site)) {
-    auto tasks = protocol::decode_task_list(message.payload);
-    if (!tasks) return report(tasks.error().within("tasks"));
-    if (tasks->site == site && on_tasks_) on_tasks_(*tasks);
+    if (on_tasks_) on_tasks_(message.payload);
     return;
   }
   const auto topic = protocol::parse_device_topic(message.topic);
@@ -98,11 +91,12 @@ void Sync::handle_message(const mqtt::Message& message) {
   if (topic->channel == protocol::DeviceChannel::kAck) {
     auto ack = protocol::decode_ack(message.payload);
     if (!ack) return report(ack.error().within("ack"));
-    if (ack->epoch == journal_.identity().epoch) handle_ack(*ack);
+    handle_ack(*ack);
   } else if (topic->channel == protocol::DeviceChannel::kNack) {
     auto nack = protocol::decode_nack(message.payload);
     if (!nack) return report(nack.error().within("nack"));
-    if (!nack->payload_error.empty()) std::cerr << "recount-agent: hub refused a payload: " << nack->payload_error << '\n';
+    if (!nack->payload_error.empty())
+      std::cerr << "recount-agent: hub refused a payload: " << nack->payload_error << '\n';
     if (nack->epoch == journal_.identity().epoch && !nack->rejected.empty()) {
       if (auto ok = journal_.reject(nack->rejected); !ok) report(ok.error());
     }
@@ -110,10 +104,16 @@ void Sync::handle_message(const mqtt::Message& message) {
 }
 
 void Sync::handle_ack(const protocol::Ack& ack) {
-  if (auto ok = journal_.acknowledge(ack.acked_through, ack.hub_wall_ms, ack.hub_hlc); !ok) return report(ok.error());
+  auto verdict = journal_.acknowledge(ack);
+  if (!verdict) return report(verdict.error());
+  if (*verdict != AckVerdict::kApplied) {
+    std::cerr << "recount-agent: sync: ignored an ack through seq " << ack.acked_through << " " << to_string(*verdict)
+              << " (refused acks are counted in status)\n";
+    return;
+  }
   if (ack.acked_through > acked_through_) {
     acked_through_ = ack.acked_through;
-    // The hub may know more than we sent on this connection (we crashed before saving its ack).
+    // The hub may ack more than this connection resent (events it stored before a reconnect).
     next_seq_ = std::max(next_seq_, acked_through_ + 1);
     while (!in_flight_.empty() && in_flight_.front().last_seq <= acked_through_) in_flight_.pop_front();
     status_stale_ = true;

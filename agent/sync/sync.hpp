@@ -18,10 +18,10 @@ namespace recount::agent {
 
 struct SyncOptions {
   std::string broker_uri;
-  std::size_t batch_events = 200;  // events per message (≤ limits::kMaxBatchEvents)
-  std::size_t window_batches = 8;  // unacked batches in flight (≤ the link's max_inflight)
-  std::chrono::milliseconds ack_timeout{5000};        // no ack this long: resend from the ack
-  std::chrono::milliseconds journal_poll{100};        // other processes record into the journal
+  std::size_t batch_events = 200;               // events per message (≤ limits::kMaxBatchEvents)
+  std::size_t window_batches = 8;               // unacked batches in flight (≤ the link's max_inflight)
+  std::chrono::milliseconds ack_timeout{5000};  // no ack this long: resend from the ack
+  std::chrono::milliseconds journal_poll{100};  // other processes record into the journal
   std::chrono::milliseconds status_interval{10000};
   std::string agent_version = "0.1.0";
 };
@@ -29,7 +29,9 @@ struct SyncOptions {
 // Runs on one io_context thread; not thread-safe. The journal must outlive the Sync.
 //
 // On every connect it publishes hello and resends from its acked_through + 1: correctness never
-// depends on broker or Paho session state (research/sync.md §0.3). It keeps at most
+// depends on broker or Paho session state (research/sync.md §0.3). Acks go through the journal's
+// checks (Journal::acknowledge): one that is refused is logged and changes nothing, so a forged
+// ack on a misconfigured broker cannot make the agent stop sending what no hub holds. It keeps at most
 // window_batches unacked batches in flight, resends them all from the last ack when the hub stays
 // silent for ack_timeout, and keeps recording-side work untouched when the broker is away.
 class Sync {
@@ -45,10 +47,11 @@ class Sync {
   // Called after a local record, so new events go out without waiting for the next poll.
   void wake();
 
-  // Called on the io_context with each catalog and task list retained for the journal's site
-  // (decoded and checked to be the site's; the handler decides about versions).
-  void on_catalog(std::function<void(const protocol::Catalog&)> handler) { on_catalog_ = std::move(handler); }
-  void on_tasks(std::function<void(const protocol::TaskList&)> handler) { on_tasks_ = std::move(handler); }
+  // Called on the io_context with each payload on the site's catalog and tasks topics, as it came:
+  // unverified, so the handler checks the hub's signature before anything else (DESIGN §9).
+  using PayloadHandler = std::function<void(const std::string& payload)>;
+  void on_catalog(PayloadHandler handler) { on_catalog_ = std::move(handler); }
+  void on_tasks(PayloadHandler handler) { on_tasks_ = std::move(handler); }
 
   bool connected() const { return link_.connected(); }
 
@@ -78,8 +81,8 @@ class Sync {
   std::uint64_t next_seq_ = 1;  // the next seq to publish
   std::chrono::steady_clock::time_point last_status_{};
   bool status_stale_ = false;  // acks moved the backlog since the last status
-  std::function<void(const protocol::Catalog&)> on_catalog_;
-  std::function<void(const protocol::TaskList&)> on_tasks_;
+  PayloadHandler on_catalog_;
+  PayloadHandler on_tasks_;
   bool stopped_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
 #include "shared/protocol/codec.hpp"
+#include "shared/protocol/signed_payload.hpp"
 #include "shared/protocol/topics.hpp"
 
 namespace recount::hub {
@@ -47,7 +48,7 @@ Response rejected_import(const std::vector<ImportError>& problems) {
   return Response::json(422, body);
 }
 
-void publish_catalogs(mqtt::Link& link, CatalogStore& catalog) {
+void publish_catalogs(mqtt::Link& link, CatalogStore& catalog, const crypto::SigningKey& signing_key) {
   if (!link.connected()) return;
   auto sites = catalog.sites();
   if (!sites) {
@@ -60,7 +61,7 @@ void publish_catalogs(mqtt::Link& link, CatalogStore& catalog) {
       std::cerr << "recount-hub: catalog of " << site << ": " << site_catalog.error().describe() << std::endl;
       continue;
     }
-    auto payload = protocol::encode(*site_catalog);
+    auto payload = protocol::sign_payload(protocol::encode(*site_catalog), signing_key);
     if (payload.size() > limits::kMaxCatalogPayloadBytes) {
       std::cerr << "recount-hub: catalog of " << site << " is " << payload.size()
                 << " bytes, over the limit of devices; not published" << std::endl;

@@ -8,6 +8,7 @@
 
 #include "hub/catalog/catalog_store.hpp"
 #include "hub/http/router.hpp"
+#include "shared/crypto/ed25519.hpp"
 #include "shared/mqtt/link.hpp"
 
 namespace recount::hub {
@@ -16,10 +17,11 @@ namespace recount::hub {
 // {"error":{"code":"invalid_import","message"},"errors":[{"line","field","message"}…]}.
 Response rejected_import(const std::vector<ImportError>& problems);
 
-// Publishes every site's catalog (retained, QoS 1). Not connected: nothing is sent, and the
-// caller publishes again on the next connect. A catalog whose encoding exceeds the retained
-// catalog limit is not published; the problem goes to stderr. Call on the link's io_context.
-void publish_catalogs(mqtt::Link& link, CatalogStore& catalog);
+// Publishes every site's catalog (retained, QoS 1), signed with `signing_key` (devices apply only
+// what the hub signed). Not connected: nothing is sent, and the caller publishes again on the
+// next connect. A catalog whose signed encoding exceeds the retained catalog limit is not
+// published; the problem goes to stderr. Call on the link's io_context.
+void publish_catalogs(mqtt::Link& link, CatalogStore& catalog, const crypto::SigningKey& signing_key);
 
 // Adds the routes. Imports answer 200 {"kind","rows","items","barcodes","sites","version"} (users:
 // {"kind","rows","users","removed","sites","changed_sites","version"}) and then call `published`

@@ -7,6 +7,7 @@
 
 #include "hub/baseline/baseline_routes.hpp"
 #include "hub/catalog/catalog_routes.hpp"
+#include "hub/daemon/signing_key.hpp"
 #include "hub/http/api.hpp"
 #include "hub/http/metrics_routes.hpp"
 #include "hub/http/policy_routes.hpp"
@@ -60,16 +61,17 @@ Result<void> put_in_force(const std::filesystem::path& file, Ledger& ledger, rec
 
 }  // namespace
 
-HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options,
+HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, crypto::SigningKey signing_key,
                      std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
                      reconcile::Reconciler reconciler, auth::TokenStore tokens)
     : io_(io),
       options_(std::move(options)),
+      signing_key_(std::move(signing_key)),
       link_(io, link_options(options_)),
       catalog_(std::move(catalog)),
       catalog_view_(std::move(catalog_view)),
       reconciler_(std::move(reconciler)),
-      tasks_(io, link_, reconciler_),
+      tasks_(io, link_, reconciler_, signing_key_),
       ingest_(io, link_, ledger, reconciler_, tasks_, clock_, system_wall_clock(), options_.ingest),
       writer_(ledger, reconciler_, tasks_),
       tokens_(std::move(tokens)),
@@ -84,6 +86,8 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
 }
 
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {
+  auto signing_key = load_signing_key(ledger.path().parent_path());
+  if (!signing_key) return signing_key.error();
   auto catalog = CatalogStore::open(ledger.path());
   if (!catalog) return catalog.error();
   auto catalog_view = std::make_unique<reconcile::CatalogSnapshot>();
@@ -95,7 +99,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   if (options.policy_file) {
     if (auto ok = put_in_force(*options.policy_file, ledger, *reconciler); !ok) return ok.error();
   }
-  std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options),
+  std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options), std::move(*signing_key),
                                                   std::make_unique<CatalogStore>(std::move(*catalog)),
                                                   std::move(catalog_view), std::move(*reconciler), std::move(*tokens)));
   HubDaemon* self = daemon.get();
@@ -103,7 +107,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
     if (auto ok = refresh(*self->catalog_view_, *self->catalog_); !ok) {
       std::cerr << "recount-hub: catalog for reconciliation: " << ok.error().describe() << std::endl;
     }
-    publish_catalogs(self->link_, *self->catalog_);
+    publish_catalogs(self->link_, *self->catalog_, self->signing_key_);
   });
   if (daemon->options_.http) {
     HttpServerOptions http_options;
@@ -121,7 +125,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
 void HubDaemon::start(std::function<void()> on_ready) {
   if (http_) http_->start();
   link_.on_connected([this, on_ready = std::move(on_ready)]() mutable {
-    publish_catalogs(link_, *catalog_);  // retained: devices that connect later get them too
+    publish_catalogs(link_, *catalog_, signing_key_);  // retained: devices that connect later get them too
     tasks_.republish();
     if (on_ready) std::exchange(on_ready, nullptr)();
   });

@@ -23,6 +23,7 @@
 #include "hub/reconcile/reconciler.hpp"
 #include "hub/writes/hub_writer.hpp"
 #include "shared/core/hlc.hpp"
+#include "shared/crypto/ed25519.hpp"
 #include "shared/mqtt/link.hpp"
 
 namespace recount::hub {
@@ -51,9 +52,10 @@ struct HubOptions {
 class HubDaemon {
  public:
   // Opens the reconciler and the token store on the ledger's database (migrating their tables),
-  // puts the policy file, if any, in force, and binds the HTTP address, if any. Errors: those of
-  // Reconciler::open, TokenStore::open, load_policy_file, the policy's write transaction and
-  // HttpServer::listen.
+  // loads the hub's signing key from the ledger's directory (making it on first use), puts the
+  // policy file, if any, in force, and binds the HTTP address, if any. Errors: those of
+  // Reconciler::open, TokenStore::open, load_signing_key, load_policy_file, the policy's write
+  // transaction and HttpServer::listen.
   static Result<std::unique_ptr<HubDaemon>> create(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
   HubDaemon(const HubDaemon&) = delete;
   HubDaemon& operator=(const HubDaemon&) = delete;
@@ -72,9 +74,9 @@ class HubDaemon {
   void shutdown(std::function<void()> done);
 
  private:
-  HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, std::unique_ptr<CatalogStore> catalog,
-            std::unique_ptr<reconcile::CatalogSnapshot> catalog_view, reconcile::Reconciler reconciler,
-            auth::TokenStore tokens);
+  HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, crypto::SigningKey signing_key,
+            std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
+            reconcile::Reconciler reconciler, auth::TokenStore tokens);
   void finish_shutdown(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
   // Sleeps until the next count is due (at most settle_poll), settles through writer_ if one is
   // due by then, and sleeps again; until shutdown.
@@ -83,6 +85,7 @@ class HubDaemon {
   boost::asio::io_context& io_;
   HubOptions options_;
   HybridLogicalClock clock_;
+  crypto::SigningKey signing_key_;  // signs catalogs and task lists; before tasks_, which holds it
   mqtt::Link link_;
   std::unique_ptr<CatalogStore> catalog_;  // before router_: the routes hold it
   // What the reconciler knows of the catalog, refreshed after each import; before reconciler_,

@@ -5,13 +5,19 @@
 #include <utility>
 
 #include "shared/protocol/codec.hpp"
+#include "shared/protocol/signed_payload.hpp"
 #include "shared/protocol/topics.hpp"
 
 namespace recount::hub {
 
 TaskListPublisher::TaskListPublisher(boost::asio::io_context& io, mqtt::Link& link, reconcile::Reconciler& reconciler,
-                                     TaskListOptions options)
-    : io_(io), link_(link), reconciler_(reconciler), options_(options), republish_timer_(io) {}
+                                     const crypto::SigningKey& signing_key, TaskListOptions options)
+    : io_(io),
+      link_(link),
+      reconciler_(reconciler),
+      signing_key_(signing_key),
+      options_(options),
+      republish_timer_(io) {}
 
 void TaskListPublisher::changed(const std::string& site) {
   Site& state = sites_[site];
@@ -37,14 +43,15 @@ void TaskListPublisher::send(const std::string& site, Site& state) {
     std::cerr << "recount-hub: tasks of " << site << ": " << tasks.error().describe() << std::endl;
     return;
   }
-  link_.publish(mqtt::Message{protocol::tasks_topic(site), protocol::encode(*tasks), true}, mqtt::Qos::kAtLeastOnce,
-                [this, site](Result<void> sent) {
-                  if (sent) {
-                    unsent_.erase(site);
-                  } else {
-                    unsent_.insert(site);
-                  }
-                });
+  link_.publish(
+      mqtt::Message{protocol::tasks_topic(site), protocol::sign_payload(protocol::encode(*tasks), signing_key_), true},
+      mqtt::Qos::kAtLeastOnce, [this, site](Result<void> sent) {
+        if (sent) {
+          unsent_.erase(site);
+        } else {
+          unsent_.insert(site);
+        }
+      });
 }
 
 void TaskListPublisher::republish() {

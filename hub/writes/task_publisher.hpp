@@ -1,5 +1,5 @@
 // Sends the sites' recount task lists to the floor: retained, QoS 1, on recount/v1/{site}/tasks
-// (docs/protocol.md §9).
+// (docs/protocol.md §9), signed with the hub's key (devices apply only what the hub signed).
 //
 // A list carries every open task of its site (up to limits::kMaxTasksPerList) and every device of
 // the site stores all of it again, so publishing after each commit that changed it made the
@@ -24,6 +24,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "hub/reconcile/reconciler.hpp"
+#include "shared/crypto/ed25519.hpp"
 #include "shared/mqtt/link.hpp"
 
 namespace recount::hub {
@@ -33,13 +34,13 @@ struct TaskListOptions {
   std::chrono::milliseconds republish_interval{30'000};
 };
 
-// Runs on `io`, which must be the link's and have one thread. Not thread-safe. `link` and
-// `reconciler` must outlive it, and it must outlive every handler it posted: call stop() and
+// Runs on `io`, which must be the link's and have one thread. Not thread-safe. `link`,
+// `reconciler` and `signing_key` must outlive it, and it must outlive every handler it posted: call stop() and
 // destroy it after the io_context has stopped running.
 class TaskListPublisher {
  public:
   TaskListPublisher(boost::asio::io_context& io, mqtt::Link& link, reconcile::Reconciler& reconciler,
-                    TaskListOptions options = {});
+                    const crypto::SigningKey& signing_key, TaskListOptions options = {});
   TaskListPublisher(const TaskListPublisher&) = delete;
   TaskListPublisher& operator=(const TaskListPublisher&) = delete;
 
@@ -66,6 +67,7 @@ class TaskListPublisher {
   boost::asio::io_context& io_;
   mqtt::Link& link_;
   reconcile::Reconciler& reconciler_;
+  const crypto::SigningKey& signing_key_;
   TaskListOptions options_;
   std::map<std::string, Site> sites_;
   std::set<std::string> unsent_;  // sites whose last list the link refused

@@ -8,8 +8,7 @@ namespace recount {
 
 WallClock system_wall_clock() {
   return [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
   };
 }
@@ -31,6 +30,16 @@ HlcStamp HybridLogicalClock::observe(HlcStamp remote) {
   const std::int64_t wall = wall_();
   if (remote.wall_ms() > wall + kMaxForwardMs) remote = HlcStamp::from_parts(wall + kMaxForwardMs, 0);
   return advance(wall, std::max(last_, remote));
+}
+
+void HybridLogicalClock::resume(HlcStamp stamp) {
+  std::lock_guard lock(mutex_);
+  last_ = std::max(last_, stamp);
+}
+
+HlcStamp HybridLogicalClock::latest() {
+  std::lock_guard lock(mutex_);
+  return last_;
 }
 
 // The next stamp after `floor`: wall time if it moved past the floor, otherwise the floor's

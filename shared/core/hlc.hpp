@@ -36,6 +36,14 @@ class HybridLogicalClock {
   // clamped there, so one peer with a clock set to 2099 cannot drag everyone into the future.
   HlcStamp observe(HlcStamp remote);
 
+  // Continues after `stamp`, one this device issued itself (its journal's newest), without the
+  // clamp of observe(): a device whose wall clock stepped back across a restart still stamps
+  // above everything it stamped before. Never moves the clock back.
+  void resume(HlcStamp stamp);
+
+  // The newest stamp returned, observed or resumed from (0 before any); does not advance.
+  HlcStamp latest();
+
   static constexpr std::int64_t kMaxForwardMs = 24LL * 3600 * 1000;
 
  private:

@@ -6,6 +6,7 @@
 
 #include "hub/http/router.hpp"
 #include "hub/writes/hub_writer.hpp"
+#include "shared/crypto/ed25519.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 #include "tests/hub/mqtt_fixtures.hpp"
 
@@ -18,7 +19,8 @@ struct WriteSide {
   hub::reconcile::Reconciler reconciler = hub::reconcile::Reconciler::open(store.ledger.database(), catalog).value();
   boost::asio::io_context io;
   mqtt::Link link{io, test_link_options("tcp://127.0.0.1:1", "write-side-test")};
-  hub::TaskListPublisher tasks{io, link, reconciler};
+  crypto::SigningKey signing_key = crypto::SigningKey::generate();
+  hub::TaskListPublisher tasks{io, link, reconciler, signing_key};
   hub::HubWriter writer{store.ledger, reconciler, tasks, fixed_clock()};
   hub::Router router;
 };

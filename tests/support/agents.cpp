@@ -8,6 +8,9 @@
 #include <random>
 #include <stdexcept>
 
+#include "shared/crypto/ed25519.hpp"
+#include "shared/protocol/signed_payload.hpp"
+
 namespace recount::testing {
 namespace {
 
@@ -56,10 +59,19 @@ std::string create_token(const std::filesystem::path& data_dir, const std::strin
       .get<std::string>();
 }
 
+std::string signed_by_hub(const std::filesystem::path& hub_data_dir, const std::string& payload) {
+  // The file hub/daemon/signing_key.hpp names.
+  auto key = crypto::SigningKey::load(hub_data_dir / "hub-signing.key");
+  INFO((key ? "" : key.error().describe()));
+  REQUIRE(key);
+  return protocol::sign_payload(payload, *key);
+}
+
 Hub::Hub(const std::filesystem::path& data_dir, const std::string& broker_uri, std::vector<std::string> extra_arguments)
     : data_dir_(data_dir),
       broker_uri_(broker_uri),
       extra_arguments_(std::move(extra_arguments)),
+      key_file_(hub_key_file(data_dir)),
       http_port_(free_loopback_port()),
       token_(create_token(data_dir, "test-admin", "admin")) {
   launch();
@@ -96,10 +108,12 @@ nlohmann::json Hub::stats() const {
   return run_json({RECOUNTCTL_BIN, "--hub", url(), "--token", token_, "stats", "--json"});
 }
 
-AgentDaemon::AgentDaemon(const std::filesystem::path& data_dir, const std::string& broker_uri)
-    : process_(std::make_unique<Process>(
-          std::vector<std::string>{RECOUNT_AGENT_BIN, "run", "--data", data_dir.string(), "--mqtt", broker_uri},
-          data_dir.string() + "-agent")) {}
+AgentDaemon::AgentDaemon(const std::filesystem::path& data_dir, const std::string& broker_uri,
+                         const std::filesystem::path& hub_key_file)
+    : process_(
+          std::make_unique<Process>(std::vector<std::string>{RECOUNT_AGENT_BIN, "run", "--data", data_dir.string(),
+                                                             "--mqtt", broker_uri, "--hub-key", hub_key_file.string()},
+                                    data_dir.string() + "-agent")) {}
 
 int AgentDaemon::stop() { return process_->stop(SIGTERM); }
 

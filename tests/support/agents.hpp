@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/event_lines.hpp"
+#include "tests/support/hub_key.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::testing {
@@ -33,6 +34,10 @@ void record_events(const std::filesystem::path& data_dir, const std::string& sit
 // `recountctl --data DIR token create --name NAME --role ROLE --json`: the new token.
 std::string create_token(const std::filesystem::path& data_dir, const std::string& name, const std::string& role);
 
+// `payload` (a JSON object) signed with the hub's key in `hub_data_dir`, as the hub signs the
+// catalogs and task lists it publishes.
+std::string signed_by_hub(const std::filesystem::path& hub_data_dir, const std::string& payload);
+
 // A running recount-hub on a fresh HTTP port; waits for its ready line. `extra_arguments` go
 // to every launch (e.g. {"--policy", FILE}). Before the first launch it creates an admin token,
 // "test-admin", for the tests to send.
@@ -43,6 +48,8 @@ class Hub {
   ~Hub();
   std::string url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
   const std::string& token() const { return token_; }
+  // The hub's public key (PEM file), for AgentDaemon.
+  const std::filesystem::path& key_file() const { return key_file_; }
   void kill_hard() { process_->kill_hard(); }
   int stop();  // SIGTERM; returns the exit code
   void restart();
@@ -54,18 +61,21 @@ class Hub {
   std::filesystem::path data_dir_;
   std::string broker_uri_;
   std::vector<std::string> extra_arguments_;
+  std::filesystem::path key_file_;
   int http_port_;
   std::string token_;
   int launches_ = 0;
   std::unique_ptr<Process> process_;
 };
 
-// A running `recount-agent run` for one data directory.
+// A running `recount-agent run` for one data directory, provisioned with the hub's public key.
 class AgentDaemon {
  public:
-  AgentDaemon(const std::filesystem::path& data_dir, const std::string& broker_uri);
+  AgentDaemon(const std::filesystem::path& data_dir, const std::string& broker_uri,
+              const std::filesystem::path& hub_key_file);
   int stop();
   void kill_hard() { process_->kill_hard(); }
+  std::string output() const { return process_->output(); }  // its stdout so far
 
  private:
   std::unique_ptr<Process> process_;

@@ -35,14 +35,15 @@ TEST_CASE(
   REQUIRE(
       run_command({RECOUNT_AGENT_BIN, "status", "--data", device.string(), "--site", "store-1", "--device", "dev-9"})
           .exit_code == 0);
-  // A recount task retained for the site, as the reconciliation publishes it.
+  // A recount task retained for the site, as the reconciliation publishes it (signed by the hub).
+  const auto task_list = signed_by_hub(dir / "hub", R"({"v":1,"site":"store-1","version":1,"tasks":[{"task_id":"rt-7",)"
+                                                    R"("location":"B-02","round":1,"exclude_user":"alice",)"
+                                                    R"("created_ms":1795714700000}]})");
   REQUIRE(run_command({"mosquitto_pub", "-p", std::to_string(broker.port()), "-q", "1", "-r", "-t",
-                       "recount/v1/store-1/tasks", "-m",
-                       R"({"v":1,"site":"store-1","version":1,"tasks":[{"task_id":"rt-7","location":"B-02",)"
-                       R"("round":1,"exclude_user":"alice","created_ms":1795714700000}]})"})
+                       "recount/v1/store-1/tasks", "-m", task_list})
               .exit_code == 0);
   {
-    AgentDaemon agent(device, broker.uri());
+    AgentDaemon agent(device, broker.uri(), hub.key_file());
     bool known = false;
     for (int attempt = 0; attempt < 200 && !known; ++attempt) {
       known = agent_scan(device, "#user bob\nLOC-A-01\n").out.find("ok: location A-01") != std::string::npos;

@@ -35,7 +35,7 @@ TEST_CASE("imported floor users reach the agent, whose scan UI then takes only a
       run_command({RECOUNT_AGENT_BIN, "status", "--data", device.string(), "--site", "store-1", "--device", "dev-9"})
           .exit_code == 0);
   {
-    AgentDaemon agent(device, broker.uri());
+    AgentDaemon agent(device, broker.uri(), hub.key_file());
     // The catalog without users first: any name is taken.
     bool catalog = false;
     for (int attempt = 0; attempt < 200 && !catalog; ++attempt) {

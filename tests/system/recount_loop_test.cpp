@@ -107,8 +107,8 @@ struct Floor {
 
 TEST_CASE("a short count on one device is recounted blind on another by a different user, confirmed and adjusted") {
   Floor floor;
-  AgentDaemon agent_a(floor.device_a, floor.broker.uri());
-  AgentDaemon agent_b(floor.device_b, floor.broker.uri());
+  AgentDaemon agent_a(floor.device_a, floor.broker.uri(), floor.hub.key_file());
+  AgentDaemon agent_b(floor.device_b, floor.broker.uri(), floor.hub.key_file());
 
   auto detail = floor.discrepancy_in("recount_requested");
   CHECK(detail["expected"] == 20);
@@ -198,7 +198,7 @@ TEST_CASE("a short count on one device is recounted blind on another by a differ
 
 TEST_CASE("the counter whose count raised a recount task cannot answer it, on the device or through the hub") {
   Floor floor;
-  AgentDaemon agent_a(floor.device_a, floor.broker.uri());
+  AgentDaemon agent_a(floor.device_a, floor.broker.uri(), floor.hub.key_file());
   floor.discrepancy_in("recount_requested");
   REQUIRE(eventually([&] { return journal_holds_task_ack(floor.device_a, "rt-1-1"); }, kLoopTimeout,
                      std::chrono::milliseconds(200)));

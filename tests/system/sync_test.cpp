@@ -36,8 +36,8 @@ bool fully_synced(const Hub& hub, const std::filesystem::path& data, const std::
 
 // The ledger's own view, read from its file: no (device, seq) twice, no event_id twice.
 void check_ledger_exactly_once(const std::filesystem::path& hub_dir, std::uint64_t expected_events) {
-  auto database = storage::Database::open(hub_dir / "hub.db", storage::OpenMode::kExistingOnly,
-                                          storage::Durability::kNormal);
+  auto database =
+      storage::Database::open(hub_dir / "hub.db", storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
   REQUIRE_MESSAGE(database.has_value(), (database ? "" : database.error().describe()));
   auto counts = database->prepare(
       "SELECT COUNT(*), COUNT(DISTINCT event_id), COUNT(DISTINCT device || '/' || epoch || '/' || seq) FROM events"
@@ -101,7 +101,8 @@ TEST_CASE(
   }
   Hub hub(dir / "hub", broker.uri());
   std::vector<std::unique_ptr<AgentDaemon>> agents;
-  for (const auto& data : fleet.data) agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri()));
+  for (const auto& data : fleet.data)
+    agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri(), hub.key_file()));
 
   std::mt19937 random(17);
   std::uint64_t recorded = 5 * 3000;
@@ -138,7 +139,7 @@ TEST_CASE("agents that keep recording through a broker outage deliver everything
   std::vector<std::unique_ptr<AgentDaemon>> agents;
   for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
     record_events(fleet.data[i], "s1", fleet.devices[i], 500, static_cast<unsigned>(i));
-    agents.push_back(std::make_unique<AgentDaemon>(fleet.data[i], broker.uri()));
+    agents.push_back(std::make_unique<AgentDaemon>(fleet.data[i], broker.uri(), hub.key_file()));
   }
   for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
     REQUIRE(eventually([&] { return fully_synced(hub, fleet.data[i], fleet.devices[i]); }, kDeliveryTimeout,
@@ -173,7 +174,8 @@ TEST_CASE("twenty agents syncing at once all reach the ledger exactly once") {
   }
   Hub hub(dir / "hub", broker.uri());
   std::vector<std::unique_ptr<AgentDaemon>> agents;
-  for (const auto& data : fleet.data) agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri()));
+  for (const auto& data : fleet.data)
+    agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri(), hub.key_file()));
   for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
     CAPTURE(fleet.devices[i]);
     CHECK(eventually([&] { return fully_synced(hub, fleet.data[i], fleet.devices[i]); }, kDeliveryTimeout,
@@ -196,13 +198,14 @@ TEST_CASE("an event the hub rejects is marked rejected on the device with the hu
   record_events(data, "s1", "hh-old", 10, 3);
   {
     // What an agent with laxer rules might have recorded: a count with a negative quantity.
-    auto journal = storage::Database::open(data / "journal.db", storage::OpenMode::kExistingOnly,
-                                           storage::Durability::kFull);
+    auto journal =
+        storage::Database::open(data / "journal.db", storage::OpenMode::kExistingOnly, storage::Durability::kFull);
     REQUIRE(journal);
-    REQUIRE(journal->execute("UPDATE events SET type = 'count', qty = -5, to_location = NULL, reason = NULL WHERE seq = 4"));
+    REQUIRE(journal->execute(
+        "UPDATE events SET type = 'count', qty = -5, to_location = NULL, reason = NULL WHERE seq = 4"));
   }
   Hub hub(dir / "hub", broker.uri());
-  AgentDaemon agent(data, broker.uri());
+  AgentDaemon agent(data, broker.uri(), hub.key_file());
   // At least 10: the agent's task acks follow seq 10 at once, and a poll can miss the moment of 10.
   REQUIRE(eventually([&] { return agent_status(data)["last_acked_seq"] >= 10; }, kDeliveryTimeout));
   REQUIRE(eventually([&] { return agent_status(data)["rejected"] == 1; }, std::chrono::seconds(20)));

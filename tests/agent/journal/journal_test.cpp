@@ -24,6 +24,19 @@ Event count_draft(std::string sku, std::int64_t qty) {
   return event;
 }
 
+// The hub's ack through `acked_through` for this journal's epoch, its clock `offset_ms` from ours.
+protocol::Ack hub_ack(Journal& journal, std::uint64_t acked_through, std::int64_t offset_ms = 0) {
+  const std::int64_t hub_now = journal.wall_now() + offset_ms;
+  return protocol::Ack{journal.identity().device, journal.identity().epoch, acked_through, hub_now,
+                       HlcStamp::from_parts(hub_now, 0).packed};
+}
+
+AckVerdict acknowledge(Journal& journal, std::uint64_t acked_through, std::int64_t offset_ms = 0) {
+  auto verdict = journal.acknowledge(hub_ack(journal, acked_through, offset_ms));
+  REQUIRE_MESSAGE(verdict.has_value(), (verdict ? "" : verdict.error().describe()));
+  return *verdict;
+}
+
 Journal open_new(const TempDir& dir) {
   auto journal = Journal::open(dir.path(), std::string("s1"), std::string("d1"));
   REQUIRE_MESSAGE(journal.has_value(), (journal ? "" : journal.error().describe()));
@@ -139,7 +152,8 @@ TEST_CASE("seqs continue after reopening and are never reused after pruning") {
   {
     auto journal = open_new(dir);
     for (int i = 0; i < 3; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
-    REQUIRE(journal.acknowledge(3, journal.wall_now(), 0));
+    REQUIRE(journal.mark_sent(3));
+    REQUIRE(acknowledge(journal, 3) == AckVerdict::kApplied);
     auto pruned = journal.prune_acked_before(journal.wall_now() + 1);
     REQUIRE(pruned);
     CHECK(*pruned == 3);
@@ -215,7 +229,8 @@ TEST_CASE("pending events come consecutively in seq order and skip acked and rej
   TempDir dir;
   auto journal = open_new(dir);
   for (int i = 0; i < 10; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
-  REQUIRE(journal.acknowledge(3, journal.wall_now(), 0));
+  REQUIRE(journal.mark_sent(3));
+  REQUIRE(acknowledge(journal, 3) == AckVerdict::kApplied);
   auto pending = journal.pending_from(1, 4);
   REQUIRE(pending);
   REQUIRE(pending->size() == 4);
@@ -264,7 +279,7 @@ TEST_CASE("status counts unsent, unacked, acked and rejected events") {
   auto journal = open_new(dir);
   for (int i = 0; i < 6; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
   REQUIRE(journal.mark_sent(4));
-  REQUIRE(journal.acknowledge(2, journal.wall_now() - 1500, 0));
+  REQUIRE(acknowledge(journal, 2, -1500) == AckVerdict::kApplied);
   auto four = journal.list(4, 1);
   REQUIRE(four);
   REQUIRE(journal.reject({{4, four->front().event.event_id, "sku", "unknown"}}));
@@ -283,16 +298,83 @@ TEST_CASE("status counts unsent, unacked, acked and rejected events") {
   CHECK(listed->front().rejection == "sku: unknown");
 }
 
-TEST_CASE("an ack that does not move forward changes nothing") {
+TEST_CASE("a decreasing ack is refused and counted, and changes nothing") {
   TempDir dir;
   auto journal = open_new(dir);
   for (int i = 0; i < 4; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
-  REQUIRE(journal.acknowledge(3, journal.wall_now(), 0));
-  REQUIRE(journal.acknowledge(1, journal.wall_now(), 0));
+  REQUIRE(journal.mark_sent(4));
+  REQUIRE(acknowledge(journal, 3) == AckVerdict::kApplied);
+  const auto skew = journal.status().value().skew_ms;
+  CHECK(acknowledge(journal, 1, -5000) == AckVerdict::kDecreasing);
   auto status = journal.status();
   REQUIRE(status);
   CHECK(status->acked_through == 3);
   CHECK(status->acked == 3);
+  CHECK(status->skew_ms == skew);
+  CHECK(status->refused_acks == 1);
+  // The same ack again is how the hub answers every hello: applied, not refused.
+  CHECK(acknowledge(journal, 3) == AckVerdict::kApplied);
+  CHECK(journal.status().value().refused_acks == 1);
+}
+
+TEST_CASE("an ack above what this journal has sent is refused and counted, and loses nothing") {
+  // An anonymous client on a misconfigured broker acks far beyond anything sent.
+  TempDir dir;
+  auto journal = open_new(dir);
+  for (int i = 0; i < 5; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
+  REQUIRE(journal.mark_sent(5));
+  CHECK(acknowledge(journal, 1'000'000) == AckVerdict::kAboveSent);
+  CHECK(acknowledge(journal, 6) == AckVerdict::kAboveSent);
+  for (int i = 0; i < 2; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
+  const auto status = journal.status().value();
+  CHECK(status.acked_through == 0);
+  CHECK(status.acked == 0);
+  CHECK(status.unacked == 5);
+  CHECK(status.unsent == 2);
+  CHECK(status.refused_acks == 2);
+  CHECK(journal.prune_acked_before(journal.wall_now() + 1).value() == 0);
+  CHECK(seqs(journal.pending_from(1, 100).value()) == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7});
+  // Exactly what was sent is a genuine hub's ack.
+  CHECK(acknowledge(journal, 5) == AckVerdict::kApplied);
+  CHECK(journal.status().value().acked_through == 5);
+}
+
+TEST_CASE("an ack for another epoch of the device is refused and counted") {
+  TempDir dir;
+  auto journal = open_new(dir);
+  for (int i = 0; i < 3; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
+  REQUIRE(journal.mark_sent(3));
+  auto other = hub_ack(journal, 2);
+  other.epoch = "another-epoch";
+  CHECK(journal.acknowledge(other).value() == AckVerdict::kOtherEpoch);
+  const auto status = journal.status().value();
+  CHECK(status.acked_through == 0);
+  CHECK(status.refused_acks == 1);
+}
+
+TEST_CASE("an ack whose hub clock is out of range is refused and moves neither skew nor clock") {
+  TempDir dir;
+  auto journal = open_new(dir);
+  for (int i = 0; i < 3; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
+  REQUIRE(journal.mark_sent(3));
+  const std::int64_t beyond = Journal::kMaxHubClockOffsetMs + 1;
+  CHECK(acknowledge(journal, 2, beyond) == AckVerdict::kClockOutOfRange);
+  CHECK(acknowledge(journal, 2, -beyond) == AckVerdict::kClockOutOfRange);
+  // A plausible wall time with a stamp 6.7 days ahead.
+  auto far_stamp = hub_ack(journal, 2);
+  far_stamp.hub_hlc = HlcStamp::from_parts(journal.wall_now() + 578'880'000, 0).packed;
+  CHECK(journal.acknowledge(far_stamp).value() == AckVerdict::kClockOutOfRange);
+  auto status = journal.status().value();
+  CHECK(status.acked_through == 0);
+  CHECK(status.skew_ms == 0);
+  CHECK(status.refused_acks == 3);
+  const auto next = journal.record(count_draft("SKU-1", 1)).value();
+  CHECK(HlcStamp{next.hlc}.wall_ms() <= journal.wall_now());
+  // Within the bound, the hub's clock is followed.
+  CHECK(acknowledge(journal, 2, Journal::kMaxHubClockOffsetMs - 60'000) == AckVerdict::kApplied);
+  CHECK(journal.status().value().skew_ms < -(Journal::kMaxHubClockOffsetMs - 120'000));
+  CHECK(HlcStamp{journal.record(count_draft("SKU-1", 1)).value().hlc}.wall_ms() >
+        journal.wall_now() + Journal::kMaxHubClockOffsetMs - 120'000);
 }
 
 TEST_CASE("sent marks and acks undone by a power cut leave every recorded event pending to be sent again") {
@@ -307,7 +389,7 @@ TEST_CASE("sent marks and acks undone by a power cut leave every recorded event 
     std::filesystem::create_directories(saved);
     for (const char* name : {"journal.db", "journal.db-wal"}) std::filesystem::copy_file(dir / name, saved / name);
     REQUIRE(journal.mark_sent(5));
-    REQUIRE(journal.acknowledge(5, journal.wall_now(), 0));
+    REQUIRE(acknowledge(journal, 5) == AckVerdict::kApplied);
     REQUIRE(journal.status().value().acked == 5);
   }
   std::filesystem::remove(dir / "journal.db-shm");
@@ -325,16 +407,21 @@ TEST_CASE("sent marks and acks undone by a power cut leave every recorded event 
   for (std::size_t i = 0; i < pending.size(); ++i) CHECK(pending[i].event_id == ids[i]);
 }
 
-TEST_CASE("pending events start above the hub's ack even when asked from lower, and for events never marked sent") {
+TEST_CASE("a hub holding more than the journal marked sent gets those events again, then its ack is applied") {
   TempDir dir;
   auto journal = open_new(dir);
   for (int i = 0; i < 6; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
-  // The hub knew more than this journal had marked sent (an ack lost to a power cut, say).
-  REQUIRE(journal.acknowledge(4, journal.wall_now(), 0));
+  // The hub stored 1..4, but a power cut undid the journal's mark_sent: its answer to the hello
+  // is refused, the agent resends from 1, and the hub acks the duplicates again.
+  CHECK(acknowledge(journal, 4) == AckVerdict::kAboveSent);
+  CHECK(seqs(journal.pending_from(1, 100).value()) == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6});
+  REQUIRE(journal.mark_sent(4));
+  REQUIRE(acknowledge(journal, 4) == AckVerdict::kApplied);
   CHECK(seqs(journal.pending_from(2, 100).value()) == std::vector<std::uint64_t>{5, 6});
   CHECK(seqs(journal.pending_from(4, 100).value()) == std::vector<std::uint64_t>{5, 6});
   CHECK(states(journal) == std::vector<SyncState>{SyncState::kAcked, SyncState::kAcked, SyncState::kAcked,
                                                   SyncState::kAcked, SyncState::kUnsent, SyncState::kUnsent});
+  CHECK(journal.pending_from(2, 100).value().front().seq == 5);
 }
 
 TEST_CASE("marking an earlier range sent again never takes later events back to unsent") {
@@ -356,7 +443,7 @@ TEST_CASE("pruning deletes old acked events only, never rejected, unacked or uns
   for (int i = 0; i < 6; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
   REQUIRE(journal.reject({{2, journal.list(2, 1).value().front().event.event_id, "sku", "unknown"}}));
   REQUIRE(journal.mark_sent(5));
-  REQUIRE(journal.acknowledge(3, journal.wall_now(), 0));
+  REQUIRE(acknowledge(journal, 3) == AckVerdict::kApplied);
   CHECK(journal.prune_acked_before(journal.wall_now() + 1).value() == 2);
   CHECK(states(journal) ==
         std::vector<SyncState>{SyncState::kRejected, SyncState::kSent, SyncState::kSent, SyncState::kUnsent});
@@ -401,7 +488,10 @@ TEST_CASE("a version 2 journal keeps every event's sync state when its per-row s
         CHECK(seqs(journal->pending_from(1, 100).value()) == std::vector<std::uint64_t>{6, 7, 8});
       }
       const auto file = dir / Journal::kFileName;
-      CHECK(raw_column(file, "PRAGMA user_version") == std::vector<std::string>{"4"});
+      CHECK(raw_column(file, "PRAGMA user_version") == std::vector<std::string>{"5"});
+      // Migration 5 keeps the newest stamp (hlc = seq in these rows) and starts the counters.
+      CHECK(raw_column(file, "SELECT value FROM meta WHERE key = 'newest_hlc'") == std::vector<std::string>{"8"});
+      CHECK(raw_column(file, "SELECT value FROM meta WHERE key = 'refused_acks'") == std::vector<std::string>{"0"});
       CHECK(raw_column(file, "SELECT value FROM meta WHERE key = 'sent_through'") ==
             std::vector<std::string>{old.sent_through});
     }
@@ -431,6 +521,54 @@ TEST_CASE("the clock never runs backwards across a restart with the wall clock s
   auto after = journal->record(count_draft("SKU-1", 1));
   REQUIRE(after);
   CHECK(after->hlc > before);
+}
+
+TEST_CASE("stamps keep increasing across a restart with the wall clock 30 days back, after pruning") {
+  TempDir dir;
+  std::int64_t now = 1'800'000'000'000;
+  std::uint64_t before = 0;
+  {
+    auto journal = Journal::open(dir.path(), std::string("s1"), std::string("d1"), [&] { return now; });
+    REQUIRE(journal);
+    for (int i = 0; i < 3; ++i) before = journal->record(count_draft("SKU-1", 1))->hlc;
+    // Every event acked and pruned: the newest stamp survives in the journal's meta.
+    REQUIRE(journal->mark_sent(3));
+    REQUIRE(acknowledge(*journal, 3) == AckVerdict::kApplied);
+    REQUIRE(journal->prune_acked_before(now + 1).value() == 3);
+  }
+  now -= 30LL * 24 * 3600 * 1000;
+  auto journal = Journal::open(dir.path(), std::nullopt, std::nullopt, [&] { return now; });
+  REQUIRE(journal);
+  std::uint64_t previous = before;
+  for (int i = 0; i < 3; ++i) {
+    const auto stamp = journal->record(count_draft("SKU-1", 1))->hlc;
+    CHECK(stamp > previous);
+    previous = stamp;
+  }
+  // Reopened once more (the stamps above are newest now), and still increasing.
+  auto again = Journal::open(dir.path(), std::nullopt, std::nullopt, [&] { return now; });
+  REQUIRE(again);
+  CHECK(again->record(count_draft("SKU-1", 1))->hlc > previous);
+}
+
+TEST_CASE("the hub's ack still reaches a device whose wall clock stepped 30 days back") {
+  TempDir dir;
+  const std::int64_t hub_now = 1'800'000'000'000;
+  std::int64_t now = hub_now;
+  {
+    auto journal = Journal::open(dir.path(), std::string("s1"), std::string("d1"), [&] { return now; });
+    REQUIRE(journal);
+    REQUIRE(journal->record(count_draft("SKU-1", 1)));
+  }
+  now -= 30LL * 24 * 3600 * 1000;
+  auto journal = Journal::open(dir.path(), std::nullopt, std::nullopt, [&] { return now; });
+  REQUIRE(journal);
+  REQUIRE(journal->mark_sent(1));
+  const protocol::Ack ack{"d1", journal->identity().epoch, 1, hub_now + 5000,
+                          HlcStamp::from_parts(hub_now + 5000, 0).packed};
+  CHECK(journal->acknowledge(ack).value() == AckVerdict::kApplied);
+  // The skew shows operators the device's clock is a month behind.
+  CHECK(journal->status().value().skew_ms < -29LL * 24 * 3600 * 1000);
 }
 
 TEST_CASE("damaged journal files are refused with a clear error and left untouched") {

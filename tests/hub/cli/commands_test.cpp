@@ -7,6 +7,7 @@
 #include "hub/http/api.hpp"
 #include "hub/http/reconcile_routes.hpp"
 #include "hub/http/server.hpp"
+#include "shared/crypto/ed25519.hpp"
 #include "tests/hub/delivery_fixtures.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 #include "tests/hub/mqtt_fixtures.hpp"
@@ -27,7 +28,8 @@ struct ApiHub {
   mqtt::Link link{io, testing::test_link_options("tcp://127.0.0.1:1", "commands-test")};
   reconcile::CatalogSnapshot catalog;
   reconcile::Reconciler reconciler = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
-  TaskListPublisher tasks{io, link, reconciler};
+  crypto::SigningKey signing_key = crypto::SigningKey::generate();
+  TaskListPublisher tasks{io, link, reconciler, signing_key};
   Ingest ingest{io, link, store.ledger, reconciler, tasks, clock};
   Router router;
 

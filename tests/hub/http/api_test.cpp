@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "shared/crypto/ed25519.hpp"
 #include "tests/hub/auth_fixtures.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 
@@ -30,7 +31,8 @@ struct ApiFixture {
   mqtt::Link link{io, never_started()};
   reconcile::CatalogSnapshot catalog;
   reconcile::Reconciler reconciler = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
-  TaskListPublisher tasks{io, link, reconciler};
+  crypto::SigningKey signing_key = crypto::SigningKey::generate();
+  TaskListPublisher tasks{io, link, reconciler, signing_key};
   Ingest ingest{io, link, store.ledger, reconciler, tasks, clock};
   Router router;
 

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
+#include "shared/crypto/ed25519.hpp"
 #include "shared/protocol/codec.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 #include "tests/hub/mqtt_fixtures.hpp"
@@ -49,11 +50,12 @@ struct IngestFixture {
   mqtt::Link hub_link{io, options("recount-hub")};
   reconcile::CatalogSnapshot catalog;
   reconcile::Reconciler reconciler = reconcile::Reconciler::open(ledger.database(), catalog).value();
-  TaskListPublisher tasks{io, hub_link, reconciler};
+  crypto::SigningKey signing_key = crypto::SigningKey::generate();
+  TaskListPublisher tasks{io, hub_link, reconciler, signing_key};
   IngestOptions ingest_options;
   Ingest ingest{io, hub_link, ledger, reconciler, tasks, clock, system_wall_clock(), ingest_options};
-  testing::TestDevice device{io, broker.uri(), "device-1",
-                             {"recount/v1/+/+/ack", "recount/v1/+/+/nack", std::string(kProbeTopic)}};
+  testing::TestDevice device{
+      io, broker.uri(), "device-1", {"recount/v1/+/+/ack", "recount/v1/+/+/nack", std::string(kProbeTopic)}};
   std::vector<mqtt::Message>& replies = device.received;
 
   explicit IngestFixture(IngestOptions options = {}) : ingest_options(options) {
@@ -71,7 +73,9 @@ struct IngestFixture {
   }
 
   // Lets the last acks reach the broker before the links disconnect, as recount-hub does.
-  ~IngestFixture() { run_until([&] { return ingest.counters().replies_in_flight == 0; }); }
+  ~IngestFixture() {
+    run_until([&] { return ingest.counters().replies_in_flight == 0; });
+  }
 
   mqtt::LinkOptions options(std::string client_id) const {
     return testing::test_link_options(broker.uri(), std::move(client_id));
@@ -105,9 +109,7 @@ struct IngestFixture {
     return *decoded;
   }
   protocol::Ack ack(std::size_t index) { return reply(index, protocol::DeviceChannel::kAck, protocol::decode_ack); }
-  protocol::Nack nack(std::size_t index) {
-    return reply(index, protocol::DeviceChannel::kNack, protocol::decode_nack);
-  }
+  protocol::Nack nack(std::size_t index) { return reply(index, protocol::DeviceChannel::kNack, protocol::decode_nack); }
 
   std::size_t stored_events(const std::string& device_id = "device-1") {
     return ledger.events().events({device_id, kEpoch, 0, 100000}).value().size();
@@ -162,7 +164,8 @@ TEST_CASE("a batch after a gap is stored but acked only up to the gap, and filli
   CHECK(hub.stored_events() == 20);
 }
 
-TEST_CASE("one bad event among good ones: the good are stored, the bad is dead-lettered and nacked, the ack covers all") {
+TEST_CASE(
+    "one bad event among good ones: the good are stored, the bad is dead-lettered and nacked, the ack covers all") {
   IngestFixture hub;
   auto payload = nlohmann::json::parse(batch_payload(1, 5));
   payload["events"][2]["qty"] = "many";
@@ -296,8 +299,8 @@ TEST_CASE("a message on a topic with an invalid id is dead-lettered without an a
 
 TEST_CASE("while the database refuses writes nothing is acked, and a resend once it recovers is acked") {
   IngestFixture hub;
-  auto blocker = storage::Database::open(hub.dir / "hub.db", storage::OpenMode::kExistingOnly,
-                                         storage::Durability::kNormal);
+  auto blocker =
+      storage::Database::open(hub.dir / "hub.db", storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
   REQUIRE(blocker.has_value());
   REQUIRE(blocker->begin().has_value());  // holds the write lock past the hub's busy timeout
   hub.publish(events_topic(), batch_payload(1, 3));
@@ -398,10 +401,11 @@ TEST_CASE("a message the database refuses is left unanswered, and the batches th
   {
     // A trigger that fails (integer overflow in abs) for one device's events only stands for any
     // fault tied to one message.
-    auto other = storage::Database::open(hub.dir / "hub.db", storage::OpenMode::kExistingOnly,
-                                         storage::Durability::kNormal);
-    REQUIRE(other->execute("CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.device = 'poison'"
-                           " BEGIN SELECT abs(-9223372036854775807 - 1); END")
+    auto other =
+        storage::Database::open(hub.dir / "hub.db", storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
+    REQUIRE(other
+                ->execute("CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.device = 'poison'"
+                          " BEGIN SELECT abs(-9223372036854775807 - 1); END")
                 .has_value());
   }
   publish_while_hub_idle(hub, {{"device-1", batch_payload(1, 5, "device-1", 1)},

@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include "shared/crypto/ed25519.hpp"
 #include "shared/protocol/codec.hpp"
+#include "shared/protocol/signed_payload.hpp"
 #include "shared/protocol/topics.hpp"
 #include "tests/hub/mqtt_fixtures.hpp"
 #include "tests/hub/reconcile/fixtures.hpp"
@@ -25,8 +27,10 @@ struct PublisherFixture {
   reconcile::TaskStore store = must(reconcile::TaskStore::prepare(database));
   boost::asio::io_context io;
   mqtt::Link hub_link{io, testing::test_link_options(broker.uri(), "task-publisher-test")};
+  crypto::SigningKey signing_key = crypto::SigningKey::generate();
   // Long enough that a held list cannot go out while the test looks, even on a stalled machine.
-  TaskListPublisher publisher{io, hub_link, reconciler, {std::chrono::seconds(2), std::chrono::minutes(10)}};
+  TaskListPublisher publisher{
+      io, hub_link, reconciler, signing_key, {std::chrono::seconds(2), std::chrono::minutes(10)}};
   testing::TestDevice device{io, broker.uri(), "device-1", {protocol::tasks_topic("s1")}};
 
   explicit PublisherFixture(bool connect = true) {
@@ -42,18 +46,25 @@ struct PublisherFixture {
     must(store.create("s1", discrepancy, discrepancy, reconcile::PositionKey{"s1", "A-1", "SKU-A", ""}, 1, "u1", "",
                       1000 + discrepancy));
   }
-  protocol::TaskList list(std::size_t index) const { return protocol::decode_task_list(device.received.at(index).payload).value(); }
+  // The list as a device takes it: only once the hub's signature verifies.
+  protocol::TaskList list(std::size_t index) const {
+    auto text = protocol::verified_payload(device.received.at(index).payload, signing_key.public_key());
+    REQUIRE_MESSAGE(text.has_value(), (text ? "" : text.error().describe()));
+    return protocol::decode_task_list(*text).value();
+  }
   bool received(std::size_t count) {
     return testing::run_until(io, [&] { return device.received.size() >= count; });
   }
   // Runs the io_context a while and says whether nothing more than `count` arrived.
   bool still(std::size_t count) {
-    testing::run_until(io, [] { return false; }, std::chrono::milliseconds(200));
+    testing::run_until(
+        io, [] { return false; }, std::chrono::milliseconds(200));
     return device.received.size() == count;
   }
 };
 
-TEST_CASE("task publisher: a burst of changes sends one list at once and one more, read afresh, when the interval ends") {
+TEST_CASE(
+    "task publisher: a burst of changes sends one list at once and one more, read afresh, when the interval ends") {
   PublisherFixture fixture;
   fixture.create(1);
   fixture.publisher.changed("s1");
@@ -70,6 +81,16 @@ TEST_CASE("task publisher: a burst of changes sends one list at once and one mor
   CHECK(second.version == 3);
   CHECK(second.tasks.size() == 3);
   CHECK(fixture.still(2));  // one list for both changes
+}
+
+TEST_CASE("task publisher: every list is signed with the hub's key, which no other key verifies") {
+  PublisherFixture fixture;
+  fixture.create(1);
+  fixture.publisher.changed("s1");
+  REQUIRE(fixture.received(1));
+  const auto& payload = fixture.device.received.at(0).payload;
+  CHECK(protocol::verified_payload(payload, fixture.signing_key.public_key()));
+  CHECK_FALSE(protocol::verified_payload(payload, crypto::SigningKey::generate().public_key()));
 }
 
 TEST_CASE("task publisher: stop sends a held list at once") {

@@ -107,6 +107,37 @@ TEST_CASE("an absurd future stamp is clamped to the allowed leap ahead of the wa
   CHECK(other.observe(at_limit) == HlcStamp::from_parts(kStart + HybridLogicalClock::kMaxForwardMs, 10));
 }
 
+TEST_CASE("resuming from the device's own newest stamp is not clamped, so stamps go on increasing") {
+  ManualClock clock;
+  const std::int64_t thirty_days = 30LL * 24 * 3600 * 1000;
+  const HlcStamp newest = HlcStamp::from_parts(kStart + thirty_days, 3);
+  HybridLogicalClock hlc(clock.wall());
+  hlc.resume(newest);
+  CHECK(hlc.latest() == newest);
+  CHECK(hlc.now() > newest);
+  // observe() would have clamped the same stamp to a day ahead of the wall clock.
+  HybridLogicalClock observed(clock.wall());
+  CHECK(observed.observe(newest) < newest);
+}
+
+TEST_CASE("resuming from an older stamp never moves the clock back") {
+  ManualClock clock;
+  HybridLogicalClock hlc(clock.wall());
+  const HlcStamp taken = hlc.now();
+  hlc.resume(HlcStamp::from_parts(kStart - 1000, 0));
+  CHECK(hlc.latest() == taken);
+  CHECK(hlc.now() > taken);
+}
+
+TEST_CASE("latest reads the clock without advancing it") {
+  ManualClock clock;
+  HybridLogicalClock hlc(clock.wall());
+  CHECK(hlc.latest() == HlcStamp{});
+  const HlcStamp taken = hlc.now();
+  CHECK(hlc.latest() == taken);
+  CHECK(hlc.latest() == taken);
+}
+
 TEST_CASE("stamps taken from many threads at once are all distinct") {
   ManualClock clock;  // a frozen wall clock makes every stamp depend on the logical counter
   HybridLogicalClock hlc(clock.wall());
