@@ -26,9 +26,12 @@
 namespace recount::hub {
 
 struct HubOptions {
-  std::string mqtt_uri;                 // tcp://host:port
-  std::string client_id = "recount-hub";  // stable, so the broker keeps the hub's session
-  std::optional<HostPort> http;         // where to serve the API; none: no HTTP server
+  std::string mqtt_uri;              // tcp://host:port or mqtts://host:port
+  mqtt::LinkSecurity mqtt_security;  // CA, client certificate, user name and password
+  // Unique per hub and hard to guess, so nobody kicks the hub off the broker by connecting with its
+  // id; stable across restarts, so the broker keeps the hub's session (hub_client_id()).
+  std::string client_id = "recount-hub";
+  std::optional<HostPort> http;  // where to serve the API; none: no HTTP server
   // How long a shutdown waits for the broker to take the last acks before it disconnects.
   std::chrono::milliseconds reply_grace{2000};
   // A reconciliation policy (JSON, docs/reconciliation.md) to put in force at start when it

@@ -133,6 +133,15 @@ Result<void> check_broker(const std::string& uri, const LinkSecurity& security) 
   return {};
 }
 
+Result<std::string> read_password_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string password;
+  if (!in || !std::getline(in, password)) return invalid("--mqtt-password-file", "cannot read " + file.string());
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.empty()) return invalid("--mqtt-password-file", file.string() + " has no password on its first line");
+  return password;
+}
+
 namespace {
 
 ::mqtt::ssl_options tls_options(const LinkSecurity& security) {

@@ -51,6 +51,10 @@ bool uses_tls(const std::string& uri);
 // file that cannot be read.
 Result<void> check_broker(const std::string& uri, const LinkSecurity& security);
 
+// The password in `file`: its first line, without the line break. Errors (kInvalidInput, field
+// --mqtt-password-file): the file cannot be read or its first line is empty.
+Result<std::string> read_password_file(const std::filesystem::path& file);
+
 struct LinkOptions {
   std::string uri;  // tcp://host:port, or mqtts://host:port for TLS
   LinkSecurity security;
