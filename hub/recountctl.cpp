@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "hub/cli/commands.hpp"
+#include "hub/cli/device_command.hpp"
 #include "hub/cli/import_command.hpp"
 #include "hub/cli/metrics_command.hpp"
 #include "hub/cli/policy_command.hpp"
@@ -31,7 +32,9 @@ int main(int argc, char** argv) {
   std::string device;
   int limit = 100;
   dead_letters->add_option("--device", device, "Only this device's");
-  dead_letters->add_option("--limit", limit, "At most this many (1 to 1000)")->check(CLI::Range(1, 1000))->capture_default_str();
+  dead_letters->add_option("--limit", limit, "At most this many (1 to 1000)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
 
   auto* tasks = app.add_subcommand("tasks", "Recount tasks, newest first");
   tasks->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -41,7 +44,9 @@ int main(int argc, char** argv) {
   auto* discrepancies = app.add_subcommand("discrepancies", "Discrepancies between counts and the ledger");
   discrepancies->add_flag("--json", json, "Print the API's JSON instead of a table");
   std::string state = "open";
-  discrepancies->add_option("--state", state, "open or all")->check(CLI::IsMember({"open", "all"}))->capture_default_str();
+  discrepancies->add_option("--state", state, "open or all")
+      ->check(CLI::IsMember({"open", "all"}))
+      ->capture_default_str();
 
   auto* discrepancy = app.add_subcommand("discrepancy", "One discrepancy: every transition with when, who and why");
   discrepancy->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -120,12 +125,35 @@ int main(int argc, char** argv) {
   reconcile->add_subcommand("verify", "Recompute the projections from the movements and repair what differs")
       ->fallthrough();
   reconcile->add_flag("--json", json, "Print the API's JSON");
+  auto* device_group = app.add_subcommand("device", "Devices' broker credentials (with --data HUBDIR)");
+  device_group->require_subcommand(1);
+  auto* provision = device_group->add_subcommand(
+      "provision", "Make a device's broker password and ACL lines and a bundle for `recount-agent provision`");
+  ProvisionRequest provision_request;
+  bool revoke = false;
+  provision->add_option("--site", provision_request.site, "The device's site")->required();
+  provision->add_option("--device", provision_request.device, "The device's id")->required();
+  provision->add_option("--broker", provision_request.broker, "mqtts://HOST:PORT as the device reaches the broker");
+  provision->add_option("--ca", provision_request.ca_file, "The CA certificate (PEM) of the broker, for the bundle");
+  provision->add_option("--passwords", provision_request.password_file, "Mosquitto's password_file")->required();
+  provision->add_option("--acl", provision_request.acl_file, "Mosquitto's acl_file")->required();
+  provision->add_option("--out", provision_request.bundle_file, "Where to write the bundle (mode 0600; secret)");
+  provision->add_flag("--revoke", revoke, "Remove the device's password and ACL lines instead");
   CLI11_PARSE(app, argc, argv);
   const OutputFormat format = json ? OutputFormat::kJson : OutputFormat::kTable;
 
   auto hub = parse_http_url("--hub", hub_url);
   CommandOutput output;
-  if (audit->parsed() && !data_dir.empty()) {
+  if (provision->parsed()) {
+    provision_request.hub_data_dir = data_dir;
+    if (revoke) {
+      output = device_revoke_command(provision_request);
+    } else if (data_dir.empty() || provision_request.broker.empty() || provision_request.bundle_file.empty()) {
+      output = failed("device provision needs --data HUBDIR, --broker and --out (or --revoke)");
+    } else {
+      output = device_provision_command(provision_request);
+    }
+  } else if (audit->parsed() && !data_dir.empty()) {
     output = audit_verify_local(data_dir);
   } else if (!hub) {
     output = CommandOutput{kExitFailed, "", "recountctl: " + hub.error().describe() + "\n"};

@@ -1,12 +1,13 @@
 // recount-agent subcommands.
 #include "agent/cli/commands.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <iomanip>
 #include <iostream>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "agent/catalog/catalog_feed.hpp"
@@ -15,6 +16,8 @@
 #include "shared/core/random_id.hpp"
 #include "shared/domain/limits.hpp"
 #include "shared/protocol/codec.hpp"
+#include "shared/protocol/device_bundle.hpp"
+#include "shared/storage/atomic_file.hpp"
 
 namespace recount::agent {
 namespace {
@@ -43,12 +46,18 @@ Result<Event> parse_draft(const std::string& line) {
 }
 
 nlohmann::json status_json(const JournalStatus& status) {
-  return {{"site", status.identity.site},       {"device", status.identity.device},
-          {"epoch", status.identity.epoch},     {"total", status.total},
-          {"unsent", status.unsent},            {"unacked", status.unacked},
-          {"acked", status.acked},              {"rejected", status.rejected},
-          {"last_seq", status.last_seq},        {"last_acked_seq", status.acked_through},
-          {"last_ack_ms", status.last_ack_ms},  {"skew_ms", status.skew_ms}};
+  return {{"site", status.identity.site},
+          {"device", status.identity.device},
+          {"epoch", status.identity.epoch},
+          {"total", status.total},
+          {"unsent", status.unsent},
+          {"unacked", status.unacked},
+          {"acked", status.acked},
+          {"rejected", status.rejected},
+          {"last_seq", status.last_seq},
+          {"last_acked_seq", status.acked_through},
+          {"last_ack_ms", status.last_ack_ms},
+          {"skew_ms", status.skew_ms}};
 }
 
 }  // namespace
@@ -154,17 +163,22 @@ int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::s
   for (const auto& entry : *entries) {
     const auto& event = entry.event;
     out << std::setw(8) << event.seq << "  " << std::setw(15) << std::left << to_string(event.type) << std::right
-        << "  " << event.location << (event.to_location.empty() ? "" : " -> " + event.to_location) << "  "
-        << event.sku << "  qty " << event.qty << "  [" << to_string(entry.state) << "]"
+        << "  " << event.location << (event.to_location.empty() ? "" : " -> " + event.to_location) << "  " << event.sku
+        << "  qty " << event.qty << "  [" << to_string(entry.state) << "]"
         << (entry.rejection.empty() ? "" : " " + entry.rejection) << '\n';
   }
   return 0;
 }
 
-int run_sync(const DataOptions& data, const std::string& broker_uri, int retention_days, std::ostream& out,
+int run_sync(const DataOptions& data, const LinkChanges& link_changes, int retention_days, std::ostream& out,
              std::ostream& err) {
   auto journal = open_journal(data, err);
   if (!journal) return 1;
+  auto link = update_link(data.data_dir, link_changes);
+  if (!link) {
+    err << "recount-agent: " << link.error().describe() << '\n';
+    return 1;
+  }
   boost::asio::io_context io;
   boost::asio::steady_timer retention_timer(io);
   std::function<void()> prune = [&] {
@@ -179,7 +193,8 @@ int run_sync(const DataOptions& data, const std::string& broker_uri, int retenti
   };
   prune();
   SyncOptions options;
-  options.broker_uri = broker_uri;
+  options.broker_uri = link->uri;
+  options.broker_security = link->security;
   Sync sync(io, *journal, options);
   auto catalog = CatalogStore::open(data.data_dir);
   if (!catalog) {
@@ -198,8 +213,40 @@ int run_sync(const DataOptions& data, const std::string& broker_uri, int retenti
   });
   sync.start();
   out << "recount-agent syncing device " << journal->identity().device << " of site " << journal->identity().site
-      << " via " << broker_uri << std::endl;
+      << " via " << link->uri << std::endl;
   io.run();
+  return 0;
+}
+
+int provision_device(const std::filesystem::path& data_dir, const std::filesystem::path& bundle_file, std::ostream& out,
+                     std::ostream& err) {
+  auto text = storage::read_whole_file(bundle_file);
+  if (!text) {
+    err << "recount-agent: " << text.error().describe() << '\n';
+    return 1;
+  }
+  auto bundle = protocol::decode_bundle(*text);
+  if (!bundle) {
+    err << "recount-agent: " << bundle_file.string() << ": " << bundle.error().describe() << '\n';
+    return 1;
+  }
+  auto journal = open_journal(DataOptions{data_dir, bundle->site, bundle->device}, err);
+  if (!journal) return 1;
+  LinkChanges changes;
+  changes.uri = bundle->broker;
+  if (!bundle->ca_pem.empty()) changes.ca_pem = bundle->ca_pem;
+  changes.username = bundle->username;
+  changes.password = bundle->password;
+  if (auto link = update_link(data_dir, changes); !link) {
+    err << "recount-agent: " << bundle_file.string() << ": " << link.error().describe() << '\n';
+    return 1;
+  }
+  if (auto ok = store_hub_key(data_dir, bundle->hub_key_pem); !ok) {
+    err << "recount-agent: " << bundle_file.string() << ": " << ok.error().describe() << '\n';
+    return 1;
+  }
+  out << "recount-agent: provisioned device " << bundle->device << " of site " << bundle->site << " for "
+      << bundle->broker << " as " << bundle->username << '\n';
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "agent/config/link_settings.hpp"
 #include "shared/domain/event.hpp"
 
 namespace recount::agent {
@@ -33,9 +34,18 @@ int print_status(const DataOptions& data, bool json, std::ostream& out, std::ost
 int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::size_t limit, std::ostream& out,
                   std::ostream& err);
 
-// `run --mqtt URI [--retention-days N]`: syncs until SIGINT/SIGTERM. Once an hour (and at start)
-// it deletes acked events older than the retention; nothing unacked or rejected is ever deleted.
-int run_sync(const DataOptions& data, const std::string& broker_uri, int retention_days, std::ostream& out,
+// `run [--mqtt URI] [--mqtt-ca …] [--retention-days N]`: stores the link settings given (see
+// update_link: a new URI replaces them all, other options one by one), then syncs with what is
+// stored until SIGINT/SIGTERM. Once an hour (and at start) it deletes acked events older than the
+// retention; nothing unacked or rejected is ever deleted.
+int run_sync(const DataOptions& data, const LinkChanges& link, int retention_days, std::ostream& out,
              std::ostream& err);
+
+// `provision --data DIR BUNDLE`: joins the device to a hub with a bundle from `recountctl device
+// provision`: creates the journal for the bundle's site and device (or checks that an existing
+// one is that device), stores its broker link and the hub's public key. Exit 1 with the reason on
+// `err` if the bundle is unreadable or invalid or the data directory belongs to another device.
+int provision_device(const std::filesystem::path& data_dir, const std::filesystem::path& bundle_file, std::ostream& out,
+                     std::ostream& err);
 
 }  // namespace recount::agent

@@ -13,6 +13,7 @@ mqtt::LinkOptions link_options(const Journal& journal, const SyncOptions& option
   const auto& identity = journal.identity();
   mqtt::LinkOptions link;
   link.uri = options.broker_uri;
+  link.security = options.broker_security;
   link.client_id = "recount-agent-" + identity.site + "-" + identity.device;
   link.clean_session = false;
   link.max_inflight = static_cast<int>(options.window_batches) + 4;
@@ -25,10 +26,7 @@ mqtt::LinkOptions link_options(const Journal& journal, const SyncOptions& option
 }  // namespace
 
 Sync::Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options)
-    : journal_(journal),
-      options_(std::move(options)),
-      link_(io, link_options(journal, options_)),
-      poll_timer_(io) {
+    : journal_(journal), options_(std::move(options)), link_(io, link_options(journal, options_)), poll_timer_(io) {
   const auto& identity = journal_.identity();
   link_.subscribe({protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kAck),
                    protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kNack),
@@ -37,6 +35,9 @@ Sync::Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options)
   link_.on_connected([this] { handle_connected(); });
   link_.on_disconnected([this](const std::string&) { in_flight_.clear(); });
   link_.on_message([this](mqtt::Message message) { handle_message(message); });
+  link_.on_connect_failed([](const std::string& reason) {
+    std::cerr << "recount-agent: broker: " << reason << " (retrying)" << std::endl;
+  });
 }
 
 void Sync::start() {
@@ -102,7 +103,8 @@ void Sync::handle_message(const mqtt::Message& message) {
   } else if (topic->channel == protocol::DeviceChannel::kNack) {
     auto nack = protocol::decode_nack(message.payload);
     if (!nack) return report(nack.error().within("nack"));
-    if (!nack->payload_error.empty()) std::cerr << "recount-agent: hub refused a payload: " << nack->payload_error << '\n';
+    if (!nack->payload_error.empty())
+      std::cerr << "recount-agent: hub refused a payload: " << nack->payload_error << '\n';
     if (nack->epoch == journal_.identity().epoch && !nack->rejected.empty()) {
       if (auto ok = journal_.reject(nack->rejected); !ok) report(ok.error());
     }

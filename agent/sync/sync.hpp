@@ -18,10 +18,11 @@ namespace recount::agent {
 
 struct SyncOptions {
   std::string broker_uri;
-  std::size_t batch_events = 200;  // events per message (≤ limits::kMaxBatchEvents)
-  std::size_t window_batches = 8;  // unacked batches in flight (≤ the link's max_inflight)
-  std::chrono::milliseconds ack_timeout{5000};        // no ack this long: resend from the ack
-  std::chrono::milliseconds journal_poll{100};        // other processes record into the journal
+  mqtt::LinkSecurity broker_security;           // TLS files and credentials (agent/config keeps them)
+  std::size_t batch_events = 200;               // events per message (≤ limits::kMaxBatchEvents)
+  std::size_t window_batches = 8;               // unacked batches in flight (≤ the link's max_inflight)
+  std::chrono::milliseconds ack_timeout{5000};  // no ack this long: resend from the ack
+  std::chrono::milliseconds journal_poll{100};  // other processes record into the journal
   std::chrono::milliseconds status_interval{10000};
   std::string agent_version = "0.1.0";
 };
