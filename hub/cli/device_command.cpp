@@ -43,6 +43,9 @@ CommandOutput device_provision_command(const ProvisionRequest& request) {
     bundle.ca_pem = std::move(*ca);
   }
   // The hub makes this key at its first start; whichever of the two comes first, both use it.
+  std::error_code error;
+  std::filesystem::create_directories(request.hub_data_dir, error);
+  if (error) return failed("--data: cannot create " + request.hub_data_dir.string() + ": " + error.message());
   auto key = crypto::SigningKey::load_or_create(request.hub_data_dir / "hub-signing.key");
   if (!key) return failed(key.error().describe());
   bundle.hub_key_pem = key->public_key().pem();
