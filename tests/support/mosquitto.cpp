@@ -98,6 +98,9 @@ void Mosquitto::write_locked_config() {
   issue(dir, "ca", "broker", "/CN=localhost", "DNS:localhost,IP:127.0.0.1");
   issue(dir, "ca", "elsewhere", "/CN=broker.elsewhere.example", "DNS:broker.elsewhere.example");
   std::ofstream(password_file()).close();
+  // The broker writes its log as the mosquitto user.
+  std::ofstream(dir / "mosquitto.log").close();
+  std::filesystem::permissions(dir / "mosquitto.log", std::filesystem::perms::all);
   std::filesystem::copy_file(std::filesystem::path(RECOUNT_SOURCE_DIR) / "docs/broker/acl", acl_file(),
                              std::filesystem::copy_options::overwrite_existing);
   make_readable(password_file());
@@ -146,9 +149,6 @@ ClientCertificate Mosquitto::issue_client_certificate(const std::string& common_
 void Mosquitto::reload() {
   if (!process_) return;
   ::kill(process_->pid(), SIGHUP);
-  // The broker answers no "reloaded"; its log's notice is the one sign that it has read the files.
-  const auto before = log().size();
-  eventually([&] { return log().size() > before; }, std::chrono::seconds(5));
 }
 
 void Mosquitto::start() {

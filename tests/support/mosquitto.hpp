@@ -50,7 +50,8 @@ class Mosquitto {
   void add_user(const std::string& name, const std::string& password);
   // A client certificate signed by the broker's CA with CN `common_name`.
   ClientCertificate issue_client_certificate(const std::string& common_name);
-  // SIGHUP: the broker re-reads its password and ACL files.
+  // SIGHUP: the broker re-reads its password and ACL files soon after; it tells nobody when, so
+  // clients of the new credentials connect by retrying (as the real ones do).
   void reload();
 
   void stop();   // SIGTERM, as an orderly broker restart
