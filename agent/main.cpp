@@ -29,8 +29,18 @@ int main(int argc, char** argv) {
 
   auto* run = app.add_subcommand("run", "sync the journal with the hub until SIGINT/SIGTERM");
   add_data_options(*run, data);
-  std::string broker;
-  run->add_option("--mqtt", broker, "broker URI, e.g. tcp://127.0.0.1:1883")->required();
+  // Stored in the data directory on first use; a value given later replaces the stored one.
+  std::string broker, username;
+  std::filesystem::path ca_file, cert_file, key_file, password_file;
+  run->add_option("--mqtt", broker,
+                  "broker URI, mqtts://HOST:PORT (TLS) or tcp://HOST:PORT; stored, needed on first use only; a new "
+                  "URI replaces all stored link settings");
+  run->add_option("--mqtt-ca", ca_file, "PEM CA that signed the broker's certificate (host name checked too); stored");
+  run->add_option("--mqtt-cert", cert_file, "client certificate (PEM); stored");
+  run->add_option("--mqtt-key", key_file, "its private key (PEM); stored with mode 0600");
+  run->add_option("--mqtt-username", username, "broker user name; stored");
+  run->add_option("--mqtt-password-file", password_file,
+                  "file whose first line is the broker password; stored with mode 0600");
   int retention_days = 30;
   run->add_option("--retention-days", retention_days, "keep acked events this many days")
       ->check(CLI::Range(1, 36500))
@@ -38,6 +48,13 @@ int main(int argc, char** argv) {
   std::optional<std::filesystem::path> hub_key;
   run->add_option("--hub-key", hub_key,
                   "the hub's public key (PEM, from `recountctl --data DIR hub-key`), stored in --data on first use");
+
+  auto* provision = app.add_subcommand(
+      "provision", "join a hub with a bundle from `recountctl device provision` (identity, broker link, hub key)");
+  std::filesystem::path provision_dir, bundle_file;
+  provision->add_option("--data", provision_dir, "data directory (created for the bundle's site and device)")
+      ->required();
+  provision->add_option("bundle", bundle_file, "the bundle file")->required();
 
   auto* record = app.add_subcommand("record", "append events to the journal (prints each seq once durable)");
   add_data_options(*record, data);
@@ -111,7 +128,15 @@ int main(int argc, char** argv) {
   }
   if (*unresolved) return print_unresolved(data, json, std::cout, std::cerr);
   if (*resolve) return resolve_unresolved(data, std::cout, std::cerr);
-  if (*run) return run_sync(data, broker, retention_days, hub_key, std::cout, std::cerr);
+  if (*provision) return provision_device(provision_dir, bundle_file, std::cout, std::cerr);
+  if (*run) {
+    auto link = read_link_options(broker, ca_file, cert_file, key_file, username, password_file);
+    if (!link) {
+      std::cerr << "recount-agent: " << link.error().describe() << '\n';
+      return 2;
+    }
+    return run_sync(data, *link, retention_days, hub_key, std::cout, std::cerr);
+  }
   if (*status) return print_status(data, json, std::cout, std::cerr);
   if (*journal) return print_journal(data, json, from, limit, std::cout, std::cerr);
   if (!jsonl.empty()) {

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "hub/daemon/client_id.hpp"
 #include "hub/daemon/data_dir_lock.hpp"
 #include "hub/daemon/hub_daemon.hpp"
 #include "hub/http/address.hpp"
@@ -30,7 +31,16 @@ int main(int argc, char** argv) {
   hub::HubOptions options;
   std::string http;
   app.add_option("--data", data_dir, "Directory of the hub's database (created if missing)")->required();
-  app.add_option("--mqtt", options.mqtt_uri, "Broker URI, e.g. tcp://127.0.0.1:1883")->required();
+  app.add_option("--mqtt", options.mqtt_uri, "Broker URI: mqtts://HOST:PORT (TLS) or tcp://HOST:PORT")->required();
+  auto& security = options.mqtt_security;
+  std::string password_file;
+  app.add_option("--mqtt-ca", security.ca_file,
+                 "PEM CA certificates that signed the broker's (mqtts; default: the system's); its host name is "
+                 "checked too");
+  app.add_option("--mqtt-cert", security.cert_file, "Client certificate (PEM), for a certificate listener");
+  app.add_option("--mqtt-key", security.key_file, "The client certificate's private key (PEM)");
+  app.add_option("--mqtt-username", security.username, "Broker user name (docs/deployment-broker.md: recount-hub)");
+  app.add_option("--mqtt-password-file", password_file, "File whose first line is the broker password");
   app.add_option("--http", http, "Serve the HTTP API on host:port (port 0: any free port); none: no API");
   app.add_option("--http-allowed-host", options.http_allowed_hosts,
                  "A host name (without port) that clients may use to reach the API besides the listen address, "
@@ -42,7 +52,9 @@ int main(int argc, char** argv) {
   key->needs(certificate);
   app.add_option("--policy", options.policy_file,
                  "Reconciliation policy (JSON, docs/reconciliation.md) to put in force; default: the one in force");
-  app.add_option("--client-id", options.client_id, "MQTT client id of the hub")->capture_default_str();
+  std::string client_id;
+  app.add_option("--client-id", client_id,
+                 "MQTT client id of the hub (default: recount-hub-RANDOM, made once and kept in the data directory)");
   app.add_option("--max-unreconciled", options.ingest.max_unreconciled_events,
                  "While batches queue up, reconciliation may trail the acks by this many events (0: apply every "
                  "batch in the commit that stores it)")
@@ -54,11 +66,23 @@ int main(int argc, char** argv) {
     if (!address) return fail(address.error().describe());
     options.http = *address;
   }
+  if (!password_file.empty()) {
+    auto password = mqtt::read_password_file(password_file);
+    if (!password) return fail(password.error().describe());
+    security.password = *password;
+  }
+  if (auto ok = mqtt::check_broker(options.mqtt_uri, security); !ok) return fail(ok.error().describe());
   std::error_code error;
   std::filesystem::create_directories(data_dir, error);
   if (error) return fail("cannot create the data directory " + data_dir + ": " + error.message());
   auto lock = hub::DataDirLock::acquire(data_dir);
   if (!lock) return fail(lock.error().describe());
+  if (client_id.empty()) {
+    auto stored = hub::hub_client_id(data_dir);
+    if (!stored) return fail(stored.error().describe());
+    client_id = *stored;
+  }
+  options.client_id = client_id;
   auto ledger = hub::Ledger::open(hub::Ledger::file_in(data_dir));
   if (!ledger) return fail(ledger.error().describe());
 

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "hub/cli/commands.hpp"
+#include "hub/cli/device_command.hpp"
 #include "hub/cli/hub_key_command.hpp"
 #include "hub/cli/import_command.hpp"
 #include "hub/cli/metrics_command.hpp"
@@ -148,6 +149,20 @@ int main(int argc, char** argv) {
   token_revoke->add_option("name", token_name, "the token's name")->required();
   auto* hub_key =
       app.add_subcommand("hub-key", "Print the hub's public key (PEM) from --data DIR, to provision devices");
+  auto* device_group = app.add_subcommand("device", "Devices' broker credentials (with --data HUBDIR)");
+  device_group->require_subcommand(1);
+  auto* provision = device_group->add_subcommand(
+      "provision", "Make a device's broker password and ACL lines and a bundle for `recount-agent provision`");
+  ProvisionRequest provision_request;
+  bool revoke = false;
+  provision->add_option("--site", provision_request.site, "The device's site")->required();
+  provision->add_option("--device", provision_request.device, "The device's id")->required();
+  provision->add_option("--broker", provision_request.broker, "mqtts://HOST:PORT as the device reaches the broker");
+  provision->add_option("--ca", provision_request.ca_file, "The CA certificate (PEM) of the broker, for the bundle");
+  provision->add_option("--passwords", provision_request.password_file, "Mosquitto's password_file")->required();
+  provision->add_option("--acl", provision_request.acl_file, "Mosquitto's acl_file")->required();
+  provision->add_option("--out", provision_request.bundle_file, "Where to write the bundle (mode 0600; secret)");
+  provision->add_flag("--revoke", revoke, "Remove the device's password and ACL lines instead");
   CLI11_PARSE(app, argc, argv);
   const OutputFormat format = json ? OutputFormat::kJson : OutputFormat::kTable;
 
@@ -159,7 +174,16 @@ int main(int argc, char** argv) {
   hub.token = found.token;
   hub.token_source = found.source;
   CommandOutput output;
-  if (hub_key->parsed()) {
+  if (provision->parsed()) {
+    provision_request.hub_data_dir = data_dir;
+    if (revoke) {
+      output = device_revoke_command(provision_request);
+    } else if (data_dir.empty() || provision_request.broker.empty() || provision_request.bundle_file.empty()) {
+      output = failed("device provision needs --data HUBDIR, --broker and --out (or --revoke)");
+    } else {
+      output = device_provision_command(provision_request);
+    }
+  } else if (hub_key->parsed()) {
     output = hub_key_command(data_dir);
   } else if (token->parsed() && data_dir.empty()) {
     output = failed("token: --data DIR must name the hub's data directory");

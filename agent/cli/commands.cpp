@@ -17,6 +17,8 @@
 #include "shared/core/random_id.hpp"
 #include "shared/domain/limits.hpp"
 #include "shared/protocol/codec.hpp"
+#include "shared/protocol/device_bundle.hpp"
+#include "shared/storage/atomic_file.hpp"
 
 namespace recount::agent {
 namespace {
@@ -174,10 +176,15 @@ int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::s
   return 0;
 }
 
-int run_sync(const DataOptions& data, const std::string& broker_uri, int retention_days,
+int run_sync(const DataOptions& data, const LinkChanges& link_changes, int retention_days,
              const std::optional<std::filesystem::path>& hub_key_file, std::ostream& out, std::ostream& err) {
   auto journal = open_journal(data, err);
   if (!journal) return 1;
+  auto link = update_link(data.data_dir, link_changes);
+  if (!link) {
+    err << "recount-agent: " << link.error().describe() << '\n';
+    return 1;
+  }
   auto hub_key = trusted_hub_key(data.data_dir, hub_key_file);
   if (!hub_key) {
     err << "recount-agent: --hub-key: " << hub_key.error().describe() << '\n';
@@ -186,7 +193,7 @@ int run_sync(const DataOptions& data, const std::string& broker_uri, int retenti
   if (!*hub_key) {
     err << "recount-agent: WARNING: no hub key in " << (data.data_dir / kHubKeyFile).string()
         << ": catalogs and task lists will be refused until the device is provisioned with --hub-key FILE "
-           "(the hub's `recountctl --data DIR hub-key`); events are still synced\n";
+           "(the hub's `recountctl --data DIR hub-key`) or `recount-agent provision`; events are still synced\n";
   }
   boost::asio::io_context io;
   boost::asio::steady_timer retention_timer(io);
@@ -202,7 +209,8 @@ int run_sync(const DataOptions& data, const std::string& broker_uri, int retenti
   };
   prune();
   SyncOptions options;
-  options.broker_uri = broker_uri;
+  options.broker_uri = link->uri;
+  options.broker_security = link->security;
   Sync sync(io, *journal, options);
   auto catalog = CatalogStore::open(data.data_dir);
   if (!catalog) {
@@ -221,8 +229,45 @@ int run_sync(const DataOptions& data, const std::string& broker_uri, int retenti
   });
   sync.start();
   out << "recount-agent syncing device " << journal->identity().device << " of site " << journal->identity().site
-      << " via " << broker_uri << " trusting hub key " << (*hub_key ? (*hub_key)->fingerprint() : "none") << std::endl;
+      << " via " << link->uri << " trusting hub key " << (*hub_key ? (*hub_key)->fingerprint() : "none") << std::endl;
   io.run();
+  return 0;
+}
+
+int provision_device(const std::filesystem::path& data_dir, const std::filesystem::path& bundle_file, std::ostream& out,
+                     std::ostream& err) {
+  auto text = storage::read_whole_file(bundle_file);
+  if (!text) {
+    err << "recount-agent: " << text.error().describe() << '\n';
+    return 1;
+  }
+  auto bundle = protocol::decode_bundle(*text);
+  if (!bundle) {
+    err << "recount-agent: " << bundle_file.string() << ": " << bundle.error().describe() << '\n';
+    return 1;
+  }
+  auto journal = open_journal(DataOptions{data_dir, bundle->site, bundle->device}, err);
+  if (!journal) return 1;
+  LinkChanges changes;
+  changes.uri = bundle->broker;
+  if (!bundle->ca_pem.empty()) changes.ca_pem = bundle->ca_pem;
+  changes.username = bundle->username;
+  changes.password = bundle->password;
+  if (auto link = update_link(data_dir, changes); !link) {
+    err << "recount-agent: " << bundle_file.string() << ": " << link.error().describe() << '\n';
+    return 1;
+  }
+  auto hub_key = crypto::PublicKey::from_pem(bundle->hub_key_pem);
+  if (!hub_key) {
+    err << "recount-agent: " << bundle_file.string() << ": hub_key " << hub_key.error().message << '\n';
+    return 1;
+  }
+  if (auto ok = trusted_hub_key(data_dir, *hub_key, bundle_file.string()); !ok) {
+    err << "recount-agent: " << bundle_file.string() << ": " << ok.error().describe() << '\n';
+    return 1;
+  }
+  out << "recount-agent: provisioned device " << bundle->device << " of site " << bundle->site << " for "
+      << bundle->broker << " as " << bundle->username << '\n';
   return 0;
 }
 

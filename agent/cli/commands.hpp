@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "agent/config/link_settings.hpp"
 #include "shared/domain/event.hpp"
 
 namespace recount::agent {
@@ -34,12 +35,21 @@ int print_status(const DataOptions& data, bool json, std::ostream& out, std::ost
 int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::size_t limit, std::ostream& out,
                   std::ostream& err);
 
-// `run --mqtt URI [--retention-days N] [--hub-key FILE]`: syncs until SIGINT/SIGTERM. Once an hour
-// (and at start) it deletes acked events older than the retention; nothing unacked or rejected is
-// ever deleted. `hub_key_file` (PEM) is stored in the data directory on first use
-// (trusted_hub_key); without a hub key the agent still syncs its events but applies no catalog or
-// task list, and says so at start on `err`. Exit 1 when the key file is unusable or conflicts.
-int run_sync(const DataOptions& data, const std::string& broker_uri, int retention_days,
+// `run [--mqtt URI] [--mqtt-ca …] [--retention-days N] [--hub-key FILE]`: stores the link settings
+// given (see update_link: a new URI replaces them all, other options one by one), then syncs with
+// what is stored until SIGINT/SIGTERM. Once an hour (and at start) it deletes acked events older
+// than the retention; nothing unacked or rejected is ever deleted. `hub_key_file` (PEM) is stored
+// in the data directory on first use (trusted_hub_key); without a hub key the agent still syncs its
+// events but applies no catalog or task list, and says so at start on `err`. Exit 1 when the link
+// settings or the key file are unusable or the key conflicts with the stored one.
+int run_sync(const DataOptions& data, const LinkChanges& link, int retention_days,
              const std::optional<std::filesystem::path>& hub_key_file, std::ostream& out, std::ostream& err);
+
+// `provision --data DIR BUNDLE`: joins the device to a hub with a bundle from `recountctl device
+// provision`: creates the journal for the bundle's site and device (or checks that an existing
+// one is that device), stores its broker link and the hub's public key. Exit 1 with the reason on
+// `err` if the bundle is unreadable or invalid or the data directory belongs to another device.
+int provision_device(const std::filesystem::path& data_dir, const std::filesystem::path& bundle_file, std::ostream& out,
+                     std::ostream& err);
 
 }  // namespace recount::agent

@@ -1,31 +1,23 @@
 // The hub key the device trusts.
 #include "agent/sync/hub_key.hpp"
 
-#include <fstream>
 #include <system_error>
 
+#include "shared/storage/atomic_file.hpp"
+
 namespace recount::agent {
-namespace {
-
-Result<void> store(const crypto::PublicKey& key, const std::filesystem::path& file) {
-  const std::filesystem::path staging = file.string() + ".storing";
-  {
-    std::ofstream out(staging, std::ios::trunc);
-    out << key.pem();
-    out.flush();
-    if (!out) return Error{ErrorCode::kIo, "", "cannot write " + staging.string()};
-  }
-  std::error_code error;
-  std::filesystem::permissions(staging, std::filesystem::perms(0644), error);
-  if (!error) std::filesystem::rename(staging, file, error);
-  if (error) return Error{ErrorCode::kIo, "", "cannot store the hub key as " + file.string() + ": " + error.message()};
-  return {};
-}
-
-}  // namespace
 
 Result<std::optional<crypto::PublicKey>> trusted_hub_key(const std::filesystem::path& data_dir,
                                                          const std::optional<std::filesystem::path>& given) {
+  if (!given) return trusted_hub_key(data_dir, std::optional<crypto::PublicKey>(), "");
+  auto key = crypto::PublicKey::load(*given);
+  if (!key) return key.error();
+  return trusted_hub_key(data_dir, *key, given->string());
+}
+
+Result<std::optional<crypto::PublicKey>> trusted_hub_key(const std::filesystem::path& data_dir,
+                                                         const std::optional<crypto::PublicKey>& given,
+                                                         const std::string& origin) {
   const auto file = data_dir / kHubKeyFile;
   std::error_code error;
   const bool stored = std::filesystem::exists(file, error);
@@ -37,17 +29,17 @@ Result<std::optional<crypto::PublicKey>> trusted_hub_key(const std::filesystem::
     held = *key;
   }
   if (!given) return held;
-  auto key = crypto::PublicKey::load(*given);
-  if (!key) return key.error();
-  if (held && *held != *key) {
+  if (held && *held != *given) {
     return Error{ErrorCode::kConflict, "hub-key",
-                 "this data directory trusts the hub key " + held->fingerprint() + ", not " + key->fingerprint() +
-                     " from " + given->string() + "; to trust another hub, remove " + file.string() + " first"};
+                 "this data directory trusts the hub key " + held->fingerprint() + ", not " + given->fingerprint() +
+                     " from " + origin + "; to trust another hub, remove " + file.string() + " first"};
   }
   if (!held) {
-    if (auto ok = store(*key, file); !ok) return ok.error();
+    if (auto ok = storage::write_file_atomically(file, given->pem(), storage::kWorldReadable); !ok) {
+      return ok.error();
+    }
   }
-  return std::optional<crypto::PublicKey>(*key);
+  return given;
 }
 
 }  // namespace recount::agent

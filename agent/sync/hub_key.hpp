@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "shared/core/result.hpp"
 #include "shared/crypto/ed25519.hpp"
@@ -21,5 +22,10 @@ inline constexpr const char* kHubKeyFile = "hub-key.pem";
 //   kIo            a file cannot be read or written.
 Result<std::optional<crypto::PublicKey>> trusted_hub_key(const std::filesystem::path& data_dir,
                                                          const std::optional<std::filesystem::path>& given);
+// The same for a key given as such (a provisioning bundle's); `origin` names where it came from in
+// a kConflict message.
+Result<std::optional<crypto::PublicKey>> trusted_hub_key(const std::filesystem::path& data_dir,
+                                                         const std::optional<crypto::PublicKey>& given,
+                                                         const std::string& origin);
 
 }  // namespace recount::agent

@@ -13,6 +13,7 @@ mqtt::LinkOptions link_options(const Journal& journal, const SyncOptions& option
   const auto& identity = journal.identity();
   mqtt::LinkOptions link;
   link.uri = options.broker_uri;
+  link.security = options.broker_security;
   link.client_id = "recount-agent-" + identity.site + "-" + identity.device;
   link.clean_session = false;
   link.max_inflight = static_cast<int>(options.window_batches) + 4;
@@ -34,6 +35,9 @@ Sync::Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options)
   link_.on_connected([this] { handle_connected(); });
   link_.on_disconnected([this](const std::string&) { in_flight_.clear(); });
   link_.on_message([this](mqtt::Message message) { handle_message(message); });
+  link_.on_connect_failed([](const std::string& reason) {
+    std::cerr << "recount-agent: broker: " << reason << " (retrying)" << std::endl;
+  });
 }
 
 void Sync::start() {

@@ -18,6 +18,7 @@ namespace recount::agent {
 
 struct SyncOptions {
   std::string broker_uri;
+  mqtt::LinkSecurity broker_security;           // TLS files and credentials (agent/config keeps them)
   std::size_t batch_events = 200;               // events per message (≤ limits::kMaxBatchEvents)
   std::size_t window_batches = 8;               // unacked batches in flight (≤ the link's max_inflight)
   std::chrono::milliseconds ack_timeout{5000};  // no ack this long: resend from the ack

@@ -20,6 +20,7 @@ namespace {
 mqtt::LinkOptions link_options(const HubOptions& options) {
   mqtt::LinkOptions link;
   link.uri = options.mqtt_uri;
+  link.security = options.mqtt_security;
   link.client_id = options.client_id;
   // A persistent session lets the broker hold the hub's messages across a hub restart; the
   // hub's own acks, not the broker's queue, are what guarantee delivery.
@@ -130,6 +131,8 @@ void HubDaemon::start(std::function<void()> on_ready) {
     if (on_ready) std::exchange(on_ready, nullptr)();
   });
   ingest_.start();
+  link_.on_connect_failed(
+      [](const std::string& reason) { std::cerr << "recount-hub: broker: " << reason << " (retrying)" << std::endl; });
   link_.start();
   arm_settle_timer();
 }

@@ -29,8 +29,11 @@
 namespace recount::hub {
 
 struct HubOptions {
-  std::string mqtt_uri;                         // tcp://host:port
-  std::string client_id = "recount-hub";        // stable, so the broker keeps the hub's session
+  std::string mqtt_uri;              // tcp://host:port or mqtts://host:port
+  mqtt::LinkSecurity mqtt_security;  // CA, client certificate, user name and password
+  // Unique per hub and hard to guess, so nobody kicks the hub off the broker by connecting with its
+  // id; stable across restarts, so the broker keeps the hub's session (hub_client_id()).
+  std::string client_id = "recount-hub";
   std::optional<HostPort> http;                 // where to serve the API; none: no HTTP server
   std::vector<std::string> http_allowed_hosts;  // HttpServerOptions::allowed_hosts
   std::filesystem::path http_certificate_file;  // HTTPS when both are set (HttpServerOptions)

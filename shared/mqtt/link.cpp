@@ -1,9 +1,15 @@
 // Paho MQTT adapter.
 #include "shared/mqtt/link.hpp"
 
+#include <MQTTAsync.h>
 #include <mqtt/async_client.h>
 
 #include <algorithm>
+#include <fstream>
+#include <mutex>
+#include <string_view>
+#include <utility>
+
 #include <boost/asio/post.hpp>
 
 namespace recount::mqtt {
@@ -13,12 +19,15 @@ namespace {
 // operation gets its own listener, which deletes itself after that call.
 class OneShotListener final : public ::mqtt::iaction_listener {
  public:
+  // On failure, the Error's field holds Paho's return code (a CONNACK code for a refused connect).
   using Handler = std::function<void(Result<void>)>;
   explicit OneShotListener(Handler handler) : handler_(std::move(handler)) {}
 
   void on_success(const ::mqtt::token&) override { finish({}); }
   void on_failure(const ::mqtt::token& token) override {
-    finish(Error{ErrorCode::kUnavailable, "", "MQTT operation failed (code " + std::to_string(token.get_return_code()) + ")"});
+    const int code = token.get_return_code();
+    finish(Error{ErrorCode::kUnavailable, std::to_string(code),
+                 "MQTT operation failed (code " + std::to_string(code) + ")"});
   }
 
  private:
@@ -28,6 +37,145 @@ class OneShotListener final : public ::mqtt::iaction_listener {
   }
   Handler handler_;
 };
+
+// A refused connect in words. MQTT 3.1.1 refusals carry a CONNACK code; a failed TLS handshake
+// shows only as a generic failure, so OpenSSL's own last complaint (`tls_error`) says why.
+std::string describe_connect_failure(const std::string& code, const std::string& tls_error) {
+  if (code == "1") return "broker refused: unacceptable protocol version";
+  if (code == "2") return "broker refused: client id rejected";
+  if (code == "3") return "broker refused: server unavailable";
+  if (code == "4") return "broker refused: bad user name or password";
+  if (code == "5") return "broker refused: not authorized (no or unknown credentials)";
+  if (tls_error.find("unknown CA") != std::string::npos) {
+    return "TLS handshake failed: the broker's certificate is not signed by a trusted CA (--mqtt-ca): " + tls_error;
+  }
+  if (tls_error.starts_with("X509_check_host")) {
+    return "TLS handshake failed: the broker's certificate does not name the host of the URI: " + tls_error;
+  }
+  if (!tls_error.empty()) return "TLS handshake failed: " + tls_error;
+  return "cannot connect to the broker (code " + code + ")";
+}
+
+// Why the last TLS handshake failed, in OpenSSL's words as Paho C traces them. Paho C++ 1.2's own
+// TLS error handler points into connect options that it frees after connect() (research/sync.md
+// §2.10), so the trace is the one safe source. It is process-wide: with several TLS links in one
+// process, a reason may come from a sibling's handshake, which tests with one link per case avoid.
+class TlsTrace {
+ public:
+  static TlsTrace& instance() {
+    static TlsTrace trace;
+    return trace;
+  }
+  // Starts listening (once per process); at the protocol level Paho traces handshakes and packets.
+  void listen() {
+    std::call_once(started_, [] {
+      MQTTAsync_setTraceCallback(&TlsTrace::on_trace);
+      MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_PROTOCOL);
+    });
+  }
+  // The last complaint since the previous take(), and forgets it.
+  std::string take() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(last_, {});
+  }
+
+ private:
+  // Paho's trace lines start with a timestamp: "20261203 132659.968 SSL alert write:fatal:unknown CA".
+  static void on_trace(enum MQTTASYNC_TRACE_LEVELS, char* line) {
+    std::string_view text(line);
+    for (const std::string_view marker : {"SSL alert write:fatal:", "SSL alert read:fatal:", "X509_check_host for"}) {
+      if (const auto at = text.find(marker); at != std::string_view::npos) {
+        auto& trace = instance();
+        std::lock_guard lock(trace.mutex_);
+        trace.last_ = text.substr(at);
+        return;
+      }
+    }
+  }
+  std::once_flag started_;
+  std::mutex mutex_;
+  std::string last_;
+};
+
+bool readable(const std::filesystem::path& file) { return std::ifstream(file).good(); }
+
+}  // namespace
+
+bool uses_tls(const std::string& uri) { return uri.starts_with("mqtts://") || uri.starts_with("ssl://"); }
+
+Result<void> check_broker(const std::string& uri, const LinkSecurity& security) {
+  const auto scheme_end = uri.find("://");
+  const std::string scheme = scheme_end == std::string::npos ? "" : uri.substr(0, scheme_end);
+  if (scheme != "tcp" && scheme != "mqtt" && scheme != "mqtts" && scheme != "ssl") {
+    return invalid("--mqtt", "'" + uri + "' is not a broker URI: write tcp://HOST:PORT or mqtts://HOST:PORT");
+  }
+  const std::string authority = uri.substr(scheme_end + 3);
+  const auto colon = authority.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == authority.size() ||
+      authority.find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+    return invalid("--mqtt", "'" + uri + "' needs a host and a port, e.g. " + scheme + "://broker.example:8883");
+  }
+  const bool tls = uses_tls(uri);
+  if (!tls && !security.ca_file.empty()) return invalid("--mqtt-ca", "needs an mqtts:// broker URI, not " + uri);
+  if (!tls && !security.cert_file.empty()) return invalid("--mqtt-cert", "needs an mqtts:// broker URI, not " + uri);
+  if (security.cert_file.empty() != security.key_file.empty()) {
+    return invalid(security.cert_file.empty() ? "--mqtt-cert" : "--mqtt-key",
+                   "a client certificate needs both --mqtt-cert and --mqtt-key");
+  }
+  if (security.username.empty() && !security.password.empty()) {
+    return invalid("--mqtt-username", "a password needs a user name");
+  }
+  for (const auto& [option, file] :
+       {std::pair{"--mqtt-ca", security.ca_file}, std::pair{"--mqtt-cert", security.cert_file},
+        std::pair{"--mqtt-key", security.key_file}}) {
+    if (!file.empty() && !readable(file)) return invalid(option, "cannot read " + file.string());
+  }
+  return {};
+}
+
+Result<std::string> read_password_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string password;
+  if (!in || !std::getline(in, password)) return invalid("--mqtt-password-file", "cannot read " + file.string());
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.empty()) return invalid("--mqtt-password-file", file.string() + " has no password on its first line");
+  return password;
+}
+
+namespace {
+
+::mqtt::ssl_options tls_options(const LinkSecurity& security) {
+  // Paho checks the certificate chain only with enable_server_cert_auth, and the host name only
+  // with verify (research/sync.md); both are always on: there is no insecure mode.
+  auto builder = ::mqtt::ssl_options_builder().enable_server_cert_auth(true).verify(true);
+  if (!security.ca_file.empty()) builder.trust_store(security.ca_file.string());
+  if (!security.cert_file.empty()) {
+    builder.key_store(security.cert_file.string());
+    builder.private_key(security.key_file.string());
+  }
+  return builder.finalize();
+}
+
+// The options of every connect. Paho C++ 1.2 keeps pointers into them (the TLS error handler
+// among them) for the client's lifetime (research/sync.md §2.10), so the State holds them.
+::mqtt::connect_options connect_options(const LinkOptions& options) {
+  auto builder = ::mqtt::connect_options_builder()
+                     .mqtt_version(MQTTVERSION_3_1_1)
+                     .clean_session(options.clean_session)
+                     .keep_alive_interval(options.keep_alive)
+                     .connect_timeout(std::chrono::seconds(5))
+                     .max_inflight(options.max_inflight);
+  if (options.will) {
+    builder.will(::mqtt::message(options.will->topic, options.will->payload, 1, options.will->retained));
+  }
+  const auto& security = options.security;
+  if (!security.username.empty()) {
+    builder.user_name(security.username);
+    if (!security.password.empty()) builder.password(security.password);
+  }
+  if (uses_tls(options.uri)) builder.ssl(tls_options(security));
+  return builder.finalize();
+}
 
 }  // namespace
 
@@ -61,6 +209,8 @@ struct Link::State {
   std::atomic<bool> alive{true};
   std::function<void(Message)> on_message;
 
+  ::mqtt::connect_options connect_options;
+
   std::mutex pending_mutex;
   std::condition_variable pending_drained;
   std::size_t pending = 0;
@@ -75,6 +225,8 @@ Link::Link(boost::asio::io_context& io, LinkOptions options)
       backoff_(options_.reconnect_min) {
   state_->weak_from_this_ = state_;
   std::weak_ptr<State> weak = state_;
+  state_->connect_options = connect_options(options_);
+  if (uses_tls(options_.uri)) TlsTrace::instance().listen();
 
   state_->client->set_connection_lost_handler([this, weak](const std::string& cause) {
     if (auto state = weak.lock()) {
@@ -113,6 +265,9 @@ Link::~Link() { stop(); }
 void Link::on_connected(std::function<void()> handler) { on_connected_ = std::move(handler); }
 void Link::on_disconnected(std::function<void(const std::string&)> handler) { on_disconnected_ = std::move(handler); }
 void Link::on_message(std::function<void(Message)> handler) { state_->on_message = std::move(handler); }
+void Link::on_connect_failed(std::function<void(const std::string&)> handler) {
+  on_connect_failed_ = std::move(handler);
+}
 
 void Link::start() {
   if (!state_->client) return;  // stopped for good
@@ -123,32 +278,34 @@ void Link::start() {
 void Link::connect() {
   if (stopping_ || connecting_ || connected_) return;
   connecting_ = true;
-  auto builder = ::mqtt::connect_options_builder()
-                     .mqtt_version(MQTTVERSION_3_1_1)
-                     .clean_session(options_.clean_session)
-                     .keep_alive_interval(options_.keep_alive)
-                     .connect_timeout(std::chrono::seconds(5))
-                     .max_inflight(options_.max_inflight);
-  if (options_.will) {
-    builder.will(::mqtt::message(options_.will->topic, options_.will->payload, 1, options_.will->retained));
-  }
+  if (uses_tls(options_.uri)) TlsTrace::instance().take();  // what an earlier attempt left
   auto* listener = new OneShotListener([state = state_, this](Result<void> result) {
-    state->post([this, result] {
+    state->post([this, state, result] {
       connecting_ = false;
       if (result) {
+        last_failure_.clear();
         handle_connected();
-      } else {
-        schedule_reconnect();
+        return;
       }
+      const std::string tls_error = uses_tls(options_.uri) ? TlsTrace::instance().take() : std::string();
+      report_connect_failure(describe_connect_failure(result.error().field, tls_error));
+      schedule_reconnect();
     });
   });
   try {
-    state_->client->connect(builder.finalize(), nullptr, *listener);
-  } catch (const ::mqtt::exception&) {
+    state_->client->connect(state_->connect_options, nullptr, *listener);
+  } catch (const ::mqtt::exception& error) {
     delete listener;
     connecting_ = false;
+    report_connect_failure(std::string("cannot connect to the broker: ") + error.what());
     schedule_reconnect();
   }
+}
+
+void Link::report_connect_failure(const std::string& reason) {
+  if (reason == last_failure_) return;
+  last_failure_ = reason;
+  if (on_connect_failed_) on_connect_failed_(reason);
 }
 
 void Link::handle_connected() {
@@ -195,8 +352,7 @@ void Link::publish(Message message, Qos qos, Completion done) {
     if (done) state->post([done, result] { done(result); });
   });
   try {
-    auto paho_message = ::mqtt::make_message(message.topic, message.payload, static_cast<int>(qos),
-                                             message.retained);
+    auto paho_message = ::mqtt::make_message(message.topic, message.payload, static_cast<int>(qos), message.retained);
     state_->client->publish(paho_message, nullptr, *listener);
   } catch (const ::mqtt::exception& error) {
     delete listener;
@@ -211,7 +367,7 @@ void Link::stop(std::optional<Message> farewell, std::chrono::milliseconds timeo
   try {
     if (connected_ && farewell) {
       auto token = state_->client->publish(farewell->topic, farewell->payload.data(), farewell->payload.size(), 1,
-                                          farewell->retained);
+                                           farewell->retained);
       token->wait_for(timeout);
     }
     // Paho waits up to `timeout` for messages in flight before it disconnects; the token gets a

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -29,13 +30,39 @@ struct Message {
 enum class Qos { kAtMostOnce = 0, kAtLeastOnce = 1 };
 enum class Retain { kNo, kYes };
 
+// How the link proves who the broker is and who we are. TLS is on when the URI's scheme is
+// mqtts:// (or ssl://); then the broker's certificate is verified against `ca_file` (or the
+// system's trust store when it is empty) and its host name or IP address is checked against the URI.
+struct LinkSecurity {
+  std::filesystem::path ca_file;    // PEM certificates trusted for the broker (mqtts only)
+  std::filesystem::path cert_file;  // the client's certificate (PEM, mqtts only); with key_file
+  std::filesystem::path key_file;   // its private key (PEM, unencrypted)
+  std::string username;             // empty: none sent
+  std::string password;             // sent only with a username
+};
+
+// Whether `uri` asks for TLS: mqtts:// or ssl://.
+bool uses_tls(const std::string& uri);
+
+// Checks a broker URI and its security before a link is made, so that a typo is reported at once
+// instead of as an endless reconnect. Errors (kInvalidInput), each naming the option: a scheme
+// other than tcp, mqtt, mqtts or ssl, no host or port; a CA or client certificate with a plain
+// URI; a certificate without its key or the other way round; a password without a user name; a
+// file that cannot be read.
+Result<void> check_broker(const std::string& uri, const LinkSecurity& security);
+
+// The password in `file`: its first line, without the line break. Errors (kInvalidInput, field
+// --mqtt-password-file): the file cannot be read or its first line is empty.
+Result<std::string> read_password_file(const std::filesystem::path& file);
+
 struct LinkOptions {
-  std::string uri;        // tcp://host:port
+  std::string uri;  // tcp://host:port, or mqtts://host:port for TLS
+  LinkSecurity security;
   std::string client_id;  // stable per device, so the broker keeps its session
   bool clean_session = false;
-  std::optional<Message> will;  // published by the broker if we vanish (QoS 1, retained as set)
-  std::optional<Message> birth; // published on every connect before on_connected runs
-  int max_inflight = 32;        // Paho's in-flight window; keep the caller's window ≤ this
+  std::optional<Message> will;   // published by the broker if we vanish (QoS 1, retained as set)
+  std::optional<Message> birth;  // published on every connect before on_connected runs
+  int max_inflight = 32;         // Paho's in-flight window; keep the caller's window ≤ this
   std::chrono::seconds keep_alive{10};
   std::chrono::milliseconds reconnect_min{200};
   std::chrono::milliseconds reconnect_max{5000};
@@ -58,6 +85,10 @@ class Link {
   void on_connected(std::function<void()> handler);
   void on_disconnected(std::function<void(const std::string& reason)> handler);
   void on_message(std::function<void(Message)> handler);
+  // Runs when a connection attempt fails, with why in words ("TLS handshake failed: certificate
+  // verify failed", "broker refused: bad user name or password"): on the first failure and
+  // whenever the reason changes, not on every retry of the same failure. The link keeps retrying.
+  void on_connect_failed(std::function<void(const std::string& reason)> handler);
 
   void start();  // once
   // Publishes `farewell` if given (e.g. an orderly "offline" status), then disconnects, waiting
@@ -82,6 +113,7 @@ class Link {
   void connect();
   void schedule_reconnect();
   void handle_connected();
+  void report_connect_failure(const std::string& reason);
 
   boost::asio::io_context& io_;
   LinkOptions options_;
@@ -94,6 +126,8 @@ class Link {
   std::vector<std::pair<std::string, Qos>> subscriptions_;
   std::function<void()> on_connected_;
   std::function<void(const std::string&)> on_disconnected_;
+  std::function<void(const std::string&)> on_connect_failed_;
+  std::string last_failure_;  // reported already; cleared by a successful connect
 };
 
 }  // namespace recount::mqtt

@@ -28,7 +28,7 @@ struct Feed {
   Journal journal = Journal::open(dir.path(), std::string("store-1"), std::string("dev-1")).value();
   CatalogStore store = CatalogStore::open(dir.path()).value();
   boost::asio::io_context io;
-  Sync sync{io, journal, SyncOptions{"tcp://127.0.0.1:1"}};
+  Sync sync{io, journal, SyncOptions{"tcp://127.0.0.1:1", {}}};
   std::ostringstream log;
   CatalogFeed feed;
 

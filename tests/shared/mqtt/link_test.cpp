@@ -4,8 +4,9 @@
 
 #include <doctest/doctest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <thread>
+
+#include <boost/asio/io_context.hpp>
 
 #include "tests/support/mosquitto.hpp"
 
@@ -50,7 +51,8 @@ TEST_CASE("a published message reaches a subscriber through a real broker, on th
   publisher.start();
   REQUIRE(run_until(io, [&] { return subscriber.connected() && publisher.connected(); }));
   std::optional<Result<void>> completion;
-  publisher.publish({"recount/test/a", "héllo", false}, Qos::kAtLeastOnce, [&](Result<void> result) { completion = result; });
+  publisher.publish({"recount/test/a", "héllo", false}, Qos::kAtLeastOnce,
+                    [&](Result<void> result) { completion = result; });
   REQUIRE(run_until(io, [&] { return !received.empty() && completion.has_value(); }));
   CHECK(received.front().topic == "recount/test/a");
   CHECK(received.front().payload == "héllo");
@@ -137,6 +139,118 @@ TEST_CASE("stopping with QoS 1 publishes still in flight returns without termina
   link.stop(Message{"recount/test/hasty", "bye", false}, std::chrono::milliseconds(300));
   CHECK_FALSE(link.connected());
   broker.thaw();
+}
+
+}  // namespace recount::mqtt
+
+namespace recount::mqtt {
+namespace {
+
+// Connects a link and runs until it is connected or reports a failed connect; returns that
+// failure's reason, or "" once connected.
+std::string connect_outcome(LinkOptions options) {
+  boost::asio::io_context io;
+  Link link(io, std::move(options));
+  std::optional<std::string> failure;
+  link.on_connect_failed([&](const std::string& reason) { failure = reason; });
+  link.start();
+  REQUIRE(run_until(io, [&] { return link.connected() || failure.has_value(); }));
+  link.stop();
+  return failure.value_or("");
+}
+
+LinkOptions locked_options(const testing::Mosquitto& broker, std::string client_id) {
+  auto options = options_for(broker, std::move(client_id));
+  options.security.ca_file = broker.ca_file();
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("over mqtts with the broker's CA and a password, the link connects and messages flow") {
+  testing::Mosquitto broker(testing::BrokerSecurity::kLocked);
+  broker.add_user("recount-hub", "hub-secret");
+  auto options = locked_options(broker, "tls-hub");
+  options.security.username = "recount-hub";
+  options.security.password = "hub-secret";
+  boost::asio::io_context io;
+  Link link(io, options);
+  std::vector<Message> received;
+  link.on_message([&](Message message) { received.push_back(std::move(message)); });
+  link.subscribe({"recount/test/#"}, Qos::kAtLeastOnce);
+  link.start();
+  REQUIRE(run_until(io, [&] { return link.connected(); }));
+  link.publish({"recount/test/tls", "sealed", false}, Qos::kAtLeastOnce);
+  REQUIRE(run_until(io, [&] { return !received.empty(); }));
+  CHECK(received.front().payload == "sealed");
+  link.stop();
+}
+
+TEST_CASE("a wrong password and a missing one are refused with the broker's reason") {
+  testing::Mosquitto broker(testing::BrokerSecurity::kLocked);
+  broker.add_user("recount-hub", "hub-secret");
+  auto wrong = locked_options(broker, "tls-wrong");
+  wrong.security.username = "recount-hub";
+  wrong.security.password = "guess";
+  CHECK(connect_outcome(wrong).find("broker refused") != std::string::npos);
+  const auto anonymous = connect_outcome(locked_options(broker, "tls-anonymous"));
+  CHECK(anonymous.find("not authorized") != std::string::npos);
+}
+
+TEST_CASE("a broker certificate from another CA is refused as a failed TLS handshake") {
+  testing::Mosquitto broker(testing::BrokerSecurity::kLocked);
+  broker.add_user("recount-hub", "hub-secret");
+  auto options = locked_options(broker, "tls-other-ca");
+  options.security.ca_file = broker.other_ca_file();
+  options.security.username = "recount-hub";
+  options.security.password = "hub-secret";
+  const auto reason = connect_outcome(options);
+  CHECK(reason.find("TLS handshake failed") != std::string::npos);
+  CHECK(reason.find("not signed by a trusted CA") != std::string::npos);
+}
+
+TEST_CASE("a broker certificate for another host name is refused though its CA is trusted") {
+  testing::Mosquitto broker(testing::BrokerSecurity::kLocked);
+  broker.add_user("recount-hub", "hub-secret");
+  auto options = locked_options(broker, "tls-mismatch");
+  options.uri = broker.mismatched_uri();
+  options.security.username = "recount-hub";
+  options.security.password = "hub-secret";
+  CHECK(connect_outcome(options).find("does not name the host") != std::string::npos);
+}
+
+TEST_CASE("a client certificate signed by the broker's CA logs in as its common name") {
+  testing::Mosquitto broker(testing::BrokerSecurity::kLocked);
+  const auto certificate = broker.issue_client_certificate("recount-hub");
+  auto options = locked_options(broker, "tls-certificate");
+  options.uri = broker.certificate_uri();
+  options.security.cert_file = certificate.cert_file;
+  options.security.key_file = certificate.key_file;
+  CHECK(connect_outcome(options).empty());
+  auto without = locked_options(broker, "tls-no-certificate");
+  without.uri = broker.certificate_uri();
+  CHECK_FALSE(connect_outcome(without).empty());
+}
+
+TEST_CASE("broker settings that cannot work are refused before any connect, naming the option") {
+  LinkSecurity none;
+  CHECK(check_broker("tcp://127.0.0.1:1883", none).has_value());
+  CHECK(check_broker("mqtts://broker.example:8883", none).has_value());
+  CHECK(check_broker("http://broker:1883", none).error().field == "--mqtt");
+  CHECK(check_broker("tcp://broker", none).error().field == "--mqtt");
+  CHECK(check_broker("tcp://broker:port", none).error().field == "--mqtt");
+  LinkSecurity with_ca;
+  with_ca.ca_file = "/etc/hostname";
+  CHECK(check_broker("tcp://broker:1883", with_ca).error().field == "--mqtt-ca");
+  LinkSecurity missing_ca;
+  missing_ca.ca_file = "/nonexistent/ca.pem";
+  CHECK(check_broker("mqtts://broker:8883", missing_ca).error().field == "--mqtt-ca");
+  LinkSecurity half_certificate;
+  half_certificate.cert_file = "/etc/hostname";
+  CHECK(check_broker("mqtts://broker:8883", half_certificate).error().field == "--mqtt-key");
+  LinkSecurity password_only;
+  password_only.password = "secret";
+  CHECK(check_broker("mqtts://broker:8883", password_only).error().field == "--mqtt-username");
 }
 
 }  // namespace recount::mqtt
