@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "hub/cli/audit_command.hpp"
 #include "hub/cli/commands.hpp"
 #include "hub/cli/import_command.hpp"
 #include "hub/cli/metrics_command.hpp"
@@ -31,7 +32,9 @@ int main(int argc, char** argv) {
   std::string device;
   int limit = 100;
   dead_letters->add_option("--device", device, "Only this device's");
-  dead_letters->add_option("--limit", limit, "At most this many (1 to 1000)")->check(CLI::Range(1, 1000))->capture_default_str();
+  dead_letters->add_option("--limit", limit, "At most this many (1 to 1000)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
 
   auto* tasks = app.add_subcommand("tasks", "Recount tasks, newest first");
   tasks->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -41,7 +44,9 @@ int main(int argc, char** argv) {
   auto* discrepancies = app.add_subcommand("discrepancies", "Discrepancies between counts and the ledger");
   discrepancies->add_flag("--json", json, "Print the API's JSON instead of a table");
   std::string state = "open";
-  discrepancies->add_option("--state", state, "open or all")->check(CLI::IsMember({"open", "all"}))->capture_default_str();
+  discrepancies->add_option("--state", state, "open or all")
+      ->check(CLI::IsMember({"open", "all"}))
+      ->capture_default_str();
 
   auto* discrepancy = app.add_subcommand("discrepancy", "One discrepancy: every transition with when, who and why");
   discrepancy->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -73,8 +78,16 @@ int main(int argc, char** argv) {
 
   auto* audit = app.add_subcommand("audit", "The hash-chained audit log");
   audit->require_subcommand(1);
-  audit->add_subcommand("verify",
-                        "Check the chain (of --data DIR if given, else through --hub); exit 1 if an entry is broken");
+  auto* audit_verify = audit->add_subcommand(
+      "verify",
+      "Check the chain and the events it records (of --data DIR if given, else through --hub), and against a "
+      "signed checkpoint if given; exit 1 if an entry is broken");
+  AuditVerifyOptions verify_options;
+  audit_verify->add_option("--checkpoint", verify_options.checkpoint,
+                           "A checkpoint file the hub signed (recount-hub --audit-checkpoints, or MQTT "
+                           "recount/hub/v1/checkpoint): the chain must extend it");
+  audit_verify->add_option("--hub-key", verify_options.hub_key,
+                           "The hub's public key (PEM) to check the checkpoint with; default: the key in --data");
   auto* import = app.add_subcommand(
       "import", "Load CSV files: the catalog (docs/catalog.md) or opening balances (docs/api.md); exit 1 if rejected");
   import->require_subcommand(1);
@@ -126,7 +139,7 @@ int main(int argc, char** argv) {
   auto hub = parse_http_url("--hub", hub_url);
   CommandOutput output;
   if (audit->parsed() && !data_dir.empty()) {
-    output = audit_verify_local(data_dir);
+    output = audit_verify_local(data_dir, verify_options);
   } else if (!hub) {
     output = CommandOutput{kExitFailed, "", "recountctl: " + hub.error().describe() + "\n"};
   } else if (resolve->parsed()) {
@@ -162,7 +175,7 @@ int main(int argc, char** argv) {
     output = history_command(*hub, json ? OutputFormat::kJson : OutputFormat::kTable,
                              parse_position_text("POSITION", position).value());
   } else {
-    output = audit_verify_remote(*hub);
+    output = audit_verify_remote(*hub, verify_options);
   }
   std::cout << output.out;
   std::cerr << output.err;

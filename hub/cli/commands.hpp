@@ -55,8 +55,7 @@ std::string table(const std::vector<std::string>& header, const std::vector<std:
 CommandOutput stats_command(const HostPort& hub, OutputFormat format);
 
 // GET /api/v1/deadletters, the first `limit` letters (of `device` only, unless empty).
-CommandOutput dead_letters_command(const HostPort& hub, OutputFormat format, const std::string& device,
-                                   int limit);
+CommandOutput dead_letters_command(const HostPort& hub, OutputFormat format, const std::string& device, int limit);
 
 // GET /api/v1/tasks: the recount tasks of `site`, or of every site when it is empty.
 CommandOutput tasks_command(const HostPort& hub, OutputFormat format, const std::string& site);
@@ -76,12 +75,5 @@ CommandOutput positions_command(const HostPort& hub, OutputFormat format, const 
 // GET /api/v1/positions/history: the position's events and counts in event-time order with the
 // running balance, then its count groups as judged.
 CommandOutput history_command(const HostPort& hub, OutputFormat format, const reconcile::PositionKey& position);
-
-// Verifies the audit chain of the hub database in `data_dir` directly, without trusting a hub
-// process; read-only, safe while the hub runs.
-CommandOutput audit_verify_local(const std::filesystem::path& data_dir);
-
-// The same through GET /api/v1/audit/verify.
-CommandOutput audit_verify_remote(const HostPort& hub);
 
 }  // namespace recount::hub

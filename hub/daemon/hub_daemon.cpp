@@ -5,6 +5,7 @@
 #include <iostream>
 #include <utility>
 
+#include "hub/audit/checkpoint.hpp"
 #include "hub/baseline/baseline_routes.hpp"
 #include "hub/catalog/catalog_routes.hpp"
 #include "hub/http/api.hpp"
@@ -64,6 +65,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
                      std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
                      reconcile::Reconciler reconciler)
     : io_(io),
+      ledger_(ledger),
       options_(std::move(options)),
       link_(io, link_options(options_)),
       catalog_(std::move(catalog)),
@@ -73,7 +75,8 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       ingest_(io, link_, ledger, reconciler_, tasks_, clock_, system_wall_clock(), options_.ingest),
       writer_(ledger, reconciler_, tasks_),
       grace_timer_(io),
-      settle_timer_(io) {
+      settle_timer_(io),
+      checkpoint_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
   add_reconcile_routes(router_, reconciler_);
   add_baseline_routes(router_, writer_, ledger);
@@ -92,9 +95,21 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   if (options.policy_file) {
     if (auto ok = put_in_force(*options.policy_file, ledger, *reconciler); !ok) return ok.error();
   }
+  if (!options.signing_key) {
+    auto key = crypto::SigningKey::load_or_create(signing_key_in(ledger.path().parent_path()));
+    if (!key) return key.error();
+    options.signing_key = std::make_shared<const crypto::SigningKey>(std::move(*key));
+  }
+  std::optional<CheckpointDirectory> checkpoints;
+  if (options.audit_checkpoints) {
+    auto directory = CheckpointDirectory::open(*options.audit_checkpoints);
+    if (!directory) return directory.error();
+    checkpoints = std::move(*directory);
+  }
   std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options),
                                                   std::make_unique<CatalogStore>(std::move(*catalog)),
                                                   std::move(catalog_view), std::move(*reconciler)));
+  daemon->checkpoint_directory_ = std::move(checkpoints);
   HubDaemon* self = daemon.get();
   add_catalog_routes(self->router_, *self->catalog_, [self] {
     if (auto ok = refresh(*self->catalog_view_, *self->catalog_); !ok) {
@@ -122,6 +137,38 @@ void HubDaemon::start(std::function<void()> on_ready) {
   ingest_.start();
   link_.start();
   arm_settle_timer();
+  arm_checkpoint_timer();
+}
+
+void HubDaemon::checkpoint() {
+  auto head = ledger_.audit().head();
+  if (!head) {
+    std::cerr << "recount-hub: audit checkpoint: " << head.error().describe() << std::endl;
+    return;
+  }
+  if (head->id == 0 || head->id == checkpointed_id_) return;
+  const crypto::SigningKey& key = *options_.signing_key;
+  const std::string signed_checkpoint =
+      sign_checkpoint(Checkpoint{head->id, head->hash, system_wall_clock()(), key.public_key().fingerprint()}, key);
+  // Retained, so an auditor subscribing at any time gets the newest; the broker keeps a copy the
+  // database's owner cannot rewrite.
+  link_.publish(mqtt::Message{std::string(kCheckpointTopic), signed_checkpoint, true}, mqtt::Qos::kAtLeastOnce);
+  if (checkpoint_directory_) {
+    if (auto ok = checkpoint_directory_->write(head->id, signed_checkpoint); !ok) {
+      std::cerr << "recount-hub: audit checkpoint: " << ok.error().describe() << std::endl;
+      return;
+    }
+  }
+  checkpointed_id_ = head->id;
+}
+
+void HubDaemon::arm_checkpoint_timer() {
+  checkpoint_timer_.expires_after(options_.checkpoint_every);
+  checkpoint_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error || stopping_) return;
+    checkpoint();
+    arm_checkpoint_timer();
+  });
 }
 
 void HubDaemon::arm_settle_timer() {
@@ -154,8 +201,10 @@ std::optional<HostPort> HubDaemon::http_address() const {
 void HubDaemon::shutdown(std::function<void()> done) {
   stopping_ = true;
   settle_timer_.cancel();
+  checkpoint_timer_.cancel();
   ingest_.stop();
   tasks_.stop();
+  checkpoint();  // after the last commit; its publish goes out within the grace below
   finish_shutdown(std::chrono::steady_clock::now() + options_.reply_grace, std::move(done));
 }
 
