@@ -41,7 +41,7 @@ std::vector<Entry> entries_of(const std::filesystem::path& database_file) {
   return entries;
 }
 
-std::string quoted(const std::string& text) {
+std::string sql_text(const std::string& text) {
   std::string out = "'";
   for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
   return out + "'";
@@ -65,7 +65,7 @@ CommandResult verify(const std::filesystem::path& data, const std::filesystem::p
   return run_command({RECOUNTCTL_BIN, "--data", data.string(), "audit", "verify", "--checkpoint", checkpoint.string()});
 }
 
-// A hub that ingested kEvents events from one device and was stopped orderly, so its last
+// A hub that ingested the events of kEvents scans from one device and was stopped orderly, so its last
 // checkpoint is on disk; copies of its data directory to tamper with.
 struct StoppedHub {
   TempDir dir;
@@ -81,10 +81,8 @@ struct StoppedHub {
       AgentDaemon agent(dir / "dev-1", broker.uri());
       REQUIRE(eventually(
           [&] {
-            for (const auto& device : hub.stats()["devices"]) {
-              if (device["device"] == "dev-1" && device["acked_through"] == kEvents) return true;
-            }
-            return false;
+            const auto status = agent_status(dir / "dev-1");
+            return status["unsent"] == 0 && status["unacked"] == 0 && status["last_acked_seq"] == status["last_seq"];
           },
           kSyncTimeout, std::chrono::milliseconds(100)));
       REQUIRE(agent.stop() == 0);
@@ -111,7 +109,7 @@ TEST_CASE("the hub's shutdown checkpoint is on disk and on MQTT, and the untampe
   CHECK(file_copy.find("\"entry_id\":" + std::to_string(entries_of(stopped.hub_dir / "hub.db").size()) + ",") !=
         std::string::npos);
   const auto result = verify(stopped.copy("untouched"), stopped.latest());
-  CHECK_MESSAGE(result.exit_code == 0, result.out + result.err);
+  CHECK_MESSAGE(result.exit_code == 0, (result.out + result.err));
   CHECK(result.out.find("the chain extends the checkpoint") != std::string::npos);
 }
 
@@ -151,15 +149,15 @@ TEST_CASE("entries rewritten and rehashed with sqlite3 verify alone but not agai
   for (auto& entry : entries) {
     if (entry.id == 1) entry.subject = "site-1/someone-else";
     const std::string hash = entry_hash(prev, entry);
-    sql += "UPDATE audit_log SET subject = " + quoted(entry.subject) + ", prev_hash = " + quoted(prev) +
-           ", hash = " + quoted(hash) + " WHERE id = " + std::to_string(entry.id) + ";";
+    sql += "UPDATE audit_log SET subject = " + sql_text(entry.subject) + ", prev_hash = " + sql_text(prev) +
+           ", hash = " + sql_text(hash) + " WHERE id = " + std::to_string(entry.id) + ";";
     prev = hash;
   }
   const auto tampered = sqlite(db, sql);
   REQUIRE_MESSAGE(tampered.exit_code == 0, tampered.err);
 
   const auto alone = run_command({RECOUNTCTL_BIN, "--data", copy.string(), "audit", "verify"});
-  CHECK_MESSAGE(alone.exit_code == 0, alone.out + alone.err);  // the chain holds together on its own
+  CHECK_MESSAGE(alone.exit_code == 0, (alone.out + alone.err));  // the chain holds together on its own
   const auto result = verify(copy, stopped.latest());
   CHECK(result.exit_code == 1);
   CHECK_MESSAGE(result.out.find("audit log broken at entry " + std::to_string(entries.size()) +
