@@ -204,7 +204,7 @@ void HubDaemon::shutdown(std::function<void()> done) {
   checkpoint_timer_.cancel();
   ingest_.stop();
   tasks_.stop();
-  // MUTATION checkpoint();  // after the last commit; its publish goes out within the grace below
+  checkpoint();  // after the last commit; its publish goes out within the grace below
   finish_shutdown(std::chrono::steady_clock::now() + options_.reply_grace, std::move(done));
 }
 
