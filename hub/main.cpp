@@ -1,5 +1,7 @@
 // recount-hub: ingests device events over MQTT into the ledger and serves the HTTP API until
 // SIGTERM or SIGINT, then stops orderly. Prints one "ready" line once it is connected.
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -59,8 +61,30 @@ int main(int argc, char** argv) {
                  "While batches queue up, reconciliation may trail the acks by this many events (0: apply every "
                  "batch in the commit that stores it)")
       ->capture_default_str();
+  std::string audit_checkpoints;
+  app.add_option("--audit-checkpoints", audit_checkpoints,
+                 "Also write the signed audit checkpoints to files in this directory (keep it outside --data, "
+                 "ideally on another disk or machine; docs/api.md)");
+  int checkpoint_seconds = 60;
+  app.add_option("--audit-checkpoint-every", checkpoint_seconds,
+                 "Sign the audit chain's head this often in seconds, when it moved (and at shutdown)")
+      ->check(CLI::Range(1, 86'400))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  options.checkpoint_every = std::chrono::seconds(checkpoint_seconds);
 
+  if (!audit_checkpoints.empty()) {
+    std::error_code ignored;
+    const auto inside = std::filesystem::weakly_canonical(audit_checkpoints, ignored);
+    const auto data = std::filesystem::weakly_canonical(data_dir, ignored);
+    const auto [end, _] = std::mismatch(data.begin(), data.end(), inside.begin(), inside.end());
+    if (end == data.end()) {
+      return fail("--audit-checkpoints " + audit_checkpoints +
+                  " is inside the data directory: checkpoints must be kept where whoever can rewrite the "
+                  "database cannot reach them");
+    }
+    options.audit_checkpoints = audit_checkpoints;
+  }
   if (!http.empty()) {
     auto address = hub::parse_host_port("--http", http);
     if (!address) return fail(address.error().describe());

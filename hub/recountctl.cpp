@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "hub/cli/audit_command.hpp"
 #include "hub/cli/commands.hpp"
 #include "hub/cli/device_command.hpp"
 #include "hub/cli/hub_key_command.hpp"
@@ -85,8 +86,16 @@ int main(int argc, char** argv) {
 
   auto* audit = app.add_subcommand("audit", "The hash-chained audit log");
   audit->require_subcommand(1);
-  audit->add_subcommand("verify",
-                        "Check the chain (of --data DIR if given, else through --hub); exit 1 if an entry is broken");
+  auto* audit_verify = audit->add_subcommand(
+      "verify",
+      "Check the chain and the events it records (of --data DIR if given, else through --hub), and against a "
+      "signed checkpoint if given; exit 1 if an entry is broken");
+  AuditVerifyOptions verify_options;
+  audit_verify->add_option("--checkpoint", verify_options.checkpoint,
+                           "A checkpoint file the hub signed (recount-hub --audit-checkpoints, or MQTT "
+                           "recount/hub/v1/checkpoint): the chain must extend it");
+  audit_verify->add_option("--hub-key", verify_options.hub_key,
+                           "The hub's public key (PEM) to check the checkpoint with; default: the key in --data");
   auto* import = app.add_subcommand(
       "import", "Load CSV files: the catalog (docs/catalog.md) or opening balances (docs/api.md); exit 1 if rejected");
   import->require_subcommand(1);
@@ -194,7 +203,7 @@ int main(int argc, char** argv) {
   } else if (token_revoke->parsed()) {
     output = token_revoke_command(data_dir, token_name);
   } else if (audit->parsed() && !data_dir.empty()) {
-    output = audit_verify_local(data_dir);
+    output = audit_verify_local(data_dir, verify_options);
   } else if (!url) {
     output = failed(url.error().describe());
   } else if (resolve->parsed()) {
@@ -230,7 +239,7 @@ int main(int argc, char** argv) {
     output = history_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable,
                              parse_position_text("POSITION", position).value());
   } else {
-    output = audit_verify_remote(hub);
+    output = audit_verify_remote(hub, verify_options);
   }
   std::cout << output.out;
   std::cerr << output.err;

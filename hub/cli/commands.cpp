@@ -13,8 +13,6 @@
 #include "hub/http/percent_encoding.hpp"
 #include "hub/http/position_text.hpp"
 #include "hub/http/router.hpp"
-#include "hub/ledger/audit_log.hpp"
-#include "hub/ledger/ledger.hpp"
 #include "shared/domain/identifiers.hpp"
 
 namespace recount::hub {
@@ -220,20 +218,6 @@ std::string render_history(const Json& body) {
   return out;
 }
 
-CommandOutput report(const AuditVerification& verification) {
-  if (!verification.broken_id) {
-    return CommandOutput{0,
-                         "audit log intact: " + std::to_string(verification.entries) + " entries" +
-                             (verification.entries > 0 ? ", head " + verification.head_hash : "") + "\n",
-                         ""};
-  }
-  return CommandOutput{kExitBroken,
-                       "audit log broken at entry " + std::to_string(*verification.broken_id) + ": " +
-                           verification.problem + " (" + std::to_string(verification.entries) +
-                           " entries before it verify)\n",
-                       ""};
-}
-
 }  // namespace
 
 CommandOutput stats_command(const HubEndpoint& hub, OutputFormat format) {
@@ -283,31 +267,6 @@ CommandOutput history_command(const HubEndpoint& hub, OutputFormat format, const
                        "&location=" + percent_encode(position.location) + "&sku=" + percent_encode(position.sku);
   if (!position.lot.empty()) target += "&lot=" + percent_encode(position.lot);
   return show(hub, target, format, render_history);
-}
-
-CommandOutput audit_verify_local(const std::filesystem::path& data_dir) {
-  const auto file = Ledger::file_in(data_dir);
-  auto database = storage::Database::open(file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal,
-                                          Ledger::kApplicationId);
-  if (!database) return failed(database.error().describe());
-  auto log = AuditLog::prepare(*database);
-  if (!log) return failed(file.string() + ": " + log.error().describe());
-  auto verification = log->verify();
-  if (!verification) return failed(file.string() + ": " + verification.error().describe());
-  return report(*verification);
-}
-
-CommandOutput audit_verify_remote(const HubEndpoint& hub) {
-  auto body = fetch(hub, "/api/v1/audit/verify");
-  if (!body) return failed(body.error().describe());
-  AuditVerification verification;
-  verification.entries = body->value("entries", std::uint64_t{0});
-  verification.head_hash = body->value("head_hash", "");
-  if (const Json broken = body->value("broken_id", Json()); broken.is_number_integer()) {
-    verification.broken_id = broken.get<std::int64_t>();
-  }
-  verification.problem = body->value("problem", "");
-  return report(verification);
 }
 
 }  // namespace recount::hub

@@ -76,11 +76,4 @@ CommandOutput positions_command(const HubEndpoint& hub, OutputFormat format, con
 // running balance, then its count groups as judged.
 CommandOutput history_command(const HubEndpoint& hub, OutputFormat format, const reconcile::PositionKey& position);
 
-// Verifies the audit chain of the hub database in `data_dir` directly, without trusting a hub
-// process; read-only, safe while the hub runs.
-CommandOutput audit_verify_local(const std::filesystem::path& data_dir);
-
-// The same through GET /api/v1/audit/verify.
-CommandOutput audit_verify_remote(const HubEndpoint& hub);
-
 }  // namespace recount::hub

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <utility>
 
+#include "hub/audit/checkpoint.hpp"
 #include "hub/baseline/baseline_routes.hpp"
 #include "hub/catalog/catalog_routes.hpp"
 #include "hub/daemon/signing_key.hpp"
@@ -66,6 +67,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
                      std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
                      reconcile::Reconciler reconciler, auth::TokenStore tokens)
     : io_(io),
+      ledger_(ledger),
       options_(std::move(options)),
       signing_key_(std::move(signing_key)),
       link_(io, link_options(options_)),
@@ -77,7 +79,8 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       writer_(ledger, reconciler_, tasks_),
       tokens_(std::move(tokens)),
       grace_timer_(io),
-      settle_timer_(io) {
+      settle_timer_(io),
+      checkpoint_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
   add_reconcile_routes(router_, reconciler_);
   add_baseline_routes(router_, writer_, ledger);
@@ -100,9 +103,16 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   if (options.policy_file) {
     if (auto ok = put_in_force(*options.policy_file, ledger, *reconciler); !ok) return ok.error();
   }
+  std::optional<CheckpointDirectory> checkpoints;
+  if (options.audit_checkpoints) {
+    auto directory = CheckpointDirectory::open(*options.audit_checkpoints);
+    if (!directory) return directory.error();
+    checkpoints = std::move(*directory);
+  }
   std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options), std::move(*signing_key),
                                                   std::make_unique<CatalogStore>(std::move(*catalog)),
                                                   std::move(catalog_view), std::move(*reconciler), std::move(*tokens)));
+  daemon->checkpoint_directory_ = std::move(checkpoints);
   HubDaemon* self = daemon.get();
   add_catalog_routes(self->router_, *self->catalog_, [self] {
     if (auto ok = refresh(*self->catalog_view_, *self->catalog_); !ok) {
@@ -135,6 +145,38 @@ void HubDaemon::start(std::function<void()> on_ready) {
       [](const std::string& reason) { std::cerr << "recount-hub: broker: " << reason << " (retrying)" << std::endl; });
   link_.start();
   arm_settle_timer();
+  arm_checkpoint_timer();
+}
+
+void HubDaemon::checkpoint() {
+  auto head = ledger_.audit().head();
+  if (!head) {
+    std::cerr << "recount-hub: audit checkpoint: " << head.error().describe() << std::endl;
+    return;
+  }
+  if (head->id == 0 || head->id == checkpointed_id_) return;
+  const crypto::SigningKey& key = signing_key_;
+  const std::string signed_checkpoint =
+      sign_checkpoint(Checkpoint{head->id, head->hash, system_wall_clock()(), key.public_key().fingerprint()}, key);
+  // Retained, so an auditor subscribing at any time gets the newest; the broker keeps a copy the
+  // database's owner cannot rewrite.
+  link_.publish(mqtt::Message{std::string(kCheckpointTopic), signed_checkpoint, true}, mqtt::Qos::kAtLeastOnce);
+  if (checkpoint_directory_) {
+    if (auto ok = checkpoint_directory_->write(head->id, signed_checkpoint); !ok) {
+      std::cerr << "recount-hub: audit checkpoint: " << ok.error().describe() << std::endl;
+      return;
+    }
+  }
+  checkpointed_id_ = head->id;
+}
+
+void HubDaemon::arm_checkpoint_timer() {
+  checkpoint_timer_.expires_after(options_.checkpoint_every);
+  checkpoint_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error || stopping_) return;
+    checkpoint();
+    arm_checkpoint_timer();
+  });
 }
 
 void HubDaemon::arm_settle_timer() {
@@ -167,8 +209,10 @@ std::optional<HostPort> HubDaemon::http_address() const {
 void HubDaemon::shutdown(std::function<void()> done) {
   stopping_ = true;
   settle_timer_.cancel();
+  checkpoint_timer_.cancel();
   ingest_.stop();
   tasks_.stop();
+  checkpoint();  // after the last commit; its publish goes out within the grace below
   finish_shutdown(std::chrono::steady_clock::now() + options_.reply_grace, std::move(done));
 }
 

@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "hub/audit/checkpoint_directory.hpp"
 #include "hub/auth/token_store.hpp"
 #include "hub/catalog/catalog_store.hpp"
 #include "hub/http/router.hpp"
@@ -47,6 +48,11 @@ struct HubOptions {
   // ended (a count stored meanwhile is due a whole settle delay after it arrived).
   std::chrono::milliseconds settle_poll{1000};
   IngestOptions ingest;
+  // How often the audit chain's head is signed, if it moved since the last checkpoint (and at
+  // every orderly shutdown): published retained on kCheckpointTopic and written to
+  // audit_checkpoints, if given (recount-hub --audit-checkpoints DIR).
+  std::chrono::milliseconds checkpoint_every{60'000};
+  std::optional<std::filesystem::path> audit_checkpoints;
 };
 
 // Not thread-safe: everything runs on `io`, which must have one thread. `ledger` must outlive
@@ -56,22 +62,24 @@ class HubDaemon {
  public:
   // Opens the reconciler and the token store on the ledger's database (migrating their tables),
   // loads the hub's signing key from the ledger's directory (making it on first use), puts the
-  // policy file, if any, in force, and binds the HTTP address, if any. Errors: those of
-  // Reconciler::open, TokenStore::open, load_signing_key, load_policy_file, the policy's write
-  // transaction and HttpServer::listen.
+  // policy file, if any, in force, opens the checkpoint directory and binds the HTTP address, if
+  // any. Errors: those of Reconciler::open, TokenStore::open, load_signing_key, load_policy_file,
+  // the policy's write transaction, CheckpointDirectory::open and HttpServer::listen.
   static Result<std::unique_ptr<HubDaemon>> create(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
   HubDaemon(const HubDaemon&) = delete;
   HubDaemon& operator=(const HubDaemon&) = delete;
 
   // Starts serving HTTP, connecting to the broker (retrying until it answers) and the settle
-  // timer, which judges counts whose policy settle delay ends between batches. `on_ready` runs
+  // timer, which judges counts whose policy settle delay ends between batches, and the checkpoint
+  // timer. `on_ready` runs
   // once, on the first connection, after the hub's subscriptions were sent.
   void start(std::function<void()> on_ready);
 
   // The bound HTTP address (its real port when 0 was asked for), if HTTP is served.
   std::optional<HostPort> http_address() const;
 
-  // Stops orderly: commits and answers every message received, waits up to reply_grace for the
+  // Stops orderly: commits and answers every message received, signs a last checkpoint if the
+  // chain moved, waits up to reply_grace for the
   // broker to take those answers, disconnects, and closes the HTTP server and its connections.
   // `done` runs on the io_context afterwards. Call once.
   void shutdown(std::function<void()> done);
@@ -84,11 +92,16 @@ class HubDaemon {
   // Sleeps until the next count is due (at most settle_poll), settles through writer_ if one is
   // due by then, and sleeps again; until shutdown.
   void arm_settle_timer();
+  // Signs the chain's head unless it is the one signed last, publishes it and writes it to the
+  // checkpoint directory, if any. Failures are logged and retried at the next tick.
+  void checkpoint();
+  void arm_checkpoint_timer();
 
   boost::asio::io_context& io_;
+  Ledger& ledger_;
   HubOptions options_;
   HybridLogicalClock clock_;
-  crypto::SigningKey signing_key_;  // signs catalogs and task lists; before tasks_, which holds it
+  crypto::SigningKey signing_key_;  // signs catalogs, task lists and audit checkpoints; before tasks_
   mqtt::Link link_;
   std::unique_ptr<CatalogStore> catalog_;  // before router_: the routes hold it
   // What the reconciler knows of the catalog, refreshed after each import; before reconciler_,
@@ -104,6 +117,9 @@ class HubDaemon {
   std::unique_ptr<HttpServer> http_;
   boost::asio::steady_timer grace_timer_;
   boost::asio::steady_timer settle_timer_;
+  boost::asio::steady_timer checkpoint_timer_;
+  std::optional<CheckpointDirectory> checkpoint_directory_;
+  std::int64_t checkpointed_id_ = 0;  // the entry the last checkpoint signed; 0: none yet
   bool stopping_ = false;
 };
 

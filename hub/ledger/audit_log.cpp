@@ -4,23 +4,28 @@
 #include <iterator>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
+#include "hub/ledger/event_digest.hpp"
 #include "hub/ledger/statements.hpp"
 #include "shared/crypto/sha256.hpp"
 
 namespace recount::hub {
 
-enum class AuditLog::Sql { kTail, kInsert, kAfter, kCount };
+enum class AuditLog::Sql { kTail, kInsert, kAfter, kEvents, kCount };
 
 namespace {
 
 // Indexed by AuditLog::Sql.
-constexpr std::string_view kSql[] = {
+const std::string kSql[] = {
     // kTail
     "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
     // kInsert
     "INSERT INTO audit_log (id, at_ms, kind, subject, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     // kAfter: LIMIT -1 means no limit.
     "SELECT id, at_ms, kind, subject, detail, prev_hash, hash FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2",
+    // kEvents
+    EventDigester::select_in_storage_order(),
 };
 
 // Each text field is length-prefixed, so the encoding is unambiguous for any bytes.
@@ -36,7 +41,8 @@ Result<AuditEntry> read_entry(const storage::Statement& row) {
 }  // namespace
 
 Result<AuditLog> AuditLog::prepare(storage::Database& database) {
-  auto statements = prepare_all(database, kSql);
+  const std::vector<std::string_view> texts(std::begin(kSql), std::end(kSql));
+  auto statements = prepare_all(database, texts);
   if (!statements) return statements.error();
   return AuditLog(std::move(*statements));
 }
@@ -61,16 +67,20 @@ std::string AuditLog::canonical(const AuditEntry& entry) {
   return text;
 }
 
-Result<AuditEntry> AuditLog::append(std::int64_t at_ms, std::string kind, std::string subject, std::string detail) {
-  AuditEntry entry{1, at_ms, std::move(kind), std::move(subject), std::move(detail), genesis_hash(), ""};
+Result<ChainHead> AuditLog::head() {
+  ChainHead head{0, genesis_hash()};
   auto& tail = statement(Sql::kTail);
   auto found = tail.step();
-  if (found && *found) {
-    entry.id = tail.column_int(0) + 1;
-    entry.prev_hash = tail.column_text(1);
-  }
+  if (found && *found) head = ChainHead{tail.column_int(0), tail.column_text(1)};
   tail.reset();
   if (!found) return found.error();
+  return head;
+}
+
+Result<AuditEntry> AuditLog::append(std::int64_t at_ms, std::string kind, std::string subject, std::string detail) {
+  auto head = this->head();
+  if (!head) return head.error();
+  AuditEntry entry{head->id + 1, at_ms, std::move(kind), std::move(subject), std::move(detail), head->hash, ""};
   entry.hash = sha256_hex(entry.prev_hash + canonical(entry));
   auto ok = statement(Sql::kInsert)
                 .bind(1, entry.id)
@@ -85,34 +95,82 @@ Result<AuditEntry> AuditLog::append(std::int64_t at_ms, std::string kind, std::s
   return entry;
 }
 
+namespace {
+
+// Takes the next `recorded.count` rows of `events` and names what does not match, if anything.
+Result<std::string> check_events(storage::Statement& events, const EventsDigest& recorded) {
+  EventDigester digester;
+  while (digester.count() < recorded.count) {
+    auto row = events.step();
+    if (!row) return row.error();
+    if (!*row) {
+      return "it records " + std::to_string(recorded.count) + " events but only " + std::to_string(digester.count()) +
+             " are left in the events table (rows were deleted)";
+    }
+    digester.add_row(events);
+  }
+  if (digester.finish().sha256 != recorded.sha256) {
+    return "the " + std::to_string(recorded.count) +
+           " events it records do not match the events table (a row was edited, deleted or inserted)";
+  }
+  return std::string();
+}
+
+}  // namespace
+
 Result<AuditVerification> AuditLog::verify() {
   AuditVerification verification;
   std::string expected_prev = genesis_hash();
   auto& all = statement(Sql::kAfter);
+  auto& events = statement(Sql::kEvents);
   all.bind(1, std::int64_t{0}).bind(2, std::int64_t{-1});
-  while (true) {
-    auto row = all.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    const AuditEntry entry = *read_entry(all);
-    const auto expected_id = static_cast<std::int64_t>(verification.entries) + 1;
-    if (entry.id != expected_id) {
-      verification.broken_id = expected_id;
-      verification.problem = "entry " + std::to_string(expected_id) + " is missing (the next entry is " +
-                             std::to_string(entry.id) + ")";
-    } else if (entry.prev_hash != expected_prev) {
-      verification.broken_id = entry.id;
-      verification.problem = "its prev_hash does not match the hash of the entry before it";
-    } else if (entry.hash != sha256_hex(entry.prev_hash + canonical(entry))) {
-      verification.broken_id = entry.id;
-      verification.problem = "its content does not match its hash";
+  // Both statements read in the one read transaction that `all` holds until its reset, so the
+  // entries and the events are of the same commit even while the hub writes.
+  auto walk = [&]() -> Result<void> {
+    while (true) {
+      auto row = all.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      const AuditEntry entry = *read_entry(all);
+      const auto expected_id = static_cast<std::int64_t>(verification.entries) + 1;
+      if (entry.id != expected_id) {
+        verification.broken_id = expected_id;
+        verification.problem =
+            "entry " + std::to_string(expected_id) + " is missing (the next entry is " + std::to_string(entry.id) + ")";
+      } else if (entry.prev_hash != expected_prev) {
+        verification.broken_id = entry.id;
+        verification.problem = "its prev_hash does not match the hash of the entry before it";
+      } else if (entry.hash != sha256_hex(entry.prev_hash + canonical(entry))) {
+        verification.broken_id = entry.id;
+        verification.problem = "its content does not match its hash";
+      } else if (const auto recorded = recorded_events(nlohmann::json::parse(entry.detail, nullptr, false))) {
+        auto problem = check_events(events, *recorded);
+        if (!problem) return problem.error();
+        if (!problem->empty()) {
+          verification.broken_id = entry.id;
+          verification.problem = std::move(*problem);
+        }
+      }
+      if (verification.broken_id) return {};
+      ++verification.entries;
+      verification.head_hash = entry.hash;
+      expected_prev = entry.hash;
     }
-    if (verification.broken_id) break;
-    ++verification.entries;
-    verification.head_hash = entry.hash;
-    expected_prev = entry.hash;
-  }
+    auto extra = events.step();
+    if (!extra) return extra.error();
+    if (*extra) {
+      verification.broken_id = static_cast<std::int64_t>(verification.entries) + 1;
+      verification.problem =
+          "no entry records the events stored after those of the last entry (the first: " + events.column_text(3) +
+          " of " + events.column_text(5) + "/" + events.column_text(0) + ", seq " + events.column_text(2) +
+          "): rows were inserted";
+    }
+    return {};
+  };
+  auto walked = walk();
+  events.reset();
   all.reset();
+  if (!walked) return walked.error();
   return verification;
 }
 

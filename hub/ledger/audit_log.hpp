@@ -1,5 +1,8 @@
 // The hub's audit trail (DESIGN §7): an append-only log whose entries are hash-chained, so that
-// editing, reordering or deleting any entry but the newest ones is detectable.
+// editing, reordering or deleting any entry but the newest ones is detectable, and whose entries
+// carry the digest of the events they record, so that editing the events is too. Deleting the
+// newest entries, or rewriting entries and recomputing the chain, shows against a signed
+// checkpoint kept elsewhere (hub/ledger/checkpoint.hpp).
 #pragma once
 
 #include <cstdint>
@@ -13,21 +16,28 @@
 namespace recount::hub {
 
 struct AuditEntry {
-  std::int64_t id = 0;        // 1, 2, 3, … without gaps
-  std::int64_t at_ms = 0;     // hub wall time
-  std::string kind;           // what happened, e.g. "sync.batch"
-  std::string subject;        // what it happened to, e.g. "site-1/device-7"
-  std::string detail;         // a JSON object with the particulars
-  std::string prev_hash;      // the previous entry's hash; 64 zeros for the first entry
-  std::string hash;           // SHA-256 hex of prev_hash followed by the canonical entry
+  std::int64_t id = 0;     // 1, 2, 3, … without gaps
+  std::int64_t at_ms = 0;  // hub wall time
+  std::string kind;        // what happened, e.g. "sync.batch"
+  std::string subject;     // what it happened to, e.g. "site-1/device-7"
+  std::string detail;      // a JSON object with the particulars
+  std::string prev_hash;   // the previous entry's hash; 64 zeros for the first entry
+  std::string hash;        // SHA-256 hex of prev_hash followed by the canonical entry
+};
+
+// The newest entry: what a checkpoint signs (hub/audit/checkpoint.hpp).
+struct ChainHead {
+  std::int64_t id = 0;  // 0 for an empty log
+  std::string hash;     // the newest entry's hash; the genesis hash for an empty log
 };
 
 struct AuditVerification {
-  std::uint64_t entries = 0;             // entries that verified before the first broken one
-  std::string head_hash;                 // hash of the last entry that verified (record it elsewhere:
-                                         // deleting the newest entries is visible only against it)
-  std::optional<std::int64_t> broken_id; // the first entry that is missing or does not verify
-  std::string problem;                   // why, when broken_id is set
+  std::uint64_t entries = 0;              // entries that verified before the first broken one
+  std::string head_hash;                  // hash of the last entry that verified (record it elsewhere:
+                                          // deleting the newest entries is visible only against it)
+  std::optional<std::int64_t> broken_id;  // the first entry that is missing or does not verify
+                                          // (one past the last when events no entry records follow)
+  std::string problem;                    // why, when broken_id is set
 };
 
 // Prepared statements over the audit_log table of a migrated hub database. Not thread-safe;
@@ -47,10 +57,17 @@ class AuditLog {
   // that makes the change it records, so the log and the change commit together.
   Result<AuditEntry> append(std::int64_t at_ms, std::string kind, std::string subject, std::string detail);
 
-  // Walks the whole chain in id order (streaming, constant memory) and reports the first entry
-  // whose id is out of sequence, whose prev_hash is not its predecessor's hash, or whose hash
-  // does not match its content.
+  // Walks the whole chain in id order beside the events table in storage order (streaming,
+  // constant memory) and reports the first entry whose id is out of sequence, whose prev_hash is
+  // not its predecessor's hash, whose hash does not match its content, or whose detail records
+  // events (hub/ledger/event_digest.hpp) that the next rows of the events table do not match; and
+  // rows left in the events table that no entry records. Entries record their events in the order
+  // the events were stored, each entry's after the previous one's, which is what makes one pass
+  // enough.
   Result<AuditVerification> verify();
+
+  // The newest entry's id and hash.
+  Result<ChainHead> head();
 
   // Entries in id order after `after_id`, at most `limit`.
   Result<std::vector<AuditEntry>> entries(std::int64_t after_id, std::size_t limit);

@@ -30,12 +30,47 @@ Result<std::string> read_hub_epoch(storage::Database& database) {
   return statement->column_text(0);
 }
 
+// Before the migration to kEventsRecordedVersion: appends an "audit.events_recorded" entry with
+// the digest of every event stored so far, if any, so that the events stored before entries
+// recorded them are covered too. Done once: a crash before the migration commits finds the entry.
+Result<void> record_earlier_events(storage::Database& database, std::int64_t now_ms) {
+  auto transaction = storage::Transaction::begin(database);
+  if (!transaction) return transaction.error();
+  auto done = database.prepare("SELECT 1 FROM audit_log WHERE kind = 'audit.events_recorded' LIMIT 1");
+  if (!done) return done.error();
+  auto found = done->step();
+  if (!found) return found.error();
+  done->reset();
+  if (*found) return {};
+  auto audit = AuditLog::prepare(database);
+  if (!audit) return audit.error();
+  auto rows = database.prepare(EventDigester::select_in_storage_order());
+  if (!rows) return rows.error();
+  EventDigester digester;
+  while (true) {
+    auto row = rows->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    digester.add_row(*rows);
+  }
+  rows->reset();
+  if (digester.count() == 0) return {};
+  const Json detail = {{"schema_version", kEventsRecordedVersion}, {kEventsMember, to_json(digester.finish())}};
+  if (auto entry = audit->append(now_ms, "audit.events_recorded", "events", dump(detail)); !entry) return entry.error();
+  return transaction->commit();
+}
+
 }  // namespace
 
 Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall) {
   auto database =
       storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull, kApplicationId);
   if (!database) return database.error();
+  auto version = schema_version(*database);
+  if (!version) return version.error();
+  if (*version > 0 && *version < kEventsRecordedVersion) {
+    if (auto ok = record_earlier_events(*database, wall()); !ok) return ok.error();
+  }
   if (auto ok = migrate(*database); !ok) return ok.error();
   // Ingest runs the reconciler's multi-row UPDATEs inside one long write transaction. With
   // SQLite's defaults (2 MB page cache, statement journals in temp files) each of them spilled
@@ -60,13 +95,17 @@ Result<LedgerWrite> Ledger::begin_write() {
 }
 
 Result<void> LedgerWrite::audit(std::string kind, std::string subject, std::string detail) {
+  if (auto ok = audit_hub_events(); !ok) return ok;
   auto entry = ledger_->audit_.append(ledger_->wall_(), std::move(kind), std::move(subject), std::move(detail));
   if (!entry) return entry.error();
   return {};
 }
 
 Result<BatchOutcome> LedgerWrite::apply(const IncomingBatch& batch) {
+  // The hub's own events so far were stored before this batch's, so their entry comes first.
+  if (auto ok = audit_hub_events(); !ok) return ok.error();
   EventStore& store = ledger_->events_;
+  EventDigester digester;
   BatchOutcome outcome;
   std::vector<DeadLetter> letters = batch.rejected;
   for (std::size_t i = 0; i < batch.events.size(); ++i) {
@@ -74,7 +113,10 @@ Result<BatchOutcome> LedgerWrite::apply(const IncomingBatch& batch) {
     auto inserted = store.insert(batch.origin, event, batch.received_ms);
     if (inserted) {
       ++(*inserted == Insertion::kNew ? outcome.stored : outcome.duplicates);
-      if (*inserted == Insertion::kNew) outcome.new_events.push_back(i);
+      if (*inserted == Insertion::kNew) {
+        outcome.new_events.push_back(i);
+        digester.add(batch.origin, event, batch.received_ms);
+      }
     } else if (inserted.error().code == ErrorCode::kConflict) {
       const std::string json = protocol::encode_event(event);
       letters.push_back(DeadLetter{0, batch.received_ms, batch.topic, batch.origin, event.seq, event.event_id,
@@ -93,10 +135,15 @@ Result<BatchOutcome> LedgerWrite::apply(const IncomingBatch& batch) {
   if (!cursor) return cursor.error();
   outcome.cursor = *cursor;
 
-  const Json detail = {{"topic", batch.topic},         {"epoch", batch.origin.epoch},
-                       {"first_seq", batch.first_seq}, {"last_seq", batch.last_seq},
-                       {"new", outcome.stored},        {"duplicates", outcome.duplicates},
-                       {"rejected", rejected},         {"acked_through", outcome.cursor.acked_through}};
+  const Json detail = {{"topic", batch.topic},
+                       {"epoch", batch.origin.epoch},
+                       {"first_seq", batch.first_seq},
+                       {"last_seq", batch.last_seq},
+                       {"new", outcome.stored},
+                       {"duplicates", outcome.duplicates},
+                       {"rejected", rejected},
+                       {"acked_through", outcome.cursor.acked_through},
+                       {kEventsMember, to_json(digester.finish())}};
   if (auto ok = audit("sync.batch", subject_of(batch.origin), dump(detail)); !ok) return ok.error();
   return outcome;
 }
@@ -108,8 +155,10 @@ Result<void> LedgerWrite::reject(const DeadLetter& letter) {
       return ok;
     }
   }
-  const Json detail = {{"topic", letter.topic},   {"epoch", letter.origin.epoch},
-                       {"field", letter.field},   {"reason", letter.reason},
+  const Json detail = {{"topic", letter.topic},
+                       {"epoch", letter.origin.epoch},
+                       {"field", letter.field},
+                       {"reason", letter.reason},
                        {"bytes", letter.payload_bytes}};
   return audit("sync.payload_rejected", subject_of(letter.origin), dump(detail));
 }
@@ -136,6 +185,11 @@ Result<Event> LedgerWrite::record_hub_event(const std::string& site, Event event
   event.seq = cursor->acked_through + 1;
   auto inserted = ledger_->events_.insert(origin, event, made_ms);
   if (!inserted) return inserted.error();
+  if (*inserted == Insertion::kNew) {
+    if (hub_events_.count() == 0) first_hub_seq_ = event.seq;
+    last_hub_seq_ = event.seq;
+    hub_events_.add(origin, event, made_ms);
+  }
   if (auto advanced = ledger_->events_.advance(origin, 1, made_ms); !advanced) return advanced.error();
   return event;
 }
@@ -145,6 +199,20 @@ Result<void> LedgerWrite::status(const std::string& site, const protocol::Status
   return ledger_->events_.record_status(site, status, received_ms, freshness == Freshness::kLive ? received_ms : 0);
 }
 
-Result<void> LedgerWrite::commit() { return transaction_.commit(); }
+Result<void> LedgerWrite::audit_hub_events() {
+  if (hub_events_.count() == 0) return {};
+  const Json detail = {{"epoch", ledger_->hub_epoch_},
+                       {"first_seq", first_hub_seq_},
+                       {"last_seq", last_hub_seq_},
+                       {kEventsMember, to_json(hub_events_.finish())}};
+  auto entry = ledger_->audit_.append(ledger_->wall_(), "hub.events", std::string(Ledger::kHubDevice), dump(detail));
+  if (!entry) return entry.error();
+  return {};
+}
+
+Result<void> LedgerWrite::commit() {
+  if (auto ok = audit_hub_events(); !ok) return ok;
+  return transaction_.commit();
+}
 
 }  // namespace recount::hub

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hub/ledger/audit_log.hpp"
+#include "hub/ledger/event_digest.hpp"
 #include "hub/ledger/event_store.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
@@ -49,7 +50,8 @@ class LedgerWrite {
 
   // Stores the batch's new events (duplicates by (device, epoch, seq) are counted and skipped),
   // dead-letters its rejected events and any event whose event_id another stored event already
-  // has, moves the epoch's cursor, and audits the batch in one "sync.batch" entry with counts.
+  // has, moves the epoch's cursor, and audits the batch in one "sync.batch" entry with counts and
+  // the digest of the events it stored (hub/ledger/event_digest.hpp).
   Result<BatchOutcome> apply(const IncomingBatch& batch);
 
   // Dead-letters a payload refused as a whole (letter.seq empty) and audits it as
@@ -63,7 +65,9 @@ class LedgerWrite {
   // Stores an event the hub made (a reconciliation adjustment) at `site` under the hub's own
   // origin: device kHubDevice, the hub's epoch, and that epoch's next seq (one sequence for every
   // site, as a device's journal has). Returns the event as stored, with its seq. kConflict: its
-  // event_id is already used.
+  // event_id is already used. The events the hub makes are audited together in one "hub.events"
+  // entry with their digest, appended before the next entry or event of this transaction, or at
+  // commit(): so every stored event is recorded by an entry, in the order the events were stored.
   Result<Event> record_hub_event(const std::string& site, Event event, std::int64_t made_ms);
 
   // Keeps the device's latest status. `received_ms` counts as contact only for a live message:
@@ -86,9 +90,14 @@ class LedgerWrite {
   friend class Ledger;
   LedgerWrite(Ledger& ledger, storage::Transaction transaction)
       : ledger_(&ledger), transaction_(std::move(transaction)) {}
+  // Appends the "hub.events" entry of the hub's events stored since the last one, if any.
+  Result<void> audit_hub_events();
 
   Ledger* ledger_;
   storage::Transaction transaction_;
+  EventDigester hub_events_;  // of the hub's events not yet audited
+  std::uint64_t first_hub_seq_ = 0;
+  std::uint64_t last_hub_seq_ = 0;
 };
 
 // Owns the hub database. Not thread-safe: use it from one thread (the hub's io_context).

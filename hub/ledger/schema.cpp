@@ -10,7 +10,7 @@ namespace {
 
 // Migration i (0-based) takes the schema from version i to i + 1. Append new migrations; never
 // edit one that has shipped, because databases in the field already ran it.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     // 1: events, per-epoch cursors, devices with their last status, dead letters, audit log.
     R"sql(
 CREATE TABLE events (
@@ -145,9 +145,19 @@ CREATE TABLE floor_users (
   PRIMARY KEY (site, badge)
 );
 )sql",
+    // 5: events become append-only like the audit log, whose entries now record their digest
+    // (hub/ledger/event_digest.hpp); Ledger::open records the events stored before this.
+    R"sql(
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'the events table is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'the events table is append-only'); END;
+)sql",
 };
 
-Result<int> read_version(storage::Database& database) {
+}  // namespace
+
+Result<int> schema_version(storage::Database& database) {
   auto statement = database.prepare("PRAGMA user_version");
   if (!statement) return statement.error();
   auto row = statement->step();
@@ -155,12 +165,10 @@ Result<int> read_version(storage::Database& database) {
   return static_cast<int>(statement->column_int(0));
 }
 
-}  // namespace
-
 int current_schema_version() { return static_cast<int>(kMigrations.size()); }
 
 Result<void> migrate(storage::Database& database) {
-  auto version = read_version(database);
+  auto version = schema_version(database);
   if (!version) return version.error();
   if (*version > current_schema_version()) {
     return Error{ErrorCode::kUnsupportedVersion, "",

@@ -1,4 +1,4 @@
-// SHA-256 over OpenSSL's one-shot EVP digest.
+// SHA-256 over OpenSSL's EVP digests: one-shot and incremental.
 #include "shared/crypto/sha256.hpp"
 
 #include <openssl/evp.h>
@@ -8,14 +8,14 @@
 #include <iostream>
 
 namespace recount {
+namespace {
 
-std::string sha256_hex(std::string_view bytes) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    std::cerr << "recount: invariant violated: OpenSSL could not compute SHA-256\n";
-    std::abort();
-  }
+[[noreturn]] void digest_failed() {
+  std::cerr << "recount: invariant violated: OpenSSL could not compute SHA-256\n";
+  std::abort();
+}
+
+std::string to_hex(const unsigned char* digest, unsigned int length) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
   hex.reserve(2 * length);
@@ -24,6 +24,42 @@ std::string sha256_hex(std::string_view bytes) {
     hex.push_back(kHex[digest[i] & 0x0F]);
   }
   return hex;
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) digest_failed();
+  return to_hex(digest.data(), length);
+}
+
+struct Sha256::Context {
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  Context() {
+    if (context == nullptr || EVP_DigestInit_ex(context, EVP_sha256(), nullptr) != 1) digest_failed();
+  }
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+  ~Context() { EVP_MD_CTX_free(context); }
+};
+
+Sha256::Sha256() : context_(std::make_unique<Context>()) {}
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+Sha256::~Sha256() = default;
+
+void Sha256::update(std::string_view bytes) {
+  if (EVP_DigestUpdate(context_->context, bytes.data(), bytes.size()) != 1) digest_failed();
+}
+
+std::string Sha256::hex() {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(context_->context, digest.data(), &length) != 1) digest_failed();
+  if (EVP_DigestInit_ex(context_->context, EVP_sha256(), nullptr) != 1) digest_failed();
+  return to_hex(digest.data(), length);
 }
 
 }  // namespace recount

@@ -1,7 +1,8 @@
 // SHA-256 (libcrypto, through shared/crypto, the one adapter over OpenSSL): the hub's audit log
-// chains its entries with it.
+// chains its entries with it and hashes the contents of the events each entry records.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -10,5 +11,24 @@ namespace recount {
 // The SHA-256 digest of `bytes` as 64 lowercase hex digits. Thread-safe; never fails (an
 // OpenSSL failure to run a built-in digest is an invariant violation and aborts).
 std::string sha256_hex(std::string_view bytes);
+
+// SHA-256 over bytes fed in pieces, for contents too large or too scattered to concatenate
+// first. Movable, not copyable; not thread-safe. Never fails (as sha256_hex).
+class Sha256 {
+ public:
+  Sha256();
+  Sha256(Sha256&&) noexcept;
+  Sha256& operator=(Sha256&&) noexcept;
+  ~Sha256();
+
+  void update(std::string_view bytes);
+  // The digest of everything fed since construction or the last hex(), as 64 lowercase hex
+  // digits; starts over afterwards.
+  std::string hex();
+
+ private:
+  struct Context;  // OpenSSL's EVP_MD_CTX
+  std::unique_ptr<Context> context_;
+};
 
 }  // namespace recount

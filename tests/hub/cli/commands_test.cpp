@@ -1,5 +1,4 @@
-// recountctl's commands as functions against an in-process hub API: tables, error answers,
-// and audit verification of a data directory.
+// recountctl's commands as functions against an in-process hub API: tables and error answers.
 #include "hub/cli/commands.hpp"
 
 #include <doctest/doctest.h>
@@ -178,29 +177,6 @@ TEST_CASE("an answer that is not JSON is reported as such") {
   const auto output = stats_command(serving.hub(), OutputFormat::kTable);
   CHECK(output.exit_code == kExitFailed);
   CHECK(output.err.find("with no JSON") != std::string::npos);
-}
-
-TEST_CASE("audit verification of a data directory reports the head of an intact log") {
-  testing::LedgerFixture store;
-  store.apply(batch_of(origin_of("device-1"), 1, 2));
-  store.apply(batch_of(origin_of("device-1"), 3, 4));
-  const auto head = store.ledger.audit().verify()->head_hash;
-  const auto output = audit_verify_local(store.dir.path());
-  CHECK(output.exit_code == 0);
-  CHECK(output.out == "audit log intact: 2 entries, head " + head + "\n");
-}
-
-TEST_CASE("audit verification of a data directory names the first entry that was deleted, and exits 1") {
-  testing::LedgerFixture store;
-  for (std::uint64_t seq = 1; seq <= 4; ++seq) store.apply(batch_of(origin_of("device-1"), seq, seq));
-  {
-    auto database = storage::Database::open(store.file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
-    REQUIRE(database->execute("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 3").has_value());
-  }
-  const auto output = audit_verify_local(store.dir.path());
-  CHECK(output.exit_code == kExitBroken);
-  CHECK(output.out ==
-        "audit log broken at entry 3: entry 3 is missing (the next entry is 4) (2 entries before it verify)\n");
 }
 
 }  // namespace

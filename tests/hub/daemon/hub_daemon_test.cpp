@@ -4,10 +4,14 @@
 
 #include <doctest/doctest.h>
 
-#include <boost/asio/post.hpp>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
+#include <boost/asio/post.hpp>
+
+#include "hub/audit/checkpoint.hpp"
+#include "hub/daemon/signing_key.hpp"
 #include "hub/http/client.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/topics.hpp"
@@ -64,7 +68,8 @@ TEST_CASE("a shutdown right after a commit still gets that commit's ack to the d
   REQUIRE(testing::run_until(io, [&] {
     device.publish(protocol::device_topic("site-1", "device-1", protocol::DeviceChannel::kHello),
                    protocol::encode(hello));
-    return testing::run_until(io, [&] { return !device.received.empty(); }, std::chrono::milliseconds(300));
+    return testing::run_until(
+        io, [&] { return !device.received.empty(); }, std::chrono::milliseconds(300));
   }));
   device.received.clear();
 
@@ -113,7 +118,8 @@ TEST_CASE("with a settle delay, a count is judged once its delay has ended, with
   REQUIRE(testing::run_until(io, [&] {
     device.publish(protocol::device_topic("site-1", "device-1", protocol::DeviceChannel::kEvents),
                    protocol::encode(batch));
-    return testing::run_until(io, [&] { return !device.received.empty(); }, std::chrono::milliseconds(300));
+    return testing::run_until(
+        io, [&] { return !device.received.empty(); }, std::chrono::milliseconds(300));
   }));
   // A second reconciler on the ledger's connection reads what the daemon's wrote (same thread).
   reconcile::CatalogSnapshot catalog;
@@ -124,6 +130,48 @@ TEST_CASE("with a settle delay, a count is judged once its delay has ended, with
 
   REQUIRE(testing::run_until(io, opened, std::chrono::seconds(20)));
   CHECK(reader.discrepancies({}).value().at(0).opened_ms >= received_ms + kDelayMs);
+  bool done = false;
+  daemon->shutdown([&] { done = true; });
+  REQUIRE(testing::run_until(io, [&] { return done; }));
+}
+
+TEST_CASE("the hub signs its chain's head when it moved, into the checkpoint directory and retained on MQTT") {
+  testing::Mosquitto broker;
+  testing::LedgerFixture store;
+  testing::TempDir elsewhere;
+  store.apply(testing::batch_of(testing::origin_of("device-1"), 1, 2));
+  boost::asio::io_context io;
+  HubOptions options = options_for(broker);
+  options.checkpoint_every = std::chrono::milliseconds(20);
+  options.audit_checkpoints = elsewhere / "checkpoints";
+  auto daemon = HubDaemon::create(io, store.ledger, options).value();
+  bool ready = false;
+  daemon->start([&] { ready = true; });
+  const auto key = load_signing_key(store.dir.path()).value();
+  const auto latest = elsewhere / "checkpoints/latest.json";
+  auto latest_entry = [&]() -> std::int64_t {
+    std::ifstream in(latest);
+    const std::string text(std::istreambuf_iterator<char>(in), {});
+    auto checkpoint = read_checkpoint(text, key.public_key());
+    return checkpoint ? checkpoint->entry_id : 0;
+  };
+  auto head_id = [&] { return store.ledger.audit().head()->id; };
+  REQUIRE(testing::run_until(io, [&] { return ready && latest_entry() == head_id(); }));
+  const std::int64_t first = latest_entry();
+  store.apply(testing::batch_of(testing::origin_of("device-1"), 3, 4));
+  REQUIRE(head_id() > first);
+  REQUIRE(testing::run_until(io, [&] { return latest_entry() == head_id(); }));
+  char first_file[64];
+  std::snprintf(first_file, sizeof first_file, "checkpoints/checkpoint-%020lld.json", static_cast<long long>(first));
+  CHECK(std::filesystem::exists(elsewhere / first_file));
+
+  testing::TestDevice auditor(io, broker.uri(), "auditor", {std::string(kCheckpointTopic)});
+  REQUIRE(testing::run_until(io, [&] { return !auditor.received.empty(); }));
+  const auto published = read_checkpoint(auditor.received.back().payload, key.public_key());
+  REQUIRE(published.has_value());
+  CHECK(published->entry_id == head_id());
+  CHECK(published->head_hash == store.ledger.audit().head()->hash);
+
   bool done = false;
   daemon->shutdown([&] { done = true; });
   REQUIRE(testing::run_until(io, [&] { return done; }));

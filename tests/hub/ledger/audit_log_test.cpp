@@ -30,9 +30,9 @@ struct AuditFixture {
   }
   void append(int count) {
     for (int i = 0; i < count; ++i) {
-      REQUIRE(log.append(testing::kFixedNowMs + i, "sync.batch", "site-1/device-1",
-                         "{\"new\":" + std::to_string(i) + "}")
-                  .has_value());
+      REQUIRE(
+          log.append(testing::kFixedNowMs + i, "sync.batch", "site-1/device-1", "{\"new\":" + std::to_string(i) + "}")
+              .has_value());
     }
   }
   // What someone with write access to the file could do: a second connection that drops the
@@ -146,6 +146,121 @@ TEST_CASE("entries are listed in id order after the id given, up to the limit") 
   CHECK(page->at(0).id == 3);
   CHECK(page->at(2).id == 5);
   CHECK(page->at(0).detail == "{\"new\":2}");
+}
+
+// A ledger with batches applied, and a second connection to tamper with its file.
+struct EventsFixture {
+  testing::LedgerFixture store;
+
+  // Four entries: device-1's seqs 1-3, device-2's 1-2, the hub's own two events, device-1's 4-5.
+  EventsFixture() {
+    store.apply(testing::batch_of(testing::origin_of("device-1"), 1, 3));
+    store.apply(testing::batch_of(testing::origin_of("device-2"), 1, 2, 2));
+    auto write = store.ledger.begin_write();
+    REQUIRE(write.has_value());
+    REQUIRE(write->record_hub_event("site-1", testing::count_event(0, 7), testing::kFixedNowMs).has_value());
+    REQUIRE(write->record_hub_event("site-2", testing::count_event(0, 8), testing::kFixedNowMs).has_value());
+    REQUIRE(write->commit().has_value());
+    store.apply(testing::batch_of(testing::origin_of("device-1"), 4, 5));
+  }
+  void tamper(const std::string& sql) {
+    auto other = storage::Database::open(store.file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
+    REQUIRE(other.has_value());
+    REQUIRE(other->execute("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;").has_value());
+    auto ok = other->execute(sql);
+    REQUIRE_MESSAGE(ok.has_value(), (ok ? "" : ok.error().describe()));
+  }
+  AuditVerification verify() {
+    auto verification = store.ledger.audit().verify();
+    REQUIRE(verification.has_value());
+    return *verification;
+  }
+};
+
+TEST_CASE("a chain whose entries record batches and the hub's own events verifies with the events untouched") {
+  EventsFixture fixture;
+  const auto verification = fixture.verify();
+  CHECK_FALSE(verification.broken_id.has_value());
+  CHECK(verification.entries == 4);
+  CHECK(fixture.store.ledger.audit().entries(2, 1)->at(0).kind == "hub.events");
+}
+
+TEST_CASE("an event's quantity edited in the file is detected at the entry that recorded it") {
+  EventsFixture fixture;
+  fixture.tamper("UPDATE events SET qty = 300 WHERE device = 'device-2' AND seq = 2");
+  const auto verification = fixture.verify();
+  REQUIRE(verification.broken_id.has_value());
+  CHECK(*verification.broken_id == 2);
+  CHECK(verification.entries == 1);
+  CHECK(verification.problem.find("do not match the events table") != std::string::npos);
+}
+
+TEST_CASE("an edited event the hub made itself is detected at its hub.events entry") {
+  EventsFixture fixture;
+  fixture.tamper("UPDATE events SET sku = 'SKU-X' WHERE device = 'hub' AND seq = 2");
+  const auto verification = fixture.verify();
+  REQUIRE(verification.broken_id.has_value());
+  CHECK(*verification.broken_id == 3);
+}
+
+TEST_CASE("a deleted event row is detected at the entry that recorded it") {
+  EventsFixture fixture;
+  fixture.tamper("DELETE FROM events WHERE device = 'device-1' AND seq = 2");
+  const auto verification = fixture.verify();
+  REQUIRE(verification.broken_id.has_value());
+  CHECK(*verification.broken_id == 1);
+}
+
+TEST_CASE("deleting the newest event rows is detected at the entry that recorded them") {
+  EventsFixture fixture;
+  fixture.tamper("DELETE FROM events WHERE device = 'device-1' AND seq >= 4");
+  const auto verification = fixture.verify();
+  REQUIRE(verification.broken_id.has_value());
+  CHECK(*verification.broken_id == 4);
+  CHECK(verification.problem.find("rows were deleted") != std::string::npos);
+}
+
+TEST_CASE("a row inserted among the events is detected at the entry whose events it displaces") {
+  EventsFixture fixture;
+  // A new row takes the next rowid: move the newest two behind it, as a forger keeping order would.
+  fixture.tamper(
+      "CREATE TEMP TABLE newest AS SELECT * FROM events WHERE device = 'device-1' AND seq >= 4;"
+      "DELETE FROM events WHERE device = 'device-1' AND seq >= 4;"
+      "INSERT INTO events (device, epoch, seq, event_id, type, site, qty, wall_ms, hlc, received_ms)"
+      " VALUES ('device-9', 'e9', 1, 'forged', 'count', 'site-1', 1000, 0, 0, 0);"
+      "INSERT INTO events SELECT * FROM newest;");
+  const auto verification = fixture.verify();
+  REQUIRE(verification.broken_id.has_value());
+  CHECK(*verification.broken_id == 4);
+}
+
+TEST_CASE("a row inserted after the newest events is detected as recorded by no entry") {
+  EventsFixture fixture;
+  fixture.tamper(
+      "INSERT INTO events (device, epoch, seq, event_id, type, site, qty, wall_ms, hlc, received_ms)"
+      " VALUES ('device-9', 'e9', 1, 'forged', 'count', 'site-1', 1000, 0, 0, 0)");
+  const auto verification = fixture.verify();
+  REQUIRE(verification.broken_id.has_value());
+  CHECK(*verification.broken_id == 5);
+  CHECK(verification.entries == 4);
+  CHECK(verification.problem.find("forged of site-1/device-9, seq 1") != std::string::npos);
+}
+
+TEST_CASE("the events table refuses updates and deletes through SQL") {
+  EventsFixture fixture;
+  auto& database = fixture.store.ledger.database();
+  CHECK_FALSE(database.execute("UPDATE events SET qty = 1").has_value());
+  CHECK_FALSE(database.execute("DELETE FROM events").has_value());
+  CHECK_FALSE(fixture.verify().broken_id.has_value());
+}
+
+TEST_CASE("the head is the newest entry's id and hash, or 0 and the genesis hash for an empty log") {
+  AuditFixture fixture;
+  CHECK(fixture.log.head()->id == 0);
+  CHECK(fixture.log.head()->hash == AuditLog::genesis_hash());
+  fixture.append(3);
+  CHECK(fixture.log.head()->id == 3);
+  CHECK(fixture.log.head()->hash == fixture.verify().head_hash);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "shared/core/random_id.hpp"
@@ -28,8 +29,11 @@ nlohmann::json last_audit_detail(Ledger& ledger, std::string* kind = nullptr) {
 }
 
 DeadLetter rejected_event(const IncomingBatch& batch, std::uint64_t seq) {
-  return DeadLetter{0, batch.received_ms, batch.topic, batch.origin, seq, testing::event_id_for(1, seq), "qty",
-                    "must be between 0 and 1000000000", "{}", 2};
+  return DeadLetter{0,           batch.received_ms,
+                    batch.topic, batch.origin,
+                    seq,         testing::event_id_for(1, seq),
+                    "qty",       "must be between 0 and 1000000000",
+                    "{}",        2};
 }
 
 TEST_CASE("a batch is stored, acked through its last seq and audited in one entry with counts") {
@@ -49,6 +53,8 @@ TEST_CASE("a batch is stored, acked through its last seq and audited in one entr
   CHECK(detail["acked_through"] == 50);
   CHECK(detail["first_seq"] == 1);
   CHECK(detail["last_seq"] == 50);
+  CHECK(detail["events"]["count"] == 50);
+  CHECK(detail["events"]["sha256"].get<std::string>().size() == 64);
   CHECK(fixture.ledger.audit().verify()->entries == 1);
 }
 
@@ -89,6 +95,62 @@ TEST_CASE("the hub's own events are numbered in one sequence of one epoch that s
   auto stored = fixture.ledger.events().events({std::string(Ledger::kHubDevice), epoch, 0, 100});
   REQUIRE(stored.has_value());
   CHECK(stored->size() == 3);
+}
+
+TEST_CASE("the hub's own events are audited in one hub.events entry before the next entry of their transaction") {
+  LedgerFixture fixture;
+  {
+    auto write = fixture.ledger.begin_write();
+    REQUIRE(write.has_value());
+    REQUIRE(write->record_hub_event("site-1", testing::count_event(0, 7), kFixedNowMs).has_value());
+    REQUIRE(write->record_hub_event("site-1", testing::count_event(0, 8), kFixedNowMs).has_value());
+    REQUIRE(write->audit("baseline.import", "baseline", "{}").has_value());
+    REQUIRE(write->record_hub_event("site-1", testing::count_event(0, 9), kFixedNowMs).has_value());
+    REQUIRE(write->commit().has_value());
+  }
+  auto entries = fixture.ledger.audit().entries(0, 10);
+  REQUIRE(entries.has_value());
+  REQUIRE(entries->size() == 3);
+  CHECK(entries->at(0).kind == "hub.events");
+  const auto first = nlohmann::json::parse(entries->at(0).detail);
+  CHECK(first["first_seq"] == 1);
+  CHECK(first["last_seq"] == 2);
+  CHECK(first["events"]["count"] == 2);
+  CHECK(entries->at(1).kind == "baseline.import");
+  CHECK(entries->at(2).kind == "hub.events");  // made by commit()
+  CHECK_FALSE(fixture.ledger.audit().verify()->broken_id.has_value());
+}
+
+TEST_CASE("a ledger from before events were recorded gets one entry recording them all when it is opened") {
+  LedgerFixture fixture;
+  fixture.apply(batch_of(origin_of("device-1"), 1, 3));
+  // As an older hub left it: no triggers on events, entries without an events member, and an
+  // event (an adjustment) that no entry recorded.
+  {
+    auto older = storage::Database::open(fixture.file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
+    REQUIRE(older.has_value());
+    REQUIRE(older
+                ->execute("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; DROP TRIGGER "
+                          "audit_log_no_delete; DELETE FROM audit_log; PRAGMA user_version = 3")
+                .has_value());
+    auto log = AuditLog::prepare(*older);
+    REQUIRE(log->append(kFixedNowMs, "sync.batch", "site-1/device-1", R"({"new":3})").has_value());
+    REQUIRE(older
+                ->execute("INSERT INTO events (device, epoch, seq, event_id, type, site, qty, wall_ms, hlc,"
+                          " received_ms) VALUES ('hub', 'e0', 1, 'adjustment-1', 'adjust', 'site-1', 2, 0, 0, 0)")
+                .has_value());
+  }
+  fixture.ledger = fixture.open();
+  std::string kind;
+  const auto detail = last_audit_detail(fixture.ledger, &kind);
+  CHECK(kind == "audit.events_recorded");
+  CHECK(detail["events"]["count"] == 4);
+  fixture.apply(batch_of(origin_of("device-1"), 4, 5));
+  fixture.ledger = fixture.open();  // once only
+  const auto verification = fixture.ledger.audit().verify();
+  CHECK_FALSE(verification->broken_id.has_value());
+  CHECK(verification->entries == 3);
+  CHECK_FALSE(fixture.ledger.database().execute("DELETE FROM events").has_value());
 }
 
 TEST_CASE("a batch after a gap is stored but the ack waits until the gap is filled") {
@@ -174,8 +236,8 @@ TEST_CASE("the ledger keeps statement journals in memory and a 64 MB page cache 
 TEST_CASE("a payload refused as a whole is dead-lettered and audited without moving any cursor") {
   LedgerFixture fixture;
   const auto origin = origin_of("device-1", "");
-  const DeadLetter letter{0, kFixedNowMs, "recount/v1/site-1/device-1/events", origin, std::nullopt, "", "",
-                          "not JSON", "garbage", 7};
+  const DeadLetter letter{
+      0, kFixedNowMs, "recount/v1/site-1/device-1/events", origin, std::nullopt, "", "", "not JSON", "garbage", 7};
   auto write = fixture.ledger.begin_write();
   REQUIRE(write->reject(letter).has_value());
   REQUIRE(write->commit().has_value());

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hub/ledger/audit_log.hpp"
+#include "hub/ledger/event_digest.hpp"
 #include "hub/ledger/event_store.hpp"
 #include "hub/reconcile/reconciler.hpp"
 #include "tests/hub/reconcile/fixtures.hpp"
@@ -47,10 +48,15 @@ struct ReconcileFixture {
     return deliver(std::vector<Event>{event}, device);
   }
 
-  // Stores events from `device`, received now_ms, in the caller's transaction, without applying them.
+  // Stores events from `device`, received now_ms, in the caller's transaction, without applying
+  // them, and audits them with their digest as the ledger does (hub/ledger/event_digest.hpp).
   void store(const std::vector<Event>& batch, const std::string& device = "hh-1") {
     const Origin origin{std::string(kSite), device, "00000000000000e1"};
-    for (const Event& event : batch) must(events.insert(origin, event, now_ms));
+    EventDigester digester;
+    for (const Event& event : batch) {
+      if (must(events.insert(origin, event, now_ms)) == Insertion::kNew) digester.add(origin, event, now_ms);
+    }
+    audit_events("sync.batch", digester);
   }
 
   Effects resolve(std::int64_t id, OperatorAction action, ReasonCode reason = ReasonCode::kShrinkage) {
@@ -90,6 +96,7 @@ struct ReconcileFixture {
  private:
   // What the hub does with Effects inside its transaction.
   Effects carry_out(Effects effects) {
+    EventDigester digester;
     for (Adjustment& adjustment : effects.adjustments) {
       adjustment.event.seq = ++hub_seq;
       REQUIRE(validate(adjustment.event).has_value());
@@ -97,10 +104,17 @@ struct ReconcileFixture {
       // The next catch_up applies it like any stored event, which changes nothing: the engine
       // applied it already.
       CHECK(must(events.insert(hub, adjustment.event, now_ms)) == Insertion::kNew);
+      digester.add(hub, adjustment.event, now_ms);
       adjustments.push_back(adjustment);
     }
+    if (digester.count() > 0) audit_events("hub.events", digester);
     for (const AuditNote& note : effects.audit) must(audit.append(now_ms, note.kind, note.subject, note.detail));
     return effects;
+  }
+
+  void audit_events(const std::string& kind, EventDigester& digester) {
+    const nlohmann::json detail = {{kEventsMember, to_json(digester.finish())}};
+    must(audit.append(now_ms, kind, std::string(kSite), detail.dump()));
   }
 };
 

@@ -23,4 +23,15 @@ TEST_CASE("sha256 hashes embedded NUL bytes instead of stopping at them") {
   CHECK(sha256_hex(std::string("a\0b", 3)) != sha256_hex("a"));
 }
 
+TEST_CASE("sha256 fed in pieces equals the digest of the pieces joined, and starts over after hex") {
+  Sha256 hash;
+  hash.update("a");
+  hash.update("");
+  hash.update("bc");
+  CHECK(hash.hex() == sha256_hex("abc"));
+  CHECK(hash.hex() == sha256_hex(""));
+  hash.update(std::string(1'000'000, 'a'));
+  CHECK(hash.hex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
 }  // namespace recount
