@@ -58,6 +58,10 @@ CommandOutput stats_command(const HostPort& hub, OutputFormat format);
 CommandOutput dead_letters_command(const HostPort& hub, OutputFormat format, const std::string& device,
                                    int limit);
 
+// GET /api/v1/conflicts, the first `limit` conflicts (of `device` only, unless empty): different
+// events devices sent at seqs the hub had stored, with who reviewed them.
+CommandOutput conflicts_command(const HostPort& hub, OutputFormat format, const std::string& device, int limit);
+
 // GET /api/v1/tasks: the recount tasks of `site`, or of every site when it is empty.
 CommandOutput tasks_command(const HostPort& hub, OutputFormat format, const std::string& site);
 
