@@ -297,7 +297,7 @@ Result<Lettering> EventStore::add_dead_letter(const DeadLetter& letter) {
       .bind(7, letter.event_id)
       .bind(8, letter.field)
       .bind(9, letter.reason)
-      .bind_blob(10, over_quota ? std::string_view() : payload)
+      .bind_blob(10, over_quota ? std::string_view("") : payload)  // "", not a null pointer: NOT NULL
       .bind(11, static_cast<std::int64_t>(letter.payload_bytes));
   if (letter.seq) {
     insert.bind(6, as_sql(*letter.seq));

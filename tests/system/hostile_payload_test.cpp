@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <sys/mount.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include <boost/asio/write.hpp>
 #include <nlohmann/json.hpp>
 
+#include "shared/core/hlc.hpp"
 #include "shared/mqtt/link.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/topics.hpp"
@@ -175,7 +177,7 @@ class SmallFilesystem {
 
 TEST_CASE("the deep-nesting payload, plain and retained, is dead-lettered while the hub stays up across restarts") {
   TempDir dir;
-  Mosquitto broker(dir / "broker");
+  Mosquitto broker;
   Hub hub(dir / "hub", broker.uri());
   const std::string plain_topic = protocol::device_topic("S1", "d1", protocol::DeviceChannel::kEvents);
   const std::string retained_topic = protocol::device_topic("S1", "d2", protocol::DeviceChannel::kEvents);
@@ -219,7 +221,7 @@ TEST_CASE("the deep-nesting payload, plain and retained, is dead-lettered while 
 
 TEST_CASE("a forged different event at a stored seq is not acked as a duplicate and shows in health and stats") {
   TempDir dir;
-  Mosquitto broker(dir / "broker");
+  Mosquitto broker;
   Hub hub(dir / "hub", broker.uri());
   const auto device_dir = dir / "device";
   record_events(device_dir, "S1", "d1", 5, 3);
@@ -269,7 +271,7 @@ TEST_CASE("a forged different event at a stored seq is not acked as a duplicate 
 TEST_CASE(
     "on a full disk the hub acks nothing and says disk_full, and once space returns the agent's resend is stored") {
   TempDir dir;
-  Mosquitto broker(dir / "broker");
+  Mosquitto broker;
   // The data directory itself: the hub's logs, beside it, still have room.
   SmallFilesystem disk(dir / "hub", 8 * 1024 * 1024);
   Hub hub(dir / "hub", broker.uri());

@@ -23,7 +23,8 @@ std::vector<std::filesystem::path> corpus() {
 }
 
 TEST_CASE("the messages format reads flags, topic and payload, and several messages per input") {
-  const auto messages = messages_of(std::string("\x01recount/v1/s/d/events\n{\"a\":1}\n\x1e\n\x00t\nx\ny", 42));
+  static constexpr char kInput[] = "\x01recount/v1/s/d/events\n{\"a\":1}\n\x1e\n\x00t\nx\ny";
+  const auto messages = messages_of(std::string_view(kInput, sizeof kInput - 1));
   REQUIRE(messages.size() == 2);
   CHECK(messages[0].retained);
   CHECK(messages[0].topic == "recount/v1/s/d/events");
