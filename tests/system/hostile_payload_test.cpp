@@ -181,6 +181,8 @@ TEST_CASE("the deep-nesting payload, plain and retained, is dead-lettered while 
   Hub hub(dir / "hub", broker.uri());
   const std::string plain_topic = protocol::device_topic("S1", "d1", protocol::DeviceChannel::kEvents);
   const std::string retained_topic = protocol::device_topic("S1", "d2", protocol::DeviceChannel::kEvents);
+  // The hub subscribes as it connects; the plain message reaches only a subscribed hub.
+  REQUIRE(eventually([&] { return health(hub)["mqtt"] == "connected"; }, std::chrono::seconds(30)));
   {
     Client attacker(broker.uri(), "attacker", {});
     attacker.publish(plain_topic, deep_nesting_payload("d1"), mqtt::Retain::kNo);
@@ -291,7 +293,10 @@ TEST_CASE(
   CHECK(agent_status(device_dir)["last_acked_seq"] == 0);
 
   std::filesystem::remove(filler);
-  REQUIRE(eventually([&] { return agent_status(device_dir)["last_acked_seq"] == 2000; }, std::chrono::seconds(60)));
+  // The agent resends what was not acked every 5 s; 2,000 events then take a few commits.
+  REQUIRE_MESSAGE(eventually([&] { return agent_status(device_dir)["last_acked_seq"] == 2000; },
+                             std::chrono::seconds(180), std::chrono::milliseconds(500)),
+                  health(hub).dump());
   CHECK_FALSE(has_reason(health(hub), "disk_full"));
   CHECK(stat_of(hub, "d1", "events") == 2000);
   agent.stop();
