@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -70,6 +72,18 @@ int main(int argc, char** argv) {
                  "Sign the audit chain's head this often in seconds, when it moved (and at shutdown)")
       ->check(CLI::Range(1, 86'400))
       ->capture_default_str();
+  // Durations with a unit (30s, 90m, 1h, 60d), kept in milliseconds.
+  const auto duration = CLI::AsNumberWithUnit(
+      std::map<std::string, std::int64_t>{{"ms", 1}, {"s", 1'000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}},
+      CLI::AsNumberWithUnit::UNIT_REQUIRED);
+  app.add_option("--max-clock-ahead", options.ingest.clock.max_ahead_ms,
+                 "An event stamped this far after its arrival is flagged and reconciled at its arrival (default 1h)")
+      ->transform(duration)
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-clock-behind", options.ingest.clock.max_behind_ms,
+                 "An event stamped this far before its arrival is flagged and reconciled at its arrival (default 60d)")
+      ->transform(duration)
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
   options.checkpoint_every = std::chrono::seconds(checkpoint_seconds);
 

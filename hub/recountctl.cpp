@@ -44,6 +44,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
 
+  auto* conflicts = app.add_subcommand(
+      "conflicts", "Different events devices sent at seqs the hub had stored: both versions, and their review");
+  conflicts->add_flag("--json", json, "Print the API's JSON instead of a table");
+  conflicts->add_option("--device", device, "Only this device's");
+  conflicts->add_option("--limit", limit, "At most this many (1 to 1000)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+
   auto* tasks = app.add_subcommand("tasks", "Recount tasks, newest first");
   tasks->add_flag("--json", json, "Print the API's JSON instead of a table");
   std::string site;
@@ -227,6 +235,8 @@ int main(int argc, char** argv) {
     output = stats_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (dead_letters->parsed()) {
     output = dead_letters_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, device, limit);
+  } else if (conflicts->parsed()) {
+    output = conflicts_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, device, limit);
   } else if (tasks->parsed()) {
     output = tasks_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, site);
   } else if (discrepancies->parsed()) {

@@ -118,6 +118,32 @@ std::string render_dead_letters(const Json& body) {
   return out;
 }
 
+std::string render_conflicts(const Json& body) {
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& conflict : body.value("conflicts", Json::array())) {
+    const Json stored = conflict.value("stored", Json::object());
+    const Json received = conflict.value("received", Json::object());
+    rows.push_back({text_of(conflict["id"]), utc_time(conflict.value("received_ms", std::int64_t{0})),
+                    text_of(conflict["site"]) + "/" + text_of(conflict["device"]), text_of(conflict["epoch"]),
+                    text_of(conflict["seq"]), text_of(stored["event_id"]), text_of(received["event_id"]),
+                    conflict.value("reviewed_by", Json()).is_null() ? "-" : text_of(conflict["reviewed_by"])});
+  }
+  if (rows.empty()) return "no conflicts\n";
+  std::string out =
+      table({"ID", "RECEIVED", "DEVICE", "EPOCH", "SEQ", "STORED_EVENT", "RECEIVED_EVENT", "REVIEWED_BY"}, rows);
+  if (!body.value("next_after", Json()).is_null()) out += "(more: raise --limit or use the API's after=)\n";
+  return out;
+}
+
+// A listing's target with its limit, and its device when one is named.
+Result<std::string> listing_target(const std::string& path, const std::string& device, int limit) {
+  std::string target = path + "?limit=" + std::to_string(limit);
+  if (device.empty()) return target;
+  // Identifiers are letters, digits, '-' and '_': checked, they need no escaping in a URL.
+  if (auto valid = validate_identifier("--device", device); !valid) return valid.error();
+  return target + "&device=" + device;
+}
+
 std::string render_tasks(const Json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const Json& task : body.value("tasks", Json::array())) {
@@ -225,13 +251,15 @@ CommandOutput stats_command(const HubEndpoint& hub, OutputFormat format) {
 }
 
 CommandOutput dead_letters_command(const HubEndpoint& hub, OutputFormat format, const std::string& device, int limit) {
-  std::string target = "/api/v1/deadletters?limit=" + std::to_string(limit);
-  if (!device.empty()) {
-    // Identifiers are letters, digits, '-' and '_': checked, they need no escaping in a URL.
-    if (auto valid = validate_identifier("--device", device); !valid) return failed(valid.error().describe());
-    target += "&device=" + device;
-  }
-  return show(hub, target, format, render_dead_letters);
+  auto target = listing_target("/api/v1/deadletters", device, limit);
+  if (!target) return failed(target.error().describe());
+  return show(hub, *target, format, render_dead_letters);
+}
+
+CommandOutput conflicts_command(const HubEndpoint& hub, OutputFormat format, const std::string& device, int limit) {
+  auto target = listing_target("/api/v1/conflicts", device, limit);
+  if (!target) return failed(target.error().describe());
+  return show(hub, *target, format, render_conflicts);
 }
 
 CommandOutput tasks_command(const HubEndpoint& hub, OutputFormat format, const std::string& site) {

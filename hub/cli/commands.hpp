@@ -57,6 +57,10 @@ CommandOutput stats_command(const HubEndpoint& hub, OutputFormat format);
 // GET /api/v1/deadletters, the first `limit` letters (of `device` only, unless empty).
 CommandOutput dead_letters_command(const HubEndpoint& hub, OutputFormat format, const std::string& device, int limit);
 
+// GET /api/v1/conflicts, the first `limit` conflicts (of `device` only, unless empty): different
+// events devices sent at seqs the hub had stored, with who reviewed them.
+CommandOutput conflicts_command(const HubEndpoint& hub, OutputFormat format, const std::string& device, int limit);
+
 // GET /api/v1/tasks: the recount tasks of `site`, or of every site when it is empty.
 CommandOutput tasks_command(const HubEndpoint& hub, OutputFormat format, const std::string& site);
 

@@ -10,6 +10,7 @@
 #include "hub/catalog/catalog_routes.hpp"
 #include "hub/daemon/signing_key.hpp"
 #include "hub/http/api.hpp"
+#include "hub/http/conflict_routes.hpp"
 #include "hub/http/metrics_routes.hpp"
 #include "hub/http/policy_routes.hpp"
 #include "hub/http/reconcile_routes.hpp"
@@ -30,6 +31,9 @@ mqtt::LinkOptions link_options(const HubOptions& options) {
   // more than Paho's default window, and past its window Paho's send thread sleeps up to 1 s
   // per round (research/sync.md §0.5), long enough for agents to time out and resend.
   link.max_inflight = 1024;
+  // Ingest bounds its own queue and pauses the link when it is full (IngestOptions); a small
+  // window here keeps what the link hands over after the pause small too.
+  link.max_pending_messages = 256;
   return link;
 }
 
@@ -82,6 +86,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       settle_timer_(io),
       checkpoint_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
+  add_conflict_routes(router_, ledger, writer_);
   add_reconcile_routes(router_, reconciler_);
   add_baseline_routes(router_, writer_, ledger);
   add_resolve_routes(router_, writer_, reconciler_);

@@ -43,6 +43,9 @@ Json device_json(const DeviceSummary& device) {
           {"events", events},
           {"acked_through", current.cursor.acked_through},
           {"dead_letters", device.dead_letters},
+          {"dead_letter_overflow", device.dead_letter_overflow},
+          {"conflicts", device.conflicts},
+          {"clock_flagged", device.clock_flagged},
           {"last_seen_ms", device.last_seen_ms},
           {"status", status_json(device.status)},
           {"epochs", std::move(epochs)}};
@@ -95,17 +98,39 @@ Json counters_json(const IngestCounters& counters) {
           {"replies_in_flight", counters.replies_in_flight},
           {"queued", counters.queued},
           {"deferred_commits", counters.deferred_commits},
-          {"unreconciled", counters.unreconciled}};
+          {"unreconciled", counters.unreconciled},
+          {"queued_bytes", counters.queued_bytes},
+          {"backpressure", counters.backpressure},
+          {"retained_cleared", counters.retained_cleared},
+          {"conflicts", counters.conflicts},
+          {"clock_flagged", counters.clock_flagged},
+          {"dead_letter_overflow", counters.dead_letter_overflow}};
+}
+
+// Why the hub is degraded, in words that stay stable for monitoring (docs/api.md); empty when it
+// is not. A conflict count that cannot be read counts as conflicts: the answer errs to 503.
+Json degraded_reasons(const Ingest& ingest, const mqtt::Link& link, const Result<std::uint64_t>& unreviewed) {
+  Json reasons = Json::array();
+  if (ingest.storage_full()) reasons.push_back("disk_full");
+  if (ingest.backlogged()) reasons.push_back("ingest_backlog");
+  if (!link.connected()) reasons.push_back("broker_unreachable");
+  if (!unreviewed || *unreviewed > 0) reasons.push_back("conflicts");
+  return reasons;
 }
 
 }  // namespace
 
 void add_api_routes(Router& router, Ledger& ledger, const Ingest& ingest, const mqtt::Link& link) {
-  router.add_public("GET", "/api/v1/health", [&ingest, &link](const Request&) {
+  router.add_public("GET", "/api/v1/health", [&ledger, &ingest, &link](const Request&) {
     const bool connected = link.connected();
-    return Response::json(connected ? 200 : 503, {{"status", connected ? "ok" : "degraded"},
-                                                  {"mqtt", connected ? "connected" : "disconnected"},
-                                                  {"ingest", counters_json(ingest.counters())}});
+    const auto unreviewed = ledger.events().unreviewed_conflicts();
+    Json reasons = degraded_reasons(ingest, link, unreviewed);
+    const bool ok = reasons.empty();
+    return Response::json(ok ? 200 : 503, {{"status", ok ? "ok" : "degraded"},
+                                           {"reasons", std::move(reasons)},
+                                           {"mqtt", connected ? "connected" : "disconnected"},
+                                           {"unreviewed_conflicts", unreviewed ? Json(*unreviewed) : Json(nullptr)},
+                                           {"ingest", counters_json(ingest.counters())}});
   });
 
   router.add("GET", "/api/v1/stats", auth::Role::kViewer, [&ledger](const Request&) {

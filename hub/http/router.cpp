@@ -84,6 +84,7 @@ Response Response::from(const Error& error) {
     case ErrorCode::kNotFound: return Response::error(404, "not_found", error.describe());
     case ErrorCode::kConflict: return Response::error(409, "conflict", error.describe());
     case ErrorCode::kUnavailable: return Response::error(503, "unavailable", error.describe());
+    case ErrorCode::kStorageFull: return Response::error(507, "storage_full", error.describe());
     case ErrorCode::kUnsupportedVersion:
     case ErrorCode::kCorrupt:
     case ErrorCode::kIo: break;

@@ -7,10 +7,11 @@
 #include <utility>
 
 #include <boost/asio/post.hpp>
-#include <nlohmann/json.hpp>
 
 #include "hub/writes/hub_writer.hpp"
+#include "shared/domain/limits.hpp"
 #include "shared/protocol/codec.hpp"
+#include "shared/protocol/json_document.hpp"
 
 namespace recount::hub {
 namespace {
@@ -24,25 +25,36 @@ Result<void> same_name(std::string_view field, const std::string& named, const s
   return invalid(std::string(field), "names '" + named + "' but the topic is for '" + in_topic + "'");
 }
 
-// The JSON of each rejected event, cut out of a payload whose envelope the codec accepted, so a
-// dead letter shows exactly what the device sent. Parsed again only when something was rejected.
-std::vector<std::string> rejected_event_json(std::string_view payload, const protocol::DecodedBatch& decoded) {
+// The text of each rejected event, cut out of a payload whose envelope the codec accepted, so a
+// dead letter shows exactly what the device sent. The payload is parsed again, iteratively (never
+// by a recursive parser or printer: a rejected event may nest as deep as the codec allows), only
+// when something was rejected.
+std::vector<std::string> rejected_event_texts(std::string_view payload, const protocol::DecodedBatch& decoded) {
   std::vector<std::string> texts(decoded.rejected.size());
-  const auto json = nlohmann::json::parse(payload, nullptr, false);
-  const auto events = json.is_object() ? json.find("events") : json.end();
-  if (events == json.end() || !events->is_array()) return texts;
+  const auto document = protocol::JsonDocument::parse(payload, limits::kMaxJsonDepth);
+  const auto events = document ? document->root().find("events") : std::nullopt;
+  if (!events || !events->is_array()) return texts;
+  std::vector<std::string_view> elements;
+  elements.reserve(events->size());
+  events->for_each_element([&](protocol::JsonValue element) {
+    elements.push_back(element.source());
+    return true;
+  });
   for (std::size_t i = 0; i < decoded.rejected.size(); ++i) {
     const auto index = decoded.rejected[i].seq - decoded.first_seq;
-    if (index < events->size()) {
-      texts[i] = (*events)[index].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    }
+    if (index < elements.size()) texts[i] = std::string(elements[index]);
   }
   return texts;
 }
 
-std::uint64_t newest_hlc(const std::vector<Event>& events) {
+// The newest stamp of the batch's events whose clocks are within bounds: a stamp the hub does
+// not order by must not move its own clock either.
+std::uint64_t newest_trusted_hlc(const IncomingBatch& batch) {
   std::uint64_t newest = 0;
-  for (const Event& event : events) newest = std::max(newest, event.hlc);
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    const Event& event = batch.events[i];
+    if (!batch.clock.reconcile_stamp(event, batch.received_ms, i)) newest = std::max(newest, event.hlc);
+  }
   return newest;
 }
 
@@ -60,7 +72,7 @@ Ingest::Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, re
       options_(options) {}
 
 void Ingest::start() {
-  link_.on_message([this](mqtt::Message message) { receive(std::move(message)); });
+  link_.on_message([this](mqtt::Message message) { deliver(std::move(message)); });
   link_.subscribe({std::string(protocol::kAllEventsFilter), std::string(protocol::kAllHellosFilter),
                    std::string(protocol::kAllStatusFilter)},
                   mqtt::Qos::kAtLeastOnce);
@@ -72,11 +84,18 @@ void Ingest::stop() {
   while (!queue_.empty()) commit(take_group());
 }
 
-void Ingest::receive(mqtt::Message message) {
+void Ingest::deliver(mqtt::Message message) {
   if (stopped_) return;
   ++counters_.messages;
+  queued_bytes_ += message.payload.size();
   queue_.push_back(Received{std::move(message), wall_()});
   counters_.queued = queue_.size();
+  counters_.queued_bytes = queued_bytes_;
+  if (!paused_ && (queue_.size() >= options_.max_queued_messages || queued_bytes_ >= options_.max_queued_bytes)) {
+    paused_ = true;
+    ++counters_.backpressure;
+    link_.set_delivery(mqtt::Delivery::kPaused);
+  }
   // Messages that arrive while a commit runs wait in the queue and share the next commit.
   post_drain();
 }
@@ -114,7 +133,13 @@ std::vector<Ingest::Received> Ingest::take_group() {
     group.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
+  queued_bytes_ -= bytes;
   counters_.queued = queue_.size();
+  counters_.queued_bytes = queued_bytes_;
+  if (paused_ && queue_.size() <= options_.max_queued_messages / 2 && queued_bytes_ <= options_.max_queued_bytes / 2) {
+    paused_ = false;
+    link_.set_delivery(mqtt::Delivery::kFlowing);
+  }
   return group;
 }
 
@@ -123,20 +148,26 @@ bool Ingest::commit(std::vector<Received> received) {
   auto group = apply_and_commit(received, culprit);
   if (!group) {
     ++counters_.failed_commits;
-    std::cerr << "recount-hub: could not commit " << received.size()
-              << " message(s): " << group.error().describe() << '\n';
+    storage_full_ = group.error().code == ErrorCode::kStorageFull;
+    std::cerr << "recount-hub: could not commit " << received.size() << " message(s): " << group.error().describe()
+              << '\n';
     // A message the database refuses must not hold back the others: they are committed without
     // it, and it stays unanswered (its agent resends it). When beginning or committing failed,
-    // the database is at fault, not a message, and retrying now would only wait again.
-    if (culprit && received.size() > 1) {
+    // or the disk is full, the database is at fault, not a message, and retrying now would only
+    // fail again.
+    if (culprit && received.size() > 1 && !storage_full_) {
       received.erase(received.begin() + static_cast<std::ptrdiff_t>(*culprit));
       return commit(std::move(received));
     }
     return false;
   }
   ++counters_.commits;
+  storage_full_ = false;
   counters_.batches += group->batches;
   counters_.rejected_payloads += group->rejected_payloads;
+  counters_.conflicts += group->conflicts;
+  counters_.clock_flagged += group->clock_flagged;
+  counters_.dead_letter_overflow += group->dead_letter_overflow;
   if (group->deferred) ++counters_.deferred_commits;
   if (group->judged) judged_ms_ = wall_();
   if (group->caught_up) {
@@ -150,12 +181,13 @@ bool Ingest::commit(std::vector<Received> received) {
     counters_.unreconciled = pending - std::min(pending, group->applied);
   }
   for (auto& reply : group->replies) send(std::move(reply));
+  for (auto& topic : group->cleared_topics) clear_retained(std::move(topic));
   for (const auto& site : group->task_sites) tasks_.changed(site);
   return true;
 }
 
 Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& received,
-                                                std::optional<std::size_t>& culprit) {
+                                               std::optional<std::size_t>& culprit) {
   auto write = ledger_.begin_write();
   if (!write) return write.error();
   Group group;
@@ -189,7 +221,22 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
 Result<void> Ingest::handle(const Received& received, LedgerWrite& write, Group& group) {
   const auto topic = protocol::parse_device_topic(received.message.topic);
   if (!topic) {
-    return reject(received, Origin{}, invalid("", "the topic is not recount/v1/{site}/{device}/{channel} with valid ids"),
+    return reject(received, Origin{},
+                  invalid("", "the topic is not recount/v1/{site}/{device}/{channel} with valid ids"), write, group);
+  }
+  const bool from_device = topic->channel == DeviceChannel::kEvents || topic->channel == DeviceChannel::kHello;
+  // The hub's own clearing (below) comes back to it as an empty message: nothing to read or keep.
+  if (from_device && received.message.payload.empty() && clearing_.erase(received.message.topic) > 0) return {};
+  // Agents never retain events or hellos, so the broker holds one only because someone published
+  // it so, and would replay it at every start of the hub: it is kept as a dead letter, unread
+  // (it may be the very payload that hurt an earlier run), and cleared on the broker once this
+  // commit has made the letter durable.
+  if (from_device && received.message.retained) {
+    group.cleared_topics.push_back(received.message.topic);
+    return reject(received, Origin{topic->site, topic->device, ""},
+                  invalid("",
+                          "a retained message on an events or hello topic is never an agent's; it is not read "
+                          "and is cleared on the broker"),
                   write, group);
   }
   switch (topic->channel) {
@@ -222,8 +269,9 @@ Result<void> Ingest::handle_events(const protocol::DeviceTopic& topic, const Rec
   batch.first_seq = decoded->first_seq;
   batch.last_seq = decoded->last_seq;
   batch.received_ms = received.received_ms;
+  batch.clock = options_.clock;
   if (!decoded->rejected.empty()) {
-    auto texts = rejected_event_json(received.message.payload, *decoded);
+    auto texts = rejected_event_texts(received.message.payload, *decoded);
     for (std::size_t i = 0; i < decoded->rejected.size(); ++i) {
       const protocol::RejectedEvent& rejected = decoded->rejected[i];
       const std::size_t bytes = texts[i].size();
@@ -235,8 +283,11 @@ Result<void> Ingest::handle_events(const protocol::DeviceTopic& topic, const Rec
   auto outcome = write.apply(batch);
   if (!outcome) return outcome.error();
   group.stored += outcome->new_events.size();
+  group.conflicts += outcome->conflicts;
+  group.clock_flagged += outcome->clock_flagged;
+  group.dead_letter_overflow += outcome->dead_letter_overflow;
   ++group.batches;
-  clock_.observe(HlcStamp{newest_hlc(batch.events)});
+  clock_.observe(HlcStamp{newest_trusted_hlc(batch)});
   // The nack goes first, so the agent knows which seqs were refused before the ack covers them.
   if (!outcome->rejected.empty()) {
     group.replies.push_back(Reply{protocol::device_topic(topic.site, topic.device, DeviceChannel::kNack),
@@ -252,7 +303,8 @@ Result<void> Ingest::handle_hello(const protocol::DeviceTopic& topic, const Rece
   auto hello = protocol::decode_hello(received.message.payload);
   Result<void> named = hello ? same_name("site", hello->site, topic.site) : Result<void>(hello.error());
   if (named) named = same_name("device", hello->device, topic.device);
-  if (!named) return reject(received, Origin{topic.site, topic.device, hello ? hello->epoch : ""}, named.error(), write, group);
+  if (!named)
+    return reject(received, Origin{topic.site, topic.device, hello ? hello->epoch : ""}, named.error(), write, group);
 
   auto cursor = write.hello(received.message.topic, *hello, received.received_ms);
   if (!cursor) return cursor.error();
@@ -270,16 +322,24 @@ Result<void> Ingest::handle_status(const protocol::DeviceTopic& topic, const Rec
   Result<void> named = status ? same_name("device", status->device, topic.device) : Result<void>(status.error());
   if (!named) return reject(received, Origin{topic.site, topic.device, ""}, named.error(), write, group);
   return write.status(topic.site, *status, received.received_ms,
-                            received.message.retained ? LedgerWrite::Freshness::kRetained
-                                                      : LedgerWrite::Freshness::kLive);
+                      received.message.retained ? LedgerWrite::Freshness::kRetained : LedgerWrite::Freshness::kLive);
 }
 
 Result<void> Ingest::reject(const Received& received, Origin origin, const Error& error, LedgerWrite& write,
-                           Group& group) {
+                            Group& group) {
   ++group.rejected_payloads;
-  return write.reject(DeadLetter{0, received.received_ms, received.message.topic, std::move(origin),
-                                       std::nullopt, "", error.field, error.message, received.message.payload,
-                                       received.message.payload.size()});
+  auto lettered =
+      write.reject(DeadLetter{0, received.received_ms, received.message.topic, std::move(origin), std::nullopt, "",
+                              error.field, error.message, received.message.payload, received.message.payload.size()});
+  if (!lettered) return lettered.error();
+  if (*lettered == Lettering::kOverQuota) ++group.dead_letter_overflow;
+  return {};
+}
+
+void Ingest::clear_retained(std::string topic) {
+  ++counters_.retained_cleared;
+  clearing_.insert(topic);
+  link_.publish(mqtt::Message{std::move(topic), "", true}, mqtt::Qos::kAtLeastOnce);
 }
 
 void Ingest::send(Reply reply) {

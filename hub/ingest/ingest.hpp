@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -38,6 +39,13 @@ struct IngestOptions {
   std::size_t max_unreconciled_events = 100'000;
   std::int64_t max_unreconciled_ms = 2'000;
   std::size_t reconcile_chunk_events = 5'000;
+  // Received and not yet committed: at either bound ingest stops taking messages from the link
+  // (mqtt::Delivery::kPaused), so the broker holds them, and takes them again once the queue is
+  // down to half of both. Messages the link had already handed over are still queued, so the
+  // queue may pass a bound by the link's own window (LinkOptions::max_pending_messages).
+  std::size_t max_queued_messages = 4'096;
+  std::size_t max_queued_bytes = 64 * 1024 * 1024;
+  ClockBounds clock;
 };
 
 // What ingest has done since it started; for the health endpoint and tests.
@@ -46,12 +54,18 @@ struct IngestCounters {
   std::uint64_t batches = 0;           // event batches applied (valid envelope)
   std::uint64_t rejected_payloads = 0; // messages refused as a whole
   std::uint64_t commits = 0;
-  std::uint64_t failed_commits = 0;    // their messages were not answered; agents resend them
-  std::uint64_t replies_unsent = 0;    // acks/nacks the broker did not take; hello/resend repairs
-  std::size_t replies_in_flight = 0;   // published, the broker's PUBACK not yet in
-  std::size_t queued = 0;              // received, not yet committed
-  std::uint64_t deferred_commits = 0;  // stored and acked, applied to the projections later
-  std::uint64_t unreconciled = 0;      // about how many stored events the projections have not applied
+  std::uint64_t failed_commits = 0;        // their messages were not answered; agents resend them
+  std::uint64_t replies_unsent = 0;        // acks/nacks the broker did not take; hello/resend repairs
+  std::size_t replies_in_flight = 0;       // published, the broker's PUBACK not yet in
+  std::size_t queued = 0;                  // received, not yet committed
+  std::uint64_t deferred_commits = 0;      // stored and acked, applied to the projections later
+  std::uint64_t unreconciled = 0;          // about how many stored events the projections have not applied
+  std::uint64_t retained_cleared = 0;      // retained events/hello messages dead-lettered and cleared
+  std::size_t queued_bytes = 0;            // payload bytes of the queued messages
+  std::uint64_t backpressure = 0;          // times the queue reached a bound and the link was paused
+  std::uint64_t conflicts = 0;             // different events at stored seqs, kept and nacked
+  std::uint64_t clock_flagged = 0;         // events reconciled at their arrival, not their stamp
+  std::uint64_t dead_letter_overflow = 0;  // letters past their device's quota, counted only
 };
 
 // Every event stored as new reaches the reconciler through Reconciler::catch_up, in the order
@@ -81,7 +95,16 @@ class Ingest {
   // applied yet waits for the next start().
   void stop();
 
+  // Handles a message as if the link had delivered it: what start() wires the link to, and how a
+  // test or a fuzzer without a broker feeds ingest. On the io_context's thread.
+  void deliver(mqtt::Message message);
+
   const IngestCounters& counters() const { return counters_; }
+  // Whether the queue is at its bounds and the link paused (IngestOptions::max_queued_messages).
+  bool backlogged() const { return paused_; }
+  // Whether the last commit failed because the disk or the database was full (ErrorCode::
+  // kStorageFull); the next commit that succeeds clears it.
+  bool storage_full() const { return storage_full_; }
   // Whether the projections may trail the ledger: ingest is deferring or catching up.
   bool catching_up() const { return behind_; }
 
@@ -101,8 +124,12 @@ class Ingest {
   struct Group {
     std::vector<Reply> replies;
     std::vector<std::string> task_sites;
+    std::vector<std::string> cleared_topics;  // retained messages to clear on the broker
     std::uint64_t batches = 0;
     std::uint64_t rejected_payloads = 0;
+    std::uint64_t conflicts = 0;
+    std::uint64_t clock_flagged = 0;
+    std::uint64_t dead_letter_overflow = 0;
     std::uint64_t stored = 0;   // new events
     bool deferred = false;      // stored only; the projections apply them later
     bool caught_up = false;     // else: the projections have applied every stored event
@@ -110,7 +137,6 @@ class Ingest {
     bool judged = false;        // counts due were judged
   };
 
-  void receive(mqtt::Message message);
   void drain();
   std::vector<Received> take_group();
   // Whether it committed (all of `received`, or all but a message the database refused).
@@ -131,6 +157,8 @@ class Ingest {
   Result<void> reject(const Received& received, Origin origin, const Error& error, LedgerWrite& write,
                       Group& group);
   void send(Reply reply);
+  // Publishes an empty retained message on `topic`, which makes the broker forget the one it kept.
+  void clear_retained(std::string topic);
 
   boost::asio::io_context& io_;
   mqtt::Link& link_;
@@ -141,6 +169,10 @@ class Ingest {
   WallClock wall_;
   IngestOptions options_;
   std::deque<Received> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool paused_ = false;  // the link's delivery, for the queue's bounds
+  bool storage_full_ = false;
+  std::set<std::string> clearing_;  // topics whose retained message the hub cleared, until the echo comes
   bool drain_posted_ = false;
   bool stopped_ = false;
   // The projections may trail the ledger (unknown at start: an earlier run may have stopped

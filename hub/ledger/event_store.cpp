@@ -26,6 +26,15 @@ enum class EventStore::Sql {
   kFindEvent,
   kStoredAfter,
   kListDeadLetters,
+  kReadQuota,
+  kAddToQuota,
+  kFindAt,
+  kInsertConflict,
+  kListConflicts,
+  kFindConflict,
+  kCountUnreviewed,
+  kReviewConflict,
+  kFlagClock,
   kCount,
 };
 
@@ -35,14 +44,25 @@ namespace {
 const std::string kStoredEvent = "SELECT site, device, epoch, seq, event_id, type, " +
                                  std::string(storage::kEventDetailColumns) +
                                  ", wall_ms, hlc, received_ms, rowid FROM events";
+// The same, as reconciliation takes it: at its arrival when its own stamp was set aside.
+const std::string kReconciledEvent =
+    "SELECT site, device, epoch, seq, event_id, type, " + std::string(storage::kEventDetailColumns) +
+    ", CASE WHEN reconcile_hlc IS NULL THEN wall_ms ELSE received_ms END, coalesce(reconcile_hlc, hlc),"
+    " received_ms, rowid FROM events";
+
+const std::string kConflictColumns =
+    "SELECT id, site, device, epoch, seq, stored_event, stored_received_ms, event, received_ms, reviewed_ms,"
+    " reviewed_by FROM conflicts";
 
 // Indexed by EventStore::Sql.
 const std::string kSql[] = {
     // kInsertEvent: a reused event_id is not covered by the ON CONFLICT and fails the statement.
     "INSERT INTO events (device, epoch, seq, event_id, type, site, " + std::string(storage::kEventDetailColumns) +
-    ", wall_ms, hlc, received_ms)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
-    " ON CONFLICT (device, epoch, seq) DO NOTHING",
+        ", wall_ms, hlc, received_ms, reconcile_hlc)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+        "?23,"
+        " ?24)"
+        " ON CONFLICT (device, epoch, seq) DO NOTHING",
     // kInsertDeadLetter
     "INSERT INTO dead_letters (received_ms, topic, site, device, epoch, seq, event_id, field, reason, payload,"
     " payload_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
@@ -72,7 +92,9 @@ const std::string kSql[] = {
     // kListDevices
     "SELECT device, site, last_seen_ms, status_state, status_backlog, status_acked_through, status_skew_ms,"
     " status_wall_ms, status_received_ms,"
-    " (SELECT COUNT(*) FROM dead_letters WHERE dead_letters.device = devices.device)"
+    " (SELECT COUNT(*) FROM dead_letters WHERE dead_letters.device = devices.device),"
+    " coalesce((SELECT overflow FROM dead_letter_quota WHERE dead_letter_quota.device = devices.device), 0),"
+    " (SELECT COUNT(*) FROM conflicts WHERE conflicts.device = devices.device), clock_flagged"
     " FROM devices ORDER BY site, device",
     // kListCursors
     "SELECT device, epoch, acked_through, events, first_seen_ms, last_seen_ms FROM cursors"
@@ -82,10 +104,31 @@ const std::string kSql[] = {
     // kFindEvent: through the UNIQUE index on event_id.
     kStoredEvent + " WHERE event_id = ?1",
     // kStoredAfter: a range of the rowid, the order of storage.
-    kStoredEvent + " WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+    kReconciledEvent + " WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
     // kListDeadLetters
     "SELECT id, received_ms, topic, site, device, epoch, seq, event_id, field, reason, payload, payload_bytes"
     " FROM dead_letters WHERE (?1 = '' OR device = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
+    // kReadQuota
+    "SELECT letters, bytes FROM dead_letter_quota WHERE device = ?1",
+    // kAddToQuota
+    "INSERT INTO dead_letter_quota (device, letters, bytes, overflow) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (device) DO UPDATE SET letters = letters + excluded.letters, bytes = bytes + excluded.bytes,"
+    " overflow = overflow + excluded.overflow",
+    // kFindAt: through the primary key.
+    kStoredEvent + " WHERE device = ?1 AND epoch = ?2 AND seq = ?3",
+    // kInsertConflict
+    "INSERT INTO conflicts (site, device, epoch, seq, stored_event, stored_received_ms, event, received_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (device, epoch, seq, event) DO NOTHING",
+    // kListConflicts
+    kConflictColumns + " WHERE (?1 = '' OR device = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
+    // kFindConflict
+    kConflictColumns + " WHERE id = ?1",
+    // kCountUnreviewed: through the partial index.
+    "SELECT COUNT(*) FROM conflicts WHERE reviewed_ms IS NULL",
+    // kReviewConflict
+    "UPDATE conflicts SET reviewed_ms = ?2, reviewed_by = ?3 WHERE id = ?1 AND reviewed_ms IS NULL",
+    // kFlagClock: advance() has written the device's row.
+    "UPDATE devices SET clock_flagged = clock_flagged + ?2 WHERE device = ?1",
 };
 
 // SQLite integers are signed 64-bit; seqs, counts and HLC stamps stay far below 2^63.
@@ -96,13 +139,18 @@ std::string_view state_name(protocol::DeviceState state) {
   return state == protocol::DeviceState::kOnline ? "online" : "offline";
 }
 
-
-
 // Row readers for the listing statements, column by column as their SELECTs name them.
 
 Result<DeviceSummary> read_device(const storage::Statement& row) {
-  DeviceSummary device{row.column_text(1), row.column_text(0), row.column_int(2), as_count(row.column_int(9)),
-                       std::nullopt, {}};
+  DeviceSummary device{row.column_text(1),
+                       row.column_text(0),
+                       row.column_int(2),
+                       as_count(row.column_int(9)),
+                       as_count(row.column_int(10)),
+                       as_count(row.column_int(11)),
+                       as_count(row.column_int(12)),
+                       std::nullopt,
+                       {}};
   if (row.column_is_null(3)) return device;
   const std::string state = row.column_text(3);
   if (state != state_name(protocol::DeviceState::kOnline) && state != state_name(protocol::DeviceState::kOffline)) {
@@ -111,7 +159,9 @@ Result<DeviceSummary> read_device(const storage::Statement& row) {
   protocol::Status status{device.device,
                           state == state_name(protocol::DeviceState::kOnline) ? protocol::DeviceState::kOnline
                                                                               : protocol::DeviceState::kOffline,
-                          as_count(row.column_int(4)), as_count(row.column_int(5)), row.column_int(6),
+                          as_count(row.column_int(4)),
+                          as_count(row.column_int(5)),
+                          row.column_int(6),
                           row.column_int(7)};
   device.status = StatusRecord{std::move(status), row.column_int(8)};
   return device;
@@ -155,6 +205,20 @@ Result<DeadLetter> read_dead_letter(const storage::Statement& row) {
   return letter;
 }
 
+Result<Conflict> read_conflict(const storage::Statement& row) {
+  Conflict conflict;
+  conflict.id = row.column_int(0);
+  conflict.origin = Origin{row.column_text(1), row.column_text(2), row.column_text(3)};
+  conflict.seq = as_count(row.column_int(4));
+  conflict.stored_event = row.column_text(5);
+  conflict.stored_received_ms = row.column_int(6);
+  conflict.event = row.column_text(7);
+  conflict.received_ms = row.column_int(8);
+  if (!row.column_is_null(9)) conflict.reviewed_ms = row.column_int(9);
+  conflict.reviewed_by = row.column_text(10);
+  return conflict;
+}
+
 }  // namespace
 
 Result<EventStore> EventStore::prepare(storage::Database& database) {
@@ -169,7 +233,8 @@ storage::Statement& EventStore::statement(Sql which) {
   return statements_[static_cast<std::size_t>(which)];
 }
 
-Result<Insertion> EventStore::insert(const Origin& origin, const Event& event, std::int64_t received_ms) {
+Result<Insertion> EventStore::insert(const Origin& origin, const Event& event, std::int64_t received_ms,
+                                     std::optional<std::uint64_t> reconcile_hlc) {
   auto& insert = statement(Sql::kInsertEvent);
   insert.bind(1, origin.device)
       .bind(2, origin.epoch)
@@ -181,6 +246,11 @@ Result<Insertion> EventStore::insert(const Origin& origin, const Event& event, s
       .bind(21, event.wall_ms)
       .bind(22, as_sql(event.hlc))
       .bind(23, received_ms);
+  if (reconcile_hlc) {
+    insert.bind(24, as_sql(*reconcile_hlc));
+  } else {
+    insert.bind_null(24);
+  }
   // Counting the rows written costs far less than a RETURNING clause, which halved the insert rate.
   auto written = insert.run_counted();
   if (!written) {
@@ -193,7 +263,31 @@ Result<Insertion> EventStore::insert(const Origin& origin, const Event& event, s
   return *written > 0 ? Insertion::kNew : Insertion::kDuplicate;
 }
 
-Result<void> EventStore::add_dead_letter(const DeadLetter& letter) {
+Result<Lettering> EventStore::add_dead_letter(const DeadLetter& letter) {
+  auto& quota = statement(Sql::kReadQuota);
+  quota.bind(1, letter.origin.device);
+  auto found = quota.step();
+  const std::uint64_t letters = found && *found ? as_count(quota.column_int(0)) : 0;
+  const std::uint64_t bytes = found && *found ? as_count(quota.column_int(1)) : 0;
+  quota.reset();
+  if (!found) return found.error();
+
+  const std::string_view payload = std::string_view(letter.payload).substr(0, DeadLetter::kMaxStoredPayload);
+  const bool over_quota =
+      letters >= DeadLetter::kMaxLettersPerDevice || bytes + payload.size() > DeadLetter::kMaxBytesPerDevice;
+  auto count = [&](std::uint64_t stored_bytes) {
+    return statement(Sql::kAddToQuota)
+        .bind(1, letter.origin.device)
+        .bind(2, std::int64_t{over_quota ? 0 : 1})
+        .bind(3, as_sql(stored_bytes))
+        .bind(4, std::int64_t{over_quota ? 1 : 0})
+        .run();
+  };
+  if (over_quota && !letter.seq) {
+    if (auto ok = count(0); !ok) return ok.error();
+    return Lettering::kOverQuota;
+  }
+
   auto& insert = statement(Sql::kInsertDeadLetter);
   insert.bind(1, letter.received_ms)
       .bind(2, letter.topic)
@@ -203,14 +297,71 @@ Result<void> EventStore::add_dead_letter(const DeadLetter& letter) {
       .bind(7, letter.event_id)
       .bind(8, letter.field)
       .bind(9, letter.reason)
-      .bind_blob(10, std::string_view(letter.payload).substr(0, DeadLetter::kMaxStoredPayload))
+      .bind_blob(10, over_quota ? std::string_view("") : payload)  // "", not a null pointer: NOT NULL
       .bind(11, static_cast<std::int64_t>(letter.payload_bytes));
   if (letter.seq) {
     insert.bind(6, as_sql(*letter.seq));
   } else {
     insert.bind_null(6);
   }
-  return insert.run();
+  auto written = insert.run_counted();
+  if (!written) return written.error();
+  if (*written == 0) return Lettering::kAlreadyStored;
+  if (auto ok = count(over_quota ? 0 : payload.size()); !ok) return ok.error();
+  return over_quota ? Lettering::kOverQuota : Lettering::kStored;
+}
+
+Result<std::optional<StoredEvent>> EventStore::at(const Origin& origin, std::uint64_t seq) {
+  auto found = collect_rows<StoredEvent>(
+      statement(Sql::kFindAt).bind(1, origin.device).bind(2, origin.epoch).bind(3, as_sql(seq)), read_event);
+  if (!found) return found.error();
+  if (found->empty()) return std::optional<StoredEvent>();
+  return std::optional<StoredEvent>(std::move(found->front()));
+}
+
+Result<bool> EventStore::add_conflict(const Conflict& conflict) {
+  auto written = statement(Sql::kInsertConflict)
+                     .bind(1, conflict.origin.site)
+                     .bind(2, conflict.origin.device)
+                     .bind(3, conflict.origin.epoch)
+                     .bind(4, as_sql(conflict.seq))
+                     .bind(5, conflict.stored_event)
+                     .bind(6, conflict.stored_received_ms)
+                     .bind(7, conflict.event)
+                     .bind(8, conflict.received_ms)
+                     .run_counted();
+  if (!written) return written.error();
+  return *written > 0;
+}
+
+Result<std::vector<Conflict>> EventStore::conflicts(const ConflictQuery& query) {
+  auto& list = statement(Sql::kListConflicts);
+  list.bind(1, query.device).bind(2, query.after_id).bind(3, static_cast<std::int64_t>(query.limit));
+  return collect_rows<Conflict>(list, read_conflict);
+}
+
+Result<std::uint64_t> EventStore::unreviewed_conflicts() {
+  auto& count = statement(Sql::kCountUnreviewed);
+  auto row = count.step();
+  const std::uint64_t unreviewed = row && *row ? as_count(count.column_int(0)) : 0;
+  count.reset();
+  if (!row) return row.error();
+  return unreviewed;
+}
+
+Result<Conflict> EventStore::review_conflict(std::int64_t id, const std::string& operator_name,
+                                             std::int64_t reviewed_ms) {
+  if (auto ok = statement(Sql::kReviewConflict).bind(1, id).bind(2, reviewed_ms).bind(3, operator_name).run(); !ok) {
+    return ok.error();
+  }
+  auto found = collect_rows<Conflict>(statement(Sql::kFindConflict).bind(1, id), read_conflict);
+  if (!found) return found.error();
+  if (found->empty()) return Error{ErrorCode::kNotFound, "id", "no conflict has id " + std::to_string(id)};
+  return std::move(found->front());
+}
+
+Result<void> EventStore::flag_clock(const std::string& device, std::uint64_t events) {
+  return statement(Sql::kFlagClock).bind(1, device).bind(2, as_sql(events)).run();
 }
 
 Result<Cursor> EventStore::advance(const Origin& origin, std::uint64_t new_events, std::int64_t seen_ms) {
@@ -273,7 +424,8 @@ Result<std::vector<DeviceSummary>> EventStore::devices() {
   for (auto& device : *devices) by_device[device.device] = &device;
   for (auto& [device, epoch] : *epochs) {
     // advance() writes a device row with every cursor, so each epoch has its device.
-    if (auto owner = by_device.find(device); owner != by_device.end()) owner->second->epochs.push_back(std::move(epoch));
+    if (auto owner = by_device.find(device); owner != by_device.end())
+      owner->second->epochs.push_back(std::move(epoch));
   }
   return devices;
 }

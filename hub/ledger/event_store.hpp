@@ -31,6 +31,15 @@ struct Cursor {
 
 enum class Insertion { kNew, kDuplicate };
 
+// What add_dead_letter() did with a letter.
+enum class Lettering {
+  kStored,
+  kAlreadyStored,  // a letter for the same (device, epoch, seq) was
+  // The device's quota is used up: a letter for one event is kept without its payload (its seq
+  // must stay covered, or the device's cursor would stop at it), a whole payload only counted.
+  kOverQuota,
+};
+
 // A message, or one event of it, that the hub refused. `seq` is set only for a single event.
 struct DeadLetter {
   std::int64_t id = 0;  // assigned by the store
@@ -39,12 +48,37 @@ struct DeadLetter {
   Origin origin;  // from the topic; epoch as the payload said, when it could be read
   std::optional<std::uint64_t> seq;
   std::string event_id;
-  std::string field;   // dotted path of the offending field, or empty
+  std::string field;  // dotted path of the offending field, or empty
   std::string reason;
-  std::string payload;  // the rejected event's JSON, or the raw payload cut at kMaxStoredPayload
+  std::string payload;            // the rejected event's JSON, or the raw payload cut at kMaxStoredPayload
   std::size_t payload_bytes = 0;  // size of what was received, before any cut
 
   static constexpr std::size_t kMaxStoredPayload = 64 * 1024;
+  // A device's quota: past either bound, its letters are only counted (Lettering::kOverQuota),
+  // so a device that sends garbage cannot fill the hub's disk with it.
+  static constexpr std::uint64_t kMaxLettersPerDevice = 1000;
+  static constexpr std::uint64_t kMaxBytesPerDevice = 8 * 1024 * 1024;
+};
+
+// A different event sent at a (device, epoch, seq) where one is already stored: the stored one
+// stays (it may have been applied and acked), the other is kept here for an operator to review.
+// Both events are in their wire form (protocol::encode_event).
+struct Conflict {
+  std::int64_t id = 0;  // assigned by the store
+  Origin origin;
+  std::uint64_t seq = 0;
+  std::string stored_event;
+  std::int64_t stored_received_ms = 0;
+  std::string event;
+  std::int64_t received_ms = 0;
+  std::optional<std::int64_t> reviewed_ms;
+  std::string reviewed_by;
+};
+
+struct ConflictQuery {
+  std::string device;  // empty: every device
+  std::int64_t after_id = 0;
+  std::size_t limit = 100;
 };
 
 struct EpochSummary {
@@ -64,9 +98,12 @@ struct DeviceSummary {
   std::string site;
   std::string device;
   std::int64_t last_seen_ms = 0;
-  std::uint64_t dead_letters = 0;      // of every epoch, and payloads refused as a whole
+  std::uint64_t dead_letters = 0;          // of every epoch, and payloads refused as a whole
+  std::uint64_t dead_letter_overflow = 0;  // letters past its quota, counted but not kept
+  std::uint64_t conflicts = 0;             // kept, reviewed or not
+  std::uint64_t clock_flagged = 0;         // events whose stamp was too far from their arrival
   std::optional<StatusRecord> status;
-  std::vector<EpochSummary> epochs;    // oldest first; the last one is the current journal
+  std::vector<EpochSummary> epochs;  // oldest first; the last one is the current journal
 };
 
 struct StoredEvent {
@@ -102,11 +139,31 @@ class EventStore {
   // Stores the event unless (device, epoch, seq) is already stored, in which case it returns
   // kDuplicate and leaves the stored event as it was. kConflict: the event_id is already used
   // by another stored event (nothing is written).
-  Result<Insertion> insert(const Origin& origin, const Event& event, std::int64_t received_ms);
+  // `reconcile_hlc`, when set, is the stamp reconciliation orders the event by instead of its own.
+  Result<Insertion> insert(const Origin& origin, const Event& event, std::int64_t received_ms,
+                           std::optional<std::uint64_t> reconcile_hlc = std::nullopt);
 
-  // Stores a dead letter. A second letter for the same (device, epoch, seq) is ignored, so a
-  // resent batch does not count its bad events twice.
-  Result<void> add_dead_letter(const DeadLetter& letter);
+  // Stores a dead letter within the quota of letter.origin.device (DeadLetter's bounds). A
+  // second letter for the same (device, epoch, seq) is ignored, so a resent batch does not count
+  // its bad events twice.
+  Result<Lettering> add_dead_letter(const DeadLetter& letter);
+
+  // The stored event at (origin.device, origin.epoch, seq), if any: what a duplicate is compared
+  // with.
+  Result<std::optional<StoredEvent>> at(const Origin& origin, std::uint64_t seq);
+
+  // Keeps a conflict; returns false when the same one (same seq, same different event) already
+  // is, so a resent batch does not count it twice.
+  Result<bool> add_conflict(const Conflict& conflict);
+  // Conflicts in id order after `after_id`, at most `limit`.
+  Result<std::vector<Conflict>> conflicts(const ConflictQuery& query);
+  // How many conflicts no operator has reviewed yet.
+  Result<std::uint64_t> unreviewed_conflicts();
+  // Marks a conflict reviewed; kNotFound for an unknown id. Reviewing one twice keeps the first.
+  Result<Conflict> review_conflict(std::int64_t id, const std::string& operator_name, std::int64_t reviewed_ms);
+
+  // Counts `events` more of the device's events as flagged for their clock (LedgerWrite::apply).
+  Result<void> flag_clock(const std::string& device, std::uint64_t events);
 
   // Records that the epoch was seen at `seen_ms` with `new_events` more events stored, moves
   // acked_through up to the highest contiguous seq stored or dead-lettered, and returns the
@@ -126,7 +183,10 @@ class EventStore {
   Result<std::vector<DeviceSummary>> devices();
   Result<std::vector<StoredEvent>> events(const EventQuery& query);
   Result<std::vector<DeadLetter>> dead_letters(const DeadLetterQuery& query);
-  // The events stored after the one at `row`, in the order they were stored, at most `limit`.
+  // The events stored after the one at `row`, in the order they were stored, at most `limit`:
+  // the reconciler's reading. An event whose stamp was too far from its arrival comes with the
+  // stamp it is reconciled at (LedgerWrite::apply) as its hlc and its arrival as its wall_ms;
+  // events() and find() give every event as its device sent it.
   Result<std::vector<StoredEvent>> stored_after(std::int64_t row, std::size_t limit);
   // The stored event with this event_id, if any.
   Result<std::optional<StoredEvent>> find(const std::string& event_id);

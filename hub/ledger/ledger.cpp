@@ -1,6 +1,8 @@
 // Ledger: opening the hub database and the audited write transactions.
 #include "hub/ledger/ledger.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "hub/ledger/schema.hpp"
@@ -60,7 +62,18 @@ Result<void> record_earlier_events(storage::Database& database, std::int64_t now
   return transaction->commit();
 }
 
+constexpr std::string_view kConflictReason =
+    "a different event is already stored at this seq; kept as a conflict for review, not applied";
+
 }  // namespace
+
+std::optional<std::uint64_t> ClockBounds::reconcile_stamp(const Event& event, std::int64_t received_ms,
+                                                          std::size_t place) const {
+  const std::int64_t stamped_ms = HlcStamp{event.hlc}.wall_ms();
+  if (stamped_ms - received_ms <= max_ahead_ms && received_ms - stamped_ms <= max_behind_ms) return std::nullopt;
+  // A batch holds at most limits::kMaxBatchEvents events, far fewer than the logical part holds.
+  return HlcStamp::from_parts(received_ms, static_cast<std::uint16_t>(std::min<std::size_t>(place, 0xFFFF))).packed;
+}
 
 Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall) {
   auto database =
@@ -110,13 +123,22 @@ Result<BatchOutcome> LedgerWrite::apply(const IncomingBatch& batch) {
   std::vector<DeadLetter> letters = batch.rejected;
   for (std::size_t i = 0; i < batch.events.size(); ++i) {
     const Event& event = batch.events[i];
-    auto inserted = store.insert(batch.origin, event, batch.received_ms);
-    if (inserted) {
-      ++(*inserted == Insertion::kNew ? outcome.stored : outcome.duplicates);
-      if (*inserted == Insertion::kNew) {
-        outcome.new_events.push_back(i);
-        digester.add(batch.origin, event, batch.received_ms);
+    const auto reconcile_hlc = batch.clock.reconcile_stamp(event, batch.received_ms, i);
+    auto inserted = store.insert(batch.origin, event, batch.received_ms, reconcile_hlc);
+    if (inserted && *inserted == Insertion::kNew) {
+      ++outcome.stored;
+      outcome.new_events.push_back(i);
+      if (reconcile_hlc) ++outcome.clock_flagged;
+      digester.add(batch.origin, event, batch.received_ms);
+    } else if (inserted) {
+      auto conflicted = conflict_with_stored(batch, event);
+      if (!conflicted) return conflicted.error();
+      if (!*conflicted) {
+        ++outcome.duplicates;
+        continue;
       }
+      ++outcome.conflicts;
+      outcome.rejected.push_back(protocol::NackEntry{event.seq, event.event_id, "", std::string(kConflictReason)});
     } else if (inserted.error().code == ErrorCode::kConflict) {
       const std::string json = protocol::encode_event(event);
       letters.push_back(DeadLetter{0, batch.received_ms, batch.topic, batch.origin, event.seq, event.event_id,
@@ -127,13 +149,18 @@ Result<BatchOutcome> LedgerWrite::apply(const IncomingBatch& batch) {
   }
   Json rejected = Json::array();
   for (const DeadLetter& letter : letters) {
-    if (auto ok = store.add_dead_letter(letter); !ok) return ok.error();
+    auto lettered = store.add_dead_letter(letter);
+    if (!lettered) return lettered.error();
+    if (*lettered == Lettering::kOverQuota) ++outcome.dead_letter_overflow;
     outcome.rejected.push_back(nack_entry(letter));
     rejected.push_back({{"seq", letter.seq.value_or(0)}, {"field", letter.field}, {"reason", letter.reason}});
   }
   auto cursor = store.advance(batch.origin, outcome.stored, batch.received_ms);
   if (!cursor) return cursor.error();
   outcome.cursor = *cursor;
+  if (outcome.clock_flagged > 0) {
+    if (auto ok = store.flag_clock(batch.origin.device, outcome.clock_flagged); !ok) return ok.error();
+  }
 
   const Json detail = {{"topic", batch.topic},
                        {"epoch", batch.origin.epoch},
@@ -141,6 +168,8 @@ Result<BatchOutcome> LedgerWrite::apply(const IncomingBatch& batch) {
                        {"last_seq", batch.last_seq},
                        {"new", outcome.stored},
                        {"duplicates", outcome.duplicates},
+                       {"conflicts", outcome.conflicts},
+                       {"clock_flagged", outcome.clock_flagged},
                        {"rejected", rejected},
                        {"acked_through", outcome.cursor.acked_through},
                        {kEventsMember, to_json(digester.finish())}};
@@ -148,19 +177,37 @@ Result<BatchOutcome> LedgerWrite::apply(const IncomingBatch& batch) {
   return outcome;
 }
 
-Result<void> LedgerWrite::reject(const DeadLetter& letter) {
-  if (auto ok = ledger_->events_.add_dead_letter(letter); !ok) return ok;
+Result<bool> LedgerWrite::conflict_with_stored(const IncomingBatch& batch, const Event& event) {
+  EventStore& store = ledger_->events_;
+  auto stored = store.at(batch.origin, event.seq);
+  if (!stored) return stored.error();
+  // The insert found the seq taken, in this transaction, so the row is there.
+  if (!*stored) return Error{ErrorCode::kCorrupt, "", "the event at a stored seq cannot be read back"};
+  std::string stored_text = protocol::encode_event((*stored)->event);
+  std::string text = protocol::encode_event(event);
+  if (stored_text == text) return false;
+  auto added = store.add_conflict(Conflict{0, batch.origin, event.seq, std::move(stored_text), (*stored)->received_ms,
+                                           std::move(text), batch.received_ms, std::nullopt, ""});
+  if (!added) return added.error();
+  return true;
+}
+
+Result<Lettering> LedgerWrite::reject(const DeadLetter& letter) {
+  auto lettered = ledger_->events_.add_dead_letter(letter);
+  if (!lettered) return lettered.error();
   if (!letter.origin.device.empty()) {
     if (auto ok = ledger_->events_.touch_device(letter.origin.site, letter.origin.device, letter.received_ms); !ok) {
-      return ok;
+      return ok.error();
     }
   }
+  if (*lettered == Lettering::kOverQuota) return lettered;
   const Json detail = {{"topic", letter.topic},
                        {"epoch", letter.origin.epoch},
                        {"field", letter.field},
                        {"reason", letter.reason},
                        {"bytes", letter.payload_bytes}};
-  return audit("sync.payload_rejected", subject_of(letter.origin), dump(detail));
+  if (auto ok = audit("sync.payload_rejected", subject_of(letter.origin), dump(detail)); !ok) return ok.error();
+  return lettered;
 }
 
 Result<Cursor> LedgerWrite::hello(const std::string& topic, const protocol::Hello& hello, std::int64_t received_ms) {

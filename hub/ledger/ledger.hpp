@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,21 @@
 
 namespace recount::hub {
 
+// How far from its arrival an event's HLC stamp may be before the hub stops trusting it for the
+// order of movements (recount-hub --max-clock-ahead/--max-clock-behind). A flagged event is
+// stored with its stamp as sent, and reconciled at HlcStamp::from_parts(received_ms, 0): a device
+// whose clock runs a year ahead would otherwise order a year of other devices' movements before
+// its own. The logical part is the event's place in its batch, so flagged events keep their
+// device's order among themselves.
+struct ClockBounds {
+  std::int64_t max_ahead_ms = 3'600'000;           // 1 hour
+  std::int64_t max_behind_ms = 60LL * 86'400'000;  // 60 days
+
+  // The stamp to reconcile `event`, the `place`-th of its batch, at when its own is out of
+  // bounds of `received_ms`; nullopt when it is within them.
+  std::optional<std::uint64_t> reconcile_stamp(const Event& event, std::int64_t received_ms, std::size_t place) const;
+};
+
 // One events message, decoded and checked against its topic.
 struct IncomingBatch {
   std::string topic;
@@ -28,14 +44,19 @@ struct IncomingBatch {
   std::uint64_t first_seq = 0;       // the range the payload covered, valid and rejected alike
   std::uint64_t last_seq = 0;
   std::int64_t received_ms = 0;
+  ClockBounds clock;
 };
 
 struct BatchOutcome {
   Cursor cursor;  // after the batch: what the ack states
   std::size_t stored = 0;
-  std::vector<std::size_t> new_events;  // indices in batch.events of the events stored as new
-  std::size_t duplicates = 0;
-  std::vector<protocol::NackEntry> rejected;  // the decoder's and the ledger's (reused event_id)
+  std::vector<std::size_t> new_events;   // indices in batch.events of the events stored as new
+  std::size_t duplicates = 0;            // the same event again at a stored seq
+  std::size_t conflicts = 0;             // a different event at a stored seq, kept as a Conflict
+  std::size_t clock_flagged = 0;         // new events reconciled at their arrival (ClockBounds)
+  std::size_t dead_letter_overflow = 0;  // letters past the device's quota (Lettering::kOverQuota)
+  // The decoder's, the ledger's (reused event_id) and the conflicts.
+  std::vector<protocol::NackEntry> rejected;
 };
 
 class Ledger;
@@ -48,15 +69,20 @@ class LedgerWrite {
   LedgerWrite& operator=(LedgerWrite&&) = delete;
   ~LedgerWrite() = default;
 
-  // Stores the batch's new events (duplicates by (device, epoch, seq) are counted and skipped),
-  // dead-letters its rejected events and any event whose event_id another stored event already
-  // has, moves the epoch's cursor, and audits the batch in one "sync.batch" entry with counts and
-  // the digest of the events it stored (hub/ledger/event_digest.hpp).
+  // Stores the batch's new events, stamped for reconciliation as batch.clock says; an event at a
+  // (device, epoch, seq) already stored is compared with the stored one, field by field as sent:
+  // the same is a duplicate (counted, skipped), a different one a conflict (kept, counted,
+  // nacked; the stored one stays). Dead-letters the rejected events and any event whose event_id
+  // another stored event already has, moves the epoch's cursor, and audits the batch in one
+  // "sync.batch" entry with counts and the digest of the events it stored
+  // (hub/ledger/event_digest.hpp). Only duplicates cost a read of the stored event.
   Result<BatchOutcome> apply(const IncomingBatch& batch);
 
   // Dead-letters a payload refused as a whole (letter.seq empty) and audits it as
-  // "sync.payload_rejected". The device in letter.origin, when known, is marked as seen.
-  Result<void> reject(const DeadLetter& letter);
+  // "sync.payload_rejected", unless the device's quota is used up: then it is only counted, and
+  // not audited either (nothing was kept). The device in letter.origin, when known, is marked as
+  // seen.
+  Result<Lettering> reject(const DeadLetter& letter);
 
   // Records a hello (audited as "sync.hello") and returns the cursor of its epoch, which is all
   // zeros for an epoch the hub has never seen.
@@ -88,6 +114,10 @@ class LedgerWrite {
 
  private:
   friend class Ledger;
+  // For an event whose seq is already stored: whether it differs from the stored one, in which
+  // case it is kept as a Conflict.
+  Result<bool> conflict_with_stored(const IncomingBatch& batch, const Event& event);
+
   LedgerWrite(Ledger& ledger, storage::Transaction transaction)
       : ledger_(&ledger), transaction_(std::move(transaction)) {}
   // Appends the "hub.events" entry of the hub's events stored since the last one, if any.

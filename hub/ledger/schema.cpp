@@ -10,7 +10,7 @@ namespace {
 
 // Migration i (0-based) takes the schema from version i to i + 1. Append new migrations; never
 // edit one that has shipped, because databases in the field already ran it.
-constexpr std::array<std::string_view, 5> kMigrations = {
+constexpr std::array<std::string_view, 6> kMigrations = {
     // 1: events, per-epoch cursors, devices with their last status, dead letters, audit log.
     R"sql(
 CREATE TABLE events (
@@ -152,6 +152,38 @@ CREATE TRIGGER events_no_update BEFORE UPDATE ON events
   BEGIN SELECT RAISE(ABORT, 'the events table is append-only'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'the events table is append-only'); END;
+)sql",
+    // 6: hostile input. Conflicts: a different event sent at a (device, epoch, seq) already
+    // stored, both versions in their wire form, until an operator reviews them. Dead-letter
+    // quotas per device ('' for payloads whose topic named none), seeded from what is stored.
+    // The stamp reconciliation orders an event by when its own was far from its arrival, and
+    // how many of a device's events were so flagged.
+    R"sql(
+CREATE TABLE conflicts (
+  id                 INTEGER PRIMARY KEY,
+  site               TEXT    NOT NULL,
+  device             TEXT    NOT NULL,
+  epoch              TEXT    NOT NULL,
+  seq                INTEGER NOT NULL,
+  stored_event       TEXT    NOT NULL,
+  stored_received_ms INTEGER NOT NULL,
+  event              TEXT    NOT NULL,
+  received_ms        INTEGER NOT NULL,
+  reviewed_ms        INTEGER,
+  reviewed_by        TEXT,
+  UNIQUE (device, epoch, seq, event)
+);
+CREATE INDEX conflicts_unreviewed ON conflicts (id) WHERE reviewed_ms IS NULL;
+CREATE TABLE dead_letter_quota (
+  device   TEXT PRIMARY KEY,
+  letters  INTEGER NOT NULL,
+  bytes    INTEGER NOT NULL,
+  overflow INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO dead_letter_quota (device, letters, bytes, overflow)
+  SELECT device, COUNT(*), SUM(length(payload)), 0 FROM dead_letters GROUP BY device;
+ALTER TABLE events ADD COLUMN reconcile_hlc INTEGER;
+ALTER TABLE devices ADD COLUMN clock_flagged INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

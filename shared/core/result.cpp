@@ -11,6 +11,7 @@ const char* to_string(ErrorCode code) {
     case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kCorrupt: return "corrupt";
     case ErrorCode::kIo: return "io";
+    case ErrorCode::kStorageFull: return "storage_full";
     case ErrorCode::kUnavailable: return "unavailable";
   }
   return "unknown";

@@ -18,6 +18,7 @@ enum class ErrorCode {
   kConflict,         // the request contradicts stored state (e.g. another device id)
   kCorrupt,          // stored data failed an integrity check
   kIo,               // the operating system or SQLite refused an operation
+  kStorageFull,  // the disk (or the database's size limit) is full; retrying once space returns succeeds
   kUnavailable,      // a peer (broker, hub) cannot be reached now; retrying may succeed
 };
 

@@ -15,6 +15,9 @@ inline constexpr std::int64_t kMaxQuantity = 1'000'000'000;  // base units in on
 inline constexpr std::size_t kMaxBatchEvents = 500;
 inline constexpr std::size_t kMaxPayloadBytes = 512 * 1024;  // any single MQTT payload
 inline constexpr std::size_t kMaxCatalogPayloadBytes = 16 * 1024 * 1024;  // retained catalog
+// Arrays and objects inside one another in any payload. No message nests deeper than 4 levels;
+// the parser refuses a payload as soon as it opens the level past this one.
+inline constexpr std::size_t kMaxJsonDepth = 32;
 // A site's retained task list carries its oldest open tasks, at most this many: few enough that
 // a list of tasks with every field at its longest stays within kMaxPayloadBytes (a test encodes
 // one), more than a site's floor works through at once. The rest follow as those are done.

@@ -215,6 +215,7 @@ struct Link::State {
   std::condition_variable pending_drained;
   std::size_t pending = 0;
   std::size_t max_pending;
+  Delivery delivery = Delivery::kFlowing;  // under pending_mutex
 };
 
 Link::Link(boost::asio::io_context& io, LinkOptions options)
@@ -243,7 +244,9 @@ Link::Link(boost::asio::io_context& io, LinkOptions options)
     if (!state) return;
     {
       std::unique_lock lock(state->pending_mutex);
-      state->pending_drained.wait(lock, [&] { return state->pending < state->max_pending || !state->alive; });
+      state->pending_drained.wait(lock, [&] {
+        return (state->pending < state->max_pending && state->delivery == Delivery::kFlowing) || !state->alive;
+      });
       ++state->pending;
     }
     Message copy{message->get_topic(), message->to_string(), message->is_retained()};
@@ -267,6 +270,14 @@ void Link::on_disconnected(std::function<void(const std::string&)> handler) { on
 void Link::on_message(std::function<void(Message)> handler) { state_->on_message = std::move(handler); }
 void Link::on_connect_failed(std::function<void(const std::string&)> handler) {
   on_connect_failed_ = std::move(handler);
+}
+
+void Link::set_delivery(Delivery delivery) {
+  {
+    std::lock_guard lock(state_->pending_mutex);
+    state_->delivery = delivery;
+  }
+  state_->pending_drained.notify_all();
 }
 
 void Link::start() {

@@ -28,6 +28,8 @@ struct Message {
 };
 
 enum class Qos { kAtMostOnce = 0, kAtLeastOnce = 1 };
+// Whether the link hands received messages over (Link::set_delivery).
+enum class Delivery { kFlowing, kPaused };
 enum class Retain { kNo, kYes };
 
 // How the link proves who the broker is and who we are. TLS is on when the URI's scheme is
@@ -98,6 +100,11 @@ class Link {
             std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
 
   bool connected() const { return connected_; }
+
+  // Paused, Paho's receive thread waits before it hands over the next message, which pushes back
+  // through TCP to the broker; messages it had already handed over still reach on_message.
+  // Flowing again, it goes on where it stopped. For a receiver whose own queue is full.
+  void set_delivery(Delivery delivery);
 
   // Adds filters to the subscription set and subscribes now if connected.
   void subscribe(const std::vector<std::string>& filters, Qos qos);

@@ -213,8 +213,8 @@ auto decode_payload(std::string_view payload, std::size_t max_bytes, Read read)
     return invalid("", "payload of " + std::to_string(payload.size()) + " bytes exceeds the limit of " +
                            std::to_string(max_bytes));
   }
-  const std::optional<JsonDocument> document = JsonDocument::parse(payload);
-  if (!document) return invalid("", "payload is not well-formed JSON in UTF-8");
+  const Result<JsonDocument> document = JsonDocument::parse(payload, limits::kMaxJsonDepth);
+  if (!document) return document.error();
   const JsonValue root = document->root();
   if (!root.is_object()) return invalid("", "payload must be a JSON object");
   // Any integer other than ours is a version we do not speak, however large: no range check.

@@ -5,7 +5,8 @@
 // empty field means the payload as a whole (too large, not JSON, not an object). A payload whose
 // "v" is an integer other than limits::kProtocolVersion fails with kUnsupportedVersion, every
 // other problem with kInvalidInput. Payloads over limits::kMaxPayloadBytes (the catalog:
-// kMaxCatalogPayloadBytes) are refused before parsing. Unknown members are ignored.
+// kMaxCatalogPayloadBytes) are refused before parsing, payloads nesting arrays and objects deeper
+// than limits::kMaxJsonDepth while parsing, before any value is read. Unknown members are ignored.
 // Encoders take valid structs and produce compact JSON with "v" first; they never throw (text
 // that is not UTF-8 is replaced, not rejected). All functions are thread-safe.
 #pragma once

@@ -16,14 +16,22 @@ namespace recount::protocol {
 
 class JsonParser {
  public:
-  JsonParser(JsonDocument& document, std::string_view payload)
+  JsonParser(JsonDocument& document, std::string_view payload, std::size_t max_depth)
       : document_(document),
-        at_(reinterpret_cast<const unsigned char*>(payload.data())),
+        begin_(reinterpret_cast<const unsigned char*>(payload.data())),
+        at_(begin_),
         end_(at_ + payload.size()),
-        payload_size_(payload.size()) {}
+        payload_size_(payload.size()),
+        max_depth_(max_depth) {}
 
-  // Parses the whole payload into the document; false when it is not one well-formed JSON value.
-  bool parse() {
+  enum class Outcome { kParsed, kMalformed, kTooDeep };
+
+  // Parses the whole payload into the document.
+  Outcome parse() { return parse_value() ? Outcome::kParsed : too_deep_ ? Outcome::kTooDeep : Outcome::kMalformed; }
+
+ private:
+  // Whether the payload is one well-formed JSON value within the depth limit.
+  bool parse_value() {
     // A UTF-8 byte-order mark may open the payload; nlohmann skips it, so we do.
     if (end_ - at_ >= 1 && at_[0] == 0xEF) {
       if (end_ - at_ < 3 || at_[1] != 0xBB || at_[2] != 0xBF) return false;
@@ -34,10 +42,18 @@ class JsonParser {
       // A value starts here: a container opens, or a scalar is read whole.
       if (at_ == end_) return false;
       const unsigned char first = *at_;
+      const std::uint32_t value_begin = offset();
       if (first == '{' || first == '[') {
+        // Checked before the container is opened, so a hostile payload costs no more than the
+        // levels it is allowed.
+        if (open_.size() >= max_depth_) {
+          too_deep_ = true;
+          return false;
+        }
         const auto kind = first == '{' ? JsonValue::Kind::kObject : JsonValue::Kind::kArray;
         open_.push_back(static_cast<std::uint32_t>(document_.nodes_.size()));
         JsonDocument::Node& container = push(kind);
+        container.source_begin = value_begin;
         if (kind == JsonValue::Kind::kObject) container.key_bits = 0;
         ++at_;
         skip_whitespace();
@@ -48,8 +64,11 @@ class JsonParser {
           if (kind == JsonValue::Kind::kObject && !key()) return false;
           continue;
         }
-      } else if (!scalar()) {
-        return false;
+      } else {
+        const std::size_t index = document_.nodes_.size();
+        if (!scalar()) return false;
+        document_.nodes_[index].source_begin = value_begin;
+        document_.nodes_[index].source_end = offset();
       }
       // A value ended: it counts in its container, which goes on, closes (ending a value of its
       // own container in turn) or is malformed.
@@ -74,7 +93,6 @@ class JsonParser {
     }
   }
 
- private:
   static unsigned char closer(JsonValue::Kind kind) { return kind == JsonValue::Kind::kObject ? '}' : ']'; }
 
   JsonDocument::Node& push(JsonValue::Kind kind) {
@@ -83,12 +101,18 @@ class JsonParser {
     node.kind = kind;
     node.length = 0;
     node.end = index + 1;
+    node.source_begin = 0;
+    node.source_end = 0;
     node.unsigned_integer = 0;
     return node;
   }
 
+  std::uint32_t offset() const { return static_cast<std::uint32_t>(at_ - begin_); }
+
+  // At the byte after the container's closer.
   void close() {
     document_.nodes_[open_.back()].end = static_cast<std::uint32_t>(document_.nodes_.size());
+    document_.nodes_[open_.back()].source_end = offset();
     open_.pop_back();
   }
 
@@ -311,20 +335,31 @@ class JsonParser {
   }
 
   JsonDocument& document_;
+  const unsigned char* const begin_;
   const unsigned char* at_;
   const unsigned char* const end_;
   const std::size_t payload_size_;
+  const std::size_t max_depth_;
+  bool too_deep_ = false;
   std::size_t unescaped_used_ = 0;
   std::vector<std::uint32_t> open_;  // indices of the containers not yet closed, innermost last
 };
 
-std::optional<JsonDocument> JsonDocument::parse(std::string_view payload) {
-  if (payload.size() >= std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
+Result<JsonDocument> JsonDocument::parse(std::string_view payload, std::size_t max_depth) {
+  if (payload.size() >= std::numeric_limits<std::uint32_t>::max()) {
+    return invalid("", "payload of " + std::to_string(payload.size()) + " bytes is too large for the JSON parser");
+  }
   JsonDocument document;
+  document.payload_ = payload.data();
   // Realistic payloads hold a node per 6 to 8 bytes; one allocation covers most of them.
   document.nodes_.reserve(payload.size() / 6 + 1);
-  if (!JsonParser(document, payload).parse()) return std::nullopt;
-  return document;
+  switch (JsonParser(document, payload, max_depth).parse()) {
+    case JsonParser::Outcome::kParsed: return document;
+    case JsonParser::Outcome::kMalformed: break;
+    case JsonParser::Outcome::kTooDeep:
+      return invalid("", "payload nests arrays and objects more than " + std::to_string(max_depth) + " levels deep");
+  }
+  return invalid("", "payload is not well-formed JSON in UTF-8");
 }
 
 bool JsonValue::boolean() const {
@@ -356,6 +391,11 @@ std::string_view JsonValue::string() const {
 std::size_t JsonValue::size() const {
   assert(kind() == Kind::kArray || kind() == Kind::kObject);
   return document_->nodes_[index_].length;
+}
+
+std::string_view JsonValue::source() const {
+  const JsonDocument::Node& node = document_->nodes_[index_];
+  return {document_->payload_ + node.source_begin, node.source_end - node.source_begin};
 }
 
 std::optional<JsonValue> JsonValue::find(std::string_view key) const {

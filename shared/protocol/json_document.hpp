@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "shared/core/result.hpp"
+
 namespace recount::protocol {
 
 class JsonDocument;
@@ -39,6 +41,11 @@ class JsonValue {
 
   // Elements of an array or members of an object.
   std::size_t size() const;
+
+  // The value's own text in the payload, exactly as sent (a string with its quotes, a container
+  // with everything inside it), without the whitespace around it. A view into the payload. Not
+  // for object keys, which are not values.
+  std::string_view source() const;
 
   // The value of the member named `key`; nullopt when there is none. When a key repeats, the last
   // member counts (as in nlohmann::json). A scan of the members (skipped for most absent keys): the
@@ -69,13 +76,17 @@ class JsonValue {
 // Thread-safe for concurrent reads.
 class JsonDocument {
  public:
+  // No limit on nesting: what nlohmann::json::accept accepts, however deep.
+  static constexpr std::size_t kAnyDepth = static_cast<std::size_t>(-1);
+
   // Parses `payload` as one JSON value (RFC 8259: UTF-8 only, an optional leading byte-order mark,
-  // surrounding whitespace; as in nlohmann, a NUL byte after the value ends the input) or returns
-  // nullopt when nlohmann::json::accept would refuse it: malformed syntax, invalid UTF-8 or an
-  // unpaired surrogate escape in a string, a number too large for a double. Parses iteratively:
-  // deep nesting costs heap, never stack. Payloads of 4 GiB or more are refused. Does not throw
-  // beyond std::bad_alloc.
-  static std::optional<JsonDocument> parse(std::string_view payload);
+  // surrounding whitespace; as in nlohmann, a NUL byte after the value ends the input). Errors
+  // (kInvalidInput, field empty: the payload as a whole): whatever nlohmann::json::accept would
+  // refuse (malformed syntax, invalid UTF-8 or an unpaired surrogate escape in a string, a number
+  // too large for a double); arrays and objects nested more than `max_depth` deep, refused as
+  // soon as the parser reaches the level past it; payloads of 4 GiB or more. Parses iteratively:
+  // deep nesting costs heap, never stack. Does not throw beyond std::bad_alloc.
+  static Result<JsonDocument> parse(std::string_view payload, std::size_t max_depth = kAnyDepth);
 
   JsonDocument(JsonDocument&&) noexcept = default;
   JsonDocument& operator=(JsonDocument&&) noexcept = default;
@@ -92,6 +103,9 @@ class JsonDocument {
     JsonValue::Kind kind;
     std::uint32_t length;  // string bytes, array elements or object members
     std::uint32_t end;     // the index after this node's subtree
+    // The value's bytes in the payload: [source_begin, source_end). Not set for keys.
+    std::uint32_t source_begin;
+    std::uint32_t source_end;
     union {
       bool boolean;
       std::uint64_t unsigned_integer;
@@ -113,6 +127,7 @@ class JsonDocument {
 
   JsonDocument() = default;
 
+  const char* payload_ = nullptr;
   std::vector<Node> nodes_;
   // Strings with escapes, unescaped, back to back. Allocated at the first escape with the
   // payload's size, which bounds them; on the heap, so nodes' pointers survive a move.

@@ -24,6 +24,7 @@ Error sqlite_error(sqlite3* handle, int rc, std::string_view doing) {
   const int primary = rc & 0xFF;
   const ErrorCode code = (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) ? ErrorCode::kCorrupt
                          : primary == SQLITE_CONSTRAINT                         ? ErrorCode::kConflict
+                         : primary == SQLITE_FULL                                ? ErrorCode::kStorageFull
                                                                                 : ErrorCode::kIo;
   return Error{code, "", std::string(doing) + ": " + detail};
 }

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "shared/crypto/ed25519.hpp"
+#include "shared/protocol/codec.hpp"
 #include "tests/hub/auth_fixtures.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 
@@ -33,10 +34,13 @@ struct ApiFixture {
   reconcile::Reconciler reconciler = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
   crypto::SigningKey signing_key = crypto::SigningKey::generate();
   TaskListPublisher tasks{io, link, reconciler, signing_key};
-  Ingest ingest{io, link, store.ledger, reconciler, tasks, clock};
+  Ingest ingest;
   Router router;
 
-  ApiFixture() { add_api_routes(router, store.ledger, ingest, link); }
+  explicit ApiFixture(IngestOptions options = {})
+      : ingest(io, link, store.ledger, reconciler, tasks, clock, system_wall_clock(), options) {
+    add_api_routes(router, store.ledger, ingest, link);
+  }
 
   Response get(const std::string& target) {
     return router.handle(testing::signed_in(Request::from_target("GET", target).value()));
@@ -177,12 +181,58 @@ TEST_CASE("the audit trail is listed with details as JSON, and its verification 
   CHECK(verification["broken_id"].is_null());
 }
 
-TEST_CASE("health is 503 degraded while the hub is not connected to the broker") {
+TEST_CASE("health is 503 degraded while the hub is not connected to the broker, and says why") {
   ApiFixture api;
   const auto health = api.get_json("/api/v1/health", 503);
   CHECK(health["status"] == "degraded");
+  CHECK(health["reasons"] == nlohmann::json{"broker_unreachable"});
   CHECK(health["mqtt"] == "disconnected");
+  CHECK(health["unreviewed_conflicts"] == 0);
   CHECK(health["ingest"]["commits"] == 0);
+}
+
+TEST_CASE("health names unreviewed conflicts as a reason, and stats count them per device") {
+  ApiFixture api;
+  const auto origin = origin_of("device-1");
+  api.store.apply(batch_of(origin, 1, 2));
+  auto forged = batch_of(origin, 2, 2);
+  forged.events[0].qty = 99;
+  api.store.apply(forged);
+  const auto health = api.get_json("/api/v1/health", 503);
+  CHECK(health["reasons"] == nlohmann::json{"broker_unreachable", "conflicts"});
+  CHECK(health["unreviewed_conflicts"] == 1);
+  const auto device = api.get_json("/api/v1/stats")["devices"][0];
+  CHECK(device["conflicts"] == 1);
+  CHECK(device["dead_letter_overflow"] == 0);
+  CHECK(device["clock_flagged"] == 0);
+}
+
+TEST_CASE("health names a full disk while the last commit failed for it") {
+  ApiFixture api;
+  // Below the database's size, the limit holds it at its size: it cannot grow by a page.
+  REQUIRE(api.store.ledger.database().execute("PRAGMA max_page_count = 1").has_value());
+  protocol::EventBatch batch{"site-1", "device-1", "00000000000000e1", {}};
+  for (std::uint64_t seq = 1; seq <= 300; ++seq) batch.events.push_back(testing::count_event(seq));
+  const auto payload = protocol::encode(batch);
+  api.ingest.deliver(mqtt::Message{"recount/v1/site-1/device-1/events", payload, false});
+  api.io.poll();
+  REQUIRE(api.ingest.counters().failed_commits == 1);
+  const auto health = api.get_json("/api/v1/health", 503);
+  CHECK(health["reasons"] == nlohmann::json{"disk_full", "broker_unreachable"});
+}
+
+TEST_CASE("health names an ingest backlog while the queue is at its bound and the link paused") {
+  IngestOptions options;
+  options.max_queued_messages = 2;
+  ApiFixture api(options);
+  for (int i = 0; i < 2; ++i) api.ingest.deliver(mqtt::Message{"recount/v1/site-1/device-1/hello", "{}", false});
+  const auto health = api.get_json("/api/v1/health", 503);
+  CHECK(health["reasons"] == nlohmann::json{"ingest_backlog", "broker_unreachable"});
+  CHECK(health["ingest"]["backpressure"] == 1);
+  CHECK(health["ingest"]["queued"] == 2);
+  CHECK(health["ingest"]["queued_bytes"] == 4);
+  api.io.poll();  // the queue drains: taking messages again
+  CHECK(api.get_json("/api/v1/health", 503)["reasons"] == nlohmann::json{"broker_unreachable"});
 }
 
 }  // namespace

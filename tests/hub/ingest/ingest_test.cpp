@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
@@ -437,6 +439,138 @@ TEST_CASE("a count short of the ledger raises a blind recount task, published re
   CHECK(list->tasks[0].location == "A-1");
   CHECK(list->tasks[0].sku == "SKU-1");
   CHECK(list->tasks[0].exclude_user == "user-1");
+}
+
+// The payload that crashed the hub: 200 KB, one event without an event_id holding 100,000 nested
+// arrays.
+std::string deep_nesting_payload() {
+  return R"({"v":1,"site":"site-1","device":"device-1","epoch":")" + kEpoch +
+         R"(","events":[{"seq":1,"type":"count","x":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}]}";
+}
+
+TEST_CASE("a batch whose event nests 100,000 arrays deep is dead-lettered whole and nacked, and the hub goes on") {
+  IngestFixture hub;
+  const std::string payload = deep_nesting_payload();
+  hub.publish(events_topic(), payload);
+  const auto nack = hub.nack(0);
+  CHECK(nack.payload_error.find("levels deep") != std::string::npos);
+  const auto letters = hub.dead_letters();
+  REQUIRE(letters.size() == 1);
+  CHECK(letters[0].payload_bytes == payload.size());
+  CHECK(letters[0].payload == payload.substr(0, DeadLetter::kMaxStoredPayload));
+  hub.publish(events_topic(), batch_payload(1, 2));
+  CHECK(hub.ack(0).acked_through == 2);
+}
+
+TEST_CASE("a rejected event's dead letter holds its text exactly as the device sent it") {
+  IngestFixture hub;
+  const std::string bad = R"({ "seq" : 2, "type":"count", "qty" : "caf\u00e9", "x":[[[[{"y":[]}]]]] })";
+  const std::string payload = R"({"v":1,"site":"site-1","device":"device-1","epoch":")" + kEpoch + R"(","events":[)" +
+                              protocol::encode_event(count_event(1)) + "," + bad + "]}";
+  hub.publish(events_topic(), payload);
+  CHECK(hub.ack(0).acked_through == 2);
+  const auto letters = hub.dead_letters();
+  REQUIRE(letters.size() == 1);
+  CHECK(letters[0].seq == 2u);
+  CHECK(letters[0].payload == bad);
+  CHECK(letters[0].payload_bytes == bad.size());
+}
+
+TEST_CASE("a retained events message replayed by the broker is dead-lettered unread, cleared there and counted") {
+  IngestFixture hub;
+  const std::string payload = deep_nesting_payload();
+  const std::string topic = events_topic();
+  testing::TestDevice watcher{hub.io, hub.broker.uri(), "watcher", {topic}};
+  hub.publish(topic, payload, true);  // live for the hub: dead-lettered as any bad payload
+  REQUIRE(hub.run_until([&] { return hub.dead_letters().size() == 1 && !watcher.received.empty(); }));
+  int looks = 0;
+  const auto retained_now = [&] {
+    // A new client each time: a session kept from an earlier look would hold the live messages.
+    testing::TestDevice fresh{
+        hub.io, hub.broker.uri(), "fresh-" + std::to_string(++looks), {topic, std::string(kProbeTopic)}};
+    fresh.publish(std::string(kProbeTopic), "probe");
+    // The broker sends retained messages on subscribing, so before the probe comes back.
+    REQUIRE(hub.run_until([&] { return !fresh.received.empty() && fresh.received.back().topic == kProbeTopic; }));
+    return fresh.received.front().topic == topic && !fresh.received.front().payload.empty();
+  };
+  REQUIRE(retained_now());
+
+  // What a restarted hub receives when it subscribes: the same message, flagged retained.
+  hub.ingest.deliver(mqtt::Message{topic, payload, true});
+  REQUIRE(hub.run_until([&] { return hub.ingest.counters().retained_cleared == 1; }));
+  REQUIRE(hub.run_until([&] { return watcher.received.size() == 2; }));  // the empty message that clears it
+  CHECK(watcher.received[1].payload.empty());
+  CHECK_FALSE(retained_now());
+
+  const auto letters = hub.dead_letters();
+  REQUIRE(letters.size() == 2);
+  CHECK(letters[1].reason.find("retained") != std::string::npos);
+  CHECK(letters[1].payload == payload.substr(0, DeadLetter::kMaxStoredPayload));
+  // The echo of the clearing is not a dead letter, and the device got no answer for the replay.
+  hub.publish(events_topic(), batch_payload(1, 1));
+  CHECK(hub.ack(0).acked_through == 1);
+  CHECK(hub.dead_letters().size() == 2);
+  CHECK(hub.nack(0).payload_error.find("levels deep") != std::string::npos);
+  CHECK(std::count_if(hub.replies.begin(), hub.replies.end(),
+                      [](const mqtt::Message& reply) { return reply.topic.ends_with("/nack"); }) == 1);
+}
+
+TEST_CASE("a different event resent at a stored seq is nacked as a conflict and counted, not acked as a duplicate") {
+  IngestFixture hub;
+  hub.publish(events_topic(), batch_payload(1, 3));
+  CHECK(hub.ack(0).acked_through == 3);
+  protocol::EventBatch forged{"site-1", "device-1", kEpoch, {count_event(2, 1, 500)}};
+  hub.publish(events_topic(), protocol::encode(forged));
+  const auto nack = hub.nack(0);
+  REQUIRE(nack.rejected.size() == 1);
+  CHECK(nack.rejected[0].seq == 2);
+  CHECK(nack.rejected[0].reason.find("conflict") != std::string::npos);
+  CHECK(hub.ack(1).acked_through == 3);
+  CHECK(hub.ingest.counters().conflicts == 1);
+  CHECK(hub.ledger.events().unreviewed_conflicts().value() == 1);
+  CHECK(hub.ledger.events().at(origin_of("device-1"), 2).value()->event.qty == 3);
+}
+
+TEST_CASE("a full queue pauses the link and counts it, and every message is still stored and acked") {
+  IngestOptions options;
+  options.max_queued_messages = 4;
+  IngestFixture hub(options);
+  std::vector<std::pair<std::string, std::string>> batches;
+  for (unsigned device = 1; device <= 12; ++device) {
+    const std::string name = "device-" + std::to_string(device);
+    batches.emplace_back(name, batch_payload(1, 5, name, device));
+  }
+  publish_while_hub_idle(hub, batches);
+  REQUIRE(hub.run_until([&] {
+    return std::count_if(hub.replies.begin(), hub.replies.end(),
+                         [](const mqtt::Message& reply) { return reply.topic.ends_with("/ack"); }) == 12;
+  }));
+  CHECK(hub.ingest.counters().backpressure >= 1);
+  CHECK_FALSE(hub.ingest.backlogged());
+  CHECK(hub.ingest.counters().queued == 0);
+  CHECK(hub.ingest.counters().queued_bytes == 0);
+  for (unsigned device = 1; device <= 12; ++device) CHECK(hub.stored_events("device-" + std::to_string(device)) == 5);
+}
+
+TEST_CASE("while the database is full nothing is acked and ingest says so, and once space returns a resend is acked") {
+  IngestFixture hub;
+  hub.publish(events_topic(), batch_payload(1, 1));
+  CHECK(hub.ack(0).acked_through == 1);
+  const auto pages = hub.single_number("PRAGMA page_count");
+  REQUIRE(hub.ledger.database().execute("PRAGMA max_page_count = " + std::to_string(pages + 2)).has_value());
+  const std::string big = batch_payload(2, 400);  // far more than two pages
+  hub.publish(events_topic(), big);
+  REQUIRE(hub.run_until([&] { return hub.ingest.counters().failed_commits == 1; }));
+  CHECK(hub.ingest.storage_full());
+  hub.run_until([] { return false; }, std::chrono::milliseconds(200));
+  CHECK(hub.replies.size() == 1);  // the first ack only
+  CHECK(hub.stored_events() == 1);
+
+  REQUIRE(hub.ledger.database().execute("PRAGMA max_page_count = 1073741823").has_value());
+  hub.publish(events_topic(), big);  // the agent's resend
+  CHECK(hub.ack(1).acked_through == 400);
+  CHECK_FALSE(hub.ingest.storage_full());
+  CHECK(hub.stored_events() == 400);
 }
 
 }  // namespace

@@ -252,5 +252,111 @@ TEST_CASE("a status without contact (seen 0) does not move the device's last con
   CHECK(fixture.store.devices()->at(0).last_seen_ms == kFixedNowMs);
 }
 
+TEST_CASE("past a device's dead-letter quota letters are only counted, an event's kept without its payload") {
+  StoreFixture fixture;
+  const auto noisy = origin_of("noisy");
+  for (std::uint64_t seq = 1; seq <= DeadLetter::kMaxLettersPerDevice; ++seq) {
+    REQUIRE(fixture.store.add_dead_letter(fixture.letter_for(noisy, seq)).value() == Lettering::kStored);
+  }
+  CHECK(fixture.store.add_dead_letter(fixture.letter_for(noisy, 1)).value() == Lettering::kAlreadyStored);
+  const std::uint64_t next = DeadLetter::kMaxLettersPerDevice + 1;
+  CHECK(fixture.store.add_dead_letter(fixture.letter_for(noisy, next)).value() == Lettering::kOverQuota);
+  CHECK(fixture.store.add_dead_letter(fixture.letter_for(noisy, std::nullopt)).value() == Lettering::kOverQuota);
+  CHECK(fixture.store.add_dead_letter(fixture.letter_for(noisy, std::nullopt)).value() == Lettering::kOverQuota);
+
+  auto letters = fixture.store.dead_letters({"noisy", 0, 2000}).value();
+  REQUIRE(letters.size() == DeadLetter::kMaxLettersPerDevice + 1);  // the whole payloads were not kept
+  CHECK(letters.back().seq == next);
+  CHECK(letters.back().payload.empty());
+  CHECK(letters.back().payload_bytes == 10);
+  // The event's seq stays covered, so the device's cursor passes it.
+  CHECK(fixture.advance(noisy).acked_through == next);
+
+  // Another device has a quota of its own.
+  CHECK(fixture.store.add_dead_letter(fixture.letter_for(origin_of("quiet"), std::nullopt)).value() ==
+        Lettering::kStored);
+  auto devices = fixture.store.devices().value();
+  REQUIRE(devices.size() == 1);  // "quiet" never advanced a cursor
+  CHECK(devices[0].device == "noisy");
+  CHECK(devices[0].dead_letters == DeadLetter::kMaxLettersPerDevice + 1);
+  CHECK(devices[0].dead_letter_overflow == 3);
+}
+
+TEST_CASE("a device's dead-letter quota is also one of bytes, counted as stored after the cut") {
+  StoreFixture fixture;
+  const auto origin = origin_of("device-1");
+  auto letter = fixture.letter_for(origin, std::nullopt);
+  letter.payload = std::string(DeadLetter::kMaxStoredPayload * 2, 'x');
+  letter.payload_bytes = letter.payload.size();
+  const auto fits = DeadLetter::kMaxBytesPerDevice / DeadLetter::kMaxStoredPayload;
+  for (std::uint64_t i = 0; i < fits; ++i) {
+    REQUIRE(fixture.store.add_dead_letter(letter).value() == Lettering::kStored);
+  }
+  CHECK(fixture.store.add_dead_letter(letter).value() == Lettering::kOverQuota);
+  letter.payload = "{}";
+  CHECK(fixture.store.add_dead_letter(letter).value() == Lettering::kOverQuota);  // not a byte is left
+  CHECK(fixture.store.dead_letters({"", 0, 1000}).value().size() == fits);
+}
+
+TEST_CASE("the event stored at a seq is read back through its key, and nothing where none is") {
+  StoreFixture fixture;
+  const auto origin = origin_of("device-1");
+  fixture.insert_range(origin, 1, 3);
+  const auto stored = fixture.store.at(origin, 2).value();
+  REQUIRE(stored.has_value());
+  CHECK(stored->event == count_event(2));
+  CHECK_FALSE(fixture.store.at(origin, 4).value().has_value());
+  CHECK_FALSE(fixture.store.at(origin_of("device-1", "00000000000000e2"), 2).value().has_value());
+}
+
+TEST_CASE("conflicts are kept once each, listed in id order, counted per device and until reviewed") {
+  StoreFixture fixture;
+  const auto origin = origin_of("device-1");
+  fixture.advance(origin);
+  const Conflict conflict{0, origin, 2, "{\"qty\":3}", kFixedNowMs - 5, "{\"qty\":300}", kFixedNowMs, std::nullopt, ""};
+  CHECK(fixture.store.add_conflict(conflict).value());
+  CHECK_FALSE(fixture.store.add_conflict(conflict).value());  // the same resend
+  auto other = conflict;
+  other.event = "{\"qty\":301}";
+  CHECK(fixture.store.add_conflict(other).value());
+  CHECK(fixture.store.unreviewed_conflicts().value() == 2);
+  CHECK(fixture.store.devices().value().at(0).conflicts == 2);
+
+  const auto listed = fixture.store.conflicts({"", 0, 10}).value();
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].seq == 2);
+  CHECK(listed[0].stored_event == "{\"qty\":3}");
+  CHECK(listed[0].stored_received_ms == kFixedNowMs - 5);
+  CHECK(listed[1].event == "{\"qty\":301}");
+  CHECK(fixture.store.conflicts({"device-2", 0, 10}).value().empty());
+  CHECK(fixture.store.conflicts({"", listed[0].id, 10}).value().size() == 1);
+
+  const auto reviewed = fixture.store.review_conflict(listed[0].id, "lead-1", kFixedNowMs + 1).value();
+  CHECK(reviewed.reviewed_ms == kFixedNowMs + 1);
+  CHECK(reviewed.reviewed_by == "lead-1");
+  const auto again = fixture.store.review_conflict(listed[0].id, "lead-2", kFixedNowMs + 2).value();
+  CHECK(again.reviewed_by == "lead-1");  // the first review stands
+  CHECK(fixture.store.unreviewed_conflicts().value() == 1);
+  CHECK(fixture.store.review_conflict(99, "lead-1", kFixedNowMs).error().code == ErrorCode::kNotFound);
+}
+
+TEST_CASE("an event stored with a reconciliation stamp is read as sent, but reconciled at its arrival") {
+  StoreFixture fixture;
+  const auto origin = origin_of("device-1");
+  const Event event = count_event(1);
+  const std::int64_t arrival_ms = kFixedNowMs + 400LL * 86'400'000;
+  const auto arrival = HlcStamp::from_parts(arrival_ms, 0).packed;
+  REQUIRE(fixture.store.insert(origin, event, arrival_ms, arrival).has_value());
+  REQUIRE(fixture.store.insert(origin, count_event(2), kFixedNowMs).has_value());
+
+  CHECK(fixture.store.events({"device-1", origin.epoch, 0, 10}).value().at(0).event == event);
+  const auto reconciled = fixture.store.stored_after(0, 10).value();
+  REQUIRE(reconciled.size() == 2);
+  CHECK(reconciled[0].event.hlc == arrival);
+  CHECK(reconciled[0].event.wall_ms == arrival_ms);
+  CHECK(reconciled[0].event.event_id == event.event_id);
+  CHECK(reconciled[1].event == count_event(2));  // not flagged: as sent
+}
+
 }  // namespace
 }  // namespace recount::hub

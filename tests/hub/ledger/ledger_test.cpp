@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "shared/core/random_id.hpp"
+#include "shared/protocol/codec.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 
 namespace recount::hub {
@@ -69,6 +70,70 @@ TEST_CASE("the same batch applied twice is stored once and counted as duplicates
   CHECK(again.cursor.events == 20);
   CHECK(fixture.ledger.events().events({"device-1", batch.origin.epoch, 0, 100})->size() == 20);
   CHECK(last_audit_detail(fixture.ledger)["duplicates"] == 20);
+}
+
+TEST_CASE("a different event at a stored seq is a conflict: kept with both versions, nacked, never a duplicate") {
+  LedgerFixture fixture;
+  const auto origin = origin_of("device-1");
+  fixture.apply(batch_of(origin, 1, 3));
+  auto forged = batch_of(origin, 1, 3);
+  forged.received_ms = kFixedNowMs + 1000;
+  forged.events[1].qty = 300;                               // same event_id, another quantity
+  forged.events[2].event_id = testing::event_id_for(7, 3);  // another event altogether
+  const auto outcome = fixture.apply(forged);
+  CHECK(outcome.stored == 0);
+  CHECK(outcome.duplicates == 1);
+  CHECK(outcome.conflicts == 2);
+  REQUIRE(outcome.rejected.size() == 2);
+  CHECK(outcome.rejected[0].seq == 2);
+  CHECK(outcome.rejected[0].event_id == forged.events[1].event_id);
+  CHECK(outcome.rejected[0].reason.find("different event is already stored") != std::string::npos);
+  CHECK(outcome.rejected[1].seq == 3);
+  CHECK(outcome.cursor.acked_through == 3);
+  CHECK(last_audit_detail(fixture.ledger)["conflicts"] == 2);
+
+  // The stored events are untouched; both versions are in the conflict.
+  CHECK(fixture.ledger.events().at(origin, 2).value()->event == testing::count_event(2));
+  const auto conflicts = fixture.ledger.events().conflicts({"", 0, 10}).value();
+  REQUIRE(conflicts.size() == 2);
+  CHECK(conflicts[0].stored_event == protocol::encode_event(testing::count_event(2)));
+  CHECK(conflicts[0].event == protocol::encode_event(forged.events[1]));
+  CHECK(conflicts[0].stored_received_ms == kFixedNowMs);
+  CHECK(conflicts[0].received_ms == kFixedNowMs + 1000);
+
+  // The same forged batch again is not a new conflict, but still nacked.
+  const auto again = fixture.apply(forged);
+  CHECK(again.conflicts == 2);
+  CHECK(fixture.ledger.events().conflicts({"", 0, 10}).value().size() == 2);
+  CHECK(fixture.ledger.events().unreviewed_conflicts().value() == 2);
+}
+
+TEST_CASE("events stamped far from their arrival are flagged, stored as sent and reconciled at their arrival") {
+  LedgerFixture fixture;
+  const auto origin = origin_of("device-1");
+  auto batch = batch_of(origin, 1, 4);
+  batch.clock = ClockBounds{3'600'000, 86'400'000};
+  const auto year_ahead = HlcStamp::from_parts(kFixedNowMs + 365LL * 86'400'000, 0).packed;
+  const auto two_days_behind = HlcStamp::from_parts(kFixedNowMs - 2 * 86'400'000, 0).packed;
+  const auto within = HlcStamp::from_parts(kFixedNowMs + 3'000'000, 0).packed;
+  batch.events[0].hlc = year_ahead;
+  batch.events[1].hlc = two_days_behind;
+  batch.events[2].hlc = within;
+  const auto outcome = fixture.apply(batch);
+  CHECK(outcome.stored == 4);
+  CHECK(outcome.clock_flagged == 2);
+  CHECK(last_audit_detail(fixture.ledger)["clock_flagged"] == 2);
+  CHECK(fixture.ledger.events().devices().value().at(0).clock_flagged == 2);
+
+  const auto as_sent = fixture.ledger.events().events({"device-1", origin.epoch, 0, 10}).value();
+  CHECK(as_sent[0].event.hlc == year_ahead);
+  CHECK(as_sent[1].event.hlc == two_days_behind);
+  const auto reconciled = fixture.ledger.events().stored_after(0, 10).value();
+  // At their arrival, in their batch's order.
+  CHECK(reconciled[0].event.hlc == HlcStamp::from_parts(kFixedNowMs, 0).packed);
+  CHECK(reconciled[1].event.hlc == HlcStamp::from_parts(kFixedNowMs, 1).packed);
+  CHECK(reconciled[2].event.hlc == within);
+  CHECK(reconciled[3].event.hlc == batch.events[3].hlc);
 }
 
 TEST_CASE("a batch reports which of its events were stored as new, by their index in the batch") {

@@ -652,12 +652,34 @@ TEST_CASE("the first error in document order is the one reported") {
   CHECK(decode_ack(encode(ack)).error().field == "device");
 }
 
-TEST_CASE("deeply nested JSON is rejected without exhausting the stack") {
+TEST_CASE("deeply nested JSON is rejected as a whole payload, naming the depth limit, without exhausting the stack") {
   const std::size_t depth = limits::kMaxPayloadBytes / 2 - 16;
   const std::string nested = std::string(depth, '[') + std::string(depth, ']');
-  CHECK(decode_event_batch(nested).error().message == "payload must be a JSON object");
+  const std::string too_deep =
+      "payload nests arrays and objects more than " + std::to_string(limits::kMaxJsonDepth) + " levels deep";
+  CHECK(decode_event_batch(nested).error().message == too_deep);
   const std::string in_member = R"({"v":1,"site":)" + std::string(depth - 8, '[') + std::string(depth - 8, ']') + "}";
-  CHECK(decode_task_list(in_member).error().field == "site");
+  const auto in_task_list = decode_task_list(in_member);
+  CHECK(in_task_list.error().field.empty());
+  CHECK(in_task_list.error().message == too_deep);
+  // One event of a batch nesting deep, without an event_id: the payload is refused whole, before
+  // any event is read.
+  const std::string deep_event =
+      R"({"v":1,"site":"s","device":"d","epoch":"00000000000000e1","events":[{"seq":1,"x":)" +
+      std::string(100'000, '[') + std::string(100'000, ']') + "}]}";
+  CHECK(decode_event_batch(deep_event).error().message == too_deep);
+}
+
+TEST_CASE("nesting up to the depth limit is read, so a deep but legal unknown member is only ignored") {
+  const std::size_t inner = limits::kMaxJsonDepth - 3;  // the root, events and the event are three levels
+  const std::string payload = R"({"v":1,"site":"s","device":"d","epoch":"00000000000000e1","events":[{"seq":1,"x":)" +
+                              std::string(inner, '[') + std::string(inner, ']') + "}]}";
+  const auto decoded = decode_event_batch(payload);
+  REQUIRE_MESSAGE(decoded.has_value(), decoded.error().describe());
+  CHECK(decoded->rejected.size() == 1);  // for its missing fields, not its depth
+  const std::string one_more = R"({"v":1,"site":"s","device":"d","epoch":"00000000000000e1","events":[{"seq":1,"x":)" +
+                               std::string(inner + 1, '[') + std::string(inner + 1, ']') + "}]}";
+  CHECK_FALSE(decode_event_batch(one_more).has_value());
 }
 
 TEST_CASE("encoding a string that is not utf-8 does not throw") {

@@ -205,5 +205,48 @@ TEST_CASE("deep nesting parses without recursion and stops at the first malforme
   check_against_nlohmann("{\"a\":" + std::string(1000, '[') + std::string(1000, ']') + "}");
 }
 
+TEST_CASE("a value's source is its exact text in the payload, quotes, escapes and inner whitespace included") {
+  const std::string payload = " {\"a\" : [ 1 , \"x\\u0041\" ,{\"b\":[ ]} ], \"n\":-1.5e3 ,\"t\":true} ";
+  const auto document = JsonDocument::parse(payload);
+  REQUIRE(document);
+  CHECK(document->root().source() == payload.substr(1, payload.size() - 2));
+  const JsonValue array = *document->root().find("a");
+  CHECK(array.source() == "[ 1 , \"x\\u0041\" ,{\"b\":[ ]} ]");
+  std::vector<std::string_view> elements;
+  array.for_each_element([&](JsonValue element) {
+    elements.push_back(element.source());
+    return true;
+  });
+  CHECK(elements == std::vector<std::string_view>{"1", "\"x\\u0041\"", "{\"b\":[ ]}"});
+  CHECK(document->root().find("n")->source() == "-1.5e3");
+  CHECK(document->root().find("t")->source() == "true");
+}
+
+TEST_CASE("nesting past the depth limit is refused with an error naming the limit, and at the limit it parses") {
+  const std::size_t limit = 32;
+  const auto at_limit = JsonDocument::parse(std::string(limit, '[') + std::string(limit, ']'), limit);
+  CHECK(at_limit.has_value());
+  const auto past = JsonDocument::parse(std::string(limit + 1, '[') + std::string(limit + 1, ']'), limit);
+  REQUIRE_FALSE(past.has_value());
+  CHECK(past.error().field.empty());
+  CHECK(past.error().message == "payload nests arrays and objects more than 32 levels deep");
+  // Objects count as levels too, and the limit is met before the rest is read: the payload is
+  // also malformed further on, but the depth is what it is refused for.
+  std::string objects_text;
+  for (int i = 0; i < 200; ++i) objects_text += "{\"a\":";
+  const auto objects = JsonDocument::parse(objects_text + "garbage", limit);
+  REQUIRE_FALSE(objects.has_value());
+  CHECK(objects.error().message.find("32 levels deep") != std::string::npos);
+  const auto mixed = JsonDocument::parse(R"({"a":[{"b":[[1]]}]})", 4);
+  REQUIRE_FALSE(mixed.has_value());
+  CHECK(JsonDocument::parse(R"({"a":[{"b":[[1]]}]})", 5).has_value());
+}
+
+TEST_CASE("malformed JSON is refused with an error that says so") {
+  const auto malformed = JsonDocument::parse("{\"a\":}");
+  REQUIRE_FALSE(malformed.has_value());
+  CHECK(malformed.error().message == "payload is not well-formed JSON in UTF-8");
+}
+
 }  // namespace
 }  // namespace recount::protocol
