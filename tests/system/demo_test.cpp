@@ -31,6 +31,9 @@ std::vector<std::string> processes_mentioning(const std::string& text) {
 
 TEST_CASE("scripts/demo --exit finds discrepancies, has them recounted and adjusted, and leaves nothing running") {
   TempDir dir;
+  // The demo's broker, started as root, drops to the mosquitto user and reads its certificates,
+  // password and ACL files in the work directory: every folder above them must let it through.
+  std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
   const auto work = (dir / "demo").string();
   const auto bin = std::filesystem::path(RECOUNT_AGENT_BIN).parent_path().parent_path().string();
   const auto result = run_command({"env", "RECOUNT_DEMO_DIR=" + work, "bash", std::string(RECOUNT_SOURCE_DIR) + "/scripts/demo",

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "shared/protocol/codec.hpp"
+#include "tests/hub/auth_fixtures.hpp"
 #include "tests/hub/write_fixtures.hpp"
 
 namespace recount::hub {
@@ -28,8 +29,11 @@ struct ConflictHub : testing::WriteSide {
     add_conflict_routes(router, store.ledger, writer);
   }
 
-  Json call(const std::string& method, const std::string& target, const std::string& body, unsigned status) {
-    const auto response = router.handle(Request::from_target(method, target, body).value());
+  // As the admin token "lead-1" unless told otherwise.
+  Json call(const std::string& method, const std::string& target, const std::string& body, unsigned status,
+            auth::Role role = auth::Role::kAdmin, const std::string& name = "lead-1") {
+    const auto response =
+        router.handle(testing::signed_in(Request::from_target(method, target, body).value(), role, name));
     INFO(target << " -> " << response.body);
     CHECK(response.status == status);
     return Json::parse(response.body);
@@ -59,23 +63,23 @@ TEST_CASE("conflicts are listed with both versions of the event, by device if as
   CHECK(hub.call("GET", "/api/v1/conflicts?device=device-2", "", 200)["conflicts"].empty());
 }
 
-TEST_CASE("a review marks a conflict reviewed by its operator, audits it, and keeps the first review") {
+TEST_CASE("a review marks a conflict reviewed by its token's name, audits it, and keeps the first review") {
   ConflictHub hub;
   const auto id = hub.call("GET", "/api/v1/conflicts", "", 200)["conflicts"][0]["id"].get<std::int64_t>();
-  const auto reviewed =
-      hub.call("POST", "/api/v1/conflicts/" + std::to_string(id) + "/review", R"({"operator":"lead-1"})", 200);
+  const auto reviewed = hub.call("POST", "/api/v1/conflicts/" + std::to_string(id) + "/review", "", 200);
   CHECK(reviewed["conflict"]["reviewed_by"] == "lead-1");
   CHECK(reviewed["conflict"]["reviewed_ms"].is_number());
   CHECK(hub.store.ledger.events().unreviewed_conflicts().value() == 1);
   const auto entries = hub.store.ledger.audit().entries(0, 1000).value();
   CHECK(std::any_of(entries.begin(), entries.end(),
                     [](const AuditEntry& entry) { return entry.kind == "sync.conflict_reviewed"; }));
-  const auto again =
-      hub.call("POST", "/api/v1/conflicts/" + std::to_string(id) + "/review", R"({"operator":"lead-2"})", 200);
+  const auto again = hub.call("POST", "/api/v1/conflicts/" + std::to_string(id) + "/review", R"({"operator":"lead-2"})",
+                              200, auth::Role::kAdmin, "lead-2");
   CHECK(again["conflict"]["reviewed_by"] == "lead-1");
 }
 
-TEST_CASE("a review with a bad id, an unknown id or a body without an operator is refused naming the problem") {
+TEST_CASE(
+    "a review with a bad id, an unknown id, a bad body or another operator's name is refused naming the problem") {
   ConflictHub hub;
   CHECK(hub.call("POST", "/api/v1/conflicts/x1/review", R"({"operator":"lead-1"})", 400)["error"]["message"]
             .get<std::string>()
@@ -87,11 +91,10 @@ TEST_CASE("a review with a bad id, an unknown id or a body without an operator i
         "not_found");
   CHECK(hub.call("POST", "/api/v1/conflicts/1/review", "[]", 400)["error"]["message"].get<std::string>().starts_with(
       "body:"));
-  CHECK(hub.call("POST", "/api/v1/conflicts/1/review", "{}", 400)["error"]["message"].get<std::string>().starts_with(
-      "operator:"));
-  CHECK(hub.call("POST", "/api/v1/conflicts/1/review", R"({"operator":""})", 400)["error"]["message"]
+  CHECK(hub.call("POST", "/api/v1/conflicts/1/review", R"({"operator":"someone-else"})", 400)["error"]["message"]
             .get<std::string>()
             .starts_with("operator:"));
+  CHECK(hub.call("POST", "/api/v1/conflicts/1/review", "", 403, auth::Role::kApprover)["error"]["code"] == "forbidden");
   CHECK(hub.store.ledger.events().unreviewed_conflicts().value() == 2);
 }
 

@@ -189,15 +189,18 @@ TEST_CASE("the hub's own events are audited in one hub.events entry before the n
 TEST_CASE("a ledger from before events were recorded gets one entry recording them all when it is opened") {
   LedgerFixture fixture;
   fixture.apply(batch_of(origin_of("device-1"), 1, 3));
-  // As an older hub left it: no triggers on events, entries without an events member, and an
-  // event (an adjustment) that no entry recorded.
+  // As an older hub left it (schema 4): no triggers on events nor what later migrations add,
+  // entries without an events member, and an event (an adjustment) that no entry recorded.
   {
     auto older = storage::Database::open(fixture.file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
     REQUIRE(older.has_value());
-    REQUIRE(older
-                ->execute("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; DROP TRIGGER "
-                          "audit_log_no_delete; DELETE FROM audit_log; PRAGMA user_version = 3")
-                .has_value());
+    REQUIRE(
+        older
+            ->execute("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; DROP TRIGGER "
+                      "audit_log_no_delete; DELETE FROM audit_log; DROP TABLE conflicts; DROP TABLE dead_letter_quota;"
+                      " ALTER TABLE events DROP COLUMN reconcile_hlc; ALTER TABLE devices DROP COLUMN clock_flagged;"
+                      " PRAGMA user_version = 4")
+            .has_value());
     auto log = AuditLog::prepare(*older);
     REQUIRE(log->append(kFixedNowMs, "sync.batch", "site-1/device-1", R"({"new":3})").has_value());
     REQUIRE(older
