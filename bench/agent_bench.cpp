@@ -8,11 +8,12 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <fstream>
 #include <iostream>
 #include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "agent/journal/journal.hpp"
 #include "bench/bench_support.hpp"
@@ -86,7 +87,6 @@ MemoryFigures agent_memory(const std::filesystem::path& temp, std::size_t events
   HubProcess hub(temp / "hub", broker.uri(), {"--policy", policy.string()});
   const auto dir = temp / "agent";
   record_events(dir, "site-1", "dev-mem", 1, 1);  // creates the journal; one event to sync
-  auto agent = start_agent(dir, broker.uri(), testing::hub_key_file(temp / "hub"));
 
   boost::asio::io_context io;
   mqtt::LinkOptions options;
@@ -104,7 +104,24 @@ MemoryFigures agent_memory(const std::filesystem::path& temp, std::size_t events
   });
   watcher.subscribe({protocol::device_topic("site-1", "dev-mem", protocol::DeviceChannel::kAck)},
                     mqtt::Qos::kAtLeastOnce);
+  // Subscribed before the agent starts: acks are not retained, and the first one comes within
+  // milliseconds of the agent's connect.
+  bool subscribed = false;
+  watcher.on_connected([&] {
+    subscribed = true;
+    io.stop();
+  });
   watcher.start();
+  {
+    boost::asio::steady_timer deadline(io, std::chrono::seconds(10));
+    deadline.async_wait([&](auto error) {
+      if (!error) io.stop();
+    });
+    io.run();
+    io.restart();
+  }
+  if (!subscribed) throw std::runtime_error("the ack watcher could not connect to the broker");
+  auto agent = start_agent(dir, broker.uri(), testing::hub_key_file(temp / "hub"));
   auto wait_acked = [&](std::chrono::seconds bound) {
     boost::asio::steady_timer deadline(io, bound);
     deadline.async_wait([&](auto error) {
