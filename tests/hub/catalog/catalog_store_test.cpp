@@ -8,24 +8,15 @@
 #include <sstream>
 
 #include "hub/ledger/ledger.hpp"
+#include "tests/hub/catalog_fixtures.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::hub {
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(RECOUNT_SOURCE_DIR) + "/tests/data/catalog/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::HubCatalog;
 
-struct HubCatalog {
-  testing::TempDir dir;
-  Ledger ledger = Ledger::open(Ledger::file_in(dir.path()), [] { return std::int64_t{1'800'000'000'000}; }).value();
-  CatalogStore catalog = CatalogStore::open(Ledger::file_in(dir.path())).value();
-};
+std::string fixture(const std::string& name) { return testing::catalog_fixture_text(name); }
 
 std::vector<std::size_t> lines_of(const ImportReport& report) {
   std::vector<std::size_t> lines;
@@ -126,10 +117,11 @@ TEST_CASE("a barcode that belongs to another item already is refused, and re-imp
                    .value();
   REQUIRE(clash.errors.size() == 1);
   CHECK(clash.errors[0].message.find("already belongs to SKU SKU-2") != std::string::npos);
-  auto replaced = hub.catalog
-                      .import_csv(ImportKind::kItems,
-                                  "sku,description,unit_cost_cents,item_class,barcode,pack_qty\nSKU-2,G,5,parts,G-2,1\n")
-                      .value();
+  auto replaced =
+      hub.catalog
+          .import_csv(ImportKind::kItems,
+                      "sku,description,unit_cost_cents,item_class,barcode,pack_qty\nSKU-2,G,5,parts,G-2,1\n")
+          .value();
   CHECK(replaced.errors.empty());
   const auto catalog = hub.catalog.catalog_for("store-1").value();
   CHECK(catalog.items[1].barcodes == std::vector<protocol::CatalogBarcode>{{"G-2", 1}});

@@ -9,24 +9,15 @@
 #include "hub/ledger/ledger.hpp"
 #include "shared/crypto/pin_hash.hpp"
 #include "shared/storage/sqlite.hpp"
+#include "tests/hub/catalog_fixtures.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::hub {
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(RECOUNT_SOURCE_DIR) + "/tests/data/catalog/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::HubCatalog;
 
-struct HubUsers {
-  testing::TempDir dir;
-  Ledger ledger = Ledger::open(Ledger::file_in(dir.path()), [] { return std::int64_t{1'800'000'000'000}; }).value();
-  CatalogStore catalog = CatalogStore::open(Ledger::file_in(dir.path())).value();
-};
+std::string fixture(const std::string& name) { return testing::catalog_fixture_text(name); }
 
 // Every byte of the hub's database files, to search for a PIN.
 std::string database_bytes(const std::filesystem::path& directory) {
@@ -43,7 +34,7 @@ std::string database_bytes(const std::filesystem::path& directory) {
 }  // namespace
 
 TEST_CASE("a users file is stored per site with PIN hashes, and each site's catalog carries its own users") {
-  HubUsers hub;
+  HubCatalog hub;
   auto report = hub.catalog.import_csv(ImportKind::kUsers, fixture("users.csv"));
   REQUIRE(report.has_value());
   CHECK(report->errors.empty());
@@ -72,7 +63,7 @@ TEST_CASE("a users file is stored per site with PIN hashes, and each site's cata
 }
 
 TEST_CASE("no PIN is in the hub's database in clear, nor in its audit log") {
-  HubUsers hub;
+  HubCatalog hub;
   REQUIRE(hub.catalog.import_csv(ImportKind::kUsers, "site,badge,name,role,pin\ns1,B-1,Ann,counter,80417263\n")
               .value()
               .errors.empty());
@@ -90,7 +81,7 @@ TEST_CASE("no PIN is in the hub's database in clear, nor in its audit log") {
 }
 
 TEST_CASE("importing the same users file again changes nothing: same hashes, same catalog version") {
-  HubUsers hub;
+  HubCatalog hub;
   REQUIRE(hub.catalog.import_csv(ImportKind::kUsers, fixture("users.csv")).value().errors.empty());
   const auto before = hub.catalog.catalog_for("store-1").value();
   auto again = hub.catalog.import_csv(ImportKind::kUsers, fixture("users.csv")).value();
@@ -101,7 +92,7 @@ TEST_CASE("importing the same users file again changes nothing: same hashes, sam
 }
 
 TEST_CASE("a re-import replaces a site's users: a missing badge is removed, a new PIN rehashed, other sites kept") {
-  HubUsers hub;
+  HubCatalog hub;
   REQUIRE(hub.catalog.import_csv(ImportKind::kUsers, fixture("users.csv")).value().errors.empty());
   const auto old_hash = hub.catalog.catalog_for("store-1").value().users[0].pin_hash;
   auto report =
@@ -120,7 +111,7 @@ TEST_CASE("a re-import replaces a site's users: a missing badge is removed, a ne
 }
 
 TEST_CASE("a broken users file is rejected as a whole, each problem named by line and column, no PIN quoted") {
-  HubUsers hub;
+  HubCatalog hub;
   REQUIRE(hub.catalog.import_csv(ImportKind::kUsers, fixture("users.csv")).value().errors.empty());
   auto report = hub.catalog.import_csv(ImportKind::kUsers, fixture("users_broken.csv")).value();
   std::vector<std::pair<std::size_t, std::string>> problems;
@@ -143,7 +134,7 @@ TEST_CASE("a broken users file is rejected as a whole, each problem named by lin
 }
 
 TEST_CASE("an empty pin, or a short row without one, is a user without a PIN") {
-  HubUsers hub;
+  HubCatalog hub;
   auto report =
       hub.catalog.import_csv(ImportKind::kUsers, "site,badge,name,role,pin\ns1,B-1,Ann,counter,\ns1,B-2,Jo,receiver\n")
           .value();
@@ -155,7 +146,7 @@ TEST_CASE("an empty pin, or a short row without one, is a user without a PIN") {
 }
 
 TEST_CASE("each users import is audited with its counts, a rejected one as catalog.import_rejected") {
-  HubUsers hub;
+  HubCatalog hub;
   REQUIRE(hub.catalog.import_csv(ImportKind::kUsers, fixture("users.csv")).value().errors.empty());
   REQUIRE(hub.catalog.import_csv(ImportKind::kUsers, fixture("users.csv")).value().errors.empty());
   REQUIRE(!hub.catalog.import_csv(ImportKind::kUsers, fixture("users_broken.csv")).value().errors.empty());
