@@ -12,7 +12,7 @@ namespace {
 // flags: '*' predefined length, 'd' implied decimal places.
 // spec: components separated by spaces, each TYPE[,check] with TYPE like N14, X..20, [X..16]
 //       (optional). Types: N numeric, X CSET 82, Y CSET 39. Checks: csum, yymmdd, yymmd0,
-//       yymmddhh, hhmm, mmoptss, zero, pieceoftotal.
+//       yymmddhh, hhmm, mmoptss, zero, pieceoftotal, nonzero, winding, nozeroprefix, csumalpha.
 // rules: "req=A,B" (one of them must be present; repeatable) and "ex=A,B" (none may be present).
 // The syntax dictionary's lookup-table checks (ISO country and currency codes, IBAN, percent
 // encoding, alphanumeric check characters) are not applied: such values are only checked for
@@ -125,9 +125,9 @@ constexpr Row kRows[] = {
     {"420", "", "X..20", "ex=421", "SHIP TO POST"},
     {"421", "", "N3 X..9", "", "SHIP TO POST"},
     {"422", "", "N3", "req=01,02,8006,8026 ex=426", "ORIGIN"},
-    {"423", "", "N..15", "req=01,02 ex=426", "COUNTRY - INITIAL PROCESS"},
+    {"423", "", "N3 [N3] [N3] [N3] [N3]", "req=01,02 ex=426", "COUNTRY - INITIAL PROCESS"},
     {"424", "", "N3", "req=01,02 ex=426", "COUNTRY - PROCESS"},
-    {"425", "", "N..15", "req=01,02 ex=426", "COUNTRY - DISASSEMBLY"},
+    {"425", "", "N3 [N3] [N3] [N3] [N3]", "req=01,02 ex=426", "COUNTRY - DISASSEMBLY"},
     {"426", "", "N3", "req=01,02", "COUNTRY - FULL PROCESS"},
     {"427", "", "X..3", "req=01,02 req=422", "ORIGIN SUBDIVISION"},
     {"7001", "", "N13", "req=01,02,8006,8026", "NSN"},
@@ -149,7 +149,7 @@ constexpr Row kRows[] = {
     {"710-715", "", "X..20", "req=01", "NHRN"},
     {"7230-7239", "", "X2 X..28", "req=01,8004", "CERT # s"},
     {"7240", "", "X..20", "req=01,8006", "PROTOCOL"},
-    {"8001", "", "N4 N5 N3 N1 N1", "req=01", "DIMENSIONS"},
+    {"8001", "", "N4,nonzero N5,nonzero N3,nonzero N1,winding N1", "req=01", "DIMENSIONS"},
     {"8002", "", "X..20", "", "CMT No."},
     {"8003", "", "N1,zero N13,csum [X..16]", "", "GRAI"},
     {"8004", "", "X..30", "", "GIAI"},
@@ -159,9 +159,9 @@ constexpr Row kRows[] = {
     {"8008", "", "N8,yymmddhh [N..4,mmoptss]", "req=01,02", "PROD TIME"},
     {"8009", "", "X..50", "req=00,01", "OPTSEN"},
     {"8010", "", "Y..30", "", "CPID"},
-    {"8011", "", "N..12", "req=8010", "CPID SERIAL"},
+    {"8011", "", "N..12,nozeroprefix", "req=8010", "CPID SERIAL"},
     {"8012", "", "X..20", "req=01,8006", "VERSION"},
-    {"8013", "", "X..25", "", "GMN"},
+    {"8013", "", "X..25,csumalpha", "", "GMN"},
     {"8017", "", "N18,csum", "ex=8018", "GSRN - PROVIDER"},
     {"8018", "", "N18,csum", "ex=8017", "GSRN - RECIPIENT"},
     {"8019", "", "N..10", "req=8017,8018", "SRIN"},
@@ -209,6 +209,10 @@ Check parse_check(const Row& row, std::string_view name) {
   if (name == "mmoptss") return Check::kMinutesSeconds;
   if (name == "zero") return Check::kZero;
   if (name == "pieceoftotal") return Check::kPieceOfTotal;
+  if (name == "nonzero") return Check::kNonZero;
+  if (name == "winding") return Check::kWinding;
+  if (name == "nozeroprefix") return Check::kNoZeroPrefix;
+  if (name == "csumalpha") return Check::kCheckPair;
   bad_row(row, "unknown check");
 }
 
@@ -268,7 +272,13 @@ AiDefinition build(const Row& row) {
   }
   definition.predefined_length = row.flags.find('*') != std::string_view::npos;
   definition.implied_decimal = row.flags.find('d') != std::string_view::npos;
-  for (const auto part : split(row.spec, ' ')) definition.components.push_back(parse_component(row, part));
+  for (const auto part : split(row.spec, ' ')) {
+    definition.components.push_back(parse_component(row, part));
+    const auto count = definition.components.size();
+    if (count > 1 && definition.components[count - 2].optional && !definition.components.back().optional) {
+      bad_row(row, "a mandatory component after an optional one");
+    }
+  }
   if (definition.components.empty()) bad_row(row, "no components");
   parse_rules(row, definition);
   definition.title = std::string(row.title);

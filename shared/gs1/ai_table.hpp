@@ -28,6 +28,10 @@ enum class Check {
   kMinutesSeconds,    // MM or MMSS
   kZero,              // the single digit 0
   kPieceOfTotal,      // PPTT: piece PP of TT pieces, 1 <= PP <= TT
+  kNonZero,           // digits that are not all 0 (the measures of (8001))
+  kWinding,           // one digit 0, 1 or 9: the winding direction of (8001)
+  kNoZeroPrefix,      // no leading 0 unless the value is "0" ((8011))
+  kCheckPair,         // the last two characters are GS1's alphanumeric check character pair
 };
 
 // One part of an AI's data field, e.g. GRAI (8003) = N1 zero + N13 with check digit + X..16.
@@ -35,7 +39,9 @@ struct Component {
   CharacterSet charset = CharacterSet::kNumeric;
   int min_length = 1;
   int max_length = 1;
-  bool optional = false;  // only a final component may be optional
+  // Optional components come last; each is present only when the one before it is, so
+  // "N3 [N3] [N3]" is a list of one to three 3-digit items ((423): 3, 6 or 9 digits).
+  bool optional = false;
   Check check = Check::kNone;
 };
 

@@ -2,6 +2,7 @@
 #include "shared/gs1/validation.hpp"
 
 #include <algorithm>
+#include <array>
 #include <string>
 
 #include "shared/domain/gtin.hpp"
@@ -12,6 +13,14 @@ namespace {
 
 // GS1 General Specifications, figure 7.11-1.
 constexpr std::string_view kCset82Punctuation = "!\"%&'()*+,-./:;<=>?_";
+// The same 82 characters in the order that gives each its value in the check character pair
+// calculation (GS1 General Specifications 7.9.5), and the 32 characters a check pair is written in.
+constexpr std::string_view kCset82InOrder =
+    "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+constexpr std::string_view kCset32 = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+// Weights of the data characters from the right: the primes, as far as the longest value needs.
+constexpr std::array<int, 30> kCheckPairPrimes = {2,  3,  5,  7,  11, 13, 17, 19, 23, 29, 31,  37,  41,  43,  47,
+                                                  53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109, 113};
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -53,6 +62,17 @@ std::string length_rule(const Component& component) {
 
 int two_digits(std::string_view text, std::size_t at) { return (text[at] - '0') * 10 + (text[at + 1] - '0'); }
 
+// The check character pair of `data` (CSET 82 characters, at most kCheckPairPrimes.size()).
+std::string check_pair(std::string_view data) {
+  int sum = 0;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const auto value = static_cast<int>(kCset82InOrder.find(data[i]));
+    sum += value * kCheckPairPrimes[data.size() - 1 - i];
+  }
+  sum %= 1021;
+  return {kCset32[static_cast<std::size_t>(sum >> 5)], kCset32[static_cast<std::size_t>(sum & 31)]};
+}
+
 // The content rule of one component; `part` already has the right length and character set.
 Result<void> apply_check(Check check, std::string_view part, std::chrono::year_month_day today) {
   switch (check) {
@@ -93,6 +113,25 @@ Result<void> apply_check(Check check, std::string_view part, std::chrono::year_m
       if (piece >= 1 && piece <= total) return Ok{};
       return invalid("", "piece " + std::string(part.substr(0, 2)) + " of " + std::string(part.substr(2, 2)) +
                              " is not a piece of the total");
+    }
+    case Check::kNonZero:
+      if (part.find_first_not_of('0') != std::string_view::npos) return Ok{};
+      return invalid("", "must not be zero");
+    case Check::kWinding:
+      if (part == "0" || part == "1" || part == "9") return Ok{};
+      return invalid("", "winding direction must be 0, 1 or 9, not " + std::string(part));
+    case Check::kNoZeroPrefix:
+      if (part == "0" || part.front() != '0') return Ok{};
+      return invalid("", "must not start with 0");
+    case Check::kCheckPair: {
+      if (part.size() < 3 || part.size() - 2 > kCheckPairPrimes.size()) {
+        return invalid("", "needs data and a check character pair, 3 to " +
+                               std::to_string(kCheckPairPrimes.size() + 2) + " characters");
+      }
+      const auto expected = check_pair(part.substr(0, part.size() - 2));
+      if (part.ends_with(expected)) return Ok{};
+      return invalid("",
+                     "check character pair is " + std::string(part.substr(part.size() - 2)) + ", expected " + expected);
     }
   }
   return Ok{};

@@ -78,4 +78,33 @@ TEST_CASE("pieces of a total and the GRAI's leading zero are checked") {
         "(8003): part 1 (from character 1 of the value) must be the digit 0, not '1'");
 }
 
+TEST_CASE("the GMN's check character pair is verified and the error gives the right pair") {
+  // GS1 General Specifications 7.9.5: the worked example, and one weighted by 23 primes.
+  CHECK(check("8013", "1987654Ad4X4bL5ttr2310c2K"));
+  CHECK(check("8013", "12345678901234567890123NT"));
+  CHECK(error_of("8013", "1987654Ad4X4bL5ttr2310c2L") == "(8013): check character pair is 2L, expected 2K");
+  CHECK(error_of("8013", "2K") == "(8013): needs data and a check character pair, 3 to 32 characters");
+}
+
+TEST_CASE("the measures of roll products must not be zero and the winding must be 0, 1 or 9") {
+  CHECK(check("8001", "01000050007610"));
+  CHECK(check("8001", "01000050007690"));
+  CHECK(error_of("8001", "01000050000010") == "(8001): part 3 (from character 10 of the value) must not be zero");
+  CHECK(error_of("8001", "01000050007620") ==
+        "(8001): part 4 (from character 13 of the value) winding direction must be 0, 1 or 9, not 2");
+}
+
+TEST_CASE("country lists are one to five whole three-digit codes") {
+  CHECK(check("423", "276"));
+  CHECK(check("423", "276250040528056"));
+  CHECK(error_of("423", "27625") == "(423): part 2 (from character 4 of the value) must have 3 digits, not 2");
+  CHECK(error_of("425", "2762500405280562") == "(425): value is too long: 16 characters, at most 15");
+}
+
+TEST_CASE("a CPID serial has no leading zero unless it is 0") {
+  CHECK(check("8011", "0"));
+  CHECK(check("8011", "10"));
+  CHECK(error_of("8011", "010") == "(8011): must not start with 0");
+}
+
 }  // namespace recount::gs1
