@@ -51,4 +51,39 @@ TEST_CASE("a URI without a primary key or with an unknown numeric parameter is r
   CHECK_FALSE(is_uri("ftp://a.example/01/09506000134352"));
 }
 
+TEST_CASE("key qualifiers must be the primary key's, in its order") {
+  CHECK(pairs_of("https://a.example/01/09506000134352/22/V1/10/L1/21/S1") == "(01)09506000134352(22)V1(10)L1(21)S1");
+  CHECK(pairs_of("https://a.example/01/09506000134352/235/T1") == "(01)09506000134352(235)T1");
+  CHECK(pairs_of("https://a.example/01/09506000134352/235/T1/21/S1") ==
+        "error: (21) at character 44 cannot follow in the path: (01) takes key qualifiers (22) (10) (21) in this "
+        "order, or (235)");
+  CHECK(pairs_of("https://a.example/00/106141412345678908/10/L1") ==
+        "error: (10) at character 41 cannot follow in the path: (00) takes no key qualifiers");
+}
+
+TEST_CASE("a key qualifier given as a query parameter is refused, an attribute is not") {
+  CHECK(pairs_of("https://a.example/01/09506000134352?21=S1") ==
+        "error: (21) is a key qualifier of (01): it belongs in the path, not in the query (character 40)");
+  CHECK(pairs_of("https://a.example/01/09506000134352/235/T1?10=L1") == "(01)09506000134352(235)T1(10)L1");
+}
+
+TEST_CASE("the same AI twice, a trailing slash and an empty value are refused") {
+  CHECK(pairs_of("https://a.example/01/09506000134352?99=A&99=B") ==
+        "error: (99) appears twice, at characters 40 and 45");
+  CHECK(pairs_of("https://a.example/01/09506000134352/") == "error: the path ends with '/' at character 36");
+  CHECK(pairs_of("https://a.example/01/09506000134352/10//21/S1") == "error: (10) has an empty value at character 40");
+}
+
+TEST_CASE("the primary key is the rightmost one, whatever AIs the stem holds") {
+  CHECK(pairs_of("https://a.example/10/x/01/09506000134352") == "(01)09506000134352");
+  CHECK(pairs_of("https://a.example/01/stem/01/09506000134352/10/L1") == "(01)09506000134352(10)L1");
+}
+
+TEST_CASE("in the query '+' is a space and a NUL escape is refused") {
+  CHECK(pairs_of("https://a.example/01/09506000134352?99=A+B") == "(01)09506000134352(99)A B");
+  CHECK(pairs_of("https://a.example/01/09506000134352/22/A+B") == "(01)09506000134352(22)A+B");
+  CHECK(pairs_of("https://a.example/01/09506000134352?99=A%00") == "error: bad %-escape at character 41");
+  CHECK(pairs_of("https://a.example/01/09506000134352?flag&99=A") == "(01)09506000134352(99)A");
+}
+
 }  // namespace recount::gs1
