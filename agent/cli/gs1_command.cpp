@@ -29,7 +29,8 @@ nlohmann::ordered_json to_json(const gs1::ElementString& parsed) {
                                  {"elements", nlohmann::ordered_json::array()},
                                  {"hri", parsed.hri()},
                                  {"raw", parsed.raw()},
-                                 {"dates", nlohmann::ordered_json::object()}};
+                                 {"dates", nlohmann::ordered_json::object()},
+                                 {"fnc1", gs1::to_string(parsed.fnc1)}};
   for (const auto& element : parsed.elements) {
     const auto* definition = gs1::find_ai(element.ai);
     nlohmann::ordered_json entry = {

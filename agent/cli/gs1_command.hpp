@@ -19,6 +19,8 @@ struct Gs1CommandOptions {
 //    "elements":[{"ai":"01","title":"GTIN","value":"09504000059101"},
 //                {"ai":"3103","title":"NET WEIGHT (kg)","value":"001250","decimal":"1.250"}, ...],
 //    "hri":"(01)...(3103)001250","raw":"01...","dates":{"17":"2026-12-31"},
+//    "fnc1":"first_position" (raw data marked as GS1 by its identifier or a leading GS), "missing"
+//           (raw data without either, accepted because it parses) or "not_applicable",
 //    "gtin":..., "content_gtin":..., "lot":..., "serial":..., "sscc":..., "expiry":..., "count":N,
 //    "plain_gtin":...}
 // where the typed fields from "gtin" on appear only when present. On invalid input writes

@@ -14,6 +14,15 @@ constexpr char kGroupSeparator = '\x1d';
 
 }  // namespace
 
+std::string_view to_string(Fnc1 fnc1) {
+  switch (fnc1) {
+    case Fnc1::kNotApplicable: return "not_applicable";
+    case Fnc1::kFirstPosition: return "first_position";
+    case Fnc1::kMissing: return "missing";
+  }
+  return "not_applicable";
+}
+
 const Element* ElementString::find(std::string_view ai) const {
   for (const auto& element : elements) {
     if (element.ai == ai) return &element;

@@ -24,6 +24,17 @@ struct Element {
   bool operator==(const Element&) const = default;
 };
 
+// Whether raw data said it was GS1 data (GS1 General Specifications: FNC1 in first position, which
+// scanners transmit as a GS1 symbology identifier such as ]C1 or ]d2, or as a leading GS).
+enum class Fnc1 {
+  kNotApplicable,  // bracketed form, Digital Link URI or a plain EAN/UPC/ITF scan
+  kFirstPosition,  // raw data marked as GS1 data by its identifier or a leading GS
+  kMissing,        // raw data with neither: a plain barcode read as AIs because they parse
+};
+
+// "not_applicable", "first_position" or "missing".
+std::string_view to_string(Fnc1 fnc1);
+
 // What gs1::parse returns; every element has been validated against the AI table. A plain value:
 // const member functions are safe to call from several threads at once.
 struct ElementString {
@@ -31,6 +42,7 @@ struct ElementString {
   std::vector<Element> elements;     // in message order; empty for a plain GTIN scan
   // For a plain EAN/UPC/ITF-14 scan (identifier ]E0, ]E4, ]I0 or ]I1): the digits as sent.
   std::optional<std::string> plain_gtin;
+  Fnc1 fnc1 = Fnc1::kNotApplicable;
 
   // The first element with this AI, or nullptr. The pointer lives as long as this object.
   const Element* find(std::string_view ai) const;

@@ -173,9 +173,10 @@ const Identifier* find_identifier(std::string_view text) {
   return nullptr;
 }
 
-Result<ElementString> with_elements(Result<std::vector<Element>> elements, std::string identifier) {
+Result<ElementString> with_elements(Result<std::vector<Element>> elements, std::string identifier,
+                                    Fnc1 fnc1 = Fnc1::kNotApplicable) {
   if (!elements) return elements.error();
-  return ElementString{std::move(identifier), std::move(*elements), std::nullopt};
+  return ElementString{std::move(identifier), std::move(*elements), std::nullopt, fnc1};
 }
 
 Result<ElementString> parse_raw(const Parser& parser, std::string_view text, const ParseOptions& options) {
@@ -183,7 +184,8 @@ Result<ElementString> parse_raw(const Parser& parser, std::string_view text, con
     if (options.identifier == IdentifierPolicy::kRequired && text.front() != kGroupSeparator) {
       return invalid("symbology_identifier", "GS1 data must start with ]C1, ]d2, ]Q3, ]e0, ]J1 or GS (FNC1)");
     }
-    return with_elements(parser.raw(text, 0), "");
+    const auto fnc1 = text.front() == kGroupSeparator ? Fnc1::kFirstPosition : Fnc1::kMissing;
+    return with_elements(parser.raw(text, 0), "", fnc1);
   }
   const auto* identifier = find_identifier(text.substr(0, 3));
   if (identifier == nullptr) {
@@ -194,13 +196,13 @@ Result<ElementString> parse_raw(const Parser& parser, std::string_view text, con
   if (data.empty()) return invalid("", "no data after the symbology identifier " + name);
   if (identifier->carries == Carries::kPlainGtin) {
     if (auto gtin = normalize_gtin(data); !gtin) return gtin.error();
-    return ElementString{std::move(name), {}, std::string(data)};
+    return ElementString{std::move(name), {}, std::string(data), Fnc1::kNotApplicable};
   }
   if (is_uri(data)) return with_elements(parser.link(data, 3), std::move(name));
   if (identifier->carries == Carries::kLinkOnly) {
     return invalid("", name + " data is neither a GS1 element string nor a Digital Link URI");
   }
-  return with_elements(parser.raw(data, 3), std::move(name));
+  return with_elements(parser.raw(data, 3), std::move(name), Fnc1::kFirstPosition);
 }
 
 }  // namespace

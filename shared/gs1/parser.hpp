@@ -44,9 +44,11 @@ struct ParseOptions {
 //   carry an element string; ]E0/]E4 (EAN-13, UPC-A, EAN-8) and ]I0/]I1 (ITF) carry a plain
 //   GTIN, returned as plain_gtin with no elements; ]Q1, ]d1, ]C0 (plain QR, DataMatrix,
 //   Code 128) are accepted only when they carry a Digital Link URI. A leading GS stands for FNC1
-//   in first position. Elements with a predefined length (01, 17, ...) need no separator;
-//   every other element ends at a GS (or an extra separator) or at the end. Repeated and
-//   trailing separators are ignored.
+//   in first position. Raw data with neither identifier nor leading GS (a plain barcode, or a
+//   scanner that sends no identifiers) is read as an element string when it parses as one, and
+//   the result's fnc1 is Fnc1::kMissing to say that nothing in the scan marked it as GS1 data. Elements with a
+//   predefined length (01, 17, ...) need no separator; every other element ends at a GS (or an extra separator) or at
+//   the end. Repeated and trailing separators are ignored.
 // Every value is validated against the AI table (validation.hpp). Errors (kInvalidInput) name
 // the AI as field "(AI)" where one is concerned, and the rule and the character of the input
 // (counted from 1) in the message: empty input or no data after the identifier, an unknown or

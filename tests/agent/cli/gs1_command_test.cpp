@@ -36,7 +36,7 @@ TEST_CASE("gs1 prints elements with titles, hri, raw form, dates and typed field
                  {"ai": "3103", "title": "NET WEIGHT (kg)", "value": "001250", "decimal": "1.250"}],
     "hri": "(01)03574661451947(21)118165795226(17)210300(10)LOT-1(3103)001250",
     "raw": "010357466145194721118165795226\u001d1721030010LOT-1\u001d3103001250",
-    "dates": {"17": "2021-03-31"},
+    "dates": {"17": "2021-03-31"}, "fnc1": "first_position",
     "gtin": "03574661451947", "lot": "LOT-1", "serial": "118165795226", "expiry": "2021-03-31"})json"));
 }
 
@@ -50,6 +50,19 @@ TEST_CASE("gs1 reads the bracketed form and Digital Link URIs") {
   const auto link = gs1({"https://example.com/01/09506000134352/10/ABC?17=261231"});
   CHECK(link.exit_code == 0);
   CHECK(json::parse(link.out)["hri"] == "(01)09506000134352(10)ABC(17)261231");
+}
+
+TEST_CASE("gs1 says when raw data came without FNC1 in first position, and when FNC1 does not apply") {
+  const auto bare = gs1({"0109504000059101"});
+  CHECK(bare.exit_code == 0);
+  CHECK(json::parse(bare.out)["fnc1"] == "missing");
+  const auto marked =
+      gs1({"\x1d"
+           "0109504000059101"});
+  CHECK(json::parse(marked.out)["fnc1"] == "first_position");
+  const auto plain = gs1({"]E05901234123457"});
+  CHECK(json::parse(plain.out)["fnc1"] == "not_applicable");
+  CHECK(json::parse(plain.out)["gtin"] == "05901234123457");
 }
 
 TEST_CASE("gs1 exits 1 with a message naming the AI and the rule") {

@@ -58,4 +58,10 @@ TEST_CASE("count takes whichever of AI 30 and 37 comes first") {
   CHECK(parsed.count() == 12);
 }
 
+TEST_CASE("whether FNC1 was in first position has stable names") {
+  CHECK(to_string(Fnc1::kFirstPosition) == "first_position");
+  CHECK(to_string(Fnc1::kMissing) == "missing");
+  CHECK(to_string(Fnc1::kNotApplicable) == "not_applicable");
+}
+
 }  // namespace recount::gs1
