@@ -1,6 +1,8 @@
 // Barcode decoding: what it returns for known symbols, and decode rates per format against the
-// shared corpus (../shared/testdata/barcodes) and against zint's images, held to the committed
-// baseline tests/data/scan/decode_baseline.json so that a drop fails the build.
+// project's images (tests/data/barcodes: zint symbols and photos rendered from them), against
+// zint's images made while the test runs and, when it is present, against the external corpus's
+// photos, held to the committed baseline tests/data/scan/decode_baseline.json so that a drop
+// fails the build.
 //
 // To re-measure (after changing the decoder or the corpus), run the suite with
 // RECOUNT_DECODE_BASELINE_OUT=FILE: the measured rates and failures are written there in the
@@ -18,13 +20,12 @@
 
 #include "tests/agent/scan/zint_images.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace recount::agent {
 namespace {
 
 using nlohmann::ordered_json;
-
-const std::filesystem::path kCorpus = std::filesystem::path(RECOUNT_TESTDATA_DIR) / "barcodes";
 
 struct Outcome {
   std::string image;  // path relative to the corpus, or the zint symbol's name
@@ -35,7 +36,7 @@ struct Outcome {
 // Format -> outcome of every image of that format.
 using Measurement = std::map<std::string, std::vector<Outcome>>;
 
-// ZXing 1.4 gives UPC-A as its 12 digits, while the corpus's expected files (from a later
+// ZXing 1.4 gives UPC-A as its 12 digits, while the external corpus's expected files (from a later
 // zxing-cpp) hold the 13-digit EAN-13 form with a leading 0. Both name the same GTIN; the
 // comparison uses the 13-digit form, and nothing else is normalised.
 std::string comparable(const DecodedBarcode& barcode) {
@@ -67,9 +68,17 @@ std::vector<std::string> split_csv_line(const std::string& line) {
   return fields;
 }
 
-Measurement measure_corpus() {
-  std::ifstream manifest(kCorpus / "manifest.csv");
-  REQUIRE_MESSAGE(manifest, "no manifest.csv under " << kCorpus);
+Measurement measure_project() {
+  Measurement measured;
+  for (const auto& sample : testing::project_barcodes()) {
+    measured[sample.format].push_back(judge(sample.image, sample.name(), sample.expected, false));
+  }
+  return measured;
+}
+
+Measurement measure_external(const std::filesystem::path& corpus) {
+  std::ifstream manifest(corpus / "manifest.csv");
+  REQUIRE_MESSAGE(manifest, "no manifest.csv under " << corpus);
   std::string line;
   std::getline(manifest, line);
   REQUIRE(line.starts_with("format,upstream_dir,image,expected_file,"));
@@ -78,8 +87,8 @@ Measurement measure_corpus() {
     const auto fields = split_csv_line(line);
     REQUIRE(fields.size() >= 4);
     const auto folder = std::filesystem::path(fields[0]) / fields[1];
-    const auto expected = testing::read_file(kCorpus / folder / fields[3]);
-    measured[fields[0]].push_back(judge(kCorpus / folder / fields[2], (folder / fields[2]).string(), expected, true));
+    const auto expected = testing::read_file(corpus / folder / fields[3]);
+    measured[fields[0]].push_back(judge(corpus / folder / fields[2], (folder / fields[2]).string(), expected, true));
   }
   return measured;
 }
@@ -163,8 +172,14 @@ GrayImage blank(int width, int height) {
 
 }  // namespace
 
-TEST_CASE("every format of the shared barcode corpus decodes at least as often as the baseline") {
-  hold_to_baseline("testdata", measure_corpus());
+TEST_CASE("every format of the project's barcode images decodes at least as often as the baseline") {
+  hold_to_baseline("project", measure_project());
+}
+
+TEST_CASE("every format of the external corpus's barcodes decodes at least as often as the baseline") {
+  const auto corpus = testing::external_corpus("barcodes");
+  if (!corpus) return;
+  hold_to_baseline("external", measure_external(*corpus));
 }
 
 TEST_CASE("every format zint encodes, at every right angle, decodes at least as often as the baseline") {
@@ -206,8 +221,9 @@ TEST_CASE("an image without a barcode gives no result") {
 }
 
 TEST_CASE("a large linear symbol found at two scales decodes once instead of aborting") {
-  // ZXing 1.4's own downscaling asserts (and aborts the process) on this image.
-  const auto barcodes = decode_image_file(kCorpus / "code128/code128-1/4.png");
+  // ZXing 1.4's own downscaling asserted (and aborted the process) on the external corpus's
+  // code128-1/4.png, a 1445x930 photo of this kind of symbol; this one is drawn by zint.
+  const auto barcodes = decode_image_file(testing::project_data("barcodes/code128/code128-b-large.png"));
   REQUIRE(barcodes);
   REQUIRE(barcodes->size() == 1);
   CHECK(barcodes->front().text == "123456");

@@ -1,5 +1,5 @@
-// GTIN check digits and normalisation, on real GTINs from the GS1 vectors and barcode samples
-// in the shared test data.
+// GTIN check digits and normalisation, on published GTINs, on the project's barcode images
+// (tests/data/barcodes) and, when it is present, on the external corpus's barcode samples.
 #include "shared/domain/gtin.hpp"
 
 #include <doctest/doctest.h>
@@ -8,13 +8,9 @@
 #include <string>
 
 #include "tests/support/process.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace recount {
-namespace {
-
-const std::filesystem::path kBarcodes = std::filesystem::path(RECOUNT_TESTDATA_DIR) / "barcodes";
-
-}  // namespace
 
 TEST_CASE("the check digit follows the GS1 mod-10 rule") {
   CHECK(gtin_check_digit("590123412345") == '7');   // 5901234123457 (GS1 example EAN-13)
@@ -24,8 +20,7 @@ TEST_CASE("the check digit follows the GS1 mod-10 rule") {
 }
 
 TEST_CASE("real GTIN-8 12 13 and 14 codes are valid") {
-  // From shared/testdata/gs1/cases.json (gs1-001, gs1-031, gs1-042, gs1-068, gs1-077) and a
-  // published EAN-8 example.
+  // GTINs printed on retail goods and in public parsers' test vectors, and a published EAN-8.
   for (const char* gtin : {"96385074", "036602301467", "5901234123457", "2112345678900", "07032069804988",
                            "03453120000011", "34567890123457", "12345678901231"}) {
     CAPTURE(gtin);
@@ -34,7 +29,7 @@ TEST_CASE("real GTIN-8 12 13 and 14 codes are valid") {
 }
 
 TEST_CASE("GTINs with a wrong check digit are invalid and the error names the right one") {
-  // gs1-017, gs1-030, gs1-041 and gs1-078 of shared/testdata/gs1/cases.json.
+  // Real GTINs with their last digit changed.
   for (const char* gtin : {"07032069804987", "05901234123458", "2112345678901", "91197253403427"}) {
     CAPTURE(gtin);
     CHECK_FALSE(is_valid_gtin(gtin));
@@ -62,10 +57,25 @@ TEST_CASE("normalisation pads every valid GTIN to fourteen digits") {
   CHECK(normalize_gtin("05901234123457").value() == "05901234123457");
 }
 
-TEST_CASE("every EAN-13 and UPC-A sample barcode holds a valid GTIN in both forms") {
+TEST_CASE("every EAN, UPC-A and ITF-14 image of the project's barcodes holds a valid GTIN") {
+  int checked = 0;
+  for (const auto& sample : testing::project_barcodes()) {
+    if (sample.format != "ean13" && sample.format != "ean8" && sample.format != "upca" && sample.format != "itf") {
+      continue;
+    }
+    CAPTURE(sample.name());
+    CHECK(is_valid_gtin(sample.expected));
+    ++checked;
+  }
+  CHECK(checked >= 20);
+}
+
+TEST_CASE("every EAN-13 and UPC-A barcode of the external corpus holds a valid GTIN in both forms") {
+  const auto barcodes = testing::external_corpus("barcodes");
+  if (!barcodes) return;
   int checked = 0;
   for (const char* format : {"ean13", "upca"}) {
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(kBarcodes / format)) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(*barcodes / format)) {
       const std::string name = entry.path().filename().string();
       if (!entry.is_regular_file() || !name.ends_with(".txt") || name.ends_with(".result.txt")) continue;
       const std::string text = testing::read_file(entry.path());
@@ -79,10 +89,12 @@ TEST_CASE("every EAN-13 and UPC-A sample barcode holds a valid GTIN in both form
   CHECK(checked >= 30);
 }
 
-TEST_CASE("fourteen-digit ITF case codes are valid GTIN-14s") {
-  CHECK(is_valid_gtin(testing::read_file(kBarcodes / "itf/itf-1/1.txt")));         // 30712345000010
-  CHECK(is_valid_gtin(testing::read_file(kBarcodes / "itf/itf-1/2.txt")));         // 00012345678905
-  CHECK_FALSE(is_valid_gtin(testing::read_file(kBarcodes / "itf/itf-1/13.txt")));  // 10 digits: not a GTIN
+TEST_CASE("fourteen-digit ITF case codes of the external corpus are valid GTIN-14s") {
+  const auto barcodes = testing::external_corpus("barcodes");
+  if (!barcodes) return;
+  CHECK(is_valid_gtin(testing::read_file(*barcodes / "itf/itf-1/1.txt")));         // 30712345000010
+  CHECK(is_valid_gtin(testing::read_file(*barcodes / "itf/itf-1/2.txt")));         // 00012345678905
+  CHECK_FALSE(is_valid_gtin(testing::read_file(*barcodes / "itf/itf-1/13.txt")));  // 10 digits: not a GTIN
 }
 
 }  // namespace recount

@@ -1,6 +1,7 @@
-// The GS1 parser against the shared corpus of public parsers' test vectors
-// (../shared/testdata/gs1/cases.json, see SOURCE.md there) and against the behaviours the
-// corpus does not pin down: separators, identifiers, positions in error messages, limits.
+// The GS1 parser against the project's own cases written from the GS1 standards
+// (tests/data/gs1/cases.json), against the external corpus of public parsers' test vectors when
+// it is present (gs1/cases.json there, see its SOURCE.md), and against the behaviours neither
+// pins down: separators, identifiers, positions in error messages, limits.
 #include "shared/gs1/parser.hpp"
 
 #include <doctest/doctest.h>
@@ -11,6 +12,7 @@
 
 #include "shared/gs1/dates.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace recount::gs1 {
 namespace {
@@ -105,11 +107,18 @@ std::vector<std::string> differences(const json& test_case, const ElementString&
   return found;
 }
 
-json load_corpus() {
-  const auto text = testing::read_file(std::filesystem::path(RECOUNT_TESTDATA_DIR) / "gs1/cases.json");
-  auto corpus = json::parse(text, nullptr, false);
-  REQUIRE_MESSAGE(corpus.is_array(), "cannot read gs1/cases.json under " RECOUNT_TESTDATA_DIR);
+std::optional<json> load_external_corpus() {
+  const auto folder = testing::external_corpus("gs1");
+  if (!folder) return std::nullopt;
+  auto corpus = json::parse(testing::read_file(*folder / "cases.json"), nullptr, false);
+  REQUIRE_MESSAGE(corpus.is_array(), "cannot read cases.json in " << folder->string());
   return corpus;
+}
+
+std::chrono::year_month_day iso_day(const std::string& text) {
+  return std::chrono::year_month_day{std::chrono::year(std::stoi(text.substr(0, 4))),
+                                     std::chrono::month(static_cast<unsigned>(std::stoi(text.substr(5, 2)))),
+                                     std::chrono::day(static_cast<unsigned>(std::stoi(text.substr(8, 2))))};
 }
 
 Result<ElementString> parse_today(std::string_view text, ParseOptions options = {}) {
@@ -119,8 +128,46 @@ Result<ElementString> parse_today(std::string_view text, ParseOptions options = 
 
 }  // namespace
 
-TEST_CASE("every case of the shared GS1 corpus gives its expected result") {
-  const auto corpus = load_corpus();
+TEST_CASE("every case of the project's GS1 cases gives its expected result") {
+  const auto file = json::parse(testing::read_file(testing::project_data("gs1/cases.json")), nullptr, false);
+  REQUIRE_MESSAGE(file.is_object(), "tests/data/gs1/cases.json is not JSON");
+  ParseOptions options;
+  options.today = iso_day(file["today"]);
+  std::size_t agreed = 0;
+  for (const auto& test_case : file["cases"]) {
+    const std::string id = test_case["id"];
+    INFO(id << " (" << test_case["spec"].get<std::string>() << ")");
+    const auto parsed = parse(test_case["input"].get<std::string>(), options);
+    if (test_case.contains("error")) {
+      const std::string expected = test_case["error"];
+      if (parsed) {
+        FAIL_CHECK(id << ": expected an error containing '" << expected << "', but it parsed as " << parsed->hri());
+        continue;
+      }
+      const bool named = parsed.error().describe().find(expected) != std::string::npos;
+      CHECK_MESSAGE(named, id << ": '" << parsed.error().describe() << "' does not contain '" << expected << "'");
+      agreed += named ? 1 : 0;
+      continue;
+    }
+    if (!parsed) {
+      FAIL_CHECK(id << ": expected it to parse, but: " << parsed.error().describe());
+      continue;
+    }
+    const auto& expect = test_case["expect"];
+    const bool same = parsed->hri() == expect["hri"].get<std::string>() &&
+                      to_string(parsed->fnc1) == expect["fnc1"].get<std::string>() &&
+                      (!expect.contains("gtin") || parsed->gtin() == expect["gtin"].get<std::string>());
+    CHECK_MESSAGE(same, id << ": got " << parsed->hri() << " with FNC1 " << to_string(parsed->fnc1));
+    agreed += same ? 1 : 0;
+  }
+  CHECK(agreed == file["cases"].size());
+  CHECK(agreed >= 49);
+}
+
+TEST_CASE("every case of the external corpus's GS1 vectors gives its expected result") {
+  const auto loaded = load_external_corpus();
+  if (!loaded) return;
+  const auto& corpus = *loaded;
   CHECK(corpus.size() == 85);
   std::size_t valid = 0;
   std::size_t rejected = 0;
@@ -182,7 +229,8 @@ TEST_CASE("extra separators end variable-length fields only when configured") {
   CHECK(without.error().message.find("'|'") != std::string::npos);
 }
 
-TEST_CASE("a required identifier accepts GS1-128 and GS1 DataMatrix identifiers and a leading GS, and refuses bare data") {
+TEST_CASE(
+    "a required identifier accepts GS1-128 and GS1 DataMatrix identifiers and a leading GS, and refuses bare data") {
   ParseOptions options;
   options.identifier = IdentifierPolicy::kRequired;
   CHECK(parse_today("]C10109504000059101", options));
@@ -194,6 +242,16 @@ TEST_CASE("a required identifier accepts GS1-128 and GS1 DataMatrix identifiers 
   const auto bare = parse_today("0109504000059101", options);
   REQUIRE_FALSE(bare);
   CHECK(bare.error().field == "symbology_identifier");
+}
+
+TEST_CASE("raw data without identifier or leading GS parses, and says FNC1 was missing") {
+  CHECK(parse_today("0109504000059101")->fnc1 == Fnc1::kMissing);
+  CHECK(parse_today("]C10109504000059101")->fnc1 == Fnc1::kFirstPosition);
+  CHECK(parse_today("\x1d"
+                    "0109504000059101")
+            ->fnc1 == Fnc1::kFirstPosition);
+  CHECK(parse_today("(01)09504000059101")->fnc1 == Fnc1::kNotApplicable);
+  CHECK(parse_today("]Q3https://id.gs1.org/01/09504000059101")->fnc1 == Fnc1::kNotApplicable);
 }
 
 TEST_CASE("plain EAN, UPC and ITF scans give a GTIN and no elements") {
