@@ -202,6 +202,8 @@ TEST_CASE("every case of the external corpus's GS1 vectors gives its expected re
   CHECK(valid == 46);
   CHECK(rejected == 38);
   CHECK(deviations == 1);
+  MESSAGE("external GS1 corpus: " << valid << " valid and " << rejected << " invalid cases agree, " << deviations
+                                  << " follows the specification instead");
 }
 
 TEST_CASE("a raw element string splits at predefined lengths and at group separators") {
