@@ -35,13 +35,14 @@ int print_status(const DataOptions& data, bool json, std::ostream& out, std::ost
 int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::size_t limit, std::ostream& out,
                   std::ostream& err);
 
-// `run [--mqtt URI] [--mqtt-ca …] [--retention-days N] [--hub-key FILE]`: stores the link settings
-// given (see update_link: a new URI replaces them all, other options one by one), then syncs with
-// what is stored until SIGINT/SIGTERM. Once an hour (and at start) it deletes acked events older
-// than the retention; nothing unacked or rejected is ever deleted. `hub_key_file` (PEM) is stored
-// in the data directory on first use (trusted_hub_key); without a hub key the agent still syncs its
-// events but applies no catalog or task list, and says so at start on `err`. Exit 1 when the link
-// settings or the key file are unusable or the key conflicts with the stored one.
+// `run [--mqtt URI] [--mqtt-ca …] [--retention-days N] [--hub-key FILE]`: runs an AgentDaemon
+// (agent/daemon/agent_daemon.hpp) on the data directory until SIGINT/SIGTERM: it stores the link
+// settings given (a new URI replaces them all, other options one by one) and syncs with what is
+// stored; once an hour (and at start) it deletes acked events older than `retention_days`, never
+// anything unacked or rejected. `hub_key_file` (PEM) is stored in the data directory on first use;
+// without a hub key the agent still syncs its events but applies no catalog or task list, and says
+// so at start on `err`. Exit 1 when the link settings or the key file are unusable or the key
+// conflicts with the stored one.
 int run_sync(const DataOptions& data, const LinkChanges& link, int retention_days,
              const std::optional<std::filesystem::path>& hub_key_file, std::ostream& out, std::ostream& err);
 
