@@ -113,8 +113,10 @@ void draw_screen(const SessionView& view, const Feedback& feedback, const std::s
   out << "  USER      " << kBold << (view.user.empty() ? "-" : view.user) << kReset
       << (view.user_name.empty() ? "" : "  " + view.user_name) << '\n';
   const bool moving = view.mode == WorkMode::kPutaway || view.mode == WorkMode::kMove;
-  out << (view.mode == WorkMode::kReceive ? "  DOCK      " : moving ? "  FROM      " : "  LOCATION  ") << kBold
-      << (view.location.empty() ? "-" : view.location) << kReset << '\n';
+  out << (view.mode == WorkMode::kReceive ? "  DOCK      "
+          : moving                        ? "  FROM      "
+                                          : "  LOCATION  ")
+      << kBold << (view.location.empty() ? "-" : view.location) << kReset << '\n';
   if (moving) out << "  TO        " << kBold << (view.to_location.empty() ? "-" : view.to_location) << kReset << '\n';
   if (view.mode == WorkMode::kReceive) {
     out << "  PO/ASN    " << kBold << (view.reference.empty() ? "-" : view.reference) << kReset << '\n';
@@ -140,35 +142,22 @@ void draw_screen(const SessionView& view, const Feedback& feedback, const std::s
   out.flush();
 }
 
+// The event an unresolved scan records once the catalog knows its barcode as `match`: what the
+// scan's mode records for it (item_event), with the context the scan was kept with.
 Event event_for(const UnresolvedScan& scan, const BarcodeMatch& match) {
-  Event event;
-  event.user = scan.user;
-  event.location = scan.location;
-  event.to_location = scan.to_location;
-  event.sku = match.sku;
-  event.lot = scan.lot;
-  event.expiry = scan.expiry;
-  event.serial = scan.serial;
-  event.session = scan.session;
-  event.task_id = scan.task_id;
-  event.barcode = scan.barcode;
-  event.qty = scan.qty * match.pack_qty;
+  Event item;
+  item.user = scan.user;
+  item.location = scan.location;
+  item.sku = match.sku;
+  item.lot = scan.lot;
+  item.expiry = scan.expiry;
+  item.serial = scan.serial;
+  item.session = scan.session;
+  item.task_id = scan.task_id;
+  item.barcode = scan.barcode;
   const auto mode = parse_work_mode(scan.mode).value_or(WorkMode::kCount);
-  switch (mode) {
-    case WorkMode::kCount: event.type = EventType::kCount; break;
-    case WorkMode::kReceive:
-      event.type = EventType::kReceive;
-      event.reference = scan.reference;
-      break;
-    case WorkMode::kPutaway: event.type = EventType::kPutaway; break;
-    case WorkMode::kMove: event.type = EventType::kMove; break;
-    case WorkMode::kAdjust:
-      event.type = EventType::kAdjust;
-      event.reason = parse_reason_code(scan.reason);
-      if (event.reason != ReasonCode::kFound && event.reason != ReasonCode::kReturn) event.qty = -event.qty;
-      break;
-  }
-  return event;
+  return item_event(mode, ModeContext{scan.to_location, scan.reference, parse_reason_code(scan.reason)},
+                    scan.qty * match.pack_qty, std::move(item));
 }
 
 }  // namespace
@@ -270,19 +259,20 @@ int print_unresolved(const DataOptions& data, bool json, std::ostream& out, std:
   }
   for (const auto& scan : *scans) {
     if (json) {
-      out << nlohmann::json{{"id", scan.id},           {"wall_ms", scan.wall_ms},   {"barcode", scan.barcode},
-                            {"mode", scan.mode},       {"user", scan.user},         {"location", scan.location},
-                            {"to", scan.to_location},  {"ref", scan.reference},     {"reason", scan.reason},
-                            {"session", scan.session}, {"task_id", scan.task_id},   {"lot", scan.lot},
-                            {"expiry", scan.expiry},   {"serial", scan.serial},     {"qty", scan.qty},
-                            {"resolved_seq", scan.resolved_seq}}
+      out << nlohmann::json{{"id", scan.id},           {"wall_ms", scan.wall_ms},
+                            {"barcode", scan.barcode}, {"mode", scan.mode},
+                            {"user", scan.user},       {"location", scan.location},
+                            {"to", scan.to_location},  {"ref", scan.reference},
+                            {"reason", scan.reason},   {"session", scan.session},
+                            {"task_id", scan.task_id}, {"lot", scan.lot},
+                            {"expiry", scan.expiry},   {"serial", scan.serial},
+                            {"qty", scan.qty},         {"resolved_seq", scan.resolved_seq}}
                  .dump()
           << '\n';
     } else {
       out << '#' << scan.id << ' ' << clock_time(scan.wall_ms) << ' ' << scan.barcode << ' ' << scan.mode << " at "
           << (scan.location.empty() ? "-" : scan.location) << " by " << (scan.user.empty() ? "-" : scan.user)
-          << (scan.resolved_seq == 0 ? " unresolved" : " resolved as seq " + std::to_string(scan.resolved_seq))
-          << '\n';
+          << (scan.resolved_seq == 0 ? " unresolved" : " resolved as seq " + std::to_string(scan.resolved_seq)) << '\n';
     }
   }
   return 0;
@@ -312,8 +302,7 @@ int resolve_unresolved(const DataOptions& data, std::ostream& out, std::ostream&
     if (!*match) continue;
     auto recorded = stores->journal.record(event_for(scan, **match));
     if (!recorded) {
-      err << "recount-agent: unresolved scan #" << scan.id << " not recorded: " << recorded.error().describe()
-          << '\n';
+      err << "recount-agent: unresolved scan #" << scan.id << " not recorded: " << recorded.error().describe() << '\n';
       exit_code = 1;
       continue;
     }

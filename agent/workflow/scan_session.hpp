@@ -13,12 +13,9 @@
 #include "agent/catalog/catalog_store.hpp"
 #include "agent/journal/journal.hpp"
 #include "agent/scan/duplicate_guard.hpp"
+#include "agent/workflow/work_mode.hpp"
 
 namespace recount::agent {
-
-enum class WorkMode { kCount, kReceive, kPutaway, kMove, kAdjust };
-std::string_view to_string(WorkMode mode);
-std::optional<WorkMode> parse_work_mode(std::string_view text);
 
 // What happened to one input line. kDone: something was committed or the state changed;
 // kWarning: committed or kept, but the person must look (repeat scan, unknown barcode);
@@ -53,7 +50,7 @@ struct SessionView {
   std::string task_id;      // active blind recount
   std::string session;      // count session id
   std::optional<LastItem> last_item;
-  std::string prompt;       // what to scan next, in capitals
+  std::string prompt;  // what to scan next, in capitals
 };
 
 struct ScanSessionOptions {
