@@ -120,7 +120,7 @@ int record_jsonl(const DataOptions& data, std::istream& in, std::ostream& out, s
   return clean ? 0 : 1;
 }
 
-int print_status(const DataOptions& data, bool json, std::ostream& out, std::ostream& err) {
+int print_status(const DataOptions& data, OutputFormat format, std::ostream& out, std::ostream& err) {
   auto journal = open_journal(data, err);
   if (!journal) return 1;
   auto status = journal->status();
@@ -128,7 +128,7 @@ int print_status(const DataOptions& data, bool json, std::ostream& out, std::ost
     err << "recount-agent: " << status.error().describe() << '\n';
     return 1;
   }
-  if (json) {
+  if (format == OutputFormat::kJson) {
     out << status_json(*status).dump() << '\n';
     return 0;
   }
@@ -144,8 +144,8 @@ int print_status(const DataOptions& data, bool json, std::ostream& out, std::ost
   return 0;
 }
 
-int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::size_t limit, std::ostream& out,
-                  std::ostream& err) {
+int print_journal(const DataOptions& data, OutputFormat format, std::uint64_t from, std::size_t limit,
+                  std::ostream& out, std::ostream& err) {
   auto journal = open_journal(data, err);
   if (!journal) return 1;
   auto entries = journal->list(from, limit);
@@ -153,7 +153,7 @@ int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::s
     err << "recount-agent: " << entries.error().describe() << '\n';
     return 1;
   }
-  if (json) {
+  if (format == OutputFormat::kJson) {
     auto list = nlohmann::json::array();
     for (const auto& entry : *entries) {
       auto item = nlohmann::json::parse(protocol::encode_event(entry.event));

@@ -18,6 +18,9 @@ struct DataOptions {
   std::optional<std::string> device;  // required on first use of data_dir
 };
 
+// How a command that lists or reports prints: lines for people, or JSON for scripts (`--json`).
+enum class OutputFormat { kText, kJson };
+
 // `record TYPE --location … --sku … --qty …`: appends one event; prints its seq once durable.
 int record_one(const DataOptions& data, Event draft, std::ostream& out, std::ostream& err);
 
@@ -29,11 +32,11 @@ int record_jsonl(const DataOptions& data, std::istream& in, std::ostream& out, s
 
 // `status [--json]`: totals, unsent, unacked, acked, rejected, last seq, last acked seq, and the
 // hub messages refused (acks, unsigned or badly signed catalogs and task lists).
-int print_status(const DataOptions& data, bool json, std::ostream& out, std::ostream& err);
+int print_status(const DataOptions& data, OutputFormat format, std::ostream& out, std::ostream& err);
 
 // `journal [--json] [--from SEQ] [--limit N]`: the events with their sync state.
-int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::size_t limit, std::ostream& out,
-                  std::ostream& err);
+int print_journal(const DataOptions& data, OutputFormat format, std::uint64_t from, std::size_t limit,
+                  std::ostream& out, std::ostream& err);
 
 // `run [--mqtt URI] [--mqtt-ca …] [--retention-days N] [--hub-key FILE]`: runs an AgentDaemon
 // (agent/daemon/agent_daemon.hpp) on the data directory until SIGINT/SIGTERM: it stores the link

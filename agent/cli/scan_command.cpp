@@ -177,7 +177,7 @@ std::string sync_status_line(Journal& journal, CatalogStore& store) {
     line += " | " + std::to_string(progress->backlog()) + " unsynced | last sync " +
             (progress->last_ack_ms == 0 ? std::string("never") : clock_time(progress->last_ack_ms) + " UTC");
   }
-  if (auto unresolved = store.unresolved(false); unresolved && !unresolved->empty()) {
+  if (auto unresolved = store.unresolved(CatalogStore::Listing::kWaiting); unresolved && !unresolved->empty()) {
     line += " | " + std::to_string(unresolved->size()) + " UNKNOWN BARCODE(S) TO MAP";
   }
   return line;
@@ -249,16 +249,16 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
   return 0;
 }
 
-int print_unresolved(const DataOptions& data, bool json, std::ostream& out, std::ostream& err) {
+int print_unresolved(const DataOptions& data, OutputFormat format, std::ostream& out, std::ostream& err) {
   auto stores = open_stores(data, err);
   if (!stores) return 1;
-  auto scans = stores->store.unresolved(true);
+  auto scans = stores->store.unresolved(CatalogStore::Listing::kAll);
   if (!scans) {
     err << "recount-agent: " << scans.error().describe() << '\n';
     return 1;
   }
   for (const auto& scan : *scans) {
-    if (json) {
+    if (format == OutputFormat::kJson) {
       out << nlohmann::json{{"id", scan.id},           {"wall_ms", scan.wall_ms},
                             {"barcode", scan.barcode}, {"mode", scan.mode},
                             {"user", scan.user},       {"location", scan.location},
@@ -281,7 +281,7 @@ int print_unresolved(const DataOptions& data, bool json, std::ostream& out, std:
 int resolve_unresolved(const DataOptions& data, std::ostream& out, std::ostream& err) {
   auto stores = open_stores(data, err);
   if (!stores) return 1;
-  auto scans = stores->store.unresolved(false);
+  auto scans = stores->store.unresolved(CatalogStore::Listing::kWaiting);
   if (!scans) {
     err << "recount-agent: " << scans.error().describe() << '\n';
     return 1;

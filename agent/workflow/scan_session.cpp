@@ -93,8 +93,8 @@ Feedback ScanSession::command(const std::string& name, const std::string& argume
     view_.last_item.reset();
     return done("mode " + argument);
   }
-  if (name == "loc") return set_location(argument, false);
-  if (name == "to") return set_location(argument, true);
+  if (name == "loc") return set_location(argument, LocationRole::kWorked);
+  if (name == "to") return set_location(argument, LocationRole::kDestination);
   if (name == "qty") return set_quantity(argument);
   if (name == "undo") return undo();
   if (name == "close") return close_location();
@@ -168,7 +168,8 @@ Feedback ScanSession::check_pin(std::string badge, const std::string& pin) {
   return refused("WRONG PIN FOR " + badge + ": " + std::to_string(left) + (left == 1 ? " TRY" : " TRIES") + " LEFT");
 }
 
-Feedback ScanSession::set_location(const std::string& text, bool destination) {
+Feedback ScanSession::set_location(const std::string& text, LocationRole role) {
+  const bool destination = role == LocationRole::kDestination;
   if (text.empty()) return refused(destination ? "#to needs a location" : "#loc needs a location");
   if (!view_.task_id.empty())
     return refused("recount task " + view_.task_id + " is at " + view_.location + ": finish it with #close first");
@@ -230,7 +231,7 @@ Feedback ScanSession::scan(const std::string& text) {
     if (*location) {
       const bool destination = (view_.mode == WorkMode::kPutaway || view_.mode == WorkMode::kMove) &&
                                !view_.location.empty() && (*location)->location != view_.location;
-      return set_location((*location)->location, destination);
+      return set_location((*location)->location, destination ? LocationRole::kDestination : LocationRole::kWorked);
     }
   }
   if (auto missing = missing_context()) return *missing;

@@ -92,7 +92,10 @@ class ScanSession {
   Feedback sign_in(const std::string& argument);
   Feedback check_pin(std::string badge, const std::string& pin);  // badge by value: it may be view_.pin_badge
   Feedback scan(const std::string& text);
-  Feedback set_location(const std::string& text, bool destination);
+  // Where a scanned or typed location goes: the location worked at (count bin, dock, move source)
+  // or the put-away / move destination.
+  enum class LocationRole { kWorked, kDestination };
+  Feedback set_location(const std::string& text, LocationRole role);
   Feedback set_quantity(const std::string& argument);
   Feedback undo();
   Feedback close_location();
