@@ -14,6 +14,7 @@
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/signed_payload.hpp"
 #include "shared/protocol/topics.hpp"
+#include "tests/agent/journal_fixtures.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/mqtt_fixtures.hpp"
 #include "tests/support/process.hpp"
@@ -23,20 +24,10 @@ namespace {
 
 constexpr std::int64_t kDayMs = 24 * 3600 * 1000;
 
-Event count_draft(std::int64_t qty) {
-  Event event;
-  event.type = EventType::kCount;
-  event.location = "A-01";
-  event.sku = "SKU-1";
-  event.qty = qty;
-  event.user = "alice";
-  return event;
-}
-
-// A data directory of device dev-1 at store-1 holding `events` recorded count events.
-void record_events(const std::filesystem::path& dir, int events, WallClock wall = system_wall_clock()) {
-  auto journal = Journal::open(dir, std::string("store-1"), std::string("dev-1"), std::move(wall)).value();
-  for (int qty = 1; qty <= events; ++qty) REQUIRE(journal.record(count_draft(qty)).has_value());
+// A data directory of device dev-1 at store-1 holding `events` recorded counts.
+void record_events(const std::filesystem::path& dir, int events) {
+  auto journal = Journal::open(dir, std::string("store-1"), std::string("dev-1")).value();
+  testing::record_counts(journal, events);
 }
 
 std::filesystem::path write_key(const std::filesystem::path& file, const crypto::SigningKey& key) {
@@ -75,9 +66,8 @@ TEST_CASE("the daemon sends the journal's events and they count as acked only on
   auto journal = Journal::open(dir.path(), std::nullopt, std::nullopt).value();
   CHECK(journal.progress().value().acked_through == 0);
 
-  protocol::Ack ack{
-      .device = "dev-1", .epoch = batch->batch.epoch, .acked_through = 3, .hub_wall_ms = journal.wall_now()};
-  hub.publish(device_topic(protocol::DeviceChannel::kAck), protocol::encode(ack));
+  CHECK(batch->batch.epoch == journal.identity().epoch);
+  hub.publish(device_topic(protocol::DeviceChannel::kAck), protocol::encode(testing::hub_ack(journal, 3)));
   CHECK(testing::run_until(io, [&] { return journal.progress().value().acked_through == 3; }));
   daemon->stop();
   CHECK(journal.progress().value().backlog() == 0);
@@ -90,10 +80,9 @@ TEST_CASE("at start the daemon deletes acked events older than the retention, an
   const WallClock clock = [&] { return now_ms; };
   {
     auto journal = Journal::open(dir.path(), std::string("store-1"), std::string("dev-1"), clock).value();
-    for (int qty = 1; qty <= 3; ++qty) REQUIRE(journal.record(count_draft(qty)).has_value());
+    testing::record_counts(journal, 3);
     REQUIRE(journal.mark_sent(3).has_value());
-    protocol::Ack ack{.device = "dev-1", .epoch = journal.identity().epoch, .acked_through = 2, .hub_wall_ms = now_ms};
-    REQUIRE(journal.acknowledge(ack).value() == AckVerdict::kApplied);
+    REQUIRE(journal.acknowledge(testing::hub_ack(journal, 2)).value() == AckVerdict::kApplied);
   }
   now_ms += 8 * kDayMs;
   boost::asio::io_context io;

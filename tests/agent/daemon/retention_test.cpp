@@ -6,6 +6,7 @@
 
 #include <sstream>
 
+#include "tests/agent/journal_fixtures.hpp"
 #include "tests/support/mqtt_fixtures.hpp"
 #include "tests/support/process.hpp"
 
@@ -23,22 +24,14 @@ struct AgedJournal {
 
   void record_days(int days) {
     for (int day = 0; day < days; ++day) {
-      Event event;
-      event.type = EventType::kCount;
-      event.location = "A-01";
-      event.sku = "SKU-1";
-      event.qty = day;
-      event.user = "alice";
-      REQUIRE(journal.record(event).has_value());
+      testing::record_counts(journal, 1);
       now_ms += kDayMs;
     }
   }
 
   void ack_through(std::uint64_t seq) {
     REQUIRE(journal.mark_sent(seq).has_value());
-    protocol::Ack ack{
-        .device = "dev-1", .epoch = journal.identity().epoch, .acked_through = seq, .hub_wall_ms = now_ms};
-    REQUIRE(journal.acknowledge(ack).value() == AckVerdict::kApplied);
+    REQUIRE(journal.acknowledge(testing::hub_ack(journal, seq)).value() == AckVerdict::kApplied);
   }
 
   std::vector<std::uint64_t> seqs() {

@@ -7,6 +7,7 @@
 
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/topics.hpp"
+#include "tests/agent/journal_fixtures.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/mqtt_fixtures.hpp"
 #include "tests/support/process.hpp"
@@ -21,18 +22,10 @@ std::string device_topic(protocol::DeviceChannel channel) {
 // A journal of dev-1 at store-1 with `events` count events, a Sync on it, and a test hub that
 // receives the device's hello and events.
 struct SyncedDevice {
-  explicit SyncedDevice(int events, SyncOptions options = {}) : hub_options(std::move(options)) {
-    for (int qty = 1; qty <= events; ++qty) {
-      Event event;
-      event.type = EventType::kCount;
-      event.location = "A-01";
-      event.sku = "SKU-1";
-      event.qty = qty;
-      event.user = "alice";
-      REQUIRE(journal.record(event).has_value());
-    }
-    hub_options.broker_uri = broker.uri();
-    sync = std::make_unique<Sync>(io, journal, hub_options);
+  explicit SyncedDevice(int events, SyncOptions options = {}) : sync_options(std::move(options)) {
+    testing::record_counts(journal, events);
+    sync_options.broker_uri = broker.uri();
+    sync = std::make_unique<Sync>(io, journal, sync_options);
   }
   ~SyncedDevice() { sync->stop(); }
 
@@ -49,11 +42,8 @@ struct SyncedDevice {
   }
 
   void ack(std::uint64_t through, std::string epoch = "") {
-    protocol::Ack ack{.device = "dev-1",
-                      .epoch = epoch.empty() ? journal.identity().epoch : epoch,
-                      .acked_through = through,
-                      .hub_wall_ms = journal.wall_now()};
-    hub.publish(device_topic(protocol::DeviceChannel::kAck), protocol::encode(ack));
+    hub.publish(device_topic(protocol::DeviceChannel::kAck),
+                protocol::encode(testing::hub_ack(journal, through, std::move(epoch))));
   }
 
   testing::Mosquitto broker;
@@ -65,7 +55,7 @@ struct SyncedDevice {
       broker.uri(),
       "test-hub",
       {device_topic(protocol::DeviceChannel::kHello), device_topic(protocol::DeviceChannel::kEvents)}};
-  SyncOptions hub_options;
+  SyncOptions sync_options;
   std::unique_ptr<Sync> sync;
 };
 
