@@ -13,8 +13,8 @@
 
 #include "agent/cli/scan_screen.hpp"
 #include "agent/scan/line_reader.hpp"
+#include "agent/workflow/resolution.hpp"
 #include "agent/workflow/scan_session.hpp"
-#include "shared/gs1/parser.hpp"
 
 namespace recount::agent {
 namespace {
@@ -47,24 +47,6 @@ std::string clock_time(std::int64_t unix_ms) {
   char text[16];
   std::strftime(text, sizeof text, "%H:%M:%S", &utc);
   return text;
-}
-
-// The event an unresolved scan records once the catalog knows its barcode as `match`: what the
-// scan's mode records for it (item_event), with the context the scan was kept with.
-Event event_for(const UnresolvedScan& scan, const BarcodeMatch& match) {
-  Event item;
-  item.user = scan.user;
-  item.location = scan.location;
-  item.sku = match.sku;
-  item.lot = scan.lot;
-  item.expiry = scan.expiry;
-  item.serial = scan.serial;
-  item.session = scan.session;
-  item.task_id = scan.task_id;
-  item.barcode = scan.barcode;
-  const auto mode = parse_work_mode(scan.mode).value_or(WorkMode::kCount);
-  return item_event(mode, ModeContext{scan.to_location, scan.reference, parse_reason_code(scan.reason)},
-                    scan.qty * match.pack_qty, std::move(item));
 }
 
 }  // namespace
@@ -196,18 +178,13 @@ int resolve_unresolved(const DataOptions& data, std::ostream& out, std::ostream&
   int exit_code = 0;
   std::size_t resolved = 0;
   for (const auto& scan : *scans) {
-    // GS1 scans are kept in their bracketed form; the catalog knows their GTIN.
-    std::string key = scan.barcode;
-    if (key.starts_with("(")) {
-      if (auto parsed = gs1::parse(key)) key = parsed->gtin().value_or(parsed->content_gtin().value_or(key));
-    }
-    auto match = stores->store.find_barcode(key);
+    auto match = stores->store.find_barcode(catalog_key(scan.barcode));
     if (!match) {
       err << "recount-agent: " << match.error().describe() << '\n';
       return 1;
     }
     if (!*match) continue;
-    auto recorded = stores->journal.record(event_for(scan, **match));
+    auto recorded = stores->journal.record(resolved_event(scan, **match));
     if (!recorded) {
       err << "recount-agent: unresolved scan #" << scan.id << " not recorded: " << recorded.error().describe() << '\n';
       exit_code = 1;
