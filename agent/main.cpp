@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
   gs1->add_option("--today", gs1_options.today, "YYYY-MM-DD that anchors two-digit years (default: today, UTC)");
 
   CLI11_PARSE(app, argc, argv);
+  const auto format = json ? OutputFormat::kJson : OutputFormat::kText;
 
   if (*decode) return decode_images(images, std::cout, std::cerr);
   if (*gs1) return print_gs1(gs1_text, gs1_options, std::cout, std::cerr);
@@ -126,7 +127,7 @@ int main(int argc, char** argv) {
     scan_options.screen = plain ? ScreenMode::kPlain : screen ? ScreenMode::kScreen : ScreenMode::kDetect;
     return run_scan(data, scan_options, std::cout, std::cerr);
   }
-  if (*unresolved) return print_unresolved(data, json, std::cout, std::cerr);
+  if (*unresolved) return print_unresolved(data, format, std::cout, std::cerr);
   if (*resolve) return resolve_unresolved(data, std::cout, std::cerr);
   if (*provision) return provision_device(provision_dir, bundle_file, std::cout, std::cerr);
   if (*run) {
@@ -137,8 +138,8 @@ int main(int argc, char** argv) {
     }
     return run_sync(data, *link, retention_days, hub_key, std::cout, std::cerr);
   }
-  if (*status) return print_status(data, json, std::cout, std::cerr);
-  if (*journal) return print_journal(data, json, from, limit, std::cout, std::cerr);
+  if (*status) return print_status(data, format, std::cout, std::cerr);
+  if (*journal) return print_journal(data, format, from, limit, std::cout, std::cerr);
   if (!jsonl.empty()) {
     if (jsonl == "-") return record_jsonl(data, std::cin, std::cout, std::cerr);
     std::ifstream file(jsonl);

@@ -276,11 +276,11 @@ Result<std::int64_t> CatalogStore::add_unresolved(const UnresolvedScan& scan) {
   return database_.last_insert_rowid();
 }
 
-Result<std::vector<UnresolvedScan>> CatalogStore::unresolved(bool include_resolved) {
+Result<std::vector<UnresolvedScan>> CatalogStore::unresolved(Listing listing) {
   auto query = database_.prepare(
       std::string("SELECT id, wall_ms, barcode, mode, user, location, to_location, ref, reason, session, task_id, "
                   "lot, expiry, serial, qty, COALESCE(resolved_seq, 0) FROM unresolved_scans ") +
-      (include_resolved ? "" : "WHERE resolved_seq IS NULL ") + "ORDER BY id");
+      (listing == Listing::kAll ? "" : "WHERE resolved_seq IS NULL ") + "ORDER BY id");
   if (!query) return query.error();
   return collect<UnresolvedScan>(*query, [](const storage::Statement& row) {
     UnresolvedScan scan;

@@ -30,7 +30,7 @@ struct UnresolvedScan {
   std::string barcode;  // the scanned text as read (GS1 data normalised to its raw form)
   std::string mode;     // count, receive, putaway, move, adjust
   std::string user, location, to_location, reference, reason, session, task_id, lot, expiry, serial;
-  std::int64_t qty = 1;  // units per pack are not known: the number of scans
+  std::int64_t qty = 1;            // units per pack are not known: the number of scans
   std::uint64_t resolved_seq = 0;  // the event recorded for it later; 0 while unresolved
 };
 
@@ -82,7 +82,10 @@ class CatalogStore {
 
   // Stores an unresolved scan durably; returns its id.
   Result<std::int64_t> add_unresolved(const UnresolvedScan& scan);
-  Result<std::vector<UnresolvedScan>> unresolved(bool include_resolved);
+  // The unresolved scans kept, oldest first: those still waiting for the catalog, or all of them
+  // (resolved ones with their resolved_seq).
+  enum class Listing { kWaiting, kAll };
+  Result<std::vector<UnresolvedScan>> unresolved(Listing listing);
   Result<void> mark_resolved(std::int64_t id, std::uint64_t seq);
 
  private:

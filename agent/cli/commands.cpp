@@ -1,19 +1,17 @@
 // recount-agent subcommands.
 #include "agent/cli/commands.hpp"
 
-#include <functional>
+#include <chrono>
 #include <iomanip>
 #include <iostream>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
-#include "agent/catalog/catalog_feed.hpp"
+#include "agent/daemon/agent_daemon.hpp"
 #include "agent/journal/journal.hpp"
 #include "agent/sync/hub_key.hpp"
-#include "agent/sync/sync.hpp"
 #include "shared/core/random_id.hpp"
 #include "shared/domain/limits.hpp"
 #include "shared/protocol/codec.hpp"
@@ -122,7 +120,7 @@ int record_jsonl(const DataOptions& data, std::istream& in, std::ostream& out, s
   return clean ? 0 : 1;
 }
 
-int print_status(const DataOptions& data, bool json, std::ostream& out, std::ostream& err) {
+int print_status(const DataOptions& data, OutputFormat format, std::ostream& out, std::ostream& err) {
   auto journal = open_journal(data, err);
   if (!journal) return 1;
   auto status = journal->status();
@@ -130,7 +128,7 @@ int print_status(const DataOptions& data, bool json, std::ostream& out, std::ost
     err << "recount-agent: " << status.error().describe() << '\n';
     return 1;
   }
-  if (json) {
+  if (format == OutputFormat::kJson) {
     out << status_json(*status).dump() << '\n';
     return 0;
   }
@@ -146,8 +144,8 @@ int print_status(const DataOptions& data, bool json, std::ostream& out, std::ost
   return 0;
 }
 
-int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::size_t limit, std::ostream& out,
-                  std::ostream& err) {
+int print_journal(const DataOptions& data, OutputFormat format, std::uint64_t from, std::size_t limit,
+                  std::ostream& out, std::ostream& err) {
   auto journal = open_journal(data, err);
   if (!journal) return 1;
   auto entries = journal->list(from, limit);
@@ -155,7 +153,7 @@ int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::s
     err << "recount-agent: " << entries.error().describe() << '\n';
     return 1;
   }
-  if (json) {
+  if (format == OutputFormat::kJson) {
     auto list = nlohmann::json::array();
     for (const auto& entry : *entries) {
       auto item = nlohmann::json::parse(protocol::encode_event(entry.event));
@@ -176,60 +174,32 @@ int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::s
   return 0;
 }
 
-int run_sync(const DataOptions& data, const LinkChanges& link_changes, int retention_days,
+int run_sync(const DataOptions& data, const LinkChanges& link, int retention_days,
              const std::optional<std::filesystem::path>& hub_key_file, std::ostream& out, std::ostream& err) {
-  auto journal = open_journal(data, err);
-  if (!journal) return 1;
-  auto link = update_link(data.data_dir, link_changes);
-  if (!link) {
-    err << "recount-agent: " << link.error().describe() << '\n';
-    return 1;
-  }
-  auto hub_key = trusted_hub_key(data.data_dir, hub_key_file);
-  if (!hub_key) {
-    err << "recount-agent: --hub-key: " << hub_key.error().describe() << '\n';
-    return 1;
-  }
-  if (!*hub_key) {
-    err << "recount-agent: WARNING: no hub key in " << (data.data_dir / kHubKeyFile).string()
-        << ": catalogs and task lists will be refused until the device is provisioned with --hub-key FILE "
-           "(the hub's `recountctl --data DIR hub-key`) or `recount-agent provision`; events are still synced\n";
-  }
+  AgentOptions options;
+  options.data_dir = data.data_dir;
+  options.site = data.site;
+  options.device = data.device;
+  options.link = link;
+  options.hub_key_file = hub_key_file;
+  options.retention.keep = std::chrono::days(retention_days);
   boost::asio::io_context io;
-  boost::asio::steady_timer retention_timer(io);
-  std::function<void()> prune = [&] {
-    const std::int64_t cutoff = journal->wall_now() - std::int64_t{retention_days} * 24 * 3600 * 1000;
-    if (auto pruned = journal->prune_acked_before(cutoff); !pruned) {
-      err << "recount-agent: retention: " << pruned.error().describe() << '\n';
-    }
-    retention_timer.expires_after(std::chrono::hours(1));
-    retention_timer.async_wait([&](const boost::system::error_code& error) {
-      if (!error) prune();
-    });
-  };
-  prune();
-  SyncOptions options;
-  options.broker_uri = link->uri;
-  options.broker_security = link->security;
-  Sync sync(io, *journal, options);
-  auto catalog = CatalogStore::open(data.data_dir);
-  if (!catalog) {
-    err << "recount-agent: " << catalog.error().describe() << '\n';
+  auto daemon = AgentDaemon::create(io, std::move(options), out, err);
+  if (!daemon) {
+    err << "recount-agent: " << daemon.error().describe() << '\n';
     return 1;
   }
-  CatalogFeed feed(io, sync, *journal, *catalog, *hub_key, out);
-  feed.start();
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int) {
     if (error) return;
-    feed.stop();
-    sync.stop();
-    retention_timer.cancel();
+    (*daemon)->stop();
     io.stop();
   });
-  sync.start();
-  out << "recount-agent syncing device " << journal->identity().device << " of site " << journal->identity().site
-      << " via " << link->uri << " trusting hub key " << (*hub_key ? (*hub_key)->fingerprint() : "none") << std::endl;
+  (*daemon)->start();
+  const auto& identity = (*daemon)->identity();
+  const auto& hub_key = (*daemon)->hub_key();
+  out << "recount-agent syncing device " << identity.device << " of site " << identity.site << " via "
+      << (*daemon)->link().uri << " trusting hub key " << (hub_key ? hub_key->fingerprint() : "none") << std::endl;
   io.run();
   return 0;
 }

@@ -18,6 +18,9 @@ struct DataOptions {
   std::optional<std::string> device;  // required on first use of data_dir
 };
 
+// How a command that lists or reports prints: lines for people, or JSON for scripts (`--json`).
+enum class OutputFormat { kText, kJson };
+
 // `record TYPE --location … --sku … --qty …`: appends one event; prints its seq once durable.
 int record_one(const DataOptions& data, Event draft, std::ostream& out, std::ostream& err);
 
@@ -29,19 +32,20 @@ int record_jsonl(const DataOptions& data, std::istream& in, std::ostream& out, s
 
 // `status [--json]`: totals, unsent, unacked, acked, rejected, last seq, last acked seq, and the
 // hub messages refused (acks, unsigned or badly signed catalogs and task lists).
-int print_status(const DataOptions& data, bool json, std::ostream& out, std::ostream& err);
+int print_status(const DataOptions& data, OutputFormat format, std::ostream& out, std::ostream& err);
 
 // `journal [--json] [--from SEQ] [--limit N]`: the events with their sync state.
-int print_journal(const DataOptions& data, bool json, std::uint64_t from, std::size_t limit, std::ostream& out,
-                  std::ostream& err);
+int print_journal(const DataOptions& data, OutputFormat format, std::uint64_t from, std::size_t limit,
+                  std::ostream& out, std::ostream& err);
 
-// `run [--mqtt URI] [--mqtt-ca …] [--retention-days N] [--hub-key FILE]`: stores the link settings
-// given (see update_link: a new URI replaces them all, other options one by one), then syncs with
-// what is stored until SIGINT/SIGTERM. Once an hour (and at start) it deletes acked events older
-// than the retention; nothing unacked or rejected is ever deleted. `hub_key_file` (PEM) is stored
-// in the data directory on first use (trusted_hub_key); without a hub key the agent still syncs its
-// events but applies no catalog or task list, and says so at start on `err`. Exit 1 when the link
-// settings or the key file are unusable or the key conflicts with the stored one.
+// `run [--mqtt URI] [--mqtt-ca …] [--retention-days N] [--hub-key FILE]`: runs an AgentDaemon
+// (agent/daemon/agent_daemon.hpp) on the data directory until SIGINT/SIGTERM: it stores the link
+// settings given (a new URI replaces them all, other options one by one) and syncs with what is
+// stored; once an hour (and at start) it deletes acked events older than `retention_days`, never
+// anything unacked or rejected. `hub_key_file` (PEM) is stored in the data directory on first use;
+// without a hub key the agent still syncs its events but applies no catalog or task list, and says
+// so at start on `err`. Exit 1 when the link settings or the key file are unusable or the key
+// conflicts with the stored one.
 int run_sync(const DataOptions& data, const LinkChanges& link, int retention_days,
              const std::optional<std::filesystem::path>& hub_key_file, std::ostream& out, std::ostream& err);
 

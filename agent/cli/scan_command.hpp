@@ -32,7 +32,7 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
 std::string sync_status_line(Journal& journal, CatalogStore& store);
 
 // `unresolved [--json]`: scans the catalog did not know, with their context.
-int print_unresolved(const DataOptions& data, bool json, std::ostream& out, std::ostream& err);
+int print_unresolved(const DataOptions& data, OutputFormat format, std::ostream& out, std::ostream& err);
 
 // `resolve`: records the events of unresolved scans whose barcode the catalog now knows, with
 // their original user, mode, locations and reference; prints what was recorded.

@@ -26,7 +26,7 @@ FolderWatcher::FolderWatcher(boost::asio::io_context& io, FolderWatchOptions opt
 void FolderWatcher::start(ScanHandler on_scan, ProblemHandler on_problem) {
   on_scan_ = std::move(on_scan);
   on_problem_ = std::move(on_problem);
-  poll(true);
+  poll(Poll::kFirst);
 }
 
 void FolderWatcher::stop() {
@@ -37,11 +37,11 @@ void FolderWatcher::stop() {
 void FolderWatcher::arm() {
   timer_.expires_after(options_.poll_interval);
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
-    if (!error && !self->stopped_) self->poll(false);
+    if (!error && !self->stopped_) self->poll(Poll::kLater);
   });
 }
 
-void FolderWatcher::poll(bool first) {
+void FolderWatcher::poll(Poll which) {
   if (stopped_) return;
   std::error_code error;
   std::filesystem::directory_iterator entries(options_.folder, error);
@@ -65,7 +65,7 @@ void FolderWatcher::poll(bool first) {
       state.handled = known->second.handled || stable;
       state.ready = !known->second.handled && stable;
     } else {
-      state.handled = first && options_.existing == ExistingFiles::kSkip;
+      state.handled = which == Poll::kFirst && options_.existing == ExistingFiles::kSkip;
     }
     current.emplace(path, state);
   }

@@ -63,7 +63,9 @@ class FolderWatcher : public std::enable_shared_from_this<FolderWatcher> {
     bool ready = false;    // became stable at this poll: to be queued
   };
 
-  void poll(bool first);
+  // The first poll after start() is the one that sees the files already there (ExistingFiles).
+  enum class Poll { kFirst, kLater };
+  void poll(Poll which);
   void decode_next();
   // Decodes the next ready file in a handler of its own, or waits for the next poll.
   void continue_with_ready();

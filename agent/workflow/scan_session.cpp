@@ -1,7 +1,6 @@
 // The floor workflows: scans and command lines in, journal events out.
 #include "agent/workflow/scan_session.hpp"
 
-#include <array>
 #include <charconv>
 #include <utility>
 
@@ -12,14 +11,6 @@
 
 namespace recount::agent {
 namespace {
-
-constexpr std::array<std::pair<WorkMode, std::string_view>, 5> kModeNames{{
-    {WorkMode::kCount, "count"},
-    {WorkMode::kReceive, "receive"},
-    {WorkMode::kPutaway, "putaway"},
-    {WorkMode::kMove, "move"},
-    {WorkMode::kAdjust, "adjust"},
-}};
 
 std::string trim(const std::string& text) {
   const auto first = text.find_first_not_of(" \t\r\n");
@@ -39,9 +30,6 @@ std::optional<std::int64_t> parse_integer(const std::string& text) {
   return value;
 }
 
-// Reasons that add stock; every other reason takes it away, so one scan is −1 pack.
-bool adds_stock(ReasonCode reason) { return reason == ReasonCode::kFound || reason == ReasonCode::kReturn; }
-
 // Text that is GS1 data rather than a plain code: an AIM identifier, a leading FNC1 (GS), the
 // bracketed form or a Digital Link URI.
 bool looks_like_gs1(const std::string& text) {
@@ -53,20 +41,6 @@ Feedback refused(std::string message) { return Feedback{Outcome::kRefused, std::
 Feedback done(std::string message) { return Feedback{Outcome::kDone, std::move(message), {}}; }
 
 }  // namespace
-
-std::string_view to_string(WorkMode mode) {
-  for (const auto& [candidate, name] : kModeNames) {
-    if (candidate == mode) return name;
-  }
-  return "count";
-}
-
-std::optional<WorkMode> parse_work_mode(std::string_view text) {
-  for (const auto& [candidate, name] : kModeNames) {
-    if (name == text) return candidate;
-  }
-  return std::nullopt;
-}
 
 ScanSession::ScanSession(Journal& journal, CatalogStore& store, ScanSessionOptions options)
     : journal_(journal),
@@ -119,8 +93,8 @@ Feedback ScanSession::command(const std::string& name, const std::string& argume
     view_.last_item.reset();
     return done("mode " + argument);
   }
-  if (name == "loc") return set_location(argument, false);
-  if (name == "to") return set_location(argument, true);
+  if (name == "loc") return set_location(argument, LocationRole::kWorked);
+  if (name == "to") return set_location(argument, LocationRole::kDestination);
   if (name == "qty") return set_quantity(argument);
   if (name == "undo") return undo();
   if (name == "close") return close_location();
@@ -194,10 +168,11 @@ Feedback ScanSession::check_pin(std::string badge, const std::string& pin) {
   return refused("WRONG PIN FOR " + badge + ": " + std::to_string(left) + (left == 1 ? " TRY" : " TRIES") + " LEFT");
 }
 
-Feedback ScanSession::set_location(const std::string& text, bool destination) {
+Feedback ScanSession::set_location(const std::string& text, LocationRole role) {
+  const bool destination = role == LocationRole::kDestination;
   if (text.empty()) return refused(destination ? "#to needs a location" : "#loc needs a location");
-  if (!view_.task_id.empty()) return refused("recount task " + view_.task_id + " is at " + view_.location +
-                                             ": finish it with #close first");
+  if (!view_.task_id.empty())
+    return refused("recount task " + view_.task_id + " is at " + view_.location + ": finish it with #close first");
   auto found = store_.find_location(text);
   if (!found) return refused("cannot read the catalog: " + found.error().describe());
   if (!*found) return refused("UNKNOWN LOCATION " + text + ": not in the catalog");
@@ -242,8 +217,7 @@ std::optional<Feedback> ScanSession::missing_context() const {
     case WorkMode::kAdjust:
       if (view_.reason.empty()) return refused("SCAN A REASON FIRST: #reason CODE");
       break;
-    case WorkMode::kCount:
-      break;
+    case WorkMode::kCount: break;
   }
   return std::nullopt;
 }
@@ -257,7 +231,7 @@ Feedback ScanSession::scan(const std::string& text) {
     if (*location) {
       const bool destination = (view_.mode == WorkMode::kPutaway || view_.mode == WorkMode::kMove) &&
                                !view_.location.empty() && (*location)->location != view_.location;
-      return set_location((*location)->location, destination);
+      return set_location((*location)->location, destination ? LocationRole::kDestination : LocationRole::kWorked);
     }
   }
   if (auto missing = missing_context()) return *missing;
@@ -293,37 +267,21 @@ Feedback ScanSession::scan(const std::string& text) {
   if (!*match) return keep_unresolved(draft.barcode, draft);
 
   draft.sku = (*match)->sku;
-  const std::int64_t units = (*match)->pack_qty * units_per_scan;
-  switch (view_.mode) {
-    case WorkMode::kCount: draft.type = EventType::kCount; break;
-    case WorkMode::kReceive:
-      draft.type = EventType::kReceive;
-      draft.reference = view_.reference;
-      break;
-    case WorkMode::kPutaway:
-    case WorkMode::kMove:
-      draft.type = view_.mode == WorkMode::kPutaway ? EventType::kPutaway : EventType::kMove;
-      draft.to_location = view_.to_location;
-      break;
-    case WorkMode::kAdjust:
-      draft.type = EventType::kAdjust;
-      draft.reason = parse_reason_code(view_.reason);
-      break;
-  }
-  const bool negative = view_.mode == WorkMode::kAdjust && !adds_stock(*draft.reason);
-  Action action{draft, view_.mode, 0, tally_key(draft), (*match)->description};
-  if (auto ok = record_delta(action, negative ? -units : units); !ok) {
+  const Event event =
+      item_event(view_.mode, ModeContext{view_.to_location, view_.reference, parse_reason_code(view_.reason)},
+                 (*match)->pack_qty * units_per_scan, std::move(draft));
+  Action action{event, view_.mode, 0, tally_key(event), (*match)->description};
+  if (auto ok = record_delta(action, event.qty); !ok) {
     return refused("NOT RECORDED: " + ok.error().describe());
   }
   actions_.push_back(action);
   show_last(action);
   const auto& last = *view_.last_item;
-  std::string message = std::string(to_string(draft.type)) + " " + std::to_string(negative ? -units : units) +
-                        " x " + draft.sku + ((*match)->pack_qty > 1 ? " (pack of " + std::to_string((*match)->pack_qty) + ")" : "") +
-                        (draft.lot.empty() ? "" : " lot " + draft.lot) +
-                        (draft.expiry.empty() ? "" : " exp " + draft.expiry) +
-                        (draft.serial.empty() ? "" : " serial " + draft.serial) + " - running count " +
-                        std::to_string(last.running);
+  std::string message =
+      std::string(to_string(event.type)) + " " + std::to_string(event.qty) + " x " + event.sku +
+      ((*match)->pack_qty > 1 ? " (pack of " + std::to_string((*match)->pack_qty) + ")" : "") +
+      (event.lot.empty() ? "" : " lot " + event.lot) + (event.expiry.empty() ? "" : " exp " + event.expiry) +
+      (event.serial.empty() ? "" : " serial " + event.serial) + " - running count " + std::to_string(last.running);
   if (verdict == ScanVerdict::kRepeat) {
     return Feedback{Outcome::kWarning, "REPEAT SCAN, COUNTED: " + message + " (#undo if it was one item)", {}};
   }
@@ -396,7 +354,8 @@ Feedback ScanSession::set_quantity(const std::string& argument) {
   if (action.mode == WorkMode::kCount && tallies_[action.tally_key] - action.net + target < 0) {
     return refused("#qty would make the count negative");
   }
-  if (auto ok = record_delta(action, target - action.net); !ok) return refused("NOT RECORDED: " + ok.error().describe());
+  if (auto ok = record_delta(action, target - action.net); !ok)
+    return refused("NOT RECORDED: " + ok.error().describe());
   show_last(action);
   return done("quantity of " + action.base.sku + " set to " + std::to_string(target) + " - running count " +
               std::to_string(view_.last_item->running));

@@ -13,12 +13,9 @@
 #include "agent/catalog/catalog_store.hpp"
 #include "agent/journal/journal.hpp"
 #include "agent/scan/duplicate_guard.hpp"
+#include "agent/workflow/work_mode.hpp"
 
 namespace recount::agent {
-
-enum class WorkMode { kCount, kReceive, kPutaway, kMove, kAdjust };
-std::string_view to_string(WorkMode mode);
-std::optional<WorkMode> parse_work_mode(std::string_view text);
 
 // What happened to one input line. kDone: something was committed or the state changed;
 // kWarning: committed or kept, but the person must look (repeat scan, unknown barcode);
@@ -53,7 +50,7 @@ struct SessionView {
   std::string task_id;      // active blind recount
   std::string session;      // count session id
   std::optional<LastItem> last_item;
-  std::string prompt;       // what to scan next, in capitals
+  std::string prompt;  // what to scan next, in capitals
 };
 
 struct ScanSessionOptions {
@@ -95,7 +92,10 @@ class ScanSession {
   Feedback sign_in(const std::string& argument);
   Feedback check_pin(std::string badge, const std::string& pin);  // badge by value: it may be view_.pin_badge
   Feedback scan(const std::string& text);
-  Feedback set_location(const std::string& text, bool destination);
+  // Where a scanned or typed location goes: the location worked at (count bin, dock, move source)
+  // or the put-away / move destination.
+  enum class LocationRole { kWorked, kDestination };
+  Feedback set_location(const std::string& text, LocationRole role);
   Feedback set_quantity(const std::string& argument);
   Feedback undo();
   Feedback close_location();

@@ -11,8 +11,8 @@
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/topics.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
-#include "tests/hub/mqtt_fixtures.hpp"
 #include "tests/support/mosquitto.hpp"
+#include "tests/support/mqtt_fixtures.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::hub {

@@ -12,10 +12,10 @@
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/topics.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
-#include "tests/hub/mqtt_fixtures.hpp"
 #include "tests/hub/tls_fixtures.hpp"
 #include "tests/support/agents.hpp"
 #include "tests/support/mosquitto.hpp"
+#include "tests/support/mqtt_fixtures.hpp"
 
 namespace recount::hub {
 namespace {

@@ -8,7 +8,7 @@
 #include "hub/writes/hub_writer.hpp"
 #include "shared/crypto/ed25519.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
-#include "tests/hub/mqtt_fixtures.hpp"
+#include "tests/support/mqtt_fixtures.hpp"
 
 namespace recount::testing {
 

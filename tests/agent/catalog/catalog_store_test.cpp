@@ -99,13 +99,13 @@ TEST_CASE("unresolved scans are kept with their context until marked resolved") 
   scan.location = "DOCK-1";
   scan.reference = "PO-1";
   const auto id = cache.store.add_unresolved(scan).value();
-  auto listed = cache.store.unresolved(false).value();
+  auto listed = cache.store.unresolved(CatalogStore::Listing::kWaiting).value();
   REQUIRE(listed.size() == 1);
   CHECK(listed[0].reference == "PO-1");
   CHECK(listed[0].to_location.empty());
   REQUIRE(cache.store.mark_resolved(id, 12).has_value());
-  CHECK(cache.store.unresolved(false).value().empty());
-  CHECK(cache.store.unresolved(true).value()[0].resolved_seq == 12);
+  CHECK(cache.store.unresolved(CatalogStore::Listing::kWaiting).value().empty());
+  CHECK(cache.store.unresolved(CatalogStore::Listing::kAll).value()[0].resolved_seq == 12);
 }
 
 }  // namespace recount::agent

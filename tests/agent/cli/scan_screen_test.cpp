@@ -1,10 +1,13 @@
 // The interactive screen of `recount-agent scan`, driven through tmux like a person with a
 // keyboard-wedge scanner: it shows mode, location, item and running count, never an expected
-// quantity.
+// quantity. And the plain lines and screens it is drawn from.
+#include "agent/cli/scan_screen.hpp"
+
 #include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include "agent/catalog/catalog_store.hpp"
@@ -76,6 +79,39 @@ TEST_CASE("the scan screen shows mode, location, item and running count, and nev
   CHECK(screen.find("OFFLINE (sync not running)") != std::string::npos);
   CHECK(screen.find("2 unsynced") != std::string::npos);
   CHECK(screen.find("xpected") == std::string::npos);
+}
+
+TEST_CASE("plain mode writes the outcome and its message, then the detail indented, and nothing for no message") {
+  std::ostringstream out;
+  print_plain(Feedback{Outcome::kRefused, "SCAN A LOCATION LABEL FIRST", {}}, out);
+  print_plain(Feedback{Outcome::kDone, "2 open recount tasks", {"rt-1 at A-01", "rt-2 at B-02"}}, out);
+  print_plain(Feedback{Outcome::kDone, "", {"not shown"}}, out);
+  CHECK(out.str() ==
+        "refused: SCAN A LOCATION LABEL FIRST\nok: 2 open recount tasks\n  rt-1 at A-01\n  rt-2 at B-02\n");
+}
+
+TEST_CASE("the screen shows the context each mode needs: the destination for a move, the reason for an adjustment") {
+  SessionView view;
+  view.mode = WorkMode::kMove;
+  view.user = "bob";
+  view.location = "A-01";
+  view.to_location = "B-02";
+  view.prompt = "SCAN ITEMS";
+  std::ostringstream move;
+  draw_screen(view, Feedback{Outcome::kWarning, "REPEAT SCAN", {}}, "ONLINE", JournalIdentity{"store-1", "dev-1", ""},
+              move);
+  CHECK(move.str().find("FROM      \x1b[1mA-01") != std::string::npos);
+  CHECK(move.str().find("TO        \x1b[1mB-02") != std::string::npos);
+  CHECK(move.str().find("\x1b[1;30;43m REPEAT SCAN") != std::string::npos);
+  CHECK(move.str().find("REASON") == std::string::npos);
+
+  view.mode = WorkMode::kAdjust;
+  view.reason = "damage";
+  std::ostringstream adjust;
+  draw_screen(view, Feedback{}, "ONLINE", JournalIdentity{"store-1", "dev-1", ""}, adjust);
+  CHECK(adjust.str().find("REASON    \x1b[1mdamage") != std::string::npos);
+  CHECK(adjust.str().find("LOCATION  \x1b[1mA-01") != std::string::npos);
+  CHECK(adjust.str().find(">>> SCAN ITEMS <<<") != std::string::npos);
 }
 
 }  // namespace recount::agent

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <vector>
 
-#include "tests/agent/scan/run_until.hpp"
 #include "tests/agent/scan/zint_images.hpp"
+#include "tests/support/mqtt_fixtures.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::agent {

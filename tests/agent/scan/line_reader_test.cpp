@@ -12,7 +12,7 @@
 #include <optional>
 #include <vector>
 
-#include "tests/agent/scan/run_until.hpp"
+#include "tests/support/mqtt_fixtures.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::agent {

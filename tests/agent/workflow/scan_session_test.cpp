@@ -1,5 +1,6 @@
-// `#user` in the scan session against a real journal and catalog cache: a site without users
-// takes any name; once the site has users only their badges, with their PINs.
+// The scan session against a real journal and catalog cache: `#user` (a site without users takes
+// any name; once the site has users only their badges, with their PINs) and what scans record in
+// each mode. tests/agent/cli/scan_command_test.cpp drives the same workflows through the executable.
 #include "agent/workflow/scan_session.hpp"
 
 #include <doctest/doctest.h>
@@ -14,7 +15,7 @@ protocol::Catalog site_catalog(std::vector<protocol::CatalogUser> users) {
   protocol::Catalog catalog;
   catalog.site = "store-1";
   catalog.version = 1;
-  catalog.items = {{"SKU-1", "Widget", 189, "grocery", {{"INT-0001", 1}}}};
+  catalog.items = {{"SKU-1", "Widget", 189, "grocery", {{"INT-0001", 1}, {"INT-0012", 12}}}};
   catalog.locations = {{"A-01", "LOC-A-01", "shelf"}, {"B-02", "LOC-B-02", "bin"}};
   catalog.users = std::move(users);
   return catalog;
@@ -44,6 +45,17 @@ struct Floor {
     std::vector<std::string> users;
     for (const auto& event : journal.pending_from(1, 100).value()) users.push_back(event.user);
     return users;
+  }
+
+  // Every event in the journal, in order.
+  std::vector<Event> events() { return journal.pending_from(1, 100).value(); }
+
+  // Feeds the lines to the session; every one must be taken.
+  void handle_all(std::initializer_list<std::string> lines) {
+    for (const auto& line : lines) {
+      const auto feedback = session.handle(line);
+      REQUIRE_MESSAGE(feedback.outcome != Outcome::kRefused, (line + ": " + feedback.message));
+    }
   }
 
   testing::TempDir dir;
@@ -153,6 +165,70 @@ TEST_CASE("a recount task excluding a badge is refused to that badge and taken b
   CHECK(floor.session.handle("#recount rt-1").outcome == Outcome::kRefused);
   floor.session.handle("#user B-0200");
   CHECK(floor.session.handle("#recount rt-1").outcome == Outcome::kDone);
+}
+
+TEST_CASE("a counted item records a count in the location's session, a pack barcode its whole pack") {
+  Floor floor({});
+  floor.handle_all({"#user pat", "LOC-A-01", "INT-0001", "INT-0012"});
+  const auto events = floor.events();
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].type == EventType::kCount);
+  CHECK(events[0].location == "A-01");
+  CHECK(events[0].qty == 1);
+  CHECK(events[1].qty == 12);
+  CHECK_FALSE(events[0].session.empty());
+  CHECK(events[1].session == events[0].session);
+  REQUIRE(floor.session.view().last_item.has_value());
+  CHECK(floor.session.view().last_item->running == 13);
+}
+
+TEST_CASE("an adjustment for damage takes a pack away and one for found adds it, and #qty keeps the direction") {
+  Floor floor({});
+  floor.handle_all(
+      {"#user pat", "#mode adjust", "LOC-A-01", "#reason damage", "INT-0012", "#qty 2", "#reason found", "INT-0001"});
+  const auto events = floor.events();
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].type == EventType::kAdjust);
+  CHECK(events[0].reason == ReasonCode::kDamage);
+  CHECK(events[0].qty == -12);
+  CHECK(events[1].qty == 10);  // from -12 to -2
+  CHECK(events[2].reason == ReasonCode::kFound);
+  CHECK(events[2].qty == 1);
+}
+
+TEST_CASE("an undone receipt leaves as a receiving-error adjustment and an undone move goes back") {
+  Floor floor({});
+  floor.handle_all({"#user pat", "#mode receive", "LOC-A-01", "#ref PO-7", "INT-0001", "#undo"});
+  floor.handle_all({"#mode move", "LOC-A-01", "LOC-B-02", "INT-0001", "#undo"});
+  const auto events = floor.events();
+  REQUIRE(events.size() == 4);
+  CHECK(events[0].type == EventType::kReceive);
+  CHECK(events[0].reference == "PO-7");
+  CHECK(events[1].type == EventType::kAdjust);
+  CHECK(events[1].reason == ReasonCode::kReceivingError);
+  CHECK(events[1].qty == -1);
+  CHECK(events[2].type == EventType::kMove);
+  CHECK(events[2].location == "A-01");
+  CHECK(events[2].to_location == "B-02");
+  CHECK(events[3].type == EventType::kMove);
+  CHECK(events[3].location == "B-02");
+  CHECK(events[3].to_location == "A-01");
+  CHECK(events[3].qty == 1);
+}
+
+TEST_CASE("an unknown barcode records nothing and is kept with the mode and context it was scanned in") {
+  Floor floor({});
+  floor.handle_all({"#user pat", "#mode putaway", "LOC-A-01", "LOC-B-02"});
+  const auto feedback = floor.session.handle("7777777");
+  CHECK(feedback.outcome == Outcome::kWarning);
+  CHECK(feedback.message.find("UNKNOWN BARCODE 7777777") != std::string::npos);
+  CHECK(floor.events().empty());
+  const auto kept = floor.store.unresolved(CatalogStore::Listing::kWaiting).value();
+  REQUIRE(kept.size() == 1);
+  CHECK(kept[0].mode == "putaway");
+  CHECK(kept[0].location == "A-01");
+  CHECK(kept[0].to_location == "B-02");
+  CHECK(kept[0].user == "pat");
 }
 
 }  // namespace recount::agent

@@ -9,8 +9,8 @@
 #include "shared/crypto/ed25519.hpp"
 #include "tests/hub/delivery_fixtures.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
-#include "tests/hub/mqtt_fixtures.hpp"
 #include "tests/hub/serving_fixtures.hpp"
+#include "tests/support/mqtt_fixtures.hpp"
 
 namespace recount::hub {
 namespace {

@@ -12,8 +12,8 @@
 #include "shared/crypto/ed25519.hpp"
 #include "shared/protocol/codec.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
-#include "tests/hub/mqtt_fixtures.hpp"
 #include "tests/support/mosquitto.hpp"
+#include "tests/support/mqtt_fixtures.hpp"
 
 namespace recount::hub {
 namespace {

@@ -9,9 +9,9 @@
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/signed_payload.hpp"
 #include "shared/protocol/topics.hpp"
-#include "tests/hub/mqtt_fixtures.hpp"
 #include "tests/hub/reconcile/fixtures.hpp"
 #include "tests/support/mosquitto.hpp"
+#include "tests/support/mqtt_fixtures.hpp"
 
 namespace recount::hub {
 namespace {

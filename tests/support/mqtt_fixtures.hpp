@@ -1,13 +1,13 @@
-// MQTT helpers for the hub's tests: running an io_context until something happens, and a test
+// MQTT helpers for tests: running an io_context until something happens, and a test
 // device that publishes through the real Link and keeps what it receives.
 #pragma once
+
+#include <doctest/doctest.h>
 
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include <boost/asio/io_context.hpp>
 

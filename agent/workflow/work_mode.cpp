@@ -1,0 +1,60 @@
+// Work modes and the scan → event rule.
+#include "agent/workflow/work_mode.hpp"
+
+#include <array>
+#include <utility>
+
+namespace recount::agent {
+namespace {
+
+constexpr std::array<std::pair<WorkMode, std::string_view>, 5> kModeNames{{
+    {WorkMode::kCount, "count"},
+    {WorkMode::kReceive, "receive"},
+    {WorkMode::kPutaway, "putaway"},
+    {WorkMode::kMove, "move"},
+    {WorkMode::kAdjust, "adjust"},
+}};
+
+}  // namespace
+
+std::string_view to_string(WorkMode mode) {
+  for (const auto& [candidate, name] : kModeNames) {
+    if (candidate == mode) return name;
+  }
+  return "count";
+}
+
+std::optional<WorkMode> parse_work_mode(std::string_view text) {
+  for (const auto& [candidate, name] : kModeNames) {
+    if (name == text) return candidate;
+  }
+  return std::nullopt;
+}
+
+bool adds_stock(std::optional<ReasonCode> reason) {
+  return reason == ReasonCode::kFound || reason == ReasonCode::kReturn;
+}
+
+Event item_event(WorkMode mode, const ModeContext& context, std::int64_t units, Event item) {
+  item.qty = units;
+  switch (mode) {
+    case WorkMode::kCount: item.type = EventType::kCount; break;
+    case WorkMode::kReceive:
+      item.type = EventType::kReceive;
+      item.reference = context.reference;
+      break;
+    case WorkMode::kPutaway:
+    case WorkMode::kMove:
+      item.type = mode == WorkMode::kPutaway ? EventType::kPutaway : EventType::kMove;
+      item.to_location = context.to_location;
+      break;
+    case WorkMode::kAdjust:
+      item.type = EventType::kAdjust;
+      item.reason = context.reason;
+      if (!adds_stock(context.reason)) item.qty = -units;
+      break;
+  }
+  return item;
+}
+
+}  // namespace recount::agent
