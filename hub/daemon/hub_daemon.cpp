@@ -6,10 +6,10 @@
 #include <utility>
 
 #include "hub/audit/checkpoint.hpp"
-#include "hub/baseline/baseline_routes.hpp"
-#include "hub/catalog/catalog_routes.hpp"
 #include "hub/daemon/signing_key.hpp"
 #include "hub/http/api.hpp"
+#include "hub/http/baseline_routes.hpp"
+#include "hub/http/catalog_routes.hpp"
 #include "hub/http/conflict_routes.hpp"
 #include "hub/http/metrics_routes.hpp"
 #include "hub/http/policy_routes.hpp"

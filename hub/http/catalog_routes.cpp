@@ -1,5 +1,5 @@
 // Catalog routes and publication.
-#include "hub/catalog/catalog_routes.hpp"
+#include "hub/http/catalog_routes.hpp"
 
 #include <iostream>
 

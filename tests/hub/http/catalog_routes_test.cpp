@@ -1,6 +1,6 @@
 // The catalog's HTTP routes through the router: imports answer counts or every line error, and an
 // accepted import triggers publication; GET /api/v1/catalog serves a site's catalog.
-#include "hub/catalog/catalog_routes.hpp"
+#include "hub/http/catalog_routes.hpp"
 
 #include <doctest/doctest.h>
 
