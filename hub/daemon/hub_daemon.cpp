@@ -97,8 +97,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {
   auto signing_key = load_signing_key(ledger.path().parent_path());
   if (!signing_key) return signing_key.error();
-  auto catalog = CatalogStore::open(ledger.path());
-  if (!catalog) return catalog.error();
+  auto catalog = std::make_unique<CatalogStore>(ledger);
   auto catalog_view = std::make_unique<reconcile::CatalogSnapshot>();
   if (auto ok = refresh(*catalog_view, *catalog); !ok) return ok.error();
   auto reconciler = reconcile::Reconciler::open(ledger.database(), *catalog_view);
@@ -115,8 +114,8 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
     checkpoints = std::move(*directory);
   }
   std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options), std::move(*signing_key),
-                                                  std::make_unique<CatalogStore>(std::move(*catalog)),
-                                                  std::move(catalog_view), std::move(*reconciler), std::move(*tokens)));
+                                                  std::move(catalog), std::move(catalog_view), std::move(*reconciler),
+                                                  std::move(*tokens)));
   daemon->checkpoint_directory_ = std::move(checkpoints);
   HubDaemon* self = daemon.get();
   add_catalog_routes(self->router_, *self->catalog_, [self] {
