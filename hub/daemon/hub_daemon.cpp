@@ -76,6 +76,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       signing_key_(std::move(signing_key)),
       link_(io, link_options(options_)),
       catalog_(std::move(catalog)),
+      catalogs_(link_, *catalog_, signing_key_),
       catalog_view_(std::move(catalog_view)),
       reconciler_(std::move(reconciler)),
       tasks_(io, link_, reconciler_, signing_key_),
@@ -122,7 +123,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
     if (auto ok = refresh(*self->catalog_view_, *self->catalog_); !ok) {
       std::cerr << "recount-hub: catalog for reconciliation: " << ok.error().describe() << std::endl;
     }
-    publish_catalogs(self->link_, *self->catalog_, self->signing_key_);
+    self->catalogs_.changed();
   });
   if (daemon->options_.http) {
     HttpServerOptions http_options;
@@ -140,7 +141,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
 void HubDaemon::start(std::function<void()> on_ready) {
   if (http_) http_->start();
   link_.on_connected([this, on_ready = std::move(on_ready)]() mutable {
-    publish_catalogs(link_, *catalog_, signing_key_);  // retained: devices that connect later get them too
+    catalogs_.republish();
     tasks_.republish();
     if (on_ready) std::exchange(on_ready, nullptr)();
   });
