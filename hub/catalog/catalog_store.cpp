@@ -18,8 +18,8 @@ namespace {
 
 constexpr std::int64_t kMaxUnitCostCents = 1'000'000'000'000;  // ten billion in major units
 
-const std::vector<std::string_view> kItemColumns{"sku", "description", "unit_cost_cents", "item_class", "barcode",
-                                                 "pack_qty"};
+const std::vector<std::string_view> kItemColumns{"sku",        "description", "unit_cost_cents",
+                                                 "item_class", "barcode",     "pack_qty"};
 const std::vector<std::string_view> kLocationColumns{"site", "location", "label", "location_class"};
 
 bool all_digits(const std::string& text) {
@@ -58,15 +58,6 @@ std::string_view to_string(ImportKind kind) {
   return "items";
 }
 
-Result<CatalogStore> CatalogStore::open(const std::filesystem::path& hub_db, WallClock wall) {
-  auto database = storage::Database::open(hub_db, storage::OpenMode::kExistingOnly, storage::Durability::kFull,
-                                           Ledger::kApplicationId);
-  if (!database) return database.error();
-  auto audit = AuditLog::prepare(*database);
-  if (!audit) return audit.error();
-  return CatalogStore(std::move(*database), std::move(*audit), std::move(wall));
-}
-
 Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view csv) {
   if (kind == ImportKind::kUsers) return import_users(csv);
   ImportReport report;
@@ -84,9 +75,9 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
   std::vector<protocol::CatalogItem> items;
   std::vector<std::pair<std::string, protocol::CatalogLocation>> locations;
   if (kind == ImportKind::kItems) {
-    std::map<std::string, std::size_t> item_index;               // sku → items[]
+    std::map<std::string, std::size_t> item_index;                     // sku → items[]
     std::map<std::string, std::pair<std::string, std::size_t>> codes;  // code → (sku, line)
-    auto owner = database_.prepare("SELECT sku FROM catalog_barcodes WHERE code = ?");
+    auto owner = ledger_.database().prepare("SELECT sku FROM catalog_barcodes WHERE code = ?");
     if (!owner) return owner.error();
     for (const auto& record : table.rows) {
       const auto row = pick(record, columns);
@@ -99,7 +90,8 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
       }
       const auto cost = parse_integer(cost_text);
       if (!cost || *cost < 0 || *cost > kMaxUnitCostCents) {
-        errors.add(record.line, "unit_cost_cents", "must be a whole number of cents, 0 or more (got '" + cost_text + "')");
+        errors.add(record.line, "unit_cost_cents",
+                   "must be a whole number of cents, 0 or more (got '" + cost_text + "')");
       }
       if (auto ok = validate_code("item_class", item_class, limits::kMaxCode, Presence::kOptional); !ok) {
         errors.add(record.line, ok.error());
@@ -125,8 +117,9 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
       } else {
         const auto& item = items[found->second];
         if (item.description != description || item.unit_cost_cents != *cost || item.item_class != item_class) {
-          errors.add(record.line, "sku",
-                     "SKU " + sku + " has a different description, unit_cost_cents or item_class than on its first row");
+          errors.add(
+              record.line, "sku",
+              "SKU " + sku + " has a different description, unit_cost_cents or item_class than on its first row");
           continue;
         }
       }
@@ -151,7 +144,7 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
     std::map<std::pair<std::string, std::string>, std::size_t> seen;  // (site, location) → line
     std::map<std::pair<std::string, std::string>, std::pair<std::string, std::size_t>> labels;
     std::set<std::string> sites;
-    auto owner = database_.prepare("SELECT location FROM catalog_locations WHERE site = ? AND label = ?");
+    auto owner = ledger_.database().prepare("SELECT location FROM catalog_locations WHERE site = ? AND label = ?");
     if (!owner) return owner.error();
     for (const auto& record : table.rows) {
       const auto row = pick(record, columns);
@@ -179,8 +172,7 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
       owner->bind(1, site).bind(2, label);
       auto existing = owner->step();
       if (!existing) return existing.error();
-      if (*existing && owner->column_text(0) != location &&
-          seen.count(std::pair{site, owner->column_text(0)}) == 0) {
+      if (*existing && owner->column_text(0) != location && seen.count(std::pair{site, owner->column_text(0)}) == 0) {
         errors.add(record.line, "label", "label " + label + " already belongs to location " + owner->column_text(0));
       }
       owner->reset();
@@ -197,29 +189,27 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
     return report;
   }
 
-  auto transaction = storage::Transaction::begin(database_);
-  if (!transaction) return transaction.error();
+  auto write = ledger_.begin_write();
+  if (!write) return write.error();
   if (kind == ImportKind::kItems) {
-    if (auto ok = store_items(items); !ok) return ok.error();
+    if (auto ok = store_items(*write, items); !ok) return ok.error();
   } else {
-    if (auto ok = store_locations(locations); !ok) return ok.error();
+    if (auto ok = store_locations(*write, locations); !ok) return ok.error();
   }
-  auto version = bump_version();
+  auto version = bump_version(*write);
   if (!version) return version.error();
   report.version = *version;
-  const nlohmann::json detail{{"rows", report.rows},       {"items", report.items}, {"barcodes", report.barcodes},
-                              {"sites", report.sites},     {"version", *version},   {"sha256", sha256_hex(csv)},
+  const nlohmann::json detail{{"rows", report.rows},   {"items", report.items}, {"barcodes", report.barcodes},
+                              {"sites", report.sites}, {"version", *version},   {"sha256", sha256_hex(csv)},
                               {"bytes", csv.size()}};
-  if (auto ok = audit_.append(wall_(), "catalog.import", std::string(to_string(kind)), detail.dump()); !ok) {
-    return ok.error();
-  }
-  if (auto ok = transaction->commit(); !ok) return ok.error();
+  if (auto ok = write->audit("catalog.import", std::string(to_string(kind)), detail.dump()); !ok) return ok.error();
+  if (auto ok = write->commit(); !ok) return ok.error();
   return report;
 }
 
 Result<void> CatalogStore::audit_rejection(const ImportReport& report, std::string_view csv) {
-  auto transaction = storage::Transaction::begin(database_);
-  if (!transaction) return transaction.error();
+  auto write = ledger_.begin_write();
+  if (!write) return write.error();
   const auto& first = report.errors.front();
   nlohmann::json detail{{"errors", report.errors.size()},
                         {"first_error", {{"line", first.line}, {"field", first.field}, {"message", first.message}}},
@@ -227,20 +217,20 @@ Result<void> CatalogStore::audit_rejection(const ImportReport& report, std::stri
   // A users file holds PINs in clear: its digest would let anyone who reads the audit log try
   // the 10,000 four-digit PINs against it.
   if (report.kind != ImportKind::kUsers) detail["sha256"] = sha256_hex(csv);
-  if (auto ok = audit_.append(wall_(), "catalog.import_rejected", std::string(to_string(report.kind)), detail.dump());
-      !ok) {
-    return ok.error();
+  if (auto ok = write->audit("catalog.import_rejected", std::string(to_string(report.kind)), detail.dump()); !ok) {
+    return ok;
   }
-  return transaction->commit();
+  return write->commit();
 }
 
-Result<void> CatalogStore::store_items(const std::vector<protocol::CatalogItem>& items) {
-  auto drop = database_.prepare("DELETE FROM catalog_barcodes WHERE sku = ?");
-  auto item = database_.prepare(
+Result<void> CatalogStore::store_items(LedgerWrite& write, const std::vector<protocol::CatalogItem>& items) {
+  storage::Database& database = write.database();
+  auto drop = database.prepare("DELETE FROM catalog_barcodes WHERE sku = ?");
+  auto item = database.prepare(
       "INSERT INTO catalog_items(sku, description, unit_cost_cents, item_class) VALUES(?, ?, ?, ?) "
       "ON CONFLICT(sku) DO UPDATE SET description = excluded.description, "
       "unit_cost_cents = excluded.unit_cost_cents, item_class = excluded.item_class");
-  auto code = database_.prepare("INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty) VALUES(?, ?, ?)");
+  auto code = database.prepare("INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty) VALUES(?, ?, ?)");
   if (!drop) return drop.error();
   if (!item) return item.error();
   if (!code) return code.error();
@@ -262,8 +252,8 @@ Result<void> CatalogStore::store_items(const std::vector<protocol::CatalogItem>&
 }
 
 Result<void> CatalogStore::store_locations(
-    const std::vector<std::pair<std::string, protocol::CatalogLocation>>& locations) {
-  auto upsert = database_.prepare(
+    LedgerWrite& write, const std::vector<std::pair<std::string, protocol::CatalogLocation>>& locations) {
+  auto upsert = write.database().prepare(
       "INSERT OR REPLACE INTO catalog_locations(site, location, label, location_class) VALUES(?, ?, ?, ?)");
   if (!upsert) return upsert.error();
   for (const auto& [site, location] : locations) {
@@ -279,15 +269,15 @@ Result<void> CatalogStore::store_locations(
   return {};
 }
 
-Result<std::uint64_t> CatalogStore::bump_version() {
-  if (auto ok = database_.execute("UPDATE catalog_version SET version = version + 1 WHERE id = 1"); !ok) {
+Result<std::uint64_t> CatalogStore::bump_version(LedgerWrite& write) {
+  if (auto ok = write.database().execute("UPDATE catalog_version SET version = version + 1 WHERE id = 1"); !ok) {
     return ok.error();
   }
   return current_version();
 }
 
 Result<std::uint64_t> CatalogStore::current_version() {
-  auto query = database_.prepare("SELECT version FROM catalog_version WHERE id = 1");
+  auto query = ledger_.database().prepare("SELECT version FROM catalog_version WHERE id = 1");
   if (!query) return query.error();
   auto row = query->step();
   if (!row) return row.error();
@@ -300,7 +290,7 @@ Result<protocol::Catalog> CatalogStore::catalog_for(const std::string& site) {
   auto version = current_version();
   if (!version) return version.error();
   catalog.version = *version;
-  auto items = database_.prepare(
+  auto items = ledger_.database().prepare(
       "SELECT i.sku, i.description, i.unit_cost_cents, i.item_class, b.code, b.pack_qty FROM catalog_items i "
       "LEFT JOIN catalog_barcodes b ON b.sku = i.sku ORDER BY i.sku, b.pack_qty, b.code");
   if (!items) return items.error();
@@ -317,7 +307,7 @@ Result<protocol::Catalog> CatalogStore::catalog_for(const std::string& site) {
       catalog.items.back().barcodes.push_back(protocol::CatalogBarcode{items->column_text(4), items->column_int(5)});
     }
   }
-  auto locations = database_.prepare(
+  auto locations = ledger_.database().prepare(
       "SELECT location, label, location_class FROM catalog_locations WHERE site = ? ORDER BY location");
   if (!locations) return locations.error();
   locations->bind(1, site);
@@ -335,7 +325,8 @@ Result<protocol::Catalog> CatalogStore::catalog_for(const std::string& site) {
 }
 
 Result<std::vector<std::string>> CatalogStore::sites() {
-  auto query = database_.prepare("SELECT site FROM catalog_locations UNION SELECT site FROM floor_users ORDER BY site");
+  auto query =
+      ledger_.database().prepare("SELECT site FROM catalog_locations UNION SELECT site FROM floor_users ORDER BY site");
   if (!query) return query.error();
   std::vector<std::string> sites;
   while (true) {

@@ -4,17 +4,14 @@
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "hub/catalog/csv.hpp"
-#include "hub/ledger/audit_log.hpp"
-#include "shared/core/hlc.hpp"
+#include "hub/ledger/ledger.hpp"
 #include "shared/core/result.hpp"
 #include "shared/protocol/messages.hpp"
-#include "shared/storage/sqlite.hpp"
 
 namespace recount::hub {
 
@@ -25,25 +22,26 @@ std::string_view to_string(ImportKind kind);
 // rejected as a whole and every problem is listed.
 struct ImportReport {
   ImportKind kind = ImportKind::kItems;
-  std::size_t rows = 0;       // data rows read
-  std::size_t items = 0;      // distinct SKUs (items) or locations (locations)
-  std::size_t barcodes = 0;   // items only
-  std::size_t sites = 0;      // locations and users: sites in the file
-  std::size_t users = 0;      // users only: users in the file
-  std::size_t removed = 0;    // users only: badges of those sites no longer in the file
+  std::size_t rows = 0;           // data rows read
+  std::size_t items = 0;          // distinct SKUs (items) or locations (locations)
+  std::size_t barcodes = 0;       // items only
+  std::size_t sites = 0;          // locations and users: sites in the file
+  std::size_t users = 0;          // users only: users in the file
+  std::size_t removed = 0;        // users only: badges of those sites no longer in the file
   std::size_t changed_sites = 0;  // users only: sites whose users changed (0: nothing changed)
-  std::uint64_t version = 0;  // the catalog version after the import (0 when rejected)
+  std::uint64_t version = 0;      // the catalog version after the import (0 when rejected)
   std::vector<ImportError> errors;
 };
 
-// One connection to the hub's database (hub.db, migrated by Ledger::open first). Not
-// thread-safe: use it on one thread (the hub's io_context). Blocks on disk I/O.
+// The catalog tables of the hub database, on the ledger's connection: an import writes them in a
+// LedgerWrite with its audit entry, so the change and its entry commit together or not at all.
+// Not thread-safe: use it on the ledger's thread (the hub's io_context). Blocks on disk I/O.
 class CatalogStore {
  public:
-  // Errors as storage::Database::open (kNotFound when the file does not exist).
-  static Result<CatalogStore> open(const std::filesystem::path& hub_db, WallClock wall = system_wall_clock());
+  // `ledger` (migrated by Ledger::open, which creates the catalog tables) must outlive the store.
+  explicit CatalogStore(Ledger& ledger) : ledger_(ledger) {}
 
-  // Validates the whole CSV; with no error, stores it in one transaction with its audit entry
+  // Validates the whole CSV; with no error, stores it in one ledger write with its audit entry
   // ("catalog.import") and raises the catalog version. A rejected file stores nothing but its
   // audit entry ("catalog.import_rejected": error count, the first error, SHA-256, size). Items: every SKU in the file
   // replaces that item and its set of barcodes; other items stay. Locations: each (site, location) is added or
@@ -53,7 +51,8 @@ class CatalogStore {
   // site's users changed, so importing the same file again changes nothing. The users import's
   // audit entries carry no SHA-256 of the file (with a 4-digit PIN it would reveal the PIN) and
   // no error message quotes a PIN. Returns the report (with errors when rejected); an Error only
-  // when SQLite fails. Blocks: a users file costs one PBKDF2 per PIN.
+  // when SQLite fails, and then nothing is stored, the audit entry included. Blocks: a users file
+  // costs one PBKDF2 per PIN.
   Result<ImportReport> import_csv(ImportKind kind, std::string_view csv);
 
   // The catalog devices of `site` get: every item, the site's locations and users, the current
@@ -63,20 +62,18 @@ class CatalogStore {
   Result<std::vector<std::string>> sites();
 
  private:
-  CatalogStore(storage::Database database, AuditLog audit, WallClock wall)
-      : database_(std::move(database)), audit_(std::move(audit)), wall_(std::move(wall)) {}
-  Result<void> store_items(const std::vector<protocol::CatalogItem>& items);
-  Result<void> store_locations(const std::vector<std::pair<std::string, protocol::CatalogLocation>>& locations);
+  Result<void> store_items(LedgerWrite& write, const std::vector<protocol::CatalogItem>& items);
+  Result<void> store_locations(LedgerWrite& write,
+                               const std::vector<std::pair<std::string, protocol::CatalogLocation>>& locations);
   Result<ImportReport> import_users(std::string_view csv);
-  Result<void> store_users(const std::string& site, const std::vector<protocol::CatalogUser>& users);
+  Result<void> store_users(LedgerWrite& write, const std::string& site,
+                           const std::vector<protocol::CatalogUser>& users);
   Result<std::vector<protocol::CatalogUser>> users_of(const std::string& site);
   Result<std::uint64_t> current_version();
-  Result<std::uint64_t> bump_version();
+  Result<std::uint64_t> bump_version(LedgerWrite& write);
   Result<void> audit_rejection(const ImportReport& report, std::string_view csv);
 
-  storage::Database database_;  // first: the audit log's statements are finalised before it closes
-  AuditLog audit_;
-  WallClock wall_;
+  Ledger& ledger_;
 };
 
 }  // namespace recount::hub

@@ -111,12 +111,12 @@ Result<ImportReport> CatalogStore::import_users(std::string_view csv) {
   report.sites = sites.size();
   report.changed_sites = changed.size();
 
-  auto transaction = storage::Transaction::begin(database_);
-  if (!transaction) return transaction.error();
+  auto write = ledger_.begin_write();
+  if (!write) return write.error();
   for (const auto& [site, users] : changed) {
-    if (auto ok = store_users(site, users); !ok) return ok.error();
+    if (auto ok = store_users(*write, site, users); !ok) return ok.error();
   }
-  auto version = changed.empty() ? current_version() : bump_version();
+  auto version = changed.empty() ? current_version() : bump_version(*write);
   if (!version) return version.error();
   report.version = *version;
   const nlohmann::json detail{{"rows", report.rows},
@@ -126,14 +126,16 @@ Result<ImportReport> CatalogStore::import_users(std::string_view csv) {
                               {"changed_sites", report.changed_sites},
                               {"version", report.version},
                               {"bytes", csv.size()}};
-  if (auto ok = audit_.append(wall_(), "catalog.import", "users", detail.dump()); !ok) return ok.error();
-  if (auto ok = transaction->commit(); !ok) return ok.error();
+  if (auto ok = write->audit("catalog.import", "users", detail.dump()); !ok) return ok.error();
+  if (auto ok = write->commit(); !ok) return ok.error();
   return report;
 }
 
-Result<void> CatalogStore::store_users(const std::string& site, const std::vector<protocol::CatalogUser>& users) {
-  auto drop = database_.prepare("DELETE FROM floor_users WHERE site = ?");
-  auto insert = database_.prepare("INSERT INTO floor_users(site, badge, name, role, pin_hash) VALUES(?, ?, ?, ?, ?)");
+Result<void> CatalogStore::store_users(LedgerWrite& write, const std::string& site,
+                                       const std::vector<protocol::CatalogUser>& users) {
+  storage::Database& database = write.database();
+  auto drop = database.prepare("DELETE FROM floor_users WHERE site = ?");
+  auto insert = database.prepare("INSERT INTO floor_users(site, badge, name, role, pin_hash) VALUES(?, ?, ?, ?, ?)");
   if (!drop) return drop.error();
   if (!insert) return insert.error();
   if (auto ok = drop->bind(1, site).run(); !ok) return ok;
@@ -152,7 +154,8 @@ Result<void> CatalogStore::store_users(const std::string& site, const std::vecto
 }
 
 Result<std::vector<protocol::CatalogUser>> CatalogStore::users_of(const std::string& site) {
-  auto query = database_.prepare("SELECT badge, name, role, pin_hash FROM floor_users WHERE site = ? ORDER BY badge");
+  auto query =
+      ledger_.database().prepare("SELECT badge, name, role, pin_hash FROM floor_users WHERE site = ? ORDER BY badge");
   if (!query) return query.error();
   query->bind(1, site);
   std::vector<protocol::CatalogUser> users;

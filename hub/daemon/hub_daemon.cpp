@@ -6,10 +6,10 @@
 #include <utility>
 
 #include "hub/audit/checkpoint.hpp"
-#include "hub/baseline/baseline_routes.hpp"
-#include "hub/catalog/catalog_routes.hpp"
 #include "hub/daemon/signing_key.hpp"
 #include "hub/http/api.hpp"
+#include "hub/http/baseline_routes.hpp"
+#include "hub/http/catalog_routes.hpp"
 #include "hub/http/conflict_routes.hpp"
 #include "hub/http/metrics_routes.hpp"
 #include "hub/http/policy_routes.hpp"
@@ -76,6 +76,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       signing_key_(std::move(signing_key)),
       link_(io, link_options(options_)),
       catalog_(std::move(catalog)),
+      catalogs_(link_, *catalog_, signing_key_),
       catalog_view_(std::move(catalog_view)),
       reconciler_(std::move(reconciler)),
       tasks_(io, link_, reconciler_, signing_key_),
@@ -97,8 +98,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {
   auto signing_key = load_signing_key(ledger.path().parent_path());
   if (!signing_key) return signing_key.error();
-  auto catalog = CatalogStore::open(ledger.path());
-  if (!catalog) return catalog.error();
+  auto catalog = std::make_unique<CatalogStore>(ledger);
   auto catalog_view = std::make_unique<reconcile::CatalogSnapshot>();
   if (auto ok = refresh(*catalog_view, *catalog); !ok) return ok.error();
   auto reconciler = reconcile::Reconciler::open(ledger.database(), *catalog_view);
@@ -115,15 +115,15 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
     checkpoints = std::move(*directory);
   }
   std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options), std::move(*signing_key),
-                                                  std::make_unique<CatalogStore>(std::move(*catalog)),
-                                                  std::move(catalog_view), std::move(*reconciler), std::move(*tokens)));
+                                                  std::move(catalog), std::move(catalog_view), std::move(*reconciler),
+                                                  std::move(*tokens)));
   daemon->checkpoint_directory_ = std::move(checkpoints);
   HubDaemon* self = daemon.get();
   add_catalog_routes(self->router_, *self->catalog_, [self] {
     if (auto ok = refresh(*self->catalog_view_, *self->catalog_); !ok) {
       std::cerr << "recount-hub: catalog for reconciliation: " << ok.error().describe() << std::endl;
     }
-    publish_catalogs(self->link_, *self->catalog_, self->signing_key_);
+    self->catalogs_.changed();
   });
   if (daemon->options_.http) {
     HttpServerOptions http_options;
@@ -141,7 +141,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
 void HubDaemon::start(std::function<void()> on_ready) {
   if (http_) http_->start();
   link_.on_connected([this, on_ready = std::move(on_ready)]() mutable {
-    publish_catalogs(link_, *catalog_, signing_key_);  // retained: devices that connect later get them too
+    catalogs_.republish();
     tasks_.republish();
     if (on_ready) std::exchange(on_ready, nullptr)();
   });

@@ -22,6 +22,7 @@
 #include "hub/ledger/ledger.hpp"
 #include "hub/reconcile/catalog_view.hpp"
 #include "hub/reconcile/reconciler.hpp"
+#include "hub/writes/catalog_publisher.hpp"
 #include "hub/writes/hub_writer.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/crypto/ed25519.hpp"
@@ -101,9 +102,10 @@ class HubDaemon {
   Ledger& ledger_;
   HubOptions options_;
   HybridLogicalClock clock_;
-  crypto::SigningKey signing_key_;  // signs catalogs, task lists and audit checkpoints; before tasks_
+  crypto::SigningKey signing_key_;  // signs catalogs, task lists and audit checkpoints; before catalogs_ and tasks_
   mqtt::Link link_;
-  std::unique_ptr<CatalogStore> catalog_;  // before router_: the routes hold it
+  std::unique_ptr<CatalogStore> catalog_;  // before catalogs_ and router_, which hold it
+  CatalogPublisher catalogs_;
   // What the reconciler knows of the catalog, refreshed after each import; before reconciler_,
   // which holds it.
   std::unique_ptr<reconcile::CatalogSnapshot> catalog_view_;

@@ -36,14 +36,6 @@ Json conflict_json(const Conflict& conflict) {
           {"reviewed_by", conflict.reviewed_by.empty() ? Json(nullptr) : Json(conflict.reviewed_by)}};
 }
 
-Result<std::int64_t> conflict_id(const Request& request) {
-  const std::string& id = request.params.at("id");
-  if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos || std::stoll(id) < 1) {
-    return invalid("id", "must be a conflict id, a whole number from 1 (got '" + id + "')");
-  }
-  return std::stoll(id);
-}
-
 // The reviewer is the token's name; a body may still name it (older clients), but never someone else.
 Result<std::string> reviewer(const Request& request) {
   if (!request.body.empty()) {
@@ -72,7 +64,7 @@ void add_conflict_routes(Router& router, Ledger& ledger, HubWriter& writer) {
   });
 
   router.add("POST", "/api/v1/conflicts/{id}/review", auth::Role::kAdmin, [&writer](const Request& request) {
-    auto id = conflict_id(request);
+    auto id = request.path_integer("id", "conflict id");
     if (!id) return Response::from(id.error());
     auto login = reviewer(request);
     if (!login) return Response::from(login.error());

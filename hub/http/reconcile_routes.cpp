@@ -1,7 +1,6 @@
 // The reconciliation handlers: query parameters in, reconciler reads, JSON out.
 #include "hub/http/reconcile_routes.hpp"
 
-#include <charconv>
 #include <string>
 
 #include "hub/http/listing.hpp"
@@ -174,15 +173,11 @@ void add_position_routes(Router& router, reconcile::Reconciler& reconciler) {
 
 void add_discrepancy_detail_route(Router& router, reconcile::Reconciler& reconciler) {
   router.add("GET", "/api/v1/discrepancies/{id}", auth::Role::kViewer, [&reconciler](const Request& request) {
-    const std::string& text = request.params.at("id");
-    std::int64_t id = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (error != std::errc() || end != text.data() + text.size() || id <= 0) {
-      return Response::from(invalid("id", "'" + text + "' is not a discrepancy id (a positive integer)"));
-    }
-    auto detail = reconciler.discrepancy(id);
+    const auto id = request.path_integer("id", "discrepancy id");
+    if (!id) return Response::from(id.error());
+    auto detail = reconciler.discrepancy(*id);
     if (!detail && detail.error().code == ErrorCode::kNotFound) {
-      return Response::error(404, "not_found", "no discrepancy " + text);
+      return Response::error(404, "not_found", "no discrepancy " + std::to_string(*id));
     }
     if (!detail) return Response::from(detail.error());
     Json body = discrepancy_json(detail->discrepancy);

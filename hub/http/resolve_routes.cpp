@@ -1,7 +1,6 @@
 // The resolve route: a checked body in, one write through the shared write path, the discrepancy out.
 #include "hub/http/resolve_routes.hpp"
 
-#include <cstdlib>
 #include <string>
 
 #include "hub/http/reconcile_routes.hpp"
@@ -34,13 +33,9 @@ Result<std::string> text_member(const Json& body, const std::string& name) {
 
 Result<Decision> decision_of(const Request& request) {
   Decision decision;
-  const std::string& id = request.params.at("id");
-  const auto parsed = id.find_first_not_of("0123456789") == std::string::npos && id.size() <= 18
-                          ? std::optional<std::int64_t>(std::stoll(id))
-                          : std::nullopt;
-  if (!parsed || *parsed < 1)
-    return invalid("id", "must be a discrepancy id, a whole number from 1 (got '" + id + "')");
-  decision.id = *parsed;
+  auto id = request.path_integer("id", "discrepancy id");
+  if (!id) return id.error();
+  decision.id = *id;
 
   const Json body = Json::parse(request.body, nullptr, false);
   if (!body.is_object()) return invalid("body", "must be a JSON object {\"action\", \"reason\"}");

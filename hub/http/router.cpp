@@ -62,6 +62,16 @@ Result<std::int64_t> Request::integer(const std::string& name, std::int64_t fall
   return value;
 }
 
+Result<std::int64_t> Request::path_integer(const std::string& name, std::string_view what) const {
+  const std::string& text = params.at(name);
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value <= 0) {
+    return invalid(name, "'" + text + "' is not a " + std::string(what) + " (a positive integer)");
+  }
+  return value;
+}
+
 Result<void> check_operator(const Request& request, std::string_view named) {
   if (named.empty() || named == request.principal->name) return {};
   return invalid("operator", "names '" + std::string(named) + "', but the request's token is '" +

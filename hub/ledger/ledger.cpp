@@ -225,6 +225,8 @@ Result<Cursor> LedgerWrite::hello(const std::string& topic, const protocol::Hell
 
 EventStore& LedgerWrite::events() { return ledger_->events_; }
 
+storage::Database& LedgerWrite::database() { return ledger_->database_; }
+
 Result<Event> LedgerWrite::record_hub_event(const std::string& site, Event event, std::int64_t made_ms) {
   const Origin origin{site, std::string(Ledger::kHubDevice), ledger_->hub_epoch_};
   auto cursor = ledger_->events_.advance(origin, 0, made_ms);

@@ -112,6 +112,11 @@ class LedgerWrite {
   // Appends an audit entry in this transaction (the reconciler's notes, say); detail is JSON.
   Result<void> audit(std::string kind, std::string subject, std::string detail);
 
+  // The ledger's connection, for a store that writes tables of its own (the catalog's,
+  // hub/catalog/catalog_store.hpp): what it writes through it commits or rolls back with this
+  // transaction and its audit entries.
+  storage::Database& database();
+
  private:
   friend class Ledger;
   // For an event whose seq is already stored: whether it differs from the stored one, in which

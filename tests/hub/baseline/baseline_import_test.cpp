@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hub/baseline/baseline_routes.hpp"
+#include "hub/http/baseline_routes.hpp"
 #include "shared/core/iso_time.hpp"
 #include "shared/core/random_id.hpp"
 #include "tests/hub/auth_fixtures.hpp"

@@ -145,4 +145,32 @@ TEST_CASE("every import is appended to the audit log, a rejected one as catalog.
   CHECK(hub.ledger.audit().verify().value().broken_id == std::nullopt);
 }
 
+TEST_CASE("an import whose audit entry cannot be appended stores nothing: the change commits with its entry or not") {
+  HubCatalog hub;
+  REQUIRE(hub.catalog.import_csv(ImportKind::kItems, fixture("items.csv")).value().errors.empty());
+  const auto before = hub.catalog.catalog_for("store-1").value();
+  // The audit log refuses every entry, as a full disk or a broken chain would.
+  REQUIRE(hub.ledger.database()
+              .execute("CREATE TEMP TRIGGER refuse_audit BEFORE INSERT ON audit_log "
+                       "BEGIN SELECT RAISE(ABORT, 'audit refused'); END")
+              .has_value());
+  CHECK_FALSE(hub.catalog
+                  .import_csv(ImportKind::kItems,
+                              "sku,description,unit_cost_cents,item_class,barcode,pack_qty\n"
+                              "SKU-1,Changed,1,c,G-9,1\nSKU-9,New,1,c,G-10,1\n")
+                  .has_value());
+  CHECK_FALSE(hub.catalog.import_csv(ImportKind::kLocations, fixture("locations.csv")).has_value());
+  CHECK_FALSE(
+      hub.catalog.import_csv(ImportKind::kUsers, "site,badge,name,role,pin\nstore-1,B-1,Ann,counter,\n").has_value());
+  CHECK_FALSE(hub.catalog.import_csv(ImportKind::kItems, fixture("items_broken.csv")).has_value());
+  REQUIRE(hub.ledger.database().execute("DROP TRIGGER refuse_audit").has_value());
+
+  CHECK(hub.catalog.catalog_for("store-1").value() == before);
+  CHECK(hub.catalog.sites().value().empty());
+  CHECK(hub.ledger.audit().entries(0, 100).value().size() == 1);
+  // Nothing was left open: the next import commits, with its entry.
+  CHECK(hub.catalog.import_csv(ImportKind::kLocations, fixture("locations.csv")).value().version == 2);
+  CHECK(hub.ledger.audit().entries(0, 100).value().size() == 2);
+}
+
 }  // namespace recount::hub

@@ -43,6 +43,24 @@ TEST_CASE("integer parameters fall back when absent and name themselves when out
   CHECK_FALSE(request("GET", "/x?limit=99999999999999999999").integer("limit", 1, 1, 1000).has_value());
 }
 
+TEST_CASE("a path id is a positive 64-bit integer, and anything else an error naming the parameter") {
+  const auto with_id = [](const std::string& id) {
+    Request parsed = request("GET", "/api/v1/things/" + id);
+    parsed.params["id"] = id;
+    return parsed.path_integer("id", "thing id");
+  };
+  CHECK(with_id("1").value() == 1);
+  CHECK(with_id("9223372036854775807").value() == 9'223'372'036'854'775'807);
+  for (const std::string id : {"x", "0", "-1", "1x", " 1", "+1", "9223372036854775808", "99999999999999999999"}) {
+    const auto refused = with_id(id);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == ErrorCode::kInvalidInput);
+    CHECK(refused.error().field == "id");
+    CHECK(refused.error().describe() == "id: '" + id + "' is not a thing id (a positive integer)");
+    CHECK(Response::from(refused.error()).status == 400);
+  }
+}
+
 TEST_CASE("the router runs the handler of the matching method and path, with {name} segments as params") {
   Router router;
   router.add("GET", "/api/v1/devices/{device}", auth::Role::kViewer, [](const Request& r) {

@@ -1,8 +1,8 @@
 // Baseline import route.
-#include "hub/baseline/baseline_routes.hpp"
+#include "hub/http/baseline_routes.hpp"
 
 #include "hub/baseline/baseline_import.hpp"
-#include "hub/catalog/catalog_routes.hpp"
+#include "hub/http/catalog_routes.hpp"
 
 namespace recount::hub {
 

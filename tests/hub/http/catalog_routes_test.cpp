@@ -1,6 +1,6 @@
 // The catalog's HTTP routes through the router: imports answer counts or every line error, and an
 // accepted import triggers publication; GET /api/v1/catalog serves a site's catalog.
-#include "hub/catalog/catalog_routes.hpp"
+#include "hub/http/catalog_routes.hpp"
 
 #include <doctest/doctest.h>
 
@@ -22,7 +22,7 @@ Response call(const Router& router, const std::string& method, const std::string
 TEST_CASE("import routes answer 200 with counts and publish, or 422 with every line error and do not") {
   testing::TempDir dir;
   auto ledger = Ledger::open(Ledger::file_in(dir.path())).value();
-  auto catalog = CatalogStore::open(Ledger::file_in(dir.path())).value();
+  CatalogStore catalog(ledger);
   Router router;
   int published = 0;
   add_catalog_routes(router, catalog, [&] { ++published; });
@@ -64,7 +64,7 @@ TEST_CASE(
     "the users import route answers its counts, and GET /api/v1/catalog shows whether a user has a PIN, not its hash") {
   testing::TempDir dir;
   auto ledger = Ledger::open(Ledger::file_in(dir.path())).value();
-  auto catalog = CatalogStore::open(Ledger::file_in(dir.path())).value();
+  CatalogStore catalog(ledger);
   Router router;
   int published = 0;
   add_catalog_routes(router, catalog, [&] { ++published; });

@@ -1,13 +1,8 @@
-// Catalog routes and publication.
-#include "hub/catalog/catalog_routes.hpp"
-
-#include <iostream>
+// Catalog routes.
+#include "hub/http/catalog_routes.hpp"
 
 #include "shared/domain/identifiers.hpp"
-#include "shared/domain/limits.hpp"
 #include "shared/protocol/codec.hpp"
-#include "shared/protocol/signed_payload.hpp"
-#include "shared/protocol/topics.hpp"
 
 namespace recount::hub {
 namespace {
@@ -46,29 +41,6 @@ Response rejected_import(const std::vector<ImportError>& problems) {
         {"message", "the file was rejected: " + std::to_string(problems.size()) + " problem(s); nothing was stored"}}},
       {"errors", std::move(errors)}};
   return Response::json(422, body);
-}
-
-void publish_catalogs(mqtt::Link& link, CatalogStore& catalog, const crypto::SigningKey& signing_key) {
-  if (!link.connected()) return;
-  auto sites = catalog.sites();
-  if (!sites) {
-    std::cerr << "recount-hub: catalog: " << sites.error().describe() << std::endl;
-    return;
-  }
-  for (const auto& site : *sites) {
-    auto site_catalog = catalog.catalog_for(site);
-    if (!site_catalog) {
-      std::cerr << "recount-hub: catalog of " << site << ": " << site_catalog.error().describe() << std::endl;
-      continue;
-    }
-    auto payload = protocol::sign_payload(protocol::encode(*site_catalog), signing_key);
-    if (payload.size() > limits::kMaxCatalogPayloadBytes) {
-      std::cerr << "recount-hub: catalog of " << site << " is " << payload.size()
-                << " bytes, over the limit of devices; not published" << std::endl;
-      continue;
-    }
-    link.publish(mqtt::Message{protocol::catalog_topic(site), std::move(payload), true}, mqtt::Qos::kAtLeastOnce);
-  }
 }
 
 void add_catalog_routes(Router& router, CatalogStore& catalog, std::function<void()> published) {

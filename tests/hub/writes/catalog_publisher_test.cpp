@@ -1,0 +1,114 @@
+// Catalog publication against a real broker: every site's catalog goes out signed and retained,
+// nothing goes out while the link is down, and the next connection sends them all.
+#include "hub/writes/catalog_publisher.hpp"
+
+#include <doctest/doctest.h>
+
+#include "shared/crypto/ed25519.hpp"
+#include "shared/protocol/codec.hpp"
+#include "shared/protocol/signed_payload.hpp"
+#include "shared/protocol/topics.hpp"
+#include "tests/hub/catalog_fixtures.hpp"
+#include "tests/hub/mqtt_fixtures.hpp"
+#include "tests/support/mosquitto.hpp"
+
+namespace recount::hub {
+namespace {
+
+constexpr std::string_view kItems =
+    "sku,description,unit_cost_cents,item_class,barcode,pack_qty\nSKU-A,Apples,120,fruit,5901234123457,1\n";
+constexpr std::string_view kLocations =
+    "site,location,label,location_class\ns1,A-01,L-A-01,shelf\ns2,B-01,L-B-01,shelf\n";
+
+struct PublisherFixture {
+  testing::Mosquitto broker;
+  testing::HubCatalog hub;
+  boost::asio::io_context io;
+  mqtt::Link hub_link{io, testing::test_link_options(broker.uri(), "catalog-publisher-test")};
+  crypto::SigningKey signing_key = crypto::SigningKey::generate();
+  CatalogPublisher publisher{hub_link, hub.catalog, signing_key};
+
+  explicit PublisherFixture(bool connect = true) {
+    REQUIRE(hub.catalog.import_csv(ImportKind::kItems, kItems).value().errors.empty());
+    REQUIRE(hub.catalog.import_csv(ImportKind::kLocations, kLocations).value().errors.empty());
+    if (connect) this->connect();
+  }
+  void connect() {
+    hub_link.start();
+    REQUIRE(testing::run_until(io, [&] { return hub_link.connected(); }));
+  }
+  // A device of `site` subscribed to its catalog topic.
+  std::unique_ptr<testing::TestDevice> device(const std::string& site, const std::string& name) {
+    return std::make_unique<testing::TestDevice>(io, broker.uri(), name,
+                                                 std::vector<std::string>{protocol::catalog_topic(site)});
+  }
+  // The catalog as a device takes it: only once the hub's signature verifies.
+  protocol::Catalog catalog(const testing::TestDevice& device, std::size_t index) const {
+    auto text = protocol::verified_payload(device.received.at(index).payload, signing_key.public_key());
+    REQUIRE_MESSAGE(text.has_value(), (text ? "" : text.error().describe()));
+    return protocol::decode_catalog(*text).value();
+  }
+  bool received(const testing::TestDevice& device, std::size_t count) {
+    return testing::run_until(io, [&] { return device.received.size() >= count; });
+  }
+  // Runs the io_context a while and says whether nothing more than `count` arrived.
+  bool still(const testing::TestDevice& device, std::size_t count) {
+    testing::run_until(
+        io, [] { return false; }, std::chrono::milliseconds(200));
+    return device.received.size() == count;
+  }
+};
+
+TEST_CASE("catalog publisher: a change sends each site its own catalog, with every item and the current version") {
+  PublisherFixture fixture;
+  auto s1 = fixture.device("s1", "device-1");
+  auto s2 = fixture.device("s2", "device-2");
+  fixture.publisher.changed();
+  REQUIRE(fixture.received(*s1, 1));
+  REQUIRE(fixture.received(*s2, 1));
+  const auto first = fixture.catalog(*s1, 0);
+  CHECK(first.site == "s1");
+  CHECK(first.version == 2);
+  REQUIRE(first.items.size() == 1);
+  CHECK(first.items[0].sku == "SKU-A");
+  REQUIRE(first.locations.size() == 1);
+  CHECK(first.locations[0].location == "A-01");
+  const auto second = fixture.catalog(*s2, 0);
+  CHECK(second.site == "s2");
+  REQUIRE(second.locations.size() == 1);
+  CHECK(second.locations[0].location == "B-01");
+}
+
+TEST_CASE("catalog publisher: every catalog is signed with the hub's key, which no other key verifies") {
+  PublisherFixture fixture;
+  auto s1 = fixture.device("s1", "device-1");
+  fixture.publisher.changed();
+  REQUIRE(fixture.received(*s1, 1));
+  const auto& payload = s1->received.at(0).payload;
+  CHECK(protocol::verified_payload(payload, fixture.signing_key.public_key()));
+  CHECK_FALSE(protocol::verified_payload(payload, crypto::SigningKey::generate().public_key()));
+}
+
+TEST_CASE("catalog publisher: catalogs are retained, so a device that subscribes later gets its site's") {
+  PublisherFixture fixture;
+  auto first = fixture.device("s1", "device-1");
+  fixture.publisher.changed();
+  REQUIRE(fixture.received(*first, 1));
+  auto later = fixture.device("s1", "device-2");
+  REQUIRE(fixture.received(*later, 1));
+  CHECK(fixture.catalog(*later, 0).version == 2);
+}
+
+TEST_CASE("catalog publisher: nothing is sent while the link is down, and republish on connection sends it") {
+  PublisherFixture fixture(false);
+  auto s1 = fixture.device("s1", "device-1");
+  fixture.publisher.changed();  // the hub is not connected yet
+  CHECK(fixture.still(*s1, 0));
+  fixture.connect();
+  fixture.publisher.republish();
+  REQUIRE(fixture.received(*s1, 1));
+  CHECK(fixture.catalog(*s1, 0).site == "s1");
+}
+
+}  // namespace
+}  // namespace recount::hub
