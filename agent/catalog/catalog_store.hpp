@@ -30,7 +30,7 @@ struct UnresolvedScan {
   std::string barcode;  // the scanned text as read (GS1 data normalised to its raw form)
   std::string mode;     // count, receive, putaway, move, adjust
   std::string user, location, to_location, reference, reason, session, task_id, lot, expiry, serial;
-  std::int64_t qty = 1;  // units per pack are not known: the number of scans
+  std::int64_t qty = 1;            // units per pack are not known: the number of scans
   std::uint64_t resolved_seq = 0;  // the event recorded for it later; 0 while unresolved
 };
 
@@ -47,11 +47,12 @@ struct LinkNote {
 std::string normalize_barcode(const std::string& code);
 
 // One connection to DIR/journal.db, beside the Journal's own. Open it after Journal::open has
-// created or migrated the file. Writes commit with synchronous=FULL. Not thread-safe; several
-// processes may hold one (SQLite serialises writers).
+// created the file; open() creates or migrates the catalog's own tables (catalog_schema.hpp). Writes commit with
+// synchronous=FULL. Not thread-safe; several processes may hold one (SQLite serialises writers).
 class CatalogStore {
  public:
-  // Errors: kNotFound when DIR holds no journal yet; kCorrupt / kIo as storage::Database::open.
+  // Errors: kNotFound when DIR holds no journal yet; kCorrupt / kIo as storage::Database::open;
+  // kUnsupportedVersion when a newer recount-agent wrote the catalog tables.
   static Result<CatalogStore> open(const std::filesystem::path& directory);
 
   // Replaces the cached catalog with `catalog` when its version is newer than the one held.
