@@ -189,7 +189,9 @@ Result<Journal> Journal::open(const std::filesystem::path& directory, const std:
   const storage::SchemaComponent components[] = {journal_schema()};
   auto version = storage::schema_version(*database, components[0]);
   if (!version) return corrupt(file, "cannot read its schema version");
-  if (*version < 1) return corrupt(file, "schema version " + std::to_string(*version) + " is not one this agent knows");
+  if (*version < 1 || *version > static_cast<int>(components[0].steps.size())) {
+    return corrupt(file, "schema version " + std::to_string(*version) + " is not one this agent knows");
+  }
   // A journal made by an older agent gets the steps it lacks, all or none; several processes may
   // open it at once (storage::migrate).
   if (auto ok = storage::migrate(*database, components); !ok) return ok.error();
