@@ -1,22 +1,13 @@
 // The agent's catalog cache, open tasks and unresolved scans.
 #include "agent/catalog/catalog_store.hpp"
 
+#include "agent/catalog/catalog_schema.hpp"
 #include "agent/journal/journal.hpp"
 #include "shared/domain/gtin.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::agent {
 namespace {
-
-template <typename Row, typename Read>
-Result<std::vector<Row>> collect(storage::Statement& query, Read read) {
-  std::vector<Row> rows;
-  while (true) {
-    auto more = query.step();
-    if (!more) return more.error();
-    if (!*more) return rows;
-    rows.push_back(read(query));
-  }
-}
 
 protocol::RecountTask read_task(const storage::Statement& row) {
   protocol::RecountTask task;
@@ -44,8 +35,10 @@ std::string normalize_barcode(const std::string& code) {
 
 Result<CatalogStore> CatalogStore::open(const std::filesystem::path& directory) {
   auto database = storage::Database::open(directory / Journal::kFileName, storage::OpenMode::kExistingOnly,
-                                           storage::Durability::kFull, Journal::kApplicationId);
+                                          storage::Durability::kFull, Journal::kApplicationId);
   if (!database) return database.error();
+  const storage::SchemaComponent components[] = {catalog_schema()};
+  if (auto ok = storage::migrate(*database, components); !ok) return ok.error();
   return CatalogStore(std::move(*database));
 }
 
@@ -79,8 +72,8 @@ Result<bool> CatalogStore::store_catalog(const protocol::Catalog& catalog) {
   }
   auto item = database_.prepare("INSERT OR REPLACE INTO catalog_items(sku, description, item_class) VALUES(?, ?, ?)");
   auto barcode = database_.prepare("INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty) VALUES(?, ?, ?)");
-  auto location = database_.prepare(
-      "INSERT OR REPLACE INTO catalog_locations(location, label, location_class) VALUES(?, ?, ?)");
+  auto location =
+      database_.prepare("INSERT OR REPLACE INTO catalog_locations(location, label, location_class) VALUES(?, ?, ?)");
   if (!item) return item.error();
   if (!barcode) return barcode.error();
   auto user = database_.prepare("INSERT OR REPLACE INTO catalog_users(badge, name, role, pin_hash) VALUES(?, ?, ?, ?)");
@@ -211,7 +204,8 @@ Result<std::vector<std::string>> CatalogStore::store_tasks(const protocol::TaskL
   {  // the statement is finalised before the commit
     auto unacked = database_.prepare("SELECT task_id FROM tasks WHERE acked_seq IS NULL ORDER BY created_ms, task_id");
     if (!unacked) return unacked.error();
-    ids = collect<std::string>(*unacked, [](const storage::Statement& row) { return row.column_text(0); });
+    ids =
+        storage::collect_rows<std::string>(*unacked, [](const storage::Statement& row) { return row.column_text(0); });
   }
   if (!ids) return ids.error();
   if (auto ok = transaction->commit(); !ok) return ok.error();
@@ -234,7 +228,7 @@ Result<void> CatalogStore::mark_tasks_acked(const std::vector<Event>& acks) {
 Result<std::vector<protocol::RecountTask>> CatalogStore::open_tasks() {
   auto query = database_.prepare(std::string("SELECT ") + kTaskColumns + " FROM tasks ORDER BY created_ms, task_id");
   if (!query) return query.error();
-  return collect<protocol::RecountTask>(*query, read_task);
+  return storage::collect_rows<protocol::RecountTask>(*query, read_task);
 }
 
 Result<std::optional<protocol::RecountTask>> CatalogStore::find_task(const std::string& task_id) {
@@ -266,9 +260,9 @@ Result<std::int64_t> CatalogStore::add_unresolved(const UnresolvedScan& scan) {
       "task_id, lot, expiry, serial, qty) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!insert) return insert.error();
   insert->bind(1, scan.wall_ms).bind(2, scan.barcode).bind(3, scan.mode);
-  const std::string* optional_fields[] = {&scan.user,    &scan.location, &scan.to_location, &scan.reference,
-                                          &scan.reason,  &scan.session,  &scan.task_id,     &scan.lot,
-                                          &scan.expiry,  &scan.serial};
+  const std::string* optional_fields[] = {&scan.user,   &scan.location, &scan.to_location, &scan.reference,
+                                          &scan.reason, &scan.session,  &scan.task_id,     &scan.lot,
+                                          &scan.expiry, &scan.serial};
   int index = 4;
   for (const auto* field : optional_fields) insert->bind_optional(index++, *field);
   insert->bind(index, scan.qty);
@@ -282,7 +276,7 @@ Result<std::vector<UnresolvedScan>> CatalogStore::unresolved(Listing listing) {
                   "lot, expiry, serial, qty, COALESCE(resolved_seq, 0) FROM unresolved_scans ") +
       (listing == Listing::kAll ? "" : "WHERE resolved_seq IS NULL ") + "ORDER BY id");
   if (!query) return query.error();
-  return collect<UnresolvedScan>(*query, [](const storage::Statement& row) {
+  return storage::collect_rows<UnresolvedScan>(*query, [](const storage::Statement& row) {
     UnresolvedScan scan;
     scan.id = row.column_int(0);
     scan.wall_ms = row.column_int(1);

@@ -47,11 +47,12 @@ struct LinkNote {
 std::string normalize_barcode(const std::string& code);
 
 // One connection to DIR/journal.db, beside the Journal's own. Open it after Journal::open has
-// created or migrated the file. Writes commit with synchronous=FULL. Not thread-safe; several
-// processes may hold one (SQLite serialises writers).
+// created the file; open() creates or migrates the catalog's own tables (catalog_schema.hpp). Writes commit with
+// synchronous=FULL. Not thread-safe; several processes may hold one (SQLite serialises writers).
 class CatalogStore {
  public:
-  // Errors: kNotFound when DIR holds no journal yet; kCorrupt / kIo as storage::Database::open.
+  // Errors: kNotFound when DIR holds no journal yet; kCorrupt / kIo as storage::Database::open;
+  // kUnsupportedVersion when a newer recount-agent wrote the catalog tables.
   static Result<CatalogStore> open(const std::filesystem::path& directory);
 
   // Replaces the cached catalog with `catalog` when its version is newer than the one held.

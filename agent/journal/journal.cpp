@@ -1,83 +1,20 @@
 // The device journal.
 #include "agent/journal/journal.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <iostream>
 #include <system_error>
 
+#include "agent/journal/journal_file.hpp"
 #include "shared/core/random_id.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/storage/event_columns.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::agent {
 namespace {
-
-// Schema migrations, applied in order; PRAGMA user_version counts those already applied.
-// Append only: a released migration is never edited.
-constexpr std::array<const char*, 5> kMigrations{
-    R"sql(
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE events (
-      seq INTEGER PRIMARY KEY,
-      event_id TEXT NOT NULL UNIQUE,
-      type TEXT NOT NULL,
-      wall_ms INTEGER NOT NULL,
-      hlc INTEGER NOT NULL,
-      user TEXT, location TEXT, to_location TEXT, sku TEXT, lot TEXT, expiry TEXT, serial TEXT,
-      qty INTEGER NOT NULL,
-      reason TEXT, ref TEXT, session TEXT, task_id TEXT, barcode TEXT, system TEXT,
-      sync_state INTEGER NOT NULL DEFAULT 0,
-      rejection TEXT
-    );
-    CREATE INDEX events_by_state ON events(sync_state, seq);
-    )sql",
-    // 2: the site's catalog and recount tasks as last received from the hub, and scans that
-    // matched nothing in the catalog (agent/catalog/catalog_store.hpp).
-    R"sql(
-    CREATE TABLE catalog_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    CREATE TABLE catalog_items (sku TEXT PRIMARY KEY, description TEXT, item_class TEXT);
-    CREATE TABLE catalog_barcodes (code TEXT PRIMARY KEY, sku TEXT NOT NULL, pack_qty INTEGER NOT NULL);
-    CREATE TABLE catalog_locations (location TEXT PRIMARY KEY, label TEXT, location_class TEXT);
-    CREATE INDEX catalog_locations_by_label ON catalog_locations(label);
-    CREATE TABLE tasks (
-      task_id TEXT PRIMARY KEY, location TEXT NOT NULL, sku TEXT, lot TEXT, round INTEGER NOT NULL,
-      exclude_user TEXT, hint TEXT, created_ms INTEGER NOT NULL, acked_seq INTEGER
-    );
-    CREATE TABLE unresolved_scans (
-      id INTEGER PRIMARY KEY, wall_ms INTEGER NOT NULL, barcode TEXT NOT NULL, mode TEXT NOT NULL,
-      user TEXT, location TEXT, to_location TEXT, ref TEXT, reason TEXT, session TEXT, task_id TEXT,
-      lot TEXT, expiry TEXT, serial TEXT, qty INTEGER NOT NULL, resolved_seq INTEGER
-    );
-    )sql",
-    // 3: sent and acked are ranges below two watermarks (SyncState in journal.hpp), so the
-    // per-row sync_state and its index go; a rejection alone marks a rejected event. A journal
-    // older than this keeps what it had published as sent_through.
-    R"sql(
-    INSERT INTO meta(key, value) SELECT 'sent_through', MAX(
-        COALESCE((SELECT MAX(seq) FROM events WHERE sync_state IN (1, 2)), 0),
-        COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'acked_through'), 0));
-    UPDATE events SET rejection = 'rejected by the hub' WHERE sync_state = 3 AND rejection IS NULL;
-    DROP INDEX events_by_state;
-    ALTER TABLE events DROP COLUMN sync_state;
-    CREATE INDEX events_rejected ON events(seq) WHERE rejection IS NOT NULL;
-    )sql",
-    // 4: the site's floor users from the catalog (agent/catalog/catalog_store.hpp); pin_hash is
-    // crypto::hash_pin()'s text, NULL for a user without a PIN.
-    R"sql(
-    CREATE TABLE catalog_users (badge TEXT PRIMARY KEY, name TEXT, role TEXT, pin_hash TEXT);
-    )sql",
-    // 5: the newest stamp is kept apart from the events, which retention deletes, so the clock
-    // resumes after it; and counters of the hub messages the agent refused.
-    R"sql(
-    INSERT INTO meta(key, value) SELECT 'newest_hlc', COALESCE(MAX(hlc), 0) FROM events;
-    INSERT INTO meta(key, value) VALUES ('refused_acks', '0'), ('refused_catalogs', '0'), ('refused_task_lists', '0');
-    )sql",
-};
 
 const char* counter_key(Refusal what) {
   switch (what) {
@@ -109,52 +46,6 @@ Result<Event> read_event(const storage::Statement& row) {
   event.hlc = static_cast<std::uint64_t>(row.column_int(4));
   if (auto ok = storage::read_event_details(row, kFirstDetail, event, "events"); !ok) return ok.error();
   return event;
-}
-
-// Creates a journal in a temporary file and renames it into place, so journal.db either does not
-// exist or holds a complete schema: an empty or partial journal.db always means damage.
-Result<void> create_journal_file(const std::filesystem::path& file, const JournalIdentity& identity,
-                                 std::int64_t now_ms) {
-  const std::filesystem::path staging = file.string() + ".creating";
-  std::error_code ignored;
-  std::filesystem::remove(staging, ignored);
-  {
-    auto database = storage::Database::open(staging, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull,
-                                            Journal::kApplicationId);
-    if (!database) return database.error();
-    auto transaction = storage::Transaction::begin(*database);
-    if (!transaction) return transaction.error();
-    for (const char* migration : kMigrations) {
-      if (auto ok = database->execute(migration); !ok) return ok;
-    }
-    // sent_through is not among these: migration 3 made it.
-    auto insert = database->prepare("INSERT INTO meta(key, value) VALUES(?, ?)");
-    if (!insert) return insert.error();
-    const std::pair<const char*, std::string> rows[] = {
-        {"site", identity.site},   {"device", identity.device},
-        {"epoch", identity.epoch}, {"last_seq", "0"},
-        {"acked_through", "0"},    {"last_ack_ms", "0"},
-        {"skew_ms", "0"},          {"created_ms", std::to_string(now_ms)},
-    };
-    for (const auto& [key, value] : rows) {
-      if (auto ok = insert->bind(1, key).bind(2, value).run(); !ok) return ok;
-    }
-    if (auto ok = database->execute("PRAGMA user_version = " + std::to_string(kMigrations.size())); !ok) return ok;
-    if (auto ok = transaction->commit(); !ok) return ok;
-    // Fold the WAL into the main file so the rename below moves one complete file.
-    if (auto ok = database->execute("PRAGMA wal_checkpoint(TRUNCATE)"); !ok) return ok;
-  }
-  std::filesystem::remove(staging.string() + "-wal", ignored);
-  std::filesystem::remove(staging.string() + "-shm", ignored);
-  std::filesystem::rename(staging, file, ignored);
-  if (ignored) return Error{ErrorCode::kIo, "", "cannot create " + file.string() + ": " + ignored.message()};
-  // The rename is durable only once the directory entry is on disk.
-  const int directory = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
-  if (directory >= 0) {
-    ::fsync(directory);
-    ::close(directory);
-  }
-  return {};
 }
 
 // Commits the sync bookkeeping (mark_sent, acknowledge) with synchronous=NORMAL for as long as it
@@ -207,6 +98,31 @@ class ResetOnExit {
 
 }  // namespace
 
+enum class Journal::Query { kInsertEvent, kReadMeta, kWriteMeta, kRaiseWatermark, kPending, kBacklog, kCount };
+
+namespace {
+
+// The statements a scan's commit, the sync loop and status lines run again and again, indexed by
+// Journal::Query.
+const std::string kSql[] = {
+    // kInsertEvent
+    std::string("INSERT INTO events(") + kEventColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    // kReadMeta
+    "SELECT value FROM meta WHERE key = ?",
+    // kWriteMeta
+    "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    // kRaiseWatermark
+    "UPDATE meta SET value = ?2 WHERE key = ?1 AND CAST(value AS INTEGER) < ?2",
+    // kPending: a range of the primary key, starting above the hub's ack.
+    std::string("SELECT ") + kEventColumns +
+        " FROM events WHERE seq >= MAX(?1, (SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = "
+        "'acked_through')) AND rejection IS NULL ORDER BY seq LIMIT ?2",
+    // kBacklog: the events above acked_through (?1), and how many of them are at most sent_through (?2).
+    "SELECT COUNT(*), COALESCE(SUM(seq <= ?2), 0) FROM events WHERE seq > ?1 AND rejection IS NULL",
+};
+
+}  // namespace
+
 std::string_view to_string(AckVerdict verdict) {
   switch (verdict) {
     case AckVerdict::kApplied: return "applied";
@@ -228,8 +144,10 @@ std::string_view to_string(SyncState state) {
   return "unknown";
 }
 
-Journal::Journal(storage::Database database, JournalIdentity identity, WallClock wall)
+Journal::Journal(storage::Database database, storage::StatementSet<Query> statements, JournalIdentity identity,
+                 WallClock wall)
     : database_(std::move(database)),
+      statements_(std::move(statements)),
       identity_(std::move(identity)),
       wall_(wall),
       clock_(std::make_unique<HybridLogicalClock>(wall)) {}
@@ -267,29 +185,20 @@ Result<Journal> Journal::open(const std::filesystem::path& directory, const std:
     if (database.error().code == ErrorCode::kCorrupt) return corrupt(file, database.error().message);
     return database.error();
   }
-  auto version = database->prepare("PRAGMA user_version");
-  if (!version || !version->step()) return corrupt(file, "cannot read its schema version");
-  const auto schema = version->column_int(0);
-  // Finished now: SQLite refuses to drop an index (migration 3) while a statement is mid-read.
-  version->reset();
-  if (schema < 1 || schema > static_cast<std::int64_t>(kMigrations.size())) {
-    return corrupt(file, "schema version " + std::to_string(schema) + " is not one this agent knows");
+  // A journal.db only ever appears complete (create_journal_file): no version means damage.
+  const storage::SchemaComponent components[] = {journal_schema()};
+  auto version = storage::schema_version(*database, components[0]);
+  if (!version) return corrupt(file, "cannot read its schema version");
+  if (*version < 1 || *version > static_cast<int>(components[0].steps.size())) {
+    return corrupt(file, "schema version " + std::to_string(*version) + " is not one this agent knows");
   }
+  // A journal made by an older agent gets the steps it lacks, all or none; several processes may
+  // open it at once (storage::migrate).
+  if (auto ok = storage::migrate(*database, components); !ok) return ok.error();
+  auto statements = storage::StatementSet<Query>::prepare(*database, kSql);
+  if (!statements) return statements.error();
 
-  if (schema < static_cast<std::int64_t>(kMigrations.size())) {
-    // A journal made by an older agent: apply the migrations it lacks, all or none.
-    auto transaction = storage::Transaction::begin(*database);
-    if (!transaction) return transaction.error();
-    for (auto index = static_cast<std::size_t>(schema); index < kMigrations.size(); ++index) {
-      if (auto ok = database->execute(kMigrations[index]); !ok) return ok.error();
-    }
-    if (auto ok = database->execute("PRAGMA user_version = " + std::to_string(kMigrations.size())); !ok) {
-      return ok.error();
-    }
-    if (auto ok = transaction->commit(); !ok) return ok.error();
-  }
-
-  Journal journal(std::move(*database), {}, wall);
+  Journal journal(std::move(*database), std::move(*statements), {}, wall);
   for (auto [key, target] : {std::pair{"site", &journal.identity_.site}, std::pair{"device", &journal.identity_.device},
                              std::pair{"epoch", &journal.identity_.epoch}}) {
     auto value = journal.read_meta(key);
@@ -312,50 +221,15 @@ Result<Journal> Journal::open(const std::filesystem::path& directory, const std:
   return journal;
 }
 
-Result<storage::Statement*> Journal::statement(Query which) {
-  static const std::string kSql[] = {
-      // kInsertEvent
-      std::string("INSERT INTO events(") + kEventColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-      // kReadMeta
-      "SELECT value FROM meta WHERE key = ?",
-      // kWriteMeta
-      "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      // kRaiseWatermark
-      "UPDATE meta SET value = ?2 WHERE key = ?1 AND CAST(value AS INTEGER) < ?2",
-      // kPending: a range of the primary key, starting above the hub's ack.
-      std::string("SELECT ") + kEventColumns +
-          " FROM events WHERE seq >= MAX(?1, (SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = "
-          "'acked_through')) AND rejection IS NULL ORDER BY seq LIMIT ?2",
-      // kBacklog: the events above acked_through (?1), and how many of them are at most sent_through (?2).
-      "SELECT COUNT(*), COALESCE(SUM(seq <= ?2), 0) FROM events WHERE seq > ?1 AND rejection IS NULL",
-  };
-  static_assert(std::size(kSql) == static_cast<std::size_t>(Query::kCount), "one SQL text per query");
-  auto& slot = statements_[static_cast<std::size_t>(which)];
-  if (!slot) {
-    auto prepared = database_.prepare(kSql[static_cast<std::size_t>(which)]);
-    if (!prepared) return prepared.error();
-    slot.emplace(std::move(*prepared));
-  }
-  return &*slot;
-}
-
 Result<std::string> Journal::read_meta(const std::string& key) {
-  auto query = statement(Query::kReadMeta);
-  if (!query) return query.error();
-  (*query)->bind(1, key);
-  auto row = (*query)->step();
-  if (!row) return row.error();
-  std::optional<std::string> value;
-  if (*row) value = (*query)->column_text(0);
-  (*query)->reset();
-  if (!value) return Error{ErrorCode::kNotFound, key, "missing from the journal"};
-  return *value;
+  auto value = storage::first_text(statement(Query::kReadMeta).bind(1, key));
+  if (!value) return value.error();
+  if (!*value) return Error{ErrorCode::kNotFound, key, "missing from the journal"};
+  return **value;
 }
 
 Result<void> Journal::write_meta(const std::string& key, const std::string& value) {
-  auto update = statement(Query::kWriteMeta);
-  if (!update) return update.error();
-  return (*update)->bind(1, key).bind(2, value).run();
+  return statement(Query::kWriteMeta).bind(1, key).bind(2, value).run();
 }
 
 Result<std::int64_t> Journal::read_number(const std::string& key) {
@@ -365,9 +239,7 @@ Result<std::int64_t> Journal::read_number(const std::string& key) {
 }
 
 Result<void> Journal::raise_watermark(const std::string& key, std::uint64_t value) {
-  auto update = statement(Query::kRaiseWatermark);
-  if (!update) return update.error();
-  return (*update)->bind(1, key).bind(2, static_cast<std::int64_t>(value)).run();
+  return statement(Query::kRaiseWatermark).bind(1, key).bind(2, static_cast<std::int64_t>(value)).run();
 }
 
 Result<Journal::Watermarks> Journal::watermarks() {
@@ -392,16 +264,14 @@ Result<Event> Journal::insert(Event draft, std::uint64_t seq) {
   if (!device_may_record(draft.type)) {
     return invalid("type", std::string(to_string(draft.type)) + " events are recorded by the hub, not by devices");
   }
-  auto prepared = statement(Query::kInsertEvent);
-  if (!prepared) return prepared.error();
-  storage::Statement* statement = *prepared;
-  statement->bind(1, static_cast<std::int64_t>(draft.seq))
+  storage::Statement& insert = statement(Query::kInsertEvent);
+  insert.bind(1, static_cast<std::int64_t>(draft.seq))
       .bind(2, draft.event_id)
       .bind(3, to_string(draft.type))
       .bind(4, draft.wall_ms)
       .bind(5, static_cast<std::int64_t>(draft.hlc));
-  storage::bind_event_details(*statement, kFirstDetail + 1, draft);
-  if (auto ok = statement->run(); !ok) return ok.error();
+  storage::bind_event_details(insert, kFirstDetail + 1, draft);
+  if (auto ok = insert.run(); !ok) return ok.error();
   return draft;
 }
 
@@ -434,9 +304,7 @@ Result<std::vector<Event>> Journal::record_all(std::vector<Event> drafts) {
 }
 
 Result<std::vector<Event>> Journal::pending_from(std::uint64_t from, std::size_t limit) {
-  auto prepared = statement(Query::kPending);
-  if (!prepared) return prepared.error();
-  storage::Statement& query = **prepared;
+  storage::Statement& query = statement(Query::kPending);
   ResetOnExit reset(query);
   query.bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(limit));
   std::vector<Event> events;
@@ -523,9 +391,7 @@ Result<SyncProgress> Journal::progress() {
     if (!value) return value.error();
     *target = *value;
   }
-  auto prepared = statement(Query::kBacklog);
-  if (!prepared) return prepared.error();
-  storage::Statement& query = **prepared;
+  storage::Statement& query = statement(Query::kBacklog);
   ResetOnExit reset(query);
   query.bind(1, static_cast<std::int64_t>(marks->acked_through))
       .bind(2, static_cast<std::int64_t>(marks->sent_through));

@@ -15,6 +15,7 @@
 #include "shared/domain/event.hpp"
 #include "shared/protocol/messages.hpp"
 #include "shared/storage/sqlite.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::agent {
 
@@ -149,7 +150,9 @@ class Journal {
   std::int64_t wall_now() const { return wall_(); }
 
  private:
-  Journal(storage::Database database, JournalIdentity identity, WallClock wall);
+  enum class Query;
+  Journal(storage::Database database, storage::StatementSet<Query> statements, JournalIdentity identity,
+          WallClock wall);
   Result<std::string> read_meta(const std::string& key);
   Result<void> write_meta(const std::string& key, const std::string& value);
   Result<std::int64_t> read_number(const std::string& key);
@@ -163,14 +166,13 @@ class Journal {
   Result<Event> insert(Event draft, std::uint64_t seq);
   Result<AckVerdict> judge(const protocol::Ack& ack);
 
-  // The statements a scan's commit, the sync loop and status lines run again and again, compiled
-  // on first use and kept: compiling one costs as much as running it.
-  enum class Query { kInsertEvent, kReadMeta, kWriteMeta, kRaiseWatermark, kPending, kBacklog, kCount };
-  Result<storage::Statement*> statement(Query which);
+  // The statements a scan's commit, the sync loop and status lines run again and again (kSql in
+  // journal.cpp), compiled when the journal opens and kept: compiling one costs as much as running it.
+  storage::Statement& statement(Query which) { return statements_[which]; }
 
   storage::Database database_;
   // Declared after database_: finalized first.
-  std::array<std::optional<storage::Statement>, static_cast<std::size_t>(Query::kCount)> statements_;
+  storage::StatementSet<Query> statements_;
   JournalIdentity identity_;
   WallClock wall_;
   std::unique_ptr<HybridLogicalClock> clock_;  // boxed: the clock holds a mutex, the Journal moves

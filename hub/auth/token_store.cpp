@@ -2,18 +2,19 @@
 #include "hub/auth/token_store.hpp"
 
 #include <array>
+#include <iterator>
 
 #include "shared/crypto/random.hpp"
 #include "shared/crypto/sha256.hpp"
 #include "shared/domain/identifiers.hpp"
+#include "shared/storage/migrations.hpp"
 
 namespace recount::hub::auth {
 namespace {
 
-// Migration i (0-based) takes the auth tables from version i to i + 1. Append; never edit one
-// that has shipped.
-constexpr std::array<std::string_view, 1> kMigrations = {
-    R"sql(
+// Step i takes the auth tables from version i to i + 1. Append; never edit one that has shipped.
+const storage::MigrationStep kSteps[] = {
+    {R"sql(
 -- token_hash: SHA-256 hex of the token; the token itself is shown once and never stored.
 -- approval_limit_cents NULL: the role's limit applies. revoked_ms NULL: in use.
 CREATE TABLE auth_tokens (
@@ -24,46 +25,17 @@ CREATE TABLE auth_tokens (
   created_ms           INTEGER NOT NULL,
   revoked_ms           INTEGER
 );
-)sql",
+)sql"},
 };
 
-constexpr std::string_view kVersionKey = "schema_version";
-
-Result<int> stored_version(storage::Database& database) {
-  if (auto ok = database.execute(
-          "CREATE TABLE IF NOT EXISTS auth_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID");
-      !ok) {
-    return ok.error();
-  }
-  auto read = database.prepare("SELECT value FROM auth_meta WHERE name = ?1");
-  if (!read) return read.error();
-  read->bind(1, kVersionKey);
-  auto row = read->step();
-  if (!row) return row.error();
-  return *row ? static_cast<int>(read->column_int(0)) : 0;
-}
-
+// The hub and recountctl may both open a new database: storage::migrate takes care of that.
 Result<void> migrate(storage::Database& database) {
-  auto transaction = storage::Transaction::begin(database);
-  if (!transaction) return transaction.error();
-  // Read inside the write transaction: the hub and recountctl may both open a new database.
-  auto version = stored_version(database);
-  if (!version) return version.error();
-  const int known = static_cast<int>(kMigrations.size());
-  if (*version > known) {
-    return Error{ErrorCode::kUnsupportedVersion, "",
-                 "the token tables of " + database.path().string() + " have version " + std::to_string(*version) +
-                     " but this program knows versions up to " + std::to_string(known) + "; run a newer recount"};
-  }
-  for (int next = *version; next < known; ++next) {
-    if (auto ok = database.execute(kMigrations[static_cast<std::size_t>(next)]); !ok) return ok;
-  }
-  auto write = database.prepare(
-      "INSERT INTO auth_meta (name, value) VALUES (?1, ?2)"
-      " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
-  if (!write) return write.error();
-  if (auto ok = write->bind(1, kVersionKey).bind(2, std::int64_t{known}).run(); !ok) return ok;
-  return transaction->commit();
+  const storage::SchemaComponent components[] = {
+      {"auth", "recount", {std::begin(kSteps), std::end(kSteps)}, [](storage::Database& opened) {
+         // Before schema_versions the token tables kept their version in auth_meta.
+         return storage::legacy_meta_version(opened, "auth_meta", "schema_version");
+       }}};
+  return storage::migrate(database, components);
 }
 
 std::optional<std::int64_t> optional_int(const storage::Statement& statement, int column) {
@@ -85,16 +57,10 @@ Result<TokenStore> TokenStore::open(storage::Database& database) {
       "UPDATE auth_tokens SET revoked_ms = ?2 WHERE name = ?1 AND revoked_ms IS NULL",
       "SELECT revoked_ms FROM auth_tokens WHERE name = ?1",
   };
-  std::vector<storage::Statement> statements;
-  for (const auto sql : kSql) {
-    auto statement = database.prepare(sql);
-    if (!statement) return statement.error();
-    statements.push_back(std::move(*statement));
-  }
-  return TokenStore(std::move(statements));
+  auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
+  if (!statements) return statements.error();
+  return TokenStore(std::move(*statements));
 }
-
-storage::Statement& TokenStore::statement(Sql which) { return statements_[static_cast<std::size_t>(which)]; }
 
 Result<std::string> TokenStore::create(const std::string& name, Role role,
                                        std::optional<std::int64_t> approval_limit_cents, std::int64_t now_ms) {

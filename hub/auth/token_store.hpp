@@ -12,6 +12,7 @@
 #include "hub/auth/role.hpp"
 #include "shared/core/result.hpp"
 #include "shared/storage/sqlite.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub::auth {
 
@@ -32,8 +33,8 @@ class TokenStore {
   // Random bytes in a token: 32, printed as 43 base64url characters.
   static constexpr std::size_t kTokenBytes = 32;
 
-  // Creates or migrates the auth tables (their version in auth_meta) and prepares statements.
-  // Errors: kUnsupportedVersion when a newer hub made them, kIo.
+  // Creates or migrates the auth tables (the "auth" component of schema_versions; older hubs kept its version in
+  // auth_meta) and prepares statements. Errors: kUnsupportedVersion when a newer hub made them, kIo.
   static Result<TokenStore> open(storage::Database& database);
 
   // Makes a new random token for `name` and returns it; only its hash is stored. Errors:
@@ -54,10 +55,10 @@ class TokenStore {
 
  private:
   enum class Sql;
-  explicit TokenStore(std::vector<storage::Statement> statements) : statements_(std::move(statements)) {}
-  storage::Statement& statement(Sql which);
+  explicit TokenStore(storage::StatementSet<Sql> statements) : statements_(std::move(statements)) {}
+  storage::Statement& statement(Sql which) { return statements_[which]; }
 
-  std::vector<storage::Statement> statements_;  // indexed by Sql
+  storage::StatementSet<Sql> statements_;
 };
 
 }  // namespace recount::hub::auth

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hub/catalog/catalog_schema.hpp"
 #include "hub/catalog/csv.hpp"
 #include "hub/ledger/ledger.hpp"
 #include "shared/crypto/sha256.hpp"
@@ -56,6 +57,11 @@ std::string_view to_string(ImportKind kind) {
     case ImportKind::kUsers: return "users";
   }
   return "items";
+}
+
+Result<CatalogStore> CatalogStore::open(Ledger& ledger) {
+  if (auto ok = migrate_catalog(ledger.database()); !ok) return ok.error();
+  return CatalogStore(ledger);
 }
 
 Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view csv) {

@@ -38,8 +38,9 @@ struct ImportReport {
 // Not thread-safe: use it on the ledger's thread (the hub's io_context). Blocks on disk I/O.
 class CatalogStore {
  public:
-  // `ledger` (migrated by Ledger::open, which creates the catalog tables) must outlive the store.
-  explicit CatalogStore(Ledger& ledger) : ledger_(ledger) {}
+  // Creates or migrates the catalog tables (hub/catalog/catalog_schema.hpp) on the ledger's
+  // database; call it outside any write. `ledger` must outlive the store.
+  static Result<CatalogStore> open(Ledger& ledger);
 
   // Validates the whole CSV; with no error, stores it in one ledger write with its audit entry
   // ("catalog.import") and raises the catalog version. A rejected file stores nothing but its
@@ -62,6 +63,7 @@ class CatalogStore {
   Result<std::vector<std::string>> sites();
 
  private:
+  explicit CatalogStore(Ledger& ledger) : ledger_(ledger) {}
   Result<void> store_items(LedgerWrite& write, const std::vector<protocol::CatalogItem>& items);
   Result<void> store_locations(LedgerWrite& write,
                                const std::vector<std::pair<std::string, protocol::CatalogLocation>>& locations);

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "hub/ledger/event_digest.hpp"
-#include "hub/ledger/statements.hpp"
 #include "shared/crypto/sha256.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub {
 
@@ -41,15 +41,9 @@ Result<AuditEntry> read_entry(const storage::Statement& row) {
 }  // namespace
 
 Result<AuditLog> AuditLog::prepare(storage::Database& database) {
-  const std::vector<std::string_view> texts(std::begin(kSql), std::end(kSql));
-  auto statements = prepare_all(database, texts);
+  auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return AuditLog(std::move(*statements));
-}
-
-storage::Statement& AuditLog::statement(Sql which) {
-  static_assert(std::size(kSql) == static_cast<std::size_t>(Sql::kCount));
-  return statements_[static_cast<std::size_t>(which)];
 }
 
 const std::string& AuditLog::genesis_hash() {

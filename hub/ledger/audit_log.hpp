@@ -12,6 +12,7 @@
 
 #include "shared/core/result.hpp"
 #include "shared/storage/sqlite.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub {
 
@@ -74,10 +75,10 @@ class AuditLog {
 
  private:
   enum class Sql;
-  explicit AuditLog(std::vector<storage::Statement> statements) : statements_(std::move(statements)) {}
-  storage::Statement& statement(Sql which);
+  explicit AuditLog(storage::StatementSet<Sql> statements) : statements_(std::move(statements)) {}
+  storage::Statement& statement(Sql which) { return statements_[which]; }
 
-  std::vector<storage::Statement> statements_;  // indexed by Sql
+  storage::StatementSet<Sql> statements_;
 };
 
 }  // namespace recount::hub

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "hub/ledger/statements.hpp"
 #include "shared/storage/event_columns.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub {
 
@@ -222,15 +222,9 @@ Result<Conflict> read_conflict(const storage::Statement& row) {
 }  // namespace
 
 Result<EventStore> EventStore::prepare(storage::Database& database) {
-  const std::vector<std::string_view> texts(std::begin(kSql), std::end(kSql));
-  auto statements = prepare_all(database, texts);
+  auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return EventStore(std::move(*statements));
-}
-
-storage::Statement& EventStore::statement(Sql which) {
-  static_assert(std::size(kSql) == static_cast<std::size_t>(Sql::kCount));
-  return statements_[static_cast<std::size_t>(which)];
 }
 
 Result<Insertion> EventStore::insert(const Origin& origin, const Event& event, std::int64_t received_ms,

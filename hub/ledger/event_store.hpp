@@ -13,6 +13,7 @@
 #include "shared/domain/event.hpp"
 #include "shared/protocol/messages.hpp"
 #include "shared/storage/sqlite.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub {
 
@@ -193,10 +194,10 @@ class EventStore {
 
  private:
   enum class Sql;
-  explicit EventStore(std::vector<storage::Statement> statements) : statements_(std::move(statements)) {}
-  storage::Statement& statement(Sql which);
+  explicit EventStore(storage::StatementSet<Sql> statements) : statements_(std::move(statements)) {}
+  storage::Statement& statement(Sql which) { return statements_[which]; }
 
-  std::vector<storage::Statement> statements_;  // indexed by Sql
+  storage::StatementSet<Sql> statements_;
 };
 
 }  // namespace recount::hub

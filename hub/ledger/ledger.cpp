@@ -32,36 +32,6 @@ Result<std::string> read_hub_epoch(storage::Database& database) {
   return statement->column_text(0);
 }
 
-// Before the migration to kEventsRecordedVersion: appends an "audit.events_recorded" entry with
-// the digest of every event stored so far, if any, so that the events stored before entries
-// recorded them are covered too. Done once: a crash before the migration commits finds the entry.
-Result<void> record_earlier_events(storage::Database& database, std::int64_t now_ms) {
-  auto transaction = storage::Transaction::begin(database);
-  if (!transaction) return transaction.error();
-  auto done = database.prepare("SELECT 1 FROM audit_log WHERE kind = 'audit.events_recorded' LIMIT 1");
-  if (!done) return done.error();
-  auto found = done->step();
-  if (!found) return found.error();
-  done->reset();
-  if (*found) return {};
-  auto audit = AuditLog::prepare(database);
-  if (!audit) return audit.error();
-  auto rows = database.prepare(EventDigester::select_in_storage_order());
-  if (!rows) return rows.error();
-  EventDigester digester;
-  while (true) {
-    auto row = rows->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    digester.add_row(*rows);
-  }
-  rows->reset();
-  if (digester.count() == 0) return {};
-  const Json detail = {{"schema_version", kEventsRecordedVersion}, {kEventsMember, to_json(digester.finish())}};
-  if (auto entry = audit->append(now_ms, "audit.events_recorded", "events", dump(detail)); !entry) return entry.error();
-  return transaction->commit();
-}
-
 constexpr std::string_view kConflictReason =
     "a different event is already stored at this seq; kept as a conflict for review, not applied";
 
@@ -79,12 +49,7 @@ Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall) {
   auto database =
       storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull, kApplicationId);
   if (!database) return database.error();
-  auto version = schema_version(*database);
-  if (!version) return version.error();
-  if (*version > 0 && *version < kEventsRecordedVersion) {
-    if (auto ok = record_earlier_events(*database, wall()); !ok) return ok.error();
-  }
-  if (auto ok = migrate(*database); !ok) return ok.error();
+  if (auto ok = migrate(*database, wall); !ok) return ok.error();
   // Ingest runs the reconciler's multi-row UPDATEs inside one long write transaction. With
   // SQLite's defaults (2 MB page cache, statement journals in temp files) each of them spilled
   // pages to disk: pwrite/pread took over half of the hub's CPU in a profile of 50 devices x 2,000

@@ -1,18 +1,62 @@
-// Schema migrations of the hub database.
+// Schema migrations of the ledger's tables.
 #include "hub/ledger/schema.hpp"
 
-#include <array>
 #include <string>
-#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "hub/ledger/audit_log.hpp"
+#include "hub/ledger/event_digest.hpp"
 
 namespace recount::hub {
 namespace {
 
-// Migration i (0-based) takes the schema from version i to i + 1. Append new migrations; never
-// edit one that has shipped, because databases in the field already ran it.
-constexpr std::array<std::string_view, 6> kMigrations = {
-    // 1: events, per-epoch cursors, devices with their last status, dead letters, audit log.
-    R"sql(
+using Json = nlohmann::json;
+
+// In the migration to kEventsRecordedVersion: appends an "audit.events_recorded" entry with the
+// digest of every event stored so far, if any, so that the events stored before entries recorded
+// them are covered too. Done once: an older hub that crashed before its migration committed left
+// the entry behind.
+Result<void> record_earlier_events(storage::Database& database, std::int64_t now_ms) {
+  auto done = database.prepare("SELECT 1 FROM audit_log WHERE kind = 'audit.events_recorded' LIMIT 1");
+  if (!done) return done.error();
+  auto found = done->step();
+  if (!found) return found.error();
+  done->reset();
+  if (*found) return {};
+  auto audit = AuditLog::prepare(database);
+  if (!audit) return audit.error();
+  auto rows = database.prepare(EventDigester::select_in_storage_order());
+  if (!rows) return rows.error();
+  EventDigester digester;
+  while (true) {
+    auto row = rows->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    digester.add_row(*rows);
+  }
+  rows->reset();
+  if (digester.count() == 0) return {};
+  const Json detail = {{"schema_version", kEventsRecordedVersion}, {kEventsMember, to_json(digester.finish())}};
+  if (auto entry = audit->append(now_ms, "audit.events_recorded", "events", detail.dump()); !entry)
+    return entry.error();
+  return {};
+}
+
+std::function<Result<void>(storage::Database&)> record_earlier_events(WallClock wall) {
+  return [wall = std::move(wall)](storage::Database& database) { return record_earlier_events(database, wall()); };
+}
+
+}  // namespace
+
+// Step i takes the tables from version i to i + 1. Append new steps; never edit one that has
+// shipped, because databases in the field already ran it.
+storage::SchemaComponent ledger_schema(WallClock wall) {
+  return storage::SchemaComponent{
+      "ledger",
+      "recount-hub",
+      {// 1 (hub schema 1): events, per-epoch cursors, devices with their last status, dead letters, audit log.
+       {R"sql(
 CREATE TABLE events (
   device      TEXT    NOT NULL,
   epoch       TEXT    NOT NULL,
@@ -101,64 +145,28 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-)sql",
-    // 2: the catalog (hub/catalog): items with their barcodes and pack sizes, sites' locations,
-    // and the version the catalogs published to devices carry.
-    R"sql(
-CREATE TABLE catalog_items (
-  sku             TEXT    PRIMARY KEY,
-  description     TEXT    NOT NULL,
-  unit_cost_cents INTEGER NOT NULL,
-  item_class      TEXT    NOT NULL
-);
-CREATE TABLE catalog_barcodes (
-  code     TEXT    PRIMARY KEY,  -- GTINs as GTIN-14, other codes as imported
-  sku      TEXT    NOT NULL REFERENCES catalog_items(sku),
-  pack_qty INTEGER NOT NULL
-);
-CREATE INDEX catalog_barcodes_by_sku ON catalog_barcodes(sku);
-CREATE TABLE catalog_locations (
-  site           TEXT NOT NULL,
-  location       TEXT NOT NULL,
-  label          TEXT NOT NULL,
-  location_class TEXT NOT NULL,
-  PRIMARY KEY (site, location)
-);
-CREATE TABLE catalog_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
-INSERT INTO catalog_version(id, version) VALUES (1, 0);
-)sql",
-    // 3: the hub's own journal epoch (16 random hex digits, like a device's), under which it
-    // stores the events it makes itself: reconciliation's adjustments.
-    R"sql(
+)sql"},
+       // 2 (hub schema 3): the hub's own journal epoch (16 random hex digits, like a device's), under which it
+       // stores the events it makes itself: reconciliation's adjustments.
+       {R"sql(
 CREATE TABLE hub_journal (id INTEGER PRIMARY KEY CHECK (id = 1), epoch TEXT NOT NULL);
 INSERT INTO hub_journal(id, epoch) VALUES (1, lower(hex(randomblob(8))));
-)sql",
-    // 4: the people on each site's floor (hub/catalog, the users import), published with the
-    // site's catalog. A PIN is kept only as crypto::hash_pin() makes it; '' when the user has none.
-    R"sql(
-CREATE TABLE floor_users (
-  site     TEXT NOT NULL,
-  badge    TEXT NOT NULL,
-  name     TEXT NOT NULL,
-  role     TEXT NOT NULL,
-  pin_hash TEXT NOT NULL,
-  PRIMARY KEY (site, badge)
-);
-)sql",
-    // 5: events become append-only like the audit log, whose entries now record their digest
-    // (hub/ledger/event_digest.hpp); Ledger::open records the events stored before this.
-    R"sql(
+)sql"},
+       // 3 (hub schema 5): events become append-only like the audit log, whose entries now record their digest
+       // (hub/ledger/event_digest.hpp); this step records the events stored before it.
+       {R"sql(
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
   BEGIN SELECT RAISE(ABORT, 'the events table is append-only'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'the events table is append-only'); END;
 )sql",
-    // 6: hostile input. Conflicts: a different event sent at a (device, epoch, seq) already
-    // stored, both versions in their wire form, until an operator reviews them. Dead-letter
-    // quotas per device ('' for payloads whose topic named none), seeded from what is stored.
-    // The stamp reconciliation orders an event by when its own was far from its arrival, and
-    // how many of a device's events were so flagged.
-    R"sql(
+        record_earlier_events(wall)},
+       // 4 (hub schema 6): hostile input. Conflicts: a different event sent at a (device, epoch, seq) already
+       // stored, both versions in their wire form, until an operator reviews them. Dead-letter
+       // quotas per device ('' for payloads whose topic named none), seeded from what is stored.
+       // The stamp reconciliation orders an event by when its own was far from its arrival, and
+       // how many of a device's events were so flagged.
+       {R"sql(
 CREATE TABLE conflicts (
   id                 INTEGER PRIMARY KEY,
   site               TEXT    NOT NULL,
@@ -184,38 +192,19 @@ INSERT INTO dead_letter_quota (device, letters, bytes, overflow)
   SELECT device, COUNT(*), SUM(length(payload)), 0 FROM dead_letters GROUP BY device;
 ALTER TABLE events ADD COLUMN reconcile_hlc INTEGER;
 ALTER TABLE devices ADD COLUMN clock_flagged INTEGER NOT NULL DEFAULT 0;
-)sql",
-};
-
-}  // namespace
-
-Result<int> schema_version(storage::Database& database) {
-  auto statement = database.prepare("PRAGMA user_version");
-  if (!statement) return statement.error();
-  auto row = statement->step();
-  if (!row) return row.error();
-  return static_cast<int>(statement->column_int(0));
+)sql"}},
+      storage::shared_user_version({1, 3, 5, 6}, kLastHubSchema)};
 }
 
-int current_schema_version() { return static_cast<int>(kMigrations.size()); }
+int current_schema_version() { return static_cast<int>(ledger_schema(system_wall_clock()).steps.size()); }
 
-Result<void> migrate(storage::Database& database) {
-  auto version = schema_version(database);
-  if (!version) return version.error();
-  if (*version > current_schema_version()) {
-    return Error{ErrorCode::kUnsupportedVersion, "",
-                 database.path().string() + " has schema version " + std::to_string(*version) +
-                     " but this recount-hub knows versions up to " + std::to_string(current_schema_version()) +
-                     "; run a newer recount-hub"};
-  }
-  for (int next = *version; next < current_schema_version(); ++next) {
-    auto transaction = storage::Transaction::begin(database);
-    if (!transaction) return transaction.error();
-    if (auto ok = database.execute(kMigrations[static_cast<std::size_t>(next)]); !ok) return ok;
-    if (auto ok = database.execute("PRAGMA user_version = " + std::to_string(next + 1)); !ok) return ok;
-    if (auto ok = transaction->commit(); !ok) return ok;
-  }
-  return {};
+Result<int> schema_version(storage::Database& database) {
+  return storage::schema_version(database, ledger_schema(system_wall_clock()));
+}
+
+Result<void> migrate(storage::Database& database, WallClock wall) {
+  const storage::SchemaComponent components[] = {ledger_schema(std::move(wall))};
+  return storage::migrate(database, components);
 }
 
 }  // namespace recount::hub

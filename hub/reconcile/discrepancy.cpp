@@ -268,7 +268,7 @@ Resolution resolution_by(CauseKind cause) {
 }
 
 Result<DiscrepancyStore> DiscrepancyStore::prepare(storage::Database& database) {
-  auto statements = StatementSet<Sql>::prepare(database, kSql);
+  auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return DiscrepancyStore(std::move(*statements));
 }

@@ -17,7 +17,7 @@
 #include "hub/reconcile/rules.hpp"
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
-#include "hub/reconcile/statement_set.hpp"
+#include "shared/storage/statement_set.hpp"
 #include "shared/storage/sqlite.hpp"
 
 namespace recount::hub::reconcile {
@@ -179,13 +179,13 @@ class DiscrepancyStore {
 
  private:
   enum class Sql;
-  explicit DiscrepancyStore(StatementSet<Sql> statements) : statements_(std::move(statements)) {}
+  explicit DiscrepancyStore(storage::StatementSet<Sql> statements) : statements_(std::move(statements)) {}
   storage::Statement& statement(Sql which) { return statements_[which]; }
   Result<Transition> append_transition(std::int64_t id, std::optional<DiscrepancyState> from, DiscrepancyState to,
                                        std::int64_t at_ms, const Actor& actor, const std::string& cause,
                                        const std::string& cause_event_id);
 
-  StatementSet<Sql> statements_;
+  storage::StatementSet<Sql> statements_;
 };
 
 }  // namespace recount::hub::reconcile

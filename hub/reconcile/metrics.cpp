@@ -35,7 +35,7 @@ const std::string kSql[] = {
 }  // namespace
 
 Result<MetricsReader> MetricsReader::prepare(storage::Database& database) {
-  auto statements = StatementSet<Sql>::prepare(database, kSql);
+  auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return MetricsReader(std::move(*statements));
 }

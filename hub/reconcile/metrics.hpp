@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "hub/reconcile/statement_set.hpp"
+#include "shared/storage/statement_set.hpp"
 #include "shared/core/result.hpp"
 #include "shared/storage/sqlite.hpp"
 
@@ -50,9 +50,9 @@ class MetricsReader {
 
  private:
   enum class Sql;
-  explicit MetricsReader(StatementSet<Sql> statements) : statements_(std::move(statements)) {}
+  explicit MetricsReader(storage::StatementSet<Sql> statements) : statements_(std::move(statements)) {}
 
-  StatementSet<Sql> statements_;
+  storage::StatementSet<Sql> statements_;
 };
 
 }  // namespace recount::hub::reconcile

@@ -4,8 +4,11 @@
 #include <array>
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
+
+#include "shared/core/result.hpp"
 
 namespace recount::hub::reconcile {
 
@@ -28,6 +31,12 @@ constexpr std::optional<Enum> value_in(const NameTable<Enum, N>& table, std::str
     if (name == text) return candidate;
   }
   return std::nullopt;
+}
+
+// kCorrupt: "reconcile_<column> holds an unknown value '<value>'", for a name column whose text
+// no table above knows.
+inline Error corrupt_value(std::string_view column, const std::string& value) {
+  return Error{ErrorCode::kCorrupt, "", "reconcile_" + std::string(column) + " holds an unknown value '" + value + "'"};
 }
 
 }  // namespace recount::hub::reconcile

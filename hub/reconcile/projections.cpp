@@ -309,7 +309,7 @@ bool is_physical(const Event& event) {
 }
 
 Result<Projections> Projections::prepare(storage::Database& database) {
-  auto statements = StatementSet<Sql>::prepare(database, kSql);
+  auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return Projections(database, std::move(*statements));
 }

@@ -22,7 +22,7 @@
 #include "hub/reconcile/rules.hpp"
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
-#include "hub/reconcile/statement_set.hpp"
+#include "shared/storage/statement_set.hpp"
 #include "shared/storage/sqlite.hpp"
 
 namespace recount::hub::reconcile {
@@ -221,7 +221,7 @@ class Projections {
 
  private:
   enum class Sql;
-  Projections(storage::Database& database, StatementSet<Sql> statements)
+  Projections(storage::Database& database, storage::StatementSet<Sql> statements)
       : database_(&database), statements_(std::move(statements)) {}
   storage::Statement& statement(Sql which) { return statements_[which]; }
 
@@ -302,7 +302,7 @@ class Projections {
   Result<void> write_group(const CountGroup& group);
 
   storage::Database* database_;
-  StatementSet<Sql> statements_;
+  storage::StatementSet<Sql> statements_;
   Memory memory_;
 };
 

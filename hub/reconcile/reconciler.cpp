@@ -88,7 +88,7 @@ Result<Reconciler> Reconciler::open(storage::Database& database, const CatalogVi
   if (!tasks) return tasks.error();
   auto metrics = MetricsReader::prepare(database);
   if (!metrics) return metrics.error();
-  auto statements = StatementSet<Sql>::prepare(database, kSql);
+  auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return Reconciler(catalog, std::move(*projections), std::move(*discrepancies), std::move(*tasks),
                     std::move(*metrics), std::move(*statements));

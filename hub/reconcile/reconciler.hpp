@@ -176,7 +176,7 @@ class Reconciler {
   };
 
   Reconciler(const CatalogView& catalog, Projections projections, DiscrepancyStore discrepancies, TaskStore tasks,
-             MetricsReader metrics, StatementSet<Sql> statements)
+             MetricsReader metrics, storage::StatementSet<Sql> statements)
       : catalog_(&catalog),
         projections_(std::move(projections)),
         discrepancies_(std::move(discrepancies)),
@@ -222,7 +222,7 @@ class Reconciler {
   DiscrepancyStore discrepancies_;
   TaskStore tasks_;
   MetricsReader metrics_;
-  StatementSet<Sql> statements_;
+  storage::StatementSet<Sql> statements_;
   // The stored policy as last read, and its version (0: the built-in default). Checked against
   // the database on every call, so a rolled-back set_policy() never lingers here.
   Policy policy_;

@@ -1,17 +1,17 @@
 // Migrations of the reconciliation tables.
 #include "hub/reconcile/schema.hpp"
 
-#include <array>
-#include <string>
-#include <string_view>
+#include <iterator>
 
 namespace recount::hub::reconcile {
 namespace {
 
-// Migration i (0-based) takes the tables from version i to i + 1. Append; never edit one that
-// has shipped.
-constexpr std::array<std::string_view, 2> kMigrations = {
-    R"sql(
+// Step i takes the tables from version i to i + 1. Append; never edit one that has shipped.
+const storage::MigrationStep kSteps[] = {
+    // 1: reconcile_meta holds applied_through (and, before schema_versions, the tables' version).
+    {R"sql(
+CREATE TABLE IF NOT EXISTS reconcile_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+
 -- On-hand now per position; lot is '' for items that are not lot-tracked.
 CREATE TABLE reconcile_positions (
   id        INTEGER PRIMARY KEY,
@@ -188,58 +188,29 @@ CREATE TABLE reconcile_policies (
   set_ms   INTEGER NOT NULL,
   actor    TEXT    NOT NULL
 );
-)sql",
+)sql"},
     // 2: the rowid in events of the last event the projections applied (Reconciler::catch_up).
     // Until now every event was applied in the transaction that stored it.
-    R"sql(
+    {R"sql(
 INSERT INTO reconcile_meta (name, value) SELECT 'applied_through', coalesce(max(rowid), 0) FROM events;
-)sql",
+)sql"},
 };
-
-constexpr std::string_view kVersionKey = "schema_version";
-
-Result<int> stored_version(storage::Database& database) {
-  if (auto ok = database.execute("CREATE TABLE IF NOT EXISTS reconcile_meta (name TEXT PRIMARY KEY, value INTEGER"
-                                 " NOT NULL) WITHOUT ROWID");
-      !ok) {
-    return ok.error();
-  }
-  auto read = database.prepare("SELECT value FROM reconcile_meta WHERE name = ?1");
-  if (!read) return read.error();
-  read->bind(1, kVersionKey);
-  auto row = read->step();
-  if (!row) return row.error();
-  return *row ? static_cast<int>(read->column_int(0)) : 0;
-}
-
-Result<void> run_migration(storage::Database& database, int next) {
-  auto transaction = storage::Transaction::begin(database);
-  if (!transaction) return transaction.error();
-  if (auto ok = database.execute(kMigrations[static_cast<std::size_t>(next)]); !ok) return ok;
-  auto write = database.prepare("INSERT INTO reconcile_meta (name, value) VALUES (?1, ?2)"
-                                " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
-  if (!write) return write.error();
-  if (auto ok = write->bind(1, kVersionKey).bind(2, std::int64_t{next + 1}).run(); !ok) return ok;
-  return transaction->commit();
-}
 
 }  // namespace
 
-int reconcile_schema_version() { return static_cast<int>(kMigrations.size()); }
+storage::SchemaComponent reconcile_schema() {
+  return storage::SchemaComponent{
+      "reconcile", "recount-hub", {std::begin(kSteps), std::end(kSteps)}, [](storage::Database& database) {
+        // Before schema_versions the tables kept their version in reconcile_meta.
+        return storage::legacy_meta_version(database, "reconcile_meta", "schema_version");
+      }};
+}
+
+int reconcile_schema_version() { return static_cast<int>(std::size(kSteps)); }
 
 Result<void> migrate_reconcile(storage::Database& database) {
-  auto version = stored_version(database);
-  if (!version) return version.error();
-  if (*version > reconcile_schema_version()) {
-    return Error{ErrorCode::kUnsupportedVersion, "",
-                 "the reconciliation tables of " + database.path().string() + " have version " +
-                     std::to_string(*version) + " but this recount-hub knows versions up to " +
-                     std::to_string(reconcile_schema_version()) + "; run a newer recount-hub"};
-  }
-  for (int next = *version; next < reconcile_schema_version(); ++next) {
-    if (auto ok = run_migration(database, next); !ok) return ok;
-  }
-  return {};
+  const storage::SchemaComponent components[] = {reconcile_schema()};
+  return storage::migrate(database, components);
 }
 
 }  // namespace recount::hub::reconcile

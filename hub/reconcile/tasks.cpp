@@ -110,7 +110,7 @@ std::string recount_hint(Verdict verdict, std::int64_t pack_qty, std::uint32_t r
 }
 
 Result<TaskStore> TaskStore::prepare(storage::Database& database) {
-  auto statements = StatementSet<Sql>::prepare(database, kSql);
+  auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return TaskStore(std::move(*statements));
 }

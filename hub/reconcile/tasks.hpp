@@ -14,7 +14,7 @@
 #include "hub/reconcile/rules.hpp"
 #include "shared/core/result.hpp"
 #include "shared/protocol/messages.hpp"
-#include "hub/reconcile/statement_set.hpp"
+#include "shared/storage/statement_set.hpp"
 #include "shared/storage/sqlite.hpp"
 
 namespace recount::hub::reconcile {
@@ -82,11 +82,11 @@ class TaskStore {
 
  private:
   enum class Sql;
-  explicit TaskStore(StatementSet<Sql> statements) : statements_(std::move(statements)) {}
+  explicit TaskStore(storage::StatementSet<Sql> statements) : statements_(std::move(statements)) {}
   storage::Statement& statement(Sql which) { return statements_[which]; }
   Result<void> bump(const std::string& site);
 
-  StatementSet<Sql> statements_;
+  storage::StatementSet<Sql> statements_;
 };
 
 }  // namespace recount::hub::reconcile

@@ -28,7 +28,7 @@ struct HubCatalog {
   TempDir dir;
   hub::Ledger ledger =
       hub::Ledger::open(hub::Ledger::file_in(dir.path()), [] { return std::int64_t{1'800'000'000'000}; }).value();
-  hub::CatalogStore catalog{ledger};
+  hub::CatalogStore catalog = hub::CatalogStore::open(ledger).value();
 };
 
 }  // namespace recount::testing

@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "agent/catalog/catalog_store.hpp"
 #include "shared/storage/sqlite.hpp"
 #include "tests/support/process.hpp"
 
@@ -488,7 +489,9 @@ TEST_CASE("a version 2 journal keeps every event's sync state when its per-row s
         CHECK(seqs(journal->pending_from(1, 100).value()) == std::vector<std::uint64_t>{6, 7, 8});
       }
       const auto file = dir / Journal::kFileName;
-      CHECK(raw_column(file, "PRAGMA user_version") == std::vector<std::string>{"5"});
+      // Journal schema 2 was the journal's version 1 and the catalog's 1; the journal steps on alone.
+      CHECK(raw_column(file, "SELECT component || ' ' || version FROM schema_versions") ==
+            std::vector<std::string>{"journal 3"});
       // Migration 5 keeps the newest stamp (hlc = seq in these rows) and starts the counters.
       CHECK(raw_column(file, "SELECT value FROM meta WHERE key = 'newest_hlc'") == std::vector<std::string>{"8"});
       CHECK(raw_column(file, "SELECT value FROM meta WHERE key = 'refused_acks'") == std::vector<std::string>{"0"});
@@ -498,6 +501,10 @@ TEST_CASE("a version 2 journal keeps every event's sync state when its per-row s
     // The same tables and indexes as a journal made new by this build.
     TempDir fresh;
     open_new(fresh);
+    // The catalog's tables are the catalog store's, which migrates them when it opens.
+    for (const auto* directory : {&dir, &fresh}) REQUIRE(CatalogStore::open(directory->path()).has_value());
+    CHECK(raw_column(dir / Journal::kFileName, "SELECT component || ' ' || version FROM schema_versions") ==
+          std::vector<std::string>{"agent_catalog 2", "journal 3"});
     const std::string schema =
         "SELECT type || ' ' || name || ': ' || COALESCE(sql, '') FROM sqlite_master ORDER BY name";
     CHECK(raw_column(dir / Journal::kFileName, schema) == raw_column(fresh / Journal::kFileName, schema));

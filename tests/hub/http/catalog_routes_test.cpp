@@ -22,7 +22,7 @@ Response call(const Router& router, const std::string& method, const std::string
 TEST_CASE("import routes answer 200 with counts and publish, or 422 with every line error and do not") {
   testing::TempDir dir;
   auto ledger = Ledger::open(Ledger::file_in(dir.path())).value();
-  CatalogStore catalog(ledger);
+  CatalogStore catalog = CatalogStore::open(ledger).value();
   Router router;
   int published = 0;
   add_catalog_routes(router, catalog, [&] { ++published; });
@@ -64,7 +64,7 @@ TEST_CASE(
     "the users import route answers its counts, and GET /api/v1/catalog shows whether a user has a PIN, not its hash") {
   testing::TempDir dir;
   auto ledger = Ledger::open(Ledger::file_in(dir.path())).value();
-  CatalogStore catalog(ledger);
+  CatalogStore catalog = CatalogStore::open(ledger).value();
   Router router;
   int published = 0;
   add_catalog_routes(router, catalog, [&] { ++published; });

@@ -189,7 +189,8 @@ TEST_CASE("the hub's own events are audited in one hub.events entry before the n
 TEST_CASE("a ledger from before events were recorded gets one entry recording them all when it is opened") {
   LedgerFixture fixture;
   fixture.apply(batch_of(origin_of("device-1"), 1, 3));
-  // As an older hub left it (schema 4): no triggers on events nor what later migrations add,
+  // As an older hub left it (schema 4, in PRAGMA user_version, before schema_versions): no triggers
+  // on events nor what later migrations add,
   // entries without an events member, and an event (an adjustment) that no entry recorded.
   {
     auto older = storage::Database::open(fixture.file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
@@ -199,7 +200,7 @@ TEST_CASE("a ledger from before events were recorded gets one entry recording th
             ->execute("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; DROP TRIGGER "
                       "audit_log_no_delete; DELETE FROM audit_log; DROP TABLE conflicts; DROP TABLE dead_letter_quota;"
                       " ALTER TABLE events DROP COLUMN reconcile_hlc; ALTER TABLE devices DROP COLUMN clock_flagged;"
-                      " PRAGMA user_version = 4")
+                      " DROP TABLE schema_versions; PRAGMA user_version = 4")
             .has_value());
     auto log = AuditLog::prepare(*older);
     REQUIRE(log->append(kFixedNowMs, "sync.batch", "site-1/device-1", R"({"new":3})").has_value());

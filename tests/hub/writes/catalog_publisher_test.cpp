@@ -9,7 +9,7 @@
 #include "shared/protocol/signed_payload.hpp"
 #include "shared/protocol/topics.hpp"
 #include "tests/hub/catalog_fixtures.hpp"
-#include "tests/hub/mqtt_fixtures.hpp"
+#include "tests/support/mqtt_fixtures.hpp"
 #include "tests/support/mosquitto.hpp"
 
 namespace recount::hub {

@@ -1,0 +1,19 @@
+// The hub catalog's tables in the hub database (items, barcodes, locations, the published
+// version, floor users) and their migrations (shared/storage/migrations.hpp).
+#pragma once
+
+#include "shared/core/result.hpp"
+#include "shared/storage/migrations.hpp"
+#include "shared/storage/sqlite.hpp"
+
+namespace recount::hub {
+
+// The "hub_catalog" component; an older hub.db's PRAGMA user_version maps onto it
+// (kLastHubSchema, hub/ledger/schema.hpp).
+storage::SchemaComponent catalog_schema();
+
+// Brings the catalog's tables to their latest version (storage::migrate). Errors: as
+// storage::migrate (kUnsupportedVersion for tables of a newer recount-hub). Blocks.
+Result<void> migrate_catalog(storage::Database& database);
+
+}  // namespace recount::hub

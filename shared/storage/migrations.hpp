@@ -1,0 +1,62 @@
+// The one migration runner: each component of a database (the hub's ledger, its catalog, the
+// agent's journal, ...) has an ordered list of steps, and the versions of all components of a
+// file live in one table, schema_versions. Safe when several processes open one file at once.
+#pragma once
+
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shared/core/result.hpp"
+#include "shared/storage/sqlite.hpp"
+
+namespace recount::storage {
+
+// One step of a component: `sql` runs first, then `code` when set (for the few steps that need
+// more than SQL). Steps that have shipped are never edited: databases in the field ran them.
+struct MigrationStep {
+  std::string_view sql;
+  std::function<Result<void>(Database&)> code = {};
+};
+
+// The tables one piece of code owns in a database, and how they came to be: step i takes them
+// from version i to i + 1, so the latest version is steps.size().
+struct SchemaComponent {
+  std::string name;     // its row in schema_versions: "ledger", "journal", ...
+  std::string program;  // who to run instead when a newer one wrote the tables: "recount-hub"
+  std::vector<MigrationStep> steps;
+  // Where the version was kept before schema_versions (PRAGMA user_version, a meta table's row),
+  // read only while schema_versions has no row for the component; unset: 0. It must run inside
+  // the migration's transaction and read nothing but the legacy location.
+  std::function<Result<int>(Database&)> legacy_version = {};
+};
+
+// The component's version in `database`: its schema_versions row, else its legacy version, else
+// 0 (a new file). Errors: kIo when SQLite refuses.
+Result<int> schema_version(Database& database, const SchemaComponent& component);
+
+// Brings each component, in the order given, to its latest version, all in one BEGIN IMMEDIATE
+// transaction: the versions are read again once the write lock is held, so of several processes
+// that open a new or older file at once, the first migrates and the others find nothing to do
+// (they wait for the lock up to the busy timeout). All or nothing: after an error nothing has
+// changed. A file whose components are all current is only read. Call outside any transaction.
+// Errors: kUnsupportedVersion when a component is newer than its steps (a newer program wrote
+// it; the file is left untouched), what a step returns, kIo when SQLite refuses. Blocks.
+Result<void> migrate(Database& database, std::span<const SchemaComponent> components);
+
+// Legacy version readers. PRAGMA user_version (0 on a new file).
+Result<int> legacy_user_version(Database& database);
+// The integer `value` of the row `name` = `key` in `table` (name TEXT, value INTEGER), 0 when the
+// table or the row does not exist.
+Result<int> legacy_meta_version(Database& database, std::string_view table, std::string_view key);
+
+// A legacy_version reader for a component whose steps PRAGMA user_version once counted together
+// with another component's: `reached` lists the user_version each of its steps reached, in order,
+// and `last` is the highest user_version any program wrote. It returns how many of the steps the
+// file had run; for a user_version above `last` one more than there are steps, so that the file
+// is refused as newer, not migrated.
+std::function<Result<int>(Database&)> shared_user_version(std::vector<int> reached, int last);
+
+}  // namespace recount::storage

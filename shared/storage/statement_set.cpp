@@ -1,0 +1,47 @@
+// Preparing a set of statements, and the readers for single values and for whether a write wrote.
+#include "shared/storage/statement_set.hpp"
+
+namespace recount::storage {
+
+Result<std::vector<Statement>> prepare_all(Database& database, std::span<const std::string_view> sql) {
+  std::vector<Statement> statements;
+  statements.reserve(sql.size());
+  for (const auto text : sql) {
+    auto statement = database.prepare(text);
+    if (!statement) return statement.error();
+    statements.push_back(std::move(*statement));
+  }
+  return statements;
+}
+
+Result<std::optional<std::int64_t>> first_int(Statement& statement) {
+  auto row = statement.step();
+  if (!row) return row.error();
+  std::optional<std::int64_t> value;
+  if (*row && !statement.column_is_null(0)) value = statement.column_int(0);
+  statement.reset();
+  return value;
+}
+
+Result<std::int64_t> single_int(Statement& statement) {
+  auto value = first_int(statement);
+  if (!value) return value.error();
+  return value->value_or(0);
+}
+
+Result<std::optional<std::string>> first_text(Statement& statement) {
+  auto row = statement.step();
+  if (!row) return row.error();
+  std::optional<std::string> value;
+  if (*row) value = statement.column_text(0);
+  statement.reset();
+  return value;
+}
+
+Result<bool> wrote_row(Statement& statement) {
+  auto changed = statement.run_counted();
+  if (!changed) return changed.error();
+  return *changed > 0;
+}
+
+}  // namespace recount::storage

@@ -1,0 +1,96 @@
+// The one way a store keeps its prepared statements: a set indexed by the store's own enum,
+// compiled together when the store opens, and the readers that step them (one value, whether a
+// write wrote, every row into values).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "shared/core/result.hpp"
+#include "shared/storage/sqlite.hpp"
+
+namespace recount::storage {
+
+// One Statement per SQL text, in the same order; the first failure is returned. The statements
+// must not outlive `database`, and share its one-thread-at-a-time rule. Blocks while SQLite
+// compiles them.
+Result<std::vector<Statement>> prepare_all(Database& database, std::span<const std::string_view> sql);
+
+// One prepared statement per enumerator of Sql, whose last enumerator must be kCount. Prepared
+// eagerly, all at once: a store finds a typo in its SQL when it opens, not on the first call
+// that needs the statement, and compiling is cheap next to opening the file (Database::open reads
+// every page for its quick_check). Not thread-safe; must not outlive the Database it was
+// prepared on.
+template <typename Sql>
+class StatementSet {
+ public:
+  // Compiles `sql`, indexed by Sql; the first failure is returned. Blocks while SQLite compiles.
+  template <typename Text, std::size_t N>
+  static Result<StatementSet> prepare(Database& database, const Text (&sql)[N]) {
+    static_assert(N == static_cast<std::size_t>(Sql::kCount), "one SQL text per enumerator");
+    std::array<std::string_view, N> texts;
+    for (std::size_t i = 0; i < N; ++i) texts[i] = sql[i];
+    return prepare_texts(database, texts);
+  }
+  template <typename Text, std::size_t N>
+  static Result<StatementSet> prepare(Database& database, const std::array<Text, N>& sql) {
+    static_assert(N == static_cast<std::size_t>(Sql::kCount), "one SQL text per enumerator");
+    std::array<std::string_view, N> texts;
+    for (std::size_t i = 0; i < N; ++i) texts[i] = sql[i];
+    return prepare_texts(database, texts);
+  }
+
+  Statement& operator[](Sql which) { return statements_[static_cast<std::size_t>(which)]; }
+
+ private:
+  static Result<StatementSet> prepare_texts(Database& database, std::span<const std::string_view> texts) {
+    auto statements = prepare_all(database, texts);
+    if (!statements) return statements.error();
+    return StatementSet(std::move(*statements));
+  }
+  explicit StatementSet(std::vector<Statement> statements) : statements_(std::move(statements)) {}
+  std::vector<Statement> statements_;
+};
+
+// The first column of the first row as an integer, or nullopt when there is no row (or it is
+// NULL). Steps the bound statement once and resets it.
+Result<std::optional<std::int64_t>> first_int(Statement& statement);
+
+// Like first_int() for a query that always yields a row (an aggregate, EXISTS); 0 otherwise.
+Result<std::int64_t> single_int(Statement& statement);
+
+// Like first_int() for a text column: nullopt when there is no row; "" for NULL.
+Result<std::optional<std::string>> first_text(Statement& statement);
+
+// Runs an INSERT or UPDATE and resets it; whether it wrote a row.
+Result<bool> wrote_row(Statement& statement);
+
+// Steps a bound statement to its end, turning each row into a T with `read` (a callable taking
+// the statement and returning Result<T>), and resets it for the next use. The first error from
+// SQLite or from `read` stops the walk and is returned.
+template <typename T, typename Read>
+Result<std::vector<T>> collect_rows(Statement& statement, Read read) {
+  std::vector<T> rows;
+  while (true) {
+    auto row = statement.step();  // resets the statement itself on error
+    if (!row) return row.error();
+    if (!*row) break;
+    Result<T> value = read(statement);
+    if (!value) {
+      statement.reset();
+      return value.error();
+    }
+    rows.push_back(std::move(*value));
+  }
+  statement.reset();
+  return rows;
+}
+
+}  // namespace recount::storage

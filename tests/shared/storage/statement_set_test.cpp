@@ -1,0 +1,85 @@
+// The one statement set every store keeps, and the readers that step its statements.
+#include "shared/storage/statement_set.hpp"
+
+#include <doctest/doctest.h>
+
+#include "tests/support/process.hpp"
+
+namespace recount::storage {
+namespace {
+
+enum class Sql { kFirst, kSecond, kCount };
+
+Database open_database(const std::filesystem::path& file) {
+  auto database = Database::open(file, OpenMode::kCreateIfMissing, Durability::kNormal);
+  REQUIRE(database.has_value());
+  return std::move(*database);
+}
+
+template <typename T>
+T must(Result<T> result) {
+  REQUIRE(result.has_value());
+  return std::move(*result);
+}
+
+TEST_CASE("statement set: one statement per enumerator, and a bad one fails the whole set") {
+  recount::testing::TempDir dir;
+  auto database = open_database(dir / "test.db");
+  const std::string good[] = {"SELECT 1", "SELECT 2"};
+  auto set = must(StatementSet<Sql>::prepare(database, good));
+  CHECK(must(single_int(set[Sql::kSecond])) == 2);
+  CHECK(must(single_int(set[Sql::kFirst])) == 1);
+  constexpr std::array<std::string_view, 2> kBad = {"SELECT 1", "SELEKT 2"};
+  auto refused = StatementSet<Sql>::prepare(database, kBad);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::kIo);
+  CHECK(refused.error().message.find("SELEKT") != std::string::npos);
+}
+
+TEST_CASE("statement set: a statement naming a table that does not exist fails when the set is prepared") {
+  recount::testing::TempDir dir;
+  auto database = open_database(dir / "test.db");
+  const std::string sql[] = {"SELECT 1", "SELECT x FROM missing"};
+  auto refused = StatementSet<Sql>::prepare(database, sql);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message.find("missing") != std::string::npos);
+}
+
+TEST_CASE("statement set: readers tell no row, NULL, a value and whether a write wrote") {
+  recount::testing::TempDir dir;
+  auto database = open_database(dir / "test.db");
+  REQUIRE(database.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v INTEGER, s TEXT)"));
+  auto none = must(database.prepare("SELECT v FROM t WHERE k = 1"));
+  CHECK_FALSE(must(first_int(none)).has_value());
+  CHECK(must(single_int(none)) == 0);
+  auto insert = must(database.prepare("INSERT INTO t (k, v) VALUES (?1, ?2) ON CONFLICT DO NOTHING"));
+  CHECK(must(wrote_row(insert.bind(1, std::int64_t{1}).bind_null(2))));
+  CHECK_FALSE(must(wrote_row(insert.bind(1, std::int64_t{1}).bind(2, std::int64_t{5}))));
+  CHECK_FALSE(must(first_int(none)).has_value());  // NULL reads as none
+  REQUIRE(database.execute("UPDATE t SET v = 7"));
+  CHECK(must(first_int(none)) == 7);
+  auto text = must(database.prepare("SELECT s FROM t WHERE k = ?1"));
+  CHECK_FALSE(must(first_text(text.bind(1, std::int64_t{2}))).has_value());
+  CHECK(must(first_text(text.bind(1, std::int64_t{1}))) == std::optional<std::string>(""));
+}
+
+TEST_CASE("statement set: collect_rows reads every row, and the first error of the reader stops it") {
+  recount::testing::TempDir dir;
+  auto database = open_database(dir / "test.db");
+  REQUIRE(database.execute("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1), (2), (3)"));
+  auto all = must(database.prepare("SELECT v FROM t ORDER BY v"));
+  auto read = [](const Statement& row) -> Result<std::int64_t> { return row.column_int(0); };
+  CHECK(must(collect_rows<std::int64_t>(all, read)) == std::vector<std::int64_t>{1, 2, 3});
+  auto refuse_two = [](const Statement& row) -> Result<std::int64_t> {
+    if (row.column_int(0) == 2) return Error{ErrorCode::kCorrupt, "v", "two"};
+    return row.column_int(0);
+  };
+  auto refused = collect_rows<std::int64_t>(all, refuse_two);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message == "two");
+  // Reset after the error: the statement runs again from the start.
+  CHECK(must(collect_rows<std::int64_t>(all, read)).size() == 3);
+}
+
+}  // namespace
+}  // namespace recount::storage
