@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "hub/reconcile/judgements.hpp"
+#include "hub/reconcile/read_model.hpp"
 #include "tests/hub/reconcile/fixtures.hpp"
 
 namespace recount::hub::reconcile {
@@ -21,6 +23,8 @@ struct ProjectionsFixture {
   recount::testing::TempDir dir;
   storage::Database database = testing::open_hub_database(dir / "hub.db");
   Projections projections = must(Projections::prepare(database));
+  ReadModel read_model = must(ReadModel::prepare(database));
+  Judgements judgements = must(Judgements::prepare(database));
   testing::EventMaker make;
 
   void apply(const Event& event, const std::string& device = "hh-1") {
@@ -35,15 +39,15 @@ struct ProjectionsFixture {
     return must(projections.expected_at(position(location, "SKU-A"), static_cast<std::int64_t>(stamp_at(seconds))));
   }
   std::vector<CountGroup> groups(const std::string& location, const std::string& sku = "SKU-A") {
-    return must(projections.groups_at(position(location, sku)));
+    return must(read_model.groups_at(position(location, sku)));
   }
   std::vector<std::int64_t> due_groups() {
     std::vector<std::int64_t> ids;
-    for (const auto& due : must(projections.due(kReceived))) ids.push_back(due.group_id);
+    for (const auto& due : must(judgements.due(kReceived))) ids.push_back(due.group_id);
     return ids;
   }
   void clear_due() {
-    for (const auto id : due_groups()) must(projections.clear_dirty(id));
+    for (const auto id : due_groups()) must(judgements.clear_dirty(id));
   }
 };
 
@@ -58,7 +62,7 @@ TEST_CASE("reconcile projections: the balance as of a time counts exactly the mo
   CHECK(fixture.expected("A-1", 25) == 7);
   CHECK(fixture.expected("A-1", 35) == 5);
   CHECK(fixture.expected("A-1", 99) == 10);
-  const auto positions = must(fixture.projections.positions(PositionQuery{}));
+  const auto positions = must(fixture.read_model.positions(PositionQuery{}));
   REQUIRE(positions.size() == 1);
   CHECK(positions[0].on_hand == 10);
   CHECK(positions[0].movements == 4);
@@ -155,8 +159,8 @@ TEST_CASE("reconcile projections: a late movement marks exactly the groups at or
   fixture.clear_due();
   fixture.apply(m.baseline("A-1", "SKU-A", 3, 500));  // after every count; not stock moving
   CHECK(fixture.due_groups().empty());
-  CHECK(must(fixture.projections.moved_near(fixture.position("A-1", "SKU-A"), before[0].first_hlc,
-                                            before[0].last_hlc, 60'000)));
+  CHECK(must(fixture.projections.moved_near(fixture.position("A-1", "SKU-A"), before[0].first_hlc, before[0].last_hlc,
+                                            60'000)));
   CHECK_FALSE(must(fixture.projections.moved_near(fixture.position("A-1", "SKU-A"), before[3].first_hlc,
                                                   before[3].last_hlc, 60'000)));
 }
@@ -210,8 +214,8 @@ TEST_CASE("reconcile projections: a task's close makes a zero for the task's pos
   ProjectionsFixture fixture;
   fixture.apply(fixture.make.count("A-1", "SKU-A", 5, 10, "u1"));  // the position exists, expecting nothing
   const std::int64_t position = fixture.position("A-1", "SKU-A");
-  must(fixture.projections.apply(std::string(testing::kSite), "hh-2", fixture.make.close("A-1", 100, "u2", "", "rt-1-1"),
-                                 kTiming, position));
+  must(fixture.projections.apply(std::string(testing::kSite), "hh-2",
+                                 fixture.make.close("A-1", 100, "u2", "", "rt-1-1"), kTiming, position));
   const auto groups = fixture.groups("A-1");
   REQUIRE(groups.size() == 2);
   CHECK(groups[1].task_id == "rt-1-1");
@@ -234,7 +238,7 @@ TEST_CASE("reconcile projections: a position created in a rolled-back transactio
   }  // rolled back
   fixture.apply(m.receive("A-1", "SKU-A", 3, 30));
   fixture.apply(m.count("A-1", "SKU-A", 3, 40, "u1"));
-  const auto positions = must(fixture.projections.positions(PositionQuery{}));
+  const auto positions = must(fixture.read_model.positions(PositionQuery{}));
   REQUIRE(positions.size() == 1);
   CHECK(positions[0].on_hand == 3);
   CHECK(positions[0].movements == 1);
