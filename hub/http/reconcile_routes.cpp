@@ -78,7 +78,7 @@ Json position_json(const reconcile::PositionView& position) {
 }
 
 Json history_entry_json(const reconcile::HistoryEntry& entry) {
-  return {{"hlc", entry.hlc},
+  return {{"hlc", entry.hlc.packed},
           {"wall_ms", entry.wall_ms},
           {"event_id", entry.event_id},
           {"type", entry.type},
@@ -105,8 +105,8 @@ Json count_group_json(const reconcile::CountGroup& group) {
           {"variance", group.variance},
           {"value_cents", group.value_cents},
           {"first_user", group.first_user},
-          {"first_hlc", group.first_hlc},
-          {"last_hlc", group.last_hlc},
+          {"first_hlc", group.first_hlc.packed},
+          {"last_hlc", group.last_hlc.packed},
           {"role", group.role ? Json(reconcile::to_string(*group.role)) : Json(nullptr)},
           {"verdict", group.verdict ? Json(reconcile::to_string(*group.verdict)) : Json(nullptr)},
           {"ambiguous", group.ambiguous},

@@ -10,6 +10,7 @@
 #include "hub/reconcile/actor.hpp"
 #include "hub/reconcile/position.hpp"
 #include "hub/reconcile/rules.hpp"
+#include "shared/core/hlc.hpp"
 
 namespace recount::hub::reconcile {
 
@@ -33,10 +34,10 @@ struct CountGroup {
   std::string session_key;  // "session:<id>", "event:<event id>" (no session), "user:<user>" (tasks)
   std::int64_t counts = 0;  // count events; 0 for a location_closed zero
   std::int64_t counted = 0;
-  std::int64_t first_hlc = 0;
-  std::int64_t last_hlc = 0;               // the group's time: expected is the balance as of this stamp
-  std::optional<std::int64_t> closed_hlc;  // zero groups: the session's latest close
-  std::string first_user;                  // who counted first (or closed, for a zero)
+  HlcStamp first_hlc;
+  HlcStamp last_hlc;                   // the group's time: expected is the balance as of this stamp
+  std::optional<HlcStamp> closed_hlc;  // zero groups: the session's latest close
+  std::string first_user;              // who counted first (or closed, for a zero)
   std::int64_t expected = 0;
   // Judged when settled:
   std::optional<GroupRole> role;

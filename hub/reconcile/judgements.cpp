@@ -3,6 +3,7 @@
 #include "hub/reconcile/judgements.hpp"
 
 #include "hub/reconcile/projection_rows.hpp"
+#include "hub/reconcile/stamps.hpp"
 
 namespace recount::hub::reconcile {
 
@@ -143,7 +144,8 @@ Result<void> Judgements::scan(const std::function<Result<void>(const PositionSca
     scan.position = *read_position(position_rows);
     for (; movement_row && *movement_row && movements.column_int(0) == scan.position.id;
          movement_row = movements.step()) {
-      scan.movements.push_back({movements.column_int(1), movements.column_int(2), movements.column_int(3) != 0});
+      scan.movements.push_back(
+          {stamp_from_sql(movements.column_int(1)), movements.column_int(2), movements.column_int(3) != 0});
     }
     if (!movement_row) return movement_row.error();
     for (; group_row && *group_row && groups.column_int(1) == scan.position.id; group_row = groups.step()) {

@@ -13,6 +13,7 @@
 #include "hub/reconcile/position.hpp"
 #include "hub/reconcile/rules.hpp"
 #include "hub/reconcile/statement_set.hpp"
+#include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 #include "shared/storage/sqlite.hpp"
 
@@ -27,7 +28,7 @@ struct DueGroup {
 struct PositionScan {
   PositionView position;
   struct Movement {
-    std::int64_t hlc = 0;
+    HlcStamp hlc;
     std::int64_t delta = 0;
     bool physical = false;
   };

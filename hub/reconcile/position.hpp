@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "shared/core/hlc.hpp"
+
 namespace recount::hub::reconcile {
 
 struct PositionKey {
@@ -36,7 +38,7 @@ struct PositionQuery {
 
 // One line of a position's history in event-time order.
 struct HistoryEntry {
-  std::int64_t hlc = 0;
+  HlcStamp hlc;
   std::string event_id;
   std::string type;  // the event type, or "location_closed" for a zero the close implied
   std::int64_t wall_ms = 0;

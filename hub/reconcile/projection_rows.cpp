@@ -1,6 +1,7 @@
 // Row readers shared by the projections' write side and their read models.
 #include "hub/reconcile/projection_rows.hpp"
 
+#include "hub/reconcile/stamps.hpp"
 #include "hub/reconcile/statement_set.hpp"
 
 namespace recount::hub::reconcile {
@@ -23,9 +24,9 @@ Result<CountGroup> read_group(const storage::Statement& row) {
   group.session_key = row.column_text(7);
   group.counts = row.column_int(8);
   group.counted = row.column_int(9);
-  group.first_hlc = row.column_int(10);
-  group.last_hlc = row.column_int(11);
-  group.closed_hlc = optional_int(row, 12);
+  group.first_hlc = stamp_from_sql(row.column_int(10));
+  group.last_hlc = stamp_from_sql(row.column_int(11));
+  if (!row.column_is_null(12)) group.closed_hlc = stamp_from_sql(row.column_int(12));
   group.first_user = row.column_text(13);
   group.expected = row.column_int(14);
   if (!row.column_is_null(15)) {

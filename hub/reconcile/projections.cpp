@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "hub/reconcile/projection_rows.hpp"
+#include "hub/reconcile/stamps.hpp"
 
 namespace recount::hub::reconcile {
 
@@ -40,8 +41,8 @@ namespace {
 
 constexpr std::int64_t kNoBound = std::numeric_limits<std::int64_t>::max();
 
-// Stamps stay far below 2^63 until the year 10889, so they fit SQLite's signed integers.
-std::int64_t as_sql(std::uint64_t stamp) { return static_cast<std::int64_t>(stamp); }
+// An event's stamp as the SQL integer the write side computes bounds and windows with.
+std::int64_t as_sql(const Event& event) { return sql_stamp(stamp_of(event)); }
 
 const std::string kDirtyUpsert =
     " ON CONFLICT (group_id) DO UPDATE SET due_ms = max(due_ms, excluded.due_ms), cause = excluded.cause,"
@@ -177,7 +178,7 @@ Result<bool> Projections::insert_movement(std::int64_t position_id, const Event&
                                           std::int64_t delta) {
   auto& insert = statement(Sql::kInsertMovement);
   insert.bind(1, position_id)
-      .bind(2, as_sql(event.hlc))
+      .bind(2, as_sql(event))
       .bind(3, event.event_id)
       .bind(4, to_string(event.type))
       .bind(5, event.qty)
@@ -190,7 +191,7 @@ Result<bool> Projections::insert_movement(std::int64_t position_id, const Event&
       .bind(12, event.reference);
   auto inserted = wrote_row(insert);
   if (inserted && *inserted) {
-    memory_.note_movement(position_id, as_sql(event.hlc),
+    memory_.note_movement(position_id, as_sql(event),
                           event.type == EventType::kBaseline ? ProjectionMemory::MovementKind::kBaseline
                                                              : ProjectionMemory::MovementKind::kMovement);
   }
@@ -217,7 +218,7 @@ Result<void> Projections::apply_baseline(const std::string& site, const std::str
   auto current = single_int(statement(Sql::kOnHand).bind(1, *position));
   if (!current) return current.error();
   auto later =
-      single_int(statement(Sql::kSumAfterStamp).bind(1, *position).bind(2, as_sql(event.hlc)).bind(3, event.event_id));
+      single_int(statement(Sql::kSumAfterStamp).bind(1, *position).bind(2, as_sql(event)).bind(3, event.event_id));
   if (!later) return later.error();
   // The balance the baseline sets, minus the balance just before it.
   const std::int64_t delta = event.qty - (*current - *later);
@@ -243,7 +244,7 @@ Result<std::optional<Projections::Stamp>> Projections::next_baseline(std::int64_
 Result<void> Projections::add_delta(const std::string& site, const std::string& location, std::int64_t position_id,
                                     const Event& event, std::int64_t delta, bool physical, const Cause& cause,
                                     const Timing& timing) {
-  const std::int64_t hlc = as_sql(event.hlc);
+  const std::int64_t hlc = as_sql(event);
   auto bounds = memory_.bounds_of(position_id);
   if (!bounds) return bounds.error();
   Result<std::optional<Stamp>> baseline = std::optional<Stamp>();
@@ -323,21 +324,25 @@ Result<std::int64_t> Projections::insert_group(const CountGroup& group) {
       .bind(3, group.session_key)
       .bind(4, group.counts)
       .bind(5, group.counted)
-      .bind(6, group.first_hlc)
-      .bind(7, group.last_hlc);
-  if (group.closed_hlc) insert.bind(8, *group.closed_hlc);
+      .bind(6, sql_stamp(group.first_hlc))
+      .bind(7, sql_stamp(group.last_hlc));
+  if (group.closed_hlc) insert.bind(8, sql_stamp(*group.closed_hlc));
   insert.bind(9, group.first_user).bind(10, group.expected).bind(11, group.received_ms);
   if (auto ok = insert.run(); !ok) return ok.error();
-  memory_.note_group(group.position_id, group.last_hlc);
+  memory_.note_group(group.position_id, sql_stamp(group.last_hlc));
   return database_->last_insert_rowid();
 }
 
 Result<void> Projections::write_group(const CountGroup& group) {
   auto& write = statement(Sql::kWriteGroup);
-  write.bind(1, group.id).bind(2, group.counts).bind(3, group.counted).bind(4, group.first_hlc).bind(5, group.last_hlc);
-  if (group.closed_hlc) write.bind(6, *group.closed_hlc);
+  write.bind(1, group.id)
+      .bind(2, group.counts)
+      .bind(3, group.counted)
+      .bind(4, sql_stamp(group.first_hlc))
+      .bind(5, sql_stamp(group.last_hlc));
+  if (group.closed_hlc) write.bind(6, sql_stamp(*group.closed_hlc));
   auto written = write.bind(7, group.first_user).bind(8, group.expected).run();
-  if (written) memory_.note_group(group.position_id, group.last_hlc);
+  if (written) memory_.note_group(group.position_id, sql_stamp(group.last_hlc));
   return written;
 }
 
@@ -349,7 +354,7 @@ Result<void> Projections::apply_count(const std::string& site, const std::string
   const std::string session_key = !event.task_id.empty()   ? "user:" + event.user
                                   : !event.session.empty() ? "session:" + event.session
                                                            : "event:" + event.event_id;
-  const std::int64_t hlc = as_sql(event.hlc);
+  const HlcStamp hlc = stamp_of(event);
   const Cause cause{CauseKind::kCount, event.event_id, Actor::of_event(event.user, device)};
   auto bounds = memory_.bounds_of(*position);
   if (!bounds) return bounds.error();
@@ -415,7 +420,7 @@ Result<bool> Projections::insert_count(const Event& event, std::int64_t group_id
   auto& insert = statement(Sql::kInsertCount);
   insert.bind(1, event.event_id)
       .bind(2, group_id)
-      .bind(3, as_sql(event.hlc))
+      .bind(3, as_sql(event))
       .bind(4, event.wall_ms)
       .bind(5, event.qty)
       .bind(6, device)
@@ -432,7 +437,7 @@ Result<void> Projections::apply_close(const std::string& site, const std::string
   const std::string session_key = task_position            ? "user:" + event.user
                                   : !event.session.empty() ? "session:" + event.session
                                                            : "event:" + event.event_id;
-  const std::int64_t hlc = as_sql(event.hlc);
+  const std::int64_t hlc = as_sql(event);
   auto& insert = statement(Sql::kInsertClose);
   insert.bind(1, event.event_id)
       .bind(2, site)
@@ -475,14 +480,14 @@ Result<void> Projections::close_position(std::int64_t position_id, const std::st
                                          const Timing& timing) {
   auto found = find_group(position_id, task_id, session_key);
   if (!found) return found.error();
-  auto expected = expected_at(position_id, close_hlc);
+  auto expected = expected_at(position_id, stamp_from_sql(close_hlc));
   if (!expected) return expected.error();
   CountGroup zero;
   if (*found) {
     auto existing = group(**found);
     if (!existing) return existing.error();
     // Counted groups are not zeros; a zero already at this close or a later one stays.
-    if (existing->counts > 0 || (existing->closed_hlc && *existing->closed_hlc >= close_hlc)) return {};
+    if (existing->counts > 0 || (existing->closed_hlc && sql_stamp(*existing->closed_hlc) >= close_hlc)) return {};
     zero = std::move(*existing);
   } else {
     if (rule == ZeroRule::kIfExpected && *expected == 0) return {};
@@ -491,8 +496,8 @@ Result<void> Projections::close_position(std::int64_t position_id, const std::st
     zero.session_key = session_key;
     zero.received_ms = timing.received_ms;
   }
-  zero.first_hlc = zero.last_hlc = close_hlc;
-  zero.closed_hlc = close_hlc;
+  zero.first_hlc = zero.last_hlc = stamp_from_sql(close_hlc);
+  zero.closed_hlc = zero.first_hlc;
   zero.first_user = user;
   zero.expected = *expected;
   if (*found) {
@@ -505,7 +510,8 @@ Result<void> Projections::close_position(std::int64_t position_id, const std::st
   return mark_dirty(zero.id, timing.due_ms, cause);
 }
 
-Result<std::int64_t> Projections::expected_at(std::int64_t position_id, std::int64_t hlc) {
+Result<std::int64_t> Projections::expected_at(std::int64_t position_id, HlcStamp stamp) {
+  const std::int64_t hlc = sql_stamp(stamp);
   auto on_hand = single_int(statement(Sql::kOnHand).bind(1, position_id));
   if (!on_hand) return on_hand;
   auto bounds = memory_.bounds_of(position_id);
@@ -516,11 +522,13 @@ Result<std::int64_t> Projections::expected_at(std::int64_t position_id, std::int
   return *on_hand - *later;
 }
 
-Result<bool> Projections::moved_near(std::int64_t position_id, std::int64_t first_hlc, std::int64_t last_hlc,
+Result<bool> Projections::moved_near(std::int64_t position_id, HlcStamp first_hlc, HlcStamp last_hlc,
                                      std::int64_t window_ms) {
   const std::int64_t window = window_in_stamps(window_ms);
-  auto near = single_int(
-      statement(Sql::kMovedNear).bind(1, position_id).bind(2, first_hlc - window).bind(3, last_hlc + window));
+  auto near = single_int(statement(Sql::kMovedNear)
+                             .bind(1, position_id)
+                             .bind(2, sql_stamp(first_hlc) - window)
+                             .bind(3, sql_stamp(last_hlc) + window));
   if (!near) return near.error();
   return *near != 0;
 }

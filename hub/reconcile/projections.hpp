@@ -17,6 +17,7 @@
 #include "hub/reconcile/position.hpp"
 #include "hub/reconcile/projection_memory.hpp"
 #include "hub/reconcile/statement_set.hpp"
+#include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
 #include "shared/storage/sqlite.hpp"
@@ -67,10 +68,9 @@ class Projections {
 
   // The balance of a position as of `hlc` (movements at or before it). Costs one read of the
   // movements after `hlc`, which for counts near now is a handful.
-  Result<std::int64_t> expected_at(std::int64_t position_id, std::int64_t hlc);
+  Result<std::int64_t> expected_at(std::int64_t position_id, HlcStamp hlc);
   // Whether a physical movement lies within window_ms of [first_hlc, last_hlc].
-  Result<bool> moved_near(std::int64_t position_id, std::int64_t first_hlc, std::int64_t last_hlc,
-                          std::int64_t window_ms);
+  Result<bool> moved_near(std::int64_t position_id, HlcStamp first_hlc, HlcStamp last_hlc, std::int64_t window_ms);
 
   Result<std::optional<std::int64_t>> find_position(const PositionKey& key);
   Result<CountGroup> group(std::int64_t group_id);  // kNotFound when there is none

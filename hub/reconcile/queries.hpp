@@ -16,6 +16,7 @@
 #include "hub/reconcile/policy.hpp"
 #include "hub/reconcile/position.hpp"
 #include "hub/reconcile/tasks.hpp"
+#include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 
 namespace recount::hub::reconcile {
@@ -37,7 +38,7 @@ class Queries {
   // Positions matching the query, by id.
   virtual Result<std::vector<PositionView>> positions(const PositionQuery& query) = 0;
   // The balance of a position as of an HLC stamp; nullopt for a position never seen.
-  virtual Result<std::optional<std::int64_t>> expected(const PositionKey& position, std::int64_t hlc) = 0;
+  virtual Result<std::optional<std::int64_t>> expected(const PositionKey& position, HlcStamp hlc) = 0;
   // Movements, counts and zeros of a position in event-time order with the running balance;
   // empty for a position never seen.
   virtual Result<std::vector<HistoryEntry>> history(const PositionKey& position) = 0;

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "hub/reconcile/projection_rows.hpp"
+#include "hub/reconcile/stamps.hpp"
 #include "shared/domain/event.hpp"
 
 namespace recount::hub::reconcile {
@@ -57,7 +58,7 @@ std::string session_of(const std::string& session_key) {
 
 Result<HistoryEntry> read_movement(const storage::Statement& row) {
   HistoryEntry entry;
-  entry.hlc = row.column_int(0);
+  entry.hlc = stamp_from_sql(row.column_int(0));
   entry.event_id = row.column_text(1);
   entry.type = row.column_text(2);
   entry.wall_ms = row.column_int(3);
@@ -72,7 +73,7 @@ Result<HistoryEntry> read_movement(const storage::Statement& row) {
 
 Result<HistoryEntry> read_count(const storage::Statement& row) {
   HistoryEntry entry;
-  entry.hlc = row.column_int(0);
+  entry.hlc = stamp_from_sql(row.column_int(0));
   entry.event_id = row.column_text(1);
   entry.type = std::string(to_string(EventType::kCount));
   entry.wall_ms = row.column_int(2);
@@ -87,7 +88,7 @@ Result<HistoryEntry> read_count(const storage::Statement& row) {
 
 Result<HistoryEntry> read_zero(const storage::Statement& row) {
   HistoryEntry entry;
-  entry.hlc = row.column_int(0);
+  entry.hlc = stamp_from_sql(row.column_int(0));
   entry.type = std::string(to_string(EventType::kLocationClosed));
   entry.group_id = row.column_int(1);
   entry.user = row.column_text(2);
@@ -110,8 +111,8 @@ Result<std::vector<PositionView>> ReadModel::positions(const PositionQuery& quer
   return collect_rows<PositionView>(list, read_position);
 }
 
-Result<std::optional<std::int64_t>> ReadModel::expected(const PositionKey& key, std::int64_t hlc) {
-  return first_int(bind_key(statement(Sql::kExpected), key).bind(5, hlc));
+Result<std::optional<std::int64_t>> ReadModel::expected(const PositionKey& key, HlcStamp hlc) {
+  return first_int(bind_key(statement(Sql::kExpected), key).bind(5, sql_stamp(hlc)));
 }
 
 Result<std::vector<HistoryEntry>> ReadModel::history(const PositionKey& key) {

@@ -9,6 +9,7 @@
 #include "hub/reconcile/count_group.hpp"
 #include "hub/reconcile/position.hpp"
 #include "hub/reconcile/statement_set.hpp"
+#include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 #include "shared/storage/sqlite.hpp"
 
@@ -25,7 +26,7 @@ class ReadModel {
   Result<std::vector<PositionView>> positions(const PositionQuery& query);
   // The balance of a position as of an HLC stamp (movements at the stamp included); nullopt for
   // a position never seen.
-  Result<std::optional<std::int64_t>> expected(const PositionKey& key, std::int64_t hlc);
+  Result<std::optional<std::int64_t>> expected(const PositionKey& key, HlcStamp hlc);
   // Movements, counts and zeros of a position in event-time order with the running balance;
   // empty for an unknown position.
   Result<std::vector<HistoryEntry>> history(const PositionKey& key);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hub/reconcile/schema.hpp"
+#include "hub/reconcile/stamps.hpp"
 #include "shared/core/random_id.hpp"
 
 namespace recount::hub::reconcile {
@@ -410,7 +411,7 @@ Result<void> Reconciler::adjust(Context& context, const Discrepancy& discrepancy
   event.event_id = uuid_v7(context.now_ms);
   event.type = EventType::kAdjust;
   event.wall_ms = context.now_ms;
-  event.hlc = static_cast<std::uint64_t>(group.last_hlc);  // as of the count it corrects
+  set_stamp(event, group.last_hlc);  // as of the count it corrects
   event.user = actor.kind == ActorKind::kOperator ? actor.id : std::string();
   event.location = group.position.location;
   event.sku = group.position.sku;
@@ -529,7 +530,7 @@ Result<Reevaluation> Reconciler::verify_projections(std::int64_t now_ms) {
   std::vector<std::pair<std::int64_t, std::int64_t>> expected_repairs;  // group, expected
   auto scanned = judgements_.scan([&](const PositionScan& scan) -> Result<void> {
     // Balances after each movement, in event-time order.
-    std::vector<std::int64_t> stamps;
+    std::vector<HlcStamp> stamps;
     std::vector<std::int64_t> balances;
     std::int64_t balance = 0;
     for (const auto& movement : scan.movements) {

@@ -24,7 +24,7 @@ Result<std::vector<PositionView>> SqliteQueries::positions(const PositionQuery& 
   return positions_.positions(query);
 }
 
-Result<std::optional<std::int64_t>> SqliteQueries::expected(const PositionKey& position, std::int64_t hlc) {
+Result<std::optional<std::int64_t>> SqliteQueries::expected(const PositionKey& position, HlcStamp hlc) {
   return positions_.expected(position, hlc);
 }
 

@@ -23,7 +23,7 @@ class SqliteQueries final : public Queries {
   static Result<SqliteQueries> prepare(storage::Database& database);
 
   Result<std::vector<PositionView>> positions(const PositionQuery& query) override;
-  Result<std::optional<std::int64_t>> expected(const PositionKey& position, std::int64_t hlc) override;
+  Result<std::optional<std::int64_t>> expected(const PositionKey& position, HlcStamp hlc) override;
   Result<std::vector<HistoryEntry>> history(const PositionKey& position) override;
   Result<std::vector<CountGroup>> counts(const PositionKey& position) override;
   Result<std::vector<Discrepancy>> discrepancies(const DiscrepancyQuery& query) override;

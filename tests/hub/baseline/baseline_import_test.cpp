@@ -46,7 +46,7 @@ struct BaselineHub : testing::WriteSide {
     return Json::parse(response.body);
   }
   std::optional<std::int64_t> balance(const reconcile::PositionKey& position, std::int64_t ms) {
-    return queries.expected(position, static_cast<std::int64_t>(HlcStamp::from_parts(ms, 0xFFFF).packed)).value();
+    return queries.expected(position, HlcStamp::from_parts(ms, 0xFFFF)).value();
   }
   std::vector<AuditEntry> audit() { return store.ledger.audit().entries(0, 1000).value(); }
 };

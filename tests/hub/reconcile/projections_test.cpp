@@ -36,7 +36,7 @@ struct ProjectionsFixture {
     return *id;
   }
   std::int64_t expected(const std::string& location, double seconds) {
-    return must(projections.expected_at(position(location, "SKU-A"), static_cast<std::int64_t>(stamp_at(seconds))));
+    return must(projections.expected_at(position(location, "SKU-A"), HlcStamp{stamp_at(seconds)}));
   }
   std::vector<CountGroup> groups(const std::string& location, const std::string& sku = "SKU-A") {
     return must(read_model.groups_at(position(location, sku)));
@@ -131,8 +131,8 @@ TEST_CASE("reconcile projections: counts add up per session, per count without o
   CHECK(summary == std::vector<Row>{Row{"session:cs-1", 2, 15}, Row{"event:…", 1, 4}, Row{"event:…", 1, 5},
                                     Row{"user:u3", 2, 3}, Row{"user:u4", 1, 7}});
   CHECK(groups[0].first_user == "u1");
-  CHECK(groups[0].first_hlc == static_cast<std::int64_t>(stamp_at(10)));
-  CHECK(groups[0].last_hlc == static_cast<std::int64_t>(stamp_at(12)));
+  CHECK(groups[0].first_hlc == HlcStamp{stamp_at(10)});
+  CHECK(groups[0].last_hlc == HlcStamp{stamp_at(12)});
 }
 
 TEST_CASE("reconcile projections: a late movement marks exactly the groups at or after it, or within the window") {
@@ -175,7 +175,7 @@ TEST_CASE("reconcile projections: a close makes zeros where stock is expected, a
   REQUIRE(zeros.size() == 1);
   CHECK(zeros[0].counts == 0);
   CHECK(zeros[0].expected == 4);
-  CHECK(zeros[0].closed_hlc == static_cast<std::int64_t>(stamp_at(100)));
+  CHECK(zeros[0].closed_hlc == HlcStamp{stamp_at(100)});
   CHECK(fixture.groups("A-1", "SKU-B").empty());
 
   fixture.apply(m.receive("A-1", "SKU-B", 2, 50));  // late: SKU-B was there when cs-1 closed
@@ -186,13 +186,13 @@ TEST_CASE("reconcile projections: a close makes zeros where stock is expected, a
   fixture.apply(m.close("A-1", 200, "u2", "cs-1"));  // the session's last word: SKU-A is gone by then
   zeros = fixture.groups("A-1");
   REQUIRE(zeros.size() == 1);
-  CHECK(zeros[0].closed_hlc == static_cast<std::int64_t>(stamp_at(200)));
+  CHECK(zeros[0].closed_hlc == HlcStamp{stamp_at(200)});
   CHECK(zeros[0].expected == 0);
   CHECK(zeros[0].first_user == "u2");
   CHECK(zeros[0].is_void());
 
   fixture.apply(m.close("A-1", 120, "u3", "cs-1"));  // an earlier close of the session changes nothing
-  CHECK(fixture.groups("A-1")[0].closed_hlc == static_cast<std::int64_t>(stamp_at(200)));
+  CHECK(fixture.groups("A-1")[0].closed_hlc == HlcStamp{stamp_at(200)});
 }
 
 TEST_CASE("reconcile projections: a count of the closing session replaces the zero with what was counted") {
@@ -206,7 +206,7 @@ TEST_CASE("reconcile projections: a count of the closing session replaces the ze
   CHECK(groups[0].counts == 1);
   CHECK(groups[0].counted == 3);
   CHECK_FALSE(groups[0].closed_hlc.has_value());
-  CHECK(groups[0].last_hlc == static_cast<std::int64_t>(stamp_at(90)));
+  CHECK(groups[0].last_hlc == HlcStamp{stamp_at(90)});
   CHECK(groups[0].first_user == "u2");
 }
 

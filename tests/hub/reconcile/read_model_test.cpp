@@ -52,18 +52,19 @@ TEST_CASE("reconcile read model: positions are listed by id, filtered by SKU and
   CHECK(must(fixture.read_model.positions(PositionQuery{"s9", "", 0, 1000})).empty());
 }
 
-TEST_CASE("reconcile read model: the balance as of a time includes movements at that stamp, none for an unknown position") {
+TEST_CASE(
+    "reconcile read model: the balance as of a time includes movements at that stamp, none for an unknown position") {
   ReadModelFixture fixture;
   auto& m = fixture.make;
   fixture.apply(m.receive("A-1", "SKU-A", 10, 10));
   fixture.apply(m.sale("A-1", "SKU-A", 3, 20));
   const auto at = [&](double seconds) {
-    return must(fixture.read_model.expected(ReadModelFixture::key("A-1"), static_cast<std::int64_t>(stamp_at(seconds))));
+    return must(fixture.read_model.expected(ReadModelFixture::key("A-1"), HlcStamp{stamp_at(seconds)}));
   };
   CHECK(at(5) == std::optional<std::int64_t>(0));
   CHECK(at(10) == std::optional<std::int64_t>(10));
   CHECK(at(20) == std::optional<std::int64_t>(7));
-  CHECK_FALSE(must(fixture.read_model.expected(ReadModelFixture::key("Z-9"), 0)).has_value());
+  CHECK_FALSE(must(fixture.read_model.expected(ReadModelFixture::key("Z-9"), HlcStamp{})).has_value());
 }
 
 TEST_CASE("reconcile read model: history merges movements, counts and zeros by stamp with the running balance") {

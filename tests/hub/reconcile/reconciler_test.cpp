@@ -609,8 +609,9 @@ TEST_CASE("reconcile: history lists a position's movements and counts in event t
   CHECK(history[2].device == "pos-1");
   CHECK(fixture.on_hand("DOCK", "SKU-A") == -4);
   CHECK(must(fixture.queries.expected(PositionKey{std::string(kSite), "A-1", "SKU-A", ""},
-                                      static_cast<std::int64_t>(testing::stamp_at(60)))) == 14);
-  CHECK_FALSE(must(fixture.queries.expected(PositionKey{std::string(kSite), "Z-9", "SKU-A", ""}, 0)).has_value());
+                                      HlcStamp{testing::stamp_at(60)})) == 14);
+  CHECK_FALSE(
+      must(fixture.queries.expected(PositionKey{std::string(kSite), "Z-9", "SKU-A", ""}, HlcStamp{})).has_value());
 }
 
 TEST_CASE("reconcile: verifying the projections finds nothing to repair after incremental work, and repairs damage") {
@@ -646,9 +647,8 @@ TEST_CASE("reconcile: verifying the projections finds nothing to repair after in
 // between them, positions and count verdicts end the same.
 struct Observed {
   std::map<PositionKey, std::int64_t> on_hand;
-  std::map<
-      std::tuple<PositionKey, std::string, std::string>,
-      std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, std::optional<Verdict>>>
+  std::map<std::tuple<PositionKey, std::string, std::string>,
+           std::tuple<std::int64_t, std::int64_t, HlcStamp, HlcStamp, std::int64_t, bool, std::optional<Verdict>>>
       groups;
 
   bool operator==(const Observed&) const = default;
