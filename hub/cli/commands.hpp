@@ -13,7 +13,7 @@
 
 #include "hub/http/address.hpp"
 #include "hub/http/client.hpp"
-#include "hub/reconcile/projections.hpp"
+#include "hub/reconcile/position.hpp"
 
 namespace recount::hub {
 

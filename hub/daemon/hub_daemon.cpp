@@ -69,7 +69,7 @@ Result<void> put_in_force(const std::filesystem::path& file, Ledger& ledger, rec
 
 HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, crypto::SigningKey signing_key,
                      std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
-                     reconcile::Reconciler reconciler, auth::TokenStore tokens)
+                     reconcile::Reconciler reconciler, reconcile::SqliteQueries queries, auth::TokenStore tokens)
     : io_(io),
       ledger_(ledger),
       options_(std::move(options)),
@@ -79,6 +79,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       catalogs_(link_, *catalog_, signing_key_),
       catalog_view_(std::move(catalog_view)),
       reconciler_(std::move(reconciler)),
+      queries_(std::move(queries)),
       tasks_(io, link_, reconciler_, signing_key_),
       ingest_(io, link_, ledger, reconciler_, tasks_, clock_, system_wall_clock(), options_.ingest),
       writer_(ledger, reconciler_, tasks_),
@@ -88,11 +89,11 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       checkpoint_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
   add_conflict_routes(router_, ledger, writer_);
-  add_reconcile_routes(router_, reconciler_);
+  add_reconcile_routes(router_, queries_);
   add_baseline_routes(router_, writer_, ledger);
-  add_resolve_routes(router_, writer_, reconciler_);
-  add_policy_routes(router_, writer_, reconciler_);
-  add_metrics_routes(router_, reconciler_);
+  add_resolve_routes(router_, writer_, reconciler_, queries_);
+  add_policy_routes(router_, writer_, reconciler_, queries_);
+  add_metrics_routes(router_, queries_);
 }
 
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {
@@ -105,6 +106,8 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   if (auto ok = refresh(*catalog_view, *catalog); !ok) return ok.error();
   auto reconciler = reconcile::Reconciler::open(ledger.database(), *catalog_view);
   if (!reconciler) return reconciler.error();
+  auto queries = reconcile::SqliteQueries::prepare(ledger.database());
+  if (!queries) return queries.error();
   auto tokens = auth::TokenStore::open(ledger.database());
   if (!tokens) return tokens.error();
   if (options.policy_file) {
@@ -118,7 +121,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   }
   std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options), std::move(*signing_key),
                                                   std::move(catalog), std::move(catalog_view), std::move(*reconciler),
-                                                  std::move(*tokens)));
+                                                  std::move(*queries), std::move(*tokens)));
   daemon->checkpoint_directory_ = std::move(checkpoints);
   HubDaemon* self = daemon.get();
   add_catalog_routes(self->router_, *self->catalog_, [self] {

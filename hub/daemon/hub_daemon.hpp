@@ -22,6 +22,7 @@
 #include "hub/ledger/ledger.hpp"
 #include "hub/reconcile/catalog_view.hpp"
 #include "hub/reconcile/reconciler.hpp"
+#include "hub/reconcile/sqlite_queries.hpp"
 #include "hub/writes/catalog_publisher.hpp"
 #include "hub/writes/hub_writer.hpp"
 #include "shared/core/hlc.hpp"
@@ -88,7 +89,7 @@ class HubDaemon {
  private:
   HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, crypto::SigningKey signing_key,
             std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
-            reconcile::Reconciler reconciler, auth::TokenStore tokens);
+            reconcile::Reconciler reconciler, reconcile::SqliteQueries queries, auth::TokenStore tokens);
   void finish_shutdown(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
   // Sleeps until the next count is due (at most settle_poll), settles through writer_ if one is
   // due by then, and sleeps again; until shutdown.
@@ -110,6 +111,7 @@ class HubDaemon {
   // which holds it.
   std::unique_ptr<reconcile::CatalogSnapshot> catalog_view_;
   reconcile::Reconciler reconciler_;  // before ingest_, which holds it
+  reconcile::SqliteQueries queries_;  // the routes' reads; before router_
   TaskListPublisher tasks_;           // before ingest_ and writer_, which hold it
   Ingest ingest_;
   HubWriter writer_;  // the operator's writes, imports and the settle timer

@@ -1,9 +1,10 @@
-// The metrics route: a checked window in, the reconciler's per-site figures out.
+// The metrics route: a checked window in, the per-site figures of reconcile::Queries out.
 #include "hub/http/metrics_routes.hpp"
 
 #include <limits>
 #include <string>
 
+#include "hub/reconcile/queries.hpp"
 #include "shared/domain/identifiers.hpp"
 
 namespace recount::hub {
@@ -46,11 +47,11 @@ Result<reconcile::MetricsQuery> query_of(const Request& request) {
 
 }  // namespace
 
-void add_metrics_routes(Router& router, reconcile::Reconciler& reconciler) {
-  router.add("GET", "/api/v1/metrics", auth::Role::kViewer, [&reconciler](const Request& request) {
+void add_metrics_routes(Router& router, reconcile::Queries& queries) {
+  router.add("GET", "/api/v1/metrics", auth::Role::kViewer, [&queries](const Request& request) {
     auto query = query_of(request);
     if (!query) return Response::from(query.error());
-    auto metrics = reconciler.metrics(*query);
+    auto metrics = queries.metrics(*query);
     if (!metrics) return Response::from(metrics.error());
     Json sites = Json::array();
     for (const auto& site : *metrics) sites.push_back(site_json(site));

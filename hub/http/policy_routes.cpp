@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "hub/reconcile/queries.hpp"
+
 namespace recount::hub {
 namespace {
 
@@ -25,8 +27,8 @@ Json reevaluation_json(const reconcile::Reevaluation& reevaluation) {
 }
 
 // The policy in force as GET shows it, with `extra` members added (PUT's reevaluation).
-Response policy_answer(reconcile::Reconciler& reconciler, const Json& extra) {
-  auto in_force = reconciler.policy_in_force();
+Response policy_answer(reconcile::Queries& queries, const Json& extra) {
+  auto in_force = queries.policy_in_force();
   if (!in_force) return Response::from(in_force.error());
   Json body = policy_json(*in_force);
   body.update(extra);
@@ -64,31 +66,31 @@ Result<PolicyChange> change_of(const Request& request) {
 
 }  // namespace
 
-void add_policy_routes(Router& router, HubWriter& writer, reconcile::Reconciler& reconciler) {
+void add_policy_routes(Router& router, HubWriter& writer, reconcile::Operations& operations,
+                       reconcile::Queries& queries) {
   router.add("GET", "/api/v1/policy", auth::Role::kViewer,
-             [&reconciler](const Request&) { return policy_answer(reconciler, Json::object()); });
-  router.add("PUT", "/api/v1/policy", auth::Role::kAdmin, [&writer, &reconciler](const Request& request) {
+             [&queries](const Request&) { return policy_answer(queries, Json::object()); });
+  router.add("PUT", "/api/v1/policy", auth::Role::kAdmin, [&writer, &operations, &queries](const Request& request) {
     auto change = change_of(request);
     if (!change) return Response::from(change.error());
     std::optional<reconcile::Reevaluation> reevaluation;
     auto written = writer.write([&](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {
-      auto set = reconciler.set_policy(change->policy, change->actor, now_ms);
+      auto set = operations.set_policy(change->policy, change->actor, now_ms);
       if (!set || !change->reevaluate) return set;
       // The change is audited before the transitions the re-judging causes.
       if (auto ok = record_effects(write, *set, now_ms); !ok) return ok.error();
-      auto rejudged = reconciler.reevaluate_all(now_ms);
+      auto rejudged = operations.reevaluate_all(now_ms);
       if (!rejudged) return rejudged.error();
       reevaluation = std::move(*rejudged);
       return std::move(reevaluation->effects);
     });
     if (!written) return Response::from(written.error());
-    return policy_answer(reconciler,
-                         {{"reevaluation", reevaluation ? reevaluation_json(*reevaluation) : Json(nullptr)}});
+    return policy_answer(queries, {{"reevaluation", reevaluation ? reevaluation_json(*reevaluation) : Json(nullptr)}});
   });
-  router.add("POST", "/api/v1/reconcile/verify", auth::Role::kAdmin, [&writer, &reconciler](const Request&) {
+  router.add("POST", "/api/v1/reconcile/verify", auth::Role::kAdmin, [&writer, &operations](const Request&) {
     reconcile::Reevaluation verified;
     auto written = writer.write([&](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {
-      auto repaired = reconciler.verify_projections(now_ms);
+      auto repaired = operations.verify_projections(now_ms);
       if (!repaired) return repaired.error();
       verified = std::move(*repaired);
       // Projections that needed repair mean something went wrong or someone edited the tables:

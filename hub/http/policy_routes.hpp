@@ -3,24 +3,30 @@
 #pragma once
 
 #include "hub/http/router.hpp"
-#include "hub/reconcile/reconciler.hpp"
+#include "hub/reconcile/operations.hpp"
 #include "hub/writes/hub_writer.hpp"
 
 namespace recount::hub {
 
+namespace reconcile {
+class Queries;
+}  // namespace reconcile
+
 // Adds to `router`:
-// - GET /api/v1/policy: 200 {"version", "set_ms", "set_by", "policy"}; the built-in default has
+// - GET /api/v1/policy (read through `queries`): 200 {"version", "set_ms", "set_by", "policy"}; the built-in default
+// has
 //   version 0 and null set_ms and set_by. 500 (corrupt) when the stored document no longer parses.
 // - PUT /api/v1/policy?operator=LOGIN[&reevaluate=true]: the body is a policy document
 //   (docs/reconciliation.md), put in force through `writer` (audited as set by "operator LOGIN");
 //   with reevaluate=true every count is re-judged under it in the same transaction. 200 as GET
 //   plus "reevaluation" (null without reevaluate); 400 naming the field (a member of the document,
 //   "body", "operator" or "reevaluate") and nothing changed.
-// - POST /api/v1/reconcile/verify: Reconciler::verify_projections() through `writer`; 200
+// - POST /api/v1/reconcile/verify: Operations::verify_projections() through `writer`; 200
 //   {"reevaluation": …} with what it repaired, which is audited (kind reconcile.verify) when
 //   anything was.
-// The handlers run on the caller's (the io_context's) thread; `writer` and `reconciler` must
-// outlive the router.
-void add_policy_routes(Router& router, HubWriter& writer, reconcile::Reconciler& reconciler);
+// Writes go through `operations` inside `writer`. The handlers run on the caller's (the
+// io_context's) thread; `writer`, `operations` and `queries` must outlive the router.
+void add_policy_routes(Router& router, HubWriter& writer, reconcile::Operations& operations,
+                       reconcile::Queries& queries);
 
 }  // namespace recount::hub

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "hub/reconcile/projections.hpp"
+#include "hub/reconcile/position.hpp"
 #include "shared/core/result.hpp"
 
 namespace recount::hub {

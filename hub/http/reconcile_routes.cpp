@@ -1,10 +1,11 @@
-// The reconciliation handlers: query parameters in, reconciler reads, JSON out.
+// The reconciliation handlers: query parameters in, reconcile::Queries reads, JSON out.
 #include "hub/http/reconcile_routes.hpp"
 
 #include <string>
 
 #include "hub/http/listing.hpp"
 #include "hub/http/position_text.hpp"
+#include "hub/reconcile/queries.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
 
@@ -12,6 +13,9 @@ namespace recount::hub {
 namespace {
 
 using Json = nlohmann::json;
+
+// The most tasks GET /api/v1/tasks lists.
+constexpr std::size_t kTaskLimit = 1000;
 
 // What the device got (never the ledger's quantity), and where the task stands.
 Json task_json(const reconcile::Task& task) {
@@ -73,7 +77,7 @@ Json position_json(const reconcile::PositionView& position) {
 }
 
 Json history_entry_json(const reconcile::HistoryEntry& entry) {
-  return {{"hlc", entry.hlc},
+  return {{"hlc", entry.hlc.packed},
           {"wall_ms", entry.wall_ms},
           {"event_id", entry.event_id},
           {"type", entry.type},
@@ -100,8 +104,8 @@ Json count_group_json(const reconcile::CountGroup& group) {
           {"variance", group.variance},
           {"value_cents", group.value_cents},
           {"first_user", group.first_user},
-          {"first_hlc", group.first_hlc},
-          {"last_hlc", group.last_hlc},
+          {"first_hlc", group.first_hlc.packed},
+          {"last_hlc", group.last_hlc.packed},
           {"role", group.role ? Json(reconcile::to_string(*group.role)) : Json(nullptr)},
           {"verdict", group.verdict ? Json(reconcile::to_string(*group.verdict)) : Json(nullptr)},
           {"ambiguous", group.ambiguous},
@@ -139,27 +143,27 @@ Result<reconcile::PositionKey> position_of(const Request& request) {
   return position;
 }
 
-void add_position_routes(Router& router, reconcile::Reconciler& reconciler) {
-  router.add("GET", "/api/v1/positions", auth::Role::kViewer, [&reconciler](const Request& request) {
+void add_position_routes(Router& router, reconcile::Queries& queries) {
+  router.add("GET", "/api/v1/positions", auth::Role::kViewer, [&queries](const Request& request) {
     auto page = page_of(request, "after");
     if (!page) return Response::from(page.error());
     const reconcile::PositionQuery query{parameter(request, "site", ""), parameter(request, "sku", ""), page->after,
                                          page->limit};
-    auto positions = reconciler.positions(query);
+    auto positions = queries.positions(query);
     if (!positions) return Response::from(positions.error());
     return listing("positions", *positions, *page, position_json,
                    [](const reconcile::PositionView& position) { return position.id; });
   });
-  router.add("GET", "/api/v1/positions/history", auth::Role::kViewer, [&reconciler](const Request& request) {
+  router.add("GET", "/api/v1/positions/history", auth::Role::kViewer, [&queries](const Request& request) {
     auto position = position_of(request);
     if (!position) return Response::from(position.error());
-    auto entries = reconciler.history(*position);
+    auto entries = queries.history(*position);
     if (!entries) return Response::from(entries.error());
     // Every position the ledger knows has at least the event that made it known.
     if (entries->empty()) {
       return Response::error(404, "not_found", "no position " + position_text(*position) + " in the ledger");
     }
-    auto counts = reconciler.counts(*position);
+    auto counts = queries.counts(*position);
     if (!counts) return Response::from(counts.error());
     return Response::json(200, {{"site", position->site},
                                 {"location", position->location},
@@ -171,11 +175,11 @@ void add_position_routes(Router& router, reconcile::Reconciler& reconciler) {
   });
 }
 
-void add_discrepancy_detail_route(Router& router, reconcile::Reconciler& reconciler) {
-  router.add("GET", "/api/v1/discrepancies/{id}", auth::Role::kViewer, [&reconciler](const Request& request) {
+void add_discrepancy_detail_route(Router& router, reconcile::Queries& queries) {
+  router.add("GET", "/api/v1/discrepancies/{id}", auth::Role::kViewer, [&queries](const Request& request) {
     const auto id = request.path_integer("id", "discrepancy id");
     if (!id) return Response::from(id.error());
-    auto detail = reconciler.discrepancy(*id);
+    auto detail = queries.discrepancy(*id);
     if (!detail && detail.error().code == ErrorCode::kNotFound) {
       return Response::error(404, "not_found", "no discrepancy " + std::to_string(*id));
     }
@@ -190,27 +194,27 @@ void add_discrepancy_detail_route(Router& router, reconcile::Reconciler& reconci
 
 }  // namespace
 
-void add_reconcile_routes(Router& router, reconcile::Reconciler& reconciler) {
-  router.add("GET", "/api/v1/tasks", auth::Role::kViewer, [&reconciler](const Request& request) {
-    auto tasks = reconciler.tasks(parameter(request, "site", ""));
+void add_reconcile_routes(Router& router, reconcile::Queries& queries) {
+  router.add("GET", "/api/v1/tasks", auth::Role::kViewer, [&queries](const Request& request) {
+    auto tasks = queries.tasks(parameter(request, "site", ""), kTaskLimit);
     if (!tasks) return Response::from(tasks.error());
     Json list = Json::array();
     for (const auto& task : *tasks) list.push_back(task_json(task));
     return Response::json(200, {{"tasks", std::move(list)}});
   });
-  router.add("GET", "/api/v1/discrepancies", auth::Role::kViewer, [&reconciler](const Request& request) {
+  router.add("GET", "/api/v1/discrepancies", auth::Role::kViewer, [&queries](const Request& request) {
     const std::string state = parameter(request, "state", "open");
     if (state != "open" && state != "all") return Response::from(invalid("state", "must be open or all"));
     reconcile::DiscrepancyQuery query;
     query.filter = state == "open" ? reconcile::StateFilter::kActive : reconcile::StateFilter::kAll;
-    auto discrepancies = reconciler.discrepancies(query);
+    auto discrepancies = queries.discrepancies(query);
     if (!discrepancies) return Response::from(discrepancies.error());
     Json list = Json::array();
     for (const auto& discrepancy : *discrepancies) list.push_back(discrepancy_json(discrepancy));
     return Response::json(200, {{"discrepancies", std::move(list)}});
   });
-  add_discrepancy_detail_route(router, reconciler);
-  add_position_routes(router, reconciler);
+  add_discrepancy_detail_route(router, queries);
+  add_position_routes(router, queries);
 }
 
 }  // namespace recount::hub

@@ -1,18 +1,22 @@
 // The reconciliation routes of the /api/v1 JSON API (docs/api.md): recount tasks, discrepancies
-// with their transitions, positions and their history, read from the reconciler.
+// with their transitions, positions and their history, read through reconcile::Queries.
 #pragma once
 
 #include "hub/http/router.hpp"
-#include "hub/reconcile/reconciler.hpp"
+#include "hub/reconcile/discrepancy.hpp"
 
 namespace recount::hub {
+
+namespace reconcile {
+class Queries;
+}  // namespace reconcile
 
 // Adds GET /api/v1/tasks[?site=], GET /api/v1/discrepancies?state=open|all,
 // GET /api/v1/discrepancies/{id}, GET /api/v1/positions[?site=&sku=&after=&limit=] and
 // GET /api/v1/positions/history?site=&location=&sku=[&lot=] to `router`. The
-// handlers call `reconciler` on the thread that calls Router::handle, which must be its
-// io_context's thread. `reconciler` must outlive the router.
-void add_reconcile_routes(Router& router, reconcile::Reconciler& reconciler);
+// handlers call `queries` on the thread that calls Router::handle, which must be the thread that
+// runs the hub's writes (its io_context's). `queries` must outlive the router.
+void add_reconcile_routes(Router& router, reconcile::Queries& queries);
 
 // A discrepancy as the API shows it (docs/api.md).
 nlohmann::json discrepancy_json(const reconcile::Discrepancy& discrepancy);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "hub/http/reconcile_routes.hpp"
+#include "hub/reconcile/queries.hpp"
 #include "shared/domain/event.hpp"
 
 namespace recount::hub {
@@ -60,7 +61,7 @@ Result<Decision> decision_of(const Request& request) {
 // need an approver, up to its approval limit; rejecting (closing without adjusting) only needs
 // the counter-lead that the route asks for. nullopt when it may.
 std::optional<Response> refusal_of(const auth::Principal& principal, const Decision& decision,
-                                   reconcile::Reconciler& reconciler) {
+                                   reconcile::Queries& queries) {
   if (decision.action == reconcile::OperatorAction::kReject) return std::nullopt;
   const std::string action(reconcile::to_string(decision.action));
   if (!auth::grants(principal.role, auth::Role::kApprover)) {
@@ -70,7 +71,7 @@ std::optional<Response> refusal_of(const auth::Principal& principal, const Decis
   }
   const auto limit = principal.effective_approval_limit();
   if (!limit) return std::nullopt;
-  auto detail = reconciler.discrepancy(decision.id);
+  auto detail = queries.discrepancy(decision.id);
   if (!detail) return Response::from(detail.error());
   const std::int64_t value = std::llabs(detail->discrepancy.value_cents);
   if (value <= *limit) return std::nullopt;
@@ -82,18 +83,19 @@ std::optional<Response> refusal_of(const auth::Principal& principal, const Decis
 
 }  // namespace
 
-void add_resolve_routes(Router& router, HubWriter& writer, reconcile::Reconciler& reconciler) {
+void add_resolve_routes(Router& router, HubWriter& writer, reconcile::Operations& operations,
+                        reconcile::Queries& queries) {
   router.add("POST", "/api/v1/discrepancies/{id}/resolve", auth::Role::kCounterLead,
-             [&writer, &reconciler](const Request& request) {
+             [&writer, &operations, &queries](const Request& request) {
                auto decision = decision_of(request);
                if (!decision) return Response::from(decision.error());
-               if (auto refusal = refusal_of(*request.principal, *decision, reconciler)) return *refusal;
+               if (auto refusal = refusal_of(*request.principal, *decision, queries)) return *refusal;
                auto resolved = writer.write([&](LedgerWrite&, std::int64_t now_ms) {
-                 return reconciler.resolve(decision->id, decision->action, decision->reason, request.principal->name,
+                 return operations.resolve(decision->id, decision->action, decision->reason, request.principal->name,
                                            now_ms);
                });
                if (!resolved) return Response::from(resolved.error());
-               auto detail = reconciler.discrepancy(decision->id);
+               auto detail = queries.discrepancy(decision->id);
                if (!detail) return Response::from(detail.error());
                return Response::json(200, {{"discrepancy", discrepancy_json(detail->discrepancy)}});
              });

@@ -1,8 +1,9 @@
 // The discrepancy lifecycle (DESIGN §6): open → recount requested → recounted → closed as a
 // count error, or confirmed → adjusted (at once below the approval limit, else after an
 // operator's approval) → closed; operators approve, reject or write off; a late movement or the
-// rest of a count can close it by itself. The rules are pure functions here; DiscrepancyStore
-// keeps the records and every transition with its time, actor and cause.
+// rest of a count can close it by itself. The rules are pure functions here, with the records
+// they speak of; DiscrepancyStore (discrepancy_store.hpp) keeps the records and every transition
+// with its time, actor and cause.
 #pragma once
 
 #include <cstddef>
@@ -13,12 +14,10 @@
 #include <vector>
 
 #include "hub/reconcile/actor.hpp"
-#include "hub/reconcile/projections.hpp"
+#include "hub/reconcile/count_group.hpp"
+#include "hub/reconcile/position.hpp"
 #include "hub/reconcile/rules.hpp"
-#include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
-#include "shared/storage/statement_set.hpp"
-#include "shared/storage/sqlite.hpp"
 
 namespace recount::hub::reconcile {
 
@@ -83,8 +82,7 @@ RecountOutcome decide_recount(Verdict recount, bool agrees_with_previous, std::u
 
 // Whether a confirmed variance may be adjusted without an operator: worth less than the
 // approval limit and not a unit-of-measure error (those are never written off automatically).
-bool adjusts_automatically(Classification classification, std::int64_t value_cents,
-                           std::int64_t approval_limit_cents);
+bool adjusts_automatically(Classification classification, std::int64_t value_cents, std::int64_t approval_limit_cents);
 
 // The reason code of an automatic adjustment: the cause is unknown, so a shortage is
 // shrinkage and an overage is found stock.
@@ -106,8 +104,8 @@ struct Discrepancy {
   std::int64_t counted = 0;
   std::int64_t variance = 0;
   std::int64_t value_cents = 0;
-  std::uint32_t round = 0;    // recount tasks issued so far
-  std::string first_user;     // who counted first: the first task excludes them
+  std::uint32_t round = 0;  // recount tasks issued so far
+  std::string first_user;   // who counted first: the first task excludes them
   std::int64_t opened_ms = 0;
   std::int64_t updated_ms = 0;
   std::optional<std::int64_t> closed_ms;
@@ -120,13 +118,13 @@ struct Discrepancy {
 };
 
 struct Transition {
-  std::int64_t seq = 0;                   // 1, 2, 3, … per discrepancy
-  std::optional<DiscrepancyState> from;   // none for the opening
+  std::int64_t seq = 0;                  // 1, 2, 3, … per discrepancy
+  std::optional<DiscrepancyState> from;  // none for the opening
   DiscrepancyState to = DiscrepancyState::kOpen;
-  std::int64_t at_ms = 0;                 // hub wall time
+  std::int64_t at_ms = 0;  // hub wall time
   Actor actor;
-  std::string cause;                      // one sentence
-  std::string cause_event_id;             // the event that caused it, when one did
+  std::string cause;           // one sentence
+  std::string cause_event_id;  // the event that caused it, when one did
 };
 
 // The figures a discrepancy takes from the count that drives it.
@@ -147,45 +145,6 @@ struct DiscrepancyQuery {
   std::optional<DiscrepancyState> state;  // narrows further
   std::int64_t after_id = 0;
   std::size_t limit = 1000;
-};
-
-// Prepared statements over reconcile_discrepancies and reconcile_transitions. Writes run in the
-// caller's transaction. Every call blocks on SQLite; kIo when SQLite fails, kCorrupt when a row
-// holds a name this build does not know. Not thread-safe; must not outlive the Database.
-class DiscrepancyStore {
- public:
-  static Result<DiscrepancyStore> prepare(storage::Database& database);
-
-  // Records a new discrepancy in state kOpen, with its opening transition, and returns its id.
-  // kConflict when the position already has an active one.
-  Result<std::int64_t> open(std::int64_t position_id, const std::string& site, const Figures& figures,
-                            const std::string& first_user, std::int64_t at_ms, const Actor& actor,
-                            const std::string& cause, const std::string& cause_event_id);
-
-  // Moves to `to` (aborting if may_transition() forbids it) and appends the transition.
-  // Closing takes the resolution; other steps pass Resolution::kNone. Returns the transition.
-  Result<Transition> transition(std::int64_t id, DiscrepancyState to, Resolution resolution, std::int64_t at_ms,
-                                const Actor& actor, const std::string& cause, const std::string& cause_event_id);
-
-  Result<void> update_figures(std::int64_t id, const Figures& figures, std::int64_t at_ms);
-  Result<void> set_round(std::int64_t id, std::uint32_t round);
-  Result<void> record_adjustment(std::int64_t id, const std::string& event_id, std::int64_t qty,
-                                 std::int64_t value_cents, ReasonCode reason);
-
-  Result<Discrepancy> get(std::int64_t id);  // kNotFound when there is none
-  Result<std::optional<std::int64_t>> active_at(std::int64_t position_id);
-  Result<std::vector<Discrepancy>> list(const DiscrepancyQuery& query);  // by id
-  Result<std::vector<Transition>> transitions(std::int64_t id);          // by seq
-
- private:
-  enum class Sql;
-  explicit DiscrepancyStore(storage::StatementSet<Sql> statements) : statements_(std::move(statements)) {}
-  storage::Statement& statement(Sql which) { return statements_[which]; }
-  Result<Transition> append_transition(std::int64_t id, std::optional<DiscrepancyState> from, DiscrepancyState to,
-                                       std::int64_t at_ms, const Actor& actor, const std::string& cause,
-                                       const std::string& cause_event_id);
-
-  storage::StatementSet<Sql> statements_;
 };
 
 }  // namespace recount::hub::reconcile

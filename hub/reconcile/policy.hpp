@@ -83,6 +83,14 @@ struct Policy {
   bool operator==(const Policy&) const = default;
 };
 
+// The policy in force and where it came from.
+struct PolicyInForce {
+  Policy policy;
+  std::int64_t version = 0;  // 0: the built-in default, no policy has been set
+  std::int64_t set_ms = 0;   // hub time it was set; 0 for the default
+  std::string actor;         // who set it; "" for the default
+};
+
 // Whether a variance of `variance` units against `base` expected units at `unit_cost_cents`
 // satisfies every limit that is set. Never overflows: products saturate.
 bool within(const Limits& limits, std::int64_t variance, std::int64_t base, std::int64_t unit_cost_cents);

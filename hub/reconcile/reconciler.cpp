@@ -7,19 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "hub/reconcile/schema.hpp"
+#include "hub/reconcile/stamps.hpp"
 #include "shared/core/random_id.hpp"
 
 namespace recount::hub::reconcile {
 
-enum class Reconciler::Sql {
-  kPolicyVersion,
-  kReadPolicy,
-  kReadPolicySetter,
-  kInsertPolicy,
-  kAppliedThrough,
-  kSetAppliedThrough,
-  kCount
-};
+enum class Reconciler::Sql { kAppliedThrough, kSetAppliedThrough, kCount };
 
 struct Reconciler::Context {
   const Policy& policy;
@@ -36,15 +29,6 @@ using Json = nlohmann::json;
 
 // Indexed by Reconciler::Sql.
 const std::string kSql[] = {
-    // kPolicyVersion
-    "SELECT coalesce(max(version), 0) FROM reconcile_policies",
-    // kReadPolicy
-    "SELECT document FROM reconcile_policies WHERE version = ?1",
-    // kReadPolicySetter
-    "SELECT set_ms, actor FROM reconcile_policies WHERE version = ?1",
-    // kInsertPolicy
-    "INSERT INTO reconcile_policies (version, document, set_ms, actor)"
-    " VALUES ((SELECT coalesce(max(version), 0) + 1 FROM reconcile_policies), ?1, ?2, ?3) RETURNING version",
     // kAppliedThrough
     "SELECT value FROM reconcile_meta WHERE name = 'applied_through'",
     // kSetAppliedThrough
@@ -67,7 +51,8 @@ std::string describe(const Actor& actor) {
 }
 
 Figures figures_of(const CountGroup& group, const Judgement& judgement, Classification fallback) {
-  return Figures{group.id,          classify(judgement.verdict).value_or(fallback), group.expected, group.counted,
+  return Figures{group.id,           classify(judgement.verdict).value_or(fallback),
+                 group.expected,     group.counted,
                  judgement.variance, judgement.value_cents};
 }
 
@@ -82,38 +67,27 @@ Result<Reconciler> Reconciler::open(storage::Database& database, const CatalogVi
   if (auto ok = migrate_reconcile(database); !ok) return ok.error();
   auto projections = Projections::prepare(database);
   if (!projections) return projections.error();
+  auto judgements = Judgements::prepare(database);
+  if (!judgements) return judgements.error();
   auto discrepancies = DiscrepancyStore::prepare(database);
   if (!discrepancies) return discrepancies.error();
   auto tasks = TaskStore::prepare(database);
   if (!tasks) return tasks.error();
-  auto metrics = MetricsReader::prepare(database);
-  if (!metrics) return metrics.error();
+  auto policies = PolicyStore::prepare(database);
+  if (!policies) return policies.error();
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
-  return Reconciler(catalog, std::move(*projections), std::move(*discrepancies), std::move(*tasks),
-                    std::move(*metrics), std::move(*statements));
+  return Reconciler(catalog, std::move(*projections), std::move(*judgements), std::move(*discrepancies),
+                    std::move(*tasks), std::move(*policies), std::move(*statements));
 }
 
 Result<const Policy*> Reconciler::current_policy() {
-  auto version = single_int(statements_[Sql::kPolicyVersion]);
+  auto version = policies_.version();
   if (!version) return version.error();
   if (*version == policy_version_) return &policy_;
-  if (*version == 0) {
-    policy_ = Policy{};
-  } else {
-    auto& read = statements_[Sql::kReadPolicy];
-    auto documents = collect_rows<std::string>(read.bind(1, *version), [](const storage::Statement& row)
-                                                                           -> Result<std::string> {
-      return row.column_text(0);
-    });
-    if (!documents) return documents.error();
-    auto parsed = parse_policy(documents->front());
-    if (!parsed) {
-      return Error{ErrorCode::kCorrupt, "",
-                   "stored policy version " + std::to_string(*version) + " does not parse: " + parsed.error().describe()};
-    }
-    policy_ = std::move(*parsed);
-  }
+  auto in_force = policies_.read(*version);
+  if (!in_force) return in_force.error();
+  policy_ = std::move(in_force->policy);
   policy_version_ = *version;
   return &policy_;
 }
@@ -124,31 +98,15 @@ Result<Policy> Reconciler::policy() {
   return **current;
 }
 
-Result<PolicyInForce> Reconciler::policy_in_force() {
-  auto current = current_policy();
-  if (!current) return current.error();
-  PolicyInForce in_force{**current, policy_version_, 0, ""};
-  if (policy_version_ == 0) return in_force;
-  auto& read = statements_[Sql::kReadPolicySetter];
-  auto setters = collect_rows<std::pair<std::int64_t, std::string>>(
-      read.bind(1, policy_version_), [](const storage::Statement& row) -> Result<std::pair<std::int64_t, std::string>> {
-        return std::pair{row.column_int(0), row.column_text(1)};
-      });
-  if (!setters) return setters.error();
-  std::tie(in_force.set_ms, in_force.actor) = setters->front();
-  return in_force;
-}
-
 Result<Effects> Reconciler::set_policy(const Policy& policy, const std::string& actor, std::int64_t now_ms) {
   if (actor.empty()) return invalid("actor", "must name who changes the policy");
-  const std::string document = encode_policy(policy);
-  auto& insert = statements_[Sql::kInsertPolicy];
-  auto version = single_int(insert.bind(1, document).bind(2, now_ms).bind(3, actor));
+  auto version = policies_.insert(policy, now_ms, actor);
   if (!version) return version.error();
   policy_ = policy;
   policy_version_ = *version;
   Effects effects;
-  const Json detail = {{"version", *version}, {"actor", actor}, {"policy", Json::parse(document, nullptr, false)}};
+  const Json detail = {
+      {"version", *version}, {"actor", actor}, {"policy", Json::parse(encode_policy(policy), nullptr, false)}};
   effects.audit.push_back(AuditNote{"reconcile.policy", "policy/" + std::to_string(*version), dump(detail)});
   return effects;
 }
@@ -221,7 +179,7 @@ Result<void> Reconciler::settle_due(Context& context) {
   // none is left. Each round settles what the previous one changed; adjustments happen at most
   // once per discrepancy, so this ends.
   while (true) {
-    auto due = projections_.due(std::min(context.now_ms, context.due_by_ms));
+    auto due = judgements_.due(std::min(context.now_ms, context.due_by_ms));
     if (!due) return due.error();
     if (due->empty()) return {};
     for (const DueGroup& item : *due) {
@@ -246,13 +204,13 @@ Judgement Reconciler::judge_group(const Policy& policy, const CountGroup& group,
 }
 
 Result<void> Reconciler::settle_group(Context& context, const DueGroup& due) {
-  if (auto ok = projections_.clear_dirty(due.group_id); !ok) return ok;
+  if (auto ok = judgements_.clear_dirty(due.group_id); !ok) return ok;
   auto group = projections_.group(due.group_id);
   if (!group) return group.error();
   bool ambiguous = false;
   if (!group->is_void()) {
     auto near = projections_.moved_near(group->position_id, group->first_hlc, group->last_hlc,
-                                         context.policy.ambiguity_window_ms);
+                                        context.policy.ambiguity_window_ms);
     if (!near) return near.error();
     ambiguous = *near;
   }
@@ -262,7 +220,7 @@ Result<void> Reconciler::settle_group(Context& context, const DueGroup& due) {
     if (!role) return role.error();
     group->role = *role;
   }
-  if (auto ok = projections_.record(group->id, *group->role, judgement, ambiguous, context.policy.ambiguity_window_ms,
+  if (auto ok = judgements_.record(group->id, *group->role, judgement, ambiguous, context.policy.ambiguity_window_ms,
                                    context.now_ms);
       !ok) {
     return ok;
@@ -289,8 +247,8 @@ Result<GroupRole> Reconciler::decide_role(Context& context, CountGroup& group) {
   const std::string& excluded = (*task)->task.exclude_user;
   bool by_excluded = false;
   if (!excluded.empty()) {
-    auto counted = group.counts == 0 ? Result<bool>(group.first_user == excluded)
-                                     : projections_.counted_by(group.id, excluded);
+    auto counted =
+        group.counts == 0 ? Result<bool>(group.first_user == excluded) : judgements_.counted_by(group.id, excluded);
     if (!counted) return counted.error();
     by_excluded = *counted;
   }
@@ -301,11 +259,11 @@ Result<GroupRole> Reconciler::decide_role(Context& context, CountGroup& group) {
                          {"position", position_json(group.position)},
                          {"user", excluded},
                          {"group", group.id}};
-    context.effects.audit.push_back(AuditNote{"reconcile.recount_refused",
-                                              group.position.site + "/task/" + group.task_id, dump(detail)});
+    context.effects.audit.push_back(
+        AuditNote{"reconcile.recount_refused", group.position.site + "/task/" + group.task_id, dump(detail)});
     return GroupRole::kRefused;
   }
-  if (auto ok = projections_.link(group.id, (*task)->discrepancy_id); !ok) return ok.error();
+  if (auto ok = judgements_.link(group.id, (*task)->discrepancy_id); !ok) return ok.error();
   group.discrepancy_id = (*task)->discrepancy_id;
   auto site = tasks_.finish(group.task_id, TaskState::kDone, context.now_ms);
   if (!site) return site.error();
@@ -326,7 +284,7 @@ Result<void> Reconciler::on_count(Context& context, const CountGroup& group, con
   }
   if (!classify(judgement.verdict)) return {};
   // Only the newest count of a position speaks for it: an older one that arrives late is history.
-  auto newest = projections_.newest_lead(group.position_id);
+  auto newest = judgements_.newest_lead(group.position_id);
   if (!newest) return newest.error();
   if (*newest != group.id) return {};
   return open_discrepancy(context, group, judgement, cause);
@@ -346,9 +304,8 @@ Result<void> Reconciler::on_recount(Context& context, const CountGroup& group, c
   const Facts facts = facts_of(group.position);
   const bool agrees = context.policy.within_tolerance(facts.subject(group.position), group.counted - previous->counted,
                                                       previous->counted, facts.unit_cost());
-  if (auto ok = discrepancies_.update_figures(discrepancy->id,
-                                              figures_of(group, judgement, discrepancy->classification),
-                                              context.now_ms);
+  if (auto ok = discrepancies_.update_figures(
+          discrepancy->id, figures_of(group, judgement, discrepancy->classification), context.now_ms);
       !ok) {
     return ok;
   }
@@ -399,8 +356,8 @@ Result<void> Reconciler::drive(Context& context, const Discrepancy& discrepancy,
   if (!classify(judgement.verdict)) {
     return step(context, discrepancy, DiscrepancyState::kClosed, resolution_by(cause.kind), cause.actor,
                 "now within tolerance: counted " + std::to_string(group.counted) + ", ledger " +
-                    std::to_string(group.expected) + " (" + std::string(to_string(cause.kind)) + " " +
-                    cause.event_id + ")",
+                    std::to_string(group.expected) + " (" + std::string(to_string(cause.kind)) + " " + cause.event_id +
+                    ")",
                 cause.event_id);
   }
   return {};
@@ -414,21 +371,25 @@ Result<void> Reconciler::open_discrepancy(Context& context, const CountGroup& gr
   auto id = discrepancies_.open(group.position_id, group.position.site, figures, group.first_user, context.now_ms,
                                 cause.actor, why, cause.event_id);
   if (!id) return id.error();
-  if (auto ok = projections_.link(group.id, *id); !ok) return ok;
+  if (auto ok = judgements_.link(group.id, *id); !ok) return ok;
   auto opened = discrepancies_.get(*id);
   if (!opened) return opened.error();
-  const Json detail = {{"discrepancy", *id},        {"position", position_json(group.position)},
-                       {"to", "open"},              {"classification", to_string(figures.classification)},
-                       {"expected", group.expected}, {"counted", group.counted},
-                       {"variance", judgement.variance}, {"value_cents", judgement.value_cents},
-                       {"actor", describe(cause.actor)}, {"cause_event_id", cause.event_id}};
+  const Json detail = {{"discrepancy", *id},
+                       {"position", position_json(group.position)},
+                       {"to", "open"},
+                       {"classification", to_string(figures.classification)},
+                       {"expected", group.expected},
+                       {"counted", group.counted},
+                       {"variance", judgement.variance},
+                       {"value_cents", judgement.value_cents},
+                       {"actor", describe(cause.actor)},
+                       {"cause_event_id", cause.event_id}};
   context.effects.audit.push_back(AuditNote{"reconcile.transition", subject_of(*opened), dump(detail)});
   if (context.policy.max_recount_rounds == 0) {
     return step(context, *opened, DiscrepancyState::kAwaitingReview, Resolution::kNone, Actor::system(),
                 "no recount rounds configured", "");
   }
-  return request_recount(context, *opened, 1, group.first_user,
-                         recount_hint(judgement.verdict, judgement.pack_qty, 1));
+  return request_recount(context, *opened, 1, group.first_user, recount_hint(judgement.verdict, judgement.pack_qty, 1));
 }
 
 Result<void> Reconciler::request_recount(Context& context, const Discrepancy& discrepancy, std::uint32_t round,
@@ -450,7 +411,7 @@ Result<void> Reconciler::adjust(Context& context, const Discrepancy& discrepancy
   event.event_id = uuid_v7(context.now_ms);
   event.type = EventType::kAdjust;
   event.wall_ms = context.now_ms;
-  event.hlc = static_cast<std::uint64_t>(group.last_hlc);  // as of the count it corrects
+  set_stamp(event, group.last_hlc);  // as of the count it corrects
   event.user = actor.kind == ActorKind::kOperator ? actor.id : std::string();
   event.location = group.position.location;
   event.sku = group.position.sku;
@@ -514,9 +475,8 @@ Result<Effects> Reconciler::resolve(std::int64_t discrepancy_id, OperatorAction 
   if (!discrepancy) return discrepancy.error();
   if (!action_allowed(action, discrepancy->state)) {
     return Error{ErrorCode::kConflict, "action",
-                 "discrepancy " + std::to_string(discrepancy_id) + " is " +
-                     std::string(to_string(discrepancy->state)) + ": " + std::string(to_string(action)) +
-                     " is not allowed"};
+                 "discrepancy " + std::to_string(discrepancy_id) + " is " + std::string(to_string(discrepancy->state)) +
+                     ": " + std::string(to_string(action)) + " is not allowed"};
   }
   Context context{**policy, now_ms, {}};
   const Actor actor = Actor::operator_named(operator_login);
@@ -547,11 +507,11 @@ Result<Reevaluation> Reconciler::reevaluate_all(std::int64_t now_ms) {
   if (!policy) return policy.error();
   const Policy& current = **policy;
   std::vector<std::int64_t> rejudge;
-  auto scanned = projections_.scan_groups([&](const CountGroup& group) -> Result<void> {
+  auto scanned = judgements_.scan_groups([&](const CountGroup& group) -> Result<void> {
     bool ambiguous = group.ambiguous;
     if (!group.is_void() && group.judged_window_ms != current.ambiguity_window_ms) {
-      auto near = projections_.moved_near(group.position_id, group.first_hlc, group.last_hlc,
-                                          current.ambiguity_window_ms);
+      auto near =
+          projections_.moved_near(group.position_id, group.first_hlc, group.last_hlc, current.ambiguity_window_ms);
       if (!near) return near.error();
       ambiguous = *near;
     }
@@ -568,9 +528,9 @@ Result<Reevaluation> Reconciler::reevaluate_all(std::int64_t now_ms) {
 Result<Reevaluation> Reconciler::verify_projections(std::int64_t now_ms) {
   std::vector<std::pair<std::int64_t, std::int64_t>> on_hand_repairs;   // position, on-hand
   std::vector<std::pair<std::int64_t, std::int64_t>> expected_repairs;  // group, expected
-  auto scanned = projections_.scan([&](const PositionScan& scan) -> Result<void> {
+  auto scanned = judgements_.scan([&](const PositionScan& scan) -> Result<void> {
     // Balances after each movement, in event-time order.
-    std::vector<std::int64_t> stamps;
+    std::vector<HlcStamp> stamps;
     std::vector<std::int64_t> balances;
     std::int64_t balance = 0;
     for (const auto& movement : scan.movements) {
@@ -590,11 +550,11 @@ Result<Reevaluation> Reconciler::verify_projections(std::int64_t now_ms) {
   });
   if (!scanned) return scanned.error();
   for (const auto& [position_id, on_hand] : on_hand_repairs) {
-    if (auto ok = projections_.repair_on_hand(position_id, on_hand); !ok) return ok.error();
+    if (auto ok = judgements_.repair_on_hand(position_id, on_hand); !ok) return ok.error();
   }
   std::vector<std::int64_t> repaired;
   for (const auto& [group_id, expected] : expected_repairs) {
-    if (auto ok = projections_.repair_expected(group_id, expected); !ok) return ok.error();
+    if (auto ok = judgements_.repair_expected(group_id, expected); !ok) return ok.error();
     repaired.push_back(group_id);
   }
   return settle_marked(repaired, Reevaluation{on_hand_repairs.size(), expected_repairs.size(), 0, {}}, now_ms);
@@ -613,54 +573,8 @@ Result<Reevaluation> Reconciler::settle_marked(const std::vector<std::int64_t>& 
   return result;
 }
 
-Result<std::vector<PositionView>> Reconciler::positions(const PositionQuery& query) {
-  return projections_.positions(query);
-}
-
-Result<std::optional<std::int64_t>> Reconciler::expected(const PositionKey& position, std::uint64_t hlc) {
-  auto id = projections_.find_position(position);
-  if (!id) return id.error();
-  if (!*id) return std::optional<std::int64_t>();
-  auto balance = projections_.expected_at(**id, static_cast<std::int64_t>(hlc));
-  if (!balance) return balance.error();
-  return std::optional<std::int64_t>(*balance);
-}
-
-Result<std::vector<HistoryEntry>> Reconciler::history(const PositionKey& position) {
-  return projections_.history(position);
-}
-
-Result<std::vector<CountGroup>> Reconciler::counts(const PositionKey& position) {
-  auto id = projections_.find_position(position);
-  if (!id) return id.error();
-  if (!*id) return std::vector<CountGroup>();
-  return projections_.groups_at(**id);
-}
-
-Result<std::vector<Discrepancy>> Reconciler::discrepancies(const DiscrepancyQuery& query) {
-  return discrepancies_.list(query);
-}
-
-Result<DiscrepancyDetail> Reconciler::discrepancy(std::int64_t id) {
-  auto discrepancy = discrepancies_.get(id);
-  if (!discrepancy) return discrepancy.error();
-  auto transitions = discrepancies_.transitions(id);
-  if (!transitions) return transitions.error();
-  auto tasks = tasks_.tasks_of(id);
-  if (!tasks) return tasks.error();
-  auto counts = projections_.groups_at(discrepancy->position_id);
-  if (!counts) return counts.error();
-  return DiscrepancyDetail{std::move(*discrepancy), std::move(*transitions), std::move(*tasks), std::move(*counts)};
-}
-
 Result<protocol::TaskList> Reconciler::task_list(const std::string& site) { return tasks_.task_list(site); }
 
 Result<std::vector<std::string>> Reconciler::sites_awaiting_task_ack() { return tasks_.sites_awaiting_ack(); }
-
-Result<std::vector<Task>> Reconciler::tasks(const std::string& site, std::size_t limit) {
-  return tasks_.tasks(site, limit);
-}
-
-Result<std::vector<SiteMetrics>> Reconciler::metrics(const MetricsQuery& query) { return metrics_.read(query); }
 
 }  // namespace recount::hub::reconcile

@@ -1,6 +1,7 @@
 // The reconciliation engine the hub's ingest and HTTP layers call: applies events to the
 // event-time projections, judges counts against the ledger as of their time, runs the
-// discrepancy lifecycle and the blind recount tasks, and answers the API's questions.
+// discrepancy lifecycle and the blind recount tasks, and takes operators' decisions
+// (operations.hpp). The API's questions are answered by Queries (queries.hpp), not here.
 //
 // Transactions belong to the caller. Every mutating call must run inside a write transaction on
 // the same Database (the ledger's LedgerWrite), and what it returns in Effects must be carried
@@ -22,8 +23,12 @@
 #include "hub/ledger/event_store.hpp"
 #include "hub/reconcile/catalog_view.hpp"
 #include "hub/reconcile/discrepancy.hpp"
-#include "hub/reconcile/metrics.hpp"
+#include "hub/reconcile/discrepancy_store.hpp"
+#include "hub/reconcile/effects.hpp"
+#include "hub/reconcile/judgements.hpp"
+#include "hub/reconcile/operations.hpp"
 #include "hub/reconcile/policy.hpp"
+#include "hub/reconcile/policy_store.hpp"
 #include "hub/reconcile/projections.hpp"
 #include "hub/reconcile/tasks.hpp"
 #include "shared/core/result.hpp"
@@ -33,58 +38,9 @@
 
 namespace recount::hub::reconcile {
 
-// An adjustment the engine made to resolve a discrepancy. It is already in the projections; the
-// caller stores the event in the ledger as a hub event (seq is 0: the caller numbers it in the
-// hub's own journal epoch). Its hlc is the stamp of the count it corrects, so it takes effect
-// as of that count; wall_ms is when it was made.
-struct Adjustment {
-  std::string site;
-  Event event;
-  std::int64_t discrepancy_id = 0;
-  std::int64_t value_cents = 0;  // qty × unit cost
-};
-
-// An entry for the hub's audit log (hub/ledger/audit_log.hpp): a discrepancy transition, a
-// refused recount or a policy change. detail is a JSON object.
-struct AuditNote {
-  std::string kind;
-  std::string subject;
-  std::string detail;
-};
-
-// What a call asks of its caller, in the same transaction (adjustments, audit) and after the
-// commit (task lists to publish).
-struct Effects {
-  std::vector<Adjustment> adjustments;
-  std::vector<std::string> task_sites;  // sorted, no repeats
-  std::vector<AuditNote> audit;
-};
-
-struct DiscrepancyDetail {
-  Discrepancy discrepancy;
-  std::vector<Transition> transitions;
-  std::vector<Task> tasks;
-  std::vector<CountGroup> counts;  // the position's counts, by time
-};
-
-// The policy in force and where it came from.
-struct PolicyInForce {
-  Policy policy;
-  std::int64_t version = 0;  // 0: the built-in default, no policy has been set
-  std::int64_t set_ms = 0;   // hub time it was set; 0 for the default
-  std::string actor;         // who set it; "" for the default
-};
-
-struct Reevaluation {
-  std::size_t positions_repaired = 0;  // on-hand differed from the sum of movements
-  std::size_t groups_repaired = 0;     // expected differed from the balance as of the count
-  std::size_t groups_rejudged = 0;     // marked to be judged again and settled
-  Effects effects;
-};
-
 // Not thread-safe: use it from one thread (the hub's io_context). Must not outlive `database`
 // or `catalog`. Every call blocks on SQLite; errors are kIo unless stated.
-class Reconciler {
+class Reconciler final : public Operations {
  public:
   // Migrates the reconciliation tables (migrate_reconcile(): call at startup, outside any
   // transaction) and prepares the statements. kUnsupportedVersion, kIo as for the migration.
@@ -118,49 +74,23 @@ class Reconciler {
   Result<Effects> settle(std::int64_t now_ms, std::int64_t due_by_ms = std::numeric_limits<std::int64_t>::max());
   // When settle() next has a count to judge (ms on the clock of received_ms), nullopt when no
   // count waits: for the timer that settles between batches. One indexed read.
-  Result<std::optional<std::int64_t>> next_due_ms() { return projections_.next_due(); }
+  Result<std::optional<std::int64_t>> next_due_ms() { return judgements_.next_due(); }
 
-  // An operator's decision on a discrepancy. approve: adjust the ledger to the count (awaiting
-  // approval or review); write-off: adjust now, skipping further recounts; reject: close without
-  // adjusting. `reason` is the adjustment's reason code (recorded for a reject too). kNotFound:
-  // no such discrepancy; kConflict: the action is not allowed in its state, or there is nothing
-  // to adjust; kInvalidInput: empty operator login.
+  // Operations (operations.hpp).
   Result<Effects> resolve(std::int64_t discrepancy_id, OperatorAction action, ReasonCode reason,
-                          const std::string& operator_login, std::int64_t now_ms);
+                          const std::string& operator_login, std::int64_t now_ms) override;
+  Result<Effects> set_policy(const Policy& policy, const std::string& actor, std::int64_t now_ms) override;
+  Result<Reevaluation> reevaluate_all(std::int64_t now_ms) override;
+  Result<Reevaluation> verify_projections(std::int64_t now_ms) override;
 
   // The policy in force (the built-in default until one is set). kCorrupt when the stored
   // document no longer parses.
   Result<Policy> policy();
-  // The same with its version, when it was set and by whom. kCorrupt as policy().
-  Result<PolicyInForce> policy_in_force();
-  // Puts a policy in force from now on and audits the change; judgements already made stay
-  // (reevaluate_all() re-judges). kInvalidInput: empty actor.
-  Result<Effects> set_policy(const Policy& policy, const std::string& actor, std::int64_t now_ms);
 
-  // The full re-evaluation: re-judges every count under the current policy from its expected
-  // quantity (kept current as events arrive), probing movements again only for counts judged
-  // under another ambiguity window; marks those whose verdict differs and settles them. One pass
-  // over the count groups; the movements are not read.
-  Result<Reevaluation> reevaluate_all(std::int64_t now_ms);
-
-  // Recomputes every position's on-hand and every count's expected quantity from the movements
-  // in one ordered pass, repairs what differs (nothing, unless something went wrong or someone
-  // edited the tables), and settles the counts it repaired. Reads every movement: a check, not
-  // a routine step.
-  Result<Reevaluation> verify_projections(std::int64_t now_ms);
-
-  // Reads for the API.
-  Result<std::vector<PositionView>> positions(const PositionQuery& query);
-  // The balance of a position as of an HLC stamp; nullopt for a position never seen.
-  Result<std::optional<std::int64_t>> expected(const PositionKey& position, std::uint64_t hlc);
-  Result<std::vector<HistoryEntry>> history(const PositionKey& position);
-  Result<std::vector<CountGroup>> counts(const PositionKey& position);
-  Result<std::vector<Discrepancy>> discrepancies(const DiscrepancyQuery& query);
-  Result<DiscrepancyDetail> discrepancy(std::int64_t id);  // kNotFound when there is none
+  // For publishing task lists (hub/writes/task_publisher.hpp): the site's list as published,
+  // and the sites whose open tasks no device has acknowledged yet.
   Result<protocol::TaskList> task_list(const std::string& site);
   Result<std::vector<std::string>> sites_awaiting_task_ack();
-  Result<std::vector<Task>> tasks(const std::string& site, std::size_t limit = 1000);
-  Result<std::vector<SiteMetrics>> metrics(const MetricsQuery& query);
 
  private:
   enum class Sql;
@@ -175,13 +105,14 @@ class Reconciler {
     std::int64_t unit_cost() const { return item ? item->unit_cost_cents : 0; }
   };
 
-  Reconciler(const CatalogView& catalog, Projections projections, DiscrepancyStore discrepancies, TaskStore tasks,
-             MetricsReader metrics, storage::StatementSet<Sql> statements)
+  Reconciler(const CatalogView& catalog, Projections projections, Judgements judgements, DiscrepancyStore discrepancies,
+             TaskStore tasks, PolicyStore policies, storage::StatementSet<Sql> statements)
       : catalog_(&catalog),
         projections_(std::move(projections)),
+        judgements_(std::move(judgements)),
         discrepancies_(std::move(discrepancies)),
         tasks_(std::move(tasks)),
-        metrics_(std::move(metrics)),
+        policies_(std::move(policies)),
         statements_(std::move(statements)) {}
 
   // The policy in force, re-read when the stored version moved (or rolled back).
@@ -219,9 +150,10 @@ class Reconciler {
 
   const CatalogView* catalog_;
   Projections projections_;
+  Judgements judgements_;
   DiscrepancyStore discrepancies_;
   TaskStore tasks_;
-  MetricsReader metrics_;
+  PolicyStore policies_;
   storage::StatementSet<Sql> statements_;
   // The stored policy as last read, and its version (0: the built-in default). Checked against
   // the database on every call, so a rolled-back set_policy() never lingers here.

@@ -10,11 +10,11 @@
 #include <string_view>
 #include <vector>
 
-#include "hub/reconcile/projections.hpp"
+#include "hub/reconcile/position.hpp"
 #include "hub/reconcile/rules.hpp"
+#include "shared/storage/statement_set.hpp"
 #include "shared/core/result.hpp"
 #include "shared/protocol/messages.hpp"
-#include "shared/storage/statement_set.hpp"
 #include "shared/storage/sqlite.hpp"
 
 namespace recount::hub::reconcile {

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "hub/http/router.hpp"
+#include "hub/reconcile/sqlite_queries.hpp"
 #include "hub/writes/hub_writer.hpp"
 #include "shared/crypto/ed25519.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
@@ -17,6 +18,7 @@ struct WriteSide {
   LedgerFixture store;
   hub::reconcile::CatalogSnapshot catalog;
   hub::reconcile::Reconciler reconciler = hub::reconcile::Reconciler::open(store.ledger.database(), catalog).value();
+  hub::reconcile::SqliteQueries queries = hub::reconcile::SqliteQueries::prepare(store.ledger.database()).value();
   boost::asio::io_context io;
   mqtt::Link link{io, test_link_options("tcp://127.0.0.1:1", "write-side-test")};
   crypto::SigningKey signing_key = crypto::SigningKey::generate();

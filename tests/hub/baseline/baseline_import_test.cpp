@@ -46,7 +46,7 @@ struct BaselineHub : testing::WriteSide {
     return Json::parse(response.body);
   }
   std::optional<std::int64_t> balance(const reconcile::PositionKey& position, std::int64_t ms) {
-    return reconciler.expected(position, HlcStamp::from_parts(ms, 0xFFFF).packed).value();
+    return queries.expected(position, HlcStamp::from_parts(ms, 0xFFFF)).value();
   }
   std::vector<AuditEntry> audit() { return store.ledger.audit().entries(0, 1000).value(); }
 };
@@ -97,18 +97,18 @@ TEST_CASE("counts stamped before as_of are judged without the baseline, those at
     counts.push_back(count);
   }
   testing::deliver(hub.store.ledger, hub.reconciler, counts);
-  CHECK(hub.reconciler.discrepancies({}).value().size() == 1);  // nothing was expected: the newest count is 10 over
+  CHECK(hub.queries.discrepancies({}).value().size() == 1);  // nothing was expected: the newest count is 10 over
 
   // The baseline arrives after the counts and re-judges those at or after its time.
   hub.imported("site,location,sku,lot,quantity,as_of\nsite-1,A-1,SKU-1,,10,2026-09-21T14:12:20.000Z\n");
-  const auto groups = hub.reconciler.counts(kA1Sku1).value();
+  const auto groups = hub.queries.counts(kA1Sku1).value();
   REQUIRE(groups.size() == 3);
   CHECK(groups[0].expected == 0);
   CHECK(groups[1].expected == 10);
   CHECK(groups[2].expected == 10);
   CHECK(groups[2].verdict == reconcile::Verdict::kAccepted);
   // The newest count agrees now, so the discrepancy it drove closed by itself.
-  CHECK(hub.reconciler.discrepancies({}).value().empty());
+  CHECK(hub.queries.discrepancies({}).value().empty());
 }
 
 TEST_CASE("importing a file again doubles nothing; a stored baseline with another quantity rejects the file") {

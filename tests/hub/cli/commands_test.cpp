@@ -6,6 +6,7 @@
 #include "hub/http/api.hpp"
 #include "hub/http/reconcile_routes.hpp"
 #include "hub/http/server.hpp"
+#include "hub/reconcile/sqlite_queries.hpp"
 #include "shared/crypto/ed25519.hpp"
 #include "tests/hub/delivery_fixtures.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
@@ -27,6 +28,7 @@ struct ApiHub {
   mqtt::Link link{io, testing::test_link_options("tcp://127.0.0.1:1", "commands-test")};
   reconcile::CatalogSnapshot catalog;
   reconcile::Reconciler reconciler = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
+  reconcile::SqliteQueries queries = reconcile::SqliteQueries::prepare(store.ledger.database()).value();
   crypto::SigningKey signing_key = crypto::SigningKey::generate();
   TaskListPublisher tasks{io, link, reconciler, signing_key};
   Ingest ingest{io, link, store.ledger, reconciler, tasks, clock};
@@ -34,7 +36,7 @@ struct ApiHub {
 
   ApiHub() {
     add_api_routes(router, store.ledger, ingest, link);
-    add_reconcile_routes(router, reconciler);
+    add_reconcile_routes(router, queries);
   }
 };
 

@@ -24,7 +24,7 @@ TEST_CASE("durations print in the largest units that keep them short") {
 TEST_CASE("metrics print a row per site with the variance rate in percent and amounts from cents") {
   testing::WriteSide hub;
   testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
-  add_metrics_routes(hub.router, hub.reconciler);
+  add_metrics_routes(hub.router, hub.queries);
   testing::Serving serving(hub.router);
   const auto output = metrics_command(serving.hub(), OutputFormat::kTable, "", "", "");
   CHECK(output.exit_code == 0);

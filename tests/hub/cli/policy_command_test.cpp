@@ -20,7 +20,7 @@ struct PolicyApi : testing::WriteSide {
 
   PolicyApi() {
     testing::deliver(store.ledger, reconciler, testing::shortage_events());
-    add_policy_routes(router, writer, reconciler);
+    add_policy_routes(router, writer, reconciler, queries);
   }
   std::filesystem::path file(const std::string& name, const std::string& text) {
     const auto path = files / name;
@@ -87,7 +87,7 @@ TEST_CASE(
   CHECK(refused_token.exit_code == kExitFailed);
   CHECK(refused_token.err.find("refused the request (401): the API token is unknown or was revoked; the token came "
                                "from $RECOUNT_TOKEN") != std::string::npos);
-  CHECK(hub.reconciler.policy_in_force().value().version == 0);
+  CHECK(hub.queries.policy_in_force().value().version == 0);
 }
 
 TEST_CASE("reconcile verify prints what it repaired, exits 0 either way, and finds nothing the second time") {

@@ -13,6 +13,7 @@
 #include "hub/audit/checkpoint.hpp"
 #include "hub/daemon/signing_key.hpp"
 #include "hub/http/client.hpp"
+#include "hub/reconcile/sqlite_queries.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/topics.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
@@ -121,9 +122,8 @@ TEST_CASE("with a settle delay, a count is judged once its delay has ended, with
     return testing::run_until(
         io, [&] { return !device.received.empty(); }, std::chrono::milliseconds(300));
   }));
-  // A second reconciler on the ledger's connection reads what the daemon's wrote (same thread).
-  reconcile::CatalogSnapshot catalog;
-  auto reader = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
+  // Queries on the ledger's connection read what the daemon's reconciler wrote (same thread).
+  auto reader = reconcile::SqliteQueries::prepare(store.ledger.database()).value();
   const auto received_ms = store.ledger.events().events({"device-1", batch.epoch, 0, 1}).value().at(0).received_ms;
   const auto opened = [&] { return !reader.discrepancies({}).value().empty(); };
   CHECK_FALSE(opened());  // the commit that stored the count did not judge it: its delay runs

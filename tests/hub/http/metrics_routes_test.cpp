@@ -27,7 +27,7 @@ struct MetricsHub : testing::WriteSide {
     REQUIRE(writer.write(
         [&](LedgerWrite&, std::int64_t now_ms) { return reconciler.set_policy(policy, "metrics-test", now_ms); }));
     testing::deliver(store.ledger, reconciler, testing::shortage_events());
-    add_metrics_routes(router, reconciler);
+    add_metrics_routes(router, queries);
   }
 
   void write_off_later() {

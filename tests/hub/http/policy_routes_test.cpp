@@ -25,7 +25,7 @@ constexpr const char* kLenient =
 struct PolicyHub : testing::WriteSide {
   PolicyHub() {
     testing::deliver(store.ledger, reconciler, testing::shortage_events());
-    add_policy_routes(router, writer, reconciler);
+    add_policy_routes(router, writer, reconciler, queries);
   }
 
   Json call(const std::string& method, const std::string& target, const std::string& body, unsigned status) {
@@ -34,7 +34,7 @@ struct PolicyHub : testing::WriteSide {
     CHECK(response.status == status);
     return Json::parse(response.body);
   }
-  reconcile::DiscrepancyState state() { return reconciler.discrepancy(1).value().discrepancy.state; }
+  reconcile::DiscrepancyState state() { return queries.discrepancy(1).value().discrepancy.state; }
   std::string last_audit_kind() { return store.ledger.audit().entries(0, 10000).value().back().kind; }
 };
 
@@ -88,7 +88,7 @@ TEST_CASE(
   CHECK(field_of("", "[1]") == "body");
   CHECK(field_of("", R"({"max_recount_rounds": 1000})") == "max_recount_rounds");
   CHECK(field_of("", R"({"tolerances": [{"shortage": {"unit": 5}, "overage": {}}]})") == "tolerances[0].shortage.unit");
-  CHECK(hub.reconciler.policy_in_force().value().version == 0);
+  CHECK(hub.queries.policy_in_force().value().version == 0);
   CHECK(hub.state() == reconcile::DiscrepancyState::kRecountRequested);
 }
 
@@ -103,7 +103,7 @@ TEST_CASE("verify finds nothing to repair after ordinary work, and repairs and a
   CHECK(repaired["positions_repaired"] == 1);
   CHECK(repaired["groups_repaired"] == 0);
   CHECK(hub.last_audit_kind() == "reconcile.verify");
-  CHECK(hub.reconciler.positions({}).value().front().on_hand == 10);  // the baseline; counts move nothing
+  CHECK(hub.queries.positions({}).value().front().on_hand == 10);  // the baseline; counts move nothing
   CHECK(hub.call("POST", "/api/v1/reconcile/verify", "", 200)["reevaluation"]["positions_repaired"] == 0);
 }
 

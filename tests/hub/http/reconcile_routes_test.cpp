@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hub/reconcile/sqlite_queries.hpp"
 #include "tests/hub/auth_fixtures.hpp"
 #include "tests/hub/delivery_fixtures.hpp"
 
@@ -15,9 +16,10 @@ struct RoutesFixture {
   testing::LedgerFixture store;
   reconcile::CatalogSnapshot catalog;
   reconcile::Reconciler reconciler = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
+  reconcile::SqliteQueries queries = reconcile::SqliteQueries::prepare(store.ledger.database()).value();
   Router router;
 
-  RoutesFixture() { add_reconcile_routes(router, reconciler); }
+  RoutesFixture() { add_reconcile_routes(router, queries); }
 
   nlohmann::json get_json(const std::string& target, unsigned status = 200) {
     const auto response = router.handle(testing::signed_in(Request::from_target("GET", target).value()));

@@ -17,14 +17,14 @@ TEST_CASE("reconcile metrics: counts, variances, write-offs and resolution time 
   auto& m = fixture.make;
   fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0), m.baseline("A-2", "SKU-A", 10, 0),
                    m.baseline("A-1", "SKU-B", 10, 0), m.baseline("DOCK", "SKU-B", 10, 0)});
-  fixture.deliver({m.count("A-1", "SKU-A", 10, 100, "u1"),    // exact
-                   m.count("A-1", "SKU-B", 9, 100, "u1"),     // within tolerance
-                   m.count("A-2", "SKU-A", 7, 100, "u1")});   // a variance: discrepancy 1
+  fixture.deliver({m.count("A-1", "SKU-A", 10, 100, "u1"),   // exact
+                   m.count("A-1", "SKU-B", 9, 100, "u1"),    // within tolerance
+                   m.count("A-2", "SKU-A", 7, 100, "u1")});  // a variance: discrepancy 1
   fixture.deliver({m.sale("DOCK", "SKU-B", 1, 190), m.count("DOCK", "SKU-B", 6, 200, "u1")});  // ambiguous: 2
   fixture.now_ms += 90'000;
   fixture.deliver(m.count("A-2", "SKU-A", 7, 300, "u2", "", "rt-1-1"), "hh-2");  // confirmed, adjusted −3
 
-  const auto metrics = must(fixture.reconciler.metrics(MetricsQuery{}));
+  const auto metrics = must(fixture.queries.metrics(MetricsQuery{}));
   REQUIRE(metrics.size() == 1);
   const SiteMetrics& site = metrics[0];
   CHECK(site.site == "s1");
@@ -43,9 +43,9 @@ TEST_CASE("reconcile metrics: counts, variances, write-offs and resolution time 
 
   // A window before the counts sees none of them; one site only, or an unknown site.
   const std::int64_t t0 = testing::kT0Ms;
-  CHECK(must(fixture.reconciler.metrics(MetricsQuery{"", t0, t0 + 50'000})).empty());
-  CHECK(must(fixture.reconciler.metrics(MetricsQuery{"s1", t0 + 150'000, t0 + 250'000}))[0].counts == 1);
-  CHECK(must(fixture.reconciler.metrics(MetricsQuery{"s9", 0, testing::kNowMs * 2})).empty());
+  CHECK(must(fixture.queries.metrics(MetricsQuery{"", t0, t0 + 50'000})).empty());
+  CHECK(must(fixture.queries.metrics(MetricsQuery{"s1", t0 + 150'000, t0 + 250'000}))[0].counts == 1);
+  CHECK(must(fixture.queries.metrics(MetricsQuery{"s9", 0, testing::kNowMs * 2})).empty());
 }
 
 }  // namespace

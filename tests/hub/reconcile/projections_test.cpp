@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "hub/reconcile/judgements.hpp"
+#include "hub/reconcile/read_model.hpp"
 #include "tests/hub/reconcile/fixtures.hpp"
 
 namespace recount::hub::reconcile {
@@ -21,6 +23,8 @@ struct ProjectionsFixture {
   recount::testing::TempDir dir;
   storage::Database database = testing::open_hub_database(dir / "hub.db");
   Projections projections = must(Projections::prepare(database));
+  ReadModel read_model = must(ReadModel::prepare(database));
+  Judgements judgements = must(Judgements::prepare(database));
   testing::EventMaker make;
 
   void apply(const Event& event, const std::string& device = "hh-1") {
@@ -32,18 +36,18 @@ struct ProjectionsFixture {
     return *id;
   }
   std::int64_t expected(const std::string& location, double seconds) {
-    return must(projections.expected_at(position(location, "SKU-A"), static_cast<std::int64_t>(stamp_at(seconds))));
+    return must(projections.expected_at(position(location, "SKU-A"), HlcStamp{stamp_at(seconds)}));
   }
   std::vector<CountGroup> groups(const std::string& location, const std::string& sku = "SKU-A") {
-    return must(projections.groups_at(position(location, sku)));
+    return must(read_model.groups_at(position(location, sku)));
   }
   std::vector<std::int64_t> due_groups() {
     std::vector<std::int64_t> ids;
-    for (const auto& due : must(projections.due(kReceived))) ids.push_back(due.group_id);
+    for (const auto& due : must(judgements.due(kReceived))) ids.push_back(due.group_id);
     return ids;
   }
   void clear_due() {
-    for (const auto id : due_groups()) must(projections.clear_dirty(id));
+    for (const auto id : due_groups()) must(judgements.clear_dirty(id));
   }
 };
 
@@ -58,7 +62,7 @@ TEST_CASE("reconcile projections: the balance as of a time counts exactly the mo
   CHECK(fixture.expected("A-1", 25) == 7);
   CHECK(fixture.expected("A-1", 35) == 5);
   CHECK(fixture.expected("A-1", 99) == 10);
-  const auto positions = must(fixture.projections.positions(PositionQuery{}));
+  const auto positions = must(fixture.read_model.positions(PositionQuery{}));
   REQUIRE(positions.size() == 1);
   CHECK(positions[0].on_hand == 10);
   CHECK(positions[0].movements == 4);
@@ -127,8 +131,8 @@ TEST_CASE("reconcile projections: counts add up per session, per count without o
   CHECK(summary == std::vector<Row>{Row{"session:cs-1", 2, 15}, Row{"event:…", 1, 4}, Row{"event:…", 1, 5},
                                     Row{"user:u3", 2, 3}, Row{"user:u4", 1, 7}});
   CHECK(groups[0].first_user == "u1");
-  CHECK(groups[0].first_hlc == static_cast<std::int64_t>(stamp_at(10)));
-  CHECK(groups[0].last_hlc == static_cast<std::int64_t>(stamp_at(12)));
+  CHECK(groups[0].first_hlc == HlcStamp{stamp_at(10)});
+  CHECK(groups[0].last_hlc == HlcStamp{stamp_at(12)});
 }
 
 TEST_CASE("reconcile projections: a late movement marks exactly the groups at or after it, or within the window") {
@@ -155,8 +159,8 @@ TEST_CASE("reconcile projections: a late movement marks exactly the groups at or
   fixture.clear_due();
   fixture.apply(m.baseline("A-1", "SKU-A", 3, 500));  // after every count; not stock moving
   CHECK(fixture.due_groups().empty());
-  CHECK(must(fixture.projections.moved_near(fixture.position("A-1", "SKU-A"), before[0].first_hlc,
-                                            before[0].last_hlc, 60'000)));
+  CHECK(must(fixture.projections.moved_near(fixture.position("A-1", "SKU-A"), before[0].first_hlc, before[0].last_hlc,
+                                            60'000)));
   CHECK_FALSE(must(fixture.projections.moved_near(fixture.position("A-1", "SKU-A"), before[3].first_hlc,
                                                   before[3].last_hlc, 60'000)));
 }
@@ -171,7 +175,7 @@ TEST_CASE("reconcile projections: a close makes zeros where stock is expected, a
   REQUIRE(zeros.size() == 1);
   CHECK(zeros[0].counts == 0);
   CHECK(zeros[0].expected == 4);
-  CHECK(zeros[0].closed_hlc == static_cast<std::int64_t>(stamp_at(100)));
+  CHECK(zeros[0].closed_hlc == HlcStamp{stamp_at(100)});
   CHECK(fixture.groups("A-1", "SKU-B").empty());
 
   fixture.apply(m.receive("A-1", "SKU-B", 2, 50));  // late: SKU-B was there when cs-1 closed
@@ -182,13 +186,13 @@ TEST_CASE("reconcile projections: a close makes zeros where stock is expected, a
   fixture.apply(m.close("A-1", 200, "u2", "cs-1"));  // the session's last word: SKU-A is gone by then
   zeros = fixture.groups("A-1");
   REQUIRE(zeros.size() == 1);
-  CHECK(zeros[0].closed_hlc == static_cast<std::int64_t>(stamp_at(200)));
+  CHECK(zeros[0].closed_hlc == HlcStamp{stamp_at(200)});
   CHECK(zeros[0].expected == 0);
   CHECK(zeros[0].first_user == "u2");
   CHECK(zeros[0].is_void());
 
   fixture.apply(m.close("A-1", 120, "u3", "cs-1"));  // an earlier close of the session changes nothing
-  CHECK(fixture.groups("A-1")[0].closed_hlc == static_cast<std::int64_t>(stamp_at(200)));
+  CHECK(fixture.groups("A-1")[0].closed_hlc == HlcStamp{stamp_at(200)});
 }
 
 TEST_CASE("reconcile projections: a count of the closing session replaces the zero with what was counted") {
@@ -202,7 +206,7 @@ TEST_CASE("reconcile projections: a count of the closing session replaces the ze
   CHECK(groups[0].counts == 1);
   CHECK(groups[0].counted == 3);
   CHECK_FALSE(groups[0].closed_hlc.has_value());
-  CHECK(groups[0].last_hlc == static_cast<std::int64_t>(stamp_at(90)));
+  CHECK(groups[0].last_hlc == HlcStamp{stamp_at(90)});
   CHECK(groups[0].first_user == "u2");
 }
 
@@ -210,8 +214,8 @@ TEST_CASE("reconcile projections: a task's close makes a zero for the task's pos
   ProjectionsFixture fixture;
   fixture.apply(fixture.make.count("A-1", "SKU-A", 5, 10, "u1"));  // the position exists, expecting nothing
   const std::int64_t position = fixture.position("A-1", "SKU-A");
-  must(fixture.projections.apply(std::string(testing::kSite), "hh-2", fixture.make.close("A-1", 100, "u2", "", "rt-1-1"),
-                                 kTiming, position));
+  must(fixture.projections.apply(std::string(testing::kSite), "hh-2",
+                                 fixture.make.close("A-1", 100, "u2", "", "rt-1-1"), kTiming, position));
   const auto groups = fixture.groups("A-1");
   REQUIRE(groups.size() == 2);
   CHECK(groups[1].task_id == "rt-1-1");
@@ -234,7 +238,7 @@ TEST_CASE("reconcile projections: a position created in a rolled-back transactio
   }  // rolled back
   fixture.apply(m.receive("A-1", "SKU-A", 3, 30));
   fixture.apply(m.count("A-1", "SKU-A", 3, 40, "u1"));
-  const auto positions = must(fixture.projections.positions(PositionQuery{}));
+  const auto positions = must(fixture.read_model.positions(PositionQuery{}));
   REQUIRE(positions.size() == 1);
   CHECK(positions[0].on_hand == 3);
   CHECK(positions[0].movements == 1);

@@ -12,6 +12,7 @@
 #include "hub/ledger/event_digest.hpp"
 #include "hub/ledger/event_store.hpp"
 #include "hub/reconcile/reconciler.hpp"
+#include "hub/reconcile/sqlite_queries.hpp"
 #include "tests/hub/reconcile/fixtures.hpp"
 
 namespace recount::hub::reconcile::testing {
@@ -27,6 +28,7 @@ struct ReconcileFixture {
     return snapshot;
   }();
   Reconciler reconciler = must(Reconciler::open(database, catalog));
+  SqliteQueries queries = must(SqliteQueries::prepare(database));
   EventStore events = must(EventStore::prepare(database));
   AuditLog audit = must(AuditLog::prepare(database));
   EventMaker make;
@@ -72,20 +74,20 @@ struct ReconcileFixture {
     must(transaction.commit());
   }
 
-  Discrepancy discrepancy(std::int64_t id) { return must(reconciler.discrepancy(id)).discrepancy; }
+  Discrepancy discrepancy(std::int64_t id) { return must(queries.discrepancy(id)).discrepancy; }
 
   std::vector<Discrepancy> discrepancies(StateFilter filter = StateFilter::kAll) {
-    return must(reconciler.discrepancies(DiscrepancyQuery{"", filter, std::nullopt, 0, 1000}));
+    return must(queries.discrepancies(DiscrepancyQuery{"", filter, std::nullopt, 0, 1000}));
   }
 
   // The position's count groups by time.
   std::vector<CountGroup> counts(const std::string& location, const std::string& sku) {
-    return must(reconciler.counts(PositionKey{std::string(kSite), location, sku, ""}));
+    return must(queries.counts(PositionKey{std::string(kSite), location, sku, ""}));
   }
 
   std::int64_t on_hand(const std::string& location, const std::string& sku) {
     const PositionKey key{std::string(kSite), location, sku, ""};
-    for (const auto& position : must(reconciler.positions(PositionQuery{std::string(kSite), sku, 0, 1000}))) {
+    for (const auto& position : must(queries.positions(PositionQuery{std::string(kSite), sku, 0, 1000}))) {
       if (position.key == key) return position.on_hand;
     }
     return 0;

@@ -42,16 +42,16 @@ Step later(std::int64_t ms) { return Step{{}, "hh-1", {}, ms}; }
 struct Expect {
   std::string location = "A-1";
   std::string sku = "SKU-A";
-  std::optional<Verdict> verdict;   // of the position's newest count; nullopt: it has none
-  std::int64_t discrepancy = 1;     // which one the lines below describe
-  std::string state;                // "" when it must not exist
+  std::optional<Verdict> verdict;  // of the position's newest count; nullopt: it has none
+  std::int64_t discrepancy = 1;    // which one the lines below describe
+  std::string state;               // "" when it must not exist
   std::string resolution = "none";
   std::string classification;
   std::int64_t variance = 0;
   std::uint32_t round = 0;
   std::vector<std::int64_t> adjustments;  // quantities handed back, in order
   std::size_t open_tasks = 0;
-  std::string hint;                 // a part of the first open task's hint
+  std::string hint;  // a part of the first open task's hint
 };
 
 struct Scenario {
@@ -69,148 +69,286 @@ std::vector<Scenario> scenarios() {
   EventMaker m;
   const auto base = [&m](std::int64_t qty, const std::string& sku = "SKU-A") { return m.baseline("A-1", sku, qty, 0); };
   return {
-      {"a count that matches the ledger is accepted and kept", "",
+      {"a count that matches the ledger is accepted and kept",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 10, 100, "u1")})},
        {.verdict = Verdict::kAccepted}},
-      {"a shortage opens a discrepancy and asks for a blind recount", "",
+      {"a shortage opens a discrepancy and asks for a blind recount",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 7, 100, "u1")})},
-       {.verdict = Verdict::kOutOfTolerance, .state = "recount_requested", .classification = "variance",
-        .variance = -3, .round = 1, .open_tasks = 1}},
-      {"a late sale before the count clears the shortage it explains", "",
+       {.verdict = Verdict::kOutOfTolerance,
+        .state = "recount_requested",
+        .classification = "variance",
+        .variance = -3,
+        .round = 1,
+        .open_tasks = 1}},
+      {"a late sale before the count clears the shortage it explains",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 7, 100, "u1")}), batch({m.sale("A-1", "SKU-A", 3, 10)}, "pos-1")},
-       {.verdict = Verdict::kAccepted, .state = "closed", .resolution = "late_movement",
-        .classification = "variance", .round = 1}},
-      {"a late receipt before the count clears the overage it explains", "",
+       {.verdict = Verdict::kAccepted,
+        .state = "closed",
+        .resolution = "late_movement",
+        .classification = "variance",
+        .round = 1}},
+      {"a late receipt before the count clears the overage it explains",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 13, 100, "u1")}), batch({m.receive("A-1", "SKU-A", 3, 10)}, "hh-2")},
-       {.verdict = Verdict::kAccepted, .state = "closed", .resolution = "late_movement",
-        .classification = "variance", .round = 1}},
-      {"a late receipt before an accepted count creates a shortage", "",
+       {.verdict = Verdict::kAccepted,
+        .state = "closed",
+        .resolution = "late_movement",
+        .classification = "variance",
+        .round = 1}},
+      {"a late receipt before an accepted count creates a shortage",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 10, 100, "u1")}), batch({m.receive("A-1", "SKU-A", 5, 10)}, "hh-2")},
-       {.verdict = Verdict::kOutOfTolerance, .state = "recount_requested", .classification = "variance",
-        .variance = -5, .round = 1, .open_tasks = 1}},
-      {"a late sale before an accepted count creates an overage", "",
+       {.verdict = Verdict::kOutOfTolerance,
+        .state = "recount_requested",
+        .classification = "variance",
+        .variance = -5,
+        .round = 1,
+        .open_tasks = 1}},
+      {"a late sale before an accepted count creates an overage",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 10, 100, "u1")}), batch({m.sale("A-1", "SKU-A", 4, 10)}, "pos-1")},
-       {.verdict = Verdict::kOutOfTolerance, .state = "recount_requested", .classification = "variance",
-        .variance = 4, .round = 1, .open_tasks = 1}},
-      {"a late movement after the count leaves its verdict alone", "",
+       {.verdict = Verdict::kOutOfTolerance,
+        .state = "recount_requested",
+        .classification = "variance",
+        .variance = 4,
+        .round = 1,
+        .open_tasks = 1}},
+      {"a late movement after the count leaves its verdict alone",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 10, 100, "u1")}), batch({m.sale("A-1", "SKU-A", 4, 500)}, "pos-1")},
        {.verdict = Verdict::kAccepted}},
-      {"two counters in one session add up, even when the second syncs later", "",
+      {"two counters in one session add up, even when the second syncs later",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 4, 100, "u1", "cs-1")}),
         batch({m.count("A-1", "SKU-A", 6, 110, "u2", "cs-1")}, "hh-2")},
-       {.verdict = Verdict::kAccepted, .state = "closed", .resolution = "count_completed",
-        .classification = "variance", .round = 1}},
-      {"with a settle delay, a session's batches are judged together", R"({"settle_delay_ms": 30000})",
+       {.verdict = Verdict::kAccepted,
+        .state = "closed",
+        .resolution = "count_completed",
+        .classification = "variance",
+        .round = 1}},
+      {"with a settle delay, a session's batches are judged together",
+       R"({"settle_delay_ms": 30000})",
        {batch({base(10), m.count("A-1", "SKU-A", 4, 100, "u1", "cs-1")}),
         batch({m.count("A-1", "SKU-A", 6, 110, "u2", "cs-1")}, "hh-2"), later(30'000)},
        {.verdict = Verdict::kAccepted}},
-      {"stock moved within the window makes a count ambiguous: a recount, not a variance", "",
+      {"stock moved within the window makes a count ambiguous: a recount, not a variance",
+       "",
        {batch({base(10), m.sale("A-1", "SKU-A", 2, 100), m.count("A-1", "SKU-A", 10, 130, "u1")})},
-       {.verdict = Verdict::kAmbiguous, .state = "recount_requested", .classification = "ambiguous",
-        .variance = 2, .round = 1, .open_tasks = 1, .hint = "stock moved"}},
-      {"an ambiguous count within tolerance is accepted", "",
+       {.verdict = Verdict::kAmbiguous,
+        .state = "recount_requested",
+        .classification = "ambiguous",
+        .variance = 2,
+        .round = 1,
+        .open_tasks = 1,
+        .hint = "stock moved"}},
+      {"an ambiguous count within tolerance is accepted",
+       "",
        {batch({base(10), m.sale("A-1", "SKU-A", 2, 100), m.count("A-1", "SKU-A", 8, 130, "u1")})},
        {.verdict = Verdict::kAccepted}},
-      {"stock moved outside the window leaves a plain variance", "",
+      {"stock moved outside the window leaves a plain variance",
+       "",
        {batch({base(10), m.sale("A-1", "SKU-A", 2, 100), m.count("A-1", "SKU-A", 10, 200, "u1")})},
-       {.verdict = Verdict::kOutOfTolerance, .state = "recount_requested", .classification = "variance",
-        .variance = 2, .round = 1, .open_tasks = 1}},
-      {"a late movement inside the window turns a variance into an ambiguous count", "",
+       {.verdict = Verdict::kOutOfTolerance,
+        .state = "recount_requested",
+        .classification = "variance",
+        .variance = 2,
+        .round = 1,
+        .open_tasks = 1}},
+      {"a late movement inside the window turns a variance into an ambiguous count",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 12, 130, "u1")}), batch({m.sale("A-1", "SKU-A", 2, 100)}, "pos-1")},
-       {.verdict = Verdict::kAmbiguous, .state = "recount_requested", .classification = "ambiguous",
-        .variance = 4, .round = 1, .open_tasks = 1}},
-      {"counting twelve times what the ledger holds is a unit-of-measure error", "",
+       {.verdict = Verdict::kAmbiguous,
+        .state = "recount_requested",
+        .classification = "ambiguous",
+        .variance = 4,
+        .round = 1,
+        .open_tasks = 1}},
+      {"counting twelve times what the ledger holds is a unit-of-measure error",
+       "",
        {batch({base(5), m.count("A-1", "SKU-A", 60, 100, "u1")})},
-       {.verdict = Verdict::kUomError, .state = "recount_requested", .classification = "uom_error",
-        .variance = 55, .round = 1, .open_tasks = 1, .hint = "packs of 12"}},
-      {"a variance of exactly one case is a unit-of-measure error", "",
+       {.verdict = Verdict::kUomError,
+        .state = "recount_requested",
+        .classification = "uom_error",
+        .variance = 55,
+        .round = 1,
+        .open_tasks = 1,
+        .hint = "packs of 12"}},
+      {"a variance of exactly one case is a unit-of-measure error",
+       "",
        {batch({base(30), m.count("A-1", "SKU-A", 18, 100, "u1")})},
-       {.verdict = Verdict::kUomError, .state = "recount_requested", .classification = "uom_error",
-        .variance = -12, .round = 1, .open_tasks = 1, .hint = "uom_error"}},
-      {"a confirmed unit-of-measure error waits for approval however little it is worth", "",
+       {.verdict = Verdict::kUomError,
+        .state = "recount_requested",
+        .classification = "uom_error",
+        .variance = -12,
+        .round = 1,
+        .open_tasks = 1,
+        .hint = "uom_error"}},
+      {"a confirmed unit-of-measure error waits for approval however little it is worth",
+       "",
        {batch({base(1), m.count("A-1", "SKU-A", 12, 100, "u1")}),
         batch({m.count("A-1", "SKU-A", 12, 200, "u2", "", "rt-1-1")}, "hh-2")},
-       {.verdict = Verdict::kUomError, .state = "awaiting_approval", .classification = "uom_error",
-        .variance = 11, .round = 1}},
-      {"a confirmed variance below the approval limit is adjusted automatically", "",
+       {.verdict = Verdict::kUomError,
+        .state = "awaiting_approval",
+        .classification = "uom_error",
+        .variance = 11,
+        .round = 1}},
+      {"a confirmed variance below the approval limit is adjusted automatically",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 7, 100, "u1")}),
         batch({m.count("A-1", "SKU-A", 7, 200, "u2", "", "rt-1-1")}, "hh-2")},
-       {.verdict = Verdict::kAccepted, .state = "closed", .resolution = "adjusted", .classification = "variance",
-        .variance = -3, .round = 1, .adjustments = {-3}}},
-      {"a confirmed variance at the approval limit or above waits for an operator", "",
+       {.verdict = Verdict::kAccepted,
+        .state = "closed",
+        .resolution = "adjusted",
+        .classification = "variance",
+        .variance = -3,
+        .round = 1,
+        .adjustments = {-3}}},
+      {"a confirmed variance at the approval limit or above waits for an operator",
+       "",
        {batch({base(10, "SKU-B"), m.count("A-1", "SKU-B", 9, 100, "u1")}),
         batch({m.count("A-1", "SKU-B", 9, 200, "u2", "", "rt-1-1")}, "hh-2")},
-       {.sku = "SKU-B", .verdict = Verdict::kOutOfTolerance, .state = "awaiting_approval",
-        .classification = "variance", .variance = -1, .round = 1}},
-      {"an operator's approval adjusts the ledger and closes the discrepancy", "",
+       {.sku = "SKU-B",
+        .verdict = Verdict::kOutOfTolerance,
+        .state = "awaiting_approval",
+        .classification = "variance",
+        .variance = -1,
+        .round = 1}},
+      {"an operator's approval adjusts the ledger and closes the discrepancy",
+       "",
        {batch({base(10, "SKU-B"), m.count("A-1", "SKU-B", 9, 100, "u1")}),
         batch({m.count("A-1", "SKU-B", 9, 200, "u2", "", "rt-1-1")}, "hh-2"),
         operator_action(1, OperatorAction::kApprove)},
-       {.sku = "SKU-B", .verdict = Verdict::kAccepted, .state = "closed", .resolution = "approved",
-        .classification = "variance", .variance = -1, .round = 1, .adjustments = {-1}}},
-      {"an operator's rejection closes without adjusting", "",
+       {.sku = "SKU-B",
+        .verdict = Verdict::kAccepted,
+        .state = "closed",
+        .resolution = "approved",
+        .classification = "variance",
+        .variance = -1,
+        .round = 1,
+        .adjustments = {-1}}},
+      {"an operator's rejection closes without adjusting",
+       "",
        {batch({base(10, "SKU-B"), m.count("A-1", "SKU-B", 9, 100, "u1")}),
         batch({m.count("A-1", "SKU-B", 9, 200, "u2", "", "rt-1-1")}, "hh-2"),
         operator_action(1, OperatorAction::kReject)},
-       {.sku = "SKU-B", .verdict = Verdict::kOutOfTolerance, .state = "closed", .resolution = "rejected",
-        .classification = "variance", .variance = -1, .round = 1}},
-      {"a write-off adjusts at once and cancels the recount", "",
+       {.sku = "SKU-B",
+        .verdict = Verdict::kOutOfTolerance,
+        .state = "closed",
+        .resolution = "rejected",
+        .classification = "variance",
+        .variance = -1,
+        .round = 1}},
+      {"a write-off adjusts at once and cancels the recount",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 7, 100, "u1")}), operator_action(1, OperatorAction::kWriteOff)},
-       {.verdict = Verdict::kAccepted, .state = "closed", .resolution = "written_off",
-        .classification = "variance", .variance = -3, .round = 1, .adjustments = {-3}}},
-      {"a recount that agrees with the ledger closes the discrepancy as a count error", "",
+       {.verdict = Verdict::kAccepted,
+        .state = "closed",
+        .resolution = "written_off",
+        .classification = "variance",
+        .variance = -3,
+        .round = 1,
+        .adjustments = {-3}}},
+      {"a recount that agrees with the ledger closes the discrepancy as a count error",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 7, 100, "u1")}),
         batch({m.count("A-1", "SKU-A", 10, 200, "u2", "", "rt-1-1")}, "hh-2")},
-       {.verdict = Verdict::kAccepted, .state = "closed", .resolution = "count_error",
-        .classification = "variance", .round = 1}},
-      {"recounts that keep disagreeing go to an operator after the last round", "",
+       {.verdict = Verdict::kAccepted,
+        .state = "closed",
+        .resolution = "count_error",
+        .classification = "variance",
+        .round = 1}},
+      {"recounts that keep disagreeing go to an operator after the last round",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 7, 100, "u1")}),
         batch({m.count("A-1", "SKU-A", 5, 200, "u2", "", "rt-1-1")}, "hh-2"),
         batch({m.count("A-1", "SKU-A", 3, 300, "u3", "", "rt-1-2")}, "hh-3")},
-       {.verdict = Verdict::kOutOfTolerance, .state = "awaiting_review", .classification = "variance",
-        .variance = -7, .round = 2}},
-      {"no recount rounds send a discrepancy straight to an operator", R"({"max_recount_rounds": 0})",
+       {.verdict = Verdict::kOutOfTolerance,
+        .state = "awaiting_review",
+        .classification = "variance",
+        .variance = -7,
+        .round = 2}},
+      {"no recount rounds send a discrepancy straight to an operator",
+       R"({"max_recount_rounds": 0})",
        {batch({base(10), m.count("A-1", "SKU-A", 7, 100, "u1")})},
-       {.verdict = Verdict::kOutOfTolerance, .state = "awaiting_review", .classification = "variance",
-        .variance = -3}},
-      {"the first counter's own recount is refused and the task stays open", "",
+       {.verdict = Verdict::kOutOfTolerance, .state = "awaiting_review", .classification = "variance", .variance = -3}},
+      {"the first counter's own recount is refused and the task stays open",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 7, 100, "u1")}),
         batch({m.count("A-1", "SKU-A", 7, 200, "u1", "", "rt-1-1")})},
-       {.verdict = Verdict::kOutOfTolerance, .state = "recount_requested", .classification = "variance",
-        .variance = -3, .round = 1, .open_tasks = 1}},
-      {"after a refused recount, another counter's recount is taken", "",
+       {.verdict = Verdict::kOutOfTolerance,
+        .state = "recount_requested",
+        .classification = "variance",
+        .variance = -3,
+        .round = 1,
+        .open_tasks = 1}},
+      {"after a refused recount, another counter's recount is taken",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 7, 100, "u1")}),
         batch({m.count("A-1", "SKU-A", 7, 200, "u1", "", "rt-1-1")}),
         batch({m.count("A-1", "SKU-A", 7, 300, "u2", "", "rt-1-1")}, "hh-2")},
-       {.verdict = Verdict::kAccepted, .state = "closed", .resolution = "adjusted", .classification = "variance",
-        .variance = -3, .round = 1, .adjustments = {-3}}},
-      {"location_closed turns an expected but unscanned SKU into a counted zero", "",
+       {.verdict = Verdict::kAccepted,
+        .state = "closed",
+        .resolution = "adjusted",
+        .classification = "variance",
+        .variance = -3,
+        .round = 1,
+        .adjustments = {-3}}},
+      {"location_closed turns an expected but unscanned SKU into a counted zero",
+       "",
        {batch({base(10), base(2, "SKU-B"), m.count("A-1", "SKU-A", 10, 100, "u1", "cs-1"),
                m.close("A-1", 120, "u1", "cs-1")})},
-       {.sku = "SKU-B", .verdict = Verdict::kOutOfTolerance, .state = "recount_requested",
-        .classification = "variance", .variance = -2, .round = 1, .open_tasks = 1}},
-      {"location_closed makes no zero where the ledger expects nothing", "",
+       {.sku = "SKU-B",
+        .verdict = Verdict::kOutOfTolerance,
+        .state = "recount_requested",
+        .classification = "variance",
+        .variance = -2,
+        .round = 1,
+        .open_tasks = 1}},
+      {"location_closed makes no zero where the ledger expects nothing",
+       "",
        {batch({base(2, "SKU-B"), m.sale("A-1", "SKU-B", 2, 10), m.close("A-1", 120, "u1", "cs-1")})},
        {.sku = "SKU-B"}},
-      {"a late receipt before a close creates the zero the close implies", "",
+      {"a late receipt before a close creates the zero the close implies",
+       "",
        {batch({m.close("A-1", 120, "u1", "cs-1")}), batch({m.receive("A-1", "SKU-B", 2, 50)}, "hh-2")},
-       {.sku = "SKU-B", .verdict = Verdict::kOutOfTolerance, .state = "recount_requested",
-        .classification = "variance", .variance = -2, .round = 1, .open_tasks = 1}},
-      {"a count of the closing session that syncs after the close replaces the zero", "",
+       {.sku = "SKU-B",
+        .verdict = Verdict::kOutOfTolerance,
+        .state = "recount_requested",
+        .classification = "variance",
+        .variance = -2,
+        .round = 1,
+        .open_tasks = 1}},
+      {"a count of the closing session that syncs after the close replaces the zero",
+       "",
        {batch({base(2, "SKU-B"), m.close("A-1", 120, "u1", "cs-1")}),
         batch({m.count("A-1", "SKU-B", 2, 90, "u2", "cs-1")}, "hh-2")},
-       {.sku = "SKU-B", .verdict = Verdict::kAccepted, .state = "closed", .resolution = "count_completed",
-        .classification = "variance", .round = 1}},
-      {"an older count that syncs after a newer accepted one opens nothing", "",
+       {.sku = "SKU-B",
+        .verdict = Verdict::kAccepted,
+        .state = "closed",
+        .resolution = "count_completed",
+        .classification = "variance",
+        .round = 1}},
+      {"an older count that syncs after a newer accepted one opens nothing",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 10, 200, "u1")}),
         batch({m.count("A-1", "SKU-A", 7, 100, "u2")}, "hh-2")},
        {.verdict = Verdict::kAccepted}},
-      {"a late sale before an adjusted count opens a new discrepancy for the over-correction", "",
+      {"a late sale before an adjusted count opens a new discrepancy for the over-correction",
+       "",
        {batch({base(10), m.count("A-1", "SKU-A", 7, 100, "u1")}),
         batch({m.count("A-1", "SKU-A", 7, 200, "u2", "", "rt-1-1")}, "hh-2"),
         batch({m.sale("A-1", "SKU-A", 2, 50)}, "pos-1")},
-       {.verdict = Verdict::kOutOfTolerance, .discrepancy = 2, .state = "recount_requested",
-        .classification = "variance", .variance = 2, .round = 1, .adjustments = {-3}, .open_tasks = 1}},
+       {.verdict = Verdict::kOutOfTolerance,
+        .discrepancy = 2,
+        .state = "recount_requested",
+        .classification = "variance",
+        .variance = 2,
+        .round = 1,
+        .adjustments = {-3},
+        .open_tasks = 1}},
       {"a count within the value limit of its SKU's rule is accepted",
        R"({"tolerances": [{"scope": {"sku": "SKU-A"}, "shortage": {"value_cents": 750}, "overage": {}}]})",
        {batch({base(10), m.count("A-1", "SKU-A", 7, 100, "u1")})},
@@ -218,8 +356,12 @@ std::vector<Scenario> scenarios() {
       {"a count beyond the value limit of its SKU's rule opens a discrepancy",
        R"({"tolerances": [{"scope": {"sku": "SKU-A"}, "shortage": {"value_cents": 749}, "overage": {}}]})",
        {batch({base(10), m.count("A-1", "SKU-A", 7, 100, "u1")})},
-       {.verdict = Verdict::kOutOfTolerance, .state = "recount_requested", .classification = "variance",
-        .variance = -3, .round = 1, .open_tasks = 1}},
+       {.verdict = Verdict::kOutOfTolerance,
+        .state = "recount_requested",
+        .classification = "variance",
+        .variance = -3,
+        .round = 1,
+        .open_tasks = 1}},
   };
 }
 #pragma GCC diagnostic pop
@@ -277,8 +419,8 @@ TEST_CASE("reconcile: every rule's scenario ends as the table says") {
 TEST_CASE("reconcile: a recount task is blind, excludes the first counter and is published with a new version") {
   ReconcileFixture fixture;
   fixture.set_policy(kTestPolicy);
-  const Effects effects = fixture.deliver({fixture.make.baseline("A-1", "SKU-A", 10, 0),
-                                           fixture.make.count("A-1", "SKU-A", 7, 100, "u1")});
+  const Effects effects =
+      fixture.deliver({fixture.make.baseline("A-1", "SKU-A", 10, 0), fixture.make.count("A-1", "SKU-A", 7, 100, "u1")});
   CHECK(effects.task_sites == std::vector<std::string>{std::string(kSite)});
   const protocol::TaskList list = fixture.tasks();
   CHECK(list.version == 1);
@@ -299,7 +441,7 @@ TEST_CASE("reconcile: a recount task is blind, excludes the first counter and is
   CHECK(must(fixture.reconciler.sites_awaiting_task_ack()) == std::vector<std::string>{std::string(kSite)});
   fixture.deliver(fixture.make.ack("rt-1-1", 150), "hh-2");
   CHECK(must(fixture.reconciler.sites_awaiting_task_ack()).empty());
-  const auto task_rows = must(fixture.reconciler.tasks(std::string(kSite)));
+  const auto task_rows = must(fixture.queries.tasks(std::string(kSite), 1000));
   REQUIRE(task_rows.size() == 1);
   CHECK(task_rows[0].acked_device == "hh-2");
   CHECK(task_rows[0].acked_ms == fixture.now_ms);
@@ -314,7 +456,7 @@ TEST_CASE("reconcile: every transition is timestamped with its actor and cause, 
   fixture.now_ms += 60'000;
   fixture.deliver(recount, "hh-2");
 
-  const DiscrepancyDetail detail = must(fixture.reconciler.discrepancy(1));
+  const DiscrepancyDetail detail = must(fixture.queries.discrepancy(1));
   std::vector<std::tuple<std::string, std::string, std::string>> steps;
   for (const Transition& t : detail.transitions) {
     steps.emplace_back(std::string(to_string(t.to)), std::string(to_string(t.actor.kind)), t.actor.id);
@@ -414,13 +556,13 @@ TEST_CASE("reconcile: a policy change is stored, audited and applies to counts j
 
 TEST_CASE("reconcile: the policy in force comes with its version, when it was set and by whom") {
   ReconcileFixture fixture;
-  const PolicyInForce initial = must(fixture.reconciler.policy_in_force());
+  const PolicyInForce initial = must(fixture.queries.policy_in_force());
   CHECK(initial.version == 0);
   CHECK(initial.actor.empty());
   CHECK(initial.set_ms == 0);
   fixture.set_policy(R"({"max_recount_rounds": 4})");
   fixture.set_policy(R"({"max_recount_rounds": 5})");
-  const PolicyInForce latest = must(fixture.reconciler.policy_in_force());
+  const PolicyInForce latest = must(fixture.queries.policy_in_force());
   CHECK(latest.version == 2);
   CHECK(latest.actor == "op-1");
   CHECK(latest.set_ms == fixture.now_ms);
@@ -457,18 +599,19 @@ TEST_CASE("reconcile: history lists a position's movements and counts in event t
   fixture.deliver({fixture.make.count("A-1", "SKU-A", 9, 100, "u1", "cs-1"),
                    fixture.make.baseline("A-1", "SKU-A", 10, 0), fixture.make.move("DOCK", "A-1", "SKU-A", 4, 50)});
   fixture.deliver(fixture.make.sale("A-1", "SKU-A", 5, 80), "pos-1");
-  const auto history = must(fixture.reconciler.history(PositionKey{std::string(kSite), "A-1", "SKU-A", ""}));
+  const auto history = must(fixture.queries.history(PositionKey{std::string(kSite), "A-1", "SKU-A", ""}));
   std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> lines;
   for (const auto& entry : history) lines.emplace_back(entry.type, entry.qty, entry.balance);
   using Line = std::tuple<std::string, std::int64_t, std::int64_t>;
-  CHECK(lines == std::vector<Line>{Line{"baseline", 10, 10}, Line{"move", 4, 14}, Line{"sale", 5, 9},
-                                   Line{"count", 9, 9}});
+  CHECK(lines ==
+        std::vector<Line>{Line{"baseline", 10, 10}, Line{"move", 4, 14}, Line{"sale", 5, 9}, Line{"count", 9, 9}});
   CHECK(history.back().session == "cs-1");
   CHECK(history[2].device == "pos-1");
   CHECK(fixture.on_hand("DOCK", "SKU-A") == -4);
-  CHECK(must(fixture.reconciler.expected(PositionKey{std::string(kSite), "A-1", "SKU-A", ""}, testing::stamp_at(60))) ==
-        14);
-  CHECK_FALSE(must(fixture.reconciler.expected(PositionKey{std::string(kSite), "Z-9", "SKU-A", ""}, 0)).has_value());
+  CHECK(must(fixture.queries.expected(PositionKey{std::string(kSite), "A-1", "SKU-A", ""},
+                                      HlcStamp{testing::stamp_at(60)})) == 14);
+  CHECK_FALSE(
+      must(fixture.queries.expected(PositionKey{std::string(kSite), "Z-9", "SKU-A", ""}, HlcStamp{})).has_value());
 }
 
 TEST_CASE("reconcile: verifying the projections finds nothing to repair after incremental work, and repairs damage") {
@@ -487,8 +630,9 @@ TEST_CASE("reconcile: verifying the projections finds nothing to repair after in
     CHECK(clean.groups_rejudged == 0);
     must(transaction.commit());
   }
-  must(fixture.database.execute("UPDATE reconcile_positions SET on_hand = 999;"
-                                " UPDATE reconcile_groups SET expected = expected + 1;"));
+  must(
+      fixture.database.execute("UPDATE reconcile_positions SET on_hand = 999;"
+                               " UPDATE reconcile_groups SET expected = expected + 1;"));
   auto transaction = must(storage::Transaction::begin(fixture.database));
   const Reevaluation repaired = must(fixture.reconciler.verify_projections(fixture.now_ms));
   must(transaction.commit());
@@ -504,7 +648,7 @@ TEST_CASE("reconcile: verifying the projections finds nothing to repair after in
 struct Observed {
   std::map<PositionKey, std::int64_t> on_hand;
   std::map<std::tuple<PositionKey, std::string, std::string>,
-           std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, std::optional<Verdict>>>
+           std::tuple<std::int64_t, std::int64_t, HlcStamp, HlcStamp, std::int64_t, bool, std::optional<Verdict>>>
       groups;
 
   bool operator==(const Observed&) const = default;
@@ -512,13 +656,12 @@ struct Observed {
 
 Observed observe(ReconcileFixture& fixture) {
   Observed observed;
-  for (const auto& position : must(fixture.reconciler.positions(PositionQuery{"", "", 0, 100'000}))) {
+  for (const auto& position : must(fixture.queries.positions(PositionQuery{"", "", 0, 100'000}))) {
     observed.on_hand[position.key] = position.on_hand;
     for (const auto& group : fixture.counts(position.key.location, position.key.sku)) {
       if (group.is_void()) continue;
       observed.groups[{group.position, group.task_id, group.session_key}] = {
-          group.counts, group.counted, group.first_hlc, group.last_hlc, group.expected, group.ambiguous,
-          group.verdict};
+          group.counts, group.counted, group.first_hlc, group.last_hlc, group.expected, group.ambiguous, group.verdict};
     }
   }
   return observed;
@@ -548,8 +691,8 @@ std::vector<Event> random_history(std::mt19937_64& random, EventMaker& make) {
       case 3: events.push_back(make.adjust(location, sku, qty() - 3 == 0 ? 1 : qty() - 3, when())); break;
       case 4: events.push_back(make.close(location, when(), "u" + std::to_string(random() % 3), pick(sessions))); break;
       default:
-        events.push_back(make.count(location, sku, qty() * 2 - 1, when(), "u" + std::to_string(random() % 3),
-                                    pick(sessions)));
+        events.push_back(
+            make.count(location, sku, qty() * 2 - 1, when(), "u" + std::to_string(random() % 3), pick(sessions)));
     }
   }
   if (random() % 2 == 0) events.push_back(make.baseline("A-1", "SKU-A", qty(), when()));
@@ -625,7 +768,7 @@ TEST_CASE("reconcile: a larger run of positions, movements, late events and coun
   CHECK(verified.groups_repaired == 0);
   CHECK(must(fixture.reconciler.reevaluate_all(fixture.now_ms)).groups_rejudged == 0);
   must(transaction.commit());
-  const auto metrics = must(fixture.reconciler.metrics(MetricsQuery{}));
+  const auto metrics = must(fixture.queries.metrics(MetricsQuery{}));
   REQUIRE(metrics.size() == 1);
   CHECK(metrics[0].counts == kMovements / 10);
 }

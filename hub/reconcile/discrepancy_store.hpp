@@ -1,0 +1,58 @@
+// DiscrepancyStore: the discrepancy records and every transition of the lifecycle that
+// discrepancy.hpp defines, in reconcile_discrepancies and reconcile_transitions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hub/reconcile/actor.hpp"
+#include "hub/reconcile/discrepancy.hpp"
+#include "shared/storage/statement_set.hpp"
+#include "shared/core/result.hpp"
+#include "shared/domain/event.hpp"
+#include "shared/storage/sqlite.hpp"
+
+namespace recount::hub::reconcile {
+
+// Prepared statements over reconcile_discrepancies and reconcile_transitions. Writes run in the
+// caller's transaction. Every call blocks on SQLite; kIo when SQLite fails, kCorrupt when a row
+// holds a name this build does not know. Not thread-safe; must not outlive the Database.
+class DiscrepancyStore {
+ public:
+  static Result<DiscrepancyStore> prepare(storage::Database& database);
+
+  // Records a new discrepancy in state kOpen, with its opening transition, and returns its id.
+  // kConflict when the position already has an active one.
+  Result<std::int64_t> open(std::int64_t position_id, const std::string& site, const Figures& figures,
+                            const std::string& first_user, std::int64_t at_ms, const Actor& actor,
+                            const std::string& cause, const std::string& cause_event_id);
+
+  // Moves to `to` (aborting if may_transition() forbids it) and appends the transition.
+  // Closing takes the resolution; other steps pass Resolution::kNone. Returns the transition.
+  Result<Transition> transition(std::int64_t id, DiscrepancyState to, Resolution resolution, std::int64_t at_ms,
+                                const Actor& actor, const std::string& cause, const std::string& cause_event_id);
+
+  Result<void> update_figures(std::int64_t id, const Figures& figures, std::int64_t at_ms);
+  Result<void> set_round(std::int64_t id, std::uint32_t round);
+  Result<void> record_adjustment(std::int64_t id, const std::string& event_id, std::int64_t qty,
+                                 std::int64_t value_cents, ReasonCode reason);
+
+  Result<Discrepancy> get(std::int64_t id);  // kNotFound when there is none
+  Result<std::optional<std::int64_t>> active_at(std::int64_t position_id);
+  Result<std::vector<Discrepancy>> list(const DiscrepancyQuery& query);  // by id
+  Result<std::vector<Transition>> transitions(std::int64_t id);          // by seq
+
+ private:
+  enum class Sql;
+  explicit DiscrepancyStore(storage::StatementSet<Sql> statements) : statements_(std::move(statements)) {}
+  storage::Statement& statement(Sql which) { return statements_[which]; }
+  Result<Transition> append_transition(std::int64_t id, std::optional<DiscrepancyState> from, DiscrepancyState to,
+                                       std::int64_t at_ms, const Actor& actor, const std::string& cause,
+                                       const std::string& cause_event_id);
+
+  storage::StatementSet<Sql> statements_;
+};
+
+}  // namespace recount::hub::reconcile

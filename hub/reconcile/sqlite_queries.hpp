@@ -1,0 +1,51 @@
+// The read-only queries (queries.hpp) answered from the reconcile_ tables in the hub's SQLite
+// database.
+#pragma once
+
+#include "hub/reconcile/discrepancy_store.hpp"
+#include "hub/reconcile/metrics.hpp"
+#include "hub/reconcile/policy_store.hpp"
+#include "hub/reconcile/queries.hpp"
+#include "hub/reconcile/read_model.hpp"
+#include "hub/reconcile/tasks.hpp"
+#include "shared/core/result.hpp"
+#include "shared/storage/sqlite.hpp"
+
+namespace recount::hub::reconcile {
+
+// Its own prepared statements on the Database the Reconciler writes; reads see what the
+// connection's transactions committed (or, inside one, wrote so far). Not thread-safe; must not
+// outlive the Database.
+class SqliteQueries final : public Queries {
+ public:
+  // Prepares the statements over tables that migrate_reconcile() (Reconciler::open) made: kIo
+  // when SQLite refuses, as it does before the migration. Blocks.
+  static Result<SqliteQueries> prepare(storage::Database& database);
+
+  Result<std::vector<PositionView>> positions(const PositionQuery& query) override;
+  Result<std::optional<std::int64_t>> expected(const PositionKey& position, HlcStamp hlc) override;
+  Result<std::vector<HistoryEntry>> history(const PositionKey& position) override;
+  Result<std::vector<CountGroup>> counts(const PositionKey& position) override;
+  Result<std::vector<Discrepancy>> discrepancies(const DiscrepancyQuery& query) override;
+  Result<DiscrepancyDetail> discrepancy(std::int64_t id) override;
+  Result<std::vector<Task>> tasks(const std::string& site, std::size_t limit) override;
+  Result<std::vector<SiteMetrics>> metrics(const MetricsQuery& query) override;
+  Result<PolicyInForce> policy_in_force() override;
+
+ private:
+  SqliteQueries(ReadModel positions, DiscrepancyStore discrepancies, TaskStore tasks, MetricsReader metrics,
+                PolicyStore policies)
+      : positions_(std::move(positions)),
+        discrepancies_(std::move(discrepancies)),
+        tasks_(std::move(tasks)),
+        metrics_(std::move(metrics)),
+        policies_(std::move(policies)) {}
+
+  ReadModel positions_;
+  DiscrepancyStore discrepancies_;  // read only here
+  TaskStore tasks_;                 // read only here
+  MetricsReader metrics_;
+  PolicyStore policies_;  // read only here
+};
+
+}  // namespace recount::hub::reconcile
