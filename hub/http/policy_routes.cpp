@@ -5,18 +5,13 @@
 #include <optional>
 #include <string>
 
+#include "shared/protocol/json_writer.hpp"
+
 namespace recount::hub {
 namespace {
 
 using Json = nlohmann::json;
-
-Json policy_json(const reconcile::PolicyInForce& in_force) {
-  const bool stored = in_force.version > 0;
-  return {{"version", in_force.version},
-          {"set_ms", stored ? Json(in_force.set_ms) : Json(nullptr)},
-          {"set_by", stored ? Json(in_force.actor) : Json(nullptr)},
-          {"policy", Json::parse(reconcile::encode_policy(in_force.policy), nullptr, false)}};
-}
+using protocol::JsonWriter;
 
 Json reevaluation_json(const reconcile::Reevaluation& reevaluation) {
   return {{"positions_repaired", reevaluation.positions_repaired},
@@ -24,13 +19,33 @@ Json reevaluation_json(const reconcile::Reevaluation& reevaluation) {
           {"groups_rejudged", reevaluation.groups_rejudged}};
 }
 
-// The policy in force as GET shows it, with `extra` members added (PUT's reevaluation).
-Response policy_answer(reconcile::Reconciler& reconciler, const Json& extra) {
+// The policy in force as GET shows it, the document embedded as encode_policy() wrote it; PUT
+// adds the reevaluation it ran with add_members(JsonWriter&).
+template <typename AddMembers>
+Response policy_answer(reconcile::Reconciler& reconciler, AddMembers add_members) {
   auto in_force = reconciler.policy_in_force();
   if (!in_force) return Response::from(in_force.error());
-  Json body = policy_json(*in_force);
-  body.update(extra);
-  return Response::json(200, body);
+  const bool stored = in_force->version > 0;
+  JsonWriter out;
+  out.begin_object();
+  out.field("version", in_force->version);
+  out.key("set_ms");
+  if (stored) {
+    out.integer(in_force->set_ms);
+  } else {
+    out.null();
+  }
+  out.key("set_by");
+  if (stored) {
+    out.string(in_force->actor);
+  } else {
+    out.null();
+  }
+  out.key("policy");
+  out.raw(reconcile::encode_policy(in_force->policy));
+  add_members(out);
+  out.end_object();
+  return Response::encoded(200, std::move(out).finish());
 }
 
 struct PolicyChange {
@@ -66,7 +81,7 @@ Result<PolicyChange> change_of(const Request& request) {
 
 void add_policy_routes(Router& router, HubWriter& writer, reconcile::Reconciler& reconciler) {
   router.add("GET", "/api/v1/policy", auth::Role::kViewer,
-             [&reconciler](const Request&) { return policy_answer(reconciler, Json::object()); });
+             [&reconciler](const Request&) { return policy_answer(reconciler, [](JsonWriter&) {}); });
   router.add("PUT", "/api/v1/policy", auth::Role::kAdmin, [&writer, &reconciler](const Request& request) {
     auto change = change_of(request);
     if (!change) return Response::from(change.error());
@@ -82,8 +97,14 @@ void add_policy_routes(Router& router, HubWriter& writer, reconcile::Reconciler&
       return std::move(reevaluation->effects);
     });
     if (!written) return Response::from(written.error());
-    return policy_answer(reconciler,
-                         {{"reevaluation", reevaluation ? reevaluation_json(*reevaluation) : Json(nullptr)}});
+    return policy_answer(reconciler, [&](JsonWriter& out) {
+      out.key("reevaluation");
+      if (reevaluation) {
+        out.raw(dump_json(reevaluation_json(*reevaluation)));
+      } else {
+        out.null();
+      }
+    });
   });
   router.add("POST", "/api/v1/reconcile/verify", auth::Role::kAdmin, [&writer, &reconciler](const Request&) {
     reconcile::Reevaluation verified;

@@ -1,7 +1,6 @@
 // Tolerance rules, their scopes and the policy document's strict, non-throwing parser.
 #include "hub/reconcile/policy.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
