@@ -70,11 +70,7 @@ void write_dead_letter(JsonWriter& out, const DeadLetter& letter) {
   out.field("device", letter.origin.device);
   out.field("epoch", letter.origin.epoch);
   out.key("seq");
-  if (letter.seq) {
-    out.integer(*letter.seq);
-  } else {
-    out.null();
-  }
+  out.integer_or_null(letter.seq);
   out.field("event_id", letter.event_id);
   out.field("field", letter.field);
   out.field("reason", letter.reason);

@@ -32,17 +32,10 @@ void write_conflict(JsonWriter& out, const Conflict& conflict) {
   write_stored(out, conflict.event, {"v"});
   out.field("received_ms", conflict.received_ms);
   out.key("reviewed_ms");
-  if (conflict.reviewed_ms) {
-    out.integer(*conflict.reviewed_ms);
-  } else {
-    out.null();
-  }
+  out.integer_or_null(conflict.reviewed_ms);
   out.key("reviewed_by");
-  if (conflict.reviewed_by.empty()) {
-    out.null();
-  } else {
-    out.string(conflict.reviewed_by);
-  }
+  out.string_or_null(conflict.reviewed_by.empty() ? std::nullopt
+                                                  : std::optional<std::string_view>(conflict.reviewed_by));
   out.end_object();
 }
 

@@ -30,17 +30,9 @@ Response policy_answer(reconcile::Reconciler& reconciler, AddMembers add_members
   out.begin_object();
   out.field("version", in_force->version);
   out.key("set_ms");
-  if (stored) {
-    out.integer(in_force->set_ms);
-  } else {
-    out.null();
-  }
+  out.integer_or_null(stored ? std::optional(in_force->set_ms) : std::nullopt);
   out.key("set_by");
-  if (stored) {
-    out.string(in_force->actor);
-  } else {
-    out.null();
-  }
+  out.string_or_null(stored ? std::optional<std::string_view>(in_force->actor) : std::nullopt);
   out.key("policy");
   out.raw(reconcile::encode_policy(in_force->policy));
   add_members(out);

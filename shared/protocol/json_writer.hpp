@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <initializer_list>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,23 @@ class JsonWriter {
   void null() {
     separate();
     out_ += "null";
+  }
+  // The value, or null when there is none (so that a reader can tell "none" from 0 or "").
+  template <std::integral Int>
+    requires(!std::same_as<Int, bool>)
+  void integer_or_null(const std::optional<Int>& value) {
+    if (value) {
+      integer(*value);
+    } else {
+      null();
+    }
+  }
+  void string_or_null(const std::optional<std::string_view>& value) {
+    if (value) {
+      string(*value);
+    } else {
+      null();
+    }
   }
 
   // Embeds `json`, which must be one valid JSON value (the caller's guarantee: text this writer or

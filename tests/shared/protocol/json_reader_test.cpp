@@ -13,7 +13,7 @@ namespace {
 
 // A document that stays alive with the reader reading it.
 struct Parsed {
-  explicit Parsed(std::string text) : text(std::move(text)), document(JsonDocument::parse(this->text).value()) {}
+  explicit Parsed(std::string json) : text(std::move(json)), document(JsonDocument::parse(text).value()) {}
   std::string text;
   JsonDocument document;
 };

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,17 @@ TEST_CASE("json writer: integers take their full range, and doubles read back as
   const Json parsed = Json::parse(text);
   CHECK(parsed[3].get<double>() == 12.5);
   CHECK(parsed[5].is_number_float());  // 3.0 stays a double, as nlohmann keeps it
+}
+
+TEST_CASE("json writer: an absent optional value is null, a present one its value, 0 and \"\" included") {
+  JsonWriter out;
+  out.begin_array();
+  out.integer_or_null(std::optional<std::int64_t>(0));
+  out.integer_or_null(std::optional<std::uint64_t>());
+  out.string_or_null(std::optional<std::string_view>(""));
+  out.string_or_null(std::nullopt);
+  out.end_array();
+  CHECK(std::move(out).finish() == R"([0,null,"",null])");
 }
 
 TEST_CASE("json writer: raw() embeds a value byte for byte, members() an object's members but those excepted") {
