@@ -62,8 +62,7 @@ class JsonWriter {
   }
   // The value, or null when there is none (so that a reader can tell "none" from 0 or "").
   template <std::integral Int>
-    requires(!std::same_as<Int, bool>)
-  void integer_or_null(const std::optional<Int>& value) {
+  requires(!std::same_as<Int, bool>) void integer_or_null(const std::optional<Int>& value) {
     if (value) {
       integer(*value);
     } else {
