@@ -16,6 +16,7 @@
 #include "shared/domain/limits.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/device_bundle.hpp"
+#include "shared/protocol/json_writer.hpp"
 #include "shared/storage/atomic_file.hpp"
 
 namespace recount::agent {
@@ -28,20 +29,6 @@ std::optional<Journal> open_journal(const DataOptions& data, std::ostream& err) 
     return std::nullopt;
   }
   return std::move(*journal);
-}
-
-// Reads a draft event from one line of JSON. The journal assigns seq, event_id, wall_ms and hlc,
-// so placeholders stand in for them (and for the stored form's "v") and the codec's strict event
-// decoder does the rest.
-Result<Event> parse_draft(const std::string& line) {
-  auto object = nlohmann::json::parse(line, nullptr, false);
-  if (object.is_discarded() || !object.is_object()) return invalid("", "not a JSON object");
-  object["v"] = limits::kProtocolVersion;
-  object["seq"] = 1;
-  object["event_id"] = uuid_v7(1);
-  object["wall_ms"] = 1;
-  object["hlc"] = 0;
-  return protocol::decode_event(object.dump());
 }
 
 nlohmann::json status_json(const JournalStatus& status) {
@@ -102,12 +89,9 @@ int record_jsonl(const DataOptions& data, std::istream& in, std::ostream& out, s
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    auto draft = parse_draft(line);
+    auto draft = protocol::decode_draft_event(line);
     if (!draft) {
       err << "recount-agent: line " << number << ": " << draft.error().describe() << '\n';
-      clean = false;
-    } else if (auto ok = validate(*draft); !ok) {
-      err << "recount-agent: line " << number << ": " << ok.error().describe() << '\n';
       clean = false;
     } else {
       chunk.push_back(std::move(*draft));
@@ -154,14 +138,24 @@ int print_journal(const DataOptions& data, OutputFormat format, std::uint64_t fr
     return 1;
   }
   if (format == OutputFormat::kJson) {
-    auto list = nlohmann::json::array();
+    // Each event in its stored form (encode_event, with "v"), read back once to add its state.
+    protocol::JsonWriter list;
+    list.begin_array();
     for (const auto& entry : *entries) {
-      auto item = nlohmann::json::parse(protocol::encode_event(entry.event));
-      item["sync_state"] = to_string(entry.state);
-      if (!entry.rejection.empty()) item["rejection"] = entry.rejection;
-      list.push_back(std::move(item));
+      const std::string event = protocol::encode_event(entry.event);
+      const auto document = protocol::JsonDocument::parse(event);
+      if (!document) {
+        err << "recount-agent: " << document.error().describe() << '\n';
+        return 1;
+      }
+      list.begin_object();
+      list.members(document->root());
+      list.field("sync_state", to_string(entry.state));
+      list.optional("rejection", entry.rejection);
+      list.end_object();
     }
-    out << list.dump() << '\n';
+    list.end_array();
+    out << list.text() << '\n';
     return 0;
   }
   for (const auto& entry : *entries) {

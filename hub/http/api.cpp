@@ -1,91 +1,106 @@
-// The /api/v1 handlers: query parameters in, ledger reads, JSON out.
+// The /api/v1 handlers: query parameters in, ledger reads, JSON out. Answers that carry protocol
+// messages or stored documents are written with protocol::JsonWriter, which embeds them as they are.
 #include "hub/http/api.hpp"
 
+#include "hub/http/json_text.hpp"
 #include "hub/http/listing.hpp"
 #include "shared/protocol/codec.hpp"
+#include "shared/protocol/json_writer.hpp"
 
 namespace recount::hub {
 namespace {
 
 using Json = nlohmann::json;
+using protocol::JsonWriter;
 
-Json cursor_json(const EpochSummary& epoch) {
-  return {{"epoch", epoch.epoch},
-          {"events", epoch.cursor.events},
-          {"acked_through", epoch.cursor.acked_through},
-          {"first_seen_ms", epoch.first_seen_ms},
-          {"last_seen_ms", epoch.last_seen_ms}};
+void write_cursor(JsonWriter& out, const EpochSummary& epoch) {
+  out.begin_object();
+  out.field("epoch", epoch.epoch);
+  out.field("events", epoch.cursor.events);
+  out.field("acked_through", epoch.cursor.acked_through);
+  out.field("first_seen_ms", epoch.first_seen_ms);
+  out.field("last_seen_ms", epoch.last_seen_ms);
+  out.end_object();
 }
 
 // The last status message in its wire form (docs/protocol.md §8), with when the hub got it.
-Json status_json(const std::optional<StatusRecord>& record) {
-  if (!record) return nullptr;
-  Json status = Json::parse(protocol::encode(record->status), nullptr, false);
-  status.erase("v");
-  status.erase("device");
-  status["received_ms"] = record->received_ms;
-  return status;
+void write_status(JsonWriter& out, const std::optional<StatusRecord>& record) {
+  if (!record) {
+    out.null();
+    return;
+  }
+  out.begin_object();
+  write_members_of(out, protocol::encode(record->status), {"v", "device"});
+  out.field("received_ms", record->received_ms);
+  out.end_object();
 }
 
 // Per device: events of all its epochs, and the cursor of its current epoch (the one it started
 // last), which is what its agent is syncing now.
-Json device_json(const DeviceSummary& device) {
-  Json epochs = Json::array();
+void write_device(JsonWriter& out, const DeviceSummary& device) {
   std::uint64_t events = 0;
-  for (const EpochSummary& epoch : device.epochs) {
-    events += epoch.cursor.events;
-    epochs.push_back(cursor_json(epoch));
-  }
+  for (const EpochSummary& epoch : device.epochs) events += epoch.cursor.events;
   const EpochSummary current = device.epochs.empty() ? EpochSummary{} : device.epochs.back();
-  return {{"site", device.site},
-          {"device", device.device},
-          {"epoch", current.epoch},
-          {"events", events},
-          {"acked_through", current.cursor.acked_through},
-          {"dead_letters", device.dead_letters},
-          {"dead_letter_overflow", device.dead_letter_overflow},
-          {"conflicts", device.conflicts},
-          {"clock_flagged", device.clock_flagged},
-          {"last_seen_ms", device.last_seen_ms},
-          {"status", status_json(device.status)},
-          {"epochs", std::move(epochs)}};
+  out.begin_object();
+  out.field("site", device.site);
+  out.field("device", device.device);
+  out.field("epoch", current.epoch);
+  out.field("events", events);
+  out.field("acked_through", current.cursor.acked_through);
+  out.field("dead_letters", device.dead_letters);
+  out.field("dead_letter_overflow", device.dead_letter_overflow);
+  out.field("conflicts", device.conflicts);
+  out.field("clock_flagged", device.clock_flagged);
+  out.field("last_seen_ms", device.last_seen_ms);
+  out.key("status");
+  write_status(out, device.status);
+  out.key("epochs");
+  out.begin_array();
+  for (const EpochSummary& epoch : device.epochs) write_cursor(out, epoch);
+  out.end_array();
+  out.end_object();
 }
 
-Json dead_letter_json(const DeadLetter& letter) {
-  return {{"id", letter.id},
-          {"received_ms", letter.received_ms},
-          {"topic", letter.topic},
-          {"site", letter.origin.site},
-          {"device", letter.origin.device},
-          {"epoch", letter.origin.epoch},
-          {"seq", optional_json(letter.seq)},
-          {"event_id", letter.event_id},
-          {"field", letter.field},
-          {"reason", letter.reason},
-          {"payload", letter.payload},
-          {"payload_bytes", letter.payload_bytes}};
+void write_dead_letter(JsonWriter& out, const DeadLetter& letter) {
+  out.begin_object();
+  out.field("id", letter.id);
+  out.field("received_ms", letter.received_ms);
+  out.field("topic", letter.topic);
+  out.field("site", letter.origin.site);
+  out.field("device", letter.origin.device);
+  out.field("epoch", letter.origin.epoch);
+  out.key("seq");
+  out.integer_or_null(letter.seq);
+  out.field("event_id", letter.event_id);
+  out.field("field", letter.field);
+  out.field("reason", letter.reason);
+  out.field("payload", letter.payload);
+  out.field("payload_bytes", letter.payload_bytes);
+  out.end_object();
 }
 
 // The event in its wire form (docs/protocol.md §3), with where and when the hub got it.
-Json event_json(const StoredEvent& stored) {
-  Json event = Json::parse(protocol::encode_event(stored.event), nullptr, false);
-  event.erase("v");
-  event["site"] = stored.origin.site;
-  event["device"] = stored.origin.device;
-  event["epoch"] = stored.origin.epoch;
-  event["received_ms"] = stored.received_ms;
-  return event;
+void write_event(JsonWriter& out, const StoredEvent& stored) {
+  out.begin_object();
+  write_members_of(out, protocol::encode_event(stored.event), {"v"});
+  out.field("site", stored.origin.site);
+  out.field("device", stored.origin.device);
+  out.field("epoch", stored.origin.epoch);
+  out.field("received_ms", stored.received_ms);
+  out.end_object();
 }
 
-Json audit_entry_json(const AuditEntry& entry) {
-  Json detail = Json::parse(entry.detail, nullptr, false);
-  return {{"id", entry.id},
-          {"at_ms", entry.at_ms},
-          {"kind", entry.kind},
-          {"subject", entry.subject},
-          {"detail", detail.is_discarded() ? Json(entry.detail) : std::move(detail)},
-          {"prev_hash", entry.prev_hash},
-          {"hash", entry.hash}};
+void write_audit_entry(JsonWriter& out, const AuditEntry& entry) {
+  out.begin_object();
+  out.field("id", entry.id);
+  out.field("at_ms", entry.at_ms);
+  out.field("kind", entry.kind);
+  out.field("subject", entry.subject);
+  out.key("detail");
+  write_stored(out, entry.detail);
+  out.field("prev_hash", entry.prev_hash);
+  out.field("hash", entry.hash);
+  out.end_object();
 }
 
 Json counters_json(const IngestCounters& counters) {
@@ -136,9 +151,14 @@ void add_api_routes(Router& router, Ledger& ledger, const Ingest& ingest, const 
   router.add("GET", "/api/v1/stats", auth::Role::kViewer, [&ledger](const Request&) {
     auto devices = ledger.events().devices();
     if (!devices) return Response::from(devices.error());
-    Json list = Json::array();
-    for (const DeviceSummary& device : *devices) list.push_back(device_json(device));
-    return Response::json(200, {{"devices", std::move(list)}});
+    JsonWriter out;
+    out.begin_object();
+    out.key("devices");
+    out.begin_array();
+    for (const DeviceSummary& device : *devices) write_device(out, device);
+    out.end_array();
+    out.end_object();
+    return Response::encoded(200, std::move(out).finish());
   });
 
   router.add("GET", "/api/v1/deadletters", auth::Role::kViewer, [&ledger](const Request& request) {
@@ -148,7 +168,7 @@ void add_api_routes(Router& router, Ledger& ledger, const Ingest& ingest, const 
     auto letters =
         ledger.events().dead_letters({device == request.query.end() ? "" : device->second, page->after, page->limit});
     if (!letters) return Response::from(letters.error());
-    return listing("dead_letters", *letters, *page, dead_letter_json,
+    return listing("dead_letters", *letters, *page, write_dead_letter,
                    [](const DeadLetter& letter) { return letter.id; });
   });
 
@@ -163,7 +183,7 @@ void add_api_routes(Router& router, Ledger& ledger, const Ingest& ingest, const 
     auto events =
         ledger.events().events({device->second, epoch->second, static_cast<std::uint64_t>(page->after), page->limit});
     if (!events) return Response::from(events.error());
-    return listing("events", *events, *page, event_json, [](const StoredEvent& stored) { return stored.event.seq; });
+    return listing("events", *events, *page, write_event, [](const StoredEvent& stored) { return stored.event.seq; });
   });
 
   router.add("GET", "/api/v1/audit", auth::Role::kViewer, [&ledger](const Request& request) {
@@ -171,7 +191,7 @@ void add_api_routes(Router& router, Ledger& ledger, const Ingest& ingest, const 
     if (!page) return Response::from(page.error());
     auto entries = ledger.audit().entries(page->after, page->limit);
     if (!entries) return Response::from(entries.error());
-    return listing("entries", *entries, *page, audit_entry_json, [](const AuditEntry& entry) { return entry.id; });
+    return listing("entries", *entries, *page, write_audit_entry, [](const AuditEntry& entry) { return entry.id; });
   });
 
   router.add("GET", "/api/v1/audit/verify", auth::Role::kViewer, [&ledger](const Request&) {

@@ -3,6 +3,8 @@
 
 #include "shared/domain/identifiers.hpp"
 #include "shared/protocol/codec.hpp"
+#include "shared/protocol/json_document.hpp"
+#include "shared/protocol/json_writer.hpp"
 
 namespace recount::hub {
 namespace {
@@ -17,6 +19,32 @@ Json report_json(const ImportReport& report) {
   }
   return {{"kind", to_string(report.kind)}, {"rows", report.rows},   {"items", report.items},
           {"barcodes", report.barcodes},    {"sites", report.sites}, {"version", report.version}};
+}
+
+// The catalog as devices get it (`wire`, its encoding), without "v", embedded as it is but for
+// users: operators see whether a user has a PIN, not its hash, as a 4-digit PIN is cheap to find
+// from it.
+std::string catalog_answer(const std::string& wire) {
+  const Result<protocol::JsonDocument> document = protocol::JsonDocument::parse(wire);
+  const protocol::JsonValue root = document.value().root();  // the codec's own encoding
+  protocol::JsonWriter out(wire.size());
+  out.begin_object();
+  out.members(root, {"v", "users"});
+  if (const auto users = root.find("users")) {
+    out.key("users");
+    out.begin_array();
+    users->for_each_element([&](protocol::JsonValue user) {
+      out.begin_object();
+      out.members(user, {"pin_hash"});
+      out.key("pin");
+      out.boolean(user.find("pin_hash").has_value());
+      out.end_object();
+      return true;
+    });
+    out.end_array();
+  }
+  out.end_object();
+  return std::move(out).finish();
 }
 
 Response import_response(CatalogStore& catalog, ImportKind kind, const Request& request,
@@ -68,16 +96,7 @@ void add_catalog_routes(Router& router, CatalogStore& catalog, std::function<voi
     if (auto ok = validate_identifier("site", site->second); !ok) return Response::from(ok.error());
     auto result = catalog.catalog_for(site->second);
     if (!result) return Response::from(result.error());
-    Json body = Json::parse(protocol::encode(*result), nullptr, false);
-    body.erase("v");
-    // Operators see whether a user has a PIN, not its hash: a 4-digit PIN is cheap to find from it.
-    if (body.contains("users")) {
-      for (auto& user : body["users"]) {
-        user["pin"] = user.contains("pin_hash");
-        user.erase("pin_hash");
-      }
-    }
-    return Response::json(200, body);
+    return Response::encoded(200, catalog_answer(protocol::encode(*result)));
   });
 }
 

@@ -4,36 +4,39 @@
 #include <optional>
 #include <string>
 
+#include "hub/http/json_text.hpp"
 #include "hub/http/listing.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
+#include "shared/protocol/json_writer.hpp"
 
 namespace recount::hub {
 namespace {
 
 using Json = nlohmann::json;
+using protocol::JsonWriter;
 
-// Both events are the hub's own encoding (protocol::encode_event) of events it decoded: flat
-// objects, parsed back to show them as JSON rather than as strings.
-Json event_object(const std::string& text) {
-  Json event = Json::parse(text, nullptr, false);
-  if (event.is_discarded()) return Json(text);
-  event.erase("v");
-  return event;
-}
-
-Json conflict_json(const Conflict& conflict) {
-  return {{"id", conflict.id},
-          {"site", conflict.origin.site},
-          {"device", conflict.origin.device},
-          {"epoch", conflict.origin.epoch},
-          {"seq", conflict.seq},
-          {"stored", event_object(conflict.stored_event)},
-          {"stored_received_ms", conflict.stored_received_ms},
-          {"received", event_object(conflict.event)},
-          {"received_ms", conflict.received_ms},
-          {"reviewed_ms", optional_json(conflict.reviewed_ms)},
-          {"reviewed_by", conflict.reviewed_by.empty() ? Json(nullptr) : Json(conflict.reviewed_by)}};
+// Both events are stored as the hub's own encoding (protocol::encode_event) of events it
+// decoded: shown as JSON objects without "v", or as strings should a row be damaged.
+void write_conflict(JsonWriter& out, const Conflict& conflict) {
+  out.begin_object();
+  out.field("id", conflict.id);
+  out.field("site", conflict.origin.site);
+  out.field("device", conflict.origin.device);
+  out.field("epoch", conflict.origin.epoch);
+  out.field("seq", conflict.seq);
+  out.key("stored");
+  write_stored(out, conflict.stored_event, {"v"});
+  out.field("stored_received_ms", conflict.stored_received_ms);
+  out.key("received");
+  write_stored(out, conflict.event, {"v"});
+  out.field("received_ms", conflict.received_ms);
+  out.key("reviewed_ms");
+  out.integer_or_null(conflict.reviewed_ms);
+  out.key("reviewed_by");
+  out.string_or_null(conflict.reviewed_by.empty() ? std::nullopt
+                                                  : std::optional<std::string_view>(conflict.reviewed_by));
+  out.end_object();
 }
 
 // The reviewer is the token's name; a body may still name it (older clients), but never someone else.
@@ -60,7 +63,8 @@ void add_conflict_routes(Router& router, Ledger& ledger, HubWriter& writer) {
     auto conflicts =
         ledger.events().conflicts({device == request.query.end() ? "" : device->second, page->after, page->limit});
     if (!conflicts) return Response::from(conflicts.error());
-    return listing("conflicts", *conflicts, *page, conflict_json, [](const Conflict& conflict) { return conflict.id; });
+    return listing("conflicts", *conflicts, *page, write_conflict,
+                   [](const Conflict& conflict) { return conflict.id; });
   });
 
   router.add("POST", "/api/v1/conflicts/{id}/review", auth::Role::kAdmin, [&writer](const Request& request) {
@@ -83,7 +87,12 @@ void add_conflict_routes(Router& router, Ledger& ledger, HubWriter& writer) {
       return reconcile::Effects{};
     });
     if (!written) return Response::from(written.error());
-    return Response::json(200, {{"conflict", conflict_json(*reviewed)}});
+    JsonWriter out;
+    out.begin_object();
+    out.key("conflict");
+    write_conflict(out, *reviewed);
+    out.end_object();
+    return Response::encoded(200, std::move(out).finish());
   });
 }
 

@@ -5,12 +5,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "hub/http/router.hpp"
 #include "shared/core/result.hpp"
+#include "shared/protocol/json_writer.hpp"
 
 namespace recount::hub {
 
@@ -24,14 +26,32 @@ struct Page {
 // kInvalidInput naming the parameter.
 Result<Page> page_of(const Request& request, const std::string& after_name);
 
-// {"<name>": [...], "next_after": <cursor of the last item, or null when the page was not full>}
-template <typename T, typename ToJson, typename CursorOf>
-Response listing(const std::string& name, const std::vector<T>& items, const Page& page, ToJson to_json,
+// {"<name>": [...], "next_after": <cursor of the last item, or null when the page was not full>}.
+// Each item is written by write_item(protocol::JsonWriter&, const T&); routes that still build an
+// item as nlohmann::json pass to_json(const T&) -> nlohmann::json instead.
+template <typename T, typename WriteItem, typename CursorOf>
+Response listing(const std::string& name, const std::vector<T>& items, const Page& page, WriteItem write_item,
                  CursorOf cursor_of) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const T& item : items) list.push_back(to_json(item));
-  nlohmann::json next = items.size() == page.limit ? nlohmann::json(cursor_of(items.back())) : nlohmann::json(nullptr);
-  return Response::json(200, {{name, std::move(list)}, {"next_after", std::move(next)}});
+  protocol::JsonWriter out(64 + 256 * items.size());
+  out.begin_object();
+  out.key(name);
+  out.begin_array();
+  for (const T& item : items) {
+    if constexpr (std::is_invocable_v<WriteItem&, protocol::JsonWriter&, const T&>) {
+      write_item(out, item);
+    } else {
+      out.raw(dump_json(write_item(item)));
+    }
+  }
+  out.end_array();
+  out.key("next_after");
+  if (items.size() == page.limit) {
+    out.integer(cursor_of(items.back()));
+  } else {
+    out.null();
+  }
+  out.end_object();
+  return Response::encoded(200, std::move(out).finish());
 }
 
 }  // namespace recount::hub

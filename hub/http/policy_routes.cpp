@@ -6,19 +6,13 @@
 #include <string>
 
 #include "hub/reconcile/queries.hpp"
+#include "shared/protocol/json_writer.hpp"
 
 namespace recount::hub {
 namespace {
 
 using Json = nlohmann::json;
-
-Json policy_json(const reconcile::PolicyInForce& in_force) {
-  const bool stored = in_force.version > 0;
-  return {{"version", in_force.version},
-          {"set_ms", stored ? Json(in_force.set_ms) : Json(nullptr)},
-          {"set_by", stored ? Json(in_force.actor) : Json(nullptr)},
-          {"policy", Json::parse(reconcile::encode_policy(in_force.policy), nullptr, false)}};
-}
+using protocol::JsonWriter;
 
 Json reevaluation_json(const reconcile::Reevaluation& reevaluation) {
   return {{"positions_repaired", reevaluation.positions_repaired},
@@ -26,13 +20,25 @@ Json reevaluation_json(const reconcile::Reevaluation& reevaluation) {
           {"groups_rejudged", reevaluation.groups_rejudged}};
 }
 
-// The policy in force as GET shows it, with `extra` members added (PUT's reevaluation).
-Response policy_answer(reconcile::Queries& queries, const Json& extra) {
+// The policy in force as GET shows it, the document embedded as encode_policy() wrote it; PUT
+// adds the reevaluation it ran with add_members(JsonWriter&).
+template <typename AddMembers>
+Response policy_answer(reconcile::Queries& queries, AddMembers add_members) {
   auto in_force = queries.policy_in_force();
   if (!in_force) return Response::from(in_force.error());
-  Json body = policy_json(*in_force);
-  body.update(extra);
-  return Response::json(200, body);
+  const bool stored = in_force->version > 0;
+  JsonWriter out;
+  out.begin_object();
+  out.field("version", in_force->version);
+  out.key("set_ms");
+  out.integer_or_null(stored ? std::optional(in_force->set_ms) : std::nullopt);
+  out.key("set_by");
+  out.string_or_null(stored ? std::optional<std::string_view>(in_force->actor) : std::nullopt);
+  out.key("policy");
+  out.raw(reconcile::encode_policy(in_force->policy));
+  add_members(out);
+  out.end_object();
+  return Response::encoded(200, std::move(out).finish());
 }
 
 struct PolicyChange {
@@ -69,7 +75,7 @@ Result<PolicyChange> change_of(const Request& request) {
 void add_policy_routes(Router& router, HubWriter& writer, reconcile::Operations& operations,
                        reconcile::Queries& queries) {
   router.add("GET", "/api/v1/policy", auth::Role::kViewer,
-             [&queries](const Request&) { return policy_answer(queries, Json::object()); });
+             [&queries](const Request&) { return policy_answer(queries, [](JsonWriter&) {}); });
   router.add("PUT", "/api/v1/policy", auth::Role::kAdmin, [&writer, &operations, &queries](const Request& request) {
     auto change = change_of(request);
     if (!change) return Response::from(change.error());
@@ -85,7 +91,14 @@ void add_policy_routes(Router& router, HubWriter& writer, reconcile::Operations&
       return std::move(reevaluation->effects);
     });
     if (!written) return Response::from(written.error());
-    return policy_answer(queries, {{"reevaluation", reevaluation ? reevaluation_json(*reevaluation) : Json(nullptr)}});
+    return policy_answer(queries, [&](JsonWriter& out) {
+      out.key("reevaluation");
+      if (reevaluation) {
+        out.raw(dump_json(reevaluation_json(*reevaluation)));
+      } else {
+        out.null();
+      }
+    });
   });
   router.add("POST", "/api/v1/reconcile/verify", auth::Role::kAdmin, [&writer, &operations](const Request&) {
     reconcile::Reevaluation verified;

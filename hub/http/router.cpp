@@ -84,6 +84,8 @@ std::string dump_json(const nlohmann::json& json) {
 
 Response Response::json(unsigned status, const nlohmann::json& body) { return Response{status, dump_json(body), {}}; }
 
+Response Response::encoded(unsigned status, std::string body) { return Response{status, std::move(body), {}}; }
+
 Response Response::error(unsigned status, std::string_view code, std::string_view message) {
   return json(status, {{"error", {{"code", code}, {"message", message}}}});
 }

@@ -49,6 +49,8 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
 
   static Response json(unsigned status, const nlohmann::json& body);
+  // A body that is JSON text already (written with protocol::JsonWriter), sent as it is.
+  static Response encoded(unsigned status, std::string body);
   // {"error": {"code": code, "message": message}}; `code` is a stable word for programs.
   static Response error(unsigned status, std::string_view code, std::string_view message);
   // 401 with a WWW-Authenticate header, as RFC 6750 asks of a bearer-token API.

@@ -1,7 +1,6 @@
 // Tolerance rules, their scopes and the policy document's strict, non-throwing parser.
 #include "hub/reconcile/policy.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -9,16 +8,19 @@
 #include <sstream>
 #include <tuple>
 
-#include <nlohmann/json.hpp>
-
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
+#include "shared/protocol/json_reader.hpp"
+#include "shared/protocol/json_writer.hpp"
 
 namespace recount::hub::reconcile {
 namespace {
 
-using Json = nlohmann::json;
-using OrderedJson = nlohmann::ordered_json;
+using protocol::JsonDocument;
+using protocol::JsonReader;
+using protocol::JsonValue;
+using protocol::JsonWriter;
+using protocol::UnknownMembers;
 
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
@@ -34,145 +36,106 @@ std::int64_t magnitude(std::int64_t value) {
   return value == std::numeric_limits<std::int64_t>::min() ? kMaxInt : std::abs(value);
 }
 
-// Reads one JSON object member by member. The first error sticks and later reads return
-// defaults, so a parser is a flat list of reads; done() then refuses members nobody read.
-class ObjectReader {
- public:
-  ObjectReader(const Json& object, std::string path) : object_(object), path_(std::move(path)) {
-    if (!object_.is_object()) fail("", "must be an object");
+// Members are read with protocol::JsonReader refusing unknown members: a misspelt limit must not
+// silently mean "no limit".
+
+// A non-negative integer up to `maximum`; nullopt when absent.
+std::optional<std::int64_t> count(JsonReader& in, std::string_view key, std::int64_t maximum = kMaxInt) {
+  const std::optional<JsonValue> value = in.find(key, Presence::kOptional);
+  if (!value) return std::nullopt;
+  if (value->kind() != JsonValue::Kind::kUnsigned || value->unsigned_integer() > static_cast<std::uint64_t>(maximum)) {
+    in.fail(key, "must be an integer from 0 to " + std::to_string(maximum));
+    return std::nullopt;
   }
-
-  const Json* member(const std::string& key) {
-    if (error_ || !object_.is_object()) return nullptr;
-    read_.push_back(key);
-    const auto found = object_.find(key);
-    return found == object_.end() ? nullptr : &*found;
-  }
-
-  // A non-negative integer up to `maximum`; nullopt when absent.
-  std::optional<std::int64_t> count(const std::string& key, std::int64_t maximum = kMaxInt) {
-    const Json* value = member(key);
-    if (value == nullptr) return std::nullopt;
-    if (!value->is_number_unsigned() || value->get<std::uint64_t>() > static_cast<std::uint64_t>(maximum)) {
-      fail(key, "must be an integer from 0 to " + std::to_string(maximum));
-      return std::nullopt;
-    }
-    return static_cast<std::int64_t>(value->get<std::uint64_t>());
-  }
-
-  // A percentage with at most two decimals, in hundredths of a percent; nullopt when absent.
-  std::optional<std::int64_t> percent(const std::string& key) {
-    const Json* value = member(key);
-    if (value == nullptr) return std::nullopt;
-    const double percent = value->is_number() ? value->get<double>() : -1;
-    const double hundredths = std::round(percent * 100);
-    if (percent < 0 || percent > kMaxPercent || std::abs(percent * 100 - hundredths) > 1e-6) {
-      fail(key, "must be a number from 0 to 1000000 with at most two decimals");
-      return std::nullopt;
-    }
-    return static_cast<std::int64_t>(hundredths);
-  }
-
-  // A code (validate_code) or "" when absent.
-  std::string code(const std::string& key) {
-    const Json* value = member(key);
-    if (value == nullptr) return {};
-    if (!value->is_string()) {
-      fail(key, "must be a string");
-      return {};
-    }
-    std::string text = value->get<std::string>();
-    if (auto valid = validate_code(key, text, limits::kMaxCode); !valid) fail(key, valid.error().message);
-    return text;
-  }
-
-  void fail(const std::string& key, std::string message) {
-    if (error_) return;
-    std::string field = path_;
-    if (!key.empty()) field += (field.empty() ? "" : ".") + key;
-    error_ = invalid(std::move(field), std::move(message));
-  }
-  void fail(Error error) {
-    if (!error_) error_ = std::move(error);
-  }
-
-  // The first error, including a member that no read asked for.
-  std::optional<Error> done() {
-    if (!error_ && object_.is_object()) {
-      for (const auto& [key, value] : object_.items()) {
-        if (std::find(read_.begin(), read_.end(), key) == read_.end()) fail(key, "is not a member of this object");
-      }
-    }
-    return error_;
-  }
-
-  const std::string& path() const { return path_; }
-
- private:
-  const Json& object_;
-  std::string path_;
-  std::vector<std::string> read_;
-  std::optional<Error> error_;
-};
-
-std::string element_path(const std::string& parent, std::size_t index) {
-  return parent + "[" + std::to_string(index) + "]";
+  return static_cast<std::int64_t>(value->unsigned_integer());
 }
 
-Limits read_limits(ObjectReader& parent, const std::string& key) {
-  const Json* value = parent.member(key);
-  if (value == nullptr) {
-    parent.fail(key, "is required (an empty object accepts any variance on this side)");
+double number_of(JsonValue value) {
+  switch (value.kind()) {
+    case JsonValue::Kind::kUnsigned: return static_cast<double>(value.unsigned_integer());
+    case JsonValue::Kind::kSigned: return static_cast<double>(value.signed_integer());
+    case JsonValue::Kind::kFloat: return value.floating();
+    default: return -1;  // not a number: out of range, refused as such
+  }
+}
+
+// A percentage with at most two decimals, in hundredths of a percent; nullopt when absent.
+std::optional<std::int64_t> percent(JsonReader& in, std::string_view key) {
+  const std::optional<JsonValue> value = in.find(key, Presence::kOptional);
+  if (!value) return std::nullopt;
+  const double percent = number_of(*value);
+  const double hundredths = std::round(percent * 100);
+  if (percent < 0 || percent > kMaxPercent || std::abs(percent * 100 - hundredths) > 1e-6) {
+    in.fail(key, "must be a number from 0 to 1000000 with at most two decimals");
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(hundredths);
+}
+
+// A code (validate_code) or "" when absent; present, it may not be empty.
+std::string scope_code(JsonReader& in, std::string_view key) {
+  if (!in.find(key, Presence::kOptional)) return {};
+  return in.code(key, limits::kMaxCode, Presence::kRequired);
+}
+
+Limits read_limits(JsonReader& rule, std::string_view key) {
+  if (rule.ok() && !rule.find(key, Presence::kOptional)) {
+    rule.fail(key, "is required (an empty object accepts any variance on this side)");
     return {};
   }
-  ObjectReader reader(*value, parent.path().empty() ? key : parent.path() + "." + key);
-  Limits limits{reader.count("units"), reader.percent("percent"), reader.count("value_cents")};
-  if (auto error = reader.done()) parent.fail(*error);
-  return limits;
+  return rule
+      .object(key, Presence::kRequired,
+              [](JsonReader& in) {
+                return Limits{count(in, "units"), percent(in, "percent"), count(in, "value_cents")};
+              })
+      .value_or(Limits{});
 }
 
-Scope read_scope(ObjectReader& parent) {
-  const Json* value = parent.member("scope");
-  if (value == nullptr) return {};
-  ObjectReader reader(*value, parent.path() + ".scope");
-  Scope scope{reader.code("site"), reader.code("location_class"), reader.code("item_class"), reader.code("sku")};
-  if (!scope.site.empty()) {
-    if (auto valid = validate_identifier("site", scope.site); !valid) reader.fail("site", valid.error().message);
-  }
-  if (auto error = reader.done()) parent.fail(*error);
-  return scope;
+Scope read_scope(JsonReader& rule) {
+  return rule
+      .object("scope", Presence::kOptional,
+              [](JsonReader& in) {
+                Scope scope{scope_code(in, "site"), scope_code(in, "location_class"), scope_code(in, "item_class"),
+                            scope_code(in, "sku")};
+                if (in.ok() && !scope.site.empty()) {
+                  if (auto valid = validate_identifier("site", scope.site); !valid)
+                    in.fail(valid.error().within(in.path()));
+                }
+                return scope;
+              })
+      .value_or(Scope{});
 }
 
-Result<ToleranceRule> read_rule(const Json& json, const std::string& path) {
-  ObjectReader reader(json, path);
-  ToleranceRule rule{read_scope(reader), read_limits(reader, "shortage"), read_limits(reader, "overage")};
-  if (auto error = reader.done()) return *error;
-  return rule;
+ToleranceRule read_rule(JsonReader& in) {
+  Scope scope = read_scope(in);
+  Limits shortage = read_limits(in, "shortage");
+  return ToleranceRule{std::move(scope), shortage, read_limits(in, "overage")};
 }
 
-OrderedJson encode_limits(const Limits& limits) {
-  OrderedJson json = OrderedJson::object();
-  if (limits.units) json["units"] = *limits.units;
+void write_limits(JsonWriter& out, std::string_view key, const Limits& limits) {
+  out.key(key);
+  out.begin_object();
+  if (limits.units) out.field("units", *limits.units);
   if (limits.percent_bp) {
+    out.key("percent");
     if (*limits.percent_bp % 100 == 0) {
-      json["percent"] = *limits.percent_bp / 100;
+      out.integer(*limits.percent_bp / 100);
     } else {
-      json["percent"] = static_cast<double>(*limits.percent_bp) / 100.0;
+      out.number(static_cast<double>(*limits.percent_bp) / 100.0);
     }
   }
-  if (limits.value_cents) json["value_cents"] = *limits.value_cents;
-  return json;
+  if (limits.value_cents) out.field("value_cents", *limits.value_cents);
+  out.end_object();
 }
 
-OrderedJson encode_scope(const Scope& scope) {
-  OrderedJson json = OrderedJson::object();
-  const std::pair<const char*, const std::string*> members[] = {
-      {"site", &scope.site}, {"location_class", &scope.location_class},
-      {"item_class", &scope.item_class}, {"sku", &scope.sku}};
-  for (const auto& [key, value] : members) {
-    if (!value->empty()) json[key] = *value;
-  }
-  return json;
+void write_scope(JsonWriter& out, const Scope& scope) {
+  out.key("scope");
+  out.begin_object();
+  out.optional("site", scope.site);
+  out.optional("location_class", scope.location_class);
+  out.optional("item_class", scope.item_class);
+  out.optional("sku", scope.sku);
+  out.end_object();
 }
 
 }  // namespace
@@ -219,32 +182,30 @@ bool within(const Limits& limits, std::int64_t variance, std::int64_t base, std:
 }
 
 Result<Policy> parse_policy(std::string_view text) {
-  const Json json = Json::parse(text, nullptr, false);
-  if (json.is_discarded()) return invalid("", "is not valid JSON");
-  ObjectReader reader(json, "");
+  const Result<JsonDocument> document = JsonDocument::parse(text);
+  if (!document) return invalid("", "is not valid JSON");
+  if (!document->root().is_object()) return invalid("", "must be an object");
+  JsonReader in(document->root(), UnknownMembers::kRefuse);
   Policy policy;
-  policy.ambiguity_window_ms = reader.count("ambiguity_window_ms", kDayMs).value_or(policy.ambiguity_window_ms);
-  policy.settle_delay_ms = reader.count("settle_delay_ms", kDayMs).value_or(policy.settle_delay_ms);
+  policy.ambiguity_window_ms = count(in, "ambiguity_window_ms", kDayMs).value_or(policy.ambiguity_window_ms);
+  policy.settle_delay_ms = count(in, "settle_delay_ms", kDayMs).value_or(policy.settle_delay_ms);
   policy.max_recount_rounds =
-      static_cast<std::uint32_t>(reader.count("max_recount_rounds", kMaxRounds).value_or(policy.max_recount_rounds));
-  policy.approval_limit_cents = reader.count("approval_limit_cents").value_or(policy.approval_limit_cents);
-  if (const Json* rules = reader.member("tolerances"); rules != nullptr) {
-    if (!rules->is_array()) reader.fail("tolerances", "must be an array");
-    std::map<std::tuple<std::string, std::string, std::string, std::string>, std::size_t> seen;
-    for (std::size_t i = 0; rules->is_array() && i < rules->size(); ++i) {
-      auto rule = read_rule((*rules)[i], element_path("tolerances", i));
-      if (!rule) return rule.error();
-      const Scope& scope = rule->scope;
-      const auto key = std::tuple{scope.site, scope.location_class, scope.item_class, scope.sku};
-      if (const auto [at, fresh] = seen.emplace(key, i); !fresh) {
-        return invalid(element_path("tolerances", i) + ".scope",
-                       "is the same scope as tolerances[" + std::to_string(at->second) + "]");
-      }
-      policy.tolerances.push_back(std::move(*rule));
-    }
-  }
-  if (auto error = reader.done()) return *error;
-  return policy;
+      static_cast<std::uint32_t>(count(in, "max_recount_rounds", kMaxRounds).value_or(policy.max_recount_rounds));
+  policy.approval_limit_cents = count(in, "approval_limit_cents").value_or(policy.approval_limit_cents);
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, std::size_t> seen;
+  policy.tolerances = in.objects(
+      "tolerances",
+      [&](JsonReader& element) {
+        ToleranceRule rule = read_rule(element);
+        const Scope& scope = rule.scope;
+        const auto key = std::tuple{scope.site, scope.location_class, scope.item_class, scope.sku};
+        if (const auto [at, fresh] = seen.emplace(key, seen.size()); element.ok() && !fresh) {
+          element.fail("scope", "is the same scope as tolerances[" + std::to_string(at->second) + "]");
+        }
+        return rule;
+      },
+      std::numeric_limits<std::size_t>::max(), Presence::kOptional);
+  return in.finish(std::move(policy));
 }
 
 Result<Policy> load_policy_file(const std::filesystem::path& file) {
@@ -266,17 +227,19 @@ Result<Policy> load_policy_file(const std::filesystem::path& file) {
 }
 
 std::string encode_policy(const Policy& policy) {
-  OrderedJson json = {{"ambiguity_window_ms", policy.ambiguity_window_ms},
-                      {"settle_delay_ms", policy.settle_delay_ms},
-                      {"max_recount_rounds", policy.max_recount_rounds},
-                      {"approval_limit_cents", policy.approval_limit_cents},
-                      {"tolerances", OrderedJson::array()}};
-  for (const auto& rule : policy.tolerances) {
-    json["tolerances"].push_back({{"scope", encode_scope(rule.scope)},
-                                  {"shortage", encode_limits(rule.shortage)},
-                                  {"overage", encode_limits(rule.overage)}});
-  }
-  return json.dump(2, ' ', false, OrderedJson::error_handler_t::replace);
+  JsonWriter out;
+  out.begin_object();
+  out.field("ambiguity_window_ms", policy.ambiguity_window_ms);
+  out.field("settle_delay_ms", policy.settle_delay_ms);
+  out.field("max_recount_rounds", policy.max_recount_rounds);
+  out.field("approval_limit_cents", policy.approval_limit_cents);
+  out.objects("tolerances", policy.tolerances, [](JsonWriter& rule, const ToleranceRule& tolerance) {
+    write_scope(rule, tolerance.scope);
+    write_limits(rule, "shortage", tolerance.shortage);
+    write_limits(rule, "overage", tolerance.overage);
+  });
+  out.end_object();
+  return std::move(out).finish();
 }
 
 }  // namespace recount::hub::reconcile

@@ -104,8 +104,8 @@ Result<Policy> parse_policy(std::string_view json);
 // Reads and parses a policy file. kNotFound / kIo when it cannot be read; parse errors as above.
 Result<Policy> load_policy_file(const std::filesystem::path& file);
 
-// The document parse_policy() reads, with every member written out; parsing it gives `policy`
-// back.
+// The document parse_policy() reads, as compact JSON with every member written out (the API
+// embeds it as it is); parsing it gives `policy` back.
 std::string encode_policy(const Policy& policy);
 
 }  // namespace recount::hub::reconcile

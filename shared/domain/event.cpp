@@ -59,7 +59,8 @@ std::optional<Enum> value_of(const std::array<std::pair<Enum, std::string_view>,
 
 Result<void> require_quantity(const Event& event, std::int64_t minimum) {
   if (event.qty < minimum || event.qty > limits::kMaxQuantity) {
-    return invalid("qty", "must be between " + std::to_string(minimum) + " and " + std::to_string(limits::kMaxQuantity));
+    return invalid("qty",
+                   "must be between " + std::to_string(minimum) + " and " + std::to_string(limits::kMaxQuantity));
   }
   return {};
 }
@@ -82,10 +83,12 @@ bool is_iso_date(const std::string& text) {
 }
 
 // Field shapes common to every type: lengths, encodings, id formats.
-Result<void> validate_shapes(const Event& event) {
-  if (event.seq == 0) return invalid("seq", "must be at least 1");
-  if (!is_uuid(event.event_id)) return invalid("event_id", "must be a lowercase UUID");
-  if (event.wall_ms <= 0) return invalid("wall_ms", "must be a positive Unix time in milliseconds");
+Result<void> validate_shapes(const Event& event, EventStage stage) {
+  if (stage == EventStage::kRecorded) {
+    if (event.seq == 0) return invalid("seq", "must be at least 1");
+    if (!is_uuid(event.event_id)) return invalid("event_id", "must be a lowercase UUID");
+    if (event.wall_ms <= 0) return invalid("wall_ms", "must be a positive Unix time in milliseconds");
+  }
   const std::pair<std::string_view, const std::string*> codes[] = {
       {"user", &event.user}, {"location", &event.location}, {"to", &event.to_location},
       {"sku", &event.sku},   {"lot", &event.lot},           {"serial", &event.serial},
@@ -94,7 +97,10 @@ Result<void> validate_shapes(const Event& event) {
     if (auto ok = validate_code(field, *value, limits::kMaxCode, Presence::kOptional); !ok) return ok;
   }
   const std::pair<std::string_view, const std::string*> references[] = {
-      {"ref", &event.reference}, {"session", &event.session}, {"task_id", &event.task_id}, {"system", &event.system},
+      {"ref", &event.reference},
+      {"session", &event.session},
+      {"task_id", &event.task_id},
+      {"system", &event.system},
   };
   for (const auto& [field, value] : references) {
     if (auto ok = validate_code(field, *value, limits::kMaxReference, Presence::kOptional); !ok) return ok;
@@ -113,8 +119,8 @@ std::optional<ReasonCode> parse_reason_code(std::string_view text) { return valu
 
 bool device_may_record(EventType type) { return type != EventType::kSnapshot && type != EventType::kBaseline; }
 
-Result<void> validate(const Event& event) {
-  if (auto ok = validate_shapes(event); !ok) return ok;
+Result<void> validate(const Event& event, EventStage stage) {
+  if (auto ok = validate_shapes(event, stage); !ok) return ok;
   switch (event.type) {
     case EventType::kCount:
       if (auto ok = require_present("location", event.location); !ok) return ok;
@@ -122,12 +128,12 @@ Result<void> validate(const Event& event) {
       // Counts in one session add up, so within a session a negative count corrects the
       // session's tally (the scan UI's #undo and #qty); outside a session a count is never negative.
       if (event.qty < 0 && !event.session.empty()) {
-        if (event.qty < -limits::kMaxQuantity) return invalid("qty", "a correction must be at least -" + std::to_string(limits::kMaxQuantity));
+        if (event.qty < -limits::kMaxQuantity)
+          return invalid("qty", "a correction must be at least -" + std::to_string(limits::kMaxQuantity));
         return {};
       }
       return require_quantity(event, 0);
-    case EventType::kLocationClosed:
-      return require_present("location", event.location);
+    case EventType::kLocationClosed: return require_present("location", event.location);
     case EventType::kReceive:
       if (auto ok = require_present("location", event.location); !ok) return ok;
       if (auto ok = require_present("sku", event.sku); !ok) return ok;
@@ -154,8 +160,7 @@ Result<void> validate(const Event& event) {
       if (auto ok = require_present("location", event.location); !ok) return ok;
       if (auto ok = require_present("sku", event.sku); !ok) return ok;
       return require_quantity(event, 1);
-    case EventType::kTaskAck:
-      return require_present("task_id", event.task_id);
+    case EventType::kTaskAck: return require_present("task_id", event.task_id);
     case EventType::kSnapshot:
       if (auto ok = require_present("system", event.system); !ok) return ok;
       if (auto ok = require_present("sku", event.sku); !ok) return ok;

@@ -45,4 +45,9 @@ Result<TaskList> decode_task_list(std::string_view payload);
 Result<Catalog> decode_catalog(std::string_view payload);
 Result<Event> decode_event(std::string_view payload);
 
+// A draft event, as `recount-agent record --jsonl` reads one per line: an event object without
+// "v" and without the fields its journal assigns (seq, event_id, wall_ms, hlc), which are
+// ignored when present. Errors as decode_event(), with validate(event, EventStage::kDraft).
+Result<Event> decode_draft_event(std::string_view text);
+
 }  // namespace recount::protocol

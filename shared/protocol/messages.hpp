@@ -75,9 +75,9 @@ struct NackEntry {
 // dead-lettered, so they are covered by the next ack and are never resent.
 struct Nack {
   std::string device;
-  std::string epoch;           // empty when the payload was too broken to tell
+  std::string epoch;  // empty when the payload was too broken to tell
   std::vector<NackEntry> rejected;
-  std::string payload_error;   // set when the whole payload was refused
+  std::string payload_error;  // set when the whole payload was refused
 
   bool operator==(const Nack&) const = default;
 };
@@ -88,10 +88,10 @@ enum class DeviceState { kOnline, kOffline };
 struct Status {
   std::string device;
   DeviceState state = DeviceState::kOnline;
-  std::uint64_t backlog = 0;        // events not yet acknowledged
+  std::uint64_t backlog = 0;  // events not yet acknowledged
   std::uint64_t acked_through = 0;
-  std::int64_t skew_ms = 0;         // device wall clock minus hub wall clock, from the last ack
-  std::int64_t wall_ms = 0;         // when composed; 0 when not known (a last will)
+  std::int64_t skew_ms = 0;  // device wall clock minus hub wall clock, from the last ack
+  std::int64_t wall_ms = 0;  // when composed; 0 when not known (a last will)
 
   bool operator==(const Status&) const = default;
 };
@@ -100,11 +100,11 @@ struct Status {
 struct RecountTask {
   std::string task_id;
   std::string location;
-  std::string sku;               // empty: recount the whole location
+  std::string sku;  // empty: recount the whole location
   std::string lot;
   std::uint32_t round = 1;
-  std::string exclude_user;      // the counter whose count raised it may not do it
-  std::string hint;              // e.g. "uom_error: check case vs each"
+  std::string exclude_user;  // the counter whose count raised it may not do it
+  std::string hint;          // e.g. "uom_error: check case vs each"
   std::int64_t created_ms = 0;
 
   bool operator==(const RecountTask&) const = default;

@@ -222,6 +222,61 @@ TEST_CASE("a stored event of every type round-trips alone") {
   }
 }
 
+// What a journal is given to record: the event without the members it assigns.
+Event draft_of(Event event) {
+  event.seq = 0;
+  event.event_id.clear();
+  event.wall_ms = 0;
+  event.hlc = 0;
+  return event;
+}
+
+TEST_CASE("a draft event decodes without the members its journal assigns, and ignores them when present") {
+  const auto bare = decode_draft_event(R"({"type":"count","location":"A-01-03","sku":"SKU-88412","qty":3})");
+  REQUIRE_MESSAGE(bare.has_value(), bare.error().describe());
+  Event expected = draft_of(count_event(1));
+  expected.user.clear();
+  expected.qty = 3;
+  CHECK(*bare == expected);
+  for (const EventType type : kAllEventTypes) {
+    CAPTURE(to_string(type));
+    const Event event = full_event(type, 9);
+    const auto draft = decode_draft_event(encode_event(event));
+    REQUIRE_MESSAGE(draft.has_value(), draft.error().describe());
+    CHECK(*draft == draft_of(event));
+  }
+  // Whatever stands in the assigned members is not read: the journal replaces it.
+  const auto ignored = decode_draft_event(
+      R"({"v":7,"seq":"x","event_id":5,"wall_ms":-1,"hlc":null,"type":"count","location":"A","sku":"S","qty":1})");
+  REQUIRE_MESSAGE(ignored.has_value(), ignored.error().describe());
+  CHECK(ignored->seq == 0);
+  CHECK(ignored->event_id.empty());
+}
+
+TEST_CASE("a draft event is held to every other rule of an event, naming the member") {
+  struct Case {
+    std::string text;
+    std::string field;
+  };
+  const Case cases[] = {
+      {"not json", ""},
+      {"[1]", ""},
+      {R"({"location":"A","sku":"S","qty":1})", "type"},
+      {R"({"type":"nonsense","location":"A","sku":"S","qty":1})", "type"},
+      {R"({"type":"count","location":"A","sku":"S","qty":"1"})", "qty"},
+      {R"({"type":"count","sku":"S","qty":1})", "location"},
+      {R"({"type":"count","location":"A","sku":"S","qty":-1})", "qty"},
+      {R"({"type":"count","location":" A","sku":"S","qty":1})", "location"},
+  };
+  for (const Case& test : cases) {
+    CAPTURE(test.text);
+    const auto draft = decode_draft_event(test.text);
+    REQUIRE_FALSE(draft.has_value());
+    CHECK(draft.error().code == ErrorCode::kInvalidInput);
+    CHECK(draft.error().field == test.field);
+  }
+}
+
 TEST_CASE("every reason code round-trips on an adjustment") {
   for (const ReasonCode reason : kAllReasonCodes) {
     Event event = full_event(EventType::kAdjust, 9);
@@ -786,10 +841,10 @@ std::string nlohmann_encoding(const std::optional<EventBatch>& batch, const Even
     out["qty"] = event.qty;
     if (event.reason) out["reason"] = to_string(*event.reason);
     const std::pair<const char*, const std::string*> after_qty[] = {{"ref", &event.reference},
-                                                                     {"session", &event.session},
-                                                                     {"task_id", &event.task_id},
-                                                                     {"barcode", &event.barcode},
-                                                                     {"system", &event.system}};
+                                                                    {"session", &event.session},
+                                                                    {"task_id", &event.task_id},
+                                                                    {"barcode", &event.barcode},
+                                                                    {"system", &event.system}};
     for (const auto& [key, value] : after_qty) {
       if (!value->empty()) out[key] = *value;
     }
@@ -809,10 +864,28 @@ std::string nlohmann_encoding(const std::optional<EventBatch>& batch, const Even
 }
 
 // Text that escaping and UTF-8 replacement must treat as nlohmann's dump() does.
-const std::vector<std::string> kAwkwardTexts{
-    "", "plain", "quote\"d", "back\\slash", "/slash", std::string("nul\0byte", 8), "\x01\x1f\x7f", "\b\f\n\r\t",
-    "caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff", "a\xc3", "\xe2\x82", "\xe2\x82\xff", "\xe0\x80\x80",
-    "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "\x80\x80", "\xf0\x9f\x98", "mix\xc3\xa9\xff\"\\\x02 end"};
+const std::vector<std::string> kAwkwardTexts{"",
+                                             "plain",
+                                             "quote\"d",
+                                             "back\\slash",
+                                             "/slash",
+                                             std::string("nul\0byte", 8),
+                                             "\x01\x1f\x7f",
+                                             "\b\f\n\r\t",
+                                             "caf\xc3\xa9",
+                                             "\xe2\x82\xac",
+                                             "\xf0\x9f\x98\x80",
+                                             "\xff",
+                                             "a\xc3",
+                                             "\xe2\x82",
+                                             "\xe2\x82\xff",
+                                             "\xe0\x80\x80",
+                                             "\xed\xa0\x80",
+                                             "\xf4\x90\x80\x80",
+                                             "\xc0\xaf",
+                                             "\x80\x80",
+                                             "\xf0\x9f\x98",
+                                             "mix\xc3\xa9\xff\"\\\x02 end"};
 
 void check_event_bytes(const Event& event) {
   INFO("event: ", nlohmann_encoding(std::nullopt, &event));
@@ -837,9 +910,9 @@ TEST_CASE("events encode byte for byte as the nlohmann encoder wrote them, every
 
 TEST_CASE("control characters quotes backslashes non-ascii and invalid utf-8 encode as nlohmann dumped them") {
   for (const std::string& text : kAwkwardTexts) {
-    for (std::string Event::*field : {&Event::user, &Event::location, &Event::to_location, &Event::sku, &Event::lot,
-                                      &Event::expiry, &Event::serial, &Event::reference, &Event::session,
-                                      &Event::task_id, &Event::barcode, &Event::system, &Event::event_id}) {
+    for (std::string Event::*field :
+         {&Event::user, &Event::location, &Event::to_location, &Event::sku, &Event::lot, &Event::expiry, &Event::serial,
+          &Event::reference, &Event::session, &Event::task_id, &Event::barcode, &Event::system, &Event::event_id}) {
       Event event = full_event(EventType::kMove, 3);
       event.*field = text;
       check_event_bytes(event);

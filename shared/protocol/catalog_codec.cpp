@@ -1,0 +1,155 @@
+// Task lists and catalogs: what the hub publishes to a site's devices, encoded and strictly decoded.
+#include <string>
+#include <unordered_set>
+
+#include "shared/crypto/pin_hash.hpp"
+#include "shared/protocol/codec.hpp"
+#include "shared/protocol/codec_common.hpp"
+
+namespace recount::protocol {
+namespace {
+
+using codec::counter;
+using codec::unix_ms;
+
+RecountTask read_task(JsonReader& in) {
+  RecountTask task;
+  task.task_id = in.code("task_id", limits::kMaxReference, Presence::kRequired);
+  task.location = in.code("location", limits::kMaxCode, Presence::kRequired);
+  task.sku = in.code("sku", limits::kMaxCode, Presence::kOptional);
+  task.lot = in.code("lot", limits::kMaxCode, Presence::kOptional);
+  task.round = in.integer<std::uint32_t>("round", 1);
+  task.exclude_user = in.code("exclude_user", limits::kMaxCode, Presence::kOptional);
+  task.hint = in.code("hint", limits::kMaxText, Presence::kOptional);
+  task.created_ms = unix_ms(in, "created_ms");
+  return task;
+}
+
+CatalogBarcode read_barcode(JsonReader& in, std::unordered_set<std::string>& seen_codes) {
+  CatalogBarcode barcode;
+  barcode.code = in.code("code", limits::kMaxBarcode, Presence::kRequired);
+  in.distinct("code", barcode.code, seen_codes);
+  barcode.pack_qty = in.integer<std::int64_t>("pack_qty", 1, limits::kMaxQuantity);
+  return barcode;
+}
+
+CatalogItem read_item(JsonReader& in, std::unordered_set<std::string>& seen_skus,
+                      std::unordered_set<std::string>& seen_codes) {
+  CatalogItem item;
+  item.sku = in.code("sku", limits::kMaxCode, Presence::kRequired);
+  in.distinct("sku", item.sku, seen_skus);
+  item.description = in.code("description", limits::kMaxText, Presence::kOptional);
+  item.unit_cost_cents = in.integer<std::int64_t>("unit_cost_cents", 0);
+  item.item_class = in.code("item_class", limits::kMaxCode, Presence::kOptional);
+  item.barcodes = in.objects("barcodes", [&](JsonReader& element) { return read_barcode(element, seen_codes); });
+  return item;
+}
+
+CatalogLocation read_location(JsonReader& in, std::unordered_set<std::string>& seen_locations) {
+  CatalogLocation location;
+  location.location = in.code("location", limits::kMaxCode, Presence::kRequired);
+  in.distinct("location", location.location, seen_locations);
+  location.label = in.code("label", limits::kMaxBarcode, Presence::kOptional);
+  location.location_class = in.code("location_class", limits::kMaxCode, Presence::kOptional);
+  return location;
+}
+
+CatalogUser read_user(JsonReader& in, std::unordered_set<std::string>& seen_badges) {
+  CatalogUser user;
+  user.badge = in.code("badge", limits::kMaxCode, Presence::kRequired);
+  in.distinct("badge", user.badge, seen_badges);
+  user.name = in.code("name", limits::kMaxText, Presence::kOptional);
+  user.role = in.code("role", limits::kMaxCode, Presence::kOptional);
+  user.pin_hash = in.text("pin_hash", Presence::kOptional);
+  if (in.ok() && !user.pin_hash.empty()) {
+    if (auto valid = crypto::check_pin_hash("pin_hash", user.pin_hash); !valid)
+      in.fail(valid.error().within(in.path()));
+  }
+  return user;
+}
+
+}  // namespace
+
+std::string encode(const TaskList& tasks) {
+  JsonWriter out = codec::message_writer();
+  out.field("site", tasks.site);
+  out.field("version", tasks.version);
+  out.objects("tasks", tasks.tasks, [](JsonWriter& element, const RecountTask& task) {
+    element.field("task_id", task.task_id);
+    element.field("location", task.location);
+    element.optional("sku", task.sku);
+    element.optional("lot", task.lot);
+    element.field("round", task.round);
+    element.optional("exclude_user", task.exclude_user);
+    element.optional("hint", task.hint);
+    element.field("created_ms", task.created_ms);
+  });
+  return codec::finish_message(out);
+}
+
+std::string encode(const Catalog& catalog) {
+  JsonWriter out = codec::message_writer();
+  out.field("site", catalog.site);
+  out.field("version", catalog.version);
+  out.objects("items", catalog.items, [](JsonWriter& element, const CatalogItem& item) {
+    element.field("sku", item.sku);
+    element.optional("description", item.description);
+    element.field("unit_cost_cents", item.unit_cost_cents);
+    element.optional("item_class", item.item_class);
+    element.objects("barcodes", item.barcodes, [](JsonWriter& code, const CatalogBarcode& barcode) {
+      code.field("code", barcode.code);
+      code.field("pack_qty", barcode.pack_qty);
+    });
+  });
+  out.objects("locations", catalog.locations, [](JsonWriter& element, const CatalogLocation& location) {
+    element.field("location", location.location);
+    element.optional("label", location.label);
+    element.optional("location_class", location.location_class);
+  });
+  // Omitted when empty, so a site without users gets the catalog older agents know.
+  if (!catalog.users.empty()) {
+    out.objects("users", catalog.users, [](JsonWriter& element, const CatalogUser& user) {
+      element.field("badge", user.badge);
+      element.optional("name", user.name);
+      element.optional("role", user.role);
+      element.optional("pin_hash", user.pin_hash);
+    });
+  }
+  return codec::finish_message(out);
+}
+
+Result<TaskList> decode_task_list(std::string_view payload) {
+  return codec::decode_payload(payload, limits::kMaxPayloadBytes, [](JsonReader& in) {
+    TaskList list;
+    list.site = in.identifier("site");
+    list.version = counter(in, "version", 1);
+    std::unordered_set<std::string> seen_ids;
+    list.tasks = in.objects("tasks", [&](JsonReader& element) {
+      RecountTask task = read_task(element);
+      element.distinct("task_id", task.task_id, seen_ids);
+      return task;
+    });
+    return list;
+  });
+}
+
+Result<Catalog> decode_catalog(std::string_view payload) {
+  return codec::decode_payload(payload, limits::kMaxCatalogPayloadBytes, [](JsonReader& in) {
+    Catalog catalog;
+    catalog.site = in.identifier("site");
+    catalog.version = counter(in, "version", 1);
+    std::unordered_set<std::string> seen_skus;
+    std::unordered_set<std::string> seen_codes;
+    std::unordered_set<std::string> seen_locations;
+    catalog.items = in.objects("items", [&](JsonReader& element) { return read_item(element, seen_skus, seen_codes); });
+    catalog.locations =
+        in.objects("locations", [&](JsonReader& element) { return read_location(element, seen_locations); });
+    std::unordered_set<std::string> seen_badges;
+    catalog.users = in.objects(
+        "users", [&](JsonReader& element) { return read_user(element, seen_badges); }, limits::kMaxCatalogUsers,
+        Presence::kOptional);
+    return catalog;
+  });
+}
+
+}  // namespace recount::protocol
