@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
 #include "shared/protocol/messages.hpp"
@@ -141,7 +142,7 @@ class EventStore {
   // by another stored event (nothing is written).
   // `reconcile_hlc`, when set, is the stamp reconciliation orders the event by instead of its own.
   Result<Insertion> insert(const Origin& origin, const Event& event, std::int64_t received_ms,
-                           std::optional<std::uint64_t> reconcile_hlc = std::nullopt);
+                           std::optional<HlcStamp> reconcile_hlc = std::nullopt);
 
   // Stores a dead letter within the quota of letter.origin.device (DeadLetter's bounds). A
   // second letter for the same (device, epoch, seq) is ignored, so a resent batch does not count

@@ -74,7 +74,7 @@ constexpr NameTable<CauseKind, 4> kCauseNames{{
 constexpr std::int64_t kNoBound = std::numeric_limits<std::int64_t>::max();
 
 // Stamps stay far below 2^63 until the year 10889, so they fit SQLite's signed integers.
-std::int64_t as_sql(std::uint64_t stamp) { return static_cast<std::int64_t>(stamp); }
+std::int64_t as_sql(HlcStamp stamp) { return static_cast<std::int64_t>(stamp.packed); }
 
 const std::string kGroupSelect =
     "SELECT g.id, g.position_id, p.site, p.location, p.sku, p.lot, g.task_id, g.session_key, g.counts, g.counted,"
@@ -380,27 +380,19 @@ Result<void> Projections::apply(const std::string& site, const std::string& devi
   Result<bool> applied = true;
   switch (event.type) {
     case EventType::kReceive:
-    case EventType::kAdjust:
-      applied = apply_leg(site, device, event, event.location, event.qty, timing);
-      break;
+    case EventType::kAdjust: applied = apply_leg(site, device, event, event.location, event.qty, timing); break;
     case EventType::kSale:
-    case EventType::kShip:
-      applied = apply_leg(site, device, event, event.location, -event.qty, timing);
-      break;
+    case EventType::kShip: applied = apply_leg(site, device, event, event.location, -event.qty, timing); break;
     case EventType::kPutaway:
     case EventType::kMove:
       applied = apply_leg(site, device, event, event.location, -event.qty, timing);
       if (applied && *applied) applied = apply_leg(site, device, event, event.to_location, event.qty, timing);
       break;
-    case EventType::kBaseline:
-      return apply_baseline(site, device, event, timing);
-    case EventType::kCount:
-      return apply_count(site, device, event, timing);
-    case EventType::kLocationClosed:
-      return apply_close(site, device, event, timing, task_position);
+    case EventType::kBaseline: return apply_baseline(site, device, event, timing);
+    case EventType::kCount: return apply_count(site, device, event, timing);
+    case EventType::kLocationClosed: return apply_close(site, device, event, timing, task_position);
     case EventType::kTaskAck:
-    case EventType::kSnapshot:
-      break;
+    case EventType::kSnapshot: break;
   }
   if (!applied) return applied.error();
   return {};
@@ -466,7 +458,8 @@ Result<void> Projections::apply_baseline(const std::string& site, const std::str
   if (!position) return position.error();
   auto current = single_int(statement(Sql::kOnHand).bind(1, *position));
   if (!current) return current.error();
-  auto later = single_int(statement(Sql::kSumAfterStamp).bind(1, *position).bind(2, as_sql(event.hlc)).bind(3, event.event_id));
+  auto later =
+      single_int(statement(Sql::kSumAfterStamp).bind(1, *position).bind(2, as_sql(event.hlc)).bind(3, event.event_id));
   if (!later) return later.error();
   // The balance the baseline sets, minus the balance just before it.
   const std::int64_t delta = event.qty - (*current - *later);
@@ -531,9 +524,8 @@ Result<void> Projections::add_delta(const std::string& site, const std::string& 
   if (*newest < hlc) return {};
   auto& since = statement(Sql::kClosesSince);
   since.bind(1, site).bind(2, location).bind(3, hlc).bind(4, bound);
-  auto sessions = collect_rows<std::string>(since, [](const storage::Statement& row) -> Result<std::string> {
-    return row.column_text(0);
-  });
+  auto sessions = collect_rows<std::string>(
+      since, [](const storage::Statement& row) -> Result<std::string> { return row.column_text(0); });
   if (!sessions) return sessions.error();
   for (const auto& session_key : *sessions) {
     auto latest = latest_close(site, location, session_key);
@@ -596,7 +588,7 @@ Result<void> Projections::apply_count(const std::string& site, const std::string
   auto position = ensure_position(site, event.location, event);
   if (!position) return position.error();
   // A recount task's counts add up per user, so two people answering one task stay apart.
-  const std::string session_key = !event.task_id.empty() ? "user:" + event.user
+  const std::string session_key = !event.task_id.empty()   ? "user:" + event.user
                                   : !event.session.empty() ? "session:" + event.session
                                                            : "event:" + event.event_id;
   const std::int64_t hlc = as_sql(event.hlc);
@@ -679,7 +671,7 @@ Result<bool> Projections::insert_count(const Event& event, std::int64_t group_id
 Result<void> Projections::apply_close(const std::string& site, const std::string& device, const Event& event,
                                       const Timing& timing, std::optional<std::int64_t> task_position) {
   const std::string task_id = task_position ? event.task_id : std::string();
-  const std::string session_key = task_position        ? "user:" + event.user
+  const std::string session_key = task_position            ? "user:" + event.user
                                   : !event.session.empty() ? "session:" + event.session
                                                            : "event:" + event.event_id;
   const std::int64_t hlc = as_sql(event.hlc);
@@ -707,9 +699,8 @@ Result<void> Projections::apply_close(const std::string& site, const std::string
   if (*latest && (*latest)->hlc > hlc) return {};
   auto& at = statement(Sql::kPositionsAt);
   at.bind(1, site).bind(2, event.location);
-  auto positions = collect_rows<std::int64_t>(at, [](const storage::Statement& row) -> Result<std::int64_t> {
-    return row.column_int(0);
-  });
+  auto positions = collect_rows<std::int64_t>(
+      at, [](const storage::Statement& row) -> Result<std::int64_t> { return row.column_int(0); });
   if (!positions) return positions.error();
   for (const std::int64_t position_id : *positions) {
     if (auto ok = close_position(position_id, "", session_key, hlc, event.user, ZeroRule::kIfExpected, cause, timing);
@@ -770,13 +761,15 @@ Result<std::int64_t> Projections::expected_at(std::int64_t position_id, std::int
 Result<bool> Projections::moved_near(std::int64_t position_id, std::int64_t first_hlc, std::int64_t last_hlc,
                                      std::int64_t window_ms) {
   const std::int64_t window = window_in_stamps(window_ms);
-  auto near = single_int(statement(Sql::kMovedNear).bind(1, position_id).bind(2, first_hlc - window).bind(3, last_hlc + window));
+  auto near = single_int(
+      statement(Sql::kMovedNear).bind(1, position_id).bind(2, first_hlc - window).bind(3, last_hlc + window));
   if (!near) return near.error();
   return *near != 0;
 }
 
 Result<std::optional<std::int64_t>> Projections::find_position(const PositionKey& key) {
-  return first_int(statement(Sql::kFindPosition).bind(1, key.site).bind(2, key.location).bind(3, key.sku).bind(4, key.lot));
+  return first_int(
+      statement(Sql::kFindPosition).bind(1, key.site).bind(2, key.location).bind(3, key.sku).bind(4, key.lot));
 }
 
 Result<CountGroup> Projections::group(std::int64_t group_id) {
@@ -852,49 +845,49 @@ Result<std::vector<HistoryEntry>> Projections::history(const PositionKey& key) {
   auto position = find_position(key);
   if (!position) return position.error();
   if (!*position) return std::vector<HistoryEntry>();
-  auto movements = collect_rows<HistoryEntry>(
-      statement(Sql::kHistoryMovements).bind(1, **position), [](const storage::Statement& row) -> Result<HistoryEntry> {
-        HistoryEntry entry;
-        entry.hlc = row.column_int(0);
-        entry.event_id = row.column_text(1);
-        entry.type = row.column_text(2);
-        entry.wall_ms = row.column_int(3);
-        entry.qty = row.column_int(4);
-        entry.delta = row.column_int(5);
-        entry.device = row.column_text(6);
-        entry.user = row.column_text(7);
-        entry.reason = row.column_text(8);
-        entry.reference = row.column_text(9);
-        return entry;
-      });
+  auto movements = collect_rows<HistoryEntry>(statement(Sql::kHistoryMovements).bind(1, **position),
+                                              [](const storage::Statement& row) -> Result<HistoryEntry> {
+                                                HistoryEntry entry;
+                                                entry.hlc = row.column_int(0);
+                                                entry.event_id = row.column_text(1);
+                                                entry.type = row.column_text(2);
+                                                entry.wall_ms = row.column_int(3);
+                                                entry.qty = row.column_int(4);
+                                                entry.delta = row.column_int(5);
+                                                entry.device = row.column_text(6);
+                                                entry.user = row.column_text(7);
+                                                entry.reason = row.column_text(8);
+                                                entry.reference = row.column_text(9);
+                                                return entry;
+                                              });
   if (!movements) return movements.error();
-  auto counts = collect_rows<HistoryEntry>(
-      statement(Sql::kHistoryCounts).bind(1, **position), [](const storage::Statement& row) -> Result<HistoryEntry> {
-        HistoryEntry entry;
-        entry.hlc = row.column_int(0);
-        entry.event_id = row.column_text(1);
-        entry.type = std::string(to_string(EventType::kCount));
-        entry.wall_ms = row.column_int(2);
-        entry.qty = row.column_int(3);
-        entry.device = row.column_text(4);
-        entry.user = row.column_text(5);
-        entry.session = row.column_text(6);
-        entry.task_id = row.column_text(7);
-        entry.group_id = row.column_int(8);
-        return entry;
-      });
+  auto counts = collect_rows<HistoryEntry>(statement(Sql::kHistoryCounts).bind(1, **position),
+                                           [](const storage::Statement& row) -> Result<HistoryEntry> {
+                                             HistoryEntry entry;
+                                             entry.hlc = row.column_int(0);
+                                             entry.event_id = row.column_text(1);
+                                             entry.type = std::string(to_string(EventType::kCount));
+                                             entry.wall_ms = row.column_int(2);
+                                             entry.qty = row.column_int(3);
+                                             entry.device = row.column_text(4);
+                                             entry.user = row.column_text(5);
+                                             entry.session = row.column_text(6);
+                                             entry.task_id = row.column_text(7);
+                                             entry.group_id = row.column_int(8);
+                                             return entry;
+                                           });
   if (!counts) return counts.error();
-  auto zeros = collect_rows<HistoryEntry>(
-      statement(Sql::kHistoryZeros).bind(1, **position), [](const storage::Statement& row) -> Result<HistoryEntry> {
-        HistoryEntry entry;
-        entry.hlc = row.column_int(0);
-        entry.type = std::string(to_string(EventType::kLocationClosed));
-        entry.group_id = row.column_int(1);
-        entry.user = row.column_text(2);
-        entry.task_id = row.column_text(3);
-        entry.session = session_of(row.column_text(4));
-        return entry;
-      });
+  auto zeros = collect_rows<HistoryEntry>(statement(Sql::kHistoryZeros).bind(1, **position),
+                                          [](const storage::Statement& row) -> Result<HistoryEntry> {
+                                            HistoryEntry entry;
+                                            entry.hlc = row.column_int(0);
+                                            entry.type = std::string(to_string(EventType::kLocationClosed));
+                                            entry.group_id = row.column_int(1);
+                                            entry.user = row.column_text(2);
+                                            entry.task_id = row.column_text(3);
+                                            entry.session = session_of(row.column_text(4));
+                                            return entry;
+                                          });
   if (!zeros) return zeros.error();
 
   // Merge by stamp; at equal stamps movements come first, as they precede counts there.

@@ -67,7 +67,8 @@ std::string describe(const Actor& actor) {
 }
 
 Figures figures_of(const CountGroup& group, const Judgement& judgement, Classification fallback) {
-  return Figures{group.id,          classify(judgement.verdict).value_or(fallback), group.expected, group.counted,
+  return Figures{group.id,           classify(judgement.verdict).value_or(fallback),
+                 group.expected,     group.counted,
                  judgement.variance, judgement.value_cents};
 }
 
@@ -90,8 +91,8 @@ Result<Reconciler> Reconciler::open(storage::Database& database, const CatalogVi
   if (!metrics) return metrics.error();
   auto statements = StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
-  return Reconciler(catalog, std::move(*projections), std::move(*discrepancies), std::move(*tasks),
-                    std::move(*metrics), std::move(*statements));
+  return Reconciler(catalog, std::move(*projections), std::move(*discrepancies), std::move(*tasks), std::move(*metrics),
+                    std::move(*statements));
 }
 
 Result<const Policy*> Reconciler::current_policy() {
@@ -102,15 +103,15 @@ Result<const Policy*> Reconciler::current_policy() {
     policy_ = Policy{};
   } else {
     auto& read = statements_[Sql::kReadPolicy];
-    auto documents = collect_rows<std::string>(read.bind(1, *version), [](const storage::Statement& row)
-                                                                           -> Result<std::string> {
-      return row.column_text(0);
-    });
+    auto documents = collect_rows<std::string>(
+        read.bind(1, *version),
+        [](const storage::Statement& row) -> Result<std::string> { return row.column_text(0); });
     if (!documents) return documents.error();
     auto parsed = parse_policy(documents->front());
     if (!parsed) {
-      return Error{ErrorCode::kCorrupt, "",
-                   "stored policy version " + std::to_string(*version) + " does not parse: " + parsed.error().describe()};
+      return Error{
+          ErrorCode::kCorrupt, "",
+          "stored policy version " + std::to_string(*version) + " does not parse: " + parsed.error().describe()};
     }
     policy_ = std::move(*parsed);
   }
@@ -252,7 +253,7 @@ Result<void> Reconciler::settle_group(Context& context, const DueGroup& due) {
   bool ambiguous = false;
   if (!group->is_void()) {
     auto near = projections_.moved_near(group->position_id, group->first_hlc, group->last_hlc,
-                                         context.policy.ambiguity_window_ms);
+                                        context.policy.ambiguity_window_ms);
     if (!near) return near.error();
     ambiguous = *near;
   }
@@ -263,7 +264,7 @@ Result<void> Reconciler::settle_group(Context& context, const DueGroup& due) {
     group->role = *role;
   }
   if (auto ok = projections_.record(group->id, *group->role, judgement, ambiguous, context.policy.ambiguity_window_ms,
-                                   context.now_ms);
+                                    context.now_ms);
       !ok) {
     return ok;
   }
@@ -289,8 +290,8 @@ Result<GroupRole> Reconciler::decide_role(Context& context, CountGroup& group) {
   const std::string& excluded = (*task)->task.exclude_user;
   bool by_excluded = false;
   if (!excluded.empty()) {
-    auto counted = group.counts == 0 ? Result<bool>(group.first_user == excluded)
-                                     : projections_.counted_by(group.id, excluded);
+    auto counted =
+        group.counts == 0 ? Result<bool>(group.first_user == excluded) : projections_.counted_by(group.id, excluded);
     if (!counted) return counted.error();
     by_excluded = *counted;
   }
@@ -301,8 +302,8 @@ Result<GroupRole> Reconciler::decide_role(Context& context, CountGroup& group) {
                          {"position", position_json(group.position)},
                          {"user", excluded},
                          {"group", group.id}};
-    context.effects.audit.push_back(AuditNote{"reconcile.recount_refused",
-                                              group.position.site + "/task/" + group.task_id, dump(detail)});
+    context.effects.audit.push_back(
+        AuditNote{"reconcile.recount_refused", group.position.site + "/task/" + group.task_id, dump(detail)});
     return GroupRole::kRefused;
   }
   if (auto ok = projections_.link(group.id, (*task)->discrepancy_id); !ok) return ok.error();
@@ -346,9 +347,8 @@ Result<void> Reconciler::on_recount(Context& context, const CountGroup& group, c
   const Facts facts = facts_of(group.position);
   const bool agrees = context.policy.within_tolerance(facts.subject(group.position), group.counted - previous->counted,
                                                       previous->counted, facts.unit_cost());
-  if (auto ok = discrepancies_.update_figures(discrepancy->id,
-                                              figures_of(group, judgement, discrepancy->classification),
-                                              context.now_ms);
+  if (auto ok = discrepancies_.update_figures(
+          discrepancy->id, figures_of(group, judgement, discrepancy->classification), context.now_ms);
       !ok) {
     return ok;
   }
@@ -399,8 +399,8 @@ Result<void> Reconciler::drive(Context& context, const Discrepancy& discrepancy,
   if (!classify(judgement.verdict)) {
     return step(context, discrepancy, DiscrepancyState::kClosed, resolution_by(cause.kind), cause.actor,
                 "now within tolerance: counted " + std::to_string(group.counted) + ", ledger " +
-                    std::to_string(group.expected) + " (" + std::string(to_string(cause.kind)) + " " +
-                    cause.event_id + ")",
+                    std::to_string(group.expected) + " (" + std::string(to_string(cause.kind)) + " " + cause.event_id +
+                    ")",
                 cause.event_id);
   }
   return {};
@@ -417,18 +417,22 @@ Result<void> Reconciler::open_discrepancy(Context& context, const CountGroup& gr
   if (auto ok = projections_.link(group.id, *id); !ok) return ok;
   auto opened = discrepancies_.get(*id);
   if (!opened) return opened.error();
-  const Json detail = {{"discrepancy", *id},        {"position", position_json(group.position)},
-                       {"to", "open"},              {"classification", to_string(figures.classification)},
-                       {"expected", group.expected}, {"counted", group.counted},
-                       {"variance", judgement.variance}, {"value_cents", judgement.value_cents},
-                       {"actor", describe(cause.actor)}, {"cause_event_id", cause.event_id}};
+  const Json detail = {{"discrepancy", *id},
+                       {"position", position_json(group.position)},
+                       {"to", "open"},
+                       {"classification", to_string(figures.classification)},
+                       {"expected", group.expected},
+                       {"counted", group.counted},
+                       {"variance", judgement.variance},
+                       {"value_cents", judgement.value_cents},
+                       {"actor", describe(cause.actor)},
+                       {"cause_event_id", cause.event_id}};
   context.effects.audit.push_back(AuditNote{"reconcile.transition", subject_of(*opened), dump(detail)});
   if (context.policy.max_recount_rounds == 0) {
     return step(context, *opened, DiscrepancyState::kAwaitingReview, Resolution::kNone, Actor::system(),
                 "no recount rounds configured", "");
   }
-  return request_recount(context, *opened, 1, group.first_user,
-                         recount_hint(judgement.verdict, judgement.pack_qty, 1));
+  return request_recount(context, *opened, 1, group.first_user, recount_hint(judgement.verdict, judgement.pack_qty, 1));
 }
 
 Result<void> Reconciler::request_recount(Context& context, const Discrepancy& discrepancy, std::uint32_t round,
@@ -450,7 +454,7 @@ Result<void> Reconciler::adjust(Context& context, const Discrepancy& discrepancy
   event.event_id = uuid_v7(context.now_ms);
   event.type = EventType::kAdjust;
   event.wall_ms = context.now_ms;
-  event.hlc = static_cast<std::uint64_t>(group.last_hlc);  // as of the count it corrects
+  event.hlc = HlcStamp{static_cast<std::uint64_t>(group.last_hlc)};  // as of the count it corrects
   event.user = actor.kind == ActorKind::kOperator ? actor.id : std::string();
   event.location = group.position.location;
   event.sku = group.position.sku;
@@ -514,9 +518,8 @@ Result<Effects> Reconciler::resolve(std::int64_t discrepancy_id, OperatorAction 
   if (!discrepancy) return discrepancy.error();
   if (!action_allowed(action, discrepancy->state)) {
     return Error{ErrorCode::kConflict, "action",
-                 "discrepancy " + std::to_string(discrepancy_id) + " is " +
-                     std::string(to_string(discrepancy->state)) + ": " + std::string(to_string(action)) +
-                     " is not allowed"};
+                 "discrepancy " + std::to_string(discrepancy_id) + " is " + std::string(to_string(discrepancy->state)) +
+                     ": " + std::string(to_string(action)) + " is not allowed"};
   }
   Context context{**policy, now_ms, {}};
   const Actor actor = Actor::operator_named(operator_login);
@@ -550,8 +553,8 @@ Result<Reevaluation> Reconciler::reevaluate_all(std::int64_t now_ms) {
   auto scanned = projections_.scan_groups([&](const CountGroup& group) -> Result<void> {
     bool ambiguous = group.ambiguous;
     if (!group.is_void() && group.judged_window_ms != current.ambiguity_window_ms) {
-      auto near = projections_.moved_near(group.position_id, group.first_hlc, group.last_hlc,
-                                          current.ambiguity_window_ms);
+      auto near =
+          projections_.moved_near(group.position_id, group.first_hlc, group.last_hlc, current.ambiguity_window_ms);
       if (!near) return near.error();
       ambiguous = *near;
     }

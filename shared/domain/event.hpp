@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 
 namespace recount {
@@ -26,9 +27,9 @@ enum class EventType {
 };
 
 inline constexpr EventType kAllEventTypes[] = {
-    EventType::kCount, EventType::kLocationClosed, EventType::kReceive, EventType::kPutaway,
-    EventType::kMove,  EventType::kAdjust,         EventType::kSale,    EventType::kShip,
-    EventType::kTaskAck, EventType::kSnapshot,     EventType::kBaseline,
+    EventType::kCount,   EventType::kLocationClosed, EventType::kReceive,  EventType::kPutaway,
+    EventType::kMove,    EventType::kAdjust,         EventType::kSale,     EventType::kShip,
+    EventType::kTaskAck, EventType::kSnapshot,       EventType::kBaseline,
 };
 
 std::string_view to_string(EventType type);
@@ -56,9 +57,9 @@ enum class ReasonCode {
 };
 
 inline constexpr ReasonCode kAllReasonCodes[] = {
-    ReasonCode::kDamage,         ReasonCode::kExpired,    ReasonCode::kTheft,     ReasonCode::kFound,
-    ReasonCode::kReturn,         ReasonCode::kDataEntryError, ReasonCode::kUomError, ReasonCode::kCountError,
-    ReasonCode::kMisplaced,      ReasonCode::kReceivingError, ReasonCode::kShrinkage, ReasonCode::kOther,
+    ReasonCode::kDamage,    ReasonCode::kExpired,        ReasonCode::kTheft,     ReasonCode::kFound,
+    ReasonCode::kReturn,    ReasonCode::kDataEntryError, ReasonCode::kUomError,  ReasonCode::kCountError,
+    ReasonCode::kMisplaced, ReasonCode::kReceivingError, ReasonCode::kShrinkage, ReasonCode::kOther,
 };
 
 std::string_view to_string(ReasonCode reason);
@@ -67,25 +68,25 @@ std::optional<ReasonCode> parse_reason_code(std::string_view text);
 // One event as recorded by a device or the hub. Which optional fields are required depends on
 // the type; validate() states the rules. Quantities are integers in the item's base unit.
 struct Event {
-  std::uint64_t seq = 0;        // assigned by the recording journal, strictly increasing
-  std::string event_id;         // UUIDv7, for tracing across systems
+  std::uint64_t seq = 0;  // assigned by the recording journal, strictly increasing
+  std::string event_id;   // UUIDv7, for tracing across systems
   EventType type = EventType::kCount;
-  std::int64_t wall_ms = 0;     // the recording device's wall clock
-  std::uint64_t hlc = 0;        // hybrid logical clock stamp (see shared/core/hlc.hpp)
-  std::string user;             // who did it (badge); empty for system events
-  std::string location;         // where: the counted bin, the dock, the move's source
-  std::string to_location;      // putaway/move destination
+  std::int64_t wall_ms = 0;  // the recording device's wall clock
+  HlcStamp hlc;              // hybrid logical clock stamp; the packed integer on the wire
+  std::string user;          // who did it (badge); empty for system events
+  std::string location;      // where: the counted bin, the dock, the move's source
+  std::string to_location;   // putaway/move destination
   std::string sku;
-  std::string lot;              // GS1 AI 10; empty when the item is not lot-tracked
-  std::string expiry;           // GS1 AI 17 as YYYY-MM-DD, kept when scanned
-  std::string serial;           // GS1 AI 21, kept when scanned
-  std::int64_t qty = 0;         // units; signed only for adjust
+  std::string lot;       // GS1 AI 10; empty when the item is not lot-tracked
+  std::string expiry;    // GS1 AI 17 as YYYY-MM-DD, kept when scanned
+  std::string serial;    // GS1 AI 21, kept when scanned
+  std::int64_t qty = 0;  // units; signed only for adjust
   std::optional<ReasonCode> reason;
-  std::string reference;        // PO/ASN for receive; free reference otherwise
-  std::string session;          // count session id: counts in one session add up
-  std::string task_id;          // the recount task this count or task_ack belongs to
-  std::string barcode;          // the raw scanned text, so an unresolved scan is never lost
-  std::string system;           // snapshot: the connected system that reported it
+  std::string reference;  // PO/ASN for receive; free reference otherwise
+  std::string session;    // count session id: counts in one session add up
+  std::string task_id;    // the recount task this count or task_ack belongs to
+  std::string barcode;    // the raw scanned text, so an unresolved scan is never lost
+  std::string system;     // snapshot: the connected system that reported it
 
   bool operator==(const Event&) const = default;
 };

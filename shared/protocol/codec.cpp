@@ -248,7 +248,7 @@ Result<Event> read_event(Reader& in) {
   event.event_id = in.text("event_id", Presence::kRequired);
   event.type = in.choice("type", Presence::kRequired, parse_event_type).value_or(EventType::kCount);
   event.wall_ms = in.integer<std::int64_t>("wall_ms");
-  event.hlc = in.integer<std::uint64_t>("hlc");
+  event.hlc = HlcStamp{in.integer<std::uint64_t>("hlc")};
   event.user = in.text("user", Presence::kOptional);
   event.location = in.text("location", Presence::kOptional);
   event.to_location = in.text("to", Presence::kOptional);
@@ -517,7 +517,7 @@ void write_event(Writer& out, const Event& event) {
   out.field("event_id", event.event_id);
   out.field("type", to_string(event.type));
   out.field("wall_ms", event.wall_ms);
-  out.field("hlc", event.hlc);
+  out.field("hlc", event.hlc.packed);
   out.optional("user", event.user);
   out.optional("location", event.location);
   out.optional("to", event.to_location);
@@ -554,7 +554,7 @@ std::string encode(const Hello& hello) {
   out.field("last_seq", hello.last_seq);
   out.field("acked_through", hello.acked_through);
   out.field("wall_ms", hello.wall_ms);
-  out.field("hlc", hello.hlc);
+  out.field("hlc", hello.hlc.packed);
   out.optional("agent_version", hello.agent_version);
   return std::move(out).finish();
 }
@@ -565,7 +565,7 @@ std::string encode(const Ack& ack) {
   out.field("epoch", ack.epoch);
   out.field("acked_through", ack.acked_through);
   out.field("hub_wall_ms", ack.hub_wall_ms);
-  out.field("hub_hlc", ack.hub_hlc);
+  out.field("hub_hlc", ack.hub_hlc.packed);
   return std::move(out).finish();
 }
 
@@ -662,7 +662,7 @@ Result<Hello> decode_hello(std::string_view payload) {
     hello.acked_through = counter(in, "acked_through");
     if (in.ok() && hello.acked_through > hello.last_seq) in.fail("acked_through", "must not exceed last_seq");
     hello.wall_ms = unix_ms(in, "wall_ms");
-    hello.hlc = in.integer<std::uint64_t>("hlc");
+    hello.hlc = HlcStamp{in.integer<std::uint64_t>("hlc")};
     hello.agent_version = in.code("agent_version", limits::kMaxCode, Presence::kOptional);
     return hello;
   });
@@ -675,7 +675,7 @@ Result<Ack> decode_ack(std::string_view payload) {
     ack.epoch = in.epoch("epoch", Presence::kRequired);
     ack.acked_through = counter(in, "acked_through");
     ack.hub_wall_ms = unix_ms(in, "hub_wall_ms");
-    ack.hub_hlc = in.integer<std::uint64_t>("hub_hlc");
+    ack.hub_hlc = HlcStamp{in.integer<std::uint64_t>("hub_hlc")};
     return ack;
   });
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
 
@@ -44,7 +45,7 @@ struct Hello {
   std::uint64_t last_seq = 0;       // highest seq in the journal (0 when empty)
   std::uint64_t acked_through = 0;  // highest seq the agent has seen acknowledged
   std::int64_t wall_ms = 0;
-  std::uint64_t hlc = 0;
+  HlcStamp hlc;
   std::string agent_version;
 
   bool operator==(const Hello&) const = default;
@@ -57,7 +58,7 @@ struct Ack {
   std::string epoch;
   std::uint64_t acked_through = 0;
   std::int64_t hub_wall_ms = 0;  // lets the agent measure its clock skew
-  std::uint64_t hub_hlc = 0;
+  HlcStamp hub_hlc;
 
   bool operator==(const Ack&) const = default;
 };
@@ -75,9 +76,9 @@ struct NackEntry {
 // dead-lettered, so they are covered by the next ack and are never resent.
 struct Nack {
   std::string device;
-  std::string epoch;           // empty when the payload was too broken to tell
+  std::string epoch;  // empty when the payload was too broken to tell
   std::vector<NackEntry> rejected;
-  std::string payload_error;   // set when the whole payload was refused
+  std::string payload_error;  // set when the whole payload was refused
 
   bool operator==(const Nack&) const = default;
 };
@@ -88,10 +89,10 @@ enum class DeviceState { kOnline, kOffline };
 struct Status {
   std::string device;
   DeviceState state = DeviceState::kOnline;
-  std::uint64_t backlog = 0;        // events not yet acknowledged
+  std::uint64_t backlog = 0;  // events not yet acknowledged
   std::uint64_t acked_through = 0;
-  std::int64_t skew_ms = 0;         // device wall clock minus hub wall clock, from the last ack
-  std::int64_t wall_ms = 0;         // when composed; 0 when not known (a last will)
+  std::int64_t skew_ms = 0;  // device wall clock minus hub wall clock, from the last ack
+  std::int64_t wall_ms = 0;  // when composed; 0 when not known (a last will)
 
   bool operator==(const Status&) const = default;
 };
@@ -100,11 +101,11 @@ struct Status {
 struct RecountTask {
   std::string task_id;
   std::string location;
-  std::string sku;               // empty: recount the whole location
+  std::string sku;  // empty: recount the whole location
   std::string lot;
   std::uint32_t round = 1;
-  std::string exclude_user;      // the counter whose count raised it may not do it
-  std::string hint;              // e.g. "uom_error: check case vs each"
+  std::string exclude_user;  // the counter whose count raised it may not do it
+  std::string hint;          // e.g. "uom_error: check case vs each"
   std::int64_t created_ms = 0;
 
   bool operator==(const RecountTask&) const = default;

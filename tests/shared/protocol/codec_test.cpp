@@ -37,7 +37,7 @@ Event count_event(std::uint64_t seq) {
   event.event_id = "01a218f1-5980-7444-9324-" + std::string(12 - tail.size(), '0') + tail;
   event.type = EventType::kCount;
   event.wall_ms = kWallMs + static_cast<std::int64_t>(seq % 1000);
-  event.hlc = static_cast<std::uint64_t>(event.wall_ms) << 16;
+  event.hlc = HlcStamp::from_parts(event.wall_ms, 0);
   event.user = "u-0193";
   event.location = "A-01-03";
   event.sku = "SKU-88412";
@@ -334,7 +334,7 @@ TEST_CASE("a string one byte over its limit is rejected at its field") {
 
 TEST_CASE("64-bit extremes of every integer type round-trip") {
   Event event = full_event(EventType::kAdjust, kMaxCounter);
-  event.hlc = std::numeric_limits<std::uint64_t>::max();
+  event.hlc = HlcStamp{std::numeric_limits<std::uint64_t>::max()};
   event.wall_ms = std::numeric_limits<std::int64_t>::max();
   event.qty = -limits::kMaxQuantity;
   CHECK(decode_event(encode_event(event)).value() == event);
@@ -776,7 +776,7 @@ std::string nlohmann_encoding(const std::optional<EventBatch>& batch, const Even
     out["event_id"] = event.event_id;
     out["type"] = to_string(event.type);
     out["wall_ms"] = event.wall_ms;
-    out["hlc"] = event.hlc;
+    out["hlc"] = event.hlc.packed;
     const std::pair<const char*, const std::string*> before_qty[] = {
         {"user", &event.user}, {"location", &event.location}, {"to", &event.to_location}, {"sku", &event.sku},
         {"lot", &event.lot},   {"expiry", &event.expiry},     {"serial", &event.serial}};
@@ -786,10 +786,10 @@ std::string nlohmann_encoding(const std::optional<EventBatch>& batch, const Even
     out["qty"] = event.qty;
     if (event.reason) out["reason"] = to_string(*event.reason);
     const std::pair<const char*, const std::string*> after_qty[] = {{"ref", &event.reference},
-                                                                     {"session", &event.session},
-                                                                     {"task_id", &event.task_id},
-                                                                     {"barcode", &event.barcode},
-                                                                     {"system", &event.system}};
+                                                                    {"session", &event.session},
+                                                                    {"task_id", &event.task_id},
+                                                                    {"barcode", &event.barcode},
+                                                                    {"system", &event.system}};
     for (const auto& [key, value] : after_qty) {
       if (!value->empty()) out[key] = *value;
     }
@@ -809,10 +809,28 @@ std::string nlohmann_encoding(const std::optional<EventBatch>& batch, const Even
 }
 
 // Text that escaping and UTF-8 replacement must treat as nlohmann's dump() does.
-const std::vector<std::string> kAwkwardTexts{
-    "", "plain", "quote\"d", "back\\slash", "/slash", std::string("nul\0byte", 8), "\x01\x1f\x7f", "\b\f\n\r\t",
-    "caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff", "a\xc3", "\xe2\x82", "\xe2\x82\xff", "\xe0\x80\x80",
-    "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "\x80\x80", "\xf0\x9f\x98", "mix\xc3\xa9\xff\"\\\x02 end"};
+const std::vector<std::string> kAwkwardTexts{"",
+                                             "plain",
+                                             "quote\"d",
+                                             "back\\slash",
+                                             "/slash",
+                                             std::string("nul\0byte", 8),
+                                             "\x01\x1f\x7f",
+                                             "\b\f\n\r\t",
+                                             "caf\xc3\xa9",
+                                             "\xe2\x82\xac",
+                                             "\xf0\x9f\x98\x80",
+                                             "\xff",
+                                             "a\xc3",
+                                             "\xe2\x82",
+                                             "\xe2\x82\xff",
+                                             "\xe0\x80\x80",
+                                             "\xed\xa0\x80",
+                                             "\xf4\x90\x80\x80",
+                                             "\xc0\xaf",
+                                             "\x80\x80",
+                                             "\xf0\x9f\x98",
+                                             "mix\xc3\xa9\xff\"\\\x02 end"};
 
 void check_event_bytes(const Event& event) {
   INFO("event: ", nlohmann_encoding(std::nullopt, &event));
@@ -837,9 +855,9 @@ TEST_CASE("events encode byte for byte as the nlohmann encoder wrote them, every
 
 TEST_CASE("control characters quotes backslashes non-ascii and invalid utf-8 encode as nlohmann dumped them") {
   for (const std::string& text : kAwkwardTexts) {
-    for (std::string Event::*field : {&Event::user, &Event::location, &Event::to_location, &Event::sku, &Event::lot,
-                                      &Event::expiry, &Event::serial, &Event::reference, &Event::session,
-                                      &Event::task_id, &Event::barcode, &Event::system, &Event::event_id}) {
+    for (std::string Event::*field :
+         {&Event::user, &Event::location, &Event::to_location, &Event::sku, &Event::lot, &Event::expiry, &Event::serial,
+          &Event::reference, &Event::session, &Event::task_id, &Event::barcode, &Event::system, &Event::event_id}) {
       Event event = full_event(EventType::kMove, 3);
       event.*field = text;
       check_event_bytes(event);
