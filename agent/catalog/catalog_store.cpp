@@ -44,7 +44,7 @@ std::string normalize_barcode(const std::string& code) {
 
 Result<CatalogStore> CatalogStore::open(const std::filesystem::path& directory) {
   auto database = storage::Database::open(directory / Journal::kFileName, storage::OpenMode::kExistingOnly,
-                                           storage::Durability::kFull, Journal::kApplicationId);
+                                          storage::Durability::kFull, Journal::kApplicationId);
   if (!database) return database.error();
   return CatalogStore(std::move(*database));
 }
@@ -79,8 +79,8 @@ Result<bool> CatalogStore::store_catalog(const protocol::Catalog& catalog) {
   }
   auto item = database_.prepare("INSERT OR REPLACE INTO catalog_items(sku, description, item_class) VALUES(?, ?, ?)");
   auto barcode = database_.prepare("INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty) VALUES(?, ?, ?)");
-  auto location = database_.prepare(
-      "INSERT OR REPLACE INTO catalog_locations(location, label, location_class) VALUES(?, ?, ?)");
+  auto location =
+      database_.prepare("INSERT OR REPLACE INTO catalog_locations(location, label, location_class) VALUES(?, ?, ?)");
   if (!item) return item.error();
   if (!barcode) return barcode.error();
   auto user = database_.prepare("INSERT OR REPLACE INTO catalog_users(badge, name, role, pin_hash) VALUES(?, ?, ?, ?)");
@@ -266,9 +266,9 @@ Result<std::int64_t> CatalogStore::add_unresolved(const UnresolvedScan& scan) {
       "task_id, lot, expiry, serial, qty) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!insert) return insert.error();
   insert->bind(1, scan.wall_ms).bind(2, scan.barcode).bind(3, scan.mode);
-  const std::string* optional_fields[] = {&scan.user,    &scan.location, &scan.to_location, &scan.reference,
-                                          &scan.reason,  &scan.session,  &scan.task_id,     &scan.lot,
-                                          &scan.expiry,  &scan.serial};
+  const std::string* optional_fields[] = {&scan.user,   &scan.location, &scan.to_location, &scan.reference,
+                                          &scan.reason, &scan.session,  &scan.task_id,     &scan.lot,
+                                          &scan.expiry, &scan.serial};
   int index = 4;
   for (const auto* field : optional_fields) insert->bind_optional(index++, *field);
   insert->bind(index, scan.qty);

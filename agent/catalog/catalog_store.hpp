@@ -30,7 +30,7 @@ struct UnresolvedScan {
   std::string barcode;  // the scanned text as read (GS1 data normalised to its raw form)
   std::string mode;     // count, receive, putaway, move, adjust
   std::string user, location, to_location, reference, reason, session, task_id, lot, expiry, serial;
-  std::int64_t qty = 1;  // units per pack are not known: the number of scans
+  std::int64_t qty = 1;            // units per pack are not known: the number of scans
   std::uint64_t resolved_seq = 0;  // the event recorded for it later; 0 while unresolved
 };
 

@@ -113,8 +113,10 @@ void draw_screen(const SessionView& view, const Feedback& feedback, const std::s
   out << "  USER      " << kBold << (view.user.empty() ? "-" : view.user) << kReset
       << (view.user_name.empty() ? "" : "  " + view.user_name) << '\n';
   const bool moving = view.mode == WorkMode::kPutaway || view.mode == WorkMode::kMove;
-  out << (view.mode == WorkMode::kReceive ? "  DOCK      " : moving ? "  FROM      " : "  LOCATION  ") << kBold
-      << (view.location.empty() ? "-" : view.location) << kReset << '\n';
+  out << (view.mode == WorkMode::kReceive ? "  DOCK      "
+          : moving                        ? "  FROM      "
+                                          : "  LOCATION  ")
+      << kBold << (view.location.empty() ? "-" : view.location) << kReset << '\n';
   if (moving) out << "  TO        " << kBold << (view.to_location.empty() ? "-" : view.to_location) << kReset << '\n';
   if (view.mode == WorkMode::kReceive) {
     out << "  PO/ASN    " << kBold << (view.reference.empty() ? "-" : view.reference) << kReset << '\n';
@@ -270,19 +272,20 @@ int print_unresolved(const DataOptions& data, bool json, std::ostream& out, std:
   }
   for (const auto& scan : *scans) {
     if (json) {
-      out << nlohmann::json{{"id", scan.id},           {"wall_ms", scan.wall_ms},   {"barcode", scan.barcode},
-                            {"mode", scan.mode},       {"user", scan.user},         {"location", scan.location},
-                            {"to", scan.to_location},  {"ref", scan.reference},     {"reason", scan.reason},
-                            {"session", scan.session}, {"task_id", scan.task_id},   {"lot", scan.lot},
-                            {"expiry", scan.expiry},   {"serial", scan.serial},     {"qty", scan.qty},
-                            {"resolved_seq", scan.resolved_seq}}
+      out << nlohmann::json{{"id", scan.id},           {"wall_ms", scan.wall_ms},
+                            {"barcode", scan.barcode}, {"mode", scan.mode},
+                            {"user", scan.user},       {"location", scan.location},
+                            {"to", scan.to_location},  {"ref", scan.reference},
+                            {"reason", scan.reason},   {"session", scan.session},
+                            {"task_id", scan.task_id}, {"lot", scan.lot},
+                            {"expiry", scan.expiry},   {"serial", scan.serial},
+                            {"qty", scan.qty},         {"resolved_seq", scan.resolved_seq}}
                  .dump()
           << '\n';
     } else {
       out << '#' << scan.id << ' ' << clock_time(scan.wall_ms) << ' ' << scan.barcode << ' ' << scan.mode << " at "
           << (scan.location.empty() ? "-" : scan.location) << " by " << (scan.user.empty() ? "-" : scan.user)
-          << (scan.resolved_seq == 0 ? " unresolved" : " resolved as seq " + std::to_string(scan.resolved_seq))
-          << '\n';
+          << (scan.resolved_seq == 0 ? " unresolved" : " resolved as seq " + std::to_string(scan.resolved_seq)) << '\n';
     }
   }
   return 0;
@@ -312,8 +315,7 @@ int resolve_unresolved(const DataOptions& data, std::ostream& out, std::ostream&
     if (!*match) continue;
     auto recorded = stores->journal.record(event_for(scan, **match));
     if (!recorded) {
-      err << "recount-agent: unresolved scan #" << scan.id << " not recorded: " << recorded.error().describe()
-          << '\n';
+      err << "recount-agent: unresolved scan #" << scan.id << " not recorded: " << recorded.error().describe() << '\n';
       exit_code = 1;
       continue;
     }

@@ -196,8 +196,8 @@ Feedback ScanSession::check_pin(std::string badge, const std::string& pin) {
 
 Feedback ScanSession::set_location(const std::string& text, bool destination) {
   if (text.empty()) return refused(destination ? "#to needs a location" : "#loc needs a location");
-  if (!view_.task_id.empty()) return refused("recount task " + view_.task_id + " is at " + view_.location +
-                                             ": finish it with #close first");
+  if (!view_.task_id.empty())
+    return refused("recount task " + view_.task_id + " is at " + view_.location + ": finish it with #close first");
   auto found = store_.find_location(text);
   if (!found) return refused("cannot read the catalog: " + found.error().describe());
   if (!*found) return refused("UNKNOWN LOCATION " + text + ": not in the catalog");
@@ -242,8 +242,7 @@ std::optional<Feedback> ScanSession::missing_context() const {
     case WorkMode::kAdjust:
       if (view_.reason.empty()) return refused("SCAN A REASON FIRST: #reason CODE");
       break;
-    case WorkMode::kCount:
-      break;
+    case WorkMode::kCount: break;
   }
   return std::nullopt;
 }
@@ -318,12 +317,11 @@ Feedback ScanSession::scan(const std::string& text) {
   actions_.push_back(action);
   show_last(action);
   const auto& last = *view_.last_item;
-  std::string message = std::string(to_string(draft.type)) + " " + std::to_string(negative ? -units : units) +
-                        " x " + draft.sku + ((*match)->pack_qty > 1 ? " (pack of " + std::to_string((*match)->pack_qty) + ")" : "") +
-                        (draft.lot.empty() ? "" : " lot " + draft.lot) +
-                        (draft.expiry.empty() ? "" : " exp " + draft.expiry) +
-                        (draft.serial.empty() ? "" : " serial " + draft.serial) + " - running count " +
-                        std::to_string(last.running);
+  std::string message =
+      std::string(to_string(draft.type)) + " " + std::to_string(negative ? -units : units) + " x " + draft.sku +
+      ((*match)->pack_qty > 1 ? " (pack of " + std::to_string((*match)->pack_qty) + ")" : "") +
+      (draft.lot.empty() ? "" : " lot " + draft.lot) + (draft.expiry.empty() ? "" : " exp " + draft.expiry) +
+      (draft.serial.empty() ? "" : " serial " + draft.serial) + " - running count " + std::to_string(last.running);
   if (verdict == ScanVerdict::kRepeat) {
     return Feedback{Outcome::kWarning, "REPEAT SCAN, COUNTED: " + message + " (#undo if it was one item)", {}};
   }
@@ -396,7 +394,8 @@ Feedback ScanSession::set_quantity(const std::string& argument) {
   if (action.mode == WorkMode::kCount && tallies_[action.tally_key] - action.net + target < 0) {
     return refused("#qty would make the count negative");
   }
-  if (auto ok = record_delta(action, target - action.net); !ok) return refused("NOT RECORDED: " + ok.error().describe());
+  if (auto ok = record_delta(action, target - action.net); !ok)
+    return refused("NOT RECORDED: " + ok.error().describe());
   show_last(action);
   return done("quantity of " + action.base.sku + " set to " + std::to_string(target) + " - running count " +
               std::to_string(view_.last_item->running));

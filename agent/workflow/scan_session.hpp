@@ -53,7 +53,7 @@ struct SessionView {
   std::string task_id;      // active blind recount
   std::string session;      // count session id
   std::optional<LastItem> last_item;
-  std::string prompt;       // what to scan next, in capitals
+  std::string prompt;  // what to scan next, in capitals
 };
 
 struct ScanSessionOptions {

@@ -18,8 +18,8 @@ namespace {
 
 constexpr std::int64_t kMaxUnitCostCents = 1'000'000'000'000;  // ten billion in major units
 
-const std::vector<std::string_view> kItemColumns{"sku", "description", "unit_cost_cents", "item_class", "barcode",
-                                                 "pack_qty"};
+const std::vector<std::string_view> kItemColumns{"sku",        "description", "unit_cost_cents",
+                                                 "item_class", "barcode",     "pack_qty"};
 const std::vector<std::string_view> kLocationColumns{"site", "location", "label", "location_class"};
 
 bool all_digits(const std::string& text) {
@@ -60,7 +60,7 @@ std::string_view to_string(ImportKind kind) {
 
 Result<CatalogStore> CatalogStore::open(const std::filesystem::path& hub_db, WallClock wall) {
   auto database = storage::Database::open(hub_db, storage::OpenMode::kExistingOnly, storage::Durability::kFull,
-                                           Ledger::kApplicationId);
+                                          Ledger::kApplicationId);
   if (!database) return database.error();
   auto audit = AuditLog::prepare(*database);
   if (!audit) return audit.error();
@@ -84,7 +84,7 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
   std::vector<protocol::CatalogItem> items;
   std::vector<std::pair<std::string, protocol::CatalogLocation>> locations;
   if (kind == ImportKind::kItems) {
-    std::map<std::string, std::size_t> item_index;               // sku → items[]
+    std::map<std::string, std::size_t> item_index;                     // sku → items[]
     std::map<std::string, std::pair<std::string, std::size_t>> codes;  // code → (sku, line)
     auto owner = database_.prepare("SELECT sku FROM catalog_barcodes WHERE code = ?");
     if (!owner) return owner.error();
@@ -99,7 +99,8 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
       }
       const auto cost = parse_integer(cost_text);
       if (!cost || *cost < 0 || *cost > kMaxUnitCostCents) {
-        errors.add(record.line, "unit_cost_cents", "must be a whole number of cents, 0 or more (got '" + cost_text + "')");
+        errors.add(record.line, "unit_cost_cents",
+                   "must be a whole number of cents, 0 or more (got '" + cost_text + "')");
       }
       if (auto ok = validate_code("item_class", item_class, limits::kMaxCode, Presence::kOptional); !ok) {
         errors.add(record.line, ok.error());
@@ -125,8 +126,9 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
       } else {
         const auto& item = items[found->second];
         if (item.description != description || item.unit_cost_cents != *cost || item.item_class != item_class) {
-          errors.add(record.line, "sku",
-                     "SKU " + sku + " has a different description, unit_cost_cents or item_class than on its first row");
+          errors.add(
+              record.line, "sku",
+              "SKU " + sku + " has a different description, unit_cost_cents or item_class than on its first row");
           continue;
         }
       }
@@ -179,8 +181,7 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
       owner->bind(1, site).bind(2, label);
       auto existing = owner->step();
       if (!existing) return existing.error();
-      if (*existing && owner->column_text(0) != location &&
-          seen.count(std::pair{site, owner->column_text(0)}) == 0) {
+      if (*existing && owner->column_text(0) != location && seen.count(std::pair{site, owner->column_text(0)}) == 0) {
         errors.add(record.line, "label", "label " + label + " already belongs to location " + owner->column_text(0));
       }
       owner->reset();
@@ -207,8 +208,8 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
   auto version = bump_version();
   if (!version) return version.error();
   report.version = *version;
-  const nlohmann::json detail{{"rows", report.rows},       {"items", report.items}, {"barcodes", report.barcodes},
-                              {"sites", report.sites},     {"version", *version},   {"sha256", sha256_hex(csv)},
+  const nlohmann::json detail{{"rows", report.rows},   {"items", report.items}, {"barcodes", report.barcodes},
+                              {"sites", report.sites}, {"version", *version},   {"sha256", sha256_hex(csv)},
                               {"bytes", csv.size()}};
   if (auto ok = audit_.append(wall_(), "catalog.import", std::string(to_string(kind)), detail.dump()); !ok) {
     return ok.error();

@@ -25,14 +25,14 @@ std::string_view to_string(ImportKind kind);
 // rejected as a whole and every problem is listed.
 struct ImportReport {
   ImportKind kind = ImportKind::kItems;
-  std::size_t rows = 0;       // data rows read
-  std::size_t items = 0;      // distinct SKUs (items) or locations (locations)
-  std::size_t barcodes = 0;   // items only
-  std::size_t sites = 0;      // locations and users: sites in the file
-  std::size_t users = 0;      // users only: users in the file
-  std::size_t removed = 0;    // users only: badges of those sites no longer in the file
+  std::size_t rows = 0;           // data rows read
+  std::size_t items = 0;          // distinct SKUs (items) or locations (locations)
+  std::size_t barcodes = 0;       // items only
+  std::size_t sites = 0;          // locations and users: sites in the file
+  std::size_t users = 0;          // users only: users in the file
+  std::size_t removed = 0;        // users only: badges of those sites no longer in the file
   std::size_t changed_sites = 0;  // users only: sites whose users changed (0: nothing changed)
-  std::uint64_t version = 0;  // the catalog version after the import (0 when rejected)
+  std::uint64_t version = 0;      // the catalog version after the import (0 when rejected)
   std::vector<ImportError> errors;
 };
 

@@ -15,8 +15,7 @@ namespace recount::hub {
 // One Statement per SQL text, in the same order; the first failure is returned. The statements
 // must not outlive `database`, and share its one-thread-at-a-time rule. Blocks while SQLite
 // compiles them.
-Result<std::vector<storage::Statement>> prepare_all(storage::Database& database,
-                                                    std::span<const std::string_view> sql);
+Result<std::vector<storage::Statement>> prepare_all(storage::Database& database, std::span<const std::string_view> sql);
 
 // Steps a bound statement to its end, turning each row into a T with `read` (a callable taking
 // the statement and returning Result<T>), and resets it for the next use. The first error from

@@ -162,7 +162,8 @@ Result<Discrepancy> read_discrepancy(const storage::Statement& row) {
   d.adjust_event_id = row.column_text(20);
   d.adjust_qty = row.column_int(21);
   d.adjust_value_cents = row.column_int(22);
-  if (!row.column_text(23).empty()) d.adjust_reason = parsed(row, 23, "discrepancies.adjust_reason", parse_reason_code, error);
+  if (!row.column_text(23).empty())
+    d.adjust_reason = parsed(row, 23, "discrepancies.adjust_reason", parse_reason_code, error);
   if (!error.message.empty()) return error;
   d.state = *state;
   d.classification = *classification;
@@ -230,12 +231,10 @@ bool may_transition(DiscrepancyState from, DiscrepancyState to) {
 
 bool action_allowed(OperatorAction action, DiscrepancyState state) {
   switch (action) {
-    case OperatorAction::kApprove:
-      return state == State::kAwaitingApproval || state == State::kAwaitingReview;
+    case OperatorAction::kApprove: return state == State::kAwaitingApproval || state == State::kAwaitingReview;
     case OperatorAction::kReject:
     case OperatorAction::kWriteOff:
-      return state == State::kRecountRequested || state == State::kAwaitingApproval ||
-             state == State::kAwaitingReview;
+      return state == State::kRecountRequested || state == State::kAwaitingApproval || state == State::kAwaitingReview;
   }
   return false;
 }
@@ -247,8 +246,7 @@ RecountOutcome decide_recount(Verdict recount, bool agrees_with_previous, std::u
   return round < max_rounds ? RecountOutcome::kNextRound : RecountOutcome::kToOperator;
 }
 
-bool adjusts_automatically(Classification classification, std::int64_t value_cents,
-                           std::int64_t approval_limit_cents) {
+bool adjusts_automatically(Classification classification, std::int64_t value_cents, std::int64_t approval_limit_cents) {
   if (classification == Classification::kUomError) return false;
   return value_cents > -approval_limit_cents && value_cents < approval_limit_cents;
 }
@@ -299,16 +297,15 @@ Result<Transition> DiscrepancyStore::transition(std::int64_t id, DiscrepancyStat
                                                 std::int64_t at_ms, const Actor& actor, const std::string& cause,
                                                 const std::string& cause_event_id) {
   auto& read = statement(Sql::kReadState);
-  auto states = collect_rows<std::string>(read.bind(1, id), [](const storage::Statement& row) -> Result<std::string> {
-    return row.column_text(0);
-  });
+  auto states = collect_rows<std::string>(
+      read.bind(1, id), [](const storage::Statement& row) -> Result<std::string> { return row.column_text(0); });
   if (!states) return states.error();
   if (states->empty()) return Error{ErrorCode::kNotFound, "", "no discrepancy " + std::to_string(id)};
   const auto from = parse_discrepancy_state(states->front());
   if (!from) return corrupt_value("discrepancies.state", states->front());
   if (!may_transition(*from, to) || ((to == State::kClosed) != (resolution != Resolution::kNone))) {
-    std::cerr << "recount: invariant violated: discrepancy " << id << " may not go from " << to_string(*from)
-              << " to " << to_string(to) << " resolved as " << to_string(resolution) << '\n';
+    std::cerr << "recount: invariant violated: discrepancy " << id << " may not go from " << to_string(*from) << " to "
+              << to_string(to) << " resolved as " << to_string(resolution) << '\n';
     std::abort();
   }
   auto& write = statement(Sql::kWriteState);
@@ -320,8 +317,7 @@ Result<Transition> DiscrepancyStore::transition(std::int64_t id, DiscrepancyStat
 
 Result<Transition> DiscrepancyStore::append_transition(std::int64_t id, std::optional<DiscrepancyState> from,
                                                        DiscrepancyState to, std::int64_t at_ms, const Actor& actor,
-                                                       const std::string& cause,
-                                                       const std::string& cause_event_id) {
+                                                       const std::string& cause, const std::string& cause_event_id) {
   auto seq = single_int(statement(Sql::kNextSeq).bind(1, id));
   if (!seq) return seq.error();
   Transition transition{*seq, from, to, at_ms, actor, cause, cause_event_id};

@@ -15,9 +15,9 @@
 #include "hub/reconcile/actor.hpp"
 #include "hub/reconcile/projections.hpp"
 #include "hub/reconcile/rules.hpp"
+#include "hub/reconcile/statement_set.hpp"
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
-#include "hub/reconcile/statement_set.hpp"
 #include "shared/storage/sqlite.hpp"
 
 namespace recount::hub::reconcile {
@@ -83,8 +83,7 @@ RecountOutcome decide_recount(Verdict recount, bool agrees_with_previous, std::u
 
 // Whether a confirmed variance may be adjusted without an operator: worth less than the
 // approval limit and not a unit-of-measure error (those are never written off automatically).
-bool adjusts_automatically(Classification classification, std::int64_t value_cents,
-                           std::int64_t approval_limit_cents);
+bool adjusts_automatically(Classification classification, std::int64_t value_cents, std::int64_t approval_limit_cents);
 
 // The reason code of an automatic adjustment: the cause is unknown, so a shortage is
 // shrinkage and an overage is found stock.
@@ -106,8 +105,8 @@ struct Discrepancy {
   std::int64_t counted = 0;
   std::int64_t variance = 0;
   std::int64_t value_cents = 0;
-  std::uint32_t round = 0;    // recount tasks issued so far
-  std::string first_user;     // who counted first: the first task excludes them
+  std::uint32_t round = 0;  // recount tasks issued so far
+  std::string first_user;   // who counted first: the first task excludes them
   std::int64_t opened_ms = 0;
   std::int64_t updated_ms = 0;
   std::optional<std::int64_t> closed_ms;
@@ -120,13 +119,13 @@ struct Discrepancy {
 };
 
 struct Transition {
-  std::int64_t seq = 0;                   // 1, 2, 3, … per discrepancy
-  std::optional<DiscrepancyState> from;   // none for the opening
+  std::int64_t seq = 0;                  // 1, 2, 3, … per discrepancy
+  std::optional<DiscrepancyState> from;  // none for the opening
   DiscrepancyState to = DiscrepancyState::kOpen;
-  std::int64_t at_ms = 0;                 // hub wall time
+  std::int64_t at_ms = 0;  // hub wall time
   Actor actor;
-  std::string cause;                      // one sentence
-  std::string cause_event_id;             // the event that caused it, when one did
+  std::string cause;           // one sentence
+  std::string cause_event_id;  // the event that caused it, when one did
 };
 
 // The figures a discrepancy takes from the count that drives it.

@@ -166,9 +166,10 @@ OrderedJson encode_limits(const Limits& limits) {
 
 OrderedJson encode_scope(const Scope& scope) {
   OrderedJson json = OrderedJson::object();
-  const std::pair<const char*, const std::string*> members[] = {
-      {"site", &scope.site}, {"location_class", &scope.location_class},
-      {"item_class", &scope.item_class}, {"sku", &scope.sku}};
+  const std::pair<const char*, const std::string*> members[] = {{"site", &scope.site},
+                                                                {"location_class", &scope.location_class},
+                                                                {"item_class", &scope.item_class},
+                                                                {"sku", &scope.sku}};
   for (const auto& [key, value] : members) {
     if (!value->empty()) json[key] = *value;
   }

@@ -20,9 +20,9 @@
 
 #include "hub/reconcile/actor.hpp"
 #include "hub/reconcile/rules.hpp"
+#include "hub/reconcile/statement_set.hpp"
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
-#include "hub/reconcile/statement_set.hpp"
 #include "shared/storage/sqlite.hpp"
 
 namespace recount::hub::reconcile {
@@ -73,9 +73,9 @@ struct CountGroup {
   std::int64_t counts = 0;  // count events; 0 for a location_closed zero
   std::int64_t counted = 0;
   std::int64_t first_hlc = 0;
-  std::int64_t last_hlc = 0;  // the group's time: expected is the balance as of this stamp
+  std::int64_t last_hlc = 0;               // the group's time: expected is the balance as of this stamp
   std::optional<std::int64_t> closed_hlc;  // zero groups: the session's latest close
-  std::string first_user;   // who counted first (or closed, for a zero)
+  std::string first_user;                  // who counted first (or closed, for a zero)
   std::int64_t expected = 0;
   // Judged when settled:
   std::optional<GroupRole> role;
@@ -131,7 +131,7 @@ constexpr std::int64_t window_in_stamps(std::int64_t window_ms) { return window_
 struct HistoryEntry {
   std::int64_t hlc = 0;
   std::string event_id;
-  std::string type;          // the event type, or "location_closed" for a zero the close implied
+  std::string type;  // the event type, or "location_closed" for a zero the close implied
   std::int64_t wall_ms = 0;
   std::int64_t qty = 0;      // as recorded: units moved, counted, or the baseline's balance
   std::int64_t delta = 0;    // effect on the balance (0 for counts)
@@ -186,7 +186,7 @@ class Projections {
                           std::int64_t window_ms);
 
   Result<std::optional<std::int64_t>> find_position(const PositionKey& key);
-  Result<CountGroup> group(std::int64_t group_id);  // kNotFound when there is none
+  Result<CountGroup> group(std::int64_t group_id);                      // kNotFound when there is none
   Result<std::vector<CountGroup>> groups_at(std::int64_t position_id);  // by last_hlc, then id
   Result<bool> counted_by(std::int64_t group_id, const std::string& user);
   // The newest group (by time) of the position that is neither void nor refused.
@@ -244,11 +244,11 @@ class Projections {
   // needed again is read back from the tables.
   struct Memory {
     static constexpr std::size_t kMaxRemembered = 1 << 18;
-    std::uint64_t rollbacks = 0;  // Database::rollbacks() when it was last known to be right
+    std::uint64_t rollbacks = 0;                        // Database::rollbacks() when it was last known to be right
     std::unordered_map<std::string, std::int64_t> ids;  // by position_key_of()
     std::unordered_map<std::int64_t, Bounds> bounds;
     std::unordered_map<std::string, std::int64_t> newest_close;  // by location_key_of()
-    std::string key;  // scratch for building lookup keys without allocating
+    std::string key;                                             // scratch for building lookup keys without allocating
   };
   // The memory, emptied first when a rollback may have undone what it holds.
   Memory& memory();
@@ -279,8 +279,8 @@ class Projections {
                            const Timing& timing);
   // Adds the count to its group's counts; false when it was there already.
   Result<bool> insert_count(const Event& event, std::int64_t group_id, const std::string& device);
-  Result<void> apply_close(const std::string& site, const std::string& device, const Event& event,
-                           const Timing& timing, std::optional<std::int64_t> task_position);
+  Result<void> apply_close(const std::string& site, const std::string& device, const Event& event, const Timing& timing,
+                           std::optional<std::int64_t> task_position);
   // Makes or moves the zero that a close at `close_hlc` implies for a position without counts in
   // the session. kIfExpected: only where the ledger expects stock (an ordinary close);
   // kAlways: a recount task's close.

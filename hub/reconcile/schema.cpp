@@ -216,8 +216,9 @@ Result<void> run_migration(storage::Database& database, int next) {
   auto transaction = storage::Transaction::begin(database);
   if (!transaction) return transaction.error();
   if (auto ok = database.execute(kMigrations[static_cast<std::size_t>(next)]); !ok) return ok;
-  auto write = database.prepare("INSERT INTO reconcile_meta (name, value) VALUES (?1, ?2)"
-                                " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+  auto write = database.prepare(
+      "INSERT INTO reconcile_meta (name, value) VALUES (?1, ?2)"
+      " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
   if (!write) return write.error();
   if (auto ok = write->bind(1, kVersionKey).bind(2, std::int64_t{next + 1}).run(); !ok) return ok;
   return transaction->commit();

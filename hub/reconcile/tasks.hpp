@@ -12,9 +12,9 @@
 
 #include "hub/reconcile/projections.hpp"
 #include "hub/reconcile/rules.hpp"
+#include "hub/reconcile/statement_set.hpp"
 #include "shared/core/result.hpp"
 #include "shared/protocol/messages.hpp"
-#include "hub/reconcile/statement_set.hpp"
 #include "shared/storage/sqlite.hpp"
 
 namespace recount::hub::reconcile {

@@ -59,7 +59,8 @@ std::optional<Enum> value_of(const std::array<std::pair<Enum, std::string_view>,
 
 Result<void> require_quantity(const Event& event, std::int64_t minimum) {
   if (event.qty < minimum || event.qty > limits::kMaxQuantity) {
-    return invalid("qty", "must be between " + std::to_string(minimum) + " and " + std::to_string(limits::kMaxQuantity));
+    return invalid("qty",
+                   "must be between " + std::to_string(minimum) + " and " + std::to_string(limits::kMaxQuantity));
   }
   return {};
 }
@@ -94,7 +95,10 @@ Result<void> validate_shapes(const Event& event) {
     if (auto ok = validate_code(field, *value, limits::kMaxCode, Presence::kOptional); !ok) return ok;
   }
   const std::pair<std::string_view, const std::string*> references[] = {
-      {"ref", &event.reference}, {"session", &event.session}, {"task_id", &event.task_id}, {"system", &event.system},
+      {"ref", &event.reference},
+      {"session", &event.session},
+      {"task_id", &event.task_id},
+      {"system", &event.system},
   };
   for (const auto& [field, value] : references) {
     if (auto ok = validate_code(field, *value, limits::kMaxReference, Presence::kOptional); !ok) return ok;
@@ -122,12 +126,12 @@ Result<void> validate(const Event& event) {
       // Counts in one session add up, so within a session a negative count corrects the
       // session's tally (the scan UI's #undo and #qty); outside a session a count is never negative.
       if (event.qty < 0 && !event.session.empty()) {
-        if (event.qty < -limits::kMaxQuantity) return invalid("qty", "a correction must be at least -" + std::to_string(limits::kMaxQuantity));
+        if (event.qty < -limits::kMaxQuantity)
+          return invalid("qty", "a correction must be at least -" + std::to_string(limits::kMaxQuantity));
         return {};
       }
       return require_quantity(event, 0);
-    case EventType::kLocationClosed:
-      return require_present("location", event.location);
+    case EventType::kLocationClosed: return require_present("location", event.location);
     case EventType::kReceive:
       if (auto ok = require_present("location", event.location); !ok) return ok;
       if (auto ok = require_present("sku", event.sku); !ok) return ok;
@@ -154,8 +158,7 @@ Result<void> validate(const Event& event) {
       if (auto ok = require_present("location", event.location); !ok) return ok;
       if (auto ok = require_present("sku", event.sku); !ok) return ok;
       return require_quantity(event, 1);
-    case EventType::kTaskAck:
-      return require_present("task_id", event.task_id);
+    case EventType::kTaskAck: return require_present("task_id", event.task_id);
     case EventType::kSnapshot:
       if (auto ok = require_present("system", event.system); !ok) return ok;
       if (auto ok = require_present("sku", event.sku); !ok) return ok;

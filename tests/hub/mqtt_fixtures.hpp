@@ -2,12 +2,12 @@
 // device that publishes through the real Link and keeps what it receives.
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include <boost/asio/io_context.hpp>
 

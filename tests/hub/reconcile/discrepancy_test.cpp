@@ -15,20 +15,28 @@ namespace {
 using State = DiscrepancyState;
 using testing::must;
 
-constexpr State kStates[] = {State::kOpen,          State::kRecountRequested, State::kRecounted,
-                             State::kConfirmed,     State::kAwaitingApproval, State::kAwaitingReview,
-                             State::kAdjusted,      State::kClosed};
+constexpr State kStates[] = {
+    State::kOpen,           State::kRecountRequested, State::kRecounted, State::kConfirmed, State::kAwaitingApproval,
+    State::kAwaitingReview, State::kAdjusted,         State::kClosed};
 
 TEST_CASE("reconcile discrepancy: the lifecycle allows exactly the documented steps") {
   const std::pair<State, State> allowed[] = {
-      {State::kOpen, State::kRecountRequested},         {State::kOpen, State::kAwaitingReview},
-      {State::kOpen, State::kClosed},                   {State::kRecountRequested, State::kRecounted},
-      {State::kRecountRequested, State::kAdjusted},     {State::kRecountRequested, State::kClosed},
-      {State::kRecounted, State::kRecountRequested},    {State::kRecounted, State::kConfirmed},
-      {State::kRecounted, State::kAwaitingReview},      {State::kRecounted, State::kClosed},
-      {State::kConfirmed, State::kAdjusted},            {State::kConfirmed, State::kAwaitingApproval},
-      {State::kAwaitingApproval, State::kAdjusted},     {State::kAwaitingApproval, State::kClosed},
-      {State::kAwaitingReview, State::kAdjusted},       {State::kAwaitingReview, State::kClosed},
+      {State::kOpen, State::kRecountRequested},
+      {State::kOpen, State::kAwaitingReview},
+      {State::kOpen, State::kClosed},
+      {State::kRecountRequested, State::kRecounted},
+      {State::kRecountRequested, State::kAdjusted},
+      {State::kRecountRequested, State::kClosed},
+      {State::kRecounted, State::kRecountRequested},
+      {State::kRecounted, State::kConfirmed},
+      {State::kRecounted, State::kAwaitingReview},
+      {State::kRecounted, State::kClosed},
+      {State::kConfirmed, State::kAdjusted},
+      {State::kConfirmed, State::kAwaitingApproval},
+      {State::kAwaitingApproval, State::kAdjusted},
+      {State::kAwaitingApproval, State::kClosed},
+      {State::kAwaitingReview, State::kAdjusted},
+      {State::kAwaitingReview, State::kClosed},
       {State::kAdjusted, State::kClosed},
   };
   for (const State from : kStates) {
@@ -125,8 +133,9 @@ struct StoreFixture {
   recount::testing::TempDir dir;
   storage::Database database = [this] {
     auto opened = testing::open_hub_database(dir / "hub.db");
-    must(opened.execute("INSERT INTO reconcile_positions (site, location, sku, lot) VALUES"
-                        " ('s1', 'A-1', 'SKU-A', ''), ('s1', 'A-2', 'SKU-A', ''), ('s2', 'A-1', 'SKU-A', '')"));
+    must(
+        opened.execute("INSERT INTO reconcile_positions (site, location, sku, lot) VALUES"
+                       " ('s1', 'A-1', 'SKU-A', ''), ('s1', 'A-2', 'SKU-A', ''), ('s2', 'A-1', 'SKU-A', '')"));
     return opened;
   }();
   DiscrepancyStore store = must(DiscrepancyStore::prepare(database));
@@ -140,8 +149,8 @@ struct StoreFixture {
 TEST_CASE("reconcile discrepancy: a record keeps its figures, state and every transition with actor and cause") {
   StoreFixture fixture;
   const std::int64_t id = fixture.open(1, "s1");
-  must(fixture.store.transition(id, State::kRecountRequested, Resolution::kNone, 2000, Actor::system(),
-                                "recount asked", ""));
+  must(fixture.store.transition(id, State::kRecountRequested, Resolution::kNone, 2000, Actor::system(), "recount asked",
+                                ""));
   must(fixture.store.update_figures(id, Figures{1, Classification::kUomError, 10, 22, 12, 3000}, 2500));
   must(fixture.store.set_round(id, 1));
   must(fixture.store.transition(id, State::kClosed, Resolution::kLateMovement, 3000, Actor{ActorKind::kDevice, "pos-1"},

@@ -17,9 +17,9 @@ TEST_CASE("reconcile metrics: counts, variances, write-offs and resolution time 
   auto& m = fixture.make;
   fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0), m.baseline("A-2", "SKU-A", 10, 0),
                    m.baseline("A-1", "SKU-B", 10, 0), m.baseline("DOCK", "SKU-B", 10, 0)});
-  fixture.deliver({m.count("A-1", "SKU-A", 10, 100, "u1"),    // exact
-                   m.count("A-1", "SKU-B", 9, 100, "u1"),     // within tolerance
-                   m.count("A-2", "SKU-A", 7, 100, "u1")});   // a variance: discrepancy 1
+  fixture.deliver({m.count("A-1", "SKU-A", 10, 100, "u1"),   // exact
+                   m.count("A-1", "SKU-B", 9, 100, "u1"),    // within tolerance
+                   m.count("A-2", "SKU-A", 7, 100, "u1")});  // a variance: discrepancy 1
   fixture.deliver({m.sale("DOCK", "SKU-B", 1, 190), m.count("DOCK", "SKU-B", 6, 200, "u1")});  // ambiguous: 2
   fixture.now_ms += 90'000;
   fixture.deliver(m.count("A-2", "SKU-A", 7, 300, "u2", "", "rt-1-1"), "hh-2");  // confirmed, adjusted −3

@@ -155,8 +155,8 @@ TEST_CASE("reconcile projections: a late movement marks exactly the groups at or
   fixture.clear_due();
   fixture.apply(m.baseline("A-1", "SKU-A", 3, 500));  // after every count; not stock moving
   CHECK(fixture.due_groups().empty());
-  CHECK(must(fixture.projections.moved_near(fixture.position("A-1", "SKU-A"), before[0].first_hlc,
-                                            before[0].last_hlc, 60'000)));
+  CHECK(must(fixture.projections.moved_near(fixture.position("A-1", "SKU-A"), before[0].first_hlc, before[0].last_hlc,
+                                            60'000)));
   CHECK_FALSE(must(fixture.projections.moved_near(fixture.position("A-1", "SKU-A"), before[3].first_hlc,
                                                   before[3].last_hlc, 60'000)));
 }
@@ -210,8 +210,8 @@ TEST_CASE("reconcile projections: a task's close makes a zero for the task's pos
   ProjectionsFixture fixture;
   fixture.apply(fixture.make.count("A-1", "SKU-A", 5, 10, "u1"));  // the position exists, expecting nothing
   const std::int64_t position = fixture.position("A-1", "SKU-A");
-  must(fixture.projections.apply(std::string(testing::kSite), "hh-2", fixture.make.close("A-1", 100, "u2", "", "rt-1-1"),
-                                 kTiming, position));
+  must(fixture.projections.apply(std::string(testing::kSite), "hh-2",
+                                 fixture.make.close("A-1", 100, "u2", "", "rt-1-1"), kTiming, position));
   const auto groups = fixture.groups("A-1");
   REQUIRE(groups.size() == 2);
   CHECK(groups[1].task_id == "rt-1-1");

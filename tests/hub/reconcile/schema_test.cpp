@@ -21,8 +21,9 @@ TEST_CASE("reconcile schema: migrating creates the tables and records the versio
   auto database = testing::open_hub_database(dir / "hub.db", testing::Tables::kLedgerOnly);
   must(migrate_reconcile(database));
   CHECK(stored_version(database) == reconcile_schema_version());
-  must(database.execute("SELECT id, on_hand FROM reconcile_positions; SELECT group_id FROM reconcile_dirty;"
-                        " SELECT task_id FROM reconcile_tasks"));
+  must(
+      database.execute("SELECT id, on_hand FROM reconcile_positions; SELECT group_id FROM reconcile_dirty;"
+                       " SELECT task_id FROM reconcile_tasks"));
   auto ledger_version = must(database.prepare("PRAGMA user_version"));
   REQUIRE(must(ledger_version.step()));
   CHECK(ledger_version.column_int(0) == current_schema_version());

@@ -182,7 +182,8 @@ TEST_CASE("extra separators end variable-length fields only when configured") {
   CHECK(without.error().message.find("'|'") != std::string::npos);
 }
 
-TEST_CASE("a required identifier accepts GS1-128 and GS1 DataMatrix identifiers and a leading GS, and refuses bare data") {
+TEST_CASE(
+    "a required identifier accepts GS1-128 and GS1 DataMatrix identifiers and a leading GS, and refuses bare data") {
   ParseOptions options;
   options.identifier = IdentifierPolicy::kRequired;
   CHECK(parse_today("]C10109504000059101", options));
