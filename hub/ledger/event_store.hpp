@@ -54,11 +54,11 @@ struct DeadLetter {
   std::string payload;            // the rejected event's JSON, or the raw payload cut at kMaxStoredPayload
   std::size_t payload_bytes = 0;  // size of what was received, before any cut
 
-  static constexpr std::size_t kMaxStoredPayload = 64 * 1024;
+  static constexpr std::size_t kMaxStoredPayload = std::size_t{64} * 1024;
   // A device's quota: past either bound, its letters are only counted (Lettering::kOverQuota),
   // so a device that sends garbage cannot fill the hub's disk with it.
   static constexpr std::uint64_t kMaxLettersPerDevice = 1000;
-  static constexpr std::uint64_t kMaxBytesPerDevice = 8 * 1024 * 1024;
+  static constexpr std::uint64_t kMaxBytesPerDevice = std::uint64_t{8} * 1024 * 1024;
 };
 
 // A different event sent at a (device, epoch, seq) where one is already stored: the stored one
