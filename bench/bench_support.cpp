@@ -9,11 +9,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 namespace recount::bench {
 
@@ -23,9 +24,9 @@ void emit(const std::string& name, double value, const std::string& unit) {
 }
 
 void stamp_events(std::vector<Event>& drafts, unsigned seed) {
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   for (std::size_t i = 0; i < drafts.size(); ++i) {
     Event& event = drafts[i];
     event.seq = i + 1;
@@ -35,7 +36,7 @@ void stamp_events(std::vector<Event>& drafts, unsigned seed) {
                   static_cast<unsigned long long>(i) & 0xffffffffffffULL);  // a UUID's last group: 12 digits
     event.event_id = id;
     event.wall_ms = now_ms + static_cast<std::int64_t>(i);
-    event.hlc = static_cast<std::uint64_t>(event.wall_ms) << 16;
+    event.hlc = HlcStamp::from_parts(event.wall_ms, 0);
   }
 }
 
@@ -119,7 +120,12 @@ HubProcess::HubProcess(const std::filesystem::path& data_dir, const std::string&
                        const std::vector<std::string>& extra) {
   const int http_port = testing::free_loopback_port();
   http_port_ = http_port;
-  std::vector<std::string> argv{RECOUNT_HUB_BIN, "--data", data_dir.string(), "--mqtt", broker_uri, "--http",
+  std::vector<std::string> argv{RECOUNT_HUB_BIN,
+                                "--data",
+                                data_dir.string(),
+                                "--mqtt",
+                                broker_uri,
+                                "--http",
                                 "127.0.0.1:" + std::to_string(http_port)};
   argv.insert(argv.end(), extra.begin(), extra.end());
   process_ = std::make_unique<testing::Process>(std::move(argv), data_dir.string() + "-hub");
@@ -148,10 +154,10 @@ int HubProcess::stop() { return process_->stop(SIGTERM); }
 
 std::unique_ptr<testing::Process> start_agent(const std::filesystem::path& data_dir, const std::string& broker_uri,
                                               const std::filesystem::path& hub_key_file) {
-  return std::make_unique<testing::Process>(std::vector<std::string>{RECOUNT_AGENT_BIN, "run", "--data", data_dir.string(),
-                                                                     "--mqtt", broker_uri, "--hub-key",
-                                                                     hub_key_file.string()},
-                                            data_dir.string() + "-agent");
+  return std::make_unique<testing::Process>(
+      std::vector<std::string>{RECOUNT_AGENT_BIN, "run", "--data", data_dir.string(), "--mqtt", broker_uri, "--hub-key",
+                               hub_key_file.string()},
+      data_dir.string() + "-agent");
 }
 
 void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,

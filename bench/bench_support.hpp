@@ -2,8 +2,6 @@
 // --jsonl`, reading a process's memory and CPU time, and running a real recount-hub.
 #pragma once
 
-#include "tests/support/event_lines.hpp"
-
 #include <sys/types.h>
 
 #include <chrono>
@@ -19,6 +17,7 @@
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
 #include "shared/mqtt/link.hpp"
+#include "tests/support/event_lines.hpp"
 #include "tests/support/hub_key.hpp"
 #include "tests/support/process.hpp"
 

@@ -9,9 +9,10 @@
 // Prints "name value unit" lines for batches of 200 and 500 events; each name gets "@batch=N"
 // appended, and the 500-event figures (the hub's headline batch) are printed bare too.
 #include <cstring>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "bench/bench_support.hpp"
 #include "shared/protocol/codec.hpp"
@@ -48,45 +49,56 @@ void measure(std::size_t batch_size, std::size_t batch_count, double seconds) {
   const std::size_t events_per_pass = batch_size * batch_count;
   const Reporter report{"batch=" + std::to_string(batch_size), batch_size == 500};
 
-  report("codec_decode_events_per_s", events_per_s(events_per_pass, seconds, [&] {
-           std::size_t decoded = 0;
-           for (const auto& payload : payloads) {
-             decoded += must(protocol::decode_event_batch(payload), "decode_event_batch").batch.events.size();
-           }
-           return decoded;
-         }),
+  report("codec_decode_events_per_s",
+         events_per_s(events_per_pass, seconds,
+                      [&] {
+                        std::size_t decoded = 0;
+                        for (const auto& payload : payloads) {
+                          decoded +=
+                              must(protocol::decode_event_batch(payload), "decode_event_batch").batch.events.size();
+                        }
+                        return decoded;
+                      }),
          "events/s");
-  report("codec_raw_accept_events_per_s", events_per_s(events_per_pass, seconds, [&] {
-           std::size_t accepted = 0;
-           for (const auto& payload : payloads) accepted += nlohmann::json::accept(payload) ? 1 : 0;
-           return accepted;
-         }),
+  report("codec_raw_accept_events_per_s",
+         events_per_s(events_per_pass, seconds,
+                      [&] {
+                        std::size_t accepted = 0;
+                        for (const auto& payload : payloads) accepted += nlohmann::json::accept(payload) ? 1 : 0;
+                        return accepted;
+                      }),
          "events/s");
   // memchr for a byte the payloads do not hold (they carry no escapes) reads every byte once.
-  report("codec_raw_memchr_events_per_s", events_per_s(events_per_pass, seconds, [&] {
-           std::size_t scanned = 0;
-           for (const auto& payload : payloads) {
-             scanned += std::memchr(payload.data(), '\\', payload.size()) == nullptr ? payload.size() : 0;
-           }
-           return scanned;
-         }),
+  report("codec_raw_memchr_events_per_s",
+         events_per_s(events_per_pass, seconds,
+                      [&] {
+                        std::size_t scanned = 0;
+                        for (const auto& payload : payloads) {
+                          scanned += std::memchr(payload.data(), '\\', payload.size()) == nullptr ? payload.size() : 0;
+                        }
+                        return scanned;
+                      }),
          "events/s");
-  report("codec_encode_events_per_s", events_per_s(events_per_pass, seconds, [&] {
-           std::size_t bytes = 0;
-           for (const auto& batch : batches) bytes += protocol::encode(batch).size();
-           return bytes;
-         }),
+  report("codec_encode_events_per_s",
+         events_per_s(events_per_pass, seconds,
+                      [&] {
+                        std::size_t bytes = 0;
+                        for (const auto& batch : batches) bytes += protocol::encode(batch).size();
+                        return bytes;
+                      }),
          "events/s");
   std::string copy;
-  report("codec_raw_memcpy_events_per_s", events_per_s(events_per_pass, seconds, [&] {
-           std::size_t bytes = 0;
-           for (const auto& payload : payloads) {
-             copy.resize(payload.size());
-             std::memcpy(copy.data(), payload.data(), payload.size());
-             bytes += static_cast<unsigned char>(copy[payload.size() / 2]) + 1;
-           }
-           return bytes;
-         }),
+  report("codec_raw_memcpy_events_per_s",
+         events_per_s(events_per_pass, seconds,
+                      [&] {
+                        std::size_t bytes = 0;
+                        for (const auto& payload : payloads) {
+                          copy.resize(payload.size());
+                          std::memcpy(copy.data(), payload.data(), payload.size());
+                          bytes += static_cast<unsigned char>(copy[payload.size() / 2]) + 1;
+                        }
+                        return bytes;
+                      }),
          "events/s");
   report("codec_payload_bytes_per_event",
          static_cast<double>(payloads.front().size()) / static_cast<double>(batch_size), "bytes");

@@ -25,8 +25,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -34,6 +32,8 @@
 #include <random>
 #include <thread>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "agent/sync/sync.hpp"
@@ -62,15 +62,26 @@ std::vector<Event> dense_drafts(std::size_t count, unsigned seed) {
     event.location = "A-" + std::to_string(pick(20));
     event.sku = "SKU-" + std::to_string(pick(50));
     switch (pick(4)) {
-      case 0: event.type = EventType::kCount; event.qty = pick(40); break;
+      case 0:
+        event.type = EventType::kCount;
+        event.qty = pick(40);
+        break;
       case 1:
-        event.type = EventType::kReceive; event.location = "DOCK"; event.qty = 1 + pick(24);
+        event.type = EventType::kReceive;
+        event.location = "DOCK";
+        event.qty = 1 + pick(24);
         event.reference = "PO-" + std::to_string(pick(9));
         break;
       case 2:
-        event.type = EventType::kMove; event.to_location = "B-" + std::to_string(pick(5)); event.qty = 1 + pick(5);
+        event.type = EventType::kMove;
+        event.to_location = "B-" + std::to_string(pick(5));
+        event.qty = 1 + pick(5);
         break;
-      default: event.type = EventType::kAdjust; event.qty = pick(2) == 0 ? -1 : 1; event.reason = ReasonCode::kDamage; break;
+      default:
+        event.type = EventType::kAdjust;
+        event.qty = pick(2) == 0 ? -1 : 1;
+        event.reason = ReasonCode::kDamage;
+        break;
     }
     events.push_back(std::move(event));
   }
@@ -111,7 +122,8 @@ CREATE TABLE events (
       " ?23) ON CONFLICT (device, epoch, seq) DO NOTHING");
   if (!insert) throw std::runtime_error("raw sqlite prepare: " + insert.error().describe());
   std::vector<std::vector<Event>> rows;
-  for (std::size_t d = 0; d < devices; ++d) rows.push_back(make_events(mix, d, per_device, static_cast<unsigned>(d + 1)));
+  for (std::size_t d = 0; d < devices; ++d)
+    rows.push_back(make_events(mix, d, per_device, static_cast<unsigned>(d + 1)));
 
   std::vector<std::string> names;
   for (std::size_t d = 0; d < devices; ++d) names.push_back("dev-" + std::to_string(d));
@@ -127,9 +139,12 @@ CREATE TABLE events (
     insert->bind(4, e.event_id).bind(5, to_string(e.type)).bind(6, std::string_view("site-1"));
     insert->bind_optional(7, e.user).bind_optional(8, e.location).bind_optional(9, e.to_location);
     insert->bind_optional(10, e.sku).bind_null(11).bind_null(12).bind_null(13).bind(14, e.qty);
-    if (e.reason) insert->bind(15, to_string(*e.reason)); else insert->bind_null(15);
+    if (e.reason)
+      insert->bind(15, to_string(*e.reason));
+    else
+      insert->bind_null(15);
     insert->bind_optional(16, e.reference).bind_null(17).bind_null(18).bind_null(19).bind_null(20);
-    insert->bind(21, e.wall_ms).bind(22, static_cast<std::int64_t>(e.hlc)).bind(23, e.wall_ms);
+    insert->bind(21, e.wall_ms).bind(22, e.hlc).bind(23, e.wall_ms);
     check(insert->run(), "raw sqlite insert");
     ++written;
     if ((k + 1) % per_transaction == 0 || k + 1 == total) check(database->commit(), "raw sqlite commit");
@@ -221,7 +236,7 @@ BrokerFigures raw_broker(const std::string& uri, Mix mix, std::size_t messages, 
 }
 
 struct IngestFigures {
-  double events_per_s = 0;           // from the first hello to the last ack
+  double events_per_s = 0;             // from the first hello to the last ack
   double reconciled_events_per_s = 0;  // from the first hello until reconciliation applied them all
   double reconcile_lag_s = 0;          // from the last ack until then
   double events_per_s_from_spawn = 0;
@@ -256,8 +271,7 @@ std::optional<Clock::time_point> wait_reconciled(const std::filesystem::path& hu
 // hub's reconciliation has applied them all.
 IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesystem::path>& data_dirs,
                          const std::vector<std::string>& sites, const std::vector<std::string>& devices, Mix mix,
-                         std::uint64_t events, pid_t hub_pid,
-                         std::chrono::seconds limit, std::size_t simulated_batch,
+                         std::uint64_t events, pid_t hub_pid, std::chrono::seconds limit, std::size_t simulated_batch,
                          const std::filesystem::path& hub_database) {
   boost::asio::io_context io;
   mqtt::LinkOptions options;
@@ -336,7 +350,8 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
       auto all = make_events(mix, d, events, static_cast<unsigned>(d + 1));
       for (std::size_t first = 0; first < all.size(); first += simulated_batch) {
         protocol::EventBatch batch{sites[d], devices[d], "00112233aabbccdd", {}};
-        for (std::size_t i = first; i < std::min(all.size(), first + simulated_batch); ++i) batch.events.push_back(all[i]);
+        for (std::size_t i = first; i < std::min(all.size(), first + simulated_batch); ++i)
+          batch.events.push_back(all[i]);
         device->payloads.push_back(protocol::encode(batch));
       }
       mqtt::LinkOptions link_options;
@@ -364,13 +379,14 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
       }
       while (sim->outstanding < 8 && sim->next < sim->payloads.size()) {
         ++sim->outstanding;
-        sim->link->publish({sim->topic, sim->payloads[sim->next++]}, mqtt::Qos::kAtLeastOnce, [sim, pump](Result<void> done) {
-          --sim->outstanding;
-          if (!done) {
-            std::cerr << "simulated device: publish failed: " << done.error().describe() << '\n';
-          }
-          (*pump)();
-        });
+        sim->link->publish({sim->topic, sim->payloads[sim->next++]}, mqtt::Qos::kAtLeastOnce,
+                           [sim, pump](Result<void> done) {
+                             --sim->outstanding;
+                             if (!done) {
+                               std::cerr << "simulated device: publish failed: " << done.error().describe() << '\n';
+                             }
+                             (*pump)();
+                           });
       }
     };
     sim->link->on_connected([pump]() { (*pump)(); });
@@ -399,8 +415,8 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   boost::asio::steady_timer poller(io);
   std::function<void()> poll = [&]() {
     if (!ledger) {
-      if (auto opened = storage::Database::open(hub_database, storage::OpenMode::kExistingOnly,
-                                                storage::Durability::kNormal)) {
+      if (auto opened =
+              storage::Database::open(hub_database, storage::OpenMode::kExistingOnly, storage::Durability::kNormal)) {
         ledger.emplace(std::move(*opened));
         if (auto prepared = ledger->prepare("SELECT count(*) FROM cursors WHERE acked_through >= ?1")) {
           done_query.emplace(std::move(*prepared));
@@ -409,8 +425,8 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
     }
     if (done_query) {
       done_query->bind(1, static_cast<std::int64_t>(events));
-      if (auto row = done_query->step(); row && *row &&
-          static_cast<std::size_t>(done_query->column_int(0)) == devices.size()) {
+      if (auto row = done_query->step();
+          row && *row && static_cast<std::size_t>(done_query->column_int(0)) == devices.size()) {
         complete = devices.size();
         last_ack = Clock::now();
         io.stop();
@@ -476,8 +492,10 @@ int run(const Args& args) {
   const auto mix_name = args.text("mix", "warehouse");
   if (mix_name != "warehouse" && mix_name != "dense") throw std::runtime_error("--mix must be warehouse or dense");
   const Mix mix = mix_name == "dense" ? Mix::kDense : Mix::kWarehouse;
-  const auto devices_per_site = static_cast<std::size_t>(std::max<std::int64_t>(1, args.number("devices-per-site", 10)));
-  Reporter report{"devices=" + std::to_string(device_count) + ",events=" + std::to_string(events), args.flag("primary")};
+  const auto devices_per_site =
+      static_cast<std::size_t>(std::max<std::int64_t>(1, args.number("devices-per-site", 10)));
+  Reporter report{"devices=" + std::to_string(device_count) + ",events=" + std::to_string(events),
+                  args.flag("primary")};
   if (mix == Mix::kDense) report.suffix += ",mix=dense";
   const std::string figure = mix == Mix::kDense ? "hub_ingest_dense" : "hub_ingest";
   testing::TempDir temp;
@@ -515,8 +533,8 @@ int run(const Args& args) {
   const double sqlite_rate = raw_sqlite(500);
   // What the hub's group commit could reach: ten 500-event batches in one transaction.
   const double sqlite_rate_5000 = raw_sqlite(5000);
-  const auto raw_messages = static_cast<std::size_t>(
-      args.number("raw-messages", static_cast<std::int64_t>(std::max<std::size_t>(500, device_count * events / batch_events))));
+  const auto raw_messages = static_cast<std::size_t>(args.number(
+      "raw-messages", static_cast<std::int64_t>(std::max<std::size_t>(500, device_count * events / batch_events))));
   const auto broker_figures = raw_broker(broker.uri(), mix, raw_messages, batch_events, 20, std::chrono::seconds(120));
 
   std::vector<std::string> hub_args;
@@ -537,7 +555,8 @@ int run(const Args& args) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   const auto simulated_batch = static_cast<std::size_t>(args.number("simulated", 0));
-  const auto ingest = hub_ingest(broker.uri(), dirs, sites, devices, mix, events, hub.pid(), limit, simulated_batch, temp / "hub" / "hub.db");
+  const auto ingest = hub_ingest(broker.uri(), dirs, sites, devices, mix, events, hub.pid(), limit, simulated_batch,
+                                 temp / "hub" / "hub.db");
   if (perf) perf->stop(SIGINT, std::chrono::seconds(60));
   // The hub's ingest counters (GET /api/v1/health): commits, and acks Paho refused to send.
   auto health = testing::run_command(
@@ -546,9 +565,12 @@ int run(const Args& args) {
   auto counters = nlohmann::json::parse(health.out, nullptr, false);
   const nlohmann::json* ingest_counters = nullptr;
   if (!counters.is_discarded()) {
-    if (counters.contains("ingest")) ingest_counters = &counters["ingest"];
-    else if (counters.contains("counters")) ingest_counters = &counters["counters"];
-    else ingest_counters = &counters;
+    if (counters.contains("ingest"))
+      ingest_counters = &counters["ingest"];
+    else if (counters.contains("counters"))
+      ingest_counters = &counters["counters"];
+    else
+      ingest_counters = &counters;
   }
   hub.stop();
 
@@ -557,8 +579,10 @@ int run(const Args& args) {
   report(figure + "_reconciled_events_per_s", ingest.reconciled_events_per_s, "events/s");
   report(figure + "_reconcile_lag_s", ingest.reconcile_lag_s, "s");
   report(figure + "_complete", ingest.complete ? 1 : 0, "bool");
-  report(figure + "_hub_cpu_s_per_100k_events", ingest.hub_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
-  report(figure + "_agents_cpu_s_per_100k_events", ingest.agents_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
+  report(figure + "_hub_cpu_s_per_100k_events",
+         ingest.hub_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
+  report(figure + "_agents_cpu_s_per_100k_events",
+         ingest.agents_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
   report(figure + "_wall_s", ingest.wall_s, "s");
   report(figure + "_hub_peak_rss_mb", ingest.hub_rss_mib, "MiB");
   if (ingest_counters != nullptr) {
@@ -582,7 +606,8 @@ int run(const Args& args) {
     for (const auto& [name, sql] : tallies) {
       auto query = ledger->prepare(sql);
       if (!query) continue;
-      if (auto row = query->step(); row && *row) report(figure + name, static_cast<double>(query->column_int(0)), "count");
+      if (auto row = query->step(); row && *row)
+        report(figure + name, static_cast<double>(query->column_int(0)), "count");
     }
   }
   report("raw_sqlite_rows_per_s", sqlite_rate, "rows/s");

@@ -71,7 +71,10 @@ CatalogSnapshot make_catalog(std::size_t locations) {
   for (std::size_t s = 0; s < kSkus; ++s) {
     char sku[32];
     std::snprintf(sku, sizeof sku, "SKU-%04zu", s);
-    catalog.items.push_back({sku, "item", static_cast<std::int64_t>(100 + s % 900), s % 2 ? "grocery" : "hardware",
+    catalog.items.push_back({sku,
+                             "item",
+                             static_cast<std::int64_t>(100 + s % 900),
+                             s % 2 ? "grocery" : "hardware",
                              {{"59" + std::to_string(1000000 + s), 1}, {"19" + std::to_string(1000000 + s), 12}}});
   }
   for (std::size_t l = 0; l < locations; ++l) {
@@ -159,7 +162,7 @@ Event count_event(const CountedPosition& at, std::int64_t counted, std::size_t i
   Event event;
   event.type = EventType::kCount;
   event.wall_ms = at.count_ms;
-  event.hlc = static_cast<std::uint64_t>(stamp_of(at.count_ms));
+  event.hlc = HlcStamp{static_cast<std::uint64_t>(stamp_of(at.count_ms))};
   event.event_id = uuid_v7(at.count_ms);
   event.user = "u-" + std::to_string(index % 200);
   event.location = location_of(at.position);
@@ -208,15 +211,15 @@ int run(const Args& args) {
                         args.flag("primary")};
   testing::TempDir temp;
   const auto file = temp / "hub.db";
-  auto database = must(storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull),
-                       "open");
+  auto database =
+      must(storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull), "open");
   const CatalogSnapshot catalog = make_catalog((positions + kPositionsPerLocation - 1) / kPositionsPerLocation);
   // A hub database: the ledger's tables too, which reconciliation reads its events from.
   must(hub::migrate(database), "ledger schema");
   auto reconciler = must(Reconciler::open(database, catalog), "reconciler");
-  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
+  const std::int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   const std::int64_t legs = static_cast<std::int64_t>(movements / positions + 1);
   const std::int64_t start_ms = now_ms - (legs + 2) * kHourMs;
   std::mt19937 random(6);
@@ -309,7 +312,7 @@ int run(const Args& args) {
     Event late;
     late.type = EventType::kReceive;
     late.wall_ms = counted[i].count_ms - kHourMs / 3;
-    late.hlc = static_cast<std::uint64_t>(stamp_of(late.wall_ms));
+    late.hlc = HlcStamp{static_cast<std::uint64_t>(stamp_of(late.wall_ms))};
     late.event_id = uuid_v7(late.wall_ms);
     late.user = "u-late";
     late.location = location_of(counted[i].position);

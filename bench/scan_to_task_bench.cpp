@@ -12,12 +12,13 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "agent/journal/journal.hpp"
 #include "bench/bench_support.hpp"
@@ -28,8 +29,8 @@ namespace recount::bench {
 namespace {
 
 constexpr const char* kSite = "site-1";
-constexpr std::int64_t kStock = 10;     // received at every counted position beforehand
-constexpr std::int64_t kVariance = 3;   // every count finds this many more: outside the default tolerance
+constexpr std::int64_t kStock = 10;    // received at every counted position beforehand
+constexpr std::int64_t kVariance = 3;  // every count finds this many more: outside the default tolerance
 
 double wall_ms_now() {
   return std::chrono::duration<double, std::milli>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -202,8 +203,8 @@ int run(const Args& args) {
   } while (received.size() < counts && Clock::now() < deadline);
 
   std::vector<double> latencies;
-  std::vector<double> to_hub;     // A's commit → the hub created the task
-  std::vector<double> to_device;  // task created → B stored it
+  std::vector<double> to_hub;                        // A's commit → the hub created the task
+  std::vector<double> to_device;                     // task created → B stored it
   std::vector<std::pair<double, double>> by_commit;  // (commit time, latency), to see growth
   for (const auto& [task_id, receipt] : received) {
     const auto commit = committed_ms.find(receipt.location);
@@ -241,4 +242,6 @@ int run(const Args& args) {
 }  // namespace
 }  // namespace recount::bench
 
-int main(int argc, char** argv) { return recount::bench::main_of("scan_to_task_bench", argc, argv, recount::bench::run); }
+int main(int argc, char** argv) {
+  return recount::bench::main_of("scan_to_task_bench", argc, argv, recount::bench::run);
+}

@@ -43,7 +43,7 @@ Result<Event> read_event(const storage::Statement& row) {
   if (!type) return type.error();
   event.type = *type;
   event.wall_ms = row.column_int(3);
-  event.hlc = static_cast<std::uint64_t>(row.column_int(4));
+  event.hlc = row.column_hlc(4);
   if (auto ok = storage::read_event_details(row, kFirstDetail, event, "events"); !ok) return ok.error();
   return event;
 }
@@ -259,7 +259,7 @@ Result<Event> Journal::insert(Event draft, std::uint64_t seq) {
   draft.seq = seq;
   draft.wall_ms = wall_();
   draft.event_id = uuid_v7(draft.wall_ms);
-  draft.hlc = clock_->now().packed;
+  draft.hlc = clock_->now();
   if (auto ok = validate(draft); !ok) return ok.error();
   if (!device_may_record(draft.type)) {
     return invalid("type", std::string(to_string(draft.type)) + " events are recorded by the hub, not by devices");
@@ -269,7 +269,7 @@ Result<Event> Journal::insert(Event draft, std::uint64_t seq) {
       .bind(2, draft.event_id)
       .bind(3, to_string(draft.type))
       .bind(4, draft.wall_ms)
-      .bind(5, static_cast<std::int64_t>(draft.hlc));
+      .bind(5, draft.hlc);
   storage::bind_event_details(insert, kFirstDetail + 1, draft);
   if (auto ok = insert.run(); !ok) return ok.error();
   return draft;
@@ -297,7 +297,7 @@ Result<std::vector<Event>> Journal::record_all(std::vector<Event> drafts) {
   }
   if (auto ok = write_meta("last_seq", std::to_string(seq)); !ok) return ok.error();
   if (!stored.empty()) {
-    if (auto ok = raise_watermark("newest_hlc", stored.back().hlc); !ok) return ok.error();
+    if (auto ok = raise_watermark("newest_hlc", stored.back().hlc.packed); !ok) return ok.error();
   }
   if (auto ok = transaction->commit(); !ok) return ok.error();
   return stored;
@@ -334,7 +334,7 @@ Result<AckVerdict> Journal::judge(const protocol::Ack& ack) {
   const std::int64_t ours = std::max(wall_(), clock_->latest().wall_ms());
   const bool wall_in_range =
       ack.hub_wall_ms >= ours - kMaxHubClockOffsetMs && ack.hub_wall_ms <= ours + kMaxHubClockOffsetMs;
-  if (!wall_in_range || HlcStamp{ack.hub_hlc}.wall_ms() > ours + kMaxHubClockOffsetMs) {
+  if (!wall_in_range || ack.hub_hlc.wall_ms() > ours + kMaxHubClockOffsetMs) {
     return AckVerdict::kClockOutOfRange;
   }
   return AckVerdict::kApplied;
@@ -349,7 +349,7 @@ Result<AckVerdict> Journal::acknowledge(const protocol::Ack& ack) {
   if (*verdict != AckVerdict::kApplied) {
     if (auto ok = count_refusal(Refusal::kAck); !ok) return ok.error();
   } else {
-    clock_->observe(HlcStamp{ack.hub_hlc});
+    clock_->observe(ack.hub_hlc);
     const std::int64_t now = wall_();
     if (auto ok = raise_watermark("acked_through", ack.acked_through); !ok) return ok.error();
     if (auto ok = write_meta("last_ack_ms", std::to_string(now)); !ok) return ok.error();

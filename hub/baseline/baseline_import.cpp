@@ -92,7 +92,7 @@ std::string baseline_event_id(const reconcile::PositionKey& position, std::int64
          hex.substr(20, 12);
 }
 
-std::uint64_t baseline_stamp(std::int64_t as_of_ms) { return HlcStamp::from_parts(as_of_ms, 0).packed; }
+HlcStamp baseline_stamp(std::int64_t as_of_ms) { return HlcStamp::from_parts(as_of_ms, 0); }
 
 Result<BaselineReport> import_baselines(HubWriter& writer, Ledger& ledger, std::string_view csv) {
   BaselineReport report;

@@ -13,6 +13,7 @@
 #include "hub/ledger/ledger.hpp"
 #include "hub/reconcile/reconciler.hpp"
 #include "hub/writes/hub_writer.hpp"
+#include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 
 namespace recount::hub {
@@ -34,7 +35,7 @@ std::string baseline_event_id(const reconcile::PositionKey& position, std::int64
 // stamped at or after as_of are judged against the balance it sets (a movement with a count's
 // stamp precedes the count); events stamped before as_of precede it, and when they arrive late the
 // baseline absorbs them (docs/reconciliation.md).
-std::uint64_t baseline_stamp(std::int64_t as_of_ms);
+HlcStamp baseline_stamp(std::int64_t as_of_ms);
 
 // Validates the whole file (the CSV rules of the catalog imports; site an identifier; location,
 // sku and lot (optional) codes; quantity a whole number from 0 to 1000000000; as_of an ISO-8601

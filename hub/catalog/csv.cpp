@@ -21,9 +21,7 @@ std::string lower_trimmed(std::string_view text) {
   return result;
 }
 
-Error at_line(std::size_t line, const std::string& message) {
-  return invalid("line " + std::to_string(line), message);
-}
+Error at_line(std::size_t line, const std::string& message) { return invalid("line " + std::to_string(line), message); }
 
 }  // namespace
 

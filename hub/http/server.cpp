@@ -68,6 +68,9 @@ bool is_loopback(const std::string& host) {
 
 }  // namespace
 
+// What follows an answer: the next request on the same connection, or closing it.
+enum class AfterAnswer { kKeepAlive, kClose };
+
 // What the server's list of open connections needs of one.
 class Connection {
  public:
@@ -182,11 +185,12 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   void on_header(beast::error_code error) {
     if (error) return on_read(error);
     const auto& request = parser_->get();
-    if (auto refusal = server_->refuse_foreign(request)) return answer(*refusal, request.version(), false);
+    if (auto refusal = server_->refuse_foreign(request))
+      return answer(*refusal, request.version(), AfterAnswer::kClose);
     // Authenticated before the body is read, so only a known token can make the hub read more
     // than the default limit.
     auto who = authenticated(server_->options.authenticate, request);
-    if (auto* refusal = std::get_if<Response>(&who)) return answer(*refusal, request.version(), false);
+    if (auto* refusal = std::get_if<Response>(&who)) return answer(*refusal, request.version(), AfterAnswer::kClose);
     principal_ = std::get<std::optional<auth::Principal>>(std::move(who));
     const std::string method(request.method_string());
     auto target = Request::from_target(method, request.target());
@@ -202,24 +206,26 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
       return answer(Response::error(
                         413, "payload_too_large",
                         "the request body is larger than the " + std::to_string(limit_) + " bytes this route accepts"),
-                    11, false);
+                    11, AfterAnswer::kClose);
     }
     if (error == http::error::header_limit) {
       return answer(Response::error(431, "headers_too_large", "the request headers are larger than the hub accepts"),
-                    11, false);
+                    11, AfterAnswer::kClose);
     }
     // Beast's own errors, apart from the client going away, mean the bytes were not HTTP/1.1.
     if (error && error.category() == http::make_error_code(http::error::bad_target).category() &&
         error != http::error::end_of_stream && error != http::error::partial_message) {
       return answer(Response::error(400, "bad_request", "the request is not valid HTTP/1.1: " + error.message()), 11,
-                    false);
+                    AfterAnswer::kClose);
     }
     if (error) return close();  // the client left, timed out, or the server is stopping
     const auto& request = parser_->get();
-    answer(route(server_->router, std::move(principal_), request), request.version(), request.keep_alive());
+    answer(route(server_->router, std::move(principal_), request), request.version(),
+           request.keep_alive() ? AfterAnswer::kKeepAlive : AfterAnswer::kClose);
   }
 
-  void answer(const Response& answer, unsigned version, bool keep_alive) {
+  void answer(const Response& answer, unsigned version, AfterAnswer after) {
+    const bool keep_alive = after == AfterAnswer::kKeepAlive;
     response_ = {};
     response_.version(version);
     response_.result(answer.status);

@@ -49,8 +49,8 @@ std::vector<std::string> rejected_event_texts(std::string_view payload, const pr
 
 // The newest stamp of the batch's events whose clocks are within bounds: a stamp the hub does
 // not order by must not move its own clock either.
-std::uint64_t newest_trusted_hlc(const IncomingBatch& batch) {
-  std::uint64_t newest = 0;
+HlcStamp newest_trusted_hlc(const IncomingBatch& batch) {
+  HlcStamp newest;
   for (std::size_t i = 0; i < batch.events.size(); ++i) {
     const Event& event = batch.events[i];
     if (!batch.clock.reconcile_stamp(event, batch.received_ms, i)) newest = std::max(newest, event.hlc);
@@ -287,7 +287,7 @@ Result<void> Ingest::handle_events(const protocol::DeviceTopic& topic, const Rec
   group.clock_flagged += outcome->clock_flagged;
   group.dead_letter_overflow += outcome->dead_letter_overflow;
   ++group.batches;
-  clock_.observe(HlcStamp{newest_trusted_hlc(batch)});
+  clock_.observe(newest_trusted_hlc(batch));
   // The nack goes first, so the agent knows which seqs were refused before the ack covers them.
   if (!outcome->rejected.empty()) {
     group.replies.push_back(Reply{protocol::device_topic(topic.site, topic.device, DeviceChannel::kNack),
@@ -308,7 +308,7 @@ Result<void> Ingest::handle_hello(const protocol::DeviceTopic& topic, const Rece
 
   auto cursor = write.hello(received.message.topic, *hello, received.received_ms);
   if (!cursor) return cursor.error();
-  clock_.observe(HlcStamp{hello->hlc});
+  clock_.observe(hello->hlc);
   group.replies.push_back(Reply{protocol::device_topic(topic.site, topic.device, DeviceChannel::kAck),
                                 protocol::Ack{topic.device, hello->epoch, cursor->acked_through, 0, 0}});
   return {};
@@ -345,7 +345,7 @@ void Ingest::clear_retained(std::string topic) {
 void Ingest::send(Reply reply) {
   if (auto* ack = std::get_if<protocol::Ack>(&reply.message)) {
     ack->hub_wall_ms = wall_();
-    ack->hub_hlc = clock_.now().packed;
+    ack->hub_hlc = clock_.now();
   }
   std::string payload = std::visit([](const auto& message) { return protocol::encode(message); }, reply.message);
   ++counters_.replies_in_flight;

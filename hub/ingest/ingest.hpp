@@ -50,9 +50,9 @@ struct IngestOptions {
 
 // What ingest has done since it started; for the health endpoint and tests.
 struct IngestCounters {
-  std::uint64_t messages = 0;          // taken from the broker
-  std::uint64_t batches = 0;           // event batches applied (valid envelope)
-  std::uint64_t rejected_payloads = 0; // messages refused as a whole
+  std::uint64_t messages = 0;           // taken from the broker
+  std::uint64_t batches = 0;            // event batches applied (valid envelope)
+  std::uint64_t rejected_payloads = 0;  // messages refused as a whole
   std::uint64_t commits = 0;
   std::uint64_t failed_commits = 0;        // their messages were not answered; agents resend them
   std::uint64_t replies_unsent = 0;        // acks/nacks the broker did not take; hello/resend repairs
@@ -80,7 +80,8 @@ struct IngestCounters {
 class Ingest {
  public:
   Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, reconcile::Reconciler& reconciler,
-         TaskListPublisher& tasks, HybridLogicalClock& clock, WallClock wall = system_wall_clock(), IngestOptions options = {});
+         TaskListPublisher& tasks, HybridLogicalClock& clock, WallClock wall = system_wall_clock(),
+         IngestOptions options = {});
   Ingest(const Ingest&) = delete;
   Ingest& operator=(const Ingest&) = delete;
 
@@ -154,8 +155,7 @@ class Ingest {
                             Group& group);
   Result<void> handle_status(const protocol::DeviceTopic& topic, const Received& received, LedgerWrite& write,
                              Group& group);
-  Result<void> reject(const Received& received, Origin origin, const Error& error, LedgerWrite& write,
-                      Group& group);
+  Result<void> reject(const Received& received, Origin origin, const Error& error, LedgerWrite& write, Group& group);
   void send(Reply reply);
   // Publishes an empty retained message on `topic`, which makes the broker forget the one it kept.
   void clear_retained(std::string topic);

@@ -80,7 +80,7 @@ void EventDigester::add(const Origin& origin, const Event& event, std::int64_t r
   put_optional(row_, event.barcode);
   put_optional(row_, event.system);
   put_integer(row_, event.wall_ms);
-  put_integer(row_, static_cast<std::int64_t>(event.hlc));
+  put_integer(row_, static_cast<std::int64_t>(event.hlc.packed));
   put_integer(row_, received_ms);
   add_encoded();
 }

@@ -184,7 +184,7 @@ Result<StoredEvent> read_event(const storage::Statement& row) {
   event.type = *type;
   if (auto ok = storage::read_event_details(row, 6, event, "events"); !ok) return ok.error();
   event.wall_ms = row.column_int(20);
-  event.hlc = as_count(row.column_int(21));
+  event.hlc = row.column_hlc(21);
   stored.received_ms = row.column_int(22);
   stored.row = row.column_int(23);
   return stored;
@@ -228,7 +228,7 @@ Result<EventStore> EventStore::prepare(storage::Database& database) {
 }
 
 Result<Insertion> EventStore::insert(const Origin& origin, const Event& event, std::int64_t received_ms,
-                                     std::optional<std::uint64_t> reconcile_hlc) {
+                                     std::optional<HlcStamp> reconcile_hlc) {
   auto& insert = statement(Sql::kInsertEvent);
   insert.bind(1, origin.device)
       .bind(2, origin.epoch)
@@ -236,12 +236,9 @@ Result<Insertion> EventStore::insert(const Origin& origin, const Event& event, s
       .bind(4, event.event_id)
       .bind(5, to_string(event.type))
       .bind(6, origin.site);
-  storage::bind_event_details(insert, 7, event)
-      .bind(21, event.wall_ms)
-      .bind(22, as_sql(event.hlc))
-      .bind(23, received_ms);
+  storage::bind_event_details(insert, 7, event).bind(21, event.wall_ms).bind(22, event.hlc).bind(23, received_ms);
   if (reconcile_hlc) {
-    insert.bind(24, as_sql(*reconcile_hlc));
+    insert.bind(24, *reconcile_hlc);
   } else {
     insert.bind_null(24);
   }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
 #include "shared/protocol/messages.hpp"
@@ -54,11 +55,11 @@ struct DeadLetter {
   std::string payload;            // the rejected event's JSON, or the raw payload cut at kMaxStoredPayload
   std::size_t payload_bytes = 0;  // size of what was received, before any cut
 
-  static constexpr std::size_t kMaxStoredPayload = 64 * 1024;
+  static constexpr std::size_t kMaxStoredPayload = std::size_t{64} * 1024;
   // A device's quota: past either bound, its letters are only counted (Lettering::kOverQuota),
   // so a device that sends garbage cannot fill the hub's disk with it.
   static constexpr std::uint64_t kMaxLettersPerDevice = 1000;
-  static constexpr std::uint64_t kMaxBytesPerDevice = 8 * 1024 * 1024;
+  static constexpr std::uint64_t kMaxBytesPerDevice = std::uint64_t{8} * 1024 * 1024;
 };
 
 // A different event sent at a (device, epoch, seq) where one is already stored: the stored one
@@ -142,7 +143,7 @@ class EventStore {
   // by another stored event (nothing is written).
   // `reconcile_hlc`, when set, is the stamp reconciliation orders the event by instead of its own.
   Result<Insertion> insert(const Origin& origin, const Event& event, std::int64_t received_ms,
-                           std::optional<std::uint64_t> reconcile_hlc = std::nullopt);
+                           std::optional<HlcStamp> reconcile_hlc = std::nullopt);
 
   // Stores a dead letter within the quota of letter.origin.device (DeadLetter's bounds). A
   // second letter for the same (device, epoch, seq) is ignored, so a resent batch does not count

@@ -37,12 +37,12 @@ constexpr std::string_view kConflictReason =
 
 }  // namespace
 
-std::optional<std::uint64_t> ClockBounds::reconcile_stamp(const Event& event, std::int64_t received_ms,
-                                                          std::size_t place) const {
-  const std::int64_t stamped_ms = HlcStamp{event.hlc}.wall_ms();
+std::optional<HlcStamp> ClockBounds::reconcile_stamp(const Event& event, std::int64_t received_ms,
+                                                     std::size_t place) const {
+  const std::int64_t stamped_ms = event.hlc.wall_ms();
   if (stamped_ms - received_ms <= max_ahead_ms && received_ms - stamped_ms <= max_behind_ms) return std::nullopt;
   // A batch holds at most limits::kMaxBatchEvents events, far fewer than the logical part holds.
-  return HlcStamp::from_parts(received_ms, static_cast<std::uint16_t>(std::min<std::size_t>(place, 0xFFFF))).packed;
+  return HlcStamp::from_parts(received_ms, static_cast<std::uint16_t>(std::min<std::size_t>(place, 0xFFFF)));
 }
 
 Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall) {

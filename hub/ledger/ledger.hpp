@@ -32,7 +32,7 @@ struct ClockBounds {
 
   // The stamp to reconcile `event`, the `place`-th of its batch, at when its own is out of
   // bounds of `received_ms`; nullopt when it is within them.
-  std::optional<std::uint64_t> reconcile_stamp(const Event& event, std::int64_t received_ms, std::size_t place) const;
+  std::optional<HlcStamp> reconcile_stamp(const Event& event, std::int64_t received_ms, std::size_t place) const;
 };
 
 // One events message, decoded and checked against its topic.

@@ -72,7 +72,8 @@ Result<std::vector<SiteMetrics>> MetricsReader::read(const MetricsQuery& query) 
   std::vector<SiteMetrics> result;
   for (auto& [name, site] : sites) {
     site.site = name;
-    if (site.counts > 0) site.variance_rate = static_cast<double>(site.counts - site.exact) / static_cast<double>(site.counts);
+    if (site.counts > 0)
+      site.variance_rate = static_cast<double>(site.counts - site.exact) / static_cast<double>(site.counts);
     result.push_back(std::move(site));
   }
   return result;

@@ -32,8 +32,8 @@ struct SiteMetrics {
   double variance_rate = 0;           // share of counts that disagreed at all: (counts − exact) / counts
   std::int64_t discrepancies_opened = 0;
   std::int64_t discrepancies_closed = 0;
-  std::int64_t write_off_cents = 0;   // value of shortages adjusted away, as a positive amount
-  std::int64_t found_cents = 0;       // value of overages adjusted in
+  std::int64_t write_off_cents = 0;                // value of shortages adjusted away, as a positive amount
+  std::int64_t found_cents = 0;                    // value of overages adjusted in
   std::optional<std::int64_t> mean_resolution_ms;  // detection → resolution of those closed
 
   bool operator==(const SiteMetrics&) const = default;

@@ -42,7 +42,7 @@ namespace {
 constexpr std::int64_t kNoBound = std::numeric_limits<std::int64_t>::max();
 
 // An event's stamp as the SQL integer the write side computes bounds and windows with.
-std::int64_t as_sql(const Event& event) { return sql_stamp(stamp_of(event)); }
+std::int64_t as_sql(const Event& event) { return sql_stamp(event.hlc); }
 
 const std::string kDirtyUpsert =
     " ON CONFLICT (group_id) DO UPDATE SET due_ms = max(due_ms, excluded.due_ms), cause = excluded.cause,"
@@ -354,7 +354,7 @@ Result<void> Projections::apply_count(const std::string& site, const std::string
   const std::string session_key = !event.task_id.empty()   ? "user:" + event.user
                                   : !event.session.empty() ? "session:" + event.session
                                                            : "event:" + event.event_id;
-  const HlcStamp hlc = stamp_of(event);
+  const HlcStamp hlc = event.hlc;
   const Cause cause{CauseKind::kCount, event.event_id, Actor::of_event(event.user, device)};
   auto bounds = memory_.bounds_of(*position);
   if (!bounds) return bounds.error();

@@ -411,7 +411,7 @@ Result<void> Reconciler::adjust(Context& context, const Discrepancy& discrepancy
   event.event_id = uuid_v7(context.now_ms);
   event.type = EventType::kAdjust;
   event.wall_ms = context.now_ms;
-  set_stamp(event, group.last_hlc);  // as of the count it corrects
+  event.hlc = group.last_hlc;  // as of the count it corrects
   event.user = actor.kind == ActorKind::kOperator ? actor.id : std::string();
   event.location = group.position.location;
   event.sku = group.position.sku;

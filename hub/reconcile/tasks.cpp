@@ -105,7 +105,8 @@ std::string recount_hint(Verdict verdict, std::int64_t pack_qty, std::uint32_t r
   } else if (verdict == Verdict::kAmbiguous) {
     hint = "stock moved during the count: count what is there now";
   }
-  if (round > 1) hint += std::string(hint.empty() ? "" : "; ") + "round " + std::to_string(round) + ": recounts disagree";
+  if (round > 1)
+    hint += std::string(hint.empty() ? "" : "; ") + "round " + std::to_string(round) + ": recounts disagree";
   return hint;
 }
 
@@ -121,8 +122,14 @@ Result<protocol::RecountTask> TaskStore::create(const std::string& site, std::in
                                                 std::int64_t position_id, const PositionKey& position,
                                                 std::uint32_t round, const std::string& exclude_user,
                                                 const std::string& hint, std::int64_t created_ms) {
-  protocol::RecountTask task{task_id_for(discrepancy_id, round), position.location, position.sku, position.lot,
-                             round, exclude_user, hint, created_ms};
+  protocol::RecountTask task{task_id_for(discrepancy_id, round),
+                             position.location,
+                             position.sku,
+                             position.lot,
+                             round,
+                             exclude_user,
+                             hint,
+                             created_ms};
   auto& insert = statement(Sql::kInsert);
   insert.bind(1, task.task_id)
       .bind(2, discrepancy_id)

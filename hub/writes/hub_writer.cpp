@@ -5,7 +5,6 @@
 #include <iterator>
 #include <utility>
 
-
 namespace recount::hub {
 
 Result<void> record_effects(LedgerWrite& write, reconcile::Effects& effects, std::int64_t now_ms) {

@@ -12,14 +12,14 @@ namespace recount {
 
 // What kind of failure an Error is; callers branch on this, people read the message.
 enum class ErrorCode {
-  kInvalidInput,     // untrusted input (payload, scan, file, request) broke a rule
+  kInvalidInput,  // untrusted input (payload, scan, file, request) broke a rule
   kUnsupportedVersion,
   kNotFound,
-  kConflict,         // the request contradicts stored state (e.g. another device id)
-  kCorrupt,          // stored data failed an integrity check
-  kIo,               // the operating system or SQLite refused an operation
+  kConflict,     // the request contradicts stored state (e.g. another device id)
+  kCorrupt,      // stored data failed an integrity check
+  kIo,           // the operating system or SQLite refused an operation
   kStorageFull,  // the disk (or the database's size limit) is full; retrying once space returns succeeds
-  kUnavailable,      // a peer (broker, hub) cannot be reached now; retrying may succeed
+  kUnavailable,  // a peer (broker, hub) cannot be reached now; retrying may succeed
 };
 
 const char* to_string(ErrorCode code);
@@ -43,7 +43,7 @@ Error invalid(std::string field, std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool has_value() const { return state_.index() == 0; }
@@ -81,7 +81,7 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Ok) {}  // NOLINT: implicit by design
+  Result(Ok) {}                                                     // NOLINT: implicit by design
   Result(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT
 
   bool has_value() const { return !failed_; }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 
 namespace recount {
@@ -71,7 +72,7 @@ struct Event {
   std::string event_id;   // UUIDv7, for tracing across systems
   EventType type = EventType::kCount;
   std::int64_t wall_ms = 0;  // the recording device's wall clock
-  std::uint64_t hlc = 0;     // hybrid logical clock stamp (see shared/core/hlc.hpp)
+  HlcStamp hlc{};            // hybrid logical clock stamp; the packed integer on the wire
   std::string user;          // who did it (badge); empty for system events
   std::string location;      // where: the counted bin, the dock, the move's source
   std::string to_location;   // putaway/move destination

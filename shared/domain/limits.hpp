@@ -6,14 +6,14 @@
 
 namespace recount::limits {
 
-inline constexpr std::size_t kMaxIdentifier = 64;     // site and device ids
-inline constexpr std::size_t kMaxCode = 64;           // location, SKU, lot, user, serial
-inline constexpr std::size_t kMaxReference = 128;     // PO/ASN reference, task id, session id
-inline constexpr std::size_t kMaxBarcode = 512;       // raw scanned text kept on an event
-inline constexpr std::size_t kMaxText = 1024;         // free text: notes, descriptions
+inline constexpr std::size_t kMaxIdentifier = 64;            // site and device ids
+inline constexpr std::size_t kMaxCode = 64;                  // location, SKU, lot, user, serial
+inline constexpr std::size_t kMaxReference = 128;            // PO/ASN reference, task id, session id
+inline constexpr std::size_t kMaxBarcode = 512;              // raw scanned text kept on an event
+inline constexpr std::size_t kMaxText = 1024;                // free text: notes, descriptions
 inline constexpr std::int64_t kMaxQuantity = 1'000'000'000;  // base units in one event
 inline constexpr std::size_t kMaxBatchEvents = 500;
-inline constexpr std::size_t kMaxPayloadBytes = 512 * 1024;  // any single MQTT payload
+inline constexpr std::size_t kMaxPayloadBytes = 512 * 1024;               // any single MQTT payload
 inline constexpr std::size_t kMaxCatalogPayloadBytes = 16 * 1024 * 1024;  // retained catalog
 // Arrays and objects inside one another in any payload. No message nests deeper than 4 levels;
 // the parser refuses a payload as soon as it opens the level past this one.

@@ -75,7 +75,7 @@ std::string encode(const Hello& hello) {
   out.field("last_seq", hello.last_seq);
   out.field("acked_through", hello.acked_through);
   out.field("wall_ms", hello.wall_ms);
-  out.field("hlc", hello.hlc);
+  out.field("hlc", hello.hlc.packed);
   out.optional("agent_version", hello.agent_version);
   return codec::finish_message(out);
 }
@@ -86,7 +86,7 @@ std::string encode(const Ack& ack) {
   out.field("epoch", ack.epoch);
   out.field("acked_through", ack.acked_through);
   out.field("hub_wall_ms", ack.hub_wall_ms);
-  out.field("hub_hlc", ack.hub_hlc);
+  out.field("hub_hlc", ack.hub_hlc.packed);
   return codec::finish_message(out);
 }
 
@@ -125,7 +125,7 @@ Result<Hello> decode_hello(std::string_view payload) {
     hello.acked_through = counter(in, "acked_through");
     if (in.ok() && hello.acked_through > hello.last_seq) in.fail("acked_through", "must not exceed last_seq");
     hello.wall_ms = unix_ms(in, "wall_ms");
-    hello.hlc = in.integer<std::uint64_t>("hlc");
+    hello.hlc = HlcStamp{in.integer<std::uint64_t>("hlc")};
     hello.agent_version = in.code("agent_version", limits::kMaxCode, Presence::kOptional);
     return hello;
   });
@@ -138,7 +138,7 @@ Result<Ack> decode_ack(std::string_view payload) {
     ack.epoch = in.epoch("epoch", Presence::kRequired);
     ack.acked_through = counter(in, "acked_through");
     ack.hub_wall_ms = unix_ms(in, "hub_wall_ms");
-    ack.hub_hlc = in.integer<std::uint64_t>("hub_hlc");
+    ack.hub_hlc = HlcStamp{in.integer<std::uint64_t>("hub_hlc")};
     return ack;
   });
 }

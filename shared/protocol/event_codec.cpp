@@ -27,7 +27,7 @@ Result<Event> read_event(JsonReader& in, EventForm form = EventForm::kRecorded) 
   event.type = in.choice("type", Presence::kRequired, parse_event_type).value_or(EventType::kCount);
   if (form == EventForm::kRecorded) {
     event.wall_ms = in.integer<std::int64_t>("wall_ms");
-    event.hlc = in.integer<std::uint64_t>("hlc");
+    event.hlc = HlcStamp{in.integer<std::uint64_t>("hlc")};
   }
   event.user = in.text("user", Presence::kOptional);
   event.location = in.text("location", Presence::kOptional);
@@ -117,7 +117,7 @@ void write_event(JsonWriter& out, const Event& event) {
   out.field("event_id", event.event_id);
   out.field("type", to_string(event.type));
   out.field("wall_ms", event.wall_ms);
-  out.field("hlc", event.hlc);
+  out.field("hlc", event.hlc.packed);
   out.optional("user", event.user);
   out.optional("location", event.location);
   out.optional("to", event.to_location);

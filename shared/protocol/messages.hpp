@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
 
@@ -44,7 +45,7 @@ struct Hello {
   std::uint64_t last_seq = 0;       // highest seq in the journal (0 when empty)
   std::uint64_t acked_through = 0;  // highest seq the agent has seen acknowledged
   std::int64_t wall_ms = 0;
-  std::uint64_t hlc = 0;
+  HlcStamp hlc{};
   std::string agent_version;
 
   bool operator==(const Hello&) const = default;
@@ -57,7 +58,7 @@ struct Ack {
   std::string epoch;
   std::uint64_t acked_through = 0;
   std::int64_t hub_wall_ms = 0;  // lets the agent measure its clock skew
-  std::uint64_t hub_hlc = 0;
+  HlcStamp hub_hlc{};
 
   bool operator==(const Ack&) const = default;
 };

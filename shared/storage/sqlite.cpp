@@ -23,9 +23,9 @@ Error sqlite_error(sqlite3* handle, int rc, std::string_view doing) {
   const char* detail = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(rc);
   const int primary = rc & 0xFF;
   const ErrorCode code = (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) ? ErrorCode::kCorrupt
-                         : primary == SQLITE_CONSTRAINT                         ? ErrorCode::kConflict
+                         : primary == SQLITE_CONSTRAINT                          ? ErrorCode::kConflict
                          : primary == SQLITE_FULL                                ? ErrorCode::kStorageFull
-                                                                                : ErrorCode::kIo;
+                                                                                 : ErrorCode::kIo;
   return Error{code, "", std::string(doing) + ": " + detail};
 }
 
@@ -64,7 +64,8 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
   // quick_check first: on a damaged file nothing below may write to it.
   auto check = database.prepare("PRAGMA quick_check");
   if (!check) {
-    return Error{ErrorCode::kCorrupt, "", path.string() + " is not a readable SQLite database (" + check.error().message + ")"};
+    return Error{ErrorCode::kCorrupt, "",
+                 path.string() + " is not a readable SQLite database (" + check.error().message + ")"};
   }
   auto row = check->step();
   if (!row) {
@@ -77,7 +78,8 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
 
   // Nothing below may write to a file that belongs to someone else: check whose it is first.
   auto owner = database.prepare("PRAGMA application_id");
-  if (!owner || !owner->step()) return Error{ErrorCode::kCorrupt, "", "cannot read the application id of " + path.string()};
+  if (!owner || !owner->step())
+    return Error{ErrorCode::kCorrupt, "", "cannot read the application id of " + path.string()};
   const auto stored_id = static_cast<std::int32_t>(owner->column_int(0));
   owner->reset();
   auto pages = database.prepare("PRAGMA page_count");
@@ -86,7 +88,8 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
   pages->reset();
   if (application_id != 0) {
     if (fresh) {
-      if (auto ok = database.execute("PRAGMA application_id = " + std::to_string(application_id)); !ok) return ok.error();
+      if (auto ok = database.execute("PRAGMA application_id = " + std::to_string(application_id)); !ok)
+        return ok.error();
     } else if (stored_id != application_id) {
       return Error{ErrorCode::kCorrupt, "",
                    path.string() + " is a SQLite database of another application (application_id " +
@@ -116,8 +119,8 @@ Result<void> Database::execute(std::string_view sql) {
 
 Result<Statement> Database::prepare(std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
-  const int rc = sqlite3_prepare_v3(handle_.get(), sql.data(), static_cast<int>(sql.size()),
-                                    SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+  const int rc = sqlite3_prepare_v3(handle_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                    &raw, nullptr);
   if (rc != SQLITE_OK) return sqlite_error(handle_.get(), rc, "cannot prepare statement");
   return Statement(raw, handle_.get());
 }
@@ -136,6 +139,8 @@ Statement& Statement::bind(int index, std::int64_t value) {
   sqlite3_bind_int64(handle_.get(), index, value);
   return *this;
 }
+
+Statement& Statement::bind(int index, HlcStamp stamp) { return bind(index, static_cast<std::int64_t>(stamp.packed)); }
 
 Statement& Statement::bind(int index, std::string_view value) {
   sqlite3_bind_text64(handle_.get(), index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
@@ -186,10 +191,13 @@ void Statement::reset() noexcept {
 
 std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(handle_.get(), index); }
 
+HlcStamp Statement::column_hlc(int index) const { return HlcStamp{static_cast<std::uint64_t>(column_int(index))}; }
+
 std::string Statement::column_text(int index) const {
   const auto* text = sqlite3_column_text(handle_.get(), index);
   if (text == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(handle_.get(), index)));
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<std::size_t>(sqlite3_column_bytes(handle_.get(), index)));
 }
 
 bool Statement::column_is_null(int index) const { return sqlite3_column_type(handle_.get(), index) == SQLITE_NULL; }

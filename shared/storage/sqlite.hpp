@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 
 struct sqlite3;
@@ -79,6 +80,9 @@ class Statement {
 
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, std::string_view value);  // bound as TEXT, copied by SQLite
+  // HLC stamps are stored as their packed integer, so they order by < in SQL as in C++. The top
+  // bit stays clear until the year 6429, so the INTEGER column never holds a negative stamp.
+  Statement& bind(int index, HlcStamp stamp);
   Statement& bind_blob(int index, std::string_view bytes);
   Statement& bind_null(int index);
   // Empty strings are stored as NULL, so optional fields read back as empty.
@@ -95,6 +99,7 @@ class Statement {
   void reset() noexcept;
 
   std::int64_t column_int(int index) const;
+  HlcStamp column_hlc(int index) const;      // a stamp stored by bind(int, HlcStamp)
   std::string column_text(int index) const;  // "" for NULL
   bool column_is_null(int index) const;
 

@@ -1,8 +1,8 @@
 // libFuzzer target for the GS1 parser: every input is parsed under each set of options. Parsing
 // must not crash or trip a sanitizer, and whatever parses must keep its promises: its raw form
 // (and its bracketed form, where no value holds brackets) parses back to the same elements when
-// it fits parse()'s input limit, and its typed accessors hold what they say. Anything else aborts with the reason, which libFuzzer
-// reports as a crash with its input.
+// it fits parse()'s input limit, and its typed accessors hold what they say. Anything else aborts with the reason,
+// which libFuzzer reports as a crash with its input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>

@@ -1,12 +1,12 @@
 // Valid events, batches and ledgers for the hub's tests: deterministic, so a failure replays.
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "hub/ledger/ledger.hpp"
 #include "tests/support/process.hpp"
@@ -33,7 +33,7 @@ inline Event count_event(std::uint64_t seq, unsigned tag = 1, std::int64_t qty =
   event.event_id = event_id_for(tag, seq);
   event.type = EventType::kCount;
   event.wall_ms = kFixedNowMs - 60'000 + static_cast<std::int64_t>(seq);
-  event.hlc = HlcStamp::from_parts(event.wall_ms, 0).packed;
+  event.hlc = HlcStamp::from_parts(event.wall_ms, 0);
   event.user = "user-1";
   event.location = "A-" + std::to_string(seq % 5);
   event.sku = "SKU-" + std::to_string(seq % 7);

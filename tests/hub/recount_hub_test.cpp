@@ -1,8 +1,7 @@
 // The recount-hub executable as operators and scripts run it: the ready line, signals, restarts
 // and refusing a damaged database.
-#include <signal.h>
-
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include <fstream>
 #include <regex>
@@ -24,10 +23,10 @@ struct RunningHub {
   HostPort api;
 
   RunningHub(const std::filesystem::path& data, const testing::Mosquitto& broker, const std::string& log_name) {
-    process = std::make_unique<testing::Process>(
-        std::vector<std::string>{RECOUNT_HUB_BIN, "--data", data.string(), "--mqtt", broker.uri(), "--http",
-                                 "127.0.0.1:0"},
-        data.parent_path() / log_name);
+    process =
+        std::make_unique<testing::Process>(std::vector<std::string>{RECOUNT_HUB_BIN, "--data", data.string(), "--mqtt",
+                                                                    broker.uri(), "--http", "127.0.0.1:0"},
+                                           data.parent_path() / log_name);
     std::smatch ready;
     const std::regex line(R"(recount-hub ready mqtt=(\S+) http=http://127\.0\.0\.1:(\d+) data=(\S+)\n)");
     REQUIRE_MESSAGE(testing::eventually(
@@ -69,7 +68,8 @@ TEST_CASE("recount-hub stops on SIGINT with exit 0, and a restarted hub answers 
     // The hub's subscription may still be on its way: resend until acked, as agents do.
     REQUIRE(testing::run_until(io, [&] {
       device.publish(events_topic(), protocol::encode(batch));
-      return testing::run_until(io, [&] { return !device.received.empty(); }, std::chrono::milliseconds(300));
+      return testing::run_until(
+          io, [&] { return !device.received.empty(); }, std::chrono::milliseconds(300));
     }));
     CHECK(protocol::decode_ack(device.received.back().payload)->acked_through == 25);
     CHECK(hub.process->stop(SIGINT) == 0);
@@ -80,7 +80,8 @@ TEST_CASE("recount-hub stops on SIGINT with exit 0, and a restarted hub answers 
   REQUIRE(testing::run_until(io, [&] {
     device.publish(protocol::device_topic("site-1", "device-1", protocol::DeviceChannel::kHello),
                    protocol::encode(hello));
-    return testing::run_until(io, [&] { return !device.received.empty(); }, std::chrono::milliseconds(300));
+    return testing::run_until(
+        io, [&] { return !device.received.empty(); }, std::chrono::milliseconds(300));
   }));
   CHECK(protocol::decode_ack(device.received.back().payload)->acked_through == 25);
   CHECK(restarted.process->stop(SIGTERM) == 0);
@@ -93,8 +94,8 @@ TEST_CASE("recount-hub refuses a corrupt database with an error naming the file,
   const auto file = dir / "data" / "hub.db";
   std::ofstream(file, std::ios::binary) << "SQLite format 3" << std::string(4096, '\x07');
   const auto before = testing::read_file(file);
-  const auto result = testing::run_command(
-      {RECOUNT_HUB_BIN, "--data", (dir / "data").string(), "--mqtt", broker.uri()}, "", std::chrono::seconds(30));
+  const auto result = testing::run_command({RECOUNT_HUB_BIN, "--data", (dir / "data").string(), "--mqtt", broker.uri()},
+                                           "", std::chrono::seconds(30));
   CHECK(result.exit_code == 1);
   CHECK(result.err.find(file.string()) != std::string::npos);
   CHECK(result.out.find("ready") == std::string::npos);
@@ -122,8 +123,8 @@ TEST_CASE("recount-hub refuses an --http address that is taken, or malformed, an
   testing::Mosquitto broker;
   testing::TempDir dir;
   RunningHub first(dir / "first", broker, "first");
-  const auto taken = testing::run_command({RECOUNT_HUB_BIN, "--data", (dir / "second").string(), "--mqtt",
-                                           broker.uri(), "--http", first.api.to_string()});
+  const auto taken = testing::run_command(
+      {RECOUNT_HUB_BIN, "--data", (dir / "second").string(), "--mqtt", broker.uri(), "--http", first.api.to_string()});
   CHECK(taken.exit_code == 1);
   CHECK(taken.err.find(first.api.to_string()) != std::string::npos);
 

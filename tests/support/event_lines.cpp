@@ -2,9 +2,10 @@
 #include "tests/support/event_lines.hpp"
 
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 namespace recount::testing {
 
@@ -19,15 +20,24 @@ void write_event_lines(const std::filesystem::path& file, std::size_t count, uns
     switch (pick(4)) {
       case 0: event = {{"type", "count"}, {"location", location}, {"sku", sku}, {"qty", pick(40)}}; break;
       case 1:
-        event = {{"type", "receive"}, {"location", "DOCK"}, {"sku", sku}, {"qty", 1 + pick(24)},
+        event = {{"type", "receive"},
+                 {"location", "DOCK"},
+                 {"sku", sku},
+                 {"qty", 1 + pick(24)},
                  {"ref", "PO-" + std::to_string(pick(9))}};
         break;
       case 2:
-        event = {{"type", "move"}, {"location", location}, {"to", "B-" + std::to_string(pick(5))},
-                 {"sku", sku}, {"qty", 1 + pick(5)}};
+        event = {{"type", "move"},
+                 {"location", location},
+                 {"to", "B-" + std::to_string(pick(5))},
+                 {"sku", sku},
+                 {"qty", 1 + pick(5)}};
         break;
       default:
-        event = {{"type", "adjust"}, {"location", location}, {"sku", sku}, {"qty", pick(2) == 0 ? -1 : 1},
+        event = {{"type", "adjust"},
+                 {"location", location},
+                 {"sku", sku},
+                 {"qty", pick(2) == 0 ? -1 : 1},
                  {"reason", "damage"}};
         break;
     }

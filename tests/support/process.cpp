@@ -73,7 +73,8 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
-CommandResult run_command(const std::vector<std::string>& argv, const std::string& input, std::chrono::seconds timeout) {
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input,
+                          std::chrono::seconds timeout) {
   TempDir scratch;
   const auto in_path = scratch / "stdin";
   std::ofstream(in_path, std::ios::binary) << input;

@@ -6,11 +6,12 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 namespace recount::testing {
 namespace {
@@ -40,7 +41,7 @@ std::vector<Event> warehouse_event_drafts(std::size_t aisle, std::size_t count, 
   const std::string dock = "DOCK-" + std::to_string(aisle);
   const std::string user = "user-" + std::to_string(aisle);
   std::map<std::pair<std::string, std::string>, std::int64_t> on_hand;  // (location, sku) → units
-  std::map<int, std::int64_t> at_dock;                                   // position index → units received
+  std::map<int, std::int64_t> at_dock;                                  // position index → units received
   std::vector<Event> drafts;
   drafts.reserve(count);
   auto with_stock = [&]() -> std::optional<Position> {  // a random position holding stock, if any
@@ -63,7 +64,8 @@ std::vector<Event> warehouse_event_drafts(std::size_t aisle, std::size_t count, 
       event.reference = "PO-" + std::to_string(aisle) + "-" + std::to_string(drafts.size() / 50);
       at_dock[index] += event.qty;
     } else if (roll < 40) {
-      auto received = std::next(at_dock.begin(), static_cast<std::ptrdiff_t>(pick(static_cast<std::int64_t>(at_dock.size()))));
+      auto received =
+          std::next(at_dock.begin(), static_cast<std::ptrdiff_t>(pick(static_cast<std::int64_t>(at_dock.size()))));
       const auto position = position_of(aisle, received->first);
       event.type = EventType::kPutaway;
       event.location = dock;
@@ -113,8 +115,11 @@ void write_warehouse_event_lines(const std::filesystem::path& file, std::size_t 
                                  unsigned seed) {
   std::ofstream out(file);
   for (const auto& draft : warehouse_event_drafts(aisle, count, seed)) {
-    nlohmann::json line = {{"type", to_string(draft.type)}, {"location", draft.location}, {"sku", draft.sku},
-                           {"qty", draft.qty}, {"user", draft.user}};
+    nlohmann::json line = {{"type", to_string(draft.type)},
+                           {"location", draft.location},
+                           {"sku", draft.sku},
+                           {"qty", draft.qty},
+                           {"user", draft.user}};
     if (!draft.to_location.empty()) line["to"] = draft.to_location;
     if (!draft.reference.empty()) line["ref"] = draft.reference;
     if (draft.reason) line["reason"] = to_string(*draft.reason);

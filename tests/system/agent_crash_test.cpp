@@ -35,9 +35,9 @@ TEST_CASE("every event an agent confirmed survives kill -9, and seqs stay contig
   constexpr int kRounds = 6;
   for (int round = 0; round < kRounds; ++round) {
     CAPTURE(round);
-    Process recorder({RECOUNT_AGENT_BIN, "record", "--data", data.string(), "--site", "s1", "--device", "d1",
-                      "--jsonl", "-"},
-                     dir / ("recorder-" + std::to_string(round)), lines);
+    Process recorder(
+        {RECOUNT_AGENT_BIN, "record", "--data", data.string(), "--site", "s1", "--device", "d1", "--jsonl", "-"},
+        dir / ("recorder-" + std::to_string(round)), lines);
     // A kill before the journal exists leaves nothing to check (and no identity for status).
     REQUIRE(eventually([&] { return std::filesystem::exists(data / "journal.db"); }, std::chrono::seconds(10)));
     std::this_thread::sleep_for(std::chrono::milliseconds(50 + random() % 400));
@@ -68,7 +68,8 @@ TEST_CASE("the agent refuses to start on a damaged journal and leaves the file a
   for (const auto& command : std::vector<std::vector<std::string>>{
            {RECOUNT_AGENT_BIN, "status", "--data", data.string()},
            {RECOUNT_AGENT_BIN, "run", "--data", data.string(), "--mqtt", "tcp://127.0.0.1:1"},
-           {RECOUNT_AGENT_BIN, "record", "--data", data.string(), "count", "--location", "A", "--sku", "S", "--qty", "1"}}) {
+           {RECOUNT_AGENT_BIN, "record", "--data", data.string(), "count", "--location", "A", "--sku", "S", "--qty",
+            "1"}}) {
     auto result = run_command(command);
     CAPTURE(command[1]);
     CHECK(result.exit_code == 1);
@@ -85,8 +86,8 @@ TEST_CASE("a data directory remembers its device and refuses another one") {
                             "--location", "A-1", "--sku", "SKU-1", "--qty", "4"});
   REQUIRE(first.exit_code == 0);
   CHECK(first.out == "1\n");
-  auto conflicting = run_command({RECOUNT_AGENT_BIN, "record", "--data", data, "--device", "d2", "count",
-                                  "--location", "A-1", "--sku", "SKU-1", "--qty", "4"});
+  auto conflicting = run_command({RECOUNT_AGENT_BIN, "record", "--data", data, "--device", "d2", "count", "--location",
+                                  "A-1", "--sku", "SKU-1", "--qty", "4"});
   CHECK(conflicting.exit_code == 1);
   CHECK(conflicting.err.find("belongs to device d1") != std::string::npos);
   auto later = run_command({RECOUNT_AGENT_BIN, "record", "--data", data, "receive", "--location", "DOCK", "--sku",
@@ -102,8 +103,8 @@ TEST_CASE("invalid lines of a JSONL stream are reported by line number and valid
       "{\"type\":\"count\",\"location\":\"A-1\",\"sku\":\"S-1\",\"qty\":-2}\n"
       "not json\n"
       "{\"type\":\"move\",\"location\":\"A-1\",\"to\":\"B-1\",\"sku\":\"S-1\",\"qty\":1}\n";
-  auto result = run_command({RECOUNT_AGENT_BIN, "record", "--data", data, "--site", "s1", "--device", "d1", "--jsonl", "-"},
-                            input);
+  auto result = run_command(
+      {RECOUNT_AGENT_BIN, "record", "--data", data, "--site", "s1", "--device", "d1", "--jsonl", "-"}, input);
   CHECK(result.exit_code == 1);
   CHECK(result.err.find("line 2: qty") != std::string::npos);
   CHECK(result.err.find("line 3:") != std::string::npos);

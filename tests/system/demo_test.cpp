@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/support/process.hpp"
 
@@ -36,9 +37,10 @@ TEST_CASE("scripts/demo --exit finds discrepancies, has them recounted and adjus
   std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
   const auto work = (dir / "demo").string();
   const auto bin = std::filesystem::path(RECOUNT_AGENT_BIN).parent_path().parent_path().string();
-  const auto result = run_command({"env", "RECOUNT_DEMO_DIR=" + work, "bash", std::string(RECOUNT_SOURCE_DIR) + "/scripts/demo",
-                                   "--exit", "--devices", "4", "--events", "24", "--seed", "3", "--bin", bin},
-                                  "", std::chrono::seconds(300));
+  const auto result =
+      run_command({"env", "RECOUNT_DEMO_DIR=" + work, "bash", std::string(RECOUNT_SOURCE_DIR) + "/scripts/demo",
+                   "--exit", "--devices", "4", "--events", "24", "--seed", "3", "--bin", bin},
+                  "", std::chrono::seconds(300));
   INFO(result.out);
   INFO(result.err);
   REQUIRE(result.exit_code == 0);

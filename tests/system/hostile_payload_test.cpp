@@ -208,7 +208,7 @@ TEST_CASE("the deep-nesting payload, plain and retained, is dead-lettered while 
     event.event_id = "01a218f1-6538-7518-ac52-b31ce27d3d65";
     event.type = EventType::kCount;
     event.wall_ms = system_wall_clock()();
-    event.hlc = HlcStamp::from_parts(event.wall_ms, 0).packed;
+    event.hlc = HlcStamp::from_parts(event.wall_ms, 0);
     event.location = "A-1";
     event.sku = "SKU-1";
     event.qty = 4;

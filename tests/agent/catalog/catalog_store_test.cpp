@@ -72,7 +72,8 @@ TEST_CASE("the cache keeps the site's users with their PIN hashes, and a newer c
 
 TEST_CASE("new task lists return the tasks not acknowledged yet, and withdrawn tasks disappear") {
   Cache cache;
-  protocol::TaskList first{"store-1", 1, {{"rt-1", "A-01", "", "", 1, "alice", "", 10}, {"rt-2", "B-02", "", "", 1, "", "", 20}}};
+  protocol::TaskList first{
+      "store-1", 1, {{"rt-1", "A-01", "", "", 1, "alice", "", 10}, {"rt-2", "B-02", "", "", 1, "", "", 20}}};
   CHECK(cache.store.store_tasks(first).value() == std::vector<std::string>{"rt-1", "rt-2"});
   Event ack;
   ack.type = EventType::kTaskAck;
@@ -80,7 +81,8 @@ TEST_CASE("new task lists return the tasks not acknowledged yet, and withdrawn t
   ack.seq = 7;
   REQUIRE(cache.store.mark_tasks_acked({ack}).has_value());
   CHECK(cache.store.store_tasks(first).value().empty());  // same version: ignored
-  protocol::TaskList second{"store-1", 2, {{"rt-1", "A-01", "", "", 2, "alice", "", 10}, {"rt-3", "C-03", "", "", 1, "", "", 30}}};
+  protocol::TaskList second{
+      "store-1", 2, {{"rt-1", "A-01", "", "", 2, "alice", "", 10}, {"rt-3", "C-03", "", "", 1, "", "", 30}}};
   CHECK(cache.store.store_tasks(second).value() == std::vector<std::string>{"rt-3"});
   const auto tasks = cache.store.open_tasks().value();
   REQUIRE(tasks.size() == 2);

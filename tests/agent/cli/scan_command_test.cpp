@@ -69,8 +69,8 @@ std::int64_t total(const json& events, const std::string& type, const std::strin
 
 TEST_CASE("scan counts repeated scans one by one, a case GTIN as 12, and #qty sets the last scan's quantity") {
   Floor floor;
-  const auto result = floor.scan(
-      "#user bob\n#loc LOC-A-01\n5901234123457\n5901234123457\n15901234123454\n#qty 30\nINT-0002\n#close\n");
+  const auto result =
+      floor.scan("#user bob\n#loc LOC-A-01\n5901234123457\n5901234123457\n15901234123454\n#qty 30\nINT-0002\n#close\n");
   CHECK(result.exit_code == 0);
   CHECK(result.out.find("refused") == std::string::npos);
   CHECK(result.out.find("running count 14") != std::string::npos);  // 1 + 1 + 12
@@ -107,8 +107,9 @@ TEST_CASE("scan never shows an expected quantity and #undo compensates with a ne
 
 TEST_CASE("scan receives against the reference at the dock, and an undone receipt is an adjustment") {
   Floor floor;
-  const auto result = floor.scan("#user rita\n#mode receive\n#loc LOC-DOCK-1\n5901234123457\n#ref PO-77\n"
-                                 "5901234123457\n15901234123454\n#undo\n");
+  const auto result = floor.scan(
+      "#user rita\n#mode receive\n#loc LOC-DOCK-1\n5901234123457\n#ref PO-77\n"
+      "5901234123457\n15901234123454\n#undo\n");
   CHECK(result.out.find("refused: SCAN THE PO/ASN FIRST") != std::string::npos);
   CHECK(result.out.find("ok: dock DOCK-1") != std::string::npos);
   const auto shelf = floor.scan("#user rita\n#mode receive\nLOC-A-01\n");
@@ -126,8 +127,9 @@ TEST_CASE("scan receives against the reference at the dock, and an undone receip
 
 TEST_CASE("scan puts away from the dock to a bin, and moves between bins with labels") {
   Floor floor;
-  const auto result = floor.scan("#user pat\n#mode putaway\nLOC-DOCK-1\nLOC-B-02\n15901234123454\n"
-                                 "#mode move\n#loc LOC-B-02\n#to LOC-A-01\n5901234123457\n#qty 3\n#undo\n");
+  const auto result = floor.scan(
+      "#user pat\n#mode putaway\nLOC-DOCK-1\nLOC-B-02\n15901234123454\n"
+      "#mode move\n#loc LOC-B-02\n#to LOC-A-01\n5901234123457\n#qty 3\n#undo\n");
   CHECK(result.exit_code == 0);
   CHECK(result.out.find("refused") == std::string::npos);
   const auto events = floor.events();
@@ -137,7 +139,7 @@ TEST_CASE("scan puts away from the dock to a bin, and moves between bins with la
   CHECK(events[0].value("to", "") == "B-02");
   CHECK(events[0].value("qty", 0) == 12);
   CHECK(events[1].value("type", "") == "move");
-  CHECK(events[2].value("qty", 0) == 2);  // #qty 3 after 1
+  CHECK(events[2].value("qty", 0) == 2);         // #qty 3 after 1
   CHECK(events[3].value("type", "") == "move");  // #undo: 3 units go back
   CHECK(events[3].value("location", "") == "A-01");
   CHECK(events[3].value("to", "") == "B-02");
@@ -146,8 +148,9 @@ TEST_CASE("scan puts away from the dock to a bin, and moves between bins with la
 
 TEST_CASE("scan adjusts with a reason: damage takes stock away, found adds it") {
   Floor floor;
-  const auto result = floor.scan("#user pat\n#mode adjust\n#loc A-01\n5901234123457\n#reason broken\n#reason damage\n"
-                                 "5901234123457\n#qty 4\n#reason found\nINT-0002\n");
+  const auto result = floor.scan(
+      "#user pat\n#mode adjust\n#loc A-01\n5901234123457\n#reason broken\n#reason damage\n"
+      "5901234123457\n#qty 4\n#reason found\nINT-0002\n");
   CHECK(result.out.find("refused: SCAN A REASON FIRST") != std::string::npos);
   CHECK(result.out.find("refused: unknown reason 'broken'") != std::string::npos);
   const auto events = floor.events();
@@ -190,8 +193,11 @@ TEST_CASE("scan keeps an unknown barcode as an unresolved scan, records no event
 
 TEST_CASE("scan reads a GS1 element string and keeps lot and expiry on the event") {
   Floor floor;
-  const auto result = floor.scan("#user bob\n#loc LOC-A-01\n]C10109504000059101\x1d" "10LOT-7\x1d" "17271231\n"
-                                 "(01)09504000059101(10)LOT-8\n");
+  const auto result = floor.scan(
+      "#user bob\n#loc LOC-A-01\n]C10109504000059101\x1d"
+      "10LOT-7\x1d"
+      "17271231\n"
+      "(01)09504000059101(10)LOT-8\n");
   CHECK(result.out.find("refused") == std::string::npos);
   const auto events = floor.events();
   REQUIRE(events.size() == 2);
@@ -203,8 +209,9 @@ TEST_CASE("scan reads a GS1 element string and keeps lot and expiry on the event
 
 TEST_CASE("scan starts a blind recount only for a user other than the task's excluded one") {
   Floor floor;
-  const auto result = floor.scan("#user alice\n#tasks\n#recount rt-1\n#user carol\n#recount rt-1\n"
-                                 "5901234123457\n#loc LOC-A-01\n#close\n");
+  const auto result = floor.scan(
+      "#user alice\n#tasks\n#recount rt-1\n#user carol\n#recount rt-1\n"
+      "5901234123457\n#loc LOC-A-01\n#close\n");
   CHECK(result.out.find("rt-1 at B-02 sku SKU-1 (not alice)") != std::string::npos);
   CHECK(result.out.find("refused: task rt-1 must be counted by someone other than alice") != std::string::npos);
   CHECK(result.out.find("refused: recount task rt-1 is at B-02") != std::string::npos);

@@ -136,7 +136,7 @@ std::vector<std::uint64_t> seqs(const std::vector<Event>& events) {
 TEST_CASE("recording assigns strictly increasing seqs, event ids and clock stamps") {
   TempDir dir;
   auto journal = open_new(dir);
-  std::uint64_t previous_hlc = 0;
+  HlcStamp previous_hlc;
   for (std::uint64_t expected = 1; expected <= 5; ++expected) {
     auto event = journal.record(count_draft("SKU-1", 3));
     REQUIRE(event);
@@ -363,18 +363,18 @@ TEST_CASE("an ack whose hub clock is out of range is refused and moves neither s
   CHECK(acknowledge(journal, 2, -beyond) == AckVerdict::kClockOutOfRange);
   // A plausible wall time with a stamp 6.7 days ahead.
   auto far_stamp = hub_ack(journal, 2);
-  far_stamp.hub_hlc = HlcStamp::from_parts(journal.wall_now() + 578'880'000, 0).packed;
+  far_stamp.hub_hlc = HlcStamp::from_parts(journal.wall_now() + 578'880'000, 0);
   CHECK(journal.acknowledge(far_stamp).value() == AckVerdict::kClockOutOfRange);
   auto status = journal.status().value();
   CHECK(status.acked_through == 0);
   CHECK(status.skew_ms == 0);
   CHECK(status.refused_acks == 3);
   const auto next = journal.record(count_draft("SKU-1", 1)).value();
-  CHECK(HlcStamp{next.hlc}.wall_ms() <= journal.wall_now());
+  CHECK(next.hlc.wall_ms() <= journal.wall_now());
   // Within the bound, the hub's clock is followed.
   CHECK(acknowledge(journal, 2, Journal::kMaxHubClockOffsetMs - 60'000) == AckVerdict::kApplied);
   CHECK(journal.status().value().skew_ms < -(Journal::kMaxHubClockOffsetMs - 120'000));
-  CHECK(HlcStamp{journal.record(count_draft("SKU-1", 1)).value().hlc}.wall_ms() >
+  CHECK(journal.record(count_draft("SKU-1", 1)).value().hlc.wall_ms() >
         journal.wall_now() + Journal::kMaxHubClockOffsetMs - 120'000);
 }
 
@@ -516,7 +516,7 @@ TEST_CASE("a version 2 journal keeps every event's sync state when its per-row s
 TEST_CASE("the clock never runs backwards across a restart with the wall clock set back") {
   TempDir dir;
   std::int64_t now = 1'800'000'000'000;
-  std::uint64_t before = 0;
+  HlcStamp before;
   {
     auto journal = Journal::open(dir.path(), std::string("s1"), std::string("d1"), [&] { return now; });
     REQUIRE(journal);
@@ -533,7 +533,7 @@ TEST_CASE("the clock never runs backwards across a restart with the wall clock s
 TEST_CASE("stamps keep increasing across a restart with the wall clock 30 days back, after pruning") {
   TempDir dir;
   std::int64_t now = 1'800'000'000'000;
-  std::uint64_t before = 0;
+  HlcStamp before;
   {
     auto journal = Journal::open(dir.path(), std::string("s1"), std::string("d1"), [&] { return now; });
     REQUIRE(journal);
@@ -546,7 +546,7 @@ TEST_CASE("stamps keep increasing across a restart with the wall clock 30 days b
   now -= 30LL * 24 * 3600 * 1000;
   auto journal = Journal::open(dir.path(), std::nullopt, std::nullopt, [&] { return now; });
   REQUIRE(journal);
-  std::uint64_t previous = before;
+  HlcStamp previous = before;
   for (int i = 0; i < 3; ++i) {
     const auto stamp = journal->record(count_draft("SKU-1", 1))->hlc;
     CHECK(stamp > previous);

@@ -93,7 +93,7 @@ TEST_CASE("counts stamped before as_of are judged without the baseline, those at
     count.sku = "SKU-1";
     count.session.clear();                                       // each count its own group
     count.wall_ms = as_of - 2 + static_cast<std::int64_t>(seq);  // one ms before as_of, at it, after it
-    count.hlc = HlcStamp::from_parts(count.wall_ms, 0).packed;
+    count.hlc = HlcStamp::from_parts(count.wall_ms, 0);
     counts.push_back(count);
   }
   testing::deliver(hub.store.ledger, hub.reconciler, counts);

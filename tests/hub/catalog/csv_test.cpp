@@ -6,7 +6,9 @@
 namespace recount::hub {
 
 TEST_CASE("csv reads quoted fields with commas, doubled quotes and line breaks, keeping line numbers") {
-  auto records = parse_csv("\xEF\xBB\xBF" "a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\r\n\r\n\"two\nlines\",z\nlast,\n");
+  auto records = parse_csv(
+      "\xEF\xBB\xBF"
+      "a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\r\n\r\n\"two\nlines\",z\nlast,\n");
   REQUIRE(records.has_value());
   REQUIRE(records->size() == 4);
   CHECK(records->at(0).fields == std::vector<std::string>{"a", "b"});

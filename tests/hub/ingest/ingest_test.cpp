@@ -260,10 +260,10 @@ TEST_CASE("acks carry the hub's wall time and an HLC stamp past every stamp the 
   IngestFixture hub;
   protocol::EventBatch batch{"site-1", "device-1", kEpoch, {count_event(1)}};
   const auto ahead = HlcStamp::from_parts(system_wall_clock()() + 3'600'000, 7);  // a device clock an hour fast
-  batch.events[0].hlc = ahead.packed;
+  batch.events[0].hlc = ahead;
   hub.publish(events_topic(), protocol::encode(batch));
   const auto ack = hub.ack(0);
-  CHECK(ack.hub_hlc > ahead.packed);
+  CHECK(ack.hub_hlc > ahead);
   CHECK(ack.hub_wall_ms >= testing::kFixedNowMs);
 }
 

@@ -19,8 +19,8 @@ struct StoreFixture {
   EventStore store = prepare();
 
   storage::Database open_database() {
-    auto opened = storage::Database::open(dir / "hub.db", storage::OpenMode::kCreateIfMissing,
-                                          storage::Durability::kNormal);
+    auto opened =
+        storage::Database::open(dir / "hub.db", storage::OpenMode::kCreateIfMissing, storage::Durability::kNormal);
     REQUIRE(opened.has_value());
     REQUIRE(migrate(*opened).has_value());
     return std::move(*opened);
@@ -42,9 +42,16 @@ struct StoreFixture {
     return *cursor;
   }
   DeadLetter letter_for(const Origin& origin, std::optional<std::uint64_t> seq) {
-    return DeadLetter{0, kFixedNowMs, "recount/v1/site-1/" + origin.device + "/events", origin, seq,
-                      seq ? testing::event_id_for(9, *seq) : "", "qty", "must be between 0 and 1000000000",
-                      "{\"qty\":-5}", 10};
+    return DeadLetter{0,
+                      kFixedNowMs,
+                      "recount/v1/site-1/" + origin.device + "/events",
+                      origin,
+                      seq,
+                      seq ? testing::event_id_for(9, *seq) : "",
+                      "qty",
+                      "must be between 0 and 1000000000",
+                      "{\"qty\":-5}",
+                      10};
   }
 };
 
@@ -345,7 +352,7 @@ TEST_CASE("an event stored with a reconciliation stamp is read as sent, but reco
   const auto origin = origin_of("device-1");
   const Event event = count_event(1);
   const std::int64_t arrival_ms = kFixedNowMs + 400LL * 86'400'000;
-  const auto arrival = HlcStamp::from_parts(arrival_ms, 0).packed;
+  const auto arrival = HlcStamp::from_parts(arrival_ms, 0);
   REQUIRE(fixture.store.insert(origin, event, arrival_ms, arrival).has_value());
   REQUIRE(fixture.store.insert(origin, count_event(2), kFixedNowMs).has_value());
 

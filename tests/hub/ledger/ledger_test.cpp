@@ -113,9 +113,9 @@ TEST_CASE("events stamped far from their arrival are flagged, stored as sent and
   const auto origin = origin_of("device-1");
   auto batch = batch_of(origin, 1, 4);
   batch.clock = ClockBounds{3'600'000, 86'400'000};
-  const auto year_ahead = HlcStamp::from_parts(kFixedNowMs + 365LL * 86'400'000, 0).packed;
-  const auto two_days_behind = HlcStamp::from_parts(kFixedNowMs - 2 * 86'400'000, 0).packed;
-  const auto within = HlcStamp::from_parts(kFixedNowMs + 3'000'000, 0).packed;
+  const auto year_ahead = HlcStamp::from_parts(kFixedNowMs + 365LL * 86'400'000, 0);
+  const auto two_days_behind = HlcStamp::from_parts(kFixedNowMs - 2 * 86'400'000, 0);
+  const auto within = HlcStamp::from_parts(kFixedNowMs + 3'000'000, 0);
   batch.events[0].hlc = year_ahead;
   batch.events[1].hlc = two_days_behind;
   batch.events[2].hlc = within;
@@ -130,8 +130,8 @@ TEST_CASE("events stamped far from their arrival are flagged, stored as sent and
   CHECK(as_sent[1].event.hlc == two_days_behind);
   const auto reconciled = fixture.ledger.events().stored_after(0, 10).value();
   // At their arrival, in their batch's order.
-  CHECK(reconciled[0].event.hlc == HlcStamp::from_parts(kFixedNowMs, 0).packed);
-  CHECK(reconciled[1].event.hlc == HlcStamp::from_parts(kFixedNowMs, 1).packed);
+  CHECK(reconciled[0].event.hlc == HlcStamp::from_parts(kFixedNowMs, 0));
+  CHECK(reconciled[1].event.hlc == HlcStamp::from_parts(kFixedNowMs, 1));
   CHECK(reconciled[2].event.hlc == within);
   CHECK(reconciled[3].event.hlc == batch.events[3].hlc);
 }

@@ -2,13 +2,13 @@
 // catalog, valid events at chosen times, and unwrapping of results.
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <string>
 #include <string_view>
-
-#include <doctest/doctest.h>
 
 #include "hub/ledger/schema.hpp"
 #include "hub/reconcile/schema.hpp"
@@ -21,7 +21,7 @@ namespace recount::hub::reconcile::testing {
 
 using recount::testing::TempDir;
 
-inline constexpr std::int64_t kNowMs = 1'790'000'000'000;  // the hub's injected "now"
+inline constexpr std::int64_t kNowMs = 1'790'000'000'000;       // the hub's injected "now"
 inline constexpr std::int64_t kT0Ms = kNowMs - 24 * 3'600'000;  // event times are seconds after this
 inline constexpr std::string_view kSite = "s1";
 
@@ -59,8 +59,7 @@ class EventMaker {
     event.reason = ReasonCode::kDamage;
     return event;
   }
-  Event move(const std::string& from, const std::string& to, const std::string& sku, std::int64_t qty,
-             double seconds) {
+  Event move(const std::string& from, const std::string& to, const std::string& sku, std::int64_t qty, double seconds) {
     Event event = movement(EventType::kMove, from, sku, qty, seconds);
     event.to_location = to;
     return event;
@@ -96,8 +95,8 @@ class EventMaker {
     std::snprintf(id, sizeof id, "0190a000-0000-7000-8000-%012llx", static_cast<unsigned long long>(event.seq));
     event.event_id = id;
     event.type = type;
-    event.hlc = stamp_at(seconds);
-    event.wall_ms = HlcStamp{event.hlc}.wall_ms();
+    event.hlc = HlcStamp{stamp_at(seconds)};
+    event.wall_ms = event.hlc.wall_ms();
     return event;
   }
   Event movement(EventType type, const std::string& location, const std::string& sku, std::int64_t qty,
@@ -127,7 +126,8 @@ inline void must(Result<void> result) {
 enum class Tables { kLedgerOnly, kLedgerAndReconciliation };
 inline storage::Database open_hub_database(const std::filesystem::path& file,
                                            Tables tables = Tables::kLedgerAndReconciliation) {
-  auto database = must(storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kNormal));
+  auto database =
+      must(storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kNormal));
   must(migrate(database));
   if (tables == Tables::kLedgerAndReconciliation) must(migrate_reconcile(database));
   return database;

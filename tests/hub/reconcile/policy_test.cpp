@@ -103,14 +103,14 @@ TEST_CASE("reconcile policy: every limit that is set must hold, and an unset one
       {Limits{}, -1'000'000, 10, 100, true},
       {Limits{2, {}, {}}, -2, 10, 100, true},
       {Limits{2, {}, {}}, -3, 10, 100, false},
-      {Limits{{}, 1000, {}}, 1, 10, 0, true},         // 10 % of 10
+      {Limits{{}, 1000, {}}, 1, 10, 0, true},  // 10 % of 10
       {Limits{{}, 1000, {}}, 2, 10, 0, false},
-      {Limits{{}, 250, {}}, -1, 40, 0, true},         // 2.5 % of 40
+      {Limits{{}, 250, {}}, -1, 40, 0, true},  // 2.5 % of 40
       {Limits{{}, 250, {}}, -1, 39, 0, false},
-      {Limits{{}, 5000, {}}, 1, 0, 0, false},         // any percent of nothing is nothing
+      {Limits{{}, 5000, {}}, 1, 0, 0, false},  // any percent of nothing is nothing
       {Limits{{}, {}, 500}, -2, 10, 250, true},
       {Limits{{}, {}, 500}, -3, 10, 250, false},
-      {Limits{10, 5000, 500}, 3, 10, 250, false},     // units and percent hold, value does not
+      {Limits{10, 5000, 500}, 3, 10, 250, false},                           // units and percent hold, value does not
       {Limits{{}, {}, 1}, 4'000'000'000'000'000'000, 1, 1'000'000, false},  // the product saturates
   };
   for (const Case& test : cases) {
@@ -127,12 +127,12 @@ TEST_CASE("reconcile policy: the most specific matching rule wins, whatever orde
     std::optional<std::int64_t> shortage_units;  // identifies the rule
   };
   const Case cases[] = {
-      {Subject{"s2", "shelf", "grocery", "SKU-Z"}, 1},           // global
-      {Subject{"s1", "shelf", "grocery", "SKU-Z"}, 3},           // site
-      {Subject{"s1", "dock", "grocery", "SKU-Z"}, std::nullopt},  // location class beats site
+      {Subject{"s2", "shelf", "grocery", "SKU-Z"}, 1},                // global
+      {Subject{"s1", "shelf", "grocery", "SKU-Z"}, 3},                // site
+      {Subject{"s1", "dock", "grocery", "SKU-Z"}, std::nullopt},      // location class beats site
       {Subject{"s1", "dock", "electronics", "SKU-Z"}, std::nullopt},  // item class beats location class
-      {Subject{"s2", "dock", "electronics", "SKU-A"}, 5},        // SKU beats item class
-      {Subject{"s1", "dock", "electronics", "SKU-A"}, 6},        // site and SKU beat SKU alone
+      {Subject{"s2", "dock", "electronics", "SKU-A"}, 5},             // SKU beats item class
+      {Subject{"s1", "dock", "electronics", "SKU-A"}, 6},             // site and SKU beat SKU alone
   };
   for (int pass = 0; pass < 2; ++pass) {
     for (const Case& test : cases) {
@@ -150,15 +150,15 @@ TEST_CASE("reconcile policy: the most specific matching rule wins, whatever orde
 TEST_CASE("reconcile policy: shortage and overage limits apply separately, including value limits by scope") {
   const Policy policy = parsed(kDocument);
   const Subject sku_a{"s2", "shelf", "grocery", "SKU-A"};
-  CHECK(policy.within_tolerance(sku_a, -5, 100, 250));      // 5 units, 5 %, 1250 cents
-  CHECK_FALSE(policy.within_tolerance(sku_a, -5, 40, 250));  // 12.5 % of 40
-  CHECK_FALSE(policy.within_tolerance(sku_a, -5, 100, 500)); // worth 2500 cents
-  CHECK(policy.within_tolerance(sku_a, 5, 40, 500));         // overage: units only
+  CHECK(policy.within_tolerance(sku_a, -5, 100, 250));        // 5 units, 5 %, 1250 cents
+  CHECK_FALSE(policy.within_tolerance(sku_a, -5, 40, 250));   // 12.5 % of 40
+  CHECK_FALSE(policy.within_tolerance(sku_a, -5, 100, 500));  // worth 2500 cents
+  CHECK(policy.within_tolerance(sku_a, 5, 40, 500));          // overage: units only
   const Subject electronics{"s2", "shelf", "electronics", "SKU-Q"};
   CHECK_FALSE(policy.within_tolerance(electronics, 1, 10, 10'000));
-  CHECK(policy.within_tolerance(electronics, 1, 10, 0));     // worth nothing
+  CHECK(policy.within_tolerance(electronics, 1, 10, 0));  // worth nothing
   const Subject site{"s1", "shelf", "grocery", "SKU-Z"};
-  CHECK(policy.within_tolerance(site, 1'000, 10, 100));      // the site rule sets no overage limit
+  CHECK(policy.within_tolerance(site, 1'000, 10, 100));  // the site rule sets no overage limit
 }
 
 TEST_CASE("reconcile policy: a policy file is read, and a missing or broken one is refused with its path") {

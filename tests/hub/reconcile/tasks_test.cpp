@@ -19,8 +19,8 @@ struct TaskFixture {
 
   protocol::RecountTask create(std::int64_t discrepancy, std::uint32_t round, const std::string& site = "s1",
                                std::int64_t at = 1000) {
-    return must(store.create(site, discrepancy, discrepancy, PositionKey{site, "A-1", "SKU-A", "L1"}, round, "u1",
-                             "", at));
+    return must(
+        store.create(site, discrepancy, discrepancy, PositionKey{site, "A-1", "SKU-A", "L1"}, round, "u1", "", at));
   }
 };
 
@@ -30,7 +30,8 @@ TEST_CASE("reconcile tasks: ids name the discrepancy and round, and hints say wh
   CHECK(recount_hint(Verdict::kUomError, 12, 1) == "uom_error: check case vs each (packs of 12)");
   CHECK(recount_hint(Verdict::kAmbiguous, 0, 1) == "stock moved during the count: count what is there now");
   CHECK(recount_hint(Verdict::kOutOfTolerance, 0, 2) == "round 2: recounts disagree");
-  CHECK(recount_hint(Verdict::kUomError, 6, 3) == "uom_error: check case vs each (packs of 6); round 3: recounts disagree");
+  CHECK(recount_hint(Verdict::kUomError, 6, 3) ==
+        "uom_error: check case vs each (packs of 6); round 3: recounts disagree");
   for (const auto& hint : {recount_hint(Verdict::kUomError, 12, 2), recount_hint(Verdict::kAmbiguous, 0, 2)}) {
     CHECK(hint.size() <= recount::limits::kMaxText);
   }

@@ -91,7 +91,7 @@ TEST_CASE("the adjustments a settled commit makes and stores leave reconciliatio
   recount.events.front().user = "user-2";
   recount.events.front().session.clear();
   recount.events.front().task_id = "rt-1-1";
-  recount.events.front().hlc = HlcStamp::from_parts(kFixedNowMs, 0).packed;
+  recount.events.front().hlc = HlcStamp::from_parts(kFixedNowMs, 0);
   {
     auto write = backlog.store.ledger.begin_write();
     REQUIRE(write->apply(recount).has_value());

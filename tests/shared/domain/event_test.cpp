@@ -17,7 +17,7 @@ Event minimal(EventType type) {
   event.event_id = "01a218f1-5980-7444-9324-194ae56d5ba1";
   event.type = type;
   event.wall_ms = 1795714800000;
-  event.hlc = 117683965132800000ULL;
+  event.hlc = HlcStamp{117683965132800000ULL};
   if (type == EventType::kTaskAck) {
     event.task_id = "rt-1";
     return event;
@@ -101,9 +101,8 @@ TEST_CASE("an expiry must be a day the calendar has") {
     event.expiry = good;
     CHECK(failing_field(event) == "(valid)");
   }
-  for (const char* bad :
-       {"2027-5-31", "31.05.2027", "2027-13-01", "2027-00-10", "2027-05-00", "2027-05-32", "270531", "2027/05/31",
-        "2027-02-29", "2027-02-31", "2027-04-31"}) {
+  for (const char* bad : {"2027-5-31", "31.05.2027", "2027-13-01", "2027-00-10", "2027-05-00", "2027-05-32", "270531",
+                          "2027/05/31", "2027-02-29", "2027-02-31", "2027-04-31"}) {
     CAPTURE(bad);
     event.expiry = bad;
     CHECK(failing_field(event) == "expiry");

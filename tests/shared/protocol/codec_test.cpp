@@ -37,7 +37,7 @@ Event count_event(std::uint64_t seq) {
   event.event_id = "01a218f1-5980-7444-9324-" + std::string(12 - tail.size(), '0') + tail;
   event.type = EventType::kCount;
   event.wall_ms = kWallMs + static_cast<std::int64_t>(seq % 1000);
-  event.hlc = static_cast<std::uint64_t>(event.wall_ms) << 16;
+  event.hlc = HlcStamp::from_parts(event.wall_ms, 0);
   event.user = "u-0193";
   event.location = "A-01-03";
   event.sku = "SKU-88412";
@@ -227,7 +227,7 @@ Event draft_of(Event event) {
   event.seq = 0;
   event.event_id.clear();
   event.wall_ms = 0;
-  event.hlc = 0;
+  event.hlc = HlcStamp{};
   return event;
 }
 
@@ -389,7 +389,7 @@ TEST_CASE("a string one byte over its limit is rejected at its field") {
 
 TEST_CASE("64-bit extremes of every integer type round-trip") {
   Event event = full_event(EventType::kAdjust, kMaxCounter);
-  event.hlc = std::numeric_limits<std::uint64_t>::max();
+  event.hlc = HlcStamp{std::numeric_limits<std::uint64_t>::max()};
   event.wall_ms = std::numeric_limits<std::int64_t>::max();
   event.qty = -limits::kMaxQuantity;
   CHECK(decode_event(encode_event(event)).value() == event);
@@ -831,7 +831,7 @@ std::string nlohmann_encoding(const std::optional<EventBatch>& batch, const Even
     out["event_id"] = event.event_id;
     out["type"] = to_string(event.type);
     out["wall_ms"] = event.wall_ms;
-    out["hlc"] = event.hlc;
+    out["hlc"] = event.hlc.packed;
     const std::pair<const char*, const std::string*> before_qty[] = {
         {"user", &event.user}, {"location", &event.location}, {"to", &event.to_location}, {"sku", &event.sku},
         {"lot", &event.lot},   {"expiry", &event.expiry},     {"serial", &event.serial}};
