@@ -128,7 +128,7 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
           print_plain(last, out);
         }
       },
-      [&](Result<void>) {
+      [&](const Result<void>&) {
         refresh.cancel();
         signals.cancel();
       });

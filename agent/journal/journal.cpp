@@ -150,7 +150,7 @@ Journal::Journal(storage::Database database, storage::StatementSet<Query> statem
       statements_(std::move(statements)),
       identity_(std::move(identity)),
       wall_(wall),
-      clock_(std::make_unique<HybridLogicalClock>(wall)) {}
+      clock_(std::make_unique<HybridLogicalClock>(std::move(wall))) {}
 
 Result<Journal> Journal::open(const std::filesystem::path& directory, const std::optional<std::string>& site,
                               const std::optional<std::string>& device, WallClock wall) {

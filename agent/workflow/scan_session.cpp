@@ -145,6 +145,7 @@ Feedback ScanSession::sign_in(const std::string& argument) {
   return check_pin(badge, pin);
 }
 
+// NOLINTNEXTLINE(performance-unnecessary-value-param): a copy, since `badge` may be view_.pin_badge, cleared below
 Feedback ScanSession::check_pin(std::string badge, const std::string& pin) {
   view_.pin_badge.clear();
   auto user = store_.find_user(badge);

@@ -139,7 +139,8 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
       if (*row) {
         const auto current = owner->column_text(0);
         if (current != where.first && item_index.count(current) == 0) {
-          errors.add(where.second, "barcode", "barcode " + code + " already belongs to SKU " + current);
+          errors.add(where.second, "barcode",
+                     std::string("barcode ").append(code).append(" already belongs to SKU ").append(current));
         }
       }
       owner->reset();
@@ -166,7 +167,11 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
       if (errors.list.size() != errors_before) continue;
       if (auto [at, fresh] = seen.emplace(std::pair{site, location}, record.line); !fresh) {
         errors.add(record.line, "location",
-                   site + "/" + location + " already appears on line " + std::to_string(at->second));
+                   std::string(site)
+                       .append("/")
+                       .append(location)
+                       .append(" already appears on line ")
+                       .append(std::to_string(at->second)));
         continue;
       }
       if (auto [at, fresh] = labels.emplace(std::pair{site, label}, std::pair{location, record.line}); !fresh) {

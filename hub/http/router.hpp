@@ -77,8 +77,8 @@ using Handler = std::function<Response(const Request&)>;
 
 // How large a route's request body may be; larger ones get 413 before they are read.
 enum class BodyLimit { kDefault, kImport };
-inline constexpr std::size_t kDefaultBodyBytes = 64 * 1024;
-inline constexpr std::size_t kImportBodyBytes = 32 * 1024 * 1024;  // whole CSV files
+inline constexpr std::size_t kDefaultBodyBytes = std::size_t{64} * 1024;
+inline constexpr std::size_t kImportBodyBytes = std::size_t{32} * 1024 * 1024;  // whole CSV files
 std::size_t max_bytes(BodyLimit limit);
 
 // Not thread-safe while routes are added; handle() may run concurrently once they are all in.

@@ -80,7 +80,7 @@ class Connection {
 
 struct HttpServer::State {
   State(boost::asio::io_context& context, const Router& routes, HttpServerOptions settings)
-      : io(context), acceptor(context), router(routes), options(settings) {}
+      : io(context), acceptor(context), router(routes), options(std::move(settings)) {}
 
   boost::asio::io_context& io;
   tcp::acceptor acceptor;
@@ -124,8 +124,8 @@ struct HttpServer::State {
     }
     if (const auto origin = request.find(http::field::origin); origin != request.end()) {
       const std::string_view text = origin->value();
-      const std::string_view kScheme = tls ? "https://" : "http://";
-      if (!text.starts_with(kScheme) || !serves(text.substr(kScheme.size()))) {
+      const std::string_view scheme = tls ? "https://" : "http://";
+      if (!text.starts_with(scheme) || !serves(text.substr(scheme.size()))) {
         return Response::error(403, "foreign_origin",
                                "the Origin '" + std::string(text) +
                                    "' is not this hub: a web page of another site may not change the hub's state");
@@ -274,7 +274,7 @@ void accept(const std::shared_ptr<HttpServer::State>& state) {
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> HttpServer::listen(boost::asio::io_context& io, const HostPort& address,
-                                                       const Router& router, HttpServerOptions options) {
+                                                       const Router& router, const HttpServerOptions& options) {
   beast::error_code error;
   const auto ip = boost::asio::ip::make_address(address.host, error);
   if (error) return invalid("http", "'" + address.host + "' is not an IP address");

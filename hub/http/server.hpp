@@ -28,9 +28,9 @@ using Authenticator = std::function<Result<std::optional<auth::Principal>>(std::
 
 struct HttpServerOptions {
   // Bodies larger than their route's limit (Router::body_limit) get 413 before they are read.
-  std::size_t max_header_bytes = 16 * 1024;  // larger headers get 431
-  std::chrono::seconds timeout{30};          // per read or write; an idle keep-alive closes after it
-  std::size_t max_connections = 256;         // more are closed at once, before a byte is read
+  std::size_t max_header_bytes = std::size_t{16} * 1024;  // larger headers get 431
+  std::chrono::seconds timeout{30};                       // per read or write; an idle keep-alive closes after it
+  std::size_t max_connections = 256;                      // more are closed at once, before a byte is read
   // Host names besides the listen address (and localhost, when that is a loopback address) that a
   // state-changing request may name in its Host and Origin headers, on any port (names a reverse
   // proxy or DNS gives the hub). Anything else gets 403: a web page cannot post to the hub through
@@ -52,7 +52,7 @@ class HttpServer {
   // that cannot be loaded (naming "--http-cert" or "--http-key"); kUnavailable when the address
   // cannot be bound (in use, not local, no permission).
   static Result<std::unique_ptr<HttpServer>> listen(boost::asio::io_context& io, const HostPort& address,
-                                                    const Router& router, HttpServerOptions options = {});
+                                                    const Router& router, const HttpServerOptions& options = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

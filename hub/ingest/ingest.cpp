@@ -293,8 +293,9 @@ Result<void> Ingest::handle_events(const protocol::DeviceTopic& topic, const Rec
     group.replies.push_back(Reply{protocol::device_topic(topic.site, topic.device, DeviceChannel::kNack),
                                   protocol::Nack{topic.device, batch.origin.epoch, outcome->rejected, ""}});
   }
-  group.replies.push_back(Reply{protocol::device_topic(topic.site, topic.device, DeviceChannel::kAck),
-                                protocol::Ack{topic.device, batch.origin.epoch, outcome->cursor.acked_through, 0, 0}});
+  group.replies.push_back(
+      Reply{protocol::device_topic(topic.site, topic.device, DeviceChannel::kAck),
+            protocol::Ack{topic.device, batch.origin.epoch, outcome->cursor.acked_through, 0, HlcStamp{}}});
   return {};
 }
 
@@ -310,7 +311,7 @@ Result<void> Ingest::handle_hello(const protocol::DeviceTopic& topic, const Rece
   if (!cursor) return cursor.error();
   clock_.observe(hello->hlc);
   group.replies.push_back(Reply{protocol::device_topic(topic.site, topic.device, DeviceChannel::kAck),
-                                protocol::Ack{topic.device, hello->epoch, cursor->acked_through, 0, 0}});
+                                protocol::Ack{topic.device, hello->epoch, cursor->acked_through, 0, HlcStamp{}}});
   return {};
 }
 
@@ -350,7 +351,7 @@ void Ingest::send(Reply reply) {
   std::string payload = std::visit([](const auto& message) { return protocol::encode(message); }, reply.message);
   ++counters_.replies_in_flight;
   link_.publish(mqtt::Message{std::move(reply.topic), std::move(payload), false}, mqtt::Qos::kAtLeastOnce,
-                [this](Result<void> sent) {
+                [this](const Result<void>& sent) {
                   --counters_.replies_in_flight;
                   if (!sent) ++counters_.replies_unsent;
                 });

@@ -29,7 +29,7 @@ struct IngestOptions {
   // Messages waiting when a commit starts are applied together in it, up to these bounds, so a
   // busy hub pays one fsync for many batches while a quiet one still commits each at once.
   std::size_t max_messages_per_commit = 256;
-  std::size_t max_bytes_per_commit = 16 * 1024 * 1024;
+  std::size_t max_bytes_per_commit = std::size_t{16} * 1024 * 1024;
   // While messages queue up, a commit only stores and acks, and the projections apply what it
   // stored in a later commit (Reconciler::catch_up): devices are answered at the rate the ledger
   // can store, and reconciliation catches up as soon as the queue is empty, or when it trails by
@@ -44,7 +44,7 @@ struct IngestOptions {
   // down to half of both. Messages the link had already handed over are still queued, so the
   // queue may pass a bound by the link's own window (LinkOptions::max_pending_messages).
   std::size_t max_queued_messages = 4'096;
-  std::size_t max_queued_bytes = 64 * 1024 * 1024;
+  std::size_t max_queued_bytes = std::size_t{64} * 1024 * 1024;
   ClockBounds clock;
 };
 

@@ -9,10 +9,10 @@
 
 #include "hub/reconcile/actor.hpp"
 #include "hub/reconcile/discrepancy.hpp"
-#include "shared/storage/statement_set.hpp"
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
 #include "shared/storage/sqlite.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub::reconcile {
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "shared/storage/statement_set.hpp"
 #include "shared/core/result.hpp"
 #include "shared/storage/sqlite.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub::reconcile {
 

@@ -6,9 +6,9 @@
 #include <string>
 
 #include "hub/reconcile/policy.hpp"
-#include "shared/storage/statement_set.hpp"
 #include "shared/core/result.hpp"
 #include "shared/storage/sqlite.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub::reconcile {
 

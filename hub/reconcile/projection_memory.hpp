@@ -10,9 +10,9 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "shared/storage/statement_set.hpp"
 #include "shared/core/result.hpp"
 #include "shared/storage/sqlite.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub::reconcile {
 

@@ -16,11 +16,11 @@
 #include "hub/reconcile/count_group.hpp"
 #include "hub/reconcile/position.hpp"
 #include "hub/reconcile/projection_memory.hpp"
-#include "shared/storage/statement_set.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
 #include "shared/storage/sqlite.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub::reconcile {
 

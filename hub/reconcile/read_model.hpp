@@ -8,10 +8,10 @@
 
 #include "hub/reconcile/count_group.hpp"
 #include "hub/reconcile/position.hpp"
-#include "shared/storage/statement_set.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 #include "shared/storage/sqlite.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub::reconcile {
 

@@ -12,10 +12,10 @@
 
 #include "hub/reconcile/position.hpp"
 #include "hub/reconcile/rules.hpp"
-#include "shared/storage/statement_set.hpp"
 #include "shared/core/result.hpp"
 #include "shared/protocol/messages.hpp"
 #include "shared/storage/sqlite.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub::reconcile {
 

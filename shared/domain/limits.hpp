@@ -13,8 +13,8 @@ inline constexpr std::size_t kMaxBarcode = 512;              // raw scanned text
 inline constexpr std::size_t kMaxText = 1024;                // free text: notes, descriptions
 inline constexpr std::int64_t kMaxQuantity = 1'000'000'000;  // base units in one event
 inline constexpr std::size_t kMaxBatchEvents = 500;
-inline constexpr std::size_t kMaxPayloadBytes = 512 * 1024;               // any single MQTT payload
-inline constexpr std::size_t kMaxCatalogPayloadBytes = 16 * 1024 * 1024;  // retained catalog
+inline constexpr std::size_t kMaxPayloadBytes = std::size_t{512} * 1024;               // any single MQTT payload
+inline constexpr std::size_t kMaxCatalogPayloadBytes = std::size_t{16} * 1024 * 1024;  // retained catalog
 // Arrays and objects inside one another in any payload. No message nests deeper than 4 levels;
 // the parser refuses a payload as soon as it opens the level past this one.
 inline constexpr std::size_t kMaxJsonDepth = 32;

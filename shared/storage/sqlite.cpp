@@ -45,6 +45,30 @@ Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 Database::~Database() = default;
 
+namespace {
+
+// Sets `application_id` on a new file (no id, no schema), or checks that an existing file
+// carries it. Run inside a write transaction (in which even a new file has a page).
+Result<void> claim(Database& database, const std::filesystem::path& path, std::int32_t application_id) {
+  auto owner = database.prepare(
+      "SELECT (SELECT application_id FROM pragma_application_id), "
+      "(SELECT count(*) FROM sqlite_schema)");
+  if (!owner || !owner->step())
+    return Error{ErrorCode::kCorrupt, "", "cannot read the application id of " + path.string()};
+  const auto stored_id = static_cast<std::int32_t>(owner->column_int(0));
+  const bool fresh = stored_id == 0 && owner->column_int(1) == 0;
+  owner->reset();
+  if (fresh) return database.execute("PRAGMA application_id = " + std::to_string(application_id));
+  if (stored_id != application_id) {
+    return Error{ErrorCode::kCorrupt, "",
+                 path.string() + " is a SQLite database of another application (application_id " +
+                     std::to_string(stored_id) + ")"};
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode, Durability durability,
                                 std::int32_t application_id) {
   std::error_code ignored;
@@ -77,24 +101,15 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
   check->reset();
 
   // Nothing below may write to a file that belongs to someone else: check whose it is first.
-  auto owner = database.prepare("PRAGMA application_id");
-  if (!owner || !owner->step())
-    return Error{ErrorCode::kCorrupt, "", "cannot read the application id of " + path.string()};
-  const auto stored_id = static_cast<std::int32_t>(owner->column_int(0));
-  owner->reset();
-  auto pages = database.prepare("PRAGMA page_count");
-  if (!pages || !pages->step()) return Error{ErrorCode::kCorrupt, "", "cannot read the size of " + path.string()};
-  const bool fresh = pages->column_int(0) == 0;
-  pages->reset();
+  // Under the write lock, so a process creating the same file at this moment is never seen half
+  // way (its pages written, its id not yet).
   if (application_id != 0) {
-    if (fresh) {
-      if (auto ok = database.execute("PRAGMA application_id = " + std::to_string(application_id)); !ok)
-        return ok.error();
-    } else if (stored_id != application_id) {
-      return Error{ErrorCode::kCorrupt, "",
-                   path.string() + " is a SQLite database of another application (application_id " +
-                       std::to_string(stored_id) + ")"};
+    if (auto ok = database.begin(); !ok) return ok.error();
+    if (auto ok = claim(database, path, application_id); !ok) {
+      database.rollback();
+      return ok.error();
     }
+    if (auto ok = database.commit(); !ok) return ok.error();
   }
 
   const char* synchronous = durability == Durability::kFull ? "FULL" : "NORMAL";

@@ -9,8 +9,8 @@
 #include "shared/protocol/signed_payload.hpp"
 #include "shared/protocol/topics.hpp"
 #include "tests/hub/catalog_fixtures.hpp"
-#include "tests/support/mqtt_fixtures.hpp"
 #include "tests/support/mosquitto.hpp"
+#include "tests/support/mqtt_fixtures.hpp"
 
 namespace recount::hub {
 namespace {
