@@ -198,7 +198,7 @@ Result<Journal> Journal::open(const std::filesystem::path& directory, const std:
   auto statements = storage::StatementSet<Query>::prepare(*database, kSql);
   if (!statements) return statements.error();
 
-  Journal journal(std::move(*database), std::move(*statements), {}, wall);
+  Journal journal(std::move(*database), std::move(*statements), {}, std::move(wall));
   for (auto [key, target] : {std::pair{"site", &journal.identity_.site}, std::pair{"device", &journal.identity_.device},
                              std::pair{"epoch", &journal.identity_.epoch}}) {
     auto value = journal.read_meta(key);

@@ -21,7 +21,7 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = boost::asio::ssl;
-using tcp = boost::asio::ip::tcp;
+using Tcp = boost::asio::ip::tcp;
 
 // Who sent `request`: nullopt without an Authorization header. An answer (401, or 503 when the
 // token store fails) for a header that does not authenticate.
@@ -83,7 +83,7 @@ struct HttpServer::State {
       : io(context), acceptor(context), router(routes), options(std::move(settings)) {}
 
   boost::asio::io_context& io;
-  tcp::acceptor acceptor;
+  Tcp::acceptor acceptor;
   const Router& router;
   HttpServerOptions options;
   std::optional<ssl::context> tls;  // set for HTTPS
@@ -164,7 +164,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   void close() override {
     beast::error_code ignored;
     auto& layer = beast::get_lowest_layer(stream_);
-    layer.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    layer.socket().shutdown(Tcp::socket::shutdown_both, ignored);
     layer.close();
   }
 
@@ -255,7 +255,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
 namespace {
 
 void accept(const std::shared_ptr<HttpServer::State>& state) {
-  state->acceptor.async_accept([state](beast::error_code error, tcp::socket socket) {
+  state->acceptor.async_accept([state](beast::error_code error, Tcp::socket socket) {
     if (state->stopped) return;
     if (!error) {
       if (state->sessions.size() < state->options.max_connections) {
@@ -291,13 +291,13 @@ Result<std::unique_ptr<HttpServer>> HttpServer::listen(boost::asio::io_context& 
       return invalid("--http-key", "cannot load the private key " + options.key_file.string() + ": " + error.message());
     }
   }
-  const tcp::endpoint endpoint(ip, address.port);
+  const Tcp::endpoint endpoint(ip, address.port);
   auto fail = [&](const char* doing) {
     return Error{ErrorCode::kUnavailable, "http",
                  std::string("cannot ") + doing + " " + address.to_string() + ": " + error.message()};
   };
   if (state->acceptor.open(endpoint.protocol(), error); error) return fail("open a socket for");
-  if (state->acceptor.set_option(tcp::acceptor::reuse_address(true), error); error) return fail("configure");
+  if (state->acceptor.set_option(Tcp::acceptor::reuse_address(true), error); error) return fail("configure");
   if (state->acceptor.bind(endpoint, error); error) return fail("listen on");
   if (state->acceptor.listen(boost::asio::socket_base::max_listen_connections, error); error) return fail("listen on");
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(state)));

@@ -51,7 +51,8 @@ class TestDevice {
   // Publishes at QoS 1 and waits until the broker took it.
   void publish(const std::string& topic, const std::string& payload, bool retained = false) {
     std::optional<Result<void>> sent;
-    link_.publish({topic, payload, retained}, mqtt::Qos::kAtLeastOnce, [&](Result<void> result) { sent = result; });
+    link_.publish({topic, payload, retained}, mqtt::Qos::kAtLeastOnce,
+                  [&](const Result<void>& result) { sent = result; });
     REQUIRE(run_until(io_, [&] { return sent.has_value(); }));
     REQUIRE(sent->has_value());
   }
