@@ -205,7 +205,7 @@ Result<bool> Projections::apply_leg(const std::string& site, const std::string& 
   auto inserted = insert_movement(*position, event, device, delta);
   if (!inserted || !*inserted) return inserted;
   const Cause cause{CauseKind::kMovement, event.event_id, Actor::of_event(event.user, device)};
-  if (auto ok = add_delta(site, location, *position, event, delta, is_physical(event), cause, timing); !ok) {
+  if (auto ok = add_delta(site, location, *position, event, delta, cause, timing); !ok) {
     return ok.error();
   }
   return true;
@@ -226,7 +226,7 @@ Result<void> Projections::apply_baseline(const std::string& site, const std::str
   if (!inserted) return inserted.error();
   if (!*inserted) return {};
   const Cause cause{CauseKind::kMovement, event.event_id, Actor::of_event(event.user, device)};
-  return add_delta(site, event.location, *position, event, delta, false, cause, timing);
+  return add_delta(site, event.location, *position, event, delta, cause, timing);
 }
 
 Result<std::optional<Projections::Stamp>> Projections::next_baseline(std::int64_t position_id, std::int64_t hlc,
@@ -242,9 +242,9 @@ Result<std::optional<Projections::Stamp>> Projections::next_baseline(std::int64_
 }
 
 Result<void> Projections::add_delta(const std::string& site, const std::string& location, std::int64_t position_id,
-                                    const Event& event, std::int64_t delta, bool physical, const Cause& cause,
-                                    const Timing& timing) {
+                                    const Event& event, std::int64_t delta, const Cause& cause, const Timing& timing) {
   const std::int64_t hlc = as_sql(event);
+  const bool physical = is_physical(event);
   auto bounds = memory_.bounds_of(position_id);
   if (!bounds) return bounds.error();
   Result<std::optional<Stamp>> baseline = std::optional<Stamp>();

@@ -100,8 +100,7 @@ class Projections {
   Result<void> apply_baseline(const std::string& site, const std::string& device, const Event& event,
                               const Timing& timing);
   Result<void> add_delta(const std::string& site, const std::string& location, std::int64_t position_id,
-                         const Event& event, std::int64_t delta, bool physical, const Cause& cause,
-                         const Timing& timing);
+                         const Event& event, std::int64_t delta, const Cause& cause, const Timing& timing);
   Result<void> apply_count(const std::string& site, const std::string& device, const Event& event,
                            const Timing& timing);
   // Adds the count to its group's counts; false when it was there already.

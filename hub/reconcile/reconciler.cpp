@@ -9,6 +9,7 @@
 #include "hub/reconcile/schema.hpp"
 #include "hub/reconcile/stamps.hpp"
 #include "shared/core/random_id.hpp"
+#include "shared/protocol/json_writer.hpp"
 
 namespace recount::hub::reconcile {
 
@@ -105,9 +106,16 @@ Result<Effects> Reconciler::set_policy(const Policy& policy, const std::string& 
   policy_ = policy;
   policy_version_ = *version;
   Effects effects;
-  const Json detail = {
-      {"version", *version}, {"actor", actor}, {"policy", Json::parse(encode_policy(policy), nullptr, false)}};
-  effects.audit.push_back(AuditNote{"reconcile.policy", "policy/" + std::to_string(*version), dump(detail)});
+  // The policy document embedded as encode_policy() wrote it, as the policy routes show it.
+  protocol::JsonWriter detail;
+  detail.begin_object();
+  detail.field("version", *version);
+  detail.field("actor", actor);
+  detail.key("policy");
+  detail.raw(encode_policy(policy));
+  detail.end_object();
+  effects.audit.push_back(
+      AuditNote{"reconcile.policy", "policy/" + std::to_string(*version), std::move(detail).finish()});
   return effects;
 }
 
