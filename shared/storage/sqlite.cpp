@@ -3,7 +3,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 namespace recount::storage {
@@ -100,22 +102,37 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
   }
   check->reset();
 
-  // Nothing below may write to a file that belongs to someone else: check whose it is first.
-  // Under the write lock, so a process creating the same file at this moment is never seen half
-  // way (its pages written, its id not yet).
-  if (application_id != 0) {
-    if (auto ok = database.begin(); !ok) return ok.error();
-    if (auto ok = claim(database, path, application_id); !ok) {
-      database.rollback();
-      return ok.error();
-    }
-    if (auto ok = database.commit(); !ok) return ok.error();
-  }
-
+  // Nothing below may write to a file that belongs to someone else: check whose it is first,
+  // under the write lock, so a process creating the same file at this moment is never seen half
+  // way (its pages written, its id not yet). Then WAL, synchronous and foreign keys.
+  // SQLite answers SQLITE_BUSY without waiting where waiting could deadlock (a lock upgrade, the
+  // switch to WAL while another process creates the file); its remedy is to start over, which
+  // this does a bounded number of times.
   const char* synchronous = durability == Durability::kFull ? "FULL" : "NORMAL";
-  auto setup = database.execute(std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") + synchronous +
-                                "; PRAGMA foreign_keys=ON;");
-  if (!setup) return setup.error();
+  bool busy = false;  // whether the last failure below was SQLITE_BUSY, read before any rollback
+  const auto failed = [&](const Error& error) {
+    busy = (sqlite3_errcode(database.handle_.get()) & 0xFF) == SQLITE_BUSY;
+    database.rollback();
+    return error;
+  };
+  const auto settle = [&]() -> Result<void> {
+    if (application_id != 0) {
+      if (auto ok = database.begin(); !ok) return failed(ok.error());
+      if (auto ok = claim(database, path, application_id); !ok) return failed(ok.error());
+      if (auto ok = database.commit(); !ok) return failed(ok.error());
+    }
+    auto ok = database.execute(std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") + synchronous +
+                               "; PRAGMA foreign_keys=ON;");
+    if (!ok) return failed(ok.error());
+    return ok;
+  };
+  constexpr int kAttempts = 50;
+  for (int attempt = 1;; ++attempt) {
+    auto settled = settle();
+    if (settled) break;
+    if (!busy || attempt == kAttempts) return settled.error();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   return database;
 }
 
