@@ -11,6 +11,7 @@
 #include <utility>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 namespace recount::mqtt {
 namespace {
@@ -24,6 +25,8 @@ class OneShotListener final : public ::mqtt::iaction_listener {
   explicit OneShotListener(Handler handler) : handler_(std::move(handler)) {}
 
   void on_success(const ::mqtt::token&) override { finish({}); }
+  // For an operation Paho refused to start, so neither callback will come.
+  void on_refused(std::string why) { finish(Error{ErrorCode::kUnavailable, "", std::move(why)}); }
   void on_failure(const ::mqtt::token& token) override {
     const int code = token.get_return_code();
     finish(Error{ErrorCode::kUnavailable, std::to_string(code),
@@ -216,12 +219,14 @@ struct Link::State {
   std::size_t pending = 0;
   std::size_t max_pending;
   Delivery delivery = Delivery::kFlowing;  // under pending_mutex
+  bool may_wait = true;                    // under pending_mutex; false once the link stops
 };
 
 Link::Link(boost::asio::io_context& io, LinkOptions options)
     : io_(io),
       options_(std::move(options)),
       state_(std::make_shared<State>(io, options_)),
+      paho_calls_(std::make_unique<boost::asio::thread_pool>(1)),
       reconnect_timer_(io),
       backoff_(options_.reconnect_min) {
   state_->weak_from_this_ = state_;
@@ -245,7 +250,7 @@ Link::Link(boost::asio::io_context& io, LinkOptions options)
     {
       std::unique_lock lock(state->pending_mutex);
       state->pending_drained.wait(lock, [&] {
-        return (state->pending < state->max_pending && state->delivery == Delivery::kFlowing) || !state->alive;
+        return (state->pending < state->max_pending && state->delivery == Delivery::kFlowing) || !state->may_wait;
       });
       ++state->pending;
     }
@@ -264,6 +269,11 @@ Link::Link(boost::asio::io_context& io, LinkOptions options)
 }
 
 Link::~Link() { stop(); }
+
+template <typename Call>
+void Link::call_paho(Call call) {
+  boost::asio::post(*paho_calls_, std::move(call));
+}
 
 void Link::on_connected(std::function<void()> handler) { on_connected_ = std::move(handler); }
 void Link::on_disconnected(std::function<void(const std::string&)> handler) { on_disconnected_ = std::move(handler); }
@@ -303,14 +313,18 @@ void Link::connect() {
       schedule_reconnect();
     });
   });
-  try {
-    state_->client->connect(state_->connect_options, nullptr, *listener);
-  } catch (const ::mqtt::exception& error) {
-    delete listener;
-    connecting_ = false;
-    report_connect_failure(std::string("cannot connect to the broker: ") + error.what());
-    schedule_reconnect();
-  }
+  call_paho([this, state = state_, listener] {
+    try {
+      state->client->connect(state->connect_options, nullptr, *listener);
+    } catch (const ::mqtt::exception& error) {
+      delete listener;
+      state->post([this, why = std::string(error.what())] {
+        connecting_ = false;
+        report_connect_failure("cannot connect to the broker: " + why);
+        schedule_reconnect();
+      });
+    }
+  });
 }
 
 void Link::report_connect_failure(const std::string& reason) {
@@ -322,13 +336,8 @@ void Link::report_connect_failure(const std::string& reason) {
 void Link::handle_connected() {
   connected_ = true;
   backoff_ = options_.reconnect_min;
-  for (const auto& [filter, qos] : subscriptions_) {
-    try {
-      state_->client->subscribe(filter, static_cast<int>(qos));
-    } catch (const ::mqtt::exception&) {
-      // The connection dropped between connect and subscribe; the next connect re-subscribes.
-    }
-  }
+  // The connection may drop between connect and subscribe; the next connect subscribes again.
+  for (const auto& [filter, qos] : subscriptions_) subscribe_now(filter, qos);
   if (options_.birth) publish(*options_.birth, Qos::kAtLeastOnce);
   if (on_connected_) on_connected_();
 }
@@ -345,13 +354,18 @@ void Link::schedule_reconnect() {
 void Link::subscribe(const std::vector<std::string>& filters, Qos qos) {
   for (const auto& filter : filters) {
     subscriptions_.emplace_back(filter, qos);
-    if (!connected_) continue;
-    try {
-      state_->client->subscribe(filter, static_cast<int>(qos));
-    } catch (const ::mqtt::exception&) {
-      // Re-subscribed on the next connect.
-    }
+    if (connected_) subscribe_now(filter, qos);  // else, or if it fails, on the next connect
   }
+}
+
+void Link::subscribe_now(const std::string& filter, Qos qos) {
+  call_paho([state = state_, filter, qos] {
+    try {
+      state->client->subscribe(filter, static_cast<int>(qos));
+    } catch (const ::mqtt::exception&) {
+      // The connection dropped; the next connect subscribes again.
+    }
+  });
 }
 
 void Link::publish(Message message, Qos qos, Completion done) {
@@ -362,19 +376,29 @@ void Link::publish(Message message, Qos qos, Completion done) {
   auto* listener = new OneShotListener([state = state_, done = std::move(done)](Result<void> result) {
     if (done) state->post([done, result] { done(result); });
   });
-  try {
-    auto paho_message = ::mqtt::make_message(message.topic, message.payload, static_cast<int>(qos), message.retained);
-    state_->client->publish(paho_message, nullptr, *listener);
-  } catch (const ::mqtt::exception& error) {
-    delete listener;
-    fail(std::string("publish refused: ") + error.what());
-  }
+  call_paho([state = state_, listener, message = std::move(message), qos] {
+    try {
+      auto paho_message = ::mqtt::make_message(message.topic, message.payload, static_cast<int>(qos), message.retained);
+      state->client->publish(paho_message, nullptr, *listener);
+    } catch (const ::mqtt::exception& error) {
+      // The listener never runs for a publish Paho refused; its completion reports the refusal.
+      listener->on_refused(std::string("publish refused: ") + error.what());
+    }
+  });
 }
 
 void Link::stop(std::optional<Message> farewell, std::chrono::milliseconds timeout) {
   if (!state_->client) return;
   stopping_ = true;
   reconnect_timer_.cancel();
+  // Calls already handed to Paho finish first; a receive thread waiting for room stops waiting,
+  // or a call queued behind it could never take Paho's lock.
+  {
+    std::lock_guard lock(state_->pending_mutex);
+    state_->may_wait = false;
+  }
+  state_->pending_drained.notify_all();
+  paho_calls_->join();
   try {
     if (connected_ && farewell) {
       auto token = state_->client->publish(farewell->topic, farewell->payload.data(), farewell->payload.size(), 1,
@@ -395,7 +419,6 @@ void Link::stop(std::optional<Message> farewell, std::chrono::milliseconds timeo
     // Paho refuses while a disconnect is still under way; `alive` below silences the callbacks.
   }
   state_->alive = false;
-  state_->pending_drained.notify_all();
   state_->client.reset();
   connected_ = false;
 }

@@ -19,6 +19,10 @@
 
 #include "shared/core/result.hpp"
 
+namespace boost::asio {
+class thread_pool;
+}
+
 namespace recount::mqtt {
 
 struct Message {
@@ -77,6 +81,11 @@ struct LinkOptions {
 // thread-safe: call its methods from the io_context's thread. Reconnects with exponential
 // backoff after a failed connect or a lost connection, and re-subscribes every filter given to
 // subscribe() on each connect (a restarted broker without persistence forgets them).
+//
+// The link calls Paho from a thread of its own, never from the io_context's: Paho's receive thread
+// holds Paho's lock while it hands a message over, and waits there while delivery is paused or the
+// io_context is behind (max_pending_messages). A Paho call from the io_context's thread would then
+// wait for a lock whose holder waits for that thread: the hub froze this way under load.
 class Link {
  public:
   Link(boost::asio::io_context& io, LinkOptions options);
@@ -121,10 +130,15 @@ class Link {
   void schedule_reconnect();
   void handle_connected();
   void report_connect_failure(const std::string& reason);
+  void subscribe_now(const std::string& filter, Qos qos);
+  // Runs `call` on the link's Paho thread, in order of calls.
+  template <typename Call>
+  void call_paho(Call call);
 
   boost::asio::io_context& io_;
   LinkOptions options_;
   std::shared_ptr<State> state_;
+  std::unique_ptr<boost::asio::thread_pool> paho_calls_;  // one thread: calls keep their order
   boost::asio::steady_timer reconnect_timer_;
   std::chrono::milliseconds backoff_;
   bool connected_ = false;

@@ -1,9 +1,12 @@
 // The Paho adapter against a real Mosquitto: delivery on the io_context, reconnection after a
-// broker restart with re-subscription, and refusal to publish while disconnected.
+// broker restart with re-subscription, refusal to publish while disconnected, and publishing while
+// Paho's receive thread waits for paused delivery.
 #include "shared/mqtt/link.hpp"
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -126,6 +129,58 @@ TEST_CASE("the birth message is published again on every reconnect") {
   CHECK(statuses.front().retained);
   watcher.stop();
   mortal.stop();
+}
+
+TEST_CASE("publishing while delivery is paused and Paho's receive thread waits never blocks the io_context") {
+  // The hub pauses delivery when its ingest queue is full and keeps publishing acks meanwhile.
+  testing::Mosquitto broker;
+  boost::asio::io_context io;
+  Link receiver(io, options_for(broker, "receiver"));
+  Link sender(io, options_for(broker, "sender"));
+  std::size_t received = 0;
+  receiver.on_message([&](Message) { ++received; });
+  receiver.subscribe({"recount/test/flood"}, Qos::kAtLeastOnce);
+  receiver.start();
+  sender.start();
+  REQUIRE(run_until(io, [&] { return receiver.connected() && sender.connected(); }));
+  run_until(
+      io, [] { return false; }, std::chrono::milliseconds(300));  // the SUBACK arrives
+  receiver.set_delivery(Delivery::kPaused);
+  // With the old adapter the publishes below waited forever for Paho's lock; the watchdog frees
+  // them (from another thread, which set_delivery tolerates) so the failure is reported, not a hang.
+  std::atomic<bool> returned{false};
+  std::atomic<bool> rescued{false};
+  std::thread watchdog([&] {
+    for (int i = 0; i < 100 && !returned; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!returned) {
+      rescued = true;
+      receiver.set_delivery(Delivery::kFlowing);
+    }
+  });
+  constexpr std::size_t kMessages = 5;
+  std::size_t taken = 0;
+  for (std::size_t i = 0; i < kMessages; ++i) {
+    sender.publish({"recount/test/flood", std::to_string(i), false}, Qos::kAtLeastOnce,
+                   [&](Result<void> result) { taken += result.has_value() ? 1 : 0; });
+  }
+  // Paho's receive thread (one for every client of the process) now holds the first message and
+  // waits for delivery to flow; even the sender's PUBACKs wait behind it.
+  run_until(
+      io, [] { return false; }, std::chrono::milliseconds(500));
+  CHECK(received == 0);
+
+  std::optional<Result<void>> completion;
+  receiver.publish({"recount/test/reply", "ack", false}, Qos::kAtLeastOnce,
+                   [&](Result<void> result) { completion = result; });
+  returned = true;
+  watchdog.join();
+  CHECK_FALSE(rescued);
+
+  receiver.set_delivery(Delivery::kFlowing);
+  REQUIRE(run_until(io, [&] { return received == kMessages && taken == kMessages && completion.has_value(); }));
+  CHECK(completion->has_value());
+  receiver.stop();
+  sender.stop();
 }
 
 TEST_CASE("stopping with QoS 1 publishes still in flight returns without terminating") {
