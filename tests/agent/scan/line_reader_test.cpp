@@ -187,6 +187,24 @@ TEST_CASE("a serial line that hangs up ends the reader") {
   CHECK(texts(delivered.scans) == std::vector<std::string>{"LAST"});
 }
 
+TEST_CASE("a serial scanner unplugged in the middle of a code drops the partial code with an error") {
+  PseudoTerminal terminal;
+  boost::asio::io_context io;
+  auto reader = open_serial(io, SerialOptions{terminal.slave_path, 9600});
+  REQUIRE(reader);
+  Delivered delivered;
+  delivered.start(**reader);
+  write_all(terminal.master, "LAST\r5901234");
+  REQUIRE(run_until(io, [&] { return delivered.scans.size() == 1; }));
+  io.run_for(50ms);  // the partial code is read too before the unplug
+  ::close(terminal.master);
+  terminal.master = -1;
+  REQUIRE(run_until(io, [&] { return delivered.end.has_value(); }));
+  CHECK(texts(delivered.scans) == std::vector<std::string>{"LAST"});
+  CHECK(delivered.errors ==
+        std::vector<std::string>{"incomplete line of 7 bytes dropped when the input ended: scan again"});
+}
+
 TEST_CASE("a serial device that does not exist is refused with its path") {
   boost::asio::io_context io;
   const auto reader = open_serial(io, SerialOptions{"/dev/recount-no-such-scanner", 9600});
