@@ -65,7 +65,7 @@ Result<void> SerialScanner::open() {
       [weak](Result<Scan> scan) {
         if (auto self = weak.lock(); self && !self->stopped_) self->on_scan_(std::move(scan));
       },
-      [weak](Result<void> end) {
+      [weak](const Result<void>& end) {
         auto self = weak.lock();
         if (!self || self->stopped_) return;
         self->reader_->stop();

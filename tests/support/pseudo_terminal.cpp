@@ -3,8 +3,9 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 namespace recount::testing {
 

@@ -52,6 +52,7 @@ void write_all(int fd, std::string_view bytes) {
 
 std::vector<std::string> texts(const std::vector<Scan>& scans) {
   std::vector<std::string> result;
+  result.reserve(scans.size());
   for (const auto& scan : scans) result.push_back(scan.text);
   return result;
 }
