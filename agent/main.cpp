@@ -104,10 +104,15 @@ int main(int argc, char** argv) {
                    "9600; a device not there yet, or unplugged later, is waited for and retried every 0.5 s to 5 s")
       ->type_name("DEVICE[:BAUD]");
   std::filesystem::path watch_dir;
-  scan->add_option("--watch", watch_dir,
-                   "a folder a camera writes frames into (.png/.jpg); each new frame is decoded once and left "
-                   "in place; frames already there at start are skipped; DIR must exist")
-      ->type_name("DIR");
+  auto* watch =
+      scan->add_option("--watch", watch_dir,
+                       "a folder a camera writes frames into (.png/.jpg); each new frame is decoded once and left "
+                       "in place (see --remove-frames); frames already there at start are skipped; DIR must exist")
+          ->type_name("DIR");
+  bool remove_frames = false;
+  scan->add_flag("--remove-frames", remove_frames,
+                 "delete each frame of --watch's folder once decoded or found unreadable (a camera's capture folder)")
+      ->needs(watch);
 
   auto* unresolved = app.add_subcommand("unresolved", "list scans the catalog did not know");
   add_data_options(*unresolved, data);
@@ -147,6 +152,7 @@ int main(int argc, char** argv) {
       scan_options.serial.push_back(std::move(*port));
     }
     if (!watch_dir.empty()) scan_options.watch = watch_dir;
+    if (remove_frames) scan_options.decoded_frames = DecodedFrames::kRemove;
     return run_scan(data, scan_options, std::cout, std::cerr);
   }
   if (*unresolved) return print_unresolved(data, format, std::cout, std::cerr);

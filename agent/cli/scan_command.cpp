@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/cli/scan_screen.hpp"
-#include "agent/scan/folder_watcher.hpp"
 #include "agent/scan/line_reader.hpp"
 #include "agent/scan/serial_scanner.hpp"
 #include "agent/workflow/resolution.hpp"
@@ -189,7 +188,7 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
   if (options.watch) {
     inputs.inputs.push_back("camera:" + options.watch->string());
     watcher = std::make_shared<FolderWatcher>(
-        io, FolderWatchOptions{*options.watch, options.watch_interval, ExistingFiles::kSkip});
+        io, FolderWatchOptions{*options.watch, options.watch_interval, ExistingFiles::kSkip, options.decoded_frames});
     watcher->start(
         [&](Scan scan) {
           auto label = source_label(scan.source, scan.origin);

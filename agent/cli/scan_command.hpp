@@ -15,6 +15,7 @@
 #include "agent/catalog/catalog_store.hpp"
 #include "agent/cli/commands.hpp"
 #include "agent/journal/journal.hpp"
+#include "agent/scan/folder_watcher.hpp"
 #include "agent/scan/line_reader.hpp"
 
 namespace recount::agent {
@@ -27,6 +28,7 @@ struct ScanCommandOptions {
   std::vector<SerialOptions> serial;              // serial scanners (`--serial DEVICE[:BAUD]`)
   std::optional<std::filesystem::path> watch;     // a folder of camera frames (`--watch DIR`)
   std::chrono::milliseconds watch_interval{250};  // how often the folder is looked at
+  DecodedFrames decoded_frames = DecodedFrames::kKeep;
 };
 
 // Reads stdin, every serial scanner and the watched folder, all into one scan session in the

@@ -365,6 +365,24 @@ TEST_CASE("scan decodes camera frames dropped into the watched folder and leaves
   CHECK(events[1].value("serial", "") == "SN-1");
 }
 
+TEST_CASE("scan with --remove-frames deletes each camera frame once it is decoded") {
+  Floor floor;
+  testing::TempDir camera;
+  const auto frames = camera / "frames";
+  std::filesystem::create_directory(frames);
+  Kiosk kiosk(floor.path(), {"--watch", frames.string(), "--remove-frames"});
+  sign_in_at_a01(kiosk);
+  drop_frame(frames, "ean13/ean13-a.png", "frame-0001.png");
+  REQUIRE_MESSAGE(kiosk.shows("[camera:frame-0001.png] ok: count 1 x SKU-1 - running count 1"), kiosk.output());
+  CHECK(testing::eventually([&] { return !std::filesystem::exists(frames / "frame-0001.png"); }, 20s));
+  CHECK(kiosk.stop() == 0);
+
+  const auto alone =
+      testing::run_command({RECOUNT_AGENT_BIN, "scan", "--data", floor.path().string(), "--remove-frames"});
+  CHECK(alone.exit_code != 0);
+  CHECK(alone.err.find("--watch") != std::string::npos);
+}
+
 TEST_CASE("scan takes keyboard, serial scanner and camera at once into one session in arrival order") {
   Floor floor;
   testing::PseudoTerminal scanner;
