@@ -112,6 +112,9 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
     err << "recount-agent: " << keyboard.error().describe() << '\n';
     return 1;
   }
+  // Plain lines name their input when there are several; a keyboard-only run keeps the untagged
+  // lines that scripts driving it (scripts/simulate.py) read.
+  const bool keyboard_only = options.serial.empty() && !options.watch;
   Feedback last;
   InputsView inputs;
   inputs.inputs.emplace_back("keyboard");
@@ -129,7 +132,7 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
       echo.set(session.view().pin_badge.empty() ? TerminalEcho::State::kShown : TerminalEcho::State::kHidden);
       render();
     } else {
-      print_plain(last, out, inputs.last_source);
+      print_plain(last, out, keyboard_only ? "" : inputs.last_source);
     }
   };
   auto handle = [&](Result<Scan> scan) {
@@ -199,7 +202,6 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
                source_label(ScanSource::kImage, problem.field));
         });
   }
-  const bool keyboard_only = scanners.empty() && !watcher;
   (*keyboard)->start([&](Result<Scan> scan) { show(handle(std::move(scan)), "keyboard"); },
                      [&](const Result<void>&) {
                        // Alone, the keyboard's end is the command's; beside other scanners it ends

@@ -34,14 +34,14 @@ struct ScanCommandOptions {
 // Reads stdin, every serial scanner and the watched folder, all into one scan session in the
 // order their lines arrive. With the keyboard alone it runs until stdin ends; with serial
 // scanners or a folder, the end of stdin ends only the keyboard, and SIGINT/SIGTERM end the
-// command. Plain mode writes, per input line, "[SOURCE] " (see source_label) and one of
-// "ok: …", "warning: …", "refused: …" (then detail lines indented by two spaces), and a
-// "status: …" line at start and end. A serial scanner announces itself with "ok: SCANNER
-// CONNECTED"; when it is lost ("warning: SCANNER GONE: why") or not there at start ("warning:
-// SCANNER NOT CONNECTED: why"), its path is retried (0.5 s doubling to 5 s) until "ok: SCANNER
-// BACK". A frame that cannot be decoded gives "warning: FRAME NOT READ: why". Returns 0, or 1
-// when the journal cannot be opened, the folder is not a directory, or a serial device that
-// exists cannot be opened as a serial port (not a tty, no permission).
+// command. Plain mode writes, per input line, one of "ok: …", "warning: …", "refused: …" (then
+// detail lines indented by two spaces), after "[SOURCE] " (see source_label) when there is more
+// than the keyboard, and a "status: …" line at start and end; the screen always shows the source. A serial scanner
+// announces itself with "ok: SCANNER CONNECTED"; when it is lost ("warning: SCANNER GONE: why") or not there at start
+// ("warning: SCANNER NOT CONNECTED: why"), its path is retried (0.5 s doubling to 5 s) until "ok: SCANNER BACK". A
+// frame that cannot be decoded gives "warning: FRAME NOT READ: why". Returns 0, or 1 when the journal cannot be opened,
+// the folder is not a directory, or a serial device that exists cannot be opened as a serial port (not a tty, no
+// permission).
 int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::ostream& out, std::ostream& err);
 
 // "ONLINE|OFFLINE (why) | N unsynced | last sync HH:MM:SS UTC" from the journal and the link
