@@ -307,7 +307,7 @@ TEST_CASE("scan refuses items before a badge and a location, and reports the syn
   CHECK(result.out.find("refused: UNKNOWN LOCATION NOWHERE") != std::string::npos);
   CHECK(result.out.find("status: OFFLINE (sync not running) | 0 unsynced | last sync never") != std::string::npos);
   // The keyboard alone: answer lines start with the outcome, as scripts reading them expect.
-  CHECK(result.out.find("\nrefused: SCAN YOUR BADGE FIRST\n") != std::string::npos);
+  CHECK(result.out.find("\nrefused: SCAN YOUR BADGE FIRST") != std::string::npos);
   CHECK(result.out.find("[keyboard]") == std::string::npos);
   CHECK(floor.events().empty());
 }
