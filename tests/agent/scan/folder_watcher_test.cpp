@@ -41,7 +41,7 @@ struct Frames {
   std::filesystem::path drop_into(const std::filesystem::path& into, const std::string& name,
                                   const std::vector<std::string>& zint_arguments) {
     const auto made = testing::make_zint_image(scratch.path(), name, zint_arguments);
-    const auto target = into / made.filename();
+    auto target = into / made.filename();
     std::filesystem::rename(made, target);
     return target;
   }
