@@ -46,4 +46,9 @@ void ScannerLink::point_at(const PseudoTerminal& terminal) {
   std::filesystem::rename(fresh, path_);
 }
 
+void ScannerLink::unplug(PseudoTerminal& terminal) {
+  std::filesystem::remove(path_);
+  terminal.unplug();
+}
+
 }  // namespace recount::testing

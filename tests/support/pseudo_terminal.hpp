@@ -40,6 +40,10 @@ class ScannerLink {
   const std::filesystem::path& path() const { return path_; }
   // Points the link at `terminal`'s slave, replacing what it pointed at in one rename.
   void point_at(const PseudoTerminal& terminal);
+  // Removes the link, then unplugs `terminal`, as udev removes a /dev/serial/by-id link when its
+  // scanner goes. The link must not dangle: pty numbers are reused at once, and a test running
+  // beside this one may get the number next, whose pty this link's reader would then open.
+  void unplug(PseudoTerminal& terminal);
 
  private:
   std::filesystem::path path_;

@@ -425,7 +425,7 @@ TEST_CASE("an unplugged serial scanner is reported gone, drops its cut-off code,
   sign_in_at_a01(kiosk);
   first->write("5901234123457\r4006");  // unplugged in the middle of the second code
   REQUIRE_MESSAGE(kiosk.shows(source + "ok: count 1 x SKU-1 - running count 1"), kiosk.output());
-  first->unplug();
+  link.unplug(*first);
   REQUIRE_MESSAGE(kiosk.shows(source + "warning: SCANNER GONE: "), kiosk.output());
   // The keyboard keeps working while the scanner is away.
   kiosk.type("INT-0002");
@@ -436,7 +436,7 @@ TEST_CASE("an unplugged serial scanner is reported gone, drops its cut-off code,
   second.write("5901234123457\r");
   REQUIRE_MESSAGE(kiosk.shows(source + "ok: count 1 x SKU-1 - running count 2"), kiosk.output());
   // Unplugged and replugged again: the agent never needed a restart.
-  second.unplug();
+  link.unplug(second);
   REQUIRE_MESSAGE(kiosk.shows(source + "warning: SCANNER GONE: ", 2), kiosk.output());
   testing::PseudoTerminal third;
   link.point_at(third);

@@ -100,7 +100,7 @@ TEST_CASE("an unplugged serial scanner is reopened when it is back, without its 
   first->write("5901234123457\r4006");
   REQUIRE(run_until(io, [&] { return heard.scans.size() == 1; }));
   io.run_for(50ms);  // the cut-off code is read before the unplug
-  first->unplug();
+  link.unplug(*first);
   REQUIRE(run_until(io, [&] { return heard.states.size() == 2; }));
   CHECK(heard.states[1].find(link.path().string()) != std::string::npos);
   CHECK(heard.errors ==
