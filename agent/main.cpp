@@ -8,6 +8,7 @@
 #include "agent/cli/decode_command.hpp"
 #include "agent/cli/gs1_command.hpp"
 #include "agent/cli/scan_command.hpp"
+#include "agent/scan/serial_scanner.hpp"
 
 namespace {
 
@@ -86,8 +87,10 @@ int main(int argc, char** argv) {
   journal->add_option("--from", from, "first seq to list");
   journal->add_option("--limit", limit, "most events to list");
 
-  auto* scan =
-      app.add_subcommand("scan", "the floor UI for a keyboard-wedge scanner (plain lines when not a terminal)");
+  auto* scan = app.add_subcommand(
+      "scan",
+      "the floor UI: a keyboard-wedge scanner on stdin, serial scanners and camera frames, one session (plain lines "
+      "when not a terminal); with --serial or --watch it runs until SIGINT/SIGTERM");
   add_data_options(*scan, data);
   ScanCommandOptions scan_options;
   std::int64_t repeat_window_ms = 1500;
@@ -95,6 +98,21 @@ int main(int argc, char** argv) {
   bool plain = false, screen = false;
   scan->add_flag("--plain", plain, "line by line output even on a terminal");
   scan->add_flag("--screen", screen, "full-screen UI even when stdin or stdout is not a terminal");
+  std::vector<std::string> serial_specs;
+  scan->add_option("--serial", serial_specs,
+                   "a serial or USB-CDC scanner, raw 8N1 (repeatable); BAUD 1200 to 921600, default "
+                   "9600; a device not there yet, or unplugged later, is waited for and retried every 0.5 s to 5 s")
+      ->type_name("DEVICE[:BAUD]");
+  std::filesystem::path watch_dir;
+  auto* watch =
+      scan->add_option("--watch", watch_dir,
+                       "a folder a camera writes frames into (.png/.jpg); each new frame is decoded once and left "
+                       "in place (see --remove-frames); frames already there at start are skipped; DIR must exist")
+          ->type_name("DIR");
+  bool remove_frames = false;
+  scan->add_flag("--remove-frames", remove_frames,
+                 "delete each frame of --watch's folder once decoded or found unreadable (a camera's capture folder)")
+      ->needs(watch);
 
   auto* unresolved = app.add_subcommand("unresolved", "list scans the catalog did not know");
   add_data_options(*unresolved, data);
@@ -125,6 +143,16 @@ int main(int argc, char** argv) {
   if (*scan) {
     scan_options.repeat_window = std::chrono::milliseconds(repeat_window_ms);
     scan_options.screen = plain ? ScreenMode::kPlain : screen ? ScreenMode::kScreen : ScreenMode::kDetect;
+    for (const auto& spec : serial_specs) {
+      auto port = parse_serial_spec(spec);
+      if (!port) {
+        std::cerr << "recount-agent: " << port.error().describe() << '\n';
+        return 2;
+      }
+      scan_options.serial.push_back(std::move(*port));
+    }
+    if (!watch_dir.empty()) scan_options.watch = watch_dir;
+    if (remove_frames) scan_options.decoded_frames = DecodedFrames::kRemove;
     return run_scan(data, scan_options, std::cout, std::cerr);
   }
   if (*unresolved) return print_unresolved(data, format, std::cout, std::cerr);

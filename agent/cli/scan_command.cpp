@@ -13,6 +13,7 @@
 
 #include "agent/cli/scan_screen.hpp"
 #include "agent/scan/line_reader.hpp"
+#include "agent/scan/serial_scanner.hpp"
 #include "agent/workflow/resolution.hpp"
 #include "agent/workflow/scan_session.hpp"
 
@@ -38,6 +39,26 @@ std::optional<Stores> open_stores(const DataOptions& data, std::ostream& err) {
     return std::nullopt;
   }
   return Stores{std::move(*journal), std::move(*store)};
+}
+
+// Whether a serial scanner has been seen since the command started, for what its state change says.
+enum class ScannerPresence { kStarting, kConnected, kAway };
+
+Feedback presence_feedback(ScannerPresence before, const Result<void>& now) {
+  if (now) return Feedback{Outcome::kDone, before == ScannerPresence::kAway ? "SCANNER BACK" : "SCANNER CONNECTED", {}};
+  const std::string what = before == ScannerPresence::kStarting ? "SCANNER NOT CONNECTED: " : "SCANNER GONE: ";
+  return Feedback{Outcome::kWarning, what + now.error().message + "; retrying until it is back", {}};
+}
+
+// What the session reads for a scan. Image decoding reports the symbology identifier apart from
+// the data: GS1 symbols need it (their data has no leading GS), other symbols are read as a
+// scanner without identifiers sends them, so a camera and a scanner read the same code alike.
+std::string session_line(const Scan& scan) {
+  static constexpr std::string_view kGs1Identifiers[] = {"]C1", "]d2", "]Q3", "]e0", "]J1"};
+  for (const auto identifier : kGs1Identifiers) {
+    if (scan.symbology_identifier == identifier) return scan.with_identifier();
+  }
+  return scan.text;
 }
 
 std::string clock_time(std::int64_t unix_ms) {
@@ -75,6 +96,10 @@ std::string sync_status_line(Journal& journal, CatalogStore& store) {
 int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::ostream& out, std::ostream& err) {
   auto stores = open_stores(data, err);
   if (!stores) return 1;
+  if (options.watch && !std::filesystem::is_directory(*options.watch)) {
+    err << "recount-agent: --watch " << options.watch->string() << ": not a directory\n";
+    return 1;
+  }
   const bool screen = options.screen == ScreenMode::kScreen ||
                       (options.screen == ScreenMode::kDetect && ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO));
   ScanSessionOptions session_options;
@@ -82,17 +107,39 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
   ScanSession session(stores->journal, stores->store, session_options);
 
   boost::asio::io_context io;
-  auto reader = open_keyboard(io, STDIN_FILENO);
-  if (!reader) {
-    err << "recount-agent: " << reader.error().describe() << '\n';
+  auto keyboard = open_keyboard(io, STDIN_FILENO);
+  if (!keyboard) {
+    err << "recount-agent: " << keyboard.error().describe() << '\n';
     return 1;
   }
+  // Plain lines name their input when there are several; a keyboard-only run keeps the untagged
+  // lines that scripts driving it (scripts/simulate.py) read.
+  const bool keyboard_only = options.serial.empty() && !options.watch;
   Feedback last;
+  InputsView inputs;
+  inputs.inputs.emplace_back("keyboard");
   TerminalEcho echo(STDIN_FILENO);
   const auto identity = stores->journal.identity();
   auto render = [&] {
-    if (screen) draw_screen(session.view(), last, sync_status_line(stores->journal, stores->store), identity, out);
+    if (screen)
+      draw_screen(session.view(), last, inputs, sync_status_line(stores->journal, stores->store), identity, out);
   };
+  // Every input's feedback goes through here, in the order the io_context runs the handlers.
+  auto show = [&](Feedback feedback, std::string source) {
+    last = std::move(feedback);
+    inputs.last_source = std::move(source);
+    if (screen) {
+      echo.set(session.view().pin_badge.empty() ? TerminalEcho::State::kShown : TerminalEcho::State::kHidden);
+      render();
+    } else {
+      print_plain(last, out, keyboard_only ? "" : inputs.last_source);
+    }
+  };
+  auto handle = [&](Result<Scan> scan) {
+    if (!scan) return Feedback{Outcome::kRefused, "SCAN AGAIN: " + scan.error().describe(), {}};
+    return session.handle(session_line(*scan));
+  };
+
   boost::asio::steady_timer refresh(io);
   std::function<void()> tick = [&] {
     render();
@@ -101,10 +148,17 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
       if (!error) tick();
     });
   };
+  std::vector<std::shared_ptr<SerialScanner>> scanners;
+  std::shared_ptr<FolderWatcher> watcher;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  auto stop_inputs = [&] {
+    (*keyboard)->stop();
+    for (auto& scanner : scanners) scanner->stop();
+    if (watcher) watcher->stop();
+  };
   signals.async_wait([&](const boost::system::error_code& error, int) {
     if (error) return;
-    (*reader)->stop();
+    stop_inputs();
     io.stop();
   });
   if (screen) {
@@ -112,27 +166,52 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
   } else {
     out << "status: " << sync_status_line(stores->journal, stores->store) << std::endl;
   }
-  (*reader)->start(
-      [&](Result<Scan> scan) {
-        if (!scan) {
-          last = Feedback{Outcome::kRefused, "SCAN AGAIN: " + scan.error().describe(), {}};
-        } else {
-          last = session.handle(scan->text);
-        }
-        if (screen) {
-          echo.set(session.view().pin_badge.empty() ? TerminalEcho::State::kShown : TerminalEcho::State::kHidden);
-        }
-        if (screen) {
-          render();
-        } else {
-          print_plain(last, out);
-        }
-      },
-      [&](const Result<void>&) {
-        refresh.cancel();
-        signals.cancel();
-      });
+
+  for (const auto& port : options.serial) {
+    const auto label = source_label(ScanSource::kSerial, port.device);
+    const auto index = inputs.inputs.size();
+    inputs.inputs.push_back(label);
+    auto scanner = std::make_shared<SerialScanner>(io, SerialScannerOptions{port});
+    scanners.push_back(scanner);
+    auto state = std::make_shared<ScannerPresence>(ScannerPresence::kStarting);
+    const auto started = scanner->start([&, label](Result<Scan> scan) { show(handle(std::move(scan)), label); },
+                                        [&, label, index, state](const Result<void>& now) {
+                                          inputs.inputs[index] = label + (now ? "" : " GONE");
+                                          show(presence_feedback(*state, now), label);
+                                          *state = now ? ScannerPresence::kConnected : ScannerPresence::kAway;
+                                        });
+    std::error_code ignored;
+    if (!started && std::filesystem::exists(port.device, ignored)) {
+      // There, but not a serial port this process may open: waiting would not change that.
+      err << "recount-agent: " << started.error().describe() << '\n';
+      stop_inputs();
+      return 1;
+    }
+  }
+  if (options.watch) {
+    inputs.inputs.push_back("camera:" + options.watch->string());
+    watcher = std::make_shared<FolderWatcher>(
+        io, FolderWatchOptions{*options.watch, options.watch_interval, ExistingFiles::kSkip, options.decoded_frames});
+    watcher->start(
+        [&](Scan scan) {
+          auto label = source_label(scan.source, scan.origin);
+          show(handle(std::move(scan)), std::move(label));
+        },
+        [&](const Error& problem) {
+          show(Feedback{Outcome::kWarning, "FRAME NOT READ: " + problem.message, {}},
+               source_label(ScanSource::kImage, problem.field));
+        });
+  }
+  (*keyboard)->start([&](Result<Scan> scan) { show(handle(std::move(scan)), "keyboard"); },
+                     [&](const Result<void>&) {
+                       // Alone, the keyboard's end is the command's; beside other scanners it ends
+                       // only the keyboard (a kiosk's stdin may be /dev/null).
+                       if (!keyboard_only) return;
+                       refresh.cancel();
+                       signals.cancel();
+                     });
   io.run();
+  stop_inputs();
   if (!screen) out << "status: " << sync_status_line(stores->journal, stores->store) << std::endl;
   if (screen) out << "\n";
   return 0;

@@ -2,6 +2,7 @@
 #include "agent/cli/scan_screen.hpp"
 
 #include <cctype>
+#include <filesystem>
 #include <ostream>
 
 namespace recount::agent {
@@ -41,14 +42,24 @@ void TerminalEcho::set(State state) {
   ::tcsetattr(fd_, TCSANOW, &settings);
 }
 
-void print_plain(const Feedback& feedback, std::ostream& out) {
+std::string source_label(ScanSource source, const std::string& origin) {
+  switch (source) {
+    case ScanSource::kKeyboard: return "keyboard";
+    case ScanSource::kSerial: return "serial:" + origin;
+    case ScanSource::kImage: return "camera:" + std::filesystem::path(origin).filename().string();
+  }
+  return "keyboard";
+}
+
+void print_plain(const Feedback& feedback, std::ostream& out, const std::string& source) {
   if (feedback.message.empty()) return;
+  if (!source.empty()) out << '[' << source << "] ";
   out << outcome_name(feedback.outcome) << ": " << feedback.message << '\n';
   for (const auto& line : feedback.detail) out << "  " << line << '\n';
   out.flush();
 }
 
-void draw_screen(const SessionView& view, const Feedback& feedback, const std::string& status,
+void draw_screen(const SessionView& view, const Feedback& feedback, const InputsView& inputs, const std::string& status,
                  const JournalIdentity& identity, std::ostream& out) {
   constexpr std::string_view kBold = "\x1b[1m", kReset = "\x1b[0m", kInverse = "\x1b[7m";
   std::string mode(to_string(view.mode));
@@ -81,10 +92,18 @@ void draw_screen(const SessionView& view, const Feedback& feedback, const std::s
   }
   out << "\n";
   if (!feedback.message.empty()) {
-    out << "  " << outcome_style(feedback.outcome) << ' ' << feedback.message << ' ' << kReset << '\n';
+    out << "  ";
+    if (!inputs.last_source.empty()) out << '[' << inputs.last_source << "] ";
+    out << outcome_style(feedback.outcome) << ' ' << feedback.message << ' ' << kReset << '\n';
     for (const auto& line : feedback.detail) out << "    " << line << '\n';
   }
-  out << "\n  " << status << "\n\n";
+  out << "\n  " << status << "\n";
+  if (!inputs.inputs.empty()) {
+    out << "  INPUTS";
+    for (const auto& input : inputs.inputs) out << "  " << input;
+    out << '\n';
+  }
+  out << '\n';
   out << "  " << kBold << kInverse << "  >>> " << view.prompt << " <<<  " << kReset << "\n  > ";
   out.flush();
 }

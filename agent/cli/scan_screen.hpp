@@ -7,8 +7,10 @@
 
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "agent/journal/journal.hpp"
+#include "agent/scan/scan.hpp"
 #include "agent/workflow/scan_session.hpp"
 
 namespace recount::agent {
@@ -33,13 +35,25 @@ class TerminalEcho {
   bool terminal_;
 };
 
-// Plain mode: "ok: …", "warning: …" or "refused: …", then the detail lines indented by two
-// spaces; nothing for an empty message. Flushes `out`.
-void print_plain(const Feedback& feedback, std::ostream& out);
+// How a scan's input is named on the screen and in plain lines: "keyboard",
+// "serial:/dev/ttyUSB0" (the device path), "camera:frame-0012.png" (the frame's file name).
+std::string source_label(ScanSource source, const std::string& origin);
+
+// The scan inputs beside the session: where the last feedback came from, and every input with
+// its state ("serial:/dev/ttyUSB0 GONE"), in the order they were given.
+struct InputsView {
+  std::string last_source;
+  std::vector<std::string> inputs;
+};
+
+// Plain mode: "ok: …", "warning: …" or "refused: …", after "[SOURCE] " when `source` is given,
+// then the detail lines indented by two spaces; nothing for an empty message. Flushes `out`.
+void print_plain(const Feedback& feedback, std::ostream& out, const std::string& source = "");
 
 // Clears the terminal and draws the whole screen: the session's view, the last feedback in its
-// outcome's colours, the sync `status` line and the prompt. Never an expected quantity.
-void draw_screen(const SessionView& view, const Feedback& feedback, const std::string& status,
+// outcome's colours with its source, the inputs, the sync `status` line and the prompt. Never an
+// expected quantity.
+void draw_screen(const SessionView& view, const Feedback& feedback, const InputsView& inputs, const std::string& status,
                  const JournalIdentity& identity, std::ostream& out);
 
 }  // namespace recount::agent

@@ -90,8 +90,16 @@ void FolderWatcher::decode_next() {
   const auto path = ready_.front();
   ready_.pop_front();
   auto barcodes = decode_image_file(path);
+  if (options_.decoded == DecodedFrames::kRemove) {
+    // Removed before its scans are handed over: a handler that stops the watcher leaves no
+    // decoded frame behind to be decoded again by the next run.
+    std::error_code error;
+    std::filesystem::remove(path, error);
+    files_.erase(path);
+    if (error) on_problem_(Error{ErrorCode::kIo, path.string(), "cannot remove: " + error.message()});
+  }
   if (!barcodes) {
-    on_problem_(barcodes.error());
+    if (!stopped_) on_problem_(barcodes.error());
   } else {
     for (auto& barcode : *barcodes) {
       if (stopped_) return;

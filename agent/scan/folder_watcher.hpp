@@ -23,22 +23,30 @@ enum class ExistingFiles {
   kDecode,  // decode them like new ones
 };
 
+enum class DecodedFrames {
+  kKeep,    // left where they are: whoever writes the folder owns and rotates it
+  kRemove,  // deleted once decoded or found unreadable, so a camera's capture folder does not grow
+};
+
 struct FolderWatchOptions {
   std::filesystem::path folder;
   std::chrono::milliseconds poll_interval{250};
   ExistingFiles existing = ExistingFiles::kSkip;
+  DecodedFrames decoded = DecodedFrames::kKeep;
 };
 
 // Polls the folder every poll_interval. A file (.png, .jpg, .jpeg in any case) is decoded once,
 // as soon as its size and modification time are the same at two polls in a row, so a frame
 // still being written is not read half-way; writers that write under another name and rename
 // are never caught half-way at all. Each barcode found becomes a Scan (source kImage, origin
-// the file's path); a frame without barcode gives nothing. Files are never changed or deleted.
+// the file's path); a frame without barcode gives nothing. Files are never changed; they are
+// deleted after decoding only under DecodedFrames::kRemove (frames skipped at start are kept).
 //
 // Handlers run on the io_context's thread; decoding runs there too, one file per handler, so
 // other work interleaves between frames. on_problem gets an Error for a file that cannot be
-// read or decoded (the file is then skipped) and for a folder that cannot be listed (reported
-// once until listing works again); watching carries on. Pending waits hold a shared_ptr to the
+// read or decoded (the file is then skipped), for a decoded frame that cannot be removed, and
+// for a folder that cannot be listed (reported once until listing works again); watching
+// carries on. Pending waits hold a shared_ptr to the
 // watcher. Not thread-safe: call start() and stop() on the io_context's thread.
 class FolderWatcher : public std::enable_shared_from_this<FolderWatcher> {
  public:

@@ -19,8 +19,8 @@ struct GrayImage {
 };
 
 // Files and images beyond these are refused before decoding: a frame is never this large.
-inline constexpr std::uintmax_t kMaxImageFileBytes = 64 * 1024 * 1024;
-inline constexpr std::int64_t kMaxImagePixels = 64 * 1024 * 1024;
+inline constexpr std::uintmax_t kMaxImageFileBytes = std::uintmax_t{64} * 1024 * 1024;
+inline constexpr std::int64_t kMaxImagePixels = std::int64_t{64} * 1024 * 1024;
 
 // Decodes PNG or JPEG bytes (recognised by their signature) to grey. Errors (kInvalidInput):
 // not PNG or JPEG, over kMaxImagePixels, or damaged (truncated, corrupt), with stb_image's reason.

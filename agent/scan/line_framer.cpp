@@ -17,6 +17,15 @@ void LineFramer::feed(std::string_view bytes, const LineHandler& on_line) {
 
 void LineFramer::finish(const LineHandler& on_line) { end_line(on_line); }
 
+void LineFramer::abandon(const LineHandler& on_line) {
+  if (!line_.empty() || overflowed_) {
+    on_line(invalid("scan", "incomplete line of " + std::to_string(line_.size()) +
+                                " bytes dropped when the input ended: scan again"));
+  }
+  line_.clear();
+  overflowed_ = false;
+}
+
 void LineFramer::end_line(const LineHandler& on_line) {
   if (overflowed_) {
     on_line(invalid("scan", "line longer than " + std::to_string(max_line_bytes_) + " bytes dropped"));

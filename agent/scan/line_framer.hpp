@@ -30,6 +30,11 @@ class LineFramer {
   // At the end of the stream: hands over a last line that had no terminator.
   void finish(const LineHandler& on_line);
 
+  // At the end of a stream whose last line is not to be trusted (a serial scanner unplugged in
+  // the middle of a transmission): drops a line that had no terminator, reporting it as an Error
+  // (kInvalidInput) so the person scans again; nothing when no line was begun.
+  void abandon(const LineHandler& on_line);
+
  private:
   void end_line(const LineHandler& on_line);
 

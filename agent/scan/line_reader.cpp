@@ -16,8 +16,13 @@ Error io_error(const std::string& what, const boost::system::error_code& error) 
 }  // namespace
 
 template <typename Stream>
-LineReader<Stream>::LineReader(Stream stream, ScanSource source, std::string origin, std::size_t max_line_bytes)
-    : stream_(std::move(stream)), source_(source), origin_(std::move(origin)), framer_(max_line_bytes) {}
+LineReader<Stream>::LineReader(Stream stream, ScanSource source, std::string origin, std::size_t max_line_bytes,
+                               LastLine last_line)
+    : stream_(std::move(stream)),
+      source_(source),
+      origin_(std::move(origin)),
+      framer_(max_line_bytes),
+      last_line_(last_line) {}
 
 template <typename Stream>
 void LineReader<Stream>::start(ScanHandler on_scan, EndHandler on_end) {
@@ -44,7 +49,11 @@ void LineReader<Stream>::read_more() {
                               self->read_more();
                               return;
                             }
-                            self->framer_.finish(deliver);
+                            if (self->last_line_ == LastLine::kDeliver) {
+                              self->framer_.finish(deliver);
+                            } else {
+                              self->framer_.abandon(deliver);
+                            }
                             if (self->stopped_) return;
                             if (error == boost::asio::error::eof) {
                               self->on_end_(Ok{});
@@ -81,7 +90,8 @@ Result<std::shared_ptr<KeyboardReader>> open_keyboard(boost::asio::io_context& i
     ::close(duplicate);
     return io_error("cannot read " + origin, error);
   }
-  return std::make_shared<KeyboardReader>(std::move(stream), ScanSource::kKeyboard, std::move(origin), kMaxLineBytes);
+  return std::make_shared<KeyboardReader>(std::move(stream), ScanSource::kKeyboard, std::move(origin), kMaxLineBytes,
+                                          LastLine::kDeliver);
 }
 
 Result<std::shared_ptr<SerialReader>> open_serial(boost::asio::io_context& io, const SerialOptions& options) {
@@ -96,7 +106,8 @@ Result<std::shared_ptr<SerialReader>> open_serial(boost::asio::io_context& io, c
   if (!error) port.set_option(Port::stop_bits(Port::stop_bits::one), error);
   if (!error) port.set_option(Port::flow_control(Port::flow_control::none), error);
   if (error) return io_error("cannot configure " + options.device, error);
-  return std::make_shared<SerialReader>(std::move(port), ScanSource::kSerial, options.device, options.max_line_bytes);
+  return std::make_shared<SerialReader>(std::move(port), ScanSource::kSerial, options.device, options.max_line_bytes,
+                                        LastLine::kDrop);
 }
 
 }  // namespace recount::agent

@@ -17,12 +17,19 @@
 
 namespace recount::agent {
 
+// What a reader does with a line that has no terminator when its input ends.
+enum class LastLine {
+  kDeliver,  // a file or script may end without a newline: the last line is a scan
+  kDrop,     // a scanner unplugged mid-transmission sent part of a code: drop it (LineFramer::abandon)
+};
+
 // Reads lines from `Stream` (a posix::stream_descriptor or a serial_port) until the end of
 // input, an error, or stop(). Create it with open_keyboard() or open_serial().
 //
 // Handlers run on the io_context's thread. on_scan gets each line as a Scan, or an Error for a
-// line over the length limit (the reader carries on). on_end is called once, after the last
-// line (also one without terminator): with Ok at the end of input (stdin at its end, a serial
+// line over the length limit (the reader carries on) and for an unterminated last line dropped
+// under LastLine::kDrop. on_end is called once, after the last line (one without terminator
+// too, under LastLine::kDeliver): with Ok at the end of input (stdin at its end, a serial
 // line that hung up), or with the Error (kIo) that ended reading (e.g. EIO from an unplugged USB
 // scanner); never after stop(). Either way the reader is done; reopen the device to go on. Pending reads hold a
 // shared_ptr to the reader, so it lives until they finish. Not thread-safe: call start() and
@@ -33,7 +40,7 @@ class LineReader : public std::enable_shared_from_this<LineReader<Stream>> {
   using ScanHandler = std::function<void(Result<Scan>)>;
   using EndHandler = std::function<void(Result<void>)>;
 
-  LineReader(Stream stream, ScanSource source, std::string origin, std::size_t max_line_bytes);
+  LineReader(Stream stream, ScanSource source, std::string origin, std::size_t max_line_bytes, LastLine last_line);
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
 
@@ -49,6 +56,7 @@ class LineReader : public std::enable_shared_from_this<LineReader<Stream>> {
   ScanSource source_;
   std::string origin_;
   LineFramer framer_;
+  LastLine last_line_;
   std::array<char, 4096> buffer_{};
   ScanHandler on_scan_;
   EndHandler on_end_;
@@ -61,7 +69,8 @@ using SerialReader = LineReader<boost::asio::serial_port>;
 // A reader of the keyboard-wedge scanner typing into `fd` (a terminal, pipe or regular file;
 // usually STDIN_FILENO). It reads a duplicate of `fd`, so the caller's descriptor stays open.
 // On a terminal, lines arrive as the scanner's Enter completes them (canonical mode is left
-// alone). Error kIo when the descriptor cannot be duplicated or watched.
+// alone). A last line without newline is delivered (LastLine::kDeliver). Error kIo when the descriptor cannot be
+// duplicated or watched.
 Result<std::shared_ptr<KeyboardReader>> open_keyboard(boost::asio::io_context& io, int fd,
                                                       std::string origin = "stdin");
 
@@ -73,7 +82,9 @@ struct SerialOptions {
 
 // A reader of the scanner on options.device, opened raw at the baud rate with 8 data bits, no
 // parity, one stop bit and no flow control. Error kIo naming the device when it cannot be
-// opened or configured.
+// opened or configured. Termios raw mode (no echo, no line editing, no CR/LF translation), so
+// every byte the scanner sends arrives as sent. A line unterminated when the port fails or
+// hangs up is dropped (LastLine::kDrop).
 Result<std::shared_ptr<SerialReader>> open_serial(boost::asio::io_context& io, const SerialOptions& options);
 
 }  // namespace recount::agent

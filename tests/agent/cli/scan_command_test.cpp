@@ -3,16 +3,26 @@
 #include "agent/cli/scan_command.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "agent/catalog/catalog_store.hpp"
 #include "agent/journal/journal.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/pseudo_terminal.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace recount::agent {
 namespace {
 
+using namespace std::chrono_literals;
 using nlohmann::json;
 
 protocol::Catalog floor_catalog(std::uint64_t version) {
@@ -63,6 +73,69 @@ std::int64_t total(const json& events, const std::string& type, const std::strin
     if (event.value("type", "") == type && event.value("sku", "") == sku) sum += event.value("qty", 0);
   }
   return sum;
+}
+
+// `recount-agent scan` running on a floor's data directory with further inputs (`--serial`,
+// `--watch`), plain output to a log. Its stdin is a FIFO the test types into, so keyboard lines
+// arrive while it runs; end_keyboard() closes it.
+class Kiosk {
+ public:
+  Kiosk(const std::filesystem::path& data_dir, const std::vector<std::string>& inputs,
+        const std::string& repeat_window_ms = "0") {
+    const auto keyboard = dir_ / "keyboard";
+    REQUIRE(::mkfifo(keyboard.c_str(), 0600) == 0);
+    // Opened for reading and writing, so the agent's open of the FIFO finds a writer at once.
+    keyboard_ = ::open(keyboard.c_str(), O_RDWR | O_CLOEXEC);
+    REQUIRE(keyboard_ >= 0);
+    std::vector<std::string> argv{RECOUNT_AGENT_BIN,    "scan",          "--data", data_dir.string(), "--plain",
+                                  "--repeat-window-ms", repeat_window_ms};
+    argv.insert(argv.end(), inputs.begin(), inputs.end());
+    process_.emplace(argv, dir_ / "scan", keyboard);
+  }
+  Kiosk(const Kiosk&) = delete;
+  Kiosk& operator=(const Kiosk&) = delete;
+  ~Kiosk() { end_keyboard(); }
+
+  void type(const std::string& line) {
+    const auto text = line + "\n";
+    REQUIRE(::write(keyboard_, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  }
+  void end_keyboard() {
+    if (keyboard_ >= 0) ::close(keyboard_);
+    keyboard_ = -1;
+  }
+  // True once the output holds `text` `times` times (bounded wait).
+  bool shows(const std::string& text, std::size_t times = 1) {
+    return testing::eventually([&] { return count(text) >= times; }, 20s);
+  }
+  std::size_t count(const std::string& text) const {
+    const auto out = output();
+    std::size_t found = 0;
+    for (auto at = out.find(text); at != std::string::npos; at = out.find(text, at + text.size())) ++found;
+    return found;
+  }
+  std::string output() const { return process_->output(); }
+  bool running() { return process_->running(); }
+  int stop() { return process_->stop(SIGTERM); }
+
+ private:
+  testing::TempDir dir_;
+  int keyboard_ = -1;
+  std::optional<testing::Process> process_;
+};
+
+// A frame appears in `folder` whole, as capture tools write it: copied beside it, then renamed.
+void drop_frame(const std::filesystem::path& folder, const std::string& sample, const std::string& name) {
+  const auto partial = folder.parent_path() / (name + ".part");
+  std::filesystem::copy_file(testing::project_data("barcodes/" + sample), partial);
+  std::filesystem::rename(partial, folder / name);
+}
+
+// The keyboard signs bob in at A-01; every input is running once this is answered.
+void sign_in_at_a01(Kiosk& kiosk) {
+  kiosk.type("#user bob");
+  kiosk.type("LOC-A-01");
+  REQUIRE_MESSAGE(kiosk.shows("[keyboard] ok: location A-01"), kiosk.output());
 }
 
 }  // namespace
@@ -233,6 +306,236 @@ TEST_CASE("scan refuses items before a badge and a location, and reports the syn
   CHECK(result.out.find("refused: SCAN A LOCATION LABEL FIRST") != std::string::npos);
   CHECK(result.out.find("refused: UNKNOWN LOCATION NOWHERE") != std::string::npos);
   CHECK(result.out.find("status: OFFLINE (sync not running) | 0 unsynced | last sync never") != std::string::npos);
+  // The keyboard alone: answer lines start with the outcome, as scripts reading them expect.
+  CHECK(result.out.find("\nrefused: SCAN YOUR BADGE FIRST") != std::string::npos);
+  CHECK(result.out.find("[keyboard]") == std::string::npos);
+  CHECK(floor.events().empty());
+}
+
+TEST_CASE("scan counts from a serial scanner on a pty beside the keyboard, each answer naming its input") {
+  Floor floor;
+  testing::PseudoTerminal scanner;
+  const auto source = "[serial:" + scanner.slave_path() + "] ";
+  Kiosk kiosk(floor.path(), {"--serial", scanner.slave_path() + ":115200"});
+  REQUIRE_MESSAGE(kiosk.shows(source + "ok: SCANNER CONNECTED"), kiosk.output());
+  sign_in_at_a01(kiosk);
+  scanner.write("5901234123457\r\n");
+  REQUIRE_MESSAGE(kiosk.shows(source + "ok: count 1 x SKU-1 - running count 1"), kiosk.output());
+  scanner.write(
+      "]C10109504000059101\x1d"
+      "10LOT-7\r");
+  REQUIRE_MESSAGE(kiosk.shows(source + "ok: count 1 x SKU-3 lot LOT-7"), kiosk.output());
+  // The end of stdin ends only the keyboard: the serial scanner goes on until SIGTERM.
+  kiosk.end_keyboard();
+  scanner.write("5901234123457\r");
+  REQUIRE_MESSAGE(kiosk.shows(source + "ok: count 1 x SKU-1 - running count 2"), kiosk.output());
+  CHECK(kiosk.running());
+  CHECK(kiosk.stop() == 0);
+  CHECK(kiosk.output().find("status: OFFLINE") != std::string::npos);  // the closing status line
+  const auto events = floor.events();
+  REQUIRE(events.size() == 3);
+  CHECK(total(events, "count", "SKU-1") == 2);
+  CHECK(events[1].value("lot", "") == "LOT-7");
+  CHECK(events[2].value("session", "") == events[0].value("session", ""));
+}
+
+TEST_CASE("scan decodes camera frames dropped into the watched folder and leaves the frames in place") {
+  Floor floor;
+  testing::TempDir camera;
+  const auto frames = camera / "frames";
+  std::filesystem::create_directory(frames);
+  drop_frame(frames, "ean13/ean13-a.png", "frame-0000.png");  // there before the start: skipped
+  Kiosk kiosk(floor.path(), {"--watch", frames.string()});
+  sign_in_at_a01(kiosk);
+  drop_frame(frames, "ean13/ean13-a.png", "frame-0001.png");
+  REQUIRE_MESSAGE(kiosk.shows("[camera:frame-0001.png] ok: count 1 x SKU-1 - running count 1"), kiosk.output());
+  // A GS1 DataMatrix: the decoder's identifier (]d2) goes with the data, so its serial is read.
+  drop_frame(frames, "datamatrix/dm-gs1-a.png", "frame-0002.png");
+  REQUIRE_MESSAGE(kiosk.shows("[camera:frame-0002.png] ok: count 1 x SKU-3 lot AB exp 2026-12-31 serial SN-1"),
+                  kiosk.output());
+  // A frame that is no image is reported, and watching goes on.
+  std::ofstream(camera / "frame-0003.png.part") << "not a png";
+  std::filesystem::rename(camera / "frame-0003.png.part", frames / "frame-0003.png");
+  REQUIRE_MESSAGE(kiosk.shows("[camera:frame-0003.png] warning: FRAME NOT READ: not a PNG or JPEG image"),
+                  kiosk.output());
+  drop_frame(frames, "qrcode/qr-text.png", "frame-0004.png");  // "#loc A-01-02": a command from a camera
+  REQUIRE_MESSAGE(kiosk.shows("[camera:frame-0004.png] refused: UNKNOWN LOCATION A-01-02"), kiosk.output());
+  CHECK(kiosk.stop() == 0);
+  CHECK(kiosk.output().find("frame-0000.png") == std::string::npos);
+  CHECK(std::filesystem::exists(frames / "frame-0001.png"));
+  const auto events = floor.events();
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].value("serial", "") == "SN-1");
+}
+
+TEST_CASE("scan with --remove-frames deletes each camera frame once it is decoded") {
+  Floor floor;
+  testing::TempDir camera;
+  const auto frames = camera / "frames";
+  std::filesystem::create_directory(frames);
+  Kiosk kiosk(floor.path(), {"--watch", frames.string(), "--remove-frames"});
+  sign_in_at_a01(kiosk);
+  drop_frame(frames, "ean13/ean13-a.png", "frame-0001.png");
+  REQUIRE_MESSAGE(kiosk.shows("[camera:frame-0001.png] ok: count 1 x SKU-1 - running count 1"), kiosk.output());
+  CHECK(testing::eventually([&] { return !std::filesystem::exists(frames / "frame-0001.png"); }, 20s));
+  CHECK(kiosk.stop() == 0);
+
+  const auto alone =
+      testing::run_command({RECOUNT_AGENT_BIN, "scan", "--data", floor.path().string(), "--remove-frames"});
+  CHECK(alone.exit_code != 0);
+  CHECK(alone.err.find("--watch") != std::string::npos);
+}
+
+TEST_CASE("scan takes keyboard, serial scanner and camera at once into one session in arrival order") {
+  Floor floor;
+  testing::PseudoTerminal scanner;
+  testing::TempDir camera;
+  const auto frames = camera / "frames";
+  std::filesystem::create_directory(frames);
+  const auto serial = "[serial:" + scanner.slave_path() + "] ";
+  Kiosk kiosk(floor.path(), {"--serial", scanner.slave_path(), "--watch", frames.string()});
+  sign_in_at_a01(kiosk);
+  scanner.write("5901234123457\r");
+  REQUIRE_MESSAGE(kiosk.shows(serial + "ok: count 1 x SKU-1 - running count 1"), kiosk.output());
+  drop_frame(frames, "ean13/ean13-a-photo-tilt.jpg", "frame-0001.jpg");
+  REQUIRE_MESSAGE(kiosk.shows("[camera:frame-0001.jpg] ok: count 1 x SKU-1 - running count 2"), kiosk.output());
+  kiosk.type("5901234123457");
+  REQUIRE_MESSAGE(kiosk.shows("[keyboard] ok: count 1 x SKU-1 - running count 3"), kiosk.output());
+  scanner.write("15901234123454\r");
+  REQUIRE_MESSAGE(kiosk.shows(serial + "ok: count 12 x SKU-1 (pack of 12) - running count 15"), kiosk.output());
+  kiosk.type("#close");
+  REQUIRE_MESSAGE(kiosk.shows("[keyboard] ok: "), kiosk.output());
+  CHECK(kiosk.stop() == 0);
+  const auto events = floor.events();
+  REQUIRE(events.size() == 5);
+  CHECK(total(events, "count", "SKU-1") == 15);
+  for (const auto& event : events) CHECK(event.value("session", "") == events[0].value("session", ""));
+  CHECK(events.back().value("type", "") == "location_closed");
+}
+
+TEST_CASE("an unplugged serial scanner is reported gone, drops its cut-off code, and counts again once replugged") {
+  Floor floor;
+  testing::TempDir devices;
+  testing::ScannerLink link(devices / "ttyACM0");
+  auto first = std::make_unique<testing::PseudoTerminal>();
+  link.point_at(*first);
+  const auto source = "[serial:" + link.path().string() + "] ";
+  Kiosk kiosk(floor.path(), {"--serial", link.path().string()});
+  REQUIRE_MESSAGE(kiosk.shows(source + "ok: SCANNER CONNECTED"), kiosk.output());
+  sign_in_at_a01(kiosk);
+  first->write("5901234123457\r4006");  // unplugged in the middle of the second code
+  REQUIRE_MESSAGE(kiosk.shows(source + "ok: count 1 x SKU-1 - running count 1"), kiosk.output());
+  link.unplug(*first);
+  REQUIRE_MESSAGE(kiosk.shows(source + "warning: SCANNER GONE: "), kiosk.output());
+  // The keyboard keeps working while the scanner is away.
+  kiosk.type("INT-0002");
+  REQUIRE_MESSAGE(kiosk.shows("[keyboard] ok: count 1 x SKU-2 - running count 1"), kiosk.output());
+  testing::PseudoTerminal second;
+  link.point_at(second);
+  REQUIRE_MESSAGE(kiosk.shows(source + "ok: SCANNER BACK"), kiosk.output());
+  second.write("5901234123457\r");
+  REQUIRE_MESSAGE(kiosk.shows(source + "ok: count 1 x SKU-1 - running count 2"), kiosk.output());
+  // Unplugged and replugged again: the agent never needed a restart.
+  link.unplug(second);
+  REQUIRE_MESSAGE(kiosk.shows(source + "warning: SCANNER GONE: ", 2), kiosk.output());
+  testing::PseudoTerminal third;
+  link.point_at(third);
+  REQUIRE_MESSAGE(kiosk.shows(source + "ok: SCANNER BACK", 2), kiosk.output());
+  third.write("5901234123457\r");
+  REQUIRE_MESSAGE(kiosk.shows(source + "ok: count 1 x SKU-1 - running count 3"), kiosk.output());
+  CHECK(kiosk.stop() == 0);
+  const auto out = kiosk.output();
+  // "4006" was dropped, not joined to the first code after the replug (4006 + 5901234123457).
+  CHECK(out.find(source + "refused: SCAN AGAIN: scan: incomplete line of 4 bytes dropped") != std::string::npos);
+  CHECK(out.find("UNKNOWN BARCODE") == std::string::npos);
+  const auto events = floor.events();
+  CHECK(total(events, "count", "SKU-1") == 3);
+  CHECK(total(events, "count", "SKU-2") == 1);
+  CHECK(events.size() == 4);
+}
+
+TEST_CASE("a serial scanner missing at start is waited for, and counts once it is plugged in") {
+  Floor floor;
+  testing::TempDir devices;
+  testing::ScannerLink link(devices / "ttyUSB0");
+  const auto source = "[serial:" + link.path().string() + "] ";
+  Kiosk kiosk(floor.path(), {"--serial", link.path().string() + ":9600"});
+  REQUIRE_MESSAGE(kiosk.shows(source + "warning: SCANNER NOT CONNECTED: cannot open " + link.path().string()),
+                  kiosk.output());
+  sign_in_at_a01(kiosk);
+  testing::PseudoTerminal scanner;
+  link.point_at(scanner);
+  REQUIRE_MESSAGE(kiosk.shows(source + "ok: SCANNER BACK"), kiosk.output());
+  scanner.write("5901234123457\r");
+  REQUIRE_MESSAGE(kiosk.shows(source + "ok: count 1 x SKU-1 - running count 1"), kiosk.output());
+  CHECK(kiosk.stop() == 0);
+}
+
+TEST_CASE("the duplicate guard warns of a repeat from one scanner and from two, and never counts a serial twice") {
+  Floor floor;
+  testing::PseudoTerminal scanner;
+  testing::TempDir camera;
+  const auto frames = camera / "frames";
+  std::filesystem::create_directory(frames);
+  const auto serial = "[serial:" + scanner.slave_path() + "] ";
+  // A window of a minute: every repeat below falls inside it, however slow the machine.
+  Kiosk kiosk(floor.path(), {"--serial", scanner.slave_path(), "--watch", frames.string()}, "60000");
+  sign_in_at_a01(kiosk);
+  // The same scanner twice: counted, with the repeat warning.
+  scanner.write("5901234123457\r");
+  REQUIRE_MESSAGE(kiosk.shows(serial + "ok: count 1 x SKU-1 - running count 1"), kiosk.output());
+  scanner.write("5901234123457\r");
+  REQUIRE_MESSAGE(kiosk.shows(serial + "warning: REPEAT SCAN, COUNTED: count 1 x SKU-1 - running count 2 (#undo if it "
+                                       "was one item)"),
+                  kiosk.output());
+  // Two readers of one item (the serial scanner, then the camera): still a repeat.
+  drop_frame(frames, "ean13/ean13-a.png", "frame-0001.png");
+  REQUIRE_MESSAGE(
+      kiosk.shows("[camera:frame-0001.png] warning: REPEAT SCAN, COUNTED: count 1 x SKU-1 - running count 3"),
+      kiosk.output());
+  // A serialised unit (GS1 with AI 21) from the camera, then the same code from the scanner and
+  // the keyboard: one unit, counted once.
+  drop_frame(frames, "datamatrix/dm-gs1-a.png", "frame-0002.png");
+  REQUIRE_MESSAGE(kiosk.shows("[camera:frame-0002.png] ok: count 1 x SKU-3"), kiosk.output());
+  scanner.write(
+      "]d2010950400005910121SN-1\x1d"
+      "1726123110AB\r");
+  REQUIRE_MESSAGE(kiosk.shows(serial + "warning: SAME UNIT SCANNED TWICE (serial SN-1): NOT COUNTED AGAIN"),
+                  kiosk.output());
+  kiosk.type(
+      "]d2010950400005910121SN-1\x1d"
+      "1726123110AB");
+  REQUIRE_MESSAGE(kiosk.shows("[keyboard] warning: SAME UNIT SCANNED TWICE (serial SN-1): NOT COUNTED AGAIN"),
+                  kiosk.output());
+  CHECK(kiosk.stop() == 0);
+  const auto events = floor.events();
+  CHECK(total(events, "count", "SKU-1") == 3);
+  CHECK(total(events, "count", "SKU-3") == 1);
+}
+
+TEST_CASE("scan refuses a bad --serial baud, a --watch that is no folder and a --serial that is no serial port") {
+  Floor floor;
+  const auto baud = testing::run_command(
+      {RECOUNT_AGENT_BIN, "scan", "--data", floor.path().string(), "--serial", "/dev/ttyUSB0:9601"});
+  CHECK(baud.exit_code == 2);
+  CHECK(baud.err.find("--serial: '/dev/ttyUSB0:9601': baud rate 9601 is not one of") != std::string::npos);
+  const auto letters = testing::run_command(
+      {RECOUNT_AGENT_BIN, "scan", "--data", floor.path().string(), "--serial", "/dev/ttyUSB0:fast"});
+  CHECK(letters.exit_code == 2);
+  CHECK(letters.err.find("must be a number, not 'fast'") != std::string::npos);
+
+  const auto folder = testing::run_command(
+      {RECOUNT_AGENT_BIN, "scan", "--data", floor.path().string(), "--watch", (floor.path() / "no-frames").string()});
+  CHECK(folder.exit_code == 1);
+  CHECK(folder.err.find("--watch " + (floor.path() / "no-frames").string() + ": not a directory") != std::string::npos);
+
+  // A file that exists but is no terminal: waiting would not make it a scanner.
+  const auto not_a_port = floor.path() / "not-a-port";
+  std::ofstream(not_a_port) << "x";
+  const auto port = testing::run_command(
+      {RECOUNT_AGENT_BIN, "scan", "--data", floor.path().string(), "--serial", not_a_port.string()});
+  CHECK(port.exit_code == 1);
+  CHECK(port.err.find(not_a_port.string()) != std::string::npos);
   CHECK(floor.events().empty());
 }
 

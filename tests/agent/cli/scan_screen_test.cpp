@@ -98,20 +98,33 @@ TEST_CASE("the screen shows the context each mode needs: the destination for a m
   view.to_location = "B-02";
   view.prompt = "SCAN ITEMS";
   std::ostringstream move;
-  draw_screen(view, Feedback{Outcome::kWarning, "REPEAT SCAN", {}}, "ONLINE", JournalIdentity{"store-1", "dev-1", ""},
-              move);
+  draw_screen(view, Feedback{Outcome::kWarning, "REPEAT SCAN", {}},
+              InputsView{"serial:/dev/ttyUSB0", {"keyboard", "serial:/dev/ttyUSB0", "camera:frames"}}, "ONLINE",
+              JournalIdentity{"store-1", "dev-1", ""}, move);
   CHECK(move.str().find("FROM      \x1b[1mA-01") != std::string::npos);
   CHECK(move.str().find("TO        \x1b[1mB-02") != std::string::npos);
   CHECK(move.str().find("\x1b[1;30;43m REPEAT SCAN") != std::string::npos);
   CHECK(move.str().find("REASON") == std::string::npos);
+  CHECK(move.str().find("  [serial:/dev/ttyUSB0] \x1b[1;30;43m REPEAT SCAN") != std::string::npos);
+  CHECK(move.str().find("INPUTS  keyboard  serial:/dev/ttyUSB0  camera:frames\n") != std::string::npos);
 
   view.mode = WorkMode::kAdjust;
   view.reason = "damage";
   std::ostringstream adjust;
-  draw_screen(view, Feedback{}, "ONLINE", JournalIdentity{"store-1", "dev-1", ""}, adjust);
+  draw_screen(view, Feedback{}, InputsView{}, "ONLINE", JournalIdentity{"store-1", "dev-1", ""}, adjust);
   CHECK(adjust.str().find("REASON    \x1b[1mdamage") != std::string::npos);
   CHECK(adjust.str().find("LOCATION  \x1b[1mA-01") != std::string::npos);
   CHECK(adjust.str().find(">>> SCAN ITEMS <<<") != std::string::npos);
+  CHECK(adjust.str().find("INPUTS") == std::string::npos);
+}
+
+TEST_CASE("each scan's input is named by its kind and device or frame, and plain lines start with it") {
+  CHECK(source_label(ScanSource::kKeyboard, "stdin") == "keyboard");
+  CHECK(source_label(ScanSource::kSerial, "/dev/ttyUSB0") == "serial:/dev/ttyUSB0");
+  CHECK(source_label(ScanSource::kImage, "/var/lib/recount/frames/frame-0012.png") == "camera:frame-0012.png");
+  std::ostringstream out;
+  print_plain(Feedback{Outcome::kWarning, "REPEAT SCAN", {"#undo"}}, out, "serial:/dev/ttyUSB0");
+  CHECK(out.str() == "[serial:/dev/ttyUSB0] warning: REPEAT SCAN\n  #undo\n");
 }
 
 }  // namespace recount::agent

@@ -24,9 +24,9 @@ struct Frames {
   std::vector<Scan> scans;
   std::vector<std::string> problems;
 
-  std::shared_ptr<FolderWatcher> watch(const std::filesystem::path& path,
-                                       ExistingFiles existing = ExistingFiles::kSkip) {
-    auto watcher = std::make_shared<FolderWatcher>(io, FolderWatchOptions{path, 20ms, existing});
+  std::shared_ptr<FolderWatcher> watch(const std::filesystem::path& path, ExistingFiles existing = ExistingFiles::kSkip,
+                                       DecodedFrames decoded = DecodedFrames::kKeep) {
+    auto watcher = std::make_shared<FolderWatcher>(io, FolderWatchOptions{path, 20ms, existing, decoded});
     watcher->start([this](Scan scan) { scans.push_back(std::move(scan)); },
                    [this](const Error& error) { problems.push_back(error.describe()); });
     return watcher;
@@ -41,7 +41,7 @@ struct Frames {
   std::filesystem::path drop_into(const std::filesystem::path& into, const std::string& name,
                                   const std::vector<std::string>& zint_arguments) {
     const auto made = testing::make_zint_image(scratch.path(), name, zint_arguments);
-    const auto target = into / made.filename();
+    auto target = into / made.filename();
     std::filesystem::rename(made, target);
     return target;
   }
@@ -104,6 +104,26 @@ TEST_CASE_FIXTURE(Frames, "a damaged frame is reported, other files are ignored,
   REQUIRE(scanned(1));
   CHECK(scans[0].text == "#loc A-01");
   CHECK(problems.size() == 1);
+}
+
+TEST_CASE_FIXTURE(Frames, "decoded and unreadable frames are removed when asked, frames there at start are kept") {
+  const auto old = drop("old", {"-b", "20", "-d", "OLD-FRAME"});
+  auto watcher = watch(folder.path(), ExistingFiles::kSkip, DecodedFrames::kRemove);
+  std::ofstream(folder / "notes.txt") << "not a frame";
+  const auto first = drop("frame-001", {"-b", "13", "-d", "5901234123457"});
+  REQUIRE(scanned(1));
+  CHECK_FALSE(std::filesystem::exists(first));
+  std::filesystem::copy_file(std::filesystem::path(RECOUNT_SOURCE_DIR) / "tests/data/scan/truncated.png",
+                             folder / "frame-002.png");
+  REQUIRE(run_until(io, [&] { return problems.size() == 1; }));
+  CHECK(problems[0].find("frame-002.png") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(folder / "frame-002.png"));
+  // A frame written again under a removed frame's name is a new frame.
+  drop("frame-001", {"-b", "20", "-d", "AGAIN"});
+  REQUIRE(scanned(2));
+  CHECK(scans[1].text == "AGAIN");
+  CHECK(std::filesystem::exists(old));
+  CHECK(std::filesystem::exists(folder / "notes.txt"));
 }
 
 TEST_CASE_FIXTURE(Frames, "a frame without barcode gives no scan") {

@@ -74,4 +74,16 @@ TEST_CASE("finishing without a pending line delivers nothing") {
   CHECK(collected.errors.empty());
 }
 
+TEST_CASE("an abandoned stream drops its unterminated line with an error and never joins it to the next") {
+  LineFramer framer;
+  Collected collected;
+  framer.feed("A1\r59012341", collected.handler());
+  framer.abandon(collected.handler());
+  framer.feed("23457\r", collected.handler());
+  framer.abandon(collected.handler());  // nothing begun: nothing to report
+  CHECK(collected.lines == std::vector<std::string>{"A1", "23457"});
+  CHECK(collected.errors ==
+        std::vector<std::string>{"incomplete line of 8 bytes dropped when the input ended: scan again"});
+}
+
 }  // namespace recount::agent

@@ -4,7 +4,6 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,6 +13,7 @@
 
 #include "tests/support/mqtt_fixtures.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/pseudo_terminal.hpp"
 
 namespace recount::agent {
 namespace {
@@ -52,25 +52,10 @@ void write_all(int fd, std::string_view bytes) {
 
 std::vector<std::string> texts(const std::vector<Scan>& scans) {
   std::vector<std::string> result;
+  result.reserve(scans.size());
   for (const auto& scan : scans) result.push_back(scan.text);
   return result;
 }
-
-// The master side of a pseudo-terminal; the slave's path stands in for /dev/ttyACM0.
-struct PseudoTerminal {
-  int master = -1;
-  std::string slave_path;
-  PseudoTerminal() {
-    master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    REQUIRE(master >= 0);
-    REQUIRE(::grantpt(master) == 0);
-    REQUIRE(::unlockpt(master) == 0);
-    slave_path = ::ptsname(master);
-  }
-  ~PseudoTerminal() {
-    if (master >= 0) ::close(master);
-  }
-};
 
 }  // namespace
 
@@ -120,23 +105,23 @@ TEST_CASE("keyboard input redirected from a regular file is read to its end") {
 }
 
 TEST_CASE("a keyboard-wedge scanner on a terminal delivers a line when its Enter completes it") {
-  PseudoTerminal terminal;
-  const int slave = ::open(terminal.slave_path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  testing::PseudoTerminal terminal;
+  const int slave = ::open(terminal.slave_path().c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
   REQUIRE(slave >= 0);
   boost::asio::io_context io;
-  auto reader = open_keyboard(io, slave, terminal.slave_path);
+  auto reader = open_keyboard(io, slave, terminal.slave_path());
   ::close(slave);
   REQUIRE(reader);
   Delivered delivered;
   delivered.start(**reader);
   // The terminal is left in canonical mode: the scanner's CR becomes a newline, and GS is no
   // special character there.
-  write_all(terminal.master,
-            "]C1010950400005910110AB\x1d"
-            "17261231");
+  terminal.write(
+      "]C1010950400005910110AB\x1d"
+      "17261231");
   io.run_for(100ms);
   CHECK(delivered.scans.empty());
-  write_all(terminal.master, "\r");
+  terminal.write("\r");
   REQUIRE(run_until(io, [&] { return delivered.scans.size() == 1; }));
   CHECK(delivered.scans[0].text ==
         "]C1010950400005910110AB\x1d"
@@ -151,40 +136,56 @@ TEST_CASE("a keyboard reader on a closed descriptor is refused") {
 }
 
 TEST_CASE("a serial scanner on a pseudo-terminal delivers scans with their GS separators") {
-  PseudoTerminal terminal;
+  testing::PseudoTerminal terminal;
   boost::asio::io_context io;
-  auto reader = open_serial(io, SerialOptions{terminal.slave_path, 115200});
+  auto reader = open_serial(io, SerialOptions{terminal.slave_path(), 115200});
   REQUIRE_MESSAGE(reader, (reader ? "" : reader.error().describe()));
   Delivered delivered;
   delivered.start(**reader);
 
-  write_all(terminal.master,
-            "]d2010950400005910121SN-1\x1d"
-            "17261231\r");
-  write_all(terminal.master, "00106141412345678908\r\n");
-  write_all(terminal.master, std::string(5000, '9') + "\r0109504000059101\r");
+  terminal.write(
+      "]d2010950400005910121SN-1\x1d"
+      "17261231\r");
+  terminal.write("00106141412345678908\r\n");
+  terminal.write(std::string(5000, '9') + "\r0109504000059101\r");
   REQUIRE(run_until(io, [&] { return delivered.scans.size() == 3; }));
   CHECK(texts(delivered.scans) == std::vector<std::string>{"]d2010950400005910121SN-1\x1d"
                                                            "17261231",
                                                            "00106141412345678908", "0109504000059101"});
   CHECK(delivered.scans[0].source == ScanSource::kSerial);
-  CHECK(delivered.scans[0].origin == terminal.slave_path);
+  CHECK(delivered.scans[0].origin == terminal.slave_path());
   CHECK(delivered.errors == std::vector<std::string>{"line longer than 4096 bytes dropped"});
 }
 
 TEST_CASE("a serial line that hangs up ends the reader") {
-  PseudoTerminal terminal;
+  testing::PseudoTerminal terminal;
   boost::asio::io_context io;
-  auto reader = open_serial(io, SerialOptions{terminal.slave_path, 9600});
+  auto reader = open_serial(io, SerialOptions{terminal.slave_path(), 9600});
   REQUIRE(reader);
   Delivered delivered;
   delivered.start(**reader);
-  write_all(terminal.master, "LAST\r");
+  terminal.write("LAST\r");
   REQUIRE(run_until(io, [&] { return delivered.scans.size() == 1; }));
-  ::close(terminal.master);
-  terminal.master = -1;
+  terminal.unplug();
   CHECK(run_until(io, [&] { return delivered.end.has_value(); }));
   CHECK(texts(delivered.scans) == std::vector<std::string>{"LAST"});
+}
+
+TEST_CASE("a serial scanner unplugged in the middle of a code drops the partial code with an error") {
+  testing::PseudoTerminal terminal;
+  boost::asio::io_context io;
+  auto reader = open_serial(io, SerialOptions{terminal.slave_path(), 9600});
+  REQUIRE(reader);
+  Delivered delivered;
+  delivered.start(**reader);
+  terminal.write("LAST\r5901234");
+  REQUIRE(run_until(io, [&] { return delivered.scans.size() == 1; }));
+  io.run_for(50ms);  // the partial code is read too before the unplug
+  terminal.unplug();
+  REQUIRE(run_until(io, [&] { return delivered.end.has_value(); }));
+  CHECK(texts(delivered.scans) == std::vector<std::string>{"LAST"});
+  CHECK(delivered.errors ==
+        std::vector<std::string>{"incomplete line of 7 bytes dropped when the input ended: scan again"});
 }
 
 TEST_CASE("a serial device that does not exist is refused with its path") {

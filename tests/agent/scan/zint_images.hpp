@@ -32,7 +32,7 @@ inline std::string gs1_text(std::string brackets) {
 // Writes the symbol as PNG into `folder` under `stem`.png; zint must succeed.
 inline std::filesystem::path make_zint_image(const std::filesystem::path& folder, const std::string& stem,
                                              const std::vector<std::string>& arguments) {
-  const auto path = folder / (stem + ".png");
+  auto path = folder / (stem + ".png");
   std::vector<std::string> command{"zint", "-o", path.string()};
   command.insert(command.end(), arguments.begin(), arguments.end());
   const auto result = run_command(command);
