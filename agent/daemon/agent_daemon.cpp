@@ -24,7 +24,9 @@ Result<std::unique_ptr<AgentDaemon>> AgentDaemon::create(boost::asio::io_context
   if (!journal) return journal.error();
   auto link = update_link(options.data_dir, options.link);
   if (!link) return link.error();
-  auto hub_key = trusted_hub_key(options.data_dir, options.hub_key_file);
+  auto hub_key = options.hub_key_file
+                     ? trusted_hub_key(options.data_dir, options.hub_key_file)
+                     : trusted_hub_key(options.data_dir, options.hub_key, options.hub_key_origin);
   if (!hub_key) {
     const auto& error = hub_key.error();
     return Error{error.code, "", "--hub-key: " + error.describe()};
@@ -55,6 +57,14 @@ void AgentDaemon::start() {
   retention_.start();
   feed_.start();
   sync_.start();
+}
+
+std::string AgentDaemon::status_line() {
+  auto progress = journal_.progress();
+  if (!progress) return "journal unreadable: " + progress.error().describe();
+  const std::uint64_t last = journal_.last_seq();
+  const std::uint64_t backlog = last > progress->acked_through ? last - progress->acked_through : 0;
+  return (sync_.connected() ? "syncing, backlog " : "broker down, retrying, backlog ") + std::to_string(backlog);
 }
 
 void AgentDaemon::stop() {
