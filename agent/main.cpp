@@ -27,7 +27,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   DataOptions data;
 
-  auto* run = app.add_subcommand("run", "sync the journal with the hub until SIGINT/SIGTERM");
+  auto* run = app.add_subcommand(
+      "run",
+      "sync the journal with the hub until SIGINT/SIGTERM; site, device, link and hub key from the flags, else "
+      "$CREDENTIALS_DIRECTORY/recount-device-bundle, else RECOUNT_SITE, RECOUNT_DEVICE, RECOUNT_BROKER, ... "
+      "(docs/deployment.md)");
   add_data_options(*run, data);
   // Stored in the data directory on first use; a value given later replaces the stored one.
   std::string broker, username;

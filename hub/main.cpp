@@ -145,8 +145,8 @@ int main(int argc, char** argv) {
 
   // Ready for systemd once the ledger is open, the API listens and the broker link started (up
   // or retrying): the "ready" line above waits for the broker, which a unit should not.
-  systemd::ServiceNotifier notifier(io, std::move(*notify_socket), *notify, [&] { return (*daemon)->status_line(); },
-                                    std::cerr);
+  systemd::ServiceNotifier notifier(
+      io, std::move(*notify_socket), *notify, [&] { return (*daemon)->status_line(); }, std::cerr);
   notifier.ready();
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -202,8 +202,8 @@ int run_sync(const std::filesystem::path& data_dir, const RunOptions& run, const
     err << "recount-agent: " << (identity ? provisioning->identity_origin + ": " : "") << error.describe() << '\n';
     return 1;
   }
-  systemd::ServiceNotifier notifier(io, std::move(*notify_socket), *notify, [&] { return (*daemon)->status_line(); },
-                                    err);
+  systemd::ServiceNotifier notifier(
+      io, std::move(*notify_socket), *notify, [&] { return (*daemon)->status_line(); }, err);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int) {
     if (error) return;

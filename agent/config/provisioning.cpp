@@ -73,8 +73,8 @@ Result<Provisioning> from_credentials(const Environment& environment) {
     source.hub_key = std::move(*hub_key);
     source.hub_key_origin = field(kBundleCredential);
   }
-  for (const auto& [name, member] : {std::pair{kCertCredential, &LinkChanges::cert_pem},
-                                     std::pair{kKeyCredential, &LinkChanges::key_pem}}) {
+  for (const auto& [name, member] :
+       {std::pair{kCertCredential, &LinkChanges::cert_pem}, std::pair{kKeyCredential, &LinkChanges::key_pem}}) {
     if (!std::filesystem::exists(dir / name)) continue;
     auto text = read_source_file(field(name), dir / name, Secrecy::kSecret);
     if (!text) return text.error();
@@ -95,11 +95,11 @@ Result<Provisioning> from_environment(const Environment& environment) {
     std::optional<std::string> LinkChanges::*member;
     Secrecy secrecy;
   };
-  for (const auto& [name, member, secrecy] : {FileVariable{"RECOUNT_MQTT_CA", &LinkChanges::ca_pem, Secrecy::kPublic},
-                                              FileVariable{"RECOUNT_MQTT_CERT", &LinkChanges::cert_pem, Secrecy::kPublic},
-                                              FileVariable{"RECOUNT_MQTT_KEY", &LinkChanges::key_pem, Secrecy::kSecret},
-                                              FileVariable{"RECOUNT_MQTT_PASSWORD_FILE", &LinkChanges::password,
-                                                           Secrecy::kSecret}}) {
+  for (const auto& [name, member, secrecy] :
+       {FileVariable{"RECOUNT_MQTT_CA", &LinkChanges::ca_pem, Secrecy::kPublic},
+        FileVariable{"RECOUNT_MQTT_CERT", &LinkChanges::cert_pem, Secrecy::kPublic},
+        FileVariable{"RECOUNT_MQTT_KEY", &LinkChanges::key_pem, Secrecy::kSecret},
+        FileVariable{"RECOUNT_MQTT_PASSWORD_FILE", &LinkChanges::password, Secrecy::kSecret}}) {
     const auto file = lookup(environment, name);
     if (!file) continue;
     auto text = read_source_file(name, *file, secrecy);

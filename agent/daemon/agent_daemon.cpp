@@ -24,9 +24,8 @@ Result<std::unique_ptr<AgentDaemon>> AgentDaemon::create(boost::asio::io_context
   if (!journal) return journal.error();
   auto link = update_link(options.data_dir, options.link);
   if (!link) return link.error();
-  auto hub_key = options.hub_key_file
-                     ? trusted_hub_key(options.data_dir, options.hub_key_file)
-                     : trusted_hub_key(options.data_dir, options.hub_key, options.hub_key_origin);
+  auto hub_key = options.hub_key_file ? trusted_hub_key(options.data_dir, options.hub_key_file)
+                                      : trusted_hub_key(options.data_dir, options.hub_key, options.hub_key_origin);
   if (!hub_key) {
     const auto& error = hub_key.error();
     return Error{error.code, "", "--hub-key: " + error.describe()};

@@ -81,8 +81,7 @@ void share_with_directory_group(const std::filesystem::path& path) {
   if (error || (directory_mode & perms::group_write) == perms::none) return;
   const auto file_mode = std::filesystem::status(path, error).permissions();
   if (error || (file_mode & perms::group_write) != perms::none) return;
-  std::filesystem::permissions(path, perms::group_read | perms::group_write, std::filesystem::perm_options::add,
-                               error);
+  std::filesystem::permissions(path, perms::group_read | perms::group_write, std::filesystem::perm_options::add, error);
 }
 
 }  // namespace

@@ -96,8 +96,8 @@ Result<void> NotifySocket::send(std::string_view state) const {
   peer.sun_family = AF_UNIX;
   std::memcpy(peer.sun_path, address_.data(), address_.size());
   // An abstract name is exactly its bytes long; a path ends at its NUL, which the length counts.
-  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address_.size() +
-                                             (address_.front() == '\0' ? 0 : 1));
+  const auto length =
+      static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address_.size() + (address_.front() == '\0' ? 0 : 1));
   const auto sent = ::sendto(fd_, state.data(), state.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
                              reinterpret_cast<const sockaddr*>(&peer), length);
   if (sent < 0) {

@@ -52,7 +52,8 @@ std::optional<Notification> NotifyListener::receive(std::chrono::milliseconds ti
 std::optional<Notification> NotifyListener::wait_for(const std::string& line, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
     auto notification = receive(left);
     if (!notification) return std::nullopt;

@@ -5,7 +5,7 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
-#include <algorithm>
+#include <sstream>
 
 #include "tests/support/agents.hpp"
 #include "tests/support/mosquitto.hpp"
@@ -23,8 +23,9 @@ constexpr auto kWatchdogEvery = 500ms;
 
 std::unique_ptr<Process> start_notified(const NotifyListener& listener, const std::vector<std::string>& command,
                                         const std::filesystem::path& log_prefix) {
-  std::vector<std::string> argv{"/bin/sh", "-c", "export WATCHDOG_PID=$$; exec env \"$@\"", "sh",
-                                "NOTIFY_SOCKET=" + listener.address(), kWatchdogUsec};
+  std::vector<std::string> argv{
+      "/bin/sh",    "-c", "export WATCHDOG_PID=$$; exec env \"$@\"", "sh", "NOTIFY_SOCKET=" + listener.address(),
+      kWatchdogUsec};
   argv.insert(argv.end(), command.begin(), command.end());
   return std::make_unique<Process>(std::move(argv), log_prefix);
 }
@@ -69,10 +70,10 @@ TEST_CASE("systemd agent: READY with the backlog, STATUS once synced, WATCHDOG, 
   Hub hub(dir / "hub", broker.uri());
   record_events(dir / "device", "s1", "d1", 5, 1);
   NotifyListener listener(dir.path(), NotifyListener::Namespace::kAbstract);
-  auto agent = start_notified(
-      listener, {RECOUNT_AGENT_BIN, "run", "--data", (dir / "device").string(), "--mqtt", broker.uri(), "--hub-key",
-                 hub.key_file().string()},
-      dir / "agent");
+  auto agent = start_notified(listener,
+                              {RECOUNT_AGENT_BIN, "run", "--data", (dir / "device").string(), "--mqtt", broker.uri(),
+                               "--hub-key", hub.key_file().string()},
+                              dir / "agent");
   const auto ready = listener.wait_for("READY=1", 20s);
   REQUIRE(ready.has_value());
   const auto first_status = status_of(*ready);
@@ -146,14 +147,14 @@ TEST_CASE("systemd hub: WATCHDOG from its event loop, silent when the loop hangs
 TEST_CASE("systemd: without NOTIFY_SOCKET the agent runs as before, and a malformed one is refused by name") {
   TempDir dir;
   Mosquitto broker;
-  const auto refused = run_command({"env", "NOTIFY_SOCKET=relative/notify", RECOUNT_AGENT_BIN, "run", "--data",
-                                    (dir / "device").string(), "--site", "s1", "--device", "d1", "--mqtt",
-                                    broker.uri()});
+  const auto refused =
+      run_command({"env", "NOTIFY_SOCKET=relative/notify", RECOUNT_AGENT_BIN, "run", "--data",
+                   (dir / "device").string(), "--site", "s1", "--device", "d1", "--mqtt", broker.uri()});
   CHECK(refused.exit_code == 1);
   CHECK(refused.err.find("NOTIFY_SOCKET") != std::string::npos);
 
-  Process agent({"env", "-u", "NOTIFY_SOCKET", RECOUNT_AGENT_BIN, "run", "--data", (dir / "device").string(),
-                 "--site", "s1", "--device", "d1", "--mqtt", broker.uri()},
+  Process agent({"env", "-u", "NOTIFY_SOCKET", RECOUNT_AGENT_BIN, "run", "--data", (dir / "device").string(), "--site",
+                 "s1", "--device", "d1", "--mqtt", broker.uri()},
                 dir / "agent");
   CHECK(eventually([&] { return agent.output().find("recount-agent syncing") != std::string::npos; }, 20s));
   CHECK(agent.stop(SIGTERM) == 0);

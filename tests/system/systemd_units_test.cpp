@@ -30,7 +30,7 @@ std::set<std::string> service_settings(const std::string& name) {
 // What systemd-analyze says of the unit `name` with /usr/bin/NAME replaced by the build's binary
 // (verify checks that ExecStart's program exists).
 CommandResult verify(const TempDir& dir, const std::string& name, const std::string& program,
-                                    const std::string& binary) {
+                     const std::string& binary) {
   std::string unit = read_file(unit_source(name));
   const std::string installed = "/usr/bin/" + program;
   const auto at = unit.find(installed);
@@ -46,9 +46,8 @@ TEST_CASE("systemd units: systemd-analyze verify finds nothing to say about eith
     MESSAGE("systemd-analyze skipped: the command is missing (scripts/setup installs Debian's systemd package)");
     return;
   }
-  for (const auto& [name, program, binary] :
-       {std::tuple{"recount-agent.service", "recount-agent", RECOUNT_AGENT_BIN},
-        std::tuple{"recount-hub.service", "recount-hub", RECOUNT_HUB_BIN}}) {
+  for (const auto& [name, program, binary] : {std::tuple{"recount-agent.service", "recount-agent", RECOUNT_AGENT_BIN},
+                                              std::tuple{"recount-hub.service", "recount-hub", RECOUNT_HUB_BIN}}) {
     CAPTURE(name);
     const auto result = verify(dir, name, program, binary);
     INFO(result.out, result.err);
@@ -79,9 +78,9 @@ TEST_CASE("systemd units: the agent runs as its own user with every hardening se
   for (const auto& setting : service_settings("recount-hub.service")) {
     const auto key = setting.substr(0, setting.find('='));
     const bool hardening = key.rfind("Protect", 0) == 0 || key.rfind("Restrict", 0) == 0 ||
-                           key.rfind("Private", 0) == 0 || key == "NoNewPrivileges" ||
-                           key == "CapabilityBoundingSet" || key == "LockPersonality" ||
-                           key == "MemoryDenyWriteExecute" || key.rfind("SystemCall", 0) == 0;
+                           key.rfind("Private", 0) == 0 || key == "NoNewPrivileges" || key == "CapabilityBoundingSet" ||
+                           key == "LockPersonality" || key == "MemoryDenyWriteExecute" ||
+                           key.rfind("SystemCall", 0) == 0;
     if (hardening) CHECK_MESSAGE(agent.count(setting) == 1, setting);
   }
 }

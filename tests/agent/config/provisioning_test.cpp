@@ -99,12 +99,12 @@ TEST_CASE("provisioning: flags win over credentials, credentials over the enviro
   Provisioning flags;
   flags.device = "flagged";
   flags.link.password = "flag-password";
-  const auto resolved = resolve_provisioning(
-      flags, environment_of({{"CREDENTIALS_DIRECTORY", credentials(dir, bundle(hub)).string()},
-                             {"RECOUNT_SITE", "env-site"},
-                             {"RECOUNT_BROKER", "tcp://env.example:1883"},
-                             {"RECOUNT_MQTT_USERNAME", "env-user"},
-                             {"RECOUNT_HUB_KEY", (dir / "env-hub.pem").string()}}));
+  const auto resolved =
+      resolve_provisioning(flags, environment_of({{"CREDENTIALS_DIRECTORY", credentials(dir, bundle(hub)).string()},
+                                                  {"RECOUNT_SITE", "env-site"},
+                                                  {"RECOUNT_BROKER", "tcp://env.example:1883"},
+                                                  {"RECOUNT_MQTT_USERNAME", "env-user"},
+                                                  {"RECOUNT_HUB_KEY", (dir / "env-hub.pem").string()}}));
   REQUIRE(resolved.has_value());
   CHECK(resolved->site == "s1");  // the bundle's, over RECOUNT_SITE
   CHECK(resolved->device == "flagged");
@@ -116,8 +116,8 @@ TEST_CASE("provisioning: flags win over credentials, credentials over the enviro
   CHECK_FALSE(resolved->hub_key_file.has_value());
 
   flags.hub_key_file = dir / "flag-hub.pem";
-  const auto with_key = resolve_provisioning(
-      flags, environment_of({{"CREDENTIALS_DIRECTORY", (dir / "credentials").string()}}));
+  const auto with_key =
+      resolve_provisioning(flags, environment_of({{"CREDENTIALS_DIRECTORY", (dir / "credentials").string()}}));
   REQUIRE(with_key.has_value());
   CHECK(with_key->hub_key_file == dir / "flag-hub.pem");
   CHECK_FALSE(with_key->hub_key.has_value());
@@ -139,7 +139,8 @@ TEST_CASE("provisioning: a credential or secret file every user can read is refu
   const auto hub = crypto::SigningKey::generate();
   const auto directory = credentials(dir, bundle(hub));
   std::filesystem::permissions(directory / kBundleCredential, kEveryoneRead);
-  const auto bundle_readable = resolve_provisioning({}, environment_of({{"CREDENTIALS_DIRECTORY", directory.string()}}));
+  const auto bundle_readable =
+      resolve_provisioning({}, environment_of({{"CREDENTIALS_DIRECTORY", directory.string()}}));
   REQUIRE_FALSE(bundle_readable.has_value());
   CHECK(bundle_readable.error().field == "credential recount-device-bundle");
   CHECK(bundle_readable.error().message.find("readable by every user (mode 0644)") != std::string::npos);

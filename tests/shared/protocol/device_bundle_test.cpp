@@ -24,8 +24,8 @@ TEST_CASE("device bundle: encoding and decoding keep every field") {
 }
 
 TEST_CASE("device bundle: a kind that is not a string is refused as not a bundle, not thrown") {
-  for (const char* text : {R"({"v":1,"kind":1})", R"({"v":1,"kind":null})", R"({"v":1,"kind":["x"]})", "[]", "{",
-                           R"({"v":1})"}) {
+  for (const char* text :
+       {R"({"v":1,"kind":1})", R"({"v":1,"kind":null})", R"({"v":1,"kind":["x"]})", "[]", "{", R"({"v":1})"}) {
     CAPTURE(text);
     const auto decoded = decode_bundle(text);
     REQUIRE_FALSE(decoded.has_value());

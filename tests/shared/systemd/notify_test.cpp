@@ -99,7 +99,8 @@ TEST_CASE("service notifier: READY carries the status, a changed status is sent,
   boost::asio::io_context io;
   std::string status = "broker down, retrying";
   std::ostringstream log;
-  ServiceNotifier notifier(io, open_socket(settings), settings, [&] { return status; }, log, 50ms);
+  ServiceNotifier notifier(
+      io, open_socket(settings), settings, [&] { return status; }, log, 50ms);
   notifier.ready();
   auto ready = listener.receive(5s);
   REQUIRE(ready.has_value());
@@ -143,7 +144,8 @@ TEST_CASE("service notifier: without a watchdog interval no WATCHDOG is sent") {
   const NotifySettings settings{listener.address(), std::nullopt};
   boost::asio::io_context io;
   std::ostringstream log;
-  ServiceNotifier notifier(io, open_socket(settings), settings, [] { return std::string("idle"); }, log, 20ms);
+  ServiceNotifier notifier(
+      io, open_socket(settings), settings, [] { return std::string("idle"); }, log, 20ms);
   notifier.ready();
   io.run_for(200ms);
   notifier.stopping();
@@ -157,7 +159,8 @@ TEST_CASE("service notifier: a lost manager is reported once and the daemon goes
   const NotifySettings settings{(dir / "gone.sock").string(), std::chrono::microseconds(20'000)};
   boost::asio::io_context io;
   std::ostringstream log;
-  ServiceNotifier notifier(io, open_socket(settings), settings, [] { return std::string("idle"); }, log, 10ms);
+  ServiceNotifier notifier(
+      io, open_socket(settings), settings, [] { return std::string("idle"); }, log, 10ms);
   notifier.ready();
   io.run_for(100ms);
   notifier.stopping();
