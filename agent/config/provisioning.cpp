@@ -70,7 +70,7 @@ Result<Provisioning> from_credentials(const Environment& environment) {
     if (!bundle->ca_pem.empty()) source.link.ca_pem = bundle->ca_pem;
     source.link.username = bundle->username;
     source.link.password = bundle->password;
-    source.hub_key = std::move(*hub_key);
+    source.hub_key = *hub_key;
     source.hub_key_origin = field(kBundleCredential);
   }
   for (const auto& [name, member] :

@@ -38,7 +38,7 @@ Result<std::unique_ptr<AgentDaemon>> AgentDaemon::create(boost::asio::io_context
            "(the hub's `recountctl --data DIR hub-key`) or `recount-agent provision`; events are still synced\n";
   }
   return std::unique_ptr<AgentDaemon>(new AgentDaemon(io, std::move(*journal), std::move(*catalog), std::move(*link),
-                                                      std::move(*hub_key), options.retention, out, err));
+                                                      *hub_key, options.retention, out, err));
 }
 
 AgentDaemon::AgentDaemon(boost::asio::io_context& io, Journal journal, CatalogStore catalog, StoredLink link,
@@ -47,7 +47,7 @@ AgentDaemon::AgentDaemon(boost::asio::io_context& io, Journal journal, CatalogSt
     : journal_(std::move(journal)),
       catalog_(std::move(catalog)),
       link_(std::move(link)),
-      hub_key_(std::move(hub_key)),
+      hub_key_(hub_key),
       retention_(io, journal_, retention, err),
       sync_(io, journal_, sync_options(link_)),
       feed_(io, sync_, journal_, catalog_, hub_key_, out) {}

@@ -3,8 +3,8 @@
 // retrying, STATUS lines, WATCHDOG at half of WATCHDOG_USEC, silence when the event loop hangs
 // (so systemd would restart the daemon), STOPPING on SIGTERM.
 #include <doctest/doctest.h>
-#include <signal.h>
 
+#include <csignal>
 #include <sstream>
 
 #include "tests/support/agents.hpp"

@@ -46,10 +46,15 @@ TEST_CASE("systemd units: systemd-analyze verify finds nothing to say about eith
     MESSAGE("systemd-analyze skipped: the command is missing (scripts/setup installs Debian's systemd package)");
     return;
   }
-  for (const auto& [name, program, binary] : {std::tuple{"recount-agent.service", "recount-agent", RECOUNT_AGENT_BIN},
-                                              std::tuple{"recount-hub.service", "recount-hub", RECOUNT_HUB_BIN}}) {
-    CAPTURE(name);
-    const auto result = verify(dir, name, program, binary);
+  struct Unit {
+    const char* name;
+    const char* program;
+    const char* binary;
+  };
+  for (const auto& unit : {Unit{"recount-agent.service", "recount-agent", RECOUNT_AGENT_BIN},
+                           Unit{"recount-hub.service", "recount-hub", RECOUNT_HUB_BIN}}) {
+    CAPTURE(unit.name);
+    const auto result = verify(dir, unit.name, unit.program, unit.binary);
     INFO(result.out, result.err);
     CHECK(result.exit_code == 0);
     // Unknown keys and bad values are warnings with exit code 0: clean means silent.

@@ -47,7 +47,7 @@ protocol::DeviceBundle bundle(const crypto::SigningKey& hub) {
 
 // A credentials directory as systemd's LoadCredential= makes it, holding `the_bundle`.
 std::filesystem::path credentials(const testing::TempDir& dir, const protocol::DeviceBundle& the_bundle) {
-  const auto credentials = dir / "credentials";
+  auto credentials = dir / "credentials";
   std::filesystem::create_directory(credentials);
   write(credentials / kBundleCredential, protocol::encode_bundle(the_bundle), perms::owner_read);
   return credentials;
