@@ -28,7 +28,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   DataOptions data;
 
-  auto* run = app.add_subcommand("run", "sync the journal with the hub until SIGINT/SIGTERM");
+  auto* run = app.add_subcommand(
+      "run",
+      "sync the journal with the hub until SIGINT/SIGTERM; site, device, link and hub key from the flags, else "
+      "$CREDENTIALS_DIRECTORY/recount-device-bundle, else RECOUNT_SITE, RECOUNT_DEVICE, RECOUNT_BROKER, ... "
+      "(docs/deployment.md)");
   add_data_options(*run, data);
   // Stored in the data directory on first use; a value given later replaces the stored one.
   std::string broker, username;
@@ -42,13 +46,16 @@ int main(int argc, char** argv) {
   run->add_option("--mqtt-username", username, "broker user name; stored");
   run->add_option("--mqtt-password-file", password_file,
                   "file whose first line is the broker password; stored with mode 0600");
-  int retention_days = 30;
-  run->add_option("--retention-days", retention_days, "keep acked events this many days")
+  RunOptions run_options;
+  run->add_option("--retention-days", run_options.retention_days, "keep acked events this many days")
       ->check(CLI::Range(1, 36500))
       ->capture_default_str();
   std::optional<std::filesystem::path> hub_key;
   run->add_option("--hub-key", hub_key,
                   "the hub's public key (PEM, from `recountctl --data DIR hub-key`), stored in --data on first use");
+  bool test_hang = false;
+  run->add_flag("--test-hang-on-sigusr2", test_hang, "tests of the systemd watchdog: SIGUSR2 blocks the event loop")
+      ->group("");
 
   auto* provision = app.add_subcommand(
       "provision", "join a hub with a bundle from `recountctl device provision` (identity, broker link, hub key)");
@@ -164,7 +171,12 @@ int main(int argc, char** argv) {
       std::cerr << "recount-agent: " << link.error().describe() << '\n';
       return 2;
     }
-    return run_sync(data, *link, retention_days, hub_key, std::cout, std::cerr);
+    run_options.flags.site = data.site;
+    run_options.flags.device = data.device;
+    run_options.flags.link = std::move(*link);
+    run_options.flags.hub_key_file = hub_key;
+    run_options.test_hang = test_hang ? systemd::TestHang::kOnSigusr2 : systemd::TestHang::kNone;
+    return run_sync(data.data_dir, run_options, process_environment(), std::cout, std::cerr);
   }
   if (*status) return print_status(data, format, std::cout, std::cerr);
   if (*journal) return print_journal(data, format, from, limit, std::cout, std::cerr);

@@ -18,6 +18,7 @@
 #include "hub/daemon/hub_daemon.hpp"
 #include "hub/http/address.hpp"
 #include "hub/ledger/ledger.hpp"
+#include "shared/systemd/notify.hpp"
 
 namespace {
 
@@ -84,6 +85,9 @@ int main(int argc, char** argv) {
                  "An event stamped this far before its arrival is flagged and reconciled at its arrival (default 60d)")
       ->transform(duration)
       ->check(CLI::PositiveNumber);
+  bool test_hang = false;
+  app.add_flag("--test-hang-on-sigusr2", test_hang, "Tests of the systemd watchdog: SIGUSR2 blocks the event loop")
+      ->group("");
   CLI11_PARSE(app, argc, argv);
   options.checkpoint_every = std::chrono::seconds(checkpoint_seconds);
 
@@ -123,6 +127,10 @@ int main(int argc, char** argv) {
   options.client_id = client_id;
   auto ledger = hub::Ledger::open(hub::Ledger::file_in(data_dir));
   if (!ledger) return fail(ledger.error().describe());
+  auto notify = systemd::notify_settings_from_environment();
+  if (!notify) return fail(notify.error().describe());
+  auto notify_socket = systemd::NotifySocket::open(*notify);
+  if (!notify_socket) return fail(notify_socket.error().describe());
 
   boost::asio::io_context io;
   auto daemon = hub::HubDaemon::create(io, *ledger, options);
@@ -135,10 +143,19 @@ int main(int argc, char** argv) {
               << " data=" << data_dir << std::endl;
   });
 
+  // Ready for systemd once the ledger is open, the API listens and the broker link started (up
+  // or retrying): the "ready" line above waits for the broker, which a unit should not.
+  systemd::ServiceNotifier notifier(
+      io, std::move(*notify_socket), *notify, [&] { return (*daemon)->status_line(); }, std::cerr);
+  notifier.ready();
+
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& waited, int) {
-    if (!waited) (*daemon)->shutdown([&] { io.stop(); });
+    if (waited) return;
+    notifier.stopping();
+    (*daemon)->shutdown([&] { io.stop(); });
   });
+  const auto hang = systemd::arm_test_hang(io, test_hang ? systemd::TestHang::kOnSigusr2 : systemd::TestHang::kNone);
   io.run();
   return 0;
 }

@@ -168,28 +168,52 @@ int print_journal(const DataOptions& data, OutputFormat format, std::uint64_t fr
   return 0;
 }
 
-int run_sync(const DataOptions& data, const LinkChanges& link, int retention_days,
-             const std::optional<std::filesystem::path>& hub_key_file, std::ostream& out, std::ostream& err) {
+int run_sync(const std::filesystem::path& data_dir, const RunOptions& run, const Environment& environment,
+             std::ostream& out, std::ostream& err) {
+  auto provisioning = resolve_provisioning(run.flags, environment);
+  if (!provisioning) {
+    err << "recount-agent: " << provisioning.error().describe() << '\n';
+    return 1;
+  }
+  auto notify = systemd::notify_settings_from_environment();
+  if (!notify) {
+    err << "recount-agent: " << notify.error().describe() << '\n';
+    return 1;
+  }
+  auto notify_socket = systemd::NotifySocket::open(*notify);
+  if (!notify_socket) {
+    err << "recount-agent: " << notify_socket.error().describe() << '\n';
+    return 1;
+  }
   AgentOptions options;
-  options.data_dir = data.data_dir;
-  options.site = data.site;
-  options.device = data.device;
-  options.link = link;
-  options.hub_key_file = hub_key_file;
-  options.retention.keep = std::chrono::days(retention_days);
+  options.data_dir = data_dir;
+  options.site = provisioning->site;
+  options.device = provisioning->device;
+  options.link = provisioning->link;
+  options.hub_key_file = provisioning->hub_key_file;
+  options.hub_key = provisioning->hub_key;
+  options.hub_key_origin = provisioning->hub_key_origin;
+  options.retention.keep = std::chrono::days(run.retention_days);
   boost::asio::io_context io;
   auto daemon = AgentDaemon::create(io, std::move(options), out, err);
   if (!daemon) {
-    err << "recount-agent: " << daemon.error().describe() << '\n';
+    const auto& error = daemon.error();
+    const bool identity = error.code == ErrorCode::kConflict && (error.field == "site" || error.field == "device");
+    err << "recount-agent: " << (identity ? provisioning->identity_origin + ": " : "") << error.describe() << '\n';
     return 1;
   }
+  systemd::ServiceNotifier notifier(
+      io, std::move(*notify_socket), *notify, [&] { return (*daemon)->status_line(); }, err);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int) {
     if (error) return;
+    notifier.stopping();
     (*daemon)->stop();
     io.stop();
   });
+  const auto hang = systemd::arm_test_hang(io, run.test_hang);
   (*daemon)->start();
+  notifier.ready();
   const auto& identity = (*daemon)->identity();
   const auto& hub_key = (*daemon)->hub_key();
   out << "recount-agent syncing device " << identity.device << " of site " << identity.site << " via "

@@ -8,7 +8,9 @@
 #include <string>
 
 #include "agent/config/link_settings.hpp"
+#include "agent/config/provisioning.hpp"
 #include "shared/domain/event.hpp"
+#include "shared/systemd/notify.hpp"
 
 namespace recount::agent {
 
@@ -38,16 +40,31 @@ int print_status(const DataOptions& data, OutputFormat format, std::ostream& out
 int print_journal(const DataOptions& data, OutputFormat format, std::uint64_t from, std::size_t limit,
                   std::ostream& out, std::ostream& err);
 
+struct RunOptions {
+  Provisioning flags;  // --site, --device, --mqtt*, --hub-key as given
+  int retention_days = 30;
+  systemd::TestHang test_hang = systemd::TestHang::kNone;
+};
+
 // `run [--mqtt URI] [--mqtt-ca …] [--retention-days N] [--hub-key FILE]`: runs an AgentDaemon
-// (agent/daemon/agent_daemon.hpp) on the data directory until SIGINT/SIGTERM: it stores the link
-// settings given (a new URI replaces them all, other options one by one) and syncs with what is
-// stored; once an hour (and at start) it deletes acked events older than `retention_days`, never
-// anything unacked or rejected. `hub_key_file` (PEM) is stored in the data directory on first use;
-// without a hub key the agent still syncs its events but applies no catalog or task list, and says
-// so at start on `err`. Exit 1 when the link settings or the key file are unusable or the key
-// conflicts with the stored one.
-int run_sync(const DataOptions& data, const LinkChanges& link, int retention_days,
-             const std::optional<std::filesystem::path>& hub_key_file, std::ostream& out, std::ostream& err);
+// (agent/daemon/agent_daemon.hpp) on `data_dir` until SIGINT/SIGTERM. Site, device, link and hub
+// key come from the flags, else the credentials directory, else the environment
+// (resolve_provisioning): the first start creates the journal for that site and device, every
+// start stores the link settings given (a new URI replaces them all, other options one by one)
+// and syncs with what is stored; once an hour (and at start) it deletes acked events older than
+// `retention_days`, never anything unacked or rejected. The hub key is stored in the data
+// directory on first use; without one the agent still syncs its events but applies no catalog or
+// task list, and says so at start on `err`.
+//
+// Under systemd ($NOTIFY_SOCKET, shared/systemd/notify.hpp) it sends READY=1 once the journal is
+// open and the broker link started (up or retrying), STATUS= as the link and backlog change,
+// WATCHDOG=1 from its io_context when the unit has WatchdogSec=, and STOPPING=1 on SIGTERM.
+//
+// Exit 1 when the sources or the notify variables are unusable, the link settings or the key
+// are, the key conflicts with the stored one, or the journal belongs to another site or device
+// (the message names the source and both ids).
+int run_sync(const std::filesystem::path& data_dir, const RunOptions& options, const Environment& environment,
+             std::ostream& out, std::ostream& err);
 
 // `provision --data DIR BUNDLE`: joins the device to a hub with a bundle from `recountctl device
 // provision`: creates the journal for the bundle's site and device (or checks that an existing

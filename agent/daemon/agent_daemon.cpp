@@ -24,7 +24,8 @@ Result<std::unique_ptr<AgentDaemon>> AgentDaemon::create(boost::asio::io_context
   if (!journal) return journal.error();
   auto link = update_link(options.data_dir, options.link);
   if (!link) return link.error();
-  auto hub_key = trusted_hub_key(options.data_dir, options.hub_key_file);
+  auto hub_key = options.hub_key_file ? trusted_hub_key(options.data_dir, options.hub_key_file)
+                                      : trusted_hub_key(options.data_dir, options.hub_key, options.hub_key_origin);
   if (!hub_key) {
     const auto& error = hub_key.error();
     return Error{error.code, "", "--hub-key: " + error.describe()};
@@ -37,7 +38,7 @@ Result<std::unique_ptr<AgentDaemon>> AgentDaemon::create(boost::asio::io_context
            "(the hub's `recountctl --data DIR hub-key`) or `recount-agent provision`; events are still synced\n";
   }
   return std::unique_ptr<AgentDaemon>(new AgentDaemon(io, std::move(*journal), std::move(*catalog), std::move(*link),
-                                                      std::move(*hub_key), options.retention, out, err));
+                                                      *hub_key, options.retention, out, err));
 }
 
 AgentDaemon::AgentDaemon(boost::asio::io_context& io, Journal journal, CatalogStore catalog, StoredLink link,
@@ -46,7 +47,7 @@ AgentDaemon::AgentDaemon(boost::asio::io_context& io, Journal journal, CatalogSt
     : journal_(std::move(journal)),
       catalog_(std::move(catalog)),
       link_(std::move(link)),
-      hub_key_(std::move(hub_key)),
+      hub_key_(hub_key),
       retention_(io, journal_, retention, err),
       sync_(io, journal_, sync_options(link_)),
       feed_(io, sync_, journal_, catalog_, hub_key_, out) {}
@@ -55,6 +56,14 @@ void AgentDaemon::start() {
   retention_.start();
   feed_.start();
   sync_.start();
+}
+
+std::string AgentDaemon::status_line() {
+  auto progress = journal_.progress();
+  if (!progress) return "journal unreadable: " + progress.error().describe();
+  const std::uint64_t last = journal_.last_seq();
+  const std::uint64_t backlog = last > progress->acked_through ? last - progress->acked_through : 0;
+  return (sync_.connected() ? "syncing, backlog " : "broker down, retrying, backlog ") + std::to_string(backlog);
 }
 
 void AgentDaemon::stop() {

@@ -32,6 +32,10 @@ struct AgentOptions {
   // The hub's public key (PEM, `run --hub-key`), stored in data_dir on first use
   // (trusted_hub_key); none: the one stored, if any.
   std::optional<std::filesystem::path> hub_key_file;
+  // A key given as such (a provisioning bundle's), used when hub_key_file is not given; stored
+  // like it. `hub_key_origin` names where it came from in a conflict.
+  std::optional<crypto::PublicKey> hub_key;
+  std::string hub_key_origin;
   RetentionOptions retention;
   WallClock wall = system_wall_clock();  // the journal's clock
 };
@@ -64,6 +68,11 @@ class AgentDaemon {
   // Stops orderly: publishes the device's offline status and disconnects (bounded wait, Sync::stop),
   // and cancels every timer. Blocks at most for that wait. Call once, after start().
   void stop();
+
+  // One line for systemd's STATUS=: "syncing, backlog 12" while the broker link is up, "broker
+  // down, retrying, backlog 12" while it is not; the backlog is the events the hub has not
+  // acknowledged. Reads the journal's watermarks (two small queries).
+  std::string status_line();
 
   const JournalIdentity& identity() const { return journal_.identity(); }
   const StoredLink& link() const { return link_; }

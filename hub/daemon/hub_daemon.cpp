@@ -143,6 +143,12 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   return daemon;
 }
 
+std::string HubDaemon::status_line() const {
+  const auto& counters = ingest_.counters();
+  return (link_.connected() ? "broker connected, " : "broker down, retrying, ") + std::to_string(counters.batches) +
+         " batches ingested, " + std::to_string(counters.queued) + " queued";
+}
+
 void HubDaemon::start(std::function<void()> on_ready) {
   if (http_) http_->start();
   link_.on_connected([this, on_ready = std::move(on_ready)]() mutable {

@@ -77,6 +77,10 @@ class HubDaemon {
   // once, on the first connection, after the hub's subscriptions were sent.
   void start(std::function<void()> on_ready);
 
+  // One line for systemd's STATUS=: "broker connected, 12 batches ingested, 0 queued" while the
+  // broker link is up, "broker down, retrying, ..." while it is not.
+  std::string status_line() const;
+
   // The bound HTTP address (its real port when 0 was asked for), if HTTP is served.
   std::optional<HostPort> http_address() const;
 

@@ -38,7 +38,9 @@ std::string encode_bundle(const DeviceBundle& bundle) {
 
 Result<DeviceBundle> decode_bundle(std::string_view text) {
   const auto json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded() || !json.is_object() || json.value("kind", "") != kKind) {
+  // json.value("kind", "") would throw on a "kind" that is not a string: look before comparing.
+  if (json.is_discarded() || !json.is_object() || !json.contains("kind") || !json["kind"].is_string() ||
+      json["kind"] != kKind) {
     return invalid("", "not a recount device bundle (a JSON object with \"kind\": \"recount-device-bundle\")");
   }
   if (!json.contains("v") || json["v"] != kBundleVersion) return invalid("v", "must be 1");

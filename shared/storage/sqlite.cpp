@@ -69,6 +69,21 @@ Result<void> claim(Database& database, const std::filesystem::path& path, std::i
   return {};
 }
 
+// A database in a directory its group may write to is shared with that group (the agent's
+// journal between its daemon and a kiosk's scan UI: docs/deployment.md). SQLite creates files
+// 0644 under the umask, never group-writable, so the group's bits are added here; SQLite gives
+// the -wal and -shm files the database's mode. A file that is not ours stays as it is.
+void share_with_directory_group(const std::filesystem::path& path) {
+  using std::filesystem::perms;
+  std::error_code error;
+  const auto directory = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  const auto directory_mode = std::filesystem::status(directory, error).permissions();
+  if (error || (directory_mode & perms::group_write) == perms::none) return;
+  const auto file_mode = std::filesystem::status(path, error).permissions();
+  if (error || (file_mode & perms::group_write) != perms::none) return;
+  std::filesystem::permissions(path, perms::group_read | perms::group_write, std::filesystem::perm_options::add, error);
+}
+
 }  // namespace
 
 Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode, Durability durability,
@@ -84,6 +99,7 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   Database database(raw, path);
   if (rc != SQLITE_OK) return sqlite_error(raw, rc, "cannot open " + path.string());
+  share_with_directory_group(path);
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, 5000);
 

@@ -8,10 +8,12 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
 #include "shared/protocol/codec.hpp"
+#include "shared/protocol/device_bundle.hpp"
 #include "shared/protocol/json_document.hpp"
 
 namespace recount::protocol {
@@ -85,6 +87,20 @@ void check_batch(std::string_view input) {
   }
 }
 
+// The provisioning bundle, which a device also reads from a systemd credential at every start.
+void check_bundle(std::string_view input) {
+  const auto decoded = decode_bundle(input);
+  if (!decoded) return;
+  const std::string encoded = encode_bundle(*decoded);
+  const auto again = decode_bundle(encoded);
+  if (!again) fail("bundle", "re-decoding our own encoding failed: " + again.error().describe());
+  const auto fields = [](const DeviceBundle& bundle) {
+    return std::tie(bundle.site, bundle.device, bundle.broker, bundle.ca_pem, bundle.username, bundle.password,
+                    bundle.hub_key_pem);
+  };
+  if (fields(*again) != fields(*decoded)) fail("bundle", "the round trip changed the bundle: " + encoded);
+}
+
 }  // namespace
 }  // namespace recount::protocol
 
@@ -103,5 +119,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_message<Status>("status", input, decode_status);
   check_message<TaskList>("task_list", input, decode_task_list);
   check_message<Catalog>("catalog", input, decode_catalog);
+  check_bundle(input);
   return 0;
 }

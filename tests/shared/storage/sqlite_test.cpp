@@ -58,5 +58,30 @@ TEST_CASE("sqlite: run_counted() returns the rows a write wrote, 0 when ON CONFL
   CHECK(refused.error().code == ErrorCode::kConflict);
 }
 
+TEST_CASE("sqlite: a database made in a group-writable directory is writable by that group, its WAL too") {
+  using std::filesystem::perms;
+  recount::testing::TempDir dir;
+  const auto shared = dir / "shared";
+  const auto own = dir / "own";
+  std::filesystem::create_directory(shared);
+  std::filesystem::create_directory(own);
+  std::filesystem::permissions(shared, perms::owner_all | perms::group_all | perms::set_gid);
+  std::filesystem::permissions(own, perms::owner_all | perms::group_read | perms::group_exec);
+  const auto group_writable = [](const std::filesystem::path& file) {
+    return (std::filesystem::status(file).permissions() & perms::group_write) != perms::none;
+  };
+  for (const auto& directory : {shared, own}) {
+    CAPTURE(directory);
+    auto database = Database::open(directory / "test.db", OpenMode::kCreateIfMissing, Durability::kNormal);
+    REQUIRE(database.has_value());
+    REQUIRE(database->execute("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)"));
+    const bool expected = directory == shared;
+    for (const char* name : {"test.db", "test.db-wal", "test.db-shm"}) {
+      REQUIRE(std::filesystem::exists(directory / name));
+      CHECK(group_writable(directory / name) == expected);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace recount::storage
