@@ -40,6 +40,7 @@ cleanup() {
   [ -z "$agent_pid" ] || kill "$agent_pid" 2>/dev/null || true
   [ -z "$broker_pid" ] || kill "$broker_pid" 2>/dev/null || true
   wait 2>/dev/null || true
+  mountpoint -q "$root/dev/pts" && umount "$root/dev/pts"
   mountpoint -q "$root/proc" && umount "$root/proc"
   rm -rf "$work"
 }
@@ -47,6 +48,7 @@ trap cleanup EXIT
 cp -a "$base/." "$root/"
 rm -f "$root/.complete"
 mount -t proc proc "$root/proc"
+mount -t devpts -o newinstance devpts "$root/dev/pts"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 # No service starts while packages are installed in a chroot.
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
@@ -54,9 +56,10 @@ chmod 755 "$root/usr/sbin/policy-rc.d"
 in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 "$@"; }
 
 # What the root holds, by path, and its users: compared before the packages and after their purge.
+# The shadow tools' backups (/etc/shadow- and the like) appear with the first user added or removed.
 snapshot() {
   (cd "$root" && find . -xdev \( -path ./proc -o -path ./tmp -o -path ./var/cache -o -path ./var/log \
-      -o -path ./run -o -path ./var/lib/apt -o -path ./var/lib/dpkg \) -prune -o -print | sort)
+      -o -path ./run -o -path ./var/lib/apt -o -path ./var/lib/dpkg -o -path './etc/*-' \) -prune -o -print | sort)
   cut -d: -f1 "$root/etc/passwd" "$root/etc/group" | sort
 }
 
