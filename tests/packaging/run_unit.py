@@ -120,6 +120,8 @@ def main():
         environment["CREDENTIALS_DIRECTORY"] = "/run/credentials/" + unit_name
 
     command = [expand(word, environment) for word in shlex.split(settings["ExecStart"][0].lstrip("-@+!:"))]
+    if not os.path.exists(os.path.join(root, command[0].lstrip("/"))):
+        sys.exit(f"run_unit: {unit_name}'s ExecStart names {command[0]}, which the installed packages do not have")
     print(f"run_unit: {unit_name} as {user}:{group}: {' '.join(command)}", file=sys.stderr, flush=True)
     os.execvp("chroot", ["chroot", f"--userspec={user}:{group}", root, "env", "-i"]
               + [f"{key}={value}" for key, value in environment.items()] + command)
