@@ -103,6 +103,12 @@ subscriber_pid=$!
 sleep 1
 /usr/bin/python3 "$here/run_unit.py" "$root" recount-agent.service 2>"$work/agent.log" &
 agent_pid=$!
+# Fails at once when the agent exits instead of publishing (the loop is bounded like the subscriber).
+for _ in $(seq 65); do
+  kill -0 "$subscriber_pid" 2>/dev/null || break
+  kill -0 "$agent_pid" 2>/dev/null || { cat "$work/agent.log" >&2; fail "the agent's unit exited before publishing"; }
+  sleep 1
+done
 wait "$subscriber_pid" || { cat "$work/agent.log" >&2; fail "no event reached the broker from the agent's unit"; }
 grep -q '^recount/v1/site-1/device-1/events ' "$work/received" || fail "unexpected publication: $(head -c 300 "$work/received")"
 kill -0 "$agent_pid" 2>/dev/null || { cat "$work/agent.log" >&2; fail "the agent exited"; }
