@@ -1,15 +1,21 @@
-# Cross-compiling the agent for 64-bit ARM handhelds from Debian's multiarch packages:
-#   dpkg --add-architecture arm64 && apt-get install g++-aarch64-linux-gnu libsqlite3-dev:arm64 \
-#     libpaho-mqttpp-dev:arm64 libzxing-dev:arm64 libboost-dev nlohmann-json3-dev libcli11-dev
-#   cmake -S . -B build/aarch64 -DCMAKE_TOOLCHAIN_FILE=cross/aarch64-linux-gnu.cmake -DRECOUNT_TESTS=OFF
+# Cross-compiling the agent for 64-bit ARM handhelds with Debian's cross toolchain and multiarch
+# libraries (`scripts/setup --cross` installs them; docs/cross.md). Used by the cross-aarch64 preset:
+#   cmake --preset cross-aarch64 && cmake --build --preset cross-aarch64 && ctest --preset cross-aarch64
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
 set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
+# Multiarch: the target's libraries live in /usr/lib/aarch64-linux-gnu beside the build machine's,
+# its headers in /usr/include (shared) and /usr/include/aarch64-linux-gnu. No sysroot: searching
+# only under the root "/" with this library architecture finds them and never the amd64 ones.
 set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
-set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu)
+set(CMAKE_FIND_ROOT_PATH /)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/usr/aarch64-linux-gnu)
+# pkg-config (stb) reads the target's .pc files, not the build machine's.
+set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig)
+# Runs the target's programs on the build machine: doctest's test discovery and ctest. The loader
+# and libraries come from the multiarch packages (/lib/ld-linux-aarch64.so.1), so no -L is needed.
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64-static)
