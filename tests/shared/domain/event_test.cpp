@@ -219,8 +219,6 @@ TEST_CASE("a baseline needs a location and sku and a non-negative balance") {
   CHECK(failing_field(event) == "location");
 }
 
-}  // namespace recount
-
 TEST_CASE("an unknown_barcode event needs its barcode and at least one scan, and no SKU") {
   Event event = minimal(EventType::kUnknownBarcode);
   event.sku.clear();
@@ -245,3 +243,5 @@ TEST_CASE("a barcode_applied event needs the barcode, the SKU it was applied as 
   event.qty = -1;
   CHECK(failing_field(event) == "qty");
 }
+
+}  // namespace recount
