@@ -52,7 +52,8 @@ struct Site {
   Json entry(const std::string& barcode) const {
     const auto listed = ctl({"unknown-barcodes", "--site", "store-1", "--state", "all", "--json"});
     if (listed.exit_code != 0) return nullptr;
-    for (const auto& each : Json::parse(listed.out)["barcodes"]) {
+    const auto body = Json::parse(listed.out);  // kept: the loop reads into it
+    for (const auto& each : body["barcodes"]) {
       if (each["barcode"] == barcode) return each;
     }
     return nullptr;
