@@ -12,7 +12,7 @@ namespace recount::agent {
 
 CatalogFeed::CatalogFeed(boost::asio::io_context& io, Sync& sync, Journal& journal, CatalogStore& store,
                          std::optional<crypto::PublicKey> hub_key, std::ostream& log)
-    : sync_(sync), journal_(journal), store_(store), hub_key_(std::move(hub_key)), log_(log), timer_(io) {}
+    : sync_(sync), journal_(journal), store_(store), hub_key_(hub_key), log_(log), timer_(io) {}
 
 void CatalogFeed::start() {
   sync_.on_catalog([this](const std::string& payload) { take_catalog(payload); });

@@ -41,6 +41,7 @@ struct Hub {
   std::vector<UnknownKey> fold(const std::string& site, const std::string& device, const std::vector<Event>& events) {
     auto write = ledger.begin_write().value();
     std::vector<const Event*> pointers;
+    pointers.reserve(events.size());
     for (const auto& event : events) pointers.push_back(&event);
     auto changed = unknown.record(write, site, device, pointers).value();
     REQUIRE(write.commit().has_value());
@@ -108,7 +109,7 @@ TEST_CASE("a mapping is refused, naming the member, and stores nothing") {
   Hub hub;
   hub.fold("s1", "dev-1", {report("00012345678905", 1000), report("INT-2", 1000), report("X-9", 1000)});
   const auto version = hub.catalog.catalog_for("s1").value().version;
-  const auto refused = [&](BarcodeMapRequest request) {
+  const auto refused = [&](const BarcodeMapRequest& request) {
     auto result = hub.unknown.map(hub.catalog, request, "ops-anna", 7000);
     REQUIRE_FALSE(result.has_value());
     return result.error();
