@@ -136,15 +136,24 @@ TEST_CASE("two processes applying the same held scans at once apply each exactly
   for (int i = 0; i < kScans; ++i) REQUIRE(hold_scan(device.journal, scan_of("7777777")).has_value());
   REQUIRE(device.store.store_catalog(catalog_knowing(2, {{"7777777", 1}})).value());
 
+  int ready[2];
+  REQUIRE(pipe(ready) == 0);
   const pid_t child = fork();
   REQUIRE(child >= 0);
   if (child == 0) {
-    // Its own connections, as `recount-agent resolve` beside `run` would have.
+    // Its own connections, as `recount-agent resolve` beside `run` would have, opened before
+    // the parent starts applying, so both look at the same waiting scans.
     auto journal = Journal::open(device.dir.path(), std::nullopt, std::nullopt);
     auto store = CatalogStore::open(device.dir.path());
-    const bool ok = journal && store && apply_held_scans(*journal, *store).has_value();
+    const char byte = 1;
+    const bool signalled = write(ready[1], &byte, 1) == 1;
+    const bool ok = signalled && journal && store && apply_held_scans(*journal, *store).has_value();
     _exit(ok ? 0 : 1);
   }
+  char byte = 0;
+  REQUIRE(read(ready[0], &byte, 1) == 1);
+  close(ready[0]);
+  close(ready[1]);
   auto mine = apply_held_scans(device.journal, device.store);
   int status = 0;
   REQUIRE(waitpid(child, &status, 0) == child);
