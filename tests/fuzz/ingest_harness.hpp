@@ -85,6 +85,7 @@ class IngestHarness {
   }
 
   hub::Ledger& ledger() { return ledger_; }
+  hub::UnknownBarcodes& unknown() { return unknown_; }
   const hub::IngestCounters& counters() const { return ingest_.counters(); }
 
  private:
