@@ -56,4 +56,20 @@ TEST_CASE("every input of the ingest fuzz corpus is committed or dead-lettered, 
 }
 
 }  // namespace
+TEST_CASE("unknown-barcode reports and applications in a batch are folded once, however often it is resent") {
+  IngestHarness harness;
+  int announced = 0;
+  harness.unknown().on_change([&](const hub::UnknownBarcode&) { ++announced; });
+  const std::string input =
+      testing::read_file(std::filesystem::path(RECOUNT_SOURCE_DIR) / "tests/fuzz/corpus/ingest/13-unknown-barcodes");
+  harness.run(input);
+  harness.run(input);  // the agent resends it: duplicates, stored and folded once
+  const auto entry = harness.unknown().find("S1", "04006381333931").value();
+  REQUIRE(entry.has_value());
+  CHECK(entry->scans == 1);
+  CHECK(entry->applied == 1);
+  CHECK(entry->devices == std::vector<std::string>{"d1"});
+  CHECK(announced == 1);
+}
+
 }  // namespace recount::fuzz
