@@ -51,10 +51,15 @@ export function select(name, options, selected) {
             options.map(([value, text]) => el('option', {value, selected: String(value) === String(selected ?? '')}, text)));
 }
 
-// A table whose header cells have scope="col"; `head` is a list of strings or <th> elements.
-export function table(caption, head, rows, attributes = {}) {
+// Whether a table's caption is shown or only read out (when a heading above already says it).
+export const kCaptionShown = 'shown';
+export const kCaptionHidden = 'hidden';
+
+// A table whose header cells have scope="col"; `head` is a list of strings or <th> elements. It
+// scrolls sideways inside its own region (focusable, so keyboards can scroll it) on narrow screens.
+export function table(caption, head, rows, captionShown = kCaptionShown) {
   return el('div', {class: 'table-wrap', role: 'region', 'aria-label': caption, tabindex: 0},
-            el('table', attributes, el('caption', {}, caption),
+            el('table', {}, el('caption', {class: captionShown === kCaptionHidden ? 'visually-hidden' : null}, caption),
                el('thead', {}, el('tr', {}, head.map((cell) => cell instanceof Node ? cell : el('th', {scope: 'col'}, cell)))),
                el('tbody', {}, rows)));
 }

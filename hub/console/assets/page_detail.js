@@ -2,7 +2,7 @@
 // late arrivals marked, the transitions with who or what caused each, the recount tasks and who
 // holds them, and the resolve actions the hub says this operator may take (allowed_actions).
 import {api} from './api.js';
-import {badge, cents, duration, el, field, kReasons, message, position, replace, select, table, time, words} from './dom.js';
+import {badge, cents, duration, el, field, kCaptionHidden, kReasons, message, position, replace, select, table, time, words} from './dom.js';
 import {debounce} from './live.js';
 
 const kActionText = {'approve': 'Approve', 'write-off': 'Write off', 'reject': 'Reject'};
@@ -45,14 +45,14 @@ function render(body, outcome, d, reload) {
                     d.tasks.map((task) => el('tr', {},
                       el('th', {scope: 'row'}, task.task_id), el('td', {class: 'num'}, task.round), el('td', {}, task.exclude_user),
                       el('td', {}, badge(task.state)), el('td', {}, task.held_by || task.acked_device || '–'),
-                      el('td', {}, time(task.acked_ms)), el('td', {}, time(task.finished_ms))))),
+                      el('td', {}, time(task.acked_ms)), el('td', {}, time(task.finished_ms)))), kCaptionHidden),
           el('h2', {}, 'Transitions'),
           table('Transitions', ['When', 'From', 'To', 'By', 'Cause'],
                 d.transitions.map((step) => el('tr', {},
                   el('td', {}, time(step.at_ms)), el('td', {}, step.from ? words(step.from) : '–'),
                   el('th', {scope: 'row'}, words(step.to)),
                   el('td', {}, step.actor.id ? `${step.actor.kind} ${step.actor.id}` : step.actor.kind),
-                  el('td', {}, step.cause)))));
+                  el('td', {}, step.cause))), kCaptionHidden));
 }
 
 function fact(term, value) {
@@ -70,7 +70,8 @@ function timeline(entries) {
                  el('td', {}, entry.device || 'hub'), el('td', {}, entry.user || '–'),
                  el('td', {}, [entry.reason, entry.reference, entry.task_id].filter(Boolean).join(' · ') || '–'),
                  el('td', {}, time(entry.arrived_ms)),
-                 el('td', {}, entry.late_ms > 0 ? el('span', {class: 'badge badge-late'}, `late by ${duration(entry.late_ms)}`) : '–'))));
+                 el('td', {}, entry.late_ms > 0 ? el('span', {class: 'badge badge-late'}, `late by ${duration(entry.late_ms)}`) : '–'))),
+               kCaptionHidden);
 }
 
 // One button per action the hub allows this operator here, with the adjustment's reason.
