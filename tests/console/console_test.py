@@ -133,6 +133,13 @@ class Floor:
         run(options.agent, "record", "--data", self.device, "--site", "store-1", "--device",
             "dev-a", *event)
 
+    def scan(self, script):
+        """Types `script` into the device's floor UI (recount-agent scan), as a scanner would."""
+        return run(options.agent, "scan", "--data", self.device, stdin=script)
+
+    def journal(self):
+        return json.loads(run(options.agent, "journal", "--data", self.device, "--json"))
+
     def api(self, path, token="admin", method="GET", body=None, headers=None):
         request = urllib.request.Request(self.url + path, method=method,
                                          data=None if body is None else json.dumps(body).encode(),
@@ -411,6 +418,35 @@ class ConsoleTest(unittest.TestCase):
             self.screenshot("queue-tablet")
         finally:
             self.driver.set_window_size(1366, 768)
+
+
+    def test_9_an_admin_maps_an_unknown_barcode_and_the_device_applies_the_held_scan(self):
+        self.log_in("admin")
+        self.open("unknown?state=all")
+        wait_until("the device to hold the catalog", lambda: "catalog version" in self.floor.log("agent"))
+        out = self.floor.scan("#user bob\n#loc LOC-A-01\n7777777\n")
+        self.assertIn("UNKNOWN BARCODE 7777777", out)
+        self.wait_for("the unknown barcode to appear live", lambda: [
+            row for row in self.css("main tbody tr") if "7777777" in row.text])
+        self.check_accessibility("the unknown barcodes page")
+        self.screenshot("unknown")
+        [button for button in self.css("main tbody button") if button.text == "Map 7777777"][0].click()
+        self.assertEqual(self.driver.switch_to.active_element.get_attribute("name"), "sku")
+        self.driver.switch_to.active_element.send_keys("SKU-2")
+        pack = self.css("form.map input[name=pack_qty]")[0]
+        pack.clear()
+        pack.send_keys("1")
+        [button for button in self.css("form.map button") if button.text == "Map barcode"][0].click()
+        self.wait_for("the mapping's confirmation", lambda: self.css("main .msg-ok"))
+        self.assertIn("Mapped 7777777 at store-1 to SKU-2", self.css("main .msg-ok")[0].text)
+        # The device gets the republished catalog, applies the held scan as a count of SKU-2 and
+        # tells the hub, whose live event marks the row applied.
+        self.wait_for("the held scan applied", lambda: [
+            row for row in self.css("main tbody tr") if "7777777" in row.text and "SKU-2" in row.text and
+            row.find_elements(By.CSS_SELECTOR, "td")[-2].text == "yes"])
+        applied = [event for event in self.floor.journal() if event.get("barcode") == "7777777" and
+                   event.get("type") == "count"]
+        self.assertEqual([(event["sku"], event["location"], event["user"]) for event in applied], [("SKU-2", "A-01", "bob")])
 
 
 def main():
