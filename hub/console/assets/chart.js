@@ -36,17 +36,22 @@ export function trend(points, format, label) {
                                                                : el('circle', {class: 'dot', cx: x(index), cy: y(point.value), r: 3})));
 }
 
-// Vertical bars for `items` ([{label, value}]), all from zero.
+// Vertical bars for `items` ([{label, value}]), all from zero, each labelled below.
 export function bars(items, format, label) {
+  const kLabelRoom = 16;
+  const base = kHeight - kLabelRoom;
   const top = Math.max(1, ...items.map((item) => item.value));
   const slot = (kWidth - 2 * kPad) / Math.max(1, items.length);
   const text = `${label}: ${items.map((item) => `${item.label} ${format(item.value)}`).join(', ')}`;
   return el('svg', {class: 'chart', viewBox: `0 0 ${kWidth} ${kHeight}`, role: 'img', 'aria-label': text},
             el('title', {}, text),
             items.map((item, index) => {
-              const height = (item.value * (kHeight - 2 * kPad)) / top;
-              return el('rect', {class: 'bar', x: kPad + index * slot + slot * 0.15, width: slot * 0.7,
-                                 y: kHeight - kPad - height, height: Math.max(height, item.value > 0 ? 1 : 0)});
+              const height = (item.value * (base - kPad)) / top;
+              return el('g', {},
+                        el('rect', {class: 'bar', x: kPad + index * slot + slot * 0.15, width: slot * 0.7,
+                                    y: base - height, height: Math.max(height, item.value > 0 ? 1 : 0)}),
+                        el('text', {class: 'label', x: kPad + (index + 0.5) * slot, y: kHeight - 3, 'text-anchor': 'middle'},
+                           `${item.label}: ${format(item.value)}`));
             }),
-            el('line', {class: 'axis', x1: kPad, x2: kWidth - kPad, y1: kHeight - kPad, y2: kHeight - kPad}));
+            el('line', {class: 'axis', x1: kPad, x2: kWidth - kPad, y1: base, y2: base}));
 }

@@ -47,11 +47,9 @@ function render(page, body, overview, site) {
              table('Open discrepancies by state', ['State', 'Open'],
                    Object.entries(overview.open.by_state).map(([state, count]) =>
                      el('tr', {}, el('th', {scope: 'row'}, words(state)), el('td', {class: 'num'}, count)))),
-             el('figure', {class: 'age'},
+             el('figure', {class: 'age'}, el('figcaption', {}, el('strong', {}, 'Open discrepancies by age')),
                 bars(overview.open.by_age.map((bucket) => ({label: bucket.label, value: bucket.count})), String,
-                     'Open discrepancies by age'),
-                el('figcaption', {}, 'Open discrepancies by age: ',
-                   overview.open.by_age.map((bucket) => `${bucket.label} ${bucket.count}`).join(' · ')))),
+                     'Open discrepancies by age'))),
           el('h2', {}, 'Measures'),
           el('div', {class: 'measures'}, kMeasures.map(([name, label, format]) => measure(overview.measures[name], label, format))),
           el('h2', {}, 'Fleet health'),
