@@ -8,26 +8,17 @@ import {debounce} from './live.js';
 import {mayApprove} from './roles.js';
 
 const kPageSizes = [25, 50, 100, 200];
-// Column → the sort key the API knows for it.
-const kSortable = {ID: 'opened', Site: 'site', Value: 'value', Age: 'age', Updated: 'updated'};
+// Column → the sort key the API knows for it (a position sorts by its site).
+const kSortable = {ID: 'opened', Position: 'site', Value: 'value', Age: 'age', Updated: 'updated'};
 
-// The form's filters as the API's query parameters: money in currency units and ages in hours
-// are converted to cents and ms.
+// The queue's parameters (as the API takes them: money in cents, ages in ms) and their defaults.
+const kDefaults = {
+  site: '', state: 'open', classification: '', reason: '', system: '', min_value_cents: '', max_value_cents: '',
+  min_age_ms: '', max_age_ms: '', sort: 'opened', limit: '50', offset: '0',
+};
+
 function filtersOf(params) {
-  return {
-    site: params.get('site') ?? '',
-    state: params.get('state') ?? 'open',
-    classification: params.get('classification') ?? '',
-    reason: params.get('reason') ?? '',
-    system: params.get('system') ?? '',
-    min_value_cents: params.get('min_value_cents') ?? '',
-    max_value_cents: params.get('max_value_cents') ?? '',
-    min_age_ms: params.get('min_age_ms') ?? '',
-    max_age_ms: params.get('max_age_ms') ?? '',
-    sort: params.get('sort') ?? 'opened',
-    limit: params.get('limit') ?? '50',
-    offset: params.get('offset') ?? '0',
-  };
+  return Object.fromEntries(Object.entries(kDefaults).map(([name, fallback]) => [name, params.get(name) ?? fallback]));
 }
 
 export async function show(page) {
