@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "hub/audit/checkpoint.hpp"
+#include "hub/console/console_routes.hpp"
 #include "hub/daemon/signing_key.hpp"
 #include "hub/http/api.hpp"
 #include "hub/http/baseline_routes.hpp"
@@ -15,6 +16,7 @@
 #include "hub/http/policy_routes.hpp"
 #include "hub/http/reconcile_routes.hpp"
 #include "hub/http/resolve_routes.hpp"
+#include "hub/http/session_routes.hpp"
 
 namespace recount::hub {
 namespace {
@@ -69,7 +71,8 @@ Result<void> put_in_force(const std::filesystem::path& file, Ledger& ledger, rec
 
 HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, crypto::SigningKey signing_key,
                      std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
-                     reconcile::Reconciler reconciler, reconcile::SqliteQueries queries, auth::TokenStore tokens)
+                     reconcile::Reconciler reconciler, reconcile::SqliteQueries queries, auth::TokenStore tokens,
+                     auth::SessionStore sessions)
     : io_(io),
       ledger_(ledger),
       options_(std::move(options)),
@@ -84,6 +87,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       ingest_(io, link_, ledger, reconciler_, tasks_, clock_, system_wall_clock(), options_.ingest),
       writer_(ledger, reconciler_, tasks_),
       tokens_(std::move(tokens)),
+      sessions_(std::move(sessions)),
       grace_timer_(io),
       settle_timer_(io),
       checkpoint_timer_(io) {
@@ -94,6 +98,8 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
   add_resolve_routes(router_, writer_, reconciler_, queries_);
   add_policy_routes(router_, writer_, reconciler_, queries_);
   add_metrics_routes(router_, queries_);
+  add_session_routes(router_, sessions_, tokens_, ledger, login_throttle_, system_wall_clock());
+  console::add_console_routes(router_, console::embedded_assets());
 }
 
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {
@@ -110,6 +116,8 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   if (!queries) return queries.error();
   auto tokens = auth::TokenStore::open(ledger.database());
   if (!tokens) return tokens.error();
+  auto sessions = auth::SessionStore::open(ledger.database());
+  if (!sessions) return sessions.error();
   if (options.policy_file) {
     if (auto ok = put_in_force(*options.policy_file, ledger, *reconciler); !ok) return ok.error();
   }
@@ -121,7 +129,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   }
   std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options), std::move(*signing_key),
                                                   std::move(catalog), std::move(catalog_view), std::move(*reconciler),
-                                                  std::move(*queries), std::move(*tokens)));
+                                                  std::move(*queries), std::move(*tokens), std::move(*sessions)));
   daemon->checkpoint_directory_ = std::move(checkpoints);
   HubDaemon* self = daemon.get();
   add_catalog_routes(self->router_, *self->catalog_, [self] {
@@ -136,6 +144,9 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
     http_options.certificate_file = daemon->options_.http_certificate_file;
     http_options.key_file = daemon->options_.http_key_file;
     http_options.authenticate = [self](std::string_view token) { return self->tokens_.authenticate(token); };
+    http_options.resume_session = [self](std::string_view id) {
+      return self->sessions_.resume(id, system_wall_clock()());
+    };
     auto server = HttpServer::listen(io, *daemon->options_.http, daemon->router_, http_options);
     if (!server) return server.error();
     daemon->http_ = std::move(*server);

@@ -14,6 +14,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "hub/audit/checkpoint_directory.hpp"
+#include "hub/auth/login_throttle.hpp"
+#include "hub/auth/session_store.hpp"
 #include "hub/auth/token_store.hpp"
 #include "hub/catalog/catalog_store.hpp"
 #include "hub/http/router.hpp"
@@ -62,11 +64,11 @@ struct HubOptions {
 // has returned).
 class HubDaemon {
  public:
-  // Opens the reconciler and the token store on the ledger's database (migrating their tables),
+  // Opens the reconciler, the token and the session store on the ledger's database (migrating their tables),
   // loads the hub's signing key from the ledger's directory (making it on first use), puts the
   // policy file, if any, in force, opens the checkpoint directory and binds the HTTP address, if
   // any. Errors: those of Reconciler::open, TokenStore::open, load_signing_key, load_policy_file,
-  // the policy's write transaction, CheckpointDirectory::open and HttpServer::listen.
+  // SessionStore::open, the policy's write transaction, CheckpointDirectory::open and HttpServer::listen.
   static Result<std::unique_ptr<HubDaemon>> create(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
   HubDaemon(const HubDaemon&) = delete;
   HubDaemon& operator=(const HubDaemon&) = delete;
@@ -89,7 +91,8 @@ class HubDaemon {
  private:
   HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, crypto::SigningKey signing_key,
             std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
-            reconcile::Reconciler reconciler, reconcile::SqliteQueries queries, auth::TokenStore tokens);
+            reconcile::Reconciler reconciler, reconcile::SqliteQueries queries, auth::TokenStore tokens,
+            auth::SessionStore sessions);
   void finish_shutdown(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
   // Sleeps until the next count is due (at most settle_poll), settles through writer_ if one is
   // due by then, and sleeps again; until shutdown.
@@ -117,6 +120,8 @@ class HubDaemon {
   HubWriter writer_;  // the operator's writes, imports and the settle timer
   // Read per request, so a token recountctl creates or revokes while the hub runs counts at once.
   auth::TokenStore tokens_;
+  auth::SessionStore sessions_;  // the console's logins, resumed per request like tokens
+  auth::LoginThrottle login_throttle_;
   Router router_;
   std::unique_ptr<HttpServer> http_;
   boost::asio::steady_timer grace_timer_;

@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "hub/auth/role.hpp"
+#include "hub/auth/session.hpp"
+#include "hub/http/address.hpp"
 #include "shared/core/result.hpp"
 
 namespace recount::hub {
@@ -24,8 +26,16 @@ struct Request {
   std::map<std::string, std::string> query;   // percent-decoded; a repeated name keeps the last
   std::map<std::string, std::string> params;  // the {name} segments of the matched pattern
   std::string body;
-  // Who sent it, as the server authenticated its bearer token; none when it sent no token.
+  // Who sent it, as the server authenticated its bearer token or session cookie; none when it
+  // sent neither.
   std::optional<auth::Principal> principal;
+  // The console session whose cookie authenticated it (then principal is the session's); none
+  // for a bearer token or no credentials.
+  std::optional<auth::Session> session;
+  // Header names in lowercase; a repeated header keeps the last.
+  std::map<std::string, std::string> headers;
+  std::string client_address;  // the peer's IP address, as text
+  Scheme scheme = Scheme::kHttp;  // kHttps over TLS (cookies then get the Secure attribute)
 
   // Splits a request target ("/api/v1/deadletters?limit=5") into path and query. Errors:
   // kInvalidInput for a target that is not an absolute path or has a bad %-escape.

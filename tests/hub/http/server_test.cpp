@@ -66,11 +66,19 @@ Result<std::optional<auth::Principal>> two_tokens(std::string_view token) {
   return std::optional<auth::Principal>();
 }
 
+// One console session: cookie "live-session" of ops-lee (counter-lead), CSRF token "csrf-1".
+Result<std::optional<auth::Session>> one_session(std::string_view id) {
+  if (id != "live-session") return std::optional<auth::Session>();
+  return std::optional(
+      auth::Session{"live-session", auth::Principal{"ops-lee", auth::Role::kCounterLead, std::nullopt}, "csrf-1", 0});
+}
+
 // Test clients name the server "hub" in their Host header.
 HttpServerOptions test_options() {
   HttpServerOptions options;
   options.allowed_hosts = {"hub"};
   options.authenticate = two_tokens;
+  options.resume_session = one_session;
   return options;
 }
 
@@ -86,8 +94,9 @@ struct ServerFixture {
     router.add_public("GET", "/hello", [](const Request&) { return Response::json(200, {{"hello", "world"}}); });
     router.add_public("GET", "/throw", [](const Request&) -> Response { throw std::runtime_error("handler bug"); });
     const auto echo = [](const Request& request) {
-      return Response::json(
-          200, {{"bytes", request.body.size()}, {"by", request.principal ? request.principal->name : std::string()}});
+      return Response::json(200, {{"bytes", request.body.size()},
+                                  {"by", request.principal ? request.principal->name : std::string()},
+                                  {"session", request.session ? request.session->id : std::string()}});
     };
     router.add_public("POST", "/echo", echo);
     router.add("GET", "/api/v1/stats", auth::Role::kViewer, echo);
@@ -165,7 +174,8 @@ TEST_CASE("an import of several MiB is accepted on the import route") {
       std::to_string(size) + "\r\n\r\n" + std::string(size, 'x'));
   const auto text = client.read_to_end();
   CHECK(text.starts_with("HTTP/1.1 200"));
-  CHECK(text.find("{\"by\":\"ops-anna\",\"bytes\":" + std::to_string(size) + "}") != std::string::npos);
+  CHECK(text.find("{\"by\":\"ops-anna\",\"bytes\":" + std::to_string(size) + ",\"session\":\"\"}") !=
+        std::string::npos);
 }
 
 TEST_CASE("without a token the import route takes only the default body size, and a bad token is refused unread") {
@@ -197,6 +207,53 @@ TEST_CASE("a request without a token or with an unknown one gets 401 with WWW-Au
   const auto text = client.read_to_end();
   CHECK(text.starts_with("HTTP/1.1 200"));
   CHECK(text.find("\"by\":\"ops-vi\"") != std::string::npos);
+}
+
+TEST_CASE("a session cookie authenticates as its token, and a bearer token goes before it") {
+  ServerFixture fixture;
+  RawClient client(fixture.port);
+  client.send("GET /api/v1/stats HTTP/1.1\r\nHost: hub\r\nCookie: theme=dark; recount_session=live-session\r\n\r\n" +
+              std::string("GET /api/v1/stats HTTP/1.1\r\nHost: hub\r\nCookie: recount_session=live-session\r\n"
+                          "Authorization: Bearer viewer-token\r\nConnection: close\r\n\r\n"));
+  const auto text = client.read_to_end();
+  CHECK(count(text, "HTTP/1.1 200") == 2);
+  CHECK(text.find("\"by\":\"ops-lee\",\"bytes\":0,\"session\":\"live-session\"") != std::string::npos);
+  CHECK(text.find("\"by\":\"ops-vi\",\"bytes\":0,\"session\":\"\"") != std::string::npos);
+}
+
+TEST_CASE("a cookie that resumes no session counts as no credentials: public routes answer, others 401") {
+  ServerFixture fixture;
+  RawClient page(fixture.port);
+  page.send(
+      "POST /echo HTTP/1.1\r\nHost: hub\r\nCookie: recount_session=expired\r\nContent-Length: 2\r\n"
+      "Connection: close\r\n\r\n{}");
+  CHECK(page.read_to_end().starts_with("HTTP/1.1 200"));
+  RawClient data(fixture.port);
+  data.send("GET /api/v1/stats HTTP/1.1\r\nHost: hub\r\nCookie: recount_session=expired\r\nConnection: close\r\n\r\n");
+  CHECK(data.read_to_end().starts_with("HTTP/1.1 401"));
+}
+
+TEST_CASE("a change by session cookie without its CSRF token, or with a wrong one, gets 403 csrf before the body") {
+  ServerFixture fixture;
+  for (const std::string csrf : {"", "X-CSRF-Token: csrf-2\r\n", "X-CSRF-Token: csrf-10\r\n"}) {
+    RawClient client(fixture.port);
+    // Only the header is sent: the answer must come before any of the body.
+    client.send(
+        "POST /api/v1/discrepancies/1/resolve HTTP/1.1\r\nHost: hub\r\nCookie: recount_session=live-session\r\n" +
+        csrf + "Content-Length: 100\r\n\r\n");
+    const auto text = client.read_to_end();
+    INFO(csrf);
+    CHECK(text.starts_with("HTTP/1.1 403"));
+    CHECK(text.find("\"code\":\"csrf\"") != std::string::npos);
+    CHECK(text.find("X-CSRF-Token") != std::string::npos);
+  }
+  RawClient client(fixture.port);
+  client.send(
+      "POST /api/v1/discrepancies/1/resolve HTTP/1.1\r\nHost: hub\r\nCookie: recount_session=live-session\r\n"
+      "X-CSRF-Token: csrf-1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+  const auto text = client.read_to_end();
+  CHECK(text.starts_with("HTTP/1.1 200"));
+  CHECK(text.find("\"by\":\"ops-lee\"") != std::string::npos);
 }
 
 TEST_CASE("a write from a foreign Origin or to a foreign Host gets 403, while reads and the hub's own origin pass") {
@@ -235,7 +292,7 @@ TEST_CASE("a body within the limit reaches the handler") {
   ServerFixture fixture;
   RawClient client(fixture.port);
   client.send("POST /echo HTTP/1.1\r\nHost: hub\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello");
-  CHECK(client.read_to_end().find("\"bytes\":5}") != std::string::npos);
+  CHECK(client.read_to_end().find("\"bytes\":5,") != std::string::npos);
 }
 
 TEST_CASE("headers larger than the limit get 431") {
