@@ -14,6 +14,7 @@
 #include "hub/cli/policy_command.hpp"
 #include "hub/cli/resolve_command.hpp"
 #include "hub/cli/token_command.hpp"
+#include "hub/cli/unknown_command.hpp"
 #include "hub/http/address.hpp"
 #include "hub/http/position_text.hpp"
 
@@ -56,6 +57,27 @@ int main(int argc, char** argv) {
   tasks->add_flag("--json", json, "Print the API's JSON instead of a table");
   std::string site;
   tasks->add_option("--site", site, "Only this site's");
+
+  auto* unknown = app.add_subcommand("unknown-barcodes", "Barcodes the devices could not resolve, per site");
+  unknown->add_flag("--json", json, "Print the API's JSON instead of a table");
+  unknown->add_option("--site", site, "Only this site's");
+  std::string unknown_state = "open";
+  unknown->add_option("--state", unknown_state, "open, mapped or all")
+      ->check(CLI::IsMember({"open", "mapped", "all"}))
+      ->capture_default_str();
+  auto* map_barcode = app.add_subcommand(
+      "map-barcode", "Map a barcode the devices reported to an item; the catalog is republished (admin)");
+  map_barcode->add_flag("--json", json, "Print the API's JSON");
+  std::string map_site;
+  std::string map_code;
+  std::string map_sku;
+  std::int64_t pack_qty = 1;
+  map_barcode->add_option("--site", map_site, "The site whose devices reported it")->required();
+  map_barcode->add_option("barcode", map_code, "The barcode as reported (a GTIN in any of its lengths)")->required();
+  map_barcode->add_option("--sku", map_sku, "The item it means")->required();
+  map_barcode->add_option("--pack-qty", pack_qty, "Base units one scan means")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000}))
+      ->capture_default_str();
 
   auto* discrepancies = app.add_subcommand("discrepancies", "Discrepancies between counts and the ledger");
   discrepancies->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -237,6 +259,11 @@ int main(int argc, char** argv) {
     output = dead_letters_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, device, limit);
   } else if (conflicts->parsed()) {
     output = conflicts_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, device, limit);
+  } else if (unknown->parsed()) {
+    output = unknown_barcodes_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, site, unknown_state);
+  } else if (map_barcode->parsed()) {
+    output = map_barcode_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, map_site, map_code, map_sku,
+                                 pack_qty);
   } else if (tasks->parsed()) {
     output = tasks_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, site);
   } else if (discrepancies->parsed()) {

@@ -4,6 +4,7 @@
 #include <ostream>
 #include <vector>
 
+#include "agent/workflow/held_scans.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/signed_payload.hpp"
 
@@ -16,7 +17,31 @@ CatalogFeed::CatalogFeed(boost::asio::io_context& io, Sync& sync, Journal& journ
 void CatalogFeed::start() {
   sync_.on_catalog([this](const std::string& payload) { take_catalog(payload); });
   sync_.on_tasks([this](const std::string& payload) { take_tasks(payload); });
+  // Scans held by an agent before the report existed reach the hub now, and scans a catalog
+  // stored before a crash made known are applied now.
+  if (auto reported = report_held_scans(journal_, store_); !reported) {
+    log_ << "recount-agent: held scans not reported: " << reported.error().describe() << std::endl;
+  } else if (*reported > 0) {
+    log_ << "recount-agent: " << *reported << " held scan(s) reported to the hub" << std::endl;
+  }
+  apply_held();
   note_link();
+}
+
+void CatalogFeed::apply_held() {
+  auto run = apply_held_scans(journal_, store_);
+  if (!run) {
+    log_ << "recount-agent: held scans not applied: " << run.error().describe() << std::endl;
+    return;
+  }
+  for (const auto& failed : run->failed) {
+    log_ << "recount-agent: held scan #" << failed.id << " not applied: " << failed.error.describe() << std::endl;
+  }
+  for (const auto& applied : run->applied) {
+    log_ << "recount-agent: held scan #" << applied.id << " " << applied.barcode << " applied as " << applied.sku
+         << " (seq " << applied.seq << ")" << std::endl;
+  }
+  if (!run->applied.empty()) sync_.wake();
 }
 
 std::optional<std::string> CatalogFeed::signed_text(std::string_view payload, Refusal kind, std::string_view what) {
@@ -45,6 +70,7 @@ void CatalogFeed::take_catalog(std::string_view payload) {
   } else if (*stored) {
     log_ << "recount-agent: catalog version " << catalog->version << " stored (" << catalog->items.size() << " items, "
          << catalog->locations.size() << " locations)" << std::endl;
+    apply_held();
   }
 }
 

@@ -1,5 +1,6 @@
 // Connects the sync's retained catalog and task topics to the catalog cache: catalogs and task
-// lists the hub signed are taken in, newer catalogs are stored, new recount tasks are stored and
+// lists the hub signed are taken in, newer catalogs are stored (and the held scans they make known
+// applied at once, agent/workflow/held_scans.hpp), new recount tasks are stored and
 // acknowledged with a task_ack event in the journal. It also notes the link state in the cache
 // every few seconds, for the scan UI's status line.
 #pragma once
@@ -35,7 +36,8 @@ class CatalogFeed {
 
   CatalogFeed(boost::asio::io_context& io, Sync& sync, Journal& journal, CatalogStore& store,
               std::optional<crypto::PublicKey> hub_key, std::ostream& log);
-  // Installs the Sync's handlers and starts noting the link state.
+  // Installs the Sync's handlers, reports the held scans not reported yet, applies those the
+  // stored catalog knows, and starts noting the link state.
   void start();
   void stop();
 
@@ -48,6 +50,8 @@ class CatalogFeed {
   // The hub-signed text of `payload`, or nullopt after logging and counting the refusal.
   std::optional<std::string> signed_text(std::string_view payload, Refusal kind, std::string_view what);
   void note_link();
+  // apply_held_scans(), logged; wakes the sync when it recorded events.
+  void apply_held();
 
   Sync& sync_;
   Journal& journal_;

@@ -33,6 +33,11 @@ const storage::MigrationStep kSteps[] = {
     {R"sql(
     CREATE TABLE catalog_users (badge TEXT PRIMARY KEY, name TEXT, role TEXT, pin_hash TEXT);
     )sql"},
+    // 3: the unknown_barcode event that reported a held scan to the hub (held_scans.hpp); NULL
+    // for the scans held before, which `recount-agent run` reports when it starts.
+    {R"sql(
+    ALTER TABLE unresolved_scans ADD COLUMN reported_seq INTEGER;
+    )sql"},
 };
 
 }  // namespace

@@ -255,9 +255,14 @@ Result<LinkNote> CatalogStore::link() {
 }
 
 Result<std::int64_t> CatalogStore::add_unresolved(const UnresolvedScan& scan) {
-  auto insert = database_.prepare(
+  return insert_unresolved(database_, scan);
+}
+
+Result<std::int64_t> CatalogStore::insert_unresolved(storage::Database& database, const UnresolvedScan& scan) {
+  auto insert = database.prepare(
       "INSERT INTO unresolved_scans(wall_ms, barcode, mode, user, location, to_location, ref, reason, session, "
-      "task_id, lot, expiry, serial, qty) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "task_id, lot, expiry, serial, qty, resolved_seq, reported_seq) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0))");
   if (!insert) return insert.error();
   insert->bind(1, scan.wall_ms).bind(2, scan.barcode).bind(3, scan.mode);
   const std::string* optional_fields[] = {&scan.user,   &scan.location, &scan.to_location, &scan.reference,
@@ -265,16 +270,22 @@ Result<std::int64_t> CatalogStore::add_unresolved(const UnresolvedScan& scan) {
                                           &scan.expiry, &scan.serial};
   int index = 4;
   for (const auto* field : optional_fields) insert->bind_optional(index++, *field);
-  insert->bind(index, scan.qty);
+  insert->bind(index, scan.qty)
+      .bind(index + 1, static_cast<std::int64_t>(scan.resolved_seq))
+      .bind(index + 2, static_cast<std::int64_t>(scan.reported_seq));
   if (auto ok = insert->run(); !ok) return ok.error();
-  return database_.last_insert_rowid();
+  return database.last_insert_rowid();
 }
 
 Result<std::vector<UnresolvedScan>> CatalogStore::unresolved(Listing listing) {
+  const char* filter = listing == Listing::kAll          ? ""
+                       : listing == Listing::kUnreported ? "WHERE resolved_seq IS NULL AND reported_seq IS NULL "
+                                                         : "WHERE resolved_seq IS NULL ";
   auto query = database_.prepare(
       std::string("SELECT id, wall_ms, barcode, mode, user, location, to_location, ref, reason, session, task_id, "
-                  "lot, expiry, serial, qty, COALESCE(resolved_seq, 0) FROM unresolved_scans ") +
-      (listing == Listing::kAll ? "" : "WHERE resolved_seq IS NULL ") + "ORDER BY id");
+                  "lot, expiry, serial, qty, COALESCE(resolved_seq, 0), COALESCE(reported_seq, 0) "
+                  "FROM unresolved_scans ") +
+      filter + "ORDER BY id");
   if (!query) return query.error();
   return storage::collect_rows<UnresolvedScan>(*query, [](const storage::Statement& row) {
     UnresolvedScan scan;
@@ -288,14 +299,26 @@ Result<std::vector<UnresolvedScan>> CatalogStore::unresolved(Listing listing) {
     for (auto* field : fields) *field = row.column_text(index++);
     scan.qty = row.column_int(14);
     scan.resolved_seq = static_cast<std::uint64_t>(row.column_int(15));
+    scan.reported_seq = static_cast<std::uint64_t>(row.column_int(16));
     return scan;
   });
 }
 
-Result<void> CatalogStore::mark_resolved(std::int64_t id, std::uint64_t seq) {
-  auto update = database_.prepare("UPDATE unresolved_scans SET resolved_seq = ? WHERE id = ?");
+Result<void> CatalogStore::claim_unresolved(storage::Database& database, std::int64_t id, Claim claim,
+                                            std::uint64_t seq) {
+  auto update = database.prepare(
+      claim == Claim::kReported ? "UPDATE unresolved_scans SET reported_seq = ? WHERE id = ? AND reported_seq IS NULL"
+                                : "UPDATE unresolved_scans SET resolved_seq = ? WHERE id = ? AND resolved_seq IS NULL");
   if (!update) return update.error();
-  return update->bind(1, static_cast<std::int64_t>(seq)).bind(2, id).run();
+  auto wrote = storage::wrote_row(update->bind(1, static_cast<std::int64_t>(seq)).bind(2, id));
+  if (!wrote) return wrote.error();
+  if (!*wrote) {
+    return Error{ErrorCode::kConflict, "unresolved_scans",
+                 "held scan #" + std::to_string(id) +
+                     (claim == Claim::kReported ? " was already reported" : " was already applied") +
+                     " (by another process)"};
+  }
+  return {};
 }
 
 }  // namespace recount::agent

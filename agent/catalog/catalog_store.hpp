@@ -32,6 +32,9 @@ struct UnresolvedScan {
   std::string user, location, to_location, reference, reason, session, task_id, lot, expiry, serial;
   std::int64_t qty = 1;            // units per pack are not known: the number of scans
   std::uint64_t resolved_seq = 0;  // the event recorded for it later; 0 while unresolved
+  // The unknown_barcode event that reports it to the hub; 0 while not reported (a scan held by an
+  // agent older than the report, until `recount-agent run` reports it: held_scans.hpp).
+  std::uint64_t reported_seq = 0;
 };
 
 // Whether `recount-agent run` saw the broker connected, as noted in the cache.
@@ -81,13 +84,25 @@ class CatalogStore {
   Result<void> note_link(LinkState state, std::int64_t now_ms);
   Result<LinkNote> link();
 
-  // Stores an unresolved scan durably; returns its id.
+  // Stores an unresolved scan durably, outside any event (as agents before the report to the hub
+  // did: the scan UI holds a scan with its event, agent/workflow/held_scans.hpp); returns its id.
   Result<std::int64_t> add_unresolved(const UnresolvedScan& scan);
-  // The unresolved scans kept, oldest first: those still waiting for the catalog, or all of them
-  // (resolved ones with their resolved_seq).
-  enum class Listing { kWaiting, kAll };
+  // The unresolved scans kept, oldest first: those still waiting for the catalog, those waiting
+  // and not reported to the hub yet, or all of them (resolved ones with their resolved_seq).
+  enum class Listing { kWaiting, kUnreported, kAll };
   Result<std::vector<UnresolvedScan>> unresolved(Listing listing);
-  Result<void> mark_resolved(std::int64_t id, std::uint64_t seq);
+
+  // Writers for Journal::record_all's Alongside: they run on the journal's connection inside its
+  // transaction, so a held scan and the event that reports or applies it commit together or not
+  // at all, whichever process records them.
+  //
+  // Stores `scan` (with its reported_seq and resolved_seq); returns its id.
+  static Result<std::int64_t> insert_unresolved(storage::Database& database, const UnresolvedScan& scan);
+  // Notes that the event `seq` reported (kReported) or applied (kResolved) held scan `id`.
+  // kConflict when it already was, or there is no such scan: another process got there first and
+  // its events stand, so the caller's must roll back.
+  enum class Claim { kReported, kResolved };
+  static Result<void> claim_unresolved(storage::Database& database, std::int64_t id, Claim claim, std::uint64_t seq);
 
  private:
   explicit CatalogStore(storage::Database database) : database_(std::move(database)) {}

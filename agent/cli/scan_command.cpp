@@ -13,7 +13,7 @@
 
 #include "agent/cli/scan_screen.hpp"
 #include "agent/scan/line_reader.hpp"
-#include "agent/workflow/resolution.hpp"
+#include "agent/workflow/held_scans.hpp"
 #include "agent/workflow/scan_session.hpp"
 
 namespace recount::agent {
@@ -170,36 +170,20 @@ int print_unresolved(const DataOptions& data, OutputFormat format, std::ostream&
 int resolve_unresolved(const DataOptions& data, std::ostream& out, std::ostream& err) {
   auto stores = open_stores(data, err);
   if (!stores) return 1;
-  auto scans = stores->store.unresolved(CatalogStore::Listing::kWaiting);
-  if (!scans) {
-    err << "recount-agent: " << scans.error().describe() << '\n';
+  auto run = apply_held_scans(stores->journal, stores->store);
+  if (!run) {
+    err << "recount-agent: " << run.error().describe() << '\n';
     return 1;
   }
-  int exit_code = 0;
-  std::size_t resolved = 0;
-  for (const auto& scan : *scans) {
-    auto match = stores->store.find_barcode(catalog_key(scan.barcode));
-    if (!match) {
-      err << "recount-agent: " << match.error().describe() << '\n';
-      return 1;
-    }
-    if (!*match) continue;
-    auto recorded = stores->journal.record(resolved_event(scan, **match));
-    if (!recorded) {
-      err << "recount-agent: unresolved scan #" << scan.id << " not recorded: " << recorded.error().describe() << '\n';
-      exit_code = 1;
-      continue;
-    }
-    if (auto ok = stores->store.mark_resolved(scan.id, recorded->seq); !ok) {
-      err << "recount-agent: " << ok.error().describe() << '\n';
-      return 1;
-    }
-    ++resolved;
-    out << "#" << scan.id << " " << scan.barcode << " -> " << (*match)->sku << ": recorded as seq " << recorded->seq
+  for (const auto& failed : run->failed) {
+    err << "recount-agent: unresolved scan #" << failed.id << " not recorded: " << failed.error.describe() << '\n';
+  }
+  for (const auto& applied : run->applied) {
+    out << "#" << applied.id << " " << applied.barcode << " -> " << applied.sku << ": recorded as seq " << applied.seq
         << '\n';
   }
-  out << resolved << " of " << scans->size() << " unresolved scans resolved\n";
-  return exit_code;
+  out << run->applied.size() << " of " << run->waiting << " unresolved scans resolved\n";
+  return run->failed.empty() ? 0 : 1;
 }
 
 }  // namespace recount::agent

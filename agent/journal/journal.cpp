@@ -281,7 +281,9 @@ Result<Event> Journal::record(Event draft) {
   return std::move(events->front());
 }
 
-Result<std::vector<Event>> Journal::record_all(std::vector<Event> drafts) {
+Result<std::vector<Event>> Journal::record_all(std::vector<Event> drafts) { return record_all(std::move(drafts), {}); }
+
+Result<std::vector<Event>> Journal::record_all(std::vector<Event> drafts, const Alongside& alongside) {
   auto transaction = storage::Transaction::begin(database_);
   if (!transaction) return transaction.error();
   // Read inside the write transaction: another process may have recorded since we last looked.
@@ -298,6 +300,9 @@ Result<std::vector<Event>> Journal::record_all(std::vector<Event> drafts) {
   if (auto ok = write_meta("last_seq", std::to_string(seq)); !ok) return ok.error();
   if (!stored.empty()) {
     if (auto ok = raise_watermark("newest_hlc", stored.back().hlc.packed); !ok) return ok.error();
+  }
+  if (alongside) {
+    if (auto ok = alongside(database_, stored); !ok) return ok.error();
   }
   if (auto ok = transaction->commit(); !ok) return ok.error();
   return stored;

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -108,6 +109,12 @@ class Journal {
   Result<Event> record(Event draft);
   // Records several events in one transaction: all are stored, or (on any invalid event) none.
   Result<std::vector<Event>> record_all(std::vector<Event> drafts);
+  // What must change in another table of journal.db together with the events being recorded
+  // (agent/workflow/held_scans.hpp: the held scan an event reports or applies). It runs on the
+  // journal's connection inside record_all's transaction, after the events were inserted, with
+  // them as stored; an error it returns rolls everything back and is record_all's error.
+  using Alongside = std::function<Result<void>(storage::Database&, const std::vector<Event>&)>;
+  Result<std::vector<Event>> record_all(std::vector<Event> drafts, const Alongside& alongside);
 
   // Events with seq ≥ `from` that are not acked or rejected, in seq order, at most `limit`.
   // Stops at the first seq that does not follow its predecessor, so a batch is consecutive.

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <utility>
 
+#include "agent/workflow/held_scans.hpp"
 #include "shared/core/random_id.hpp"
 #include "shared/crypto/pin_hash.hpp"
 #include "shared/domain/limits.hpp"
@@ -336,7 +337,7 @@ Feedback ScanSession::keep_unresolved(const std::string& barcode, const Event& c
   scan.lot = context.lot;
   scan.expiry = context.expiry;
   scan.serial = context.serial;
-  auto id = store_.add_unresolved(scan);
+  auto id = hold_scan(journal_, std::move(scan));
   if (!id) return refused("NOT KEPT: " + id.error().describe());
   return Feedback{Outcome::kWarning,
                   "UNKNOWN BARCODE " + barcode + ": NOT COUNTED, kept as unresolved scan #" + std::to_string(*id) +

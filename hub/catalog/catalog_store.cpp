@@ -27,18 +27,6 @@ bool all_digits(const std::string& text) {
   return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
 }
 
-// A product code as the catalog stores it: GTIN-8/12/13/14 as GTIN-14 (check digit checked),
-// anything else as given.
-Result<std::string> catalog_code(const std::string& code) {
-  if (auto ok = validate_code("barcode", code, limits::kMaxReference); !ok) return ok.error();
-  if (all_digits(code) && (code.size() == 8 || code.size() == 12 || code.size() == 13 || code.size() == 14)) {
-    auto gtin = normalize_gtin(code);
-    if (!gtin) return invalid("barcode", gtin.error().message);
-    return *gtin;
-  }
-  return code;
-}
-
 class Errors {
  public:
   void add(std::size_t line, std::string field, std::string message) {
@@ -49,6 +37,16 @@ class Errors {
 };
 
 }  // namespace
+
+Result<std::string> catalog_code(const std::string& code) {
+  if (auto ok = validate_code("barcode", code, limits::kMaxReference); !ok) return ok.error();
+  if (all_digits(code) && (code.size() == 8 || code.size() == 12 || code.size() == 13 || code.size() == 14)) {
+    auto gtin = normalize_gtin(code);
+    if (!gtin) return invalid("barcode", gtin.error().message);
+    return *gtin;
+  }
+  return code;
+}
 
 std::string_view to_string(ImportKind kind) {
   switch (kind) {
@@ -216,6 +214,37 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
   if (auto ok = write->audit("catalog.import", std::string(to_string(kind)), detail.dump()); !ok) return ok.error();
   if (auto ok = write->commit(); !ok) return ok.error();
   return report;
+}
+
+Result<MappedBarcode> CatalogStore::map_barcode(LedgerWrite& write, const std::string& code, const std::string& sku,
+                                                std::int64_t pack_qty, const std::string& actor) {
+  auto stored_code = catalog_code(code);
+  if (!stored_code) return stored_code.error();
+  if (pack_qty < 1 || pack_qty > limits::kMaxQuantity) {
+    return invalid("pack_qty", "must be a whole number from 1 to 1000000000 (got " + std::to_string(pack_qty) + ")");
+  }
+  storage::Database& database = write.database();
+  auto item = database.prepare("SELECT 1 FROM catalog_items WHERE sku = ?");
+  if (!item) return item.error();
+  auto known = storage::first_int(item->bind(1, sku));
+  if (!known) return known.error();
+  if (!*known) return Error{ErrorCode::kNotFound, "sku", "the catalog has no item " + sku + " (import it first)"};
+  auto owner = database.prepare("SELECT sku FROM catalog_barcodes WHERE code = ?");
+  if (!owner) return owner.error();
+  auto current = storage::first_text(owner->bind(1, *stored_code));
+  if (!current) return current.error();
+  if (*current && **current != sku) {
+    return Error{ErrorCode::kConflict, "barcode", "barcode " + *stored_code + " already belongs to SKU " + **current};
+  }
+  auto insert = database.prepare("INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty) VALUES(?, ?, ?)");
+  if (!insert) return insert.error();
+  if (auto ok = insert->bind(1, *stored_code).bind(2, sku).bind(3, pack_qty).run(); !ok) return ok.error();
+  auto version = bump_version(write);
+  if (!version) return version.error();
+  const nlohmann::json detail{
+      {"barcode", *stored_code}, {"sku", sku}, {"pack_qty", pack_qty}, {"actor", actor}, {"version", *version}};
+  if (auto ok = write.audit("catalog.map_barcode", *stored_code, detail.dump()); !ok) return ok.error();
+  return MappedBarcode{*stored_code, *version};
 }
 
 Result<void> CatalogStore::audit_rejection(const ImportReport& report, std::string_view csv) {

@@ -33,6 +33,16 @@ struct ImportReport {
   std::vector<ImportError> errors;
 };
 
+// A product code as the catalog stores it: a GTIN-8/12/13/14 as GTIN-14 (its check digit
+// checked), any other code as given. Errors: kInvalidInput naming "barcode".
+Result<std::string> catalog_code(const std::string& code);
+
+// What map_barcode stored.
+struct MappedBarcode {
+  std::string code;           // as stored (catalog_code)
+  std::uint64_t version = 0;  // the catalog version it raised
+};
+
 // The catalog tables of the hub database, on the ledger's connection: an import writes them in a
 // LedgerWrite with its audit entry, so the change and its entry commit together or not at all.
 // Not thread-safe: use it on the ledger's thread (the hub's io_context). Blocks on disk I/O.
@@ -55,6 +65,16 @@ class CatalogStore {
   // when SQLite fails, and then nothing is stored, the audit entry included. Blocks: a users file
   // costs one PBKDF2 per PIN.
   Result<ImportReport> import_csv(ImportKind kind, std::string_view csv);
+
+  // Gives item `sku` the barcode `code` (pack_qty base units a scan) in `write`, as an items
+  // import that adds that one row would: the code stored as catalog_code() makes it, an audit
+  // entry "catalog.map_barcode" naming `actor` (the operator, never a name from the request), the
+  // version raised. The same code mapped again to the same item changes its pack_qty. Errors
+  // (nothing written): kInvalidInput naming barcode or pack_qty (1 to 1000000000); kNotFound
+  // naming sku when the catalog has no such item; kConflict naming barcode when another item
+  // owns the code. Blocks on SQLite; commits nothing (the caller commits `write`).
+  Result<MappedBarcode> map_barcode(LedgerWrite& write, const std::string& code, const std::string& sku,
+                                    std::int64_t pack_qty, const std::string& actor);
 
   // The catalog devices of `site` get: every item, the site's locations and users, the current
   // version.

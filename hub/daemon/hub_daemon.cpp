@@ -17,6 +17,7 @@
 #include "hub/http/reconcile_routes.hpp"
 #include "hub/http/resolve_routes.hpp"
 #include "hub/http/session_routes.hpp"
+#include "hub/http/unknown_barcode_routes.hpp"
 
 namespace recount::hub {
 namespace {
@@ -118,6 +119,8 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   if (!tokens) return tokens.error();
   auto sessions = auth::SessionStore::open(ledger.database());
   if (!sessions) return sessions.error();
+  auto unknown = UnknownBarcodes::open(ledger);
+  if (!unknown) return unknown.error();
   if (options.policy_file) {
     if (auto ok = put_in_force(*options.policy_file, ledger, *reconciler); !ok) return ok.error();
   }
@@ -131,13 +134,18 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
                                                   std::move(catalog), std::move(catalog_view), std::move(*reconciler),
                                                   std::move(*queries), std::move(*tokens), std::move(*sessions)));
   daemon->checkpoint_directory_ = std::move(checkpoints);
+  daemon->unknown_.emplace(std::move(*unknown));
   HubDaemon* self = daemon.get();
-  add_catalog_routes(self->router_, *self->catalog_, [self] {
+  const auto catalog_changed = [self] {
     if (auto ok = refresh(*self->catalog_view_, *self->catalog_); !ok) {
       std::cerr << "recount-hub: catalog for reconciliation: " << ok.error().describe() << std::endl;
     }
     self->catalogs_.changed();
-  });
+  };
+  add_catalog_routes(self->router_, *self->catalog_, catalog_changed);
+  // Where a live view hooks "an unknown barcode arrived or was mapped": UnknownBarcodes::on_change.
+  self->ingest_.keep_unknown_barcodes(*self->unknown_);
+  add_unknown_barcode_routes(self->router_, *self->unknown_, *self->catalog_, system_wall_clock(), catalog_changed);
   if (daemon->options_.http) {
     HttpServerOptions http_options;
     http_options.allowed_hosts = daemon->options_.http_allowed_hosts;

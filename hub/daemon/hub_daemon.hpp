@@ -25,6 +25,7 @@
 #include "hub/reconcile/catalog_view.hpp"
 #include "hub/reconcile/reconciler.hpp"
 #include "hub/reconcile/sqlite_queries.hpp"
+#include "hub/unknown/unknown_barcodes.hpp"
 #include "hub/writes/catalog_publisher.hpp"
 #include "hub/writes/hub_writer.hpp"
 #include "shared/core/hlc.hpp"
@@ -64,11 +65,12 @@ struct HubOptions {
 // has returned).
 class HubDaemon {
  public:
-  // Opens the reconciler, the token and the session store on the ledger's database (migrating their tables),
-  // loads the hub's signing key from the ledger's directory (making it on first use), puts the
-  // policy file, if any, in force, opens the checkpoint directory and binds the HTTP address, if
-  // any. Errors: those of Reconciler::open, TokenStore::open, load_signing_key, load_policy_file,
-  // SessionStore::open, the policy's write transaction, CheckpointDirectory::open and HttpServer::listen.
+  // Opens the reconciler, the token and the session store and the unknown barcodes on the ledger's
+  // database (migrating their tables), loads the hub's signing key from the ledger's directory
+  // (making it on first use), puts the policy file, if any, in force, opens the checkpoint directory
+  // and binds the HTTP address, if any. Errors: those of Reconciler::open, TokenStore::open,
+  // SessionStore::open, UnknownBarcodes::open, load_signing_key, load_policy_file, the policy's
+  // write transaction, CheckpointDirectory::open and HttpServer::listen.
   static Result<std::unique_ptr<HubDaemon>> create(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
   HubDaemon(const HubDaemon&) = delete;
   HubDaemon& operator=(const HubDaemon&) = delete;
@@ -108,7 +110,8 @@ class HubDaemon {
   HybridLogicalClock clock_;
   crypto::SigningKey signing_key_;  // signs catalogs, task lists and audit checkpoints; before catalogs_ and tasks_
   mqtt::Link link_;
-  std::unique_ptr<CatalogStore> catalog_;  // before catalogs_ and router_, which hold it
+  std::unique_ptr<CatalogStore> catalog_;   // before catalogs_ and router_, which hold it
+  std::optional<UnknownBarcodes> unknown_;  // set by create(); before ingest_ and router_, which hold it
   CatalogPublisher catalogs_;
   // What the reconciler knows of the catalog, refreshed after each import; before reconciler_,
   // which holds it.

@@ -183,6 +183,7 @@ bool Ingest::commit(std::vector<Received> received) {
   for (auto& reply : group->replies) send(std::move(reply));
   for (auto& topic : group->cleared_topics) clear_retained(std::move(topic));
   for (const auto& site : group->task_sites) tasks_.changed(site);
+  if (unknown_ != nullptr) unknown_->announce(group->unknown_changed);
   return true;
 }
 
@@ -282,6 +283,13 @@ Result<void> Ingest::handle_events(const protocol::DeviceTopic& topic, const Rec
   }
   auto outcome = write.apply(batch);
   if (!outcome) return outcome.error();
+  if (unknown_ != nullptr) {
+    std::vector<const Event*> stored;
+    for (const std::size_t index : outcome->new_events) stored.push_back(&batch.events[index]);
+    auto changed = unknown_->record(write, topic.site, topic.device, stored);
+    if (!changed) return changed.error();
+    group.unknown_changed.insert(group.unknown_changed.end(), changed->begin(), changed->end());
+  }
   group.stored += outcome->new_events.size();
   group.conflicts += outcome->conflicts;
   group.clock_flagged += outcome->clock_flagged;

@@ -17,6 +17,7 @@
 
 #include "hub/ledger/ledger.hpp"
 #include "hub/reconcile/reconciler.hpp"
+#include "hub/unknown/unknown_barcodes.hpp"
 #include "hub/writes/task_publisher.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/mqtt/link.hpp"
@@ -109,6 +110,11 @@ class Ingest {
   // Whether the projections may trail the ledger: ingest is deferring or catching up.
   bool catching_up() const { return behind_; }
 
+  // From now on, the unknown_barcode and barcode_applied events each batch stores are folded
+  // into `unknown` in the batch's transaction (UnknownBarcodes::record), and the entries they
+  // changed are announced after its commit. `unknown` must outlive the ingest.
+  void keep_unknown_barcodes(UnknownBarcodes& unknown) { unknown_ = &unknown; }
+
  private:
   struct Received {
     mqtt::Message message;
@@ -131,11 +137,12 @@ class Ingest {
     std::uint64_t conflicts = 0;
     std::uint64_t clock_flagged = 0;
     std::uint64_t dead_letter_overflow = 0;
-    std::uint64_t stored = 0;   // new events
-    bool deferred = false;      // stored only; the projections apply them later
-    bool caught_up = false;     // else: the projections have applied every stored event
-    std::uint64_t applied = 0;  // by the projections, in this commit
-    bool judged = false;        // counts due were judged
+    std::uint64_t stored = 0;                 // new events
+    bool deferred = false;                    // stored only; the projections apply them later
+    bool caught_up = false;                   // else: the projections have applied every stored event
+    std::uint64_t applied = 0;                // by the projections, in this commit
+    bool judged = false;                      // counts due were judged
+    std::vector<UnknownKey> unknown_changed;  // to announce after the commit
   };
 
   void drain();
@@ -181,6 +188,7 @@ class Ingest {
   std::int64_t behind_since_ms_ = 0;
   std::int64_t judged_ms_ = 0;  // when a commit last judged the counts due
   IngestCounters counters_;
+  UnknownBarcodes* unknown_ = nullptr;  // keep_unknown_barcodes(); none: such events are only stored
 };
 
 }  // namespace recount::hub

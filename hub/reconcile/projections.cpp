@@ -150,7 +150,9 @@ Result<void> Projections::apply(const std::string& site, const std::string& devi
     case EventType::kCount: return apply_count(site, device, event, timing);
     case EventType::kLocationClosed: return apply_close(site, device, event, timing, task_position);
     case EventType::kTaskAck:
-    case EventType::kSnapshot: break;
+    case EventType::kSnapshot:
+    case EventType::kUnknownBarcode:  // kept by hub/unknown, not stock
+    case EventType::kBarcodeApplied: break;
   }
   if (!applied) return applied.error();
   return {};

@@ -12,7 +12,7 @@
 namespace recount {
 namespace {
 
-constexpr std::array<std::pair<EventType, std::string_view>, 11> kEventTypeNames{{
+constexpr std::array<std::pair<EventType, std::string_view>, 13> kEventTypeNames{{
     {EventType::kCount, "count"},
     {EventType::kLocationClosed, "location_closed"},
     {EventType::kReceive, "receive"},
@@ -24,6 +24,8 @@ constexpr std::array<std::pair<EventType, std::string_view>, 11> kEventTypeNames
     {EventType::kTaskAck, "task_ack"},
     {EventType::kSnapshot, "snapshot"},
     {EventType::kBaseline, "baseline"},
+    {EventType::kUnknownBarcode, "unknown_barcode"},
+    {EventType::kBarcodeApplied, "barcode_applied"},
 }};
 
 constexpr std::array<std::pair<ReasonCode, std::string_view>, 12> kReasonNames{{
@@ -169,6 +171,15 @@ Result<void> validate(const Event& event, EventStage stage) {
       if (auto ok = require_present("location", event.location); !ok) return ok;
       if (auto ok = require_present("sku", event.sku); !ok) return ok;
       return require_quantity(event, 0);
+    case EventType::kUnknownBarcode:
+      // qty: how many scans of the barcode this held scan stands for.
+      if (auto ok = require_present("barcode", event.barcode); !ok) return ok;
+      return require_quantity(event, 1);
+    case EventType::kBarcodeApplied:
+      // qty: how many held scans of the barcode were applied as events of this SKU.
+      if (auto ok = require_present("barcode", event.barcode); !ok) return ok;
+      if (auto ok = require_present("sku", event.sku); !ok) return ok;
+      return require_quantity(event, 1);
   }
   return invalid("type", "unknown event type");
 }

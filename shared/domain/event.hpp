@@ -24,12 +24,19 @@ enum class EventType {
   kTaskAck,         // a device received a recount task (so receipt is durable and ordered)
   kSnapshot,        // a connected system reports N units of a SKU at a site (hub import only)
   kBaseline,        // opening balance of a position (hub import only)
+  // A scan the device's catalog did not know, held on the device until an operator maps its
+  // barcode (docs/catalog.md §8): the ledger keeps it, reconciliation does not count it.
+  kUnknownBarcode,
+  // Held scans of a barcode were recorded as the events they should have been, once the catalog
+  // knew it: recorded in the same commit as those events; not counted either.
+  kBarcodeApplied,
 };
 
 inline constexpr EventType kAllEventTypes[] = {
-    EventType::kCount,   EventType::kLocationClosed, EventType::kReceive,  EventType::kPutaway,
-    EventType::kMove,    EventType::kAdjust,         EventType::kSale,     EventType::kShip,
-    EventType::kTaskAck, EventType::kSnapshot,       EventType::kBaseline,
+    EventType::kCount,          EventType::kLocationClosed, EventType::kReceive,  EventType::kPutaway,
+    EventType::kMove,           EventType::kAdjust,         EventType::kSale,     EventType::kShip,
+    EventType::kTaskAck,        EventType::kSnapshot,       EventType::kBaseline, EventType::kUnknownBarcode,
+    EventType::kBarcodeApplied,
 };
 
 std::string_view to_string(EventType type);

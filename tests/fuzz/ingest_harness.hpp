@@ -21,6 +21,7 @@
 #include "hub/ingest/ingest.hpp"
 #include "hub/ledger/ledger.hpp"
 #include "hub/reconcile/reconciler.hpp"
+#include "hub/unknown/unknown_barcodes.hpp"
 #include "hub/writes/task_publisher.hpp"
 #include "shared/crypto/ed25519.hpp"
 #include "shared/mqtt/link.hpp"
@@ -55,6 +56,7 @@ inline std::vector<mqtt::Message> messages_of(std::string_view input) {
 class IngestHarness {
  public:
   IngestHarness() : dir_(make_dir()), ledger_(open_ledger(dir_)) {
+    ingest_.keep_unknown_barcodes(unknown_);
     ingest_.start();
     run("");
   }
@@ -116,12 +118,18 @@ class IngestHarness {
   hub::reconcile::Reconciler reconciler_ = open_reconciler();
   crypto::SigningKey signing_key_ = crypto::SigningKey::generate();
   hub::TaskListPublisher tasks_{io_, link_, reconciler_, signing_key_};
+  hub::UnknownBarcodes unknown_ = open_unknown();
   hub::Ingest ingest_{io_, link_, ledger_, reconciler_, tasks_, clock_};
 
   hub::reconcile::Reconciler open_reconciler() {
     auto reconciler = hub::reconcile::Reconciler::open(ledger_.database(), catalog_);
     if (!reconciler) fail("cannot open the reconciler");
     return std::move(*reconciler);
+  }
+  hub::UnknownBarcodes open_unknown() {
+    auto unknown = hub::UnknownBarcodes::open(ledger_);
+    if (!unknown) fail("cannot open the unknown barcodes");
+    return std::move(*unknown);
   }
 };
 

@@ -91,7 +91,7 @@ TEST_CASE("new task lists return the tasks not acknowledged yet, and withdrawn t
   CHECK_FALSE(cache.store.find_task("rt-2").value().has_value());
 }
 
-TEST_CASE("unresolved scans are kept with their context until marked resolved") {
+TEST_CASE("unresolved scans are kept with their context until claimed resolved, and claimed only once") {
   Cache cache;
   UnresolvedScan scan;
   scan.wall_ms = 1'800'000'000'000;
@@ -105,9 +105,24 @@ TEST_CASE("unresolved scans are kept with their context until marked resolved") 
   REQUIRE(listed.size() == 1);
   CHECK(listed[0].reference == "PO-1");
   CHECK(listed[0].to_location.empty());
-  REQUIRE(cache.store.mark_resolved(id, 12).has_value());
+  CHECK(cache.store.unresolved(CatalogStore::Listing::kUnreported).value().size() == 1);
+  Event found;
+  found.type = EventType::kAdjust;
+  found.location = "DOCK-1";
+  found.sku = "SKU-1";
+  found.qty = 1;
+  found.reason = ReasonCode::kFound;
+  const auto claim = [&](storage::Database& database, const std::vector<Event>& events) {
+    return CatalogStore::claim_unresolved(database, id, CatalogStore::Claim::kResolved, events.front().seq);
+  };
+  const auto recorded = cache.journal.record_all({found}, claim).value();
   CHECK(cache.store.unresolved(CatalogStore::Listing::kWaiting).value().empty());
-  CHECK(cache.store.unresolved(CatalogStore::Listing::kAll).value()[0].resolved_seq == 12);
+  CHECK(cache.store.unresolved(CatalogStore::Listing::kAll).value()[0].resolved_seq == recorded.front().seq);
+  // Claimed again (another process got there first): the claim fails and its event rolls back.
+  const auto again = cache.journal.record_all({found}, claim);
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error().code == ErrorCode::kConflict);
+  CHECK(cache.journal.last_seq() == recorded.front().seq);
 }
 
 }  // namespace recount::agent

@@ -163,12 +163,19 @@ TEST_CASE("scan adjusts with a reason: damage takes stock away, found adds it") 
   CHECK(events[2].value("qty", 0) == 1);
 }
 
-TEST_CASE("scan keeps an unknown barcode as an unresolved scan, records no event, and resolve records it later") {
+TEST_CASE(
+    "scan keeps an unknown barcode as an unresolved scan, records only its report, and resolve records it later") {
   Floor floor;
   const auto result = floor.scan("#user bob\n#loc LOC-A-01\n7777777\n");
   CHECK(result.out.find("warning: UNKNOWN BARCODE 7777777") != std::string::npos);
   CHECK(result.out.find("| 1 UNKNOWN BARCODE(S) TO MAP") != std::string::npos);  // on the status line
-  CHECK(floor.events().empty());
+  // No stock event: only the report that tells the hub, under the catalog's key of the code.
+  const auto held = floor.events();
+  REQUIRE(held.size() == 1);
+  CHECK(held[0].value("type", "") == "unknown_barcode");
+  CHECK(held[0].value("barcode", "") == "7777777");
+  CHECK(held[0].value("location", "") == "A-01");
+  CHECK(held[0].value("user", "") == "bob");
   auto listed = testing::run_command({RECOUNT_AGENT_BIN, "unresolved", "--data", floor.path().string(), "--json"});
   REQUIRE(listed.exit_code == 0);
   const auto scan = json::parse(listed.out);
@@ -185,10 +192,19 @@ TEST_CASE("scan keeps an unknown barcode as an unresolved scan, records no event
   auto resolved = testing::run_command({RECOUNT_AGENT_BIN, "resolve", "--data", floor.path().string()});
   CHECK(resolved.exit_code == 0);
   const auto events = floor.events();
-  REQUIRE(events.size() == 1);
-  CHECK(events[0].value("sku", "") == "SKU-2");
-  CHECK(events[0].value("barcode", "") == "7777777");
-  CHECK(events[0].value("location", "") == "A-01");
+  REQUIRE(events.size() == 3);
+  CHECK(events[1].value("type", "") == "count");
+  CHECK(events[1].value("sku", "") == "SKU-2");
+  CHECK(events[1].value("barcode", "") == "7777777");
+  CHECK(events[1].value("location", "") == "A-01");
+  CHECK(events[2].value("type", "") == "barcode_applied");
+  CHECK(events[2].value("sku", "") == "SKU-2");
+  CHECK(events[2].value("qty", 0) == 1);
+  // Resolved once: a second run finds nothing left to record.
+  auto again = testing::run_command({RECOUNT_AGENT_BIN, "resolve", "--data", floor.path().string()});
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("0 of 0 unresolved scans resolved") != std::string::npos);
+  CHECK(floor.events().size() == 3);
 }
 
 TEST_CASE("scan reads a GS1 element string and keeps lot and expiry on the event") {

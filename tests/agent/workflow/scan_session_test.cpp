@@ -216,15 +216,21 @@ TEST_CASE("an undone receipt leaves as a receiving-error adjustment and an undon
   CHECK(events[3].qty == 1);
 }
 
-TEST_CASE("an unknown barcode records nothing and is kept with the mode and context it was scanned in") {
+TEST_CASE(
+    "an unknown barcode records no stock event and is kept, reported, with the mode and context it was scanned in") {
   Floor floor({});
   floor.handle_all({"#user pat", "#mode putaway", "LOC-A-01", "LOC-B-02"});
   const auto feedback = floor.session.handle("7777777");
   CHECK(feedback.outcome == Outcome::kWarning);
   CHECK(feedback.message.find("UNKNOWN BARCODE 7777777") != std::string::npos);
-  CHECK(floor.events().empty());
+  const auto events = floor.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].type == EventType::kUnknownBarcode);
+  CHECK(events[0].barcode == "7777777");
+  CHECK(events[0].to_location == "B-02");
   const auto kept = floor.store.unresolved(CatalogStore::Listing::kWaiting).value();
   REQUIRE(kept.size() == 1);
+  CHECK(kept[0].reported_seq == events[0].seq);
   CHECK(kept[0].mode == "putaway");
   CHECK(kept[0].location == "A-01");
   CHECK(kept[0].to_location == "B-02");

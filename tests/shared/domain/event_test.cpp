@@ -32,6 +32,7 @@ Event minimal(EventType type) {
   event.sku = "SKU-1";
   event.qty = 1;
   if (type == EventType::kAdjust) event.reason = ReasonCode::kFound;
+  if (type == EventType::kUnknownBarcode || type == EventType::kBarcodeApplied) event.barcode = "00012345678905";
   return event;
 }
 
@@ -216,6 +217,31 @@ TEST_CASE("a baseline needs a location and sku and a non-negative balance") {
   event = minimal(EventType::kBaseline);
   event.location.clear();
   CHECK(failing_field(event) == "location");
+}
+
+TEST_CASE("an unknown_barcode event needs its barcode and at least one scan, and no SKU") {
+  Event event = minimal(EventType::kUnknownBarcode);
+  event.sku.clear();
+  event.location.clear();
+  CHECK(failing_field(event) == "(valid)");
+  event.barcode.clear();
+  CHECK(failing_field(event) == "barcode");
+  event = minimal(EventType::kUnknownBarcode);
+  event.qty = 0;
+  CHECK(failing_field(event) == "qty");
+}
+
+TEST_CASE("a barcode_applied event needs the barcode, the SKU it was applied as and at least one scan") {
+  Event event = minimal(EventType::kBarcodeApplied);
+  CHECK(failing_field(event) == "(valid)");
+  event.sku.clear();
+  CHECK(failing_field(event) == "sku");
+  event = minimal(EventType::kBarcodeApplied);
+  event.barcode.clear();
+  CHECK(failing_field(event) == "barcode");
+  event = minimal(EventType::kBarcodeApplied);
+  event.qty = -1;
+  CHECK(failing_field(event) == "qty");
 }
 
 }  // namespace recount
