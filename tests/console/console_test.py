@@ -388,6 +388,7 @@ class ConsoleTest(unittest.TestCase):
         self.wait_for("the buttons to go", lambda: not self.css("form.resolve button"))
 
     def test_6_every_page_renders_passes_the_accessibility_checks_and_is_saved_as_a_screenshot(self):
+        self.log_in("approver")
         for route, name in (("overview", "overview"), ("tasks?state=all", "tasks"), ("unknown?state=all", "unknown"),
                             ("audit", "audit")):
             with self.subTest(page=name):
@@ -397,6 +398,7 @@ class ConsoleTest(unittest.TestCase):
                 self.screenshot(name)
 
     def test_7_the_audit_page_verifies_the_chain(self):
+        self.log_in("viewer")
         self.open("audit?kind=reconcile.")
         self.wait_for("audit entries", lambda: self.css("main tbody tr"))
         self.assertTrue(all(row.find_elements(By.CSS_SELECTOR, "td")[1].text.startswith("reconcile.")
@@ -408,6 +410,7 @@ class ConsoleTest(unittest.TestCase):
     def test_8_the_queue_fits_a_tablet(self):
         self.driver.set_window_size(768, 1024)
         try:
+            self.log_in("approver")
             self.open("queue?state=all")
             self.wait_for("the queue's rows", lambda: self.css("main tbody tr"))
             # Nothing but the tables' own scrolling regions may be wider than the screen.

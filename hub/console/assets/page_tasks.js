@@ -20,7 +20,7 @@ export async function show(page) {
   const load = async () => {
     const answer = await api('/api/v1/tasks', {query: {site, state}});
     replace(listing, answer.tasks.length === 0 ? message('info', 'No recount tasks.')
-      : table(`${answer.tasks.length} recount tasks`,
+      : table(`Recount tasks: ${answer.tasks.length}`,
               ['Task', 'Site', 'Position', 'Round', 'Not by', 'State', 'Held by', 'Open for', 'Discrepancy'],
               answer.tasks.map((task) => el('tr', {},
                 el('th', {scope: 'row'}, task.task_id), el('td', {}, task.site),

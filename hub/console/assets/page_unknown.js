@@ -25,7 +25,7 @@ export async function show(page) {
   const load = async () => {
     const answer = await api('/api/v1/unknown-barcodes', {query: {site, state}});
     replace(listing, answer.barcodes.length === 0 ? message('info', 'No unknown barcodes.')
-      : table(`${answer.barcodes.length} unknown barcodes`,
+      : table(`Unknown barcodes: ${answer.barcodes.length}`,
               ['Barcode', 'Site', 'Scans', 'Devices', 'First seen', 'Last seen', 'State', 'Mapped to', 'Applied', admin ? 'Action' : null].filter(Boolean),
               answer.barcodes.map((entry) => el('tr', {},
                 el('th', {scope: 'row'}, el('code', {}, entry.barcode)), el('td', {}, entry.site),
