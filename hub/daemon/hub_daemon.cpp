@@ -12,6 +12,7 @@
 #include "hub/http/baseline_routes.hpp"
 #include "hub/http/catalog_routes.hpp"
 #include "hub/http/conflict_routes.hpp"
+#include "hub/http/live_routes.hpp"
 #include "hub/http/metrics_routes.hpp"
 #include "hub/http/policy_routes.hpp"
 #include "hub/http/reconcile_routes.hpp"
@@ -21,6 +22,10 @@
 
 namespace recount::hub {
 namespace {
+
+// The tasks of a site the live feed sends after a commit changed them: the newest, where a new
+// task is, and enough for the open ones of a busy site.
+constexpr std::size_t kLiveTaskLimit = 100;
 
 mqtt::LinkOptions link_options(const HubOptions& options) {
   mqtt::LinkOptions link;
@@ -100,7 +105,33 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
   add_policy_routes(router_, writer_, reconciler_, queries_);
   add_metrics_routes(router_, queries_);
   add_session_routes(router_, sessions_, tokens_, ledger, login_throttle_, system_wall_clock());
+  add_live_routes(router_, live_);
   console::add_console_routes(router_, console::embedded_assets());
+  ingest_.on_commit([this](const CommitChanges& changes) { publish_live(changes); });
+  writer_.on_commit([this](const CommitChanges& changes) { publish_live(changes); });
+}
+
+void HubDaemon::publish_live(const CommitChanges& changes) {
+  if (live_.streams() == 0) return;  // nobody watches: no reads
+  std::vector<std::int64_t> ids = changes.discrepancies;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (const std::int64_t id : ids) {
+    auto detail = queries_.discrepancy(id);
+    if (!detail) {
+      std::cerr << "recount-hub: live feed: " << detail.error().describe() << std::endl;
+      continue;
+    }
+    live_.publish("discrepancy", dump_json(discrepancy_json(detail->discrepancy)));
+  }
+  for (const auto& site : changes.task_sites) {
+    auto tasks = queries_.tasks(site, kLiveTaskLimit);
+    if (!tasks) {
+      std::cerr << "recount-hub: live feed: " << tasks.error().describe() << std::endl;
+      continue;
+    }
+    for (const auto& task : *tasks) live_.publish("task", dump_json(task_json(task)));
+  }
 }
 
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {
@@ -237,6 +268,7 @@ std::optional<HostPort> HubDaemon::http_address() const {
 
 void HubDaemon::shutdown(std::function<void()> done) {
   stopping_ = true;
+  live_.close();  // the streams never end by themselves
   settle_timer_.cancel();
   checkpoint_timer_.cancel();
   ingest_.stop();

@@ -17,6 +17,8 @@ using Json = nlohmann::json;
 // The most tasks GET /api/v1/tasks lists.
 constexpr std::size_t kTaskLimit = 1000;
 
+}  // namespace
+
 // What the device got (never the ledger's quantity), and where the task stands.
 Json task_json(const reconcile::Task& task) {
   return {{"task_id", task.task.task_id},
@@ -32,8 +34,6 @@ Json task_json(const reconcile::Task& task) {
           {"acked_device", task.acked_device},
           {"finished_ms", optional_json(task.finished_ms)}};
 }
-
-}  // namespace
 
 Json discrepancy_json(const reconcile::Discrepancy& discrepancy) {
   return {{"id", discrepancy.id},

@@ -9,6 +9,7 @@ namespace recount::hub {
 
 namespace reconcile {
 class Queries;
+struct Task;
 }  // namespace reconcile
 
 // Adds GET /api/v1/tasks[?site=], GET /api/v1/discrepancies?state=open|all,
@@ -20,5 +21,8 @@ void add_reconcile_routes(Router& router, reconcile::Queries& queries);
 
 // A discrepancy as the API shows it (docs/api.md).
 nlohmann::json discrepancy_json(const reconcile::Discrepancy& discrepancy);
+
+// A recount task as GET /api/v1/tasks shows it: what the device got, and where the task stands.
+nlohmann::json task_json(const reconcile::Task& task);
 
 }  // namespace recount::hub

@@ -20,6 +20,8 @@
 
 namespace recount::hub {
 
+class LiveFeed;
+
 struct Request {
   std::string method;                         // "GET", "POST", …
   std::string path;                           // percent-decoded, without the query
@@ -34,7 +36,7 @@ struct Request {
   std::optional<auth::Session> session;
   // Header names in lowercase; a repeated header keeps the last.
   std::map<std::string, std::string> headers;
-  std::string client_address;  // the peer's IP address, as text
+  std::string client_address;     // the peer's IP address, as text
   Scheme scheme = Scheme::kHttp;  // kHttps over TLS (cookies then get the Secure attribute)
 
   // Splits a request target ("/api/v1/deadletters?limit=5") into path and query. Errors:
@@ -57,6 +59,9 @@ struct Response {
   unsigned status = 200;
   std::string body;  // JSON text
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set: the server answers 200 text/event-stream and keeps the connection as a stream of this
+  // feed (hub/http/live_feed.hpp) until either side closes; status and body are not sent.
+  LiveFeed* live = nullptr;
 
   static Response json(unsigned status, const nlohmann::json& body);
   // A body that is JSON text already (written with protocol::JsonWriter), sent as it is.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <deque>
 #include <exception>
 #include <unordered_set>
 #include <variant>
@@ -11,9 +12,13 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+
+#include "hub/http/live_feed.hpp"
 
 namespace recount::hub {
 namespace {
@@ -199,16 +204,20 @@ struct HttpServer::State {
 };
 
 // One connection over plain TCP or TLS: read a request, answer it, and again while the client
-// keeps it alive.
+// keeps it alive; or, for a route that answers with a live feed, a stream of its events until
+// either side closes.
 template <typename Stream>
-class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+class Session : public Connection, public LiveStream, public std::enable_shared_from_this<Session<Stream>> {
  public:
   template <typename... Layers>
   Session(std::shared_ptr<HttpServer::State> server, Layers&&... layers)
       : stream_(std::forward<Layers>(layers)...), server_(std::move(server)) {
     server_->sessions.insert(this);
   }
-  ~Session() override { server_->sessions.erase(this); }
+  ~Session() override {
+    if (feed_) feed_->leave(*this);
+    server_->sessions.erase(this);
+  }
 
   void start() {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -225,6 +234,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   }
 
   void close() override {
+    if (feed_) std::exchange(feed_, nullptr)->leave(*this);
+    if (keepalive_) keepalive_->cancel();
     beast::error_code ignored;
     auto& layer = beast::get_lowest_layer(stream_);
     layer.socket().shutdown(Tcp::socket::shutdown_both, ignored);
@@ -283,8 +294,9 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     }
     if (error) return close();  // the client left, timed out, or the server is stopping
     const auto& request = parser_->get();
-    answer(route(server_->router, std::move(credentials_), peer(), request), request.version(),
-           request.keep_alive() ? AfterAnswer::kKeepAlive : AfterAnswer::kClose);
+    Response response = route(server_->router, std::move(credentials_), peer(), request);
+    if (response.live) return stream(*response.live);
+    answer(response, request.version(), request.keep_alive() ? AfterAnswer::kKeepAlive : AfterAnswer::kClose);
   }
 
   Peer peer() {
@@ -313,8 +325,60 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
                       });
   }
 
+  // Hands the connection over to `feed`: the header, then each event it delivers, with a
+  // keepalive comment between, until the client goes, falls behind or the server stops.
+  void stream(LiveFeed& feed) {
+    if (!feed.join(*this)) {
+      return answer(Response::error(503, "too_many_streams", "the hub serves no more live streams now"), 11,
+                    AfterAnswer::kClose);
+    }
+    feed_ = &feed;
+    deliver(std::make_shared<const std::string>(
+        "HTTP/1.1 200 OK\r\nServer: recount-hub\r\nContent-Type: text/event-stream\r\n"
+        "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"));
+    keepalive_.emplace(stream_.get_executor());
+    arm_keepalive();
+  }
+
+  void deliver(const std::shared_ptr<const std::string>& frame) override {
+    if (!feed_) return;
+    // A client that does not take what it is sent is dropped, never waited for.
+    if (queued_bytes_ + frame->size() > feed_->limits().queued_bytes) return close();
+    queued_bytes_ += frame->size();
+    outbox_.push_back(frame);
+    if (outbox_.size() == 1) write_next();
+  }
+
+  void end() override { close(); }
+
+  void write_next() {
+    beast::get_lowest_layer(stream_).expires_after(server_->options.timeout);
+    boost::asio::async_write(stream_, boost::asio::buffer(*outbox_.front()),
+                             [self = this->shared_from_this()](beast::error_code error, std::size_t) {
+                               if (error || !self->feed_) return self->close();
+                               self->queued_bytes_ -= self->outbox_.front()->size();
+                               self->outbox_.pop_front();
+                               if (!self->outbox_.empty()) self->write_next();
+                             });
+  }
+
+  void arm_keepalive() {
+    keepalive_->expires_after(feed_->limits().keepalive);
+    keepalive_->async_wait([self = this->shared_from_this()](beast::error_code error) {
+      if (error || !self->feed_) return;
+      // A comment line: EventSource ignores it, and writing it finds a client that went away.
+      static const auto kKeepalive = std::make_shared<const std::string>(": keepalive\n\n");
+      self->deliver(kKeepalive);
+      if (self->feed_) self->arm_keepalive();
+    });
+  }
+
   Stream stream_;
   std::shared_ptr<HttpServer::State> server_;
+  LiveFeed* feed_ = nullptr;                               // set while the connection streams a live feed
+  std::deque<std::shared_ptr<const std::string>> outbox_;  // the front one is being written
+  std::size_t queued_bytes_ = 0;
+  std::optional<boost::asio::steady_timer> keepalive_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::size_t limit_ = kDefaultBodyBytes;  // of the request being read
