@@ -12,6 +12,7 @@
 #include "hub/http/catalog_routes.hpp"
 #include "hub/http/conflict_routes.hpp"
 #include "hub/http/metrics_routes.hpp"
+#include "hub/http/overview_routes.hpp"
 #include "hub/http/policy_routes.hpp"
 #include "hub/http/reconcile_routes.hpp"
 #include "hub/http/resolve_routes.hpp"
@@ -89,11 +90,12 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       checkpoint_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
   add_conflict_routes(router_, ledger, writer_);
-  add_reconcile_routes(router_, queries_);
+  add_reconcile_routes(router_, queries_, system_wall_clock());
   add_baseline_routes(router_, writer_, ledger);
-  add_resolve_routes(router_, writer_, reconciler_, queries_);
+  add_resolve_routes(router_, writer_, reconciler_, queries_, system_wall_clock());
   add_policy_routes(router_, writer_, reconciler_, queries_);
   add_metrics_routes(router_, queries_);
+  add_overview_routes(router_, queries_, ledger, system_wall_clock());
 }
 
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {
