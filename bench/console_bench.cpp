@@ -2,15 +2,15 @@
 // in one transaction), then p50/p99 of the queue (several filters and sorts, a first and a deep
 // page) and of the detail route through the real HTTP server, beside the same rows read with a
 // raw SQLite query on the same file: the machine's limit. docs/performance.md explains the figures.
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "bench/bench_support.hpp"
 #include "hub/http/client.hpp"
@@ -43,22 +43,37 @@ void generate(storage::Database& database, std::int64_t positions, std::int64_t 
   const std::string base = std::to_string(kBaseMs);
   const std::string sql =
       "BEGIN;"
-      "WITH RECURSIVE p(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM p WHERE i < " + n + ")"
+      "WITH RECURSIVE p(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM p WHERE i < " +
+      n +
+      ")"
       " INSERT INTO reconcile_positions (id, site, location, sku, lot, on_hand, movements)"
-      " SELECT i, 'store-' || (i % 20), 'L-' || i, 'SKU-' || (i % 5000), '', " + std::to_string(per_position) + ", " +
-      std::to_string(per_position) + " FROM p;"
-      "WITH RECURSIVE k(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM k WHERE j < " + std::to_string(per_position) + ")"
+      " SELECT i, 'store-' || (i % 20), 'L-' || i, 'SKU-' || (i % 5000), '', " +
+      std::to_string(per_position) + ", " + std::to_string(per_position) +
+      " FROM p;"
+      "WITH RECURSIVE k(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM k WHERE j < " +
+      std::to_string(per_position) +
+      ")"
       " INSERT INTO reconcile_movements (position_id, hlc, event_id, type, qty, delta, physical, wall_ms, device,"
       " user, reason, reference)"
-      " SELECT p.id, ((" + base + " - 90 * 86400000 + k.j * 60000) << 16), 'm-' || p.id || '-' || k.j, 'receive', 1, 1,"
-      " 1, " + base + " - 90 * 86400000 + k.j * 60000, 'hh-' || (p.id % 50), 'user-' || (p.id % 300), '', 'PO-1'"
+      " SELECT p.id, ((" +
+      base +
+      " - 90 * 86400000 + k.j * 60000) << 16), 'm-' || p.id || '-' || k.j, 'receive', 1, 1,"
+      " 1, " +
+      base +
+      " - 90 * 86400000 + k.j * 60000, 'hh-' || (p.id % 50), 'user-' || (p.id % 300), '', 'PO-1'"
       " FROM reconcile_positions p, k ORDER BY p.id, k.j;"
       "INSERT INTO reconcile_groups (id, position_id, task_id, session_key, counts, counted, first_hlc, last_hlc,"
       " closed_hlc, first_user, expected, role, verdict, variance, value_cents, discrepancy_id, received_ms,"
-      " settled_ms) SELECT id, id, '', 'session:s-' || id, 1, 7, (" + base + " << 16), (" + base + " << 16), NULL,"
-      " 'user-1', 10, 'count', 'out_of_tolerance', -3, -300, id, " + base + ", " + base + " FROM reconcile_positions;"
+      " settled_ms) SELECT id, id, '', 'session:s-' || id, 1, 7, (" +
+      base + " << 16), (" + base +
+      " << 16), NULL,"
+      " 'user-1', 10, 'count', 'out_of_tolerance', -3, -300, id, " +
+      base + ", " + base +
+      " FROM reconcile_positions;"
       "INSERT INTO reconcile_counts (event_id, group_id, hlc, wall_ms, qty, device, user, session, task_id, barcode)"
-      " SELECT 'c-' || id, id, (" + base + " << 16), " + base + ", 7, 'hh-1', 'user-1', 's-' || id, '', '' FROM"
+      " SELECT 'c-' || id, id, (" +
+      base + " << 16), " + base +
+      ", 7, 'hh-1', 'user-1', 's-' || id, '', '' FROM"
       " reconcile_positions;"
       "INSERT INTO reconcile_discrepancies (id, site, position_id, origin_group_id, group_id, state, classification,"
       " resolution, expected, counted, variance, value_cents, round, first_user, opened_ms, updated_ms, closed_ms,"
@@ -67,8 +82,12 @@ void generate(storage::Database& database, std::int64_t positions, std::int64_t 
       " CASE id % 10 WHEN 0 THEN 'recount_requested' WHEN 1 THEN 'awaiting_approval' WHEN 2 THEN 'awaiting_review'"
       " ELSE 'closed' END, CASE WHEN id % 13 = 0 THEN 'uom_error' ELSE 'variance' END,"
       " CASE WHEN id % 10 < 3 THEN 'none' ELSE 'adjusted' END, 10, 7, -3, ((id * 7919) % 200000) - 100000, 1,"
-      " 'user-1', " + base + " - (id * 37 % 60) * 86400000 - id, " + base + " - (id * 37 % 60) * 86400000,"
-      " CASE WHEN id % 10 < 3 THEN NULL ELSE " + base + " - (id * 37 % 60) * 86400000 + 3600000 END,"
+      " 'user-1', " +
+      base + " - (id * 37 % 60) * 86400000 - id, " + base +
+      " - (id * 37 % 60) * 86400000,"
+      " CASE WHEN id % 10 < 3 THEN NULL ELSE " +
+      base +
+      " - (id * 37 % 60) * 86400000 + 3600000 END,"
       " '', CASE WHEN id % 10 < 3 THEN 0 ELSE -3 END, CASE WHEN id % 10 < 3 THEN 0 ELSE -300 END,"
       " CASE WHEN id % 10 < 3 THEN '' WHEN id % 3 = 0 THEN 'damage' ELSE 'shrinkage' END FROM reconcile_positions;"
       "INSERT INTO reconcile_transitions (discrepancy_id, seq, from_state, to_state, at_ms, actor_kind, actor, cause,"
@@ -111,7 +130,7 @@ class Server {
 
 struct Case {
   std::string name;
-  std::string target;  // through HTTP
+  std::string target;   // through HTTP
   std::string raw_sql;  // the same rows, read straight from SQLite
 };
 
@@ -139,7 +158,8 @@ int main(int argc, char** argv) {
   hub::Router router;
   hub::add_reconcile_routes(router, queries, [] { return kBaseMs; });
   Server server(router);
-  auto raw = storage::Database::open(dir / "hub.db", storage::OpenMode::kExistingOnly, storage::Durability::kNormal).value();
+  auto raw =
+      storage::Database::open(dir / "hub.db", storage::OpenMode::kExistingOnly, storage::Durability::kNormal).value();
 
   const std::string select =
       "SELECT d.*, p.location, p.sku, p.lot FROM reconcile_discrepancies d JOIN reconcile_positions p ON"
@@ -194,9 +214,10 @@ int main(int argc, char** argv) {
     const auto answer = hub::http_get(endpoint, "/api/v1/discrepancies/" + std::to_string(id));
     detail_ms.push_back(elapsed_ms(start));
     if (!answer || answer->status != 200) throw std::runtime_error("detail failed");
-    auto statement = raw.prepare("SELECT m.*, e.received_ms FROM reconcile_movements m LEFT JOIN events e ON"
-                                 " e.event_id = m.event_id WHERE m.position_id = " + std::to_string(id) +
-                                 " ORDER BY m.hlc, m.event_id")
+    auto statement = raw.prepare(
+                            "SELECT m.*, e.received_ms FROM reconcile_movements m LEFT JOIN events e ON"
+                            " e.event_id = m.event_id WHERE m.position_id = " +
+                            std::to_string(id) + " ORDER BY m.hlc, m.event_id")
                          .value();
     const auto raw_start = Clock::now();
     while (statement.step().value()) {

@@ -142,9 +142,7 @@ int main(int argc, char** argv) {
   std::vector<std::int64_t> resolve_ids;
   resolve->add_option("ids", resolve_ids, "The discrepancies' ids (more than one: decided each on its own)")
       ->check(CLI::PositiveNumber);
-  resolve->add_option("--ids", resolve_ids, "The ids as a comma list")
-      ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+  resolve->add_option("--ids", resolve_ids, "The ids as a comma list")->delimiter(',')->check(CLI::PositiveNumber);
   resolve->add_option("--action", action, "approve, reject or write-off")
       ->required()
       ->check(CLI::IsMember({"approve", "reject", "write-off"}));

@@ -41,8 +41,7 @@ CommandOutput resolve_one(const HubEndpoint& hub, std::int64_t id, const Json& r
                              std::to_string(answer->status) + "): " + message_of(error, answer->body) + "\n"};
   }
   if (format == OutputFormat::kJson) return CommandOutput{0, answer->body + "\n", ""};
-  return CommandOutput{0, outcome_line(id, body.is_object() ? body.value("discrepancy", Json::object()) : Json()),
-                       ""};
+  return CommandOutput{0, outcome_line(id, body.is_object() ? body.value("discrepancy", Json::object()) : Json()), ""};
 }
 
 CommandOutput resolve_many(const HubEndpoint& hub, const std::vector<std::int64_t>& ids, Json request,

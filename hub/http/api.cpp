@@ -133,7 +133,8 @@ Result<AuditQuery> audit_query_of(const Request& request) {
   if (const auto actor = request.query.find("actor"); actor != request.query.end()) query.actor = actor->second;
   auto from = request.integer("from_ms", 0, 0, std::numeric_limits<std::int64_t>::max() - 1);
   if (!from) return from.error();
-  auto to = request.integer("to_ms", std::numeric_limits<std::int64_t>::max(), 1, std::numeric_limits<std::int64_t>::max());
+  auto to =
+      request.integer("to_ms", std::numeric_limits<std::int64_t>::max(), 1, std::numeric_limits<std::int64_t>::max());
   if (!to) return to.error();
   if (*to <= *from) return invalid("to_ms", "must be later than from_ms (" + std::to_string(*from) + ")");
   query.from_ms = *from;

@@ -83,8 +83,8 @@ Result<void> read_sort(const std::string& text, reconcile::DiscrepancyQuery& que
   } else if (key == "site") {
     query.sort = DiscrepancySort::kSite;
   } else {
-    return invalid("sort", "must be opened, value, age, updated or site, with - before it for descending; got '" +
-                               text + "'");
+    return invalid("sort",
+                   "must be opened, value, age, updated or site, with - before it for descending; got '" + text + "'");
   }
   return {};
 }
@@ -105,7 +105,8 @@ Result<void> read_names(const Request& request, reconcile::DiscrepancyQuery& que
   }
   if (const auto* reason = text_parameter(request, "reason")) {
     query.reason = parse_reason_code(*reason);
-    if (!query.reason) return invalid("reason", "must be a reason code such as damage or shrinkage; got '" + *reason + "'");
+    if (!query.reason)
+      return invalid("reason", "must be a reason code such as damage or shrinkage; got '" + *reason + "'");
   }
   // Discrepancies are between the ledger and the warehouse floor today; issue 14 adds systems.
   if (const auto* system = text_parameter(request, "system"); system && *system != "warehouse") {

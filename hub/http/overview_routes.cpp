@@ -37,7 +37,8 @@ Json measures_json(const reconcile::Overview& overview) {
 Json open_json(const reconcile::Overview& overview) {
   Json ages = Json::array();
   for (const auto& bucket : overview.open_by_age) {
-    ages.push_back({{"label", bucket.label}, {"max_age_ms", optional_json(bucket.max_age_ms)}, {"count", bucket.count}});
+    ages.push_back(
+        {{"label", bucket.label}, {"max_age_ms", optional_json(bucket.max_age_ms)}, {"count", bucket.count}});
   }
   return {{"by_state", overview.open_by_state}, {"by_age", std::move(ages)}};
 }

@@ -18,9 +18,8 @@ using Json = nlohmann::json;
 // The most ids one bulk resolve decides.
 constexpr std::size_t kMaxBulkIds = 500;
 
-constexpr reconcile::OperatorAction kAllActions[] = {reconcile::OperatorAction::kApprove,
-                                                     reconcile::OperatorAction::kWriteOff,
-                                                     reconcile::OperatorAction::kReject};
+constexpr reconcile::OperatorAction kAllActions[] = {
+    reconcile::OperatorAction::kApprove, reconcile::OperatorAction::kWriteOff, reconcile::OperatorAction::kReject};
 
 struct Decision {
   std::int64_t id = 0;
@@ -131,8 +130,8 @@ std::optional<Response> refusal_of(const auth::Principal& principal, reconcile::
 // as it stands, then the action in its own transaction. Returns the discrepancy afterwards, or
 // the response that refuses it.
 std::variant<reconcile::Discrepancy, Response> resolve_one(HubWriter& writer, reconcile::Operations& operations,
-                                                     reconcile::Queries& queries, const auth::Principal& principal,
-                                                     const Decision& decision) {
+                                                           reconcile::Queries& queries,
+                                                           const auth::Principal& principal, const Decision& decision) {
   auto before = queries.discrepancy(decision.id);
   if (!before && before.error().code == ErrorCode::kNotFound) {
     return Response::error(404, "not_found", "no discrepancy " + std::to_string(decision.id));
@@ -151,7 +150,7 @@ std::variant<reconcile::Discrepancy, Response> resolve_one(HubWriter& writer, re
 }  // namespace
 
 std::vector<reconcile::OperatorAction> allowed_actions(const auth::Principal& principal,
-                                                      const reconcile::Discrepancy& discrepancy) {
+                                                       const reconcile::Discrepancy& discrepancy) {
   std::vector<reconcile::OperatorAction> allowed;
   for (const auto action : kAllActions) {
     if (reconcile::action_allowed(action, discrepancy.state) && !refusal_of(principal, action, discrepancy)) {
@@ -171,25 +170,25 @@ void add_resolve_routes(Router& router, HubWriter& writer, reconcile::Operations
                if (auto* refusal = std::get_if<Response>(&outcome)) return std::move(*refusal);
                return Response::json(200, {{"discrepancy", discrepancy_json(std::get<0>(outcome), wall())}});
              });
-  router.add("POST", "/api/v1/discrepancies/resolve", auth::Role::kCounterLead,
-             [&writer, &operations, &queries, wall](const Request& request) {
-               auto bulk = bulk_decision_of(request);
-               if (!bulk) return Response::from(bulk.error());
-               Json results = Json::array();
-               for (const std::int64_t id : bulk->ids) {
-                 auto outcome =
-                     resolve_one(writer, operations, queries, *request.principal, {id, bulk->action, bulk->reason});
-                 if (const auto* refusal = std::get_if<Response>(&outcome)) {
-                   // The error the single route would have answered, as this id's result.
-                   Json error = Json::parse(refusal->body, nullptr, false);
-                   results.push_back({{"id", id}, {"ok", false}, {"error", std::move(error["error"])}});
-                 } else {
-                   results.push_back(
-                       {{"id", id}, {"ok", true}, {"discrepancy", discrepancy_json(std::get<0>(outcome), wall())}});
-                 }
-               }
-               return Response::json(200, {{"results", std::move(results)}});
-             });
+  router.add(
+      "POST", "/api/v1/discrepancies/resolve", auth::Role::kCounterLead,
+      [&writer, &operations, &queries, wall](const Request& request) {
+        auto bulk = bulk_decision_of(request);
+        if (!bulk) return Response::from(bulk.error());
+        Json results = Json::array();
+        for (const std::int64_t id : bulk->ids) {
+          auto outcome = resolve_one(writer, operations, queries, *request.principal, {id, bulk->action, bulk->reason});
+          if (const auto* refusal = std::get_if<Response>(&outcome)) {
+            // The error the single route would have answered, as this id's result.
+            Json error = Json::parse(refusal->body, nullptr, false);
+            results.push_back({{"id", id}, {"ok", false}, {"error", std::move(error["error"])}});
+          } else {
+            results.push_back(
+                {{"id", id}, {"ok", true}, {"discrepancy", discrepancy_json(std::get<0>(outcome), wall())}});
+          }
+        }
+        return Response::json(200, {{"results", std::move(results)}});
+      });
 }
 
 }  // namespace recount::hub

@@ -34,6 +34,6 @@ void add_resolve_routes(Router& router, HubWriter& writer, reconcile::Operations
 // The resolve actions (approve, write-off, reject, in that order) that `principal` may take on
 // `discrepancy` as it stands: its state allows them and the token's role and approval limit do.
 std::vector<reconcile::OperatorAction> allowed_actions(const auth::Principal& principal,
-                                                      const reconcile::Discrepancy& discrepancy);
+                                                       const reconcile::Discrepancy& discrepancy);
 
 }  // namespace recount::hub

@@ -47,9 +47,9 @@ struct AuditVerification {
 struct AuditQuery {
   std::int64_t after_id = 0;
   std::size_t limit = 100;
-  std::string kind_prefix;  // kinds starting with it ("reconcile."); "" for any
-  std::string actor;        // the detail's "actor" ("operator ops-anna"), whole or its name; "" for any
-  std::int64_t from_ms = 0;                                     // at_ms at or after
+  std::string kind_prefix;   // kinds starting with it ("reconcile."); "" for any
+  std::string actor;         // the detail's "actor" ("operator ops-anna"), whole or its name; "" for any
+  std::int64_t from_ms = 0;  // at_ms at or after
   std::int64_t to_ms = std::numeric_limits<std::int64_t>::max();  // at_ms before
 };
 

@@ -42,8 +42,8 @@ const std::string kSql[] = {
 };
 
 std::chrono::sys_days day_of(std::int64_t at_ms) {
-  return std::chrono::floor<std::chrono::days>(std::chrono::sys_time<std::chrono::milliseconds>(
-      std::chrono::milliseconds(at_ms)));
+  return std::chrono::floor<std::chrono::days>(
+      std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(at_ms)));
 }
 
 std::int64_t ms_of(std::chrono::sys_days day) {
@@ -54,8 +54,7 @@ std::int64_t ms_of(std::chrono::sys_days day) {
 std::string month_name(std::int64_t month_start) {
   const std::chrono::year_month_day date(day_of(month_start));
   char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()));
+  std::snprintf(text, sizeof text, "%04d-%02u", static_cast<int>(date.year()), static_cast<unsigned>(date.month()));
   return text;
 }
 
@@ -81,10 +80,9 @@ Result<OverviewReader> OverviewReader::prepare(storage::Database& database) {
 
 Result<Overview> OverviewReader::read(const OverviewQuery& query, MetricsReader& metrics) {
   Overview overview;
-  auto sites = collect_rows<std::string>(statements_[Sql::kSites].bind(1, query.site),
-                                         [](const storage::Statement& row) -> Result<std::string> {
-                                           return row.column_text(0);
-                                         });
+  auto sites = collect_rows<std::string>(
+      statements_[Sql::kSites].bind(1, query.site),
+      [](const storage::Statement& row) -> Result<std::string> { return row.column_text(0); });
   if (!sites) return sites.error();
   overview.sites = std::move(*sites);
   if (auto ok = read_open(query, overview); !ok) return ok.error();
@@ -135,7 +133,8 @@ Result<void> OverviewReader::read_weeks(const OverviewQuery& query, MetricsReade
       disagreed += site.counts - site.exact;
       if (site.mean_resolution_ms) {
         closed += site.discrepancies_closed;
-        resolution_sum += static_cast<double>(*site.mean_resolution_ms) * static_cast<double>(site.discrepancies_closed);
+        resolution_sum +=
+            static_cast<double>(*site.mean_resolution_ms) * static_cast<double>(site.discrepancies_closed);
       }
     }
     MeasurePoint rate{from, to, std::nullopt};

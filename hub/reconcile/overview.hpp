@@ -45,10 +45,10 @@ struct WriteOffPoint {
 };
 
 struct Overview {
-  std::vector<std::string> sites;                    // every site with positions, by name
+  std::vector<std::string> sites;                     // every site with positions, by name
   std::map<std::string, std::int64_t> open_by_state;  // active discrepancies per state name
-  std::vector<AgeBucket> open_by_age;                // < 1 day, < 7 days, < 30 days, older
-  std::int64_t value_at_risk_cents = 0;              // sum of |value_cents| of the active ones
+  std::vector<AgeBucket> open_by_age;                 // < 1 day, < 7 days, < 30 days, older
+  std::int64_t value_at_risk_cents = 0;               // sum of |value_cents| of the active ones
   // The last kPeriods weeks (Monday 00:00 UTC; the last is the current one): the share of
   // counts that disagreed with the ledger, the mean time from the count that opened a
   // discrepancy to its closing, and from its opening to its closing, of those closed in the week.

@@ -26,7 +26,7 @@ struct DiscrepancyDetail {
   Discrepancy discrepancy;
   std::vector<Transition> transitions;
   std::vector<Task> tasks;
-  std::vector<CountGroup> counts;  // the position's counts, by time
+  std::vector<CountGroup> counts;      // the position's counts, by time
   std::vector<HistoryEntry> timeline;  // the position's history, as history() gives it
 };
 

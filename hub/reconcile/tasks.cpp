@@ -60,8 +60,9 @@ const std::string kSql[] = {
     // kAwaitingAck
     "SELECT DISTINCT site FROM reconcile_tasks WHERE state = 'open' AND acked_ms IS NULL ORDER BY site",
     // kList
-    kSelect + " WHERE (?1 = '' OR site = ?1) AND (?3 = 0 OR state = 'open') ORDER BY created_ms DESC, task_id DESC"
-              " LIMIT ?2",
+    kSelect +
+        " WHERE (?1 = '' OR site = ?1) AND (?3 = 0 OR state = 'open') ORDER BY created_ms DESC, task_id DESC"
+        " LIMIT ?2",
     // kOfDiscrepancy
     kSelect + " WHERE discrepancy_id = ?1 ORDER BY round",
 };

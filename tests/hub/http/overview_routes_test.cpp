@@ -41,7 +41,8 @@ TEST_CASE("the overview gives open discrepancies, value at risk, twelve periods 
   const auto overview = hub.get_json("/api/v1/overview");
   CHECK(overview["sites"] == nlohmann::json{"site-1"});
   CHECK(overview["open"]["by_state"] == nlohmann::json{{"recount_requested", 1}});
-  CHECK(overview["open"]["by_age"][0] == nlohmann::json{{"label", "< 1 day"}, {"max_age_ms", 86'400'000}, {"count", 1}});
+  CHECK(overview["open"]["by_age"][0] ==
+        nlohmann::json{{"label", "< 1 day"}, {"max_age_ms", 86'400'000}, {"count", 1}});
   CHECK(overview["value_at_risk_cents"] == 0);  // SKU-1 has no cost
   const auto& measures = overview["measures"];
   CHECK(measures["variance_rate"]["period"] == "week");

@@ -103,9 +103,10 @@ struct QueueFixture {
   recount::testing::TempDir dir;
   storage::Database database = [this] {
     auto opened = testing::open_hub_database(dir / "hub.db");
-    must(opened.execute(
-        "INSERT INTO reconcile_positions (site, location, sku, lot) VALUES ('s1', 'A-1', 'SKU-A', ''),"
-        " ('s1', 'A-2', 'SKU-A', ''), ('s2', 'A-1', 'SKU-A', ''), ('s2', 'A-2', 'SKU-A', ''), ('s1', 'A-3', 'SKU-A', '')"));
+    must(
+        opened.execute("INSERT INTO reconcile_positions (site, location, sku, lot) VALUES ('s1', 'A-1', 'SKU-A', ''),"
+                       " ('s1', 'A-2', 'SKU-A', ''), ('s2', 'A-1', 'SKU-A', ''), ('s2', 'A-2', 'SKU-A', ''), ('s1', "
+                       "'A-3', 'SKU-A', '')"));
     return opened;
   }();
   DiscrepancyStore store = must(DiscrepancyStore::prepare(database));
@@ -113,8 +114,11 @@ struct QueueFixture {
 
   QueueFixture() {
     // position, site, value, opened_ms
-    const std::tuple<std::int64_t, const char*, std::int64_t, std::int64_t> rows[] = {
-        {1, "s1", -500, 4000}, {2, "s1", 900, 1000}, {3, "s2", -100, 3000}, {4, "s2", -2000, 2000}, {5, "s1", 300, 5000}};
+    const std::tuple<std::int64_t, const char*, std::int64_t, std::int64_t> rows[] = {{1, "s1", -500, 4000},
+                                                                                      {2, "s1", 900, 1000},
+                                                                                      {3, "s2", -100, 3000},
+                                                                                      {4, "s2", -2000, 2000},
+                                                                                      {5, "s1", 300, 5000}};
     for (const auto& [position, site, value, opened_ms] : rows) {
       const auto classification = position == 5 ? Classification::kUomError : Classification::kVariance;
       ids.push_back(must(store.open(position, site, Figures{position, classification, 10, 7, -3, value}, "u1",

@@ -18,11 +18,11 @@ constexpr std::int64_t kDayMs = 86'400'000;
 constexpr std::int64_t kHourMs = 3'600'000;
 // Monday 2026-09-21 14:13:20 UTC.
 constexpr std::int64_t kNowMs = 1'790'000'000'000;
-constexpr std::int64_t kThisWeek = 1'789'948'800'000;      // Monday 2026-09-21 00:00 UTC
-constexpr std::int64_t kTwoWeeksAgo = 1'788'739'200'000;   // Monday 2026-09-07
-constexpr std::int64_t kThisMonth = 1'788'220'800'000;     // 2026-09-01
+constexpr std::int64_t kThisWeek = 1'789'948'800'000;         // Monday 2026-09-21 00:00 UTC
+constexpr std::int64_t kTwoWeeksAgo = 1'788'739'200'000;      // Monday 2026-09-07
+constexpr std::int64_t kThisMonth = 1'788'220'800'000;        // 2026-09-01
 constexpr std::int64_t kElevenMonthsAgo = 1'759'276'800'000;  // 2025-10-01
-constexpr std::int64_t kNextMonth = 1'790'812'800'000;     // 2026-10-01
+constexpr std::int64_t kNextMonth = 1'790'812'800'000;        // 2026-10-01
 
 // Four discrepancies at four positions of two sites:
 //  1 s1  -500 cents, opened 2 h ago, open
@@ -35,9 +35,9 @@ struct OverviewFixture {
   recount::testing::TempDir dir;
   storage::Database database = [this] {
     auto opened = testing::open_hub_database(dir / "hub.db");
-    must(opened.execute(
-        "INSERT INTO reconcile_positions (site, location, sku, lot) VALUES ('s1', 'A-1', 'SKU-A', ''),"
-        " ('s1', 'A-2', 'SKU-A', ''), ('s2', 'A-1', 'SKU-A', ''), ('s2', 'A-2', 'SKU-A', '')"));
+    must(
+        opened.execute("INSERT INTO reconcile_positions (site, location, sku, lot) VALUES ('s1', 'A-1', 'SKU-A', ''),"
+                       " ('s1', 'A-2', 'SKU-A', ''), ('s2', 'A-1', 'SKU-A', ''), ('s2', 'A-2', 'SKU-A', '')"));
     return opened;
   }();
   DiscrepancyStore store = must(DiscrepancyStore::prepare(database));
@@ -46,8 +46,9 @@ struct OverviewFixture {
 
   OverviewFixture() {
     const std::int64_t counted_ms = kNowMs - 10 * kDayMs;
-    const std::string judged = "INSERT INTO reconcile_groups (id, position_id, task_id, session_key, counts, counted,"
-                               " first_hlc, last_hlc, first_user, expected, verdict, variance, received_ms) VALUES ";
+    const std::string judged =
+        "INSERT INTO reconcile_groups (id, position_id, task_id, session_key, counts, counted,"
+        " first_hlc, last_hlc, first_user, expected, verdict, variance, received_ms) VALUES ";
     must(database.execute(judged + "(3, 3, '', 'session:a', 1, 7, " + hlc(counted_ms - kHourMs) + ", " +
                           hlc(counted_ms - kHourMs) + ", 'u1', 10, 'out_of_tolerance', -3, " +
                           std::to_string(counted_ms) + "), (5, 1, '', 'session:b', 1, 4, " + hlc(counted_ms) + ", " +
