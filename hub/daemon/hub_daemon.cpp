@@ -14,6 +14,7 @@
 #include "hub/http/conflict_routes.hpp"
 #include "hub/http/live_routes.hpp"
 #include "hub/http/metrics_routes.hpp"
+#include "hub/http/overview_routes.hpp"
 #include "hub/http/policy_routes.hpp"
 #include "hub/http/reconcile_routes.hpp"
 #include "hub/http/resolve_routes.hpp"
@@ -99,20 +100,22 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       checkpoint_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
   add_conflict_routes(router_, ledger, writer_);
-  add_reconcile_routes(router_, queries_);
+  add_reconcile_routes(router_, queries_, system_wall_clock());
   add_baseline_routes(router_, writer_, ledger);
-  add_resolve_routes(router_, writer_, reconciler_, queries_);
+  add_resolve_routes(router_, writer_, reconciler_, queries_, system_wall_clock());
   add_policy_routes(router_, writer_, reconciler_, queries_);
   add_metrics_routes(router_, queries_);
   add_session_routes(router_, sessions_, tokens_, ledger, login_throttle_, system_wall_clock());
   add_live_routes(router_, live_);
   console::add_console_routes(router_, console::embedded_assets());
+  add_overview_routes(router_, queries_, ledger, system_wall_clock());
   ingest_.on_commit([this](const CommitChanges& changes) { publish_live(changes); });
   writer_.on_commit([this](const CommitChanges& changes) { publish_live(changes); });
 }
 
 void HubDaemon::publish_live(const CommitChanges& changes) {
   if (live_.streams() == 0) return;  // nobody watches: no reads
+  const std::int64_t now_ms = system_wall_clock()();
   std::vector<std::int64_t> ids = changes.discrepancies;
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -122,15 +125,15 @@ void HubDaemon::publish_live(const CommitChanges& changes) {
       std::cerr << "recount-hub: live feed: " << detail.error().describe() << std::endl;
       continue;
     }
-    live_.publish("discrepancy", dump_json(discrepancy_json(detail->discrepancy)));
+    live_.publish("discrepancy", dump_json(discrepancy_json(detail->discrepancy, now_ms)));
   }
   for (const auto& site : changes.task_sites) {
-    auto tasks = queries_.tasks(site, kLiveTaskLimit);
+    auto tasks = queries_.tasks(site, reconcile::TaskFilter::kAll, kLiveTaskLimit);
     if (!tasks) {
       std::cerr << "recount-hub: live feed: " << tasks.error().describe() << std::endl;
       continue;
     }
-    for (const auto& task : *tasks) live_.publish("task", dump_json(task_json(task)));
+    for (const auto& task : *tasks) live_.publish("task", dump_json(task_json(task, now_ms)));
   }
 }
 
