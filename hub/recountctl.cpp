@@ -2,6 +2,7 @@
 // and API tokens, over a hub data directory directly).
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -11,6 +12,7 @@
 #include "hub/cli/hub_key_command.hpp"
 #include "hub/cli/import_command.hpp"
 #include "hub/cli/metrics_command.hpp"
+#include "hub/cli/overview_command.hpp"
 #include "hub/cli/policy_command.hpp"
 #include "hub/cli/resolve_command.hpp"
 #include "hub/cli/token_command.hpp"
@@ -81,14 +83,28 @@ int main(int argc, char** argv) {
 
   auto* discrepancies = app.add_subcommand("discrepancies", "Discrepancies between counts and the ledger");
   discrepancies->add_flag("--json", json, "Print the API's JSON instead of a table");
-  std::string state = "open";
-  discrepancies->add_option("--state", state, "open or all")
-      ->check(CLI::IsMember({"open", "all"}))
+  DiscrepancyFilters filters;
+  discrepancies->add_option("--state", filters.state, "open, all, closed or a comma list of states")
       ->capture_default_str();
+  discrepancies->add_option("--site", filters.site, "Only this site's");
+  discrepancies->add_option("--classification", filters.classification, "variance, uom_error or ambiguous");
+  discrepancies->add_option("--reason", filters.reason, "Only those adjusted with this reason code");
+  discrepancies->add_option("--system", filters.system, "Only those against this system (warehouse)");
+  discrepancies->add_option("--min-value", filters.min_value_cents, "At least this absolute value (cents)");
+  discrepancies->add_option("--max-value", filters.max_value_cents, "At most this absolute value (cents)");
+  discrepancies->add_option("--min-age", filters.min_age_ms, "Open at least this long (ms)");
+  discrepancies->add_option("--max-age", filters.max_age_ms, "Open at most this long (ms)");
+  discrepancies->add_option("--sort", filters.sort, "opened, value, age, updated or site; - first for descending");
+  discrepancies->add_option("--limit", filters.limit, "A page of at most this many (1 to 1000)");
+  discrepancies->add_option("--offset", filters.offset, "Skip this many matches first");
+
+  auto* overview = app.add_subcommand("overview", "Open discrepancies, value at risk, measures and the fleet");
+  overview->add_flag("--json", json, "Print the API's JSON");
+  overview->add_option("--site", site, "Only this site's");
 
   auto* discrepancy = app.add_subcommand("discrepancy", "One discrepancy: every transition with when, who and why");
   discrepancy->add_flag("--json", json, "Print the API's JSON instead of a table");
-  std::int64_t discrepancy_id = 0;  // of `discrepancy` or `resolve`: one subcommand runs
+  std::int64_t discrepancy_id = 0;
   discrepancy->add_option("id", discrepancy_id, "the discrepancy's id")->required()->check(CLI::PositiveNumber);
 
   auto* positions = app.add_subcommand("positions", "Positions with their on-hand quantity");
@@ -142,10 +158,13 @@ int main(int argc, char** argv) {
   import->add_flag("--json", json, "Print the API's JSON");
   // So --json may follow the file, as docs/api.md writes it.
   for (auto* kind : {import_items, import_locations, import_users, import_baseline}) kind->fallthrough();
-  auto* resolve = app.add_subcommand("resolve", "An operator's decision on a discrepancy");
+  auto* resolve = app.add_subcommand("resolve", "An operator's decision on one or more discrepancies");
   std::string action;
   std::string reason;
-  resolve->add_option("id", discrepancy_id, "The discrepancy's id")->required()->check(CLI::PositiveNumber);
+  std::vector<std::int64_t> resolve_ids;
+  resolve->add_option("ids", resolve_ids, "The discrepancies' ids (more than one: decided each on its own)")
+      ->check(CLI::PositiveNumber);
+  resolve->add_option("--ids", resolve_ids, "The ids as a comma list")->delimiter(',')->check(CLI::PositiveNumber);
   resolve->add_option("--action", action, "approve, reject or write-off")
       ->required()
       ->check(CLI::IsMember({"approve", "reject", "write-off"}));
@@ -236,8 +255,12 @@ int main(int argc, char** argv) {
     output = audit_verify_local(data_dir, verify_options);
   } else if (!url) {
     output = failed(url.error().describe());
+  } else if (resolve->parsed() && resolve_ids.empty()) {
+    output = failed("resolve: name at least one discrepancy id");
   } else if (resolve->parsed()) {
-    output = resolve_command(hub, discrepancy_id, action, reason, format);
+    output = resolve_command(hub, resolve_ids, action, reason, format);
+  } else if (overview->parsed()) {
+    output = overview_command(hub, format, site);
   } else if (policy_set->parsed()) {
     output = policy_set_command(hub, policy_file, reevaluate ? Reevaluate::kYes : Reevaluate::kNo, format);
   } else if (policy->parsed()) {
@@ -267,7 +290,7 @@ int main(int argc, char** argv) {
   } else if (tasks->parsed()) {
     output = tasks_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, site);
   } else if (discrepancies->parsed()) {
-    output = discrepancies_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, state);
+    output = discrepancies_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, filters);
   } else if (discrepancy->parsed()) {
     output = discrepancy_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, discrepancy_id);
   } else if (positions->parsed()) {

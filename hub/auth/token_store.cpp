@@ -1,42 +1,15 @@
-// API tokens in SQLite: migrations, hashing and lookups.
+// API tokens in SQLite: hashing and lookups.
 #include "hub/auth/token_store.hpp"
 
 #include <array>
-#include <iterator>
 
+#include "hub/auth/auth_schema.hpp"
 #include "shared/crypto/random.hpp"
 #include "shared/crypto/sha256.hpp"
 #include "shared/domain/identifiers.hpp"
-#include "shared/storage/migrations.hpp"
 
 namespace recount::hub::auth {
 namespace {
-
-// Step i takes the auth tables from version i to i + 1. Append; never edit one that has shipped.
-const storage::MigrationStep kSteps[] = {
-    {R"sql(
--- token_hash: SHA-256 hex of the token; the token itself is shown once and never stored.
--- approval_limit_cents NULL: the role's limit applies. revoked_ms NULL: in use.
-CREATE TABLE auth_tokens (
-  name                 TEXT    PRIMARY KEY,
-  role                 TEXT    NOT NULL,
-  approval_limit_cents INTEGER,
-  token_hash           TEXT    NOT NULL UNIQUE,
-  created_ms           INTEGER NOT NULL,
-  revoked_ms           INTEGER
-);
-)sql"},
-};
-
-// The hub and recountctl may both open a new database: storage::migrate takes care of that.
-Result<void> migrate(storage::Database& database) {
-  const storage::SchemaComponent components[] = {
-      {"auth", "recount", {std::begin(kSteps), std::end(kSteps)}, [](storage::Database& opened) {
-         // Before schema_versions the token tables kept their version in auth_meta.
-         return storage::legacy_meta_version(opened, "auth_meta", "schema_version");
-       }}};
-  return storage::migrate(database, components);
-}
 
 std::optional<std::int64_t> optional_int(const storage::Statement& statement, int column) {
   if (statement.column_is_null(column)) return std::nullopt;
@@ -48,7 +21,7 @@ std::optional<std::int64_t> optional_int(const storage::Statement& statement, in
 enum class TokenStore::Sql { kInsert, kByHash, kList, kRevoke, kRevokedAt, kCount };
 
 Result<TokenStore> TokenStore::open(storage::Database& database) {
-  if (auto ok = migrate(database); !ok) return ok.error();
+  if (auto ok = migrate_auth_tables(database); !ok) return ok.error();
   constexpr std::array<std::string_view, static_cast<std::size_t>(Sql::kCount)> kSql = {
       "INSERT INTO auth_tokens (name, role, approval_limit_cents, token_hash, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)"
       " ON CONFLICT (name) DO NOTHING",

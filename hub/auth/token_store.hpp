@@ -33,8 +33,8 @@ class TokenStore {
   // Random bytes in a token: 32, printed as 43 base64url characters.
   static constexpr std::size_t kTokenBytes = 32;
 
-  // Creates or migrates the auth tables (the "auth" component of schema_versions; older hubs kept its version in
-  // auth_meta) and prepares statements. Errors: kUnsupportedVersion when a newer hub made them, kIo.
+  // Creates or migrates the auth tables (migrate_auth_tables, hub/auth/auth_schema.hpp) and
+  // prepares statements. Errors: kUnsupportedVersion when a newer hub made them, kIo.
   static Result<TokenStore> open(storage::Database& database);
 
   // Makes a new random token for `name` and returns it; only its hash is stored. Errors:

@@ -263,16 +263,46 @@ CommandOutput conflicts_command(const HubEndpoint& hub, OutputFormat format, con
 }
 
 CommandOutput tasks_command(const HubEndpoint& hub, OutputFormat format, const std::string& site) {
-  std::string target = "/api/v1/tasks";
+  std::string target = "/api/v1/tasks?state=all";
   if (!site.empty()) {
     if (auto valid = validate_identifier("--site", site); !valid) return failed(valid.error().describe());
-    target += "?site=" + site;
+    target += "&site=" + site;
   }
   return show(hub, target, format, render_tasks);
 }
 
-CommandOutput discrepancies_command(const HubEndpoint& hub, OutputFormat format, const std::string& state) {
-  return show(hub, "/api/v1/discrepancies?state=" + state, format, render_discrepancies);
+std::string discrepancies_target(const DiscrepancyFilters& filters) {
+  std::string query;
+  const auto add = [&query](const char* name, const std::string& value) {
+    if (!value.empty()) query += (query.empty() ? "?" : "&") + std::string(name) + "=" + percent_encode(value);
+  };
+  const auto add_number = [&add](const char* name, const std::optional<std::int64_t>& value) {
+    if (value) add(name, std::to_string(*value));
+  };
+  add("state", filters.state);
+  add("site", filters.site);
+  add("classification", filters.classification);
+  add("reason", filters.reason);
+  add("system", filters.system);
+  add_number("min_value_cents", filters.min_value_cents);
+  add_number("max_value_cents", filters.max_value_cents);
+  add_number("min_age_ms", filters.min_age_ms);
+  add_number("max_age_ms", filters.max_age_ms);
+  add("sort", filters.sort);
+  add_number("limit", filters.limit);
+  add_number("offset", filters.offset);
+  return "/api/v1/discrepancies" + query;
+}
+
+CommandOutput discrepancies_command(const HubEndpoint& hub, OutputFormat format, const DiscrepancyFilters& filters) {
+  return show(hub, discrepancies_target(filters), format, [](const Json& body) {
+    std::string out = render_discrepancies(body);
+    const auto shown = static_cast<std::int64_t>(body.value("discrepancies", Json::array()).size());
+    if (!body.contains("limit") || body["limit"].is_null() || shown == 0) return out;
+    const std::int64_t first = body.value("offset", std::int64_t{0}) + 1;
+    return out + std::to_string(first) + "-" + std::to_string(first + shown - 1) + " of " +
+           std::to_string(body.value("total", std::int64_t{0})) + "\n";
+  });
 }
 
 CommandOutput discrepancy_command(const HubEndpoint& hub, OutputFormat format, std::int64_t id) {

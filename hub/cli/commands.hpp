@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,11 +62,33 @@ CommandOutput dead_letters_command(const HubEndpoint& hub, OutputFormat format, 
 // events devices sent at seqs the hub had stored, with who reviewed them.
 CommandOutput conflicts_command(const HubEndpoint& hub, OutputFormat format, const std::string& device, int limit);
 
-// GET /api/v1/tasks: the recount tasks of `site`, or of every site when it is empty.
+// GET /api/v1/tasks?state=all: the recount tasks of `site`, or of every site when it is empty.
 CommandOutput tasks_command(const HubEndpoint& hub, OutputFormat format, const std::string& site);
 
-// GET /api/v1/discrepancies: `state` is "open" or "all" (recountctl checks).
-CommandOutput discrepancies_command(const HubEndpoint& hub, OutputFormat format, const std::string& state);
+// The queue's filters, sort and page as recountctl's options give them (docs/api.md, GET
+// /api/v1/discrepancies); empty or absent ones are left out of the request, and the hub checks
+// the values.
+struct DiscrepancyFilters {
+  std::string site;
+  std::string state = "open";
+  std::string classification;
+  std::string reason;
+  std::string system;
+  std::optional<std::int64_t> min_value_cents;
+  std::optional<std::int64_t> max_value_cents;
+  std::optional<std::int64_t> min_age_ms;
+  std::optional<std::int64_t> max_age_ms;
+  std::string sort;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> offset;
+};
+
+// The request target of GET /api/v1/discrepancies for `filters`, each value percent-encoded.
+std::string discrepancies_target(const DiscrepancyFilters& filters);
+
+// GET /api/v1/discrepancies with `filters`; a page (with a limit) ends with a line saying which
+// matches it shows of how many.
+CommandOutput discrepancies_command(const HubEndpoint& hub, OutputFormat format, const DiscrepancyFilters& filters);
 
 // GET /api/v1/discrepancies/{id}: one discrepancy with every transition (when, who or what, the
 // cause and its event), its recount tasks and the counts of its position.

@@ -6,19 +6,27 @@
 #include <utility>
 
 #include "hub/audit/checkpoint.hpp"
+#include "hub/console/console_routes.hpp"
 #include "hub/daemon/signing_key.hpp"
 #include "hub/http/api.hpp"
 #include "hub/http/baseline_routes.hpp"
 #include "hub/http/catalog_routes.hpp"
 #include "hub/http/conflict_routes.hpp"
+#include "hub/http/live_routes.hpp"
 #include "hub/http/metrics_routes.hpp"
+#include "hub/http/overview_routes.hpp"
 #include "hub/http/policy_routes.hpp"
 #include "hub/http/reconcile_routes.hpp"
 #include "hub/http/resolve_routes.hpp"
+#include "hub/http/session_routes.hpp"
 #include "hub/http/unknown_barcode_routes.hpp"
 
 namespace recount::hub {
 namespace {
+
+// The tasks of a site the live feed sends after a commit changed them: the newest, where a new
+// task is, and enough for the open ones of a busy site.
+constexpr std::size_t kLiveTaskLimit = 100;
 
 mqtt::LinkOptions link_options(const HubOptions& options) {
   mqtt::LinkOptions link;
@@ -70,7 +78,8 @@ Result<void> put_in_force(const std::filesystem::path& file, Ledger& ledger, rec
 
 HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, crypto::SigningKey signing_key,
                      std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
-                     reconcile::Reconciler reconciler, reconcile::SqliteQueries queries, auth::TokenStore tokens)
+                     reconcile::Reconciler reconciler, reconcile::SqliteQueries queries, auth::TokenStore tokens,
+                     auth::SessionStore sessions)
     : io_(io),
       ledger_(ledger),
       options_(std::move(options)),
@@ -85,16 +94,47 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       ingest_(io, link_, ledger, reconciler_, tasks_, clock_, system_wall_clock(), options_.ingest),
       writer_(ledger, reconciler_, tasks_),
       tokens_(std::move(tokens)),
+      sessions_(std::move(sessions)),
       grace_timer_(io),
       settle_timer_(io),
       checkpoint_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
   add_conflict_routes(router_, ledger, writer_);
-  add_reconcile_routes(router_, queries_);
+  add_reconcile_routes(router_, queries_, system_wall_clock());
   add_baseline_routes(router_, writer_, ledger);
-  add_resolve_routes(router_, writer_, reconciler_, queries_);
+  add_resolve_routes(router_, writer_, reconciler_, queries_, system_wall_clock());
   add_policy_routes(router_, writer_, reconciler_, queries_);
   add_metrics_routes(router_, queries_);
+  add_session_routes(router_, sessions_, tokens_, ledger, login_throttle_, system_wall_clock());
+  add_live_routes(router_, live_);
+  console::add_console_routes(router_, console::embedded_assets());
+  add_overview_routes(router_, queries_, ledger, system_wall_clock());
+  ingest_.on_commit([this](const CommitChanges& changes) { publish_live(changes); });
+  writer_.on_commit([this](const CommitChanges& changes) { publish_live(changes); });
+}
+
+void HubDaemon::publish_live(const CommitChanges& changes) {
+  if (live_.streams() == 0) return;  // nobody watches: no reads
+  const std::int64_t now_ms = system_wall_clock()();
+  std::vector<std::int64_t> ids = changes.discrepancies;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (const std::int64_t id : ids) {
+    auto detail = queries_.discrepancy(id);
+    if (!detail) {
+      std::cerr << "recount-hub: live feed: " << detail.error().describe() << std::endl;
+      continue;
+    }
+    live_.publish("discrepancy", dump_json(discrepancy_json(detail->discrepancy, now_ms)));
+  }
+  for (const auto& site : changes.task_sites) {
+    auto tasks = queries_.tasks(site, reconcile::TaskFilter::kAll, kLiveTaskLimit);
+    if (!tasks) {
+      std::cerr << "recount-hub: live feed: " << tasks.error().describe() << std::endl;
+      continue;
+    }
+    for (const auto& task : *tasks) live_.publish("task", dump_json(task_json(task, now_ms)));
+  }
 }
 
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {
@@ -111,6 +151,8 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   if (!queries) return queries.error();
   auto tokens = auth::TokenStore::open(ledger.database());
   if (!tokens) return tokens.error();
+  auto sessions = auth::SessionStore::open(ledger.database());
+  if (!sessions) return sessions.error();
   auto unknown = UnknownBarcodes::open(ledger);
   if (!unknown) return unknown.error();
   if (options.policy_file) {
@@ -124,7 +166,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   }
   std::unique_ptr<HubDaemon> daemon(new HubDaemon(io, ledger, std::move(options), std::move(*signing_key),
                                                   std::move(catalog), std::move(catalog_view), std::move(*reconciler),
-                                                  std::move(*queries), std::move(*tokens)));
+                                                  std::move(*queries), std::move(*tokens), std::move(*sessions)));
   daemon->checkpoint_directory_ = std::move(checkpoints);
   daemon->unknown_.emplace(std::move(*unknown));
   HubDaemon* self = daemon.get();
@@ -144,6 +186,9 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
     http_options.certificate_file = daemon->options_.http_certificate_file;
     http_options.key_file = daemon->options_.http_key_file;
     http_options.authenticate = [self](std::string_view token) { return self->tokens_.authenticate(token); };
+    http_options.resume_session = [self](std::string_view id) {
+      return self->sessions_.resume(id, system_wall_clock()());
+    };
     auto server = HttpServer::listen(io, *daemon->options_.http, daemon->router_, http_options);
     if (!server) return server.error();
     daemon->http_ = std::move(*server);
@@ -232,6 +277,7 @@ std::optional<HostPort> HubDaemon::http_address() const {
 
 void HubDaemon::shutdown(std::function<void()> done) {
   stopping_ = true;
+  live_.close();  // the streams never end by themselves
   settle_timer_.cancel();
   checkpoint_timer_.cancel();
   ingest_.stop();

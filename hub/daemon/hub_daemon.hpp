@@ -14,8 +14,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "hub/audit/checkpoint_directory.hpp"
+#include "hub/auth/login_throttle.hpp"
+#include "hub/auth/session_store.hpp"
 #include "hub/auth/token_store.hpp"
 #include "hub/catalog/catalog_store.hpp"
+#include "hub/http/live_feed.hpp"
 #include "hub/http/router.hpp"
 #include "hub/http/server.hpp"
 #include "hub/ingest/ingest.hpp"
@@ -63,12 +66,12 @@ struct HubOptions {
 // has returned).
 class HubDaemon {
  public:
-  // Opens the reconciler, the token store and the unknown barcodes on the ledger's database
-  // (migrating their tables),
-  // loads the hub's signing key from the ledger's directory (making it on first use), puts the
-  // policy file, if any, in force, opens the checkpoint directory and binds the HTTP address, if
-  // any. Errors: those of Reconciler::open, TokenStore::open, UnknownBarcodes::open, load_signing_key,
-  // load_policy_file, the policy's write transaction, CheckpointDirectory::open and HttpServer::listen.
+  // Opens the reconciler, the token and the session store and the unknown barcodes on the ledger's
+  // database (migrating their tables), loads the hub's signing key from the ledger's directory
+  // (making it on first use), puts the policy file, if any, in force, opens the checkpoint directory
+  // and binds the HTTP address, if any. Errors: those of Reconciler::open, TokenStore::open,
+  // SessionStore::open, UnknownBarcodes::open, load_signing_key, load_policy_file, the policy's
+  // write transaction, CheckpointDirectory::open and HttpServer::listen.
   static Result<std::unique_ptr<HubDaemon>> create(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
   HubDaemon(const HubDaemon&) = delete;
   HubDaemon& operator=(const HubDaemon&) = delete;
@@ -95,7 +98,8 @@ class HubDaemon {
  private:
   HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, crypto::SigningKey signing_key,
             std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
-            reconcile::Reconciler reconciler, reconcile::SqliteQueries queries, auth::TokenStore tokens);
+            reconcile::Reconciler reconciler, reconcile::SqliteQueries queries, auth::TokenStore tokens,
+            auth::SessionStore sessions);
   void finish_shutdown(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
   // Sleeps until the next count is due (at most settle_poll), settles through writer_ if one is
   // due by then, and sleeps again; until shutdown.
@@ -104,6 +108,8 @@ class HubDaemon {
   // checkpoint directory, if any. Failures are logged and retried at the next tick.
   void checkpoint();
   void arm_checkpoint_timer();
+  // Publishes to live_ what a commit changed: each discrepancy and the tasks of each site.
+  void publish_live(const CommitChanges& changes);
 
   boost::asio::io_context& io_;
   Ledger& ledger_;
@@ -124,6 +130,9 @@ class HubDaemon {
   HubWriter writer_;  // the operator's writes, imports and the settle timer
   // Read per request, so a token recountctl creates or revokes while the hub runs counts at once.
   auth::TokenStore tokens_;
+  auth::SessionStore sessions_;  // the console's logins, resumed per request like tokens
+  auth::LoginThrottle login_throttle_;
+  LiveFeed live_;  // the console's live events; before router_ and http_, which hold it
   Router router_;
   std::unique_ptr<HttpServer> http_;
   boost::asio::steady_timer grace_timer_;

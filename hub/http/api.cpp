@@ -2,6 +2,8 @@
 // messages or stored documents are written with protocol::JsonWriter, which embeds them as they are.
 #include "hub/http/api.hpp"
 
+#include <limits>
+
 #include "hub/http/json_text.hpp"
 #include "hub/http/listing.hpp"
 #include "shared/protocol/codec.hpp"
@@ -122,6 +124,24 @@ Json counters_json(const IngestCounters& counters) {
           {"dead_letter_overflow", counters.dead_letter_overflow}};
 }
 
+// The page and filters of GET /api/v1/audit. Errors: kInvalidInput naming the parameter.
+Result<AuditQuery> audit_query_of(const Request& request) {
+  auto page = page_of(request, "after");
+  if (!page) return page.error();
+  AuditQuery query{page->after, page->limit, "", "", 0, std::numeric_limits<std::int64_t>::max()};
+  if (const auto kind = request.query.find("kind"); kind != request.query.end()) query.kind_prefix = kind->second;
+  if (const auto actor = request.query.find("actor"); actor != request.query.end()) query.actor = actor->second;
+  auto from = request.integer("from_ms", 0, 0, std::numeric_limits<std::int64_t>::max() - 1);
+  if (!from) return from.error();
+  auto to =
+      request.integer("to_ms", std::numeric_limits<std::int64_t>::max(), 1, std::numeric_limits<std::int64_t>::max());
+  if (!to) return to.error();
+  if (*to <= *from) return invalid("to_ms", "must be later than from_ms (" + std::to_string(*from) + ")");
+  query.from_ms = *from;
+  query.to_ms = *to;
+  return query;
+}
+
 // Why the hub is degraded, in words that stay stable for monitoring (docs/api.md); empty when it
 // is not. A conflict count that cannot be read counts as conflicts: the answer errs to 503.
 Json degraded_reasons(const Ingest& ingest, const mqtt::Link& link, const Result<std::uint64_t>& unreviewed) {
@@ -187,11 +207,12 @@ void add_api_routes(Router& router, Ledger& ledger, const Ingest& ingest, const 
   });
 
   router.add("GET", "/api/v1/audit", auth::Role::kViewer, [&ledger](const Request& request) {
-    auto page = page_of(request, "after");
-    if (!page) return Response::from(page.error());
-    auto entries = ledger.audit().entries(page->after, page->limit);
+    auto query = audit_query_of(request);
+    if (!query) return Response::from(query.error());
+    const Page page{query->after_id, query->limit};
+    auto entries = ledger.audit().matching(*query);
     if (!entries) return Response::from(entries.error());
-    return listing("entries", *entries, *page, write_audit_entry, [](const AuditEntry& entry) { return entry.id; });
+    return listing("entries", *entries, page, write_audit_entry, [](const AuditEntry& entry) { return entry.id; });
   });
 
   router.add("GET", "/api/v1/audit/verify", auth::Role::kViewer, [&ledger](const Request&) {

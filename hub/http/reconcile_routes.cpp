@@ -3,8 +3,10 @@
 
 #include <string>
 
+#include "hub/http/discrepancy_query.hpp"
 #include "hub/http/listing.hpp"
 #include "hub/http/position_text.hpp"
+#include "hub/http/resolve_routes.hpp"
 #include "hub/reconcile/queries.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
@@ -17,8 +19,11 @@ using Json = nlohmann::json;
 // The most tasks GET /api/v1/tasks lists.
 constexpr std::size_t kTaskLimit = 1000;
 
-// What the device got (never the ledger's quantity), and where the task stands.
-Json task_json(const reconcile::Task& task) {
+}  // namespace
+
+// What the device got (never the ledger's quantity), and where the task stands: held_by is the
+// device that acknowledged it, age_ms how long it has been (or was) open.
+Json task_json(const reconcile::Task& task, std::int64_t now_ms) {
   return {{"task_id", task.task.task_id},
           {"site", task.site},
           {"location", task.task.location},
@@ -30,13 +35,14 @@ Json task_json(const reconcile::Task& task) {
           {"state", reconcile::to_string(task.state)},
           {"acked_ms", optional_json(task.acked_ms)},
           {"acked_device", task.acked_device},
-          {"finished_ms", optional_json(task.finished_ms)}};
+          {"held_by", task.acked_device},
+          {"finished_ms", optional_json(task.finished_ms)},
+          {"age_ms", task.finished_ms.value_or(now_ms) - task.task.created_ms}};
 }
 
-}  // namespace
-
-Json discrepancy_json(const reconcile::Discrepancy& discrepancy) {
+Json discrepancy_json(const reconcile::Discrepancy& discrepancy, std::int64_t now_ms) {
   return {{"id", discrepancy.id},
+          {"system", "warehouse"},
           {"site", discrepancy.position.site},
           {"location", discrepancy.position.location},
           {"sku", discrepancy.position.sku},
@@ -51,6 +57,7 @@ Json discrepancy_json(const reconcile::Discrepancy& discrepancy) {
           {"round", discrepancy.round},
           {"first_user", discrepancy.first_user},
           {"opened_ms", discrepancy.opened_ms},
+          {"age_ms", now_ms - discrepancy.opened_ms},
           {"updated_ms", discrepancy.updated_ms},
           {"closed_ms", optional_json(discrepancy.closed_ms)},
           {"adjust_event_id", discrepancy.adjust_event_id},
@@ -90,7 +97,9 @@ Json history_entry_json(const reconcile::HistoryEntry& entry) {
           {"reference", entry.reference},
           {"session", entry.session},
           {"task_id", entry.task_id},
-          {"group_id", optional_json(entry.group_id)}};
+          {"group_id", optional_json(entry.group_id)},
+          {"arrived_ms", optional_json(entry.arrived_ms)},
+          {"late_ms", entry.late_ms}};
 }
 
 // A count group with its judgement: what the history's count lines added up to, and the verdict.
@@ -175,8 +184,8 @@ void add_position_routes(Router& router, reconcile::Queries& queries) {
   });
 }
 
-void add_discrepancy_detail_route(Router& router, reconcile::Queries& queries) {
-  router.add("GET", "/api/v1/discrepancies/{id}", auth::Role::kViewer, [&queries](const Request& request) {
+void add_discrepancy_detail_route(Router& router, reconcile::Queries& queries, const WallClock& wall) {
+  router.add("GET", "/api/v1/discrepancies/{id}", auth::Role::kViewer, [&queries, wall](const Request& request) {
     const auto id = request.path_integer("id", "discrepancy id");
     if (!id) return Response::from(id.error());
     auto detail = queries.discrepancy(*id);
@@ -184,36 +193,61 @@ void add_discrepancy_detail_route(Router& router, reconcile::Queries& queries) {
       return Response::error(404, "not_found", "no discrepancy " + std::to_string(*id));
     }
     if (!detail) return Response::from(detail.error());
-    Json body = discrepancy_json(detail->discrepancy);
+    const std::int64_t now_ms = wall();
+    Json body = discrepancy_json(detail->discrepancy, now_ms);
     body["transitions"] = array_of(detail->transitions, transition_json);
-    body["tasks"] = array_of(detail->tasks, task_json);
+    body["tasks"] = array_of(detail->tasks, [now_ms](const reconcile::Task& task) { return task_json(task, now_ms); });
     body["counts"] = array_of(detail->counts, count_group_json);
+    body["timeline"] = array_of(detail->timeline, history_entry_json);
+    Json actions = Json::array();
+    for (const auto action : allowed_actions(*request.principal, detail->discrepancy)) {
+      actions.push_back(reconcile::to_string(action));
+    }
+    body["allowed_actions"] = std::move(actions);
     return Response::json(200, body);
   });
 }
 
 }  // namespace
 
-void add_reconcile_routes(Router& router, reconcile::Queries& queries) {
-  router.add("GET", "/api/v1/tasks", auth::Role::kViewer, [&queries](const Request& request) {
-    auto tasks = queries.tasks(parameter(request, "site", ""), kTaskLimit);
-    if (!tasks) return Response::from(tasks.error());
-    Json list = Json::array();
-    for (const auto& task : *tasks) list.push_back(task_json(task));
-    return Response::json(200, {{"tasks", std::move(list)}});
-  });
-  router.add("GET", "/api/v1/discrepancies", auth::Role::kViewer, [&queries](const Request& request) {
+void add_reconcile_routes(Router& router, reconcile::Queries& queries, WallClock wall) {
+  router.add("GET", "/api/v1/tasks", auth::Role::kViewer, [&queries, wall](const Request& request) {
     const std::string state = parameter(request, "state", "open");
     if (state != "open" && state != "all") return Response::from(invalid("state", "must be open or all"));
-    reconcile::DiscrepancyQuery query;
-    query.filter = state == "open" ? reconcile::StateFilter::kActive : reconcile::StateFilter::kAll;
-    auto discrepancies = queries.discrepancies(query);
-    if (!discrepancies) return Response::from(discrepancies.error());
-    Json list = Json::array();
-    for (const auto& discrepancy : *discrepancies) list.push_back(discrepancy_json(discrepancy));
-    return Response::json(200, {{"discrepancies", std::move(list)}});
+    const auto filter = state == "open" ? reconcile::TaskFilter::kOpen : reconcile::TaskFilter::kAll;
+    auto tasks = queries.tasks(parameter(request, "site", ""), filter, kTaskLimit);
+    if (!tasks) return Response::from(tasks.error());
+    const std::int64_t now_ms = wall();
+    return Response::json(
+        200, {{"tasks", array_of(*tasks, [now_ms](const reconcile::Task& task) { return task_json(task, now_ms); })}});
   });
-  add_discrepancy_detail_route(router, queries);
+  router.add("GET", "/api/v1/discrepancies", auth::Role::kViewer, [&queries, wall](const Request& request) {
+    const std::int64_t now_ms = wall();
+    auto query = discrepancy_query_of(request, now_ms);
+    if (!query) return Response::from(query.error());
+    auto discrepancies = queries.discrepancies(*query);
+    if (!discrepancies) return Response::from(discrepancies.error());
+    // A page counts every match; a listing of every match is its own count.
+    std::int64_t total = static_cast<std::int64_t>(discrepancies->size());
+    if (query->limit || query->offset > 0) {
+      auto counted = queries.discrepancy_count(*query);
+      if (!counted) return Response::from(counted.error());
+      total = *counted;
+    }
+    protocol::JsonWriter out(128 + 640 * discrepancies->size());
+    out.begin_object();
+    out.key("discrepancies");
+    out.begin_array();
+    for (const auto& discrepancy : *discrepancies) out.raw(dump_json(discrepancy_json(discrepancy, now_ms)));
+    out.end_array();
+    out.field("total", total);
+    out.field("offset", static_cast<std::int64_t>(query->offset));
+    out.key("limit");
+    out.integer_or_null(query->limit ? std::optional<std::int64_t>(*query->limit) : std::nullopt);
+    out.end_object();
+    return Response::encoded(200, std::move(out).finish());
+  });
+  add_discrepancy_detail_route(router, queries, wall);
   add_position_routes(router, queries);
 }
 

@@ -4,21 +4,28 @@
 
 #include "hub/http/router.hpp"
 #include "hub/reconcile/discrepancy.hpp"
+#include "shared/core/hlc.hpp"
 
 namespace recount::hub {
 
 namespace reconcile {
 class Queries;
+struct Task;
 }  // namespace reconcile
 
-// Adds GET /api/v1/tasks[?site=], GET /api/v1/discrepancies?state=open|all,
-// GET /api/v1/discrepancies/{id}, GET /api/v1/positions[?site=&sku=&after=&limit=] and
-// GET /api/v1/positions/history?site=&location=&sku=[&lot=] to `router`. The
-// handlers call `queries` on the thread that calls Router::handle, which must be the thread that
-// runs the hub's writes (its io_context's). `queries` must outlive the router.
-void add_reconcile_routes(Router& router, reconcile::Queries& queries);
+// Adds GET /api/v1/tasks[?site=&state=open|all], GET /api/v1/discrepancies (the console's queue:
+// filters, sort and paging, see discrepancy_query.hpp), GET /api/v1/discrepancies/{id} (with its
+// timeline and the caller's allowed actions), GET /api/v1/positions[?site=&sku=&after=&limit=]
+// and GET /api/v1/positions/history?site=&location=&sku=[&lot=] to `router`. Ages are taken
+// against `wall`. The handlers call `queries` on the thread that calls Router::handle, which must
+// be the thread that runs the hub's writes (its io_context's). `queries` must outlive the router.
+void add_reconcile_routes(Router& router, reconcile::Queries& queries, WallClock wall);
 
-// A discrepancy as the API shows it (docs/api.md).
-nlohmann::json discrepancy_json(const reconcile::Discrepancy& discrepancy);
+// A discrepancy as the API shows it (docs/api.md), its age_ms taken at `now_ms`.
+nlohmann::json discrepancy_json(const reconcile::Discrepancy& discrepancy, std::int64_t now_ms);
+
+// A recount task as GET /api/v1/tasks shows it: what the device got, where the task stands, and
+// its age_ms taken at `now_ms`.
+nlohmann::json task_json(const reconcile::Task& task, std::int64_t now_ms);
 
 }  // namespace recount::hub

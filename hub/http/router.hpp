@@ -14,9 +14,13 @@
 #include <nlohmann/json.hpp>
 
 #include "hub/auth/role.hpp"
+#include "hub/auth/session.hpp"
+#include "hub/http/address.hpp"
 #include "shared/core/result.hpp"
 
 namespace recount::hub {
+
+class LiveFeed;
 
 struct Request {
   std::string method;                         // "GET", "POST", …
@@ -24,8 +28,16 @@ struct Request {
   std::map<std::string, std::string> query;   // percent-decoded; a repeated name keeps the last
   std::map<std::string, std::string> params;  // the {name} segments of the matched pattern
   std::string body;
-  // Who sent it, as the server authenticated its bearer token; none when it sent no token.
+  // Who sent it, as the server authenticated its bearer token or session cookie; none when it
+  // sent neither.
   std::optional<auth::Principal> principal;
+  // The console session whose cookie authenticated it (then principal is the session's); none
+  // for a bearer token or no credentials.
+  std::optional<auth::Session> session;
+  // Header names in lowercase; a repeated header keeps the last.
+  std::map<std::string, std::string> headers;
+  std::string client_address;     // the peer's IP address, as text
+  Scheme scheme = Scheme::kHttp;  // kHttps over TLS (cookies then get the Secure attribute)
 
   // Splits a request target ("/api/v1/deadletters?limit=5") into path and query. Errors:
   // kInvalidInput for a target that is not an absolute path or has a bad %-escape.
@@ -47,6 +59,9 @@ struct Response {
   unsigned status = 200;
   std::string body;  // JSON text
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set: the server answers 200 text/event-stream and keeps the connection as a stream of this
+  // feed (hub/http/live_feed.hpp) until either side closes; status and body are not sent.
+  LiveFeed* live = nullptr;
 
   static Response json(unsigned status, const nlohmann::json& body);
   // A body that is JSON text already (written with protocol::JsonWriter), sent as it is.

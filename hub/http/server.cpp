@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <deque>
 #include <exception>
 #include <unordered_set>
 #include <variant>
@@ -11,9 +12,13 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+
+#include "hub/http/live_feed.hpp"
 
 namespace recount::hub {
 namespace {
@@ -23,41 +28,104 @@ namespace http = beast::http;
 namespace ssl = boost::asio::ssl;
 using Tcp = boost::asio::ip::tcp;
 
-// Who sent `request`: nullopt without an Authorization header. An answer (401, or 503 when the
-// token store fails) for a header that does not authenticate.
-using Authenticated = std::variant<std::optional<auth::Principal>, Response>;
-Authenticated authenticated(const Authenticator& authenticate,
-                            const http::request_parser<http::string_body>::value_type& request) {
+using BeastRequest = http::request_parser<http::string_body>::value_type;
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// Who sent a request, and the session whose cookie said so, if one did.
+struct Credentials {
+  std::optional<auth::Principal> principal;
+  std::optional<auth::Session> session;
+};
+
+// The value of cookie `name` in a Cookie header ("a=1; recount_session=…"); empty when absent.
+std::string_view cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const auto semicolon = header.find(';');
+    std::string_view pair = header.substr(0, semicolon);
+    while (pair.starts_with(' ')) pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+    if (semicolon == std::string_view::npos) break;
+    header.remove_prefix(semicolon + 1);
+  }
+  return {};
+}
+
+// Compares secrets in time that does not depend on where they differ.
+bool same_secret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char difference = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) difference |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return difference == 0;
+}
+
+bool changes_state(const BeastRequest& request) {
+  return request.method() != http::verb::get && request.method() != http::verb::head;
+}
+
+// Who sent `request`: its bearer token's owner, else its live session cookie's, else nobody. An
+// answer instead for credentials that do not pass: 401 for a bad bearer token, 403 "csrf" for a
+// state change by cookie without the session's CSRF token, 503 when the store fails.
+using Authenticated = std::variant<Credentials, Response>;
+Authenticated authenticated(const HttpServerOptions& options, const BeastRequest& request) {
   const auto header = request.find(http::field::authorization);
-  if (header == request.end()) return std::optional<auth::Principal>();
+  if (header == request.end()) {
+    const auto cookies = request.find(http::field::cookie);
+    const std::string_view id =
+        cookies == request.end() ? std::string_view() : cookie_value(cookies->value(), auth::kSessionCookie);
+    if (id.empty() || !options.resume_session) return Credentials{};
+    auto session = options.resume_session(id);
+    if (!session) return Response::from(session.error());
+    if (!*session) return Credentials{};
+    if (changes_state(request)) {
+      const auto csrf = request.find("X-CSRF-Token");
+      if (csrf == request.end() || !same_secret(csrf->value(), (*session)->csrf_token)) {
+        return Response::error(403, "csrf",
+                               "a change made with the session cookie must send the session's csrf_token in the "
+                               "X-CSRF-Token header");
+      }
+    }
+    auth::Principal principal = (*session)->principal;
+    return Credentials{std::move(principal), std::move(*session)};
+  }
   const std::string_view value(header->value().data(), header->value().size());
   constexpr std::string_view kScheme = "Bearer ";
   if (!value.starts_with(kScheme) || value.size() == kScheme.size()) {
     return Response::unauthorized("the Authorization header must be 'Bearer TOKEN'");
   }
-  auto principal = authenticate ? authenticate(value.substr(kScheme.size())) : std::optional<auth::Principal>();
+  auto principal =
+      options.authenticate ? options.authenticate(value.substr(kScheme.size())) : std::optional<auth::Principal>();
   if (!principal) return Response::from(principal.error());
   if (!*principal) return Response::unauthorized("the API token is unknown or was revoked");
-  return std::move(*principal);
+  return Credentials{std::move(*principal), std::nullopt};
 }
 
-Response route(const Router& router, std::optional<auth::Principal> principal,
-               const http::request<http::string_body>& request) {
+// What the router needs of the connection besides the request itself.
+struct Peer {
+  std::string address;
+  Scheme scheme = Scheme::kHttp;
+};
+
+Response route(const Router& router, Credentials credentials, const Peer& peer, const BeastRequest& request) {
   auto parsed = Request::from_target(std::string(request.method_string()), request.target(), request.body());
   if (!parsed) return Response::from(parsed.error());
-  parsed->principal = std::move(principal);
+  parsed->principal = std::move(credentials.principal);
+  parsed->session = std::move(credentials.session);
+  for (const auto& field : request) parsed->headers[lower(field.name_string())] = std::string(field.value());
+  parsed->client_address = peer.address;
+  parsed->scheme = peer.scheme;
   try {
     return router.handle(std::move(*parsed));
   } catch (const std::exception& error) {
     // A handler bug must cost one request, not the hub.
     return Response::error(500, "internal", error.what());
   }
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
 }
 
 bool is_loopback(const std::string& host) {
@@ -113,8 +181,8 @@ struct HttpServer::State {
 
   // 403 for a state-changing request (anything but GET and HEAD) from a foreign Origin or to a
   // foreign Host; nullopt for a request that may go on.
-  std::optional<Response> refuse_foreign(const http::request_parser<http::string_body>::value_type& request) const {
-    if (request.method() == http::verb::get || request.method() == http::verb::head) return std::nullopt;
+  std::optional<Response> refuse_foreign(const BeastRequest& request) const {
+    if (!changes_state(request)) return std::nullopt;
     const auto host = request.find(http::field::host);
     const std::string_view host_text = host == request.end() ? std::string_view() : std::string_view(host->value());
     if (!serves(host_text)) {
@@ -136,16 +204,20 @@ struct HttpServer::State {
 };
 
 // One connection over plain TCP or TLS: read a request, answer it, and again while the client
-// keeps it alive.
+// keeps it alive; or, for a route that answers with a live feed, a stream of its events until
+// either side closes.
 template <typename Stream>
-class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+class Session : public Connection, public LiveStream, public std::enable_shared_from_this<Session<Stream>> {
  public:
   template <typename... Layers>
   Session(std::shared_ptr<HttpServer::State> server, Layers&&... layers)
       : stream_(std::forward<Layers>(layers)...), server_(std::move(server)) {
     server_->sessions.insert(this);
   }
-  ~Session() override { server_->sessions.erase(this); }
+  ~Session() override {
+    if (feed_) feed_->leave(*this);
+    server_->sessions.erase(this);
+  }
 
   void start() {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -162,6 +234,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   }
 
   void close() override {
+    if (feed_) std::exchange(feed_, nullptr)->leave(*this);
+    if (keepalive_) keepalive_->cancel();
     beast::error_code ignored;
     auto& layer = beast::get_lowest_layer(stream_);
     layer.socket().shutdown(Tcp::socket::shutdown_both, ignored);
@@ -189,12 +263,12 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
       return answer(*refusal, request.version(), AfterAnswer::kClose);
     // Authenticated before the body is read, so only a known token can make the hub read more
     // than the default limit.
-    auto who = authenticated(server_->options.authenticate, request);
+    auto who = authenticated(server_->options, request);
     if (auto* refusal = std::get_if<Response>(&who)) return answer(*refusal, request.version(), AfterAnswer::kClose);
-    principal_ = std::get<std::optional<auth::Principal>>(std::move(who));
+    credentials_ = std::get<Credentials>(std::move(who));
     const std::string method(request.method_string());
     auto target = Request::from_target(method, request.target());
-    limit_ = target && principal_ ? server_->router.body_limit(method, target->path) : kDefaultBodyBytes;
+    limit_ = target && credentials_.principal ? server_->router.body_limit(method, target->path) : kDefaultBodyBytes;
     parser_->body_limit(limit_);  // for a chunked body, counted as it arrives
     if (parser_->content_length().value_or(0) > limit_) return on_read(http::error::body_limit);
     http::async_read(stream_, buffer_, *parser_,
@@ -220,8 +294,16 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     }
     if (error) return close();  // the client left, timed out, or the server is stopping
     const auto& request = parser_->get();
-    answer(route(server_->router, std::move(principal_), request), request.version(),
-           request.keep_alive() ? AfterAnswer::kKeepAlive : AfterAnswer::kClose);
+    Response response = route(server_->router, std::move(credentials_), peer(), request);
+    if (response.live) return stream(*response.live);
+    answer(response, request.version(), request.keep_alive() ? AfterAnswer::kKeepAlive : AfterAnswer::kClose);
+  }
+
+  Peer peer() {
+    beast::error_code error;
+    const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(error);
+    const Scheme scheme = std::is_same_v<Stream, beast::tcp_stream> ? Scheme::kHttp : Scheme::kHttps;
+    return Peer{error ? std::string() : endpoint.address().to_string(), scheme};
   }
 
   void answer(const Response& answer, unsigned version, AfterAnswer after) {
@@ -243,12 +325,64 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
                       });
   }
 
+  // Hands the connection over to `feed`: the header, then each event it delivers, with a
+  // keepalive comment between, until the client goes, falls behind or the server stops.
+  void stream(LiveFeed& feed) {
+    if (!feed.join(*this)) {
+      return answer(Response::error(503, "too_many_streams", "the hub serves no more live streams now"), 11,
+                    AfterAnswer::kClose);
+    }
+    feed_ = &feed;
+    deliver(std::make_shared<const std::string>(
+        "HTTP/1.1 200 OK\r\nServer: recount-hub\r\nContent-Type: text/event-stream\r\n"
+        "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"));
+    keepalive_.emplace(stream_.get_executor());
+    arm_keepalive();
+  }
+
+  void deliver(const std::shared_ptr<const std::string>& frame) override {
+    if (!feed_) return;
+    // A client that does not take what it is sent is dropped, never waited for.
+    if (queued_bytes_ + frame->size() > feed_->limits().queued_bytes) return close();
+    queued_bytes_ += frame->size();
+    outbox_.push_back(frame);
+    if (outbox_.size() == 1) write_next();
+  }
+
+  void end() override { close(); }
+
+  void write_next() {
+    beast::get_lowest_layer(stream_).expires_after(server_->options.timeout);
+    boost::asio::async_write(stream_, boost::asio::buffer(*outbox_.front()),
+                             [self = this->shared_from_this()](beast::error_code error, std::size_t) {
+                               if (error || !self->feed_) return self->close();
+                               self->queued_bytes_ -= self->outbox_.front()->size();
+                               self->outbox_.pop_front();
+                               if (!self->outbox_.empty()) self->write_next();
+                             });
+  }
+
+  void arm_keepalive() {
+    keepalive_->expires_after(feed_->limits().keepalive);
+    keepalive_->async_wait([self = this->shared_from_this()](beast::error_code error) {
+      if (error || !self->feed_) return;
+      // A comment line: EventSource ignores it, and writing it finds a client that went away.
+      static const auto kKeepalive = std::make_shared<const std::string>(": keepalive\n\n");
+      self->deliver(kKeepalive);
+      if (self->feed_) self->arm_keepalive();
+    });
+  }
+
   Stream stream_;
   std::shared_ptr<HttpServer::State> server_;
+  LiveFeed* feed_ = nullptr;                               // set while the connection streams a live feed
+  std::deque<std::shared_ptr<const std::string>> outbox_;  // the front one is being written
+  std::size_t queued_bytes_ = 0;
+  std::optional<boost::asio::steady_timer> keepalive_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::size_t limit_ = kDefaultBodyBytes;     // of the request being read
-  std::optional<auth::Principal> principal_;  // who sent it
+  std::size_t limit_ = kDefaultBodyBytes;  // of the request being read
+  Credentials credentials_;                // who sent it
   http::response<http::string_body> response_;
 };
 

@@ -1,6 +1,7 @@
 // The hub's HTTP/1.1 server (Boost.Beast) on the hub's io_context: it parses requests with
 // bounded sizes and deadlines, refuses writes from foreign origins and hosts, authenticates bearer
-// tokens, hands requests to a Router, and never lets a bad request crash it.
+// tokens and console session cookies (with their CSRF token), hands requests to a Router, and
+// never lets a bad request crash it.
 #pragma once
 
 #include <chrono>
@@ -26,6 +27,10 @@ namespace recount::hub {
 // io_context's thread.
 using Authenticator = std::function<Result<std::optional<auth::Principal>>(std::string_view token)>;
 
+// The console session of a request's session cookie (auth::kSessionCookie); nullopt for an id
+// that is unknown, ended or expired. Runs on the io_context's thread.
+using SessionResumer = std::function<Result<std::optional<auth::Session>>(std::string_view id)>;
+
 struct HttpServerOptions {
   // Bodies larger than their route's limit (Router::body_limit) get 413 before they are read.
   std::size_t max_header_bytes = std::size_t{16} * 1024;  // larger headers get 431
@@ -38,6 +43,12 @@ struct HttpServerOptions {
   std::vector<std::string> allowed_hosts;
   // Looks up each request's bearer token. Unset: every token is refused (only public routes answer).
   Authenticator authenticate;
+  // Resumes the session of a request that has a session cookie and no Authorization header; its
+  // principal then acts as the token's. A state-changing request (not GET or HEAD) so
+  // authenticated must send the session's CSRF token in X-CSRF-Token, else it gets 403 "csrf"
+  // before its body is read. A cookie that resumes no session counts as no credentials (the
+  // login page must load with a stale one). Unset: cookies are ignored.
+  SessionResumer resume_session;
   // HTTPS: PEM files of the server's certificate (chain) and its private key. Empty: plain HTTP.
   std::filesystem::path certificate_file;
   std::filesystem::path key_file;

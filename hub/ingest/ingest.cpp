@@ -184,6 +184,9 @@ bool Ingest::commit(std::vector<Received> received) {
   for (auto& topic : group->cleared_topics) clear_retained(std::move(topic));
   for (const auto& site : group->task_sites) tasks_.changed(site);
   if (unknown_ != nullptr) unknown_->announce(group->unknown_changed);
+  if (observer_ && (!group->discrepancies.empty() || !group->task_sites.empty())) {
+    observer_(CommitChanges{std::move(group->discrepancies), std::move(group->task_sites)});
+  }
   return true;
 }
 
@@ -214,6 +217,7 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
   if (!settled) return settled.error();
   group.judged = settled->judged;
   group.task_sites = std::move(settled->task_sites);
+  group.discrepancies = std::move(settled->discrepancies);
   group.caught_up = settled->caught_up;
   group.applied = settled->applied;
   return group;

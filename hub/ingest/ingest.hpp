@@ -18,6 +18,7 @@
 #include "hub/ledger/ledger.hpp"
 #include "hub/reconcile/reconciler.hpp"
 #include "hub/unknown/unknown_barcodes.hpp"
+#include "hub/writes/hub_writer.hpp"
 #include "hub/writes/task_publisher.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/mqtt/link.hpp"
@@ -97,6 +98,10 @@ class Ingest {
   // applied yet waits for the next start().
   void stop();
 
+  // Tells `observer` what each later commit changed (discrepancies, task sites). Replaces an
+  // earlier one.
+  void on_commit(CommitObserver observer) { observer_ = std::move(observer); }
+
   // Handles a message as if the link had delivered it: what start() wires the link to, and how a
   // test or a fuzzer without a broker feeds ingest. On the io_context's thread.
   void deliver(mqtt::Message message);
@@ -131,6 +136,7 @@ class Ingest {
   struct Group {
     std::vector<Reply> replies;
     std::vector<std::string> task_sites;
+    std::vector<std::int64_t> discrepancies;  // opened or changed, for the commit observer
     std::vector<std::string> cleared_topics;  // retained messages to clear on the broker
     std::uint64_t batches = 0;
     std::uint64_t rejected_payloads = 0;
@@ -172,6 +178,7 @@ class Ingest {
   Ledger& ledger_;
   reconcile::Reconciler& reconciler_;
   TaskListPublisher& tasks_;
+  CommitObserver observer_;
   HybridLogicalClock& clock_;
   WallClock wall_;
   IngestOptions options_;

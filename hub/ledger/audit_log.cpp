@@ -12,7 +12,7 @@
 
 namespace recount::hub {
 
-enum class AuditLog::Sql { kTail, kInsert, kAfter, kEvents, kCount };
+enum class AuditLog::Sql { kTail, kInsert, kAfter, kEvents, kMatching, kCount };
 
 namespace {
 
@@ -26,6 +26,13 @@ const std::string kSql[] = {
     "SELECT id, at_ms, kind, subject, detail, prev_hash, hash FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2",
     // kEvents
     EventDigester::select_in_storage_order(),
+    // kMatching: ?3 a kind prefix, ?4 an actor as the detail names it or its last word, ?5 and ?6
+    // the window of at_ms; '' matches any.
+    "SELECT id, at_ms, kind, subject, detail, prev_hash, hash FROM audit_log WHERE id > ?1"
+    " AND substr(kind, 1, length(?3)) = ?3"
+    " AND (?4 = '' OR json_extract(detail, '$.actor') = ?4"
+    "      OR substr(json_extract(detail, '$.actor'), -length(?4) - 1) = ' ' || ?4)"
+    " AND at_ms >= ?5 AND at_ms < ?6 ORDER BY id LIMIT ?2",
 };
 
 // Each text field is length-prefixed, so the encoding is unambiguous for any bytes.
@@ -166,6 +173,17 @@ Result<AuditVerification> AuditLog::verify() {
   all.reset();
   if (!walked) return walked.error();
   return verification;
+}
+
+Result<std::vector<AuditEntry>> AuditLog::matching(const AuditQuery& query) {
+  auto& matching = statement(Sql::kMatching);
+  matching.bind(1, query.after_id)
+      .bind(2, static_cast<std::int64_t>(query.limit))
+      .bind(3, query.kind_prefix)
+      .bind(4, query.actor)
+      .bind(5, query.from_ms)
+      .bind(6, query.to_ms);
+  return collect_rows<AuditEntry>(matching, read_entry);
 }
 
 Result<std::vector<AuditEntry>> AuditLog::entries(std::int64_t after_id, std::size_t limit) {

@@ -5,7 +5,9 @@
 // checkpoint kept elsewhere (hub/ledger/checkpoint.hpp).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +43,16 @@ struct AuditVerification {
   std::string problem;                    // why, when broken_id is set
 };
 
+// Which entries a listing shows (docs/api.md, GET /api/v1/audit): each member narrows it.
+struct AuditQuery {
+  std::int64_t after_id = 0;
+  std::size_t limit = 100;
+  std::string kind_prefix;   // kinds starting with it ("reconcile."); "" for any
+  std::string actor;         // the detail's "actor" ("operator ops-anna"), whole or its name; "" for any
+  std::int64_t from_ms = 0;  // at_ms at or after
+  std::int64_t to_ms = std::numeric_limits<std::int64_t>::max();  // at_ms before
+};
+
 // Prepared statements over the audit_log table of a migrated hub database. Not thread-safe;
 // must not outlive the Database. Every call blocks on SQLite and returns kIo when it fails.
 class AuditLog {
@@ -72,6 +84,9 @@ class AuditLog {
 
   // Entries in id order after `after_id`, at most `limit`.
   Result<std::vector<AuditEntry>> entries(std::int64_t after_id, std::size_t limit);
+  // Entries in id order after query.after_id that match its filters, at most query.limit. Reads
+  // on in id order until the page is full, so a rare filter reads much of the log.
+  Result<std::vector<AuditEntry>> matching(const AuditQuery& query);
 
  private:
   enum class Sql;

@@ -139,12 +139,26 @@ struct Figures {
 
 enum class StateFilter { kActive, kClosed, kAll };
 
+// What a listing is ordered by; ties go by id. kValue is the absolute value, as value at risk is.
+enum class DiscrepancySort { kOpened, kValue, kUpdated, kSite };
+enum class SortOrder { kAscending, kDescending };
+
+// Every member narrows the listing; an absent one does not.
 struct DiscrepancyQuery {
   std::string site;  // "" for every site
   StateFilter filter = StateFilter::kActive;
-  std::optional<DiscrepancyState> state;  // narrows further
+  std::vector<DiscrepancyState> states{};  // any of these; empty for any state
   std::int64_t after_id = 0;
-  std::size_t limit = 1000;
+  std::optional<std::size_t> limit{};  // none: every match
+  std::optional<Classification> classification{};
+  std::optional<ReasonCode> reason{};               // the adjustment's reason
+  std::optional<std::int64_t> min_value_cents{};    // of the absolute value
+  std::optional<std::int64_t> max_value_cents{};    // of the absolute value
+  std::optional<std::int64_t> opened_from_ms{};     // opened at or after
+  std::optional<std::int64_t> opened_through_ms{};  // opened at or before
+  DiscrepancySort sort = DiscrepancySort::kOpened;
+  SortOrder order = SortOrder::kAscending;
+  std::size_t offset = 0;  // matches skipped before the first listed
 };
 
 }  // namespace recount::hub::reconcile

@@ -3,6 +3,9 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <string_view>
+#include <variant>
+#include <vector>
 
 #include "hub/reconcile/names.hpp"
 
@@ -19,7 +22,6 @@ enum class DiscrepancyStore::Sql {
   kRecordAdjustment,
   kGet,
   kActiveAt,
-  kList,
   kTransitions,
   kCount,
 };
@@ -63,10 +65,6 @@ const std::string kSql[] = {
     kSelect + " WHERE d.id = ?1",
     // kActiveAt
     "SELECT id FROM reconcile_discrepancies WHERE position_id = ?1 AND closed_ms IS NULL",
-    // kList: ?2 is 'active', 'closed' or 'all'; ?3 a state name or ''.
-    kSelect +
-        " WHERE (?1 = '' OR d.site = ?1) AND (?2 = 'all' OR (?2 = 'active') = (d.closed_ms IS NULL))"
-        " AND (?3 = '' OR d.state = ?3) AND d.id > ?4 ORDER BY d.id LIMIT ?5",
     // kTransitions
     "SELECT seq, from_state, to_state, at_ms, actor_kind, actor, cause, cause_event_id FROM reconcile_transitions"
     " WHERE discrepancy_id = ?1 ORDER BY seq",
@@ -132,13 +130,61 @@ Result<Transition> read_transition(const storage::Statement& row) {
   return transition;
 }
 
-std::string_view filter_name(StateFilter filter) {
-  switch (filter) {
-    case StateFilter::kActive: return "active";
-    case StateFilter::kClosed: return "closed";
-    case StateFilter::kAll: return "all";
+// A listing's SQL holds only the terms its query sets, so SQLite picks the index that serves
+// them (schema step 3 adds one per sort order, and partial ones over the active rows); the
+// values are bound, never written into the text.
+struct Filter {
+  std::string where;
+  std::vector<std::variant<std::int64_t, std::string>> values;
+
+  void add(std::string_view term, std::variant<std::int64_t, std::string> value) {
+    where += (where.empty() ? " WHERE " : " AND ") + std::string(term) + std::to_string(values.size() + 1);
+    values.push_back(std::move(value));
   }
-  return "all";
+  void add(std::string_view term) { where += (where.empty() ? " WHERE " : " AND ") + std::string(term); }
+};
+
+Filter filter_of(const DiscrepancyQuery& query) {
+  Filter filter;
+  if (!query.site.empty()) filter.add("d.site = ?", query.site);
+  if (query.filter == StateFilter::kActive) filter.add("d.closed_ms IS NULL");
+  if (query.filter == StateFilter::kClosed) filter.add("d.closed_ms IS NOT NULL");
+  if (!query.states.empty()) {
+    std::string any;
+    for (const DiscrepancyState state : query.states) {
+      filter.values.emplace_back(std::string(to_string(state)));
+      any += (any.empty() ? "?" : ", ?") + std::to_string(filter.values.size());
+    }
+    filter.add("d.state IN (" + any + ")");
+  }
+  if (query.classification) filter.add("d.classification = ?", std::string(to_string(*query.classification)));
+  if (query.reason) filter.add("d.adjust_reason = ?", std::string(to_string(*query.reason)));
+  if (query.min_value_cents) filter.add("abs(d.value_cents) >= ?", *query.min_value_cents);
+  if (query.max_value_cents) filter.add("abs(d.value_cents) <= ?", *query.max_value_cents);
+  if (query.opened_from_ms) filter.add("d.opened_ms >= ?", *query.opened_from_ms);
+  if (query.opened_through_ms) filter.add("d.opened_ms <= ?", *query.opened_through_ms);
+  if (query.after_id > 0) filter.add("d.id > ?", query.after_id);
+  return filter;
+}
+
+std::string order_of(const DiscrepancyQuery& query) {
+  const std::string direction = query.order == SortOrder::kAscending ? "" : " DESC";
+  switch (query.sort) {
+    case DiscrepancySort::kOpened: return " ORDER BY d.opened_ms" + direction + ", d.id" + direction;
+    case DiscrepancySort::kValue: return " ORDER BY abs(d.value_cents)" + direction + ", d.id" + direction;
+    case DiscrepancySort::kUpdated: return " ORDER BY d.updated_ms" + direction + ", d.id" + direction;
+    case DiscrepancySort::kSite:
+      return " ORDER BY d.site" + direction + ", d.opened_ms" + direction + ", d.id" + direction;
+  }
+  return "";
+}
+
+void bind_all(storage::Statement& statement, const Filter& filter) {
+  int index = 1;
+  for (const auto& value : filter.values) {
+    std::visit([&](const auto& each) { statement.bind(index, each); }, value);
+    ++index;
+  }
 }
 
 }  // namespace
@@ -146,7 +192,7 @@ std::string_view filter_name(StateFilter filter) {
 Result<DiscrepancyStore> DiscrepancyStore::prepare(storage::Database& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
-  return DiscrepancyStore(std::move(*statements));
+  return DiscrepancyStore(database, std::move(*statements));
 }
 
 Result<std::int64_t> DiscrepancyStore::open(std::int64_t position_id, const std::string& site, const Figures& figures,
@@ -253,13 +299,36 @@ Result<std::optional<std::int64_t>> DiscrepancyStore::active_at(std::int64_t pos
 }
 
 Result<std::vector<Discrepancy>> DiscrepancyStore::list(const DiscrepancyQuery& query) {
-  auto& list = statement(Sql::kList);
-  list.bind(1, query.site)
-      .bind(2, filter_name(query.filter))
-      .bind(3, query.state ? to_string(*query.state) : std::string_view(""))
-      .bind(4, query.after_id)
-      .bind(5, static_cast<std::int64_t>(query.limit));
-  return collect_rows<Discrepancy>(list, read_discrepancy);
+  const Filter filter = filter_of(query);
+  // LIMIT -1 is SQLite's "no limit".
+  const std::string sql = kSelect + filter.where + order_of(query) + " LIMIT " +
+                          std::to_string(query.limit ? static_cast<std::int64_t>(*query.limit) : -1) + " OFFSET " +
+                          std::to_string(query.offset);
+  auto statement = cached(sql);
+  if (!statement) return statement.error();
+  bind_all(**statement, filter);
+  return collect_rows<Discrepancy>(**statement, read_discrepancy);
+}
+
+Result<std::int64_t> DiscrepancyStore::count(const DiscrepancyQuery& query) {
+  const Filter filter = filter_of(query);
+  auto statement = cached("SELECT count(*) FROM reconcile_discrepancies d" + filter.where);
+  if (!statement) return statement.error();
+  bind_all(**statement, filter);
+  return single_int(**statement);
+}
+
+Result<storage::Statement*> DiscrepancyStore::cached(const std::string& sql) {
+  auto found = listings_.find(sql);
+  if (found == listings_.end()) {
+    // The shapes are bounded (each filter present or not, five orders), but a long-running hub
+    // need not keep every one it ever saw.
+    if (listings_.size() >= kMaxCachedListings) listings_.clear();
+    auto prepared = database_->prepare(sql);
+    if (!prepared) return prepared.error();
+    found = listings_.emplace(sql, std::move(*prepared)).first;
+  }
+  return &found->second;
 }
 
 Result<std::vector<Transition>> DiscrepancyStore::transitions(std::int64_t id) {

@@ -2,7 +2,9 @@
 // discrepancy.hpp defines, in reconcile_discrepancies and reconcile_transitions.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,18 +43,29 @@ class DiscrepancyStore {
 
   Result<Discrepancy> get(std::int64_t id);  // kNotFound when there is none
   Result<std::optional<std::int64_t>> active_at(std::int64_t position_id);
-  Result<std::vector<Discrepancy>> list(const DiscrepancyQuery& query);  // by id
-  Result<std::vector<Transition>> transitions(std::int64_t id);          // by seq
+  // The query's page of matches in its order. The SQL of each shape of query (which filters
+  // are set, the order) is prepared once and kept.
+  Result<std::vector<Discrepancy>> list(const DiscrepancyQuery& query);
+  // How many match the query's filters (its order, offset and limit aside).
+  Result<std::int64_t> count(const DiscrepancyQuery& query);
+  Result<std::vector<Transition>> transitions(std::int64_t id);  // by seq
 
  private:
   enum class Sql;
-  explicit DiscrepancyStore(storage::StatementSet<Sql> statements) : statements_(std::move(statements)) {}
+  static constexpr std::size_t kMaxCachedListings = 256;
+
+  DiscrepancyStore(storage::Database& database, storage::StatementSet<Sql> statements)
+      : database_(&database), statements_(std::move(statements)) {}
   storage::Statement& statement(Sql which) { return statements_[which]; }
   Result<Transition> append_transition(std::int64_t id, std::optional<DiscrepancyState> from, DiscrepancyState to,
                                        std::int64_t at_ms, const Actor& actor, const std::string& cause,
                                        const std::string& cause_event_id);
 
+  Result<storage::Statement*> cached(const std::string& sql);
+
+  storage::Database* database_;
   storage::StatementSet<Sql> statements_;
+  std::map<std::string, storage::Statement> listings_;  // by SQL text
 };
 
 }  // namespace recount::hub::reconcile

@@ -36,6 +36,9 @@ struct Effects {
   std::vector<Adjustment> adjustments;
   std::vector<std::string> task_sites;  // sorted, no repeats
   std::vector<AuditNote> audit;
+  // Discrepancies opened or moved to another state, for the console's live feed after the
+  // commit; in the order they changed, with repeats.
+  std::vector<std::int64_t> discrepancies;
 };
 
 struct Reevaluation {

@@ -52,6 +52,11 @@ struct HistoryEntry {
   std::string session;
   std::string task_id;
   std::optional<std::int64_t> group_id;  // counts and zeros: the group they belong to
+  // When the hub stored the event (the ledger's received_ms); none for an implied zero.
+  std::optional<std::int64_t> arrived_ms;
+  // arrived_ms − wall_ms when the event arrived after events later in event time had been
+  // stored (it was late to the ledger), else 0.
+  std::int64_t late_ms = 0;
 };
 
 }  // namespace recount::hub::reconcile

@@ -13,6 +13,7 @@
 #include "hub/reconcile/count_group.hpp"
 #include "hub/reconcile/discrepancy.hpp"
 #include "hub/reconcile/metrics.hpp"
+#include "hub/reconcile/overview.hpp"
 #include "hub/reconcile/policy.hpp"
 #include "hub/reconcile/position.hpp"
 #include "hub/reconcile/tasks.hpp"
@@ -25,7 +26,8 @@ struct DiscrepancyDetail {
   Discrepancy discrepancy;
   std::vector<Transition> transitions;
   std::vector<Task> tasks;
-  std::vector<CountGroup> counts;  // the position's counts, by time
+  std::vector<CountGroup> counts;      // the position's counts, by time
+  std::vector<HistoryEntry> timeline;  // the position's history, as history() gives it
 };
 
 // Never writes. Calls block on storage; errors are kIo (kCorrupt when stored data no longer
@@ -44,12 +46,18 @@ class Queries {
   virtual Result<std::vector<HistoryEntry>> history(const PositionKey& position) = 0;
   // The count groups of a position by time; empty for a position never seen.
   virtual Result<std::vector<CountGroup>> counts(const PositionKey& position) = 0;
+  // The query's page of matches, in its order.
   virtual Result<std::vector<Discrepancy>> discrepancies(const DiscrepancyQuery& query) = 0;
+  // How many discrepancies match the query's filters, whatever its order, offset and limit.
+  virtual Result<std::int64_t> discrepancy_count(const DiscrepancyQuery& query) = 0;
   // kNotFound when there is none.
   virtual Result<DiscrepancyDetail> discrepancy(std::int64_t id) = 0;
-  // The tasks of a site ("" for every site), newest first, at most `limit`.
-  virtual Result<std::vector<Task>> tasks(const std::string& site, std::size_t limit) = 0;
+  // The tasks of a site ("" for every site) that `filter` lets through, newest first, at most
+  // `limit`.
+  virtual Result<std::vector<Task>> tasks(const std::string& site, TaskFilter filter, std::size_t limit) = 0;
   virtual Result<std::vector<SiteMetrics>> metrics(const MetricsQuery& query) = 0;
+  // The discrepancies and measures of the console's overview, as of query.now_ms.
+  virtual Result<Overview> overview(const OverviewQuery& query) = 0;
   // The policy in force (the built-in default until one is set), with its version, when it was
   // set and by whom. kCorrupt when the stored document no longer parses.
   virtual Result<PolicyInForce> policy_in_force() = 0;

@@ -38,12 +38,13 @@ const std::string kSql[] = {
     // kGroupsAt
     std::string(kGroupSelect) + " WHERE g.position_id = ?1 ORDER BY g.last_hlc, g.id",
     // kHistoryMovements
-    "SELECT hlc, event_id, type, wall_ms, qty, delta, device, user, reason, reference FROM reconcile_movements"
-    " WHERE position_id = ?1 ORDER BY hlc, event_id",
+    "SELECT m.hlc, m.event_id, m.type, m.wall_ms, m.qty, m.delta, m.device, m.user, m.reason, m.reference,"
+    " e.received_ms FROM reconcile_movements m LEFT JOIN events e ON e.event_id = m.event_id"
+    " WHERE m.position_id = ?1 ORDER BY m.hlc, m.event_id",
     // kHistoryCounts
-    "SELECT c.hlc, c.event_id, c.wall_ms, c.qty, c.device, c.user, c.session, c.task_id, c.group_id"
-    " FROM reconcile_counts c JOIN reconcile_groups g ON g.id = c.group_id WHERE g.position_id = ?1"
-    " ORDER BY c.hlc, c.event_id",
+    "SELECT c.hlc, c.event_id, c.wall_ms, c.qty, c.device, c.user, c.session, c.task_id, c.group_id,"
+    " e.received_ms FROM reconcile_counts c JOIN reconcile_groups g ON g.id = c.group_id"
+    " LEFT JOIN events e ON e.event_id = c.event_id WHERE g.position_id = ?1 ORDER BY c.hlc, c.event_id",
     // kHistoryZeros: zeros that are observations (not void).
     "SELECT closed_hlc, id, first_user, task_id, session_key FROM reconcile_groups WHERE position_id = ?1"
     " AND counts = 0 AND closed_hlc IS NOT NULL AND NOT (task_id = '' AND expected = 0) ORDER BY closed_hlc, id",
@@ -68,6 +69,7 @@ Result<HistoryEntry> read_movement(const storage::Statement& row) {
   entry.user = row.column_text(7);
   entry.reason = row.column_text(8);
   entry.reference = row.column_text(9);
+  if (!row.column_is_null(10)) entry.arrived_ms = row.column_int(10);
   return entry;
 }
 
@@ -83,6 +85,7 @@ Result<HistoryEntry> read_count(const storage::Statement& row) {
   entry.session = row.column_text(6);
   entry.task_id = row.column_text(7);
   entry.group_id = row.column_int(8);
+  if (!row.column_is_null(9)) entry.arrived_ms = row.column_int(9);
   return entry;
 }
 
@@ -98,6 +101,15 @@ Result<HistoryEntry> read_zero(const storage::Statement& row) {
 }
 
 }  // namespace
+
+void mark_late(std::vector<HistoryEntry>& entries) {
+  std::optional<std::int64_t> earliest_later;  // the earliest arrival among the entries after this one
+  for (auto entry = entries.rbegin(); entry != entries.rend(); ++entry) {
+    if (!entry->arrived_ms) continue;
+    entry->late_ms = earliest_later && *earliest_later < *entry->arrived_ms ? *entry->arrived_ms - entry->wall_ms : 0;
+    earliest_later = earliest_later ? std::min(*earliest_later, *entry->arrived_ms) : *entry->arrived_ms;
+  }
+}
 
 Result<ReadModel> ReadModel::prepare(storage::Database& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
@@ -141,6 +153,7 @@ Result<std::vector<HistoryEntry>> ReadModel::history(const PositionKey& key) {
     balance += entry.delta;
     entry.balance = balance;
   }
+  mark_late(entries);
   return entries;
 }
 

@@ -15,6 +15,10 @@
 
 namespace recount::hub::reconcile {
 
+// Sets late_ms of each entry (in event-time order) that arrived after an entry later in event
+// time: its arrived_ms − wall_ms. Entries without arrived_ms are neither late nor compared.
+void mark_late(std::vector<HistoryEntry>& entries);
+
 // Prepared queries over the reconcile_ projection tables of a migrated database (schema.hpp).
 // Never writes. Every call blocks on SQLite and returns kIo when SQLite fails (kCorrupt when a
 // row holds a name this build does not know). Not thread-safe; must not outlive the Database.
@@ -27,8 +31,8 @@ class ReadModel {
   // The balance of a position as of an HLC stamp (movements at the stamp included); nullopt for
   // a position never seen.
   Result<std::optional<std::int64_t>> expected(const PositionKey& key, HlcStamp hlc);
-  // Movements, counts and zeros of a position in event-time order with the running balance;
-  // empty for an unknown position.
+  // Movements, counts and zeros of a position in event-time order with the running balance and
+  // when each arrived (mark_late); empty for an unknown position.
   Result<std::vector<HistoryEntry>> history(const PositionKey& key);
   // The count groups of a position, by last_hlc then id; empty for an unknown position.
   Result<std::vector<CountGroup>> counts(const PositionKey& key);

@@ -393,6 +393,7 @@ Result<void> Reconciler::open_discrepancy(Context& context, const CountGroup& gr
                        {"actor", describe(cause.actor)},
                        {"cause_event_id", cause.event_id}};
   context.effects.audit.push_back(AuditNote{"reconcile.transition", subject_of(*opened), dump(detail)});
+  context.effects.discrepancies.push_back(opened->id);
   if (context.policy.max_recount_rounds == 0) {
     return step(context, *opened, DiscrepancyState::kAwaitingReview, Resolution::kNone, Actor::system(),
                 "no recount rounds configured", "");
@@ -471,6 +472,7 @@ Result<void> Reconciler::step(Context& context, const Discrepancy& discrepancy, 
                        {"cause", cause},
                        {"cause_event_id", cause_event_id}};
   context.effects.audit.push_back(AuditNote{"reconcile.transition", subject_of(*current), dump(detail)});
+  context.effects.discrepancies.push_back(current->id);
   return {};
 }
 

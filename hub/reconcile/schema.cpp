@@ -194,6 +194,20 @@ CREATE TABLE reconcile_policies (
     {R"sql(
 INSERT INTO reconcile_meta (name, value) SELECT 'applied_through', coalesce(max(rowid), 0) FROM events;
 )sql"},
+    // 3: the console's queue (docs/api.md, GET /api/v1/discrepancies) sorts and pages by opening
+    // time, absolute value, last change and site, over the active ones (partial indexes: those
+    // are the few a console shows by default) or all, and counts its matches from an index; the
+    // overview's measures read discrepancies by when they closed.
+    {R"sql(
+CREATE INDEX reconcile_discrepancies_active_by_opened ON reconcile_discrepancies (opened_ms) WHERE closed_ms IS NULL;
+CREATE INDEX reconcile_discrepancies_active_by_value ON reconcile_discrepancies (abs(value_cents)) WHERE closed_ms IS NULL;
+CREATE INDEX reconcile_discrepancies_active_by_updated ON reconcile_discrepancies (updated_ms) WHERE closed_ms IS NULL;
+CREATE INDEX reconcile_discrepancies_active_by_site ON reconcile_discrepancies (site, opened_ms) WHERE closed_ms IS NULL;
+CREATE INDEX reconcile_discrepancies_by_opened ON reconcile_discrepancies (opened_ms);
+CREATE INDEX reconcile_discrepancies_by_value ON reconcile_discrepancies (abs(value_cents));
+CREATE INDEX reconcile_discrepancies_by_updated ON reconcile_discrepancies (updated_ms);
+CREATE INDEX reconcile_discrepancies_by_closed ON reconcile_discrepancies (closed_ms) WHERE closed_ms IS NOT NULL;
+)sql"},
 };
 
 }  // namespace

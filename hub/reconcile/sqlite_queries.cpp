@@ -14,10 +14,12 @@ Result<SqliteQueries> SqliteQueries::prepare(storage::Database& database) {
   if (!tasks) return tasks.error();
   auto metrics = MetricsReader::prepare(database);
   if (!metrics) return metrics.error();
+  auto overview = OverviewReader::prepare(database);
+  if (!overview) return overview.error();
   auto policies = PolicyStore::prepare(database);
   if (!policies) return policies.error();
   return SqliteQueries(std::move(*positions), std::move(*discrepancies), std::move(*tasks), std::move(*metrics),
-                       std::move(*policies));
+                       std::move(*overview), std::move(*policies));
 }
 
 Result<std::vector<PositionView>> SqliteQueries::positions(const PositionQuery& query) {
@@ -40,6 +42,10 @@ Result<std::vector<Discrepancy>> SqliteQueries::discrepancies(const DiscrepancyQ
   return discrepancies_.list(query);
 }
 
+Result<std::int64_t> SqliteQueries::discrepancy_count(const DiscrepancyQuery& query) {
+  return discrepancies_.count(query);
+}
+
 Result<DiscrepancyDetail> SqliteQueries::discrepancy(std::int64_t id) {
   auto discrepancy = discrepancies_.get(id);
   if (!discrepancy) return discrepancy.error();
@@ -49,14 +55,19 @@ Result<DiscrepancyDetail> SqliteQueries::discrepancy(std::int64_t id) {
   if (!tasks) return tasks.error();
   auto counts = positions_.groups_at(discrepancy->position_id);
   if (!counts) return counts.error();
-  return DiscrepancyDetail{std::move(*discrepancy), std::move(*transitions), std::move(*tasks), std::move(*counts)};
+  auto timeline = positions_.history(discrepancy->position);
+  if (!timeline) return timeline.error();
+  return DiscrepancyDetail{std::move(*discrepancy), std::move(*transitions), std::move(*tasks), std::move(*counts),
+                           std::move(*timeline)};
 }
 
-Result<std::vector<Task>> SqliteQueries::tasks(const std::string& site, std::size_t limit) {
-  return tasks_.tasks(site, limit);
+Result<std::vector<Task>> SqliteQueries::tasks(const std::string& site, TaskFilter filter, std::size_t limit) {
+  return tasks_.tasks(site, filter, limit);
 }
 
 Result<std::vector<SiteMetrics>> SqliteQueries::metrics(const MetricsQuery& query) { return metrics_.read(query); }
+
+Result<Overview> SqliteQueries::overview(const OverviewQuery& query) { return overview_.read(query, metrics_); }
 
 Result<PolicyInForce> SqliteQueries::policy_in_force() {
   auto version = policies_.version();

@@ -4,6 +4,7 @@
 
 #include "hub/reconcile/discrepancy_store.hpp"
 #include "hub/reconcile/metrics.hpp"
+#include "hub/reconcile/overview.hpp"
 #include "hub/reconcile/policy_store.hpp"
 #include "hub/reconcile/queries.hpp"
 #include "hub/reconcile/read_model.hpp"
@@ -27,24 +28,28 @@ class SqliteQueries final : public Queries {
   Result<std::vector<HistoryEntry>> history(const PositionKey& position) override;
   Result<std::vector<CountGroup>> counts(const PositionKey& position) override;
   Result<std::vector<Discrepancy>> discrepancies(const DiscrepancyQuery& query) override;
+  Result<std::int64_t> discrepancy_count(const DiscrepancyQuery& query) override;
   Result<DiscrepancyDetail> discrepancy(std::int64_t id) override;
-  Result<std::vector<Task>> tasks(const std::string& site, std::size_t limit) override;
+  Result<std::vector<Task>> tasks(const std::string& site, TaskFilter filter, std::size_t limit) override;
   Result<std::vector<SiteMetrics>> metrics(const MetricsQuery& query) override;
+  Result<Overview> overview(const OverviewQuery& query) override;
   Result<PolicyInForce> policy_in_force() override;
 
  private:
   SqliteQueries(ReadModel positions, DiscrepancyStore discrepancies, TaskStore tasks, MetricsReader metrics,
-                PolicyStore policies)
+                OverviewReader overview, PolicyStore policies)
       : positions_(std::move(positions)),
         discrepancies_(std::move(discrepancies)),
         tasks_(std::move(tasks)),
         metrics_(std::move(metrics)),
+        overview_(std::move(overview)),
         policies_(std::move(policies)) {}
 
   ReadModel positions_;
   DiscrepancyStore discrepancies_;  // read only here
   TaskStore tasks_;                 // read only here
   MetricsReader metrics_;
+  OverviewReader overview_;
   PolicyStore policies_;  // read only here
 };
 

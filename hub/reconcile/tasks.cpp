@@ -60,7 +60,9 @@ const std::string kSql[] = {
     // kAwaitingAck
     "SELECT DISTINCT site FROM reconcile_tasks WHERE state = 'open' AND acked_ms IS NULL ORDER BY site",
     // kList
-    kSelect + " WHERE (?1 = '' OR site = ?1) ORDER BY created_ms DESC, task_id DESC LIMIT ?2",
+    kSelect +
+        " WHERE (?1 = '' OR site = ?1) AND (?3 = 0 OR state = 'open') ORDER BY created_ms DESC, task_id DESC"
+        " LIMIT ?2",
     // kOfDiscrepancy
     kSelect + " WHERE discrepancy_id = ?1 ORDER BY round",
 };
@@ -195,8 +197,10 @@ Result<std::vector<std::string>> TaskStore::sites_awaiting_ack() {
   return collect_rows<std::string>(statement(Sql::kAwaitingAck), read_text);
 }
 
-Result<std::vector<Task>> TaskStore::tasks(const std::string& site, std::size_t limit) {
-  return collect_rows<Task>(statement(Sql::kList).bind(1, site).bind(2, static_cast<std::int64_t>(limit)), read_task);
+Result<std::vector<Task>> TaskStore::tasks(const std::string& site, TaskFilter filter, std::size_t limit) {
+  auto& list = statement(Sql::kList);
+  list.bind(1, site).bind(2, static_cast<std::int64_t>(limit)).bind(3, std::int64_t{filter == TaskFilter::kOpen});
+  return collect_rows<Task>(list, read_task);
 }
 
 Result<std::vector<Task>> TaskStore::tasks_of(std::int64_t discrepancy_id) {

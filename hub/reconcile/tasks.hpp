@@ -20,6 +20,8 @@
 namespace recount::hub::reconcile {
 
 enum class TaskState { kOpen, kDone, kCancelled };
+// Which tasks a listing shows.
+enum class TaskFilter { kOpen, kAll };
 std::string_view to_string(TaskState state);
 std::optional<TaskState> parse_task_state(std::string_view text);
 
@@ -75,8 +77,9 @@ class TaskStore {
   // Sites with an open task no device has acknowledged yet: their list is worth republishing.
   Result<std::vector<std::string>> sites_awaiting_ack();
 
-  // Every task of a site (all sites when ""), newest first, at most `limit`.
-  Result<std::vector<Task>> tasks(const std::string& site, std::size_t limit);
+  // The tasks of a site (all sites when "") that `filter` lets through, newest first, at most
+  // `limit`.
+  Result<std::vector<Task>> tasks(const std::string& site, TaskFilter filter, std::size_t limit);
   // Every task of a discrepancy, by round.
   Result<std::vector<Task>> tasks_of(std::int64_t discrepancy_id);
 

@@ -41,6 +41,8 @@ Result<Settled> settle_and_commit(LedgerWrite& write, reconcile::Reconciler& rec
     if (auto again = reconciler.catch_up(write.events(), settled.adjustments.size()); !again) return again.error();
   }
   if (auto ok = write.commit(); !ok) return ok.error();
+  result.discrepancies = std::move(effects.discrepancies);
+  result.discrepancies.insert(result.discrepancies.end(), settled.discrepancies.begin(), settled.discrepancies.end());
   // Both lists are sorted without repeats; their union is too.
   std::set_union(effects.task_sites.begin(), effects.task_sites.end(), settled.task_sites.begin(),
                  settled.task_sites.end(), std::back_inserter(result.task_sites));
@@ -62,6 +64,9 @@ Result<void> HubWriter::write(const Change& change) {
   auto settled = settle_and_commit(*write, reconciler_, std::move(*effects), now_ms);
   if (!settled) return settled.error();
   for (const auto& site : settled->task_sites) tasks_.changed(site);
+  if (observer_ && (!settled->discrepancies.empty() || !settled->task_sites.empty())) {
+    observer_(CommitChanges{std::move(settled->discrepancies), std::move(settled->task_sites)});
+  }
   return {};
 }
 

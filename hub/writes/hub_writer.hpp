@@ -26,11 +26,21 @@ Result<void> record_effects(LedgerWrite& write, reconcile::Effects& effects, std
 
 // What a settled commit leaves to its caller.
 struct Settled {
-  std::vector<std::string> task_sites;  // sorted, no repeats: publish their task lists
-  bool caught_up = false;               // the projections have applied every stored event
-  std::size_t applied = 0;              // events the projections applied in this commit
-  bool judged = false;                  // counts due were judged (settle() ran)
+  std::vector<std::string> task_sites;      // sorted, no repeats: publish their task lists
+  bool caught_up = false;                   // the projections have applied every stored event
+  std::size_t applied = 0;                  // events the projections applied in this commit
+  bool judged = false;                      // counts due were judged (settle() ran)
+  std::vector<std::int64_t> discrepancies;  // opened or changed (reconcile::Effects::discrepancies)
 };
+
+// What a commit changed that the console shows live (hub/http/live_feed.hpp).
+struct CommitChanges {
+  std::vector<std::int64_t> discrepancies;  // opened or moved to another state; may repeat
+  std::vector<std::string> task_sites;      // sites whose recount tasks changed
+};
+// Told on the io_context's thread right after each commit that changed something; it must not
+// write to the ledger.
+using CommitObserver = std::function<void(const CommitChanges& changes)>;
 
 // How much of what the projections have not applied a settled commit applies, and whether it
 // judges the counts due when it does not get to the end: judging after every part of a long
@@ -75,11 +85,15 @@ class HubWriter {
 
   std::int64_t now_ms() const { return wall_(); }
 
+  // Tells `observer` what each later commit of this writer changed. Replaces an earlier one.
+  void on_commit(CommitObserver observer) { observer_ = std::move(observer); }
+
  private:
   Ledger& ledger_;
   reconcile::Reconciler& reconciler_;
   TaskListPublisher& tasks_;
   WallClock wall_;
+  CommitObserver observer_;
 };
 
 }  // namespace recount::hub

@@ -36,9 +36,15 @@ struct ApiHub {
 
   ApiHub() {
     add_api_routes(router, store.ledger, ingest, link);
-    add_reconcile_routes(router, queries);
+    add_reconcile_routes(router, queries, system_wall_clock());
   }
 };
+
+DiscrepancyFilters all_states() {
+  DiscrepancyFilters filters;
+  filters.state = "all";
+  return filters;
+}
 
 TEST_CASE("stats print a table with a row per device, in columns, with '-' for what is not known") {
   ApiHub hub;
@@ -60,7 +66,7 @@ TEST_CASE("tasks and discrepancies of a hub without any say so instead of printi
   ApiHub hub;
   Serving empty(hub.router);
   CHECK(tasks_command(empty.hub(), OutputFormat::kTable, "").out == "no recount tasks\n");
-  CHECK(discrepancies_command(empty.hub(), OutputFormat::kTable, "open").out == "no discrepancies\n");
+  CHECK(discrepancies_command(empty.hub(), OutputFormat::kTable, {}).out == "no discrepancies\n");
 }
 
 TEST_CASE("a shortage sent to a recount shows in the tasks and discrepancies tables") {
@@ -70,9 +76,37 @@ TEST_CASE("a shortage sent to a recount shows in the tasks and discrepancies tab
   CHECK(tasks_command(serving.hub(), OutputFormat::kTable, "site-1").out ==
         "TASK    SITE    LOCATION  SKU    ROUND  NOT_BY  STATE  ACKED_BY\n"
         "rt-1-1  site-1  A-1       SKU-1  1      user-1  open   -\n");
-  CHECK(discrepancies_command(serving.hub(), OutputFormat::kTable, "all").out ==
+  CHECK(discrepancies_command(serving.hub(), OutputFormat::kTable, all_states()).out ==
         "ID  POSITION          STATE              EXPECTED  COUNTED  VARIANCE  ROUND\n"
         "1   site-1/A-1/SKU-1  recount_requested  10        7        -3        1\n");
+}
+
+TEST_CASE("the discrepancies command sends its filters to the queue and says which page it shows of how many") {
+  CHECK(discrepancies_target({}) == "/api/v1/discrepancies?state=open");
+  DiscrepancyFilters filters;
+  filters.site = "site-1";
+  filters.state = "awaiting_approval,awaiting_review";
+  filters.min_value_cents = 100;
+  filters.sort = "-value";
+  filters.limit = 50;
+  filters.offset = 100;
+  CHECK(discrepancies_target(filters) ==
+        "/api/v1/discrepancies?state=awaiting_approval%2Cawaiting_review&site=site-1&min_value_cents=100"
+        "&sort=-value&limit=50&offset=100");
+  ApiHub hub;
+  testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
+  Serving serving(hub.router);
+  DiscrepancyFilters page = all_states();
+  page.limit = 1;
+  CHECK(discrepancies_command(serving.hub(), OutputFormat::kTable, page).out ==
+        "ID  POSITION          STATE              EXPECTED  COUNTED  VARIANCE  ROUND\n"
+        "1   site-1/A-1/SKU-1  recount_requested  10        7        -3        1\n"
+        "1-1 of 1\n");
+  DiscrepancyFilters unsorted;
+  unsorted.sort = "price";
+  const auto refused = discrepancies_command(serving.hub(), OutputFormat::kTable, unsorted);
+  CHECK(refused.exit_code == kExitFailed);
+  CHECK(refused.err.find("sort: must be opened") != std::string::npos);
 }
 
 TEST_CASE("positions and a position's history print as tables, the history with its judged counts") {

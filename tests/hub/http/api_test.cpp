@@ -174,6 +174,15 @@ TEST_CASE("the audit trail is listed with details as JSON, and its verification 
   CHECK(entries[0]["detail"]["new"] == 5);
   CHECK(entries[1]["prev_hash"] == entries[0]["hash"]);
 
+  const auto rejected = api.get_json("/api/v1/audit?kind=sync.payload")["entries"];
+  REQUIRE(rejected.size() == 1);
+  CHECK(rejected[0]["kind"] == "sync.payload_rejected");
+  CHECK(api.get_json("/api/v1/audit?from_ms=" + std::to_string(testing::kFixedNowMs + 1))["entries"].empty());
+  CHECK(api.get_json("/api/v1/audit?actor=nobody")["entries"].empty());
+  CHECK(api.get_json("/api/v1/audit?from_ms=5&to_ms=5", 400)["error"]["message"] ==
+        "to_ms: must be later than from_ms (5)");
+  CHECK(api.get_json("/api/v1/audit?to_ms=x", 400)["error"]["message"].get<std::string>().starts_with("to_ms:"));
+
   const auto verification = api.get_json("/api/v1/audit/verify");
   CHECK(verification["intact"] == true);
   CHECK(verification["entries"] == 2);

@@ -31,7 +31,7 @@ struct ResolveHub : testing::WriteSide {
     REQUIRE(writer.write(
         [&](LedgerWrite&, std::int64_t now_ms) { return reconciler.set_policy(policy, "resolve-test", now_ms); }));
     testing::deliver(store.ledger, reconciler, testing::shortage_events());
-    add_resolve_routes(router, writer, reconciler, queries);
+    add_resolve_routes(router, writer, reconciler, queries, system_wall_clock());
   }
 
   Json post(const std::string& id, const std::string& body, unsigned status,
@@ -46,6 +46,15 @@ struct ResolveHub : testing::WriteSide {
   Json resolve(const std::string& action, const std::string& reason, unsigned status,
                const auth::Principal& as = {"ops-anna", auth::Role::kAdmin, std::nullopt}) {
     return post("1", Json{{"action", action}, {"reason", reason}}.dump(), status, as);
+  }
+  Json bulk(const std::string& body, unsigned status,
+            const auth::Principal& as = {"ops-anna", auth::Role::kAdmin, std::nullopt}) {
+    const auto response =
+        router.handle(testing::signed_in(Request::from_target("POST", "/api/v1/discrepancies/resolve", body).value(),
+                                         as.role, as.name, as.approval_limit_cents));
+    INFO(response.body);
+    CHECK(response.status == status);
+    return Json::parse(response.body);
   }
   reconcile::DiscrepancyDetail detail() { return queries.discrepancy(1).value(); }
   std::string last_audit_kind() { return store.ledger.audit().entries(0, 10000).value().back().kind; }
@@ -159,6 +168,54 @@ TEST_CASE("an approver may approve up to its approval limit, and over it the 403
   // Without a limit of its own, an approver has the role's default, which this value is under.
   CHECK(hub.resolve("approve", "theft", 200, {"ops-cy", auth::Role::kApprover, std::nullopt})["discrepancy"]["state"] ==
         "closed");
+}
+
+TEST_CASE("a bulk resolve decides each id on its own: one over the limit, one unknown, then one done and one closed") {
+  ResolveHub hub(0, 250);
+  const std::int64_t value = std::llabs(hub.detail().discrepancy.value_cents);
+  const auth::Principal capped{"ops-cy", auth::Role::kApprover, value - 1};
+  const auto refused = hub.bulk(R"({"ids":[1,99],"action":"approve","reason":"theft"})", 200, capped)["results"];
+  REQUIRE(refused.size() == 2);
+  CHECK(refused[0]["id"] == 1);
+  CHECK(refused[0]["ok"] == false);
+  CHECK(refused[0]["error"]["code"] == "over_approval_limit");
+  CHECK(refused[1]["id"] == 99);
+  CHECK(refused[1]["error"]["code"] == "not_found");
+  CHECK(refused[1]["error"]["message"] == "no discrepancy 99");
+  CHECK(hub.detail().discrepancy.state == reconcile::DiscrepancyState::kAwaitingReview);
+
+  const auto results = hub.bulk(R"({"ids":[1,1],"action":"approve","reason":"theft"})", 200)["results"];
+  REQUIRE(results.size() == 2);
+  CHECK(results[0]["ok"] == true);
+  CHECK(results[0]["discrepancy"]["state"] == "closed");
+  CHECK(results[0]["discrepancy"]["resolution"] == "approved");
+  CHECK(results[1]["ok"] == false);
+  CHECK(results[1]["error"]["code"] == "conflict");  // closed by the first
+  CHECK(hub.last_audit_kind() == "reconcile.transition");
+}
+
+TEST_CASE("a bulk resolve needs a counter-lead, and refuses a bad body with 400 naming the member") {
+  ResolveHub hub(0);
+  const auto field_of = [&](const std::string& body) {
+    const std::string message = hub.bulk(body, 400)["error"]["message"];
+    return message.substr(0, message.find(':'));
+  };
+  CHECK(field_of("[1]") == "body");
+  CHECK(field_of(R"({"action":"reject","reason":"other"})") == "ids");
+  CHECK(field_of(R"({"ids":[],"action":"reject","reason":"other"})") == "ids");
+  CHECK(field_of(R"({"ids":[1,"2"],"action":"reject","reason":"other"})") == "ids[1]");
+  CHECK(field_of(R"({"ids":[0],"action":"reject","reason":"other"})") == "ids[0]");
+  CHECK(field_of(R"({"ids":[1],"action":"close","reason":"other"})") == "action");
+  CHECK(field_of(R"({"ids":[1],"action":"reject","reason":"bored"})") == "reason");
+  Json many = Json::array();
+  for (int id = 1; id <= 501; ++id) many.push_back(id);
+  CHECK(field_of(Json{{"ids", many}, {"action", "reject"}, {"reason", "other"}}.dump()) == "ids");
+  CHECK(hub.bulk(R"({"ids":[1],"action":"reject","reason":"other"})", 403,
+                 {"ops-vi", auth::Role::kViewer, std::nullopt})["error"]["code"] == "forbidden");
+  const auto lead = hub.bulk(R"({"ids":[1],"action":"approve","reason":"theft"})", 200,
+                             {"ops-lea", auth::Role::kCounterLead, std::nullopt})["results"];
+  CHECK(lead[0]["error"]["code"] == "forbidden");
+  CHECK(hub.detail().discrepancy.state == reconcile::DiscrepancyState::kAwaitingReview);
 }
 
 }  // namespace

@@ -9,10 +9,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <future>
 #include <stdexcept>
 #include <thread>
 
 #include <boost/asio/post.hpp>
+
+#include "hub/http/live_routes.hpp"
 
 namespace recount::hub {
 namespace {
@@ -34,6 +37,18 @@ class RawClient {
 
   void send(const std::string& bytes) { REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) >= 0); }
 
+  // What arrived until `what` did (and maybe a little more); throws when the server closes or
+  // `patience` passes first.
+  std::string read_until(const std::string& what) {
+    char chunk[4096];
+    while (received_.find(what) == std::string::npos) {
+      const auto got = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (got <= 0) throw std::runtime_error("the server closed or went quiet before sending " + what);
+      received_.append(chunk, static_cast<std::size_t>(got));
+    }
+    return received_;
+  }
+
   // Everything until the server closes; throws when `patience` passes first.
   std::string read_to_end() {
     std::string text;
@@ -51,6 +66,7 @@ class RawClient {
 
  private:
   int fd_;
+  std::string received_;  // by read_until
 };
 
 std::size_t count(const std::string& text, const std::string& what) {
@@ -66,17 +82,26 @@ Result<std::optional<auth::Principal>> two_tokens(std::string_view token) {
   return std::optional<auth::Principal>();
 }
 
+// One console session: cookie "live-session" of ops-lee (counter-lead), CSRF token "csrf-1".
+Result<std::optional<auth::Session>> one_session(std::string_view id) {
+  if (id != "live-session") return std::optional<auth::Session>();
+  return std::optional(
+      auth::Session{"live-session", auth::Principal{"ops-lee", auth::Role::kCounterLead, std::nullopt}, "csrf-1", 0});
+}
+
 // Test clients name the server "hub" in their Host header.
 HttpServerOptions test_options() {
   HttpServerOptions options;
   options.allowed_hosts = {"hub"};
   options.authenticate = two_tokens;
+  options.resume_session = one_session;
   return options;
 }
 
 // A server with a few test routes, running on its own thread.
 struct ServerFixture {
   Router router;
+  LiveFeed feed{LiveLimits{2, std::size_t{64} * 1024, std::chrono::milliseconds(50)}};
   boost::asio::io_context io;
   std::unique_ptr<HttpServer> server;
   std::uint16_t port = 0;
@@ -86,19 +111,41 @@ struct ServerFixture {
     router.add_public("GET", "/hello", [](const Request&) { return Response::json(200, {{"hello", "world"}}); });
     router.add_public("GET", "/throw", [](const Request&) -> Response { throw std::runtime_error("handler bug"); });
     const auto echo = [](const Request& request) {
-      return Response::json(
-          200, {{"bytes", request.body.size()}, {"by", request.principal ? request.principal->name : std::string()}});
+      return Response::json(200, {{"bytes", request.body.size()},
+                                  {"by", request.principal ? request.principal->name : std::string()},
+                                  {"session", request.session ? request.session->id : std::string()}});
     };
     router.add_public("POST", "/echo", echo);
     router.add("GET", "/api/v1/stats", auth::Role::kViewer, echo);
     router.add("POST", "/api/v1/discrepancies/{id}/resolve", auth::Role::kCounterLead, echo);
     router.add("POST", "/api/v1/import/items", auth::Role::kAdmin, echo, BodyLimit::kImport);
+    add_live_routes(router, feed);
     server = HttpServer::listen(io, HostPort{"127.0.0.1", 0}, router, options).value();
     port = server->local_address().port;
     server->start();
     thread = std::thread([this] { io.run(); });
   }
   ~ServerFixture() { stop(); }
+
+  // Runs `work` on the server's thread and returns what it returns.
+  template <typename Work>
+  auto on_server(Work work) {
+    std::packaged_task<decltype(work())()> task(std::move(work));
+    auto result = task.get_future();
+    boost::asio::post(io, [&task] { task(); });
+    return result.get();
+  }
+
+  // Waits (a bounded number of times) until the feed holds `streams` streams; how many it holds.
+  std::size_t await_streams(std::size_t streams) {
+    std::size_t open = 0;
+    for (int attempt = 0; attempt < 500; ++attempt) {
+      open = on_server([this] { return feed.streams(); });
+      if (open == streams) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return open;
+  }
 
   void stop() {
     if (!thread.joinable()) return;
@@ -165,7 +212,8 @@ TEST_CASE("an import of several MiB is accepted on the import route") {
       std::to_string(size) + "\r\n\r\n" + std::string(size, 'x'));
   const auto text = client.read_to_end();
   CHECK(text.starts_with("HTTP/1.1 200"));
-  CHECK(text.find("{\"by\":\"ops-anna\",\"bytes\":" + std::to_string(size) + "}") != std::string::npos);
+  CHECK(text.find("{\"by\":\"ops-anna\",\"bytes\":" + std::to_string(size) + ",\"session\":\"\"}") !=
+        std::string::npos);
 }
 
 TEST_CASE("without a token the import route takes only the default body size, and a bad token is refused unread") {
@@ -197,6 +245,53 @@ TEST_CASE("a request without a token or with an unknown one gets 401 with WWW-Au
   const auto text = client.read_to_end();
   CHECK(text.starts_with("HTTP/1.1 200"));
   CHECK(text.find("\"by\":\"ops-vi\"") != std::string::npos);
+}
+
+TEST_CASE("a session cookie authenticates as its token, and a bearer token goes before it") {
+  ServerFixture fixture;
+  RawClient client(fixture.port);
+  client.send("GET /api/v1/stats HTTP/1.1\r\nHost: hub\r\nCookie: theme=dark; recount_session=live-session\r\n\r\n" +
+              std::string("GET /api/v1/stats HTTP/1.1\r\nHost: hub\r\nCookie: recount_session=live-session\r\n"
+                          "Authorization: Bearer viewer-token\r\nConnection: close\r\n\r\n"));
+  const auto text = client.read_to_end();
+  CHECK(count(text, "HTTP/1.1 200") == 2);
+  CHECK(text.find("\"by\":\"ops-lee\",\"bytes\":0,\"session\":\"live-session\"") != std::string::npos);
+  CHECK(text.find("\"by\":\"ops-vi\",\"bytes\":0,\"session\":\"\"") != std::string::npos);
+}
+
+TEST_CASE("a cookie that resumes no session counts as no credentials: public routes answer, others 401") {
+  ServerFixture fixture;
+  RawClient page(fixture.port);
+  page.send(
+      "POST /echo HTTP/1.1\r\nHost: hub\r\nCookie: recount_session=expired\r\nContent-Length: 2\r\n"
+      "Connection: close\r\n\r\n{}");
+  CHECK(page.read_to_end().starts_with("HTTP/1.1 200"));
+  RawClient data(fixture.port);
+  data.send("GET /api/v1/stats HTTP/1.1\r\nHost: hub\r\nCookie: recount_session=expired\r\nConnection: close\r\n\r\n");
+  CHECK(data.read_to_end().starts_with("HTTP/1.1 401"));
+}
+
+TEST_CASE("a change by session cookie without its CSRF token, or with a wrong one, gets 403 csrf before the body") {
+  ServerFixture fixture;
+  for (const std::string csrf : {"", "X-CSRF-Token: csrf-2\r\n", "X-CSRF-Token: csrf-10\r\n"}) {
+    RawClient client(fixture.port);
+    // Only the header is sent: the answer must come before any of the body.
+    client.send(
+        "POST /api/v1/discrepancies/1/resolve HTTP/1.1\r\nHost: hub\r\nCookie: recount_session=live-session\r\n" +
+        csrf + "Content-Length: 100\r\n\r\n");
+    const auto text = client.read_to_end();
+    INFO(csrf);
+    CHECK(text.starts_with("HTTP/1.1 403"));
+    CHECK(text.find("\"code\":\"csrf\"") != std::string::npos);
+    CHECK(text.find("X-CSRF-Token") != std::string::npos);
+  }
+  RawClient client(fixture.port);
+  client.send(
+      "POST /api/v1/discrepancies/1/resolve HTTP/1.1\r\nHost: hub\r\nCookie: recount_session=live-session\r\n"
+      "X-CSRF-Token: csrf-1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+  const auto text = client.read_to_end();
+  CHECK(text.starts_with("HTTP/1.1 200"));
+  CHECK(text.find("\"by\":\"ops-lee\"") != std::string::npos);
 }
 
 TEST_CASE("a write from a foreign Origin or to a foreign Host gets 403, while reads and the hub's own origin pass") {
@@ -235,7 +330,7 @@ TEST_CASE("a body within the limit reaches the handler") {
   ServerFixture fixture;
   RawClient client(fixture.port);
   client.send("POST /echo HTTP/1.1\r\nHost: hub\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello");
-  CHECK(client.read_to_end().find("\"bytes\":5}") != std::string::npos);
+  CHECK(client.read_to_end().find("\"bytes\":5,") != std::string::npos);
 }
 
 TEST_CASE("headers larger than the limit get 431") {
@@ -293,6 +388,79 @@ TEST_CASE("stopping the server closes its idle connections and stops accepting")
   address.sin_port = htons(fixture.port);
   CHECK(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0);
   ::close(fd);
+}
+
+const std::string kLive = "GET /api/v1/live HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer viewer-token\r\n\r\n";
+
+TEST_CASE("a live stream sends the event-stream header, each event published, and keepalive comments") {
+  ServerFixture fixture;
+  RawClient client(fixture.port);
+  client.send(kLive);
+  REQUIRE(fixture.await_streams(1) == 1);
+  fixture.on_server([&] {
+    fixture.feed.publish("discrepancy", R"({"id":7,"state":"open"})");
+    return 0;
+  });
+  const auto text = client.read_until("event: discrepancy\ndata: {\"id\":7,\"state\":\"open\"}\n\n");
+  CHECK(text.starts_with("HTTP/1.1 200 OK\r\n"));
+  CHECK(text.find("Content-Type: text/event-stream\r\n") != std::string::npos);
+  CHECK(text.find("Cache-Control: no-store\r\n") != std::string::npos);
+  CHECK(client.read_until(": keepalive\n\n").find(": keepalive\n\n") != std::string::npos);
+}
+
+TEST_CASE("a live stream needs a viewer's credentials, and past the limit of streams gets 503") {
+  ServerFixture fixture;
+  RawClient anonymous(fixture.port);
+  anonymous.send("GET /api/v1/live HTTP/1.1\r\nHost: hub\r\nConnection: close\r\n\r\n");
+  CHECK(anonymous.read_to_end().starts_with("HTTP/1.1 401"));
+  RawClient first(fixture.port);
+  RawClient second(fixture.port);
+  first.send(kLive);
+  second.send(kLive);
+  REQUIRE(fixture.await_streams(2) == 2);
+  RawClient third(fixture.port);
+  third.send(
+      "GET /api/v1/live HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer viewer-token\r\nConnection: close\r\n\r\n");
+  const auto text = third.read_to_end();
+  CHECK(text.starts_with("HTTP/1.1 503"));
+  CHECK(text.find("\"too_many_streams\"") != std::string::npos);
+  CHECK(fixture.await_streams(2) == 2);
+}
+
+TEST_CASE("a live client that does not read is dropped once its queue is full, and the others go on") {
+  ServerFixture fixture;
+  RawClient stalled(fixture.port);
+  RawClient reading(fixture.port);
+  stalled.send(kLive);
+  reading.send(kLive);
+  REQUIRE(fixture.await_streams(2) == 2);
+  const std::string big = "{\"pad\":\"" + std::string(16 * 1024, 'x') + "\"}";
+  // The reading client takes everything as it comes, on a thread of its own, until the last event.
+  auto received = std::async(std::launch::async, [&reading] { return reading.read_until("{\"task_id\":\"after\"}"); });
+  // The kernel's buffers take some MiB first; 4,000 events of 16 KiB are far more than they hold.
+  std::size_t open = 2;
+  for (int round = 0; round < 4000 && open == 2; ++round) {
+    open = fixture.on_server([&] {
+      fixture.feed.publish("device", big);
+      return fixture.feed.streams();
+    });
+  }
+  CHECK(open == 1);
+  fixture.on_server([&] {
+    fixture.feed.publish("task", R"({"task_id":"after"})");
+    return 0;
+  });
+  CHECK(received.get().find("{\"task_id\":\"after\"}") != std::string::npos);
+}
+
+TEST_CASE("stopping the server closes its live streams") {
+  ServerFixture fixture;
+  RawClient client(fixture.port);
+  client.send(kLive);
+  REQUIRE(fixture.await_streams(1) == 1);
+  fixture.stop();  // returns only once every connection and timer is gone
+  CHECK(client.read_to_end().starts_with("HTTP/1.1 200"));
+  CHECK(fixture.feed.streams() == 0);
 }
 
 TEST_CASE("listening on an address that is taken fails as unavailable and names the address") {

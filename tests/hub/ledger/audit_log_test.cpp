@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <limits>
+#include <vector>
+
 #include "hub/ledger/schema.hpp"
 #include "shared/crypto/sha256.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
@@ -261,6 +264,43 @@ TEST_CASE("the head is the newest entry's id and hash, or 0 and the genesis hash
   fixture.append(3);
   CHECK(fixture.log.head()->id == 3);
   CHECK(fixture.log.head()->hash == fixture.verify().head_hash);
+}
+
+TEST_CASE("audit entries filter by kind prefix, by actor whole or by name, and by a window of time") {
+  AuditFixture fixture;
+  const auto add = [&](std::int64_t at_ms, const std::string& kind, const std::string& detail) {
+    REQUIRE(fixture.log.append(at_ms, kind, "s", detail).has_value());
+  };
+  add(100, "sync.batch", "{}");
+  add(200, "reconcile.policy", R"({"actor":"operator ops-anna"})");
+  add(300, "reconcile.transition", R"({"actor":"operator ops-bo"})");
+  add(400, "reconcile.transition", R"({"actor":"system"})");
+  const auto ids = [&](const AuditQuery& query) {
+    std::vector<std::int64_t> found;
+    for (const auto& entry : fixture.log.matching(query).value()) found.push_back(entry.id);
+    return found;
+  };
+  const auto query = [] { return AuditQuery{0, 100, "", "", 0, std::numeric_limits<std::int64_t>::max()}; };
+  CHECK(ids(query()) == std::vector<std::int64_t>{1, 2, 3, 4});
+  AuditQuery kind = query();
+  kind.kind_prefix = "reconcile.";
+  CHECK(ids(kind) == std::vector<std::int64_t>{2, 3, 4});
+  kind.kind_prefix = "reconcile.transition";
+  kind.after_id = 3;
+  CHECK(ids(kind) == std::vector<std::int64_t>{4});
+  AuditQuery actor = query();
+  actor.actor = "ops-bo";
+  CHECK(ids(actor) == std::vector<std::int64_t>{3});
+  actor.actor = "operator ops-anna";
+  CHECK(ids(actor) == std::vector<std::int64_t>{2});
+  actor.actor = "anna";  // a name is matched whole
+  CHECK(ids(actor).empty());
+  AuditQuery window = query();
+  window.from_ms = 200;
+  window.to_ms = 400;
+  CHECK(ids(window) == std::vector<std::int64_t>{2, 3});
+  window.limit = 1;
+  CHECK(ids(window) == std::vector<std::int64_t>{2});
 }
 
 }  // namespace

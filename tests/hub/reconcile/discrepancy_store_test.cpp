@@ -3,6 +3,10 @@
 
 #include <doctest/doctest.h>
 
+#include <initializer_list>
+#include <tuple>
+#include <vector>
+
 #include "tests/hub/reconcile/fixtures.hpp"
 
 namespace recount::hub::reconcile {
@@ -83,14 +87,140 @@ TEST_CASE("reconcile discrepancy: listings filter by site, active or closed, and
     return found;
   };
   CHECK(ids({}) == std::vector<std::int64_t>{a, c});
-  CHECK(ids({"s1", StateFilter::kActive, std::nullopt, 0, 10}) == std::vector<std::int64_t>{a});
-  CHECK(ids({"", StateFilter::kClosed, std::nullopt, 0, 10}) == std::vector<std::int64_t>{b});
-  CHECK(ids({"", StateFilter::kAll, std::nullopt, 0, 10}) == std::vector<std::int64_t>{a, b, c});
-  CHECK(ids({"", StateFilter::kAll, State::kAwaitingReview, 0, 10}) == std::vector<std::int64_t>{c});
-  CHECK(ids({"", StateFilter::kAll, std::nullopt, a, 1}) == std::vector<std::int64_t>{b});
+  CHECK(ids({"s1", StateFilter::kActive, {}, 0, 10}) == std::vector<std::int64_t>{a});
+  CHECK(ids({"", StateFilter::kClosed, {}, 0, 10}) == std::vector<std::int64_t>{b});
+  CHECK(ids({"", StateFilter::kAll, {}, 0, 10}) == std::vector<std::int64_t>{a, b, c});
+  CHECK(ids({"", StateFilter::kAll, {State::kAwaitingReview}, 0, 10}) == std::vector<std::int64_t>{c});
+  CHECK(ids({"", StateFilter::kAll, {}, a, 1}) == std::vector<std::int64_t>{b});
   auto missing = fixture.store.get(99);
   REQUIRE_FALSE(missing.has_value());
   CHECK(missing.error().code == ErrorCode::kNotFound);
+}
+
+// Five discrepancies at five positions of two sites, each opened and valued differently; the
+// fourth adjusted for damage and closed, the fifth a UoM error awaiting approval.
+struct QueueFixture {
+  recount::testing::TempDir dir;
+  storage::Database database = [this] {
+    auto opened = testing::open_hub_database(dir / "hub.db");
+    must(
+        opened.execute("INSERT INTO reconcile_positions (site, location, sku, lot) VALUES ('s1', 'A-1', 'SKU-A', ''),"
+                       " ('s1', 'A-2', 'SKU-A', ''), ('s2', 'A-1', 'SKU-A', ''), ('s2', 'A-2', 'SKU-A', ''), ('s1', "
+                       "'A-3', 'SKU-A', '')"));
+    return opened;
+  }();
+  DiscrepancyStore store = must(DiscrepancyStore::prepare(database));
+  std::vector<std::int64_t> ids;
+
+  QueueFixture() {
+    // position, site, value, opened_ms
+    const std::tuple<std::int64_t, const char*, std::int64_t, std::int64_t> rows[] = {{1, "s1", -500, 4000},
+                                                                                      {2, "s1", 900, 1000},
+                                                                                      {3, "s2", -100, 3000},
+                                                                                      {4, "s2", -2000, 2000},
+                                                                                      {5, "s1", 300, 5000}};
+    for (const auto& [position, site, value, opened_ms] : rows) {
+      const auto classification = position == 5 ? Classification::kUomError : Classification::kVariance;
+      ids.push_back(must(store.open(position, site, Figures{position, classification, 10, 7, -3, value}, "u1",
+                                    opened_ms, Actor::system(), "", "")));
+    }
+    must(store.record_adjustment(ids[3], "adjust-1", -3, -2000, ReasonCode::kDamage));
+    must(store.transition(ids[3], State::kRecountRequested, Resolution::kNone, 6000, Actor::system(), "", ""));
+    must(store.transition(ids[3], State::kClosed, Resolution::kWrittenOff, 7000, Actor::system(), "", ""));
+    for (const State step : {State::kRecountRequested, State::kRecounted, State::kConfirmed}) {
+      must(store.transition(ids[4], step, Resolution::kNone, 6500, Actor::system(), "", ""));
+    }
+    must(store.transition(ids[4], State::kAwaitingApproval, Resolution::kNone, 6500, Actor::system(), "", ""));
+  }
+
+  std::vector<std::int64_t> listed(const DiscrepancyQuery& query) {
+    std::vector<std::int64_t> found;
+    for (const auto& d : must(store.list(query))) found.push_back(d.id);
+    return found;
+  }
+  // ids[i] for each i.
+  std::vector<std::int64_t> of(std::initializer_list<std::size_t> indexes) const {
+    std::vector<std::int64_t> found;
+    for (const std::size_t index : indexes) found.push_back(ids[index]);
+    return found;
+  }
+};
+
+DiscrepancyQuery all_states() {
+  DiscrepancyQuery query;
+  query.filter = StateFilter::kAll;
+  return query;
+}
+
+TEST_CASE("reconcile discrepancy: the queue sorts by opening, value, last change and site, either way, ties by id") {
+  QueueFixture fixture;
+  DiscrepancyQuery query = all_states();
+  CHECK(fixture.listed(query) == fixture.of({1, 3, 2, 0, 4}));
+  query.order = SortOrder::kDescending;
+  CHECK(fixture.listed(query) == fixture.of({4, 0, 2, 3, 1}));
+  query.sort = DiscrepancySort::kValue;  // absolute value
+  CHECK(fixture.listed(query) == fixture.of({3, 1, 0, 4, 2}));
+  query.order = SortOrder::kAscending;
+  CHECK(fixture.listed(query) == fixture.of({2, 4, 0, 1, 3}));
+  query.sort = DiscrepancySort::kUpdated;
+  CHECK(fixture.listed(query) == fixture.of({1, 2, 0, 4, 3}));
+  query.sort = DiscrepancySort::kSite;  // then by opening
+  CHECK(fixture.listed(query) == fixture.of({1, 0, 4, 3, 2}));
+  query.order = SortOrder::kDescending;
+  CHECK(fixture.listed(query) == fixture.of({2, 3, 4, 0, 1}));
+}
+
+TEST_CASE("reconcile discrepancy: every filter narrows the queue and the count agrees with the listing") {
+  QueueFixture fixture;
+  const auto both = [&](const DiscrepancyQuery& query) {
+    const auto found = fixture.listed(query);
+    CHECK(must(fixture.store.count(query)) == static_cast<std::int64_t>(found.size()));
+    return found;
+  };
+  DiscrepancyQuery query;  // active only, by default
+  CHECK(both(query) == fixture.of({1, 2, 0, 4}));
+  query.filter = StateFilter::kClosed;
+  CHECK(both(query) == fixture.of({3}));
+  query = all_states();
+  query.site = "s2";
+  CHECK(both(query) == fixture.of({3, 2}));
+  query = all_states();
+  query.states = {State::kAwaitingApproval, State::kClosed};
+  CHECK(both(query) == fixture.of({3, 4}));
+  query = all_states();
+  query.classification = Classification::kUomError;
+  CHECK(both(query) == fixture.of({4}));
+  query = all_states();
+  query.reason = ReasonCode::kDamage;
+  CHECK(both(query) == fixture.of({3}));
+  query = all_states();
+  query.min_value_cents = 300;  // absolute values 500, 900, 100, 2000, 300
+  query.max_value_cents = 900;
+  CHECK(both(query) == fixture.of({1, 0, 4}));
+  query = all_states();
+  query.opened_from_ms = 2000;
+  query.opened_through_ms = 4000;
+  CHECK(both(query) == fixture.of({3, 2, 0}));
+  query.site = "s1";
+  query.max_value_cents = 100;
+  CHECK(both(query).empty());
+}
+
+TEST_CASE("reconcile discrepancy: a page starts at its offset, holds at most its limit, and is empty past the end") {
+  QueueFixture fixture;
+  DiscrepancyQuery query = all_states();
+  query.limit = 2;
+  CHECK(fixture.listed(query) == fixture.of({1, 3}));
+  query.offset = 2;
+  CHECK(fixture.listed(query) == fixture.of({2, 0}));
+  query.offset = 4;
+  CHECK(fixture.listed(query) == fixture.of({4}));
+  query.offset = 5;
+  CHECK(fixture.listed(query).empty());
+  CHECK(must(fixture.store.count(query)) == 5);  // the count ignores the page
+  query.offset = 0;
+  query.limit.reset();
+  CHECK(fixture.listed(query).size() == 5);
 }
 
 }  // namespace

@@ -77,7 +77,7 @@ struct ReconcileFixture {
   Discrepancy discrepancy(std::int64_t id) { return must(queries.discrepancy(id)).discrepancy; }
 
   std::vector<Discrepancy> discrepancies(StateFilter filter = StateFilter::kAll) {
-    return must(queries.discrepancies(DiscrepancyQuery{"", filter, std::nullopt, 0, 1000}));
+    return must(queries.discrepancies(DiscrepancyQuery{"", filter, {}, 0, 1000}));
   }
 
   // The position's count groups by time.

@@ -441,7 +441,7 @@ TEST_CASE("reconcile: a recount task is blind, excludes the first counter and is
   CHECK(must(fixture.reconciler.sites_awaiting_task_ack()) == std::vector<std::string>{std::string(kSite)});
   fixture.deliver(fixture.make.ack("rt-1-1", 150), "hh-2");
   CHECK(must(fixture.reconciler.sites_awaiting_task_ack()).empty());
-  const auto task_rows = must(fixture.queries.tasks(std::string(kSite), 1000));
+  const auto task_rows = must(fixture.queries.tasks(std::string(kSite), TaskFilter::kAll, 1000));
   REQUIRE(task_rows.size() == 1);
   CHECK(task_rows[0].acked_device == "hh-2");
   CHECK(task_rows[0].acked_ms == fixture.now_ms);

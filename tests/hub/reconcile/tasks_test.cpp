@@ -108,10 +108,23 @@ TEST_CASE("reconcile tasks: closing a discrepancy cancels its open tasks and rep
   REQUIRE(rounds.size() == 2);
   CHECK(rounds[0].state == TaskState::kDone);
   CHECK(rounds[1].state == TaskState::kCancelled);
-  CHECK(must(fixture.store.tasks("", 10)).front().task.task_id == "rt-1-2");
+  CHECK(must(fixture.store.tasks("", TaskFilter::kAll, 10)).front().task.task_id == "rt-1-2");
   for (const auto state : {TaskState::kOpen, TaskState::kDone, TaskState::kCancelled}) {
     CHECK(parse_task_state(to_string(state)) == state);
   }
+}
+
+TEST_CASE("reconcile tasks: a listing of open tasks leaves out the finished ones, of all tasks keeps them") {
+  TaskFixture fixture;
+  fixture.create(1, 1);
+  fixture.create(2, 1, "s2", 2000);
+  must(fixture.store.finish("rt-1-1", TaskState::kDone, 1500));
+  const auto open = must(fixture.store.tasks("", TaskFilter::kOpen, 10));
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].task.task_id == "rt-2-1");
+  CHECK(must(fixture.store.tasks("", TaskFilter::kAll, 10)).size() == 2);
+  CHECK(must(fixture.store.tasks("s1", TaskFilter::kOpen, 10)).empty());
+  CHECK(must(fixture.store.tasks("s1", TaskFilter::kAll, 10)).size() == 1);
 }
 
 }  // namespace

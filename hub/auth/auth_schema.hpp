@@ -1,0 +1,15 @@
+// The auth component of the hub database (docs/storage.md): the tables of API tokens and console
+// sessions, which TokenStore and SessionStore share and either may create.
+#pragma once
+
+#include "shared/core/result.hpp"
+#include "shared/storage/sqlite.hpp"
+
+namespace recount::hub::auth {
+
+// Creates or migrates the auth tables (the "auth" component of schema_versions; older hubs kept
+// its version in auth_meta). Errors: kUnsupportedVersion when a newer hub made them, kIo. Blocks;
+// call outside any transaction.
+Result<void> migrate_auth_tables(storage::Database& database);
+
+}  // namespace recount::hub::auth

@@ -1,0 +1,64 @@
+// The live feed (GET /api/v1/live, Server-Sent Events): pages subscribe to event names
+// (discrepancy, task, device, unknown_barcode) and to 'reconnect', after which they refetch what
+// they show, since the hub replays nothing. The header's indicator says whether the feed is up.
+
+const kEvents = ['discrepancy', 'task', 'device', 'unknown_barcode'];
+
+export class Live {
+  constructor(indicator) {
+    this.indicator = indicator;
+    this.handlers = new Map();
+    this.wasDown = false;
+  }
+
+  start() {
+    this.source = new EventSource('/api/v1/live');
+    this.source.addEventListener('open', () => {
+      this.show('live', 'Live');
+      if (this.wasDown) this.emit('reconnect', null);
+      this.wasDown = false;
+    });
+    // EventSource reconnects by itself after an error (unless the hub refused it outright).
+    this.source.addEventListener('error', () => {
+      this.wasDown = true;
+      this.show('down', this.source.readyState === EventSource.CLOSED ? 'Live updates off' : 'Reconnecting…');
+    });
+    for (const name of kEvents) {
+      this.source.addEventListener(name, (event) => {
+        let data;
+        try {
+          data = JSON.parse(event.data);
+        } catch {
+          return;  // a line that is not JSON carries nothing a page could show
+        }
+        this.emit(name, data);
+      });
+    }
+  }
+
+  // Calls handler(data) for each event `name` until the returned function is called.
+  on(name, handler) {
+    if (!this.handlers.has(name)) this.handlers.set(name, new Set());
+    this.handlers.get(name).add(handler);
+    return () => this.handlers.get(name).delete(handler);
+  }
+
+  emit(name, data) {
+    for (const handler of this.handlers.get(name) ?? []) handler(data);
+  }
+
+  show(state, text) {
+    this.indicator.textContent = text;
+    this.indicator.className = `live live-${state}`;
+  }
+}
+
+// Calls `fn` once, `wait` ms after the last of a burst of calls: a burst of live events (a
+// recount closing five discrepancies) costs one refetch.
+export function debounce(fn, wait = 250) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), wait);
+  };
+}

@@ -1,0 +1,477 @@
+#!/usr/bin/python3
+"""Browser tests of the operators' console (docs/console.md), in Debian's headless Chromium driven
+by selenium, against the real programs: a Mosquitto on a loopback port (anonymous, no TLS: the
+broker's security has tests of its own), a recount-hub serving the console over plain HTTP, and a
+recount-agent syncing what `recount-agent record` journals. Saves a screenshot of every page under
+--artifacts. Exits 77 (ctest: skipped) when chromium, chromedriver or selenium is missing.
+
+  /usr/bin/python3 tests/console/console_test.py --hub HUB --agent AGENT --recountctl CTL --artifacts DIR
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SKIP = 77
+# Every wait is bounded: long enough for a loaded CI machine, never an assertion about speed.
+WAIT_S = 30
+
+try:
+    from selenium import webdriver
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+except ImportError:
+    webdriver = None
+
+options = None  # the command line, set in main()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(what, predicate, timeout=WAIT_S):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def run(*argv, stdin=None):
+    result = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise AssertionError(f"{' '.join(argv)} exited {result.returncode}: {result.stderr}")
+    return result.stdout
+
+
+class Floor:
+    """Mosquitto, a hub with the test catalog and three operators' tokens, and device dev-a of
+    store-1 whose agent daemon syncs whatever the test records in its journal."""
+
+    def __init__(self, work):
+        self.work = work
+        self.processes = []
+        try:
+            self.start_all()
+        except BaseException:
+            self.stop()
+            raise
+
+    def start_all(self):
+        work = self.work
+        os.chmod(work, 0o755)  # Mosquitto, started as root, reads its configuration as its own user
+        self.broker_port = free_port()
+        with open(f"{work}/mosquitto.conf", "w") as conf:
+            conf.write(f"listener {self.broker_port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                       "log_dest stderr\n")
+        self.start("mosquitto", ["mosquitto", "-c", f"{work}/mosquitto.conf"])
+        wait_until("the broker's port", lambda: self.listening(self.broker_port))
+        self.broker = f"tcp://127.0.0.1:{self.broker_port}"
+
+        self.hub_data = f"{work}/hub"
+        os.makedirs(self.hub_data)
+        self.tokens = {role: self.ctl_data("token", "create", "--name", f"ops-{role}", "--role", role, "--json")
+                       for role in ("admin", "approver", "viewer")}
+        self.tokens = {role: json.loads(text)["token"] for role, text in self.tokens.items()}
+        with open(f"{work}/hub-key.pem", "w") as key:
+            key.write(self.ctl_data("hub-key"))
+        # Every discrepancy goes to an operator (no recount rounds), so the test can approve one;
+        # movements seconds before a count do not make it ambiguous.
+        with open(f"{work}/policy.json", "w") as policy:
+            policy.write('{"ambiguity_window_ms": 0, "max_recount_rounds": 0}')
+        self.http_port = free_port()
+        self.start("hub", [options.hub, "--data", self.hub_data, "--mqtt", self.broker,
+                           "--http", f"127.0.0.1:{self.http_port}", "--policy", f"{work}/policy.json"])
+        self.url = f"http://127.0.0.1:{self.http_port}"
+        wait_until("the hub's ready line", lambda: "ready" in self.log("hub"))
+        self.ctl("import", "items", f"{SOURCE}/tests/data/catalog/items.csv")
+        self.ctl("import", "locations", f"{SOURCE}/tests/data/catalog/locations.csv")
+
+        self.device = f"{work}/dev-a"
+        self.record("receive", "--location", "A-01", "--sku", "SKU-1", "--qty", "20", "--user", "alice", "--ref", "PO-1")
+        self.record("receive", "--location", "B-02", "--sku", "SKU-3", "--qty", "10", "--user", "alice", "--ref", "PO-2")
+        self.start("agent", [options.agent, "run", "--data", self.device, "--mqtt", self.broker,
+                             "--hub-key", f"{work}/hub-key.pem"])
+
+    def start(self, name, argv):
+        log = open(f"{self.work}/{name}.log", "w")
+        self.processes.append((subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT), log))
+
+    def log(self, name):
+        with open(f"{self.work}/{name}.log") as log:
+            return log.read()
+
+    @staticmethod
+    def listening(port):
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    def ctl_data(self, *arguments):
+        return run(options.recountctl, "--data", self.hub_data, *arguments)
+
+    def ctl(self, *arguments):
+        return run(options.recountctl, "--hub", self.url, "--token", self.tokens["admin"], *arguments)
+
+    def record(self, *event):
+        run(options.agent, "record", "--data", self.device, "--site", "store-1", "--device",
+            "dev-a", *event)
+
+    def scan(self, script):
+        """Types `script` into the device's floor UI (recount-agent scan), as a scanner would."""
+        return run(options.agent, "scan", "--data", self.device, stdin=script)
+
+    def journal(self):
+        return json.loads(run(options.agent, "journal", "--data", self.device, "--json"))
+
+    def api(self, path, token="admin", method="GET", body=None, headers=None):
+        request = urllib.request.Request(self.url + path, method=method,
+                                         data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Authorization": f"Bearer {self.tokens[token]}", **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def discrepancies(self):
+        return self.api("/api/v1/discrepancies?state=all")[1]["discrepancies"]
+
+    def stop(self):
+        for process, log in reversed(self.processes):
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.close()
+
+
+def browser(width, height):
+    chrome = webdriver.ChromeOptions()
+    chrome.binary_location = shutil.which("chromium")
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                     f"--user-data-dir={tempfile.mkdtemp(prefix='recount-chromium-')}",
+                     f"--window-size={width},{height}"):
+        chrome.add_argument(argument)
+    chrome.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=shutil.which("chromedriver")),
+                              options=chrome)
+    driver.set_window_size(width, height)
+    return driver
+
+
+# Runs in the page: every problem the accessibility rules of docs/console.md find, as strings.
+# Labels: every input and select has a <label> (or aria-label). Images: every <img> has alt and
+# every svg image a name. Contrast: every visible text's colour against the background it is drawn
+# on (the first opaque background of it or an ancestor), by WCAG's relative luminance, >= 4.5.
+ACCESSIBILITY_PROBLEMS = r"""
+const problems = [];
+const named = (node) => node.labels?.length > 0 || node.getAttribute('aria-label') || node.getAttribute('aria-labelledby');
+for (const control of document.querySelectorAll('input, select, textarea')) {
+  if (control.type !== 'hidden' && !named(control)) problems.push(`no label: ${control.outerHTML.slice(0, 120)}`);
+}
+for (const image of document.querySelectorAll('img:not([alt])')) problems.push(`no alt: ${image.outerHTML.slice(0, 120)}`);
+for (const image of document.querySelectorAll('svg[role="img"]')) {
+  if (!image.getAttribute('aria-label')) problems.push(`svg image without a name: ${image.outerHTML.slice(0, 120)}`);
+}
+const rgba = (text) => { const [r, g, b, a = 1] = text.match(/[\d.]+/g).map(Number); return {r, g, b, a}; };
+const over = (top, bottom) => ({r: top.r * top.a + bottom.r * (1 - top.a), g: top.g * top.a + bottom.g * (1 - top.a),
+                               b: top.b * top.a + bottom.b * (1 - top.a), a: 1});
+const background = (node) => {
+  const layers = [];
+  for (let at = node; at; at = at.parentElement) {
+    const colour = rgba(getComputedStyle(at).backgroundColor);
+    if (colour.a > 0) layers.push(colour);
+    if (colour.a === 1) break;
+  }
+  return layers.reverse().reduce((below, layer) => over(layer, below), {r: 255, g: 255, b: 255, a: 1});
+};
+const luminance = ({r, g, b}) => {
+  const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+};
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+const seen = new Set();
+for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+  const node = text.parentElement;
+  if (!text.textContent.trim() || seen.has(node) || node.closest('svg, .visually-hidden, option')) continue;
+  seen.add(node);
+  if (node.getClientRects().length === 0) continue;
+  const bg = background(node);
+  const fg = over(rgba(getComputedStyle(node).color), bg);
+  const [light, dark] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+  const ratio = (light + 0.05) / (dark + 0.05);
+  if (ratio < 4.5) problems.push(`contrast ${ratio.toFixed(2)} < 4.5: '${text.textContent.trim().slice(0, 40)}' in <${node.tagName.toLowerCase()} class="${node.className}">`);
+}
+return problems;
+"""
+
+# Runs in the page: marks every control a keyboard user must reach and returns how many.
+MARK_CONTROLS = r"""
+const controls = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex="0"]')]
+  .filter((node) => !node.disabled && node.getClientRects().length > 0 && getComputedStyle(node).visibility !== 'hidden');
+controls.forEach((node, index) => node.setAttribute('data-tab-check', index));
+return controls.length;
+"""
+
+
+class ConsoleTest(unittest.TestCase):
+    """One floor and one browser for the whole class: the steps build on each other in name order
+    (a discrepancy raised live, looked at as a viewer, approved as an approver)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="recount-console-")
+        cls.floor = Floor(cls.work)
+        cls.driver = browser(1366, 768)
+        os.makedirs(options.artifacts, exist_ok=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+        cls.floor.stop()
+        if not options.keep:
+            shutil.rmtree(cls.work, ignore_errors=True)
+
+    # Helpers ------------------------------------------------------------------------------------
+
+    def wait_for(self, what, predicate):
+        try:
+            return WebDriverWait(self.driver, WAIT_S, poll_frequency=0.2).until(lambda driver: predicate())
+        except TimeoutException:
+            self.driver.save_screenshot(f"{options.artifacts}/failed-{self.id().split('.')[-1]}.png")
+            self.fail(f"timed out after {WAIT_S} s waiting for {what}; browser log: {self.driver.get_log('browser')}")
+
+    def css(self, selector):
+        return self.driver.find_elements(By.CSS_SELECTOR, selector)
+
+    def log_in(self, role):
+        self.driver.delete_all_cookies()
+        self.driver.get(f"{self.floor.url}/login")
+        field = self.wait_for("the login page's token field", lambda: self.css("input[type=password]"))[0]
+        field.send_keys(self.floor.tokens[role], Keys.ENTER)
+        self.wait_for(f"the console to show ops-{role} as logged in",
+                      lambda: self.css("#who-name") and self.css("#who-name")[0].text == f"ops-{role}")
+        self.assertEqual(self.css("#who-role")[0].text, role)
+
+    def open(self, route):
+        self.driver.get(f"{self.floor.url}/#/{route}")
+        self.wait_for(f"#/{route} to render", lambda: self.css("main .view h1"))
+        self.wait_for(f"#/{route} to load its data", lambda: not self.css("main .msg-info") or
+                      "Loading" not in self.css("main .msg-info")[0].text)
+
+    def screenshot(self, name):
+        self.driver.save_screenshot(f"{options.artifacts}/{name}.png")
+
+    def check_accessibility(self, page):
+        problems = self.driver.execute_script(ACCESSIBILITY_PROBLEMS)
+        self.assertEqual(problems, [], f"accessibility problems on {page}")
+        count = self.driver.execute_script(MARK_CONTROLS)
+        reached = set()
+        self.driver.execute_script("document.activeElement.blur(); window.getSelection().removeAllRanges();")
+        body = self.driver.find_element(By.TAG_NAME, "body")
+        body.click()
+        # Bounded: each Tab moves to the next control; twice the count covers the page and the wrap.
+        for _ in range(2 * count + 5):
+            self.driver.switch_to.active_element.send_keys(Keys.TAB)
+            mark = self.driver.switch_to.active_element.get_attribute("data-tab-check")
+            if mark is not None:
+                reached.add(int(mark))
+            if len(reached) == count:
+                break
+        missing = self.driver.execute_script(
+            "return [...document.querySelectorAll('[data-tab-check]')].filter((n) => !arguments[0].includes("
+            "Number(n.dataset.tabCheck))).map((n) => n.outerHTML.slice(0, 100));", sorted(reached))
+        self.assertEqual(missing, [], f"controls Tab does not reach on {page}")
+
+    def row_of(self, discrepancy_id):
+        rows = self.css(f"main tbody tr[data-id='{discrepancy_id}']")
+        return rows[0] if rows else None
+
+    # Steps --------------------------------------------------------------------------------------
+
+    def test_1_a_discrepancy_raised_by_a_scan_appears_in_the_open_queue_without_reload(self):
+        self.log_in("approver")
+        self.open("queue")
+        self.driver.execute_script("window.sameDocument = true;")
+        self.floor.record("count", "--location", "A-01", "--sku", "SKU-1", "--qty", "17", "--user", "alice",
+                          "--session", "cs-1")
+        discrepancy = wait_until("the hub to raise the discrepancy", lambda: [
+            d for d in self.floor.discrepancies() if d["sku"] == "SKU-1"])[0]
+        type(self).raised = discrepancy["id"]
+        self.wait_for("the new discrepancy's row in the queue", lambda: self.row_of(discrepancy["id"]))
+        self.assertTrue(self.driver.execute_script("return window.sameDocument === true;"),
+                        "the page was reloaded instead of updated live")
+        row = self.row_of(discrepancy["id"])
+        self.assertIn("store-1/A-01/SKU-1", row.text)
+        self.assertIn("awaiting review", row.text)
+        self.assertIn("−5.67", row.text)
+        self.check_accessibility("the queue")
+        self.screenshot("queue")
+
+    def test_2_the_detail_shows_the_timeline_in_event_time_with_who_and_which_device(self):
+        self.open(f"discrepancy/{self.raised}")
+        self.wait_for("the timeline", lambda: self.css("table[data-table='timeline'] tbody tr, main table tbody tr"))
+        text = self.css("main")[0].text
+        for expected in ("store-1/A-01/SKU-1", "Timeline in event time", "receive", "count", "dev-a", "alice",
+                         "awaiting review"):
+            self.assertIn(expected, text)
+        buttons = [button.text for button in self.css("form.resolve button")]
+        self.assertEqual(sorted(buttons), ["Approve", "Reject", "Write off"])
+        self.check_accessibility("the detail page")
+        self.screenshot("detail")
+
+    def test_3_a_viewer_sees_no_resolve_button_and_a_forced_post_is_refused(self):
+        self.log_in("viewer")
+        self.open(f"discrepancy/{self.raised}")
+        self.wait_for("the facts", lambda: self.css("dl.facts"))
+        self.assertEqual(self.css("form.resolve button"), [])
+        self.assertIn("Your role has no resolve action", self.css("main")[0].text)
+        # The same POST the approver's button sends, from the viewer's session with its CSRF token.
+        status = self.driver.execute_async_script("""
+          const done = arguments[arguments.length - 1];
+          fetch('/api/v1/session').then((r) => r.json()).then((session) =>
+            fetch(`/api/v1/discrepancies/${arguments[0]}/resolve`, {method: 'POST', credentials: 'same-origin',
+              headers: {'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf_token},
+              body: JSON.stringify({action: 'approve', reason: 'shrinkage'})}))
+            .then(async (r) => done([r.status, (await r.json()).error.code]), (e) => done(String(e)));
+        """, self.raised)
+        self.assertEqual(status, [403, "forbidden"])
+        self.assertEqual([d["state"] for d in self.floor.discrepancies() if d["id"] == self.raised], ["awaiting_review"])
+
+    def test_4_an_approver_approves_it_from_the_queue_and_sees_the_result_per_id(self):
+        self.log_in("approver")
+        self.open("queue?state=all")
+        self.wait_for("the discrepancy's row", lambda: self.row_of(self.raised))
+        self.row_of(self.raised).find_element(By.CSS_SELECTOR, "input[type=checkbox]").click()
+        Select(self.css("form.bulk select")[0]).select_by_value("shrinkage")
+        button = self.css("form.bulk button")[0]
+        self.assertEqual(button.text, "Approve 1 selected")
+        button.click()
+        self.wait_for("the per-id result", lambda: self.css(".bulk-results li"))
+        self.assertIn(f"#{self.raised}: approved, now closed", self.css(".bulk-results li")[0].text)
+        closed = [d for d in self.floor.discrepancies() if d["id"] == self.raised][0]
+        self.assertEqual((closed["state"], closed["resolution"], closed["adjust_reason"]),
+                         ("closed", "approved", "shrinkage"))
+        self.wait_for("the row to show the new state", lambda: "closed" in self.row_of(self.raised).text)
+
+    def test_5_an_approver_resolves_on_the_detail_page_with_a_reason(self):
+        self.floor.record("count", "--location", "B-02", "--sku", "SKU-3", "--qty", "12", "--user", "alice",
+                          "--session", "cs-2")
+        second = wait_until("a discrepancy at B-02", lambda: [
+            d for d in self.floor.discrepancies() if d["sku"] == "SKU-3"])[0]["id"]
+        self.open(f"discrepancy/{second}")
+        self.wait_for("the resolve buttons", lambda: self.css("form.resolve button"))
+        Select(self.css("form.resolve select")[0]).select_by_value("found")
+        [button for button in self.css("form.resolve button") if button.text == "Write off"][0].click()
+        self.wait_for("the outcome", lambda: self.css("main .msg-ok"))
+        self.assertIn(f"Written off: discrepancy #{second} is now closed", self.css("main .msg-ok")[0].text)
+        self.wait_for("the buttons to go", lambda: not self.css("form.resolve button"))
+
+    def test_6_every_page_renders_passes_the_accessibility_checks_and_is_saved_as_a_screenshot(self):
+        self.log_in("approver")
+        for route, name in (("overview", "overview"), ("tasks?state=all", "tasks"), ("unknown?state=all", "unknown"),
+                            ("audit", "audit")):
+            with self.subTest(page=name):
+                self.open(route)
+                self.assertEqual(self.css("main .msg-error"), [], self.css("main")[0].text)
+                self.check_accessibility(name)
+                self.screenshot(name)
+
+    def test_7_the_audit_page_verifies_the_chain(self):
+        self.log_in("viewer")
+        self.open("audit?kind=reconcile.")
+        self.wait_for("audit entries", lambda: self.css("main tbody tr"))
+        self.assertTrue(all(row.find_elements(By.CSS_SELECTOR, "td")[1].text.startswith("reconcile.")
+                            for row in self.css("main tbody tr")))
+        [button for button in self.css("main button") if button.text == "Verify the audit log"][0].click()
+        self.wait_for("the verdict", lambda: self.css(".verify .msg-ok"))
+        self.assertIn("Audit log intact", self.css(".verify .msg-ok")[0].text)
+
+    def test_8_the_queue_fits_a_tablet(self):
+        self.driver.set_window_size(768, 1024)
+        try:
+            self.log_in("approver")
+            self.open("queue?state=all")
+            self.wait_for("the queue's rows", lambda: self.css("main tbody tr"))
+            # Nothing but the tables' own scrolling regions may be wider than the screen.
+            overflow = self.driver.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+            self.assertLessEqual(overflow, 0)
+            self.check_accessibility("the queue at 768 px")
+            self.screenshot("queue-tablet")
+        finally:
+            self.driver.set_window_size(1366, 768)
+
+
+    @unittest.skip("the hub does not publish unknown_barcode live events yet: the live feed (console-session) and "
+                   "the unknown barcodes (unknown-barcodes) are not wired together; unskip once they are")
+    def test_9_an_admin_maps_an_unknown_barcode_and_the_device_applies_the_held_scan(self):
+        self.log_in("admin")
+        self.open("unknown?state=all")
+        wait_until("the device to hold the catalog", lambda: "catalog version" in self.floor.log("agent"))
+        out = self.floor.scan("#user bob\n#loc LOC-A-01\n7777777\n")
+        self.assertIn("UNKNOWN BARCODE 7777777", out)
+        self.wait_for("the unknown barcode to appear live", lambda: [
+            row for row in self.css("main tbody tr") if "7777777" in row.text])
+        self.check_accessibility("the unknown barcodes page")
+        self.screenshot("unknown")
+        [button for button in self.css("main tbody button") if button.text == "Map 7777777"][0].click()
+        self.assertEqual(self.driver.switch_to.active_element.get_attribute("name"), "sku")
+        self.driver.switch_to.active_element.send_keys("SKU-2")
+        pack = self.css("form.map input[name=pack_qty]")[0]
+        pack.clear()
+        pack.send_keys("1")
+        [button for button in self.css("form.map button") if button.text == "Map barcode"][0].click()
+        self.wait_for("the mapping's confirmation", lambda: self.css("main .msg-ok"))
+        self.assertIn("Mapped 7777777 at store-1 to SKU-2", self.css("main .msg-ok")[0].text)
+        # The device gets the republished catalog, applies the held scan as a count of SKU-2 and
+        # tells the hub, whose live event marks the row applied.
+        self.wait_for("the held scan applied", lambda: [
+            row for row in self.css("main tbody tr") if "7777777" in row.text and "SKU-2" in row.text and
+            row.find_elements(By.CSS_SELECTOR, "td")[-2].text == "yes"])
+        applied = [event for event in self.floor.journal() if event.get("barcode") == "7777777" and
+                   event.get("type") == "count"]
+        self.assertEqual([(event["sku"], event["location"], event["user"]) for event in applied], [("SKU-2", "A-01", "bob")])
+
+
+def main():
+    global options
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hub", required=True, help="the recount-hub executable")
+    parser.add_argument("--agent", required=True, help="the recount-agent executable")
+    parser.add_argument("--recountctl", required=True, help="the recountctl executable")
+    parser.add_argument("--artifacts", required=True, help="where the screenshots go")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
+    options, rest = parser.parse_known_args()
+    missing = [name for name in ("chromium", "chromedriver", "mosquitto") if not shutil.which(name)]
+    if webdriver is None:
+        missing.append("python3-selenium")
+    if missing:
+        print(f"console browser tests skipped: {', '.join(missing)} not installed (scripts/setup installs them)")
+        return SKIP
+    result = unittest.main(argv=[sys.argv[0], *rest], exit=False, verbosity=2).result
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
