@@ -141,10 +141,10 @@ int main(int argc, char** argv) {
   using namespace recount;
   using namespace recount::bench;
   const Args args(argc, argv);
-  const std::int64_t discrepancies = args.number("--discrepancies", 100'000);
-  const std::int64_t per_position = args.number("--movements", 10'000'000) / discrepancies;
-  const int requests = static_cast<int>(args.number("--requests", 200));
-  const Reporter report{std::to_string(discrepancies) + "d", args.flag("--primary")};
+  const std::int64_t discrepancies = args.number("discrepancies", 100'000);
+  const std::int64_t per_position = args.number("movements", 10'000'000) / discrepancies;
+  const int requests = static_cast<int>(args.number("requests", 200));
+  const Reporter report{std::to_string(discrepancies) + "d", args.flag("primary")};
 
   testing::TempDir dir;
   auto ledger = hub::Ledger::open(dir / "hub.db", system_wall_clock()).value();
