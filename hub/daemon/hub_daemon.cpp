@@ -177,7 +177,9 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
     self->catalogs_.changed();
   };
   add_catalog_routes(self->router_, *self->catalog_, catalog_changed);
-  // Where a live view hooks "an unknown barcode arrived or was mapped": UnknownBarcodes::on_change.
+  self->unknown_->on_change([self](const UnknownBarcode& entry) {
+    self->live_.publish("unknown_barcode", dump_json(unknown_barcode_json(entry)));
+  });
   self->ingest_.keep_unknown_barcodes(*self->unknown_);
   add_unknown_barcode_routes(self->router_, *self->unknown_, *self->catalog_, system_wall_clock(), catalog_changed);
   if (daemon->options_.http) {

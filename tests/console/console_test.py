@@ -422,9 +422,6 @@ class ConsoleTest(unittest.TestCase):
         finally:
             self.driver.set_window_size(1366, 768)
 
-
-    @unittest.skip("the hub does not publish unknown_barcode live events yet: the live feed (console-session) and "
-                   "the unknown barcodes (unknown-barcodes) are not wired together; unskip once they are")
     def test_9_an_admin_maps_an_unknown_barcode_and_the_device_applies_the_held_scan(self):
         self.log_in("admin")
         self.open("unknown?state=all")
