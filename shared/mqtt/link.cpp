@@ -237,6 +237,7 @@ Link::Link(boost::asio::io_context& io, LinkOptions options)
   state_->client->set_connection_lost_handler([this, weak](const std::string& cause) {
     if (auto state = weak.lock()) {
       state->post([this, cause] {
+        ++connection_;
         connected_ = false;
         if (on_disconnected_) on_disconnected_(cause.empty() ? "connection lost" : cause);
         schedule_reconnect();
@@ -334,12 +335,19 @@ void Link::report_connect_failure(const std::string& reason) {
 }
 
 void Link::handle_connected() {
-  connected_ = true;
   backoff_ = options_.reconnect_min;
   // The connection may drop between connect and subscribe; the next connect subscribes again.
   for (const auto& [filter, qos] : subscriptions_) subscribe_now(filter, qos);
-  if (options_.birth) publish(*options_.birth, Qos::kAtLeastOnce);
-  if (on_connected_) on_connected_();
+  if (options_.birth) publish_now(*options_.birth, Qos::kAtLeastOnce, {});
+  // Connected once Paho holds the subscriptions and the birth message, so that whoever sees
+  // connected() publishes after them; unless the connection was lost meanwhile.
+  call_paho([this, state = state_, connection = ++connection_] {
+    state->post([this, connection] {
+      if (connection != connection_ || stopping_) return;
+      connected_ = true;
+      if (on_connected_) on_connected_();
+    });
+  });
 }
 
 void Link::schedule_reconnect() {
@@ -373,6 +381,10 @@ void Link::publish(Message message, Qos qos, Completion done) {
     if (done) boost::asio::post(io_, [done, why] { done(Error{ErrorCode::kUnavailable, "", why}); });
   };
   if (!connected_) return fail("not connected to the broker");
+  publish_now(std::move(message), qos, std::move(done));
+}
+
+void Link::publish_now(Message message, Qos qos, Completion done) {
   auto* listener = new OneShotListener([state = state_, done = std::move(done)](Result<void> result) {
     if (done) state->post([done, result] { done(result); });
   });

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -131,6 +132,7 @@ class Link {
   void handle_connected();
   void report_connect_failure(const std::string& reason);
   void subscribe_now(const std::string& filter, Qos qos);
+  void publish_now(Message message, Qos qos, Completion done);
   // Runs `call` on the link's Paho thread, in order of calls.
   template <typename Call>
   void call_paho(Call call);
@@ -142,6 +144,7 @@ class Link {
   boost::asio::steady_timer reconnect_timer_;
   std::chrono::milliseconds backoff_;
   bool connected_ = false;
+  std::uint64_t connection_ = 0;  // counts connects and losses: a late "connected" is ignored
   bool stopping_ = false;
   bool connecting_ = false;
   std::vector<std::pair<std::string, Qos>> subscriptions_;
