@@ -27,7 +27,7 @@ WAIT_S = 30
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -256,7 +256,9 @@ class ConsoleTest(unittest.TestCase):
 
     def wait_for(self, what, predicate):
         try:
-            return WebDriverWait(self.driver, WAIT_S, poll_frequency=0.2).until(lambda driver: predicate())
+            # A live update may replace the rows a predicate is reading: it is asked again.
+            return WebDriverWait(self.driver, WAIT_S, poll_frequency=0.2,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(lambda driver: predicate())
         except TimeoutException:
             self.driver.save_screenshot(f"{options.artifacts}/failed-{self.id().split('.')[-1]}.png")
             self.fail(f"timed out after {WAIT_S} s waiting for {what}; browser log: {self.driver.get_log('browser')}")
