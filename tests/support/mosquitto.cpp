@@ -89,8 +89,8 @@ Mosquitto::Mosquitto(BrokerSecurity security) : security_(security), port_(free_
 }
 
 void Mosquitto::write_locked_config() {
-  certificate_port_ = free_loopback_port();
-  mismatched_port_ = free_loopback_port();
+  certificate_port_ = free_loopback_port({port_});
+  mismatched_port_ = free_loopback_port({port_, certificate_port_});
   const auto& dir = dir_.path();
   make_readable(dir);
   make_ca(dir, "ca");

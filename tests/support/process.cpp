@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -160,7 +161,9 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-int free_loopback_port() {
+namespace {
+
+int any_free_loopback_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -174,6 +177,16 @@ int free_loopback_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
   ::close(fd);
   return ntohs(address.sin_port);
+}
+
+}  // namespace
+
+int free_loopback_port(const std::vector<int>& taken) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int port = any_free_loopback_port();
+    if (std::find(taken.begin(), taken.end(), port) == taken.end()) return port;
+  }
+  throw std::runtime_error("no free loopback port besides the ones taken");
 }
 
 bool wait_for_port(int port, std::chrono::milliseconds timeout) {

@@ -62,8 +62,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
-int free_loopback_port();
+// A TCP port on 127.0.0.1 that nothing listened on a moment ago and that is none of `taken`
+// (the system may hand a port it just released out again, and one broker's listeners must differ).
+int free_loopback_port(const std::vector<int>& taken = {});
 
 // True once something accepts TCP connections on 127.0.0.1:port (polling, bounded).
 bool wait_for_port(int port, std::chrono::milliseconds timeout);
