@@ -14,6 +14,9 @@ import shutil
 import sys
 
 
+# Where systemd looks for a credential named without a path, in this order.
+CREDENTIAL_STORES = ("etc/credstore", "run/credstore", "usr/local/lib/credstore", "usr/lib/credstore")
+
 def read_unit(path):
     """The [Service] section's settings, each a list of values in file order."""
     settings, section = {}, None
@@ -110,9 +113,18 @@ def main():
         os.makedirs(directory, exist_ok=True)
         for entry in credentials:
             name, _, source = entry.partition(":")
-            source_path = os.path.join(root, (source or name).lstrip("/"))
-            if not os.path.exists(source_path):
-                sys.exit(f"run_unit: credential {name} needs {source or name}, which is missing")
+            if source:
+                source_path = os.path.join(root, source.lstrip("/"))
+                if not os.path.exists(source_path):
+                    sys.exit(f"run_unit: credential {name} needs {source}, which is missing")
+            else:
+                # A bare ID is looked up in the credential stores, and one found in none is not
+                # passed (docs/deployment.md; systemd.exec(5), "LoadCredential=" without a path).
+                found = [path for path in (os.path.join(root, store, name) for store in CREDENTIAL_STORES)
+                         if os.path.exists(path)]
+                if not found:
+                    continue
+                source_path = found[0]
             target = os.path.join(directory, name)
             shutil.copyfile(source_path, target)
             os.chown(target, user_ids[0], group_ids)
