@@ -1,0 +1,323 @@
+// DriftFinder: one scenario per candidate explanation, through the reconciler's own write path: the
+// origin and the top candidate are right, and they move when a late event arrives. Then scopes,
+// limits and errors.
+#include "hub/investigate/drift.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "tests/hub/reconcile/reconciler_fixture.hpp"
+
+namespace recount::hub::investigate {
+namespace {
+
+using reconcile::testing::must;
+using reconcile::testing::stamp_at;
+
+constexpr std::int64_t kMinuteMs = 60'000;
+
+struct DriftFixture : reconcile::testing::ReconcileFixture {
+  DriftFinder finder = must(DriftFinder::prepare(database, catalog));
+  DriftSettings settings{reconcile::testing::kNowMs, kMinuteMs, 4 * 60 * kMinuteMs, 5 * kMinuteMs, 5};
+
+  static reconcile::PositionKey key(const std::string& location, const std::string& sku) {
+    return reconcile::PositionKey{std::string(reconcile::testing::kSite), location, sku, ""};
+  }
+
+  DriftReport report(const DriftQuery& query) { return must(finder.find(query, settings)); }
+
+  // The drift of one position, or none when it agrees.
+  std::optional<PositionDrift> drift_at(const std::string& location, const std::string& sku) {
+    auto found = report(DriftQuery{DriftScope::kPosition, key(location, sku), 50});
+    if (found.drifts.empty()) return std::nullopt;
+    REQUIRE(found.drifts.size() == 1);
+    return found.drifts.front();
+  }
+
+  // Later arrivals: the hub's clock moves on before a late event is delivered.
+  void deliver_late(const Event& event, const std::string& device = "hh-late") {
+    now_ms += 10 * kMinuteMs;
+    deliver(event, device);
+  }
+};
+
+bool has_evidence(const Candidate& candidate, const std::string& event_id) {
+  return std::find(candidate.evidence.begin(), candidate.evidence.end(), event_id) != candidate.evidence.end();
+}
+
+TEST_CASE("drift: a receipt never put away explains stock found on a shelf, until the late put-away arrives") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-B", 5, 10));
+  const Event good = m.count("A-1", "SKU-B", 5, 100, "u1", "s1");
+  f.deliver(good);
+  const Event receipt = m.receive("DOCK", "SKU-B", 4, 200);
+  f.deliver(receipt);
+  const Event found = m.count("A-1", "SKU-B", 9, 3600, "u2", "s2");
+  f.deliver(found);
+
+  auto drift = f.drift_at("A-1", "SKU-B");
+  REQUIRE(drift);
+  REQUIRE(drift->known_good);
+  CHECK(drift->known_good->event_id == good.event_id);
+  CHECK(drift->origin.event_id == found.event_id);
+  CHECK(drift->origin.variance == 4);
+  REQUIRE_FALSE(drift->candidates.empty());
+  CHECK(drift->candidates.front().kind == CandidateKind::kReceiptNotPutAway);
+  CHECK(has_evidence(drift->candidates.front(), receipt.event_id));
+
+  // The put-away, scanned on a device that was offline, happened before the count.
+  f.deliver_late(m.move("DOCK", "A-1", "SKU-B", 4, 300));
+  CHECK_FALSE(f.drift_at("A-1", "SKU-B"));
+}
+
+TEST_CASE("drift: a move whose destination never showed the stock, until the late move onwards arrives") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
+  f.deliver(m.baseline("A-2", "SKU-B", 2, 10));
+  const Event good = m.count("A-2", "SKU-B", 2, 50, "u1", "s1");
+  f.deliver(good);
+  const Event move = m.move("A-1", "A-2", "SKU-B", 6, 100);
+  f.deliver(move);
+  const Event short_count = m.count("A-2", "SKU-B", 2, 1000, "u2", "s2");
+  f.deliver(short_count);
+
+  auto drift = f.drift_at("A-2", "SKU-B");
+  REQUIRE(drift);
+  CHECK(drift->origin.event_id == short_count.event_id);
+  CHECK(drift->origin.variance == -6);
+  REQUIRE_FALSE(drift->candidates.empty());
+  CHECK(drift->candidates.front().kind == CandidateKind::kMoveWithoutArrival);
+  CHECK(drift->candidates.front().evidence == std::vector<std::string>{move.event_id});
+  // The move is among the events around the origin, with who made it and when it arrived.
+  const auto listed =
+      std::find_if(drift->around.begin(), drift->around.end(),
+                   [&](const reconcile::HistoryEntry& entry) { return entry.event_id == move.event_id; });
+  REQUIRE(listed != drift->around.end());
+  CHECK(listed->device == "hh-1");
+  CHECK(listed->arrived_ms == f.now_ms);
+
+  f.deliver_late(m.move("A-2", "A-3", "SKU-B", 6, 500));
+  CHECK_FALSE(f.drift_at("A-2", "SKU-B"));
+}
+
+TEST_CASE("drift: a sale without a pick; a late return moves the origin to the next unpicked sale") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
+  f.deliver(m.count("A-1", "SKU-B", 10, 50, "u1", "s1"));
+  const Event first_sale = m.sale("A-1", "SKU-B", 3, 100);
+  f.deliver(first_sale, "pos-1");
+  const Event first = m.count("A-1", "SKU-B", 10, 1000, "u2", "s2");
+  f.deliver(first);
+  const Event second_sale = m.sale("A-1", "SKU-B", 2, 1500);
+  f.deliver(second_sale, "pos-1");
+  const Event second = m.count("A-1", "SKU-B", 10, 2000, "u1", "s3");
+  f.deliver(second);
+
+  auto drift = f.drift_at("A-1", "SKU-B");
+  REQUIRE(drift);
+  CHECK(drift->origin.event_id == first.event_id);
+  CHECK(drift->diverged_observations == 2);
+  CHECK(drift->latest.event_id == second.event_id);
+  REQUIRE_FALSE(drift->candidates.empty());
+  CHECK(drift->candidates.front().kind == CandidateKind::kSaleWithoutPick);
+  CHECK(drift->candidates.front().evidence == std::vector<std::string>{first_sale.event_id});
+
+  // The first sale's units came back as a return booked on a device that synced late.
+  Event returned = m.adjust("A-1", "SKU-B", 3, 500);
+  returned.reason = ReasonCode::kReturn;
+  f.deliver_late(returned);
+  drift = f.drift_at("A-1", "SKU-B");
+  REQUIRE(drift);
+  CHECK(drift->origin.event_id == second.event_id);
+  CHECK(drift->known_good->event_id == first.event_id);
+  CHECK(drift->origin.variance == 2);
+  CHECK(drift->candidates.front().kind == CandidateKind::kSaleWithoutPick);
+  CHECK(drift->candidates.front().evidence == std::vector<std::string>{second_sale.event_id});
+}
+
+TEST_CASE("drift: a pack-multiple error; a late receipt moves the origin back to the count that agreed") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-A", 24, 10));
+  const Event agreed = m.count("A-1", "SKU-A", 24, 200, "u1", "s1");
+  f.deliver(agreed);
+  const Event cases = m.count("A-1", "SKU-A", 12, 1000, "u2", "s2");
+  f.deliver(cases);
+
+  auto drift = f.drift_at("A-1", "SKU-A");
+  REQUIRE(drift);
+  CHECK(drift->origin.event_id == cases.event_id);
+  CHECK(drift->origin.variance == -12);
+  REQUIRE_FALSE(drift->candidates.empty());
+  CHECK(drift->candidates.front().kind == CandidateKind::kPackMultiple);
+  CHECK(has_evidence(drift->candidates.front(), cases.event_id));
+
+  // A case received minutes before the first count: that count missed it too.
+  f.deliver_late(m.receive("A-1", "SKU-A", 12, 20));
+  drift = f.drift_at("A-1", "SKU-A");
+  REQUIRE(drift);
+  CHECK_FALSE(drift->known_good);
+  CHECK(drift->origin.event_id == agreed.event_id);
+  CHECK(drift->origin.variance == -12);
+  CHECK(drift->candidates.front().kind == CandidateKind::kPackMultiple);
+  CHECK(has_evidence(drift->candidates.front(), agreed.event_id));
+}
+
+TEST_CASE("drift: a device whose clock was off put its receipt before the count, until the late sale arrives") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
+  f.deliver(m.count("A-1", "SKU-B", 10, 50, "u1", "s1"));
+  // hh-2's clock ran 30 minutes slow: it said so in its status, and its receipt stands before a
+  // count that it followed.
+  must(f.events.record_status(std::string(reconcile::testing::kSite),
+                              protocol::Status{"hh-2", protocol::DeviceState::kOnline, 0, 0, -30 * kMinuteMs, 0},
+                              f.now_ms, f.now_ms));
+  const Event skewed = m.receive("A-1", "SKU-B", 5, 900);
+  f.deliver(skewed, "hh-2");
+  const Event count = m.count("A-1", "SKU-B", 10, 1000, "u2", "s2");
+  f.deliver(count);
+
+  auto drift = f.drift_at("A-1", "SKU-B");
+  REQUIRE(drift);
+  CHECK(drift->origin.event_id == count.event_id);
+  REQUIRE_FALSE(drift->candidates.empty());
+  CHECK(drift->candidates.front().kind == CandidateKind::kClockSkew);
+  CHECK(has_evidence(drift->candidates.front(), skewed.event_id));
+
+  f.deliver_late(m.sale("A-1", "SKU-B", 5, 950), "pos-1");
+  CHECK_FALSE(f.drift_at("A-1", "SKU-B"));
+}
+
+TEST_CASE("drift: an event whose stamp is far from its device's wall time makes the device suspect") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
+  Event skewed = m.sale("A-1", "SKU-B", 1, 900);
+  skewed.wall_ms -= 20 * kMinuteMs;
+  f.deliver(skewed, "hh-3");
+  f.deliver(m.count("A-1", "SKU-B", 7, 2000, "u2", "s2"));
+
+  auto drift = f.drift_at("A-1", "SKU-B");
+  REQUIRE(drift);
+  const auto clock = std::find_if(drift->candidates.begin(), drift->candidates.end(), [](const Candidate& candidate) {
+    return candidate.kind == CandidateKind::kClockSkew;
+  });
+  REQUIRE(clock != drift->candidates.end());
+  CHECK(clock->evidence == std::vector<std::string>{skewed.event_id});
+  CHECK(clock->score < 75);  // moved 1 where 2 are missing
+}
+
+TEST_CASE("drift: a count during movement; a late find within the window settles it") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
+  f.deliver(m.count("A-1", "SKU-B", 10, 50, "u1", "s1"));
+  const Event move = m.move("A-1", "A-2", "SKU-B", 4, 1000);
+  f.deliver(move);
+  const Event count = m.count("A-1", "SKU-B", 10, 1030, "u2", "s2");
+  f.deliver(count);
+
+  auto drift = f.drift_at("A-1", "SKU-B");
+  REQUIRE(drift);
+  CHECK(drift->origin.event_id == count.event_id);
+  CHECK(drift->origin.variance == 4);
+  REQUIRE(drift->candidates.size() >= 2);
+  CHECK(drift->candidates.front().kind == CandidateKind::kCountDuringMovement);
+  CHECK(has_evidence(drift->candidates.front(), move.event_id));
+  CHECK(has_evidence(drift->candidates.front(), count.event_id));
+  CHECK(drift->candidates[1].kind == CandidateKind::kMoveWithoutArrival);  // the move that did not leave
+
+  Event found = m.adjust("A-1", "SKU-B", 4, 1020);
+  found.reason = ReasonCode::kFound;
+  f.deliver_late(found);
+  CHECK_FALSE(f.drift_at("A-1", "SKU-B"));
+}
+
+TEST_CASE("drift: stock missing at one location and found at another is the two halves of an unscanned move") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
+  f.deliver(m.baseline("A-2", "SKU-B", 0, 10));
+  const Event missing = m.count("A-1", "SKU-B", 7, 1000, "u1", "s1");
+  const Event extra = m.count("A-2", "SKU-B", 3, 1100, "u1", "s1");
+  f.deliver(std::vector<Event>{missing, extra});
+
+  const auto report = f.report(DriftQuery{DriftScope::kSku, DriftFixture::key("", "SKU-B"), 50});
+  REQUIRE(report.drifts.size() == 2);
+  CHECK(report.drifts[0].position.location == "A-1");  // earliest origin first
+  for (const auto& drift : report.drifts) {
+    REQUIRE_FALSE(drift.candidates.empty());
+    CHECK(drift.candidates.front().kind == CandidateKind::kMoveWithoutArrival);
+    CHECK(has_evidence(drift.candidates.front(), missing.event_id));
+    CHECK(has_evidence(drift.candidates.front(), extra.event_id));
+  }
+}
+
+TEST_CASE("drift: a stale receipt at a dock the count found empty scores above the move pair") {
+  DriftFixture f;
+  auto& m = f.make;
+  const Event receipt = m.receive("DOCK", "SKU-B", 6, 100);
+  f.deliver(receipt);
+  f.deliver(m.count("DOCK", "SKU-B", 0, 3600, "u1", "s1"));
+  auto drift = f.drift_at("DOCK", "SKU-B");
+  REQUIRE(drift);
+  CHECK_FALSE(drift->known_good);
+  REQUIRE_FALSE(drift->candidates.empty());
+  CHECK(drift->candidates.front().kind == CandidateKind::kReceiptNotPutAway);
+  CHECK(drift->candidates.front().score == 90);
+  CHECK(drift->candidates.front().evidence == std::vector<std::string>{receipt.event_id});
+
+  // Received an hour before "now": within the put-away time, not stale.
+  DriftFixture recent;
+  recent.deliver(recent.make.receive("DOCK", "SKU-B", 6, 23 * 3600));
+  recent.deliver(recent.make.count("DOCK", "SKU-B", 0, 23 * 3600 + 60, "u1", "s1"));
+  drift = recent.drift_at("DOCK", "SKU-B");
+  REQUIRE(drift);
+  for (const auto& candidate : drift->candidates) CHECK(candidate.kind != CandidateKind::kReceiptNotPutAway);
+}
+
+TEST_CASE("drift: a site query lists drifting positions earliest origin first, up to its limit") {
+  DriftFixture f;
+  auto& m = f.make;
+  for (int i = 0; i < 5; ++i) {
+    const std::string location = "B-" + std::to_string(i);
+    f.deliver(m.baseline(location, "SKU-B", 10, 10));
+    // B-0 counts last, B-4 first; B-2 agrees.
+    f.deliver(m.count(location, "SKU-B", i == 2 ? 10 : 9, 5000 - i * 100.0, "u1", "s" + std::to_string(i)));
+  }
+  auto report = f.report(DriftQuery{DriftScope::kSite, DriftFixture::key("", ""), 3});
+  CHECK(report.positions_examined == 5);
+  CHECK(report.positions_drifting == 4);
+  CHECK(report.truncated);
+  REQUIRE(report.drifts.size() == 3);
+  CHECK(report.drifts[0].position.location == "B-4");
+  CHECK(report.drifts[1].position.location == "B-3");
+  CHECK(report.drifts[2].position.location == "B-1");
+  report = f.report(DriftQuery{DriftScope::kSite, DriftFixture::key("", ""), 50});
+  CHECK_FALSE(report.truncated);
+  CHECK(report.drifts.size() == 4);
+}
+
+TEST_CASE("drift: a position agreeing at its latest count has no drift; an unknown position is not found") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
+  f.deliver(m.count("A-1", "SKU-B", 9, 50, "u1", "s1"));
+  f.deliver(m.count("A-1", "SKU-B", 10, 100, "u2", "s2"));
+  CHECK_FALSE(f.drift_at("A-1", "SKU-B"));
+  const auto missing =
+      f.finder.find(DriftQuery{DriftScope::kPosition, DriftFixture::key("Z-9", "SKU-B"), 50}, f.settings);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ErrorCode::kNotFound);
+  CHECK(missing.error().message.find("Z-9/SKU-B") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace recount::hub::investigate
