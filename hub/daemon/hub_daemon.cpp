@@ -12,6 +12,7 @@
 #include "hub/http/baseline_routes.hpp"
 #include "hub/http/catalog_routes.hpp"
 #include "hub/http/conflict_routes.hpp"
+#include "hub/http/drift_routes.hpp"
 #include "hub/http/live_routes.hpp"
 #include "hub/http/metrics_routes.hpp"
 #include "hub/http/overview_routes.hpp"
@@ -182,6 +183,11 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   });
   self->ingest_.keep_unknown_barcodes(*self->unknown_);
   add_unknown_barcode_routes(self->router_, *self->unknown_, *self->catalog_, system_wall_clock(), catalog_changed);
+  if (auto ok =
+          add_drift_routes(self->router_, ledger.database(), *self->catalog_view_, self->queries_, system_wall_clock());
+      !ok) {
+    return ok.error();
+  }
   if (daemon->options_.http) {
     HttpServerOptions http_options;
     http_options.allowed_hosts = daemon->options_.http_allowed_hosts;

@@ -66,23 +66,6 @@ Json discrepancy_json(const reconcile::Discrepancy& discrepancy, std::int64_t no
           {"adjust_reason", discrepancy.adjust_reason ? Json(to_string(*discrepancy.adjust_reason)) : Json(nullptr)}};
 }
 
-namespace {
-
-std::string parameter(const Request& request, const std::string& name, const std::string& absent) {
-  const auto found = request.query.find(name);
-  return found == request.query.end() ? absent : found->second;
-}
-
-Json position_json(const reconcile::PositionView& position) {
-  return {{"id", position.id},
-          {"site", position.key.site},
-          {"location", position.key.location},
-          {"sku", position.key.sku},
-          {"lot", position.key.lot},
-          {"on_hand", position.on_hand},
-          {"movements", position.movements}};
-}
-
 Json history_entry_json(const reconcile::HistoryEntry& entry) {
   return {{"hlc", entry.hlc.packed},
           {"wall_ms", entry.wall_ms},
@@ -100,6 +83,23 @@ Json history_entry_json(const reconcile::HistoryEntry& entry) {
           {"group_id", optional_json(entry.group_id)},
           {"arrived_ms", optional_json(entry.arrived_ms)},
           {"late_ms", entry.late_ms}};
+}
+
+namespace {
+
+std::string parameter(const Request& request, const std::string& name, const std::string& absent) {
+  const auto found = request.query.find(name);
+  return found == request.query.end() ? absent : found->second;
+}
+
+Json position_json(const reconcile::PositionView& position) {
+  return {{"id", position.id},
+          {"site", position.key.site},
+          {"location", position.key.location},
+          {"sku", position.key.sku},
+          {"lot", position.key.lot},
+          {"on_hand", position.on_hand},
+          {"movements", position.movements}};
 }
 
 // A count group with its judgement: what the history's count lines added up to, and the verdict.

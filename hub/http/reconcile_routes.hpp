@@ -11,6 +11,7 @@ namespace recount::hub {
 namespace reconcile {
 class Queries;
 struct Task;
+struct HistoryEntry;
 }  // namespace reconcile
 
 // Adds GET /api/v1/tasks[?site=&state=open|all], GET /api/v1/discrepancies (the console's queue:
@@ -23,6 +24,9 @@ void add_reconcile_routes(Router& router, reconcile::Queries& queries, WallClock
 
 // A discrepancy as the API shows it (docs/api.md), its age_ms taken at `now_ms`.
 nlohmann::json discrepancy_json(const reconcile::Discrepancy& discrepancy, std::int64_t now_ms);
+
+// One line of a position's history as GET /api/v1/positions/history and GET /api/v1/drift show it.
+nlohmann::json history_entry_json(const reconcile::HistoryEntry& entry);
 
 // A recount task as GET /api/v1/tasks shows it: what the device got, where the task stands, and
 // its age_ms taken at `now_ms`.
