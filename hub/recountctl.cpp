@@ -9,6 +9,7 @@
 #include "hub/cli/audit_command.hpp"
 #include "hub/cli/commands.hpp"
 #include "hub/cli/device_command.hpp"
+#include "hub/cli/drift_command.hpp"
 #include "hub/cli/hub_key_command.hpp"
 #include "hub/cli/import_command.hpp"
 #include "hub/cli/metrics_command.hpp"
@@ -129,6 +130,17 @@ int main(int argc, char** argv) {
   history->add_option("position", position, "SITE/LOCATION/SKU[/LOT]; a '/' inside a code is written %2F")
       ->required()
       ->check(position_check);
+
+  auto* drift = app.add_subcommand("drift", "When and where a position, a SKU or a site began to drift, and why");
+  drift->add_flag("--json", json, "Print the API's JSON instead of a table");
+  DriftSubject drift_subject;
+  drift->add_option("position", drift_subject.position, "SITE/LOCATION/SKU[/LOT]; a '/' inside a code is written %2F")
+      ->check(position_check);
+  drift->add_option("--site", drift_subject.site, "Every drifting position of this site (instead of a position)");
+  drift->add_option("--sku", drift_subject.sku, "With --site: only this SKU's locations");
+  drift->add_option("--limit", drift_subject.limit, "With --site: at most this many positions (1 to 1000)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
 
   auto* audit = app.add_subcommand("audit", "The hash-chained audit log");
   audit->require_subcommand(1);
@@ -295,6 +307,8 @@ int main(int argc, char** argv) {
     output = discrepancy_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, discrepancy_id);
   } else if (positions->parsed()) {
     output = positions_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, site, sku, position_limit);
+  } else if (drift->parsed()) {
+    output = drift_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, drift_subject);
   } else if (history->parsed()) {
     output = history_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable,
                              parse_position_text("POSITION", position).value());

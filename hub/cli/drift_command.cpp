@@ -1,0 +1,114 @@
+// recountctl drift.
+#include "hub/cli/drift_command.hpp"
+
+#include "hub/http/percent_encoding.hpp"
+#include "hub/http/position_text.hpp"
+#include "shared/domain/identifiers.hpp"
+#include "shared/domain/limits.hpp"
+
+namespace recount::hub {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string position_of(const Json& drift) {
+  return position_text(
+      {drift.value("site", ""), drift.value("location", ""), drift.value("sku", ""), drift.value("lot", "")});
+}
+
+std::string signed_text(const Json& value) {
+  const std::string text = text_of(value);
+  return value.is_number_integer() && value.get<std::int64_t>() > 0 ? "+" + text : text;
+}
+
+// "counted 9 where the ledger held 5 (+4) by u2 at 2026-...Z".
+std::string observation_text(const Json& observation) {
+  return "counted " + text_of(observation["counted"]) + " where the ledger held " + text_of(observation["expected"]) +
+         " (" + signed_text(observation["variance"]) + ") by " + text_of(observation["user"]) + " at " +
+         utc_time(observation.value("time_ms", std::int64_t{0}));
+}
+
+std::string evidence_text(const Json& evidence) {
+  std::string text;
+  for (const Json& id : evidence) text += (text.empty() ? "" : " ") + id.get<std::string>();
+  return text.empty() ? "-" : text;
+}
+
+std::string render_position(const Json& drift) {
+  std::string out = position_of(drift) + "\n";
+  out += "origin:     " + observation_text(drift["origin"]) + ", event " + text_of(drift["origin"]["event_id"]) + "\n";
+  const Json known_good = drift.value("known_good", Json());
+  out +=
+      "known good: " + (known_good.is_null() ? std::string("no count agreed before") : observation_text(known_good)) +
+      "\n";
+  out += "latest:     " + observation_text(drift["latest"]) + "; " + text_of(drift["diverged_observations"]) +
+         " disagreeing count(s) since the origin\n";
+  std::vector<std::vector<std::string>> candidates;
+  for (const Json& candidate : drift.value("candidates", Json::array())) {
+    candidates.push_back({text_of(candidate["score"]), text_of(candidate["kind"]), text_of(candidate["explanation"]),
+                          evidence_text(candidate.value("evidence", Json::array()))});
+  }
+  out += "\n";
+  out += candidates.empty() ? "no candidate explains it\n"
+                            : table({"SCORE", "CANDIDATE", "EXPLANATION", "EVIDENCE"}, candidates);
+  std::vector<std::vector<std::string>> events;
+  for (const Json& entry : drift.value("around", Json::array())) {
+    const Json arrived = entry.value("arrived_ms", Json());
+    events.push_back({utc_time(entry.value("wall_ms", std::int64_t{0})), text_of(entry["type"]), text_of(entry["qty"]),
+                      text_of(entry["delta"]), text_of(entry["balance"]), text_of(entry["device"]),
+                      text_of(entry["user"]), text_of(entry["reason"]),
+                      arrived.is_number_integer() ? utc_time(arrived.get<std::int64_t>()) : "-",
+                      text_of(entry["late_ms"]), text_of(entry["event_id"])});
+  }
+  out += "\n" +
+         table({"TIME", "TYPE", "QTY", "DELTA", "BALANCE", "DEVICE", "USER", "REASON", "ARRIVED", "LATE_MS", "EVENT"},
+               events);
+  return out;
+}
+
+std::string render_drift(const Json& body) {
+  const Json drifts = body.value("drifts", Json::array());
+  if (drifts.empty()) return "no drift: every position examined agrees with its latest count\n";
+  if (body.value("scope", "") == "position") return render_position(drifts[0]);
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& drift : drifts) {
+    const Json candidates = drift.value("candidates", Json::array());
+    const Json top = candidates.empty() ? Json::object() : candidates[0];
+    rows.push_back({position_of(drift), utc_time(drift["origin"].value("time_ms", std::int64_t{0})),
+                    signed_text(drift["origin"]["variance"]), text_of(drift["diverged_observations"]),
+                    text_of(top.value("kind", Json())), text_of(top.value("score", Json()))});
+  }
+  std::string out = table({"POSITION", "ORIGIN", "VARIANCE", "COUNTS", "TOP_CANDIDATE", "SCORE"}, rows);
+  out += std::to_string(drifts.size()) + " of " + text_of(body["positions_drifting"]) + " drifting positions (" +
+         text_of(body["positions_examined"]) + " examined)" +
+         (body.value("truncated", false) ? "; raise --limit for more" : "") + "\n";
+  return out;
+}
+
+}  // namespace
+
+CommandOutput drift_command(const HubEndpoint& hub, OutputFormat format, const DriftSubject& subject) {
+  if (subject.position.empty() == subject.site.empty()) return failed("drift: name a position or --site, not both");
+  if (subject.limit < 1 || subject.limit > 1000) return failed("--limit: must be between 1 and 1000");
+  std::string target = "/api/v1/drift?site=";
+  if (!subject.position.empty()) {
+    if (!subject.sku.empty()) return failed("--sku: goes with --site; a position names its SKU");
+    auto position = parse_position_text("POSITION", subject.position);
+    if (!position) return failed(position.error().describe());
+    target += percent_encode(position->site) + "&location=" + percent_encode(position->location) +
+              "&sku=" + percent_encode(position->sku);
+    if (!position->lot.empty()) target += "&lot=" + percent_encode(position->lot);
+  } else {
+    if (auto valid = validate_identifier("--site", subject.site); !valid) return failed(valid.error().describe());
+    target += subject.site;
+    if (!subject.sku.empty()) {
+      if (auto valid = validate_code("--sku", subject.sku, limits::kMaxCode); !valid)
+        return failed(valid.error().describe());
+      target += "&sku=" + percent_encode(subject.sku);
+    }
+    target += "&limit=" + std::to_string(subject.limit);
+  }
+  return show(hub, target, format, render_drift);
+}
+
+}  // namespace recount::hub
