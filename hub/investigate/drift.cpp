@@ -10,6 +10,7 @@
 #include <tuple>
 #include <utility>
 
+#include "hub/reconcile/projections.hpp"
 #include "hub/reconcile/rules.hpp"
 #include "shared/domain/event.hpp"
 
@@ -64,9 +65,48 @@ bool is_move(const HistoryEntry& entry) {
   return has_type(entry, EventType::kMove) || has_type(entry, EventType::kPutaway);
 }
 
-// A movement people or systems made (not a baseline, which sets the balance, nor a count).
+// What the books did rather than the floor: an opening balance, or the adjustment that resolved
+// a discrepancy.
+bool is_correction(const HistoryEntry& entry) {
+  return has_type(entry, EventType::kBaseline) ||
+         (has_type(entry, EventType::kAdjust) && entry.reference.starts_with(reconcile::kDiscrepancyReferencePrefix));
+}
+
+// A movement people or systems made on the floor (not a correction, nor a count).
 bool is_physical_movement(const HistoryEntry& entry) {
-  return !is_observation(entry) && !has_type(entry, EventType::kBaseline) && entry.delta != 0;
+  return !is_observation(entry) && !is_correction(entry) && entry.delta != 0;
+}
+
+// What happened on the floor over a span of a position's history: prefix sums of its physical
+// movements' deltas, so each span costs two binary searches.
+class FloorMovements {
+ public:
+  explicit FloorMovements(const std::vector<HistoryEntry>& history) : history_(&history) {
+    prefix_.reserve(history.size() + 1);
+    prefix_.push_back(0);
+    for (const auto& entry : history)
+      prefix_.push_back(prefix_.back() + (is_physical_movement(entry) ? entry.delta : 0));
+  }
+
+  // The sum of the physical deltas in (after, through].
+  std::int64_t between(HlcStamp after, HlcStamp through) const { return upto(through) - upto(after); }
+
+ private:
+  std::int64_t upto(HlcStamp stamp) const {
+    const auto end = std::upper_bound(history_->begin(), history_->end(), stamp,
+                                      [](HlcStamp value, const HistoryEntry& entry) { return value < entry.hlc; });
+    return prefix_[static_cast<std::size_t>(end - history_->begin())];
+  }
+
+  const std::vector<HistoryEntry>* history_;
+  std::vector<std::int64_t> prefix_;
+};
+
+// Whether the books were set to what `observation` counted by `until`, when they held `balance`:
+// the balance is what was counted, moved by what happened on the floor since.
+bool corrected_by(const DriftObservation& observation, HlcStamp until, std::int64_t balance,
+                  const FloorMovements& floor) {
+  return balance == observation.counted + floor.between(observation.hlc, until);
 }
 
 std::string sign_text(std::int64_t units) { return (units > 0 ? "+" : "") + std::to_string(units); }
@@ -158,11 +198,10 @@ Result<void> DriftFinder::examine(const reconcile::PositionView& position, const
                                             group.counted, group.counted - group.expected});
   }
   const bool dock = catalog_->location_class(position.key.site, position.key.location) == kDockClass;
-  // Only a position that drifts, or a dock that may hold stale receipts, has its history read.
-  auto run_start = observations.end();
-  while (run_start != observations.begin() && std::prev(run_start)->variance != 0) --run_start;
-  const bool drifts = run_start != observations.end();
-  if (!drifts && !(dock && position.on_hand > 0)) return {};
+  // Only a position whose latest count disagrees, or a dock that may hold stale receipts, has its
+  // history read.
+  const bool latest_disagrees = !observations.empty() && observations.back().variance != 0;
+  if (!latest_disagrees && !(dock && position.on_hand > 0)) return {};
 
   auto history = read_model_.history(position.key);
   if (!history) return history.error();
@@ -172,7 +211,17 @@ Result<void> DriftFinder::examine(const reconcile::PositionView& position, const
       if (known.size() < kMaxDockReceipts) known.push_back(std::move(receipt));
     }
   }
-  if (!drifts) return {};
+  if (!latest_disagrees) return {};
+  // A divergence ends at a count that agrees, or when the books are corrected to a count (the
+  // resolving adjustment, a new baseline): the run that lasts starts after the last such end.
+  const FloorMovements floor(*history);
+  if (corrected_by(observations.back(), HlcStamp{~std::uint64_t{0}}, history->back().balance, floor)) return {};
+  auto run_start = std::prev(observations.end());
+  while (run_start != observations.begin()) {
+    const auto& before = *std::prev(run_start);
+    if (before.variance == 0 || corrected_by(before, run_start->hlc, run_start->expected, floor)) break;
+    --run_start;
+  }
   ++scan.drifting;
   if (scan.held.size() >= kMaxHeldDrifts) {
     scan.over_memory_cap = true;

@@ -72,7 +72,8 @@ struct DriftObservation {
 
 struct PositionDrift {
   reconcile::PositionKey position;
-  // The last observation that agreed before the divergence, if any: drift began after it.
+  // The last observation before the divergence that agreed, or that the books were corrected to
+  // (a resolving adjustment, a baseline), if any: drift began after it.
   std::optional<DriftObservation> known_good;
   // The first observation of the run of disagreeing ones that lasts to the latest: the origin.
   DriftObservation origin;

@@ -5,6 +5,7 @@ import {el, message, replace} from './dom.js';
 import {Live} from './live.js';
 import * as audit from './page_audit.js';
 import * as detail from './page_detail.js';
+import * as drift from './page_drift.js';
 import * as overview from './page_overview.js';
 import * as queue from './page_queue.js';
 import * as tasks from './page_tasks.js';
@@ -16,6 +17,7 @@ const kRoutes = {
   queue: [queue, 'queue'],
   discrepancy: [detail, 'queue'],
   tasks: [tasks, 'tasks'],
+  drift: [drift, 'drift'],
   unknown: [unknown, 'unknown'],
   audit: [audit, 'audit'],
 };

@@ -61,9 +61,11 @@ function fact(term, value) {
 
 // The position's entries in event time; an entry stored after later ones had arrived is marked
 // with how late it came (late_ms), since it changed what those later counts were judged against.
-function timeline(entries) {
+// A position's history lines (as GET /api/v1/positions/history gives them) with late arrivals
+// marked; the drift page shows the events around an origin with it.
+export function timeline(entries, caption = 'Timeline') {
   if (entries.length === 0) return message('info', 'The hub gave no timeline for this position.');
-  return table('Timeline', ['Event time', 'Type', 'Qty', 'Delta', 'Balance', 'Device', 'User', 'Reason / ref', 'Arrived', 'Late'],
+  return table(caption, ['Event time', 'Type', 'Qty', 'Delta', 'Balance', 'Device', 'User', 'Reason / ref', 'Arrived', 'Late'],
                entries.map((entry) => el('tr', {class: entry.late_ms > 0 ? 'late' : null},
                  el('td', {}, time(entry.wall_ms)), el('th', {scope: 'row'}, words(entry.type)),
                  el('td', {class: 'num'}, entry.qty), el('td', {class: 'num'}, entry.delta), el('td', {class: 'num'}, entry.balance),

@@ -305,6 +305,51 @@ TEST_CASE("drift: a site query lists drifting positions earliest origin first, u
   CHECK(report.drifts.size() == 4);
 }
 
+TEST_CASE("drift: a divergence that the resolving adjustment corrected is drift no more") {
+  DriftFixture f;
+  f.set_policy(R"({"max_recount_rounds": 0})");
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
+  f.deliver(m.count("A-1", "SKU-B", 7, 1000, "u1", "s1"));
+  REQUIRE(f.drift_at("A-1", "SKU-B"));
+  f.resolve(f.discrepancies().front().id, reconcile::OperatorAction::kApprove);
+  REQUIRE(f.adjustments.size() == 1);
+  CHECK_FALSE(f.drift_at("A-1", "SKU-B"));
+  // Stock moved on the floor after the count does not bring it back.
+  f.deliver(m.sale("A-1", "SKU-B", 2, 2000), "pos-1");
+  CHECK_FALSE(f.drift_at("A-1", "SKU-B"));
+  // A new disagreement starts from the count the books were corrected to.
+  const Event again = m.count("A-1", "SKU-B", 4, 3000, "u2", "s2");
+  f.deliver(again);
+  const auto drift = f.drift_at("A-1", "SKU-B");
+  REQUIRE(drift);
+  CHECK(drift->origin.event_id == again.event_id);
+  CHECK(drift->origin.variance == -1);
+  REQUIRE(drift->known_good);
+  CHECK(drift->known_good->counted == 7);
+  CHECK(drift->diverged_observations == 1);
+}
+
+TEST_CASE("drift: a new baseline set to a disagreeing count ends that divergence; the next one starts after it") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
+  const Event short_count = m.count("A-1", "SKU-B", 7, 1000, "u1", "s1");
+  f.deliver(short_count);
+  f.deliver(m.sale("A-1", "SKU-B", 1, 1200), "pos-1");
+  REQUIRE(f.drift_at("A-1", "SKU-B"));
+  f.deliver(m.baseline("A-1", "SKU-B", 6, 1500));  // the books set to the count, less the sale since
+  CHECK_FALSE(f.drift_at("A-1", "SKU-B"));
+  const Event again = m.count("A-1", "SKU-B", 4, 3000, "u2", "s2");
+  f.deliver(again);
+  const auto drift = f.drift_at("A-1", "SKU-B");
+  REQUIRE(drift);
+  CHECK(drift->origin.event_id == again.event_id);
+  REQUIRE(drift->known_good);
+  CHECK(drift->known_good->event_id == short_count.event_id);
+  CHECK(drift->known_good->variance == -3);
+}
+
 TEST_CASE("drift: a position agreeing at its latest count has no drift; an unknown position is not found") {
   DriftFixture f;
   auto& m = f.make;
