@@ -453,6 +453,29 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual([(event["sku"], event["location"], event["user"]) for event in applied], [("SKU-2", "A-01", "bob")])
 
 
+    def test_9z_the_drift_page_traces_a_disagreeing_count_to_its_origin(self):
+        self.log_in("viewer")
+        self.floor.record("count", "--location", "B-02", "--sku", "SKU-3", "--qty", "9", "--user", "carol",
+                          "--session", "cs-drift")
+        wait_until("the hub to take the count", lambda: [
+            d for d in self.floor.discrepancies() if d["sku"] == "SKU-3" and d["counted"] == 9])
+        self.open("drift?site=store-1")
+        position = "store-1/B-02/SKU-3"
+        self.wait_for("the drifting position's row", lambda: [
+            row for row in self.css("main tbody tr") if position in row.text])
+        row = [row for row in self.css("main tbody tr") if position in row.text][0]
+        self.assertIn("-3", row.text)
+        self.check_accessibility("the drift list")
+        self.screenshot("drift-site")
+        row.find_element(By.CSS_SELECTOR, "a").click()
+        self.wait_for("the position's origin", lambda: self.css("main dl.facts"))
+        text = self.css("main")[0].text
+        for expected in (position, "counted 9 where the ledger held 12 (-3) by carol", "Candidate explanations",
+                         "Events around the origin", "dev-a"):
+            self.assertIn(expected, text)
+        self.check_accessibility("the drift page")
+        self.screenshot("drift")
+
 def main():
     global options
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
