@@ -151,9 +151,9 @@ int run(const Args& args) {
     return 2;
   }
   testing::TempDir temp;
-  auto database = must(
-      storage::Database::open(temp / "hub.db", storage::OpenMode::kCreateIfMissing, storage::Durability::kFull),
-      "open");
+  auto database =
+      must(storage::Database::open(temp / "hub.db", storage::OpenMode::kCreateIfMissing, storage::Durability::kFull),
+           "open");
   must(hub::migrate(database), "ledger schema");
   const CatalogSnapshot catalog;
   auto reconciler = must(Reconciler::open(database, catalog), "reconciler");
@@ -174,8 +174,8 @@ int run(const Args& args) {
   }
   hub::investigate::DriftSettings settings;
   settings.now_ms = now_ms;
-  const hub::investigate::DriftQuery position_query{hub::investigate::DriftScope::kPosition,
-                                                    {std::string(kSite), "L-1", "SKU-1", ""}, 50};
+  const hub::investigate::DriftQuery position_query{
+      hub::investigate::DriftScope::kPosition, {std::string(kSite), "L-1", "SKU-1", ""}, 50};
   std::vector<double> position_ms;
   hub::investigate::DriftReport found;
   for (std::size_t q = 0; q < queries; ++q) {
@@ -209,8 +209,8 @@ int run(const Args& args) {
     drifting += off ? 1 : 0;
     count(reconciler, database, p + 2, at_ms, balance_at(database, p + 2, at_ms) + (off ? 1 : 0), now_ms);
   }
-  const hub::investigate::DriftQuery site_query{hub::investigate::DriftScope::kSite, {std::string(kSite), "", "", ""},
-                                                50};
+  const hub::investigate::DriftQuery site_query{
+      hub::investigate::DriftScope::kSite, {std::string(kSite), "", "", ""}, 50};
   const double rss_before = rss_mib(getpid(), "VmHWM");
   std::vector<double> site_ms;
   for (std::size_t q = 0; q < queries; ++q) {

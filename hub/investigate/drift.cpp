@@ -30,6 +30,9 @@ const std::string kSql[] = {
 
 constexpr std::size_t kPositionPage = 1000;
 constexpr std::string_view kDockClass = "dock";
+// The most other halves of a move one drift lists: many positions off by the same units pair
+// with each other, and the first few say as much as all of them.
+constexpr std::size_t kMaxPairs = 3;
 
 // Candidate scores (docs/investigation.md): exact when the event's quantity is the divergence.
 constexpr int kReceiptAtDockExact = 90;
@@ -228,12 +231,15 @@ Result<void> DriftFinder::examine(const reconcile::PositionView& position, const
     return {};
   }
 
-  // A group's first count names the observation.
+  // A group's first count names the observation (one pass: a position may have many counts).
+  std::map<std::int64_t, const std::string*> first_counts;
+  for (const auto& entry : *history) {
+    if (entry.group_id && !entry.event_id.empty()) first_counts.emplace(*entry.group_id, &entry.event_id);
+  }
   for (auto& observation : observations) {
-    const auto first = std::find_if(history->begin(), history->end(), [&](const HistoryEntry& entry) {
-      return entry.group_id == observation.group_id && !entry.event_id.empty();
-    });
-    if (first != history->end()) observation.event_id = first->event_id;
+    if (const auto first = first_counts.find(observation.group_id); first != first_counts.end()) {
+      observation.event_id = *first->second;
+    }
   }
   PositionDrift drift;
   drift.position = position.key;
@@ -403,7 +409,13 @@ Result<DriftReport> DriftFinder::find(const DriftQuery& query, const DriftSettin
                  "no position " + position_name(query.position) + " at site " + query.position.site + " in the ledger"};
   }
 
-  // Explanations across locations: a stale dock receipt, and the other half of a move.
+  // Explanations across locations: a stale dock receipt, and the other half of a move (found
+  // through the drifts of each SKU, lot and divergence, so pairing stays linear).
+  std::map<std::tuple<std::string, std::string, std::int64_t>, std::vector<std::size_t>> by_divergence;
+  for (std::size_t i = 0; i < scan.held.size(); ++i) {
+    const auto& held = scan.held[i].drift;
+    by_divergence[{held.position.sku, held.position.lot, held.origin.variance}].push_back(i);
+  }
   for (auto& held : scan.held) {
     auto& drift = held.drift;
     const std::int64_t variance = drift.origin.variance;
@@ -427,18 +439,17 @@ Result<DriftReport> DriftFinder::find(const DriftQuery& query, const DriftSettin
         }
       }
     }
-    for (const auto& other : scan.held) {
-      if (&other == &held || other.drift.position.sku != drift.position.sku ||
-          other.drift.position.lot != drift.position.lot || other.drift.origin.variance != -variance) {
-        continue;
-      }
+    const auto others = by_divergence.find({drift.position.sku, drift.position.lot, -variance});
+    const std::size_t pairs = others == by_divergence.end() ? 0 : std::min(others->second.size(), kMaxPairs);
+    for (std::size_t k = 0; k < pairs; ++k) {
+      const auto& other = scan.held[others->second[k]].drift;
       drift.candidates.push_back(
           Candidate{CandidateKind::kMoveWithoutArrival,
                     kMovePair,
                     std::to_string(std::llabs(variance)) +
                         (variance < 0 ? " units missing here were found at " : " units found here are missing at ") +
-                        other.drift.position.location + ": a move with no scan",
-                    {drift.origin.event_id, other.drift.origin.event_id}});
+                        other.position.location + ": a move with no scan",
+                    {drift.origin.event_id, other.origin.event_id}});
     }
     std::stable_sort(drift.candidates.begin(), drift.candidates.end(),
                      [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
