@@ -6,6 +6,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -348,6 +351,28 @@ TEST_CASE("drift: a new baseline set to a disagreeing count ends that divergence
   REQUIRE(drift->known_good);
   CHECK(drift->known_good->event_id == short_count.event_id);
   CHECK(drift->known_good->variance == -3);
+}
+
+// The hub's database files as bytes: the main file and its write-ahead log.
+std::string database_bytes(const std::filesystem::path& file) {
+  std::string bytes;
+  for (const auto& path : {file, std::filesystem::path(file.string() + "-wal")}) {
+    std::ifstream in(path, std::ios::binary);
+    bytes.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return bytes;
+}
+
+TEST_CASE("drift: a query writes nothing") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
+  f.deliver(m.receive("DOCK", "SKU-B", 6, 100));
+  f.deliver(m.count("A-1", "SKU-B", 7, 1000, "u1", "s1"));
+  const std::string before = database_bytes(f.dir / "hub.db");
+  REQUIRE_FALSE(before.empty());
+  CHECK(f.report(DriftQuery{DriftScope::kSite, DriftFixture::key("", ""), 50}).positions_drifting == 1);
+  CHECK(database_bytes(f.dir / "hub.db") == before);
 }
 
 TEST_CASE("drift: a position agreeing at its latest count has no drift; an unknown position is not found") {
