@@ -23,6 +23,6 @@ class Queries;
 // that runs the hub's writes; it takes "now" from `wall`. Errors: as DriftFinder::prepare (kIo).
 // `database`, `catalog` and `queries` must outlive the router.
 Result<void> add_drift_routes(Router& router, storage::Database& database, const reconcile::CatalogView& catalog,
-                              reconcile::Queries& queries, WallClock wall);
+                              reconcile::Queries& queries, const WallClock& wall);
 
 }  // namespace recount::hub

@@ -32,11 +32,11 @@ struct DriftQuery {
 
 // The engine's settings. The ambiguity window is the policy's; the others are the practice's.
 struct DriftSettings {
-  std::int64_t now_ms = 0;                        // "now" for how long received stock has sat at a dock
-  std::int64_t ambiguity_window_ms = 60'000;      // Policy::ambiguity_window_ms
-  std::int64_t put_away_ms = 4 * 3'600'000;       // stock still at a dock after this was never put away
-  std::int64_t clock_skew_limit_ms = 5 * 60'000;  // a device clock off by more than this is suspect
-  std::size_t context = 5;                        // events shown on each side of the origin's window
+  std::int64_t now_ms = 0;                                      // "now" for how long received stock has sat at a dock
+  std::int64_t ambiguity_window_ms = 60'000;                    // Policy::ambiguity_window_ms
+  std::int64_t put_away_ms = std::int64_t{4} * 3'600'000;       // stock still at a dock after this was never put away
+  std::int64_t clock_skew_limit_ms = std::int64_t{5} * 60'000;  // a device clock off by more than this is suspect
+  std::size_t context = 5;                                      // events shown on each side of the origin's window
 };
 
 enum class CandidateKind {

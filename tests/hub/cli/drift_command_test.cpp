@@ -16,10 +16,10 @@ namespace {
 std::vector<Event> unpicked_sale() {
   auto events = testing::shortage_events();  // baseline 10 (seq 1), count 7 (seq 2) at A-1
   // Minutes apart, so the count did not come during the sale's movement.
-  events[0].wall_ms -= 20 * 60'000;
+  events[0].wall_ms -= std::int64_t{20} * 60'000;
   events[0].hlc = HlcStamp::from_parts(events[0].wall_ms, 0);
   Event sale = events[1];
-  sale.wall_ms -= 10 * 60'000;
+  sale.wall_ms -= std::int64_t{10} * 60'000;
   sale.hlc = HlcStamp::from_parts(sale.wall_ms, 0);
   sale.type = EventType::kSale;
   sale.qty = 3;

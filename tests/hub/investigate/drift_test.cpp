@@ -24,7 +24,7 @@ constexpr std::int64_t kMinuteMs = 60'000;
 
 struct DriftFixture : reconcile::testing::ReconcileFixture {
   DriftFinder finder = must(DriftFinder::prepare(database, catalog));
-  DriftSettings settings{reconcile::testing::kNowMs, kMinuteMs, 4 * 60 * kMinuteMs, 5 * kMinuteMs, 5};
+  DriftSettings settings{reconcile::testing::kNowMs, kMinuteMs, 240 * kMinuteMs, 5 * kMinuteMs, 5};
 
   static reconcile::PositionKey key(const std::string& location, const std::string& sku) {
     return reconcile::PositionKey{std::string(reconcile::testing::kSite), location, sku, ""};
