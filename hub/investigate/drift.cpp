@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
-#include <numeric>
-#include <set>
 #include <tuple>
 #include <utility>
 
