@@ -108,7 +108,7 @@ TEST_CASE("drift: a move whose destination never showed the stock, until the lat
   CHECK_FALSE(f.drift_at("A-2", "SKU-B"));
 }
 
-TEST_CASE("drift: a sale without a pick; a late return moves the origin to the next unpicked sale") {
+TEST_CASE("drift: a sale without a pick, and a late return moves the origin to the next unpicked sale") {
   DriftFixture f;
   auto& m = f.make;
   f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
@@ -144,7 +144,7 @@ TEST_CASE("drift: a sale without a pick; a late return moves the origin to the n
   CHECK(drift->candidates.front().evidence == std::vector<std::string>{second_sale.event_id});
 }
 
-TEST_CASE("drift: a pack-multiple error; a late receipt moves the origin back to the count that agreed") {
+TEST_CASE("drift: a pack-multiple error, and a late receipt moves the origin back to the count that agreed") {
   DriftFixture f;
   auto& m = f.make;
   f.deliver(m.baseline("A-1", "SKU-A", 24, 10));
@@ -217,7 +217,7 @@ TEST_CASE("drift: an event whose stamp is far from its device's wall time makes 
   CHECK(clock->score < 75);  // moved 1 where 2 are missing
 }
 
-TEST_CASE("drift: a count during movement; a late find within the window settles it") {
+TEST_CASE("drift: a count during movement, and a late find within the window settles it") {
   DriftFixture f;
   auto& m = f.make;
   f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
@@ -333,7 +333,7 @@ TEST_CASE("drift: a divergence that the resolving adjustment corrected is drift 
   CHECK(drift->diverged_observations == 1);
 }
 
-TEST_CASE("drift: a new baseline set to a disagreeing count ends that divergence; the next one starts after it") {
+TEST_CASE("drift: a new baseline set to a disagreeing count ends that divergence, and the next one starts after it") {
   DriftFixture f;
   auto& m = f.make;
   f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
@@ -375,7 +375,7 @@ TEST_CASE("drift: a query writes nothing") {
   CHECK(database_bytes(f.dir / "hub.db") == before);
 }
 
-TEST_CASE("drift: a position agreeing at its latest count has no drift; an unknown position is not found") {
+TEST_CASE("drift: a position agreeing at its latest count has no drift, and an unknown position is not found") {
   DriftFixture f;
   auto& m = f.make;
   f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
