@@ -37,6 +37,13 @@ ReportFile read_report_file(std::string_view bytes, FileDialect dialect, TextEnc
   return file;
 }
 
+int HeaderColumns::find(std::string_view name) const {
+  if (const auto known = found_.find(name); known != found_.end()) return known->second;
+  const int column = find_column(header_, name, HeaderMatch::kLoose);
+  found_.emplace(std::string(name), column);
+  return column;
+}
+
 std::string HeaderColumns::missing(const std::vector<std::string_view>& wanted) const {
   std::string names;
   for (const auto name : wanted) {

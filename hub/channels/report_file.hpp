@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,13 +41,14 @@ std::string_view cell(const CsvRecord& row, int column);
 
 // A header's columns by name, as find_column matches them loosely: case-insensitive, '-', '_'
 // and ' ' alike, surrounding spaces ignored ("afn-warehouse-quantity" finds "AFN Warehouse
-// Quantity"). Keeps a copy of the header.
+// Quantity"). Keeps a copy of the header and each name's answer, so a reader asks per row at the
+// cost of a map lookup. Not thread-safe (the answers are cached on first use).
 class HeaderColumns {
  public:
   explicit HeaderColumns(CsvRecord header) : header_(std::move(header)) {}
 
   // The column of `name`, or -1 when the header has none.
-  int find(std::string_view name) const { return find_column(header_, name, HeaderMatch::kLoose); }
+  int find(std::string_view name) const;
   bool has(std::string_view name) const { return find(name) >= 0; }
   // The names among `wanted` the header lacks, comma-separated ("" when it has them all).
   std::string missing(const std::vector<std::string_view>& wanted) const;
@@ -54,6 +57,7 @@ class HeaderColumns {
 
  private:
   CsvRecord header_;
+  mutable std::map<std::string, int, std::less<>> found_;
 };
 
 // Whether a quantity may be below zero (Shopify's oversold stock may; Amazon's counts may not).

@@ -121,6 +121,18 @@ class RowReader {
 
 void RowReader::manage_inventory(const std::vector<CsvRecord>& rows) {
   std::map<std::string, std::size_t, std::less<>> by_sku;  // SKU → its entry in quantities
+  struct Detail {
+    int column;
+    std::string_view column_name;
+    std::string_view name;
+    bool required;
+  };
+  std::vector<Detail> details;  // the 18-column layout lacks the later columns
+  for (const auto& [column, name] : kManageDetails) {
+    if (!columns_.has(column)) continue;
+    details.push_back(
+        {columns_.find(column), column, name, name == "fulfillable" || name == "unsellable" || name == "reserved"});
+  }
   for (const auto& row : rows) {
     if (!sku_present(row, "sku")) continue;
     const auto errors_before = report_.errors.size();
@@ -129,12 +141,13 @@ void RowReader::manage_inventory(const std::vector<CsvRecord>& rows) {
     entry.sku = std::string(at(row, "sku"));
     entry.item_ref = item_ref(at(row, "fnsku"), at(row, "asin"));
     const auto warehouse = quantity(row, "afn-warehouse-quantity", QuantitySign::kNonNegative);
-    for (const auto& [column, name] : kManageDetails) {
-      // The 18-column layout lacks the later columns; Amazon leaves an optional figure empty at times.
-      const bool required = name == "fulfillable" || name == "unsellable" || name == "reserved";
-      if (!required && at(row, column).empty()) continue;
-      if (const auto value = quantity(row, column, QuantitySign::kNonNegative))
-        entry.details[std::string(name)] = *value;
+    for (const auto& detail : details) {
+      const auto text = cell(row, detail.column);
+      if (!detail.required && text.empty()) continue;  // Amazon leaves an optional figure empty at times
+      if (const auto value =
+              read_quantity(text, row.line, detail.column_name, QuantitySign::kNonNegative, report_.errors)) {
+        entry.details[std::string(detail.name)] = *value;
+      }
     }
     if (report_.errors.size() != errors_before || !warehouse) continue;
     entry.quantity = *warehouse;

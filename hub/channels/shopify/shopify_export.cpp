@@ -48,7 +48,12 @@ bool not_stocked(std::string_view text) {
 
 class ExportReader {
  public:
-  ExportReader(const CsvRecord& header, Report& report) : header_(header), columns_(header), report_(report) {}
+  ExportReader(const CsvRecord& header, Report& report) : header_(header), columns_(header), report_(report) {
+    for (std::size_t n = 0; n < options_.size(); ++n) {
+      options_[n] = {columns_.find("option" + std::to_string(n + 1) + " name"),
+                     columns_.find("option" + std::to_string(n + 1) + " value")};
+    }
+  }
 
   void wide(const std::vector<CsvRecord>& rows);
   void long_layout(const std::vector<CsvRecord>& rows, const LongLayout& layout);
@@ -66,13 +71,14 @@ class ExportReader {
   HeaderColumns columns_;
   Report& report_;
   std::map<std::pair<std::string, std::string>, std::size_t> entries_;  // (sku or item_ref, location) → index
+  std::array<std::pair<int, int>, 3> options_{};                        // Option1..3 Name and Value columns
 };
 
 std::string ExportReader::item_ref(const CsvRecord& row) const {
   std::string options;
-  for (const auto* number : {"1", "2", "3"}) {
-    const auto name = at(row, std::string("option") + number + " name");
-    const auto value = at(row, std::string("option") + number + " value");
+  for (const auto& [name_column, value_column] : options_) {
+    const auto name = cell(row, name_column);
+    const auto value = cell(row, value_column);
     if (value.empty() || (name == "Title" && value == "Default Title")) continue;
     options += (options.empty() ? "" : ", ") + std::string(name) + ": " + std::string(value);
   }
@@ -140,6 +146,15 @@ void ExportReader::wide(const std::vector<CsvRecord>& rows) {
 
 void ExportReader::long_layout(const std::vector<CsvRecord>& rows, const LongLayout& layout) {
   const std::string on_hand_column(columns_.spelled(layout.on_hand));
+  struct Detail {
+    int column;
+    std::string_view name;
+    std::string header_name;  // as the file spells it, for messages
+  };
+  std::vector<Detail> details;
+  for (const auto& [column, name] : layout.details) {
+    if (columns_.has(column)) details.push_back({columns_.find(column), name, std::string(columns_.spelled(column))});
+  }
   for (const auto& row : rows) {
     ReportedQuantity entry;
     if (!identify(row, entry)) continue;
@@ -152,12 +167,11 @@ void ExportReader::long_layout(const std::vector<CsvRecord>& rows, const LongLay
     if (not_stocked(on_hand_text)) continue;
     const auto errors_before = report_.errors.size();
     const auto on_hand = read_quantity(on_hand_text, row.line, on_hand_column, QuantitySign::kSigned, report_.errors);
-    for (const auto& [column, name] : layout.details) {
-      const auto text = at(row, column);
-      if (!columns_.has(column) || not_stocked(text)) continue;
-      const std::string header_name(columns_.spelled(column));
-      if (const auto value = read_quantity(text, row.line, header_name, QuantitySign::kSigned, report_.errors)) {
-        entry.details[std::string(name)] = *value;
+    for (const auto& detail : details) {
+      const auto text = cell(row, detail.column);
+      if (not_stocked(text)) continue;
+      if (const auto value = read_quantity(text, row.line, detail.header_name, QuantitySign::kSigned, report_.errors)) {
+        entry.details[std::string(detail.name)] = *value;
       }
     }
     if (!on_hand || report_.errors.size() != errors_before) continue;
