@@ -27,8 +27,12 @@ std::string shopify_export(std::size_t rows) {
   for (std::size_t row = 0; row < rows; ++row) {
     const auto variant = std::to_string(row / 4);
     const bool no_sku = (row / 4) % 50 == 0;
-    text += "handle-" + variant + "," + ((row / 4) % 30 == 0 ? "\"Tumbler, 24 oz\"" : "Tumbler") + ",Size,S" + variant +
-            ",,,,," + (no_sku ? "\"\"" : "SKU-" + variant) + ",420222,AU," + locations[row % 4] + ",,";
+    text.append("handle-").append(variant).append(",");
+    text.append((row / 4) % 30 == 0 ? "\"Tumbler, 24 oz\"" : "Tumbler")
+        .append(",Size,S")
+        .append(variant)
+        .append(",,,,,");
+    text.append(no_sku ? "\"\"" : "SKU-" + variant).append(",420222,AU,").append(locations[row % 4]).append(",,");
     if (row % 20 == 0) {
       text += "not stocked,not stocked,not stocked,not stocked,not stocked,\n";
     } else {
@@ -50,9 +54,10 @@ std::string fba_report(std::size_t rows) {
   for (std::size_t row = 0; row < rows; ++row) {
     const auto id = std::to_string(100000000000 + row);
     const auto fulfillable = static_cast<long>(row % 53);
-    text += "0" + id + "\tX00" + id.substr(4) + "\tB0" + id.substr(4) + "\tMug, blue, " + id +
-            "\tNew\t19.99\tNo\t\tYes\t" + std::to_string(fulfillable + 3) + "\t" + std::to_string(fulfillable) +
-            "\t1\t2\t" + std::to_string(fulfillable + 8) + "\t0.25\t5\t0\t0\t0\t0\t0\r\n";
+    text.append("0").append(id).append("\tX00").append(id.substr(4)).append("\tB0").append(id.substr(4));
+    text.append("\tMug, blue, ").append(id).append("\tNew\t19.99\tNo\t\tYes\t").append(std::to_string(fulfillable + 3));
+    text.append("\t").append(std::to_string(fulfillable)).append("\t1\t2\t").append(std::to_string(fulfillable + 8));
+    text.append("\t0.25\t5\t0\t0\t0\t0\t0\r\n");
   }
   return text;
 }

@@ -221,9 +221,12 @@ void RowReader::afn_inventory(const std::vector<CsvRecord>& rows) {
     const std::string sku(at(row, "seller-sku"));
     const auto [seen, first_time] = condition_lines.emplace(std::pair{sku, condition}, row.line);
     if (!first_time) {
-      report_.errors.push_back(ImportError{row.line, "Warehouse-Condition-code",
-                                           "SKU " + sku + " has a second " + condition + " row (first on line " +
-                                               std::to_string(seen->second) + "): which one holds is unknown"});
+      std::string message = "SKU ";
+      message.append(sku).append(" has a second ").append(condition);
+      message.append(" row (first on line ")
+          .append(std::to_string(seen->second))
+          .append("): which one holds is unknown");
+      report_.errors.push_back(ImportError{row.line, "Warehouse-Condition-code", std::move(message)});
       continue;
     }
     const auto [found, inserted] = by_sku.emplace(sku, report_.quantities.size());
