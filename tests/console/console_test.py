@@ -452,6 +452,38 @@ class ConsoleTest(unittest.TestCase):
                    event.get("type") == "count"]
         self.assertEqual([(event["sku"], event["location"], event["user"]) for event in applied], [("SKU-2", "A-01", "bob")])
 
+    def test_10_the_overview_shows_a_device_connect_and_disconnect_without_reload(self):
+        self.log_in("viewer")
+        self.open("overview")
+        self.driver.execute_script("window.sameDocument = true;")
+
+        def state_of(device):
+            rows = [row for row in self.css("main tbody tr") if row.find_elements(By.CSS_SELECTOR, "th") and
+                    row.find_element(By.CSS_SELECTOR, "th").text == device]
+            return rows[0].find_element(By.CSS_SELECTOR, ".badge").text if rows else None
+
+        self.wait_for("dev-a online in the fleet table", lambda: state_of("dev-a") == "online")
+        self.assertIsNone(state_of("dev-b"))
+        # A second handheld's agent starts (its journal made on first use), connects, says hello
+        # and online; later it shuts down cleanly, saying offline.
+        with open(f"{self.work}/agent-b.log", "w") as log:
+            agent = subprocess.Popen([options.agent, "run", "--data", f"{self.work}/dev-b", "--site", "store-1",
+                                      "--device", "dev-b", "--mqtt", self.floor.broker,
+                                      "--hub-key", f"{self.work}/hub-key.pem"], stdout=log, stderr=subprocess.STDOUT)
+            try:
+                self.wait_for("dev-b online in the fleet table", lambda: state_of("dev-b") == "online")
+                self.check_accessibility("the overview with a device that came online")
+                agent.terminate()
+                agent.wait(timeout=WAIT_S)
+                self.wait_for("dev-b offline in the fleet table", lambda: state_of("dev-b") == "offline")
+            finally:
+                if agent.poll() is None:
+                    agent.kill()
+                    agent.wait()
+        self.assertTrue(self.driver.execute_script("return window.sameDocument === true;"),
+                        "the page was reloaded instead of updated live")
+        self.screenshot("overview-fleet")
+
 
 def main():
     global options
