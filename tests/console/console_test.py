@@ -452,7 +452,7 @@ class ConsoleTest(unittest.TestCase):
                    event.get("type") == "count"]
         self.assertEqual([(event["sku"], event["location"], event["user"]) for event in applied], [("SKU-2", "A-01", "bob")])
 
-    def test_10_the_overview_shows_a_device_connect_and_disconnect_without_reload(self):
+    def test_9b_the_overview_shows_a_device_connect_and_disconnect_without_reload(self):
         self.log_in("viewer")
         self.open("overview")
         self.driver.execute_script("window.sameDocument = true;")
