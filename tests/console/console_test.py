@@ -315,8 +315,10 @@ class ConsoleTest(unittest.TestCase):
         self.log_in("approver")
         self.open("queue")
         self.driver.execute_script("window.sameDocument = true;")
-        self.floor.record("count", "--location", "A-01", "--sku", "SKU-1", "--qty", "17", "--user", "alice",
-                          "--session", "cs-1")
+        # Counted on the device's floor UI as a scanner would type it: 17 where the ledger has 20.
+        wait_until("the device to hold the catalog", lambda: "catalog version" in self.floor.log("agent"))
+        out = self.floor.scan("#user alice\n#mode count\n#loc LOC-A-01\n5901234123457\n#qty 17\n#close\n")
+        self.assertNotIn("refused:", out)
         discrepancy = wait_until("the hub to raise the discrepancy", lambda: [
             d for d in self.floor.discrepancies() if d["sku"] == "SKU-1"])[0]
         type(self).raised = discrepancy["id"]
