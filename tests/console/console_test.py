@@ -484,6 +484,7 @@ class ConsoleTest(unittest.TestCase):
                     agent.wait()
         self.assertTrue(self.driver.execute_script("return window.sameDocument === true;"),
                         "the page was reloaded instead of updated live")
+        self.driver.execute_script("[...document.querySelectorAll('main tbody th[scope=row]')].at(-1).scrollIntoView();")
         self.screenshot("overview-fleet")
 
 
