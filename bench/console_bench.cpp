@@ -36,7 +36,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::int64_t kBaseMs = 1'790'000'000'000;
-constexpr std::int64_t kDayMs = 86'400'000;
 
 double elapsed_ms(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -272,7 +271,7 @@ int main(int argc, char** argv) {
   std::vector<double> detail_ms;
   std::vector<double> detail_raw_ms;
   for (int i = 0; i < requests; ++i) {
-    const std::int64_t id = 1 + (i * 7919) % discrepancies;
+    const std::int64_t id = 1 + (static_cast<std::int64_t>(i) * 7919) % discrepancies;
     const auto start = Clock::now();
     const auto answer = hub::http_get(endpoint, "/api/v1/discrepancies/" + std::to_string(id));
     detail_ms.push_back(elapsed_ms(start));
