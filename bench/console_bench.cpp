@@ -1,7 +1,11 @@
 // The console's API at scale: a ledger of 100,000 discrepancies and 10M movements (made with SQL
 // in one transaction), then p50/p99 of the queue (several filters and sorts, a first and a deep
 // page) and of the detail route through the real HTTP server, beside the same rows read with a
-// raw SQLite query on the same file: the machine's limit. docs/performance.md explains the figures.
+// raw SQLite query on the same file: the machine's limit. Then the console's page weight: the bytes
+// each page loads the first time, as the hub sends them (uncompressed) beside what gzip would make
+// of them. docs/performance.md and docs/console.md explain the figures.
+#include <zlib.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -13,7 +17,11 @@
 #include <boost/asio/post.hpp>
 
 #include "bench/bench_support.hpp"
+#include "hub/console/assets.hpp"
+#include "hub/console/console_routes.hpp"
 #include "hub/http/client.hpp"
+#include "hub/http/discrepancy_query.hpp"
+#include "hub/http/overview_routes.hpp"
 #include "hub/http/reconcile_routes.hpp"
 #include "hub/http/server.hpp"
 #include "hub/ledger/ledger.hpp"
@@ -28,7 +36,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::int64_t kBaseMs = 1'790'000'000'000;
-constexpr std::int64_t kDayMs = 86'400'000;
 
 double elapsed_ms(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -128,6 +135,32 @@ class Server {
   std::thread thread_;
 };
 
+// The size of `bytes` gzip-compressed at zlib's default level, as a server compressing on the fly
+// would send them.
+std::size_t gzip_bytes(std::string_view bytes) {
+  z_stream stream{};
+  // 15 + 16: a gzip header and trailer around the deflate stream.
+  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("zlib: deflateInit2 failed");
+  }
+  std::string out(deflateBound(&stream, bytes.size()), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  stream.avail_in = static_cast<uInt>(bytes.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int finished = deflate(&stream, Z_FINISH);
+  const std::size_t size = stream.total_out;
+  deflateEnd(&stream);
+  if (finished != Z_STREAM_END) throw std::runtime_error("zlib: deflate did not finish");
+  return size;
+}
+
+// What a page's first load fetches: files and API answers, each GET once.
+struct PageLoad {
+  std::string name;
+  std::vector<std::string> targets;
+};
+
 struct Case {
   std::string name;
   std::string target;   // through HTTP
@@ -157,7 +190,8 @@ int main(int argc, char** argv) {
   auto queries = hub::reconcile::SqliteQueries::prepare(ledger.database()).value();
   hub::Router router;
   hub::add_reconcile_routes(router, queries, [] { return kBaseMs; });
-  Server server(router);
+  hub::add_overview_routes(router, queries, ledger, [] { return kBaseMs; });
+  hub::console::add_console_routes(router, hub::console::embedded_assets());
   auto raw =
       storage::Database::open(dir / "hub.db", storage::OpenMode::kExistingOnly, storage::Durability::kNormal).value();
 
@@ -184,6 +218,34 @@ int main(int argc, char** argv) {
       {"queue_closed_reason", "/api/v1/discrepancies?state=closed&reason=damage&limit=50",
        select + " WHERE d.closed_ms IS NOT NULL AND d.adjust_reason = 'damage' ORDER BY d.opened_ms, d.id LIMIT 50"},
   };
+  // Where a queue request's time goes, on the route's own statements, before the server runs
+  // (they share its connection): the page's rows, the count of every match (the answer's total),
+  // and the JSON of the page.
+  for (const Case& each : cases) {
+    const auto request = hub::Request::from_target("GET", each.target, "").value();
+    const auto query = hub::discrepancy_query_of(request, kBaseMs).value();
+    std::vector<double> list_ms;
+    std::vector<double> count_ms;
+    std::vector<double> json_ms;
+    for (int i = 0; i < requests; ++i) {
+      auto start = Clock::now();
+      const auto rows = queries.discrepancies(query).value();
+      list_ms.push_back(elapsed_ms(start));
+      start = Clock::now();
+      (void)queries.discrepancy_count(query).value();
+      count_ms.push_back(elapsed_ms(start));
+      start = Clock::now();
+      std::size_t bytes = 0;
+      for (const auto& row : rows) bytes += hub::dump_json(hub::discrepancy_json(row, kBaseMs)).size();
+      json_ms.push_back(elapsed_ms(start));
+      if (bytes == 0 && !rows.empty()) throw std::runtime_error("no JSON");
+    }
+    report_latencies(report, "console_" + each.name + "_list", list_ms);
+    report_latencies(report, "console_" + each.name + "_count", count_ms);
+    report_latencies(report, "console_" + each.name + "_json", json_ms);
+  }
+
+  Server server(router);
   const auto endpoint = server.endpoint();
   for (const Case& each : cases) {
     std::vector<double> http_ms;
@@ -209,7 +271,7 @@ int main(int argc, char** argv) {
   std::vector<double> detail_ms;
   std::vector<double> detail_raw_ms;
   for (int i = 0; i < requests; ++i) {
-    const std::int64_t id = 1 + (i * 7919) % discrepancies;
+    const std::int64_t id = 1 + (static_cast<std::int64_t>(i) * 7919) % discrepancies;
     const auto start = Clock::now();
     const auto answer = hub::http_get(endpoint, "/api/v1/discrepancies/" + std::to_string(id));
     detail_ms.push_back(elapsed_ms(start));
@@ -227,5 +289,39 @@ int main(int argc, char** argv) {
   report_latencies(report, "console_detail", detail_ms);
   report_latencies(report, "console_detail_raw", detail_raw_ms);
   report("console_detail_p99_ratio", quantile(detail_ms, 0.99) / std::max(quantile(detail_raw_ms, 0.99), 1e-3), "x");
+
+  // Page weight. app.js imports every page's module, so each page of the console loads the same
+  // files (the shell) and then its own data; the login page is a page of its own. The figures
+  // count response bodies, not headers, and not GET /api/v1/session (about 200 bytes).
+  std::vector<std::string> shell;
+  std::vector<std::string> login;
+  for (const auto& asset : hub::console::embedded_assets()) {
+    (asset.name.starts_with("login.") ? login : shell).push_back("/assets/" + std::string(asset.name));
+  }
+  const std::vector<PageLoad> pages = {
+      {"login", login},
+      {"shell", shell},
+      {"overview_data", {"/api/v1/overview"}},
+      {"queue_data", {"/api/v1/discrepancies?limit=50"}},
+      {"detail_data", {"/api/v1/discrepancies/1"}},
+      {"tasks_data", {"/api/v1/tasks?state=open"}},
+  };
+  for (const PageLoad& page : pages) {
+    std::size_t raw_bytes = 0;
+    std::size_t compressed = 0;
+    const auto start = Clock::now();
+    for (const std::string& target : page.targets) {
+      // The overview computes its measures over every discrepancy: slow at full size in a debug build.
+      const auto answer = hub::http_get(endpoint, target, std::chrono::minutes(5));
+      if (!answer || answer->status != 200) {
+        throw std::runtime_error(target + " failed: " + (answer ? answer->body : answer.error().describe()));
+      }
+      raw_bytes += answer->body.size();
+      compressed += gzip_bytes(answer->body);
+    }
+    report("console_weight_" + page.name + "_ms", elapsed_ms(start), "ms");
+    report("console_weight_" + page.name + "_bytes", static_cast<double>(raw_bytes), "bytes");
+    report("console_weight_" + page.name + "_gzip_bytes", static_cast<double>(compressed), "bytes");
+  }
   return 0;
 }

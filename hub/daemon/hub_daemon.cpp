@@ -136,6 +136,19 @@ void HubDaemon::publish_live(const CommitChanges& changes) {
     }
     for (const auto& task : *tasks) live_.publish("task", dump_json(task_json(task, now_ms)));
   }
+  if (!changes.devices.empty()) publish_devices(changes.devices);
+}
+
+void HubDaemon::publish_devices(const std::vector<std::string>& touched) {
+  // The fleet is tens of rows, read in one query: cheaper than a query per device touched.
+  auto devices = ledger_.events().devices();
+  if (!devices) {
+    std::cerr << "recount-hub: live feed: " << devices.error().describe() << std::endl;
+    return;
+  }
+  for (const DeviceSummary* device : live_devices_.changed(*devices, touched)) {
+    live_.publish("device", device_json(*device));
+  }
 }
 
 Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {

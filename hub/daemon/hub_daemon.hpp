@@ -18,6 +18,7 @@
 #include "hub/auth/session_store.hpp"
 #include "hub/auth/token_store.hpp"
 #include "hub/catalog/catalog_store.hpp"
+#include "hub/http/device_json.hpp"
 #include "hub/http/live_feed.hpp"
 #include "hub/http/router.hpp"
 #include "hub/http/server.hpp"
@@ -108,8 +109,10 @@ class HubDaemon {
   // checkpoint directory, if any. Failures are logged and retried at the next tick.
   void checkpoint();
   void arm_checkpoint_timer();
-  // Publishes to live_ what a commit changed: each discrepancy and the tasks of each site.
+  // Publishes to live_ what a commit changed: each discrepancy, the tasks of each site and each
+  // device whose shown status changed.
   void publish_live(const CommitChanges& changes);
+  void publish_devices(const std::vector<std::string>& touched);
 
   boost::asio::io_context& io_;
   Ledger& ledger_;
@@ -132,7 +135,8 @@ class HubDaemon {
   auth::TokenStore tokens_;
   auth::SessionStore sessions_;  // the console's logins, resumed per request like tokens
   auth::LoginThrottle login_throttle_;
-  LiveFeed live_;  // the console's live events; before router_ and http_, which hold it
+  LiveFeed live_;               // the console's live events; before router_ and http_, which hold it
+  DeviceChanges live_devices_;  // what the live feed last sent of each device
   Router router_;
   std::unique_ptr<HttpServer> http_;
   boost::asio::steady_timer grace_timer_;

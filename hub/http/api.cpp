@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "hub/http/device_json.hpp"
 #include "hub/http/json_text.hpp"
 #include "hub/http/listing.hpp"
 #include "shared/protocol/codec.hpp"
@@ -14,54 +15,6 @@ namespace {
 
 using Json = nlohmann::json;
 using protocol::JsonWriter;
-
-void write_cursor(JsonWriter& out, const EpochSummary& epoch) {
-  out.begin_object();
-  out.field("epoch", epoch.epoch);
-  out.field("events", epoch.cursor.events);
-  out.field("acked_through", epoch.cursor.acked_through);
-  out.field("first_seen_ms", epoch.first_seen_ms);
-  out.field("last_seen_ms", epoch.last_seen_ms);
-  out.end_object();
-}
-
-// The last status message in its wire form (docs/protocol.md §8), with when the hub got it.
-void write_status(JsonWriter& out, const std::optional<StatusRecord>& record) {
-  if (!record) {
-    out.null();
-    return;
-  }
-  out.begin_object();
-  write_members_of(out, protocol::encode(record->status), {"v", "device"});
-  out.field("received_ms", record->received_ms);
-  out.end_object();
-}
-
-// Per device: events of all its epochs, and the cursor of its current epoch (the one it started
-// last), which is what its agent is syncing now.
-void write_device(JsonWriter& out, const DeviceSummary& device) {
-  std::uint64_t events = 0;
-  for (const EpochSummary& epoch : device.epochs) events += epoch.cursor.events;
-  const EpochSummary current = device.epochs.empty() ? EpochSummary{} : device.epochs.back();
-  out.begin_object();
-  out.field("site", device.site);
-  out.field("device", device.device);
-  out.field("epoch", current.epoch);
-  out.field("events", events);
-  out.field("acked_through", current.cursor.acked_through);
-  out.field("dead_letters", device.dead_letters);
-  out.field("dead_letter_overflow", device.dead_letter_overflow);
-  out.field("conflicts", device.conflicts);
-  out.field("clock_flagged", device.clock_flagged);
-  out.field("last_seen_ms", device.last_seen_ms);
-  out.key("status");
-  write_status(out, device.status);
-  out.key("epochs");
-  out.begin_array();
-  for (const EpochSummary& epoch : device.epochs) write_cursor(out, epoch);
-  out.end_array();
-  out.end_object();
-}
 
 void write_dead_letter(JsonWriter& out, const DeadLetter& letter) {
   out.begin_object();

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "hub/http/device_json.hpp"
 #include "hub/reconcile/queries.hpp"
 #include "shared/domain/identifiers.hpp"
 
@@ -43,12 +44,6 @@ Json open_json(const reconcile::Overview& overview) {
   return {{"by_state", overview.open_by_state}, {"by_age", std::move(ages)}};
 }
 
-// A device is online or offline as its last status message said; unknown before it sent one.
-const char* state_of(const DeviceSummary& device) {
-  if (!device.status) return "unknown";
-  return device.status->status.state == protocol::DeviceState::kOnline ? "online" : "offline";
-}
-
 Json fleet_json(const std::vector<DeviceSummary>& devices, const std::string& site, std::int64_t lag_ms) {
   std::int64_t online = 0;
   std::int64_t offline = 0;
@@ -56,7 +51,7 @@ Json fleet_json(const std::vector<DeviceSummary>& devices, const std::string& si
   Json list = Json::array();
   for (const DeviceSummary& device : devices) {
     if (!site.empty() && device.site != site) continue;
-    const std::string state = state_of(device);
+    const std::string state = device_state(device);
     (state == "online" ? online : offline) += 1;
     dead_letters += device.dead_letters;
     list.push_back({{"site", device.site},

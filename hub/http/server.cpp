@@ -18,6 +18,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "hub/http/console_input.hpp"
 #include "hub/http/live_feed.hpp"
 
 namespace recount::hub {
@@ -41,21 +42,6 @@ struct Credentials {
   std::optional<auth::Principal> principal;
   std::optional<auth::Session> session;
 };
-
-// The value of cookie `name` in a Cookie header ("a=1; recount_session=…"); empty when absent.
-std::string_view cookie_value(std::string_view header, std::string_view name) {
-  while (!header.empty()) {
-    const auto semicolon = header.find(';');
-    std::string_view pair = header.substr(0, semicolon);
-    while (pair.starts_with(' ')) pair.remove_prefix(1);
-    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
-      return pair.substr(name.size() + 1);
-    }
-    if (semicolon == std::string_view::npos) break;
-    header.remove_prefix(semicolon + 1);
-  }
-  return {};
-}
 
 // Compares secrets in time that does not depend on where they differ.
 bool same_secret(std::string_view a, std::string_view b) {

@@ -1,6 +1,8 @@
 // Login, session and logout handlers.
 #include "hub/http/session_routes.hpp"
 
+#include "hub/http/console_input.hpp"
+
 namespace recount::hub {
 namespace {
 
@@ -34,17 +36,6 @@ Result<void> audit(Ledger& ledger, std::string kind, std::string subject, const 
   return write->commit();
 }
 
-// The token in a login body {"token": "..."}. Errors: kInvalidInput naming "token".
-Result<std::string> token_of(const std::string& body) {
-  const Json parsed = Json::parse(body, nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object()) return invalid("token", "the body must be {\"token\": \"...\"}");
-  const auto found = parsed.find("token");
-  if (found == parsed.end() || !found->is_string() || found->get_ref<const std::string&>().empty()) {
-    return invalid("token", "must be the API token, a non-empty string");
-  }
-  return found->get<std::string>();
-}
-
 }  // namespace
 
 void add_session_routes(Router& router, auth::SessionStore& sessions, auth::TokenStore& tokens, Ledger& ledger,
@@ -58,7 +49,7 @@ void add_session_routes(Router& router, auth::SessionStore& sessions, auth::Toke
       refused.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
       return refused;
     }
-    auto token = token_of(request.body);
+    auto token = login_token_of(request.body);
     if (!token) return Response::from(token.error());
     auto principal = tokens.authenticate(*token);
     if (!principal) return Response::from(principal.error());

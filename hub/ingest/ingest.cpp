@@ -184,8 +184,10 @@ bool Ingest::commit(std::vector<Received> received) {
   for (auto& topic : group->cleared_topics) clear_retained(std::move(topic));
   for (const auto& site : group->task_sites) tasks_.changed(site);
   if (unknown_ != nullptr) unknown_->announce(group->unknown_changed);
-  if (observer_ && (!group->discrepancies.empty() || !group->task_sites.empty())) {
-    observer_(CommitChanges{std::move(group->discrepancies), std::move(group->task_sites)});
+  if (observer_ && (!group->discrepancies.empty() || !group->task_sites.empty() || !group->devices.empty())) {
+    std::sort(group->devices.begin(), group->devices.end());
+    group->devices.erase(std::unique(group->devices.begin(), group->devices.end()), group->devices.end());
+    observer_(CommitChanges{std::move(group->discrepancies), std::move(group->task_sites), std::move(group->devices)});
   }
   return true;
 }
@@ -229,6 +231,8 @@ Result<void> Ingest::handle(const Received& received, LedgerWrite& write, Group&
     return reject(received, Origin{},
                   invalid("", "the topic is not recount/v1/{site}/{device}/{channel} with valid ids"), write, group);
   }
+  // Whatever the message, it moves the device's row (last seen, a status, a dead letter).
+  group.devices.push_back(topic->device);
   const bool from_device = topic->channel == DeviceChannel::kEvents || topic->channel == DeviceChannel::kHello;
   // The hub's own clearing (below) comes back to it as an empty message: nothing to read or keep.
   if (from_device && received.message.payload.empty() && clearing_.erase(received.message.topic) > 0) return {};

@@ -98,7 +98,7 @@ class Ingest {
   // applied yet waits for the next start().
   void stop();
 
-  // Tells `observer` what each later commit changed (discrepancies, task sites). Replaces an
+  // Tells `observer` what each later commit changed (discrepancies, task sites, devices). Replaces an
   // earlier one.
   void on_commit(CommitObserver observer) { observer_ = std::move(observer); }
 
@@ -137,6 +137,7 @@ class Ingest {
     std::vector<Reply> replies;
     std::vector<std::string> task_sites;
     std::vector<std::int64_t> discrepancies;  // opened or changed, for the commit observer
+    std::vector<std::string> devices;         // whose messages it stored, for the commit observer
     std::vector<std::string> cleared_topics;  // retained messages to clear on the broker
     std::uint64_t batches = 0;
     std::uint64_t rejected_payloads = 0;

@@ -208,6 +208,15 @@ CREATE INDEX reconcile_discrepancies_by_value ON reconcile_discrepancies (abs(va
 CREATE INDEX reconcile_discrepancies_by_updated ON reconcile_discrepancies (updated_ms);
 CREATE INDEX reconcile_discrepancies_by_closed ON reconcile_discrepancies (closed_ms) WHERE closed_ms IS NOT NULL;
 )sql"},
+    // 4: the queue's filters by state, adjust reason and classification count their matches (the
+    // answer's total) from an index that holds every column they test, instead of reading each
+    // row: at 100,000 discrepancies those counts read 20,000 to 70,000 rows per request. The
+    // reason's index lists its matches by opening time too, the queue's default order.
+    {R"sql(
+CREATE INDEX reconcile_discrepancies_by_state ON reconcile_discrepancies (state, updated_ms);
+CREATE INDEX reconcile_discrepancies_by_reason ON reconcile_discrepancies (adjust_reason, opened_ms, closed_ms);
+CREATE INDEX reconcile_discrepancies_by_classification ON reconcile_discrepancies (classification, closed_ms);
+)sql"},
 };
 
 }  // namespace

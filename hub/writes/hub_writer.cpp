@@ -65,7 +65,7 @@ Result<void> HubWriter::write(const Change& change) {
   if (!settled) return settled.error();
   for (const auto& site : settled->task_sites) tasks_.changed(site);
   if (observer_ && (!settled->discrepancies.empty() || !settled->task_sites.empty())) {
-    observer_(CommitChanges{std::move(settled->discrepancies), std::move(settled->task_sites)});
+    observer_(CommitChanges{std::move(settled->discrepancies), std::move(settled->task_sites), {}});
   }
   return {};
 }

@@ -37,6 +37,9 @@ struct Settled {
 struct CommitChanges {
   std::vector<std::int64_t> discrepancies;  // opened or moved to another state; may repeat
   std::vector<std::string> task_sites;      // sites whose recount tasks changed
+  // Devices whose messages this commit stored (events, hellos, statuses, dead letters): sorted,
+  // no repeats; whether what is shown of them changed is the observer's to tell.
+  std::vector<std::string> devices;
 };
 // Told on the io_context's thread right after each commit that changed something; it must not
 // write to the ledger.

@@ -315,8 +315,10 @@ class ConsoleTest(unittest.TestCase):
         self.log_in("approver")
         self.open("queue")
         self.driver.execute_script("window.sameDocument = true;")
-        self.floor.record("count", "--location", "A-01", "--sku", "SKU-1", "--qty", "17", "--user", "alice",
-                          "--session", "cs-1")
+        # Counted on the device's floor UI as a scanner would type it: 17 where the ledger has 20.
+        wait_until("the device to hold the catalog", lambda: "catalog version" in self.floor.log("agent"))
+        out = self.floor.scan("#user alice\n#mode count\n#loc LOC-A-01\n5901234123457\n#qty 17\n#close\n")
+        self.assertNotIn("refused:", out)
         discrepancy = wait_until("the hub to raise the discrepancy", lambda: [
             d for d in self.floor.discrepancies() if d["sku"] == "SKU-1"])[0]
         type(self).raised = discrepancy["id"]
@@ -451,6 +453,39 @@ class ConsoleTest(unittest.TestCase):
         applied = [event for event in self.floor.journal() if event.get("barcode") == "7777777" and
                    event.get("type") == "count"]
         self.assertEqual([(event["sku"], event["location"], event["user"]) for event in applied], [("SKU-2", "A-01", "bob")])
+
+    def test_9b_the_overview_shows_a_device_connect_and_disconnect_without_reload(self):
+        self.log_in("viewer")
+        self.open("overview")
+        self.driver.execute_script("window.sameDocument = true;")
+
+        def state_of(device):
+            rows = [row for row in self.css("main tbody tr") if row.find_elements(By.CSS_SELECTOR, "th") and
+                    row.find_element(By.CSS_SELECTOR, "th").text == device]
+            return rows[0].find_element(By.CSS_SELECTOR, ".badge").text if rows else None
+
+        self.wait_for("dev-a online in the fleet table", lambda: state_of("dev-a") == "online")
+        self.assertIsNone(state_of("dev-b"))
+        # A second handheld's agent starts (its journal made on first use), connects, says hello
+        # and online; later it shuts down cleanly, saying offline.
+        with open(f"{self.work}/agent-b.log", "w") as log:
+            agent = subprocess.Popen([options.agent, "run", "--data", f"{self.work}/dev-b", "--site", "store-1",
+                                      "--device", "dev-b", "--mqtt", self.floor.broker,
+                                      "--hub-key", f"{self.work}/hub-key.pem"], stdout=log, stderr=subprocess.STDOUT)
+            try:
+                self.wait_for("dev-b online in the fleet table", lambda: state_of("dev-b") == "online")
+                self.check_accessibility("the overview with a device that came online")
+                agent.terminate()
+                agent.wait(timeout=WAIT_S)
+                self.wait_for("dev-b offline in the fleet table", lambda: state_of("dev-b") == "offline")
+            finally:
+                if agent.poll() is None:
+                    agent.kill()
+                    agent.wait()
+        self.assertTrue(self.driver.execute_script("return window.sameDocument === true;"),
+                        "the page was reloaded instead of updated live")
+        self.driver.execute_script("[...document.querySelectorAll('main tbody th[scope=row]')].at(-1).scrollIntoView();")
+        self.screenshot("overview-fleet")
 
 
     def test_9z_the_drift_page_traces_a_disagreeing_count_to_its_origin(self):

@@ -2,7 +2,11 @@
 // shutdown that lets the last acks out before it disconnects.
 #include "hub/daemon/hub_daemon.hpp"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <iterator>
@@ -11,6 +15,7 @@
 #include <boost/asio/post.hpp>
 
 #include "hub/audit/checkpoint.hpp"
+#include "hub/auth/token_store.hpp"
 #include "hub/daemon/signing_key.hpp"
 #include "hub/http/client.hpp"
 #include "hub/reconcile/sqlite_queries.hpp"
@@ -29,6 +34,51 @@ HubOptions options_for(const testing::Mosquitto& broker) {
   options.http = HostPort{"127.0.0.1", 0};
   return options;
 }
+
+// A live stream (GET /api/v1/live) read without blocking, so the test's thread can run the hub's
+// io_context between reads.
+class LiveReader {
+ public:
+  LiveReader(const HostPort& hub, const std::string& token) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(hub.port);
+    // The kernel completes a loopback connect from the listen backlog, without the hub's thread.
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    const std::string request =
+        "GET /api/v1/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\n\r\n";
+    REQUIRE(::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+  }
+  ~LiveReader() { ::close(fd_); }
+  LiveReader(const LiveReader&) = delete;
+  LiveReader& operator=(const LiveReader&) = delete;
+
+  // Everything received so far, after taking what waits in the socket.
+  const std::string& text() {
+    char chunk[4096];
+    ssize_t got = 0;
+    while ((got = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT)) > 0)
+      text_.append(chunk, static_cast<std::size_t>(got));
+    return text_;
+  }
+
+  // The data of each `event` received so far, parsed.
+  std::vector<nlohmann::json> events(const std::string& event) {
+    std::vector<nlohmann::json> found;
+    const std::string marker = "event: " + event + "\ndata: ";
+    const std::string& all = text();
+    for (auto at = all.find(marker); at != std::string::npos; at = all.find(marker, at + 1)) {
+      const auto begin = at + marker.size();
+      found.push_back(nlohmann::json::parse(all.substr(begin, all.find('\n', begin) - begin)));
+    }
+    return found;
+  }
+
+ private:
+  int fd_;
+  std::string text_;
+};
 
 TEST_CASE("the hub is ready once connected, serves its API where it bound, and shuts down cleanly") {
   testing::Mosquitto broker;
@@ -171,6 +221,58 @@ TEST_CASE("the hub signs its chain's head when it moved, into the checkpoint dir
   REQUIRE(published.has_value());
   CHECK(published->entry_id == head_id());
   CHECK(published->head_hash == store.ledger.audit().head()->hash);
+
+  bool done = false;
+  daemon->shutdown([&] { done = true; });
+  REQUIRE(testing::run_until(io, [&] { return done; }));
+}
+
+TEST_CASE("the live feed sends a device once per change of what is shown of it: online, backlog, offline") {
+  testing::Mosquitto broker;
+  testing::LedgerFixture store;
+  const auto token = auth::TokenStore::open(store.ledger.database())
+                         .value()
+                         .create("ops-vi", auth::Role::kViewer, std::nullopt, testing::kFixedNowMs)
+                         .value();
+  boost::asio::io_context io;
+  auto daemon = HubDaemon::create(io, store.ledger, options_for(broker)).value();
+  bool ready = false;
+  daemon->start([&] { ready = true; });
+  testing::TestDevice device(io, broker.uri(), "device-1", {});
+  REQUIRE(testing::run_until(io, [&] { return ready; }));
+  LiveReader live(*daemon->http_address(), token);
+  REQUIRE(testing::run_until(io, [&] { return live.text().starts_with("HTTP/1.1 200 OK\r\n"); }));
+
+  const auto status_topic = protocol::device_topic("site-1", "device-1", protocol::DeviceChannel::kStatus);
+  const auto status = [&](protocol::DeviceState state, std::uint64_t backlog, std::int64_t wall_ms) {
+    device.publish(status_topic, protocol::encode(protocol::Status{"device-1", state, backlog, 0, -120, wall_ms}));
+  };
+  const auto devices = [&] { return live.events("device"); };
+  // The hub's subscription may still be on its way: sent again until the hub has the device.
+  REQUIRE(testing::run_until(io, [&] {
+    status(protocol::DeviceState::kOnline, 3, testing::kFixedNowMs);
+    return testing::run_until(
+        io, [&] { return !devices().empty(); }, std::chrono::milliseconds(300));
+  }));
+  const auto online = devices().front();
+  CHECK(online["site"] == "site-1");
+  CHECK(online["device"] == "device-1");
+  CHECK(online["status"]["state"] == "online");
+  CHECK(online["status"]["backlog"] == 3);
+  CHECK(online["status"]["skew_ms"] == -120);
+  CHECK(online.contains("epochs"));  // the whole device, as GET /api/v1/stats shows it
+
+  // The same status again changes nothing shown (only when it was composed): no event. Then the
+  // backlog drains after an ack, and the device goes offline (what its last will says).
+  status(protocol::DeviceState::kOnline, 3, testing::kFixedNowMs + 1000);
+  status(protocol::DeviceState::kOnline, 0, testing::kFixedNowMs + 2000);
+  REQUIRE(testing::run_until(io, [&] { return devices().back()["status"]["backlog"] == 0; }));
+  status(protocol::DeviceState::kOffline, 0, 0);
+  REQUIRE(testing::run_until(io, [&] { return devices().back()["status"]["state"] == "offline"; }));
+  const auto sent = devices();
+  REQUIRE(sent.size() == 3);
+  CHECK(sent[1]["status"]["state"] == "online");
+  CHECK(sent[1]["status"]["backlog"] == 0);
 
   bool done = false;
   daemon->shutdown([&] { done = true; });
