@@ -234,16 +234,6 @@ std::optional<ImportError> split_records(std::string_view text, char delimiter, 
   return std::nullopt;
 }
 
-std::optional<char> delimiter_char(Delimiter delimiter) {
-  switch (delimiter) {
-    case Delimiter::kComma: return ',';
-    case Delimiter::kSemicolon: return ';';
-    case Delimiter::kTab: return '\t';
-    case Delimiter::kDetect: break;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 std::string format_import_error(std::string_view file, const ImportError& error) {
@@ -279,10 +269,26 @@ std::string_view to_string(Quoting quoting) { return quoting == Quoting::kRfc418
 std::optional<Delimiter> parse_delimiter(std::string_view text) {
   const auto key = lower_trimmed(text);
   if (text == "\t" || key == "tab") return Delimiter::kTab;
-  if (key == ",") return Delimiter::kComma;
-  if (key == ";") return Delimiter::kSemicolon;
+  if (key == "," || key == "comma") return Delimiter::kComma;
+  if (key == ";" || key == "semicolon") return Delimiter::kSemicolon;
   if (key == "detect") return Delimiter::kDetect;
   return std::nullopt;
+}
+
+std::optional<char> delimiter_char(Delimiter delimiter) {
+  switch (delimiter) {
+    case Delimiter::kComma: return ',';
+    case Delimiter::kSemicolon: return ';';
+    case Delimiter::kTab: return '\t';
+    case Delimiter::kDetect: break;
+  }
+  return std::nullopt;
+}
+
+std::string_view delimiter_name(char delimiter) {
+  if (delimiter == ';') return "semicolon";
+  if (delimiter == '\t') return "tab";
+  return "comma";
 }
 
 std::optional<TextEncoding> parse_encoding(std::string_view text) {

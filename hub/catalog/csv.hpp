@@ -51,10 +51,15 @@ enum class HeaderMatch { kCaseInsensitive, kLoose };
 // Whether the bytes were gzipped.
 enum class Compression { kNone, kGzip };
 
-std::string_view to_string(Delimiter delimiter);                    // "detect", ",", ";", "TAB"
-std::string_view to_string(TextEncoding encoding);                  // "utf-8", "windows-1252", "auto"
-std::string_view to_string(Quoting quoting);                        // "rfc4180", "off"
-std::optional<Delimiter> parse_delimiter(std::string_view text);    // ",", ";", "tab" or "\t", "detect"
+std::string_view to_string(Delimiter delimiter);    // "detect", ",", ";", "TAB"
+std::string_view to_string(TextEncoding encoding);  // "utf-8", "windows-1252", "auto"
+std::string_view to_string(Quoting quoting);        // "rfc4180", "off"
+// ",", ";", "tab" or "\t", "comma", "semicolon", "detect" (any case).
+std::optional<Delimiter> parse_delimiter(std::string_view text);
+// A delimiter character's name in answers and options: "comma", "semicolon", "tab".
+std::string_view delimiter_name(char delimiter);
+// The character of a given delimiter; nullopt for kDetect.
+std::optional<char> delimiter_char(Delimiter delimiter);
 std::optional<TextEncoding> parse_encoding(std::string_view text);  // "utf-8", "windows-1252", "auto" (any case)
 
 struct TableOptions {

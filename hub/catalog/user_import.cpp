@@ -33,10 +33,12 @@ std::optional<std::string> pin_problem(const std::string& pin) {
 
 }  // namespace
 
-Result<ImportReport> CatalogStore::import_users(std::string_view csv) {
+Result<ImportReport> CatalogStore::import_users(std::string_view csv, const TableOptions& options) {
   ImportReport report;
   report.kind = ImportKind::kUsers;
-  auto table = read_import_table(csv, kUserColumns);
+  auto table = read_import_table(csv, kUserColumns, options);
+  report.delimiter = table.delimiter;
+  report.encoding = table.encoding;
   if (!table.errors.empty()) {
     report.errors = std::move(table.errors);
     if (auto ok = audit_rejection(report, csv); !ok) return ok.error();

@@ -15,8 +15,14 @@ namespace recount::hub {
 // {"error":{"code":"invalid_import","message"},"errors":[{"line","field","message"}…]}.
 Response rejected_import(const std::vector<ImportError>& problems);
 
-// Adds the routes. Imports answer 200 {"kind","rows","items","barcodes","sites","version"} (users:
-// {"kind","rows","users","removed","sites","changed_sites","version"}) and then call `published`
+// How an import request's file is read: the query parameters `delimiter` (comma, semicolon, tab,
+// detect; by default detected) and `encoding` (utf-8, windows-1252, auto; by default utf-8).
+// Errors: kInvalidInput naming the parameter and what it accepts.
+Result<TableOptions> import_options(const Request& request);
+
+// Adds the routes. Imports take import_options() and answer 200
+// {"kind","rows","items","barcodes","sites","version","delimiter","encoding"} (users:
+// {"kind","rows","users","removed","sites","changed_sites","version","delimiter","encoding"}) and then call `published`
 // (to publish the new catalogs), or 422 {"error":{"code":"invalid_import",
 // "message"},"errors":[{"line","field","message"}…]} when the file was rejected. GET's users show
 // "pin": true|false instead of the PIN hash. `catalog` must
