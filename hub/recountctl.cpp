@@ -10,6 +10,7 @@
 #include "hub/cli/commands.hpp"
 #include "hub/cli/device_command.hpp"
 #include "hub/cli/hub_key_command.hpp"
+#include "hub/catalog/csv.hpp"
 #include "hub/cli/import_command.hpp"
 #include "hub/cli/metrics_command.hpp"
 #include "hub/cli/overview_command.hpp"

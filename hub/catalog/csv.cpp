@@ -116,7 +116,9 @@ std::optional<ImportError> decode_text(std::string_view bytes, const TableOption
     return ImportError{0, "", "is larger than the limit of " + std::to_string(options.max_text_bytes) + " bytes"};
   }
   if (bytes.starts_with(kByteOrderMark)) bytes.remove_prefix(kByteOrderMark.size());
-  const auto bad = first_invalid_utf8(bytes);
+  // Said to be windows-1252, bytes that happen to be valid UTF-8 too (`Ã©`) are windows-1252.
+  const auto bad =
+      options.encoding == TextEncoding::kWindows1252 ? std::optional<std::size_t>(0) : first_invalid_utf8(bytes);
   if (!bad) {
     table.encoding = TextEncoding::kUtf8;
     text = bytes;
@@ -147,7 +149,8 @@ std::optional<ImportError> detect_delimiter(std::string_view text, Quoting quoti
     if (text[i] == '\n' || i + 1 >= text.size() || text[i + 1] != '\n') ++line;
     ++i;
   }
-  std::array<std::size_t, 3> counts{};  // ',' ';' TAB
+  if (i == text.size()) return std::nullopt;  // no lines: the caller says the file is empty
+  std::array<std::size_t, 3> counts{};        // ',' ';' TAB
   bool quoted = false;
   for (; i < text.size() && (quoted || !is_line_end(text[i])); ++i) {
     const char c = text[i];

@@ -88,7 +88,8 @@ struct Table {
 // - line ends are CRLF, LF or a lone CR (old Mac spreadsheets); the last line needs none; blank
 //   lines are skipped;
 // - the delimiter, when detected, is the most frequent of ',' ';' TAB in the first non-blank line
-//   (outside quotes); none or a tie is an error naming the counts;
+//   (outside quotes); none or a tie is an error naming the counts (a file of blank lines has no
+//   header to detect from and reads as no records);
 // - RFC 4180 errors: a quote inside an unquoted field, text after a closing quote, a quoted field
 //   still open at the end (each naming its line); more than max_records records.
 // Errors land in Table::error with the line (0 for the file as a whole). Blocks on nothing.

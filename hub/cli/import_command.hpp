@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "hub/catalog/catalog_store.hpp"
+#include "hub/catalog/csv.hpp"
 #include "hub/cli/commands.hpp"
 
 namespace recount::hub {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hub/catalog/catalog_store.hpp"
+#include "hub/catalog/csv.hpp"
 #include "hub/http/router.hpp"
 
 namespace recount::hub {

@@ -235,14 +235,13 @@ TEST_CASE("a decimal unit_cost is taken beside or instead of unit_cost_cents, an
   CHECK(broken.errors[1].line == 3);
   CHECK(broken.errors[1].message.find("3 decimals") != std::string::npos);
 
-  auto neither = hub.catalog.import_csv(ImportKind::kItems, "sku,description,item_class,barcode,pack_qty
-").value();
+  auto neither = hub.catalog.import_csv(ImportKind::kItems, "sku,description,item_class,barcode,pack_qty\n").value();
   REQUIRE(neither.errors.size() == 1);
   CHECK(neither.errors[0].message == "the header lacks column(s): unit_cost_cents or unit_cost");
   // A decimal comma is a decimal only in a ';'-separated file; in a ','-separated one it is refused.
-  auto comma = hub.catalog.import_csv(ImportKind::kItems,
-                                      "sku,description,unit_cost,item_class,barcode,pack_qty
-S,d,\"2,50\",c,INT-9,1\n")
+  auto comma = hub.catalog
+                   .import_csv(ImportKind::kItems,
+                               "sku,description,unit_cost,item_class,barcode,pack_qty\nS,d,\"2,50\",c,INT-9,1\n")
                    .value();
   REQUIRE(comma.errors.size() == 1);
   CHECK(comma.errors[0].message == "'2,50': a decimal comma is accepted only in a ';'-separated file (write 2.50)");

@@ -72,6 +72,9 @@ TEST_CASE("the delimiter is detected from the header line, outside quotes, and a
   CHECK(error_of(read_table("\r\n\r\nsku,description;unit_cost_cents\n")) ==
         "f.csv:3: cannot tell the delimiter from the header line (1 ',', 1 ';' and 0 TAB): name it (',', ';' or TAB)");
   CHECK(error_of(read_table("sku\n1\n")).find("0 ',', 0 ';' and 0 TAB") != std::string::npos);
+  // A file of nothing but line ends has no header to detect from: it reads as no records.
+  CHECK(!read_table("\r\n\n").error);
+  CHECK(read_import_table("\n", {"sku"}).errors.at(0).message == "the file is empty (a header line is required)");
   // A given delimiter is used as it is, whatever the header holds.
   auto given = read_table("a;b,c\n", with(Delimiter::kComma));
   CHECK(given.records.at(0).fields == std::vector<std::string>{"a;b", "c"});
@@ -139,6 +142,14 @@ TEST_CASE("windows-1252 maps all 251 defined bytes to UTF-8 and names the line a
   }
 }
 
+TEST_CASE("bytes said to be windows-1252 are converted even when they happen to be valid UTF-8") {
+  // Found by table_fuzz: an empty file under windows-1252 answered utf-8. "Ã©" is C3 A9 in windows-1252.
+  auto table = read_table("a\n\xC3\xA9\n", with(Delimiter::kComma, TextEncoding::kWindows1252));
+  CHECK(table.encoding == TextEncoding::kWindows1252);
+  CHECK(table.records.at(1).fields.at(0) == "\xC3\x83\xC2\xA9");
+  CHECK(read_table("", with(Delimiter::kComma, TextEncoding::kWindows1252)).encoding == TextEncoding::kWindows1252);
+}
+
 TEST_CASE("auto reads UTF-8 when the bytes are UTF-8, else windows-1252, and says which") {
   auto utf8 = read_table("a,b\nCaf\xC3\xA9,1\n", with(Delimiter::kDetect, TextEncoding::kAuto));
   CHECK(utf8.encoding == TextEncoding::kUtf8);
@@ -173,7 +184,7 @@ TEST_CASE("gzipped bytes are inflated, and corrupt, truncated or oversized ones 
 }
 
 TEST_CASE("more records than the limit are refused at the first one past it") {
-  TableOptions options;
+  auto options = with(Delimiter::kComma);
   options.max_records = 2;
   CHECK(read_table("a\n1\n", options).records.size() == 2);
   CHECK(error_of(read_table("a\n1\n\n2\n", options)) == "f.csv:4: more than 2 records");
