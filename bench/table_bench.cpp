@@ -22,9 +22,10 @@ std::string shopify_like(std::size_t rows, std::string_view accented) {
   std::string text = "Handle,Title,Option1 Name,Option1 Value,SKU,Location,On hand,Available\n";
   for (std::size_t row = 0; row < rows; ++row) {
     const auto n = std::to_string(row);
-    text += "tee-" + n + ",\"T-shirt " + n + ", organic " + std::string(accented) + " \"\"classic\"\"\",Size," +
-            (row % 2 == 0 ? "M" : "XL") + ",000" + n + ",Shop location," + std::to_string(row % 97) + "," +
-            std::to_string(row % 89) + "\n";
+    text.append("tee-").append(n).append(",\"T-shirt ").append(n).append(", organic ").append(accented);
+    text.append(" \"\"classic\"\"\",Size,").append(row % 2 == 0 ? "M" : "XL").append(",000").append(n);
+    text.append(",Shop location,").append(std::to_string(row % 97)).append(",").append(std::to_string(row % 89));
+    text.append("\n");
   }
   return text;
 }
@@ -36,8 +37,9 @@ std::string amazon_like(std::size_t rows) {
       "afn-unsellable-quantity\tafn-reserved-quantity\r\n";
   for (std::size_t row = 0; row < rows; ++row) {
     const auto n = std::to_string(row);
-    text += "00" + n + "\tX00" + n + "\tB0" + n + "\t12\" pipe, brass " + n + "\tNew\t" + std::to_string(row % 50) +
-            "\t" + std::to_string(row % 40) + "\t1\t2\r\n";
+    text.append("00").append(n).append("\tX00").append(n).append("\tB0").append(n).append("\t12\" pipe, brass ");
+    text.append(n).append("\tNew\t").append(std::to_string(row % 50)).append("\t").append(std::to_string(row % 40));
+    text.append("\t1\t2\r\n");
   }
   return text;
 }
@@ -51,26 +53,26 @@ void report(const std::string& shape, std::string_view bytes, const hub::TableOp
   emit("table_" + shape + "_memchr_rows_per_s", lines.rows_per_s, "rows/s");
 }
 
-}  // namespace
-}  // namespace recount::bench
-
-int main(int argc, char** argv) {
-  using namespace recount;
-  const bench::Args args(argc, argv);
+int run(const Args& args) {
   const auto rows = static_cast<std::size_t>(args.number("--rows", 100'000));
   const double seconds = static_cast<double>(args.number("--milliseconds", 1000)) / 1000.0;
 
   hub::TableOptions options;
   options.max_records = rows + 1;
-  bench::report("shopify_csv", bench::shopify_like(rows, "caf\xC3\xA9"), options, seconds);
+  report("shopify_csv", shopify_like(rows, "caf\xC3\xA9"), options, seconds);
 
   hub::TableOptions tab = options;
   tab.delimiter = hub::Delimiter::kTab;
   tab.quoting = hub::Quoting::kOff;
-  bench::report("amazon_tab", bench::amazon_like(rows), tab, seconds);
+  report("amazon_tab", amazon_like(rows), tab, seconds);
 
   hub::TableOptions latin = options;
   latin.encoding = hub::TextEncoding::kWindows1252;
-  bench::report("shopify_windows1252", bench::shopify_like(rows, "caf\xE9"), latin, seconds);
+  report("shopify_windows1252", shopify_like(rows, "caf\xE9"), latin, seconds);
   return 0;
 }
+
+}  // namespace
+}  // namespace recount::bench
+
+int main(int argc, char** argv) { return recount::bench::main_of("table_bench", argc, argv, recount::bench::run); }

@@ -6,11 +6,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "hub/catalog/csv.hpp"
 #include "hub/cli/audit_command.hpp"
 #include "hub/cli/commands.hpp"
 #include "hub/cli/device_command.hpp"
 #include "hub/cli/hub_key_command.hpp"
-#include "hub/catalog/csv.hpp"
 #include "hub/cli/import_command.hpp"
 #include "hub/cli/metrics_command.hpp"
 #include "hub/cli/overview_command.hpp"

@@ -22,6 +22,9 @@ constexpr std::int64_t kMaxUnitCostCents = 1'000'000'000'000;  // ten billion in
 
 // The cost is one of two optional columns (or both), found apart: see item_cost().
 const std::vector<std::string_view> kItemColumns{"sku", "description", "item_class", "barcode", "pack_qty"};
+// The same with the cost where it stands in the documented header, for naming what a header lacks.
+const std::vector<std::string_view> kItemColumnsWithCost{"sku",        "description", "unit_cost_cents or unit_cost",
+                                                         "item_class", "barcode",     "pack_qty"};
 const std::vector<std::string_view> kLocationColumns{"site", "location", "label", "location_class"};
 
 bool all_digits(const std::string& text) {
@@ -109,9 +112,12 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
   report.encoding = table.encoding;
   const CostColumns cost_columns{find_column(table.header, "unit_cost_cents"), find_column(table.header, "unit_cost"),
                                  decimal_mark_for(table.delimiter)};
-  if (table.errors.empty() && kind == ImportKind::kItems && cost_columns.cents < 0 && cost_columns.decimal < 0) {
-    table.errors.push_back(
-        ImportError{table.header.line, "", "the header lacks column(s): unit_cost_cents or unit_cost"});
+  if (kind == ImportKind::kItems && cost_columns.cents < 0 && cost_columns.decimal < 0 &&
+      !table.header.fields.empty()) {
+    // The cost is named with the other columns the header lacks, in its place among them.
+    if (auto mapped = map_header(table.header, kItemColumnsWithCost); !mapped) {
+      table.errors = {ImportError{table.header.line, "", mapped.error().message}};
+    }
   }
   if (!table.errors.empty()) {
     report.errors = std::move(table.errors);

@@ -445,13 +445,13 @@ ImportTable read_import_table(std::string_view bytes, const std::vector<std::str
     import.errors.push_back(ImportError{0, "", "the file is empty (a header line is required)"});
     return import;
   }
-  auto columns = map_header(table.records.front(), wanted, match);
+  import.header = std::move(table.records.front());
+  auto columns = map_header(import.header, wanted, match);
   if (!columns) {
-    import.errors.push_back(ImportError{table.records.front().line, "", columns.error().message});
+    import.errors.push_back(ImportError{import.header.line, "", columns.error().message});
     return import;
   }
   import.columns = std::move(*columns);
-  import.header = std::move(table.records.front());
   import.rows.assign(std::make_move_iterator(table.records.begin() + 1), std::make_move_iterator(table.records.end()));
   return import;
 }

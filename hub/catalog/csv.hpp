@@ -66,8 +66,8 @@ struct TableOptions {
   Delimiter delimiter = Delimiter::kDetect;
   TextEncoding encoding = TextEncoding::kUtf8;
   Quoting quoting = Quoting::kRfc4180;
-  std::size_t max_records = 1'000'000;             // the header and the data rows
-  std::size_t max_text_bytes = 256 * 1024 * 1024;  // the text after gunzip and conversion to UTF-8
+  std::size_t max_records = 1'000'000;                          // the header and the data rows
+  std::size_t max_text_bytes = std::size_t{256} * 1024 * 1024;  // the text after gunzip and conversion to UTF-8
 };
 
 // A file read into records: the header first, then the data rows (blank lines skipped).
@@ -139,7 +139,7 @@ Result<std::int64_t> parse_cents(std::string_view field, std::string_view text, 
 // header lacking wanted columns); then there are no rows.
 struct ImportTable {
   std::vector<CsvRecord> rows;  // after the header
-  CsvRecord header;
+  CsvRecord header;             // also when it lacks wanted columns (empty when there is none)
   CsvColumns columns;
   char delimiter = ',';
   TextEncoding encoding = TextEncoding::kUtf8;

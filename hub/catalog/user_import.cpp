@@ -69,7 +69,9 @@ Result<ImportReport> CatalogStore::import_users(std::string_view csv, const Tabl
     if (auto problem = pin_problem(pin)) add(invalid("pin", *problem));
     if (errors.size() != errors_before) continue;
     if (auto [at, fresh] = seen.emplace(std::pair{site, badge}, record.line); !fresh) {
-      add(invalid("badge", site + "/" + badge + " already appears on line " + std::to_string(at->second)));
+      std::string message = site;
+      message.append("/").append(badge).append(" already appears on line ").append(std::to_string(at->second));
+      add(invalid("badge", message));
       continue;
     }
     auto& users = sites[site];

@@ -95,7 +95,7 @@ Response rejected_import(const std::vector<ImportError>& problems) {
   return Response::json(422, body);
 }
 
-void add_catalog_routes(Router& router, CatalogStore& catalog, std::function<void()> published) {
+void add_catalog_routes(Router& router, CatalogStore& catalog, const std::function<void()>& published) {
   router.add(
       "POST", "/api/v1/import/items", auth::Role::kAdmin,
       [&catalog, published](const Request& request) {

@@ -28,6 +28,6 @@ Result<TableOptions> import_options(const Request& request);
 // "message"},"errors":[{"line","field","message"}…]} when the file was rejected. GET's users show
 // "pin": true|false instead of the PIN hash. `catalog` must
 // outlive the router; handlers run on the caller's (the io_context's) thread.
-void add_catalog_routes(Router& router, CatalogStore& catalog, std::function<void()> published);
+void add_catalog_routes(Router& router, CatalogStore& catalog, const std::function<void()>& published);
 
 }  // namespace recount::hub

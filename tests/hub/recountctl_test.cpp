@@ -1,8 +1,8 @@
 // The recountctl executable against a running recount-hub: stats, dead letters, audit
 // verification, and what it does when the hub cannot be reached.
 #include <doctest/doctest.h>
-#include <signal.h>
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 

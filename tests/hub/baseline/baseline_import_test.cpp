@@ -174,7 +174,7 @@ TEST_CASE("a file with a byte-order mark, CRLF lines, quoted fields and headers 
   CHECK(hub.balance({"site-1", "A-2", "SKU-1", ""}, testing::kFixedNowMs) == 4);
 }
 
-TEST_CASE("a ';'-separated file with a byte-order mark is taken, its delimiter detected and answered") {
+TEST_CASE("a semicolon-separated file with a byte-order mark is taken, its delimiter detected and answered") {
   BaselineHub hub;
   const auto report = hub.imported(fixture("baseline_semicolon_bom.csv"));
   CHECK(report["stored"] == 2);
