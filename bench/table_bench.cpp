@@ -54,8 +54,8 @@ void report(const std::string& shape, std::string_view bytes, const hub::TableOp
 }
 
 int run(const Args& args) {
-  const auto rows = static_cast<std::size_t>(args.number("--rows", 100'000));
-  const double seconds = static_cast<double>(args.number("--milliseconds", 1000)) / 1000.0;
+  const auto rows = static_cast<std::size_t>(args.number("rows", 100'000));
+  const double seconds = static_cast<double>(args.number("milliseconds", 1000)) / 1000.0;
 
   hub::TableOptions options;
   options.max_records = rows + 1;
