@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "hub/catalog/csv.hpp"
 #include "hub/cli/audit_command.hpp"
 #include "hub/cli/commands.hpp"
 #include "hub/cli/device_command.hpp"
@@ -158,7 +159,8 @@ int main(int argc, char** argv) {
       "import", "Load CSV files: the catalog (docs/catalog.md) or opening balances (docs/api.md); exit 1 if rejected");
   import->require_subcommand(1);
   std::string import_file;
-  auto* import_items = import->add_subcommand("items", "sku,description,unit_cost_cents,item_class,barcode,pack_qty");
+  auto* import_items =
+      import->add_subcommand("items", "sku,description,unit_cost_cents or unit_cost,item_class,barcode,pack_qty");
   import_items->add_option("file", import_file, "the CSV file")->required();
   auto* import_locations = import->add_subcommand("locations", "site,location,label,location_class");
   import_locations->add_option("file", import_file, "the CSV file")->required();
@@ -169,7 +171,21 @@ int main(int argc, char** argv) {
   import_baseline->add_option("file", import_file, "the CSV file")->required();
   import->add_flag("--json", json, "Print the API's JSON");
   // So --json may follow the file, as docs/api.md writes it.
-  for (auto* kind : {import_items, import_locations, import_users, import_baseline}) kind->fallthrough();
+  std::string import_delimiter = "detect";
+  std::string import_encoding = "utf-8";
+  for (auto* kind : {import_items, import_locations, import_users, import_baseline}) {
+    kind->fallthrough();
+    kind->add_option("--delimiter", import_delimiter, "comma, semicolon, tab or detect (from the header line)")
+        ->check([](const std::string& text) {
+          return parse_delimiter(text) ? std::string() : "must be comma, semicolon, tab or detect";
+        })
+        ->capture_default_str();
+    kind->add_option("--encoding", import_encoding, "utf-8, windows-1252 or auto (UTF-8 when valid, else windows-1252)")
+        ->check([](const std::string& text) {
+          return parse_encoding(text) ? std::string() : "must be utf-8, windows-1252 or auto";
+        })
+        ->capture_default_str();
+  }
   auto* resolve = app.add_subcommand("resolve", "An operator's decision on one or more discrepancies");
   std::string action;
   std::string reason;
@@ -281,13 +297,18 @@ int main(int argc, char** argv) {
     output = metrics_command(hub, format, site, from, to);
   } else if (reconcile->parsed()) {
     output = reconcile_verify_command(hub, format);
-  } else if (import_baseline->parsed()) {
-    output = import_baseline_command(hub, import_file, json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (import->parsed()) {
-    const auto kind = import_items->parsed()   ? ImportKind::kItems
-                      : import_users->parsed() ? ImportKind::kUsers
-                                               : ImportKind::kLocations;
-    output = import_command(hub, kind, import_file, json ? OutputFormat::kJson : OutputFormat::kTable);
+    TableOptions reading;
+    reading.delimiter = parse_delimiter(import_delimiter).value_or(Delimiter::kDetect);  // checked by CLI11
+    reading.encoding = parse_encoding(import_encoding).value_or(TextEncoding::kUtf8);
+    if (import_baseline->parsed()) {
+      output = import_baseline_command(hub, import_file, reading, format);
+    } else {
+      const auto kind = import_items->parsed()   ? ImportKind::kItems
+                        : import_users->parsed() ? ImportKind::kUsers
+                                                 : ImportKind::kLocations;
+      output = import_command(hub, kind, import_file, reading, format);
+    }
   } else if (stats->parsed()) {
     output = stats_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (dead_letters->parsed()) {

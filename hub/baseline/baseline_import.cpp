@@ -94,9 +94,12 @@ std::string baseline_event_id(const reconcile::PositionKey& position, std::int64
 
 HlcStamp baseline_stamp(std::int64_t as_of_ms) { return HlcStamp::from_parts(as_of_ms, 0); }
 
-Result<BaselineReport> import_baselines(HubWriter& writer, Ledger& ledger, std::string_view csv) {
+Result<BaselineReport> import_baselines(HubWriter& writer, Ledger& ledger, std::string_view csv,
+                                        const TableOptions& options) {
   BaselineReport report;
-  auto table = read_import_table(csv, kBaselineColumns);
+  auto table = read_import_table(csv, kBaselineColumns, options);
+  report.delimiter = table.delimiter;
+  report.encoding = table.encoding;
   report.errors = std::move(table.errors);
   report.rows = table.rows.size();
   const auto rows = valid_rows(table, writer.now_ms(), report.errors);

@@ -21,9 +21,11 @@ namespace recount::hub {
 // What an import did, or why it stored nothing: when `errors` is not empty the file was rejected
 // as a whole and every problem is listed with its line.
 struct BaselineReport {
-  std::size_t rows = 0;       // data rows read
-  std::size_t stored = 0;     // baselines this import stored
-  std::size_t unchanged = 0;  // rows an earlier import stored already, identical: skipped
+  std::size_t rows = 0;                         // data rows read
+  std::size_t stored = 0;                       // baselines this import stored
+  std::size_t unchanged = 0;                    // rows an earlier import stored already, identical: skipped
+  char delimiter = ',';                         // the delimiter the file was read with (given or detected)
+  TextEncoding encoding = TextEncoding::kUtf8;  // the encoding it was read in (never kAuto)
   std::vector<ImportError> errors;
 };
 
@@ -37,7 +39,8 @@ std::string baseline_event_id(const reconcile::PositionKey& position, std::int64
 // baseline absorbs them (docs/reconciliation.md).
 HlcStamp baseline_stamp(std::int64_t as_of_ms);
 
-// Validates the whole file (the CSV rules of the catalog imports; site an identifier; location,
+// Validates the whole file (read by read_table() under `options`: the delimiter detected unless
+// given, UTF-8 unless said otherwise; site an identifier; location,
 // sku and lot (optional) codes; quantity a whole number from 0 to 1000000000; as_of an ISO-8601
 // time with an offset, not after the hub's now; no position and as_of twice). Then, through
 // `writer` in one write transaction: stores each new row as a hub event made now (device `hub`,
@@ -53,6 +56,7 @@ HlcStamp baseline_stamp(std::int64_t as_of_ms);
 //
 // Returns the report; an Error only when SQLite fails. `ledger` is that of `writer`. Blocks;
 // call on the io_context thread that owns them.
-Result<BaselineReport> import_baselines(HubWriter& writer, Ledger& ledger, std::string_view csv);
+Result<BaselineReport> import_baselines(HubWriter& writer, Ledger& ledger, std::string_view csv,
+                                        const TableOptions& options = {});
 
 }  // namespace recount::hub

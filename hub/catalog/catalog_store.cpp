@@ -2,6 +2,7 @@
 #include "hub/catalog/catalog_store.hpp"
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -19,8 +20,11 @@ namespace {
 
 constexpr std::int64_t kMaxUnitCostCents = 1'000'000'000'000;  // ten billion in major units
 
-const std::vector<std::string_view> kItemColumns{"sku",        "description", "unit_cost_cents",
-                                                 "item_class", "barcode",     "pack_qty"};
+// The cost is one of two optional columns (or both), found apart: see item_cost().
+const std::vector<std::string_view> kItemColumns{"sku", "description", "item_class", "barcode", "pack_qty"};
+// The same with the cost where it stands in the documented header, for naming what a header lacks.
+const std::vector<std::string_view> kItemColumnsWithCost{"sku",        "description", "unit_cost_cents or unit_cost",
+                                                         "item_class", "barcode",     "pack_qty"};
 const std::vector<std::string_view> kLocationColumns{"site", "location", "label", "location_class"};
 
 bool all_digits(const std::string& text) {
@@ -35,6 +39,42 @@ class Errors {
   void add(std::size_t line, const Error& error) { add(line, error.field, error.message); }
   std::vector<ImportError> list;
 };
+
+// Where an items file keeps its cost: `unit_cost_cents`, `unit_cost` (decimal), or both.
+struct CostColumns {
+  int cents = -1;
+  int decimal = -1;
+  DecimalMark mark = DecimalMark::kPoint;
+};
+
+// The row's unit cost in cents from the columns it has; errors name the column.
+Result<std::int64_t> item_cost(const CsvRecord& record, const CostColumns& columns) {
+  const auto cents_text = field_at(record, columns.cents);
+  const auto decimal_text = field_at(record, columns.decimal);
+  std::optional<std::int64_t> cents;
+  std::optional<std::int64_t> decimal;
+  if (columns.cents >= 0 && (!cents_text.empty() || columns.decimal < 0 || decimal_text.empty())) {
+    cents = parse_integer(cents_text);
+    if (!cents || *cents < 0 || *cents > kMaxUnitCostCents) {
+      return invalid("unit_cost_cents",
+                     "must be a whole number of cents, 0 or more (got '" + std::string(cents_text) + "')");
+    }
+  }
+  if (columns.decimal >= 0 && (!decimal_text.empty() || !cents)) {
+    auto amount = parse_cents("unit_cost", decimal_text, columns.mark);
+    if (!amount) return amount.error();
+    if (*amount < 0 || *amount > kMaxUnitCostCents) {
+      return invalid("unit_cost", "must be an amount of 0 or more (got '" + std::string(decimal_text) + "')");
+    }
+    decimal = *amount;
+  }
+  if (cents && decimal && *cents != *decimal) {
+    return invalid("unit_cost", "'" + std::string(decimal_text) + "' is " + std::to_string(*decimal) +
+                                    " cents but unit_cost_cents says " + std::string(cents_text) +
+                                    " (give one of them, or both agreeing)");
+  }
+  return cents ? *cents : *decimal;
+}
 
 }  // namespace
 
@@ -62,12 +102,23 @@ Result<CatalogStore> CatalogStore::open(Ledger& ledger) {
   return CatalogStore(ledger);
 }
 
-Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view csv) {
-  if (kind == ImportKind::kUsers) return import_users(csv);
+Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view csv, const TableOptions& options) {
+  if (kind == ImportKind::kUsers) return import_users(csv, options);
   ImportReport report;
   report.kind = kind;
   Errors errors;
-  auto table = read_import_table(csv, kind == ImportKind::kItems ? kItemColumns : kLocationColumns);
+  auto table = read_import_table(csv, kind == ImportKind::kItems ? kItemColumns : kLocationColumns, options);
+  report.delimiter = table.delimiter;
+  report.encoding = table.encoding;
+  const CostColumns cost_columns{find_column(table.header, "unit_cost_cents"), find_column(table.header, "unit_cost"),
+                                 decimal_mark_for(table.delimiter)};
+  if (kind == ImportKind::kItems && cost_columns.cents < 0 && cost_columns.decimal < 0 &&
+      !table.header.fields.empty()) {
+    // The cost is named with the other columns the header lacks, in its place among them.
+    if (auto mapped = map_header(table.header, kItemColumnsWithCost); !mapped) {
+      table.errors = {ImportError{table.header.line, "", mapped.error().message}};
+    }
+  }
   if (!table.errors.empty()) {
     report.errors = std::move(table.errors);
     if (auto ok = audit_rejection(report, csv); !ok) return ok.error();
@@ -85,18 +136,14 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
     if (!owner) return owner.error();
     for (const auto& record : table.rows) {
       const auto row = pick(record, columns);
-      const auto& [sku, description, cost_text, item_class, barcode, pack_text] =
-          std::tie(row[0], row[1], row[2], row[3], row[4], row[5]);
+      const auto& [sku, description, item_class, barcode, pack_text] = std::tie(row[0], row[1], row[2], row[3], row[4]);
       const auto errors_before = errors.list.size();
       if (auto ok = validate_code("sku", sku, limits::kMaxCode); !ok) errors.add(record.line, ok.error());
       if (auto ok = validate_code("description", description, limits::kMaxText, Presence::kOptional); !ok) {
         errors.add(record.line, ok.error());
       }
-      const auto cost = parse_integer(cost_text);
-      if (!cost || *cost < 0 || *cost > kMaxUnitCostCents) {
-        errors.add(record.line, "unit_cost_cents",
-                   "must be a whole number of cents, 0 or more (got '" + cost_text + "')");
-      }
+      const auto cost = item_cost(record, cost_columns);
+      if (!cost) errors.add(record.line, cost.error());
       if (auto ok = validate_code("item_class", item_class, limits::kMaxCode, Presence::kOptional); !ok) {
         errors.add(record.line, ok.error());
       }

@@ -22,14 +22,16 @@ std::string_view to_string(ImportKind kind);
 // rejected as a whole and every problem is listed.
 struct ImportReport {
   ImportKind kind = ImportKind::kItems;
-  std::size_t rows = 0;           // data rows read
-  std::size_t items = 0;          // distinct SKUs (items) or locations (locations)
-  std::size_t barcodes = 0;       // items only
-  std::size_t sites = 0;          // locations and users: sites in the file
-  std::size_t users = 0;          // users only: users in the file
-  std::size_t removed = 0;        // users only: badges of those sites no longer in the file
-  std::size_t changed_sites = 0;  // users only: sites whose users changed (0: nothing changed)
-  std::uint64_t version = 0;      // the catalog version after the import (0 when rejected)
+  std::size_t rows = 0;                         // data rows read
+  std::size_t items = 0;                        // distinct SKUs (items) or locations (locations)
+  std::size_t barcodes = 0;                     // items only
+  std::size_t sites = 0;                        // locations and users: sites in the file
+  std::size_t users = 0;                        // users only: users in the file
+  std::size_t removed = 0;                      // users only: badges of those sites no longer in the file
+  std::size_t changed_sites = 0;                // users only: sites whose users changed (0: nothing changed)
+  std::uint64_t version = 0;                    // the catalog version after the import (0 when rejected)
+  char delimiter = ',';                         // the delimiter the file was read with (given or detected)
+  TextEncoding encoding = TextEncoding::kUtf8;  // the encoding it was read in (never kAuto)
   std::vector<ImportError> errors;
 };
 
@@ -64,7 +66,10 @@ class CatalogStore {
   // no error message quotes a PIN. Returns the report (with errors when rejected); an Error only
   // when SQLite fails, and then nothing is stored, the audit entry included. Blocks: a users file
   // costs one PBKDF2 per PIN.
-  Result<ImportReport> import_csv(ImportKind kind, std::string_view csv);
+  // The file is read by read_table() under `options` (the delimiter detected, UTF-8 unless said
+  // otherwise). Items take the cost as `unit_cost_cents` (whole cents) or `unit_cost` (a decimal
+  // amount, parse_cents(); a decimal comma in a ';'-separated file) or both, which must then agree.
+  Result<ImportReport> import_csv(ImportKind kind, std::string_view csv, const TableOptions& options = {});
 
   // Gives item `sku` the barcode `code` (pack_qty base units a scan) in `write`, as an items
   // import that adds that one row would: the code stored as catalog_code() makes it, an audit
@@ -87,7 +92,7 @@ class CatalogStore {
   Result<void> store_items(LedgerWrite& write, const std::vector<protocol::CatalogItem>& items);
   Result<void> store_locations(LedgerWrite& write,
                                const std::vector<std::pair<std::string, protocol::CatalogLocation>>& locations);
-  Result<ImportReport> import_users(std::string_view csv);
+  Result<ImportReport> import_users(std::string_view csv, const TableOptions& options);
   Result<void> store_users(LedgerWrite& write, const std::string& site,
                            const std::vector<protocol::CatalogUser>& users);
   Result<std::vector<protocol::CatalogUser>> users_of(const std::string& site);

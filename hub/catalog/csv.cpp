@@ -116,7 +116,9 @@ std::optional<ImportError> decode_text(std::string_view bytes, const TableOption
     return ImportError{0, "", "is larger than the limit of " + std::to_string(options.max_text_bytes) + " bytes"};
   }
   if (bytes.starts_with(kByteOrderMark)) bytes.remove_prefix(kByteOrderMark.size());
-  const auto bad = first_invalid_utf8(bytes);
+  // Said to be windows-1252, bytes that happen to be valid UTF-8 too (`Ã©`) are windows-1252.
+  const auto bad =
+      options.encoding == TextEncoding::kWindows1252 ? std::optional<std::size_t>(0) : first_invalid_utf8(bytes);
   if (!bad) {
     table.encoding = TextEncoding::kUtf8;
     text = bytes;
@@ -147,7 +149,8 @@ std::optional<ImportError> detect_delimiter(std::string_view text, Quoting quoti
     if (text[i] == '\n' || i + 1 >= text.size() || text[i + 1] != '\n') ++line;
     ++i;
   }
-  std::array<std::size_t, 3> counts{};  // ',' ';' TAB
+  if (i == text.size()) return std::nullopt;  // no lines: the caller says the file is empty
+  std::array<std::size_t, 3> counts{};        // ',' ';' TAB
   bool quoted = false;
   for (; i < text.size() && (quoted || !is_line_end(text[i])); ++i) {
     const char c = text[i];
@@ -234,16 +237,6 @@ std::optional<ImportError> split_records(std::string_view text, char delimiter, 
   return std::nullopt;
 }
 
-std::optional<char> delimiter_char(Delimiter delimiter) {
-  switch (delimiter) {
-    case Delimiter::kComma: return ',';
-    case Delimiter::kSemicolon: return ';';
-    case Delimiter::kTab: return '\t';
-    case Delimiter::kDetect: break;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 std::string format_import_error(std::string_view file, const ImportError& error) {
@@ -279,10 +272,26 @@ std::string_view to_string(Quoting quoting) { return quoting == Quoting::kRfc418
 std::optional<Delimiter> parse_delimiter(std::string_view text) {
   const auto key = lower_trimmed(text);
   if (text == "\t" || key == "tab") return Delimiter::kTab;
-  if (key == ",") return Delimiter::kComma;
-  if (key == ";") return Delimiter::kSemicolon;
+  if (key == "," || key == "comma") return Delimiter::kComma;
+  if (key == ";" || key == "semicolon") return Delimiter::kSemicolon;
   if (key == "detect") return Delimiter::kDetect;
   return std::nullopt;
+}
+
+std::optional<char> delimiter_char(Delimiter delimiter) {
+  switch (delimiter) {
+    case Delimiter::kComma: return ',';
+    case Delimiter::kSemicolon: return ';';
+    case Delimiter::kTab: return '\t';
+    case Delimiter::kDetect: break;
+  }
+  return std::nullopt;
+}
+
+std::string_view delimiter_name(char delimiter) {
+  if (delimiter == ';') return "semicolon";
+  if (delimiter == '\t') return "tab";
+  return "comma";
 }
 
 std::optional<TextEncoding> parse_encoding(std::string_view text) {
@@ -436,13 +445,13 @@ ImportTable read_import_table(std::string_view bytes, const std::vector<std::str
     import.errors.push_back(ImportError{0, "", "the file is empty (a header line is required)"});
     return import;
   }
-  auto columns = map_header(table.records.front(), wanted, match);
+  import.header = std::move(table.records.front());
+  auto columns = map_header(import.header, wanted, match);
   if (!columns) {
-    import.errors.push_back(ImportError{table.records.front().line, "", columns.error().message});
+    import.errors.push_back(ImportError{import.header.line, "", columns.error().message});
     return import;
   }
   import.columns = std::move(*columns);
-  import.header = std::move(table.records.front());
   import.rows.assign(std::make_move_iterator(table.records.begin() + 1), std::make_move_iterator(table.records.end()));
   return import;
 }

@@ -51,18 +51,23 @@ enum class HeaderMatch { kCaseInsensitive, kLoose };
 // Whether the bytes were gzipped.
 enum class Compression { kNone, kGzip };
 
-std::string_view to_string(Delimiter delimiter);                    // "detect", ",", ";", "TAB"
-std::string_view to_string(TextEncoding encoding);                  // "utf-8", "windows-1252", "auto"
-std::string_view to_string(Quoting quoting);                        // "rfc4180", "off"
-std::optional<Delimiter> parse_delimiter(std::string_view text);    // ",", ";", "tab" or "\t", "detect"
+std::string_view to_string(Delimiter delimiter);    // "detect", ",", ";", "TAB"
+std::string_view to_string(TextEncoding encoding);  // "utf-8", "windows-1252", "auto"
+std::string_view to_string(Quoting quoting);        // "rfc4180", "off"
+// ",", ";", "tab" or "\t", "comma", "semicolon", "detect" (any case).
+std::optional<Delimiter> parse_delimiter(std::string_view text);
+// A delimiter character's name in answers and options: "comma", "semicolon", "tab".
+std::string_view delimiter_name(char delimiter);
+// The character of a given delimiter; nullopt for kDetect.
+std::optional<char> delimiter_char(Delimiter delimiter);
 std::optional<TextEncoding> parse_encoding(std::string_view text);  // "utf-8", "windows-1252", "auto" (any case)
 
 struct TableOptions {
   Delimiter delimiter = Delimiter::kDetect;
   TextEncoding encoding = TextEncoding::kUtf8;
   Quoting quoting = Quoting::kRfc4180;
-  std::size_t max_records = 1'000'000;             // the header and the data rows
-  std::size_t max_text_bytes = 256 * 1024 * 1024;  // the text after gunzip and conversion to UTF-8
+  std::size_t max_records = 1'000'000;                          // the header and the data rows
+  std::size_t max_text_bytes = std::size_t{256} * 1024 * 1024;  // the text after gunzip and conversion to UTF-8
 };
 
 // A file read into records: the header first, then the data rows (blank lines skipped).
@@ -83,7 +88,8 @@ struct Table {
 // - line ends are CRLF, LF or a lone CR (old Mac spreadsheets); the last line needs none; blank
 //   lines are skipped;
 // - the delimiter, when detected, is the most frequent of ',' ';' TAB in the first non-blank line
-//   (outside quotes); none or a tie is an error naming the counts;
+//   (outside quotes); none or a tie is an error naming the counts (a file of blank lines has no
+//   header to detect from and reads as no records);
 // - RFC 4180 errors: a quote inside an unquoted field, text after a closing quote, a quoted field
 //   still open at the end (each naming its line); more than max_records records.
 // Errors land in Table::error with the line (0 for the file as a whole). Blocks on nothing.
@@ -133,7 +139,7 @@ Result<std::int64_t> parse_cents(std::string_view field, std::string_view text, 
 // header lacking wanted columns); then there are no rows.
 struct ImportTable {
   std::vector<CsvRecord> rows;  // after the header
-  CsvRecord header;
+  CsvRecord header;             // also when it lacks wanted columns (empty when there is none)
   CsvColumns columns;
   char delimiter = ',';
   TextEncoding encoding = TextEncoding::kUtf8;

@@ -16,7 +16,7 @@ Result<std::string> gunzip(std::string_view bytes, std::size_t max_bytes) {
   // 16 + MAX_WBITS: a gzip header and trailer, not a bare zlib stream.
   if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) return invalid("file", "cannot start gzip decompression");
   std::string text;
-  std::array<unsigned char, 64 * 1024> buffer{};
+  std::array<unsigned char, std::size_t{64} * 1024> buffer{};
   // zlib's API takes a non-const pointer but never writes the input.
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));  // NOLINT
   stream.avail_in = static_cast<uInt>(std::min<std::size_t>(bytes.size(), UINT32_MAX));

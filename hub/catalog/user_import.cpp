@@ -33,10 +33,12 @@ std::optional<std::string> pin_problem(const std::string& pin) {
 
 }  // namespace
 
-Result<ImportReport> CatalogStore::import_users(std::string_view csv) {
+Result<ImportReport> CatalogStore::import_users(std::string_view csv, const TableOptions& options) {
   ImportReport report;
   report.kind = ImportKind::kUsers;
-  auto table = read_import_table(csv, kUserColumns);
+  auto table = read_import_table(csv, kUserColumns, options);
+  report.delimiter = table.delimiter;
+  report.encoding = table.encoding;
   if (!table.errors.empty()) {
     report.errors = std::move(table.errors);
     if (auto ok = audit_rejection(report, csv); !ok) return ok.error();
@@ -67,7 +69,9 @@ Result<ImportReport> CatalogStore::import_users(std::string_view csv) {
     if (auto problem = pin_problem(pin)) add(invalid("pin", *problem));
     if (errors.size() != errors_before) continue;
     if (auto [at, fresh] = seen.emplace(std::pair{site, badge}, record.line); !fresh) {
-      add(invalid("badge", site + "/" + badge + " already appears on line " + std::to_string(at->second)));
+      std::string message = site;
+      message.append("/").append(badge).append(" already appears on line ").append(std::to_string(at->second));
+      add(invalid("badge", message));
       continue;
     }
     auto& users = sites[site];

@@ -17,12 +17,15 @@ using Json = nlohmann::json;
 // answer's JSON), a rejected one listed problem by problem.
 template <typename Summary>
 CommandOutput post_import(const HubEndpoint& hub, std::string_view kind, const std::filesystem::path& file,
-                          OutputFormat format, Summary summary) {
+                          const TableOptions& reading, OutputFormat format, Summary summary) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return CommandOutput{kExitFailed, "", "recountctl: cannot read " + file.string() + "\n"};
   std::ostringstream content;
   content << in.rdbuf();
-  const std::string target = "/api/v1/import/" + std::string(kind);
+  const auto delimiter = delimiter_char(reading.delimiter);
+  const std::string target = "/api/v1/import/" + std::string(kind) +
+                             "?delimiter=" + std::string(delimiter ? delimiter_name(*delimiter) : "detect") +
+                             "&encoding=" + std::string(to_string(reading.encoding));
   auto answer = http_post(hub, target, content.str(), "text/csv; charset=utf-8");
   if (!answer) return CommandOutput{kExitFailed, "", "recountctl: " + answer.error().describe() + "\n"};
   const auto body = Json::parse(answer->body, nullptr, false);
@@ -35,7 +38,8 @@ CommandOutput post_import(const HubEndpoint& hub, std::string_view kind, const s
   if (answer->status == 200 && body.is_object()) {
     return CommandOutput{0,
                          "imported " + std::to_string(body.value("rows", 0)) + " rows of " + file.filename().string() +
-                             ": " + summary(body) + "\n",
+                             " (" + body.value("delimiter", std::string()) + "-separated, " +
+                             body.value("encoding", std::string()) + "): " + summary(body) + "\n",
                          ""};
   }
   if (answer->status == 422 && body.is_object() && body.contains("errors") && body["errors"].is_array()) {
@@ -43,11 +47,9 @@ CommandOutput post_import(const HubEndpoint& hub, std::string_view kind, const s
     err << "recountctl: " << file.string() << " rejected, nothing was stored (" << body["errors"].size()
         << " problem(s)):\n";
     for (const auto& error : body["errors"]) {
-      const auto line = error.value("line", 0);
-      err << file.filename().string() << ":" << (line == 0 ? std::string("-") : std::to_string(line)) << ": ";
-      const auto field = error.value("field", std::string());
-      if (!field.empty() && !field.starts_with("line ")) err << field << ": ";
-      err << error.value("message", std::string()) << "\n";
+      const ImportError problem{error.value("line", std::size_t{0}), error.value("field", std::string()),
+                                error.value("message", std::string())};
+      err << format_import_error(file.string(), problem) << "\n";
     }
     return CommandOutput{kExitBroken, "", err.str()};
   }
@@ -58,8 +60,8 @@ CommandOutput post_import(const HubEndpoint& hub, std::string_view kind, const s
 }  // namespace
 
 CommandOutput import_command(const HubEndpoint& hub, ImportKind kind, const std::filesystem::path& file,
-                             OutputFormat format) {
-  return post_import(hub, to_string(kind), file, format, [kind](const Json& body) {
+                             const TableOptions& reading, OutputFormat format) {
+  return post_import(hub, to_string(kind), file, reading, format, [kind](const Json& body) {
     const std::string catalog = "; catalog version " + std::to_string(body.value("version", 0));
     if (kind == ImportKind::kItems) {
       return std::to_string(body.value("items", 0)) + " items, " + std::to_string(body.value("barcodes", 0)) +
@@ -76,8 +78,9 @@ CommandOutput import_command(const HubEndpoint& hub, ImportKind kind, const std:
   });
 }
 
-CommandOutput import_baseline_command(const HubEndpoint& hub, const std::filesystem::path& file, OutputFormat format) {
-  return post_import(hub, "baseline", file, format, [](const Json& body) {
+CommandOutput import_baseline_command(const HubEndpoint& hub, const std::filesystem::path& file,
+                                      const TableOptions& reading, OutputFormat format) {
+  return post_import(hub, "baseline", file, reading, format, [](const Json& body) {
     return std::to_string(body.value("stored", 0)) + " baselines stored, " +
            std::to_string(body.value("unchanged", 0)) + " already imported (unchanged)";
   });

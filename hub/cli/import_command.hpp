@@ -5,18 +5,22 @@
 #include <filesystem>
 
 #include "hub/catalog/catalog_store.hpp"
+#include "hub/catalog/csv.hpp"
 #include "hub/cli/commands.hpp"
 
 namespace recount::hub {
 
-// POST /api/v1/import/{items|locations|users}. Exit 0 when stored (prints the counts and the new
-// catalog version), 1 when the hub rejected the file (prints "line N: field: message" per
-// problem on stderr, as "FILE:LINE: field: message"), 2 when the file cannot be read or the hub cannot be
-// reached. Blocks.
+// POST /api/v1/import/{items|locations|users}?delimiter=D&encoding=E, the hub reading the file as
+// `reading` says (its delimiter and encoding; the other members are the hub's). Exit 0 when
+// stored (prints the counts, the new catalog version, and the delimiter and encoding the hub
+// read it with), 1 when the hub rejected the file (prints each problem on stderr as
+// format_import_error() writes it, "FILE:LINE: COLUMN: message"), 2 when the file cannot be read
+// or the hub cannot be reached. Blocks.
 CommandOutput import_command(const HubEndpoint& hub, ImportKind kind, const std::filesystem::path& file,
-                             OutputFormat format);
+                             const TableOptions& reading, OutputFormat format);
 
 // POST /api/v1/import/baseline (opening balances); exits and prints as import_command.
-CommandOutput import_baseline_command(const HubEndpoint& hub, const std::filesystem::path& file, OutputFormat format);
+CommandOutput import_baseline_command(const HubEndpoint& hub, const std::filesystem::path& file,
+                                      const TableOptions& reading, OutputFormat format);
 
 }  // namespace recount::hub

@@ -10,13 +10,17 @@ void add_baseline_routes(Router& router, HubWriter& writer, Ledger& ledger) {
   router.add(
       "POST", "/api/v1/import/baseline", auth::Role::kAdmin,
       [&writer, &ledger](const Request& request) {
-        auto report = import_baselines(writer, ledger, request.body);
+        const auto options = import_options(request);
+        if (!options) return Response::from(options.error());
+        auto report = import_baselines(writer, ledger, request.body, *options);
         if (!report) return Response::from(report.error());
         if (!report->errors.empty()) return rejected_import(report->errors);
         return Response::json(200, {{"kind", "baseline"},
                                     {"rows", report->rows},
                                     {"stored", report->stored},
-                                    {"unchanged", report->unchanged}});
+                                    {"unchanged", report->unchanged},
+                                    {"delimiter", delimiter_name(report->delimiter)},
+                                    {"encoding", to_string(report->encoding)}});
       },
       BodyLimit::kImport);
 }

@@ -12,13 +12,18 @@ namespace {
 using Json = nlohmann::json;
 
 Json report_json(const ImportReport& report) {
+  Json body;
   if (report.kind == ImportKind::kUsers) {
-    return {{"kind", to_string(report.kind)}, {"rows", report.rows},   {"users", report.users},
+    body = {{"kind", to_string(report.kind)}, {"rows", report.rows},   {"users", report.users},
             {"removed", report.removed},      {"sites", report.sites}, {"changed_sites", report.changed_sites},
             {"version", report.version}};
+  } else {
+    body = {{"kind", to_string(report.kind)}, {"rows", report.rows},   {"items", report.items},
+            {"barcodes", report.barcodes},    {"sites", report.sites}, {"version", report.version}};
   }
-  return {{"kind", to_string(report.kind)}, {"rows", report.rows},   {"items", report.items},
-          {"barcodes", report.barcodes},    {"sites", report.sites}, {"version", report.version}};
+  body["delimiter"] = delimiter_name(report.delimiter);
+  body["encoding"] = to_string(report.encoding);
+  return body;
 }
 
 // The catalog as devices get it (`wire`, its encoding), without "v", embedded as it is but for
@@ -49,7 +54,9 @@ std::string catalog_answer(const std::string& wire) {
 
 Response import_response(CatalogStore& catalog, ImportKind kind, const Request& request,
                          const std::function<void()>& published) {
-  auto report = catalog.import_csv(kind, request.body);
+  const auto options = import_options(request);
+  if (!options) return Response::from(options.error());
+  auto report = catalog.import_csv(kind, request.body, *options);
   if (!report) return Response::from(report.error());
   if (!report->errors.empty()) return rejected_import(report->errors);
   if (published) published();
@@ -57,6 +64,23 @@ Response import_response(CatalogStore& catalog, ImportKind kind, const Request& 
 }
 
 }  // namespace
+
+Result<TableOptions> import_options(const Request& request) {
+  TableOptions options;
+  if (const auto delimiter = request.query.find("delimiter"); delimiter != request.query.end()) {
+    const auto parsed = parse_delimiter(delimiter->second);
+    if (!parsed) {
+      return invalid("delimiter", "must be comma, semicolon, tab or detect (got '" + delimiter->second + "')");
+    }
+    options.delimiter = *parsed;
+  }
+  if (const auto encoding = request.query.find("encoding"); encoding != request.query.end()) {
+    const auto parsed = parse_encoding(encoding->second);
+    if (!parsed) return invalid("encoding", "must be utf-8, windows-1252 or auto (got '" + encoding->second + "')");
+    options.encoding = *parsed;
+  }
+  return options;
+}
 
 Response rejected_import(const std::vector<ImportError>& problems) {
   Json errors = Json::array();
@@ -71,7 +95,7 @@ Response rejected_import(const std::vector<ImportError>& problems) {
   return Response::json(422, body);
 }
 
-void add_catalog_routes(Router& router, CatalogStore& catalog, std::function<void()> published) {
+void add_catalog_routes(Router& router, CatalogStore& catalog, const std::function<void()>& published) {
   router.add(
       "POST", "/api/v1/import/items", auth::Role::kAdmin,
       [&catalog, published](const Request& request) {

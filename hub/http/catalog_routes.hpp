@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hub/catalog/catalog_store.hpp"
+#include "hub/catalog/csv.hpp"
 #include "hub/http/router.hpp"
 
 namespace recount::hub {
@@ -15,12 +16,18 @@ namespace recount::hub {
 // {"error":{"code":"invalid_import","message"},"errors":[{"line","field","message"}…]}.
 Response rejected_import(const std::vector<ImportError>& problems);
 
-// Adds the routes. Imports answer 200 {"kind","rows","items","barcodes","sites","version"} (users:
-// {"kind","rows","users","removed","sites","changed_sites","version"}) and then call `published`
+// How an import request's file is read: the query parameters `delimiter` (comma, semicolon, tab,
+// detect; by default detected) and `encoding` (utf-8, windows-1252, auto; by default utf-8).
+// Errors: kInvalidInput naming the parameter and what it accepts.
+Result<TableOptions> import_options(const Request& request);
+
+// Adds the routes. Imports take import_options() and answer 200
+// {"kind","rows","items","barcodes","sites","version","delimiter","encoding"} (users:
+// {"kind","rows","users","removed","sites","changed_sites","version","delimiter","encoding"}) and then call `published`
 // (to publish the new catalogs), or 422 {"error":{"code":"invalid_import",
 // "message"},"errors":[{"line","field","message"}…]} when the file was rejected. GET's users show
 // "pin": true|false instead of the PIN hash. `catalog` must
 // outlive the router; handlers run on the caller's (the io_context's) thread.
-void add_catalog_routes(Router& router, CatalogStore& catalog, std::function<void()> published);
+void add_catalog_routes(Router& router, CatalogStore& catalog, const std::function<void()>& published);
 
 }  // namespace recount::hub

@@ -1,8 +1,8 @@
 // The recountctl executable against a running recount-hub: stats, dead letters, audit
 // verification, and what it does when the hub cannot be reached.
 #include <doctest/doctest.h>
-#include <signal.h>
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
@@ -154,7 +154,9 @@ TEST_CASE("recountctl import baseline stores opening balances once, and lists ev
   SyncedHub synced;
   const auto imported = synced.ctl({"import", "baseline", baseline_fixture("baseline.csv")});
   CHECK(imported.exit_code == 0);
-  CHECK(imported.out == "imported 3 rows of baseline.csv: 3 baselines stored, 0 already imported (unchanged)\n");
+  CHECK(imported.out ==
+        "imported 3 rows of baseline.csv (comma-separated, utf-8): 3 baselines stored, 0 already imported "
+        "(unchanged)\n");
   const auto again = synced.ctl({"import", "baseline", baseline_fixture("baseline.csv"), "--json"});
   CHECK(again.exit_code == 0);
   CHECK(nlohmann::json::parse(again.out)["unchanged"] == 3);
@@ -168,6 +170,28 @@ TEST_CASE("recountctl import baseline stores opening balances once, and lists ev
   const auto missing = synced.ctl({"import", "baseline", baseline_fixture("nothing.csv")});
   CHECK(missing.exit_code == 2);
   CHECK(missing.err.find("cannot read") != std::string::npos);
+}
+
+TEST_CASE("recountctl import takes --delimiter and --encoding, and names the first bad line as FILE:LINE:") {
+  SyncedHub synced;
+  const auto file = baseline_fixture("baseline_windows1252_tab.txt");
+  const auto refused = synced.ctl({"import", "baseline", file});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find(file + ":2: byte column 16: byte C9 is not valid UTF-8") != std::string::npos);
+  const auto wrong_delimiter =
+      synced.ctl({"import", "baseline", file, "--encoding", "windows-1252", "--delimiter", "semicolon"});
+  CHECK(wrong_delimiter.exit_code == 1);
+  CHECK(wrong_delimiter.err.find(file + ":1: the header lacks column(s): site, location") != std::string::npos);
+  const auto imported = synced.ctl({"import", "baseline", file, "--encoding", "windows-1252", "--delimiter", "tab"});
+  CHECK(imported.exit_code == 0);
+  CHECK(imported.out.find("(tab-separated, windows-1252): 1 baselines stored") != std::string::npos);
+  const auto detected = synced.ctl({"import", "baseline", file, "--encoding", "auto", "--json"});
+  CHECK(detected.exit_code == 0);
+  CHECK(nlohmann::json::parse(detected.out)["unchanged"] == 1);
+  CHECK(nlohmann::json::parse(detected.out)["encoding"] == "windows-1252");
+  const auto bad_option = synced.ctl({"import", "items", file, "--encoding", "latin-9"});
+  CHECK(bad_option.exit_code != 0);
+  CHECK(bad_option.err.find("must be utf-8, windows-1252 or auto") != std::string::npos);
 }
 
 TEST_CASE("recountctl resolve takes an operator's decision, and says why the hub refused one") {

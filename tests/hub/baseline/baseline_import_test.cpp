@@ -35,12 +35,12 @@ std::int64_t at(const char* iso) { return parse_iso8601_ms("as_of", iso).value()
 struct BaselineHub : testing::WriteSide {
   BaselineHub() { add_baseline_routes(router, writer, store.ledger); }
 
-  Response post(std::string csv) {
+  Response post(std::string csv, const std::string& query = "") {
     return router.handle(
-        testing::signed_in(Request::from_target("POST", "/api/v1/import/baseline", std::move(csv)).value()));
+        testing::signed_in(Request::from_target("POST", "/api/v1/import/baseline" + query, std::move(csv)).value()));
   }
-  Json imported(std::string csv, unsigned status = 200) {
-    const auto response = post(std::move(csv));
+  Json imported(std::string csv, unsigned status = 200, const std::string& query = "") {
+    const auto response = post(std::move(csv), query);
     INFO(response.body);
     CHECK(response.status == status);
     return Json::parse(response.body);
@@ -56,7 +56,12 @@ const reconcile::PositionKey kA1Sku1{"site-1", "A-1", "SKU-1", ""};
 TEST_CASE("a baseline file sets each position's balance as of its time, as hub events, in one audited import") {
   BaselineHub hub;
   const auto report = hub.imported(fixture("baseline.csv"));
-  CHECK(report == Json{{"kind", "baseline"}, {"rows", 3}, {"stored", 3}, {"unchanged", 0}});
+  CHECK(report == Json{{"kind", "baseline"},
+                       {"rows", 3},
+                       {"stored", 3},
+                       {"unchanged", 0},
+                       {"delimiter", "comma"},
+                       {"encoding", "utf-8"}});
 
   const std::int64_t as_of = at("2026-09-01T06:00:00+02:00");
   CHECK(hub.balance(kA1Sku1, as_of) == 10);
@@ -167,6 +172,40 @@ TEST_CASE("a file with a byte-order mark, CRLF lines, quoted fields and headers 
   BaselineHub hub;
   CHECK(hub.imported(fixture("baseline_bom_crlf.csv"))["stored"] == 2);
   CHECK(hub.balance({"site-1", "A-2", "SKU-1", ""}, testing::kFixedNowMs) == 4);
+}
+
+TEST_CASE("a semicolon-separated file with a byte-order mark is taken, its delimiter detected and answered") {
+  BaselineHub hub;
+  const auto report = hub.imported(fixture("baseline_semicolon_bom.csv"));
+  CHECK(report["stored"] == 2);
+  CHECK(report["delimiter"] == "semicolon");
+  CHECK(hub.balance(kA1Sku1, testing::kFixedNowMs) == 10);
+}
+
+TEST_CASE("a windows-1252 file is refused as UTF-8 naming its first bad line, and taken as windows-1252 or auto") {
+  BaselineHub hub;
+  const auto refused = hub.imported(fixture("baseline_windows1252_tab.txt"), 422);
+  REQUIRE(refused["errors"].size() == 1);
+  CHECK(refused["errors"][0]["line"] == 2);
+  CHECK(refused["errors"][0]["message"].get<std::string>().starts_with("byte column 16: byte C9 is not valid UTF-8"));
+  const auto report =
+      hub.imported(fixture("baseline_windows1252_tab.txt"), 200, "?encoding=windows-1252&delimiter=tab");
+  CHECK(report["stored"] == 1);
+  CHECK(report["encoding"] == "windows-1252");
+  CHECK(report["delimiter"] == "tab");
+  CHECK(hub.balance({"site-1", "A-1", "SKU-\xC3\x89T\xC3\x89", ""}, testing::kFixedNowMs) == 4);
+  CHECK(hub.imported(fixture("baseline_windows1252_tab.txt"), 200, "?encoding=auto")["unchanged"] == 1);
+}
+
+TEST_CASE("an unknown delimiter or encoding parameter is answered 400 naming the parameter") {
+  BaselineHub hub;
+  const auto delimiter = hub.post(fixture("baseline.csv"), "?delimiter=pipe");
+  CHECK(delimiter.status == 400);
+  CHECK(delimiter.body.find("delimiter: must be comma, semicolon, tab or detect (got 'pipe')") != std::string::npos);
+  const auto encoding = hub.post(fixture("baseline.csv"), "?encoding=latin-9");
+  CHECK(encoding.status == 400);
+  CHECK(encoding.body.find("encoding: must be utf-8, windows-1252 or auto (got 'latin-9')") != std::string::npos);
+  CHECK(hub.audit().empty());
 }
 
 }  // namespace

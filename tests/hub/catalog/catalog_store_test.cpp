@@ -91,7 +91,7 @@ TEST_CASE("a file without a required column, or with an unclosed quote, is rejec
   auto missing = hub.catalog.import_csv(ImportKind::kItems, fixture("items_missing_column.csv")).value();
   REQUIRE(missing.errors.size() == 1);
   CHECK(missing.errors[0].line == 1);
-  CHECK(missing.errors[0].message.find("unit_cost_cents, pack_qty") != std::string::npos);
+  CHECK(missing.errors[0].message == "the header lacks column(s): unit_cost_cents or unit_cost, pack_qty");
   auto unclosed = hub.catalog.import_csv(ImportKind::kItems, fixture("items_unclosed_quote.csv")).value();
   REQUIRE(unclosed.errors.size() == 1);
   CHECK(unclosed.errors[0].message.find("not closed") != std::string::npos);
@@ -171,6 +171,108 @@ TEST_CASE("an import whose audit entry cannot be appended stores nothing: the ch
   // Nothing was left open: the next import commits, with its entry.
   CHECK(hub.catalog.import_csv(ImportKind::kLocations, fixture("locations.csv")).value().version == 2);
   CHECK(hub.ledger.audit().entries(0, 100).value().size() == 2);
+}
+
+TEST_CASE("a catalog saved from a European spreadsheet (semicolons, BOM, decimal comma in unit_cost) imports") {
+  HubCatalog hub;
+  auto report = hub.catalog.import_csv(ImportKind::kItems, fixture("items_european.csv")).value();
+  CHECK(report.errors.empty());
+  CHECK(report.delimiter == ';');
+  CHECK(report.items == 3);
+  const auto items = hub.catalog.catalog_for("store-1").value().items;
+  REQUIRE(items.size() == 3);
+  CHECK(items[0].description == "Caf\xC3\xA9 cr\xC3\xA8me 250 g");
+  CHECK(items[0].unit_cost_cents == 250);
+  CHECK(items[1].description == "Schrauben; M6");
+  CHECK(items[1].unit_cost_cents == 5);
+  CHECK(items[2].unit_cost_cents == 1200);
+}
+
+TEST_CASE("a windows-1252 catalog names its first bad line as UTF-8 and imports as windows-1252 or auto") {
+  HubCatalog hub;
+  const auto text = fixture("items_windows1252.csv");
+  auto refused = hub.catalog.import_csv(ImportKind::kItems, text).value();
+  REQUIRE(refused.errors.size() == 1);
+  CHECK(format_import_error("items_windows1252.csv", refused.errors[0]) ==
+        "items_windows1252.csv:2: byte column 11: byte E8 is not valid UTF-8 (is the file windows-1252? then say so "
+        "as its encoding)");
+  TableOptions options;
+  options.encoding = TextEncoding::kWindows1252;
+  auto report = hub.catalog.import_csv(ImportKind::kItems, text, options).value();
+  CHECK(report.errors.empty());
+  CHECK(report.encoding == TextEncoding::kWindows1252);
+  const auto items = hub.catalog.catalog_for("store-1").value().items;
+  REQUIRE(items.size() == 2);
+  CHECK(items[0].description == "Cr\xC3\xA8me br\xC3\xBBl\xC3\xA9\x65 \xE2\x82\xAC 2");
+  CHECK(items[1].description == "Caf\xC3\xA9 \xE2\x80\x9CNoir\xE2\x80\x9D");
+  options.encoding = TextEncoding::kAuto;
+  auto again = hub.catalog.import_csv(ImportKind::kItems, text, options).value();
+  CHECK(again.errors.empty());
+  CHECK(again.encoding == TextEncoding::kWindows1252);
+}
+
+TEST_CASE("a decimal unit_cost is taken beside or instead of unit_cost_cents, and disagreeing ones are an error") {
+  HubCatalog hub;
+  auto decimal = hub.catalog.import_csv(ImportKind::kItems, fixture("items_unit_cost.csv")).value();
+  CHECK(decimal.errors.empty());
+  auto items = hub.catalog.catalog_for("store-1").value().items;
+  REQUIRE(items.size() == 2);
+  CHECK(items[0].unit_cost_cents == 250);
+  CHECK(items[1].unit_cost_cents == 300);
+
+  auto disagree = hub.catalog.import_csv(ImportKind::kItems, fixture("items_unit_cost_disagree.csv")).value();
+  REQUIRE(disagree.errors.size() == 1);
+  CHECK(format_import_error("items.csv", disagree.errors[0]) ==
+        "items.csv:3: unit_cost: '1.99' is 199 cents but unit_cost_cents says 200 (give one of them, or both "
+        "agreeing)");
+  CHECK(hub.catalog.catalog_for("store-1").value().items.size() == 2);  // the rejected file stored nothing
+
+  auto broken = hub.catalog.import_csv(ImportKind::kItems, fixture("items_unit_cost_broken.csv")).value();
+  REQUIRE(broken.errors.size() == 2);
+  CHECK(broken.errors[0].line == 2);
+  CHECK(broken.errors[0].field == "unit_cost");
+  CHECK(broken.errors[0].message.find("thousands separators are not accepted") != std::string::npos);
+  CHECK(broken.errors[1].line == 3);
+  CHECK(broken.errors[1].message.find("3 decimals") != std::string::npos);
+
+  auto neither = hub.catalog.import_csv(ImportKind::kItems, "sku,description,item_class,barcode,pack_qty\n").value();
+  REQUIRE(neither.errors.size() == 1);
+  CHECK(neither.errors[0].message == "the header lacks column(s): unit_cost_cents or unit_cost");
+  // Other missing columns are named with it, in the header's order.
+  CHECK(hub.catalog.import_csv(ImportKind::kItems, "sku,barcode\n").value().errors.at(0).message ==
+        "the header lacks column(s): description, unit_cost_cents or unit_cost, item_class, pack_qty");
+  // A decimal comma is a decimal only in a ';'-separated file; in a ','-separated one it is refused.
+  auto comma = hub.catalog
+                   .import_csv(ImportKind::kItems,
+                               "sku,description,unit_cost,item_class,barcode,pack_qty\nS,d,\"2,50\",c,INT-9,1\n")
+                   .value();
+  REQUIRE(comma.errors.size() == 1);
+  CHECK(comma.errors[0].message == "'2,50': a decimal comma is accepted only in a ';'-separated file (write 2.50)");
+}
+
+TEST_CASE("a header whose delimiter cannot be told is refused naming the counts") {
+  HubCatalog hub;
+  auto report = hub.catalog.import_csv(ImportKind::kItems, fixture("items_delimiter_tie.csv")).value();
+  REQUIRE(report.errors.size() == 1);
+  CHECK(format_import_error("items_delimiter_tie.csv", report.errors[0]) ==
+        "items_delimiter_tie.csv:1: cannot tell the delimiter from the header line (1 ',', 1 ';' and 0 TAB): name "
+        "it (',', ';' or TAB)");
+  TableOptions options;
+  options.delimiter = Delimiter::kSemicolon;
+  auto named = hub.catalog.import_csv(ImportKind::kItems, fixture("items_delimiter_tie.csv"), options).value();
+  REQUIRE(named.errors.size() == 1);
+  CHECK(named.errors[0].message.starts_with("the header lacks column(s): sku, description"));
+}
+
+TEST_CASE("a gzipped items file imports as the same file uncompressed") {
+  HubCatalog hub;
+  auto report = hub.catalog.import_csv(ImportKind::kItems, fixture("items.csv.gz")).value();
+  CHECK(report.errors.empty());
+  CHECK(report.items == 3);
+  CHECK(report.barcodes == 5);
+  auto truncated = hub.catalog.import_csv(ImportKind::kItems, fixture("items_truncated.csv.gz")).value();
+  REQUIRE(truncated.errors.size() == 1);
+  CHECK(truncated.errors[0].message == "is truncated gzip data");
 }
 
 }  // namespace recount::hub

@@ -30,7 +30,12 @@ TEST_CASE("the baseline route answers 200 with the import's counts") {
   const auto response = hub.post(std::string(kHeader) + "site-1,A-1,SKU-1,,10,2026-09-01T00:00:00Z\n");
   INFO(response.body);
   CHECK(response.status == 200);
-  CHECK(Json::parse(response.body) == Json{{"kind", "baseline"}, {"rows", 1}, {"stored", 1}, {"unchanged", 0}});
+  CHECK(Json::parse(response.body) == Json{{"kind", "baseline"},
+                                           {"rows", 1},
+                                           {"stored", 1},
+                                           {"unchanged", 0},
+                                           {"delimiter", "comma"},
+                                           {"encoding", "utf-8"}});
 }
 
 TEST_CASE("the baseline route answers a rejected file with 422 invalid_import and every line's error") {
