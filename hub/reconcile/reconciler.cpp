@@ -544,6 +544,17 @@ Result<Reevaluation> Reconciler::reevaluate_all(std::int64_t now_ms) {
   return settle_marked(differing, Reevaluation{}, now_ms);
 }
 
+Result<CountGroup> Reconciler::before_correction(const CountGroup& group) {
+  CountGroup as_counted = group;
+  if (!group.discrepancy_id) return as_counted;
+  auto discrepancy = discrepancies_.get(*group.discrepancy_id);
+  if (!discrepancy) return discrepancy.error();
+  // adjust() stamps the adjustment with the driving count's stamp, so it shifted that count alone
+  // among the discrepancy's counts.
+  if (discrepancy->group_id == group.id) as_counted.expected -= discrepancy->adjust_qty;
+  return as_counted;
+}
+
 Result<WhatIf> Reconciler::what_if(const Policy& candidate, const WhatIfQuery& query) {
   auto policy = current_policy();
   if (!policy) return policy.error();
@@ -578,13 +589,15 @@ Result<WhatIf> Reconciler::what_if(const Policy& candidate, const WhatIfQuery& q
     }
     const std::int64_t time_ms = group.last_hlc.wall_ms();
     if (time_ms >= query.since_ms && (query.site.empty() || group.position.site == query.site)) {
-      auto before = fate(current, group, chain);
+      auto as_counted = before_correction(group);
+      if (!as_counted) return as_counted.error();
+      auto before = fate(current, *as_counted, chain);
       if (!before) return before.error();
-      auto after = fate(candidate, group, chain);
+      auto after = fate(candidate, *as_counted, chain);
       if (!after) return after.error();
       const Facts facts = facts_of(group.position);
       tally.add(facts.item ? std::string_view(facts.item->item_class) : std::string_view(),
-                WhatIfExample{group.id, group.position, time_ms, group.counted, group.expected}, *before, *after);
+                WhatIfExample{group.id, group.position, time_ms, group.counted, as_counted->expected}, *before, *after);
     }
     if (group.discrepancy_id) {
       const std::uint32_t recounts = chain == nullptr ? 0 : chain->recounts + 1;

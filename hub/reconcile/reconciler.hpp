@@ -157,6 +157,10 @@ class Reconciler final : public Operations, public PolicyPreview {
   // again only when it was judged under another ambiguity window. The judgement, and whether
   // the group is ambiguous under `policy`.
   Result<std::pair<Judgement, bool>> rejudge(const Policy& policy, const CountGroup& group);
+  // The group as it was counted: a count the hub's adjustment corrected (the adjustment takes
+  // effect as of the count, which then agrees with the ledger) with the ledger before that
+  // adjustment, so a what-if sees the variance the count found.
+  Result<CountGroup> before_correction(const CountGroup& group);
   // Two blind counts agree when the later one is within tolerance of the earlier.
   bool agrees(const Policy& policy, const CountGroup& recount, std::int64_t previous_counted) const;
 

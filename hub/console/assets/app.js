@@ -6,6 +6,7 @@ import {Live} from './live.js';
 import * as audit from './page_audit.js';
 import * as detail from './page_detail.js';
 import * as overview from './page_overview.js';
+import * as policy from './page_policy.js';
 import * as queue from './page_queue.js';
 import * as tasks from './page_tasks.js';
 import * as unknown from './page_unknown.js';
@@ -17,6 +18,7 @@ const kRoutes = {
   discrepancy: [detail, 'queue'],
   tasks: [tasks, 'tasks'],
   unknown: [unknown, 'unknown'],
+  policy: [policy, 'policy'],
   audit: [audit, 'audit'],
 };
 
