@@ -74,11 +74,11 @@ std::string tally_text(const Json& tally) {
   return text_of(tally.value("counts", Json(0))) + " (" + money_text(tally.value("value_cents", Json(0))) + ")";
 }
 
-// "3 (12.50) → 1 (2.50)", or one side alone when the candidate changes nothing.
+// "3 (12.50) -> 1 (2.50)", or one side alone when the candidate changes nothing.
 std::string change_text(const Json& current, const Json& candidate) {
   const std::string before = tally_text(current);
   const std::string after = tally_text(candidate);
-  return before == after ? before : before + " → " + after;
+  return before == after ? before : before + " -> " + after;
 }
 
 constexpr const char* kOutcomes[] = {"flagged", "accepted", "recount", "adjusted", "approval"};
@@ -115,8 +115,8 @@ std::string render_what_if(const Json& body) {
     if (const std::string lot = example.value("lot", ""); !lot.empty()) position += "/" + lot;
     examples.push_back({position, utc_time(example.value("time_ms", std::int64_t{0})), text_of(example["counted"]),
                         text_of(example["expected"]), text_of(example["variance"]), money_text(example["value_cents"]),
-                        text_of(example["verdict_before"]) + " → " + text_of(example["verdict_after"]),
-                        text_of(example["before"]) + " → " + text_of(example["after"])});
+                        text_of(example["verdict_before"]) + " -> " + text_of(example["verdict_after"]),
+                        text_of(example["before"]) + " -> " + text_of(example["after"])});
   }
   if (examples.empty()) return out + "\nno count changes its verdict or outcome\n";
   return out + "\n" +

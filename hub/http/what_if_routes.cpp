@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "hub/http/policy_routes.hpp"
 #include "hub/reconcile/queries.hpp"
 #include "hub/reconcile/what_if.hpp"
 #include "shared/domain/identifiers.hpp"
@@ -33,13 +34,8 @@ Result<Preview> preview_of(const Request& request, std::int64_t now_ms) {
     preview.query.site = site->second;
   }
   preview.query.since_ms = now_ms - *days * kDayMs;
-  auto candidate = reconcile::parse_policy(request.body);
-  if (!candidate) {
-    Error error = candidate.error();
-    // The document as a whole (not JSON, not an object) is the body.
-    if (error.field.empty()) error.field = "body";
-    return error;
-  }
+  auto candidate = policy_in_body(request);
+  if (!candidate) return candidate.error();
   preview.candidate = std::move(*candidate);
   return preview;
 }

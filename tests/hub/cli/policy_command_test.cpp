@@ -109,15 +109,15 @@ TEST_CASE("policy what-if prints the outcomes under both policies, per site and 
         "adjusted  0 (0.00)  0 (0.00)\n"
         "approval  0 (0.00)  0 (0.00)\n"
         "\n"
-        "SITE    CLASS  COUNTS  CHANGED  FLAGGED              ACCEPTED             RECOUNT              ADJUSTED  "
+        "SITE    CLASS  COUNTS  CHANGED  FLAGGED               ACCEPTED              RECOUNT               ADJUSTED  "
         "APPROVAL\n"
-        "site-1  -      1       1        1 (0.00) → 0 (0.00)  0 (0.00) → 1 (0.00)  1 (0.00) → 0 (0.00)  0 (0.00)  "
+        "site-1  -      1       1        1 (0.00) -> 0 (0.00)  0 (0.00) -> 1 (0.00)  1 (0.00) -> 0 (0.00)  0 (0.00)  "
         "0 (0.00)\n"
         "\n"
-        "POSITION         TIME                      COUNTED  EXPECTED  VARIANCE  VALUE  VERDICT                       "
+        "POSITION          TIME                      COUNTED  EXPECTED  VARIANCE  VALUE  VERDICT                       "
         "OUTCOME\n"
-        "site-1/A-1/SKU-1  2026-09-21T14:12:20.002Z  7        10        -3        0.00   out_of_tolerance → accepted  "
-        "recount → accepted\n");
+        "site-1/A-1/SKU-1  2026-09-21T14:12:20.002Z  7        10        -3        0.00   out_of_tolerance -> accepted  "
+        "recount -> accepted\n");
   const auto json = policy_what_if_command(serving.hub(), lenient, WhatIfWindow{30, "site-1"}, OutputFormat::kJson);
   CHECK(json.exit_code == 0);
   const auto body = nlohmann::json::parse(json.out);

@@ -201,28 +201,32 @@ TEST_CASE("a recount that confirms a variance is adjusted below the approval lim
 
 TEST_CASE("the tally adds counts and |value| per outcome and keeps the largest examples per change") {
   WhatIfTally tally(WhatIfQuery{0, "", 2});
-  const Fate accepted{Judgement{Verdict::kAccepted, -1, -250, 0}, Outcome::kAccepted};
+  // A count's variance and value are the same under both policies; only verdicts differ.
+  const auto accepted = [](std::int64_t value) {
+    return Fate{Judgement{Verdict::kAccepted, -1, value, 0}, Outcome::kAccepted};
+  };
   const auto flagged = [](std::int64_t value) {
     return Fate{Judgement{Verdict::kOutOfTolerance, -1, value, 0}, Outcome::kRecount};
   };
   const PositionKey position{"s1", "A-1", "SKU-A", ""};
-  tally.add("grocery", WhatIfExample{1, position, 0, 1, 2}, flagged(-100), accepted);
-  tally.add("grocery", WhatIfExample{2, position, 0, 1, 2}, flagged(-900), accepted);
-  tally.add("grocery", WhatIfExample{3, position, 0, 1, 2}, flagged(500), accepted);
-  tally.add("grocery", WhatIfExample{4, position, 0, 1, 2}, accepted, accepted);
+  tally.add("grocery", WhatIfExample{1, position, 0, 1, 2}, flagged(-100), accepted(-100));
+  tally.add("grocery", WhatIfExample{2, position, 0, 1, 2}, flagged(-900), accepted(-900));
+  tally.add("grocery", WhatIfExample{3, position, 0, 1, 2}, flagged(500), accepted(500));
+  tally.add("grocery", WhatIfExample{4, position, 0, 1, 2}, accepted(-250), accepted(-250));
   const WhatIf what_if = std::move(tally).finish();
   CHECK(what_if.counts == 4);
   CHECK(what_if.changed == 3);
   CHECK(what_if.current.flagged == OutcomeTally{3, 1'500});
   CHECK(what_if.current.recount == OutcomeTally{3, 1'500});
   CHECK(what_if.current.accepted == OutcomeTally{1, 250});
-  CHECK(what_if.candidate.accepted.counts == 4);
+  CHECK(what_if.candidate.accepted == OutcomeTally{4, 1'750});
   CHECK(what_if.candidate.flagged == OutcomeTally{});
   REQUIRE(what_if.examples.size() == 2);
   CHECK(what_if.examples[0].group_id == 2);
   CHECK(what_if.examples[1].group_id == 3);
   CHECK(what_if.examples[0].before == Outcome::kRecount);
   CHECK(what_if.examples[0].after == Outcome::kAccepted);
+  CHECK(what_if.examples[0].value_cents == -900);
 }
 
 TEST_CASE("a looser candidate's what-if agrees with re-evaluating an online copy of the ledger under it") {
@@ -296,8 +300,9 @@ TEST_CASE("a what-if narrowed to a site and to fewer days counts only those coun
   const WhatIf s2 = must(hub.reconciler.what_if(looser, WhatIfQuery{kNowMs - kDayMs, "s2", 3}));
   CHECK(s2.counts == 3);
   for (const WhatIfRow& row : s2.rows) CHECK(row.site == "s2");
-  const WhatIf three_days = must(hub.reconciler.what_if(looser, WhatIfQuery{kNowMs - 3 * kDayMs, "", 3}));
-  CHECK(three_days.counts == 8);
+  // The oldest count is 190,000 s (about 2.2 days) before the day began.
+  const WhatIf four_days = must(hub.reconciler.what_if(looser, WhatIfQuery{kNowMs - 4 * kDayMs, "", 3}));
+  CHECK(four_days.counts == 8);
   const WhatIf none = must(hub.reconciler.what_if(looser, WhatIfQuery{kNowMs, "", 3}));
   CHECK(none.counts == 0);
   CHECK(none.rows.empty());
