@@ -449,6 +449,8 @@ class ConsoleTest(unittest.TestCase):
         self.assertNotIn("0 · 0.00", accepted[1].text)
         self.assertEqual(self.floor.api("/api/v1/policy")[1]["version"], version_before, "a preview saved nothing")
         self.check_accessibility("the policy page")
+        # The preview is what the page is for: it is what the screenshot shows.
+        self.driver.execute_script("document.querySelector('main h2 + .msg').scrollIntoView();")
         self.screenshot("policy")
         # A document the hub refuses: its message names the member.
         editor.clear()
