@@ -110,7 +110,7 @@ struct Fate {
 // Adds counts up into a WhatIf. A value; not thread-safe.
 class WhatIfTally {
  public:
-  explicit WhatIfTally(const WhatIfQuery& query) : query_(query) {}
+  explicit WhatIfTally(WhatIfQuery query) : query_(std::move(query)) {}
 
   // One count in the query's window and site; `example` describes it (its verdicts and outcomes
   // are taken from the fates).

@@ -124,7 +124,9 @@ void check_against_copy(ReconcileFixture& hub, std::string_view candidate_json) 
   // Per group: the copy's verdict is the what-if's verdict after.
   std::int64_t in_window = 0;
   std::map<std::pair<std::string, std::string>, OutcomeTally> flagged;  // the copy's, by site and class
-  for (const auto& [id, group] : original) {
+  for (const auto& entry : original) {
+    const std::int64_t id = entry.first;
+    const CountGroup& group = entry.second;
     if (group.last_hlc.wall_ms() < what_if.since_ms || group.is_void()) continue;
     ++in_window;
     const CountGroup& after = rejudged.at(id);
