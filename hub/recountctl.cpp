@@ -206,6 +206,15 @@ int main(int argc, char** argv) {
   policy_set->add_option("file", policy_file, "the policy document")->required();
   policy_set->add_flag("--reevaluate", reevaluate, "Re-judge every count under it at once");
   policy_set->fallthrough();  // so --json may follow the file
+  auto* policy_what_if =
+      policy->add_subcommand("what-if", "What a policy file would have done to recent counts; changes nothing");
+  std::string what_if_file;
+  WhatIfWindow what_if_window;
+  policy_what_if->add_option("file", what_if_file, "the candidate policy document")->required();
+  policy_what_if->add_option("--days", what_if_window.days, "The last N days of counts (1-366, default 30)")
+      ->check(CLI::Range(1, 366));
+  policy_what_if->add_option("--site", what_if_window.site, "Only this site's counts");
+  policy_what_if->fallthrough();  // so --json may follow the file
   auto* metrics = app.add_subcommand("metrics", "Per site: variance rate, write-offs, resolution time");
   metrics->add_flag("--json", json, "Print the API's JSON instead of a table");
   metrics->add_option("--site", site, "Only this site's");
@@ -289,6 +298,8 @@ int main(int argc, char** argv) {
     output = resolve_command(hub, resolve_ids, action, reason, format);
   } else if (overview->parsed()) {
     output = overview_command(hub, format, site);
+  } else if (policy_what_if->parsed()) {
+    output = policy_what_if_command(hub, what_if_file, what_if_window, format);
   } else if (policy_set->parsed()) {
     output = policy_set_command(hub, policy_file, reevaluate ? Reevaluate::kYes : Reevaluate::kNo, format);
   } else if (policy->parsed()) {

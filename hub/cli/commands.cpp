@@ -50,6 +50,14 @@ std::string text_of(const Json& value) {
   return dump_json(value);
 }
 
+std::string money_text(const Json& cents) {
+  if (!cents.is_number_integer()) return "-";
+  const std::int64_t value = cents.get<std::int64_t>();
+  const std::string sign = value < 0 ? "-" : "";
+  const std::int64_t magnitude = value < 0 ? -value : value;
+  return sign + std::to_string(magnitude / 100) + "." + std::to_string(100 + magnitude % 100).substr(1);
+}
+
 std::string utc_time(std::int64_t unix_ms) {
   if (unix_ms <= 0) return "-";
   const time_t seconds = static_cast<time_t>(unix_ms / 1000);

@@ -45,6 +45,8 @@ CommandOutput show(const HubEndpoint& hub, const std::string& target, OutputForm
                    const std::function<std::string(const nlohmann::json&)>& render);
 // A cell: "-" for what is absent or empty.
 std::string text_of(const nlohmann::json& value);
+// "1234.56" from cents ("-" when not an integer): people read amounts, not cents.
+std::string money_text(const nlohmann::json& cents);
 // "2026-11-26T17:46:33.123Z"; "-" for 0, which means "never".
 std::string utc_time(std::int64_t unix_ms);
 // Columns padded to their widest cell, two spaces apart; the last column is not padded.

@@ -13,15 +13,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-// "1234.56" from cents: finance reads amounts, not cents.
-std::string money_text(const Json& cents) {
-  if (!cents.is_number_integer()) return "-";
-  const std::int64_t value = cents.get<std::int64_t>();
-  const std::string sign = value < 0 ? "-" : "";
-  const std::int64_t magnitude = value < 0 ? -value : value;
-  return sign + std::to_string(magnitude / 100) + "." + std::to_string(100 + magnitude % 100).substr(1);
-}
-
 // "12.50%" from a share.
 std::string percent_text(const Json& share) {
   if (!share.is_number()) return "-";

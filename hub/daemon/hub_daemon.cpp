@@ -21,6 +21,7 @@
 #include "hub/http/resolve_routes.hpp"
 #include "hub/http/session_routes.hpp"
 #include "hub/http/unknown_barcode_routes.hpp"
+#include "hub/http/what_if_routes.hpp"
 
 namespace recount::hub {
 namespace {
@@ -105,6 +106,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
   add_baseline_routes(router_, writer_, ledger);
   add_resolve_routes(router_, writer_, reconciler_, queries_, system_wall_clock());
   add_policy_routes(router_, writer_, reconciler_, queries_);
+  add_what_if_routes(router_, reconciler_, queries_, system_wall_clock());
   add_metrics_routes(router_, queries_);
   add_session_routes(router_, sessions_, tokens_, ledger, login_throttle_, system_wall_clock());
   add_live_routes(router_, live_);

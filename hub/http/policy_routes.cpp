@@ -59,6 +59,15 @@ Result<PolicyChange> change_of(const Request& request) {
     }
     change.reevaluate = found->second == "true";
   }
+  auto policy = policy_in_body(request);
+  if (!policy) return policy.error();
+  change.policy = std::move(*policy);
+  return change;
+}
+
+}  // namespace
+
+Result<reconcile::Policy> policy_in_body(const Request& request) {
   auto policy = reconcile::parse_policy(request.body);
   if (!policy) {
     Error error = policy.error();
@@ -66,11 +75,8 @@ Result<PolicyChange> change_of(const Request& request) {
     if (error.field.empty()) error.field = "body";
     return error;
   }
-  change.policy = std::move(*policy);
-  return change;
+  return policy;
 }
-
-}  // namespace
 
 void add_policy_routes(Router& router, HubWriter& writer, reconcile::Operations& operations,
                        reconcile::Queries& queries) {

@@ -4,6 +4,7 @@
 
 #include "hub/http/router.hpp"
 #include "hub/reconcile/operations.hpp"
+#include "hub/reconcile/policy.hpp"
 #include "hub/writes/hub_writer.hpp"
 
 namespace recount::hub {
@@ -11,6 +12,10 @@ namespace recount::hub {
 namespace reconcile {
 class Queries;
 }  // namespace reconcile
+
+// The request's body as a policy document (reconcile::parse_policy): kInvalidInput naming the
+// member, or "body" when the body is not JSON or not an object.
+Result<reconcile::Policy> policy_in_body(const Request& request);
 
 // Adds to `router`:
 // - GET /api/v1/policy (read through `queries`): 200 {"version", "set_ms", "set_by", "policy"}; the built-in default

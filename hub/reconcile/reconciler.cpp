@@ -2,6 +2,7 @@
 #include "hub/reconcile/reconciler.hpp"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
@@ -211,6 +212,22 @@ Judgement Reconciler::judge_group(const Policy& policy, const CountGroup& group,
                Observation{group.expected, group.counted, ambiguous});
 }
 
+Result<std::pair<Judgement, bool>> Reconciler::rejudge(const Policy& policy, const CountGroup& group) {
+  bool ambiguous = group.ambiguous;
+  if (!group.is_void() && group.judged_window_ms != policy.ambiguity_window_ms) {
+    auto near = projections_.moved_near(group.position_id, group.first_hlc, group.last_hlc, policy.ambiguity_window_ms);
+    if (!near) return near.error();
+    ambiguous = *near;
+  }
+  return std::pair{judge_group(policy, group, ambiguous), ambiguous};
+}
+
+bool Reconciler::agrees(const Policy& policy, const CountGroup& recount, std::int64_t previous_counted) const {
+  const Facts facts = facts_of(recount.position);
+  return policy.within_tolerance(facts.subject(recount.position), recount.counted - previous_counted, previous_counted,
+                                 facts.unit_cost());
+}
+
 Result<void> Reconciler::settle_group(Context& context, const DueGroup& due) {
   if (auto ok = judgements_.clear_dirty(due.group_id); !ok) return ok;
   auto group = projections_.group(due.group_id);
@@ -308,10 +325,7 @@ Result<void> Reconciler::on_recount(Context& context, const CountGroup& group, c
   // The recount has just come back.
   auto previous = projections_.group(discrepancy->group_id);
   if (!previous) return previous.error();
-  // Two blind counts agree when the later one is within tolerance of the earlier.
-  const Facts facts = facts_of(group.position);
-  const bool agrees = context.policy.within_tolerance(facts.subject(group.position), group.counted - previous->counted,
-                                                      previous->counted, facts.unit_cost());
+  const bool agreed = agrees(context.policy, group, previous->counted);
   if (auto ok = discrepancies_.update_figures(
           discrepancy->id, figures_of(group, judgement, discrepancy->classification), context.now_ms);
       !ok) {
@@ -324,7 +338,7 @@ Result<void> Reconciler::on_recount(Context& context, const CountGroup& group, c
   }
   auto current = discrepancies_.get(discrepancy->id);
   if (!current) return current.error();
-  switch (decide_recount(judgement.verdict, agrees, current->round, context.policy.max_recount_rounds)) {
+  switch (decide_recount(judgement.verdict, agreed, current->round, context.policy.max_recount_rounds)) {
     case RecountOutcome::kCountError:
       return step(context, *current, DiscrepancyState::kClosed, Resolution::kCountError, Actor::system(),
                   "the recount agrees with the ledger", "");
@@ -516,23 +530,83 @@ Result<Reevaluation> Reconciler::reevaluate_all(std::int64_t now_ms) {
   auto policy = current_policy();
   if (!policy) return policy.error();
   const Policy& current = **policy;
-  std::vector<std::int64_t> rejudge;
+  std::vector<std::int64_t> differing;
   auto scanned = judgements_.scan_groups([&](const CountGroup& group) -> Result<void> {
-    bool ambiguous = group.ambiguous;
-    if (!group.is_void() && group.judged_window_ms != current.ambiguity_window_ms) {
-      auto near =
-          projections_.moved_near(group.position_id, group.first_hlc, group.last_hlc, current.ambiguity_window_ms);
-      if (!near) return near.error();
-      ambiguous = *near;
-    }
-    const Judgement judgement = judge_group(current, group, ambiguous);
+    auto judged = rejudge(current, group);
+    if (!judged) return judged.error();
+    const auto& [judgement, ambiguous] = *judged;
     if (group.verdict != judgement.verdict || group.variance != judgement.variance || group.ambiguous != ambiguous) {
-      rejudge.push_back(group.id);
+      differing.push_back(group.id);
     }
     return {};
   });
   if (!scanned) return scanned.error();
-  return settle_marked(rejudge, Reevaluation{}, now_ms);
+  return settle_marked(differing, Reevaluation{}, now_ms);
+}
+
+Result<CountGroup> Reconciler::before_correction(const CountGroup& group) {
+  CountGroup as_counted = group;
+  if (!group.discrepancy_id) return as_counted;
+  auto discrepancy = discrepancies_.get(*group.discrepancy_id);
+  if (!discrepancy) return discrepancy.error();
+  // adjust() stamps the adjustment with the driving count's stamp, so it shifted that count alone
+  // among the discrepancy's counts.
+  if (discrepancy->group_id == group.id) as_counted.expected -= discrepancy->adjust_qty;
+  return as_counted;
+}
+
+Result<WhatIf> Reconciler::what_if(const Policy& candidate, const WhatIfQuery& query) {
+  auto policy = current_policy();
+  if (!policy) return policy.error();
+  const Policy& current = **policy;
+  // Per discrepancy of the position being scanned: the counted quantity of its latest count and
+  // how many recounts it had, which is what decides a recount's outcome. Groups come by position
+  // and time, so a recount meets the counts before it first, inside the window or not.
+  struct Chain {
+    std::int64_t previous_counted = 0;
+    std::uint32_t recounts = 0;
+  };
+  std::int64_t chain_position = 0;
+  std::map<std::int64_t, Chain> chains;
+  const auto fate = [this](const Policy& under, const CountGroup& group, const Chain* chain) -> Result<Fate> {
+    auto judged = rejudge(under, group);
+    if (!judged) return judged.error();
+    const Judgement& judgement = judged->first;
+    if (chain == nullptr) return Fate{judgement, count_outcome(under, judgement.verdict)};
+    return Fate{judgement,
+                recount_outcome(under, judgement, agrees(under, group, chain->previous_counted), chain->recounts + 1)};
+  };
+  WhatIfTally tally(query);
+  auto scanned = judgements_.scan_groups([&](const CountGroup& group) -> Result<void> {
+    if (group.position_id != chain_position) {
+      chains.clear();
+      chain_position = group.position_id;
+    }
+    if (group.is_void() || group.role == GroupRole::kRefused) return {};
+    Chain* chain = nullptr;
+    if (group.discrepancy_id && group.role == GroupRole::kRecount) {
+      if (const auto found = chains.find(*group.discrepancy_id); found != chains.end()) chain = &found->second;
+    }
+    const std::int64_t time_ms = group.last_hlc.wall_ms();
+    if (time_ms >= query.since_ms && (query.site.empty() || group.position.site == query.site)) {
+      auto as_counted = before_correction(group);
+      if (!as_counted) return as_counted.error();
+      auto before = fate(current, *as_counted, chain);
+      if (!before) return before.error();
+      auto after = fate(candidate, *as_counted, chain);
+      if (!after) return after.error();
+      const Facts facts = facts_of(group.position);
+      tally.add(facts.item ? std::string_view(facts.item->item_class) : std::string_view(),
+                WhatIfExample{group.id, group.position, time_ms, group.counted, as_counted->expected}, *before, *after);
+    }
+    if (group.discrepancy_id) {
+      const std::uint32_t recounts = chain == nullptr ? 0 : chain->recounts + 1;
+      chains[*group.discrepancy_id] = Chain{group.counted, recounts};
+    }
+    return {};
+  });
+  if (!scanned) return scanned.error();
+  return std::move(tally).finish();
 }
 
 Result<Reevaluation> Reconciler::verify_projections(std::int64_t now_ms) {

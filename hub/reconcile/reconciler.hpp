@@ -18,6 +18,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hub/ledger/event_store.hpp"
@@ -31,6 +32,7 @@
 #include "hub/reconcile/policy_store.hpp"
 #include "hub/reconcile/projections.hpp"
 #include "hub/reconcile/tasks.hpp"
+#include "hub/reconcile/what_if.hpp"
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
 #include "shared/protocol/messages.hpp"
@@ -40,7 +42,7 @@ namespace recount::hub::reconcile {
 
 // Not thread-safe: use it from one thread (the hub's io_context). Must not outlive `database`
 // or `catalog`. Every call blocks on SQLite; errors are kIo unless stated.
-class Reconciler final : public Operations {
+class Reconciler final : public Operations, public PolicyPreview {
  public:
   // Migrates the reconciliation tables (migrate_reconcile(): call at startup, outside any
   // transaction) and prepares the statements. kUnsupportedVersion, kIo as for the migration.
@@ -82,6 +84,10 @@ class Reconciler final : public Operations {
   Result<Effects> set_policy(const Policy& policy, const std::string& actor, std::int64_t now_ms) override;
   Result<Reevaluation> reevaluate_all(std::int64_t now_ms) override;
   Result<Reevaluation> verify_projections(std::int64_t now_ms) override;
+
+  // PolicyPreview (what_if.hpp): judges each count under the policy in force and under
+  // `candidate` as reevaluate_all() would, and follows each to its outcome; writes nothing.
+  Result<WhatIf> what_if(const Policy& candidate, const WhatIfQuery& query) override;
 
   // The policy in force (the built-in default until one is set). kCorrupt when the stored
   // document no longer parses.
@@ -147,6 +153,16 @@ class Reconciler final : public Operations {
                                      std::int64_t now_ms);
   Facts facts_of(const PositionKey& position) const;
   Judgement judge_group(const Policy& policy, const CountGroup& group, bool ambiguous) const;
+  // Judges a group under `policy` from its maintained expected quantity, probing the movements
+  // again only when it was judged under another ambiguity window. The judgement, and whether
+  // the group is ambiguous under `policy`.
+  Result<std::pair<Judgement, bool>> rejudge(const Policy& policy, const CountGroup& group);
+  // The group as it was counted: a count the hub's adjustment corrected (the adjustment takes
+  // effect as of the count, which then agrees with the ledger) with the ledger before that
+  // adjustment, so a what-if sees the variance the count found.
+  Result<CountGroup> before_correction(const CountGroup& group);
+  // Two blind counts agree when the later one is within tolerance of the earlier.
+  bool agrees(const Policy& policy, const CountGroup& recount, std::int64_t previous_counted) const;
 
   const CatalogView* catalog_;
   Projections projections_;

@@ -165,6 +165,20 @@ Result<void> Database::execute(std::string_view sql) {
   return {};
 }
 
+Result<void> Database::backup_to(const std::filesystem::path& target) {
+  sqlite3* raw = nullptr;
+  const int opened = sqlite3_open_v2(target.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const std::unique_ptr<sqlite3, Closer> copy(raw);
+  if (opened != SQLITE_OK) return sqlite_error(raw, opened, "cannot open " + target.string());
+  sqlite3_backup* backup = sqlite3_backup_init(raw, "main", handle_.get(), "main");
+  if (backup == nullptr) return sqlite_error(raw, sqlite3_errcode(raw), "cannot back up to " + target.string());
+  const int stepped = sqlite3_backup_step(backup, -1);
+  const int finished = sqlite3_backup_finish(backup);
+  if (stepped != SQLITE_DONE) return sqlite_error(raw, stepped, "cannot back up to " + target.string());
+  if (finished != SQLITE_OK) return sqlite_error(raw, finished, "cannot back up to " + target.string());
+  return {};
+}
+
 Result<Statement> Database::prepare(std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
   const int rc = sqlite3_prepare_v3(handle_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,

@@ -52,6 +52,11 @@ class Database {
   Result<void> commit();
   void rollback() noexcept;
 
+  // Copies the whole database, as committed, into a new file at `target` with SQLite's online
+  // backup, page by page in one step; the copy is a database of its own. kIo when `target`
+  // cannot be written (it must not exist yet or must be a database SQLite may overwrite). Blocks.
+  Result<void> backup_to(const std::filesystem::path& target);
+
   std::int64_t last_insert_rowid() const;
   const std::filesystem::path& path() const { return path_; }
 

@@ -426,6 +426,58 @@ class ConsoleTest(unittest.TestCase):
         finally:
             self.driver.set_window_size(1366, 768)
 
+    def test_95_the_policy_page_previews_a_candidate_and_an_admin_saves_it(self):
+        # Runs after steps 1-8 (name order): the counts at A-01 and B-02 went to an operator.
+        version_before = self.floor.api("/api/v1/policy")[1]["version"]
+        self.log_in("admin")
+        self.open("policy")
+        self.wait_for("the policy in force", lambda: "Tolerance rules" in self.css("main")[0].text or
+                      "No tolerance rules" in self.css("main")[0].text)
+        editor = self.css("form.editor textarea")[0]
+        self.assertEqual(json.loads(editor.get_attribute("value"))["max_recount_rounds"], 0)
+        candidate = {"ambiguity_window_ms": 0, "max_recount_rounds": 0,
+                     "tolerances": [{"shortage": {"units": 100}, "overage": {"units": 100}}]}
+        editor.clear()
+        editor.send_keys(json.dumps(candidate))
+        [button for button in self.css("form.editor button") if button.text == "Preview what-if"][0].click()
+        self.wait_for("the preview", lambda: self.css("tr[data-outcome='approval']"))
+        approval = self.css("tr[data-outcome='approval'] td")
+        accepted = self.css("tr[data-outcome='accepted'] td")
+        self.assertNotEqual(approval[0].text.split(" · ")[0], "0", "the counts so far went to an operator")
+        self.assertEqual(approval[1].text, "0 · 0.00", "the candidate accepts every one of them")
+        self.assertIn("Nothing was saved", self.css("main .msg-ok")[0].text)
+        examples = [row.text for row in self.css("main tbody tr[data-group]")]
+        self.assertTrue(any("store-1/A-01/SKU-1" in row and "approval → accepted" in row for row in examples), examples)
+        self.assertNotIn("0 · 0.00", accepted[1].text)
+        self.assertEqual(self.floor.api("/api/v1/policy")[1]["version"], version_before, "a preview saved nothing")
+        self.check_accessibility("the policy page")
+        # The preview is what the page is for: it is what the screenshot shows.
+        self.driver.execute_script("document.querySelector('main h2 + .msg').scrollIntoView();")
+        self.screenshot("policy")
+        # A document the hub refuses: its message names the member.
+        editor.clear()
+        editor.send_keys('{"tolerances": [{"shortage": {"unit": 1}, "overage": {}}]}')
+        [button for button in self.css("form.editor button") if button.text == "Preview what-if"][0].click()
+        self.wait_for("the refusal", lambda: self.css("main .msg-error"))
+        self.assertIn("tolerances[0].shortage.unit", self.css("main .msg-error")[0].text)
+        # Saving puts the candidate in force through PUT /api/v1/policy, with the CSRF token.
+        editor.clear()
+        editor.send_keys(json.dumps(candidate))
+        [button for button in self.css("form.editor button") if button.text == "Save as the policy in force"][0].click()
+        self.wait_for("the save's confirmation", lambda: [m for m in self.css("main .msg-ok") if "Saved" in m.text])
+        saved = self.floor.api("/api/v1/policy")[1]
+        self.assertEqual(saved["version"], version_before + 1)
+        self.assertEqual(saved["set_by"], "operator ops-admin")
+        self.assertEqual(saved["policy"]["tolerances"][0]["shortage"], {"units": 100})
+        self.wait_for("the new version in the list", lambda: self.css(f"tr[data-version='{version_before + 1}']"))
+        # A viewer previews but is offered no Save.
+        self.log_in("viewer")
+        self.open("policy")
+        self.wait_for("the editor", lambda: self.css("form.editor textarea"))
+        self.assertEqual([b.text for b in self.css("form.editor button")], ["Preview what-if"])
+        self.assertIn("Saving a policy needs the admin role", self.css("main")[0].text)
+        self.check_accessibility("the policy page as a viewer")
+
     def test_9_an_admin_maps_an_unknown_barcode_and_the_device_applies_the_held_scan(self):
         self.log_in("admin")
         self.open("unknown?state=all")

@@ -1,4 +1,4 @@
-// recountctl policy, policy set and reconcile verify as functions against the real routes served
+// recountctl policy, policy set, policy what-if and reconcile verify as functions against the real routes served
 // over HTTP: what people read, what the hub refused and why, and what a verify repaired.
 #include "hub/cli/policy_command.hpp"
 
@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "hub/http/policy_routes.hpp"
+#include "hub/http/what_if_routes.hpp"
 #include "tests/hub/delivery_fixtures.hpp"
 #include "tests/hub/serving_fixtures.hpp"
 #include "tests/hub/write_fixtures.hpp"
@@ -21,6 +22,7 @@ struct PolicyApi : testing::WriteSide {
   PolicyApi() {
     testing::deliver(store.ledger, reconciler, testing::shortage_events());
     add_policy_routes(router, writer, reconciler, queries);
+    add_what_if_routes(router, reconciler, queries, [] { return testing::kFixedNowMs; });
   }
   std::filesystem::path file(const std::string& name, const std::string& text) {
     const auto path = files / name;
@@ -88,6 +90,59 @@ TEST_CASE(
   CHECK(refused_token.err.find("refused the request (401): the API token is unknown or was revoked; the token came "
                                "from $RECOUNT_TOKEN") != std::string::npos);
   CHECK(hub.queries.policy_in_force().value().version == 0);
+}
+
+TEST_CASE("policy what-if prints the outcomes under both policies, per site and class, and the counts it changes") {
+  PolicyApi hub;
+  const auto lenient = hub.file("lenient.json", R"({"tolerances": [{"shortage": {"units": 5}, "overage": {}}]})");
+  testing::Serving serving(hub.router);
+  const auto output = policy_what_if_command(serving.hub(), lenient, WhatIfWindow{7, ""}, OutputFormat::kTable);
+  CHECK(output.exit_code == 0);
+  CHECK(output.err.empty());
+  CHECK(output.out ==
+        "what-if over the last 7 days (since 2026-09-14T14:13:20.000Z), every site: 1 counts, 1 changed, against "
+        "policy version 0\n"
+        "OUTCOME   CURRENT   CANDIDATE\n"
+        "flagged   1 (0.00)  0 (0.00)\n"
+        "accepted  0 (0.00)  1 (0.00)\n"
+        "recount   1 (0.00)  0 (0.00)\n"
+        "adjusted  0 (0.00)  0 (0.00)\n"
+        "approval  0 (0.00)  0 (0.00)\n"
+        "\n"
+        "SITE    CLASS  COUNTS  CHANGED  FLAGGED               ACCEPTED              RECOUNT               ADJUSTED  "
+        "APPROVAL\n"
+        "site-1  -      1       1        1 (0.00) -> 0 (0.00)  0 (0.00) -> 1 (0.00)  1 (0.00) -> 0 (0.00)  0 (0.00)  "
+        "0 (0.00)\n"
+        "\n"
+        "POSITION          TIME                      COUNTED  EXPECTED  VARIANCE  VALUE  VERDICT                       "
+        "OUTCOME\n"
+        "site-1/A-1/SKU-1  2026-09-21T14:12:20.002Z  7        10        -3        0.00   out_of_tolerance -> accepted  "
+        "recount -> accepted\n");
+  const auto json = policy_what_if_command(serving.hub(), lenient, WhatIfWindow{30, "site-1"}, OutputFormat::kJson);
+  CHECK(json.exit_code == 0);
+  const auto body = nlohmann::json::parse(json.out);
+  CHECK(body["site"] == "site-1");
+  CHECK(body["changed"] == 1);
+  // Nothing was put in force, and the discrepancy still waits for its recount.
+  CHECK(hub.queries.policy_in_force().value().version == 0);
+  CHECK(hub.queries.discrepancy(1).value().discrepancy.state == reconcile::DiscrepancyState::kRecountRequested);
+}
+
+TEST_CASE("policy what-if says what the hub refused, naming the member, and fails before asking without a file") {
+  PolicyApi hub;
+  const auto misspelt = hub.file("misspelt.json", R"({"tolerances": [{"shortage": {"unit": 5}, "overage": {}}]})");
+  testing::Serving serving(hub.router);
+  const auto refused = policy_what_if_command(serving.hub(), misspelt, WhatIfWindow{}, OutputFormat::kTable);
+  CHECK(refused.exit_code == kExitFailed);
+  CHECK(refused.out.empty());
+  CHECK(refused.err.find("misspelt.json: the hub at ") != std::string::npos);
+  CHECK(refused.err.find("tolerances[0].shortage.unit: ") != std::string::npos);
+  const auto bad_site = policy_what_if_command(serving.hub(), misspelt, WhatIfWindow{30, "a b"}, OutputFormat::kTable);
+  CHECK(bad_site.err.find("site: ") != std::string::npos);
+  const auto missing =
+      policy_what_if_command(serving.hub(), hub.files / "none.json", WhatIfWindow{}, OutputFormat::kTable);
+  CHECK(missing.exit_code == kExitFailed);
+  CHECK(missing.err.find("cannot read") != std::string::npos);
 }
 
 TEST_CASE("reconcile verify prints what it repaired, exits 0 either way, and finds nothing the second time") {

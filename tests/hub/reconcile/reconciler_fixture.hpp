@@ -36,11 +36,11 @@ struct ReconcileFixture {
   std::uint64_t hub_seq = 0;
   std::vector<Adjustment> adjustments;  // every adjustment the engine handed back
 
-  // One batch from `device`, as ingest commits it: stored, applied, settled, effects carried out,
+  // One batch from `device` at `site`, as ingest commits it: stored, applied, settled, effects carried out,
   // committed.
-  Effects deliver(const std::vector<Event>& batch, const std::string& device = "hh-1") {
+  Effects deliver(const std::vector<Event>& batch, const std::string& device = "hh-1", std::string_view site = kSite) {
     auto transaction = must(storage::Transaction::begin(database));
-    store(batch, device);
+    store(batch, device, site);
     CHECK(must(reconciler.catch_up(events, std::numeric_limits<std::size_t>::max())).complete);
     Effects effects = carry_out(must(reconciler.settle(now_ms)));
     must(transaction.commit());
@@ -50,10 +50,10 @@ struct ReconcileFixture {
     return deliver(std::vector<Event>{event}, device);
   }
 
-  // Stores events from `device`, received now_ms, in the caller's transaction, without applying
+  // Stores events from `device` at `site`, received now_ms, in the caller's transaction, without applying
   // them, and audits them with their digest as the ledger does (hub/ledger/event_digest.hpp).
-  void store(const std::vector<Event>& batch, const std::string& device = "hh-1") {
-    const Origin origin{std::string(kSite), device, "00000000000000e1"};
+  void store(const std::vector<Event>& batch, const std::string& device = "hh-1", std::string_view site = kSite) {
+    const Origin origin{std::string(site), device, "00000000000000e1"};
     EventDigester digester;
     for (const Event& event : batch) {
       if (must(events.insert(origin, event, now_ms)) == Insertion::kNew) digester.add(origin, event, now_ms);
