@@ -161,7 +161,6 @@ enum class SortOrder { kAscending, kDescending };
 // Every member narrows the listing; an absent one does not.
 struct DiscrepancyQuery {
   std::string site;  // "" for every site
-  std::string system;  // "" for every system
   StateFilter filter = StateFilter::kActive;
   std::vector<DiscrepancyState> states{};  // any of these; empty for any state
   std::int64_t after_id = 0;
@@ -175,6 +174,7 @@ struct DiscrepancyQuery {
   DiscrepancySort sort = DiscrepancySort::kOpened;
   SortOrder order = SortOrder::kAscending;
   std::size_t offset = 0;  // matches skipped before the first listed
+  std::string system{};    // "" for every system
 };
 
 }  // namespace recount::hub::reconcile
