@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "hub/audit/checkpoint.hpp"
+#include "hub/channels/outbox/corrections.hpp"
 #include "hub/console/console_routes.hpp"
 #include "hub/daemon/signing_key.hpp"
 #include "hub/http/api.hpp"
@@ -155,6 +156,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   if (!sessions) return sessions.error();
   auto unknown = UnknownBarcodes::open(ledger);
   if (!unknown) return unknown.error();
+  if (auto ok = channels::open_corrections(ledger); !ok) return ok.error();
   if (options.policy_file) {
     if (auto ok = put_in_force(*options.policy_file, ledger, *reconciler); !ok) return ok.error();
   }
