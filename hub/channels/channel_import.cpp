@@ -11,6 +11,7 @@
 #include "shared/core/hlc.hpp"
 #include "shared/crypto/sha256.hpp"
 #include "shared/domain/identifiers.hpp"
+#include "shared/domain/limits.hpp"
 
 namespace recount::hub::channels {
 namespace {

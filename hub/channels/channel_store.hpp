@@ -12,6 +12,7 @@
 
 #include "hub/ledger/ledger.hpp"
 #include "shared/core/result.hpp"
+#include "shared/storage/migrations.hpp"
 #include "shared/storage/sqlite.hpp"
 #include "shared/storage/statement_set.hpp"
 

@@ -8,6 +8,7 @@
 #include "hub/http/position_text.hpp"
 #include "hub/http/resolve_routes.hpp"
 #include "hub/reconcile/queries.hpp"
+#include "hub/reconcile/systems.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
 
@@ -41,8 +42,8 @@ Json task_json(const reconcile::Task& task, std::int64_t now_ms) {
 }
 
 Json discrepancy_json(const reconcile::Discrepancy& discrepancy, std::int64_t now_ms) {
-  return {{"id", discrepancy.id},
-          {"system", "warehouse"},
+  Json body = {{"id", discrepancy.id},
+          {"system", discrepancy.system},
           {"site", discrepancy.position.site},
           {"location", discrepancy.position.location},
           {"sku", discrepancy.position.sku},
@@ -64,6 +65,23 @@ Json discrepancy_json(const reconcile::Discrepancy& discrepancy, std::int64_t no
           {"adjust_qty", discrepancy.adjust_qty},
           {"adjust_value_cents", discrepancy.adjust_value_cents},
           {"adjust_reason", discrepancy.adjust_reason ? Json(to_string(*discrepancy.adjust_reason)) : Json(nullptr)}};
+  // What an operator takes up with a read-only system (docs/channels.md).
+  if (discrepancy.snapshot_id && reconcile::system_role(discrepancy.system) == reconcile::SystemRole::kReadOnly) {
+    body["proposal"] = reconcile::fba_proposal(discrepancy.variance);
+  }
+  return body;
+}
+
+Json snapshot_json(const reconcile::Snapshot& snapshot) {
+  return {{"event_id", snapshot.event_id},
+          {"system", snapshot.system},
+          {"kind", snapshot.reference},
+          {"as_of_ms", snapshot.wall_ms},
+          {"received_ms", snapshot.received_ms},
+          {"reported", snapshot.reported},
+          {"expected_at_as_of", optional_json(snapshot.expected)},
+          {"variance", snapshot.variance},
+          {"within_tolerance", snapshot.within ? Json(*snapshot.within) : Json(nullptr)}};
 }
 
 namespace {
@@ -199,6 +217,7 @@ void add_discrepancy_detail_route(Router& router, reconcile::Queries& queries, c
     body["tasks"] = array_of(detail->tasks, [now_ms](const reconcile::Task& task) { return task_json(task, now_ms); });
     body["counts"] = array_of(detail->counts, count_group_json);
     body["timeline"] = array_of(detail->timeline, history_entry_json);
+    body["snapshot"] = detail->snapshot ? snapshot_json(*detail->snapshot) : Json(nullptr);
     Json actions = Json::array();
     for (const auto action : allowed_actions(*request.principal, detail->discrepancy)) {
       actions.push_back(reconcile::to_string(action));

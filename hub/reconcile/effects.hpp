@@ -36,6 +36,7 @@ struct Correction {
   std::int64_t reported = 0;  // what the system's latest report said
   std::int64_t discrepancy_id = 0;
   std::string snapshot_event_id;
+  std::string cause;  // "correct-system", or how the discrepancy was resolved ("approved", …)
 
   bool operator==(const Correction&) const = default;
 };

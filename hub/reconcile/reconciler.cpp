@@ -514,19 +514,21 @@ Result<void> Reconciler::adjust_position(Context& context, const Discrepancy& di
   if (auto ok = step(context, discrepancy, DiscrepancyState::kClosed, resolution, actor, what, event.event_id); !ok) {
     return ok;
   }
-  return tell_systems(context, position.site, position.sku, discrepancy.system, discrepancy.id);
+  return tell_systems(context, position.site, position.sku, discrepancy.system, discrepancy.id, resolution);
 }
 
 Result<void> Reconciler::tell_systems(Context& context, const std::string& site, const std::string& sku,
-                                      const std::string& except, std::int64_t discrepancy_id) {
+                                      const std::string& except, std::int64_t discrepancy_id,
+                                      Resolution resolution) {
   auto latest = snapshots_.latest_of_sku(site, sku);
   if (!latest) return latest.error();
   for (const Snapshot& report : *latest) {
     if (report.system == except || system_role(report.system) != SystemRole::kAdjustable) continue;
     auto quantity = snapshots_.on_hand(site, report.subject.location, sku);
     if (!quantity) return quantity.error();
-    const Correction correction{report.system, site,           report.subject.location, sku, *quantity,
-                                report.reported, discrepancy_id, report.event_id};
+    const Correction correction{report.system,   site,           report.subject.location, sku,
+                                *quantity,       report.reported, discrepancy_id,         report.event_id,
+                                std::string(to_string(resolution))};
     const Json detail = {{"system", correction.system},     {"site", site},
                          {"location", correction.location}, {"sku", sku},
                          {"quantity", correction.quantity}, {"reported", correction.reported},
@@ -716,7 +718,7 @@ Result<void> Reconciler::resolve_system(Context& context, const Discrepancy& dis
     if (!quantity) return quantity.error();
     const Correction correction{discrepancy.system,       discrepancy.position.site, discrepancy.position.location,
                                 discrepancy.position.sku, *quantity,                 snapshot->reported,
-                                discrepancy.id,           snapshot->event_id};
+                                discrepancy.id,           snapshot->event_id,        "correct-system"};
     const Json detail = {{"system", correction.system},     {"site", correction.site},
                          {"location", correction.location}, {"sku", correction.sku},
                          {"quantity", correction.quantity}, {"reported", correction.reported},

@@ -162,7 +162,7 @@ class Reconciler final : public Operations {
   // Puts in the effects a correction for each adjustable system other than `except` that
   // reported `sku` at `site`: the ledger's quantity now at the location it reported.
   Result<void> tell_systems(Context& context, const std::string& site, const std::string& sku,
-                            const std::string& except, std::int64_t discrepancy_id);
+                            const std::string& except, std::int64_t discrepancy_id, Resolution resolution);
   // One transition, audited; closing also cancels the discrepancy's open tasks.
   Result<void> step(Context& context, const Discrepancy& discrepancy, DiscrepancyState to, Resolution resolution,
                     const Actor& actor, const std::string& cause, const std::string& cause_event_id);

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "hub/reconcile/discrepancy.hpp"
+
 namespace recount::hub::reconcile {
 
 // What a system may be told about its own figures.
@@ -19,6 +21,10 @@ enum class SystemRole {
 // The role of a system by name; a system this build does not know is read-only, so nothing is
 // ever sent to a system no one decided may take corrections.
 SystemRole system_role(std::string_view system);
+
+// Whether `action` is one for this discrepancy at all, whatever its state: correct-system only
+// for an adjustable system's, the others for every discrepancy.
+bool action_applies(OperatorAction action, const Discrepancy& discrepancy);
 
 // What an operator does with Amazon about an FBA discrepancy, which recount cannot correct:
 // Amazon reports more than the ledger holds there → investigate (a receipt or a transfer the

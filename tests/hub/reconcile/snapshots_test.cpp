@@ -140,7 +140,8 @@ TEST_CASE("snapshots: correct-system tells Shopify the ledger's quantity once; i
   const std::int64_t id = of_system(fixture, "shopify").at(0).id;
   const Effects effects = fixture.resolve(id, OperatorAction::kCorrectSystem);
   REQUIRE(effects.corrections.size() == 1);
-  CHECK(effects.corrections[0] == Correction{"shopify", std::string(kSite), "", "SKU-A", 10, 7, id, report.event_id});
+  CHECK(effects.corrections[0] == Correction{"shopify", std::string(kSite), "", "SKU-A", 10, 7, id, report.event_id,
+                                               "correct-system"});
   CHECK(effects.adjustments.empty());
   CHECK(fixture.discrepancy(id).state == DiscrepancyState::kAwaitingSystem);
   // Deciding again is refused: it waits for Shopify.
@@ -197,6 +198,7 @@ TEST_CASE("snapshots: approving a system's figure adjusts the ledger as of its r
   REQUIRE(effects.corrections.size() == 1);
   CHECK(effects.corrections[0].system == "shopify");
   CHECK(effects.corrections[0].quantity == 9);
+  CHECK(effects.corrections[0].cause == "approved");
   // The adjustment as of the report made Shopify's report of 12 wrong.
   CHECK(of_system(fixture, "shopify").size() == 1);
 }
