@@ -9,6 +9,7 @@
 #include "agent/cli/gs1_command.hpp"
 #include "agent/cli/scan_command.hpp"
 #include "agent/scan/serial_scanner.hpp"
+#include "agent/workflow/work_mode.hpp"
 
 namespace {
 
@@ -116,6 +117,11 @@ int main(int argc, char** argv) {
                        "a folder a camera writes frames into (.png/.jpg); each new frame is decoded once and left "
                        "in place (see --remove-frames); frames already there at start are skipped; DIR must exist")
           ->type_name("DIR");
+  std::string mode_name = "count";
+  scan->add_option("--mode", mode_name,
+                   "the mode the session starts in (#mode changes it): " + work_mode_names() +
+                       "; a point of sale that runs recount-agent records with sale, return and damage")
+      ->type_name("MODE");
   bool remove_frames = false;
   scan->add_flag("--remove-frames", remove_frames,
                  "delete each frame of --watch's folder once decoded or found unreadable (a camera's capture folder)")
@@ -150,6 +156,13 @@ int main(int argc, char** argv) {
   if (*scan) {
     scan_options.repeat_window = std::chrono::milliseconds(repeat_window_ms);
     scan_options.screen = plain ? ScreenMode::kPlain : screen ? ScreenMode::kScreen : ScreenMode::kDetect;
+    const auto mode = parse_work_mode(mode_name);
+    if (!mode) {
+      std::cerr << "recount-agent: --mode: unknown mode '" << mode_name << "': use one of " << work_mode_names()
+                << '\n';
+      return 2;
+    }
+    scan_options.mode = *mode;
     for (const auto& spec : serial_specs) {
       auto port = parse_serial_spec(spec);
       if (!port) {

@@ -104,6 +104,7 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
                       (options.screen == ScreenMode::kDetect && ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO));
   ScanSessionOptions session_options;
   session_options.repeat_window = options.repeat_window;
+  session_options.mode = options.mode;
   ScanSession session(stores->journal, stores->store, session_options);
 
   boost::asio::io_context io;

@@ -17,6 +17,7 @@
 #include "agent/journal/journal.hpp"
 #include "agent/scan/folder_watcher.hpp"
 #include "agent/scan/line_reader.hpp"
+#include "agent/workflow/work_mode.hpp"
 
 namespace recount::agent {
 
@@ -29,6 +30,7 @@ struct ScanCommandOptions {
   std::optional<std::filesystem::path> watch;     // a folder of camera frames (`--watch DIR`)
   std::chrono::milliseconds watch_interval{250};  // how often the folder is looked at
   DecodedFrames decoded_frames = DecodedFrames::kKeep;
+  WorkMode mode = WorkMode::kCount;  // the session's first mode (`--mode`; a register: sale)
 };
 
 // Reads stdin, every serial scanner and the watched folder, all into one scan session in the

@@ -50,6 +50,7 @@ ScanSession::ScanSession(Journal& journal, CatalogStore& store, ScanSessionOptio
       clock_(std::move(options.clock)),
       pin_tries_(options.pin_tries),
       pin_pause_(options.pin_pause) {
+  view_.mode = options.mode;
   update_prompt();
 }
 
@@ -85,7 +86,7 @@ Feedback ScanSession::command(const std::string& name, const std::string& argume
   }
   if (name == "mode") {
     const auto mode = parse_work_mode(argument);
-    if (!mode) return refused("unknown mode '" + argument + "': use count, receive, putaway, move or adjust");
+    if (!mode) return refused("unknown mode '" + argument + "': use one of " + work_mode_names());
     if (!view_.task_id.empty()) return refused("finish recount task " + view_.task_id + " with #close first");
     view_.mode = *mode;
     view_.location.clear();
@@ -219,7 +220,10 @@ std::optional<Feedback> ScanSession::missing_context() const {
     case WorkMode::kAdjust:
       if (view_.reason.empty()) return refused("SCAN A REASON FIRST: #reason CODE");
       break;
-    case WorkMode::kCount: break;
+    case WorkMode::kCount:
+    case WorkMode::kSale:
+    case WorkMode::kReturn:
+    case WorkMode::kDamage: break;  // a register's location is all a sale, return or damage needs
   }
   return std::nullopt;
 }
@@ -314,6 +318,11 @@ Result<void> ScanSession::record_delta(Action& action, std::int64_t delta) {
     event.type = EventType::kMove;
     std::swap(event.location, event.to_location);
     event.qty = -delta;
+  } else if (action.mode == WorkMode::kSale && delta < 0) {
+    // A sale taken back at the register (#undo, a lower #qty): the units are on the shelf again.
+    event.type = EventType::kAdjust;
+    event.reason = ReasonCode::kDataEntryError;
+    event.qty = -delta;
   }
   auto recorded = journal_.record(event);
   if (!recorded) return recorded.error();
@@ -331,7 +340,7 @@ Feedback ScanSession::keep_unresolved(const std::string& barcode, const Event& c
   scan.location = context.location;
   scan.to_location = view_.mode == WorkMode::kPutaway || view_.mode == WorkMode::kMove ? view_.to_location : "";
   scan.reference = view_.mode == WorkMode::kReceive ? view_.reference : "";
-  scan.reason = view_.mode == WorkMode::kAdjust ? view_.reason : "";
+  scan.reason = view_.mode == WorkMode::kAdjust || view_.mode == WorkMode::kDamage ? view_.reason : "";
   scan.session = context.session;
   scan.task_id = context.task_id;
   scan.lot = context.lot;
@@ -353,6 +362,7 @@ Feedback ScanSession::set_quantity(const std::string& argument) {
   if (action.mode != WorkMode::kAdjust && *quantity < 0) return refused("#qty must be 0 or more");
   std::int64_t target = *quantity;
   if (action.mode == WorkMode::kAdjust && action.net < 0 && target > 0) target = -target;  // same direction
+  if (action.mode == WorkMode::kDamage) target = -target;                                  // damaged units leave stock
   if (action.mode == WorkMode::kCount && tallies_[action.tally_key] - action.net + target < 0) {
     return refused("#qty would make the count negative");
   }

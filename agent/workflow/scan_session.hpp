@@ -58,6 +58,7 @@ struct ScanSessionOptions {
   DuplicateGuard::Clock clock = std::chrono::steady_clock::now;
   int pin_tries = 3;  // wrong PINs in a row before `#user` pauses
   std::chrono::seconds pin_pause{30};
+  WorkMode mode = WorkMode::kCount;  // the mode the session starts in (`scan --mode`)
 };
 
 // One person's scanning session on one device. Not thread-safe. The journal and store must

@@ -7,12 +7,15 @@
 namespace recount::agent {
 namespace {
 
-constexpr std::array<std::pair<WorkMode, std::string_view>, 5> kModeNames{{
+constexpr std::array<std::pair<WorkMode, std::string_view>, 8> kModeNames{{
     {WorkMode::kCount, "count"},
     {WorkMode::kReceive, "receive"},
     {WorkMode::kPutaway, "putaway"},
     {WorkMode::kMove, "move"},
     {WorkMode::kAdjust, "adjust"},
+    {WorkMode::kSale, "sale"},
+    {WorkMode::kReturn, "return"},
+    {WorkMode::kDamage, "damage"},
 }};
 
 }  // namespace
@@ -29,6 +32,12 @@ std::optional<WorkMode> parse_work_mode(std::string_view text) {
     if (name == text) return candidate;
   }
   return std::nullopt;
+}
+
+std::string work_mode_names() {
+  std::string names;
+  for (const auto& [mode, name] : kModeNames) names += (names.empty() ? "" : ", ") + std::string(name);
+  return names;
 }
 
 bool adds_stock(std::optional<ReasonCode> reason) {
@@ -52,6 +61,16 @@ Event item_event(WorkMode mode, const ModeContext& context, std::int64_t units, 
       item.type = EventType::kAdjust;
       item.reason = context.reason;
       if (!adds_stock(context.reason)) item.qty = -units;
+      break;
+    case WorkMode::kSale: item.type = EventType::kSale; break;
+    case WorkMode::kReturn:
+      item.type = EventType::kAdjust;
+      item.reason = ReasonCode::kReturn;
+      break;
+    case WorkMode::kDamage:
+      item.type = EventType::kAdjust;
+      item.reason = context.reason.value_or(ReasonCode::kDamage);
+      item.qty = -units;
       break;
   }
   return item;

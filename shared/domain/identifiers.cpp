@@ -17,7 +17,7 @@ Result<void> validate_identifier(std::string_view field, std::string_view text) 
   return {};
 }
 
-bool is_valid_utf8(std::string_view text) {
+std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
     const auto lead = static_cast<unsigned char>(text[i]);
@@ -33,21 +33,23 @@ bool is_valid_utf8(std::string_view text) {
     } else if ((lead & 0xF8) == 0xF0) {
       length = 4, point = lead & 0x07;
     } else {
-      return false;
+      return i;
     }
-    if (i + length > text.size()) return false;
+    if (i + length > text.size()) return i;
     for (std::size_t k = 1; k < length; ++k) {
       const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
+      if ((next & 0xC0) != 0x80) return i;
       point = (point << 6) | (next & 0x3F);
     }
     // Overlong encodings, surrogates and points past U+10FFFF are invalid UTF-8.
     const std::uint32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (point < minimum[length] || point > 0x10FFFF || (point >= 0xD800 && point <= 0xDFFF)) return false;
+    if (point < minimum[length] || point > 0x10FFFF || (point >= 0xD800 && point <= 0xDFFF)) return i;
     i += length;
   }
-  return true;
+  return std::nullopt;
 }
+
+bool is_valid_utf8(std::string_view text) { return !first_invalid_utf8(text).has_value(); }
 
 Result<void> validate_code(std::string_view field, std::string_view text, std::size_t max_length, Presence presence) {
   const std::string name(field);

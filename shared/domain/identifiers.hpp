@@ -1,6 +1,8 @@
 // Validation of the names that identify sites, devices, locations, SKUs and lots.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,5 +20,10 @@ Result<void> validate_code(std::string_view field, std::string_view text, std::s
                            Presence presence = Presence::kRequired);
 
 bool is_valid_utf8(std::string_view text);
+
+// The offset of the first byte of the first sequence in `text` that is not UTF-8 (a stray
+// continuation byte, a truncated, overlong or surrogate sequence, a point past U+10FFFF), or
+// nullopt when all of `text` is UTF-8.
+std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 
 }  // namespace recount

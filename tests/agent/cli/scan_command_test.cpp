@@ -236,6 +236,31 @@ TEST_CASE("scan adjusts with a reason: damage takes stock away, found adds it") 
   CHECK(events[2].value("qty", 0) == 1);
 }
 
+TEST_CASE("scan --mode sale records a register's sales, and #mode return and damage its returns and damages") {
+  Floor floor;
+  const auto result = testing::run_command(
+      {RECOUNT_AGENT_BIN, "scan", "--data", floor.path().string(), "--repeat-window-ms", "0", "--mode", "sale"},
+      "#user till-1\n#loc A-01\n5901234123457\n15901234123454\n#mode return\n#loc A-01\nINT-0002\n"
+      "#mode damage\n#loc A-01\n#reason expired\n9504000059101\n");
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("refused") == std::string::npos);
+  const auto events = floor.events();
+  REQUIRE(events.size() == 4);
+  CHECK(events[0].value("type", "") == "sale");
+  CHECK(total(events, "sale", "SKU-1") == 13);
+  CHECK(events[2].value("type", "") == "adjust");
+  CHECK(events[2].value("reason", "") == "return");
+  CHECK(events[2].value("qty", 0) == 1);
+  CHECK(events[3].value("reason", "") == "expired");
+  CHECK(events[3].value("qty", 0) == -1);
+  CHECK(events[3].value("location", "") == "A-01");
+
+  const auto unknown =
+      testing::run_command({RECOUNT_AGENT_BIN, "scan", "--data", floor.path().string(), "--mode", "refund"}, "");
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("--mode: unknown mode 'refund'") != std::string::npos);
+}
+
 TEST_CASE(
     "scan keeps an unknown barcode as an unresolved scan, records only its report, and resolve records it later") {
   Floor floor;

@@ -216,6 +216,39 @@ TEST_CASE("an undone receipt leaves as a receiving-error adjustment and an undon
   CHECK(events[3].qty == 1);
 }
 
+TEST_CASE("a register sells, takes a return and writes off damage; an undone sale puts the units back") {
+  Floor floor({});
+  floor.handle_all({"#user pat", "#mode sale", "LOC-A-01", "INT-0012", "INT-0001", "#undo", "#mode return", "LOC-A-01",
+                    "INT-0001", "#mode damage", "LOC-A-01", "INT-0001", "#qty 2"});
+  const auto events = floor.events();
+  REQUIRE(events.size() == 6);
+  CHECK(events[0].type == EventType::kSale);
+  CHECK(events[0].qty == 12);
+  CHECK(events[0].location == "A-01");
+  CHECK(events[1].type == EventType::kSale);
+  CHECK(events[2].type == EventType::kAdjust);  // the sale taken back
+  CHECK(events[2].reason == ReasonCode::kDataEntryError);
+  CHECK(events[2].qty == 1);
+  CHECK(events[3].type == EventType::kAdjust);
+  CHECK(events[3].reason == ReasonCode::kReturn);
+  CHECK(events[3].qty == 1);
+  CHECK(events[4].type == EventType::kAdjust);
+  CHECK(events[4].reason == ReasonCode::kDamage);
+  CHECK(events[4].qty == -1);
+  CHECK(events[5].qty == -1);  // #qty 2: two damaged in all, the same direction
+}
+
+TEST_CASE("a session can start in a register's mode, and #mode lists every mode when one is unknown") {
+  Floor floor({});
+  auto options = floor.options();
+  options.mode = WorkMode::kSale;
+  ScanSession register_session(floor.journal, floor.store, options);
+  CHECK(register_session.view().mode == WorkMode::kSale);
+  const auto unknown = register_session.handle("#mode refund");
+  CHECK(unknown.outcome == Outcome::kRefused);
+  CHECK(unknown.message.find("sale, return, damage") != std::string::npos);
+}
+
 TEST_CASE(
     "an unknown barcode records no stock event and is kept, reported, with the mode and context it was scanned in") {
   Floor floor({});

@@ -1,0 +1,70 @@
+// zlib's inflate behind gunzip(): the only file that includes <zlib.h>.
+#include "hub/catalog/gzip.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <optional>
+
+namespace recount::hub {
+
+bool is_gzip(std::string_view bytes) { return bytes.size() >= 2 && bytes[0] == '\x1f' && bytes[1] == '\x8b'; }
+
+Result<std::string> gunzip(std::string_view bytes, std::size_t max_bytes) {
+  z_stream stream{};
+  // 16 + MAX_WBITS: a gzip header and trailer, not a bare zlib stream.
+  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) return invalid("file", "cannot start gzip decompression");
+  std::string text;
+  std::array<unsigned char, 64 * 1024> buffer{};
+  // zlib's API takes a non-const pointer but never writes the input.
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));  // NOLINT
+  stream.avail_in = static_cast<uInt>(std::min<std::size_t>(bytes.size(), UINT32_MAX));
+  std::optional<Error> failure;
+  while (true) {
+    stream.next_out = buffer.data();
+    stream.avail_out = static_cast<uInt>(buffer.size());
+    const int status = inflate(&stream, Z_NO_FLUSH);
+    const std::size_t produced = buffer.size() - stream.avail_out;
+    if (text.size() + produced > max_bytes) {
+      failure = invalid("file", "inflates to more than the limit of " + std::to_string(max_bytes) + " bytes");
+      break;
+    }
+    text.append(reinterpret_cast<const char*>(buffer.data()), produced);
+    const auto consumed = static_cast<std::size_t>(stream.next_in - reinterpret_cast<const Bytef*>(bytes.data()));
+    if (status == Z_STREAM_END) {
+      // Another member may follow (files joined with cat); trailing zero padding ends the data.
+      const auto rest = bytes.substr(consumed);
+      if (rest.find_first_not_of('\0') == std::string_view::npos) break;
+      if (!is_gzip(rest)) {
+        failure = invalid("file", "has bytes after the end of the gzip data");
+        break;
+      }
+      inflateReset(&stream);
+      continue;
+    }
+    if (status == Z_OK) {
+      if (stream.avail_in == 0 && produced == 0) {
+        failure = invalid("file", "is truncated gzip data");
+        break;
+      }
+      if (stream.avail_in == 0 && consumed < bytes.size()) {
+        const auto more = std::min<std::size_t>(bytes.size() - consumed, UINT32_MAX);
+        stream.avail_in = static_cast<uInt>(more);
+      }
+      continue;
+    }
+    if (status == Z_BUF_ERROR && stream.avail_in == 0) {
+      failure = invalid("file", "is truncated gzip data");
+      break;
+    }
+    failure = invalid(
+        "file", std::string("is corrupt gzip data (") + (stream.msg != nullptr ? stream.msg : "inflate failed") + ")");
+    break;
+  }
+  inflateEnd(&stream);
+  if (failure) return *failure;
+  return text;
+}
+
+}  // namespace recount::hub
