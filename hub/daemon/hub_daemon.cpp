@@ -12,6 +12,7 @@
 #include "hub/http/api.hpp"
 #include "hub/http/baseline_routes.hpp"
 #include "hub/http/catalog_routes.hpp"
+#include "hub/http/channel_routes.hpp"
 #include "hub/http/conflict_routes.hpp"
 #include "hub/http/live_routes.hpp"
 #include "hub/http/metrics_routes.hpp"
@@ -179,6 +180,11 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
     self->catalogs_.changed();
   };
   add_catalog_routes(self->router_, *self->catalog_, catalog_changed);
+  auto channels = channels::ChannelStore::open(ledger);
+  if (!channels) return channels.error();
+  self->channels_ = std::make_unique<channels::ChannelStore>(std::move(*channels));
+  add_channel_routes(self->router_, self->writer_, ledger, *self->catalog_, *self->channels_, self->queries_,
+                     connector_readers());
   self->unknown_->on_change([self](const UnknownBarcode& entry) {
     self->live_.publish("unknown_barcode", dump_json(unknown_barcode_json(entry)));
   });

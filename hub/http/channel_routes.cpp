@@ -7,6 +7,9 @@
 
 #include "hub/catalog/csv.hpp"
 #include "hub/channels/channel_import.hpp"
+#include "hub/channels/fba/fba_report.hpp"
+#include "hub/channels/pos/pos_journal.hpp"
+#include "hub/channels/shopify/shopify_export.hpp"
 #include "hub/http/catalog_routes.hpp"
 #include "shared/core/iso_time.hpp"
 #include "shared/domain/identifiers.hpp"
@@ -69,6 +72,20 @@ Json unmapped_json(const channels::UnmappedSku& each) {
 
 }  // namespace
 
+ReportReaders connector_readers() {
+  ReportReaders readers;
+  readers["fba"] = [](std::string_view bytes, TextEncoding encoding) {
+    return channels::fba::read_fba_report(bytes, channels::fba::FbaOptions{channels::fba::FbaReportKind::kDetect, encoding});
+  };
+  readers["shopify"] = [](std::string_view bytes, TextEncoding encoding) {
+    return channels::shopify::read_shopify_export(bytes, channels::shopify::ShopifyOptions{encoding});
+  };
+  readers["pos"] = [](std::string_view bytes, TextEncoding encoding) {
+    return channels::pos::read_pos_journal(bytes, channels::pos::PosOptions{encoding});
+  };
+  return readers;
+}
+
 void add_channel_routes(Router& router, HubWriter& writer, Ledger& ledger, CatalogStore& catalog,
                         channels::ChannelStore& channels, reconcile::Queries& queries, ReportReaders readers) {
   router.add(
@@ -83,12 +100,13 @@ void add_channel_routes(Router& router, HubWriter& writer, Ledger& ledger, Catal
         }
         auto import = request_of(request);
         if (!import) return Response::from(import.error());
-        std::string encoding = query_text(request, "encoding");
-        if (encoding.empty()) encoding = "auto";
-        if (encoding != "auto" && encoding != "utf-8" && encoding != "windows-1252") {
-          return Response::from(invalid("encoding", "must be auto, utf-8 or windows-1252; got '" + encoding + "'"));
+        const std::string encoding_text = query_text(request, "encoding");
+        const auto encoding = encoding_text.empty() ? std::optional(TextEncoding::kAuto) : parse_encoding(encoding_text);
+        if (!encoding) {
+          return Response::from(
+              invalid("encoding", "must be auto, utf-8 or windows-1252; got '" + encoding_text + "'"));
         }
-        const channels::Report report = reader->second(request.body, encoding);
+        const channels::Report report = reader->second(request.body, *encoding);
         auto outcome = channels::import_report(writer, ledger, catalog, channels, report, request.body, *import);
         if (!outcome) return Response::from(outcome.error());
         if (!outcome->errors.empty()) return rejected_import(outcome->errors);

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "hub/catalog/catalog_store.hpp"
+#include "hub/catalog/csv.hpp"
 #include "hub/channels/channel_store.hpp"
 #include "hub/channels/report.hpp"
 #include "hub/http/router.hpp"
@@ -17,11 +18,14 @@
 
 namespace recount::hub {
 
-// How a connector reads a file: its bytes and the import's `encoding` parameter ("auto" when
+// How a connector reads a file: its bytes and the import's `encoding` parameter (kAuto when
 // absent) in, a Report out (errors in it, never thrown).
-using ReportReader = std::function<channels::Report(std::string_view bytes, const std::string& encoding)>;
+using ReportReader = std::function<channels::Report(std::string_view bytes, TextEncoding encoding)>;
 // The connectors by system name ("fba", "shopify", "pos").
 using ReportReaders = std::map<std::string, ReportReader, std::less<>>;
+
+// The hub's connectors: fba, shopify and pos (hub/channels/*/).
+ReportReaders connector_readers();
 
 // Adds the routes. POST /api/v1/imports/{system}?site=S[&as_of=T][&encoding=E][&location=L]
 // [&locations=JSON] (role counter-lead: a report changes no figure of the ledger's own but the
