@@ -7,22 +7,22 @@
 #include <nlohmann/json.hpp>
 
 #include "hub/http/client.hpp"
+#include "hub/http/percent_encoding.hpp"
 
 namespace recount::hub {
 namespace {
 
 using Json = nlohmann::json;
 
-// Sends `file` to /api/v1/import/{kind}; a stored file is summed up by `summary` (from the 200
-// answer's JSON), a rejected one listed problem by problem.
+// Sends `file` to `target`; a stored file is summed up by `summary` (from the 200 answer's
+// JSON), a rejected one listed problem by problem.
 template <typename Summary>
-CommandOutput post_import(const HubEndpoint& hub, std::string_view kind, const std::filesystem::path& file,
+CommandOutput post_import(const HubEndpoint& hub, const std::string& target, const std::filesystem::path& file,
                           OutputFormat format, Summary summary) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return CommandOutput{kExitFailed, "", "recountctl: cannot read " + file.string() + "\n"};
   std::ostringstream content;
   content << in.rdbuf();
-  const std::string target = "/api/v1/import/" + std::string(kind);
   auto answer = http_post(hub, target, content.str(), "text/csv; charset=utf-8");
   if (!answer) return CommandOutput{kExitFailed, "", "recountctl: " + answer.error().describe() + "\n"};
   const auto body = Json::parse(answer->body, nullptr, false);
@@ -59,7 +59,7 @@ CommandOutput post_import(const HubEndpoint& hub, std::string_view kind, const s
 
 CommandOutput import_command(const HubEndpoint& hub, ImportKind kind, const std::filesystem::path& file,
                              OutputFormat format) {
-  return post_import(hub, to_string(kind), file, format, [kind](const Json& body) {
+  return post_import(hub, "/api/v1/import/" + std::string(to_string(kind)), file, format, [kind](const Json& body) {
     const std::string catalog = "; catalog version " + std::to_string(body.value("version", 0));
     if (kind == ImportKind::kItems) {
       return std::to_string(body.value("items", 0)) + " items, " + std::to_string(body.value("barcodes", 0)) +
@@ -77,9 +77,57 @@ CommandOutput import_command(const HubEndpoint& hub, ImportKind kind, const std:
 }
 
 CommandOutput import_baseline_command(const HubEndpoint& hub, const std::filesystem::path& file, OutputFormat format) {
-  return post_import(hub, "baseline", file, format, [](const Json& body) {
+  return post_import(hub, "/api/v1/import/baseline", file, format, [](const Json& body) {
     return std::to_string(body.value("stored", 0)) + " baselines stored, " +
            std::to_string(body.value("unchanged", 0)) + " already imported (unchanged)";
+  });
+}
+
+Result<std::string> location_map_json(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return Error{ErrorCode::kNotFound, "locations", "cannot read " + file.string()};
+  Json map = Json::object();
+  std::string line;
+  std::size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line.starts_with('#')) continue;
+    const auto comma = line.rfind(',');
+    if (comma == std::string::npos) {
+      return invalid("locations", file.filename().string() + ":" + std::to_string(number) +
+                                      ": must be SYSTEM_LOCATION,LOCATION (got '" + line + "')");
+    }
+    map[line.substr(0, comma)] = line.substr(comma + 1);
+  }
+  return map.dump();
+}
+
+CommandOutput import_channel_command(const HubEndpoint& hub, std::string_view system, const std::filesystem::path& file,
+                                     const ChannelImportOptions& options, OutputFormat format) {
+  std::string target = "/api/v1/imports/" + std::string(system) + "?site=" + percent_encode(options.site);
+  if (!options.as_of.empty()) target += "&as_of=" + percent_encode(options.as_of);
+  if (!options.encoding.empty()) target += "&encoding=" + percent_encode(options.encoding);
+  if (!options.location.empty()) target += "&location=" + percent_encode(options.location);
+  if (!options.locations.empty()) {
+    auto map = location_map_json(options.locations);
+    if (!map) return CommandOutput{kExitFailed, "", "recountctl: " + map.error().describe() + "\n"};
+    target += "&locations=" + percent_encode(*map);
+  }
+  return post_import(hub, target, file, format, [](const Json& body) {
+    std::string text = std::to_string(body.value("stored", 0)) + " stored, " +
+                       std::to_string(body.value("unchanged", 0)) + " already imported (unchanged)";
+    const Json notes = body.value("notes", Json::array());
+    for (const auto& note : notes) {
+      text += "\n  note: line " + std::to_string(note.value("line", 0)) + ": " + note.value("field", std::string()) +
+              ": " + note.value("message", std::string());
+    }
+    const Json unmapped = body.value("unmapped", Json::array());
+    if (!unmapped.empty()) {
+      text += "\n  " + std::to_string(unmapped.size()) + " SKU(s) the catalog does not know, listed for mapping:";
+      for (const auto& each : unmapped) text += " " + each.value("system_sku", std::string());
+    }
+    return text;
   });
 }
 
