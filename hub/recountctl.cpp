@@ -188,13 +188,13 @@ int main(int argc, char** argv) {
   auto* systems = app.add_subcommand("systems", "Connected systems per site: last report, SKUs, open discrepancies");
   systems->add_option("--site", site, "Only this site");
   systems->add_flag("--json", json, "Print the API's JSON");
-  auto* map_sku = app.add_subcommand("map-sku", "Map a connected system's SKU to a catalog SKU");
+  auto* map_sku_command = app.add_subcommand("map-sku", "Map a connected system's SKU to a catalog SKU");
   std::string map_system;
   std::string map_system_sku;
-  map_sku->add_option("system", map_system, "fba, shopify, pos")->required();
-  map_sku->add_option("system_sku", map_system_sku, "the SKU as the system spells it")->required();
-  map_sku->add_option("sku", map_sku_target, "the catalog SKU")->required();
-  map_sku->add_flag("--json", json, "Print the API's JSON");
+  map_sku_command->add_option("system", map_system, "fba, shopify, pos")->required();
+  map_sku_command->add_option("system_sku", map_system_sku, "the SKU as the system spells it")->required();
+  map_sku_command->add_option("sku", map_sku_target, "the catalog SKU")->required();
+  map_sku_command->add_flag("--json", json, "Print the API's JSON");
   auto* resolve = app.add_subcommand("resolve", "An operator's decision on one or more discrepancies");
   std::string action;
   std::string reason;
@@ -315,7 +315,7 @@ int main(int argc, char** argv) {
                                     json ? OutputFormat::kJson : OutputFormat::kTable);
   } else if (systems->parsed()) {
     output = systems_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, site);
-  } else if (map_sku->parsed()) {
+  } else if (map_sku_command->parsed()) {
     output = map_system_sku_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, map_system, map_system_sku,
                                     map_sku_target);
   } else if (import->parsed()) {

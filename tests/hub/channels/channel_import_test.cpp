@@ -53,7 +53,7 @@ struct ChannelHub : testing::WriteSide {
     REQUIRE(catalog_store.import_csv(ImportKind::kLocations, kLocations).value().errors.empty());
     catalog.put(catalog_store.catalog_for("s1").value());
     add_channel_routes(router, writer, store.ledger, catalog_store, channels, queries, connector_readers());
-    add_resolve_routes(router, writer, reconciler, queries, fixed_clock());
+    add_resolve_routes(router, writer, reconciler, queries, testing::fixed_clock());
     // The ledger as of the morning of 2026-09-20: 10 blue mugs and 5 caps on the shelf, 12 mugs at Amazon.
     REQUIRE(writer
                 .write([](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {
@@ -212,7 +212,7 @@ TEST_CASE("channel import: a broken file is refused whole with its lines, and ba
   CHECK(future.status == 422);
   CHECK(hub.post("/api/v1/imports/erp?site=s1", "x").status == 404);
   CHECK(hub.post("/api/v1/imports/pos?site=s1&encoding=latin9", "x").status == 400);
-  CHECK(hub.post("/api/v1/imports/pos?site=s1", fixture("pos/journal.csv"), auth::Role::kCounter).status == 403);
+  CHECK(hub.post("/api/v1/imports/pos?site=s1", fixture("pos/journal.csv"), auth::Role::kViewer).status == 403);
 }
 
 TEST_CASE("channel import: a mapped SKU is imported from the next report on, and the systems listing shows it all") {
