@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <iostream>
 #include <map>
+#include <string>
 #include <string_view>
 #include <utility>
-#include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -15,11 +15,11 @@
 #include "hub/cli/device_command.hpp"
 #include "hub/cli/hub_key_command.hpp"
 #include "hub/cli/import_command.hpp"
-#include "hub/cli/systems_command.hpp"
 #include "hub/cli/metrics_command.hpp"
 #include "hub/cli/overview_command.hpp"
 #include "hub/cli/policy_command.hpp"
 #include "hub/cli/resolve_command.hpp"
+#include "hub/cli/systems_command.hpp"
 #include "hub/cli/token_command.hpp"
 #include "hub/cli/unknown_command.hpp"
 #include "hub/http/address.hpp"

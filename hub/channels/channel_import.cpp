@@ -58,12 +58,10 @@ struct Aggregate {
 };
 
 Json audit_detail(const ImportOutcome& outcome, const ImportRequest& request, std::string_view bytes) {
-  return {{"system", outcome.system},       {"kind", outcome.kind},
-          {"site", request.site},           {"actor", request.actor},
-          {"sha256", sha256_hex(bytes)},    {"bytes", bytes.size()},
-          {"as_of_ms", outcome.as_of_ms},   {"rows", outcome.rows},
-          {"stored", outcome.stored},       {"unchanged", outcome.unchanged},
-          {"notes", outcome.notes.size()},  {"unmapped", outcome.unmapped.size()}};
+  return {{"system", outcome.system},       {"kind", outcome.kind},          {"site", request.site},
+          {"actor", request.actor},         {"sha256", sha256_hex(bytes)},   {"bytes", bytes.size()},
+          {"as_of_ms", outcome.as_of_ms},   {"rows", outcome.rows},          {"stored", outcome.stored},
+          {"unchanged", outcome.unchanged}, {"notes", outcome.notes.size()}, {"unmapped", outcome.unmapped.size()}};
 }
 
 }  // namespace
@@ -98,7 +96,7 @@ Result<ImportOutcome> import_report(HubWriter& writer, Ledger& ledger, CatalogSt
   auto earlier = channels.earlier_import(report.system, request.site, sha256);
   if (!earlier) return earlier.error();
   // A file without its own time takes its first import's again, so importing it twice is a no-op.
-  outcome.as_of_ms = request.as_of_ms ? *request.as_of_ms
+  outcome.as_of_ms = request.as_of_ms  ? *request.as_of_ms
                      : report.as_of_ms ? *report.as_of_ms
                      : *earlier        ? (*earlier)->as_of_ms
                                        : now_ms;
@@ -128,8 +126,8 @@ Result<ImportOutcome> import_report(HubWriter& writer, Ledger& ledger, CatalogSt
     if (!request.locations.empty()) {
       const auto mapped = request.locations.find(row.system_location);
       if (mapped == request.locations.end()) {
-        outcome.notes.push_back(ImportError{row.line, "location",
-                                            "'" + row.system_location + "' is not in the location map: left out"});
+        outcome.notes.push_back(
+            ImportError{row.line, "location", "'" + row.system_location + "' is not in the location map: left out"});
         continue;
       }
       location = mapped->second;
@@ -202,10 +200,10 @@ Result<ImportOutcome> import_report(HubWriter& writer, Ledger& ledger, CatalogSt
       if ((*stored)->event.qty == event.qty) {
         ++outcome.unchanged;
       } else {
-        outcome.errors.push_back(ImportError{
-            line, "quantity",
-            "an earlier import stored " + std::to_string((*stored)->event.qty) + " for this row; a stored event "
-            "is never rewritten: import a report with a later as-of time"});
+        outcome.errors.push_back(ImportError{line, "quantity",
+                                             "an earlier import stored " + std::to_string((*stored)->event.qty) +
+                                                 " for this row; a stored event "
+                                                 "is never rewritten: import a report with a later as-of time"});
       }
       return {};
     };
@@ -248,9 +246,8 @@ Result<ImportOutcome> import_report(HubWriter& writer, Ledger& ledger, CatalogSt
     for (const auto& [event, aggregate] : fresh_snapshots) {
       if (auto stored = write.record_hub_event(request.site, event, at_ms); !stored) return stored.error();
       const Json details(aggregate->details);
-      if (auto ok = channels.record_facts(SnapshotFacts{event.event_id, aggregate->system_sku,
-                                                        aggregate->system_location, aggregate->item_ref,
-                                                        details.dump()});
+      if (auto ok = channels.record_facts(SnapshotFacts{
+              event.event_id, aggregate->system_sku, aggregate->system_location, aggregate->item_ref, details.dump()});
           !ok) {
         return ok.error();
       }
@@ -260,8 +257,8 @@ Result<ImportOutcome> import_report(HubWriter& writer, Ledger& ledger, CatalogSt
     }
     // What the report shows of corrections sent to the system before it.
     for (const auto& [key, aggregate] : snapshots) {
-      if (auto ok = observe_report(write, report.system, request.site, aggregate.system_location,
-                                   aggregate.system_sku, aggregate.quantity, outcome.as_of_ms, at_ms);
+      if (auto ok = observe_report(write, report.system, request.site, aggregate.system_location, aggregate.system_sku,
+                                   aggregate.quantity, outcome.as_of_ms, at_ms);
           !ok) {
         return ok.error();
       }
@@ -270,9 +267,9 @@ Result<ImportOutcome> import_report(HubWriter& writer, Ledger& ledger, CatalogSt
       if (auto ok = channels.note_unmapped(each); !ok) return ok.error();
     }
     outcome.stored = fresh_snapshots.size() + fresh_movements.size();
-    if (auto ok = channels.record_import(StoredImport{report.system, request.site, report.kind, sha256,
-                                                      outcome.as_of_ms, request.actor, at_ms, outcome.rows,
-                                                      outcome.stored, outcome.unchanged});
+    if (auto ok =
+            channels.record_import(StoredImport{report.system, request.site, report.kind, sha256, outcome.as_of_ms,
+                                                request.actor, at_ms, outcome.rows, outcome.stored, outcome.unchanged});
         !ok) {
       return ok.error();
     }

@@ -85,7 +85,8 @@ const std::string kSql[] = {
     "SELECT sku FROM channel_aliases WHERE system = ?1 AND system_sku = ?2",
     // kMapSku
     "INSERT INTO channel_aliases (system, system_sku, sku, actor, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)"
-    " ON CONFLICT (system, system_sku) DO UPDATE SET sku = excluded.sku, actor = excluded.actor, at_ms = excluded.at_ms",
+    " ON CONFLICT (system, system_sku) DO UPDATE SET sku = excluded.sku, actor = excluded.actor, at_ms = "
+    "excluded.at_ms",
     // kDropUnmapped
     "DELETE FROM channel_unmapped WHERE system = ?1 AND system_sku = ?2",
     // kNoteUnmapped
@@ -136,9 +137,8 @@ Result<ChannelStore> ChannelStore::open(Ledger& ledger) {
 
 Result<std::optional<StoredImport>> ChannelStore::earlier_import(const std::string& system, const std::string& site,
                                                                  const std::string& sha256) {
-  auto found =
-      storage::collect_rows<StoredImport>(statement(Sql::kEarlierImport).bind(1, system).bind(2, site).bind(3, sha256),
-                                 read_import);
+  auto found = storage::collect_rows<StoredImport>(
+      statement(Sql::kEarlierImport).bind(1, system).bind(2, site).bind(3, sha256), read_import);
   if (!found) return found.error();
   if (found->empty()) return std::optional<StoredImport>();
   return std::optional<StoredImport>(std::move(found->front()));
@@ -190,11 +190,11 @@ Result<void> ChannelStore::note_unmapped(const UnmappedSku& unmapped) {
 }
 
 Result<std::vector<UnmappedSku>> ChannelStore::unmapped(const std::string& site) {
-  return storage::collect_rows<UnmappedSku>(statement(Sql::kUnmapped).bind(1, site),
-                                   [](const storage::Statement& row) -> Result<UnmappedSku> {
-                                     return UnmappedSku{row.column_text(0), row.column_text(1), row.column_text(2),
-                                                        row.column_text(3), row.column_int(4),  row.column_int(5)};
-                                   });
+  return storage::collect_rows<UnmappedSku>(
+      statement(Sql::kUnmapped).bind(1, site), [](const storage::Statement& row) -> Result<UnmappedSku> {
+        return UnmappedSku{row.column_text(0), row.column_text(1), row.column_text(2),
+                           row.column_text(3), row.column_int(4),  row.column_int(5)};
+      });
 }
 
 Result<void> ChannelStore::record_facts(const SnapshotFacts& facts) {

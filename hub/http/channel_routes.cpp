@@ -75,7 +75,8 @@ Json unmapped_json(const channels::UnmappedSku& each) {
 ReportReaders connector_readers() {
   ReportReaders readers;
   readers["fba"] = [](std::string_view bytes, TextEncoding encoding) {
-    return channels::fba::read_fba_report(bytes, channels::fba::FbaOptions{channels::fba::FbaReportKind::kDetect, encoding});
+    return channels::fba::read_fba_report(bytes,
+                                          channels::fba::FbaOptions{channels::fba::FbaReportKind::kDetect, encoding});
   };
   readers["shopify"] = [](std::string_view bytes, TextEncoding encoding) {
     return channels::shopify::read_shopify_export(bytes, channels::shopify::ShopifyOptions{encoding});
@@ -101,7 +102,8 @@ void add_channel_routes(Router& router, HubWriter& writer, Ledger& ledger, Catal
         auto import = request_of(request);
         if (!import) return Response::from(import.error());
         const std::string encoding_text = query_text(request, "encoding");
-        const auto encoding = encoding_text.empty() ? std::optional(TextEncoding::kAuto) : parse_encoding(encoding_text);
+        const auto encoding =
+            encoding_text.empty() ? std::optional(TextEncoding::kAuto) : parse_encoding(encoding_text);
         if (!encoding) {
           return Response::from(
               invalid("encoding", "must be auto, utf-8 or windows-1252; got '" + encoding_text + "'"));
@@ -139,15 +141,14 @@ void add_channel_routes(Router& router, HubWriter& writer, Ledger& ledger, Catal
       for (const auto& sku : *unmapped) {
         if (sku.system == each.system && sku.site == each.site) unmapped_skus.push_back(sku.system_sku);
       }
-      list.push_back({{"system", each.system},
-                      {"site", each.site},
-                      {"last_report",
-                       {{"kind", each.last_kind},
-                        {"as_of_ms", each.last_as_of_ms},
-                        {"received_ms", each.last_received_ms}}},
-                      {"skus_compared", each.skus},
-                      {"open_discrepancies", each.open_discrepancies},
-                      {"unmapped_skus", std::move(unmapped_skus)}});
+      list.push_back(
+          {{"system", each.system},
+           {"site", each.site},
+           {"last_report",
+            {{"kind", each.last_kind}, {"as_of_ms", each.last_as_of_ms}, {"received_ms", each.last_received_ms}}},
+           {"skus_compared", each.skus},
+           {"open_discrepancies", each.open_discrepancies},
+           {"unmapped_skus", std::move(unmapped_skus)}});
     }
     Json all_unmapped = Json::array();
     for (const auto& each : *unmapped) all_unmapped.push_back(unmapped_json(each));

@@ -42,29 +42,30 @@ Json task_json(const reconcile::Task& task, std::int64_t now_ms) {
 }
 
 Json discrepancy_json(const reconcile::Discrepancy& discrepancy, std::int64_t now_ms) {
-  Json body = {{"id", discrepancy.id},
-          {"system", discrepancy.system},
-          {"site", discrepancy.position.site},
-          {"location", discrepancy.position.location},
-          {"sku", discrepancy.position.sku},
-          {"lot", discrepancy.position.lot},
-          {"state", reconcile::to_string(discrepancy.state)},
-          {"classification", reconcile::to_string(discrepancy.classification)},
-          {"resolution", reconcile::to_string(discrepancy.resolution)},
-          {"expected", discrepancy.expected},
-          {"counted", discrepancy.counted},
-          {"variance", discrepancy.variance},
-          {"value_cents", discrepancy.value_cents},
-          {"round", discrepancy.round},
-          {"first_user", discrepancy.first_user},
-          {"opened_ms", discrepancy.opened_ms},
-          {"age_ms", now_ms - discrepancy.opened_ms},
-          {"updated_ms", discrepancy.updated_ms},
-          {"closed_ms", optional_json(discrepancy.closed_ms)},
-          {"adjust_event_id", discrepancy.adjust_event_id},
-          {"adjust_qty", discrepancy.adjust_qty},
-          {"adjust_value_cents", discrepancy.adjust_value_cents},
-          {"adjust_reason", discrepancy.adjust_reason ? Json(to_string(*discrepancy.adjust_reason)) : Json(nullptr)}};
+  Json body = {
+      {"id", discrepancy.id},
+      {"system", discrepancy.system},
+      {"site", discrepancy.position.site},
+      {"location", discrepancy.position.location},
+      {"sku", discrepancy.position.sku},
+      {"lot", discrepancy.position.lot},
+      {"state", reconcile::to_string(discrepancy.state)},
+      {"classification", reconcile::to_string(discrepancy.classification)},
+      {"resolution", reconcile::to_string(discrepancy.resolution)},
+      {"expected", discrepancy.expected},
+      {"counted", discrepancy.counted},
+      {"variance", discrepancy.variance},
+      {"value_cents", discrepancy.value_cents},
+      {"round", discrepancy.round},
+      {"first_user", discrepancy.first_user},
+      {"opened_ms", discrepancy.opened_ms},
+      {"age_ms", now_ms - discrepancy.opened_ms},
+      {"updated_ms", discrepancy.updated_ms},
+      {"closed_ms", optional_json(discrepancy.closed_ms)},
+      {"adjust_event_id", discrepancy.adjust_event_id},
+      {"adjust_qty", discrepancy.adjust_qty},
+      {"adjust_value_cents", discrepancy.adjust_value_cents},
+      {"adjust_reason", discrepancy.adjust_reason ? Json(to_string(*discrepancy.adjust_reason)) : Json(nullptr)}};
   // What an operator takes up with a read-only system (docs/channels.md).
   if (discrepancy.snapshot_id && reconcile::system_role(discrepancy.system) == reconcile::SystemRole::kReadOnly) {
     body["proposal"] = reconcile::fba_proposal(discrepancy.variance);

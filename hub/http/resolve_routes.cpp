@@ -55,7 +55,8 @@ Result<void> read_action(const Request& request, const Json& body, reconcile::Op
   auto action_text = text_member(body, "action");
   if (!action_text) return action_text.error();
   const auto parsed_action = reconcile::parse_operator_action(*action_text);
-  if (!parsed_action) return invalid("action", "must be approve, reject, write-off or correct-system (got '" + *action_text + "')");
+  if (!parsed_action)
+    return invalid("action", "must be approve, reject, write-off or correct-system (got '" + *action_text + "')");
   action = *parsed_action;
   auto reason_text = text_member(body, "reason");
   if (!reason_text) return reason_text.error();

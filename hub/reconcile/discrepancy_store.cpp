@@ -240,9 +240,9 @@ Result<std::int64_t> DiscrepancyStore::open(std::int64_t position_id, const std:
 }
 
 Result<std::int64_t> DiscrepancyStore::open_for_snapshot(const std::string& system, const std::string& site,
-                                                        std::int64_t snapshot_id, const Figures& figures,
-                                                        std::int64_t at_ms, const Actor& actor,
-                                                        const std::string& cause, const std::string& cause_event_id) {
+                                                         std::int64_t snapshot_id, const Figures& figures,
+                                                         std::int64_t at_ms, const Actor& actor,
+                                                         const std::string& cause, const std::string& cause_event_id) {
   auto& insert = statement(Sql::kInsertSystem);
   insert.bind(1, site)
       .bind(2, to_string(figures.classification))
@@ -276,8 +276,11 @@ Result<void> DiscrepancyStore::follow_snapshot(std::int64_t id, std::int64_t sna
 
 Result<std::optional<std::int64_t>> DiscrepancyStore::active_for_subject(const std::string& system,
                                                                          const PositionKey& subject) {
-  return first_int(
-      statement(Sql::kActiveForSubject).bind(1, system).bind(2, subject.site).bind(3, subject.location).bind(4, subject.sku));
+  return first_int(statement(Sql::kActiveForSubject)
+                       .bind(1, system)
+                       .bind(2, subject.site)
+                       .bind(3, subject.location)
+                       .bind(4, subject.sku));
 }
 
 Result<Transition> DiscrepancyStore::transition(std::int64_t id, DiscrepancyState to, Resolution resolution,

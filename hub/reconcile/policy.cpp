@@ -153,8 +153,8 @@ bool Scope::matches(const Subject& subject) const {
 }
 
 int Scope::specificity() const {
-  return (system.empty() ? 0 : 16) | (sku.empty() ? 0 : 8) | (item_class.empty() ? 0 : 4) | (location_class.empty() ? 0 : 2) |
-         (site.empty() ? 0 : 1);
+  return (system.empty() ? 0 : 16) | (sku.empty() ? 0 : 8) | (item_class.empty() ? 0 : 4) |
+         (location_class.empty() ? 0 : 2) | (site.empty() ? 0 : 1);
 }
 
 const ToleranceRule* Policy::rule_for(const Subject& subject) const {

@@ -108,8 +108,7 @@ Result<Reconciler> Reconciler::open(storage::Database& database, const CatalogVi
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return Reconciler(catalog, std::move(*projections), std::move(*judgements), std::move(*snapshots),
-                    std::move(*discrepancies),
-                    std::move(*tasks), std::move(*policies), std::move(*statements));
+                    std::move(*discrepancies), std::move(*tasks), std::move(*policies), std::move(*statements));
 }
 
 Result<const Policy*> Reconciler::current_policy() {
@@ -478,9 +477,9 @@ Result<void> Reconciler::adjust(Context& context, const Discrepancy& discrepancy
                          actor, resolution);
 }
 
-Result<void> Reconciler::adjust_position(Context& context, const Discrepancy& discrepancy,
-                                         const PositionKey& position, HlcStamp hlc, std::int64_t qty,
-                                         ReasonCode reason, const Actor& actor, Resolution resolution) {
+Result<void> Reconciler::adjust_position(Context& context, const Discrepancy& discrepancy, const PositionKey& position,
+                                         HlcStamp hlc, std::int64_t qty, ReasonCode reason, const Actor& actor,
+                                         Resolution resolution) {
   Event event;
   event.event_id = uuid_v7(context.now_ms);
   event.type = EventType::kAdjust;
@@ -518,16 +517,21 @@ Result<void> Reconciler::adjust_position(Context& context, const Discrepancy& di
 }
 
 Result<void> Reconciler::tell_systems(Context& context, const std::string& site, const std::string& sku,
-                                      const std::string& except, std::int64_t discrepancy_id,
-                                      Resolution resolution) {
+                                      const std::string& except, std::int64_t discrepancy_id, Resolution resolution) {
   auto latest = snapshots_.latest_of_sku(site, sku);
   if (!latest) return latest.error();
   for (const Snapshot& report : *latest) {
     if (report.system == except || system_role(report.system) != SystemRole::kAdjustable) continue;
     auto quantity = snapshots_.on_hand(site, report.subject.location, sku);
     if (!quantity) return quantity.error();
-    const Correction correction{report.system,   site,           report.subject.location, sku,
-                                *quantity,       report.reported, discrepancy_id,         report.event_id,
+    const Correction correction{report.system,
+                                site,
+                                report.subject.location,
+                                sku,
+                                *quantity,
+                                report.reported,
+                                discrepancy_id,
+                                report.event_id,
                                 std::string(to_string(resolution))};
     const Json detail = {{"system", correction.system},     {"site", site},
                          {"location", correction.location}, {"sku", sku},
@@ -558,13 +562,13 @@ Result<void> Reconciler::settle_snapshot(Context& context, const DueSnapshot& du
   snapshot->variance = snapshot->reported - expected;
   snapshot->within = context.policy.within_tolerance(subject, snapshot->variance, expected, facts.unit_cost());
   snapshot->value_cents = value_of(snapshot->variance, facts.unit_cost());
-  if (auto ok = snapshots_.record_judgement(snapshot->id, expected, snapshot->value_cents, *snapshot->within,
-                                            context.now_ms);
+  if (auto ok =
+          snapshots_.record_judgement(snapshot->id, expected, snapshot->value_cents, *snapshot->within, context.now_ms);
       !ok) {
     return ok;
   }
-  const Figures figures{0,         Classification::kVariance, expected, snapshot->reported, snapshot->variance,
-                        snapshot->value_cents};
+  const Figures figures{
+      0, Classification::kVariance, expected, snapshot->reported, snapshot->variance, snapshot->value_cents};
   // Only the subject's newest report speaks for it: an older one judged again is history.
   auto newest = snapshots_.newest_of(snapshot->system, subject_key);
   if (!newest) return newest.error();
@@ -580,8 +584,8 @@ Result<void> Reconciler::settle_snapshot(Context& context, const DueSnapshot& du
     }
     if (*snapshot->within) {
       return step(context, *discrepancy, DiscrepancyState::kClosed, resolution_by(due.cause.kind), due.cause.actor,
-                  "now within tolerance: " + figures_text(*snapshot) + " (" +
-                      std::string(to_string(due.cause.kind)) + " " + due.cause.event_id + ")",
+                  "now within tolerance: " + figures_text(*snapshot) + " (" + std::string(to_string(due.cause.kind)) +
+                      " " + due.cause.event_id + ")",
                   due.cause.event_id);
     }
     if (new_report && discrepancy->state == DiscrepancyState::kAwaitingSystem) {
@@ -592,8 +596,8 @@ Result<void> Reconciler::settle_snapshot(Context& context, const DueSnapshot& du
   }
   if (*snapshot->within) return {};
   const std::string why = "variance: " + figures_text(*snapshot);
-  auto id = discrepancies_.open_for_snapshot(snapshot->system, subject_key.site, snapshot->id, figures,
-                                             context.now_ms, due.cause.actor, why, due.cause.event_id);
+  auto id = discrepancies_.open_for_snapshot(snapshot->system, subject_key.site, snapshot->id, figures, context.now_ms,
+                                             due.cause.actor, why, due.cause.event_id);
   if (!id) return id.error();
   auto opened = discrepancies_.get(*id);
   if (!opened) return opened.error();
@@ -713,12 +717,18 @@ Result<void> Reconciler::resolve_system(Context& context, const Discrepancy& dis
       case SystemRole::kMovementsOnly:
         return Error{ErrorCode::kConflict, "action", discrepancy.system + " takes no corrections"};
     }
-    auto quantity = snapshots_.on_hand(discrepancy.position.site, discrepancy.position.location,
-                                       discrepancy.position.sku);
+    auto quantity =
+        snapshots_.on_hand(discrepancy.position.site, discrepancy.position.location, discrepancy.position.sku);
     if (!quantity) return quantity.error();
-    const Correction correction{discrepancy.system,       discrepancy.position.site, discrepancy.position.location,
-                                discrepancy.position.sku, *quantity,                 snapshot->reported,
-                                discrepancy.id,           snapshot->event_id,        "correct-system"};
+    const Correction correction{discrepancy.system,
+                                discrepancy.position.site,
+                                discrepancy.position.location,
+                                discrepancy.position.sku,
+                                *quantity,
+                                snapshot->reported,
+                                discrepancy.id,
+                                snapshot->event_id,
+                                "correct-system"};
     const Json detail = {{"system", correction.system},     {"site", correction.site},
                          {"location", correction.location}, {"sku", correction.sku},
                          {"quantity", correction.quantity}, {"reported", correction.reported},

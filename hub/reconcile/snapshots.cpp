@@ -212,12 +212,11 @@ Result<std::int64_t> SnapshotStore::on_hand(const std::string& site, const std::
 }
 
 Result<std::vector<SystemSummary>> SnapshotStore::summaries(const std::string& site) {
-  return collect_rows<SystemSummary>(statement(Sql::kSummaries).bind(1, site),
-                                     [](const storage::Statement& row) -> Result<SystemSummary> {
-                                       return SystemSummary{row.column_text(0),  row.column_text(1), row.column_text(2),
-                                                            row.column_int(3),   row.column_int(4),  row.column_int(5),
-                                                            row.column_int(6)};
-                                     });
+  return collect_rows<SystemSummary>(
+      statement(Sql::kSummaries).bind(1, site), [](const storage::Statement& row) -> Result<SystemSummary> {
+        return SystemSummary{row.column_text(0), row.column_text(1), row.column_text(2), row.column_int(3),
+                             row.column_int(4),  row.column_int(5),  row.column_int(6)};
+      });
 }
 
 }  // namespace recount::hub::reconcile

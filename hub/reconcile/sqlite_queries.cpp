@@ -65,8 +65,8 @@ Result<DiscrepancyDetail> SqliteQueries::discrepancy(std::int64_t id) {
     if (!found) return found.error();
     snapshot = std::move(*found);
   }
-  return DiscrepancyDetail{std::move(*discrepancy), std::move(*transitions), std::move(*tasks), std::move(*counts),
-                           std::move(*timeline), std::move(snapshot)};
+  return DiscrepancyDetail{std::move(*discrepancy), std::move(*transitions), std::move(*tasks),
+                           std::move(*counts),      std::move(*timeline),    std::move(snapshot)};
 }
 
 Result<std::vector<SystemSummary>> SqliteQueries::systems(const std::string& site) {

@@ -1,7 +1,6 @@
 // Systems' roles.
 #include "hub/reconcile/systems.hpp"
 
-
 namespace recount::hub::reconcile {
 
 SystemRole system_role(std::string_view system) {

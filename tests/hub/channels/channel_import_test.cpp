@@ -99,9 +99,8 @@ struct ChannelHub : testing::WriteSide {
   }
 };
 
-const std::string kShopify =
-    "/api/v1/imports/shopify?site=s1&as_of=2026-09-20T12:00:00Z&locations=" +
-    percent_encode(R"({"Shop location": "", "Snow City Warehouse": ""})");
+const std::string kShopify = "/api/v1/imports/shopify?site=s1&as_of=2026-09-20T12:00:00Z&locations=" +
+                             percent_encode(R"({"Shop location": "", "Snow City Warehouse": ""})");
 
 TEST_CASE("channel import: a Shopify export and an FBA report give one discrepancy per system at their as-of time") {
   ChannelHub hub;
@@ -176,7 +175,8 @@ TEST_CASE("channel import: correct-system sends exactly one correction to Shopif
 
 TEST_CASE("channel import: correct-system on an FBA discrepancy is refused: FBA is read-only") {
   ChannelHub hub;
-  hub.imported("/api/v1/imports/fba?site=fba-eu&as_of=2026-09-20T12:00:00Z", fixture("fba/manage-fba-inventory-18.txt"));
+  hub.imported("/api/v1/imports/fba?site=fba-eu&as_of=2026-09-20T12:00:00Z",
+               fixture("fba/manage-fba-inventory-18.txt"));
   const auto at_amazon = hub.of_system("fba");
   REQUIRE(at_amazon.size() == 1);
   const auto refused = hub.resolve(at_amazon[0].id, "correct-system");
@@ -191,7 +191,8 @@ TEST_CASE("channel import: POS movements land on the site's sales floor, once, a
   CHECK(first["system"] == "pos");
   CHECK(first["stored"].get<int>() >= 3);
   const auto floor = hub.queries.positions(reconcile::PositionQuery{"s1", "MUG-BLUE", 0, 100}).value();
-  const auto on_floor = std::find_if(floor.begin(), floor.end(), [](const auto& p) { return p.key.location == "FLOOR"; });
+  const auto on_floor =
+      std::find_if(floor.begin(), floor.end(), [](const auto& p) { return p.key.location == "FLOOR"; });
   REQUIRE(on_floor != floor.end());
   CHECK(on_floor->on_hand == -2);  // sold 2, sold 1 by barcode, 1 returned
   const Json again = hub.imported("/api/v1/imports/pos?site=s1", fixture("pos/journal.csv"));
@@ -207,8 +208,8 @@ TEST_CASE("channel import: a broken file is refused whole with its lines, and ba
   const auto no_site = hub.post("/api/v1/imports/shopify", fixture("shopify/inventory-all-2024.csv"));
   CHECK(no_site.status == 400);
   CHECK(no_site.body.find("site") != std::string::npos);
-  const auto future = hub.post("/api/v1/imports/fba?site=s1&as_of=2099-01-01T00:00:00Z",
-                               fixture("fba/manage-fba-inventory-18.txt"));
+  const auto future =
+      hub.post("/api/v1/imports/fba?site=s1&as_of=2099-01-01T00:00:00Z", fixture("fba/manage-fba-inventory-18.txt"));
   CHECK(future.status == 422);
   CHECK(hub.post("/api/v1/imports/erp?site=s1", "x").status == 404);
   CHECK(hub.post("/api/v1/imports/pos?site=s1&encoding=latin9", "x").status == 400);
@@ -226,8 +227,8 @@ TEST_CASE("channel import: a mapped SKU is imported from the next report on, and
   CHECK(systems["systems"][0]["system"] == "shopify");
   CHECK(systems["systems"][0]["open_discrepancies"].get<int>() >= 1);
   CHECK_FALSE(systems["systems"][0]["unmapped_skus"].empty());
-  const auto mapped = hub.post("/api/v1/systems/shopify/aliases",
-                               Json{{"system_sku", "AD-04\n-OS-red"}, {"sku", "CAP-L"}}.dump());
+  const auto mapped =
+      hub.post("/api/v1/systems/shopify/aliases", Json{{"system_sku", "AD-04\n-OS-red"}, {"sku", "CAP-L"}}.dump());
   INFO(mapped.body);
   CHECK(mapped.status == 200);
   const auto unmapped = hub.channels.unmapped("s1").value();

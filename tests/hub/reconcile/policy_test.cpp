@@ -165,12 +165,12 @@ TEST_CASE("reconcile policy: a system's rule outranks every other for what that 
 }
 
 TEST_CASE("reconcile policy: a system scope must be an identifier, and a system's scope may appear once") {
-  const auto bad = parse_policy(R"({"tolerances": [{"scope": {"system": "sho pify"}, "shortage": {}, "overage": {}}]})");
+  const auto bad =
+      parse_policy(R"({"tolerances": [{"scope": {"system": "sho pify"}, "shortage": {}, "overage": {}}]})");
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().field == "tolerances[0].scope.system");
-  const auto twice = parse_policy(
-      R"({"tolerances": [{"scope": {"system": "fba"}, "shortage": {}, "overage": {}},)"
-      R"( {"scope": {"system": "fba"}, "shortage": {"units": 1}, "overage": {}}]})");
+  const auto twice = parse_policy(R"({"tolerances": [{"scope": {"system": "fba"}, "shortage": {}, "overage": {}},)"
+                                  R"( {"scope": {"system": "fba"}, "shortage": {"units": 1}, "overage": {}}]})");
   REQUIRE_FALSE(twice.has_value());
   CHECK(twice.error().field == "tolerances[1].scope");
   CHECK(parse_policy(R"({"tolerances": [{"scope": {"system": "fba"}, "shortage": {}, "overage": {}},)"

@@ -35,7 +35,8 @@ Result<Effects> try_resolve(ReconcileFixture& fixture, std::int64_t id, Operator
 TEST_CASE("snapshots: a report is compared with the ledger as of its time, not now") {
   ReconcileFixture fixture;
   auto& m = fixture.make;
-  fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0), m.baseline("A-2", "SKU-A", 5, 0), m.sale("A-1", "SKU-A", 3, 200)});
+  fixture.deliver(
+      {m.baseline("A-1", "SKU-A", 10, 0), m.baseline("A-2", "SKU-A", 5, 0), m.sale("A-1", "SKU-A", 3, 200)});
   // As of 100 s the site held 15; the sale came after.
   fixture.deliver({m.snapshot("shopify", "", "SKU-A", 15, 100)}, "hub");
   CHECK(of_system(fixture, "shopify").empty());
@@ -140,8 +141,8 @@ TEST_CASE("snapshots: correct-system tells Shopify the ledger's quantity once; i
   const std::int64_t id = of_system(fixture, "shopify").at(0).id;
   const Effects effects = fixture.resolve(id, OperatorAction::kCorrectSystem);
   REQUIRE(effects.corrections.size() == 1);
-  CHECK(effects.corrections[0] == Correction{"shopify", std::string(kSite), "", "SKU-A", 10, 7, id, report.event_id,
-                                               "correct-system"});
+  CHECK(effects.corrections[0] ==
+        Correction{"shopify", std::string(kSite), "", "SKU-A", 10, 7, id, report.event_id, "correct-system"});
   CHECK(effects.adjustments.empty());
   CHECK(fixture.discrepancy(id).state == DiscrepancyState::kAwaitingSystem);
   // Deciding again is refused: it waits for Shopify.
