@@ -180,7 +180,7 @@ Result<ImportOutcome> import_report(HubWriter& writer, Ledger& ledger, CatalogSt
     event.reason = row.reason;
     event.reference = row.reference;
     event.barcode = row.barcode;
-    if (auto ok = validate(event); !ok) {
+    if (auto ok = validate(event, EventStage::kDraft); !ok) {
       outcome.errors.push_back(ImportError{row.line, ok.error().field, ok.error().message});
       continue;
     }
@@ -219,7 +219,7 @@ Result<ImportOutcome> import_report(HubWriter& writer, Ledger& ledger, CatalogSt
       event.system = report.system;
       event.reference = report.kind;
       event.user = request.actor;
-      if (auto ok = validate(event); !ok) {
+      if (auto ok = validate(event, EventStage::kDraft); !ok) {
         outcome.errors.push_back(ImportError{aggregate.line, ok.error().field, ok.error().message});
         continue;
       }

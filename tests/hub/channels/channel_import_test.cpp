@@ -36,8 +36,8 @@ std::string fixture(const std::string& name) {
 constexpr std::string_view kItems =
     "sku,description,unit_cost_cents,item_class,barcode,pack_qty\n"
     "MUG-BLUE,Mug blue,500,,4006381333931,1\n"
-    "CAP-L,Cap L,700,,,\n"
-    "000123456789,FBA mug,500,,,\n";
+    "CAP-L,Cap L,700,,INT-CAP-L,1\n"
+    "000123456789,FBA mug,500,,INT-FBA-MUG,1\n";
 constexpr std::string_view kLocations =
     "site,location,label,location_class\n"
     "s1,SHELF,LOC:SHELF,shelf\n"
@@ -54,11 +54,11 @@ struct ChannelHub : testing::WriteSide {
     catalog.put(catalog_store.catalog_for("s1").value());
     add_channel_routes(router, writer, store.ledger, catalog_store, channels, queries, connector_readers());
     add_resolve_routes(router, writer, reconciler, queries, testing::fixed_clock());
-    // The ledger as of the morning of 2026-09-20: 10 blue mugs and 5 caps on the shelf, 12 mugs at Amazon.
+    // The ledger as of the morning of 2026-09-20: 10 blue mugs and 5 caps on the shelf, 15 mugs at Amazon.
     REQUIRE(writer
                 .write([](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {
                   for (const auto& [site, sku, qty] : {std::tuple{"s1", "MUG-BLUE", 10}, std::tuple{"s1", "CAP-L", 5},
-                                                       std::tuple{"fba-eu", "000123456789", 12}}) {
+                                                       std::tuple{"fba-eu", "000123456789", 15}}) {
                     Event event;
                     event.event_id = channels::movement_event_id("test", std::string(site) + sku);
                     event.type = EventType::kBaseline;
@@ -126,7 +126,8 @@ TEST_CASE("channel import: a Shopify export and an FBA report give one discrepan
   const auto at_amazon = hub.of_system("fba");
   REQUIRE(at_amazon.size() == 1);
   CHECK(at_amazon[0].position.sku == "000123456789");  // leading zeros kept
-  CHECK(at_amazon[0].expected == 12);
+  CHECK(at_amazon[0].expected == 15);
+  CHECK(at_amazon[0].counted == 12);
   // The warehouse's own ledger has no discrepancy: the same SKU can be right here and wrong there.
   CHECK(hub.of_system("warehouse").empty());
 }
@@ -155,7 +156,10 @@ TEST_CASE("channel import: correct-system sends exactly one correction to Shopif
   INFO(resolved.body);
   REQUIRE(resolved.status == 200);
   CHECK(Json::parse(resolved.body)["discrepancy"]["state"] == "awaiting_system");
-  const auto corrections = channels::list_corrections(hub.store.ledger.database(), {}).value();
+  const auto corrections =
+      channels::list_corrections(hub.store.ledger.database(),
+                                 channels::CorrectionFilter{"shopify", channels::CorrectionState::kPending})
+          .value();
   REQUIRE(corrections.size() == 1);
   CHECK(corrections[0].correction.system == "shopify");
   CHECK(corrections[0].correction.sku == "MUG-BLUE");
@@ -182,7 +186,9 @@ TEST_CASE("channel import: correct-system on an FBA discrepancy is refused: FBA 
   const auto refused = hub.resolve(at_amazon[0].id, "correct-system");
   CHECK(refused.status == 409);
   CHECK(refused.body.find("FBA is read-only: ") != std::string::npos);
-  CHECK(channels::list_corrections(hub.store.ledger.database(), {}).value().empty());
+  for (const auto state : {channels::CorrectionState::kPending, channels::CorrectionState::kDelivered}) {
+    CHECK(channels::list_corrections(hub.store.ledger.database(), channels::CorrectionFilter{"", state}).value().empty());
+  }
 }
 
 TEST_CASE("channel import: POS movements land on the site's sales floor, once, a barcode resolved by the catalog") {
