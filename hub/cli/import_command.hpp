@@ -24,9 +24,9 @@ CommandOutput import_baseline_command(const HubEndpoint& hub, const std::filesys
 // The options of `recountctl import fba|shopify|pos FILE` (docs/channels.md); "" when not given.
 struct ChannelImportOptions {
   std::string site;
-  std::string as_of;     // ISO-8601 with an offset
-  std::string encoding;  // auto, utf-8, windows-1252
-  std::string location;  // where movements land
+  std::string as_of;                // ISO-8601 with an offset
+  std::string encoding;             // auto, utf-8, windows-1252
+  std::string location;             // where movements land
   std::filesystem::path locations;  // a CSV of SYSTEM_LOCATION,LOCATION lines
 };
 

@@ -118,9 +118,9 @@ class HubDaemon {
   HybridLogicalClock clock_;
   crypto::SigningKey signing_key_;  // signs catalogs, task lists and audit checkpoints; before catalogs_ and tasks_
   mqtt::Link link_;
-  std::unique_ptr<CatalogStore> catalog_;   // before catalogs_ and router_, which hold it
+  std::unique_ptr<CatalogStore> catalog_;             // before catalogs_ and router_, which hold it
   std::unique_ptr<channels::ChannelStore> channels_;  // before router_, which holds it
-  std::optional<UnknownBarcodes> unknown_;  // set by create(); before ingest_ and router_, which hold it
+  std::optional<UnknownBarcodes> unknown_;            // set by create(); before ingest_ and router_, which hold it
   CatalogPublisher catalogs_;
   // What the reconciler knows of the catalog, refreshed after each import; before reconciler_,
   // which holds it.

@@ -52,7 +52,7 @@ class SqliteQueries final : public Queries {
   TaskStore tasks_;                 // read only here
   MetricsReader metrics_;
   OverviewReader overview_;
-  PolicyStore policies_;  // read only here
+  PolicyStore policies_;     // read only here
   SnapshotStore snapshots_;  // read only here
 };
 
