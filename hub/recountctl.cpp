@@ -1,7 +1,11 @@
 // recountctl: the operators' command line over the hub's HTTP API (and, for audit verification
 // and API tokens, over a hub data directory directly).
+#include <algorithm>
 #include <iostream>
+#include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -17,6 +21,7 @@
 #include "hub/cli/overview_command.hpp"
 #include "hub/cli/policy_command.hpp"
 #include "hub/cli/resolve_command.hpp"
+#include "hub/cli/systems_command.hpp"
 #include "hub/cli/token_command.hpp"
 #include "hub/cli/unknown_command.hpp"
 #include "hub/http/address.hpp"
@@ -159,6 +164,7 @@ int main(int argc, char** argv) {
       "import", "Load CSV files: the catalog (docs/catalog.md) or opening balances (docs/api.md); exit 1 if rejected");
   import->require_subcommand(1);
   std::string import_file;
+  std::string map_sku_target;
   auto* import_items =
       import->add_subcommand("items", "sku,description,unit_cost_cents or unit_cost,item_class,barcode,pack_qty");
   import_items->add_option("file", import_file, "the CSV file")->required();
@@ -186,6 +192,37 @@ int main(int argc, char** argv) {
         })
         ->capture_default_str();
   }
+  ChannelImportOptions channel_import;
+  std::map<std::string, CLI::App*> import_systems;
+  for (const auto& [system, what] : {std::pair{"fba", "an Amazon FBA report: inventory (18/21 columns), AFN, ledger"},
+                                     std::pair{"shopify", "a Shopify inventory export (docs/channels.md)"},
+                                     std::pair{"pos", "a POS journal: time,register,receipt,line,sku,barcode,…"}}) {
+    auto* command = import->add_subcommand(system, what);
+    command->add_option("file", import_file, "the report file (gzip accepted)")->required();
+    command->add_option("--site", channel_import.site, "the recount site it reports")->required();
+    command->add_option("--encoding", channel_import.encoding, "auto (default), utf-8 or windows-1252");
+    if (std::string_view(system) != "pos") {
+      command->add_option("--as-of", channel_import.as_of, "ISO-8601 time the report states (default: the file's)");
+    }
+    if (std::string_view(system) == "shopify") {
+      command->add_option("--locations", channel_import.locations, "CSV of SHOPIFY_LOCATION,LOCATION lines");
+    }
+    if (std::string_view(system) != "shopify") {
+      command->add_option("--location", channel_import.location, "where movements land (default: the sales floor)");
+    }
+    import_systems[system] = command;
+  }
+  for (const auto& [system, command] : import_systems) command->fallthrough();
+  auto* systems = app.add_subcommand("systems", "Connected systems per site: last report, SKUs, open discrepancies");
+  systems->add_option("--site", site, "Only this site");
+  systems->add_flag("--json", json, "Print the API's JSON");
+  auto* map_sku_command = app.add_subcommand("map-sku", "Map a connected system's SKU to a catalog SKU");
+  std::string map_system;
+  std::string map_system_sku;
+  map_sku_command->add_option("system", map_system, "fba, shopify, pos")->required();
+  map_sku_command->add_option("system_sku", map_system_sku, "the SKU as the system spells it")->required();
+  map_sku_command->add_option("sku", map_sku_target, "the catalog SKU")->required();
+  map_sku_command->add_flag("--json", json, "Print the API's JSON");
   auto* resolve = app.add_subcommand("resolve", "An operator's decision on one or more discrepancies");
   std::string action;
   std::string reason;
@@ -193,9 +230,9 @@ int main(int argc, char** argv) {
   resolve->add_option("ids", resolve_ids, "The discrepancies' ids (more than one: decided each on its own)")
       ->check(CLI::PositiveNumber);
   resolve->add_option("--ids", resolve_ids, "The ids as a comma list")->delimiter(',')->check(CLI::PositiveNumber);
-  resolve->add_option("--action", action, "approve, reject or write-off")
+  resolve->add_option("--action", action, "approve, reject, write-off or correct-system (docs/channels.md)")
       ->required()
-      ->check(CLI::IsMember({"approve", "reject", "write-off"}));
+      ->check(CLI::IsMember({"approve", "reject", "write-off", "correct-system"}));
   resolve->add_option("--reason", reason, "The reason code (damage, theft, count_error, uom_error, …)")->required();
   resolve->add_flag("--json", json, "Print the API's JSON");
   auto* policy = app.add_subcommand("policy", "The tolerance policy in force (docs/reconciliation.md)");
@@ -308,6 +345,16 @@ int main(int argc, char** argv) {
     output = metrics_command(hub, format, site, from, to);
   } else if (reconcile->parsed()) {
     output = reconcile_verify_command(hub, format);
+  } else if (const auto system = std::find_if(import_systems.begin(), import_systems.end(),
+                                              [](const auto& each) { return each.second->parsed(); });
+             system != import_systems.end()) {
+    output = import_channel_command(hub, system->first, import_file, channel_import,
+                                    format);
+  } else if (systems->parsed()) {
+    output = systems_command(hub, format, site);
+  } else if (map_sku_command->parsed()) {
+    output = map_system_sku_command(hub, format, map_system, map_system_sku,
+                                    map_sku_target);
   } else if (import->parsed()) {
     TableOptions reading;
     reading.delimiter = parse_delimiter(import_delimiter).value_or(Delimiter::kDetect);  // checked by CLI11

@@ -7,25 +7,29 @@
 #include <nlohmann/json.hpp>
 
 #include "hub/http/client.hpp"
+#include "hub/http/percent_encoding.hpp"
 
 namespace recount::hub {
 namespace {
 
 using Json = nlohmann::json;
 
-// Sends `file` to /api/v1/import/{kind}; a stored file is summed up by `summary` (from the 200
-// answer's JSON), a rejected one listed problem by problem.
+// The query parameters that tell the hub how to read a catalog or baseline file.
+std::string table_query(const TableOptions& reading) {
+  const auto delimiter = delimiter_char(reading.delimiter);
+  return "?delimiter=" + std::string(delimiter ? delimiter_name(*delimiter) : "detect") +
+         "&encoding=" + std::string(to_string(reading.encoding));
+}
+
+// Sends `file` to `target`; a stored file is summed up by `summary` (from the 200 answer's
+// JSON), a rejected one listed problem by problem.
 template <typename Summary>
-CommandOutput post_import(const HubEndpoint& hub, std::string_view kind, const std::filesystem::path& file,
-                          const TableOptions& reading, OutputFormat format, Summary summary) {
+CommandOutput post_import(const HubEndpoint& hub, const std::string& target, const std::filesystem::path& file,
+                          OutputFormat format, Summary summary) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return CommandOutput{kExitFailed, "", "recountctl: cannot read " + file.string() + "\n"};
   std::ostringstream content;
   content << in.rdbuf();
-  const auto delimiter = delimiter_char(reading.delimiter);
-  const std::string target = "/api/v1/import/" + std::string(kind) +
-                             "?delimiter=" + std::string(delimiter ? delimiter_name(*delimiter) : "detect") +
-                             "&encoding=" + std::string(to_string(reading.encoding));
   auto answer = http_post(hub, target, content.str(), "text/csv; charset=utf-8");
   if (!answer) return CommandOutput{kExitFailed, "", "recountctl: " + answer.error().describe() + "\n"};
   const auto body = Json::parse(answer->body, nullptr, false);
@@ -36,11 +40,15 @@ CommandOutput post_import(const HubEndpoint& hub, std::string_view kind, const s
                          answer->body + "\n", ""};
   }
   if (answer->status == 200 && body.is_object()) {
-    return CommandOutput{0,
-                         "imported " + std::to_string(body.value("rows", 0)) + " rows of " + file.filename().string() +
-                             " (" + body.value("delimiter", std::string()) + "-separated, " +
-                             body.value("encoding", std::string()) + "): " + summary(body) + "\n",
-                         ""};
+    // The catalog and baseline imports say how they read the file; a system's report is read as
+    // its format prescribes.
+    const std::string reading = body.contains("delimiter") ? " (" + body.value("delimiter", std::string()) +
+                                                                 "-separated, " + body.value("encoding", std::string()) +
+                                                                 ")"
+                                                           : "";
+    return CommandOutput{
+        0, "imported " + std::to_string(body.value("rows", 0)) + " rows of " + file.filename().string() + reading + ": " + summary(body) + "\n",
+        ""};
   }
   if (answer->status == 422 && body.is_object() && body.contains("errors") && body["errors"].is_array()) {
     std::ostringstream err;
@@ -61,7 +69,8 @@ CommandOutput post_import(const HubEndpoint& hub, std::string_view kind, const s
 
 CommandOutput import_command(const HubEndpoint& hub, ImportKind kind, const std::filesystem::path& file,
                              const TableOptions& reading, OutputFormat format) {
-  return post_import(hub, to_string(kind), file, reading, format, [kind](const Json& body) {
+  return post_import(hub, "/api/v1/import/" + std::string(to_string(kind)) + table_query(reading), file, format,
+                     [kind](const Json& body) {
     const std::string catalog = "; catalog version " + std::to_string(body.value("version", 0));
     if (kind == ImportKind::kItems) {
       return std::to_string(body.value("items", 0)) + " items, " + std::to_string(body.value("barcodes", 0)) +
@@ -80,9 +89,58 @@ CommandOutput import_command(const HubEndpoint& hub, ImportKind kind, const std:
 
 CommandOutput import_baseline_command(const HubEndpoint& hub, const std::filesystem::path& file,
                                       const TableOptions& reading, OutputFormat format) {
-  return post_import(hub, "baseline", file, reading, format, [](const Json& body) {
+  return post_import(hub, "/api/v1/import/baseline" + table_query(reading), file, format, [](const Json& body) {
     return std::to_string(body.value("stored", 0)) + " baselines stored, " +
            std::to_string(body.value("unchanged", 0)) + " already imported (unchanged)";
+  });
+}
+
+Result<std::string> location_map_json(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return Error{ErrorCode::kNotFound, "locations", "cannot read " + file.string()};
+  Json map = Json::object();
+  std::string line;
+  std::size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line.starts_with('#')) continue;
+    const auto comma = line.rfind(',');
+    if (comma == std::string::npos) {
+      return invalid("locations", file.filename().string() + ":" + std::to_string(number) +
+                                      ": must be SYSTEM_LOCATION,LOCATION (got '" + line + "')");
+    }
+    map[line.substr(0, comma)] = line.substr(comma + 1);
+  }
+  return map.dump();
+}
+
+CommandOutput import_channel_command(const HubEndpoint& hub, std::string_view system, const std::filesystem::path& file,
+                                     const ChannelImportOptions& options, OutputFormat format) {
+  std::string target = "/api/v1/imports/" + std::string(system) + "?site=" + percent_encode(options.site);
+  if (!options.as_of.empty()) target += "&as_of=" + percent_encode(options.as_of);
+  if (!options.encoding.empty()) target += "&encoding=" + percent_encode(options.encoding);
+  if (!options.location.empty()) target += "&location=" + percent_encode(options.location);
+  if (!options.locations.empty()) {
+    auto map = location_map_json(options.locations);
+    if (!map) return CommandOutput{kExitFailed, "", "recountctl: " + map.error().describe() + "\n"};
+    target += "&locations=" + percent_encode(*map);
+  }
+  return post_import(hub, target, file, format, [&file](const Json& body) {
+    std::string text = std::to_string(body.value("stored", 0)) + " stored, " +
+                       std::to_string(body.value("unchanged", 0)) + " already imported (unchanged)";
+    const Json notes = body.value("notes", Json::array());
+    for (const auto& note : notes) {
+      const ImportError problem{note.value("line", std::size_t{0}), note.value("field", std::string()),
+                                note.value("message", std::string())};
+      text += "\n  note: " + format_import_error(file.string(), problem);
+    }
+    const Json unmapped = body.value("unmapped", Json::array());
+    if (!unmapped.empty()) {
+      text += "\n  " + std::to_string(unmapped.size()) + " SKU(s) the catalog does not know, listed for mapping:";
+      for (const auto& each : unmapped) text += " " + each.value("system_sku", std::string());
+    }
+    return text;
   });
 }
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 #include "hub/catalog/catalog_store.hpp"
 #include "hub/catalog/csv.hpp"
@@ -22,5 +24,24 @@ CommandOutput import_command(const HubEndpoint& hub, ImportKind kind, const std:
 // POST /api/v1/import/baseline (opening balances); exits and prints as import_command.
 CommandOutput import_baseline_command(const HubEndpoint& hub, const std::filesystem::path& file,
                                       const TableOptions& reading, OutputFormat format);
+
+// The options of `recountctl import fba|shopify|pos FILE` (docs/channels.md); "" when not given.
+struct ChannelImportOptions {
+  std::string site;
+  std::string as_of;                // ISO-8601 with an offset
+  std::string encoding;             // auto, utf-8, windows-1252
+  std::string location;             // where movements land
+  std::filesystem::path locations;  // a CSV of SYSTEM_LOCATION,LOCATION lines
+};
+
+// A location map file (lines SYSTEM_LOCATION,LOCATION; '#' comments; LOCATION may be empty for
+// the whole site) as the JSON object the import route takes. kNotFound when it cannot be read,
+// kInvalidInput naming the file and line of a line without a comma.
+Result<std::string> location_map_json(const std::filesystem::path& file);
+
+// POST /api/v1/imports/{system}?site=…; exits and prints as import_command, with the report's
+// notes and the SKUs listed for mapping.
+CommandOutput import_channel_command(const HubEndpoint& hub, std::string_view system, const std::filesystem::path& file,
+                                     const ChannelImportOptions& options, OutputFormat format);
 
 }  // namespace recount::hub

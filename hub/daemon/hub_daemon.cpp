@@ -6,11 +6,13 @@
 #include <utility>
 
 #include "hub/audit/checkpoint.hpp"
+#include "hub/channels/outbox/corrections.hpp"
 #include "hub/console/console_routes.hpp"
 #include "hub/daemon/signing_key.hpp"
 #include "hub/http/api.hpp"
 #include "hub/http/baseline_routes.hpp"
 #include "hub/http/catalog_routes.hpp"
+#include "hub/http/channel_routes.hpp"
 #include "hub/http/conflict_routes.hpp"
 #include "hub/http/drift_routes.hpp"
 #include "hub/http/live_routes.hpp"
@@ -171,6 +173,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   if (!sessions) return sessions.error();
   auto unknown = UnknownBarcodes::open(ledger);
   if (!unknown) return unknown.error();
+  if (auto ok = channels::open_corrections(ledger); !ok) return ok.error();
   if (options.policy_file) {
     if (auto ok = put_in_force(*options.policy_file, ledger, *reconciler); !ok) return ok.error();
   }
@@ -193,6 +196,11 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
     self->catalogs_.changed();
   };
   add_catalog_routes(self->router_, *self->catalog_, catalog_changed);
+  auto channels = channels::ChannelStore::open(ledger);
+  if (!channels) return channels.error();
+  self->channels_ = std::make_unique<channels::ChannelStore>(std::move(*channels));
+  add_channel_routes(self->router_, self->writer_, ledger, *self->catalog_, *self->channels_, self->queries_,
+                     connector_readers());
   self->unknown_->on_change([self](const UnknownBarcode& entry) {
     self->live_.publish("unknown_barcode", dump_json(unknown_barcode_json(entry)));
   });

@@ -18,6 +18,7 @@
 #include "hub/auth/session_store.hpp"
 #include "hub/auth/token_store.hpp"
 #include "hub/catalog/catalog_store.hpp"
+#include "hub/channels/channel_store.hpp"
 #include "hub/http/device_json.hpp"
 #include "hub/http/live_feed.hpp"
 #include "hub/http/router.hpp"
@@ -120,8 +121,9 @@ class HubDaemon {
   HybridLogicalClock clock_;
   crypto::SigningKey signing_key_;  // signs catalogs, task lists and audit checkpoints; before catalogs_ and tasks_
   mqtt::Link link_;
-  std::unique_ptr<CatalogStore> catalog_;   // before catalogs_ and router_, which hold it
-  std::optional<UnknownBarcodes> unknown_;  // set by create(); before ingest_ and router_, which hold it
+  std::unique_ptr<CatalogStore> catalog_;             // before catalogs_ and router_, which hold it
+  std::unique_ptr<channels::ChannelStore> channels_;  // before router_, which holds it
+  std::optional<UnknownBarcodes> unknown_;            // set by create(); before ingest_ and router_, which hold it
   CatalogPublisher catalogs_;
   // What the reconciler knows of the catalog, refreshed after each import; before reconciler_,
   // which holds it.

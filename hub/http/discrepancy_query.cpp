@@ -108,9 +108,11 @@ Result<void> read_names(const Request& request, reconcile::DiscrepancyQuery& que
     if (!query.reason)
       return invalid("reason", "must be a reason code such as damage or shrinkage; got '" + *reason + "'");
   }
-  // Discrepancies are between the ledger and the warehouse floor today; issue 14 adds systems.
-  if (const auto* system = text_parameter(request, "system"); system && *system != "warehouse") {
-    return invalid("system", "must be warehouse, the only system reconciled so far; got '" + *system + "'");
+  if (const auto* system = text_parameter(request, "system")) {
+    if (auto ok = validate_identifier("system", *system); !ok) {
+      return invalid("system", "must be a system such as warehouse, fba or shopify; got '" + *system + "'");
+    }
+    query.system = *system;
   }
   if (const auto* sort = text_parameter(request, "sort")) {
     if (auto ok = read_sort(*sort, query); !ok) return ok.error();

@@ -8,6 +8,7 @@
 #include "hub/http/position_text.hpp"
 #include "hub/http/resolve_routes.hpp"
 #include "hub/reconcile/queries.hpp"
+#include "hub/reconcile/systems.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
 
@@ -41,29 +42,47 @@ Json task_json(const reconcile::Task& task, std::int64_t now_ms) {
 }
 
 Json discrepancy_json(const reconcile::Discrepancy& discrepancy, std::int64_t now_ms) {
-  return {{"id", discrepancy.id},
-          {"system", "warehouse"},
-          {"site", discrepancy.position.site},
-          {"location", discrepancy.position.location},
-          {"sku", discrepancy.position.sku},
-          {"lot", discrepancy.position.lot},
-          {"state", reconcile::to_string(discrepancy.state)},
-          {"classification", reconcile::to_string(discrepancy.classification)},
-          {"resolution", reconcile::to_string(discrepancy.resolution)},
-          {"expected", discrepancy.expected},
-          {"counted", discrepancy.counted},
-          {"variance", discrepancy.variance},
-          {"value_cents", discrepancy.value_cents},
-          {"round", discrepancy.round},
-          {"first_user", discrepancy.first_user},
-          {"opened_ms", discrepancy.opened_ms},
-          {"age_ms", now_ms - discrepancy.opened_ms},
-          {"updated_ms", discrepancy.updated_ms},
-          {"closed_ms", optional_json(discrepancy.closed_ms)},
-          {"adjust_event_id", discrepancy.adjust_event_id},
-          {"adjust_qty", discrepancy.adjust_qty},
-          {"adjust_value_cents", discrepancy.adjust_value_cents},
-          {"adjust_reason", discrepancy.adjust_reason ? Json(to_string(*discrepancy.adjust_reason)) : Json(nullptr)}};
+  Json body = {
+      {"id", discrepancy.id},
+      {"system", discrepancy.system},
+      {"site", discrepancy.position.site},
+      {"location", discrepancy.position.location},
+      {"sku", discrepancy.position.sku},
+      {"lot", discrepancy.position.lot},
+      {"state", reconcile::to_string(discrepancy.state)},
+      {"classification", reconcile::to_string(discrepancy.classification)},
+      {"resolution", reconcile::to_string(discrepancy.resolution)},
+      {"expected", discrepancy.expected},
+      {"counted", discrepancy.counted},
+      {"variance", discrepancy.variance},
+      {"value_cents", discrepancy.value_cents},
+      {"round", discrepancy.round},
+      {"first_user", discrepancy.first_user},
+      {"opened_ms", discrepancy.opened_ms},
+      {"age_ms", now_ms - discrepancy.opened_ms},
+      {"updated_ms", discrepancy.updated_ms},
+      {"closed_ms", optional_json(discrepancy.closed_ms)},
+      {"adjust_event_id", discrepancy.adjust_event_id},
+      {"adjust_qty", discrepancy.adjust_qty},
+      {"adjust_value_cents", discrepancy.adjust_value_cents},
+      {"adjust_reason", discrepancy.adjust_reason ? Json(to_string(*discrepancy.adjust_reason)) : Json(nullptr)}};
+  // What an operator takes up with a read-only system (docs/channels.md).
+  if (discrepancy.snapshot_id && reconcile::system_role(discrepancy.system) == reconcile::SystemRole::kReadOnly) {
+    body["proposal"] = reconcile::fba_proposal(discrepancy.variance);
+  }
+  return body;
+}
+
+Json snapshot_json(const reconcile::Snapshot& snapshot) {
+  return {{"event_id", snapshot.event_id},
+          {"system", snapshot.system},
+          {"kind", snapshot.reference},
+          {"as_of_ms", snapshot.wall_ms},
+          {"received_ms", snapshot.received_ms},
+          {"reported", snapshot.reported},
+          {"expected_at_as_of", optional_json(snapshot.expected)},
+          {"variance", snapshot.variance},
+          {"within_tolerance", snapshot.within ? Json(*snapshot.within) : Json(nullptr)}};
 }
 
 Json history_entry_json(const reconcile::HistoryEntry& entry) {
@@ -199,6 +218,7 @@ void add_discrepancy_detail_route(Router& router, reconcile::Queries& queries, c
     body["tasks"] = array_of(detail->tasks, [now_ms](const reconcile::Task& task) { return task_json(task, now_ms); });
     body["counts"] = array_of(detail->counts, count_group_json);
     body["timeline"] = array_of(detail->timeline, history_entry_json);
+    body["snapshot"] = detail->snapshot ? snapshot_json(*detail->snapshot) : Json(nullptr);
     Json actions = Json::array();
     for (const auto action : allowed_actions(*request.principal, detail->discrepancy)) {
       actions.push_back(reconcile::to_string(action));

@@ -8,6 +8,7 @@
 
 #include "hub/http/reconcile_routes.hpp"
 #include "hub/reconcile/queries.hpp"
+#include "hub/reconcile/systems.hpp"
 #include "shared/domain/event.hpp"
 
 namespace recount::hub {
@@ -19,7 +20,8 @@ using Json = nlohmann::json;
 constexpr std::size_t kMaxBulkIds = 500;
 
 constexpr reconcile::OperatorAction kAllActions[] = {
-    reconcile::OperatorAction::kApprove, reconcile::OperatorAction::kWriteOff, reconcile::OperatorAction::kReject};
+    reconcile::OperatorAction::kApprove, reconcile::OperatorAction::kWriteOff, reconcile::OperatorAction::kReject,
+    reconcile::OperatorAction::kCorrectSystem};
 
 struct Decision {
   std::int64_t id = 0;
@@ -53,7 +55,8 @@ Result<void> read_action(const Request& request, const Json& body, reconcile::Op
   auto action_text = text_member(body, "action");
   if (!action_text) return action_text.error();
   const auto parsed_action = reconcile::parse_operator_action(*action_text);
-  if (!parsed_action) return invalid("action", "must be approve, reject or write-off (got '" + *action_text + "')");
+  if (!parsed_action)
+    return invalid("action", "must be approve, reject, write-off or correct-system (got '" + *action_text + "')");
   action = *parsed_action;
   auto reason_text = text_member(body, "reason");
   if (!reason_text) return reason_text.error();
@@ -153,7 +156,8 @@ std::vector<reconcile::OperatorAction> allowed_actions(const auth::Principal& pr
                                                        const reconcile::Discrepancy& discrepancy) {
   std::vector<reconcile::OperatorAction> allowed;
   for (const auto action : kAllActions) {
-    if (reconcile::action_allowed(action, discrepancy.state) && !refusal_of(principal, action, discrepancy)) {
+    if (reconcile::action_allowed(action, discrepancy.state) && reconcile::action_applies(action, discrepancy) &&
+        !refusal_of(principal, action, discrepancy)) {
       allowed.push_back(action);
     }
   }

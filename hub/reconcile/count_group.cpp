@@ -12,11 +12,12 @@ constexpr NameTable<GroupRole, 3> kRoleNames{{
     {GroupRole::kRefused, "refused"},
 }};
 
-constexpr NameTable<CauseKind, 4> kCauseNames{{
+constexpr NameTable<CauseKind, 5> kCauseNames{{
     {CauseKind::kCount, "count"},
     {CauseKind::kMovement, "movement"},
     {CauseKind::kClose, "close"},
     {CauseKind::kReevaluation, "reevaluation"},
+    {CauseKind::kReport, "report"},
 }};
 
 }  // namespace

@@ -54,7 +54,8 @@ struct CountGroup {
   bool is_void() const { return counts == 0 && task_id.empty() && expected == 0; }
 };
 
-enum class CauseKind { kCount, kMovement, kClose, kReevaluation };
+// kReport: a connected system's report (a snapshot) arrived.
+enum class CauseKind { kCount, kMovement, kClose, kReevaluation, kReport };
 std::string_view to_string(CauseKind kind);
 std::optional<CauseKind> parse_cause_kind(std::string_view text);
 

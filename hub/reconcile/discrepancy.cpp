@@ -9,7 +9,7 @@ namespace recount::hub::reconcile {
 
 namespace {
 
-constexpr NameTable<DiscrepancyState, 8> kStateNames{{
+constexpr NameTable<DiscrepancyState, 9> kStateNames{{
     {DiscrepancyState::kOpen, "open"},
     {DiscrepancyState::kRecountRequested, "recount_requested"},
     {DiscrepancyState::kRecounted, "recounted"},
@@ -18,6 +18,7 @@ constexpr NameTable<DiscrepancyState, 8> kStateNames{{
     {DiscrepancyState::kAwaitingReview, "awaiting_review"},
     {DiscrepancyState::kAdjusted, "adjusted"},
     {DiscrepancyState::kClosed, "closed"},
+    {DiscrepancyState::kAwaitingSystem, "awaiting_system"},
 }};
 
 constexpr NameTable<Classification, 3> kClassificationNames{{
@@ -26,7 +27,7 @@ constexpr NameTable<Classification, 3> kClassificationNames{{
     {Classification::kAmbiguous, "ambiguous"},
 }};
 
-constexpr NameTable<Resolution, 9> kResolutionNames{{
+constexpr NameTable<Resolution, 10> kResolutionNames{{
     {Resolution::kNone, "none"},
     {Resolution::kCountError, "count_error"},
     {Resolution::kCountCompleted, "count_completed"},
@@ -36,12 +37,14 @@ constexpr NameTable<Resolution, 9> kResolutionNames{{
     {Resolution::kApproved, "approved"},
     {Resolution::kWrittenOff, "written_off"},
     {Resolution::kRejected, "rejected"},
+    {Resolution::kSystemAgrees, "system_agrees"},
 }};
 
-constexpr NameTable<OperatorAction, 3> kActionNames{{
+constexpr NameTable<OperatorAction, 4> kActionNames{{
     {OperatorAction::kApprove, "approve"},
     {OperatorAction::kReject, "reject"},
     {OperatorAction::kWriteOff, "write-off"},
+    {OperatorAction::kCorrectSystem, "correct-system"},
 }};
 
 using State = DiscrepancyState;
@@ -65,6 +68,9 @@ constexpr std::pair<State, State> kSteps[] = {
     {State::kAwaitingReview, State::kAdjusted},
     {State::kAwaitingReview, State::kClosed},
     {State::kAdjusted, State::kClosed},
+    {State::kAwaitingReview, State::kAwaitingSystem},
+    {State::kAwaitingSystem, State::kAwaitingReview},
+    {State::kAwaitingSystem, State::kClosed},
 };
 
 }  // namespace
@@ -104,6 +110,7 @@ bool action_allowed(OperatorAction action, DiscrepancyState state) {
     case OperatorAction::kReject:
     case OperatorAction::kWriteOff:
       return state == State::kRecountRequested || state == State::kAwaitingApproval || state == State::kAwaitingReview;
+    case OperatorAction::kCorrectSystem: return state == State::kAwaitingReview;
   }
   return false;
 }
@@ -130,6 +137,7 @@ Resolution resolution_by(CauseKind cause) {
     case CauseKind::kCount:
     case CauseKind::kClose: return Resolution::kCountCompleted;
     case CauseKind::kReevaluation: return Resolution::kReevaluated;
+    case CauseKind::kReport: return Resolution::kSystemAgrees;
   }
   return Resolution::kReevaluated;
 }

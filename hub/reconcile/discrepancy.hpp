@@ -30,6 +30,10 @@ enum class DiscrepancyState {
   kAwaitingReview,    // recounts kept disagreeing past the last round: an operator decides
   kAdjusted,          // the adjust event is made
   kClosed,
+  // A connected system's discrepancy an operator decided the system is wrong about: a correction
+  // is on its way to it (or, for FBA, a claim with Amazon is open); the system's next report
+  // that agrees closes it, one that does not sends it back to review (docs/channels.md).
+  kAwaitingSystem,
 };
 
 // Why a discrepancy exists, from the verdict of the count that drives it now.
@@ -46,9 +50,11 @@ enum class Resolution {
   kApproved,        // an operator approved the adjustment
   kWrittenOff,      // an operator adjusted the ledger to the count without waiting
   kRejected,        // an operator closed it without adjusting
+  kSystemAgrees,    // a connected system's later report agrees with the ledger
 };
 
-enum class OperatorAction { kApprove, kReject, kWriteOff };
+// correct-system: the ledger is right and the connected system is told (docs/channels.md).
+enum class OperatorAction { kApprove, kReject, kWriteOff, kCorrectSystem };
 
 std::string_view to_string(DiscrepancyState state);
 std::string_view to_string(Classification classification);
@@ -91,8 +97,17 @@ ReasonCode automatic_reason(std::int64_t variance);
 // How a discrepancy that became acceptable by itself ends, by what changed its count.
 Resolution resolution_by(CauseKind cause);
 
+// The system whose figure a discrepancy is about: the ledger's own counts.
+inline constexpr std::string_view kWarehouseSystem = "warehouse";
+
 struct Discrepancy {
   std::int64_t id = 0;
+  std::string system{kWarehouseSystem};  // "warehouse", or the connected system that reported
+  // A connected system's discrepancy: the snapshot that drives it (reconcile/snapshots.hpp);
+  // `position` then has the site, the mapped location ("" for the whole site) and the SKU, and
+  // position_id, group ids and round are 0. expected and counted are the ledger's quantity as of
+  // the snapshot and the system's figure.
+  std::optional<std::int64_t> snapshot_id;
   PositionKey position;
   std::int64_t position_id = 0;
   std::int64_t origin_group_id = 0;  // the count that opened it
@@ -159,6 +174,7 @@ struct DiscrepancyQuery {
   DiscrepancySort sort = DiscrepancySort::kOpened;
   SortOrder order = SortOrder::kAscending;
   std::size_t offset = 0;  // matches skipped before the first listed
+  std::string system{};    // "" for every system
 };
 
 }  // namespace recount::hub::reconcile

@@ -23,6 +23,9 @@ enum class DiscrepancyStore::Sql {
   kGet,
   kActiveAt,
   kTransitions,
+  kInsertSystem,
+  kFollowSnapshot,
+  kActiveForSubject,
   kCount,
 };
 
@@ -30,11 +33,16 @@ namespace {
 
 using State = DiscrepancyState;
 
+// A warehouse discrepancy's position is its count's; a connected system's is its snapshot's
+// subject (site, location, SKU, no lot).
 const std::string kSelect =
-    "SELECT d.id, p.site, p.location, p.sku, p.lot, d.position_id, d.origin_group_id, d.group_id, d.state,"
+    "SELECT d.id, coalesce(p.site, s.site), coalesce(p.location, s.location), coalesce(p.sku, s.sku),"
+    " coalesce(p.lot, ''), d.position_id, d.origin_group_id, d.group_id, d.state,"
     " d.classification, d.resolution, d.expected, d.counted, d.variance, d.value_cents, d.round, d.first_user,"
-    " d.opened_ms, d.updated_ms, d.closed_ms, d.adjust_event_id, d.adjust_qty, d.adjust_value_cents, d.adjust_reason"
-    " FROM reconcile_discrepancies d JOIN reconcile_positions p ON p.id = d.position_id";
+    " d.opened_ms, d.updated_ms, d.closed_ms, d.adjust_event_id, d.adjust_qty, d.adjust_value_cents, d.adjust_reason,"
+    " d.system, d.snapshot_id"
+    " FROM reconcile_discrepancies d LEFT JOIN reconcile_positions p ON p.id = d.position_id AND d.snapshot_id IS NULL"
+    " LEFT JOIN reconcile_snapshots s ON s.id = d.snapshot_id";
 
 // Indexed by DiscrepancyStore::Sql.
 const std::string kSql[] = {
@@ -64,10 +72,21 @@ const std::string kSql[] = {
     // kGet
     kSelect + " WHERE d.id = ?1",
     // kActiveAt
-    "SELECT id FROM reconcile_discrepancies WHERE position_id = ?1 AND closed_ms IS NULL",
+    "SELECT id FROM reconcile_discrepancies WHERE position_id = ?1 AND closed_ms IS NULL AND snapshot_id IS NULL",
     // kTransitions
     "SELECT seq, from_state, to_state, at_ms, actor_kind, actor, cause, cause_event_id FROM reconcile_transitions"
     " WHERE discrepancy_id = ?1 ORDER BY seq",
+    // kInsertSystem
+    "INSERT INTO reconcile_discrepancies (site, position_id, origin_group_id, group_id, state, classification,"
+    " resolution, expected, counted, variance, value_cents, round, first_user, opened_ms, updated_ms,"
+    " adjust_event_id, adjust_qty, adjust_value_cents, adjust_reason, system, snapshot_id)"
+    " VALUES (?1, 0, 0, 0, 'open', ?2, 'none', ?3, ?4, ?5, ?6, 0, '', ?7, ?7, '', 0, 0, '', ?8, ?9) RETURNING id",
+    // kFollowSnapshot
+    "UPDATE reconcile_discrepancies SET snapshot_id = ?2, classification = ?3, expected = ?4, counted = ?5,"
+    " variance = ?6, value_cents = ?7, updated_ms = ?8 WHERE id = ?1",
+    // kActiveForSubject: a subject's snapshots are few; each has at most one discrepancy.
+    "SELECT d.id FROM reconcile_snapshots s JOIN reconcile_discrepancies d ON d.snapshot_id = s.id"
+    " WHERE s.system = ?1 AND s.site = ?2 AND s.location = ?3 AND s.sku = ?4 AND d.closed_ms IS NULL",
 };
 
 // Parses a name column or reports it corrupt.
@@ -105,6 +124,8 @@ Result<Discrepancy> read_discrepancy(const storage::Statement& row) {
   d.adjust_value_cents = row.column_int(22);
   if (!row.column_text(23).empty())
     d.adjust_reason = parsed(row, 23, "discrepancies.adjust_reason", parse_reason_code, error);
+  d.system = row.column_text(24);
+  if (!row.column_is_null(25)) d.snapshot_id = row.column_int(25);
   if (!error.message.empty()) return error;
   d.state = *state;
   d.classification = *classification;
@@ -147,6 +168,7 @@ struct Filter {
 Filter filter_of(const DiscrepancyQuery& query) {
   Filter filter;
   if (!query.site.empty()) filter.add("d.site = ?", query.site);
+  if (!query.system.empty()) filter.add("d.system = ?", query.system);
   if (query.filter == StateFilter::kActive) filter.add("d.closed_ms IS NULL");
   if (query.filter == StateFilter::kClosed) filter.add("d.closed_ms IS NOT NULL");
   if (!query.states.empty()) {
@@ -215,6 +237,50 @@ Result<std::int64_t> DiscrepancyStore::open(std::int64_t position_id, const std:
   auto opened = append_transition(id, std::nullopt, State::kOpen, at_ms, actor, cause, cause_event_id);
   if (!opened) return opened.error();
   return id;
+}
+
+Result<std::int64_t> DiscrepancyStore::open_for_snapshot(const std::string& system, const std::string& site,
+                                                         std::int64_t snapshot_id, const Figures& figures,
+                                                         std::int64_t at_ms, const Actor& actor,
+                                                         const std::string& cause, const std::string& cause_event_id) {
+  auto& insert = statement(Sql::kInsertSystem);
+  insert.bind(1, site)
+      .bind(2, to_string(figures.classification))
+      .bind(3, figures.expected)
+      .bind(4, figures.counted)
+      .bind(5, figures.variance)
+      .bind(6, figures.value_cents)
+      .bind(7, at_ms)
+      .bind(8, system)
+      .bind(9, snapshot_id);
+  auto inserted = single_int(insert);
+  if (!inserted) return inserted.error();
+  auto opened = append_transition(*inserted, std::nullopt, State::kOpen, at_ms, actor, cause, cause_event_id);
+  if (!opened) return opened.error();
+  return *inserted;
+}
+
+Result<void> DiscrepancyStore::follow_snapshot(std::int64_t id, std::int64_t snapshot_id, const Figures& figures,
+                                               std::int64_t at_ms) {
+  return statement(Sql::kFollowSnapshot)
+      .bind(1, id)
+      .bind(2, snapshot_id)
+      .bind(3, to_string(figures.classification))
+      .bind(4, figures.expected)
+      .bind(5, figures.counted)
+      .bind(6, figures.variance)
+      .bind(7, figures.value_cents)
+      .bind(8, at_ms)
+      .run();
+}
+
+Result<std::optional<std::int64_t>> DiscrepancyStore::active_for_subject(const std::string& system,
+                                                                         const PositionKey& subject) {
+  return first_int(statement(Sql::kActiveForSubject)
+                       .bind(1, system)
+                       .bind(2, subject.site)
+                       .bind(3, subject.location)
+                       .bind(4, subject.sku));
 }
 
 Result<Transition> DiscrepancyStore::transition(std::int64_t id, DiscrepancyState to, Resolution resolution,

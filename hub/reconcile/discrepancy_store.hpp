@@ -11,6 +11,7 @@
 
 #include "hub/reconcile/actor.hpp"
 #include "hub/reconcile/discrepancy.hpp"
+#include "hub/reconcile/position.hpp"
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
 #include "shared/storage/sqlite.hpp"
@@ -30,6 +31,18 @@ class DiscrepancyStore {
   Result<std::int64_t> open(std::int64_t position_id, const std::string& site, const Figures& figures,
                             const std::string& first_user, std::int64_t at_ms, const Actor& actor,
                             const std::string& cause, const std::string& cause_event_id);
+
+  // Records a connected system's discrepancy in state kOpen, driven by the snapshot
+  // `snapshot_id` (figures.group_id is ignored), with its opening transition; returns its id.
+  // The caller keeps one active per subject (active_for_subject()).
+  Result<std::int64_t> open_for_snapshot(const std::string& system, const std::string& site, std::int64_t snapshot_id,
+                                         const Figures& figures, std::int64_t at_ms, const Actor& actor,
+                                         const std::string& cause, const std::string& cause_event_id);
+  // A connected system's discrepancy takes the figures of `snapshot_id`, the subject's newest
+  // report or its newest judgement.
+  Result<void> follow_snapshot(std::int64_t id, std::int64_t snapshot_id, const Figures& figures, std::int64_t at_ms);
+  // The active discrepancy of a system's subject (site, location, SKU of `subject`; lot unused).
+  Result<std::optional<std::int64_t>> active_for_subject(const std::string& system, const PositionKey& subject);
 
   // Moves to `to` (aborting if may_transition() forbids it) and appends the transition.
   // Closing takes the resolution; other steps pass Resolution::kNone. Returns the transition.

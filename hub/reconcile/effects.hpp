@@ -22,6 +22,25 @@ struct Adjustment {
   std::int64_t value_cents = 0;  // qty × unit cost
 };
 
+// What a connected system must be told after a decision (docs/channels.md): hold `quantity`
+// (the ledger's quantity now) of `sku` at `location` ("" for the whole site) of `site`. The
+// outbox (hub/outbox) stores it in the same transaction and delivers it in the system's own
+// format; snapshot_event_id is the system's latest report of it, whose names (the system's SKU and
+// location) the correction uses.
+struct Correction {
+  std::string system;
+  std::string site;
+  std::string location;
+  std::string sku;
+  std::int64_t quantity = 0;
+  std::int64_t reported = 0;  // what the system's latest report said
+  std::int64_t discrepancy_id = 0;
+  std::string snapshot_event_id;
+  std::string cause;  // "correct-system", or how the discrepancy was resolved ("approved", …)
+
+  bool operator==(const Correction&) const = default;
+};
+
 // An entry for the hub's audit log (hub/ledger/audit_log.hpp): a discrepancy transition, a
 // refused recount or a policy change. detail is a JSON object.
 struct AuditNote {
@@ -34,6 +53,7 @@ struct AuditNote {
 // commit (task lists to publish).
 struct Effects {
   std::vector<Adjustment> adjustments;
+  std::vector<Correction> corrections;  // for the outbox, in the same transaction
   std::vector<std::string> task_sites;  // sorted, no repeats
   std::vector<AuditNote> audit;
   // Discrepancies opened or moved to another state, for the console's live feed after the

@@ -96,9 +96,13 @@ Scope read_scope(JsonReader& rule) {
       .object("scope", Presence::kOptional,
               [](JsonReader& in) {
                 Scope scope{scope_code(in, "site"), scope_code(in, "location_class"), scope_code(in, "item_class"),
-                            scope_code(in, "sku")};
+                            scope_code(in, "sku"), scope_code(in, "system")};
                 if (in.ok() && !scope.site.empty()) {
                   if (auto valid = validate_identifier("site", scope.site); !valid)
+                    in.fail(valid.error().within(in.path()));
+                }
+                if (in.ok() && !scope.system.empty()) {
+                  if (auto valid = validate_identifier("system", scope.system); !valid)
                     in.fail(valid.error().within(in.path()));
                 }
                 return scope;
@@ -135,6 +139,7 @@ void write_scope(JsonWriter& out, const Scope& scope) {
   out.optional("location_class", scope.location_class);
   out.optional("item_class", scope.item_class);
   out.optional("sku", scope.sku);
+  out.optional("system", scope.system);
   out.end_object();
 }
 
@@ -143,12 +148,13 @@ void write_scope(JsonWriter& out, const Scope& scope) {
 bool Scope::matches(const Subject& subject) const {
   return (site.empty() || site == subject.site) &&
          (location_class.empty() || location_class == subject.location_class) &&
-         (item_class.empty() || item_class == subject.item_class) && (sku.empty() || sku == subject.sku);
+         (item_class.empty() || item_class == subject.item_class) && (sku.empty() || sku == subject.sku) &&
+         (system.empty() || system == subject.system);
 }
 
 int Scope::specificity() const {
-  return (sku.empty() ? 0 : 8) | (item_class.empty() ? 0 : 4) | (location_class.empty() ? 0 : 2) |
-         (site.empty() ? 0 : 1);
+  return (system.empty() ? 0 : 16) | (sku.empty() ? 0 : 8) | (item_class.empty() ? 0 : 4) |
+         (location_class.empty() ? 0 : 2) | (site.empty() ? 0 : 1);
 }
 
 const ToleranceRule* Policy::rule_for(const Subject& subject) const {
@@ -192,13 +198,13 @@ Result<Policy> parse_policy(std::string_view text) {
   policy.max_recount_rounds =
       static_cast<std::uint32_t>(count(in, "max_recount_rounds", kMaxRounds).value_or(policy.max_recount_rounds));
   policy.approval_limit_cents = count(in, "approval_limit_cents").value_or(policy.approval_limit_cents);
-  std::map<std::tuple<std::string, std::string, std::string, std::string>, std::size_t> seen;
+  std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>, std::size_t> seen;
   policy.tolerances = in.objects(
       "tolerances",
       [&](JsonReader& element) {
         ToleranceRule rule = read_rule(element);
         const Scope& scope = rule.scope;
-        const auto key = std::tuple{scope.site, scope.location_class, scope.item_class, scope.sku};
+        const auto key = std::tuple{scope.site, scope.location_class, scope.item_class, scope.sku, scope.system};
         if (const auto [at, fresh] = seen.emplace(key, seen.size()); element.ok() && !fresh) {
           element.fail("scope", "is the same scope as tolerances[" + std::to_string(at->second) + "]");
         }

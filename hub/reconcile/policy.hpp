@@ -31,6 +31,9 @@ struct Subject {
   std::string_view location_class;
   std::string_view item_class;
   std::string_view sku;
+  // Who reported the quantity compared: "warehouse" for the floor's counts, else the connected
+  // system whose snapshot it is (docs/channels.md).
+  std::string_view system = "warehouse";
 };
 
 // Which counts a rule covers; an empty member matches anything.
@@ -39,10 +42,13 @@ struct Scope {
   std::string location_class;
   std::string item_class;
   std::string sku;
+  std::string system;  // "warehouse", "fba", "shopify", "pos", …
 
   bool matches(const Subject& subject) const;
-  // Higher is more specific. A SKU outranks an item class, which outranks a location class,
-  // which outranks a site, whatever else is set; among equals, more members set rank higher.
+  // Higher is more specific. A system outranks a SKU, which outranks an item class, which
+  // outranks a location class, which outranks a site, whatever else is set; among equals, more
+  // members set rank higher. A system ranks first because what a system may lag or round by
+  // (FBA's receiving, a store's unsynced sales) holds for every SKU it reports.
   int specificity() const;
 
   bool operator==(const Scope&) const = default;

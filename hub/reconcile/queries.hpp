@@ -16,6 +16,7 @@
 #include "hub/reconcile/overview.hpp"
 #include "hub/reconcile/policy.hpp"
 #include "hub/reconcile/position.hpp"
+#include "hub/reconcile/snapshots.hpp"
 #include "hub/reconcile/tasks.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
@@ -28,6 +29,7 @@ struct DiscrepancyDetail {
   std::vector<Task> tasks;
   std::vector<CountGroup> counts;      // the position's counts, by time
   std::vector<HistoryEntry> timeline;  // the position's history, as history() gives it
+  std::optional<Snapshot> snapshot;    // a connected system's: the report that drives it
 };
 
 // Never writes. Calls block on storage; errors are kIo (kCorrupt when stored data no longer
@@ -61,6 +63,10 @@ class Queries {
   // The policy in force (the built-in default until one is set), with its version, when it was
   // set and by whom. kCorrupt when the stored document no longer parses.
   virtual Result<PolicyInForce> policy_in_force() = 0;
+
+  // Each connected system of each site that has reported (one site when `site` is not ""): its
+  // newest report, the SKUs compared, its open discrepancies (docs/channels.md).
+  virtual Result<std::vector<SystemSummary>> systems(const std::string& site) = 0;
 
  protected:
   Queries() = default;

@@ -9,6 +9,7 @@
 
 #include "hub/reconcile/schema.hpp"
 #include "hub/reconcile/stamps.hpp"
+#include "hub/reconcile/systems.hpp"
 #include "shared/core/random_id.hpp"
 #include "shared/protocol/json_writer.hpp"
 
@@ -58,6 +59,32 @@ Figures figures_of(const CountGroup& group, const Judgement& judgement, Classifi
                  judgement.variance, judgement.value_cents};
 }
 
+// Whether an event changes a position's balance, and so the ledger's quantity a snapshot is
+// compared with.
+bool moves_stock(EventType type) {
+  switch (type) {
+    case EventType::kReceive:
+    case EventType::kPutaway:
+    case EventType::kMove:
+    case EventType::kAdjust:
+    case EventType::kSale:
+    case EventType::kShip:
+    case EventType::kBaseline: return true;
+    case EventType::kCount:
+    case EventType::kLocationClosed:
+    case EventType::kTaskAck:
+    case EventType::kSnapshot:
+    case EventType::kUnknownBarcode:
+    case EventType::kBarcodeApplied: return false;
+  }
+  return false;
+}
+
+std::string figures_text(const Snapshot& snapshot) {
+  return snapshot.system + " reported " + std::to_string(snapshot.reported) + ", ledger " +
+         std::to_string(snapshot.expected.value_or(0)) + " as of " + std::to_string(snapshot.wall_ms);
+}
+
 void normalize(Effects& effects) {
   std::sort(effects.task_sites.begin(), effects.task_sites.end());
   effects.task_sites.erase(std::unique(effects.task_sites.begin(), effects.task_sites.end()), effects.task_sites.end());
@@ -71,6 +98,8 @@ Result<Reconciler> Reconciler::open(storage::Database& database, const CatalogVi
   if (!projections) return projections.error();
   auto judgements = Judgements::prepare(database);
   if (!judgements) return judgements.error();
+  auto snapshots = SnapshotStore::prepare(database);
+  if (!snapshots) return snapshots.error();
   auto discrepancies = DiscrepancyStore::prepare(database);
   if (!discrepancies) return discrepancies.error();
   auto tasks = TaskStore::prepare(database);
@@ -79,8 +108,8 @@ Result<Reconciler> Reconciler::open(storage::Database& database, const CatalogVi
   if (!policies) return policies.error();
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
-  return Reconciler(catalog, std::move(*projections), std::move(*judgements), std::move(*discrepancies),
-                    std::move(*tasks), std::move(*policies), std::move(*statements));
+  return Reconciler(catalog, std::move(*projections), std::move(*judgements), std::move(*snapshots),
+                    std::move(*discrepancies), std::move(*tasks), std::move(*policies), std::move(*statements));
 }
 
 Result<const Policy*> Reconciler::current_policy() {
@@ -138,7 +167,28 @@ Result<void> Reconciler::apply(const Origin& origin, const Event& event, std::in
     }
   }
   const Timing timing{received_ms, received_ms + (*policy)->settle_delay_ms, (*policy)->ambiguity_window_ms};
-  return projections_.apply(origin.site, origin.device, event, timing, task_position);
+  if (event.type == EventType::kSnapshot) {
+    const Cause cause{CauseKind::kReport, event.event_id, Actor::of_event(event.user, origin.device)};
+    auto recorded = snapshots_.record(origin.site, event, received_ms, timing.due_ms, cause);
+    if (!recorded) return recorded.error();
+    return {};
+  }
+  if (auto ok = projections_.apply(origin.site, origin.device, event, timing, task_position); !ok) return ok;
+  if (!moves_stock(event.type)) return {};
+  // A movement changes the ledger's quantity as of every snapshot at or after it.
+  const Cause cause{CauseKind::kMovement, event.event_id, Actor::of_event(event.user, origin.device)};
+  return snapshots_.mark_touched(origin.site, event.sku, {event.location, event.to_location}, event.hlc, timing.due_ms,
+                                 cause);
+}
+
+Result<std::optional<std::int64_t>> Reconciler::next_due_ms() {
+  auto groups = judgements_.next_due();
+  if (!groups) return groups.error();
+  auto snapshots = snapshots_.next_due();
+  if (!snapshots) return snapshots.error();
+  if (!*groups) return *snapshots;
+  if (!*snapshots) return *groups;
+  return std::optional<std::int64_t>(std::min(**groups, **snapshots));
 }
 
 Result<Reconciler::CatchUp> Reconciler::catch_up(EventStore& events, std::size_t limit) {
@@ -188,12 +238,18 @@ Result<void> Reconciler::settle_due(Context& context) {
   // none is left. Each round settles what the previous one changed; adjustments happen at most
   // once per discrepancy, so this ends.
   while (true) {
-    auto due = judgements_.due(std::min(context.now_ms, context.due_by_ms));
+    const std::int64_t by_ms = std::min(context.now_ms, context.due_by_ms);
+    auto due = judgements_.due(by_ms);
     if (!due) return due.error();
-    if (due->empty()) return {};
     for (const DueGroup& item : *due) {
       if (auto ok = settle_group(context, item); !ok) return ok;
     }
+    auto snapshots = snapshots_.due(by_ms);
+    if (!snapshots) return snapshots.error();
+    for (const DueSnapshot& item : *snapshots) {
+      if (auto ok = settle_snapshot(context, item); !ok) return ok;
+    }
+    if (due->empty() && snapshots->empty()) return {};
   }
 }
 
@@ -430,21 +486,34 @@ Result<void> Reconciler::request_recount(Context& context, const Discrepancy& di
 
 Result<void> Reconciler::adjust(Context& context, const Discrepancy& discrepancy, const CountGroup& group,
                                 ReasonCode reason, const Actor& actor, Resolution resolution) {
+  // As of the count it corrects.
+  return adjust_position(context, discrepancy, group.position, group.last_hlc, group.counted - group.expected, reason,
+                         actor, resolution);
+}
+
+Result<void> Reconciler::adjust_position(Context& context, const Discrepancy& discrepancy, const PositionKey& position,
+                                         HlcStamp hlc, std::int64_t qty, ReasonCode reason, const Actor& actor,
+                                         Resolution resolution) {
   Event event;
   event.event_id = uuid_v7(context.now_ms);
   event.type = EventType::kAdjust;
   event.wall_ms = context.now_ms;
-  event.hlc = group.last_hlc;  // as of the count it corrects
+  event.hlc = hlc;
   event.user = actor.kind == ActorKind::kOperator ? actor.id : std::string();
-  event.location = group.position.location;
-  event.sku = group.position.sku;
-  event.lot = group.position.lot;
-  event.qty = group.counted - group.expected;
+  event.location = position.location;
+  event.sku = position.sku;
+  event.lot = position.lot;
+  event.qty = qty;
   event.reason = reason;
   event.reference = std::string(kDiscrepancyReferencePrefix) + std::to_string(discrepancy.id);
-  const std::int64_t value = value_of(event.qty, facts_of(group.position).unit_cost());
+  const std::int64_t value = value_of(event.qty, facts_of(position).unit_cost());
   const Timing timing{context.now_ms, context.now_ms, context.policy.ambiguity_window_ms};
-  if (auto ok = projections_.apply(group.position.site, "", event, timing); !ok) return ok;
+  if (auto ok = projections_.apply(position.site, "", event, timing); !ok) return ok;
+  if (auto ok = snapshots_.mark_touched(position.site, position.sku, {position.location}, hlc, context.now_ms,
+                                        Cause{CauseKind::kMovement, event.event_id, actor});
+      !ok) {
+    return ok;
+  }
   if (auto ok = discrepancies_.record_adjustment(discrepancy.id, event.event_id, event.qty, value, reason); !ok) {
     return ok;
   }
@@ -454,8 +523,119 @@ Result<void> Reconciler::adjust(Context& context, const Discrepancy& discrepancy
       !ok) {
     return ok;
   }
-  context.effects.adjustments.push_back(Adjustment{group.position.site, event, discrepancy.id, value});
-  return step(context, discrepancy, DiscrepancyState::kClosed, resolution, actor, what, event.event_id);
+  context.effects.adjustments.push_back(Adjustment{position.site, event, discrepancy.id, value});
+  if (auto ok = step(context, discrepancy, DiscrepancyState::kClosed, resolution, actor, what, event.event_id); !ok) {
+    return ok;
+  }
+  return tell_systems(context, position.site, position.sku, discrepancy.system, discrepancy.id, resolution);
+}
+
+Result<void> Reconciler::tell_systems(Context& context, const std::string& site, const std::string& sku,
+                                      const std::string& except, std::int64_t discrepancy_id, Resolution resolution) {
+  auto latest = snapshots_.latest_of_sku(site, sku);
+  if (!latest) return latest.error();
+  for (const Snapshot& report : *latest) {
+    if (report.system == except || system_role(report.system) != SystemRole::kAdjustable) continue;
+    auto quantity = snapshots_.on_hand(site, report.subject.location, sku);
+    if (!quantity) return quantity.error();
+    const Correction correction{report.system,
+                                site,
+                                report.subject.location,
+                                sku,
+                                *quantity,
+                                report.reported,
+                                discrepancy_id,
+                                report.event_id,
+                                std::string(to_string(resolution))};
+    const Json detail = {{"system", correction.system},     {"site", site},
+                         {"location", correction.location}, {"sku", sku},
+                         {"quantity", correction.quantity}, {"reported", correction.reported},
+                         {"discrepancy", discrepancy_id},   {"snapshot_event_id", correction.snapshot_event_id}};
+    context.effects.audit.push_back(AuditNote{"reconcile.correction", site + "/" + correction.system, dump(detail)});
+    context.effects.corrections.push_back(correction);
+  }
+  return {};
+}
+
+Result<void> Reconciler::settle_snapshot(Context& context, const DueSnapshot& due) {
+  auto snapshot = snapshots_.get(due.snapshot_id);
+  if (!snapshot) return snapshot.error();
+  const PositionKey& subject_key = snapshot->subject;
+  auto positions = snapshots_.positions(subject_key.site, subject_key.location, subject_key.sku);
+  if (!positions) return positions.error();
+  std::int64_t expected = 0;
+  for (const PositionView& position : *positions) {
+    auto at = projections_.expected_at(position.id, snapshot->hlc);
+    if (!at) return at.error();
+    expected += *at;
+  }
+  const Facts facts = facts_of(subject_key);
+  Subject subject = facts.subject(subject_key);
+  subject.system = snapshot->system;
+  snapshot->expected = expected;
+  snapshot->variance = snapshot->reported - expected;
+  snapshot->within = context.policy.within_tolerance(subject, snapshot->variance, expected, facts.unit_cost());
+  snapshot->value_cents = value_of(snapshot->variance, facts.unit_cost());
+  if (auto ok =
+          snapshots_.record_judgement(snapshot->id, expected, snapshot->value_cents, *snapshot->within, context.now_ms);
+      !ok) {
+    return ok;
+  }
+  const Figures figures{
+      0, Classification::kVariance, expected, snapshot->reported, snapshot->variance, snapshot->value_cents};
+  // Only the subject's newest report speaks for it: an older one judged again is history.
+  auto newest = snapshots_.newest_of(snapshot->system, subject_key);
+  if (!newest) return newest.error();
+  if (*newest != snapshot->id) return {};
+  auto active = discrepancies_.active_for_subject(snapshot->system, subject_key);
+  if (!active) return active.error();
+  if (*active) {
+    auto discrepancy = discrepancies_.get(**active);
+    if (!discrepancy) return discrepancy.error();
+    const bool new_report = discrepancy->snapshot_id != snapshot->id;
+    if (auto ok = discrepancies_.follow_snapshot(discrepancy->id, snapshot->id, figures, context.now_ms); !ok) {
+      return ok;
+    }
+    if (*snapshot->within) {
+      return step(context, *discrepancy, DiscrepancyState::kClosed, resolution_by(due.cause.kind), due.cause.actor,
+                  "now within tolerance: " + figures_text(*snapshot) + " (" + std::string(to_string(due.cause.kind)) +
+                      " " + due.cause.event_id + ")",
+                  due.cause.event_id);
+    }
+    if (new_report && discrepancy->state == DiscrepancyState::kAwaitingSystem) {
+      return step(context, *discrepancy, DiscrepancyState::kAwaitingReview, Resolution::kNone, due.cause.actor,
+                  "the system's next report still disagrees: " + figures_text(*snapshot), due.cause.event_id);
+    }
+    return {};
+  }
+  if (*snapshot->within) return {};
+  const std::string why = "variance: " + figures_text(*snapshot);
+  auto id = discrepancies_.open_for_snapshot(snapshot->system, subject_key.site, snapshot->id, figures, context.now_ms,
+                                             due.cause.actor, why, due.cause.event_id);
+  if (!id) return id.error();
+  auto opened = discrepancies_.get(*id);
+  if (!opened) return opened.error();
+  const Json detail = {{"discrepancy", *id},
+                       {"system", snapshot->system},
+                       {"position", position_json(subject_key)},
+                       {"to", "open"},
+                       {"classification", to_string(figures.classification)},
+                       {"expected", expected},
+                       {"counted", snapshot->reported},
+                       {"variance", snapshot->variance},
+                       {"value_cents", snapshot->value_cents},
+                       {"snapshot_event_id", snapshot->event_id},
+                       {"actor", describe(due.cause.actor)},
+                       {"cause_event_id", due.cause.event_id}};
+  context.effects.audit.push_back(AuditNote{"reconcile.transition", subject_of(*opened), dump(detail)});
+  context.effects.discrepancies.push_back(opened->id);
+  // The floor is not the side in question, so no blind recount: an operator decides which side
+  // is right.
+  return step(context, *opened, DiscrepancyState::kAwaitingReview, Resolution::kNone, Actor::system(),
+              system_role(snapshot->system) == SystemRole::kReadOnly
+                  ? "read-only system: proposed " + std::string(fba_proposal(snapshot->variance))
+                  : "a system's report: an operator decides which side is right",
+              "");
 }
 
 Result<void> Reconciler::step(Context& context, const Discrepancy& discrepancy, DiscrepancyState to,
@@ -510,6 +690,13 @@ Result<Effects> Reconciler::resolve(std::int64_t discrepancy_id, OperatorAction 
         !ok) {
       return ok.error();
     }
+  } else if (discrepancy->snapshot_id) {
+    if (auto ok = resolve_system(context, *discrepancy, action, reason, actor); !ok) return ok.error();
+  } else if (action == OperatorAction::kCorrectSystem) {
+    return Error{ErrorCode::kConflict, "action",
+                 "discrepancy " + std::to_string(discrepancy_id) +
+                     " is the warehouse's own (a count against the ledger): correct-system is for a connected "
+                     "system's discrepancy"};
   } else {
     auto group = projections_.group(discrepancy->group_id);
     if (!group) return group.error();
@@ -524,6 +711,72 @@ Result<Effects> Reconciler::resolve(std::int64_t discrepancy_id, OperatorAction 
   if (auto ok = settle_due(context); !ok) return ok.error();
   normalize(context.effects);
   return std::move(context.effects);
+}
+
+Result<void> Reconciler::resolve_system(Context& context, const Discrepancy& discrepancy, OperatorAction action,
+                                        ReasonCode reason, const Actor& actor) {
+  auto snapshot = snapshots_.get(*discrepancy.snapshot_id);
+  if (!snapshot) return snapshot.error();
+  const std::string name = "discrepancy " + std::to_string(discrepancy.id);
+  if (action == OperatorAction::kCorrectSystem) {
+    switch (system_role(discrepancy.system)) {
+      case SystemRole::kAdjustable: break;
+      case SystemRole::kReadOnly:
+        return Error{ErrorCode::kConflict, "action",
+                     (discrepancy.system == "fba" ? std::string("FBA") : discrepancy.system) +
+                         " is read-only: recount never adjusts its figures; take " + name +
+                         " up with the system (proposed: " + std::string(fba_proposal(discrepancy.variance)) +
+                         "), then reject it, or approve it to take the system's figure"};
+      case SystemRole::kLedger:
+      case SystemRole::kMovementsOnly:
+        return Error{ErrorCode::kConflict, "action", discrepancy.system + " takes no corrections"};
+    }
+    auto quantity =
+        snapshots_.on_hand(discrepancy.position.site, discrepancy.position.location, discrepancy.position.sku);
+    if (!quantity) return quantity.error();
+    const Correction correction{discrepancy.system,
+                                discrepancy.position.site,
+                                discrepancy.position.location,
+                                discrepancy.position.sku,
+                                *quantity,
+                                snapshot->reported,
+                                discrepancy.id,
+                                snapshot->event_id,
+                                "correct-system"};
+    const Json detail = {{"system", correction.system},     {"site", correction.site},
+                         {"location", correction.location}, {"sku", correction.sku},
+                         {"quantity", correction.quantity}, {"reported", correction.reported},
+                         {"discrepancy", discrepancy.id},   {"snapshot_event_id", correction.snapshot_event_id}};
+    context.effects.audit.push_back(
+        AuditNote{"reconcile.correction", correction.site + "/" + correction.system, dump(detail)});
+    context.effects.corrections.push_back(correction);
+    return step(context, discrepancy, DiscrepancyState::kAwaitingSystem, Resolution::kNone, actor,
+                "correct-system: " + discrepancy.system + " is told to hold " + std::to_string(*quantity) +
+                    " (it reported " + std::to_string(snapshot->reported) + ")",
+                "");
+  }
+  // approve / write-off: the system is right, and the ledger takes its figure as of the report.
+  if (snapshot->variance == 0) return Error{ErrorCode::kConflict, "action", name + " has no variance left to adjust"};
+  PositionKey position{discrepancy.position.site, discrepancy.position.location, discrepancy.position.sku, ""};
+  if (position.location.empty()) {
+    // A whole-site report: the position that held most of the SKU then takes the difference.
+    auto positions = snapshots_.positions(position.site, "", position.sku);
+    if (!positions) return positions.error();
+    std::optional<std::pair<std::int64_t, PositionKey>> most;  // balance then, position
+    for (const PositionView& candidate : *positions) {
+      auto at = projections_.expected_at(candidate.id, snapshot->hlc);
+      if (!at) return at.error();
+      if (!most || *at > most->first) most = std::pair{*at, candidate.key};
+    }
+    if (!most) {
+      return Error{ErrorCode::kConflict, "action",
+                   name + ": the ledger holds no position of " + position.sku + " at " + position.site +
+                       " to adjust; import the report with a location"};
+    }
+    position = most->second;
+  }
+  return adjust_position(context, discrepancy, position, snapshot->hlc, snapshot->variance, reason, actor,
+                         action == OperatorAction::kApprove ? Resolution::kApproved : Resolution::kWrittenOff);
 }
 
 Result<Reevaluation> Reconciler::reevaluate_all(std::int64_t now_ms) {
@@ -541,6 +794,9 @@ Result<Reevaluation> Reconciler::reevaluate_all(std::int64_t now_ms) {
     return {};
   });
   if (!scanned) return scanned.error();
+  if (auto ok = snapshots_.mark_all(now_ms, Cause{CauseKind::kReevaluation, "", Actor::system()}); !ok) {
+    return ok.error();
+  }
   return settle_marked(differing, Reevaluation{}, now_ms);
 }
 

@@ -31,6 +31,7 @@
 #include "hub/reconcile/policy.hpp"
 #include "hub/reconcile/policy_store.hpp"
 #include "hub/reconcile/projections.hpp"
+#include "hub/reconcile/snapshots.hpp"
 #include "hub/reconcile/tasks.hpp"
 #include "hub/reconcile/what_if.hpp"
 #include "shared/core/result.hpp"
@@ -74,11 +75,17 @@ class Reconciler final : public Operations, public PolicyPreview {
   // discrepancies, requests recounts, takes recounts, adjusts, and closes what late events
   // resolved. due_by_ms holds back counts that events received but not yet applied could change.
   Result<Effects> settle(std::int64_t now_ms, std::int64_t due_by_ms = std::numeric_limits<std::int64_t>::max());
-  // When settle() next has a count to judge (ms on the clock of received_ms), nullopt when no
-  // count waits: for the timer that settles between batches. One indexed read.
-  Result<std::optional<std::int64_t>> next_due_ms() { return judgements_.next_due(); }
+  // When settle() next has a count or a snapshot to judge (ms on the clock of received_ms),
+  // nullopt when none waits: for the timer that settles between batches. Two indexed reads.
+  Result<std::optional<std::int64_t>> next_due_ms();
 
-  // Operations (operations.hpp).
+  // Operations (operations.hpp). A connected system's discrepancy (docs/channels.md) takes
+  // correct-system (the system is told the ledger's quantity through Effects::corrections and
+  // the discrepancy awaits the system's next report; kConflict for a read-only system such as FBA,
+  // and for a warehouse discrepancy), approve or write-off (the ledger takes the system's figure
+  // as of its report, at the report's location or, for a whole-site report, the position that
+  // held most of the SKU then; kConflict when the site has none), or reject. Every adjustment,
+  // a warehouse one too, tells the site's other adjustable systems the ledger's new quantity.
   Result<Effects> resolve(std::int64_t discrepancy_id, OperatorAction action, ReasonCode reason,
                           const std::string& operator_login, std::int64_t now_ms) override;
   Result<Effects> set_policy(const Policy& policy, const std::string& actor, std::int64_t now_ms) override;
@@ -111,11 +118,13 @@ class Reconciler final : public Operations, public PolicyPreview {
     std::int64_t unit_cost() const { return item ? item->unit_cost_cents : 0; }
   };
 
-  Reconciler(const CatalogView& catalog, Projections projections, Judgements judgements, DiscrepancyStore discrepancies,
-             TaskStore tasks, PolicyStore policies, storage::StatementSet<Sql> statements)
+  Reconciler(const CatalogView& catalog, Projections projections, Judgements judgements, SnapshotStore snapshots,
+             DiscrepancyStore discrepancies, TaskStore tasks, PolicyStore policies,
+             storage::StatementSet<Sql> statements)
       : catalog_(&catalog),
         projections_(std::move(projections)),
         judgements_(std::move(judgements)),
+        snapshots_(std::move(snapshots)),
         discrepancies_(std::move(discrepancies)),
         tasks_(std::move(tasks)),
         policies_(std::move(policies)),
@@ -145,6 +154,21 @@ class Reconciler final : public Operations, public PolicyPreview {
                                const std::string& exclude_user, const std::string& hint);
   Result<void> adjust(Context& context, const Discrepancy& discrepancy, const CountGroup& group, ReasonCode reason,
                       const Actor& actor, Resolution resolution);
+  // Adjusts `position` by `qty` as of `hlc` to resolve `discrepancy`, closes it with
+  // `resolution`, and tells the site's adjustable systems other than the discrepancy's own.
+  Result<void> adjust_position(Context& context, const Discrepancy& discrepancy, const PositionKey& position,
+                               HlcStamp hlc, std::int64_t qty, ReasonCode reason, const Actor& actor,
+                               Resolution resolution);
+  // Judges a snapshot against the ledger as of its time, and opens, follows or closes its
+  // subject's discrepancy.
+  Result<void> settle_snapshot(Context& context, const DueSnapshot& due);
+  // correct-system, approve or write-off of a connected system's discrepancy.
+  Result<void> resolve_system(Context& context, const Discrepancy& discrepancy, OperatorAction action,
+                              ReasonCode reason, const Actor& actor);
+  // Puts in the effects a correction for each adjustable system other than `except` that
+  // reported `sku` at `site`: the ledger's quantity now at the location it reported.
+  Result<void> tell_systems(Context& context, const std::string& site, const std::string& sku,
+                            const std::string& except, std::int64_t discrepancy_id, Resolution resolution);
   // One transition, audited; closing also cancels the discrepancy's open tasks.
   Result<void> step(Context& context, const Discrepancy& discrepancy, DiscrepancyState to, Resolution resolution,
                     const Actor& actor, const std::string& cause, const std::string& cause_event_id);
@@ -167,6 +191,7 @@ class Reconciler final : public Operations, public PolicyPreview {
   const CatalogView* catalog_;
   Projections projections_;
   Judgements judgements_;
+  SnapshotStore snapshots_;
   DiscrepancyStore discrepancies_;
   TaskStore tasks_;
   PolicyStore policies_;

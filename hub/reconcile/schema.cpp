@@ -208,7 +208,50 @@ CREATE INDEX reconcile_discrepancies_by_value ON reconcile_discrepancies (abs(va
 CREATE INDEX reconcile_discrepancies_by_updated ON reconcile_discrepancies (updated_ms);
 CREATE INDEX reconcile_discrepancies_by_closed ON reconcile_discrepancies (closed_ms) WHERE closed_ms IS NOT NULL;
 )sql"},
-    // 4: the queue's filters by state, adjust reason and classification count their matches (the
+    // 4: connected systems (docs/channels.md). A snapshot is what a system reported of a SKU at
+    // a site (location '' for the whole site) as of hlc; expected is the ledger's quantity as of
+    // that stamp, kept by judging it again whenever a movement at or before it arrives (due_ms is
+    // set until then, like reconcile_dirty for count groups). A discrepancy names its system;
+    // a connected system's one is driven by a snapshot (snapshot_id) instead of a count group, and
+    // the one-active-per-position rule holds for the warehouse's own (position_id is 0 for the
+    // others, whose one-active-per-subject rule the reconciler keeps through the snapshots).
+    {R"sql(
+CREATE TABLE reconcile_snapshots (
+  id             INTEGER PRIMARY KEY,
+  event_id       TEXT    NOT NULL UNIQUE,
+  system         TEXT    NOT NULL,
+  site           TEXT    NOT NULL,
+  location       TEXT    NOT NULL,
+  sku            TEXT    NOT NULL,
+  hlc            INTEGER NOT NULL,
+  wall_ms        INTEGER NOT NULL,
+  reported       INTEGER NOT NULL,
+  reference      TEXT    NOT NULL,
+  received_ms    INTEGER NOT NULL,
+  expected       INTEGER,
+  variance       INTEGER,
+  within         INTEGER,
+  value_cents    INTEGER,
+  settled_ms     INTEGER,
+  due_ms         INTEGER,
+  cause          TEXT    NOT NULL,
+  cause_event_id TEXT    NOT NULL,
+  actor_kind     TEXT    NOT NULL,
+  actor          TEXT    NOT NULL
+);
+CREATE INDEX reconcile_snapshots_by_sku ON reconcile_snapshots (site, sku, hlc);
+CREATE INDEX reconcile_snapshots_by_subject ON reconcile_snapshots (system, site, location, sku, hlc);
+CREATE INDEX reconcile_snapshots_due ON reconcile_snapshots (due_ms) WHERE due_ms IS NOT NULL;
+
+ALTER TABLE reconcile_discrepancies ADD COLUMN system TEXT NOT NULL DEFAULT 'warehouse';
+ALTER TABLE reconcile_discrepancies ADD COLUMN snapshot_id INTEGER;
+DROP INDEX reconcile_discrepancies_active;
+CREATE UNIQUE INDEX reconcile_discrepancies_active ON reconcile_discrepancies (position_id)
+  WHERE closed_ms IS NULL AND snapshot_id IS NULL;
+CREATE INDEX reconcile_discrepancies_by_snapshot ON reconcile_discrepancies (snapshot_id) WHERE snapshot_id IS NOT NULL;
+CREATE INDEX reconcile_discrepancies_by_system ON reconcile_discrepancies (system, id);
+)sql"},
+    // 5: the queue's filters by state, adjust reason and classification count their matches (the
     // answer's total) from an index that holds every column they test, instead of reading each
     // row: at 100,000 discrepancies those counts read 20,000 to 70,000 rows per request. The
     // reason's index lists its matches by opening time too, the queue's default order.

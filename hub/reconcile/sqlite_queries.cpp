@@ -18,8 +18,10 @@ Result<SqliteQueries> SqliteQueries::prepare(storage::Database& database) {
   if (!overview) return overview.error();
   auto policies = PolicyStore::prepare(database);
   if (!policies) return policies.error();
+  auto snapshots = SnapshotStore::prepare(database);
+  if (!snapshots) return snapshots.error();
   return SqliteQueries(std::move(*positions), std::move(*discrepancies), std::move(*tasks), std::move(*metrics),
-                       std::move(*overview), std::move(*policies));
+                       std::move(*overview), std::move(*policies), std::move(*snapshots));
 }
 
 Result<std::vector<PositionView>> SqliteQueries::positions(const PositionQuery& query) {
@@ -57,8 +59,18 @@ Result<DiscrepancyDetail> SqliteQueries::discrepancy(std::int64_t id) {
   if (!counts) return counts.error();
   auto timeline = positions_.history(discrepancy->position);
   if (!timeline) return timeline.error();
-  return DiscrepancyDetail{std::move(*discrepancy), std::move(*transitions), std::move(*tasks), std::move(*counts),
-                           std::move(*timeline)};
+  std::optional<Snapshot> snapshot;
+  if (discrepancy->snapshot_id) {
+    auto found = snapshots_.get(*discrepancy->snapshot_id);
+    if (!found) return found.error();
+    snapshot = std::move(*found);
+  }
+  return DiscrepancyDetail{std::move(*discrepancy), std::move(*transitions), std::move(*tasks),
+                           std::move(*counts),      std::move(*timeline),    std::move(snapshot)};
+}
+
+Result<std::vector<SystemSummary>> SqliteQueries::systems(const std::string& site) {
+  return snapshots_.summaries(site);
 }
 
 Result<std::vector<Task>> SqliteQueries::tasks(const std::string& site, TaskFilter filter, std::size_t limit) {

@@ -34,23 +34,26 @@ class SqliteQueries final : public Queries {
   Result<std::vector<SiteMetrics>> metrics(const MetricsQuery& query) override;
   Result<Overview> overview(const OverviewQuery& query) override;
   Result<PolicyInForce> policy_in_force() override;
+  Result<std::vector<SystemSummary>> systems(const std::string& site) override;
 
  private:
   SqliteQueries(ReadModel positions, DiscrepancyStore discrepancies, TaskStore tasks, MetricsReader metrics,
-                OverviewReader overview, PolicyStore policies)
+                OverviewReader overview, PolicyStore policies, SnapshotStore snapshots)
       : positions_(std::move(positions)),
         discrepancies_(std::move(discrepancies)),
         tasks_(std::move(tasks)),
         metrics_(std::move(metrics)),
         overview_(std::move(overview)),
-        policies_(std::move(policies)) {}
+        policies_(std::move(policies)),
+        snapshots_(std::move(snapshots)) {}
 
   ReadModel positions_;
   DiscrepancyStore discrepancies_;  // read only here
   TaskStore tasks_;                 // read only here
   MetricsReader metrics_;
   OverviewReader overview_;
-  PolicyStore policies_;  // read only here
+  PolicyStore policies_;     // read only here
+  SnapshotStore snapshots_;  // read only here
 };
 
 }  // namespace recount::hub::reconcile

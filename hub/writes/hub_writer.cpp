@@ -5,6 +5,8 @@
 #include <iterator>
 #include <utility>
 
+#include "hub/channels/system_corrections.hpp"
+
 namespace recount::hub {
 
 Result<void> record_effects(LedgerWrite& write, reconcile::Effects& effects, std::int64_t now_ms) {
@@ -13,6 +15,7 @@ Result<void> record_effects(LedgerWrite& write, reconcile::Effects& effects, std
       return stored.error();
     }
   }
+  if (auto ok = channels::enqueue_corrections(write, effects.corrections, now_ms); !ok) return ok;
   for (auto& note : effects.audit) {
     if (auto ok = write.audit(std::move(note.kind), std::move(note.subject), std::move(note.detail)); !ok) return ok;
   }

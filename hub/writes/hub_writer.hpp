@@ -20,7 +20,8 @@
 namespace recount::hub {
 
 // Carries out in `write`'s transaction what reconciliation asks of it: stores each adjustment as
-// a hub event made at now_ms (LedgerWrite::record_hub_event) and appends each audit note.
+// a hub event made at now_ms (LedgerWrite::record_hub_event), puts each correction in the outbox
+// (hub/channels/system_corrections.hpp) and appends each audit note.
 // Errors: those of the ledger.
 Result<void> record_effects(LedgerWrite& write, reconcile::Effects& effects, std::int64_t now_ms);
 

@@ -166,7 +166,8 @@ Result<void> validate(const Event& event, EventStage stage) {
     case EventType::kSnapshot:
       if (auto ok = require_present("system", event.system); !ok) return ok;
       if (auto ok = require_present("sku", event.sku); !ok) return ok;
-      return require_quantity(event, 0);
+      // A system may report less than nothing (Shopify's oversold stock): it is compared as is.
+      return require_quantity(event, -limits::kMaxQuantity);
     case EventType::kBaseline:
       if (auto ok = require_present("location", event.location); !ok) return ok;
       if (auto ok = require_present("sku", event.sku); !ok) return ok;

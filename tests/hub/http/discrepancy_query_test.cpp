@@ -54,10 +54,12 @@ TEST_CASE("the name filters take known names and refuse others naming the parame
   CHECK(query.site == "store-1");
   CHECK(query.classification == reconcile::Classification::kUomError);
   CHECK(query.reason == ReasonCode::kDamage);
+  CHECK(query.system == "warehouse");
+  CHECK(parse("system=shopify").value().system == "shopify");
   CHECK(refused("site=no%20spaces") == "site");
   CHECK(refused("classification=big") == "classification");
   CHECK(refused("reason=bored") == "reason");
-  CHECK(refused("system=erp") == "system");
+  CHECK(refused("system=no%20spaces") == "system");
 }
 
 TEST_CASE("value bounds are absolute cents; age bounds become a window of opening times before now") {

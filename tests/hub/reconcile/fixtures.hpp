@@ -81,6 +81,13 @@ class EventMaker {
     event.task_id = task_id;
     return event;
   }
+  // What a connected system reported as of `seconds` ("" location: the whole site).
+  Event snapshot(const std::string& system, const std::string& location, const std::string& sku, std::int64_t qty,
+                 double seconds) {
+    Event event = movement(EventType::kSnapshot, location, sku, qty, seconds);
+    event.system = system;
+    return event;
+  }
   Event ack(const std::string& task_id, double seconds) {
     Event event = base(EventType::kTaskAck, seconds);
     event.task_id = task_id;

@@ -147,6 +147,37 @@ TEST_CASE("reconcile policy: the most specific matching rule wins, whatever orde
   CHECK(policy.rule_for(Subject{"s1", "dock", "electronics", "SKU-Z"})->scope.item_class == "electronics");
 }
 
+TEST_CASE("reconcile policy: a system's rule outranks every other for what that system reports, never for counts") {
+  const Policy policy = parsed(R"({"tolerances": [
+    {"scope": {"sku": "SKU-A"}, "shortage": {"units": 5}, "overage": {"units": 5}},
+    {"scope": {"system": "fba"}, "shortage": {"units": 7}, "overage": {"units": 8}},
+    {"scope": {"system": "fba", "sku": "SKU-A"}, "shortage": {"units": 9}, "overage": {}}
+  ]})");
+  CHECK(parsed(encode_policy(policy)) == policy);
+  CHECK(encode_policy(policy).find(R"("system":"fba")") != std::string::npos);
+  CHECK(policy.rule_for(Subject{"s1", "", "", "SKU-A"})->shortage.units == 5);  // a warehouse count
+  CHECK(policy.rule_for(Subject{"s1", "", "", "SKU-A", "shopify"})->shortage.units == 5);
+  CHECK(policy.rule_for(Subject{"s1", "", "", "SKU-Z", "fba"})->shortage.units == 7);
+  CHECK(policy.rule_for(Subject{"s1", "", "", "SKU-A", "fba"})->shortage.units == 9);
+  CHECK(policy.rule_for(Subject{"s1", "", "", "SKU-Z"}) == nullptr);
+  CHECK(policy.within_tolerance(Subject{"s1", "", "", "SKU-Z", "fba"}, 8, 100, 0));
+  CHECK_FALSE(policy.within_tolerance(Subject{"s1", "", "", "SKU-Z", "fba"}, 9, 100, 0));
+}
+
+TEST_CASE("reconcile policy: a system scope must be an identifier, and a system's scope may appear once") {
+  const auto bad =
+      parse_policy(R"({"tolerances": [{"scope": {"system": "sho pify"}, "shortage": {}, "overage": {}}]})");
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().field == "tolerances[0].scope.system");
+  const auto twice = parse_policy(R"({"tolerances": [{"scope": {"system": "fba"}, "shortage": {}, "overage": {}},)"
+                                  R"( {"scope": {"system": "fba"}, "shortage": {"units": 1}, "overage": {}}]})");
+  REQUIRE_FALSE(twice.has_value());
+  CHECK(twice.error().field == "tolerances[1].scope");
+  CHECK(parse_policy(R"({"tolerances": [{"scope": {"system": "fba"}, "shortage": {}, "overage": {}},)"
+                     R"( {"scope": {"sku": "X"}, "shortage": {}, "overage": {}}]})")
+            .has_value());
+}
+
 TEST_CASE("reconcile policy: shortage and overage limits apply separately, including value limits by scope") {
   const Policy policy = parsed(kDocument);
   const Subject sku_a{"s2", "shelf", "grocery", "SKU-A"};

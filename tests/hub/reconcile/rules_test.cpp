@@ -10,7 +10,7 @@ namespace {
 
 TEST_CASE("reconcile rules: a count is judged by tolerance, then ambiguity, then pack size") {
   Policy policy;
-  policy.tolerances.push_back(ToleranceRule{Scope{"", "", "", "SKU-T"}, Limits{2, {}, {}}, Limits{2, {}, {}}});
+  policy.tolerances.push_back(ToleranceRule{Scope{"", "", "", "SKU-T", ""}, Limits{2, {}, {}}, Limits{2, {}, {}}});
   const ItemFacts cases_of_12{250, "grocery", {1, 12}};
   const ItemFacts eaches{250, "grocery", {1}};
   struct Case {

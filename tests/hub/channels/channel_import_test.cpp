@@ -1,0 +1,245 @@
+// Connected systems' imports through their route, over a real ledger, reconciler, catalog and
+// outbox in a temp directory, with the connectors' fixture files (tests/data/channels): one
+// discrepancy per system at each report's as-of time, correct-system producing exactly one
+// correction and the next export closing it, FBA refusing it, idempotent re-imports, unmapped
+// SKUs listed, POS movements on the sales floor.
+#include "hub/channels/channel_import.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "hub/channels/outbox/corrections.hpp"
+#include "hub/http/channel_routes.hpp"
+#include "hub/http/percent_encoding.hpp"
+#include "hub/http/resolve_routes.hpp"
+#include "shared/core/iso_time.hpp"
+#include "tests/hub/auth_fixtures.hpp"
+#include "tests/hub/write_fixtures.hpp"
+
+namespace recount::hub {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(std::string(RECOUNT_SOURCE_DIR) + "/tests/data/channels/" + name, std::ios::binary);
+  REQUIRE(in);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+constexpr std::string_view kItems =
+    "sku,description,unit_cost_cents,item_class,barcode,pack_qty\n"
+    "MUG-BLUE,Mug blue,500,,4006381333931,1\n"
+    "CAP-L,Cap L,700,,INT-CAP-L,1\n"
+    "000123456789,FBA mug,500,,INT-FBA-MUG,1\n";
+constexpr std::string_view kLocations =
+    "site,location,label,location_class\n"
+    "s1,SHELF,LOC:SHELF,shelf\n"
+    "s1,FLOOR,LOC:FLOOR,sales_floor\n";
+
+struct ChannelHub : testing::WriteSide {
+  CatalogStore catalog_store = CatalogStore::open(store.ledger).value();
+  channels::ChannelStore channels = channels::ChannelStore::open(store.ledger).value();
+
+  ChannelHub() {
+    REQUIRE(channels::open_corrections(store.ledger).has_value());
+    REQUIRE(catalog_store.import_csv(ImportKind::kItems, kItems).value().errors.empty());
+    REQUIRE(catalog_store.import_csv(ImportKind::kLocations, kLocations).value().errors.empty());
+    catalog.put(catalog_store.catalog_for("s1").value());
+    add_channel_routes(router, writer, store.ledger, catalog_store, channels, queries, connector_readers());
+    add_resolve_routes(router, writer, reconciler, queries, testing::fixed_clock());
+    // The ledger as of the morning of 2026-09-20: 10 blue mugs and 5 caps on the shelf, 15 mugs at Amazon.
+    REQUIRE(writer
+                .write([](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {
+                  for (const auto& [site, sku, qty] : {std::tuple{"s1", "MUG-BLUE", 10}, std::tuple{"s1", "CAP-L", 5},
+                                                       std::tuple{"fba-eu", "000123456789", 15}}) {
+                    Event event;
+                    event.event_id = channels::movement_event_id("test", std::string(site) + sku);
+                    event.type = EventType::kBaseline;
+                    event.wall_ms = at("2026-09-20T06:00:00Z");
+                    event.hlc = HlcStamp::from_parts(event.wall_ms, 0);
+                    event.location = "SHELF";
+                    event.sku = sku;
+                    event.qty = qty;
+                    if (auto stored = write.record_hub_event(site, event, now_ms); !stored) return stored.error();
+                  }
+                  return reconcile::Effects{};
+                })
+                .has_value());
+  }
+
+  static std::int64_t at(const char* iso) { return parse_iso8601_ms("as_of", iso).value(); }
+
+  Response post(const std::string& target, std::string body, auth::Role role = auth::Role::kCounterLead) {
+    return router.handle(
+        testing::signed_in(Request::from_target("POST", target, std::move(body)).value(), role, "ops-anna"));
+  }
+  Json imported(const std::string& target, std::string body, unsigned status = 200) {
+    const auto response = post(target, std::move(body));
+    INFO(response.body);
+    CHECK(response.status == status);
+    return Json::parse(response.body);
+  }
+  std::vector<reconcile::Discrepancy> of_system(const std::string& system) {
+    reconcile::DiscrepancyQuery query{"", reconcile::StateFilter::kAll, {}, 0, 1000};
+    query.system = system;
+    return queries.discrepancies(query).value();
+  }
+  Response resolve(std::int64_t id, const std::string& action) {
+    const Json body = {{"action", action}, {"reason", "data_entry_error"}};
+    return router.handle(testing::signed_in(
+        Request::from_target("POST", "/api/v1/discrepancies/" + std::to_string(id) + "/resolve", body.dump()).value(),
+        auth::Role::kAdmin, "ops-anna"));
+  }
+};
+
+const std::string kShopify = "/api/v1/imports/shopify?site=s1&as_of=2026-09-20T12:00:00Z&locations=" +
+                             percent_encode(R"({"Shop location": "", "Snow City Warehouse": ""})");
+
+TEST_CASE("channel import: a Shopify export and an FBA report give one discrepancy per system at their as-of time") {
+  ChannelHub hub;
+  const Json shopify = hub.imported(kShopify, fixture("shopify/inventory-available-wide.csv"));
+  CHECK(shopify["system"] == "shopify");
+  CHECK(shopify["stored"].get<int>() >= 2);
+  // "My Custom Location" is not in the map: left out, with a note.
+  CHECK_FALSE(shopify["notes"].empty());
+  // The red mug's SKU and the medium cap (no SKU) are not in the catalog: listed for mapping.
+  CHECK_FALSE(shopify["unmapped"].empty());
+  // Shopify holds 5 + 12 blue mugs across its two mapped locations where the ledger has 10.
+  const auto mugs = hub.of_system("shopify");
+  REQUIRE_FALSE(mugs.empty());
+  const auto mug = std::find_if(mugs.begin(), mugs.end(), [](const auto& d) { return d.position.sku == "MUG-BLUE"; });
+  REQUIRE(mug != mugs.end());
+  CHECK(mug->expected == 10);
+  CHECK(mug->counted == 17);
+  CHECK(mug->state == reconcile::DiscrepancyState::kAwaitingReview);
+
+  const Json fba = hub.imported("/api/v1/imports/fba?site=fba-eu&as_of=2026-09-20T12:00:00Z",
+                                fixture("fba/manage-fba-inventory-18.txt"));
+  CHECK(fba["system"] == "fba");
+  const auto at_amazon = hub.of_system("fba");
+  REQUIRE(at_amazon.size() == 1);
+  CHECK(at_amazon[0].position.sku == "000123456789");  // leading zeros kept
+  CHECK(at_amazon[0].expected == 15);
+  CHECK(at_amazon[0].counted == 12);
+  // The warehouse's own ledger has no discrepancy: the same SKU can be right here and wrong there.
+  CHECK(hub.of_system("warehouse").empty());
+}
+
+TEST_CASE("channel import: importing the same file again changes nothing") {
+  ChannelHub hub;
+  const Json first = hub.imported(kShopify, fixture("shopify/inventory-available-wide.csv"));
+  const Json again = hub.imported(kShopify, fixture("shopify/inventory-available-wide.csv"));
+  CHECK(again["stored"] == 0);
+  CHECK(again["unchanged"] == first["stored"]);
+  // Without --as-of too: the second import takes the first one's time.
+  const std::string plain = "/api/v1/imports/shopify?site=s1";
+  const Json once = hub.imported(plain, fixture("shopify/inventory-all-2024.csv"));
+  const Json twice = hub.imported(plain, fixture("shopify/inventory-all-2024.csv"));
+  CHECK(twice["stored"] == 0);
+  CHECK(twice["as_of_ms"] == once["as_of_ms"]);
+}
+
+TEST_CASE("channel import: correct-system sends exactly one correction to Shopify and the next export closes it") {
+  ChannelHub hub;
+  hub.imported(kShopify, fixture("shopify/inventory-available-wide.csv"));
+  const auto mugs = hub.of_system("shopify");
+  const auto mug = std::find_if(mugs.begin(), mugs.end(), [](const auto& d) { return d.position.sku == "MUG-BLUE"; });
+  REQUIRE(mug != mugs.end());
+  const auto resolved = hub.resolve(mug->id, "correct-system");
+  INFO(resolved.body);
+  REQUIRE(resolved.status == 200);
+  CHECK(Json::parse(resolved.body)["discrepancy"]["state"] == "awaiting_system");
+  const auto corrections =
+      channels::list_corrections(hub.store.ledger.database(),
+                                 channels::CorrectionFilter{"shopify", channels::CorrectionState::kPending})
+          .value();
+  REQUIRE(corrections.size() == 1);
+  CHECK(corrections[0].correction.system == "shopify");
+  CHECK(corrections[0].correction.sku == "MUG-BLUE");
+  CHECK(corrections[0].correction.on_hand == 10);
+  CHECK(corrections[0].correction.cause == "correct-system");
+
+  const std::string next =
+      "Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,Option3 Value,SKU,HS Code,COO,"
+      "Shop location\nmug,Mug,Color,Blue,,,,,MUG-BLUE,,,10\n";
+  hub.imported("/api/v1/imports/shopify?site=s1&as_of=2026-09-20T18:00:00Z&locations=" +
+                   percent_encode(R"({"Shop location": ""})"),
+               next);
+  const auto closed = hub.queries.discrepancy(mug->id).value().discrepancy;
+  CHECK(closed.state == reconcile::DiscrepancyState::kClosed);
+  CHECK(closed.resolution == reconcile::Resolution::kSystemAgrees);
+}
+
+TEST_CASE("channel import: correct-system on an FBA discrepancy is refused: FBA is read-only") {
+  ChannelHub hub;
+  hub.imported("/api/v1/imports/fba?site=fba-eu&as_of=2026-09-20T12:00:00Z",
+               fixture("fba/manage-fba-inventory-18.txt"));
+  const auto at_amazon = hub.of_system("fba");
+  REQUIRE(at_amazon.size() == 1);
+  const auto refused = hub.resolve(at_amazon[0].id, "correct-system");
+  CHECK(refused.status == 409);
+  CHECK(refused.body.find("FBA is read-only: ") != std::string::npos);
+  for (const auto state : {channels::CorrectionState::kPending, channels::CorrectionState::kDelivered}) {
+    CHECK(channels::list_corrections(hub.store.ledger.database(), channels::CorrectionFilter{"", state}).value().empty());
+  }
+}
+
+TEST_CASE("channel import: POS movements land on the site's sales floor, once, a barcode resolved by the catalog") {
+  ChannelHub hub;
+  const Json first = hub.imported("/api/v1/imports/pos?site=s1", fixture("pos/journal.csv"));
+  CHECK(first["system"] == "pos");
+  CHECK(first["stored"].get<int>() >= 3);
+  const auto floor = hub.queries.positions(reconcile::PositionQuery{"s1", "MUG-BLUE", 0, 100}).value();
+  const auto on_floor =
+      std::find_if(floor.begin(), floor.end(), [](const auto& p) { return p.key.location == "FLOOR"; });
+  REQUIRE(on_floor != floor.end());
+  CHECK(on_floor->on_hand == -2);  // sold 2, sold 1 by barcode, 1 returned
+  const Json again = hub.imported("/api/v1/imports/pos?site=s1", fixture("pos/journal.csv"));
+  CHECK(again["stored"] == 0);
+}
+
+TEST_CASE("channel import: a broken file is refused whole with its lines, and bad parameters name themselves") {
+  ChannelHub hub;
+  const auto bad = hub.post("/api/v1/imports/shopify?site=s1", fixture("shopify/inventory-bad.csv"));
+  CHECK(bad.status == 422);
+  CHECK(bad.body.find("\"line\"") != std::string::npos);
+  CHECK(hub.of_system("shopify").empty());
+  const auto no_site = hub.post("/api/v1/imports/shopify", fixture("shopify/inventory-all-2024.csv"));
+  CHECK(no_site.status == 400);
+  CHECK(no_site.body.find("site") != std::string::npos);
+  const auto future =
+      hub.post("/api/v1/imports/fba?site=s1&as_of=2099-01-01T00:00:00Z", fixture("fba/manage-fba-inventory-18.txt"));
+  CHECK(future.status == 422);
+  CHECK(hub.post("/api/v1/imports/erp?site=s1", "x").status == 404);
+  CHECK(hub.post("/api/v1/imports/pos?site=s1&encoding=latin9", "x").status == 400);
+  CHECK(hub.post("/api/v1/imports/pos?site=s1", fixture("pos/journal.csv"), auth::Role::kViewer).status == 403);
+}
+
+TEST_CASE("channel import: a mapped SKU is imported from the next report on, and the systems listing shows it all") {
+  ChannelHub hub;
+  hub.imported(kShopify, fixture("shopify/inventory-available-wide.csv"));
+  const auto listing = hub.router.handle(
+      testing::signed_in(Request::from_target("GET", "/api/v1/systems?site=s1").value(), auth::Role::kViewer));
+  REQUIRE(listing.status == 200);
+  const Json systems = Json::parse(listing.body);
+  REQUIRE(systems["systems"].size() == 1);
+  CHECK(systems["systems"][0]["system"] == "shopify");
+  CHECK(systems["systems"][0]["open_discrepancies"].get<int>() >= 1);
+  CHECK_FALSE(systems["systems"][0]["unmapped_skus"].empty());
+  const auto mapped =
+      hub.post("/api/v1/systems/shopify/aliases", Json{{"system_sku", "AD-04\n-OS-red"}, {"sku", "CAP-L"}}.dump());
+  INFO(mapped.body);
+  CHECK(mapped.status == 200);
+  const auto unmapped = hub.channels.unmapped("s1").value();
+  CHECK(std::none_of(unmapped.begin(), unmapped.end(), [](const auto& u) { return u.system_sku == "AD-04\n-OS-red"; }));
+}
+
+}  // namespace
+}  // namespace recount::hub

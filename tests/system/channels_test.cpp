@@ -1,0 +1,113 @@
+// Connected systems end to end through the real recount-hub and recountctl: a Shopify export
+// imported against the ledger's opening balance gives a shopify discrepancy at the export's
+// as-of time, re-importing changes nothing, the systems listing shows it, correct-system puts
+// exactly one correction in the outbox, and the next export that agrees closes it.
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "tests/support/agents.hpp"
+#include "tests/support/mosquitto.hpp"
+#include "tests/support/process.hpp"
+
+namespace recount::testing {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::string_view kShopifyHeader =
+    "Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,Option3 Value,SKU,HS Code,COO,"
+    "Shop location\n";
+
+struct ChannelSite {
+  TempDir dir;
+  Mosquitto broker;
+  Hub hub{dir / "hub", broker.uri()};
+
+  ChannelSite() {
+    REQUIRE(ctl({"import", "items", catalog_fixture("items.csv")}).exit_code == 0);
+    REQUIRE(ctl({"import", "locations", catalog_fixture("locations.csv")}).exit_code == 0);
+    write("baseline.csv", "site,location,sku,lot,quantity,as_of\nstore-1,A-01,SKU-1,,10,2026-01-05T06:00:00Z\n");
+    REQUIRE(ctl({"import", "baseline", (dir / "baseline.csv").string()}).exit_code == 0);
+    write("locations.map", "# Shopify location, recount location (empty: the whole site)\nShop location,\n");
+  }
+
+  void write(const std::string& name, std::string_view text) const {
+    std::ofstream out(dir / name, std::ios::binary);
+    out << text;
+  }
+
+  CommandResult ctl(std::vector<std::string> arguments) const {
+    std::vector<std::string> argv{RECOUNTCTL_BIN, "--hub", hub.url(), "--token", hub.token()};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    return run_command(argv);
+  }
+
+  CommandResult import_shopify(const std::string& name, const std::string& as_of) const {
+    return ctl({"import", "shopify", (dir / name).string(), "--site", "store-1", "--as-of", as_of, "--locations",
+                (dir / "locations.map").string()});
+  }
+
+  Json shopify_discrepancies() const {
+    const auto listed = ctl({"discrepancies", "--system", "shopify", "--state", "all", "--json"});
+    REQUIRE(listed.exit_code == 0);
+    return Json::parse(listed.out)["discrepancies"];
+  }
+};
+
+TEST_CASE("a Shopify export is compared with the ledger, corrected once, and closed by the next export") {
+  ChannelSite site;
+  site.write("export-1.csv", std::string(kShopifyHeader) + "widget,Widget,Title,Default Title,,,,,SKU-1,,,7\n" +
+                                 "ghost,Ghost,Title,Default Title,,,,,NOT-IN-CATALOG,,,3\n");
+  const auto first = site.import_shopify("export-1.csv", "2026-01-05T12:00:00Z");
+  INFO(first.out, first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.out.find("1 stored") != std::string::npos);
+  CHECK(first.out.find("NOT-IN-CATALOG") != std::string::npos);
+  const auto again = site.import_shopify("export-1.csv", "2026-01-05T12:00:00Z");
+  CHECK(again.out.find("0 stored, 1 already imported") != std::string::npos);
+
+  auto found = site.shopify_discrepancies();
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]["system"] == "shopify");
+  CHECK(found[0]["expected"] == 10);
+  CHECK(found[0]["counted"] == 7);
+  CHECK(found[0]["state"] == "awaiting_review");
+
+  const auto systems = site.ctl({"systems", "--json"});
+  REQUIRE(systems.exit_code == 0);
+  const Json listing = Json::parse(systems.out);
+  REQUIRE(listing["systems"].size() == 1);
+  CHECK(listing["systems"][0]["open_discrepancies"] == 1);
+  CHECK(listing["systems"][0]["unmapped_skus"] == Json::array({"NOT-IN-CATALOG"}));
+  CHECK(site.ctl({"systems"}).out.find("shopify") != std::string::npos);
+
+  const std::string id = std::to_string(found[0]["id"].get<std::int64_t>());
+  const auto resolved =
+      site.ctl({"resolve", id, "--action", "correct-system", "--reason", "data_entry_error", "--json"});
+  INFO(resolved.out, resolved.err);
+  REQUIRE(resolved.exit_code == 0);
+  found = site.shopify_discrepancies();
+  CHECK(found[0]["state"] == "awaiting_system");
+
+  site.write("export-2.csv", std::string(kShopifyHeader) + "widget,Widget,Title,Default Title,,,,,SKU-1,,,10\n");
+  REQUIRE(site.import_shopify("export-2.csv", "2026-01-05T18:00:00Z").exit_code == 0);
+  found = site.shopify_discrepancies();
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]["state"] == "closed");
+  CHECK(found[0]["resolution"] == "system_agrees");
+}
+
+TEST_CASE("a broken export is refused whole as FILE:LINE: COLUMN: message, and an unknown site by name") {
+  ChannelSite site;
+  site.write("broken.csv", std::string(kShopifyHeader) + "widget,Widget,Title,Default Title,,,,,SKU-1,,,seven\n");
+  const auto broken = site.import_shopify("broken.csv", "2026-01-05T12:00:00Z");
+  CHECK(broken.exit_code == 1);
+  CHECK(broken.err.find("broken.csv:2: ") != std::string::npos);
+  const auto no_site = site.ctl({"import", "pos", (site.dir / "broken.csv").string(), "--site", "bad site"});
+  CHECK(no_site.exit_code == 2);
+  CHECK(no_site.err.find("site") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace recount::testing
