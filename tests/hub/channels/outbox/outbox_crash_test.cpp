@@ -5,6 +5,8 @@
 // the test does not race a sleep.
 #include <doctest/doctest.h>
 
+#include <csignal>
+
 #include "hub/channels/outbox/corrections.hpp"
 #include "hub/channels/outbox/shopify_file.hpp"
 #include "hub/delivery/attempt_log.hpp"
@@ -43,6 +45,7 @@ TEST_CASE("a hub killed between commit and delivery, or between writing and reco
     testing::Mosquitto broker;
     testing::TempDir dir;
     std::int64_t id = 0;
+    std::filesystem::create_directories(dir / "data");
     {
       auto ledger = Ledger::open(Ledger::file_in(dir / "data")).value();
       REQUIRE(open_corrections(ledger).has_value());
