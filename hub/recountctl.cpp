@@ -8,6 +8,7 @@
 
 #include "hub/cli/audit_command.hpp"
 #include "hub/cli/commands.hpp"
+#include "hub/cli/corrections_command.hpp"
 #include "hub/cli/device_command.hpp"
 #include "hub/cli/hub_key_command.hpp"
 #include "hub/cli/import_command.hpp"
@@ -16,7 +17,6 @@
 #include "hub/cli/policy_command.hpp"
 #include "hub/cli/resolve_command.hpp"
 #include "hub/cli/token_command.hpp"
-#include "hub/cli/corrections_command.hpp"
 #include "hub/cli/unknown_command.hpp"
 #include "hub/http/address.hpp"
 #include "hub/http/position_text.hpp"

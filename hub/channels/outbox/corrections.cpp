@@ -225,12 +225,13 @@ Result<CorrectionRecord> retry_correction(LedgerWrite& write, std::int64_t id, c
 }
 
 Result<std::vector<CorrectionRecord>> list_corrections(storage::Database& database, const CorrectionFilter& filter) {
-  return select(database, "WHERE (?1 = '' OR system = ?1) AND (?2 = '' OR state = ?2) ORDER BY id DESC LIMIT ?3",
-                [&](storage::Statement& query) {
-                  query.bind(1, filter.system)
-                      .bind(2, filter.state ? to_string(*filter.state) : std::string_view())
-                      .bind(3, static_cast<std::int64_t>(filter.limit));
-                });
+  return select(
+      database, "WHERE (?1 = '' OR system = ?1) AND (?2 = '' OR state = ?2) ORDER BY id DESC LIMIT ?3",
+      [&](storage::Statement& query) {
+        query.bind(1, filter.system)
+            .bind(2, filter.state ? to_string(*filter.state) : std::string_view(""))  // not NULL: ?2 = '' must hold
+            .bind(3, static_cast<std::int64_t>(filter.limit));
+      });
 }
 
 Result<std::optional<CorrectionRecord>> find_correction(storage::Database& database, std::int64_t id) {

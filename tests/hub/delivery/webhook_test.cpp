@@ -36,7 +36,8 @@ TEST_CASE("a webhook URL gives its scheme, host, port and path; the path default
 }
 
 TEST_CASE("a webhook URL without a port, with another scheme or with spaces is refused naming the option") {
-  for (const char* text : {"http://127.0.0.1/hook", "ftp://127.0.0.1:21/x", "http://127.0.0.1:80/a b", "127.0.0.1:80"}) {
+  for (const char* text :
+       {"http://127.0.0.1/hook", "ftp://127.0.0.1:21/x", "http://127.0.0.1:80/a b", "127.0.0.1:80"}) {
     auto url = parse_webhook_url("--correction-webhook", text);
     REQUIRE_FALSE(url.has_value());
     CHECK(url.error().field == "--correction-webhook");
@@ -53,8 +54,8 @@ TEST_CASE("the webhook secret is the file's first line; a file every user can re
   REQUIRE_FALSE(open.has_value());
   CHECK(open.error().field == "--webhook-secret-file");
   CHECK(open.error().message.find("readable by every user (mode 0644)") != std::string::npos);
-  CHECK_FALSE(
-      read_webhook_secret("--webhook-secret-file", secret_file(dir, "\nx\n", std::filesystem::perms(0600))).has_value());
+  CHECK_FALSE(read_webhook_secret("--webhook-secret-file", secret_file(dir, "\nx\n", std::filesystem::perms(0600)))
+                  .has_value());
   CHECK_FALSE(read_webhook_secret("--webhook-secret-file", dir / "missing").has_value());
 }
 
@@ -108,8 +109,8 @@ TEST_CASE("5xx, 429, 408 and no connection are retried; other refusals, 401 too,
     testing::WebhookReceiver gone("s", [](std::size_t) { return testing::WebhookReply{}; });
     closed_port = gone.port();
   }
-  const auto refused = post_webhook(url_of("http://127.0.0.1:" + std::to_string(closed_port) + "/hook"), "s", "k",
-                                    "{}", std::chrono::seconds(10), system_wall_clock());
+  const auto refused = post_webhook(url_of("http://127.0.0.1:" + std::to_string(closed_port) + "/hook"), "s", "k", "{}",
+                                    std::chrono::seconds(10), system_wall_clock());
   CHECK(refused.outcome == AttemptOutcome::kRetry);
   CHECK(refused.status == 0);
   CHECK(refused.error.find("cannot connect") != std::string::npos);

@@ -111,7 +111,8 @@ TEST_CASE("a file found written by a run that died before recording it is record
 
 TEST_CASE("a webhook that fails twice is retried with backoff and delivered on the third attempt, one key, signed") {
   Delivery hub;
-  testing::WebhookReceiver receiver(kSecret, [](std::size_t index) { return testing::WebhookReply{index < 2 ? 503U : 200U}; });
+  testing::WebhookReceiver receiver(kSecret,
+                                    [](std::size_t index) { return testing::WebhookReply{index < 2 ? 503U : 200U}; });
   auto options = hub.options();
   Delivery::add_webhook(options, receiver);
   hub.start(options);
@@ -185,7 +186,8 @@ TEST_CASE("a webhook that refuses the correction fails it at once, without retry
 
 TEST_CASE("with a file and a webhook, a failing webhook retries only the webhook: still one file") {
   Delivery hub;
-  testing::WebhookReceiver receiver(kSecret, [](std::size_t index) { return testing::WebhookReply{index < 1 ? 503U : 200U}; });
+  testing::WebhookReceiver receiver(kSecret,
+                                    [](std::size_t index) { return testing::WebhookReply{index < 1 ? 503U : 200U}; });
   auto options = hub.options();
   options.directory = hub.outbox_dir;
   Delivery::add_webhook(options, receiver);

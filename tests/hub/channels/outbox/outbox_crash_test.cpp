@@ -25,8 +25,15 @@ std::size_t files_in(const std::filesystem::path& directory) {
 
 std::unique_ptr<testing::Process> run_hub(const testing::TempDir& dir, const testing::Mosquitto& broker,
                                           const std::string& failpoint, const std::string& log) {
-  std::vector<std::string> argv{"env", "RECOUNT_HUB_FAILPOINT=" + failpoint, RECOUNT_HUB_BIN, "--data",
-                                (dir / "data").string(), "--mqtt", broker.uri(), "--outbox", (dir / "outbox").string()};
+  std::vector<std::string> argv{"env",
+                                "RECOUNT_HUB_FAILPOINT=" + failpoint,
+                                RECOUNT_HUB_BIN,
+                                "--data",
+                                (dir / "data").string(),
+                                "--mqtt",
+                                broker.uri(),
+                                "--outbox",
+                                (dir / "outbox").string()};
   return std::make_unique<testing::Process>(std::move(argv), dir / log);
 }
 

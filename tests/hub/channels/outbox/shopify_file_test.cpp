@@ -11,7 +11,8 @@ namespace {
 CorrectionRecord record_of(std::string sku, std::string location, std::int64_t on_hand) {
   CorrectionRecord record;
   record.id = 42;
-  record.correction = Correction{"shopify", "site-1", std::move(location), std::move(sku), on_hand, 7, "correct-system"};
+  record.correction =
+      Correction{"shopify", "site-1", std::move(location), std::move(sku), on_hand, 7, "correct-system"};
   return record;
 }
 
