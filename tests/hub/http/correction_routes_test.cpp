@@ -31,14 +31,14 @@ struct CorrectionHub : testing::WriteSide {
     pending_id = channels::enqueue_correction(write, {"shopify", "site-1", "Main Store", "SKU-2", 3, 0, "approve"},
                                               testing::kFixedNowMs)
                      .value();
-    REQUIRE(delivery::record_attempt(write.database(), {"correction", failed_id, "webhook", "http://127.0.0.1:9/hook",
-                                                        testing::kFixedNowMs, testing::kFixedNowMs + 5, 400,
-                                                        "refused", "HTTP 400 from http://127.0.0.1:9/hook"})
+    REQUIRE(delivery::record_attempt(
+                write.database(), {"correction", failed_id, "webhook", "http://127.0.0.1:9/hook", testing::kFixedNowMs,
+                                   testing::kFixedNowMs + 5, 400, "refused", "HTTP 400 from http://127.0.0.1:9/hook"})
                 .has_value());
-    REQUIRE(channels::record_delivery(write,
-                                      {failed_id, std::nullopt, std::nullopt, "HTTP 400 from http://127.0.0.1:9/hook",
-                                       std::nullopt, false},
-                                      testing::kFixedNowMs + 5)
+    REQUIRE(channels::record_delivery(
+                write,
+                {failed_id, std::nullopt, std::nullopt, "HTTP 400 from http://127.0.0.1:9/hook", std::nullopt, false},
+                testing::kFixedNowMs + 5)
                 .has_value());
     REQUIRE(write.commit().has_value());
     add_correction_routes(router, store.ledger, writer, [this] { ++retried; });
