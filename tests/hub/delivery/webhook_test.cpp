@@ -20,7 +20,7 @@ WebhookUrl url_of(const std::string& text) {
 }
 
 std::filesystem::path secret_file(const testing::TempDir& dir, const std::string& text, std::filesystem::perms mode) {
-  const auto file = dir / "secret";
+  auto file = dir / "secret";
   std::ofstream(file) << text;
   std::filesystem::permissions(file, mode);
   return file;
