@@ -4,18 +4,22 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "hub/channels/outbox/corrections.hpp"
 #include "hub/daemon/client_id.hpp"
 #include "hub/daemon/data_dir_lock.hpp"
 #include "hub/daemon/hub_daemon.hpp"
+#include "hub/delivery/webhook.hpp"
 #include "hub/http/address.hpp"
 #include "hub/ledger/ledger.hpp"
 #include "shared/systemd/notify.hpp"
@@ -85,10 +89,71 @@ int main(int argc, char** argv) {
                  "An event stamped this far before its arrival is flagged and reconciled at its arrival (default 60d)")
       ->transform(duration)
       ->check(CLI::PositiveNumber);
+  std::string outbox_dir;
+  app.add_option("--outbox", outbox_dir,
+                 "Write each correction to Shopify as an inventory import file (On hand (new)) into this directory "
+                 "(created if missing; docs/corrections.md)");
+  std::vector<std::string> correction_webhooks;
+  app.add_option("--correction-webhook", correction_webhooks,
+                 "SYSTEM=URL: POST each correction to SYSTEM as signed JSON to URL (http(s)://host:port/path); "
+                 "repeatable, one per system");
+  std::string webhook_secret_file;
+  app.add_option("--webhook-secret-file", webhook_secret_file,
+                 "File whose first line is the secret that signs webhooks (X-Recount-Signature); not readable by "
+                 "others");
+  auto& retry = options.outbox.retry;
+  app.add_option("--webhook-attempts", retry.max_attempts, "Delivery attempts of a correction before it fails")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  std::int64_t backoff_ms = retry.first_delay_ms;
+  std::int64_t backoff_max_ms = retry.max_delay_ms;
+  std::int64_t webhook_timeout_ms = options.outbox.webhook_timeout.count();
   bool test_hang = false;
   app.add_flag("--test-hang-on-sigusr2", test_hang, "Tests of the systemd watchdog: SIGUSR2 blocks the event loop")
       ->group("");
+  app.add_option("--webhook-backoff", backoff_ms,
+                 "Wait after a failed delivery attempt, doubled after each further one (default 1s)")
+      ->transform(duration)
+      ->check(CLI::PositiveNumber);
+  app.add_option("--webhook-backoff-max", backoff_max_ms, "The longest wait between attempts (default 5m)")
+      ->transform(duration)
+      ->check(CLI::PositiveNumber);
+  app.add_option("--webhook-timeout", webhook_timeout_ms,
+                 "How long one webhook attempt may take, connection to answer (default 10s)")
+      ->transform(duration)
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
+  retry.first_delay_ms = backoff_ms;
+  retry.max_delay_ms = backoff_max_ms;
+  options.outbox.webhook_timeout = std::chrono::milliseconds(webhook_timeout_ms);
+  if (!outbox_dir.empty()) options.outbox.directory = outbox_dir;
+  for (const auto& webhook : correction_webhooks) {
+    const auto equals = webhook.find('=');
+    const std::string system = webhook.substr(0, std::min(equals, webhook.size()));
+    if (equals == std::string::npos || system.empty()) {
+      return fail("--correction-webhook: must be SYSTEM=URL, e.g. shopify=https://example.com:443/hook (got '" +
+                  webhook + "')");
+    }
+    if (!hub::channels::accepts_corrections(system)) {
+      return fail("--correction-webhook: the system " + system + " takes no corrections (only shopify does)");
+    }
+    auto url = hub::delivery::parse_webhook_url("--correction-webhook", webhook.substr(equals + 1));
+    if (!url) return fail(url.error().describe());
+    if (!options.outbox.webhooks.emplace(system, std::move(*url)).second) {
+      return fail("--correction-webhook: " + system + " is given twice");
+    }
+  }
+  if (!options.outbox.webhooks.empty()) {
+    if (webhook_secret_file.empty()) return fail("--webhook-secret-file: webhooks are signed: name the secret's file");
+    auto secret = hub::delivery::read_webhook_secret("--webhook-secret-file", webhook_secret_file);
+    if (!secret) return fail(secret.error().describe());
+    options.outbox.webhook_secret = std::move(*secret);
+  }
+  // A test hook (docs/corrections.md): the hub kills itself at this point of a delivery.
+  const char* failpoint = std::getenv("RECOUNT_HUB_FAILPOINT");
+  const auto point = hub::channels::parse_outbox_failpoint(failpoint == nullptr ? "" : failpoint);
+  if (!point) return fail(std::string("RECOUNT_HUB_FAILPOINT: no failpoint is named ") + failpoint);
+  options.outbox.failpoint = *point;
   options.checkpoint_every = std::chrono::seconds(checkpoint_seconds);
 
   if (!audit_checkpoints.empty()) {

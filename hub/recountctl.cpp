@@ -13,6 +13,7 @@
 #include "hub/catalog/csv.hpp"
 #include "hub/cli/audit_command.hpp"
 #include "hub/cli/commands.hpp"
+#include "hub/cli/corrections_command.hpp"
 #include "hub/cli/device_command.hpp"
 #include "hub/cli/drift_command.hpp"
 #include "hub/cli/hub_key_command.hpp"
@@ -223,6 +224,17 @@ int main(int argc, char** argv) {
   map_sku_command->add_option("system_sku", map_system_sku, "the SKU as the system spells it")->required();
   map_sku_command->add_option("sku", map_sku_target, "the catalog SKU")->required();
   map_sku_command->add_flag("--json", json, "Print the API's JSON");
+  auto* corrections =
+      app.add_subcommand("corrections", "What the hub told, or must tell, each connected system (docs/corrections.md)");
+  corrections->add_flag("--json", json, "Print the API's JSON instead of a table");
+  std::string correction_system;
+  std::string correction_state;
+  corrections->add_option("--system", correction_system, "Only this system's (shopify, ...)");
+  corrections->add_option("--state", correction_state, "pending, delivered, confirmed, reopened, failed or superseded");
+  auto* corrections_retry = corrections->add_subcommand("retry", "Queue a failed correction again (counter lead)");
+  std::int64_t correction_id = 0;
+  corrections_retry->add_option("id", correction_id, "The correction's id")->required()->check(CLI::PositiveNumber);
+  corrections_retry->add_flag("--json", json, "Print the API's JSON");
   auto* resolve = app.add_subcommand("resolve", "An operator's decision on one or more discrepancies");
   std::string action;
   std::string reason;
@@ -373,6 +385,11 @@ int main(int argc, char** argv) {
     output = dead_letters_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, device, limit);
   } else if (conflicts->parsed()) {
     output = conflicts_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, device, limit);
+  } else if (corrections_retry->parsed()) {
+    output = retry_correction_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, correction_id);
+  } else if (corrections->parsed()) {
+    output = corrections_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, correction_system,
+                                 correction_state);
   } else if (unknown->parsed()) {
     output = unknown_barcodes_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, site, unknown_state);
   } else if (map_barcode->parsed()) {

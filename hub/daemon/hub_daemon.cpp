@@ -14,6 +14,7 @@
 #include "hub/http/catalog_routes.hpp"
 #include "hub/http/channel_routes.hpp"
 #include "hub/http/conflict_routes.hpp"
+#include "hub/http/correction_routes.hpp"
 #include "hub/http/drift_routes.hpp"
 #include "hub/http/live_routes.hpp"
 #include "hub/http/metrics_routes.hpp"
@@ -115,7 +116,11 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
   console::add_console_routes(router_, console::embedded_assets());
   add_overview_routes(router_, queries_, ledger, system_wall_clock());
   ingest_.on_commit([this](const CommitChanges& changes) { publish_live(changes); });
-  writer_.on_commit([this](const CommitChanges& changes) { publish_live(changes); });
+  writer_.on_commit([this](const CommitChanges& changes) {
+    publish_live(changes);
+    // A resolution may have queued corrections: deliver them now, not at the next poll.
+    if (outbox_) outbox_->wake();
+  });
 }
 
 void HubDaemon::publish_live(const CommitChanges& changes) {
@@ -174,6 +179,8 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   auto unknown = UnknownBarcodes::open(ledger);
   if (!unknown) return unknown.error();
   if (auto ok = channels::open_corrections(ledger); !ok) return ok.error();
+  auto outbox = channels::CorrectionOutbox::create(io, ledger, options.outbox);
+  if (!outbox) return outbox.error();
   if (options.policy_file) {
     if (auto ok = put_in_force(*options.policy_file, ledger, *reconciler); !ok) return ok.error();
   }
@@ -188,6 +195,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
                                                   std::move(*queries), std::move(*tokens), std::move(*sessions)));
   daemon->checkpoint_directory_ = std::move(checkpoints);
   daemon->unknown_.emplace(std::move(*unknown));
+  daemon->outbox_ = std::move(*outbox);
   HubDaemon* self = daemon.get();
   const auto catalog_changed = [self] {
     if (auto ok = refresh(*self->catalog_view_, *self->catalog_); !ok) {
@@ -211,6 +219,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
       !ok) {
     return ok.error();
   }
+  add_correction_routes(self->router_, ledger, self->writer_, [self] { self->outbox_->wake(); });
   if (daemon->options_.http) {
     HttpServerOptions http_options;
     http_options.allowed_hosts = daemon->options_.http_allowed_hosts;
@@ -246,6 +255,7 @@ void HubDaemon::start(std::function<void()> on_ready) {
   link_.start();
   arm_settle_timer();
   arm_checkpoint_timer();
+  outbox_->start();
 }
 
 void HubDaemon::checkpoint() {
@@ -308,6 +318,7 @@ std::optional<HostPort> HubDaemon::http_address() const {
 
 void HubDaemon::shutdown(std::function<void()> done) {
   stopping_ = true;
+  outbox_->stop();
   live_.close();  // the streams never end by themselves
   settle_timer_.cancel();
   checkpoint_timer_.cancel();

@@ -19,6 +19,7 @@
 #include "hub/auth/token_store.hpp"
 #include "hub/catalog/catalog_store.hpp"
 #include "hub/channels/channel_store.hpp"
+#include "hub/channels/outbox/correction_outbox.hpp"
 #include "hub/http/device_json.hpp"
 #include "hub/http/live_feed.hpp"
 #include "hub/http/router.hpp"
@@ -61,6 +62,9 @@ struct HubOptions {
   // audit_checkpoints, if given (recount-hub --audit-checkpoints DIR).
   std::chrono::milliseconds checkpoint_every{60'000};
   std::optional<std::filesystem::path> audit_checkpoints;
+  // Where corrections to connected systems go (recount-hub --outbox, --correction-webhook;
+  // docs/corrections.md); none: they stay pending, listed.
+  channels::OutboxOptions outbox;
 };
 
 // Not thread-safe: everything runs on `io`, which must have one thread. `ledger` must outlive
@@ -71,16 +75,17 @@ class HubDaemon {
   // Opens the reconciler, the token and the session store and the unknown barcodes on the ledger's
   // database (migrating their tables), loads the hub's signing key from the ledger's directory
   // (making it on first use), puts the policy file, if any, in force, opens the checkpoint directory
-  // and binds the HTTP address, if any. Errors: those of Reconciler::open, TokenStore::open,
-  // SessionStore::open, UnknownBarcodes::open, load_signing_key, load_policy_file, the policy's
-  // write transaction, CheckpointDirectory::open and HttpServer::listen.
+  // opens the corrections outbox and binds the HTTP address, if any. Errors: those of
+  // Reconciler::open, TokenStore::open, SessionStore::open, UnknownBarcodes::open,
+  // channels::open_corrections, CorrectionOutbox::create, load_signing_key, load_policy_file, the
+  // policy's write transaction, CheckpointDirectory::open and HttpServer::listen.
   static Result<std::unique_ptr<HubDaemon>> create(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
   HubDaemon(const HubDaemon&) = delete;
   HubDaemon& operator=(const HubDaemon&) = delete;
 
   // Starts serving HTTP, connecting to the broker (retrying until it answers) and the settle
-  // timer, which judges counts whose policy settle delay ends between batches, and the checkpoint
-  // timer. `on_ready` runs
+  // timer, which judges counts whose policy settle delay ends between batches, the checkpoint
+  // timer and the corrections outbox. `on_ready` runs
   // once, on the first connection, after the hub's subscriptions were sent.
   void start(std::function<void()> on_ready);
 
@@ -91,7 +96,8 @@ class HubDaemon {
   // The bound HTTP address (its real port when 0 was asked for), if HTTP is served.
   std::optional<HostPort> http_address() const;
 
-  // Stops orderly: commits and answers every message received, signs a last checkpoint if the
+  // Stops orderly: stops the corrections outbox (waiting for the delivery running), commits and
+  // answers every message received, signs a last checkpoint if the
   // chain moved, waits up to reply_grace for the
   // broker to take those answers, disconnects, and closes the HTTP server and its connections.
   // `done` runs on the io_context afterwards. Call once.
@@ -145,7 +151,8 @@ class HubDaemon {
   boost::asio::steady_timer settle_timer_;
   boost::asio::steady_timer checkpoint_timer_;
   std::optional<CheckpointDirectory> checkpoint_directory_;
-  std::int64_t checkpointed_id_ = 0;  // the entry the last checkpoint signed; 0: none yet
+  std::unique_ptr<channels::CorrectionOutbox> outbox_;  // set by create()
+  std::int64_t checkpointed_id_ = 0;                    // the entry the last checkpoint signed; 0: none yet
   bool stopping_ = false;
 };
 

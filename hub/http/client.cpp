@@ -26,6 +26,9 @@ namespace {
 
 using Done = std::function<void(beast::error_code)>;
 
+// Whom a request goes to: a hub's 401 is explained (the token), another server's is its answer.
+enum class Peer { kHub, kOther };
+
 // The TLS handshake that follows the connection; plain TCP has none.
 void handshake(beast::tcp_stream&, const Done& done) { done({}); }
 void handshake(beast::ssl_stream<beast::tcp_stream>& stream, const Done& done) {
@@ -34,7 +37,7 @@ void handshake(beast::ssl_stream<beast::tcp_stream>& stream, const Done& done) {
 
 template <typename Stream>
 Result<HttpAnswer> exchange(Stream& stream, boost::asio::io_context& io, const HubEndpoint& hub,
-                            http::request<http::string_body>& request, std::chrono::milliseconds timeout) {
+                            http::request<http::string_body>& request, std::chrono::milliseconds timeout, Peer peer) {
   const HostPort& server = hub.url.address;
   tcp::resolver resolver(io);
   beast::flat_buffer buffer;
@@ -89,7 +92,7 @@ Result<HttpAnswer> exchange(Stream& stream, boost::asio::io_context& io, const H
     return Error{ErrorCode::kUnavailable, "", std::string("cannot ") + step + " " + where + ": " + failure.message()};
   }
   HttpAnswer answer{parser.get().result_int(), parser.get().body()};
-  if (answer.status == 401) {
+  if (answer.status == 401 && peer == Peer::kHub) {
     const auto body = nlohmann::json::parse(answer.body, nullptr, false);
     const auto error = body.is_object() ? body.value("error", nlohmann::json::object()) : nlohmann::json::object();
     const std::string reason = error.is_object() ? error.value("message", answer.body) : answer.body;
@@ -100,8 +103,15 @@ Result<HttpAnswer> exchange(Stream& stream, boost::asio::io_context& io, const H
   return answer;
 }
 
+// The client's own headers (recountctl's unless `headers` or `user_agent` say otherwise).
+struct Extras {
+  const std::vector<HttpHeader>* headers = nullptr;
+  std::string_view user_agent = "recountctl";
+  Peer peer = Peer::kHub;
+};
+
 Result<HttpAnswer> exchange(const HubEndpoint& hub, http::verb method, std::string_view target, std::string body,
-                            std::string_view content_type, std::chrono::milliseconds timeout) {
+                            std::string_view content_type, std::chrono::milliseconds timeout, Extras extras = {}) {
   http::request<http::string_body> request{method, target, 11};
   if (method != http::verb::get) {
     request.set(http::field::content_type, content_type);
@@ -109,13 +119,16 @@ Result<HttpAnswer> exchange(const HubEndpoint& hub, http::verb method, std::stri
     request.prepare_payload();
   }
   request.set(http::field::host, hub.url.address.to_string());
-  request.set(http::field::user_agent, "recountctl");
+  request.set(http::field::user_agent, extras.user_agent);
+  if (extras.headers != nullptr) {
+    for (const HttpHeader& header : *extras.headers) request.set(header.name, header.value);
+  }
   request.set(http::field::accept, "application/json");
   if (!hub.token.empty()) request.set(http::field::authorization, "Bearer " + hub.token);
   boost::asio::io_context io;
   if (hub.url.scheme == Scheme::kHttp) {
     beast::tcp_stream stream(io);
-    return exchange(stream, io, hub, request, timeout);
+    return exchange(stream, io, hub, request, timeout, extras.peer);
   }
   ssl::context context(ssl::context::tls_client);
   context.set_verify_mode(ssl::verify_peer);
@@ -136,7 +149,7 @@ Result<HttpAnswer> exchange(const HubEndpoint& hub, http::verb method, std::stri
   SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
            const_cast<char*>(host.c_str()));
   stream.set_verify_callback(ssl::host_name_verification(host));
-  return exchange(stream, io, hub, request, timeout);
+  return exchange(stream, io, hub, request, timeout, extras.peer);
 }
 
 }  // namespace
@@ -153,6 +166,13 @@ Result<HttpAnswer> http_post(const HubEndpoint& hub, std::string_view target, st
 Result<HttpAnswer> http_put(const HubEndpoint& hub, std::string_view target, std::string body,
                             std::string_view content_type, std::chrono::milliseconds timeout) {
   return exchange(hub, http::verb::put, target, std::move(body), content_type, timeout);
+}
+
+Result<HttpAnswer> http_post_to_peer(const HubEndpoint& peer, std::string_view target, std::string body,
+                                     std::string_view content_type, const std::vector<HttpHeader>& headers,
+                                     std::string_view user_agent, std::chrono::milliseconds timeout) {
+  return exchange(peer, http::verb::post, target, std::move(body), content_type, timeout,
+                  Extras{&headers, user_agent, Peer::kOther});
 }
 
 }  // namespace recount::hub

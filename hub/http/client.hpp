@@ -1,11 +1,13 @@
-// A minimal blocking HTTP/1.1 client for recountctl: one GET, POST or PUT over HTTP or HTTPS, one
-// answer, a deadline on the whole, the operator's bearer token on every request.
+// A minimal blocking HTTP/1.1 client for recountctl (and the hub's webhooks): one GET, POST or PUT
+// over HTTP or HTTPS, one answer, a deadline on the whole, the operator's bearer token on every
+// request to a hub.
 #pragma once
 
 #include <chrono>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hub/http/address.hpp"
 #include "shared/core/result.hpp"
@@ -50,5 +52,18 @@ Result<HttpAnswer> http_post(const HubEndpoint& hub, std::string_view target, st
 Result<HttpAnswer> http_put(const HubEndpoint& hub, std::string_view target, std::string body,
                             std::string_view content_type,
                             std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// A header a request carries besides the client's own (Host, User-Agent, Accept, the token).
+struct HttpHeader {
+  std::string name;
+  std::string value;
+};
+
+// POSTs `body` to `target` of a server that is not a hub (a webhook's receiver,
+// hub/delivery/webhook.hpp) with `headers` added and user agent `user_agent`: every status, 401
+// too, is returned as answered. Otherwise as http_post.
+Result<HttpAnswer> http_post_to_peer(const HubEndpoint& peer, std::string_view target, std::string body,
+                                     std::string_view content_type, const std::vector<HttpHeader>& headers,
+                                     std::string_view user_agent, std::chrono::milliseconds timeout);
 
 }  // namespace recount::hub

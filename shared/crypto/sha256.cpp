@@ -1,7 +1,8 @@
-// SHA-256 over OpenSSL's EVP digests: one-shot and incremental.
+// SHA-256 over OpenSSL's EVP digests: one-shot and incremental; HMAC-SHA256 over OpenSSL's HMAC.
 #include "shared/crypto/sha256.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <array>
 #include <cstdlib>
@@ -32,6 +33,16 @@ std::string sha256_hex(std::string_view bytes) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) digest_failed();
+  return to_hex(digest.data(), length);
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data(), &length) == nullptr) {
+    digest_failed();
+  }
   return to_hex(digest.data(), length);
 }
 

@@ -1,5 +1,6 @@
 // SHA-256 (libcrypto, through shared/crypto, the one adapter over OpenSSL): the hub's audit log
-// chains its entries with it and hashes the contents of the events each entry records.
+// chains its entries with it and hashes the contents of the events each entry records; its webhooks
+// are signed with HMAC-SHA256.
 #pragma once
 
 #include <memory>
@@ -11,6 +12,11 @@ namespace recount {
 // The SHA-256 digest of `bytes` as 64 lowercase hex digits. Thread-safe; never fails (an
 // OpenSSL failure to run a built-in digest is an invariant violation and aborts).
 std::string sha256_hex(std::string_view bytes);
+
+// HMAC-SHA256 (RFC 2104) of `message` under `key`, as 64 lowercase hex digits: how the hub signs
+// the webhooks it sends (hub/delivery/webhook.hpp), so a receiver that holds the key knows the
+// body came from the hub unchanged. Thread-safe; never fails (as sha256_hex).
+std::string hmac_sha256_hex(std::string_view key, std::string_view message);
 
 // SHA-256 over bytes fed in pieces, for contents too large or too scattered to concatenate
 // first. Movable, not copyable; not thread-safe. Never fails (as sha256_hex).

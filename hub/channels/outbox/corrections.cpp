@@ -225,12 +225,13 @@ Result<CorrectionRecord> retry_correction(LedgerWrite& write, std::int64_t id, c
 }
 
 Result<std::vector<CorrectionRecord>> list_corrections(storage::Database& database, const CorrectionFilter& filter) {
-  return select(database, "WHERE (?1 = '' OR system = ?1) AND (?2 = '' OR state = ?2) ORDER BY id DESC LIMIT ?3",
-                [&](storage::Statement& query) {
-                  query.bind(1, filter.system)
-                      .bind(2, filter.state ? to_string(*filter.state) : std::string_view())
-                      .bind(3, static_cast<std::int64_t>(filter.limit));
-                });
+  return select(
+      database, "WHERE (?1 = '' OR system = ?1) AND (?2 = '' OR state = ?2) ORDER BY id DESC LIMIT ?3",
+      [&](storage::Statement& query) {
+        query.bind(1, filter.system)
+            .bind(2, filter.state ? to_string(*filter.state) : std::string_view(""))  // not NULL: ?2 = '' must hold
+            .bind(3, static_cast<std::int64_t>(filter.limit));
+      });
 }
 
 Result<std::optional<CorrectionRecord>> find_correction(storage::Database& database, std::int64_t id) {
@@ -257,23 +258,22 @@ Result<void> record_delivery(LedgerWrite& write, const DeliveryReport& report, s
   if (!record) return record.error();
   auto update = write.database().prepare(
       "UPDATE corrections SET file_ms = COALESCE(file_ms, ?1), webhook_ms = COALESCE(webhook_ms, ?2), "
-      "attempts = attempts + ?3, last_error = ?4, next_attempt_ms = ?5, updated_ms = ?6 WHERE id = ?7");
+      "attempts = attempts + 1, last_error = ?3, next_attempt_ms = ?4, updated_ms = ?5 WHERE id = ?6");
   if (!update) return update.error();
   update->bind(1, report.file_ms.value_or(0)).bind(2, report.webhook_ms.value_or(0));
   if (!report.file_ms) update->bind_null(1);
   if (!report.webhook_ms) update->bind_null(2);
-  if (auto ok = update->bind(3, report.webhook_attempted ? 1 : 0)
-                    .bind(4, report.error)
-                    .bind(5, report.retry_at_ms.value_or(record->next_attempt_ms))
-                    .bind(6, now_ms)
-                    .bind(7, report.id)
+  if (auto ok = update->bind(3, report.error)
+                    .bind(4, report.retry_at_ms.value_or(record->next_attempt_ms))
+                    .bind(5, now_ms)
+                    .bind(6, report.id)
                     .run();
       !ok) {
     return ok;
   }
   // A correction superseded while its round ran keeps that state: its successor is sent next.
   if (record->state != CorrectionState::kPending) return {};
-  const std::int64_t attempts = record->attempts + (report.webhook_attempted ? 1 : 0);
+  const std::int64_t attempts = record->attempts + 1;
   if (report.complete) {
     return transition(write, *record, CorrectionState::kDelivered, "correction.delivered", "delivered_ms", now_ms,
                       Json{{"attempts", attempts},

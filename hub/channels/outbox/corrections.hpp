@@ -43,7 +43,7 @@ struct CorrectionRecord {
   std::string idempotency_key;  // the same for every attempt of this correction
   std::int64_t created_ms = 0;
   std::int64_t updated_ms = 0;
-  std::int64_t attempts = 0;  // webhook attempts since it was last queued
+  std::int64_t attempts = 0;  // delivery rounds since it was last queued
   std::int64_t next_attempt_ms = 0;
   std::string last_error;
   std::int64_t file_ms = 0;     // its outbox file was written
@@ -109,14 +109,13 @@ struct DeliveryReport {
   std::int64_t id = 0;
   std::optional<std::int64_t> file_ms;     // its file was written (or found written) then
   std::optional<std::int64_t> webhook_ms;  // the webhook accepted it then
-  bool webhook_attempted = false;          // a webhook attempt was made this round
   std::string error;                       // of the round's failed step; empty: none failed
   // When the round failed: retry then, or give up (failed) when unset.
   std::optional<std::int64_t> retry_at_ms;
   bool complete = false;  // every configured channel has it now
 };
 
-// Records a delivery round in `write`: the channels' times, the attempt count, the error and the
+// Records a delivery round in `write` (one more attempt): the channels' times, the error and the
 // next attempt; delivered when complete ("correction.delivered"), failed when the round failed
 // without a retry ("correction.failed"). A correction superseded meanwhile keeps that state (its
 // times are still recorded). Errors: kNotFound for no such id; SQLite's.

@@ -20,7 +20,7 @@ CREATE TABLE corrections (
                     ('pending', 'delivered', 'confirmed', 'reopened', 'failed', 'superseded')),
   created_ms      INTEGER NOT NULL,
   updated_ms      INTEGER NOT NULL,             -- the last transition
-  attempts        INTEGER NOT NULL DEFAULT 0,   -- webhook attempts since it was (re)queued
+  attempts        INTEGER NOT NULL DEFAULT 0,   -- delivery rounds since it was (re)queued
   next_attempt_ms INTEGER NOT NULL,             -- not before: the retry backoff
   last_error      TEXT    NOT NULL DEFAULT '',
   file_ms         INTEGER,                      -- its outbox file was written then; NULL: not yet

@@ -119,7 +119,7 @@ TEST_CASE("only the pending corrections of the systems asked for, and due by now
   const auto id = outbox.enqueue(shopify(12));
   CHECK(due_corrections(outbox.ledger.database(), {"other"}, kFixedNowMs, 10).value().empty());
   CHECK(due_corrections(outbox.ledger.database(), {"shopify"}, kFixedNowMs - 1, 10).value().empty());
-  DeliveryReport failed_once{id, std::nullopt, std::nullopt, true, "HTTP 503", kFixedNowMs + 2000, false};
+  DeliveryReport failed_once{id, std::nullopt, std::nullopt, "HTTP 503", kFixedNowMs + 2000, false};
   outbox.record(failed_once, kFixedNowMs + 10);
   CHECK(due_corrections(outbox.ledger.database(), {"shopify"}, kFixedNowMs + 1999, 10).value().empty());
   const auto due = due_corrections(outbox.ledger.database(), {"shopify"}, kFixedNowMs + 2000, 10).value();
@@ -132,7 +132,7 @@ TEST_CASE("only the pending corrections of the systems asked for, and due by now
 TEST_CASE("a round that gives up fails the correction, visibly, and retry queues it again") {
   Outbox outbox;
   const auto id = outbox.enqueue(shopify(12));
-  outbox.record(DeliveryReport{id, std::nullopt, std::nullopt, true, "HTTP 400 bad request", std::nullopt, false},
+  outbox.record(DeliveryReport{id, std::nullopt, std::nullopt, "HTTP 400 bad request", std::nullopt, false},
                 kFixedNowMs + 5);
   auto failed = outbox.get(id);
   CHECK(failed.state == CorrectionState::kFailed);
