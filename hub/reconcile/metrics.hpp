@@ -48,6 +48,12 @@ class MetricsReader {
   // One entry per site with counts or discrepancies in the window, by site.
   Result<std::vector<SiteMetrics>> read(const MetricsQuery& query);
 
+  // read() for `periods` (at least 1) consecutive windows of `period_ms` from `from_ms`, entry i
+  // for [from_ms + i·period_ms, from_ms + (i + 1)·period_ms), in one pass over the tables rather
+  // than one per window. The last window must end by INT64_MAX.
+  Result<std::vector<std::vector<SiteMetrics>>> read_periods(const std::string& site, std::int64_t from_ms,
+                                                             std::int64_t period_ms, int periods);
+
  private:
   enum class Sql;
   explicit MetricsReader(storage::StatementSet<Sql> statements) : statements_(std::move(statements)) {}
