@@ -45,7 +45,8 @@ class MetricsReader {
  public:
   static Result<MetricsReader> prepare(storage::Database& database);
 
-  // One entry per site with counts or discrepancies in the window, by site.
+  // One entry per site with counts or discrepancies in the window, by site. The window's length
+  // (to_ms − from_ms) must fit an int64: it is read_periods() with one period.
   Result<std::vector<SiteMetrics>> read(const MetricsQuery& query);
 
   // read() for `periods` (at least 1) consecutive windows of `period_ms` from `from_ms`, entry i
