@@ -45,8 +45,15 @@ class MetricsReader {
  public:
   static Result<MetricsReader> prepare(storage::Database& database);
 
-  // One entry per site with counts or discrepancies in the window, by site.
+  // One entry per site with counts or discrepancies in the window, by site. The window's length
+  // (to_ms − from_ms) must fit an int64: it is read_periods() with one period.
   Result<std::vector<SiteMetrics>> read(const MetricsQuery& query);
+
+  // read() for `periods` (at least 1) consecutive windows of `period_ms` from `from_ms`, entry i
+  // for [from_ms + i·period_ms, from_ms + (i + 1)·period_ms), in one pass over the tables rather
+  // than one per window. The last window must end by INT64_MAX.
+  Result<std::vector<std::vector<SiteMetrics>>> read_periods(const std::string& site, std::int64_t from_ms,
+                                                             std::int64_t period_ms, int periods);
 
  private:
   enum class Sql;

@@ -117,18 +117,20 @@ Result<void> OverviewReader::read_open(const OverviewQuery& query, Overview& ove
 Result<void> OverviewReader::read_weeks(const OverviewQuery& query, MetricsReader& metrics, Overview& overview) {
   const std::int64_t first = week_start_ms(query.now_ms, 1 - kOverviewPeriods);
   const std::int64_t end = week_start_ms(query.now_ms, 1);
+  // Weeks (UTC) are all kWeekMs long, so one read buckets them all.
+  auto weeks = metrics.read_periods(query.site, first, kWeekMs, kOverviewPeriods);
+  if (!weeks) return weeks.error();
   for (int period = 0; period < kOverviewPeriods; ++period) {
     const std::int64_t from = week_start_ms(first, period);
     const std::int64_t to = week_start_ms(first, period + 1);
-    auto sites = metrics.read(MetricsQuery{query.site, from, to});
-    if (!sites) return sites.error();
+    const std::vector<SiteMetrics>& sites = (*weeks)[static_cast<std::size_t>(period)];
     // Across sites: the rate of all counts, the mean of all closings (each site's mean weighted
     // by how many it closed).
     std::int64_t counts = 0;
     std::int64_t disagreed = 0;
     std::int64_t closed = 0;
     double resolution_sum = 0;
-    for (const SiteMetrics& site : *sites) {
+    for (const SiteMetrics& site : sites) {
       counts += site.counts;
       disagreed += site.counts - site.exact;
       if (site.mean_resolution_ms) {
