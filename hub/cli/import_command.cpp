@@ -42,13 +42,14 @@ CommandOutput post_import(const HubEndpoint& hub, const std::string& target, con
   if (answer->status == 200 && body.is_object()) {
     // The catalog and baseline imports say how they read the file; a system's report is read as
     // its format prescribes.
-    const std::string reading = body.contains("delimiter") ? " (" + body.value("delimiter", std::string()) +
-                                                                 "-separated, " + body.value("encoding", std::string()) +
-                                                                 ")"
-                                                           : "";
-    return CommandOutput{
-        0, "imported " + std::to_string(body.value("rows", 0)) + " rows of " + file.filename().string() + reading + ": " + summary(body) + "\n",
-        ""};
+    const std::string reading = body.contains("delimiter")
+                                    ? " (" + body.value("delimiter", std::string()) + "-separated, " +
+                                          body.value("encoding", std::string()) + ")"
+                                    : "";
+    return CommandOutput{0,
+                         "imported " + std::to_string(body.value("rows", 0)) + " rows of " + file.filename().string() +
+                             reading + ": " + summary(body) + "\n",
+                         ""};
   }
   if (answer->status == 422 && body.is_object() && body.contains("errors") && body["errors"].is_array()) {
     std::ostringstream err;
@@ -69,22 +70,23 @@ CommandOutput post_import(const HubEndpoint& hub, const std::string& target, con
 
 CommandOutput import_command(const HubEndpoint& hub, ImportKind kind, const std::filesystem::path& file,
                              const TableOptions& reading, OutputFormat format) {
-  return post_import(hub, "/api/v1/import/" + std::string(to_string(kind)) + table_query(reading), file, format,
-                     [kind](const Json& body) {
-    const std::string catalog = "; catalog version " + std::to_string(body.value("version", 0));
-    if (kind == ImportKind::kItems) {
-      return std::to_string(body.value("items", 0)) + " items, " + std::to_string(body.value("barcodes", 0)) +
-             " barcodes" + catalog;
-    }
-    if (kind == ImportKind::kUsers) {
-      const auto changed = body.value("changed_sites", 0);
-      return std::to_string(body.value("users", 0)) + " users in " + std::to_string(body.value("sites", 0)) +
-             " site(s), " + std::to_string(body.value("removed", 0)) + " removed" +
-             (changed == 0 ? "; unchanged, catalog version " + std::to_string(body.value("version", 0)) : catalog);
-    }
-    return std::to_string(body.value("items", 0)) + " locations in " + std::to_string(body.value("sites", 0)) +
-           " site(s)" + catalog;
-  });
+  return post_import(
+      hub, "/api/v1/import/" + std::string(to_string(kind)) + table_query(reading), file, format,
+      [kind](const Json& body) {
+        const std::string catalog = "; catalog version " + std::to_string(body.value("version", 0));
+        if (kind == ImportKind::kItems) {
+          return std::to_string(body.value("items", 0)) + " items, " + std::to_string(body.value("barcodes", 0)) +
+                 " barcodes" + catalog;
+        }
+        if (kind == ImportKind::kUsers) {
+          const auto changed = body.value("changed_sites", 0);
+          return std::to_string(body.value("users", 0)) + " users in " + std::to_string(body.value("sites", 0)) +
+                 " site(s), " + std::to_string(body.value("removed", 0)) + " removed" +
+                 (changed == 0 ? "; unchanged, catalog version " + std::to_string(body.value("version", 0)) : catalog);
+        }
+        return std::to_string(body.value("items", 0)) + " locations in " + std::to_string(body.value("sites", 0)) +
+               " site(s)" + catalog;
+      });
 }
 
 CommandOutput import_baseline_command(const HubEndpoint& hub, const std::filesystem::path& file,

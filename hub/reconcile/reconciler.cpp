@@ -168,8 +168,10 @@ Result<void> Reconciler::apply(const Origin& origin, const Event& event, std::in
   }
   const Timing timing{received_ms, received_ms + (*policy)->settle_delay_ms, (*policy)->ambiguity_window_ms};
   if (event.type == EventType::kSnapshot) {
+    // A report arrives whole in one import, unlike a count session's scans: nothing is left to
+    // wait for, so it is judged when that import commits.
     const Cause cause{CauseKind::kReport, event.event_id, Actor::of_event(event.user, origin.device)};
-    auto recorded = snapshots_.record(origin.site, event, received_ms, timing.due_ms, cause);
+    auto recorded = snapshots_.record(origin.site, event, received_ms, received_ms, cause);
     if (!recorded) return recorded.error();
     return {};
   }

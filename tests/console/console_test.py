@@ -428,7 +428,8 @@ class ConsoleTest(unittest.TestCase):
 
     def test_95_the_policy_page_previews_a_candidate_and_an_admin_saves_it(self):
         # Runs after steps 1-8 (name order): the counts at A-01 and B-02 went to an operator.
-        version_before = self.floor.api("/api/v1/policy")[1]["version"]
+        in_force = self.floor.api("/api/v1/policy")[1]
+        version_before = in_force["version"]
         self.log_in("admin")
         self.open("policy")
         self.wait_for("the policy in force", lambda: "Tolerance rules" in self.css("main")[0].text or
@@ -477,6 +478,9 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual([b.text for b in self.css("form.editor button")], ["Preview what-if"])
         self.assertIn("Saving a policy needs the admin role", self.css("main")[0].text)
         self.check_accessibility("the policy page as a viewer")
+        # The steps after this one count under the policy they were written for.
+        status, _ = self.floor.api("/api/v1/policy", method="PUT", body=in_force["policy"])
+        self.assertEqual(status, 200)
 
     def test_9_an_admin_maps_an_unknown_barcode_and_the_device_applies_the_held_scan(self):
         self.log_in("admin")

@@ -186,14 +186,16 @@ TEST_CASE("a task_ack needs the task it acknowledges") {
   CHECK(failing_field(event) == "task_id");
 }
 
-TEST_CASE("a snapshot needs its system and sku but no location") {
+TEST_CASE("a snapshot needs its system and sku but no location, and may report less than nothing") {
   Event event = minimal(EventType::kSnapshot);
   CHECK(event.location.empty());
   CHECK(failing_field(event) == "(valid)");
   event.system.clear();
   CHECK(failing_field(event) == "system");
   event = minimal(EventType::kSnapshot);
-  event.qty = -1;
+  event.qty = -1;  // Shopify's oversold stock
+  CHECK(failing_field(event) == "(valid)");
+  event.qty = -limits::kMaxQuantity - 1;
   CHECK(failing_field(event) == "qty");
 }
 
