@@ -360,13 +360,11 @@ int main(int argc, char** argv) {
   } else if (const auto system = std::find_if(import_systems.begin(), import_systems.end(),
                                               [](const auto& each) { return each.second->parsed(); });
              system != import_systems.end()) {
-    output = import_channel_command(hub, system->first, import_file, channel_import,
-                                    format);
+    output = import_channel_command(hub, system->first, import_file, channel_import, format);
   } else if (systems->parsed()) {
     output = systems_command(hub, format, site);
   } else if (map_sku_command->parsed()) {
-    output = map_system_sku_command(hub, format, map_system, map_system_sku,
-                                    map_sku_target);
+    output = map_system_sku_command(hub, format, map_system, map_system_sku, map_sku_target);
   } else if (import->parsed()) {
     TableOptions reading;
     reading.delimiter = parse_delimiter(import_delimiter).value_or(Delimiter::kDetect);  // checked by CLI11

@@ -187,7 +187,8 @@ TEST_CASE("channel import: correct-system on an FBA discrepancy is refused: FBA 
   CHECK(refused.status == 409);
   CHECK(refused.body.find("FBA is read-only: ") != std::string::npos);
   for (const auto state : {channels::CorrectionState::kPending, channels::CorrectionState::kDelivered}) {
-    CHECK(channels::list_corrections(hub.store.ledger.database(), channels::CorrectionFilter{"", state}).value().empty());
+    CHECK(
+        channels::list_corrections(hub.store.ledger.database(), channels::CorrectionFilter{"", state}).value().empty());
   }
 }
 
