@@ -239,6 +239,7 @@ Link::Link(boost::asio::io_context& io, LinkOptions options)
       state->post([this, cause] {
         ++connection_;
         connected_ = false;
+        established_ = false;
         if (on_disconnected_) on_disconnected_(cause.empty() ? "connection lost" : cause);
         schedule_reconnect();
       });
@@ -339,6 +340,9 @@ void Link::handle_connected() {
   // The connection may drop between connect and subscribe; the next connect subscribes again.
   for (const auto& [filter, qos] : subscriptions_) subscribe_now(filter, qos);
   if (options_.birth) publish_now(*options_.birth, Qos::kAtLeastOnce, {});
+  // A subscription's messages (a retained one at once) may arrive before connected(), and what
+  // handling them publishes (a reply, the clearing of a retained message) goes out, not refused.
+  established_ = true;
   // Connected once Paho holds the subscriptions and the birth message, so that whoever sees
   // connected() publishes after them; unless the connection was lost meanwhile.
   call_paho([this, state = state_, connection = ++connection_] {
@@ -362,7 +366,7 @@ void Link::schedule_reconnect() {
 void Link::subscribe(const std::vector<std::string>& filters, Qos qos) {
   for (const auto& filter : filters) {
     subscriptions_.emplace_back(filter, qos);
-    if (connected_) subscribe_now(filter, qos);  // else, or if it fails, on the next connect
+    if (established_) subscribe_now(filter, qos);  // else, or if it fails, on the next connect
   }
 }
 
@@ -380,7 +384,7 @@ void Link::publish(Message message, Qos qos, Completion done) {
   auto fail = [this, &done](std::string why) {
     if (done) boost::asio::post(io_, [done, why] { done(Error{ErrorCode::kUnavailable, "", why}); });
   };
-  if (!connected_) return fail("not connected to the broker");
+  if (!established_) return fail("not connected to the broker");
   publish_now(std::move(message), qos, std::move(done));
 }
 
@@ -433,6 +437,7 @@ void Link::stop(std::optional<Message> farewell, std::chrono::milliseconds timeo
   state_->alive = false;
   state_->client.reset();
   connected_ = false;
+  established_ = false;
 }
 
 }  // namespace recount::mqtt

@@ -144,6 +144,9 @@ class Link {
   boost::asio::steady_timer reconnect_timer_;
   std::chrono::milliseconds backoff_;
   bool connected_ = false;
+  // The connection is up and its subscriptions are queued to Paho, ahead of any later publish (one
+  // thread runs Paho's calls in order); set before connected_, which waits for Paho to hold them.
+  bool established_ = false;
   std::uint64_t connection_ = 0;  // counts connects and losses: a late "connected" is ignored
   bool stopping_ = false;
   bool connecting_ = false;
