@@ -145,6 +145,8 @@ int main(int argc, char** argv) {
       ->check(position_check);
   drift->add_option("--site", drift_subject.site, "Every drifting position of this site (instead of a position)");
   drift->add_option("--sku", drift_subject.sku, "With --site: only this SKU's locations");
+  drift->add_option("--system", drift_subject.system,
+                    "Trace a connected system's reports (shopify, fba, …) instead of the floor's counts");
   drift->add_option("--limit", drift_subject.limit, "With --site: at most this many positions (1 to 1000)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();

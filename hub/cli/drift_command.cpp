@@ -21,11 +21,24 @@ std::string signed_text(const Json& value) {
   return value.is_number_integer() && value.get<std::int64_t>() > 0 ? "+" + text : text;
 }
 
-// "counted 9 where the ledger held 5 (+4) by u2 at 2026-...Z".
-std::string observation_text(const Json& observation) {
-  return "counted " + text_of(observation["counted"]) + " where the ledger held " + text_of(observation["expected"]) +
-         " (" + signed_text(observation["variance"]) + ") by " + text_of(observation["user"]) + " at " +
-         utc_time(observation.value("time_ms", std::int64_t{0}));
+bool is_reported(const Json& drift) { return drift.value("system", "warehouse") != "warehouse"; }
+
+// "counted 9 where the ledger held 5 (+4) by u2 at 2026-...Z", or for a connected system's report
+// "shopify reported 9 where the ledger held 5 (+4) as of 2026-...Z".
+std::string observation_text(const Json& drift, const Json& observation) {
+  const std::string versus =
+      " where the ledger held " + text_of(observation["expected"]) + " (" + signed_text(observation["variance"]) + ")";
+  const std::string when = utc_time(observation.value("time_ms", std::int64_t{0}));
+  if (is_reported(drift)) {
+    return text_of(drift["system"]) + " reported " + text_of(observation["counted"]) + versus + " as of " + when;
+  }
+  return "counted " + text_of(observation["counted"]) + versus + " by " + text_of(observation["user"]) + " at " + when;
+}
+
+// A system's subject over the whole site has no location: "s1/(whole site)/SKU-A".
+std::string subject_of(const Json& drift) {
+  if (!drift.value("location", "").empty()) return position_of(drift);
+  return drift.value("site", "") + "/(whole site)/" + drift.value("sku", "");
 }
 
 std::string evidence_text(const Json& evidence) {
@@ -35,14 +48,17 @@ std::string evidence_text(const Json& evidence) {
 }
 
 std::string render_position(const Json& drift) {
-  std::string out = position_of(drift) + "\n";
-  out += "origin:     " + observation_text(drift["origin"]) + ", event " + text_of(drift["origin"]["event_id"]) + "\n";
+  const bool reported = is_reported(drift);
+  std::string out = (reported ? text_of(drift["system"]) + " " + subject_of(drift) : position_of(drift)) + "\n";
+  out += "origin:     " + observation_text(drift, drift["origin"]) + ", event " + text_of(drift["origin"]["event_id"]) +
+         "\n";
   const Json known_good = drift.value("known_good", Json());
-  out +=
-      "known good: " + (known_good.is_null() ? std::string("no count agreed before") : observation_text(known_good)) +
-      "\n";
-  out += "latest:     " + observation_text(drift["latest"]) + "; " + text_of(drift["diverged_observations"]) +
-         " disagreeing count(s) since the origin\n";
+  out += "known good: " +
+         (known_good.is_null() ? std::string(reported ? "no report agreed before" : "no count agreed before")
+                               : observation_text(drift, known_good)) +
+         "\n";
+  out += "latest:     " + observation_text(drift, drift["latest"]) + "; " + text_of(drift["diverged_observations"]) +
+         (reported ? " disagreeing report(s)" : " disagreeing count(s)") + " since the origin\n";
   std::vector<std::vector<std::string>> candidates;
   for (const Json& candidate : drift.value("candidates", Json::array())) {
     candidates.push_back({text_of(candidate["score"]), text_of(candidate["kind"]), text_of(candidate["explanation"]),
@@ -51,6 +67,8 @@ std::string render_position(const Json& drift) {
   out += "\n";
   out += candidates.empty() ? "no candidate explains it\n"
                             : table({"SCORE", "CANDIDATE", "EXPLANATION", "EVIDENCE"}, candidates);
+  // A subject over several locations shows where each event happened.
+  const bool several_locations = drift.value("location", "").empty();
   std::vector<std::vector<std::string>> events;
   for (const Json& entry : drift.value("around", Json::array())) {
     const Json arrived = entry.value("arrived_ms", Json());
@@ -59,26 +77,35 @@ std::string render_position(const Json& drift) {
                       text_of(entry["user"]), text_of(entry["reason"]),
                       arrived.is_number_integer() ? utc_time(arrived.get<std::int64_t>()) : "-",
                       text_of(entry["late_ms"]), text_of(entry["event_id"])});
+    if (several_locations) events.back().insert(events.back().begin() + 1, text_of(entry.value("location", Json())));
   }
-  out += "\n" +
-         table({"TIME", "TYPE", "QTY", "DELTA", "BALANCE", "DEVICE", "USER", "REASON", "ARRIVED", "LATE_MS", "EVENT"},
-               events);
+  std::vector<std::string> header{"TIME", "TYPE",   "QTY",     "DELTA",   "BALANCE", "DEVICE",
+                                  "USER", "REASON", "ARRIVED", "LATE_MS", "EVENT"};
+  if (several_locations) header.insert(header.begin() + 1, "LOCATION");
+  out += "\n" + table(header, events);
   return out;
 }
 
 std::string render_drift(const Json& body) {
   const Json drifts = body.value("drifts", Json::array());
-  if (drifts.empty()) return "no drift: every position examined agrees with its latest count\n";
-  if (body.value("scope", "") == "position") return render_position(drifts[0]);
+  const bool reported = body.value("system", "warehouse") != "warehouse";
+  if (drifts.empty()) {
+    return reported ? "no drift: every subject examined agrees with " + body.value("system", "") + "'s latest report\n"
+                    : "no drift: every position examined agrees with its latest count\n";
+  }
+  if (body.value("scope", "") == "position" || (reported && drifts.size() == 1 && body.value("sku", "") != "")) {
+    return render_position(drifts[0]);
+  }
   std::vector<std::vector<std::string>> rows;
   for (const Json& drift : drifts) {
     const Json candidates = drift.value("candidates", Json::array());
     const Json top = candidates.empty() ? Json::object() : candidates[0];
-    rows.push_back({position_of(drift), utc_time(drift["origin"].value("time_ms", std::int64_t{0})),
+    rows.push_back({subject_of(drift), utc_time(drift["origin"].value("time_ms", std::int64_t{0})),
                     signed_text(drift["origin"]["variance"]), text_of(drift["diverged_observations"]),
                     text_of(top.value("kind", Json())), text_of(top.value("score", Json()))});
   }
-  std::string out = table({"POSITION", "ORIGIN", "VARIANCE", "COUNTS", "TOP_CANDIDATE", "SCORE"}, rows);
+  std::string out =
+      table({"POSITION", "ORIGIN", "VARIANCE", reported ? "REPORTS" : "COUNTS", "TOP_CANDIDATE", "SCORE"}, rows);
   out += std::to_string(drifts.size()) + " of " + text_of(body["positions_drifting"]) + " drifting positions (" +
          text_of(body["positions_examined"]) + " examined)" +
          (body.value("truncated", false) ? "; raise --limit for more" : "") + "\n";
@@ -107,6 +134,10 @@ CommandOutput drift_command(const HubEndpoint& hub, OutputFormat format, const D
       target += "&sku=" + percent_encode(subject.sku);
     }
     target += "&limit=" + std::to_string(subject.limit);
+  }
+  if (!subject.system.empty()) {
+    if (auto valid = validate_identifier("--system", subject.system); !valid) return failed(valid.error().describe());
+    target += "&system=" + subject.system;
   }
   return show(hub, target, format, render_drift);
 }

@@ -35,6 +35,11 @@ Result<investigate::DriftQuery> query_of(const Request& request) {
                                    {"lot", &position.lot}}) {
     if (auto ok = validate_code(name, *text, limits::kMaxCode, Presence::kOptional); !ok) return ok.error();
   }
+  if (const auto system = parameter(request, "system"); !system.empty()) {
+    if (auto ok = validate_identifier("system", system); !ok) return ok.error();
+    if (!position.lot.empty()) return invalid("lot", "a system reports no lots");
+    query.system = system;
+  }
   if (!position.location.empty() && position.sku.empty()) return invalid("sku", "is required with location");
   if (!position.lot.empty() && position.location.empty()) return invalid("location", "is required with lot");
   query.scope = !position.location.empty() ? investigate::DriftScope::kPosition
@@ -57,9 +62,10 @@ std::string_view scope_name(investigate::DriftScope scope) {
 
 Json observation_json(const investigate::DriftObservation& observation) {
   return {{"hlc", observation.hlc.packed},    {"time_ms", observation.hlc.wall_ms()},
-          {"group_id", observation.group_id}, {"event_id", observation.event_id},
-          {"user", observation.user},         {"expected", observation.expected},
-          {"counted", observation.counted},   {"variance", observation.variance}};
+          {"group_id", observation.group_id}, {"snapshot_id", observation.snapshot_id},
+          {"event_id", observation.event_id}, {"user", observation.user},
+          {"expected", observation.expected}, {"counted", observation.counted},
+          {"variance", observation.variance}};
 }
 
 Json drift_json(const investigate::PositionDrift& drift) {
@@ -72,7 +78,8 @@ Json drift_json(const investigate::PositionDrift& drift) {
   }
   Json around = Json::array();
   for (const auto& entry : drift.around) around.push_back(history_entry_json(entry));
-  return {{"site", drift.position.site},
+  return {{"system", drift.system},
+          {"site", drift.position.site},
           {"location", drift.position.location},
           {"sku", drift.position.sku},
           {"lot", drift.position.lot},
@@ -108,6 +115,7 @@ Result<void> add_drift_routes(Router& router, storage::Database& database, const
     Json drifts = Json::array();
     for (const auto& drift : report->drifts) drifts.push_back(drift_json(drift));
     return Response::json(200, {{"scope", scope_name(query->scope)},
+                                {"system", query->system},
                                 {"site", query->position.site},
                                 {"location", query->position.location},
                                 {"sku", query->position.sku},

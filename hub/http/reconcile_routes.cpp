@@ -89,6 +89,7 @@ Json history_entry_json(const reconcile::HistoryEntry& entry) {
   return {{"hlc", entry.hlc.packed},
           {"wall_ms", entry.wall_ms},
           {"event_id", entry.event_id},
+          {"location", entry.location},
           {"type", entry.type},
           {"qty", entry.qty},
           {"delta", entry.delta},

@@ -48,6 +48,8 @@ constexpr int kClockExact = 75;
 constexpr int kClock = 50;
 constexpr int kDuringMovementExact = 82;
 constexpr int kDuringMovement = 55;
+constexpr int kNotInSystemExact = 85;
+constexpr int kNotInSystem = 50;
 
 const std::pair<CandidateKind, std::string_view> kKindNames[] = {
     {CandidateKind::kReceiptNotPutAway, "receipt_not_put_away"},
@@ -56,6 +58,7 @@ const std::pair<CandidateKind, std::string_view> kKindNames[] = {
     {CandidateKind::kPackMultiple, "pack_multiple"},
     {CandidateKind::kClockSkew, "clock_skew"},
     {CandidateKind::kCountDuringMovement, "count_during_movement"},
+    {CandidateKind::kMovementNotInSystem, "movement_not_in_system"},
 };
 
 bool is_observation(const HistoryEntry& entry) { return entry.group_id.has_value(); }
@@ -116,6 +119,133 @@ std::string position_name(const reconcile::PositionKey& key) {
   return key.location + "/" + key.sku + (key.lot.empty() ? "" : "/" + key.lot);
 }
 
+// Where the run of disagreeing observations that lasts to the latest starts: none when the
+// latest agrees or the books were corrected to it since. A divergence ends at an observation that
+// agrees, or when the books are corrected to one (the resolving adjustment, a new baseline).
+std::optional<std::size_t> run_start_of(const std::vector<DriftObservation>& observations,
+                                        const std::vector<HistoryEntry>& history, const FloorMovements& floor) {
+  if (observations.empty() || observations.back().variance == 0) return std::nullopt;
+  const std::int64_t balance = history.empty() ? 0 : history.back().balance;
+  if (corrected_by(observations.back(), HlcStamp{~std::uint64_t{0}}, balance, floor)) return std::nullopt;
+  std::size_t start = observations.size() - 1;
+  while (start > 0) {
+    const auto& before = observations[start - 1];
+    if (before.variance == 0 || corrected_by(before, observations[start].hlc, observations[start].expected, floor))
+      break;
+    --start;
+  }
+  return start;
+}
+
+// The drift of a run: its known-good observation, origin, latest and length.
+PositionDrift drift_of(const reconcile::PositionKey& position, const std::vector<DriftObservation>& observations,
+                       std::size_t run_start) {
+  PositionDrift drift;
+  drift.position = position;
+  if (run_start > 0) drift.known_good = observations[run_start - 1];
+  drift.origin = observations[run_start];
+  drift.latest = observations.back();
+  drift.diverged_observations = static_cast<std::int64_t>(observations.size() - run_start);
+  return drift;
+}
+
+// The events after the known-good observation up to the origin (movements at the origin's stamp
+// precede it), with `context` entries on either side, those nearest the origin kept when long.
+std::vector<HistoryEntry> around_origin(const PositionDrift& drift, const std::vector<HistoryEntry>& history,
+                                        const DriftSettings& settings) {
+  const auto after = [](HlcStamp stamp, const HistoryEntry& entry) { return stamp < entry.hlc; };
+  const auto from = drift.known_good ? std::upper_bound(history.begin(), history.end(), drift.known_good->hlc, after)
+                                     : history.begin();
+  const auto to = std::upper_bound(history.begin(), history.end(), drift.origin.hlc, after);
+  const auto context = static_cast<std::ptrdiff_t>(settings.context);
+  auto first = from - std::min(context, from - history.begin());
+  auto last = to + std::min(context, history.end() - to);
+  if (last - first > static_cast<std::ptrdiff_t>(kMaxAroundEvents)) {
+    first = std::max(first, to - static_cast<std::ptrdiff_t>(kMaxAroundEvents) / 2);
+    last = std::min(last, first + static_cast<std::ptrdiff_t>(kMaxAroundEvents));
+  }
+  return {first, last};
+}
+
+// The physical movements after the known-good observation up to the origin.
+std::vector<const HistoryEntry*> movements_before_origin(const PositionDrift& drift,
+                                                         const std::vector<HistoryEntry>& history) {
+  const HlcStamp since = drift.known_good ? drift.known_good->hlc : HlcStamp{};
+  std::vector<const HistoryEntry*> window;
+  for (const auto& entry : history) {
+    if (entry.hlc > since && entry.hlc <= drift.origin.hlc && is_physical_movement(entry)) window.push_back(&entry);
+  }
+  return window;
+}
+
+// A pack size of the item explains the origin's difference.
+std::optional<Candidate> pack_candidate(const PositionDrift& drift, const reconcile::CatalogView& catalog,
+                                        const std::vector<std::string>& evidence) {
+  const auto facts = catalog.item(drift.position.site, drift.position.sku);
+  if (!facts) return std::nullopt;
+  const auto pack = reconcile::explaining_pack(*facts, drift.origin.expected, drift.origin.counted);
+  if (!pack) return std::nullopt;
+  const bool reported = drift.system != reconcile::kWarehouseSystem;
+  return Candidate{CandidateKind::kPackMultiple, kPack,
+                   (reported ? drift.system + " reported " : std::string("counted ")) +
+                       std::to_string(drift.origin.counted) + " where the ledger held " +
+                       std::to_string(drift.origin.expected) + ": a pack of " + std::to_string(*pack) +
+                       (reported ? " reported as units or units as packs" : " counted as units or units as packs"),
+                   evidence};
+}
+
+// Stock moved within the ambiguity window of the origin: a count may have seen it before or
+// after, a system's report may have been taken on either side of it.
+std::optional<Candidate> during_movement_candidate(const PositionDrift& drift, const std::vector<HistoryEntry>& history,
+                                                   const DriftSettings& settings,
+                                                   const std::vector<std::string>& origin_events) {
+  Candidate during{CandidateKind::kCountDuringMovement, kDuringMovement, "", {}};
+  const std::int64_t variance = drift.origin.variance;
+  std::int64_t moved = 0;
+  for (const auto& entry : history) {
+    if (!is_physical_movement(entry)) continue;
+    if (std::llabs(entry.hlc.wall_ms() - drift.origin.hlc.wall_ms()) > settings.ambiguity_window_ms) continue;
+    during.evidence.push_back(entry.event_id);
+    moved += entry.delta;
+    if (std::llabs(entry.delta) == std::llabs(variance)) during.score = kDuringMovementExact;
+  }
+  if (during.evidence.empty()) return std::nullopt;
+  if (std::llabs(moved) == std::llabs(variance)) during.score = kDuringMovementExact;
+  const std::string window = std::to_string(settings.ambiguity_window_ms) + " ms";
+  during.explanation = sign_text(moved) + " units moved within " + window +
+                       (drift.system == reconcile::kWarehouseSystem
+                            ? " of the count: the counter may have seen the stock before or after"
+                            : " of the report's as-of time: " + drift.system + " may have taken it before or after");
+  during.evidence.insert(during.evidence.end(), origin_events.begin(), origin_events.end());
+  return during;
+}
+
+// Ledger movements since the last report that agreed which the system's figure does not show: it
+// reports what it held before them (the ledger moved, the system did not hear of it).
+std::optional<Candidate> not_in_system_candidate(const PositionDrift& drift,
+                                                 const std::vector<const HistoryEntry*>& window) {
+  const std::int64_t variance = drift.origin.variance;
+  std::int64_t moved = 0;
+  std::vector<std::string> evidence;
+  for (const auto* entry : window) {
+    if (entry->delta == -variance) {
+      return Candidate{CandidateKind::kMovementNotInSystem,
+                       kNotInSystemExact,
+                       "a " + entry->type + " of " + std::to_string(entry->qty) + " at " + entry->location + " that " +
+                           drift.system + "'s report does not reflect",
+                       {entry->event_id, drift.origin.event_id}};
+    }
+    moved += entry->delta;
+    evidence.push_back(entry->event_id);
+  }
+  if (window.empty() || moved != -variance) return std::nullopt;
+  evidence.push_back(drift.origin.event_id);
+  return Candidate{CandidateKind::kMovementNotInSystem, kNotInSystem,
+                   std::to_string(window.size()) + " movements (" + sign_text(moved) + ") since " + drift.system +
+                       " last agreed that its report does not reflect",
+                   std::move(evidence)};
+}
+
 // A receipt at a dock that no move or put-away has taken out since, received before now − put_away_ms.
 struct StaleReceipt {
   reconcile::PositionKey position;
@@ -164,14 +294,23 @@ struct DriftFinder::Scan {
   std::int64_t examined = 0;
   std::int64_t drifting = 0;
   bool over_memory_cap = false;
+
+  // Counts one more drifting position; false when no more can be held (the report is truncated).
+  bool admit() {
+    ++drifting;
+    over_memory_cap = over_memory_cap || held.size() >= kMaxHeldDrifts;
+    return held.size() < kMaxHeldDrifts;
+  }
 };
 
 Result<DriftFinder> DriftFinder::prepare(storage::Database& database, const reconcile::CatalogView& catalog) {
   auto read_model = reconcile::ReadModel::prepare(database);
   if (!read_model) return read_model.error();
+  auto snapshots = reconcile::SnapshotStore::prepare(database);
+  if (!snapshots) return snapshots.error();
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
-  return DriftFinder(std::move(*read_model), std::move(*statements), catalog);
+  return DriftFinder(std::move(*read_model), std::move(*snapshots), std::move(*statements), catalog);
 }
 
 Result<bool> DriftFinder::clock_suspect(const std::string& device, const DriftSettings& settings) {
@@ -195,7 +334,7 @@ Result<void> DriftFinder::examine(const reconcile::PositionView& position, const
   std::vector<DriftObservation> observations;
   for (const auto& group : *groups) {
     if (group.is_void()) continue;
-    observations.push_back(DriftObservation{group.last_hlc, group.id, "", group.first_user, group.expected,
+    observations.push_back(DriftObservation{group.last_hlc, group.id, 0, "", group.first_user, group.expected,
                                             group.counted, group.counted - group.expected});
   }
   const bool dock = catalog_->location_class(position.key.site, position.key.location) == kDockClass;
@@ -213,21 +352,9 @@ Result<void> DriftFinder::examine(const reconcile::PositionView& position, const
     }
   }
   if (!latest_disagrees) return {};
-  // A divergence ends at a count that agrees, or when the books are corrected to a count (the
-  // resolving adjustment, a new baseline): the run that lasts starts after the last such end.
-  const FloorMovements floor(*history);
-  if (corrected_by(observations.back(), HlcStamp{~std::uint64_t{0}}, history->back().balance, floor)) return {};
-  auto run_start = std::prev(observations.end());
-  while (run_start != observations.begin()) {
-    const auto& before = *std::prev(run_start);
-    if (before.variance == 0 || corrected_by(before, run_start->hlc, run_start->expected, floor)) break;
-    --run_start;
-  }
-  ++scan.drifting;
-  if (scan.held.size() >= kMaxHeldDrifts) {
-    scan.over_memory_cap = true;
-    return {};
-  }
+  const auto run_start = run_start_of(observations, *history, FloorMovements(*history));
+  if (!run_start) return {};
+  if (!scan.admit()) return {};
 
   // A group's first count names the observation (one pass: a position may have many counts).
   std::map<std::int64_t, const std::string*> first_counts;
@@ -239,30 +366,8 @@ Result<void> DriftFinder::examine(const reconcile::PositionView& position, const
       observation.event_id = *first->second;
     }
   }
-  PositionDrift drift;
-  drift.position = position.key;
-  if (run_start != observations.begin()) drift.known_good = *std::prev(run_start);
-  drift.origin = *run_start;
-  drift.latest = observations.back();
-  drift.diverged_observations = observations.end() - run_start;
-
-  // The window: after the known-good count up to the origin (movements at the origin's stamp
-  // precede it), with `context` entries on either side.
-  const auto from = drift.known_good
-                        ? std::upper_bound(history->begin(), history->end(), drift.known_good->hlc,
-                                           [](HlcStamp stamp, const HistoryEntry& entry) { return stamp < entry.hlc; })
-                        : history->begin();
-  const auto to = std::upper_bound(history->begin(), history->end(), drift.origin.hlc,
-                                   [](HlcStamp stamp, const HistoryEntry& entry) { return stamp < entry.hlc; });
-  const auto context = static_cast<std::ptrdiff_t>(settings.context);
-  auto first = from - std::min(context, from - history->begin());
-  auto last = to + std::min(context, history->end() - to);
-  // Keep the entries nearest the origin when the window is long.
-  if (last - first > static_cast<std::ptrdiff_t>(kMaxAroundEvents)) {
-    first = std::max(first, to - static_cast<std::ptrdiff_t>(kMaxAroundEvents) / 2);
-    last = std::min(last, first + static_cast<std::ptrdiff_t>(kMaxAroundEvents));
-  }
-  drift.around.assign(first, last);
+  auto drift = drift_of(position.key, observations, *run_start);
+  drift.around = around_origin(drift, *history, settings);
 
   auto candidates = explain(drift, *history, settings, scan);
   if (!candidates) return candidates.error();
@@ -276,43 +381,14 @@ Result<std::vector<Candidate>> DriftFinder::explain(const PositionDrift& drift,
                                                     const DriftSettings& settings, Scan& scan) {
   std::vector<Candidate> candidates;
   const std::int64_t variance = drift.origin.variance;
-  const HlcStamp since = drift.known_good ? drift.known_good->hlc : HlcStamp{};
-  std::vector<const HistoryEntry*> window;  // movements after the known-good count up to the origin
-  std::vector<std::string> origin_counts;   // the origin group's count events
+  const auto window = movements_before_origin(drift, history);
+  std::vector<std::string> origin_counts;  // the origin group's count events
   for (const auto& entry : history) {
     if (entry.group_id == drift.origin.group_id && !entry.event_id.empty()) origin_counts.push_back(entry.event_id);
-    if (entry.hlc > since && entry.hlc <= drift.origin.hlc && is_physical_movement(entry)) window.push_back(&entry);
   }
-
-  // Units counted where a pack size explains the difference.
-  if (const auto facts = catalog_->item(drift.position.site, drift.position.sku)) {
-    if (const auto pack = reconcile::explaining_pack(*facts, drift.origin.expected, drift.origin.counted)) {
-      candidates.push_back(Candidate{CandidateKind::kPackMultiple, kPack,
-                                     "counted " + std::to_string(drift.origin.counted) + " where the ledger held " +
-                                         std::to_string(drift.origin.expected) + ": a pack of " +
-                                         std::to_string(*pack) + " counted as units or units as packs",
-                                     origin_counts});
-    }
-  }
-
-  // Stock moved within the ambiguity window of the origin's count.
-  {
-    Candidate during{CandidateKind::kCountDuringMovement, kDuringMovement, "", {}};
-    std::int64_t moved = 0;
-    for (const auto& entry : history) {
-      if (!is_physical_movement(entry)) continue;
-      if (std::llabs(entry.hlc.wall_ms() - drift.origin.hlc.wall_ms()) > settings.ambiguity_window_ms) continue;
-      during.evidence.push_back(entry.event_id);
-      moved += entry.delta;
-      if (std::llabs(entry.delta) == std::llabs(variance)) during.score = kDuringMovementExact;
-    }
-    if (!during.evidence.empty()) {
-      if (std::llabs(moved) == std::llabs(variance)) during.score = kDuringMovementExact;
-      during.explanation = sign_text(moved) + " units moved within " + std::to_string(settings.ambiguity_window_ms) +
-                           " ms of the count: the counter may have seen the stock before or after";
-      during.evidence.insert(during.evidence.end(), origin_counts.begin(), origin_counts.end());
-      candidates.push_back(std::move(during));
-    }
+  if (auto pack = pack_candidate(drift, *catalog_, origin_counts)) candidates.push_back(std::move(*pack));
+  if (auto during = during_movement_candidate(drift, history, settings, origin_counts)) {
+    candidates.push_back(std::move(*during));
   }
 
   // Sales and shipments booked while the units stayed: counted more than the ledger holds.
@@ -351,42 +427,149 @@ Result<std::vector<Candidate>> DriftFinder::explain(const PositionDrift& drift,
                                      {entry->event_id}});
     }
   }
-
-  // Devices whose clocks were off, near the origin.
-  {
-    std::map<std::string, Candidate> by_device;
-    for (const auto& entry : history) {
-      if (entry.device.empty() || entry.hlc <= since) continue;
-      const bool near_origin = entry.hlc <= drift.origin.hlc ||
-                               entry.hlc.wall_ms() - drift.origin.hlc.wall_ms() <= settings.ambiguity_window_ms;
-      if (!near_origin) continue;
-      auto found = scan.suspect_devices.find(entry.device);
-      if (found == scan.suspect_devices.end()) {
-        auto suspect = clock_suspect(entry.device, settings);
-        if (!suspect) return suspect.error();
-        found = scan.suspect_devices.emplace(entry.device, *suspect).first;
-      }
-      const bool device_suspect = found->second;
-      const bool stamp_off = std::llabs(entry.hlc.wall_ms() - entry.wall_ms) > settings.clock_skew_limit_ms;
-      if (!device_suspect && !stamp_off) continue;
-      auto& candidate = by_device[entry.device];
-      if (candidate.evidence.empty()) {
-        candidate = Candidate{CandidateKind::kClockSkew,
-                              kClock,
-                              "device " + entry.device + " had a clock off by more than " +
-                                  std::to_string(settings.clock_skew_limit_ms) +
-                                  " ms: its events may stand on the wrong side of the count",
-                              {}};
-      }
-      candidate.evidence.push_back(entry.event_id.empty() ? drift.origin.event_id : entry.event_id);
-      if (std::llabs(entry.delta) == std::llabs(variance)) candidate.score = kClockExact;
-    }
-    for (auto& [device, candidate] : by_device) candidates.push_back(std::move(candidate));
-  }
+  if (auto ok = add_clock_candidates(drift, history, settings, scan, candidates); !ok) return ok.error();
   return candidates;
 }
 
+// Devices whose clocks were off, near the origin.
+Result<void> DriftFinder::add_clock_candidates(const PositionDrift& drift, const std::vector<HistoryEntry>& history,
+                                               const DriftSettings& settings, Scan& scan,
+                                               std::vector<Candidate>& candidates) {
+  const HlcStamp since = drift.known_good ? drift.known_good->hlc : HlcStamp{};
+  std::map<std::string, Candidate> by_device;
+  for (const auto& entry : history) {
+    if (entry.device.empty() || entry.hlc <= since) continue;
+    const bool near_origin = entry.hlc <= drift.origin.hlc ||
+                             entry.hlc.wall_ms() - drift.origin.hlc.wall_ms() <= settings.ambiguity_window_ms;
+    if (!near_origin) continue;
+    auto found = scan.suspect_devices.find(entry.device);
+    if (found == scan.suspect_devices.end()) {
+      auto suspect = clock_suspect(entry.device, settings);
+      if (!suspect) return suspect.error();
+      found = scan.suspect_devices.emplace(entry.device, *suspect).first;
+    }
+    const bool device_suspect = found->second;
+    const bool stamp_off = std::llabs(entry.hlc.wall_ms() - entry.wall_ms) > settings.clock_skew_limit_ms;
+    if (!device_suspect && !stamp_off) continue;
+    auto& candidate = by_device[entry.device];
+    if (candidate.evidence.empty()) {
+      candidate = Candidate{CandidateKind::kClockSkew,
+                            kClock,
+                            "device " + entry.device + " had a clock off by more than " +
+                                std::to_string(settings.clock_skew_limit_ms) +
+                                " ms: its events may stand on the wrong side of the " +
+                                (drift.system == reconcile::kWarehouseSystem ? "count" : "report"),
+                            {}};
+    }
+    candidate.evidence.push_back(entry.event_id.empty() ? drift.origin.event_id : entry.event_id);
+    if (std::llabs(entry.delta) == std::llabs(drift.origin.variance)) candidate.score = kClockExact;
+  }
+  for (auto& [device, candidate] : by_device) candidates.push_back(std::move(candidate));
+  return {};
+}
+
+Result<std::vector<HistoryEntry>> DriftFinder::subject_history(const reconcile::PositionKey& subject) {
+  auto positions = snapshots_.positions(subject.site, subject.location, subject.sku);
+  if (!positions) return positions.error();
+  std::vector<HistoryEntry> merged;
+  for (const auto& position : *positions) {
+    auto history = read_model_.history(position.key);
+    if (!history) return history.error();
+    merged.insert(merged.end(), std::make_move_iterator(history->begin()), std::make_move_iterator(history->end()));
+  }
+  // Each history is in event time already; a stable sort keeps movements before counts at a stamp.
+  std::stable_sort(merged.begin(), merged.end(),
+                   [](const HistoryEntry& a, const HistoryEntry& b) { return a.hlc < b.hlc; });
+  std::int64_t balance = 0;
+  for (auto& entry : merged) {
+    balance += entry.delta;
+    entry.balance = balance;
+  }
+  return merged;
+}
+
+Result<void> DriftFinder::examine_subject(const std::string& system, const reconcile::PositionKey& subject,
+                                          const DriftSettings& settings, Scan& scan) {
+  ++scan.examined;
+  auto snapshots = snapshots_.judged(system, subject);
+  if (!snapshots) return snapshots.error();
+  if (snapshots->empty() || snapshots->back().variance == 0) return {};
+  std::vector<DriftObservation> observations;
+  for (const auto& snapshot : *snapshots) {
+    observations.push_back(DriftObservation{snapshot.hlc, 0, snapshot.id, snapshot.event_id, system,
+                                            snapshot.expected.value_or(0), snapshot.reported, snapshot.variance});
+  }
+  auto history = subject_history(subject);
+  if (!history) return history.error();
+  const auto run_start = run_start_of(observations, *history, FloorMovements(*history));
+  if (!run_start) return {};
+  if (!scan.admit()) return {};
+  auto drift = drift_of(subject, observations, *run_start);
+  drift.system = system;
+  drift.around = around_origin(drift, *history, settings);
+
+  std::vector<Candidate> candidates;
+  const std::vector<std::string> origin_report{drift.origin.event_id};
+  if (auto pack = pack_candidate(drift, *catalog_, origin_report)) candidates.push_back(std::move(*pack));
+  if (auto during = during_movement_candidate(drift, *history, settings, origin_report)) {
+    candidates.push_back(std::move(*during));
+  }
+  if (auto missed = not_in_system_candidate(drift, movements_before_origin(drift, *history))) {
+    candidates.push_back(std::move(*missed));
+  }
+  if (auto ok = add_clock_candidates(drift, *history, settings, scan, candidates); !ok) return ok.error();
+  drift.candidates = std::move(candidates);
+  scan.held.push_back(Scan::Held{std::move(drift), false});
+  return {};
+}
+
+// The query's drifts, each one's candidates best first, earliest origin first.
+DriftReport DriftFinder::report_of(const DriftQuery& query, Scan& scan) {
+  DriftReport report;
+  report.positions_examined = scan.examined;
+  report.positions_drifting = scan.drifting;
+  for (auto& held : scan.held) {
+    if (query.scope == DriftScope::kPosition && held.drift.position != query.position) continue;
+    std::stable_sort(held.drift.candidates.begin(), held.drift.candidates.end(),
+                     [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+    report.drifts.push_back(std::move(held.drift));
+  }
+  std::stable_sort(report.drifts.begin(), report.drifts.end(),
+                   [](const PositionDrift& a, const PositionDrift& b) { return a.origin.hlc < b.origin.hlc; });
+  const std::size_t limit = query.scope == DriftScope::kPosition ? 1 : query.limit;
+  report.truncated = scan.over_memory_cap || report.drifts.size() > limit;
+  if (report.drifts.size() > limit) report.drifts.resize(limit);
+  return report;
+}
+
 Result<DriftReport> DriftFinder::find(const DriftQuery& query, const DriftSettings& settings) {
+  return query.system == reconcile::kWarehouseSystem ? find_counted(query, settings) : find_reported(query, settings);
+}
+
+Result<DriftReport> DriftFinder::find_reported(const DriftQuery& query, const DriftSettings& settings) {
+  Scan scan;
+  const std::string sku = query.scope == DriftScope::kSite ? std::string() : query.position.sku;
+  bool requested_seen = query.scope != DriftScope::kPosition;
+  reconcile::PositionKey after;
+  while (true) {
+    auto page = snapshots_.subjects(query.system, query.position.site, sku, after, kPositionPage);
+    if (!page) return page.error();
+    for (const auto& subject : *page) {
+      if (query.scope == DriftScope::kPosition && subject != query.position) continue;
+      requested_seen = true;
+      if (auto ok = examine_subject(query.system, subject, settings, scan); !ok) return ok.error();
+    }
+    if (page->size() < kPositionPage) break;
+    after = page->back();
+  }
+  if (!requested_seen) {
+    return Error{ErrorCode::kNotFound, "position",
+                 query.system + " never reported " + position_name(query.position) + " at site " + query.position.site};
+  }
+  return report_of(query, scan);
+}
+
+Result<DriftReport> DriftFinder::find_counted(const DriftQuery& query, const DriftSettings& settings) {
   Scan scan;
   // A position is explained by its SKU's other locations too, so a position query reads them.
   const std::string sku = query.scope == DriftScope::kSite ? std::string() : query.position.sku;
@@ -449,23 +632,8 @@ Result<DriftReport> DriftFinder::find(const DriftQuery& query, const DriftSettin
                         other.position.location + ": a move with no scan",
                     {drift.origin.event_id, other.origin.event_id}});
     }
-    std::stable_sort(drift.candidates.begin(), drift.candidates.end(),
-                     [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
   }
-
-  DriftReport report;
-  report.positions_examined = scan.examined;
-  report.positions_drifting = scan.drifting;
-  for (auto& held : scan.held) {
-    if (query.scope == DriftScope::kPosition && held.drift.position != query.position) continue;
-    report.drifts.push_back(std::move(held.drift));
-  }
-  std::stable_sort(report.drifts.begin(), report.drifts.end(),
-                   [](const PositionDrift& a, const PositionDrift& b) { return a.origin.hlc < b.origin.hlc; });
-  const std::size_t limit = query.scope == DriftScope::kPosition ? 1 : query.limit;
-  report.truncated = scan.over_memory_cap || report.drifts.size() > limit;
-  if (report.drifts.size() > limit) report.drifts.resize(limit);
-  return report;
+  return report_of(query, scan);
 }
 
 }  // namespace recount::hub::investigate

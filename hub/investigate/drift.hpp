@@ -1,6 +1,7 @@
 // Drift origin (docs/investigation.md): for a position, a SKU across a site's locations or a whole
-// site, when the ledger and what was counted began to disagree for good, the events around that
-// moment, and the explanations that fit them, ranked. Reads the reconcile projections; writes nothing.
+// site, when the ledger and what was counted (or a connected system reported) began to disagree for
+// good, the events around that moment, and the explanations that fit them, ranked. Reads the
+// reconcile projections and snapshots; writes nothing.
 #pragma once
 
 #include <cstddef>
@@ -11,8 +12,10 @@
 #include <vector>
 
 #include "hub/reconcile/catalog_view.hpp"
+#include "hub/reconcile/discrepancy.hpp"
 #include "hub/reconcile/position.hpp"
 #include "hub/reconcile/read_model.hpp"
+#include "hub/reconcile/snapshots.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 #include "shared/storage/sqlite.hpp"
@@ -24,10 +27,14 @@ namespace recount::hub::investigate {
 // site, or every position of a site.
 enum class DriftScope { kPosition, kSku, kSite };
 
+// Whose observations are traced: the floor's counts ("warehouse"), or the snapshots a connected
+// system reported. A system's subject is a SKU at a location or, with location "", over the site
+// (no lot), and its observations are compared with the ledger's balance of that subject.
 struct DriftQuery {
   DriftScope scope = DriftScope::kPosition;
   reconcile::PositionKey position;  // site always; location and lot for kPosition; sku for kPosition and kSku
   std::size_t limit = 50;           // most drifting positions returned (kSku, kSite), earliest origin first
+  std::string system{reconcile::kWarehouseSystem};
 };
 
 // The engine's settings. The ambiguity window is the policy's; the others are the practice's.
@@ -45,7 +52,8 @@ enum class CandidateKind {
   kSaleWithoutPick,      // a sale or shipment booked while the stock stayed on the shelf
   kPackMultiple,         // the divergence is a whole number of the item's packs (a UoM error)
   kClockSkew,            // an event near the origin from a device whose clock was off
-  kCountDuringMovement,  // stock moved within the ambiguity window of the count
+  kCountDuringMovement,  // stock moved within the ambiguity window of the count (or of a report's as-of)
+  kMovementNotInSystem,  // a ledger movement a connected system's report does not reflect
 };
 
 std::string_view to_string(CandidateKind kind);
@@ -59,19 +67,22 @@ struct Candidate {
   std::vector<std::string> evidence;  // event ids
 };
 
-// One observation of a position: a count group set against the ledger's balance at its time.
+// One observation of a position: a count group (or a system's snapshot) set against the ledger's
+// balance at its time.
 struct DriftObservation {
   HlcStamp hlc;
-  std::int64_t group_id = 0;
-  std::string event_id;  // the group's first count event ("" for a location_closed zero)
-  std::string user;
+  std::int64_t group_id = 0;     // 0 for a snapshot
+  std::int64_t snapshot_id = 0;  // 0 for a count group
+  std::string event_id;          // the group's first count event ("" for a location_closed zero), or the snapshot's
+  std::string user;              // who counted; for a snapshot, the system
   std::int64_t expected = 0;
   std::int64_t counted = 0;
   std::int64_t variance = 0;  // counted − expected
 };
 
 struct PositionDrift {
-  reconcile::PositionKey position;
+  reconcile::PositionKey position;  // for a system, its subject (location "" for the whole site)
+  std::string system{reconcile::kWarehouseSystem};
   // The last observation before the divergence that agreed, or that the books were corrected to
   // (a resolving adjustment, a baseline), if any: drift began after it.
   std::optional<DriftObservation> known_good;
@@ -107,23 +118,37 @@ class DriftFinder {
  public:
   static Result<DriftFinder> prepare(storage::Database& database, const reconcile::CatalogView& catalog);
 
-  // kNotFound for a position scope naming a position the ledger has never seen.
+  // kNotFound for a position scope naming a position the ledger has never seen (for a system, a
+  // subject it never reported).
   Result<DriftReport> find(const DriftQuery& query, const DriftSettings& settings);
 
  private:
   enum class Sql;
   struct Scan;
-  DriftFinder(reconcile::ReadModel read_model, storage::StatementSet<Sql> statements,
-              const reconcile::CatalogView& catalog)
-      : read_model_(std::move(read_model)), statements_(std::move(statements)), catalog_(&catalog) {}
+  DriftFinder(reconcile::ReadModel read_model, reconcile::SnapshotStore snapshots,
+              storage::StatementSet<Sql> statements, const reconcile::CatalogView& catalog)
+      : read_model_(std::move(read_model)),
+        snapshots_(std::move(snapshots)),
+        statements_(std::move(statements)),
+        catalog_(&catalog) {}
 
+  Result<DriftReport> find_counted(const DriftQuery& query, const DriftSettings& settings);
+  Result<DriftReport> find_reported(const DriftQuery& query, const DriftSettings& settings);
   Result<void> examine(const reconcile::PositionView& position, const DriftSettings& settings, Scan& scan);
+  Result<void> examine_subject(const std::string& system, const reconcile::PositionKey& subject,
+                               const DriftSettings& settings, Scan& scan);
+  // The subject's positions' histories merged in event time, its balance the sum of theirs.
+  Result<std::vector<reconcile::HistoryEntry>> subject_history(const reconcile::PositionKey& subject);
   Result<std::vector<Candidate>> explain(const PositionDrift& drift,
                                          const std::vector<reconcile::HistoryEntry>& history,
                                          const DriftSettings& settings, Scan& scan);
+  Result<void> add_clock_candidates(const PositionDrift& drift, const std::vector<reconcile::HistoryEntry>& history,
+                                    const DriftSettings& settings, Scan& scan, std::vector<Candidate>& candidates);
   Result<bool> clock_suspect(const std::string& device, const DriftSettings& settings);
+  static DriftReport report_of(const DriftQuery& query, Scan& scan);
 
   reconcile::ReadModel read_model_;
+  reconcile::SnapshotStore snapshots_;
   storage::StatementSet<Sql> statements_;
   const reconcile::CatalogView* catalog_;
 };

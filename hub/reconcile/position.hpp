@@ -40,7 +40,8 @@ struct PositionQuery {
 struct HistoryEntry {
   HlcStamp hlc;
   std::string event_id;
-  std::string type;  // the event type, or "location_closed" for a zero the close implied
+  std::string location;  // the position's location (a SKU's history over a site merges several)
+  std::string type;      // the event type, or "location_closed" for a zero the close implied
   std::int64_t wall_ms = 0;
   std::int64_t qty = 0;      // as recorded: units moved, counted, or the baseline's balance
   std::int64_t delta = 0;    // effect on the balance (0 for counts)

@@ -152,6 +152,7 @@ Result<std::vector<HistoryEntry>> ReadModel::history(const PositionKey& key) {
   for (auto& entry : entries) {
     balance += entry.delta;
     entry.balance = balance;
+    entry.location = key.location;
   }
   mark_late(entries);
   return entries;

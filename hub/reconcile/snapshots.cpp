@@ -18,6 +18,8 @@ enum class SnapshotStore::Sql {
   kRecordJudgement,
   kNewestOf,
   kLatestOfSku,
+  kSubjects,
+  kJudged,
   kPositions,
   kOnHand,
   kSummaries,
@@ -61,6 +63,13 @@ const std::string kSql[] = {
     std::string(kSelect) +
         " WHERE id IN (SELECT max(id) FROM reconcile_snapshots WHERE site = ?1 AND sku = ?2"
         " GROUP BY system, location) ORDER BY system, location",
+    // kSubjects: the (system, site, location, sku, hlc) index walks them in order.
+    "SELECT DISTINCT location, sku FROM reconcile_snapshots WHERE system = ?1 AND site = ?2"
+    " AND (?3 = '' OR sku = ?3) AND (location, sku) > (?4, ?5) AND expected IS NOT NULL"
+    " ORDER BY location, sku LIMIT ?6",
+    // kJudged
+    std::string(kSelect) +
+        " WHERE system = ?1 AND site = ?2 AND location = ?3 AND sku = ?4 AND expected IS NOT NULL ORDER BY hlc, id",
     // kPositions
     std::string(kPositionSelect) + " WHERE site = ?1 AND sku = ?3 AND (?2 = '' OR location = ?2) ORDER BY id",
     // kOnHand
@@ -198,6 +207,27 @@ Result<std::int64_t> SnapshotStore::newest_of(const std::string& system, const P
 
 Result<std::vector<Snapshot>> SnapshotStore::latest_of_sku(const std::string& site, const std::string& sku) {
   return collect_rows<Snapshot>(statement(Sql::kLatestOfSku).bind(1, site).bind(2, sku), read_snapshot);
+}
+
+Result<std::vector<PositionKey>> SnapshotStore::subjects(const std::string& system, const std::string& site,
+                                                         const std::string& sku, const PositionKey& after,
+                                                         std::size_t limit) {
+  auto& query = statement(Sql::kSubjects)
+                    .bind(1, system)
+                    .bind(2, site)
+                    .bind(3, sku)
+                    .bind(4, after.location)
+                    .bind(5, after.sku)
+                    .bind(6, static_cast<std::int64_t>(limit));
+  return collect_rows<PositionKey>(query, [&site](const storage::Statement& row) -> Result<PositionKey> {
+    return PositionKey{site, row.column_text(0), row.column_text(1), ""};
+  });
+}
+
+Result<std::vector<Snapshot>> SnapshotStore::judged(const std::string& system, const PositionKey& subject) {
+  return collect_rows<Snapshot>(
+      statement(Sql::kJudged).bind(1, system).bind(2, subject.site).bind(3, subject.location).bind(4, subject.sku),
+      read_snapshot);
 }
 
 Result<std::vector<PositionView>> SnapshotStore::positions(const std::string& site, const std::string& location,

@@ -80,6 +80,12 @@ class SnapshotStore {
   Result<std::int64_t> newest_of(const std::string& system, const PositionKey& subject);
   // The newest snapshot of each subject of `sku` at `site`, every system.
   Result<std::vector<Snapshot>> latest_of_sku(const std::string& site, const std::string& sku);
+  // Up to `limit` subjects of `system` at `site` (of `sku`, or every SKU when it is "") with a
+  // judged snapshot, by location then SKU, after the subject `after` (start with an empty key).
+  Result<std::vector<PositionKey>> subjects(const std::string& system, const std::string& site, const std::string& sku,
+                                            const PositionKey& after, std::size_t limit);
+  // The judged snapshots of a system's subject, by stamp then id.
+  Result<std::vector<Snapshot>> judged(const std::string& system, const PositionKey& subject);
 
   // The site's positions of `sku` (at `location`, or anywhere when it is "").
   Result<std::vector<PositionView>> positions(const std::string& site, const std::string& location,

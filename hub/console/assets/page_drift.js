@@ -1,12 +1,13 @@
-// Drift origin (#/drift?site=S[&sku=K[&location=L[&lot=T]]]): when and where the ledger and the
-// counts began to disagree for good (GET /api/v1/drift). A site or SKU lists its drifting
+// Drift origin (#/drift?site=S[&sku=K[&location=L[&lot=T]]][&system=Y]): when and where the ledger
+// and the counts (or a connected system's reports) began to disagree for good (GET /api/v1/drift). A site or SKU lists its drifting
 // positions, earliest origin first; a position shows its origin, the last count that agreed, the
 // ranked candidate explanations with their evidence and the events around the origin.
 import {api} from './api.js';
 import {el, field, message, position, replace, table, time, words} from './dom.js';
 import {timeline} from './page_detail.js';
 
-const kFields = [['site', 'Site'], ['sku', 'SKU'], ['location', 'Location'], ['lot', 'Lot']];
+const kFields = [['site', 'Site'], ['sku', 'SKU'], ['location', 'Location'], ['lot', 'Lot'],
+                 ['system', 'System (empty: the floor\'s counts)']];
 
 export async function show(page) {
   const values = Object.fromEntries(kFields.map(([name]) => [name, page.params.get(name) ?? '']));
@@ -25,8 +26,10 @@ export async function show(page) {
   const query = Object.fromEntries(Object.entries(values).filter(([, value]) => value));
   const report = await api('/api/v1/drift', {query});
   if (report.drifts.length === 0) {
-    replace(body, message('ok', `No drift: all ${report.positions_examined} positions examined agree with their latest count.`));
-  } else if (report.scope === 'position') {
+    replace(body, message('ok', report.system === 'warehouse'
+      ? `No drift: all ${report.positions_examined} positions examined agree with their latest count.`
+      : `No drift: all ${report.positions_examined} subjects examined agree with ${report.system}'s latest report.`));
+  } else if (report.scope === 'position' || (report.system !== 'warehouse' && report.sku && report.drifts.length === 1)) {
     replace(body, ...positionDrift(report.drifts[0]));
   } else {
     replace(body, driftList(report));
@@ -37,8 +40,15 @@ function signed(value) {
   return value > 0 ? `+${value}` : String(value);
 }
 
-function observation(seen) {
-  return `counted ${seen.counted} where the ledger held ${seen.expected} (${signed(seen.variance)}) by ${seen.user || '–'}, ${time(seen.time_ms)}`;
+function observation(drift, seen) {
+  const versus = `where the ledger held ${seen.expected} (${signed(seen.variance)})`;
+  return drift.system === 'warehouse' ? `counted ${seen.counted} ${versus} by ${seen.user || '–'}, ${time(seen.time_ms)}`
+    : `${drift.system} reported ${seen.counted} ${versus} as of ${time(seen.time_ms)}`;
+}
+
+// A connected system's subject over a whole site has no location.
+function subject(drift) {
+  return drift.location ? position(drift) : `${drift.site}/(whole site)/${drift.sku}`;
 }
 
 function fact(term, value) {
@@ -49,9 +59,10 @@ function driftList(report) {
   const rows = report.drifts.map((drift) => {
     const top = drift.candidates[0];
     const href = `#/drift?${new URLSearchParams({site: drift.site, sku: drift.sku, location: drift.location,
-                                                 ...(drift.lot ? {lot: drift.lot} : {})})}`;
+                                                 ...(drift.lot ? {lot: drift.lot} : {}),
+                                                 ...(drift.system !== 'warehouse' ? {system: drift.system} : {})})}`;
     return el('tr', {},
-      el('th', {scope: 'row'}, el('a', {href}, position(drift))), el('td', {}, time(drift.origin.time_ms)),
+      el('th', {scope: 'row'}, el('a', {href}, subject(drift))), el('td', {}, time(drift.origin.time_ms)),
       el('td', {class: 'num'}, signed(drift.origin.variance)), el('td', {class: 'num'}, drift.diverged_observations),
       el('td', {}, top ? words(top.kind) : '–'), el('td', {class: 'num'}, top ? top.score : '–'));
   });
@@ -65,9 +76,9 @@ function driftList(report) {
 function positionDrift(drift) {
   return [
     el('dl', {class: 'facts'},
-       fact('Position', position(drift)), fact('Origin', observation(drift.origin)),
-       fact('Last agreed', drift.known_good ? observation(drift.known_good) : 'no count agreed before'),
-       fact('Latest', observation(drift.latest)), fact('Disagreeing counts', drift.diverged_observations)),
+       fact('Position', subject(drift)), fact('Origin', observation(drift, drift.origin)),
+       fact('Last agreed', drift.known_good ? observation(drift, drift.known_good) : 'nothing agreed before'),
+       fact('Latest', observation(drift, drift.latest)), fact('Disagreeing observations', drift.diverged_observations)),
     el('h2', {}, 'Candidate explanations'),
     drift.candidates.length === 0 ? message('info', 'No candidate explains this drift; read the events below.')
       : table('Candidate explanations, best first', ['Score', 'Candidate', 'Explanation', 'Evidence (event ids)'],

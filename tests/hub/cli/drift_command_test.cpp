@@ -44,7 +44,8 @@ struct DriftCommandFixture {
 TEST_CASE("recountctl drift prints a position's origin, its candidates with evidence and the events around it") {
   DriftCommandFixture fixture;
   testing::Serving serving(fixture.hub.router);
-  const auto output = drift_command(serving.hub(), OutputFormat::kTable, DriftSubject{"site-1/A-1/SKU-1", "", "", 50});
+  const auto output =
+      drift_command(serving.hub(), OutputFormat::kTable, DriftSubject{"site-1/A-1/SKU-1", "", "", 50, ""});
   INFO(output.out << output.err);
   CHECK(output.exit_code == 0);
   CHECK(output.out.starts_with("site-1/A-1/SKU-1\norigin:     counted 10 where the ledger held 7 (+3) by user-1 at "));
@@ -52,25 +53,65 @@ TEST_CASE("recountctl drift prints a position's origin, its candidates with evid
   CHECK(output.out.find("80     sale_without_pick") != std::string::npos);
   CHECK(output.out.find(testing::event_id_for(1, 3)) != std::string::npos);  // the sale, as evidence and event
   CHECK(output.out.find("TIME") != std::string::npos);
-  const auto json = drift_command(serving.hub(), OutputFormat::kJson, DriftSubject{"site-1/A-1/SKU-1", "", "", 50});
+  const auto json = drift_command(serving.hub(), OutputFormat::kJson, DriftSubject{"site-1/A-1/SKU-1", "", "", 50, ""});
   CHECK(nlohmann::json::parse(json.out)["drifts"][0]["candidates"][0]["kind"] == "sale_without_pick");
 }
 
 TEST_CASE("recountctl drift --site lists drifting positions with their top candidate") {
   DriftCommandFixture fixture;
   testing::Serving serving(fixture.hub.router);
-  const auto output = drift_command(serving.hub(), OutputFormat::kTable, DriftSubject{"", "site-1", "SKU-1", 50});
+  const auto output = drift_command(serving.hub(), OutputFormat::kTable, DriftSubject{"", "site-1", "SKU-1", 50, ""});
   INFO(output.out << output.err);
   CHECK(output.exit_code == 0);
   CHECK(output.out.starts_with("POSITION          ORIGIN"));
   CHECK(output.out.find("site-1/A-1/SKU-1") != std::string::npos);
   CHECK(output.out.find("+3        1       sale_without_pick  80\n") != std::string::npos);
   CHECK(output.out.ends_with("1 of 1 drifting positions (1 examined)\n"));
-  CHECK(drift_command(serving.hub(), OutputFormat::kTable, DriftSubject{"", "site-2", "", 50}).out ==
+  CHECK(drift_command(serving.hub(), OutputFormat::kTable, DriftSubject{"", "site-2", "", 50, ""}).out ==
         "no drift: every position examined agrees with its latest count\n");
-  const auto missing = drift_command(serving.hub(), OutputFormat::kTable, DriftSubject{"site-1/Z-9/SKU-1", "", "", 50});
+  const auto missing =
+      drift_command(serving.hub(), OutputFormat::kTable, DriftSubject{"site-1/Z-9/SKU-1", "", "", 50, ""});
   CHECK(missing.exit_code == kExitFailed);
   CHECK(missing.err.find("Z-9/SKU-1") != std::string::npos);
+}
+
+TEST_CASE("recountctl drift --system traces a connected system's reports over the whole site") {
+  testing::WriteSide hub;
+  auto events = unpicked_sale();
+  // Shopify still reports the 10 units the site held before the sale.
+  Event report = testing::count_event(4);
+  report.type = EventType::kSnapshot;
+  report.system = "shopify";
+  report.location.clear();
+  report.sku = "SKU-1";
+  report.qty = 10;
+  report.user.clear();
+  report.session.clear();
+  report.reference = "shopify-on-hand-wide";
+  events.push_back(report);
+  testing::deliver(hub.store.ledger, hub.reconciler, events);
+  REQUIRE(add_drift_routes(hub.router, hub.store.ledger.database(), hub.catalog, hub.queries, testing::fixed_clock())
+              .has_value());
+  testing::Serving serving(hub.router);
+  const auto output =
+      drift_command(serving.hub(), OutputFormat::kTable, DriftSubject{"", "site-1", "SKU-1", 50, "shopify"});
+  INFO(output.out << output.err);
+  CHECK(output.exit_code == 0);
+  CHECK(
+      output.out.starts_with("shopify site-1/(whole site)/SKU-1\norigin:     shopify reported 10 where the ledger "
+                             "held 7 (+3) as of "));
+  CHECK(output.out.find("known good: no report agreed before\n") != std::string::npos);
+  CHECK(output.out.find("85     movement_not_in_system") != std::string::npos);
+  CHECK(output.out.find("LOCATION") != std::string::npos);
+  const auto json = drift_command(serving.hub(), OutputFormat::kJson, DriftSubject{"", "site-1", "", 50, "shopify"});
+  const auto body = nlohmann::json::parse(json.out);
+  CHECK(body["system"] == "shopify");
+  CHECK(body["drifts"][0]["system"] == "shopify");
+  CHECK(body["drifts"][0]["origin"]["snapshot_id"].get<std::int64_t>() > 0);
+  CHECK(body["drifts"][0]["around"][0]["location"] == "A-1");
+  // The floor's counts are a separate question.
+  CHECK(drift_command(serving.hub(), OutputFormat::kTable, DriftSubject{"", "site-1", "", 50, "fba"}).out ==
+        "no drift: every subject examined agrees with fba's latest report\n");
 }
 
 TEST_CASE("recountctl drift refuses a bad subject by name without asking the hub") {
@@ -80,12 +121,13 @@ TEST_CASE("recountctl drift refuses a bad subject by name without asking the hub
     CHECK(output.exit_code == kExitFailed);
     CHECK_MESSAGE(output.err.find(named) != std::string::npos, output.err);
   };
-  check_refused(DriftSubject{"", "", "", 50}, "name a position or --site");
-  check_refused(DriftSubject{"site-1/A-1/SKU-1", "site-1", "", 50}, "name a position or --site");
-  check_refused(DriftSubject{"site-1/A-1/SKU-1", "", "SKU-1", 50}, "--sku");
-  check_refused(DriftSubject{"site-1/A-1", "", "", 50}, "POSITION");
-  check_refused(DriftSubject{"", "no such", "", 50}, "--site");
-  check_refused(DriftSubject{"", "site-1", "", 0}, "--limit");
+  check_refused(DriftSubject{"", "", "", 50, ""}, "name a position or --site");
+  check_refused(DriftSubject{"site-1/A-1/SKU-1", "site-1", "", 50, ""}, "name a position or --site");
+  check_refused(DriftSubject{"site-1/A-1/SKU-1", "", "SKU-1", 50, ""}, "--sku");
+  check_refused(DriftSubject{"site-1/A-1", "", "", 50, ""}, "POSITION");
+  check_refused(DriftSubject{"", "no such", "", 50, ""}, "--site");
+  check_refused(DriftSubject{"", "site-1", "", 0, ""}, "--limit");
+  check_refused(DriftSubject{"", "site-1", "", 50, "no such"}, "--system");
 }
 
 }  // namespace

@@ -77,6 +77,13 @@ TEST_CASE("drift routes: bad parameters are named, an unknown position is not fo
         "location: is required with lot");
   CHECK(hub.get_json("/api/v1/drift?site=site-1&limit=0", 400)["error"]["message"].get<std::string>().starts_with(
       "limit:"));
+  CHECK(hub.get_json("/api/v1/drift?site=site-1&system=no%20such", 400)["error"]["message"]
+            .get<std::string>()
+            .starts_with("system:"));
+  CHECK(hub.get_json("/api/v1/drift?site=site-1&system=shopify&location=A-1&sku=SKU-1&lot=L1",
+                     400)["error"]["message"] == "lot: a system reports no lots");
+  const auto never = hub.get_json("/api/v1/drift?site=site-1&system=shopify&location=A-1&sku=SKU-1", 404);
+  CHECK(never["error"]["message"].get<std::string>().find("shopify never reported A-1/SKU-1") != std::string::npos);
   const auto missing = hub.get_json("/api/v1/drift?site=site-1&location=Z-9&sku=SKU-1", 404);
   CHECK(missing["error"]["code"] == "not_found");
   CHECK(missing["error"]["message"].get<std::string>().find("Z-9/SKU-1") != std::string::npos);

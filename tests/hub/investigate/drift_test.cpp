@@ -389,5 +389,116 @@ TEST_CASE("drift: a position agreeing at its latest count has no drift, and an u
   CHECK(missing.error().message.find("Z-9/SKU-B") != std::string::npos);
 }
 
+// A connected system's reports traced as the floor's counts are: the subject is the SKU over the
+// site (or at one location), its observations the system's judged snapshots.
+DriftReport reported(DriftFixture& f, const std::string& system, DriftScope scope, const std::string& location,
+                     const std::string& sku) {
+  DriftQuery query{scope, DriftFixture::key(location, sku), 50};
+  query.system = system;
+  return f.report(query);
+}
+
+TEST_CASE("drift: a sale Shopify never heard of explains its report above the ledger, until a late receipt arrives") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-A", 10, 10));
+  const Event agreed = m.snapshot("shopify", "", "SKU-A", 10, 100);
+  f.deliver(agreed, "hub");
+  const Event sale = m.sale("A-1", "SKU-A", 3, 200);
+  f.deliver(sale);
+  const Event first_off = m.snapshot("shopify", "", "SKU-A", 10, 300);
+  f.deliver(first_off, "hub");
+  f.deliver(m.snapshot("shopify", "", "SKU-A", 10, 400), "hub");
+
+  auto report = reported(f, "shopify", DriftScope::kSku, "", "SKU-A");
+  REQUIRE(report.drifts.size() == 1);
+  const auto& drift = report.drifts.front();
+  CHECK(drift.system == "shopify");
+  CHECK(drift.position.location.empty());
+  REQUIRE(drift.known_good);
+  CHECK(drift.known_good->event_id == agreed.event_id);
+  CHECK(drift.origin.event_id == first_off.event_id);
+  CHECK(drift.origin.snapshot_id > 0);
+  CHECK(drift.origin.user == "shopify");
+  CHECK(drift.origin.expected == 7);
+  CHECK(drift.origin.variance == 3);
+  CHECK(drift.diverged_observations == 2);
+  REQUIRE_FALSE(drift.candidates.empty());
+  CHECK(drift.candidates.front().kind == CandidateKind::kMovementNotInSystem);
+  CHECK(drift.candidates.front().score == 85);
+  CHECK(has_evidence(drift.candidates.front(), sale.event_id));
+  // The events around it name their location: a site's subject merges its positions.
+  REQUIRE_FALSE(drift.around.empty());
+  CHECK(drift.around.front().location == "A-1");
+  // The warehouse's own counts are not drifting: nothing was counted.
+  CHECK(f.report(DriftQuery{DriftScope::kSite, DriftFixture::key("", ""), 50}).drifts.empty());
+
+  // A receipt of 3 before the report, scanned on a device that was offline, brings the ledger back
+  // to what Shopify reported: no drift.
+  f.deliver_late(m.receive("A-2", "SKU-A", 3, 250));
+  CHECK(reported(f, "shopify", DriftScope::kSku, "", "SKU-A").drifts.empty());
+}
+
+TEST_CASE("drift: a late movement moves a system's origin back to the report that first disagreed") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-A", 10, 10));
+  const Event first = m.snapshot("fba", "A-1", "SKU-A", 10, 100);
+  const Event middle = m.snapshot("fba", "A-1", "SKU-A", 10, 300);
+  const Event last = m.snapshot("fba", "A-1", "SKU-A", 10, 500);
+  f.deliver(first, "hub");
+  f.deliver(middle, "hub");
+  const Event sale = m.sale("A-1", "SKU-A", 2, 400);
+  f.deliver(sale);
+  f.deliver(last, "hub");
+  auto report = reported(f, "fba", DriftScope::kPosition, "A-1", "SKU-A");
+  REQUIRE(report.drifts.size() == 1);
+  CHECK(report.drifts.front().origin.event_id == last.event_id);
+  REQUIRE(report.drifts.front().known_good);
+  CHECK(report.drifts.front().known_good->event_id == middle.event_id);
+  CHECK(has_evidence(report.drifts.front().candidates.front(), sale.event_id));
+
+  // Late from an offline device: a sale of 2 at 200 and a receipt of 2 at 450. The report at 300
+  // now disagrees too, and the sale before it is what FBA's figure does not reflect.
+  const Event early_sale = m.sale("A-1", "SKU-A", 2, 200);
+  f.deliver_late(early_sale);
+  f.deliver_late(m.receive("A-1", "SKU-A", 2, 450));
+  report = reported(f, "fba", DriftScope::kPosition, "A-1", "SKU-A");
+  REQUIRE(report.drifts.size() == 1);
+  CHECK(report.drifts.front().origin.event_id == middle.event_id);
+  CHECK(report.drifts.front().origin.variance == 2);
+  REQUIRE(report.drifts.front().known_good);
+  CHECK(report.drifts.front().known_good->event_id == first.event_id);
+  REQUIRE_FALSE(report.drifts.front().candidates.empty());
+  CHECK(report.drifts.front().candidates.front().kind == CandidateKind::kMovementNotInSystem);
+  CHECK(has_evidence(report.drifts.front().candidates.front(), early_sale.event_id));
+}
+
+TEST_CASE("drift: a system's report off by a whole pack is a pack-multiple error") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-A", 2, 10));
+  f.deliver(m.snapshot("shopify", "", "SKU-A", 24, 100), "hub");
+  const auto report = reported(f, "shopify", DriftScope::kSite, "", "");
+  REQUIRE(report.drifts.size() == 1);
+  CHECK_FALSE(report.drifts.front().known_good);
+  REQUIRE_FALSE(report.drifts.front().candidates.empty());
+  CHECK(report.drifts.front().candidates.front().kind == CandidateKind::kPackMultiple);
+  CHECK(report.drifts.front().candidates.front().explanation.find("shopify reported 24") != std::string::npos);
+}
+
+TEST_CASE("drift: a system's subject it never reported is not found") {
+  DriftFixture f;
+  auto& m = f.make;
+  f.deliver(m.baseline("A-1", "SKU-A", 10, 10));
+  f.deliver(m.snapshot("shopify", "", "SKU-A", 10, 100), "hub");
+  DriftQuery query{DriftScope::kPosition, DriftFixture::key("A-1", "SKU-A"), 50};
+  query.system = "shopify";
+  const auto missing = f.finder.find(query, f.settings);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ErrorCode::kNotFound);
+  CHECK(missing.error().message.find("shopify never reported A-1/SKU-A") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace recount::hub::investigate
