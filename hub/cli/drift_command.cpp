@@ -93,7 +93,7 @@ std::string render_drift(const Json& body) {
     return reported ? "no drift: every subject examined agrees with " + body.value("system", "") + "'s latest report\n"
                     : "no drift: every position examined agrees with its latest count\n";
   }
-  if (body.value("scope", "") == "position" || (reported && drifts.size() == 1 && body.value("sku", "") != "")) {
+  if (body.value("scope", "") == "position" || (reported && drifts.size() == 1 && !body.value("sku", "").empty())) {
     return render_position(drifts[0]);
   }
   std::vector<std::vector<std::string>> rows;

@@ -231,7 +231,7 @@ void add_discrepancy_detail_route(Router& router, reconcile::Queries& queries, c
 
 }  // namespace
 
-void add_reconcile_routes(Router& router, reconcile::Queries& queries, WallClock wall) {
+void add_reconcile_routes(Router& router, reconcile::Queries& queries, const WallClock& wall) {
   router.add("GET", "/api/v1/tasks", auth::Role::kViewer, [&queries, wall](const Request& request) {
     const std::string state = parameter(request, "state", "open");
     if (state != "open" && state != "all") return Response::from(invalid("state", "must be open or all"));

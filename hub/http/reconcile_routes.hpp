@@ -20,7 +20,7 @@ struct HistoryEntry;
 // and GET /api/v1/positions/history?site=&location=&sku=[&lot=] to `router`. Ages are taken
 // against `wall`. The handlers call `queries` on the thread that calls Router::handle, which must
 // be the thread that runs the hub's writes (its io_context's). `queries` must outlive the router.
-void add_reconcile_routes(Router& router, reconcile::Queries& queries, WallClock wall);
+void add_reconcile_routes(Router& router, reconcile::Queries& queries, const WallClock& wall);
 
 // A discrepancy as the API shows it (docs/api.md), its age_ms taken at `now_ms`.
 nlohmann::json discrepancy_json(const reconcile::Discrepancy& discrepancy, std::int64_t now_ms);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <ranges>
 #include <string>
 #include <string_view>
 
@@ -104,10 +105,10 @@ Result<HistoryEntry> read_zero(const storage::Statement& row) {
 
 void mark_late(std::vector<HistoryEntry>& entries) {
   std::optional<std::int64_t> earliest_later;  // the earliest arrival among the entries after this one
-  for (auto entry = entries.rbegin(); entry != entries.rend(); ++entry) {
-    if (!entry->arrived_ms) continue;
-    entry->late_ms = earliest_later && *earliest_later < *entry->arrived_ms ? *entry->arrived_ms - entry->wall_ms : 0;
-    earliest_later = earliest_later ? std::min(*earliest_later, *entry->arrived_ms) : *entry->arrived_ms;
+  for (auto& entry : std::views::reverse(entries)) {
+    if (!entry.arrived_ms) continue;
+    entry.late_ms = earliest_later && *earliest_later < *entry.arrived_ms ? *entry.arrived_ms - entry.wall_ms : 0;
+    earliest_later = earliest_later ? std::min(*earliest_later, *entry.arrived_ms) : *entry.arrived_ms;
   }
 }
 

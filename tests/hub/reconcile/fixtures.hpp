@@ -21,8 +21,8 @@ namespace recount::hub::reconcile::testing {
 
 using recount::testing::TempDir;
 
-inline constexpr std::int64_t kNowMs = 1'790'000'000'000;       // the hub's injected "now"
-inline constexpr std::int64_t kT0Ms = kNowMs - 24 * 3'600'000;  // event times are seconds after this
+inline constexpr std::int64_t kNowMs = 1'790'000'000'000;                     // the hub's injected "now"
+inline constexpr std::int64_t kT0Ms = kNowMs - std::int64_t{24} * 3'600'000;  // event times are seconds after this
 inline constexpr std::string_view kSite = "s1";
 
 // The HLC stamp `seconds` after kT0Ms.
