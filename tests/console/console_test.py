@@ -573,8 +573,9 @@ class ConsoleTest(unittest.TestCase):
                 "channels": [{"type": "mqtt"}]}
         status, answer = self.floor.api("/api/v1/policy", method="PUT", body=dict(in_force, alerts=[rule]))
         self.assertEqual(status, 200, answer)
-        # A count on the floor changes a discrepancy; the commit raises the alert at once.
-        self.floor.record("count", "--location", "B-02", "--sku", "SKU-3", "--qty", "8", "--user", "carol",
+        # A count on the floor opens a discrepancy (4 where none were expected); its commit raises
+        # the alert at once.
+        self.floor.record("count", "--location", "DOCK-1", "--sku", "SKU-2", "--qty", "4", "--user", "carol",
                           "--session", "cs-alert")
         wait_until("the hub to raise an alert", lambda: self.floor.api("/api/v1/alerts?state=open")[1]["alerts"])
         alert = self.floor.api("/api/v1/alerts?state=open")[1]["alerts"][0]

@@ -33,6 +33,23 @@ Policy parsed(std::string_view json) {
   return *policy;
 }
 
+// A document parse_policy() must refuse, and the member its error must name.
+struct Refusal {
+  std::string json;
+  std::string field;
+};
+
+template <std::size_t N>
+void check_refused(const Refusal (&cases)[N]) {
+  for (const Refusal& test : cases) {
+    CAPTURE(test.json);
+    const auto policy = parse_policy(test.json);
+    REQUIRE_FALSE(policy.has_value());
+    CHECK(policy.error().code == ErrorCode::kInvalidInput);
+    CHECK(policy.error().field == test.field);
+  }
+}
+
 TEST_CASE("reconcile policy: a full document parses, and encoding it gives the same policy back") {
   const Policy policy = parsed(kDocument);
   CHECK(policy.ambiguity_window_ms == 90'000);
@@ -55,11 +72,7 @@ TEST_CASE("reconcile policy: an empty document is the default policy, with zero 
 }
 
 TEST_CASE("reconcile policy: a document that breaks a rule is refused, naming the member") {
-  struct Case {
-    std::string json;
-    std::string field;
-  };
-  const Case cases[] = {
+  const Refusal cases[] = {
       {"{\"ambiguity_window_ms\": 1", ""},
       {"[]", ""},
       {R"({"tolerence": []})", "tolerence"},
@@ -82,13 +95,7 @@ TEST_CASE("reconcile policy: a document that breaks a rule is refused, naming th
        R"( {"scope": {"sku": "X"}, "shortage": {"units": 1}, "overage": {}}]})",
        "tolerances[1].scope"},
   };
-  for (const Case& test : cases) {
-    CAPTURE(test.json);
-    const auto policy = parse_policy(test.json);
-    REQUIRE_FALSE(policy.has_value());
-    CHECK(policy.error().code == ErrorCode::kInvalidInput);
-    CHECK(policy.error().field == test.field);
-  }
+  check_refused(cases);
 }
 
 TEST_CASE("reconcile policy: every limit that is set must hold, and an unset one does not constrain") {
@@ -235,12 +242,8 @@ TEST_CASE("reconcile policy: alert rules parse with their filters and channels, 
 }
 
 TEST_CASE("reconcile policy: an alert rule that breaks a rule is refused, naming the field") {
-  struct Case {
-    std::string json;
-    std::string field;
-  };
   const std::string webhook = R"("channels": [{"type": "webhook"}])";
-  const Case cases[] = {
+  const Refusal cases[] = {
       {R"({"alerts": [{"kind": "discrepancy", )" + webhook + "}]}", "alerts[0].name"},
       {R"({"alerts": [{"name": "a", "kind": "weather", )" + webhook + "}]}", "alerts[0].kind"},
       {R"({"alerts": [{"name": "a", "kind": "discrepancy", "value_over_cents": 5.5, )" + webhook + "}]}",
@@ -264,13 +267,7 @@ TEST_CASE("reconcile policy: an alert rule that breaks a rule is refused, naming
            R"(}, {"name": "a", "kind": "discrepancy", )" + webhook + "}]}",
        "alerts[1].name"},
   };
-  for (const Case& test : cases) {
-    CAPTURE(test.json);
-    const auto policy = parse_policy(test.json);
-    REQUIRE_FALSE(policy.has_value());
-    CHECK(policy.error().code == ErrorCode::kInvalidInput);
-    CHECK(policy.error().field == test.field);
-  }
+  check_refused(cases);
 }
 
 }  // namespace
