@@ -21,9 +21,11 @@ constexpr auto kTimeout = std::chrono::seconds(60);
 constexpr const char* kSecret = "alert-webhook-secret";
 
 struct AlertFloor {
+  explicit AlertFloor(WebhookReceiver::Script script) : receiver(kSecret, std::move(script)) {}
+
   TempDir dir;
   Mosquitto broker;
-  WebhookReceiver receiver{kSecret, [](std::size_t index) { return WebhookReply{index < 2 ? 503U : 200U}; }};
+  WebhookReceiver receiver;
   std::filesystem::path mailbox = dir / "mailbox";
   std::filesystem::path policy = write_files();
   Hub hub{dir / "hub",
@@ -71,10 +73,8 @@ CommandResult record(const std::filesystem::path& data, std::vector<std::string>
   return run_command(argv);
 }
 
-}  // namespace
-
-TEST_CASE("a real agent's short count raises an alert that is delivered by webhook, MQTT and mail, then acknowledged") {
-  AlertFloor floor;
+// The catalog, then 20 units of SKU-1 received at A-01 and 17 counted there: a shortage.
+void short_count(const AlertFloor& floor) {
   REQUIRE(floor.recountctl({"import", "items", catalog_fixture("items.csv")}).exit_code == 0);
   REQUIRE(floor.recountctl({"import", "locations", catalog_fixture("locations.csv")}).exit_code == 0);
   REQUIRE(record(floor.device,
@@ -83,6 +83,13 @@ TEST_CASE("a real agent's short count raises an alert that is delivered by webho
   REQUIRE(record(floor.device, {"count", "--location", "A-01", "--sku", "SKU-1", "--qty", "17", "--user", "alice",
                                 "--session", "cs-1"})
               .exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("a real agent's short count raises an alert that is delivered by webhook, MQTT and mail, then acknowledged") {
+  AlertFloor floor([](std::size_t index) { return WebhookReply{index < 2 ? 503U : 200U}; });
+  short_count(floor);
   AgentDaemon agent(floor.device, floor.broker.uri(), floor.hub.key_file());
 
   nlohmann::json alerts;
@@ -142,6 +149,35 @@ TEST_CASE("a real agent's short count raises an alert that is delivered by webho
   REQUIRE(audit.has_value());
   CHECK(audit->dump().find("test-admin") != std::string::npos);
   CHECK(floor.api("/api/v1/audit?kind=alert.raised")->dump().find("store-1-shortage") != std::string::npos);
+}
+
+TEST_CASE("an alert whose webhook was in flight when the hub was killed -9 is delivered after the restart, same key") {
+  // The first request is held unanswered until the hub is dead.
+  AlertFloor floor([](std::size_t index) { return WebhookReply{200, index == 0}; });
+  short_count(floor);
+  AgentDaemon agent(floor.device, floor.broker.uri(), floor.hub.key_file());
+  REQUIRE(eventually([&] { return floor.receiver.held() == 1; }, kTimeout, std::chrono::milliseconds(100)));
+  floor.hub.kill_hard();
+  floor.receiver.release();
+  floor.hub.restart();
+  REQUIRE(eventually([&] { return floor.receiver.received().size() >= 2; }, kTimeout, std::chrono::milliseconds(100)));
+  const auto received = floor.receiver.received();
+  CHECK(received[0].idempotency_key == received[1].idempotency_key);
+  CHECK(received[0].body == received[1].body);
+  const auto alerts = floor.json_of({"alerts"})["alerts"];
+  REQUIRE(alerts.size() == 1);  // raised once: the restart found it, it did not raise it again
+  CHECK(received[1].idempotency_key == alerts[0]["idempotency_key"]);
+  const std::string target = "/api/v1/alerts/" + std::to_string(alerts[0]["id"].get<std::int64_t>());
+  REQUIRE(eventually(
+      [&] {
+        const auto detail = floor.api(target);
+        if (!detail) return false;
+        for (const auto& delivery : (*detail)["deliveries"]) {
+          if (delivery["channel"] == "webhook") return delivery["state"] == "delivered";
+        }
+        return false;
+      },
+      kTimeout, std::chrono::milliseconds(200)));
 }
 
 }  // namespace recount::testing

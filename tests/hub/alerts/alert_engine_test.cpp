@@ -210,5 +210,40 @@ TEST_CASE("a channel the hub was not given fails its delivery with the reason, a
   CHECK(hub.attempts(id).at(0).outcome == "refused");
 }
 
+TEST_CASE("the sweep raises an alert for a device offline long enough with a backlog, and lets go once it is back") {
+  AlertHub hub;
+  hub.set_policy(R"({"alerts": [{"name": "silent", "kind": "device_offline", "offline_for_ms": 7200000,
+    "min_backlog": 1, "channels": [{"type": "mqtt"}]}]})");
+  const auto set_status = [&](protocol::DeviceState state, std::uint64_t backlog, std::int64_t received_ms) {
+    auto write = hub.store.ledger.begin_write().value();
+    protocol::Status status{"dev-1", state, backlog, 0, 0, 0};
+    REQUIRE(write.status("site-1", status, received_ms, LedgerWrite::Freshness::kLive).has_value());
+    REQUIRE(write.commit().has_value());
+  };
+  hub.start(hub.options(), [](mqtt::Message, mqtt::Link::Completion) {});
+  const std::int64_t now_ms = system_wall_clock()();
+  set_status(protocol::DeviceState::kOffline, 3, now_ms - 3'600'000);  // an hour: not yet
+  REQUIRE(hub.engine->sweep().has_value());
+  CHECK(hub.alerts().empty());
+  set_status(protocol::DeviceState::kOffline, 3, now_ms - 3 * 3'600'000);
+  REQUIRE(hub.engine->sweep().has_value());
+  REQUIRE(hub.alerts().size() == 1);
+  CHECK(hub.alerts()[0].subject == "device/site-1/dev-1");
+  CHECK(hub.alerts()[0].kind == "device_offline");
+  // Acknowledged while still offline: no new alert; back online and offline again: a new one.
+  {
+    auto write = hub.store.ledger.begin_write().value();
+    REQUIRE(acknowledge(write, hub.alerts()[0].id, "lead-lee", now_ms).has_value());
+    REQUIRE(write.commit().has_value());
+  }
+  REQUIRE(hub.engine->sweep().has_value());
+  CHECK(hub.alerts().size() == 1);
+  set_status(protocol::DeviceState::kOnline, 0, now_ms);
+  REQUIRE(hub.engine->sweep().has_value());
+  set_status(protocol::DeviceState::kOffline, 3, now_ms - 3 * 3'600'000);
+  REQUIRE(hub.engine->sweep().has_value());
+  CHECK(hub.alerts().size() == 2);
+}
+
 }  // namespace
 }  // namespace recount::hub::alerts
