@@ -122,7 +122,22 @@ int main(int argc, char** argv) {
                  "How long one webhook attempt may take, connection to answer (default 10s)")
       ->transform(duration)
       ->check(CLI::PositiveNumber);
+  std::string alert_webhook;
+  app.add_option("--alert-webhook", alert_webhook,
+                 "POST each alert as signed JSON to this URL (http(s)://host:port/path; docs/investigation.md)");
+  std::string sendmail;
+  app.add_option("--sendmail", sendmail,
+                 "Send the alerts of rules with an email channel through this sendmail-compatible program "
+                 "(run as PATH -t -i, the message on its standard input)");
+  app.add_option("--mail-from", options.alerts.mail_from, "The From address of alert e-mails")->capture_default_str();
+  std::int64_t alert_sweep_ms = options.alerts.sweep.count();
+  app.add_option("--alert-sweep", alert_sweep_ms,
+                 "Evaluate every alert rule (ages, offline devices) this often (default 1m)")
+      ->transform(duration)
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
+  options.alerts.sweep = std::chrono::milliseconds(alert_sweep_ms);
+  if (!sendmail.empty()) options.alerts.sendmail = sendmail;
   retry.first_delay_ms = backoff_ms;
   retry.max_delay_ms = backoff_max_ms;
   options.outbox.webhook_timeout = std::chrono::milliseconds(webhook_timeout_ms);
@@ -143,12 +158,21 @@ int main(int argc, char** argv) {
       return fail("--correction-webhook: " + system + " is given twice");
     }
   }
-  if (!options.outbox.webhooks.empty()) {
+  if (!alert_webhook.empty()) {
+    auto url = hub::delivery::parse_webhook_url("--alert-webhook", alert_webhook);
+    if (!url) return fail(url.error().describe());
+    options.alerts.webhook = std::move(*url);
+  }
+  if (!options.outbox.webhooks.empty() || options.alerts.webhook) {
     if (webhook_secret_file.empty()) return fail("--webhook-secret-file: webhooks are signed: name the secret's file");
     auto secret = hub::delivery::read_webhook_secret("--webhook-secret-file", webhook_secret_file);
     if (!secret) return fail(secret.error().describe());
-    options.outbox.webhook_secret = std::move(*secret);
+    options.outbox.webhook_secret = *secret;
+    options.alerts.webhook_secret = std::move(*secret);
   }
+  // Alert webhooks retry as correction webhooks do.
+  options.alerts.retry = retry;
+  options.alerts.webhook_timeout = options.outbox.webhook_timeout;
   // A test hook (docs/corrections.md): the hub kills itself at this point of a delivery.
   const char* failpoint = std::getenv("RECOUNT_HUB_FAILPOINT");
   const auto point = hub::channels::parse_outbox_failpoint(failpoint == nullptr ? "" : failpoint);

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "hub/catalog/csv.hpp"
+#include "hub/cli/alerts_command.hpp"
 #include "hub/cli/audit_command.hpp"
 #include "hub/cli/commands.hpp"
 #include "hub/cli/corrections_command.hpp"
@@ -237,6 +238,15 @@ int main(int argc, char** argv) {
   std::int64_t correction_id = 0;
   corrections_retry->add_option("id", correction_id, "The correction's id")->required()->check(CLI::PositiveNumber);
   corrections_retry->add_flag("--json", json, "Print the API's JSON");
+  auto* alerts = app.add_subcommand("alerts", "Alerts the policy's rules raised (docs/investigation.md)");
+  alerts->add_flag("--json", json, "Print the API's JSON instead of a table");
+  std::string alert_state;
+  alerts->add_option("--state", alert_state, "open or acknowledged");
+  alerts->add_option("--site", site, "Only this site's");
+  auto* alerts_ack = alerts->add_subcommand("ack", "Acknowledge an open alert (counter lead)");
+  std::int64_t alert_id = 0;
+  alerts_ack->add_option("id", alert_id, "The alert's id")->required()->check(CLI::PositiveNumber);
+  alerts_ack->add_flag("--json", json, "Print the API's JSON");
   auto* resolve = app.add_subcommand("resolve", "An operator's decision on one or more discrepancies");
   std::string action;
   std::string reason;
@@ -385,6 +395,10 @@ int main(int argc, char** argv) {
     output = dead_letters_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, device, limit);
   } else if (conflicts->parsed()) {
     output = conflicts_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, device, limit);
+  } else if (alerts_ack->parsed()) {
+    output = ack_alert_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, alert_id);
+  } else if (alerts->parsed()) {
+    output = alerts_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, alert_state, site);
   } else if (corrections_retry->parsed()) {
     output = retry_correction_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, correction_id);
   } else if (corrections->parsed()) {

@@ -9,6 +9,7 @@
 #include "hub/channels/outbox/corrections.hpp"
 #include "hub/console/console_routes.hpp"
 #include "hub/daemon/signing_key.hpp"
+#include "hub/http/alert_routes.hpp"
 #include "hub/http/api.hpp"
 #include "hub/http/baseline_routes.hpp"
 #include "hub/http/catalog_routes.hpp"
@@ -115,9 +116,13 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
   add_live_routes(router_, live_);
   console::add_console_routes(router_, console::embedded_assets());
   add_overview_routes(router_, queries_, ledger, system_wall_clock());
-  ingest_.on_commit([this](const CommitChanges& changes) { publish_live(changes); });
+  ingest_.on_commit([this](const CommitChanges& changes) {
+    publish_live(changes);
+    if (alerts_) alerts_->observe(changes.discrepancies);
+  });
   writer_.on_commit([this](const CommitChanges& changes) {
     publish_live(changes);
+    if (alerts_) alerts_->observe(changes.discrepancies);
     // A resolution may have queued corrections: deliver them now, not at the next poll.
     if (outbox_) outbox_->wake();
   });
@@ -197,6 +202,17 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   daemon->unknown_.emplace(std::move(*unknown));
   daemon->outbox_ = std::move(*outbox);
   HubDaemon* self = daemon.get();
+  auto alerts = alerts::AlertEngine::create(
+      io, ledger, self->queries_, self->options_.alerts, [self](mqtt::Message message, mqtt::Link::Completion done) {
+        self->link_.publish(std::move(message), mqtt::Qos::kAtLeastOnce, std::move(done));
+      });
+  if (!alerts) return alerts.error();
+  self->alerts_ = std::move(*alerts);
+  const auto publish_alert = [self](const alerts::Alert& alert) {
+    self->live_.publish("alert", dump_json(alert_json(alert)));
+  };
+  self->alerts_->on_raised(publish_alert);
+  add_alert_routes(self->router_, ledger, self->writer_, publish_alert);
   const auto catalog_changed = [self] {
     if (auto ok = refresh(*self->catalog_view_, *self->catalog_); !ok) {
       std::cerr << "recount-hub: catalog for reconciliation: " << ok.error().describe() << std::endl;
@@ -256,6 +272,7 @@ void HubDaemon::start(std::function<void()> on_ready) {
   arm_settle_timer();
   arm_checkpoint_timer();
   outbox_->start();
+  alerts_->start();
 }
 
 void HubDaemon::checkpoint() {
@@ -318,6 +335,7 @@ std::optional<HostPort> HubDaemon::http_address() const {
 
 void HubDaemon::shutdown(std::function<void()> done) {
   stopping_ = true;
+  alerts_->stop();
   outbox_->stop();
   live_.close();  // the streams never end by themselves
   settle_timer_.cancel();

@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "hub/alerts/alert_engine.hpp"
 #include "hub/audit/checkpoint_directory.hpp"
 #include "hub/auth/login_throttle.hpp"
 #include "hub/auth/session_store.hpp"
@@ -65,6 +66,9 @@ struct HubOptions {
   // Where corrections to connected systems go (recount-hub --outbox, --correction-webhook;
   // docs/corrections.md); none: they stay pending, listed.
   channels::OutboxOptions outbox;
+  // Where alerts go and how often the rules of age and of offline devices are evaluated
+  // (recount-hub --alert-webhook, --sendmail, --alert-sweep; docs/investigation.md).
+  alerts::AlertOptions alerts;
 };
 
 // Not thread-safe: everything runs on `io`, which must have one thread. `ledger` must outlive
@@ -77,7 +81,7 @@ class HubDaemon {
   // (making it on first use), puts the policy file, if any, in force, opens the checkpoint directory
   // opens the corrections outbox and binds the HTTP address, if any. Errors: those of
   // Reconciler::open, TokenStore::open, SessionStore::open, UnknownBarcodes::open,
-  // channels::open_corrections, CorrectionOutbox::create, load_signing_key, load_policy_file, the
+  // channels::open_corrections, CorrectionOutbox::create, AlertEngine::create, load_signing_key, load_policy_file, the
   // policy's write transaction, CheckpointDirectory::open and HttpServer::listen.
   static Result<std::unique_ptr<HubDaemon>> create(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
   HubDaemon(const HubDaemon&) = delete;
@@ -85,7 +89,7 @@ class HubDaemon {
 
   // Starts serving HTTP, connecting to the broker (retrying until it answers) and the settle
   // timer, which judges counts whose policy settle delay ends between batches, the checkpoint
-  // timer and the corrections outbox. `on_ready` runs
+  // timer, the corrections outbox and the alerts' sweep and delivery. `on_ready` runs
   // once, on the first connection, after the hub's subscriptions were sent.
   void start(std::function<void()> on_ready);
 
@@ -96,7 +100,7 @@ class HubDaemon {
   // The bound HTTP address (its real port when 0 was asked for), if HTTP is served.
   std::optional<HostPort> http_address() const;
 
-  // Stops orderly: stops the corrections outbox (waiting for the delivery running), commits and
+  // Stops orderly: stops the alerts and the corrections outbox (waiting for the delivery running), commits and
   // answers every message received, signs a last checkpoint if the
   // chain moved, waits up to reply_grace for the
   // broker to take those answers, disconnects, and closes the HTTP server and its connections.
@@ -152,6 +156,7 @@ class HubDaemon {
   boost::asio::steady_timer checkpoint_timer_;
   std::optional<CheckpointDirectory> checkpoint_directory_;
   std::unique_ptr<channels::CorrectionOutbox> outbox_;  // set by create()
+  std::unique_ptr<alerts::AlertEngine> alerts_;         // set by create()
   std::int64_t checkpointed_id_ = 0;                    // the entry the last checkpoint signed; 0: none yet
   bool stopping_ = false;
 };

@@ -40,6 +40,20 @@ Json correction_json(const channels::CorrectionRecord& record) {
           {"superseded_by", time_or_null(record.superseded_by)}};
 }
 
+Json attempts_json(const std::vector<delivery::Attempt>& attempts) {
+  Json listed = Json::array();
+  for (const auto& attempt : attempts) {
+    listed.push_back({{"channel", attempt.channel},
+                      {"target", attempt.target},
+                      {"started_ms", attempt.started_ms},
+                      {"finished_ms", attempt.finished_ms},
+                      {"status", attempt.status == 0 ? Json(nullptr) : Json(attempt.status)},
+                      {"outcome", attempt.outcome},
+                      {"error", attempt.error}});
+  }
+  return listed;
+}
+
 void add_correction_routes(Router& router, Ledger& ledger, HubWriter& writer, std::function<void()> retried) {
   router.add("GET", "/api/v1/corrections", auth::Role::kViewer, [&ledger](const Request& request) {
     channels::CorrectionFilter filter;
@@ -70,17 +84,7 @@ void add_correction_routes(Router& router, Ledger& ledger, HubWriter& writer, st
     auto attempts = delivery::list_attempts(ledger.database(), "correction", *id);
     if (!attempts) return Response::from(attempts.error());
     Json body = correction_json(**found);
-    Json listed = Json::array();
-    for (const auto& attempt : *attempts) {
-      listed.push_back({{"channel", attempt.channel},
-                        {"target", attempt.target},
-                        {"started_ms", attempt.started_ms},
-                        {"finished_ms", attempt.finished_ms},
-                        {"status", attempt.status == 0 ? Json(nullptr) : Json(attempt.status)},
-                        {"outcome", attempt.outcome},
-                        {"error", attempt.error}});
-    }
-    body["delivery_attempts"] = std::move(listed);
+    body["delivery_attempts"] = attempts_json(*attempts);
     return Response::json(200, body);
   });
   router.add("POST", "/api/v1/corrections/{id}/retry", auth::Role::kCounterLead,

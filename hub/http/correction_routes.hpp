@@ -4,10 +4,12 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "hub/channels/outbox/corrections.hpp"
+#include "hub/delivery/attempt_log.hpp"
 #include "hub/http/router.hpp"
 #include "hub/ledger/ledger.hpp"
 #include "hub/writes/hub_writer.hpp"
@@ -19,6 +21,10 @@ namespace recount::hub {
 // "created_ms","updated_ms","next_attempt_ms","file_ms","webhook_ms","delivered_ms","closed_ms",
 // "superseded_by"} (times and superseded_by null when not yet).
 nlohmann::json correction_json(const channels::CorrectionRecord& record);
+
+// Delivery attempts as the API shows them (corrections', alerts'): [{"channel","target",
+// "started_ms","finished_ms","status" (null: none),"outcome","error"}…].
+nlohmann::json attempts_json(const std::vector<delivery::Attempt>& attempts);
 
 // Adds the routes. GET (viewer) takes ?system=S, ?state=pending|delivered|confirmed|reopened|
 // failed|superseded and ?limit=1..1000 (100) and answers {"corrections":[correction…]}, newest

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "hub/reconcile/discrepancy.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
 #include "shared/protocol/json_reader.hpp"
@@ -116,6 +117,135 @@ ToleranceRule read_rule(JsonReader& in) {
   return ToleranceRule{std::move(scope), shortage, read_limits(in, "overage")};
 }
 
+// A list of distinct codes that `valid` accepts (each element's error names it); empty when absent.
+template <typename Valid>
+std::vector<std::string> codes(JsonReader& in, std::string_view key, Valid valid) {
+  std::vector<std::string> out;
+  const std::optional<JsonValue> array = in.list(key, 1000, Presence::kOptional);
+  if (!array) return out;
+  std::size_t i = 0;
+  array->for_each_element([&](JsonValue value) {
+    const std::string element = std::string(key) + "[" + std::to_string(i++) + "]";
+    if (!value.is_string()) {
+      in.fail(element, "must be a string");
+      return false;
+    }
+    std::string code(value.string());
+    if (const std::string problem = valid(code); !problem.empty()) {
+      in.fail(element, problem);
+      return false;
+    }
+    out.push_back(std::move(code));
+    return true;
+  });
+  return out;
+}
+
+std::string valid_identifier(const std::string& code) {
+  auto valid = validate_identifier("", code);
+  return valid ? std::string() : "is not a site or system name (letters, digits, '-' and '_')";
+}
+
+AlertChannels read_channels(JsonReader& rule) {
+  AlertChannels channels;
+  rule.objects("channels", [&](JsonReader& in) {
+    const std::string type = in.text("type", Presence::kRequired);
+    if (!in.ok()) return 0;
+    if (type == "webhook") {
+      channels.webhook = true;
+    } else if (type == "mqtt") {
+      channels.mqtt = true;
+    } else if (type == "email") {
+      const std::string to = in.text("to", Presence::kRequired);
+      // One address, no spaces or line breaks: it goes into a mail header.
+      if (in.ok() && (to.find('@') == std::string::npos || to.find_first_of(" \t\r\n,<>") != std::string::npos ||
+                      to.size() > 254)) {
+        in.fail("to", "must be one e-mail address");
+      }
+      channels.email.push_back(to);
+    } else {
+      in.fail("type", "must be webhook, mqtt or email (got '" + type + "')");
+    }
+    return 0;
+  });
+  if (rule.ok() && !channels.webhook && !channels.mqtt && channels.email.empty()) {
+    rule.fail("channels", "must name at least one channel");
+  }
+  return channels;
+}
+
+AlertRule read_alert(JsonReader& in) {
+  AlertRule rule;
+  rule.name = in.code("name", limits::kMaxCode, Presence::kRequired);
+  const std::string kind = in.text("kind", Presence::kRequired);
+  if (in.ok() && kind == "device_offline") {
+    rule.kind = AlertKind::kDeviceOffline;
+  } else if (in.ok() && kind != "discrepancy") {
+    in.fail("kind", "must be discrepancy or device_offline (got '" + kind + "')");
+  }
+  rule.sites = codes(in, "sites", valid_identifier);
+  if (rule.kind == AlertKind::kDiscrepancy) {
+    rule.systems = codes(in, "systems", valid_identifier);
+    rule.classifications = codes(in, "classifications", [](const std::string& name) {
+      return parse_classification(name) ? std::string() : "is not a classification";
+    });
+    rule.states = codes(in, "states", [](const std::string& name) {
+      return parse_discrepancy_state(name) ? std::string() : "is not a discrepancy state";
+    });
+    rule.value_over_cents = count(in, "value_over_cents");
+    rule.in_state_for_ms = count(in, "in_state_for_ms");
+  } else {
+    rule.offline_for_ms = count(in, "offline_for_ms").value_or(0);
+    rule.min_backlog = static_cast<std::uint64_t>(count(in, "min_backlog").value_or(0));
+  }
+  rule.channels = read_channels(in);
+  return rule;
+}
+
+void write_codes(JsonWriter& out, std::string_view key, const std::vector<std::string>& codes) {
+  if (codes.empty()) return;
+  out.key(key);
+  out.begin_array();
+  for (const auto& code : codes) out.string(code);
+  out.end_array();
+}
+
+void write_alert(JsonWriter& out, const AlertRule& rule) {
+  out.field("name", rule.name);
+  out.field("kind", to_string(rule.kind));
+  write_codes(out, "sites", rule.sites);
+  if (rule.kind == AlertKind::kDiscrepancy) {
+    write_codes(out, "systems", rule.systems);
+    write_codes(out, "classifications", rule.classifications);
+    write_codes(out, "states", rule.states);
+    if (rule.value_over_cents) out.field("value_over_cents", *rule.value_over_cents);
+    if (rule.in_state_for_ms) out.field("in_state_for_ms", *rule.in_state_for_ms);
+  } else {
+    out.field("offline_for_ms", rule.offline_for_ms);
+    out.field("min_backlog", static_cast<std::int64_t>(rule.min_backlog));
+  }
+  out.key("channels");
+  out.begin_array();
+  const auto channel = [&](std::string_view type) {
+    out.begin_object();
+    out.field("type", type);
+  };
+  if (rule.channels.webhook) {
+    channel("webhook");
+    out.end_object();
+  }
+  if (rule.channels.mqtt) {
+    channel("mqtt");
+    out.end_object();
+  }
+  for (const auto& to : rule.channels.email) {
+    channel("email");
+    out.field("to", to);
+    out.end_object();
+  }
+  out.end_array();
+}
+
 void write_limits(JsonWriter& out, std::string_view key, const Limits& limits) {
   out.key(key);
   out.begin_object();
@@ -144,6 +274,10 @@ void write_scope(JsonWriter& out, const Scope& scope) {
 }
 
 }  // namespace
+
+std::string_view to_string(AlertKind kind) {
+  return kind == AlertKind::kDiscrepancy ? "discrepancy" : "device_offline";
+}
 
 bool Scope::matches(const Subject& subject) const {
   return (site.empty() || site == subject.site) &&
@@ -211,6 +345,17 @@ Result<Policy> parse_policy(std::string_view text) {
         return rule;
       },
       std::numeric_limits<std::size_t>::max(), Presence::kOptional);
+  std::map<std::string, std::size_t> names;
+  policy.alerts = in.objects(
+      "alerts",
+      [&](JsonReader& element) {
+        AlertRule rule = read_alert(element);
+        if (const auto [at, fresh] = names.emplace(rule.name, names.size()); element.ok() && !fresh) {
+          element.fail("name", "is the name of alerts[" + std::to_string(at->second) + "] too");
+        }
+        return rule;
+      },
+      std::numeric_limits<std::size_t>::max(), Presence::kOptional);
   return in.finish(std::move(policy));
 }
 
@@ -244,6 +389,8 @@ std::string encode_policy(const Policy& policy) {
     write_limits(rule, "shortage", tolerance.shortage);
     write_limits(rule, "overage", tolerance.overage);
   });
+  // Absent when empty, so a policy without alerts reads as it did before alerts existed.
+  if (!policy.alerts.empty()) out.objects("alerts", policy.alerts, write_alert);
   out.end_object();
   return std::move(out).finish();
 }

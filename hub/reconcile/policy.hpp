@@ -62,6 +62,43 @@ struct ToleranceRule {
   bool operator==(const ToleranceRule&) const = default;
 };
 
+// What an alert rule watches (docs/investigation.md, "Alerts").
+enum class AlertKind {
+  kDiscrepancy,    // a discrepancy that matches the rule's filters
+  kDeviceOffline,  // a device offline for a while, perhaps with events it has not sent
+};
+std::string_view to_string(AlertKind kind);
+
+// Where an alert goes: the hub's webhook (recount-hub --alert-webhook), the site's MQTT alert
+// topic, and e-mail through the hub's sendmail (--sendmail) to these addresses.
+struct AlertChannels {
+  bool webhook = false;
+  bool mqtt = false;
+  std::vector<std::string> email;
+
+  bool operator==(const AlertChannels&) const = default;
+};
+
+// One rule of the policy's "alerts" section. Every filter that is set must hold; an empty list or
+// an unset limit does not constrain.
+struct AlertRule {
+  std::string name;  // unique within the policy; names the alert
+  AlertKind kind = AlertKind::kDiscrepancy;
+  std::vector<std::string> sites;
+  // kDiscrepancy only.
+  std::vector<std::string> systems;              // "warehouse", "shopify", …
+  std::vector<std::string> classifications;      // to_string(Classification)
+  std::vector<std::string> states;               // to_string(DiscrepancyState)
+  std::optional<std::int64_t> value_over_cents;  // |value| above this
+  std::optional<std::int64_t> in_state_for_ms;   // unchanged for at least this long
+  // kDeviceOffline only.
+  std::int64_t offline_for_ms = 0;  // offline (or silent) at least this long
+  std::uint64_t min_backlog = 0;    // with at least this many unsent events
+  AlertChannels channels;
+
+  bool operator==(const AlertRule&) const = default;
+};
+
 struct Policy {
   // A physical movement at the counted position this close to a count (in event time, either
   // side) makes the count ambiguous: the clocks cannot say whether the counter saw it.
@@ -77,6 +114,8 @@ struct Policy {
   std::int64_t approval_limit_cents = 10'000;
   // No rule matching a count means zero tolerance: any variance is outside.
   std::vector<ToleranceRule> tolerances;
+  // Alert rules, by name; they never change what reconciliation does.
+  std::vector<AlertRule> alerts;
 
   // The most specific rule matching the subject, or nullptr. Rules never share a scope
   // (parse_policy() refuses that), so the answer does not depend on their order.
@@ -104,7 +143,8 @@ bool within(const Limits& limits, std::int64_t variance, std::int64_t base, std:
 // Parses and validates a policy document without throwing. Errors are kInvalidInput with the
 // offending member as a dotted path ("tolerances[2].shortage.percent"): not JSON, an unknown
 // member (a misspelt limit must not silently mean "no limit"), a wrong type, a negative limit,
-// a setting out of range, two rules with the same scope.
+// a setting out of range, two rules with the same scope, an alert rule with a second use of a
+// name, an unknown kind, state or classification, or a filter of the other kind.
 Result<Policy> parse_policy(std::string_view json);
 
 // Reads and parses a policy file. kNotFound / kIo when it cannot be read; parse errors as above.

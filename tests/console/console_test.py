@@ -567,6 +567,47 @@ class ConsoleTest(unittest.TestCase):
         self.check_accessibility("the drift page")
         self.screenshot("drift")
 
+    def test_9za_the_alerts_page_lists_an_alert_and_an_approver_acknowledges_it(self):
+        in_force = self.floor.api("/api/v1/policy")[1]["policy"]
+        rule = {"name": "store-1-variance", "kind": "discrepancy", "sites": ["store-1"],
+                "channels": [{"type": "mqtt"}]}
+        status, answer = self.floor.api("/api/v1/policy", method="PUT", body=dict(in_force, alerts=[rule]))
+        self.assertEqual(status, 200, answer)
+        # A count on the floor opens a discrepancy (4 where none were expected); its commit raises
+        # the alert at once.
+        self.floor.record("count", "--location", "DOCK-1", "--sku", "SKU-2", "--qty", "4", "--user", "carol",
+                          "--session", "cs-alert")
+        wait_until("the hub to raise an alert", lambda: self.floor.api("/api/v1/alerts?state=open")[1]["alerts"])
+        alert = self.floor.api("/api/v1/alerts?state=open")[1]["alerts"][0]
+        self.assertEqual(alert["rule"], "store-1-variance")
+        self.assertEqual(alert["site"], "store-1")
+        wait_until("the alert's MQTT delivery", lambda: all(
+            d["state"] == "delivered" for d in self.floor.api(f"/api/v1/alerts/{alert['id']}")[1]["deliveries"]))
+        # A viewer sees it and is offered no Acknowledge.
+        self.log_in("viewer")
+        self.open("alerts")
+        self.wait_for("the alert's row", lambda: self.css(f"main tr[data-alert='{alert['id']}']"))
+        self.assertEqual([b for b in self.css("main tbody button")], [])
+        self.assertIn("needs the counter-lead role", self.css("main")[0].text)
+        self.log_in("approver")
+        self.open("alerts")
+        row = self.wait_for("the alert's row", lambda: self.css(f"main tr[data-alert='{alert['id']}']"))[0]
+        self.assertIn(alert["summary"], row.text)
+        self.check_accessibility("the alerts page")
+        self.screenshot("alerts")
+        row.find_element(By.CSS_SELECTOR, "button").click()
+        self.wait_for("the acknowledgement", lambda: [m for m in self.css("main .msg-ok") if "acknowledged" in m.text])
+        acked = self.floor.api(f"/api/v1/alerts/{alert['id']}")[1]
+        self.assertEqual(acked["state"], "acknowledged")
+        self.assertEqual(acked["acked_by"], "ops-approver")
+        # The open list no longer has it; the whole list shows who acknowledged it.
+        self.wait_for("the open list to empty", lambda: not self.css(f"main tr[data-alert='{alert['id']}']"))
+        self.open("alerts?state=all")
+        row = self.wait_for("the acknowledged row", lambda: self.css(f"main tr[data-alert='{alert['id']}']"))[0]
+        self.assertIn("ops-approver", row.text)
+        status, _ = self.floor.api("/api/v1/policy", method="PUT", body=in_force)
+        self.assertEqual(status, 200)
+
 def main():
     global options
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -3,6 +3,7 @@
 import {api, ApiError, toLogin, useCsrfToken} from './api.js';
 import {el, message, replace} from './dom.js';
 import {Live} from './live.js';
+import * as alerts from './page_alerts.js';
 import * as audit from './page_audit.js';
 import * as detail from './page_detail.js';
 import * as drift from './page_drift.js';
@@ -19,6 +20,7 @@ const kRoutes = {
   discrepancy: [detail, 'queue'],
   tasks: [tasks, 'tasks'],
   drift: [drift, 'drift'],
+  alerts: [alerts, 'alerts'],
   unknown: [unknown, 'unknown'],
   policy: [policy, 'policy'],
   audit: [audit, 'audit'],

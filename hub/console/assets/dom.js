@@ -51,6 +51,22 @@ export function select(name, options, selected) {
             options.map(([value, text]) => el('option', {value, selected: String(value) === String(selected ?? '')}, text)));
 }
 
+// A page's filter form of a Site field and a State select (of `states`, the names shown as they
+// are) labelled `label`, which shows the page again with them. Returns the form and the page's
+// current site and state (`fallback` when the route names none).
+export function siteStateFilters(page, label, states, fallback) {
+  const site = page.params.get('site') ?? '';
+  const state = page.params.get('state') ?? fallback;
+  const siteInput = el('input', {name: 'site', type: 'text', value: site, autocomplete: 'off'});
+  const stateSelect = select('state', states.map((name) => [name, name]), state);
+  const form = el('form', {class: 'filters', 'aria-label': label, on: {submit: (event) => {
+    event.preventDefault();
+    page.navigate({site: siteInput.value.trim(), state: stateSelect.value});
+  }}}, field('Site', siteInput), field('State', stateSelect),
+  el('div', {class: 'actions'}, el('button', {type: 'submit'}, 'Apply filters')));
+  return {form, site, state};
+}
+
 // Whether a table's caption is shown or only read out (when a heading above already says it).
 export const kCaptionShown = 'shown';
 export const kCaptionHidden = 'hidden';

@@ -1,8 +1,8 @@
 // The live feed (GET /api/v1/live, Server-Sent Events): pages subscribe to event names
-// (discrepancy, task, device, unknown_barcode) and to 'reconnect', after which they refetch what
+// (discrepancy, task, device, unknown_barcode, alert) and to 'reconnect', after which they refetch what
 // they show, since the hub replays nothing. The header's indicator says whether the feed is up.
 
-const kEvents = ['discrepancy', 'task', 'device', 'unknown_barcode'];
+const kEvents = ['discrepancy', 'task', 'device', 'unknown_barcode', 'alert'];
 
 export class Live {
   constructor(indicator) {

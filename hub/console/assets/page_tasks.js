@@ -2,19 +2,11 @@
 // device that holds them and how long they have been open (GET /api/v1/tasks); live task events
 // refetch.
 import {api} from './api.js';
-import {badge, duration, el, field, message, replace, select, table, time} from './dom.js';
+import {badge, duration, el, message, replace, siteStateFilters, table, time} from './dom.js';
 import {debounce} from './live.js';
 
 export async function show(page) {
-  const site = page.params.get('site') ?? '';
-  const state = page.params.get('state') ?? 'open';
-  const siteInput = el('input', {name: 'site', type: 'text', value: site, autocomplete: 'off'});
-  const stateSelect = select('state', [['open', 'open'], ['all', 'all']], state);
-  const form = el('form', {class: 'filters', 'aria-label': 'Filter the tasks', on: {submit: (event) => {
-    event.preventDefault();
-    page.navigate({site: siteInput.value.trim(), state: stateSelect.value});
-  }}}, field('Site', siteInput), field('State', stateSelect),
-  el('div', {class: 'actions'}, el('button', {type: 'submit'}, 'Apply filters')));
+  const {form: form, site, state} = siteStateFilters(page, 'Filter the tasks', ['open', 'all'], 'open');
   const listing = el('div');
   page.view.append(el('h1', {tabindex: -1}, 'Recount tasks'), form, listing);
   const load = async () => {

@@ -2,20 +2,12 @@
 // on the devices; an admin maps a barcode to a SKU and pack size once (POST
 // /api/v1/unknown-barcodes/map), the hub republishes the catalog and the devices apply the held scans.
 import {api} from './api.js';
-import {el, field, message, replace, select, table, time} from './dom.js';
+import {el, field, message, replace, siteStateFilters, table, time} from './dom.js';
 import {debounce} from './live.js';
 import {roleAtLeast} from './roles.js';
 
 export async function show(page) {
-  const site = page.params.get('site') ?? '';
-  const state = page.params.get('state') ?? 'open';
-  const siteInput = el('input', {name: 'site', type: 'text', value: site, autocomplete: 'off'});
-  const stateSelect = select('state', [['open', 'open'], ['mapped', 'mapped'], ['all', 'all']], state);
-  const filters = el('form', {class: 'filters', 'aria-label': 'Filter unknown barcodes', on: {submit: (event) => {
-    event.preventDefault();
-    page.navigate({site: siteInput.value.trim(), state: stateSelect.value});
-  }}}, field('Site', siteInput), field('State', stateSelect),
-  el('div', {class: 'actions'}, el('button', {type: 'submit'}, 'Apply filters')));
+  const {form: filters, site, state} = siteStateFilters(page, 'Filter unknown barcodes', ['open', 'mapped', 'all'], 'open');
   const outcome = el('div', {'aria-live': 'polite'});
   const listing = el('div');
   const admin = roleAtLeast(page.session, 'admin');

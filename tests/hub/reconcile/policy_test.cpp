@@ -33,6 +33,23 @@ Policy parsed(std::string_view json) {
   return *policy;
 }
 
+// A document parse_policy() must refuse, and the member its error must name.
+struct Refusal {
+  std::string json;
+  std::string field;
+};
+
+template <std::size_t N>
+void check_refused(const Refusal (&cases)[N]) {
+  for (const Refusal& test : cases) {
+    CAPTURE(test.json);
+    const auto policy = parse_policy(test.json);
+    REQUIRE_FALSE(policy.has_value());
+    CHECK(policy.error().code == ErrorCode::kInvalidInput);
+    CHECK(policy.error().field == test.field);
+  }
+}
+
 TEST_CASE("reconcile policy: a full document parses, and encoding it gives the same policy back") {
   const Policy policy = parsed(kDocument);
   CHECK(policy.ambiguity_window_ms == 90'000);
@@ -55,11 +72,7 @@ TEST_CASE("reconcile policy: an empty document is the default policy, with zero 
 }
 
 TEST_CASE("reconcile policy: a document that breaks a rule is refused, naming the member") {
-  struct Case {
-    std::string json;
-    std::string field;
-  };
-  const Case cases[] = {
+  const Refusal cases[] = {
       {"{\"ambiguity_window_ms\": 1", ""},
       {"[]", ""},
       {R"({"tolerence": []})", "tolerence"},
@@ -82,13 +95,7 @@ TEST_CASE("reconcile policy: a document that breaks a rule is refused, naming th
        R"( {"scope": {"sku": "X"}, "shortage": {"units": 1}, "overage": {}}]})",
        "tolerances[1].scope"},
   };
-  for (const Case& test : cases) {
-    CAPTURE(test.json);
-    const auto policy = parse_policy(test.json);
-    REQUIRE_FALSE(policy.has_value());
-    CHECK(policy.error().code == ErrorCode::kInvalidInput);
-    CHECK(policy.error().field == test.field);
-  }
+  check_refused(cases);
 }
 
 TEST_CASE("reconcile policy: every limit that is set must hold, and an unset one does not constrain") {
@@ -205,6 +212,62 @@ TEST_CASE("reconcile policy: a policy file is read, and a missing or broken one 
   REQUIRE_FALSE(broken.has_value());
   CHECK(broken.error().field == "max_recount_rounds");
   CHECK(broken.error().message.find("broken.json") != std::string::npos);
+}
+
+TEST_CASE("reconcile policy: alert rules parse with their filters and channels, and encode back the same") {
+  const Policy policy = parsed(R"({"alerts": [
+    {"name": "big-variance", "kind": "discrepancy", "sites": ["s1"], "systems": ["warehouse"],
+     "classifications": ["variance"], "states": ["awaiting_approval"], "value_over_cents": 50000,
+     "in_state_for_ms": 86400000, "channels": [{"type": "webhook"}, {"type": "email", "to": "ops@example.com"}]},
+    {"name": "silent-device", "kind": "device_offline", "offline_for_ms": 7200000, "min_backlog": 1,
+     "channels": [{"type": "mqtt"}]}]})");
+  REQUIRE(policy.alerts.size() == 2);
+  const AlertRule& variance = policy.alerts[0];
+  CHECK(variance.kind == AlertKind::kDiscrepancy);
+  CHECK(variance.sites == std::vector<std::string>{"s1"});
+  CHECK(variance.states == std::vector<std::string>{"awaiting_approval"});
+  CHECK(variance.value_over_cents == 50'000);
+  CHECK(variance.in_state_for_ms == 86'400'000);
+  CHECK(variance.channels.webhook);
+  CHECK_FALSE(variance.channels.mqtt);
+  CHECK(variance.channels.email == std::vector<std::string>{"ops@example.com"});
+  const AlertRule& offline = policy.alerts[1];
+  CHECK(offline.kind == AlertKind::kDeviceOffline);
+  CHECK(offline.offline_for_ms == 7'200'000);
+  CHECK(offline.min_backlog == 1);
+  CHECK(offline.channels.mqtt);
+  CHECK(parsed(encode_policy(policy)) == policy);
+  // A policy without alerts encodes as it did before alerts existed.
+  CHECK(encode_policy(Policy{}).find("alerts") == std::string::npos);
+}
+
+TEST_CASE("reconcile policy: an alert rule that breaks a rule is refused, naming the field") {
+  const std::string webhook = R"("channels": [{"type": "webhook"}])";
+  const Refusal cases[] = {
+      {R"({"alerts": [{"kind": "discrepancy", )" + webhook + "}]}", "alerts[0].name"},
+      {R"({"alerts": [{"name": "a", "kind": "weather", )" + webhook + "}]}", "alerts[0].kind"},
+      {R"({"alerts": [{"name": "a", "kind": "discrepancy", "value_over_cents": 5.5, )" + webhook + "}]}",
+       "alerts[0].value_over_cents"},
+      {R"({"alerts": [{"name": "a", "kind": "discrepancy", "states": ["asleep"], )" + webhook + "}]}",
+       "alerts[0].states[0]"},
+      {R"({"alerts": [{"name": "a", "kind": "discrepancy", "classifications": ["variance", 3], )" + webhook + "}]}",
+       "alerts[0].classifications[1]"},
+      {R"({"alerts": [{"name": "a", "kind": "discrepancy", "sites": ["a b"], )" + webhook + "}]}",
+       "alerts[0].sites[0]"},
+      {R"({"alerts": [{"name": "a", "kind": "device_offline", "value_over_cents": 5, )" + webhook + "}]}",
+       "alerts[0].value_over_cents"},
+      {R"({"alerts": [{"name": "a", "kind": "discrepancy", "channels": []}]})", "alerts[0].channels"},
+      {R"({"alerts": [{"name": "a", "kind": "discrepancy", "channels": [{"type": "pager"}]}]})",
+       "alerts[0].channels[0].type"},
+      {R"({"alerts": [{"name": "a", "kind": "discrepancy", "channels": [{"type": "email"}]}]})",
+       "alerts[0].channels[0].to"},
+      {R"({"alerts": [{"name": "a", "kind": "discrepancy", "channels": [{"type": "email", "to": "x\nBcc: y@z"}]}]})",
+       "alerts[0].channels[0].to"},
+      {R"({"alerts": [{"name": "a", "kind": "discrepancy", )" + webhook +
+           R"(}, {"name": "a", "kind": "discrepancy", )" + webhook + "}]}",
+       "alerts[1].name"},
+  };
+  check_refused(cases);
 }
 
 }  // namespace
