@@ -220,9 +220,15 @@ int main(int argc, char** argv) {
   auto* map_sku_command = app.add_subcommand("map-sku", "Map a connected system's SKU to a catalog SKU");
   std::string map_system;
   std::string map_system_sku;
+  std::string map_handle;
+  std::vector<std::string> map_options;
   map_sku_command->add_option("system", map_system, "fba, shopify, pos")->required();
-  map_sku_command->add_option("system_sku", map_system_sku, "the SKU as the system spells it")->required();
-  map_sku_command->add_option("sku", map_sku_target, "the catalog SKU")->required();
+  map_sku_command->add_option("system_sku", map_system_sku,
+                              "the SKU as the system spells it (with --handle: the catalog SKU)");
+  map_sku_command->add_option("sku", map_sku_target, "the catalog SKU");
+  map_sku_command->add_option("--handle", map_handle, "A Shopify variant without SKU: its Handle");
+  map_sku_command->add_option("--option", map_options, "… and its option values, in order (repeat)")
+      ->allow_extra_args(false);
   map_sku_command->add_flag("--json", json, "Print the API's JSON");
   auto* corrections =
       app.add_subcommand("corrections", "What the hub told, or must tell, each connected system (docs/corrections.md)");
@@ -364,7 +370,17 @@ int main(int argc, char** argv) {
   } else if (systems->parsed()) {
     output = systems_command(hub, format, site);
   } else if (map_sku_command->parsed()) {
-    output = map_system_sku_command(hub, format, map_system, map_system_sku, map_sku_target);
+    if (!map_handle.empty() || !map_options.empty()) {
+      output = map_sku_target.empty() && !map_system_sku.empty()
+                   ? map_variant_command(hub, format, map_system, map_handle, map_options, map_system_sku)
+                   : failed(
+                         "map-sku: with --handle name only the catalog SKU: map-sku shopify --handle H "
+                         "[--option V]... SKU");
+    } else if (map_sku_target.empty()) {
+      output = failed("map-sku: name the system's SKU and the catalog SKU (or --handle for a Shopify variant)");
+    } else {
+      output = map_system_sku_command(hub, format, map_system, map_system_sku, map_sku_target);
+    }
   } else if (import->parsed()) {
     TableOptions reading;
     reading.delimiter = parse_delimiter(import_delimiter).value_or(Delimiter::kDetect);  // checked by CLI11

@@ -9,6 +9,7 @@
 #include "tests/support/agents.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace recount::testing {
 namespace {
@@ -107,6 +108,41 @@ TEST_CASE("a broken export is refused whole as FILE:LINE: COLUMN: message, and a
   const auto no_site = site.ctl({"import", "pos", (site.dir / "broken.csv").string(), "--site", "bad site"});
   CHECK(no_site.exit_code == 2);
   CHECK(no_site.err.find("site") != std::string::npos);
+}
+
+TEST_CASE("a Shopify variant without SKU is mapped with map-sku --handle and its correction names it") {
+  ChannelSite site;
+  const std::string variants = project_data("channels/shopify/inventory-variants.csv");
+  const auto import_variants = [&](const std::string& as_of) {
+    return site.ctl({"import", "shopify", variants, "--site", "store-1", "--as-of", as_of, "--locations",
+                     (site.dir / "locations.map").string()});
+  };
+  const auto first = import_variants("2026-01-05T12:00:00Z");
+  INFO(first.out, first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.out.find("handle:königstiger/1:16") != std::string::npos);
+
+  const auto mapped = site.ctl({"map-sku", "shopify", "--handle", "Königstiger", "--option", "1:16", "SKU-1"});
+  INFO(mapped.out, mapped.err);
+  REQUIRE(mapped.exit_code == 0);
+  CHECK(mapped.out == "shopify SKU handle:königstiger/1:16 is SKU-1 from its next import on\n");
+  CHECK(site.ctl({"map-sku", "shopify", "--handle", "tee", "SKU-2", "SKU-3"}).exit_code != 0);
+
+  REQUIRE(import_variants("2026-01-05T13:00:00Z").exit_code == 0);
+  auto found = site.shopify_discrepancies();
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]["sku"] == "SKU-1");
+  CHECK(found[0]["expected"] == 10);
+  CHECK(found[0]["counted"] == 3);
+  const std::string id = std::to_string(found[0]["id"].get<std::int64_t>());
+  REQUIRE(site.ctl({"resolve", id, "--action", "correct-system", "--reason", "data_entry_error"}).exit_code == 0);
+  const auto corrections = site.ctl({"corrections", "--system", "shopify", "--json"});
+  REQUIRE(corrections.exit_code == 0);
+  const Json listed = Json::parse(corrections.out);
+  INFO(corrections.out);
+  REQUIRE(listed["corrections"].size() == 1);
+  CHECK(listed["corrections"][0]["sku"] == "handle:königstiger/1:16");
+  CHECK(listed["corrections"][0]["on_hand"] == 10);
 }
 
 }  // namespace

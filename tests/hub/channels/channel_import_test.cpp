@@ -12,7 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hub/catalog/csv.hpp"
 #include "hub/channels/outbox/corrections.hpp"
+#include "hub/channels/outbox/shopify_file.hpp"
 #include "hub/http/channel_routes.hpp"
 #include "hub/http/percent_encoding.hpp"
 #include "hub/http/resolve_routes.hpp"
@@ -240,6 +242,74 @@ TEST_CASE("channel import: a mapped SKU is imported from the next report on, and
   CHECK(mapped.status == 200);
   const auto unmapped = hub.channels.unmapped("s1").value();
   CHECK(std::none_of(unmapped.begin(), unmapped.end(), [](const auto& u) { return u.system_sku == "AD-04\n-OS-red"; }));
+}
+
+TEST_CASE("channel import: a Shopify variant without SKU is mapped by Handle and options, compared and corrected so") {
+  ChannelHub hub;
+  const std::string first = "/api/v1/imports/shopify?site=s1&as_of=2026-09-20T12:00:00Z";
+  const Json listed = hub.imported(first, fixture("shopify/inventory-variants.csv"));
+  // Nothing SKU-less is in the catalog: each variant is listed by its key and its Handle and options.
+  REQUIRE(listed["unmapped"].size() == 3);
+  CHECK(listed["stored"] == 0);
+  const auto unmapped = hub.channels.unmapped("s1").value();
+  const auto tee = std::find_if(unmapped.begin(), unmapped.end(),
+                                [](const auto& u) { return u.system_sku == "handle:tee/S%2FM/Black"; });
+  REQUIRE(tee != unmapped.end());
+  CHECK(tee->item_ref == "tee (Size: S/M, Color: Black)");
+
+  // recountctl map-sku shopify --handle Königstiger --option 1:16 CAP-L: a capitalised Handle
+  // names the same variant.
+  const auto mapped = hub.post("/api/v1/systems/shopify/aliases",
+                               Json{{"handle", "Königstiger"}, {"options", {"1:16"}}, {"sku", "CAP-L"}}.dump());
+  INFO(mapped.body);
+  REQUIRE(mapped.status == 200);
+  CHECK(Json::parse(mapped.body)["system_sku"] == "handle:königstiger/1:16");
+  // The key itself maps too, normalised the same way.
+  const auto by_key =
+      hub.post("/api/v1/systems/shopify/aliases", Json{{"system_sku", "handle:Tumbler"}, {"sku", "MUG-BLUE"}}.dump());
+  CHECK(by_key.status == 200);
+  CHECK(Json::parse(by_key.body)["system_sku"] == "handle:tumbler");
+
+  // The next export compares them: Shopify has 3 tigers (CAP-L) where the ledger has 5.
+  hub.imported("/api/v1/imports/shopify?site=s1&as_of=2026-09-20T13:00:00Z", fixture("shopify/inventory-variants.csv"));
+  const auto found = hub.of_system("shopify");
+  const auto tiger = std::find_if(found.begin(), found.end(), [](const auto& d) { return d.position.sku == "CAP-L"; });
+  REQUIRE(tiger != found.end());
+  CHECK(tiger->expected == 5);
+  CHECK(tiger->counted == 3);
+
+  // The correction names the variant to Shopify by its Handle and option value, SKU empty.
+  REQUIRE(hub.resolve(tiger->id, "correct-system").status == 200);
+  const auto corrections =
+      channels::list_corrections(hub.store.ledger.database(),
+                                 channels::CorrectionFilter{"shopify", channels::CorrectionState::kPending})
+          .value();
+  REQUIRE(corrections.size() == 1);
+  CHECK(corrections[0].correction.sku == "handle:königstiger/1:16");
+  const auto file = parse_csv(channels::shopify_inventory_import(corrections[0])).value();
+  REQUIRE(file.size() == 2);
+  REQUIRE(file[1].fields.size() == 19);
+  CHECK(file[1].fields[0] == "königstiger");
+  CHECK(file[1].fields[3] == "1:16");
+  CHECK(file[1].fields[8].empty());
+  CHECK(file[1].fields[11] == "Shop location");
+  CHECK(file[1].fields[18] == "5");
+}
+
+TEST_CASE("channel import: a variant alias names a Shopify variant, and a bad one says what is wrong") {
+  ChannelHub hub;
+  const auto alias = [&](const std::string& system, const Json& body) {
+    return hub.post("/api/v1/systems/" + system + "/aliases", body.dump());
+  };
+  CHECK(alias("fba", {{"handle", "mug"}, {"sku", "MUG-BLUE"}}).status == 400);
+  CHECK(alias("shopify", {{"handle", "  "}, {"sku", "MUG-BLUE"}}).body.find("handle") != std::string::npos);
+  CHECK(alias("shopify", {{"handle", "mug"}, {"options", {"a", "b", "c", "d"}}, {"sku", "MUG-BLUE"}}).status == 400);
+  CHECK(alias("shopify", {{"handle", "mug"}, {"system_sku", "M"}, {"sku", "MUG-BLUE"}}).status == 400);
+  const auto bad_key = alias("shopify", {{"system_sku", "handle:mug/%zz"}, {"sku", "MUG-BLUE"}});
+  CHECK(bad_key.status == 400);
+  CHECK(bad_key.body.find("is not a variant key") != std::string::npos);
+  CHECK(alias("shopify", {{"handle", "mug"}, {"options", {"Blue"}}, {"sku", "MUG-BLUE"}}).status == 200);
+  CHECK(hub.channels.alias("shopify", "handle:mug/Blue").value() == std::optional<std::string>("MUG-BLUE"));
 }
 
 }  // namespace
