@@ -220,4 +220,23 @@ void add_channel_routes(Router& router, HubWriter& writer, Ledger& ledger, Catal
              });
 }
 
+Result<void> add_system_figures(channels::ChannelStore& channels, const reconcile::DiscrepancyDetail& detail,
+                                Json& body) {
+  if (!detail.snapshot) return {};
+  auto facts = channels.facts(detail.snapshot->event_id);
+  if (!facts) return facts.error();
+  if (!*facts) return {};
+  Json figures = Json::parse((*facts)->details, nullptr, false);
+  if (!figures.is_object()) {
+    return Error{ErrorCode::kCorrupt, "details",
+                 "the figures of snapshot " + detail.snapshot->event_id + " do not read"};
+  }
+  Json& snapshot = body["snapshot"];
+  snapshot["system_sku"] = (*facts)->system_sku;
+  snapshot["system_location"] = (*facts)->system_location;
+  snapshot["item_ref"] = (*facts)->item_ref;
+  snapshot["figures"] = std::move(figures);
+  return {};
+}
+
 }  // namespace recount::hub

@@ -40,4 +40,13 @@ ReportReaders connector_readers();
 void add_channel_routes(Router& router, HubWriter& writer, Ledger& ledger, CatalogStore& catalog,
                         channels::ChannelStore& channels, reconcile::Queries& queries, ReportReaders readers);
 
+// Adds to a connected system's discrepancy detail what its report said beyond the compared
+// quantity: the detail's `snapshot` gains `system_sku`, `system_location`, `item_ref` and
+// `figures` (FBA's fulfillable, unsellable, reserved, inbound-…; Shopify's available,
+// committed, …; {} when the file gave none). A detail without a snapshot, or a snapshot stored
+// before its figures were kept, is left as it is. Errors: SQLite's, kCorrupt for figures that no
+// longer read as a JSON object. Blocks.
+Result<void> add_system_figures(channels::ChannelStore& channels, const reconcile::DiscrepancyDetail& detail,
+                                nlohmann::json& body);
+
 }  // namespace recount::hub

@@ -567,6 +567,26 @@ class ConsoleTest(unittest.TestCase):
         self.check_accessibility("the drift page")
         self.screenshot("drift")
 
+    def test_9zz_the_detail_of_a_shopify_discrepancy_shows_what_shopify_reported(self):
+        self.log_in("viewer")
+        self.floor.ctl("map-sku", "shopify", "--handle", "königstiger", "--option", "1:16", "SKU-2")
+        locations = f"{self.floor.work}/shopify-locations.map"
+        with open(locations, "w") as out:
+            out.write("Shop location,\n")
+        self.floor.ctl("import", "shopify", f"{SOURCE}/tests/data/channels/shopify/inventory-variants.csv",
+                       "--site", "store-1", "--locations", locations)
+        found = [d for d in self.floor.discrepancies() if d["sku"] == "SKU-2" and d["system"] == "shopify"]
+        self.assertEqual(len(found), 1)
+        self.open(f"discrepancy/{found[0]['id']}")
+        self.wait_for("the system's report", lambda: self.css("main section[aria-label='System report']"))
+        text = self.css("main section[aria-label='System report']")[0].text
+        for expected in ("What shopify reported", "königstiger (Scale: 1:16) at Shop location", "Other figures",
+                         "available", "committed"):
+            self.assertIn(expected, text)
+        self.check_accessibility("a system's discrepancy detail")
+        self.screenshot("detail-system")
+
+
 def main():
     global options
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -135,6 +135,12 @@ TEST_CASE("a Shopify variant without SKU is mapped with map-sku --handle and its
   CHECK(found[0]["expected"] == 10);
   CHECK(found[0]["counted"] == 3);
   const std::string id = std::to_string(found[0]["id"].get<std::int64_t>());
+  // The detail shows the variant as Shopify names it and the export's other figures.
+  const auto shown = site.ctl({"discrepancy", id});
+  INFO(shown.out);
+  CHECK(shown.out.find("shopify reported 3 as of 2026-01-05T13:00:00") != std::string::npos);
+  CHECK(shown.out.find("as handle:königstiger/1:16 at 'Shop location'") != std::string::npos);
+  CHECK(shown.out.find("also reported: available 2, committed 1, incoming 0, unavailable 0") != std::string::npos);
   REQUIRE(site.ctl({"resolve", id, "--action", "correct-system", "--reason", "data_entry_error"}).exit_code == 0);
   const auto corrections = site.ctl({"corrections", "--system", "shopify", "--json"});
   REQUIRE(corrections.exit_code == 0);

@@ -17,6 +17,7 @@
 #include "hub/channels/outbox/shopify_file.hpp"
 #include "hub/http/channel_routes.hpp"
 #include "hub/http/percent_encoding.hpp"
+#include "hub/http/reconcile_routes.hpp"
 #include "hub/http/resolve_routes.hpp"
 #include "shared/core/iso_time.hpp"
 #include "tests/hub/auth_fixtures.hpp"
@@ -56,6 +57,10 @@ struct ChannelHub : testing::WriteSide {
     catalog.put(catalog_store.catalog_for("s1").value());
     add_channel_routes(router, writer, store.ledger, catalog_store, channels, queries, connector_readers());
     add_resolve_routes(router, writer, reconciler, queries, testing::fixed_clock());
+    add_reconcile_routes(router, queries, testing::fixed_clock(),
+                         [this](const reconcile::DiscrepancyDetail& detail, Json& body) {
+                           return add_system_figures(channels, detail, body);
+                         });
     // The ledger as of the morning of 2026-09-20: 10 blue mugs and 5 caps on the shelf, 15 mugs at Amazon.
     REQUIRE(writer
                 .write([](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {
@@ -92,6 +97,13 @@ struct ChannelHub : testing::WriteSide {
     reconcile::DiscrepancyQuery query{"", reconcile::StateFilter::kAll, {}, 0, 1000};
     query.system = system;
     return queries.discrepancies(query).value();
+  }
+  // The one FBA discrepancy the Manage FBA Inventory fixture gives (Amazon holds 12 of 15).
+  reconcile::Discrepancy fba_discrepancy() {
+    imported("/api/v1/imports/fba?site=fba-eu&as_of=2026-09-20T12:00:00Z", fixture("fba/manage-fba-inventory-18.txt"));
+    const auto at_amazon = of_system("fba");
+    REQUIRE(at_amazon.size() == 1);
+    return at_amazon[0];
   }
   Response resolve(std::int64_t id, const std::string& action) {
     const Json body = {{"action", action}, {"reason", "data_entry_error"}};
@@ -181,11 +193,7 @@ TEST_CASE("channel import: correct-system sends exactly one correction to Shopif
 
 TEST_CASE("channel import: correct-system on an FBA discrepancy is refused: FBA is read-only") {
   ChannelHub hub;
-  hub.imported("/api/v1/imports/fba?site=fba-eu&as_of=2026-09-20T12:00:00Z",
-               fixture("fba/manage-fba-inventory-18.txt"));
-  const auto at_amazon = hub.of_system("fba");
-  REQUIRE(at_amazon.size() == 1);
-  const auto refused = hub.resolve(at_amazon[0].id, "correct-system");
+  const auto refused = hub.resolve(hub.fba_discrepancy().id, "correct-system");
   CHECK(refused.status == 409);
   CHECK(refused.body.find("FBA is read-only: ") != std::string::npos);
   for (const auto state : {channels::CorrectionState::kPending, channels::CorrectionState::kDelivered}) {
@@ -310,6 +318,27 @@ TEST_CASE("channel import: a variant alias names a Shopify variant, and a bad on
   CHECK(bad_key.body.find("is not a variant key") != std::string::npos);
   CHECK(alias("shopify", {{"handle", "mug"}, {"options", {"Blue"}}, {"sku", "MUG-BLUE"}}).status == 200);
   CHECK(hub.channels.alias("shopify", "handle:mug/Blue").value() == std::optional<std::string>("MUG-BLUE"));
+}
+
+TEST_CASE("channel import: a system's discrepancy detail shows the report's other figures and its own names") {
+  ChannelHub hub;
+  const auto answer = hub.router.handle(testing::signed_in(
+      Request::from_target("GET", "/api/v1/discrepancies/" + std::to_string(hub.fba_discrepancy().id)).value(),
+      auth::Role::kViewer));
+  REQUIRE(answer.status == 200);
+  const Json detail = Json::parse(answer.body);
+  INFO(detail.dump());
+  CHECK(detail["proposal"] == "reimbursement-claim");
+  const Json& snapshot = detail["snapshot"];
+  CHECK(snapshot["reported"] == 12);
+  CHECK(snapshot["expected_at_as_of"] == 15);
+  CHECK(snapshot["system_sku"] == "000123456789");
+  CHECK(snapshot["item_ref"].get<std::string>().find("X000456789") != std::string::npos);
+  // warehouse 12 = fulfillable 10 + unsellable 1 + reserved 1; inbound tracked, not held.
+  CHECK(snapshot["figures"]["fulfillable"] == 10);
+  CHECK(snapshot["figures"]["unsellable"] == 1);
+  CHECK(snapshot["figures"]["reserved"] == 1);
+  CHECK(snapshot["figures"]["inbound-working"] == 5);
 }
 
 }  // namespace
