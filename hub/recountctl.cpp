@@ -12,6 +12,7 @@
 
 #include "hub/catalog/csv.hpp"
 #include "hub/cli/audit_command.hpp"
+#include "hub/cli/claim_command.hpp"
 #include "hub/cli/commands.hpp"
 #include "hub/cli/corrections_command.hpp"
 #include "hub/cli/device_command.hpp"
@@ -114,6 +115,15 @@ int main(int argc, char** argv) {
   discrepancy->add_flag("--json", json, "Print the API's JSON instead of a table");
   std::int64_t discrepancy_id = 0;
   discrepancy->add_option("id", discrepancy_id, "the discrepancy's id")->required()->check(CLI::PositiveNumber);
+
+  auto* claim = app.add_subcommand("claim", "Record a case taken up with FBA about its discrepancy (approver)");
+  ClaimStep claim_step;
+  claim->add_option("id", claim_step.id, "the discrepancy's id")->required()->check(CLI::PositiveNumber);
+  claim->add_option("--case", claim_step.case_id, "Amazon's case id")->required();
+  claim->add_option("--state", claim_step.state, "filed (the default); reimbursed or denied close it")
+      ->check(CLI::IsMember({"filed", "reimbursed", "denied"}));
+  claim->add_option("--note", claim_step.note, "What was said or decided");
+  claim->add_flag("--json", json, "Print the API's JSON");
 
   auto* positions = app.add_subcommand("positions", "Positions with their on-hand quantity");
   positions->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -415,6 +425,8 @@ int main(int argc, char** argv) {
     output = discrepancies_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, filters);
   } else if (discrepancy->parsed()) {
     output = discrepancy_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, discrepancy_id);
+  } else if (claim->parsed()) {
+    output = claim_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, claim_step);
   } else if (positions->parsed()) {
     output = positions_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, site, sku, position_limit);
   } else if (drift->parsed()) {

@@ -224,6 +224,11 @@ std::string render_discrepancy(const Json& found) {
     }
   }
   if (found.contains("proposal")) out += "proposed action with the system: " + text_of(found["proposal"]) + "\n";
+  for (const Json& claim : found.value("claims", Json::array())) {
+    out += "claim " + text_of(claim["case_id"]) + " " + text_of(claim["state"]) + " by " + text_of(claim["actor"]) +
+           " at " + utc_time(claim.value("at_ms", std::int64_t{0})) +
+           (claim.value("note", "").empty() ? "" : ": " + text_of(claim["note"])) + "\n";
+  }
   std::vector<std::vector<std::string>> transitions;
   for (const Json& transition : found.value("transitions", Json::array())) {
     transitions.push_back({utc_time(transition.value("at_ms", std::int64_t{0})), text_of(transition["from"]),

@@ -13,6 +13,7 @@
 #include "hub/http/baseline_routes.hpp"
 #include "hub/http/catalog_routes.hpp"
 #include "hub/http/channel_routes.hpp"
+#include "hub/http/claim_routes.hpp"
 #include "hub/http/conflict_routes.hpp"
 #include "hub/http/correction_routes.hpp"
 #include "hub/http/drift_routes.hpp"
@@ -108,7 +109,9 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
   // The channels' store opens after construction (create()); until then a detail has no figures.
   add_reconcile_routes(router_, queries_, system_wall_clock(),
                        [this](const reconcile::DiscrepancyDetail& detail, nlohmann::json& body) -> Result<void> {
-                         return channels_ ? add_system_figures(*channels_, detail, body) : Result<void>{};
+                         if (!channels_) return {};
+                         if (auto ok = add_system_figures(*channels_, detail, body); !ok) return ok;
+                         return add_claims(*channels_, detail, body);
                        });
   add_baseline_routes(router_, writer_, ledger);
   add_resolve_routes(router_, writer_, reconciler_, queries_, system_wall_clock());
@@ -213,6 +216,8 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   self->channels_ = std::make_unique<channels::ChannelStore>(std::move(*channels));
   add_channel_routes(self->router_, self->writer_, ledger, *self->catalog_, *self->channels_, self->queries_,
                      connector_readers());
+  add_claim_routes(self->router_, self->writer_, *self->channels_, self->reconciler_, self->queries_,
+                   system_wall_clock());
   self->unknown_->on_change([self](const UnknownBarcode& entry) {
     self->live_.publish("unknown_barcode", dump_json(unknown_barcode_json(entry)));
   });

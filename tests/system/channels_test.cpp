@@ -151,5 +151,37 @@ TEST_CASE("a Shopify variant without SKU is mapped with map-sku --handle and its
   CHECK(listed["corrections"][0]["on_hand"] == 10);
 }
 
+TEST_CASE("an FBA discrepancy's claim is recorded with recountctl claim, shown, and closes it when reimbursed") {
+  ChannelSite site;
+  site.write("fba.txt",
+             "sku\tfnsku\tasin\tafn-warehouse-quantity\tafn-fulfillable-quantity\tafn-unsellable-quantity\t"
+             "afn-reserved-quantity\r\nSKU-1\tX0001\tB0001\t7\t6\t1\t0\r\n");
+  const auto imported = site.ctl(
+      {"import", "fba", (site.dir / "fba.txt").string(), "--site", "store-1", "--as-of", "2026-01-05T12:00:00Z"});
+  INFO(imported.out, imported.err);
+  REQUIRE(imported.exit_code == 0);
+  const auto listed = site.ctl({"discrepancies", "--system", "fba", "--json"});
+  const Json found = Json::parse(listed.out)["discrepancies"];
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]["proposal"] == "reimbursement-claim");
+  const std::string id = std::to_string(found[0]["id"].get<std::int64_t>());
+
+  const auto filed = site.ctl({"claim", id, "--case", "CASE-9", "--note", "lost in receiving"});
+  INFO(filed.out, filed.err);
+  REQUIRE(filed.exit_code == 0);
+  CHECK(filed.out ==
+        "discrepancy " + id + ": case CASE-9 filed; the discrepancy is awaiting_review (resolution none)\n");
+  CHECK(site.ctl({"claim", id, "--case", "CASE-9", "--state", "paid"}).exit_code != 0);
+  const auto shown = site.ctl({"discrepancy", id});
+  CHECK(shown.out.find("claim CASE-9 filed by ") != std::string::npos);
+  CHECK(shown.out.find(": lost in receiving") != std::string::npos);
+  CHECK(shown.out.find("also reported: fulfillable 6, reserved 0, unsellable 1") != std::string::npos);
+
+  const auto paid = site.ctl({"claim", id, "--case", "CASE-9", "--state", "reimbursed", "--json"});
+  REQUIRE(paid.exit_code == 0);
+  CHECK(Json::parse(paid.out)["discrepancy"]["state"] == "closed");
+  CHECK(Json::parse(paid.out)["claims"].size() == 2);
+}
+
 }  // namespace
 }  // namespace recount::testing

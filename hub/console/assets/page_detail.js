@@ -57,7 +57,8 @@ function render(body, outcome, d, reload) {
 }
 
 // What the connected system reported: the compared quantity against the ledger at the report's
-// as-of time, its own names, and the other figures its file gave (shown, never compared).
+// as-of time, its own names, the other figures its file gave (shown, never compared), and the
+// claims an operator recorded with a read-only system (recountctl claim).
 function systemReport(d) {
   const snapshot = d.snapshot;
   const figures = Object.entries(snapshot.figures ?? {});
@@ -70,7 +71,12 @@ function systemReport(d) {
                d.proposal ? fact('Proposed action', words(d.proposal)) : null),
             figures.length === 0 ? null
               : table('Other figures', ['Figure', 'Quantity'],
-                      figures.map(([name, value]) => el('tr', {}, el('th', {scope: 'row'}, words(name)), el('td', {class: 'num'}, value)))));
+                      figures.map(([name, value]) => el('tr', {}, el('th', {scope: 'row'}, words(name)), el('td', {class: 'num'}, value)))),
+            (d.claims ?? []).length === 0 ? null
+              : table('Claims with the system', ['When', 'Case', 'State', 'By', 'Note'],
+                      d.claims.map((claim) => el('tr', {},
+                        el('td', {}, time(claim.at_ms)), el('th', {scope: 'row'}, claim.case_id), el('td', {}, words(claim.state)),
+                        el('td', {}, claim.actor), el('td', {}, claim.note || '–')))));
 }
 
 function fact(term, value) {

@@ -16,6 +16,7 @@
 #include "hub/channels/outbox/corrections.hpp"
 #include "hub/channels/outbox/shopify_file.hpp"
 #include "hub/http/channel_routes.hpp"
+#include "hub/http/claim_routes.hpp"
 #include "hub/http/percent_encoding.hpp"
 #include "hub/http/reconcile_routes.hpp"
 #include "hub/http/resolve_routes.hpp"
@@ -58,9 +59,11 @@ struct ChannelHub : testing::WriteSide {
     add_channel_routes(router, writer, store.ledger, catalog_store, channels, queries, connector_readers());
     add_resolve_routes(router, writer, reconciler, queries, testing::fixed_clock());
     add_reconcile_routes(router, queries, testing::fixed_clock(),
-                         [this](const reconcile::DiscrepancyDetail& detail, Json& body) {
-                           return add_system_figures(channels, detail, body);
+                         [this](const reconcile::DiscrepancyDetail& detail, Json& body) -> Result<void> {
+                           if (auto ok = add_system_figures(channels, detail, body); !ok) return ok;
+                           return add_claims(channels, detail, body);
                          });
+    add_claim_routes(router, writer, channels, reconciler, queries, testing::fixed_clock());
     // The ledger as of the morning of 2026-09-20: 10 blue mugs and 5 caps on the shelf, 15 mugs at Amazon.
     REQUIRE(writer
                 .write([](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {
@@ -104,6 +107,15 @@ struct ChannelHub : testing::WriteSide {
     const auto at_amazon = of_system("fba");
     REQUIRE(at_amazon.size() == 1);
     return at_amazon[0];
+  }
+  Response claim(std::int64_t id, const Json& body, auth::Role role = auth::Role::kAdmin) {
+    return post("/api/v1/discrepancies/" + std::to_string(id) + "/claim", body.dump(), role);
+  }
+  Json detail(std::int64_t id) {
+    const auto answer = router.handle(testing::signed_in(
+        Request::from_target("GET", "/api/v1/discrepancies/" + std::to_string(id)).value(), auth::Role::kViewer));
+    REQUIRE(answer.status == 200);
+    return Json::parse(answer.body);
   }
   Response resolve(std::int64_t id, const std::string& action) {
     const Json body = {{"action", action}, {"reason", "data_entry_error"}};
@@ -322,11 +334,7 @@ TEST_CASE("channel import: a variant alias names a Shopify variant, and a bad on
 
 TEST_CASE("channel import: a system's discrepancy detail shows the report's other figures and its own names") {
   ChannelHub hub;
-  const auto answer = hub.router.handle(testing::signed_in(
-      Request::from_target("GET", "/api/v1/discrepancies/" + std::to_string(hub.fba_discrepancy().id)).value(),
-      auth::Role::kViewer));
-  REQUIRE(answer.status == 200);
-  const Json detail = Json::parse(answer.body);
+  const Json detail = hub.detail(hub.fba_discrepancy().id);
   INFO(detail.dump());
   CHECK(detail["proposal"] == "reimbursement-claim");
   const Json& snapshot = detail["snapshot"];
@@ -339,6 +347,71 @@ TEST_CASE("channel import: a system's discrepancy detail shows the report's othe
   CHECK(snapshot["figures"]["unsellable"] == 1);
   CHECK(snapshot["figures"]["reserved"] == 1);
   CHECK(snapshot["figures"]["inbound-working"] == 5);
+}
+
+TEST_CASE("channel import: an FBA claim is filed, shown in the detail, and reimbursed closes it at Amazon's figure") {
+  ChannelHub hub;
+  const auto id = hub.fba_discrepancy().id;
+  const auto filed = hub.claim(id, {{"case_id", "CASE-17"}}, auth::Role::kApprover);
+  INFO(filed.body);
+  REQUIRE(filed.status == 200);
+  CHECK(Json::parse(filed.body)["discrepancy"]["state"] == "awaiting_review");
+  Json detail = hub.detail(id);
+  REQUIRE(detail["claims"].size() == 1);
+  CHECK(detail["claims"][0]["case_id"] == "CASE-17");
+  CHECK(detail["claims"][0]["state"] == "filed");
+  CHECK(detail["claims"][0]["actor"] == "ops-anna");
+  const auto audited = hub.store.ledger.audit().entries(0, 1000).value();
+  CHECK(std::any_of(audited.begin(), audited.end(), [](const AuditEntry& entry) {
+    return entry.kind == "channels.claim" && entry.detail.find("CASE-17") != std::string::npos;
+  }));
+
+  const auto paid = hub.claim(id, {{"case_id", "CASE-17"}, {"state", "reimbursed"}, {"note", "3 units paid"}});
+  INFO(paid.body);
+  REQUIRE(paid.status == 200);
+  CHECK(Json::parse(paid.body)["discrepancy"]["state"] == "closed");
+  CHECK(Json::parse(paid.body)["discrepancy"]["resolution"] == "approved");
+  detail = hub.detail(id);
+  REQUIRE(detail["claims"].size() == 2);
+  CHECK(detail["claims"][1]["note"] == "3 units paid");
+  // The ledger took Amazon's figure: 12 where it held 15.
+  const auto held = hub.queries.positions(reconcile::PositionQuery{"fba-eu", "000123456789", 0, 100}).value();
+  REQUIRE(held.size() == 1);
+  CHECK(held[0].on_hand == 12);
+  CHECK(hub.claim(id, {{"case_id", "CASE-17"}, {"state", "denied"}}).status == 409);  // closed
+}
+
+TEST_CASE("channel import: a claim needs an approver, a known state, an FBA discrepancy and a claim to reimburse") {
+  ChannelHub hub;
+  const auto id = hub.fba_discrepancy().id;
+  CHECK(hub.claim(id, {{"case_id", "CASE-1"}}, auth::Role::kCounterLead).status == 403);
+  const auto bad_state = hub.claim(id, {{"case_id", "CASE-1"}, {"state", "paid"}});
+  CHECK(bad_state.status == 400);
+  CHECK(bad_state.body.find("filed, reimbursed or denied") != std::string::npos);
+  CHECK(hub.claim(id, {{"state", "filed"}}).status == 400);  // no case id
+  CHECK(hub.claim(999, {{"case_id", "CASE-1"}}).status == 404);
+  hub.imported(kShopify, fixture("shopify/inventory-available-wide.csv"));
+  const auto shopify = hub.of_system("shopify");
+  REQUIRE_FALSE(shopify.empty());
+  const auto not_fba = hub.claim(shopify[0].id, {{"case_id", "CASE-1"}});
+  CHECK(not_fba.status == 409);
+  CHECK(not_fba.body.find("read-only system") != std::string::npos);
+
+  // A later report where Amazon holds more than the ledger makes it an investigation: nothing to
+  // reimburse; denied closes it as a write-off.
+  std::string more = fixture("fba/manage-fba-inventory-18.txt");
+  const auto row = more.find("Yes\t12\t10\t1\t1\t17");
+  REQUIRE(row != std::string::npos);
+  more.replace(row, 16, "Yes\t20\t18\t1\t1\t25");
+  hub.imported("/api/v1/imports/fba?site=fba-eu&as_of=2026-09-20T13:00:00Z", more);
+  const auto investigation = hub.of_system("fba");
+  REQUIRE(investigation.size() == 1);
+  REQUIRE(hub.detail(investigation[0].id)["proposal"] == "investigate");
+  CHECK(hub.claim(investigation[0].id, {{"case_id", "CASE-2"}, {"state", "reimbursed"}}).status == 409);
+  const auto denied = hub.claim(investigation[0].id, {{"case_id", "CASE-2"}, {"state", "denied"}});
+  INFO(denied.body);
+  REQUIRE(denied.status == 200);
+  CHECK(Json::parse(denied.body)["discrepancy"]["resolution"] == "written_off");
 }
 
 }  // namespace
