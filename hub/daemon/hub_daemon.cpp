@@ -107,12 +107,16 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
   add_api_routes(router_, ledger, ingest_, link_);
   add_conflict_routes(router_, ledger, writer_);
   // The channels' store opens after construction (create()); until then a detail has no figures.
-  add_reconcile_routes(router_, queries_, system_wall_clock(),
-                       [this](const reconcile::DiscrepancyDetail& detail, nlohmann::json& body) -> Result<void> {
-                         if (!channels_) return {};
-                         if (auto ok = add_system_figures(*channels_, detail, body); !ok) return ok;
-                         return add_claims(*channels_, detail, body);
-                       });
+  add_reconcile_routes(
+      router_, queries_, system_wall_clock(),
+      [this](const reconcile::DiscrepancyDetail& detail, nlohmann::json& body) -> Result<void> {
+        if (!channels_) return {};
+        if (auto ok = add_system_figures(*channels_, detail, body); !ok) return ok;
+        return add_claims(*channels_, detail, body);
+      },
+      [this](const reconcile::Discrepancy& discrepancy, nlohmann::json& body) -> Result<void> {
+        return channels_ ? add_latest_claim(*channels_, discrepancy, body) : Result<void>{};
+      });
   add_baseline_routes(router_, writer_, ledger);
   add_resolve_routes(router_, writer_, reconciler_, queries_, system_wall_clock());
   add_policy_routes(router_, writer_, reconciler_, queries_);

@@ -19,15 +19,17 @@ using Json = nlohmann::json;
 // The most characters a claim's note keeps.
 constexpr std::size_t kMaxNote = 1000;
 
+Json claim_json(const channels::Claim& claim) {
+  return {{"case_id", claim.case_id},
+          {"state", channels::to_string(claim.state)},
+          {"note", claim.note},
+          {"actor", claim.actor},
+          {"at_ms", claim.at_ms}};
+}
+
 Json claims_json(const std::vector<channels::Claim>& claims) {
   Json list = Json::array();
-  for (const auto& claim : claims) {
-    list.push_back({{"case_id", claim.case_id},
-                    {"state", channels::to_string(claim.state)},
-                    {"note", claim.note},
-                    {"actor", claim.actor},
-                    {"at_ms", claim.at_ms}});
-  }
+  for (const auto& claim : claims) list.push_back(claim_json(claim));
   return list;
 }
 
@@ -59,6 +61,16 @@ Result<void> add_claims(channels::ChannelStore& channels, const reconcile::Discr
   auto claims = channels.claims(detail.discrepancy.id);
   if (!claims) return claims.error();
   body["claims"] = claims_json(*claims);
+  return {};
+}
+
+Result<void> add_latest_claim(channels::ChannelStore& channels, const reconcile::Discrepancy& discrepancy, Json& body) {
+  if (!discrepancy.snapshot_id || reconcile::system_role(discrepancy.system) != reconcile::SystemRole::kReadOnly) {
+    return {};
+  }
+  auto claims = channels.claims(discrepancy.id);
+  if (!claims) return claims.error();
+  body["claim"] = claims->empty() ? Json(nullptr) : claim_json(claims->back());
   return {};
 }
 

@@ -31,4 +31,10 @@ void add_claim_routes(Router& router, HubWriter& writer, channels::ChannelStore&
 Result<void> add_claims(channels::ChannelStore& channels, const reconcile::DiscrepancyDetail& detail,
                         nlohmann::json& body);
 
+// Adds to a read-only system's discrepancy, as a listing shows it, `claim`: its newest step
+// {"case_id", "state", "note", "actor", "at_ms"}, or null when none was recorded. Others are left
+// as they are. Errors: SQLite's. Blocks.
+Result<void> add_latest_claim(channels::ChannelStore& channels, const reconcile::Discrepancy& discrepancy,
+                              nlohmann::json& body);
+
 }  // namespace recount::hub

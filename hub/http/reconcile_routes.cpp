@@ -236,7 +236,8 @@ void add_discrepancy_detail_route(Router& router, reconcile::Queries& queries, c
 
 }  // namespace
 
-void add_reconcile_routes(Router& router, reconcile::Queries& queries, WallClock wall, DetailExtension extend) {
+void add_reconcile_routes(Router& router, reconcile::Queries& queries, WallClock wall, DetailExtension extend,
+                          ListExtension extend_listed) {
   router.add("GET", "/api/v1/tasks", auth::Role::kViewer, [&queries, wall](const Request& request) {
     const std::string state = parameter(request, "state", "open");
     if (state != "open" && state != "all") return Response::from(invalid("state", "must be open or all"));
@@ -247,32 +248,39 @@ void add_reconcile_routes(Router& router, reconcile::Queries& queries, WallClock
     return Response::json(
         200, {{"tasks", array_of(*tasks, [now_ms](const reconcile::Task& task) { return task_json(task, now_ms); })}});
   });
-  router.add("GET", "/api/v1/discrepancies", auth::Role::kViewer, [&queries, wall](const Request& request) {
-    const std::int64_t now_ms = wall();
-    auto query = discrepancy_query_of(request, now_ms);
-    if (!query) return Response::from(query.error());
-    auto discrepancies = queries.discrepancies(*query);
-    if (!discrepancies) return Response::from(discrepancies.error());
-    // A page counts every match; a listing of every match is its own count.
-    std::int64_t total = static_cast<std::int64_t>(discrepancies->size());
-    if (query->limit || query->offset > 0) {
-      auto counted = queries.discrepancy_count(*query);
-      if (!counted) return Response::from(counted.error());
-      total = *counted;
-    }
-    protocol::JsonWriter out(128 + 640 * discrepancies->size());
-    out.begin_object();
-    out.key("discrepancies");
-    out.begin_array();
-    for (const auto& discrepancy : *discrepancies) out.raw(dump_json(discrepancy_json(discrepancy, now_ms)));
-    out.end_array();
-    out.field("total", total);
-    out.field("offset", static_cast<std::int64_t>(query->offset));
-    out.key("limit");
-    out.integer_or_null(query->limit ? std::optional<std::int64_t>(*query->limit) : std::nullopt);
-    out.end_object();
-    return Response::encoded(200, std::move(out).finish());
-  });
+  router.add("GET", "/api/v1/discrepancies", auth::Role::kViewer,
+             [&queries, wall, extend_listed](const Request& request) {
+               const std::int64_t now_ms = wall();
+               auto query = discrepancy_query_of(request, now_ms);
+               if (!query) return Response::from(query.error());
+               auto discrepancies = queries.discrepancies(*query);
+               if (!discrepancies) return Response::from(discrepancies.error());
+               // A page counts every match; a listing of every match is its own count.
+               std::int64_t total = static_cast<std::int64_t>(discrepancies->size());
+               if (query->limit || query->offset > 0) {
+                 auto counted = queries.discrepancy_count(*query);
+                 if (!counted) return Response::from(counted.error());
+                 total = *counted;
+               }
+               protocol::JsonWriter out(128 + 640 * discrepancies->size());
+               out.begin_object();
+               out.key("discrepancies");
+               out.begin_array();
+               for (const auto& discrepancy : *discrepancies) {
+                 Json body = discrepancy_json(discrepancy, now_ms);
+                 if (extend_listed) {
+                   if (auto ok = extend_listed(discrepancy, body); !ok) return Response::from(ok.error());
+                 }
+                 out.raw(dump_json(body));
+               }
+               out.end_array();
+               out.field("total", total);
+               out.field("offset", static_cast<std::int64_t>(query->offset));
+               out.key("limit");
+               out.integer_or_null(query->limit ? std::optional<std::int64_t>(*query->limit) : std::nullopt);
+               out.end_object();
+               return Response::encoded(200, std::move(out).finish());
+             });
   add_discrepancy_detail_route(router, queries, wall, std::move(extend));
   add_position_routes(router, queries);
 }

@@ -21,6 +21,8 @@ struct HistoryEntry;
 // What another component adds to a discrepancy's detail (the connected system's own figures of
 // its report, docs/channels.md); an Error answers the request with it.
 using DetailExtension = std::function<Result<void>(const reconcile::DiscrepancyDetail&, nlohmann::json& body)>;
+// The same for each discrepancy a listing gives (GET /api/v1/discrepancies).
+using ListExtension = std::function<Result<void>(const reconcile::Discrepancy&, nlohmann::json& body)>;
 
 // Adds GET /api/v1/tasks[?site=&state=open|all], GET /api/v1/discrepancies (the console's queue:
 // filters, sort and paging, see discrepancy_query.hpp), GET /api/v1/discrepancies/{id} (with its
@@ -28,8 +30,9 @@ using DetailExtension = std::function<Result<void>(const reconcile::DiscrepancyD
 // and GET /api/v1/positions/history?site=&location=&sku=[&lot=] to `router`. Ages are taken
 // against `wall`. The handlers call `queries` on the thread that calls Router::handle, which must
 // be the thread that runs the hub's writes (its io_context's). `queries` must outlive the router.
-// `extend`, when set, adds to each detail it answers.
-void add_reconcile_routes(Router& router, reconcile::Queries& queries, WallClock wall, DetailExtension extend = {});
+// `extend` and `extend_listed`, when set, add to each detail and each listed discrepancy.
+void add_reconcile_routes(Router& router, reconcile::Queries& queries, WallClock wall, DetailExtension extend = {},
+                          ListExtension extend_listed = {});
 
 // A discrepancy as the API shows it (docs/api.md), its age_ms taken at `now_ms`.
 nlohmann::json discrepancy_json(const reconcile::Discrepancy& discrepancy, std::int64_t now_ms);

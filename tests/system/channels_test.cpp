@@ -172,6 +172,8 @@ TEST_CASE("an FBA discrepancy's claim is recorded with recountctl claim, shown, 
   CHECK(filed.out ==
         "discrepancy " + id + ": case CASE-9 filed; the discrepancy is awaiting_review (resolution none)\n");
   CHECK(site.ctl({"claim", id, "--case", "CASE-9", "--state", "paid"}).exit_code != 0);
+  const Json with_claim = Json::parse(site.ctl({"discrepancies", "--system", "fba", "--json"}).out)["discrepancies"];
+  CHECK(with_claim[0]["claim"]["state"] == "filed");
   const auto shown = site.ctl({"discrepancy", id});
   CHECK(shown.out.find("claim CASE-9 filed by ") != std::string::npos);
   CHECK(shown.out.find(": lost in receiving") != std::string::npos);

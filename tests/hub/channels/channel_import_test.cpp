@@ -58,11 +58,15 @@ struct ChannelHub : testing::WriteSide {
     catalog.put(catalog_store.catalog_for("s1").value());
     add_channel_routes(router, writer, store.ledger, catalog_store, channels, queries, connector_readers());
     add_resolve_routes(router, writer, reconciler, queries, testing::fixed_clock());
-    add_reconcile_routes(router, queries, testing::fixed_clock(),
-                         [this](const reconcile::DiscrepancyDetail& detail, Json& body) -> Result<void> {
-                           if (auto ok = add_system_figures(channels, detail, body); !ok) return ok;
-                           return add_claims(channels, detail, body);
-                         });
+    add_reconcile_routes(
+        router, queries, testing::fixed_clock(),
+        [this](const reconcile::DiscrepancyDetail& detail, Json& body) -> Result<void> {
+          if (auto ok = add_system_figures(channels, detail, body); !ok) return ok;
+          return add_claims(channels, detail, body);
+        },
+        [this](const reconcile::Discrepancy& discrepancy, Json& body) {
+          return add_latest_claim(channels, discrepancy, body);
+        });
     add_claim_routes(router, writer, channels, reconciler, queries, testing::fixed_clock());
     // The ledger as of the morning of 2026-09-20: 10 blue mugs and 5 caps on the shelf, 15 mugs at Amazon.
     REQUIRE(writer
@@ -361,6 +365,11 @@ TEST_CASE("channel import: an FBA claim is filed, shown in the detail, and reimb
   CHECK(detail["claims"][0]["case_id"] == "CASE-17");
   CHECK(detail["claims"][0]["state"] == "filed");
   CHECK(detail["claims"][0]["actor"] == "ops-anna");
+  // The listing gives each FBA discrepancy's newest claim step.
+  const auto listed = hub.router.handle(
+      testing::signed_in(Request::from_target("GET", "/api/v1/discrepancies?system=fba").value(), auth::Role::kViewer));
+  REQUIRE(listed.status == 200);
+  CHECK(Json::parse(listed.body)["discrepancies"][0]["claim"]["case_id"] == "CASE-17");
   const auto audited = hub.store.ledger.audit().entries(0, 1000).value();
   CHECK(std::any_of(audited.begin(), audited.end(), [](const AuditEntry& entry) {
     return entry.kind == "channels.claim" && entry.detail.find("CASE-17") != std::string::npos;
