@@ -13,6 +13,7 @@
 #include "hub/catalog/csv.hpp"
 #include "hub/cli/alerts_command.hpp"
 #include "hub/cli/audit_command.hpp"
+#include "hub/cli/claim_command.hpp"
 #include "hub/cli/commands.hpp"
 #include "hub/cli/corrections_command.hpp"
 #include "hub/cli/device_command.hpp"
@@ -115,6 +116,15 @@ int main(int argc, char** argv) {
   discrepancy->add_flag("--json", json, "Print the API's JSON instead of a table");
   std::int64_t discrepancy_id = 0;
   discrepancy->add_option("id", discrepancy_id, "the discrepancy's id")->required()->check(CLI::PositiveNumber);
+
+  auto* claim = app.add_subcommand("claim", "Record a case taken up with FBA about its discrepancy (approver)");
+  ClaimStep claim_step;
+  claim->add_option("id", claim_step.id, "the discrepancy's id")->required()->check(CLI::PositiveNumber);
+  claim->add_option("--case", claim_step.case_id, "Amazon's case id")->required();
+  claim->add_option("--state", claim_step.state, "filed (the default); reimbursed or denied close it")
+      ->check(CLI::IsMember({"filed", "reimbursed", "denied"}));
+  claim->add_option("--note", claim_step.note, "What was said or decided");
+  claim->add_flag("--json", json, "Print the API's JSON");
 
   auto* positions = app.add_subcommand("positions", "Positions with their on-hand quantity");
   positions->add_flag("--json", json, "Print the API's JSON instead of a table");
@@ -223,9 +233,15 @@ int main(int argc, char** argv) {
   auto* map_sku_command = app.add_subcommand("map-sku", "Map a connected system's SKU to a catalog SKU");
   std::string map_system;
   std::string map_system_sku;
+  std::string map_handle;
+  std::vector<std::string> map_options;
   map_sku_command->add_option("system", map_system, "fba, shopify, pos")->required();
-  map_sku_command->add_option("system_sku", map_system_sku, "the SKU as the system spells it")->required();
-  map_sku_command->add_option("sku", map_sku_target, "the catalog SKU")->required();
+  map_sku_command->add_option("system_sku", map_system_sku,
+                              "the SKU as the system spells it (with --handle: the catalog SKU)");
+  map_sku_command->add_option("sku", map_sku_target, "the catalog SKU");
+  map_sku_command->add_option("--handle", map_handle, "A Shopify variant without SKU: its Handle");
+  map_sku_command->add_option("--option", map_options, "… and its option values, in order (repeat)")
+      ->allow_extra_args(false);
   map_sku_command->add_flag("--json", json, "Print the API's JSON");
   auto* corrections =
       app.add_subcommand("corrections", "What the hub told, or must tell, each connected system (docs/corrections.md)");
@@ -376,7 +392,17 @@ int main(int argc, char** argv) {
   } else if (systems->parsed()) {
     output = systems_command(hub, format, site);
   } else if (map_sku_command->parsed()) {
-    output = map_system_sku_command(hub, format, map_system, map_system_sku, map_sku_target);
+    if (!map_handle.empty() || !map_options.empty()) {
+      output = map_sku_target.empty() && !map_system_sku.empty()
+                   ? map_variant_command(hub, format, map_system, map_handle, map_options, map_system_sku)
+                   : failed(
+                         "map-sku: with --handle name only the catalog SKU: map-sku shopify --handle H "
+                         "[--option V]... SKU");
+    } else if (map_sku_target.empty()) {
+      output = failed("map-sku: name the system's SKU and the catalog SKU (or --handle for a Shopify variant)");
+    } else {
+      output = map_system_sku_command(hub, format, map_system, map_system_sku, map_sku_target);
+    }
   } else if (import->parsed()) {
     TableOptions reading;
     reading.delimiter = parse_delimiter(import_delimiter).value_or(Delimiter::kDetect);  // checked by CLI11
@@ -415,6 +441,8 @@ int main(int argc, char** argv) {
     output = discrepancies_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, filters);
   } else if (discrepancy->parsed()) {
     output = discrepancy_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, discrepancy_id);
+  } else if (claim->parsed()) {
+    output = claim_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, claim_step);
   } else if (positions->parsed()) {
     output = positions_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, site, sku, position_limit);
   } else if (drift->parsed()) {

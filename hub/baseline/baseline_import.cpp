@@ -10,6 +10,7 @@
 
 #include "shared/core/hlc.hpp"
 #include "shared/core/iso_time.hpp"
+#include "shared/crypto/hashed_uuid.hpp"
 #include "shared/crypto/sha256.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
@@ -84,12 +85,7 @@ Event baseline_event(const Row& row) {
 
 std::string baseline_event_id(const reconcile::PositionKey& position, std::int64_t as_of_ms) {
   // A JSON array keeps the parts apart whatever characters they hold.
-  const Json key = {"baseline", position.site, position.location, position.sku, position.lot, as_of_ms};
-  std::string hex = sha256_hex(key.dump()).substr(0, 32);
-  hex[12] = '8';  // RFC 9562 version 8: a UUID whose bits the application defines
-  hex[16] = "89ab"[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];  // the RFC variant
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
-         hex.substr(20, 12);
+  return hashed_uuid(Json{"baseline", position.site, position.location, position.sku, position.lot, as_of_ms}.dump());
 }
 
 HlcStamp baseline_stamp(std::int64_t as_of_ms) { return HlcStamp::from_parts(as_of_ms, 0); }

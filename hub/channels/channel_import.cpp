@@ -9,6 +9,7 @@
 
 #include "hub/channels/outbox/corrections.hpp"
 #include "shared/core/hlc.hpp"
+#include "shared/crypto/hashed_uuid.hpp"
 #include "shared/crypto/sha256.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
@@ -17,15 +18,6 @@ namespace recount::hub::channels {
 namespace {
 
 using Json = nlohmann::json;
-
-// A UUIDv8 (RFC 9562: bits the application defines) from the SHA-256 of `key`.
-std::string uuid_of(const Json& key) {
-  std::string hex = sha256_hex(key.dump()).substr(0, 32);
-  hex[12] = '8';
-  hex[16] = "89ab"[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
-         hex.substr(20, 12);
-}
 
 // What the catalog of a site says, read once per import.
 struct CatalogFacts {
@@ -68,11 +60,11 @@ Json audit_detail(const ImportOutcome& outcome, const ImportRequest& request, st
 
 std::string snapshot_event_id(std::string_view system, std::string_view site, std::string_view location,
                               std::string_view sku, std::int64_t as_of_ms) {
-  return uuid_of(Json{"snapshot", system, site, location, sku, as_of_ms});
+  return hashed_uuid(Json{"snapshot", system, site, location, sku, as_of_ms}.dump());
 }
 
 std::string movement_event_id(std::string_view system, std::string_view key) {
-  return uuid_of(Json{"movement", system, key});
+  return hashed_uuid(Json{"movement", system, key}.dump());
 }
 
 Result<ImportOutcome> import_report(HubWriter& writer, Ledger& ledger, CatalogStore& catalog, ChannelStore& channels,

@@ -18,6 +18,8 @@ enum class ChannelStore::Sql {
   kUnmapped,
   kRecordFacts,
   kFacts,
+  kRecordClaim,
+  kClaims,
   kCount,
 };
 
@@ -67,6 +69,19 @@ CREATE TABLE channel_snapshot_facts (
   details         TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    // 2: what operators took up with a read-only system (FBA) about a discrepancy, each step a row.
+    {R"sql(
+CREATE TABLE channel_claims (
+  id             INTEGER PRIMARY KEY,
+  discrepancy_id INTEGER NOT NULL,
+  case_id        TEXT    NOT NULL,
+  state          TEXT    NOT NULL CHECK (state IN ('filed', 'reimbursed', 'denied')),
+  note           TEXT    NOT NULL,
+  actor          TEXT    NOT NULL,
+  at_ms          INTEGER NOT NULL
+);
+CREATE INDEX channel_claims_by_discrepancy ON channel_claims (discrepancy_id, id);
+)sql"},
 };
 
 constexpr std::string_view kImportSelect =
@@ -101,6 +116,11 @@ const std::string kSql[] = {
     " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (event_id) DO NOTHING",
     // kFacts
     "SELECT event_id, system_sku, system_location, item_ref, details FROM channel_snapshot_facts WHERE event_id = ?1",
+    // kRecordClaim
+    "INSERT INTO channel_claims (discrepancy_id, case_id, state, note, actor, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    // kClaims
+    "SELECT discrepancy_id, case_id, state, note, actor, at_ms FROM channel_claims WHERE discrepancy_id = ?1 ORDER BY "
+    "id",
 };
 
 Result<StoredImport> read_import(const storage::Statement& row) {
@@ -212,6 +232,43 @@ Result<std::optional<SnapshotFacts>> ChannelStore::facts(const std::string& even
   if (!found) return found.error();
   if (found->empty()) return std::optional<SnapshotFacts>();
   return std::optional<SnapshotFacts>(std::move(found->front()));
+}
+
+std::string_view to_string(ClaimState state) {
+  switch (state) {
+    case ClaimState::kFiled: return "filed";
+    case ClaimState::kReimbursed: return "reimbursed";
+    case ClaimState::kDenied: return "denied";
+  }
+  return "filed";
+}
+
+std::optional<ClaimState> parse_claim_state(std::string_view text) {
+  for (const auto state : {ClaimState::kFiled, ClaimState::kReimbursed, ClaimState::kDenied}) {
+    if (text == to_string(state)) return state;
+  }
+  return std::nullopt;
+}
+
+Result<void> ChannelStore::record_claim(const Claim& claim) {
+  return statement(Sql::kRecordClaim)
+      .bind(1, claim.discrepancy_id)
+      .bind(2, claim.case_id)
+      .bind(3, to_string(claim.state))
+      .bind(4, claim.note)
+      .bind(5, claim.actor)
+      .bind(6, claim.at_ms)
+      .run();
+}
+
+Result<std::vector<Claim>> ChannelStore::claims(std::int64_t discrepancy_id) {
+  return storage::collect_rows<Claim>(
+      statement(Sql::kClaims).bind(1, discrepancy_id), [](const storage::Statement& row) -> Result<Claim> {
+        const auto state = parse_claim_state(row.column_text(2));
+        if (!state) return Error{ErrorCode::kCorrupt, "state", "a stored claim's state '" + row.column_text(2) + "'"};
+        return Claim{row.column_int(0),  row.column_text(1), *state,
+                     row.column_text(3), row.column_text(4), row.column_int(5)};
+      });
 }
 
 }  // namespace recount::hub::channels

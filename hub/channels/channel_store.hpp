@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hub/ledger/ledger.hpp"
@@ -55,6 +56,25 @@ struct SnapshotFacts {
   std::string details;  // JSON object: the report's other quantities by name
 };
 
+// Where an operator's case with a read-only system (an FBA reimbursement claim or investigation)
+// stands: filed with Amazon, then reimbursed or denied, which closes the discrepancy.
+enum class ClaimState { kFiled, kReimbursed, kDenied };
+std::string_view to_string(ClaimState state);
+// The names to_string gives; nullopt for anything else.
+std::optional<ClaimState> parse_claim_state(std::string_view text);
+
+// One step of such a case, as recorded: every step is kept, the newest is where it stands.
+struct Claim {
+  std::int64_t discrepancy_id = 0;
+  std::string case_id;  // the system's own case number (Amazon's case id)
+  ClaimState state = ClaimState::kFiled;
+  std::string note;
+  std::string actor;
+  std::int64_t at_ms = 0;
+
+  bool operator==(const Claim&) const = default;
+};
+
 // Prepared statements over the channel_ tables, on the ledger's connection: writes run inside
 // the caller's LedgerWrite. Every call blocks on SQLite; kIo when it fails. Not thread-safe; use
 // it on the ledger's thread. `ledger` must outlive the store.
@@ -82,6 +102,10 @@ class ChannelStore {
 
   Result<void> record_facts(const SnapshotFacts& facts);
   Result<std::optional<SnapshotFacts>> facts(const std::string& event_id);
+
+  Result<void> record_claim(const Claim& claim);
+  // The steps of the cases taken up about a discrepancy, oldest first.
+  Result<std::vector<Claim>> claims(std::int64_t discrepancy_id);
 
  private:
   enum class Sql;

@@ -207,6 +207,28 @@ std::string render_discrepancy(const Json& found) {
     out += "adjusted by " + text_of(found["adjust_qty"]) + " (" + text_of(found["adjust_reason"]) + "), value " +
            text_of(found["adjust_value_cents"]) + " cents, event " + text_of(found["adjust_event_id"]) + "\n";
   }
+  if (const Json snapshot = found.value("snapshot", Json()); snapshot.is_object()) {
+    out += text_of(found["system"]) + " reported " + text_of(snapshot["reported"]) + " as of " +
+           utc_time(snapshot.value("as_of_ms", std::int64_t{0})) + " (" + text_of(snapshot["kind"]) +
+           "), the ledger then held " + text_of(snapshot["expected_at_as_of"]) + "\n";
+    if (snapshot.contains("system_sku")) {
+      out += "  as " + text_of(snapshot["system_sku"]) + " at '" + text_of(snapshot["system_location"]) + "'\n";
+    }
+    // The report's other figures, shown and never compared.
+    const Json figures = snapshot.value("figures", Json::object());
+    if (!figures.empty()) {
+      std::string line;
+      for (const auto& [name, value] : figures.items())
+        line += (line.empty() ? "" : ", ") + name + " " + text_of(value);
+      out += "  also reported: " + line + "\n";
+    }
+  }
+  if (found.contains("proposal")) out += "proposed action with the system: " + text_of(found["proposal"]) + "\n";
+  for (const Json& claim : found.value("claims", Json::array())) {
+    out += "claim " + text_of(claim["case_id"]) + " " + text_of(claim["state"]) + " by " + text_of(claim["actor"]) +
+           " at " + utc_time(claim.value("at_ms", std::int64_t{0})) +
+           (claim.value("note", "").empty() ? "" : ": " + text_of(claim["note"])) + "\n";
+  }
   std::vector<std::vector<std::string>> transitions;
   for (const Json& transition : found.value("transitions", Json::array())) {
     transitions.push_back({utc_time(transition.value("at_ms", std::int64_t{0})), text_of(transition["from"]),

@@ -30,10 +30,23 @@ std::string render_systems(const Json& body) {
       skus.push_back({text_of(each["system"]), text_of(each["site"]), text_of(each["system_sku"]),
                       text_of(each["item_ref"]), text_of(each["quantity"])});
     }
-    text += "\nSKUs to map (recountctl map-sku SYSTEM SYSTEM_SKU SKU):\n" +
-            table({"SYSTEM", "SITE", "SYSTEM SKU", "ITEM", "QTY"}, skus);
+    text +=
+        "\nSKUs to map (recountctl map-sku SYSTEM SYSTEM_SKU SKU; a Shopify key handle:… is a variant without SKU):\n" +
+        table({"SYSTEM", "SITE", "SYSTEM SKU", "ITEM", "QTY"}, skus);
   }
   return text;
+}
+
+// Posts an alias; the answer names the system SKU the hub mapped (a variant's key).
+CommandOutput post_alias(const HubEndpoint& hub, OutputFormat format, const std::string& system, const Json& request) {
+  const std::string target = "/api/v1/systems/" + percent_encode(system) + "/aliases";
+  auto body = json_answer(hub, target, http_post(hub, target, request.dump(), "application/json"));
+  if (!body) return failed(body.error().describe());
+  if (format == OutputFormat::kJson) return CommandOutput{0, body->dump() + "\n", ""};
+  return CommandOutput{0,
+                       system + " SKU " + text_of((*body)["system_sku"]) + " is " + text_of((*body)["sku"]) +
+                           " from its next import on\n",
+                       ""};
 }
 
 }  // namespace
@@ -45,12 +58,13 @@ CommandOutput systems_command(const HubEndpoint& hub, OutputFormat format, const
 
 CommandOutput map_system_sku_command(const HubEndpoint& hub, OutputFormat format, const std::string& system,
                                      const std::string& system_sku, const std::string& sku) {
-  const Json request = {{"system_sku", system_sku}, {"sku", sku}};
-  const std::string target = "/api/v1/systems/" + percent_encode(system) + "/aliases";
-  auto body = json_answer(hub, target, http_post(hub, target, request.dump(), "application/json"));
-  if (!body) return failed(body.error().describe());
-  if (format == OutputFormat::kJson) return CommandOutput{0, body->dump() + "\n", ""};
-  return CommandOutput{0, system + " SKU " + system_sku + " is " + sku + " from its next import on\n", ""};
+  return post_alias(hub, format, system, {{"system_sku", system_sku}, {"sku", sku}});
+}
+
+CommandOutput map_variant_command(const HubEndpoint& hub, OutputFormat format, const std::string& system,
+                                  const std::string& handle, const std::vector<std::string>& options,
+                                  const std::string& sku) {
+  return post_alias(hub, format, system, {{"handle", handle}, {"options", options}, {"sku", sku}});
 }
 
 }  // namespace recount::hub

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "hub/cli/commands.hpp"
 
@@ -16,5 +17,11 @@ CommandOutput systems_command(const HubEndpoint& hub, OutputFormat format, const
 // the hub's message. Blocks.
 CommandOutput map_system_sku_command(const HubEndpoint& hub, OutputFormat format, const std::string& system,
                                      const std::string& system_sku, const std::string& sku);
+
+// The same for a Shopify variant without SKU, named by its Handle and option values (the hub
+// builds its variant key, docs/channels.md). Exit 0, or 2 with the hub's message. Blocks.
+CommandOutput map_variant_command(const HubEndpoint& hub, OutputFormat format, const std::string& system,
+                                  const std::string& handle, const std::vector<std::string>& options,
+                                  const std::string& sku);
 
 }  // namespace recount::hub

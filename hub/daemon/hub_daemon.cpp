@@ -14,6 +14,7 @@
 #include "hub/http/baseline_routes.hpp"
 #include "hub/http/catalog_routes.hpp"
 #include "hub/http/channel_routes.hpp"
+#include "hub/http/claim_routes.hpp"
 #include "hub/http/conflict_routes.hpp"
 #include "hub/http/correction_routes.hpp"
 #include "hub/http/drift_routes.hpp"
@@ -106,7 +107,17 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       checkpoint_timer_(io) {
   add_api_routes(router_, ledger, ingest_, link_);
   add_conflict_routes(router_, ledger, writer_);
-  add_reconcile_routes(router_, queries_, system_wall_clock());
+  // The channels' store opens after construction (create()); until then a detail has no figures.
+  add_reconcile_routes(
+      router_, queries_, system_wall_clock(),
+      [this](const reconcile::DiscrepancyDetail& detail, nlohmann::json& body) -> Result<void> {
+        if (!channels_) return {};
+        if (auto ok = add_system_figures(*channels_, detail, body); !ok) return ok;
+        return add_claims(*channels_, detail, body);
+      },
+      [this](const reconcile::Discrepancy& discrepancy, nlohmann::json& body) -> Result<void> {
+        return channels_ ? add_latest_claim(*channels_, discrepancy, body) : Result<void>{};
+      });
   add_baseline_routes(router_, writer_, ledger);
   add_resolve_routes(router_, writer_, reconciler_, queries_, system_wall_clock());
   add_policy_routes(router_, writer_, reconciler_, queries_);
@@ -225,6 +236,8 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   self->channels_ = std::make_unique<channels::ChannelStore>(std::move(*channels));
   add_channel_routes(self->router_, self->writer_, ledger, *self->catalog_, *self->channels_, self->queries_,
                      connector_readers());
+  add_claim_routes(self->router_, self->writer_, *self->channels_, self->reconciler_, self->queries_,
+                   system_wall_clock());
   self->unknown_->on_change([self](const UnknownBarcode& entry) {
     self->live_.publish("unknown_barcode", dump_json(unknown_barcode_json(entry)));
   });

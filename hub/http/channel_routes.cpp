@@ -10,6 +10,7 @@
 #include "hub/channels/fba/fba_report.hpp"
 #include "hub/channels/pos/pos_journal.hpp"
 #include "hub/channels/shopify/shopify_export.hpp"
+#include "hub/channels/shopify/variant_key.hpp"
 #include "hub/http/catalog_routes.hpp"
 #include "shared/core/iso_time.hpp"
 #include "shared/domain/identifiers.hpp"
@@ -23,6 +24,43 @@ using Json = nlohmann::json;
 std::string query_text(const Request& request, const std::string& name) {
   const auto found = request.query.find(name);
   return found == request.query.end() ? std::string() : found->second;
+}
+
+// The system SKU an alias maps: `system_sku` as given, or a Shopify variant without SKU named by
+// `handle` and `options` (its variant key); a variant key is normalised as the import builds it.
+Result<std::string> system_sku_of(const std::string& system, const Json& body) {
+  if (body.contains("handle")) {
+    if (system != "shopify") return invalid("handle", "names a Shopify variant; " + system + " has none");
+    if (body.contains("system_sku")) return invalid("handle", "give either system_sku or handle, not both");
+    if (!body["handle"].is_string()) return invalid("handle", "must be a string");
+    std::vector<std::string> options;
+    if (body.contains("options")) {
+      if (!body["options"].is_array()) return invalid("options", "must be an array of strings");
+      for (const auto& value : body["options"]) {
+        if (!value.is_string()) return invalid("options", "must be an array of strings");
+        options.push_back(value);
+      }
+    }
+    if (options.size() > channels::shopify::kMaxOptions) {
+      return invalid("options", "a Shopify variant has at most 3 option values");
+    }
+    const std::string key = channels::shopify::variant_key(body["handle"].get<std::string>(), options);
+    if (!channels::shopify::parse_variant_key(key)) return invalid("handle", "must not be empty");
+    return key;
+  }
+  if (!body.contains("system_sku") || !body["system_sku"].is_string()) {
+    return invalid("system_sku", "must be a string (or give handle and options for a Shopify variant)");
+  }
+  const std::string system_sku = body["system_sku"];
+  if (system_sku.empty()) return invalid("system_sku", "must not be empty");
+  if (system == "shopify" && system_sku.starts_with(channels::shopify::kVariantKeyPrefix)) {
+    const auto variant = channels::shopify::parse_variant_key(system_sku);
+    if (!variant) {
+      return invalid("system_sku", "'" + system_sku + "' is not a variant key (handle:HANDLE/VALUE…, '/' as %2F)");
+    }
+    return channels::shopify::variant_key(variant->handle, variant->option_values);
+  }
+  return system_sku;
 }
 
 // The import's parameters; errors name the parameter.
@@ -160,26 +198,45 @@ void add_channel_routes(Router& router, HubWriter& writer, Ledger& ledger, Catal
                const std::string& system = request.params.at("system");
                if (auto ok = validate_identifier("system", system); !ok) return Response::from(ok.error());
                const Json body = Json::parse(request.body, nullptr, false);
-               if (!body.is_object() || !body.contains("system_sku") || !body["system_sku"].is_string() ||
-                   !body.contains("sku") || !body["sku"].is_string()) {
-                 return Response::from(invalid("body", "must be a JSON object {\"system_sku\", \"sku\"} of strings"));
+               if (!body.is_object() || !body.contains("sku") || !body["sku"].is_string()) {
+                 return Response::from(invalid(
+                     "body", "must be a JSON object {\"system_sku\", \"sku\"} or {\"handle\", \"options\", \"sku\"}"));
                }
-               const std::string system_sku = body["system_sku"];
+               auto system_sku = system_sku_of(system, body);
+               if (!system_sku) return Response::from(system_sku.error());
                const std::string sku = body["sku"];
-               if (system_sku.empty()) return Response::from(invalid("system_sku", "must not be empty"));
                if (auto ok = validate_code("sku", sku, limits::kMaxCode); !ok) return Response::from(ok.error());
                const std::string actor = request.principal ? request.principal->name : std::string();
                auto written = writer.write([&](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {
-                 if (auto ok = channels.map_sku(system, system_sku, sku, actor, now_ms); !ok) return ok.error();
-                 const Json detail = {{"system", system}, {"system_sku", system_sku}, {"sku", sku}, {"actor", actor}};
-                 if (auto ok = write.audit("channels.alias", system + "/" + system_sku, detail.dump()); !ok) {
+                 if (auto ok = channels.map_sku(system, *system_sku, sku, actor, now_ms); !ok) return ok.error();
+                 const Json detail = {{"system", system}, {"system_sku", *system_sku}, {"sku", sku}, {"actor", actor}};
+                 if (auto ok = write.audit("channels.alias", system + "/" + *system_sku, detail.dump()); !ok) {
                    return ok.error();
                  }
                  return reconcile::Effects{};
                });
                if (!written) return Response::from(written.error());
-               return Response::json(200, {{"system", system}, {"system_sku", system_sku}, {"sku", sku}});
+               return Response::json(200, {{"system", system}, {"system_sku", *system_sku}, {"sku", sku}});
              });
+}
+
+Result<void> add_system_figures(channels::ChannelStore& channels, const reconcile::DiscrepancyDetail& detail,
+                                Json& body) {
+  if (!detail.snapshot) return {};
+  auto facts = channels.facts(detail.snapshot->event_id);
+  if (!facts) return facts.error();
+  if (!*facts) return {};
+  Json figures = Json::parse((*facts)->details, nullptr, false);
+  if (!figures.is_object()) {
+    return Error{ErrorCode::kCorrupt, "details",
+                 "the figures of snapshot " + detail.snapshot->event_id + " do not read"};
+  }
+  Json& snapshot = body["snapshot"];
+  snapshot["system_sku"] = (*facts)->system_sku;
+  snapshot["system_location"] = (*facts)->system_location;
+  snapshot["item_ref"] = (*facts)->item_ref;
+  snapshot["figures"] = std::move(figures);
+  return {};
 }
 
 }  // namespace recount::hub

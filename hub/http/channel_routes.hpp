@@ -34,9 +34,19 @@ ReportReaders connector_readers();
 // problems, 400 for a bad parameter, 404 for a system without a connector. GET /api/v1/systems
 // [?site=S] (viewer): each system per site and the unmapped SKUs. POST
 // /api/v1/systems/{system}/aliases (counter-lead) {"system_sku", "sku"}: maps a system's SKU to
-// a catalog SKU. Handlers run on the caller's (the io_context's) thread; every reference must
-// outlive the router.
+// a catalog SKU; a Shopify variant without SKU as {"handle", "options": [values], "sku"} or by its
+// variant key (shopify/variant_key.hpp), answered with the key. Handlers run on the caller's (the io_context's) thread;
+// every reference must outlive the router.
 void add_channel_routes(Router& router, HubWriter& writer, Ledger& ledger, CatalogStore& catalog,
                         channels::ChannelStore& channels, reconcile::Queries& queries, ReportReaders readers);
+
+// Adds to a connected system's discrepancy detail what its report said beyond the compared
+// quantity: the detail's `snapshot` gains `system_sku`, `system_location`, `item_ref` and
+// `figures` (FBA's fulfillable, unsellable, reserved, inbound-…; Shopify's available,
+// committed, …; {} when the file gave none). A detail without a snapshot, or a snapshot stored
+// before its figures were kept, is left as it is. Errors: SQLite's, kCorrupt for figures that no
+// longer read as a JSON object. Blocks.
+Result<void> add_system_figures(channels::ChannelStore& channels, const reconcile::DiscrepancyDetail& detail,
+                                nlohmann::json& body);
 
 }  // namespace recount::hub

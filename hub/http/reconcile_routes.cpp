@@ -204,34 +204,41 @@ void add_position_routes(Router& router, reconcile::Queries& queries) {
   });
 }
 
-void add_discrepancy_detail_route(Router& router, reconcile::Queries& queries, const WallClock& wall) {
-  router.add("GET", "/api/v1/discrepancies/{id}", auth::Role::kViewer, [&queries, wall](const Request& request) {
-    const auto id = request.path_integer("id", "discrepancy id");
-    if (!id) return Response::from(id.error());
-    auto detail = queries.discrepancy(*id);
-    if (!detail && detail.error().code == ErrorCode::kNotFound) {
-      return Response::error(404, "not_found", "no discrepancy " + std::to_string(*id));
-    }
-    if (!detail) return Response::from(detail.error());
-    const std::int64_t now_ms = wall();
-    Json body = discrepancy_json(detail->discrepancy, now_ms);
-    body["transitions"] = array_of(detail->transitions, transition_json);
-    body["tasks"] = array_of(detail->tasks, [now_ms](const reconcile::Task& task) { return task_json(task, now_ms); });
-    body["counts"] = array_of(detail->counts, count_group_json);
-    body["timeline"] = array_of(detail->timeline, history_entry_json);
-    body["snapshot"] = detail->snapshot ? snapshot_json(*detail->snapshot) : Json(nullptr);
-    Json actions = Json::array();
-    for (const auto action : allowed_actions(*request.principal, detail->discrepancy)) {
-      actions.push_back(reconcile::to_string(action));
-    }
-    body["allowed_actions"] = std::move(actions);
-    return Response::json(200, body);
-  });
+void add_discrepancy_detail_route(Router& router, reconcile::Queries& queries, const WallClock& wall,
+                                  DetailExtension extend) {
+  router.add("GET", "/api/v1/discrepancies/{id}", auth::Role::kViewer,
+             [&queries, wall, extend](const Request& request) {
+               const auto id = request.path_integer("id", "discrepancy id");
+               if (!id) return Response::from(id.error());
+               auto detail = queries.discrepancy(*id);
+               if (!detail && detail.error().code == ErrorCode::kNotFound) {
+                 return Response::error(404, "not_found", "no discrepancy " + std::to_string(*id));
+               }
+               if (!detail) return Response::from(detail.error());
+               const std::int64_t now_ms = wall();
+               Json body = discrepancy_json(detail->discrepancy, now_ms);
+               body["transitions"] = array_of(detail->transitions, transition_json);
+               body["tasks"] =
+                   array_of(detail->tasks, [now_ms](const reconcile::Task& task) { return task_json(task, now_ms); });
+               body["counts"] = array_of(detail->counts, count_group_json);
+               body["timeline"] = array_of(detail->timeline, history_entry_json);
+               body["snapshot"] = detail->snapshot ? snapshot_json(*detail->snapshot) : Json(nullptr);
+               Json actions = Json::array();
+               for (const auto action : allowed_actions(*request.principal, detail->discrepancy)) {
+                 actions.push_back(reconcile::to_string(action));
+               }
+               body["allowed_actions"] = std::move(actions);
+               if (extend) {
+                 if (auto ok = extend(*detail, body); !ok) return Response::from(ok.error());
+               }
+               return Response::json(200, body);
+             });
 }
 
 }  // namespace
 
-void add_reconcile_routes(Router& router, reconcile::Queries& queries, const WallClock& wall) {
+void add_reconcile_routes(Router& router, reconcile::Queries& queries, const WallClock& wall, DetailExtension extend,
+                          ListExtension extend_listed) {
   router.add("GET", "/api/v1/tasks", auth::Role::kViewer, [&queries, wall](const Request& request) {
     const std::string state = parameter(request, "state", "open");
     if (state != "open" && state != "all") return Response::from(invalid("state", "must be open or all"));
@@ -242,33 +249,40 @@ void add_reconcile_routes(Router& router, reconcile::Queries& queries, const Wal
     return Response::json(
         200, {{"tasks", array_of(*tasks, [now_ms](const reconcile::Task& task) { return task_json(task, now_ms); })}});
   });
-  router.add("GET", "/api/v1/discrepancies", auth::Role::kViewer, [&queries, wall](const Request& request) {
-    const std::int64_t now_ms = wall();
-    auto query = discrepancy_query_of(request, now_ms);
-    if (!query) return Response::from(query.error());
-    auto discrepancies = queries.discrepancies(*query);
-    if (!discrepancies) return Response::from(discrepancies.error());
-    // A page counts every match; a listing of every match is its own count.
-    std::int64_t total = static_cast<std::int64_t>(discrepancies->size());
-    if (query->limit || query->offset > 0) {
-      auto counted = queries.discrepancy_count(*query);
-      if (!counted) return Response::from(counted.error());
-      total = *counted;
-    }
-    protocol::JsonWriter out(128 + 640 * discrepancies->size());
-    out.begin_object();
-    out.key("discrepancies");
-    out.begin_array();
-    for (const auto& discrepancy : *discrepancies) out.raw(dump_json(discrepancy_json(discrepancy, now_ms)));
-    out.end_array();
-    out.field("total", total);
-    out.field("offset", static_cast<std::int64_t>(query->offset));
-    out.key("limit");
-    out.integer_or_null(query->limit ? std::optional<std::int64_t>(*query->limit) : std::nullopt);
-    out.end_object();
-    return Response::encoded(200, std::move(out).finish());
-  });
-  add_discrepancy_detail_route(router, queries, wall);
+  router.add("GET", "/api/v1/discrepancies", auth::Role::kViewer,
+             [&queries, wall, extend_listed](const Request& request) {
+               const std::int64_t now_ms = wall();
+               auto query = discrepancy_query_of(request, now_ms);
+               if (!query) return Response::from(query.error());
+               auto discrepancies = queries.discrepancies(*query);
+               if (!discrepancies) return Response::from(discrepancies.error());
+               // A page counts every match; a listing of every match is its own count.
+               std::int64_t total = static_cast<std::int64_t>(discrepancies->size());
+               if (query->limit || query->offset > 0) {
+                 auto counted = queries.discrepancy_count(*query);
+                 if (!counted) return Response::from(counted.error());
+                 total = *counted;
+               }
+               protocol::JsonWriter out(128 + 640 * discrepancies->size());
+               out.begin_object();
+               out.key("discrepancies");
+               out.begin_array();
+               for (const auto& discrepancy : *discrepancies) {
+                 Json body = discrepancy_json(discrepancy, now_ms);
+                 if (extend_listed) {
+                   if (auto ok = extend_listed(discrepancy, body); !ok) return Response::from(ok.error());
+                 }
+                 out.raw(dump_json(body));
+               }
+               out.end_array();
+               out.field("total", total);
+               out.field("offset", static_cast<std::int64_t>(query->offset));
+               out.key("limit");
+               out.integer_or_null(query->limit ? std::optional<std::int64_t>(*query->limit) : std::nullopt);
+               out.end_object();
+               return Response::encoded(200, std::move(out).finish());
+             });
+  add_discrepancy_detail_route(router, queries, wall, std::move(extend));
   add_position_routes(router, queries);
 }
 

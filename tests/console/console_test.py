@@ -608,6 +608,46 @@ class ConsoleTest(unittest.TestCase):
         status, _ = self.floor.api("/api/v1/policy", method="PUT", body=in_force)
         self.assertEqual(status, 200)
 
+    def test_9zz_the_detail_of_a_shopify_discrepancy_shows_what_shopify_reported(self):
+        self.log_in("viewer")
+        self.floor.ctl("map-sku", "shopify", "--handle", "königstiger", "--option", "1:16", "SKU-2")
+        locations = f"{self.floor.work}/shopify-locations.map"
+        with open(locations, "w") as out:
+            out.write("Shop location,\n")
+        self.floor.ctl("import", "shopify", f"{SOURCE}/tests/data/channels/shopify/inventory-variants.csv",
+                       "--site", "store-1", "--locations", locations)
+        found = [d for d in self.floor.discrepancies() if d["sku"] == "SKU-2" and d["system"] == "shopify"]
+        self.assertEqual(len(found), 1)
+        self.open(f"discrepancy/{found[0]['id']}")
+        self.wait_for("the system's report", lambda: self.css("main section[aria-label='System report']"))
+        text = self.css("main section[aria-label='System report']")[0].text
+        for expected in ("What shopify reported", "königstiger (Scale: 1:16) at Shop location", "Other figures",
+                         "available", "committed"):
+            self.assertIn(expected, text)
+        self.check_accessibility("a system's discrepancy detail")
+        self.screenshot("detail-system")
+
+
+    def test_9zzz_the_detail_of_an_fba_discrepancy_shows_its_figures_and_claims(self):
+        self.log_in("viewer")
+        report = f"{self.floor.work}/fba.txt"
+        with open(report, "w") as out:
+            out.write("sku\tfnsku\tasin\tafn-warehouse-quantity\tafn-fulfillable-quantity\t"
+                      "afn-unsellable-quantity\tafn-reserved-quantity\nSKU-1\tX0001\tB0001\t7\t6\t1\t0\n")
+        self.floor.ctl("import", "fba", report, "--site", "store-1")
+        found = [d for d in self.floor.discrepancies() if d["sku"] == "SKU-1" and d["system"] == "fba"]
+        self.assertEqual(len(found), 1)
+        self.floor.ctl("claim", str(found[0]["id"]), "--case", "CASE-9", "--note", "lost in receiving")
+        self.open(f"discrepancy/{found[0]['id']}")
+        self.wait_for("the system's report", lambda: self.css("main section[aria-label='System report']"))
+        text = self.css("main section[aria-label='System report']")[0].text
+        for expected in ("What fba reported", "Proposed action", "reimbursement-claim", "fulfillable", "unsellable",
+                         "Claims with the system", "CASE-9", "filed", "lost in receiving"):
+            self.assertIn(expected, text)
+        self.check_accessibility("an FBA discrepancy's detail")
+        self.screenshot("detail-fba")
+
+
 def main():
     global options
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

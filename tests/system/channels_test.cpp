@@ -9,6 +9,7 @@
 #include "tests/support/agents.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace recount::testing {
 namespace {
@@ -107,6 +108,81 @@ TEST_CASE("a broken export is refused whole as FILE:LINE: COLUMN: message, and a
   const auto no_site = site.ctl({"import", "pos", (site.dir / "broken.csv").string(), "--site", "bad site"});
   CHECK(no_site.exit_code == 2);
   CHECK(no_site.err.find("site") != std::string::npos);
+}
+
+TEST_CASE("a Shopify variant without SKU is mapped with map-sku --handle and its correction names it") {
+  ChannelSite site;
+  const std::string variants = project_data("channels/shopify/inventory-variants.csv");
+  const auto import_variants = [&](const std::string& as_of) {
+    return site.ctl({"import", "shopify", variants, "--site", "store-1", "--as-of", as_of, "--locations",
+                     (site.dir / "locations.map").string()});
+  };
+  const auto first = import_variants("2026-01-05T12:00:00Z");
+  INFO(first.out, first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.out.find("handle:königstiger/1:16") != std::string::npos);
+
+  const auto mapped = site.ctl({"map-sku", "shopify", "--handle", "Königstiger", "--option", "1:16", "SKU-1"});
+  INFO(mapped.out, mapped.err);
+  REQUIRE(mapped.exit_code == 0);
+  CHECK(mapped.out == "shopify SKU handle:königstiger/1:16 is SKU-1 from its next import on\n");
+  CHECK(site.ctl({"map-sku", "shopify", "--handle", "tee", "SKU-2", "SKU-3"}).exit_code != 0);
+
+  REQUIRE(import_variants("2026-01-05T13:00:00Z").exit_code == 0);
+  auto found = site.shopify_discrepancies();
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]["sku"] == "SKU-1");
+  CHECK(found[0]["expected"] == 10);
+  CHECK(found[0]["counted"] == 3);
+  const std::string id = std::to_string(found[0]["id"].get<std::int64_t>());
+  // The detail shows the variant as Shopify names it and the export's other figures.
+  const auto shown = site.ctl({"discrepancy", id});
+  INFO(shown.out);
+  CHECK(shown.out.find("shopify reported 3 as of 2026-01-05T13:00:00") != std::string::npos);
+  CHECK(shown.out.find("as handle:königstiger/1:16 at 'Shop location'") != std::string::npos);
+  CHECK(shown.out.find("also reported: available 2, committed 1, incoming 0, unavailable 0") != std::string::npos);
+  REQUIRE(site.ctl({"resolve", id, "--action", "correct-system", "--reason", "data_entry_error"}).exit_code == 0);
+  const auto corrections = site.ctl({"corrections", "--system", "shopify", "--json"});
+  REQUIRE(corrections.exit_code == 0);
+  const Json listed = Json::parse(corrections.out);
+  INFO(corrections.out);
+  REQUIRE(listed["corrections"].size() == 1);
+  CHECK(listed["corrections"][0]["sku"] == "handle:königstiger/1:16");
+  CHECK(listed["corrections"][0]["on_hand"] == 10);
+}
+
+TEST_CASE("an FBA discrepancy's claim is recorded with recountctl claim, shown, and closes it when reimbursed") {
+  ChannelSite site;
+  site.write("fba.txt",
+             "sku\tfnsku\tasin\tafn-warehouse-quantity\tafn-fulfillable-quantity\tafn-unsellable-quantity\t"
+             "afn-reserved-quantity\r\nSKU-1\tX0001\tB0001\t7\t6\t1\t0\r\n");
+  const auto imported = site.ctl(
+      {"import", "fba", (site.dir / "fba.txt").string(), "--site", "store-1", "--as-of", "2026-01-05T12:00:00Z"});
+  INFO(imported.out, imported.err);
+  REQUIRE(imported.exit_code == 0);
+  const auto listed = site.ctl({"discrepancies", "--system", "fba", "--json"});
+  const Json found = Json::parse(listed.out)["discrepancies"];
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]["proposal"] == "reimbursement-claim");
+  const std::string id = std::to_string(found[0]["id"].get<std::int64_t>());
+
+  const auto filed = site.ctl({"claim", id, "--case", "CASE-9", "--note", "lost in receiving"});
+  INFO(filed.out, filed.err);
+  REQUIRE(filed.exit_code == 0);
+  CHECK(filed.out ==
+        "discrepancy " + id + ": case CASE-9 filed; the discrepancy is awaiting_review (resolution none)\n");
+  CHECK(site.ctl({"claim", id, "--case", "CASE-9", "--state", "paid"}).exit_code != 0);
+  const Json with_claim = Json::parse(site.ctl({"discrepancies", "--system", "fba", "--json"}).out)["discrepancies"];
+  CHECK(with_claim[0]["claim"]["state"] == "filed");
+  const auto shown = site.ctl({"discrepancy", id});
+  CHECK(shown.out.find("claim CASE-9 filed by ") != std::string::npos);
+  CHECK(shown.out.find(": lost in receiving") != std::string::npos);
+  CHECK(shown.out.find("also reported: fulfillable 6, reserved 0, unsellable 1") != std::string::npos);
+
+  const auto paid = site.ctl({"claim", id, "--case", "CASE-9", "--state", "reimbursed", "--json"});
+  REQUIRE(paid.exit_code == 0);
+  CHECK(Json::parse(paid.out)["discrepancy"]["state"] == "closed");
+  CHECK(Json::parse(paid.out)["claims"].size() == 2);
 }
 
 }  // namespace

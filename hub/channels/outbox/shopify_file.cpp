@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "hub/channels/shopify/variant_key.hpp"
+
 namespace recount::hub::channels {
 namespace {
 
@@ -31,9 +33,18 @@ std::string correction_file_name(const CorrectionRecord& record) {
 
 std::string shopify_inventory_import(const CorrectionRecord& record) {
   const Correction& correction = record.correction;
-  // Handle, Title and the options are empty: the variant is named by its SKU.
-  return std::string(kHeader) + ",,,,,,,," + quoted(correction.sku) + ",,," + quoted(correction.system_location) +
-         ",,,,,,," + std::to_string(correction.on_hand) + "\n";
+  // A variant with a SKU is named by it (Handle, Title and the options empty); one without, by
+  // its Handle and option values (the option names and SKU empty).
+  std::string item = ",,,,,,,," + quoted(correction.sku);
+  if (const auto variant = shopify::parse_variant_key(correction.sku)) {
+    item = quoted(variant->handle) + ",";
+    for (std::size_t n = 0; n < 3; ++n) {
+      item += ",," + (n < variant->option_values.size() ? quoted(variant->option_values[n]) : std::string());
+    }
+    item += ",";
+  }
+  return std::string(kHeader) + item + ",,," + quoted(correction.system_location) + ",,,,,,," +
+         std::to_string(correction.on_hand) + "\n";
 }
 
 }  // namespace recount::hub::channels

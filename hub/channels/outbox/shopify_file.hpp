@@ -13,7 +13,8 @@ namespace recount::hub::channels {
 // whatever happens, and a directory listing sorts them in the order they were queued. Pure.
 std::string correction_file_name(const CorrectionRecord& record);
 
-// The file's contents: the header, then one row: the SKU, the system's location name and the
+// The file's contents: the header, then one row: the SKU (or, for a variant key, the Handle
+// and Option1..3 Value with the SKU empty), the system's location name and the
 // correction's on_hand as "On hand (new)"; the columns Shopify does not read back are empty.
 // RFC 4180 quoting (fields with commas, quotes or line breaks), LF line ends, UTF-8. Pure.
 std::string shopify_inventory_import(const CorrectionRecord& record);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hub/channels/report_file.hpp"
+#include "hub/channels/shopify/variant_key.hpp"
 
 namespace recount::hub::channels::shopify {
 namespace {
@@ -70,7 +71,7 @@ class ExportReader {
   const CsvRecord& header_;
   HeaderColumns columns_;
   Report& report_;
-  std::map<std::pair<std::string, std::string>, std::size_t> entries_;  // (sku or item_ref, location) → index
+  std::map<std::pair<std::string, std::string>, std::size_t> entries_;  // (sku, location) → index
   std::array<std::pair<int, int>, 3> options_{};                        // Option1..3 Name and Value columns
 };
 
@@ -90,23 +91,27 @@ bool ExportReader::identify(const CsvRecord& row, ReportedQuantity& entry) {
   entry.line = row.line;
   entry.sku = std::string(at(row, "sku"));
   entry.item_ref = item_ref(row);
-  if (!entry.sku.empty() || !at(row, "handle").empty()) return true;
+  if (!entry.sku.empty()) return true;
+  std::vector<std::string> values;
+  for (const auto& [name_column, value_column] : options_) values.emplace_back(cell(row, value_column));
+  entry.sku = variant_key(at(row, "handle"), values);
+  if (parse_variant_key(entry.sku)) return true;
   report_.errors.push_back(ImportError{row.line, "SKU", "is empty and so is Handle: the variant cannot be identified"});
   return false;
 }
 
 void ExportReader::add(ReportedQuantity entry) {
-  const auto& identity = entry.sku.empty() ? entry.item_ref : entry.sku;
   const auto [found, inserted] =
-      entries_.emplace(std::pair{identity, entry.system_location}, report_.quantities.size());
+      entries_.emplace(std::pair{entry.sku, entry.system_location}, report_.quantities.size());
   if (inserted) {
     report_.quantities.push_back(std::move(entry));
     return;
   }
   auto& earlier = report_.quantities[found->second];
+  const bool keyed = parse_variant_key(entry.sku).has_value();
   report_.notes.push_back(ImportError{
-      entry.line, entry.sku.empty() ? "Handle" : "SKU",
-      (entry.sku.empty() ? "variant " + entry.item_ref : "SKU " + entry.sku) + " at " + entry.system_location +
+      entry.line, keyed ? "Handle" : "SKU",
+      (keyed ? "variant " + entry.item_ref : "SKU " + entry.sku) + " at " + entry.system_location +
           " is listed again (first on line " + std::to_string(earlier.line) + "): the quantities are summed (" +
           std::to_string(earlier.quantity) + " + " + std::to_string(entry.quantity) + ")"});
   earlier.quantity += entry.quantity;

@@ -19,9 +19,11 @@ struct ShopifyOptions {
 // location name): the long layouts compare On hand (Incoming, Unavailable, Committed and
 // Available go to `details`), the wide layout has only Available and compares that. `not stocked`
 // is no quantity (skipped, not zero); negative quantities are kept. Every quantity carries
-// `item_ref` = Handle plus option values ("mug (Color: Blue)"), the identity of a variant
-// without SKU (`sku` empty, for the import to list for mapping). Rows of one SKU (or one
-// SKU-less variant) at one location are summed, with a note. Problems are `errors` (line,
+// `item_ref` = Handle plus option values ("mug (Color: Blue)"), shown when it is listed for
+// mapping; a variant without SKU has its variant key (variant_key.hpp: "handle:mug/Blue") as
+// `sku`, so it is mapped and compared like a SKU. Rows of one SKU at one location are summed,
+// with a note, also when they are different variants sharing the SKU (recount counts the SKU,
+// not the variant); likewise a SKU-less variant listed twice. Problems are `errors` (line,
 // column, the value); Shopify's identity Unavailable + Committed + Available = On hand that does
 // not hold is a note. The export has no as-of time. Pure; never throws.
 Report read_shopify_export(std::string_view bytes, const ShopifyOptions& options = {});

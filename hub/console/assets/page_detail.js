@@ -37,6 +37,7 @@ function render(body, outcome, d, reload) {
              fact('Age', duration(d.age_ms)), fact('Updated', time(d.updated_ms)), fact('Closed', time(d.closed_ms)),
              d.adjust_reason ? fact('Adjusted', `${d.adjust_qty} (${words(d.adjust_reason)}), ${cents(d.adjust_value_cents)}`) : null),
           resolveForm(d, outcome, reload),
+          d.snapshot ? systemReport(d) : null,
           el('h2', {}, 'Timeline in event time'),
           timeline(d.timeline ?? []),
           el('h2', {}, 'Recount tasks'),
@@ -53,6 +54,29 @@ function render(body, outcome, d, reload) {
                   el('th', {scope: 'row'}, words(step.to)),
                   el('td', {}, step.actor.id ? `${step.actor.kind} ${step.actor.id}` : step.actor.kind),
                   el('td', {}, step.cause))), kCaptionHidden));
+}
+
+// What the connected system reported: the compared quantity against the ledger at the report's
+// as-of time, its own names, the other figures its file gave (shown, never compared), and the
+// claims an operator recorded with a read-only system (recountctl claim).
+function systemReport(d) {
+  const snapshot = d.snapshot;
+  const figures = Object.entries(snapshot.figures ?? {});
+  return el('section', {'aria-label': 'System report'},
+            el('h2', {}, `What ${d.system} reported`),
+            el('dl', {class: 'facts'},
+               fact('Reported', snapshot.reported), fact('Ledger at as-of', snapshot.expected_at_as_of ?? '–'),
+               fact('As of', time(snapshot.as_of_ms)), fact('Report', snapshot.kind),
+               snapshot.system_sku ? fact('As', `${snapshot.item_ref || snapshot.system_sku} at ${snapshot.system_location || 'the whole site'}`) : null,
+               d.proposal ? fact('Proposed action', words(d.proposal)) : null),
+            figures.length === 0 ? null
+              : table('Other figures', ['Figure', 'Quantity'],
+                      figures.map(([name, value]) => el('tr', {}, el('th', {scope: 'row'}, words(name)), el('td', {class: 'num'}, value)))),
+            (d.claims ?? []).length === 0 ? null
+              : table('Claims with the system', ['When', 'Case', 'State', 'By', 'Note'],
+                      d.claims.map((claim) => el('tr', {},
+                        el('td', {}, time(claim.at_ms)), el('th', {scope: 'row'}, claim.case_id), el('td', {}, words(claim.state)),
+                        el('td', {}, claim.actor), el('td', {}, claim.note || '–')))));
 }
 
 function fact(term, value) {

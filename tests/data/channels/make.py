@@ -159,6 +159,21 @@ long_2024 = [SHOPIFY_ITEM + ["Location", "Bin name", "Incoming (not editable)", 
               "JOG-L", "420222", "AU", "Shop location", "", "0", "0", "1", "3", "5", ""]]
 write("shopify/inventory-all-2024.csv", "\n".join(csv_line(r) for r in long_2024))
 
+# Variants without SKU, as most real exports of this layout have them, identified by Handle and
+# option values: a non-ASCII handle, an option value holding a slash, a second option, and a
+# product without variants (Default Title); all SKUs written "".
+LONG_2024 = SHOPIFY_ITEM + ["Location", "Bin name", "Incoming (not editable)", "Unavailable (not editable)",
+                            "Committed (not editable)", "Available (not editable)", "On hand (current)",
+                            "On hand (new)"]
+variants = [LONG_2024,
+            ["königstiger", "Tiger II Ausf. B \"Königstiger\" 14 cm", "Scale", "1:16", "", "", "", "", EMPTY_QUOTED,
+             "", "", "Shop location", "", "0", "0", "1", "2", "3", ""],
+            ["tee", "Tee, organic", "Size", "S/M", "Color", "Black", "", "", EMPTY_QUOTED, "", "", "Shop location",
+             "", "0", "1", "0", "3", "4", ""],
+            ["tumbler", "NSLS Tumbler, 24 oz - Summit", "Title", "Default Title", "", "", "", "", EMPTY_QUOTED, "",
+             "", "Shop location", "", "0", "0", "0", "6", "6", ""]]
+write("shopify/inventory-variants.csv", "\n".join(csv_line(r) for r in variants))
+
 # A quantity that is not a number, and a row without any identity (no SKU, no Handle).
 bad = [SHOPIFY_ITEM + ["Shop location"],
        ["mug", "Mug", "Title", "Default Title", "", "", "", "", "MUG-1", "", "", "five"],

@@ -12,9 +12,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hub/catalog/csv.hpp"
 #include "hub/channels/outbox/corrections.hpp"
+#include "hub/channels/outbox/shopify_file.hpp"
 #include "hub/http/channel_routes.hpp"
+#include "hub/http/claim_routes.hpp"
 #include "hub/http/percent_encoding.hpp"
+#include "hub/http/reconcile_routes.hpp"
 #include "hub/http/resolve_routes.hpp"
 #include "shared/core/iso_time.hpp"
 #include "tests/hub/auth_fixtures.hpp"
@@ -54,6 +58,16 @@ struct ChannelHub : testing::WriteSide {
     catalog.put(catalog_store.catalog_for("s1").value());
     add_channel_routes(router, writer, store.ledger, catalog_store, channels, queries, connector_readers());
     add_resolve_routes(router, writer, reconciler, queries, testing::fixed_clock());
+    add_reconcile_routes(
+        router, queries, testing::fixed_clock(),
+        [this](const reconcile::DiscrepancyDetail& detail, Json& body) -> Result<void> {
+          if (auto ok = add_system_figures(channels, detail, body); !ok) return ok;
+          return add_claims(channels, detail, body);
+        },
+        [this](const reconcile::Discrepancy& discrepancy, Json& body) {
+          return add_latest_claim(channels, discrepancy, body);
+        });
+    add_claim_routes(router, writer, channels, reconciler, queries, testing::fixed_clock());
     // The ledger as of the morning of 2026-09-20: 10 blue mugs and 5 caps on the shelf, 15 mugs at Amazon.
     REQUIRE(writer
                 .write([](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {
@@ -90,6 +104,22 @@ struct ChannelHub : testing::WriteSide {
     reconcile::DiscrepancyQuery query{"", reconcile::StateFilter::kAll, {}, 0, 1000};
     query.system = system;
     return queries.discrepancies(query).value();
+  }
+  // The one FBA discrepancy the Manage FBA Inventory fixture gives (Amazon holds 12 of 15).
+  reconcile::Discrepancy fba_discrepancy() {
+    imported("/api/v1/imports/fba?site=fba-eu&as_of=2026-09-20T12:00:00Z", fixture("fba/manage-fba-inventory-18.txt"));
+    const auto at_amazon = of_system("fba");
+    REQUIRE(at_amazon.size() == 1);
+    return at_amazon[0];
+  }
+  Response claim(std::int64_t id, const Json& body, auth::Role role = auth::Role::kAdmin) {
+    return post("/api/v1/discrepancies/" + std::to_string(id) + "/claim", body.dump(), role);
+  }
+  Json detail(std::int64_t id) {
+    const auto answer = router.handle(testing::signed_in(
+        Request::from_target("GET", "/api/v1/discrepancies/" + std::to_string(id)).value(), auth::Role::kViewer));
+    REQUIRE(answer.status == 200);
+    return Json::parse(answer.body);
   }
   Response resolve(std::int64_t id, const std::string& action) {
     const Json body = {{"action", action}, {"reason", "data_entry_error"}};
@@ -179,11 +209,7 @@ TEST_CASE("channel import: correct-system sends exactly one correction to Shopif
 
 TEST_CASE("channel import: correct-system on an FBA discrepancy is refused: FBA is read-only") {
   ChannelHub hub;
-  hub.imported("/api/v1/imports/fba?site=fba-eu&as_of=2026-09-20T12:00:00Z",
-               fixture("fba/manage-fba-inventory-18.txt"));
-  const auto at_amazon = hub.of_system("fba");
-  REQUIRE(at_amazon.size() == 1);
-  const auto refused = hub.resolve(at_amazon[0].id, "correct-system");
+  const auto refused = hub.resolve(hub.fba_discrepancy().id, "correct-system");
   CHECK(refused.status == 409);
   CHECK(refused.body.find("FBA is read-only: ") != std::string::npos);
   for (const auto state : {channels::CorrectionState::kPending, channels::CorrectionState::kDelivered}) {
@@ -240,6 +266,161 @@ TEST_CASE("channel import: a mapped SKU is imported from the next report on, and
   CHECK(mapped.status == 200);
   const auto unmapped = hub.channels.unmapped("s1").value();
   CHECK(std::none_of(unmapped.begin(), unmapped.end(), [](const auto& u) { return u.system_sku == "AD-04\n-OS-red"; }));
+}
+
+TEST_CASE("channel import: a Shopify variant without SKU is mapped by Handle and options, compared and corrected so") {
+  ChannelHub hub;
+  const std::string first = "/api/v1/imports/shopify?site=s1&as_of=2026-09-20T12:00:00Z";
+  const Json listed = hub.imported(first, fixture("shopify/inventory-variants.csv"));
+  // Nothing SKU-less is in the catalog: each variant is listed by its key and its Handle and options.
+  REQUIRE(listed["unmapped"].size() == 3);
+  CHECK(listed["stored"] == 0);
+  const auto unmapped = hub.channels.unmapped("s1").value();
+  const auto tee = std::find_if(unmapped.begin(), unmapped.end(),
+                                [](const auto& u) { return u.system_sku == "handle:tee/S%2FM/Black"; });
+  REQUIRE(tee != unmapped.end());
+  CHECK(tee->item_ref == "tee (Size: S/M, Color: Black)");
+
+  // recountctl map-sku shopify --handle Königstiger --option 1:16 CAP-L: a capitalised Handle
+  // names the same variant.
+  const auto mapped = hub.post("/api/v1/systems/shopify/aliases",
+                               Json{{"handle", "Königstiger"}, {"options", {"1:16"}}, {"sku", "CAP-L"}}.dump());
+  INFO(mapped.body);
+  REQUIRE(mapped.status == 200);
+  CHECK(Json::parse(mapped.body)["system_sku"] == "handle:königstiger/1:16");
+  // The key itself maps too, normalised the same way.
+  const auto by_key =
+      hub.post("/api/v1/systems/shopify/aliases", Json{{"system_sku", "handle:Tumbler"}, {"sku", "MUG-BLUE"}}.dump());
+  CHECK(by_key.status == 200);
+  CHECK(Json::parse(by_key.body)["system_sku"] == "handle:tumbler");
+
+  // The next export compares them: Shopify has 3 tigers (CAP-L) where the ledger has 5.
+  hub.imported("/api/v1/imports/shopify?site=s1&as_of=2026-09-20T13:00:00Z", fixture("shopify/inventory-variants.csv"));
+  const auto found = hub.of_system("shopify");
+  const auto tiger = std::find_if(found.begin(), found.end(), [](const auto& d) { return d.position.sku == "CAP-L"; });
+  REQUIRE(tiger != found.end());
+  CHECK(tiger->expected == 5);
+  CHECK(tiger->counted == 3);
+
+  // The correction names the variant to Shopify by its Handle and option value, SKU empty.
+  REQUIRE(hub.resolve(tiger->id, "correct-system").status == 200);
+  const auto corrections =
+      channels::list_corrections(hub.store.ledger.database(),
+                                 channels::CorrectionFilter{"shopify", channels::CorrectionState::kPending})
+          .value();
+  REQUIRE(corrections.size() == 1);
+  CHECK(corrections[0].correction.sku == "handle:königstiger/1:16");
+  const auto file = parse_csv(channels::shopify_inventory_import(corrections[0])).value();
+  REQUIRE(file.size() == 2);
+  REQUIRE(file[1].fields.size() == 19);
+  CHECK(file[1].fields[0] == "königstiger");
+  CHECK(file[1].fields[3] == "1:16");
+  CHECK(file[1].fields[8].empty());
+  CHECK(file[1].fields[11] == "Shop location");
+  CHECK(file[1].fields[18] == "5");
+}
+
+TEST_CASE("channel import: a variant alias names a Shopify variant, and a bad one says what is wrong") {
+  ChannelHub hub;
+  const auto alias = [&](const std::string& system, const Json& body) {
+    return hub.post("/api/v1/systems/" + system + "/aliases", body.dump());
+  };
+  CHECK(alias("fba", {{"handle", "mug"}, {"sku", "MUG-BLUE"}}).status == 400);
+  CHECK(alias("shopify", {{"handle", "  "}, {"sku", "MUG-BLUE"}}).body.find("handle") != std::string::npos);
+  CHECK(alias("shopify", {{"handle", "mug"}, {"options", {"a", "b", "c", "d"}}, {"sku", "MUG-BLUE"}}).status == 400);
+  CHECK(alias("shopify", {{"handle", "mug"}, {"system_sku", "M"}, {"sku", "MUG-BLUE"}}).status == 400);
+  const auto bad_key = alias("shopify", {{"system_sku", "handle:mug/%zz"}, {"sku", "MUG-BLUE"}});
+  CHECK(bad_key.status == 400);
+  CHECK(bad_key.body.find("is not a variant key") != std::string::npos);
+  CHECK(alias("shopify", {{"handle", "mug"}, {"options", {"Blue"}}, {"sku", "MUG-BLUE"}}).status == 200);
+  CHECK(hub.channels.alias("shopify", "handle:mug/Blue").value() == std::optional<std::string>("MUG-BLUE"));
+}
+
+TEST_CASE("channel import: a system's discrepancy detail shows the report's other figures and its own names") {
+  ChannelHub hub;
+  const Json detail = hub.detail(hub.fba_discrepancy().id);
+  INFO(detail.dump());
+  CHECK(detail["proposal"] == "reimbursement-claim");
+  const Json& snapshot = detail["snapshot"];
+  CHECK(snapshot["reported"] == 12);
+  CHECK(snapshot["expected_at_as_of"] == 15);
+  CHECK(snapshot["system_sku"] == "000123456789");
+  CHECK(snapshot["item_ref"].get<std::string>().find("X000456789") != std::string::npos);
+  // warehouse 12 = fulfillable 10 + unsellable 1 + reserved 1; inbound tracked, not held.
+  CHECK(snapshot["figures"]["fulfillable"] == 10);
+  CHECK(snapshot["figures"]["unsellable"] == 1);
+  CHECK(snapshot["figures"]["reserved"] == 1);
+  CHECK(snapshot["figures"]["inbound-working"] == 5);
+}
+
+TEST_CASE("channel import: an FBA claim is filed, shown in the detail, and reimbursed closes it at Amazon's figure") {
+  ChannelHub hub;
+  const auto id = hub.fba_discrepancy().id;
+  const auto filed = hub.claim(id, {{"case_id", "CASE-17"}}, auth::Role::kApprover);
+  INFO(filed.body);
+  REQUIRE(filed.status == 200);
+  CHECK(Json::parse(filed.body)["discrepancy"]["state"] == "awaiting_review");
+  Json detail = hub.detail(id);
+  REQUIRE(detail["claims"].size() == 1);
+  CHECK(detail["claims"][0]["case_id"] == "CASE-17");
+  CHECK(detail["claims"][0]["state"] == "filed");
+  CHECK(detail["claims"][0]["actor"] == "ops-anna");
+  // The listing gives each FBA discrepancy's newest claim step.
+  const auto listed = hub.router.handle(
+      testing::signed_in(Request::from_target("GET", "/api/v1/discrepancies?system=fba").value(), auth::Role::kViewer));
+  REQUIRE(listed.status == 200);
+  CHECK(Json::parse(listed.body)["discrepancies"][0]["claim"]["case_id"] == "CASE-17");
+  const auto audited = hub.store.ledger.audit().entries(0, 1000).value();
+  CHECK(std::any_of(audited.begin(), audited.end(), [](const AuditEntry& entry) {
+    return entry.kind == "channels.claim" && entry.detail.find("CASE-17") != std::string::npos;
+  }));
+
+  const auto paid = hub.claim(id, {{"case_id", "CASE-17"}, {"state", "reimbursed"}, {"note", "3 units paid"}});
+  INFO(paid.body);
+  REQUIRE(paid.status == 200);
+  CHECK(Json::parse(paid.body)["discrepancy"]["state"] == "closed");
+  CHECK(Json::parse(paid.body)["discrepancy"]["resolution"] == "approved");
+  detail = hub.detail(id);
+  REQUIRE(detail["claims"].size() == 2);
+  CHECK(detail["claims"][1]["note"] == "3 units paid");
+  // The ledger took Amazon's figure: 12 where it held 15.
+  const auto held = hub.queries.positions(reconcile::PositionQuery{"fba-eu", "000123456789", 0, 100}).value();
+  REQUIRE(held.size() == 1);
+  CHECK(held[0].on_hand == 12);
+  CHECK(hub.claim(id, {{"case_id", "CASE-17"}, {"state", "denied"}}).status == 409);  // closed
+}
+
+TEST_CASE("channel import: a claim needs an approver, a known state, an FBA discrepancy and a claim to reimburse") {
+  ChannelHub hub;
+  const auto id = hub.fba_discrepancy().id;
+  CHECK(hub.claim(id, {{"case_id", "CASE-1"}}, auth::Role::kCounterLead).status == 403);
+  const auto bad_state = hub.claim(id, {{"case_id", "CASE-1"}, {"state", "paid"}});
+  CHECK(bad_state.status == 400);
+  CHECK(bad_state.body.find("filed, reimbursed or denied") != std::string::npos);
+  CHECK(hub.claim(id, {{"state", "filed"}}).status == 400);  // no case id
+  CHECK(hub.claim(999, {{"case_id", "CASE-1"}}).status == 404);
+  hub.imported(kShopify, fixture("shopify/inventory-available-wide.csv"));
+  const auto shopify = hub.of_system("shopify");
+  REQUIRE_FALSE(shopify.empty());
+  const auto not_fba = hub.claim(shopify[0].id, {{"case_id", "CASE-1"}});
+  CHECK(not_fba.status == 409);
+  CHECK(not_fba.body.find("read-only system") != std::string::npos);
+
+  // A later report where Amazon holds more than the ledger makes it an investigation: nothing to
+  // reimburse; denied closes it as a write-off.
+  std::string more = fixture("fba/manage-fba-inventory-18.txt");
+  const auto row = more.find("Yes\t12\t10\t1\t1\t17");
+  REQUIRE(row != std::string::npos);
+  more.replace(row, 16, "Yes\t20\t18\t1\t1\t25");
+  hub.imported("/api/v1/imports/fba?site=fba-eu&as_of=2026-09-20T13:00:00Z", more);
+  const auto investigation = hub.of_system("fba");
+  REQUIRE(investigation.size() == 1);
+  REQUIRE(hub.detail(investigation[0].id)["proposal"] == "investigate");
+  CHECK(hub.claim(investigation[0].id, {{"case_id", "CASE-2"}, {"state", "reimbursed"}}).status == 409);
+  const auto denied = hub.claim(investigation[0].id, {{"case_id", "CASE-2"}, {"state", "denied"}});
+  INFO(denied.body);
+  REQUIRE(denied.status == 200);
+  CHECK(Json::parse(denied.body)["discrepancy"]["resolution"] == "written_off");
 }
 
 }  // namespace

@@ -40,6 +40,23 @@ TEST_CASE("the file is Shopify's 2024+ inventory layout with the SKU, the locati
   CHECK(text.back() == '\n');
 }
 
+TEST_CASE("a variant without SKU is named by its Handle and option values, the SKU left empty") {
+  const std::string text = shopify_inventory_import(record_of("handle:tee/S%2FM/Black, matte", "Shop location", 4));
+  auto records = parse_csv(text);
+  REQUIRE(records.has_value());
+  REQUIRE(records->size() == 2);
+  const auto& row = (*records)[1].fields;
+  REQUIRE(row.size() == 19);
+  CHECK(row[0] == "tee");
+  CHECK(row[2].empty());  // option names are not part of a variant's identity
+  CHECK(row[3] == "S/M");
+  CHECK(row[5] == "Black, matte");
+  CHECK(row[7].empty());
+  CHECK(row[8].empty());
+  CHECK(row[11] == "Shop location");
+  CHECK(row[18] == "4");
+}
+
 TEST_CASE("SKUs and locations with commas, quotes or line breaks are quoted so the row keeps its columns") {
   const std::string text = shopify_inventory_import(record_of("A,\"B\"\nC", "Shop, \"North\"", 0));
   auto records = parse_csv(text);

@@ -17,10 +17,10 @@ std::string fixture(std::string_view name) {
   return testing::read_file(testing::project_data("channels/shopify/" + std::string(name)));
 }
 
-// The quantity of `identity` (a SKU, or the item_ref of a variant without one) at `location`.
+// The quantity of `identity` (a SKU, or the variant key of a variant without one) at `location`.
 const ReportedQuantity* find(const Report& report, std::string_view identity, std::string_view location) {
   const auto found = std::find_if(report.quantities.begin(), report.quantities.end(), [&](const ReportedQuantity& q) {
-    return (q.sku.empty() ? q.item_ref : q.sku) == identity && q.system_location == location;
+    return q.sku == identity && q.system_location == location;
   });
   return found == report.quantities.end() ? nullptr : &*found;
 }
@@ -47,9 +47,9 @@ TEST_CASE("the wide export gives one quantity per location column, skipping not 
   CHECK(find(report, "AD-04\n-OS-red", "Shop location")->line == 3);
   CHECK(quantity(report, "AD-04\n-OS-red", "My Custom Location") == 0);
   // A variant without SKU is identified by its non-ASCII Handle and option values.
-  const auto* unnamed = find(report, "new-era®-cap (Size: M)", "Shop location");
+  const auto* unnamed = find(report, "handle:new-era®-cap/M", "Shop location");
   REQUIRE(unnamed != nullptr);
-  CHECK(unnamed->sku.empty());
+  CHECK(unnamed->item_ref == "new-era®-cap (Size: M)");
   CHECK(unnamed->quantity == 3);
   CHECK(unnamed->line == 5);
   CHECK(find(report, "CAP-L", "Shop location")->item_ref == "new-era®-cap (Size: L)");
@@ -73,14 +73,14 @@ TEST_CASE("the 2023 long export compares On hand and keeps the other quantity ty
   REQUIRE(report.errors.empty());
   CHECK(report.kind == "shopify-all-2023");
   REQUIRE(report.quantities.size() == 2);  // the tumbler is not stocked
-  const auto* shop = find(report, "königstiger (Scale: 1:16)", "Shop location");
+  const auto* shop = find(report, "handle:königstiger/1:16", "Shop location");
   REQUIRE(shop != nullptr);
   CHECK(shop->quantity == 5);
   CHECK(shop->details.at("incoming") == 2);
   CHECK(shop->details.at("unavailable") == 1);
   CHECK(shop->details.at("committed") == 1);
   CHECK(shop->details.at("available") == 3);
-  CHECK(quantity(report, "königstiger (Scale: 1:16)", "Warehouse") == -1);
+  CHECK(quantity(report, "handle:königstiger/1:16", "Warehouse") == -1);
   CHECK(report.notes.empty());
 }
 
@@ -102,6 +102,16 @@ TEST_CASE("the 2024 long export compares On hand (current), sums a duplicate SKU
   CHECK(report.notes[1].line == 4);
   CHECK(report.notes[1].field == "On hand (current)");
   CHECK(report.notes[1].message.find("On hand is 5 but Unavailable + Committed + Available is 4") != std::string::npos);
+}
+
+TEST_CASE("variants without SKU are keyed by Handle and option values, a slash in a value escaped") {
+  const auto report = read_shopify_export(fixture("inventory-variants.csv"));
+  REQUIRE(report.errors.empty());
+  CHECK(report.quantities.size() == 3);
+  CHECK(quantity(report, "handle:königstiger/1:16", "Shop location") == 3);
+  CHECK(quantity(report, "handle:tee/S%2FM/Black", "Shop location") == 4);
+  CHECK(quantity(report, "handle:tumbler", "Shop location") == 6);  // no variants: the Handle alone
+  CHECK(find(report, "handle:tee/S%2FM/Black", "Shop location")->item_ref == "tee (Size: S/M, Color: Black)");
 }
 
 TEST_CASE("a quantity that is no number and a row naming no variant are errors naming line and column") {
