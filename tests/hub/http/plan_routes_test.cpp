@@ -7,45 +7,17 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/hub/auth_fixtures.hpp"
-#include "tests/hub/delivery_fixtures.hpp"
-#include "tests/hub/write_fixtures.hpp"
+#include "tests/hub/plan_fixtures.hpp"
 
 namespace recount::hub {
 namespace {
 
 using Json = nlohmann::json;
 
-// A weekly plan of the pick faces from 2026-09-01: the fixed now (2026-09-21) is in its third
-// period, which opened on 2026-09-15.
-constexpr std::int64_t kDay = 24LL * 3600 * 1000;
-constexpr std::int64_t kStartMs = 1'788'220'800'000;  // 2026-09-01
+constexpr std::int64_t kDay = testing::kPlanDayMs;
+constexpr std::int64_t kStartMs = testing::kPlanStartMs;
 
-// SKU-1 at A-1 has a baseline and a count (shortage_events); SKU-2 at A-2 only a baseline. Both
-// locations are pick faces.
-struct PlanHub : testing::WriteSide {
-  PlanHub() {
-    catalog.put(protocol::Catalog{
-        "site-1",
-        1,
-        {protocol::CatalogItem{"SKU-1", "widget", 250, "", {}}, protocol::CatalogItem{"SKU-2", "gadget", 100, "", {}}},
-        {protocol::CatalogLocation{"A-1", "A-1", "pick"}, protocol::CatalogLocation{"A-2", "A-2", "pick"}},
-        {}});
-    auto policy = reconcile::parse_policy(R"({"plans": [{"name": "pick-faces", "location_classes": ["pick"],
-        "every_days": 7, "owner": "shift-lead", "start": "2026-09-01"}]})");
-    REQUIRE(policy.has_value());
-    REQUIRE(writer.write(
-        [&](LedgerWrite&, std::int64_t now_ms) { return reconciler.set_policy(*policy, "plans-test", now_ms); }));
-    auto events = testing::shortage_events();
-    Event other = events[0];
-    other.seq = 3;
-    other.event_id = testing::event_id_for(1, 3);
-    other.location = "A-2";
-    other.sku = "SKU-2";
-    events.push_back(other);
-    testing::deliver(store.ledger, reconciler, events);
-    REQUIRE(add_plan_routes(router, store.ledger.database(), catalog, queries, testing::fixed_clock()).has_value());
-  }
-
+struct PlanHub : testing::PlanHub {
   Json get(const std::string& target, unsigned status = 200) {
     const auto response = router.handle(
         testing::signed_in(Request::from_target("GET", target).value(), auth::Role::kViewer, "viewer-vic", 0));
