@@ -66,6 +66,7 @@ TEST_CASE("count plan: a plan selects positions by ABC class, location class and
                                             at("P-2", "Z", 5, 10, "pick")};
   const auto due = evaluate_plans(policy, "s1", positions, kStart + kDay);
   std::vector<std::pair<std::string, std::string>> selected;
+  selected.reserve(due.size());
   for (const auto& count : due) selected.emplace_back(count.plan, count.position.location);
   std::sort(selected.begin(), selected.end());
   CHECK(selected == std::vector<std::pair<std::string, std::string>>{
