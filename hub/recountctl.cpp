@@ -22,6 +22,7 @@
 #include "hub/cli/import_command.hpp"
 #include "hub/cli/metrics_command.hpp"
 #include "hub/cli/overview_command.hpp"
+#include "hub/cli/plans_command.hpp"
 #include "hub/cli/policy_command.hpp"
 #include "hub/cli/resolve_command.hpp"
 #include "hub/cli/systems_command.hpp"
@@ -149,6 +150,14 @@ int main(int argc, char** argv) {
       ->required()
       ->check(position_check);
 
+  auto* plans = app.add_subcommand("plans", "The count plans in force: selection, frequency, owner, due and overdue");
+  plans->add_option("--site", site, "Only this site's positions");
+  plans->add_flag("--json", json, "Print the API's JSON instead of a table");
+  auto* due = app.add_subcommand("due", "The counts the plans ask for, most overdue first");
+  std::string due_state;
+  due->add_option("--site", site, "Only this site's");
+  due->add_option("--state", due_state, "open (default: due and overdue), due, overdue or done");
+  due->add_flag("--json", json, "Print the API's JSON instead of a table");
   auto* drift = app.add_subcommand("drift", "When and where a position, a SKU or a site began to drift, and why");
   drift->add_flag("--json", json, "Print the API's JSON instead of a table");
   DriftSubject drift_subject;
@@ -445,6 +454,10 @@ int main(int argc, char** argv) {
     output = claim_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, claim_step);
   } else if (positions->parsed()) {
     output = positions_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, site, sku, position_limit);
+  } else if (plans->parsed()) {
+    output = plans_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, site);
+  } else if (due->parsed()) {
+    output = due_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, site, due_state);
   } else if (drift->parsed()) {
     output = drift_command(hub, json ? OutputFormat::kJson : OutputFormat::kTable, drift_subject);
   } else if (history->parsed()) {

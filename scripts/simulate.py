@@ -241,7 +241,11 @@ def plan(args):
     write_csv(out / "baseline.csv", ["site", "location", "sku", "lot", "quantity", "as_of"],
               [(*k.split("|"), "", qty, as_of.isoformat()) for k, qty in sorted(baseline.items())])
     policy = {"ambiguity_window_ms": 1000, "settle_delay_ms": 1000, "max_recount_rounds": 2,
-              "approval_limit_cents": 5000, "tolerances": [{"shortage": {"units": 0}, "overage": {"units": 0}}]}
+              "approval_limit_cents": 5000, "tolerances": [{"shortage": {"units": 0}, "overage": {"units": 0}}],
+              # A count plan (docs/investigation.md): every shelf weekly, from two weeks ago, so the
+              # shelves the day counts are done and the others are overdue.
+              "plans": [{"name": "shelves-weekly", "location_classes": ["shelf"], "every_days": 7,
+                         "owner": "shift-lead", "start": (as_of.date() - datetime.timedelta(days=14)).isoformat()}]}
     (out / "policy.json").write_text(json.dumps(policy, indent=2) + "\n")
     (out / "fleet.json").write_text(json.dumps({"devices": devices, "leads": leads}, indent=2) + "\n")
     (out / "truth.json").write_text(json.dumps({"shelves": truth, "items": by_sku, "injected": injected,

@@ -21,6 +21,7 @@
 #include "hub/http/live_routes.hpp"
 #include "hub/http/metrics_routes.hpp"
 #include "hub/http/overview_routes.hpp"
+#include "hub/http/plan_routes.hpp"
 #include "hub/http/policy_routes.hpp"
 #include "hub/http/reconcile_routes.hpp"
 #include "hub/http/resolve_routes.hpp"
@@ -245,6 +246,11 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   add_unknown_barcode_routes(self->router_, *self->unknown_, *self->catalog_, system_wall_clock(), catalog_changed);
   if (auto ok =
           add_drift_routes(self->router_, ledger.database(), *self->catalog_view_, self->queries_, system_wall_clock());
+      !ok) {
+    return ok.error();
+  }
+  if (auto ok =
+          add_plan_routes(self->router_, ledger.database(), *self->catalog_view_, self->queries_, system_wall_clock());
       !ok) {
     return ok.error();
   }

@@ -1,12 +1,15 @@
 // Tolerance rules, their scopes and the policy document's strict, non-throwing parser.
 #include "hub/reconcile/policy.hpp"
 
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <sstream>
 #include <tuple>
+#include <unordered_set>
 
 #include "hub/reconcile/discrepancy.hpp"
 #include "shared/domain/identifiers.hpp"
@@ -26,7 +29,14 @@ using protocol::UnknownMembers;
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
 constexpr std::uint32_t kMaxRounds = 100;
-constexpr double kMaxPercent = 1'000'000;  // beyond this a percent limit means nothing
+constexpr double kMaxPercent = 1'000'000;     // beyond this a percent limit means nothing
+constexpr std::int64_t kMaxEveryDays = 3660;  // ten years: a longer period is no program
+constexpr std::size_t kMaxPlans = 100;
+constexpr std::size_t kMaxPlanList = 1000;  // sites or location classes one plan names
+constexpr std::string_view kDateFormat = "must be a date as YYYY-MM-DD";
+
+const std::pair<AbcClass, std::string_view> kAbcNames[] = {
+    {AbcClass::kA, "A"}, {AbcClass::kB, "B"}, {AbcClass::kC, "C"}};
 
 std::int64_t saturating_product(std::int64_t a, std::int64_t b) {
   std::int64_t product = 0;
@@ -273,10 +283,131 @@ void write_scope(JsonWriter& out, const Scope& scope) {
   out.end_object();
 }
 
+// Each string of the array at `key` passed through read(JsonReader&, element name, text) ->
+// optional<T>; an absent array reads as empty, a present one may not be.
+template <typename T, typename Read>
+std::vector<T> string_list(JsonReader& in, std::string_view key, Read read) {
+  std::vector<T> out;
+  const std::optional<JsonValue> array = in.list(key, kMaxPlanList, Presence::kOptional);
+  if (!array) return out;
+  if (array->size() == 0) {
+    in.fail(key, "may not be empty (leave it out to mean every one)");
+    return out;
+  }
+  std::unordered_set<std::string> seen;
+  std::size_t i = 0;
+  array->for_each_element([&](JsonValue element) {
+    const std::string name = std::string(key) + "[" + std::to_string(i++) + "]";
+    if (!element.is_string()) {
+      in.fail(name, "must be a string");
+      return false;
+    }
+    std::optional<T> value = read(in, name, element.string());
+    if (!value) return false;
+    if (!seen.insert(std::string(element.string())).second) {
+      in.fail(name, "repeats an earlier element");
+      return false;
+    }
+    out.push_back(std::move(*value));
+    return true;
+  });
+  return out;
+}
+
+std::optional<std::string> checked_code(JsonReader& in, const std::string& name, std::string_view text,
+                                        bool identifier) {
+  auto valid = identifier ? validate_identifier(name, text) : validate_code(name, text, limits::kMaxCode);
+  if (!valid) {
+    in.fail(valid.error().within(in.path()));
+    return std::nullopt;
+  }
+  return std::string(text);
+}
+
+// UTC midnight of a YYYY-MM-DD date, in ms; nullopt when the text is not a real date.
+std::optional<std::int64_t> date_ms(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  int year = 0;
+  unsigned month = 0;
+  unsigned day = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i != 4 && i != 7 && (text[i] < '0' || text[i] > '9')) return std::nullopt;
+  }
+  year = std::stoi(std::string(text.substr(0, 4)));
+  month = static_cast<unsigned>(std::stoi(std::string(text.substr(5, 2))));
+  day = static_cast<unsigned>(std::stoi(std::string(text.substr(8, 2))));
+  const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
+  if (!date.ok() || year < 1970) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::sys_days{date}.time_since_epoch()).count();
+}
+
+std::string date_text(std::int64_t ms) {
+  const std::chrono::year_month_day date{std::chrono::floor<std::chrono::days>(
+      std::chrono::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds{ms}})};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()));
+  return text;
+}
+
+CountPlan read_plan(JsonReader& in) {
+  CountPlan plan;
+  plan.name = in.code("name", limits::kMaxCode, Presence::kRequired);
+  plan.sites =
+      string_list<std::string>(in, "sites", [](JsonReader& reader, const std::string& name, std::string_view text) {
+        return checked_code(reader, name, text, true);
+      });
+  plan.abc = string_list<AbcClass>(in, "abc", [](JsonReader& reader, const std::string& name, std::string_view text) {
+    for (const auto& [abc, abc_name] : kAbcNames) {
+      if (abc_name == text) return std::optional<AbcClass>(abc);
+    }
+    reader.fail(name, "must be \"A\", \"B\" or \"C\"");
+    return std::optional<AbcClass>();
+  });
+  plan.location_classes = string_list<std::string>(
+      in, "location_classes", [](JsonReader& reader, const std::string& name, std::string_view text) {
+        return checked_code(reader, name, text, false);
+      });
+  if (in.ok() && plan.abc.empty() && plan.location_classes.empty()) {
+    in.fail("abc", "or location_classes is required: a plan selects positions by one or both");
+  }
+  plan.every_days = in.integer<std::int64_t>("every_days", 1, kMaxEveryDays);
+  plan.owner = in.text("owner", Presence::kRequired);
+  if (in.ok() && (plan.owner.empty() || plan.owner.size() > limits::kMaxCode)) {
+    in.fail("owner", "must be a person or a role of 1 to " + std::to_string(limits::kMaxCode) + " bytes");
+  }
+  const std::string start = in.text("start", Presence::kRequired);
+  if (in.ok()) {
+    if (auto ms = date_ms(start)) {
+      plan.start_ms = *ms;
+    } else {
+      in.fail("start", std::string(kDateFormat));
+    }
+  }
+  return plan;
+}
+
+AbcThresholds read_abc(JsonReader& in) {
+  AbcThresholds abc;
+  abc.a_percent = count(in, "a_percent", 100).value_or(abc.a_percent);
+  abc.b_percent = count(in, "b_percent", 100).value_or(abc.b_percent);
+  if (in.ok() && abc.a_percent + abc.b_percent > 100) {
+    in.fail("b_percent", "plus a_percent may not exceed 100");
+  }
+  return abc;
+}
+
 }  // namespace
 
 std::string_view to_string(AlertKind kind) {
   return kind == AlertKind::kDiscrepancy ? "discrepancy" : "device_offline";
+}
+
+std::string_view to_string(AbcClass abc) {
+  for (const auto& [value, name] : kAbcNames) {
+    if (value == abc) return name;
+  }
+  return "";
 }
 
 bool Scope::matches(const Subject& subject) const {
@@ -356,6 +487,16 @@ Result<Policy> parse_policy(std::string_view text) {
         return rule;
       },
       std::numeric_limits<std::size_t>::max(), Presence::kOptional);
+  policy.abc = in.object("abc", Presence::kOptional, read_abc).value_or(policy.abc);
+  std::unordered_set<std::string> plan_names;
+  policy.plans = in.objects(
+      "plans",
+      [&](JsonReader& element) {
+        CountPlan plan = read_plan(element);
+        element.distinct("name", plan.name, plan_names);
+        return plan;
+      },
+      kMaxPlans, Presence::kOptional);
   return in.finish(std::move(policy));
 }
 
@@ -391,6 +532,28 @@ std::string encode_policy(const Policy& policy) {
   });
   // Absent when empty, so a policy without alerts reads as it did before alerts existed.
   if (!policy.alerts.empty()) out.objects("alerts", policy.alerts, write_alert);
+  out.key("abc");
+  out.begin_object();
+  out.field("a_percent", policy.abc.a_percent);
+  out.field("b_percent", policy.abc.b_percent);
+  out.end_object();
+  out.objects("plans", policy.plans, [](JsonWriter& plan_out, const CountPlan& plan) {
+    plan_out.field("name", plan.name);
+    const auto strings = [&](std::string_view key, const auto& values, auto name_of) {
+      if (values.empty()) return;
+      plan_out.key(key);
+      plan_out.begin_array();
+      for (const auto& value : values) plan_out.string(name_of(value));
+      plan_out.end_array();
+    };
+    const auto same = [](const std::string& text) -> std::string_view { return text; };
+    strings("sites", plan.sites, same);
+    strings("abc", plan.abc, [](AbcClass abc) { return to_string(abc); });
+    strings("location_classes", plan.location_classes, same);
+    plan_out.field("every_days", plan.every_days);
+    plan_out.field("owner", plan.owner);
+    plan_out.field("start", date_text(plan.start_ms));
+  });
   out.end_object();
   return std::move(out).finish();
 }

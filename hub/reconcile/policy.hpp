@@ -99,6 +99,34 @@ struct AlertRule {
   bool operator==(const AlertRule&) const = default;
 };
 
+// An item's share of a site's stock value (docs/investigation.md, "Count plans"): items ranked by
+// unit cost × units on hand, largest first; an item is A while the value ranked above it is under
+// a_percent of the site's, B while under a_percent + b_percent, else C (and C when worth nothing).
+enum class AbcClass { kA, kB, kC };
+
+std::string_view to_string(AbcClass abc);
+
+struct AbcThresholds {
+  std::int64_t a_percent = 80;
+  std::int64_t b_percent = 15;
+
+  bool operator==(const AbcThresholds&) const = default;
+};
+
+// A cycle-count program: the positions it selects are counted once every `every_days` days,
+// in periods that begin at `start_ms` (docs/investigation.md, "Count plans").
+struct CountPlan {
+  std::string name;
+  std::vector<std::string> sites;             // empty: every site
+  std::vector<AbcClass> abc;                  // empty: any class
+  std::vector<std::string> location_classes;  // empty: any location
+  std::int64_t every_days = 30;
+  std::string owner;          // a person or a role, as the operators name it
+  std::int64_t start_ms = 0;  // UTC midnight of the first period's day
+
+  bool operator==(const CountPlan&) const = default;
+};
+
 struct Policy {
   // A physical movement at the counted position this close to a count (in event time, either
   // side) makes the count ambiguous: the clocks cannot say whether the counter saw it.
@@ -116,6 +144,9 @@ struct Policy {
   std::vector<ToleranceRule> tolerances;
   // Alert rules, by name; they never change what reconciliation does.
   std::vector<AlertRule> alerts;
+  // How count plans class items by value, and the plans (none: no planned counts).
+  AbcThresholds abc;
+  std::vector<CountPlan> plans;
 
   // The most specific rule matching the subject, or nullptr. Rules never share a scope
   // (parse_policy() refuses that), so the answer does not depend on their order.
@@ -144,7 +175,9 @@ bool within(const Limits& limits, std::int64_t variance, std::int64_t base, std:
 // offending member as a dotted path ("tolerances[2].shortage.percent"): not JSON, an unknown
 // member (a misspelt limit must not silently mean "no limit"), a wrong type, a negative limit,
 // a setting out of range, two rules with the same scope, an alert rule with a second use of a
-// name, an unknown kind, state or classification, or a filter of the other kind.
+// name, an unknown kind, state or classification, or a filter of the other kind, a plan without a
+// selection (neither abc nor location_classes), two plans with the same name, a start that is not
+// a YYYY-MM-DD date.
 Result<Policy> parse_policy(std::string_view json);
 
 // Reads and parses a policy file. kNotFound / kIo when it cannot be read; parse errors as above.

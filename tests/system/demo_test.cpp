@@ -68,6 +68,17 @@ TEST_CASE("scripts/demo --exit finds discrepancies, has them recounted and adjus
   CHECK(done > 0);
   CHECK(result.out.find("adjustments: " + std::to_string(adjusted) + ",") != std::string::npos);
 
+  // The day includes a weekly plan of every shelf: the shelves it counted are done this period.
+  CHECK(result.out.find("== Count plans") != std::string::npos);
+  const auto plans = nlohmann::json::parse(read_file(dir / "demo/plans.json"))["plans"];
+  REQUIRE(plans.size() == 1);
+  CHECK(plans[0]["name"] == "shelves-weekly");
+  CHECK(plans[0]["done"].get<std::int64_t>() > 0);
+  CHECK(plans[0]["positions"] == plans[0]["due"].get<std::int64_t>() + plans[0]["overdue"].get<std::int64_t>() +
+                                     plans[0]["done"].get<std::int64_t>());
+  const auto due = nlohmann::json::parse(read_file(dir / "demo/due.json"));
+  CHECK(due["total"] == plans[0]["due"].get<std::int64_t>() + plans[0]["overdue"].get<std::int64_t>());
+
   CHECK(processes_mentioning(work).empty());
 }
 

@@ -8,6 +8,7 @@ import * as audit from './page_audit.js';
 import * as detail from './page_detail.js';
 import * as drift from './page_drift.js';
 import * as overview from './page_overview.js';
+import * as plans from './page_plans.js';
 import * as policy from './page_policy.js';
 import * as queue from './page_queue.js';
 import * as tasks from './page_tasks.js';
@@ -21,6 +22,7 @@ const kRoutes = {
   tasks: [tasks, 'tasks'],
   drift: [drift, 'drift'],
   alerts: [alerts, 'alerts'],
+  plans: [plans, 'plans'],
   unknown: [unknown, 'unknown'],
   policy: [policy, 'policy'],
   audit: [audit, 'audit'],

@@ -98,6 +98,58 @@ TEST_CASE("reconcile policy: a document that breaks a rule is refused, naming th
   check_refused(cases);
 }
 
+TEST_CASE("reconcile policy: count plans parse with their selection, frequency, owner and start, and encode back") {
+  const Policy policy = parsed(R"({
+    "abc": {"a_percent": 70, "b_percent": 20},
+    "plans": [
+      {"name": "a-monthly", "abc": ["A"], "every_days": 30, "owner": "team-lead", "start": "2026-01-01"},
+      {"name": "pick-faces", "sites": ["s1", "s2"], "location_classes": ["pick"], "abc": ["B", "C"],
+       "every_days": 7, "owner": "Dana", "start": "2026-02-28"}
+    ]})");
+  CHECK(policy.abc == AbcThresholds{70, 20});
+  REQUIRE(policy.plans.size() == 2);
+  const CountPlan& faces = policy.plans[1];
+  CHECK(faces.name == "pick-faces");
+  CHECK(faces.sites == std::vector<std::string>{"s1", "s2"});
+  CHECK(faces.abc == std::vector<AbcClass>{AbcClass::kB, AbcClass::kC});
+  CHECK(faces.location_classes == std::vector<std::string>{"pick"});
+  CHECK(faces.every_days == 7);
+  CHECK(faces.owner == "Dana");
+  CHECK(faces.start_ms == 1'772'236'800'000);  // 2026-02-28T00:00:00Z
+  CHECK(policy.plans[0].start_ms == 1'767'225'600'000);
+  CHECK(parsed(encode_policy(policy)) == policy);
+  CHECK(encode_policy(policy).find(R"("start":"2026-02-28")") != std::string::npos);
+}
+
+TEST_CASE("reconcile policy: a count plan that breaks a rule is refused, naming the member") {
+  const std::string ok = R"("every_days": 7, "owner": "o", "start": "2026-01-01")";
+  const Refusal cases[] = {
+      {R"({"plans": [{"name": "p", )" + ok + "}]}", "plans[0].abc"},
+      {R"({"plans": [{"abc": ["A"], )" + ok + "}]}", "plans[0].name"},
+      {R"({"plans": [{"name": "p", "abc": ["D"], )" + ok + "}]}", "plans[0].abc[0]"},
+      {R"({"plans": [{"name": "p", "abc": [], )" + ok + "}]}", "plans[0].abc"},
+      {R"({"plans": [{"name": "p", "abc": ["A", "A"], )" + ok + "}]}", "plans[0].abc[1]"},
+      {R"({"plans": [{"name": "p", "location_classes": [7], )" + ok + "}]}", "plans[0].location_classes[0]"},
+      {R"({"plans": [{"name": "p", "abc": ["A"], "sites": ["a/b"], )" + ok + "}]}", "plans[0].sites[0]"},
+      {R"({"plans": [{"name": "p", "abc": ["A"], "every_days": 0, "owner": "o", "start": "2026-01-01"}]})",
+       "plans[0].every_days"},
+      {R"({"plans": [{"name": "p", "abc": ["A"], "every_days": 7, "owner": "", "start": "2026-01-01"}]})",
+       "plans[0].owner"},
+      {R"({"plans": [{"name": "p", "abc": ["A"], "every_days": 7, "owner": "o", "start": "2026-02-30"}]})",
+       "plans[0].start"},
+      {R"({"plans": [{"name": "p", "abc": ["A"], "every_days": 7, "owner": "o", "start": "1/1/2026"}]})",
+       "plans[0].start"},
+      {R"({"plans": [{"name": "p", "abc": ["A"], "every_days": 7, "owner": "o"}]})", "plans[0].start"},
+      {R"({"plans": [{"name": "p", "abc": ["A"], "often": 1, )" + ok + "}]}", "plans[0].often"},
+      {R"({"plans": [{"name": "p", "abc": ["A"], )" + ok + R"(}, {"name": "p", "abc": ["B"], )" + ok + "}]}",
+       "plans[1].name"},
+      {R"({"abc": {"a_percent": 90, "b_percent": 20}})", "abc.b_percent"},
+      {R"({"abc": {"a_percent": 101}})", "abc.a_percent"},
+      {R"({"abc": {"c_percent": 5}})", "abc.c_percent"},
+  };
+  check_refused(cases);
+}
+
 TEST_CASE("reconcile policy: every limit that is set must hold, and an unset one does not constrain") {
   struct Case {
     Limits limits;
