@@ -651,27 +651,27 @@ class ConsoleTest(unittest.TestCase):
 
     def test_9zb_the_plans_page_shows_due_and_overdue_counts(self):
         # A weekly-style plan of every class, one day a period from two days ago: the positions
-        # counted today are done, SKU-2 received at DOCK-1 and never counted owes the first
-        # period's count and is overdue.
+        # counted today are done, SKU-2 received at DOCK-2 and never counted owes the first period's
+        # count and is overdue (DOCK-1, not DOCK-2: the alerts step, before this one, counts there).
         in_force = self.floor.api("/api/v1/policy")[1]
         start = (datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=2)).isoformat()
         planned = {**in_force["policy"], "plans": [
             {"name": "daily-all", "abc": ["A", "B", "C"], "every_days": 1, "owner": "shift-lead", "start": start}]}
         status, body = self.floor.api("/api/v1/policy", method="PUT", body=planned)
         self.assertEqual(status, 200, body)
-        self.floor.record("receive", "--location", "DOCK-1", "--sku", "SKU-2", "--qty", "5", "--user", "alice",
+        self.floor.record("receive", "--location", "DOCK-2", "--sku", "SKU-2", "--qty", "5", "--user", "alice",
                           "--ref", "PO-9")
         wait_until("the hub to take the receipt", lambda: [
             c for c in self.floor.api("/api/v1/due?site=store-1&state=overdue")[1]["counts"]
-            if c["location"] == "DOCK-1" and c["sku"] == "SKU-2"])
+            if c["location"] == "DOCK-2" and c["sku"] == "SKU-2"])
         try:
             self.log_in("viewer")
             self.open("plans?site=store-1")
             self.wait_for("the overdue count", lambda: [
-                row for row in self.css("main tbody tr.overdue") if "store-1/DOCK-1/SKU-2" in row.text])
+                row for row in self.css("main tbody tr.overdue") if "store-1/DOCK-2/SKU-2" in row.text])
             plan_row = [row for row in self.css("main tbody tr") if "daily-all" in row.text][0]
             self.assertIn("shift-lead", plan_row.text)
-            overdue = [row for row in self.css("main tbody tr.overdue") if "store-1/DOCK-1/SKU-2" in row.text][0]
+            overdue = [row for row in self.css("main tbody tr.overdue") if "store-1/DOCK-2/SKU-2" in row.text][0]
             self.assertIn("Overdue", overdue.text)
             self.assertIn("shift-lead", overdue.text)
             due = self.floor.api("/api/v1/due?site=store-1&state=done")[1]["counts"]
