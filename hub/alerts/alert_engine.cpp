@@ -224,7 +224,7 @@ Result<void> AlertEngine::evaluate(const std::vector<reconcile::Discrepancy>& di
   if (!write) return write.error();
   std::set<std::pair<std::string, std::string>> held;
   std::vector<std::int64_t> raised;
-  const auto judge = [&](const AlertRule& rule, bool holds_now, Observation observation) -> Result<void> {
+  const auto judge = [&](const AlertRule& rule, bool holds_now, const Observation& observation) -> Result<void> {
     if (!holds_now) return release(*write, rule.name, observation.subject);
     held.emplace(rule.name, observation.subject);
     auto id = raise(*write, observation, now_ms);
@@ -329,7 +329,7 @@ void AlertEngine::publish_mqtt(const AlertDelivery& delivery, const Alert& alert
   const std::int64_t started_ms = wall_();
   // Not retained: an alert is news when it happens; the API keeps the list.
   publish_(mqtt::Message{topic, alert_message(alert), false},
-           [this, delivery, alert_id = alert.id, topic, started_ms](Result<void> done) {
+           [this, delivery, alert_id = alert.id, topic, started_ms](const Result<void>& done) {
              publishing_.erase(std::remove(publishing_.begin(), publishing_.end(), delivery.id), publishing_.end());
              const std::string error = done ? "" : done.error().describe();
              delivery::Attempt attempt{

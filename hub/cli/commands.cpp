@@ -1,10 +1,9 @@
 // recountctl's commands: API calls, tables and verification reports.
 #include "hub/cli/commands.hpp"
 
-#include <time.h>
-
 #include <algorithm>
 #include <array>
+#include <ctime>
 #include <vector>
 
 #include <nlohmann/json.hpp>

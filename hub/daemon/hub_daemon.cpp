@@ -182,7 +182,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   if (!signing_key) return signing_key.error();
   auto opened_catalog = CatalogStore::open(ledger);
   if (!opened_catalog) return opened_catalog.error();
-  auto catalog = std::make_unique<CatalogStore>(std::move(*opened_catalog));
+  auto catalog = std::make_unique<CatalogStore>(*opened_catalog);
   auto catalog_view = std::make_unique<reconcile::CatalogSnapshot>();
   if (auto ok = refresh(*catalog_view, *catalog); !ok) return ok.error();
   auto reconciler = reconcile::Reconciler::open(ledger.database(), *catalog_view);

@@ -24,7 +24,7 @@ namespace recount::hub {
 // reimbursed for an investigation. `writer`, `channels`, `operations` and `queries` must outlive
 // the router; handlers run on the caller's (the io_context's) thread.
 void add_claim_routes(Router& router, HubWriter& writer, channels::ChannelStore& channels,
-                      reconcile::Operations& operations, reconcile::Queries& queries, WallClock wall);
+                      reconcile::Operations& operations, reconcile::Queries& queries, const WallClock& wall);
 
 // Adds the discrepancy's claims, oldest first, to its detail as `claims` ([] when none), each
 // {"case_id", "state", "note", "actor", "at_ms"}. Errors: SQLite's. Blocks.

@@ -205,7 +205,7 @@ void add_position_routes(Router& router, reconcile::Queries& queries) {
 }
 
 void add_discrepancy_detail_route(Router& router, reconcile::Queries& queries, const WallClock& wall,
-                                  DetailExtension extend) {
+                                  const DetailExtension& extend) {
   router.add("GET", "/api/v1/discrepancies/{id}", auth::Role::kViewer,
              [&queries, wall, extend](const Request& request) {
                const auto id = request.path_integer("id", "discrepancy id");
@@ -237,8 +237,8 @@ void add_discrepancy_detail_route(Router& router, reconcile::Queries& queries, c
 
 }  // namespace
 
-void add_reconcile_routes(Router& router, reconcile::Queries& queries, const WallClock& wall, DetailExtension extend,
-                          ListExtension extend_listed) {
+void add_reconcile_routes(Router& router, reconcile::Queries& queries, const WallClock& wall,
+                          const DetailExtension& extend, const ListExtension& extend_listed) {
   router.add("GET", "/api/v1/tasks", auth::Role::kViewer, [&queries, wall](const Request& request) {
     const std::string state = parameter(request, "state", "open");
     if (state != "open" && state != "all") return Response::from(invalid("state", "must be open or all"));
@@ -282,7 +282,7 @@ void add_reconcile_routes(Router& router, reconcile::Queries& queries, const Wal
                out.end_object();
                return Response::encoded(200, std::move(out).finish());
              });
-  add_discrepancy_detail_route(router, queries, wall, std::move(extend));
+  add_discrepancy_detail_route(router, queries, wall, extend);
   add_position_routes(router, queries);
 }
 

@@ -32,7 +32,7 @@ using ListExtension = std::function<Result<void>(const reconcile::Discrepancy&, 
 // be the thread that runs the hub's writes (its io_context's). `queries` must outlive the router.
 // `extend` and `extend_listed`, when set, add to each detail and each listed discrepancy.
 void add_reconcile_routes(Router& router, reconcile::Queries& queries, const WallClock& wall,
-                          DetailExtension extend = {}, ListExtension extend_listed = {});
+                          const DetailExtension& extend = {}, const ListExtension& extend_listed = {});
 
 // A discrepancy as the API shows it (docs/api.md), its age_ms taken at `now_ms`.
 nlohmann::json discrepancy_json(const reconcile::Discrepancy& discrepancy, std::int64_t now_ms);

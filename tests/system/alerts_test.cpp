@@ -40,7 +40,7 @@ struct AlertFloor {
     ::chmod((dir / "secret").c_str(), 0600);
     std::ofstream(dir / "sendmail") << "#!/bin/sh\ncat > '" << mailbox.string() << "'\n";
     ::chmod((dir / "sendmail").c_str(), 0700);
-    const auto file = dir / "policy.json";
+    auto file = dir / "policy.json";
     std::ofstream(file) << R"({"ambiguity_window_ms": 0, "alerts": [{"name": "store-1-shortage",
       "kind": "discrepancy", "sites": ["store-1"], "channels": [{"type": "webhook"}, {"type": "mqtt"},
       {"type": "email", "to": "ops@example.com"}]}]})";
@@ -58,7 +58,7 @@ struct AlertFloor {
     return nlohmann::json::parse(fetched.out);
   }
   nlohmann::json json_of(std::vector<std::string> arguments) const {
-    arguments.push_back("--json");
+    arguments.emplace_back("--json");
     const auto result = recountctl(arguments);
     INFO(result.err);
     REQUIRE(result.exit_code == 0);

@@ -23,7 +23,8 @@ std::vector<std::string> processes_mentioning(const std::string& text) {
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::string command_line = read_file(entry.path() / "cmdline");
     std::replace(command_line.begin(), command_line.end(), '\0', ' ');
-    if (command_line.find(text) != std::string::npos) found.push_back(name + ": " + command_line);
+    if (command_line.find(text) != std::string::npos)
+      found.push_back(std::string(name).append(": ").append(command_line));
   }
   return found;
 }

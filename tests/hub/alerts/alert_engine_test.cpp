@@ -220,12 +220,12 @@ TEST_CASE("the sweep raises an alert for a device offline long enough with a bac
     REQUIRE(write.status("site-1", status, received_ms, LedgerWrite::Freshness::kLive).has_value());
     REQUIRE(write.commit().has_value());
   };
-  hub.start(hub.options(), [](mqtt::Message, mqtt::Link::Completion) {});
+  hub.start(hub.options(), [](const mqtt::Message&, const mqtt::Link::Completion&) {});
   const std::int64_t now_ms = system_wall_clock()();
   set_status(protocol::DeviceState::kOffline, 3, now_ms - 3'600'000);  // an hour: not yet
   REQUIRE(hub.engine->sweep().has_value());
   CHECK(hub.alerts().empty());
-  set_status(protocol::DeviceState::kOffline, 3, now_ms - 3 * 3'600'000);
+  set_status(protocol::DeviceState::kOffline, 3, now_ms - std::int64_t{3} * 3'600'000);
   REQUIRE(hub.engine->sweep().has_value());
   REQUIRE(hub.alerts().size() == 1);
   CHECK(hub.alerts()[0].subject == "device/site-1/dev-1");
@@ -240,7 +240,7 @@ TEST_CASE("the sweep raises an alert for a device offline long enough with a bac
   CHECK(hub.alerts().size() == 1);
   set_status(protocol::DeviceState::kOnline, 0, now_ms);
   REQUIRE(hub.engine->sweep().has_value());
-  set_status(protocol::DeviceState::kOffline, 3, now_ms - 3 * 3'600'000);
+  set_status(protocol::DeviceState::kOffline, 3, now_ms - std::int64_t{3} * 3'600'000);
   REQUIRE(hub.engine->sweep().has_value());
   CHECK(hub.alerts().size() == 2);
 }

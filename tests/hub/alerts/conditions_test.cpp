@@ -71,9 +71,9 @@ TEST_CASE("sites, systems and classifications narrow a discrepancy rule") {
 TEST_CASE("device offline 2 h with a backlog holds only offline, long enough, with enough unsent events") {
   AlertRule rule = testing::rule_named("silent");
   rule.kind = AlertKind::kDeviceOffline;
-  rule.offline_for_ms = 2 * 3'600'000;
+  rule.offline_for_ms = std::int64_t{2} * 3'600'000;
   rule.min_backlog = 1;
-  DeviceCondition device{"site-1", "dev-1", true, kNow - 2 * 3'600'000, 5};
+  DeviceCondition device{"site-1", "dev-1", true, kNow - std::int64_t{2} * 3'600'000, 5};
   CHECK(holds(rule, device, kNow));
   CHECK_FALSE(holds(rule, device, kNow - 1));
   device.backlog = 0;
