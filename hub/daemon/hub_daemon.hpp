@@ -32,6 +32,7 @@
 #include "hub/unknown/unknown_barcodes.hpp"
 #include "hub/writes/catalog_publisher.hpp"
 #include "hub/writes/hub_writer.hpp"
+#include "hub/writes/plan_feed.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/crypto/ed25519.hpp"
 #include "shared/mqtt/link.hpp"
@@ -56,6 +57,9 @@ struct HubOptions {
   // The longest the settle timer sleeps before it looks again for counts whose settle delay has
   // ended (a count stored meanwhile is due a whole settle delay after it arrived).
   std::chrono::milliseconds settle_poll{1000};
+  // How often the count plans are evaluated and each site's changed planned counts sent to its
+  // devices with its task list (recount-hub --plan-interval; hub/writes/plan_feed.hpp).
+  std::chrono::milliseconds plan_interval{60'000};
   IngestOptions ingest;
   // How often the audit chain's head is signed, if it moved since the last checkpoint (and at
   // every orderly shutdown): published retained on kCheckpointTopic and written to
@@ -85,7 +89,7 @@ class HubDaemon {
 
   // Starts serving HTTP, connecting to the broker (retrying until it answers) and the settle
   // timer, which judges counts whose policy settle delay ends between batches, the checkpoint
-  // timer and the corrections outbox. `on_ready` runs
+  // timer, the count plans' timer and the corrections outbox. `on_ready` runs
   // once, on the first connection, after the hub's subscriptions were sent.
   void start(std::function<void()> on_ready);
 
@@ -152,6 +156,7 @@ class HubDaemon {
   boost::asio::steady_timer checkpoint_timer_;
   std::optional<CheckpointDirectory> checkpoint_directory_;
   std::unique_ptr<channels::CorrectionOutbox> outbox_;  // set by create()
+  std::unique_ptr<PlanFeed> plans_;                     // set by create()
   std::int64_t checkpointed_id_ = 0;                    // the entry the last checkpoint signed; 0: none yet
   bool stopping_ = false;
 };
