@@ -77,6 +77,12 @@ int main(int argc, char** argv) {
                  "Sign the audit chain's head this often in seconds, when it moved (and at shutdown)")
       ->check(CLI::Range(1, 86'400))
       ->capture_default_str();
+  std::int64_t plan_interval_ms = 60'000;
+  app.add_option("--plan-interval", plan_interval_ms,
+                 "Evaluate the count plans this often in milliseconds and send each site's changed planned counts "
+                 "to its devices (docs/investigation.md, \"Count plans\")")
+      ->check(CLI::Range(std::int64_t{10}, std::int64_t{86'400'000}))
+      ->capture_default_str();
   // Durations with a unit (30s, 90m, 1h, 60d), kept in milliseconds.
   const auto duration = CLI::AsNumberWithUnit(
       std::map<std::string, std::int64_t>{{"ms", 1}, {"s", 1'000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}},
@@ -179,6 +185,7 @@ int main(int argc, char** argv) {
   if (!point) return fail(std::string("RECOUNT_HUB_FAILPOINT: no failpoint is named ") + failpoint);
   options.outbox.failpoint = *point;
   options.checkpoint_every = std::chrono::seconds(checkpoint_seconds);
+  options.plan_interval = std::chrono::milliseconds(plan_interval_ms);
 
   if (!audit_checkpoints.empty()) {
     std::error_code ignored;

@@ -373,8 +373,10 @@ def recount(args):
             listing = scanner.type("#tasks")
             tasks = [scanner.process.stdout.readline().strip() for _ in range(int(listing.split()[1]))]
             for task in tasks:
-                task_id, _, location = task.split()[:3]
-                if task_id in done:
+                # "RECOUNT ID at LOCATION ..." or "PLANNED ID at ...": the leads answer the recounts;
+                # the plan's counts are the day's cycle counts' business.
+                kind, task_id, _, location = task.split()[:4]
+                if kind != "RECOUNT" or task_id in done:
                     continue
                 sku = task.split(" sku ")[1].split()[0] if " sku " in task else None
                 # A later round excludes whoever recounted the round before: a second lead takes it.

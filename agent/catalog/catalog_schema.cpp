@@ -38,6 +38,11 @@ const storage::MigrationStep kSteps[] = {
     {R"sql(
     ALTER TABLE unresolved_scans ADD COLUMN reported_seq INTEGER;
     )sql"},
+    // 4: what each task asks for, protocol::TaskKind's name: 'recount' (the tasks held before,
+    // which were all recounts) or 'planned' (docs/protocol.md §9).
+    {R"sql(
+    ALTER TABLE tasks ADD COLUMN kind TEXT NOT NULL DEFAULT 'recount';
+    )sql"},
 };
 
 }  // namespace

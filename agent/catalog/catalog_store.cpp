@@ -19,10 +19,12 @@ protocol::RecountTask read_task(const storage::Statement& row) {
   task.exclude_user = row.column_text(5);
   task.hint = row.column_text(6);
   task.created_ms = row.column_int(7);
+  // Written from TaskKind's own names only (store_tasks()).
+  task.kind = protocol::parse_task_kind(row.column_text(8)).value_or(protocol::TaskKind::kRecount);
   return task;
 }
 
-constexpr const char* kTaskColumns = "task_id, location, sku, lot, round, exclude_user, hint, created_ms";
+constexpr const char* kTaskColumns = "task_id, location, sku, lot, round, exclude_user, hint, created_ms, kind";
 
 }  // namespace
 
@@ -175,10 +177,10 @@ Result<std::vector<std::string>> CatalogStore::store_tasks(const protocol::TaskL
   }
   auto incoming = database_.prepare("INSERT OR IGNORE INTO incoming_tasks(task_id) VALUES(?)");
   auto upsert = database_.prepare(
-      "INSERT INTO tasks(task_id, location, sku, lot, round, exclude_user, hint, created_ms) "
-      "VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(task_id) DO UPDATE SET location = excluded.location, "
+      "INSERT INTO tasks(task_id, location, sku, lot, round, exclude_user, hint, created_ms, kind) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(task_id) DO UPDATE SET location = excluded.location, "
       "sku = excluded.sku, lot = excluded.lot, round = excluded.round, exclude_user = excluded.exclude_user, "
-      "hint = excluded.hint, created_ms = excluded.created_ms");
+      "hint = excluded.hint, created_ms = excluded.created_ms, kind = excluded.kind");
   if (!incoming) return incoming.error();
   if (!upsert) return upsert.error();
   for (const auto& task : tasks.tasks) {
@@ -191,6 +193,7 @@ Result<std::vector<std::string>> CatalogStore::store_tasks(const protocol::TaskL
                       .bind_optional(6, task.exclude_user)
                       .bind_optional(7, task.hint)
                       .bind(8, task.created_ms)
+                      .bind(9, protocol::to_string(task.kind))
                       .run();
         !ok) {
       return ok.error();

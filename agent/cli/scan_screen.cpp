@@ -67,7 +67,11 @@ void draw_screen(const SessionView& view, const Feedback& feedback, const Inputs
   out << "\x1b[2J\x1b[H";
   out << "recount scan - site " << identity.site << ", device " << identity.device << "\n\n";
   out << "  MODE      " << kInverse << kBold << ' ' << mode << ' ' << kReset
-      << (view.task_id.empty() ? "" : "   BLIND RECOUNT " + view.task_id) << '\n';
+      << (view.task_id.empty()
+              ? ""
+              : (view.task_kind == protocol::TaskKind::kPlanned ? "   PLANNED COUNT " : "   BLIND RECOUNT ") +
+                    view.task_id)
+      << '\n';
   out << "  USER      " << kBold << (view.user.empty() ? "-" : view.user) << kReset
       << (view.user_name.empty() ? "" : "  " + view.user_name) << '\n';
   const bool moving = view.mode == WorkMode::kPutaway || view.mode == WorkMode::kMove;

@@ -395,11 +395,16 @@ Feedback ScanSession::close_location() {
   event.task_id = view_.task_id;
   auto recorded = journal_.record(event);
   if (!recorded) return refused("NOT RECORDED: " + recorded.error().describe());
-  const std::string message = "location " + view_.location + " closed" +
-                              (view_.task_id.empty() ? "" : ", recount task " + view_.task_id + " done");
+  const std::string message =
+      "location " + view_.location + " closed" +
+      (view_.task_id.empty()
+           ? ""
+           : (view_.task_kind == protocol::TaskKind::kPlanned ? ", planned count " : ", recount task ") +
+                 view_.task_id + " done");
   view_.location.clear();
   view_.session.clear();
   view_.task_id.clear();
+  view_.task_kind = protocol::TaskKind::kRecount;
   view_.last_item.reset();
   actions_.clear();
   return done(message);
@@ -408,9 +413,11 @@ Feedback ScanSession::close_location() {
 Feedback ScanSession::list_tasks() {
   auto tasks = store_.open_tasks();
   if (!tasks) return refused("cannot read the tasks: " + tasks.error().describe());
-  Feedback feedback = done(std::to_string(tasks->size()) + " open recount task" + (tasks->size() == 1 ? "" : "s"));
+  Feedback feedback = done(std::to_string(tasks->size()) + " open task" + (tasks->size() == 1 ? "" : "s"));
   for (const auto& task : *tasks) {
-    std::string line = task.task_id + " at " + task.location;
+    // A planned count is due by a count plan; a recount answers a variance. Neither shows a quantity.
+    std::string line = std::string(task.kind == protocol::TaskKind::kPlanned ? "PLANNED " : "RECOUNT ") + task.task_id +
+                       " at " + task.location;
     if (!task.sku.empty()) line += " sku " + task.sku;
     if (!task.lot.empty()) line += " lot " + task.lot;
     if (task.round > 1) line += " round " + std::to_string(task.round);
@@ -435,10 +442,12 @@ Feedback ScanSession::start_recount(const std::string& task_id) {
   view_.location = (*task)->location;
   view_.to_location.clear();
   view_.task_id = task_id;
+  view_.task_kind = (*task)->kind;
   view_.last_item.reset();
   new_session();
-  return done("BLIND RECOUNT " + task_id + " at " + view_.location +
-              ((*task)->sku.empty() ? ": count every item" : ": count " + (*task)->sku) + ", then #close");
+  return done(((*task)->kind == protocol::TaskKind::kPlanned ? "PLANNED COUNT " : "BLIND RECOUNT ") + task_id + " at " +
+              view_.location + ((*task)->sku.empty() ? ": count every item" : ": count " + (*task)->sku) +
+              ", then #close");
 }
 
 void ScanSession::update_prompt() {

@@ -47,8 +47,9 @@ struct SessionView {
   std::string to_location;  // put-away / move destination
   std::string reference;    // receiving PO/ASN
   std::string reason;       // adjustment reason code
-  std::string task_id;      // active blind recount
-  std::string session;      // count session id
+  std::string task_id;      // active task: a blind recount or a planned count
+  protocol::TaskKind task_kind = protocol::TaskKind::kRecount;  // of task_id
+  std::string session;                                          // count session id
   std::optional<LastItem> last_item;
   std::string prompt;  // what to scan next, in capitals
 };

@@ -213,6 +213,10 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   daemon->checkpoint_directory_ = std::move(checkpoints);
   daemon->unknown_.emplace(std::move(*unknown));
   daemon->outbox_ = std::move(*outbox);
+  auto plans = PlanFeed::create(io, ledger, *daemon->catalog_view_, daemon->reconciler_, daemon->tasks_,
+                                system_wall_clock(), daemon->options_.plan_interval);
+  if (!plans) return plans.error();
+  daemon->plans_ = std::move(*plans);
   HubDaemon* self = daemon.get();
   auto alerts = alerts::AlertEngine::create(
       io, ledger, self->queries_, self->options_.alerts, [self](mqtt::Message message, mqtt::Link::Completion done) {
@@ -290,6 +294,7 @@ void HubDaemon::start(std::function<void()> on_ready) {
   link_.start();
   arm_settle_timer();
   arm_checkpoint_timer();
+  plans_->start();
   outbox_->start();
   alerts_->start();
 }
@@ -360,6 +365,7 @@ void HubDaemon::shutdown(std::function<void()> done) {
   settle_timer_.cancel();
   checkpoint_timer_.cancel();
   ingest_.stop();
+  plans_->stop();
   tasks_.stop();
   checkpoint();  // after the last commit; its publish goes out within the grace below
   finish_shutdown(std::chrono::steady_clock::now() + options_.reply_grace, std::move(done));

@@ -33,6 +33,7 @@
 #include "hub/unknown/unknown_barcodes.hpp"
 #include "hub/writes/catalog_publisher.hpp"
 #include "hub/writes/hub_writer.hpp"
+#include "hub/writes/plan_feed.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/crypto/ed25519.hpp"
 #include "shared/mqtt/link.hpp"
@@ -57,6 +58,9 @@ struct HubOptions {
   // The longest the settle timer sleeps before it looks again for counts whose settle delay has
   // ended (a count stored meanwhile is due a whole settle delay after it arrived).
   std::chrono::milliseconds settle_poll{1000};
+  // How often the count plans are evaluated and each site's changed planned counts sent to its
+  // devices with its task list (recount-hub --plan-interval; hub/writes/plan_feed.hpp).
+  std::chrono::milliseconds plan_interval{60'000};
   IngestOptions ingest;
   // How often the audit chain's head is signed, if it moved since the last checkpoint (and at
   // every orderly shutdown): published retained on kCheckpointTopic and written to
@@ -89,8 +93,8 @@ class HubDaemon {
 
   // Starts serving HTTP, connecting to the broker (retrying until it answers) and the settle
   // timer, which judges counts whose policy settle delay ends between batches, the checkpoint
-  // timer, the corrections outbox and the alerts' sweep and delivery. `on_ready` runs
-  // once, on the first connection, after the hub's subscriptions were sent.
+  // timer, the count plans' timer, the corrections outbox and the alerts' sweep and delivery.
+  // `on_ready` runs once, on the first connection, after the hub's subscriptions were sent.
   void start(std::function<void()> on_ready);
 
   // One line for systemd's STATUS=: "broker connected, 12 batches ingested, 0 queued" while the
@@ -157,6 +161,7 @@ class HubDaemon {
   std::optional<CheckpointDirectory> checkpoint_directory_;
   std::unique_ptr<channels::CorrectionOutbox> outbox_;  // set by create()
   std::unique_ptr<alerts::AlertEngine> alerts_;         // set by create()
+  std::unique_ptr<PlanFeed> plans_;                     // set by create()
   std::int64_t checkpointed_id_ = 0;                    // the entry the last checkpoint signed; 0: none yet
   bool stopping_ = false;
 };

@@ -5,6 +5,10 @@
 #include <limits>
 #include <tuple>
 
+#include "shared/crypto/sha256.hpp"
+#include "shared/domain/identifiers.hpp"
+#include "shared/domain/limits.hpp"
+
 namespace recount::hub::reconcile {
 
 enum class PlanPositions::Sql { kSites, kPositions, kCount };
@@ -123,6 +127,31 @@ std::vector<DueCount> evaluate_plans(const Policy& policy, std::string_view site
     return std::tie(a.due_ms, a.plan, a.position) < std::tie(b.due_ms, b.plan, b.position);
   });
   return due;
+}
+
+std::vector<protocol::RecountTask> planned_tasks(const std::vector<DueCount>& due, std::size_t limit) {
+  std::vector<protocol::RecountTask> tasks;
+  for (const auto& count : due) {
+    if (tasks.size() >= limit) break;
+    if (count.state == DueState::kDone) continue;
+    // Codes hold no control characters (docs/protocol.md §2.2), so '\n' cannot run two apart.
+    const std::string identity = count.plan + '\n' + count.position.site + '\n' + count.position.location + '\n' +
+                                 count.position.sku + '\n' + count.position.lot + '\n' +
+                                 std::to_string(count.opened_ms);
+    protocol::RecountTask task;
+    task.task_id = "pc-" + sha256_hex(identity).substr(0, 24);
+    task.location = count.position.location;
+    task.sku = count.position.sku;
+    task.lot = count.position.lot;
+    task.hint = "plan " + count.plan;
+    // The policy takes any text as an owner; the hint is a code on the wire, so one that is not
+    // (a control character, an edge space) is left out rather than spoil the whole list.
+    if (validate_code("owner", count.owner, limits::kMaxCode)) task.hint += ", owner " + count.owner;
+    task.created_ms = count.opened_ms;
+    task.kind = protocol::TaskKind::kPlanned;
+    tasks.push_back(std::move(task));
+  }
+  return tasks;
 }
 
 Result<PlanPositions> PlanPositions::prepare(storage::Database& database, const CatalogView& catalog) {

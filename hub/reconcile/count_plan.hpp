@@ -16,6 +16,7 @@
 #include "hub/reconcile/policy.hpp"
 #include "hub/reconcile/position.hpp"
 #include "shared/core/result.hpp"
+#include "shared/protocol/messages.hpp"
 #include "shared/storage/sqlite.hpp"
 #include "shared/storage/statement_set.hpp"
 
@@ -70,6 +71,16 @@ bool selects(const CountPlan& plan, std::string_view site, AbcClass abc, std::st
 // Ordered most overdue first (earliest due_ms), then by plan and position. Pure.
 std::vector<DueCount> evaluate_plans(const Policy& policy, std::string_view site,
                                      const std::vector<PlanPosition>& positions, std::int64_t now_ms);
+
+// The most planned counts a site's task list carries (docs/protocol.md §9).
+inline constexpr std::size_t kMaxPlannedTasks = 50;
+
+// The open (due or overdue) counts of `due` as the tasks of kind planned that a site's devices
+// get, in `due`'s order (evaluate_plans(): most overdue first), at most `limit`. A task's id is
+// "pc-" and 24 hex digits of the SHA-256 of its plan, position and opening, so it stays the same
+// while the count is open and a new period brings a new one; created_ms is the opening; the hint
+// names the plan and its owner (the owner only when it is a valid code). No quantity is carried. Pure.
+std::vector<protocol::RecountTask> planned_tasks(const std::vector<DueCount>& due, std::size_t limit);
 
 // Reads the positions of a site with what evaluate_plans() needs: one pass over the site's
 // positions and the latest count group of each. Not thread-safe: call on the thread that runs

@@ -157,6 +157,18 @@ Result<void> Reconciler::apply(const Origin& origin, const Event& event, std::in
     if (!acknowledged) return acknowledged.error();
     return {};
   }
+  if (event.type == EventType::kCount && !event.task_id.empty()) {
+    auto task = tasks_.find(event.task_id);
+    if (!task) return task.error();
+    // A task the hub never opened, a planned count above all (docs/protocol.md §9): the count is
+    // an ordinary one of its session, like the session's close, which names no open task either.
+    // Grouped by the task instead, it would be apart from that close, which would then zero it.
+    if (!*task) {
+      Event ordinary = event;
+      ordinary.task_id.clear();
+      return apply(origin, ordinary, received_ms);
+    }
+  }
   std::optional<std::int64_t> task_position;
   if (event.type == EventType::kLocationClosed && !event.task_id.empty()) {
     auto task = tasks_.find(event.task_id);
@@ -918,5 +930,7 @@ Result<Reevaluation> Reconciler::settle_marked(const std::vector<std::int64_t>& 
 Result<protocol::TaskList> Reconciler::task_list(const std::string& site) { return tasks_.task_list(site); }
 
 Result<std::vector<std::string>> Reconciler::sites_awaiting_task_ack() { return tasks_.sites_awaiting_ack(); }
+
+Result<void> Reconciler::planned_counts_changed(const std::string& site) { return tasks_.bump(site); }
 
 }  // namespace recount::hub::reconcile

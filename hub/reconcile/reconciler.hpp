@@ -51,7 +51,8 @@ class Reconciler final : public Operations, public PolicyPreview {
 
   // Applies an event the ledger has just stored as new (Insertion::kNew), from `origin`. Counts,
   // closes and movements change the projections and mark the counts they touch to be judged at
-  // received_ms + the settle delay; task_ack records receipt. Passing an event again is
+  // received_ms + the settle delay; task_ack records receipt. A count naming a task the hub never
+  // opened (a planned count's) is applied as an ordinary count of its session. Passing an event again is
   // harmless; passing a different event with a reused event_id is not (the ledger refuses those).
   Result<void> apply(const Origin& origin, const Event& event, std::int64_t received_ms);
 
@@ -104,6 +105,9 @@ class Reconciler final : public Operations, public PolicyPreview {
   // and the sites whose open tasks no device has acknowledged yet.
   Result<protocol::TaskList> task_list(const std::string& site);
   Result<std::vector<std::string>> sites_awaiting_task_ack();
+  // Moves the site's list version on, in the caller's transaction: its planned counts changed
+  // (hub/writes/plan_feed.hpp), so devices must take the list that carries them.
+  Result<void> planned_counts_changed(const std::string& site);
 
  private:
   enum class Sql;

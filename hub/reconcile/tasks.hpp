@@ -74,6 +74,10 @@ class TaskStore {
   // version 0 when the site never had one.
   Result<protocol::TaskList> task_list(const std::string& site);
 
+  // Moves the site's list version on (a list that changed without a recount task changing: its
+  // planned counts, hub/writes/plan_feed.hpp).
+  Result<void> bump(const std::string& site);
+
   // Sites with an open task no device has acknowledged yet: their list is worth republishing.
   Result<std::vector<std::string>> sites_awaiting_ack();
 
@@ -87,7 +91,6 @@ class TaskStore {
   enum class Sql;
   explicit TaskStore(storage::StatementSet<Sql> statements) : statements_(std::move(statements)) {}
   storage::Statement& statement(Sql which) { return statements_[which]; }
-  Result<void> bump(const std::string& site);
 
   storage::StatementSet<Sql> statements_;
 };

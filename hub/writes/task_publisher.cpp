@@ -4,6 +4,7 @@
 #include <iostream>
 #include <utility>
 
+#include "shared/domain/limits.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/signed_payload.hpp"
 #include "shared/protocol/topics.hpp"
@@ -36,12 +37,28 @@ void TaskListPublisher::changed(const std::string& site) {
   });
 }
 
+void TaskListPublisher::set_planned(const std::string& site, std::vector<protocol::RecountTask> planned) {
+  planned_[site] = std::move(planned);
+  changed(site);
+}
+
+const std::vector<protocol::RecountTask>& TaskListPublisher::planned(const std::string& site) const {
+  static const std::vector<protocol::RecountTask> kNone;
+  const auto found = planned_.find(site);
+  return found == planned_.end() ? kNone : found->second;
+}
+
 void TaskListPublisher::send(const std::string& site, Site& state) {
   state.last_sent = std::chrono::steady_clock::now();
   auto tasks = reconciler_.task_list(site);
   if (!tasks) {
     std::cerr << "recount-hub: tasks of " << site << ": " << tasks.error().describe() << std::endl;
     return;
+  }
+  // Recounts first: a variance waits on them. Planned counts fill what room the list has left.
+  for (const auto& task : planned(site)) {
+    if (tasks->tasks.size() >= limits::kMaxTasksPerList) break;
+    tasks->tasks.push_back(task);
   }
   link_.publish(
       mqtt::Message{protocol::tasks_topic(site), protocol::sign_payload(protocol::encode(*tasks), signing_key_), true},

@@ -1,5 +1,7 @@
-// Sends the sites' recount task lists to the floor: retained, QoS 1, on recount/v1/{site}/tasks
-// (docs/protocol.md §9), signed with the hub's key (devices apply only what the hub signed).
+// Sends the sites' task lists to the floor: retained, QoS 1, on recount/v1/{site}/tasks
+// (docs/protocol.md §9), signed with the hub's key (devices apply only what the hub signed). A
+// list carries the site's open recount tasks and after them its open planned counts, which the
+// plan feed (hub/writes/plan_feed.hpp) hands over whenever they change.
 //
 // A list carries every open task of its site (up to limits::kMaxTasksPerList) and every device of
 // the site stores all of it again, so publishing after each commit that changed it made the
@@ -19,6 +21,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -47,6 +50,13 @@ class TaskListPublisher {
   // The site's task list changed in a commit that has returned.
   void changed(const std::string& site);
 
+  // From now on the site's list carries `planned` (planned counts, most overdue first) after its
+  // recount tasks, as many as fit in limits::kMaxTasksPerList; sends it as changed() does. The
+  // caller has moved the list's version on (Reconciler::planned_counts_changed()).
+  void set_planned(const std::string& site, std::vector<protocol::RecountTask> planned);
+  // The planned counts the site's list carries; empty for a site never given any.
+  const std::vector<protocol::RecountTask>& planned(const std::string& site) const;
+
   // Sends the lists that failed to go out and those of sites with unacknowledged tasks now, and
   // the latter every republish_interval until stop(). Call on every connection to the broker.
   void republish();
@@ -70,6 +80,7 @@ class TaskListPublisher {
   const crypto::SigningKey& signing_key_;
   TaskListOptions options_;
   std::map<std::string, Site> sites_;
+  std::map<std::string, std::vector<protocol::RecountTask>> planned_;
   std::set<std::string> unsent_;  // sites whose last list the link refused
   boost::asio::steady_timer republish_timer_;
   bool stopped_ = false;

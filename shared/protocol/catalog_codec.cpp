@@ -22,6 +22,8 @@ RecountTask read_task(JsonReader& in) {
   task.exclude_user = in.code("exclude_user", limits::kMaxCode, Presence::kOptional);
   task.hint = in.code("hint", limits::kMaxText, Presence::kOptional);
   task.created_ms = unix_ms(in, "created_ms");
+  // Absent for a recount: the lists of hubs from before planned counts carry no kind.
+  task.kind = in.choice("kind", Presence::kOptional, parse_task_kind).value_or(TaskKind::kRecount);
   return task;
 }
 
@@ -70,6 +72,14 @@ CatalogUser read_user(JsonReader& in, std::unordered_set<std::string>& seen_badg
 
 }  // namespace
 
+std::string_view to_string(TaskKind kind) { return kind == TaskKind::kPlanned ? "planned" : "recount"; }
+
+std::optional<TaskKind> parse_task_kind(std::string_view text) {
+  if (text == "recount") return TaskKind::kRecount;
+  if (text == "planned") return TaskKind::kPlanned;
+  return std::nullopt;
+}
+
 std::string encode(const TaskList& tasks) {
   JsonWriter out = codec::message_writer();
   out.field("site", tasks.site);
@@ -83,6 +93,8 @@ std::string encode(const TaskList& tasks) {
     element.optional("exclude_user", task.exclude_user);
     element.optional("hint", task.hint);
     element.field("created_ms", task.created_ms);
+    // Only a planned count says so: a recount's task stays as agents from before kinds know it.
+    if (task.kind != TaskKind::kRecount) element.field("kind", to_string(task.kind));
   });
   return codec::finish_message(out);
 }

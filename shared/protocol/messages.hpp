@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "shared/core/hlc.hpp"
@@ -97,7 +99,16 @@ struct Status {
   bool operator==(const Status&) const = default;
 };
 
-// One open blind recount task. The expected quantity is deliberately absent.
+// What a task asks for: a blind recount of a variance, or a count a count plan has made due
+// (docs/investigation.md, "Count plans"). A task without a kind on the wire is a recount.
+enum class TaskKind { kRecount, kPlanned };
+
+// "recount" or "planned", as on the wire.
+std::string_view to_string(TaskKind kind);
+// The kind named `text`; nullopt for any other text.
+std::optional<TaskKind> parse_task_kind(std::string_view text);
+
+// One open task: a blind recount, or a planned count. The expected quantity is deliberately absent.
 struct RecountTask {
   std::string task_id;
   std::string location;
@@ -107,6 +118,7 @@ struct RecountTask {
   std::string exclude_user;  // the counter whose count raised it may not do it
   std::string hint;          // e.g. "uom_error: check case vs each"
   std::int64_t created_ms = 0;
+  TaskKind kind = TaskKind::kRecount;
 
   bool operator==(const RecountTask&) const = default;
 };

@@ -37,6 +37,14 @@ CommandResult agent_scan(const std::filesystem::path& data_dir, const std::strin
   return run_command({RECOUNT_AGENT_BIN, "scan", "--data", data_dir.string(), "--repeat-window-ms", "0"}, script);
 }
 
+nlohmann::json retained_task_list(const Mosquitto& broker, const std::string& site) {
+  const auto result = run_command({"mosquitto_sub", "-p", std::to_string(broker.port()), "-t",
+                                   "recount/v1/" + site + "/tasks", "-C", "1", "-W", "10"},
+                                  "", std::chrono::seconds(20));
+  REQUIRE(result.exit_code == 0);
+  return nlohmann::json::parse(result.out);
+}
+
 std::string catalog_fixture(const std::string& name) {
   return std::string(RECOUNT_SOURCE_DIR) + "/tests/data/catalog/" + name;
 }

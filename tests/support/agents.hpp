@@ -11,6 +11,7 @@
 
 #include "tests/support/event_lines.hpp"
 #include "tests/support/hub_key.hpp"
+#include "tests/support/mosquitto.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::testing {
@@ -23,6 +24,10 @@ nlohmann::json agent_journal(const std::filesystem::path& data_dir);
 
 // `recount-agent scan --data DIR --repeat-window-ms 0` in line mode, `script` on stdin.
 CommandResult agent_scan(const std::filesystem::path& data_dir, const std::string& script);
+
+// The retained task list of `site` on `broker`, as any device gets it (mosquitto_sub), parsed
+// with its signature; fails the test if none arrives within 10 s.
+nlohmann::json retained_task_list(const Mosquitto& broker, const std::string& site);
 
 // The path of a catalog CSV under tests/data/catalog.
 std::string catalog_fixture(const std::string& name);

@@ -92,15 +92,6 @@ struct Floor {
     REQUIRE(reached);
     return detail;
   }
-
-  // The retained task list of store-1, as any device gets it from the broker.
-  nlohmann::json retained_task_list() const {
-    const auto result = run_command(
-        {"mosquitto_sub", "-p", std::to_string(broker.port()), "-t", "recount/v1/store-1/tasks", "-C", "1", "-W", "10"},
-        "", std::chrono::seconds(20));
-    REQUIRE(result.exit_code == 0);
-    return nlohmann::json::parse(result.out);
-  }
 };
 
 }  // namespace
@@ -120,7 +111,7 @@ TEST_CASE("a short count on one device is recounted blind on another by a differ
   CHECK(detail["tasks"][0]["exclude_user"] == "alice");
 
   // Blind: the task names where to count and who may not, never how many the ledger expects.
-  const auto list = floor.retained_task_list();
+  const auto list = retained_task_list(floor.broker, "store-1");
   REQUIRE(list["tasks"].size() == 1);
   const std::set<std::string> allowed{"task_id", "location",     "sku",  "lot",
                                       "round",   "exclude_user", "hint", "created_ms"};

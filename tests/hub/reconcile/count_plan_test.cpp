@@ -114,6 +114,55 @@ TEST_CASE("count plan: each period asks one count; a count in it is done, a miss
   CHECK(due.back().due_ms == kStart + 21 * kDay);
 }
 
+TEST_CASE("count plan: the open counts become planned tasks, most overdue first, without a quantity") {
+  Policy policy;
+  policy.plans = {plan("weekly", {}, {"shelf"}, 7)};
+  const std::vector<PlanPosition> positions{
+      at("A-1", "X", 5, 1, "shelf"),                      // overdue since the first period
+      at("A-2", "X", 5, 1, "shelf", kStart + 15 * kDay),  // done
+      at("A-3", "X", 5, 1, "shelf", kStart + 10 * kDay),  // due
+      at("A-4", "X", 5, 1, "shelf", kStart + 3 * kDay)};  // overdue since the second period
+  const auto due = evaluate_plans(policy, "s1", positions, kStart + 20 * kDay);
+  const auto tasks = planned_tasks(due, kMaxPlannedTasks);
+  REQUIRE(tasks.size() == 3);
+  CHECK(tasks[0].location == "A-1");
+  CHECK(tasks[1].location == "A-4");
+  CHECK(tasks[2].location == "A-3");
+  for (const auto& task : tasks) {
+    CHECK(task.kind == protocol::TaskKind::kPlanned);
+    CHECK(task.sku == "X");
+    CHECK(task.round == 1);
+    CHECK(task.exclude_user.empty());
+    CHECK(task.hint == "plan weekly, owner team-lead");
+    CHECK(task.task_id.size() == 27);
+    CHECK(task.task_id.starts_with("pc-"));
+  }
+  CHECK(tasks[1].created_ms == kStart + 7 * kDay);  // the opening of the period A-4 missed
+  CHECK(planned_tasks(due, 2).size() == 2);
+  CHECK(planned_tasks(due, 0).empty());
+
+  // The same open count keeps its id, overdue too; once A-3 is counted, its next period's count
+  // gets a new one.
+  CHECK(planned_tasks(evaluate_plans(policy, "s1", positions, kStart + 20 * kDay + 1), 3) == tasks);
+  CHECK(planned_tasks(evaluate_plans(policy, "s1", {positions[2]}, kStart + 22 * kDay), 3)[0].task_id ==
+        tasks[2].task_id);
+  const auto next_period = planned_tasks(
+      evaluate_plans(policy, "s1", {at("A-3", "X", 5, 1, "shelf", kStart + 20 * kDay)}, kStart + 22 * kDay), 3);
+  REQUIRE(next_period.size() == 1);
+  CHECK(next_period[0].location == "A-3");
+  CHECK(next_period[0].created_ms == kStart + 21 * kDay);
+  CHECK(next_period[0].task_id != tasks[2].task_id);
+}
+
+TEST_CASE("count plan: an owner that is not a valid code is left out of the planned task's hint") {
+  Policy policy;
+  policy.plans = {plan("weekly", {}, {"shelf"}, 7)};
+  policy.plans[0].owner = " night shift";
+  const auto tasks = planned_tasks(evaluate_plans(policy, "s1", {at("A-1", "X", 5, 1)}, kStart + kDay), 1);
+  REQUIRE(tasks.size() == 1);
+  CHECK(tasks[0].hint == "plan weekly");
+}
+
 TEST_CASE("count plan: any count at or after a due count's opening satisfies it, and a plan not begun asks none") {
   Policy policy;
   policy.plans = {plan("weekly", {AbcClass::kA}, {}, 7)};

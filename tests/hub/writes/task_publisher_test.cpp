@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "shared/crypto/ed25519.hpp"
+#include "shared/domain/limits.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/signed_payload.hpp"
 #include "shared/protocol/topics.hpp"
@@ -91,6 +92,31 @@ TEST_CASE("task publisher: every list is signed with the hub's key, which no oth
   const auto& payload = fixture.device.received.at(0).payload;
   CHECK(protocol::verified_payload(payload, fixture.signing_key.public_key()));
   CHECK_FALSE(protocol::verified_payload(payload, crypto::SigningKey::generate().public_key()));
+}
+
+TEST_CASE("task publisher: a site's planned counts follow its recount tasks, as many as the list has room for") {
+  PublisherFixture fixture;
+  fixture.create(1);
+  protocol::RecountTask planned{"pc-1", "B-2", "SKU-B", "", 1, "", "plan weekly", 500};
+  planned.kind = protocol::TaskKind::kPlanned;
+  fixture.publisher.set_planned("s1", {planned});
+  REQUIRE(fixture.received(1));
+  const auto first = fixture.list(0);
+  REQUIRE(first.tasks.size() == 2);
+  CHECK(first.tasks[0].task_id == "rt-1-1");
+  CHECK(first.tasks[0].kind == protocol::TaskKind::kRecount);
+  CHECK(first.tasks[1] == planned);
+  CHECK(fixture.publisher.planned("s1") == std::vector<protocol::RecountTask>{planned});
+
+  // A list full of recounts leaves no room: the planned count waits for one to be done.
+  for (std::int64_t discrepancy = 2; discrepancy <= static_cast<std::int64_t>(limits::kMaxTasksPerList); ++discrepancy)
+    fixture.create(discrepancy);
+  fixture.publisher.stop();  // from here on a change goes out at once, not after the interval
+  fixture.publisher.changed("s1");
+  REQUIRE(fixture.received(2));
+  const auto full = fixture.list(1);
+  CHECK(full.tasks.size() == limits::kMaxTasksPerList);
+  CHECK(full.tasks.back().kind == protocol::TaskKind::kRecount);
 }
 
 TEST_CASE("task publisher: stop sends a held list at once") {

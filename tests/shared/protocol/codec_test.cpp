@@ -366,11 +366,37 @@ TEST_CASE("a task list of the most tasks a list carries, every field at its long
     tasks.tasks.push_back({longest(limits::kMaxReference - 4) + std::to_string(1000 + index), longest(limits::kMaxCode),
                            longest(limits::kMaxCode), longest(limits::kMaxCode),
                            std::numeric_limits<std::uint32_t>::max(), longest(limits::kMaxCode),
-                           longest(limits::kMaxText), std::numeric_limits<std::int64_t>::max()});
+                           longest(limits::kMaxText), std::numeric_limits<std::int64_t>::max(), TaskKind::kPlanned});
   }
   const auto payload = encode(tasks);
   CHECK(payload.size() <= limits::kMaxPayloadBytes);
   CHECK(decode_task_list(payload).value() == tasks);
+}
+
+TEST_CASE("a planned task round-trips with its kind and a recount task is sent without one") {
+  TaskList tasks = sample_tasks();
+  tasks.tasks[1].kind = TaskKind::kPlanned;
+  const std::string payload = encode(tasks);
+  CHECK(decode_task_list(payload).value() == tasks);
+  CHECK(payload.find(R"("created_ms":1795714750000,"kind":"planned"})") != std::string::npos);
+  CHECK(payload.find(R"("kind":"recount")") == std::string::npos);
+}
+
+TEST_CASE("a task list from a hub before task kinds decodes with every task a recount") {
+  const auto tasks = decode_task_list(
+      R"({"v":1,"site":"store-0042","version":17,"tasks":[{"task_id":"rt-1","location":"A-01-03","round":1,)"
+      R"("created_ms":1795714700000},{"task_id":"rt-2","location":"B-07-01","round":2,"created_ms":1795714750000}]})");
+  REQUIRE(tasks.has_value());
+  REQUIRE(tasks->tasks.size() == 2);
+  CHECK(tasks->tasks[0].kind == TaskKind::kRecount);
+  CHECK(tasks->tasks[1].kind == TaskKind::kRecount);
+}
+
+TEST_CASE("a task of a kind the protocol does not list is rejected at its field") {
+  const auto tasks = decode_task_list(
+      R"({"v":1,"site":"s","version":1,"tasks":[{"task_id":"t","location":"A","round":1,"created_ms":1,"kind":"audit"}]})");
+  REQUIRE_FALSE(tasks.has_value());
+  CHECK(tasks.error().field == "tasks[0].kind");
 }
 
 TEST_CASE("a string one byte over its limit is rejected at its field") {
