@@ -627,7 +627,14 @@ class ConsoleTest(unittest.TestCase):
             self.assertIn(expected, text)
         self.check_accessibility("a system's discrepancy detail")
         self.screenshot("detail-system")
-
+        # The drift page traces Shopify's reports of the SKU over the whole site to their origin.
+        self.open("drift?site=store-1&sku=SKU-2&system=shopify")
+        self.wait_for("the report's origin", lambda: self.css("main dl.facts"))
+        text = self.css("main")[0].text
+        for expected in ("store-1/(whole site)/SKU-2", "shopify reported", "where the ledger held",
+                         "Candidate explanations", "Events around the origin"):
+            self.assertIn(expected, text)
+        self.check_accessibility("the drift page of a system")
 
     def test_9zzz_the_detail_of_an_fba_discrepancy_shows_its_figures_and_claims(self):
         self.log_in("viewer")
