@@ -158,7 +158,9 @@ AlertEngine::AlertEngine(boost::asio::io_context& io, Ledger& ledger, reconcile:
       delivery_timer_(io),
       worker_(std::make_unique<delivery::DeliveryWorker>()) {}
 
-AlertEngine::~AlertEngine() { stop(); }
+// worker_ is destroyed first and ends its running delivery; the timers cancel their waits as they
+// are destroyed.
+AlertEngine::~AlertEngine() = default;
 
 void AlertEngine::start() {
   running_ = true;
@@ -181,6 +183,14 @@ void AlertEngine::observe(std::vector<std::int64_t> discrepancies) {
   if (discrepancies.empty()) return;
   boost::asio::post(io_, [this, ids = std::move(discrepancies)]() mutable {
     if (!running_) return;
+    // No rule, nothing to raise: a commit's discrepancies are not even read (the sweep still lets
+    // go of what rules taken out of the policy held).
+    auto policy = queries_.policy_in_force();
+    if (!policy) {
+      std::cerr << "recount-hub: alerts: " << policy.error().describe() << std::endl;
+      return;
+    }
+    if (policy->policy.alerts.empty()) return;
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     std::vector<reconcile::Discrepancy> changed;
@@ -192,7 +202,7 @@ void AlertEngine::observe(std::vector<std::int64_t> discrepancies) {
       }
       changed.push_back(std::move(detail->discrepancy));
     }
-    if (auto ok = evaluate(changed, false); !ok) {
+    if (auto ok = evaluate(policy->policy.alerts, changed, false); !ok) {
       std::cerr << "recount-hub: alerts: " << ok.error().describe() << std::endl;
     }
   });
@@ -203,16 +213,13 @@ Result<void> AlertEngine::sweep() {
   query.filter = reconcile::StateFilter::kActive;
   auto active = queries_.discrepancies(query);
   if (!active) return active.error();
-  return evaluate(*active, true);
-}
-
-Result<void> AlertEngine::evaluate(const std::vector<reconcile::Discrepancy>& discrepancies, bool every_subject) {
   auto policy = queries_.policy_in_force();
   if (!policy) return policy.error();
-  const std::vector<AlertRule>& rules = policy->policy.alerts;
-  // No rule, nothing to raise: a commit's discrepancies cost no write (the sweep still lets go of
-  // what rules taken out of the policy held).
-  if (rules.empty() && !every_subject) return {};
+  return evaluate(policy->policy.alerts, *active, true);
+}
+
+Result<void> AlertEngine::evaluate(const std::vector<AlertRule>& rules,
+                                   const std::vector<reconcile::Discrepancy>& discrepancies, bool every_subject) {
   std::vector<DeviceCondition> devices;
   if (every_subject) {
     auto summaries = ledger_.events().devices();
@@ -237,12 +244,12 @@ Result<void> AlertEngine::evaluate(const std::vector<reconcile::Discrepancy>& di
       for (const auto& discrepancy : discrepancies) {
         Observation observation{&rule, discrepancy_subject(discrepancy.id), discrepancy.position.site,
                                 discrepancy_summary(discrepancy)};
-        if (auto ok = judge(rule, holds(rule, discrepancy, now_ms), std::move(observation)); !ok) return ok;
+        if (auto ok = judge(rule, holds(rule, discrepancy, now_ms), observation); !ok) return ok;
       }
     } else {
       for (const auto& device : devices) {
         Observation observation{&rule, device_subject(device.site, device.device), device.site, device_summary(device)};
-        if (auto ok = judge(rule, holds(rule, device, now_ms), std::move(observation)); !ok) return ok;
+        if (auto ok = judge(rule, holds(rule, device, now_ms), observation); !ok) return ok;
       }
     }
   }

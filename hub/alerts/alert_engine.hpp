@@ -88,7 +88,8 @@ class AlertEngine {
   AlertEngine(boost::asio::io_context& io, Ledger& ledger, reconcile::Queries& queries, AlertOptions options,
               Publish publish, WallClock wall);
   struct Round;
-  Result<void> evaluate(const std::vector<reconcile::Discrepancy>& discrepancies, bool every_subject);
+  Result<void> evaluate(const std::vector<reconcile::AlertRule>& rules,
+                        const std::vector<reconcile::Discrepancy>& discrepancies, bool every_subject);
   void arm_sweep(std::chrono::milliseconds after);
   void arm_delivery(std::chrono::milliseconds after);
   void look();
