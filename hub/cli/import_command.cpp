@@ -26,11 +26,7 @@ std::string table_query(const TableOptions& reading) {
 template <typename Summary>
 CommandOutput post_import(const HubEndpoint& hub, const std::string& target, const std::filesystem::path& file,
                           OutputFormat format, Summary summary) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return CommandOutput{kExitFailed, "", "recountctl: cannot read " + file.string() + "\n"};
-  std::ostringstream content;
-  content << in.rdbuf();
-  auto answer = http_post(hub, target, content.str(), "text/csv; charset=utf-8");
+  auto answer = http_post_file(hub, target, file, "text/csv; charset=utf-8");
   if (!answer) return CommandOutput{kExitFailed, "", "recountctl: " + answer.error().describe() + "\n"};
   const auto body = Json::parse(answer->body, nullptr, false);
   if (format == OutputFormat::kJson) {

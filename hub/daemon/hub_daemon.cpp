@@ -264,6 +264,8 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
     http_options.allowed_hosts = daemon->options_.http_allowed_hosts;
     http_options.certificate_file = daemon->options_.http_certificate_file;
     http_options.key_file = daemon->options_.http_key_file;
+    // Beside the ledger: the disk the operator sized for the hub, not a small /tmp.
+    http_options.upload_directory = ledger.path().parent_path();
     http_options.authenticate = [self](std::string_view token) { return self->tokens_.authenticate(token); };
     http_options.resume_session = [self](std::string_view id) {
       return self->sessions_.resume(id, system_wall_clock()());

@@ -83,7 +83,8 @@ class HubDaemon {
   // Opens the reconciler, the token and the session store and the unknown barcodes on the ledger's
   // database (migrating their tables), loads the hub's signing key from the ledger's directory
   // (making it on first use), puts the policy file, if any, in force, opens the checkpoint directory
-  // opens the corrections outbox and binds the HTTP address, if any. Errors: those of
+  // opens the corrections outbox and binds the HTTP address, if any (import bodies are spooled in
+  // the ledger's directory). Errors: those of
   // Reconciler::open, TokenStore::open, SessionStore::open, UnknownBarcodes::open,
   // channels::open_corrections, CorrectionOutbox::create, AlertEngine::create, load_signing_key, load_policy_file, the
   // policy's write transaction, CheckpointDirectory::open and HttpServer::listen.

@@ -12,7 +12,7 @@ void add_baseline_routes(Router& router, HubWriter& writer, Ledger& ledger) {
       [&writer, &ledger](const Request& request) {
         const auto options = import_options(request);
         if (!options) return Response::from(options.error());
-        auto report = import_baselines(writer, ledger, request.body, *options);
+        auto report = import_baselines(writer, ledger, request.body_bytes(), *options);
         if (!report) return Response::from(report.error());
         if (!report->errors.empty()) return rejected_import(report->errors);
         return Response::json(200, {{"kind", "baseline"},

@@ -56,7 +56,7 @@ Response import_response(CatalogStore& catalog, ImportKind kind, const Request& 
                          const std::function<void()>& published) {
   const auto options = import_options(request);
   if (!options) return Response::from(options.error());
-  auto report = catalog.import_csv(kind, request.body, *options);
+  auto report = catalog.import_csv(kind, request.body_bytes(), *options);
   if (!report) return Response::from(report.error());
   if (!report->errors.empty()) return rejected_import(report->errors);
   if (published) published();

@@ -146,8 +146,9 @@ void add_channel_routes(Router& router, HubWriter& writer, Ledger& ledger, Catal
           return Response::from(
               invalid("encoding", "must be auto, utf-8 or windows-1252; got '" + encoding_text + "'"));
         }
-        const channels::Report report = reader->second(request.body, *encoding);
-        auto outcome = channels::import_report(writer, ledger, catalog, channels, report, request.body, *import);
+        const channels::Report report = reader->second(request.body_bytes(), *encoding);
+        auto outcome =
+            channels::import_report(writer, ledger, catalog, channels, report, request.body_bytes(), *import);
         if (!outcome) return Response::from(outcome.error());
         if (!outcome->errors.empty()) return rejected_import(outcome->errors);
         Json unmapped = Json::array();

@@ -35,15 +35,16 @@ void handshake(beast::ssl_stream<beast::tcp_stream>& stream, const Done& done) {
   stream.async_handshake(ssl::stream_base::client, [done](beast::error_code error) { done(error); });
 }
 
-template <typename Stream>
+template <typename Stream, typename Body>
 Result<HttpAnswer> exchange(Stream& stream, boost::asio::io_context& io, const HubEndpoint& hub,
-                            http::request<http::string_body>& request, std::chrono::milliseconds timeout, Peer peer) {
+                            http::request<Body>& request, std::chrono::milliseconds timeout, Peer peer) {
   const HostPort& server = hub.url.address;
   tcp::resolver resolver(io);
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
   beast::error_code failure;
+  beast::error_code unsent;  // why the request could not be sent in full, if it could not
   const char* step = "resolve";
 
   auto fail_or = [&](beast::error_code error, auto next) {
@@ -64,12 +65,15 @@ Result<HttpAnswer> exchange(Stream& stream, boost::asio::io_context& io, const H
           handshake(stream, [&](beast::error_code shaken) {
             fail_or(shaken, [&] {
               step = "send a request to";
+              // The answer is read while the request is sent: a server may answer before it has
+              // read the body (413, 401) and then close, and its answer is what the user needs.
               http::async_write(stream, request, [&](beast::error_code written, std::size_t) {
-                fail_or(written, [&] {
-                  step = "read the answer of";
-                  http::async_read(stream, buffer, parser,
-                                   [&](beast::error_code read, std::size_t) { failure = read; });
-                });
+                if (written && !parser.is_done()) unsent = written;
+                if (!written) step = "read the answer of";
+              });
+              http::async_read(stream, buffer, parser, [&](beast::error_code read, std::size_t) {
+                failure = read;
+                if (!read) tcp_layer.cancel();  // the rest of a body the server did not want
               });
             });
           });
@@ -83,6 +87,8 @@ Result<HttpAnswer> exchange(Stream& stream, boost::asio::io_context& io, const H
   if (!io.stopped()) failure = beast::error::timeout;  // still waiting: its handlers die with `io`
   // A server that closes a TLS connection without close_notify after its answer is not an error.
   if (failure == ssl::error::stream_truncated && parser.is_done()) failure = {};
+  // Without an answer, a request that could not be sent says most.
+  if (unsent && !parser.is_done() && failure != beast::error::timeout) failure = unsent;
   if (failure == beast::error::timeout || (!failure && !parser.is_done())) {
     return Error{
         ErrorCode::kUnavailable, "",
@@ -110,14 +116,11 @@ struct Extras {
   Peer peer = Peer::kHub;
 };
 
-Result<HttpAnswer> exchange(const HubEndpoint& hub, http::verb method, std::string_view target, std::string body,
-                            std::string_view content_type, std::chrono::milliseconds timeout, Extras extras = {}) {
-  http::request<http::string_body> request{method, target, 11};
-  if (method != http::verb::get) {
-    request.set(http::field::content_type, content_type);
-    request.body() = std::move(body);
-    request.prepare_payload();
-  }
+// Sends `request`, whose method, target, content type and body are set, with the client's own
+// headers, over HTTP or HTTPS as `hub` says.
+template <typename Body>
+Result<HttpAnswer> exchange(const HubEndpoint& hub, http::request<Body>& request, std::chrono::milliseconds timeout,
+                            Extras extras) {
   request.set(http::field::host, hub.url.address.to_string());
   request.set(http::field::user_agent, extras.user_agent);
   if (extras.headers != nullptr) {
@@ -152,6 +155,17 @@ Result<HttpAnswer> exchange(const HubEndpoint& hub, http::verb method, std::stri
   return exchange(stream, io, hub, request, timeout, extras.peer);
 }
 
+Result<HttpAnswer> exchange(const HubEndpoint& hub, http::verb method, std::string_view target, std::string body,
+                            std::string_view content_type, std::chrono::milliseconds timeout, Extras extras = {}) {
+  http::request<http::string_body> request{method, target, 11};
+  if (method != http::verb::get) {
+    request.set(http::field::content_type, content_type);
+    request.body() = std::move(body);
+    request.prepare_payload();
+  }
+  return exchange(hub, request, timeout, extras);
+}
+
 }  // namespace
 
 Result<HttpAnswer> http_get(const HubEndpoint& hub, std::string_view target, std::chrono::milliseconds timeout) {
@@ -166,6 +180,17 @@ Result<HttpAnswer> http_post(const HubEndpoint& hub, std::string_view target, st
 Result<HttpAnswer> http_put(const HubEndpoint& hub, std::string_view target, std::string body,
                             std::string_view content_type, std::chrono::milliseconds timeout) {
   return exchange(hub, http::verb::put, target, std::move(body), content_type, timeout);
+}
+
+Result<HttpAnswer> http_post_file(const HubEndpoint& hub, std::string_view target, const std::filesystem::path& file,
+                                  std::string_view content_type, std::chrono::milliseconds timeout) {
+  http::request<http::file_body> request{http::verb::post, target, 11};
+  beast::error_code error;
+  request.body().open(file.string().c_str(), beast::file_mode::read, error);
+  if (error) return Error{ErrorCode::kInvalidInput, "", "cannot read " + file.string() + ": " + error.message()};
+  request.set(http::field::content_type, content_type);
+  request.prepare_payload();
+  return exchange(hub, request, timeout, Extras{});
 }
 
 Result<HttpAnswer> http_post_to_peer(const HubEndpoint& peer, std::string_view target, std::string body,

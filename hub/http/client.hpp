@@ -36,10 +36,11 @@ struct HubEndpoint {
 
 // GETs `target` ("/api/v1/stats") from `hub` and returns whatever status it answered with, but
 // for a 401, which becomes an error naming the hub's reason and where the token came from (or
-// that none was found). Blocks at most `timeout`. Errors: kUnavailable when the server cannot be
-// resolved, refuses the connection, does not answer in time, fails TLS verification (naming the
-// reason), or answers something that is not HTTP (or is larger than 64 MiB), or 401. Thread-safe:
-// each call has its own connection and io_context.
+// that none was found). A server that answers before it has read the whole request (413, 401)
+// is heard: its answer is returned, not the failure to send the rest. Blocks at most `timeout`. Errors: kUnavailable
+// when the server cannot be resolved, refuses the connection, does not answer in time, fails TLS verification (naming
+// the reason), or answers something that is not HTTP (or is larger than 64 MiB), or 401. Thread-safe: each call has its
+// own connection and io_context.
 Result<HttpAnswer> http_get(const HubEndpoint& hub, std::string_view target,
                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
@@ -47,6 +48,13 @@ Result<HttpAnswer> http_get(const HubEndpoint& hub, std::string_view target,
 Result<HttpAnswer> http_post(const HubEndpoint& hub, std::string_view target, std::string body,
                              std::string_view content_type,
                              std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// POSTs the contents of `file` with `content_type` to `target`, streamed from disk (the client
+// holds a few KiB of it at a time). Errors: kInvalidInput "cannot read FILE: reason" when it
+// cannot be opened; otherwise as http_get.
+Result<HttpAnswer> http_post_file(const HubEndpoint& hub, std::string_view target, const std::filesystem::path& file,
+                                  std::string_view content_type,
+                                  std::chrono::milliseconds timeout = std::chrono::minutes(10));
 
 // PUTs `body` with `content_type` to `target`; otherwise as http_get.
 Result<HttpAnswer> http_put(const HubEndpoint& hub, std::string_view target, std::string body,

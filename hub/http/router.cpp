@@ -110,8 +110,6 @@ Response Response::unauthorized(std::string_view message) {
   return response;
 }
 
-std::size_t max_bytes(BodyLimit limit) { return limit == BodyLimit::kImport ? kImportBodyBytes : kDefaultBodyBytes; }
-
 void Router::add(std::string method, std::string_view pattern, auth::Role needed, Handler handler, BodyLimit limit) {
   add_route(Route{std::move(method), {}, needed, std::move(handler), limit}, pattern);
 }
@@ -125,13 +123,13 @@ void Router::add_route(Route route, std::string_view pattern) {
   routes_.push_back(std::move(route));
 }
 
-std::size_t Router::body_limit(std::string_view method, std::string_view path) const {
-  if (!path.starts_with('/')) return kDefaultBodyBytes;
+BodyLimit Router::body_limit(std::string_view method, std::string_view path) const {
+  if (!path.starts_with('/')) return BodyLimit::kDefault;
   const auto segments = split_path(path);
   for (const Route& route : routes_) {
-    if (route.method == method && match(route, segments)) return max_bytes(route.limit);
+    if (route.method == method && match(route, segments)) return route.limit;
   }
-  return kDefaultBodyBytes;
+  return BodyLimit::kDefault;
 }
 
 std::optional<std::map<std::string, std::string>> Router::match(const Route& route,

@@ -16,6 +16,7 @@
 #include "hub/auth/role.hpp"
 #include "hub/auth/session.hpp"
 #include "hub/http/address.hpp"
+#include "hub/http/spooled_body.hpp"
 #include "shared/core/result.hpp"
 
 namespace recount::hub {
@@ -28,6 +29,9 @@ struct Request {
   std::map<std::string, std::string> query;   // percent-decoded; a repeated name keeps the last
   std::map<std::string, std::string> params;  // the {name} segments of the matched pattern
   std::string body;
+  // An import route's body (BodyLimit::kImport), which the server spools to disk and maps
+  // instead of filling `body`. Read either through body_bytes().
+  std::shared_ptr<const MappedFile> spooled_body;
   // Who sent it, as the server authenticated its bearer token or session cookie; none when it
   // sent neither.
   std::optional<auth::Principal> principal;
@@ -42,6 +46,9 @@ struct Request {
   // Splits a request target ("/api/v1/deadletters?limit=5") into path and query. Errors:
   // kInvalidInput for a target that is not an absolute path or has a bad %-escape.
   static Result<Request> from_target(std::string method, std::string_view target, std::string body = {});
+
+  // The body, spooled or not; valid while the request (or a copy of spooled_body) lives.
+  std::string_view body_bytes() const { return spooled_body ? spooled_body->bytes() : std::string_view(body); }
 
   // The query parameter `name` as an integer in [minimum, maximum], `fallback` when absent.
   // Errors: kInvalidInput naming the parameter.
@@ -90,11 +97,12 @@ nlohmann::json optional_json(const std::optional<T>& value) {
 
 using Handler = std::function<Response(const Request&)>;
 
-// How large a route's request body may be; larger ones get 413 before they are read.
+// How large a route's request body may be; larger ones get 413 before they are read. An import's
+// body is streamed to disk (Request::spooled_body), so its cap (HttpServerOptions::
+// max_import_bytes) only keeps a client from filling the disk.
 enum class BodyLimit { kDefault, kImport };
 inline constexpr std::size_t kDefaultBodyBytes = std::size_t{64} * 1024;
-inline constexpr std::size_t kImportBodyBytes = std::size_t{32} * 1024 * 1024;  // whole CSV files
-std::size_t max_bytes(BodyLimit limit);
+inline constexpr std::size_t kImportBodyBytes = std::size_t{2} * 1024 * 1024 * 1024;  // default cap
 
 // Not thread-safe while routes are added; handle() may run concurrently once they are all in.
 class Router {
@@ -112,9 +120,9 @@ class Router {
   // whose principal's role is too low 403 naming the role needed.
   Response handle(Request request) const;
 
-  // The largest body the route of `method` and `path` (percent-decoded, without the query)
+  // The kind of body the route of `method` and `path` (percent-decoded, without the query)
   // accepts: the default for a path no route knows, so that its 404 costs little.
-  std::size_t body_limit(std::string_view method, std::string_view path) const;
+  BodyLimit body_limit(std::string_view method, std::string_view path) const;
 
  private:
   struct Route {

@@ -20,6 +20,7 @@
 
 #include "hub/http/console_input.hpp"
 #include "hub/http/live_feed.hpp"
+#include "hub/http/spooled_body.hpp"
 
 namespace recount::hub {
 namespace {
@@ -29,7 +30,7 @@ namespace http = beast::http;
 namespace ssl = boost::asio::ssl;
 using Tcp = boost::asio::ip::tcp;
 
-using BeastRequest = http::request_parser<http::string_body>::value_type;
+using BeastRequest = http::request_header<>;  // what the server decides on before the body
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -98,9 +99,12 @@ struct Peer {
   Scheme scheme = Scheme::kHttp;
 };
 
-Response route(const Router& router, Credentials credentials, const Peer& peer, const BeastRequest& request) {
-  auto parsed = Request::from_target(std::string(request.method_string()), request.target(), request.body());
+// Hands `request` to the router with its body: `body`, or a spooled one.
+Response route(const Router& router, Credentials credentials, const Peer& peer, const BeastRequest& request,
+               std::string body, std::shared_ptr<const MappedFile> spooled) {
+  auto parsed = Request::from_target(std::string(request.method_string()), request.target(), std::move(body));
   if (!parsed) return Response::from(parsed.error());
+  parsed->spooled_body = std::move(spooled);
   parsed->principal = std::move(credentials.principal);
   parsed->session = std::move(credentials.session);
   for (const auto& field : request) parsed->headers[lower(field.name_string())] = std::string(field.value());
@@ -232,9 +236,11 @@ class Session : public Connection, public LiveStream, public std::enable_shared_
   // Reads the header first, so the route's body limit applies before a byte of the body is read.
   void read() {
     parser_.emplace();
+    upload_.reset();
     // Beast checks a Content-Length against this while it parses the header; on_header then
     // holds it to the route's own limit.
-    parser_->body_limit(kImportBodyBytes);
+    limit_ = server_->options.max_import_bytes;  // until the route is known
+    parser_->body_limit(limit_);
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
     beast::get_lowest_layer(stream_).expires_after(server_->options.timeout);
     http::async_read_header(
@@ -254,11 +260,42 @@ class Session : public Connection, public LiveStream, public std::enable_shared_
     credentials_ = std::get<Credentials>(std::move(who));
     const std::string method(request.method_string());
     auto target = Request::from_target(method, request.target());
-    limit_ = target && credentials_.principal ? server_->router.body_limit(method, target->path) : kDefaultBodyBytes;
+    const BodyLimit kind = target ? server_->router.body_limit(method, target->path) : BodyLimit::kDefault;
+    if (kind == BodyLimit::kImport && !credentials_.principal) {
+      // Said now, before the client sends a file it would be refused for anyway.
+      return answer(Response::unauthorized("an import needs an API token (Authorization: Bearer TOKEN)"),
+                    request.version(), AfterAnswer::kClose);
+    }
+    limit_ = kind == BodyLimit::kImport ? server_->options.max_import_bytes : kDefaultBodyBytes;
     parser_->body_limit(limit_);  // for a chunked body, counted as it arrives
     if (parser_->content_length().value_or(0) > limit_) return on_read(http::error::body_limit);
+    if (kind == BodyLimit::kImport) return spool();
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code read, std::size_t) { self->on_read(read); });
+  }
+
+  // Reads an import's body into an unlinked temporary file, a piece at a time, each read with
+  // its own deadline: a large file on a slow link takes as long as it keeps coming.
+  void spool() {
+    auto file = create_spool_file(server_->options.upload_directory);
+    if (!file) return answer(Response::from(file.error()), parser_->get().version(), AfterAnswer::kClose);
+    upload_.emplace(std::move(*parser_));
+    upload_->body_limit(limit_);
+    beast::file spool;
+    spool.native_handle(*file);
+    beast::error_code error;
+    upload_->get().body().reset(std::move(spool), error);
+    if (error) return on_read(error);
+    read_upload();
+  }
+
+  void read_upload() {
+    beast::get_lowest_layer(stream_).expires_after(server_->options.timeout);
+    http::async_read_some(stream_, buffer_, *upload_,
+                          [self = this->shared_from_this()](beast::error_code error, std::size_t) {
+                            if (!error && !self->upload_->is_done()) return self->read_upload();
+                            self->on_read(error);
+                          });
   }
 
   void on_read(beast::error_code error) {
@@ -279,10 +316,23 @@ class Session : public Connection, public LiveStream, public std::enable_shared_
                     AfterAnswer::kClose);
     }
     if (error) return close();  // the client left, timed out, or the server is stopping
-    const auto& request = parser_->get();
-    Response response = route(server_->router, std::move(credentials_), peer(), request);
+    if (upload_) return on_upload();
+    auto& request = parser_->get();
+    Response response =
+        route(server_->router, std::move(credentials_), peer(), request, std::move(request.body()), nullptr);
     if (response.live) return stream(*response.live);
     answer(response, request.version(), request.keep_alive() ? AfterAnswer::kKeepAlive : AfterAnswer::kClose);
+  }
+
+  void on_upload() {
+    auto& request = upload_->get();
+    auto spooled = MappedFile::map(request.body().file().native_handle());
+    if (!spooled) return answer(Response::from(spooled.error()), request.version(), AfterAnswer::kClose);
+    Response response = route(server_->router, std::move(credentials_), peer(), request, {}, std::move(*spooled));
+    const unsigned version = request.version();
+    const bool keep_alive = request.keep_alive();
+    upload_.reset();  // closes the file; the mapping, if the route kept none, went with the request
+    answer(response, version, keep_alive ? AfterAnswer::kKeepAlive : AfterAnswer::kClose);
   }
 
   Peer peer() {
@@ -367,8 +417,9 @@ class Session : public Connection, public LiveStream, public std::enable_shared_
   std::optional<boost::asio::steady_timer> keepalive_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::size_t limit_ = kDefaultBodyBytes;  // of the request being read
-  Credentials credentials_;                // who sent it
+  std::optional<http::request_parser<http::file_body>> upload_;  // an import's, after its header
+  std::size_t limit_ = kDefaultBodyBytes;                        // of the request being read
+  Credentials credentials_;                                      // who sent it
   http::response<http::string_body> response_;
 };
 

@@ -32,7 +32,14 @@ using Authenticator = std::function<Result<std::optional<auth::Principal>>(std::
 using SessionResumer = std::function<Result<std::optional<auth::Session>>(std::string_view id)>;
 
 struct HttpServerOptions {
-  // Bodies larger than their route's limit (Router::body_limit) get 413 before they are read.
+  // Bodies larger than their route's limit (Router::body_limit) get 413 before they are read, or
+  // as soon as they grow past it.
+  // An import route's body is written to an unlinked temporary file in `upload_directory` as it
+  // arrives (the system's temporary directory when empty), in bounded memory, and the route reads
+  // it mapped; it may be up to `max_import_bytes` long. A request to an import route without
+  // credentials gets 401 before its body is read.
+  std::filesystem::path upload_directory;
+  std::size_t max_import_bytes = kImportBodyBytes;
   std::size_t max_header_bytes = std::size_t{16} * 1024;  // larger headers get 431
   std::chrono::seconds timeout{30};                       // per read or write; an idle keep-alive closes after it
   std::size_t max_connections = 256;                      // more are closed at once, before a byte is read

@@ -329,6 +329,20 @@ TEST_CASE("without a token recountctl gets 401 and names every place it looked")
                         " gives one") != std::string::npos);
 }
 
+TEST_CASE("an import sent without a token prints the hub's 401 even when the hub refuses it before the file is sent") {
+  testing::Mosquitto broker;
+  testing::TempDir dir;
+  testing::Hub hub{dir / "data", broker.uri()};
+  // Larger than the sockets can buffer: recountctl is still sending when the hub answers.
+  const auto file = dir / "items.csv";
+  std::ofstream(file, std::ios::binary) << "sku,name,site\n" << std::string(std::size_t{16} << 20, 'x') << "\n";
+  const auto result = testing::run_command({"env", "-u", "RECOUNT_TOKEN", "XDG_CONFIG_HOME=" + dir.path().string(),
+                                            RECOUNTCTL_BIN, "--hub", hub.url(), "import", "items", file.string()});
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find("(401): an import needs an API token") != std::string::npos);
+  CHECK(result.err.find("Broken pipe") == std::string::npos);
+}
+
 TEST_CASE(
     "a viewer's resolve gets 403 naming the role, and an approver's write-off is audited under its token's name") {
   SyncedHub synced;

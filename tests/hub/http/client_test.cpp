@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <thread>
 
 #include <boost/asio/post.hpp>
@@ -137,6 +138,56 @@ TEST_CASE("a server that takes the connection but never answers is given up on a
   REQUIRE_FALSE(answer.has_value());
   CHECK(answer.error().code == ErrorCode::kUnavailable);
   CHECK(answer.error().message.find("no answer within 300 ms") != std::string::npos);
+}
+
+TEST_CASE("a file is posted from disk, and a hub that refuses it before reading it is heard, not a broken pipe") {
+  testing::TempDir dir;
+  boost::asio::io_context io;
+  Router router;
+  router.add(
+      "POST", "/api/v1/import/items", auth::Role::kAdmin,
+      [](const Request& request) {
+        return Response::json(200, {{"bytes", request.body_bytes().size()}});
+      },
+      BodyLimit::kImport);
+  HttpServerOptions options;
+  options.upload_directory = dir.path();
+  options.max_import_bytes = std::size_t{20} << 20;
+  options.authenticate = [](std::string_view token) -> Result<std::optional<auth::Principal>> {
+    if (token != "admin-token") return std::optional<auth::Principal>();
+    return std::optional(auth::Principal{"ops-anna", auth::Role::kAdmin, std::nullopt});
+  };
+  auto server = HttpServer::listen(io, HostPort{"127.0.0.1", 0}, router, options).value();
+  HubEndpoint hub(server->local_address());
+  server->start();
+  std::thread thread([&] { io.run(); });
+  // Larger than the socket buffers of both ends, so the refusal comes while the client still sends.
+  const auto write_file = [&](const std::string& name, std::size_t size) {
+    std::ofstream(dir / name, std::ios::binary) << std::string(size, 'x');
+    return dir / name;
+  };
+  const auto small = write_file("small.csv", 300'000);
+  const auto large = write_file("large.csv", std::size_t{16} << 20);
+  const auto over = write_file("over.csv", std::size_t{24} << 20);
+
+  const auto anonymous = http_post_file(hub, "/api/v1/import/items", large, "text/csv");
+  hub.token = "admin-token";
+  const auto stored = http_post_file(hub, "/api/v1/import/items", small, "text/csv");
+  const auto refused = http_post_file(hub, "/api/v1/import/items", over, "text/csv");
+  const auto missing = http_post_file(hub, "/api/v1/import/items", dir / "nothing.csv", "text/csv");
+  boost::asio::post(io, [&] { server->stop(); });
+  thread.join();
+
+  REQUIRE_FALSE(anonymous.has_value());
+  CHECK(anonymous.error().message.find("refused the request (401): an import needs an API token") != std::string::npos);
+  REQUIRE(stored.has_value());
+  CHECK(stored->status == 200);
+  CHECK(stored->body == "{\"bytes\":300000}");
+  REQUIRE(refused.has_value());
+  CHECK(refused->status == 413);
+  CHECK(refused->body.find("larger than the 20971520 bytes this route accepts") != std::string::npos);
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().message.find("cannot read " + (dir / "nothing.csv").string()) != std::string::npos);
 }
 
 }  // namespace

@@ -124,10 +124,10 @@ TEST_CASE("each route has its body limit, the default or the import limit, and a
   router.add(
       "POST", "/api/v1/import/items", auth::Role::kAdmin, [](const Request&) { return Response::json(200, {}); },
       BodyLimit::kImport);
-  CHECK(router.body_limit("POST", "/api/v1/discrepancies/7/resolve") == 64 * 1024);
-  CHECK(router.body_limit("POST", "/api/v1/import/items") == 32 * 1024 * 1024);
-  CHECK(router.body_limit("PUT", "/api/v1/import/items") == 64 * 1024);
-  CHECK(router.body_limit("POST", "/api/v1/nothing") == 64 * 1024);
+  CHECK(router.body_limit("POST", "/api/v1/discrepancies/7/resolve") == BodyLimit::kDefault);
+  CHECK(router.body_limit("POST", "/api/v1/import/items") == BodyLimit::kImport);
+  CHECK(router.body_limit("PUT", "/api/v1/import/items") == BodyLimit::kDefault);
+  CHECK(router.body_limit("POST", "/api/v1/nothing") == BodyLimit::kDefault);
 }
 
 TEST_CASE("errors map to HTTP statuses by their code") {

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <future>
 #include <stdexcept>
 #include <thread>
@@ -16,6 +17,7 @@
 #include <boost/asio/post.hpp>
 
 #include "hub/http/live_routes.hpp"
+#include "tests/support/process.hpp"
 
 namespace recount::hub {
 namespace {
@@ -111,7 +113,7 @@ struct ServerFixture {
     router.add_public("GET", "/hello", [](const Request&) { return Response::json(200, {{"hello", "world"}}); });
     router.add_public("GET", "/throw", [](const Request&) -> Response { throw std::runtime_error("handler bug"); });
     const auto echo = [](const Request& request) {
-      return Response::json(200, {{"bytes", request.body.size()},
+      return Response::json(200, {{"bytes", request.body_bytes().size()},
                                   {"by", request.principal ? request.principal->name : std::string()},
                                   {"session", request.session ? request.session->id : std::string()}});
     };
@@ -181,13 +183,18 @@ TEST_CASE("bytes that are not HTTP get a 400 JSON error and the connection is cl
   CHECK(text.find("\"bad_request\"") != std::string::npos);
 }
 
+// The header of the admin's POST to `path` with a body of `length` bytes.
+std::string admin_post_header(const std::string& path, std::size_t length) {
+  return "POST " + path +
+         " HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer admin-token\r\nContent-Length: " + std::to_string(length) +
+         "\r\n\r\n";
+}
+
 TEST_CASE("a body larger than its route's limit gets 413 without being read: 100 KiB to resolve") {
   ServerFixture fixture;
   RawClient client(fixture.port);
   // Only the header is sent: the answer must come before any of the body.
-  client.send(
-      "POST /api/v1/discrepancies/1/resolve HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer admin-token\r\n"
-      "Content-Length: 102400\r\n\r\n");
+  client.send(admin_post_header("/api/v1/discrepancies/1/resolve", 102400));
   const auto text = client.read_to_end();
   CHECK(text.starts_with("HTTP/1.1 413"));
   CHECK(text.find("the request body is larger than the 65536 bytes this route accepts") != std::string::npos);
@@ -216,16 +223,72 @@ TEST_CASE("an import of several MiB is accepted on the import route") {
         std::string::npos);
 }
 
-TEST_CASE("without a token the import route takes only the default body size, and a bad token is refused unread") {
+TEST_CASE("without a token the import route answers 401 before the body, and a bad token is refused unread") {
   ServerFixture fixture;
   RawClient anonymous(fixture.port);
   anonymous.send("POST /api/v1/import/items HTTP/1.1\r\nHost: hub\r\nContent-Length: 1048576\r\n\r\n");
-  CHECK(anonymous.read_to_end().starts_with("HTTP/1.1 413"));
+  const auto text = anonymous.read_to_end();
+  CHECK(text.starts_with("HTTP/1.1 401"));
+  CHECK(text.find("an import needs an API token") != std::string::npos);
   RawClient guessing(fixture.port);
   guessing.send(
       "POST /api/v1/import/items HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer guess\r\n"
       "Content-Length: 1048576\r\n\r\n");
   CHECK(guessing.read_to_end().starts_with("HTTP/1.1 401"));
+}
+
+// An import request of `body` by the admin, closing the connection after the answer.
+std::string import_request(const std::string& body) {
+  return "POST /api/v1/import/items HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer admin-token\r\n"
+         "Connection: close\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+TEST_CASE("an import is streamed to an unlinked file in the upload directory and read whole, up to the import cap") {
+  testing::TempDir uploads;
+  HttpServerOptions options = test_options();
+  options.upload_directory = uploads.path();
+  options.max_import_bytes = std::size_t{1} << 20;
+  ServerFixture fixture(options);
+  std::string body;
+  for (int line = 0; line < 60'000; ++line) body += "sku-" + std::to_string(line) + "\n";  // 10 × the default limit
+  REQUIRE(body.size() < options.max_import_bytes);
+  // The echo route counts what it read: every byte, in one piece.
+  RawClient within(fixture.port);
+  within.send(import_request(body));
+  const auto text = within.read_to_end();
+  CHECK(text.starts_with("HTTP/1.1 200"));
+  CHECK(text.find("\"bytes\":" + std::to_string(body.size()) + ",") != std::string::npos);
+  CHECK(std::filesystem::is_empty(uploads.path()));
+
+  RawClient over(fixture.port);
+  over.send(admin_post_header("/api/v1/import/items", 1048577));
+  const auto refused = over.read_to_end();
+  CHECK(refused.starts_with("HTTP/1.1 413"));
+  CHECK(refused.find("larger than the 1048576 bytes this route accepts") != std::string::npos);
+
+  RawClient chunked(fixture.port);
+  std::string chunks;
+  for (int i = 0; i < 300; ++i) chunks += "1000\r\n" + std::string(4096, 'x') + "\r\n";  // 1.2 MiB in all
+  chunked.send(
+      "POST /api/v1/import/items HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer admin-token\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n" +
+      chunks + "0\r\n\r\n");
+  CHECK(chunked.read_to_end().starts_with("HTTP/1.1 413"));
+  CHECK(std::filesystem::is_empty(uploads.path()));
+}
+
+TEST_CASE("an import whose upload directory cannot take a file gets 503 naming the directory") {
+  testing::TempDir uploads;
+  HttpServerOptions options = test_options();
+  options.upload_directory = uploads / "missing";
+  ServerFixture fixture(options);
+  RawClient client(fixture.port);
+  client.send(import_request("sku\n"));
+  const auto text = client.read_to_end();
+  CHECK(text.starts_with("HTTP/1.1 503"));
+  CHECK(text.find("cannot create a temporary file for the request body in " + (uploads / "missing").string()) !=
+        std::string::npos);
 }
 
 TEST_CASE("a request without a token or with an unknown one gets 401 with WWW-Authenticate, and a known one passes") {
