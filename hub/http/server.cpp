@@ -356,9 +356,32 @@ class Session : public Connection, public LiveStream, public std::enable_shared_
     beast::get_lowest_layer(stream_).expires_after(server_->options.timeout);
     http::async_write(stream_, response_,
                       [self = this->shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
-                        if (error || !keep_alive || self->server_->stopped) return self->close();
+                        if (error || self->server_->stopped) return self->close();
+                        if (!keep_alive) return self->linger();
                         self->read();
                       });
+  }
+
+  // Closes after a last answer without cutting it off: a client may still be sending a body
+  // the answer refused, and closing on unread bytes would reset the connection and could drop
+  // the answer on its way. So the hub says it is done sending, then reads and discards, a
+  // bounded amount for a bounded time, until the client, having read the answer, closes.
+  void linger() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(Tcp::socket::shutdown_send, ignored);
+    discard_.resize(std::size_t{64} * 1024);
+    beast::get_lowest_layer(stream_).expires_after(server_->options.timeout);
+    discard_next(std::size_t{1} << 20);
+  }
+
+  void discard_next(std::size_t budget) {
+    // Below TLS, if any: the bytes are dropped unread, and the deadline of linger() holds.
+    beast::get_lowest_layer(stream_).async_read_some(
+        boost::asio::buffer(discard_),
+        [self = this->shared_from_this(), budget](beast::error_code error, std::size_t read) {
+          if (error || read >= budget || self->server_->stopped) return self->close();
+          self->discard_next(budget - read);
+        });
   }
 
   // Hands the connection over to `feed`: the header, then each event it delivers, with a
@@ -421,6 +444,7 @@ class Session : public Connection, public LiveStream, public std::enable_shared_
   std::size_t limit_ = kDefaultBodyBytes;                        // of the request being read
   Credentials credentials_;                                      // who sent it
   http::response<http::string_body> response_;
+  std::vector<char> discard_;  // what linger() reads and drops
 };
 
 namespace {
