@@ -107,6 +107,9 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
   share_with_directory_group(path);
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, 5000);
+  // Until the checks below pass, closing must not checkpoint a WAL left by a crash into the file:
+  // a file refused here stays byte for byte as it was, its WAL too.
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   database.previous_close_ = *previous;
   database.checked_at_open_ = check == StartCheck::kAlways || *previous == PreviousClose::kUnclean;
 
@@ -158,6 +161,7 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
     if (!busy || attempt == kAttempts) return settled.error();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
   return database;
 }
 

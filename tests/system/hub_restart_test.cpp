@@ -69,7 +69,8 @@ TEST_CASE("a hub ledger damaged after a kill -9 is refused at the next start wit
                   std::chrono::seconds(60));
   CHECK(started.exit_code == 1);
   CHECK(says(started.err, file.string()));
-  CHECK(says(started.err, "integrity check"));
+  // Damaged schema pages stop SQLite before quick_check can say more.
+  CHECK((says(started.err, "failed its integrity check") || says(started.err, "is not a readable SQLite database")));
   CHECK(read_file(file) == before);
 }
 
