@@ -141,6 +141,14 @@ int main(int argc, char** argv) {
                  "Evaluate every alert rule (ages, offline devices) this often (default 1m)")
       ->transform(duration)
       ->check(CLI::PositiveNumber);
+  auto start_check = storage::StartCheck::kAfterUncleanClose;
+  app.add_option("--check-at-start", start_check,
+                 "When to run SQLite's integrity check of the ledger at start, which reads every page: after-crash "
+                 "(only when the last stop was not orderly: a crash, kill -9 or power cut) or always "
+                 "(docs/storage.md)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, storage::StartCheck>{
+          {"after-crash", storage::StartCheck::kAfterUncleanClose}, {"always", storage::StartCheck::kAlways}}))
+      ->default_str("after-crash");
   CLI11_PARSE(app, argc, argv);
   options.alerts.sweep = std::chrono::milliseconds(alert_sweep_ms);
   if (!sendmail.empty()) options.alerts.sendmail = sendmail;
@@ -221,37 +229,49 @@ int main(int argc, char** argv) {
     client_id = *stored;
   }
   options.client_id = client_id;
-  auto ledger = hub::Ledger::open(hub::Ledger::file_in(data_dir));
+  auto ledger = hub::Ledger::open(hub::Ledger::file_in(data_dir), system_wall_clock(), start_check);
   if (!ledger) return fail(ledger.error().describe());
+  // Whether the integrity check ran shows on every start: after an unclean stop it reads the whole file.
+  std::cerr << "recount-hub: " << ledger->path().string()
+            << (ledger->database().checked_at_open() ? " passed its integrity check"
+                                                     : " was closed cleanly: integrity check skipped")
+            << std::endl;
   auto notify = systemd::notify_settings_from_environment();
   if (!notify) return fail(notify.error().describe());
   auto notify_socket = systemd::NotifySocket::open(*notify);
   if (!notify_socket) return fail(notify_socket.error().describe());
 
-  boost::asio::io_context io;
-  auto daemon = hub::HubDaemon::create(io, *ledger, options);
-  if (!daemon) return fail(daemon.error().describe());
-  const auto api = (*daemon)->http_address();
-  (*daemon)->start([&] {
-    std::cout << "recount-hub ready mqtt=" << options.mqtt_uri << " http="
-              << (api ? (options.http_certificate_file.empty() ? "http://" : "https://") + api->to_string()
-                      : std::string("off"))
-              << " data=" << data_dir << std::endl;
-  });
+  {
+    boost::asio::io_context io;
+    auto daemon = hub::HubDaemon::create(io, *ledger, options);
+    if (!daemon) return fail(daemon.error().describe());
+    const auto api = (*daemon)->http_address();
+    (*daemon)->start([&] {
+      std::cout << "recount-hub ready mqtt=" << options.mqtt_uri << " http="
+                << (api ? (options.http_certificate_file.empty() ? "http://" : "https://") + api->to_string()
+                        : std::string("off"))
+                << " data=" << data_dir << std::endl;
+    });
 
-  // Ready for systemd once the ledger is open, the API listens and the broker link started (up
-  // or retrying): the "ready" line above waits for the broker, which a unit should not.
-  systemd::ServiceNotifier notifier(
-      io, std::move(*notify_socket), *notify, [&] { return (*daemon)->status_line(); }, std::cerr);
-  notifier.ready();
+    // Ready for systemd once the ledger is open, the API listens and the broker link started (up
+    // or retrying): the "ready" line above waits for the broker, which a unit should not.
+    systemd::ServiceNotifier notifier(
+        io, std::move(*notify_socket), *notify, [&] { return (*daemon)->status_line(); }, std::cerr);
+    notifier.ready();
 
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& waited, int) {
-    if (waited) return;
-    notifier.stopping();
-    (*daemon)->shutdown([&] { io.stop(); });
-  });
-  const auto hang = systemd::arm_test_hang(io, test_hang ? systemd::TestHang::kOnSigusr2 : systemd::TestHang::kNone);
-  io.run();
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& waited, int) {
+      if (waited) return;
+      notifier.stopping();
+      (*daemon)->shutdown([&] { io.stop(); });
+    });
+    const auto hang = systemd::arm_test_hang(io, test_hang ? systemd::TestHang::kOnSigusr2 : systemd::TestHang::kNone);
+    io.run();
+  }
+  // The daemon, and every statement it prepared on the ledger, is gone: the ledger closes last.
+  if (auto closed = hub::Ledger::close_cleanly(std::move(*ledger)); !closed) {
+    std::cerr << "recount-hub: " << closed.error().describe() << " (the next start checks the ledger's integrity)"
+              << std::endl;
+  }
   return 0;
 }

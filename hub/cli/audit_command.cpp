@@ -99,8 +99,9 @@ CommandOutput audit_verify_local(const std::filesystem::path& data_dir, const Au
   auto checkpoint = checkpoint_of(options, data_dir);
   if (!checkpoint) return failed(checkpoint.error().describe());
   const auto file = Ledger::file_in(data_dir);
+  // The offline check of a hub's files: SQLite's integrity check runs even after a clean stop.
   auto database = storage::Database::open(file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal,
-                                          Ledger::kApplicationId);
+                                          Ledger::kApplicationId, storage::StartCheck::kAlways);
   if (!database) return failed(database.error().describe());
   auto log = AuditLog::prepare(*database);
   if (!log) return failed(file.string() + ": " + log.error().describe());

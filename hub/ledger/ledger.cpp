@@ -45,9 +45,9 @@ std::optional<HlcStamp> ClockBounds::reconcile_stamp(const Event& event, std::in
   return HlcStamp::from_parts(received_ms, static_cast<std::uint16_t>(std::min<std::size_t>(place, 0xFFFF)));
 }
 
-Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall) {
-  auto database =
-      storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull, kApplicationId);
+Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall, storage::StartCheck check) {
+  auto database = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull,
+                                          kApplicationId, check);
   if (!database) return database.error();
   if (auto ok = migrate(*database, wall); !ok) return ok.error();
   // Ingest runs the reconciler's multi-row UPDATEs inside one long write transaction. With
@@ -64,6 +64,15 @@ Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall) {
   auto hub_epoch = read_hub_epoch(*database);
   if (!hub_epoch) return hub_epoch.error();
   return Ledger(std::move(*database), std::move(*events), std::move(*audit), std::move(wall), std::move(*hub_epoch));
+}
+
+Result<void> Ledger::close_cleanly(Ledger ledger) {
+  storage::Database database = std::move(ledger.database_);
+  {
+    // The event store's and audit log's statements go first: the connection closes only without any.
+    const Ledger finalized = std::move(ledger);
+  }
+  return storage::Database::close_cleanly(std::move(database));
 }
 
 Result<LedgerWrite> Ledger::begin_write() {

@@ -147,11 +147,18 @@ class Ledger {
   // The database file of a hub data directory (recount-hub --data, recountctl --data).
   static std::filesystem::path file_in(const std::filesystem::path& data_dir) { return data_dir / "hub.db"; }
 
-  // Opens or creates the database file and migrates it. Errors: kCorrupt when the file is not
-  // a SQLite database, fails its integrity check or belongs to another application,
-  // kUnsupportedVersion when a newer hub wrote it (all name the file, which is left untouched),
-  // kIo when it cannot be opened or written.
-  static Result<Ledger> open(const std::filesystem::path& file, WallClock wall = system_wall_clock());
+  // Opens or creates the database file and migrates it; `check` says when the integrity check
+  // runs (storage::StartCheck: by default only when the previous close was not close_cleanly()).
+  // Errors: kCorrupt when the file is not a SQLite database, fails its integrity check or belongs
+  // to another application, kUnsupportedVersion when a newer hub wrote it (all name the file, which
+  // is left untouched), kIo when it cannot be opened or written.
+  static Result<Ledger> open(const std::filesystem::path& file, WallClock wall = system_wall_clock(),
+                             storage::StartCheck check = storage::StartCheck::kAfterUncleanClose);
+
+  // Closes the ledger at the end of an orderly stop so the next open may skip the integrity check
+  // (storage::Database::close_cleanly). Everything that prepared statements on database() must
+  // be destroyed first. Errors: as close_cleanly; the ledger is closed either way. Blocks.
+  static Result<void> close_cleanly(Ledger ledger);
 
   Ledger(Ledger&&) noexcept = default;
   Ledger& operator=(Ledger&&) noexcept = default;

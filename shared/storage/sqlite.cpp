@@ -45,7 +45,9 @@ Database::Database(sqlite3* handle, std::filesystem::path path)
 }
 Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
-Database::~Database() = default;
+// The connection closes first: closing rolls back an open transaction, and SQLite's rollback hook
+// then counts into rollbacks_, which must still be there.
+Database::~Database() { handle_.reset(); }
 
 namespace {
 
@@ -87,11 +89,14 @@ void share_with_directory_group(const std::filesystem::path& path) {
 }  // namespace
 
 Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode, Durability durability,
-                                std::int32_t application_id) {
+                                std::int32_t application_id, StartCheck check) {
   std::error_code ignored;
   if (mode == OpenMode::kExistingOnly && !std::filesystem::exists(path, ignored)) {
     return Error{ErrorCode::kNotFound, "", "no database at " + path.string()};
   }
+  // Before anything writes to the file: from here on, a crash is an unclean close.
+  auto previous = take_clean_close(path);
+  if (!previous) return previous.error();
   configure_sqlite_once();
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (mode == OpenMode::kCreateIfMissing) flags |= SQLITE_OPEN_CREATE;
@@ -102,21 +107,28 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
   share_with_directory_group(path);
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, 5000);
+  // Until the checks below pass, closing must not checkpoint a WAL left by a crash into the file:
+  // a file refused here stays byte for byte as it was, its WAL too.
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  database.previous_close_ = *previous;
+  database.checked_at_open_ = check == StartCheck::kAlways || *previous == PreviousClose::kUnclean;
 
   // quick_check first: on a damaged file nothing below may write to it.
-  auto check = database.prepare("PRAGMA quick_check");
-  if (!check) {
-    return Error{ErrorCode::kCorrupt, "",
-                 path.string() + " is not a readable SQLite database (" + check.error().message + ")"};
+  if (database.checked_at_open_) {
+    auto quick_check = database.prepare("PRAGMA quick_check");
+    if (!quick_check) {
+      return Error{ErrorCode::kCorrupt, "",
+                   path.string() + " is not a readable SQLite database (" + quick_check.error().message + ")"};
+    }
+    auto row = quick_check->step();
+    if (!row) {
+      return Error{ErrorCode::kCorrupt, "", path.string() + " failed its integrity check: " + row.error().message};
+    }
+    if (*row && quick_check->column_text(0) != "ok") {
+      return Error{ErrorCode::kCorrupt, "",
+                   path.string() + " failed its integrity check: " + quick_check->column_text(0)};
+    }
   }
-  auto row = check->step();
-  if (!row) {
-    return Error{ErrorCode::kCorrupt, "", path.string() + " failed its integrity check: " + row.error().message};
-  }
-  if (*row && check->column_text(0) != "ok") {
-    return Error{ErrorCode::kCorrupt, "", path.string() + " failed its integrity check: " + check->column_text(0)};
-  }
-  check->reset();
 
   // Nothing below may write to a file that belongs to someone else: check whose it is first,
   // under the write lock, so a process creating the same file at this moment is never seen half
@@ -149,7 +161,26 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
     if (!busy || attempt == kAttempts) return settled.error();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
   return database;
+}
+
+Result<void> Database::close_cleanly(Database database) {
+  sqlite3* handle = database.handle_.get();
+  const std::filesystem::path path = database.path_;
+  if (sqlite3_next_stmt(handle, nullptr) != nullptr) {
+    return Error{ErrorCode::kIo, "", "cannot close " + path.string() + " cleanly: statements of it are still open"};
+  }
+  int log_frames = -1;
+  int checkpointed_frames = -1;
+  const int rc =
+      sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &checkpointed_frames);
+  if (rc != SQLITE_OK) return sqlite_error(handle, rc, "cannot checkpoint " + path.string());
+  // The last connection's close checkpoints (nothing is left to move) and deletes the WAL; only
+  // then does the file stop changing, so the marker describes it after the close.
+  const int closed = sqlite3_close(database.handle_.release());
+  if (closed != SQLITE_OK) return sqlite_error(nullptr, closed, "cannot close " + path.string());
+  return record_clean_close(path);
 }
 
 Result<void> Database::execute(std::string_view sql) {

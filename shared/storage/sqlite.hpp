@@ -11,6 +11,7 @@
 
 #include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
+#include "shared/storage/clean_close.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -29,13 +30,27 @@ enum class Durability { kFull, kNormal };
 // One connection. Not thread-safe: use a Database from one thread at a time.
 class Database {
  public:
-  // Opens (or creates) the file, runs PRAGMA quick_check and, when `application_id` is not 0,
-  // checks that an existing database carries that id (PRAGMA application_id, set on creation);
-  // only then switches to WAL mode with foreign keys on and a busy timeout. Errors: kNotFound
-  // (kExistingOnly and no file), kCorrupt (not a database, damage found by quick_check, or another
-  // application's database; the file is left byte for byte untouched), kIo (permissions, disk).
+  // Opens (or creates) the file, runs PRAGMA quick_check (with kAfterUncleanClose only when the
+  // previous close was not close_cleanly(): clean_close.hpp; the marker is removed either way) and,
+  // when `application_id` is not 0, checks that an existing database carries that id (PRAGMA
+  // application_id, set on creation); only then switches to WAL mode with foreign keys on and a
+  // busy timeout. Errors: kNotFound (kExistingOnly and no file), kCorrupt (not a database, damage
+  // found by quick_check, or another application's database; the file is left byte for byte
+  // untouched), kIo (permissions, disk, a clean-close marker that cannot be removed).
   static Result<Database> open(const std::filesystem::path& path, OpenMode mode, Durability durability,
-                               std::int32_t application_id = 0);
+                               std::int32_t application_id = 0, StartCheck check = StartCheck::kAfterUncleanClose);
+
+  // Closes `database` after a checkpoint that moves every commit from the WAL into the file, then
+  // records the clean close (record_clean_close) so the next open may skip quick_check. Every
+  // Statement of the connection must be destroyed first. Errors (kIo): a Statement still exists,
+  // another connection keeps the checkpoint from emptying the WAL, or the marker cannot be
+  // written; the connection is closed in every case, nothing is recorded and the next open
+  // checks. Blocks (the checkpoint writes and syncs the file).
+  static Result<void> close_cleanly(Database database);
+
+  // Whether open() ran PRAGMA quick_check, and what it found about the previous close.
+  bool checked_at_open() const { return checked_at_open_; }
+  PreviousClose previous_close() const { return previous_close_; }
 
   Database(Database&&) noexcept;
   Database& operator=(Database&&) noexcept;
@@ -74,6 +89,8 @@ class Database {
   std::filesystem::path path_;
   // On the heap: SQLite's rollback hook holds its address, which must survive moves.
   std::unique_ptr<std::uint64_t> rollbacks_;
+  bool checked_at_open_ = true;
+  PreviousClose previous_close_ = PreviousClose::kUnclean;
 };
 
 // A prepared statement; bind by 1-based index, step, read columns. Reset before rebinding.

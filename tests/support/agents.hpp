@@ -56,6 +56,8 @@ class Hub {
   // The hub's public key (PEM file), for AgentDaemon.
   const std::filesystem::path& key_file() const { return key_file_; }
   void kill_hard() { process_->kill_hard(); }
+  // What the running (or last) launch wrote to stderr so far.
+  std::string errors() const { return process_->errors(); }
   int stop();  // SIGTERM; returns the exit code
   void restart();
   // `recountctl --hub URL --token TOKEN stats --json`, parsed: one object per device.
@@ -80,6 +82,8 @@ class AgentDaemon {
               const std::filesystem::path& hub_key_file);
   int stop();
   void kill_hard() { process_->kill_hard(); }
+  // What the running (or last) launch wrote to stderr so far.
+  std::string errors() const { return process_->errors(); }
   std::string output() const { return process_->output(); }  // its stdout so far
 
  private:

@@ -416,5 +416,30 @@ TEST_CASE("a truncated hub database is refused with an error naming it, and left
   check_refused_untouched(file);
 }
 
+TEST_CASE("a ledger closed cleanly reopens without the integrity check, with every batch it committed") {
+  LedgerFixture fixture;
+  filled_database(fixture);
+  auto reopened = Ledger::open(fixture.file);
+  REQUIRE(reopened.has_value());
+  CHECK(reopened->database().checked_at_open());  // filled_database closed it by dropping it
+  REQUIRE(Ledger::close_cleanly(std::move(*reopened)).has_value());
+
+  auto after_clean_close = Ledger::open(fixture.file);
+  REQUIRE(after_clean_close.has_value());
+  CHECK_FALSE(after_clean_close->database().checked_at_open());
+  auto last = after_clean_close->events().at(origin_of("device-1"), 2000);
+  REQUIRE(last.has_value());
+  CHECK(last->has_value());
+}
+
+TEST_CASE("a ledger opened with StartCheck::kAlways is checked after a clean close too") {
+  LedgerFixture fixture;
+  filled_database(fixture);
+  REQUIRE(Ledger::close_cleanly(Ledger::open(fixture.file).value()).has_value());
+  auto reopened = Ledger::open(fixture.file, testing::fixed_clock(), storage::StartCheck::kAlways);
+  REQUIRE(reopened.has_value());
+  CHECK(reopened->database().checked_at_open());
+}
+
 }  // namespace
 }  // namespace recount::hub

@@ -3,6 +3,10 @@
 #include "shared/storage/sqlite.hpp"
 
 #include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include "tests/support/process.hpp"
 
@@ -81,6 +85,46 @@ TEST_CASE("sqlite: a database made in a group-writable directory is writable by 
       CHECK(group_writable(directory / name) == expected);
     }
   }
+}
+
+TEST_CASE("sqlite: a file refused at open stays as it was, and so does the WAL a crash left beside it") {
+  recount::testing::TempDir dir;
+  const auto file = dir / "test.db";
+  {
+    auto database = Database::open(file, OpenMode::kCreateIfMissing, Durability::kNormal);
+    REQUIRE(database.has_value());
+    REQUIRE(
+        database->execute("CREATE TABLE t (x INTEGER PRIMARY KEY, y TEXT);"
+                          "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+                          "INSERT INTO t SELECT i, printf('%0100d', i) FROM n;"));
+  }
+  // A process that commits and dies without closing leaves its commits in the WAL only.
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto database = Database::open(file, OpenMode::kExistingOnly, Durability::kNormal);
+    const bool written = database && database->execute("INSERT INTO t VALUES (2001, 'last')");
+    ::_exit(written ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  const auto wal = file.string() + "-wal";
+  REQUIRE(std::filesystem::file_size(wal) > 0);
+  {
+    std::fstream damage(file, std::ios::in | std::ios::out | std::ios::binary);
+    damage.seekp(4096 * 3);
+    const std::string noise(4096 * 4, '\x5a');
+    damage.write(noise.data(), static_cast<std::streamsize>(noise.size()));
+  }
+  const auto file_before = recount::testing::read_file(file);
+  const auto wal_before = recount::testing::read_file(wal);
+  auto refused = Database::open(file, OpenMode::kExistingOnly, Durability::kNormal);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::kCorrupt);
+  CHECK(recount::testing::read_file(file) == file_before);
+  CHECK(recount::testing::read_file(wal) == wal_before);
 }
 
 }  // namespace

@@ -1,0 +1,165 @@
+// The hub's restart to ready on a large ledger: a real recount-hub on a ledger of N events
+// (bulk-inserted as 50 devices' contiguous seqs, already reconciled), from its start until its
+// ready line, after an orderly stop (SIGTERM: the ledger is closed cleanly and SQLite's
+// integrity check is skipped) and after kill -9 (the check reads every page). Beside them, in the
+// same run, the raw limits: SQLite's open + PRAGMA quick_check of the file alone, a sequential
+// read of the file, and the same hub's restart on an empty ledger (the floor of any start).
+//
+// Usage: restart_bench [--events 1000000] [--restarts 3] [--primary]
+// Prints "name value unit" lines.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <iostream>
+
+#include "bench/bench_support.hpp"
+#include "shared/storage/sqlite.hpp"
+#include "tests/support/mosquitto.hpp"
+
+namespace recount::bench {
+namespace {
+
+constexpr std::int64_t kDevices = 50;
+constexpr std::int64_t kPerTransaction = 500'000;
+constexpr std::int64_t kNowMs = 1'790'000'000'000;
+
+// Events seq 1..per_device of devices device-0..49, one epoch each, in one site: counts, moves
+// and receipts over 100,000 locations and 5,000 SKUs, with UUIDv7-shaped ids in insert order.
+void load_events(storage::Database& database, std::int64_t per_device) {
+  must(database.execute("PRAGMA synchronous = OFF; PRAGMA cache_size = -131072"), "pragmas");
+  auto insert =
+      must(database.prepare(
+               "WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2) "
+               "INSERT INTO events (device, epoch, seq, event_id, type, site, user, location, to_location, sku, qty, "
+               "session, wall_ms, hlc, received_ms) "
+               "SELECT 'device-' || (i / ?3), printf('%08x-0000-4000-8000-000000000000', i / ?3), i % ?3 + 1, "
+               "printf('%012x-0000-7000-8000-000000000000', i), "
+               "CASE i % 10 WHEN 0 THEN 'move' WHEN 1 THEN 'receive' ELSE 'count' END, 'site-1', 'user-' || (i % 20), "
+               "'L-' || (i % 100000), CASE i % 10 WHEN 0 THEN 'L-' || ((i + 7) % 100000) END, 'SKU-' || (i % 5000), "
+               "i % 40 + 1, 'session-' || (i / 1000), ?4 + i, (?4 + i) * 65536, ?4 + i + 50 FROM n"),
+           "prepare events");
+  const std::int64_t total = per_device * kDevices;
+  for (std::int64_t first = 0; first < total; first += kPerTransaction) {
+    must(database.begin(), "begin");
+    insert.bind(1, first).bind(2, std::min(first + kPerTransaction, total) - 1).bind(3, per_device).bind(4, kNowMs);
+    must(insert.run(), "insert events");
+    must(database.commit(), "commit");
+  }
+  // What a hub that ingested and reconciled them holds: a cursor per device, everything applied.
+  auto cursors = must(database.prepare("INSERT INTO cursors (device, epoch, site, acked_through, events, "
+                                       "first_seen_ms, last_seen_ms) SELECT device, epoch, site, max(seq), count(*), "
+                                       "min(received_ms), max(received_ms) FROM events GROUP BY device, epoch"),
+                      "prepare cursors");
+  must(cursors.run(), "cursors");
+  must(database.execute("UPDATE reconcile_meta SET value = (SELECT max(rowid) FROM events) "
+                        "WHERE name = 'applied_through'"),
+       "applied_through");
+}
+
+// Milliseconds from spawning recount-hub on DATA until its ready line.
+double start_ms(std::unique_ptr<HubProcess>& hub, const std::filesystem::path& data, const std::string& broker) {
+  // HubProcess waits for the ready line in its log, which a new process appends to.
+  std::filesystem::remove(data.string() + "-hub.out");
+  std::filesystem::remove(data.string() + "-hub.err");
+  const auto start = Clock::now();
+  hub = std::make_unique<HubProcess>(data, broker);
+  return ms_since(start);
+}
+
+// Reads the whole file sequentially, as the fastest possible pass over every page would.
+double read_file_ms(const std::filesystem::path& file) {
+  const auto start = Clock::now();
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("cannot read " + file.string());
+  static std::array<char, 1 << 22> buffer;
+  while (::read(fd, buffer.data(), buffer.size()) > 0) {
+  }
+  ::close(fd);
+  return ms_since(start);
+}
+
+double median(std::vector<double> samples) { return quantile(std::move(samples), 0.5); }
+
+int run(const Args& args) {
+  const std::int64_t events = args.number("events", 1'000'000);
+  const auto restarts = static_cast<std::size_t>(args.number("restarts", 3));
+  if (events < kDevices || restarts == 0) {
+    std::cerr << "restart_bench: need --events >= " << kDevices << " and --restarts > 0\n";
+    return 2;
+  }
+  const Reporter report{std::to_string(events), args.flag("primary")};
+  testing::TempDir temp;
+  testing::Mosquitto broker;
+  std::unique_ptr<HubProcess> hub;
+
+  // The floor: a hub restarted after an orderly stop on the ledger its first start made.
+  const auto empty = temp / "empty";
+  start_ms(hub, empty, broker.uri());
+  hub->stop();
+  std::vector<double> floor;
+  for (std::size_t r = 0; r < restarts; ++r) {
+    floor.push_back(start_ms(hub, empty, broker.uri()));
+    hub->stop();
+  }
+
+  const auto data = temp / "hub";
+  const auto file = data / "hub.db";
+  start_ms(hub, data, broker.uri());
+  hub->stop();
+  const auto load_start = Clock::now();
+  {
+    auto database = must(storage::Database::open(file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal),
+                         "open the ledger");
+    load_events(database, events / kDevices);
+    must(storage::Database::close_cleanly(std::move(database)), "close the ledger");
+  }
+  report("restart_load_s", seconds_since(load_start), "s");
+  report("restart_ledger_mib", static_cast<double>(std::filesystem::file_size(file)) / (1 << 20), "MiB");
+
+  const double read_ms = read_file_ms(file);
+  report("restart_file_read_ms", read_ms, "ms");
+  const auto check_start = Clock::now();
+  double check_ms = 0;
+  {
+    auto database = must(storage::Database::open(file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal,
+                                                 0, storage::StartCheck::kAlways),
+                         "quick_check");
+    check_ms = ms_since(check_start);
+    must(storage::Database::close_cleanly(std::move(database)), "close the ledger");
+  }
+  report("restart_quick_check_ms", check_ms, "ms");
+  report("restart_quick_check_vs_file_read", check_ms / read_ms, "x");
+
+  std::vector<double> clean;
+  std::vector<double> stops;
+  for (std::size_t r = 0; r < restarts; ++r) {
+    clean.push_back(start_ms(hub, data, broker.uri()));
+    const auto stop_start = Clock::now();
+    if (hub->stop() != 0) throw std::runtime_error("recount-hub did not stop orderly");
+    stops.push_back(ms_since(stop_start));
+  }
+  std::vector<double> crashed;
+  for (std::size_t r = 0; r < restarts; ++r) {
+    start_ms(hub, data, broker.uri());
+    hub.reset();  // SIGKILL, as a crash or an OOM kill
+    crashed.push_back(start_ms(hub, data, broker.uri()));
+    hub->stop();
+  }
+
+  const double floor_ms = median(floor);
+  const double clean_ms = median(clean);
+  const double crashed_ms = median(crashed);
+  report("restart_empty_ledger_ms", floor_ms, "ms");
+  report("restart_clean_ms", clean_ms, "ms");
+  report("restart_after_kill_ms", crashed_ms, "ms");
+  report("restart_stop_ms", median(stops), "ms");
+  report("restart_clean_vs_empty_ledger", clean_ms / floor_ms, "x");
+  report("restart_after_kill_vs_quick_check", crashed_ms / check_ms, "x");
+  return 0;
+}
+
+}  // namespace
+}  // namespace recount::bench
+
+int main(int argc, char** argv) { return recount::bench::main_of("restart_bench", argc, argv, recount::bench::run); }
