@@ -81,7 +81,13 @@ void publish_all(boost::asio::io_context& io, mqtt::Link& link, std::vector<mqtt
     }
   };
   pump();
-  while (done < messages.size()) io.run_one();
+  while (done < messages.size()) {
+    // Out of work for a moment (the Paho thread has not answered yet): the io_context stops.
+    if (io.run_one() == 0) {
+      io.restart();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
 }
 
 // Polls the agent's stdout (bounded) until it says `text`; the seconds since `start`.
@@ -144,7 +150,11 @@ int run(const Args& args) {
   bool connected = false;
   link.on_connected([&] { connected = true; });
   link.start();
-  for (int i = 0; i < 1000 && !connected; ++i) io.run_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 1000 && !connected; ++i) {
+    io.restart();
+    io.run_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   if (!connected) throw std::runtime_error("the publisher could not connect to the broker");
 
   // The agent is up and subscribed before the catalog goes out: the load is timed from
