@@ -47,6 +47,9 @@ Result<CatalogStore> CatalogStore::open(const std::filesystem::path& directory) 
   if (!database) return database.error();
   const storage::SchemaComponent components[] = {catalog_schema()};
   if (auto ok = storage::migrate(*database, components); !ok) return ok.error();
+  // A large catalog's load writes hundreds of MB through this connection in one transaction: a
+  // small page cache (SQLite spills the rest to the WAL) keeps it within the device's memory.
+  if (auto ok = database->execute("PRAGMA cache_size = -512"); !ok) return ok.error();
   return CatalogStore(std::move(*database));
 }
 
