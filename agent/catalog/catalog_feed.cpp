@@ -1,10 +1,13 @@
 // Catalog and task feed from the sync into the cache.
 #include "agent/catalog/catalog_feed.hpp"
 
+#include <algorithm>
 #include <ostream>
+#include <variant>
 #include <vector>
 
 #include "agent/workflow/held_scans.hpp"
+#include "shared/crypto/sha256.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/signed_payload.hpp"
 
@@ -17,6 +20,8 @@ CatalogFeed::CatalogFeed(boost::asio::io_context& io, Sync& sync, Journal& journ
 void CatalogFeed::start() {
   sync_.on_catalog([this](const std::string& payload) { take_catalog(payload); });
   sync_.on_tasks([this](const std::string& payload) { take_tasks(payload); });
+  sync_.on_catalog_chunk(
+      [this](const std::string& chunk_id, const std::string& payload) { take_catalog_chunk(chunk_id, payload); });
   // Scans held by an agent before the report existed reach the hub now, and scans a catalog
   // stored before a crash made known are applied now.
   if (auto reported = report_held_scans(journal_, store_); !reported) {
@@ -58,19 +63,72 @@ std::optional<std::string> CatalogFeed::signed_text(std::string_view payload, Re
 void CatalogFeed::take_catalog(std::string_view payload) {
   auto text = signed_text(payload, Refusal::kCatalog, "catalog");
   if (!text) return;
-  auto catalog = protocol::decode_catalog(*text);
-  if (!catalog) {
-    log_ << "recount-agent: " << catalog.error().within("catalog").describe() << std::endl;
+  auto message = protocol::decode_catalog_message(*text);
+  if (!message) {
+    log_ << "recount-agent: " << message.error().within("catalog").describe() << std::endl;
     return;
   }
-  if (catalog->site != journal_.identity().site) return;
-  auto stored = store_.store_catalog(*catalog);
+  if (auto* manifest = std::get_if<protocol::CatalogManifest>(&*message)) {
+    if (manifest->site != journal_.identity().site) return;
+    manifest_ = std::move(*manifest);
+    store_manifest(true);
+    return;
+  }
+  const auto& catalog = std::get<protocol::Catalog>(*message);
+  if (catalog.site != journal_.identity().site) return;
+  auto stored = store_.store_catalog(catalog);
   if (!stored) {
     log_ << "recount-agent: catalog not stored: " << stored.error().describe() << std::endl;
   } else if (*stored) {
-    log_ << "recount-agent: catalog version " << catalog->version << " stored (" << catalog->items.size() << " items, "
-         << catalog->locations.size() << " locations)" << std::endl;
+    manifest_.reset();
+    log_ << "recount-agent: catalog version " << catalog.version << " stored (" << catalog.items.size() << " items, "
+         << catalog.locations.size() << " locations)" << std::endl;
     apply_held();
+  }
+}
+
+void CatalogFeed::take_catalog_chunk(const std::string& chunk_id, const std::string& payload) {
+  auto received = store_.receive_chunk(chunk_id, payload);
+  if (!received) {
+    log_ << "recount-agent: catalog chunk not kept: " << received.error().describe() << std::endl;
+    return;
+  }
+  if (!*received || !manifest_) return;
+  const auto named = std::find_if(manifest_->chunks.begin(), manifest_->chunks.end(),
+                                  [&](const protocol::CatalogChunkRef& ref) { return ref.id == chunk_id; });
+  if (named == manifest_->chunks.end()) return;
+  if (named->sha256 != sha256_hex(payload)) {
+    log_ << "recount-agent: catalog chunk " << chunk_id << " is not the one catalog version " << manifest_->version
+         << " names (its SHA-256 differs); kept, not applied" << std::endl;
+    return;
+  }
+  store_manifest(false);
+}
+
+void CatalogFeed::store_manifest(bool arrived) {
+  const auto version = manifest_->version;
+  auto outcome = store_.store_manifest(*manifest_);
+  if (!outcome) {
+    log_ << "recount-agent: catalog version " << version << " not stored: " << outcome.error().describe() << std::endl;
+    manifest_.reset();
+    return;
+  }
+  using Kind = CatalogStore::ManifestOutcome::Kind;
+  switch (outcome->kind) {
+    case Kind::kStale: manifest_.reset(); return;
+    case Kind::kWaiting:
+      if (arrived) {
+        log_ << "recount-agent: catalog version " << version << " waits for " << outcome->missing << " of "
+             << manifest_->chunks.size() << " chunks" << std::endl;
+      }
+      return;
+    case Kind::kStored:
+      log_ << "recount-agent: catalog version " << version << " stored (" << outcome->items << " items in "
+           << manifest_->chunks.size() << " chunks, " << outcome->applied << " of them new; "
+           << manifest_->locations.size() << " locations)" << std::endl;
+      manifest_.reset();
+      apply_held();
+      return;
   }
 }
 

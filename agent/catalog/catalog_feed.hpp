@@ -27,7 +27,11 @@ namespace recount::agent {
 // block the hub's later ones. One that is unsigned, badly signed, or arrives while no hub key is
 // known (fail-closed: nothing unsigned is ever applied) is dropped, logged on `log` and counted in
 // the journal (JournalStatus::refused_catalogs / refused_task_lists). Catalog versions at or below
-// the one held are ignored. Other problems (a malformed signed message, a store that cannot be
+// the one held are ignored. A large catalog comes as a signed manifest and chunks bound to it by
+// their hashes (shared/protocol/catalog_chunks.hpp), in any order: the manifest waits, in
+// memory, until the chunks it names are in, and only then is its version stored, whole; a chunk
+// that hashes otherwise than the waiting manifest names is kept (a later manifest may name it)
+// and logged, never applied. Other problems (a malformed signed message, a store that cannot be
 // written) are logged and the message is dropped; the retained message comes again on the next
 // connect.
 class CatalogFeed {
@@ -45,6 +49,9 @@ class CatalogFeed {
   // journal and the cache.
   void take_catalog(std::string_view payload);
   void take_tasks(std::string_view payload);
+  // A payload from a chunk topic of the catalog: kept in the cache (CatalogStore::receive_chunk)
+  // and, when it completes the manifest taken last, the version it describes is stored.
+  void take_catalog_chunk(const std::string& chunk_id, const std::string& payload);
 
  private:
   // The hub-signed text of `payload`, or nullopt after logging and counting the refusal.
@@ -52,6 +59,9 @@ class CatalogFeed {
   void note_link();
   // apply_held_scans(), logged; wakes the sync when it recorded events.
   void apply_held();
+  // Stores the waiting manifest when its chunks are all in; `arrived`: it just came (then what is
+  // missing is logged).
+  void store_manifest(bool arrived);
 
   Sync& sync_;
   Journal& journal_;
@@ -60,6 +70,7 @@ class CatalogFeed {
   std::ostream& log_;
   boost::asio::steady_timer timer_;
   bool stopped_ = false;
+  std::optional<protocol::CatalogManifest> manifest_;  // signed, newer than the version held when taken
 };
 
 }  // namespace recount::agent

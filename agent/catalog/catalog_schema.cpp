@@ -43,6 +43,17 @@ const storage::MigrationStep kSteps[] = {
     {R"sql(
     ALTER TABLE tasks ADD COLUMN kind TEXT NOT NULL DEFAULT 'recount';
     )sql"},
+    // 5: chunked catalogs (shared/protocol/catalog_chunks.hpp). Items and barcodes note the chunk
+    // they came in (NULL: a catalog that came whole); the chunks of the version held, by hash;
+    // chunks received and not applied yet, as they came.
+    {R"sql(
+    ALTER TABLE catalog_items ADD COLUMN chunk TEXT;
+    ALTER TABLE catalog_barcodes ADD COLUMN chunk TEXT;
+    CREATE INDEX catalog_items_by_chunk ON catalog_items(chunk);
+    CREATE INDEX catalog_barcodes_by_chunk ON catalog_barcodes(chunk);
+    CREATE TABLE catalog_chunks_held (chunk TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
+    CREATE TABLE catalog_chunks_received (chunk TEXT PRIMARY KEY, sha256 TEXT NOT NULL, payload BLOB NOT NULL);
+    )sql"},
 };
 
 }  // namespace

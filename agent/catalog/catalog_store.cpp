@@ -1,9 +1,15 @@
 // The agent's catalog cache, open tasks and unresolved scans.
 #include "agent/catalog/catalog_store.hpp"
 
+#include <map>
+#include <set>
+
 #include "agent/catalog/catalog_schema.hpp"
 #include "agent/journal/journal.hpp"
+#include "shared/crypto/sha256.hpp"
 #include "shared/domain/gtin.hpp"
+#include "shared/domain/limits.hpp"
+#include "shared/protocol/catalog_chunks.hpp"
 #include "shared/storage/statement_set.hpp"
 
 namespace recount::agent {
@@ -41,6 +47,9 @@ Result<CatalogStore> CatalogStore::open(const std::filesystem::path& directory) 
   if (!database) return database.error();
   const storage::SchemaComponent components[] = {catalog_schema()};
   if (auto ok = storage::migrate(*database, components); !ok) return ok.error();
+  // A large catalog's load writes hundreds of MB through this connection in one transaction: a
+  // small page cache (SQLite spills the rest to the WAL) keeps it within the device's memory.
+  if (auto ok = database->execute("PRAGMA cache_size = -512"); !ok) return ok.error();
   return CatalogStore(std::move(*database));
 }
 
@@ -61,60 +70,210 @@ Result<void> CatalogStore::set_meta(const char* key, std::uint64_t value) {
 
 Result<std::uint64_t> CatalogStore::catalog_version() { return meta("catalog_version"); }
 
-Result<bool> CatalogStore::store_catalog(const protocol::Catalog& catalog) {
-  auto transaction = storage::Transaction::begin(database_);
-  if (!transaction) return transaction.error();
-  auto held = meta("catalog_version");
-  if (!held) return held.error();
-  if (catalog.version <= *held) return false;
-  if (auto ok = database_.execute("DELETE FROM catalog_items; DELETE FROM catalog_barcodes; DELETE FROM "
-                                  "catalog_locations; DELETE FROM catalog_users;");
-      !ok) {
-    return ok.error();
-  }
-  auto item = database_.prepare("INSERT OR REPLACE INTO catalog_items(sku, description, item_class) VALUES(?, ?, ?)");
-  auto barcode = database_.prepare("INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty) VALUES(?, ?, ?)");
-  auto location =
-      database_.prepare("INSERT OR REPLACE INTO catalog_locations(location, label, location_class) VALUES(?, ?, ?)");
+Result<void> CatalogStore::insert_items(const std::vector<protocol::CatalogItem>& items, const std::string& chunk) {
+  auto item =
+      database_.prepare("INSERT OR REPLACE INTO catalog_items(sku, description, item_class, chunk) VALUES(?, ?, ?, ?)");
+  auto barcode =
+      database_.prepare("INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty, chunk) VALUES(?, ?, ?, ?)");
   if (!item) return item.error();
   if (!barcode) return barcode.error();
+  for (const auto& entry : items) {
+    if (auto ok = item->bind(1, entry.sku)
+                      .bind_optional(2, entry.description)
+                      .bind_optional(3, entry.item_class)
+                      .bind_optional(4, chunk)
+                      .run();
+        !ok) {
+      return ok.error();
+    }
+    for (const auto& code : entry.barcodes) {
+      if (auto ok = barcode->bind(1, normalize_barcode(code.code))
+                        .bind(2, entry.sku)
+                        .bind(3, code.pack_qty)
+                        .bind_optional(4, chunk)
+                        .run();
+          !ok) {
+        return ok.error();
+      }
+    }
+  }
+  return {};
+}
+
+Result<void> CatalogStore::replace_locations_and_users(const std::vector<protocol::CatalogLocation>& locations,
+                                                       const std::vector<protocol::CatalogUser>& users) {
+  if (auto ok = database_.execute("DELETE FROM catalog_locations; DELETE FROM catalog_users;"); !ok) return ok;
+  auto location =
+      database_.prepare("INSERT OR REPLACE INTO catalog_locations(location, label, location_class) VALUES(?, ?, ?)");
   auto user = database_.prepare("INSERT OR REPLACE INTO catalog_users(badge, name, role, pin_hash) VALUES(?, ?, ?, ?)");
   if (!location) return location.error();
   if (!user) return user.error();
-  for (const auto& entry : catalog.users) {
+  for (const auto& entry : users) {
     if (auto ok = user->bind(1, entry.badge)
                       .bind_optional(2, entry.name)
                       .bind_optional(3, entry.role)
                       .bind_optional(4, entry.pin_hash)
                       .run();
         !ok) {
-      return ok.error();
+      return ok;
     }
   }
-  for (const auto& entry : catalog.items) {
-    if (auto ok = item->bind(1, entry.sku).bind_optional(2, entry.description).bind_optional(3, entry.item_class).run();
-        !ok) {
-      return ok.error();
-    }
-    for (const auto& code : entry.barcodes) {
-      if (auto ok = barcode->bind(1, normalize_barcode(code.code)).bind(2, entry.sku).bind(3, code.pack_qty).run();
-          !ok) {
-        return ok.error();
-      }
-    }
-  }
-  for (const auto& entry : catalog.locations) {
+  for (const auto& entry : locations) {
     if (auto ok = location->bind(1, entry.location)
                       .bind_optional(2, entry.label)
                       .bind_optional(3, entry.location_class)
                       .run();
         !ok) {
-      return ok.error();
+      return ok;
     }
   }
+  return {};
+}
+
+Result<bool> CatalogStore::store_catalog(const protocol::Catalog& catalog) {
+  auto transaction = storage::Transaction::begin(database_);
+  if (!transaction) return transaction.error();
+  auto held = meta("catalog_version");
+  if (!held) return held.error();
+  if (catalog.version <= *held) return false;
+  if (auto ok = database_.execute(
+          "DELETE FROM catalog_items; DELETE FROM catalog_barcodes; DELETE FROM catalog_chunks_held;");
+      !ok) {
+    return ok.error();
+  }
+  if (auto ok = insert_items(catalog.items, ""); !ok) return ok.error();
+  if (auto ok = replace_locations_and_users(catalog.locations, catalog.users); !ok) return ok.error();
   if (auto ok = set_meta("catalog_version", catalog.version); !ok) return ok.error();
   if (auto ok = transaction->commit(); !ok) return ok.error();
   return true;
+}
+
+Result<bool> CatalogStore::receive_chunk(const std::string& chunk_id, const std::string& payload) {
+  if (!protocol::parse_catalog_chunk_id(chunk_id)) return invalid("chunk", "'" + chunk_id + "' is not a chunk id");
+  if (payload.empty()) {
+    auto drop = database_.prepare("DELETE FROM catalog_chunks_received WHERE chunk = ?");
+    if (!drop) return drop.error();
+    if (auto ok = drop->bind(1, chunk_id).run(); !ok) return ok.error();
+    return false;
+  }
+  if (payload.size() > limits::kMaxCatalogChunkBytes) {
+    return invalid("chunk", "chunk " + chunk_id + " is " + std::to_string(payload.size()) +
+                                " bytes, over the limit of " + std::to_string(limits::kMaxCatalogChunkBytes));
+  }
+  const std::string hash = sha256_hex(payload);
+  auto held = database_.prepare("SELECT 1 FROM catalog_chunks_held WHERE chunk = ? AND sha256 = ?");
+  if (!held) return held.error();
+  held->bind(1, chunk_id).bind(2, hash);
+  auto row = held->step();
+  if (!row) return row.error();
+  if (*row) return false;
+  auto keep =
+      database_.prepare("INSERT OR REPLACE INTO catalog_chunks_received(chunk, sha256, payload) VALUES(?, ?, ?)");
+  if (!keep) return keep.error();
+  if (auto ok = keep->bind(1, chunk_id).bind(2, hash).bind_blob(3, payload).run(); !ok) return ok.error();
+  return true;
+}
+
+Result<void> CatalogStore::delete_chunk(const std::string& chunk) {
+  auto items = database_.prepare("DELETE FROM catalog_items WHERE chunk = ?");
+  auto barcodes = database_.prepare("DELETE FROM catalog_barcodes WHERE chunk = ?");
+  if (!items) return items.error();
+  if (!barcodes) return barcodes.error();
+  if (auto ok = items->bind(1, chunk).run(); !ok) return ok;
+  return barcodes->bind(1, chunk).run();
+}
+
+Result<std::size_t> CatalogStore::apply_chunk(const protocol::CatalogManifest& manifest,
+                                              const protocol::CatalogChunkRef& ref) {
+  std::string bytes;
+  {  // the statement is finalised before the chunk's rows are written
+    auto payload = database_.prepare("SELECT payload FROM catalog_chunks_received WHERE chunk = ? AND sha256 = ?");
+    if (!payload) return payload.error();
+    payload->bind(1, ref.id).bind(2, ref.sha256);
+    auto row = payload->step();
+    if (!row) return row.error();
+    bytes = payload->column_text(0);
+  }
+  auto chunk = protocol::read_catalog_chunk_payload(bytes);
+  if (!chunk) return chunk.error().within("chunk " + ref.id);
+  if (chunk->site != manifest.site || chunk->id != ref.id) {
+    return invalid("chunk " + ref.id, "carries chunk " + chunk->id + " of site " + chunk->site);
+  }
+  if (auto ok = delete_chunk(ref.id); !ok) return ok.error();
+  if (auto ok = insert_items(chunk->items, ref.id); !ok) return ok.error();
+  auto note = database_.prepare("INSERT OR REPLACE INTO catalog_chunks_held(chunk, sha256) VALUES(?, ?)");
+  if (!note) return note.error();
+  if (auto ok = note->bind(1, ref.id).bind(2, ref.sha256).run(); !ok) return ok.error();
+  return chunk->items.size();
+}
+
+Result<CatalogStore::ManifestOutcome> CatalogStore::store_manifest(const protocol::CatalogManifest& manifest) {
+  using Kind = ManifestOutcome::Kind;
+  auto transaction = storage::Transaction::begin(database_);
+  if (!transaction) return transaction.error();
+  auto version = meta("catalog_version");
+  if (!version) return version.error();
+  if (manifest.version <= *version) return ManifestOutcome{};
+  std::map<std::string, std::string> held;
+  {
+    auto query = database_.prepare("SELECT chunk, sha256 FROM catalog_chunks_held");
+    if (!query) return query.error();
+    auto rows = storage::collect_rows<std::pair<std::string, std::string>>(*query, [](const storage::Statement& row) {
+      return std::pair{row.column_text(0), row.column_text(1)};
+    });
+    if (!rows) return rows.error();
+    held.insert(rows->begin(), rows->end());
+  }
+  std::vector<const protocol::CatalogChunkRef*> changed;
+  ManifestOutcome outcome;
+  {
+    auto received = database_.prepare("SELECT 1 FROM catalog_chunks_received WHERE chunk = ? AND sha256 = ?");
+    if (!received) return received.error();
+    for (const auto& ref : manifest.chunks) {
+      if (auto it = held.find(ref.id); it != held.end() && it->second == ref.sha256) continue;
+      received->bind(1, ref.id).bind(2, ref.sha256);
+      auto row = received->step();
+      if (!row) return row.error();
+      received->reset();
+      if (*row) {
+        changed.push_back(&ref);
+      } else {
+        ++outcome.missing;
+      }
+    }
+  }
+  if (outcome.missing > 0) return ManifestOutcome{Kind::kWaiting, outcome.missing};
+  // Items of a whole catalog held before, and of chunks the manifest no longer names, go.
+  if (auto ok = database_.execute(
+          "DELETE FROM catalog_items WHERE chunk IS NULL; DELETE FROM catalog_barcodes WHERE chunk IS NULL;");
+      !ok) {
+    return ok.error();
+  }
+  std::set<std::string> named;
+  for (const auto& ref : manifest.chunks) named.insert(ref.id);
+  for (const auto& [id, hash] : held) {
+    if (named.contains(id)) continue;
+    if (auto ok = delete_chunk(id); !ok) return ok.error();
+    auto forget = database_.prepare("DELETE FROM catalog_chunks_held WHERE chunk = ?");
+    if (!forget) return forget.error();
+    if (auto ok = forget->bind(1, id).run(); !ok) return ok.error();
+  }
+  for (const auto* ref : changed) {
+    auto items = apply_chunk(manifest, *ref);
+    if (!items) return items.error();
+  }
+  if (auto ok = replace_locations_and_users(manifest.locations, manifest.users); !ok) return ok.error();
+  if (auto ok = database_.execute("DELETE FROM catalog_chunks_received WHERE (chunk, sha256) IN "
+                                  "(SELECT chunk, sha256 FROM catalog_chunks_held)");
+      !ok) {
+    return ok.error();
+  }
+  if (auto ok = set_meta("catalog_version", manifest.version); !ok) return ok.error();
+  if (auto ok = transaction->commit(); !ok) return ok.error();
+  outcome.kind = Kind::kStored;
+  outcome.applied = changed.size();
+  for (const auto& ref : manifest.chunks) outcome.items += ref.items;
+  return outcome;
 }
 
 Result<std::optional<BarcodeMatch>> CatalogStore::find_barcode(const std::string& code) {

@@ -61,6 +61,27 @@ class CatalogStore {
   // Replaces the cached catalog with `catalog` when its version is newer than the one held.
   // Returns true when it was stored, false when it was older or the same (nothing changed).
   Result<bool> store_catalog(const protocol::Catalog& catalog);
+
+  // A chunk of a large catalog as it came on its topic (shared/protocol/catalog_chunks.hpp), kept
+  // until a manifest names it; false when the version held already has it (nothing kept). An
+  // empty payload (the hub cleared the topic) drops what was kept for that id. Errors
+  // (kInvalidInput): an id that is not a chunk id, a payload over limits::kMaxCatalogChunkBytes.
+  Result<bool> receive_chunk(const std::string& chunk_id, const std::string& payload);
+
+  // What store_manifest() did.
+  struct ManifestOutcome {
+    enum class Kind { kStale, kWaiting, kStored } kind = Kind::kStale;
+    std::size_t missing = 0;  // kWaiting: chunks named and not received with the named hash
+    std::size_t applied = 0;  // kStored: chunks read (the others were held already)
+    std::size_t items = 0;    // kStored: items of the version now held
+  };
+  // Switches to the catalog `manifest` describes when its version is newer than the one held and
+  // every chunk it names is held or received with the hash it names; else changes nothing
+  // (kStale, or kWaiting with what is missing). One transaction: readers see the old version or
+  // the new one, never a mix. Only changed chunks are read, one at a time (memory is bounded by
+  // a chunk). Errors: a received chunk that hashes right but does not read (named by its id, as
+  // read_catalog_chunk_payload()), or is of another site or id; then nothing changed.
+  Result<ManifestOutcome> store_manifest(const protocol::CatalogManifest& manifest);
   Result<std::uint64_t> catalog_version();
 
   // Looks a code up after normalize_barcode(); nullopt when the catalog does not know it.
@@ -108,6 +129,14 @@ class CatalogStore {
   explicit CatalogStore(storage::Database database) : database_(std::move(database)) {}
   Result<std::uint64_t> meta(const char* key);
   Result<void> set_meta(const char* key, std::uint64_t value);
+  // Inserts `items` and their barcodes, noting `chunk` on them (empty: NULL, a whole catalog).
+  Result<void> insert_items(const std::vector<protocol::CatalogItem>& items, const std::string& chunk);
+  Result<void> replace_locations_and_users(const std::vector<protocol::CatalogLocation>& locations,
+                                           const std::vector<protocol::CatalogUser>& users);
+  // Deletes the items and barcodes that came in `chunk`.
+  Result<void> delete_chunk(const std::string& chunk);
+  // Applies a received chunk (id, hash) of `manifest`, as store_manifest() describes.
+  Result<std::size_t> apply_chunk(const protocol::CatalogManifest& manifest, const protocol::CatalogChunkRef& ref);
 
   storage::Database database_;
 };

@@ -17,6 +17,9 @@ mqtt::LinkOptions link_options(const Journal& journal, const SyncOptions& option
   link.client_id = "recount-agent-" + identity.site + "-" + identity.device;
   link.clean_session = false;
   link.max_inflight = static_cast<int>(options.window_batches) + 4;
+  // A device receives little but acks, except a large catalog's chunks, which come all at once
+  // on subscribing: a few waiting keep the agent's memory bounded while it stores each one.
+  link.max_pending_messages = 8;
   protocol::Status offline{identity.device, protocol::DeviceState::kOffline, 0, 0, 0, 0};
   link.will = mqtt::Message{protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kStatus),
                             protocol::encode(offline), true};
@@ -30,7 +33,8 @@ Sync::Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options)
   const auto& identity = journal_.identity();
   link_.subscribe({protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kAck),
                    protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kNack),
-                   protocol::catalog_topic(identity.site), protocol::tasks_topic(identity.site)},
+                   protocol::catalog_topic(identity.site), protocol::catalog_chunks_filter(identity.site),
+                   protocol::tasks_topic(identity.site)},
                   mqtt::Qos::kAtLeastOnce);
   link_.on_connected([this] { handle_connected(); });
   link_.on_disconnected([this](const std::string&) { in_flight_.clear(); });
@@ -84,6 +88,10 @@ void Sync::handle_message(const mqtt::Message& message) {
   const auto& site = journal_.identity().site;
   if (message.topic == protocol::catalog_topic(site)) {
     if (on_catalog_) on_catalog_(message.payload);
+    return;
+  }
+  if (const auto chunks = protocol::catalog_topic(site) + "/"; message.topic.starts_with(chunks)) {
+    if (on_catalog_chunk_) on_catalog_chunk_(message.topic.substr(chunks.size()), message.payload);
     return;
   }
   if (message.topic == protocol::tasks_topic(site)) {

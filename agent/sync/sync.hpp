@@ -53,6 +53,10 @@ class Sync {
   using PayloadHandler = std::function<void(const std::string& payload)>;
   void on_catalog(PayloadHandler handler) { on_catalog_ = std::move(handler); }
   void on_tasks(PayloadHandler handler) { on_tasks_ = std::move(handler); }
+  // Each payload on a chunk topic of the site's catalog (recount/v1/{site}/catalog/{chunk}), with
+  // the topic's last level; unverified too (the signed manifest binds it by its hash).
+  using ChunkHandler = std::function<void(const std::string& chunk_id, const std::string& payload)>;
+  void on_catalog_chunk(ChunkHandler handler) { on_catalog_chunk_ = std::move(handler); }
 
   bool connected() const { return link_.connected(); }
 
@@ -84,6 +88,7 @@ class Sync {
   bool status_stale_ = false;  // acks moved the backlog since the last status
   PayloadHandler on_catalog_;
   PayloadHandler on_tasks_;
+  ChunkHandler on_catalog_chunk_;
   bool stopped_ = false;
 };
 

@@ -7,7 +7,7 @@
 #include <charconv>
 #include <iterator>
 
-#include "hub/catalog/gzip.hpp"
+#include "shared/core/gzip.hpp"
 #include "shared/domain/identifiers.hpp"
 
 namespace recount::hub {

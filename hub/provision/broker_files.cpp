@@ -82,6 +82,7 @@ std::string device_acl_block(std::string_view site, std::string_view device) {
     block += "topic read " + protocol::device_topic(site, device, channel) + "\n";
   }
   block += "topic read " + protocol::catalog_topic(site) + "\n";
+  block += "topic read " + protocol::catalog_chunks_filter(site) + "\n";
   block += "topic read " + protocol::tasks_topic(site) + "\n";
   return block + end_marker(site, device) + "\n";
 }

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "shared/domain/limits.hpp"
+#include "shared/protocol/catalog_chunks.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/signed_payload.hpp"
 #include "shared/protocol/topics.hpp"
@@ -14,11 +15,11 @@ namespace recount::hub {
 CatalogPublisher::CatalogPublisher(mqtt::Link& link, CatalogStore& catalog, const crypto::SigningKey& signing_key)
     : link_(link), catalog_(catalog), signing_key_(signing_key) {}
 
-void CatalogPublisher::changed() { send_all(); }
+void CatalogPublisher::changed() { send_all(Chunks::kChanged); }
 
-void CatalogPublisher::republish() { send_all(); }
+void CatalogPublisher::republish() { send_all(Chunks::kAll); }
 
-void CatalogPublisher::send_all() {
+void CatalogPublisher::send_all(Chunks chunks) {
   if (!link_.connected()) return;
   auto sites = catalog_.sites();
   if (!sites) {
@@ -33,12 +34,50 @@ void CatalogPublisher::send_all() {
     }
     auto payload = protocol::sign_payload(protocol::encode(*site_catalog), signing_key_);
     if (payload.size() > limits::kMaxCatalogPayloadBytes) {
-      std::cerr << "recount-hub: catalog of " << site << " is " << payload.size()
-                << " bytes, over the limit of devices; not published" << std::endl;
+      send_chunked(*site_catalog, chunks);
       continue;
     }
     link_.publish(mqtt::Message{protocol::catalog_topic(site), std::move(payload), true}, mqtt::Qos::kAtLeastOnce);
+    clear_chunks(site, {});
   }
+}
+
+void CatalogPublisher::send_chunked(const protocol::Catalog& catalog, Chunks chunks) {
+  auto chunked = protocol::chunk_catalog(catalog);
+  auto manifest = protocol::sign_payload(protocol::encode(chunked.manifest), signing_key_);
+  if (manifest.size() > limits::kMaxCatalogPayloadBytes) {
+    std::cerr << "recount-hub: catalog manifest of " << catalog.site << " is " << manifest.size()
+              << " bytes (its locations and users), over the limit of devices; not published" << std::endl;
+    return;
+  }
+  // The manifest first: a device stores chunks as they come and applies the version once the
+  // manifest's chunks are all in, whichever arrives first.
+  link_.publish(mqtt::Message{protocol::catalog_topic(catalog.site), std::move(manifest), true},
+                mqtt::Qos::kAtLeastOnce);
+  std::map<std::string, std::string> sent;
+  auto& published = published_[catalog.site];
+  for (std::size_t i = 0; i < chunked.payloads.size(); ++i) {
+    const auto& ref = chunked.manifest.chunks[i];
+    sent.emplace(ref.id, ref.sha256);
+    const auto held = published.find(ref.id);
+    if (chunks == Chunks::kChanged && held != published.end() && held->second == ref.sha256) continue;
+    link_.publish(
+        mqtt::Message{protocol::catalog_chunk_topic(catalog.site, ref.id), std::move(chunked.payloads[i]), true},
+        mqtt::Qos::kAtLeastOnce);
+  }
+  clear_chunks(catalog.site, sent);
+  published = std::move(sent);
+}
+
+void CatalogPublisher::clear_chunks(const std::string& site, const std::map<std::string, std::string>& keep) {
+  auto held = published_.find(site);
+  if (held == published_.end()) return;
+  for (const auto& [id, hash] : held->second) {
+    if (!keep.contains(id)) {
+      link_.publish(mqtt::Message{protocol::catalog_chunk_topic(site, id), "", true}, mqtt::Qos::kAtLeastOnce);
+    }
+  }
+  if (keep.empty()) published_.erase(held);
 }
 
 }  // namespace recount::hub

@@ -15,6 +15,12 @@ inline constexpr std::int64_t kMaxQuantity = 1'000'000'000;  // base units in on
 inline constexpr std::size_t kMaxBatchEvents = 500;
 inline constexpr std::size_t kMaxPayloadBytes = std::size_t{512} * 1024;               // any single MQTT payload
 inline constexpr std::size_t kMaxCatalogPayloadBytes = std::size_t{16} * 1024 * 1024;  // retained catalog
+// A catalog over kMaxCatalogPayloadBytes travels as a manifest and chunks (shared/protocol/
+// catalog_chunks.hpp): about this many items a chunk, at most kMaxCatalogChunks chunks, each
+// chunk's payload as published at most kMaxCatalogChunkBytes (inflated: kMaxCatalogPayloadBytes).
+inline constexpr std::size_t kCatalogChunkItems = 2'000;
+inline constexpr std::uint32_t kMaxCatalogChunks = 4'096;
+inline constexpr std::size_t kMaxCatalogChunkBytes = std::size_t{4} * 1024 * 1024;
 // Arrays and objects inside one another in any payload. No message nests deeper than 4 levels;
 // the parser refuses a payload as soon as it opens the level past this one.
 inline constexpr std::size_t kMaxJsonDepth = 32;

@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "shared/crypto/pin_hash.hpp"
+#include "shared/protocol/catalog_chunks.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/codec_common.hpp"
 
@@ -70,6 +71,92 @@ CatalogUser read_user(JsonReader& in, std::unordered_set<std::string>& seen_badg
   return user;
 }
 
+void write_item(JsonWriter& element, const CatalogItem& item) {
+  element.field("sku", item.sku);
+  element.optional("description", item.description);
+  element.field("unit_cost_cents", item.unit_cost_cents);
+  element.optional("item_class", item.item_class);
+  element.objects("barcodes", item.barcodes, [](JsonWriter& code, const CatalogBarcode& barcode) {
+    code.field("code", barcode.code);
+    code.field("pack_qty", barcode.pack_qty);
+  });
+}
+
+void write_locations_and_users(JsonWriter& out, const std::vector<CatalogLocation>& locations,
+                               const std::vector<CatalogUser>& users) {
+  out.objects("locations", locations, [](JsonWriter& element, const CatalogLocation& location) {
+    element.field("location", location.location);
+    element.optional("label", location.label);
+    element.optional("location_class", location.location_class);
+  });
+  // Omitted when empty, so a site without users gets the catalog older agents know.
+  if (!users.empty()) {
+    out.objects("users", users, [](JsonWriter& element, const CatalogUser& user) {
+      element.field("badge", user.badge);
+      element.optional("name", user.name);
+      element.optional("role", user.role);
+      element.optional("pin_hash", user.pin_hash);
+    });
+  }
+}
+
+void read_locations_and_users(JsonReader& in, std::vector<CatalogLocation>& locations,
+                              std::vector<CatalogUser>& users) {
+  std::unordered_set<std::string> seen_locations;
+  locations = in.objects("locations", [&](JsonReader& element) { return read_location(element, seen_locations); });
+  std::unordered_set<std::string> seen_badges;
+  users = in.objects(
+      "users", [&](JsonReader& element) { return read_user(element, seen_badges); }, limits::kMaxCatalogUsers,
+      Presence::kOptional);
+}
+
+CatalogChunkRef read_chunk_ref(JsonReader& in, std::unordered_set<std::string>& seen_ids, std::uint32_t& count) {
+  CatalogChunkRef chunk;
+  chunk.id = in.code("id", limits::kMaxCode, Presence::kRequired);
+  in.distinct("id", chunk.id, seen_ids);
+  if (in.ok()) {
+    const auto parsed = parse_catalog_chunk_id(chunk.id);
+    if (!parsed) {
+      in.fail("id", "is not a chunk id (COUNT-INDEX, COUNT a power of two up to " +
+                        std::to_string(limits::kMaxCatalogChunks) + ", INDEX below it)");
+    } else if (count != 0 && parsed->count != count) {
+      in.fail("id",
+              "counts " + std::to_string(parsed->count) + " chunks where another counts " + std::to_string(count));
+    } else {
+      count = parsed->count;
+    }
+  }
+  chunk.sha256 = in.code("sha256", 64, Presence::kRequired);
+  if (in.ok() && (chunk.sha256.size() != 64 || chunk.sha256.find_first_not_of("0123456789abcdef") != std::string::npos))
+    in.fail("sha256", "must be 64 lowercase hex digits");
+  chunk.items = counter(in, "items");
+  return chunk;
+}
+
+Catalog read_catalog(JsonReader& in) {
+  Catalog catalog;
+  catalog.site = in.identifier("site");
+  catalog.version = counter(in, "version", 1);
+  std::unordered_set<std::string> seen_skus;
+  std::unordered_set<std::string> seen_codes;
+  catalog.items = in.objects("items", [&](JsonReader& element) { return read_item(element, seen_skus, seen_codes); });
+  read_locations_and_users(in, catalog.locations, catalog.users);
+  return catalog;
+}
+
+CatalogManifest read_manifest(JsonReader& in) {
+  CatalogManifest manifest;
+  manifest.site = in.identifier("site");
+  manifest.version = counter(in, "version", 1);
+  std::unordered_set<std::string> seen_ids;
+  std::uint32_t count = 0;
+  manifest.chunks = in.objects(
+      "chunks", [&](JsonReader& element) { return read_chunk_ref(element, seen_ids, count); },
+      limits::kMaxCatalogChunks);
+  read_locations_and_users(in, manifest.locations, manifest.users);
+  return manifest;
+}
+
 }  // namespace
 
 std::string_view to_string(TaskKind kind) { return kind == TaskKind::kPlanned ? "planned" : "recount"; }
@@ -103,30 +190,29 @@ std::string encode(const Catalog& catalog) {
   JsonWriter out = codec::message_writer();
   out.field("site", catalog.site);
   out.field("version", catalog.version);
-  out.objects("items", catalog.items, [](JsonWriter& element, const CatalogItem& item) {
-    element.field("sku", item.sku);
-    element.optional("description", item.description);
-    element.field("unit_cost_cents", item.unit_cost_cents);
-    element.optional("item_class", item.item_class);
-    element.objects("barcodes", item.barcodes, [](JsonWriter& code, const CatalogBarcode& barcode) {
-      code.field("code", barcode.code);
-      code.field("pack_qty", barcode.pack_qty);
-    });
+  out.objects("items", catalog.items, write_item);
+  write_locations_and_users(out, catalog.locations, catalog.users);
+  return codec::finish_message(out);
+}
+
+std::string encode(const CatalogManifest& manifest) {
+  JsonWriter out = codec::message_writer();
+  out.field("site", manifest.site);
+  out.field("version", manifest.version);
+  out.objects("chunks", manifest.chunks, [](JsonWriter& element, const CatalogChunkRef& chunk) {
+    element.field("id", chunk.id);
+    element.field("sha256", chunk.sha256);
+    element.field("items", chunk.items);
   });
-  out.objects("locations", catalog.locations, [](JsonWriter& element, const CatalogLocation& location) {
-    element.field("location", location.location);
-    element.optional("label", location.label);
-    element.optional("location_class", location.location_class);
-  });
-  // Omitted when empty, so a site without users gets the catalog older agents know.
-  if (!catalog.users.empty()) {
-    out.objects("users", catalog.users, [](JsonWriter& element, const CatalogUser& user) {
-      element.field("badge", user.badge);
-      element.optional("name", user.name);
-      element.optional("role", user.role);
-      element.optional("pin_hash", user.pin_hash);
-    });
-  }
+  write_locations_and_users(out, manifest.locations, manifest.users);
+  return codec::finish_message(out);
+}
+
+std::string encode(const CatalogChunk& chunk) {
+  JsonWriter out = codec::message_writer();
+  out.field("site", chunk.site);
+  out.field("chunk", chunk.id);
+  out.objects("items", chunk.items, write_item);
   return codec::finish_message(out);
 }
 
@@ -146,21 +232,26 @@ Result<TaskList> decode_task_list(std::string_view payload) {
 }
 
 Result<Catalog> decode_catalog(std::string_view payload) {
-  return codec::decode_payload(payload, limits::kMaxCatalogPayloadBytes, [](JsonReader& in) {
-    Catalog catalog;
-    catalog.site = in.identifier("site");
-    catalog.version = counter(in, "version", 1);
+  return codec::decode_payload(payload, limits::kMaxCatalogPayloadBytes, read_catalog);
+}
+
+Result<CatalogMessage> decode_catalog_message(std::string_view payload) {
+  return codec::decode_payload(payload, limits::kMaxCatalogPayloadBytes, [](JsonReader& in) -> CatalogMessage {
+    if (in.find("chunks", Presence::kOptional)) return read_manifest(in);
+    return read_catalog(in);
+  });
+}
+
+Result<CatalogChunk> decode_catalog_chunk(std::string_view text) {
+  return codec::decode_payload(text, limits::kMaxCatalogPayloadBytes, [](JsonReader& in) {
+    CatalogChunk chunk;
+    chunk.site = in.identifier("site");
+    chunk.id = in.code("chunk", limits::kMaxCode, Presence::kRequired);
+    if (in.ok() && !parse_catalog_chunk_id(chunk.id)) in.fail("chunk", "is not a chunk id");
     std::unordered_set<std::string> seen_skus;
     std::unordered_set<std::string> seen_codes;
-    std::unordered_set<std::string> seen_locations;
-    catalog.items = in.objects("items", [&](JsonReader& element) { return read_item(element, seen_skus, seen_codes); });
-    catalog.locations =
-        in.objects("locations", [&](JsonReader& element) { return read_location(element, seen_locations); });
-    std::unordered_set<std::string> seen_badges;
-    catalog.users = in.objects(
-        "users", [&](JsonReader& element) { return read_user(element, seen_badges); }, limits::kMaxCatalogUsers,
-        Presence::kOptional);
-    return catalog;
+    chunk.items = in.objects("items", [&](JsonReader& element) { return read_item(element, seen_skus, seen_codes); });
+    return chunk;
   });
 }
 

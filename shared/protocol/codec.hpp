@@ -13,6 +13,7 @@
 
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "shared/core/result.hpp"
 #include "shared/protocol/messages.hpp"
@@ -26,6 +27,9 @@ std::string encode(const Nack& nack);
 std::string encode(const Status& status);
 std::string encode(const TaskList& tasks);
 std::string encode(const Catalog& catalog);
+std::string encode(const CatalogManifest& manifest);
+// A chunk's JSON text; what goes on the wire is catalog_chunk_payload()'s (catalog_chunks.hpp).
+std::string encode(const CatalogChunk& chunk);
 
 // An event alone, with "v" (the journal stores events in this form, and `record --jsonl` reads it).
 std::string encode_event(const Event& event);
@@ -43,6 +47,13 @@ Result<Nack> decode_nack(std::string_view payload);
 Result<Status> decode_status(std::string_view payload);
 Result<TaskList> decode_task_list(std::string_view payload);
 Result<Catalog> decode_catalog(std::string_view payload);
+// What the catalog topic carries: a whole catalog, or the manifest of a chunked one (it has
+// "chunks" and no "items"). Chunk ids must be well formed and distinct, all of one count, hashes
+// 64 lowercase hex digits.
+using CatalogMessage = std::variant<Catalog, CatalogManifest>;
+Result<CatalogMessage> decode_catalog_message(std::string_view payload);
+// A chunk's JSON text (inflated), at most kMaxCatalogPayloadBytes. SKUs and barcodes distinct.
+Result<CatalogChunk> decode_catalog_chunk(std::string_view text);
 Result<Event> decode_event(std::string_view payload);
 
 // A draft event, as `recount-agent record --jsonl` reads one per line: an event object without

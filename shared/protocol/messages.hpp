@@ -179,4 +179,38 @@ struct Catalog {
   bool operator==(const Catalog&) const = default;
 };
 
+// One chunk of a large catalog as its manifest names it: the chunk's id ("{count}-{index}",
+// catalog_chunks.hpp), the SHA-256 of its payload as published (64 lowercase hex digits), and how
+// many items it holds.
+struct CatalogChunkRef {
+  std::string id;
+  std::string sha256;
+  std::uint64_t items = 0;
+
+  bool operator==(const CatalogChunkRef&) const = default;
+};
+
+// hub → agents, retained and signed on recount/v1/{site}/catalog in place of a Catalog too large
+// for one message: the version, its locations and users, and the chunks that hold its items. The
+// signature covers the chunks' hashes, so each chunk is bound to it without a signature of its own.
+struct CatalogManifest {
+  std::string site;
+  std::uint64_t version = 0;
+  std::vector<CatalogChunkRef> chunks;
+  std::vector<CatalogLocation> locations;
+  std::vector<CatalogUser> users;
+
+  bool operator==(const CatalogManifest&) const = default;
+};
+
+// hub → agents, retained on recount/v1/{site}/catalog/{id}: the items of one chunk (those whose
+// SKU falls in its bucket).
+struct CatalogChunk {
+  std::string site;
+  std::string id;
+  std::vector<CatalogItem> items;
+
+  bool operator==(const CatalogChunk&) const = default;
+};
+
 }  // namespace recount::protocol

@@ -31,6 +31,10 @@ std::string device_topic(std::string_view site, std::string_view device, DeviceC
 
 std::string tasks_topic(std::string_view site) { return std::string(kPrefix).append(site).append("/tasks"); }
 std::string catalog_topic(std::string_view site) { return std::string(kPrefix).append(site).append("/catalog"); }
+std::string catalog_chunk_topic(std::string_view site, std::string_view chunk_id) {
+  return catalog_topic(site).append("/").append(chunk_id);
+}
+std::string catalog_chunks_filter(std::string_view site) { return catalog_topic(site).append("/+"); }
 
 std::optional<DeviceTopic> parse_device_topic(std::string_view topic) {
   if (!topic.starts_with(kPrefix)) return std::nullopt;

@@ -12,6 +12,10 @@ enum class DeviceChannel { kEvents, kHello, kAck, kNack, kStatus };
 std::string device_topic(std::string_view site, std::string_view device, DeviceChannel channel);
 std::string tasks_topic(std::string_view site);
 std::string catalog_topic(std::string_view site);
+// A chunk of a large catalog (catalog_chunks.hpp): recount/v1/{site}/catalog/{chunk id}, and the
+// filter for all of a site's.
+std::string catalog_chunk_topic(std::string_view site, std::string_view chunk_id);
+std::string catalog_chunks_filter(std::string_view site);
 
 // What the hub subscribes to: every site's and device's uplink channels.
 inline constexpr std::string_view kAllEventsFilter = "recount/v1/+/+/events";

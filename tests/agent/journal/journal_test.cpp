@@ -507,7 +507,7 @@ TEST_CASE("a version 2 journal keeps every event's sync state when its per-row s
     // The catalog's tables are the catalog store's, which migrates them when it opens.
     for (const auto* directory : {&dir, &fresh}) REQUIRE(CatalogStore::open(directory->path()).has_value());
     CHECK(raw_column(dir / Journal::kFileName, "SELECT component || ' ' || version FROM schema_versions") ==
-          std::vector<std::string>{"agent_catalog 4", "journal 3"});
+          std::vector<std::string>{"agent_catalog 5", "journal 3"});
     const std::string schema =
         "SELECT type || ' ' || name || ': ' || COALESCE(sql, '') FROM sqlite_master ORDER BY name";
     CHECK(raw_column(dir / Journal::kFileName, schema) == raw_column(fresh / Journal::kFileName, schema));

@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -145,6 +146,15 @@ Outcome decode_with(const std::string& decoder, std::string_view payload) {
       {"status", [](std::string_view p) { return outcome_of(decode_status(p)); }},
       {"task_list", [](std::string_view p) { return outcome_of(decode_task_list(p)); }},
       {"catalog", [](std::string_view p) { return outcome_of(decode_catalog(p)); }},
+      {"catalog_manifest",
+       [](std::string_view p) {
+         auto message = decode_catalog_message(p);
+         if (message && !std::holds_alternative<CatalogManifest>(*message)) {
+           return outcome_of(Result<void>(invalid("chunks", "is required")));
+         }
+         return outcome_of(message);
+       }},
+      {"catalog_chunk", [](std::string_view p) { return outcome_of(decode_catalog_chunk(p)); }},
       {"event", [](std::string_view p) { return outcome_of(decode_event(p)); }},
   };
   const auto it = decoders.find(decoder);
@@ -152,8 +162,9 @@ Outcome decode_with(const std::string& decoder, std::string_view payload) {
   return it->second(payload);
 }
 
-const std::vector<std::string> kDecoders{"event_batch", "hello",     "ack",     "nack",
-                                         "status",      "task_list", "catalog", "event"};
+const std::vector<std::string> kDecoders{"event_batch",   "hello",     "ack",     "nack",
+                                         "status",        "task_list", "catalog", "catalog_manifest",
+                                         "catalog_chunk", "event"};
 
 struct Fixture {
   std::string file;

@@ -1,4 +1,5 @@
-// gzip for imported files (Amazon's reports come gzipped): the one adapter over zlib.
+// gzip, the one adapter over zlib: imported files (Amazon's reports come gzipped) are inflated, and
+// the chunks of a large catalog travel to devices deflated (shared/protocol/catalog_chunks.hpp).
 #pragma once
 
 #include <cstddef>
@@ -7,7 +8,7 @@
 
 #include "shared/core/result.hpp"
 
-namespace recount::hub {
+namespace recount {
 
 // True when `bytes` start with gzip's magic number, 1f 8b.
 bool is_gzip(std::string_view bytes);
@@ -17,4 +18,9 @@ bool is_gzip(std::string_view bytes);
 // `max_bytes` inflated (the limit named). Blocks on nothing; memory is bounded by `max_bytes`.
 Result<std::string> gunzip(std::string_view bytes, std::size_t max_bytes);
 
-}  // namespace recount::hub
+// `bytes` as one gzip member at zlib's default level, with no file name and a zero time in its
+// header, so the same bytes always deflate to the same output (a chunk's hash names its content).
+// Never fails (zlib refusing to deflate in memory is an invariant violation and aborts).
+std::string gzip(std::string_view bytes);
+
+}  // namespace recount

@@ -1,13 +1,15 @@
-// zlib's inflate behind gunzip(): the only file that includes <zlib.h>.
-#include "hub/catalog/gzip.hpp"
+// zlib behind gunzip() and gzip(): the only file that includes <zlib.h>.
+#include "shared/core/gzip.hpp"
 
 #include <zlib.h>
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <iostream>
 #include <optional>
 
-namespace recount::hub {
+namespace recount {
 
 bool is_gzip(std::string_view bytes) { return bytes.size() >= 2 && bytes[0] == '\x1f' && bytes[1] == '\x8b'; }
 
@@ -67,4 +69,27 @@ Result<std::string> gunzip(std::string_view bytes, std::size_t max_bytes) {
   return text;
 }
 
-}  // namespace recount::hub
+std::string gzip(std::string_view bytes) {
+  z_stream stream{};
+  // 16 + MAX_WBITS: a gzip header (zeroed: no name, time 0) and trailer around the deflate data.
+  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    std::cerr << "recount: invariant violated: zlib cannot start deflate\n";
+    std::abort();
+  }
+  std::string out(deflateBound(&stream, static_cast<uLong>(bytes.size())), '\0');
+  // zlib's API takes a non-const pointer but never writes the input.
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));  // NOLINT
+  stream.avail_in = static_cast<uInt>(bytes.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  // deflateBound() leaves room for all of it, so one call finishes the stream.
+  if (deflate(&stream, Z_FINISH) != Z_STREAM_END) {
+    std::cerr << "recount: invariant violated: zlib did not deflate within deflateBound()\n";
+    std::abort();
+  }
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+}  // namespace recount

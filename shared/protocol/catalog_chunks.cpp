@@ -1,0 +1,103 @@
+// Cutting a catalog into chunks and reading them back.
+#include "shared/protocol/catalog_chunks.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+
+#include "shared/core/gzip.hpp"
+#include "shared/crypto/sha256.hpp"
+#include "shared/domain/limits.hpp"
+#include "shared/protocol/codec.hpp"
+
+namespace recount::protocol {
+namespace {
+
+std::optional<std::uint32_t> decimal(std::string_view text) {
+  std::uint32_t value = 0;
+  if (text.empty() || (text.size() > 1 && text.front() == '0')) return std::nullopt;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::string to_string(CatalogChunkId id) { return std::to_string(id.count) + "-" + std::to_string(id.index); }
+
+std::optional<CatalogChunkId> parse_catalog_chunk_id(std::string_view text) {
+  const auto dash = text.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  const auto count = decimal(text.substr(0, dash));
+  const auto index = decimal(text.substr(dash + 1));
+  if (!count || !index || !std::has_single_bit(*count) || *count > limits::kMaxCatalogChunks || *index >= *count) {
+    return std::nullopt;
+  }
+  return CatalogChunkId{*count, *index};
+}
+
+std::uint32_t catalog_chunk_count(std::size_t items) {
+  const std::size_t wanted = (items + limits::kCatalogChunkItems - 1) / limits::kCatalogChunkItems;
+  return static_cast<std::uint32_t>(
+      std::min<std::size_t>(std::bit_ceil(std::max<std::size_t>(wanted, 1)), limits::kMaxCatalogChunks));
+}
+
+std::uint32_t catalog_chunk_index(std::string_view sku, std::uint32_t count) {
+  // FNV-1a, 64 bits: the same on every platform and in every release, unlike std::hash.
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (const char c : sku) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return static_cast<std::uint32_t>(hash % count);
+}
+
+std::string catalog_chunk_payload(const CatalogChunk& chunk) {
+  std::string text = encode(chunk);
+  std::string compressed = gzip(text);
+  return compressed.size() < text.size() ? compressed : text;
+}
+
+Result<CatalogChunk> read_catalog_chunk_payload(std::string_view payload) {
+  if (payload.size() > limits::kMaxCatalogChunkBytes) {
+    return invalid("", "is " + std::to_string(payload.size()) + " bytes, over the limit of " +
+                           std::to_string(limits::kMaxCatalogChunkBytes));
+  }
+  std::string inflated;
+  if (is_gzip(payload)) {
+    auto text = gunzip(payload, limits::kMaxCatalogPayloadBytes);
+    if (!text) return text.error();
+    inflated = std::move(*text);
+    payload = inflated;
+  }
+  auto chunk = decode_catalog_chunk(payload);
+  if (!chunk) return chunk.error();
+  const auto id = parse_catalog_chunk_id(chunk->id);  // decode_catalog_chunk() checked it
+  for (std::size_t i = 0; i < chunk->items.size(); ++i) {
+    if (catalog_chunk_index(chunk->items[i].sku, id->count) != id->index) {
+      return invalid("items[" + std::to_string(i) + "].sku", "belongs to another chunk than " + chunk->id);
+    }
+  }
+  return chunk;
+}
+
+ChunkedCatalog chunk_catalog(const Catalog& catalog) {
+  const std::uint32_t count = catalog_chunk_count(catalog.items.size());
+  std::vector<CatalogChunk> chunks(count);
+  for (std::uint32_t index = 0; index < count; ++index) {
+    chunks[index].site = catalog.site;
+    chunks[index].id = to_string(CatalogChunkId{count, index});
+  }
+  for (const auto& item : catalog.items) chunks[catalog_chunk_index(item.sku, count)].items.push_back(item);
+  ChunkedCatalog out;
+  out.manifest = CatalogManifest{catalog.site, catalog.version, {}, catalog.locations, catalog.users};
+  out.manifest.chunks.reserve(count);
+  out.payloads.reserve(count);
+  for (const auto& chunk : chunks) {
+    out.payloads.push_back(catalog_chunk_payload(chunk));
+    out.manifest.chunks.push_back(CatalogChunkRef{chunk.id, sha256_hex(out.payloads.back()), chunk.items.size()});
+  }
+  return out;
+}
+
+}  // namespace recount::protocol

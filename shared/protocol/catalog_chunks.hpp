@@ -1,0 +1,55 @@
+// A catalog too large for one message (limits::kMaxCatalogPayloadBytes), cut into chunks by a
+// stable partition of its SKUs (docs/protocol.md "Large catalogs"): a SKU's chunk is the FNV-1a
+// hash of the SKU modulo the chunk count, a power of two chosen from the item count. So adding,
+// changing or removing one item changes one chunk, and the chunks keep their ids until the count
+// of items crosses a power of two. Each chunk travels gzip-compressed when that is smaller, and
+// the signed manifest binds it by the SHA-256 of its payload as published. All functions are
+// thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shared/core/result.hpp"
+#include "shared/protocol/messages.hpp"
+
+namespace recount::protocol {
+
+// A chunk id, spelled "{count}-{index}" (e.g. "256-17").
+struct CatalogChunkId {
+  std::uint32_t count = 1;
+  std::uint32_t index = 0;
+
+  bool operator==(const CatalogChunkId&) const = default;
+};
+
+std::string to_string(CatalogChunkId id);
+// nullopt unless `text` is "{count}-{index}" in plain decimal, count a power of two at most
+// limits::kMaxCatalogChunks and index below it.
+std::optional<CatalogChunkId> parse_catalog_chunk_id(std::string_view text);
+
+// The chunk count for `items` items: the smallest power of two giving at most
+// limits::kCatalogChunkItems a chunk on average, at most limits::kMaxCatalogChunks.
+std::uint32_t catalog_chunk_count(std::size_t items);
+// The chunk of `sku` among `count` chunks.
+std::uint32_t catalog_chunk_index(std::string_view sku, std::uint32_t count);
+
+// A chunk's payload as published: its JSON, gzip-compressed when that is smaller.
+std::string catalog_chunk_payload(const CatalogChunk& chunk);
+// The chunk a payload carries (inflated first when it is gzip). Errors (kInvalidInput): over
+// limits::kMaxCatalogChunkBytes, corrupt gzip, inflating past kMaxCatalogPayloadBytes, what
+// decode_catalog_chunk() refuses, and items whose SKU belongs to another chunk.
+Result<CatalogChunk> read_catalog_chunk_payload(std::string_view payload);
+
+// A catalog as manifest and chunks: every chunk of the count, the empty ones too, in index order;
+// payloads[i] is the payload of manifest.chunks[i].
+struct ChunkedCatalog {
+  CatalogManifest manifest;
+  std::vector<std::string> payloads;
+};
+ChunkedCatalog chunk_catalog(const Catalog& catalog);
+
+}  // namespace recount::protocol

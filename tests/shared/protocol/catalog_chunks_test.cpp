@@ -1,0 +1,152 @@
+// Chunked catalogs: ids, a partition of SKUs that keeps a one-item change to one chunk, payloads
+// that compress and read back, and the refusals of chunks and manifests that are not the hub's form.
+#include "shared/protocol/catalog_chunks.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <variant>
+
+#include "shared/core/gzip.hpp"
+#include "shared/crypto/sha256.hpp"
+#include "shared/domain/limits.hpp"
+#include "shared/protocol/codec.hpp"
+
+namespace recount::protocol {
+namespace {
+
+CatalogItem item(std::size_t n) {
+  const std::string number = std::to_string(n);
+  return CatalogItem{"SKU-" + number, "Item number " + number, 100, "grocery", {{"CODE-" + number, 1}}};
+}
+
+Catalog catalog_of(std::size_t items, std::uint64_t version = 7) {
+  Catalog catalog{"S1", version, {}, {{"A-01", "L-A-01", "shelf"}}, {}};
+  for (std::size_t n = 0; n < items; ++n) catalog.items.push_back(item(n));
+  return catalog;
+}
+
+}  // namespace
+
+TEST_CASE("chunk ids read back as written, and anything else is refused") {
+  CHECK(parse_catalog_chunk_id("256-17") == CatalogChunkId{256, 17});
+  CHECK(to_string(CatalogChunkId{256, 17}) == "256-17");
+  CHECK(parse_catalog_chunk_id("1-0") == CatalogChunkId{1, 0});
+  for (const char* bad : {"", "256", "256-256", "255-1", "8192-1", "256-017", "-1", "256-", "256-1x", "a-b", "0-0"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_catalog_chunk_id(bad));
+  }
+}
+
+TEST_CASE("the chunk count is the power of two that keeps chunks near their size, within the limit") {
+  CHECK(catalog_chunk_count(0) == 1);
+  CHECK(catalog_chunk_count(limits::kCatalogChunkItems) == 1);
+  CHECK(catalog_chunk_count(limits::kCatalogChunkItems + 1) == 2);
+  CHECK(catalog_chunk_count(500'000) == 256);
+  CHECK(catalog_chunk_count(1'000'000'000) == limits::kMaxCatalogChunks);
+}
+
+TEST_CASE("a one-item change, addition or removal alters exactly one chunk, and the ids stay") {
+  auto catalog = catalog_of(20'000);
+  const auto before = chunk_catalog(catalog);
+  REQUIRE(before.manifest.chunks.size() == 16);
+  auto differing = [&](const ChunkedCatalog& after) {
+    REQUIRE(after.manifest.chunks.size() == before.manifest.chunks.size());
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < after.manifest.chunks.size(); ++i) {
+      CHECK(after.manifest.chunks[i].id == before.manifest.chunks[i].id);
+      if (after.manifest.chunks[i].sha256 != before.manifest.chunks[i].sha256) ++count;
+    }
+    return count;
+  };
+  CHECK(differing(chunk_catalog(catalog)) == 0);
+  SUBCASE("changed") {
+    catalog.items[12'345].description = "Renamed";
+    CHECK(differing(chunk_catalog(catalog)) == 1);
+  }
+  SUBCASE("added") {
+    catalog.items.push_back(item(99'999'999));
+    CHECK(differing(chunk_catalog(catalog)) == 1);
+  }
+  SUBCASE("removed") {
+    catalog.items.erase(catalog.items.begin() + 77);
+    CHECK(differing(chunk_catalog(catalog)) == 1);
+  }
+}
+
+TEST_CASE("every item lands in one chunk, whose payload is gzip, hashed in the manifest and read back") {
+  const auto catalog = catalog_of(5'000);
+  const auto chunked = chunk_catalog(catalog);
+  CHECK(chunked.manifest.site == "S1");
+  CHECK(chunked.manifest.version == 7);
+  CHECK(chunked.manifest.locations == catalog.locations);
+  std::size_t items = 0;
+  for (std::size_t i = 0; i < chunked.payloads.size(); ++i) {
+    const auto& payload = chunked.payloads[i];
+    CHECK(is_gzip(payload));
+    CHECK(chunked.manifest.chunks[i].sha256 == sha256_hex(payload));
+    auto chunk = read_catalog_chunk_payload(payload);
+    REQUIRE_MESSAGE(chunk, (chunk ? "" : chunk.error().describe()));
+    CHECK(chunk->id == chunked.manifest.chunks[i].id);
+    CHECK(chunk->items.size() == chunked.manifest.chunks[i].items);
+    items += chunk->items.size();
+  }
+  CHECK(items == catalog.items.size());
+}
+
+TEST_CASE("a chunk too small to gain from gzip goes as JSON, and reads back the same") {
+  const CatalogChunk empty{"S1", "4-1", {}};
+  const auto payload = catalog_chunk_payload(empty);
+  CHECK(payload == encode(empty));
+  CHECK(read_catalog_chunk_payload(payload).value() == empty);
+}
+
+TEST_CASE("chunk payloads that are corrupt, oversized or hold another chunk's SKU are refused, naming why") {
+  const auto chunked = chunk_catalog(catalog_of(5'000));
+  std::string corrupt = chunked.payloads[0];
+  corrupt.resize(corrupt.size() / 2);
+  CHECK(read_catalog_chunk_payload(corrupt).error().describe().find("truncated") != std::string::npos);
+  CHECK(read_catalog_chunk_payload(std::string(limits::kMaxCatalogChunkBytes + 1, ' '))
+            .error()
+            .describe()
+            .find("over the limit") != std::string::npos);
+  auto stray = read_catalog_chunk_payload(chunked.payloads[0]).value();
+  stray.id = chunked.manifest.chunks[1].id;
+  const auto refused = read_catalog_chunk_payload(catalog_chunk_payload(stray));
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().describe().find("belongs to another chunk") != std::string::npos);
+}
+
+TEST_CASE("the catalog topic's message reads as a whole catalog or as a manifest") {
+  const auto catalog = catalog_of(3);
+  auto whole = decode_catalog_message(encode(catalog));
+  REQUIRE(whole);
+  CHECK(std::get<Catalog>(*whole) == catalog);
+  const auto manifest = chunk_catalog(catalog_of(5'000)).manifest;
+  auto chunked = decode_catalog_message(encode(manifest));
+  REQUIRE(chunked);
+  CHECK(std::get<CatalogManifest>(*chunked) == manifest);
+}
+
+TEST_CASE("a manifest with a bad chunk id, mixed counts, a repeated id or a bad hash is refused, naming the field") {
+  const auto good = chunk_catalog(catalog_of(5'000)).manifest;
+  auto refused = [](CatalogManifest manifest) {
+    auto decoded = decode_catalog_message(encode(manifest));
+    REQUIRE_FALSE(decoded);
+    return decoded.error().describe();
+  };
+  auto bad_id = good;
+  bad_id.chunks[0].id = "3-0";
+  CHECK(refused(bad_id).find("chunks[0].id") != std::string::npos);
+  auto mixed = good;
+  mixed.chunks[1].id = "8-1";
+  CHECK(refused(mixed).find("chunks[1].id") != std::string::npos);
+  auto repeated = good;
+  repeated.chunks[1].id = repeated.chunks[0].id;
+  CHECK(refused(repeated).find("chunks[1].id") != std::string::npos);
+  auto bad_hash = good;
+  bad_hash.chunks[2].sha256 = std::string(64, 'G');
+  CHECK(refused(bad_hash).find("chunks[2].sha256") != std::string::npos);
+}
+
+}  // namespace recount::protocol
