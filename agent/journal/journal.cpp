@@ -7,6 +7,7 @@
 #include <iostream>
 #include <system_error>
 
+#include "agent/journal/journal_bell.hpp"
 #include "agent/journal/journal_file.hpp"
 #include "shared/core/random_id.hpp"
 #include "shared/domain/identifiers.hpp"
@@ -305,6 +306,7 @@ Result<std::vector<Event>> Journal::record_all(std::vector<Event> drafts, const 
     if (auto ok = alongside(database_, stored); !ok) return ok.error();
   }
   if (auto ok = transaction->commit(); !ok) return ok.error();
+  ring_journal_bell(file());
   return stored;
 }
 

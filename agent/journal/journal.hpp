@@ -102,9 +102,12 @@ class Journal {
                               const std::optional<std::string>& device, WallClock wall = system_wall_clock());
 
   const JournalIdentity& identity() const { return identity_; }
+  // DIR/journal.db.
+  const std::filesystem::path& file() const { return database_.path(); }
 
   // Fills in seq, event_id, wall_ms and hlc (any values in `draft` are replaced), validates the
-  // event, and commits it. When this returns the event is on stable storage. Errors: the
+  // event, and commits it. When this returns the event is on stable storage and the journal's
+  // bell has rung (journal_bell.hpp), so a running sync sends it at once. Errors: the
   // validation error naming the field; kIo when the commit failed (nothing was stored).
   Result<Event> record(Event draft);
   // Records several events in one transaction: all are stored, or (on any invalid event) none.

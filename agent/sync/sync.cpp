@@ -29,7 +29,11 @@ mqtt::LinkOptions link_options(const Journal& journal, const SyncOptions& option
 }  // namespace
 
 Sync::Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options)
-    : journal_(journal), options_(std::move(options)), link_(io, link_options(journal, options_)), poll_timer_(io) {
+    : io_(io),
+      journal_(journal),
+      options_(std::move(options)),
+      link_(io, link_options(journal, options_)),
+      poll_timer_(io) {
   const auto& identity = journal_.identity();
   link_.subscribe({protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kAck),
                    protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kNack),
@@ -47,12 +51,19 @@ Sync::Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options)
 void Sync::start() {
   if (auto progress = journal_.progress()) acked_through_ = progress->acked_through;
   next_seq_ = acked_through_ + 1;
+  auto bell = JournalBell::listen(io_, journal_.file(), [this] { pump(); });
+  if (bell) {
+    bell_ = std::move(*bell);
+  } else {
+    report(bell.error().within("journal bell"));
+  }
   link_.start();
   arm_poll();
 }
 
 void Sync::stop() {
   stopped_ = true;
+  bell_.reset();
   poll_timer_.cancel();
   link_.stop(status_message(protocol::DeviceState::kOffline));
 }

@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "agent/journal/journal.hpp"
+#include "agent/journal/journal_bell.hpp"
 #include "shared/mqtt/link.hpp"
 
 namespace recount::agent {
@@ -22,7 +24,9 @@ struct SyncOptions {
   std::size_t batch_events = 200;               // events per message (≤ limits::kMaxBatchEvents)
   std::size_t window_batches = 8;               // unacked batches in flight (≤ the link's max_inflight)
   std::chrono::milliseconds ack_timeout{5000};  // no ack this long: resend from the ack
-  std::chrono::milliseconds journal_poll{100};  // other processes record into the journal
+  // Other processes record into the journal and ring its bell (agent/journal/journal_bell.hpp);
+  // the poll finds what a lost ring left, and checks the ack timeout.
+  std::chrono::milliseconds journal_poll{100};
   std::chrono::milliseconds status_interval{10000};
   std::string agent_version = "0.1.0";
 };
@@ -35,12 +39,18 @@ struct SyncOptions {
 // ack on a misconfigured broker cannot make the agent stop sending what no hub holds. It keeps at most
 // window_batches unacked batches in flight, resends them all from the last ack when the hub stays
 // silent for ack_timeout, and keeps recording-side work untouched when the broker is away.
+//
+// New events go out as soon as the journal's bell rings (another process recorded them) or wake()
+// is called: on an idle device each scan leaves in its own batch at once. Batching follows from
+// the window alone: while it is full, events queue in the journal and leave in batches of up to
+// batch_events as acks free it, so nothing waits on a timer to fill a batch.
 class Sync {
  public:
   Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options);
   Sync(const Sync&) = delete;
   Sync& operator=(const Sync&) = delete;
 
+  // Connects, and listens on the journal's bell (without it, logged, new events wait for the poll).
   void start();
   // Publishes an orderly offline status and disconnects (bounded wait).
   void stop();
@@ -77,6 +87,7 @@ class Sync {
   mqtt::Message status_message(protocol::DeviceState state);
   void report(const Error& error);
 
+  boost::asio::io_context& io_;
   Journal& journal_;
   SyncOptions options_;
   mqtt::Link link_;
@@ -86,6 +97,7 @@ class Sync {
   std::uint64_t next_seq_ = 1;  // the next seq to publish
   std::chrono::steady_clock::time_point last_status_{};
   bool status_stale_ = false;  // acks moved the backlog since the last status
+  std::unique_ptr<JournalBell> bell_;
   PayloadHandler on_catalog_;
   PayloadHandler on_tasks_;
   ChunkHandler on_catalog_chunk_;

@@ -1,6 +1,7 @@
 // Task list publication, paced per site.
 #include "hub/writes/task_publisher.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <utility>
 
@@ -23,12 +24,11 @@ TaskListPublisher::TaskListPublisher(boost::asio::io_context& io, mqtt::Link& li
 void TaskListPublisher::changed(const std::string& site) {
   Site& state = sites_[site];
   if (state.held) return;  // the held list is read when it goes, so it will carry this change
-  const auto due = state.last_sent + options_.min_interval;
-  if (stopped_ || std::chrono::steady_clock::now() >= due) {
+  if (stopped_ || std::chrono::steady_clock::now() >= state.next_due) {
     send(site, state);
     return;
   }
-  state.held = std::make_unique<boost::asio::steady_timer>(io_, due);
+  state.held = std::make_unique<boost::asio::steady_timer>(io_, state.next_due);
   state.held->async_wait([this, site](const boost::system::error_code& error) {
     if (error) return;  // stop() sent it
     Site& waiting = sites_[site];
@@ -49,7 +49,8 @@ const std::vector<protocol::RecountTask>& TaskListPublisher::planned(const std::
 }
 
 void TaskListPublisher::send(const std::string& site, Site& state) {
-  state.last_sent = std::chrono::steady_clock::now();
+  const auto now = std::chrono::steady_clock::now();
+  state.next_due = now + options_.min_interval;
   auto tasks = reconciler_.task_list(site);
   if (!tasks) {
     std::cerr << "recount-hub: tasks of " << site << ": " << tasks.error().describe() << std::endl;
@@ -60,15 +61,20 @@ void TaskListPublisher::send(const std::string& site, Site& state) {
     if (tasks->tasks.size() >= limits::kMaxTasksPerList) break;
     tasks->tasks.push_back(task);
   }
-  link_.publish(
-      mqtt::Message{protocol::tasks_topic(site), protocol::sign_payload(protocol::encode(*tasks), signing_key_), true},
-      mqtt::Qos::kAtLeastOnce, [this, site](Result<void> sent) {
-        if (sent) {
-          unsent_.erase(site);
-        } else {
-          unsent_.insert(site);
-        }
-      });
+  std::string payload = protocol::sign_payload(protocol::encode(*tasks), signing_key_);
+  if (options_.bytes_per_second > 0) {
+    const auto cost = std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(
+        static_cast<double>(payload.size()) / static_cast<double>(options_.bytes_per_second)));
+    state.next_due = std::max(state.next_due, now + cost);
+  }
+  link_.publish(mqtt::Message{protocol::tasks_topic(site), std::move(payload), true}, mqtt::Qos::kAtLeastOnce,
+                [this, site](Result<void> sent) {
+                  if (sent) {
+                    unsent_.erase(site);
+                  } else {
+                    unsent_.insert(site);
+                  }
+                });
 }
 
 void TaskListPublisher::republish() {

@@ -6,9 +6,12 @@
 // A list carries every open task of its site (up to limits::kMaxTasksPerList) and every device of
 // the site stores all of it again, so publishing after each commit that changed it made the
 // floor's cost grow with commits × devices × list size: under a busy ingest that fan-out, not the
-// hub's own work, was the bottleneck (docs/performance.md). A changed list therefore goes out at
-// once when none went out for its site within `min_interval`, and otherwise once that interval
-// ends, read afresh then, so one list answers every change in between.
+// hub's own work, was the bottleneck (docs/performance.md). Lists are therefore paced by what
+// they cost: after a list of B bytes the site's next one waits `min_interval` or B /
+// `bytes_per_second`, whichever is longer. A changed list goes out at once when that wait has
+// passed, and otherwise once it ends, read afresh then, so one list answers every change in
+// between. A quiet floor's short lists so reach devices without delay (a variance's recount task
+// is the latency operators see), while long lists changing on every commit are coalesced.
 //
 // It also sends again, on every (re)connection, the lists it could not send (the link was down),
 // and, then and every `republish_interval`, the lists of sites with tasks no device has
@@ -33,7 +36,10 @@
 namespace recount::hub {
 
 struct TaskListOptions {
-  std::chrono::milliseconds min_interval{100};
+  // The defaults send a short list (a few tasks, ~1 KB) at most every 10 ms and a full one
+  // (~20 KB at ~133 bytes a task) at most every ~80 ms, about the 100 ms all lists once waited.
+  std::chrono::milliseconds min_interval{10};
+  std::size_t bytes_per_second = 256 * 1024;  // 0: min_interval alone
   std::chrono::milliseconds republish_interval{30'000};
 };
 
@@ -61,14 +67,14 @@ class TaskListPublisher {
   // the latter every republish_interval until stop(). Call on every connection to the broker.
   void republish();
 
-  // Sends the lists still held back by min_interval at once and cancels the timers; changes
+  // Sends the lists still held back by their pacing at once and cancels the timers; changes
   // after this are sent at once. Part of an orderly shutdown, before the link stops.
   void stop();
 
  private:
   struct Site {
-    std::chrono::steady_clock::time_point last_sent{};
-    std::unique_ptr<boost::asio::steady_timer> held;  // armed while a changed list waits
+    std::chrono::steady_clock::time_point next_due{};  // when the last list's cost is paid
+    std::unique_ptr<boost::asio::steady_timer> held;   // armed while a changed list waits
   };
 
   void send(const std::string& site, Site& state);

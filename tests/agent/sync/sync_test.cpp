@@ -1,6 +1,7 @@
 // The agent's sync against a real Mosquitto and a real journal file, with the test playing the
-// hub: hello and batches on connect, acks through the journal's checks, nacks, resends when the
-// hub stays silent, and the hub's catalog and task payloads handed over as they came.
+// hub: hello and batches on connect, events another process records sent at once, acks through
+// the journal's checks, nacks, resends when the hub stays silent, and the hub's catalog and task payloads handed over
+// as they came.
 #include "agent/sync/sync.hpp"
 
 #include <doctest/doctest.h>
@@ -87,6 +88,18 @@ TEST_CASE("on connect the sync says hello and sends at most its window of batche
   CHECK(device.batches().back() == Range{5, 5});
   device.ack(5);
   CHECK(testing::run_until(device.io, [&] { return device.journal.progress().value().backlog() == 0; }));
+}
+
+TEST_CASE("an idle sync sends an event another process records at once, without waiting for its poll") {
+  SyncOptions options;
+  options.journal_poll = std::chrono::hours(1);  // only the journal's bell can bring the event
+  SyncedDevice device(0, options);
+  device.sync->start();
+  REQUIRE(testing::run_until(device.io, [&] { return !device.hub.received.empty(); }));  // hello
+  auto scan_ui = Journal::open(device.dir.path(), std::nullopt, std::nullopt).value();
+  testing::record_counts(scan_ui, 1);
+  REQUIRE(testing::run_until(device.io, [&] { return device.batches().size() == 1; }));
+  CHECK(device.batches().front() == std::pair<std::uint64_t, std::uint64_t>{1, 1});
 }
 
 TEST_CASE("an ack for another epoch is refused and counted, and the events stay unacked") {

@@ -1,6 +1,6 @@
-// Task list publication against a real broker: a burst of changes costs the floor one list at
-// once and one when the interval ends, stop() sends what is held, and lists with unacknowledged
-// tasks are sent again.
+// Task list publication against a real broker: on a quiet floor each change goes out at once; a
+// burst costs the floor one list at once and one when the pacing ends (by interval or by the
+// list's bytes), stop() sends what is held, and lists with unacknowledged tasks are sent again.
 #include "hub/writes/task_publisher.hpp"
 
 #include <doctest/doctest.h>
@@ -29,12 +29,15 @@ struct PublisherFixture {
   boost::asio::io_context io;
   mqtt::Link hub_link{io, testing::test_link_options(broker.uri(), "task-publisher-test")};
   crypto::SigningKey signing_key = crypto::SigningKey::generate();
-  // Long enough that a held list cannot go out while the test looks, even on a stalled machine.
-  TaskListPublisher publisher{
-      io, hub_link, reconciler, signing_key, {std::chrono::seconds(2), std::chrono::minutes(10)}};
+  TaskListPublisher publisher;
   testing::TestDevice device{io, broker.uri(), "device-1", {protocol::tasks_topic("s1")}};
 
-  explicit PublisherFixture(bool connect = true) {
+  // By default every list holds the next one back long enough that a held list cannot go out
+  // while the test looks, even on a stalled machine.
+  explicit PublisherFixture(bool connect = true,
+                            TaskListOptions pacing = {.min_interval = std::chrono::seconds(2),
+                                                      .republish_interval = std::chrono::minutes(10)})
+      : publisher(io, hub_link, reconciler, signing_key, pacing) {
     if (connect) this->connect();
   }
   void connect() {
@@ -82,6 +85,39 @@ TEST_CASE(
   CHECK(second.version == 3);
   CHECK(second.tasks.size() == 3);
   CHECK(fixture.still(2));  // one list for both changes
+}
+
+TEST_CASE("task publisher: on a quiet floor every change sends its list at once") {
+  // A short list costs next to nothing at this rate: no change waits for another.
+  PublisherFixture fixture(true, {.min_interval = std::chrono::milliseconds(0),
+                                  .bytes_per_second = std::size_t{1} << 40,
+                                  .republish_interval = std::chrono::minutes(10)});
+  for (std::int64_t discrepancy = 1; discrepancy <= 3; ++discrepancy) {
+    fixture.create(discrepancy);
+    fixture.publisher.changed("s1");
+  }
+  REQUIRE(fixture.received(3));
+  for (std::size_t index = 0; index < 3; ++index) CHECK(fixture.list(index).tasks.size() == index + 1);
+}
+
+TEST_CASE("task publisher: a list holds the next one back for as long as its bytes take at the paced rate") {
+  // No minimum interval: only the first list's size (a few hundred bytes at 1 byte a second)
+  // keeps the next ones back, and they go out as one list when stop() sends what is held.
+  PublisherFixture fixture(true, {.min_interval = std::chrono::milliseconds(0),
+                                  .bytes_per_second = 1,
+                                  .republish_interval = std::chrono::minutes(10)});
+  fixture.create(1);
+  fixture.publisher.changed("s1");
+  REQUIRE(fixture.received(1));
+  fixture.create(2);
+  fixture.publisher.changed("s1");
+  fixture.create(3);
+  fixture.publisher.changed("s1");
+  CHECK(fixture.still(1));
+  fixture.publisher.stop();
+  REQUIRE(fixture.received(2));
+  CHECK(fixture.list(1).tasks.size() == 3);
+  CHECK(fixture.still(2));
 }
 
 TEST_CASE("task publisher: every list is signed with the hub's key, which no other key verifies") {
