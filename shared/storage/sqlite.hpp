@@ -37,6 +37,13 @@ class Database {
   static Result<Database> open(const std::filesystem::path& path, OpenMode mode, Durability durability,
                                std::int32_t application_id = 0);
 
+  // Checks a database file without changing it (read-only; recountctl restore's check of a
+  // backup before anything is replaced): that it is a SQLite database, that PRAGMA quick_check
+  // finds no damage and that its application_id is `application_id`. Errors, naming the file:
+  // kNotFound (no file), kCorrupt (empty, not a database, damaged, another application's), kIo.
+  // Blocks for a read of every page.
+  static Result<void> check(const std::filesystem::path& path, std::int32_t application_id);
+
   Database(Database&&) noexcept;
   Database& operator=(Database&&) noexcept;
   ~Database();
