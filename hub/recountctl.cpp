@@ -1,5 +1,5 @@
-// recountctl: the operators' command line over the hub's HTTP API (and, for audit verification
-// and API tokens, over a hub data directory directly).
+// recountctl: the operators' command line over the hub's HTTP API (and, for audit verification,
+// API tokens, backup and restore, over a hub data directory directly).
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -13,6 +13,7 @@
 #include "hub/catalog/csv.hpp"
 #include "hub/cli/alerts_command.hpp"
 #include "hub/cli/audit_command.hpp"
+#include "hub/cli/backup_command.hpp"
 #include "hub/cli/claim_command.hpp"
 #include "hub/cli/commands.hpp"
 #include "hub/cli/corrections_command.hpp"
@@ -330,6 +331,16 @@ int main(int argc, char** argv) {
   token_revoke->add_option("name", token_name, "the token's name")->required();
   auto* hub_key =
       app.add_subcommand("hub-key", "Print the hub's public key (PEM) from --data DIR, to provision devices");
+  std::string backup_file;
+  auto* backup = app.add_subcommand(
+      "backup",
+      "Copy the hub database of --data DIR into FILE while the hub runs (SQLite's online backup); never overwrites");
+  backup->add_option("file", backup_file, "the backup file to write (a SQLite database)")->required();
+  auto* restore = app.add_subcommand(
+      "restore",
+      "Put a backup FILE in place of the hub database of --data DIR (the hub stopped); the replaced one is kept "
+      "aside, and devices resend what the backup lacks");
+  restore->add_option("file", backup_file, "the backup file to restore")->required();
   auto* device_group = app.add_subcommand("device", "Devices' broker credentials (with --data HUBDIR)");
   device_group->require_subcommand(1);
   auto* provision = device_group->add_subcommand(
@@ -364,6 +375,10 @@ int main(int argc, char** argv) {
     } else {
       output = device_provision_command(provision_request);
     }
+  } else if (backup->parsed()) {
+    output = backup_command(data_dir, backup_file);
+  } else if (restore->parsed()) {
+    output = restore_command(data_dir, backup_file);
   } else if (hub_key->parsed()) {
     output = hub_key_command(data_dir);
   } else if (token->parsed() && data_dir.empty()) {

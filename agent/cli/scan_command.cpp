@@ -16,6 +16,7 @@
 #include "agent/scan/serial_scanner.hpp"
 #include "agent/workflow/held_scans.hpp"
 #include "agent/workflow/scan_session.hpp"
+#include "shared/core/iso_time.hpp"
 
 namespace recount::agent {
 namespace {
@@ -61,15 +62,6 @@ std::string session_line(const Scan& scan) {
   return scan.text;
 }
 
-std::string clock_time(std::int64_t unix_ms) {
-  const std::time_t seconds = unix_ms / 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[16];
-  std::strftime(text, sizeof text, "%H:%M:%S", &utc);
-  return text;
-}
-
 }  // namespace
 
 std::string sync_status_line(Journal& journal, CatalogStore& store) {
@@ -84,8 +76,9 @@ std::string sync_status_line(Journal& journal, CatalogStore& store) {
     line = link->state == LinkState::kOnline ? "ONLINE" : "OFFLINE (no broker)";
   }
   if (auto progress = journal.progress()) {
-    line += " | " + std::to_string(progress->backlog()) + " unsynced | last sync " +
-            (progress->last_ack_ms == 0 ? std::string("never") : clock_time(progress->last_ack_ms) + " UTC");
+    line +=
+        " | " + std::to_string(progress->backlog()) + " unsynced | last sync " +
+        (progress->last_ack_ms == 0 ? std::string("never") : format_utc(progress->last_ack_ms, "%H:%M:%S") + " UTC");
   }
   if (auto unresolved = store.unresolved(CatalogStore::Listing::kWaiting); unresolved && !unresolved->empty()) {
     line += " | " + std::to_string(unresolved->size()) + " UNKNOWN BARCODE(S) TO MAP";
@@ -239,8 +232,8 @@ int print_unresolved(const DataOptions& data, OutputFormat format, std::ostream&
                  .dump()
           << '\n';
     } else {
-      out << '#' << scan.id << ' ' << clock_time(scan.wall_ms) << ' ' << scan.barcode << ' ' << scan.mode << " at "
-          << (scan.location.empty() ? "-" : scan.location) << " by " << (scan.user.empty() ? "-" : scan.user)
+      out << '#' << scan.id << ' ' << format_utc(scan.wall_ms, "%H:%M:%S") << ' ' << scan.barcode << ' ' << scan.mode
+          << " at " << (scan.location.empty() ? "-" : scan.location) << " by " << (scan.user.empty() ? "-" : scan.user)
           << (scan.resolved_seq == 0 ? " unresolved" : " resolved as seq " + std::to_string(scan.resolved_seq)) << '\n';
     }
   }

@@ -129,6 +129,7 @@ std::string_view to_string(AckVerdict verdict) {
     case AckVerdict::kApplied: return "applied";
     case AckVerdict::kOtherEpoch: return "for another epoch";
     case AckVerdict::kDecreasing: return "below the acked seq";
+    case AckVerdict::kRewound: return "below the acked seq, from a hub restored from a backup";
     case AckVerdict::kAboveSent: return "above the last seq sent";
     case AckVerdict::kClockOutOfRange: return "with the hub's clock out of range";
   }
@@ -239,6 +240,12 @@ Result<std::int64_t> Journal::read_number(const std::string& key) {
   return std::stoll(*value);
 }
 
+Result<std::int64_t> Journal::read_number_or_zero(const std::string& key) {
+  auto value = read_number(key);
+  if (!value && value.error().code == ErrorCode::kNotFound) return 0;
+  return value;
+}
+
 Result<void> Journal::raise_watermark(const std::string& key, std::uint64_t value) {
   return statement(Query::kRaiseWatermark).bind(1, key).bind(2, static_cast<std::int64_t>(value)).run();
 }
@@ -336,7 +343,15 @@ Result<AckVerdict> Journal::judge(const protocol::Ack& ack) {
   if (ack.epoch != identity_.epoch) return AckVerdict::kOtherEpoch;
   auto marks = watermarks();
   if (!marks) return marks.error();
-  if (ack.acked_through < marks->acked_through) return AckVerdict::kDecreasing;
+  bool rewound = false;
+  if (ack.acked_through < marks->acked_through) {
+    auto last_hlc = read_number_or_zero("last_ack_hlc");
+    if (!last_hlc) return last_hlc.error();
+    // Journals from before last_ack_hlc was kept (0) take no ack below their watermark as a rewind
+    // until an ack has been applied.
+    if (*last_hlc == 0 || ack.hub_hlc.packed <= static_cast<std::uint64_t>(*last_hlc)) return AckVerdict::kDecreasing;
+    rewound = true;
+  }
   if (ack.acked_through > marks->sent_through) return AckVerdict::kAboveSent;
   const std::int64_t ours = std::max(wall_(), clock_->latest().wall_ms());
   const bool wall_in_range =
@@ -344,7 +359,7 @@ Result<AckVerdict> Journal::judge(const protocol::Ack& ack) {
   if (!wall_in_range || ack.hub_hlc.wall_ms() > ours + kMaxHubClockOffsetMs) {
     return AckVerdict::kClockOutOfRange;
   }
-  return AckVerdict::kApplied;
+  return rewound ? AckVerdict::kRewound : AckVerdict::kApplied;
 }
 
 Result<AckVerdict> Journal::acknowledge(const protocol::Ack& ack) {
@@ -353,12 +368,19 @@ Result<AckVerdict> Journal::acknowledge(const protocol::Ack& ack) {
   if (!transaction) return transaction.error();
   auto verdict = judge(ack);
   if (!verdict) return verdict.error();
-  if (*verdict != AckVerdict::kApplied) {
+  if (*verdict != AckVerdict::kApplied && *verdict != AckVerdict::kRewound) {
     if (auto ok = count_refusal(Refusal::kAck); !ok) return ok.error();
   } else {
     clock_->observe(ack.hub_hlc);
     const std::int64_t now = wall_();
+    if (*verdict == AckVerdict::kRewound) {
+      if (auto ok = write_meta("acked_through", std::to_string(ack.acked_through)); !ok) return ok.error();
+      auto cleared = database_.prepare("UPDATE events SET rejection = NULL WHERE seq > ? AND rejection IS NOT NULL");
+      if (!cleared) return cleared.error();
+      if (auto ok = cleared->bind(1, static_cast<std::int64_t>(ack.acked_through)).run(); !ok) return ok.error();
+    }
     if (auto ok = raise_watermark("acked_through", ack.acked_through); !ok) return ok.error();
+    if (auto ok = write_meta("last_ack_hlc", std::to_string(ack.hub_hlc.packed)); !ok) return ok.error();
     if (auto ok = write_meta("last_ack_ms", std::to_string(now)); !ok) return ok.error();
     if (auto ok = write_meta("skew_ms", std::to_string(now - ack.hub_wall_ms)); !ok) return ok.error();
   }
@@ -463,13 +485,39 @@ Result<std::vector<JournalEntry>> Journal::list(std::uint64_t from, std::size_t 
 }
 
 Result<std::uint64_t> Journal::prune_acked_before(std::int64_t cutoff_ms) {
-  auto erase = database_.prepare(
-      "DELETE FROM events WHERE seq <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'acked_through') "
-      "AND rejection IS NULL AND wall_ms < ?");
+  // The prefix: the events below the first one that must stay (rejected ones aside, which stay).
+  static constexpr const char* kPrefix =
+      " FROM events WHERE rejection IS NULL AND seq < coalesce((SELECT min(seq) FROM events WHERE rejection IS NULL"
+      " AND (seq > ?1 OR wall_ms >= ?2)), ?1 + 1)";
+  auto transaction = storage::Transaction::begin(database_);
+  if (!transaction) return transaction.error();
+  auto marks = watermarks();
+  if (!marks) return marks.error();
+  const auto acked = static_cast<std::int64_t>(marks->acked_through);
+  auto last = database_.prepare(std::string("SELECT max(seq)") + kPrefix);
+  if (!last) return last.error();
+  auto row = last->bind(1, acked).bind(2, cutoff_ms).step();
+  if (!row) return row.error();
+  if (!*row || last->column_is_null(0)) return std::uint64_t{0};
+  const std::int64_t through = last->column_int(0);
+  last->reset();
+  auto erase = database_.prepare(std::string("DELETE") + kPrefix);
   if (!erase) return erase.error();
-  auto erased = erase->bind(1, cutoff_ms).run_counted();
+  auto erased = erase->bind(1, acked).bind(2, cutoff_ms).run_counted();
   if (!erased) return erased.error();
+  auto previous = read_number_or_zero("pruned_through");
+  if (!previous) return previous.error();
+  if (through > *previous) {
+    if (auto ok = write_meta("pruned_through", std::to_string(through)); !ok) return ok.error();
+  }
+  if (auto ok = transaction->commit(); !ok) return ok.error();
   return static_cast<std::uint64_t>(*erased);
+}
+
+Result<std::uint64_t> Journal::pruned_through() {
+  auto through = read_number_or_zero("pruned_through");
+  if (!through) return through.error();
+  return static_cast<std::uint64_t>(*through);
 }
 
 }  // namespace recount::agent

@@ -47,7 +47,9 @@ struct JournalEntry {
 enum class AckVerdict {
   kApplied,          // the watermark moved (or stayed, for a repeat), skew and clock follow the hub
   kOtherEpoch,       // for another journal of this device
-  kDecreasing,       // below the acked watermark
+  kDecreasing,       // below the acked watermark, and no newer than the last applied ack (a late one)
+  kRewound,          // below the acked watermark from a hub newer than the last ack: restored from a
+                     // backup, it holds less than it acked; the watermark went down to it
   kAboveSent,        // above what this journal has sent: no hub can hold those events
   kClockOutOfRange,  // the hub's wall time or HLC is more than kMaxHubClockOffsetMs from ours
 };
@@ -137,6 +139,14 @@ class Journal {
   // seq ≤ acked_through that is not rejected counts as acked, and its hub_wall_ms and hub_hlc give
   // the skew and keep our clock after the hub's (by at most a day, HybridLogicalClock::observe).
   // Refused, nothing changes but the refused-acks counter. Errors: kIo from the store only.
+  //
+  // An ack below acked_through whose hub_hlc is newer than the last applied ack's (and whose
+  // clock is in range) is kRewound: the hub went back in time (restored from a backup) and holds
+  // only that much. acked_through goes down to it and the rejections above it are cleared, so
+  // pending_from yields again every event the journal still holds above it, in seq order, for the
+  // hub to store (or reject) again; an ack lower but older than the last is a late copy (kDecreasing).
+  // Lowering the watermark never loses anything: it only resends, and prunes later. Events that
+  // retention pruned cannot be resent: hello's pruned_through tells the hub (pruned_through()).
   Result<AckVerdict> acknowledge(const protocol::Ack& ack);
   // Adds one to the counter of `what` (JournalStatus::refused_*).
   Result<void> count_refusal(Refusal what);
@@ -153,9 +163,15 @@ class Journal {
   // Events with seq ≥ from, at most limit, in seq order, with their sync state.
   Result<std::vector<JournalEntry>> list(std::uint64_t from, std::size_t limit);
 
-  // Deletes acked events whose wall time is older than `cutoff_ms`; returns how many. Unsent,
-  // unacked and rejected events are never deleted. Seqs are never reused afterwards.
+  // Deletes acked events whose wall time is older than `cutoff_ms`, as a prefix: from the oldest
+  // seq up to the first event that is not acked or not that old (a device whose clock stepped
+  // back keeps the acked events behind it a little longer). Returns how many. Unsent, unacked and
+  // rejected events are never deleted. Seqs are never reused afterwards.
   Result<std::uint64_t> prune_acked_before(std::int64_t cutoff_ms);
+  // The highest seq retention deleted (0: none): the journal holds no other event at or below it
+  // than rejected ones, so a hub that lost them (restored from an older backup) cannot have them
+  // again. Sent in every hello.
+  Result<std::uint64_t> pruned_through();
 
   std::int64_t wall_now() const { return wall_(); }
 
@@ -166,6 +182,8 @@ class Journal {
   Result<std::string> read_meta(const std::string& key);
   Result<void> write_meta(const std::string& key, const std::string& value);
   Result<std::int64_t> read_number(const std::string& key);
+  // The same, 0 for a key the journal does not hold yet (kept since a later version).
+  Result<std::int64_t> read_number_or_zero(const std::string& key);
   // Sets the meta number `key` to `value` if that is larger: a watermark only moves forward.
   Result<void> raise_watermark(const std::string& key, std::uint64_t value);
   struct Watermarks {

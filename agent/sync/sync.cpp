@@ -81,6 +81,11 @@ void Sync::handle_connected() {
   hello.epoch = identity.epoch;
   hello.last_seq = journal_.last_seq();
   hello.acked_through = acked_through_;
+  if (auto pruned = journal_.pruned_through()) {
+    hello.pruned_through = *pruned;
+  } else {
+    report(pruned.error());
+  }
   hello.wall_ms = journal_.wall_now();
   hello.agent_version = options_.agent_version;
   link_.publish({protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kHello),
@@ -129,6 +134,14 @@ void Sync::handle_message(const mqtt::Message& message) {
 void Sync::handle_ack(const protocol::Ack& ack) {
   auto verdict = journal_.acknowledge(ack);
   if (!verdict) return report(verdict.error());
+  if (*verdict == AckVerdict::kRewound) {
+    std::cerr << "recount-agent: sync: the hub holds only through seq " << ack.acked_through << " of the "
+              << acked_through_ << " it acknowledged (restored from a backup): resending from there\n";
+    acked_through_ = ack.acked_through;
+    restart_from_ack();
+    status_stale_ = true;
+    return pump();
+  }
   if (*verdict != AckVerdict::kApplied) {
     std::cerr << "recount-agent: sync: ignored an ack through seq " << ack.acked_through << " " << to_string(*verdict)
               << " (refused acks are counted in status)\n";

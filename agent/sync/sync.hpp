@@ -36,7 +36,9 @@ struct SyncOptions {
 // On every connect it publishes hello and resends from its acked_through + 1: correctness never
 // depends on broker or Paho session state (research/sync.md §0.3). Acks go through the journal's
 // checks (Journal::acknowledge): one that is refused is logged and changes nothing, so a forged
-// ack on a misconfigured broker cannot make the agent stop sending what no hub holds. It keeps at most
+// ack on a misconfigured broker cannot make the agent stop sending what no hub holds. An ack the
+// journal takes as a rewind (AckVerdict::kRewound: a hub restored from a backup) makes it resend
+// from that ack on, seqs unchanged. It keeps at most
 // window_batches unacked batches in flight, resends them all from the last ack when the hub stays
 // silent for ack_timeout, and keeps recording-side work untouched when the broker is away.
 //

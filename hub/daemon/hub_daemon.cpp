@@ -288,6 +288,7 @@ void HubDaemon::start(std::function<void()> on_ready) {
   link_.on_connected([this, on_ready = std::move(on_ready)]() mutable {
     catalogs_.republish();
     tasks_.republish();
+    ingest_.announce_cursors();
     if (on_ready) std::exchange(on_ready, nullptr)();
   });
   ingest_.start();

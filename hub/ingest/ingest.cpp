@@ -353,6 +353,20 @@ Result<void> Ingest::reject(const Received& received, Origin origin, const Error
   return {};
 }
 
+void Ingest::announce_cursors() {
+  auto devices = ledger_.events().devices();
+  if (!devices) {
+    std::cerr << "recount-hub: cannot announce the devices' acks: " << devices.error().describe() << std::endl;
+    return;
+  }
+  for (const auto& device : *devices) {
+    if (device.epochs.empty() || device.device == Ledger::kHubDevice) continue;
+    const EpochSummary& current = device.epochs.back();
+    send(Reply{protocol::device_topic(device.site, device.device, DeviceChannel::kAck),
+               protocol::Ack{device.device, current.epoch, current.cursor.acked_through, 0, HlcStamp{}}});
+  }
+}
+
 void Ingest::clear_retained(std::string topic) {
   ++counters_.retained_cleared;
   clearing_.insert(topic);

@@ -102,6 +102,13 @@ class Ingest {
   // earlier one.
   void on_commit(CommitObserver observer) { observer_ = std::move(observer); }
 
+  // Sends every device an ack of what the ledger holds of its current epoch, unasked. Call on
+  // every connection to the broker: a device learns a hub restored from an older backup holds
+  // less than it acked before (docs/protocol.md §6.3) without waiting to reconnect itself, and
+  // resends; to a device that holds as much it changes nothing. Reads the devices (blocks on
+  // SQLite); a read error goes to stderr.
+  void announce_cursors();
+
   // Handles a message as if the link had delivered it: what start() wires the link to, and how a
   // test or a fuzzer without a broker feeds ingest. On the io_context's thread.
   void deliver(mqtt::Message message);

@@ -1,6 +1,7 @@
 // Event store: SQL over the tables of hub/ledger/schema.cpp.
 #include "hub/ledger/event_store.hpp"
 
+#include <algorithm>
 #include <iterator>
 #include <map>
 #include <string>
@@ -355,7 +356,8 @@ Result<void> EventStore::flag_clock(const std::string& device, std::uint64_t eve
   return statement(Sql::kFlagClock).bind(1, device).bind(2, as_sql(events)).run();
 }
 
-Result<Cursor> EventStore::advance(const Origin& origin, std::uint64_t new_events, std::int64_t seen_ms) {
+Result<Cursor> EventStore::advance(const Origin& origin, std::uint64_t new_events, std::int64_t seen_ms,
+                                   std::uint64_t at_least) {
   Cursor cursor;
   auto& read = statement(Sql::kReadCursor);
   read.bind(1, origin.device).bind(2, origin.epoch);
@@ -364,6 +366,7 @@ Result<Cursor> EventStore::advance(const Origin& origin, std::uint64_t new_event
   read.reset();
   if (!found) return found.error();
   cursor.events += new_events;
+  cursor.acked_through = std::max(cursor.acked_through, at_least);
 
   auto& covered = statement(Sql::kCoveredAfter);
   covered.bind(1, origin.device).bind(2, origin.epoch).bind(3, as_sql(cursor.acked_through));

@@ -168,9 +168,11 @@ class EventStore {
   Result<void> flag_clock(const std::string& device, std::uint64_t events);
 
   // Records that the epoch was seen at `seen_ms` with `new_events` more events stored, moves
-  // acked_through up to the highest contiguous seq stored or dead-lettered, and returns the
-  // cursor. Creates the cursor (and the device) on first sight.
-  Result<Cursor> advance(const Origin& origin, std::uint64_t new_events, std::int64_t seen_ms);
+  // acked_through up to at least `at_least` (seqs the device can never send again: Hello::
+  // pruned_through), then up to the highest contiguous seq stored or dead-lettered, and returns
+  // the cursor. Creates the cursor (and the device) on first sight.
+  Result<Cursor> advance(const Origin& origin, std::uint64_t new_events, std::int64_t seen_ms,
+                         std::uint64_t at_least = 0);
 
   // Marks the device as seen without naming an epoch (a payload too broken to tell).
   Result<void> touch_device(const std::string& site, const std::string& device, std::int64_t seen_ms);

@@ -188,6 +188,30 @@ Result<Cursor> LedgerWrite::hello(const std::string& topic, const protocol::Hell
   const Origin origin{hello.site, hello.device, hello.epoch};
   auto cursor = ledger_->events_.advance(origin, 0, received_ms);
   if (!cursor) return cursor.error();
+  if (hello.pruned_through > cursor->acked_through) {
+    // Restored from an older backup: the device acked these long ago and its retention has
+    // deleted them since. The cursor moves past them, so its later events are acked again, and
+    // the loss stays visible.
+    const std::uint64_t first = cursor->acked_through + 1;
+    cursor = ledger_->events_.advance(origin, 0, received_ms, hello.pruned_through);
+    if (!cursor) return cursor.error();
+    const std::string range = "seqs " + std::to_string(first) + " to " + std::to_string(hello.pruned_through);
+    DeadLetter lost{0,
+                    received_ms,
+                    topic,
+                    origin,
+                    std::nullopt,
+                    "",
+                    "pruned_through",
+                    range +
+                        " are not in the ledger (it was restored from an older backup) and no longer in the "
+                        "device's journal (retention deleted them after an earlier ack): lost",
+                    "",
+                    0};
+    if (auto lettered = ledger_->events_.add_dead_letter(lost); !lettered) return lettered.error();
+    const Json lost_detail = {{"epoch", hello.epoch}, {"first_seq", first}, {"last_seq", hello.pruned_through}};
+    if (auto ok = audit("sync.events_lost", subject_of(origin), dump(lost_detail)); !ok) return ok.error();
+  }
   const Json detail = {{"topic", topic},
                        {"epoch", hello.epoch},
                        {"last_seq", hello.last_seq},

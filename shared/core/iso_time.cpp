@@ -2,6 +2,7 @@
 #include "shared/core/iso_time.hpp"
 
 #include <chrono>
+#include <ctime>
 #include <optional>
 #include <string>
 
@@ -75,6 +76,19 @@ Result<std::int64_t> parse_iso8601_ms(std::string_view field, std::string_view t
                                ((*hour * 60LL + *minute - offset_minutes) * 60 + *second) * 1000 + millis;
   if (unix_ms < 0) return invalid(std::string(field), "'" + std::string(text) + "' is before 1970");
   return unix_ms;
+}
+
+}  // namespace recount
+
+namespace recount {
+
+std::string format_utc(std::int64_t unix_ms, const char* format) {
+  const std::time_t seconds = unix_ms / 1000;
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  char text[64];
+  const std::size_t length = std::strftime(text, sizeof text, format, &parts);
+  return std::string(text, length);
 }
 
 }  // namespace recount

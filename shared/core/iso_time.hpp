@@ -1,8 +1,10 @@
 // ISO-8601 date-times with an explicit offset (RFC 3339), as import files carry them: the one
-// place that turns such text into Unix milliseconds. Untrusted input: nothing here throws.
+// place that turns such text into Unix milliseconds. Untrusted input: nothing here throws. And
+// the UTC text of a time, for names and screens.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "shared/core/result.hpp"
@@ -14,5 +16,9 @@ namespace recount {
 // (kInvalidInput naming `field`): any other shape, a date or time that does not exist (Feb 30,
 // 24:00, leap second 60), an offset beyond ±23:59, a time before 1970.
 Result<std::int64_t> parse_iso8601_ms(std::string_view field, std::string_view text);
+
+// `unix_ms` in UTC as strftime writes it with `format` (at most 63 characters of output; "" if
+// longer), e.g. "%H:%M:%S".
+std::string format_utc(std::int64_t unix_ms, const char* format);
 
 }  // namespace recount

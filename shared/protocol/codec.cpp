@@ -77,6 +77,7 @@ std::string encode(const Hello& hello) {
   out.field("wall_ms", hello.wall_ms);
   out.field("hlc", hello.hlc.packed);
   out.optional("agent_version", hello.agent_version);
+  if (hello.pruned_through > 0) out.field("pruned_through", hello.pruned_through);
   return codec::finish_message(out);
 }
 
@@ -127,6 +128,10 @@ Result<Hello> decode_hello(std::string_view payload) {
     hello.wall_ms = unix_ms(in, "wall_ms");
     hello.hlc = HlcStamp{in.integer<std::uint64_t>("hlc")};
     hello.agent_version = in.code("agent_version", limits::kMaxCode, Presence::kOptional);
+    if (in.find("pruned_through", Presence::kOptional)) hello.pruned_through = counter(in, "pruned_through");
+    if (in.ok() && hello.pruned_through > hello.acked_through) {
+      in.fail("pruned_through", "must not exceed acked_through");
+    }
     return hello;
   });
 }

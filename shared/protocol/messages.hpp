@@ -49,6 +49,9 @@ struct Hello {
   std::int64_t wall_ms = 0;
   HlcStamp hlc{};
   std::string agent_version;
+  // Highest seq the journal's retention deleted, after its ack (0: none, or an older agent): a hub
+  // that holds less (restored from a backup) can never have seqs up to it again.
+  std::uint64_t pruned_through = 0;
 
   bool operator==(const Hello&) const = default;
 };

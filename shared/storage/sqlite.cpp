@@ -71,6 +71,24 @@ Result<void> claim(Database& database, const std::filesystem::path& path, std::i
   return {};
 }
 
+// PRAGMA quick_check: kCorrupt naming `path` when the file is not a database or is damaged.
+Result<void> quick_check(Database& database, const std::filesystem::path& path) {
+  auto check = database.prepare("PRAGMA quick_check");
+  if (!check) {
+    return Error{ErrorCode::kCorrupt, "",
+                 path.string() + " is not a readable SQLite database (" + check.error().message + ")"};
+  }
+  auto row = check->step();
+  if (!row) {
+    return Error{ErrorCode::kCorrupt, "", path.string() + " failed its integrity check: " + row.error().message};
+  }
+  if (*row && check->column_text(0) != "ok") {
+    return Error{ErrorCode::kCorrupt, "", path.string() + " failed its integrity check: " + check->column_text(0)};
+  }
+  check->reset();
+  return {};
+}
+
 // A database in a directory its group may write to is shared with that group (the agent's
 // journal between its daemon and a kiosk's scan UI: docs/deployment.md). SQLite creates files
 // 0644 under the umask, never group-writable, so the group's bits are added here; SQLite gives
@@ -115,19 +133,7 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
 
   // quick_check first: on a damaged file nothing below may write to it.
   if (database.checked_at_open_) {
-    auto quick_check = database.prepare("PRAGMA quick_check");
-    if (!quick_check) {
-      return Error{ErrorCode::kCorrupt, "",
-                   path.string() + " is not a readable SQLite database (" + quick_check.error().message + ")"};
-    }
-    auto row = quick_check->step();
-    if (!row) {
-      return Error{ErrorCode::kCorrupt, "", path.string() + " failed its integrity check: " + row.error().message};
-    }
-    if (*row && quick_check->column_text(0) != "ok") {
-      return Error{ErrorCode::kCorrupt, "",
-                   path.string() + " failed its integrity check: " + quick_check->column_text(0)};
-    }
+    if (auto ok = quick_check(database, path); !ok) return ok.error();
   }
 
   // Nothing below may write to a file that belongs to someone else: check whose it is first,
@@ -207,6 +213,31 @@ Result<void> Database::backup_to(const std::filesystem::path& target) {
   const int finished = sqlite3_backup_finish(backup);
   if (stepped != SQLITE_DONE) return sqlite_error(raw, stepped, "cannot back up to " + target.string());
   if (finished != SQLITE_OK) return sqlite_error(raw, finished, "cannot back up to " + target.string());
+  return {};
+}
+
+Result<void> Database::check(const std::filesystem::path& path, std::int32_t application_id) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  if (error) return Error{ErrorCode::kNotFound, "", "cannot read " + path.string() + ": " + error.message()};
+  // SQLite takes an empty file for a new database; a backup is never empty.
+  if (size == 0) return Error{ErrorCode::kCorrupt, "", path.string() + " is empty, not a SQLite database"};
+  configure_sqlite_once();
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  Database database(raw, path);
+  if (rc != SQLITE_OK) return sqlite_error(raw, rc, "cannot open " + path.string());
+  if (auto ok = quick_check(database, path); !ok) return ok;
+  auto owner = database.prepare("PRAGMA application_id");
+  if (!owner) return owner.error();
+  auto owned = owner->step();
+  if (!owned) return owned.error();
+  const auto stored_id = *owned ? static_cast<std::int32_t>(owner->column_int(0)) : 0;
+  if (stored_id != application_id) {
+    return Error{ErrorCode::kCorrupt, "",
+                 path.string() + " is not a database of this kind (application_id " + std::to_string(stored_id) +
+                     ", expected " + std::to_string(application_id) + ")"};
+  }
   return {};
 }
 

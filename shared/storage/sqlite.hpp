@@ -52,6 +52,13 @@ class Database {
   bool checked_at_open() const { return checked_at_open_; }
   PreviousClose previous_close() const { return previous_close_; }
 
+  // Checks a database file without changing it (read-only; recountctl restore's check of a
+  // backup before anything is replaced): that it is a SQLite database, that PRAGMA quick_check
+  // finds no damage and that its application_id is `application_id`. Errors, naming the file:
+  // kNotFound (no file), kCorrupt (empty, not a database, damaged, another application's), kIo.
+  // Blocks for a read of every page.
+  static Result<void> check(const std::filesystem::path& path, std::int32_t application_id);
+
   Database(Database&&) noexcept;
   Database& operator=(Database&&) noexcept;
   ~Database();

@@ -453,6 +453,48 @@ TEST_CASE("pruning deletes old acked events only, never rejected, unacked or uns
         std::vector<SyncState>{SyncState::kRejected, SyncState::kSent, SyncState::kSent, SyncState::kUnsent});
 }
 
+TEST_CASE("pruning deletes a prefix and remembers up to where: an old event behind a young one stays") {
+  TempDir dir;
+  std::int64_t now = 1'795'714'800'000;
+  auto opened = Journal::open(dir.path(), std::string("s1"), std::string("d1"), [&] { return now; });
+  REQUIRE(opened);
+  Journal& journal = *opened;
+  CHECK(journal.pruned_through().value() == 0);
+  for (const std::int64_t wall : {now, now + 5000, now + 2000, now + 9000}) {
+    now = wall;  // the third one after the device's clock stepped back
+    REQUIRE(journal.record(count_draft("SKU-1", 1)));
+  }
+  REQUIRE(journal.mark_sent(4));
+  REQUIRE(acknowledge(journal, 3) == AckVerdict::kApplied);
+  CHECK(journal.prune_acked_before(now - 6000).value() == 1);  // seq 3 is as old, but behind seq 2
+  CHECK(journal.pruned_through().value() == 1);
+  CHECK(journal.prune_acked_before(now + 1).value() == 2);  // seq 4 is not acked
+  CHECK(journal.pruned_through().value() == 3);
+  CHECK(seqs(journal.pending_from(1, 100).value()) == std::vector<std::uint64_t>{4});
+}
+
+TEST_CASE("an ack below the watermark from a hub newer than the last ack rewinds it, and what is held is sent again") {
+  TempDir dir;
+  auto journal = open_new(dir);
+  for (int i = 0; i < 6; ++i) REQUIRE(journal.record(count_draft("SKU-1", 1)));
+  REQUIRE(journal.mark_sent(6));
+  REQUIRE(journal.reject({{5, journal.list(5, 1).value().front().event.event_id, "sku", "unknown"}}));
+  REQUIRE(acknowledge(journal, 6) == AckVerdict::kApplied);
+  // A late copy of an older ack: refused, as before.
+  CHECK(acknowledge(journal, 2, -5000) == AckVerdict::kDecreasing);
+  CHECK(journal.status().value().acked_through == 6);
+  // The hub, restored from a backup, holds only through 2 and says so with a newer stamp.
+  CHECK(acknowledge(journal, 2, 1000) == AckVerdict::kRewound);
+  const auto status = journal.status().value();
+  CHECK(status.acked_through == 2);
+  CHECK(status.refused_acks == 1);
+  CHECK(status.rejected == 0);  // the restored hub never rejected seq 5: it judges it again
+  CHECK(seqs(journal.pending_from(3, 100).value()) == std::vector<std::uint64_t>{3, 4, 5, 6});
+  // Its acks of the resent events apply as usual.
+  CHECK(acknowledge(journal, 6, 2000) == AckVerdict::kApplied);
+  CHECK(journal.status().value().acked_through == 6);
+}
+
 TEST_CASE("a version 2 journal keeps every event's sync state when its per-row states become watermarks") {
   struct Case {
     std::string name;

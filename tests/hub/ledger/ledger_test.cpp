@@ -339,6 +339,28 @@ TEST_CASE("a hello is answered with the stored cursor, and with zero for an unkn
   CHECK(fixture.ledger.events().devices()->at(0).epochs.size() == 2);
 }
 
+TEST_CASE(
+    "a hello whose journal pruned seqs the restored hub lacks moves the cursor past them and dead-letters the range") {
+  LedgerFixture fixture;
+  fixture.apply(batch_of(origin_of("device-1"), 1, 12));
+  protocol::Hello hello{"site-1", "device-1", "00000000000000e1", 40, 30, kFixedNowMs, 0, "test"};
+  hello.pruned_through = 20;
+  {
+    auto write = fixture.ledger.begin_write();
+    CHECK(write->hello("recount/v1/site-1/device-1/hello", hello, kFixedNowMs)->acked_through == 20);
+    // A second hello loses nothing more and letters nothing twice.
+    CHECK(write->hello("recount/v1/site-1/device-1/hello", hello, kFixedNowMs)->acked_through == 20);
+    REQUIRE(write->commit().has_value());
+  }
+  auto letters = fixture.ledger.events().dead_letters(DeadLetterQuery{});
+  REQUIRE(letters.has_value());
+  REQUIRE(letters->size() == 1);
+  CHECK(letters->at(0).field == "pruned_through");
+  CHECK(letters->at(0).reason.find("seqs 13 to 20 are not in the ledger") != std::string::npos);
+  // The device's resend from 21 on is acked again.
+  CHECK(fixture.apply(batch_of(origin_of("device-1"), 21, 25)).cursor.acked_through == 25);
+}
+
 void record_status(Ledger& ledger, std::int64_t received_ms, LedgerWrite::Freshness freshness) {
   const protocol::Status status{"device-1", protocol::DeviceState::kOnline, 3, 1, 20, kFixedNowMs};
   auto write = ledger.begin_write();

@@ -652,6 +652,15 @@ TEST_CASE("a hello may not claim more acknowledged than it holds") {
   CHECK(decode_hello(encode(hello)).error().field == "acked_through");
 }
 
+TEST_CASE("a hello's pruned_through round-trips, is omitted at 0 and may not exceed acked_through") {
+  Hello hello = sample_hello();
+  CHECK(encode(hello).find("pruned_through") == std::string::npos);
+  hello.pruned_through = hello.acked_through;
+  CHECK(decode_hello(encode(hello)).value() == hello);
+  hello.pruned_through = hello.acked_through + 1;
+  CHECK(decode_hello(encode(hello)).error().field == "pruned_through");
+}
+
 TEST_CASE("a hello from an empty journal is valid") {
   Hello hello = sample_hello();
   hello.last_seq = 0;
