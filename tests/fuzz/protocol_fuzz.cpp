@@ -9,9 +9,11 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
+#include "shared/protocol/catalog_chunks.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/device_bundle.hpp"
 #include "shared/protocol/json_document.hpp"
@@ -101,6 +103,27 @@ void check_bundle(std::string_view input) {
   if (fields(*again) != fields(*decoded)) fail("bundle", "the round trip changed the bundle: " + encoded);
 }
 
+// The catalog topic carries a whole catalog or a manifest: whichever decodes must survive its own
+// encoding as the same alternative.
+void check_catalog_message(std::string_view input) {
+  const auto decoded = decode_catalog_message(input);
+  if (!decoded) return;
+  const std::string encoded = std::visit([](const auto& message) { return encode(message); }, *decoded);
+  const auto again = decode_catalog_message(encoded);
+  if (!again) fail("catalog_message", "re-decoding our own encoding failed: " + again.error().describe());
+  if (!(*again == *decoded)) fail("catalog_message", "the round trip changed the message: " + encoded);
+}
+
+// A chunk's payload is read raw or gzip (the input may be either); what reads must survive being
+// published again.
+void check_catalog_chunk_payload(std::string_view input) {
+  const auto decoded = read_catalog_chunk_payload(input);
+  if (!decoded) return;
+  const auto again = read_catalog_chunk_payload(catalog_chunk_payload(*decoded));
+  if (!again) fail("catalog_chunk", "re-reading our own payload failed: " + again.error().describe());
+  if (!(*again == *decoded)) fail("catalog_chunk", "the round trip changed the chunk");
+}
+
 }  // namespace
 }  // namespace recount::protocol
 
@@ -119,6 +142,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_message<Status>("status", input, decode_status);
   check_message<TaskList>("task_list", input, decode_task_list);
   check_message<Catalog>("catalog", input, decode_catalog);
+  check_message<CatalogChunk>("catalog_chunk_text", input, decode_catalog_chunk);
+  check_catalog_message(input);
+  check_catalog_chunk_payload(input);
   check_bundle(input);
   return 0;
 }
