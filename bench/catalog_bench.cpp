@@ -72,7 +72,7 @@ void publish_all(boost::asio::io_context& io, mqtt::Link& link, std::vector<mqtt
   std::function<void()> pump = [&] {
     while (next < messages.size() && in_flight < 256) {
       ++in_flight;
-      link.publish(std::move(messages[next++]), mqtt::Qos::kAtLeastOnce, [&](Result<void> result) {
+      link.publish(std::move(messages[next++]), mqtt::Qos::kAtLeastOnce, [&](const Result<void>& result) {
         if (!result) throw std::runtime_error("publish: " + result.error().describe());
         --in_flight;
         ++done;

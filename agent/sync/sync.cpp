@@ -42,7 +42,7 @@ Sync::Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options)
                   mqtt::Qos::kAtLeastOnce);
   link_.on_connected([this] { handle_connected(); });
   link_.on_disconnected([this](const std::string&) { in_flight_.clear(); });
-  link_.on_message([this](mqtt::Message message) { handle_message(message); });
+  link_.on_message([this](const mqtt::Message& message) { handle_message(message); });
   link_.on_connect_failed([](const std::string& reason) {
     std::cerr << "recount-agent: broker: " << reason << " (retrying)" << std::endl;
   });

@@ -89,7 +89,7 @@ Result<void> carry_versions(storage::Database& staged) {
 // it says in the summary rather than failing: a restore is often what follows a damaged database.
 Result<RestoreSummary> prepare_staged(const fs::path& staged, const fs::path& previous, const fs::path& backup,
                                       WallClock wall) {
-  auto ledger = Ledger::open(staged, wall);
+  auto ledger = Ledger::open(staged, std::move(wall));
   if (!ledger) return ledger.error();
   RestoreSummary summary;
   std::error_code ignored;
@@ -168,7 +168,7 @@ Result<BackupSummary> back_up(const fs::path& data_dir, const fs::path& file) {
   return summary;
 }
 
-Result<RestoreSummary> restore(const fs::path& data_dir, const fs::path& file, WallClock wall) {
+Result<RestoreSummary> restore(const fs::path& data_dir, const fs::path& file, const WallClock& wall) {
   auto lock = DataDirLock::acquire(data_dir);
   if (!lock) {
     if (lock.error().code != ErrorCode::kConflict) return lock.error();

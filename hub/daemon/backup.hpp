@@ -46,6 +46,6 @@ struct RestoreSummary {
 // hub.db: a crash leaves the old database or the new one in place, never a missing one.
 // Errors name the file; on any, hub.db is untouched. Blocks.
 Result<RestoreSummary> restore(const std::filesystem::path& data_dir, const std::filesystem::path& file,
-                               WallClock wall = system_wall_clock());
+                               const WallClock& wall = system_wall_clock());
 
 }  // namespace recount::hub

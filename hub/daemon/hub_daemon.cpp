@@ -88,8 +88,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
                      std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
                      reconcile::Reconciler reconciler, reconcile::SqliteQueries queries, auth::TokenStore tokens,
                      auth::SessionStore sessions)
-    : io_(io),
-      ledger_(ledger),
+    : ledger_(ledger),
       options_(std::move(options)),
       signing_key_(std::move(signing_key)),
       link_(io, link_options(options_)),

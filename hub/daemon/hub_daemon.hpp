@@ -130,7 +130,6 @@ class HubDaemon {
   void publish_live(const CommitChanges& changes);
   void publish_devices(const std::vector<std::string>& touched);
 
-  boost::asio::io_context& io_;
   Ledger& ledger_;
   HubOptions options_;
   HybridLogicalClock clock_;

@@ -42,7 +42,7 @@ Result<HttpAnswer> exchange(Stream& stream, boost::asio::io_context& io, const H
   tcp::resolver resolver(io);
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
+  parser.body_limit(std::uint64_t{64} * 1024 * 1024);
   beast::error_code failure;
   beast::error_code unsent;  // why the request could not be sent in full, if it could not
   const char* step = "resolve";

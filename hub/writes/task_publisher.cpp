@@ -68,7 +68,7 @@ void TaskListPublisher::send(const std::string& site, Site& state) {
     state.next_due = std::max(state.next_due, now + cost);
   }
   link_.publish(mqtt::Message{protocol::tasks_topic(site), std::move(payload), true}, mqtt::Qos::kAtLeastOnce,
-                [this, site](Result<void> sent) {
+                [this, site](const Result<void>& sent) {
                   if (sent) {
                     unsent_.erase(site);
                   } else {

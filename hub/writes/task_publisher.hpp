@@ -39,7 +39,7 @@ struct TaskListOptions {
   // The defaults send a short list (a few tasks, ~1 KB) at most every 10 ms and a full one
   // (~20 KB at ~133 bytes a task) at most every ~80 ms, about the 100 ms all lists once waited.
   std::chrono::milliseconds min_interval{10};
-  std::size_t bytes_per_second = 256 * 1024;  // 0: min_interval alone
+  std::size_t bytes_per_second = std::size_t{256} * 1024;  // 0: min_interval alone
   std::chrono::milliseconds republish_interval{30'000};
 };
 

@@ -59,7 +59,7 @@ Result<std::int64_t> parse_iso8601_ms(std::string_view field, std::string_view t
     if (*offset_hour > 23 || *offset_minute > 59) {
       return invalid(std::string(field), "'" + std::string(text) + "' has an offset beyond ±23:59");
     }
-    offset_minutes = (*offset_hour * 60 + *offset_minute) * (text[at] == '-' ? -1 : 1);
+    offset_minutes = (std::int64_t{*offset_hour} * 60 + *offset_minute) * (text[at] == '-' ? -1 : 1);
     at += 6;
   } else {
     return shape();

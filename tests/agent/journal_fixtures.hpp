@@ -25,9 +25,9 @@ inline void record_counts(agent::Journal& journal, int events) {
 
 // The hub's cumulative ack through `seq` for `epoch` (the journal's own by default), stamped with
 // the journal's wall time.
-inline protocol::Ack hub_ack(const agent::Journal& journal, std::uint64_t seq, std::string epoch = "") {
+inline protocol::Ack hub_ack(const agent::Journal& journal, std::uint64_t seq, const std::string& epoch = "") {
   return protocol::Ack{.device = journal.identity().device,
-                       .epoch = epoch.empty() ? journal.identity().epoch : std::move(epoch),
+                       .epoch = epoch.empty() ? journal.identity().epoch : epoch,
                        .acked_through = seq,
                        .hub_wall_ms = journal.wall_now()};
 }

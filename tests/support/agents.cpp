@@ -2,8 +2,8 @@
 #include "tests/support/agents.hpp"
 
 #include <doctest/doctest.h>
-#include <signal.h>
 
+#include <csignal>
 #include <fstream>
 #include <random>
 #include <stdexcept>

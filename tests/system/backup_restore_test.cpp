@@ -41,7 +41,7 @@ bool device_knows(const std::filesystem::path& device, const std::string& label)
 }
 
 std::filesystem::path locations_file(const TempDir& dir, const std::string& name, const std::string& lines) {
-  const auto file = dir / name;
+  auto file = dir / name;
   std::ofstream(file) << "site,location,label,location_class\n" << lines;
   return file;
 }

@@ -138,7 +138,7 @@ TEST_CASE("restore: a damaged, empty or foreign backup is refused with the reaso
   // A page in the middle overwritten: quick_check finds it.
   std::string damaged = good;
   REQUIRE(damaged.size() > 3 * 4096);
-  for (std::size_t at = 2 * 4096; at < 3 * 4096; ++at) damaged[at] = static_cast<char>(0x5a);
+  for (std::size_t at = std::size_t{2} * 4096; at < std::size_t{3} * 4096; ++at) damaged[at] = static_cast<char>(0x5a);
   std::ofstream(dir / "damaged.db", std::ios::binary) << damaged;
   std::ofstream(dir / "truncated.db", std::ios::binary) << good.substr(0, 100);
   std::ofstream(dir / "empty.db", std::ios::binary) << "";

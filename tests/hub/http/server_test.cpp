@@ -109,7 +109,7 @@ struct ServerFixture {
   std::uint16_t port = 0;
   std::thread thread;
 
-  explicit ServerFixture(HttpServerOptions options = test_options()) {
+  explicit ServerFixture(const HttpServerOptions& options = test_options()) {
     router.add_public("GET", "/hello", [](const Request&) { return Response::json(200, {{"hello", "world"}}); });
     router.add_public("GET", "/throw", [](const Request&) -> Response { throw std::runtime_error("handler bug"); });
     const auto echo = [](const Request& request) {
@@ -212,7 +212,7 @@ TEST_CASE("a chunked body is held to its route's limit as it arrives") {
 TEST_CASE("an import of several MiB is accepted on the import route") {
   ServerFixture fixture;
   RawClient client(fixture.port);
-  const std::size_t size = 5 * 1024 * 1024;
+  const std::size_t size = std::size_t{5} * 1024 * 1024;
   client.send(
       "POST /api/v1/import/items HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer admin-token\r\n"
       "Connection: close\r\nContent-Length: " +
@@ -497,7 +497,7 @@ TEST_CASE("a live client that does not read is dropped once its queue is full, a
   stalled.send(kLive);
   reading.send(kLive);
   REQUIRE(fixture.await_streams(2) == 2);
-  const std::string big = "{\"pad\":\"" + std::string(16 * 1024, 'x') + "\"}";
+  const std::string big = "{\"pad\":\"" + std::string(std::size_t{16} * 1024, 'x') + "\"}";
   // The reading client takes everything as it comes, on a thread of its own, until the last event.
   auto received = std::async(std::launch::async, [&reading] { return reading.read_until("{\"task_id\":\"after\"}"); });
   // The kernel's buffers take some MiB first; 4,000 events of 16 KiB are far more than they hold.

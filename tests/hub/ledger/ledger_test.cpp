@@ -114,7 +114,7 @@ TEST_CASE("events stamped far from their arrival are flagged, stored as sent and
   auto batch = batch_of(origin, 1, 4);
   batch.clock = ClockBounds{3'600'000, 86'400'000};
   const auto year_ahead = HlcStamp::from_parts(kFixedNowMs + 365LL * 86'400'000, 0);
-  const auto two_days_behind = HlcStamp::from_parts(kFixedNowMs - 2 * 86'400'000, 0);
+  const auto two_days_behind = HlcStamp::from_parts(kFixedNowMs - std::int64_t{2} * 86'400'000, 0);
   const auto within = HlcStamp::from_parts(kFixedNowMs + 3'000'000, 0);
   batch.events[0].hlc = year_ahead;
   batch.events[1].hlc = two_days_behind;
@@ -325,7 +325,7 @@ TEST_CASE("a payload refused as a whole is dead-lettered and audited without mov
 TEST_CASE("a hello is answered with the stored cursor, and with zero for an unknown epoch") {
   LedgerFixture fixture;
   fixture.apply(batch_of(origin_of("device-1"), 1, 12));
-  protocol::Hello hello{"site-1", "device-1", "00000000000000e1", 15, 9, kFixedNowMs, 0, "test"};
+  protocol::Hello hello{"site-1", "device-1", "00000000000000e1", 15, 9, kFixedNowMs, {0}, "test"};
   auto write = fixture.ledger.begin_write();
   CHECK(write->hello("recount/v1/site-1/device-1/hello", hello, kFixedNowMs)->acked_through == 12);
   hello.epoch = "00000000000000e9";
@@ -343,7 +343,7 @@ TEST_CASE(
     "a hello whose journal pruned seqs the restored hub lacks moves the cursor past them and dead-letters the range") {
   LedgerFixture fixture;
   fixture.apply(batch_of(origin_of("device-1"), 1, 12));
-  protocol::Hello hello{"site-1", "device-1", "00000000000000e1", 40, 30, kFixedNowMs, 0, "test"};
+  protocol::Hello hello{"site-1", "device-1", "00000000000000e1", 40, 30, kFixedNowMs, {0}, "test"};
   hello.pruned_through = 20;
   {
     auto write = fixture.ledger.begin_write();
@@ -424,8 +424,8 @@ TEST_CASE("a hub database with damaged pages is refused with an error naming it,
   const auto file = filled_database(fixture);
   {
     std::fstream damage(file, std::ios::in | std::ios::out | std::ios::binary);
-    damage.seekp(4096 * 3);
-    const std::string noise(4096 * 4, '\x5a');
+    damage.seekp(std::streamoff{4096} * 3);
+    const std::string noise(std::size_t{4096} * 4, '\x5a');
     damage.write(noise.data(), static_cast<std::streamsize>(noise.size()));
   }
   check_refused_untouched(file);

@@ -130,7 +130,7 @@ TEST_CASE("the catalog topic's message reads as a whole catalog or as a manifest
 
 TEST_CASE("a manifest with a bad chunk id, mixed counts, a repeated id or a bad hash is refused, naming the field") {
   const auto good = chunk_catalog(catalog_of(5'000)).manifest;
-  auto refused = [](CatalogManifest manifest) {
+  auto refused = [](const CatalogManifest& manifest) {
     auto decoded = decode_catalog_message(encode(manifest));
     REQUIRE_FALSE(decoded);
     return decoded.error().describe();

@@ -73,10 +73,10 @@ EventBatch sample_batch(std::uint64_t first_seq, std::size_t count) {
 }
 
 Hello sample_hello() {
-  return Hello{"store-0042", "hh-17", "3f9a0c1d22e4b871", 104, 100, kWallMs, 117683965722624003ULL, "0.1.0"};
+  return Hello{"store-0042", "hh-17", "3f9a0c1d22e4b871", 104, 100, kWallMs, {117683965722624003ULL}, "0.1.0"};
 }
 
-Ack sample_ack() { return Ack{"hh-17", "3f9a0c1d22e4b871", 104, kWallMs + 120, 117683965730488320ULL}; }
+Ack sample_ack() { return Ack{"hh-17", "3f9a0c1d22e4b871", 104, kWallMs + 120, {117683965730488320ULL}}; }
 
 Nack sample_nack() {
   return Nack{"hh-17",

@@ -20,7 +20,7 @@ Database open_database(const std::filesystem::path& file, StartCheck check = Sta
 
 // A database of a few hundred pages, closed cleanly.
 std::filesystem::path cleanly_closed_database(const recount::testing::TempDir& dir) {
-  const auto file = dir / "test.db";
+  auto file = dir / "test.db";
   Database database = open_database(file);
   REQUIRE(
       database.execute("CREATE TABLE t (x INTEGER PRIMARY KEY, y TEXT);"
@@ -61,8 +61,8 @@ TEST_CASE("clean close: a file damaged after its clean close is checked at the n
   const auto file = cleanly_closed_database(dir);
   {
     std::fstream damage(file, std::ios::in | std::ios::out | std::ios::binary);
-    damage.seekp(4096 * 3);
-    const std::string noise(4096 * 4, '\x5a');
+    damage.seekp(std::streamoff{4096} * 3);
+    const std::string noise(std::size_t{4096} * 4, '\x5a');
     damage.write(noise.data(), static_cast<std::streamsize>(noise.size()));
   }
   const auto before = recount::testing::read_file(file);

@@ -114,8 +114,8 @@ TEST_CASE("sqlite: a file refused at open stays as it was, and so does the WAL a
   REQUIRE(std::filesystem::file_size(wal) > 0);
   {
     std::fstream damage(file, std::ios::in | std::ios::out | std::ios::binary);
-    damage.seekp(4096 * 3);
-    const std::string noise(4096 * 4, '\x5a');
+    damage.seekp(std::streamoff{4096} * 3);
+    const std::string noise(std::size_t{4096} * 4, '\x5a');
     damage.write(noise.data(), static_cast<std::streamsize>(noise.size()));
   }
   const auto file_before = recount::testing::read_file(file);
