@@ -20,7 +20,7 @@ namespace recount::hub {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = boost::asio::ssl;
-using tcp = boost::asio::ip::tcp;
+using Tcp = boost::asio::ip::tcp;
 
 namespace {
 
@@ -39,7 +39,7 @@ template <typename Stream, typename Body>
 Result<HttpAnswer> exchange(Stream& stream, boost::asio::io_context& io, const HubEndpoint& hub,
                             http::request<Body>& request, std::chrono::milliseconds timeout, Peer peer) {
   const HostPort& server = hub.url.address;
-  tcp::resolver resolver(io);
+  Tcp::resolver resolver(io);
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(std::uint64_t{64} * 1024 * 1024);
@@ -59,7 +59,7 @@ Result<HttpAnswer> exchange(Stream& stream, boost::asio::io_context& io, const H
   resolver.async_resolve(server.host, std::to_string(server.port), [&](beast::error_code error, auto endpoints) {
     fail_or(error, [&] {
       step = "connect to";
-      tcp_layer.async_connect(endpoints, [&](beast::error_code connected, const tcp::endpoint&) {
+      tcp_layer.async_connect(endpoints, [&](beast::error_code connected, const Tcp::endpoint&) {
         fail_or(connected, [&] {
           step = "verify TLS with";
           handshake(stream, [&](beast::error_code shaken) {

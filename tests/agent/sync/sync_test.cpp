@@ -42,9 +42,9 @@ struct SyncedDevice {
     return ranges;
   }
 
-  void ack(std::uint64_t through, std::string epoch = "") {
+  void ack(std::uint64_t through, const std::string& epoch = "") {
     hub.publish(device_topic(protocol::DeviceChannel::kAck),
-                protocol::encode(testing::hub_ack(journal, through, std::move(epoch))));
+                protocol::encode(testing::hub_ack(journal, through, epoch)));
   }
 
   testing::Mosquitto broker;
