@@ -138,8 +138,15 @@ TEST_CASE("the link reconnects after a broker restart and subscribes again") {
   REQUIRE(run_until(io, [&] { return !subscriber.connected() && disconnects == 1; }));
   broker.start();  // no persistence: the broker forgot every session and subscription
   REQUIRE(run_until(io, [&] { return subscriber.connected() && publisher.connected() && connects == 2; }));
-  publisher.publish({"recount/test/restart", "after", false}, Qos::kAtLeastOnce);
-  REQUIRE(run_until(io, [&] { return !received.empty(); }));
+  // connected() means Paho holds the subscription again, not that the broker has acknowledged it:
+  // a message the broker takes before that reaches no one, so publish until one arrives.
+  bool arrived = false;
+  for (int attempt = 0; attempt < 50 && !arrived; ++attempt) {
+    publisher.publish({"recount/test/restart", "after", false}, Qos::kAtLeastOnce);
+    arrived = run_until(
+        io, [&] { return !received.empty(); }, std::chrono::milliseconds(300));
+  }
+  REQUIRE(arrived);
   CHECK(received.front() == "after");
   subscriber.stop();
   publisher.stop();
