@@ -45,9 +45,9 @@ TEST_CASE("a published message reaches a subscriber through a real broker, on th
   Link publisher(io, options_for(broker, "publisher"));
   std::vector<Message> received;
   std::thread::id handler_thread;
-  subscriber.on_message([&](Message message) {
+  subscriber.on_message([&](const Message& message) {
     handler_thread = std::this_thread::get_id();
-    received.push_back(std::move(message));
+    received.push_back(message);
   });
   subscriber.subscribe({"recount/test/#"}, Qos::kAtLeastOnce);
   subscriber.start();
@@ -55,7 +55,7 @@ TEST_CASE("a published message reaches a subscriber through a real broker, on th
   REQUIRE(run_until(io, [&] { return subscriber.connected() && publisher.connected(); }));
   std::optional<Result<void>> completion;
   publisher.publish({"recount/test/a", "héllo", false}, Qos::kAtLeastOnce,
-                    [&](Result<void> result) { completion = result; });
+                    [&](const Result<void>& result) { completion = result; });
   REQUIRE(run_until(io, [&] { return !received.empty() && completion.has_value(); }));
   CHECK(received.front().topic == "recount/test/a");
   CHECK(received.front().payload == "héllo");
@@ -72,7 +72,8 @@ TEST_CASE("publishing while disconnected fails at once with an unavailable error
   Link link(io, options_for(broker, "lonely"));
   link.start();
   std::optional<Result<void>> completion;
-  link.publish({"recount/test/a", "x", false}, Qos::kAtLeastOnce, [&](Result<void> result) { completion = result; });
+  link.publish({"recount/test/a", "x", false}, Qos::kAtLeastOnce,
+               [&](const Result<void>& result) { completion = result; });
   REQUIRE(run_until(io, [&] { return completion.has_value(); }));
   REQUIRE_FALSE(completion->has_value());
   CHECK(completion->error().code == ErrorCode::kUnavailable);
@@ -90,7 +91,7 @@ TEST_CASE("a publish made while handling a subscription's first message is sent,
     REQUIRE(run_until(io, [&] { return retainer.connected(); }));
     std::optional<Result<void>> retained;
     retainer.publish({"recount/test/retained", "r", true}, Qos::kAtLeastOnce,
-                     [&](Result<void> result) { retained = result; });
+                     [&](const Result<void>& result) { retained = result; });
     REQUIRE(run_until(io, [&] { return retained.has_value(); }));
     REQUIRE(retained->has_value());
     retainer.stop();
@@ -105,7 +106,7 @@ TEST_CASE("a publish made while handling a subscription's first message is sent,
       if (message.topic != "recount/test/retained") return;
       if (!replier.connected()) ++handled_early;
       replier.publish({"recount/test/reply", "ok", false}, Qos::kAtLeastOnce,
-                      [&](Result<void> result) { reply = result; });
+                      [&](const Result<void>& result) { reply = result; });
     });
     std::vector<std::string> filters{"recount/test/retained"};
     for (int other = 0; other < 8; ++other) filters.push_back("recount/test/other/" + std::to_string(other));
@@ -128,7 +129,7 @@ TEST_CASE("the link reconnects after a broker restart and subscribes again") {
   std::vector<std::string> received;
   subscriber.on_connected([&] { ++connects; });
   subscriber.on_disconnected([&](const std::string&) { ++disconnects; });
-  subscriber.on_message([&](Message message) { received.push_back(message.payload); });
+  subscriber.on_message([&](const Message& message) { received.push_back(message.payload); });
   subscriber.subscribe({"recount/test/restart"}, Qos::kAtLeastOnce);
   subscriber.start();
   publisher.start();
@@ -167,7 +168,7 @@ TEST_CASE("the birth message is published again on every reconnect") {
 
   Link watcher(io, options_for(broker, "watcher"));
   std::vector<Message> statuses;
-  watcher.on_message([&](Message message) { statuses.push_back(std::move(message)); });
+  watcher.on_message([&](const Message& message) { statuses.push_back(message); });
   watcher.subscribe({"recount/test/status"}, Qos::kAtLeastOnce);
   watcher.start();
   REQUIRE(run_until(io, [&] { return !statuses.empty(); }));
@@ -184,7 +185,7 @@ TEST_CASE("publishing while delivery is paused and Paho's receive thread waits n
   Link receiver(io, options_for(broker, "receiver"));
   Link sender(io, options_for(broker, "sender"));
   std::size_t received = 0;
-  receiver.on_message([&](Message) { ++received; });
+  receiver.on_message([&](const Message&) { ++received; });
   receiver.subscribe({"recount/test/flood"}, Qos::kAtLeastOnce);
   receiver.start();
   sender.start();
@@ -207,7 +208,7 @@ TEST_CASE("publishing while delivery is paused and Paho's receive thread waits n
   std::size_t taken = 0;
   for (std::size_t i = 0; i < kMessages; ++i) {
     sender.publish({"recount/test/flood", std::to_string(i), false}, Qos::kAtLeastOnce,
-                   [&](Result<void> result) { taken += result.has_value() ? 1 : 0; });
+                   [&](const Result<void>& result) { taken += result.has_value() ? 1 : 0; });
   }
   // Paho's receive thread (one for every client of the process) now holds the first message and
   // waits for delivery to flow; even the sender's PUBACKs wait behind it.
@@ -217,7 +218,7 @@ TEST_CASE("publishing while delivery is paused and Paho's receive thread waits n
 
   std::optional<Result<void>> completion;
   receiver.publish({"recount/test/reply", "ack", false}, Qos::kAtLeastOnce,
-                   [&](Result<void> result) { completion = result; });
+                   [&](const Result<void>& result) { completion = result; });
   returned = true;
   watchdog.join();
   CHECK_FALSE(rescued);
@@ -277,7 +278,7 @@ TEST_CASE("over mqtts with the broker's CA and a password, the link connects and
   boost::asio::io_context io;
   Link link(io, options);
   std::vector<Message> received;
-  link.on_message([&](Message message) { received.push_back(std::move(message)); });
+  link.on_message([&](const Message& message) { received.push_back(message); });
   link.subscribe({"recount/test/#"}, Qos::kAtLeastOnce);
   link.start();
   REQUIRE(run_until(io, [&] { return link.connected(); }));
