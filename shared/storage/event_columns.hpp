@@ -12,9 +12,10 @@
 
 namespace recount::storage {
 
-// The detail columns, in order, for a statement's column or parameter list.
+// The detail columns, in order, for a statement's column or parameter list. "user" is quoted:
+// PostgreSQL reads a bare user as the current role's name.
 inline constexpr std::string_view kEventDetailColumns =
-    "user, location, to_location, sku, lot, expiry, serial, qty, reason, ref, session, task_id, barcode, system";
+    "\"user\", location, to_location, sku, lot, expiry, serial, qty, reason, ref, session, task_id, barcode, system";
 inline constexpr int kEventDetailCount = 14;
 
 // Binds the details to parameters first .. first + 13; empty text binds as NULL.

@@ -9,16 +9,19 @@
 namespace recount::storage {
 namespace {
 
-// sqlite_schema holds every table; reading it needs no table of ours to exist.
-Result<bool> table_exists(Database& database, std::string_view table) {
-  auto query = database.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+// The catalog of the engine holds every table; reading it needs no table of ours to exist.
+Result<bool> table_exists(Connection& database, std::string_view table) {
+  auto query = database.prepare(database.dialect() == Dialect::kSqlite
+                                    ? "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1"
+                                    : "SELECT 1 FROM information_schema.tables"
+                                      " WHERE table_schema = current_schema() AND table_name = ?1");
   if (!query) return query.error();
   auto found = first_int(query->bind(1, table));
   if (!found) return found.error();
   return found->has_value();
 }
 
-Result<std::optional<int>> recorded_version(Database& database, std::string_view component) {
+Result<std::optional<int>> recorded_version(Connection& database, std::string_view component) {
   auto exists = table_exists(database, "schema_versions");
   if (!exists) return exists.error();
   if (!*exists) return std::optional<int>{};
@@ -32,15 +35,15 @@ Result<std::optional<int>> recorded_version(Database& database, std::string_view
 
 int latest_version(const SchemaComponent& component) { return static_cast<int>(component.steps.size()); }
 
-Error newer_than_known(Database& database, const SchemaComponent& component, int version) {
+Error newer_than_known(Connection& database, const SchemaComponent& component, int version) {
   return Error{ErrorCode::kUnsupportedVersion, "",
-               "the " + component.name + " tables of " + database.path().string() + " have version " +
-                   std::to_string(version) + " but this " + component.program + " knows versions up to " +
+               "the " + component.name + " tables of " + database.name() + " have version " + std::to_string(version) +
+                   " but this " + component.program + " knows versions up to " +
                    std::to_string(latest_version(component)) + "; run a newer " + component.program};
 }
 
 // Whether every component is at its latest version, and none is newer. Reads only.
-Result<bool> all_current(Database& database, std::span<const SchemaComponent> components) {
+Result<bool> all_current(Connection& database, std::span<const SchemaComponent> components) {
   for (const auto& component : components) {
     auto version = schema_version(database, component);
     if (!version) return version.error();
@@ -50,16 +53,42 @@ Result<bool> all_current(Database& database, std::span<const SchemaComponent> co
   return true;
 }
 
-Result<void> migrate_component(Database& database, const SchemaComponent& component) {
-  auto version = schema_version(database, component);
-  if (!version) return version.error();
-  if (*version > latest_version(component)) return newer_than_known(database, component, *version);
-  for (auto next = static_cast<std::size_t>(*version); next < component.steps.size(); ++next) {
+// SQLite: the steps after the file's version, in order.
+Result<void> run_steps(Database& database, const SchemaComponent& component, int version) {
+  for (auto next = static_cast<std::size_t>(version); next < component.steps.size(); ++next) {
     const MigrationStep& step = component.steps[next];
     if (auto ok = database.execute(step.sql); !ok) return ok;
     if (step.code) {
       if (auto ok = step.code(database); !ok) return ok;
     }
+  }
+  return {};
+}
+
+// PostgreSQL: a new component is created at its latest version from its own DDL.
+Result<void> create_on_postgres(Connection& database, const SchemaComponent& component, int version) {
+  if (!component.postgres || component.postgres->version != latest_version(component)) {
+    return Error{ErrorCode::kUnsupportedVersion, "",
+                 "the " + component.name + " tables have no PostgreSQL form at version " +
+                     std::to_string(latest_version(component)) + " yet; keep this hub's ledger in SQLite"};
+  }
+  if (version != 0) {
+    return Error{ErrorCode::kUnsupportedVersion, "",
+                 "the " + component.name + " tables of " + database.name() + " have version " +
+                     std::to_string(version) + ", which this " + component.program + " cannot upgrade on PostgreSQL"};
+  }
+  return database.execute(component.postgres->sql);
+}
+
+Result<void> migrate_component(Connection& database, const SchemaComponent& component) {
+  auto version = schema_version(database, component);
+  if (!version) return version.error();
+  if (*version > latest_version(component)) return newer_than_known(database, component, *version);
+  // A current component still writes its row: one whose version was legacy has it from now on.
+  if (database.dialect() == Dialect::kSqlite) {
+    if (auto ok = run_steps(static_cast<Database&>(database), component, *version); !ok) return ok;
+  } else if (*version < latest_version(component)) {
+    if (auto ok = create_on_postgres(database, component, *version); !ok) return ok;
   }
   auto write = database.prepare(
       "INSERT INTO schema_versions (component, version) VALUES (?1, ?2)"
@@ -68,29 +97,39 @@ Result<void> migrate_component(Database& database, const SchemaComponent& compon
   return write->bind(1, component.name).bind(2, std::int64_t{latest_version(component)}).run();
 }
 
+// Holds the lock that orders migrations until the transaction ends, and makes schema_versions.
+// SQLite's BEGIN IMMEDIATE holds the file's write lock already; PostgreSQL locks rows only, so
+// two hubs creating the tables at once wait on an advisory lock (its key: "recount" in ASCII).
+Result<void> lock_schema_versions(Connection& database) {
+  if (database.dialect() == Dialect::kSqlite) {
+    return database.execute(
+        "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+        " WITHOUT ROWID");
+  }
+  return database.execute(
+      "SELECT pg_advisory_xact_lock(125762012771700);"
+      "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version BIGINT NOT NULL)");
+}
+
 }  // namespace
 
-Result<int> schema_version(Database& database, const SchemaComponent& component) {
+Result<int> schema_version(Connection& database, const SchemaComponent& component) {
   auto recorded = recorded_version(database, component.name);
   if (!recorded) return recorded.error();
   if (*recorded) return **recorded;
-  if (!component.legacy_version) return 0;
-  return component.legacy_version(database);
+  // Only SQLite files predate schema_versions.
+  if (!component.legacy_version || database.dialect() != Dialect::kSqlite) return 0;
+  return component.legacy_version(static_cast<Database&>(database));
 }
 
-Result<void> migrate(Database& database, std::span<const SchemaComponent> components) {
+Result<void> migrate(Connection& database, std::span<const SchemaComponent> components) {
   // Most opens find every component current: they need not wait for the write lock.
   auto current = all_current(database, components);
   if (!current) return current.error();
   if (*current) return {};
   auto transaction = Transaction::begin(database);
   if (!transaction) return transaction.error();
-  if (auto ok = database.execute(
-          "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
-          " WITHOUT ROWID");
-      !ok) {
-    return ok;
-  }
+  if (auto ok = lock_schema_versions(database); !ok) return ok;
   // Read again under the lock: another process may have migrated since the look above.
   for (const auto& component : components) {
     if (auto ok = migrate_component(database, component); !ok) return ok;

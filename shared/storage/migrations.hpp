@@ -1,21 +1,24 @@
 // The one migration runner: each component of a database (the hub's ledger, its catalog, the
 // agent's journal, ...) has an ordered list of steps, and the versions of all components of a
-// file live in one table, schema_versions. Safe when several processes open one file at once.
+// database live in one table, schema_versions. Safe when several processes open one at once.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "shared/core/result.hpp"
+#include "shared/storage/connection.hpp"
 #include "shared/storage/sqlite.hpp"
 
 namespace recount::storage {
 
 // One step of a component: `sql` runs first, then `code` when set (for the few steps that need
 // more than SQL). Steps that have shipped are never edited: databases in the field ran them.
+// Steps are SQLite's: their history is that of the files in the field.
 struct MigrationStep {
   std::string_view sql;
   std::function<Result<void>(Database&)> code = {};
@@ -31,20 +34,29 @@ struct SchemaComponent {
   // read only while schema_versions has no row for the component; unset: 0. It must run inside
   // the migration's transaction and read nothing but the legacy location.
   std::function<Result<int>(Database&)> legacy_version = {};
+  // The tables on PostgreSQL, which has no history of files to replay: DDL that creates them at
+  // `version` in one go. Unset: the component does not run on PostgreSQL yet.
+  struct Postgres {
+    int version = 0;
+    std::string_view sql;
+  };
+  std::optional<Postgres> postgres = {};
 };
 
-// The component's version in `database`: its schema_versions row, else its legacy version, else
-// 0 (a new file). Errors: kIo when SQLite refuses.
-Result<int> schema_version(Database& database, const SchemaComponent& component);
+// The component's version in `database`: its schema_versions row, else (SQLite) its legacy
+// version, else 0 (a new database). Errors: kIo when the engine refuses.
+Result<int> schema_version(Connection& database, const SchemaComponent& component);
 
-// Brings each component, in the order given, to its latest version, all in one BEGIN IMMEDIATE
-// transaction: the versions are read again once the write lock is held, so of several processes
-// that open a new or older file at once, the first migrates and the others find nothing to do
-// (they wait for the lock up to the busy timeout). All or nothing: after an error nothing has
-// changed. A file whose components are all current is only read. Call outside any transaction.
-// Errors: kUnsupportedVersion when a component is newer than its steps (a newer program wrote
-// it; the file is left untouched), what a step returns, kIo when SQLite refuses. Blocks.
-Result<void> migrate(Database& database, std::span<const SchemaComponent> components);
+// Brings each component, in the order given, to its latest version, all in one write transaction
+// (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN and a transaction-level advisory lock): the versions
+// are read again once the lock is held, so of several processes that open a new or older
+// database at once, the first migrates and the others find nothing to do (they wait for the
+// lock). All or nothing: after an error nothing has changed. A database whose components are all
+// current is only read. Call outside any transaction. On PostgreSQL a new component is created
+// from its `postgres` DDL. Errors: kUnsupportedVersion when a component is newer than its steps
+// (a newer program wrote it; the database is left untouched) or, on PostgreSQL, has no
+// `postgres` DDL at its latest version; what a step returns; kIo when the engine refuses. Blocks.
+Result<void> migrate(Connection& database, std::span<const SchemaComponent> components);
 
 // Legacy version readers. PRAGMA user_version (0 on a new file).
 Result<int> legacy_user_version(Database& database);

@@ -31,10 +31,54 @@ Error sqlite_error(sqlite3* handle, int rc, std::string_view doing) {
   return Error{code, "", std::string(doing) + ": " + detail};
 }
 
+// A compiled SQLite statement behind the Statement facade.
+class SqliteStatement final : public StatementBackend {
+ public:
+  SqliteStatement(sqlite3_stmt* handle, sqlite3* database) : handle_(handle), database_(database) {}
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+  ~SqliteStatement() override { sqlite3_finalize(handle_); }
+
+  void bind_int(int index, std::int64_t value) override { sqlite3_bind_int64(handle_, index, value); }
+  void bind_text(int index, std::string_view value) override {
+    sqlite3_bind_text64(handle_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+  void bind_blob(int index, std::string_view bytes) override {
+    sqlite3_bind_blob64(handle_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  }
+  void bind_null(int index) override { sqlite3_bind_null(handle_, index); }
+
+  Result<bool> step() override {
+    const int rc = sqlite3_step(handle_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    Error error = sqlite_error(database_, rc, "statement failed");
+    sqlite3_reset(handle_);
+    return error;
+  }
+  std::int64_t changes() const override { return sqlite3_changes64(database_); }
+  void reset() noexcept override {
+    sqlite3_reset(handle_);
+    sqlite3_clear_bindings(handle_);
+  }
+
+  std::int64_t column_int(int index) const override { return sqlite3_column_int64(handle_, index); }
+  std::string column_text(int index) const override {
+    const auto* text = sqlite3_column_text(handle_, index);
+    if (text == nullptr) return {};
+    return std::string(reinterpret_cast<const char*>(text),
+                       static_cast<std::size_t>(sqlite3_column_bytes(handle_, index)));
+  }
+  bool column_is_null(int index) const override { return sqlite3_column_type(handle_, index) == SQLITE_NULL; }
+
+ private:
+  sqlite3_stmt* handle_;
+  sqlite3* database_;
+};
+
 }  // namespace
 
 void Database::Closer::operator()(sqlite3* handle) const { sqlite3_close_v2(handle); }
-void Statement::Finalizer::operator()(sqlite3_stmt* handle) const { sqlite3_finalize(handle); }
 
 Database::Database(sqlite3* handle, std::filesystem::path path)
     : handle_(handle), path_(std::move(path)), rollbacks_(std::make_unique<std::uint64_t>(0)) {
@@ -246,7 +290,7 @@ Result<Statement> Database::prepare(std::string_view sql) {
   const int rc = sqlite3_prepare_v3(handle_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                                     &raw, nullptr);
   if (rc != SQLITE_OK) return sqlite_error(handle_.get(), rc, "cannot prepare statement");
-  return Statement(raw, handle_.get());
+  return Statement(std::make_unique<SqliteStatement>(raw, handle_.get()));
 }
 
 Result<void> Database::begin() { return execute("BEGIN IMMEDIATE"); }
@@ -256,91 +300,5 @@ void Database::rollback() noexcept {
 }
 
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle_.get()); }
-
-Statement::Statement(sqlite3_stmt* handle, sqlite3* database) : handle_(handle), database_(database) {}
-
-Statement& Statement::bind(int index, std::int64_t value) {
-  sqlite3_bind_int64(handle_.get(), index, value);
-  return *this;
-}
-
-Statement& Statement::bind(int index, HlcStamp stamp) { return bind(index, static_cast<std::int64_t>(stamp.packed)); }
-
-Statement& Statement::bind(int index, std::string_view value) {
-  sqlite3_bind_text64(handle_.get(), index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  return *this;
-}
-
-Statement& Statement::bind_blob(int index, std::string_view bytes) {
-  sqlite3_bind_blob64(handle_.get(), index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
-  return *this;
-}
-
-Statement& Statement::bind_null(int index) {
-  sqlite3_bind_null(handle_.get(), index);
-  return *this;
-}
-
-Statement& Statement::bind_optional(int index, std::string_view value) {
-  return value.empty() ? bind_null(index) : bind(index, value);
-}
-
-Result<bool> Statement::step() {
-  const int rc = sqlite3_step(handle_.get());
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  Error error = sqlite_error(database_, rc, "statement failed");
-  sqlite3_reset(handle_.get());
-  return error;
-}
-
-Result<void> Statement::run() {
-  auto row = step();
-  reset();
-  if (!row) return row.error();
-  return {};
-}
-
-Result<std::int64_t> Statement::run_counted() {
-  auto row = step();
-  reset();
-  if (!row) return row.error();
-  return sqlite3_changes64(database_);
-}
-
-void Statement::reset() noexcept {
-  sqlite3_reset(handle_.get());
-  sqlite3_clear_bindings(handle_.get());
-}
-
-std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(handle_.get(), index); }
-
-HlcStamp Statement::column_hlc(int index) const { return HlcStamp{static_cast<std::uint64_t>(column_int(index))}; }
-
-std::string Statement::column_text(int index) const {
-  const auto* text = sqlite3_column_text(handle_.get(), index);
-  if (text == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(text),
-                     static_cast<std::size_t>(sqlite3_column_bytes(handle_.get(), index)));
-}
-
-bool Statement::column_is_null(int index) const { return sqlite3_column_type(handle_.get(), index) == SQLITE_NULL; }
-
-Result<Transaction> Transaction::begin(Database& database) {
-  if (auto ok = database.begin(); !ok) return ok.error();
-  return Transaction(database);
-}
-
-Transaction::Transaction(Transaction&& other) noexcept : database_(std::exchange(other.database_, nullptr)) {}
-
-Transaction::~Transaction() {
-  if (database_ != nullptr) database_->rollback();
-}
-
-Result<void> Transaction::commit() {
-  auto ok = database_->commit();
-  if (ok) database_ = nullptr;
-  return ok;
-}
 
 }  // namespace recount::storage

@@ -1,5 +1,5 @@
-// The one adapter over SQLite: databases, prepared statements and transactions with errors as
-// values. Agent journal and hub ledger both build on it.
+// The one adapter over SQLite: a database file as a storage::Connection, with errors as values.
+// The agent's journal and the hub's embedded ledger both build on it.
 #pragma once
 
 #include <cstdint>
@@ -12,13 +12,11 @@
 #include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 #include "shared/storage/clean_close.hpp"
+#include "shared/storage/connection.hpp"
 
 struct sqlite3;
-struct sqlite3_stmt;
 
 namespace recount::storage {
-
-class Statement;
 
 enum class OpenMode { kCreateIfMissing, kExistingOnly };
 
@@ -27,8 +25,8 @@ enum class OpenMode { kCreateIfMissing, kExistingOnly };
 // power cut may lose the last commits but never corrupts the database.
 enum class Durability { kFull, kNormal };
 
-// One connection. Not thread-safe: use a Database from one thread at a time.
-class Database {
+// One connection to a SQLite file. Not thread-safe: use a Database from one thread at a time.
+class Database final : public Connection {
  public:
   // Opens (or creates) the file, runs PRAGMA quick_check (with kAfterUncleanClose only when the
   // previous close was not close_cleanly(): clean_close.hpp; the marker is removed either way) and,
@@ -61,18 +59,18 @@ class Database {
 
   Database(Database&&) noexcept;
   Database& operator=(Database&&) noexcept;
-  ~Database();
+  ~Database() override;
 
-  // Runs one or more statements that return no rows (schema, pragmas).
-  Result<void> execute(std::string_view sql);
-
-  // Compiles one statement. The Statement must not outlive this Database.
-  Result<Statement> prepare(std::string_view sql);
-
-  // BEGIN IMMEDIATE / COMMIT / ROLLBACK. Prefer Transaction, which rolls back on scope exit.
-  Result<void> begin();
-  Result<void> commit();
-  void rollback() noexcept;
+  // Connection: statements on this file. begin() is BEGIN IMMEDIATE; a failed statement inside
+  // a transaction is undone alone and the transaction goes on.
+  Result<void> execute(std::string_view sql) override;
+  Result<Statement> prepare(std::string_view sql) override;
+  Result<void> begin() override;
+  Result<void> commit() override;
+  void rollback() noexcept override;
+  std::uint64_t rollbacks() const override { return *rollbacks_; }
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  std::string name() const override { return path_.string(); }
 
   // Copies the whole database, as committed, into a new file at `target` with SQLite's online
   // backup, page by page in one step; the copy is a database of its own. kIo when `target`
@@ -81,11 +79,6 @@ class Database {
 
   std::int64_t last_insert_rowid() const;
   const std::filesystem::path& path() const { return path_; }
-
-  // How many transactions of this connection have rolled back since it opened, whoever rolled
-  // them back (rollback(), or SQLite itself after an I/O error). Memory that mirrors what the
-  // database holds compares it with the value it was filled at, and forgets what a rollback undid.
-  std::uint64_t rollbacks() const { return *rollbacks_; }
 
  private:
   Database(sqlite3* handle, std::filesystem::path path);
@@ -98,63 +91,6 @@ class Database {
   std::unique_ptr<std::uint64_t> rollbacks_;
   bool checked_at_open_ = true;
   PreviousClose previous_close_ = PreviousClose::kUnclean;
-};
-
-// A prepared statement; bind by 1-based index, step, read columns. Reset before rebinding.
-class Statement {
- public:
-  Statement(Statement&&) noexcept = default;
-  Statement& operator=(Statement&&) noexcept = default;
-  ~Statement() = default;
-
-  Statement& bind(int index, std::int64_t value);
-  Statement& bind(int index, std::string_view value);  // bound as TEXT, copied by SQLite
-  // HLC stamps are stored as their packed integer, so they order by < in SQL as in C++. The top
-  // bit stays clear until the year 6429, so the INTEGER column never holds a negative stamp.
-  Statement& bind(int index, HlcStamp stamp);
-  Statement& bind_blob(int index, std::string_view bytes);
-  Statement& bind_null(int index);
-  // Empty strings are stored as NULL, so optional fields read back as empty.
-  Statement& bind_optional(int index, std::string_view value);
-
-  // Returns true when a row is available, false when the statement is done.
-  Result<bool> step();
-  // Steps a statement that returns no rows and resets it for the next use.
-  Result<void> run();
-  // The same for an INSERT, UPDATE or DELETE, returning how many rows it wrote (0 for an INSERT
-  // that ON CONFLICT DO NOTHING skipped). Cheaper than a RETURNING clause, for which SQLite
-  // collects the rows before the first is read.
-  Result<std::int64_t> run_counted();
-  void reset() noexcept;
-
-  std::int64_t column_int(int index) const;
-  HlcStamp column_hlc(int index) const;      // a stamp stored by bind(int, HlcStamp)
-  std::string column_text(int index) const;  // "" for NULL
-  bool column_is_null(int index) const;
-
- private:
-  friend class Database;
-  Statement(sqlite3_stmt* handle, sqlite3* database);
-  struct Finalizer {
-    void operator()(sqlite3_stmt* handle) const;
-  };
-  std::unique_ptr<sqlite3_stmt, Finalizer> handle_;
-  sqlite3* database_ = nullptr;
-};
-
-// Scope guard: BEGIN IMMEDIATE on creation (via begin()), ROLLBACK unless commit() succeeded.
-class Transaction {
- public:
-  static Result<Transaction> begin(Database& database);
-  Transaction(Transaction&& other) noexcept;
-  Transaction& operator=(Transaction&&) = delete;
-  ~Transaction();
-
-  Result<void> commit();
-
- private:
-  explicit Transaction(Database& database) : database_(&database) {}
-  Database* database_;
 };
 
 }  // namespace recount::storage

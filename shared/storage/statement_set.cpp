@@ -3,7 +3,7 @@
 
 namespace recount::storage {
 
-Result<std::vector<Statement>> prepare_all(Database& database, std::span<const std::string_view> sql) {
+Result<std::vector<Statement>> prepare_all(Connection& database, std::span<const std::string_view> sql) {
   std::vector<Statement> statements;
   statements.reserve(sql.size());
   for (const auto text : sql) {

@@ -14,33 +14,33 @@
 #include <vector>
 
 #include "shared/core/result.hpp"
-#include "shared/storage/sqlite.hpp"
+#include "shared/storage/connection.hpp"
 
 namespace recount::storage {
 
 // One Statement per SQL text, in the same order; the first failure is returned. The statements
 // must not outlive `database`, and share its one-thread-at-a-time rule. Blocks while SQLite
 // compiles them.
-Result<std::vector<Statement>> prepare_all(Database& database, std::span<const std::string_view> sql);
+Result<std::vector<Statement>> prepare_all(Connection& database, std::span<const std::string_view> sql);
 
 // One prepared statement per enumerator of Sql, whose last enumerator must be kCount. Prepared
 // eagerly, all at once: a store finds a typo in its SQL when it opens, not on the first call
 // that needs the statement, and compiling is cheap next to opening the file (Database::open reads
-// every page for its quick_check). Not thread-safe; must not outlive the Database it was
+// every page for its quick_check). Not thread-safe; must not outlive the Connection it was
 // prepared on.
 template <typename Sql>
 class StatementSet {
  public:
   // Compiles `sql`, indexed by Sql; the first failure is returned. Blocks while SQLite compiles.
   template <typename Text, std::size_t N>
-  static Result<StatementSet> prepare(Database& database, const Text (&sql)[N]) {
+  static Result<StatementSet> prepare(Connection& database, const Text (&sql)[N]) {
     static_assert(N == static_cast<std::size_t>(Sql::kCount), "one SQL text per enumerator");
     std::array<std::string_view, N> texts;
     for (std::size_t i = 0; i < N; ++i) texts[i] = sql[i];
     return prepare_texts(database, texts);
   }
   template <typename Text, std::size_t N>
-  static Result<StatementSet> prepare(Database& database, const std::array<Text, N>& sql) {
+  static Result<StatementSet> prepare(Connection& database, const std::array<Text, N>& sql) {
     static_assert(N == static_cast<std::size_t>(Sql::kCount), "one SQL text per enumerator");
     std::array<std::string_view, N> texts;
     for (std::size_t i = 0; i < N; ++i) texts[i] = sql[i];
@@ -50,7 +50,7 @@ class StatementSet {
   Statement& operator[](Sql which) { return statements_[static_cast<std::size_t>(which)]; }
 
  private:
-  static Result<StatementSet> prepare_texts(Database& database, std::span<const std::string_view> texts) {
+  static Result<StatementSet> prepare_texts(Connection& database, std::span<const std::string_view> texts) {
     auto statements = prepare_all(database, texts);
     if (!statements) return statements.error();
     return StatementSet(std::move(*statements));
