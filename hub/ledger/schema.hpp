@@ -4,6 +4,7 @@
 
 #include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
+#include "shared/storage/connection.hpp"
 #include "shared/storage/migrations.hpp"
 #include "shared/storage/sqlite.hpp"
 
@@ -27,12 +28,12 @@ storage::SchemaComponent ledger_schema(WallClock wall);
 int current_schema_version();
 
 // The ledger's version in the database (0: a new file). Errors: kIo.
-Result<int> schema_version(storage::Database& database);
+Result<int> schema_version(storage::Connection& database);
 
 // Brings the ledger's tables to current_schema_version() (storage::migrate: one transaction,
-// safe against other processes). Errors: kUnsupportedVersion when the file was written by a newer
-// recount-hub (it is left untouched), kIo when SQLite refuses. Blocks on disk I/O; uses
-// `database` like any other caller (one thread at a time).
-Result<void> migrate(storage::Database& database, WallClock wall = system_wall_clock());
+// safe against other processes), on SQLite or PostgreSQL. Errors: kUnsupportedVersion when the
+// database was written by a newer recount-hub (it is left untouched), kIo when the engine
+// refuses. Blocks on disk I/O; uses `database` like any other caller (one thread at a time).
+Result<void> migrate(storage::Connection& database, WallClock wall = system_wall_clock());
 
 }  // namespace recount::hub

@@ -10,15 +10,6 @@
 namespace recount::testing {
 namespace {
 
-void run_or_throw(const std::vector<std::string>& argv) {
-  const auto result = run_command(argv);
-  if (result.exit_code != 0) {
-    std::string line;
-    for (const auto& word : argv) line += word + " ";
-    throw std::runtime_error(line + "failed: " + result.err);
-  }
-}
-
 // Mosquitto drops to the `mosquitto` user before it opens the files its configuration names, so
 // they must be readable by others (research/broker-security.md).
 void make_readable(const std::filesystem::path& path) {

@@ -97,6 +97,16 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   return result;
 }
 
+CommandResult run_or_throw(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
+  auto result = run_command(argv, "", timeout);
+  if (result.exit_code != 0) {
+    std::string line;
+    for (const auto& word : argv) line += word + " ";
+    throw std::runtime_error(line + "failed: " + result.err);
+  }
+  return result;
+}
+
 Process::Process(std::vector<std::string> argv, std::filesystem::path log_prefix, const std::filesystem::path& input)
     : out_path_(log_prefix.string() + ".out"), err_path_(log_prefix.string() + ".err") {
   const int in_fd = open_or_throw(input.empty() ? std::filesystem::path("/dev/null") : input, O_RDONLY);

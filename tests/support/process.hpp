@@ -21,6 +21,11 @@ struct CommandResult {
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = "",
                           std::chrono::seconds timeout = std::chrono::seconds(120));
 
+// run_command() for a step a fixture cannot do without: throws std::runtime_error with the
+// command and its stderr unless it exits 0.
+CommandResult run_or_throw(const std::vector<std::string>& argv,
+                           std::chrono::seconds timeout = std::chrono::seconds(120));
+
 // A long-running child. stdout and stderr go to log files beside each other; the destructor
 // kills the child if it still runs. Not thread-safe.
 class Process {

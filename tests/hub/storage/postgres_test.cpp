@@ -1,0 +1,244 @@
+// The PostgreSQL adapter against a real server: values round-trip, placeholders, errors, a
+// transaction lost with its server, and the ledger's tables made on it.
+#include "hub/storage/postgres.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "hub/ledger/schema.hpp"
+#include "shared/storage/statement_set.hpp"
+#include "tests/support/postgres.hpp"
+
+namespace recount::storage {
+namespace {
+
+using testing::PostgresServer;
+
+PostgresConnection connect(const PostgresServer& server) {
+  auto opened = PostgresConnection::open(server.url());
+  REQUIRE_MESSAGE(opened.has_value(), (opened ? "" : opened.error().message));
+  return std::move(*opened);
+}
+
+Statement prepared(Connection& connection, std::string_view sql) {
+  auto statement = connection.prepare(sql);
+  REQUIRE_MESSAGE(statement.has_value(), (statement ? "" : statement.error().message));
+  return std::move(*statement);
+}
+
+std::int64_t count_rows(Connection& connection, std::string_view table) {
+  auto count = prepared(connection, "SELECT COUNT(*) FROM " + std::string(table));
+  return single_int(count).value();
+}
+
+TEST_CASE("SQLite placeholders become PostgreSQL's, outside literals, quoted names and comments") {
+  int parameters = 0;
+  CHECK(postgres_placeholders("SELECT ?, ?, ?5, ?", parameters) == "SELECT $1, $2, $5, $6");
+  CHECK(parameters == 6);
+  CHECK(postgres_placeholders("SELECT '?', 'it''s ?2', \"a?\" -- ?\n, ? /* ?3 */", parameters) ==
+        "SELECT '?', 'it''s ?2', \"a?\" -- ?\n, $1 /* ?3 */");
+  CHECK(parameters == 1);
+  CHECK(postgres_placeholders("WHERE (device = ?1 OR ?1 = '') AND id > ?2", parameters) ==
+        "WHERE (device = $1 OR $1 = '') AND id > $2");
+  CHECK(parameters == 2);
+}
+
+TEST_CASE("integers at the ends of 64 bits, NULL, quoted text and blobs with NUL bytes round-trip") {
+  PostgresServer server;
+  auto connection = connect(server);
+  REQUIRE(connection.execute("CREATE TABLE kept (id BIGINT, label TEXT, bytes BYTEA)").has_value());
+  const std::string blob("\0a\xff\0'?\\x", 8);
+  const std::string label = "it's a \"quote\" and a ? and ?2 and $1";
+  auto insert = prepared(connection, "INSERT INTO kept (id, label, bytes) VALUES (?1, ?2, ?3)");
+  const std::int64_t extremes[] = {std::numeric_limits<std::int64_t>::min(), -1, 0,
+                                   std::numeric_limits<std::int64_t>::max()};
+  for (const auto value : extremes) {
+    REQUIRE(insert.bind(1, value).bind(2, label).bind_blob(3, blob).run().has_value());
+  }
+  REQUIRE(insert.bind_null(1).bind_null(2).bind_blob(3, "").run().has_value());
+
+  auto read = prepared(connection, "SELECT id, label, bytes FROM kept WHERE label = ?1 OR ?1 = '' ORDER BY id");
+  read.bind(1, label);
+  for (const auto value : extremes) {
+    REQUIRE(read.step().value());
+    CHECK(read.column_int(0) == value);
+    CHECK(read.column_text(1) == label);
+    CHECK(read.column_text(2) == blob);
+    CHECK_FALSE(read.column_is_null(0));
+  }
+  CHECK_FALSE(read.step().value());
+  read.reset();
+
+  auto nulls = prepared(connection, "SELECT id, label, bytes FROM kept WHERE id IS NULL");
+  REQUIRE(nulls.step().value());
+  CHECK(nulls.column_is_null(0));
+  CHECK(nulls.column_int(0) == 0);
+  CHECK(nulls.column_text(1).empty());
+  CHECK(nulls.column_text(2).empty());
+  CHECK_FALSE(nulls.column_is_null(2));
+}
+
+TEST_CASE("a literal '?' is kept as text, and a parameter is bound beside it") {
+  PostgresServer server;
+  auto connection = connect(server);
+  auto select = prepared(connection, "SELECT '?', 'it''s ?1', CAST(?1 AS BIGINT) + 1, ?2 = 'x'");
+  REQUIRE(select.bind(1, std::int64_t{41}).bind(2, "x").step().value());
+  CHECK(select.column_text(0) == "?");
+  CHECK(select.column_text(1) == "it's ?1");
+  CHECK(select.column_int(2) == 42);
+  CHECK(select.column_int(3) == 1);  // a boolean reads as SQLite's 1 or 0
+}
+
+TEST_CASE("an insert that ON CONFLICT DO NOTHING skips counts zero rows written") {
+  PostgresServer server;
+  auto connection = connect(server);
+  REQUIRE(connection.execute("CREATE TABLE keys (k TEXT PRIMARY KEY)").has_value());
+  auto insert = prepared(connection, "INSERT INTO keys (k) VALUES (?) ON CONFLICT DO NOTHING");
+  CHECK(insert.bind(1, "a").run_counted().value() == 1);
+  CHECK(insert.bind(1, "a").run_counted().value() == 0);
+  CHECK(wrote_row(insert.bind(1, "b")).value());
+}
+
+TEST_CASE("a syntax error fails prepare, naming the server's reason") {
+  PostgresServer server;
+  auto connection = connect(server);
+  auto statement = connection.prepare("SELEC 1");
+  REQUIRE_FALSE(statement.has_value());
+  CHECK(statement.error().code == ErrorCode::kIo);
+  CHECK(statement.error().message.find("syntax error") != std::string::npos);
+  CHECK(statement.error().message.find("postgresql://recount@") != std::string::npos);
+  // The connection goes on.
+  auto one = prepared(connection, "SELECT 1");
+  CHECK(single_int(one).value() == 1);
+}
+
+TEST_CASE("a unique violation is a conflict that ends the transaction until it is rolled back") {
+  PostgresServer server;
+  auto connection = connect(server);
+  REQUIRE(connection.execute("CREATE TABLE keys (k TEXT PRIMARY KEY)").has_value());
+  auto insert = prepared(connection, "INSERT INTO keys (k) VALUES (?)");
+  {
+    auto transaction = Transaction::begin(connection);
+    REQUIRE(transaction.has_value());
+    REQUIRE(insert.bind(1, "a").run().has_value());
+    auto again = insert.bind(1, "a").run();
+    REQUIRE_FALSE(again.has_value());
+    CHECK(again.error().code == ErrorCode::kConflict);
+    CHECK(again.error().message.find("23505") != std::string::npos);
+    CHECK(connection.rollbacks() == 1);
+    auto after = insert.bind(1, "b").run();
+    REQUIRE_FALSE(after.has_value());
+    CHECK(after.error().message.find("roll it back first") != std::string::npos);
+    CHECK_FALSE(transaction->commit().has_value());
+  }
+  CHECK(connection.rollbacks() == 1);
+  CHECK(count_rows(connection, "keys") == 0);
+  // Outside a transaction each statement commits alone.
+  REQUIRE(insert.bind(1, "a").run().has_value());
+  CHECK(insert.bind(1, "a").run().error().code == ErrorCode::kConflict);
+  CHECK(insert.bind(1, "b").run().has_value());
+  CHECK(count_rows(connection, "keys") == 2);
+}
+
+TEST_CASE("a rolled-back transaction leaves nothing and is counted; a committed one stays") {
+  PostgresServer server;
+  auto connection = connect(server);
+  REQUIRE(connection.execute("CREATE TABLE keys (k TEXT PRIMARY KEY)").has_value());
+  auto insert = prepared(connection, "INSERT INTO keys (k) VALUES (?)");
+  {
+    auto transaction = Transaction::begin(connection);
+    REQUIRE(insert.bind(1, "gone").run().has_value());
+  }
+  CHECK(connection.rollbacks() == 1);
+  {
+    auto transaction = Transaction::begin(connection);
+    REQUIRE(insert.bind(1, "kept").run().has_value());
+    REQUIRE(transaction->commit().has_value());
+  }
+  CHECK(connection.rollbacks() == 1);
+  auto other = connect(server);
+  auto kept = prepared(other, "SELECT k FROM keys");
+  CHECK(first_text(kept).value() == "kept");
+  CHECK(count_rows(other, "keys") == 1);
+}
+
+TEST_CASE("text holding a NUL character is refused before it reaches the server") {
+  PostgresServer server;
+  auto connection = connect(server);
+  auto select = prepared(connection, "SELECT ?");
+  auto row = select.bind(1, std::string_view("a\0b", 3)).step();
+  REQUIRE_FALSE(row.has_value());
+  CHECK(row.error().code == ErrorCode::kInvalidInput);
+  CHECK(row.error().message.find("parameter 1") != std::string::npos);
+}
+
+TEST_CASE("a server that refuses connections is unavailable, named without a password") {
+  const auto url = testing::refused_postgres_url();
+  auto opened = PostgresConnection::open("postgresql://recount:secret@" + url.substr(url.find('@') + 1));
+  REQUIRE_FALSE(opened.has_value());
+  CHECK(opened.error().code == ErrorCode::kUnavailable);
+  CHECK(opened.error().message.find("secret") == std::string::npos);
+  CHECK(opened.error().message.find("recount@127.0.0.1") != std::string::npos);
+}
+
+TEST_CASE("a server killed mid-transaction fails it as kIo, keeps none of it, and is reached again") {
+  PostgresServer server;
+  auto connection = connect(server);
+  REQUIRE(connection.execute("CREATE TABLE keys (k TEXT PRIMARY KEY)").has_value());
+  auto insert = prepared(connection, "INSERT INTO keys (k) VALUES (?)");
+  {
+    auto transaction = Transaction::begin(connection);
+    REQUIRE(transaction.has_value());
+    REQUIRE(insert.bind(1, "before the crash").run().has_value());
+    server.stop_immediately();
+    auto lost = insert.bind(1, "after the crash").run();
+    REQUIRE_FALSE(lost.has_value());
+    CHECK(lost.error().code == ErrorCode::kIo);
+    CHECK(lost.error().message.find("connection") != std::string::npos);
+    auto committed = transaction->commit();
+    REQUIRE_FALSE(committed.has_value());
+    CHECK(committed.error().code == ErrorCode::kIo);
+  }
+  CHECK(connection.rollbacks() == 1);
+  server.start();
+  // The same connection object connects again, and its statements are prepared again.
+  REQUIRE(insert.bind(1, "after the restart").run().has_value());
+  auto rows = prepared(connection, "SELECT k FROM keys ORDER BY k");
+  CHECK(first_text(rows).value() == "after the restart");
+  CHECK(count_rows(connection, "keys") == 1);
+}
+
+TEST_CASE("the ledger's tables are made on PostgreSQL once, at the ledger's latest version") {
+  PostgresServer server;
+  auto connection = connect(server);
+  REQUIRE(hub::migrate(connection).has_value());
+  CHECK(hub::schema_version(connection).value() == hub::current_schema_version());
+  REQUIRE(hub::migrate(connection).has_value());  // current: nothing runs again
+  auto other = connect(server);
+  REQUIRE(hub::migrate(other).has_value());
+  CHECK(count_rows(connection, "hub_journal") == 1);
+  auto epoch = prepared(connection, "SELECT epoch FROM hub_journal");
+  CHECK(first_text(epoch).value().value_or("").size() == 16);
+}
+
+TEST_CASE("stored events and audit entries stay append-only on PostgreSQL") {
+  PostgresServer server;
+  auto connection = connect(server);
+  REQUIRE(hub::migrate(connection).has_value());
+  REQUIRE(connection
+              .execute("INSERT INTO audit_log (at_ms, kind, subject, detail, prev_hash, hash)"
+                       " VALUES (1, 'k', 's', '{}', '', 'h')")
+              .has_value());
+  auto changed = connection.execute("UPDATE audit_log SET kind = 'other'");
+  REQUIRE_FALSE(changed.has_value());
+  CHECK(changed.error().message.find("append-only") != std::string::npos);
+  CHECK_FALSE(connection.execute("DELETE FROM audit_log").has_value());
+  CHECK_FALSE(connection.execute("TRUNCATE events").has_value());
+  CHECK(count_rows(connection, "audit_log") == 1);
+}
+
+}  // namespace
+}  // namespace recount::storage
