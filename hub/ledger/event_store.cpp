@@ -1,4 +1,4 @@
-// Event store: SQL over the tables of hub/ledger/schema.cpp.
+// Event store: SQL over the tables of hub/ledger/schema.cpp, written once for SQLite and PostgreSQL.
 #include "hub/ledger/event_store.hpp"
 
 #include <algorithm>
@@ -36,6 +36,7 @@ enum class EventStore::Sql {
   kCountUnreviewed,
   kReviewConflict,
   kFlagClock,
+  kCountAt,
   kCount,
 };
 
@@ -51,19 +52,27 @@ const std::string kReconciledEvent =
     ", CASE WHEN reconcile_hlc IS NULL THEN wall_ms ELSE received_ms END, coalesce(reconcile_hlc, hlc),"
     " received_ms, rowid FROM events";
 
+// The later of two times, in SQL both engines read (SQLite's two-argument max() is PostgreSQL's
+// greatest()). Table-qualified: in ON CONFLICT DO UPDATE, PostgreSQL finds a bare column ambiguous.
+std::string later(std::string_view stored, std::string_view proposed) {
+  return "CASE WHEN " + std::string(stored) + " > " + std::string(proposed) + " THEN " + std::string(stored) +
+         " ELSE " + std::string(proposed) + " END";
+}
+
 const std::string kConflictColumns =
     "SELECT id, site, device, epoch, seq, stored_event, stored_received_ms, event, received_ms, reviewed_ms,"
     " reviewed_by FROM conflicts";
 
 // Indexed by EventStore::Sql.
 const std::string kSql[] = {
-    // kInsertEvent: a reused event_id is not covered by the ON CONFLICT and fails the statement.
+    // kInsertEvent: skips an event whose (device, epoch, seq) or event_id is stored; insert() tells
+    // which. A failing statement would end the whole transaction on PostgreSQL.
     "INSERT INTO events (device, epoch, seq, event_id, type, site, " + std::string(storage::kEventDetailColumns) +
         ", wall_ms, hlc, received_ms, reconcile_hlc)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
         "?23,"
         " ?24)"
-        " ON CONFLICT (device, epoch, seq) DO NOTHING",
+        " ON CONFLICT DO NOTHING",
     // kInsertDeadLetter
     "INSERT INTO dead_letters (received_ms, topic, site, device, epoch, seq, event_id, field, reason, payload,"
     " payload_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
@@ -78,18 +87,22 @@ const std::string kSql[] = {
     "INSERT INTO cursors (device, epoch, site, acked_through, events, first_seen_ms, last_seen_ms)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (device, epoch) DO UPDATE SET"
     " acked_through = excluded.acked_through, events = excluded.events,"
-    " last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+    " last_seen_ms = " +
+        later("cursors.last_seen_ms", "excluded.last_seen_ms"),
     // kTouchDevice
     "INSERT INTO devices (device, site, last_seen_ms) VALUES (?1, ?2, ?3) ON CONFLICT (device) DO UPDATE SET"
-    " site = excluded.site, last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+    " site = excluded.site, last_seen_ms = " +
+        later("devices.last_seen_ms", "excluded.last_seen_ms"),
     // kWriteStatus
     "INSERT INTO devices (device, site, last_seen_ms, status_state, status_backlog, status_acked_through,"
     " status_skew_ms, status_wall_ms, status_received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
     " ON CONFLICT (device) DO UPDATE SET site = excluded.site,"
-    " last_seen_ms = max(last_seen_ms, excluded.last_seen_ms), status_state = excluded.status_state,"
-    " status_backlog = excluded.status_backlog, status_acked_through = excluded.status_acked_through,"
-    " status_skew_ms = excluded.status_skew_ms, status_wall_ms = excluded.status_wall_ms,"
-    " status_received_ms = excluded.status_received_ms",
+    " last_seen_ms = " +
+        later("devices.last_seen_ms", "excluded.last_seen_ms") +
+        ", status_state = excluded.status_state,"
+        " status_backlog = excluded.status_backlog, status_acked_through = excluded.status_acked_through,"
+        " status_skew_ms = excluded.status_skew_ms, status_wall_ms = excluded.status_wall_ms,"
+        " status_received_ms = excluded.status_received_ms",
     // kListDevices
     "SELECT device, site, last_seen_ms, status_state, status_backlog, status_acked_through, status_skew_ms,"
     " status_wall_ms, status_received_ms,"
@@ -108,20 +121,20 @@ const std::string kSql[] = {
     kReconciledEvent + " WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
     // kListDeadLetters
     "SELECT id, received_ms, topic, site, device, epoch, seq, event_id, field, reason, payload, payload_bytes"
-    " FROM dead_letters WHERE (?1 = '' OR device = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
+    " FROM dead_letters WHERE (device = ?1 OR ?1 = '') AND id > ?2 ORDER BY id LIMIT ?3",
     // kReadQuota
     "SELECT letters, bytes FROM dead_letter_quota WHERE device = ?1",
     // kAddToQuota
     "INSERT INTO dead_letter_quota (device, letters, bytes, overflow) VALUES (?1, ?2, ?3, ?4)"
-    " ON CONFLICT (device) DO UPDATE SET letters = letters + excluded.letters, bytes = bytes + excluded.bytes,"
-    " overflow = overflow + excluded.overflow",
+    " ON CONFLICT (device) DO UPDATE SET letters = dead_letter_quota.letters + excluded.letters,"
+    " bytes = dead_letter_quota.bytes + excluded.bytes, overflow = dead_letter_quota.overflow + excluded.overflow",
     // kFindAt: through the primary key.
     kStoredEvent + " WHERE device = ?1 AND epoch = ?2 AND seq = ?3",
     // kInsertConflict
     "INSERT INTO conflicts (site, device, epoch, seq, stored_event, stored_received_ms, event, received_ms)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (device, epoch, seq, event) DO NOTHING",
     // kListConflicts
-    kConflictColumns + " WHERE (?1 = '' OR device = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
+    kConflictColumns + " WHERE (device = ?1 OR ?1 = '') AND id > ?2 ORDER BY id LIMIT ?3",
     // kFindConflict
     kConflictColumns + " WHERE id = ?1",
     // kCountUnreviewed: through the partial index.
@@ -130,6 +143,8 @@ const std::string kSql[] = {
     "UPDATE conflicts SET reviewed_ms = ?2, reviewed_by = ?3 WHERE id = ?1 AND reviewed_ms IS NULL",
     // kFlagClock: advance() has written the device's row.
     "UPDATE devices SET clock_flagged = clock_flagged + ?2 WHERE device = ?1",
+    // kCountAt: through the primary key.
+    "SELECT COUNT(*) FROM events WHERE device = ?1 AND epoch = ?2 AND seq = ?3",
 };
 
 // SQLite integers are signed 64-bit; seqs, counts and HLC stamps stay far below 2^63.
@@ -222,7 +237,7 @@ Result<Conflict> read_conflict(const storage::Statement& row) {
 
 }  // namespace
 
-Result<EventStore> EventStore::prepare(storage::Database& database) {
+Result<EventStore> EventStore::prepare(storage::Connection& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return EventStore(std::move(*statements));
@@ -245,14 +260,13 @@ Result<Insertion> EventStore::insert(const Origin& origin, const Event& event, s
   }
   // Counting the rows written costs far less than a RETURNING clause, which halved the insert rate.
   auto written = insert.run_counted();
-  if (!written) {
-    // SQLite undid just this statement; the transaction goes on.
-    if (written.error().code == ErrorCode::kConflict) {
-      return Error{ErrorCode::kConflict, "event_id", "is already stored for another event"};
-    }
-    return written.error();
-  }
-  return *written > 0 ? Insertion::kNew : Insertion::kDuplicate;
+  if (!written) return written.error();
+  if (*written > 0) return Insertion::kNew;
+  auto stored = storage::single_int(
+      statement(Sql::kCountAt).bind(1, origin.device).bind(2, origin.epoch).bind(3, as_sql(event.seq)));
+  if (!stored) return stored.error();
+  if (*stored > 0) return Insertion::kDuplicate;
+  return Error{ErrorCode::kConflict, "event_id", "is already stored for another event"};
 }
 
 Result<Lettering> EventStore::add_dead_letter(const DeadLetter& letter) {

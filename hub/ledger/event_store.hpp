@@ -13,7 +13,7 @@
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
 #include "shared/protocol/messages.hpp"
-#include "shared/storage/sqlite.hpp"
+#include "shared/storage/connection.hpp"
 #include "shared/storage/statement_set.hpp"
 
 namespace recount::hub {
@@ -112,8 +112,9 @@ struct StoredEvent {
   Origin origin;
   Event event;
   std::int64_t received_ms = 0;
-  // Where the ledger stored it: SQLite's rowid, which grows with every insert (events are never
-  // deleted, so it is never reused), and so is the order the hub stored them in.
+  // Where the ledger stored it: SQLite's rowid (on PostgreSQL an identity column of that name),
+  // which grows with every insert (events are never deleted, so it is never reused), and so is
+  // the order the hub stored them in.
   std::int64_t row = 0;
 };
 
@@ -130,13 +131,14 @@ struct DeadLetterQuery {
   std::size_t limit = 100;
 };
 
-// Prepared statements over a migrated hub database (hub/ledger/schema.hpp). Writes must run
-// inside a transaction the caller holds (Ledger::begin_write), so a batch is all or nothing.
-// Every call blocks on SQLite and returns kIo when SQLite fails. Not thread-safe; must not
-// outlive the Database it was prepared on.
+// Prepared statements over a migrated hub database (hub/ledger/schema.hpp), SQLite or
+// PostgreSQL. Writes must run inside a transaction the caller holds (Ledger::begin_write), so a
+// batch is all or nothing. Every call blocks on the database and returns kIo when it fails (on
+// PostgreSQL the caller must then roll back). Not thread-safe; must not outlive the connection
+// it was prepared on.
 class EventStore {
  public:
-  static Result<EventStore> prepare(storage::Database& database);
+  static Result<EventStore> prepare(storage::Connection& database);
 
   // Stores the event unless (device, epoch, seq) is already stored, in which case it returns
   // kDuplicate and leaves the stored event as it was. kConflict: the event_id is already used

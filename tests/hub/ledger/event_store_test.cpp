@@ -1,10 +1,12 @@
-// The event store on a real SQLite file: dedupe, contiguity across gaps, epochs, dead letters.
+// The event store on a real SQLite file and a real PostgreSQL database: dedupe, contiguity across
+// gaps, epochs, dead letters.
 #include "hub/ledger/event_store.hpp"
 
 #include <doctest/doctest.h>
 
 #include "hub/ledger/schema.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
+#include "tests/hub/storage_backends.hpp"
 
 namespace recount::hub {
 namespace {
@@ -13,20 +15,14 @@ using testing::count_event;
 using testing::kFixedNowMs;
 using testing::origin_of;
 
+template <typename Backend>
 struct StoreFixture {
-  testing::TempDir dir;
-  storage::Database database = open_database();
+  Backend backend;
   EventStore store = prepare();
 
-  storage::Database open_database() {
-    auto opened =
-        storage::Database::open(dir / "hub.db", storage::OpenMode::kCreateIfMissing, storage::Durability::kNormal);
-    REQUIRE(opened.has_value());
-    REQUIRE(migrate(*opened).has_value());
-    return std::move(*opened);
-  }
   EventStore prepare() {
-    auto prepared = EventStore::prepare(database);
+    REQUIRE(migrate(backend.connection()).has_value());
+    auto prepared = EventStore::prepare(backend.connection());
     REQUIRE(prepared.has_value());
     return std::move(*prepared);
   }
@@ -55,8 +51,9 @@ struct StoreFixture {
   }
 };
 
-TEST_CASE("an event delivered twice under the same device, epoch and seq is stored once") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("an event delivered twice under the same device, epoch and seq is stored once", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   CHECK(fixture.store.insert(origin, count_event(1), kFixedNowMs).value() == Insertion::kNew);
   CHECK(fixture.store.insert(origin, count_event(1), kFixedNowMs).value() == Insertion::kDuplicate);
@@ -66,8 +63,9 @@ TEST_CASE("an event delivered twice under the same device, epoch and seq is stor
   CHECK(events->size() == 1);
 }
 
-TEST_CASE("a duplicate seq keeps the event stored first, whatever the second delivery says") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("a duplicate seq keeps the event stored first, whatever the second delivery says", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   REQUIRE(fixture.store.insert(origin, count_event(1, 1, 3), kFixedNowMs).has_value());
   auto second = count_event(1, 1, 99);
@@ -75,8 +73,9 @@ TEST_CASE("a duplicate seq keeps the event stored first, whatever the second del
   CHECK(fixture.store.events({"device-1", origin.epoch, 0, 10})->at(0).event.qty == 3);
 }
 
-TEST_CASE("an event whose event_id another stored event already has is refused as a conflict") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("an event whose event_id another stored event already has is refused as a conflict", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   REQUIRE(fixture.store.insert(origin, count_event(1), kFixedNowMs).has_value());
   auto reused = count_event(2);
@@ -88,8 +87,9 @@ TEST_CASE("an event whose event_id another stored event already has is refused a
   CHECK(fixture.store.events({"device-1", origin.epoch, 0, 10})->size() == 1);
 }
 
-TEST_CASE("stored events read back with every field, in seq order") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("stored events read back with every field, in seq order", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   Event move = count_event(2);
   move.type = EventType::kMove;
@@ -116,8 +116,9 @@ TEST_CASE("stored events read back with every field, in seq order") {
   CHECK(events->at(1).received_ms == kFixedNowMs + 1);
 }
 
-TEST_CASE("event listings page by seq and stop at the limit") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("event listings page by seq and stop at the limit", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   fixture.insert_range(origin, 1, 10);
   auto page = fixture.store.events({"device-1", origin.epoch, 4, 3});
@@ -127,8 +128,9 @@ TEST_CASE("event listings page by seq and stop at the limit") {
   CHECK(page->back().event.seq == 7);
 }
 
-TEST_CASE("acked_through stops below a gap and jumps across it once the gap is filled") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("acked_through stops below a gap and jumps across it once the gap is filled", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   fixture.insert_range(origin, 1, 3);
   CHECK(fixture.advance(origin, 3).acked_through == 3);
@@ -144,15 +146,17 @@ TEST_CASE("acked_through stops below a gap and jumps across it once the gap is f
   CHECK(filled.events == 9);
 }
 
-TEST_CASE("acked_through stays 0 while seq 1 is missing") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("acked_through stays 0 while seq 1 is missing", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   fixture.insert_range(origin, 2, 5);
   CHECK(fixture.advance(origin, 4).acked_through == 0);
 }
 
-TEST_CASE("a dead-lettered seq counts as covered, so the ack moves past a rejected event") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("a dead-lettered seq counts as covered, so the ack moves past a rejected event", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   fixture.insert_range(origin, 1, 2);
   REQUIRE(fixture.store.add_dead_letter(fixture.letter_for(origin, 3)).has_value());
@@ -162,8 +166,9 @@ TEST_CASE("a dead-lettered seq counts as covered, so the ack moves past a reject
   CHECK(cursor.events == 4);
 }
 
-TEST_CASE("each epoch of a device has its own cursor, and seqs may restart in a new epoch") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("each epoch of a device has its own cursor, and seqs may restart in a new epoch", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto old_epoch = origin_of("device-1", "00000000000000e1");
   const auto new_epoch = origin_of("device-1", "00000000000000e2");
   fixture.insert_range(old_epoch, 1, 5, 1);
@@ -181,8 +186,9 @@ TEST_CASE("each epoch of a device has its own cursor, and seqs may restart in a 
   CHECK(devices->at(0).epochs[1].cursor.events == 2);
 }
 
-TEST_CASE("an epoch never seen has a zero cursor once advanced, and the device is listed") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("an epoch never seen has a zero cursor once advanced, and the device is listed", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const Cursor cursor = fixture.advance(origin_of("device-9"));
   CHECK(cursor.acked_through == 0);
   CHECK(cursor.events == 0);
@@ -192,8 +198,9 @@ TEST_CASE("an epoch never seen has a zero cursor once advanced, and the device i
   CHECK(devices->at(0).last_seen_ms == kFixedNowMs);
 }
 
-TEST_CASE("a second dead letter for the same event is ignored, but every refused payload is kept") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("a second dead letter for the same event is ignored, but every refused payload is kept", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   REQUIRE(fixture.store.add_dead_letter(fixture.letter_for(origin, 3)).has_value());
   REQUIRE(fixture.store.add_dead_letter(fixture.letter_for(origin, 3)).has_value());
@@ -209,8 +216,9 @@ TEST_CASE("a second dead letter for the same event is ignored, but every refused
   CHECK_FALSE(letters->at(1).seq.has_value());
 }
 
-TEST_CASE("a huge refused payload is stored cut at the limit, with its full size recorded") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("a huge refused payload is stored cut at the limit, with its full size recorded", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   auto letter = fixture.letter_for(origin_of("device-1"), std::nullopt);
   letter.payload = std::string(DeadLetter::kMaxStoredPayload * 3, 'x');
   letter.payload_bytes = letter.payload.size();
@@ -220,8 +228,9 @@ TEST_CASE("a huge refused payload is stored cut at the limit, with its full size
   CHECK(letters->at(0).payload_bytes == DeadLetter::kMaxStoredPayload * 3);
 }
 
-TEST_CASE("dead letters can be listed for one device and paged by id") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("dead letters can be listed for one device and paged by id", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   for (std::uint64_t seq = 1; seq <= 4; ++seq) {
     REQUIRE(fixture.store.add_dead_letter(fixture.letter_for(origin_of(seq % 2 ? "odd" : "even"), seq)).has_value());
   }
@@ -233,8 +242,9 @@ TEST_CASE("dead letters can be listed for one device and paged by id") {
   CHECK(after->at(0).seq == 2u);
 }
 
-TEST_CASE("devices count their dead letters and keep their latest status") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("devices count their dead letters and keep their latest status", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   fixture.advance(origin);
   REQUIRE(fixture.store.add_dead_letter(fixture.letter_for(origin, std::nullopt)).has_value());
@@ -251,16 +261,18 @@ TEST_CASE("devices count their dead letters and keep their latest status") {
   CHECK(device.last_seen_ms == kFixedNowMs + 10);
 }
 
-TEST_CASE("a status without contact (seen 0) does not move the device's last contact") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("a status without contact (seen 0) does not move the device's last contact", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   fixture.advance(origin_of("device-1"));
   protocol::Status status{"device-1", protocol::DeviceState::kOnline, 0, 0, 0, kFixedNowMs};
   REQUIRE(fixture.store.record_status("site-1", status, kFixedNowMs + 500, 0).has_value());
   CHECK(fixture.store.devices()->at(0).last_seen_ms == kFixedNowMs);
 }
 
-TEST_CASE("past a device's dead-letter quota letters are only counted, an event's kept without its payload") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("past a device's dead-letter quota letters are only counted, an event's kept without its payload",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto noisy = origin_of("noisy");
   for (std::uint64_t seq = 1; seq <= DeadLetter::kMaxLettersPerDevice; ++seq) {
     REQUIRE(fixture.store.add_dead_letter(fixture.letter_for(noisy, seq)).value() == Lettering::kStored);
@@ -289,8 +301,9 @@ TEST_CASE("past a device's dead-letter quota letters are only counted, an event'
   CHECK(devices[0].dead_letter_overflow == 3);
 }
 
-TEST_CASE("a device's dead-letter quota is also one of bytes, counted as stored after the cut") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("a device's dead-letter quota is also one of bytes, counted as stored after the cut", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   auto letter = fixture.letter_for(origin, std::nullopt);
   letter.payload = std::string(DeadLetter::kMaxStoredPayload * 2, 'x');
@@ -305,8 +318,9 @@ TEST_CASE("a device's dead-letter quota is also one of bytes, counted as stored 
   CHECK(fixture.store.dead_letters({"", 0, 1000}).value().size() == fits);
 }
 
-TEST_CASE("the event stored at a seq is read back through its key, and nothing where none is") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("the event stored at a seq is read back through its key, and nothing where none is", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   fixture.insert_range(origin, 1, 3);
   const auto stored = fixture.store.at(origin, 2).value();
@@ -316,8 +330,9 @@ TEST_CASE("the event stored at a seq is read back through its key, and nothing w
   CHECK_FALSE(fixture.store.at(origin_of("device-1", "00000000000000e2"), 2).value().has_value());
 }
 
-TEST_CASE("conflicts are kept once each, listed in id order, counted per device and until reviewed") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("conflicts are kept once each, listed in id order, counted per device and until reviewed", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   fixture.advance(origin);
   const Conflict conflict{0, origin, 2, "{\"qty\":3}", kFixedNowMs - 5, "{\"qty\":300}", kFixedNowMs, std::nullopt, ""};
@@ -347,8 +362,9 @@ TEST_CASE("conflicts are kept once each, listed in id order, counted per device 
   CHECK(fixture.store.review_conflict(99, "lead-1", kFixedNowMs).error().code == ErrorCode::kNotFound);
 }
 
-TEST_CASE("an event stored with a reconciliation stamp is read as sent, but reconciled at its arrival") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("an event stored with a reconciliation stamp is read as sent, but reconciled at its arrival",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   const Event event = count_event(1);
   const std::int64_t arrival_ms = kFixedNowMs + 400LL * 86'400'000;
