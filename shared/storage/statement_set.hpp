@@ -15,6 +15,7 @@
 
 #include "shared/core/result.hpp"
 #include "shared/storage/connection.hpp"
+#include "shared/storage/sqlite.hpp"  // the Database most stores open their sets on
 
 namespace recount::storage {
 

@@ -29,6 +29,12 @@ Statement prepared(Connection& connection, std::string_view sql) {
   return std::move(*statement);
 }
 
+// A table of unique keys, and the statement that inserts one.
+Statement keys_table(Connection& connection) {
+  REQUIRE(connection.execute("CREATE TABLE keys (k TEXT PRIMARY KEY)").has_value());
+  return prepared(connection, "INSERT INTO keys (k) VALUES (?)");
+}
+
 std::int64_t count_rows(Connection& connection, std::string_view table) {
   auto count = prepared(connection, "SELECT COUNT(*) FROM " + std::string(table));
   return single_int(count).value();
@@ -118,8 +124,7 @@ TEST_CASE("a syntax error fails prepare, naming the server's reason") {
 TEST_CASE("a unique violation is a conflict that ends the transaction until it is rolled back") {
   PostgresServer server;
   auto connection = connect(server);
-  REQUIRE(connection.execute("CREATE TABLE keys (k TEXT PRIMARY KEY)").has_value());
-  auto insert = prepared(connection, "INSERT INTO keys (k) VALUES (?)");
+  auto insert = keys_table(connection);
   {
     auto transaction = Transaction::begin(connection);
     REQUIRE(transaction.has_value());
@@ -146,8 +151,7 @@ TEST_CASE("a unique violation is a conflict that ends the transaction until it i
 TEST_CASE("a rolled-back transaction leaves nothing and is counted; a committed one stays") {
   PostgresServer server;
   auto connection = connect(server);
-  REQUIRE(connection.execute("CREATE TABLE keys (k TEXT PRIMARY KEY)").has_value());
-  auto insert = prepared(connection, "INSERT INTO keys (k) VALUES (?)");
+  auto insert = keys_table(connection);
   {
     auto transaction = Transaction::begin(connection);
     REQUIRE(insert.bind(1, "gone").run().has_value());
@@ -187,8 +191,7 @@ TEST_CASE("a server that refuses connections is unavailable, named without a pas
 TEST_CASE("a server killed mid-transaction fails it as kIo, keeps none of it, and is reached again") {
   PostgresServer server;
   auto connection = connect(server);
-  REQUIRE(connection.execute("CREATE TABLE keys (k TEXT PRIMARY KEY)").has_value());
-  auto insert = prepared(connection, "INSERT INTO keys (k) VALUES (?)");
+  auto insert = keys_table(connection);
   {
     auto transaction = Transaction::begin(connection);
     REQUIRE(transaction.has_value());
