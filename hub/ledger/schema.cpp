@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -279,7 +280,7 @@ CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'the events table is append-only'); END;
 )sql",
-        record_earlier_events(wall)},
+        record_earlier_events(std::move(wall))},
        // 4 (hub schema 6): hostile input. Conflicts: a different event sent at a (device, epoch, seq) already
        // stored, both versions in their wire form, until an operator reviews them. Dead-letter
        // quotas per device ('' for payloads whose topic named none), seeded from what is stored.

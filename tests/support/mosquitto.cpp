@@ -1,8 +1,7 @@
 // Test broker.
 #include "tests/support/mosquitto.hpp"
 
-#include <signal.h>
-
+#include <csignal>
 #include <fstream>
 #include <stdexcept>
 #include <thread>

@@ -68,7 +68,7 @@ fs::path template_cluster(const fs::path& bin) {
   const char* base = std::getenv("TMPDIR");
   const fs::path root = base != nullptr ? base : "/tmp";
   const std::string tag = "recount-postgres-" + std::to_string(geteuid()) + "-" + bin.parent_path().filename().string();
-  const fs::path done = root / tag;
+  fs::path done = root / tag;
   if (fs::exists(done / "data" / "PG_VERSION")) return done;
 
   const int lock = ::open((root / (tag + ".lock")).c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
