@@ -108,7 +108,8 @@ CommandResult run_or_throw(const std::vector<std::string>& argv, std::chrono::se
   return result;
 }
 
-Process::Process(std::vector<std::string> argv, std::filesystem::path log_prefix, const std::filesystem::path& input)
+Process::Process(const std::vector<std::string>& argv, const std::filesystem::path& log_prefix,
+                 const std::filesystem::path& input)
     : out_path_(log_prefix.string() + ".out"), err_path_(log_prefix.string() + ".err") {
   const int in_fd = open_or_throw(input.empty() ? std::filesystem::path("/dev/null") : input, O_RDONLY);
   const int out_fd = open_or_throw(out_path_, O_WRONLY | O_CREAT | O_APPEND);

@@ -31,7 +31,8 @@ CommandResult run_or_throw(const std::vector<std::string>& argv,
 class Process {
  public:
   // stdin comes from `input` when given, else from /dev/null.
-  Process(std::vector<std::string> argv, std::filesystem::path log_prefix, const std::filesystem::path& input = {});
+  Process(const std::vector<std::string>& argv, const std::filesystem::path& log_prefix,
+          const std::filesystem::path& input = {});
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
   ~Process();
