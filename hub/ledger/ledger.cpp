@@ -80,8 +80,9 @@ void Ledger::check_in_background(storage::BackgroundCheck::Finished finished) {
 bool Ledger::damaged() const { return check_ && check_->verdict() == storage::BackgroundCheck::Verdict::kFailed; }
 
 Result<void> Ledger::close_cleanly(Ledger ledger) {
+  const bool unverified = ledger.integrity_unverified();
   ledger.check_.reset();  // cancels a check still running
-  if (ledger.integrity_unverified()) {
+  if (unverified) {
     const auto file = ledger.path();
     { const Ledger closed = std::move(ledger); }
     return Error{

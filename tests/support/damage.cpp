@@ -22,11 +22,13 @@ std::int64_t damage_table_page(const std::filesystem::path& file, const std::str
     REQUIRE(database->execute("PRAGMA wal_checkpoint(TRUNCATE)").has_value());
     auto size = database->prepare("PRAGMA page_size");
     REQUIRE(size.has_value());
-    page_size = storage::single_int(*size).value_or(0);
+    auto size_value = storage::single_int(*size);
+    REQUIRE(size_value.has_value());
+    page_size = *size_value;
     auto pages = database->prepare("SELECT pageno FROM dbstat WHERE name = ?1 AND pagetype = 'leaf' ORDER BY pageno");
     REQUIRE(pages.has_value());
     pages->bind(1, table);
-    while (pages->step().value_or(false)) leaves.push_back(pages->column_int(0));
+    for (auto row = pages->step(); row && *row; row = pages->step()) leaves.push_back(pages->column_int(0));
     pages->reset();
   }
   REQUIRE_MESSAGE(!leaves.empty(), table << " has no leaf page in " << file);
