@@ -22,7 +22,7 @@ namespace recount::storage {
 // A damage marker beside the file (record_damage) makes every open check before anything writes.
 enum class StartCheck {
   kAfterUncleanClose,  // unless the previous close was clean: a crash, kill -9 or power cut checks
-  kInBackground,       // never at open, unless a damage marker is there
+  kInBackground,       // at open only on a file it creates, or when a damage marker is there
   kAlways,
 };
 

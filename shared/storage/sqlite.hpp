@@ -47,7 +47,7 @@ class Database {
  public:
   // Opens (or creates) the file, runs PRAGMA quick_check (with kAfterUncleanClose only when the
   // previous close was not close_cleanly(): clean_close.hpp; the marker is removed either way; with
-  // kInBackground only when a damage marker is there, which a pass removes) and,
+  // kInBackground only on a file it creates or when a damage marker is there, which a pass removes) and,
   // when `application_id` is not 0, checks that an existing database carries that id (PRAGMA
   // application_id, set on creation); only then switches to WAL mode with foreign keys on and a
   // busy timeout. Errors: kNotFound (kExistingOnly and no file), kCorrupt (not a database, damage
