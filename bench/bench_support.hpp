@@ -88,6 +88,7 @@ class HubProcess {
              const std::vector<std::string>& extra = {});
   pid_t pid() const { return process_->pid(); }
   int http_port() const { return http_port_; }
+  std::string errors() const { return process_->errors(); }  // its stderr so far
   int stop();
 
  private:

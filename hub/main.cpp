@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include "hub/channels/outbox/corrections.hpp"
@@ -22,6 +23,7 @@
 #include "hub/delivery/webhook.hpp"
 #include "hub/http/address.hpp"
 #include "hub/ledger/ledger.hpp"
+#include "shared/storage/clean_close.hpp"
 #include "shared/systemd/notify.hpp"
 
 namespace {
@@ -31,9 +33,8 @@ int fail(const std::string& message) {
   return 1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// recount-hub's whole run; main() only turns an escaping exception into a message and exit 1.
+int run(int argc, char** argv) {
   using namespace recount;
   CLI::App app{"recount-hub: the central ledger. Ingests device events over MQTT and serves the HTTP API."};
   std::string data_dir;
@@ -141,14 +142,17 @@ int main(int argc, char** argv) {
                  "Evaluate every alert rule (ages, offline devices) this often (default 1m)")
       ->transform(duration)
       ->check(CLI::PositiveNumber);
-  auto start_check = storage::StartCheck::kAfterUncleanClose;
+  auto start_check = storage::StartCheck::kInBackground;
   app.add_option("--check-at-start", start_check,
-                 "When to run SQLite's integrity check of the ledger at start, which reads every page: after-crash "
-                 "(only when the last stop was not orderly: a crash, kill -9 or power cut) or always "
-                 "(docs/storage.md)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, storage::StartCheck>{
-          {"after-crash", storage::StartCheck::kAfterUncleanClose}, {"always", storage::StartCheck::kAlways}}))
-      ->default_str("after-crash");
+                 "SQLite's integrity check of the ledger, which reads every page, after a stop that was not orderly "
+                 "(a crash, kill -9 or power cut): background (serve at once and check meanwhile; on damage stop "
+                 "acking and exit 1), after-crash (check before serving) or always (before serving, after every "
+                 "stop) (docs/storage.md)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, storage::StartCheck>{{"background", storage::StartCheck::kInBackground},
+                                                     {"after-crash", storage::StartCheck::kAfterUncleanClose},
+                                                     {"always", storage::StartCheck::kAlways}}))
+      ->default_str("background");
   CLI11_PARSE(app, argc, argv);
   options.alerts.sweep = std::chrono::milliseconds(alert_sweep_ms);
   if (!sendmail.empty()) options.alerts.sendmail = sendmail;
@@ -229,20 +233,23 @@ int main(int argc, char** argv) {
     client_id = *stored;
   }
   options.client_id = client_id;
+  // Before the ledger: the ledger's background check posts its verdict to it from its own thread.
+  boost::asio::io_context io;
   auto ledger = hub::Ledger::open(hub::Ledger::file_in(data_dir), system_wall_clock(), start_check);
   if (!ledger) return fail(ledger.error().describe());
   // Whether the integrity check ran shows on every start: after an unclean stop it reads the whole file.
   std::cerr << "recount-hub: " << ledger->path().string()
             << (ledger->database().checked_at_open() ? " passed its integrity check"
-                                                     : " was closed cleanly: integrity check skipped")
+                : ledger->integrity_unverified() ? " was not closed cleanly: integrity check running in the background"
+                                                 : " was closed cleanly: integrity check skipped")
             << std::endl;
   auto notify = systemd::notify_settings_from_environment();
   if (!notify) return fail(notify.error().describe());
   auto notify_socket = systemd::NotifySocket::open(*notify);
   if (!notify_socket) return fail(notify_socket.error().describe());
 
+  int exit_code = 0;
   {
-    boost::asio::io_context io;
     auto daemon = hub::HubDaemon::create(io, *ledger, options);
     if (!daemon) return fail(daemon.error().describe());
     const auto api = (*daemon)->http_address();
@@ -256,15 +263,49 @@ int main(int argc, char** argv) {
     // Ready for systemd once the ledger is open, the API listens and the broker link started (up
     // or retrying): the "ready" line above waits for the broker, which a unit should not.
     systemd::ServiceNotifier notifier(
-        io, std::move(*notify_socket), *notify, [&] { return (*daemon)->status_line(); }, std::cerr);
+        io, std::move(*notify_socket), *notify,
+        [&] {
+          return (*daemon)->status_line() + (ledger->damaged()                ? ", hub.db failed its integrity check"
+                                             : ledger->integrity_unverified() ? ", integrity check running"
+                                                                              : "");
+        },
+        std::cerr);
     notifier.ready();
 
+    bool stopping = false;
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& waited, int) {
-      if (waited) return;
+      if (waited || stopping) return;
+      stopping = true;
       notifier.stopping();
       (*daemon)->shutdown([&] { io.stop(); });
     });
+    // After an unclean stop: serving already, the check reads the whole file meanwhile. Damage found
+    // stops the acks at once (Ledger::damaged(), on the check's thread); here the hub then says so
+    // and exits 1 without a clean close, so systemd shows the failure and the next start checks
+    // before it serves (the damage marker).
+    if (ledger->integrity_unverified()) {
+      const auto check_started = std::chrono::steady_clock::now();
+      ledger->check_in_background([&](const Result<void>& verdict) {
+        boost::asio::post(io, [&, verdict] {
+          const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - check_started).count();
+          if (verdict) {
+            std::cerr << "recount-hub: " << ledger->path().string() << " passed its integrity check in the background ("
+                      << seconds << " s)" << std::endl;
+            return;
+          }
+          std::cerr << "recount-hub: " << verdict.error().describe() << " (found by the integrity check after "
+                    << seconds << " s in the background): stopped acking and exiting; the finding is kept in "
+                    << storage::damage_marker(ledger->path()).string()
+                    << " and the next start checks before it serves (docs/storage.md)" << std::endl;
+          exit_code = 1;
+          if (stopping) return;
+          stopping = true;
+          notifier.stopping();
+          (*daemon)->halt([&] { io.stop(); });
+        });
+      });
+    }
     const auto hang = systemd::arm_test_hang(io, test_hang ? systemd::TestHang::kOnSigusr2 : systemd::TestHang::kNone);
     io.run();
   }
@@ -273,5 +314,18 @@ int main(int argc, char** argv) {
     std::cerr << "recount-hub: " << closed.error().describe() << " (the next start checks the ledger's integrity)"
               << std::endl;
   }
-  return 0;
+  return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& error) {
+    std::cerr << "recount-hub: " << error.what() << std::endl;
+  } catch (...) {
+    std::cerr << "recount-hub: an unknown exception" << std::endl;
+  }
+  return 1;
 }

@@ -359,18 +359,32 @@ std::optional<HostPort> HubDaemon::http_address() const {
   return http_->local_address();
 }
 
-void HubDaemon::shutdown(std::function<void()> done) {
+void HubDaemon::stop_timers_and_feeds() {
   stopping_ = true;
   alerts_->stop();
   outbox_->stop();
   live_.close();  // the streams never end by themselves
   settle_timer_.cancel();
   checkpoint_timer_.cancel();
+}
+
+void HubDaemon::shutdown(std::function<void()> done) {
+  stop_timers_and_feeds();
   ingest_.stop();
   plans_->stop();
   tasks_.stop();
   checkpoint();  // after the last commit; its publish goes out within the grace below
   finish_shutdown(std::chrono::steady_clock::now() + options_.reply_grace, std::move(done));
+}
+
+void HubDaemon::halt(std::function<void()> done) {
+  ingest_.halt();
+  stop_timers_and_feeds();
+  plans_->stop();
+  tasks_.stop();
+  link_.stop();
+  if (http_) http_->stop();
+  done();
 }
 
 // Polls until the broker took the last acks or the grace ran out: Paho signals each PUBACK, not

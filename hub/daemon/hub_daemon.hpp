@@ -112,12 +112,21 @@ class HubDaemon {
   // `done` runs on the io_context afterwards. Call once.
   void shutdown(std::function<void()> done);
 
+  // Stops at once for a ledger found damaged (Ledger::damaged()): drops what ingest holds
+  // unanswered, stops the timers, feeds and deliveries, disconnects from the broker and closes
+  // the HTTP server, without a last commit, answer or audit checkpoint (nothing read from the
+  // damaged file is signed or sent). `done` runs before this returns. Call once, instead of
+  // shutdown().
+  void halt(std::function<void()> done);
+
  private:
   HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, crypto::SigningKey signing_key,
             std::unique_ptr<CatalogStore> catalog, std::unique_ptr<reconcile::CatalogSnapshot> catalog_view,
             reconcile::Reconciler reconciler, reconcile::SqliteQueries queries, auth::TokenStore tokens,
             auth::SessionStore sessions);
   void finish_shutdown(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
+  // What shutdown() and halt() both stop first: alerts, outbox, live feed, settle and checkpoint timers.
+  void stop_timers_and_feeds();
   // Sleeps until the next count is due (at most settle_poll), settles through writer_ if one is
   // due by then, and sleeps again; until shutdown.
   void arm_settle_timer();

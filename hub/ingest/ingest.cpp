@@ -84,6 +84,14 @@ void Ingest::stop() {
   while (!queue_.empty()) commit(take_group());
 }
 
+void Ingest::halt() {
+  stopped_ = true;
+  queue_.clear();
+  queued_bytes_ = 0;
+  counters_.queued = 0;
+  counters_.queued_bytes = 0;
+}
+
 void Ingest::deliver(mqtt::Message message) {
   if (stopped_) return;
   ++counters_.messages;
@@ -374,6 +382,12 @@ void Ingest::clear_retained(std::string topic) {
 }
 
 void Ingest::send(Reply reply) {
+  // The last look before an answer leaves: once the ledger is known to be damaged, no ack may say
+  // that anything in it is durable, even for a commit that returned before the finding.
+  if (ledger_.damaged()) {
+    ++counters_.replies_withheld;
+    return;
+  }
   if (auto* ack = std::get_if<protocol::Ack>(&reply.message)) {
     ack->hub_wall_ms = wall_();
     ack->hub_hlc = clock_.now();

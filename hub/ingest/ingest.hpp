@@ -58,6 +58,7 @@ struct IngestCounters {
   std::uint64_t commits = 0;
   std::uint64_t failed_commits = 0;        // their messages were not answered; agents resend them
   std::uint64_t replies_unsent = 0;        // acks/nacks the broker did not take; hello/resend repairs
+  std::uint64_t replies_withheld = 0;      // acks/nacks not sent because the ledger is damaged
   std::size_t replies_in_flight = 0;       // published, the broker's PUBACK not yet in
   std::size_t queued = 0;                  // received, not yet committed
   std::uint64_t deferred_commits = 0;      // stored and acked, applied to the projections later
@@ -74,6 +75,9 @@ struct IngestCounters {
 // the ledger stored it: in the same commit when the queue is empty, else in a later one (see
 // IngestOptions). A commit that catches up settles what became due and records the effects with
 // it, then hands the sites whose task lists changed to `tasks`.
+//
+// Nothing is acked or nacked once the ledger is damaged (Ledger::damaged()): every answer is
+// looked at just before it is published, and withheld (counters().replies_withheld).
 //
 // Runs on the io_context that `link` delivers on, with one thread: message handling, SQLite and
 // publishing all happen there, never on Paho's threads. Not thread-safe. `link`, `ledger`,
@@ -97,6 +101,12 @@ class Ingest {
   // 0, so the last acks are not cut off). Blocks on the commit. What the projections have not
   // applied yet waits for the next start().
   void stop();
+
+  // Drops every message received and not yet committed, unanswered, and ignores new ones: for a
+  // ledger found damaged (Ledger::damaged()), which takes no more commits and whose acks are
+  // withheld anyway. The devices keep what was dropped in their journals and resend it to the
+  // next hub that answers.
+  void halt();
 
   // Tells `observer` what each later commit changed (discrepancies, task sites, devices). Replaces an
   // earlier one.

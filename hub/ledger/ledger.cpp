@@ -63,10 +63,32 @@ Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall, s
   if (!audit) return audit.error();
   auto hub_epoch = read_hub_epoch(*database);
   if (!hub_epoch) return hub_epoch.error();
-  return Ledger(std::move(*database), std::move(*events), std::move(*audit), std::move(wall), std::move(*hub_epoch));
+  const bool verified = database->checked_at_open() || database->previous_close() == storage::PreviousClose::kClean;
+  Ledger ledger(std::move(*database), std::move(*events), std::move(*audit), std::move(wall), std::move(*hub_epoch));
+  ledger.verified_at_open_ = verified;
+  return ledger;
 }
 
+bool Ledger::integrity_unverified() const {
+  return !verified_at_open_ && !(check_ && check_->verdict() == storage::BackgroundCheck::Verdict::kPassed);
+}
+
+void Ledger::check_in_background(storage::BackgroundCheck::Finished finished) {
+  check_ = storage::BackgroundCheck::start(path(), kApplicationId, std::move(finished));
+}
+
+bool Ledger::damaged() const { return check_ && check_->verdict() == storage::BackgroundCheck::Verdict::kFailed; }
+
 Result<void> Ledger::close_cleanly(Ledger ledger) {
+  const bool unverified = ledger.integrity_unverified();
+  ledger.check_.reset();  // cancels a check still running
+  if (unverified) {
+    const auto file = ledger.path();
+    { const Ledger closed = std::move(ledger); }
+    return Error{
+        ErrorCode::kIo, "",
+        "not closing " + file.string() + " cleanly: it has not passed an integrity check since its last unclean stop"};
+  }
   storage::Database database = std::move(ledger.database_);
   {
     // The event store's and audit log's statements go first: the connection closes only without any.
@@ -76,6 +98,9 @@ Result<void> Ledger::close_cleanly(Ledger ledger) {
 }
 
 Result<LedgerWrite> Ledger::begin_write() {
+  if (damaged()) {
+    return Error{ErrorCode::kCorrupt, "", path().string() + " failed its integrity check: it takes no more writes"};
+  }
   auto transaction = storage::Transaction::begin(database_);
   if (!transaction) return transaction.error();
   return LedgerWrite(*this, std::move(*transaction));

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 #include "shared/protocol/messages.hpp"
+#include "shared/storage/background_check.hpp"
 #include "shared/storage/sqlite.hpp"
 
 namespace recount::hub {
@@ -157,14 +159,32 @@ class Ledger {
 
   // Closes the ledger at the end of an orderly stop so the next open may skip the integrity check
   // (storage::Database::close_cleanly). Everything that prepared statements on database() must
-  // be destroyed first. Errors: as close_cleanly; the ledger is closed either way. Blocks.
+  // be destroyed first. Errors: as close_cleanly, and kIo when the file awaits its integrity check
+  // (integrity_unverified(): a background check cancelled here, or one that failed), which the next
+  // start must then run: the ledger is closed without a clean close. Closed either way. Blocks.
   static Result<void> close_cleanly(Ledger ledger);
+
+  // Whether the file has not been checked since its last unclean close: opened with
+  // StartCheck::kInBackground after one, and no background check has passed yet.
+  bool integrity_unverified() const;
+
+  // Starts SQLite's integrity check of the file on a thread and a read-only connection of its own
+  // (storage::BackgroundCheck), while this ledger serves. `finished` runs on that thread, once,
+  // with the verdict (storage::BackgroundCheck::Finished); from the moment the check fails, before
+  // `finished` runs, damaged() is true. Call at most once, on the ledger's thread. The check stops
+  // when the ledger closes or is destroyed.
+  void check_in_background(storage::BackgroundCheck::Finished finished);
+
+  // Whether the background check found the file damaged or could not read it. From then on
+  // begin_write() refuses (kCorrupt) and nothing may tell a device that a commit is durable (Ingest
+  // withholds its acks). Thread-safe.
+  bool damaged() const;
 
   Ledger(Ledger&&) noexcept = default;
   Ledger& operator=(Ledger&&) noexcept = default;
 
   // Starts a write transaction; kIo if SQLite cannot (e.g. another process holds the write lock
-  // past the busy timeout). Blocks.
+  // past the busy timeout), kCorrupt once damaged(). Blocks.
   Result<LedgerWrite> begin_write();
 
   // For reads (stats, listings, verification). Writes go through begin_write().
@@ -192,6 +212,9 @@ class Ledger {
   AuditLog audit_;
   WallClock wall_;
   std::string hub_epoch_;
+  bool verified_at_open_ = true;  // checked at open, or closed cleanly before
+  // Declared last: destroyed first, so its thread stops before anything else goes.
+  std::unique_ptr<storage::BackgroundCheck> check_;
 };
 
 }  // namespace recount::hub

@@ -1,5 +1,5 @@
 // The clean-close marker: its contents are compared byte for byte with what the file is now, so
-// nothing in it is ever parsed.
+// nothing in it is ever parsed. The damage marker is only ever tested for, never read.
 #include "shared/storage/clean_close.hpp"
 
 #include <fcntl.h>
@@ -87,6 +87,28 @@ Result<void> record_clean_close(const std::filesystem::path& database_file) {
   const auto now = describe(database_file);
   if (!now) return io_error(database_file, "cannot examine");
   return write_file_atomically(clean_close_marker(database_file), *now, kOwnerOnly);
+}
+
+std::filesystem::path damage_marker(const std::filesystem::path& database_file) {
+  return database_file.string() + "-damaged";
+}
+
+Result<void> record_damage(const std::filesystem::path& database_file, const std::string& finding) {
+  return write_file_atomically(damage_marker(database_file), finding + "\n", kOwnerOnly);
+}
+
+bool damage_recorded(const std::filesystem::path& database_file) {
+  struct stat status {};
+  return ::stat(damage_marker(database_file).c_str(), &status) == 0;
+}
+
+Result<void> clear_damage(const std::filesystem::path& database_file) {
+  const auto marker = damage_marker(database_file);
+  if (::unlink(marker.c_str()) != 0) {
+    if (errno == ENOENT) return {};
+    return io_error(marker, "cannot remove the damage marker");
+  }
+  return sync_directory(marker);
 }
 
 }  // namespace recount::storage

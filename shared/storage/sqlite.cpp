@@ -153,7 +153,8 @@ void share_with_directory_group(const std::filesystem::path& path) {
 Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode, Durability durability,
                                 std::int32_t application_id, StartCheck check) {
   std::error_code ignored;
-  if (mode == OpenMode::kExistingOnly && !std::filesystem::exists(path, ignored)) {
+  const bool existed = std::filesystem::exists(path, ignored);
+  if (mode == OpenMode::kExistingOnly && !existed) {
     return Error{ErrorCode::kNotFound, "", "no database at " + path.string()};
   }
   // Before anything writes to the file: from here on, a crash is an unclean close.
@@ -173,11 +174,18 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
   // a file refused here stays byte for byte as it was, its WAL too.
   sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   database.previous_close_ = *previous;
-  database.checked_at_open_ = check == StartCheck::kAlways || *previous == PreviousClose::kUnclean;
+  const bool damage_reported = damage_recorded(path);
+  // A file this open creates has nothing to check in the background: checking it here costs nothing.
+  database.checked_at_open_ =
+      check == StartCheck::kAlways || damage_reported ||
+      (*previous == PreviousClose::kUnclean && (check == StartCheck::kAfterUncleanClose || !existed));
 
   // quick_check first: on a damaged file nothing below may write to it.
   if (database.checked_at_open_) {
     if (auto ok = quick_check(database, path); !ok) return ok.error();
+    if (damage_reported) {
+      if (auto cleared = clear_damage(path); !cleared) return cleared.error();
+    }
   }
 
   // Nothing below may write to a file that belongs to someone else: check whose it is first,
@@ -260,7 +268,20 @@ Result<void> Database::backup_to(const std::filesystem::path& target) {
   return {};
 }
 
-Result<void> Database::check(const std::filesystem::path& path, std::int32_t application_id) {
+void CheckCancellation::cancel() {
+  const std::lock_guard lock(mutex_);
+  cancelled_ = true;
+  // Safe from any thread while the connection is open; check() clears running_ before it closes.
+  if (running_ != nullptr) sqlite3_interrupt(running_);
+}
+
+bool CheckCancellation::cancelled() const {
+  const std::lock_guard lock(mutex_);
+  return cancelled_;
+}
+
+Result<void> Database::check(const std::filesystem::path& path, std::int32_t application_id,
+                             CheckCancellation* cancellation) {
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
   if (error) return Error{ErrorCode::kNotFound, "", "cannot read " + path.string() + ": " + error.message()};
@@ -271,7 +292,26 @@ Result<void> Database::check(const std::filesystem::path& path, std::int32_t app
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   Database database(raw, path);
   if (rc != SQLITE_OK) return sqlite_error(raw, rc, "cannot open " + path.string());
-  if (auto ok = quick_check(database, path); !ok) return ok;
+  sqlite3_busy_timeout(raw, 5000);
+  const Error cancelled{ErrorCode::kUnavailable, "", "the integrity check of " + path.string() + " was cancelled"};
+  if (cancellation != nullptr) {
+    const std::lock_guard lock(cancellation->mutex_);
+    if (cancellation->cancelled_) return cancelled;
+    cancellation->running_ = raw;
+  }
+  auto checked = quick_check(database, path);
+  if (cancellation != nullptr) {
+    const std::lock_guard lock(cancellation->mutex_);
+    cancellation->running_ = nullptr;
+    if (cancellation->cancelled_) return cancelled;
+  }
+  if (!checked) {
+    // An I/O error while reading is the disk's, not a verdict on the pages read.
+    if ((sqlite3_errcode(raw) & 0xFF) == SQLITE_IOERR) {
+      return Error{ErrorCode::kIo, "", "cannot read " + path.string() + ": " + sqlite3_errmsg(raw)};
+    }
+    return checked;
+  }
   auto owner = database.prepare("PRAGMA application_id");
   if (!owner) return owner.error();
   auto owned = owner->step();

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,20 @@ struct sqlite3;
 
 namespace recount::storage {
 
+// Stops a Database::check that runs, or will run, on another thread: SQLite interrupts the check
+// within a page or so of reading. Thread-safe; must outlive the check it is given to.
+class CheckCancellation {
+ public:
+  void cancel();
+  bool cancelled() const;
+
+ private:
+  friend class Database;
+  mutable std::mutex mutex_;
+  sqlite3* running_ = nullptr;  // the check's connection while it runs
+  bool cancelled_ = false;
+};
+
 enum class OpenMode { kCreateIfMissing, kExistingOnly };
 
 // How a commit reaches the disk. kFull: the commit is on stable storage when commit() returns
@@ -29,7 +44,8 @@ enum class Durability { kFull, kNormal };
 class Database final : public Connection {
  public:
   // Opens (or creates) the file, runs PRAGMA quick_check (with kAfterUncleanClose only when the
-  // previous close was not close_cleanly(): clean_close.hpp; the marker is removed either way) and,
+  // previous close was not close_cleanly(): clean_close.hpp; the marker is removed either way; with
+  // kInBackground only on a file it creates or when a damage marker is there, which a pass removes) and,
   // when `application_id` is not 0, checks that an existing database carries that id (PRAGMA
   // application_id, set on creation); only then switches to WAL mode with foreign keys on and a
   // busy timeout. Errors: kNotFound (kExistingOnly and no file), kCorrupt (not a database, damage
@@ -46,16 +62,21 @@ class Database final : public Connection {
   // checks. Blocks (the checkpoint writes and syncs the file).
   static Result<void> close_cleanly(Database database);
 
-  // Whether open() ran PRAGMA quick_check, and what it found about the previous close.
+  // Whether open() ran PRAGMA quick_check, and what it found about the previous close. Opened
+  // with kInBackground after an unclean close, neither checked it: the caller runs the check.
   bool checked_at_open() const { return checked_at_open_; }
   PreviousClose previous_close() const { return previous_close_; }
 
   // Checks a database file without changing it (read-only; recountctl restore's check of a
   // backup before anything is replaced): that it is a SQLite database, that PRAGMA quick_check
   // finds no damage and that its application_id is `application_id`. Errors, naming the file:
-  // kNotFound (no file), kCorrupt (empty, not a database, damaged, another application's), kIo.
-  // Blocks for a read of every page.
-  static Result<void> check(const std::filesystem::path& path, std::int32_t application_id);
+  // kNotFound (no file), kCorrupt (empty, not a database, damaged, another application's), kIo
+  // (SQLite could not read it), kUnavailable (`cancellation` was cancelled first). Blocks for a
+  // read of every page, in one read transaction: another connection may write meanwhile (WAL
+  // mode), and the check sees the file as committed when it began. `cancellation`, if given, must
+  // outlive the call.
+  static Result<void> check(const std::filesystem::path& path, std::int32_t application_id,
+                            CheckCancellation* cancellation = nullptr);
 
   Database(Database&&) noexcept;
   Database& operator=(Database&&) noexcept;

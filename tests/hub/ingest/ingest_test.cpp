@@ -12,6 +12,7 @@
 #include "shared/crypto/ed25519.hpp"
 #include "shared/protocol/codec.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
+#include "tests/support/damage.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/mqtt_fixtures.hpp"
 
@@ -571,6 +572,50 @@ TEST_CASE("while the database is full nothing is acked and ingest says so, and o
   CHECK(hub.ack(1).acked_through == 400);
   CHECK_FALSE(hub.ingest.storage_full());
   CHECK(hub.stored_events() == 400);
+}
+
+TEST_CASE("once the ledger's background check finds damage, nothing more is stored, acked or nacked") {
+  IngestFixture hub;
+  constexpr std::uint64_t kStored = 4000;
+  for (std::uint64_t first = 1; first <= kStored; first += 500)
+    hub.publish(events_topic(), batch_payload(first, first + 499));
+  REQUIRE(hub.run_until([&] {
+    return std::any_of(hub.replies.begin(), hub.replies.end(), [](const mqtt::Message& message) {
+      auto ack = protocol::decode_ack(message.payload);
+      return ack && ack->acked_through == kStored;
+    });
+  }));
+  REQUIRE(hub.run_until([&] { return hub.ingest.counters().replies_in_flight == 0; }));
+  const std::int64_t last_rowid = hub.single_number("SELECT max(rowid) FROM events");
+
+  // A page in the middle of the events, which nothing below reads: only the check comes across it.
+  testing::damage_table_page(hub.dir / "hub.db", "events");
+  hub.ledger.check_in_background([](const Result<void>&) {});
+  REQUIRE(hub.run_until([&] { return hub.ledger.damaged(); }, std::chrono::seconds(60)));
+  hub.replies.clear();
+
+  const auto messages = hub.ingest.counters().messages;
+  hub.publish(events_topic(), batch_payload(kStored + 1, kStored + 10));
+  hub.publish(protocol::device_topic("site-1", "device-1", protocol::DeviceChannel::kHello),
+              hello_payload(kEpoch, kStored + 10));
+  hub.publish(events_topic(), "not JSON, which a sound ledger dead-letters and nacks");
+  REQUIRE(hub.run_until(
+      [&] { return hub.ingest.counters().messages == messages + 3 && hub.ingest.counters().queued == 0; }));
+  const auto withheld = hub.ingest.counters().replies_withheld;
+  hub.ingest.announce_cursors();  // reads only the cursors, and would ack device-1's 4,000
+  CHECK(hub.ingest.counters().replies_withheld == withheld + 1);
+
+  // The broker keeps the order of one client's messages: an answer published before the probe
+  // would reach the device before it.
+  hub.hub_link.publish({std::string(kProbeTopic), "", false}, mqtt::Qos::kAtLeastOnce);
+  REQUIRE(hub.run_until([&] { return !hub.replies.empty(); }));
+  for (const auto& message : hub.replies) CHECK(message.topic == kProbeTopic);
+  CHECK(hub.single_number("SELECT max(rowid) FROM events") == last_rowid);
+  CHECK(hub.ingest.counters().failed_commits >= 1);
+  auto write = hub.ledger.begin_write();
+  REQUIRE_FALSE(write.has_value());
+  CHECK(write.error().code == ErrorCode::kCorrupt);
+  CHECK(write.error().message.find("hub.db failed its integrity check") != std::string::npos);
 }
 
 }  // namespace

@@ -3,13 +3,16 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "shared/core/random_id.hpp"
 #include "shared/protocol/codec.hpp"
+#include "shared/storage/clean_close.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
+#include "tests/support/damage.hpp"
 
 namespace recount::hub {
 namespace {
@@ -461,6 +464,53 @@ TEST_CASE("a ledger opened with StartCheck::kAlways is checked after a clean clo
   auto reopened = Ledger::open(fixture.file, testing::fixed_clock(), storage::StartCheck::kAlways);
   REQUIRE(reopened.has_value());
   CHECK(reopened->database().checked_at_open());
+}
+
+TEST_CASE("a ledger checked in the background after a crash is closed cleanly only once its check has passed") {
+  LedgerFixture fixture;
+  filled_database(fixture);  // dropped: a crash
+  const auto marker = storage::clean_close_marker(fixture.file);
+  {
+    auto ledger = Ledger::open(fixture.file, testing::fixed_clock(), storage::StartCheck::kInBackground);
+    REQUIRE(ledger.has_value());
+    CHECK_FALSE(ledger->database().checked_at_open());
+    CHECK(ledger->integrity_unverified());
+    // Stopped before its check ran: the next start must run it.
+    auto closed = Ledger::close_cleanly(std::move(*ledger));
+    REQUIRE_FALSE(closed.has_value());
+    CHECK(closed.error().message.find("has not passed an integrity check") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(marker));
+  }
+  auto ledger = Ledger::open(fixture.file, testing::fixed_clock(), storage::StartCheck::kInBackground);
+  REQUIRE(ledger.has_value());
+  CHECK(ledger->integrity_unverified());
+  std::atomic<int> passed{0};
+  ledger->check_in_background([&](const Result<void>& verdict) { passed += verdict ? 1 : 0; });
+  REQUIRE(testing::eventually([&] { return !ledger->integrity_unverified(); }, std::chrono::seconds(60)));
+  CHECK_FALSE(ledger->damaged());
+  CHECK(ledger->begin_write().has_value());
+  REQUIRE(Ledger::close_cleanly(std::move(*ledger)).has_value());
+  CHECK(passed == 1);
+  CHECK(std::filesystem::exists(marker));
+}
+
+TEST_CASE("a ledger the background check finds damaged takes no write and is not closed cleanly") {
+  LedgerFixture fixture;
+  filled_database(fixture);
+  testing::damage_table_page(fixture.file, "events");
+  auto ledger = Ledger::open(fixture.file, testing::fixed_clock(), storage::StartCheck::kInBackground);
+  REQUIRE(ledger.has_value());
+  REQUIRE(ledger->begin_write().has_value());  // a write before the finding is taken
+  ledger->check_in_background([](const Result<void>&) {});
+  REQUIRE(testing::eventually([&] { return ledger->damaged(); }, std::chrono::seconds(60)));
+  auto write = ledger->begin_write();
+  REQUIRE_FALSE(write.has_value());
+  CHECK(write.error().code == ErrorCode::kCorrupt);
+  CHECK(write.error().message.find(fixture.file.string()) != std::string::npos);
+  CHECK(ledger->integrity_unverified());
+  CHECK_FALSE(Ledger::close_cleanly(std::move(*ledger)).has_value());
+  CHECK_FALSE(std::filesystem::exists(storage::clean_close_marker(fixture.file)));
+  CHECK(std::filesystem::exists(storage::damage_marker(fixture.file)));
 }
 
 }  // namespace
