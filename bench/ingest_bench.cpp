@@ -242,6 +242,7 @@ struct IngestFigures {
   double events_per_s_from_spawn = 0;
   double hub_cpu_s = 0;
   double hub_rss_mib = 0;
+  double hub_hwm_mib = 0;  // VmHWM after reconciliation caught up: the peak the 200 ms samples may miss
   double agents_cpu_s = 0;
   double wall_s = 0;
   bool complete = false;
@@ -466,6 +467,7 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   }
   // Until reconciliation caught up: the cost of an event includes applying it.
   figures.hub_cpu_s = cpu_seconds(hub_pid) - hub_cpu_before;
+  figures.hub_hwm_mib = rss_mib(hub_pid, "VmHWM");
   const double total = static_cast<double>(events) * static_cast<double>(devices.size());
   if (figures.complete) {
     figures.events_per_s = total / std::chrono::duration<double>(last_ack - first_hello).count();
@@ -585,6 +587,7 @@ int run(const Args& args) {
          ingest.agents_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
   report(figure + "_wall_s", ingest.wall_s, "s");
   report(figure + "_hub_peak_rss_mb", ingest.hub_rss_mib, "MiB");
+  report(figure + "_hub_vmhwm_mb", ingest.hub_hwm_mib, "MiB");
   if (ingest_counters != nullptr) {
     for (const char* key : {"messages", "commits", "deferred_commits", "replies_unsent"}) {
       if (ingest_counters->contains(key) && (*ingest_counters)[key].is_number()) {
