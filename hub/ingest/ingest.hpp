@@ -204,7 +204,7 @@ class Ingest {
   // with a backlog), and since when.
   bool behind_ = true;
   std::int64_t behind_since_ms_ = 0;
-  std::int64_t judged_ms_ = 0;  // when a commit last judged the counts due
+  std::int64_t judged_ms_ = 0;    // when a commit last judged the counts due
   std::int64_t released_ms_ = 0;  // when the drain last gave free heap memory back (release_free_memory)
   IngestCounters counters_;
   UnknownBarcodes* unknown_ = nullptr;  // keep_unknown_barcodes(); none: such events are only stored
