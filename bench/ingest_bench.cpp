@@ -21,10 +21,10 @@
 // --perf-system FILE records every CPU instead (see who else competes for the two cores).
 // Prints "name value unit" lines; names get "@devices=N,events=E" appended, and the bare name is
 // printed too when --primary is given.
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -189,7 +189,7 @@ BrokerFigures raw_broker(const std::string& uri, Mix mix, std::size_t messages, 
     while (!failed && outstanding < window && sent < messages) {
       ++sent;
       ++outstanding;
-      publisher.publish({"bench/raw", payload}, mqtt::Qos::kAtLeastOnce, [&](Result<void> done) {
+      publisher.publish({"bench/raw", payload}, mqtt::Qos::kAtLeastOnce, [&](const Result<void>& done) {
         --outstanding;
         if (!done) failed = true;
         pump();
@@ -203,7 +203,7 @@ BrokerFigures raw_broker(const std::string& uri, Mix mix, std::size_t messages, 
     start = Clock::now();
     pump();
   };
-  subscriber.on_message([&](mqtt::Message) {
+  subscriber.on_message([&](const mqtt::Message&) {
     if (++figures.received == messages) {
       figures.messages_per_s = static_cast<double>(messages) / seconds_since(start);
       io.stop();
@@ -242,6 +242,7 @@ struct IngestFigures {
   double events_per_s_from_spawn = 0;
   double hub_cpu_s = 0;
   double hub_rss_mib = 0;
+  double hub_hwm_mib = 0;  // VmHWM after reconciliation caught up: the peak the 200 ms samples may miss
   double agents_cpu_s = 0;
   double wall_s = 0;
   bool complete = false;
@@ -288,7 +289,7 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   bool have_ack = false;
   Clock::time_point first_ack;
   std::vector<double> completions;  // seconds after the first hello at which each device was done
-  watcher.on_message([&](mqtt::Message message) {
+  watcher.on_message([&](const mqtt::Message& message) {
     auto topic = protocol::parse_device_topic(message.topic);
     if (!topic) return;
     if (topic->channel == protocol::DeviceChannel::kHello && !have_hello) {
@@ -380,7 +381,7 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
       while (sim->outstanding < 8 && sim->next < sim->payloads.size()) {
         ++sim->outstanding;
         sim->link->publish({sim->topic, sim->payloads[sim->next++]}, mqtt::Qos::kAtLeastOnce,
-                           [sim, pump](Result<void> done) {
+                           [sim, pump](const Result<void>& done) {
                              --sim->outstanding;
                              if (!done) {
                                std::cerr << "simulated device: publish failed: " << done.error().describe() << '\n';
@@ -466,6 +467,7 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   }
   // Until reconciliation caught up: the cost of an event includes applying it.
   figures.hub_cpu_s = cpu_seconds(hub_pid) - hub_cpu_before;
+  figures.hub_hwm_mib = rss_mib(hub_pid, "VmHWM");
   const double total = static_cast<double>(events) * static_cast<double>(devices.size());
   if (figures.complete) {
     figures.events_per_s = total / std::chrono::duration<double>(last_ack - first_hello).count();
@@ -549,7 +551,7 @@ int run(const Args& args) {
     if (args.flag("perf-hub")) {
       command.insert(command.end(), {"-p", std::to_string(hub.pid())});
     } else {
-      command.push_back("-a");
+      command.emplace_back("-a");
     }
     perf = std::make_unique<testing::Process>(command, temp / "perf");
     std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -585,6 +587,7 @@ int run(const Args& args) {
          ingest.agents_cpu_s * 100000.0 / static_cast<double>(device_count * events), "s");
   report(figure + "_wall_s", ingest.wall_s, "s");
   report(figure + "_hub_peak_rss_mb", ingest.hub_rss_mib, "MiB");
+  report(figure + "_hub_vmhwm_mb", ingest.hub_hwm_mib, "MiB");
   if (ingest_counters != nullptr) {
     for (const char* key : {"messages", "commits", "deferred_commits", "replies_unsent"}) {
       if (ingest_counters->contains(key) && (*ingest_counters)[key].is_number()) {

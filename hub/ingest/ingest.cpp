@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 
 #include "hub/writes/hub_writer.hpp"
+#include "shared/core/memory.hpp"
 #include "shared/domain/limits.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/json_document.hpp"
@@ -121,7 +122,18 @@ void Ingest::drain() {
   if (queue_.empty() && !behind_) return;
   const bool committed = commit(take_group());
   // After a failure, only new messages try again: a failing database is not retried in a loop.
-  if (!queue_.empty() || (behind_ && committed)) post_drain();
+  if (!queue_.empty() || (behind_ && committed)) {
+    post_drain();
+    return;
+  }
+  // A burst has ended: the queue's messages were freed on this thread but allocated on Paho's,
+  // in an arena glibc keeps resident (shared/core/memory.hpp). At most once a second, so a
+  // trickle of single messages does not pay for it on every commit.
+  const std::int64_t now_ms = wall_();
+  if (now_ms - released_ms_ >= 1'000) {
+    released_ms_ = now_ms;
+    release_free_memory();
+  }
 }
 
 bool Ingest::may_defer(std::size_t messages, std::uint64_t storing, std::int64_t now_ms) const {

@@ -45,8 +45,11 @@ struct IngestOptions {
   // (mqtt::Delivery::kPaused), so the broker holds them, and takes them again once the queue is
   // down to half of both. Messages the link had already handed over are still queued, so the
   // queue may pass a bound by the link's own window (LinkOptions::max_pending_messages).
+  // The bytes bound is one full commit (max_bytes_per_commit): more waiting does not make the
+  // next commit larger, and it counts against the hub's memory budget (docs/performance.md,
+  // "The hub's RSS under a 1M-event backlog"); it was 64 MiB.
   std::size_t max_queued_messages = 4'096;
-  std::size_t max_queued_bytes = std::size_t{64} * 1024 * 1024;
+  std::size_t max_queued_bytes = std::size_t{16} * 1024 * 1024;
   ClockBounds clock;
 };
 
@@ -211,7 +214,8 @@ class Ingest {
   // with a backlog), and since when.
   bool behind_ = true;
   std::int64_t behind_since_ms_ = 0;
-  std::int64_t judged_ms_ = 0;  // when a commit last judged the counts due
+  std::int64_t judged_ms_ = 0;    // when a commit last judged the counts due
+  std::int64_t released_ms_ = 0;  // when the drain last gave free heap memory back (release_free_memory)
   IngestCounters counters_;
   UnknownBarcodes* unknown_ = nullptr;  // keep_unknown_barcodes(); none: such events are only stored
 };

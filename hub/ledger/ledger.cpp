@@ -56,7 +56,10 @@ Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall, s
   // events, and these two settings together cut it from 13 to 8 CPU-s per 100k events (either
   // alone: no gain; docs/performance.md). Statement journals only undo one statement inside the
   // transaction, so keeping them in memory changes nothing about what a commit makes durable.
-  if (auto ok = database->execute("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY"); !ok) return ok.error();
+  // The cache is most of the hub's memory once the ledger outgrows it: 64 MiB put the hub at
+  // 168 MiB under a 1M-event backlog, against a budget of 100 MB (issue 16); with 32 MiB that
+  // run kept its ingest rate (docs/performance.md, "The hub's RSS under a 1M-event backlog").
+  if (auto ok = database->execute("PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY"); !ok) return ok.error();
   auto events = EventStore::prepare(*database);
   if (!events) return events.error();
   auto audit = AuditLog::prepare(*database);

@@ -1,0 +1,18 @@
+// Handing the C library's free heap memory back to the system.
+#include "shared/core/memory.hpp"
+
+#include <cstdlib>  // defines __GLIBC__ on glibc
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace recount {
+
+void release_free_memory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
+}  // namespace recount
