@@ -7,7 +7,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hub/catalog/catalog_schema.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/core/iso_time.hpp"
 #include "shared/crypto/hashed_uuid.hpp"
@@ -94,11 +93,17 @@ Result<BaselineReport> import_baselines(HubWriter& writer, Ledger& ledger, std::
     ImportErrors errors;
     ImportErrors conflicts;
     if (!table.errors.empty()) errors.replace_all(table.errors.front());
+    // The staging table is the baseline import's own (the hub may run without a catalog store);
+    // created in the write, it is empty whenever a write commits.
+    if (auto ok = database.execute("CREATE TABLE IF NOT EXISTS import_keys (key TEXT PRIMARY KEY, line INTEGER "
+                                   "NOT NULL); DELETE FROM import_keys");
+        !ok) {
+      return ok.error();
+    }
     auto seen = database.prepare("INSERT INTO import_keys(key, line) VALUES(?, ?) ON CONFLICT(key) DO NOTHING");
     auto first_line = database.prepare("SELECT line FROM import_keys WHERE key = ?");
     if (!seen) return seen.error();
     if (!first_line) return first_line.error();
-    if (auto ok = clear_import_staging(database); !ok) return ok.error();
     std::size_t fresh = 0;
     CsvRecord record;
     while (table.next(record)) {
@@ -135,7 +140,7 @@ Result<BaselineReport> import_baselines(HubWriter& writer, Ledger& ledger, std::
     } else {
       errors.replace_all(table.errors.front());
     }
-    if (auto ok = clear_import_staging(database); !ok) return ok.error();
+    if (auto ok = database.execute("DELETE FROM import_keys"); !ok) return ok.error();
     const Json size = {{"sha256", import_sha256(csv, options)}, {"bytes", csv.size()}};
     if (!errors.empty()) {
       report.unchanged = 0;

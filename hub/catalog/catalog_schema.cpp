@@ -47,7 +47,7 @@ CREATE TABLE floor_users (
   PRIMARY KEY (site, badge)
 );
 )sql"},
-       // 3: staging tables of the imports (hub/catalog, hub/baseline), so that a file of any size is read a row at a
+       // 3: staging tables of the catalog imports, so that a file of any size is read a row at a
        // time: within an import's write transaction they hold what the file said so far, for the checks that span
        // rows (a code twice, an item's rows disagreeing) and the final copy into the tables above; empty otherwise.
        {R"sql(
@@ -86,9 +86,10 @@ CREATE TABLE import_user_sites (
   users   INTEGER NOT NULL,
   changed INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE import_keys (key TEXT PRIMARY KEY, line INTEGER NOT NULL);
 )sql"}},
-      storage::shared_user_version({2, 4}, kLastHubSchema)};
+      // Step 3 came after PRAGMA user_version was retired: no older hub.db has run it, so it "reached" a
+      // user_version none wrote (and a file above kLastHubSchema is still newer than every step).
+      storage::shared_user_version({2, 4, kLastHubSchema + 1}, kLastHubSchema)};
 }
 
 Result<void> migrate_catalog(storage::Database& database) {
@@ -99,7 +100,7 @@ Result<void> migrate_catalog(storage::Database& database) {
 Result<void> clear_import_staging(storage::Database& database) {
   return database.execute(
       "DELETE FROM import_items; DELETE FROM import_barcodes; DELETE FROM import_locations; DELETE FROM import_users; "
-      "DELETE FROM import_user_sites; DELETE FROM import_keys");
+      "DELETE FROM import_user_sites");
 }
 
 }  // namespace recount::hub

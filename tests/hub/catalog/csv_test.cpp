@@ -271,7 +271,8 @@ TEST_CASE("a table read in windows keeps records, quotes, line ends and characte
   while (reader.next(record)) {
     if (read > 0) {
       same = same && record.fields.size() == 2 && record.fields[0] == std::to_string(read - 1) &&
-             record.fields[1] == "caf\xC3\xA9 " + std::string(80, 'x') + "\r\nnext" && record.line == line + 2;
+             record.fields[1] == "caf\xC3\xA9 " + std::string(80, 'x') + "\r\nnext" &&
+             record.line == (read == 1 ? 2 : line + 2);  // a record is two lines, the header one
     }
     line = record.line;
     ++read;
