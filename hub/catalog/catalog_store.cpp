@@ -188,7 +188,11 @@ Result<void> stage_locations(storage::Database& database, ImportTable& table, Im
     auto repeated = storage::first_int(location_seen->bind(1, site).bind(2, location));
     if (!repeated) return repeated.error();
     if (*repeated) {
-      add("location", site + "/" + location + " already appears on line " + std::to_string(**repeated));
+      add("location", std::string(site)
+                          .append("/")
+                          .append(location)
+                          .append(" already appears on line ")
+                          .append(std::to_string(**repeated)));
       continue;
     }
     label_seen->bind(1, site).bind(2, label);

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <iterator>
+#include <utility>
 
 #include "shared/core/gzip.hpp"
 #include "shared/crypto/sha256.hpp"
@@ -339,7 +340,7 @@ enum class Parsed { kRecord, kBlank, kNeedMore, kError };
 // The reader: the text stream, a buffer holding the text from the record being read on, and the
 // line it starts on.
 struct TableReader::State {
-  State(std::string_view bytes, const TableOptions& table_options) : options(table_options) {
+  State(std::string_view bytes, TableOptions table_options) : options(std::move(table_options)) {
     if (options.encoding == TextEncoding::kAuto) {
       if (auto failure = detect_encoding(bytes, options, encoding)) error = std::move(failure);
     } else {

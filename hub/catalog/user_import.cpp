@@ -62,7 +62,11 @@ Result<void> stage_users(storage::Database& database, ImportTable& table, Import
     auto repeated = storage::first_int(badge_seen->bind(1, site).bind(2, badge));
     if (!repeated) return repeated.error();
     if (*repeated) {
-      add(invalid("badge", site + "/" + badge + " already appears on line " + std::to_string(**repeated)));
+      add(invalid("badge", std::string(site)
+                               .append("/")
+                               .append(badge)
+                               .append(" already appears on line ")
+                               .append(std::to_string(**repeated))));
       continue;
     }
     auto users = storage::first_int(count_site->bind(1, site));
