@@ -26,7 +26,8 @@ struct BaselineReport {
   std::size_t unchanged = 0;                    // rows an earlier import stored already, identical: skipped
   char delimiter = ',';                         // the delimiter the file was read with (given or detected)
   TextEncoding encoding = TextEncoding::kUtf8;  // the encoding it was read in (never kAuto)
-  std::vector<ImportError> errors;
+  std::vector<ImportError> errors;              // the first ImportErrors::kMaxListed problems
+  std::size_t unlisted_errors = 0;              // problems past those
 };
 
 // The event id of the baseline of a position as of a time: a UUIDv8 made from their SHA-256, so
@@ -39,7 +40,7 @@ std::string baseline_event_id(const reconcile::PositionKey& position, std::int64
 // baseline absorbs them (docs/reconciliation.md).
 HlcStamp baseline_stamp(std::int64_t as_of_ms);
 
-// Validates the whole file (read by read_table() under `options`: the delimiter detected unless
+// Validates the whole file (read by a TableReader under `options`: the delimiter detected unless
 // given, UTF-8 unless said otherwise; site an identifier; location,
 // sku and lot (optional) codes; quantity a whole number from 0 to 1000000000; as_of an ISO-8601
 // time with an offset, not after the hub's now; no position and as_of twice). Then, through
@@ -53,6 +54,11 @@ HlcStamp baseline_stamp(std::int64_t as_of_ms);
 // line, since a stored baseline is never rewritten (a correction is a baseline with a later
 // as_of). A rejected file stores nothing but its audit entry ("baseline.import_rejected": error
 // count, the first error, SHA-256, size).
+//
+// The file is read twice, a row at a time, inside the one write: first to check every row (the
+// (position, as_of) pairs seen kept in the staging table import_keys, not in memory), then, when
+// no row has a problem, to store them; memory does not grow with the file. The first
+// ImportErrors::kMaxListed problems are listed, the rest counted (unlisted_errors).
 //
 // Returns the report; an Error only when SQLite fails. `ledger` is that of `writer`. Blocks;
 // call on the io_context thread that owns them.

@@ -46,13 +46,61 @@ CREATE TABLE floor_users (
   pin_hash TEXT NOT NULL,
   PRIMARY KEY (site, badge)
 );
+)sql"},
+       // 3: staging tables of the catalog imports, so that a file of any size is read a row at a
+       // time: within an import's write transaction they hold what the file said so far, for the checks that span
+       // rows (a code twice, an item's rows disagreeing) and the final copy into the tables above; empty otherwise.
+       {R"sql(
+CREATE TABLE import_items (
+  sku             TEXT    PRIMARY KEY,
+  description     TEXT    NOT NULL,
+  unit_cost_cents INTEGER NOT NULL,
+  item_class      TEXT    NOT NULL
+);
+CREATE TABLE import_barcodes (
+  code     TEXT    PRIMARY KEY,
+  sku      TEXT    NOT NULL,
+  pack_qty INTEGER NOT NULL,
+  line     INTEGER NOT NULL
+);
+CREATE TABLE import_locations (
+  site           TEXT    NOT NULL,
+  location       TEXT    NOT NULL,
+  label          TEXT,   -- NULL when the row repeats another's label (an error)
+  location_class TEXT    NOT NULL,
+  line           INTEGER NOT NULL,
+  PRIMARY KEY (site, location)
+);
+CREATE INDEX import_locations_by_label ON import_locations(site, label);
+CREATE TABLE import_users (
+  site  TEXT    NOT NULL,
+  badge TEXT    NOT NULL,
+  name  TEXT    NOT NULL,
+  role  TEXT    NOT NULL,
+  pin_hash TEXT,  -- NULL until the file has no error; a PIN is never stored in clear, not even here
+  line  INTEGER NOT NULL,
+  PRIMARY KEY (site, badge)
+);
+CREATE TABLE import_user_sites (
+  site    TEXT    PRIMARY KEY,
+  users   INTEGER NOT NULL,
+  changed INTEGER NOT NULL DEFAULT 0
+);
 )sql"}},
-      storage::shared_user_version({2, 4}, kLastHubSchema)};
+      // Step 3 came after PRAGMA user_version was retired: no older hub.db has run it, so it "reached" a
+      // user_version none wrote (and a file above kLastHubSchema is still newer than every step).
+      storage::shared_user_version({2, 4, kLastHubSchema + 1}, kLastHubSchema)};
 }
 
 Result<void> migrate_catalog(storage::Database& database) {
   const storage::SchemaComponent components[] = {catalog_schema()};
   return storage::migrate(database, components);
+}
+
+Result<void> clear_import_staging(storage::Database& database) {
+  return database.execute(
+      "DELETE FROM import_items; DELETE FROM import_barcodes; DELETE FROM import_locations; DELETE FROM import_users; "
+      "DELETE FROM import_user_sites");
 }
 
 }  // namespace recount::hub

@@ -16,4 +16,9 @@ storage::SchemaComponent catalog_schema();
 // storage::migrate (kUnsupportedVersion for tables of a newer recount-hub). Blocks.
 Result<void> migrate_catalog(storage::Database& database);
 
+// Empties the imports' staging tables (step 3: import_items, import_barcodes, import_locations,
+// import_users, import_user_sites), which an import fills inside its write
+// transaction and leaves empty when it commits. Errors: kIo. Blocks.
+Result<void> clear_import_staging(storage::Database& database);
+
 }  // namespace recount::hub

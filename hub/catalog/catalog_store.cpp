@@ -10,10 +10,10 @@
 #include "hub/catalog/catalog_schema.hpp"
 #include "hub/catalog/csv.hpp"
 #include "hub/ledger/ledger.hpp"
-#include "shared/crypto/sha256.hpp"
 #include "shared/domain/gtin.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub {
 namespace {
@@ -30,15 +30,6 @@ const std::vector<std::string_view> kLocationColumns{"site", "location", "label"
 bool all_digits(const std::string& text) {
   return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
 }
-
-class Errors {
- public:
-  void add(std::size_t line, std::string field, std::string message) {
-    list.push_back(ImportError{line, std::move(field), std::move(message)});
-  }
-  void add(std::size_t line, const Error& error) { add(line, error.field, error.message); }
-  std::vector<ImportError> list;
-};
 
 // Where an items file keeps its cost: `unit_cost_cents`, `unit_cost` (decimal), or both.
 struct CostColumns {
@@ -76,6 +67,162 @@ Result<std::int64_t> item_cost(const CsvRecord& record, const CostColumns& colum
   return cents ? *cents : *decimal;
 }
 
+// Reads an items file into import_items and import_barcodes a row at a time, each problem into
+// `errors`, then checks the codes against the items that stay. Errors: SQLite's.
+Result<void> stage_items(storage::Database& database, ImportTable& table, const CostColumns& cost_columns,
+                         ImportErrors& errors) {
+  auto code_seen = database.prepare("SELECT sku, line FROM import_barcodes WHERE code = ?");
+  auto add_code = database.prepare("INSERT INTO import_barcodes(code, sku, pack_qty, line) VALUES(?, ?, ?, ?)");
+  auto item_seen = database.prepare("SELECT description, unit_cost_cents, item_class FROM import_items WHERE sku = ?");
+  auto add_item =
+      database.prepare("INSERT INTO import_items(sku, description, unit_cost_cents, item_class) VALUES(?, ?, ?, ?)");
+  if (!code_seen) return code_seen.error();
+  if (!add_code) return add_code.error();
+  if (!item_seen) return item_seen.error();
+  if (!add_item) return add_item.error();
+  CsvRecord record;
+  while (table.next(record)) {
+    const auto row = pick(record, table.columns);
+    const auto& [sku, description, item_class, barcode, pack_text] = std::tie(row[0], row[1], row[2], row[3], row[4]);
+    const auto add = [&](std::string field, std::string message) {
+      errors.add(ImportError{record.line, std::move(field), std::move(message)});
+    };
+    bool valid = true;
+    const auto check = [&](const Result<void>& ok) {
+      if (ok) return;
+      add(ok.error().field, ok.error().message);
+      valid = false;
+    };
+    check(validate_code("sku", sku, limits::kMaxCode));
+    check(validate_code("description", description, limits::kMaxText, Presence::kOptional));
+    const auto cost = item_cost(record, cost_columns);
+    if (!cost) check(cost.error());
+    check(validate_code("item_class", item_class, limits::kMaxCode, Presence::kOptional));
+    auto code = catalog_code(barcode);
+    if (!code) check(invalid("barcode", code.error().message));
+    const auto pack = parse_integer(pack_text);
+    if (!pack || *pack < 1 || *pack > limits::kMaxQuantity) {
+      check(invalid("pack_qty", "must be a whole number from 1 to 1000000000 (got '" + pack_text + "')"));
+    }
+    if (!valid) continue;
+    code_seen->bind(1, *code);
+    auto seen = code_seen->step();
+    if (!seen) return seen.error();
+    if (*seen) {
+      add("barcode", barcode + " already appears on line " + std::to_string(code_seen->column_int(1)) + " (SKU " +
+                         code_seen->column_text(0) + ")");
+      code_seen->reset();
+      continue;
+    }
+    code_seen->reset();
+    if (auto ok =
+            add_code->bind(1, *code).bind(2, sku).bind(3, *pack).bind(4, static_cast<std::int64_t>(record.line)).run();
+        !ok) {
+      return ok;
+    }
+    item_seen->bind(1, sku);
+    auto first = item_seen->step();
+    if (!first) return first.error();
+    const bool agrees = !*first || (item_seen->column_text(0) == description && item_seen->column_int(1) == *cost &&
+                                    item_seen->column_text(2) == item_class);
+    const bool fresh = !*first;
+    item_seen->reset();
+    if (!agrees) {
+      add("sku", "SKU " + sku + " has a different description, unit_cost_cents or item_class than on its first row");
+      continue;
+    }
+    if (fresh) {
+      if (auto ok = add_item->bind(1, sku).bind(2, description).bind(3, *cost).bind(4, item_class).run(); !ok)
+        return ok;
+    }
+  }
+  // A code may name one item only: one that stays (is not in this file) keeps its codes.
+  auto owned = database.prepare(
+      "SELECT s.code, s.line, c.sku FROM import_barcodes s JOIN catalog_barcodes c ON c.code = s.code "
+      "WHERE c.sku <> s.sku AND c.sku NOT IN (SELECT sku FROM import_items) ORDER BY s.code");
+  if (!owned) return owned.error();
+  while (true) {
+    auto row = owned->step();
+    if (!row) return row.error();
+    if (!*row) return {};
+    errors.add(ImportError{static_cast<std::size_t>(owned->column_int(1)), "barcode",
+                           "barcode " + owned->column_text(0) + " already belongs to SKU " + owned->column_text(2)});
+  }
+}
+
+// Reads a locations file into import_locations a row at a time, each problem into `errors`.
+// Errors: SQLite's.
+Result<void> stage_locations(storage::Database& database, ImportTable& table, ImportErrors& errors) {
+  auto location_seen = database.prepare("SELECT line FROM import_locations WHERE site = ? AND location = ?");
+  auto label_seen = database.prepare("SELECT location, line FROM import_locations WHERE site = ? AND label = ?");
+  // The location that has the label now, unless the file has named it already (it may move).
+  auto owner = database.prepare(
+      "SELECT c.location FROM catalog_locations c WHERE c.site = ?1 AND c.label = ?2 AND c.location <> ?3 AND NOT "
+      "EXISTS (SELECT 1 FROM import_locations s WHERE s.site = ?1 AND s.location = c.location)");
+  auto add_location = database.prepare(
+      "INSERT INTO import_locations(site, location, label, location_class, line) VALUES(?, ?, ?, ?, ?)");
+  if (!location_seen) return location_seen.error();
+  if (!label_seen) return label_seen.error();
+  if (!owner) return owner.error();
+  if (!add_location) return add_location.error();
+  CsvRecord record;
+  while (table.next(record)) {
+    const auto row = pick(record, table.columns);
+    const auto& [site, location, label_text, location_class] = std::tie(row[0], row[1], row[2], row[3]);
+    const auto label = label_text.empty() ? location : label_text;
+    const auto line = static_cast<std::int64_t>(record.line);
+    const auto add = [&](std::string field, std::string message) {
+      errors.add(ImportError{record.line, std::move(field), std::move(message)});
+    };
+    bool valid = true;
+    const auto check = [&](const Result<void>& ok) {
+      if (ok) return;
+      add(ok.error().field, ok.error().message);
+      valid = false;
+    };
+    check(validate_identifier("site", site));
+    check(validate_code("location", location, limits::kMaxCode));
+    check(validate_code("label", label, limits::kMaxReference));
+    check(validate_code("location_class", location_class, limits::kMaxCode, Presence::kOptional));
+    if (!valid) continue;
+    auto repeated = storage::first_int(location_seen->bind(1, site).bind(2, location));
+    if (!repeated) return repeated.error();
+    if (*repeated) {
+      add("location", std::string(site)
+                          .append("/")
+                          .append(location)
+                          .append(" already appears on line ")
+                          .append(std::to_string(**repeated)));
+      continue;
+    }
+    label_seen->bind(1, site).bind(2, label);
+    auto holder = label_seen->step();
+    if (!holder) return holder.error();
+    std::optional<std::string> label_error;
+    if (*holder) {
+      label_error = "label " + label + " is already used on line " + std::to_string(label_seen->column_int(1)) + " (" +
+                    label_seen->column_text(0) + ")";
+    }
+    label_seen->reset();
+    // A row whose label repeats another's is staged without it, so that the first keeps it.
+    add_location->bind(1, site).bind(2, location).bind(5, line).bind(4, location_class);
+    if (label_error) {
+      add_location->bind_null(3);
+    } else {
+      add_location->bind(3, label);
+    }
+    if (auto ok = add_location->run(); !ok) return ok;
+    if (label_error) {
+      add("label", *label_error);
+      continue;
+    }
+    auto current = storage::first_text(owner->bind(1, site).bind(2, label).bind(3, location));
+    if (!current) return current.error();
+    if (*current) add("label", "label " + label + " already belongs to location " + **current);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::string> catalog_code(const std::string& code) {
@@ -106,8 +253,7 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
   if (kind == ImportKind::kUsers) return import_users(csv, options);
   ImportReport report;
   report.kind = kind;
-  Errors errors;
-  auto table = read_import_table(csv, kind == ImportKind::kItems ? kItemColumns : kLocationColumns, options);
+  ImportTable table(csv, kind == ImportKind::kItems ? kItemColumns : kLocationColumns, options);
   report.delimiter = table.delimiter;
   report.encoding = table.encoding;
   const CostColumns cost_columns{find_column(table.header, "unit_cost_cents"), find_column(table.header, "unit_cost"),
@@ -121,145 +267,64 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
   }
   if (!table.errors.empty()) {
     report.errors = std::move(table.errors);
-    if (auto ok = audit_rejection(report, csv); !ok) return ok.error();
-    return report;
-  }
-  const auto& columns = table.columns;
-  report.rows = table.rows.size();
-
-  std::vector<protocol::CatalogItem> items;
-  std::vector<std::pair<std::string, protocol::CatalogLocation>> locations;
-  if (kind == ImportKind::kItems) {
-    std::map<std::string, std::size_t> item_index;                     // sku → items[]
-    std::map<std::string, std::pair<std::string, std::size_t>> codes;  // code → (sku, line)
-    auto owner = ledger_.database().prepare("SELECT sku FROM catalog_barcodes WHERE code = ?");
-    if (!owner) return owner.error();
-    for (const auto& record : table.rows) {
-      const auto row = pick(record, columns);
-      const auto& [sku, description, item_class, barcode, pack_text] = std::tie(row[0], row[1], row[2], row[3], row[4]);
-      const auto errors_before = errors.list.size();
-      if (auto ok = validate_code("sku", sku, limits::kMaxCode); !ok) errors.add(record.line, ok.error());
-      if (auto ok = validate_code("description", description, limits::kMaxText, Presence::kOptional); !ok) {
-        errors.add(record.line, ok.error());
-      }
-      const auto cost = item_cost(record, cost_columns);
-      if (!cost) errors.add(record.line, cost.error());
-      if (auto ok = validate_code("item_class", item_class, limits::kMaxCode, Presence::kOptional); !ok) {
-        errors.add(record.line, ok.error());
-      }
-      auto code = catalog_code(barcode);
-      if (!code) errors.add(record.line, "barcode", code.error().message);
-      const auto pack = parse_integer(pack_text);
-      if (!pack || *pack < 1 || *pack > limits::kMaxQuantity) {
-        errors.add(record.line, "pack_qty", "must be a whole number from 1 to 1000000000 (got '" + pack_text + "')");
-      }
-      if (errors.list.size() != errors_before) continue;
-      if (auto seen = codes.find(*code); seen != codes.end()) {
-        errors.add(record.line, "barcode",
-                   barcode + " already appears on line " + std::to_string(seen->second.second) + " (SKU " +
-                       seen->second.first + ")");
-        continue;
-      }
-      codes.emplace(*code, std::pair{sku, record.line});
-      auto found = item_index.find(sku);
-      if (found == item_index.end()) {
-        item_index.emplace(sku, items.size());
-        items.push_back(protocol::CatalogItem{sku, description, *cost, item_class, {}});
-      } else {
-        const auto& item = items[found->second];
-        if (item.description != description || item.unit_cost_cents != *cost || item.item_class != item_class) {
-          errors.add(
-              record.line, "sku",
-              "SKU " + sku + " has a different description, unit_cost_cents or item_class than on its first row");
-          continue;
-        }
-      }
-      items[item_index[sku]].barcodes.push_back(protocol::CatalogBarcode{*code, *pack});
-    }
-    // A code may name one item only: one that stays (is not in this file) keeps its codes.
-    for (const auto& [code, where] : codes) {
-      owner->bind(1, code);
-      auto row = owner->step();
-      if (!row) return row.error();
-      if (*row) {
-        const auto current = owner->column_text(0);
-        if (current != where.first && item_index.count(current) == 0) {
-          errors.add(where.second, "barcode",
-                     std::string("barcode ").append(code).append(" already belongs to SKU ").append(current));
-        }
-      }
-      owner->reset();
-    }
-    report.items = items.size();
-    report.barcodes = codes.size();
-  } else {
-    std::map<std::pair<std::string, std::string>, std::size_t> seen;  // (site, location) → line
-    std::map<std::pair<std::string, std::string>, std::pair<std::string, std::size_t>> labels;
-    std::set<std::string> sites;
-    auto owner = ledger_.database().prepare("SELECT location FROM catalog_locations WHERE site = ? AND label = ?");
-    if (!owner) return owner.error();
-    for (const auto& record : table.rows) {
-      const auto row = pick(record, columns);
-      const auto& [site, location, label_text, location_class] = std::tie(row[0], row[1], row[2], row[3]);
-      const auto label = label_text.empty() ? location : label_text;
-      const auto errors_before = errors.list.size();
-      if (auto ok = validate_identifier("site", site); !ok) errors.add(record.line, ok.error());
-      if (auto ok = validate_code("location", location, limits::kMaxCode); !ok) errors.add(record.line, ok.error());
-      if (auto ok = validate_code("label", label, limits::kMaxReference); !ok) errors.add(record.line, ok.error());
-      if (auto ok = validate_code("location_class", location_class, limits::kMaxCode, Presence::kOptional); !ok) {
-        errors.add(record.line, ok.error());
-      }
-      if (errors.list.size() != errors_before) continue;
-      if (auto [at, fresh] = seen.emplace(std::pair{site, location}, record.line); !fresh) {
-        errors.add(record.line, "location",
-                   std::string(site)
-                       .append("/")
-                       .append(location)
-                       .append(" already appears on line ")
-                       .append(std::to_string(at->second)));
-        continue;
-      }
-      if (auto [at, fresh] = labels.emplace(std::pair{site, label}, std::pair{location, record.line}); !fresh) {
-        errors.add(record.line, "label",
-                   "label " + label + " is already used on line " + std::to_string(at->second.second) + " (" +
-                       at->second.first + ")");
-        continue;
-      }
-      owner->bind(1, site).bind(2, label);
-      auto existing = owner->step();
-      if (!existing) return existing.error();
-      if (*existing && owner->column_text(0) != location && seen.count(std::pair{site, owner->column_text(0)}) == 0) {
-        errors.add(record.line, "label", "label " + label + " already belongs to location " + owner->column_text(0));
-      }
-      owner->reset();
-      sites.insert(site);
-      locations.emplace_back(site, protocol::CatalogLocation{location, label, location_class});
-    }
-    report.items = locations.size();
-    report.sites = sites.size();
-  }
-  if (!errors.list.empty()) {
-    report.errors = std::move(errors.list);
-    report.version = 0;
-    if (auto ok = audit_rejection(report, csv); !ok) return ok.error();
+    if (auto ok = audit_rejection(report, csv, options); !ok) return ok.error();
     return report;
   }
 
-  auto write = ledger_.begin_write();
-  if (!write) return write.error();
-  if (kind == ImportKind::kItems) {
-    if (auto ok = store_items(*write, items); !ok) return ok.error();
-  } else {
-    if (auto ok = store_locations(*write, locations); !ok) return ok.error();
-  }
-  auto version = bump_version(*write);
-  if (!version) return version.error();
-  report.version = *version;
-  const nlohmann::json detail{{"rows", report.rows},   {"items", report.items}, {"barcodes", report.barcodes},
-                              {"sites", report.sites}, {"version", *version},   {"sha256", sha256_hex(csv)},
-                              {"bytes", csv.size()}};
-  if (auto ok = write->audit("catalog.import", std::string(to_string(kind)), detail.dump()); !ok) return ok.error();
-  if (auto ok = write->commit(); !ok) return ok.error();
+  // The file is read a row at a time into the staging tables inside the write, so that memory
+  // does not grow with it; a rejected file rolls back with the write.
+  ImportErrors errors;
+  {
+    auto write = ledger_.begin_write();
+    if (!write) return write.error();
+    storage::Database& database = write->database();
+    if (auto ok = clear_import_staging(database); !ok) return ok.error();
+    auto staged = kind == ImportKind::kItems ? stage_items(database, table, cost_columns, errors)
+                                             : stage_locations(database, table, errors);
+    if (!staged) return staged.error();
+    report.rows = table.rows();
+    if (!table.errors.empty()) errors.replace_all(table.errors.front());
+    if (errors.empty()) {
+      auto counted = database.prepare(kind == ImportKind::kItems
+                                          ? "SELECT (SELECT count(*) FROM import_items), "
+                                            "(SELECT count(*) FROM import_barcodes), 0"
+                                          : "SELECT count(*), 0, count(DISTINCT site) FROM import_locations");
+      if (!counted) return counted.error();
+      if (auto row = counted->step(); !row) return row.error();
+      report.items = static_cast<std::size_t>(counted->column_int(0));
+      report.barcodes = static_cast<std::size_t>(counted->column_int(1));
+      report.sites = static_cast<std::size_t>(counted->column_int(2));
+      counted->reset();
+      const char* const store =
+          kind == ImportKind::kItems
+              ? "DELETE FROM catalog_barcodes WHERE sku IN (SELECT sku FROM import_items); "
+                "INSERT INTO catalog_items(sku, description, unit_cost_cents, item_class) "
+                "SELECT sku, description, unit_cost_cents, item_class FROM import_items WHERE true "
+                "ON CONFLICT(sku) DO UPDATE SET description = excluded.description, "
+                "unit_cost_cents = excluded.unit_cost_cents, item_class = excluded.item_class; "
+                "INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty) "
+                "SELECT code, sku, pack_qty FROM import_barcodes"
+              : "INSERT OR REPLACE INTO catalog_locations(site, location, label, location_class) "
+                "SELECT site, location, label, location_class FROM import_locations ORDER BY rowid";
+      if (auto ok = database.execute(store); !ok) return ok.error();
+      if (auto ok = clear_import_staging(database); !ok) return ok.error();
+      auto version = bump_version(*write);
+      if (!version) return version.error();
+      report.version = *version;
+      const nlohmann::json detail{{"rows", report.rows},         {"items", report.items},
+                                  {"barcodes", report.barcodes}, {"sites", report.sites},
+                                  {"version", *version},         {"sha256", import_sha256(csv, options)},
+                                  {"bytes", csv.size()}};
+      if (auto ok = write->audit("catalog.import", std::string(to_string(kind)), detail.dump()); !ok) {
+        return ok.error();
+      }
+      if (auto ok = write->commit(); !ok) return ok.error();
+      return report;
+    }
+  }  // the write rolls back: nothing staged stays
+  report.errors = std::move(errors.listed);
+  report.unlisted_errors = errors.unlisted;
+  if (auto ok = audit_rejection(report, csv, options); !ok) return ok.error();
   return report;
 }
 
@@ -294,66 +359,21 @@ Result<MappedBarcode> CatalogStore::map_barcode(LedgerWrite& write, const std::s
   return MappedBarcode{*stored_code, *version};
 }
 
-Result<void> CatalogStore::audit_rejection(const ImportReport& report, std::string_view csv) {
+Result<void> CatalogStore::audit_rejection(const ImportReport& report, std::string_view csv,
+                                           const TableOptions& options) {
   auto write = ledger_.begin_write();
   if (!write) return write.error();
   const auto& first = report.errors.front();
-  nlohmann::json detail{{"errors", report.errors.size()},
+  nlohmann::json detail{{"errors", report.errors.size() + report.unlisted_errors},
                         {"first_error", {{"line", first.line}, {"field", first.field}, {"message", first.message}}},
                         {"bytes", csv.size()}};
   // A users file holds PINs in clear: its digest would let anyone who reads the audit log try
   // the 10,000 four-digit PINs against it.
-  if (report.kind != ImportKind::kUsers) detail["sha256"] = sha256_hex(csv);
+  if (report.kind != ImportKind::kUsers) detail["sha256"] = import_sha256(csv, options);
   if (auto ok = write->audit("catalog.import_rejected", std::string(to_string(report.kind)), detail.dump()); !ok) {
     return ok;
   }
   return write->commit();
-}
-
-Result<void> CatalogStore::store_items(LedgerWrite& write, const std::vector<protocol::CatalogItem>& items) {
-  storage::Database& database = write.database();
-  auto drop = database.prepare("DELETE FROM catalog_barcodes WHERE sku = ?");
-  auto item = database.prepare(
-      "INSERT INTO catalog_items(sku, description, unit_cost_cents, item_class) VALUES(?, ?, ?, ?) "
-      "ON CONFLICT(sku) DO UPDATE SET description = excluded.description, "
-      "unit_cost_cents = excluded.unit_cost_cents, item_class = excluded.item_class");
-  auto code = database.prepare("INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty) VALUES(?, ?, ?)");
-  if (!drop) return drop.error();
-  if (!item) return item.error();
-  if (!code) return code.error();
-  for (const auto& entry : items) {
-    if (auto ok = drop->bind(1, entry.sku).run(); !ok) return ok;
-    if (auto ok = item->bind(1, entry.sku)
-                      .bind(2, entry.description)
-                      .bind(3, entry.unit_cost_cents)
-                      .bind(4, entry.item_class)
-                      .run();
-        !ok) {
-      return ok;
-    }
-    for (const auto& barcode : entry.barcodes) {
-      if (auto ok = code->bind(1, barcode.code).bind(2, entry.sku).bind(3, barcode.pack_qty).run(); !ok) return ok;
-    }
-  }
-  return {};
-}
-
-Result<void> CatalogStore::store_locations(
-    LedgerWrite& write, const std::vector<std::pair<std::string, protocol::CatalogLocation>>& locations) {
-  auto upsert = write.database().prepare(
-      "INSERT OR REPLACE INTO catalog_locations(site, location, label, location_class) VALUES(?, ?, ?, ?)");
-  if (!upsert) return upsert.error();
-  for (const auto& [site, location] : locations) {
-    if (auto ok = upsert->bind(1, site)
-                      .bind(2, location.location)
-                      .bind(3, location.label)
-                      .bind(4, location.location_class)
-                      .run();
-        !ok) {
-      return ok;
-    }
-  }
-  return {};
 }
 
 Result<std::uint64_t> CatalogStore::bump_version(LedgerWrite& write) {

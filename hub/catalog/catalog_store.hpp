@@ -32,7 +32,8 @@ struct ImportReport {
   std::uint64_t version = 0;                    // the catalog version after the import (0 when rejected)
   char delimiter = ',';                         // the delimiter the file was read with (given or detected)
   TextEncoding encoding = TextEncoding::kUtf8;  // the encoding it was read in (never kAuto)
-  std::vector<ImportError> errors;
+  std::vector<ImportError> errors;              // the first ImportErrors::kMaxListed problems, in file order
+  std::size_t unlisted_errors = 0;              // problems past those
 };
 
 // A product code as the catalog stores it: a GTIN-8/12/13/14 as GTIN-14 (its check digit
@@ -66,9 +67,13 @@ class CatalogStore {
   // no error message quotes a PIN. Returns the report (with errors when rejected); an Error only
   // when SQLite fails, and then nothing is stored, the audit entry included. Blocks: a users file
   // costs one PBKDF2 per PIN.
-  // The file is read by read_table() under `options` (the delimiter detected, UTF-8 unless said
-  // otherwise). Items take the cost as `unit_cost_cents` (whole cents) or `unit_cost` (a decimal
-  // amount, parse_cents(); a decimal comma in a ';'-separated file) or both, which must then agree.
+  // The file is read a row at a time by a TableReader under `options` (the delimiter detected,
+  // UTF-8 unless said otherwise) into the staging tables (catalog schema step 3) inside the
+  // import's write, and copied from there only when no row has a problem: memory stays bounded
+  // (SQLite's page cache, a window of the file, a row) whatever the file's size. The first
+  // ImportErrors::kMaxListed problems are listed, the rest counted (unlisted_errors). Items take the cost as
+  // `unit_cost_cents` (whole cents) or `unit_cost` (a decimal amount, parse_cents(); a decimal comma in a ';'-separated
+  // file) or both, which must then agree.
   Result<ImportReport> import_csv(ImportKind kind, std::string_view csv, const TableOptions& options = {});
 
   // Gives item `sku` the barcode `code` (pack_qty base units a scan) in `write`, as an items
@@ -89,16 +94,11 @@ class CatalogStore {
 
  private:
   explicit CatalogStore(Ledger& ledger) : ledger_(ledger) {}
-  Result<void> store_items(LedgerWrite& write, const std::vector<protocol::CatalogItem>& items);
-  Result<void> store_locations(LedgerWrite& write,
-                               const std::vector<std::pair<std::string, protocol::CatalogLocation>>& locations);
   Result<ImportReport> import_users(std::string_view csv, const TableOptions& options);
-  Result<void> store_users(LedgerWrite& write, const std::string& site,
-                           const std::vector<protocol::CatalogUser>& users);
   Result<std::vector<protocol::CatalogUser>> users_of(const std::string& site);
   Result<std::uint64_t> current_version();
   Result<std::uint64_t> bump_version(LedgerWrite& write);
-  Result<void> audit_rejection(const ImportReport& report, std::string_view csv);
+  Result<void> audit_rejection(const ImportReport& report, std::string_view csv, const TableOptions& options);
 
   Ledger& ledger_;
 };

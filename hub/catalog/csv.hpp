@@ -1,11 +1,14 @@
 // The hub's one reader of imported tables (catalog, baselines, the connected systems' reports):
 // untrusted bytes, gzipped or not, UTF-8 (with or without a byte-order mark) or windows-1252,
-// separated by ',' ';' or TAB (given or detected), RFC 4180 quoting or none. Nothing here throws;
-// memory and records are bounded by TableOptions.
+// separated by ',' ';' or TAB (given or detected), RFC 4180 quoting or none, read a record at a
+// time so that a file of any size costs a window of memory. Nothing here throws; memory and
+// records are bounded by TableOptions.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,8 +69,17 @@ struct TableOptions {
   Delimiter delimiter = Delimiter::kDetect;
   TextEncoding encoding = TextEncoding::kUtf8;
   Quoting quoting = Quoting::kRfc4180;
-  std::size_t max_records = 1'000'000;                          // the header and the data rows
-  std::size_t max_text_bytes = std::size_t{256} * 1024 * 1024;  // the text after gunzip and conversion to UTF-8
+  std::size_t max_records = 1'000'000;  // the header and the data rows
+  // The text after gunzip and conversion to UTF-8. The reader holds a window of it, never all of
+  // it: the limit bounds the time a gzip bomb costs, not memory.
+  std::size_t max_text_bytes = std::size_t{256} * 1024 * 1024;
+  // One record's text, and so the most the reader holds at once (a longer record is an error,
+  // which is what an unclosed quote in a large file becomes).
+  std::size_t max_record_bytes = std::size_t{1024} * 1024;
+  // Told of the input bytes the reader has gone past, a window at a time, so that a mapped file
+  // can drop their pages from the process (hub/http/mapped_pages.hpp); may be empty. The reader may
+  // read them again (a second pass): dropping pages must not lose them.
+  std::function<void(std::string_view)> release;
 };
 
 // A file read into records: the header first, then the data rows (blank lines skipped).
@@ -79,21 +91,51 @@ struct Table {
   std::optional<ImportError> error;  // set when the file is unusable; then no records
 };
 
-// Reads `bytes` as `options` say:
+// Reads `bytes` (which must outlive it) as `options` say, one record at a time:
 // - bytes starting 1f 8b are gunzipped (an error when corrupt, truncated or inflating to more
 //   than max_text_bytes);
 // - a UTF-8 byte-order mark is dropped; under kUtf8 the first byte that is not UTF-8 is an error
 //   naming its line and byte column; windows-1252 is converted to UTF-8, its 5 undefined bytes
-//   (81 8D 8F 90 9D) an error naming line and column;
+//   (81 8D 8F 90 9D) an error naming line and column; kAuto reads the file once through first
+//   to tell which it is;
 // - line ends are CRLF, LF or a lone CR (old Mac spreadsheets); the last line needs none; blank
 //   lines are skipped;
 // - the delimiter, when detected, is the most frequent of ',' ';' TAB in the first non-blank line
 //   (outside quotes); none or a tie is an error naming the counts (a file of blank lines has no
 //   header to detect from and reads as no records);
 // - RFC 4180 errors: a quote inside an unquoted field, text after a closing quote, a quoted field
-//   still open at the end (each naming its line); more than max_records records.
-// Errors land in Table::error with the line (0 for the file as a whole). Blocks on nothing.
+//   still open at the end (each naming its line); more than max_records records; a record of
+//   more than max_record_bytes.
+// An error may turn up after records were read (the reader has not seen the rest of the file
+// before): the file is then unusable as a whole. Memory: a window of the text and the record
+// being read, whatever the file's size. Movable; not thread-safe. Blocks on nothing.
+class TableReader {
+ public:
+  TableReader(std::string_view bytes, const TableOptions& options);
+  TableReader(TableReader&&) noexcept;
+  TableReader& operator=(TableReader&&) noexcept;
+  ~TableReader();
+
+  // The next record into `record` (its fields replaced): false at the end of the table or at an
+  // error (then error() says which, with its line, 0 for the file as a whole).
+  bool next(CsvRecord& record);
+  const std::optional<ImportError>& error() const;
+  char delimiter() const;         // the one used: ',' ';' or '\t'
+  TextEncoding encoding() const;  // the one used: never kAuto
+  Compression compression() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// The whole table read by a TableReader: for files known to be small and for tests. Errors land
+// in Table::error with the line (0 for the file as a whole), and then there are no records.
 Table read_table(std::string_view bytes, const TableOptions& options = {});
+
+// The SHA-256 of an import file's bytes (as received, gzipped or not), read a window at a time
+// and told to options.release as read_table does, for the audit entry.
+std::string import_sha256(std::string_view bytes, const TableOptions& options);
 
 // The header and data rows of `text` under RFC 4180 with ',' in UTF-8, as read_table reads
 // them. Errors (kInvalidInput, field "line N" or "file"): as read_table's.
@@ -134,18 +176,43 @@ DecimalMark decimal_mark_for(char delimiter);
 // number, more than 10^13 in magnitude.
 Result<std::int64_t> parse_cents(std::string_view field, std::string_view text, DecimalMark mark);
 
-// An import file read up to its data rows: what every import does before checking its own
-// columns. `errors` is not empty when the file as a whole is unusable (not a table, empty, a
-// header lacking wanted columns); then there are no rows.
-struct ImportTable {
-  std::vector<CsvRecord> rows;  // after the header
-  CsvRecord header;             // also when it lacks wanted columns (empty when there is none)
+// The problems of an import, for people: the first kMaxListed in file order, and how many more.
+// A file of a million bad rows must not cost a million messages.
+struct ImportErrors {
+  static constexpr std::size_t kMaxListed = 1000;
+  std::vector<ImportError> listed;
+  std::size_t unlisted = 0;
+
+  void add(ImportError error);
+  bool empty() const { return listed.empty(); }
+  std::size_t count() const { return listed.size() + unlisted; }
+  // Only `error`: what is left when the file as a whole turns out unusable.
+  void replace_all(ImportError error);
+};
+
+// An import file read up to its header, its data rows then read one at a time: what every import
+// does before checking its own columns. `errors` is not empty when the file as a whole is
+// unusable (not a table, empty, a header lacking wanted columns); then there are no rows.
+// Movable; not thread-safe. `bytes` must outlive it.
+class ImportTable {
+ public:
+  ImportTable(std::string_view bytes, const std::vector<std::string_view>& wanted, const TableOptions& options = {},
+              HeaderMatch match = HeaderMatch::kCaseInsensitive);
+
+  // The next data row into `row`: false at the end, or when the file turns out unusable past the
+  // header; then `errors` holds that one problem, which stands for the whole file.
+  bool next(CsvRecord& row);
+  std::size_t rows() const { return rows_; }  // data rows read so far
+
+  CsvRecord header;  // also when it lacks wanted columns (empty when there is none)
   CsvColumns columns;
   char delimiter = ',';
   TextEncoding encoding = TextEncoding::kUtf8;
   std::vector<ImportError> errors;
+
+ private:
+  TableReader reader_;
+  std::size_t rows_ = 0;
 };
-ImportTable read_import_table(std::string_view bytes, const std::vector<std::string_view>& wanted,
-                              const TableOptions& options = {}, HeaderMatch match = HeaderMatch::kCaseInsensitive);
 
 }  // namespace recount::hub

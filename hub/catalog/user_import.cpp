@@ -1,16 +1,16 @@
 // The floor users import (`site,badge,name,role,pin`): CatalogStore's users, apart from its items
 // and locations because of what a PIN needs (hashing, never echoing it).
-#include <algorithm>
-#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "hub/catalog/catalog_schema.hpp"
 #include "hub/catalog/catalog_store.hpp"
 #include "hub/catalog/csv.hpp"
 #include "shared/crypto/pin_hash.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/domain/limits.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub {
 namespace {
@@ -31,33 +31,24 @@ std::optional<std::string> pin_problem(const std::string& pin) {
   return std::nullopt;
 }
 
-}  // namespace
-
-Result<ImportReport> CatalogStore::import_users(std::string_view csv, const TableOptions& options) {
-  ImportReport report;
-  report.kind = ImportKind::kUsers;
-  auto table = read_import_table(csv, kUserColumns, options);
-  report.delimiter = table.delimiter;
-  report.encoding = table.encoding;
-  if (!table.errors.empty()) {
-    report.errors = std::move(table.errors);
-    if (auto ok = audit_rejection(report, csv); !ok) return ok.error();
-    return report;
-  }
-  report.rows = table.rows.size();
-  struct Row {
-    std::size_t line;
-    protocol::CatalogUser user;
-    std::string pin;
-  };
-  std::map<std::string, std::vector<Row>> sites;                    // site → its rows, in file order
-  std::map<std::pair<std::string, std::string>, std::size_t> seen;  // (site, badge) → line
-  auto& errors = report.errors;
-  for (const auto& record : table.rows) {
+// Reads a users file into import_users and import_user_sites a row at a time, each problem into
+// `errors`; PINs stay out of it (a row with one gets a NULL pin_hash). Errors: SQLite's.
+Result<void> stage_users(storage::Database& database, ImportTable& table, ImportErrors& errors) {
+  auto badge_seen = database.prepare("SELECT line FROM import_users WHERE site = ? AND badge = ?");
+  auto count_site = database.prepare(
+      "INSERT INTO import_user_sites(site, users) VALUES(?, 1) ON CONFLICT(site) DO UPDATE SET users = users + 1 "
+      "RETURNING users");
+  auto add_user =
+      database.prepare("INSERT INTO import_users(site, badge, name, role, pin_hash, line) VALUES(?, ?, ?, ?, ?, ?)");
+  if (!badge_seen) return badge_seen.error();
+  if (!count_site) return count_site.error();
+  if (!add_user) return add_user.error();
+  CsvRecord record;
+  while (table.next(record)) {
     const auto row = pick(record, table.columns);
     const auto& [site, badge, name, role, pin] = std::tie(row[0], row[1], row[2], row[3], row[4]);
-    const auto errors_before = errors.size();
-    auto add = [&](const Error& error) { errors.push_back(ImportError{record.line, error.field, error.message}); };
+    const auto errors_before = errors.count();
+    auto add = [&](const Error& error) { errors.add(ImportError{record.line, error.field, error.message}); };
     if (auto ok = validate_identifier("site", site); !ok) add(ok.error());
     if (auto ok = validate_code("badge", badge, limits::kMaxCode); !ok) {
       add(ok.error());
@@ -67,94 +58,134 @@ Result<ImportReport> CatalogStore::import_users(std::string_view csv, const Tabl
     if (auto ok = validate_code("name", name, limits::kMaxText); !ok) add(ok.error());
     if (!kRoles.contains(role)) add(invalid("role", "must be counter, counter-lead or receiver (got '" + role + "')"));
     if (auto problem = pin_problem(pin)) add(invalid("pin", *problem));
-    if (errors.size() != errors_before) continue;
-    if (auto [at, fresh] = seen.emplace(std::pair{site, badge}, record.line); !fresh) {
-      std::string message = site;
-      message.append("/").append(badge).append(" already appears on line ").append(std::to_string(at->second));
-      add(invalid("badge", message));
+    if (errors.count() != errors_before) continue;
+    auto repeated = storage::first_int(badge_seen->bind(1, site).bind(2, badge));
+    if (!repeated) return repeated.error();
+    if (*repeated) {
+      add(invalid("badge", std::string(site)
+                               .append("/")
+                               .append(badge)
+                               .append(" already appears on line ")
+                               .append(std::to_string(**repeated))));
       continue;
     }
-    auto& users = sites[site];
-    if (users.size() == limits::kMaxCatalogUsers) {
+    auto users = storage::first_int(count_site->bind(1, site));
+    if (!users) return users.error();
+    if (static_cast<std::size_t>(users->value_or(0)) > limits::kMaxCatalogUsers) {
       add(invalid("site", "site " + site + " has more than " + std::to_string(limits::kMaxCatalogUsers) + " users"));
       continue;
     }
-    users.push_back(Row{record.line, protocol::CatalogUser{badge, name, role, ""}, pin});
-  }
-  if (!errors.empty()) {
-    if (auto ok = audit_rejection(report, csv); !ok) return ok.error();
-    return report;
-  }
-
-  // Each site's users as they will be stored: a PIN that still matches its stored hash keeps
-  // it, so that the same file imported again changes nothing.
-  std::map<std::string, std::vector<protocol::CatalogUser>> changed;
-  for (auto& [site, rows] : sites) {
-    auto stored = users_of(site);
-    if (!stored) return stored.error();
-    std::map<std::string, const protocol::CatalogUser*> by_badge;
-    for (const auto& user : *stored) by_badge.emplace(user.badge, &user);
-    std::vector<protocol::CatalogUser> users;
-    for (auto& row : rows) {
-      if (!row.pin.empty()) {
-        const auto old = by_badge.find(row.user.badge);
-        const auto match = old == by_badge.end() || old->second->pin_hash.empty()
-                               ? Result<crypto::PinMatch>(crypto::PinMatch::kMismatch)
-                               : crypto::verify_pin(row.pin, old->second->pin_hash);
-        const bool same_pin = match && *match == crypto::PinMatch::kMatch;
-        row.user.pin_hash = same_pin ? old->second->pin_hash : crypto::hash_pin(row.pin);
-      }
-      by_badge.erase(row.user.badge);
-      users.push_back(std::move(row.user));
+    add_user->bind(1, site).bind(2, badge).bind(3, name).bind(4, role).bind(6, static_cast<std::int64_t>(record.line));
+    if (pin.empty()) {
+      add_user->bind(5, std::string_view(""));  // '', not NULL: a user without a PIN
+    } else {
+      add_user->bind_null(5);
     }
-    report.removed += by_badge.size();  // stored badges the file no longer names
-    report.users += users.size();
-    std::sort(users.begin(), users.end(), [](const auto& a, const auto& b) { return a.badge < b.badge; });
-    if (users != *stored) changed.emplace(site, std::move(users));
+    if (auto ok = add_user->run(); !ok) return ok;
   }
-  report.sites = sites.size();
-  report.changed_sites = changed.size();
-
-  auto write = ledger_.begin_write();
-  if (!write) return write.error();
-  for (const auto& [site, users] : changed) {
-    if (auto ok = store_users(*write, site, users); !ok) return ok.error();
-  }
-  auto version = changed.empty() ? current_version() : bump_version(*write);
-  if (!version) return version.error();
-  report.version = *version;
-  const nlohmann::json detail{{"rows", report.rows},
-                              {"users", report.users},
-                              {"removed", report.removed},
-                              {"sites", report.sites},
-                              {"changed_sites", report.changed_sites},
-                              {"version", report.version},
-                              {"bytes", csv.size()}};
-  if (auto ok = write->audit("catalog.import", "users", detail.dump()); !ok) return ok.error();
-  if (auto ok = write->commit(); !ok) return ok.error();
-  return report;
+  return {};
 }
 
-Result<void> CatalogStore::store_users(LedgerWrite& write, const std::string& site,
-                                       const std::vector<protocol::CatalogUser>& users) {
-  storage::Database& database = write.database();
-  auto drop = database.prepare("DELETE FROM floor_users WHERE site = ?");
-  auto insert = database.prepare("INSERT INTO floor_users(site, badge, name, role, pin_hash) VALUES(?, ?, ?, ?, ?)");
-  if (!drop) return drop.error();
-  if (!insert) return insert.error();
-  if (auto ok = drop->bind(1, site).run(); !ok) return ok;
-  for (const auto& user : users) {
-    if (auto ok = insert->bind(1, site)
-                      .bind(2, user.badge)
-                      .bind(3, user.name)
-                      .bind(4, user.role)
-                      .bind(5, user.pin_hash)
-                      .run();
-        !ok) {
+// The file read again to give each staged user with a PIN its hash: a PIN that still matches
+// its stored hash keeps it, so that the same file imported again changes nothing. Errors:
+// SQLite's.
+Result<void> hash_pins(storage::Database& database, ImportTable& table) {
+  auto stored = database.prepare("SELECT pin_hash FROM floor_users WHERE site = ? AND badge = ?");
+  auto set = database.prepare("UPDATE import_users SET pin_hash = ? WHERE site = ? AND badge = ?");
+  if (!stored) return stored.error();
+  if (!set) return set.error();
+  CsvRecord record;
+  while (table.next(record)) {
+    const auto row = pick(record, table.columns);
+    const auto& [site, badge, pin] = std::tie(row[0], row[1], row[4]);
+    if (pin.empty()) continue;
+    auto old = storage::first_text(stored->bind(1, site).bind(2, badge));
+    if (!old) return old.error();
+    const auto match = !*old || (*old)->empty() ? Result<crypto::PinMatch>(crypto::PinMatch::kMismatch)
+                                                : crypto::verify_pin(pin, **old);
+    const bool same_pin = match && *match == crypto::PinMatch::kMatch;
+    if (auto ok = set->bind(1, same_pin ? **old : crypto::hash_pin(pin)).bind(2, site).bind(3, badge).run(); !ok) {
       return ok;
     }
   }
   return {};
+}
+
+}  // namespace
+
+Result<ImportReport> CatalogStore::import_users(std::string_view csv, const TableOptions& options) {
+  ImportReport report;
+  report.kind = ImportKind::kUsers;
+  ImportTable table(csv, kUserColumns, options);
+  report.delimiter = table.delimiter;
+  report.encoding = table.encoding;
+  if (!table.errors.empty()) {
+    report.errors = std::move(table.errors);
+    if (auto ok = audit_rejection(report, csv, options); !ok) return ok.error();
+    return report;
+  }
+  ImportErrors errors;
+  {
+    auto write = ledger_.begin_write();
+    if (!write) return write.error();
+    storage::Database& database = write->database();
+    if (auto ok = clear_import_staging(database); !ok) return ok.error();
+    if (auto ok = stage_users(database, table, errors); !ok) return ok.error();
+    report.rows = table.rows();
+    if (!table.errors.empty()) errors.replace_all(table.errors.front());
+    if (errors.empty()) {
+      ImportTable again(csv, kUserColumns, options);
+      if (auto ok = hash_pins(database, again); !ok) return ok.error();
+      // Each site in the file gets exactly the file's users; only sites whose users changed are
+      // rewritten, and the version is raised only when one is.
+      const char* const store = R"sql(
+UPDATE import_user_sites SET changed = 1 WHERE
+  EXISTS (SELECT 1 FROM import_users u WHERE u.site = import_user_sites.site AND NOT EXISTS (
+    SELECT 1 FROM floor_users f WHERE f.site = u.site AND f.badge = u.badge AND f.name = u.name AND f.role = u.role
+      AND f.pin_hash = u.pin_hash))
+  OR EXISTS (SELECT 1 FROM floor_users f WHERE f.site = import_user_sites.site AND NOT EXISTS (
+    SELECT 1 FROM import_users u WHERE u.site = f.site AND u.badge = f.badge));
+)sql";
+      if (auto ok = database.execute(store); !ok) return ok.error();
+      auto counted = database.prepare(
+          "SELECT (SELECT count(*) FROM import_users), (SELECT count(*) FROM import_user_sites), "
+          "(SELECT count(*) FROM import_user_sites WHERE changed = 1), "
+          "(SELECT count(*) FROM floor_users f JOIN import_user_sites s ON s.site = f.site WHERE NOT EXISTS ("
+          "SELECT 1 FROM import_users u WHERE u.site = f.site AND u.badge = f.badge))");
+      if (!counted) return counted.error();
+      if (auto row = counted->step(); !row) return row.error();
+      report.users = static_cast<std::size_t>(counted->column_int(0));
+      report.sites = static_cast<std::size_t>(counted->column_int(1));
+      report.changed_sites = static_cast<std::size_t>(counted->column_int(2));
+      report.removed = static_cast<std::size_t>(counted->column_int(3));
+      counted->reset();
+      if (auto ok = database.execute(
+              "DELETE FROM floor_users WHERE site IN (SELECT site FROM import_user_sites WHERE changed = 1); "
+              "INSERT INTO floor_users(site, badge, name, role, pin_hash) SELECT site, badge, name, role, pin_hash "
+              "FROM import_users WHERE site IN (SELECT site FROM import_user_sites WHERE changed = 1)");
+          !ok) {
+        return ok.error();
+      }
+      if (auto ok = clear_import_staging(database); !ok) return ok.error();
+      auto version = report.changed_sites == 0 ? current_version() : bump_version(*write);
+      if (!version) return version.error();
+      report.version = *version;
+      const nlohmann::json detail{{"rows", report.rows},
+                                  {"users", report.users},
+                                  {"removed", report.removed},
+                                  {"sites", report.sites},
+                                  {"changed_sites", report.changed_sites},
+                                  {"version", report.version},
+                                  {"bytes", csv.size()}};
+      if (auto ok = write->audit("catalog.import", "users", detail.dump()); !ok) return ok.error();
+      if (auto ok = write->commit(); !ok) return ok.error();
+      return report;
+    }
+  }  // the write rolls back: nothing staged stays
+  report.errors = std::move(errors.listed);
+  report.unlisted_errors = errors.unlisted;
+  if (auto ok = audit_rejection(report, csv, options); !ok) return ok.error();
+  return report;
 }
 
 Result<std::vector<protocol::CatalogUser>> CatalogStore::users_of(const std::string& site) {

@@ -14,7 +14,7 @@ void add_baseline_routes(Router& router, HubWriter& writer, Ledger& ledger) {
         if (!options) return Response::from(options.error());
         auto report = import_baselines(writer, ledger, request.body_bytes(), *options);
         if (!report) return Response::from(report.error());
-        if (!report->errors.empty()) return rejected_import(report->errors);
+        if (!report->errors.empty()) return rejected_import(report->errors, report->unlisted_errors);
         return Response::json(200, {{"kind", "baseline"},
                                     {"rows", report->rows},
                                     {"stored", report->stored},

@@ -1,6 +1,7 @@
 // Catalog routes.
 #include "hub/http/catalog_routes.hpp"
 
+#include "hub/http/mapped_pages.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/json_document.hpp"
@@ -58,7 +59,7 @@ Response import_response(CatalogStore& catalog, ImportKind kind, const Request& 
   if (!options) return Response::from(options.error());
   auto report = catalog.import_csv(kind, request.body_bytes(), *options);
   if (!report) return Response::from(report.error());
-  if (!report->errors.empty()) return rejected_import(report->errors);
+  if (!report->errors.empty()) return rejected_import(report->errors, report->unlisted_errors);
   if (published) published();
   return Response::json(200, report_json(*report));
 }
@@ -79,19 +80,23 @@ Result<TableOptions> import_options(const Request& request) {
     if (!parsed) return invalid("encoding", "must be utf-8, windows-1252 or auto (got '" + encoding->second + "')");
     options.encoding = *parsed;
   }
+  if (const auto& body = request.spooled_body) {
+    options.release = [body = body.get()](std::string_view bytes) { release_pages(*body, bytes); };
+  }
   return options;
 }
 
-Response rejected_import(const std::vector<ImportError>& problems) {
+Response rejected_import(const std::vector<ImportError>& problems, std::size_t unlisted) {
   Json errors = Json::array();
   for (const auto& error : problems) {
     errors.push_back({{"line", error.line}, {"field", error.field}, {"message", error.message}});
   }
-  Json body = {
-      {"error",
-       {{"code", "invalid_import"},
-        {"message", "the file was rejected: " + std::to_string(problems.size()) + " problem(s); nothing was stored"}}},
-      {"errors", std::move(errors)}};
+  Json body = {{"error",
+                {{"code", "invalid_import"},
+                 {"message", "the file was rejected: " + std::to_string(problems.size() + unlisted) + " problem(s)" +
+                                 (unlisted > 0 ? " (the first " + std::to_string(problems.size()) + " listed)" : "") +
+                                 "; nothing was stored"}}},
+               {"errors", std::move(errors)}};
   return Response::json(422, body);
 }
 

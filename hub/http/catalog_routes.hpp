@@ -13,12 +13,15 @@
 namespace recount::hub {
 
 // The answer to an import file rejected as a whole (catalog or baselines): 422
-// {"error":{"code":"invalid_import","message"},"errors":[{"line","field","message"}…]}.
-Response rejected_import(const std::vector<ImportError>& problems);
+// {"error":{"code":"invalid_import","message"},"errors":[{"line","field","message"}…]}, the
+// message counting the `unlisted` problems past those listed too.
+Response rejected_import(const std::vector<ImportError>& problems, std::size_t unlisted = 0);
 
 // How an import request's file is read: the query parameters `delimiter` (comma, semicolon, tab,
-// detect; by default detected) and `encoding` (utf-8, windows-1252, auto; by default utf-8).
-// Errors: kInvalidInput naming the parameter and what it accepts.
+// detect; by default detected) and `encoding` (utf-8, windows-1252, auto; by default utf-8); a
+// spooled body's pages are released as the reader goes past them (release_pages), so that
+// the hub's memory does not grow with the file. Errors: kInvalidInput naming the parameter and
+// what it accepts. The options refer to the request's body: they must not outlive it.
 Result<TableOptions> import_options(const Request& request);
 
 // Adds the routes. Imports take import_options() and answer 200

@@ -1,4 +1,4 @@
-// POSIX adapter: mkostemp, unlink and mmap.
+// POSIX adapter: mkostemp, unlink, mmap and madvise.
 #include "hub/http/spooled_body.hpp"
 
 #include <fcntl.h>
@@ -7,9 +7,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+
+#include "hub/http/mapped_pages.hpp"
 
 namespace recount::hub {
 
@@ -42,6 +45,19 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::map(int descriptor) {
   // Parsers read it front to back.
   ::madvise(data, size, MADV_SEQUENTIAL);
   return std::shared_ptr<const MappedFile>(new MappedFile(data, size));
+}
+
+void release_pages(const MappedFile& file, std::string_view part) {
+  const auto mapped = file.bytes();
+  const auto base = reinterpret_cast<std::uintptr_t>(mapped.data());
+  const auto begin = reinterpret_cast<std::uintptr_t>(part.data());
+  const auto end = begin + part.size();
+  if (mapped.empty() || begin < base || end > base + mapped.size()) return;
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto first = (begin + page - 1) / page * page;  // whole pages only: a neighbour may still be read
+  const auto last = end / page * page;
+  // A shared file mapping's pages come back from the page cache when touched again.
+  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);  // NOLINT
 }
 
 MappedFile::~MappedFile() {

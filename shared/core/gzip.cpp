@@ -13,60 +13,109 @@ namespace recount {
 
 bool is_gzip(std::string_view bytes) { return bytes.size() >= 2 && bytes[0] == '\x1f' && bytes[1] == '\x8b'; }
 
-Result<std::string> gunzip(std::string_view bytes, std::size_t max_bytes) {
+struct Gunzip::State {
   z_stream stream{};
-  // 16 + MAX_WBITS: a gzip header and trailer, not a bare zlib stream.
-  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) return invalid("file", "cannot start gzip decompression");
-  std::string text;
-  std::array<unsigned char, std::size_t{64} * 1024> buffer{};
-  // zlib's API takes a non-const pointer but never writes the input.
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));  // NOLINT
-  stream.avail_in = static_cast<uInt>(std::min<std::size_t>(bytes.size(), UINT32_MAX));
+  std::string_view bytes;
+  std::size_t max_bytes = 0;
+  std::size_t inflated = 0;
+  bool started = false;
+  bool ended = false;
   std::optional<Error> failure;
-  while (true) {
+  std::array<unsigned char, std::size_t{64} * 1024> buffer{};
+
+  State(std::string_view input, std::size_t limit) : bytes(input), max_bytes(limit) {
+    // 16 + MAX_WBITS: a gzip header and trailer, not a bare zlib stream.
+    started = inflateInit2(&stream, 16 + MAX_WBITS) == Z_OK;
+    if (!started) {
+      failure = invalid("file", "cannot start gzip decompression");
+      return;
+    }
+    // zlib's API takes a non-const pointer but never writes the input.
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));  // NOLINT
+    stream.avail_in = static_cast<uInt>(std::min<std::size_t>(bytes.size(), UINT32_MAX));
+  }
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State() {
+    if (started) inflateEnd(&stream);
+  }
+
+  std::size_t consumed() const {
+    return static_cast<std::size_t>(stream.next_in - reinterpret_cast<const Bytef*>(bytes.data()));
+  }
+
+  // One inflate() step: what it produced (possibly nothing), or nullopt after setting `failure`
+  // or `ended`.
+  std::optional<std::string_view> step() {
     stream.next_out = buffer.data();
     stream.avail_out = static_cast<uInt>(buffer.size());
     const int status = inflate(&stream, Z_NO_FLUSH);
     const std::size_t produced = buffer.size() - stream.avail_out;
-    if (text.size() + produced > max_bytes) {
+    if (inflated + produced > max_bytes) {
       failure = invalid("file", "inflates to more than the limit of " + std::to_string(max_bytes) + " bytes");
-      break;
+      return std::nullopt;
     }
-    text.append(reinterpret_cast<const char*>(buffer.data()), produced);
-    const auto consumed = static_cast<std::size_t>(stream.next_in - reinterpret_cast<const Bytef*>(bytes.data()));
+    inflated += produced;
+    const std::string_view piece(reinterpret_cast<const char*>(buffer.data()), produced);
     if (status == Z_STREAM_END) {
       // Another member may follow (files joined with cat); trailing zero padding ends the data.
-      const auto rest = bytes.substr(consumed);
-      if (rest.find_first_not_of('\0') == std::string_view::npos) break;
-      if (!is_gzip(rest)) {
+      const auto rest = bytes.substr(consumed());
+      if (rest.find_first_not_of('\0') == std::string_view::npos) {
+        ended = true;
+      } else if (!is_gzip(rest)) {
         failure = invalid("file", "has bytes after the end of the gzip data");
-        break;
+        return std::nullopt;
+      } else {
+        inflateReset(&stream);
       }
-      inflateReset(&stream);
-      continue;
+      return piece;
     }
     if (status == Z_OK) {
       if (stream.avail_in == 0 && produced == 0) {
         failure = invalid("file", "is truncated gzip data");
-        break;
+        return std::nullopt;
       }
-      if (stream.avail_in == 0 && consumed < bytes.size()) {
-        const auto more = std::min<std::size_t>(bytes.size() - consumed, UINT32_MAX);
-        stream.avail_in = static_cast<uInt>(more);
+      if (stream.avail_in == 0 && consumed() < bytes.size()) {
+        stream.avail_in = static_cast<uInt>(std::min<std::size_t>(bytes.size() - consumed(), UINT32_MAX));
       }
-      continue;
+      return piece;
     }
     if (status == Z_BUF_ERROR && stream.avail_in == 0) {
       failure = invalid("file", "is truncated gzip data");
-      break;
+      return std::nullopt;
     }
     failure = invalid(
         "file", std::string("is corrupt gzip data (") + (stream.msg != nullptr ? stream.msg : "inflate failed") + ")");
-    break;
+    return std::nullopt;
   }
-  inflateEnd(&stream);
-  if (failure) return *failure;
-  return text;
+};
+
+Gunzip::Gunzip(std::string_view bytes, std::size_t max_bytes) : state_(std::make_unique<State>(bytes, max_bytes)) {}
+Gunzip::Gunzip(Gunzip&&) noexcept = default;
+Gunzip& Gunzip::operator=(Gunzip&&) noexcept = default;
+Gunzip::~Gunzip() = default;
+
+Result<std::string_view> Gunzip::next() {
+  State& state = *state_;
+  while (!state.failure && !state.ended) {
+    const auto piece = state.step();
+    if (piece && !piece->empty()) return *piece;
+  }
+  if (state.failure) return *state.failure;
+  return std::string_view();
+}
+
+std::size_t Gunzip::consumed() const { return state_->consumed(); }
+
+Result<std::string> gunzip(std::string_view bytes, std::size_t max_bytes) {
+  Gunzip inflater(bytes, max_bytes);
+  std::string text;
+  while (true) {
+    auto piece = inflater.next();
+    if (!piece) return piece.error();
+    if (piece->empty()) return text;
+    text.append(*piece);
+  }
 }
 
 std::string gzip(std::string_view bytes) {

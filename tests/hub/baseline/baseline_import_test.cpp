@@ -210,3 +210,34 @@ TEST_CASE("an unknown delimiter or encoding parameter is answered 400 naming the
 
 }  // namespace
 }  // namespace recount::hub
+
+namespace recount::hub {
+
+TEST_CASE("a large baseline file with a bad row near its end is refused whole naming the line; fixed, it is stored") {
+  BaselineHub hub;
+  const auto file = [](bool broken) {
+    std::string text = "site,location,sku,lot,quantity,as_of\n";
+    for (int row = 0; row < 20'000; ++row) {
+      const bool bad = broken && row == 19'990;
+      text += "site-1,L-" + std::to_string(row % 400) + ",SKU-" + std::to_string(row) + ",," +
+              (bad ? "many" : std::to_string(row % 50)) + ",2026-09-01T04:00:00Z\n";
+    }
+    return text;
+  };
+  const auto rejected = hub.imported(file(true), 422);
+  REQUIRE(rejected["errors"].size() == 1);
+  CHECK(rejected["errors"][0]["line"] == 19'992);
+  CHECK(rejected["errors"][0]["field"] == "quantity");
+  CHECK(hub.balance({"site-1", "L-0", "SKU-0", ""}, testing::kFixedNowMs) == std::nullopt);
+  CHECK(hub.audit().back().kind == "baseline.import_rejected");
+
+  const auto stored = hub.imported(file(false));
+  CHECK(stored["rows"] == 20'000);
+  CHECK(stored["stored"] == 20'000);
+  CHECK(hub.balance({"site-1", "L-399", "SKU-19999", ""}, testing::kFixedNowMs) == 49);
+  const auto twice = hub.imported(file(false) + "site-1,L-7,SKU-7,,7,2026-09-01T04:00:00Z\n", 422);
+  CHECK(twice["errors"][0]["line"] == 20'002);
+  CHECK(twice["errors"][0]["message"].get<std::string>().find("line 9") != std::string::npos);
+}
+
+}  // namespace recount::hub

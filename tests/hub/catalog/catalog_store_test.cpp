@@ -276,3 +276,108 @@ TEST_CASE("a gzipped items file imports as the same file uncompressed") {
 }
 
 }  // namespace recount::hub
+
+namespace recount::hub {
+namespace {
+
+const std::string kItemsHeader = "sku,description,unit_cost_cents,item_class,barcode,pack_qty\n";
+
+// An items file of `items` rows, one barcode each; the row of `bad_item` (if any) has pack_qty 0.
+std::string generated_items(std::size_t items, std::size_t bad_item = SIZE_MAX) {
+  std::string text = kItemsHeader;
+  for (std::size_t item = 0; item < items; ++item) {
+    const auto id = std::to_string(item);
+    text.append("GEN-")
+        .append(id)
+        .append(",\"Generated, item ")
+        .append(id)
+        .append("\",")
+        .append(std::to_string(item % 900));
+    text.append(",gen,CODE-").append(id).append(item == bad_item ? ",0\n" : ",1\n");
+  }
+  return text;
+}
+
+std::int64_t count_of(HubCatalog& hub, const char* sql) {
+  auto query = hub.ledger.database().prepare(sql);
+  REQUIRE(query.has_value());
+  REQUIRE(query->step().value());
+  return query->column_int(0);
+}
+
+}  // namespace
+
+TEST_CASE("an items file of 200,000 rows is read a row at a time and stored whole, the staging tables left empty") {
+  HubCatalog hub;
+  auto report = hub.catalog.import_csv(ImportKind::kItems, generated_items(200'000)).value();
+  CHECK(report.errors.empty());
+  CHECK(report.rows == 200'000);
+  CHECK(report.items == 200'000);
+  CHECK(report.barcodes == 200'000);
+  CHECK(report.version == 1);
+  CHECK(count_of(hub, "SELECT count(*) FROM catalog_items") == 200'000);
+  CHECK(count_of(hub, "SELECT count(*) FROM catalog_barcodes WHERE code = 'CODE-199999' AND sku = 'GEN-199999'") == 1);
+  CHECK(count_of(hub, "SELECT (SELECT count(*) FROM import_items) + (SELECT count(*) FROM import_barcodes)") == 0);
+}
+
+TEST_CASE("a bad row near the end of a large file refuses the whole import naming its line, the catalog unchanged") {
+  HubCatalog hub;
+  REQUIRE(hub.catalog.import_csv(ImportKind::kItems, fixture("items.csv")).value().errors.empty());
+  // Item 199,998 is on line 199,999 + 1 (the header is line 1).
+  auto report = hub.catalog.import_csv(ImportKind::kItems, generated_items(200'000, 199'998)).value();
+  REQUIRE(report.errors.size() == 1);
+  CHECK(report.errors[0].line == 200'000);
+  CHECK(report.errors[0].field == "pack_qty");
+  CHECK(report.version == 0);
+  CHECK(count_of(hub, "SELECT count(*) FROM catalog_items") == 3);
+  CHECK(count_of(hub, "SELECT count(*) FROM catalog_barcodes WHERE code LIKE 'CODE-%'") == 0);
+  CHECK(count_of(hub, "SELECT version FROM catalog_version") == 1);
+  CHECK(count_of(hub, "SELECT (SELECT count(*) FROM import_items) + (SELECT count(*) FROM import_barcodes)") == 0);
+  // A problem in the file as a whole past the rows read so far (here a quote left open) stands alone.
+  auto unclosed = hub.catalog.import_csv(ImportKind::kItems, generated_items(50'000, 10) + "X,\"open,1,c,X-1,1\n");
+  REQUIRE(unclosed.has_value());
+  REQUIRE(unclosed->errors.size() == 1);
+  CHECK(unclosed->errors[0].line == 50'002);
+  CHECK(unclosed->errors[0].message.find("not closed") != std::string::npos);
+}
+
+TEST_CASE("a file of more bad rows than are listed lists the first ones and counts the rest") {
+  HubCatalog hub;
+  std::string text = kItemsHeader;
+  for (std::size_t item = 0; item < ImportErrors::kMaxListed + 500; ++item)
+    text += "S-" + std::to_string(item) + ",d,x,c,B,1\n";
+  auto report = hub.catalog.import_csv(ImportKind::kItems, text).value();
+  CHECK(report.errors.size() == ImportErrors::kMaxListed);
+  CHECK(report.unlisted_errors == 500);  // one problem a row: its cost
+  CHECK(report.errors.back().line == ImportErrors::kMaxListed + 1);
+}
+
+TEST_CASE("a large locations file and a large users file import whole, and their duplicates are found across it") {
+  HubCatalog hub;
+  std::string locations = "site,location,label,location_class\n";
+  for (std::size_t i = 0; i < 60'000; ++i)
+    locations += "site-" + std::to_string(i % 7) + ",L-" + std::to_string(i) + ",,shelf\n";
+  auto stored = hub.catalog.import_csv(ImportKind::kLocations, locations).value();
+  CHECK(stored.errors.empty());
+  CHECK(stored.items == 60'000);
+  CHECK(stored.sites == 7);
+  auto repeated = hub.catalog.import_csv(ImportKind::kLocations, locations + "site-3,L-3,,shelf\n").value();
+  REQUIRE(repeated.errors.size() == 1);
+  CHECK(repeated.errors[0].line == 60'002);
+  CHECK(repeated.errors[0].message == "site-3/L-3 already appears on line 5");
+
+  std::string users = "site,badge,name,role,pin\n";
+  for (std::size_t i = 0; i < 30'000; ++i)
+    users += "site-" + std::to_string(i % 5) + ",B" + std::to_string(i) + ",N,counter,\n";
+  auto people = hub.catalog.import_csv(ImportKind::kUsers, users).value();
+  CHECK(people.errors.empty());
+  CHECK(people.users == 30'000);
+  CHECK(people.sites == 5);
+  CHECK(people.changed_sites == 5);
+  CHECK(hub.catalog.import_csv(ImportKind::kUsers, users).value().changed_sites == 0);
+  auto twice = hub.catalog.import_csv(ImportKind::kUsers, users + "site-4,B4,N,counter,\n").value();
+  REQUIRE(twice.errors.size() == 1);
+  CHECK(twice.errors[0].message == "site-4/B4 already appears on line 6");
+}
+
+}  // namespace recount::hub

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "shared/core/gzip.hpp"
+#include "shared/crypto/sha256.hpp"
 #include "shared/domain/identifiers.hpp"
 #include "tests/hub/catalog_fixtures.hpp"
 
@@ -74,7 +76,7 @@ TEST_CASE("the delimiter is detected from the header line, outside quotes, and a
   CHECK(error_of(read_table("sku\n1\n")).find("0 ',', 0 ';' and 0 TAB") != std::string::npos);
   // A file of nothing but line ends has no header to detect from: it reads as no records.
   CHECK(!read_table("\r\n\n").error);
-  CHECK(read_import_table("\n", {"sku"}).errors.at(0).message == "the file is empty (a header line is required)");
+  CHECK(ImportTable("\n", {"sku"}).errors.at(0).message == "the file is empty (a header line is required)");
   // A given delimiter is used as it is, whatever the header holds.
   auto given = read_table("a;b,c\n", with(Delimiter::kComma));
   CHECK(given.records.at(0).fields == std::vector<std::string>{"a;b", "c"});
@@ -246,6 +248,83 @@ TEST_CASE("the delimiter and encoding names parse as the options and HTTP parame
   CHECK(parse_encoding("utf-8") == TextEncoding::kUtf8);
   CHECK(parse_encoding("auto") == TextEncoding::kAuto);
   CHECK(!parse_encoding("latin-9").has_value());
+}
+
+}  // namespace recount::hub
+
+namespace recount::hub {
+
+TEST_CASE("a table read in windows keeps records, quotes, line ends and characters that span windows whole") {
+  // Lines of 100 bytes with a quoted field of line breaks and a 2-byte character every so often,
+  // so that windows of 256 KiB cut through each kind.
+  std::string text = "id,text\r\n";
+  std::size_t rows = 0;
+  while (text.size() < std::size_t{1'500'000}) {
+    const auto id = std::to_string(rows++);
+    text += id + ",\"caf\xC3\xA9 " + std::string(80, 'x') + "\r\nnext\"\r\n";
+  }
+  TableReader reader(text, {});
+  CsvRecord record;
+  std::size_t read = 0;
+  std::size_t line = 0;
+  bool same = true;
+  while (reader.next(record)) {
+    if (read > 0) {
+      same = same && record.fields.size() == 2 && record.fields[0] == std::to_string(read - 1) &&
+             record.fields[1] == "caf\xC3\xA9 " + std::string(80, 'x') + "\r\nnext" &&
+             record.line == (read == 1 ? 2 : line + 2);  // a record is two lines, the header one
+    }
+    line = record.line;
+    ++read;
+  }
+  CHECK(!reader.error());
+  CHECK(same);
+  CHECK(read == rows + 1);
+  // The same bytes gzipped read as the same records.
+  auto plain = read_table(text);
+  auto inflated = read_table(gzip(text));
+  REQUIRE(!inflated.error);
+  CHECK(inflated.records.size() == plain.records.size());
+  CHECK(inflated.records.back().fields == plain.records.back().fields);
+}
+
+TEST_CASE("a bad byte far into a file is named by its line and column, and a record past the limit is refused") {
+  std::string text = "a,b\n";
+  for (int i = 0; i < 40'000; ++i) text += "\xC3\xA9t\xC3\xA9,12345\r\n";
+  text += "ok,1\rbad,\xFF\n";
+  CHECK(
+      error_of(read_table(text)) ==
+      "f.csv:40003: byte column 5: byte FF is not valid UTF-8 (is the file windows-1252? then say so as its encoding)");
+  CHECK(read_table(text, with(Delimiter::kDetect, TextEncoding::kAuto)).encoding == TextEncoding::kWindows1252);
+  CHECK(error_of(read_table(gzip(text))).starts_with("f.csv:40003: byte column 5: byte FF"));
+
+  auto options = with(Delimiter::kComma);
+  options.max_record_bytes = 1000;
+  const std::string open = "a\n1\n\"" + std::string(300'000, 'x') + "\n";
+  CHECK(error_of(read_table(open, options)) == "f.csv:3: a record longer than 1000 bytes (is a quote left open?)");
+}
+
+TEST_CASE("the reader tells what it has gone past, in order, a window at a time, never what it still reads") {
+  std::string text = "a,b\n";
+  while (text.size() < std::size_t{5'000'000}) text += "0123456789,abcdefghij\n";
+  std::size_t told = 0;
+  bool in_order = true;
+  TableOptions options;
+  options.release = [&](std::string_view part) {
+    in_order = in_order && part.data() == text.data() + told;
+    told += part.size();
+  };
+  TableReader reader(text, options);
+  CsvRecord record;
+  std::size_t records = 0;
+  while (reader.next(record)) ++records;
+  CHECK(records == 1 + (text.size() - 4) / 22);
+  CHECK(in_order);
+  CHECK(told > text.size() / 2);
+  CHECK(told < text.size());
+  told = 0;
+  CHECK(import_sha256(text, options) == sha256_hex(text));
+  CHECK(told == text.size());
 }
 
 }  // namespace recount::hub
