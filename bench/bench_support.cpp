@@ -1,11 +1,11 @@
 // Shared benchmark helpers.
 #include "bench/bench_support.hpp"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>

@@ -377,7 +377,7 @@ void HubDaemon::shutdown(std::function<void()> done) {
   finish_shutdown(std::chrono::steady_clock::now() + options_.reply_grace, std::move(done));
 }
 
-void HubDaemon::halt(std::function<void()> done) {
+void HubDaemon::halt(const std::function<void()>& done) {
   ingest_.halt();
   stop_timers_and_feeds();
   plans_->stop();

@@ -117,7 +117,7 @@ class HubDaemon {
   // the HTTP server, without a last commit, answer or audit checkpoint (nothing read from the
   // damaged file is signed or sent). `done` runs before this returns. Call once, instead of
   // shutdown().
-  void halt(std::function<void()> done);
+  void halt(const std::function<void()>& done);
 
  private:
   HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions options, crypto::SigningKey signing_key,
