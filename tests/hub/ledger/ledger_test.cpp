@@ -293,7 +293,7 @@ TEST_CASE("committed batches survive closing and reopening the ledger") {
   CHECK(fixture.ledger.audit().verify()->entries == 1);
 }
 
-TEST_CASE("the ledger keeps statement journals in memory and a 64 MB page cache for ingest's transactions") {
+TEST_CASE("the ledger keeps statement journals in memory and a 32 MiB page cache for ingest's transactions") {
   LedgerFixture fixture;
   auto read_pragma = [&](const char* sql) {
     auto pragma = fixture.ledger.database().prepare(sql);
@@ -302,7 +302,7 @@ TEST_CASE("the ledger keeps statement journals in memory and a 64 MB page cache 
     return pragma->column_int(0);
   };
   CHECK(read_pragma("PRAGMA temp_store") == 2);  // MEMORY
-  CHECK(read_pragma("PRAGMA cache_size") == -65536);
+  CHECK(read_pragma("PRAGMA cache_size") == -32768);
 }
 
 TEST_CASE("a payload refused as a whole is dead-lettered and audited without moving any cursor") {
