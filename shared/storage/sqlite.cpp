@@ -201,15 +201,21 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
     database.rollback();
     return error;
   };
+  // SQLite's own messages do not say which file: a file that is not a database, say, reaches
+  // here unchecked when quick_check runs in the background (StartCheck::kInBackground).
+  const auto failed_on_file = [&](Error error) {
+    error.message = path.string() + ": " + error.message;
+    return failed(error);
+  };
   const auto settle = [&]() -> Result<void> {
     if (application_id != 0) {
-      if (auto ok = database.begin(); !ok) return failed(ok.error());
+      if (auto ok = database.begin(); !ok) return failed_on_file(ok.error());
       if (auto ok = claim(database, path, application_id); !ok) return failed(ok.error());
-      if (auto ok = database.commit(); !ok) return failed(ok.error());
+      if (auto ok = database.commit(); !ok) return failed_on_file(ok.error());
     }
     auto ok = database.execute(std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") + synchronous +
                                "; PRAGMA foreign_keys=ON;");
-    if (!ok) return failed(ok.error());
+    if (!ok) return failed_on_file(ok.error());
     return ok;
   };
   constexpr int kAttempts = 50;
