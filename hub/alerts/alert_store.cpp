@@ -32,7 +32,7 @@ Result<std::vector<AlertDelivery>> read_deliveries(storage::Statement& query) {
 constexpr const char* kDeliveryColumns =
     "id, alert_id, channel, target, state, attempts, next_attempt_ms, last_error, COALESCE(delivered_ms, 0)";
 
-Result<void> queue(storage::Database& database, std::int64_t alert_id, std::string_view channel,
+Result<void> queue(storage::Connection& database, std::int64_t alert_id, std::string_view channel,
                    std::string_view target, std::int64_t now_ms) {
   auto insert = database.prepare(
       "INSERT INTO alert_deliveries(alert_id, channel, target, state, next_attempt_ms) "
@@ -79,7 +79,7 @@ CREATE INDEX alert_deliveries_by_alert ON alert_deliveries(alert_id);
 )sql"}}};
 }
 
-Result<void> open_alerts(storage::Database& database) {
+Result<void> open_alerts(storage::Connection& database) {
   const storage::SchemaComponent components[] = {alerts_schema()};
   return storage::migrate(database, components);
 }
@@ -93,7 +93,7 @@ std::optional<AlertState> parse_alert_state(std::string_view text) {
 }
 
 Result<std::optional<std::int64_t>> raise(LedgerWrite& write, const Observation& observation, std::int64_t now_ms) {
-  storage::Database& database = write.database();
+  storage::Connection& database = write.database();
   const reconcile::AlertRule& rule = *observation.rule;
   // Still open, or acknowledged while the condition held on: a recurrence of the same condition
   // is not news. An open alert whose condition cleared and came back holds again.
@@ -105,21 +105,18 @@ Result<std::optional<std::int64_t>> raise(LedgerWrite& write, const Observation&
   if (*existing > 0) return std::optional<std::int64_t>();
   auto insert = database.prepare(
       "INSERT INTO alerts(rule, kind, subject, site, summary, idempotency_key, state, raised_ms) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7)");
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7) RETURNING id");
   if (!insert) return insert.error();
   const std::string key = "alert-" + uuid_v7(now_ms);
-  if (auto ok = insert->bind(1, rule.name)
-                    .bind(2, reconcile::to_string(rule.kind))
-                    .bind(3, observation.subject)
-                    .bind(4, observation.site)
-                    .bind(5, observation.summary)
-                    .bind(6, key)
-                    .bind(7, now_ms)
-                    .run();
-      !ok) {
-    return ok.error();
-  }
-  const std::int64_t id = database.last_insert_rowid();
+  auto inserted = storage::single_int(insert->bind(1, rule.name)
+                                          .bind(2, reconcile::to_string(rule.kind))
+                                          .bind(3, observation.subject)
+                                          .bind(4, observation.site)
+                                          .bind(5, observation.summary)
+                                          .bind(6, key)
+                                          .bind(7, now_ms));
+  if (!inserted) return inserted.error();
+  const std::int64_t id = *inserted;
   Result<void> queued = Ok{};
   if (rule.channels.webhook) queued = queue(database, id, "webhook", "", now_ms);
   if (queued && rule.channels.mqtt) queued = queue(database, id, "mqtt", "", now_ms);
@@ -142,7 +139,7 @@ Result<void> release(LedgerWrite& write, std::string_view rule, std::string_view
   return update->bind(1, rule).bind(2, subject).run();
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> holding(storage::Database& database) {
+Result<std::vector<std::pair<std::string, std::string>>> holding(storage::Connection& database) {
   auto query = database.prepare("SELECT DISTINCT rule, subject FROM alerts WHERE holding = 1");
   if (!query) return query.error();
   using Pair = std::pair<std::string, std::string>;
@@ -174,7 +171,7 @@ Result<Alert> acknowledge(LedgerWrite& write, std::int64_t id, const std::string
   return acked;
 }
 
-Result<std::vector<Alert>> list_alerts(storage::Database& database, const AlertFilter& filter) {
+Result<std::vector<Alert>> list_alerts(storage::Connection& database, const AlertFilter& filter) {
   auto query = database.prepare(std::string("SELECT ") + kAlertColumns +
                                 " FROM alerts WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR site = ?2) "
                                 "ORDER BY id DESC LIMIT ?3");
@@ -185,7 +182,7 @@ Result<std::vector<Alert>> list_alerts(storage::Database& database, const AlertF
   return storage::collect_rows<Alert>(*query, read_alert);
 }
 
-Result<std::optional<Alert>> find_alert(storage::Database& database, std::int64_t id) {
+Result<std::optional<Alert>> find_alert(storage::Connection& database, std::int64_t id) {
   auto query = database.prepare(std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id = ?1");
   if (!query) return query.error();
   query->bind(1, id);
@@ -195,7 +192,7 @@ Result<std::optional<Alert>> find_alert(storage::Database& database, std::int64_
   return std::optional<Alert>(std::move(rows->front()));
 }
 
-Result<std::vector<AlertDelivery>> list_deliveries(storage::Database& database, std::int64_t alert_id) {
+Result<std::vector<AlertDelivery>> list_deliveries(storage::Connection& database, std::int64_t alert_id) {
   auto query = database.prepare(std::string("SELECT ") + kDeliveryColumns +
                                 " FROM alert_deliveries WHERE alert_id = ?1 ORDER BY id");
   if (!query) return query.error();
@@ -203,7 +200,7 @@ Result<std::vector<AlertDelivery>> list_deliveries(storage::Database& database, 
   return read_deliveries(*query);
 }
 
-Result<std::vector<AlertDelivery>> due_deliveries(storage::Database& database, std::int64_t now_ms, std::size_t limit) {
+Result<std::vector<AlertDelivery>> due_deliveries(storage::Connection& database, std::int64_t now_ms, std::size_t limit) {
   auto query = database.prepare(std::string("SELECT ") + kDeliveryColumns +
                                 " FROM alert_deliveries WHERE state = 'pending' AND next_attempt_ms <= ?1 "
                                 "ORDER BY next_attempt_ms, id LIMIT ?2");
@@ -212,7 +209,7 @@ Result<std::vector<AlertDelivery>> due_deliveries(storage::Database& database, s
   return read_deliveries(*query);
 }
 
-Result<void> record_outcome(storage::Database& database, const DeliveryOutcome& outcome, std::int64_t now_ms) {
+Result<void> record_outcome(storage::Connection& database, const DeliveryOutcome& outcome, std::int64_t now_ms) {
   auto update = database.prepare(
       "UPDATE alert_deliveries SET attempts = attempts + 1, state = ?2, last_error = ?3, "
       "next_attempt_ms = ?4, delivered_ms = ?5 WHERE id = ?1");

@@ -23,7 +23,7 @@ namespace recount::hub::alerts {
 storage::SchemaComponent alerts_schema();
 
 // Creates or migrates the tables; call it outside any transaction. Errors: as storage::migrate.
-Result<void> open_alerts(storage::Database& database);
+Result<void> open_alerts(storage::Connection& database);
 
 enum class AlertState { kOpen, kAcknowledged };
 std::string_view to_string(AlertState state);
@@ -81,20 +81,20 @@ Result<std::optional<std::int64_t>> raise(LedgerWrite& write, const Observation&
 Result<void> release(LedgerWrite& write, std::string_view rule, std::string_view subject);
 
 // The (rule, subject) pairs whose condition was last seen holding. Errors: SQLite's.
-Result<std::vector<std::pair<std::string, std::string>>> holding(storage::Database& database);
+Result<std::vector<std::pair<std::string, std::string>>> holding(storage::Connection& database);
 
 // Acknowledges open alert `id` as `actor` and audits "alert.acknowledged". Errors: kNotFound
 // (no such alert), kConflict (already acknowledged), SQLite's.
 Result<Alert> acknowledge(LedgerWrite& write, std::int64_t id, const std::string& actor, std::int64_t now_ms);
 
 // The alerts `filter` lets through, newest first. Errors: SQLite's.
-Result<std::vector<Alert>> list_alerts(storage::Database& database, const AlertFilter& filter);
+Result<std::vector<Alert>> list_alerts(storage::Connection& database, const AlertFilter& filter);
 // nullopt when there is none. Errors: SQLite's.
-Result<std::optional<Alert>> find_alert(storage::Database& database, std::int64_t id);
+Result<std::optional<Alert>> find_alert(storage::Connection& database, std::int64_t id);
 // Alert `id`'s deliveries, by channel. Errors: SQLite's.
-Result<std::vector<AlertDelivery>> list_deliveries(storage::Database& database, std::int64_t alert_id);
+Result<std::vector<AlertDelivery>> list_deliveries(storage::Connection& database, std::int64_t alert_id);
 // Pending deliveries due at `now_ms`, oldest first, at most `limit`. Errors: SQLite's.
-Result<std::vector<AlertDelivery>> due_deliveries(storage::Database& database, std::int64_t now_ms, std::size_t limit);
+Result<std::vector<AlertDelivery>> due_deliveries(storage::Connection& database, std::int64_t now_ms, std::size_t limit);
 
 // How an attempt at a delivery ended: delivered at `now_ms`; or failed with `error`, to be tried
 // again at `retry_at_ms` (nullopt: no more attempts, failed for good).
@@ -105,6 +105,6 @@ struct DeliveryOutcome {
   std::optional<std::int64_t> retry_at_ms;
 };
 // Records `outcome` on its delivery in `database`'s open transaction. Errors: SQLite's.
-Result<void> record_outcome(storage::Database& database, const DeliveryOutcome& outcome, std::int64_t now_ms);
+Result<void> record_outcome(storage::Connection& database, const DeliveryOutcome& outcome, std::int64_t now_ms);
 
 }  // namespace recount::hub::alerts

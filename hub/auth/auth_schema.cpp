@@ -40,7 +40,7 @@ CREATE TABLE auth_sessions (
 }  // namespace
 
 // The hub and recountctl may both open a new database: storage::migrate takes care of that.
-Result<void> migrate_auth_tables(storage::Database& database) {
+Result<void> migrate_auth_tables(storage::Connection& database) {
   const storage::SchemaComponent components[] = {
       {"auth", "recount", {std::begin(kSteps), std::end(kSteps)}, [](storage::Database& opened) {
          // Before schema_versions the token tables kept their version in auth_meta.

@@ -10,6 +10,6 @@ namespace recount::hub::auth {
 // Creates or migrates the auth tables (the "auth" component of schema_versions; older hubs kept
 // its version in auth_meta). Errors: kUnsupportedVersion when a newer hub made them, kIo. Blocks;
 // call outside any transaction.
-Result<void> migrate_auth_tables(storage::Database& database);
+Result<void> migrate_auth_tables(storage::Connection& database);
 
 }  // namespace recount::hub::auth

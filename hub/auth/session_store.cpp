@@ -12,7 +12,7 @@ namespace recount::hub::auth {
 
 enum class SessionStore::Sql { kInsert, kForget, kResume, kTouch, kEnd, kCount };
 
-Result<SessionStore> SessionStore::open(storage::Database& database, SessionLimits limits) {
+Result<SessionStore> SessionStore::open(storage::Connection& database, SessionLimits limits) {
   if (auto ok = migrate_auth_tables(database); !ok) return ok.error();
   constexpr std::array<std::string_view, static_cast<std::size_t>(Sql::kCount)> kSql = {
       "INSERT INTO auth_sessions (session_hash, token_name, csrf_token, created_ms, last_used_ms)"

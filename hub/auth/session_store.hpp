@@ -27,7 +27,7 @@ class SessionStore {
 
   // Creates or migrates the auth tables and prepares statements. Errors: those of
   // migrate_auth_tables.
-  static Result<SessionStore> open(storage::Database& database, SessionLimits limits = {});
+  static Result<SessionStore> open(storage::Connection& database, SessionLimits limits = {});
 
   // Starts a session acting as `principal` (a token that authenticated just now) and forgets the
   // sessions that have ended or expired.

@@ -20,7 +20,7 @@ std::optional<std::int64_t> optional_int(const storage::Statement& statement, in
 
 enum class TokenStore::Sql { kInsert, kByHash, kList, kRevoke, kRevokedAt, kCount };
 
-Result<TokenStore> TokenStore::open(storage::Database& database) {
+Result<TokenStore> TokenStore::open(storage::Connection& database) {
   if (auto ok = migrate_auth_tables(database); !ok) return ok.error();
   constexpr std::array<std::string_view, static_cast<std::size_t>(Sql::kCount)> kSql = {
       "INSERT INTO auth_tokens (name, role, approval_limit_cents, token_hash, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)"

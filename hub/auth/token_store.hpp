@@ -35,7 +35,7 @@ class TokenStore {
 
   // Creates or migrates the auth tables (migrate_auth_tables, hub/auth/auth_schema.hpp) and
   // prepares statements. Errors: kUnsupportedVersion when a newer hub made them, kIo.
-  static Result<TokenStore> open(storage::Database& database);
+  static Result<TokenStore> open(storage::Connection& database);
 
   // Makes a new random token for `name` and returns it; only its hash is stored. Errors:
   // kInvalidInput naming "--name" (1..64 of [A-Za-z0-9_-]) or "--approval-limit" (negative);

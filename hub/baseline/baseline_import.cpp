@@ -86,7 +86,7 @@ Result<BaselineReport> import_baselines(HubWriter& writer, Ledger& ledger, std::
   report.encoding = table.encoding;
 
   auto written = writer.write([&](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {
-    storage::Database& database = write.database();
+    storage::Connection& database = write.database();
     // First pass: every row checked on its own, against the others (import_keys holds the
     // (position, as_of) seen, as the event id they make) and against what earlier imports stored,
     // before anything is stored. The conflicts with earlier imports follow the rows' own problems.

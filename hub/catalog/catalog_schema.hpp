@@ -14,11 +14,11 @@ storage::SchemaComponent catalog_schema();
 
 // Brings the catalog's tables to their latest version (storage::migrate). Errors: as
 // storage::migrate (kUnsupportedVersion for tables of a newer recount-hub). Blocks.
-Result<void> migrate_catalog(storage::Database& database);
+Result<void> migrate_catalog(storage::Connection& database);
 
 // Empties the imports' staging tables (step 3: import_items, import_barcodes, import_locations,
 // import_users, import_user_sites), which an import fills inside its write
 // transaction and leaves empty when it commits. Errors: kIo. Blocks.
-Result<void> clear_import_staging(storage::Database& database);
+Result<void> clear_import_staging(storage::Connection& database);
 
 }  // namespace recount::hub

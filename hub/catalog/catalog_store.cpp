@@ -69,7 +69,7 @@ Result<std::int64_t> item_cost(const CsvRecord& record, const CostColumns& colum
 
 // Reads an items file into import_items and import_barcodes a row at a time, each problem into
 // `errors`, then checks the codes against the items that stay. Errors: SQLite's.
-Result<void> stage_items(storage::Database& database, ImportTable& table, const CostColumns& cost_columns,
+Result<void> stage_items(storage::Connection& database, ImportTable& table, const CostColumns& cost_columns,
                          ImportErrors& errors) {
   auto code_seen = database.prepare("SELECT sku, line FROM import_barcodes WHERE code = ?");
   auto add_code = database.prepare("INSERT INTO import_barcodes(code, sku, pack_qty, line) VALUES(?, ?, ?, ?)");
@@ -152,7 +152,7 @@ Result<void> stage_items(storage::Database& database, ImportTable& table, const 
 
 // Reads a locations file into import_locations a row at a time, each problem into `errors`.
 // Errors: SQLite's.
-Result<void> stage_locations(storage::Database& database, ImportTable& table, ImportErrors& errors) {
+Result<void> stage_locations(storage::Connection& database, ImportTable& table, ImportErrors& errors) {
   auto location_seen = database.prepare("SELECT line FROM import_locations WHERE site = ? AND location = ?");
   auto label_seen = database.prepare("SELECT location, line FROM import_locations WHERE site = ? AND label = ?");
   // The location that has the label now, unless the file has named it already (it may move).
@@ -277,7 +277,7 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
   {
     auto write = ledger_.begin_write();
     if (!write) return write.error();
-    storage::Database& database = write->database();
+    storage::Connection& database = write->database();
     if (auto ok = clear_import_staging(database); !ok) return ok.error();
     auto staged = kind == ImportKind::kItems ? stage_items(database, table, cost_columns, errors)
                                              : stage_locations(database, table, errors);
@@ -335,7 +335,7 @@ Result<MappedBarcode> CatalogStore::map_barcode(LedgerWrite& write, const std::s
   if (pack_qty < 1 || pack_qty > limits::kMaxQuantity) {
     return invalid("pack_qty", "must be a whole number from 1 to 1000000000 (got " + std::to_string(pack_qty) + ")");
   }
-  storage::Database& database = write.database();
+  storage::Connection& database = write.database();
   auto item = database.prepare("SELECT 1 FROM catalog_items WHERE sku = ?");
   if (!item) return item.error();
   auto known = storage::first_int(item->bind(1, sku));

@@ -33,7 +33,7 @@ std::optional<std::string> pin_problem(const std::string& pin) {
 
 // Reads a users file into import_users and import_user_sites a row at a time, each problem into
 // `errors`; PINs stay out of it (a row with one gets a NULL pin_hash). Errors: SQLite's.
-Result<void> stage_users(storage::Database& database, ImportTable& table, ImportErrors& errors) {
+Result<void> stage_users(storage::Connection& database, ImportTable& table, ImportErrors& errors) {
   auto badge_seen = database.prepare("SELECT line FROM import_users WHERE site = ? AND badge = ?");
   auto count_site = database.prepare(
       "INSERT INTO import_user_sites(site, users) VALUES(?, 1) ON CONFLICT(site) DO UPDATE SET users = users + 1 "
@@ -89,7 +89,7 @@ Result<void> stage_users(storage::Database& database, ImportTable& table, Import
 // The file read again to give each staged user with a PIN its hash: a PIN that still matches
 // its stored hash keeps it, so that the same file imported again changes nothing. Errors:
 // SQLite's.
-Result<void> hash_pins(storage::Database& database, ImportTable& table) {
+Result<void> hash_pins(storage::Connection& database, ImportTable& table) {
   auto stored = database.prepare("SELECT pin_hash FROM floor_users WHERE site = ? AND badge = ?");
   auto set = database.prepare("UPDATE import_users SET pin_hash = ? WHERE site = ? AND badge = ?");
   if (!stored) return stored.error();
@@ -128,7 +128,7 @@ Result<ImportReport> CatalogStore::import_users(std::string_view csv, const Tabl
   {
     auto write = ledger_.begin_write();
     if (!write) return write.error();
-    storage::Database& database = write->database();
+    storage::Connection& database = write->database();
     if (auto ok = clear_import_staging(database); !ok) return ok.error();
     if (auto ok = stage_users(database, table, errors); !ok) return ok.error();
     report.rows = table.rows();

@@ -24,12 +24,12 @@ CREATE INDEX delivery_attempts_by_subject ON delivery_attempts(subject, subject_
 )sql"}}};
 }
 
-Result<void> open_attempt_log(storage::Database& database) {
+Result<void> open_attempt_log(storage::Connection& database) {
   const storage::SchemaComponent components[] = {delivery_schema()};
   return storage::migrate(database, components);
 }
 
-Result<void> record_attempt(storage::Database& database, const Attempt& attempt) {
+Result<void> record_attempt(storage::Connection& database, const Attempt& attempt) {
   auto insert = database.prepare(
       "INSERT INTO delivery_attempts(subject, subject_id, channel, target, started_ms, finished_ms, status, outcome, "
       "error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
@@ -46,7 +46,7 @@ Result<void> record_attempt(storage::Database& database, const Attempt& attempt)
       .run();
 }
 
-Result<std::vector<Attempt>> list_attempts(storage::Database& database, std::string_view subject,
+Result<std::vector<Attempt>> list_attempts(storage::Connection& database, std::string_view subject,
                                            std::int64_t subject_id) {
   auto query = database.prepare(
       "SELECT subject, subject_id, channel, target, started_ms, finished_ms, status, outcome, error "

@@ -19,7 +19,7 @@ namespace recount::hub::delivery {
 storage::SchemaComponent delivery_schema();
 
 // Creates or migrates the table; call it outside any transaction. Errors: as storage::migrate.
-Result<void> open_attempt_log(storage::Database& database);
+Result<void> open_attempt_log(storage::Connection& database);
 
 struct Attempt {
   std::string subject;          // what was delivered: "correction", ...
@@ -34,10 +34,10 @@ struct Attempt {
 };
 
 // Appends `attempt` on `database`, in the caller's transaction if one is open. Errors: SQLite's.
-Result<void> record_attempt(storage::Database& database, const Attempt& attempt);
+Result<void> record_attempt(storage::Connection& database, const Attempt& attempt);
 
 // The attempts at `subject` `subject_id`, oldest first. Errors: SQLite's.
-Result<std::vector<Attempt>> list_attempts(storage::Database& database, std::string_view subject,
+Result<std::vector<Attempt>> list_attempts(storage::Connection& database, std::string_view subject,
                                            std::int64_t subject_id);
 
 }  // namespace recount::hub::delivery

@@ -93,7 +93,7 @@ Json drift_json(const investigate::PositionDrift& drift) {
 
 }  // namespace
 
-Result<void> add_drift_routes(Router& router, storage::Database& database, const reconcile::CatalogView& catalog,
+Result<void> add_drift_routes(Router& router, storage::Connection& database, const reconcile::CatalogView& catalog,
                               reconcile::Queries& queries, const WallClock& wall) {
   auto prepared = investigate::DriftFinder::prepare(database, catalog);
   if (!prepared) return prepared.error();

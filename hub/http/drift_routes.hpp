@@ -22,7 +22,7 @@ class Queries;
 // policy's ambiguity window, on the thread that calls Router::handle, which must be the thread
 // that runs the hub's writes; it takes "now" from `wall`. Errors: as DriftFinder::prepare (kIo).
 // `database`, `catalog` and `queries` must outlive the router.
-Result<void> add_drift_routes(Router& router, storage::Database& database, const reconcile::CatalogView& catalog,
+Result<void> add_drift_routes(Router& router, storage::Connection& database, const reconcile::CatalogView& catalog,
                               reconcile::Queries& queries, const WallClock& wall);
 
 }  // namespace recount::hub

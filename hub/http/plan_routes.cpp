@@ -110,7 +110,7 @@ class PlanEvaluator {
 
 }  // namespace
 
-Result<void> add_plan_routes(Router& router, storage::Database& database, const reconcile::CatalogView& catalog,
+Result<void> add_plan_routes(Router& router, storage::Connection& database, const reconcile::CatalogView& catalog,
                              reconcile::Queries& queries, const WallClock& wall) {
   auto positions = reconcile::PlanPositions::prepare(database, catalog);
   if (!positions) return positions.error();

@@ -28,7 +28,7 @@ class Queries;
 // Router::handle, which must be the thread that runs the hub's writes; "now" is `wall`'s.
 // Errors: kIo when the statements cannot be prepared. `database`, `catalog` and `queries` must
 // outlive the router.
-Result<void> add_plan_routes(Router& router, storage::Database& database, const reconcile::CatalogView& catalog,
+Result<void> add_plan_routes(Router& router, storage::Connection& database, const reconcile::CatalogView& catalog,
                              reconcile::Queries& queries, const WallClock& wall);
 
 }  // namespace recount::hub

@@ -303,7 +303,7 @@ struct DriftFinder::Scan {
   }
 };
 
-Result<DriftFinder> DriftFinder::prepare(storage::Database& database, const reconcile::CatalogView& catalog) {
+Result<DriftFinder> DriftFinder::prepare(storage::Connection& database, const reconcile::CatalogView& catalog) {
   auto read_model = reconcile::ReadModel::prepare(database);
   if (!read_model) return read_model.error();
   auto snapshots = reconcile::SnapshotStore::prepare(database);

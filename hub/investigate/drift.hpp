@@ -116,7 +116,7 @@ inline constexpr std::size_t kMaxDockReceipts = 100;
 // the hub's writes. Must not outlive the database or the catalog view.
 class DriftFinder {
  public:
-  static Result<DriftFinder> prepare(storage::Database& database, const reconcile::CatalogView& catalog);
+  static Result<DriftFinder> prepare(storage::Connection& database, const reconcile::CatalogView& catalog);
 
   // kNotFound for a position scope naming a position the ledger has never seen (for a system, a
   // subject it never reported).

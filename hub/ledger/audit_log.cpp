@@ -47,7 +47,7 @@ Result<AuditEntry> read_entry(const storage::Statement& row) {
 
 }  // namespace
 
-Result<AuditLog> AuditLog::prepare(storage::Database& database) {
+Result<AuditLog> AuditLog::prepare(storage::Connection& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return AuditLog(std::move(*statements));

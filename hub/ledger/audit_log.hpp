@@ -57,7 +57,7 @@ struct AuditQuery {
 // must not outlive the Database. Every call blocks on SQLite and returns kIo when it fails.
 class AuditLog {
  public:
-  static Result<AuditLog> prepare(storage::Database& database);
+  static Result<AuditLog> prepare(storage::Connection& database);
 
   // The first entry's prev_hash.
   static const std::string& genesis_hash();

@@ -19,7 +19,7 @@ using Json = nlohmann::json;
 // digest of every event stored so far, if any, so that the events stored before entries recorded
 // them are covered too. Done once: an older hub that crashed before its migration committed left
 // the entry behind.
-Result<void> record_earlier_events(storage::Database& database, std::int64_t now_ms) {
+Result<void> record_earlier_events(storage::Connection& database, std::int64_t now_ms) {
   auto done = database.prepare("SELECT 1 FROM audit_log WHERE kind = 'audit.events_recorded' LIMIT 1");
   if (!done) return done.error();
   auto found = done->step();

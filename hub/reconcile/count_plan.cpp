@@ -154,7 +154,7 @@ std::vector<protocol::RecountTask> planned_tasks(const std::vector<DueCount>& du
   return tasks;
 }
 
-Result<PlanPositions> PlanPositions::prepare(storage::Database& database, const CatalogView& catalog) {
+Result<PlanPositions> PlanPositions::prepare(storage::Connection& database, const CatalogView& catalog) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return PlanPositions(std::move(*statements), catalog);

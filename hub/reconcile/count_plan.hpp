@@ -88,7 +88,7 @@ std::vector<protocol::RecountTask> planned_tasks(const std::vector<DueCount>& du
 class PlanPositions {
  public:
   // kIo when the statements cannot be prepared.
-  static Result<PlanPositions> prepare(storage::Database& database, const CatalogView& catalog);
+  static Result<PlanPositions> prepare(storage::Connection& database, const CatalogView& catalog);
 
   // The sites that have positions, in order. Errors kIo.
   Result<std::vector<std::string>> sites();

@@ -211,7 +211,7 @@ void bind_all(storage::Statement& statement, const Filter& filter) {
 
 }  // namespace
 
-Result<DiscrepancyStore> DiscrepancyStore::prepare(storage::Database& database) {
+Result<DiscrepancyStore> DiscrepancyStore::prepare(storage::Connection& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return DiscrepancyStore(database, std::move(*statements));

@@ -24,7 +24,7 @@ namespace recount::hub::reconcile {
 // holds a name this build does not know. Not thread-safe; must not outlive the Database.
 class DiscrepancyStore {
  public:
-  static Result<DiscrepancyStore> prepare(storage::Database& database);
+  static Result<DiscrepancyStore> prepare(storage::Connection& database);
 
   // Records a new discrepancy in state kOpen, with its opening transition, and returns its id.
   // kConflict when the position already has an active one.
@@ -67,7 +67,7 @@ class DiscrepancyStore {
   enum class Sql;
   static constexpr std::size_t kMaxCachedListings = 256;
 
-  DiscrepancyStore(storage::Database& database, storage::StatementSet<Sql> statements)
+  DiscrepancyStore(storage::Connection& database, storage::StatementSet<Sql> statements)
       : database_(&database), statements_(std::move(statements)) {}
   storage::Statement& statement(Sql which) { return statements_[which]; }
   Result<Transition> append_transition(std::int64_t id, std::optional<DiscrepancyState> from, DiscrepancyState to,
@@ -76,7 +76,7 @@ class DiscrepancyStore {
 
   Result<storage::Statement*> cached(const std::string& sql);
 
-  storage::Database* database_;
+  storage::Connection* database_;
   storage::StatementSet<Sql> statements_;
   std::map<std::string, storage::Statement> listings_;  // by SQL text
 };

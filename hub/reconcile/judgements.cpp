@@ -69,7 +69,7 @@ Result<DueGroup> read_due(const storage::Statement& row) {
 
 }  // namespace
 
-Result<Judgements> Judgements::prepare(storage::Database& database) {
+Result<Judgements> Judgements::prepare(storage::Connection& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return Judgements(std::move(*statements));

@@ -42,7 +42,7 @@ struct PositionScan {
 // outlive the Database.
 class Judgements {
  public:
-  static Result<Judgements> prepare(storage::Database& database);
+  static Result<Judgements> prepare(storage::Connection& database);
 
   // The groups due at `now_ms`, ordered by position and time so a position's newest group is
   // judged last.

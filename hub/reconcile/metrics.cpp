@@ -48,7 +48,7 @@ std::vector<SiteMetrics> listed(std::map<std::string, SiteMetrics>& sites) {
 
 }  // namespace
 
-Result<MetricsReader> MetricsReader::prepare(storage::Database& database) {
+Result<MetricsReader> MetricsReader::prepare(storage::Connection& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return MetricsReader(std::move(*statements));

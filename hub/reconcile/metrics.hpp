@@ -43,7 +43,7 @@ struct SiteMetrics {
 // fails. Not thread-safe; must not outlive the Database.
 class MetricsReader {
  public:
-  static Result<MetricsReader> prepare(storage::Database& database);
+  static Result<MetricsReader> prepare(storage::Connection& database);
 
   // One entry per site with counts or discrepancies in the window, by site. The window's length
   // (to_ms − from_ms) must fit an int64: it is read_periods() with one period.

@@ -72,7 +72,7 @@ std::int64_t month_start_ms(std::int64_t at_ms, int offset) {
   return ms_of(std::chrono::sys_days(month / 1));
 }
 
-Result<OverviewReader> OverviewReader::prepare(storage::Database& database) {
+Result<OverviewReader> OverviewReader::prepare(storage::Connection& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return OverviewReader(std::move(*statements));

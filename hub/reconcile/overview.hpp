@@ -73,7 +73,7 @@ std::int64_t month_start_ms(std::int64_t at_ms, int offset);
 // SQLite; kIo when it fails. Not thread-safe; must not outlive the Database.
 class OverviewReader {
  public:
-  static Result<OverviewReader> prepare(storage::Database& database);
+  static Result<OverviewReader> prepare(storage::Connection& database);
 
   // Reads per period with `metrics` (the measures MetricsReader defines) and its own SQL.
   Result<Overview> read(const OverviewQuery& query, MetricsReader& metrics);

@@ -30,7 +30,7 @@ struct StoredPolicy {
 
 }  // namespace
 
-Result<PolicyStore> PolicyStore::prepare(storage::Database& database) {
+Result<PolicyStore> PolicyStore::prepare(storage::Connection& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return PolicyStore(std::move(*statements));

@@ -17,7 +17,7 @@ namespace recount::hub::reconcile {
 // not outlive the Database.
 class PolicyStore {
  public:
-  static Result<PolicyStore> prepare(storage::Database& database);
+  static Result<PolicyStore> prepare(storage::Connection& database);
 
   // The version in force; 0 when no policy was ever stored. One indexed read.
   Result<std::int64_t> version();

@@ -56,7 +56,7 @@ std::int64_t stamp_or_none(const storage::Statement& row, int column) {
 
 }  // namespace
 
-Result<ProjectionMemory> ProjectionMemory::prepare(storage::Database& database) {
+Result<ProjectionMemory> ProjectionMemory::prepare(storage::Connection& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return ProjectionMemory(database, std::move(*statements));

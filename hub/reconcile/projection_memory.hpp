@@ -38,7 +38,7 @@ class ProjectionMemory {
     std::int64_t newest_group = kNoStamp;  // the highest last_hlc of the position's count groups
   };
 
-  static Result<ProjectionMemory> prepare(storage::Database& database);
+  static Result<ProjectionMemory> prepare(storage::Connection& database);
 
   // A position's key as views, so a lookup copies no strings.
   struct KeyView {
@@ -65,12 +65,12 @@ class ProjectionMemory {
 
  private:
   enum class Sql;
-  ProjectionMemory(storage::Database& database, storage::StatementSet<Sql> statements)
+  ProjectionMemory(storage::Connection& database, storage::StatementSet<Sql> statements)
       : database_(&database), statements_(std::move(statements)) {}
   // Empties the maps first when a rollback may have undone what they hold.
   void check_rollbacks();
 
-  storage::Database* database_;
+  storage::Connection* database_;
   storage::StatementSet<Sql> statements_;
   std::uint64_t rollbacks_ = 0;  // Database::rollbacks() when the maps were last known to be right
   std::unordered_map<std::string, std::int64_t> ids_;  // by position_key_of()

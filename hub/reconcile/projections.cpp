@@ -53,7 +53,7 @@ const std::string kSql[] = {
     // kFindPosition
     std::string(kFindPositionSql),
     // kInsertPosition
-    "INSERT INTO reconcile_positions (site, location, sku, lot) VALUES (?1, ?2, ?3, ?4)",
+    "INSERT INTO reconcile_positions (site, location, sku, lot) VALUES (?1, ?2, ?3, ?4) RETURNING id",
     // kInsertMovement: writes a row only for an event not applied before.
     "INSERT INTO reconcile_movements (position_id, hlc, event_id, type, qty, delta, physical, wall_ms, device, user,"
     " reason, reference) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING",
@@ -82,7 +82,8 @@ const std::string kSql[] = {
     "SELECT id FROM reconcile_groups WHERE position_id = ?1 AND task_id = ?2 AND session_key = ?3",
     // kInsertGroup
     "INSERT INTO reconcile_groups (position_id, task_id, session_key, counts, counted, first_hlc, last_hlc,"
-    " closed_hlc, first_user, expected, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    " closed_hlc, first_user, expected, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    " RETURNING id",
     // kInsertCount
     "INSERT INTO reconcile_counts (event_id, group_id, hlc, wall_ms, qty, device, user, session, task_id, barcode)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
@@ -125,7 +126,7 @@ bool is_physical(const Event& event) {
   return !(event.type == EventType::kAdjust && event.reference.starts_with(kDiscrepancyReferencePrefix));
 }
 
-Result<Projections> Projections::prepare(storage::Database& database) {
+Result<Projections> Projections::prepare(storage::Connection& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   auto memory = ProjectionMemory::prepare(database);
@@ -170,10 +171,10 @@ Result<std::int64_t> Projections::ensure_position(const std::string& site, const
   }
   auto& insert = statement(Sql::kInsertPosition);
   insert.bind(1, site).bind(2, location).bind(3, event.sku).bind(4, event.lot);
-  if (auto ok = insert.run(); !ok) return ok.error();
-  const std::int64_t id = database_->last_insert_rowid();
-  memory_.remember_position(key, id, ProjectionMemory::Origin::kNew);
-  return id;
+  auto id = storage::single_int(insert);
+  if (!id) return id.error();
+  memory_.remember_position(key, *id, ProjectionMemory::Origin::kNew);
+  return *id;
 }
 
 Result<bool> Projections::insert_movement(std::int64_t position_id, const Event& event, const std::string& device,
@@ -330,9 +331,10 @@ Result<std::int64_t> Projections::insert_group(const CountGroup& group) {
       .bind(7, sql_stamp(group.last_hlc));
   if (group.closed_hlc) insert.bind(8, sql_stamp(*group.closed_hlc));
   insert.bind(9, group.first_user).bind(10, group.expected).bind(11, group.received_ms);
-  if (auto ok = insert.run(); !ok) return ok.error();
+  auto id = storage::single_int(insert);
+  if (!id) return id.error();
   memory_.note_group(group.position_id, sql_stamp(group.last_hlc));
-  return database_->last_insert_rowid();
+  return *id;
 }
 
 Result<void> Projections::write_group(const CountGroup& group) {

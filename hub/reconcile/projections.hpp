@@ -51,7 +51,7 @@ constexpr std::int64_t window_in_stamps(std::int64_t window_ms) { return window_
 // the Database.
 class Projections {
  public:
-  static Result<Projections> prepare(storage::Database& database);
+  static Result<Projections> prepare(storage::Connection& database);
 
   // Applies one event of `site` recorded by `device` ("" for the hub). Movements (receive,
   // putaway, move, adjust, sale, ship) change positions and shift the expected quantity of
@@ -80,7 +80,7 @@ class Projections {
 
  private:
   enum class Sql;
-  Projections(storage::Database& database, storage::StatementSet<Sql> statements, ProjectionMemory memory)
+  Projections(storage::Connection& database, storage::StatementSet<Sql> statements, ProjectionMemory memory)
       : database_(&database), statements_(std::move(statements)), memory_(std::move(memory)) {}
   storage::Statement& statement(Sql which) { return statements_[which]; }
 
@@ -127,7 +127,7 @@ class Projections {
   Result<std::int64_t> insert_group(const CountGroup& group);
   Result<void> write_group(const CountGroup& group);
 
-  storage::Database* database_;
+  storage::Connection* database_;
   storage::StatementSet<Sql> statements_;
   ProjectionMemory memory_;
 };

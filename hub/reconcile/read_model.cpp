@@ -112,7 +112,7 @@ void mark_late(std::vector<HistoryEntry>& entries) {
   }
 }
 
-Result<ReadModel> ReadModel::prepare(storage::Database& database) {
+Result<ReadModel> ReadModel::prepare(storage::Connection& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return ReadModel(std::move(*statements));

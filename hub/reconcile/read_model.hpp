@@ -24,7 +24,7 @@ void mark_late(std::vector<HistoryEntry>& entries);
 // row holds a name this build does not know). Not thread-safe; must not outlive the Database.
 class ReadModel {
  public:
-  static Result<ReadModel> prepare(storage::Database& database);
+  static Result<ReadModel> prepare(storage::Connection& database);
 
   // Positions matching the query, by id.
   Result<std::vector<PositionView>> positions(const PositionQuery& query);

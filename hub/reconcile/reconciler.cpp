@@ -92,7 +92,7 @@ void normalize(Effects& effects) {
 
 }  // namespace
 
-Result<Reconciler> Reconciler::open(storage::Database& database, const CatalogView& catalog) {
+Result<Reconciler> Reconciler::open(storage::Connection& database, const CatalogView& catalog) {
   if (auto ok = migrate_reconcile(database); !ok) return ok.error();
   auto projections = Projections::prepare(database);
   if (!projections) return projections.error();

@@ -47,7 +47,7 @@ class Reconciler final : public Operations, public PolicyPreview {
  public:
   // Migrates the reconciliation tables (migrate_reconcile(): call at startup, outside any
   // transaction) and prepares the statements. kUnsupportedVersion, kIo as for the migration.
-  static Result<Reconciler> open(storage::Database& database, const CatalogView& catalog);
+  static Result<Reconciler> open(storage::Connection& database, const CatalogView& catalog);
 
   // Applies an event the ledger has just stored as new (Insertion::kNew), from `origin`. Counts,
   // closes and movements change the projections and mark the counts they touch to be judged at

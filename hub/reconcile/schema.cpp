@@ -274,7 +274,7 @@ storage::SchemaComponent reconcile_schema() {
 
 int reconcile_schema_version() { return static_cast<int>(std::size(kSteps)); }
 
-Result<void> migrate_reconcile(storage::Database& database) {
+Result<void> migrate_reconcile(storage::Connection& database) {
   const storage::SchemaComponent components[] = {reconcile_schema()};
   return storage::migrate(database, components);
 }

@@ -19,6 +19,6 @@ int reconcile_schema_version();
 // Brings the reconciliation tables up to reconcile_schema_version() (storage::migrate, one
 // transaction): call it at startup, outside any transaction. Errors: kUnsupportedVersion when a
 // newer recount-hub wrote the tables (nothing is changed), kIo when SQLite refuses. Blocks.
-Result<void> migrate_reconcile(storage::Database& database);
+Result<void> migrate_reconcile(storage::Connection& database);
 
 }  // namespace recount::hub::reconcile

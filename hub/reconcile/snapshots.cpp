@@ -113,7 +113,7 @@ Result<DueSnapshot> read_due(const storage::Statement& row) {
 
 }  // namespace
 
-Result<SnapshotStore> SnapshotStore::prepare(storage::Database& database) {
+Result<SnapshotStore> SnapshotStore::prepare(storage::Connection& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return SnapshotStore(std::move(*statements));

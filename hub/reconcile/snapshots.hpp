@@ -58,7 +58,7 @@ struct SystemSummary {
 // thread-safe; must not outlive the Database.
 class SnapshotStore {
  public:
-  static Result<SnapshotStore> prepare(storage::Database& database);
+  static Result<SnapshotStore> prepare(storage::Connection& database);
 
   // Stores a snapshot event of `site`, due to be judged at due_ms; false when its event_id is
   // stored already (applying it again changes nothing).

@@ -5,7 +5,7 @@
 
 namespace recount::hub::reconcile {
 
-Result<SqliteQueries> SqliteQueries::prepare(storage::Database& database) {
+Result<SqliteQueries> SqliteQueries::prepare(storage::Connection& database) {
   auto positions = ReadModel::prepare(database);
   if (!positions) return positions.error();
   auto discrepancies = DiscrepancyStore::prepare(database);

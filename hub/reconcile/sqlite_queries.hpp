@@ -21,7 +21,7 @@ class SqliteQueries final : public Queries {
  public:
   // Prepares the statements over tables that migrate_reconcile() (Reconciler::open) made: kIo
   // when SQLite refuses, as it does before the migration. Blocks.
-  static Result<SqliteQueries> prepare(storage::Database& database);
+  static Result<SqliteQueries> prepare(storage::Connection& database);
 
   Result<std::vector<PositionView>> positions(const PositionQuery& query) override;
   Result<std::optional<std::int64_t>> expected(const PositionKey& position, HlcStamp hlc) override;

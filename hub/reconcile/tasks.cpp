@@ -112,7 +112,7 @@ std::string recount_hint(Verdict verdict, std::int64_t pack_qty, std::uint32_t r
   return hint;
 }
 
-Result<TaskStore> TaskStore::prepare(storage::Database& database) {
+Result<TaskStore> TaskStore::prepare(storage::Connection& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
   return TaskStore(std::move(*statements));

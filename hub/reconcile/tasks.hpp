@@ -48,7 +48,7 @@ std::string recount_hint(Verdict verdict, std::int64_t pack_qty, std::uint32_t r
 // unknown stored state. Not thread-safe; must not outlive the Database.
 class TaskStore {
  public:
-  static Result<TaskStore> prepare(storage::Database& database);
+  static Result<TaskStore> prepare(storage::Connection& database);
 
   // Opens a task for round `round` of a discrepancy and moves the site's list version on.
   Result<protocol::RecountTask> create(const std::string& site, std::int64_t discrepancy_id, std::int64_t position_id,

@@ -67,7 +67,7 @@ Result<std::vector<UnknownKey>> UnknownBarcodes::record(LedgerWrite& write, cons
                                                         const std::string& device,
                                                         const std::vector<const Event*>& events) {
   std::vector<UnknownKey> changed;
-  storage::Database& database = write.database();
+  storage::Connection& database = write.database();
   for (const Event* event : events) {
     if (event->type != EventType::kUnknownBarcode && event->type != EventType::kBarcodeApplied) continue;
     const bool report = event->type == EventType::kUnknownBarcode;

@@ -28,7 +28,7 @@ CREATE TABLE unknown_barcode_devices (
 )sql"}}};
 }
 
-Result<void> migrate_unknown_barcodes(storage::Database& database) {
+Result<void> migrate_unknown_barcodes(storage::Connection& database) {
   const storage::SchemaComponent components[] = {unknown_barcodes_schema()};
   return storage::migrate(database, components);
 }

@@ -13,6 +13,6 @@ storage::SchemaComponent unknown_barcodes_schema();
 
 // Brings the tables to their latest version (storage::migrate). Errors: as storage::migrate
 // (kUnsupportedVersion for tables of a newer recount-hub). Blocks.
-Result<void> migrate_unknown_barcodes(storage::Database& database);
+Result<void> migrate_unknown_barcodes(storage::Connection& database);
 
 }  // namespace recount::hub

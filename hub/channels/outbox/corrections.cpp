@@ -54,7 +54,7 @@ Result<CorrectionRecord> read_record(const storage::Statement& row) {
   return record;
 }
 
-Result<std::vector<CorrectionRecord>> select(storage::Database& database, const std::string& where,
+Result<std::vector<CorrectionRecord>> select(storage::Connection& database, const std::string& where,
                                              const std::function<void(storage::Statement&)>& bind) {
   auto query = database.prepare(std::string(kSelect) + where);
   if (!query) return query.error();
@@ -86,7 +86,7 @@ Result<void> transition(LedgerWrite& write, CorrectionRecord& record, Correction
   return audit_transition(write, kind, record, std::move(detail));
 }
 
-Result<CorrectionRecord> require(storage::Database& database, std::int64_t id) {
+Result<CorrectionRecord> require(storage::Connection& database, std::int64_t id) {
   auto found = find_correction(database, id);
   if (!found) return found.error();
   if (!*found) return Error{ErrorCode::kNotFound, "id", "no correction has the id " + std::to_string(id)};
@@ -125,7 +125,7 @@ Result<std::int64_t> enqueue_correction(LedgerWrite& write, const Correction& co
     return invalid("on_hand",
                    "a correction sets an on-hand quantity of 0 or more, not " + std::to_string(correction.on_hand));
   }
-  storage::Database& database = write.database();
+  storage::Connection& database = write.database();
   auto earlier = select(database,
                         "WHERE system = ?1 AND site = ?2 AND system_location = ?3 AND sku = ?4 "
                         "AND state IN ('pending', 'failed', 'delivered') ORDER BY id",
@@ -138,26 +138,24 @@ Result<std::int64_t> enqueue_correction(LedgerWrite& write, const Correction& co
   if (!earlier) return earlier.error();
   auto insert = database.prepare(
       "INSERT INTO corrections(system, site, system_location, sku, on_hand, discrepancy_id, cause, idempotency_key, "
-      "state, created_ms, updated_ms, next_attempt_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9, ?9)");
+      "state, created_ms, updated_ms, next_attempt_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9, ?9) "
+      "RETURNING id");
   if (!insert) return insert.error();
   // Random, not the id: ids restart in a new database, and a receiver must never take a new
   // correction for one it already applied.
   const std::string key = "recount-correction-" + uuid_v7(now_ms);
-  if (auto ok = insert->bind(1, correction.system)
-                    .bind(2, correction.site)
-                    .bind(3, correction.system_location)
-                    .bind(4, correction.sku)
-                    .bind(5, correction.on_hand)
-                    .bind(6, correction.discrepancy_id)
-                    .bind(7, correction.cause)
-                    .bind(8, key)
-                    .bind(9, now_ms)
-                    .run();
-      !ok) {
-    return ok.error();
-  }
+  auto inserted = storage::single_int(insert->bind(1, correction.system)
+                                          .bind(2, correction.site)
+                                          .bind(3, correction.system_location)
+                                          .bind(4, correction.sku)
+                                          .bind(5, correction.on_hand)
+                                          .bind(6, correction.discrepancy_id)
+                                          .bind(7, correction.cause)
+                                          .bind(8, key)
+                                          .bind(9, now_ms));
+  if (!inserted) return inserted.error();
   CorrectionRecord queued;
-  queued.id = database.last_insert_rowid();
+  queued.id = *inserted;
   queued.correction = correction;
   queued.idempotency_key = key;
   queued.created_ms = queued.updated_ms = queued.next_attempt_ms = now_ms;
@@ -224,7 +222,7 @@ Result<CorrectionRecord> retry_correction(LedgerWrite& write, std::int64_t id, c
   return record;
 }
 
-Result<std::vector<CorrectionRecord>> list_corrections(storage::Database& database, const CorrectionFilter& filter) {
+Result<std::vector<CorrectionRecord>> list_corrections(storage::Connection& database, const CorrectionFilter& filter) {
   return select(
       database, "WHERE (?1 = '' OR system = ?1) AND (?2 = '' OR state = ?2) ORDER BY id DESC LIMIT ?3",
       [&](storage::Statement& query) {
@@ -234,14 +232,14 @@ Result<std::vector<CorrectionRecord>> list_corrections(storage::Database& databa
       });
 }
 
-Result<std::optional<CorrectionRecord>> find_correction(storage::Database& database, std::int64_t id) {
+Result<std::optional<CorrectionRecord>> find_correction(storage::Connection& database, std::int64_t id) {
   auto rows = select(database, "WHERE id = ?1", [&](storage::Statement& query) { query.bind(1, id); });
   if (!rows) return rows.error();
   if (rows->empty()) return std::optional<CorrectionRecord>{};
   return std::optional<CorrectionRecord>{std::move(rows->front())};
 }
 
-Result<std::vector<CorrectionRecord>> due_corrections(storage::Database& database,
+Result<std::vector<CorrectionRecord>> due_corrections(storage::Connection& database,
                                                       const std::vector<std::string>& systems, std::int64_t now_ms,
                                                       std::size_t limit) {
   Json names = systems;

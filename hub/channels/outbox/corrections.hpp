@@ -95,12 +95,12 @@ struct CorrectionFilter {
 
 // The corrections `filter` selects, newest first. Reads on the ledger's connection. Errors:
 // SQLite's.
-Result<std::vector<CorrectionRecord>> list_corrections(storage::Database& database, const CorrectionFilter& filter);
-Result<std::optional<CorrectionRecord>> find_correction(storage::Database& database, std::int64_t id);
+Result<std::vector<CorrectionRecord>> list_corrections(storage::Connection& database, const CorrectionFilter& filter);
+Result<std::optional<CorrectionRecord>> find_correction(storage::Connection& database, std::int64_t id);
 
 // For the CorrectionOutbox: the pending corrections of `systems` due by now_ms, oldest first, at
 // most `limit`. Errors: SQLite's.
-Result<std::vector<CorrectionRecord>> due_corrections(storage::Database& database,
+Result<std::vector<CorrectionRecord>> due_corrections(storage::Connection& database,
                                                       const std::vector<std::string>& systems, std::int64_t now_ms,
                                                       std::size_t limit);
 

@@ -34,7 +34,7 @@ CREATE INDEX corrections_by_position ON corrections(system, site, system_locatio
 )sql"}}};
 }
 
-Result<void> migrate_corrections(storage::Database& database) {
+Result<void> migrate_corrections(storage::Connection& database) {
   const storage::SchemaComponent components[] = {corrections_schema()};
   return storage::migrate(database, components);
 }

@@ -13,6 +13,6 @@ storage::SchemaComponent corrections_schema();
 
 // Brings the tables to their latest version (storage::migrate). Errors: as storage::migrate
 // (kUnsupportedVersion for tables of a newer recount-hub). Blocks.
-Result<void> migrate_corrections(storage::Database& database);
+Result<void> migrate_corrections(storage::Connection& database);
 
 }  // namespace recount::hub::channels
