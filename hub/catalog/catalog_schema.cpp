@@ -86,18 +86,23 @@ CREATE TABLE import_user_sites (
   users   INTEGER NOT NULL,
   changed INTEGER NOT NULL DEFAULT 0
 );
+)sql"},
+       // 4: an import checks each row's label against the locations that keep theirs; without this
+       // index that was a scan of the site's locations per row, quadratic in a big site's file.
+       {R"sql(
+CREATE INDEX catalog_locations_by_label ON catalog_locations(site, label);
 )sql"}},
-      // Step 3 came after PRAGMA user_version was retired: no older hub.db has run it, so it "reached" a
-      // user_version none wrote (and a file above kLastHubSchema is still newer than every step).
-      storage::shared_user_version({2, 4, kLastHubSchema + 1}, kLastHubSchema)};
+      // Steps 3 and 4 came after PRAGMA user_version was retired: no older hub.db has run them, so they
+      // "reached" a user_version none wrote (and a file above kLastHubSchema is still newer than every step).
+      storage::shared_user_version({2, 4, kLastHubSchema + 1, kLastHubSchema + 1}, kLastHubSchema)};
 }
 
-Result<void> migrate_catalog(storage::Database& database) {
+Result<void> migrate_catalog(storage::Connection& database) {
   const storage::SchemaComponent components[] = {catalog_schema()};
   return storage::migrate(database, components);
 }
 
-Result<void> clear_import_staging(storage::Database& database) {
+Result<void> clear_import_staging(storage::Connection& database) {
   return database.execute(
       "DELETE FROM import_items; DELETE FROM import_barcodes; DELETE FROM import_locations; DELETE FROM import_users; "
       "DELETE FROM import_user_sites");
