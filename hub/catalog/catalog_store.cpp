@@ -27,6 +27,12 @@ const std::vector<std::string_view> kItemColumnsWithCost{"sku",        "descript
                                                          "item_class", "barcode",     "pack_qty"};
 const std::vector<std::string_view> kLocationColumns{"site", "location", "label", "location_class"};
 
+// Said the same by the items import and by mapping one barcode; `got` is the value as shown.
+Error pack_qty_out_of_range(const std::string& got) {
+  return invalid("pack_qty",
+                 "must be a whole number from 1 to " + std::to_string(limits::kMaxQuantity) + " (got " + got + ")");
+}
+
 bool all_digits(const std::string& text) {
   return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
 }
@@ -84,33 +90,23 @@ Result<void> stage_items(storage::Connection& database, ImportTable& table, cons
   while (table.next(record)) {
     const auto row = pick(record, table.columns);
     const auto& [sku, description, item_class, barcode, pack_text] = std::tie(row[0], row[1], row[2], row[3], row[4]);
-    const auto add = [&](std::string field, std::string message) {
-      errors.add(ImportError{record.line, std::move(field), std::move(message)});
-    };
-    bool valid = true;
-    const auto check = [&](const Result<void>& ok) {
-      if (ok) return;
-      add(ok.error().field, ok.error().message);
-      valid = false;
-    };
-    check(validate_code("sku", sku, limits::kMaxCode));
-    check(validate_code("description", description, limits::kMaxText, Presence::kOptional));
+    RowProblems problems(errors, record.line);
+    problems.check(validate_code("sku", sku, limits::kMaxCode));
+    problems.check(validate_code("description", description, limits::kMaxText, Presence::kOptional));
     const auto cost = item_cost(record, cost_columns);
-    if (!cost) check(cost.error());
-    check(validate_code("item_class", item_class, limits::kMaxCode, Presence::kOptional));
+    if (!cost) problems.add(cost.error());
+    problems.check(validate_code("item_class", item_class, limits::kMaxCode, Presence::kOptional));
     auto code = catalog_code(barcode);
-    if (!code) check(invalid("barcode", code.error().message));
+    if (!code) problems.add("barcode", code.error().message);
     const auto pack = parse_integer(pack_text);
-    if (!pack || *pack < 1 || *pack > limits::kMaxQuantity) {
-      check(invalid("pack_qty", "must be a whole number from 1 to 1000000000 (got '" + pack_text + "')"));
-    }
-    if (!valid) continue;
+    if (!pack || *pack < 1 || *pack > limits::kMaxQuantity) problems.add(pack_qty_out_of_range("'" + pack_text + "'"));
+    if (problems.any()) continue;
     code_seen->bind(1, *code);
     auto seen = code_seen->step();
     if (!seen) return seen.error();
     if (*seen) {
-      add("barcode", barcode + " already appears on line " + std::to_string(code_seen->column_int(1)) + " (SKU " +
-                         code_seen->column_text(0) + ")");
+      problems.add("barcode", barcode + " already appears on line " + std::to_string(code_seen->column_int(1)) +
+                                  " (SKU " + code_seen->column_text(0) + ")");
       code_seen->reset();
       continue;
     }
@@ -128,7 +124,8 @@ Result<void> stage_items(storage::Connection& database, ImportTable& table, cons
     const bool fresh = !*first;
     item_seen->reset();
     if (!agrees) {
-      add("sku", "SKU " + sku + " has a different description, unit_cost_cents or item_class than on its first row");
+      problems.add("sku",
+                   "SKU " + sku + " has a different description, unit_cost_cents or item_class than on its first row");
       continue;
     }
     if (fresh) {
@@ -171,28 +168,20 @@ Result<void> stage_locations(storage::Connection& database, ImportTable& table, 
     const auto& [site, location, label_text, location_class] = std::tie(row[0], row[1], row[2], row[3]);
     const auto label = label_text.empty() ? location : label_text;
     const auto line = static_cast<std::int64_t>(record.line);
-    const auto add = [&](std::string field, std::string message) {
-      errors.add(ImportError{record.line, std::move(field), std::move(message)});
-    };
-    bool valid = true;
-    const auto check = [&](const Result<void>& ok) {
-      if (ok) return;
-      add(ok.error().field, ok.error().message);
-      valid = false;
-    };
-    check(validate_identifier("site", site));
-    check(validate_code("location", location, limits::kMaxCode));
-    check(validate_code("label", label, limits::kMaxReference));
-    check(validate_code("location_class", location_class, limits::kMaxCode, Presence::kOptional));
-    if (!valid) continue;
+    RowProblems problems(errors, record.line);
+    problems.check(validate_identifier("site", site));
+    problems.check(validate_code("location", location, limits::kMaxCode));
+    problems.check(validate_code("label", label, limits::kMaxReference));
+    problems.check(validate_code("location_class", location_class, limits::kMaxCode, Presence::kOptional));
+    if (problems.any()) continue;
     auto repeated = storage::first_int(location_seen->bind(1, site).bind(2, location));
     if (!repeated) return repeated.error();
     if (*repeated) {
-      add("location", std::string(site)
-                          .append("/")
-                          .append(location)
-                          .append(" already appears on line ")
-                          .append(std::to_string(**repeated)));
+      problems.add("location", std::string(site)
+                                   .append("/")
+                                   .append(location)
+                                   .append(" already appears on line ")
+                                   .append(std::to_string(**repeated)));
       continue;
     }
     label_seen->bind(1, site).bind(2, label);
@@ -213,12 +202,12 @@ Result<void> stage_locations(storage::Connection& database, ImportTable& table, 
     }
     if (auto ok = add_location->run(); !ok) return ok;
     if (label_error) {
-      add("label", *label_error);
+      problems.add("label", *label_error);
       continue;
     }
     auto current = storage::first_text(owner->bind(1, site).bind(2, label).bind(3, location));
     if (!current) return current.error();
-    if (*current) add("label", "label " + label + " already belongs to location " + **current);
+    if (*current) problems.add("label", "label " + label + " already belongs to location " + **current);
   }
   return {};
 }
@@ -333,7 +322,7 @@ Result<MappedBarcode> CatalogStore::map_barcode(LedgerWrite& write, const std::s
   auto stored_code = catalog_code(code);
   if (!stored_code) return stored_code.error();
   if (pack_qty < 1 || pack_qty > limits::kMaxQuantity) {
-    return invalid("pack_qty", "must be a whole number from 1 to 1000000000 (got " + std::to_string(pack_qty) + ")");
+    return pack_qty_out_of_range(std::to_string(pack_qty));
   }
   storage::Connection& database = write.database();
   auto item = database.prepare("SELECT 1 FROM catalog_items WHERE sku = ?");

@@ -711,6 +711,11 @@ void ImportErrors::replace_all(ImportError error) {
   unlisted = 0;
 }
 
+void RowProblems::add(std::string field, std::string message) {
+  errors_.add(ImportError{line_, std::move(field), std::move(message)});
+  any_ = true;
+}
+
 ImportTable::ImportTable(std::string_view bytes, const std::vector<std::string_view>& wanted,
                          const TableOptions& options, HeaderMatch match)
     : reader_(bytes, options) {

@@ -190,6 +190,27 @@ struct ImportErrors {
   void replace_all(ImportError error);
 };
 
+// One row's problems as it is checked: each goes into the import's errors with the row's line.
+// `errors` must outlive it.
+class RowProblems {
+ public:
+  RowProblems(ImportErrors& errors, std::size_t line) : errors_(errors), line_(line) {}
+
+  void add(std::string field, std::string message);
+  void add(const Error& error) { add(error.field, error.message); }
+  // Adds the check's error, if it failed.
+  void check(const Result<void>& checked) {
+    if (!checked) add(checked.error());
+  }
+  // Whether the row has a problem so far, so it is not staged.
+  bool any() const { return any_; }
+
+ private:
+  ImportErrors& errors_;
+  std::size_t line_;
+  bool any_ = false;
+};
+
 // An import file read up to its header, its data rows then read one at a time: what every import
 // does before checking its own columns. `errors` is not empty when the file as a whole is
 // unusable (not a table, empty, a header lacking wanted columns); then there are no rows.

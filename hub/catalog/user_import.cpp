@@ -47,32 +47,32 @@ Result<void> stage_users(storage::Connection& database, ImportTable& table, Impo
   while (table.next(record)) {
     const auto row = pick(record, table.columns);
     const auto& [site, badge, name, role, pin] = std::tie(row[0], row[1], row[2], row[3], row[4]);
-    const auto errors_before = errors.count();
-    auto add = [&](const Error& error) { errors.add(ImportError{record.line, error.field, error.message}); };
-    if (auto ok = validate_identifier("site", site); !ok) add(ok.error());
+    RowProblems problems(errors, record.line);
+    problems.check(validate_identifier("site", site));
     if (auto ok = validate_code("badge", badge, limits::kMaxCode); !ok) {
-      add(ok.error());
+      problems.add(ok.error());
     } else if (badge.find(' ') != std::string::npos) {
-      add(invalid("badge", "must not contain spaces (`#user BADGE PIN` splits at the first one)"));
+      problems.add("badge", "must not contain spaces (`#user BADGE PIN` splits at the first one)");
     }
-    if (auto ok = validate_code("name", name, limits::kMaxText); !ok) add(ok.error());
-    if (!kRoles.contains(role)) add(invalid("role", "must be counter, counter-lead or receiver (got '" + role + "')"));
-    if (auto problem = pin_problem(pin)) add(invalid("pin", *problem));
-    if (errors.count() != errors_before) continue;
+    problems.check(validate_code("name", name, limits::kMaxText));
+    if (!kRoles.contains(role)) problems.add("role", "must be counter, counter-lead or receiver (got '" + role + "')");
+    if (auto problem = pin_problem(pin)) problems.add("pin", *problem);
+    if (problems.any()) continue;
     auto repeated = storage::first_int(badge_seen->bind(1, site).bind(2, badge));
     if (!repeated) return repeated.error();
     if (*repeated) {
-      add(invalid("badge", std::string(site)
-                               .append("/")
-                               .append(badge)
-                               .append(" already appears on line ")
-                               .append(std::to_string(**repeated))));
+      problems.add(invalid("badge", std::string(site)
+                                        .append("/")
+                                        .append(badge)
+                                        .append(" already appears on line ")
+                                        .append(std::to_string(**repeated))));
       continue;
     }
     auto users = storage::first_int(count_site->bind(1, site));
     if (!users) return users.error();
     if (static_cast<std::size_t>(users->value_or(0)) > limits::kMaxCatalogUsers) {
-      add(invalid("site", "site " + site + " has more than " + std::to_string(limits::kMaxCatalogUsers) + " users"));
+      problems.add(
+          invalid("site", "site " + site + " has more than " + std::to_string(limits::kMaxCatalogUsers) + " users"));
       continue;
     }
     add_user->bind(1, site).bind(2, badge).bind(3, name).bind(4, role).bind(6, static_cast<std::int64_t>(record.line));
