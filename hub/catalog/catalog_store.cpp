@@ -262,8 +262,7 @@ Result<void> copy_in_batches(storage::Database& database, const char* last_of_ba
 // file names. Errors: SQLite's.
 Result<void> store_items(storage::Database& database) {
   if (auto ok = copy_in_batches(
-          database,
-          "SELECT max(sku) FROM (SELECT sku FROM import_items WHERE sku > ?1 ORDER BY sku LIMIT ?2) AS batch",
+          database, "SELECT max(sku) FROM (SELECT sku FROM import_items WHERE sku > ?1 ORDER BY sku LIMIT ?2) AS batch",
           {"DELETE FROM catalog_barcodes WHERE sku IN (SELECT sku FROM import_items WHERE sku > ?1 AND sku <= ?2)",
            "INSERT INTO catalog_items(sku, description, unit_cost_cents, item_class) "
            "SELECT sku, description, unit_cost_cents, item_class FROM import_items WHERE sku > ?1 AND sku <= ?2 "
