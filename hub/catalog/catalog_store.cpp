@@ -1,6 +1,7 @@
 // Catalog imports, storage and per-site catalogs.
 #include "hub/catalog/catalog_store.hpp"
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <set>
@@ -212,6 +213,60 @@ Result<void> stage_locations(storage::Connection& database, ImportTable& table, 
   return {};
 }
 
+// Rows one statement copies out of a staging table. The ledger keeps a statement's undo journal
+// in memory (temp_store, hub/ledger/ledger.cpp), and it grows with the pages the statement
+// changes: one statement over a 500,000-item file held ~26 MiB of it (docs/performance.md).
+constexpr std::int64_t kCopyBatchRows = 10'000;
+
+// Runs each of `copies` over the staged rows a batch at a time, in the order of their key: each
+// copy takes the batch as ?1 < key <= ?2. `last_of_batch` selects the last key of the batch after
+// ?1 (NULL when none is left). Keys are never empty (validate_code), so the first batch starts
+// after "". Errors: SQLite's.
+Result<void> copy_in_batches(storage::Database& database, const char* last_of_batch,
+                             std::initializer_list<const char*> copies) {
+  auto bound = database.prepare(last_of_batch);
+  if (!bound) return bound.error();
+  std::vector<storage::Statement> statements;
+  for (const char* copy : copies) {
+    auto statement = database.prepare(copy);
+    if (!statement) return statement.error();
+    statements.push_back(std::move(*statement));
+  }
+  std::string low;
+  while (true) {
+    bound->bind(1, low).bind(2, kCopyBatchRows);
+    auto row = bound->step();
+    if (!row) return row.error();
+    if (!*row || bound->column_is_null(0)) return {};
+    std::string high = bound->column_text(0);
+    bound->reset();
+    for (auto& statement : statements) {
+      if (auto ok = statement.bind(1, low).bind(2, high).run(); !ok) return ok;
+    }
+    low = std::move(high);
+  }
+}
+
+// Copies the staged items and their codes into the catalog, replacing the codes of every item the
+// file names. Errors: SQLite's.
+Result<void> store_items(storage::Database& database) {
+  if (auto ok = copy_in_batches(
+          database, "SELECT max(sku) FROM (SELECT sku FROM import_items WHERE sku > ?1 ORDER BY sku LIMIT ?2) AS batch",
+          {"DELETE FROM catalog_barcodes WHERE sku IN (SELECT sku FROM import_items WHERE sku > ?1 AND sku <= ?2)",
+           "INSERT INTO catalog_items(sku, description, unit_cost_cents, item_class) "
+           "SELECT sku, description, unit_cost_cents, item_class FROM import_items WHERE sku > ?1 AND sku <= ?2 "
+           "ON CONFLICT(sku) DO UPDATE SET description = excluded.description, "
+           "unit_cost_cents = excluded.unit_cost_cents, item_class = excluded.item_class"});
+      !ok) {
+    return ok;
+  }
+  return copy_in_batches(
+      database,
+      "SELECT max(code) FROM (SELECT code FROM import_barcodes WHERE code > ?1 ORDER BY code LIMIT ?2) AS batch",
+      {"INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty) "
+       "SELECT code, sku, pack_qty FROM import_barcodes WHERE code > ?1 AND code <= ?2"});
+}
+
 }  // namespace
 
 Result<std::string> catalog_code(const std::string& code) {
@@ -284,18 +339,16 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
       report.barcodes = static_cast<std::size_t>(counted->column_int(1));
       report.sites = static_cast<std::size_t>(counted->column_int(2));
       counted->reset();
-      const char* const store =
-          kind == ImportKind::kItems
-              ? "DELETE FROM catalog_barcodes WHERE sku IN (SELECT sku FROM import_items); "
-                "INSERT INTO catalog_items(sku, description, unit_cost_cents, item_class) "
-                "SELECT sku, description, unit_cost_cents, item_class FROM import_items WHERE true "
-                "ON CONFLICT(sku) DO UPDATE SET description = excluded.description, "
-                "unit_cost_cents = excluded.unit_cost_cents, item_class = excluded.item_class; "
-                "INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty) "
-                "SELECT code, sku, pack_qty FROM import_barcodes"
-              : "INSERT OR REPLACE INTO catalog_locations(site, location, label, location_class) "
-                "SELECT site, location, label, location_class FROM import_locations ORDER BY rowid";
-      if (auto ok = database.execute(store); !ok) return ok.error();
+      // Locations are copied in one statement: batching them by line would scan the unindexed
+      // staging table once per batch, and a site's locations number far fewer than its items.
+      if (auto ok = kind == ImportKind::kItems
+                        ? store_items(database)
+                        : database.execute(
+                              "INSERT OR REPLACE INTO catalog_locations(site, location, label, location_class) "
+                              "SELECT site, location, label, location_class FROM import_locations ORDER BY rowid");
+          !ok) {
+        return ok.error();
+      }
       if (auto ok = clear_import_staging(database); !ok) return ok.error();
       auto version = bump_version(*write);
       if (!version) return version.error();

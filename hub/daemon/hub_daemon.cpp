@@ -49,8 +49,10 @@ mqtt::LinkOptions link_options(const HubOptions& options) {
   // per round (research/sync.md §0.5), long enough for agents to time out and resend.
   link.max_inflight = 1024;
   // Ingest bounds its own queue and pauses the link when it is full (IngestOptions); a small
-  // window here keeps what the link hands over after the pause small too.
-  link.max_pending_messages = 256;
+  // window here keeps what the link hands over after the pause small too: while a commit runs,
+  // messages wait here, ~40 KB each under a backlog. 128 is a little more than one commit
+  // (IngestOptions::max_bytes_per_commit), so the next one is still full.
+  link.max_pending_messages = 128;
   return link;
 }
 

@@ -30,8 +30,11 @@ namespace recount::hub {
 struct IngestOptions {
   // Messages waiting when a commit starts are applied together in it, up to these bounds, so a
   // busy hub pays one fsync for many batches while a quiet one still commits each at once.
+  // Under a backlog the hub holds up to three commits of payload at once (the one it writes, the
+  // queue, the link's window), so 4 MiB (~20,000 events) keeps that within its memory budget
+  // (docs/performance.md, "The hub's RSS under a 1M-event backlog"); it was 16 MiB.
   std::size_t max_messages_per_commit = 256;
-  std::size_t max_bytes_per_commit = std::size_t{16} * 1024 * 1024;
+  std::size_t max_bytes_per_commit = std::size_t{4} * 1024 * 1024;
   // While messages queue up, a commit only stores and acks, and the projections apply what it
   // stored in a later commit (Reconciler::catch_up): devices are answered at the rate the ledger
   // can store, and reconciliation catches up as soon as the queue is empty, or when it trails by
@@ -47,9 +50,9 @@ struct IngestOptions {
   // queue may pass a bound by the link's own window (LinkOptions::max_pending_messages).
   // The bytes bound is one full commit (max_bytes_per_commit): more waiting does not make the
   // next commit larger, and it counts against the hub's memory budget (docs/performance.md,
-  // "The hub's RSS under a 1M-event backlog"); it was 64 MiB.
+  // "The hub's RSS under a 1M-event backlog"); it was 64 MiB, then 16 MiB.
   std::size_t max_queued_messages = 4'096;
-  std::size_t max_queued_bytes = std::size_t{16} * 1024 * 1024;
+  std::size_t max_queued_bytes = std::size_t{4} * 1024 * 1024;
   ClockBounds clock;
 };
 

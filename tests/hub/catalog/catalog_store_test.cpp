@@ -317,7 +317,26 @@ TEST_CASE("an items file of 200,000 rows is read a row at a time and stored whol
   CHECK(report.version == 1);
   CHECK(count_of(hub, "SELECT count(*) FROM catalog_items") == 200'000);
   CHECK(count_of(hub, "SELECT count(*) FROM catalog_barcodes WHERE code = 'CODE-199999' AND sku = 'GEN-199999'") == 1);
+  CHECK(count_of(hub, "SELECT count(*) FROM catalog_barcodes") == 200'000);
   CHECK(count_of(hub, "SELECT (SELECT count(*) FROM import_items) + (SELECT count(*) FROM import_barcodes)") == 0);
+}
+
+TEST_CASE("items imported again with other codes lose their old codes in every batch of the copy") {
+  HubCatalog hub;
+  REQUIRE(hub.catalog.import_csv(ImportKind::kItems, generated_items(25'000)).value().errors.empty());
+  // 25,000 items are copied in three statements (10,000 rows each at most).
+  std::string recoded = generated_items(25'000);
+  for (auto at = recoded.find("CODE-"); at != std::string::npos; at = recoded.find("CODE-", at)) {
+    recoded.replace(at, 5, "NEW-");
+  }
+  auto again = hub.catalog.import_csv(ImportKind::kItems, recoded).value();
+  CHECK(again.errors.empty());
+  CHECK(again.version == 2);
+  CHECK(count_of(hub, "SELECT count(*) FROM catalog_items") == 25'000);
+  CHECK(count_of(hub, "SELECT count(*) FROM catalog_barcodes") == 25'000);
+  CHECK(count_of(hub, "SELECT count(*) FROM catalog_barcodes WHERE code LIKE 'CODE-%'") == 0);
+  CHECK(count_of(hub, "SELECT count(*) FROM catalog_barcodes WHERE code = 'NEW-0' AND sku = 'GEN-0'") == 1);
+  CHECK(count_of(hub, "SELECT count(*) FROM catalog_barcodes WHERE code = 'NEW-24999' AND sku = 'GEN-24999'") == 1);
 }
 
 TEST_CASE("a bad row near the end of a large file refuses the whole import naming its line, the catalog unchanged") {
