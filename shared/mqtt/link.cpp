@@ -2,9 +2,16 @@
 #include "shared/mqtt/link.hpp"
 
 #include <MQTTAsync.h>
+#include <arpa/inet.h>
 #include <mqtt/async_client.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <string_view>
@@ -101,6 +108,54 @@ class TlsTrace {
 };
 
 bool readable(const std::filesystem::path& file) { return std::ifstream(file).good(); }
+
+// The port of a broker URI ("tcp://host:1883"), or 0 when it names none.
+std::uint16_t port_of(const std::string& uri) {
+  const auto colon = uri.rfind(':');
+  unsigned port = 0;
+  if (colon == std::string::npos) return 0;
+  const char* begin = uri.data() + colon + 1;
+  const char* end = uri.data() + uri.size();
+  const auto [rest, error] = std::from_chars(begin, end, port);
+  if (error != std::errc{} || rest != end || port > 65535) return 0;
+  return static_cast<std::uint16_t>(port);
+}
+
+// Sets TCP_NODELAY on every TCP socket of this process whose peer listens on `port`: Paho's
+// connections to the broker, which Paho C before 1.3.16 leaves with Nagle's algorithm on and
+// gives no way to change. With Nagle, a small MQTT packet (an ack, an event batch, a task list)
+// written while an earlier one is unacknowledged waits for the peer's delayed ACK, up to 40 ms
+// on Linux: scan-to-task latency was mostly that (docs/performance.md). Another link's socket to
+// the same port gets it too, which is what it wants anyway. Best effort: an fd that closes or
+// is not a socket meanwhile is skipped.
+void disable_nagle_towards(std::uint16_t port) {
+  if (port == 0) return;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", error)) {
+    const std::string name = entry.path().filename().string();
+    int fd = -1;
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc{}) continue;
+    int type = 0;
+    socklen_t type_size = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_size) != 0 || type != SOCK_STREAM) continue;
+    sockaddr_storage peer{};
+    socklen_t peer_size = sizeof peer;
+    if (getpeername(fd, static_cast<sockaddr*>(static_cast<void*>(&peer)), &peer_size) != 0) continue;
+    std::uint16_t peer_port = 0;
+    if (peer.ss_family == AF_INET) {
+      sockaddr_in v4{};
+      std::memcpy(&v4, &peer, sizeof v4);
+      peer_port = ntohs(v4.sin_port);
+    } else if (peer.ss_family == AF_INET6) {
+      sockaddr_in6 v6{};
+      std::memcpy(&v6, &peer, sizeof v6);
+      peer_port = ntohs(v6.sin6_port);
+    }
+    if (peer_port != port) continue;
+    const int on = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  }
+}
 
 }  // namespace
 
@@ -337,6 +392,7 @@ void Link::report_connect_failure(const std::string& reason) {
 
 void Link::handle_connected() {
   backoff_ = options_.reconnect_min;
+  disable_nagle_towards(port_of(options_.uri));
   // The connection may drop between connect and subscribe; the next connect subscribes again.
   for (const auto& [filter, qos] : subscriptions_) subscribe_now(filter, qos);
   if (options_.birth) publish_now(*options_.birth, Qos::kAtLeastOnce, {});
