@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <mutex>
 #include <string_view>
 #include <utility>
@@ -256,14 +257,14 @@ struct Link::State {
   // Runs `work` on the io_context unless the link stopped meanwhile.
   template <typename Work>
   void post(Work work) {
-    boost::asio::post(io, [self = weak_from_this_, work = std::move(work)]() mutable {
+    boost::asio::post(io, [self = weak_self, work = std::move(work)]() mutable {
       if (auto state = self.lock(); state && state->alive) work();
     });
   }
 
   boost::asio::io_context& io;
   std::unique_ptr<::mqtt::async_client> client;
-  std::weak_ptr<State> weak_from_this_;
+  std::weak_ptr<State> weak_self;
   std::atomic<bool> alive{true};
   std::function<void(Message)> on_message;
 
@@ -284,7 +285,7 @@ Link::Link(boost::asio::io_context& io, LinkOptions options)
       paho_calls_(std::make_unique<boost::asio::thread_pool>(1)),
       reconnect_timer_(io),
       backoff_(options_.reconnect_min) {
-  state_->weak_from_this_ = state_;
+  state_->weak_self = state_;
   std::weak_ptr<State> weak = state_;
   state_->connect_options = connect_options(options_);
   if (uses_tls(options_.uri)) TlsTrace::instance().listen();
@@ -301,7 +302,7 @@ Link::Link(boost::asio::io_context& io, LinkOptions options)
     }
   });
 
-  state_->client->set_message_callback([weak](::mqtt::const_message_ptr message) {
+  state_->client->set_message_callback([weak](const ::mqtt::const_message_ptr& message) {
     auto state = weak.lock();
     if (!state) return;
     {
@@ -325,7 +326,15 @@ Link::Link(boost::asio::io_context& io, LinkOptions options)
   });
 }
 
-Link::~Link() { stop(); }
+Link::~Link() {
+  try {
+    stop();
+  } catch (...) {
+    // A destructor must not throw; stop() catches Paho's own exceptions, so this is a thread
+    // or allocation failure on the way out, with nothing left to save.
+    std::cerr << "recount: the MQTT link could not stop cleanly while being destroyed\n";
+  }
+}
 
 template <typename Call>
 void Link::call_paho(Call call) {
@@ -357,7 +366,7 @@ void Link::connect() {
   if (stopping_ || connecting_ || connected_) return;
   connecting_ = true;
   if (uses_tls(options_.uri)) TlsTrace::instance().take();  // what an earlier attempt left
-  auto* listener = new OneShotListener([state = state_, this](Result<void> result) {
+  auto* listener = new OneShotListener([state = state_, this](const Result<void>& result) {
     state->post([this, state, result] {
       connecting_ = false;
       if (result) {
@@ -437,7 +446,7 @@ void Link::subscribe_now(const std::string& filter, Qos qos) {
 }
 
 void Link::publish(Message message, Qos qos, Completion done) {
-  auto fail = [this, &done](std::string why) {
+  auto fail = [this, &done](const std::string& why) {
     if (done) boost::asio::post(io_, [done, why] { done(Error{ErrorCode::kUnavailable, "", why}); });
   };
   if (!established_) return fail("not connected to the broker");
@@ -445,7 +454,7 @@ void Link::publish(Message message, Qos qos, Completion done) {
 }
 
 void Link::publish_now(Message message, Qos qos, Completion done) {
-  auto* listener = new OneShotListener([state = state_, done = std::move(done)](Result<void> result) {
+  auto* listener = new OneShotListener([state = state_, done = std::move(done)](const Result<void>& result) {
     if (done) state->post([done, result] { done(result); });
   });
   call_paho([state = state_, listener, message = std::move(message), qos] {
