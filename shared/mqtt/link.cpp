@@ -2,10 +2,18 @@
 #include "shared/mqtt/link.hpp"
 
 #include <MQTTAsync.h>
+#include <arpa/inet.h>
 #include <mqtt/async_client.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <mutex>
 #include <string_view>
 #include <utility>
@@ -101,6 +109,54 @@ class TlsTrace {
 };
 
 bool readable(const std::filesystem::path& file) { return std::ifstream(file).good(); }
+
+// The port of a broker URI ("tcp://host:1883"), or 0 when it names none.
+std::uint16_t port_of(const std::string& uri) {
+  const auto colon = uri.rfind(':');
+  unsigned port = 0;
+  if (colon == std::string::npos) return 0;
+  const char* begin = uri.data() + colon + 1;
+  const char* end = uri.data() + uri.size();
+  const auto [rest, error] = std::from_chars(begin, end, port);
+  if (error != std::errc{} || rest != end || port > 65535) return 0;
+  return static_cast<std::uint16_t>(port);
+}
+
+// Sets TCP_NODELAY on every TCP socket of this process whose peer listens on `port`: Paho's
+// connections to the broker, which Paho C before 1.3.16 leaves with Nagle's algorithm on and
+// gives no way to change. With Nagle, a small MQTT packet (an ack, an event batch, a task list)
+// written while an earlier one is unacknowledged waits for the peer's delayed ACK, up to 40 ms
+// on Linux: scan-to-task latency was mostly that (docs/performance.md). Another link's socket to
+// the same port gets it too, which is what it wants anyway. Best effort: an fd that closes or
+// is not a socket meanwhile is skipped.
+void disable_nagle_towards(std::uint16_t port) {
+  if (port == 0) return;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", error)) {
+    const std::string name = entry.path().filename().string();
+    int fd = -1;
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc{}) continue;
+    int type = 0;
+    socklen_t type_size = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_size) != 0 || type != SOCK_STREAM) continue;
+    sockaddr_storage peer{};
+    socklen_t peer_size = sizeof peer;
+    if (getpeername(fd, static_cast<sockaddr*>(static_cast<void*>(&peer)), &peer_size) != 0) continue;
+    std::uint16_t peer_port = 0;
+    if (peer.ss_family == AF_INET) {
+      sockaddr_in v4{};
+      std::memcpy(&v4, &peer, sizeof v4);
+      peer_port = ntohs(v4.sin_port);
+    } else if (peer.ss_family == AF_INET6) {
+      sockaddr_in6 v6{};
+      std::memcpy(&v6, &peer, sizeof v6);
+      peer_port = ntohs(v6.sin6_port);
+    }
+    if (peer_port != port) continue;
+    const int on = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  }
+}
 
 }  // namespace
 
@@ -201,14 +257,14 @@ struct Link::State {
   // Runs `work` on the io_context unless the link stopped meanwhile.
   template <typename Work>
   void post(Work work) {
-    boost::asio::post(io, [self = weak_from_this_, work = std::move(work)]() mutable {
+    boost::asio::post(io, [self = weak_self, work = std::move(work)]() mutable {
       if (auto state = self.lock(); state && state->alive) work();
     });
   }
 
   boost::asio::io_context& io;
   std::unique_ptr<::mqtt::async_client> client;
-  std::weak_ptr<State> weak_from_this_;
+  std::weak_ptr<State> weak_self;
   std::atomic<bool> alive{true};
   std::function<void(Message)> on_message;
 
@@ -229,7 +285,7 @@ Link::Link(boost::asio::io_context& io, LinkOptions options)
       paho_calls_(std::make_unique<boost::asio::thread_pool>(1)),
       reconnect_timer_(io),
       backoff_(options_.reconnect_min) {
-  state_->weak_from_this_ = state_;
+  state_->weak_self = state_;
   std::weak_ptr<State> weak = state_;
   state_->connect_options = connect_options(options_);
   if (uses_tls(options_.uri)) TlsTrace::instance().listen();
@@ -246,7 +302,7 @@ Link::Link(boost::asio::io_context& io, LinkOptions options)
     }
   });
 
-  state_->client->set_message_callback([weak](::mqtt::const_message_ptr message) {
+  state_->client->set_message_callback([weak](const ::mqtt::const_message_ptr& message) {
     auto state = weak.lock();
     if (!state) return;
     {
@@ -270,7 +326,15 @@ Link::Link(boost::asio::io_context& io, LinkOptions options)
   });
 }
 
-Link::~Link() { stop(); }
+Link::~Link() {
+  try {
+    stop();
+  } catch (...) {
+    // A destructor must not throw; stop() catches Paho's own exceptions, so this is a thread
+    // or allocation failure on the way out, with nothing left to save.
+    std::cerr << "recount: the MQTT link could not stop cleanly while being destroyed\n";
+  }
+}
 
 template <typename Call>
 void Link::call_paho(Call call) {
@@ -302,7 +366,7 @@ void Link::connect() {
   if (stopping_ || connecting_ || connected_) return;
   connecting_ = true;
   if (uses_tls(options_.uri)) TlsTrace::instance().take();  // what an earlier attempt left
-  auto* listener = new OneShotListener([state = state_, this](Result<void> result) {
+  auto* listener = new OneShotListener([state = state_, this](const Result<void>& result) {
     state->post([this, state, result] {
       connecting_ = false;
       if (result) {
@@ -337,6 +401,7 @@ void Link::report_connect_failure(const std::string& reason) {
 
 void Link::handle_connected() {
   backoff_ = options_.reconnect_min;
+  disable_nagle_towards(port_of(options_.uri));
   // The connection may drop between connect and subscribe; the next connect subscribes again.
   for (const auto& [filter, qos] : subscriptions_) subscribe_now(filter, qos);
   if (options_.birth) publish_now(*options_.birth, Qos::kAtLeastOnce, {});
@@ -381,7 +446,7 @@ void Link::subscribe_now(const std::string& filter, Qos qos) {
 }
 
 void Link::publish(Message message, Qos qos, Completion done) {
-  auto fail = [this, &done](std::string why) {
+  auto fail = [this, &done](const std::string& why) {
     if (done) boost::asio::post(io_, [done, why] { done(Error{ErrorCode::kUnavailable, "", why}); });
   };
   if (!established_) return fail("not connected to the broker");
@@ -389,7 +454,7 @@ void Link::publish(Message message, Qos qos, Completion done) {
 }
 
 void Link::publish_now(Message message, Qos qos, Completion done) {
-  auto* listener = new OneShotListener([state = state_, done = std::move(done)](Result<void> result) {
+  auto* listener = new OneShotListener([state = state_, done = std::move(done)](const Result<void>& result) {
     if (done) state->post([done, result] { done(result); });
   });
   call_paho([state = state_, listener, message = std::move(message), qos] {

@@ -66,12 +66,14 @@ Mosquitto::Mosquitto(BrokerSecurity security) : security_(security), port_(free_
   } else {
     std::ofstream config(dir_ / "mosquitto.conf");
     // No persistence: a restart is a clean broker, the hardest case for clients (sessionPresent=0).
-    // Large queues so the tests measure our protocol, not the broker's 1000-message default.
+    // Large queues so the tests measure our protocol, not the broker's 1000-message default;
+    // Nagle off, as docs/broker/mosquitto.conf has it.
     config << "listener " << port_ << " 127.0.0.1\n"
            << "allow_anonymous true\n"
            << "persistence false\n"
            << "max_queued_messages 100000\n"
            << "max_inflight_messages 100\n"
+           << "set_tcp_nodelay true\n"
            << "log_dest file " << (dir_ / "mosquitto.log").string() << "\n"
            << "log_type error\nlog_type warning\nlog_type notice\n";
   }
@@ -101,6 +103,7 @@ void Mosquitto::write_locked_config() {
          << "persistence false\n"
          << "max_queued_messages 100000\n"
          << "max_inflight_messages 100\n"
+         << "set_tcp_nodelay true\n"
          << "log_dest file " << (dir_ / "mosquitto.log").string() << "\n"
          << "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n";
   auto listener = [&](int port, const std::string& certificate) {

@@ -3,9 +3,16 @@
 // Paho's receive thread waits for paused delivery.
 #include "shared/mqtt/link.hpp"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <atomic>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
 #include <optional>
 #include <thread>
 
@@ -34,6 +41,28 @@ LinkOptions options_for(const testing::Mosquitto& broker, std::string client_id)
   options.reconnect_min = std::chrono::milliseconds(50);
   options.reconnect_max = std::chrono::milliseconds(200);
   return options;
+}
+
+// TCP_NODELAY of each of this process's TCP sockets connected to `port`.
+std::vector<bool> nodelay_towards(int port) {
+  std::vector<bool> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    const std::string name = entry.path().filename().string();
+    int fd = -1;
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc{}) continue;
+    sockaddr_storage peer{};
+    socklen_t peer_size = sizeof peer;
+    if (getpeername(fd, static_cast<sockaddr*>(static_cast<void*>(&peer)), &peer_size) != 0) continue;
+    if (peer.ss_family != AF_INET) continue;
+    sockaddr_in v4{};
+    std::memcpy(&v4, &peer, sizeof v4);
+    if (ntohs(v4.sin_port) != port) continue;
+    int on = 0;
+    socklen_t on_size = sizeof on;
+    REQUIRE(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &on_size) == 0);
+    found.push_back(on != 0);
+  }
+  return found;
 }
 
 }  // namespace
@@ -151,6 +180,24 @@ TEST_CASE("the link reconnects after a broker restart and subscribes again") {
   CHECK(received.front() == "after");
   subscriber.stop();
   publisher.stop();
+}
+
+TEST_CASE("the link's connection to the broker has Nagle's algorithm off, after a reconnect too") {
+  // With Nagle on, a small packet written while an earlier one is unacknowledged waits for the
+  // peer's delayed ACK (up to 40 ms): most of scan-to-task latency (docs/performance.md).
+  testing::Mosquitto broker;
+  boost::asio::io_context io;
+  Link link(io, options_for(broker, "nodelay"));
+  link.start();
+  REQUIRE(run_until(io, [&] { return link.connected(); }));
+  CHECK(nodelay_towards(broker.port()) == std::vector<bool>{true});
+
+  broker.stop();
+  REQUIRE(run_until(io, [&] { return !link.connected(); }));
+  broker.start();
+  REQUIRE(run_until(io, [&] { return link.connected(); }));
+  CHECK(nodelay_towards(broker.port()) == std::vector<bool>{true});
+  link.stop();
 }
 
 TEST_CASE("the birth message is published again on every reconnect") {
