@@ -222,7 +222,7 @@ constexpr std::int64_t kCopyBatchRows = 10'000;
 // copy takes the batch as ?1 < key <= ?2. `last_of_batch` selects the last key of the batch after
 // ?1 (NULL when none is left). Keys are never empty (validate_code), so the first batch starts
 // after "". Errors: SQLite's.
-Result<void> copy_in_batches(storage::Database& database, const char* last_of_batch,
+Result<void> copy_in_batches(storage::Connection& database, const char* last_of_batch,
                              std::initializer_list<const char*> copies) {
   auto bound = database.prepare(last_of_batch);
   if (!bound) return bound.error();
@@ -249,7 +249,7 @@ Result<void> copy_in_batches(storage::Database& database, const char* last_of_ba
 
 // Copies the staged items and their codes into the catalog, replacing the codes of every item the
 // file names. Errors: SQLite's.
-Result<void> store_items(storage::Database& database) {
+Result<void> store_items(storage::Connection& database) {
   if (auto ok = copy_in_batches(
           database, "SELECT max(sku) FROM (SELECT sku FROM import_items WHERE sku > ?1 ORDER BY sku LIMIT ?2) AS batch",
           {"DELETE FROM catalog_barcodes WHERE sku IN (SELECT sku FROM import_items WHERE sku > ?1 AND sku <= ?2)",
