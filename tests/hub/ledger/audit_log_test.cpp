@@ -291,8 +291,9 @@ TEST_CASE_TEMPLATE("audit entries filter by kind prefix, by actor whole or by na
   add(400, "reconcile.transition", R"({"actor":"system"})");
   // The entries found, numbered 1 to 4 in the order added above.
   const auto ids = [&](const AuditQuery& query) {
-    std::vector<std::int64_t> found;
     const auto entries = fixture.log.matching(query).value();
+    std::vector<std::int64_t> found;
+    found.reserve(entries.size());
     for (const auto& entry : entries) found.push_back(entry.id - first + 1);
     return found;
   };
