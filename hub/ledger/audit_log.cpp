@@ -1,7 +1,10 @@
 // Audit log: SQL over the audit_log table and the hash chain.
 #include "hub/ledger/audit_log.hpp"
 
+#include <array>
+#include <cstddef>
 #include <iterator>
+#include <limits>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -16,24 +19,38 @@ enum class AuditLog::Sql { kTail, kInsert, kAfter, kEvents, kMatching, kCount };
 
 namespace {
 
-// Indexed by AuditLog::Sql.
-const std::string kSql[] = {
-    // kTail
-    "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
-    // kInsert
-    "INSERT INTO audit_log (id, at_ms, kind, subject, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    // kAfter: LIMIT -1 means no limit.
-    "SELECT id, at_ms, kind, subject, detail, prev_hash, hash FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2",
-    // kEvents
-    EventDigester::select_in_storage_order(),
-    // kMatching: ?3 a kind prefix, ?4 an actor as the detail names it or its last word, ?5 and ?6
-    // the window of at_ms; '' matches any.
-    "SELECT id, at_ms, kind, subject, detail, prev_hash, hash FROM audit_log WHERE id > ?1"
-    " AND substr(kind, 1, length(?3)) = ?3"
-    " AND (?4 = '' OR json_extract(detail, '$.actor') = ?4"
-    "      OR substr(json_extract(detail, '$.actor'), -length(?4) - 1) = ' ' || ?4)"
-    " AND at_ms >= ?5 AND at_ms < ?6 ORDER BY id LIMIT ?2",
-};
+// The detail's "actor" member: the one expression the two dialects spell differently (the
+// column is TEXT on both, so that the stored detail is the hashed text byte for byte).
+std::string actor_of_detail(storage::Dialect dialect) {
+  return dialect == storage::Dialect::kSqlite ? "json_extract(detail, '$.actor')" : "(detail::jsonb ->> 'actor')";
+}
+
+// Indexed by AuditLog::Sql (StatementSet checks the count).
+std::array<std::string, 5> sql_for(storage::Dialect dialect) {
+  const std::string actor = actor_of_detail(dialect);
+  return {
+      // kTail
+      "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+      // kInsert
+      "INSERT INTO audit_log (id, at_ms, kind, subject, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      // kAfter
+      "SELECT id, at_ms, kind, subject, detail, prev_hash, hash FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2",
+      // kEvents
+      EventDigester::select_in_storage_order(),
+      // kMatching: ?3 a kind prefix, ?4 an actor as the detail names it or its last word, ?5 and ?6
+      // the window of at_ms; '' matches any. The last word is compared through a substr from a
+      // positive start, which both dialects read alike (SQLite counts a negative one from the end).
+      "SELECT id, at_ms, kind, subject, detail, prev_hash, hash FROM audit_log WHERE id > ?1"
+      " AND substr(kind, 1, length(?3)) = ?3"
+      " AND (?4 = '' OR " +
+          actor +
+          " = ?4"
+          "      OR substr(" +
+          actor + ", length(" + actor +
+          ") - length(?4)) = ' ' || ?4)"
+          " AND at_ms >= ?5 AND at_ms < ?6 ORDER BY id LIMIT ?2",
+  };
+}
 
 // Each text field is length-prefixed, so the encoding is unambiguous for any bytes.
 void append_field(std::string& out, std::string_view field) {
@@ -48,7 +65,7 @@ Result<AuditEntry> read_entry(const storage::Statement& row) {
 }  // namespace
 
 Result<AuditLog> AuditLog::prepare(storage::Connection& database) {
-  auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
+  auto statements = storage::StatementSet<Sql>::prepare(database, sql_for(database.dialect()));
   if (!statements) return statements.error();
   return AuditLog(std::move(*statements));
 }
@@ -124,9 +141,11 @@ Result<AuditVerification> AuditLog::verify() {
   std::string expected_prev = genesis_hash();
   auto& all = statement(Sql::kAfter);
   auto& events = statement(Sql::kEvents);
-  all.bind(1, std::int64_t{0}).bind(2, std::int64_t{-1});
-  // Both statements read in the one read transaction that `all` holds until its reset, so the
-  // entries and the events are of the same commit even while the hub writes.
+  // No limit: the largest LIMIT both dialects take (PostgreSQL refuses SQLite's -1).
+  all.bind(1, std::int64_t{0}).bind(2, std::numeric_limits<std::int64_t>::max());
+  // On SQLite both statements read in the one read transaction that `all` holds until its reset,
+  // so the entries and the events are of the same commit even while the hub writes (on
+  // PostgreSQL, see the header).
   auto walk = [&]() -> Result<void> {
     while (true) {
       auto row = all.step();

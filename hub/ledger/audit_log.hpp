@@ -53,8 +53,9 @@ struct AuditQuery {
   std::int64_t to_ms = std::numeric_limits<std::int64_t>::max();  // at_ms before
 };
 
-// Prepared statements over the audit_log table of a migrated hub database. Not thread-safe;
-// must not outlive the Database. Every call blocks on SQLite and returns kIo when it fails.
+// Prepared statements over the audit_log table of a migrated hub database, SQLite or PostgreSQL
+// (the same chain, the same digests on both). Not thread-safe; must not outlive the Connection.
+// Every call blocks on the database and returns kIo when it fails.
 class AuditLog {
  public:
   static Result<AuditLog> prepare(storage::Connection& database);
@@ -76,7 +77,9 @@ class AuditLog {
   // events (hub/ledger/event_digest.hpp) that the next rows of the events table do not match; and
   // rows left in the events table that no entry records. Entries record their events in the order
   // the events were stored, each entry's after the previous one's, which is what makes one pass
-  // enough.
+  // enough. On PostgreSQL the backend reads each result whole, so memory grows with the log, and
+  // the two reads are of two snapshots unless the caller holds a transaction around the call:
+  // events committed between them show as inserted rows.
   Result<AuditVerification> verify();
 
   // The newest entry's id and hash.

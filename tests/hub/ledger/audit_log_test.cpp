@@ -1,5 +1,6 @@
-// The hash-chained audit log: it verifies when untouched, and tampering with the SQLite file
-// behind its back (edit, delete, re-hash) is reported at the right entry.
+// The hash-chained audit log on a real SQLite file and a real PostgreSQL database: it verifies
+// when untouched, and tampering behind its back (edit, delete, re-hash) is reported at the right
+// entry. The chain's checks against the events table need a ledger, and run on SQLite.
 #include "hub/ledger/audit_log.hpp"
 
 #include <doctest/doctest.h>
@@ -10,21 +11,20 @@
 #include "hub/ledger/schema.hpp"
 #include "shared/crypto/sha256.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
+#include "tests/hub/storage_backends.hpp"
 
 namespace recount::hub {
 namespace {
 
+template <typename Backend>
 struct AuditFixture {
-  testing::TempDir dir;
-  std::filesystem::path file = dir / "hub.db";
-  storage::Database database = open_database();
+  Backend backend;
+  storage::Connection& database = migrated();
   AuditLog log = prepare();
 
-  storage::Database open_database() {
-    auto opened = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kNormal);
-    REQUIRE(opened.has_value());
-    REQUIRE(migrate(*opened).has_value());
-    return std::move(*opened);
+  storage::Connection& migrated() {
+    REQUIRE(migrate(backend.connection()).has_value());
+    return backend.connection();
   }
   AuditLog prepare() {
     auto prepared = AuditLog::prepare(database);
@@ -38,13 +38,14 @@ struct AuditFixture {
               .has_value());
     }
   }
-  // What someone with write access to the file could do: a second connection that drops the
-  // append-only triggers first.
+  // What someone with write access to the database could do: drop the append-only triggers first.
   void tamper(const std::string& sql) {
-    auto other = storage::Database::open(file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
-    REQUIRE(other.has_value());
-    REQUIRE(other->execute("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;").has_value());
-    auto ok = other->execute(sql);
+    const bool sqlite = database.dialect() == storage::Dialect::kSqlite;
+    REQUIRE(database
+                .execute(sqlite ? "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;"
+                                : "DROP TRIGGER audit_log_no_update ON audit_log")
+                .has_value());
+    auto ok = database.execute(sql);
     REQUIRE_MESSAGE(ok.has_value(), (ok ? "" : ok.error().describe()));
   }
   AuditVerification verify() {
@@ -54,15 +55,17 @@ struct AuditFixture {
   }
 };
 
-TEST_CASE("an empty audit log verifies with no entries") {
-  AuditFixture fixture;
+TEST_CASE_TEMPLATE("an empty audit log verifies with no entries", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  AuditFixture<Backend> fixture;
   const auto verification = fixture.verify();
   CHECK_FALSE(verification.broken_id.has_value());
   CHECK(verification.entries == 0);
 }
 
-TEST_CASE("appended entries are numbered from 1 and each is chained to the one before") {
-  AuditFixture fixture;
+TEST_CASE_TEMPLATE("appended entries are numbered from 1 and each is chained to the one before", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  AuditFixture<Backend> fixture;
   auto first = fixture.log.append(1, "k", "s", "{}");
   auto second = fixture.log.append(2, "k", "s", "{}");
   REQUIRE(first.has_value());
@@ -74,8 +77,9 @@ TEST_CASE("appended entries are numbered from 1 and each is chained to the one b
   CHECK(second->prev_hash == first->hash);
 }
 
-TEST_CASE("an untouched chain verifies and reports its head hash") {
-  AuditFixture fixture;
+TEST_CASE_TEMPLATE("an untouched chain verifies and reports its head hash", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  AuditFixture<Backend> fixture;
   fixture.append(5);
   const auto verification = fixture.verify();
   CHECK_FALSE(verification.broken_id.has_value());
@@ -83,8 +87,9 @@ TEST_CASE("an untouched chain verifies and reports its head hash") {
   CHECK(verification.head_hash == fixture.log.entries(4, 1)->at(0).hash);
 }
 
-TEST_CASE("editing an entry's detail in the file is detected at that entry") {
-  AuditFixture fixture;
+TEST_CASE_TEMPLATE("editing an entry's detail in the file is detected at that entry", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  AuditFixture<Backend> fixture;
   fixture.append(5);
   fixture.tamper("UPDATE audit_log SET detail = '{\"new\":1000}' WHERE id = 3");
   const auto verification = fixture.verify();
@@ -94,8 +99,9 @@ TEST_CASE("editing an entry's detail in the file is detected at that entry") {
   CHECK(verification.problem.find("content") != std::string::npos);
 }
 
-TEST_CASE("deleting an entry from the file is detected at the missing id") {
-  AuditFixture fixture;
+TEST_CASE_TEMPLATE("deleting an entry from the file is detected at the missing id", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  AuditFixture<Backend> fixture;
   fixture.append(5);
   fixture.tamper("DELETE FROM audit_log WHERE id = 2");
   const auto verification = fixture.verify();
@@ -104,8 +110,9 @@ TEST_CASE("deleting an entry from the file is detected at the missing id") {
   CHECK(verification.problem.find("missing") != std::string::npos);
 }
 
-TEST_CASE("deleting an entry and renumbering the rest is detected where the chain breaks") {
-  AuditFixture fixture;
+TEST_CASE_TEMPLATE("deleting an entry and renumbering the rest is detected where the chain breaks", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  AuditFixture<Backend> fixture;
   fixture.append(5);
   fixture.tamper("DELETE FROM audit_log WHERE id = 2; UPDATE audit_log SET id = id - 1 WHERE id > 2");
   const auto verification = fixture.verify();
@@ -113,8 +120,9 @@ TEST_CASE("deleting an entry and renumbering the rest is detected where the chai
   CHECK(*verification.broken_id == 2);
 }
 
-TEST_CASE("rewriting an entry together with its own hash is detected at the next entry") {
-  AuditFixture fixture;
+TEST_CASE_TEMPLATE("rewriting an entry together with its own hash is detected at the next entry", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  AuditFixture<Backend> fixture;
   fixture.append(4);
   auto entry = fixture.log.entries(2, 1)->at(0);
   entry.detail = "{\"new\":1000}";
@@ -126,8 +134,9 @@ TEST_CASE("rewriting an entry together with its own hash is detected at the next
   CHECK(verification.problem.find("prev_hash") != std::string::npos);
 }
 
-TEST_CASE("the audit table refuses updates and deletes through SQL") {
-  AuditFixture fixture;
+TEST_CASE_TEMPLATE("the audit table refuses updates and deletes through SQL", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  AuditFixture<Backend> fixture;
   fixture.append(2);
   CHECK_FALSE(fixture.database.execute("UPDATE audit_log SET kind = 'x' WHERE id = 1").has_value());
   CHECK_FALSE(fixture.database.execute("DELETE FROM audit_log WHERE id = 2").has_value());
@@ -140,8 +149,9 @@ TEST_CASE("the canonical form tells apart entries whose fields only shift text b
   CHECK(AuditLog::canonical(a) != AuditLog::canonical(b));
 }
 
-TEST_CASE("entries are listed in id order after the id given, up to the limit") {
-  AuditFixture fixture;
+TEST_CASE_TEMPLATE("entries are listed in id order after the id given, up to the limit", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  AuditFixture<Backend> fixture;
   fixture.append(6);
   auto page = fixture.log.entries(2, 3);
   REQUIRE(page.has_value());
@@ -257,8 +267,9 @@ TEST_CASE("the events table refuses updates and deletes through SQL") {
   CHECK_FALSE(fixture.verify().broken_id.has_value());
 }
 
-TEST_CASE("the head is the newest entry's id and hash, or 0 and the genesis hash for an empty log") {
-  AuditFixture fixture;
+TEST_CASE_TEMPLATE("the head is the newest entry's id and hash, or 0 and the genesis hash for an empty log", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  AuditFixture<Backend> fixture;
   CHECK(fixture.log.head()->id == 0);
   CHECK(fixture.log.head()->hash == AuditLog::genesis_hash());
   fixture.append(3);
@@ -266,8 +277,9 @@ TEST_CASE("the head is the newest entry's id and hash, or 0 and the genesis hash
   CHECK(fixture.log.head()->hash == fixture.verify().head_hash);
 }
 
-TEST_CASE("audit entries filter by kind prefix, by actor whole or by name, and by a window of time") {
-  AuditFixture fixture;
+TEST_CASE_TEMPLATE("audit entries filter by kind prefix, by actor whole or by name, and by a window of time", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  AuditFixture<Backend> fixture;
   // A new ledger starts with the entry of its migration (audit.events_recorded).
   const auto first = static_cast<std::int64_t>(fixture.log.entries(0, 100).value().size()) + 1;
   const auto add = [&](std::int64_t at_ms, const std::string& kind, const std::string& detail) {
@@ -279,8 +291,9 @@ TEST_CASE("audit entries filter by kind prefix, by actor whole or by name, and b
   add(400, "reconcile.transition", R"({"actor":"system"})");
   // The entries found, numbered 1 to 4 in the order added above.
   const auto ids = [&](const AuditQuery& query) {
-    std::vector<std::int64_t> found;
     const auto entries = fixture.log.matching(query).value();
+    std::vector<std::int64_t> found;
+    found.reserve(entries.size());
     for (const auto& entry : entries) found.push_back(entry.id - first + 1);
     return found;
   };
