@@ -200,7 +200,8 @@ Result<std::vector<AlertDelivery>> list_deliveries(storage::Connection& database
   return read_deliveries(*query);
 }
 
-Result<std::vector<AlertDelivery>> due_deliveries(storage::Connection& database, std::int64_t now_ms, std::size_t limit) {
+Result<std::vector<AlertDelivery>> due_deliveries(storage::Connection& database, std::int64_t now_ms,
+                                                  std::size_t limit) {
   auto query = database.prepare(std::string("SELECT ") + kDeliveryColumns +
                                 " FROM alert_deliveries WHERE state = 'pending' AND next_attempt_ms <= ?1 "
                                 "ORDER BY next_attempt_ms, id LIMIT ?2");

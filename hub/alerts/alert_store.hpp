@@ -94,7 +94,8 @@ Result<std::optional<Alert>> find_alert(storage::Connection& database, std::int6
 // Alert `id`'s deliveries, by channel. Errors: SQLite's.
 Result<std::vector<AlertDelivery>> list_deliveries(storage::Connection& database, std::int64_t alert_id);
 // Pending deliveries due at `now_ms`, oldest first, at most `limit`. Errors: SQLite's.
-Result<std::vector<AlertDelivery>> due_deliveries(storage::Connection& database, std::int64_t now_ms, std::size_t limit);
+Result<std::vector<AlertDelivery>> due_deliveries(storage::Connection& database, std::int64_t now_ms,
+                                                  std::size_t limit);
 
 // How an attempt at a delivery ended: delivered at `now_ms`; or failed with `error`, to be tried
 // again at `retry_at_ms` (nullopt: no more attempts, failed for good).
