@@ -263,8 +263,9 @@ Result<void> store_items(storage::Connection& database) {
   return copy_in_batches(
       database,
       "SELECT max(code) FROM (SELECT code FROM import_barcodes WHERE code > ?1 ORDER BY code LIMIT ?2) AS batch",
-      {"INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty) "
-       "SELECT code, sku, pack_qty FROM import_barcodes WHERE code > ?1 AND code <= ?2"});
+      {"INSERT INTO catalog_barcodes(code, sku, pack_qty) "
+       "SELECT code, sku, pack_qty FROM import_barcodes WHERE code > ?1 AND code <= ?2 "
+       "ON CONFLICT(code) DO UPDATE SET sku = excluded.sku, pack_qty = excluded.pack_qty"});
 }
 
 }  // namespace
@@ -341,11 +342,13 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
       counted->reset();
       // Locations are copied in one statement: batching them by line would scan the unindexed
       // staging table once per batch, and a site's locations number far fewer than its items.
-      if (auto ok = kind == ImportKind::kItems
-                        ? store_items(database)
-                        : database.execute(
-                              "INSERT OR REPLACE INTO catalog_locations(site, location, label, location_class) "
-                              "SELECT site, location, label, location_class FROM import_locations ORDER BY rowid");
+      if (auto ok =
+              kind == ImportKind::kItems
+                  ? store_items(database)
+                  : database.execute("INSERT INTO catalog_locations(site, location, label, location_class) "
+                                     "SELECT site, location, label, location_class FROM import_locations WHERE true "
+                                     "ORDER BY rowid ON CONFLICT(site, location) DO UPDATE SET label = excluded.label, "
+                                     "location_class = excluded.location_class");
           !ok) {
         return ok.error();
       }
@@ -390,7 +393,9 @@ Result<MappedBarcode> CatalogStore::map_barcode(LedgerWrite& write, const std::s
   if (*current && **current != sku) {
     return Error{ErrorCode::kConflict, "barcode", "barcode " + *stored_code + " already belongs to SKU " + **current};
   }
-  auto insert = database.prepare("INSERT OR REPLACE INTO catalog_barcodes(code, sku, pack_qty) VALUES(?, ?, ?)");
+  auto insert = database.prepare(
+      "INSERT INTO catalog_barcodes(code, sku, pack_qty) VALUES(?, ?, ?) "
+      "ON CONFLICT(code) DO UPDATE SET sku = excluded.sku, pack_qty = excluded.pack_qty");
   if (!insert) return insert.error();
   if (auto ok = insert->bind(1, *stored_code).bind(2, sku).bind(3, pack_qty).run(); !ok) return ok.error();
   auto version = bump_version(write);

@@ -86,8 +86,9 @@ Result<std::vector<UnknownKey>> UnknownBarcodes::record(LedgerWrite& write, cons
       return ok.error();
     }
     if (report) {
-      auto seen_by =
-          database.prepare("INSERT OR IGNORE INTO unknown_barcode_devices(site, barcode, device) VALUES(?1, ?2, ?3)");
+      auto seen_by = database.prepare(
+          "INSERT INTO unknown_barcode_devices(site, barcode, device) VALUES(?1, ?2, ?3) "
+          "ON CONFLICT DO NOTHING");
       if (!seen_by) return seen_by.error();
       if (auto ok = seen_by->bind(1, site).bind(2, event->barcode).bind(3, device).run(); !ok) return ok.error();
     }
