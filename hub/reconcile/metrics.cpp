@@ -96,6 +96,7 @@ Result<std::vector<std::vector<SiteMetrics>>> MetricsReader::read_periods(const 
   });
   if (!read) return read.error();
   std::vector<std::vector<SiteMetrics>> result;
+  result.reserve(buckets.size());
   for (auto& sites : buckets) result.push_back(listed(sites));
   return result;
 }

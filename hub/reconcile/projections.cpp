@@ -131,7 +131,7 @@ Result<Projections> Projections::prepare(storage::Connection& database) {
   if (!statements) return statements.error();
   auto memory = ProjectionMemory::prepare(database);
   if (!memory) return memory.error();
-  return Projections(database, std::move(*statements), std::move(*memory));
+  return Projections(std::move(*statements), std::move(*memory));
 }
 
 Result<void> Projections::apply(const std::string& site, const std::string& device, const Event& event,

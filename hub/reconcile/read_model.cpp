@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <iterator>
-#include <ranges>
 #include <string>
 #include <string_view>
 
@@ -105,7 +104,9 @@ Result<HistoryEntry> read_zero(const storage::Statement& row) {
 
 void mark_late(std::vector<HistoryEntry>& entries) {
   std::optional<std::int64_t> earliest_later;  // the earliest arrival among the entries after this one
-  for (auto& entry : std::views::reverse(entries)) {
+  // Back to front by index: clang cannot compile std::views::reverse with this libstdc++.
+  for (std::size_t i = entries.size(); i-- > 0;) {
+    auto& entry = entries[i];
     if (!entry.arrived_ms) continue;
     entry.late_ms = earliest_later && *earliest_later < *entry.arrived_ms ? *entry.arrived_ms - entry.wall_ms : 0;
     earliest_later = earliest_later ? std::min(*earliest_later, *entry.arrived_ms) : *entry.arrived_ms;
