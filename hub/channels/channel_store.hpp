@@ -11,10 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "hub/ledger/ledger.hpp"
 #include "shared/core/result.hpp"
 #include "shared/storage/migrations.hpp"
-#include "shared/storage/sqlite.hpp"
+#include "shared/storage/connection.hpp"
 #include "shared/storage/statement_set.hpp"
 
 namespace recount::hub::channels {
@@ -75,13 +74,14 @@ struct Claim {
   bool operator==(const Claim&) const = default;
 };
 
-// Prepared statements over the channel_ tables, on the ledger's connection: writes run inside
-// the caller's LedgerWrite. Every call blocks on SQLite; kIo when it fails. Not thread-safe; use
-// it on the ledger's thread. `ledger` must outlive the store.
+// Prepared statements over the channel_ tables, on the ledger's connection (SQLite or
+// PostgreSQL): writes run inside the caller's LedgerWrite. Every call blocks on the database;
+// kIo when it fails. Not thread-safe; use it on the ledger's thread. `database` must outlive the
+// store.
 class ChannelStore {
  public:
   // Creates or migrates the tables; call outside any write.
-  static Result<ChannelStore> open(Ledger& ledger);
+  static Result<ChannelStore> open(storage::Connection& database);
 
   // The import of the same file (system, site, SHA-256) stored before, if any: its as-of time is
   // the one a file without its own takes again, so importing it again changes nothing.

@@ -237,7 +237,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
     self->catalogs_.changed();
   };
   add_catalog_routes(self->router_, *self->catalog_, catalog_changed);
-  auto channels = channels::ChannelStore::open(ledger);
+  auto channels = channels::ChannelStore::open(ledger.database());
   if (!channels) return channels.error();
   self->channels_ = std::make_unique<channels::ChannelStore>(std::move(*channels));
   add_channel_routes(self->router_, self->writer_, ledger, *self->catalog_, *self->channels_, self->queries_,

@@ -242,12 +242,16 @@ Result<std::optional<CorrectionRecord>> find_correction(storage::Connection& dat
 Result<std::vector<CorrectionRecord>> due_corrections(storage::Connection& database,
                                                       const std::vector<std::string>& systems, std::int64_t now_ms,
                                                       std::size_t limit) {
-  Json names = systems;
+  if (systems.empty()) return std::vector<CorrectionRecord>{};
+  // One placeholder per system (a handful at most), which both engines read.
+  std::string names;
+  for (std::size_t i = 0; i < systems.size(); ++i) names += (i == 0 ? "?" : ", ?") + std::to_string(i + 3);
   return select(database,
-                "WHERE state = 'pending' AND next_attempt_ms <= ?1 AND system IN (SELECT value FROM json_each(?2)) "
-                "ORDER BY next_attempt_ms, id LIMIT ?3",
+                "WHERE state = 'pending' AND next_attempt_ms <= ?1 AND system IN (" + names +
+                    ") ORDER BY next_attempt_ms, id LIMIT ?2",
                 [&](storage::Statement& query) {
-                  query.bind(1, now_ms).bind(2, names.dump()).bind(3, static_cast<std::int64_t>(limit));
+                  query.bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit));
+                  for (std::size_t i = 0; i < systems.size(); ++i) query.bind(static_cast<int>(i + 3), systems[i]);
                 });
 }
 

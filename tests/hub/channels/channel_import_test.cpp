@@ -49,7 +49,7 @@ constexpr std::string_view kLocations =
 
 struct ChannelHub : testing::WriteSide {
   CatalogStore catalog_store = CatalogStore::open(store.ledger).value();
-  channels::ChannelStore channels = channels::ChannelStore::open(store.ledger).value();
+  channels::ChannelStore channels = channels::ChannelStore::open(store.ledger.database()).value();
 
   ChannelHub() {
     REQUIRE(channels::open_corrections(store.ledger).has_value());
