@@ -141,29 +141,30 @@ void CatalogFeed::take_tasks(std::string_view payload) {
     return;
   }
   if (tasks->site != journal_.identity().site) return;
-  auto fresh = store_.store_tasks(*tasks);
+  auto fresh = store_.tasks_to_ack(*tasks);
   if (!fresh) {
     log_ << "recount-agent: tasks not stored: " << fresh.error().describe() << std::endl;
     return;
   }
-  if (fresh->empty()) return;
-  // One commit for every task the list brought: a list can carry many, and a commit each
-  // made the floor's devices, not the hub, the bottleneck under load (docs/performance.md).
-  std::vector<Event> acks(fresh->size());
+  if (!*fresh) return;  // not newer than the list held
+  // The list and an ack for each task it brought in one commit: a list can carry many, a commit
+  // each made the floor's devices the bottleneck under load, and a commit for the list, one for
+  // the acks and one to mark them put three synchronous writes between a count on one device and
+  // its recount on another (docs/performance.md).
+  std::vector<Event> acks((*fresh)->size());
   for (std::size_t index = 0; index < acks.size(); ++index) {
     acks[index].type = EventType::kTaskAck;
-    acks[index].task_id = (*fresh)[index];
+    acks[index].task_id = (**fresh)[index];
   }
-  auto recorded = journal_.record_all(std::move(acks));
+  auto recorded = journal_.record_all(std::move(acks), [&](storage::Database& database, const std::vector<Event>& stored) {
+    return CatalogStore::store_tasks(database, *tasks, stored);
+  });
   if (!recorded) {
-    log_ << "recount-agent: " << fresh->size() << " task(s) not acknowledged: " << recorded.error().describe()
+    log_ << "recount-agent: task list " << tasks->version << " not stored: " << recorded.error().describe()
          << std::endl;
     return;
   }
-  // Unmarked, a task is acknowledged again with the next list: the hub keeps the first ack.
-  if (auto ok = store_.mark_tasks_acked(*recorded); !ok) {
-    log_ << "recount-agent: " << ok.error().describe() << std::endl;
-  }
+  if (recorded->empty()) return;
   sync_.wake();
 }
 

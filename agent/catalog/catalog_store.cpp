@@ -1,8 +1,10 @@
 // The agent's catalog cache, open tasks and unresolved scans.
 #include "agent/catalog/catalog_store.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "agent/catalog/catalog_schema.hpp"
 #include "agent/journal/journal.hpp"
@@ -32,6 +34,22 @@ protocol::RecountTask read_task(const storage::Statement& row) {
 
 constexpr const char* kTaskColumns = "task_id, location, sku, lot, round, exclude_user, hint, created_ms, kind";
 
+// catalog_meta's value of `key`, 0 when it has none.
+Result<std::uint64_t> read_meta(storage::Database& database, const char* key) {
+  auto query = database.prepare("SELECT value FROM catalog_meta WHERE key = ?");
+  if (!query) return query.error();
+  query->bind(1, std::string_view(key));
+  auto row = query->step();
+  if (!row) return row.error();
+  return *row ? static_cast<std::uint64_t>(query->column_int(0)) : 0;
+}
+
+Result<void> write_meta(storage::Database& database, const char* key, std::uint64_t value) {
+  auto update = database.prepare("INSERT OR REPLACE INTO catalog_meta(key, value) VALUES(?, ?)");
+  if (!update) return update.error();
+  return update->bind(1, std::string_view(key)).bind(2, static_cast<std::int64_t>(value)).run();
+}
+
 }  // namespace
 
 std::string normalize_barcode(const std::string& code) {
@@ -53,20 +71,9 @@ Result<CatalogStore> CatalogStore::open(const std::filesystem::path& directory) 
   return CatalogStore(std::move(*database));
 }
 
-Result<std::uint64_t> CatalogStore::meta(const char* key) {
-  auto query = database_.prepare("SELECT value FROM catalog_meta WHERE key = ?");
-  if (!query) return query.error();
-  query->bind(1, std::string_view(key));
-  auto row = query->step();
-  if (!row) return row.error();
-  return *row ? static_cast<std::uint64_t>(query->column_int(0)) : 0;
-}
+Result<std::uint64_t> CatalogStore::meta(const char* key) { return read_meta(database_, key); }
 
-Result<void> CatalogStore::set_meta(const char* key, std::uint64_t value) {
-  auto update = database_.prepare("INSERT OR REPLACE INTO catalog_meta(key, value) VALUES(?, ?)");
-  if (!update) return update.error();
-  return update->bind(1, std::string_view(key)).bind(2, static_cast<std::int64_t>(value)).run();
-}
+Result<void> CatalogStore::set_meta(const char* key, std::uint64_t value) { return write_meta(database_, key, value); }
 
 Result<std::uint64_t> CatalogStore::catalog_version() { return meta("catalog_version"); }
 
@@ -322,69 +329,78 @@ Result<std::optional<protocol::CatalogUser>> CatalogStore::find_user(const std::
                                                                     query->column_text(2), query->column_text(3)}};
 }
 
-Result<std::vector<std::string>> CatalogStore::store_tasks(const protocol::TaskList& tasks) {
-  auto transaction = storage::Transaction::begin(database_);
-  if (!transaction) return transaction.error();
+Result<std::optional<std::vector<std::string>>> CatalogStore::tasks_to_ack(const protocol::TaskList& tasks) {
   auto held = meta("tasks_version");
   if (!held) return held.error();
-  if (tasks.version <= *held) return std::vector<std::string>{};
+  if (tasks.version <= *held) return std::optional<std::vector<std::string>>{};
+  auto acked = database_.prepare("SELECT 1 FROM tasks WHERE task_id = ? AND acked_seq IS NOT NULL");
+  if (!acked) return acked.error();
+  std::vector<const protocol::RecountTask*> unacked;
+  for (const auto& task : tasks.tasks) {
+    auto row = acked->bind(1, task.task_id).step();
+    if (!row) return row.error();
+    if (!*row) unacked.push_back(&task);
+    acked->reset();
+  }
+  std::sort(unacked.begin(), unacked.end(), [](const protocol::RecountTask* a, const protocol::RecountTask* b) {
+    return std::tie(a->created_ms, a->task_id) < std::tie(b->created_ms, b->task_id);
+  });
+  std::vector<std::string> ids;
+  ids.reserve(unacked.size());
+  for (const auto* task : unacked) ids.push_back(task->task_id);
+  return std::optional<std::vector<std::string>>{std::move(ids)};
+}
+
+Result<void> CatalogStore::store_tasks(storage::Database& database, const protocol::TaskList& tasks,
+                                       const std::vector<Event>& acks) {
+  auto held = read_meta(database, "tasks_version");
+  if (!held) return held.error();
+  if (tasks.version <= *held) {
+    return Error{ErrorCode::kConflict, "tasks.version",
+                 "task list " + std::to_string(tasks.version) + " is not newer than the " + std::to_string(*held) +
+                     " stored meanwhile"};
+  }
   // Tasks no longer in the list are done or withdrawn; acknowledgements of kept ones stay.
-  if (auto ok = database_.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_tasks (task_id TEXT PRIMARY KEY); "
-                                  "DELETE FROM incoming_tasks;");
+  if (auto ok = database.execute("CREATE TEMP TABLE IF NOT EXISTS incoming_tasks (task_id TEXT PRIMARY KEY); "
+                                 "DELETE FROM incoming_tasks;");
       !ok) {
     return ok.error();
   }
-  auto incoming = database_.prepare("INSERT OR IGNORE INTO incoming_tasks(task_id) VALUES(?)");
-  auto upsert = database_.prepare(
-      "INSERT INTO tasks(task_id, location, sku, lot, round, exclude_user, hint, created_ms, kind) "
-      "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(task_id) DO UPDATE SET location = excluded.location, "
-      "sku = excluded.sku, lot = excluded.lot, round = excluded.round, exclude_user = excluded.exclude_user, "
-      "hint = excluded.hint, created_ms = excluded.created_ms, kind = excluded.kind");
-  if (!incoming) return incoming.error();
-  if (!upsert) return upsert.error();
-  for (const auto& task : tasks.tasks) {
-    if (auto ok = incoming->bind(1, task.task_id).run(); !ok) return ok.error();
-    if (auto ok = upsert->bind(1, task.task_id)
-                      .bind(2, task.location)
-                      .bind_optional(3, task.sku)
-                      .bind_optional(4, task.lot)
-                      .bind(5, static_cast<std::int64_t>(task.round))
-                      .bind_optional(6, task.exclude_user)
-                      .bind_optional(7, task.hint)
-                      .bind(8, task.created_ms)
-                      .bind(9, protocol::to_string(task.kind))
-                      .run();
-        !ok) {
-      return ok.error();
+  {  // the statements are finalised before the caller commits
+    auto incoming = database.prepare("INSERT OR IGNORE INTO incoming_tasks(task_id) VALUES(?)");
+    auto upsert = database.prepare(
+        "INSERT INTO tasks(task_id, location, sku, lot, round, exclude_user, hint, created_ms, kind) "
+        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(task_id) DO UPDATE SET location = excluded.location, "
+        "sku = excluded.sku, lot = excluded.lot, round = excluded.round, exclude_user = excluded.exclude_user, "
+        "hint = excluded.hint, created_ms = excluded.created_ms, kind = excluded.kind");
+    if (!incoming) return incoming.error();
+    if (!upsert) return upsert.error();
+    for (const auto& task : tasks.tasks) {
+      if (auto ok = incoming->bind(1, task.task_id).run(); !ok) return ok.error();
+      if (auto ok = upsert->bind(1, task.task_id)
+                        .bind(2, task.location)
+                        .bind_optional(3, task.sku)
+                        .bind_optional(4, task.lot)
+                        .bind(5, static_cast<std::int64_t>(task.round))
+                        .bind_optional(6, task.exclude_user)
+                        .bind_optional(7, task.hint)
+                        .bind(8, task.created_ms)
+                        .bind(9, protocol::to_string(task.kind))
+                        .run();
+          !ok) {
+        return ok.error();
+      }
+    }
+    auto mark = database.prepare("UPDATE tasks SET acked_seq = ? WHERE task_id = ?");
+    if (!mark) return mark.error();
+    for (const auto& ack : acks) {
+      if (auto ok = mark->bind(1, static_cast<std::int64_t>(ack.seq)).bind(2, ack.task_id).run(); !ok) return ok;
     }
   }
-  if (auto ok = database_.execute("DELETE FROM tasks WHERE task_id NOT IN (SELECT task_id FROM incoming_tasks)"); !ok) {
+  if (auto ok = database.execute("DELETE FROM tasks WHERE task_id NOT IN (SELECT task_id FROM incoming_tasks)"); !ok) {
     return ok.error();
   }
-  if (auto ok = set_meta("tasks_version", tasks.version); !ok) return ok.error();
-  Result<std::vector<std::string>> ids = std::vector<std::string>{};
-  {  // the statement is finalised before the commit
-    auto unacked = database_.prepare("SELECT task_id FROM tasks WHERE acked_seq IS NULL ORDER BY created_ms, task_id");
-    if (!unacked) return unacked.error();
-    ids =
-        storage::collect_rows<std::string>(*unacked, [](const storage::Statement& row) { return row.column_text(0); });
-  }
-  if (!ids) return ids.error();
-  if (auto ok = transaction->commit(); !ok) return ok.error();
-  return ids;
-}
-
-Result<void> CatalogStore::mark_tasks_acked(const std::vector<Event>& acks) {
-  auto transaction = storage::Transaction::begin(database_);
-  if (!transaction) return transaction.error();
-  {  // the statement is finalised before the commit
-    auto update = database_.prepare("UPDATE tasks SET acked_seq = ? WHERE task_id = ?");
-    if (!update) return update.error();
-    for (const auto& ack : acks) {
-      if (auto ok = update->bind(1, static_cast<std::int64_t>(ack.seq)).bind(2, ack.task_id).run(); !ok) return ok;
-    }
-  }
-  return transaction->commit();
+  return write_meta(database, "tasks_version", tasks.version);
 }
 
 Result<std::vector<protocol::RecountTask>> CatalogStore::open_tasks() {

@@ -93,11 +93,13 @@ class CatalogStore {
   Result<bool> has_users();
   Result<std::optional<protocol::CatalogUser>> find_user(const std::string& badge);
 
-  // Replaces the cached open tasks when the list is newer than the one held. Returns the ids of
-  // tasks not acknowledged yet (for task_ack events), or nothing when the list was not newer.
-  Result<std::vector<std::string>> store_tasks(const protocol::TaskList& tasks);
-  // Notes the task_ack events recorded for tasks (their task_id and seq), in one commit.
-  Result<void> mark_tasks_acked(const std::vector<Event>& acks);
+  // A task list is stored together with the task_ack events of its new tasks, in the journal's
+  // one transaction (store_tasks below, as Journal::record_all's Alongside): one commit per list
+  // on the path from a count on one device to its recount on another.
+  //
+  // The ids of the tasks in `tasks` not acknowledged yet (new ones, and any whose ack was never
+  // recorded), by created_ms then id; nullopt when the list is not newer than the one held.
+  Result<std::optional<std::vector<std::string>>> tasks_to_ack(const protocol::TaskList& tasks);
   Result<std::vector<protocol::RecountTask>> open_tasks();
   Result<std::optional<protocol::RecountTask>> find_task(const std::string& task_id);
 
@@ -124,6 +126,11 @@ class CatalogStore {
   // its events stand, so the caller's must roll back.
   enum class Claim { kReported, kResolved };
   static Result<void> claim_unresolved(storage::Database& database, std::int64_t id, Claim claim, std::uint64_t seq);
+  // Replaces the cached open tasks by `tasks` and notes the task_ack events `acks` recorded for
+  // them (their task_id and seq). kConflict when the list is not newer than the one held: it was
+  // stored meanwhile, and the caller's acks must roll back.
+  static Result<void> store_tasks(storage::Database& database, const protocol::TaskList& tasks,
+                                  const std::vector<Event>& acks);
 
  private:
   explicit CatalogStore(storage::Database database) : database_(std::move(database)) {}

@@ -41,7 +41,11 @@ TEST_CASE("a task cache from before task kinds keeps its tasks as recounts and t
   planned.kind = protocol::TaskKind::kPlanned;
   list.tasks.push_back(planned);
   // Only the new planned count awaits its task_ack: the recount's was recorded before.
-  CHECK(store->store_tasks(list).value() == std::vector<std::string>{"pc-0123456789abcdef01234567"});
+  CHECK(store->tasks_to_ack(list).value() == std::vector<std::string>{"pc-0123456789abcdef01234567"});
+  auto journal = Journal::open(dir.path(), std::nullopt, std::nullopt).value();
+  REQUIRE(journal.record_all({}, [&](storage::Database& database, const std::vector<Event>& acks) {
+    return CatalogStore::store_tasks(database, list, acks);
+  }));
   CHECK(store->find_task("pc-0123456789abcdef01234567").value() == planned);
   CHECK(store->find_task("rt-1-1").value()->kind == protocol::TaskKind::kRecount);
 }

@@ -70,25 +70,84 @@ TEST_CASE("the cache keeps the site's users with their PIN hashes, and a newer c
   CHECK_FALSE(cache.store.find_user("B-0193").value().has_value());
 }
 
-TEST_CASE("new task lists return the tasks not acknowledged yet, and withdrawn tasks disappear") {
+// Takes a task list as the catalog feed does: the acks of the tasks not acknowledged yet and the
+// list, in one journal transaction. The ids acknowledged; nullopt when the list was not newer.
+std::optional<std::vector<std::string>> take(Cache& cache, const protocol::TaskList& list) {
+  const auto fresh = cache.store.tasks_to_ack(list).value();
+  if (!fresh) return std::nullopt;
+  std::vector<Event> acks(fresh->size());
+  for (std::size_t index = 0; index < acks.size(); ++index) {
+    acks[index].type = EventType::kTaskAck;
+    acks[index].task_id = (*fresh)[index];
+  }
+  const auto recorded = cache.journal
+                            .record_all(std::move(acks),
+                                        [&](storage::Database& database, const std::vector<Event>& stored) {
+                                          return CatalogStore::store_tasks(database, list, stored);
+                                        })
+                            .value();
+  std::vector<std::string> ids;
+  for (const auto& ack : recorded) ids.push_back(ack.task_id);
+  return ids;
+}
+
+TEST_CASE("a newer task list is stored with acks of the tasks not acknowledged yet, and withdrawn tasks disappear") {
   Cache cache;
   protocol::TaskList first{
-      "store-1", 1, {{"rt-1", "A-01", "", "", 1, "alice", "", 10}, {"rt-2", "B-02", "", "", 1, "", "", 20}}};
-  CHECK(cache.store.store_tasks(first).value() == std::vector<std::string>{"rt-1", "rt-2"});
-  Event ack;
-  ack.type = EventType::kTaskAck;
-  ack.task_id = "rt-1";
-  ack.seq = 7;
-  REQUIRE(cache.store.mark_tasks_acked({ack}).has_value());
-  CHECK(cache.store.store_tasks(first).value().empty());  // same version: ignored
+      "store-1", 1, {{"rt-2", "B-02", "", "", 1, "", "", 20}, {"rt-1", "A-01", "", "", 1, "alice", "", 10}}};
+  CHECK(take(cache, first) == std::vector<std::string>{"rt-1", "rt-2"});  // by creation time
+  const auto journaled = cache.journal.pending_from(1, 10).value();
+  REQUIRE(journaled.size() == 2);
+  CHECK(journaled[0].type == EventType::kTaskAck);
+  CHECK(journaled[0].task_id == "rt-1");
+  CHECK_FALSE(take(cache, first).has_value());  // same version: ignored
+
   protocol::TaskList second{
       "store-1", 2, {{"rt-1", "A-01", "", "", 2, "alice", "", 10}, {"rt-3", "C-03", "", "", 1, "", "", 30}}};
-  CHECK(cache.store.store_tasks(second).value() == std::vector<std::string>{"rt-3"});
+  CHECK(take(cache, second) == std::vector<std::string>{"rt-3"});
   const auto tasks = cache.store.open_tasks().value();
   REQUIRE(tasks.size() == 2);
   CHECK(tasks[0].round == 2);
   CHECK(tasks[1].task_id == "rt-3");
   CHECK_FALSE(cache.store.find_task("rt-2").value().has_value());
+  CHECK(cache.journal.pending_from(1, 10).value().size() == 3);
+}
+
+TEST_CASE("a task whose ack was never recorded is acknowledged with the next list") {
+  Cache cache;
+  protocol::TaskList first{"store-1", 1, {{"rt-1", "A-01", "", "", 1, "", "", 10}}};
+  REQUIRE(cache.journal
+              .record_all({}, [&](storage::Database& database, const std::vector<Event>& stored) {
+                return CatalogStore::store_tasks(database, first, stored);
+              })
+              .has_value());
+  CHECK(cache.store.find_task("rt-1").value().has_value());
+  protocol::TaskList second{"store-1", 2, {{"rt-1", "A-01", "", "", 2, "", "", 10}}};
+  CHECK(take(cache, second) == std::vector<std::string>{"rt-1"});
+  CHECK(take(cache, protocol::TaskList{"store-1", 3, second.tasks}) == std::vector<std::string>{});  // acked now
+}
+
+TEST_CASE("a list stored meanwhile by another process rolls back the acks recorded with an older one") {
+  Cache cache;
+  protocol::TaskList older{"store-1", 1, {{"rt-1", "A-01", "", "", 1, "", "", 10}}};
+  const auto fresh = cache.store.tasks_to_ack(older).value();
+  REQUIRE(fresh.has_value());
+  // Between the read and the write, a newer list arrives through another connection.
+  protocol::TaskList newer{"store-1", 2, {{"rt-2", "B-02", "", "", 1, "", "", 20}}};
+  CHECK(take(cache, newer) == std::vector<std::string>{"rt-2"});
+
+  Event ack;
+  ack.type = EventType::kTaskAck;
+  ack.task_id = "rt-1";
+  const auto recorded =
+      cache.journal.record_all({ack}, [&](storage::Database& database, const std::vector<Event>& stored) {
+        return CatalogStore::store_tasks(database, older, stored);
+      });
+  REQUIRE_FALSE(recorded.has_value());
+  CHECK(recorded.error().code == ErrorCode::kConflict);
+  CHECK(cache.journal.pending_from(1, 10).value().size() == 1);  // only rt-2's ack
+  CHECK_FALSE(cache.store.find_task("rt-1").value().has_value());
+  CHECK(cache.store.find_task("rt-2").value().has_value());
 }
 
 TEST_CASE("unresolved scans are kept with their context until claimed resolved, and claimed only once") {

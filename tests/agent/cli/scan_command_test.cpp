@@ -47,7 +47,9 @@ class Floor {
     REQUIRE(store.has_value());
     REQUIRE(store->store_catalog(floor_catalog(3)).has_value());
     protocol::TaskList tasks{"store-1", 1, {{"rt-1", "B-02", "SKU-1", "", 1, "alice", "uom_error", 1}}};
-    REQUIRE(store->store_tasks(tasks).has_value());
+    REQUIRE(journal->record_all({}, [&](storage::Database& database, const std::vector<Event>& acks) {
+      return CatalogStore::store_tasks(database, tasks, acks);
+    }));
   }
 
   testing::CommandResult scan(const std::string& script) {

@@ -30,7 +30,9 @@ struct Floor {
   explicit Floor(std::vector<protocol::CatalogUser> users) {
     REQUIRE(store.store_catalog(site_catalog(std::move(users))).value());
     protocol::TaskList tasks{"store-1", 1, {{"rt-1", "B-02", "SKU-1", "", 1, "B-0193", "", 1}}};
-    REQUIRE(store.store_tasks(tasks).has_value());
+    REQUIRE(journal.record_all({}, [&](storage::Database& database, const std::vector<Event>& acks) {
+      return CatalogStore::store_tasks(database, tasks, acks);
+    }));
   }
 
   ScanSessionOptions options() {
