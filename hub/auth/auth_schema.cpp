@@ -2,6 +2,7 @@
 #include "hub/auth/auth_schema.hpp"
 
 #include <iterator>
+#include <string_view>
 
 #include "shared/storage/migrations.hpp"
 
@@ -37,15 +38,42 @@ CREATE TABLE auth_sessions (
 )sql"},
 };
 
+// The auth tables on PostgreSQL at version 2, in its types (INTEGER is 32-bit there: BIGINT).
+constexpr std::string_view kPostgresAuth = R"sql(
+CREATE TABLE auth_tokens (
+  name                 TEXT   PRIMARY KEY,
+  role                 TEXT   NOT NULL,
+  approval_limit_cents BIGINT,
+  token_hash           TEXT   NOT NULL UNIQUE,
+  created_ms           BIGINT NOT NULL,
+  revoked_ms           BIGINT
+);
+CREATE TABLE auth_sessions (
+  session_hash TEXT   PRIMARY KEY,
+  token_name   TEXT   NOT NULL REFERENCES auth_tokens (name),
+  csrf_token   TEXT   NOT NULL,
+  created_ms   BIGINT NOT NULL,
+  last_used_ms BIGINT NOT NULL,
+  ended_ms     BIGINT
+);
+)sql";
+
 }  // namespace
+
+storage::SchemaComponent auth_schema() {
+  return {"auth",
+          "recount",
+          {std::begin(kSteps), std::end(kSteps)},
+          [](storage::Database& opened) {
+            // Before schema_versions the token tables kept their version in auth_meta.
+            return storage::legacy_meta_version(opened, "auth_meta", "schema_version");
+          },
+          storage::SchemaComponent::Postgres{2, kPostgresAuth}};
+}
 
 // The hub and recountctl may both open a new database: storage::migrate takes care of that.
 Result<void> migrate_auth_tables(storage::Connection& database) {
-  const storage::SchemaComponent components[] = {
-      {"auth", "recount", {std::begin(kSteps), std::end(kSteps)}, [](storage::Database& opened) {
-         // Before schema_versions the token tables kept their version in auth_meta.
-         return storage::legacy_meta_version(opened, "auth_meta", "schema_version");
-       }}};
+  const storage::SchemaComponent components[] = {auth_schema()};
   return storage::migrate(database, components);
 }
 

@@ -4,6 +4,86 @@
 #include "hub/ledger/schema.hpp"
 
 namespace recount::hub {
+namespace {
+
+// The catalog on PostgreSQL at version 4: the tables of the SQLite steps below in PostgreSQL's
+// types (INTEGER is 32-bit there: BIGINT). The staging tables of step 3 are not among them: on
+// PostgreSQL each import makes them as temporary tables of its session (begin_import_staging).
+constexpr std::string_view kPostgresCatalog = R"sql(
+CREATE TABLE catalog_items (
+  sku             TEXT   PRIMARY KEY,
+  description     TEXT   NOT NULL,
+  unit_cost_cents BIGINT NOT NULL,
+  item_class      TEXT   NOT NULL
+);
+CREATE TABLE catalog_barcodes (
+  code     TEXT   PRIMARY KEY,
+  sku      TEXT   NOT NULL REFERENCES catalog_items(sku),
+  pack_qty BIGINT NOT NULL
+);
+CREATE INDEX catalog_barcodes_by_sku ON catalog_barcodes(sku);
+CREATE TABLE catalog_locations (
+  site           TEXT NOT NULL,
+  location       TEXT NOT NULL,
+  label          TEXT NOT NULL,
+  location_class TEXT NOT NULL,
+  PRIMARY KEY (site, location)
+);
+CREATE INDEX catalog_locations_by_label ON catalog_locations(site, label);
+CREATE TABLE catalog_version (id BIGINT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
+INSERT INTO catalog_version(id, version) VALUES (1, 0);
+CREATE TABLE floor_users (
+  site     TEXT NOT NULL,
+  badge    TEXT NOT NULL,
+  name     TEXT NOT NULL,
+  role     TEXT NOT NULL,
+  pin_hash TEXT NOT NULL,
+  PRIMARY KEY (site, badge)
+);
+)sql";
+
+// The staging tables of step 3 as temporary tables of a PostgreSQL session: only the session
+// that imports sees them (two hubs on one database may import at once), and every commit empties
+// them. A reconnected session has none, so each import makes them if missing.
+constexpr std::string_view kPostgresStaging = R"sql(
+CREATE TEMP TABLE IF NOT EXISTS import_items (
+  sku             TEXT   PRIMARY KEY,
+  description     TEXT   NOT NULL,
+  unit_cost_cents BIGINT NOT NULL,
+  item_class      TEXT   NOT NULL
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS import_barcodes (
+  code     TEXT   PRIMARY KEY,
+  sku      TEXT   NOT NULL,
+  pack_qty BIGINT NOT NULL,
+  line     BIGINT NOT NULL
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS import_locations (
+  site           TEXT   NOT NULL,
+  location       TEXT   NOT NULL,
+  label          TEXT,
+  location_class TEXT   NOT NULL,
+  line           BIGINT NOT NULL,
+  PRIMARY KEY (site, location)
+) ON COMMIT DELETE ROWS;
+CREATE INDEX IF NOT EXISTS import_locations_by_label ON import_locations(site, label);
+CREATE TEMP TABLE IF NOT EXISTS import_users (
+  site     TEXT   NOT NULL,
+  badge    TEXT   NOT NULL,
+  name     TEXT   NOT NULL,
+  role     TEXT   NOT NULL,
+  pin_hash TEXT,
+  line     BIGINT NOT NULL,
+  PRIMARY KEY (site, badge)
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS import_user_sites (
+  site    TEXT   PRIMARY KEY,
+  users   BIGINT NOT NULL,
+  changed BIGINT NOT NULL DEFAULT 0
+) ON COMMIT DELETE ROWS;
+)sql";
+
+}  // namespace
 
 // Step i takes the tables from version i to i + 1. Append; never edit one that has shipped.
 storage::SchemaComponent catalog_schema() {
@@ -94,7 +174,8 @@ CREATE INDEX catalog_locations_by_label ON catalog_locations(site, label);
 )sql"}},
       // Steps 3 and 4 came after PRAGMA user_version was retired: no older hub.db has run them, so they
       // "reached" a user_version none wrote (and a file above kLastHubSchema is still newer than every step).
-      storage::shared_user_version({2, 4, kLastHubSchema + 1, kLastHubSchema + 1}, kLastHubSchema)};
+      storage::shared_user_version({2, 4, kLastHubSchema + 1, kLastHubSchema + 1}, kLastHubSchema),
+      storage::SchemaComponent::Postgres{4, kPostgresCatalog}};
 }
 
 Result<void> migrate_catalog(storage::Connection& database) {
@@ -102,7 +183,16 @@ Result<void> migrate_catalog(storage::Connection& database) {
   return storage::migrate(database, components);
 }
 
+Result<void> begin_import_staging(storage::Connection& database) {
+  if (database.dialect() == storage::Dialect::kPostgres) return database.execute(kPostgresStaging);
+  return clear_import_staging(database);
+}
+
 Result<void> clear_import_staging(storage::Connection& database) {
+  if (database.dialect() == storage::Dialect::kPostgres) {
+    return database.execute(
+        "TRUNCATE import_items, import_barcodes, import_locations, import_users, import_user_sites");
+  }
   return database.execute(
       "DELETE FROM import_items; DELETE FROM import_barcodes; DELETE FROM import_locations; DELETE FROM import_users; "
       "DELETE FROM import_user_sites");

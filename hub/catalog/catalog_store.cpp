@@ -10,6 +10,7 @@
 
 #include "hub/catalog/catalog_schema.hpp"
 #include "hub/catalog/csv.hpp"
+#include "hub/catalog/user_import.hpp"
 #include "hub/ledger/ledger.hpp"
 #include "shared/domain/gtin.hpp"
 #include "shared/domain/identifiers.hpp"
@@ -294,8 +295,9 @@ Result<CatalogStore> CatalogStore::open(Ledger& ledger) {
   return CatalogStore(ledger);
 }
 
-Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view csv, const TableOptions& options) {
-  if (kind == ImportKind::kUsers) return import_users(csv, options);
+Result<ImportReport> import_into(storage::Connection& database, ImportKind kind, std::string_view csv,
+                                 const TableOptions& options) {
+  if (kind == ImportKind::kUsers) return import_users_into(database, csv, options);
   ImportReport report;
   report.kind = kind;
   ImportTable table(csv, kind == ImportKind::kItems ? kItemColumns : kLocationColumns, options);
@@ -312,54 +314,74 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
   }
   if (!table.errors.empty()) {
     report.errors = std::move(table.errors);
-    if (auto ok = audit_rejection(report, csv, options); !ok) return ok.error();
     return report;
   }
 
-  // The file is read a row at a time into the staging tables inside the write, so that memory
-  // does not grow with it; a rejected file rolls back with the write.
+  // The file is read a row at a time into the staging tables inside the caller's write, so that
+  // memory does not grow with it; a rejected file rolls back with the write.
   ImportErrors errors;
+  if (auto ok = begin_import_staging(database); !ok) return ok.error();
+  auto staged = kind == ImportKind::kItems ? stage_items(database, table, cost_columns, errors)
+                                           : stage_locations(database, table, errors);
+  if (!staged) return staged.error();
+  report.rows = table.rows();
+  if (!table.errors.empty()) errors.replace_all(table.errors.front());
+  if (!errors.empty()) {
+    report.errors = std::move(errors.listed);
+    report.unlisted_errors = errors.unlisted;
+    return report;
+  }
+  auto counted =
+      database.prepare(kind == ImportKind::kItems ? "SELECT (SELECT count(*) FROM import_items), "
+                                                    "(SELECT count(*) FROM import_barcodes), 0"
+                                                  : "SELECT count(*), 0, count(DISTINCT site) FROM import_locations");
+  if (!counted) return counted.error();
+  if (auto row = counted->step(); !row) return row.error();
+  report.items = static_cast<std::size_t>(counted->column_int(0));
+  report.barcodes = static_cast<std::size_t>(counted->column_int(1));
+  report.sites = static_cast<std::size_t>(counted->column_int(2));
+  counted->reset();
+  // Locations are copied in one statement, in the order of their key (the target's too): batching
+  // them by line would scan the unindexed staging table once per batch, and a site's locations
+  // number far fewer than its items.
+  if (auto ok = kind == ImportKind::kItems
+                    ? store_items(database)
+                    : database.execute("INSERT INTO catalog_locations(site, location, label, location_class) "
+                                       "SELECT site, location, label, location_class FROM import_locations WHERE true "
+                                       "ORDER BY site, location ON CONFLICT(site, location) DO UPDATE SET "
+                                       "label = excluded.label, location_class = excluded.location_class");
+      !ok) {
+    return ok.error();
+  }
+  if (auto ok = clear_import_staging(database); !ok) return ok.error();
+  auto version = raise_catalog_version(database);
+  if (!version) return version.error();
+  report.version = *version;
+  return report;
+}
+
+Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view csv, const TableOptions& options) {
+  ImportReport report;
   {
     auto write = ledger_.begin_write();
     if (!write) return write.error();
-    storage::Connection& database = write->database();
-    if (auto ok = clear_import_staging(database); !ok) return ok.error();
-    auto staged = kind == ImportKind::kItems ? stage_items(database, table, cost_columns, errors)
-                                             : stage_locations(database, table, errors);
-    if (!staged) return staged.error();
-    report.rows = table.rows();
-    if (!table.errors.empty()) errors.replace_all(table.errors.front());
-    if (errors.empty()) {
-      auto counted = database.prepare(kind == ImportKind::kItems
-                                          ? "SELECT (SELECT count(*) FROM import_items), "
-                                            "(SELECT count(*) FROM import_barcodes), 0"
-                                          : "SELECT count(*), 0, count(DISTINCT site) FROM import_locations");
-      if (!counted) return counted.error();
-      if (auto row = counted->step(); !row) return row.error();
-      report.items = static_cast<std::size_t>(counted->column_int(0));
-      report.barcodes = static_cast<std::size_t>(counted->column_int(1));
-      report.sites = static_cast<std::size_t>(counted->column_int(2));
-      counted->reset();
-      // Locations are copied in one statement: batching them by line would scan the unindexed
-      // staging table once per batch, and a site's locations number far fewer than its items.
-      if (auto ok =
-              kind == ImportKind::kItems
-                  ? store_items(database)
-                  : database.execute("INSERT INTO catalog_locations(site, location, label, location_class) "
-                                     "SELECT site, location, label, location_class FROM import_locations WHERE true "
-                                     "ORDER BY rowid ON CONFLICT(site, location) DO UPDATE SET label = excluded.label, "
-                                     "location_class = excluded.location_class");
-          !ok) {
-        return ok.error();
-      }
-      if (auto ok = clear_import_staging(database); !ok) return ok.error();
-      auto version = bump_version(*write);
-      if (!version) return version.error();
-      report.version = *version;
-      const nlohmann::json detail{{"rows", report.rows},         {"items", report.items},
-                                  {"barcodes", report.barcodes}, {"sites", report.sites},
-                                  {"version", *version},         {"sha256", import_sha256(csv, options)},
-                                  {"bytes", csv.size()}};
+    auto imported = import_into(write->database(), kind, csv, options);
+    if (!imported) return imported.error();
+    report = std::move(*imported);
+    if (report.errors.empty()) {
+      // No digest of a users file: see audit_rejection().
+      nlohmann::json detail =
+          kind == ImportKind::kUsers
+              ? nlohmann::json{{"rows", report.rows},
+                               {"users", report.users},
+                               {"removed", report.removed},
+                               {"sites", report.sites},
+                               {"changed_sites", report.changed_sites},
+                               {"version", report.version}}
+              : nlohmann::json{{"rows", report.rows},         {"items", report.items},
+                               {"barcodes", report.barcodes}, {"sites", report.sites},
+                               {"version", report.version},   {"sha256", import_sha256(csv, options)}};
+      detail["bytes"] = csv.size();
       if (auto ok = write->audit("catalog.import", std::string(to_string(kind)), detail.dump()); !ok) {
         return ok.error();
       }
@@ -367,8 +389,6 @@ Result<ImportReport> CatalogStore::import_csv(ImportKind kind, std::string_view 
       return report;
     }
   }  // the write rolls back: nothing staged stays
-  report.errors = std::move(errors.listed);
-  report.unlisted_errors = errors.unlisted;
   if (auto ok = audit_rejection(report, csv, options); !ok) return ok.error();
   return report;
 }
@@ -398,7 +418,7 @@ Result<MappedBarcode> CatalogStore::map_barcode(LedgerWrite& write, const std::s
       "ON CONFLICT(code) DO UPDATE SET sku = excluded.sku, pack_qty = excluded.pack_qty");
   if (!insert) return insert.error();
   if (auto ok = insert->bind(1, *stored_code).bind(2, sku).bind(3, pack_qty).run(); !ok) return ok.error();
-  auto version = bump_version(write);
+  auto version = raise_catalog_version(database);
   if (!version) return version.error();
   const nlohmann::json detail{
       {"barcode", *stored_code}, {"sku", sku}, {"pack_qty", pack_qty}, {"actor", actor}, {"version", *version}};
@@ -423,15 +443,15 @@ Result<void> CatalogStore::audit_rejection(const ImportReport& report, std::stri
   return write->commit();
 }
 
-Result<std::uint64_t> CatalogStore::bump_version(LedgerWrite& write) {
-  if (auto ok = write.database().execute("UPDATE catalog_version SET version = version + 1 WHERE id = 1"); !ok) {
+Result<std::uint64_t> raise_catalog_version(storage::Connection& database) {
+  if (auto ok = database.execute("UPDATE catalog_version SET version = version + 1 WHERE id = 1"); !ok) {
     return ok.error();
   }
-  return current_version();
+  return catalog_version(database);
 }
 
-Result<std::uint64_t> CatalogStore::current_version() {
-  auto query = ledger_.database().prepare("SELECT version FROM catalog_version WHERE id = 1");
+Result<std::uint64_t> catalog_version(storage::Connection& database) {
+  auto query = database.prepare("SELECT version FROM catalog_version WHERE id = 1");
   if (!query) return query.error();
   auto row = query->step();
   if (!row) return row.error();
@@ -439,12 +459,18 @@ Result<std::uint64_t> CatalogStore::current_version() {
 }
 
 Result<protocol::Catalog> CatalogStore::catalog_for(const std::string& site) {
+  return read_catalog(ledger_.database(), site);
+}
+
+Result<std::vector<std::string>> CatalogStore::sites() { return catalog_sites(ledger_.database()); }
+
+Result<protocol::Catalog> read_catalog(storage::Connection& database, const std::string& site) {
   protocol::Catalog catalog;
   catalog.site = site;
-  auto version = current_version();
+  auto version = catalog_version(database);
   if (!version) return version.error();
   catalog.version = *version;
-  auto items = ledger_.database().prepare(
+  auto items = database.prepare(
       "SELECT i.sku, i.description, i.unit_cost_cents, i.item_class, b.code, b.pack_qty FROM catalog_items i "
       "LEFT JOIN catalog_barcodes b ON b.sku = i.sku ORDER BY i.sku, b.pack_qty, b.code");
   if (!items) return items.error();
@@ -461,7 +487,7 @@ Result<protocol::Catalog> CatalogStore::catalog_for(const std::string& site) {
       catalog.items.back().barcodes.push_back(protocol::CatalogBarcode{items->column_text(4), items->column_int(5)});
     }
   }
-  auto locations = ledger_.database().prepare(
+  auto locations = database.prepare(
       "SELECT location, label, location_class FROM catalog_locations WHERE site = ? ORDER BY location");
   if (!locations) return locations.error();
   locations->bind(1, site);
@@ -472,15 +498,14 @@ Result<protocol::Catalog> CatalogStore::catalog_for(const std::string& site) {
     catalog.locations.push_back(
         protocol::CatalogLocation{locations->column_text(0), locations->column_text(1), locations->column_text(2)});
   }
-  auto users = users_of(site);
+  auto users = floor_users_of(database, site);
   if (!users) return users.error();
   catalog.users = std::move(*users);
   return catalog;
 }
 
-Result<std::vector<std::string>> CatalogStore::sites() {
-  auto query =
-      ledger_.database().prepare("SELECT site FROM catalog_locations UNION SELECT site FROM floor_users ORDER BY site");
+Result<std::vector<std::string>> catalog_sites(storage::Connection& database) {
+  auto query = database.prepare("SELECT site FROM catalog_locations UNION SELECT site FROM floor_users ORDER BY site");
   if (!query) return query.error();
   std::vector<std::string> sites;
   while (true) {

@@ -12,6 +12,7 @@
 #include "hub/ledger/ledger.hpp"
 #include "shared/core/result.hpp"
 #include "shared/protocol/messages.hpp"
+#include "shared/storage/connection.hpp"
 
 namespace recount::hub {
 
@@ -39,6 +40,31 @@ struct ImportReport {
 // A product code as the catalog stores it: a GTIN-8/12/13/14 as GTIN-14 (its check digit
 // checked), any other code as given. Errors: kInvalidInput naming "barcode".
 Result<std::string> catalog_code(const std::string& code);
+
+// The catalog's tables on one connection, without the ledger: what CatalogStore does apart from
+// its write transaction and its audit entry, so that the same SQL serves SQLite and PostgreSQL
+// (docs/scale-out.md) whoever holds the transaction. Each blocks on the engine.
+
+// Validates the whole CSV (see CatalogStore::import_csv) and, when no row has a problem, stores it
+// in the catalog tables on `database` and raises the version; a users file whose sites' users are
+// unchanged leaves the version alone. Call it inside a write transaction of the caller's: it
+// stages the file there (begin_import_staging), and a report with errors leaves staged rows for
+// the caller to roll back, while a report without errors is ready to commit. Returns the report
+// (errors listed when rejected); an Error when the engine fails, and then the caller rolls back.
+Result<ImportReport> import_into(storage::Connection& database, ImportKind kind, std::string_view csv,
+                                 const TableOptions& options = {});
+
+// The catalog version devices get now. Errors: the engine's.
+Result<std::uint64_t> catalog_version(storage::Connection& database);
+// Raises the catalog version by one, in the caller's write transaction; returns the new one.
+// Errors: the engine's.
+Result<std::uint64_t> raise_catalog_version(storage::Connection& database);
+
+// The catalog devices of `site` get: every item, the site's locations and users, the current
+// version. Errors: the engine's.
+Result<protocol::Catalog> read_catalog(storage::Connection& database, const std::string& site);
+// Sites that have locations or users, in order. Errors: the engine's.
+Result<std::vector<std::string>> catalog_sites(storage::Connection& database);
 
 // What map_barcode stored.
 struct MappedBarcode {
@@ -86,18 +112,12 @@ class CatalogStore {
   Result<MappedBarcode> map_barcode(LedgerWrite& write, const std::string& code, const std::string& sku,
                                     std::int64_t pack_qty, const std::string& actor);
 
-  // The catalog devices of `site` get: every item, the site's locations and users, the current
-  // version.
+  // read_catalog() and catalog_sites() on the ledger's database.
   Result<protocol::Catalog> catalog_for(const std::string& site);
-  // Sites that have locations or users, in order.
   Result<std::vector<std::string>> sites();
 
  private:
   explicit CatalogStore(Ledger& ledger) : ledger_(ledger) {}
-  Result<ImportReport> import_users(std::string_view csv, const TableOptions& options);
-  Result<std::vector<protocol::CatalogUser>> users_of(const std::string& site);
-  Result<std::uint64_t> current_version();
-  Result<std::uint64_t> bump_version(LedgerWrite& write);
   Result<void> audit_rejection(const ImportReport& report, std::string_view csv, const TableOptions& options);
 
   Ledger& ledger_;

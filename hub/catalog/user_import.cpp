@@ -1,8 +1,8 @@
 // The floor users import (`site,badge,name,role,pin`): CatalogStore's users, apart from its items
 // and locations because of what a PIN needs (hashing, never echoing it).
-#include <set>
+#include "hub/catalog/user_import.hpp"
 
-#include <nlohmann/json.hpp>
+#include <set>
 
 #include "hub/catalog/catalog_schema.hpp"
 #include "hub/catalog/catalog_store.hpp"
@@ -36,8 +36,8 @@ std::optional<std::string> pin_problem(const std::string& pin) {
 Result<void> stage_users(storage::Connection& database, ImportTable& table, ImportErrors& errors) {
   auto badge_seen = database.prepare("SELECT line FROM import_users WHERE site = ? AND badge = ?");
   auto count_site = database.prepare(
-      "INSERT INTO import_user_sites(site, users) VALUES(?, 1) ON CONFLICT(site) DO UPDATE SET users = users + 1 "
-      "RETURNING users");
+      "INSERT INTO import_user_sites(site, users) VALUES(?, 1) ON CONFLICT(site) DO UPDATE SET "
+      "users = import_user_sites.users + 1 RETURNING users");
   auto add_user =
       database.prepare("INSERT INTO import_users(site, badge, name, role, pin_hash, line) VALUES(?, ?, ?, ?, ?, ?)");
   if (!badge_seen) return badge_seen.error();
@@ -113,7 +113,8 @@ Result<void> hash_pins(storage::Connection& database, ImportTable& table) {
 
 }  // namespace
 
-Result<ImportReport> CatalogStore::import_users(std::string_view csv, const TableOptions& options) {
+Result<ImportReport> import_users_into(storage::Connection& database, std::string_view csv,
+                                       const TableOptions& options) {
   ImportReport report;
   report.kind = ImportKind::kUsers;
   ImportTable table(csv, kUserColumns, options);
@@ -121,24 +122,23 @@ Result<ImportReport> CatalogStore::import_users(std::string_view csv, const Tabl
   report.encoding = table.encoding;
   if (!table.errors.empty()) {
     report.errors = std::move(table.errors);
-    if (auto ok = audit_rejection(report, csv, options); !ok) return ok.error();
     return report;
   }
   ImportErrors errors;
-  {
-    auto write = ledger_.begin_write();
-    if (!write) return write.error();
-    storage::Connection& database = write->database();
-    if (auto ok = clear_import_staging(database); !ok) return ok.error();
-    if (auto ok = stage_users(database, table, errors); !ok) return ok.error();
-    report.rows = table.rows();
-    if (!table.errors.empty()) errors.replace_all(table.errors.front());
-    if (errors.empty()) {
-      ImportTable again(csv, kUserColumns, options);
-      if (auto ok = hash_pins(database, again); !ok) return ok.error();
-      // Each site in the file gets exactly the file's users; only sites whose users changed are
-      // rewritten, and the version is raised only when one is.
-      const char* const store = R"sql(
+  if (auto ok = begin_import_staging(database); !ok) return ok.error();
+  if (auto ok = stage_users(database, table, errors); !ok) return ok.error();
+  report.rows = table.rows();
+  if (!table.errors.empty()) errors.replace_all(table.errors.front());
+  if (!errors.empty()) {
+    report.errors = std::move(errors.listed);
+    report.unlisted_errors = errors.unlisted;
+    return report;
+  }
+  ImportTable again(csv, kUserColumns, options);
+  if (auto ok = hash_pins(database, again); !ok) return ok.error();
+  // Each site in the file gets exactly the file's users; only sites whose users changed are
+  // rewritten, and the version is raised only when one is.
+  const char* const store = R"sql(
 UPDATE import_user_sites SET changed = 1 WHERE
   EXISTS (SELECT 1 FROM import_users u WHERE u.site = import_user_sites.site AND NOT EXISTS (
     SELECT 1 FROM floor_users f WHERE f.site = u.site AND f.badge = u.badge AND f.name = u.name AND f.role = u.role
@@ -146,51 +146,35 @@ UPDATE import_user_sites SET changed = 1 WHERE
   OR EXISTS (SELECT 1 FROM floor_users f WHERE f.site = import_user_sites.site AND NOT EXISTS (
     SELECT 1 FROM import_users u WHERE u.site = f.site AND u.badge = f.badge));
 )sql";
-      if (auto ok = database.execute(store); !ok) return ok.error();
-      auto counted = database.prepare(
-          "SELECT (SELECT count(*) FROM import_users), (SELECT count(*) FROM import_user_sites), "
-          "(SELECT count(*) FROM import_user_sites WHERE changed = 1), "
-          "(SELECT count(*) FROM floor_users f JOIN import_user_sites s ON s.site = f.site WHERE NOT EXISTS ("
-          "SELECT 1 FROM import_users u WHERE u.site = f.site AND u.badge = f.badge))");
-      if (!counted) return counted.error();
-      if (auto row = counted->step(); !row) return row.error();
-      report.users = static_cast<std::size_t>(counted->column_int(0));
-      report.sites = static_cast<std::size_t>(counted->column_int(1));
-      report.changed_sites = static_cast<std::size_t>(counted->column_int(2));
-      report.removed = static_cast<std::size_t>(counted->column_int(3));
-      counted->reset();
-      if (auto ok = database.execute(
-              "DELETE FROM floor_users WHERE site IN (SELECT site FROM import_user_sites WHERE changed = 1); "
-              "INSERT INTO floor_users(site, badge, name, role, pin_hash) SELECT site, badge, name, role, pin_hash "
-              "FROM import_users WHERE site IN (SELECT site FROM import_user_sites WHERE changed = 1)");
-          !ok) {
-        return ok.error();
-      }
-      if (auto ok = clear_import_staging(database); !ok) return ok.error();
-      auto version = report.changed_sites == 0 ? current_version() : bump_version(*write);
-      if (!version) return version.error();
-      report.version = *version;
-      const nlohmann::json detail{{"rows", report.rows},
-                                  {"users", report.users},
-                                  {"removed", report.removed},
-                                  {"sites", report.sites},
-                                  {"changed_sites", report.changed_sites},
-                                  {"version", report.version},
-                                  {"bytes", csv.size()}};
-      if (auto ok = write->audit("catalog.import", "users", detail.dump()); !ok) return ok.error();
-      if (auto ok = write->commit(); !ok) return ok.error();
-      return report;
-    }
-  }  // the write rolls back: nothing staged stays
-  report.errors = std::move(errors.listed);
-  report.unlisted_errors = errors.unlisted;
-  if (auto ok = audit_rejection(report, csv, options); !ok) return ok.error();
+  if (auto ok = database.execute(store); !ok) return ok.error();
+  auto counted = database.prepare(
+      "SELECT (SELECT count(*) FROM import_users), (SELECT count(*) FROM import_user_sites), "
+      "(SELECT count(*) FROM import_user_sites WHERE changed = 1), "
+      "(SELECT count(*) FROM floor_users f JOIN import_user_sites s ON s.site = f.site WHERE NOT EXISTS ("
+      "SELECT 1 FROM import_users u WHERE u.site = f.site AND u.badge = f.badge))");
+  if (!counted) return counted.error();
+  if (auto row = counted->step(); !row) return row.error();
+  report.users = static_cast<std::size_t>(counted->column_int(0));
+  report.sites = static_cast<std::size_t>(counted->column_int(1));
+  report.changed_sites = static_cast<std::size_t>(counted->column_int(2));
+  report.removed = static_cast<std::size_t>(counted->column_int(3));
+  counted->reset();
+  if (auto ok = database.execute(
+          "DELETE FROM floor_users WHERE site IN (SELECT site FROM import_user_sites WHERE changed = 1); "
+          "INSERT INTO floor_users(site, badge, name, role, pin_hash) SELECT site, badge, name, role, pin_hash "
+          "FROM import_users WHERE site IN (SELECT site FROM import_user_sites WHERE changed = 1)");
+      !ok) {
+    return ok.error();
+  }
+  if (auto ok = clear_import_staging(database); !ok) return ok.error();
+  auto version = report.changed_sites == 0 ? catalog_version(database) : raise_catalog_version(database);
+  if (!version) return version.error();
+  report.version = *version;
   return report;
 }
 
-Result<std::vector<protocol::CatalogUser>> CatalogStore::users_of(const std::string& site) {
-  auto query =
-      ledger_.database().prepare("SELECT badge, name, role, pin_hash FROM floor_users WHERE site = ? ORDER BY badge");
+Result<std::vector<protocol::CatalogUser>> floor_users_of(storage::Connection& database, const std::string& site) {
+  auto query = database.prepare("SELECT badge, name, role, pin_hash FROM floor_users WHERE site = ? ORDER BY badge");
   if (!query) return query.error();
   query->bind(1, site);
   std::vector<protocol::CatalogUser> users;

@@ -1,13 +1,38 @@
 // The delivery attempts table and its migrations.
 #include "hub/delivery/attempt_log.hpp"
 
+#include <string_view>
+
 #include "shared/storage/statement_set.hpp"
 
 namespace recount::hub::delivery {
+namespace {
+
+// The table on PostgreSQL at version 1, in its types (INTEGER is 32-bit there: BIGINT; SQLite's
+// INTEGER PRIMARY KEY: an identity column, so that ORDER BY id is the order of the inserts).
+constexpr std::string_view kPostgresDelivery = R"sql(
+CREATE TABLE delivery_attempts (
+  id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  subject     TEXT   NOT NULL,
+  subject_id  BIGINT NOT NULL,
+  channel     TEXT   NOT NULL,
+  target      TEXT   NOT NULL,
+  started_ms  BIGINT NOT NULL,
+  finished_ms BIGINT NOT NULL,
+  status      BIGINT NOT NULL,
+  outcome     TEXT   NOT NULL CHECK (outcome IN ('delivered', 'retry', 'refused')),
+  error       TEXT   NOT NULL
+);
+CREATE INDEX delivery_attempts_by_subject ON delivery_attempts(subject, subject_id);
+)sql";
+
+}  // namespace
 
 // Step i takes the table from version i to i + 1. Append; never edit one that has shipped.
 storage::SchemaComponent delivery_schema() {
-  return storage::SchemaComponent{"delivery", "recount-hub", {{R"sql(
+  return storage::SchemaComponent{"delivery",
+                                  "recount-hub",
+                                  {{R"sql(
 CREATE TABLE delivery_attempts (
   id          INTEGER PRIMARY KEY,
   subject     TEXT    NOT NULL,  -- "correction", ...
@@ -21,7 +46,9 @@ CREATE TABLE delivery_attempts (
   error       TEXT    NOT NULL
 );
 CREATE INDEX delivery_attempts_by_subject ON delivery_attempts(subject, subject_id);
-)sql"}}};
+)sql"}},
+                                  {},
+                                  storage::SchemaComponent::Postgres{1, kPostgresDelivery}};
 }
 
 Result<void> open_attempt_log(storage::Connection& database) {

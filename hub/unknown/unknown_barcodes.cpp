@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <string>
 #include <utility>
 
 #include "hub/unknown/unknown_schema.hpp"
@@ -12,12 +13,21 @@
 namespace recount::hub {
 namespace {
 
-constexpr const char* kSelect =
-    "SELECT site, barcode, scans, applied, first_seen_ms, last_seen_ms, COALESCE(sku, ''), COALESCE(pack_qty, 0), "
-    "COALESCE(mapped_by, ''), COALESCE(mapped_ms, 0), "
-    "(SELECT group_concat(device, ',') FROM (SELECT device FROM unknown_barcode_devices d "
-    "WHERE d.site = u.site AND d.barcode = u.barcode ORDER BY device)) "
-    "FROM unknown_barcodes u ";
+// The entries' columns, read_entry()'s order, ending with the devices joined by commas in order:
+// SQLite 3.40 has only group_concat (string_agg came in 3.44), which keeps the order of a sorted
+// subquery; PostgreSQL's string_agg is told the order.
+std::string select_entries(storage::Dialect dialect) {
+  const char* const devices =
+      dialect == storage::Dialect::kPostgres
+          ? "(SELECT string_agg(device, ',' ORDER BY device) FROM unknown_barcode_devices d "
+            "WHERE d.site = u.site AND d.barcode = u.barcode) "
+          : "(SELECT group_concat(device, ',') FROM (SELECT device FROM unknown_barcode_devices d "
+            "WHERE d.site = u.site AND d.barcode = u.barcode ORDER BY device)) ";
+  return std::string(
+             "SELECT site, barcode, scans, applied, first_seen_ms, last_seen_ms, COALESCE(sku, ''), "
+             "COALESCE(pack_qty, 0), COALESCE(mapped_by, ''), COALESCE(mapped_ms, 0), ") +
+         devices + "FROM unknown_barcodes u ";
+}
 
 std::vector<std::string> split_devices(const std::string& joined) {
   std::vector<std::string> devices;
@@ -66,20 +76,34 @@ Result<UnknownBarcodes> UnknownBarcodes::open(Ledger& ledger) {
 Result<std::vector<UnknownKey>> UnknownBarcodes::record(LedgerWrite& write, const std::string& site,
                                                         const std::string& device,
                                                         const std::vector<const Event*>& events) {
+  return record_unknown_barcodes(write.database(), site, device, events);
+}
+
+Result<std::vector<UnknownBarcode>> UnknownBarcodes::list(const std::string& site, UnknownFilter filter) {
+  return list_unknown_barcodes(ledger_->database(), site, filter);
+}
+
+Result<std::optional<UnknownBarcode>> UnknownBarcodes::find(const std::string& site, const std::string& barcode) {
+  return find_unknown_barcode(ledger_->database(), site, barcode);
+}
+
+Result<std::vector<UnknownKey>> record_unknown_barcodes(storage::Connection& database, const std::string& site,
+                                                        const std::string& device,
+                                                        const std::vector<const Event*>& events) {
   std::vector<UnknownKey> changed;
-  storage::Connection& database = write.database();
   for (const Event* event : events) {
     if (event->type != EventType::kUnknownBarcode && event->type != EventType::kBarcodeApplied) continue;
     const bool report = event->type == EventType::kUnknownBarcode;
     auto upsert = database.prepare(
-        report
-            ? "INSERT INTO unknown_barcodes(site, barcode, scans, applied, first_seen_ms, last_seen_ms) "
-              "VALUES(?1, ?2, ?3, 0, ?4, ?4) ON CONFLICT(site, barcode) DO UPDATE SET scans = scans + excluded.scans, "
-              "first_seen_ms = MIN(first_seen_ms, excluded.first_seen_ms), "
-              "last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms)"
-            : "INSERT INTO unknown_barcodes(site, barcode, scans, applied, first_seen_ms, last_seen_ms) "
-              "VALUES(?1, ?2, 0, ?3, ?4, ?4) ON CONFLICT(site, barcode) DO UPDATE SET "
-              "applied = applied + excluded.applied");
+        report ? "INSERT INTO unknown_barcodes(site, barcode, scans, applied, first_seen_ms, last_seen_ms) "
+                 "VALUES(?1, ?2, ?3, 0, ?4, ?4) ON CONFLICT(site, barcode) DO UPDATE SET "
+                 "scans = unknown_barcodes.scans + excluded.scans, first_seen_ms = CASE WHEN "
+                 "excluded.first_seen_ms < unknown_barcodes.first_seen_ms THEN excluded.first_seen_ms ELSE "
+                 "unknown_barcodes.first_seen_ms END, last_seen_ms = CASE WHEN excluded.last_seen_ms > "
+                 "unknown_barcodes.last_seen_ms THEN excluded.last_seen_ms ELSE unknown_barcodes.last_seen_ms END"
+               : "INSERT INTO unknown_barcodes(site, barcode, scans, applied, first_seen_ms, last_seen_ms) "
+                 "VALUES(?1, ?2, 0, ?3, ?4, ?4) ON CONFLICT(site, barcode) DO UPDATE SET "
+                 "applied = unknown_barcodes.applied + excluded.applied");
     if (!upsert) return upsert.error();
     if (auto ok = upsert->bind(1, site).bind(2, event->barcode).bind(3, event->qty).bind(4, event->wall_ms).run();
         !ok) {
@@ -98,19 +122,21 @@ Result<std::vector<UnknownKey>> UnknownBarcodes::record(LedgerWrite& write, cons
   return changed;
 }
 
-Result<std::vector<UnknownBarcode>> UnknownBarcodes::list(const std::string& site, UnknownFilter filter) {
+Result<std::vector<UnknownBarcode>> list_unknown_barcodes(storage::Connection& database, const std::string& site,
+                                                          UnknownFilter filter) {
   const char* state = filter == UnknownFilter::kOpen     ? "AND sku IS NULL "
                       : filter == UnknownFilter::kMapped ? "AND sku IS NOT NULL "
                                                          : "";
-  auto query = ledger_->database().prepare(std::string(kSelect) + "WHERE (?1 = '' OR site = ?1) " + state +
-                                           "ORDER BY last_seen_ms DESC, site, barcode");
+  auto query = database.prepare(select_entries(database.dialect()) + "WHERE (?1 = '' OR site = ?1) " + state +
+                                "ORDER BY last_seen_ms DESC, site, barcode");
   if (!query) return query.error();
   query->bind(1, site);
   return storage::collect_rows<UnknownBarcode>(*query, read_entry);
 }
 
-Result<std::optional<UnknownBarcode>> UnknownBarcodes::find(const std::string& site, const std::string& barcode) {
-  auto query = ledger_->database().prepare(std::string(kSelect) + "WHERE site = ?1 AND barcode = ?2");
+Result<std::optional<UnknownBarcode>> find_unknown_barcode(storage::Connection& database, const std::string& site,
+                                                           const std::string& barcode) {
+  auto query = database.prepare(select_entries(database.dialect()) + "WHERE site = ?1 AND barcode = ?2");
   if (!query) return query.error();
   query->bind(1, site).bind(2, barcode);
   auto rows = storage::collect_rows<UnknownBarcode>(*query, read_entry);

@@ -56,6 +56,20 @@ struct BarcodeMapRequest {
   std::int64_t pack_qty = 1;
 };
 
+// The store's SQL on one connection, apart from the ledger, so that it is written once for SQLite
+// and PostgreSQL (docs/scale-out.md): UnknownBarcodes runs it on the ledger's database. Each
+// blocks on the engine; errors are the engine's.
+
+// UnknownBarcodes::record() in the caller's write transaction on `database`.
+Result<std::vector<UnknownKey>> record_unknown_barcodes(storage::Connection& database, const std::string& site,
+                                                        const std::string& device,
+                                                        const std::vector<const Event*>& events);
+// UnknownBarcodes::list() and find() on `database`.
+Result<std::vector<UnknownBarcode>> list_unknown_barcodes(storage::Connection& database, const std::string& site,
+                                                          UnknownFilter filter);
+Result<std::optional<UnknownBarcode>> find_unknown_barcode(storage::Connection& database, const std::string& site,
+                                                           const std::string& barcode);
+
 // On the ledger's connection, like the catalog: use it on the ledger's thread (the hub's
 // io_context). Not thread-safe. Blocks on SQLite.
 class UnknownBarcodes {

@@ -1,13 +1,12 @@
-// Console sessions on a real hub database in a temp directory: what is stored, sliding idle
+// Console sessions on a real hub database, SQLite and PostgreSQL: what is stored, sliding idle
 // expiry, absolute expiry, logout and revoked tokens.
 #include "hub/auth/session_store.hpp"
 
 #include <doctest/doctest.h>
 
 #include "hub/auth/token_store.hpp"
-#include "hub/ledger/ledger.hpp"
 #include "shared/crypto/sha256.hpp"
-#include "tests/support/process.hpp"
+#include "tests/hub/storage_backends.hpp"
 
 namespace recount::hub::auth {
 namespace {
@@ -16,11 +15,11 @@ constexpr std::int64_t kStartMs = 1'800'000'000'000;
 constexpr std::int64_t kMinuteMs = 60'000;
 constexpr std::int64_t kHourMs = 60 * kMinuteMs;
 
+template <typename Backend>
 struct Stores {
-  testing::TempDir dir;
-  Ledger ledger = Ledger::open(Ledger::file_in(dir.path())).value();
-  TokenStore tokens = TokenStore::open(ledger.database()).value();
-  SessionStore sessions = SessionStore::open(ledger.database()).value();
+  Backend backend;
+  TokenStore tokens = TokenStore::open(backend.connection()).value();
+  SessionStore sessions = SessionStore::open(backend.connection()).value();
   std::string token = tokens.create("ops-anna", Role::kApprover, 5000, kStartMs).value();
 
   Session login(std::int64_t now_ms) {
@@ -30,8 +29,9 @@ struct Stores {
   }
 };
 
-TEST_CASE("a session acts as its token, and the database keeps only a hash of its id") {
-  Stores stores;
+TEST_CASE_TEMPLATE("a session acts as its token, and the database keeps only a hash of its id", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  Stores<Backend> stores;
   const Session session = stores.login(kStartMs);
   CHECK(session.id.size() == 43);
   CHECK(session.csrf_token.size() == 43);
@@ -45,14 +45,15 @@ TEST_CASE("a session acts as its token, and the database keeps only a hash of it
   CHECK(resumed->principal.approval_limit_cents == 5000);
   CHECK(resumed->csrf_token == session.csrf_token);
 
-  auto stored = stores.ledger.database().prepare("SELECT session_hash FROM auth_sessions").value();
+  auto stored = stores.backend.connection().prepare("SELECT session_hash FROM auth_sessions").value();
   REQUIRE(stored.step().value());
   CHECK(stored.column_text(0) == sha256_hex(session.id));
   CHECK_FALSE(stores.sessions.resume("not-a-session", kStartMs).value().has_value());
 }
 
-TEST_CASE("a session idle for 8 hours has expired, and each use moves its idle expiry on") {
-  Stores stores;
+TEST_CASE_TEMPLATE("a session idle for 8 hours has expired, and each use moves its idle expiry on", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  Stores<Backend> stores;
   const Session session = stores.login(kStartMs);
   // Used every 7 hours, it lives on.
   const auto later = stores.sessions.resume(session.id, kStartMs + 7 * kHourMs).value();
@@ -63,8 +64,9 @@ TEST_CASE("a session idle for 8 hours has expired, and each use moves its idle e
   CHECK_FALSE(stores.sessions.resume(session.id, kStartMs + 22 * kHourMs).value().has_value());
 }
 
-TEST_CASE("a session ends 24 hours after login however much it is used") {
-  Stores stores;
+TEST_CASE_TEMPLATE("a session ends 24 hours after login however much it is used", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  Stores<Backend> stores;
   const Session session = stores.login(kStartMs);
   for (std::int64_t hour = 4; hour < 24; hour += 4) {
     CHECK(stores.sessions.resume(session.id, kStartMs + hour * kHourMs).value().has_value());
@@ -75,8 +77,9 @@ TEST_CASE("a session ends 24 hours after login however much it is used") {
   CHECK_FALSE(stores.sessions.resume(session.id, kStartMs + 24 * kHourMs).value().has_value());
 }
 
-TEST_CASE("logout ends a session, and only that one") {
-  Stores stores;
+TEST_CASE_TEMPLATE("logout ends a session, and only that one", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  Stores<Backend> stores;
   const Session first = stores.login(kStartMs);
   const Session second = stores.login(kStartMs);
   REQUIRE(stores.sessions.end(first.id, kStartMs + kMinuteMs).has_value());
@@ -85,20 +88,22 @@ TEST_CASE("logout ends a session, and only that one") {
   CHECK(stores.sessions.end(first.id, kStartMs + 3 * kMinuteMs).has_value());  // again: nothing to do
 }
 
-TEST_CASE("revoking the token ends its sessions at once") {
-  Stores stores;
+TEST_CASE_TEMPLATE("revoking the token ends its sessions at once", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  Stores<Backend> stores;
   const Session session = stores.login(kStartMs);
   REQUIRE(stores.tokens.revoke("ops-anna", kStartMs + kMinuteMs).has_value());
   CHECK_FALSE(stores.sessions.resume(session.id, kStartMs + 2 * kMinuteMs).value().has_value());
 }
 
-TEST_CASE("a login forgets the sessions that have ended or expired") {
-  Stores stores;
+TEST_CASE_TEMPLATE("a login forgets the sessions that have ended or expired", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  Stores<Backend> stores;
   const Session ended = stores.login(kStartMs);
   REQUIRE(stores.sessions.end(ended.id, kStartMs).has_value());
   stores.login(kStartMs);                // expires by the next login
   stores.login(kStartMs + 9 * kHourMs);  // this one forgets both
-  auto rows = stores.ledger.database().prepare("SELECT COUNT(*) FROM auth_sessions").value();
+  auto rows = stores.backend.connection().prepare("SELECT COUNT(*) FROM auth_sessions").value();
   REQUIRE(rows.step().value());
   CHECK(rows.column_int(0) == 1);
 }

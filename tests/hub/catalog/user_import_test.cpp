@@ -33,9 +33,10 @@ std::string database_bytes(const std::filesystem::path& directory) {
 
 }  // namespace
 
-TEST_CASE("a users file is stored per site with PIN hashes, and each site's catalog carries its own users") {
-  HubCatalog hub;
-  auto report = hub.catalog.import_csv(ImportKind::kUsers, fixture("users.csv"));
+TEST_CASE_TEMPLATE("a users file is stored per site with PIN hashes, and each site's catalog carries its own users",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  testing::CatalogOn<Backend> hub;
+  auto report = hub.import_csv(ImportKind::kUsers, fixture("users.csv"));
   REQUIRE(report.has_value());
   CHECK(report->errors.empty());
   CHECK(report->rows == 3);
@@ -45,7 +46,7 @@ TEST_CASE("a users file is stored per site with PIN hashes, and each site's cata
   CHECK(report->removed == 0);
   CHECK(report->version == 1);
 
-  const auto store1 = hub.catalog.catalog_for("store-1").value();
+  const auto store1 = hub.catalog_for("store-1").value();
   CHECK(store1.version == 1);
   REQUIRE(store1.users.size() == 2);
   CHECK(store1.users[0].badge == "B-0193");
@@ -54,12 +55,12 @@ TEST_CASE("a users file is stored per site with PIN hashes, and each site's cata
   CHECK(crypto::verify_pin("4711", store1.users[0].pin_hash).value() == crypto::PinMatch::kMatch);
   CHECK(store1.users[1].badge == "B-0200");
   CHECK(store1.users[1].pin_hash.empty());
-  const auto store2 = hub.catalog.catalog_for("store-2").value();
+  const auto store2 = hub.catalog_for("store-2").value();
   REQUIRE(store2.users.size() == 1);
   CHECK(store2.users[0].name == "Sam Roe");
   CHECK(crypto::verify_pin("90210", store2.users[0].pin_hash).value() == crypto::PinMatch::kMatch);
   // A site with users but no locations still gets a catalog.
-  CHECK(hub.catalog.sites().value() == std::vector<std::string>{"store-1", "store-2"});
+  CHECK(hub.sites().value() == std::vector<std::string>{"store-1", "store-2"});
 }
 
 TEST_CASE("no PIN is in the hub's database in clear, nor in its audit log") {
@@ -80,40 +81,43 @@ TEST_CASE("no PIN is in the hub's database in clear, nor in its audit log") {
   }
 }
 
-TEST_CASE("importing the same users file again changes nothing: same hashes, same catalog version") {
-  HubCatalog hub;
-  REQUIRE(hub.catalog.import_csv(ImportKind::kUsers, fixture("users.csv")).value().errors.empty());
-  const auto before = hub.catalog.catalog_for("store-1").value();
-  auto again = hub.catalog.import_csv(ImportKind::kUsers, fixture("users.csv")).value();
+TEST_CASE_TEMPLATE("importing the same users file again changes nothing: same hashes, same catalog version", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  testing::CatalogOn<Backend> hub;
+  REQUIRE(hub.import_csv(ImportKind::kUsers, fixture("users.csv")).value().errors.empty());
+  const auto before = hub.catalog_for("store-1").value();
+  auto again = hub.import_csv(ImportKind::kUsers, fixture("users.csv")).value();
   CHECK(again.errors.empty());
   CHECK(again.changed_sites == 0);
   CHECK(again.version == 1);
-  CHECK(hub.catalog.catalog_for("store-1").value() == before);
+  CHECK(hub.catalog_for("store-1").value() == before);
 }
 
-TEST_CASE("a re-import replaces a site's users: a missing badge is removed, a new PIN rehashed, other sites kept") {
-  HubCatalog hub;
-  REQUIRE(hub.catalog.import_csv(ImportKind::kUsers, fixture("users.csv")).value().errors.empty());
-  const auto old_hash = hub.catalog.catalog_for("store-1").value().users[0].pin_hash;
+TEST_CASE_TEMPLATE(
+    "a re-import replaces a site's users: a missing badge is removed, a new PIN rehashed, other sites kept", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  testing::CatalogOn<Backend> hub;
+  REQUIRE(hub.import_csv(ImportKind::kUsers, fixture("users.csv")).value().errors.empty());
+  const auto old_hash = hub.catalog_for("store-1").value().users[0].pin_hash;
   auto report =
-      hub.catalog.import_csv(ImportKind::kUsers, "site,badge,name,role,pin\nstore-1,B-0193,Ann Lee,counter,1111\n")
-          .value();
+      hub.import_csv(ImportKind::kUsers, "site,badge,name,role,pin\nstore-1,B-0193,Ann Lee,counter,1111\n").value();
   CHECK(report.errors.empty());
   CHECK(report.removed == 1);
   CHECK(report.changed_sites == 1);
   CHECK(report.version == 2);
-  const auto store1 = hub.catalog.catalog_for("store-1").value();
+  const auto store1 = hub.catalog_for("store-1").value();
   REQUIRE(store1.users.size() == 1);
   CHECK(store1.users[0].pin_hash != old_hash);
   CHECK(crypto::verify_pin("1111", store1.users[0].pin_hash).value() == crypto::PinMatch::kMatch);
   CHECK(crypto::verify_pin("4711", store1.users[0].pin_hash).value() == crypto::PinMatch::kMismatch);
-  CHECK(hub.catalog.catalog_for("store-2").value().users.size() == 1);  // not in the file: kept
+  CHECK(hub.catalog_for("store-2").value().users.size() == 1);  // not in the file: kept
 }
 
-TEST_CASE("a broken users file is rejected as a whole, each problem named by line and column, no PIN quoted") {
-  HubCatalog hub;
-  REQUIRE(hub.catalog.import_csv(ImportKind::kUsers, fixture("users.csv")).value().errors.empty());
-  auto report = hub.catalog.import_csv(ImportKind::kUsers, fixture("users_broken.csv")).value();
+TEST_CASE_TEMPLATE("a broken users file is rejected as a whole, each problem named by line and column, no PIN quoted",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  testing::CatalogOn<Backend> hub;
+  REQUIRE(hub.import_csv(ImportKind::kUsers, fixture("users.csv")).value().errors.empty());
+  auto report = hub.import_csv(ImportKind::kUsers, fixture("users_broken.csv")).value();
   std::vector<std::pair<std::size_t, std::string>> problems;
   for (const auto& error : report.errors) {
     problems.emplace_back(error.line, error.field);
@@ -124,22 +128,22 @@ TEST_CASE("a broken users file is rejected as a whole, each problem named by lin
   CHECK(report.errors.back().message.find("line 8") != std::string::npos);
   CHECK(report.version == 0);
   // Nothing of it was stored: the earlier users stand.
-  CHECK(hub.catalog.catalog_for("store-1").value().users.size() == 2);
-  CHECK(hub.catalog.catalog_for("store-1").value().version == 1);
+  CHECK(hub.catalog_for("store-1").value().users.size() == 2);
+  CHECK(hub.catalog_for("store-1").value().version == 1);
 
-  auto missing = hub.catalog.import_csv(ImportKind::kUsers, "site,badge,name,pin\ns1,B-1,Ann,1234\n").value();
+  auto missing = hub.import_csv(ImportKind::kUsers, "site,badge,name,pin\ns1,B-1,Ann,1234\n").value();
   REQUIRE(missing.errors.size() == 1);
   CHECK(missing.errors[0].line == 1);
   CHECK(missing.errors[0].message.find("role") != std::string::npos);
 }
 
-TEST_CASE("an empty pin, or a short row without one, is a user without a PIN") {
-  HubCatalog hub;
+TEST_CASE_TEMPLATE("an empty pin, or a short row without one, is a user without a PIN", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  testing::CatalogOn<Backend> hub;
   auto report =
-      hub.catalog.import_csv(ImportKind::kUsers, "site,badge,name,role,pin\ns1,B-1,Ann,counter,\ns1,B-2,Jo,receiver\n")
-          .value();
+      hub.import_csv(ImportKind::kUsers, "site,badge,name,role,pin\ns1,B-1,Ann,counter,\ns1,B-2,Jo,receiver\n").value();
   CHECK(report.errors.empty());
-  const auto users = hub.catalog.catalog_for("s1").value().users;
+  const auto users = hub.catalog_for("s1").value().users;
   REQUIRE(users.size() == 2);
   CHECK(users[0].pin_hash.empty());
   CHECK(users[1].pin_hash.empty());

@@ -9,9 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "hub/auth/auth_schema.hpp"
+#include "hub/catalog/catalog_schema.hpp"
 #include "hub/channels/channel_store.hpp"
 #include "hub/channels/outbox/corrections_schema.hpp"
+#include "hub/delivery/attempt_log.hpp"
 #include "hub/ledger/schema.hpp"
+#include "hub/unknown/unknown_schema.hpp"
 #include "shared/storage/migrations.hpp"
 #include "shared/storage/statement_set.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
@@ -48,7 +52,8 @@ std::vector<std::string> columns(storage::Connection& database) {
                  "SELECT table_name, column_name,"
                  " CASE data_type WHEN 'bigint' THEN 'integer' WHEN 'bytea' THEN 'blob' ELSE data_type END,"
                  " CASE is_nullable WHEN 'NO' THEN 'not-null' ELSE 'null' END"
-                 " FROM information_schema.columns WHERE table_schema = current_schema()"
+                 " FROM information_schema.columns"
+                 " WHERE table_schema IN (current_schema(), pg_my_temp_schema()::regnamespace::text)"
                  // SQLite's implicit rowid, which a table read in stored order has as a column here
                  " AND column_name <> 'rowid'");
 }
@@ -65,7 +70,7 @@ std::vector<std::string> indexes(storage::Connection& database) {
   return rows_of(database,
                  "SELECT t.relname, i.relname, CASE x.indisunique WHEN true THEN 'unique' ELSE 'plain' END, ''"
                  " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
-                 " WHERE t.relnamespace = current_schema()::regnamespace"
+                 " WHERE t.relnamespace IN (current_schema()::regnamespace, pg_my_temp_schema())"
                  " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)");
 }
 
@@ -82,7 +87,12 @@ std::string differences(const std::vector<std::string>& sqlite, const std::vecto
 }
 
 void migrate_all(storage::Connection& database) {
-  const storage::SchemaComponent components[] = {ledger_schema(testing::fixed_clock()), channels::channel_schema(),
+  const storage::SchemaComponent components[] = {ledger_schema(testing::fixed_clock()),
+                                                 catalog_schema(),
+                                                 unknown_barcodes_schema(),
+                                                 auth::auth_schema(),
+                                                 delivery::delivery_schema(),
+                                                 channels::channel_schema(),
                                                  channels::corrections_schema()};
   for (const auto& component : components) {
     INFO(component.name);
@@ -98,6 +108,8 @@ TEST_CASE("every component with a PostgreSQL form has the same tables, columns a
   testing::PostgresBackend postgres;
   migrate_all(sqlite.connection());
   migrate_all(postgres.connection());
+  // The catalog's staging tables are temporary tables of the importing session there.
+  REQUIRE(begin_import_staging(postgres.connection()).has_value());
 
   const auto sqlite_columns = columns(sqlite.connection());
   CHECK(sqlite_columns.size() > 100);  // the catalog queries above read something

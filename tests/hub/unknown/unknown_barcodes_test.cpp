@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "hub/unknown/unknown_schema.hpp"
+#include "tests/hub/storage_backends.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::hub {
@@ -30,6 +32,13 @@ Event applied(const std::string& barcode, const std::string& sku, std::int64_t s
   return event;
 }
 
+std::vector<const Event*> pointers_to(const std::vector<Event>& events) {
+  std::vector<const Event*> pointers;
+  pointers.reserve(events.size());
+  for (const auto& event : events) pointers.push_back(&event);
+  return pointers;
+}
+
 struct Hub {
   testing::TempDir dir;
   Ledger ledger = Ledger::open(Ledger::file_in(dir.path())).value();
@@ -40,19 +49,49 @@ struct Hub {
 
   std::vector<UnknownKey> fold(const std::string& site, const std::string& device, const std::vector<Event>& events) {
     auto write = ledger.begin_write().value();
-    std::vector<const Event*> pointers;
-    pointers.reserve(events.size());
-    for (const auto& event : events) pointers.push_back(&event);
-    auto changed = unknown.record(write, site, device, pointers).value();
+    auto changed = unknown.record(write, site, device, pointers_to(events)).value();
     REQUIRE(write.commit().has_value());
     return changed;
+  }
+  Result<std::optional<UnknownBarcode>> find(const std::string& site, const std::string& barcode) {
+    return unknown.find(site, barcode);
+  }
+  Result<std::vector<UnknownBarcode>> list(const std::string& site, UnknownFilter filter) {
+    return unknown.list(site, filter);
+  }
+};
+
+// The entries on either engine (TEST_CASE_TEMPLATE over storage_backends.hpp's backends): on
+// SQLite the whole store on a Ledger; on PostgreSQL, where the Ledger does not open yet, the
+// store's SQL (record_unknown_barcodes and the readers) in transactions of the fixture's own.
+template <typename Backend>
+struct Entries : Hub {};
+
+template <>
+struct Entries<testing::PostgresBackend> {
+  testing::PostgresBackend backend;
+  bool migrated = migrate_unknown_barcodes(backend.connection()).has_value();
+
+  std::vector<UnknownKey> fold(const std::string& site, const std::string& device, const std::vector<Event>& events) {
+    REQUIRE(migrated);
+    REQUIRE(backend.connection().begin().has_value());
+    auto changed = record_unknown_barcodes(backend.connection(), site, device, pointers_to(events)).value();
+    REQUIRE(backend.connection().commit().has_value());
+    return changed;
+  }
+  Result<std::optional<UnknownBarcode>> find(const std::string& site, const std::string& barcode) {
+    return find_unknown_barcode(backend.connection(), site, barcode);
+  }
+  Result<std::vector<UnknownBarcode>> list(const std::string& site, UnknownFilter filter) {
+    return list_unknown_barcodes(backend.connection(), site, filter);
   }
 };
 
 }  // namespace
 
-TEST_CASE("reports of one barcode add up per site with their devices and first and last sightings") {
-  Hub hub;
+TEST_CASE_TEMPLATE("reports of one barcode add up per site with their devices and first and last sightings", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  Entries<Backend> hub;
   Event count;
   count.type = EventType::kCount;
   count.barcode = "00012345678905";
@@ -62,15 +101,24 @@ TEST_CASE("reports of one barcode add up per site with their devices and first a
   hub.fold("s1", "dev-a", {report("00012345678905", 5000)});
   hub.fold("s2", "dev-c", {report("00012345678905", 9000)});
 
-  const auto entry = hub.unknown.find("s1", "00012345678905").value().value();
+  const auto entry = hub.find("s1", "00012345678905").value().value();
   CHECK(entry.scans == 5);
   CHECK(entry.devices == std::vector<std::string>{"dev-a", "dev-b"});
   CHECK(entry.first_seen_ms == 1000);
   CHECK(entry.last_seen_ms == 5000);
   CHECK(entry.state == UnknownState::kOpen);
   CHECK(entry.applied == 0);
-  CHECK(hub.unknown.list("", UnknownFilter::kAll).value().size() == 2);
-  CHECK(hub.unknown.list("s2", UnknownFilter::kOpen).value().front().scans == 1);
+  const auto all = hub.list("", UnknownFilter::kAll).value();
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].site == "s2");  // most recently seen first
+  CHECK(hub.list("s2", UnknownFilter::kOpen).value().front().scans == 1);
+  CHECK(hub.list("s1", UnknownFilter::kMapped).value().empty());
+  CHECK_FALSE(hub.find("s3", "00012345678905").value().has_value());
+  // Applied scans add up apart; an entry only applied (none reported) lists no device.
+  hub.fold("s1", "dev-a", {applied("00012345678905", "SKU-2", 2), applied("X-1", "SKU-1", 1)});
+  CHECK(hub.find("s1", "00012345678905").value()->applied == 2);
+  CHECK(hub.find("s1", "00012345678905").value()->scans == 5);
+  CHECK(hub.find("s1", "X-1").value()->devices.empty());
 }
 
 TEST_CASE("mapping adds the barcode to the catalog as the operator, raises its version and lists the entry as mapped") {
