@@ -52,7 +52,8 @@ protocol::Catalog second_site_catalog() {
 
 // Counts in two sites and three item classes under kCurrent: exact, within tolerance, outside
 // it, outside it only because the window is short, and one older than a day.
-void deliver_scenario(ReconcileFixture<>& hub) {
+template <typename Backend>
+void deliver_scenario(ReconcileFixture<Backend>& hub) {
   hub.catalog.put(second_site_catalog());
   hub.set_policy(kCurrent);
   EventMaker& m = hub.make;
@@ -263,8 +264,9 @@ TEST_CASE("a strict candidate's what-if agrees with re-evaluating a copy: new va
   check_against_copy(hub, kStrict);
 }
 
-TEST_CASE("a candidate identical to the policy in force changes nothing") {
-  ReconcileFixture<> hub;
+TEST_CASE_TEMPLATE("a candidate identical to the policy in force changes nothing", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  ReconcileFixture<Backend> hub;
   deliver_scenario(hub);
   const WhatIf what_if = must(hub.reconciler.what_if(must(parse_policy(kCurrent)), last_day()));
   CHECK(what_if.counts == 7);
@@ -295,8 +297,9 @@ TEST_CASE("a what-if reads the ledger and changes none of its bytes") {
   }
 }
 
-TEST_CASE("a what-if narrowed to a site and to fewer days counts only those counts") {
-  ReconcileFixture<> hub;
+TEST_CASE_TEMPLATE("a what-if narrowed to a site and to fewer days counts only those counts", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> hub;
   deliver_scenario(hub);
   const Policy looser = must(parse_policy(kLooser));
   const WhatIf s2 = must(hub.reconciler.what_if(looser, WhatIfQuery{kNowMs - kDayMs, "s2", 3}));
@@ -312,19 +315,20 @@ TEST_CASE("a what-if narrowed to a site and to fewer days counts only those coun
 
 // The same history, replayed on two hubs under two approval limits: the recount's outcome the
 // what-if predicts for the other policy is what that hub's lifecycle did.
-TEST_CASE("a recount's what-if outcome is what the lifecycle did with it under that policy") {
+TEST_CASE_TEMPLATE("a recount's what-if outcome is what the lifecycle did with it under that policy", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
   constexpr std::string_view kHighLimit = R"({"approval_limit_cents": 10000})";
   constexpr std::string_view kLowLimit = R"({"approval_limit_cents": 5000})";
-  const auto replay = [](ReconcileFixture<>& hub, std::string_view policy) {
+  const auto replay = [](ReconcileFixture<Backend>& hub, std::string_view policy) {
     hub.set_policy(policy);
     EventMaker& m = hub.make;
     hub.deliver({m.baseline("A-1", "SKU-A", 100, 10), m.count("A-1", "SKU-A", 70, 100, "u1")});
     // The blind recount by someone else confirms 30 missing, worth 75.00.
     hub.deliver({m.count("A-1", "SKU-A", 70, 200, "u2", "", "rt-1-1")}, "hh-2");
   };
-  ReconcileFixture<> high;
+  ReconcileFixture<Backend> high;
   replay(high, kHighLimit);
-  ReconcileFixture<> low;
+  ReconcileFixture<Backend> low;
   replay(low, kLowLimit);
   CHECK(high.discrepancy(1).resolution == Resolution::kAdjusted);
   CHECK(low.discrepancy(1).state == DiscrepancyState::kAwaitingApproval);
