@@ -57,9 +57,8 @@ const std::string kSql[] = {
     // kInsertPosition
     "INSERT INTO reconcile_positions (site, location, sku, lot) VALUES (?1, ?2, ?3, ?4) RETURNING id",
     // kInsertMovement: writes a row only for an event not applied before.
-    "INSERT INTO reconcile_movements (position_id, hlc, event_id, type, qty, delta, physical, wall_ms, device, "
-    "\"user\","
-    " reason, reference) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING",
+    "INSERT INTO reconcile_movements (position_id, hlc, event_id, type, qty, delta, physical, wall_ms, device,"
+    " \"user\", reason, reference) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING",
     // kNextBaseline: the first baseline after a stamp, through the partial index.
     "SELECT hlc, event_id FROM reconcile_movements WHERE position_id = ?1 AND type = 'baseline'"
     " AND (hlc, event_id) > (?2, ?3) ORDER BY hlc, event_id LIMIT 1",

@@ -61,7 +61,7 @@ const std::string kSql[] = {
     // kNewestOf
     "SELECT id FROM reconcile_snapshots WHERE system = ?1 AND site = ?2 AND location = ?3 AND sku = ?4"
     " ORDER BY hlc DESC, id DESC LIMIT 1",
-    // kLatestOfSku: SQLite takes the other columns from the row that gives max().
+    // kLatestOfSku: the report stored last of each system and location.
     std::string(kSelect) +
         " WHERE id IN (SELECT max(id) FROM reconcile_snapshots WHERE site = ?1 AND sku = ?2"
         " GROUP BY system, location) ORDER BY system, location",

@@ -235,5 +235,33 @@ TEST_CASE_TEMPLATE("snapshots: a warehouse adjustment tells the site's adjustabl
   CHECK(effects.corrections[0].reported == 10);
 }
 
+TEST_CASE_TEMPLATE("snapshots: a system's summary counts the SKUs per location it reported and its open discrepancies",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
+  auto& m = fixture.make;
+  fixture.deliver(
+      {m.baseline("A-1", "SKU-A", 10, 0), m.baseline("A-2", "SKU-A", 5, 0), m.baseline("A-1", "SKU-B", 2, 0)});
+  const Event newest = m.snapshot("shopify", "A-1", "SKU-A", 9, 200);
+  fixture.deliver(
+      {m.snapshot("shopify", "A-1", "SKU-A", 10, 100), newest, m.snapshot("shopify", "A-2", "SKU-A", 5, 100),
+       m.snapshot("shopify", "A-1", "SKU-B", 2, 100), m.snapshot("fba", "", "SKU-A", 15, 100)},
+      "hub");
+  std::int64_t shopify_open = 0;
+  for (const Discrepancy& d : of_system(fixture, "shopify")) shopify_open += d.closed_ms ? 0 : 1;
+  REQUIRE(shopify_open == 1);  // 9 reported where the ledger holds 10
+
+  const auto summaries = must(fixture.queries.systems(""));
+  REQUIRE(summaries.size() == 2);
+  CHECK(summaries[0].system == "fba");
+  CHECK(summaries[0].skus == 1);
+  CHECK(summaries[0].open_discrepancies == 0);
+  CHECK(summaries[1].system == "shopify");
+  CHECK(summaries[1].site == testing::kSite);
+  CHECK(summaries[1].skus == 3);
+  CHECK(summaries[1].open_discrepancies == 1);
+  CHECK(summaries[1].last_as_of_ms == newest.wall_ms);
+  CHECK(must(fixture.queries.systems("s9")).empty());
+}
+
 }  // namespace
 }  // namespace recount::hub::reconcile
