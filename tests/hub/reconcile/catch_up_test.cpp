@@ -22,6 +22,7 @@ TEST_CASE_TEMPLATE(
     testing::SqliteBackend, testing::PostgresBackend) {
   ReconcileFixture<Backend> fixture;
   std::vector<Event> batch;
+  batch.reserve(10);
   for (int i = 0; i < 10; ++i) batch.push_back(fixture.make.receive("A-" + std::to_string(i), "SKU-A", 5, i));
   {
     auto transaction = must(storage::Transaction::begin(fixture.database));

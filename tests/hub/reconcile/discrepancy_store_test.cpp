@@ -181,7 +181,7 @@ TEST_CASE_TEMPLATE("reconcile discrepancy: every filter narrows the queue and th
                    Backend, testing::SqliteBackend, testing::PostgresBackend) {
   QueueFixture<Backend> fixture;
   const auto both = [&](const DiscrepancyQuery& query) {
-    const auto found = fixture.listed(query);
+    auto found = fixture.listed(query);
     CHECK(must(fixture.store.count(query)) == static_cast<std::int64_t>(found.size()));
     return found;
   };

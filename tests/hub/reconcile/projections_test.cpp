@@ -59,7 +59,7 @@ TEST_CASE_TEMPLATE(
   auto& m = fixture.make;
   const std::vector<Event> events = {m.receive("A-1", "SKU-A", 10, 10), m.sale("A-1", "SKU-A", 3, 20),
                                      m.adjust("A-1", "SKU-A", -2, 30), m.receive("A-1", "SKU-A", 5, 40)};
-  for (auto it = events.rbegin(); it != events.rend(); ++it) fixture.apply(*it);
+  for (const Event& event : std::vector<Event>(events.rbegin(), events.rend())) fixture.apply(event);
   CHECK(fixture.expected("A-1", 5) == 0);
   CHECK(fixture.expected("A-1", 10) == 10);  // a movement at the count's stamp precedes it
   CHECK(fixture.expected("A-1", 25) == 7);

@@ -81,6 +81,7 @@ TEST_CASE_TEMPLATE("reconcile read model: history merges movements, counts and z
   const auto history = must(fixture.read_model.history(ReadModelFixture<Backend>::key("A-1")));
   using Line = std::tuple<std::string, std::int64_t, std::int64_t>;  // type, qty, balance
   std::vector<Line> lines;
+  lines.reserve(history.size());
   for (const auto& entry : history) lines.emplace_back(entry.type, entry.qty, entry.balance);
   CHECK(lines == std::vector<Line>{Line{"receive", 10, 10}, Line{"sale", 1, 9}, Line{"count", 9, 9},
                                    Line{"location_closed", 0, 9}});

@@ -36,7 +36,9 @@ struct Step {
   std::int64_t advance_ms = 0;
 };
 
-Step batch(std::vector<Event> events, std::string device = "hh-1") { return Step{std::move(events), device, {}, 0}; }
+Step batch(std::vector<Event> events, std::string device = "hh-1") {
+  return Step{std::move(events), std::move(device), {}, 0};
+}
 Step operator_action(std::int64_t id, OperatorAction action) { return Step{{}, "", std::pair{id, action}, 0}; }
 Step later(std::int64_t ms) { return Step{{}, "hh-1", {}, ms}; }
 
@@ -619,6 +621,7 @@ TEST_CASE_TEMPLATE("reconcile: history lists a position's movements and counts i
   fixture.deliver(fixture.make.sale("A-1", "SKU-A", 5, 80), "pos-1");
   const auto history = must(fixture.queries.history(PositionKey{std::string(kSite), "A-1", "SKU-A", ""}));
   std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> lines;
+  lines.reserve(history.size());
   for (const auto& entry : history) lines.emplace_back(entry.type, entry.qty, entry.balance);
   using Line = std::tuple<std::string, std::int64_t, std::int64_t>;
   CHECK(lines ==
