@@ -20,11 +20,11 @@ constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
 const std::string kSql[] = {
     // kSites
     "SELECT DISTINCT site FROM reconcile_positions ORDER BY site",
-    // kPositions: each position of a site with its latest count group, if any (SQLite takes the
-    // bare columns of an aggregate from the row that gives max()).
+    // kPositions: each position of a site with its latest count group, if any, found through the
+    // groups' (position_id, last_hlc) index.
     "SELECT p.location, p.sku, p.lot, p.on_hand, g.last_hlc, g.id FROM reconcile_positions p "
-    "LEFT JOIN (SELECT position_id, max(last_hlc) AS last_hlc, id FROM reconcile_groups GROUP BY position_id) g "
-    "ON g.position_id = p.id WHERE p.site = ?1 ORDER BY p.location, p.sku, p.lot",
+    "LEFT JOIN reconcile_groups g ON g.id = (SELECT l.id FROM reconcile_groups l WHERE l.position_id = p.id "
+    "ORDER BY l.last_hlc DESC, l.id DESC LIMIT 1) WHERE p.site = ?1 ORDER BY p.location, p.sku, p.lot",
 };
 
 std::int64_t saturating_value(std::int64_t units, std::int64_t cost) {

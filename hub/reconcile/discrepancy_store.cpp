@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -368,9 +369,13 @@ Result<std::vector<Discrepancy>> DiscrepancyStore::list(const DiscrepancyQuery& 
   const Filter filter = filter_of(query);
   // The page's ids are chosen first, from the index of the order alone where the filters allow,
   // and only its rows are then read and joined: SQLite reads every row an OFFSET skips, so a
-  // deep page over whole rows costs what all the rows before it cost. LIMIT -1 is "no limit".
-  const std::string page = " LIMIT " + std::to_string(query.limit ? static_cast<std::int64_t>(*query.limit) : -1) +
-                           " OFFSET " + std::to_string(query.offset);
+  // deep page over whole rows costs what all the rows before it cost. Without a limit the
+  // largest one stands in: both engines take an OFFSET only after a LIMIT, and only SQLite reads
+  // -1 as none.
+  const std::string page =
+      " LIMIT " +
+      std::to_string(query.limit ? static_cast<std::int64_t>(*query.limit) : std::numeric_limits<std::int64_t>::max()) +
+      " OFFSET " + std::to_string(query.offset);
   const std::string sql = kSelect + " WHERE d.id IN (SELECT d.id FROM reconcile_discrepancies d" + filter.where +
                           order_of(query) + page + ")" + order_of(query);
   auto statement = cached(sql);

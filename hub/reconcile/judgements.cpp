@@ -29,7 +29,7 @@ namespace {
 // Indexed by Judgements::Sql.
 const std::string kSql[] = {
     // kCountedBy
-    "SELECT EXISTS (SELECT 1 FROM reconcile_counts WHERE group_id = ?1 AND user = ?2)",
+    "SELECT EXISTS (SELECT 1 FROM reconcile_counts WHERE group_id = ?1 AND \"user\" = ?2)",
     // kNewestLead: void is spelt out rather than read from verdict, which is stale until settled.
     "SELECT id FROM reconcile_groups WHERE position_id = ?1 AND NOT (counts = 0 AND task_id = '' AND expected = 0)"
     " AND coalesce(role, '') <> 'refused' ORDER BY last_hlc DESC, id DESC LIMIT 1",
@@ -39,9 +39,10 @@ const std::string kSql[] = {
     // kLink
     "UPDATE reconcile_groups SET discrepancy_id = ?2 WHERE id = ?1",
     // kDue: CROSS JOIN keeps SQLite starting from the few due rows; ordering by the groups' index
-    // instead would walk every group to find them.
+    // instead would walk every group to find them. (The join's condition is in WHERE: PostgreSQL
+    // takes no ON after CROSS JOIN.)
     "SELECT d.group_id, d.cause, d.cause_event_id, d.actor_kind, d.actor FROM reconcile_dirty d"
-    " CROSS JOIN reconcile_groups g ON g.id = d.group_id WHERE d.due_ms <= ?1"
+    " CROSS JOIN reconcile_groups g WHERE g.id = d.group_id AND d.due_ms <= ?1"
     " ORDER BY g.position_id, g.last_hlc, g.id",
     // kNextDue: min() over the due_ms index reads one entry.
     "SELECT min(due_ms) FROM reconcile_dirty",

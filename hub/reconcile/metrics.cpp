@@ -15,9 +15,12 @@ namespace {
 const std::string kSql[] = {
     // kCounts. A count whose discrepancy the hub adjusted reads as exact afterwards (the adjustment
     // takes effect as of the count), yet it found the ledger wrong: it stays a variance here.
-    "SELECT p.site, ((g.last_hlc >> 16) - ?2) / ?4, count(*), sum(g.variance = 0 AND NOT corrected),"
-    " sum(g.verdict = 'accepted' AND g.variance <> 0), sum(g.verdict = 'ambiguous'),"
-    " sum(g.verdict IN ('out_of_tolerance', 'uom_error') OR (g.variance = 0 AND corrected))"
+    // Conditions are counted through CASE: PostgreSQL does not sum booleans.
+    "SELECT p.site, ((g.last_hlc >> 16) - ?2) / ?4, count(*), sum(CASE WHEN g.variance = 0 AND NOT corrected"
+    " THEN 1 ELSE 0 END), sum(CASE WHEN g.verdict = 'accepted' AND g.variance <> 0 THEN 1 ELSE 0 END),"
+    " sum(CASE WHEN g.verdict = 'ambiguous' THEN 1 ELSE 0 END),"
+    " sum(CASE WHEN g.verdict IN ('out_of_tolerance', 'uom_error') OR (g.variance = 0 AND corrected)"
+    " THEN 1 ELSE 0 END)"
     " FROM (SELECT g.*, coalesce(d.adjust_qty, 0) <> 0 AS corrected FROM reconcile_groups g"
     "       LEFT JOIN reconcile_discrepancies d ON d.id = g.discrepancy_id) g"
     " JOIN reconcile_positions p ON p.id = g.position_id"

@@ -1,8 +1,11 @@
 // Overview: the open discrepancies now, and the measures per week and month.
 #include "hub/reconcile/overview.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdio>
+#include <string>
+#include <string_view>
 
 namespace recount::hub::reconcile {
 
@@ -13,33 +16,46 @@ namespace {
 constexpr std::int64_t kDayMs = 86'400'000;
 constexpr std::int64_t kWeekMs = 7 * kDayMs;
 
-// Indexed by OverviewReader::Sql. ?1 is the site or '' for every site.
-const std::string kSql[] = {
-    // kSites
-    "SELECT DISTINCT site FROM reconcile_positions WHERE ?1 = '' OR site = ?1 ORDER BY site",
-    // kOpenByState
-    "SELECT state, count(*) FROM reconcile_discrepancies WHERE closed_ms IS NULL AND (?1 = '' OR site = ?1)"
-    " GROUP BY state ORDER BY state",
-    // kOpenByAge: ?2 now; opened after now − N is younger than N.
-    "SELECT coalesce(sum(opened_ms > ?2 - 86400000), 0),"
-    " coalesce(sum(opened_ms <= ?2 - 86400000 AND opened_ms > ?2 - 604800000), 0),"
-    " coalesce(sum(opened_ms <= ?2 - 604800000 AND opened_ms > ?2 - 2592000000), 0),"
-    " coalesce(sum(opened_ms <= ?2 - 2592000000), 0), coalesce(sum(abs(value_cents)), 0)"
-    " FROM reconcile_discrepancies WHERE closed_ms IS NULL AND (?1 = '' OR site = ?1)",
-    // kCycleTime: per week from ?2 (to ?3), the mean from the opening count's first scan (a
-    // location_closed zero has none: when the hub got it) to the closing.
-    "SELECT (d.closed_ms - ?2) / 604800000, avg(d.closed_ms - coalesce((SELECT min(c.wall_ms) FROM reconcile_counts c"
-    " WHERE c.group_id = d.origin_group_id), g.received_ms)) FROM reconcile_discrepancies d"
-    " JOIN reconcile_groups g ON g.id = d.origin_group_id"
-    " WHERE d.closed_ms >= ?2 AND d.closed_ms < ?3 AND (?1 = '' OR d.site = ?1) GROUP BY 1",
-    // kWriteOff: per month (UTC) from ?2 to ?3, shortages adjusted away by reason.
-    "SELECT strftime('%Y-%m', closed_ms / 1000, 'unixepoch'), adjust_reason, sum(-adjust_value_cents)"
-    " FROM reconcile_discrepancies WHERE closed_ms >= ?2 AND closed_ms < ?3 AND adjust_value_cents < 0"
-    " AND (?1 = '' OR site = ?1) GROUP BY 1, 2",
-    // kOldestUnapplied: events are stored in rowid order; those past applied_through wait.
-    "SELECT min(received_ms) FROM events WHERE rowid > (SELECT value FROM reconcile_meta"
-    " WHERE name = 'applied_through')",
-};
+// The UTC month "YYYY-MM" of a column of milliseconds: the one expression the engines spell
+// differently (SQLite's strftime; PostgreSQL's to_char of a timestamp).
+std::string month_of(storage::Dialect dialect, std::string_view column_ms) {
+  const std::string seconds = std::string(column_ms) + " / 1000";
+  return dialect == storage::Dialect::kSqlite ? "strftime('%Y-%m', " + seconds + ", 'unixepoch')"
+                                              : "to_char(to_timestamp(" + seconds + ") AT TIME ZONE 'UTC', 'YYYY-MM')";
+}
+
+// Indexed by OverviewReader::Sql (StatementSet checks the count). ?1 is the site or '' for every
+// site.
+std::array<std::string, 6> sql_for(storage::Dialect dialect) {
+  return {
+      // kSites
+      "SELECT DISTINCT site FROM reconcile_positions WHERE ?1 = '' OR site = ?1 ORDER BY site",
+      // kOpenByState
+      "SELECT state, count(*) FROM reconcile_discrepancies WHERE closed_ms IS NULL AND (?1 = '' OR site = ?1)"
+      " GROUP BY state ORDER BY state",
+      // kOpenByAge: ?2 now; opened after now − N is younger than N. Conditions are counted through
+      // CASE (PostgreSQL does not sum booleans); the cast keeps ?2 from taking the literals' type.
+      "SELECT coalesce(sum(CASE WHEN opened_ms > CAST(?2 AS BIGINT) - 86400000 THEN 1 ELSE 0 END), 0),"
+      " coalesce(sum(CASE WHEN opened_ms <= ?2 - 86400000 AND opened_ms > ?2 - 604800000 THEN 1 ELSE 0 END), 0),"
+      " coalesce(sum(CASE WHEN opened_ms <= ?2 - 604800000 AND opened_ms > ?2 - 2592000000 THEN 1 ELSE 0 END), 0),"
+      " coalesce(sum(CASE WHEN opened_ms <= ?2 - 2592000000 THEN 1 ELSE 0 END), 0), coalesce(sum(abs(value_cents)), 0)"
+      " FROM reconcile_discrepancies WHERE closed_ms IS NULL AND (?1 = '' OR site = ?1)",
+      // kCycleTime: per week from ?2 (to ?3), the mean from the opening count's first scan (a
+      // location_closed zero has none: when the hub got it) to the closing.
+      "SELECT (d.closed_ms - ?2) / 604800000, avg(d.closed_ms - coalesce((SELECT min(c.wall_ms) FROM reconcile_counts c"
+      " WHERE c.group_id = d.origin_group_id), g.received_ms)) FROM reconcile_discrepancies d"
+      " JOIN reconcile_groups g ON g.id = d.origin_group_id"
+      " WHERE d.closed_ms >= ?2 AND d.closed_ms < ?3 AND (?1 = '' OR d.site = ?1) GROUP BY 1",
+      // kWriteOff: per month (UTC) from ?2 to ?3, shortages adjusted away by reason.
+      "SELECT " + month_of(dialect, "closed_ms") +
+          ", adjust_reason, sum(-adjust_value_cents)"
+          " FROM reconcile_discrepancies WHERE closed_ms >= ?2 AND closed_ms < ?3 AND adjust_value_cents < 0"
+          " AND (?1 = '' OR site = ?1) GROUP BY 1, 2",
+      // kOldestUnapplied: events are stored in rowid order; those past applied_through wait.
+      "SELECT min(received_ms) FROM events WHERE rowid > (SELECT value FROM reconcile_meta"
+      " WHERE name = 'applied_through')",
+  };
+}
 
 std::chrono::sys_days day_of(std::int64_t at_ms) {
   return std::chrono::floor<std::chrono::days>(
@@ -50,7 +66,7 @@ std::int64_t ms_of(std::chrono::sys_days day) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(day.time_since_epoch()).count();
 }
 
-// "YYYY-MM" of a month start, as SQLite's strftime('%Y-%m') writes it.
+// "YYYY-MM" of a month start, as month_of() writes it.
 std::string month_name(std::int64_t month_start) {
   const std::chrono::year_month_day date(day_of(month_start));
   char text[16];
@@ -73,7 +89,7 @@ std::int64_t month_start_ms(std::int64_t at_ms, int offset) {
 }
 
 Result<OverviewReader> OverviewReader::prepare(storage::Connection& database) {
-  auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
+  auto statements = storage::StatementSet<Sql>::prepare(database, sql_for(database.dialect()));
   if (!statements) return statements.error();
   return OverviewReader(std::move(*statements));
 }

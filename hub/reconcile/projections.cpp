@@ -44,8 +44,10 @@ constexpr std::int64_t kNoBound = std::numeric_limits<std::int64_t>::max();
 // An event's stamp as the SQL integer the write side computes bounds and windows with.
 std::int64_t as_sql(const Event& event) { return sql_stamp(event.hlc); }
 
+// The later of the two due times (CASE: PostgreSQL has no two-argument max).
 const std::string kDirtyUpsert =
-    " ON CONFLICT (group_id) DO UPDATE SET due_ms = max(due_ms, excluded.due_ms), cause = excluded.cause,"
+    " ON CONFLICT (group_id) DO UPDATE SET due_ms = CASE WHEN excluded.due_ms > reconcile_dirty.due_ms"
+    " THEN excluded.due_ms ELSE reconcile_dirty.due_ms END, cause = excluded.cause,"
     " cause_event_id = excluded.cause_event_id, actor_kind = excluded.actor_kind, actor = excluded.actor";
 
 // Indexed by Projections::Sql.
@@ -55,8 +57,8 @@ const std::string kSql[] = {
     // kInsertPosition
     "INSERT INTO reconcile_positions (site, location, sku, lot) VALUES (?1, ?2, ?3, ?4) RETURNING id",
     // kInsertMovement: writes a row only for an event not applied before.
-    "INSERT INTO reconcile_movements (position_id, hlc, event_id, type, qty, delta, physical, wall_ms, device, user,"
-    " reason, reference) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING",
+    "INSERT INTO reconcile_movements (position_id, hlc, event_id, type, qty, delta, physical, wall_ms, device,"
+    " \"user\", reason, reference) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING",
     // kNextBaseline: the first baseline after a stamp, through the partial index.
     "SELECT hlc, event_id FROM reconcile_movements WHERE position_id = ?1 AND type = 'baseline'"
     " AND (hlc, event_id) > (?2, ?3) ORDER BY hlc, event_id LIMIT 1",
@@ -67,16 +69,18 @@ const std::string kSql[] = {
     // kShiftGroups: exactly the groups whose time is at or after the movement, up to a baseline.
     "UPDATE reconcile_groups SET expected = expected + ?2 WHERE position_id = ?1 AND last_hlc >= ?3 AND last_hlc < ?4",
     // kMarkMoved: the groups kShiftGroups changed, and for a physical movement those within the
-    // window of it (?5 in stamps) on either side.
+    // window of it (?5 in stamps) on either side; ?4 is 1 for a physical one. The casts give
+    // PostgreSQL the types it cannot infer from arithmetic between parameters or a select list.
     "INSERT INTO reconcile_dirty (group_id, due_ms, cause, cause_event_id, actor_kind, actor)"
-    " SELECT id, ?6, ?7, ?8, ?9, ?10 FROM reconcile_groups WHERE position_id = ?1 AND last_hlc >= ?2 - ?5"
-    " AND ((last_hlc >= ?2 AND last_hlc < ?3) OR (?4 AND first_hlc <= ?2 + ?5))" +
+    " SELECT id, CAST(?6 AS BIGINT), ?7, ?8, ?9, ?10 FROM reconcile_groups WHERE position_id = ?1"
+    " AND last_hlc >= CAST(?2 AS BIGINT) - CAST(?5 AS BIGINT)"
+    " AND ((last_hlc >= ?2 AND last_hlc < ?3) OR (?4 = 1 AND first_hlc <= ?2 + ?5))" +
         kDirtyUpsert,
     // kClosesSince: sessions that closed the location within a span of time.
     "SELECT DISTINCT session_key FROM reconcile_closes WHERE site = ?1 AND location = ?2 AND hlc >= ?3 AND hlc < ?4"
     " AND task_id = ''",
     // kLatestClose
-    "SELECT hlc, user FROM reconcile_closes WHERE site = ?1 AND location = ?2 AND session_key = ?3 AND task_id = ''"
+    "SELECT hlc, \"user\" FROM reconcile_closes WHERE site = ?1 AND location = ?2 AND session_key = ?3 AND task_id = ''"
     " ORDER BY hlc DESC LIMIT 1",
     // kFindGroup
     "SELECT id FROM reconcile_groups WHERE position_id = ?1 AND task_id = ?2 AND session_key = ?3",
@@ -85,7 +89,7 @@ const std::string kSql[] = {
     " closed_hlc, first_user, expected, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
     " RETURNING id",
     // kInsertCount
-    "INSERT INTO reconcile_counts (event_id, group_id, hlc, wall_ms, qty, device, user, session, task_id, barcode)"
+    "INSERT INTO reconcile_counts (event_id, group_id, hlc, wall_ms, qty, device, \"user\", session, task_id, barcode)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
     // kWriteGroup
     "UPDATE reconcile_groups SET counts = ?2, counted = ?3, first_hlc = ?4, last_hlc = ?5, closed_hlc = ?6,"
@@ -97,7 +101,7 @@ const std::string kSql[] = {
     // kOnHand
     "SELECT on_hand FROM reconcile_positions WHERE id = ?1",
     // kInsertClose
-    "INSERT INTO reconcile_closes (event_id, site, location, session_key, task_id, hlc, wall_ms, device, user)"
+    "INSERT INTO reconcile_closes (event_id, site, location, session_key, task_id, hlc, wall_ms, device, \"user\")"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
     // kPositionsAt
     "SELECT id FROM reconcile_positions WHERE site = ?1 AND location = ?2 ORDER BY id",

@@ -38,11 +38,11 @@ const std::string kSql[] = {
     // kGroupsAt
     std::string(kGroupSelect) + " WHERE g.position_id = ?1 ORDER BY g.last_hlc, g.id",
     // kHistoryMovements
-    "SELECT m.hlc, m.event_id, m.type, m.wall_ms, m.qty, m.delta, m.device, m.user, m.reason, m.reference,"
+    "SELECT m.hlc, m.event_id, m.type, m.wall_ms, m.qty, m.delta, m.device, m.\"user\", m.reason, m.reference,"
     " e.received_ms FROM reconcile_movements m LEFT JOIN events e ON e.event_id = m.event_id"
     " WHERE m.position_id = ?1 ORDER BY m.hlc, m.event_id",
     // kHistoryCounts
-    "SELECT c.hlc, c.event_id, c.wall_ms, c.qty, c.device, c.user, c.session, c.task_id, c.group_id,"
+    "SELECT c.hlc, c.event_id, c.wall_ms, c.qty, c.device, c.\"user\", c.session, c.task_id, c.group_id,"
     " e.received_ms FROM reconcile_counts c JOIN reconcile_groups g ON g.id = c.group_id"
     " LEFT JOIN events e ON e.event_id = c.event_id WHERE g.position_id = ?1 ORDER BY c.hlc, c.event_id",
     // kHistoryZeros: zeros that are observations (not void).

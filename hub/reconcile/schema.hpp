@@ -17,8 +17,9 @@ storage::SchemaComponent reconcile_schema();
 int reconcile_schema_version();
 
 // Brings the reconciliation tables up to reconcile_schema_version() (storage::migrate, one
-// transaction): call it at startup, outside any transaction. Errors: kUnsupportedVersion when a
-// newer recount-hub wrote the tables (nothing is changed), kIo when SQLite refuses. Blocks.
+// transaction): call it at startup, outside any transaction. On PostgreSQL new tables are made at
+// the latest version in one go. Errors: kUnsupportedVersion when a newer recount-hub wrote the
+// tables (nothing is changed) or, on PostgreSQL, an older one; kIo when the engine refuses. Blocks.
 Result<void> migrate_reconcile(storage::Connection& database);
 
 }  // namespace recount::hub::reconcile

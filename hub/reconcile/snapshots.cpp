@@ -38,8 +38,10 @@ const std::string kSql[] = {
     "INSERT INTO reconcile_snapshots (event_id, system, site, location, sku, hlc, wall_ms, reported, reference,"
     " received_ms, due_ms, cause, cause_event_id, actor_kind, actor)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) ON CONFLICT (event_id) DO NOTHING",
-    // kMarkTouched: the (site, sku, hlc) index finds them; a mark for later stays later.
-    "UPDATE reconcile_snapshots SET due_ms = max(coalesce(due_ms, ?5), ?5), cause = ?6, cause_event_id = ?7,"
+    // kMarkTouched: the (site, sku, hlc) index finds them; a mark for later stays later (CASE:
+    // PostgreSQL has no two-argument max; a NULL due_ms compares as not later).
+    "UPDATE reconcile_snapshots SET due_ms = CASE WHEN due_ms > CAST(?5 AS BIGINT) THEN due_ms ELSE ?5 END,"
+    " cause = ?6, cause_event_id = ?7,"
     " actor_kind = ?8, actor = ?9"
     " WHERE site = ?1 AND sku = ?2 AND hlc >= ?3 AND (location = '' OR location = ?4 OR location = ?10)",
     // kMarkAll
@@ -59,7 +61,7 @@ const std::string kSql[] = {
     // kNewestOf
     "SELECT id FROM reconcile_snapshots WHERE system = ?1 AND site = ?2 AND location = ?3 AND sku = ?4"
     " ORDER BY hlc DESC, id DESC LIMIT 1",
-    // kLatestOfSku: SQLite takes the other columns from the row that gives max().
+    // kLatestOfSku: the report stored last of each system and location.
     std::string(kSelect) +
         " WHERE id IN (SELECT max(id) FROM reconcile_snapshots WHERE site = ?1 AND sku = ?2"
         " GROUP BY system, location) ORDER BY system, location",
@@ -78,7 +80,8 @@ const std::string kSql[] = {
     // kSummaries: the newest report by stamp; the open discrepancies by system and site.
     "SELECT s.system, s.site, (SELECT reference FROM reconcile_snapshots l WHERE l.system = s.system"
     " AND l.site = s.site ORDER BY l.hlc DESC, l.id DESC LIMIT 1), max(s.wall_ms), max(s.received_ms),"
-    " count(DISTINCT s.location || char(31) || s.sku),"
+    " (SELECT count(*) FROM (SELECT DISTINCT l.location, l.sku FROM reconcile_snapshots l"
+    " WHERE l.system = s.system AND l.site = s.site) subjects),"
     " (SELECT count(*) FROM reconcile_discrepancies d WHERE d.system = s.system AND d.site = s.site"
     " AND d.closed_ms IS NULL)"
     " FROM reconcile_snapshots s WHERE ?1 = '' OR s.site = ?1 GROUP BY s.system, s.site ORDER BY s.system, s.site",

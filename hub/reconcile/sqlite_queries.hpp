@@ -1,5 +1,5 @@
-// The read-only queries (queries.hpp) answered from the reconcile_ tables in the hub's SQLite
-// database.
+// The read-only queries (queries.hpp) answered from the reconcile_ tables in the hub's database
+// (SQLite's file or PostgreSQL: the statements are written once, in the SQL both engines read).
 #pragma once
 
 #include "hub/reconcile/discrepancy_store.hpp"
@@ -20,7 +20,7 @@ namespace recount::hub::reconcile {
 class SqliteQueries final : public Queries {
  public:
   // Prepares the statements over tables that migrate_reconcile() (Reconciler::open) made: kIo
-  // when SQLite refuses, as it does before the migration. Blocks.
+  // when the engine refuses, as it does before the migration. Blocks.
   static Result<SqliteQueries> prepare(storage::Connection& database);
 
   Result<std::vector<PositionView>> positions(const PositionQuery& query) override;

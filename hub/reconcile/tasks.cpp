@@ -43,7 +43,7 @@ const std::string kSql[] = {
     " 'open', '')",
     // kBump: versions start at 1, as the protocol wants.
     "INSERT INTO reconcile_task_lists (site, version) VALUES (?1, 1)"
-    " ON CONFLICT (site) DO UPDATE SET version = version + 1",
+    " ON CONFLICT (site) DO UPDATE SET version = reconcile_task_lists.version + 1",
     // kFind
     kSelect + " WHERE task_id = ?1",
     // kAcknowledge

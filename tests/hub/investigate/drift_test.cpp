@@ -22,7 +22,7 @@ using reconcile::testing::stamp_at;
 
 constexpr std::int64_t kMinuteMs = 60'000;
 
-struct DriftFixture : reconcile::testing::ReconcileFixture {
+struct DriftFixture : reconcile::testing::ReconcileFixture<> {
   DriftFinder finder = must(DriftFinder::prepare(database, catalog));
   DriftSettings settings{reconcile::testing::kNowMs, kMinuteMs, 240 * kMinuteMs, 5 * kMinuteMs, 5};
 
@@ -369,10 +369,10 @@ TEST_CASE("drift: a query writes nothing") {
   f.deliver(m.baseline("A-1", "SKU-B", 10, 10));
   f.deliver(m.receive("DOCK", "SKU-B", 6, 100));
   f.deliver(m.count("A-1", "SKU-B", 7, 1000, "u1", "s1"));
-  const std::string before = database_bytes(f.dir / "hub.db");
+  const std::string before = database_bytes(f.backend.dir / "hub.db");
   REQUIRE_FALSE(before.empty());
   CHECK(f.report(DriftQuery{DriftScope::kSite, DriftFixture::key("", ""), 50}).positions_drifting == 1);
-  CHECK(database_bytes(f.dir / "hub.db") == before);
+  CHECK(database_bytes(f.backend.dir / "hub.db") == before);
 }
 
 TEST_CASE("drift: a position agreeing at its latest count has no drift, and an unknown position is not found") {

@@ -17,9 +17,12 @@ using testing::ReconcileFixture;
 
 constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
 
-TEST_CASE("catch_up applies stored events in order, at most `limit`, and a reopened reconciler goes on from there") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE(
+    "catch_up applies stored events in order, at most `limit`, and a reopened reconciler goes on from there", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   std::vector<Event> batch;
+  batch.reserve(10);
   for (int i = 0; i < 10; ++i) batch.push_back(fixture.make.receive("A-" + std::to_string(i), "SKU-A", 5, i));
   {
     auto transaction = must(storage::Transaction::begin(fixture.database));
@@ -46,8 +49,9 @@ TEST_CASE("catch_up applies stored events in order, at most `limit`, and a reope
   for (int i = 0; i < 10; ++i) CHECK(fixture.on_hand("A-" + std::to_string(i), "SKU-A") == 5);
 }
 
-TEST_CASE("a catch_up that is rolled back is applied again by the next one") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("a catch_up that is rolled back is applied again by the next one", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   {
     auto transaction = must(storage::Transaction::begin(fixture.database));
     fixture.store({fixture.make.receive("A-1", "SKU-A", 7, 1)});
@@ -64,8 +68,10 @@ TEST_CASE("a catch_up that is rolled back is applied again by the next one") {
   CHECK(fixture.on_hand("A-1", "SKU-A") == 7);
 }
 
-TEST_CASE("settle judges only the counts due by the time of the newest event applied, until catch_up is complete") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE(
+    "settle judges only the counts due by the time of the newest event applied, until catch_up is complete", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   fixture.set_policy(R"({"settle_delay_ms": 1000, "ambiguity_window_ms": 0})");
   const std::int64_t received_ms = fixture.now_ms;
   {

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "tests/hub/delivery_fixtures.hpp"
+#include "tests/hub/reconcile/reconciler_fixture.hpp"
 #include "tests/hub/write_fixtures.hpp"
 
 namespace recount::hub::reconcile {
@@ -177,13 +178,13 @@ TEST_CASE("count plan: any count at or after a due count's opening satisfies it,
 }
 
 TEST_CASE("count plan: the positions of a site are read with their latest count, cost and location class") {
-  testing::WriteSide hub;
+  recount::testing::WriteSide hub;
   hub.catalog.put(protocol::Catalog{"site-1",
                                     1,
                                     {protocol::CatalogItem{"SKU-1", "widget", 250, "", {}}},
                                     {protocol::CatalogLocation{"A-1", "A-1", "pick"}},
                                     {}});
-  testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
+  recount::testing::deliver(hub.store.ledger, hub.reconciler, recount::testing::shortage_events());
   auto positions = PlanPositions::prepare(hub.store.ledger.database(), hub.catalog);
   REQUIRE(positions.has_value());
   CHECK(positions->sites().value() == std::vector<std::string>{"site-1"});
@@ -194,9 +195,31 @@ TEST_CASE("count plan: the positions of a site are read with their latest count,
   CHECK(read[0].location_class == "pick");
   CHECK(read[0].on_hand == 10);
   REQUIRE(read[0].last_count_ms.has_value());
-  CHECK(*read[0].last_count_ms == testing::shortage_events()[1].wall_ms);
+  CHECK(*read[0].last_count_ms == recount::testing::shortage_events()[1].wall_ms);
   CHECK(read[0].last_group_id.has_value());
   CHECK(positions->of_site("site-9").value().empty());
+}
+
+TEST_CASE_TEMPLATE("count plan: a position's latest count is the one latest in event time, not the one stored last",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  testing::ReconcileFixture<Backend> hub;
+  auto& m = hub.make;
+  const Event later = m.count("A-1", "SKU-A", 4, 100, "u1", "cs-2");
+  hub.deliver({m.baseline("A-1", "SKU-A", 4, 10), m.baseline("A-2", "SKU-A", 3, 10), later});
+  hub.deliver(m.count("A-1", "SKU-A", 4, 50, "u1", "cs-1"));  // stored after, counted before
+  auto positions = testing::must(PlanPositions::prepare(hub.database, hub.catalog));
+  const auto read = testing::must(positions.of_site(std::string(testing::kSite)));
+  REQUIRE(read.size() == 2);
+  CHECK(read[0].key.location == "A-1");
+  REQUIRE(read[0].last_count_ms.has_value());
+  CHECK(*read[0].last_count_ms == later.wall_ms);
+  const auto groups = hub.counts("A-1", "SKU-A");  // by event time
+  REQUIRE(groups.size() == 2);
+  CHECK(groups.back().id < groups.front().id);
+  CHECK(read[0].last_group_id == groups.back().id);
+  CHECK(read[0].unit_cost_cents == 250);
+  CHECK(read[0].location_class == "shelf");
+  CHECK_FALSE(read[1].last_count_ms.has_value());
 }
 
 }  // namespace

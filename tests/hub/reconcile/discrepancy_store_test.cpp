@@ -15,10 +15,11 @@ namespace {
 using State = DiscrepancyState;
 using testing::must;
 
+template <typename Backend>
 struct StoreFixture {
-  recount::testing::TempDir dir;
-  storage::Database database = [this] {
-    auto opened = testing::open_hub_database(dir / "hub.db");
+  Backend backend;
+  storage::Connection& database = [this]() -> storage::Connection& {
+    storage::Connection& opened = testing::migrated(backend.connection());
     must(
         opened.execute("INSERT INTO reconcile_positions (site, location, sku, lot) VALUES"
                        " ('s1', 'A-1', 'SKU-A', ''), ('s1', 'A-2', 'SKU-A', ''), ('s2', 'A-1', 'SKU-A', '')"));
@@ -32,8 +33,9 @@ struct StoreFixture {
   }
 };
 
-TEST_CASE("reconcile discrepancy: a record keeps its figures, state and every transition with actor and cause") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("reconcile discrepancy: a record keeps its figures, state and every transition with actor and cause",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const std::int64_t id = fixture.open(1, "s1");
   must(fixture.store.transition(id, State::kRecountRequested, Resolution::kNone, 2000, Actor::system(), "recount asked",
                                 ""));
@@ -61,8 +63,9 @@ TEST_CASE("reconcile discrepancy: a record keeps its figures, state and every tr
   CHECK(transitions[2].cause == "a late sale");
 }
 
-TEST_CASE("reconcile discrepancy: a position has one active discrepancy at a time") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("reconcile discrepancy: a position has one active discrepancy at a time", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const std::int64_t first = fixture.open(1, "s1");
   auto second = fixture.store.open(1, "s1", Figures{}, "u2", 1500, Actor::system(), "again", "");
   REQUIRE_FALSE(second.has_value());
@@ -74,8 +77,9 @@ TEST_CASE("reconcile discrepancy: a position has one active discrepancy at a tim
   CHECK(fixture.open(1, "s1") > first);
 }
 
-TEST_CASE("reconcile discrepancy: listings filter by site, active or closed, and state") {
-  StoreFixture fixture;
+TEST_CASE_TEMPLATE("reconcile discrepancy: listings filter by site, active or closed, and state", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
   const std::int64_t a = fixture.open(1, "s1");
   const std::int64_t b = fixture.open(2, "s1");
   const std::int64_t c = fixture.open(3, "s2");
@@ -99,10 +103,11 @@ TEST_CASE("reconcile discrepancy: listings filter by site, active or closed, and
 
 // Five discrepancies at five positions of two sites, each opened and valued differently; the
 // fourth adjusted for damage and closed, the fifth a UoM error awaiting approval.
+template <typename Backend>
 struct QueueFixture {
-  recount::testing::TempDir dir;
-  storage::Database database = [this] {
-    auto opened = testing::open_hub_database(dir / "hub.db");
+  Backend backend;
+  storage::Connection& database = [this]() -> storage::Connection& {
+    storage::Connection& opened = testing::migrated(backend.connection());
     must(
         opened.execute("INSERT INTO reconcile_positions (site, location, sku, lot) VALUES ('s1', 'A-1', 'SKU-A', ''),"
                        " ('s1', 'A-2', 'SKU-A', ''), ('s2', 'A-1', 'SKU-A', ''), ('s2', 'A-2', 'SKU-A', ''), ('s1', "
@@ -152,8 +157,10 @@ DiscrepancyQuery all_states() {
   return query;
 }
 
-TEST_CASE("reconcile discrepancy: the queue sorts by opening, value, last change and site, either way, ties by id") {
-  QueueFixture fixture;
+TEST_CASE_TEMPLATE(
+    "reconcile discrepancy: the queue sorts by opening, value, last change and site, either way, ties by id", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  QueueFixture<Backend> fixture;
   DiscrepancyQuery query = all_states();
   CHECK(fixture.listed(query) == fixture.of({1, 3, 2, 0, 4}));
   query.order = SortOrder::kDescending;
@@ -170,10 +177,11 @@ TEST_CASE("reconcile discrepancy: the queue sorts by opening, value, last change
   CHECK(fixture.listed(query) == fixture.of({2, 3, 4, 0, 1}));
 }
 
-TEST_CASE("reconcile discrepancy: every filter narrows the queue and the count agrees with the listing") {
-  QueueFixture fixture;
+TEST_CASE_TEMPLATE("reconcile discrepancy: every filter narrows the queue and the count agrees with the listing",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  QueueFixture<Backend> fixture;
   const auto both = [&](const DiscrepancyQuery& query) {
-    const auto found = fixture.listed(query);
+    auto found = fixture.listed(query);
     CHECK(must(fixture.store.count(query)) == static_cast<std::int64_t>(found.size()));
     return found;
   };
@@ -206,8 +214,10 @@ TEST_CASE("reconcile discrepancy: every filter narrows the queue and the count a
   CHECK(both(query).empty());
 }
 
-TEST_CASE("reconcile discrepancy: a page starts at its offset, holds at most its limit, and is empty past the end") {
-  QueueFixture fixture;
+TEST_CASE_TEMPLATE(
+    "reconcile discrepancy: a page starts at its offset, holds at most its limit, and is empty past the end", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  QueueFixture<Backend> fixture;
   DiscrepancyQuery query = all_states();
   query.limit = 2;
   CHECK(fixture.listed(query) == fixture.of({1, 3}));

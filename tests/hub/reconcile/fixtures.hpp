@@ -1,5 +1,6 @@
-// What reconcile tests share: a hub database with the ledger's and the reconciliation tables, a
-// catalog, valid events at chosen times, and unwrapping of results.
+// What reconcile tests share: a hub database with the ledger's and the reconciliation tables (a
+// SQLite file or a PostgreSQL database, tests/hub/storage_backends.hpp), a catalog, valid events
+// at chosen times, and unwrapping of results.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -15,10 +16,13 @@
 #include "shared/core/hlc.hpp"
 #include "shared/domain/event.hpp"
 #include "shared/protocol/messages.hpp"
+#include "tests/hub/storage_backends.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::hub::reconcile::testing {
 
+using recount::testing::PostgresBackend;
+using recount::testing::SqliteBackend;
 using recount::testing::TempDir;
 
 inline constexpr std::int64_t kNowMs = 1'790'000'000'000;                     // the hub's injected "now"
@@ -128,15 +132,21 @@ inline void must(Result<void> result) {
   REQUIRE_MESSAGE(result.has_value(), (result ? "" : result.error().describe()));
 }
 
-// A new hub database file with the ledger's tables, and the reconciliation tables unless
-// kLedgerOnly.
+// Gives a new hub database the ledger's tables, and the reconciliation tables unless kLedgerOnly;
+// returns it.
 enum class Tables { kLedgerOnly, kLedgerAndReconciliation };
+inline storage::Connection& migrated(storage::Connection& database, Tables tables = Tables::kLedgerAndReconciliation) {
+  must(migrate(database));
+  if (tables == Tables::kLedgerAndReconciliation) must(migrate_reconcile(database));
+  return database;
+}
+
+// A new hub database file, migrated.
 inline storage::Database open_hub_database(const std::filesystem::path& file,
                                            Tables tables = Tables::kLedgerAndReconciliation) {
   auto database =
       must(storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kNormal));
-  must(migrate(database));
-  if (tables == Tables::kLedgerAndReconciliation) must(migrate_reconcile(database));
+  migrated(database, tables);
   return database;
 }
 

@@ -12,7 +12,8 @@ using testing::must;
 
 // Counts at 100 s (exact, within tolerance, a variance), 200 s (ambiguous) and 300 s (the
 // confirming recount, adjusted −3); discrepancies 1 and 2 open at now and 1 closes at now + 90 s.
-void count_and_adjust(testing::ReconcileFixture& fixture) {
+template <typename Backend>
+void count_and_adjust(testing::ReconcileFixture<Backend>& fixture) {
   fixture.set_policy(R"({"ambiguity_window_ms": 60000, "approval_limit_cents": 100000,)"
                      R"( "tolerances": [{"scope": {"sku": "SKU-B"}, "shortage": {"units": 1}, "overage": {}}]})");
   auto& m = fixture.make;
@@ -26,8 +27,9 @@ void count_and_adjust(testing::ReconcileFixture& fixture) {
   fixture.deliver(m.count("A-2", "SKU-A", 7, 300, "u2", "", "rt-1-1"), "hh-2");  // confirmed, adjusted −3
 }
 
-TEST_CASE("reconcile metrics: counts, variances, write-offs and resolution time are reported per site") {
-  testing::ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("reconcile metrics: counts, variances, write-offs and resolution time are reported per site",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  testing::ReconcileFixture<Backend> fixture;
   count_and_adjust(fixture);
 
   const auto metrics = must(fixture.queries.metrics(MetricsQuery{}));
@@ -55,8 +57,9 @@ TEST_CASE("reconcile metrics: counts, variances, write-offs and resolution time 
 }
 
 // Each row lands in the one period it falls in; those exactly on a boundary start the next.
-TEST_CASE("reconcile metrics: several periods read at once give each what reading it alone gives") {
-  testing::ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("reconcile metrics: several periods read at once give each what reading it alone gives", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  testing::ReconcileFixture<Backend> fixture;
   count_and_adjust(fixture);
   MetricsReader reader = must(MetricsReader::prepare(fixture.database));
   const auto alone = [&reader](std::int64_t from_ms, std::int64_t to_ms) {

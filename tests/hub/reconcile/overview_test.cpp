@@ -31,10 +31,11 @@ constexpr std::int64_t kNextMonth = 1'790'812'800'000;        // 2026-10-01
 //        hour before it opened
 //  4 s2  -100, opened 40 days ago, open
 // and two judged counts 10 days ago: one out of tolerance, one exact.
+template <typename Backend>
 struct OverviewFixture {
-  recount::testing::TempDir dir;
-  storage::Database database = [this] {
-    auto opened = testing::open_hub_database(dir / "hub.db");
+  Backend backend;
+  storage::Connection& database = [this]() -> storage::Connection& {
+    storage::Connection& opened = testing::migrated(backend.connection());
     must(
         opened.execute("INSERT INTO reconcile_positions (site, location, sku, lot) VALUES ('s1', 'A-1', 'SKU-A', ''),"
                        " ('s1', 'A-2', 'SKU-A', ''), ('s2', 'A-1', 'SKU-A', ''), ('s2', 'A-2', 'SKU-A', '')"));
@@ -53,10 +54,11 @@ struct OverviewFixture {
                           hlc(counted_ms - kHourMs) + ", 'u1', 10, 'out_of_tolerance', -3, " +
                           std::to_string(counted_ms) + "), (5, 1, '', 'session:b', 1, 4, " + hlc(counted_ms) + ", " +
                           hlc(counted_ms) + ", 'u1', 4, 'accepted', 0, " + std::to_string(counted_ms) + ")"));
-    must(database.execute(
-        "INSERT INTO reconcile_counts (event_id, group_id, hlc, wall_ms, qty, device, user, session, task_id, barcode)"
-        " VALUES ('e-3', 3, 0, " +
-        std::to_string(counted_ms - kHourMs) + ", 7, 'd1', 'u1', 'a', '', '')"));
+    must(
+        database.execute("INSERT INTO reconcile_counts (event_id, group_id, hlc, wall_ms, qty, device, \"user\", "
+                         "session, task_id, barcode)"
+                         " VALUES ('e-3', 3, 0, " +
+                         std::to_string(counted_ms - kHourMs) + ", 7, 'd1', 'u1', 'a', '', '')"));
     open(1, "s1", -500, kNowMs - 2 * kHourMs);
     const std::int64_t review = open(2, "s1", 900, kNowMs - 3 * kDayMs);
     must(store.transition(review, DiscrepancyState::kAwaitingReview, Resolution::kNone, kNowMs - 3 * kDayMs,
@@ -87,8 +89,9 @@ TEST_CASE("reconcile overview: weeks start on Monday and months on the first, in
   CHECK(month_start_ms(kNowMs, 1) == kNextMonth);
 }
 
-TEST_CASE("reconcile overview: open discrepancies by state and age, and the value at risk") {
-  OverviewFixture fixture;
+TEST_CASE_TEMPLATE("reconcile overview: open discrepancies by state and age, and the value at risk", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  OverviewFixture<Backend> fixture;
   const Overview all = fixture.read();
   CHECK(all.sites == std::vector<std::string>{"s1", "s2"});
   CHECK(all.open_by_state == std::map<std::string, std::int64_t>{{"open", 2}, {"awaiting_review", 1}});
@@ -108,8 +111,9 @@ TEST_CASE("reconcile overview: open discrepancies by state and age, and the valu
   CHECK(s2.value_at_risk_cents == 100);
 }
 
-TEST_CASE("reconcile overview: the measures fall in their week or month, null where nothing happened") {
-  OverviewFixture fixture;
+TEST_CASE_TEMPLATE("reconcile overview: the measures fall in their week or month, null where nothing happened", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  OverviewFixture<Backend> fixture;
   const Overview overview = fixture.read();
   REQUIRE(overview.variance_rate.size() == 12);
   REQUIRE(overview.cycle_time_ms.size() == 12);
@@ -135,8 +139,9 @@ TEST_CASE("reconcile overview: the measures fall in their week or month, null wh
   CHECK(fixture.read("s1").write_off_by_reason[11].by_reason.empty());
 }
 
-TEST_CASE("reconcile overview: nothing waits for reconciliation once it applied every stored event") {
-  OverviewFixture fixture;
+TEST_CASE_TEMPLATE("reconcile overview: nothing waits for reconciliation once it applied every stored event", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  OverviewFixture<Backend> fixture;
   CHECK_FALSE(fixture.read().oldest_unapplied_ms.has_value());
 }
 

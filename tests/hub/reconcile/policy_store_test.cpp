@@ -11,14 +11,16 @@ namespace {
 
 using testing::must;
 
+template <typename Backend>
 struct PolicyStoreFixture {
-  recount::testing::TempDir dir;
-  storage::Database database = testing::open_hub_database(dir / "hub.db");
+  Backend backend;
+  storage::Connection& database = testing::migrated(backend.connection());
   PolicyStore store = must(PolicyStore::prepare(database));
 };
 
-TEST_CASE("reconcile policy store: version 0 is the built-in default, each insert the next version") {
-  PolicyStoreFixture fixture;
+TEST_CASE_TEMPLATE("reconcile policy store: version 0 is the built-in default, each insert the next version", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  PolicyStoreFixture<Backend> fixture;
   CHECK(must(fixture.store.version()) == 0);
   const PolicyInForce initial = must(fixture.store.read(0));
   CHECK(initial.policy == Policy{});
@@ -40,8 +42,10 @@ TEST_CASE("reconcile policy store: version 0 is the built-in default, each inser
   CHECK(must(fixture.store.read(2)).policy == second);
 }
 
-TEST_CASE("reconcile policy store: a version never stored is not found, a document that no longer parses is corrupt") {
-  PolicyStoreFixture fixture;
+TEST_CASE_TEMPLATE(
+    "reconcile policy store: a version never stored is not found, a document that no longer parses is corrupt", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  PolicyStoreFixture<Backend> fixture;
   const auto missing = fixture.store.read(7);
   REQUIRE_FALSE(missing.has_value());
   CHECK(missing.error().code == ErrorCode::kNotFound);

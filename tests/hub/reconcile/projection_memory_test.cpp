@@ -14,14 +14,16 @@ using Bounds = ProjectionMemory::Bounds;
 
 constexpr ProjectionMemory::KeyView kKey{"s1", "A-1", "SKU-A", ""};
 
+template <typename Backend>
 struct MemoryFixture {
-  recount::testing::TempDir dir;
-  storage::Database database = testing::open_hub_database(dir / "hub.db");
+  Backend backend;
+  storage::Connection& database = testing::migrated(backend.connection());
   ProjectionMemory memory = must(ProjectionMemory::prepare(database));
 };
 
-TEST_CASE("reconcile projection memory: a new position's bounds are known, and notes raise them") {
-  MemoryFixture fixture;
+TEST_CASE_TEMPLATE("reconcile projection memory: a new position's bounds are known, and notes raise them", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  MemoryFixture<Backend> fixture;
   CHECK_FALSE(fixture.memory.known_position(kKey).has_value());
   fixture.memory.remember_position(kKey, 7, ProjectionMemory::Origin::kNew);
   CHECK(fixture.memory.known_position(kKey) == std::optional<std::int64_t>(7));
@@ -37,14 +39,15 @@ TEST_CASE("reconcile projection memory: a new position's bounds are known, and n
   CHECK(bounds.newest_group == 150);
 }
 
-TEST_CASE("reconcile projection memory: bounds and closes not remembered are read from the tables") {
-  MemoryFixture fixture;
+TEST_CASE_TEMPLATE("reconcile projection memory: bounds and closes not remembered are read from the tables", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  MemoryFixture<Backend> fixture;
   must(fixture.database.execute(
       "INSERT INTO reconcile_positions (id, site, location, sku, lot) VALUES (3, 's1', 'A-1', 'SKU-A', '');"
       "INSERT INTO reconcile_movements (position_id, hlc, event_id, type, qty, delta, physical, wall_ms, device,"
-      " user, reason, reference) VALUES (3, 50, 'e1', 'baseline', 5, 5, 0, 0, '', '', '', ''),"
+      " \"user\", reason, reference) VALUES (3, 50, 'e1', 'baseline', 5, 5, 0, 0, '', '', '', ''),"
       " (3, 80, 'e2', 'receive', 1, 1, 1, 0, '', '', '', '');"
-      "INSERT INTO reconcile_closes (event_id, site, location, session_key, task_id, hlc, wall_ms, device, user)"
+      "INSERT INTO reconcile_closes (event_id, site, location, session_key, task_id, hlc, wall_ms, device, \"user\")"
       " VALUES ('e3', 's1', 'A-1', 'session:cs-1', '', 90, 0, '', '')"));
   const Bounds bounds = must(fixture.memory.bounds_of(3));
   CHECK(bounds.newest_movement == 80);
@@ -56,8 +59,9 @@ TEST_CASE("reconcile projection memory: bounds and closes not remembered are rea
   CHECK(must(fixture.memory.newest_close("s1", "A-1")) == 120);
 }
 
-TEST_CASE("reconcile projection memory: a rollback makes it forget what it remembered") {
-  MemoryFixture fixture;
+TEST_CASE_TEMPLATE("reconcile projection memory: a rollback makes it forget what it remembered", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  MemoryFixture<Backend> fixture;
   {
     auto transaction = must(storage::Transaction::begin(fixture.database));
     fixture.memory.remember_position(kKey, 7, ProjectionMemory::Origin::kNew);

@@ -19,9 +19,10 @@ using testing::stamp_at;
 constexpr std::int64_t kReceived = testing::kNowMs;
 const Timing kTiming{kReceived, kReceived, 60'000};
 
+template <typename Backend>
 struct ProjectionsFixture {
-  recount::testing::TempDir dir;
-  storage::Database database = testing::open_hub_database(dir / "hub.db");
+  Backend backend;
+  storage::Connection& database = testing::migrated(backend.connection());
   Projections projections = must(Projections::prepare(database));
   ReadModel read_model = must(ReadModel::prepare(database));
   Judgements judgements = must(Judgements::prepare(database));
@@ -51,12 +52,14 @@ struct ProjectionsFixture {
   }
 };
 
-TEST_CASE("reconcile projections: the balance as of a time counts exactly the movements up to it, in any order") {
-  ProjectionsFixture fixture;
+TEST_CASE_TEMPLATE(
+    "reconcile projections: the balance as of a time counts exactly the movements up to it, in any order", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  ProjectionsFixture<Backend> fixture;
   auto& m = fixture.make;
   const std::vector<Event> events = {m.receive("A-1", "SKU-A", 10, 10), m.sale("A-1", "SKU-A", 3, 20),
                                      m.adjust("A-1", "SKU-A", -2, 30), m.receive("A-1", "SKU-A", 5, 40)};
-  for (auto it = events.rbegin(); it != events.rend(); ++it) fixture.apply(*it);
+  for (const Event& event : std::vector<Event>(events.rbegin(), events.rend())) fixture.apply(event);
   CHECK(fixture.expected("A-1", 5) == 0);
   CHECK(fixture.expected("A-1", 10) == 10);  // a movement at the count's stamp precedes it
   CHECK(fixture.expected("A-1", 25) == 7);
@@ -68,16 +71,19 @@ TEST_CASE("reconcile projections: the balance as of a time counts exactly the mo
   CHECK(positions[0].movements == 4);
 }
 
-TEST_CASE("reconcile projections: a move takes from its source and adds to its destination") {
-  ProjectionsFixture fixture;
+TEST_CASE_TEMPLATE("reconcile projections: a move takes from its source and adds to its destination", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ProjectionsFixture<Backend> fixture;
   fixture.apply(fixture.make.move("DOCK", "A-1", "SKU-A", 6, 10));
   CHECK(fixture.expected("DOCK", 10) == -6);
   CHECK(fixture.expected("A-1", 10) == 6);
   CHECK(fixture.expected("A-1", 9) == 0);
 }
 
-TEST_CASE("reconcile projections: a baseline sets the balance as of its time and absorbs earlier late movements") {
-  ProjectionsFixture fixture;
+TEST_CASE_TEMPLATE(
+    "reconcile projections: a baseline sets the balance as of its time and absorbs earlier late movements", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  ProjectionsFixture<Backend> fixture;
   auto& m = fixture.make;
   fixture.apply(m.baseline("A-1", "SKU-A", 50, 100));
   fixture.apply(m.sale("A-1", "SKU-A", 5, 150));
@@ -92,8 +98,9 @@ TEST_CASE("reconcile projections: a baseline sets the balance as of its time and
   CHECK(fixture.expected("A-1", 200) == 45);
 }
 
-TEST_CASE("reconcile projections: applying an event a second time changes nothing") {
-  ProjectionsFixture fixture;
+TEST_CASE_TEMPLATE("reconcile projections: applying an event a second time changes nothing", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ProjectionsFixture<Backend> fixture;
   const Event move = fixture.make.move("DOCK", "A-1", "SKU-A", 6, 10);
   const Event count = fixture.make.count("A-1", "SKU-A", 6, 20, "u1");
   const Event close = fixture.make.close("A-1", 30, "u1", "cs-1");
@@ -111,8 +118,9 @@ TEST_CASE("reconcile projections: applying an event a second time changes nothin
   CHECK(groups[1].counts == 0);
 }
 
-TEST_CASE("reconcile projections: counts add up per session, per count without one, and per user for a task") {
-  ProjectionsFixture fixture;
+TEST_CASE_TEMPLATE("reconcile projections: counts add up per session, per count without one, and per user for a task",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  ProjectionsFixture<Backend> fixture;
   auto& m = fixture.make;
   fixture.apply(m.count("A-1", "SKU-A", 12, 10, "u1", "cs-1"));
   fixture.apply(m.count("A-1", "SKU-A", 3, 12, "u2", "cs-1"), "hh-2");
@@ -135,8 +143,10 @@ TEST_CASE("reconcile projections: counts add up per session, per count without o
   CHECK(groups[0].last_hlc == HlcStamp{stamp_at(12)});
 }
 
-TEST_CASE("reconcile projections: a late movement marks exactly the groups at or after it, or within the window") {
-  ProjectionsFixture fixture;
+TEST_CASE_TEMPLATE(
+    "reconcile projections: a late movement marks exactly the groups at or after it, or within the window", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  ProjectionsFixture<Backend> fixture;
   auto& m = fixture.make;
   fixture.apply(m.baseline("A-1", "SKU-A", 10, 0));
   for (const double at : {100.0, 200.0, 300.0, 400.0}) fixture.apply(m.count("A-1", "SKU-A", 10, at, "u1"));
@@ -165,8 +175,10 @@ TEST_CASE("reconcile projections: a late movement marks exactly the groups at or
                                                   before[3].last_hlc, 60'000)));
 }
 
-TEST_CASE("reconcile projections: a close makes zeros where stock is expected, and only its session's latest counts") {
-  ProjectionsFixture fixture;
+TEST_CASE_TEMPLATE(
+    "reconcile projections: a close makes zeros where stock is expected, and only its session's latest counts", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  ProjectionsFixture<Backend> fixture;
   auto& m = fixture.make;
   fixture.apply(m.baseline("A-1", "SKU-A", 4, 0));
   fixture.apply(m.baseline("A-1", "SKU-B", 0, 0));
@@ -195,8 +207,9 @@ TEST_CASE("reconcile projections: a close makes zeros where stock is expected, a
   CHECK(fixture.groups("A-1")[0].closed_hlc == HlcStamp{stamp_at(200)});
 }
 
-TEST_CASE("reconcile projections: a count of the closing session replaces the zero with what was counted") {
-  ProjectionsFixture fixture;
+TEST_CASE_TEMPLATE("reconcile projections: a count of the closing session replaces the zero with what was counted",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  ProjectionsFixture<Backend> fixture;
   auto& m = fixture.make;
   fixture.apply(m.baseline("A-1", "SKU-A", 4, 0));
   fixture.apply(m.close("A-1", 100, "u1", "cs-1"));
@@ -210,8 +223,9 @@ TEST_CASE("reconcile projections: a count of the closing session replaces the ze
   CHECK(groups[0].first_user == "u2");
 }
 
-TEST_CASE("reconcile projections: a task's close makes a zero for the task's position whatever is expected") {
-  ProjectionsFixture fixture;
+TEST_CASE_TEMPLATE("reconcile projections: a task's close makes a zero for the task's position whatever is expected",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  ProjectionsFixture<Backend> fixture;
   fixture.apply(fixture.make.count("A-1", "SKU-A", 5, 10, "u1"));  // the position exists, expecting nothing
   const std::int64_t position = fixture.position("A-1", "SKU-A");
   must(fixture.projections.apply(std::string(testing::kSite), "hh-2",
@@ -228,8 +242,9 @@ TEST_CASE("reconcile projections: a task's close makes a zero for the task's pos
 // newer than everything skips the statements that shift later rows. The two cases below fail if
 // that memory outlives a rollback or is not read back from the tables by a new instance.
 
-TEST_CASE("reconcile projections: a position created in a rolled-back transaction is created again") {
-  ProjectionsFixture fixture;
+TEST_CASE_TEMPLATE("reconcile projections: a position created in a rolled-back transaction is created again", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ProjectionsFixture<Backend> fixture;
   auto& m = fixture.make;
   {
     auto transaction = must(storage::Transaction::begin(fixture.database));
@@ -247,8 +262,10 @@ TEST_CASE("reconcile projections: a position created in a rolled-back transactio
   CHECK(groups[0].expected == 3);
 }
 
-TEST_CASE("reconcile projections: a restarted hub's late events reach the groups, baselines and closes after them") {
-  ProjectionsFixture fixture;
+TEST_CASE_TEMPLATE(
+    "reconcile projections: a restarted hub's late events reach the groups, baselines and closes after them", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  ProjectionsFixture<Backend> fixture;
   auto& m = fixture.make;
   fixture.apply(m.baseline("A-1", "SKU-A", 10, 100));
   fixture.apply(m.count("A-1", "SKU-A", 10, 200, "u1", "cs-1"));

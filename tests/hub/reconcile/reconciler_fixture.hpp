@@ -1,6 +1,7 @@
 // A reconciler on a hub database, driven the way the hub's wiring drives it: each batch is stored
 // in the event store, applied by catch_up, settled, its adjustments stored as hub events and its
-// audit notes appended, then committed. Scenario and metrics tests run through it.
+// audit notes appended, then committed. Scenario and metrics tests run through it, on either
+// backend (tests/hub/storage_backends.hpp).
 #pragma once
 
 #include <limits>
@@ -19,9 +20,10 @@ namespace recount::hub::reconcile::testing {
 
 inline constexpr std::string_view kHubEpoch = "00000000000000a0";
 
+template <typename Backend = SqliteBackend>
 struct ReconcileFixture {
-  TempDir dir;
-  storage::Database database = open_hub_database(dir / "hub.db", Tables::kLedgerOnly);
+  Backend backend;
+  storage::Connection& database = migrated(backend.connection(), Tables::kLedgerOnly);
   CatalogSnapshot catalog = [] {
     CatalogSnapshot snapshot;
     snapshot.put(test_catalog());

@@ -11,6 +11,7 @@
 #include <optional>
 #include <random>
 #include <tuple>
+#include <type_traits>
 
 #include "shared/protocol/codec.hpp"
 #include "tests/hub/reconcile/reconciler_fixture.hpp"
@@ -35,7 +36,9 @@ struct Step {
   std::int64_t advance_ms = 0;
 };
 
-Step batch(std::vector<Event> events, std::string device = "hh-1") { return Step{std::move(events), device, {}, 0}; }
+Step batch(std::vector<Event> events, std::string device = "hh-1") {
+  return Step{std::move(events), std::move(device), {}, 0};
+}
 Step operator_action(std::int64_t id, OperatorAction action) { return Step{{}, "", std::pair{id, action}, 0}; }
 Step later(std::int64_t ms) { return Step{{}, "hh-1", {}, ms}; }
 
@@ -371,10 +374,11 @@ std::vector<Scenario> scenarios() {
 }
 #pragma GCC diagnostic pop
 
-TEST_CASE("reconcile: every rule's scenario ends as the table says") {
+TEST_CASE_TEMPLATE("reconcile: every rule's scenario ends as the table says", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
   for (const Scenario& scenario : scenarios()) {
     CAPTURE(scenario.name);
-    ReconcileFixture fixture;
+    ReconcileFixture<Backend> fixture;
     fixture.set_policy(scenario.policy.empty() ? kTestPolicy : std::string_view(scenario.policy));
     for (const Step& step : scenario.steps) {
       fixture.now_ms += step.advance_ms;
@@ -421,8 +425,9 @@ TEST_CASE("reconcile: every rule's scenario ends as the table says") {
   }
 }
 
-TEST_CASE("reconcile: a recount task is blind, excludes the first counter and is published with a new version") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("reconcile: a recount task is blind, excludes the first counter and is published with a new version",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   fixture.set_policy(kTestPolicy);
   const Effects effects =
       fixture.deliver({fixture.make.baseline("A-1", "SKU-A", 10, 0), fixture.make.count("A-1", "SKU-A", 7, 100, "u1")});
@@ -452,8 +457,10 @@ TEST_CASE("reconcile: a recount task is blind, excludes the first counter and is
   CHECK(task_rows[0].acked_ms == fixture.now_ms);
 }
 
-TEST_CASE("reconcile: every transition is timestamped with its actor and cause, audited, and the chain verifies") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE(
+    "reconcile: every transition is timestamped with its actor and cause, audited, and the chain verifies", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   fixture.set_policy(kTestPolicy);
   const Event count = fixture.make.count("A-1", "SKU-A", 7, 100, "u1");
   const Event recount = fixture.make.count("A-1", "SKU-A", 7, 200, "u2", "", "rt-1-1");
@@ -488,8 +495,9 @@ TEST_CASE("reconcile: every transition is timestamped with its actor and cause, 
   CHECK(entries.front().kind == "reconcile.policy");
 }
 
-TEST_CASE("reconcile: an adjustment is a valid adjust event with its value, taking effect as of the count") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("reconcile: an adjustment is a valid adjust event with its value, taking effect as of the count",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   fixture.set_policy(kTestPolicy);
   fixture.deliver({fixture.make.baseline("A-1", "SKU-A", 10, 0), fixture.make.count("A-1", "SKU-A", 7, 100, "u1")});
   const Event recount = fixture.make.count("A-1", "SKU-A", 7, 200, "u2", "", "rt-1-1");
@@ -513,8 +521,10 @@ TEST_CASE("reconcile: an adjustment is a valid adjust event with its value, taki
   CHECK_FALSE(fixture.counts("A-1", "SKU-A").back().ambiguous);
 }
 
-TEST_CASE("reconcile: next_due_ms is when the earliest count waiting out the settle delay is due, none once settled") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE(
+    "reconcile: next_due_ms is when the earliest count waiting out the settle delay is due, none once settled", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   CHECK(must(fixture.reconciler.next_due_ms()) == std::nullopt);
   fixture.set_policy(R"({"settle_delay_ms": 30000})");
   fixture.deliver({fixture.make.baseline("A-1", "SKU-A", 10, 0), fixture.make.count("A-1", "SKU-A", 7, 100, "u1")});
@@ -525,8 +535,9 @@ TEST_CASE("reconcile: next_due_ms is when the earliest count waiting out the set
   CHECK(fixture.discrepancies().size() == 1);
 }
 
-TEST_CASE("reconcile: an operator action the state does not allow is refused as a conflict") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("reconcile: an operator action the state does not allow is refused as a conflict", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   fixture.set_policy(kTestPolicy);
   fixture.deliver({fixture.make.baseline("A-1", "SKU-A", 10, 0), fixture.make.count("A-1", "SKU-A", 7, 100, "u1")});
   auto transaction = must(storage::Transaction::begin(fixture.database));
@@ -541,8 +552,9 @@ TEST_CASE("reconcile: an operator action the state does not allow is refused as 
   CHECK(anonymous.error().code == ErrorCode::kInvalidInput);
 }
 
-TEST_CASE("reconcile: a policy change is stored, audited and applies to counts judged after it") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("reconcile: a policy change is stored, audited and applies to counts judged after it", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   CHECK(must(fixture.reconciler.policy()) == Policy{});
   fixture.set_policy(R"({"tolerances": [{"shortage": {"units": 5}, "overage": {"units": 5}}]})");
   fixture.deliver({fixture.make.baseline("A-1", "SKU-A", 10, 0), fixture.make.count("A-1", "SKU-A", 7, 100, "u1")});
@@ -559,8 +571,9 @@ TEST_CASE("reconcile: a policy change is stored, audited and applies to counts j
   CHECK(must(reopened.policy()) == must(fixture.reconciler.policy()));
 }
 
-TEST_CASE("reconcile: the policy in force comes with its version, when it was set and by whom") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("reconcile: the policy in force comes with its version, when it was set and by whom", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   const PolicyInForce initial = must(fixture.queries.policy_in_force());
   CHECK(initial.version == 0);
   CHECK(initial.actor.empty());
@@ -574,8 +587,9 @@ TEST_CASE("reconcile: the policy in force comes with its version, when it was se
   CHECK(latest.policy.max_recount_rounds == 5);
 }
 
-TEST_CASE("reconcile: a full re-evaluation re-judges history under a new policy, ambiguity window included") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("reconcile: a full re-evaluation re-judges history under a new policy, ambiguity window included",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   fixture.set_policy(R"({"ambiguity_window_ms": 30000, "tolerances": [{"shortage": {"units": 5}, "overage": {}}]})");
   auto& m = fixture.make;
   fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0), m.count("A-1", "SKU-A", 7, 100, "u1"),
@@ -598,14 +612,16 @@ TEST_CASE("reconcile: a full re-evaluation re-judges history under a new policy,
   CHECK(fixture.discrepancies(StateFilter::kActive).size() == 2);
 }
 
-TEST_CASE("reconcile: history lists a position's movements and counts in event time with the balance") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("reconcile: history lists a position's movements and counts in event time with the balance", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   fixture.set_policy(kTestPolicy);
   fixture.deliver({fixture.make.count("A-1", "SKU-A", 9, 100, "u1", "cs-1"),
                    fixture.make.baseline("A-1", "SKU-A", 10, 0), fixture.make.move("DOCK", "A-1", "SKU-A", 4, 50)});
   fixture.deliver(fixture.make.sale("A-1", "SKU-A", 5, 80), "pos-1");
   const auto history = must(fixture.queries.history(PositionKey{std::string(kSite), "A-1", "SKU-A", ""}));
   std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> lines;
+  lines.reserve(history.size());
   for (const auto& entry : history) lines.emplace_back(entry.type, entry.qty, entry.balance);
   using Line = std::tuple<std::string, std::int64_t, std::int64_t>;
   CHECK(lines ==
@@ -619,8 +635,10 @@ TEST_CASE("reconcile: history lists a position's movements and counts in event t
       must(fixture.queries.expected(PositionKey{std::string(kSite), "Z-9", "SKU-A", ""}, HlcStamp{})).has_value());
 }
 
-TEST_CASE("reconcile: verifying the projections finds nothing to repair after incremental work, and repairs damage") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE(
+    "reconcile: verifying the projections finds nothing to repair after incremental work, and repairs damage", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   fixture.set_policy(kTestPolicy);
   fixture.deliver({fixture.make.baseline("A-1", "SKU-A", 10, 0), fixture.make.count("A-1", "SKU-A", 10, 100, "u1"),
                    fixture.make.count("A-1", "SKU-A", 8, 300, "u2")});
@@ -659,7 +677,8 @@ struct Observed {
   bool operator==(const Observed&) const = default;
 };
 
-Observed observe(ReconcileFixture& fixture) {
+template <typename Backend>
+Observed observe(ReconcileFixture<Backend>& fixture) {
   Observed observed;
   for (const auto& position : must(fixture.queries.positions(PositionQuery{"", "", 0, 100'000}))) {
     observed.on_hand[position.key] = position.on_hand;
@@ -704,8 +723,12 @@ std::vector<Event> random_history(std::mt19937_64& random, EventMaker& make) {
   return events;
 }
 
-TEST_CASE("reconcile: events applied in any arrival order give the projections and verdicts of event-time order") {
-  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+TEST_CASE_TEMPLATE(
+    "reconcile: events applied in any arrival order give the projections and verdicts of event-time order", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  // Each PostgreSQL fixture starts a server of its own (1-2 s), so that backend tries fewer seeds.
+  const std::uint64_t seeds = std::is_same_v<Backend, testing::PostgresBackend> ? 5 : 40;
+  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
     CAPTURE(seed);
     std::mt19937_64 random(seed);
     EventMaker make;
@@ -717,12 +740,12 @@ TEST_CASE("reconcile: events applied in any arrival order give the projections a
     std::vector<Event> in_time = events;
     std::sort(in_time.begin(), in_time.end(),
               [](const Event& a, const Event& b) { return std::tie(a.hlc, a.event_id) < std::tie(b.hlc, b.event_id); });
-    ReconcileFixture ordered;
+    ReconcileFixture<Backend> ordered;
     ordered.set_policy(policy);
     ordered.deliver(in_time);
 
     std::shuffle(events.begin(), events.end(), random);
-    ReconcileFixture shuffled;
+    ReconcileFixture<Backend> shuffled;
     shuffled.set_policy(policy);
     for (std::size_t at = 0; at < events.size();) {  // batches of 1 to 5, each settled
       const std::size_t size = std::min<std::size_t>(1 + random() % 5, events.size() - at);
@@ -741,8 +764,9 @@ TEST_CASE("reconcile: events applied in any arrival order give the projections a
   }
 }
 
-TEST_CASE("reconcile: a larger run of positions, movements, late events and counts stays consistent") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("reconcile: a larger run of positions, movements, late events and counts stays consistent", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   fixture.set_policy(R"({"tolerances": [{"shortage": {"units": 2}, "overage": {"units": 2}}]})");
   std::mt19937_64 random(7);
   constexpr int kPositions = 2'000;

@@ -19,21 +19,24 @@ using testing::ReconcileFixture;
 constexpr std::string_view kNoRecounts =
     R"({"ambiguity_window_ms": 60000, "max_recount_rounds": 0, "approval_limit_cents": 0})";
 
-std::vector<Discrepancy> of_system(ReconcileFixture& fixture, const std::string& system) {
+template <typename Backend>
+std::vector<Discrepancy> of_system(ReconcileFixture<Backend>& fixture, const std::string& system) {
   DiscrepancyQuery query{"", StateFilter::kAll, {}, 0, 1000};
   query.system = system;
   return must(fixture.queries.discrepancies(query));
 }
 
-Result<Effects> try_resolve(ReconcileFixture& fixture, std::int64_t id, OperatorAction action) {
+template <typename Backend>
+Result<Effects> try_resolve(ReconcileFixture<Backend>& fixture, std::int64_t id, OperatorAction action) {
   auto transaction = must(storage::Transaction::begin(fixture.database));
   auto effects = fixture.reconciler.resolve(id, action, ReasonCode::kDataEntryError, "op-1", fixture.now_ms);
   if (effects) must(transaction.commit());
   return effects;
 }
 
-TEST_CASE("snapshots: a report is compared with the ledger as of its time, not now") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("snapshots: a report is compared with the ledger as of its time, not now", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   auto& m = fixture.make;
   fixture.deliver(
       {m.baseline("A-1", "SKU-A", 10, 0), m.baseline("A-2", "SKU-A", 5, 0), m.sale("A-1", "SKU-A", 3, 200)});
@@ -57,8 +60,9 @@ TEST_CASE("snapshots: a report is compared with the ledger as of its time, not n
   CHECK(fixture.tasks().tasks.empty());
 }
 
-TEST_CASE("snapshots: a report of one location is compared with that location only") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("snapshots: a report of one location is compared with that location only", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   auto& m = fixture.make;
   fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0), m.baseline("A-2", "SKU-A", 5, 0)});
   fixture.deliver({m.snapshot("shopify", "A-2", "SKU-A", 5, 100)}, "hub");
@@ -70,8 +74,9 @@ TEST_CASE("snapshots: a report of one location is compared with that location on
   CHECK(found[0].expected == 10);
 }
 
-TEST_CASE("snapshots: the same SKU can be right in the warehouse and wrong on Shopify") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("snapshots: the same SKU can be right in the warehouse and wrong on Shopify", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   auto& m = fixture.make;
   fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0), m.count("A-1", "SKU-A", 10, 100, "u1")});
   fixture.deliver({m.snapshot("shopify", "", "SKU-A", 8, 100), m.snapshot("fba", "", "SKU-A", 10, 100)}, "hub");
@@ -82,8 +87,9 @@ TEST_CASE("snapshots: the same SKU can be right in the warehouse and wrong on Sh
   CHECK(of_system(fixture, "warehouse").empty());
 }
 
-TEST_CASE("snapshots: a late movement before a report re-judges it, opening or closing its discrepancy") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("snapshots: a late movement before a report re-judges it, opening or closing its discrepancy",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   auto& m = fixture.make;
   fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0)});
   fixture.deliver({m.snapshot("shopify", "", "SKU-A", 7, 100)}, "hub");
@@ -106,8 +112,9 @@ TEST_CASE("snapshots: a late movement before a report re-judges it, opening or c
   CHECK(found[1].variance == -4);
 }
 
-TEST_CASE("snapshots: each system is judged with its own tolerance") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("snapshots: each system is judged with its own tolerance", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   fixture.set_policy(R"({"tolerances": [{"scope": {"system": "fba"}, "shortage": {"units": 2}, "overage": {}}]})");
   auto& m = fixture.make;
   fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0)});
@@ -118,8 +125,9 @@ TEST_CASE("snapshots: each system is judged with its own tolerance") {
   CHECK(of_system(fixture, "fba").size() == 1);
 }
 
-TEST_CASE("snapshots: the same snapshot applied twice is stored and judged once") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("snapshots: the same snapshot applied twice is stored and judged once", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   auto& m = fixture.make;
   fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0)});
   const Event report = m.snapshot("shopify", "", "SKU-A", 7, 100);
@@ -132,8 +140,10 @@ TEST_CASE("snapshots: the same snapshot applied twice is stored and judged once"
   CHECK(must(snapshots.find(report.event_id))->expected == 10);
 }
 
-TEST_CASE("snapshots: correct-system tells Shopify the ledger's quantity once; its next report closes or reopens") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE(
+    "snapshots: correct-system tells Shopify the ledger's quantity once; its next report closes or reopens", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   auto& m = fixture.make;
   fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0)});
   const Event report = m.snapshot("shopify", "", "SKU-A", 7, 100);
@@ -160,8 +170,9 @@ TEST_CASE("snapshots: correct-system tells Shopify the ledger's quantity once; i
   }
 }
 
-TEST_CASE("snapshots: correct-system is refused for FBA, read-only, and for the warehouse's own discrepancy") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("snapshots: correct-system is refused for FBA, read-only, and for the warehouse's own discrepancy",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   fixture.set_policy(kNoRecounts);
   auto& m = fixture.make;
   fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0), m.count("A-1", "SKU-A", 9, 50, "u1")});
@@ -179,8 +190,10 @@ TEST_CASE("snapshots: correct-system is refused for FBA, read-only, and for the 
   CHECK(try_resolve(fixture, warehouse[0].id, OperatorAction::kCorrectSystem).error().code == ErrorCode::kConflict);
 }
 
-TEST_CASE("snapshots: approving a system's figure adjusts the ledger as of its report and tells the other systems") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE(
+    "snapshots: approving a system's figure adjusts the ledger as of its report and tells the other systems", Backend,
+    testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   fixture.set_policy(kNoRecounts);
   auto& m = fixture.make;
   fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0), m.baseline("A-2", "SKU-A", 2, 0)});
@@ -204,8 +217,9 @@ TEST_CASE("snapshots: approving a system's figure adjusts the ledger as of its r
   CHECK(of_system(fixture, "shopify").size() == 1);
 }
 
-TEST_CASE("snapshots: a warehouse adjustment tells the site's adjustable systems") {
-  ReconcileFixture fixture;
+TEST_CASE_TEMPLATE("snapshots: a warehouse adjustment tells the site's adjustable systems", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
   fixture.set_policy(kNoRecounts);
   auto& m = fixture.make;
   fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0)});
@@ -219,6 +233,34 @@ TEST_CASE("snapshots: a warehouse adjustment tells the site's adjustable systems
   CHECK(effects.corrections[0].system == "shopify");
   CHECK(effects.corrections[0].quantity == 6);
   CHECK(effects.corrections[0].reported == 10);
+}
+
+TEST_CASE_TEMPLATE("snapshots: a system's summary counts the SKUs per location it reported and its open discrepancies",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
+  auto& m = fixture.make;
+  fixture.deliver(
+      {m.baseline("A-1", "SKU-A", 10, 0), m.baseline("A-2", "SKU-A", 5, 0), m.baseline("A-1", "SKU-B", 2, 0)});
+  const Event newest = m.snapshot("shopify", "A-1", "SKU-A", 9, 200);
+  fixture.deliver(
+      {m.snapshot("shopify", "A-1", "SKU-A", 10, 100), newest, m.snapshot("shopify", "A-2", "SKU-A", 5, 100),
+       m.snapshot("shopify", "A-1", "SKU-B", 2, 100), m.snapshot("fba", "", "SKU-A", 15, 100)},
+      "hub");
+  std::int64_t shopify_open = 0;
+  for (const Discrepancy& d : of_system(fixture, "shopify")) shopify_open += d.closed_ms ? 0 : 1;
+  REQUIRE(shopify_open == 1);  // 9 reported where the ledger holds 10
+
+  const auto summaries = must(fixture.queries.systems(""));
+  REQUIRE(summaries.size() == 2);
+  CHECK(summaries[0].system == "fba");
+  CHECK(summaries[0].skus == 1);
+  CHECK(summaries[0].open_discrepancies == 0);
+  CHECK(summaries[1].system == "shopify");
+  CHECK(summaries[1].site == testing::kSite);
+  CHECK(summaries[1].skus == 3);
+  CHECK(summaries[1].open_discrepancies == 1);
+  CHECK(summaries[1].last_as_of_ms == newest.wall_ms);
+  CHECK(must(fixture.queries.systems("s9")).empty());
 }
 
 }  // namespace

@@ -12,9 +12,10 @@ namespace {
 
 using testing::must;
 
+template <typename Backend>
 struct TaskFixture {
-  recount::testing::TempDir dir;
-  storage::Database database = testing::open_hub_database(dir / "hub.db");
+  Backend backend;
+  storage::Connection& database = testing::migrated(backend.connection());
   TaskStore store = must(TaskStore::prepare(database));
 
   protocol::RecountTask create(std::int64_t discrepancy, std::uint32_t round, const std::string& site = "s1",
@@ -37,8 +38,9 @@ TEST_CASE("reconcile tasks: ids name the discrepancy and round, and hints say wh
   }
 }
 
-TEST_CASE("reconcile tasks: the open list grows a version with every change and holds only open tasks") {
-  TaskFixture fixture;
+TEST_CASE_TEMPLATE("reconcile tasks: the open list grows a version with every change and holds only open tasks",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  TaskFixture<Backend> fixture;
   CHECK(must(fixture.store.task_list("s1")) == protocol::TaskList{"s1", 0, {}});
   const auto first = fixture.create(1, 1);
   CHECK(first == protocol::RecountTask{"rt-1-1", "A-1", "SKU-A", "L1", 1, "u1", "", 1000});
@@ -62,8 +64,9 @@ TEST_CASE("reconcile tasks: the open list grows a version with every change and 
   CHECK(done->finished_ms == 3000);
 }
 
-TEST_CASE("reconcile tasks: a site's list carries its oldest open tasks, at most the list limit") {
-  TaskFixture fixture;
+TEST_CASE_TEMPLATE("reconcile tasks: a site's list carries its oldest open tasks, at most the list limit", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  TaskFixture<Backend> fixture;
   const std::int64_t open = recount::limits::kMaxTasksPerList + 5;
   for (std::int64_t discrepancy = 1; discrepancy <= open; ++discrepancy) {
     fixture.create(discrepancy, 1, "s1", 1000 + discrepancy);
@@ -81,8 +84,9 @@ TEST_CASE("reconcile tasks: a site's list carries its oldest open tasks, at most
   CHECK(list.tasks.back().task_id == "rt-" + std::to_string(recount::limits::kMaxTasksPerList + 1) + "-1");
 }
 
-TEST_CASE("reconcile tasks: the first acknowledgement is kept, and a site waits for one per open task") {
-  TaskFixture fixture;
+TEST_CASE_TEMPLATE("reconcile tasks: the first acknowledgement is kept, and a site waits for one per open task",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  TaskFixture<Backend> fixture;
   fixture.create(1, 1);
   fixture.create(2, 1, "s2");
   CHECK(must(fixture.store.sites_awaiting_ack()) == std::vector<std::string>{"s1", "s2"});
@@ -97,8 +101,9 @@ TEST_CASE("reconcile tasks: the first acknowledgement is kept, and a site waits 
   CHECK(must(fixture.store.task_list("s1")).version == 1);  // an ack does not change what is published
 }
 
-TEST_CASE("reconcile tasks: closing a discrepancy cancels its open tasks and reports their sites") {
-  TaskFixture fixture;
+TEST_CASE_TEMPLATE("reconcile tasks: closing a discrepancy cancels its open tasks and reports their sites", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  TaskFixture<Backend> fixture;
   fixture.create(1, 1);
   must(fixture.store.finish("rt-1-1", TaskState::kDone, 1500));
   fixture.create(1, 2, "s1", 2000);
@@ -114,8 +119,9 @@ TEST_CASE("reconcile tasks: closing a discrepancy cancels its open tasks and rep
   }
 }
 
-TEST_CASE("reconcile tasks: a listing of open tasks leaves out the finished ones, of all tasks keeps them") {
-  TaskFixture fixture;
+TEST_CASE_TEMPLATE("reconcile tasks: a listing of open tasks leaves out the finished ones, of all tasks keeps them",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  TaskFixture<Backend> fixture;
   fixture.create(1, 1);
   fixture.create(2, 1, "s2", 2000);
   must(fixture.store.finish("rt-1-1", TaskState::kDone, 1500));

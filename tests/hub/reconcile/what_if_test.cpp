@@ -52,7 +52,8 @@ protocol::Catalog second_site_catalog() {
 
 // Counts in two sites and three item classes under kCurrent: exact, within tolerance, outside
 // it, outside it only because the window is short, and one older than a day.
-void deliver_scenario(ReconcileFixture& hub) {
+template <typename Backend>
+void deliver_scenario(ReconcileFixture<Backend>& hub) {
   hub.catalog.put(second_site_catalog());
   hub.set_policy(kCurrent);
   EventMaker& m = hub.make;
@@ -68,7 +69,7 @@ void deliver_scenario(ReconcileFixture& hub) {
               "hh-9", "s2");
 }
 
-std::map<std::int64_t, CountGroup> groups_of(storage::Database& database) {
+std::map<std::int64_t, CountGroup> groups_of(storage::Connection& database) {
   auto judgements = must(Judgements::prepare(database));
   std::map<std::int64_t, CountGroup> groups;
   must(judgements.scan_groups([&](const CountGroup& group) -> Result<void> {
@@ -96,14 +97,14 @@ WhatIfQuery last_day(std::size_t examples = 3) { return WhatIfQuery{kNowMs - kDa
 // Copies the ledger with SQLite's online backup, puts `candidate` in force on the copy with the
 // engine's set_policy and re-judges everything with reevaluate_all, then checks the what-if's
 // verdicts, figures and newly opened discrepancies against the copy.
-void check_against_copy(ReconcileFixture& hub, std::string_view candidate_json) {
+void check_against_copy(ReconcileFixture<>& hub, std::string_view candidate_json) {
   const Policy candidate = must(parse_policy(candidate_json));
   // Every changed count as an example, so each can be checked.
   const WhatIf what_if = must(hub.reconciler.what_if(candidate, last_day(1000)));
   CHECK(what_if.changed > 0);
 
-  const auto copy_file = hub.dir / "copy.db";
-  must(hub.database.backup_to(copy_file));
+  const auto copy_file = hub.backend.dir / "copy.db";
+  must(hub.backend.database.backup_to(copy_file));
   auto copy = must(storage::Database::open(copy_file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal));
   auto reconciler = must(Reconciler::open(copy, hub.catalog));
   auto copy_queries = must(SqliteQueries::prepare(copy));
@@ -232,7 +233,7 @@ TEST_CASE("the tally adds counts and |value| per outcome and keeps the largest e
 }
 
 TEST_CASE("a looser candidate's what-if agrees with re-evaluating an online copy of the ledger under it") {
-  ReconcileFixture hub;
+  ReconcileFixture<> hub;
   deliver_scenario(hub);
   const WhatIf what_if = must(hub.reconciler.what_if(must(parse_policy(kLooser)), last_day()));
   // Seven counts in the last day; the one two days old is not among them.
@@ -253,7 +254,7 @@ TEST_CASE("a looser candidate's what-if agrees with re-evaluating an online copy
 }
 
 TEST_CASE("a strict candidate's what-if agrees with re-evaluating a copy: new variances go to an operator") {
-  ReconcileFixture hub;
+  ReconcileFixture<> hub;
   deliver_scenario(hub);
   const WhatIf what_if = must(hub.reconciler.what_if(must(parse_policy(kStrict)), last_day()));
   // Every variance is flagged and, with no rounds, waits for an operator.
@@ -263,8 +264,9 @@ TEST_CASE("a strict candidate's what-if agrees with re-evaluating a copy: new va
   check_against_copy(hub, kStrict);
 }
 
-TEST_CASE("a candidate identical to the policy in force changes nothing") {
-  ReconcileFixture hub;
+TEST_CASE_TEMPLATE("a candidate identical to the policy in force changes nothing", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  ReconcileFixture<Backend> hub;
   deliver_scenario(hub);
   const WhatIf what_if = must(hub.reconciler.what_if(must(parse_policy(kCurrent)), last_day()));
   CHECK(what_if.counts == 7);
@@ -275,9 +277,9 @@ TEST_CASE("a candidate identical to the policy in force changes nothing") {
 }
 
 TEST_CASE("a what-if reads the ledger and changes none of its bytes") {
-  ReconcileFixture hub;
+  ReconcileFixture<> hub;
   deliver_scenario(hub);
-  const auto db = hub.database.path();
+  const auto db = hub.backend.database.path();
   const auto wal = std::filesystem::path(db.string() + "-wal");
   const std::string db_before = file_bytes(db);
   const std::string wal_before = file_bytes(wal);
@@ -295,8 +297,9 @@ TEST_CASE("a what-if reads the ledger and changes none of its bytes") {
   }
 }
 
-TEST_CASE("a what-if narrowed to a site and to fewer days counts only those counts") {
-  ReconcileFixture hub;
+TEST_CASE_TEMPLATE("a what-if narrowed to a site and to fewer days counts only those counts", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> hub;
   deliver_scenario(hub);
   const Policy looser = must(parse_policy(kLooser));
   const WhatIf s2 = must(hub.reconciler.what_if(looser, WhatIfQuery{kNowMs - kDayMs, "s2", 3}));
@@ -312,19 +315,20 @@ TEST_CASE("a what-if narrowed to a site and to fewer days counts only those coun
 
 // The same history, replayed on two hubs under two approval limits: the recount's outcome the
 // what-if predicts for the other policy is what that hub's lifecycle did.
-TEST_CASE("a recount's what-if outcome is what the lifecycle did with it under that policy") {
+TEST_CASE_TEMPLATE("a recount's what-if outcome is what the lifecycle did with it under that policy", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
   constexpr std::string_view kHighLimit = R"({"approval_limit_cents": 10000})";
   constexpr std::string_view kLowLimit = R"({"approval_limit_cents": 5000})";
-  const auto replay = [](ReconcileFixture& hub, std::string_view policy) {
+  const auto replay = [](ReconcileFixture<Backend>& hub, std::string_view policy) {
     hub.set_policy(policy);
     EventMaker& m = hub.make;
     hub.deliver({m.baseline("A-1", "SKU-A", 100, 10), m.count("A-1", "SKU-A", 70, 100, "u1")});
     // The blind recount by someone else confirms 30 missing, worth 75.00.
     hub.deliver({m.count("A-1", "SKU-A", 70, 200, "u2", "", "rt-1-1")}, "hh-2");
   };
-  ReconcileFixture high;
+  ReconcileFixture<Backend> high;
   replay(high, kHighLimit);
-  ReconcileFixture low;
+  ReconcileFixture<Backend> low;
   replay(low, kLowLimit);
   CHECK(high.discrepancy(1).resolution == Resolution::kAdjusted);
   CHECK(low.discrepancy(1).state == DiscrepancyState::kAwaitingApproval);

@@ -15,6 +15,7 @@
 #include "hub/channels/outbox/corrections_schema.hpp"
 #include "hub/delivery/attempt_log.hpp"
 #include "hub/ledger/schema.hpp"
+#include "hub/reconcile/schema.hpp"
 #include "hub/unknown/unknown_schema.hpp"
 #include "shared/storage/migrations.hpp"
 #include "shared/storage/statement_set.hpp"
@@ -58,17 +59,19 @@ std::vector<std::string> columns(storage::Connection& database) {
                  " AND column_name <> 'rowid'");
 }
 
-// table, index and whether it is unique; the indexes PostgreSQL makes for a primary key or a
+// table, index, whether it is unique and whether it is partial; the indexes PostgreSQL makes for a primary key or a
 // UNIQUE constraint (SQLite's sqlite_autoindex_) are the constraints' own, compared as columns.
 std::vector<std::string> indexes(storage::Connection& database) {
   if (database.dialect() == storage::Dialect::kSqlite) {
     return rows_of(database,
-                   "SELECT m.tbl_name, m.name, CASE l.\"unique\" WHEN 1 THEN 'unique' ELSE 'plain' END, ''"
+                   "SELECT m.tbl_name, m.name, CASE l.\"unique\" WHEN 1 THEN 'unique' ELSE 'plain' END,"
+                   " CASE l.partial WHEN 1 THEN 'partial' ELSE 'whole' END"
                    " FROM sqlite_master m JOIN pragma_index_list(m.tbl_name) l ON l.name = m.name"
                    " WHERE m.type = 'index' AND m.name NOT LIKE 'sqlite_autoindex_%'");
   }
   return rows_of(database,
-                 "SELECT t.relname, i.relname, CASE x.indisunique WHEN true THEN 'unique' ELSE 'plain' END, ''"
+                 "SELECT t.relname, i.relname, CASE x.indisunique WHEN true THEN 'unique' ELSE 'plain' END,"
+                 " CASE WHEN x.indpred IS NULL THEN 'whole' ELSE 'partial' END"
                  " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
                  " WHERE t.relnamespace IN (current_schema()::regnamespace, pg_my_temp_schema())"
                  " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)");
@@ -79,7 +82,8 @@ std::string differences(const std::vector<std::string>& sqlite, const std::vecto
   std::vector<std::string> only_sqlite;
   std::vector<std::string> only_postgres;
   std::set_difference(sqlite.begin(), sqlite.end(), postgres.begin(), postgres.end(), std::back_inserter(only_sqlite));
-  std::set_difference(postgres.begin(), postgres.end(), sqlite.begin(), sqlite.end(), std::back_inserter(only_postgres));
+  std::set_difference(postgres.begin(), postgres.end(), sqlite.begin(), sqlite.end(),
+                      std::back_inserter(only_postgres));
   std::string text;
   for (const auto& row : only_sqlite) text += "only on SQLite: " + row + "\n";
   for (const auto& row : only_postgres) text += "only on PostgreSQL: " + row + "\n";
@@ -88,6 +92,7 @@ std::string differences(const std::vector<std::string>& sqlite, const std::vecto
 
 void migrate_all(storage::Connection& database) {
   const storage::SchemaComponent components[] = {ledger_schema(testing::fixed_clock()),
+                                                 reconcile::reconcile_schema(),
                                                  catalog_schema(),
                                                  unknown_barcodes_schema(),
                                                  auth::auth_schema(),
