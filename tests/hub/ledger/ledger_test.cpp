@@ -12,6 +12,7 @@
 #include "shared/protocol/codec.hpp"
 #include "shared/storage/clean_close.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
+#include "tests/hub/storage_backends.hpp"
 #include "tests/support/damage.hpp"
 
 namespace recount::hub {
@@ -333,6 +334,32 @@ TEST_CASE("a batch whose PostgreSQL transaction the server's crash cuts midway l
   REQUIRE(verification.has_value());
   CHECK_FALSE(verification->broken_id.has_value());
   CHECK(verification->entries == 3);
+}
+
+TEST_CASE_TEMPLATE("a ledger whose entries and events span many pages verifies, and an edit on the last page shows",
+                   Backend, testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
+  const auto origin = origin_of("device-1");
+  // More than one page of each (AuditLog::verify reads 1,000 at a time): 2,410 events, 1,104 entries.
+  for (std::uint64_t first = 1; first <= 2400; first += 800) fixture.apply(batch_of(origin, first, first + 799));
+  {
+    auto write = fixture.ledger.begin_write();
+    REQUIRE(write.has_value());
+    for (int note = 0; note < 1100; ++note) REQUIRE(write->audit("test.note", "test", "{}").has_value());
+    REQUIRE(write->commit().has_value());
+  }
+  fixture.apply(batch_of(origin, 2401, 2410));
+  auto verification = fixture.ledger.audit().verify();
+  REQUIRE(verification.has_value());
+  CHECK_FALSE(verification->broken_id.has_value());
+  CHECK(verification->entries == 1104);
+
+  testing::tamper(fixture.ledger.database(), "events", "UPDATE events SET qty = 99 WHERE seq = 2405");
+  verification = fixture.ledger.audit().verify();
+  REQUIRE(verification.has_value());
+  REQUIRE(verification->broken_id.has_value());
+  CHECK(*verification->broken_id == 1104);
+  CHECK(verification->entries == 1103);
 }
 
 TEST_CASE_TEMPLATE("committed batches survive closing and reopening the ledger", Backend, testing::SqliteLedger,
