@@ -45,7 +45,7 @@ double elapsed_ms(Clock::time_point start) {
 // one count group with one count, two transitions and `per_position` movements, all in one
 // transaction of INSERT … SELECT over recursive CTEs: the ledger's own write path stores one event
 // at a time and would take hours for 10M movements.
-void generate(storage::Database& database, std::int64_t positions, std::int64_t per_position) {
+void generate(storage::Connection& database, std::int64_t positions, std::int64_t per_position) {
   const std::string n = std::to_string(positions);
   const std::string base = std::to_string(kBaseMs);
   const std::string sql =

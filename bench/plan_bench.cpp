@@ -77,7 +77,7 @@ int run(const Args& args) {
   }
   testing::TempDir temp;
   auto ledger = must(hub::Ledger::open(temp / "hub.db", system_wall_clock()), "ledger");
-  storage::Database& database = ledger.database();
+  storage::Database& database = *ledger.sqlite();
   CatalogSnapshot catalog;
   catalog.put(catalog_of(positions));
   must(hub::reconcile::Reconciler::open(database, catalog), "reconcile schema");

@@ -239,7 +239,7 @@ int run(int argc, char** argv) {
   if (!ledger) return fail(ledger.error().describe());
   // Whether the integrity check ran shows on every start: after an unclean stop it reads the whole file.
   std::cerr << "recount-hub: " << ledger->path().string()
-            << (ledger->database().checked_at_open() ? " passed its integrity check"
+            << (ledger->sqlite()->checked_at_open() ? " passed its integrity check"
                 : ledger->integrity_unverified() ? " was not closed cleanly: integrity check running in the background"
                                                  : " was closed cleanly: integrity check skipped")
             << std::endl;

@@ -103,7 +103,7 @@ Result<RestoreSummary> prepare_staged(const fs::path& staged, const fs::path& pr
     auto carried = [&]() -> Result<void> {
       auto write = ledger->begin_write();
       if (!write) return write.error();
-      if (auto ok = carry_versions(write->database()); !ok) return ok;
+      if (auto ok = carry_versions(*ledger->sqlite()); !ok) return ok;
       return write->commit();
     }();
     summary.versions_carried = carried.has_value();

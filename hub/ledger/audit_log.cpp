@@ -36,7 +36,7 @@ std::array<std::string, 5> sql_for(storage::Dialect dialect) {
       // kAfter
       "SELECT id, at_ms, kind, subject, detail, prev_hash, hash FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2",
       // kEvents
-      EventDigester::select_in_storage_order(),
+      EventDigester::select_page_in_storage_order(),
       // kMatching: ?3 a kind prefix, ?4 an actor as the detail names it or its last word, ?5 and ?6
       // the window of at_ms; '' matches any. The last word is compared through a substr from a
       // positive start, which both dialects read alike (SQLite counts a negative one from the end).
@@ -67,7 +67,7 @@ Result<AuditEntry> read_entry(const storage::Statement& row) {
 Result<AuditLog> AuditLog::prepare(storage::Connection& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, sql_for(database.dialect()));
   if (!statements) return statements.error();
-  return AuditLog(std::move(*statements));
+  return AuditLog(database, std::move(*statements));
 }
 
 const std::string& AuditLog::genesis_hash() {
@@ -115,17 +115,21 @@ Result<AuditEntry> AuditLog::append(std::int64_t at_ms, std::string kind, std::s
 
 namespace {
 
+// How many entries, and how many events, verify() holds at a time.
+constexpr std::int64_t kVerifyPage = 1000;
+
 // Takes the next `recorded.count` rows of `events` and names what does not match, if anything.
-Result<std::string> check_events(storage::Statement& events, const EventsDigest& recorded) {
+Result<std::string> check_events(storage::KeysetPages& events, const storage::Statement& event,
+                                 const EventsDigest& recorded) {
   EventDigester digester;
   while (digester.count() < recorded.count) {
-    auto row = events.step();
+    auto row = events.next();
     if (!row) return row.error();
     if (!*row) {
       return "it records " + std::to_string(recorded.count) + " events but only " + std::to_string(digester.count()) +
              " are left in the events table (rows were deleted)";
     }
-    digester.add_row(events);
+    digester.add_row(event);
   }
   if (digester.finish().sha256 != recorded.sha256) {
     return "the " + std::to_string(recorded.count) +
@@ -137,60 +141,62 @@ Result<std::string> check_events(storage::Statement& events, const EventsDigest&
 }  // namespace
 
 Result<AuditVerification> AuditLog::verify() {
+  // The entries and the events are read on one snapshot, so that a batch committed meanwhile
+  // shows in both or in neither, and page by page, so that memory does not grow with the log.
+  auto snapshot = storage::Transaction::snapshot(*database_);
+  if (!snapshot) return snapshot.error();
+  auto verification = walk_chain();
+  if (!verification) return verification;
+  // Ends the snapshot (its pages are reset); a read-only commit, not counted as a rollback.
+  if (auto ok = snapshot->commit(); !ok) return ok.error();
+  return verification;
+}
+
+Result<AuditVerification> AuditLog::walk_chain() {
   AuditVerification verification;
   std::string expected_prev = genesis_hash();
-  auto& all = statement(Sql::kAfter);
-  auto& events = statement(Sql::kEvents);
-  // No limit: the largest LIMIT both dialects take (PostgreSQL refuses SQLite's -1).
-  all.bind(1, std::int64_t{0}).bind(2, std::numeric_limits<std::int64_t>::max());
-  // On SQLite both statements read in the one read transaction that `all` holds until its reset,
-  // so the entries and the events are of the same commit even while the hub writes (on
-  // PostgreSQL, see the header).
-  auto walk = [&]() -> Result<void> {
-    while (true) {
-      auto row = all.step();
-      if (!row) return row.error();
-      if (!*row) break;
-      const AuditEntry entry = *read_entry(all);
-      const auto expected_id = static_cast<std::int64_t>(verification.entries) + 1;
-      if (entry.id != expected_id) {
-        verification.broken_id = expected_id;
-        verification.problem =
-            "entry " + std::to_string(expected_id) + " is missing (the next entry is " + std::to_string(entry.id) + ")";
-      } else if (entry.prev_hash != expected_prev) {
-        verification.broken_id = entry.id;
-        verification.problem = "its prev_hash does not match the hash of the entry before it";
-      } else if (entry.hash != sha256_hex(entry.prev_hash + canonical(entry))) {
-        verification.broken_id = entry.id;
-        verification.problem = "its content does not match its hash";
-      } else if (const auto recorded = recorded_events(nlohmann::json::parse(entry.detail, nullptr, false))) {
-        auto problem = check_events(events, *recorded);
-        if (!problem) return problem.error();
-        if (!problem->empty()) {
-          verification.broken_id = entry.id;
-          verification.problem = std::move(*problem);
-        }
-      }
-      if (verification.broken_id) return {};
-      ++verification.entries;
-      verification.head_hash = entry.hash;
-      expected_prev = entry.hash;
-    }
-    auto extra = events.step();
-    if (!extra) return extra.error();
-    if (*extra) {
-      verification.broken_id = static_cast<std::int64_t>(verification.entries) + 1;
+  auto& entry_row = statement(Sql::kAfter);
+  auto& event_row = statement(Sql::kEvents);
+  storage::KeysetPages entries(entry_row, 0, 0, kVerifyPage);
+  storage::KeysetPages events(event_row, EventDigester::key_column(), 0, kVerifyPage);
+  while (true) {
+    auto row = entries.next();
+    if (!row) return row.error();
+    if (!*row) break;
+    const AuditEntry entry = *read_entry(entry_row);
+    const auto expected_id = static_cast<std::int64_t>(verification.entries) + 1;
+    if (entry.id != expected_id) {
+      verification.broken_id = expected_id;
       verification.problem =
-          "no entry records the events stored after those of the last entry (the first: " + events.column_text(3) +
-          " of " + events.column_text(5) + "/" + events.column_text(0) + ", seq " + events.column_text(2) +
-          "): rows were inserted";
+          "entry " + std::to_string(expected_id) + " is missing (the next entry is " + std::to_string(entry.id) + ")";
+    } else if (entry.prev_hash != expected_prev) {
+      verification.broken_id = entry.id;
+      verification.problem = "its prev_hash does not match the hash of the entry before it";
+    } else if (entry.hash != sha256_hex(entry.prev_hash + canonical(entry))) {
+      verification.broken_id = entry.id;
+      verification.problem = "its content does not match its hash";
+    } else if (const auto recorded = recorded_events(nlohmann::json::parse(entry.detail, nullptr, false))) {
+      auto problem = check_events(events, event_row, *recorded);
+      if (!problem) return problem.error();
+      if (!problem->empty()) {
+        verification.broken_id = entry.id;
+        verification.problem = std::move(*problem);
+      }
     }
-    return {};
-  };
-  auto walked = walk();
-  events.reset();
-  all.reset();
-  if (!walked) return walked.error();
+    if (verification.broken_id) return verification;
+    ++verification.entries;
+    verification.head_hash = entry.hash;
+    expected_prev = entry.hash;
+  }
+  auto extra = events.next();
+  if (!extra) return extra.error();
+  if (*extra) {
+    verification.broken_id = static_cast<std::int64_t>(verification.entries) + 1;
+    verification.problem =
+        "no entry records the events stored after those of the last entry (the first: " + event_row.column_text(3) +
+        " of " + event_row.column_text(5) + "/" + event_row.column_text(0) + ", seq " + event_row.column_text(2) +
+        "): rows were inserted";
+  }
   return verification;
 }
 

@@ -71,15 +71,16 @@ class AuditLog {
   // that makes the change it records, so the log and the change commit together.
   Result<AuditEntry> append(std::int64_t at_ms, std::string kind, std::string subject, std::string detail);
 
-  // Walks the whole chain in id order beside the events table in storage order (streaming,
-  // constant memory) and reports the first entry whose id is out of sequence, whose prev_hash is
+  // Walks the whole chain in id order beside the events table in storage order, a page of each at
+  // a time (memory does not grow with the log), on one snapshot of the database
+  // (Connection::begin_snapshot: entries and events of the same commits, while the hub writes),
+  // and reports the first entry whose id is out of sequence, whose prev_hash is
   // not its predecessor's hash, whose hash does not match its content, or whose detail records
   // events (hub/ledger/event_digest.hpp) that the next rows of the events table do not match; and
   // rows left in the events table that no entry records. Entries record their events in the order
   // the events were stored, each entry's after the previous one's, which is what makes one pass
-  // enough. On PostgreSQL the backend reads each result whole, so memory grows with the log, and
-  // the two reads are of two snapshots unless the caller holds a transaction around the call:
-  // events committed between them show as inserted rows.
+  // enough. Call outside any transaction on the connection (it opens its own). Blocks for a read
+  // of the whole log and events table.
   Result<AuditVerification> verify();
 
   // The newest entry's id and hash.
@@ -93,9 +94,13 @@ class AuditLog {
 
  private:
   enum class Sql;
-  explicit AuditLog(storage::StatementSet<Sql> statements) : statements_(std::move(statements)) {}
+  AuditLog(storage::Connection& database, storage::StatementSet<Sql> statements)
+      : database_(&database), statements_(std::move(statements)) {}
   storage::Statement& statement(Sql which) { return statements_[which]; }
+  // verify()'s walk, inside its snapshot.
+  Result<AuditVerification> walk_chain();
 
+  storage::Connection* database_;
   storage::StatementSet<Sql> statements_;
 };
 

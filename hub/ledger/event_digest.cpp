@@ -56,6 +56,14 @@ const std::string& EventDigester::select_in_storage_order() {
   return kSelect;
 }
 
+const std::string& EventDigester::select_page_in_storage_order() {
+  static const std::string kSelect =
+      "SELECT " + columns() + ", rowid FROM events WHERE rowid > ?1 ORDER BY rowid LIMIT ?2";
+  return kSelect;
+}
+
+int EventDigester::key_column() { return kColumnCount; }
+
 void EventDigester::add(const Origin& origin, const Event& event, std::int64_t received_ms) {
   row_.clear();
   put_text(row_, origin.device);

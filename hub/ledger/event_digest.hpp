@@ -40,6 +40,10 @@ class EventDigester {
   // SELECT of those columns of every row of events, in the order they were stored (the table is
   // append-only, so its rowid only grows).
   static const std::string& select_in_storage_order();
+  // The same a page at a time (storage::KeysetPages): the rows after the rowid ?1, at most ?2,
+  // with their rowid after columns(), in column key_column().
+  static const std::string& select_page_in_storage_order();
+  static int key_column();
 
   // Adds an event as EventStore::insert stores it: empty detail text is stored as NULL.
   void add(const Origin& origin, const Event& event, std::int64_t received_ms);

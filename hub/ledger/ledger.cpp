@@ -2,10 +2,12 @@
 #include "hub/ledger/ledger.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "hub/ledger/schema.hpp"
+#include "hub/storage/postgres.hpp"
 #include "shared/protocol/codec.hpp"
 
 namespace recount::hub {
@@ -23,12 +25,12 @@ protocol::NackEntry nack_entry(const DeadLetter& letter) {
   return protocol::NackEntry{letter.seq.value_or(0), letter.event_id, letter.field, letter.reason};
 }
 
-Result<std::string> read_hub_epoch(storage::Database& database) {
+Result<std::string> read_hub_epoch(storage::Connection& database) {
   auto statement = database.prepare("SELECT epoch FROM hub_journal WHERE id = 1");
   if (!statement) return statement.error();
   auto row = statement->step();
   if (!row) return row.error();
-  if (!*row) return Error{ErrorCode::kCorrupt, "", database.path().string() + " has no hub epoch"};
+  if (!*row) return Error{ErrorCode::kCorrupt, "", database.name() + " has no hub epoch"};
   return statement->column_text(0);
 }
 
@@ -49,7 +51,6 @@ Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall, s
   auto database = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull,
                                           kApplicationId, check);
   if (!database) return database.error();
-  if (auto ok = migrate(*database, wall); !ok) return ok.error();
   // Ingest runs the reconciler's multi-row UPDATEs inside one long write transaction. With
   // SQLite's defaults (2 MB page cache, statement journals in temp files) each of them spilled
   // pages to disk: pwrite/pread took over half of the hub's CPU in a profile of 50 devices x 2,000
@@ -60,16 +61,39 @@ Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall, s
   // 168 MiB under a 1M-event backlog, against a budget of 100 MB (issue 16); with 32 MiB that
   // run kept its ingest rate (docs/performance.md, "The hub's RSS under a 1M-event backlog").
   if (auto ok = database->execute("PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY"); !ok) return ok.error();
-  auto events = EventStore::prepare(*database);
-  if (!events) return events.error();
-  auto audit = AuditLog::prepare(*database);
-  if (!audit) return audit.error();
-  auto hub_epoch = read_hub_epoch(*database);
-  if (!hub_epoch) return hub_epoch.error();
   const bool verified = database->checked_at_open() || database->previous_close() == storage::PreviousClose::kClean;
-  Ledger ledger(std::move(*database), std::move(*events), std::move(*audit), std::move(wall), std::move(*hub_epoch));
-  ledger.verified_at_open_ = verified;
+  auto ledger = open_on(std::make_unique<storage::Database>(std::move(*database)), std::move(wall));
+  if (!ledger) return ledger.error();
+  ledger->verified_at_open_ = verified;
   return ledger;
+}
+
+Result<Ledger> Ledger::connect(const std::string& url, WallClock wall) {
+  auto connection = storage::PostgresConnection::open(url);
+  if (!connection) return connection.error();
+  return open_on(std::make_unique<storage::PostgresConnection>(std::move(*connection)), std::move(wall));
+}
+
+Result<Ledger> Ledger::open_on(std::unique_ptr<storage::Connection> connection, WallClock wall) {
+  if (auto ok = migrate(*connection, wall); !ok) return ok.error();
+  auto events = EventStore::prepare(*connection);
+  if (!events) return events.error();
+  auto audit = AuditLog::prepare(*connection);
+  if (!audit) return audit.error();
+  auto hub_epoch = read_hub_epoch(*connection);
+  if (!hub_epoch) return hub_epoch.error();
+  return Ledger(std::move(connection), std::move(*events), std::move(*audit), std::move(wall), std::move(*hub_epoch));
+}
+
+storage::Database* Ledger::sqlite() {
+  // Dialect::kSqlite is spoken by storage::Database alone (shared/storage/connection.hpp).
+  return connection_->dialect() == storage::Dialect::kSqlite ? static_cast<storage::Database*>(connection_.get())
+                                                             : nullptr;
+}
+
+std::filesystem::path Ledger::path() const {
+  if (connection_->dialect() != storage::Dialect::kSqlite) return {};
+  return static_cast<const storage::Database&>(*connection_).path();
 }
 
 bool Ledger::integrity_unverified() const {
@@ -77,6 +101,7 @@ bool Ledger::integrity_unverified() const {
 }
 
 void Ledger::check_in_background(storage::BackgroundCheck::Finished finished) {
+  if (sqlite() == nullptr) return;
   check_ = storage::BackgroundCheck::start(path(), kApplicationId, std::move(finished));
 }
 
@@ -92,19 +117,20 @@ Result<void> Ledger::close_cleanly(Ledger ledger) {
         ErrorCode::kIo, "",
         "not closing " + file.string() + " cleanly: it has not passed an integrity check since its last unclean stop"};
   }
-  storage::Database database = std::move(ledger.database_);
+  std::unique_ptr<storage::Connection> connection = std::move(ledger.connection_);
   {
     // The event store's and audit log's statements go first: the connection closes only without any.
     const Ledger finalized = std::move(ledger);
   }
-  return storage::Database::close_cleanly(std::move(database));
+  if (connection->dialect() != storage::Dialect::kSqlite) return {};
+  return storage::Database::close_cleanly(std::move(static_cast<storage::Database&>(*connection)));
 }
 
 Result<LedgerWrite> Ledger::begin_write() {
   if (damaged()) {
-    return Error{ErrorCode::kCorrupt, "", path().string() + " failed its integrity check: it takes no more writes"};
+    return Error{ErrorCode::kCorrupt, "", name() + " failed its integrity check: it takes no more writes"};
   }
-  auto transaction = storage::Transaction::begin(database_);
+  auto transaction = storage::Transaction::begin(*connection_);
   if (!transaction) return transaction.error();
   return LedgerWrite(*this, std::move(*transaction));
 }
@@ -251,7 +277,7 @@ Result<Cursor> LedgerWrite::hello(const std::string& topic, const protocol::Hell
 
 EventStore& LedgerWrite::events() { return ledger_->events_; }
 
-storage::Database& LedgerWrite::database() { return ledger_->database_; }
+storage::Connection& LedgerWrite::database() { return ledger_->database(); }
 
 Result<Event> LedgerWrite::record_hub_event(const std::string& site, Event event, std::int64_t made_ms) {
   const Origin origin{site, std::string(Ledger::kHubDevice), ledger_->hub_epoch_};

@@ -1,5 +1,6 @@
-// The hub's ledger: one SQLite database holding the event store and the audit log, and the write
-// transactions that change both together, so every change is audited in the commit that makes it.
+// The hub's ledger: one database (a SQLite file, or a PostgreSQL database) holding the event store
+// and the audit log, and the write transactions that change both together, so every change is
+// audited in the commit that makes it.
 #pragma once
 
 #include <cstddef>
@@ -63,8 +64,12 @@ struct BatchOutcome {
 
 class Ledger;
 
-// A write transaction (BEGIN IMMEDIATE). Destroying it without commit() rolls everything back.
-// Not thread-safe; the Ledger must outlive it, and one Ledger has at most one at a time.
+// A write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN). Destroying it without commit()
+// rolls everything back. When a call returns an error, drop the write: on PostgreSQL the error has
+// ended the transaction already (every later call and commit() fail with kIo), and on SQLite,
+// which undoes only the failed statement, what the call did before it would otherwise commit.
+// Dropped, nothing of the write is stored, on either engine. Not thread-safe; the Ledger must
+// outlive it, and one Ledger has at most one at a time.
 class LedgerWrite {
  public:
   LedgerWrite(LedgerWrite&&) noexcept = default;
@@ -104,8 +109,10 @@ class LedgerWrite {
   Result<void> status(const std::string& site, const protocol::Status& status, std::int64_t received_ms,
                       Freshness freshness);
 
-  // COMMIT with synchronous=FULL: everything above is on stable storage when this returns,
-  // which is what makes an ack sent afterwards true.
+  // COMMIT with synchronous=FULL (SQLite) or synchronous_commit on (PostgreSQL): everything above
+  // is on stable storage when this returns, which is what makes an ack sent afterwards true.
+  // Errors: kIo (on PostgreSQL also a lost connection, after which the commit's outcome is unknown:
+  // the caller acks nothing, and the device's resend is deduplicated), kStorageFull.
   Result<void> commit();
 
   // The event store, to read what this transaction and earlier ones stored.
@@ -117,7 +124,7 @@ class LedgerWrite {
   // The ledger's connection, for a store that writes tables of its own (the catalog's,
   // hub/catalog/catalog_store.hpp): what it writes through it commits or rolls back with this
   // transaction and its audit entries.
-  storage::Database& database();
+  storage::Connection& database();
 
  private:
   friend class Ledger;
@@ -137,7 +144,10 @@ class LedgerWrite {
   std::uint64_t last_hub_seq_ = 0;
 };
 
-// Owns the hub database. Not thread-safe: use it from one thread (the hub's io_context).
+// Owns the hub database: a SQLite file (open()) or a PostgreSQL database (connect()). What only a
+// SQLite file has (its integrity check, clean closes, page cache, backups through sqlite()) is
+// SQLite's alone; the events, the audit log and the write transactions behave the same on both.
+// Not thread-safe: use it from one thread (the hub's io_context).
 class Ledger {
  public:
   // Marks a hub database in the SQLite header (PRAGMA application_id), so no other program's
@@ -157,22 +167,32 @@ class Ledger {
   static Result<Ledger> open(const std::filesystem::path& file, WallClock wall = system_wall_clock(),
                              storage::StartCheck check = storage::StartCheck::kAfterUncleanClose);
 
+  // Connects to a PostgreSQL database (`url` as storage::PostgresConnection::open takes it) and
+  // creates or checks the ledger's tables there (hub/ledger/schema.hpp). Errors: kUnavailable when
+  // the server cannot be reached or refuses the login, kInvalidInput for a malformed URL,
+  // kUnsupportedVersion when a newer hub made the tables, kIo when the server refuses a statement.
+  // Messages name the database without its password. Blocks on the server.
+  static Result<Ledger> connect(const std::string& url, WallClock wall = system_wall_clock());
+
   // Closes the ledger at the end of an orderly stop so the next open may skip the integrity check
   // (storage::Database::close_cleanly). Everything that prepared statements on database() must
   // be destroyed first. Errors: as close_cleanly, and kIo when the file awaits its integrity check
   // (integrity_unverified(): a background check cancelled here, or one that failed), which the next
   // start must then run: the ledger is closed without a clean close. Closed either way. Blocks.
+  // On PostgreSQL it only closes the connection: the server keeps its own files.
   static Result<void> close_cleanly(Ledger ledger);
 
   // Whether the file has not been checked since its last unclean close: opened with
-  // StartCheck::kInBackground after one, and no background check has passed yet.
+  // StartCheck::kInBackground after one, and no background check has passed yet. Never on
+  // PostgreSQL.
   bool integrity_unverified() const;
 
   // Starts SQLite's integrity check of the file on a thread and a read-only connection of its own
   // (storage::BackgroundCheck), while this ledger serves. `finished` runs on that thread, once,
   // with the verdict (storage::BackgroundCheck::Finished); from the moment the check fails, before
   // `finished` runs, damaged() is true. Call at most once, on the ledger's thread. The check stops
-  // when the ledger closes or is destroyed.
+  // when the ledger closes or is destroyed. On PostgreSQL there is no file to check: nothing
+  // starts and `finished` never runs.
   void check_in_background(storage::BackgroundCheck::Finished finished);
 
   // Whether the background check found the file damaged or could not read it. From then on
@@ -183,8 +203,9 @@ class Ledger {
   Ledger(Ledger&&) noexcept = default;
   Ledger& operator=(Ledger&&) noexcept = default;
 
-  // Starts a write transaction; kIo if SQLite cannot (e.g. another process holds the write lock
-  // past the busy timeout), kCorrupt once damaged(). Blocks.
+  // Starts a write transaction; kIo if the engine cannot (e.g. another process holds SQLite's
+  // write lock past the busy timeout, or the PostgreSQL server is gone), kCorrupt once damaged().
+  // Blocks.
   Result<LedgerWrite> begin_write();
 
   // For reads (stats, listings, verification). Writes go through begin_write().
@@ -192,27 +213,41 @@ class Ledger {
   AuditLog& audit() { return audit_; }
   // The connection itself, for the reconciler (hub/reconcile/reconciler.hpp), whose writes must
   // run inside a LedgerWrite so that they commit with it.
-  storage::Database& database() { return database_; }
+  storage::Connection& database() { return *connection_; }
+  // The SQLite file's connection, for what only SQLite has (its open-time check, backups, ATTACH);
+  // nullptr on PostgreSQL.
+  storage::Database* sqlite();
 
-  const std::filesystem::path& path() const { return database_.path(); }
+  // The SQLite file; empty on PostgreSQL.
+  std::filesystem::path path() const;
+  // What the ledger is stored in, for messages: the file, or the PostgreSQL URL without its
+  // password.
+  std::string name() const { return connection_->name(); }
   // The hub's journal epoch, chosen when the database was created and kept for good.
   const std::string& hub_epoch() const { return hub_epoch_; }
 
  private:
   friend class LedgerWrite;
-  Ledger(storage::Database database, EventStore events, AuditLog audit, WallClock wall, std::string hub_epoch)
-      : database_(std::move(database)),
+  Ledger(std::unique_ptr<storage::Connection> connection, EventStore events, AuditLog audit, WallClock wall,
+         std::string hub_epoch)
+      : connection_(std::move(connection)),
         events_(std::move(events)),
         audit_(std::move(audit)),
         wall_(std::move(wall)),
         hub_epoch_(std::move(hub_epoch)) {}
 
-  storage::Database database_;  // declared first: the statements below must be finalized before it closes
+  // Declared first: the statements below must be finalized before it closes. On the heap, so
+  // that they keep pointing at it when the Ledger moves.
+  std::unique_ptr<storage::Connection> connection_;
   EventStore events_;
   AuditLog audit_;
   WallClock wall_;
   std::string hub_epoch_;
   bool verified_at_open_ = true;  // checked at open, or closed cleanly before
+  // Opens the stores on a connection (a SQLite file already set up, or a PostgreSQL database):
+  // migrates the ledger's tables and reads the hub's epoch.
+  static Result<Ledger> open_on(std::unique_ptr<storage::Connection> connection, WallClock wall);
+
   // Declared last: destroyed first, so its thread stops before anything else goes.
   std::unique_ptr<storage::BackgroundCheck> check_;
 };

@@ -327,11 +327,17 @@ Result<Statement> PostgresConnection::prepare(std::string_view sql) {
   return Statement(std::move(statement));
 }
 
-Result<void> PostgresConnection::begin() {
+Result<void> PostgresConnection::begin() { return begin_with("BEGIN"); }
+
+Result<void> PostgresConnection::begin_snapshot() {
+  return begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+}
+
+Result<void> PostgresConnection::begin_with(std::string_view sql) {
   if (session_->in_transaction) {
     return Error{ErrorCode::kIo, "", "cannot begin a transaction on " + session_->name + ": one is open"};
   }
-  if (auto ok = execute("BEGIN"); !ok) return ok;
+  if (auto ok = execute(sql); !ok) return ok;
   session_->in_transaction = true;
   session_->transaction_failed = false;
   return {};

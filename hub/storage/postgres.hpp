@@ -21,7 +21,9 @@ namespace recount::storage {
 // literals, quoted names and comments); each is prepared on the server when prepare() returns, so
 // a typo fails there. A statement's rows are fetched whole when it is first stepped.
 //
-// Transactions: begin() is BEGIN (READ COMMITTED; rows are locked as they are written). Commits
+// Transactions: begin() is BEGIN (READ COMMITTED; rows are locked as they are written),
+// begin_snapshot() BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY (every read sees the snapshot
+// of its first statement; a write is refused). Commits
 // are durable when commit() returns: the session runs with synchronous_commit on, whatever the
 // server's default, so an ack sent after a commit stays true. Unlike SQLite, any error inside a
 // transaction ends it: the server rolls it back, rollbacks() counts it at once, and every call
@@ -50,6 +52,7 @@ class PostgresConnection final : public Connection {
   Result<void> execute(std::string_view sql) override;
   Result<Statement> prepare(std::string_view sql) override;
   Result<void> begin() override;
+  Result<void> begin_snapshot() override;
   Result<void> commit() override;
   void rollback() noexcept override;
   std::uint64_t rollbacks() const override;
@@ -61,6 +64,8 @@ class PostgresConnection final : public Connection {
 
  private:
   explicit PostgresConnection(std::unique_ptr<Session> session);
+  // Runs `sql`, a BEGIN of some kind, and marks the transaction open.
+  Result<void> begin_with(std::string_view sql);
   std::unique_ptr<Session> session_;
 };
 

@@ -24,6 +24,11 @@ Result<Transaction> Transaction::begin(Connection& connection) {
   return Transaction(connection);
 }
 
+Result<Transaction> Transaction::snapshot(Connection& connection) {
+  if (auto ok = connection.begin_snapshot(); !ok) return ok.error();
+  return Transaction(connection);
+}
+
 Transaction::~Transaction() {
   if (connection_ != nullptr) connection_->rollback();
 }

@@ -59,6 +59,12 @@ class Connection {
   // rolls back on scope exit. After any error inside a transaction, roll it back: on
   // PostgreSQL an error ends the transaction (SQLite undoes only the failed statement).
   virtual Result<void> begin() = 0;
+  // Starts a transaction for reads that all see the database as of one moment, whatever other
+  // connections commit meanwhile (SQLite: a deferred BEGIN, whose first read fixes the
+  // snapshot in WAL mode; PostgreSQL: BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY). For
+  // checks that compare two tables (the audit chain against the events). End it with commit()
+  // or rollback(); Transaction::snapshot() does. Errors: kIo, also when a transaction is open.
+  virtual Result<void> begin_snapshot() = 0;
   virtual Result<void> commit() = 0;
   virtual void rollback() noexcept = 0;
 
@@ -133,10 +139,11 @@ class Statement {
   std::unique_ptr<StatementBackend> backend_;
 };
 
-// Scope guard: begin() on creation, rollback() unless commit() succeeded.
+// Scope guard: begin() (or begin_snapshot()) on creation, rollback() unless commit() succeeded.
 class Transaction {
  public:
   static Result<Transaction> begin(Connection& connection);
+  static Result<Transaction> snapshot(Connection& connection);
   Transaction(Transaction&& other) noexcept : connection_(std::exchange(other.connection_, nullptr)) {}
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();

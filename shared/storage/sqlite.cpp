@@ -340,6 +340,7 @@ Result<Statement> Database::prepare(std::string_view sql) {
 }
 
 Result<void> Database::begin() { return execute("BEGIN IMMEDIATE"); }
+Result<void> Database::begin_snapshot() { return execute("BEGIN DEFERRED"); }
 Result<void> Database::commit() { return execute("COMMIT"); }
 void Database::rollback() noexcept {
   if (sqlite3_get_autocommit(handle_.get()) == 0) sqlite3_exec(handle_.get(), "ROLLBACK", nullptr, nullptr, nullptr);

@@ -82,11 +82,13 @@ class Database final : public Connection {
   Database& operator=(Database&&) noexcept;
   ~Database() override;
 
-  // Connection: statements on this file. begin() is BEGIN IMMEDIATE; a failed statement inside
-  // a transaction is undone alone and the transaction goes on.
+  // Connection: statements on this file. begin() is BEGIN IMMEDIATE, begin_snapshot() a
+  // deferred BEGIN (a read transaction from its first read); a failed statement inside a
+  // transaction is undone alone and the transaction goes on.
   Result<void> execute(std::string_view sql) override;
   Result<Statement> prepare(std::string_view sql) override;
   Result<void> begin() override;
+  Result<void> begin_snapshot() override;
   Result<void> commit() override;
   void rollback() noexcept override;
   std::uint64_t rollbacks() const override { return *rollbacks_; }

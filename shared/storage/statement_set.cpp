@@ -44,4 +44,27 @@ Result<bool> wrote_row(Statement& statement) {
   return *changed > 0;
 }
 
+Result<bool> KeysetPages::next() {
+  while (true) {
+    if (!paging_) {
+      statement_->bind(1, after_).bind(2, page_);
+      paging_ = true;
+      read_in_page_ = 0;
+    }
+    auto row = statement_->step();  // resets the statement itself on error
+    if (!row) {
+      paging_ = false;
+      return row.error();
+    }
+    if (*row) {
+      ++read_in_page_;
+      after_ = statement_->column_int(key_column_);
+      return true;
+    }
+    statement_->reset();
+    paging_ = false;
+    if (read_in_page_ < page_) return false;  // a short page is the last
+  }
+}
+
 }  // namespace recount::storage

@@ -94,4 +94,31 @@ Result<std::vector<T>> collect_rows(Statement& statement, Read read) {
   return rows;
 }
 
+// Walks a query's rows page by page, so that no more than `page` rows are ever held at once
+// (PostgreSQL's backend fetches a statement's rows whole when it is first stepped): the query
+// reads `WHERE key > ?1 ORDER BY key LIMIT ?2` for a unique integer key in column `key_column`,
+// and each page starts after the last key read. Rows committed meanwhile show unless the caller
+// holds a snapshot (Connection::begin_snapshot). Not thread-safe; must not outlive `statement`,
+// which it resets when it ends, fails or is destroyed.
+class KeysetPages {
+ public:
+  KeysetPages(Statement& statement, int key_column, std::int64_t after, std::int64_t page)
+      : statement_(&statement), key_column_(key_column), after_(after), page_(page) {}
+  KeysetPages(const KeysetPages&) = delete;
+  KeysetPages& operator=(const KeysetPages&) = delete;
+  ~KeysetPages() { statement_->reset(); }
+
+  // Moves to the next row: true when there is one (read its columns from the statement), false
+  // at the end. Errors: the statement's (kIo).
+  Result<bool> next();
+
+ private:
+  Statement* statement_;
+  int key_column_;
+  std::int64_t after_;
+  std::int64_t page_;
+  std::int64_t read_in_page_ = 0;
+  bool paging_ = false;  // a page is bound and being stepped
+};
+
 }  // namespace recount::storage

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hub/ledger/ledger.hpp"
+#include "tests/support/postgres.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::testing {
@@ -75,14 +76,32 @@ inline hub::IncomingBatch batch_of(const hub::Origin& origin, std::uint64_t firs
   return batch;
 }
 
-// A ledger in a fresh temporary directory, on the fixed clock.
-struct LedgerFixture {
+// Where a test's ledger is stored: a SQLite file in a fresh temporary directory...
+struct SqliteLedger {
   TempDir dir;
   std::filesystem::path file = dir / "hub.db";
+
+  Result<hub::Ledger> open_ledger() const { return hub::Ledger::open(file, fixed_clock()); }
+};
+
+// ... or a fresh PostgreSQL database on a server of the test's own (stop and start it through
+// `server` to lose the connection).
+struct PostgresLedger {
+  PostgresServer server;
+
+  Result<hub::Ledger> open_ledger() const { return hub::Ledger::connect(server.url(), fixed_clock()); }
+};
+
+// A ledger on the fixed clock, stored as Backend says. A suite runs a case about the ledger's
+// storage semantics against both with TEST_CASE_TEMPLATE(..., Backend, testing::SqliteLedger,
+// testing::PostgresLedger) and a LedgerOn<Backend>.
+template <typename Backend>
+struct LedgerOn : Backend {
   hub::Ledger ledger = open();
 
+  // Opens the ledger again (closing none: assign it to `ledger` to close the old one).
   hub::Ledger open() {
-    auto opened = hub::Ledger::open(file, fixed_clock());
+    auto opened = Backend::open_ledger();
     REQUIRE_MESSAGE(opened.has_value(), (opened ? "" : opened.error().describe()));
     return std::move(*opened);
   }
@@ -90,7 +109,7 @@ struct LedgerFixture {
   // Applies batches each in its own committed transaction and returns the last outcome.
   hub::BatchOutcome apply(const hub::IncomingBatch& batch) {
     auto write = ledger.begin_write();
-    REQUIRE(write.has_value());
+    REQUIRE_MESSAGE(write.has_value(), (write ? "" : write.error().describe()));
     auto outcome = write->apply(batch);
     REQUIRE_MESSAGE(outcome.has_value(), (outcome ? "" : outcome.error().describe()));
     REQUIRE(write->commit().has_value());
@@ -98,4 +117,10 @@ struct LedgerFixture {
   }
 };
 
+// The ledger most tests use: a SQLite file in a fresh temporary directory (`dir`, `file`).
+using LedgerFixture = LedgerOn<SqliteLedger>;
+
 }  // namespace recount::testing
+
+TYPE_TO_STRING_AS("sqlite", recount::testing::SqliteLedger);
+TYPE_TO_STRING_AS("postgresql", recount::testing::PostgresLedger);

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
 #include <utility>
 
 #include "hub/storage/postgres.hpp"
@@ -42,6 +43,18 @@ struct PostgresBackend {
     return std::move(*opened);
   }
 };
+
+// What someone with write access to the database could do behind the hub's back: drop the
+// append-only triggers of `table` (events or audit_log, hub/ledger/schema.cpp), then run `sql`.
+inline void tamper(storage::Connection& database, const std::string& table, const std::string& sql) {
+  const bool sqlite = database.dialect() == storage::Dialect::kSqlite;
+  const auto dropped =
+      database.execute(sqlite ? "DROP TRIGGER " + table + "_no_update; DROP TRIGGER " + table + "_no_delete;"
+                              : "DROP TRIGGER " + table + "_no_update ON " + table);
+  REQUIRE_MESSAGE(dropped.has_value(), (dropped ? "" : dropped.error().describe()));
+  auto ok = database.execute(sql);
+  REQUIRE_MESSAGE(ok.has_value(), (ok ? "" : ok.error().describe()));
+}
 
 }  // namespace recount::testing
 

@@ -50,12 +50,11 @@ void open_for_traversal(const fs::path& path) {
   fs::permissions(path, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
 }
 
-void start_cluster(const fs::path& bin, const fs::path& data, const fs::path& socket_dir, const fs::path& log) {
+void start_cluster(const fs::path& bin, const fs::path& data, const fs::path& socket_dir, const fs::path& log,
+                   PostgresServer::Fsync fsync = PostgresServer::Fsync::kOff) {
+  const std::string durability = fsync == PostgresServer::Fsync::kOn ? "" : " -c fsync=off -c full_page_writes=off";
   run_or_throw(as_owner({(bin / "pg_ctl").string(), "-D", data.string(), "-l", log.string(), "-w", "-t", "60", "-o",
-                         "-k " + socket_dir.string() +
-                             " -c listen_addresses= -p 5432 -c fsync=off"
-                             " -c full_page_writes=off",
-                         "start"}));
+                         "-k " + socket_dir.string() + " -c listen_addresses= -p 5432" + durability, "start"}));
 }
 
 void stop_cluster(const fs::path& bin, const fs::path& data, const std::string& mode) {
@@ -99,7 +98,7 @@ fs::path template_cluster(const fs::path& bin) {
 
 }  // namespace
 
-PostgresServer::PostgresServer() : data_(dir_ / "data"), socket_dir_(dir_ / "run") {
+PostgresServer::PostgresServer(Fsync fsync) : data_(dir_ / "data"), socket_dir_(dir_ / "run"), fsync_(fsync) {
   const auto bin = server_bin();
   const auto source = template_cluster(bin);
   open_for_traversal(dir_.path());
@@ -125,7 +124,7 @@ void PostgresServer::stop_immediately() {
 }
 
 void PostgresServer::start() {
-  start_cluster(server_bin(), data_, socket_dir_, socket_dir_ / "postgres.log");
+  start_cluster(server_bin(), data_, socket_dir_, socket_dir_ / "postgres.log", fsync_);
   running_ = true;
 }
 

@@ -14,15 +14,18 @@ namespace recount::testing {
 // and removes everything, also when the test failed. PostgreSQL refuses to run as root, so under
 // root the cluster belongs to the `postgres` user (runuser).
 //
-// Fast by design, for tests only: the server runs with fsync=off (a crash of the machine may lose
-// its commits; a crash of the server does not), and each cluster is a copy of a template made
+// Fast by design, for tests: the server runs with fsync=off unless asked (a crash of the machine
+// may lose its commits; a crash of the server does not; benchmarks ask for fsync on, which makes
+// every commit wait for its WAL's fsync, as in production), and each cluster is a copy of a template made
 // once per machine and user with initdb (under $TMPDIR, made under a lock by the first test that
 // needs it), because initdb takes seconds. Not thread-safe.
 class PostgresServer {
  public:
+  enum class Fsync { kOff, kOn };
+
   // Starts the server; throws std::runtime_error naming the failing step (initdb, pg_ctl) when it
   // cannot.
-  PostgresServer();
+  explicit PostgresServer(Fsync fsync = Fsync::kOff);
   PostgresServer(const PostgresServer&) = delete;
   PostgresServer& operator=(const PostgresServer&) = delete;
   ~PostgresServer();
@@ -39,6 +42,7 @@ class PostgresServer {
   TempDir dir_;
   std::filesystem::path data_;
   std::filesystem::path socket_dir_;
+  Fsync fsync_;
   bool running_ = false;
 };
 

@@ -12,6 +12,7 @@
 #include "shared/protocol/codec.hpp"
 #include "shared/storage/clean_close.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
+#include "tests/hub/storage_backends.hpp"
 #include "tests/support/damage.hpp"
 
 namespace recount::hub {
@@ -40,8 +41,9 @@ DeadLetter rejected_event(const IncomingBatch& batch, std::uint64_t seq) {
                     "{}",        2};
 }
 
-TEST_CASE("a batch is stored, acked through its last seq and audited in one entry with counts") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE("a batch is stored, acked through its last seq and audited in one entry with counts", Backend,
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   const auto batch = batch_of(origin_of("device-1"), 1, 50);
   const auto outcome = fixture.apply(batch);
   CHECK(outcome.stored == 50);
@@ -50,7 +52,7 @@ TEST_CASE("a batch is stored, acked through its last seq and audited in one entr
   CHECK(outcome.cursor.acked_through == 50);
 
   std::string kind;
-  const auto detail = last_audit_detail(fixture.ledger, &kind);
+  const nlohmann::json detail = last_audit_detail(fixture.ledger, &kind);
   CHECK(kind == "sync.batch");
   CHECK(detail["new"] == 50);
   CHECK(detail["duplicates"] == 0);
@@ -62,8 +64,9 @@ TEST_CASE("a batch is stored, acked through its last seq and audited in one entr
   CHECK(fixture.ledger.audit().verify()->entries == 1);
 }
 
-TEST_CASE("the same batch applied twice is stored once and counted as duplicates the second time") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE("the same batch applied twice is stored once and counted as duplicates the second time", Backend,
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   const auto batch = batch_of(origin_of("device-1"), 1, 20);
   fixture.apply(batch);
   const auto again = fixture.apply(batch);
@@ -75,8 +78,10 @@ TEST_CASE("the same batch applied twice is stored once and counted as duplicates
   CHECK(last_audit_detail(fixture.ledger)["duplicates"] == 20);
 }
 
-TEST_CASE("a different event at a stored seq is a conflict: kept with both versions, nacked, never a duplicate") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE(
+    "a different event at a stored seq is a conflict: kept with both versions, nacked, never a duplicate", Backend,
+    testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   const auto origin = origin_of("device-1");
   fixture.apply(batch_of(origin, 1, 3));
   auto forged = batch_of(origin, 1, 3);
@@ -111,8 +116,9 @@ TEST_CASE("a different event at a stored seq is a conflict: kept with both versi
   CHECK(fixture.ledger.events().unreviewed_conflicts().value() == 2);
 }
 
-TEST_CASE("events stamped far from their arrival are flagged, stored as sent and reconciled at their arrival") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE("events stamped far from their arrival are flagged, stored as sent and reconciled at their arrival",
+                   Backend, testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   const auto origin = origin_of("device-1");
   auto batch = batch_of(origin, 1, 4);
   batch.clock = ClockBounds{3'600'000, 86'400'000};
@@ -139,15 +145,17 @@ TEST_CASE("events stamped far from their arrival are flagged, stored as sent and
   CHECK(reconciled[3].event.hlc == batch.events[3].hlc);
 }
 
-TEST_CASE("a batch reports which of its events were stored as new, by their index in the batch") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE("a batch reports which of its events were stored as new, by their index in the batch", Backend,
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   fixture.apply(batch_of(origin_of("device-1"), 3, 4));
   const auto outcome = fixture.apply(batch_of(origin_of("device-1"), 1, 6));
   CHECK(outcome.new_events == std::vector<std::size_t>{0, 1, 4, 5});
 }
 
-TEST_CASE("the hub's own events are numbered in one sequence of one epoch that survives reopening the ledger") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE("the hub's own events are numbered in one sequence of one epoch that survives reopening the ledger",
+                   Backend, testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   const std::string epoch = fixture.ledger.hub_epoch();
   CHECK(is_epoch(epoch));
   {
@@ -165,8 +173,10 @@ TEST_CASE("the hub's own events are numbered in one sequence of one epoch that s
   CHECK(stored->size() == 3);
 }
 
-TEST_CASE("the hub's own events are audited in one hub.events entry before the next entry of their transaction") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE(
+    "the hub's own events are audited in one hub.events entry before the next entry of their transaction", Backend,
+    testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   {
     auto write = fixture.ledger.begin_write();
     REQUIRE(write.has_value());
@@ -214,7 +224,7 @@ TEST_CASE("a ledger from before events were recorded gets one entry recording th
   }
   fixture.ledger = fixture.open();
   std::string kind;
-  const auto detail = last_audit_detail(fixture.ledger, &kind);
+  const nlohmann::json detail = last_audit_detail(fixture.ledger, &kind);
   CHECK(kind == "audit.events_recorded");
   CHECK(detail["events"]["count"] == 4);
   fixture.apply(batch_of(origin_of("device-1"), 4, 5));
@@ -225,8 +235,9 @@ TEST_CASE("a ledger from before events were recorded gets one entry recording th
   CHECK_FALSE(fixture.ledger.database().execute("DELETE FROM events").has_value());
 }
 
-TEST_CASE("a batch after a gap is stored but the ack waits until the gap is filled") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE("a batch after a gap is stored but the ack waits until the gap is filled", Backend,
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   const auto origin = origin_of("device-1");
   CHECK(fixture.apply(batch_of(origin, 1, 10)).cursor.acked_through == 10);
   const auto ahead = fixture.apply(batch_of(origin, 21, 30));
@@ -235,8 +246,10 @@ TEST_CASE("a batch after a gap is stored but the ack waits until the gap is fill
   CHECK(fixture.apply(batch_of(origin, 11, 20)).cursor.acked_through == 30);
 }
 
-TEST_CASE("a rejected event is dead-lettered and nacked while the good ones are stored, and the ack covers all") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE(
+    "a rejected event is dead-lettered and nacked while the good ones are stored, and the ack covers all", Backend,
+    testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   auto batch = batch_of(origin_of("device-1"), 1, 5);
   batch.events.erase(batch.events.begin() + 2);  // seq 3 failed validation
   batch.rejected.push_back(rejected_event(batch, 3));
@@ -250,13 +263,14 @@ TEST_CASE("a rejected event is dead-lettered and nacked while the good ones are 
   auto letters = fixture.ledger.events().dead_letters({"", 0, 10});
   REQUIRE(letters->size() == 1);
   CHECK(letters->at(0).seq == 3u);
-  const auto detail = last_audit_detail(fixture.ledger);
+  const nlohmann::json detail = last_audit_detail(fixture.ledger);
   REQUIRE(detail["rejected"].size() == 1);
   CHECK(detail["rejected"][0]["seq"] == 3);
 }
 
-TEST_CASE("an event reusing another event's id is dead-lettered with its JSON, and the rest is stored") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE("an event reusing another event's id is dead-lettered with its JSON, and the rest is stored",
+                   Backend, testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   const auto origin = origin_of("device-1");
   fixture.apply(batch_of(origin, 1, 2));
   auto batch = batch_of(origin, 3, 4);
@@ -272,8 +286,9 @@ TEST_CASE("an event reusing another event's id is dead-lettered with its JSON, a
   CHECK(letters->at(0).payload.find(testing::event_id_for(1, 1)) != std::string::npos);
 }
 
-TEST_CASE("a write that is never committed leaves neither events nor audit entries") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE("a write that is never committed leaves neither events nor audit entries", Backend,
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   {
     auto write = fixture.ledger.begin_write();
     REQUIRE(write.has_value());
@@ -283,8 +298,73 @@ TEST_CASE("a write that is never committed leaves neither events nor audit entri
   CHECK(fixture.ledger.audit().verify()->entries == 0);
 }
 
-TEST_CASE("committed batches survive closing and reopening the ledger") {
-  LedgerFixture fixture;
+TEST_CASE("a batch whose PostgreSQL transaction the server's crash cuts midway leaves nothing, and is stored once") {
+  testing::LedgerOn<testing::PostgresLedger> fixture;
+  const auto origin = origin_of("device-1");
+  fixture.apply(batch_of(origin, 1, 5));
+  {
+    auto write = fixture.ledger.begin_write();
+    REQUIRE(write.has_value());
+    REQUIRE(write->apply(batch_of(origin, 6, 10)).has_value());  // in the open transaction
+    fixture.server.stop_immediately();
+    auto cut = write->apply(batch_of(origin, 11, 15));
+    REQUIRE_FALSE(cut.has_value());
+    CHECK(cut.error().code == ErrorCode::kIo);
+    INFO(cut.error().message);
+    CHECK(cut.error().message.find("connection") != std::string::npos);
+    auto committed = write->commit();
+    REQUIRE_FALSE(committed.has_value());
+    CHECK(committed.error().code == ErrorCode::kIo);
+  }
+  fixture.server.start();
+  // The ledger connects again by itself: nothing of the cut transaction is there.
+  auto devices = fixture.ledger.events().devices();
+  REQUIRE_MESSAGE(devices.has_value(), (devices ? "" : devices.error().describe()));
+  REQUIRE(devices->size() == 1);
+  CHECK(devices->at(0).epochs.at(0).cursor.acked_through == 5);
+  CHECK(fixture.ledger.events().events({"device-1", origin.epoch, 0, 100})->size() == 5);
+  CHECK(fixture.ledger.audit().head()->id == 1);
+  // The device resends from 6 on: stored once, and a duplicate the second time.
+  const auto resent = fixture.apply(batch_of(origin, 6, 15));
+  CHECK(resent.stored == 10);
+  CHECK(resent.cursor.acked_through == 15);
+  CHECK(fixture.apply(batch_of(origin, 6, 15)).duplicates == 10);
+  CHECK(fixture.ledger.events().events({"device-1", origin.epoch, 0, 100})->size() == 15);
+  const auto verification = fixture.ledger.audit().verify();
+  REQUIRE(verification.has_value());
+  CHECK_FALSE(verification->broken_id.has_value());
+  CHECK(verification->entries == 3);
+}
+
+TEST_CASE_TEMPLATE("a ledger whose entries and events span many pages verifies, and an edit on the last page shows",
+                   Backend, testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
+  const auto origin = origin_of("device-1");
+  // More than one page of each (AuditLog::verify reads 1,000 at a time): 2,410 events, 1,104 entries.
+  for (std::uint64_t first = 1; first <= 2400; first += 800) fixture.apply(batch_of(origin, first, first + 799));
+  {
+    auto write = fixture.ledger.begin_write();
+    REQUIRE(write.has_value());
+    for (int note = 0; note < 1100; ++note) REQUIRE(write->audit("test.note", "test", "{}").has_value());
+    REQUIRE(write->commit().has_value());
+  }
+  fixture.apply(batch_of(origin, 2401, 2410));
+  auto verification = fixture.ledger.audit().verify();
+  REQUIRE(verification.has_value());
+  CHECK_FALSE(verification->broken_id.has_value());
+  CHECK(verification->entries == 1104);
+
+  testing::tamper(fixture.ledger.database(), "events", "UPDATE events SET qty = 99 WHERE seq = 2405");
+  verification = fixture.ledger.audit().verify();
+  REQUIRE(verification.has_value());
+  REQUIRE(verification->broken_id.has_value());
+  CHECK(*verification->broken_id == 1104);
+  CHECK(verification->entries == 1103);
+}
+
+TEST_CASE_TEMPLATE("committed batches survive closing and reopening the ledger", Backend, testing::SqliteLedger,
+                   testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   fixture.apply(batch_of(origin_of("device-1"), 1, 7));
   fixture.ledger = fixture.open();
   auto devices = fixture.ledger.events().devices();
@@ -305,8 +385,9 @@ TEST_CASE("the ledger keeps statement journals in memory and a 32 MiB page cache
   CHECK(read_pragma("PRAGMA cache_size") == -32768);
 }
 
-TEST_CASE("a payload refused as a whole is dead-lettered and audited without moving any cursor") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE("a payload refused as a whole is dead-lettered and audited without moving any cursor", Backend,
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   const auto origin = origin_of("device-1", "");
   const DeadLetter letter{
       0, kFixedNowMs, "recount/v1/site-1/device-1/events", origin, std::nullopt, "", "", "not JSON", "garbage", 7};
@@ -315,7 +396,7 @@ TEST_CASE("a payload refused as a whole is dead-lettered and audited without mov
   REQUIRE(write->commit().has_value());
 
   std::string kind;
-  const auto detail = last_audit_detail(fixture.ledger, &kind);
+  const nlohmann::json detail = last_audit_detail(fixture.ledger, &kind);
   CHECK(kind == "sync.payload_rejected");
   CHECK(detail["reason"] == "not JSON");
   CHECK(detail["bytes"] == 7);
@@ -325,8 +406,9 @@ TEST_CASE("a payload refused as a whole is dead-lettered and audited without mov
   CHECK(devices->at(0).epochs.empty());
 }
 
-TEST_CASE("a hello is answered with the stored cursor, and with zero for an unknown epoch") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE("a hello is answered with the stored cursor, and with zero for an unknown epoch", Backend,
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   fixture.apply(batch_of(origin_of("device-1"), 1, 12));
   protocol::Hello hello{"site-1", "device-1", "00000000000000e1", 15, 9, kFixedNowMs, {0}, "test"};
   auto write = fixture.ledger.begin_write();
@@ -336,15 +418,16 @@ TEST_CASE("a hello is answered with the stored cursor, and with zero for an unkn
   REQUIRE(write->commit().has_value());
 
   std::string kind;
-  const auto detail = last_audit_detail(fixture.ledger, &kind);
+  const nlohmann::json detail = last_audit_detail(fixture.ledger, &kind);
   CHECK(kind == "sync.hello");
   CHECK(detail["agent_acked_through"] == 9);
   CHECK(fixture.ledger.events().devices()->at(0).epochs.size() == 2);
 }
 
-TEST_CASE(
-    "a hello whose journal pruned seqs the restored hub lacks moves the cursor past them and dead-letters the range") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE(
+    "a hello whose journal pruned seqs the restored hub lacks moves the cursor past them and dead-letters the range",
+    Backend, testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   fixture.apply(batch_of(origin_of("device-1"), 1, 12));
   protocol::Hello hello{"site-1", "device-1", "00000000000000e1", 40, 30, kFixedNowMs, {0}, "test"};
   hello.pruned_through = 20;
@@ -371,8 +454,9 @@ void record_status(Ledger& ledger, std::int64_t received_ms, LedgerWrite::Freshn
   REQUIRE(write->commit().has_value());
 }
 
-TEST_CASE("a retained status is kept without counting as contact; a live one counts") {
-  LedgerFixture fixture;
+TEST_CASE_TEMPLATE("a retained status is kept without counting as contact; a live one counts", Backend,
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
   fixture.apply(batch_of(origin_of("device-1"), 1, 1));
   record_status(fixture.ledger, kFixedNowMs + 100, LedgerWrite::Freshness::kRetained);
   auto device = fixture.ledger.events().devices()->at(0);
@@ -446,12 +530,12 @@ TEST_CASE("a ledger closed cleanly reopens without the integrity check, with eve
   filled_database(fixture);
   auto reopened = Ledger::open(fixture.file);
   REQUIRE(reopened.has_value());
-  CHECK(reopened->database().checked_at_open());  // filled_database closed it by dropping it
+  CHECK(reopened->sqlite()->checked_at_open());  // filled_database closed it by dropping it
   REQUIRE(Ledger::close_cleanly(std::move(*reopened)).has_value());
 
   auto after_clean_close = Ledger::open(fixture.file);
   REQUIRE(after_clean_close.has_value());
-  CHECK_FALSE(after_clean_close->database().checked_at_open());
+  CHECK_FALSE(after_clean_close->sqlite()->checked_at_open());
   auto last = after_clean_close->events().at(origin_of("device-1"), 2000);
   REQUIRE(last.has_value());
   CHECK(last->has_value());
@@ -463,7 +547,7 @@ TEST_CASE("a ledger opened with StartCheck::kAlways is checked after a clean clo
   REQUIRE(Ledger::close_cleanly(Ledger::open(fixture.file).value()).has_value());
   auto reopened = Ledger::open(fixture.file, testing::fixed_clock(), storage::StartCheck::kAlways);
   REQUIRE(reopened.has_value());
-  CHECK(reopened->database().checked_at_open());
+  CHECK(reopened->sqlite()->checked_at_open());
 }
 
 TEST_CASE("a ledger checked in the background after a crash is closed cleanly only once its check has passed") {
@@ -473,7 +557,7 @@ TEST_CASE("a ledger checked in the background after a crash is closed cleanly on
   {
     auto ledger = Ledger::open(fixture.file, testing::fixed_clock(), storage::StartCheck::kInBackground);
     REQUIRE(ledger.has_value());
-    CHECK_FALSE(ledger->database().checked_at_open());
+    CHECK_FALSE(ledger->sqlite()->checked_at_open());
     CHECK(ledger->integrity_unverified());
     // Stopped before its check ran: the next start must run it.
     auto closed = Ledger::close_cleanly(std::move(*ledger));

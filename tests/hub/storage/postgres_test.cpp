@@ -214,6 +214,33 @@ TEST_CASE("a server killed mid-transaction fails it as kIo, keeps none of it, an
   CHECK(count_rows(connection, "keys") == 1);
 }
 
+TEST_CASE("a snapshot reads one moment of the database while another connection commits, and writes nothing") {
+  PostgresServer server;
+  auto reader = connect(server);
+  auto writer = connect(server);
+  auto insert = keys_table(writer);
+  REQUIRE(insert.bind(1, "before").run().has_value());
+  {
+    auto snapshot = Transaction::snapshot(reader);
+    REQUIRE(snapshot.has_value());
+    CHECK(count_rows(reader, "keys") == 1);
+    REQUIRE(insert.bind(1, "during").run().has_value());
+    CHECK(count_rows(reader, "keys") == 1);
+    CHECK_FALSE(Transaction::snapshot(reader).has_value());  // one transaction at a time
+    REQUIRE(snapshot->commit().has_value());
+  }
+  CHECK(count_rows(reader, "keys") == 2);
+  CHECK(reader.rollbacks() == 0);
+  {
+    auto snapshot = Transaction::snapshot(reader);
+    REQUIRE(snapshot.has_value());
+    auto refused = reader.execute("INSERT INTO keys (k) VALUES ('from a snapshot')");
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().message.find("read-only") != std::string::npos);
+  }
+  CHECK(count_rows(reader, "keys") == 2);
+}
+
 TEST_CASE("the ledger's tables are made on PostgreSQL once, at the ledger's latest version") {
   PostgresServer server;
   auto connection = connect(server);

@@ -38,6 +38,34 @@ TEST_CASE("sqlite: rollbacks() counts the transactions that rolled back, not tho
   CHECK(moved.rollbacks() == 2);
 }
 
+TEST_CASE("sqlite: a snapshot reads the database as of its first read while another connection commits") {
+  recount::testing::TempDir dir;
+  auto reader = Database::open(dir / "test.db", OpenMode::kCreateIfMissing, Durability::kNormal);
+  REQUIRE(reader.has_value());
+  REQUIRE(reader->execute("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)"));
+  auto writer = Database::open(dir / "test.db", OpenMode::kExistingOnly, Durability::kNormal);
+  REQUIRE(writer.has_value());
+  auto count = reader->prepare("SELECT COUNT(*) FROM t");
+  REQUIRE(count.has_value());
+  auto read_count = [&] {
+    REQUIRE(count->step().value());
+    const auto rows = count->column_int(0);
+    count->reset();
+    return rows;
+  };
+  {
+    auto snapshot = Transaction::snapshot(*reader);
+    REQUIRE(snapshot.has_value());
+    CHECK(read_count() == 1);
+    REQUIRE(writer->execute("INSERT INTO t VALUES (2)"));  // not blocked by the reader (WAL)
+    CHECK(read_count() == 1);
+    CHECK_FALSE(Transaction::snapshot(*reader).has_value());  // one transaction at a time
+    REQUIRE(snapshot->commit());
+  }
+  CHECK(read_count() == 2);
+  CHECK(reader->rollbacks() == 0);
+}
+
 TEST_CASE("sqlite: run_counted() returns the rows a write wrote, 0 when ON CONFLICT skipped it") {
   recount::testing::TempDir dir;
   auto database = Database::open(dir / "test.db", OpenMode::kCreateIfMissing, Durability::kNormal);

@@ -3,6 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
 #include "tests/support/process.hpp"
 
 namespace recount::storage {
@@ -79,6 +82,40 @@ TEST_CASE("statement set: collect_rows reads every row, and the first error of t
   CHECK(refused.error().message == "two");
   // Reset after the error: the statement runs again from the start.
   CHECK(must(collect_rows<std::int64_t>(all, read)).size() == 3);
+}
+
+TEST_CASE("statement set: keyset pages read every row once, a page at a time, from after the key given") {
+  recount::testing::TempDir dir;
+  auto database = open_database(dir / "test.db");
+  REQUIRE(database.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)"));
+  auto insert = must(database.prepare("INSERT INTO t (k, v) VALUES (?1, 'v' || ?1)"));
+  for (std::int64_t k = 1; k <= 10; ++k) REQUIRE(insert.bind(1, k * 10).run());
+  auto page = must(database.prepare("SELECT v, k FROM t WHERE k > ?1 ORDER BY k LIMIT ?2"));
+  // Pages of 3 (the last one short), of 5 (the last one full, then an empty one), and after a key.
+  struct Walk {
+    std::int64_t after;
+    std::int64_t size;
+    int first;  // the first row read, 1 to 10
+  };
+  for (const Walk walk : {Walk{0, 3, 1}, Walk{0, 5, 1}, Walk{0, 100, 1}, Walk{35, 3, 4}}) {
+    CAPTURE(walk.size);
+    storage::KeysetPages pages(page, 1, walk.after, walk.size);
+    std::vector<std::string> read;
+    while (must(pages.next())) read.push_back(page.column_text(0));
+    std::vector<std::string> expected;
+    for (int k = walk.first; k <= 10; ++k) expected.push_back("v" + std::to_string(k * 10));
+    CHECK(read == expected);
+    CHECK_FALSE(must(pages.next()));  // stays at the end
+  }
+  // Destroyed halfway, the pages leave the statement reset for its next use.
+  {
+    storage::KeysetPages pages(page, 1, 0, 4);
+    REQUIRE(must(pages.next()));
+  }
+  CHECK(must(collect_rows<std::string>(page.bind(1, std::int64_t{90}).bind(2, std::int64_t{5}),
+                                       [](const Statement& row) -> Result<std::string> {
+                                         return row.column_text(0);
+                                       })) == std::vector<std::string>{"v100"});
 }
 
 }  // namespace
