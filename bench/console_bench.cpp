@@ -167,13 +167,7 @@ struct Case {
   std::string raw_sql;  // the same rows, read straight from SQLite
 };
 
-}  // namespace
-}  // namespace recount::bench
-
-int main(int argc, char** argv) {
-  using namespace recount;
-  using namespace recount::bench;
-  const Args args(argc, argv);
+int run(const Args& args) {
   const std::int64_t discrepancies = args.number("discrepancies", 100'000);
   const std::int64_t per_position = args.number("movements", 10'000'000) / discrepancies;
   const int requests = static_cast<int>(args.number("requests", 200));
@@ -325,3 +319,8 @@ int main(int argc, char** argv) {
   }
   return 0;
 }
+
+}  // namespace
+}  // namespace recount::bench
+
+int main(int argc, char** argv) { return recount::bench::main_of("console_bench", argc, argv, recount::bench::run); }

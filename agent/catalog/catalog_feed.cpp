@@ -156,9 +156,10 @@ void CatalogFeed::take_tasks(std::string_view payload) {
     acks[index].type = EventType::kTaskAck;
     acks[index].task_id = (**fresh)[index];
   }
-  auto recorded = journal_.record_all(std::move(acks), [&](storage::Database& database, const std::vector<Event>& stored) {
-    return CatalogStore::store_tasks(database, *tasks, stored);
-  });
+  auto recorded =
+      journal_.record_all(std::move(acks), [&](storage::Database& database, const std::vector<Event>& stored) {
+        return CatalogStore::store_tasks(database, *tasks, stored);
+      });
   if (!recorded) {
     log_ << "recount-agent: task list " << tasks->version << " not stored: " << recorded.error().describe()
          << std::endl;

@@ -87,6 +87,7 @@ std::optional<std::vector<std::string>> take(Cache& cache, const protocol::TaskL
                                         })
                             .value();
   std::vector<std::string> ids;
+  ids.reserve(recorded.size());
   for (const auto& ack : recorded) ids.push_back(ack.task_id);
   return ids;
 }
