@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "shared/core/result.hpp"
-#include "shared/storage/migrations.hpp"
 #include "shared/storage/connection.hpp"
+#include "shared/storage/migrations.hpp"
 #include "shared/storage/statement_set.hpp"
 
 namespace recount::hub::channels {

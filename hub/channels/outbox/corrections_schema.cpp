@@ -37,7 +37,9 @@ CREATE INDEX corrections_by_position ON corrections(system, site, system_locatio
 
 // Step i takes the tables from version i to i + 1. Append; never edit one that has shipped.
 storage::SchemaComponent corrections_schema() {
-  return storage::SchemaComponent{"corrections", "recount-hub", {{R"sql(
+  return storage::SchemaComponent{"corrections",
+                                  "recount-hub",
+                                  {{R"sql(
 CREATE TABLE corrections (
   id              INTEGER PRIMARY KEY,
   system          TEXT    NOT NULL,             -- "shopify", ...: who is told

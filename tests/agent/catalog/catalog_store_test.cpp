@@ -118,9 +118,10 @@ TEST_CASE("a task whose ack was never recorded is acknowledged with the next lis
   Cache cache;
   protocol::TaskList first{"store-1", 1, {{"rt-1", "A-01", "", "", 1, "", "", 10}}};
   REQUIRE(cache.journal
-              .record_all({}, [&](storage::Database& database, const std::vector<Event>& stored) {
-                return CatalogStore::store_tasks(database, first, stored);
-              })
+              .record_all({},
+                          [&](storage::Database& database, const std::vector<Event>& stored) {
+                            return CatalogStore::store_tasks(database, first, stored);
+                          })
               .has_value());
   CHECK(cache.store.find_task("rt-1").value().has_value());
   protocol::TaskList second{"store-1", 2, {{"rt-1", "A-01", "", "", 2, "", "", 10}}};

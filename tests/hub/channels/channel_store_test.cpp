@@ -52,8 +52,8 @@ TEST_CASE_TEMPLATE("an import is found again by its system, site and file, and l
   CHECK(of_s1[0].at_ms == 3'000);
 }
 
-TEST_CASE_TEMPLATE("mapping a SKU replaces the earlier mapping and clears it from every site's unmapped list",
-                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+TEST_CASE_TEMPLATE("mapping a SKU replaces the earlier mapping and clears it from every site's unmapped list", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
   Channels<Backend> channels;
   const UnmappedSku first{"shopify", "s1", "MUG-B", "Mug / Blue", 4, 100};
   const UnmappedSku other_site{"shopify", "s2", "MUG-B", "Mug / Blue", 6, 200};
@@ -89,8 +89,8 @@ TEST_CASE_TEMPLATE("a snapshot's facts are kept once, as first recorded", Backen
   CHECK(facts->details == R"({"reserved":2})");
 }
 
-TEST_CASE_TEMPLATE("a discrepancy's claims read back oldest first, and a state outside the three is refused",
-                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+TEST_CASE_TEMPLATE("a discrepancy's claims read back oldest first, and a state outside the three is refused", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
   Channels<Backend> channels;
   const Claim filed{7, "CASE-1", ClaimState::kFiled, "lost inbound", "ops", 1'000};
   const Claim reimbursed{7, "CASE-1", ClaimState::kReimbursed, "paid", "ops", 2'000};
