@@ -37,9 +37,10 @@ struct HubCatalog {
 
 // The catalog on a fresh hub database of either engine, for the tests of what imports store
 // (TEST_CASE_TEMPLATE over storage_backends.hpp's backends). On SQLite it is the whole store:
-// CatalogStore on a Ledger, each import committed with its audit entry. The Ledger does not open
-// on PostgreSQL yet, so there each import is hub::import_into() in a transaction of the fixture's,
-// committed when the report has no error and rolled back otherwise, as CatalogStore's write is.
+// CatalogStore on a Ledger, each import committed with its audit entry. On PostgreSQL each import
+// is the table work alone, hub::import_into() in a transaction of the fixture's, committed when the
+// report has no error and rolled back otherwise, as CatalogStore's write is (the store's audited
+// write runs on both engines in catalog_store_test's cases about audit entries).
 template <typename Backend>
 struct CatalogOn;
 

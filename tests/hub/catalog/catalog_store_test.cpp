@@ -9,12 +9,11 @@
 
 #include "hub/ledger/ledger.hpp"
 #include "tests/hub/catalog_fixtures.hpp"
+#include "tests/hub/ledger_fixtures.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::hub {
 namespace {
-
-using testing::HubCatalog;
 
 std::string fixture(const std::string& name) { return testing::catalog_fixture_text(name); }
 
@@ -23,6 +22,13 @@ std::vector<std::size_t> lines_of(const ImportReport& report) {
   for (const auto& error : report.errors) lines.push_back(error.line);
   return lines;
 }
+
+// The whole store on a Ledger of either engine (testing::SqliteLedger, testing::PostgresLedger),
+// for the cases about its audit entries.
+template <typename Backend>
+struct StoreOn : testing::LedgerOn<Backend> {
+  CatalogStore catalog = CatalogStore::open(this->ledger).value();
+};
 
 }  // namespace
 
@@ -132,8 +138,9 @@ TEST_CASE_TEMPLATE(
   CHECK(catalog.version == 2);
 }
 
-TEST_CASE("every import is appended to the audit log, a rejected one as catalog.import_rejected") {
-  HubCatalog hub;
+TEST_CASE_TEMPLATE("every import is appended to the audit log, a rejected one as catalog.import_rejected", Backend,
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  StoreOn<Backend> hub;
   REQUIRE(hub.catalog.import_csv(ImportKind::kItems, fixture("items.csv")).value().errors.empty());
   REQUIRE(!hub.catalog.import_csv(ImportKind::kItems, fixture("items_broken.csv")).value().errors.empty());
   REQUIRE(!hub.catalog.import_csv(ImportKind::kLocations, "").value().errors.empty());
@@ -149,14 +156,22 @@ TEST_CASE("every import is appended to the audit log, a rejected one as catalog.
   CHECK(hub.ledger.audit().verify().value().broken_id == std::nullopt);
 }
 
-TEST_CASE("an import whose audit entry cannot be appended stores nothing: the change commits with its entry or not") {
-  HubCatalog hub;
+TEST_CASE_TEMPLATE(
+    "an import whose audit entry cannot be appended stores nothing: the change commits with its entry or not", Backend,
+    testing::SqliteLedger, testing::PostgresLedger) {
+  StoreOn<Backend> hub;
   REQUIRE(hub.catalog.import_csv(ImportKind::kItems, fixture("items.csv")).value().errors.empty());
   const auto before = hub.catalog.catalog_for("store-1").value();
-  // The audit log refuses every entry, as a full disk or a broken chain would.
+  // The audit log refuses every entry, as a full disk or a broken chain would (on PostgreSQL a
+  // refused statement also aborts the rest of its transaction, which the store must roll back).
+  const bool sqlite = hub.ledger.database().dialect() == storage::Dialect::kSqlite;
   REQUIRE(hub.ledger.database()
-              .execute("CREATE TEMP TRIGGER refuse_audit BEFORE INSERT ON audit_log "
-                       "BEGIN SELECT RAISE(ABORT, 'audit refused'); END")
+              .execute(sqlite ? "CREATE TEMP TRIGGER refuse_audit BEFORE INSERT ON audit_log "
+                                "BEGIN SELECT RAISE(ABORT, 'audit refused'); END"
+                              : "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS "
+                                "$$ BEGIN RAISE EXCEPTION 'audit refused'; END $$; "
+                                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log "
+                                "FOR EACH ROW EXECUTE FUNCTION refuse_audit()")
               .has_value());
   CHECK_FALSE(hub.catalog
                   .import_csv(ImportKind::kItems,
@@ -167,7 +182,9 @@ TEST_CASE("an import whose audit entry cannot be appended stores nothing: the ch
   CHECK_FALSE(
       hub.catalog.import_csv(ImportKind::kUsers, "site,badge,name,role,pin\nstore-1,B-1,Ann,counter,\n").has_value());
   CHECK_FALSE(hub.catalog.import_csv(ImportKind::kItems, fixture("items_broken.csv")).has_value());
-  REQUIRE(hub.ledger.database().execute("DROP TRIGGER refuse_audit").has_value());
+  REQUIRE(hub.ledger.database()
+              .execute(sqlite ? "DROP TRIGGER refuse_audit" : "DROP TRIGGER refuse_audit ON audit_log")
+              .has_value());
 
   CHECK(hub.catalog.catalog_for("store-1").value() == before);
   CHECK(hub.catalog.sites().value().empty());

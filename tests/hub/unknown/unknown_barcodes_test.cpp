@@ -5,9 +5,7 @@
 
 #include <doctest/doctest.h>
 
-#include "hub/unknown/unknown_schema.hpp"
-#include "tests/hub/storage_backends.hpp"
-#include "tests/support/process.hpp"
+#include "tests/hub/ledger_fixtures.hpp"
 
 namespace recount::hub {
 namespace {
@@ -39,9 +37,12 @@ std::vector<const Event*> pointers_to(const std::vector<Event>& events) {
   return pointers;
 }
 
-struct Hub {
-  testing::TempDir dir;
-  Ledger ledger = Ledger::open(Ledger::file_in(dir.path())).value();
+// The whole store on a Ledger of either engine (TEST_CASE_TEMPLATE over testing::SqliteLedger and
+// testing::PostgresLedger), the catalog holding kItems.
+template <typename Backend>
+struct Hub : testing::LedgerOn<Backend> {
+  using testing::LedgerOn<Backend>::ledger;
+
   CatalogStore catalog = CatalogStore::open(ledger).value();
   UnknownBarcodes unknown = UnknownBarcodes::open(ledger).value();
 
@@ -61,37 +62,11 @@ struct Hub {
   }
 };
 
-// The entries on either engine (TEST_CASE_TEMPLATE over storage_backends.hpp's backends): on
-// SQLite the whole store on a Ledger; on PostgreSQL, where the Ledger does not open yet, the
-// store's SQL (record_unknown_barcodes and the readers) in transactions of the fixture's own.
-template <typename Backend>
-struct Entries : Hub {};
-
-template <>
-struct Entries<testing::PostgresBackend> {
-  testing::PostgresBackend backend;
-  bool migrated = migrate_unknown_barcodes(backend.connection()).has_value();
-
-  std::vector<UnknownKey> fold(const std::string& site, const std::string& device, const std::vector<Event>& events) {
-    REQUIRE(migrated);
-    REQUIRE(backend.connection().begin().has_value());
-    auto changed = record_unknown_barcodes(backend.connection(), site, device, pointers_to(events)).value();
-    REQUIRE(backend.connection().commit().has_value());
-    return changed;
-  }
-  Result<std::optional<UnknownBarcode>> find(const std::string& site, const std::string& barcode) {
-    return find_unknown_barcode(backend.connection(), site, barcode);
-  }
-  Result<std::vector<UnknownBarcode>> list(const std::string& site, UnknownFilter filter) {
-    return list_unknown_barcodes(backend.connection(), site, filter);
-  }
-};
-
 }  // namespace
 
 TEST_CASE_TEMPLATE("reports of one barcode add up per site with their devices and first and last sightings", Backend,
-                   testing::SqliteBackend, testing::PostgresBackend) {
-  Entries<Backend> hub;
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  Hub<Backend> hub;
   Event count;
   count.type = EventType::kCount;
   count.barcode = "00012345678905";
@@ -121,8 +96,10 @@ TEST_CASE_TEMPLATE("reports of one barcode add up per site with their devices an
   CHECK(hub.find("s1", "X-1").value()->devices.empty());
 }
 
-TEST_CASE("mapping adds the barcode to the catalog as the operator, raises its version and lists the entry as mapped") {
-  Hub hub;
+TEST_CASE_TEMPLATE(
+    "mapping adds the barcode to the catalog as the operator, raises its version and lists the entry as mapped",
+    Backend, testing::SqliteLedger, testing::PostgresLedger) {
+  Hub<Backend> hub;
   hub.fold("s1", "dev-1", {report("00012345678905", 1000, 2)});
   const auto version_before = hub.catalog.catalog_for("s1").value().version;
   // The operator types the UPC-A; devices reported its GTIN-14.
@@ -153,8 +130,9 @@ TEST_CASE("mapping adds the barcode to the catalog as the operator, raises its v
   CHECK(hub.unknown.find("s1", "00012345678905").value()->applied == 2);
 }
 
-TEST_CASE("a mapping is refused, naming the member, and stores nothing") {
-  Hub hub;
+TEST_CASE_TEMPLATE("a mapping is refused, naming the member, and stores nothing", Backend, testing::SqliteLedger,
+                   testing::PostgresLedger) {
+  Hub<Backend> hub;
   hub.fold("s1", "dev-1", {report("00012345678905", 1000), report("INT-2", 1000), report("X-9", 1000)});
   const auto version = hub.catalog.catalog_for("s1").value().version;
   const auto refused = [&](const BarcodeMapRequest& request) {
@@ -189,8 +167,9 @@ TEST_CASE("a mapping is refused, naming the member, and stores nothing") {
   CHECK(hub.unknown.map(hub.catalog, {"s1", "X-9", "SKU-1", 12}, "ops-anna", 8000).value().pack_qty == 12);
 }
 
-TEST_CASE("announce hands each named entry, as stored, to the listener") {
-  Hub hub;
+TEST_CASE_TEMPLATE("announce hands each named entry, as stored, to the listener", Backend, testing::SqliteLedger,
+                   testing::PostgresLedger) {
+  Hub<Backend> hub;
   hub.fold("s1", "dev-1", {report("X-9", 1000)});
   std::vector<UnknownBarcode> told;
   hub.unknown.announce({{"s1", "X-9"}});  // no listener yet: nothing happens

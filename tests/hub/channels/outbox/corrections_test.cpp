@@ -15,7 +15,11 @@ Correction shopify(std::int64_t on_hand, std::string sku = "SKU-1") {
   return Correction{"shopify", "site-1", "Main Store", std::move(sku), on_hand, 7, "correct-system"};
 }
 
-struct Outbox : testing::LedgerFixture {
+// The outbox on a ledger stored as Backend says: every case runs on SQLite and on PostgreSQL.
+template <typename Backend>
+struct Outbox : testing::LedgerOn<Backend> {
+  using testing::LedgerOn<Backend>::ledger;
+
   Outbox() { REQUIRE(open_corrections(ledger).has_value()); }
 
   std::int64_t enqueue(const Correction& correction, std::int64_t now_ms = kFixedNowMs) {
@@ -62,8 +66,9 @@ TEST_CASE("only shopify accepts corrections: fba is read-only, pos and warehouse
   CHECK_FALSE(accepts_corrections(""));
 }
 
-TEST_CASE("a queued correction is pending, due at once, with its own idempotency key, and audited") {
-  Outbox outbox;
+TEST_CASE_TEMPLATE("a queued correction is pending, due at once, with its own idempotency key, and audited", Backend,
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  Outbox<Backend> outbox;
   const auto id = outbox.enqueue(shopify(12));
   const auto record = outbox.get(id);
   CHECK(record.state == CorrectionState::kPending);
@@ -76,8 +81,9 @@ TEST_CASE("a queued correction is pending, due at once, with its own idempotency
   CHECK(outbox.audit_kinds() == std::vector<std::string>{"correction.queued", "correction.queued"});
 }
 
-TEST_CASE("a correction rolls back with the transaction that queued it") {
-  Outbox outbox;
+TEST_CASE_TEMPLATE("a correction rolls back with the transaction that queued it", Backend, testing::SqliteLedger,
+                   testing::PostgresLedger) {
+  Outbox<Backend> outbox;
   {
     auto write = outbox.ledger.begin_write().value();
     REQUIRE(enqueue_correction(write, shopify(12), kFixedNowMs).has_value());
@@ -85,8 +91,9 @@ TEST_CASE("a correction rolls back with the transaction that queued it") {
   CHECK(list_corrections(outbox.ledger.database(), {}).value().empty());
 }
 
-TEST_CASE("a correction for a system that takes none, or without its position, is refused naming the field") {
-  Outbox outbox;
+TEST_CASE_TEMPLATE("a correction for a system that takes none, or without its position, is refused naming the field",
+                   Backend, testing::SqliteLedger, testing::PostgresLedger) {
+  Outbox<Backend> outbox;
   auto write = outbox.ledger.begin_write().value();
   Correction fba = shopify(1);
   fba.system = "fba";
@@ -99,8 +106,10 @@ TEST_CASE("a correction for a system that takes none, or without its position, i
   CHECK(enqueue_correction(write, shopify(-1), kFixedNowMs).error().field == "on_hand");
 }
 
-TEST_CASE("a newer correction of the same position supersedes a pending one, so only the newest quantity is sent") {
-  Outbox outbox;
+TEST_CASE_TEMPLATE(
+    "a newer correction of the same position supersedes a pending one, so only the newest quantity is sent", Backend,
+    testing::SqliteLedger, testing::PostgresLedger) {
+  Outbox<Backend> outbox;
   const auto first = outbox.enqueue(shopify(12));
   const auto other = outbox.enqueue(shopify(4, "SKU-2"));
   const auto second = outbox.enqueue(shopify(10));
@@ -114,8 +123,9 @@ TEST_CASE("a newer correction of the same position supersedes a pending one, so 
   CHECK(due[1].correction.on_hand == 10);
 }
 
-TEST_CASE("only the pending corrections of the systems asked for, and due by now, are handed out") {
-  Outbox outbox;
+TEST_CASE_TEMPLATE("only the pending corrections of the systems asked for, and due by now, are handed out", Backend,
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  Outbox<Backend> outbox;
   const auto id = outbox.enqueue(shopify(12));
   CHECK(due_corrections(outbox.ledger.database(), {"other"}, kFixedNowMs, 10).value().empty());
   CHECK(due_corrections(outbox.ledger.database(), {"shopify"}, kFixedNowMs - 1, 10).value().empty());
@@ -129,8 +139,9 @@ TEST_CASE("only the pending corrections of the systems asked for, and due by now
   CHECK(due[0].state == CorrectionState::kPending);
 }
 
-TEST_CASE("a round that gives up fails the correction, visibly, and retry queues it again") {
-  Outbox outbox;
+TEST_CASE_TEMPLATE("a round that gives up fails the correction, visibly, and retry queues it again", Backend,
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  Outbox<Backend> outbox;
   const auto id = outbox.enqueue(shopify(12));
   outbox.record(DeliveryReport{id, std::nullopt, std::nullopt, "HTTP 400 bad request", std::nullopt, false},
                 kFixedNowMs + 5);
@@ -155,8 +166,9 @@ TEST_CASE("a round that gives up fails the correction, visibly, and retry queues
         std::vector<std::string>{"correction.queued", "correction.failed", "correction.retried"});
 }
 
-TEST_CASE("a report showing the delivered quantity confirms the correction; one contradicting it reopens it") {
-  Outbox outbox;
+TEST_CASE_TEMPLATE("a report showing the delivered quantity confirms the correction; one contradicting it reopens it",
+                   Backend, testing::SqliteLedger, testing::PostgresLedger) {
+  Outbox<Backend> outbox;
   const auto shown = outbox.enqueue(shopify(12));
   const auto contradicted = outbox.enqueue(shopify(5, "SKU-2"));
   outbox.deliver(shown, kFixedNowMs + 100);
@@ -179,8 +191,9 @@ TEST_CASE("a report showing the delivered quantity confirms the correction; one 
   CHECK(reopened[0].id == contradicted);
 }
 
-TEST_CASE("a correction superseded while its delivery round ran keeps that state") {
-  Outbox outbox;
+TEST_CASE_TEMPLATE("a correction superseded while its delivery round ran keeps that state", Backend,
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  Outbox<Backend> outbox;
   const auto first = outbox.enqueue(shopify(12));
   const auto second = outbox.enqueue(shopify(10));
   outbox.deliver(first, kFixedNowMs + 5);
