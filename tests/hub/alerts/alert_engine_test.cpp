@@ -54,8 +54,8 @@ struct AlertHub {
     REQUIRE(record_effects(write, effects, testing::kFixedNowMs).has_value());
     REQUIRE(write.commit().has_value());
   }
-  void start(AlertOptions options, Publish publish = {}) {
-    auto created = AlertEngine::create(io, store.ledger, queries, std::move(options), std::move(publish));
+  void start(const AlertOptions& options, const Publish& publish = {}) {
+    auto created = AlertEngine::create(io, store.ledger, queries, options, publish);
     REQUIRE_MESSAGE(created.has_value(), (created ? "" : created.error().describe()));
     engine = std::move(*created);
     engine->start();

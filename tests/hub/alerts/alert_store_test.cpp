@@ -111,22 +111,22 @@ TEST_CASE_TEMPLATE(
 TEST_CASE_TEMPLATE("the outbox hands out due deliveries oldest first and keeps how each attempt ended", Backend,
                    testing::SqliteLedger, testing::PostgresLedger) {
   Store<Backend> store;
-  constexpr std::int64_t now = testing::kFixedNowMs;
+  constexpr std::int64_t kNow = testing::kFixedNowMs;
   const auto first = store.raise_now("discrepancy/1").value();
   const auto second = store.raise_now("discrepancy/2").value();
   storage::Connection& database = store.ledger.database();
-  CHECK(due_deliveries(database, now - 1, 10).value().empty());
-  CHECK(due_deliveries(database, now, 3).value().size() == 3);
-  const auto due = due_deliveries(database, now, 10).value();
+  CHECK(due_deliveries(database, kNow - 1, 10).value().empty());
+  CHECK(due_deliveries(database, kNow, 3).value().size() == 3);
+  const auto due = due_deliveries(database, kNow, 10).value();
   REQUIRE(due.size() == 4);
   CHECK(due[0].alert_id == first);
   CHECK(due[3].alert_id == second);
 
   auto write = store.ledger.begin_write().value();
-  REQUIRE(record_outcome(write.database(), DeliveryOutcome{due[0].id, true, "", std::nullopt}, now + 5).has_value());
-  REQUIRE(
-      record_outcome(write.database(), DeliveryOutcome{due[1].id, false, "HTTP 503", now + 1000}, now + 5).has_value());
-  REQUIRE(record_outcome(write.database(), DeliveryOutcome{due[2].id, false, "no such mailbox", std::nullopt}, now + 5)
+  REQUIRE(record_outcome(write.database(), DeliveryOutcome{due[0].id, true, "", std::nullopt}, kNow + 5).has_value());
+  REQUIRE(record_outcome(write.database(), DeliveryOutcome{due[1].id, false, "HTTP 503", kNow + 1000}, kNow + 5)
+              .has_value());
+  REQUIRE(record_outcome(write.database(), DeliveryOutcome{due[2].id, false, "no such mailbox", std::nullopt}, kNow + 5)
               .has_value());
   REQUIRE(write.commit().has_value());
 
@@ -134,15 +134,15 @@ TEST_CASE_TEMPLATE("the outbox hands out due deliveries oldest first and keeps h
   REQUIRE(kept.size() == 2);
   CHECK(kept[0].state == "delivered");
   CHECK(kept[0].attempts == 1);
-  CHECK(kept[0].delivered_ms == now + 5);
+  CHECK(kept[0].delivered_ms == kNow + 5);
   CHECK(kept[1].state == "pending");
   CHECK(kept[1].last_error == "HTTP 503");
-  CHECK(kept[1].next_attempt_ms == now + 1000);
+  CHECK(kept[1].next_attempt_ms == kNow + 1000);
   CHECK(kept[1].delivered_ms == 0);
   CHECK(list_deliveries(database, second).value()[0].state == "failed");
-  const auto later = due_deliveries(database, now + 1000, 10).value();
+  const auto later = due_deliveries(database, kNow + 1000, 10).value();
   REQUIRE(later.size() == 2);
-  CHECK(later[0].id == due[3].id);  // due since `now`
+  CHECK(later[0].id == due[3].id);  // due since kNow
   CHECK(later[1].id == due[1].id);
 }
 
