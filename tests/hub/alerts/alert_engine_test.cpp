@@ -1,6 +1,7 @@
 // The alert engine on a real reconciler, SQLite file and io_context: a discrepancy that matches a
 // rule raises one alert, delivered through a real loopback webhook receiver (one that fails
-// twice, one that is slow), a real Mosquitto and a sendmail script.
+// twice, one that is slow), a real Mosquitto and a sendmail script. The sweep's raising and
+// releasing, which is about storage, runs on a PostgreSQL database too.
 #include "hub/alerts/alert_engine.hpp"
 
 #include <doctest/doctest.h>
@@ -28,8 +29,10 @@ std::string rule_with(const std::string& channels) {
          "}]}";
 }
 
+// The hub's ledger on `Backend` (tests/hub/ledger_fixtures.hpp): SQLite unless a case is about storage.
+template <typename Backend = testing::SqliteLedger>
 struct AlertHub {
-  testing::LedgerFixture store;
+  testing::LedgerOn<Backend> store;
   reconcile::CatalogSnapshot catalog;
   reconcile::Reconciler reconciler = reconcile::Reconciler::open(store.ledger.database(), catalog).value();
   reconcile::SqliteQueries queries = reconcile::SqliteQueries::prepare(store.ledger.database()).value();
@@ -51,8 +54,8 @@ struct AlertHub {
     REQUIRE(record_effects(write, effects, testing::kFixedNowMs).has_value());
     REQUIRE(write.commit().has_value());
   }
-  void start(AlertOptions options, Publish publish = {}) {
-    auto created = AlertEngine::create(io, store.ledger, queries, std::move(options), std::move(publish));
+  void start(const AlertOptions& options, const Publish& publish = {}) {
+    auto created = AlertEngine::create(io, store.ledger, queries, options, publish);
     REQUIRE_MESSAGE(created.has_value(), (created ? "" : created.error().describe()));
     engine = std::move(*created);
     engine->start();
@@ -79,7 +82,7 @@ struct AlertHub {
 };
 
 TEST_CASE("a webhook that fails twice gets an alert on the third attempt, one key, signed, every attempt kept") {
-  AlertHub hub;
+  AlertHub<> hub;
   testing::WebhookReceiver receiver(kSecret,
                                     [](std::size_t index) { return testing::WebhookReply{index < 2 ? 503U : 200U}; });
   hub.set_policy(rule_with(R"([{"type": "webhook"}])"));
@@ -121,7 +124,7 @@ TEST_CASE("a webhook that fails twice gets an alert on the third attempt, one ke
 }
 
 TEST_CASE("a webhook receiver that does not answer in time gets the alert again, and the timeout is kept") {
-  AlertHub hub;
+  AlertHub<> hub;
   testing::WebhookReceiver receiver(kSecret, [](std::size_t index) { return testing::WebhookReply{200, index == 0}; });
   hub.set_policy(rule_with(R"([{"type": "webhook"}])"));
   auto options = hub.options();
@@ -142,7 +145,7 @@ TEST_CASE("a webhook receiver that does not answer in time gets the alert again,
 
 TEST_CASE("an alert is published on its site's alert topic, not retained, to a subscriber on a real broker") {
   testing::Mosquitto broker;
-  AlertHub hub;
+  AlertHub<> hub;
   testing::TestDevice subscriber(hub.io, broker.uri(), "alert-watcher", {"recount/v1/+/alerts"});
   mqtt::Link link(hub.io, testing::test_link_options(broker.uri(), "alert-hub"));
   link.start();
@@ -164,7 +167,7 @@ TEST_CASE("an alert is published on its site's alert topic, not retained, to a s
 }
 
 TEST_CASE("an e-mail alert goes to sendmail -t -i with its headers on standard input; a failing one is retried") {
-  AlertHub hub;
+  AlertHub<> hub;
   const auto script = hub.store.dir / "sendmail";
   const auto mailbox = hub.store.dir / "mailbox";
   const auto tries = hub.store.dir / "tries";
@@ -194,7 +197,7 @@ TEST_CASE("an e-mail alert goes to sendmail -t -i with its headers on standard i
 }
 
 TEST_CASE("a channel the hub was not given fails its delivery with the reason, and no rule raises nothing") {
-  AlertHub hub;
+  AlertHub<> hub;
   hub.start(hub.options());  // the default policy has no alert rules
   const std::int64_t discrepancy = hub.shortage();
   hub.engine->observe({discrepancy});
@@ -210,8 +213,10 @@ TEST_CASE("a channel the hub was not given fails its delivery with the reason, a
   CHECK(hub.attempts(id).at(0).outcome == "refused");
 }
 
-TEST_CASE("the sweep raises an alert for a device offline long enough with a backlog, and lets go once it is back") {
-  AlertHub hub;
+TEST_CASE_TEMPLATE(
+    "the sweep raises an alert for a device offline long enough with a backlog, and lets go once it is back", Backend,
+    testing::SqliteLedger, testing::PostgresLedger) {
+  AlertHub<Backend> hub;
   hub.set_policy(R"({"alerts": [{"name": "silent", "kind": "device_offline", "offline_for_ms": 7200000,
     "min_backlog": 1, "channels": [{"type": "mqtt"}]}]})");
   const auto set_status = [&](protocol::DeviceState state, std::uint64_t backlog, std::int64_t received_ms) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hub/alerts/alert_store.hpp"
 #include "hub/auth/auth_schema.hpp"
 #include "hub/catalog/catalog_schema.hpp"
 #include "hub/channels/channel_store.hpp"
@@ -98,7 +99,8 @@ void migrate_all(storage::Connection& database) {
                                                  auth::auth_schema(),
                                                  delivery::delivery_schema(),
                                                  channels::channel_schema(),
-                                                 channels::corrections_schema()};
+                                                 channels::corrections_schema(),
+                                                 alerts::alerts_schema()};
   for (const auto& component : components) {
     INFO(component.name);
     REQUIRE(component.postgres.has_value());
