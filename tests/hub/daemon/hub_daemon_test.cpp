@@ -116,7 +116,7 @@ TEST_CASE("a shutdown right after a commit still gets that commit's ack to the d
   testing::TestDevice device(io, broker.uri(), "device-1", {"recount/v1/+/+/ack"});
   REQUIRE(testing::run_until(io, [&] { return ready; }));
   // A hello answered proves both subscriptions are in place.
-  const protocol::Hello hello{"site-1", "device-1", "00000000000000e0", 0, 0, testing::kFixedNowMs, 0, "test"};
+  const protocol::Hello hello{"site-1", "device-1", "00000000000000e0", 0, 0, testing::kFixedNowMs, HlcStamp{}, "test"};
   REQUIRE(testing::run_until(io, [&] {
     device.publish(protocol::device_topic("site-1", "device-1", protocol::DeviceChannel::kHello),
                    protocol::encode(hello));
