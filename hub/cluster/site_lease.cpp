@@ -95,7 +95,8 @@ Result<Lease> SiteLeases::acquire_or_renew(const std::string& site, const std::s
 Result<Lease> SiteLeases::read(const std::string& site) {
   auto found = storage::collect_rows<Lease>(statement(Sql::kRead).bind(1, site), read_lease);
   if (!found) return found.error();
-  if (found->empty()) return Error{ErrorCode::kCorrupt, "site", "the lease of " + site + " was refused but is not stored"};
+  if (found->empty())
+    return Error{ErrorCode::kCorrupt, "site", "the lease of " + site + " was refused but is not stored"};
   return std::move(found->front());
 }
 

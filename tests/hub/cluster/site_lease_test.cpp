@@ -42,8 +42,8 @@ struct LeasesOn : Backend {
 
 // A second connection to the backend's database, as another hub has.
 storage::Database another_connection(testing::SqliteBackend& backend) {
-  auto opened = storage::Database::open(backend.dir / "hub.db", storage::OpenMode::kExistingOnly,
-                                        storage::Durability::kNormal);
+  auto opened =
+      storage::Database::open(backend.dir / "hub.db", storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
   REQUIRE(opened.has_value());
   return std::move(*opened);
 }
@@ -76,7 +76,7 @@ TEST_CASE_TEMPLATE("a free site's lease goes to the first hub, and another hub i
   CHECK(taken.expires_ms == kFixedNowMs + 2 * kTtlMs);
 }
 
-TEST_CASE_TEMPLATE("renewing a lease moves its expiry and keeps its token; a renewal by another hub is refused",
+TEST_CASE_TEMPLATE("renewing a lease moves its expiry and keeps its token, and a renewal by another hub is refused",
                    Backend, testing::SqliteBackend, testing::PostgresBackend) {
   LeasesOn<Backend> fixture;
   fixture.acquire("site-1", "hub-a", kFixedNowMs);

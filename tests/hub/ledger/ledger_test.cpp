@@ -601,7 +601,6 @@ TEST_CASE("a ledger the background check finds damaged takes no write and is not
   CHECK(std::filesystem::exists(storage::damage_marker(fixture.file)));
 }
 
-
 // Several hubs on one ledger (docs/scale-out.md, "Several hubs"): each hub is a Ledger of its own
 // on its own thread, as two recount-hub processes sharing one database are.
 
@@ -638,8 +637,8 @@ HubRun run_hub(Ledger& ledger, const std::vector<IncomingBatch>& batches) {
 }
 
 // Runs two hubs at once on their own ledgers, one thread each, and returns what each did.
-std::pair<HubRun, HubRun> run_two_hubs(Ledger& first, const std::vector<IncomingBatch>& first_batches,
-                                       Ledger& second, const std::vector<IncomingBatch>& second_batches) {
+std::pair<HubRun, HubRun> run_two_hubs(Ledger& first, const std::vector<IncomingBatch>& first_batches, Ledger& second,
+                                       const std::vector<IncomingBatch>& second_batches) {
   HubRun second_run;
   std::thread other([&] { second_run = run_hub(second, second_batches); });
   HubRun first_run = run_hub(first, first_batches);
@@ -664,7 +663,9 @@ TEST_CASE_TEMPLATE("two hubs applying one device's overlapping batches at once s
     const std::uint64_t j = kBatches - 1 - i;
     downwards.push_back(batch_of(origin, 3 * j + 2, 3 * j + 5));
   }
-  const auto [up, down] = run_two_hubs(fixture.ledger, upwards, other, downwards);
+  const auto runs = run_two_hubs(fixture.ledger, upwards, other, downwards);
+  const HubRun& up = runs.first;
+  const HubRun& down = runs.second;
 
   INFO("first hub's errors: " << (up.errors.empty() ? "" : up.errors.front()));
   INFO("second hub's errors: " << (down.errors.empty() ? "" : down.errors.front()));
@@ -700,7 +701,9 @@ TEST_CASE_TEMPLATE("two hubs writing different devices at once keep one audit ch
     first_batches.push_back(batch_of(origin_of("device-1"), first, first + 9, 1));
     second_batches.push_back(batch_of(origin_of("device-2"), first, first + 9, 2));
   }
-  const auto [one, two] = run_two_hubs(fixture.ledger, first_batches, other, second_batches);
+  const auto runs = run_two_hubs(fixture.ledger, first_batches, other, second_batches);
+  const HubRun& one = runs.first;
+  const HubRun& two = runs.second;
 
   INFO("first hub's errors: " << (one.errors.empty() ? "" : one.errors.front()));
   INFO("second hub's errors: " << (two.errors.empty() ? "" : two.errors.front()));
