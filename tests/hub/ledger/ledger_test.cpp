@@ -646,6 +646,14 @@ std::pair<HubRun, HubRun> run_two_hubs(Ledger& first, const std::vector<Incoming
   return {std::move(first_run), std::move(second_run)};
 }
 
+// Every batch of both hubs committed; else the first failure of each is named.
+void check_no_errors(const HubRun& first, const HubRun& second) {
+  INFO("first hub's errors: " << (first.errors.empty() ? "" : first.errors.front()));
+  INFO("second hub's errors: " << (second.errors.empty() ? "" : second.errors.front()));
+  CHECK(first.errors.empty());
+  CHECK(second.errors.empty());
+}
+
 bool ascending(const std::vector<std::uint64_t>& values) { return std::is_sorted(values.begin(), values.end()); }
 
 TEST_CASE_TEMPLATE("two hubs applying one device's overlapping batches at once store each seq once and ack in order",
@@ -667,10 +675,7 @@ TEST_CASE_TEMPLATE("two hubs applying one device's overlapping batches at once s
   const HubRun& up = runs.first;
   const HubRun& down = runs.second;
 
-  INFO("first hub's errors: " << (up.errors.empty() ? "" : up.errors.front()));
-  INFO("second hub's errors: " << (down.errors.empty() ? "" : down.errors.front()));
-  CHECK(up.errors.empty());
-  CHECK(down.errors.empty());
+  check_no_errors(up, down);
   CHECK(ascending(up.acked));
   CHECK(ascending(down.acked));
   CHECK(up.stored + down.stored == 303);
@@ -705,10 +710,7 @@ TEST_CASE_TEMPLATE("two hubs writing different devices at once keep one audit ch
   const HubRun& one = runs.first;
   const HubRun& two = runs.second;
 
-  INFO("first hub's errors: " << (one.errors.empty() ? "" : one.errors.front()));
-  INFO("second hub's errors: " << (two.errors.empty() ? "" : two.errors.front()));
-  CHECK(one.errors.empty());
-  CHECK(two.errors.empty());
+  check_no_errors(one, two);
   CHECK(one.stored == 1000);
   CHECK(two.stored == 1000);
   const auto verification = fixture.ledger.audit().verify();
