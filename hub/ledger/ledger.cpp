@@ -132,6 +132,18 @@ Result<LedgerWrite> Ledger::begin_write() {
   }
   auto transaction = storage::Transaction::begin(*connection_);
   if (!transaction) return transaction.error();
+  // SQLite's BEGIN IMMEDIATE holds the file's write lock already. On PostgreSQL, several hubs
+  // writing one database at once would otherwise fork the audit chain (two entries chained to one
+  // head: the second fails on audit_log's key), store rows of the events table in an order their
+  // entries do not record (identity values are drawn at insert, not at commit), and compute a
+  // cursor from a stale read (its event count loses updates). One lock for every write of the
+  // ledger, held to the commit, orders them all as SQLite does (docs/scale-out.md, "Several
+  // hubs"). Its key: "ledger" in ASCII.
+  if (connection_->dialect() == storage::Dialect::kPostgres) {
+    if (auto locked = connection_->execute("SELECT pg_advisory_xact_lock(119182731994482)"); !locked) {
+      return locked.error();
+    }
+  }
   return LedgerWrite(*this, std::move(*transaction));
 }
 

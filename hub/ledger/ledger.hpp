@@ -64,7 +64,9 @@ struct BatchOutcome {
 
 class Ledger;
 
-// A write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN). Destroying it without commit()
+// A write transaction that holds the ledger's write lock from its start to its end (SQLite: BEGIN
+// IMMEDIATE; PostgreSQL: BEGIN and a transaction-level advisory lock), so the writes of several
+// hubs on one database run one at a time, each seeing the others' commits. Destroying it without commit()
 // rolls everything back. When a call returns an error, drop the write: on PostgreSQL the error has
 // ended the transaction already (every later call and commit() fail with kIo), and on SQLite,
 // which undoes only the failed statement, what the call did before it would otherwise commit.
@@ -205,7 +207,7 @@ class Ledger {
 
   // Starts a write transaction; kIo if the engine cannot (e.g. another process holds SQLite's
   // write lock past the busy timeout, or the PostgreSQL server is gone), kCorrupt once damaged().
-  // Blocks.
+  // Blocks, on PostgreSQL for as long as another hub's write on the database holds the lock.
   Result<LedgerWrite> begin_write();
 
   // For reads (stats, listings, verification). Writes go through begin_write().

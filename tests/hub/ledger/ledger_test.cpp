@@ -3,8 +3,12 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -595,6 +599,124 @@ TEST_CASE("a ledger the background check finds damaged takes no write and is not
   CHECK_FALSE(Ledger::close_cleanly(std::move(*ledger)).has_value());
   CHECK_FALSE(std::filesystem::exists(storage::clean_close_marker(fixture.file)));
   CHECK(std::filesystem::exists(storage::damage_marker(fixture.file)));
+}
+
+// Several hubs on one ledger (docs/scale-out.md, "Several hubs"): each hub is a Ledger of its own
+// on its own thread, as two recount-hub processes sharing one database are.
+
+// What one hub did with its batches, each in its own committed write: read after its thread ends.
+struct HubRun {
+  std::vector<std::uint64_t> acked;  // each outcome's cursor, in the order of its commits
+  std::uint64_t stored = 0;          // events stored as new
+  std::vector<std::string> errors;   // batches that failed, with why
+};
+
+// Applies the batches in order, each in its own write, and keeps going past a failed one (bounded
+// by the list): the test then names every failure rather than the first.
+HubRun run_hub(Ledger& ledger, const std::vector<IncomingBatch>& batches) {
+  HubRun run;
+  for (const IncomingBatch& batch : batches) {
+    auto write = ledger.begin_write();
+    if (!write) {
+      run.errors.push_back(write.error().describe());
+      continue;
+    }
+    auto outcome = write->apply(batch);
+    if (!outcome) {
+      run.errors.push_back(outcome.error().describe());
+      continue;
+    }
+    if (auto committed = write->commit(); !committed) {
+      run.errors.push_back(committed.error().describe());
+      continue;
+    }
+    run.acked.push_back(outcome->cursor.acked_through);
+    run.stored += outcome->stored;
+  }
+  return run;
+}
+
+// Runs two hubs at once on their own ledgers, one thread each, and returns what each did.
+std::pair<HubRun, HubRun> run_two_hubs(Ledger& first, const std::vector<IncomingBatch>& first_batches, Ledger& second,
+                                       const std::vector<IncomingBatch>& second_batches) {
+  HubRun second_run;
+  std::thread other([&] { second_run = run_hub(second, second_batches); });
+  HubRun first_run = run_hub(first, first_batches);
+  other.join();
+  return {std::move(first_run), std::move(second_run)};
+}
+
+// Every batch of both hubs committed; else the first failure of each is named.
+void check_no_errors(const HubRun& first, const HubRun& second) {
+  INFO("first hub's errors: " << (first.errors.empty() ? "" : first.errors.front()));
+  INFO("second hub's errors: " << (second.errors.empty() ? "" : second.errors.front()));
+  CHECK(first.errors.empty());
+  CHECK(second.errors.empty());
+}
+
+bool ascending(const std::vector<std::uint64_t>& values) { return std::is_sorted(values.begin(), values.end()); }
+
+TEST_CASE_TEMPLATE("two hubs applying one device's overlapping batches at once store each seq once and ack in order",
+                   Backend, testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
+  Ledger other = fixture.open();
+  const auto origin = origin_of("device-1");
+  // 200 batches of 4 to 6 events over seqs 1..303: the first hub from the bottom up, the second
+  // from the top down, so each overlaps the other's and fills gaps the other left.
+  constexpr std::uint64_t kBatches = 100;
+  std::vector<IncomingBatch> upwards;
+  std::vector<IncomingBatch> downwards;
+  for (std::uint64_t i = 0; i < kBatches; ++i) {
+    upwards.push_back(batch_of(origin, 3 * i + 1, 3 * i + 6));
+    const std::uint64_t j = kBatches - 1 - i;
+    downwards.push_back(batch_of(origin, 3 * j + 2, 3 * j + 5));
+  }
+  const auto runs = run_two_hubs(fixture.ledger, upwards, other, downwards);
+  const HubRun& up = runs.first;
+  const HubRun& down = runs.second;
+
+  check_no_errors(up, down);
+  CHECK(ascending(up.acked));
+  CHECK(ascending(down.acked));
+  CHECK(up.stored + down.stored == 303);
+  auto stored = fixture.ledger.events().events({"device-1", origin.epoch, 0, 1000});
+  REQUIRE(stored.has_value());
+  REQUIRE(stored->size() == 303);
+  for (std::size_t i = 0; i < stored->size(); ++i) CHECK(stored->at(i).event.seq == i + 1);
+  auto devices = fixture.ledger.events().devices();
+  REQUIRE(devices.has_value());
+  REQUIRE(devices->size() == 1);
+  CHECK(devices->at(0).epochs.at(0).cursor.acked_through == 303);
+  CHECK(devices->at(0).epochs.at(0).cursor.events == 303);
+  const auto verification = fixture.ledger.audit().verify();
+  REQUIRE(verification.has_value());
+  CHECK_MESSAGE(!verification->broken_id.has_value(), verification->problem);
+  CHECK(verification->entries == up.acked.size() + down.acked.size());
+}
+
+TEST_CASE_TEMPLATE("two hubs writing different devices at once keep one audit chain that records every event in order",
+                   Backend, testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
+  Ledger other = fixture.open();
+  // 100 batches of 10 events each per hub, each hub its own device: nothing is shared but the
+  // audit chain and the events table's order of storage, which verify() checks against each other.
+  std::vector<IncomingBatch> first_batches;
+  std::vector<IncomingBatch> second_batches;
+  for (std::uint64_t first = 1; first <= 1000; first += 10) {
+    first_batches.push_back(batch_of(origin_of("device-1"), first, first + 9, 1));
+    second_batches.push_back(batch_of(origin_of("device-2"), first, first + 9, 2));
+  }
+  const auto runs = run_two_hubs(fixture.ledger, first_batches, other, second_batches);
+  const HubRun& one = runs.first;
+  const HubRun& two = runs.second;
+
+  check_no_errors(one, two);
+  CHECK(one.stored == 1000);
+  CHECK(two.stored == 1000);
+  const auto verification = fixture.ledger.audit().verify();
+  REQUIRE(verification.has_value());
+  CHECK_MESSAGE(!verification->broken_id.has_value(), verification->problem);
+  CHECK(verification->entries == 200);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "hub/catalog/catalog_schema.hpp"
 #include "hub/channels/channel_store.hpp"
 #include "hub/channels/outbox/corrections_schema.hpp"
+#include "hub/cluster/site_lease.hpp"
 #include "hub/delivery/attempt_log.hpp"
 #include "hub/ledger/schema.hpp"
 #include "hub/reconcile/schema.hpp"
@@ -100,7 +101,8 @@ void migrate_all(storage::Connection& database) {
                                                  delivery::delivery_schema(),
                                                  channels::channel_schema(),
                                                  channels::corrections_schema(),
-                                                 alerts::alerts_schema()};
+                                                 alerts::alerts_schema(),
+                                                 cluster::cluster_schema()};
   for (const auto& component : components) {
     INFO(component.name);
     REQUIRE(component.postgres.has_value());
