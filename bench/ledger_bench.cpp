@@ -8,9 +8,7 @@
 //
 // Usage: ledger_bench [--events 100000] [--batch 100] [--backend sqlite|postgresql|both]
 // Prints "name value unit" lines (docs/performance.md, "The ledger on PostgreSQL").
-#include <unistd.h>
 
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -50,23 +48,6 @@ hub::IncomingBatch batch_of(std::uint64_t first, std::size_t size) {
     batch.events.push_back(std::move(event));
   }
   return batch;
-}
-
-// Forgets this process's peak RSS, so that VmHWM afterwards is the peak of what follows; false
-// where the kernel does not allow it.
-bool reset_peak_rss() {
-  std::ofstream clear("/proc/self/clear_refs");
-  clear << "5";
-  return static_cast<bool>(clear.flush());
-}
-
-// The peak RSS of `measured()` above the RSS before it, in MiB; -1 when it cannot be measured.
-template <typename Measured>
-double peak_extra_mib(Measured measured) {
-  const double before = rss_mib(getpid());
-  const bool reset = reset_peak_rss();
-  measured();
-  return reset ? rss_mib(getpid(), "VmHWM") - before : -1;
 }
 
 void run_on(const std::string& engine, hub::Ledger& ledger, std::int64_t events, std::int64_t batch) {
