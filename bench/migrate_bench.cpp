@@ -11,6 +11,7 @@
 #include <string>
 
 #include "bench/bench_support.hpp"
+#include "bench/ledger_batches.hpp"
 #include "hub/ledger/ledger.hpp"
 #include "hub/storage/database_copy.hpp"
 #include "hub/storage/hub_schema.hpp"
@@ -21,34 +22,7 @@
 namespace recount::bench {
 namespace {
 
-constexpr std::int64_t kNowMs = 1'790'000'000'000;
-
-// Events seq first..first+size-1 of device `device` (0..3), counts spread over 2,000 SKUs.
-hub::IncomingBatch device_batch(int device, std::uint64_t first, std::uint64_t size) {
-  const std::string name = "device-" + std::to_string(device);
-  hub::IncomingBatch batch;
-  batch.origin = hub::Origin{"site-" + std::to_string(device % 2), name, "0000000000000e0" + std::to_string(device)};
-  batch.topic = "recount/v1/" + batch.origin.site + "/" + name + "/events";
-  batch.first_seq = first;
-  batch.last_seq = first + size - 1;
-  batch.received_ms = kNowMs;
-  for (auto seq = first; seq <= batch.last_seq; ++seq) {
-    Event event;
-    event.seq = seq;
-    const std::string digits = std::to_string(seq);
-    event.event_id =
-        "0000000" + std::to_string(device) + "-0000-7000-8000-" + std::string(12 - digits.size(), '0') + digits;
-    event.type = EventType::kCount;
-    event.wall_ms = kNowMs - 3'600'000 + static_cast<std::int64_t>(seq);
-    event.hlc = HlcStamp::from_parts(event.wall_ms, 0);
-    event.user = "picker-" + std::to_string(seq % 12);
-    event.location = "B-" + std::to_string(seq % 3'000);
-    event.sku = "ITEM-" + std::to_string(seq % 2'000);
-    event.qty = static_cast<std::int64_t>(seq % 25);
-    batch.events.push_back(std::move(event));
-  }
-  return batch;
-}
+constexpr std::int64_t kNowMs = kLedgerNowMs;
 
 std::int64_t count_of(storage::Connection& database, const std::string& sql) {
   auto query = must(database.prepare(sql), "count");
@@ -68,11 +42,11 @@ int run(const Args& args) {
     auto ledger = must(hub::Ledger::open(file, [] { return kNowMs; }), "open the SQLite ledger");
     must(storage::migrate(ledger.database(), hub::hub_schema_components([] { return kNowMs; })), "migrate");
     const std::int64_t per_device = events / 4;
-    for (int device = 0; device < 4; ++device) {
+    for (int device = 1; device <= 4; ++device) {
       for (std::int64_t first = 1; first <= per_device; first += batch) {
         auto write = must(ledger.begin_write(), "begin");
-        must(write.apply(device_batch(device, static_cast<std::uint64_t>(first),
-                                      static_cast<std::uint64_t>(std::min(batch, per_device - first + 1)))),
+        must(write.apply(count_batch(static_cast<std::uint64_t>(first),
+                                     static_cast<std::size_t>(std::min(batch, per_device - first + 1)), device)),
              "apply");
         must(write.commit(), "commit");
       }
