@@ -27,6 +27,8 @@ namespace recount::hub {
 namespace {
 
 const Origin kDevice2 = testing::origin_of("device-2", "00000000000000e2", "s1");
+// More than a page of the copy (kCopyPageRows), so the events go over in several.
+constexpr std::uint64_t kDevice2Events = 1'234;
 
 // A hub that has run for a while: every table a hub writes in ordinary work holds rows.
 struct PopulatedHub : ChannelHub {
@@ -45,7 +47,7 @@ struct PopulatedHub : ChannelHub {
 
     // Three devices, one of them in two epochs; a different event at a stored seq; a dead letter
     // whose payload has a NUL byte.
-    store.apply(testing::batch_of(kDevice2, 1, 40, 2));
+    store.apply(testing::batch_of(kDevice2, 1, kDevice2Events, 2));
     store.apply(testing::batch_of(testing::origin_of("device-3", "00000000000000e3", "s1"), 1, 25, 3));
     store.apply(testing::batch_of(testing::origin_of("device-3", "00000000000000f3", "s1"), 1, 10, 4));
     CHECK(store.apply(testing::batch_of(kDevice2, 5, 5, 9)).conflicts == 1);
@@ -155,6 +157,14 @@ TEST_CASE("migrate copies every table of a stopped hub into PostgreSQL row for r
   PopulatedHub hub;
   const auto& data = hub.stopped_copy();
   const auto file = Ledger::file_in(data);
+  {
+    // Devices past a page: a WITHOUT ROWID table goes over in pages of its text key.
+    auto source = storage::Database::open(file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
+    REQUIRE(source.has_value());
+    REQUIRE(
+        source->execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500)"
+                        " INSERT INTO devices (device, site, last_seen_ms) SELECT 'scanner-' || i, 's2', i FROM n"));
+  }
   const std::string before = file_bytes(file);
   testing::PostgresServer server;
 
@@ -217,14 +227,15 @@ TEST_CASE("migrate copies every table of a stopped hub into PostgreSQL row for r
     const auto resent = apply(testing::batch_of(kDevice2, 1, 40, 2));  // a device resending what was acked
     CHECK(resent.stored == 0);
     CHECK(resent.duplicates == 40);
-    const auto next = apply(testing::batch_of(kDevice2, 41, 45, 2));
+    const auto next = apply(testing::batch_of(kDevice2, kDevice2Events + 1, kDevice2Events + 5, 2));
     CHECK(next.stored == 5);
-    CHECK(next.cursor.acked_through == 45);
-    CHECK(next.cursor.events == 45);
+    CHECK(next.cursor.acked_through == kDevice2Events + 5);
+    CHECK(next.cursor.events == kDevice2Events + 5);
     CHECK(count_of(target, "SELECT count(*) FROM events") == stored_before + 5);
     // Above every copied rowid (PostgreSQL's identity also spends a value on each insert that
     // ON CONFLICT skipped, the resent batch's, so not necessarily the next one).
-    CHECK(count_of(target, "SELECT min(rowid) FROM events WHERE device = 'device-2' AND seq > 40") > last_rowid);
+    CHECK(count_of(target, "SELECT min(rowid) FROM events WHERE device = 'device-2' AND seq > " +
+                               std::to_string(kDevice2Events)) > last_rowid);
     const auto verified = ledger->audit().verify();
     REQUIRE(verified.has_value());
     CHECK_FALSE(verified->broken_id.has_value());
