@@ -134,6 +134,7 @@ std::vector<std::vector<std::string>> rows_of(storage::Connection& database, con
   auto rows = storage::collect_rows<std::vector<std::string>>(
       *query, [&](const storage::Statement& row) -> Result<std::vector<std::string>> {
         std::vector<std::string> values;
+        values.reserve(columns.size());
         for (int i = 0; i < static_cast<int>(columns.size()); ++i) {
           values.push_back(row.column_is_null(i) ? "NULL" : "=" + row.column_text(i));
         }
