@@ -85,6 +85,12 @@ int main_of(const char* name, int argc, char** argv, int (*run)(const Args&)) {
   }
 }
 
+bool reset_peak_rss() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+  return static_cast<bool>(clear.flush());
+}
+
 double rss_mib(pid_t pid, const std::string& field) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -76,6 +77,19 @@ int main_of(const char* name, int argc, char** argv, int (*run)(const Args&));
 // VmRSS (or another field of /proc/PID/status given in kB, e.g. "VmHWM") of a live process in
 // MiB; -1 when it cannot be read.
 double rss_mib(pid_t pid, const std::string& field = "VmRSS");
+// Forgets this process's peak RSS, so that VmHWM afterwards is the peak of what follows; false
+// where the kernel does not allow it.
+bool reset_peak_rss();
+
+// The peak RSS of `measured()` above the RSS before it, in MiB; -1 when it cannot be measured.
+template <typename Measured>
+double peak_extra_mib(Measured measured) {
+  const double before = rss_mib(getpid());
+  const bool reset = reset_peak_rss();
+  measured();
+  return reset ? rss_mib(getpid(), "VmHWM") - before : -1;
+}
+
 // User plus system CPU time a live process has used so far, in seconds; -1 when unreadable.
 double cpu_seconds(pid_t pid);
 

@@ -8,14 +8,13 @@
 //
 // Usage: ledger_bench [--events 100000] [--batch 100] [--backend sqlite|postgresql|both]
 // Prints "name value unit" lines (docs/performance.md, "The ledger on PostgreSQL").
-#include <unistd.h>
 
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include "bench/bench_support.hpp"
+#include "bench/ledger_batches.hpp"
 #include "hub/ledger/event_digest.hpp"
 #include "hub/ledger/ledger.hpp"
 #include "shared/storage/statement_set.hpp"
@@ -24,50 +23,7 @@
 namespace recount::bench {
 namespace {
 
-constexpr std::int64_t kNowMs = 1'790'000'000'000;
-
-// A batch of `size` count events from seq `first` of one device, as ingest hands it over.
-hub::IncomingBatch batch_of(std::uint64_t first, std::size_t size) {
-  hub::IncomingBatch batch;
-  batch.origin = hub::Origin{"site-1", "device-1", "00000000000000e1"};
-  batch.topic = "recount/v1/site-1/device-1/events";
-  batch.first_seq = first;
-  batch.last_seq = first + size - 1;
-  batch.received_ms = kNowMs;
-  for (std::uint64_t seq = first; seq < first + size; ++seq) {
-    Event event;
-    event.seq = seq;
-    event.event_id =
-        "00000001-0000-7000-8000-" + std::string(12 - std::to_string(seq).size(), '0') + std::to_string(seq);
-    event.type = EventType::kCount;
-    event.wall_ms = kNowMs - 60'000 + static_cast<std::int64_t>(seq);
-    event.hlc = HlcStamp::from_parts(event.wall_ms, 0);
-    event.user = "user-" + std::to_string(seq % 20);
-    event.location = "L-" + std::to_string(seq % 10'000);
-    event.sku = "SKU-" + std::to_string(seq % 5'000);
-    event.qty = static_cast<std::int64_t>(seq % 40) + 1;
-    event.session = "session-" + std::to_string(seq / 1'000);
-    batch.events.push_back(std::move(event));
-  }
-  return batch;
-}
-
-// Forgets this process's peak RSS, so that VmHWM afterwards is the peak of what follows; false
-// where the kernel does not allow it.
-bool reset_peak_rss() {
-  std::ofstream clear("/proc/self/clear_refs");
-  clear << "5";
-  return static_cast<bool>(clear.flush());
-}
-
-// The peak RSS of `measured()` above the RSS before it, in MiB; -1 when it cannot be measured.
-template <typename Measured>
-double peak_extra_mib(Measured measured) {
-  const double before = rss_mib(getpid());
-  const bool reset = reset_peak_rss();
-  measured();
-  return reset ? rss_mib(getpid(), "VmHWM") - before : -1;
-}
+constexpr std::int64_t kNowMs = kLedgerNowMs;
 
 void run_on(const std::string& engine, hub::Ledger& ledger, std::int64_t events, std::int64_t batch) {
   const auto report = [&](const std::string& name, double value, const std::string& unit) {
@@ -78,7 +34,7 @@ void run_on(const std::string& engine, hub::Ledger& ledger, std::int64_t events,
   for (std::int64_t i = 0; i < batches; ++i) {
     const auto first = static_cast<std::uint64_t>(i * batch + 1);
     auto write = must(ledger.begin_write(), "begin");
-    must(write.apply(batch_of(first, static_cast<std::size_t>(std::min(batch, events - i * batch)))), "apply");
+    must(write.apply(count_batch(first, static_cast<std::size_t>(std::min(batch, events - i * batch)))), "apply");
     must(write.commit(), "commit");
   }
   const double apply_s = seconds_since(start);

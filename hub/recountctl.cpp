@@ -22,6 +22,7 @@
 #include "hub/cli/hub_key_command.hpp"
 #include "hub/cli/import_command.hpp"
 #include "hub/cli/metrics_command.hpp"
+#include "hub/cli/migrate_command.hpp"
 #include "hub/cli/overview_command.hpp"
 #include "hub/cli/plans_command.hpp"
 #include "hub/cli/policy_command.hpp"
@@ -341,6 +342,15 @@ int main(int argc, char** argv) {
       "Put a backup FILE in place of the hub database of --data DIR (the hub stopped); the replaced one is kept "
       "aside, and devices resend what the backup lacks");
   restore->add_option("file", backup_file, "the backup file to restore")->required();
+  auto* migrate = app.add_subcommand("migrate", "Move the hub database of --data DIR elsewhere (the hub stopped)");
+  migrate->require_subcommand(1);
+  std::string migrate_url;
+  auto* migrate_postgres = migrate->add_subcommand(
+      "sqlite-to-postgresql",
+      "Copy every table of DIR/hub.db into an empty PostgreSQL database in one transaction, then verify it");
+  migrate_postgres->add_option("--ledger", migrate_url, "The PostgreSQL database: postgresql://USER@HOST:PORT/DB")
+      ->required();
+  migrate_postgres->add_option("--data", data_dir, "The hub's data directory (as recountctl's own --data)");
   auto* device_group = app.add_subcommand("device", "Devices' broker credentials (with --data HUBDIR)");
   device_group->require_subcommand(1);
   auto* provision = device_group->add_subcommand(
@@ -375,6 +385,8 @@ int main(int argc, char** argv) {
     } else {
       output = device_provision_command(provision_request);
     }
+  } else if (migrate_postgres->parsed()) {
+    output = migrate_to_postgres_command(data_dir, migrate_url);
   } else if (backup->parsed()) {
     output = backup_command(data_dir, backup_file);
   } else if (restore->parsed()) {

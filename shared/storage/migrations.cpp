@@ -129,12 +129,17 @@ Result<void> migrate(Connection& database, std::span<const SchemaComponent> comp
   if (*current) return {};
   auto transaction = Transaction::begin(database);
   if (!transaction) return transaction.error();
+  if (auto ok = migrate_in_transaction(database, components); !ok) return ok;
+  return transaction->commit();
+}
+
+Result<void> migrate_in_transaction(Connection& database, std::span<const SchemaComponent> components) {
   if (auto ok = lock_schema_versions(database); !ok) return ok;
-  // Read again under the lock: another process may have migrated since the look above.
+  // Read again under the lock: another process may have migrated since migrate() looked.
   for (const auto& component : components) {
     if (auto ok = migrate_component(database, component); !ok) return ok;
   }
-  return transaction->commit();
+  return {};
 }
 
 Result<int> legacy_user_version(Database& database) {

@@ -58,6 +58,13 @@ Result<int> schema_version(Connection& database, const SchemaComponent& componen
 // `postgres` DDL at its latest version; what a step returns; kIo when the engine refuses. Blocks.
 Result<void> migrate(Connection& database, std::span<const SchemaComponent> components);
 
+// The same inside a write transaction the caller began (Connection::begin) and ends: for a caller
+// whose own writes must commit or roll back with the tables (recountctl migrate, which fills a
+// new PostgreSQL database in the transaction that creates it). Takes the migration lock, then
+// brings every component to its latest version. Errors: as migrate(); on an error the caller
+// rolls back. Blocks.
+Result<void> migrate_in_transaction(Connection& database, std::span<const SchemaComponent> components);
+
 // Legacy version readers. PRAGMA user_version (0 on a new file).
 Result<int> legacy_user_version(Database& database);
 // The integer `value` of the row `name` = `key` in `table` (name TEXT, value INTEGER), 0 when the

@@ -7,134 +7,22 @@
 
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
 
-#include "hub/catalog/csv.hpp"
 #include "hub/channels/outbox/corrections.hpp"
 #include "hub/channels/outbox/shopify_file.hpp"
-#include "hub/http/channel_routes.hpp"
-#include "hub/http/claim_routes.hpp"
 #include "hub/http/percent_encoding.hpp"
-#include "hub/http/reconcile_routes.hpp"
-#include "hub/http/resolve_routes.hpp"
 #include "shared/core/iso_time.hpp"
-#include "tests/hub/auth_fixtures.hpp"
-#include "tests/hub/write_fixtures.hpp"
+#include "tests/hub/channel_fixtures.hpp"
 
 namespace recount::hub {
 namespace {
 
 using Json = nlohmann::json;
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(RECOUNT_SOURCE_DIR) + "/tests/data/channels/" + name, std::ios::binary);
-  REQUIRE(in);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-constexpr std::string_view kItems =
-    "sku,description,unit_cost_cents,item_class,barcode,pack_qty\n"
-    "MUG-BLUE,Mug blue,500,,4006381333931,1\n"
-    "CAP-L,Cap L,700,,INT-CAP-L,1\n"
-    "000123456789,FBA mug,500,,INT-FBA-MUG,1\n";
-constexpr std::string_view kLocations =
-    "site,location,label,location_class\n"
-    "s1,SHELF,LOC:SHELF,shelf\n"
-    "s1,FLOOR,LOC:FLOOR,sales_floor\n";
-
-struct ChannelHub : testing::WriteSide {
-  CatalogStore catalog_store = CatalogStore::open(store.ledger).value();
-  channels::ChannelStore channels = channels::ChannelStore::open(store.ledger.database()).value();
-
-  ChannelHub() {
-    REQUIRE(channels::open_corrections(store.ledger).has_value());
-    REQUIRE(catalog_store.import_csv(ImportKind::kItems, kItems).value().errors.empty());
-    REQUIRE(catalog_store.import_csv(ImportKind::kLocations, kLocations).value().errors.empty());
-    catalog.put(catalog_store.catalog_for("s1").value());
-    add_channel_routes(router, writer, store.ledger, catalog_store, channels, queries, connector_readers());
-    add_resolve_routes(router, writer, reconciler, queries, testing::fixed_clock());
-    add_reconcile_routes(
-        router, queries, testing::fixed_clock(),
-        [this](const reconcile::DiscrepancyDetail& detail, Json& body) -> Result<void> {
-          if (auto ok = add_system_figures(channels, detail, body); !ok) return ok;
-          return add_claims(channels, detail, body);
-        },
-        [this](const reconcile::Discrepancy& discrepancy, Json& body) {
-          return add_latest_claim(channels, discrepancy, body);
-        });
-    add_claim_routes(router, writer, channels, reconciler, queries, testing::fixed_clock());
-    // The ledger as of the morning of 2026-09-20: 10 blue mugs and 5 caps on the shelf, 15 mugs at Amazon.
-    REQUIRE(writer
-                .write([](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {
-                  for (const auto& [site, sku, qty] : {std::tuple{"s1", "MUG-BLUE", 10}, std::tuple{"s1", "CAP-L", 5},
-                                                       std::tuple{"fba-eu", "000123456789", 15}}) {
-                    Event event;
-                    event.event_id = channels::movement_event_id("test", std::string(site) + sku);
-                    event.type = EventType::kBaseline;
-                    event.wall_ms = at("2026-09-20T06:00:00Z");
-                    event.hlc = HlcStamp::from_parts(event.wall_ms, 0);
-                    event.location = "SHELF";
-                    event.sku = sku;
-                    event.qty = qty;
-                    if (auto stored = write.record_hub_event(site, event, now_ms); !stored) return stored.error();
-                  }
-                  return reconcile::Effects{};
-                })
-                .has_value());
-  }
-
-  static std::int64_t at(const char* iso) { return parse_iso8601_ms("as_of", iso).value(); }
-
-  Response post(const std::string& target, std::string body, auth::Role role = auth::Role::kCounterLead) {
-    return router.handle(
-        testing::signed_in(Request::from_target("POST", target, std::move(body)).value(), role, "ops-anna"));
-  }
-  Json imported(const std::string& target, std::string body, unsigned status = 200) {
-    const auto response = post(target, std::move(body));
-    INFO(response.body);
-    CHECK(response.status == status);
-    return Json::parse(response.body);
-  }
-  std::vector<reconcile::Discrepancy> of_system(const std::string& system) {
-    reconcile::DiscrepancyQuery query{"", reconcile::StateFilter::kAll, {}, 0, 1000};
-    query.system = system;
-    return queries.discrepancies(query).value();
-  }
-  // The one FBA discrepancy the Manage FBA Inventory fixture gives (Amazon holds 12 of 15).
-  reconcile::Discrepancy fba_discrepancy() {
-    imported("/api/v1/imports/fba?site=fba-eu&as_of=2026-09-20T12:00:00Z", fixture("fba/manage-fba-inventory-18.txt"));
-    const auto at_amazon = of_system("fba");
-    REQUIRE(at_amazon.size() == 1);
-    return at_amazon[0];
-  }
-  Response claim(std::int64_t id, const Json& body, auth::Role role = auth::Role::kAdmin) {
-    return post("/api/v1/discrepancies/" + std::to_string(id) + "/claim", body.dump(), role);
-  }
-  Json detail(std::int64_t id) {
-    const auto answer = router.handle(testing::signed_in(
-        Request::from_target("GET", "/api/v1/discrepancies/" + std::to_string(id)).value(), auth::Role::kViewer));
-    REQUIRE(answer.status == 200);
-    return Json::parse(answer.body);
-  }
-  Response resolve(std::int64_t id, const std::string& action) {
-    const Json body = {{"action", action}, {"reason", "data_entry_error"}};
-    return router.handle(testing::signed_in(
-        Request::from_target("POST", "/api/v1/discrepancies/" + std::to_string(id) + "/resolve", body.dump()).value(),
-        auth::Role::kAdmin, "ops-anna"));
-  }
-};
-
-const std::string kShopify = "/api/v1/imports/shopify?site=s1&as_of=2026-09-20T12:00:00Z&locations=" +
-                             percent_encode(R"({"Shop location": "", "Snow City Warehouse": ""})");
-
 TEST_CASE("channel import: a Shopify export and an FBA report give one discrepancy per system at their as-of time") {
   ChannelHub hub;
-  const Json shopify = hub.imported(kShopify, fixture("shopify/inventory-available-wide.csv"));
+  const Json shopify = hub.imported(kShopify, channel_fixture("shopify/inventory-available-wide.csv"));
   CHECK(shopify["system"] == "shopify");
   CHECK(shopify["stored"].get<int>() >= 2);
   // "My Custom Location" is not in the map: left out, with a note.
@@ -151,7 +39,7 @@ TEST_CASE("channel import: a Shopify export and an FBA report give one discrepan
   CHECK(mug->state == reconcile::DiscrepancyState::kAwaitingReview);
 
   const Json fba = hub.imported("/api/v1/imports/fba?site=fba-eu&as_of=2026-09-20T12:00:00Z",
-                                fixture("fba/manage-fba-inventory-18.txt"));
+                                channel_fixture("fba/manage-fba-inventory-18.txt"));
   CHECK(fba["system"] == "fba");
   const auto at_amazon = hub.of_system("fba");
   REQUIRE(at_amazon.size() == 1);
@@ -164,21 +52,21 @@ TEST_CASE("channel import: a Shopify export and an FBA report give one discrepan
 
 TEST_CASE("channel import: importing the same file again changes nothing") {
   ChannelHub hub;
-  const Json first = hub.imported(kShopify, fixture("shopify/inventory-available-wide.csv"));
-  const Json again = hub.imported(kShopify, fixture("shopify/inventory-available-wide.csv"));
+  const Json first = hub.imported(kShopify, channel_fixture("shopify/inventory-available-wide.csv"));
+  const Json again = hub.imported(kShopify, channel_fixture("shopify/inventory-available-wide.csv"));
   CHECK(again["stored"] == 0);
   CHECK(again["unchanged"] == first["stored"]);
   // Without --as-of too: the second import takes the first one's time.
   const std::string plain = "/api/v1/imports/shopify?site=s1";
-  const Json once = hub.imported(plain, fixture("shopify/inventory-all-2024.csv"));
-  const Json twice = hub.imported(plain, fixture("shopify/inventory-all-2024.csv"));
+  const Json once = hub.imported(plain, channel_fixture("shopify/inventory-all-2024.csv"));
+  const Json twice = hub.imported(plain, channel_fixture("shopify/inventory-all-2024.csv"));
   CHECK(twice["stored"] == 0);
   CHECK(twice["as_of_ms"] == once["as_of_ms"]);
 }
 
 TEST_CASE("channel import: correct-system sends exactly one correction to Shopify and the next export closes it") {
   ChannelHub hub;
-  hub.imported(kShopify, fixture("shopify/inventory-available-wide.csv"));
+  hub.imported(kShopify, channel_fixture("shopify/inventory-available-wide.csv"));
   const auto mugs = hub.of_system("shopify");
   const auto mug = std::find_if(mugs.begin(), mugs.end(), [](const auto& d) { return d.position.sku == "MUG-BLUE"; });
   REQUIRE(mug != mugs.end());
@@ -220,7 +108,7 @@ TEST_CASE("channel import: correct-system on an FBA discrepancy is refused: FBA 
 
 TEST_CASE("channel import: POS movements land on the site's sales floor, once, a barcode resolved by the catalog") {
   ChannelHub hub;
-  const Json first = hub.imported("/api/v1/imports/pos?site=s1", fixture("pos/journal.csv"));
+  const Json first = hub.imported("/api/v1/imports/pos?site=s1", channel_fixture("pos/journal.csv"));
   CHECK(first["system"] == "pos");
   CHECK(first["stored"].get<int>() >= 3);
   const auto floor = hub.queries.positions(reconcile::PositionQuery{"s1", "MUG-BLUE", 0, 100}).value();
@@ -228,30 +116,30 @@ TEST_CASE("channel import: POS movements land on the site's sales floor, once, a
       std::find_if(floor.begin(), floor.end(), [](const auto& p) { return p.key.location == "FLOOR"; });
   REQUIRE(on_floor != floor.end());
   CHECK(on_floor->on_hand == -2);  // sold 2, sold 1 by barcode, 1 returned
-  const Json again = hub.imported("/api/v1/imports/pos?site=s1", fixture("pos/journal.csv"));
+  const Json again = hub.imported("/api/v1/imports/pos?site=s1", channel_fixture("pos/journal.csv"));
   CHECK(again["stored"] == 0);
 }
 
 TEST_CASE("channel import: a broken file is refused whole with its lines, and bad parameters name themselves") {
   ChannelHub hub;
-  const auto bad = hub.post("/api/v1/imports/shopify?site=s1", fixture("shopify/inventory-bad.csv"));
+  const auto bad = hub.post("/api/v1/imports/shopify?site=s1", channel_fixture("shopify/inventory-bad.csv"));
   CHECK(bad.status == 422);
   CHECK(bad.body.find("\"line\"") != std::string::npos);
   CHECK(hub.of_system("shopify").empty());
-  const auto no_site = hub.post("/api/v1/imports/shopify", fixture("shopify/inventory-all-2024.csv"));
+  const auto no_site = hub.post("/api/v1/imports/shopify", channel_fixture("shopify/inventory-all-2024.csv"));
   CHECK(no_site.status == 400);
   CHECK(no_site.body.find("site") != std::string::npos);
-  const auto future =
-      hub.post("/api/v1/imports/fba?site=s1&as_of=2099-01-01T00:00:00Z", fixture("fba/manage-fba-inventory-18.txt"));
+  const auto future = hub.post("/api/v1/imports/fba?site=s1&as_of=2099-01-01T00:00:00Z",
+                               channel_fixture("fba/manage-fba-inventory-18.txt"));
   CHECK(future.status == 422);
   CHECK(hub.post("/api/v1/imports/erp?site=s1", "x").status == 404);
   CHECK(hub.post("/api/v1/imports/pos?site=s1&encoding=latin9", "x").status == 400);
-  CHECK(hub.post("/api/v1/imports/pos?site=s1", fixture("pos/journal.csv"), auth::Role::kViewer).status == 403);
+  CHECK(hub.post("/api/v1/imports/pos?site=s1", channel_fixture("pos/journal.csv"), auth::Role::kViewer).status == 403);
 }
 
 TEST_CASE("channel import: a mapped SKU is imported from the next report on, and the systems listing shows it all") {
   ChannelHub hub;
-  hub.imported(kShopify, fixture("shopify/inventory-available-wide.csv"));
+  hub.imported(kShopify, channel_fixture("shopify/inventory-available-wide.csv"));
   const auto listing = hub.router.handle(
       testing::signed_in(Request::from_target("GET", "/api/v1/systems?site=s1").value(), auth::Role::kViewer));
   REQUIRE(listing.status == 200);
@@ -271,7 +159,7 @@ TEST_CASE("channel import: a mapped SKU is imported from the next report on, and
 TEST_CASE("channel import: a Shopify variant without SKU is mapped by Handle and options, compared and corrected so") {
   ChannelHub hub;
   const std::string first = "/api/v1/imports/shopify?site=s1&as_of=2026-09-20T12:00:00Z";
-  const Json listed = hub.imported(first, fixture("shopify/inventory-variants.csv"));
+  const Json listed = hub.imported(first, channel_fixture("shopify/inventory-variants.csv"));
   // Nothing SKU-less is in the catalog: each variant is listed by its key and its Handle and options.
   REQUIRE(listed["unmapped"].size() == 3);
   CHECK(listed["stored"] == 0);
@@ -295,7 +183,8 @@ TEST_CASE("channel import: a Shopify variant without SKU is mapped by Handle and
   CHECK(Json::parse(by_key.body)["system_sku"] == "handle:tumbler");
 
   // The next export compares them: Shopify has 3 tigers (CAP-L) where the ledger has 5.
-  hub.imported("/api/v1/imports/shopify?site=s1&as_of=2026-09-20T13:00:00Z", fixture("shopify/inventory-variants.csv"));
+  hub.imported("/api/v1/imports/shopify?site=s1&as_of=2026-09-20T13:00:00Z",
+               channel_fixture("shopify/inventory-variants.csv"));
   const auto found = hub.of_system("shopify");
   const auto tiger = std::find_if(found.begin(), found.end(), [](const auto& d) { return d.position.sku == "CAP-L"; });
   REQUIRE(tiger != found.end());
@@ -399,7 +288,7 @@ TEST_CASE("channel import: a claim needs an approver, a known state, an FBA disc
   CHECK(bad_state.body.find("filed, reimbursed or denied") != std::string::npos);
   CHECK(hub.claim(id, {{"state", "filed"}}).status == 400);  // no case id
   CHECK(hub.claim(999, {{"case_id", "CASE-1"}}).status == 404);
-  hub.imported(kShopify, fixture("shopify/inventory-available-wide.csv"));
+  hub.imported(kShopify, channel_fixture("shopify/inventory-available-wide.csv"));
   const auto shopify = hub.of_system("shopify");
   REQUIRE_FALSE(shopify.empty());
   const auto not_fba = hub.claim(shopify[0].id, {{"case_id", "CASE-1"}});
@@ -408,7 +297,7 @@ TEST_CASE("channel import: a claim needs an approver, a known state, an FBA disc
 
   // A later report where Amazon holds more than the ledger makes it an investigation: nothing to
   // reimburse; denied closes it as a write-off.
-  std::string more = fixture("fba/manage-fba-inventory-18.txt");
+  std::string more = channel_fixture("fba/manage-fba-inventory-18.txt");
   const auto row = more.find("Yes\t12\t10\t1\t1\t17");
   REQUIRE(row != std::string::npos);
   more.replace(row, 16, "Yes\t20\t18\t1\t1\t25");
