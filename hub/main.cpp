@@ -40,7 +40,16 @@ int run(int argc, char** argv) {
   std::string data_dir;
   hub::HubOptions options;
   std::string http;
-  app.add_option("--data", data_dir, "Directory of the hub's database (created if missing)")->required();
+  app.add_option("--data", data_dir,
+                 "The hub's directory (created if missing): its database hub.db unless --ledger says otherwise, its "
+                 "signing key, its MQTT client id, and import bodies while they arrive")
+      ->required();
+  std::string ledger_url;
+  auto* ledger_option = app.add_option(
+      "--ledger", ledger_url,
+      "Keep the ledger in PostgreSQL instead of hub.db: postgresql://USER@HOST[:PORT]/DB or "
+      "postgresql://USER@/DB?host=SOCKET_DIR; a password belongs in a pgpass file (PGPASSFILE, ~/.pgpass), not in "
+      "the URL, which anyone on the machine can read in the process list (docs/scale-out.md)");
   app.add_option("--mqtt", options.mqtt_uri, "Broker URI: mqtts://HOST:PORT (TLS) or tcp://HOST:PORT")->required();
   auto& security = options.mqtt_security;
   std::string password_file;
@@ -143,16 +152,20 @@ int run(int argc, char** argv) {
       ->transform(duration)
       ->check(CLI::PositiveNumber);
   auto start_check = storage::StartCheck::kInBackground;
-  app.add_option("--check-at-start", start_check,
-                 "SQLite's integrity check of the ledger, which reads every page, after a stop that was not orderly "
-                 "(a crash, kill -9 or power cut): background (serve at once and check meanwhile; on damage stop "
-                 "acking and exit 1), after-crash (check before serving) or always (before serving, after every "
-                 "stop) (docs/storage.md)")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, storage::StartCheck>{{"background", storage::StartCheck::kInBackground},
-                                                     {"after-crash", storage::StartCheck::kAfterUncleanClose},
-                                                     {"always", storage::StartCheck::kAlways}}))
-      ->default_str("background");
+  auto* check_option =
+      app.add_option(
+             "--check-at-start", start_check,
+             "SQLite's integrity check of the ledger, which reads every page, after a stop that was not orderly "
+             "(a crash, kill -9 or power cut): background (serve at once and check meanwhile; on damage stop "
+             "acking and exit 1), after-crash (check before serving) or always (before serving, after every "
+             "stop) (docs/storage.md)")
+          ->transform(CLI::CheckedTransformer(
+              std::map<std::string, storage::StartCheck>{{"background", storage::StartCheck::kInBackground},
+                                                         {"after-crash", storage::StartCheck::kAfterUncleanClose},
+                                                         {"always", storage::StartCheck::kAlways}}))
+          ->default_str("background");
+  // PostgreSQL keeps and checks its own files.
+  check_option->excludes(ledger_option);
   CLI11_PARSE(app, argc, argv);
   options.alerts.sweep = std::chrono::milliseconds(alert_sweep_ms);
   if (!sendmail.empty()) options.alerts.sendmail = sendmail;
@@ -235,14 +248,19 @@ int run(int argc, char** argv) {
   options.client_id = client_id;
   // Before the ledger: the ledger's background check posts its verdict to it from its own thread.
   boost::asio::io_context io;
-  auto ledger = hub::Ledger::open(hub::Ledger::file_in(data_dir), system_wall_clock(), start_check);
+  auto ledger = hub::Ledger::open_hub(data_dir, ledger_url, system_wall_clock(), start_check);
   if (!ledger) return fail(ledger.error().describe());
-  // Whether the integrity check ran shows on every start: after an unclean stop it reads the whole file.
-  std::cerr << "recount-hub: " << ledger->path().string()
-            << (ledger->sqlite()->checked_at_open() ? " passed its integrity check"
-                : ledger->integrity_unverified() ? " was not closed cleanly: integrity check running in the background"
-                                                 : " was closed cleanly: integrity check skipped")
-            << std::endl;
+  if (const auto* file = ledger->sqlite(); file != nullptr) {
+    // Whether the integrity check ran shows on every start: after an unclean stop it reads the whole file.
+    std::cerr << "recount-hub: " << ledger->path().string()
+              << (file->checked_at_open() ? " passed its integrity check"
+                  : ledger->integrity_unverified()
+                      ? " was not closed cleanly: integrity check running in the background"
+                      : " was closed cleanly: integrity check skipped")
+              << std::endl;
+  } else {
+    std::cerr << "recount-hub: the ledger is in " << ledger->name() << std::endl;
+  }
   auto notify = systemd::notify_settings_from_environment();
   if (!notify) return fail(notify.error().describe());
   auto notify_socket = systemd::NotifySocket::open(*notify);
@@ -250,14 +268,14 @@ int run(int argc, char** argv) {
 
   int exit_code = 0;
   {
-    auto daemon = hub::HubDaemon::create(io, *ledger, options);
+    auto daemon = hub::HubDaemon::create(io, *ledger, data_dir, options);
     if (!daemon) return fail(daemon.error().describe());
     const auto api = (*daemon)->http_address();
     (*daemon)->start([&] {
       std::cout << "recount-hub ready mqtt=" << options.mqtt_uri << " http="
                 << (api ? (options.http_certificate_file.empty() ? "http://" : "https://") + api->to_string()
                         : std::string("off"))
-                << " data=" << data_dir << std::endl;
+                << " data=" << data_dir << (ledger_url.empty() ? "" : " ledger=" + ledger->name()) << std::endl;
     });
 
     // Ready for systemd once the ledger is open, the API listens and the broker link started (up

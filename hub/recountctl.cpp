@@ -33,7 +33,10 @@
 #include "hub/http/address.hpp"
 #include "hub/http/position_text.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+// recountctl's whole run; main() only turns an escaping exception into a message and exit 2.
+int run(int argc, char** argv) {
   using namespace recount::hub;
   CLI::App app{"recountctl: inspect and operate a recount hub"};
   app.require_subcommand(1);
@@ -42,6 +45,9 @@ int main(int argc, char** argv) {
   bool json = false;
   app.add_option("--hub", hub_url, "URL of the hub's HTTP API")->capture_default_str();
   app.add_option("--data", data_dir, "A hub data directory, for commands that can read it directly");
+  std::string ledger_url;
+  app.add_option("--ledger", ledger_url,
+                 "With --data: the hub's ledger is in this PostgreSQL database (as recount-hub --ledger), not hub.db");
   std::string token_flag;
   std::string hub_ca;
   app.add_option("--token", token_flag,
@@ -335,12 +341,14 @@ int main(int argc, char** argv) {
   std::string backup_file;
   auto* backup = app.add_subcommand(
       "backup",
-      "Copy the hub database of --data DIR into FILE while the hub runs (SQLite's online backup); never overwrites");
-  backup->add_option("file", backup_file, "the backup file to write (a SQLite database)")->required();
+      "Copy the hub database of --data DIR (or of --ledger URL) into FILE while the hub runs (SQLite's online "
+      "backup; pg_dump for PostgreSQL); never overwrites");
+  backup->add_option("file", backup_file, "the backup file to write (a SQLite database, or a pg_dump archive)")
+      ->required();
   auto* restore = app.add_subcommand(
       "restore",
-      "Put a backup FILE in place of the hub database of --data DIR (the hub stopped); the replaced one is kept "
-      "aside, and devices resend what the backup lacks");
+      "Put a backup FILE in place of the hub database of --data DIR or --ledger URL (the hub stopped); the replaced "
+      "one is kept aside, and devices resend what the backup lacks");
   restore->add_option("file", backup_file, "the backup file to restore")->required();
   auto* migrate = app.add_subcommand("migrate", "Move the hub database of --data DIR elsewhere (the hub stopped)");
   migrate->require_subcommand(1);
@@ -348,8 +356,8 @@ int main(int argc, char** argv) {
   auto* migrate_postgres = migrate->add_subcommand(
       "sqlite-to-postgresql",
       "Copy every table of DIR/hub.db into an empty PostgreSQL database in one transaction, then verify it");
-  migrate_postgres->add_option("--ledger", migrate_url, "The PostgreSQL database: postgresql://USER@HOST:PORT/DB")
-      ->required();
+  migrate_postgres->add_option("--ledger", migrate_url,
+                               "The PostgreSQL database: postgresql://USER@HOST:PORT/DB (or recountctl's own --ledger)");
   migrate_postgres->add_option("--data", data_dir, "The hub's data directory (as recountctl's own --data)");
   auto* device_group = app.add_subcommand("device", "Devices' broker credentials (with --data HUBDIR)");
   device_group->require_subcommand(1);
@@ -375,8 +383,11 @@ int main(int argc, char** argv) {
   hub.ca_file = hub_ca;
   hub.token = found.token;
   hub.token_source = found.source;
+  const HubData hub_data{data_dir, ledger_url};
   CommandOutput output;
-  if (provision->parsed()) {
+  if (!ledger_url.empty() && data_dir.empty()) {
+    output = failed("--ledger: give the hub's data directory too (--data DIR), as recount-hub takes both");
+  } else if (provision->parsed()) {
     provision_request.hub_data_dir = data_dir;
     if (revoke) {
       output = device_revoke_command(provision_request);
@@ -385,24 +396,26 @@ int main(int argc, char** argv) {
     } else {
       output = device_provision_command(provision_request);
     }
+  } else if (migrate_postgres->parsed() && migrate_url.empty() && ledger_url.empty()) {
+    output = failed("migrate sqlite-to-postgresql: name the target database with --ledger URL");
   } else if (migrate_postgres->parsed()) {
-    output = migrate_to_postgres_command(data_dir, migrate_url);
+    output = migrate_to_postgres_command(data_dir, migrate_url.empty() ? ledger_url : migrate_url);
   } else if (backup->parsed()) {
-    output = backup_command(data_dir, backup_file);
+    output = backup_command(hub_data, backup_file);
   } else if (restore->parsed()) {
-    output = restore_command(data_dir, backup_file);
+    output = restore_command(hub_data, backup_file);
   } else if (hub_key->parsed()) {
     output = hub_key_command(data_dir);
   } else if (token->parsed() && data_dir.empty()) {
     output = failed("token: --data DIR must name the hub's data directory");
   } else if (token_create->parsed()) {
-    output = token_create_command(data_dir, token_name, role, approval_limit, format);
+    output = token_create_command(hub_data, token_name, role, approval_limit, format);
   } else if (token_list->parsed()) {
-    output = token_list_command(data_dir, format);
+    output = token_list_command(hub_data, format);
   } else if (token_revoke->parsed()) {
-    output = token_revoke_command(data_dir, token_name);
+    output = token_revoke_command(hub_data, token_name);
   } else if (audit->parsed() && !data_dir.empty()) {
-    output = audit_verify_local(data_dir, verify_options);
+    output = audit_verify_local(hub_data, verify_options);
   } else if (!url) {
     output = failed(url.error().describe());
   } else if (resolve->parsed() && resolve_ids.empty()) {
@@ -496,4 +509,17 @@ int main(int argc, char** argv) {
   std::cout << output.out;
   std::cerr << output.err;
   return output.exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& error) {
+    std::cerr << "recountctl: " << error.what() << std::endl;
+  } catch (...) {
+    std::cerr << "recountctl: an unknown exception" << std::endl;
+  }
+  return recount::hub::kExitFailed;
 }

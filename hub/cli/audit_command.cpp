@@ -11,6 +11,8 @@
 #include "hub/daemon/signing_key.hpp"
 #include "hub/ledger/audit_log.hpp"
 #include "hub/ledger/ledger.hpp"
+#include "hub/storage/postgres.hpp"
+#include "shared/storage/sqlite.hpp"
 
 namespace recount::hub {
 namespace {
@@ -93,24 +95,38 @@ CommandOutput report(const AuditVerification& verification, const std::optional<
   return CommandOutput{0, out, ""};
 }
 
+// The hub's database opened to be checked: hub.db after SQLite's integrity check, which runs
+// even after a clean stop (the offline check of a hub's files), or the PostgreSQL database, whose
+// server checks its own files.
+Result<std::unique_ptr<storage::Connection>> open_to_check(const HubData& hub) {
+  if (!hub.ledger_url.empty()) {
+    auto connection = storage::PostgresConnection::open(hub.ledger_url);
+    if (!connection) return connection.error();
+    return std::unique_ptr<storage::Connection>(std::make_unique<storage::PostgresConnection>(std::move(*connection)));
+  }
+  auto database =
+      storage::Database::open(Ledger::file_in(hub.dir), storage::OpenMode::kExistingOnly, storage::Durability::kNormal,
+                              Ledger::kApplicationId, storage::StartCheck::kAlways);
+  if (!database) return database.error();
+  return std::unique_ptr<storage::Connection>(std::make_unique<storage::Database>(std::move(*database)));
+}
+
 }  // namespace
 
-CommandOutput audit_verify_local(const std::filesystem::path& data_dir, const AuditVerifyOptions& options) {
-  auto checkpoint = checkpoint_of(options, data_dir);
+CommandOutput audit_verify_local(const HubData& hub, const AuditVerifyOptions& options) {
+  auto checkpoint = checkpoint_of(options, hub.dir);
   if (!checkpoint) return failed(checkpoint.error().describe());
-  const auto file = Ledger::file_in(data_dir);
-  // The offline check of a hub's files: SQLite's integrity check runs even after a clean stop.
-  auto database = storage::Database::open(file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal,
-                                          Ledger::kApplicationId, storage::StartCheck::kAlways);
+  auto database = open_to_check(hub);
   if (!database) return failed(database.error().describe());
-  auto log = AuditLog::prepare(*database);
-  if (!log) return failed(file.string() + ": " + log.error().describe());
+  const std::string name = (*database)->name();
+  auto log = AuditLog::prepare(**database);
+  if (!log) return failed(name + ": " + log.error().describe());
   auto verification = log->verify();
-  if (!verification) return failed(file.string() + ": " + verification.error().describe());
+  if (!verification) return failed(name + ": " + verification.error().describe());
   std::optional<std::string> hash_at_checkpoint;
   if (*checkpoint) {
     auto entries = log->entries((*checkpoint)->checkpoint.entry_id - 1, 1);
-    if (!entries) return failed(file.string() + ": " + entries.error().describe());
+    if (!entries) return failed(name + ": " + entries.error().describe());
     if (!entries->empty() && entries->front().id == (*checkpoint)->checkpoint.entry_id) {
       hash_at_checkpoint = entries->front().hash;
     }

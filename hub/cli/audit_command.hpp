@@ -1,4 +1,4 @@
-// `recountctl audit verify [--data DIR | --hub URL] [--checkpoint FILE] [--hub-key FILE]`: checks the
+// `recountctl audit verify [--data DIR [--ledger URL] | --hub URL] [--checkpoint FILE] [--hub-key FILE]`: checks the
 // audit chain, the events its entries record, and the chain against a signed checkpoint.
 #pragma once
 
@@ -17,13 +17,13 @@ struct AuditVerifyOptions {
   std::optional<std::filesystem::path> hub_key;
 };
 
-// Verifies the hub database in `data_dir` directly, without trusting a hub process (read-only,
-// safe while the hub runs): the chain and the events its entries record (AuditLog::verify), then
-// the checkpoint, if given: its signature (saying which key, and where it came from), that the
+// Verifies the hub database of `hub` (hub.db in its directory, or its PostgreSQL ledger) directly,
+// without trusting a hub process (read-only, safe while the hub runs): the chain and the events its entries record
+// (AuditLog::verify), then the checkpoint, if given: its signature (saying which key, and where it came from), that the
 // chain reaches its entry, and that the entry's hash is the signed one. Exit 0 intact; 1 broken,
 // naming the first bad entry and why; 2 when the database, the checkpoint or the key cannot be
 // read or the checkpoint's signature does not verify. Blocks.
-CommandOutput audit_verify_local(const std::filesystem::path& data_dir, const AuditVerifyOptions& options = {});
+CommandOutput audit_verify_local(const HubData& hub, const AuditVerifyOptions& options = {});
 
 // The same through the hub's API (GET /api/v1/audit/verify, and GET /api/v1/audit for the entry the
 // checkpoint signed), trusting the hub's answers; a checkpoint needs options.hub_key here.

@@ -2,24 +2,32 @@
 #include "hub/cli/backup_command.hpp"
 
 #include "hub/daemon/backup.hpp"
+#include "hub/storage/postgres.hpp"
 
 namespace recount::hub {
+namespace {
 
-CommandOutput backup_command(const std::filesystem::path& data_dir, const std::filesystem::path& file) {
-  if (data_dir.empty()) return failed("backup reads the hub's data directory: give --data DIR");
-  auto written = back_up(data_dir, file);
+// The data directory, or the ledger's database (without a password) when it is in PostgreSQL.
+std::string ledger_name(const HubData& hub) {
+  return hub.ledger_url.empty() ? hub.dir.string() : storage::url_without_password(hub.ledger_url);
+}
+
+}  // namespace
+
+CommandOutput backup_command(const HubData& hub, const std::filesystem::path& file) {
+  if (hub.dir.empty()) return failed("backup reads the hub's data directory: give --data DIR");
+  auto written = hub.ledger_url.empty() ? back_up(hub.dir, file) : back_up_database(hub.ledger_url, file);
   if (!written) return failed(written.error().describe());
   return CommandOutput{
-      0,
-      "backed up " + data_dir.string() + " to " + file.string() + " (" + std::to_string(written->bytes) + " bytes)\n",
+      0, "backed up " + ledger_name(hub) + " to " + file.string() + " (" + std::to_string(written->bytes) + " bytes)\n",
       ""};
 }
 
-CommandOutput restore_command(const std::filesystem::path& data_dir, const std::filesystem::path& file) {
-  if (data_dir.empty()) return failed("restore replaces the hub's data directory: give --data DIR");
-  auto restored = restore(data_dir, file);
+CommandOutput restore_command(const HubData& hub, const std::filesystem::path& file) {
+  if (hub.dir.empty()) return failed("restore replaces the hub's data directory: give --data DIR");
+  auto restored = hub.ledger_url.empty() ? restore(hub.dir, file) : restore_database(hub.dir, hub.ledger_url, file);
   if (!restored) return failed(restored.error().describe());
-  std::string out = "restored " + file.string() + " into " + data_dir.string() + "\n";
+  std::string out = "restored " + file.string() + " into " + ledger_name(hub) + "\n";
   if (!restored->aside.empty()) out += "the replaced database is kept as " + restored->aside.string() + "\n";
   std::string err;
   if (restored->versions_carried) {

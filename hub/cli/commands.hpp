@@ -52,6 +52,13 @@ std::string utc_time(std::int64_t unix_ms);
 // Columns padded to their widest cell, two spaces apart; the last column is not padded.
 std::string table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 
+// A hub's data directory and, when its ledger is kept in PostgreSQL, that database's URL
+// (recountctl --data DIR [--ledger URL], as recount-hub takes them; Ledger::open_hub).
+struct HubData {
+  std::filesystem::path dir;
+  std::string ledger_url;  // empty: the ledger is the file hub.db in `dir`
+};
+
 // Every command blocks (at most 10 s for a request to the hub) and is thread-safe.
 
 // GET /api/v1/stats: per device, distinct events stored and the highest contiguous seq.

@@ -19,8 +19,8 @@ struct Opened {
   auth::TokenStore tokens;
 };
 
-Result<Opened> open(const std::filesystem::path& data_dir) {
-  auto ledger = Ledger::open(Ledger::file_in(data_dir));
+Result<Opened> open(const HubData& hub) {
+  auto ledger = Ledger::open_hub(hub.dir, hub.ledger_url);
   if (!ledger) return ledger.error();
   auto tokens = auth::TokenStore::open(ledger->database());
   if (!tokens) return tokens.error();
@@ -42,12 +42,11 @@ Json limit_json(const std::optional<std::int64_t>& limit) { return limit ? Json(
 
 }  // namespace
 
-CommandOutput token_create_command(const std::filesystem::path& data_dir, const std::string& name,
-                                   const std::string& role, std::optional<std::int64_t> approval_limit_cents,
-                                   OutputFormat format) {
+CommandOutput token_create_command(const HubData& hub, const std::string& name, const std::string& role,
+                                   std::optional<std::int64_t> approval_limit_cents, OutputFormat format) {
   const auto parsed_role = auth::parse_role(role);
   if (!parsed_role) return failed("--role: must be one of " + auth::role_names() + " (got '" + role + "')");
-  auto opened = open(data_dir);
+  auto opened = open(hub);
   if (!opened) return failed(opened.error().describe());
   std::string token;
   auto made =
@@ -66,8 +65,8 @@ CommandOutput token_create_command(const std::filesystem::path& data_dir, const 
                            "~/.config/recount/token\n"};
 }
 
-CommandOutput token_list_command(const std::filesystem::path& data_dir, OutputFormat format) {
-  auto opened = open(data_dir);
+CommandOutput token_list_command(const HubData& hub, OutputFormat format) {
+  auto opened = open(hub);
   if (!opened) return failed(opened.error().describe());
   auto tokens = opened->tokens.list();
   if (!tokens) return failed(tokens.error().describe());
@@ -88,8 +87,8 @@ CommandOutput token_list_command(const std::filesystem::path& data_dir, OutputFo
   return CommandOutput{0, table({"NAME", "ROLE", "APPROVAL_LIMIT", "CREATED", "REVOKED"}, rows), ""};
 }
 
-CommandOutput token_revoke_command(const std::filesystem::path& data_dir, const std::string& name) {
-  auto opened = open(data_dir);
+CommandOutput token_revoke_command(const HubData& hub, const std::string& name) {
+  auto opened = open(hub);
   if (!opened) return failed(opened.error().describe());
   auto revoked = audited(opened->ledger, "auth.token_revoked", name, Json::object(),
                          [&] { return opened->tokens.revoke(name, system_wall_clock()()); });

@@ -1,5 +1,5 @@
-// `recountctl --data DIR token create|list|revoke`: the operators' API tokens, written straight
-// into a hub database (also while the hub runs: it looks tokens up per request), and where
+// `recountctl --data DIR [--ledger URL] token create|list|revoke`: the operators' API tokens, written
+// straight into a hub database (also while the hub runs: it looks tokens up per request), and where
 // recountctl finds the token it sends.
 #pragma once
 
@@ -17,17 +17,16 @@ namespace recount::hub {
 // ("auth.token_created") commit together. Exit 2 naming the problem: a bad name or role, a name
 // already used, a database that cannot be opened or written. Blocks (up to SQLite's busy timeout
 // while the hub writes).
-CommandOutput token_create_command(const std::filesystem::path& data_dir, const std::string& name,
-                                   const std::string& role, std::optional<std::int64_t> approval_limit_cents,
-                                   OutputFormat format);
+CommandOutput token_create_command(const HubData& hub, const std::string& name, const std::string& role,
+                                   std::optional<std::int64_t> approval_limit_cents, OutputFormat format);
 
 // Every token: name, role, approval limit, when created and revoked; never the token. Exit 2 when
 // the database cannot be read.
-CommandOutput token_list_command(const std::filesystem::path& data_dir, OutputFormat format);
+CommandOutput token_list_command(const HubData& hub, OutputFormat format);
 
 // Revokes the token of `name` (audited as "auth.token_revoked"); the hub refuses it from its next
 // request on. Exit 2 for an unknown or already revoked name.
-CommandOutput token_revoke_command(const std::filesystem::path& data_dir, const std::string& name);
+CommandOutput token_revoke_command(const HubData& hub, const std::string& name);
 
 struct FoundToken {
   std::string token;   // empty when none was found

@@ -6,11 +6,16 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "hub/daemon/data_dir_lock.hpp"
+#include "hub/daemon/program.hpp"
 #include "hub/ledger/ledger.hpp"
+#include "hub/storage/postgres.hpp"
 #include "shared/core/iso_time.hpp"
 #include "shared/storage/sqlite.hpp"
 
@@ -84,6 +89,110 @@ Result<void> carry_versions(storage::Database& staged) {
       " previous.reconcile_task_lists WHERE site NOT IN (SELECT site FROM main.reconcile_task_lists);");
 }
 
+// Appends the "hub.restored" entry of a restore from `backup` to the restored ledger.
+Result<void> audit_restore(Ledger& ledger, const fs::path& backup, const RestoreSummary& summary) {
+  auto write = ledger.begin_write();
+  if (!write) return write.error();
+  const nlohmann::json detail = {{"backup", backup.string()},
+                                 {"versions_carried", summary.versions_carried},
+                                 {"versions_note", summary.versions_note}};
+  if (auto ok =
+          write->audit("hub.restored", "hub", detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      !ok) {
+    return ok;
+  }
+  return write->commit();
+}
+
+// A backup's name beside `file` while it is written; linked in as `file` only once complete.
+fs::path partial_of(const fs::path& file) {
+  return directory_of(file) / ("." + file.filename().string() + ".partial-" + std::to_string(::getpid()));
+}
+
+Error exists_error(const fs::path& file) {
+  return Error{ErrorCode::kConflict, "", file.string() + " exists; a backup never overwrites a file"};
+}
+
+// Flushes the complete copy `partial` and links it in as `file`, then flushes the directory.
+Result<void> link_in(const fs::path& partial, const fs::path& file) {
+  if (auto ok = sync_path(partial); !ok) return ok;
+  // link() refuses an existing name where rename() would replace it: no backup is overwritten,
+  // not even one another process wrote meanwhile.
+  if (::link(partial.c_str(), file.c_str()) != 0) {
+    if (errno == EEXIST) return exists_error(file);
+    return io_error("write", file, errno);
+  }
+  return sync_path(directory_of(file));
+}
+
+// The tables a pg_dump archive holds, from its table of contents (pg_restore --list, whose lines
+// read "ID; OID OID TABLE SCHEMA NAME OWNER"). Errors: kCorrupt when `archive` is not one.
+Result<std::set<std::string>> archive_tables(const fs::path& archive) {
+  const fs::path listing = archive.string() + ".list-" + std::to_string(::getpid());
+  auto listed = run_program({"pg_restore", "--list", "--file=" + listing.string(), archive.string()});
+  std::ifstream in(listing);
+  std::set<std::string> tables;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::string id, oid, object_id, kind, schema, name;
+    if (words >> id >> oid >> object_id >> kind >> schema >> name && kind == "TABLE" && !id.starts_with(";")) {
+      tables.insert(name);
+    }
+  }
+  std::error_code ignored;
+  fs::remove(listing, ignored);
+  if (!listed) {
+    return Error{ErrorCode::kCorrupt, "",
+                 archive.string() + " is not a pg_dump archive (" + listed.error().message + ")"};
+  }
+  return tables;
+}
+
+// One number from a query on `database`.
+Result<std::int64_t> number_of(storage::Connection& database, const std::string& sql) {
+  auto query = database.prepare(sql);
+  if (!query) return query.error();
+  auto row = query->step();
+  if (!row) return row.error();
+  return *row ? query->column_int(0) : 0;
+}
+
+// The statements that raise the restored catalog version and each site's task-list version one
+// above the larger of the restored and the replaced database's (read from `previous` before the
+// restore), as carry_versions does on SQLite. Sites only the replaced database had get its
+// version + 1: their devices hold a list of it.
+Result<std::string> carried_versions_sql(storage::Connection& previous) {
+  auto catalog = number_of(previous, "SELECT coalesce(max(version), 0) FROM catalog_version WHERE id = 1");
+  if (!catalog) return catalog.error();
+  std::string sql =
+      "CREATE TEMPORARY TABLE previous_task_lists (site TEXT PRIMARY KEY, version BIGINT NOT NULL) ON COMMIT DROP;";
+  auto lists = previous.prepare("SELECT site, version FROM reconcile_task_lists ORDER BY site");
+  if (!lists) return lists.error();
+  for (;;) {
+    auto row = lists->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    sql += "INSERT INTO previous_task_lists VALUES (" + sql_quoted(lists->column_text(0)) + ", " +
+           std::to_string(lists->column_int(1)) + ");";
+  }
+  return sql + "UPDATE catalog_version SET version = greatest(version, " + std::to_string(*catalog) +
+         ") + 1 WHERE id = 1;"
+         "UPDATE reconcile_task_lists SET version = greatest(version, coalesce((SELECT p.version FROM"
+         " previous_task_lists p WHERE p.site = reconcile_task_lists.site), 0)) + 1;"
+         "INSERT INTO reconcile_task_lists (site, version) SELECT site, version + 1 FROM previous_task_lists"
+         " WHERE site NOT IN (SELECT site FROM reconcile_task_lists);";
+}
+
+// Drops every table of the ledger's schema, with its indexes, triggers and sequences.
+constexpr std::string_view kDropEveryTable =
+    "DO $$ DECLARE t record; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    " LOOP EXECUTE format('DROP TABLE %I CASCADE', t.tablename); END LOOP; END $$";
+
+// pg_dump of the database at `url` into `partial`, in the custom format pg_restore reads.
+Result<void> dump_database(const std::string& url, const fs::path& partial) {
+  return run_program({"pg_dump", "--format=custom", "--file=" + partial.string(), "--dbname=" + url});
+}
+
 // Opens the staged copy as a ledger (which migrates an older one, and refuses a newer one), carries
 // the versions of `previous` (if it exists) and audits the restore in it. What it could not carry
 // it says in the summary rather than failing: a restore is often what follows a damaged database.
@@ -110,17 +219,7 @@ Result<RestoreSummary> prepare_staged(const fs::path& staged, const fs::path& pr
     if (!carried) summary.versions_note = carried.error().describe();
     if (auto ok = ledger->database().execute("DETACH DATABASE previous"); !ok) return ok.error();
   }
-  auto write = ledger->begin_write();
-  if (!write) return write.error();
-  const nlohmann::json detail = {{"backup", backup.string()},
-                                 {"versions_carried", summary.versions_carried},
-                                 {"versions_note", summary.versions_note}};
-  if (auto ok =
-          write->audit("hub.restored", "hub", detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-      !ok) {
-    return ok.error();
-  }
-  if (auto ok = write->commit(); !ok) return ok.error();
+  if (auto ok = audit_restore(*ledger, backup, summary); !ok) return ok.error();
   return summary;
 }
 
@@ -128,9 +227,7 @@ Result<RestoreSummary> prepare_staged(const fs::path& staged, const fs::path& pr
 
 Result<BackupSummary> back_up(const fs::path& data_dir, const fs::path& file) {
   std::error_code error;
-  if (fs::exists(file, error) || fs::is_symlink(file, error)) {
-    return Error{ErrorCode::kConflict, "", file.string() + " exists; a backup never overwrites a file"};
-  }
+  if (fs::exists(file, error) || fs::is_symlink(file, error)) return exists_error(file);
   const fs::path source_file = Ledger::file_in(data_dir);
   auto source = storage::Database::open(source_file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal,
                                         Ledger::kApplicationId);
@@ -141,8 +238,7 @@ Result<BackupSummary> back_up(const fs::path& data_dir, const fs::path& file) {
     }
     return source.error();
   }
-  const fs::path partial =
-      directory_of(file) / ("." + file.filename().string() + ".partial-" + std::to_string(::getpid()));
+  const fs::path partial = partial_of(file);
   remove_database_files(partial);
   const auto written = [&]() -> Result<void> {
     if (auto ok = source->backup_to(partial); !ok) return ok;
@@ -150,16 +246,7 @@ Result<BackupSummary> back_up(const fs::path& data_dir, const fs::path& file) {
       return Error{ErrorCode::kCorrupt, "",
                    "the copy of " + source_file.string() + " failed its check: " + ok.error().message};
     }
-    if (auto ok = sync_path(partial); !ok) return ok;
-    // link() refuses an existing name where rename() would replace it: no backup is overwritten,
-    // not even one another process wrote meanwhile.
-    if (::link(partial.c_str(), file.c_str()) != 0) {
-      if (errno == EEXIST) {
-        return Error{ErrorCode::kConflict, "", file.string() + " exists; a backup never overwrites a file"};
-      }
-      return io_error("write", file, errno);
-    }
-    return sync_path(directory_of(file));
+    return link_in(partial, file);
   }();
   remove_database_files(partial);
   if (!written) return written.error();
@@ -208,6 +295,100 @@ Result<RestoreSummary> restore(const fs::path& data_dir, const fs::path& file, c
   remove_database_files(staged);
   if (auto ok = sync_path(data_dir); !ok) return ok.error();
   return *summary;
+}
+
+Result<BackupSummary> back_up_database(const std::string& url, const fs::path& file) {
+  std::error_code error;
+  if (fs::exists(file, error) || fs::is_symlink(file, error)) return exists_error(file);
+  const fs::path partial = partial_of(file);
+  fs::remove(partial, error);
+  const auto written = [&]() -> Result<void> {
+    if (auto ok = dump_database(url, partial); !ok) return ok;
+    auto tables = archive_tables(partial);
+    if (!tables) return tables.error();
+    if (!tables->contains("events") || !tables->contains("audit_log")) {
+      return Error{ErrorCode::kNotFound, "", "the database holds no hub ledger (no events and audit_log tables)"};
+    }
+    return link_in(partial, file);
+  }();
+  fs::remove(partial, error);
+  if (!written) return written.error();
+  BackupSummary summary;
+  summary.bytes = fs::file_size(file, error);
+  return summary;
+}
+
+Result<RestoreSummary> restore_database(const fs::path& data_dir, const std::string& url, const fs::path& file,
+                                        const WallClock& wall) {
+  auto lock = DataDirLock::acquire(data_dir);
+  if (!lock) {
+    if (lock.error().code != ErrorCode::kConflict) return lock.error();
+    return Error{ErrorCode::kConflict, "", lock.error().message + "; stop the hub before a restore"};
+  }
+  auto tables = archive_tables(file);
+  if (!tables) return Error{tables.error().code, "", "the backup cannot be restored: " + tables.error().message};
+  for (const char* table : {"events", "audit_log", "catalog_version", "reconcile_task_lists"}) {
+    if (!tables->contains(table)) {
+      return Error{ErrorCode::kCorrupt, "",
+                   "the backup cannot be restored: " + file.string() + " holds no " + table +
+                       " table, so it is no backup of a hub ledger"};
+    }
+  }
+  auto previous = storage::PostgresConnection::open(url);
+  if (!previous) return previous.error();
+  // Another hub on this ledger would go on writing into the restored one from its own memory.
+  auto others = number_of(*previous,
+                          "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                          " AND pid <> pg_backend_pid()");
+  if (!others) return others.error();
+  if (*others > 0) {
+    return Error{ErrorCode::kConflict, "",
+                 std::to_string(*others) + " other session(s) are connected to " + previous->name() +
+                     "; stop every hub on this ledger before a restore"};
+  }
+  auto had_ledger = number_of(*previous,
+                              "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+                              " AND tablename IN ('catalog_version', 'reconcile_task_lists')");
+  if (!had_ledger) return had_ledger.error();
+  RestoreSummary summary;
+  std::string carry;
+  if (*had_ledger == 2) {
+    auto carried = carried_versions_sql(*previous);
+    if (carried) {
+      carry = std::move(*carried);
+    } else {
+      summary.versions_note = carried.error().describe();
+    }
+    summary.aside = data_dir / ("ledger.before-restore-" + format_utc(wall(), "%Y%m%dT%H%M%SZ") + ".dump");
+    if (auto ok = dump_database(url, summary.aside); !ok) {
+      return Error{ok.error().code, "", "cannot keep the replaced ledger aside: " + ok.error().message};
+    }
+  } else {
+    summary.versions_note = "there was no hub ledger to replace";
+  }
+  summary.versions_carried = !carry.empty();
+  // One transaction: every table of the schema goes (also those a newer hub added, which the
+  // backup's older migrations would otherwise trip over), the backup comes in, and the versions
+  // rise above the replaced ones. Any error rolls all of it back.
+  const fs::path script = data_dir / ("ledger.restoring-" + std::to_string(::getpid()) + ".sql");
+  auto restored = [&]() -> Result<void> {
+    if (auto ok = run_program({"pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
+                               "--file=" + script.string(), file.string()});
+        !ok) {
+      return ok;
+    }
+    return run_program({"psql", "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction",
+                        "--dbname=" + url, "--command=" + std::string(kDropEveryTable), "--file=" + script.string(),
+                        // The script emptied the search path; the ledger's tables are found by it.
+                        "--command=RESET search_path;" + carry});
+  }();
+  std::error_code ignored;
+  fs::remove(script, ignored);
+  if (!restored) return Error{restored.error().code, "", "the backup cannot be restored: " + restored.error().message};
+  auto ledger = Ledger::connect(url, wall);
+  if (!ledger) return ledger.error();
+  if (auto ok = audit_restore(*ledger, file, summary); !ok) return ok.error();
+  return summary;
 }
 
 }  // namespace recount::hub

@@ -48,4 +48,26 @@ struct RestoreSummary {
 Result<RestoreSummary> restore(const std::filesystem::path& data_dir, const std::filesystem::path& file,
                                const WallClock& wall = system_wall_clock());
 
+// The same for a ledger in PostgreSQL (recount-hub --ledger URL): pg_dump of the database at
+// `url` into `file` in its custom format (pg_restore reads it; so can an operator), one snapshot
+// taken while hubs keep writing. The archive is written beside `file`, its table of contents read
+// back (it must hold events and audit_log), flushed and then linked in as `file`. Needs pg_dump and
+// pg_restore on PATH (Debian's postgresql-client). Errors, naming the problem: kConflict when
+// `file` exists; kNotFound when the database holds no ledger; kIo when pg_dump fails (with its
+// message: the server refused the login, say). Blocks for a read of the whole database.
+Result<BackupSummary> back_up_database(const std::string& url, const std::filesystem::path& file);
+
+// Puts the pg_dump archive `file` in place of the ledger in the PostgreSQL database at `url`, the
+// hub of `data_dir` stopped (its lock is held throughout) and no other session connected to the
+// database (kConflict otherwise, naming how many: another hub would write on from its memory).
+// The archive must list the ledger's tables (kCorrupt otherwise). The ledger it replaces, if any,
+// is first dumped to DATA_DIR/ledger.before-restore-TIME.dump (`aside`); then one transaction
+// (psql --single-transaction) drops every table of the schema, restores the archive and raises
+// the catalog version and each site's task-list version above the replaced ones (as restore()
+// does); any error leaves the database as it was. Then the ledger is opened (migrating an older
+// backup) and the restore audited as "hub.restored". Needs pg_dump, pg_restore and psql on PATH.
+// Blocks.
+Result<RestoreSummary> restore_database(const std::filesystem::path& data_dir, const std::string& url,
+                                        const std::filesystem::path& file, const WallClock& wall = system_wall_clock());
+
 }  // namespace recount::hub

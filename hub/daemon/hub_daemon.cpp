@@ -178,8 +178,9 @@ void HubDaemon::publish_devices(const std::vector<std::string>& touched) {
   }
 }
 
-Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger, HubOptions options) {
-  auto signing_key = load_signing_key(ledger.path().parent_path());
+Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io, Ledger& ledger,
+                                                     const std::filesystem::path& data_dir, HubOptions options) {
+  auto signing_key = load_signing_key(data_dir);
   if (!signing_key) return signing_key.error();
   auto opened_catalog = CatalogStore::open(ledger);
   if (!opened_catalog) return opened_catalog.error();
@@ -265,8 +266,8 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
     http_options.allowed_hosts = daemon->options_.http_allowed_hosts;
     http_options.certificate_file = daemon->options_.http_certificate_file;
     http_options.key_file = daemon->options_.http_key_file;
-    // Beside the ledger: the disk the operator sized for the hub, not a small /tmp.
-    http_options.upload_directory = ledger.path().parent_path();
+    // The hub's directory: the disk the operator sized for the hub, not a small /tmp.
+    http_options.upload_directory = data_dir;
     http_options.authenticate = [self](std::string_view token) { return self->tokens_.authenticate(token); };
     http_options.resume_session = [self](std::string_view id) {
       return self->sessions_.resume(id, system_wall_clock()());

@@ -81,14 +81,16 @@ struct HubOptions {
 class HubDaemon {
  public:
   // Opens the reconciler, the token and the session store and the unknown barcodes on the ledger's
-  // database (migrating their tables), loads the hub's signing key from the ledger's directory
-  // (making it on first use), puts the policy file, if any, in force, opens the checkpoint directory
+  // database (migrating their tables), loads the hub's signing key from `data_dir` (making it on
+  // first use), puts the policy file, if any, in force, opens the checkpoint directory
   // opens the corrections outbox and binds the HTTP address, if any (import bodies are spooled in
-  // the ledger's directory). Errors: those of
+  // `data_dir`). `data_dir` is the hub's own directory (recount-hub --data), which holds the
+  // ledger's file too when the ledger is SQLite's. Errors: those of
   // Reconciler::open, TokenStore::open, SessionStore::open, UnknownBarcodes::open,
   // channels::open_corrections, CorrectionOutbox::create, AlertEngine::create, load_signing_key, load_policy_file, the
   // policy's write transaction, CheckpointDirectory::open and HttpServer::listen.
-  static Result<std::unique_ptr<HubDaemon>> create(boost::asio::io_context& io, Ledger& ledger, HubOptions options);
+  static Result<std::unique_ptr<HubDaemon>> create(boost::asio::io_context& io, Ledger& ledger,
+                                                   const std::filesystem::path& data_dir, HubOptions options);
   HubDaemon(const HubDaemon&) = delete;
   HubDaemon& operator=(const HubDaemon&) = delete;
 

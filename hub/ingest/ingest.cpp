@@ -70,7 +70,8 @@ Ingest::Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, re
       tasks_(tasks),
       clock_(clock),
       wall_(std::move(wall)),
-      options_(options) {}
+      options_(options),
+      chunk_events_(options.reconcile_chunk_events) {}
 
 void Ingest::start() {
   link_.on_message([this](mqtt::Message message) { deliver(std::move(message)); });
@@ -232,17 +233,31 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
   // What this commit stores, after at most a chunk of what earlier ones left (the backlog comes
   // first: the projections apply in the order of storage).
   CatchUpPolicy policy;
-  policy.limit = (behind_ ? options_.reconcile_chunk_events : 0) + group.stored;
+  policy.limit = (behind_ ? chunk_events_ : 0) + group.stored;
   // Part way through a backlog, counts are judged at most every max_unreconciled_ms.
   policy.judge_if_behind = now_ms - judged_ms_ >= options_.max_unreconciled_ms;
+  const auto started = std::chrono::steady_clock::now();
   auto settled = settle_and_commit(*write, reconciler_, {}, now_ms, policy);
   if (!settled) return settled.error();
+  if (behind_) adapt_chunk(settled->applied, std::chrono::steady_clock::now() - started);
   group.judged = settled->judged;
   group.task_sites = std::move(settled->task_sites);
   group.discrepancies = std::move(settled->discrepancies);
   group.caught_up = settled->caught_up;
   group.applied = settled->applied;
   return group;
+}
+
+void Ingest::adapt_chunk(std::size_t applied, std::chrono::steady_clock::duration took) {
+  // At least a fiftieth of the chunk (100 events by default), so a stalled commit (a checkpoint of
+  // the server, a busy disk) cannot shrink the chunks to nothing; a commit's fsync still costs
+  // little beside 100 events. Back up to the full chunk as commits get fast.
+  const std::size_t floor = std::max<std::size_t>(1, options_.reconcile_chunk_events / 50);
+  const auto took_us = std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::microseconds>(took).count());
+  const auto budget_us = std::chrono::duration_cast<std::chrono::microseconds>(options_.reconcile_chunk_time).count();
+  const auto fits = static_cast<std::size_t>(static_cast<double>(applied) * static_cast<double>(budget_us) /
+                                             static_cast<double>(took_us));
+  chunk_events_ = std::clamp(fits, floor, options_.reconcile_chunk_events);
 }
 
 Result<void> Ingest::handle(const Received& received, LedgerWrite& write, Group& group) {

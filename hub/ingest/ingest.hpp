@@ -4,6 +4,7 @@
 // ledger in order, and under load a bounded distance behind it.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -44,6 +45,10 @@ struct IngestOptions {
   std::size_t max_unreconciled_events = 100'000;
   std::int64_t max_unreconciled_ms = 2'000;
   std::size_t reconcile_chunk_events = 5'000;
+  // A chunk is also cut to what the last ones applied in this much time: the HTTP API waits on
+  // the same thread. On PostgreSQL, where every statement is a round trip, 5,000 events took over
+  // 10 s of a loaded Debug hub, and recountctl gave up on the hub meanwhile.
+  std::chrono::milliseconds reconcile_chunk_time{500};
   // Received and not yet committed: at either bound ingest stops taking messages from the link
   // (mqtt::Delivery::kPaused), so the broker holds them, and takes them again once the queue is
   // down to half of both. Messages the link had already handed over are still queued, so the
@@ -185,6 +190,8 @@ class Ingest {
   bool may_defer(std::size_t messages, std::uint64_t storing, std::int64_t now_ms) const;
   // On failure, `culprit` is the index of the message whose handling failed, if one did.
   Result<Group> apply_and_commit(const std::vector<Received>& received, std::optional<std::size_t>& culprit);
+  // Sizes the next chunk of the backlog from the last commit's: `applied` events in `took`.
+  void adapt_chunk(std::size_t applied, std::chrono::steady_clock::duration took);
   Result<void> handle(const Received& received, LedgerWrite& write, Group& group);
   Result<void> handle_events(const protocol::DeviceTopic& topic, const Received& received, LedgerWrite& write,
                              Group& group);
@@ -217,7 +224,10 @@ class Ingest {
   // with a backlog), and since when.
   bool behind_ = true;
   std::int64_t behind_since_ms_ = 0;
-  std::int64_t judged_ms_ = 0;    // when a commit last judged the counts due
+  std::int64_t judged_ms_ = 0;  // when a commit last judged the counts due
+  // Events of the backlog the next commit applies: reconcile_chunk_events, or fewer when the last
+  // chunk took longer than reconcile_chunk_time.
+  std::size_t chunk_events_;
   std::int64_t released_ms_ = 0;  // when the drain last gave free heap memory back (release_free_memory)
   IngestCounters counters_;
   UnknownBarcodes* unknown_ = nullptr;  // keep_unknown_barcodes(); none: such events are only stored

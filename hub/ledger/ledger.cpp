@@ -74,6 +74,12 @@ Result<Ledger> Ledger::connect(const std::string& url, WallClock wall) {
   return open_on(std::make_unique<storage::PostgresConnection>(std::move(*connection)), std::move(wall));
 }
 
+Result<Ledger> Ledger::open_hub(const std::filesystem::path& data_dir, const std::string& url, WallClock wall,
+                                storage::StartCheck check) {
+  if (url.empty()) return open(file_in(data_dir), std::move(wall), check);
+  return connect(url, std::move(wall));
+}
+
 Result<Ledger> Ledger::open_on(std::unique_ptr<storage::Connection> connection, WallClock wall) {
   if (auto ok = migrate(*connection, wall); !ok) return ok.error();
   auto events = EventStore::prepare(*connection);

@@ -176,6 +176,14 @@ class Ledger {
   // Messages name the database without its password. Blocks on the server.
   static Result<Ledger> connect(const std::string& url, WallClock wall = system_wall_clock());
 
+  // The ledger of a hub (recount-hub and recountctl --data DIR [--ledger URL]): the PostgreSQL
+  // database at `url` (connect()) when it is not empty, else the file hub.db in `data_dir`
+  // (open(), with `check`). The data directory holds the hub's other files either way. Errors: as
+  // open() or connect().
+  static Result<Ledger> open_hub(const std::filesystem::path& data_dir, const std::string& url,
+                                 WallClock wall = system_wall_clock(),
+                                 storage::StartCheck check = storage::StartCheck::kAfterUncleanClose);
+
   // Closes the ledger at the end of an orderly stop so the next open may skip the integrity check
   // (storage::Database::close_cleanly). Everything that prepared statements on database() must
   // be destroyed first. Errors: as close_cleanly, and kIo when the file awaits its integrity check

@@ -9,15 +9,8 @@
 #include <pqxx/pqxx>
 
 namespace recount::storage {
-namespace {
 
-// PostgreSQL's type ids (pg_type.oid) that read differently from their text.
-constexpr pqxx::oid kBoolType = 16;
-constexpr pqxx::oid kByteaType = 17;
-
-// The URL as it may appear in a message: a password after "user:" in a URI, or a password=
-// setting, is left out.
-std::string without_password(std::string_view url) {
+std::string url_without_password(std::string_view url) {
   std::string text(url);
   if (const auto scheme = text.find("://"); scheme != std::string::npos) {
     const auto authority = scheme + 3;
@@ -32,6 +25,12 @@ std::string without_password(std::string_view url) {
   }
   return text;
 }
+
+namespace {
+
+// PostgreSQL's type ids (pg_type.oid) that read differently from their text.
+constexpr pqxx::oid kBoolType = 16;
+constexpr pqxx::oid kByteaType = 17;
 
 // The server's reason, on one line.
 std::string reason_of(const std::exception& failure) {
@@ -302,7 +301,7 @@ PostgresConnection::~PostgresConnection() {
 Result<PostgresConnection> PostgresConnection::open(const std::string& url) {
   auto session = std::make_unique<Session>();
   session->url = url;
-  session->name = without_password(url);
+  session->name = url_without_password(url);
   if (auto ok = session->connect(ErrorCode::kUnavailable); !ok) return ok.error();
   return PostgresConnection(std::move(session));
 }

@@ -15,6 +15,10 @@
 // that one from the hub's code.
 namespace recount::storage {
 
+// `url` (a libpq URI or key=value string) as it may appear in a message or on a terminal: a
+// password after "user:" in a URI, or a password= setting, is left out.
+std::string url_without_password(std::string_view url);
+
 // One connection to a PostgreSQL database.
 //
 // Statements are written as for SQLite: `?` and `?N` placeholders become `$N` (outside string

@@ -59,12 +59,13 @@ void record_events(const std::filesystem::path& data_dir, const std::string& sit
   REQUIRE(result.exit_code == 0);
 }
 
-std::string create_token(const std::filesystem::path& data_dir, const std::string& name, const std::string& role) {
+std::string create_token(const std::filesystem::path& data_dir, const std::string& name, const std::string& role,
+                         const std::string& ledger_url) {
   std::filesystem::create_directories(data_dir);
-  return run_json(
-             {RECOUNTCTL_BIN, "--data", data_dir.string(), "token", "create", "--name", name, "--role", role, "--json"})
-      .at("token")
-      .get<std::string>();
+  std::vector<std::string> argv{RECOUNTCTL_BIN, "--data", data_dir.string()};
+  if (!ledger_url.empty()) argv.insert(argv.end(), {"--ledger", ledger_url});
+  argv.insert(argv.end(), {"token", "create", "--name", name, "--role", role, "--json"});
+  return run_json(argv).at("token").get<std::string>();
 }
 
 std::string signed_by_hub(const std::filesystem::path& hub_data_dir, const std::string& payload) {
@@ -75,13 +76,15 @@ std::string signed_by_hub(const std::filesystem::path& hub_data_dir, const std::
   return protocol::sign_payload(payload, *key);
 }
 
-Hub::Hub(const std::filesystem::path& data_dir, const std::string& broker_uri, std::vector<std::string> extra_arguments)
+Hub::Hub(const std::filesystem::path& data_dir, const std::string& broker_uri, std::vector<std::string> extra_arguments,
+         const std::string& ledger_url)
     : data_dir_(data_dir),
       broker_uri_(broker_uri),
       extra_arguments_(std::move(extra_arguments)),
       key_file_(hub_key_file(data_dir)),
       http_port_(free_loopback_port()),
-      token_(create_token(data_dir, "test-admin", "admin")) {
+      token_(create_token(data_dir, "test-admin", "admin", ledger_url)) {
+  if (!ledger_url.empty()) extra_arguments_.insert(extra_arguments_.end(), {"--ledger", ledger_url});
   launch();
 }
 

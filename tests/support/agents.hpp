@@ -36,20 +36,22 @@ std::string catalog_fixture(const std::string& name);
 void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
                    std::size_t count, unsigned seed);
 
-// `recountctl --data DIR token create --name NAME --role ROLE --json`: the new token.
-std::string create_token(const std::filesystem::path& data_dir, const std::string& name, const std::string& role);
+// `recountctl --data DIR [--ledger URL] token create --name NAME --role ROLE --json`: the new token.
+std::string create_token(const std::filesystem::path& data_dir, const std::string& name, const std::string& role,
+                         const std::string& ledger_url = "");
 
 // `payload` (a JSON object) signed with the hub's key in `hub_data_dir`, as the hub signs the
 // catalogs and task lists it publishes.
 std::string signed_by_hub(const std::filesystem::path& hub_data_dir, const std::string& payload);
 
 // A running recount-hub on a fresh HTTP port; waits for its ready line. `extra_arguments` go
-// to every launch (e.g. {"--policy", FILE}). Before the first launch it creates an admin token,
-// "test-admin", for the tests to send.
+// to every launch (e.g. {"--policy", FILE}); a `ledger_url` keeps its ledger in that PostgreSQL
+// database (--ledger). Before the first launch it creates an admin token, "test-admin", for the
+// tests to send.
 class Hub {
  public:
   Hub(const std::filesystem::path& data_dir, const std::string& broker_uri,
-      std::vector<std::string> extra_arguments = {});
+      std::vector<std::string> extra_arguments = {}, const std::string& ledger_url = "");
   ~Hub();
   std::string url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
   const std::string& token() const { return token_; }

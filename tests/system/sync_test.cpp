@@ -5,9 +5,11 @@
 #include <random>
 #include <thread>
 
+#include "hub/storage/postgres.hpp"
 #include "shared/storage/sqlite.hpp"
 #include "tests/support/agents.hpp"
 #include "tests/support/mosquitto.hpp"
+#include "tests/support/postgres.hpp"
 
 namespace recount::testing {
 namespace {
@@ -34,46 +36,65 @@ bool fully_synced(const Hub& hub, const std::filesystem::path& data, const std::
          status["last_acked_seq"].get<std::uint64_t>() == last_seq && status["unsent"] == 0 && status["unacked"] == 0;
 }
 
-// The ledger's own view, read from its file: no (device, seq) twice, no event_id twice.
-void check_ledger_exactly_once(const std::filesystem::path& hub_dir, std::uint64_t expected_events) {
-  auto database =
-      storage::Database::open(hub_dir / "hub.db", storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
-  REQUIRE_MESSAGE(database.has_value(), (database ? "" : database.error().describe()));
-  auto counts = database->prepare(
-      "SELECT COUNT(*), COUNT(DISTINCT event_id), COUNT(DISTINCT device || '/' || epoch || '/' || seq) FROM events"
-      // What the scans recorded: not the hub's adjustments, nor the agents' acks of its recount tasks.
-      " WHERE device != 'hub' AND type != 'task_ack'");
-  REQUIRE(counts);
-  REQUIRE(*counts->step());
-  CHECK(static_cast<std::uint64_t>(counts->column_int(0)) == expected_events);
-  CHECK(counts->column_int(1) == counts->column_int(0));
-  CHECK(counts->column_int(2) == counts->column_int(0));
+// Where the hub under test keeps its ledger: hub.db in its data directory ...
+struct SqliteHubLedger {
+  std::string url() const { return ""; }
+  std::unique_ptr<storage::Connection> connect(const std::filesystem::path& hub_dir) const {
+    auto database =
+        storage::Database::open(hub_dir / "hub.db", storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
+    REQUIRE_MESSAGE(database.has_value(), (database ? "" : database.error().describe()));
+    return std::make_unique<storage::Database>(std::move(*database));
+  }
+};
+
+// ... or a PostgreSQL database on a server of the test's own (recount-hub --ledger URL).
+struct PostgresHubLedger {
+  PostgresServer server;
+  std::string url() const { return server.url(); }
+  std::unique_ptr<storage::Connection> connect(const std::filesystem::path&) const {
+    auto connection = storage::PostgresConnection::open(server.url());
+    REQUIRE_MESSAGE(connection.has_value(), (connection ? "" : connection.error().describe()));
+    return std::make_unique<storage::PostgresConnection>(std::move(*connection));
+  }
+};
+
+// The first column of the first row of `sql`.
+std::int64_t number(storage::Connection& database, const std::string& sql) {
+  auto query = database.prepare(sql);
+  REQUIRE_MESSAGE(query.has_value(), sql << ": " << (query ? "" : query.error().describe()));
+  auto row = query->step();
+  REQUIRE_MESSAGE(row.has_value(), sql << ": " << (row ? "" : row.error().describe()));
+  REQUIRE(*row);
+  return query->column_int(0);
+}
+
+// The ledger's own view, read from its database: no (device, seq) twice, no event_id twice.
+void check_ledger_exactly_once(storage::Connection& database, std::uint64_t expected_events) {
+  // What the scans recorded: not the hub's adjustments, nor the agents' acks of its recount tasks.
+  const std::string scans = " FROM events WHERE device != 'hub' AND type != 'task_ack'";
+  const auto events = number(database, "SELECT COUNT(*)" + scans);
+  CHECK(static_cast<std::uint64_t>(events) == expected_events);
+  CHECK(number(database, "SELECT COUNT(DISTINCT event_id)" + scans) == events);
+  CHECK(number(database, "SELECT COUNT(DISTINCT device || '/' || epoch || '/' || seq)" + scans) == events);
 }
 
 // Reconciliation's view, while the hub runs: once it has caught up with the ledger, every count
 // is in reconcile_counts and every movement in reconcile_movements (both keyed by the event, so
 // none twice), whatever the kills left behind.
-void check_reconciled(const std::filesystem::path& hub_dir) {
-  auto database =
-      storage::Database::open(hub_dir / "hub.db", storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
-  REQUIRE_MESSAGE(database.has_value(), (database ? "" : database.error().describe()));
-  auto number = [&](const char* sql) {
-    auto query = database->prepare(sql);
-    REQUIRE_MESSAGE(query.has_value(), sql);
-    REQUIRE(query->step().value());
-    return query->column_int(0);
-  };
+void check_reconciled(storage::Connection& database) {
   CHECK(eventually(
       [&] {
-        return number(
-                   "SELECT (SELECT value FROM reconcile_meta WHERE name = 'applied_through') >="
-                   " (SELECT max(rowid) FROM events)") == 1;
+        return number(database,
+                      "SELECT CASE WHEN (SELECT value FROM reconcile_meta WHERE name = 'applied_through') >="
+                      " (SELECT max(rowid) FROM events) THEN 1 ELSE 0 END") == 1;
       },
       kDeliveryTimeout, std::chrono::milliseconds(200)));
-  CHECK(number("SELECT count(*) FROM events WHERE type = 'count'") > 0);
-  CHECK(number("SELECT count(*) FROM events WHERE type = 'count'"
+  CHECK(number(database, "SELECT count(*) FROM events WHERE type = 'count'") > 0);
+  CHECK(number(database,
+               "SELECT count(*) FROM events WHERE type = 'count'"
                " AND event_id NOT IN (SELECT event_id FROM reconcile_counts)") == 0);
-  CHECK(number("SELECT count(*) FROM events WHERE type IN ('receive', 'putaway', 'move', 'adjust', 'sale', 'ship',"
+  CHECK(number(database,
+               "SELECT count(*) FROM events WHERE type IN ('receive', 'putaway', 'move', 'adjust', 'sale', 'ship',"
                " 'baseline') AND event_id NOT IN (SELECT event_id FROM reconcile_movements)") == 0);
 }
 
@@ -90,16 +111,18 @@ struct Fleet {
 
 }  // namespace
 
-TEST_CASE(
+TEST_CASE_TEMPLATE(
     "kill -9 of the hub while agents sync thousands of events leaves every event in the ledger exactly once, and "
-    "reconciled") {
+    "reconciled",
+    Ledger, SqliteHubLedger, PostgresHubLedger) {
   TempDir dir;
+  Ledger ledger;
   Mosquitto broker;
   Fleet fleet(dir, 5);
   for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
     record_events(fleet.data[i], "s1", fleet.devices[i], 3000, static_cast<unsigned>(i));
   }
-  Hub hub(dir / "hub", broker.uri());
+  Hub hub(dir / "hub", broker.uri(), {}, ledger.url());
   std::vector<std::unique_ptr<AgentDaemon>> agents;
   for (const auto& data : fleet.data)
     agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri(), hub.key_file()));
@@ -125,17 +148,19 @@ TEST_CASE(
     CHECK(eventually([&] { return fully_synced(hub, fleet.data[i], fleet.devices[i]); }, kDeliveryTimeout,
                      std::chrono::milliseconds(500)));
   }
-  check_reconciled(dir / "hub");
+  check_reconciled(*ledger.connect(dir / "hub"));
   for (auto& agent : agents) CHECK(agent->stop() == 0);
   CHECK(hub.stop() == 0);
-  check_ledger_exactly_once(dir / "hub", 5 * 3000 + 4 * 200);
+  check_ledger_exactly_once(*ledger.connect(dir / "hub"), 5 * 3000 + 4 * 200);
 }
 
-TEST_CASE("agents that keep recording through a broker outage deliver everything once it returns") {
+TEST_CASE_TEMPLATE("agents that keep recording through a broker outage deliver everything once it returns", Ledger,
+                   SqliteHubLedger, PostgresHubLedger) {
   TempDir dir;
+  Ledger ledger;
   Mosquitto broker;
   Fleet fleet(dir, 3);
-  Hub hub(dir / "hub", broker.uri());
+  Hub hub(dir / "hub", broker.uri(), {}, ledger.url());
   std::vector<std::unique_ptr<AgentDaemon>> agents;
   for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
     record_events(fleet.data[i], "s1", fleet.devices[i], 500, static_cast<unsigned>(i));
@@ -162,7 +187,7 @@ TEST_CASE("agents that keep recording through a broker outage deliver everything
   }
   for (auto& agent : agents) CHECK(agent->stop() == 0);
   CHECK(hub.stop() == 0);
-  check_ledger_exactly_once(dir / "hub", 3 * 1200);
+  check_ledger_exactly_once(*ledger.connect(dir / "hub"), 3 * 1200);
 }
 
 TEST_CASE("twenty agents syncing at once all reach the ledger exactly once") {
@@ -188,7 +213,7 @@ TEST_CASE("twenty agents syncing at once all reach the ledger exactly once") {
     CHECK(device["status"]["state"] == "offline");  // each agent said goodbye on SIGTERM
   }
   CHECK(hub.stop() == 0);
-  check_ledger_exactly_once(dir / "hub", 20 * 1000);
+  check_ledger_exactly_once(*SqliteHubLedger().connect(dir / "hub"), 20 * 1000);
 }
 
 TEST_CASE("an event the hub rejects is marked rejected on the device with the hub's reason and is not resent") {
@@ -229,3 +254,6 @@ TEST_CASE("an event the hub rejects is marked rejected on the device with the hu
 }
 
 }  // namespace recount::testing
+
+TYPE_TO_STRING_AS("sqlite", recount::testing::SqliteHubLedger);
+TYPE_TO_STRING_AS("postgresql", recount::testing::PostgresHubLedger);

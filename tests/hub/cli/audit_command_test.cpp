@@ -31,7 +31,7 @@ struct Audited {
     store.apply(batch_of(origin_of("device-1"), 4, 4));
   }
   CommandOutput verify(std::optional<std::filesystem::path> hub_key = std::nullopt) {
-    return audit_verify_local(store.dir.path(), AuditVerifyOptions{checkpoint, std::move(hub_key)});
+    return audit_verify_local(HubData{store.dir.path(), ""}, AuditVerifyOptions{checkpoint, std::move(hub_key)});
   }
   void tamper(const std::string& sql) {
     auto database = storage::Database::open(store.file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
@@ -60,27 +60,47 @@ struct Audited {
   }
 };
 
-TEST_CASE("audit verification of a data directory reports the head of an intact log") {
-  testing::LedgerFixture store;
+// What recountctl --data DIR [--ledger URL] names for `store`.
+HubData hub_data(const testing::LedgerOn<testing::SqliteLedger>& store) { return {store.dir.path(), ""}; }
+HubData hub_data(const testing::LedgerOn<testing::PostgresLedger>& store) { return {{}, store.server.url()}; }
+
+// Removes entry 3 of the audit log past its guards, as someone holding the database could.
+void delete_entry_3(testing::LedgerOn<testing::SqliteLedger>& store) {
+  auto database = storage::Database::open(store.file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
+  REQUIRE(database->execute("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 3").has_value());
+}
+void delete_entry_3(testing::LedgerOn<testing::PostgresLedger>& store) {
+  REQUIRE(store.ledger.database()
+              .execute("DROP TRIGGER audit_log_no_update ON audit_log; DELETE FROM audit_log WHERE id = 3")
+              .has_value());
+}
+
+TEST_CASE_TEMPLATE("audit verification of a hub's database reports the head of an intact log", Backend,
+                   testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> store;
   store.apply(batch_of(origin_of("device-1"), 1, 2));
   store.apply(batch_of(origin_of("device-1"), 3, 4));
   const auto head = store.ledger.audit().verify()->head_hash;
-  const auto output = audit_verify_local(store.dir.path());
+  const auto output = audit_verify_local(hub_data(store));
   CHECK(output.exit_code == 0);
   CHECK(output.out == "audit log intact: 2 entries, head " + head + "\n");
 }
 
-TEST_CASE("audit verification of a data directory names the first entry that was deleted, and exits 1") {
-  testing::LedgerFixture store;
+TEST_CASE_TEMPLATE("audit verification of a hub's database names the first entry that was deleted, and exits 1",
+                   Backend, testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> store;
   for (std::uint64_t seq = 1; seq <= 4; ++seq) store.apply(batch_of(origin_of("device-1"), seq, seq));
-  {
-    auto database = storage::Database::open(store.file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
-    REQUIRE(database->execute("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 3").has_value());
-  }
-  const auto output = audit_verify_local(store.dir.path());
+  delete_entry_3(store);
+  const auto output = audit_verify_local(hub_data(store));
   CHECK(output.exit_code == kExitBroken);
   CHECK(output.out ==
         "audit log broken at entry 3: entry 3 is missing (the next entry is 4) (2 entries before it verify)\n");
+}
+
+TEST_CASE("audit verification of a PostgreSQL ledger that cannot be reached says so, and exits 2") {
+  const auto output = audit_verify_local(HubData{{}, testing::refused_postgres_url()});
+  CHECK(output.exit_code == kExitFailed);
+  CHECK(output.err.find("cannot connect to") != std::string::npos);
 }
 
 TEST_CASE("a chain that extends a checkpoint verifies, saying whose key signed it and where the key came from") {
@@ -96,7 +116,7 @@ TEST_CASE("a chain that extends a checkpoint verifies, saying whose key signed i
 TEST_CASE("a chain rewritten and rehashed is detected against the checkpoint at its entry") {
   Audited audited;
   audited.rewrite(2, "site-1/someone-else");
-  CHECK(audit_verify_local(audited.store.dir.path()).exit_code == 0);  // on its own, it holds together
+  CHECK(audit_verify_local(HubData{audited.store.dir.path(), ""}).exit_code == 0);  // on its own, it holds together
   const auto output = audited.verify();
   CHECK(output.exit_code == kExitBroken);
   CHECK(output.out.find("audit log broken at entry 3: its hash differs from the checkpoint signed at entry 3") !=
@@ -106,7 +126,7 @@ TEST_CASE("a chain rewritten and rehashed is detected against the checkpoint at 
 TEST_CASE("a truncated tail is detected against the checkpoint at the first missing entry") {
   Audited audited;
   audited.tamper("DELETE FROM audit_log WHERE id >= 2; DELETE FROM events WHERE seq >= 2;");
-  CHECK(audit_verify_local(audited.store.dir.path()).exit_code == 0);
+  CHECK(audit_verify_local(HubData{audited.store.dir.path(), ""}).exit_code == 0);
   const auto output = audited.verify();
   CHECK(output.exit_code == kExitBroken);
   CHECK(output.out.find("audit log broken at entry 2: the chain ends at entry 1") != std::string::npos);

@@ -85,7 +85,7 @@ TEST_CASE("the hub is ready once connected, serves its API where it bound, and s
   testing::Mosquitto broker;
   testing::LedgerFixture store;
   boost::asio::io_context io;
-  auto daemon = HubDaemon::create(io, store.ledger, options_for(broker)).value();
+  auto daemon = HubDaemon::create(io, store.ledger, store.dir.path(), options_for(broker)).value();
   const auto address = daemon->http_address();
   REQUIRE(address.has_value());
   CHECK(address->port != 0);
@@ -110,7 +110,7 @@ TEST_CASE("a shutdown right after a commit still gets that commit's ack to the d
   testing::Mosquitto broker;
   testing::LedgerFixture store;
   boost::asio::io_context io;
-  auto daemon = HubDaemon::create(io, store.ledger, options_for(broker)).value();
+  auto daemon = HubDaemon::create(io, store.ledger, store.dir.path(), options_for(broker)).value();
   bool ready = false;
   daemon->start([&] { ready = true; });
   testing::TestDevice device(io, broker.uri(), "device-1", {"recount/v1/+/+/ack"});
@@ -163,7 +163,7 @@ TEST_CASE("with a settle delay, a count is judged once its delay has ended, with
   HubOptions options = options_for(broker);
   options.policy_file = policy_file;
   options.settle_poll = std::chrono::milliseconds(100);
-  auto daemon = HubDaemon::create(io, store.ledger, options).value();
+  auto daemon = HubDaemon::create(io, store.ledger, store.dir.path(), options).value();
   bool ready = false;
   daemon->start([&] { ready = true; });
   testing::TestDevice device(io, broker.uri(), "device-1", {"recount/v1/+/+/ack"});
@@ -200,7 +200,7 @@ TEST_CASE("the hub signs its chain's head when it moved, into the checkpoint dir
   HubOptions options = options_for(broker);
   options.checkpoint_every = std::chrono::milliseconds(20);
   options.audit_checkpoints = elsewhere / "checkpoints";
-  auto daemon = HubDaemon::create(io, store.ledger, options).value();
+  auto daemon = HubDaemon::create(io, store.ledger, store.dir.path(), options).value();
   bool ready = false;
   daemon->start([&] { ready = true; });
   const auto key = load_signing_key(store.dir.path()).value();
@@ -241,7 +241,7 @@ TEST_CASE("the live feed sends a device once per change of what is shown of it: 
                          .create("ops-vi", auth::Role::kViewer, std::nullopt, testing::kFixedNowMs)
                          .value();
   boost::asio::io_context io;
-  auto daemon = HubDaemon::create(io, store.ledger, options_for(broker)).value();
+  auto daemon = HubDaemon::create(io, store.ledger, store.dir.path(), options_for(broker)).value();
   bool ready = false;
   daemon->start([&] { ready = true; });
   testing::TestDevice device(io, broker.uri(), "device-1", {});
@@ -289,10 +289,10 @@ TEST_CASE("a hub whose HTTP address is taken is not created, and says which addr
   testing::Mosquitto broker;
   testing::LedgerFixture store;
   boost::asio::io_context io;
-  auto first = HubDaemon::create(io, store.ledger, options_for(broker)).value();
+  auto first = HubDaemon::create(io, store.ledger, store.dir.path(), options_for(broker)).value();
   auto options = options_for(broker);
   options.http = first->http_address();
-  auto second = HubDaemon::create(io, store.ledger, options);
+  auto second = HubDaemon::create(io, store.ledger, store.dir.path(), options);
   REQUIRE_FALSE(second.has_value());
   CHECK(second.error().code == ErrorCode::kUnavailable);
   CHECK(second.error().message.find(first->http_address()->to_string()) != std::string::npos);

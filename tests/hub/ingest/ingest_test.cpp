@@ -402,6 +402,26 @@ TEST_CASE("a hub that starts with stored events reconciliation has not applied a
   CHECK(hub.reconciled_counts() == 30);
 }
 
+TEST_CASE("a backlog whose chunks take longer than reconcile_chunk_time is applied in smaller chunks, to the end") {
+  IngestFixture hub;
+  {
+    hub::IncomingBatch batch = testing::batch_of(origin_of("device-1"), 1, 1000);
+    auto write = hub.ledger.begin_write();
+    REQUIRE(write->apply(batch).has_value());
+    REQUIRE(write->commit().has_value());
+  }
+  // No time at all for a chunk: after the first (of the full 500) every chunk is the floor, 10.
+  IngestOptions options;
+  options.reconcile_chunk_events = 500;
+  options.reconcile_chunk_time = std::chrono::milliseconds(0);
+  Ingest restarted{hub.io,    hub.hub_link, hub.ledger,          hub.reconciler,
+                   hub.tasks, hub.clock,    system_wall_clock(), options};
+  restarted.start();
+  REQUIRE(hub.run_until([&] { return hub.reconciled(); }));
+  CHECK(hub.reconciled_counts() == 1000);
+  CHECK(restarted.counters().commits == 1 + 500 / 10);
+}
+
 TEST_CASE("a message the database refuses is left unanswered, and the batches that shared its commit are acked") {
   IngestFixture hub;
   {
