@@ -221,7 +221,7 @@ TEST_CASE("recountctl resolve takes an operator's decision, and says why the hub
   CHECK(synced.ctl({"audit", "verify"}).exit_code == 0);
 }
 
-TEST_CASE("recountctl positions and history show the hub's positions; an unknown position fails naming it") {
+TEST_CASE("recountctl positions and history show the hub's positions, an unknown position fails naming it") {
   SyncedHub synced;
   const auto positions = synced.ctl({"positions", "--site", "site-1", "--json"});
   REQUIRE(positions.exit_code == 0);

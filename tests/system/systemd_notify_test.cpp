@@ -92,7 +92,7 @@ TEST_CASE("systemd agent: READY with the backlog, STATUS once synced, WATCHDOG, 
   CHECK(agent->stop(SIGTERM) == 0);
 }
 
-TEST_CASE("systemd agent: READY while the broker is down, saying so; a hung loop stops WATCHDOG") {
+TEST_CASE("systemd agent: READY while the broker is down, saying so, a hung loop stops WATCHDOG") {
   TempDir dir;
   Mosquitto broker;
   broker.stop();

@@ -17,7 +17,7 @@ bool owner_only(const std::filesystem::path& file) {
 
 }  // namespace
 
-TEST_CASE("the first run stores the link; a later run without options connects the same way") {
+TEST_CASE("the first run stores the link, a later run without options connects the same way") {
   testing::TempDir data;
   LinkChanges first;
   first.uri = "mqtts://broker.example:8883";
@@ -35,7 +35,7 @@ TEST_CASE("the first run stores the link; a later run without options connects t
   CHECK(owner_only(data / "broker" / "password"));
 }
 
-TEST_CASE("a changed password replaces the stored one and keeps the rest; a new URI starts afresh") {
+TEST_CASE("a changed password replaces the stored one and keeps the rest, a new URI starts afresh") {
   testing::TempDir data;
   LinkChanges first;
   first.uri = "mqtts://broker.example:8883";

@@ -119,7 +119,7 @@ TEST_CASE("a badge with a PIN asks for it on the next line and takes the right o
   CHECK(floor.event_users() == std::vector<std::string>{"B-0193"});
 }
 
-TEST_CASE("#user BADGE PIN signs in on one line; a wrong PIN is refused and signs nobody in") {
+TEST_CASE("#user BADGE PIN signs in on one line, a wrong PIN is refused and signs nobody in") {
   Floor floor(floor_users());
   CHECK(floor.session.handle("#user B-0193 4711").outcome == Outcome::kDone);
   CHECK(floor.session.view().user == "B-0193");
@@ -130,7 +130,7 @@ TEST_CASE("#user BADGE PIN signs in on one line; a wrong PIN is refused and sign
   CHECK(floor.session.handle("#user B-0200 1234").message.find("has no PIN") != std::string::npos);
 }
 
-TEST_CASE("a wrong PIN keeps asking; too many in a row pause #user, then the badge works again") {
+TEST_CASE("a wrong PIN keeps asking, too many in a row pause #user, then the badge works again") {
   Floor floor(floor_users());
   floor.session.handle("#user B-0193");
   CHECK(floor.session.handle("0000").message == "WRONG PIN FOR B-0193: 2 TRIES LEFT");
@@ -150,7 +150,7 @@ TEST_CASE("a wrong PIN keeps asking; too many in a row pause #user, then the bad
   CHECK(floor.session.view().user == "B-0193");
 }
 
-TEST_CASE("a command while a PIN is awaited gives up that sign-in; the PIN line is never taken as a scan") {
+TEST_CASE("a command while a PIN is awaited gives up that sign-in, the PIN line is never taken as a scan") {
   Floor floor(floor_users());
   floor.session.handle("#user B-0193");
   CHECK(floor.session.handle("#loc LOC-A-01").outcome == Outcome::kDone);
@@ -218,7 +218,7 @@ TEST_CASE("an undone receipt leaves as a receiving-error adjustment and an undon
   CHECK(events[3].qty == 1);
 }
 
-TEST_CASE("a register sells, takes a return and writes off damage; an undone sale puts the units back") {
+TEST_CASE("a register sells, takes a return and writes off damage, an undone sale puts the units back") {
   Floor floor({});
   floor.handle_all({"#user pat", "#mode sale", "LOC-A-01", "INT-0012", "INT-0001", "#undo", "#mode return", "LOC-A-01",
                     "INT-0001", "#mode damage", "LOC-A-01", "INT-0001", "#qty 2"});

@@ -58,7 +58,7 @@ TEST_CASE("each mode records its own event type and only the context it uses") {
   CHECK(move.qty == 3);
 }
 
-TEST_CASE("an adjustment adds stock only for found and return; every other reason, or none, takes it away") {
+TEST_CASE("an adjustment adds stock only for found and return, every other reason, or none, takes it away") {
   for (auto reason : kAllReasonCodes) {
     CAPTURE(to_string(reason));
     const auto adjust = item_event(WorkMode::kAdjust, ModeContext{"", "", reason}, 6, scanned_item());

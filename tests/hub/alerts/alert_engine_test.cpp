@@ -166,7 +166,7 @@ TEST_CASE("an alert is published on its site's alert topic, not retained, to a s
   link.stop();
 }
 
-TEST_CASE("an e-mail alert goes to sendmail -t -i with its headers on standard input; a failing one is retried") {
+TEST_CASE("an e-mail alert goes to sendmail -t -i with its headers on standard input, a failing one is retried") {
   AlertHub<> hub;
   const auto script = hub.store.dir / "sendmail";
   const auto mailbox = hub.store.dir / "mailbox";

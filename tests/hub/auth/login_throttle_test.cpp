@@ -19,7 +19,7 @@ TEST_CASE("ten failed logins within a minute stop an address until the oldest is
   CHECK(throttle.allows("10.0.0.1", 60'000));
 }
 
-TEST_CASE("past the number of addresses it remembers, a new address waits; known ones keep their count") {
+TEST_CASE("past the number of addresses it remembers, a new address waits, known ones keep their count") {
   LoginThrottle throttle(ThrottleLimits{2, 60'000, 3});
   for (const char* address : {"a", "b", "c"}) throttle.failed(address, 0);
   CHECK_FALSE(throttle.allows("d", 1));

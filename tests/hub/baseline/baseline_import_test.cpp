@@ -116,7 +116,7 @@ TEST_CASE("counts stamped before as_of are judged without the baseline, those at
   CHECK(hub.queries.discrepancies({}).value().empty());
 }
 
-TEST_CASE("importing a file again doubles nothing; a stored baseline with another quantity rejects the file") {
+TEST_CASE("importing a file again doubles nothing, a stored baseline with another quantity rejects the file") {
   BaselineHub hub;
   hub.imported(fixture("baseline.csv"));
   const auto again = hub.imported(fixture("baseline.csv"));
@@ -213,7 +213,7 @@ TEST_CASE("an unknown delimiter or encoding parameter is answered 400 naming the
 
 namespace recount::hub {
 
-TEST_CASE("a large baseline file with a bad row near its end is refused whole naming the line; fixed, it is stored") {
+TEST_CASE("a large baseline file with a bad row near its end is refused whole naming the line, fixed, it is stored") {
   BaselineHub hub;
   const auto file = [](bool broken) {
     std::string text = "site,location,sku,lot,quantity,as_of\n";

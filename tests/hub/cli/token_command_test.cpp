@@ -137,8 +137,8 @@ TEST_CASE_TEMPLATE(
 }
 
 TEST_CASE(
-    "the token comes from --token, else $RECOUNT_TOKEN, else the config file; when none, the message says where it "
-    "looked") {
+    "the token comes from --token, else $RECOUNT_TOKEN, else the config file, and when none the message says "
+    "where it looked") {
   testing::TempDir dir;
   ScopedEnv config("XDG_CONFIG_HOME", dir.path().string());
   ScopedEnv variable("RECOUNT_TOKEN", "from-env");

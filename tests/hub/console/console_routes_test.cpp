@@ -73,7 +73,7 @@ TEST_CASE("each asset is served with the Content-Type of its extension, in sub-f
   CHECK(content_type("LICENSE") == "application/octet-stream");
 }
 
-TEST_CASE("a request naming the asset's ETag gets 304 without the body; another ETag gets the file") {
+TEST_CASE("a request naming the asset's ETag gets 304 without the body, another ETag gets the file") {
   Router router;
   add_console_routes(router, kAssets);
   const Response same = get(router, "/assets/app.js", "\"cc\"");

@@ -26,7 +26,7 @@ std::filesystem::path secret_file(const testing::TempDir& dir, const std::string
   return file;
 }
 
-TEST_CASE("a webhook URL gives its scheme, host, port and path; the path defaults to /") {
+TEST_CASE("a webhook URL gives its scheme, host, port and path, the path defaults to /") {
   const auto url = url_of("https://hooks.example:8443/recount/corrections?shop=1");
   CHECK(url.endpoint.url.scheme == Scheme::kHttps);
   CHECK(url.endpoint.url.address.host == "hooks.example");
@@ -44,7 +44,7 @@ TEST_CASE("a webhook URL without a port, with another scheme or with spaces is r
   }
 }
 
-TEST_CASE("the webhook secret is the file's first line; a file every user can read is refused") {
+TEST_CASE("the webhook secret is the file's first line, a file every user can read is refused") {
   testing::TempDir dir;
   auto secret = read_webhook_secret("--webhook-secret-file",
                                     secret_file(dir, "s3cret\r\nignored\n", std::filesystem::perms(0600)));
@@ -88,7 +88,7 @@ TEST_CASE("a receiver holding another secret finds the signature invalid") {
   CHECK_FALSE(receiver.received().at(0).signature_valid);
 }
 
-TEST_CASE("5xx, 429, 408 and no connection are retried; other refusals, 401 too, are not") {
+TEST_CASE("5xx, 429, 408 and no connection are retried, other refusals, 401 too, are not") {
   for (unsigned status : {500U, 503U, 429U, 408U}) {
     testing::WebhookReceiver receiver("s", [status](std::size_t) { return testing::WebhookReply{status}; });
     const auto result =

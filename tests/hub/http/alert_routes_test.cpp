@@ -58,7 +58,7 @@ TEST_CASE("alerts are listed newest first, by state and site, and one shows its 
   CHECK(hub.call("GET", "/api/v1/alerts/99").status == 404);
 }
 
-TEST_CASE("a counter lead acknowledges an alert as themselves; a viewer is refused; twice is a conflict") {
+TEST_CASE("a counter lead acknowledges an alert as themselves, a viewer is refused, twice is a conflict") {
   AlertRoutes hub;
   const auto id = hub.raise("discrepancy/1", "site-1");
   const std::string ack = "/api/v1/alerts/" + std::to_string(id) + "/ack";

@@ -90,7 +90,7 @@ TEST_CASE("one correction comes with every delivery attempt") {
   hub.call("GET", "/api/v1/corrections/x", 400, auth::Role::kViewer);
 }
 
-TEST_CASE("a failed correction is retried by a counter lead, audited, and the outbox told; others are refused") {
+TEST_CASE("a failed correction is retried by a counter lead, audited, and the outbox told, others are refused") {
   CorrectionHub hub;
   hub.call("POST", "/api/v1/corrections/" + std::to_string(hub.failed_id) + "/retry", 403, auth::Role::kViewer);
   const auto retried = hub.call("POST", "/api/v1/corrections/" + std::to_string(hub.failed_id) + "/retry", 200);

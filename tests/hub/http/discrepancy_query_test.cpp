@@ -62,7 +62,7 @@ TEST_CASE("the name filters take known names and refuse others naming the parame
   CHECK(refused("system=no%20spaces") == "system");
 }
 
-TEST_CASE("value bounds are absolute cents; age bounds become a window of opening times before now") {
+TEST_CASE("value bounds are absolute cents, age bounds become a window of opening times before now") {
   const auto query = parse("min_value_cents=100&max_value_cents=500&min_age_ms=1000&max_age_ms=60000").value();
   CHECK(query.min_value_cents == 100);
   CHECK(query.max_value_cents == 500);
@@ -75,7 +75,7 @@ TEST_CASE("value bounds are absolute cents; age bounds become a window of openin
   CHECK(refused("min_age_ms=99999999999999999999") == "min_age_ms");
 }
 
-TEST_CASE("sort takes opened, value, age, updated or site, descending with a minus; age runs against opening") {
+TEST_CASE("sort takes opened, value, age, updated or site, descending with a minus, age runs against opening") {
   CHECK(parse("sort=-value").value().sort == DiscrepancySort::kValue);
   CHECK(parse("sort=-value").value().order == SortOrder::kDescending);
   CHECK(parse("sort=updated").value().sort == DiscrepancySort::kUpdated);

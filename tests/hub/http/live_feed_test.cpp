@@ -24,7 +24,7 @@ TEST_CASE("an event is framed as SSE: its name, one data line per line of its JS
   CHECK(live_frame("x", "{\n1}") == "event: x\ndata: {\ndata: 1}\n\n");
 }
 
-TEST_CASE("every open stream gets each event; a full feed refuses more; close ends them all") {
+TEST_CASE("every open stream gets each event, a full feed refuses more, close ends them all") {
   LiveFeed feed(LiveLimits{2, 1024, std::chrono::milliseconds(1000)});
   Recorder first(feed), second(feed), third(feed);
   CHECK(feed.join(first));

@@ -12,7 +12,7 @@ TEST_CASE("percent_encode keeps unreserved characters and escapes every other by
   CHECK(percent_encode("\xC3\xA9") == "%C3%A9");
 }
 
-TEST_CASE("percent_decode undoes percent_encode; '+' is a space only in a query") {
+TEST_CASE("percent_decode undoes percent_encode, '+' is a space only in a query") {
   const std::string text = "a/b c&d=e+f% \xC3\xA9";
   CHECK(percent_decode("x", percent_encode(text), PercentPart::kPath).value() == text);
   CHECK(percent_decode("x", "a+b", PercentPart::kQuery).value() == "a b");

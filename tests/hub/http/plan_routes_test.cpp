@@ -46,7 +46,7 @@ TEST_CASE("plan routes: a plan lists its positions with how many are due, overdu
   CHECK(hub.get("/api/v1/plans?site=site-2")["plans"][0]["positions"] == 0);
 }
 
-TEST_CASE("plan routes: due counts list the open ones with owner and due date, overdue flagged; done on asking") {
+TEST_CASE("plan routes: due counts list the open ones with owner and due date, overdue flagged, done on asking") {
   PlanHub hub;
   auto due = hub.get("/api/v1/due?site=site-1");
   CHECK(due["site"] == "site-1");

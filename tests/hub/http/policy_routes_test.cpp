@@ -38,7 +38,7 @@ struct PolicyHub : testing::WriteSide {
   std::string last_audit_kind() { return store.ledger.audit().entries(0, 10000).value().back().kind; }
 };
 
-TEST_CASE("GET policy gives the built-in default as version 0; a PUT puts a policy in force, audited, naming who") {
+TEST_CASE("GET policy gives the built-in default as version 0, a PUT puts a policy in force, audited, naming who") {
   PolicyHub hub;
   const auto initial = hub.call("GET", "/api/v1/policy", "", 200);
   CHECK(initial["version"] == 0);

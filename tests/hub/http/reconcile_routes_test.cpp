@@ -57,14 +57,14 @@ TEST_CASE("a shortage shows as an open discrepancy and a recount task for its si
   CHECK(hub.get_json("/api/v1/tasks?site=site-2")["tasks"].empty());
 }
 
-TEST_CASE("tasks without a site are those of every site; discrepancies in an unknown state are refused") {
+TEST_CASE("tasks without a site are those of every site, discrepancies in an unknown state are refused") {
   RoutesFixture hub;
   testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
   CHECK(hub.get_json("/api/v1/tasks")["tasks"].size() == 1);
   CHECK(hub.get_json("/api/v1/discrepancies?state=pending", 400).dump().find("state") != std::string::npos);
 }
 
-TEST_CASE("tasks show open ones by default, or all; each with the device holding it and how long it is open") {
+TEST_CASE("tasks show open ones by default, or all, each with the device holding it and how long it is open") {
   RoutesFixture hub;
   testing::deliver(hub.store.ledger, hub.reconciler, testing::shortage_events());
   const auto tasks = hub.get_json("/api/v1/tasks?state=open")["tasks"];
@@ -229,7 +229,7 @@ TEST_CASE("a position's history gives its events and counts in event-time order 
   CHECK(hub.get_json("/api/v1/positions/history?site=site-1&location=B-1&sku=SKU-2&lot=L%2F7")["on_hand"] == 4);
 }
 
-TEST_CASE("the history of a position the ledger does not know is a 404 naming it; a missing part is a 400") {
+TEST_CASE("the history of a position the ledger does not know is a 404 naming it, a missing part is a 400") {
   RoutesFixture hub;
   testing::deliver(hub.store.ledger, hub.reconciler, two_positions());
   CHECK(hub.get_json("/api/v1/positions/history?site=site-1&location=A-9&sku=SKU-1", 404)["error"]["message"] ==

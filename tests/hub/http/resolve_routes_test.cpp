@@ -78,7 +78,7 @@ TEST_CASE("approve adjusts the ledger to the count, stores the adjust event as t
   CHECK(transitions.back().actor.id == "ops-anna");
 }
 
-TEST_CASE("reject closes without adjusting; write-off adjusts at once and cancels the open recount") {
+TEST_CASE("reject closes without adjusting, write-off adjusts at once and cancels the open recount") {
   SUBCASE("reject") {
     ResolveHub hub(0);
     const auto answer = hub.resolve("reject", "count_error", 200)["discrepancy"];

@@ -141,7 +141,7 @@ TEST_CASE("after 10 failed logins in a minute an address gets 429, even with a g
   CHECK(console.login(console.approver).status == 200);
 }
 
-TEST_CASE("GET /api/v1/session answers for the cookie's session; a bearer token has none") {
+TEST_CASE("GET /api/v1/session answers for the cookie's session, a bearer token has none") {
   Console console;
   const Response login = console.login(console.approver);
   const auto session = console.sessions.resume(cookie_id(login), kStartMs).value();
@@ -155,7 +155,7 @@ TEST_CASE("GET /api/v1/session answers for the cookie's session; a bearer token 
   CHECK(console.call("GET").status == 401);
 }
 
-TEST_CASE("logout ends the session, clears the cookie and is audited; without a session it only clears") {
+TEST_CASE("logout ends the session, clears the cookie and is audited, without a session it only clears") {
   Console console;
   const Response login = console.login(console.viewer);
   const std::string id = cookie_id(login);

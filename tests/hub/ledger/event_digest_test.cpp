@@ -82,7 +82,7 @@ TEST_CASE("a digest of no events is that of the empty text, and finish starts ov
   CHECK(digester.finish().sha256 == empty.sha256);
 }
 
-TEST_CASE("a detail records its digest as an events member and reads it back; anything else records none") {
+TEST_CASE("a detail records its digest as an events member and reads it back, anything else records none") {
   const EventsDigest digest{3, std::string(64, 'a')};
   const nlohmann::json detail = {{"new", 3}, {kEventsMember, to_json(digest)}};
   const auto read = recorded_events(detail);

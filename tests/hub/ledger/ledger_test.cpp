@@ -458,7 +458,7 @@ void record_status(Ledger& ledger, std::int64_t received_ms, LedgerWrite::Freshn
   REQUIRE(write->commit().has_value());
 }
 
-TEST_CASE_TEMPLATE("a retained status is kept without counting as contact; a live one counts", Backend,
+TEST_CASE_TEMPLATE("a retained status is kept without counting as contact, a live one counts", Backend,
                    testing::SqliteLedger, testing::PostgresLedger) {
   testing::LedgerOn<Backend> fixture;
   fixture.apply(batch_of(origin_of("device-1"), 1, 1));

@@ -57,7 +57,7 @@ TEST_CASE("set_password adds, replaces and remove_password removes one user's li
   CHECK(testing::read_file(file) == "recount-hub:$7$101$x$y\n");
 }
 
-TEST_CASE("a device's ACL block is added once, replaced in place and removed; the rest stays") {
+TEST_CASE("a device's ACL block is added once, replaced in place and removed, the rest stays") {
   testing::TempDir dir;
   const auto file = dir / "acl";
   std::ofstream(file) << "user recount-hub\ntopic readwrite recount/#\n";

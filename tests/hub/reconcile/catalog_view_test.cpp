@@ -8,7 +8,7 @@
 namespace recount::hub::reconcile {
 namespace {
 
-TEST_CASE("reconcile catalog view: items carry cost, class and their distinct pack sizes; locations their class") {
+TEST_CASE("reconcile catalog view: items carry cost, class and their distinct pack sizes, locations their class") {
   CatalogSnapshot snapshot;
   protocol::Catalog catalog = testing::test_catalog();
   catalog.items[0].barcodes.push_back({"05901234123457", 1});

@@ -76,7 +76,7 @@ TEST_CASE("count plan: a plan selects positions by ABC class, location class and
   CHECK(evaluate_plans(policy, "s2", positions, kStart + kDay).size() == 7);
 }
 
-TEST_CASE("count plan: each period asks one count; a count in it is done, a missed period is overdue") {
+TEST_CASE("count plan: each period asks one count, a count in it is done, a missed period is overdue") {
   Policy policy;
   policy.plans = {plan("weekly", {}, {"shelf"}, 7)};
   const std::int64_t now = kStart + 20 * kDay;  // in the third period: days 14 to 21

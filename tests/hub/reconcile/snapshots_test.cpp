@@ -141,7 +141,7 @@ TEST_CASE_TEMPLATE("snapshots: the same snapshot applied twice is stored and jud
 }
 
 TEST_CASE_TEMPLATE(
-    "snapshots: correct-system tells Shopify the ledger's quantity once; its next report closes or reopens", Backend,
+    "snapshots: correct-system tells Shopify the ledger's quantity once, its next report closes or reopens", Backend,
     testing::SqliteBackend, testing::PostgresBackend) {
   ReconcileFixture<Backend> fixture;
   auto& m = fixture.make;

@@ -148,7 +148,7 @@ TEST_CASE("a unique violation is a conflict that ends the transaction until it i
   CHECK(count_rows(connection, "keys") == 2);
 }
 
-TEST_CASE("a rolled-back transaction leaves nothing and is counted; a committed one stays") {
+TEST_CASE("a rolled-back transaction leaves nothing and is counted, a committed one stays") {
   PostgresServer server;
   auto connection = connect(server);
   auto insert = keys_table(connection);

@@ -693,7 +693,7 @@ TEST_CASE("ids that must be unique are rejected where they repeat") {
   CHECK(decode_catalog(encode(locations)).error().field == "locations[1].location");
 }
 
-TEST_CASE("a catalog with users round-trips; one without users has no users member") {
+TEST_CASE("a catalog with users round-trips, one without users has no users member") {
   const Catalog catalog = catalog_with_users();  // each call salts its PIN afresh
   CHECK(decode_catalog(encode(catalog)).value() == catalog);
   CHECK(encode(catalog).find("\"users\":[{\"badge\":\"B-0193\"") != std::string::npos);

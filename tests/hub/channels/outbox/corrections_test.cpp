@@ -166,7 +166,7 @@ TEST_CASE_TEMPLATE("a round that gives up fails the correction, visibly, and ret
         std::vector<std::string>{"correction.queued", "correction.failed", "correction.retried"});
 }
 
-TEST_CASE_TEMPLATE("a report showing the delivered quantity confirms the correction; one contradicting it reopens it",
+TEST_CASE_TEMPLATE("a report showing the delivered quantity confirms the correction, one contradicting it reopens it",
                    Backend, testing::SqliteLedger, testing::PostgresLedger) {
   Outbox<Backend> outbox;
   const auto shown = outbox.enqueue(shopify(12));
