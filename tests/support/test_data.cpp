@@ -80,7 +80,7 @@ std::optional<std::filesystem::path> external_corpus(std::string_view relative) 
   std::error_code error;
   if (std::filesystem::is_directory(folder, error)) return folder;
   if (configured != nullptr) {
-    FAIL("RECOUNT_EXTERNAL_TESTDATA=" << configured << " has no folder " << relative);
+    FAIL("RECOUNT_EXTERNAL_TESTDATA=" << std::string(configured) << " has no folder " << relative);
   }
   return skip(folder.string() + " does not exist");
 }
