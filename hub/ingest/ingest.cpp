@@ -71,7 +71,8 @@ Ingest::Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, re
       clock_(clock),
       wall_(std::move(wall)),
       options_(options),
-      chunk_events_(options.reconcile_chunk_events) {}
+      chunk_events_(options.reconcile_chunk_events),
+      group_messages_(options.max_messages_per_commit) {}
 
 void Ingest::start() {
   link_.on_message([this](mqtt::Message message) { deliver(std::move(message)); });
@@ -148,7 +149,7 @@ bool Ingest::may_defer(std::size_t messages, std::uint64_t storing, std::int64_t
 std::vector<Ingest::Received> Ingest::take_group() {
   std::vector<Received> group;
   std::size_t bytes = 0;
-  while (!queue_.empty() && group.size() < options_.max_messages_per_commit &&
+  while (!queue_.empty() && group.size() < group_messages_ &&
          (group.empty() || bytes + queue_.front().message.payload.size() <= options_.max_bytes_per_commit)) {
     bytes += queue_.front().message.payload.size();
     group.push_back(std::move(queue_.front()));
@@ -166,7 +167,12 @@ std::vector<Ingest::Received> Ingest::take_group() {
 
 bool Ingest::commit(std::vector<Received> received) {
   std::optional<std::size_t> culprit;
+  const auto started = std::chrono::steady_clock::now();
   auto group = apply_and_commit(received, culprit);
+  if (group && !received.empty()) {
+    group_messages_ =
+        fitting(received.size(), std::chrono::steady_clock::now() - started, 1, options_.max_messages_per_commit);
+  }
   if (!group) {
     ++counters_.failed_commits;
     storage_full_ = group.error().code == ErrorCode::kStorageFull;
@@ -239,7 +245,14 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
   const auto started = std::chrono::steady_clock::now();
   auto settled = settle_and_commit(*write, reconciler_, {}, now_ms, policy);
   if (!settled) return settled.error();
-  if (behind_) adapt_chunk(settled->applied, std::chrono::steady_clock::now() - started);
+  // At least a fiftieth of the chunk (100 events by default), so a stalled commit (a checkpoint of
+  // the server, a busy disk) cannot shrink the chunks to nothing; a commit's fsync still costs
+  // little beside 100 events. Back up to the full chunk as commits get fast.
+  if (behind_) {
+    chunk_events_ =
+        fitting(settled->applied, std::chrono::steady_clock::now() - started,
+                std::max<std::size_t>(1, options_.reconcile_chunk_events / 50), options_.reconcile_chunk_events);
+  }
   group.judged = settled->judged;
   group.task_sites = std::move(settled->task_sites);
   group.discrepancies = std::move(settled->discrepancies);
@@ -248,16 +261,13 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
   return group;
 }
 
-void Ingest::adapt_chunk(std::size_t applied, std::chrono::steady_clock::duration took) {
-  // At least a fiftieth of the chunk (100 events by default), so a stalled commit (a checkpoint of
-  // the server, a busy disk) cannot shrink the chunks to nothing; a commit's fsync still costs
-  // little beside 100 events. Back up to the full chunk as commits get fast.
-  const std::size_t floor = std::max<std::size_t>(1, options_.reconcile_chunk_events / 50);
+std::size_t Ingest::fitting(std::size_t done, std::chrono::steady_clock::duration took, std::size_t floor,
+                            std::size_t ceiling) const {
   const auto took_us = std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::microseconds>(took).count());
-  const auto budget_us = std::chrono::duration_cast<std::chrono::microseconds>(options_.reconcile_chunk_time).count();
-  const auto fits = static_cast<std::size_t>(static_cast<double>(applied) * static_cast<double>(budget_us) /
+  const auto budget_us = std::chrono::duration_cast<std::chrono::microseconds>(options_.commit_time).count();
+  const auto fits = static_cast<std::size_t>(static_cast<double>(done) * static_cast<double>(budget_us) /
                                              static_cast<double>(took_us));
-  chunk_events_ = std::clamp(fits, floor, options_.reconcile_chunk_events);
+  return std::clamp(fits, std::min(floor, ceiling), ceiling);
 }
 
 Result<void> Ingest::handle(const Received& received, LedgerWrite& write, Group& group) {

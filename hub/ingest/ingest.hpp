@@ -45,10 +45,11 @@ struct IngestOptions {
   std::size_t max_unreconciled_events = 100'000;
   std::int64_t max_unreconciled_ms = 2'000;
   std::size_t reconcile_chunk_events = 5'000;
-  // A chunk is also cut to what the last ones applied in this much time: the HTTP API waits on
-  // the same thread. On PostgreSQL, where every statement is a round trip, 5,000 events took over
-  // 10 s of a loaded Debug hub, and recountctl gave up on the hub meanwhile.
-  std::chrono::milliseconds reconcile_chunk_time{500};
+  // A commit's messages and its chunk of the backlog are also cut to what the last commits did in
+  // this much time: the HTTP API waits on the same thread. On PostgreSQL, where every statement is
+  // a round trip, a commit of 256 messages or of a 5,000-event chunk took over 10 s of a loaded
+  // Debug hub, and recountctl gave up on the hub meanwhile.
+  std::chrono::milliseconds commit_time{500};
   // Received and not yet committed: at either bound ingest stops taking messages from the link
   // (mqtt::Delivery::kPaused), so the broker holds them, and takes them again once the queue is
   // down to half of both. Messages the link had already handed over are still queued, so the
@@ -190,8 +191,9 @@ class Ingest {
   bool may_defer(std::size_t messages, std::uint64_t storing, std::int64_t now_ms) const;
   // On failure, `culprit` is the index of the message whose handling failed, if one did.
   Result<Group> apply_and_commit(const std::vector<Received>& received, std::optional<std::size_t>& culprit);
-  // Sizes the next chunk of the backlog from the last commit's: `applied` events in `took`.
-  void adapt_chunk(std::size_t applied, std::chrono::steady_clock::duration took);
+  // What fits in commit_time at the pace of `done` units in `took`, within [floor, ceiling].
+  std::size_t fitting(std::size_t done, std::chrono::steady_clock::duration took, std::size_t floor,
+                      std::size_t ceiling) const;
   Result<void> handle(const Received& received, LedgerWrite& write, Group& group);
   Result<void> handle_events(const protocol::DeviceTopic& topic, const Received& received, LedgerWrite& write,
                              Group& group);
@@ -225,9 +227,10 @@ class Ingest {
   bool behind_ = true;
   std::int64_t behind_since_ms_ = 0;
   std::int64_t judged_ms_ = 0;  // when a commit last judged the counts due
-  // Events of the backlog the next commit applies: reconcile_chunk_events, or fewer when the last
-  // chunk took longer than reconcile_chunk_time.
+  // Events of the backlog the next commit applies, and messages it takes: reconcile_chunk_events
+  // and max_messages_per_commit, or fewer when the last commits took longer than commit_time.
   std::size_t chunk_events_;
+  std::size_t group_messages_;
   std::int64_t released_ms_ = 0;  // when the drain last gave free heap memory back (release_free_memory)
   IngestCounters counters_;
   UnknownBarcodes* unknown_ = nullptr;  // keep_unknown_barcodes(); none: such events are only stored

@@ -386,6 +386,21 @@ TEST_CASE("with max_unreconciled_events 0, every batch is applied in the commit 
   CHECK(hub.reconciled_counts() == 20 * 50);
 }
 
+TEST_CASE("once commits take longer than commit_time, waiting batches no longer share them, and all are acked") {
+  IngestOptions options;
+  options.commit_time = std::chrono::milliseconds(0);  // no commit is fast enough: one message each
+  options.max_unreconciled_events = 0;                 // so every commit is one group of messages
+  IngestFixture hub(options);
+  hub.publish(events_topic(), batch_payload(1, 5));
+  REQUIRE(hub.run_until([&] { return hub.ingest.counters().batches == 1; }));
+  const auto commits = hub.ingest.counters().commits;
+  publish_while_hub_idle(hub, fleet_batches());
+  REQUIRE(hub.run_until([&] { return hub.ingest.counters().batches == 21; }));
+  CHECK(hub.ingest.counters().commits == commits + 20);
+  REQUIRE(hub.run_until([&] { return hub.replies.size() == 21; }));
+  for (const auto& reply : hub.replies) CHECK(reply.topic.ends_with("/ack"));
+}
+
 TEST_CASE("a hub that starts with stored events reconciliation has not applied applies them before any message") {
   IngestFixture hub;
   {
@@ -402,7 +417,7 @@ TEST_CASE("a hub that starts with stored events reconciliation has not applied a
   CHECK(hub.reconciled_counts() == 30);
 }
 
-TEST_CASE("a backlog whose chunks take longer than reconcile_chunk_time is applied in smaller chunks, to the end") {
+TEST_CASE("a backlog whose chunks take longer than commit_time is applied in smaller chunks, to the end") {
   IngestFixture hub;
   {
     hub::IncomingBatch batch = testing::batch_of(origin_of("device-1"), 1, 1000);
@@ -413,7 +428,7 @@ TEST_CASE("a backlog whose chunks take longer than reconcile_chunk_time is appli
   // No time at all for a chunk: after the first (of the full 500) every chunk is the floor, 10.
   IngestOptions options;
   options.reconcile_chunk_events = 500;
-  options.reconcile_chunk_time = std::chrono::milliseconds(0);
+  options.commit_time = std::chrono::milliseconds(0);
   Ingest restarted{hub.io,    hub.hub_link, hub.ledger,          hub.reconciler,
                    hub.tasks, hub.clock,    system_wall_clock(), options};
   restarted.start();
