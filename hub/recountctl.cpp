@@ -356,8 +356,9 @@ int run(int argc, char** argv) {
   auto* migrate_postgres = migrate->add_subcommand(
       "sqlite-to-postgresql",
       "Copy every table of DIR/hub.db into an empty PostgreSQL database in one transaction, then verify it");
-  migrate_postgres->add_option("--ledger", migrate_url,
-                               "The PostgreSQL database: postgresql://USER@HOST:PORT/DB (or recountctl's own --ledger)");
+  migrate_postgres->add_option(
+      "--ledger", migrate_url,
+      "The PostgreSQL database: postgresql://USER@HOST:PORT/DB (or recountctl's own --ledger)");
   migrate_postgres->add_option("--data", data_dir, "The hub's data directory (as recountctl's own --data)");
   auto* device_group = app.add_subcommand("device", "Devices' broker credentials (with --data HUBDIR)");
   device_group->require_subcommand(1);
