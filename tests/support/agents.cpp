@@ -76,10 +76,10 @@ std::string signed_by_hub(const std::filesystem::path& hub_data_dir, const std::
   return protocol::sign_payload(payload, *key);
 }
 
-Hub::Hub(const std::filesystem::path& data_dir, const std::string& broker_uri, std::vector<std::string> extra_arguments,
+Hub::Hub(const std::filesystem::path& data_dir, std::string broker_uri, std::vector<std::string> extra_arguments,
          const std::string& ledger_url)
     : data_dir_(data_dir),
-      broker_uri_(broker_uri),
+      broker_uri_(std::move(broker_uri)),
       extra_arguments_(std::move(extra_arguments)),
       key_file_(hub_key_file(data_dir)),
       http_port_(free_loopback_port()),

@@ -50,8 +50,8 @@ std::string signed_by_hub(const std::filesystem::path& hub_data_dir, const std::
 // tests to send.
 class Hub {
  public:
-  Hub(const std::filesystem::path& data_dir, const std::string& broker_uri,
-      std::vector<std::string> extra_arguments = {}, const std::string& ledger_url = "");
+  Hub(const std::filesystem::path& data_dir, std::string broker_uri, std::vector<std::string> extra_arguments = {},
+      const std::string& ledger_url = "");
   ~Hub();
   std::string url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
   const std::string& token() const { return token_; }

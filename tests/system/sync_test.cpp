@@ -5,7 +5,6 @@
 #include <random>
 #include <thread>
 
-#include "hub/storage/postgres.hpp"
 #include "shared/storage/sqlite.hpp"
 #include "tests/support/agents.hpp"
 #include "tests/support/mosquitto.hpp"
@@ -36,66 +35,68 @@ bool fully_synced(const Hub& hub, const std::filesystem::path& data, const std::
          status["last_acked_seq"].get<std::uint64_t>() == last_seq && status["unsent"] == 0 && status["unacked"] == 0;
 }
 
-// Where the hub under test keeps its ledger: hub.db in its data directory ...
+// Where the hub under test keeps its ledger, and the first number a query gives there: hub.db in
+// its data directory ...
 struct SqliteHubLedger {
   std::string url() const { return ""; }
-  std::unique_ptr<storage::Connection> connect(const std::filesystem::path& hub_dir) const {
+  std::int64_t number(const std::filesystem::path& hub_dir, const std::string& sql) const {
     auto database =
         storage::Database::open(hub_dir / "hub.db", storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
     REQUIRE_MESSAGE(database.has_value(), (database ? "" : database.error().describe()));
-    return std::make_unique<storage::Database>(std::move(*database));
+    auto query = database->prepare(sql);
+    REQUIRE_MESSAGE(query.has_value(), sql << ": " << (query ? "" : query.error().describe()));
+    auto row = query->step();
+    REQUIRE_MESSAGE(row.has_value(), sql << ": " << (row ? "" : row.error().describe()));
+    REQUIRE(*row);
+    return query->column_int(0);
   }
 };
 
-// ... or a PostgreSQL database on a server of the test's own (recount-hub --ledger URL).
+// ... or a PostgreSQL database on a server of the test's own (recount-hub --ledger URL), read with
+// psql: the system tests drive the programs and link none of the hub's code.
 struct PostgresHubLedger {
   PostgresServer server;
   std::string url() const { return server.url(); }
-  std::unique_ptr<storage::Connection> connect(const std::filesystem::path&) const {
-    auto connection = storage::PostgresConnection::open(server.url());
-    REQUIRE_MESSAGE(connection.has_value(), (connection ? "" : connection.error().describe()));
-    return std::make_unique<storage::PostgresConnection>(std::move(*connection));
+  std::int64_t number(const std::filesystem::path&, const std::string& sql) const {
+    const auto result = run_command(
+        {"psql", "--no-psqlrc", "--tuples-only", "--no-align", "--dbname=" + server.url(), "--command=" + sql});
+    REQUIRE_MESSAGE(result.exit_code == 0, sql << ": " << result.err);
+    return std::stoll(result.out);
   }
 };
 
-// The first column of the first row of `sql`.
-std::int64_t number(storage::Connection& database, const std::string& sql) {
-  auto query = database.prepare(sql);
-  REQUIRE_MESSAGE(query.has_value(), sql << ": " << (query ? "" : query.error().describe()));
-  auto row = query->step();
-  REQUIRE_MESSAGE(row.has_value(), sql << ": " << (row ? "" : row.error().describe()));
-  REQUIRE(*row);
-  return query->column_int(0);
-}
-
 // The ledger's own view, read from its database: no (device, seq) twice, no event_id twice.
-void check_ledger_exactly_once(storage::Connection& database, std::uint64_t expected_events) {
+template <typename Ledger>
+void check_ledger_exactly_once(const Ledger& ledger, const std::filesystem::path& hub_dir,
+                               std::uint64_t expected_events) {
   // What the scans recorded: not the hub's adjustments, nor the agents' acks of its recount tasks.
   const std::string scans = " FROM events WHERE device != 'hub' AND type != 'task_ack'";
-  const auto events = number(database, "SELECT COUNT(*)" + scans);
+  const auto events = ledger.number(hub_dir, "SELECT COUNT(*)" + scans);
   CHECK(static_cast<std::uint64_t>(events) == expected_events);
-  CHECK(number(database, "SELECT COUNT(DISTINCT event_id)" + scans) == events);
-  CHECK(number(database, "SELECT COUNT(DISTINCT device || '/' || epoch || '/' || seq)" + scans) == events);
+  CHECK(ledger.number(hub_dir, "SELECT COUNT(DISTINCT event_id)" + scans) == events);
+  CHECK(ledger.number(hub_dir, "SELECT COUNT(DISTINCT device || '/' || epoch || '/' || seq)" + scans) == events);
 }
 
 // Reconciliation's view, while the hub runs: once it has caught up with the ledger, every count
 // is in reconcile_counts and every movement in reconcile_movements (both keyed by the event, so
 // none twice), whatever the kills left behind.
-void check_reconciled(storage::Connection& database) {
+template <typename Ledger>
+void check_reconciled(const Ledger& ledger, const std::filesystem::path& hub_dir) {
   CHECK(eventually(
       [&] {
-        return number(database,
-                      "SELECT CASE WHEN (SELECT value FROM reconcile_meta WHERE name = 'applied_through') >="
-                      " (SELECT max(rowid) FROM events) THEN 1 ELSE 0 END") == 1;
+        return ledger.number(hub_dir,
+                             "SELECT CASE WHEN (SELECT value FROM reconcile_meta WHERE name = 'applied_through') >="
+                             " (SELECT max(rowid) FROM events) THEN 1 ELSE 0 END") == 1;
       },
       kDeliveryTimeout, std::chrono::milliseconds(200)));
-  CHECK(number(database, "SELECT count(*) FROM events WHERE type = 'count'") > 0);
-  CHECK(number(database,
-               "SELECT count(*) FROM events WHERE type = 'count'"
-               " AND event_id NOT IN (SELECT event_id FROM reconcile_counts)") == 0);
-  CHECK(number(database,
-               "SELECT count(*) FROM events WHERE type IN ('receive', 'putaway', 'move', 'adjust', 'sale', 'ship',"
-               " 'baseline') AND event_id NOT IN (SELECT event_id FROM reconcile_movements)") == 0);
+  CHECK(ledger.number(hub_dir, "SELECT count(*) FROM events WHERE type = 'count'") > 0);
+  CHECK(ledger.number(hub_dir,
+                      "SELECT count(*) FROM events WHERE type = 'count'"
+                      " AND event_id NOT IN (SELECT event_id FROM reconcile_counts)") == 0);
+  CHECK(
+      ledger.number(hub_dir,
+                    "SELECT count(*) FROM events WHERE type IN ('receive', 'putaway', 'move', 'adjust', 'sale', 'ship',"
+                    " 'baseline') AND event_id NOT IN (SELECT event_id FROM reconcile_movements)") == 0);
 }
 
 struct Fleet {
@@ -131,7 +132,7 @@ TEST_CASE_TEMPLATE(
     agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri(), hub.key_file()));
 
   std::mt19937 random(17);
-  std::uint64_t recorded = 5 * 3000;
+  std::uint64_t recorded = std::uint64_t{5} * 3000;
   int kills_mid_sync = 0;  // the test means something only if the hub died with work in hand
   for (int kill = 0; kill < 4; ++kill) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100 + random() % 400));
@@ -151,10 +152,10 @@ TEST_CASE_TEMPLATE(
     CHECK(eventually([&] { return fully_synced(hub, fleet.data[i], fleet.devices[i]); }, kDeliveryTimeout,
                      std::chrono::milliseconds(500)));
   }
-  check_reconciled(*ledger.connect(dir / "hub"));
+  check_reconciled(ledger, dir / "hub");
   for (auto& agent : agents) CHECK(agent->stop() == 0);
   CHECK(hub.stop() == 0);
-  check_ledger_exactly_once(*ledger.connect(dir / "hub"), 5 * 3000 + 4 * 200);
+  check_ledger_exactly_once(ledger, dir / "hub", std::uint64_t{5} * 3000 + std::uint64_t{4} * 200);
 }
 
 TEST_CASE_TEMPLATE("agents that keep recording through a broker outage deliver everything once it returns", Ledger,
@@ -190,7 +191,7 @@ TEST_CASE_TEMPLATE("agents that keep recording through a broker outage deliver e
   }
   for (auto& agent : agents) CHECK(agent->stop() == 0);
   CHECK(hub.stop() == 0);
-  check_ledger_exactly_once(*ledger.connect(dir / "hub"), 3 * 1200);
+  check_ledger_exactly_once(ledger, dir / "hub", std::uint64_t{3} * 1200);
 }
 
 TEST_CASE("twenty agents syncing at once all reach the ledger exactly once") {
@@ -216,7 +217,7 @@ TEST_CASE("twenty agents syncing at once all reach the ledger exactly once") {
     CHECK(device["status"]["state"] == "offline");  // each agent said goodbye on SIGTERM
   }
   CHECK(hub.stop() == 0);
-  check_ledger_exactly_once(*SqliteHubLedger().connect(dir / "hub"), 20 * 1000);
+  check_ledger_exactly_once(SqliteHubLedger{}, dir / "hub", std::uint64_t{20} * 1000);
 }
 
 TEST_CASE("an event the hub rejects is marked rejected on the device with the hub's reason and is not resent") {

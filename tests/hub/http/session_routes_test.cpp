@@ -70,7 +70,7 @@ TEST_CASE("login with a token answers who it is and its CSRF token, and sets a s
   CHECK(body.at("role") == "approver");
   CHECK(body.at("approval_limit_cents") == auth::kDefaultApproverLimitCents);
   CHECK(body.at("csrf_token").get<std::string>().size() == 43);
-  CHECK(body.at("expires_ms") == kStartMs + 8 * 3'600'000);
+  CHECK(body.at("expires_ms") == kStartMs + std::int64_t{8} * 3'600'000);
   const std::string cookie = header(answer, "Set-Cookie");
   CHECK(cookie.starts_with("recount_session="));
   CHECK(cookie.find("; HttpOnly; SameSite=Strict; Path=/; Max-Age=86400") != std::string::npos);
