@@ -123,6 +123,14 @@ struct IngestFixture {
 
   std::vector<DeadLetter> dead_letters() { return ledger.events().dead_letters({"", 0, 1000}).value(); }
 
+  // Stores `count` counts of device-1 straight into the ledger, which reconciliation has not seen.
+  void store_unreconciled(std::uint64_t count) {
+    hub::IncomingBatch batch = testing::batch_of(origin_of("device-1"), 1, count);
+    auto write = ledger.begin_write();
+    REQUIRE(write->apply(batch).has_value());
+    REQUIRE(write->commit().has_value());
+  }
+
   // Whether reconciliation has applied every stored event, and how many counts it holds.
   bool reconciled() {
     return single_number(
@@ -403,13 +411,8 @@ TEST_CASE("once commits take longer than commit_time, waiting batches no longer 
 
 TEST_CASE("a hub that starts with stored events reconciliation has not applied applies them before any message") {
   IngestFixture hub;
-  {
-    // What a hub killed between a deferred commit and its catch-up leaves behind.
-    hub::IncomingBatch batch = testing::batch_of(origin_of("device-1"), 1, 30);
-    auto write = hub.ledger.begin_write();
-    REQUIRE(write->apply(batch).has_value());
-    REQUIRE(write->commit().has_value());
-  }
+  // What a hub killed between a deferred commit and its catch-up leaves behind.
+  hub.store_unreconciled(30);
   REQUIRE_FALSE(hub.reconciled());
   Ingest restarted{hub.io, hub.hub_link, hub.ledger, hub.reconciler, hub.tasks, hub.clock};
   restarted.start();
@@ -419,12 +422,7 @@ TEST_CASE("a hub that starts with stored events reconciliation has not applied a
 
 TEST_CASE("a backlog whose chunks take longer than commit_time is applied in smaller chunks, to the end") {
   IngestFixture hub;
-  {
-    hub::IncomingBatch batch = testing::batch_of(origin_of("device-1"), 1, 1000);
-    auto write = hub.ledger.begin_write();
-    REQUIRE(write->apply(batch).has_value());
-    REQUIRE(write->commit().has_value());
-  }
+  hub.store_unreconciled(1000);
   // No time at all for a chunk: after the first (of the full 500) every chunk is the floor, 10.
   IngestOptions options;
   options.reconcile_chunk_events = 500;
