@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "shared/storage/event_columns.hpp"
@@ -14,7 +16,6 @@
 namespace recount::hub {
 
 enum class EventStore::Sql {
-  kInsertEvent,
   kInsertDeadLetter,
   kReadCursor,
   kCoveredAfter,
@@ -63,16 +64,29 @@ const std::string kConflictColumns =
     "SELECT id, site, device, epoch, seq, stored_event, stored_received_ms, event, received_ms, reviewed_ms,"
     " reviewed_by FROM conflicts";
 
+// Parameters of one row of insert_sql(); bind_row() binds them.
+constexpr int kInsertParameters = 10 + storage::kEventDetailCount;
+
+// Inserts `rows` events, skipping each whose (device, epoch, seq) or event_id is stored (a failing
+// statement would end the whole transaction on PostgreSQL), and returns the key of each row
+// written; insert_all() tells the others apart. Rows are written in the order of VALUES, so
+// rowid keeps the batch's order.
+std::string insert_sql(std::size_t rows) {
+  std::string sql = "INSERT INTO events (device, epoch, seq, event_id, type, site, " +
+                    std::string(storage::kEventDetailColumns) + ", wall_ms, hlc, received_ms, reconcile_hlc) VALUES ";
+  int parameter = 0;
+  for (std::size_t row = 0; row < rows; ++row) {
+    sql += row == 0 ? "(" : ", (";
+    for (int column = 0; column < kInsertParameters; ++column) {
+      sql += (column == 0 ? "?" : ", ?") + std::to_string(++parameter);
+    }
+    sql += ')';
+  }
+  return sql + " ON CONFLICT DO NOTHING RETURNING seq, event_id";
+}
+
 // Indexed by EventStore::Sql.
 const std::string kSql[] = {
-    // kInsertEvent: skips an event whose (device, epoch, seq) or event_id is stored; insert() tells
-    // which. A failing statement would end the whole transaction on PostgreSQL.
-    "INSERT INTO events (device, epoch, seq, event_id, type, site, " + std::string(storage::kEventDetailColumns) +
-        ", wall_ms, hlc, received_ms, reconcile_hlc)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
-        "?23,"
-        " ?24)"
-        " ON CONFLICT DO NOTHING",
     // kInsertDeadLetter
     "INSERT INTO dead_letters (received_ms, topic, site, device, epoch, seq, event_id, field, reason, payload,"
     " payload_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
@@ -235,37 +249,86 @@ Result<Conflict> read_conflict(const storage::Statement& row) {
   return conflict;
 }
 
+void bind_row(storage::Statement& insert, int first, const Origin& origin, const Arrival& arrival,
+              std::int64_t received_ms) {
+  const Event& event = *arrival.event;
+  insert.bind(first, origin.device)
+      .bind(first + 1, origin.epoch)
+      .bind(first + 2, as_sql(event.seq))
+      .bind(first + 3, event.event_id)
+      .bind(first + 4, to_string(event.type))
+      .bind(first + 5, origin.site);
+  const int after_details = first + 6 + storage::kEventDetailCount;
+  storage::bind_event_details(insert, first + 6, event)
+      .bind(after_details, event.wall_ms)
+      .bind(after_details + 1, event.hlc)
+      .bind(after_details + 2, received_ms);
+  if (arrival.reconcile_hlc) {
+    insert.bind(after_details + 3, *arrival.reconcile_hlc);
+  } else {
+    insert.bind_null(after_details + 3);
+  }
+}
+
 }  // namespace
 
 Result<EventStore> EventStore::prepare(storage::Connection& database) {
   auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
   if (!statements) return statements.error();
-  return EventStore(std::move(*statements));
+  EventStore store(database, std::move(*statements));
+  // The full chunk's, so a typo shows when the store opens; remainders' are prepared as they come.
+  if (auto full = store.insert_of(kRowsPerInsert); !full) return full.error();
+  return store;
+}
+
+Result<storage::Statement*> EventStore::insert_of(std::size_t rows) {
+  if (auto kept = inserts_.find(rows); kept != inserts_.end()) return &kept->second;
+  auto prepared = database_->prepare(insert_sql(rows));
+  if (!prepared) return prepared.error();
+  return &inserts_.emplace(rows, std::move(*prepared)).first->second;
+}
+
+Result<std::vector<bool>> EventStore::insert_all(const Origin& origin, std::span<const Arrival> events,
+                                                 std::int64_t received_ms) {
+  std::vector<bool> stored(events.size(), false);
+  for (std::size_t first = 0; first < events.size(); first += kRowsPerInsert) {
+    const auto chunk = events.subspan(first, std::min(kRowsPerInsert, events.size() - first));
+    auto insert = insert_of(chunk.size());
+    if (!insert) return insert.error();
+    for (std::size_t row = 0; row < chunk.size(); ++row) {
+      bind_row(**insert, static_cast<int>(row) * kInsertParameters + 1, origin, chunk[row], received_ms);
+    }
+    // The rows written, by key. A key names one event of the chunk: two events of it with the
+    // same seq or the same event_id cannot both be written, and of two equal ones the first is.
+    auto written = collect_rows<std::pair<std::uint64_t, std::string>>(
+        **insert, [](const storage::Statement& row) -> Result<std::pair<std::uint64_t, std::string>> {
+          return std::pair{as_count(row.column_int(0)), row.column_text(1)};
+        });
+    if (!written) return written.error();
+    for (const auto& [seq, event_id] : *written) {
+      const auto match = std::find_if(chunk.begin(), chunk.end(), [&](const Arrival& arrival) {
+        return arrival.event->seq == seq && arrival.event->event_id == event_id;
+      });
+      if (match != chunk.end()) stored[first + static_cast<std::size_t>(match - chunk.begin())] = true;
+    }
+  }
+  return stored;
 }
 
 Result<Insertion> EventStore::insert(const Origin& origin, const Event& event, std::int64_t received_ms,
                                      std::optional<HlcStamp> reconcile_hlc) {
-  auto& insert = statement(Sql::kInsertEvent);
-  insert.bind(1, origin.device)
-      .bind(2, origin.epoch)
-      .bind(3, as_sql(event.seq))
-      .bind(4, event.event_id)
-      .bind(5, to_string(event.type))
-      .bind(6, origin.site);
-  storage::bind_event_details(insert, 7, event).bind(21, event.wall_ms).bind(22, event.hlc).bind(23, received_ms);
-  if (reconcile_hlc) {
-    insert.bind(24, *reconcile_hlc);
-  } else {
-    insert.bind_null(24);
-  }
-  // Counting the rows written costs far less than a RETURNING clause, which halved the insert rate.
-  auto written = insert.run_counted();
-  if (!written) return written.error();
-  if (*written > 0) return Insertion::kNew;
-  auto stored = storage::single_int(
-      statement(Sql::kCountAt).bind(1, origin.device).bind(2, origin.epoch).bind(3, as_sql(event.seq)));
+  const Arrival arrival{&event, reconcile_hlc};
+  auto stored = insert_all(origin, std::span(&arrival, 1), received_ms);
   if (!stored) return stored.error();
-  if (*stored > 0) return Insertion::kDuplicate;
+  if (stored->front()) return Insertion::kNew;
+  auto at_seq = storage::single_int(
+      statement(Sql::kCountAt).bind(1, origin.device).bind(2, origin.epoch).bind(3, as_sql(event.seq)));
+  if (!at_seq) return at_seq.error();
+  if (*at_seq > 0) return Insertion::kDuplicate;
+  return reused_event_id();
+}
+
+Error EventStore::reused_event_id() {
   return Error{ErrorCode::kConflict, "event_id", "is already stored for another event"};
 }
 

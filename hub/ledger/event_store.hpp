@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +34,13 @@ struct Cursor {
 };
 
 enum class Insertion { kNew, kDuplicate };
+
+// One event for EventStore::insert_all(), and the stamp reconciliation orders it by instead of its
+// own, when set (LedgerWrite::apply). The event is borrowed for the call.
+struct Arrival {
+  const Event* event = nullptr;
+  std::optional<HlcStamp> reconcile_hlc;
+};
 
 // What add_dead_letter() did with a letter.
 enum class Lettering {
@@ -147,6 +156,21 @@ class EventStore {
   Result<Insertion> insert(const Origin& origin, const Event& event, std::int64_t received_ms,
                            std::optional<HlcStamp> reconcile_hlc = std::nullopt);
 
+  // Stores the events in their order as insert() would one after another, in multi-row
+  // statements of at most kRowsPerInsert rows (one round trip each on PostgreSQL), and returns,
+  // by index, whether each was stored. An event not stored had its (device, epoch, seq) or its
+  // event_id already stored, perhaps by an earlier event of the same call: at() (or events())
+  // tells which, as insert()'s kDuplicate and kConflict do. Errors: kIo; on SQLite a statement's
+  // rows are written all or none, on PostgreSQL the transaction is ended.
+  Result<std::vector<bool>> insert_all(const Origin& origin, std::span<const Arrival> events, std::int64_t received_ms);
+
+  // insert()'s kConflict, for an event whose event_id another stored event has.
+  static Error reused_event_id();
+
+  // Rows per multi-row insert: 100 rows are 2,400 parameters, below SQLite's default limit of
+  // 32,766 (Debian builds it with 250,000) and PostgreSQL's 65,535.
+  static constexpr std::size_t kRowsPerInsert = 100;
+
   // Stores a dead letter within the quota of letter.origin.device (DeadLetter's bounds). A
   // second letter for the same (device, epoch, seq) is ignored, so a resent batch does not count
   // its bad events twice.
@@ -199,10 +223,16 @@ class EventStore {
 
  private:
   enum class Sql;
-  explicit EventStore(storage::StatementSet<Sql> statements) : statements_(std::move(statements)) {}
+  EventStore(storage::Connection& database, storage::StatementSet<Sql> statements)
+      : database_(&database), statements_(std::move(statements)) {}
   storage::Statement& statement(Sql which) { return statements_[which]; }
+  // The insert of `rows` events, prepared on first use and kept: kRowsPerInsert's for full
+  // chunks, and one per size of a batch's remainder (at most kRowsPerInsert in all).
+  Result<storage::Statement*> insert_of(std::size_t rows);
 
+  storage::Connection* database_;
   storage::StatementSet<Sql> statements_;
+  std::map<std::size_t, storage::Statement> inserts_;  // by rows
 };
 
 }  // namespace recount::hub

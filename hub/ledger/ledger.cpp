@@ -2,7 +2,10 @@
 #include "hub/ledger/ledger.hpp"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -167,17 +170,24 @@ Result<BatchOutcome> LedgerWrite::apply(const IncomingBatch& batch) {
   EventDigester digester;
   BatchOutcome outcome;
   std::vector<DeadLetter> letters = batch.rejected;
+  std::vector<Arrival> arrivals;
+  arrivals.reserve(batch.events.size());
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    arrivals.push_back(Arrival{&batch.events[i], batch.clock.reconcile_stamp(batch.events[i], batch.received_ms, i)});
+  }
+  auto stored = store.insert_all(batch.origin, arrivals, batch.received_ms);
+  if (!stored) return stored.error();
+  auto taken = stored_at_skipped_seqs(batch, *stored);
+  if (!taken) return taken.error();
   for (std::size_t i = 0; i < batch.events.size(); ++i) {
     const Event& event = batch.events[i];
-    const auto reconcile_hlc = batch.clock.reconcile_stamp(event, batch.received_ms, i);
-    auto inserted = store.insert(batch.origin, event, batch.received_ms, reconcile_hlc);
-    if (inserted && *inserted == Insertion::kNew) {
+    if ((*stored)[i]) {
       ++outcome.stored;
       outcome.new_events.push_back(i);
-      if (reconcile_hlc) ++outcome.clock_flagged;
+      if (arrivals[i].reconcile_hlc) ++outcome.clock_flagged;
       digester.add(batch.origin, event, batch.received_ms);
-    } else if (inserted) {
-      auto conflicted = conflict_with_stored(batch, event);
+    } else if (auto at_seq = taken->find(event.seq); at_seq != taken->end()) {
+      auto conflicted = conflict_with_stored(batch, event, at_seq->second);
       if (!conflicted) return conflicted.error();
       if (!*conflicted) {
         ++outcome.duplicates;
@@ -185,12 +195,12 @@ Result<BatchOutcome> LedgerWrite::apply(const IncomingBatch& batch) {
       }
       ++outcome.conflicts;
       outcome.rejected.push_back(protocol::NackEntry{event.seq, event.event_id, "", std::string(kConflictReason)});
-    } else if (inserted.error().code == ErrorCode::kConflict) {
+    } else {
+      // Its seq is free, so its event_id was what is stored.
+      const Error reused = EventStore::reused_event_id();
       const std::string json = protocol::encode_event(event);
       letters.push_back(DeadLetter{0, batch.received_ms, batch.topic, batch.origin, event.seq, event.event_id,
-                                   inserted.error().field, inserted.error().message, json, json.size()});
-    } else {
-      return inserted.error();
+                                   reused.field, reused.message, json, json.size()});
     }
   }
   Json rejected = Json::array();
@@ -223,17 +233,37 @@ Result<BatchOutcome> LedgerWrite::apply(const IncomingBatch& batch) {
   return outcome;
 }
 
-Result<bool> LedgerWrite::conflict_with_stored(const IncomingBatch& batch, const Event& event) {
-  EventStore& store = ledger_->events_;
-  auto stored = store.at(batch.origin, event.seq);
-  if (!stored) return stored.error();
-  // The insert found the seq taken, in this transaction, so the row is there.
-  if (!*stored) return Error{ErrorCode::kCorrupt, "", "the event at a stored seq cannot be read back"};
-  std::string stored_text = protocol::encode_event((*stored)->event);
+Result<std::map<std::uint64_t, StoredEvent>> LedgerWrite::stored_at_skipped_seqs(const IncomingBatch& batch,
+                                                                                 const std::vector<bool>& stored) {
+  std::map<std::uint64_t, StoredEvent> taken;
+  std::optional<std::uint64_t> lowest;
+  std::uint64_t highest = 0;
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    if (stored[i]) continue;
+    const std::uint64_t seq = batch.events[i].seq;
+    lowest = std::min(lowest.value_or(seq), seq);
+    highest = std::max(highest, seq);
+  }
+  if (!lowest) return taken;
+  // One read of the range the skipped seqs span, which a batch's consecutive seqs bound.
+  auto found = ledger_->events_.events(EventQuery{batch.origin.device, batch.origin.epoch, *lowest - 1,
+                                                  static_cast<std::size_t>(highest - *lowest + 1)});
+  if (!found) return found.error();
+  for (StoredEvent& event : *found) {
+    const std::uint64_t seq = event.event.seq;
+    taken.emplace(seq, std::move(event));
+  }
+  return taken;
+}
+
+Result<bool> LedgerWrite::conflict_with_stored(const IncomingBatch& batch, const Event& event,
+                                               const StoredEvent& stored) {
+  std::string stored_text = protocol::encode_event(stored.event);
   std::string text = protocol::encode_event(event);
   if (stored_text == text) return false;
-  auto added = store.add_conflict(Conflict{0, batch.origin, event.seq, std::move(stored_text), (*stored)->received_ms,
-                                           std::move(text), batch.received_ms, std::nullopt, ""});
+  auto added =
+      ledger_->events_.add_conflict(Conflict{0, batch.origin, event.seq, std::move(stored_text), stored.received_ms,
+                                             std::move(text), batch.received_ms, std::nullopt, ""});
   if (!added) return added.error();
   return true;
 }

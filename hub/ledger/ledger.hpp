@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -130,9 +131,13 @@ class LedgerWrite {
 
  private:
   friend class Ledger;
-  // For an event whose seq is already stored: whether it differs from the stored one, in which
-  // case it is kept as a Conflict.
-  Result<bool> conflict_with_stored(const IncomingBatch& batch, const Event& event);
+  // The events stored at the seqs of the batch's events that insert_all() skipped (`stored`, by
+  // index), by seq: a skipped event whose seq has none reused a stored event_id.
+  Result<std::map<std::uint64_t, StoredEvent>> stored_at_skipped_seqs(const IncomingBatch& batch,
+                                                                      const std::vector<bool>& stored);
+  // For an event whose seq is already stored: whether it differs from `stored`, the event there,
+  // in which case it is kept as a Conflict.
+  Result<bool> conflict_with_stored(const IncomingBatch& batch, const Event& event, const StoredEvent& stored);
 
   LedgerWrite(Ledger& ledger, storage::Transaction transaction)
       : ledger_(&ledger), transaction_(std::move(transaction)) {}

@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "hub/ledger/schema.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 #include "tests/hub/storage_backends.hpp"
@@ -379,6 +382,53 @@ TEST_CASE_TEMPLATE("an event stored with a reconciliation stamp is read as sent,
   CHECK(reconciled[0].event.wall_ms == arrival_ms);
   CHECK(reconciled[0].event.event_id == event.event_id);
   CHECK(reconciled[1].event == count_event(2));  // not flagged: as sent
+}
+
+TEST_CASE_TEMPLATE("insert_all stores new events in order across chunks and skips stored seqs and reused event_ids",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
+  const auto origin = origin_of("device-1");
+  fixture.insert_range(origin, 1, 3);
+  // Seqs 1..250: three statements (100, 100 and a remainder of 50).
+  std::vector<Event> events;
+  for (std::uint64_t seq = 1; seq <= 250; ++seq) events.push_back(count_event(seq));
+  events[1].qty = 300;                               // seq 2 taken: skipped whatever it says
+  events[9].event_id = testing::event_id_for(1, 1);  // seq 10 reuses a stored event_id
+  // Seq 180, in the second statement, reuses the id of seq 60 in the first; seq 181 of seq 182
+  // in the same statement, which comes later: the earlier event is the one stored.
+  events[179].event_id = events[59].event_id;
+  events[180].event_id = events[181].event_id;
+  const auto reconcile_at = HlcStamp::from_parts(kFixedNowMs, 7);
+  std::vector<Arrival> arrivals;
+  for (const Event& event : events) arrivals.push_back(Arrival{&event, std::nullopt});
+  arrivals[239].reconcile_hlc = reconcile_at;
+
+  const auto stored = fixture.store.insert_all(origin, arrivals, kFixedNowMs);
+  REQUIRE(stored.has_value());
+  REQUIRE(stored->size() == 250);
+  std::vector<std::uint64_t> skipped;
+  for (std::size_t i = 0; i < stored->size(); ++i) {
+    if (!(*stored)[i]) skipped.push_back(events[i].seq);
+  }
+  CHECK(skipped == std::vector<std::uint64_t>{1, 2, 3, 10, 180, 182});
+
+  // Stored in the batch's order, each as sent, with its reconciliation stamp.
+  const auto rows = fixture.store.stored_after(0, 300).value();
+  REQUIRE(rows.size() == 3 + 244);
+  std::uint64_t previous = 0;
+  for (std::size_t i = 3; i < rows.size(); ++i) {
+    CHECK(rows[i].event.seq > previous);
+    previous = rows[i].event.seq;
+    if (previous != 240) CHECK(rows[i].event == events[previous - 1]);
+  }
+  CHECK(fixture.store.events({"device-1", origin.epoch, 239, 1}).value().at(0).event == events[239]);
+  CHECK(std::find_if(rows.begin(), rows.end(), [&](const StoredEvent& row) {
+          return row.event.seq == 240 && row.event.hlc == reconcile_at;
+        }) != rows.end());
+  CHECK(fixture.store.at(origin, 2).value()->event == count_event(2));
+  CHECK_FALSE(fixture.store.at(origin, 10).value().has_value());
+  CHECK(fixture.store.at(origin, 181).value()->event.event_id == events[181].event_id);
+  CHECK(fixture.advance(origin, 244).acked_through == 9);  // 10 is neither stored nor lettered
 }
 
 }  // namespace

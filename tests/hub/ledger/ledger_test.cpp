@@ -157,6 +157,65 @@ TEST_CASE_TEMPLATE("a batch reports which of its events were stored as new, by t
   CHECK(outcome.new_events == std::vector<std::size_t>{0, 1, 4, 5});
 }
 
+TEST_CASE_TEMPLATE(
+    "a batch of several statements mixing new, duplicate, conflicting and event_id-reusing events is told apart as "
+    "one event at a time would",
+    Backend, testing::SqliteLedger, testing::PostgresLedger) {
+  testing::LedgerOn<Backend> fixture;
+  const auto origin = origin_of("device-1");
+  fixture.apply(batch_of(origin, 1, 120));
+  // Seqs 101..260: 101..120 stored already, the rest new, in two statements (100 and 60 rows).
+  auto batch = batch_of(origin, 101, 260);
+  batch.received_ms = kFixedNowMs + 1000;
+  batch.events[4].qty = 300;                                // seq 105: a conflict
+  batch.events[29].event_id = testing::event_id_for(1, 5);  // seq 130 reuses a stored id
+  batch.events[109].event_id = batch.events[49].event_id;   // seq 210 reuses seq 150's
+  const auto outcome = fixture.apply(batch);
+  CHECK(outcome.stored == 138);
+  CHECK(outcome.duplicates == 19);
+  CHECK(outcome.conflicts == 1);
+  REQUIRE(outcome.rejected.size() == 3);
+  CHECK(outcome.rejected[0].seq == 105);
+  CHECK(outcome.rejected[0].reason.find("different event is already stored") != std::string::npos);
+  CHECK(outcome.rejected[1].seq == 130);
+  CHECK(outcome.rejected[1].field == "event_id");
+  CHECK(outcome.rejected[2].seq == 210);
+  CHECK(outcome.rejected[2].field == "event_id");
+  CHECK(outcome.cursor.acked_through == 260);
+  CHECK(outcome.cursor.events == 120 + 138);
+  REQUIRE(outcome.new_events.size() == 138);
+  CHECK(outcome.new_events.front() == 20);
+  CHECK(std::find(outcome.new_events.begin(), outcome.new_events.end(), 29) == outcome.new_events.end());
+  CHECK(std::find(outcome.new_events.begin(), outcome.new_events.end(), 49) != outcome.new_events.end());
+  CHECK(std::find(outcome.new_events.begin(), outcome.new_events.end(), 109) == outcome.new_events.end());
+  CHECK(outcome.new_events.back() == 159);
+
+  const nlohmann::json detail = last_audit_detail(fixture.ledger);
+  CHECK(detail["new"] == 138);
+  CHECK(detail["duplicates"] == 19);
+  CHECK(detail["conflicts"] == 1);
+  CHECK(detail["events"]["count"] == 138);
+  REQUIRE(detail["rejected"].size() == 2);
+  CHECK(detail["rejected"][0]["seq"] == 130);
+  CHECK(detail["rejected"][1]["seq"] == 210);
+  const auto letters = fixture.ledger.events().dead_letters({"", 0, 10}).value();
+  REQUIRE(letters.size() == 2);
+  CHECK(letters[0].payload == protocol::encode_event(batch.events[29]));
+  CHECK(fixture.ledger.events().conflicts({"", 0, 10}).value().size() == 1);
+  const auto verification = fixture.ledger.audit().verify().value();
+  CHECK(verification.problem.empty());
+  CHECK(verification.entries == 2);
+
+  // Sent again: nothing new, the same duplicates, the conflict not kept twice, the letters nacked.
+  const auto again = fixture.apply(batch);
+  CHECK(again.stored == 0);
+  CHECK(again.duplicates == 19 + 138);
+  CHECK(again.conflicts == 1);
+  CHECK(again.rejected.size() == 3);
+  CHECK(fixture.ledger.events().conflicts({"", 0, 10}).value().size() == 1);
+  CHECK(fixture.ledger.events().dead_letters({"", 0, 10}).value().size() == 2);
+}
+
 TEST_CASE_TEMPLATE("the hub's own events are numbered in one sequence of one epoch that survives reopening the ledger",
                    Backend, testing::SqliteLedger, testing::PostgresLedger) {
   testing::LedgerOn<Backend> fixture;
