@@ -305,9 +305,9 @@ Result<std::vector<bool>> EventStore::insert_all(const Origin& origin, std::span
           return std::pair{as_count(row.column_int(0)), row.column_text(1)};
         });
     if (!written) return written.error();
-    for (const auto& [seq, event_id] : *written) {
+    for (const auto& key : *written) {
       const auto match = std::find_if(chunk.begin(), chunk.end(), [&](const Arrival& arrival) {
-        return arrival.event->seq == seq && arrival.event->event_id == event_id;
+        return arrival.event->seq == key.first && arrival.event->event_id == key.second;
       });
       if (match != chunk.end()) stored[first + static_cast<std::size_t>(match - chunk.begin())] = true;
     }

@@ -400,6 +400,7 @@ TEST_CASE_TEMPLATE("insert_all stores new events in order across chunks and skip
   events[180].event_id = events[181].event_id;
   const auto reconcile_at = HlcStamp::from_parts(kFixedNowMs, 7);
   std::vector<Arrival> arrivals;
+  arrivals.reserve(events.size());
   for (const Event& event : events) arrivals.push_back(Arrival{&event, std::nullopt});
   arrivals[239].reconcile_hlc = reconcile_at;
 
