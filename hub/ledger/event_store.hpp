@@ -223,16 +223,25 @@ class EventStore {
 
  private:
   enum class Sql;
-  EventStore(storage::Connection& database, storage::StatementSet<Sql> statements)
-      : database_(&database), statements_(std::move(statements)) {}
+  EventStore(storage::Connection& database, storage::StatementSet<Sql> statements,
+             std::optional<storage::Statement> last_written)
+      : database_(&database), statements_(std::move(statements)), last_written_(std::move(last_written)) {}
   storage::Statement& statement(Sql which) { return statements_[which]; }
   // The insert of `rows` events, prepared on first use and kept: kRowsPerInsert's for full
   // chunks, and one per size of a batch's remainder (at most kRowsPerInsert in all).
   Result<storage::Statement*> insert_of(std::size_t rows);
+  // Runs an insert_of(rows) whose rows are bound and returns the (seq, event_id) of each row it
+  // wrote, or nothing when it wrote all `rows` (the common case, which needs no telling apart).
+  // Errors: kIo, from the insert or SQLite's read-back.
+  Result<std::optional<std::vector<std::pair<std::uint64_t, std::string>>>> run_insert(storage::Statement& insert,
+                                                                                       std::size_t rows);
 
   storage::Connection* database_;
   storage::StatementSet<Sql> statements_;
   std::map<std::size_t, storage::Statement> inserts_;  // by rows
+  // Set on SQLite only (prepare() says why): its inserts count their rows instead of RETURNING
+  // them, and this reads back the rows the last one wrote.
+  std::optional<storage::Statement> last_written_;
 };
 
 }  // namespace recount::hub

@@ -432,5 +432,32 @@ TEST_CASE_TEMPLATE("insert_all stores new events in order across chunks and skip
   CHECK(fixture.advance(origin, 244).acked_through == 9);  // 10 is neither stored nor lettered
 }
 
+TEST_CASE_TEMPLATE("insert_all tells the written events of a chunk whose last events are skipped, and of one with none written",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
+  const auto origin = origin_of("device-1");
+  fixture.insert_range(origin, 8, 10);
+  fixture.insert_range(origin_of("device-2"), 1, 5, 3);  // rows after device-1's, before the chunk's
+  // Seqs 1..10, of which 8..10 are stored, then seq 4 again under another event_id: the chunk's
+  // last four are skipped, so its last row written is not its last row.
+  std::vector<Event> events;
+  for (std::uint64_t seq = 1; seq <= 10; ++seq) events.push_back(count_event(seq));
+  events.push_back(count_event(4, 2, 99));
+  std::vector<Arrival> arrivals;
+  arrivals.reserve(events.size());
+  for (const Event& event : events) arrivals.push_back(Arrival{&event, std::nullopt});
+
+  const auto stored = fixture.store.insert_all(origin, arrivals, kFixedNowMs);
+  REQUIRE(stored.has_value());
+  CHECK(*stored == std::vector<bool>{true, true, true, true, true, true, true, false, false, false, false});
+  CHECK(fixture.store.at(origin, 4).value()->event == events[3]);
+  CHECK(fixture.store.events({"device-1", origin.epoch, 0, 20}).value().size() == 10);
+
+  // Sent again, nothing is written: none is told stored, though the same keys were just written.
+  const auto again = fixture.store.insert_all(origin, arrivals, kFixedNowMs);
+  REQUIRE(again.has_value());
+  CHECK(*again == std::vector<bool>(events.size(), false));
+}
+
 }  // namespace
 }  // namespace recount::hub
