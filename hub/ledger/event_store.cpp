@@ -259,9 +259,7 @@ Result<Conflict> read_conflict(const storage::Statement& row) {
 
 using Key = std::pair<std::uint64_t, std::string>;  // (seq, event_id) of a row written
 
-Result<Key> read_key(const storage::Statement& row) {
-  return Key{as_count(row.column_int(0)), row.column_text(1)};
-}
+Result<Key> read_key(const storage::Statement& row) { return Key{as_count(row.column_int(0)), row.column_text(1)}; }
 
 void bind_row(storage::Statement& insert, int first, const Origin& origin, const Arrival& arrival,
               std::int64_t received_ms) {

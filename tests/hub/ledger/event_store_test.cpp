@@ -432,8 +432,9 @@ TEST_CASE_TEMPLATE("insert_all stores new events in order across chunks and skip
   CHECK(fixture.advance(origin, 244).acked_through == 9);  // 10 is neither stored nor lettered
 }
 
-TEST_CASE_TEMPLATE("insert_all tells the written events of a chunk whose last events are skipped, and of one with none written",
-                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+TEST_CASE_TEMPLATE(
+    "insert_all tells the written events of a chunk whose last events are skipped, and of one with none written",
+    Backend, testing::SqliteBackend, testing::PostgresBackend) {
   StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   fixture.insert_range(origin, 8, 10);
