@@ -164,13 +164,24 @@ std::vector<Ingest::Received> Ingest::take_group() {
   return group;
 }
 
+void Ingest::put_back(std::vector<Received>& received, std::size_t from) {
+  for (std::size_t i = received.size(); i > from; --i) {
+    queued_bytes_ += received[i - 1].message.payload.size();
+    queue_.push_front(std::move(received[i - 1]));
+  }
+  received.resize(std::min(from, received.size()));
+  counters_.queued = queue_.size();
+  counters_.queued_bytes = queued_bytes_;
+}
+
 bool Ingest::commit(std::vector<Received> received) {
   std::optional<std::size_t> culprit;
   const auto started = std::chrono::steady_clock::now();
   auto group = apply_and_commit(received, culprit);
   if (group && !received.empty()) {
     group_messages_ =
-        fitting(received.size(), std::chrono::steady_clock::now() - started, 1, options_.max_messages_per_commit);
+        fitting(group->handled, std::chrono::steady_clock::now() - started, 1, options_.max_messages_per_commit);
+    put_back(received, group->handled);
   }
   if (!group) {
     ++counters_.failed_commits;
@@ -223,11 +234,16 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
   auto write = ledger_.begin_write();
   if (!write) return write.error();
   Group group;
+  // The messages' cost varies too much to foresee from the last commits (a restart's resends are
+  // duplicates, each a read of the stored event): past commit_time the rest wait for the next.
+  const auto handle_until = std::chrono::steady_clock::now() + options_.commit_time;
   for (std::size_t i = 0; i < received.size(); ++i) {
+    if (i > 0 && std::chrono::steady_clock::now() >= handle_until) break;
     if (auto ok = handle(received[i], *write, group); !ok) {
       culprit = i;
       return ok.error();
     }
+    group.handled = i + 1;
   }
   const std::int64_t now_ms = wall_();
   if (may_defer(received.size(), group.stored, now_ms)) {

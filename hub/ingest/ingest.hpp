@@ -173,7 +173,10 @@ class Ingest {
     std::uint64_t conflicts = 0;
     std::uint64_t clock_flagged = 0;
     std::uint64_t dead_letter_overflow = 0;
-    std::uint64_t stored = 0;                 // new events
+    std::uint64_t stored = 0;  // new events
+    // Messages of the group handled: the first ones, as many as fit in commit_time (one at
+    // least; a resend after a restart is all duplicates, each a read of the stored event).
+    std::size_t handled = 0;
     bool deferred = false;                    // stored only; the projections apply them later
     bool caught_up = false;                   // else: the projections have applied every stored event
     std::uint64_t applied = 0;                // by the projections, in this commit
@@ -183,7 +186,10 @@ class Ingest {
 
   void drain();
   std::vector<Received> take_group();
-  // Whether it committed (all of `received`, or all but a message the database refused).
+  // Returns received[from...] to the front of the queue, in order, for the next commit.
+  void put_back(std::vector<Received>& received, std::size_t from);
+  // Whether it committed (the messages of `received` it had time for, or all but a message the
+  // database refused); those it had no time for wait at the front of the queue.
   bool commit(std::vector<Received> received);
   void post_drain();
   // Whether this commit of `messages` may leave what it stores to a later one: messages came
