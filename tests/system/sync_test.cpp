@@ -112,13 +112,10 @@ struct Fleet {
 
 }  // namespace
 
-// SQLite only for now: against a PostgreSQL ledger the hub's API went unanswered for over 10 s
-// after a restart in a loaded run (3 of 6), which fails this test's recountctl stats; the cause is
-// not found yet (docs/scale-out.md, "Running a hub on PostgreSQL").
 TEST_CASE_TEMPLATE(
     "kill -9 of the hub while agents sync thousands of events leaves every event in the ledger exactly once, and "
     "reconciled",
-    Ledger, SqliteHubLedger) {
+    Ledger, SqliteHubLedger, PostgresHubLedger) {
   TempDir dir;
   Ledger ledger;
   Mosquitto broker;
