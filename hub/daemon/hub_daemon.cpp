@@ -351,7 +351,8 @@ void HubDaemon::arm_settle_timer() {
     // backlog it judges as it goes, and the timer's write would apply the whole backlog at once.
     auto due = reconciler_.next_due_ms();
     if (!ingest_.catching_up() && due && *due && **due <= writer_.now_ms()) {
-      if (auto ok = writer_.settle(); !ok) std::cerr << "recount-hub: settle: " << ok.error().describe() << std::endl;
+      if (auto ok = writer_.settle(options_.ingest.commit_time); !ok)
+        std::cerr << "recount-hub: settle: " << ok.error().describe() << std::endl;
     }
     arm_settle_timer();
   });

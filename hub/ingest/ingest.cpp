@@ -71,8 +71,7 @@ Ingest::Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, re
       clock_(clock),
       wall_(std::move(wall)),
       options_(options),
-      chunk_events_(options.reconcile_chunk_events),
-      group_messages_(options.max_messages_per_commit) {}
+      chunk_events_(chunk_floor()) {}
 
 void Ingest::start() {
   link_.on_message([this](mqtt::Message message) { deliver(std::move(message)); });
@@ -165,13 +164,24 @@ std::vector<Ingest::Received> Ingest::take_group() {
   return group;
 }
 
+void Ingest::put_back(std::vector<Received>& received, std::size_t from) {
+  for (std::size_t i = received.size(); i > from; --i) {
+    queued_bytes_ += received[i - 1].message.payload.size();
+    queue_.push_front(std::move(received[i - 1]));
+  }
+  received.resize(std::min(from, received.size()));
+  counters_.queued = queue_.size();
+  counters_.queued_bytes = queued_bytes_;
+}
+
 bool Ingest::commit(std::vector<Received> received) {
   std::optional<std::size_t> culprit;
   const auto started = std::chrono::steady_clock::now();
   auto group = apply_and_commit(received, culprit);
   if (group && !received.empty()) {
     group_messages_ =
-        fitting(received.size(), std::chrono::steady_clock::now() - started, 1, options_.max_messages_per_commit);
+        fitting(group->handled, std::chrono::steady_clock::now() - started, 1, options_.max_messages_per_commit);
+    put_back(received, group->handled);
   }
   if (!group) {
     ++counters_.failed_commits;
@@ -224,11 +234,16 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
   auto write = ledger_.begin_write();
   if (!write) return write.error();
   Group group;
+  // The messages' cost varies too much to foresee from the last commits (a restart's resends are
+  // duplicates, each a read of the stored event): past commit_time the rest wait for the next.
+  const auto handle_until = std::chrono::steady_clock::now() + options_.commit_time;
   for (std::size_t i = 0; i < received.size(); ++i) {
+    if (i > 0 && std::chrono::steady_clock::now() >= handle_until) break;
     if (auto ok = handle(received[i], *write, group); !ok) {
       culprit = i;
       return ok.error();
     }
+    group.handled = i + 1;
   }
   const std::int64_t now_ms = wall_();
   if (may_defer(received.size(), group.stored, now_ms)) {
@@ -243,15 +258,13 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
   // Part way through a backlog, counts are judged at most every max_unreconciled_ms.
   policy.judge_if_behind = now_ms - judged_ms_ >= options_.max_unreconciled_ms;
   const auto started = std::chrono::steady_clock::now();
+  policy.judge_until = started + options_.commit_time;
   auto settled = settle_and_commit(*write, reconciler_, {}, now_ms, policy);
   if (!settled) return settled.error();
-  // At least a fiftieth of the chunk (100 events by default), so a stalled commit (a checkpoint of
-  // the server, a busy disk) cannot shrink the chunks to nothing; a commit's fsync still costs
-  // little beside 100 events. Back up to the full chunk as commits get fast.
+  // Back up to the full chunk as commits get fast.
   if (behind_) {
-    chunk_events_ =
-        fitting(settled->applied, std::chrono::steady_clock::now() - started,
-                std::max<std::size_t>(1, options_.reconcile_chunk_events / 50), options_.reconcile_chunk_events);
+    chunk_events_ = fitting(settled->applied, std::chrono::steady_clock::now() - started, chunk_floor(),
+                            options_.reconcile_chunk_events);
   }
   group.judged = settled->judged;
   group.task_sites = std::move(settled->task_sites);
@@ -259,6 +272,11 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
   group.caught_up = settled->caught_up;
   group.applied = settled->applied;
   return group;
+}
+
+std::size_t Ingest::chunk_floor() const {
+  // 100 events by default: a commit's fsync still costs little beside them.
+  return std::max<std::size_t>(1, options_.reconcile_chunk_events / 50);
 }
 
 std::size_t Ingest::fitting(std::size_t done, std::chrono::steady_clock::duration took, std::size_t floor,

@@ -22,7 +22,12 @@ struct Reconciler::Context {
   std::int64_t now_ms = 0;
   Effects effects;
   std::int64_t due_by_ms = std::numeric_limits<std::int64_t>::max();
+  // settle(): after this, the groups and snapshots not judged yet stay due for a later settle.
+  std::chrono::steady_clock::time_point judge_until = std::chrono::steady_clock::time_point::max();
+  std::size_t judged = 0;
 
+  // Whether judging goes on: always for the first one, so every settle makes progress.
+  bool may_judge() const { return judged == 0 || std::chrono::steady_clock::now() < judge_until; }
   void add_task_site(const std::string& site) { effects.task_sites.push_back(site); }
 };
 
@@ -238,10 +243,11 @@ Result<Reconciler::CatchUp> Reconciler::catch_up(EventStore& events, std::size_t
   return progress;
 }
 
-Result<Effects> Reconciler::settle(std::int64_t now_ms, std::int64_t due_by_ms) {
+Result<Effects> Reconciler::settle(std::int64_t now_ms, std::int64_t due_by_ms,
+                                   std::chrono::steady_clock::time_point judge_until) {
   auto policy = current_policy();
   if (!policy) return policy.error();
-  Context context{**policy, now_ms, {}, due_by_ms};
+  Context context{**policy, now_ms, {}, due_by_ms, judge_until};
   if (auto ok = settle_due(context); !ok) return ok.error();
   normalize(context.effects);
   return std::move(context.effects);
@@ -255,13 +261,19 @@ Result<void> Reconciler::settle_due(Context& context) {
     const std::int64_t by_ms = std::min(context.now_ms, context.due_by_ms);
     auto due = judgements_.due(by_ms);
     if (!due) return due.error();
+    // Each is judged on its own, so stopping between two leaves the rest as if they were due
+    // later; a position's groups are judged in their order either way.
     for (const DueGroup& item : *due) {
+      if (!context.may_judge()) return {};
       if (auto ok = settle_group(context, item); !ok) return ok;
+      ++context.judged;
     }
     auto snapshots = snapshots_.due(by_ms);
     if (!snapshots) return snapshots.error();
     for (const DueSnapshot& item : *snapshots) {
+      if (!context.may_judge()) return {};
       if (auto ok = settle_snapshot(context, item); !ok) return ok;
+      ++context.judged;
     }
     if (due->empty() && snapshots->empty()) return {};
   }

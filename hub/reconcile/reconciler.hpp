@@ -13,6 +13,7 @@
 // when the policy has a settle delay, so counts whose delay ends between batches are judged.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -75,7 +76,12 @@ class Reconciler final : public Operations, public PolicyPreview {
   // Judges every count due by min(now_ms, due_by_ms) and runs the lifecycle at now_ms: opens
   // discrepancies, requests recounts, takes recounts, adjusts, and closes what late events
   // resolved. due_by_ms holds back counts that events received but not yet applied could change.
-  Result<Effects> settle(std::int64_t now_ms, std::int64_t due_by_ms = std::numeric_limits<std::int64_t>::max());
+  // Once the steady clock passes judge_until it stops (after one count group or snapshot at
+  // least): the rest stay due, next_due_ms() says so, and a later settle judges them, in the
+  // same order. Judging costs round trips per group, and the caller's thread serves the API.
+  Result<Effects> settle(
+      std::int64_t now_ms, std::int64_t due_by_ms = std::numeric_limits<std::int64_t>::max(),
+      std::chrono::steady_clock::time_point judge_until = std::chrono::steady_clock::time_point::max());
   // When settle() next has a count or a snapshot to judge (ms on the clock of received_ms),
   // nullopt when none waits: for the timer that settles between batches. Two indexed reads.
   Result<std::optional<std::int64_t>> next_due_ms();

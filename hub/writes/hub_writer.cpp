@@ -32,7 +32,8 @@ Result<Settled> settle_and_commit(LedgerWrite& write, reconcile::Reconciler& rec
   result.applied = caught->applied;
   reconcile::Effects settled;
   if (caught->complete || policy.judge_if_behind) {
-    auto judged = reconciler.settle(now_ms, caught->complete ? now_ms : caught->received_through_ms);
+    auto judged =
+        reconciler.settle(now_ms, caught->complete ? now_ms : caught->received_through_ms, policy.judge_until);
     if (!judged) return judged.error();
     settled = std::move(*judged);
     result.judged = true;
@@ -55,7 +56,9 @@ Result<Settled> settle_and_commit(LedgerWrite& write, reconcile::Reconciler& rec
 HubWriter::HubWriter(Ledger& ledger, reconcile::Reconciler& reconciler, TaskListPublisher& tasks, WallClock wall)
     : ledger_(ledger), reconciler_(reconciler), tasks_(tasks), wall_(std::move(wall)) {}
 
-Result<void> HubWriter::write(const Change& change) {
+Result<void> HubWriter::write(const Change& change) { return write(change, {}); }
+
+Result<void> HubWriter::write(const Change& change, CatchUpPolicy policy) {
   auto write = ledger_.begin_write();
   if (!write) return write.error();
   const std::int64_t now_ms = wall_();
@@ -64,7 +67,7 @@ Result<void> HubWriter::write(const Change& change) {
   }
   auto effects = change(*write, now_ms);
   if (!effects) return effects.error();
-  auto settled = settle_and_commit(*write, reconciler_, std::move(*effects), now_ms);
+  auto settled = settle_and_commit(*write, reconciler_, std::move(*effects), now_ms, policy);
   if (!settled) return settled.error();
   for (const auto& site : settled->task_sites) tasks_.changed(site);
   if (observer_ && (!settled->discrepancies.empty() || !settled->task_sites.empty())) {
@@ -73,8 +76,10 @@ Result<void> HubWriter::write(const Change& change) {
   return {};
 }
 
-Result<void> HubWriter::settle() {
-  return write([](LedgerWrite&, std::int64_t) -> Result<reconcile::Effects> { return reconcile::Effects{}; });
+Result<void> HubWriter::settle(std::chrono::milliseconds budget) {
+  CatchUpPolicy policy;
+  policy.judge_until = std::chrono::steady_clock::now() + budget;
+  return write([](LedgerWrite&, std::int64_t) -> Result<reconcile::Effects> { return reconcile::Effects{}; }, policy);
 }
 
 }  // namespace recount::hub

@@ -5,6 +5,7 @@
 // baseline imports and the settle timer use all of it (HubWriter).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -46,12 +47,14 @@ struct CommitChanges {
 // write to the ledger.
 using CommitObserver = std::function<void(const CommitChanges& changes)>;
 
-// How much of what the projections have not applied a settled commit applies, and whether it
-// judges the counts due when it does not get to the end: judging after every part of a long
-// backlog would judge a busy position's counts again with each part.
+// How much of what the projections have not applied a settled commit applies, whether it
+// judges the counts due when it does not get to the end (judging after every part of a long
+// backlog would judge a busy position's counts again with each part), and until when it judges
+// (Reconciler::settle's judge_until: what is left stays due for a later commit).
 struct CatchUpPolicy {
   std::size_t limit = std::numeric_limits<std::size_t>::max();
   bool judge_if_behind = true;
+  std::chrono::steady_clock::time_point judge_until = std::chrono::steady_clock::time_point::max();
 };
 
 // Records `effects` (what the caller's change produced), applies stored events the projections
@@ -84,8 +87,11 @@ class HubWriter {
   // reconciler; nothing is stored then and nothing is published. Blocks on SQLite.
   Result<void> write(const Change& change);
 
-  // Settles what is due now (counts whose settle delay has ended) in a write of its own.
-  Result<void> settle();
+  // Settles what is due now (counts whose settle delay has ended) in a write of its own, judging
+  // for about `budget` (at least one count group): what is left stays due (next_due_ms() of the
+  // reconciler), for the next call. The settle timer's writes would otherwise hold the thread
+  // for as long as a backlog's counts take to judge.
+  Result<void> settle(std::chrono::milliseconds budget);
 
   std::int64_t now_ms() const { return wall_(); }
 
@@ -93,6 +99,8 @@ class HubWriter {
   void on_commit(CommitObserver observer) { observer_ = std::move(observer); }
 
  private:
+  Result<void> write(const Change& change, CatchUpPolicy policy);
+
   Ledger& ledger_;
   reconcile::Reconciler& reconciler_;
   TaskListPublisher& tasks_;

@@ -112,9 +112,10 @@ struct Fleet {
 
 }  // namespace
 
-// SQLite only for now: against a PostgreSQL ledger the hub's API went unanswered for over 10 s
-// after a restart in a loaded run (3 of 6), which fails this test's recountctl stats; the cause is
-// not found yet (docs/scale-out.md, "Running a hub on PostgreSQL").
+// SQLite only for now: on PostgreSQL the API's stall after a restart is gone (docs/scale-out.md,
+// "Running a hub on PostgreSQL"), but at load 13 on 2 cores hh-0 was not fully synced within
+// kDeliveryTimeout in 2 of 2 runs (its agent ignored acks through 3200 as below its acked seq);
+// not found yet.
 TEST_CASE_TEMPLATE(
     "kill -9 of the hub while agents sync thousands of events leaves every event in the ledger exactly once, and "
     "reconciled",

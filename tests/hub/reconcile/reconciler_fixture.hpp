@@ -4,6 +4,7 @@
 // backend (tests/hub/storage_backends.hpp).
 #pragma once
 
+#include <chrono>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -61,6 +62,14 @@ struct ReconcileFixture {
       if (must(events.insert(origin, event, now_ms)) == Insertion::kNew) digester.add(origin, event, now_ms);
     }
     audit_events("sync.batch", digester);
+  }
+
+  // A commit that only settles what is due by now_ms, judging until `judge_until`.
+  Effects settle(std::chrono::steady_clock::time_point judge_until) {
+    auto transaction = must(storage::Transaction::begin(database));
+    Effects effects = carry_out(must(reconciler.settle(now_ms, now_ms, judge_until)));
+    must(transaction.commit());
+    return effects;
   }
 
   Effects resolve(std::int64_t id, OperatorAction action, ReasonCode reason = ReasonCode::kShrinkage) {

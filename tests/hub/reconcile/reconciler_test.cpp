@@ -535,6 +535,24 @@ TEST_CASE_TEMPLATE(
   CHECK(fixture.discrepancies().size() == 1);
 }
 
+TEST_CASE_TEMPLATE(
+    "reconcile: a settle past its judge_until judges one count group and leaves the others due for the next settle",
+    Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
+  fixture.set_policy(R"({"settle_delay_ms": 30000})");
+  fixture.deliver({fixture.make.baseline("A-1", "SKU-A", 10, 0), fixture.make.baseline("A-2", "SKU-B", 10, 0),
+                   fixture.make.count("A-1", "SKU-A", 7, 100, "u1"), fixture.make.count("A-2", "SKU-B", 6, 100, "u1")});
+  const std::int64_t due_ms = fixture.now_ms + 30'000;
+  fixture.now_ms = due_ms;
+  const auto passed = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  fixture.settle(passed);
+  CHECK(fixture.discrepancies().size() == 1);
+  CHECK(must(fixture.reconciler.next_due_ms()) == due_ms);  // the other group waits, due already
+  fixture.settle(passed);
+  CHECK(fixture.discrepancies().size() == 2);
+  CHECK(must(fixture.reconciler.next_due_ms()) == std::nullopt);
+}
+
 TEST_CASE_TEMPLATE("reconcile: an operator action the state does not allow is refused as a conflict", Backend,
                    testing::SqliteBackend, testing::PostgresBackend) {
   ReconcileFixture<Backend> fixture;
