@@ -50,6 +50,13 @@ int run(int argc, char** argv) {
       "Keep the ledger in PostgreSQL instead of hub.db: postgresql://USER@HOST[:PORT]/DB or "
       "postgresql://USER@/DB?host=SOCKET_DIR; a password belongs in a pgpass file (PGPASSFILE, ~/.pgpass), not in "
       "the URL, which anyone on the machine can read in the process list (docs/scale-out.md)");
+  double lease_ttl_seconds = 6;
+  app.add_option("--lease-ttl", lease_ttl_seconds,
+                 "With --ledger, which several hubs may share: how long the lease of reconciliation lasts unless "
+                 "renewed, so how soon another hub takes over from one that died (seconds; the hubs' clocks must "
+                 "agree to well within it)")
+      ->check(CLI::Range(1.0, 600.0))
+      ->needs(ledger_option);
   app.add_option("--mqtt", options.mqtt_uri, "Broker URI: mqtts://HOST:PORT (TLS) or tcp://HOST:PORT")->required();
   auto& security = options.mqtt_security;
   std::string password_file;
@@ -211,6 +218,7 @@ int run(int argc, char** argv) {
   options.outbox.failpoint = *point;
   options.checkpoint_every = std::chrono::seconds(checkpoint_seconds);
   options.plan_interval = std::chrono::milliseconds(plan_interval_ms);
+  options.cluster.lease_ttl = std::chrono::milliseconds(static_cast<std::int64_t>(lease_ttl_seconds * 1000));
 
   if (!audit_checkpoints.empty()) {
     std::error_code ignored;
@@ -291,6 +299,15 @@ int run(int argc, char** argv) {
     notifier.ready();
 
     bool stopping = false;
+    // Exits 1, so systemd starts it again as a hub that only stores and acks until it gets the
+    // lease again (docs/scale-out.md, "Several hubs").
+    (*daemon)->on_lease_lost([&](const std::string&) {
+      exit_code = 1;
+      if (stopping) return;
+      stopping = true;
+      notifier.stopping();
+      (*daemon)->shutdown([&] { io.stop(); });
+    });
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& waited, int) {
       if (waited || stopping) return;

@@ -20,6 +20,11 @@ CREATE TABLE site_leases (
   expires_ms BIGINT NOT NULL
 );
 CREATE INDEX site_leases_by_owner ON site_leases(owner);
+CREATE TABLE ledger_writer (
+  id     BIGINT PRIMARY KEY CHECK (id = 1),
+  writer TEXT   NOT NULL
+);
+INSERT INTO ledger_writer (id, writer) VALUES (1, '');
 )sql";
 
 constexpr std::string_view kLeaseColumns = "site, owner, token, expires_ms";
@@ -70,6 +75,11 @@ CREATE TABLE site_leases (
   expires_ms INTEGER NOT NULL   -- wall-clock ms; 0 once released
 ) WITHOUT ROWID;
 CREATE INDEX site_leases_by_owner ON site_leases(owner);
+CREATE TABLE ledger_writer (
+  id     INTEGER PRIMARY KEY CHECK (id = 1),
+  writer TEXT    NOT NULL  -- the client id of the hub whose write committed last
+);
+INSERT INTO ledger_writer (id, writer) VALUES (1, '');
 )sql"}},
                                   {},
                                   storage::SchemaComponent::Postgres{1, kPostgresCluster}};

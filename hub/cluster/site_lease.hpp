@@ -14,7 +14,8 @@
 
 namespace recount::hub::cluster {
 
-// The "cluster" component (shared/storage/migrations.hpp): the site_leases table.
+// The "cluster" component (shared/storage/migrations.hpp): the site_leases table, and
+// ledger_writer, which names the hub whose ledger write committed last (hub/cluster/membership.hpp).
 storage::SchemaComponent cluster_schema();
 
 // A site's lease as it stands. `token` (fencing) rises by one each time the lease starts a new

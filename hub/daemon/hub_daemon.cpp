@@ -182,6 +182,9 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
                                                      const std::filesystem::path& data_dir, HubOptions options) {
   auto signing_key = load_signing_key(data_dir);
   if (!signing_key) return signing_key.error();
+  const bool shared_ledger = ledger.database().dialect() == storage::Dialect::kPostgres;
+  // Every hub on the ledger is one member of this group: the broker gives each message to one.
+  if (shared_ledger) options.ingest.shared_group = "recount-hubs";
   auto opened_catalog = CatalogStore::open(ledger);
   if (!opened_catalog) return opened_catalog.error();
   auto catalog = std::make_unique<CatalogStore>(*opened_catalog);
@@ -213,6 +216,18 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
                                                   std::move(catalog), std::move(catalog_view), std::move(*reconciler),
                                                   std::move(*queries), std::move(*tokens), std::move(*sessions)));
   daemon->checkpoint_directory_ = std::move(checkpoints);
+  auto version = catalog_version(ledger.database());
+  if (!version) return version.error();
+  daemon->catalog_version_ = *version;
+  if (shared_ledger) {
+    auto membership =
+        cluster::Membership::create(io, ledger, daemon->options_.client_id, system_wall_clock(), daemon->options_.cluster);
+    if (!membership) return membership.error();
+    daemon->membership_ = std::move(*membership);
+    // Until this hub holds the lease it only stores, acks and serves the API.
+    daemon->tasks_.set_publishing(false);
+    daemon->ingest_.set_reconciling(false);
+  }
   daemon->unknown_.emplace(std::move(*unknown));
   daemon->outbox_ = std::move(*outbox);
   auto plans = PlanFeed::create(io, ledger, *daemon->catalog_view_, daemon->reconciler_, daemon->tasks_,
@@ -231,12 +246,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   };
   self->alerts_->on_raised(publish_alert);
   add_alert_routes(self->router_, ledger, self->writer_, publish_alert);
-  const auto catalog_changed = [self] {
-    if (auto ok = refresh(*self->catalog_view_, *self->catalog_); !ok) {
-      std::cerr << "recount-hub: catalog for reconciliation: " << ok.error().describe() << std::endl;
-    }
-    self->catalogs_.changed();
-  };
+  const auto catalog_changed = [self] { self->follow_catalog(); };
   add_catalog_routes(self->router_, *self->catalog_, catalog_changed);
   auto channels = channels::ChannelStore::open(ledger.database());
   if (!channels) return channels.error();
@@ -288,8 +298,10 @@ std::string HubDaemon::status_line() const {
 void HubDaemon::start(std::function<void()> on_ready) {
   if (http_) http_->start();
   link_.on_connected([this, on_ready = std::move(on_ready)]() mutable {
-    catalogs_.republish();
-    tasks_.republish();
+    if (owns_reconciliation()) {
+      catalogs_.republish();
+      tasks_.republish();
+    }
     ingest_.announce_cursors();
     if (on_ready) std::exchange(on_ready, nullptr)();
   });
@@ -297,11 +309,56 @@ void HubDaemon::start(std::function<void()> on_ready) {
   link_.on_connect_failed(
       [](const std::string& reason) { std::cerr << "recount-hub: broker: " << reason << " (retrying)" << std::endl; });
   link_.start();
+  if (!membership_) {
+    start_owner_work();
+    return;
+  }
+  membership_->start(cluster::MembershipCallbacks{
+      [this] {
+        std::cerr << "recount-hub: holds the lease of reconciliation: reconciles, and publishes task lists and "
+                     "catalogs"
+                  << std::endl;
+        tasks_.set_publishing(true);
+        if (link_.connected()) {
+          catalogs_.republish();
+          tasks_.republish();
+        }
+        ingest_.set_reconciling(true);
+        start_owner_work();
+      },
+      [this](const std::string& why) {
+        std::cerr << "recount-hub: lost the lease of reconciliation: " << why << std::endl;
+        if (lease_lost_) lease_lost_(why);
+      },
+      [this](bool owner) {
+        follow_catalog();
+        if (!owner) return;
+        ingest_.follow();
+        tasks_.follow_versions();
+      }});
+}
+
+void HubDaemon::start_owner_work() {
   arm_settle_timer();
   arm_checkpoint_timer();
   plans_->start();
   outbox_->start();
   alerts_->start();
+}
+
+void HubDaemon::follow_catalog() {
+  auto version = catalog_version(ledger_.database());
+  if (!version) {
+    std::cerr << "recount-hub: catalog version: " << version.error().describe() << std::endl;
+    return;
+  }
+  if (*version == catalog_version_) return;
+  if (auto ok = refresh(*catalog_view_, *catalog_); !ok) {
+    std::cerr << "recount-hub: catalog for reconciliation: " << ok.error().describe() << std::endl;
+    return;
+  }
+  catalog_version_ = *version;
+  if (owns_reconciliation()) catalogs_.changed();
 }
 
 void HubDaemon::checkpoint() {
@@ -348,7 +405,9 @@ void HubDaemon::arm_settle_timer() {
     if (error || stopping_) return;
     // Ingest settles on every commit that catches up, so the timer has work only when no batch
     // came since a count's delay ended; one indexed read tells. While ingest works through a
-    // backlog it judges as it goes, and the timer's write would apply the whole backlog at once.
+    // backlog it judges as it goes, and the timer's write would apply the whole backlog at once:
+    // also one other hubs stored since ingest last caught up, which follow() hands to ingest.
+    ingest_.follow();
     auto due = reconciler_.next_due_ms();
     if (!ingest_.catching_up() && due && *due && **due <= writer_.now_ms()) {
       if (auto ok = writer_.settle(options_.ingest.commit_time); !ok)
@@ -377,12 +436,15 @@ void HubDaemon::shutdown(std::function<void()> done) {
   ingest_.stop();
   plans_->stop();
   tasks_.stop();
-  checkpoint();  // after the last commit; its publish goes out within the grace below
+  if (owns_reconciliation()) checkpoint();  // after the last commit; its publish goes out within the grace below
+  // After the last commit: another hub takes over at once.
+  if (membership_) membership_->stop();
   finish_shutdown(std::chrono::steady_clock::now() + options_.reply_grace, std::move(done));
 }
 
 void HubDaemon::halt(const std::function<void()>& done) {
   ingest_.halt();
+  if (membership_) membership_->stop();
   stop_timers_and_feeds();
   plans_->stop();
   tasks_.stop();

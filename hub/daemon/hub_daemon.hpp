@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "hub/auth/session_store.hpp"
 #include "hub/auth/token_store.hpp"
 #include "hub/catalog/catalog_store.hpp"
+#include "hub/cluster/membership.hpp"
 #include "hub/channels/channel_store.hpp"
 #include "hub/channels/outbox/correction_outbox.hpp"
 #include "hub/http/device_json.hpp"
@@ -73,6 +75,10 @@ struct HubOptions {
   // Where alerts go and how often the rules of age and of offline devices are evaluated
   // (recount-hub --alert-webhook, --sendmail, --alert-sweep; docs/investigation.md).
   alerts::AlertOptions alerts;
+  // On a PostgreSQL ledger, which several hubs may share (docs/scale-out.md, "Several hubs"): the
+  // lease of reconciliation's time (recount-hub --lease-ttl) and how often a hub looks for what
+  // the others wrote.
+  cluster::MembershipOptions cluster;
 };
 
 // Not thread-safe: everything runs on `io`, which must have one thread. `ledger` must outlive
@@ -96,9 +102,19 @@ class HubDaemon {
 
   // Starts serving HTTP, connecting to the broker (retrying until it answers) and the settle
   // timer, which judges counts whose policy settle delay ends between batches, the checkpoint
-  // timer, the count plans' timer, the corrections outbox and the alerts' sweep and delivery.
+  // timer, the count plans' timer, the corrections outbox and the alerts' sweep and delivery. On
+  // a PostgreSQL ledger the hub joins the hubs sharing it: it takes its share of the broker's
+  // messages, and everything from the settle timer on starts once it holds the lease of
+  // reconciliation (hub/cluster/membership.hpp), which also makes it publish task lists and
+  // catalogs and apply what every hub stored.
   // `on_ready` runs once, on the first connection, after the hub's subscriptions were sent.
   void start(std::function<void()> on_ready);
+
+  // On a PostgreSQL ledger: `lost` runs when this hub held the lease of reconciliation and lost
+  // it (it stalled past the lease, or the database was out of reach that long). What it
+  // remembers of the owner's work is then stale: the caller should shut down, and be started
+  // again (systemd) as one of the hubs that only store and ack until they get the lease.
+  void on_lease_lost(std::function<void(const std::string& why)> lost) { lease_lost_ = std::move(lost); }
 
   // One line for systemd's STATUS=: "broker connected, 12 batches ingested, 0 queued" while the
   // broker link is up, "broker down, retrying, ..." while it is not.
@@ -140,6 +156,13 @@ class HubDaemon {
   // device whose shown status changed.
   void publish_live(const CommitChanges& changes);
   void publish_devices(const std::vector<std::string>& touched);
+  // What only the owner of reconciliation does, or the only hub: the timers, plans, outbox,
+  // alerts, and sending task lists and catalogs.
+  void start_owner_work();
+  bool owns_reconciliation() const { return !membership_ || membership_->owner(); }
+  // The catalog for reconciliation again, and on the owner sent to the floor, if its version
+  // moved since this hub last read it (an import here or on another hub).
+  void follow_catalog();
 
   Ledger& ledger_;
   HubOptions options_;
@@ -173,6 +196,9 @@ class HubDaemon {
   std::unique_ptr<channels::CorrectionOutbox> outbox_;  // set by create()
   std::unique_ptr<alerts::AlertEngine> alerts_;         // set by create()
   std::unique_ptr<PlanFeed> plans_;                     // set by create()
+  std::unique_ptr<cluster::Membership> membership_;     // on PostgreSQL; set by create()
+  std::function<void(const std::string&)> lease_lost_;
+  std::uint64_t catalog_version_ = 0;                   // the version catalog_view_ holds
   std::int64_t checkpointed_id_ = 0;                    // the entry the last checkpoint signed; 0: none yet
   bool stopping_ = false;
 };

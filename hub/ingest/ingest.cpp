@@ -75,9 +75,34 @@ Ingest::Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, re
 
 void Ingest::start() {
   link_.on_message([this](mqtt::Message message) { deliver(std::move(message)); });
-  link_.subscribe({std::string(protocol::kAllEventsFilter), std::string(protocol::kAllHellosFilter),
-                   std::string(protocol::kAllStatusFilter)},
-                  mqtt::Qos::kAtLeastOnce);
+  std::vector<std::string> filters;
+  for (const std::string_view filter :
+       {protocol::kAllEventsFilter, protocol::kAllHellosFilter, protocol::kAllStatusFilter}) {
+    filters.push_back(options_.shared_group.empty() ? std::string(filter)
+                                                    : "$share/" + options_.shared_group + "/" + std::string(filter));
+  }
+  link_.subscribe(filters, mqtt::Qos::kAtLeastOnce);
+  post_drain();
+}
+
+void Ingest::set_reconciling(bool reconciling) {
+  reconciling_ = reconciling;
+  if (!reconciling_) return;
+  if (!behind_) behind_since_ms_ = wall_();
+  behind_ = true;
+  post_drain();
+}
+
+void Ingest::follow() {
+  if (!reconciling_ || behind_ || stopped_) return;
+  auto pending = reconciler_.unapplied(ledger_.events());
+  if (!pending) {
+    std::cerr << "recount-hub: events to reconcile: " << pending.error().describe() << '\n';
+    return;
+  }
+  if (!*pending) return;
+  behind_since_ms_ = wall_();
+  behind_ = true;
   post_drain();
 }
 
@@ -120,10 +145,11 @@ void Ingest::post_drain() {
 // With the queue empty, a commit only catches the projections up.
 void Ingest::drain() {
   drain_posted_ = false;
-  if (queue_.empty() && !behind_) return;
+  const bool catching_up = behind_ && reconciling_;
+  if (queue_.empty() && !catching_up) return;
   const bool committed = commit(take_group());
   // After a failure, only new messages try again: a failing database is not retried in a loop.
-  if (!queue_.empty() || (behind_ && committed)) {
+  if (!queue_.empty() || (behind_ && reconciling_ && committed)) {
     post_drain();
     return;
   }
@@ -246,7 +272,7 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
     group.handled = i + 1;
   }
   const std::int64_t now_ms = wall_();
-  if (may_defer(received.size(), group.stored, now_ms)) {
+  if (!reconciling_ || may_defer(received.size(), group.stored, now_ms)) {
     if (auto ok = write->commit(); !ok) return ok.error();
     group.deferred = true;
     return group;

@@ -60,6 +60,10 @@ struct IngestOptions {
   std::size_t max_queued_messages = 4'096;
   std::size_t max_queued_bytes = std::size_t{4} * 1024 * 1024;
   ClockBounds clock;
+  // Non-empty: subscribe as a member of the MQTT shared subscription $share/{group}/..., so the
+  // broker gives each message to one hub of the group (several hubs on one ledger,
+  // docs/scale-out.md); empty: to every message.
+  std::string shared_group;
 };
 
 // What ingest has done since it started; for the health endpoint and tests.
@@ -143,6 +147,16 @@ class Ingest {
   bool storage_full() const { return storage_full_; }
   // Whether the projections may trail the ledger: ingest is deferring or catching up.
   bool catching_up() const { return behind_; }
+
+  // Whether this hub's commits apply what they store to the projections (they do unless told
+  // otherwise). Of several hubs on one ledger only the owner of reconciliation does
+  // (hub/cluster/membership.hpp); the others only store and ack, and the owner applies what they
+  // stored in the ledger's order. Set true, it catches up from where the projections are.
+  void set_reconciling(bool reconciling);
+  // Catches up if the ledger holds events the projections have not applied (other hubs stored
+  // them), in chunks as after a start. Two indexed reads when there are none; does nothing while
+  // ingest is behind anyway or not reconciling.
+  void follow();
 
   // From now on, the unknown_barcode and barcode_applied events each batch stores are folded
   // into `unknown` in the batch's transaction (UnknownBarcodes::record), and the entries they
@@ -234,6 +248,7 @@ class Ingest {
   // The projections may trail the ledger (unknown at start: an earlier run may have stopped
   // with a backlog), and since when.
   bool behind_ = true;
+  bool reconciling_ = true;  // set_reconciling()
   std::int64_t behind_since_ms_ = 0;
   std::int64_t judged_ms_ = 0;  // when a commit last judged the counts due
   // Events of the backlog the next commit applies, and messages it takes: what the last commits

@@ -153,6 +153,9 @@ Result<LedgerWrite> Ledger::begin_write() {
       return locked.error();
     }
   }
+  if (write_begun_) {
+    if (auto ok = write_begun_(); !ok) return ok.error();
+  }
   return LedgerWrite(*this, std::move(*transaction));
 }
 

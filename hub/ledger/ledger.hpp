@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -223,6 +224,13 @@ class Ledger {
   // Blocks, on PostgreSQL for as long as another hub's write on the database holds the lock.
   Result<LedgerWrite> begin_write();
 
+  // From now on every write transaction runs `begun` first, once it holds the ledger's lock: how
+  // a hub among several on one database (hub/cluster/membership.hpp) learns that another wrote
+  // since it last did. An error from it fails begin_write() (the transaction rolls back).
+  // Replaces an earlier one.
+  using WriteBegun = std::function<Result<void>()>;
+  void on_write_begun(WriteBegun begun) { write_begun_ = std::move(begun); }
+
   // For reads (stats, listings, verification). Writes go through begin_write().
   EventStore& events() { return events_; }
   AuditLog& audit() { return audit_; }
@@ -259,6 +267,7 @@ class Ledger {
   WallClock wall_;
   std::string hub_epoch_;
   bool verified_at_open_ = true;  // checked at open, or closed cleanly before
+  WriteBegun write_begun_;
   // Opens the stores on a connection (a SQLite file already set up, or a PostgreSQL database):
   // migrates the ledger's tables and reads the hub's epoch.
   static Result<Ledger> open_on(std::unique_ptr<storage::Connection> connection, WallClock wall);

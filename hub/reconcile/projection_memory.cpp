@@ -63,11 +63,11 @@ Result<ProjectionMemory> ProjectionMemory::prepare(storage::Connection& database
 }
 
 void ProjectionMemory::check_rollbacks() {
-  if (rollbacks_ == database_->rollbacks()) return;
+  if (unseen_changes_ == unseen_changes()) return;
   ids_.clear();
   bounds_.clear();
   newest_close_.clear();
-  rollbacks_ = database_->rollbacks();
+  unseen_changes_ = unseen_changes();
 }
 
 std::optional<std::int64_t> ProjectionMemory::known_position(const KeyView& key) {

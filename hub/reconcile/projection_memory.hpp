@@ -19,7 +19,8 @@ namespace recount::hub::reconcile {
 // Position ids by key, stamp bounds by position id, and the newest close stamp by site and
 // location, read from the reconcile_ tables when not known. Ids never change once written and
 // bounds stay true as rows are added (the write side notes each row it adds), so only a rollback
-// can make it wrong: it is dropped whenever the database has rolled back since it was filled.
+// or another hub's write can make it wrong: it is dropped whenever the database has rolled back
+// or was written elsewhere (Connection::written_elsewhere()) since it was filled.
 // Each map is also dropped when it reaches kMaxRemembered entries, so memory stays bounded on a
 // hub with millions of positions; what is needed again is read back from the tables.
 //
@@ -67,12 +68,15 @@ class ProjectionMemory {
   enum class Sql;
   ProjectionMemory(storage::Connection& database, storage::StatementSet<Sql> statements)
       : database_(&database), statements_(std::move(statements)) {}
-  // Empties the maps first when a rollback may have undone what they hold.
+  // Empties the maps first when a rollback may have undone what they hold, or another hub's write
+  // changed it.
   void check_rollbacks();
+  // Rollbacks and writes elsewhere so far: either makes what the maps hold stale.
+  std::uint64_t unseen_changes() const { return database_->rollbacks() + database_->written_elsewhere(); }
 
   storage::Connection* database_;
   storage::StatementSet<Sql> statements_;
-  std::uint64_t rollbacks_ = 0;  // Database::rollbacks() when the maps were last known to be right
+  std::uint64_t unseen_changes_ = 0;  // unseen_changes() when the maps were last known to be right
   std::unordered_map<std::string, std::int64_t> ids_;  // by position_key_of()
   std::unordered_map<std::int64_t, Bounds> bounds_;
   std::unordered_map<std::string, std::int64_t> newest_close_;  // by location_key_of()

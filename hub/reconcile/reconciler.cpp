@@ -210,6 +210,14 @@ Result<std::optional<std::int64_t>> Reconciler::next_due_ms() {
   return std::optional<std::int64_t>(std::min(**groups, **snapshots));
 }
 
+Result<bool> Reconciler::unapplied(EventStore& events) {
+  auto through = single_int(statements_[Sql::kAppliedThrough]);
+  if (!through) return through.error();
+  auto next = events.stored_after(*through, 1);
+  if (!next) return next.error();
+  return !next->empty();
+}
+
 Result<Reconciler::CatchUp> Reconciler::catch_up(EventStore& events, std::size_t limit) {
   auto through = single_int(statements_[Sql::kAppliedThrough]);
   if (!through) return through.error();
@@ -942,6 +950,8 @@ Result<Reevaluation> Reconciler::settle_marked(const std::vector<std::int64_t>& 
 Result<protocol::TaskList> Reconciler::task_list(const std::string& site) { return tasks_.task_list(site); }
 
 Result<std::vector<std::string>> Reconciler::sites_awaiting_task_ack() { return tasks_.sites_awaiting_ack(); }
+
+Result<std::vector<ListVersion>> Reconciler::task_list_versions() { return tasks_.list_versions(); }
 
 Result<void> Reconciler::planned_counts_changed(const std::string& site) { return tasks_.bump(site); }
 

@@ -72,6 +72,8 @@ class Reconciler final : public Operations, public PolicyPreview {
   // applies them when it next catches up. Events applied already (an adjustment this reconciler
   // made and the ledger then stored) are applied again harmlessly.
   Result<CatchUp> catch_up(EventStore& events, std::size_t limit);
+  // Whether the ledger holds events catch_up() has not applied yet. Two indexed reads.
+  Result<bool> unapplied(EventStore& events);
 
   // Judges every count due by min(now_ms, due_by_ms) and runs the lifecycle at now_ms: opens
   // discrepancies, requests recounts, takes recounts, adjusts, and closes what late events
@@ -111,6 +113,9 @@ class Reconciler final : public Operations, public PolicyPreview {
   // and the sites whose open tasks no device has acknowledged yet.
   Result<protocol::TaskList> task_list(const std::string& site);
   Result<std::vector<std::string>> sites_awaiting_task_ack();
+  // Every site's task list version (TaskStore::list_versions()): what another hub's writes
+  // changed, for the hub that publishes (hub/cluster/membership.hpp).
+  Result<std::vector<ListVersion>> task_list_versions();
   // Moves the site's list version on, in the caller's transaction: its planned counts changed
   // (hub/writes/plan_feed.hpp), so devices must take the list that carries them.
   Result<void> planned_counts_changed(const std::string& site);

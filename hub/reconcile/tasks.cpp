@@ -20,6 +20,7 @@ enum class TaskStore::Sql {
   kAwaitingAck,
   kList,
   kOfDiscrepancy,
+  kVersions,
   kCount,
 };
 
@@ -65,6 +66,8 @@ const std::string kSql[] = {
         " LIMIT ?2",
     // kOfDiscrepancy
     kSelect + " WHERE discrepancy_id = ?1 ORDER BY round",
+    // kVersions
+    "SELECT site, version FROM reconcile_task_lists ORDER BY site",
 };
 
 Result<Task> read_task(const storage::Statement& row) {
@@ -195,6 +198,12 @@ Result<protocol::TaskList> TaskStore::task_list(const std::string& site) {
 
 Result<std::vector<std::string>> TaskStore::sites_awaiting_ack() {
   return collect_rows<std::string>(statement(Sql::kAwaitingAck), read_text);
+}
+
+Result<std::vector<ListVersion>> TaskStore::list_versions() {
+  return collect_rows<ListVersion>(statement(Sql::kVersions), [](const storage::Statement& row) -> Result<ListVersion> {
+    return ListVersion{row.column_text(0), row.column_int(1)};
+  });
 }
 
 Result<std::vector<Task>> TaskStore::tasks(const std::string& site, TaskFilter filter, std::size_t limit) {

@@ -43,6 +43,12 @@ std::string task_id_for(std::int64_t discrepancy_id, std::uint32_t round);
 // what to watch for (a pack size for a UoM error, movement for an ambiguous count).
 std::string recount_hint(Verdict verdict, std::int64_t pack_qty, std::uint32_t round);
 
+// A site's task list version (protocol::TaskList::version; 0 never appears: lists start at 1).
+struct ListVersion {
+  std::string site;
+  std::int64_t version = 0;
+};
+
 // Prepared statements over reconcile_tasks and reconcile_task_lists. Writes run in the
 // caller's transaction. Every call blocks on SQLite; kIo when SQLite fails, kCorrupt for an
 // unknown stored state. Not thread-safe; must not outlive the Database.
@@ -80,6 +86,9 @@ class TaskStore {
 
   // Sites with an open task no device has acknowledged yet: their list is worth republishing.
   Result<std::vector<std::string>> sites_awaiting_ack();
+
+  // Every site's list version, by site: one read of a row a site.
+  Result<std::vector<ListVersion>> list_versions();
 
   // The tasks of a site (all sites when "") that `filter` lets through, newest first, at most
   // `limit`.

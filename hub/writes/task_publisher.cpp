@@ -22,6 +22,7 @@ TaskListPublisher::TaskListPublisher(boost::asio::io_context& io, mqtt::Link& li
       republish_timer_(io) {}
 
 void TaskListPublisher::changed(const std::string& site) {
+  if (!publishing_) return;
   Site& state = sites_[site];
   if (state.held) return;  // the held list is read when it goes, so it will carry this change
   if (stopped_ || std::chrono::steady_clock::now() >= state.next_due) {
@@ -56,6 +57,7 @@ void TaskListPublisher::send(const std::string& site, Site& state) {
     std::cerr << "recount-hub: tasks of " << site << ": " << tasks.error().describe() << std::endl;
     return;
   }
+  followed_[site] = static_cast<std::int64_t>(tasks->version);  // follow_versions() need not send it again
   // Recounts first: a variance waits on them. Planned counts fill what room the list has left.
   for (const auto& task : planned(site)) {
     if (tasks->tasks.size() >= limits::kMaxTasksPerList) break;
@@ -77,8 +79,22 @@ void TaskListPublisher::send(const std::string& site, Site& state) {
                 });
 }
 
+void TaskListPublisher::follow_versions() {
+  auto versions = reconciler_.task_list_versions();
+  if (!versions) {
+    std::cerr << "recount-hub: task list versions: " << versions.error().describe() << std::endl;
+    return;
+  }
+  for (const auto& [site, version] : *versions) {
+    std::int64_t& followed = followed_[site];
+    if (followed == version) continue;
+    followed = version;
+    changed(site);
+  }
+}
+
 void TaskListPublisher::republish() {
-  if (stopped_) return;
+  if (stopped_ || !publishing_) return;
   const std::set<std::string> unsent = std::exchange(unsent_, {});
   for (const auto& site : unsent) changed(site);
   auto sites = reconciler_.sites_awaiting_task_ack();

@@ -67,6 +67,17 @@ class TaskListPublisher {
   // the latter every republish_interval until stop(). Call on every connection to the broker.
   void republish();
 
+  // Whether this hub sends task lists at all (it does unless told otherwise). Of several hubs on
+  // one ledger only the owner of reconciliation does (hub/cluster/membership.hpp), so two never
+  // race a site's retained list; while false, changed() and republish() send nothing. The owner
+  // calls republish() once it publishes.
+  void set_publishing(bool publishing) { publishing_ = publishing; }
+
+  // Sends the list of each site whose version differs from the one this publisher last sent or
+  // read (every site's, the first time): how the owner sends what other hubs' writes changed (an operator's decision taken on
+  // another hub). One read of the versions; errors go to stderr.
+  void follow_versions();
+
   // Sends the lists still held back by their pacing at once and cancels the timers; changes
   // after this are sent at once. Part of an orderly shutdown, before the link stops.
   void stop();
@@ -88,6 +99,8 @@ class TaskListPublisher {
   std::map<std::string, Site> sites_;
   std::map<std::string, std::vector<protocol::RecountTask>> planned_;
   std::set<std::string> unsent_;  // sites whose last list the link refused
+  std::map<std::string, std::int64_t> followed_;  // by site, the list version last sent or read
+  bool publishing_ = true;
   boost::asio::steady_timer republish_timer_;
   bool stopped_ = false;
 };

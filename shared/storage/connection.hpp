@@ -73,6 +73,12 @@ class Connection {
   // mirrors what the database holds compares it with the value it was filled at.
   virtual std::uint64_t rollbacks() const = 0;
 
+  // How many times this connection's owner learned that another process wrote the database since
+  // it last wrote (several hubs on one PostgreSQL ledger: hub/cluster/membership.hpp). Memory that
+  // mirrors the database compares it too, as it does rollbacks(): what it holds may be stale.
+  std::uint64_t written_elsewhere() const { return written_elsewhere_; }
+  void note_written_elsewhere() { ++written_elsewhere_; }
+
   virtual Dialect dialect() const = 0;
 
   // What the connection is to, for messages: a file's path, or a PostgreSQL URL without its
@@ -85,6 +91,9 @@ class Connection {
   Connection(Connection&&) noexcept = default;
   Connection& operator=(const Connection&) = default;
   Connection& operator=(Connection&&) noexcept = default;
+
+ private:
+  std::uint64_t written_elsewhere_ = 0;
 };
 
 // A prepared statement; bind by 1-based index, step, read columns. Reset before rebinding.

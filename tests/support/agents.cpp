@@ -77,13 +77,13 @@ std::string signed_by_hub(const std::filesystem::path& hub_data_dir, const std::
 }
 
 Hub::Hub(const std::filesystem::path& data_dir, std::string broker_uri, std::vector<std::string> extra_arguments,
-         const std::string& ledger_url)
+         const std::string& ledger_url, const std::string& token_name)
     : data_dir_(data_dir),
       broker_uri_(std::move(broker_uri)),
       extra_arguments_(std::move(extra_arguments)),
       key_file_(hub_key_file(data_dir)),
       http_port_(free_loopback_port()),
-      token_(create_token(data_dir, "test-admin", "admin", ledger_url)) {
+      token_(create_token(data_dir, token_name, "admin", ledger_url)) {
   if (!ledger_url.empty()) extra_arguments_.insert(extra_arguments_.end(), {"--ledger", ledger_url});
   launch();
 }

@@ -46,12 +46,12 @@ std::string signed_by_hub(const std::filesystem::path& hub_data_dir, const std::
 
 // A running recount-hub on a fresh HTTP port; waits for its ready line. `extra_arguments` go
 // to every launch (e.g. {"--policy", FILE}); a `ledger_url` keeps its ledger in that PostgreSQL
-// database (--ledger). Before the first launch it creates an admin token, "test-admin", for the
-// tests to send.
+// database (--ledger). Before the first launch it creates an admin token, `token_name`, for the
+// tests to send (token names are unique in a ledger: several hubs on one need one each).
 class Hub {
  public:
   Hub(const std::filesystem::path& data_dir, std::string broker_uri, std::vector<std::string> extra_arguments = {},
-      const std::string& ledger_url = "");
+      const std::string& ledger_url = "", const std::string& token_name = "test-admin");
   ~Hub();
   std::string url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
   const std::string& token() const { return token_; }

@@ -159,6 +159,71 @@ TEST_CASE_TEMPLATE(
   check_ledger_exactly_once(ledger, dir / "hub", std::uint64_t{5} * 3000 + std::uint64_t{4} * 200);
 }
 
+// Several hubs (docs/scale-out.md): two share the PostgreSQL ledger and the broker, which gives
+// each batch to one of them ($share). The owner of reconciliation is killed four times while agents
+// sync, and each time the other hub takes the lease over; every event ends up stored once and
+// reconciled once.
+TEST_CASE("two hubs sharing a PostgreSQL ledger: kill -9 of either while agents sync leaves every event in the ledger "
+          "exactly once, and reconciled") {
+  TempDir dir;
+  PostgresHubLedger ledger;
+  Mosquitto broker;
+  Fleet fleet(dir, 5);
+  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+    record_events(fleet.data[i], "s1", fleet.devices[i], 3000, static_cast<unsigned>(i));
+  }
+  // A short lease, so the survivor takes over within the test's patience.
+  const std::vector<std::string> lease{"--lease-ttl", "3"};
+  Hub first(dir / "hub-a", broker.uri(), lease, ledger.url(), "admin-a");
+  REQUIRE(eventually([&] { return first.errors().find("holds the lease of reconciliation") != std::string::npos; },
+                     std::chrono::seconds(20)));
+  // Devices trust one hub key: the hubs of one ledger share it.
+  std::filesystem::create_directories(dir / "hub-b");
+  std::filesystem::copy_file(dir / "hub-a" / "hub-signing.key", dir / "hub-b" / "hub-signing.key");
+  Hub second(dir / "hub-b", broker.uri(), lease, ledger.url(), "admin-b");
+  std::vector<std::unique_ptr<AgentDaemon>> agents;
+  for (const auto& data : fleet.data)
+    agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri(), first.key_file()));
+
+  std::mt19937 random(23);
+  std::uint64_t recorded = std::uint64_t{5} * 3000;
+  int kills_mid_sync = 0;
+  for (int kill = 0; kill < 4; ++kill) {
+    Hub& victim = kill % 2 == 0 ? first : second;
+    Hub& survivor = kill % 2 == 0 ? second : first;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300 + random() % 700));
+    std::uint64_t stored = 0;
+    for (const auto& device : survivor.stats()["devices"]) stored += device["events"].get<std::uint64_t>();
+    if (stored < recorded) ++kills_mid_sync;
+    const auto took_over = survivor.errors().size();
+    victim.kill_hard();
+    record_events(fleet.data[static_cast<std::size_t>(kill)], "s1", fleet.devices[static_cast<std::size_t>(kill)], 200,
+                  200u + static_cast<unsigned>(kill));
+    recorded += 200;
+    // The victim always held the lease (the first hub took it, each survivor took it over, and a
+    // restarted hub finds it held): the survivor must take over once it lapses (3 s).
+    const bool taken_over = eventually(
+        [&] { return survivor.errors().find("holds the lease of reconciliation", took_over) != std::string::npos; },
+        std::chrono::seconds(20));
+    INFO("the surviving hub's stderr: " << survivor.errors() << "\nthe killed hub's: " << victim.errors());
+    CHECK(taken_over);
+    victim.restart();
+  }
+  CHECK(kills_mid_sync >= 2);
+  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+    CAPTURE(fleet.devices[i]);
+    CHECK(eventually([&] { return fully_synced(first, fleet.data[i], fleet.devices[i]); }, kDeliveryTimeout,
+                     std::chrono::milliseconds(500)));
+  }
+  check_reconciled(ledger, dir / "hub-a");
+  for (auto& agent : agents) CHECK(agent->stop() == 0);
+  CHECK(first.stop() == 0);
+  CHECK(second.stop() == 0);
+  INFO("the hubs' stderr: " << first.errors() << "\n" << second.errors());
+  CHECK(first.errors().find("lost the lease") == std::string::npos);
+  check_ledger_exactly_once(ledger, dir / "hub-a", std::uint64_t{5} * 3000 + std::uint64_t{4} * 200);
+}
+
 TEST_CASE_TEMPLATE("agents that keep recording through a broker outage deliver everything once it returns", Ledger,
                    SqliteHubLedger, PostgresHubLedger) {
   TempDir dir;

@@ -1,0 +1,127 @@
+// The lease of reconciliation among several hubs, and which hub wrote the ledger last.
+#include "hub/cluster/membership.hpp"
+
+#include <iostream>
+#include <utility>
+
+#include "shared/storage/migrations.hpp"
+
+namespace recount::hub::cluster {
+
+Result<std::unique_ptr<Membership>> Membership::create(boost::asio::io_context& io, Ledger& ledger, std::string hub,
+                                                       WallClock wall, MembershipOptions options) {
+  storage::Connection& database = ledger.database();
+  const storage::SchemaComponent components[] = {cluster_schema()};
+  if (auto migrated = storage::migrate(database, components); !migrated) return migrated.error();
+  auto leases = SiteLeases::prepare(database);
+  if (!leases) return leases.error();
+  auto last_writer = database.prepare("SELECT writer FROM ledger_writer WHERE id = 1");
+  if (!last_writer) return last_writer.error();
+  auto set_writer = database.prepare("UPDATE ledger_writer SET writer = ?1 WHERE id = 1");
+  if (!set_writer) return set_writer.error();
+  std::unique_ptr<Membership> membership(new Membership(io, ledger, std::move(hub), std::move(wall), options,
+                                                        std::move(*leases), std::move(*last_writer),
+                                                        std::move(*set_writer)));
+  ledger.on_write_begun([self = membership.get()] { return self->note_write(); });
+  return membership;
+}
+
+Membership::Membership(boost::asio::io_context& io, Ledger& ledger, std::string hub, WallClock wall,
+                       MembershipOptions options, SiteLeases leases, storage::Statement last_writer,
+                       storage::Statement set_writer)
+    : ledger_(ledger),
+      hub_(std::move(hub)),
+      wall_(std::move(wall)),
+      options_(options),
+      leases_(std::move(leases)),
+      last_writer_(std::move(last_writer)),
+      set_writer_(std::move(set_writer)),
+      renew_timer_(io),
+      follow_timer_(io) {}
+
+Membership::~Membership() { ledger_.on_write_begun(nullptr); }
+
+Result<void> Membership::note_write() {
+  // Under the ledger's lock: no other write can come between this read and the commit, so a
+  // hub that finds its own name wrote last knows nothing changed since.
+  auto found = last_writer_.step();
+  if (!found) return found.error();
+  const bool mine = *found && last_writer_.column_text(0) == hub_;
+  last_writer_.reset();
+  if (mine) return {};
+  ledger_.database().note_written_elsewhere();
+  return set_writer_.bind(1, hub_).run();
+}
+
+void Membership::start(MembershipCallbacks callbacks) {
+  callbacks_ = std::move(callbacks);
+  renew();
+  arm_follow();
+}
+
+void Membership::stop() {
+  stopped_ = true;
+  renew_timer_.cancel();
+  follow_timer_.cancel();
+  if (!owner_) return;
+  owner_ = false;
+  if (auto released = leases_.release(std::string(kReconciliationLease), hub_); !released) {
+    std::cerr << "recount-hub: releasing the lease of reconciliation: " << released.error().describe()
+              << " (another hub takes it when it lapses)" << std::endl;
+  }
+}
+
+void Membership::renew() {
+  const std::int64_t now_ms = wall_();
+  auto lease = leases_.acquire_or_renew(std::string(kReconciliationLease), hub_, now_ms, options_.lease_ttl.count());
+  if (!lease) {
+    std::cerr << "recount-hub: the lease of reconciliation: " << lease.error().describe() << " (retrying)"
+              << std::endl;
+    if (owner_ && now_ms >= expires_ms_) {
+      owner_ = false;
+      callbacks_.lost("it lapsed while the database could not be reached");
+    }
+    arm_renew();
+    return;
+  }
+  const bool held = lease->held_by(hub_, now_ms);
+  // It lapsed (this hub was late to renew) and this hub took it again: the token rose by one for
+  // this hub's new term, and by one more for each other hub's term in between.
+  if (owner_ && held && lease->token == token_ + 1) {
+    std::cerr << "recount-hub: the lease of reconciliation lapsed " << now_ms - expires_ms_
+              << " ms before this hub renewed it (its thread was busy that long); no other hub took it" << std::endl;
+    token_ = lease->token;
+  }
+  if (owner_ && (!held || lease->token != token_)) {
+    // Another hub held it in between: this hub's view of the owner's work (what it published,
+    // when it judged) is no longer to be trusted.
+    owner_ = false;
+    callbacks_.lost(held ? "another hub held it while it had lapsed" : "hub " + lease->owner + " holds it");
+  } else if (!owner_ && held) {
+    owner_ = true;
+    token_ = lease->token;
+    callbacks_.became_owner();
+  }
+  if (owner_) expires_ms_ = lease->expires_ms;
+  arm_renew();
+}
+
+void Membership::arm_renew() {
+  if (stopped_) return;
+  renew_timer_.expires_after(options_.lease_ttl / 3);
+  renew_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error || stopped_) return;
+    renew();
+  });
+}
+
+void Membership::arm_follow() {
+  follow_timer_.expires_after(options_.follow_every);
+  follow_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error || stopped_) return;
+    callbacks_.follow(owner_);
+    arm_follow();
+  });
+}
+
+}  // namespace recount::hub::cluster
