@@ -448,6 +448,48 @@ TEST_CASE(
   CHECK(restarted.counters().commits == 1000 / 10);
 }
 
+TEST_CASE("a backlog is applied from a chunk at the floor, then in full chunks once commits show they fit") {
+  IngestFixture hub;
+  hub.store_unreconciled(1000);
+  IngestOptions options;
+  options.reconcile_chunk_events = 500;
+  options.commit_time = std::chrono::hours(1);  // every commit fits: the chunk grows to the full 500 at once
+  Ingest restarted{hub.io,    hub.hub_link, hub.ledger,          hub.reconciler,
+                   hub.tasks, hub.clock,    system_wall_clock(), options};
+  restarted.start();
+  REQUIRE(hub.run_until([&] { return hub.reconciled(); }));
+  CHECK(hub.reconciled_counts() == 1000);
+  CHECK(restarted.counters().commits == 3);  // 10, 500, the last 490
+}
+
+TEST_CASE("a hub that does not reconcile stores and acks, and applies what it stored once it reconciles") {
+  IngestFixture hub;
+  REQUIRE(hub.run_until([&] { return !hub.ingest.catching_up(); }));
+  // One of several hubs on a ledger, without the lease of reconciliation (hub/cluster/membership.hpp).
+  hub.ingest.set_reconciling(false);
+  hub.publish(events_topic(), batch_payload(1, 5));
+  CHECK(hub.ack(0).acked_through == 5);
+  CHECK(hub.stored_events() == 5);
+  hub.run_until([] { return false; }, std::chrono::milliseconds(200));
+  CHECK_FALSE(hub.reconciled());
+  CHECK(hub.reconciled_counts() == 0);
+  // It takes the lease.
+  hub.ingest.set_reconciling(true);
+  CHECK(hub.run_until([&] { return hub.reconciled(); }));
+  CHECK(hub.reconciled_counts() == 5);
+}
+
+TEST_CASE("follow() applies the events another hub stored, and nothing happens without it") {
+  IngestFixture hub;
+  REQUIRE(hub.run_until([&] { return !hub.ingest.catching_up(); }));
+  hub.store_unreconciled(30);  // as another hub, which only stores, would
+  hub.run_until([] { return false; }, std::chrono::milliseconds(200));
+  CHECK_FALSE(hub.reconciled());
+  hub.ingest.follow();
+  CHECK(hub.run_until([&] { return hub.reconciled(); }));
+  CHECK(hub.reconciled_counts() == 30);
+}
+
 TEST_CASE("a message the database refuses is left unanswered, and the batches that shared its commit are acked") {
   IngestFixture hub;
   {
