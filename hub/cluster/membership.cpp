@@ -75,8 +75,7 @@ void Membership::renew() {
   const std::int64_t now_ms = wall_();
   auto lease = leases_.acquire_or_renew(std::string(kReconciliationLease), hub_, now_ms, options_.lease_ttl.count());
   if (!lease) {
-    std::cerr << "recount-hub: the lease of reconciliation: " << lease.error().describe() << " (retrying)"
-              << std::endl;
+    std::cerr << "recount-hub: the lease of reconciliation: " << lease.error().describe() << " (retrying)" << std::endl;
     if (owner_ && now_ms >= expires_ms_) {
       owner_ = false;
       callbacks_.lost("it lapsed while the database could not be reached");

@@ -60,7 +60,8 @@ class Membership {
   // on_write_begun). `hub` is this hub's client id, unique among the hubs. Errors: kIo and
   // kUnsupportedVersion as for the migration and the statements.
   static Result<std::unique_ptr<Membership>> create(boost::asio::io_context& io, Ledger& ledger, std::string hub,
-                                                    WallClock wall = system_wall_clock(), MembershipOptions options = {});
+                                                    WallClock wall = system_wall_clock(),
+                                                    MembershipOptions options = {});
   Membership(const Membership&) = delete;
   Membership& operator=(const Membership&) = delete;
   ~Membership();

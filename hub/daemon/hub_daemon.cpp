@@ -220,8 +220,8 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   if (!version) return version.error();
   daemon->catalog_version_ = *version;
   if (shared_ledger) {
-    auto membership =
-        cluster::Membership::create(io, ledger, daemon->options_.client_id, system_wall_clock(), daemon->options_.cluster);
+    auto membership = cluster::Membership::create(io, ledger, daemon->options_.client_id, system_wall_clock(),
+                                                  daemon->options_.cluster);
     if (!membership) return membership.error();
     daemon->membership_ = std::move(*membership);
     // Until this hub holds the lease it only stores, acks and serves the API.

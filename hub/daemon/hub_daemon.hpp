@@ -20,9 +20,9 @@
 #include "hub/auth/session_store.hpp"
 #include "hub/auth/token_store.hpp"
 #include "hub/catalog/catalog_store.hpp"
-#include "hub/cluster/membership.hpp"
 #include "hub/channels/channel_store.hpp"
 #include "hub/channels/outbox/correction_outbox.hpp"
+#include "hub/cluster/membership.hpp"
 #include "hub/http/device_json.hpp"
 #include "hub/http/live_feed.hpp"
 #include "hub/http/router.hpp"
@@ -198,8 +198,8 @@ class HubDaemon {
   std::unique_ptr<PlanFeed> plans_;                     // set by create()
   std::unique_ptr<cluster::Membership> membership_;     // on PostgreSQL; set by create()
   std::function<void(const std::string&)> lease_lost_;
-  std::uint64_t catalog_version_ = 0;                   // the version catalog_view_ holds
-  std::int64_t checkpointed_id_ = 0;                    // the entry the last checkpoint signed; 0: none yet
+  std::uint64_t catalog_version_ = 0;  // the version catalog_view_ holds
+  std::int64_t checkpointed_id_ = 0;   // the entry the last checkpoint signed; 0: none yet
   bool stopping_ = false;
 };
 

@@ -76,7 +76,7 @@ class ProjectionMemory {
 
   storage::Connection* database_;
   storage::StatementSet<Sql> statements_;
-  std::uint64_t unseen_changes_ = 0;  // unseen_changes() when the maps were last known to be right
+  std::uint64_t unseen_changes_ = 0;                   // unseen_changes() when the maps were last known to be right
   std::unordered_map<std::string, std::int64_t> ids_;  // by position_key_of()
   std::unordered_map<std::int64_t, Bounds> bounds_;
   std::unordered_map<std::string, std::int64_t> newest_close_;  // by location_key_of()

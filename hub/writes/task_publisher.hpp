@@ -74,8 +74,8 @@ class TaskListPublisher {
   void set_publishing(bool publishing) { publishing_ = publishing; }
 
   // Sends the list of each site whose version differs from the one this publisher last sent or
-  // read (every site's, the first time): how the owner sends what other hubs' writes changed (an operator's decision taken on
-  // another hub). One read of the versions; errors go to stderr.
+  // read (every site's, the first time): how the owner sends what other hubs' writes changed (an operator's decision
+  // taken on another hub). One read of the versions; errors go to stderr.
   void follow_versions();
 
   // Sends the lists still held back by their pacing at once and cancels the timers; changes
@@ -98,7 +98,7 @@ class TaskListPublisher {
   TaskListOptions options_;
   std::map<std::string, Site> sites_;
   std::map<std::string, std::vector<protocol::RecountTask>> planned_;
-  std::set<std::string> unsent_;  // sites whose last list the link refused
+  std::set<std::string> unsent_;                  // sites whose last list the link refused
   std::map<std::string, std::int64_t> followed_;  // by site, the list version last sent or read
   bool publishing_ = true;
   boost::asio::steady_timer republish_timer_;

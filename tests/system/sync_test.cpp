@@ -163,8 +163,9 @@ TEST_CASE_TEMPLATE(
 // each batch to one of them ($share). The owner of reconciliation is killed four times while agents
 // sync, and each time the other hub takes the lease over; every event ends up stored once and
 // reconciled once.
-TEST_CASE("two hubs sharing a PostgreSQL ledger: kill -9 of either while agents sync leaves every event in the ledger "
-          "exactly once, and reconciled") {
+TEST_CASE(
+    "two hubs sharing a PostgreSQL ledger: kill -9 of either while agents sync leaves every event in the ledger "
+    "exactly once, and reconciled") {
   TempDir dir;
   PostgresHubLedger ledger;
   Mosquitto broker;
