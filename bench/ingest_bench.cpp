@@ -6,10 +6,15 @@
 // same disk and broker: batched SQLite inserts into a table shaped like the hub's events table,
 // and QoS 1 messages of the same size as an agent's event batch through the broker; the acked
 // and reconciled rates are also printed over the raw insert rate (_to_raw_sqlite, x).
+// --ledger postgresql keeps the ledger in a PostgreSQL server of the benchmark's own (fsync on, as
+// in production), shared by --hubs N hub processes (each its own --data dir and HTTP port, one
+// signing key, one broker: docs/scale-out.md, "Several hubs"); figures are then named
+// hub_ingest_pg_hubsN_*, and the same batched inserts into a table shaped like its events table on
+// that server give raw_postgresql_rows_per_s and the ratios _to_raw_postgresql.
 //
 // Usage: ingest_bench [--devices 50] [--events 2000] [--mix warehouse|dense] [--devices-per-site 10]
 //                     [--timeout-s 600] [--raw-messages N] [--perf-hub FILE] [--simulated BATCH]
-//                     [--max-unreconciled N]
+//                     [--max-unreconciled N] [--ledger sqlite|postgresql] [--hubs N]
 // --mix warehouse (the headline): sites of 10 devices, each device working its own aisle of 500
 // positions (tests/support/warehouse_events.hpp), counts that mostly match the ledger.
 // --mix dense (a stress figure, named hub_ingest_dense_*): every device at one site on the same
@@ -42,8 +47,10 @@
 #include "shared/mqtt/link.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/topics.hpp"
+#include "hub/storage/postgres.hpp"
 #include "shared/storage/sqlite.hpp"
 #include "tests/support/mosquitto.hpp"
+#include "tests/support/postgres.hpp"
 #include "tests/support/warehouse_events.hpp"
 
 namespace recount::bench {
@@ -101,27 +108,37 @@ void check(const Result<void>& result, const char* what) {
   if (!result) throw std::runtime_error(std::string(what) + ": " + result.error().describe());
 }
 
-// Batched inserts, `per_transaction` rows per transaction (500: one full protocol batch),
-// synchronous=FULL, WAL, on the benchmark's disk: the limit of the hub's storage.
-double raw_sqlite_rows_per_s(const std::filesystem::path& file, Mix mix, std::size_t devices, std::size_t per_device,
-                             std::size_t per_transaction) {
-  auto database = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull);
-  if (!database) throw std::runtime_error("raw sqlite open: " + database.error().describe());
-  // The columns, key and unique index of the hub's events table (hub/ledger/schema.cpp).
-  check(database->execute(R"sql(
-CREATE TABLE events (
+// The columns, key and unique index of the hub's events table (hub/ledger/schema.cpp) in each
+// dialect, for the raw inserts.
+constexpr std::string_view kRawSqliteEvents = R"sql(
+CREATE TABLE raw_events (
   device TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL UNIQUE,
   type TEXT NOT NULL, site TEXT NOT NULL, user TEXT, location TEXT, to_location TEXT, sku TEXT, lot TEXT,
   expiry TEXT, serial TEXT, qty INTEGER NOT NULL, reason TEXT, ref TEXT, session TEXT, task_id TEXT,
   barcode TEXT, system TEXT, wall_ms INTEGER NOT NULL, hlc INTEGER NOT NULL, received_ms INTEGER NOT NULL,
-  PRIMARY KEY (device, epoch, seq));)sql"),
-        "raw sqlite schema");
-  auto insert = database->prepare(
-      "INSERT INTO events (device, epoch, seq, event_id, type, site, user, location, to_location, sku, lot, expiry,"
-      " serial, qty, reason, ref, session, task_id, barcode, system, wall_ms, hlc, received_ms)"
+  PRIMARY KEY (device, epoch, seq));)sql";
+constexpr std::string_view kRawPostgresEvents = R"sql(
+CREATE TABLE raw_events (
+  rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+  device TEXT NOT NULL, epoch TEXT NOT NULL, seq BIGINT NOT NULL, event_id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL, site TEXT NOT NULL, "user" TEXT, location TEXT, to_location TEXT, sku TEXT, lot TEXT,
+  expiry TEXT, serial TEXT, qty BIGINT NOT NULL, reason TEXT, ref TEXT, session TEXT, task_id TEXT,
+  barcode TEXT, system TEXT, wall_ms BIGINT NOT NULL, hlc BIGINT NOT NULL, received_ms BIGINT NOT NULL,
+  reconcile_hlc BIGINT, PRIMARY KEY (device, epoch, seq));)sql";
+
+// Batched inserts into a new table made by `schema` (kRaw*Events), `per_transaction` rows per
+// transaction (500: one full protocol batch), through `database`: the limit of the hub's storage
+// (SQLite: synchronous=FULL, WAL, on the benchmark's disk; PostgreSQL: a durable commit). Drops
+// the table afterwards.
+double raw_rows_per_s(storage::Connection& database, std::string_view schema, Mix mix, std::size_t devices,
+                      std::size_t per_device, std::size_t per_transaction) {
+  check(database.execute(schema), "raw schema");
+  auto insert = database.prepare(
+      "INSERT INTO raw_events (device, epoch, seq, event_id, type, site, \"user\", location, to_location, sku, lot,"
+      " expiry, serial, qty, reason, ref, session, task_id, barcode, system, wall_ms, hlc, received_ms)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
       " ?23) ON CONFLICT (device, epoch, seq) DO NOTHING");
-  if (!insert) throw std::runtime_error("raw sqlite prepare: " + insert.error().describe());
+  if (!insert) throw std::runtime_error("raw prepare: " + insert.error().describe());
   std::vector<std::vector<Event>> rows;
   for (std::size_t d = 0; d < devices; ++d)
     rows.push_back(make_events(mix, d, per_device, static_cast<unsigned>(d + 1)));
@@ -135,7 +152,7 @@ CREATE TABLE events (
   for (std::size_t k = 0; k < total; ++k) {
     const std::size_t d = k / per_device;
     const Event& e = rows[d][k % per_device];
-    if (k % per_transaction == 0) check(database->begin(), "raw sqlite begin");
+    if (k % per_transaction == 0) check(database.begin(), "raw begin");
     insert->bind(1, names[d]).bind(2, std::string_view("00112233aabbccdd")).bind(3, static_cast<std::int64_t>(e.seq));
     insert->bind(4, e.event_id).bind(5, to_string(e.type)).bind(6, std::string_view("site-1"));
     insert->bind_optional(7, e.user).bind_optional(8, e.location).bind_optional(9, e.to_location);
@@ -146,11 +163,31 @@ CREATE TABLE events (
       insert->bind_null(15);
     insert->bind_optional(16, e.reference).bind_null(17).bind_null(18).bind_null(19).bind_null(20);
     insert->bind(21, e.wall_ms).bind(22, e.hlc).bind(23, e.wall_ms);
-    check(insert->run(), "raw sqlite insert");
+    check(insert->run(), "raw insert");
     ++written;
-    if ((k + 1) % per_transaction == 0 || k + 1 == total) check(database->commit(), "raw sqlite commit");
+    if ((k + 1) % per_transaction == 0 || k + 1 == total) check(database.commit(), "raw commit");
   }
-  return static_cast<double>(written) / seconds_since(start);
+  const double rate = static_cast<double>(written) / seconds_since(start);
+  check(database.execute("DROP TABLE raw_events"), "raw drop");
+  return rate;
+}
+
+// Where the hubs keep their ledger: hub.db in the first hub's directory, or a PostgreSQL URL.
+struct LedgerPlace {
+  std::filesystem::path file;
+  std::string url;  // empty: SQLite
+};
+
+// A connection of the benchmark's own to the hubs' ledger, for its reads.
+std::unique_ptr<storage::Connection> open_ledger(const LedgerPlace& place) {
+  if (place.url.empty()) {
+    auto file = storage::Database::open(place.file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
+    if (!file) throw std::runtime_error("open the hub's ledger: " + file.error().describe());
+    return std::make_unique<storage::Database>(std::move(*file));
+  }
+  auto server = storage::PostgresConnection::open(place.url);
+  if (!server) throw std::runtime_error("connect to the hubs' ledger: " + server.error().describe());
+  return std::make_unique<storage::PostgresConnection>(std::move(*server));
 }
 
 struct BrokerFigures {
@@ -251,12 +288,12 @@ struct IngestFigures {
 
 // Waits (bounded by `limit`) until the hub's reconciliation has applied every event its ledger
 // stored (Reconciler::catch_up's mark reaches the newest rowid); returns when, or nullopt.
-std::optional<Clock::time_point> wait_reconciled(const std::filesystem::path& hub_database,
-                                                 std::chrono::seconds limit) {
-  auto ledger = storage::Database::open(hub_database, storage::OpenMode::kExistingOnly, storage::Durability::kNormal);
-  if (!ledger) throw std::runtime_error("open the hub's ledger: " + ledger.error().describe());
+// With several hubs the mark is the one the lease holder of the moment advances.
+std::optional<Clock::time_point> wait_reconciled(const LedgerPlace& place, std::chrono::seconds limit) {
+  const auto ledger = open_ledger(place);
   auto caught_up = ledger->prepare(
-      "SELECT (SELECT value FROM reconcile_meta WHERE name = 'applied_through') >= (SELECT max(rowid) FROM events)");
+      "SELECT CASE WHEN (SELECT value FROM reconcile_meta WHERE name = 'applied_through') >="
+      " (SELECT max(rowid) FROM events) THEN 1 ELSE 0 END");
   if (!caught_up) throw std::runtime_error("prepare the reconciliation check: " + caught_up.error().describe());
   const auto deadline = Clock::now() + limit;
   while (Clock::now() < deadline) {
@@ -269,12 +306,27 @@ std::optional<Clock::time_point> wait_reconciled(const std::filesystem::path& hu
   return std::nullopt;
 }
 
-// Spawns the agents and waits (bounded) until every device's last seq is acked, then until the
-// hub's reconciliation has applied them all.
+// The hub processes' CPU seconds so far, together.
+double hubs_cpu_seconds(const std::vector<pid_t>& hubs) {
+  double total = 0;
+  for (const pid_t hub : hubs) total += cpu_seconds(hub);
+  return total;
+}
+
+// Their resident memory together (`field` of /proc/PID/status).
+double hubs_rss_mib(const std::vector<pid_t>& hubs, const std::string& field = "VmRSS") {
+  double total = 0;
+  for (const pid_t hub : hubs) total += rss_mib(hub, field);
+  return total;
+}
+
+// Spawns the agents and waits (bounded) until every device's last seq is acked (by whichever hub),
+// then until the hubs' reconciliation has applied them all. `hub_dir` is the first hub's, whose key
+// the agents trust (every hub signs with it).
 IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesystem::path>& data_dirs,
                          const std::vector<std::string>& sites, const std::vector<std::string>& devices, Mix mix,
-                         std::uint64_t events, pid_t hub_pid, std::chrono::seconds limit, std::size_t simulated_batch,
-                         const std::filesystem::path& hub_database) {
+                         std::uint64_t events, const std::vector<pid_t>& hub_pids, std::chrono::seconds limit,
+                         std::size_t simulated_batch, const std::filesystem::path& hub_dir, const LedgerPlace& place) {
   boost::asio::io_context io;
   mqtt::LinkOptions options;
   options.uri = uri;
@@ -333,7 +385,7 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   connect_deadline.cancel();
 
   IngestFigures figures;
-  const double hub_cpu_before = cpu_seconds(hub_pid);
+  const double hub_cpu_before = hubs_cpu_seconds(hub_pids);
   std::vector<std::unique_ptr<testing::Process>> agents;
   // --simulated: each device is a Link in this process publishing pre-encoded batches (window 8
   // ≤ max_inflight), so no agent process competes with the hub for the CPU and the disk.
@@ -366,7 +418,7 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   }
   const auto spawned = Clock::now();
   if (simulated_batch == 0) {
-    const auto hub_key = testing::hub_key_file(hub_database.parent_path());
+    const auto hub_key = testing::hub_key_file(hub_dir);
     for (const auto& dir : data_dirs) agents.push_back(start_agent(dir, uri, hub_key));
   }
   // One pump per device, owned here (not by its own closure, which would never be freed).
@@ -401,7 +453,7 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   // Sample the hub's memory while it works.
   boost::asio::steady_timer sampler(io);
   std::function<void()> sample = [&]() {
-    figures.hub_rss_mib = std::max(figures.hub_rss_mib, rss_mib(hub_pid));
+    figures.hub_rss_mib = std::max(figures.hub_rss_mib, hubs_rss_mib(hub_pids));
     sampler.expires_after(std::chrono::milliseconds(200));
     sampler.async_wait([&](auto error) {
       if (!error) sample();
@@ -412,19 +464,17 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   // had all 100,000 events, the watcher acks for 76 %; cause not established, see
   // docs/performance.md). So with --simulated completion is read from the hub's ledger: cursors
   // at the last seq are committed, and the hub acks right after its commit.
-  std::optional<storage::Database> ledger;
+  // The hubs are ready, so the ledger exists.
+  std::unique_ptr<storage::Connection> ledger;
   std::optional<storage::Statement> done_query;
+  if (simulated_batch > 0) {
+    ledger = open_ledger(place);
+    auto prepared = ledger->prepare("SELECT count(*) FROM cursors WHERE acked_through >= ?1");
+    if (!prepared) throw std::runtime_error("prepare the cursor check: " + prepared.error().describe());
+    done_query.emplace(std::move(*prepared));
+  }
   boost::asio::steady_timer poller(io);
   std::function<void()> poll = [&]() {
-    if (!ledger) {
-      if (auto opened =
-              storage::Database::open(hub_database, storage::OpenMode::kExistingOnly, storage::Durability::kNormal)) {
-        ledger.emplace(std::move(*opened));
-        if (auto prepared = ledger->prepare("SELECT count(*) FROM cursors WHERE acked_through >= ?1")) {
-          done_query.emplace(std::move(*prepared));
-        }
-      }
-    }
     if (done_query) {
       done_query->bind(1, static_cast<std::int64_t>(events));
       if (auto row = done_query->step();
@@ -451,7 +501,7 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   // The agents' work ends with their last ack; they idle while the hub reconciles.
   for (auto& agent : agents) figures.agents_cpu_s += std::max(0.0, cpu_seconds(agent->pid()));
   if (figures.complete) {
-    if (const auto reconciled = wait_reconciled(hub_database, limit)) {
+    if (const auto reconciled = wait_reconciled(place, limit)) {
       figures.reconciled_events_per_s = static_cast<double>(events) * static_cast<double>(devices.size()) /
                                         std::chrono::duration<double>(*reconciled - first_hello).count();
       figures.reconcile_lag_s = std::chrono::duration<double>(*reconciled - last_ack).count();
@@ -467,8 +517,8 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
               << quantile(completions, 1) << '\n';
   }
   // Until reconciliation caught up: the cost of an event includes applying it.
-  figures.hub_cpu_s = cpu_seconds(hub_pid) - hub_cpu_before;
-  figures.hub_hwm_mib = rss_mib(hub_pid, "VmHWM");
+  figures.hub_cpu_s = hubs_cpu_seconds(hub_pids) - hub_cpu_before;
+  figures.hub_hwm_mib = hubs_rss_mib(hub_pids, "VmHWM");
   const double total = static_cast<double>(events) * static_cast<double>(devices.size());
   if (figures.complete) {
     figures.events_per_s = total / std::chrono::duration<double>(last_ack - first_hello).count();
@@ -500,9 +550,20 @@ int run(const Args& args) {
   Reporter report{"devices=" + std::to_string(device_count) + ",events=" + std::to_string(events),
                   args.flag("primary")};
   if (mix == Mix::kDense) report.suffix += ",mix=dense";
-  const std::string figure = mix == Mix::kDense ? "hub_ingest_dense" : "hub_ingest";
+  const auto ledger_name = args.text("ledger", "sqlite");
+  if (ledger_name != "sqlite" && ledger_name != "postgresql")
+    throw std::runtime_error("--ledger must be sqlite or postgresql");
+  const bool on_postgres = ledger_name == "postgresql";
+  const auto hub_count = args.number("hubs", 1);
+  if (hub_count < 1 || (hub_count > 1 && !on_postgres))
+    throw std::runtime_error("--hubs N needs N >= 1, and --ledger postgresql when N > 1");
+  std::string figure = mix == Mix::kDense ? "hub_ingest_dense" : "hub_ingest";
+  if (on_postgres) figure += "_pg_hubs" + std::to_string(hub_count);
   testing::TempDir temp;
   testing::Mosquitto broker;
+  // Started before the hubs and stopped after them (declared first, destroyed last).
+  std::optional<testing::PostgresServer> postgres;
+  if (on_postgres) postgres.emplace(testing::PostgresServer::Fsync::kOn);
 
   if (args.flag("simulated")) report.suffix += ",simulated_batch=" + args.text("simulated", "");
   // The journals, recorded before anything is timed (not needed with --simulated).
@@ -529,7 +590,10 @@ int run(const Args& args) {
 
   const auto batch_events = agent::SyncOptions{}.batch_events;
   auto raw_sqlite = [&](std::size_t per_transaction) {
-    const double rate = raw_sqlite_rows_per_s(temp / "raw.db", mix, device_count, events, per_transaction);
+    auto file = storage::Database::open(temp / "raw.db", storage::OpenMode::kCreateIfMissing,
+                                        storage::Durability::kFull);
+    if (!file) throw std::runtime_error("raw sqlite open: " + file.error().describe());
+    const double rate = raw_rows_per_s(*file, kRawSqliteEvents, mix, device_count, events, per_transaction);
     for (const char* name : {"raw.db", "raw.db-wal", "raw.db-shm"}) std::filesystem::remove(temp / name);
     return rate;
   };
@@ -539,13 +603,30 @@ int run(const Args& args) {
   const auto raw_messages = static_cast<std::size_t>(args.number(
       "raw-messages", static_cast<std::int64_t>(std::max<std::size_t>(500, device_count * events / batch_events))));
   const auto broker_figures = raw_broker(broker.uri(), mix, raw_messages, batch_events, 20, std::chrono::seconds(120));
+  // The same 500-row batches on the hubs' PostgreSQL server, before the hubs make their tables.
+  double postgres_rate = 0;
+  if (postgres) postgres_rate = raw_rows_per_s(*open_ledger({{}, postgres->url()}), kRawPostgresEvents, mix,
+                                               device_count, events, 500);
 
   std::vector<std::string> hub_args;
   if (args.flag("max-unreconciled")) {
     hub_args = {"--max-unreconciled", args.text("max-unreconciled", "")};
     report.suffix += ",max_unreconciled=" + args.text("max-unreconciled", "");
   }
-  HubProcess hub(temp / "hub", broker.uri(), hub_args);
+  if (postgres) hub_args.insert(hub_args.end(), {"--ledger", postgres->url()});
+  // The first hub makes the signing key; the others sign with a copy of it (docs/scale-out.md).
+  std::vector<std::unique_ptr<HubProcess>> hubs;
+  std::vector<pid_t> hub_pids;
+  for (std::int64_t h = 0; h < hub_count; ++h) {
+    const auto dir = temp / (h == 0 ? std::string("hub") : "hub-" + std::to_string(h + 1));
+    if (h > 0) {
+      std::filesystem::create_directories(dir);
+      std::filesystem::copy_file(temp / "hub" / "hub-signing.key", dir / "hub-signing.key");
+    }
+    hubs.push_back(std::make_unique<HubProcess>(dir, broker.uri(), hub_args));
+    hub_pids.push_back(hubs.back()->pid());
+  }
+  HubProcess& hub = *hubs.front();
   std::unique_ptr<testing::Process> perf;
   if (const auto perf_file = args.text("perf-hub", args.text("perf-system", "")); !perf_file.empty()) {
     std::vector<std::string> command{"perf", "record", "-F", "999", "-g", "-o", perf_file};
@@ -558,24 +639,37 @@ int run(const Args& args) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   const auto simulated_batch = static_cast<std::size_t>(args.number("simulated", 0));
-  const auto ingest = hub_ingest(broker.uri(), dirs, sites, devices, mix, events, hub.pid(), limit, simulated_batch,
-                                 temp / "hub" / "hub.db");
+  const LedgerPlace place{temp / "hub" / "hub.db", postgres ? postgres->url() : std::string()};
+  const auto ingest =
+      hub_ingest(broker.uri(), dirs, sites, devices, mix, events, hub_pids, limit, simulated_batch, temp / "hub", place);
   if (perf) perf->stop(SIGINT, std::chrono::seconds(60));
-  // The hub's ingest counters (GET /api/v1/health): commits, and acks Paho refused to send.
-  auto health = testing::run_command(
-      {"curl", "-sf", "--max-time", "5", "http://127.0.0.1:" + std::to_string(hub.http_port()) + "/api/v1/health"}, "",
-      std::chrono::seconds(10));
-  auto counters = nlohmann::json::parse(health.out, nullptr, false);
-  const nlohmann::json* ingest_counters = nullptr;
-  if (!counters.is_discarded()) {
-    if (counters.contains("ingest"))
-      ingest_counters = &counters["ingest"];
-    else if (counters.contains("counters"))
-      ingest_counters = &counters["counters"];
-    else
-      ingest_counters = &counters;
+  // The hubs' ingest counters (GET /api/v1/health), summed: commits, and acks Paho refused to send.
+  const std::vector<std::string> counter_keys{"messages", "commits", "deferred_commits", "replies_unsent"};
+  std::map<std::string, double> ingest_counters;
+  for (const auto& each : hubs) {
+    auto health = testing::run_command({"curl", "-sf", "--max-time", "5",
+                                        "http://127.0.0.1:" + std::to_string(each->http_port()) + "/api/v1/health"},
+                                       "", std::chrono::seconds(10));
+    auto counters = nlohmann::json::parse(health.out, nullptr, false);
+    if (counters.is_discarded()) {
+      std::cerr << "ingest: no counters from /api/v1/health: " << health.out.substr(0, 200) << '\n';
+      continue;
+    }
+    const nlohmann::json& found = counters.contains("ingest")     ? counters["ingest"]
+                                  : counters.contains("counters") ? counters["counters"]
+                                                                  : counters;
+    for (const auto& key : counter_keys) {
+      if (found.contains(key) && found[key].is_number()) ingest_counters[key] += found[key].get<double>();
+    }
   }
-  hub.stop();
+  if (!ingest.complete) {  // what the hubs said, to see why (bounded by the timeout above)
+    for (const auto& each : hubs) {
+      const auto said = each->errors();
+      std::cerr << "ingest: hub " << each->pid() << " stderr (last 2000 bytes):\n"
+                << said.substr(said.size() > 2000 ? said.size() - 2000 : 0) << '\n';
+    }
+  }
+  for (auto& each : hubs) each->stop();
 
   report(figure + "_events_per_s", ingest.events_per_s, "events/s");
   report(figure + "_events_per_s_from_spawn", ingest.events_per_s_from_spawn, "events/s");
@@ -589,18 +683,13 @@ int run(const Args& args) {
   report(figure + "_wall_s", ingest.wall_s, "s");
   report(figure + "_hub_peak_rss_mb", ingest.hub_rss_mib, "MiB");
   report(figure + "_hub_vmhwm_mb", ingest.hub_hwm_mib, "MiB");
-  if (ingest_counters != nullptr) {
-    for (const char* key : {"messages", "commits", "deferred_commits", "replies_unsent"}) {
-      if (ingest_counters->contains(key) && (*ingest_counters)[key].is_number()) {
-        report(figure + "_counter_" + key, (*ingest_counters)[key].get<double>(), "count");
-      }
-    }
-  } else {
-    std::cerr << "ingest: no counters from /api/v1/health: " << health.out.substr(0, 200) << '\n';
+  for (const auto& key : counter_keys) {
+    if (const auto value = ingest_counters.find(key); value != ingest_counters.end())
+      report(figure + "_counter_" + key, value->second, "count");
   }
   // What reconciliation made of the mix by the end of the ingest (what was judged by then).
-  if (auto ledger = storage::Database::open(temp / "hub" / "hub.db", storage::OpenMode::kExistingOnly,
-                                            storage::Durability::kNormal)) {
+  {
+    const auto ledger = open_ledger(place);
     const std::pair<const char*, const char*> tallies[] = {
         {"_positions", "SELECT count(*) FROM reconcile_positions"},
         {"_counts", "SELECT count(*) FROM events WHERE type = 'count'"},
@@ -621,6 +710,13 @@ int run(const Args& args) {
     report(figure + "_reconciled_to_raw_sqlite", ingest.reconciled_events_per_s / sqlite_rate, "x");
   }
   report("raw_sqlite_rows_per_s_5000_per_txn", sqlite_rate_5000, "rows/s");
+  if (postgres) {
+    report("raw_postgresql_rows_per_s", postgres_rate, "rows/s");
+    if (postgres_rate > 0) {
+      report(figure + "_acked_to_raw_postgresql", ingest.events_per_s / postgres_rate, "x");
+      report(figure + "_reconciled_to_raw_postgresql", ingest.reconciled_events_per_s / postgres_rate, "x");
+    }
+  }
   report("raw_broker_msgs_per_s", broker_figures.messages_per_s, "msgs/s");
   report("raw_broker_events_per_s", broker_figures.messages_per_s * static_cast<double>(batch_events), "events/s");
   report("raw_broker_payload_bytes", static_cast<double>(broker_figures.payload_bytes), "bytes");
