@@ -44,10 +44,10 @@
 
 #include "agent/sync/sync.hpp"
 #include "bench/bench_support.hpp"
+#include "hub/storage/postgres.hpp"
 #include "shared/mqtt/link.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/topics.hpp"
-#include "hub/storage/postgres.hpp"
 #include "shared/storage/sqlite.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/postgres.hpp"
@@ -590,8 +590,8 @@ int run(const Args& args) {
 
   const auto batch_events = agent::SyncOptions{}.batch_events;
   auto raw_sqlite = [&](std::size_t per_transaction) {
-    auto file = storage::Database::open(temp / "raw.db", storage::OpenMode::kCreateIfMissing,
-                                        storage::Durability::kFull);
+    auto file =
+        storage::Database::open(temp / "raw.db", storage::OpenMode::kCreateIfMissing, storage::Durability::kFull);
     if (!file) throw std::runtime_error("raw sqlite open: " + file.error().describe());
     const double rate = raw_rows_per_s(*file, kRawSqliteEvents, mix, device_count, events, per_transaction);
     for (const char* name : {"raw.db", "raw.db-wal", "raw.db-shm"}) std::filesystem::remove(temp / name);
@@ -605,8 +605,9 @@ int run(const Args& args) {
   const auto broker_figures = raw_broker(broker.uri(), mix, raw_messages, batch_events, 20, std::chrono::seconds(120));
   // The same 500-row batches on the hubs' PostgreSQL server, before the hubs make their tables.
   double postgres_rate = 0;
-  if (postgres) postgres_rate = raw_rows_per_s(*open_ledger({{}, postgres->url()}), kRawPostgresEvents, mix,
-                                               device_count, events, 500);
+  if (postgres)
+    postgres_rate =
+        raw_rows_per_s(*open_ledger({{}, postgres->url()}), kRawPostgresEvents, mix, device_count, events, 500);
 
   std::vector<std::string> hub_args;
   if (args.flag("max-unreconciled")) {
@@ -640,16 +641,16 @@ int run(const Args& args) {
   }
   const auto simulated_batch = static_cast<std::size_t>(args.number("simulated", 0));
   const LedgerPlace place{temp / "hub" / "hub.db", postgres ? postgres->url() : std::string()};
-  const auto ingest =
-      hub_ingest(broker.uri(), dirs, sites, devices, mix, events, hub_pids, limit, simulated_batch, temp / "hub", place);
+  const auto ingest = hub_ingest(broker.uri(), dirs, sites, devices, mix, events, hub_pids, limit, simulated_batch,
+                                 temp / "hub", place);
   if (perf) perf->stop(SIGINT, std::chrono::seconds(60));
   // The hubs' ingest counters (GET /api/v1/health), summed: commits, and acks Paho refused to send.
   const std::vector<std::string> counter_keys{"messages", "commits", "deferred_commits", "replies_unsent"};
   std::map<std::string, double> ingest_counters;
   for (const auto& each : hubs) {
-    auto health = testing::run_command({"curl", "-sf", "--max-time", "5",
-                                        "http://127.0.0.1:" + std::to_string(each->http_port()) + "/api/v1/health"},
-                                       "", std::chrono::seconds(10));
+    auto health = testing::run_command(
+        {"curl", "-sf", "--max-time", "5", "http://127.0.0.1:" + std::to_string(each->http_port()) + "/api/v1/health"},
+        "", std::chrono::seconds(10));
     auto counters = nlohmann::json::parse(health.out, nullptr, false);
     if (counters.is_discarded()) {
       std::cerr << "ingest: no counters from /api/v1/health: " << health.out.substr(0, 200) << '\n';
