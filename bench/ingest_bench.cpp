@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -645,7 +646,7 @@ int run(const Args& args) {
                                  temp / "hub", place);
   if (perf) perf->stop(SIGINT, std::chrono::seconds(60));
   // The hubs' ingest counters (GET /api/v1/health), summed: commits, and acks Paho refused to send.
-  const std::vector<std::string> counter_keys{"messages", "commits", "deferred_commits", "replies_unsent"};
+  const std::array<const char*, 4> counter_keys{"messages", "commits", "deferred_commits", "replies_unsent"};
   std::map<std::string, double> ingest_counters;
   for (const auto& each : hubs) {
     auto health = testing::run_command(
