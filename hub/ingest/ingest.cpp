@@ -70,7 +70,7 @@ Ingest::Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, re
       tasks_(tasks),
       clock_(clock),
       wall_(std::move(wall)),
-      options_(options),
+      options_(std::move(options)),
       chunk_events_(chunk_floor()) {}
 
 void Ingest::start() {

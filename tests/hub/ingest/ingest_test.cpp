@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <utility>
 
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
@@ -61,7 +62,7 @@ struct IngestFixture {
       io, broker.uri(), "device-1", {"recount/v1/+/+/ack", "recount/v1/+/+/nack", std::string(kProbeTopic)}};
   std::vector<mqtt::Message>& replies = device.received;
 
-  explicit IngestFixture(IngestOptions options = {}) : ingest_options(options) {
+  explicit IngestFixture(IngestOptions options = {}) : ingest_options(std::move(options)) {
     ingest.start();
     hub_link.start();
     REQUIRE(run_until([&] { return hub_link.connected(); }));
