@@ -110,6 +110,21 @@ struct Fleet {
   std::vector<std::filesystem::path> data;
 };
 
+// The end of a kill -9 case: every device fully synced and acked (read through `hub`), the
+// projections caught up with every event, and the agents stopped cleanly.
+template <typename Ledger>
+void check_fleet_synced_and_reconciled(const Hub& hub, const Fleet& fleet, const Ledger& ledger,
+                                       const std::filesystem::path& hub_dir,
+                                       std::vector<std::unique_ptr<AgentDaemon>>& agents) {
+  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+    CAPTURE(fleet.devices[i]);
+    CHECK(eventually([&] { return fully_synced(hub, fleet.data[i], fleet.devices[i]); }, kDeliveryTimeout,
+                     std::chrono::milliseconds(500)));
+  }
+  check_reconciled(ledger, hub_dir);
+  for (auto& agent : agents) CHECK(agent->stop() == 0);
+}
+
 }  // namespace
 
 // SQLite only for now: on PostgreSQL the API's stall after a restart is gone (docs/scale-out.md,
@@ -148,13 +163,7 @@ TEST_CASE_TEMPLATE(
     hub.restart();
   }
   CHECK(kills_mid_sync >= 2);
-  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
-    CAPTURE(fleet.devices[i]);
-    CHECK(eventually([&] { return fully_synced(hub, fleet.data[i], fleet.devices[i]); }, kDeliveryTimeout,
-                     std::chrono::milliseconds(500)));
-  }
-  check_reconciled(ledger, dir / "hub");
-  for (auto& agent : agents) CHECK(agent->stop() == 0);
+  check_fleet_synced_and_reconciled(hub, fleet, ledger, dir / "hub", agents);
   CHECK(hub.stop() == 0);
   check_ledger_exactly_once(ledger, dir / "hub", std::uint64_t{5} * 3000 + std::uint64_t{4} * 200);
 }
@@ -211,13 +220,7 @@ TEST_CASE(
     victim.restart();
   }
   CHECK(kills_mid_sync >= 2);
-  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
-    CAPTURE(fleet.devices[i]);
-    CHECK(eventually([&] { return fully_synced(first, fleet.data[i], fleet.devices[i]); }, kDeliveryTimeout,
-                     std::chrono::milliseconds(500)));
-  }
-  check_reconciled(ledger, dir / "hub-a");
-  for (auto& agent : agents) CHECK(agent->stop() == 0);
+  check_fleet_synced_and_reconciled(first, fleet, ledger, dir / "hub-a", agents);
   CHECK(first.stop() == 0);
   CHECK(second.stop() == 0);
   INFO("the hubs' stderr: " << first.errors() << "\n" << second.errors());
