@@ -65,19 +65,28 @@ Result<void> run_steps(Database& database, const SchemaComponent& component, int
   return {};
 }
 
-// PostgreSQL: a new component is created at its latest version from its own DDL.
-Result<void> create_on_postgres(Connection& database, const SchemaComponent& component, int version) {
-  if (!component.postgres || component.postgres->version != latest_version(component)) {
+// PostgreSQL: a new component is created from its DDL, an older one upgraded, to its latest
+// version.
+Result<void> run_on_postgres(Connection& database, const SchemaComponent& component, int version) {
+  const auto& postgres = component.postgres;
+  if (!postgres || postgres->version + static_cast<int>(postgres->upgrades.size()) != latest_version(component)) {
     return Error{ErrorCode::kUnsupportedVersion, "",
                  "the " + component.name + " tables have no PostgreSQL form at version " +
                      std::to_string(latest_version(component)) + " yet; keep this hub's ledger in SQLite"};
   }
-  if (version != 0) {
+  if (version != 0 && version < postgres->version) {
     return Error{ErrorCode::kUnsupportedVersion, "",
                  "the " + component.name + " tables of " + database.name() + " have version " +
                      std::to_string(version) + ", which this " + component.program + " cannot upgrade on PostgreSQL"};
   }
-  return database.execute(component.postgres->sql);
+  if (version == 0) {
+    if (auto ok = database.execute(postgres->sql); !ok) return ok;
+    version = postgres->version;
+  }
+  for (auto next = static_cast<std::size_t>(version - postgres->version); next < postgres->upgrades.size(); ++next) {
+    if (auto ok = database.execute(postgres->upgrades[next]); !ok) return ok;
+  }
+  return {};
 }
 
 Result<void> migrate_component(Connection& database, const SchemaComponent& component) {
@@ -88,7 +97,7 @@ Result<void> migrate_component(Connection& database, const SchemaComponent& comp
   if (database.dialect() == Dialect::kSqlite) {
     if (auto ok = run_steps(static_cast<Database&>(database), component, *version); !ok) return ok;
   } else if (*version < latest_version(component)) {
-    if (auto ok = create_on_postgres(database, component, *version); !ok) return ok;
+    if (auto ok = run_on_postgres(database, component, *version); !ok) return ok;
   }
   auto write = database.prepare(
       "INSERT INTO schema_versions (component, version) VALUES (?1, ?2)"

@@ -35,10 +35,14 @@ struct SchemaComponent {
   // the migration's transaction and read nothing but the legacy location.
   std::function<Result<int>(Database&)> legacy_version = {};
   // The tables on PostgreSQL, which has no history of files to replay: DDL that creates them at
-  // `version` in one go. Unset: the component does not run on PostgreSQL yet.
+  // `version` in one go, and the DDL of each version after it, upgrades[i] taking tables at
+  // version + i to the next (a new database runs `sql` and then every upgrade). Tables made on
+  // PostgreSQL at a version before `version` cannot be upgraded. Unset: the component does not
+  // run on PostgreSQL yet.
   struct Postgres {
     int version = 0;
     std::string_view sql;
+    std::vector<std::string_view> upgrades = {};
   };
   std::optional<Postgres> postgres = {};
 };
@@ -53,9 +57,10 @@ Result<int> schema_version(Connection& database, const SchemaComponent& componen
 // database at once, the first migrates and the others find nothing to do (they wait for the
 // lock). All or nothing: after an error nothing has changed. A database whose components are all
 // current is only read. Call outside any transaction. On PostgreSQL a new component is created
-// from its `postgres` DDL. Errors: kUnsupportedVersion when a component is newer than its steps
-// (a newer program wrote it; the database is left untouched) or, on PostgreSQL, has no
-// `postgres` DDL at its latest version; what a step returns; kIo when the engine refuses. Blocks.
+// from its `postgres` DDL, an older one upgraded by its `postgres` upgrades. Errors:
+// kUnsupportedVersion when a component is newer than its steps (a newer program wrote it; the
+// database is left untouched) or, on PostgreSQL, has no `postgres` DDL at its latest version or
+// was made there before it; what a step returns; kIo when the engine refuses. Blocks.
 Result<void> migrate(Connection& database, std::span<const SchemaComponent> components);
 
 // The same inside a write transaction the caller began (Connection::begin) and ends: for a caller

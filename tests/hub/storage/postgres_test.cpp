@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 
 #include "hub/ledger/schema.hpp"
+#include "shared/storage/migrations.hpp"
 #include "shared/storage/statement_set.hpp"
 #include "tests/support/postgres.hpp"
 
@@ -252,6 +254,40 @@ TEST_CASE("the ledger's tables are made on PostgreSQL once, at the ledger's late
   CHECK(count_rows(connection, "hub_journal") == 1);
   auto epoch = prepared(connection, "SELECT epoch FROM hub_journal");
   CHECK(first_text(epoch).value().value_or("").size() == 16);
+}
+
+TEST_CASE("a component made on PostgreSQL is upgraded by its upgrades, and one made before its DDL is refused") {
+  PostgresServer server;
+  auto connection = connect(server);
+  SchemaComponent first{"widgets",
+                        "recount-hub",
+                        {{"CREATE TABLE widgets (id INTEGER)"}},
+                        {},
+                        SchemaComponent::Postgres{1, "CREATE TABLE widgets (id BIGINT)"}};
+  REQUIRE(migrate(connection, std::span(&first, 1)).has_value());
+  SchemaComponent later = first;
+  later.steps.push_back({"ALTER TABLE widgets ADD COLUMN name TEXT"});
+  later.steps.push_back({"CREATE TABLE gadgets (id INTEGER)"});
+  later.postgres->upgrades = {"ALTER TABLE widgets ADD COLUMN name TEXT", "CREATE TABLE gadgets (id BIGINT)"};
+  REQUIRE(migrate(connection, std::span(&later, 1)).has_value());
+  CHECK(schema_version(connection, later).value() == 3);
+  CHECK(connection.execute("INSERT INTO widgets (id, name) VALUES (1, 'one'); INSERT INTO gadgets VALUES (2)")
+            .has_value());
+  // A new database runs the DDL and then every upgrade.
+  auto fresh = connect(server);
+  REQUIRE(fresh.execute("CREATE SCHEMA fresh; SET search_path TO fresh").has_value());
+  REQUIRE(migrate(fresh, std::span(&later, 1)).has_value());
+  CHECK(fresh.execute("INSERT INTO widgets (id, name) VALUES (1, 'one'); INSERT INTO gadgets VALUES (2)").has_value());
+  // Tables at a version before the DDL's cannot be upgraded on PostgreSQL: the DDL was all it had.
+  SchemaComponent rebased = later;
+  rebased.postgres = SchemaComponent::Postgres{2, "", {"CREATE TABLE gadgets (id BIGINT)"}};
+  auto old = connect(server);
+  REQUIRE(old.execute("CREATE SCHEMA old; SET search_path TO old").has_value());
+  REQUIRE(migrate(old, std::span(&first, 1)).has_value());
+  auto refused = migrate(old, std::span(&rebased, 1));
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::kUnsupportedVersion);
+  CHECK(refused.error().message.find("cannot upgrade on PostgreSQL") != std::string::npos);
 }
 
 TEST_CASE("stored events and audit entries stay append-only on PostgreSQL") {
