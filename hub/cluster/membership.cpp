@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "shared/storage/migrations.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub::cluster {
 
@@ -19,23 +20,31 @@ Result<std::unique_ptr<Membership>> Membership::create(boost::asio::io_context& 
   if (!last_writer) return last_writer.error();
   auto set_writer = database.prepare("UPDATE ledger_writer SET writer = ?1 WHERE id = 1");
   if (!set_writer) return set_writer.error();
-  std::unique_ptr<Membership> membership(new Membership(io, ledger, std::move(hub), std::move(wall), options,
-                                                        std::move(*leases), std::move(*last_writer),
-                                                        std::move(*set_writer)));
+  auto record_watermark = database.prepare(
+      "INSERT INTO hub_watermarks (hub, oldest_waiting_ms, updated_ms) VALUES (?1, ?2, ?3)"
+      " ON CONFLICT (hub) DO UPDATE SET oldest_waiting_ms = excluded.oldest_waiting_ms,"
+      " updated_ms = excluded.updated_ms");
+  if (!record_watermark) return record_watermark.error();
+  // MIN skips the NULLs of hubs that hold nothing, and is NULL when every live hub does.
+  auto others_waiting =
+      database.prepare("SELECT MIN(oldest_waiting_ms) FROM hub_watermarks WHERE hub <> ?1 AND updated_ms > ?2");
+  if (!others_waiting) return others_waiting.error();
+  std::unique_ptr<Membership> membership(
+      new Membership(io, ledger, std::move(hub), std::move(wall), options, std::move(*leases),
+                     Statements{std::move(*last_writer), std::move(*set_writer), std::move(*record_watermark),
+                                std::move(*others_waiting)}));
   ledger.on_write_begun([self = membership.get()] { return self->note_write(); });
   return membership;
 }
 
 Membership::Membership(boost::asio::io_context& io, Ledger& ledger, std::string hub, WallClock wall,
-                       MembershipOptions options, SiteLeases leases, storage::Statement last_writer,
-                       storage::Statement set_writer)
+                       MembershipOptions options, SiteLeases leases, Statements statements)
     : ledger_(ledger),
       hub_(std::move(hub)),
       wall_(std::move(wall)),
       options_(options),
       leases_(std::move(leases)),
-      last_writer_(std::move(last_writer)),
-      set_writer_(std::move(set_writer)),
+      statements_(std::move(statements)),
       renew_timer_(io),
       follow_timer_(io) {}
 
@@ -44,13 +53,28 @@ Membership::~Membership() { ledger_.on_write_begun(nullptr); }
 Result<void> Membership::note_write() {
   // Under the ledger's lock: no other write can come between this read and the commit, so a
   // hub that finds its own name wrote last knows nothing changed since.
-  auto found = last_writer_.step();
+  auto found = statements_.last_writer.step();
   if (!found) return found.error();
-  const bool mine = *found && last_writer_.column_text(0) == hub_;
-  last_writer_.reset();
+  const bool mine = *found && statements_.last_writer.column_text(0) == hub_;
+  statements_.last_writer.reset();
   if (mine) return {};
   ledger_.database().note_written_elsewhere();
-  return set_writer_.bind(1, hub_).run();
+  return statements_.set_writer.bind(1, hub_).run();
+}
+
+Result<void> Membership::record(std::optional<std::int64_t> oldest_waiting_ms, std::int64_t now_ms) {
+  auto& statement = statements_.record_watermark;
+  statement.bind(1, hub_);
+  if (oldest_waiting_ms) {
+    statement.bind(2, *oldest_waiting_ms);
+  } else {
+    statement.bind_null(2);
+  }
+  return statement.bind(3, now_ms).run();
+}
+
+Result<std::optional<std::int64_t>> Membership::others_oldest_waiting(std::int64_t now_ms) {
+  return storage::first_int(statements_.others_waiting.bind(1, hub_).bind(2, now_ms - options_.lease_ttl.count()));
 }
 
 void Membership::start(MembershipCallbacks callbacks) {

@@ -10,7 +10,9 @@
 // twice, never a wrong ledger: every write holds the ledger's one lock (Ledger::begin_write), and
 // in each write the membership notes which hub wrote last, so a hub that finds another one wrote
 // since drops what it remembers of the tables (Connection::note_written_elsewhere()) before it
-// reads them.
+// reads them. Each hub's ingest also records here how far it has stored what it received
+// (ReceiveWatermarks), so the owner judges no count before another hub stored the movements it
+// received first.
 #pragma once
 
 #include <chrono>
@@ -25,6 +27,7 @@
 
 #include "hub/cluster/site_lease.hpp"
 #include "hub/ledger/ledger.hpp"
+#include "hub/writes/receive_watermarks.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/core/result.hpp"
 
@@ -53,10 +56,10 @@ struct MembershipCallbacks {
 
 // Runs on `io` (one thread, the ledger's). Not thread-safe. `ledger` must outlive it, and it must
 // outlive every handler it posted (stop() it and destroy it after the io_context has stopped).
-class Membership {
+class Membership final : public ReceiveWatermarks {
  public:
-  // Migrates the cluster's tables (call outside any transaction), prepares the lease and
-  // writer statements on the ledger's connection and hooks every write of the ledger (Ledger::
+  // Migrates the cluster's tables (call outside any transaction), prepares the lease, writer and
+  // watermark statements on the ledger's connection and hooks every write of the ledger (Ledger::
   // on_write_begun). `hub` is this hub's client id, unique among the hubs. Errors: kIo and
   // kUnsupportedVersion as for the migration and the statements.
   static Result<std::unique_ptr<Membership>> create(boost::asio::io_context& io, Ledger& ledger, std::string hub,
@@ -64,7 +67,7 @@ class Membership {
                                                     MembershipOptions options = {});
   Membership(const Membership&) = delete;
   Membership& operator=(const Membership&) = delete;
-  ~Membership();
+  ~Membership() override;
 
   // Tries for the lease now and then every lease_ttl / 3, renewing it while held, and starts the
   // follow timer; tells `callbacks` what happens. Call once.
@@ -76,9 +79,21 @@ class Membership {
 
   bool owner() const { return owner_; }
 
+  // ReceiveWatermarks, in the table hub_watermarks; a hub is live while it recorded within
+  // lease_ttl. One round trip each.
+  Result<void> record(std::optional<std::int64_t> oldest_waiting_ms, std::int64_t now_ms) override;
+  Result<std::optional<std::int64_t>> others_oldest_waiting(std::int64_t now_ms) override;
+
  private:
+  // The prepared statements, on the ledger's connection.
+  struct Statements {
+    storage::Statement last_writer;
+    storage::Statement set_writer;
+    storage::Statement record_watermark;
+    storage::Statement others_waiting;
+  };
   Membership(boost::asio::io_context& io, Ledger& ledger, std::string hub, WallClock wall, MembershipOptions options,
-             SiteLeases leases, storage::Statement last_writer, storage::Statement set_writer);
+             SiteLeases leases, Statements statements);
   // The ledger's write hook: notes this hub as the last writer, and the connection as written
   // elsewhere when another hub was.
   Result<void> note_write();
@@ -91,8 +106,7 @@ class Membership {
   WallClock wall_;
   MembershipOptions options_;
   SiteLeases leases_;
-  storage::Statement last_writer_;
-  storage::Statement set_writer_;
+  Statements statements_;
   MembershipCallbacks callbacks_;
   boost::asio::steady_timer renew_timer_;
   boost::asio::steady_timer follow_timer_;

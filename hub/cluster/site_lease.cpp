@@ -26,6 +26,14 @@ CREATE TABLE ledger_writer (
 );
 INSERT INTO ledger_writer (id, writer) VALUES (1, '');
 )sql";
+// Version 2.
+constexpr std::string_view kPostgresWatermarks = R"sql(
+CREATE TABLE hub_watermarks (
+  hub               TEXT   PRIMARY KEY,
+  oldest_waiting_ms BIGINT,
+  updated_ms        BIGINT NOT NULL
+);
+)sql";
 
 constexpr std::string_view kLeaseColumns = "site, owner, token, expires_ms";
 
@@ -80,9 +88,16 @@ CREATE TABLE ledger_writer (
   writer TEXT    NOT NULL  -- the client id of the hub whose write committed last
 );
 INSERT INTO ledger_writer (id, writer) VALUES (1, '');
+)sql"},
+                                   {R"sql(
+CREATE TABLE hub_watermarks (
+  hub               TEXT    PRIMARY KEY,  -- a hub's client id
+  oldest_waiting_ms INTEGER,              -- receive time of the oldest message it holds unstored; NULL: none
+  updated_ms        INTEGER NOT NULL      -- wall-clock ms of the write that set it
+) WITHOUT ROWID;
 )sql"}},
                                   {},
-                                  storage::SchemaComponent::Postgres{1, kPostgresCluster}};
+                                  storage::SchemaComponent::Postgres{1, kPostgresCluster, {kPostgresWatermarks}}};
 }
 
 Result<SiteLeases> SiteLeases::prepare(storage::Connection& database) {

@@ -133,6 +133,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
     publish_live(changes);
     if (alerts_) alerts_->observe(changes.discrepancies);
   });
+  writer_.limit_judging([this](std::int64_t now_ms) { return ingest_.judge_through(now_ms); });
   writer_.on_commit([this](const CommitChanges& changes) {
     publish_live(changes);
     if (alerts_) alerts_->observe(changes.discrepancies);
@@ -224,6 +225,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
                                                   daemon->options_.cluster);
     if (!membership) return membership.error();
     daemon->membership_ = std::move(*membership);
+    daemon->ingest_.share_watermarks(*daemon->membership_);
     // Until this hub holds the lease it only stores, acks and serves the API.
     daemon->tasks_.set_publishing(false);
     daemon->ingest_.set_reconciling(false);
@@ -392,12 +394,12 @@ void HubDaemon::arm_checkpoint_timer() {
   });
 }
 
-void HubDaemon::arm_settle_timer() {
+void HubDaemon::arm_settle_timer(bool held) {
   auto wait = options_.settle_poll;
   auto next_due = reconciler_.next_due_ms();
   if (!next_due) {
     std::cerr << "recount-hub: settle timer: " << next_due.error().describe() << std::endl;
-  } else if (*next_due) {
+  } else if (*next_due && !held) {
     wait = std::clamp(std::chrono::milliseconds(**next_due - writer_.now_ms()), std::chrono::milliseconds(0), wait);
   }
   settle_timer_.expires_after(wait);
@@ -409,11 +411,17 @@ void HubDaemon::arm_settle_timer() {
     // also one other hubs stored since ingest last caught up, which follow() hands to ingest.
     ingest_.follow();
     auto due = reconciler_.next_due_ms();
+    bool waits = false;
     if (!ingest_.catching_up() && due && *due && **due <= writer_.now_ms()) {
-      if (auto ok = writer_.settle(options_.ingest.commit_time); !ok)
-        std::cerr << "recount-hub: settle: " << ok.error().describe() << std::endl;
+      auto through = ingest_.judge_through(writer_.now_ms());
+      if (!through) std::cerr << "recount-hub: settle: " << through.error().describe() << std::endl;
+      waits = !through || **due > *through;
+      if (!waits) {
+        if (auto ok = writer_.settle(options_.ingest.commit_time); !ok)
+          std::cerr << "recount-hub: settle: " << ok.error().describe() << std::endl;
+      }
     }
-    arm_settle_timer();
+    arm_settle_timer(waits);
   });
 }
 

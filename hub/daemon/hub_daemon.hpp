@@ -146,8 +146,10 @@ class HubDaemon {
   // What shutdown() and halt() both stop first: alerts, outbox, live feed, settle and checkpoint timers.
   void stop_timers_and_feeds();
   // Sleeps until the next count is due (at most settle_poll), settles through writer_ if one is
-  // due by then, and sleeps again; until shutdown.
-  void arm_settle_timer();
+  // due by then, and sleeps again; until shutdown. `held`: the count due waits for messages not
+  // stored yet (Ingest::judge_through), which ingest judges when it applies them; the timer
+  // then sleeps settle_poll.
+  void arm_settle_timer(bool held = false);
   // Signs the chain's head unless it is the one signed last, publishes it and writes it to the
   // checkpoint directory, if any. Failures are logged and retried at the next tick.
   void checkpoint();

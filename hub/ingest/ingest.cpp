@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -104,6 +105,19 @@ void Ingest::follow() {
   behind_since_ms_ = wall_();
   behind_ = true;
   post_drain();
+}
+
+Result<std::int64_t> Ingest::judge_through(std::int64_t now_ms) {
+  return judge_through(queue_.empty() ? std::nullopt : std::optional(queue_.front().received_ms), now_ms);
+}
+
+Result<std::int64_t> Ingest::judge_through(std::optional<std::int64_t> oldest_waiting_ms, std::int64_t now_ms) {
+  if (watermarks_ != nullptr) {
+    auto others = watermarks_->others_oldest_waiting(now_ms);
+    if (!others) return others.error();
+    if (*others && (!oldest_waiting_ms || **others < *oldest_waiting_ms)) oldest_waiting_ms = *others;
+  }
+  return oldest_waiting_ms ? *oldest_waiting_ms - 1 : std::numeric_limits<std::int64_t>::max();
 }
 
 void Ingest::stop() {
@@ -272,6 +286,14 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
     group.handled = i + 1;
   }
   const std::int64_t now_ms = wall_();
+  // What is left of the group was taken from the queue's front: older than what waits there.
+  const std::optional<std::int64_t> oldest_waiting = group.handled < received.size()
+                                                         ? std::optional(received[group.handled].received_ms)
+                                                     : queue_.empty() ? std::nullopt
+                                                                      : std::optional(queue_.front().received_ms);
+  if (watermarks_ != nullptr) {
+    if (auto ok = watermarks_->record(oldest_waiting, now_ms); !ok) return ok.error();
+  }
   if (!reconciling_ || may_defer(received.size(), group.stored, now_ms)) {
     if (auto ok = write->commit(); !ok) return ok.error();
     group.deferred = true;
@@ -285,6 +307,9 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
   policy.judge_if_behind = now_ms - judged_ms_ >= options_.max_unreconciled_ms;
   const auto started = std::chrono::steady_clock::now();
   policy.judge_until = started + options_.commit_time;
+  auto through = judge_through(oldest_waiting, now_ms);
+  if (!through) return through.error();
+  policy.judge_through_ms = *through;
   auto settled = settle_and_commit(*write, reconciler_, {}, now_ms, policy);
   if (!settled) return settled.error();
   // Back up to the full chunk as commits get fast.

@@ -20,6 +20,7 @@
 #include "hub/reconcile/reconciler.hpp"
 #include "hub/unknown/unknown_barcodes.hpp"
 #include "hub/writes/hub_writer.hpp"
+#include "hub/writes/receive_watermarks.hpp"
 #include "hub/writes/task_publisher.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/mqtt/link.hpp"
@@ -163,6 +164,15 @@ class Ingest {
   // changed are announced after its commit. `unknown` must outlive the ingest.
   void keep_unknown_barcodes(UnknownBarcodes& unknown) { unknown_ = &unknown; }
 
+  // Several hubs on one ledger: from now on every commit records how far this hub has stored what
+  // it received, and judges only counts due before what the other hubs hold unstored.
+  // `watermarks` must outlive the ingest.
+  void share_watermarks(ReceiveWatermarks& watermarks) { watermarks_ = &watermarks; }
+  // The receive time through which every message received is stored, by this hub and by the
+  // others (share_watermarks): a count due later could still be changed by a movement received
+  // before it, so it is not judged yet. max() when nothing waits. Errors: those of the ledger.
+  Result<std::int64_t> judge_through(std::int64_t now_ms);
+
  private:
   struct Received {
     mqtt::Message message;
@@ -209,6 +219,8 @@ class Ingest {
   // Whether this commit of `messages` may leave what it stores to a later one: messages came
   // while the last commit ran, or still wait, and reconciliation is within its bounds.
   bool may_defer(std::size_t messages, std::uint64_t storing, std::int64_t now_ms) const;
+  // judge_through() with this hub's oldest message not stored yet given (nullopt: none).
+  Result<std::int64_t> judge_through(std::optional<std::int64_t> oldest_waiting_ms, std::int64_t now_ms);
   // On failure, `culprit` is the index of the message whose handling failed, if one did.
   Result<Group> apply_and_commit(const std::vector<Received>& received, std::optional<std::size_t>& culprit);
   // The fewest backlog events a commit applies while behind: a fiftieth of the chunk, so a
@@ -257,7 +269,8 @@ class Ingest {
   // once, and a first chunk of 5,000 events held the thread for 5-8 s on a loaded PostgreSQL.
   std::size_t chunk_events_;
   std::size_t group_messages_ = 1;
-  std::int64_t released_ms_ = 0;  // when the drain last gave free heap memory back (release_free_memory)
+  ReceiveWatermarks* watermarks_ = nullptr;  // share_watermarks()
+  std::int64_t released_ms_ = 0;             // when the drain last gave free heap memory back (release_free_memory)
   IngestCounters counters_;
   UnknownBarcodes* unknown_ = nullptr;  // keep_unknown_barcodes(); none: such events are only stored
 };

@@ -32,8 +32,9 @@ Result<Settled> settle_and_commit(LedgerWrite& write, reconcile::Reconciler& rec
   result.applied = caught->applied;
   reconcile::Effects settled;
   if (caught->complete || policy.judge_if_behind) {
-    auto judged =
-        reconciler.settle(now_ms, caught->complete ? now_ms : caught->received_through_ms, policy.judge_until);
+    const std::int64_t due_by =
+        std::min(policy.judge_through_ms, caught->complete ? now_ms : caught->received_through_ms);
+    auto judged = reconciler.settle(now_ms, due_by, policy.judge_until);
     if (!judged) return judged.error();
     settled = std::move(*judged);
     result.judged = true;
@@ -64,6 +65,11 @@ Result<void> HubWriter::write(const Change& change, CatchUpPolicy policy) {
   const std::int64_t now_ms = wall_();
   if (auto caught = reconciler_.catch_up(write->events(), std::numeric_limits<std::size_t>::max()); !caught) {
     return caught.error();
+  }
+  if (horizon_) {
+    auto through = horizon_(now_ms);
+    if (!through) return through.error();
+    policy.judge_through_ms = *through;
   }
   auto effects = change(*write, now_ms);
   if (!effects) return effects.error();

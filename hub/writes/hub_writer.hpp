@@ -49,13 +49,21 @@ using CommitObserver = std::function<void(const CommitChanges& changes)>;
 
 // How much of what the projections have not applied a settled commit applies, whether it
 // judges the counts due when it does not get to the end (judging after every part of a long
-// backlog would judge a busy position's counts again with each part), and until when it judges
-// (Reconciler::settle's judge_until: what is left stays due for a later commit).
+// backlog would judge a busy position's counts again with each part), until when it judges
+// (Reconciler::settle's judge_until: what is left stays due for a later commit), and the newest
+// count it may judge by its due time (messages received before then may not be stored yet: in a
+// hub's queue, this one's or another's; JudgeHorizon).
 struct CatchUpPolicy {
   std::size_t limit = std::numeric_limits<std::size_t>::max();
   bool judge_if_behind = true;
   std::chrono::steady_clock::time_point judge_until = std::chrono::steady_clock::time_point::max();
+  std::int64_t judge_through_ms = std::numeric_limits<std::int64_t>::max();
 };
+
+// The receive time through which every message received is stored, by this hub and by the
+// others sharing its ledger (Ingest::judge_through): counts due later wait. Errors: those of the
+// ledger.
+using JudgeHorizon = std::function<Result<std::int64_t>(std::int64_t now_ms)>;
 
 // Records `effects` (what the caller's change produced), applies stored events the projections
 // have not applied yet as `policy` allows (Reconciler::catch_up), settles what is due by now_ms
@@ -97,6 +105,8 @@ class HubWriter {
 
   // Tells `observer` what each later commit of this writer changed. Replaces an earlier one.
   void on_commit(CommitObserver observer) { observer_ = std::move(observer); }
+  // From now on every write judges only the counts due through `horizon`. Replaces an earlier one.
+  void limit_judging(JudgeHorizon horizon) { horizon_ = std::move(horizon); }
 
  private:
   Result<void> write(const Change& change, CatchUpPolicy policy);
@@ -106,6 +116,7 @@ class HubWriter {
   TaskListPublisher& tasks_;
   WallClock wall_;
   CommitObserver observer_;
+  JudgeHorizon horizon_;
 };
 
 }  // namespace recount::hub

@@ -1,12 +1,13 @@
 // Two hubs' memberships on one PostgreSQL ledger: one holds the lease of reconciliation, the
 // other takes it once it is released or lapses, and each write tells a hub whether another one
-// wrote since it last did.
+// wrote since it last did, and how far each hub has stored what it received.
 #include "hub/cluster/membership.hpp"
 
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,41 @@ TEST_CASE("a write tells a hub whether another hub wrote the ledger since its ow
   CHECK(first.written_elsewhere() == after_own + 1);
   TwoHubs::write(hubs.first);
   CHECK(first.written_elsewhere() == after_own + 1);
+}
+
+TEST_CASE("each hub records the oldest message it holds unstored, and sees the oldest of the other live hubs'") {
+  TwoHubs hubs;
+  boost::asio::io_context third_io;
+  Ledger third = hubs.open();
+  Member a(hubs.io, hubs.first, "hub-a", kFast);
+  Member b(hubs.io, hubs.second, "hub-b", kFast);
+  Member c(third_io, third, "hub-c", kFast);
+  const auto record = [](Ledger& ledger, Member& member, std::optional<std::int64_t> oldest, std::int64_t now_ms) {
+    auto write = ledger.begin_write();
+    REQUIRE(write.has_value());
+    REQUIRE(member.membership->record(oldest, now_ms).has_value());
+    REQUIRE(write->commit().has_value());
+  };
+  const auto others_of = [](Member& member, std::int64_t now_ms) {
+    auto oldest = member.membership->others_oldest_waiting(now_ms);
+    REQUIRE_MESSAGE(oldest.has_value(), (oldest ? "" : oldest.error().describe()));
+    return *oldest;
+  };
+  const std::int64_t now = 1'000'000;
+  CHECK(others_of(a, now) == std::nullopt);  // nobody recorded anything yet
+  record(hubs.first, a, 900'000, now);
+  record(hubs.second, b, 950'000, now);
+  record(third, c, std::nullopt, now);
+  CHECK(others_of(a, now) == 950'000);  // its own row does not count
+  CHECK(others_of(b, now) == 900'000);
+  CHECK(others_of(c, now) == 900'000);            // the oldest of both
+  record(hubs.first, a, std::nullopt, now + 10);  // hub-a stored what it held
+  CHECK(others_of(c, now + 10) == 950'000);
+  CHECK(others_of(b, now + 10) == std::nullopt);
+  // hub-b recorded last at `now`: once a lease's time has passed since, it is taken for dead (its
+  // devices resend what it held to the others) and no longer waited for.
+  CHECK(others_of(c, now + kFast.lease_ttl.count() - 1) == 950'000);
+  CHECK(others_of(c, now + kFast.lease_ttl.count()) == std::nullopt);
 }
 
 }  // namespace

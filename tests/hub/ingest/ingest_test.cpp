@@ -5,11 +5,13 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
+#include "hub/cluster/membership.hpp"
 #include "shared/crypto/ed25519.hpp"
 #include "shared/protocol/codec.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
@@ -489,6 +491,35 @@ TEST_CASE("follow() applies the events another hub stored, and nothing happens w
   hub.ingest.follow();
   CHECK(hub.run_until([&] { return hub.reconciled(); }));
   CHECK(hub.reconciled_counts() == 30);
+}
+
+TEST_CASE("a count received after a message another hub holds unstored waits for it, and is judged once stored") {
+  IngestFixture hub;
+  REQUIRE(hub.run_until([&] { return !hub.ingest.catching_up(); }));
+  // This hub's membership and another hub's, on a connection of its own to the same ledger.
+  auto mine = cluster::Membership::create(hub.io, hub.ledger, "hub-a");
+  REQUIRE(mine.has_value());
+  Ledger other_ledger = Ledger::open(hub.dir / "hub.db").value();
+  auto other = cluster::Membership::create(hub.io, other_ledger, "hub-b");
+  REQUIRE(other.has_value());
+  hub.ingest.share_watermarks(**mine);
+  const auto other_holds = [&](std::optional<std::int64_t> oldest_waiting_ms) {
+    auto write = other_ledger.begin_write();
+    REQUIRE(write.has_value());
+    REQUIRE((*other)->record(oldest_waiting_ms, system_wall_clock()()).has_value());
+    REQUIRE(write->commit().has_value());
+  };
+  const auto discrepancies = [&] { return hub.single_number("SELECT count(*) FROM reconcile_discrepancies"); };
+  other_holds(system_wall_clock()() - 1'000);  // a message it received a second ago, a movement maybe
+  hub.publish(events_topic(),
+              protocol::encode(protocol::EventBatch{"site-1", "device-1", kEpoch, testing::shortage_events()}));
+  CHECK(hub.ack(0).acked_through == 2);
+  REQUIRE(hub.run_until([&] { return hub.reconciled(); }));
+  hub.run_until([] { return false; }, std::chrono::milliseconds(200));
+  CHECK(discrepancies() == 0);  // the short count is applied, not judged
+  other_holds(std::nullopt);    // it stored that message
+  hub.publish(events_topic("device-2"), batch_payload(1, 1, "device-2", 2));
+  CHECK(hub.run_until([&] { return discrepancies() == 1; }));
 }
 
 TEST_CASE("a message the database refuses is left unanswered, and the batches that shared its commit are acked") {
