@@ -288,13 +288,15 @@ struct IngestFigures {
 };
 
 // Waits (bounded by `limit`) until the hub's reconciliation has applied every event its ledger
-// stored (Reconciler::catch_up's mark reaches the newest rowid); returns when, or nullopt.
-// With several hubs the mark is the one the lease holder of the moment advances.
+// stored (Reconciler::catch_up's mark reaches the newest rowid) and judged every count group
+// they made due (reconcile_dirty is empty: the benchmark's policy has no settle delay); returns
+// when, or nullopt. With several hubs the mark is the one the lease holder of the moment
+// advances, and it judges a count only once every hub stored what it received before it.
 std::optional<Clock::time_point> wait_reconciled(const LedgerPlace& place, std::chrono::seconds limit) {
   const auto ledger = open_ledger(place);
   auto caught_up = ledger->prepare(
       "SELECT CASE WHEN (SELECT value FROM reconcile_meta WHERE name = 'applied_through') >="
-      " (SELECT max(rowid) FROM events) THEN 1 ELSE 0 END");
+      " (SELECT max(rowid) FROM events) AND NOT EXISTS (SELECT 1 FROM reconcile_dirty) THEN 1 ELSE 0 END");
   if (!caught_up) throw std::runtime_error("prepare the reconciliation check: " + caught_up.error().describe());
   const auto deadline = Clock::now() + limit;
   while (Clock::now() < deadline) {
