@@ -387,7 +387,7 @@ class JsonParser {
   const std::size_t kept_depth_;
   bool too_deep_ = false;
   std::size_t unescaped_used_ = 0;
-  std::vector<Open> open_;  // the containers not yet closed, innermost last
+  std::vector<Open> open_;         // the containers not yet closed, innermost last
   JsonDocument::Node not_kept_{};  // where values deeper than kept_depth_ are written
 };
 

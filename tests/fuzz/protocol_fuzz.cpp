@@ -53,7 +53,8 @@ void check_json(std::string_view input) {
   }
   for (const std::size_t kept_depth : {0, 1, 2}) {
     if (JsonDocument::parse(input, JsonDocument::kAnyDepth, kept_depth).has_value() != accepted) {
-      fail("json", "JsonDocument keeping " + std::to_string(kept_depth) + " levels and nlohmann::json::accept disagree");
+      fail("json",
+           "JsonDocument keeping " + std::to_string(kept_depth) + " levels and nlohmann::json::accept disagree");
     }
   }
 }
