@@ -64,6 +64,21 @@ double raw_insert_s(const std::filesystem::path& file, const protocol::Catalog& 
   return seconds_since(start);
 }
 
+// The load is real: the agent's journal holds every item and barcode (read beside the running
+// agent, as its scan UI reads).
+void check_stored(const std::filesystem::path& dir, std::size_t items) {
+  auto database =
+      must(storage::Database::open(dir / "journal.db", storage::OpenMode::kExistingOnly, storage::Durability::kFull),
+           "agent journal");
+  for (const char* table : {"catalog_items", "catalog_barcodes"}) {
+    auto count = must(database.prepare(std::string("SELECT count(*) FROM ") + table), "count");
+    if (!must(count.step(), "count step") || static_cast<std::size_t>(count.column_int(0)) != items) {
+      throw std::runtime_error(std::string("the agent reported the catalog stored, but ") + table + " holds " +
+                               std::to_string(count.column_int(0)) + " rows, not " + std::to_string(items));
+    }
+  }
+}
+
 // Publishes `messages`, at most 256 in flight; runs the io_context until the broker took them all.
 void publish_all(boost::asio::io_context& io, mqtt::Link& link, std::vector<mqtt::Message> messages) {
   std::size_t next = 0;
@@ -166,6 +181,7 @@ int run(const Args& args) {
   publish_all(io, link, messages_of(first, key, nullptr));
   report("catalog_first_load_s", wait_for(*agent, "catalog version 1 stored", start, timeout_s), "s");
   report("catalog_first_load_items_per_s", static_cast<double>(items) / seconds_since(start), "items/s");
+  check_stored(dir, items);
 
   catalog.version = 2;
   catalog.items[items / 2].description = "Renamed";

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/workflow/held_scans.hpp"
+#include "shared/core/memory.hpp"
 #include "shared/crypto/sha256.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/signed_payload.hpp"
@@ -128,6 +129,9 @@ void CatalogFeed::store_manifest(bool arrived) {
            << manifest_->locations.size() << " locations)" << std::endl;
       manifest_.reset();
       apply_held();
+      // The load's buffers (a chunk's text, SQLite's spilled pages) are free now; without this
+      // the allocator keeps their pages, and the agent idles at its load's peak.
+      release_free_memory();
       return;
   }
 }

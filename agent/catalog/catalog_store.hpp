@@ -136,8 +136,19 @@ class CatalogStore {
   explicit CatalogStore(storage::Database database) : database_(std::move(database)) {}
   Result<std::uint64_t> meta(const char* key);
   Result<void> set_meta(const char* key, std::uint64_t value);
-  // Inserts `items` and their barcodes, noting `chunk` on them (empty: NULL, a whole catalog).
-  Result<void> insert_items(const std::vector<protocol::CatalogItem>& items, const std::string& chunk);
+  // Writes items and their barcodes, noting `chunk` on them (empty: NULL, a whole catalog), with
+  // statements prepared once for a catalog or a chunk.
+  class ItemWriter {
+   public:
+    static Result<ItemWriter> prepare(storage::Database& database);
+    Result<void> write(const protocol::CatalogItem& item, const std::string& chunk);
+
+   private:
+    ItemWriter(storage::Statement item, storage::Statement barcode)
+        : item_(std::move(item)), barcode_(std::move(barcode)) {}
+    storage::Statement item_;
+    storage::Statement barcode_;
+  };
   Result<void> replace_locations_and_users(const std::vector<protocol::CatalogLocation>& locations,
                                            const std::vector<protocol::CatalogUser>& users);
   // Deletes the items and barcodes that came in `chunk`.

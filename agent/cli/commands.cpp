@@ -12,6 +12,7 @@
 #include "agent/daemon/agent_daemon.hpp"
 #include "agent/journal/journal.hpp"
 #include "agent/sync/hub_key.hpp"
+#include "shared/core/memory.hpp"
 #include "shared/core/random_id.hpp"
 #include "shared/domain/limits.hpp"
 #include "shared/protocol/codec.hpp"
@@ -170,6 +171,8 @@ int print_journal(const DataOptions& data, OutputFormat format, std::uint64_t fr
 
 int run_sync(const std::filesystem::path& data_dir, const RunOptions& run, const Environment& environment,
              std::ostream& out, std::ostream& err) {
+  // The daemon runs within a device's memory budget (docs/performance.md, "The agent's memory").
+  map_large_allocations_apart();
   auto provisioning = resolve_provisioning(run.flags, environment);
   if (!provisioning) {
     err << "recount-agent: " << provisioning.error().describe() << '\n';

@@ -15,4 +15,10 @@ void release_free_memory() {
 #endif
 }
 
+void map_large_allocations_apart() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+}
+
 }  // namespace recount

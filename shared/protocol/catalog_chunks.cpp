@@ -21,6 +21,24 @@ std::optional<std::uint32_t> decimal(std::string_view text) {
   return value;
 }
 
+// The chunk's JSON text: `payload` itself, or inflated into `inflated` when it is gzip.
+Result<std::string_view> chunk_text(std::string_view payload, std::string& inflated) {
+  if (payload.size() > limits::kMaxCatalogChunkBytes) {
+    return invalid("", "is " + std::to_string(payload.size()) + " bytes, over the limit of " +
+                           std::to_string(limits::kMaxCatalogChunkBytes));
+  }
+  if (!is_gzip(payload)) return payload;
+  auto text = gunzip(payload, limits::kMaxCatalogPayloadBytes);
+  if (!text) return text.error();
+  inflated = std::move(*text);
+  return std::string_view(inflated);
+}
+
+Result<void> check_belongs(CatalogChunkId id, std::size_t index, const CatalogItem& item) {
+  if (catalog_chunk_index(item.sku, id.count) == id.index) return {};
+  return invalid("items[" + std::to_string(index) + "].sku", "belongs to another chunk than " + to_string(id));
+}
+
 }  // namespace
 
 std::string to_string(CatalogChunkId id) { return std::to_string(id.count) + "-" + std::to_string(id.index); }
@@ -58,25 +76,34 @@ std::string catalog_chunk_payload(const CatalogChunk& chunk) {
   return compressed.size() < text.size() ? compressed : text;
 }
 
-Result<CatalogChunk> read_catalog_chunk_payload(std::string_view payload) {
-  if (payload.size() > limits::kMaxCatalogChunkBytes) {
-    return invalid("", "is " + std::to_string(payload.size()) + " bytes, over the limit of " +
-                           std::to_string(limits::kMaxCatalogChunkBytes));
-  }
+Result<void> read_catalog_chunk_payload(std::string_view payload,
+                                        const std::function<Result<void>(const CatalogChunkHeader&)>& header,
+                                        const std::function<Result<void>(std::size_t, CatalogItem&&)>& item) {
   std::string inflated;
-  if (is_gzip(payload)) {
-    auto text = gunzip(payload, limits::kMaxCatalogPayloadBytes);
-    if (!text) return text.error();
-    inflated = std::move(*text);
-    payload = inflated;
-  }
-  auto chunk = decode_catalog_chunk(payload);
+  auto text = chunk_text(payload, inflated);
+  if (!text) return text.error();
+  CatalogChunkId id;
+  return read_catalog_chunk(
+      *text,
+      [&](const CatalogChunkHeader& head) {
+        id = *parse_catalog_chunk_id(head.id);  // read_catalog_chunk() checked it
+        return header(head);
+      },
+      [&](std::size_t index, CatalogItem&& read) {
+        if (auto ok = check_belongs(id, index, read); !ok) return ok;
+        return item(index, std::move(read));
+      });
+}
+
+Result<CatalogChunk> read_catalog_chunk_payload(std::string_view payload) {
+  std::string inflated;
+  auto text = chunk_text(payload, inflated);
+  if (!text) return text.error();
+  auto chunk = decode_catalog_chunk(*text);
   if (!chunk) return chunk.error();
-  const auto id = parse_catalog_chunk_id(chunk->id);  // decode_catalog_chunk() checked it
+  const auto id = *parse_catalog_chunk_id(chunk->id);  // decode_catalog_chunk() checked it
   for (std::size_t i = 0; i < chunk->items.size(); ++i) {
-    if (catalog_chunk_index(chunk->items[i].sku, id->count) != id->index) {
-      return invalid("items[" + std::to_string(i) + "].sku", "belongs to another chunk than " + chunk->id);
-    }
+    if (auto ok = check_belongs(id, i, chunk->items[i]); !ok) return ok.error();
   }
   return chunk;
 }

@@ -8,12 +8,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "shared/core/result.hpp"
+#include "shared/protocol/codec.hpp"
 #include "shared/protocol/messages.hpp"
 
 namespace recount::protocol {
@@ -43,6 +45,12 @@ std::string catalog_chunk_payload(const CatalogChunk& chunk);
 // limits::kMaxCatalogChunkBytes, corrupt gzip, inflating past kMaxCatalogPayloadBytes, what
 // decode_catalog_chunk() refuses, and items whose SKU belongs to another chunk.
 Result<CatalogChunk> read_catalog_chunk_payload(std::string_view payload);
+// The same an item at a time, as read_catalog_chunk() (codec.hpp) hands them over: memory holds
+// the inflated text and one item, not the chunk's items. The same errors for the same payload,
+// an item of another chunk named when its turn comes, or the first a callback returns.
+Result<void> read_catalog_chunk_payload(std::string_view payload,
+                                        const std::function<Result<void>(const CatalogChunkHeader&)>& header,
+                                        const std::function<Result<void>(std::size_t, CatalogItem&&)>& item);
 
 // A catalog as manifest and chunks: every chunk of the count, the empty ones too, in index order;
 // payloads[i] is the payload of manifest.chunks[i].

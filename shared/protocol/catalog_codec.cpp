@@ -1,4 +1,6 @@
 // Task lists and catalogs: what the hub publishes to a site's devices, encoded and strictly decoded.
+#include <limits>
+#include <optional>
 #include <string>
 #include <unordered_set>
 
@@ -243,16 +245,69 @@ Result<CatalogMessage> decode_catalog_message(std::string_view payload) {
 }
 
 Result<CatalogChunk> decode_catalog_chunk(std::string_view text) {
-  return codec::decode_payload(text, limits::kMaxCatalogPayloadBytes, [](JsonReader& in) {
-    CatalogChunk chunk;
-    chunk.site = in.identifier("site");
-    chunk.id = in.code("chunk", limits::kMaxCode, Presence::kRequired);
-    if (in.ok() && !parse_catalog_chunk_id(chunk.id)) in.fail("chunk", "is not a chunk id");
-    std::unordered_set<std::string> seen_skus;
-    std::unordered_set<std::string> seen_codes;
-    chunk.items = in.objects("items", [&](JsonReader& element) { return read_item(element, seen_skus, seen_codes); });
-    return chunk;
+  CatalogChunk chunk;
+  auto read = read_catalog_chunk(
+      text,
+      [&](const CatalogChunkHeader& header) -> Result<void> {
+        chunk.site = header.site;
+        chunk.id = header.id;
+        chunk.items.reserve(header.items);
+        return {};
+      },
+      [&](std::size_t, CatalogItem&& item) -> Result<void> {
+        chunk.items.push_back(std::move(item));
+        return {};
+      });
+  if (!read) return read.error();
+  return chunk;
+}
+
+Result<void> read_catalog_chunk(std::string_view text,
+                                const std::function<Result<void>(const CatalogChunkHeader&)>& header,
+                                const std::function<Result<void>(std::size_t, CatalogItem&&)>& item) {
+  // The document keeps the root's members and the items as elements (level 2), not what is in
+  // them: each item is parsed again from its own text when its turn comes.
+  constexpr std::size_t kItemLevel = 2;
+  const Result<JsonDocument> document = codec::parse_object(text, limits::kMaxCatalogPayloadBytes, kItemLevel);
+  if (!document) return document.error();
+  if (auto version = codec::check_version(document->root()); !version) return version.error();
+  JsonReader in(document->root());
+  CatalogChunkHeader head;
+  head.site = in.identifier("site");
+  head.id = in.code("chunk", limits::kMaxCode, Presence::kRequired);
+  if (in.ok() && !parse_catalog_chunk_id(head.id)) in.fail("chunk", "is not a chunk id");
+  const std::optional<JsonValue> items = in.list("items", std::numeric_limits<std::size_t>::max());
+  if (!in.ok()) return in.error();
+  head.items = items->size();
+  if (auto ok = header(head); !ok) return ok;
+  std::unordered_set<std::string> seen_skus;
+  std::unordered_set<std::string> seen_codes;
+  std::optional<Error> stopped;
+  std::size_t index = 0;
+  items->for_each_element([&](JsonValue shallow) {
+    const std::size_t i = index++;
+    // Checked already as part of the whole text, so this parse cannot fail; it is the item's alone.
+    const Result<JsonDocument> element = JsonDocument::parse(shallow.source());
+    if (!element) {
+      stopped = element.error().within(std::string("items[") + std::to_string(i) + "]");
+      return false;
+    }
+    JsonReader reader = in.at("items", i, element->root());
+    if (!in.ok()) return false;
+    CatalogItem read = read_item(reader, seen_skus, seen_codes);
+    if (!reader.ok()) {
+      in.fail(reader.error());
+      return false;
+    }
+    if (auto ok = item(i, std::move(read)); !ok) {
+      stopped = ok.error();
+      return false;
+    }
+    return true;
   });
+  if (stopped) return *stopped;
+  if (!in.ok()) return in.error();
+  return {};
 }
 
 }  // namespace recount::protocol

@@ -13,12 +13,12 @@ namespace recount::protocol {
 
 namespace codec {
 
-Result<JsonDocument> parse_object(std::string_view payload, std::size_t max_bytes) {
+Result<JsonDocument> parse_object(std::string_view payload, std::size_t max_bytes, std::size_t kept_depth) {
   if (payload.size() > max_bytes) {
     return invalid("", "payload of " + std::to_string(payload.size()) + " bytes exceeds the limit of " +
                            std::to_string(max_bytes));
   }
-  Result<JsonDocument> document = JsonDocument::parse(payload, limits::kMaxJsonDepth);
+  Result<JsonDocument> document = JsonDocument::parse(payload, limits::kMaxJsonDepth, kept_depth);
   if (!document) return document.error();
   if (!document->root().is_object()) return invalid("", "payload must be a JSON object");
   return document;

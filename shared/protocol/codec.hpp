@@ -11,6 +11,7 @@
 // that is not UTF-8 is replaced, not rejected). All functions are thread-safe.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -54,6 +55,22 @@ using CatalogMessage = std::variant<Catalog, CatalogManifest>;
 Result<CatalogMessage> decode_catalog_message(std::string_view payload);
 // A chunk's JSON text (inflated), at most kMaxCatalogPayloadBytes. SKUs and barcodes distinct.
 Result<CatalogChunk> decode_catalog_chunk(std::string_view text);
+// What a chunk says of itself before its items.
+struct CatalogChunkHeader {
+  std::string site;
+  std::string id;
+  std::size_t items = 0;  // how many elements "items" has
+};
+// decode_catalog_chunk() an item at a time, in bounded memory: the text is checked whole first
+// (syntax, version, site, chunk id, "items" an array), then header(const CatalogChunkHeader&) ->
+// Result<void> is called, then item(std::size_t index, CatalogItem&&) -> Result<void> for each
+// item in order as it is read. Memory holds the text's outer levels and one item, not a tree of
+// the whole chunk (a chunk of 2,000 items is ~0.3 MB of text; its tree was 1.6 MB). Errors:
+// decode_catalog_chunk()'s, the same for the same text, or the first a callback returns; either
+// stops the reading (items already handed over stay handed over).
+Result<void> read_catalog_chunk(std::string_view text,
+                                const std::function<Result<void>(const CatalogChunkHeader&)>& header,
+                                const std::function<Result<void>(std::size_t, CatalogItem&&)>& item);
 Result<Event> decode_event(std::string_view payload);
 
 // A draft event, as `recount-agent record --jsonl` reads one per line: an event object without

@@ -21,9 +21,11 @@ namespace recount::protocol::codec {
 inline constexpr std::uint64_t kMaxCounter = std::numeric_limits<std::int64_t>::max();
 inline constexpr std::int64_t kMaxUnixMs = std::numeric_limits<std::int64_t>::max();
 
-// Parses a payload of at most max_bytes that must be a JSON object. Errors (field empty): too
-// large, not JSON, nested deeper than limits::kMaxJsonDepth, not an object.
-Result<JsonDocument> parse_object(std::string_view payload, std::size_t max_bytes);
+// Parses a payload of at most max_bytes that must be a JSON object, keeping the levels
+// JsonDocument::parse's kept_depth says. Errors (field empty): too large, not JSON, nested deeper
+// than limits::kMaxJsonDepth, not an object.
+Result<JsonDocument> parse_object(std::string_view payload, std::size_t max_bytes,
+                                  std::size_t kept_depth = JsonDocument::kAnyDepth);
 
 // Whether `root` carries "v": limits::kProtocolVersion. Errors: kInvalidInput when "v" is
 // absent or not an integer, kUnsupportedVersion for any other integer.

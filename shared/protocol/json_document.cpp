@@ -16,13 +16,14 @@ namespace recount::protocol {
 
 class JsonParser {
  public:
-  JsonParser(JsonDocument& document, std::string_view payload, std::size_t max_depth)
+  JsonParser(JsonDocument& document, std::string_view payload, std::size_t max_depth, std::size_t kept_depth)
       : document_(document),
         begin_(reinterpret_cast<const unsigned char*>(payload.data())),
         at_(begin_),
         end_(at_ + payload.size()),
         payload_size_(payload.size()),
-        max_depth_(max_depth) {}
+        max_depth_(max_depth),
+        kept_depth_(kept_depth) {}
 
   enum class Outcome { kParsed, kMalformed, kTooDeep };
 
@@ -51,10 +52,15 @@ class JsonParser {
           return false;
         }
         const auto kind = first == '{' ? JsonValue::Kind::kObject : JsonValue::Kind::kArray;
-        open_.push_back(static_cast<std::uint32_t>(document_.nodes_.size()));
-        JsonDocument::Node& container = push(kind);
-        container.source_begin = value_begin;
-        if (kind == JsonValue::Kind::kObject) container.key_bits = 0;
+        if (keeping()) {
+          const auto index = static_cast<std::uint32_t>(document_.nodes_.size());
+          JsonDocument::Node& container = push(kind);
+          container.source_begin = value_begin;
+          if (kind == JsonValue::Kind::kObject) container.key_bits = 0;
+          open_.push_back({index, kind});  // after the push: its members are a level deeper
+        } else {
+          open_.push_back({kNotKept, kind});
+        }
         ++at_;
         skip_whitespace();
         if (at_ != end_ && *at_ == closer(kind)) {
@@ -65,10 +71,13 @@ class JsonParser {
           continue;
         }
       } else {
+        const bool kept = keeping();
         const std::size_t index = document_.nodes_.size();
         if (!scalar()) return false;
-        document_.nodes_[index].source_begin = value_begin;
-        document_.nodes_[index].source_end = offset();
+        if (kept) {
+          document_.nodes_[index].source_begin = value_begin;
+          document_.nodes_[index].source_end = offset();
+        }
       }
       // A value ended: it counts in its container, which goes on, closes (ending a value of its
       // own container in turn) or is malformed.
@@ -77,8 +86,8 @@ class JsonParser {
         // nlohmann's lexer reads a NUL byte where a token may start as the end of the input
         // (for C strings), so whatever follows one after the value is ignored, as there.
         if (open_.empty()) return at_ == end_ || *at_ == '\0';
-        JsonDocument::Node& container = document_.nodes_[open_.back()];
-        ++container.length;
+        const Open container = open_.back();
+        if (container.index != kNotKept) ++document_.nodes_[container.index].length;
         if (at_ == end_) return false;
         if (*at_ == ',') {
           ++at_;
@@ -93,9 +102,21 @@ class JsonParser {
     }
   }
 
+  // An open container: its node, or kNotKept when it is nested deeper than kept_depth_.
+  struct Open {
+    std::uint32_t index;
+    JsonValue::Kind kind;
+  };
+  static constexpr std::uint32_t kNotKept = std::numeric_limits<std::uint32_t>::max();
+
   static unsigned char closer(JsonValue::Kind kind) { return kind == JsonValue::Kind::kObject ? '}' : ']'; }
 
+  // Whether the value (or member key) starting now gets a node: it is at most kept_depth_ deep.
+  bool keeping() const { return open_.size() <= kept_depth_; }
+
+  // A node for a value starting now; one that is not kept is written to a scratch node instead.
   JsonDocument::Node& push(JsonValue::Kind kind) {
+    if (!keeping()) return not_kept_;
     const auto index = static_cast<std::uint32_t>(document_.nodes_.size());
     JsonDocument::Node& node = document_.nodes_.emplace_back();
     node.kind = kind;
@@ -111,8 +132,10 @@ class JsonParser {
 
   // At the byte after the container's closer.
   void close() {
-    document_.nodes_[open_.back()].end = static_cast<std::uint32_t>(document_.nodes_.size());
-    document_.nodes_[open_.back()].source_end = offset();
+    if (const std::uint32_t index = open_.back().index; index != kNotKept) {
+      document_.nodes_[index].end = static_cast<std::uint32_t>(document_.nodes_.size());
+      document_.nodes_[index].source_end = offset();
+    }
     open_.pop_back();
   }
 
@@ -123,8 +146,10 @@ class JsonParser {
   // A member's key and its colon, leaving at_ at the value.
   bool key() {
     if (at_ == end_ || *at_ != '"' || !string()) return false;
-    const JsonDocument::Node& key = document_.nodes_.back();
-    document_.nodes_[open_.back()].key_bits |= JsonDocument::key_bit({key.text, key.length});
+    if (keeping()) {
+      const JsonDocument::Node& key = document_.nodes_.back();
+      document_.nodes_[open_.back().index].key_bits |= JsonDocument::key_bit({key.text, key.length});
+    }
     skip_whitespace();
     if (at_ == end_ || *at_ != ':') return false;
     ++at_;
@@ -182,8 +207,9 @@ class JsonParser {
 
   // The rest of a string that started at `start` and has an escape at at_: unescaped into the
   // document's buffer. Every byte written there stands for at least one payload byte, so the
-  // buffer (the payload's size) cannot overflow.
+  // buffer (the payload's size) cannot overflow. A string that is not kept is only checked.
   bool escaped_string(const unsigned char* start) {
+    if (!keeping()) return skip_escaped_string();
     if (!document_.unescaped_) document_.unescaped_ = std::make_unique_for_overwrite<char[]>(payload_size_);
     char* const begin = document_.unescaped_.get() + unescaped_used_;
     char* out = begin;
@@ -205,6 +231,24 @@ class JsonParser {
     unescaped_used_ += length;
     assert(unescaped_used_ <= payload_size_);
     push_string(begin, length);
+    return true;
+  }
+
+  // The rest of a string not kept, from an escape at at_: the same checks, nothing written.
+  bool skip_escaped_string() {
+    for (;;) {
+      if (at_ == end_) return false;
+      const unsigned char c = *at_;
+      if (c == '"') break;
+      if (c == '\\') {
+        char character[4];  // one escape's UTF-8, at most 4 bytes
+        char* out = character;
+        if (!escape(out)) return false;
+        continue;
+      }
+      if (!text_byte()) return false;
+    }
+    ++at_;
     return true;
   }
 
@@ -340,20 +384,23 @@ class JsonParser {
   const unsigned char* const end_;
   const std::size_t payload_size_;
   const std::size_t max_depth_;
+  const std::size_t kept_depth_;
   bool too_deep_ = false;
   std::size_t unescaped_used_ = 0;
-  std::vector<std::uint32_t> open_;  // indices of the containers not yet closed, innermost last
+  std::vector<Open> open_;         // the containers not yet closed, innermost last
+  JsonDocument::Node not_kept_{};  // where values deeper than kept_depth_ are written
 };
 
-Result<JsonDocument> JsonDocument::parse(std::string_view payload, std::size_t max_depth) {
+Result<JsonDocument> JsonDocument::parse(std::string_view payload, std::size_t max_depth, std::size_t kept_depth) {
   if (payload.size() >= std::numeric_limits<std::uint32_t>::max()) {
     return invalid("", "payload of " + std::to_string(payload.size()) + " bytes is too large for the JSON parser");
   }
   JsonDocument document;
   document.payload_ = payload.data();
-  // Realistic payloads hold a node per 6 to 8 bytes; one allocation covers most of them.
-  document.nodes_.reserve(payload.size() / 6 + 1);
-  switch (JsonParser(document, payload, max_depth).parse()) {
+  // Realistic payloads hold a node per 6 to 8 bytes; one allocation covers most of them. A
+  // document that keeps only the outer levels grows as it needs.
+  if (kept_depth == kAnyDepth) document.nodes_.reserve(payload.size() / 6 + 1);
+  switch (JsonParser(document, payload, max_depth, kept_depth).parse()) {
     case JsonParser::Outcome::kParsed: return document;
     case JsonParser::Outcome::kMalformed: break;
     case JsonParser::Outcome::kTooDeep:

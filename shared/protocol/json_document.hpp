@@ -86,7 +86,15 @@ class JsonDocument {
   // too large for a double); arrays and objects nested more than `max_depth` deep, refused as
   // soon as the parser reaches the level past it; payloads of 4 GiB or more. Parses iteratively:
   // deep nesting costs heap, never stack. Does not throw beyond std::bad_alloc.
-  static Result<JsonDocument> parse(std::string_view payload, std::size_t max_depth = kAnyDepth);
+  //
+  // `kept_depth` bounds what the document holds, not what is checked: values nested deeper than
+  // kept_depth levels (the root is at level 0, its elements or members at 1) are parsed and
+  // checked as all others, but get no node, so a large payload can be read a part at a time. A
+  // container at level kept_depth has its kind(), size() and source(), and nothing inside it:
+  // for_each_element() and for_each_member() visit nothing, find() finds nothing; read it by
+  // parsing its source() as a document of its own.
+  static Result<JsonDocument> parse(std::string_view payload, std::size_t max_depth = kAnyDepth,
+                                    std::size_t kept_depth = kAnyDepth);
 
   JsonDocument(JsonDocument&&) noexcept = default;
   JsonDocument& operator=(JsonDocument&&) noexcept = default;

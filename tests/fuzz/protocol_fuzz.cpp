@@ -44,9 +44,18 @@ void check_message(const char* decoder, std::string_view input, Decode decode) {
 }
 
 // nlohmann::json is the oracle JsonDocument was written against (tests/shared/protocol/json_document_test.cpp).
+// A document keeping only its outer levels (a catalog chunk's reading keeps two) must accept
+// exactly the same.
 void check_json(std::string_view input) {
-  if (JsonDocument::parse(input).has_value() != nlohmann::json::accept(input)) {
+  const bool accepted = nlohmann::json::accept(input);
+  if (JsonDocument::parse(input).has_value() != accepted) {
     fail("json", "JsonDocument and nlohmann::json::accept disagree");
+  }
+  for (const std::size_t kept_depth : {0, 1, 2}) {
+    if (JsonDocument::parse(input, JsonDocument::kAnyDepth, kept_depth).has_value() != accepted) {
+      fail("json",
+           "JsonDocument keeping " + std::to_string(kept_depth) + " levels and nlohmann::json::accept disagree");
+    }
   }
 }
 
@@ -116,9 +125,25 @@ void check_catalog_message(std::string_view input) {
 
 // A chunk's payload is read raw or gzip (the input may be either); what reads must survive being
 // published again.
+// Read an item at a time, a payload must give what the whole read gives, or fail where it fails.
 void check_catalog_chunk_payload(std::string_view input) {
   const auto decoded = read_catalog_chunk_payload(input);
+  CatalogChunk handed;
+  const auto each = read_catalog_chunk_payload(
+      input,
+      [&](const CatalogChunkHeader& header) -> Result<void> {
+        handed.site = header.site;
+        handed.id = header.id;
+        return {};
+      },
+      [&](std::size_t index, CatalogItem&& item) -> Result<void> {
+        if (index != handed.items.size()) fail("catalog_chunk", "an item was handed over out of order");
+        handed.items.push_back(std::move(item));
+        return {};
+      });
+  if (each.has_value() != decoded.has_value()) fail("catalog_chunk", "the item-at-a-time read disagrees");
   if (!decoded) return;
+  if (!(handed == *decoded)) fail("catalog_chunk", "the item-at-a-time read handed over another chunk");
   const auto again = read_catalog_chunk_payload(catalog_chunk_payload(*decoded));
   if (!again) fail("catalog_chunk", "re-reading our own payload failed: " + again.error().describe());
   if (!(*again == *decoded)) fail("catalog_chunk", "the round trip changed the chunk");

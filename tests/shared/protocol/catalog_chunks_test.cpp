@@ -4,8 +4,11 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "shared/core/gzip.hpp"
 #include "shared/crypto/sha256.hpp"
@@ -115,6 +118,86 @@ TEST_CASE("chunk payloads that are corrupt, oversized or hold another chunk's SK
   const auto refused = read_catalog_chunk_payload(catalog_chunk_payload(stray));
   REQUIRE_FALSE(refused);
   CHECK(refused.error().describe().find("belongs to another chunk") != std::string::npos);
+}
+
+// What read_catalog_chunk_payload() hands over an item at a time, gathered.
+struct Handed {
+  std::vector<CatalogChunkHeader> headers;
+  std::vector<std::pair<std::size_t, CatalogItem>> items;
+};
+
+Result<void> read_each(std::string_view payload, Handed& handed, std::size_t stop_at = SIZE_MAX) {
+  return read_catalog_chunk_payload(
+      payload,
+      [&](const CatalogChunkHeader& header) -> Result<void> {
+        CHECK(handed.items.empty());  // the header comes first
+        handed.headers.push_back(header);
+        return {};
+      },
+      [&](std::size_t index, CatalogItem&& item) -> Result<void> {
+        if (index == stop_at) return Error{ErrorCode::kIo, "sink", "stopped at " + std::to_string(index)};
+        handed.items.emplace_back(index, std::move(item));
+        return {};
+      });
+}
+
+TEST_CASE("a chunk read an item at a time hands over the header, then every item in order, as the whole read has") {
+  const auto chunked = chunk_catalog(catalog_of(5'000));
+  for (const auto& payload : chunked.payloads) {
+    const auto whole = read_catalog_chunk_payload(payload).value();
+    Handed handed;
+    REQUIRE(read_each(payload, handed));
+    REQUIRE(handed.headers.size() == 1);
+    CHECK(handed.headers[0].site == whole.site);
+    CHECK(handed.headers[0].id == whole.id);
+    CHECK(handed.headers[0].items == whole.items.size());
+    REQUIRE(handed.items.size() == whole.items.size());
+    for (std::size_t i = 0; i < whole.items.size(); ++i) {
+      CHECK(handed.items[i].first == i);
+      CHECK(handed.items[i].second == whole.items[i]);
+    }
+  }
+}
+
+TEST_CASE("a chunk read an item at a time stops at the first error, its own or the callback's, naming the item") {
+  const auto chunked = chunk_catalog(catalog_of(5'000));
+  // A callback's error stops the reading and comes back as it was.
+  Handed stopped;
+  const auto sink = read_each(chunked.payloads[0], stopped, 3);
+  REQUIRE_FALSE(sink);
+  CHECK(sink.error().code == ErrorCode::kIo);
+  CHECK(sink.error().message == "stopped at 3");
+  CHECK(stopped.items.size() == 3);
+  // An item that does not read stops the reading there, with the path the whole read names.
+  auto chunk = read_catalog_chunk_payload(chunked.payloads[0]).value();
+  REQUIRE(chunk.items.size() > 3);
+  chunk.items[2].barcodes.push_back(chunk.items[1].barcodes[0]);
+  const std::string repeated = catalog_chunk_payload(chunk);
+  Handed partial;
+  const auto refused = read_each(repeated, partial);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().field == "items[2].barcodes[1].code");
+  CHECK(refused.error().message == "repeats an earlier element's value");
+  CHECK(partial.items.size() == 2);
+  CHECK(read_catalog_chunk_payload(repeated).error().describe() == refused.error().describe());
+  // Malformed JSON anywhere refuses the chunk before anything is handed over.
+  std::string text = encode(read_catalog_chunk_payload(chunked.payloads[0]).value());
+  text.insert(text.size() - 10, "\xff");
+  Handed none;
+  const auto malformed = read_each(text, none);
+  REQUIRE_FALSE(malformed);
+  CHECK(malformed.error().message == "payload is not well-formed JSON in UTF-8");
+  CHECK(none.headers.empty());
+  CHECK(none.items.empty());
+  // An item of another chunk is named when its turn comes.
+  auto stray = read_catalog_chunk_payload(chunked.payloads[0]).value();
+  stray.items.push_back(read_catalog_chunk_payload(chunked.payloads[1]).value().items[0]);
+  Handed strayed;
+  const auto other = read_each(catalog_chunk_payload(stray), strayed);
+  REQUIRE_FALSE(other);
+  CHECK(other.error().field == "items[" + std::to_string(stray.items.size() - 1) + "].sku");
+  CHECK(other.error().message == "belongs to another chunk than " + stray.id);
+  CHECK(strayed.items.size() == stray.items.size() - 1);
 }
 
 TEST_CASE("the catalog topic's message reads as a whole catalog or as a manifest") {

@@ -63,13 +63,18 @@ bool same(JsonValue value, const Json& expected, int depth = 0) {
   return false;
 }
 
-// Checks one input against the oracle; returns whether both accepted it.
+// Checks one input against the oracle; returns whether both accepted it. A document that keeps
+// only its outer levels (kept_depth) must accept and refuse exactly the same inputs: what it does
+// not keep is checked all the same.
 bool check_against_nlohmann(const std::string& input) {
   const auto document = JsonDocument::parse(input);
   const bool accepted = Json::accept(input);
   INFO("input: ", Json(input).dump(-1, ' ', true, Json::error_handler_t::replace));
   CHECK(document.has_value() == accepted);
   if (document && accepted) CHECK(same(document->root(), Json::parse(input)));
+  for (const std::size_t kept_depth : {0, 1, 2}) {
+    CHECK(JsonDocument::parse(input, JsonDocument::kAnyDepth, kept_depth).has_value() == accepted);
+  }
   return document && accepted;
 }
 
@@ -220,6 +225,59 @@ TEST_CASE("a value's source is its exact text in the payload, quotes, escapes an
   CHECK(elements == std::vector<std::string_view>{"1", "\"x\\u0041\"", "{\"b\":[ ]}"});
   CHECK(document->root().find("n")->source() == "-1.5e3");
   CHECK(document->root().find("t")->source() == "true");
+}
+
+TEST_CASE("a document keeping two levels has the deeper containers' sizes and sources, which parse alone") {
+  const std::string payload =
+      R"({"v":1,"items":[{"sku":"A","codes":[{"c":"x\"y"}]}, {"sku":"B\u00e9","n":[1,2]} ,[3,[4]], 5],"z":{"k":{"d":[6]}}})";
+  const auto full = JsonDocument::parse(payload);
+  const auto shallow = JsonDocument::parse(payload, JsonDocument::kAnyDepth, 2);
+  REQUIRE(full);
+  REQUIRE(shallow);
+  const JsonValue items = *shallow->root().find("items");
+  CHECK(items.size() == 4);
+  CHECK(items.source() == full->root().find("items")->source());
+  std::vector<std::pair<std::size_t, std::string_view>> elements;
+  items.for_each_element([&](JsonValue element) {
+    // Level 2: counted and bounded, but nothing inside is kept.
+    if (element.is_object() || element.is_array()) {
+      std::size_t visited = 0;
+      element.for_each_element([&](JsonValue) {
+        ++visited;
+        return true;
+      });
+      element.for_each_member([&](std::string_view, JsonValue) {
+        ++visited;
+        return true;
+      });
+      CHECK(visited == 0);
+      CHECK_FALSE(element.find("sku").has_value());
+    }
+    elements.emplace_back(element.is_integer() ? 0 : element.size(), element.source());
+    return true;
+  });
+  REQUIRE(elements.size() == 4);
+  CHECK(elements[0] == std::pair<std::size_t, std::string_view>{2, R"({"sku":"A","codes":[{"c":"x\"y"}]})"});
+  CHECK(elements[1] == std::pair<std::size_t, std::string_view>{2, R"({"sku":"B\u00e9","n":[1,2]})"});
+  CHECK(elements[2] == std::pair<std::size_t, std::string_view>{2, "[3,[4]]"});
+  CHECK(elements[3].second == "5");
+  // Parsed alone, an element's source is what the full document holds there.
+  const auto second = JsonDocument::parse(elements[1].second);
+  REQUIRE(second);
+  CHECK(second->root().find("sku")->string() == "B\xc3\xa9");
+  CHECK(same(second->root(), Json::parse(payload)["items"][1]));
+  CHECK(shallow->root().find("z")->find("k")->size() == 1);
+  CHECK_FALSE(shallow->root().find("z")->find("k")->find("d").has_value());
+  // Keeping only the root: its members are counted, not kept.
+  const auto root_only = JsonDocument::parse(payload, JsonDocument::kAnyDepth, 0);
+  REQUIRE(root_only);
+  CHECK(root_only->root().size() == 3);
+  CHECK_FALSE(root_only->root().find("v").has_value());
+  // What is not kept is still checked: a bad escape or byte deep inside refuses the payload.
+  CHECK_FALSE(JsonDocument::parse(R"({"items":[{"a":{"b":"\x"}}]})", JsonDocument::kAnyDepth, 2).has_value());
+  CHECK_FALSE(JsonDocument::parse("{\"items\":[{\"a\":\"\xff\"}]}", JsonDocument::kAnyDepth, 2).has_value());
+  CHECK_FALSE(JsonDocument::parse(R"({"items":[{"a":[1,]}]})", JsonDocument::kAnyDepth, 2).has_value());
+  CHECK_FALSE(JsonDocument::parse(R"({"items":[{"a":[[[1]]]}]})", 4, 2).has_value());
 }
 
 TEST_CASE("nesting past the depth limit is refused with an error naming the limit, and at the limit it parses") {
