@@ -15,4 +15,10 @@ void release_free_memory() {
 #endif
 }
 
+void use_one_malloc_arena() {
+#if defined(__GLIBC__)
+  mallopt(M_ARENA_MAX, 1);
+#endif
+}
+
 }  // namespace recount
