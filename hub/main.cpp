@@ -23,6 +23,7 @@
 #include "hub/delivery/webhook.hpp"
 #include "hub/http/address.hpp"
 #include "hub/ledger/ledger.hpp"
+#include "shared/core/memory.hpp"
 #include "shared/storage/clean_close.hpp"
 #include "shared/systemd/notify.hpp"
 
@@ -355,6 +356,10 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before Paho's threads start: the MQTT payloads they allocate are freed on the io_context's
+  // thread, and with an arena per thread glibc kept ~21 MB of freed payloads resident under a
+  // 1M-event backlog (issue 16, docs/performance.md, "The hub's RSS under a 1M-event backlog").
+  recount::use_one_malloc_arena();
   try {
     return run(argc, argv);
   } catch (const std::exception& error) {

@@ -162,19 +162,17 @@ void Ingest::drain() {
   const bool catching_up = behind_ && reconciling_;
   if (queue_.empty() && !catching_up) return;
   const bool committed = commit(take_group());
-  // After a failure, only new messages try again: a failing database is not retried in a loop.
-  if (!queue_.empty() || (behind_ && reconciling_ && committed)) {
-    post_drain();
-    return;
-  }
-  // A burst has ended: the queue's messages were freed on this thread but allocated on Paho's,
-  // in an arena glibc keeps resident (shared/core/memory.hpp). At most once a second, so a
-  // trickle of single messages does not pay for it on every commit.
+  // glibc keeps freed heap pages resident (shared/core/memory.hpp): the payloads and the work of
+  // the commits done. Given back during a long backlog too, not only at its end, so that they do
+  // not add up to the hub's peak (issue 16); at most once a second, so that neither a backlog nor
+  // a trickle of single messages pays for it on every commit.
   const std::int64_t now_ms = wall_();
   if (now_ms - released_ms_ >= 1'000) {
     released_ms_ = now_ms;
     release_free_memory();
   }
+  // After a failure, only new messages try again: a failing database is not retried in a loop.
+  if (!queue_.empty() || (behind_ && reconciling_ && committed)) post_drain();
 }
 
 bool Ingest::may_defer(std::size_t messages, std::uint64_t storing, std::int64_t now_ms) const {

@@ -61,9 +61,11 @@ Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall, s
   // alone: no gain; docs/performance.md). Statement journals only undo one statement inside the
   // transaction, so keeping them in memory changes nothing about what a commit makes durable.
   // The cache is most of the hub's memory once the ledger outgrows it: 64 MiB put the hub at
-  // 168 MiB under a 1M-event backlog, against a budget of 100 MB (issue 16); with 32 MiB that
-  // run kept its ingest rate (docs/performance.md, "The hub's RSS under a 1M-event backlog").
-  if (auto ok = database->execute("PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY"); !ok) return ok.error();
+  // 168 MiB under a 1M-event backlog, against a budget of 100 MB (issue 16); 32 MiB kept that
+  // run's ingest rate relative to raw SQLite, and 16 MiB took ~17 MB more off, its cost on the
+  // rate not separable from the machine's load in the runs made (docs/performance.md, "The
+  // hub's RSS under a 1M-event backlog").
+  if (auto ok = database->execute("PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY"); !ok) return ok.error();
   const bool verified = database->checked_at_open() || database->previous_close() == storage::PreviousClose::kClean;
   auto ledger = open_on(std::make_unique<storage::Database>(std::move(*database)), std::move(wall));
   if (!ledger) return ledger.error();

@@ -21,4 +21,10 @@ void map_large_allocations_apart() {
 #endif
 }
 
+void use_one_malloc_arena() {
+#if defined(__GLIBC__)
+  mallopt(M_ARENA_MAX, 1);
+#endif
+}
+
 }  // namespace recount

@@ -4,10 +4,10 @@
 namespace recount {
 
 // Returns to the system the pages of every malloc arena that hold no live allocation (glibc's
-// malloc_trim; nothing elsewhere). glibc keeps memory freed in a thread's arena resident: the
-// hub's MQTT messages are allocated on Paho's thread and freed on the io_context's, so after a
-// backlog that arena stays as large as the biggest queue it ever held. Thread-safe; blocks while
-// it walks every arena's free chunks, so callers do it when a burst of work has ended.
+// malloc_trim; nothing elsewhere). glibc keeps freed memory resident: without this, a heap
+// stays as large as the most it ever held (the hub's, under a backlog: its queue of MQTT
+// payloads and the work of its commits). Thread-safe; blocks while it walks every arena's free
+// chunks (milliseconds for a heap of tens of MB), so callers bound how often they do it.
 void release_free_memory();
 
 // Makes every allocation of 128 KiB or more a mapping of its own, returned to the system when it
@@ -17,5 +17,12 @@ void release_free_memory();
 // a memory budget (the agent). Call once at start, before other threads allocate; nothing
 // elsewhere than glibc.
 void map_large_allocations_apart();
+
+// Makes every thread allocate from the main malloc arena (glibc's mallopt(M_ARENA_MAX, 1);
+// nothing elsewhere), so that memory freed on one thread is reused by the next allocation on any
+// other instead of staying resident in the arena of the thread that allocated it. The price is
+// one lock that threads allocating at the same moment share. Call at the start of main, before
+// any thread starts; not thread-safe.
+void use_one_malloc_arena();
 
 }  // namespace recount

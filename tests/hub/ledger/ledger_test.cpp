@@ -445,7 +445,7 @@ TEST_CASE("the ledger keeps statement journals in memory and a 32 MiB page cache
     return pragma->column_int(0);
   };
   CHECK(read_pragma("PRAGMA temp_store") == 2);  // MEMORY
-  CHECK(read_pragma("PRAGMA cache_size") == -32768);
+  CHECK(read_pragma("PRAGMA cache_size") == -16384);
 }
 
 TEST_CASE_TEMPLATE("a payload refused as a whole is dead-lettered and audited without moving any cursor", Backend,
