@@ -2,11 +2,10 @@
 // explicit stack of open containers instead of recursion.
 #include "shared/protocol/json_document.hpp"
 
-#include <locale.h>
-#include <stdlib.h>
-
 #include <cassert>
+#include <clocale>  // newlocale (POSIX)
 #include <cmath>
+#include <cstdlib>  // strtod_l
 #include <cstring>
 #include <limits>
 
@@ -369,9 +368,9 @@ class JsonParser {
     } else {
       // Rare in the protocol (no field is a fraction), so a copy for strtod's terminator is fine.
       // nlohmann refuses what overflows a double, and keeps what underflows as 0 or a subnormal.
-      static const locale_t c_locale = newlocale(LC_NUMERIC_MASK, "C", locale_t{});
+      static const locale_t kNumericC = newlocale(LC_NUMERIC_MASK, "C", locale_t{});
       const std::string token(start, at_);
-      const double value = strtod_l(token.c_str(), nullptr, c_locale);
+      const double value = strtod_l(token.c_str(), nullptr, kNumericC);
       if (!std::isfinite(value)) return false;
       push(JsonValue::Kind::kFloat).floating = value;
     }

@@ -142,7 +142,7 @@ TEST_CASE("every splice stands alone, as a string, a member and a value the way 
     check_against_nlohmann("\"" + splice + "\"");
     check_against_nlohmann("{\"v\":1,\"k" + splice + "\":0}");
     check_against_nlohmann("{\"v\":" + splice + "}");
-    check_against_nlohmann("[" + splice + "," + splice + "]");
+    check_against_nlohmann(std::string("[").append(splice).append(",").append(splice).append("]"));
   }
 }
 
