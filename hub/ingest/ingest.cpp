@@ -107,8 +107,10 @@ void Ingest::follow() {
   post_drain();
 }
 
-Result<std::int64_t> Ingest::judge_through(std::int64_t now_ms) {
-  return judge_through(queue_.empty() ? std::nullopt : std::optional(queue_.front().received_ms), now_ms);
+Result<std::int64_t> Ingest::judge_through(std::int64_t now_ms) { return judge_through(oldest_queued(), now_ms); }
+
+std::optional<std::int64_t> Ingest::oldest_queued() const {
+  return queue_.empty() ? std::nullopt : std::optional(queue_.front().received_ms);
 }
 
 Result<std::int64_t> Ingest::judge_through(std::optional<std::int64_t> oldest_waiting_ms, std::int64_t now_ms) {
@@ -285,10 +287,8 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
   }
   const std::int64_t now_ms = wall_();
   // What is left of the group was taken from the queue's front: older than what waits there.
-  const std::optional<std::int64_t> oldest_waiting = group.handled < received.size()
-                                                         ? std::optional(received[group.handled].received_ms)
-                                                     : queue_.empty() ? std::nullopt
-                                                                      : std::optional(queue_.front().received_ms);
+  const std::optional<std::int64_t> oldest_waiting =
+      group.handled < received.size() ? std::optional(received[group.handled].received_ms) : oldest_queued();
   if (watermarks_ != nullptr) {
     if (auto ok = watermarks_->record(oldest_waiting, now_ms); !ok) return ok.error();
   }
@@ -305,9 +305,7 @@ Result<Ingest::Group> Ingest::apply_and_commit(const std::vector<Received>& rece
   policy.judge_if_behind = now_ms - judged_ms_ >= options_.max_unreconciled_ms;
   const auto started = std::chrono::steady_clock::now();
   policy.judge_until = started + options_.commit_time;
-  auto through = judge_through(oldest_waiting, now_ms);
-  if (!through) return through.error();
-  policy.judge_through_ms = *through;
+  policy.horizon = [this, oldest_waiting](std::int64_t at_ms) { return judge_through(oldest_waiting, at_ms); };
   auto settled = settle_and_commit(*write, reconciler_, {}, now_ms, policy);
   if (!settled) return settled.error();
   // Back up to the full chunk as commits get fast.

@@ -219,6 +219,8 @@ class Ingest {
   // Whether this commit of `messages` may leave what it stores to a later one: messages came
   // while the last commit ran, or still wait, and reconciliation is within its bounds.
   bool may_defer(std::size_t messages, std::uint64_t storing, std::int64_t now_ms) const;
+  // The receive time of the oldest message waiting in the queue; nullopt when it is empty.
+  std::optional<std::int64_t> oldest_queued() const;
   // judge_through() with this hub's oldest message not stored yet given (nullopt: none).
   Result<std::int64_t> judge_through(std::optional<std::int64_t> oldest_waiting_ms, std::int64_t now_ms);
   // On failure, `culprit` is the index of the message whose handling failed, if one did.

@@ -32,8 +32,12 @@ Result<Settled> settle_and_commit(LedgerWrite& write, reconcile::Reconciler& rec
   result.applied = caught->applied;
   reconcile::Effects settled;
   if (caught->complete || policy.judge_if_behind) {
-    const std::int64_t due_by =
-        std::min(policy.judge_through_ms, caught->complete ? now_ms : caught->received_through_ms);
+    std::int64_t due_by = caught->complete ? now_ms : caught->received_through_ms;
+    if (policy.horizon) {
+      auto through = policy.horizon(now_ms);
+      if (!through) return through.error();
+      due_by = std::min(due_by, *through);
+    }
     auto judged = reconciler.settle(now_ms, due_by, policy.judge_until);
     if (!judged) return judged.error();
     settled = std::move(*judged);
@@ -66,11 +70,7 @@ Result<void> HubWriter::write(const Change& change, CatchUpPolicy policy) {
   if (auto caught = reconciler_.catch_up(write->events(), std::numeric_limits<std::size_t>::max()); !caught) {
     return caught.error();
   }
-  if (horizon_) {
-    auto through = horizon_(now_ms);
-    if (!through) return through.error();
-    policy.judge_through_ms = *through;
-  }
+  policy.horizon = horizon_;
   auto effects = change(*write, now_ms);
   if (!effects) return effects.error();
   auto settled = settle_and_commit(*write, reconciler_, std::move(*effects), now_ms, policy);

@@ -47,23 +47,24 @@ struct CommitChanges {
 // write to the ledger.
 using CommitObserver = std::function<void(const CommitChanges& changes)>;
 
+// The receive time through which every message received is stored, by this hub and by the
+// others sharing its ledger (Ingest::judge_through): counts due later wait. Errors: those of the
+// ledger.
+using JudgeHorizon = std::function<Result<std::int64_t>(std::int64_t now_ms)>;
+
 // How much of what the projections have not applied a settled commit applies, whether it
 // judges the counts due when it does not get to the end (judging after every part of a long
 // backlog would judge a busy position's counts again with each part), until when it judges
 // (Reconciler::settle's judge_until: what is left stays due for a later commit), and the newest
 // count it may judge by its due time (messages received before then may not be stored yet: in a
-// hub's queue, this one's or another's; JudgeHorizon).
+// hub's queue, this one's or another's). The horizon is asked only by a commit that judges
+// (with several hubs it reads the others' watermarks); none judges every count due.
 struct CatchUpPolicy {
   std::size_t limit = std::numeric_limits<std::size_t>::max();
   bool judge_if_behind = true;
   std::chrono::steady_clock::time_point judge_until = std::chrono::steady_clock::time_point::max();
-  std::int64_t judge_through_ms = std::numeric_limits<std::int64_t>::max();
+  JudgeHorizon horizon;
 };
-
-// The receive time through which every message received is stored, by this hub and by the
-// others sharing its ledger (Ingest::judge_through): counts due later wait. Errors: those of the
-// ledger.
-using JudgeHorizon = std::function<Result<std::int64_t>(std::int64_t now_ms)>;
 
 // Records `effects` (what the caller's change produced), applies stored events the projections
 // have not applied yet as `policy` allows (Reconciler::catch_up), settles what is due by now_ms
