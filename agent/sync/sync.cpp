@@ -1,7 +1,9 @@
 // Agent sync.
 #include "agent/sync/sync.hpp"
 
+#include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/topics.hpp"
@@ -33,7 +35,8 @@ Sync::Sync(boost::asio::io_context& io, Journal& journal, SyncOptions options)
       journal_(journal),
       options_(std::move(options)),
       link_(io, link_options(journal, options_)),
-      poll_timer_(io) {
+      poll_timer_(io),
+      ack_timeout_(options_.ack_timeout) {
   const auto& identity = journal_.identity();
   link_.subscribe({protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kAck),
                    protocol::device_topic(identity.site, identity.device, protocol::DeviceChannel::kNack),
@@ -151,7 +154,16 @@ void Sync::handle_ack(const protocol::Ack& ack) {
     acked_through_ = ack.acked_through;
     // The hub may ack more than this connection resent (events it stored before a reconnect).
     next_seq_ = std::max(next_seq_, acked_through_ + 1);
-    while (!in_flight_.empty() && in_flight_.front().last_seq <= acked_through_) in_flight_.pop_front();
+    const auto now = std::chrono::steady_clock::now();
+    std::optional<InFlight> newest_acked;
+    while (!in_flight_.empty() && in_flight_.front().last_seq <= acked_through_) {
+      newest_acked = in_flight_.front();
+      in_flight_.pop_front();
+    }
+    if (newest_acked && !newest_acked->resent)
+      ack_timeout_.measured(std::chrono::duration_cast<std::chrono::milliseconds>(now - newest_acked->sent_at));
+    ack_timeout_.progressed();
+    last_progress_ = now;
     status_stale_ = true;
   }
   pump();
@@ -171,7 +183,8 @@ void Sync::pump() {
                    protocol::encode(batch), false},
                   mqtt::Qos::kAtLeastOnce);
     if (auto ok = journal_.mark_sent(last); !ok) return report(ok.error());
-    in_flight_.push_back({first, last, std::chrono::steady_clock::now()});
+    in_flight_.push_back({first, last, std::chrono::steady_clock::now(), first <= sent_through_});
+    sent_through_ = std::max(sent_through_, last);
     next_seq_ = last + 1;
   }
 }
@@ -181,7 +194,12 @@ void Sync::arm_poll() {
   poll_timer_.async_wait([this](const boost::system::error_code& error) {
     if (error || stopped_) return;
     const auto now = std::chrono::steady_clock::now();
-    if (!in_flight_.empty() && now - in_flight_.front().sent_at > options_.ack_timeout) restart_from_ack();
+    if (!in_flight_.empty() && now - std::max(in_flight_.front().sent_at, last_progress_) > ack_timeout_.wait()) {
+      ack_timeout_.resent();
+      std::cerr << "recount-agent: sync: no ack through seq " << in_flight_.front().last_seq << ": resending from seq "
+                << acked_through_ + 1 << ", next wait " << ack_timeout_.wait().count() << " ms\n";
+      restart_from_ack();
+    }
     pump();
     // Operators watch the backlog drain: after progress, a status at most once a second.
     const bool due = now - last_status_ > options_.status_interval ||

@@ -14,16 +14,17 @@
 
 #include "agent/journal/journal.hpp"
 #include "agent/journal/journal_bell.hpp"
+#include "agent/sync/ack_timeout.hpp"
 #include "shared/mqtt/link.hpp"
 
 namespace recount::agent {
 
 struct SyncOptions {
   std::string broker_uri;
-  mqtt::LinkSecurity broker_security;           // TLS files and credentials (agent/config keeps them)
-  std::size_t batch_events = 200;               // events per message (≤ limits::kMaxBatchEvents)
-  std::size_t window_batches = 8;               // unacked batches in flight (≤ the link's max_inflight)
-  std::chrono::milliseconds ack_timeout{5000};  // no ack this long: resend from the ack
+  mqtt::LinkSecurity broker_security;  // TLS files and credentials (agent/config keeps them)
+  std::size_t batch_events = 200;      // events per message (≤ limits::kMaxBatchEvents)
+  std::size_t window_batches = 8;      // unacked batches in flight (≤ the link's max_inflight)
+  AckTimeoutLimits ack_timeout{};      // no ack this long: resend from the ack
   // Other processes record into the journal and ring its bell (agent/journal/journal_bell.hpp);
   // the poll finds what a lost ring left, and checks the ack timeout.
   std::chrono::milliseconds journal_poll{100};
@@ -39,8 +40,11 @@ struct SyncOptions {
 // ack on a misconfigured broker cannot make the agent stop sending what no hub holds. An ack the
 // journal takes as a rewind (AckVerdict::kRewound: a hub restored from a backup) makes it resend
 // from that ack on, seqs unchanged. It keeps at most
-// window_batches unacked batches in flight, resends them all from the last ack when the hub stays
-// silent for ack_timeout, and keeps recording-side work untouched when the broker is away.
+// window_batches unacked batches in flight, resends them all from the last ack when no ack
+// advances for the ack timeout (agent/sync/ack_timeout.hpp: timed by the hub's round trips,
+// doubled at each resend without progress, counted from the oldest batch's send or the last
+// advancing ack, whichever is later), and keeps recording-side work untouched when the broker is
+// away.
 //
 // New events go out as soon as the journal's bell rings (another process recorded them) or wake()
 // is called: on an idle device each scan leaves in its own batch at once. Batching follows from
@@ -77,6 +81,7 @@ class Sync {
     std::uint64_t first_seq;
     std::uint64_t last_seq;
     std::chrono::steady_clock::time_point sent_at;
+    bool resent;  // it holds seqs sent before: its ack may answer an earlier copy
   };
 
   void handle_connected();
@@ -96,7 +101,10 @@ class Sync {
   boost::asio::steady_timer poll_timer_;
   std::deque<InFlight> in_flight_;
   std::uint64_t acked_through_ = 0;
-  std::uint64_t next_seq_ = 1;  // the next seq to publish
+  std::uint64_t next_seq_ = 1;      // the next seq to publish
+  std::uint64_t sent_through_ = 0;  // the highest seq this process published
+  AckTimeout ack_timeout_;
+  std::chrono::steady_clock::time_point last_progress_{};  // the last ack that advanced
   std::chrono::steady_clock::time_point last_status_{};
   bool status_stale_ = false;  // acks moved the backlog since the last status
   std::unique_ptr<JournalBell> bell_;

@@ -1,6 +1,7 @@
 // Hostile input against the real recount-hub and a real Mosquitto: the deep-nesting payload that
-// used to crash the hub, plain and retained, across restarts; a forged event at a stored seq; a
-// full disk (a small tmpfs) that the hub reports, acks nothing on, and recovers from.
+// used to crash the hub, plain and retained, across restarts, and a forged event at a stored seq,
+// with the ledger in a file and in PostgreSQL; a full disk (a small tmpfs) that the hub reports,
+// acks nothing on, and recovers from.
 #include <doctest/doctest.h>
 #include <sys/mount.h>
 
@@ -24,6 +25,7 @@
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/topics.hpp"
 #include "tests/support/agents.hpp"
+#include "tests/support/hub_ledgers.hpp"
 #include "tests/support/mosquitto.hpp"
 
 namespace recount::testing {
@@ -177,10 +179,13 @@ class SmallFilesystem {
 
 }  // namespace
 
-TEST_CASE("the deep-nesting payload, plain and retained, is dead-lettered while the hub stays up across restarts") {
+TEST_CASE_TEMPLATE(
+    "the deep-nesting payload, plain and retained, is dead-lettered while the hub stays up across restarts", Ledger,
+    SqliteHubLedger, PostgresHubLedger) {
   TempDir dir;
+  Ledger ledger;
   Mosquitto broker;
-  Hub hub(dir / "hub", broker.uri());
+  Hub hub(dir / "hub", broker.uri(), {}, ledger.url());
   const std::string plain_topic = protocol::device_topic("S1", "d1", protocol::DeviceChannel::kEvents);
   const std::string retained_topic = protocol::device_topic("S1", "d2", protocol::DeviceChannel::kEvents);
   // The hub subscribes as it connects; the plain message reaches only a subscribed hub.
@@ -223,10 +228,12 @@ TEST_CASE("the deep-nesting payload, plain and retained, is dead-lettered while 
   CHECK(health(hub)["ingest"]["retained_cleared"] == 0);  // this run had nothing to clear
 }
 
-TEST_CASE("a forged different event at a stored seq is not acked as a duplicate and shows in health and stats") {
+TEST_CASE_TEMPLATE("a forged different event at a stored seq is not acked as a duplicate and shows in health and stats",
+                   Ledger, SqliteHubLedger, PostgresHubLedger) {
   TempDir dir;
+  Ledger ledger;
   Mosquitto broker;
-  Hub hub(dir / "hub", broker.uri());
+  Hub hub(dir / "hub", broker.uri(), {}, ledger.url());
   const auto device_dir = dir / "device";
   record_events(device_dir, "S1", "d1", 5, 3);
   {
@@ -283,6 +290,8 @@ TEST_CASE("a forged different event at a stored seq is not acked as a duplicate 
   CHECK(conflicts[0]["stored"]["qty"] == forged->qty - 100);
 }
 
+// SQLite alone: the full disk is the one under the ledger's file in the hub's data directory; a
+// PostgreSQL ledger's disk is the server's.
 TEST_CASE(
     "on a full disk the hub acks nothing and says disk_full, and once space returns the agent's resend is stored") {
   TempDir dir;
@@ -302,9 +311,10 @@ TEST_CASE(
   CHECK(agent_status(device_dir)["last_acked_seq"] == 0);
 
   std::filesystem::remove(filler);
-  // The agent resends what was not acked every 5 s; then every event it journaled (it may
-  // journal its own beyond the recorded ones, also while this looks) is acked, and stored once:
-  // the hub's count is read in the same look as the agent's, so a later event cannot skew it.
+  // The agent resends what was not acked once its ack timeout passes; then every event it
+  // journaled (it may journal its own beyond the recorded ones, also while this looks) is acked,
+  // and stored once: the hub's count is read in the same look as the agent's, so a later event
+  // cannot skew it.
   std::uint64_t journaled = 0;
   std::uint64_t stored = 0;
   REQUIRE_MESSAGE(eventually(

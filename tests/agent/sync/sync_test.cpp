@@ -132,13 +132,40 @@ TEST_CASE("a nack marks the hub's rejected event with its reason and leaves the 
 
 TEST_CASE("when the hub stays silent past the ack timeout the sync resends from its last ack") {
   SyncOptions options;
-  options.ack_timeout = std::chrono::milliseconds(200);
+  options.ack_timeout.initial = std::chrono::milliseconds(200);
   SyncedDevice device(3, options);
   device.sync->start();
   REQUIRE(testing::run_until(device.io, [&] { return device.batches().size() == 1; }));
   using Range = std::pair<std::uint64_t, std::uint64_t>;
   REQUIRE(testing::run_until(device.io, [&] { return device.batches().size() == 2; }));
   CHECK(device.batches()[1] == Range{1, 3});
+  device.ack(3);
+  REQUIRE(testing::run_until(device.io, [&] { return device.journal.progress().value().acked_through == 3; }));
+}
+
+// Regression: a hub busy with a backlog of duplicates acked minutes late, and every agent resent
+// its whole window every 5 s, each copy burying the acks further.
+TEST_CASE("while the hub stays silent the sync waits twice as long before each further resend") {
+  SyncOptions options;
+  options.ack_timeout.initial = std::chrono::milliseconds(100);
+  options.journal_poll = std::chrono::milliseconds(10);
+  SyncedDevice device(3, options);
+  device.sync->start();
+  // When each copy reached the hub, to the io_context's slice. Load only delays a resend, so the
+  // span from the first to the last has a lower bound; only the broker's delay of the first copy
+  // can shorten it, by far less than the margin.
+  std::vector<std::chrono::steady_clock::time_point> arrivals;
+  REQUIRE(testing::run_until(
+      device.io,
+      [&] {
+        if (device.batches().size() > arrivals.size()) arrivals.push_back(std::chrono::steady_clock::now());
+        return arrivals.size() == 5;
+      },
+      std::chrono::seconds(30)));
+  using Range = std::pair<std::uint64_t, std::uint64_t>;
+  CHECK(device.batches() == std::vector<Range>(5, Range{1, 3}));
+  // 100 + 200 + 400 + 800 ms; a fixed wait would give about 4 × 110 ms (the poll's 10 ms on top).
+  CHECK(arrivals[4] - arrivals[0] >= std::chrono::milliseconds(1000));
   device.ack(3);
   REQUIRE(testing::run_until(device.io, [&] { return device.journal.progress().value().acked_through == 3; }));
 }
