@@ -95,6 +95,15 @@ void check_fleet_synced_and_reconciled(const Hub& hub, const Fleet& fleet, const
   for (auto& agent : agents) CHECK(agent->stop() == 0);
 }
 
+// Whether the current launch of `hub` holds the lease of reconciliation: it said it took the lease
+// and has not said since that it lost it.
+bool holds_lease(const Hub& hub) {
+  const std::string errors = hub.errors();
+  const auto took = errors.rfind("holds the lease of reconciliation");
+  const auto lost = errors.rfind("lost the lease");
+  return took != std::string::npos && (lost == std::string::npos || lost < took);
+}
+
 }  // namespace
 
 TEST_CASE_TEMPLATE(
@@ -137,7 +146,8 @@ TEST_CASE_TEMPLATE(
 // Several hubs (docs/scale-out.md): two share the PostgreSQL ledger and the broker, which gives
 // each batch to one of them ($share). The owner of reconciliation is killed four times while agents
 // sync, and each time the other hub takes the lease over; every event ends up stored once and
-// reconciled once.
+// reconciled once. Each kill takes whichever hub holds the lease then: on a loaded machine a hub
+// whose thread is busy past the lease's time loses it to the other, as it should.
 TEST_CASE(
     "two hubs sharing a PostgreSQL ledger: kill -9 of either while agents sync leaves every event in the ledger "
     "exactly once, and reconciled") {
@@ -165,9 +175,12 @@ TEST_CASE(
   std::uint64_t recorded = std::uint64_t{5} * 3000;
   int kills_mid_sync = 0;
   for (int kill = 0; kill < 4; ++kill) {
-    Hub& victim = kill % 2 == 0 ? first : second;
-    Hub& survivor = kill % 2 == 0 ? second : first;
     std::this_thread::sleep_for(std::chrono::milliseconds(300 + random() % 700));
+    // Never both: a hub that lost the lease says so at its next renewal.
+    REQUIRE(eventually([&] { return holds_lease(first) != holds_lease(second); }, std::chrono::seconds(20)));
+    const bool first_holds = holds_lease(first);
+    Hub& victim = first_holds ? first : second;
+    Hub& survivor = first_holds ? second : first;
     std::uint64_t stored = 0;
     for (const auto& device : survivor.stats()["devices"]) stored += device["events"].get<std::uint64_t>();
     if (stored < recorded) ++kills_mid_sync;
@@ -176,8 +189,7 @@ TEST_CASE(
     record_events(fleet.data[static_cast<std::size_t>(kill)], "s1", fleet.devices[static_cast<std::size_t>(kill)], 200,
                   200u + static_cast<unsigned>(kill));
     recorded += 200;
-    // The victim always held the lease (the first hub took it, each survivor took it over, and a
-    // restarted hub finds it held): the survivor must take over once it lapses (3 s).
+    // The survivor must take over once the victim's lease lapses (3 s).
     const bool taken_over = eventually(
         [&] { return survivor.errors().find("holds the lease of reconciliation", took_over) != std::string::npos; },
         std::chrono::seconds(20));
@@ -189,8 +201,6 @@ TEST_CASE(
   check_fleet_synced_and_reconciled(first, fleet, ledger, dir / "hub-a", agents);
   CHECK(first.stop() == 0);
   CHECK(second.stop() == 0);
-  INFO("the hubs' stderr: " << first.errors() << "\n" << second.errors());
-  CHECK(first.errors().find("lost the lease") == std::string::npos);
   check_ledger_exactly_once(ledger, dir / "hub-a", std::uint64_t{5} * 3000 + std::uint64_t{4} * 200);
 }
 
