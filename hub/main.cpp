@@ -361,10 +361,11 @@ int main(int argc, char** argv) {
   // 1M-event backlog (issue 16, docs/performance.md, "The hub's RSS under a 1M-event backlog").
   recount::use_one_malloc_arena();
   // An MQTT payload (~39 KB for an agent's batch of 200 events) is allocated on Paho's thread,
-  // copied, queued and freed on the io_context's after its commit, while the ledger's page cache
-  // and the reconciler's maps grow between them: from the heap, the payloads of a backlog left it
-  // fragmented beyond what a trim gives back (issue 16, docs/performance.md, "The hub's RSS under
-  // a 1M-event backlog"). Mapped apart, each goes back to the system when freed.
+  // copied, queued and freed on the io_context's after its commit, up to ~13 MB of them at once
+  // under a backlog. Mapped apart, each goes back to the system when freed, instead of leaving
+  // heap pages that only a trim gives back, and only where no smaller allocation made meanwhile
+  // (the page cache's, the reconciler's) stayed (issue 16, docs/performance.md, "The hub's RSS
+  // under a 1M-event backlog").
   recount::map_large_allocations_apart(std::size_t{32} * 1024);
   try {
     return run(argc, argv);

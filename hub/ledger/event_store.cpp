@@ -334,8 +334,9 @@ Result<std::vector<bool>> EventStore::insert_all(const Origin& origin, std::span
   std::vector<bool> stored(events.size(), false);
   for (std::size_t first = 0, rows = 0; first < events.size(); first += rows) {
     // A remainder goes in chunks of powers of two, so that at most eight inserts are ever
-    // prepared: one kept per remainder's size held ~3.8 MB of statements in a hub that took a
-    // backlog's resends (issue 16). The price: a remainder takes up to six statements, not one.
+    // prepared: one kept per remainder's size held ~7 MB of statements, and growing, in a hub
+    // that took a backlog's resends (issue 16). The price: a remainder takes up to six
+    // statements, not one.
     const std::size_t left = events.size() - first;
     rows = left >= kRowsPerInsert ? kRowsPerInsert : std::bit_floor(left);
     const auto chunk = events.subspan(first, rows);
