@@ -360,6 +360,13 @@ int main(int argc, char** argv) {
   // thread, and with an arena per thread glibc kept ~21 MB of freed payloads resident under a
   // 1M-event backlog (issue 16, docs/performance.md, "The hub's RSS under a 1M-event backlog").
   recount::use_one_malloc_arena();
+  // An MQTT payload (~39 KB for an agent's batch of 200 events) is allocated on Paho's thread,
+  // copied, queued and freed on the io_context's after its commit, up to ~13 MB of them at once
+  // under a backlog. Mapped apart, each goes back to the system when freed, instead of leaving
+  // heap pages that only a trim gives back, and only where no smaller allocation made meanwhile
+  // (the page cache's, the reconciler's) stayed (issue 16, docs/performance.md, "The hub's RSS
+  // under a 1M-event backlog").
+  recount::map_large_allocations_apart(std::size_t{32} * 1024);
   try {
     return run(argc, argv);
   } catch (const std::exception& error) {

@@ -50,9 +50,11 @@ mqtt::LinkOptions link_options(const HubOptions& options) {
   link.max_inflight = 1024;
   // Ingest bounds its own queue and pauses the link when it is full (IngestOptions); a small
   // window here keeps what the link hands over after the pause small too: while a commit runs,
-  // messages wait here, ~40 KB each under a backlog. 128 is a little more than one commit
-  // (IngestOptions::max_bytes_per_commit), so the next one is still full.
-  link.max_pending_messages = 128;
+  // messages wait here, ~39 KB each under a backlog, on top of the queue. 64 (~2.5 MB) and the
+  // half of max_queued_bytes at which ingest takes messages again still make one full commit
+  // (IngestOptions::max_bytes_per_commit), so the next one is full; 128 held ~2.5 MB more at the
+  // hub's peak under a backlog (issue 16, docs/performance.md).
+  link.max_pending_messages = 64;
   return link;
 }
 

@@ -2,6 +2,7 @@
 #include "hub/ledger/event_store.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <iterator>
 #include <map>
 #include <span>
@@ -331,8 +332,14 @@ Result<std::optional<std::vector<Key>>> EventStore::run_insert(storage::Statemen
 Result<std::vector<bool>> EventStore::insert_all(const Origin& origin, std::span<const Arrival> events,
                                                  std::int64_t received_ms) {
   std::vector<bool> stored(events.size(), false);
-  for (std::size_t first = 0; first < events.size(); first += kRowsPerInsert) {
-    const auto chunk = events.subspan(first, std::min(kRowsPerInsert, events.size() - first));
+  for (std::size_t first = 0, rows = 0; first < events.size(); first += rows) {
+    // A remainder goes in chunks of powers of two, so that at most eight inserts are ever
+    // prepared: one kept per remainder's size held ~7 MB of statements, and growing, in a hub
+    // that took a backlog's resends (issue 16). The price: a remainder takes up to six
+    // statements, not one.
+    const std::size_t left = events.size() - first;
+    rows = left >= kRowsPerInsert ? kRowsPerInsert : std::bit_floor(left);
+    const auto chunk = events.subspan(first, rows);
     auto insert = insert_of(chunk.size());
     if (!insert) return insert.error();
     for (std::size_t row = 0; row < chunk.size(); ++row) {

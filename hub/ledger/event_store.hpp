@@ -228,7 +228,7 @@ class EventStore {
       : database_(&database), statements_(std::move(statements)), last_written_(std::move(last_written)) {}
   storage::Statement& statement(Sql which) { return statements_[which]; }
   // The insert of `rows` events, prepared on first use and kept: kRowsPerInsert's for full
-  // chunks, and one per size of a batch's remainder (at most kRowsPerInsert in all).
+  // chunks, and one per power of two below it for a batch's remainder (insert_all).
   Result<storage::Statement*> insert_of(std::size_t rows);
   // Runs an insert_of(rows) whose rows are bound and returns the (seq, event_id) of each row it
   // wrote, or nothing when it wrote all `rows` (the common case, which needs no telling apart).

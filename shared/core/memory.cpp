@@ -15,9 +15,11 @@ void release_free_memory() {
 #endif
 }
 
-void map_large_allocations_apart() {
+void map_large_allocations_apart(std::size_t threshold_bytes) {
 #if defined(__GLIBC__)
-  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(threshold_bytes));
+#else
+  (void)threshold_bytes;
 #endif
 }
 

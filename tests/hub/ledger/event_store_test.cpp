@@ -389,7 +389,7 @@ TEST_CASE_TEMPLATE("insert_all stores new events in order across chunks and skip
   StoreFixture<Backend> fixture;
   const auto origin = origin_of("device-1");
   fixture.insert_range(origin, 1, 3);
-  // Seqs 1..250: three statements (100, 100 and a remainder of 50).
+  // Seqs 1..250: five statements (100, 100, and the remainder of 50 as 32, 16 and 2).
   std::vector<Event> events;
   for (std::uint64_t seq = 1; seq <= 250; ++seq) events.push_back(count_event(seq));
   events[1].qty = 300;                               // seq 2 taken: skipped whatever it says
@@ -439,8 +439,9 @@ TEST_CASE_TEMPLATE(
   const auto origin = origin_of("device-1");
   fixture.insert_range(origin, 8, 10);
   fixture.insert_range(origin_of("device-2"), 1, 5, 3);  // rows after device-1's, before the chunk's
-  // Seqs 1..10, of which 8..10 are stored, then seq 4 again under another event_id: the chunk's
-  // last four are skipped, so its last row written is not its last row.
+  // Seqs 1..10, of which 8..10 are stored, then seq 4 again under another event_id, in chunks of
+  // 8, 2 and 1: the first's last row is skipped, so its last row written is not its last row, and
+  // the other two write none.
   std::vector<Event> events;
   for (std::uint64_t seq = 1; seq <= 10; ++seq) events.push_back(count_event(seq));
   events.push_back(count_event(4, 2, 99));
@@ -458,6 +459,26 @@ TEST_CASE_TEMPLATE(
   const auto again = fixture.store.insert_all(origin, arrivals, kFixedNowMs);
   REQUIRE(again.has_value());
   CHECK(*again == std::vector<bool>(events.size(), false));
+}
+
+TEST_CASE_TEMPLATE("insert_all stores every event of a batch whatever the size of its remainder", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
+  const auto origin = origin_of("device-1");
+  // Batches of 1..kRowsPerInsert + 1 events, one after another: every remainder's chunks.
+  std::uint64_t next = 1;
+  for (std::size_t size = 1; size <= EventStore::kRowsPerInsert + 1; ++size) {
+    std::vector<Event> events;
+    for (std::size_t i = 0; i < size; ++i) events.push_back(count_event(next++));
+    std::vector<Arrival> arrivals;
+    for (const Event& event : events) arrivals.push_back(Arrival{&event, std::nullopt});
+    const auto stored = fixture.store.insert_all(origin, arrivals, kFixedNowMs);
+    REQUIRE(stored.has_value());
+    CHECK(*stored == std::vector<bool>(size, true));
+  }
+  const auto rows = fixture.store.stored_after(0, next).value();
+  REQUIRE(rows.size() == next - 1);
+  for (std::size_t i = 0; i < rows.size(); ++i) CHECK(rows[i].event == count_event(i + 1));
 }
 
 }  // namespace
