@@ -63,7 +63,7 @@ struct CatchUpPolicy {
   std::size_t limit = std::numeric_limits<std::size_t>::max();
   bool judge_if_behind = true;
   std::chrono::steady_clock::time_point judge_until = std::chrono::steady_clock::time_point::max();
-  JudgeHorizon horizon;
+  JudgeHorizon horizon = nullptr;
 };
 
 // Records `effects` (what the caller's change produced), applies stored events the projections
