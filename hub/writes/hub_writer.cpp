@@ -23,7 +23,7 @@ Result<void> record_effects(LedgerWrite& write, reconcile::Effects& effects, std
 }
 
 Result<Settled> settle_and_commit(LedgerWrite& write, reconcile::Reconciler& reconciler, reconcile::Effects effects,
-                                  std::int64_t now_ms, CatchUpPolicy policy) {
+                                  std::int64_t now_ms, const CatchUpPolicy& policy) {
   if (auto ok = record_effects(write, effects, now_ms); !ok) return ok.error();
   auto caught = reconciler.catch_up(write.events(), policy.limit);
   if (!caught) return caught.error();

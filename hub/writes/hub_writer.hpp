@@ -73,7 +73,7 @@ struct CatchUpPolicy {
 // of the reconciler and the ledger; nothing is committed then (dropping `write` rolls it back).
 // Blocks on the commit.
 Result<Settled> settle_and_commit(LedgerWrite& write, reconcile::Reconciler& reconciler, reconcile::Effects effects,
-                                  std::int64_t now_ms, CatchUpPolicy policy = {});
+                                  std::int64_t now_ms, const CatchUpPolicy& policy = {});
 
 // The hub's own writes: operator decisions, baseline imports, the settle timer.
 //

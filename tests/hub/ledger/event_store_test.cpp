@@ -469,8 +469,10 @@ TEST_CASE_TEMPLATE("insert_all stores every event of a batch whatever the size o
   std::uint64_t next = 1;
   for (std::size_t size = 1; size <= EventStore::kRowsPerInsert + 1; ++size) {
     std::vector<Event> events;
+    events.reserve(size);
     for (std::size_t i = 0; i < size; ++i) events.push_back(count_event(next++));
     std::vector<Arrival> arrivals;
+    arrivals.reserve(size);
     for (const Event& event : events) arrivals.push_back(Arrival{&event, std::nullopt});
     const auto stored = fixture.store.insert_all(origin, arrivals, kFixedNowMs);
     REQUIRE(stored.has_value());
