@@ -24,7 +24,7 @@ struct SyncOptions {
   mqtt::LinkSecurity broker_security;  // TLS files and credentials (agent/config keeps them)
   std::size_t batch_events = 200;      // events per message (≤ limits::kMaxBatchEvents)
   std::size_t window_batches = 8;      // unacked batches in flight (≤ the link's max_inflight)
-  AckTimeoutLimits ack_timeout{};      // no ack this long: resend from the ack
+  AckTimeoutLimits ack_timeout{};      // how long without an advancing ack before a resend
   // Other processes record into the journal and ring its bell (agent/journal/journal_bell.hpp);
   // the poll finds what a lost ring left, and checks the ack timeout.
   std::chrono::milliseconds journal_poll{100};
