@@ -2,6 +2,9 @@
 // ordered passes over positions, movements and groups.
 #include "hub/reconcile/judgements.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "hub/reconcile/names.hpp"
 #include "hub/reconcile/projection_rows.hpp"
 #include "hub/reconcile/stamps.hpp"
@@ -13,7 +16,8 @@ enum class Judgements::Sql {
   kNewestLead,
   kRecord,
   kLink,
-  kDue,
+  kDuePositions,
+  kDueOfPosition,
   kNextDue,
   kClearDirty,
   kRepairExpected,
@@ -38,12 +42,14 @@ const std::string kSql[] = {
     " settled_ms = ?7, judged_window_ms = ?8 WHERE id = ?1",
     // kLink
     "UPDATE reconcile_groups SET discrepancy_id = ?2 WHERE id = ?1",
-    // kDue: CROSS JOIN keeps SQLite starting from the few due rows; ordering by the groups' index
-    // instead would walk every group to find them. (The join's condition is in WHERE: PostgreSQL
-    // takes no ON after CROSS JOIN.)
-    "SELECT d.group_id, d.cause, d.cause_event_id, d.actor_kind, d.actor FROM reconcile_dirty d"
-    " CROSS JOIN reconcile_groups g WHERE g.id = d.group_id AND d.due_ms <= ?1"
-    " ORDER BY g.position_id, g.last_hlc, g.id",
+    // kDuePositions: the positions of the groups marked due earliest, in the order of the due_ms
+    // index (no sort, however many are due). CROSS JOIN keeps both engines starting from dirty.
+    "SELECT g.position_id FROM reconcile_dirty d CROSS JOIN reconcile_groups g"
+    " WHERE g.id = d.group_id AND d.due_ms <= ?1 ORDER BY d.due_ms LIMIT ?2",
+    // kDueOfPosition: the position's due groups in the order of its groups' time index (no sort).
+    "SELECT d.group_id, d.cause, d.cause_event_id, d.actor_kind, d.actor FROM reconcile_groups g"
+    " CROSS JOIN reconcile_dirty d WHERE g.position_id = ?1 AND d.group_id = g.id AND d.due_ms <= ?2"
+    " ORDER BY g.last_hlc, g.id",
     // kNextDue: min() over the due_ms index reads one entry.
     "SELECT min(due_ms) FROM reconcile_dirty",
     // kClearDirty
@@ -76,8 +82,18 @@ Result<Judgements> Judgements::prepare(storage::Connection& database) {
   return Judgements(std::move(*statements));
 }
 
-Result<std::vector<DueGroup>> Judgements::due(std::int64_t now_ms) {
-  return collect_rows<DueGroup>(statement(Sql::kDue).bind(1, now_ms), read_due);
+Result<std::vector<DueGroup>> Judgements::due(std::int64_t now_ms, std::size_t marks) {
+  auto positions = storage::all_ints(statement(Sql::kDuePositions).bind(1, now_ms).bind(2, static_cast<std::int64_t>(marks)));
+  if (!positions) return positions.error();
+  std::sort(positions->begin(), positions->end());
+  positions->erase(std::unique(positions->begin(), positions->end()), positions->end());
+  std::vector<DueGroup> due;
+  for (const std::int64_t position : *positions) {
+    auto groups = collect_rows<DueGroup>(statement(Sql::kDueOfPosition).bind(1, position).bind(2, now_ms), read_due);
+    if (!groups) return groups.error();
+    due.insert(due.end(), std::make_move_iterator(groups->begin()), std::make_move_iterator(groups->end()));
+  }
+  return due;
 }
 
 Result<std::optional<std::int64_t>> Judgements::next_due() { return first_int(statement(Sql::kNextDue)); }

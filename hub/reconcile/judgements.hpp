@@ -44,9 +44,10 @@ class Judgements {
  public:
   static Result<Judgements> prepare(storage::Connection& database);
 
-  // The groups due at `now_ms`, ordered by position and time so a position's newest group is
-  // judged last.
-  Result<std::vector<DueGroup>> due(std::int64_t now_ms);
+  // The groups due at `now_ms` of the positions of the `marks` groups marked due earliest:
+  // positions in order of id, each one's groups in order of time so its newest is judged last.
+  // Bounded, so a commit that judges a few groups of a long backlog reads no more than those.
+  Result<std::vector<DueGroup>> due(std::int64_t now_ms, std::size_t marks);
   // The earliest time a marked group is due; nullopt when none is marked.
   Result<std::optional<std::int64_t>> next_due();
   Result<void> clear_dirty(std::int64_t group_id);

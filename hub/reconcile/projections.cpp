@@ -470,8 +470,7 @@ Result<void> Projections::apply_close(const std::string& site, const std::string
   if (*latest && (*latest)->hlc > hlc) return {};
   auto& at = statement(Sql::kPositionsAt);
   at.bind(1, site).bind(2, event.location);
-  auto positions = collect_rows<std::int64_t>(
-      at, [](const storage::Statement& row) -> Result<std::int64_t> { return row.column_int(0); });
+  auto positions = storage::all_ints(at);
   if (!positions) return positions.error();
   for (const std::int64_t position_id : *positions) {
     if (auto ok = close_position(position_id, "", session_key, hlc, event.user, ZeroRule::kIfExpected, cause, timing);

@@ -264,10 +264,13 @@ Result<Effects> Reconciler::settle(std::int64_t now_ms, std::int64_t due_by_ms,
 Result<void> Reconciler::settle_due(Context& context) {
   // Settling can make more groups due (an adjustment shifts the counts after it), so repeat until
   // none is left. Each round settles what the previous one changed; adjustments happen at most
-  // once per discrepancy, so this ends.
+  // once per discrepancy, so this ends. Groups come a page at a time, all of them before the
+  // snapshots as when they came at once: a commit judges what its time allows, and reading every
+  // due group to judge a few made each commit's cost grow with the backlog (docs/performance.md).
+  constexpr std::size_t kDuePage = 512;
+  const std::int64_t by_ms = std::min(context.now_ms, context.due_by_ms);
   while (true) {
-    const std::int64_t by_ms = std::min(context.now_ms, context.due_by_ms);
-    auto due = judgements_.due(by_ms);
+    auto due = judgements_.due(by_ms, kDuePage);
     if (!due) return due.error();
     // Each is judged on its own, so stopping between two leaves the rest as if they were due
     // later; a position's groups are judged in their order either way.
@@ -276,6 +279,7 @@ Result<void> Reconciler::settle_due(Context& context) {
       if (auto ok = settle_group(context, item); !ok) return ok;
       ++context.judged;
     }
+    if (!due->empty()) continue;
     auto snapshots = snapshots_.due(by_ms);
     if (!snapshots) return snapshots.error();
     for (const DueSnapshot& item : *snapshots) {
@@ -283,7 +287,7 @@ Result<void> Reconciler::settle_due(Context& context) {
       if (auto ok = settle_snapshot(context, item); !ok) return ok;
       ++context.judged;
     }
-    if (due->empty() && snapshots->empty()) return {};
+    if (snapshots->empty()) return {};
   }
 }
 

@@ -29,6 +29,11 @@ Result<std::int64_t> single_int(Statement& statement) {
   return value->value_or(0);
 }
 
+Result<std::vector<std::int64_t>> all_ints(Statement& statement) {
+  return collect_rows<std::int64_t>(statement,
+                                    [](const Statement& row) -> Result<std::int64_t> { return row.column_int(0); });
+}
+
 Result<std::optional<std::string>> first_text(Statement& statement) {
   auto row = statement.step();
   if (!row) return row.error();

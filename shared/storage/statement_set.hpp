@@ -67,6 +67,9 @@ Result<std::optional<std::int64_t>> first_int(Statement& statement);
 // Like first_int() for a query that always yields a row (an aggregate, EXISTS); 0 otherwise.
 Result<std::int64_t> single_int(Statement& statement);
 
+// The first column of every row as an integer. Steps the bound statement to its end and resets it.
+Result<std::vector<std::int64_t>> all_ints(Statement& statement);
+
 // Like first_int() for a text column: nullopt when there is no row; "" for NULL.
 Result<std::optional<std::string>> first_text(Statement& statement);
 

@@ -28,8 +28,8 @@ struct ProjectionsFixture {
   Judgements judgements = must(Judgements::prepare(database));
   testing::EventMaker make;
 
-  void apply(const Event& event, const std::string& device = "hh-1") {
-    must(projections.apply(std::string(testing::kSite), device, event, kTiming));
+  void apply(const Event& event, const std::string& device = "hh-1", const Timing& timing = kTiming) {
+    must(projections.apply(std::string(testing::kSite), device, event, timing));
   }
   std::int64_t position(const std::string& location, const std::string& sku) {
     auto id = must(projections.find_position(PositionKey{std::string(testing::kSite), location, sku, ""}));
@@ -44,7 +44,7 @@ struct ProjectionsFixture {
   }
   std::vector<std::int64_t> due_groups() {
     std::vector<std::int64_t> ids;
-    for (const auto& due : must(judgements.due(kReceived))) ids.push_back(due.group_id);
+    for (const auto& due : must(judgements.due(kReceived, 100))) ids.push_back(due.group_id);
     return ids;
   }
   void clear_due() {
@@ -173,6 +173,35 @@ TEST_CASE_TEMPLATE(
                                             60'000)));
   CHECK_FALSE(must(fixture.projections.moved_near(fixture.position("A-1", "SKU-A"), before[3].first_hlc,
                                                   before[3].last_hlc, 60'000)));
+}
+
+TEST_CASE_TEMPLATE(
+    "reconcile projections: due groups come by page, the positions of the earliest marks, each whole and in time order",
+    Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  ProjectionsFixture<Backend> fixture;
+  auto& m = fixture.make;
+  const auto due_at = [](std::int64_t after_ms) { return Timing{kReceived, kReceived + after_ms, 60'000}; };
+  fixture.apply(m.count("A-1", "SKU-A", 1, 200, "u1"), "hh-1", due_at(2));
+  fixture.apply(m.count("A-2", "SKU-A", 1, 300, "u1"), "hh-1", due_at(5));
+  fixture.apply(m.count("A-2", "SKU-A", 1, 100, "u1"), "hh-1", due_at(1));
+  fixture.apply(m.count("A-3", "SKU-A", 1, 50, "u1"), "hh-1", due_at(3));
+  const auto a1 = fixture.groups("A-1");
+  const auto a2 = fixture.groups("A-2");  // by time: the count at 100 first
+  const auto a3 = fixture.groups("A-3");
+  REQUIRE((a1.size() == 1 && a2.size() == 2 && a3.size() == 1));
+  const auto due = [&](std::int64_t now_after_ms, std::size_t marks) {
+    std::vector<std::int64_t> ids;
+    for (const auto& group : must(fixture.judgements.due(kReceived + now_after_ms, marks))) ids.push_back(group.group_id);
+    return ids;
+  };
+  using Ids = std::vector<std::int64_t>;
+  // The two earliest marks are A-2's at 100 and A-1's: both positions whole, A-2's newest last.
+  CHECK(due(10, 2) == Ids{a1[0].id, a2[0].id, a2[1].id});
+  // Not yet due is not read, whatever the page.
+  CHECK(due(4, 10) == Ids{a1[0].id, a2[0].id, a3[0].id});
+  CHECK(due(0, 10).empty());
+  for (const auto id : due(10, 2)) must(fixture.judgements.clear_dirty(id));
+  CHECK(due(10, 2) == Ids{a3[0].id});
 }
 
 TEST_CASE_TEMPLATE(
