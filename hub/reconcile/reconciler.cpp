@@ -264,9 +264,10 @@ Result<Effects> Reconciler::settle(std::int64_t now_ms, std::int64_t due_by_ms,
 Result<void> Reconciler::settle_due(Context& context) {
   // Settling can make more groups due (an adjustment shifts the counts after it), so repeat until
   // none is left. Each round settles what the previous one changed; adjustments happen at most
-  // once per discrepancy, so this ends. Groups come a page at a time, all of them before the
-  // snapshots as when they came at once: a commit judges what its time allows, and reading every
-  // due group to judge a few made each commit's cost grow with the backlog (docs/performance.md).
+  // once per discrepancy, so this ends. Groups and snapshots come a page at a time, all due groups
+  // before the snapshots as when they came at once: a commit judges what its time allows, and
+  // reading everything due to judge a few made each commit's cost grow with the backlog
+  // (docs/performance.md).
   constexpr std::size_t kDuePage = 512;
   const std::int64_t by_ms = std::min(context.now_ms, context.due_by_ms);
   while (true) {
@@ -280,7 +281,7 @@ Result<void> Reconciler::settle_due(Context& context) {
       ++context.judged;
     }
     if (!due->empty()) continue;
-    auto snapshots = snapshots_.due(by_ms);
+    auto snapshots = snapshots_.due(by_ms, kDuePage);
     if (!snapshots) return snapshots.error();
     for (const DueSnapshot& item : *snapshots) {
       if (!context.may_judge()) return {};

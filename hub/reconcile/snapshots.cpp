@@ -46,9 +46,9 @@ const std::string kSql[] = {
     " WHERE site = ?1 AND sku = ?2 AND hlc >= ?3 AND (location = '' OR location = ?4 OR location = ?10)",
     // kMarkAll
     "UPDATE reconcile_snapshots SET due_ms = ?1, cause = ?2, cause_event_id = ?3, actor_kind = ?4, actor = ?5",
-    // kDue
-    "SELECT id, cause, cause_event_id, actor_kind, actor FROM reconcile_snapshots WHERE due_ms <= ?1"
-    " ORDER BY hlc, id",
+    // kDue: the page in the order of the due_ms index (no sort, however many are due), then by time.
+    "SELECT id, cause, cause_event_id, actor_kind, actor FROM (SELECT id, hlc, cause, cause_event_id, actor_kind,"
+    " actor FROM reconcile_snapshots WHERE due_ms <= ?1 ORDER BY due_ms LIMIT ?2) AS page ORDER BY hlc, id",
     // kNextDue
     "SELECT min(due_ms) FROM reconcile_snapshots WHERE due_ms IS NOT NULL",
     // kGet
@@ -172,8 +172,9 @@ Result<void> SnapshotStore::mark_all(std::int64_t due_ms, const Cause& cause) {
       .run();
 }
 
-Result<std::vector<DueSnapshot>> SnapshotStore::due(std::int64_t now_ms) {
-  return collect_rows<DueSnapshot>(statement(Sql::kDue).bind(1, now_ms), read_due);
+Result<std::vector<DueSnapshot>> SnapshotStore::due(std::int64_t now_ms, std::size_t limit) {
+  return collect_rows<DueSnapshot>(statement(Sql::kDue).bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit)),
+                                   read_due);
 }
 
 Result<std::optional<std::int64_t>> SnapshotStore::next_due() { return first_int(statement(Sql::kNextDue)); }

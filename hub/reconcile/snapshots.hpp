@@ -70,7 +70,9 @@ class SnapshotStore {
                             HlcStamp hlc, std::int64_t due_ms, const Cause& cause);
   // Marks every snapshot for judging at due_ms (a policy re-evaluation).
   Result<void> mark_all(std::int64_t due_ms, const Cause& cause);
-  Result<std::vector<DueSnapshot>> due(std::int64_t now_ms);
+  // At most `limit` snapshots due at `now_ms`, those marked due earliest, by time. Bounded, so a
+  // commit that judges a few of a long backlog reads no more than those.
+  Result<std::vector<DueSnapshot>> due(std::int64_t now_ms, std::size_t limit);
   Result<std::optional<std::int64_t>> next_due();
   Result<Snapshot> get(std::int64_t id);  // kNotFound when there is none
   Result<std::optional<Snapshot>> find(const std::string& event_id);

@@ -553,6 +553,21 @@ TEST_CASE_TEMPLATE(
   CHECK(must(fixture.reconciler.next_due_ms()) == std::nullopt);
 }
 
+TEST_CASE_TEMPLATE("reconcile: one settle judges every due count group, however many pages of them", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
+  fixture.set_policy(R"({"settle_delay_ms": 30000})");
+  constexpr int kPositions = 1'100;  // over two of the reconciler's pages of 512
+  std::vector<Event> counts;
+  for (int i = 0; i < kPositions; ++i) counts.push_back(fixture.make.count("B-" + std::to_string(i), "SKU-A", 3, 100, "u1"));
+  fixture.deliver(counts);
+  CHECK(fixture.discrepancies().empty());
+  fixture.now_ms += 30'000;
+  fixture.deliver(std::vector<Event>{});
+  CHECK(must(fixture.reconciler.next_due_ms()) == std::nullopt);
+  CHECK(must(fixture.queries.discrepancy_count(DiscrepancyQuery{"", StateFilter::kAll, {}, 0, 1})) == kPositions);
+}
+
 TEST_CASE_TEMPLATE("reconcile: an operator action the state does not allow is refused as a conflict", Backend,
                    testing::SqliteBackend, testing::PostgresBackend) {
   ReconcileFixture<Backend> fixture;

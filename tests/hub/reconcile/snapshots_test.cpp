@@ -60,6 +60,19 @@ TEST_CASE_TEMPLATE("snapshots: a report is compared with the ledger as of its ti
   CHECK(fixture.tasks().tasks.empty());
 }
 
+TEST_CASE_TEMPLATE("snapshots: a report of more SKUs than a page is judged whole in its commit", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
+  constexpr int kSkus = 1'100;  // over two of the reconciler's pages of 512
+  std::vector<Event> report;
+  for (int i = 0; i < kSkus; ++i) report.push_back(fixture.make.snapshot("shopify", "", "S-" + std::to_string(i), 4, 100));
+  fixture.deliver(report, "hub");
+  CHECK(must(fixture.reconciler.next_due_ms()) == std::nullopt);
+  DiscrepancyQuery query{"", StateFilter::kAll, {}, 0, 1};
+  query.system = "shopify";
+  CHECK(must(fixture.queries.discrepancy_count(query)) == kSkus);
+}
+
 TEST_CASE_TEMPLATE("snapshots: a report of one location is compared with that location only", Backend,
                    testing::SqliteBackend, testing::PostgresBackend) {
   ReconcileFixture<Backend> fixture;
