@@ -83,7 +83,8 @@ Result<Judgements> Judgements::prepare(storage::Connection& database) {
 }
 
 Result<std::vector<DueGroup>> Judgements::due(std::int64_t now_ms, std::size_t marks) {
-  auto positions = storage::all_ints(statement(Sql::kDuePositions).bind(1, now_ms).bind(2, static_cast<std::int64_t>(marks)));
+  auto positions =
+      storage::all_ints(statement(Sql::kDuePositions).bind(1, now_ms).bind(2, static_cast<std::int64_t>(marks)));
   if (!positions) return positions.error();
   std::sort(positions->begin(), positions->end());
   positions->erase(std::unique(positions->begin(), positions->end()), positions->end());

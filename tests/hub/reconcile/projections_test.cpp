@@ -191,7 +191,8 @@ TEST_CASE_TEMPLATE(
   REQUIRE((a1.size() == 1 && a2.size() == 2 && a3.size() == 1));
   const auto due = [&](std::int64_t now_after_ms, std::size_t marks) {
     std::vector<std::int64_t> ids;
-    for (const auto& group : must(fixture.judgements.due(kReceived + now_after_ms, marks))) ids.push_back(group.group_id);
+    for (const auto& group : must(fixture.judgements.due(kReceived + now_after_ms, marks)))
+      ids.push_back(group.group_id);
     return ids;
   };
   using Ids = std::vector<std::int64_t>;

@@ -559,7 +559,9 @@ TEST_CASE_TEMPLATE("reconcile: one settle judges every due count group, however 
   fixture.set_policy(R"({"settle_delay_ms": 30000})");
   constexpr int kPositions = 1'100;  // over two of the reconciler's pages of 512
   std::vector<Event> counts;
-  for (int i = 0; i < kPositions; ++i) counts.push_back(fixture.make.count("B-" + std::to_string(i), "SKU-A", 3, 100, "u1"));
+  counts.reserve(kPositions);
+  for (int i = 0; i < kPositions; ++i)
+    counts.push_back(fixture.make.count("B-" + std::to_string(i), "SKU-A", 3, 100, "u1"));
   fixture.deliver(counts);
   CHECK(fixture.discrepancies().empty());
   fixture.now_ms += 30'000;

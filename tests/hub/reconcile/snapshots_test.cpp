@@ -65,7 +65,9 @@ TEST_CASE_TEMPLATE("snapshots: a report of more SKUs than a page is judged whole
   ReconcileFixture<Backend> fixture;
   constexpr int kSkus = 1'100;  // over two of the reconciler's pages of 512
   std::vector<Event> report;
-  for (int i = 0; i < kSkus; ++i) report.push_back(fixture.make.snapshot("shopify", "", "S-" + std::to_string(i), 4, 100));
+  report.reserve(kSkus);
+  for (int i = 0; i < kSkus; ++i)
+    report.push_back(fixture.make.snapshot("shopify", "", "S-" + std::to_string(i), 4, 100));
   fixture.deliver(report, "hub");
   CHECK(must(fixture.reconciler.next_due_ms()) == std::nullopt);
   DiscrepancyQuery query{"", StateFilter::kAll, {}, 0, 1};
