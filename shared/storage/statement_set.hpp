@@ -78,10 +78,11 @@ Result<bool> wrote_row(Statement& statement);
 
 // Steps a bound statement to its end, turning each row into a T with `read` (a callable taking
 // the statement and returning Result<T>), and resets it for the next use. The first error from
-// SQLite or from `read` stops the walk and is returned.
+// SQLite or from `read` stops the walk and is returned. `expected_rows` is room made up front.
 template <typename T, typename Read>
-Result<std::vector<T>> collect_rows(Statement& statement, Read read) {
+Result<std::vector<T>> collect_rows(Statement& statement, Read read, std::size_t expected_rows = 0) {
   std::vector<T> rows;
+  rows.reserve(expected_rows);
   while (true) {
     auto row = statement.step();  // resets the statement itself on error
     if (!row) return row.error();
