@@ -173,6 +173,111 @@ double raw_rows_per_s(storage::Connection& database, std::string_view schema, Mi
   return rate;
 }
 
+// What any SQLite hub with these tables must write for events to be reconciled, at the least: the
+// run's events and the projection rows the hub made of them (positions, movements, count groups,
+// counts), copied from its finished ledger into an empty file with the hub's own tables and
+// indexes, its page cache and durability, each batch the ledger's next 500 events and the rows they
+// first made, one commit per batch. Copied set-based (INSERT ... SELECT): no reads, updates,
+// judging, decoding or statements per event, which the hub cannot avoid; so the figure is a
+// ceiling. Beside it the same copy of the events alone: their ratio is the most that reconciled
+// events/s over raw inserted events/s can reach with one writer (docs/performance.md).
+struct CopyRates {
+  double events_per_s = 0;                   // the events alone
+  double events_with_projections_per_s = 0;  // the events and their projection rows
+};
+
+double copy_rate(const std::filesystem::path& ledger, const std::filesystem::path& file, bool projections) {
+  auto database = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull);
+  if (!database) throw std::runtime_error("copy floor open: " + database.error().describe());
+  check(database->execute("PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY"), "copy floor pragmas");
+  auto attach = database->prepare("ATTACH ?1 AS h");
+  if (!attach) throw std::runtime_error("copy floor attach: " + attach.error().describe());
+  check(attach->bind(1, ledger.string()).run(), "copy floor attach");
+  const std::vector<std::string> tables =
+      projections ? std::vector<std::string>{"events", "reconcile_positions", "reconcile_movements", "reconcile_groups",
+                                             "reconcile_counts"}
+                  : std::vector<std::string>{"events"};
+  const auto all_texts = [&](const std::string& sql, const std::string& table) {
+    auto query = database->prepare(sql);
+    if (!query) throw std::runtime_error("copy floor: " + query.error().describe());
+    query->bind(1, table);
+    std::vector<std::string> texts;
+    while (true) {
+      auto row = query->step();
+      if (!row) throw std::runtime_error("copy floor: " + row.error().describe());
+      if (!*row) return texts;
+      texts.push_back(query->column_text(0));
+    }
+  };
+  // Untimed: the hub's tables and indexes, and each row's batch (a position's or group's: the
+  // batch of the first event that made a row of it).
+  for (const auto& table : tables) {
+    for (const auto& sql :
+         all_texts("SELECT sql FROM h.sqlite_schema WHERE tbl_name = ?1 AND type IN ('table', 'index')"
+                   " AND sql IS NOT NULL ORDER BY type DESC",
+                   table))
+      check(database->execute(sql), "copy floor schema");
+  }
+  // Rows no event made on its own (a close's zeros) go with the first batch. Joins and groupings
+  // only: correlated subqueries over these tables take minutes.
+  check(
+      database->execute(
+          "CREATE TEMP TABLE batch_events AS SELECT (rowid - 1) / 500 AS b, * FROM h.events;"
+          "CREATE INDEX temp.batch_events_by_id ON batch_events (event_id);"
+          "CREATE TEMP TABLE batch_movements AS SELECT e.b, m.* FROM h.reconcile_movements m"
+          " JOIN batch_events e ON e.event_id = m.event_id;"
+          "CREATE TEMP TABLE batch_counts AS SELECT e.b, c.* FROM h.reconcile_counts c"
+          " JOIN batch_events e ON e.event_id = c.event_id;"
+          "CREATE TEMP TABLE first_of_group AS SELECT group_id AS id, min(b) AS b FROM batch_counts GROUP BY group_id;"
+          "CREATE INDEX temp.first_of_group_by_id ON first_of_group (id);"
+          "CREATE TEMP TABLE batch_groups AS SELECT coalesce(f.b, 0) AS b, g.* FROM h.reconcile_groups g"
+          " LEFT JOIN first_of_group f ON f.id = g.id;"
+          "CREATE TEMP TABLE first_of_position AS SELECT position_id AS id, min(b) AS b FROM"
+          " (SELECT position_id, b FROM batch_movements UNION ALL SELECT position_id, b FROM batch_groups)"
+          " GROUP BY position_id;"
+          "CREATE INDEX temp.first_of_position_by_id ON first_of_position (id);"
+          "CREATE TEMP TABLE batch_positions AS SELECT coalesce(f.b, 0) AS b, p.* FROM h.reconcile_positions p"
+          " LEFT JOIN first_of_position f ON f.id = p.id;"),
+      "copy floor staging");
+  std::vector<storage::Statement> copies;
+  for (const auto& table : tables) {
+    const auto columns =
+        all_texts("SELECT group_concat('\"' || name || '\"', ', ') FROM pragma_table_info(?1, 'h')", table);
+    const std::string staged =
+        table == "events" ? "batch_events" : "batch_" + table.substr(std::string("reconcile_").size());
+    check(database->execute("CREATE INDEX temp." + staged + "_b ON " + staged + " (b)"), "copy floor staging");
+    auto copy = database->prepare("INSERT INTO main." + table + " (" + columns.front() + ") SELECT " + columns.front() +
+                                  " FROM temp." + staged + " WHERE b = ?1");
+    if (!copy) throw std::runtime_error("copy floor: " + copy.error().describe());
+    copies.push_back(std::move(*copy));
+  }
+  auto counted = database->prepare("SELECT count(*), max(b) FROM temp.batch_events");
+  if (!counted) throw std::runtime_error("copy floor: " + counted.error().describe());
+  if (auto row = counted->step(); !row || !*row) throw std::runtime_error("copy floor: no events");
+  const auto events = static_cast<double>(counted->column_int(0));
+  const std::int64_t batches = counted->column_int(1) + 1;
+  counted->reset();
+
+  const auto start = Clock::now();
+  for (std::int64_t b = 0; b < batches; ++b) {
+    check(database->begin(), "copy floor begin");
+    for (auto& copy : copies) check(copy.bind(1, b).run(), "copy floor insert");
+    check(database->commit(), "copy floor commit");
+  }
+  return events / seconds_since(start);
+}
+
+CopyRates copy_rates(const std::filesystem::path& ledger, const std::filesystem::path& dir) {
+  CopyRates rates;
+  for (const bool projections : {false, true}) {
+    const auto file = dir / (projections ? "copy-projections.db" : "copy-events.db");
+    const double rate = copy_rate(ledger, file, projections);
+    (projections ? rates.events_with_projections_per_s : rates.events_per_s) = rate;
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + suffix);
+  }
+  return rates;
+}
+
 // Where the hubs keep their ledger: hub.db in the first hub's directory, or a PostgreSQL URL.
 struct LedgerPlace {
   std::filesystem::path file;
@@ -714,6 +819,17 @@ int run(const Args& args) {
     report(figure + "_reconciled_to_raw_sqlite", ingest.reconciled_events_per_s / sqlite_rate, "x");
   }
   report("raw_sqlite_rows_per_s_5000_per_txn", sqlite_rate_5000, "rows/s");
+  if (!postgres) {
+    const auto copied = copy_rates(place.file, temp.path());
+    report("raw_sqlite_copy_events_per_s", copied.events_per_s, "events/s");
+    report("raw_sqlite_copy_events_with_projections_per_s", copied.events_with_projections_per_s, "events/s");
+    if (copied.events_per_s > 0)
+      report("raw_sqlite_copy_projections_to_events", copied.events_with_projections_per_s / copied.events_per_s, "x");
+    // How near the hub comes to that ceiling.
+    if (copied.events_with_projections_per_s > 0)
+      report(figure + "_reconciled_to_copy_with_projections",
+             ingest.reconciled_events_per_s / copied.events_with_projections_per_s, "x");
+  }
   if (postgres) {
     report("raw_postgresql_rows_per_s", postgres_rate, "rows/s");
     if (postgres_rate > 0) {
