@@ -245,9 +245,13 @@ double copy_rate(const std::filesystem::path& ledger, const std::filesystem::pat
         all_texts("SELECT group_concat('\"' || name || '\"', ', ') FROM pragma_table_info(?1, 'h')", table);
     const std::string staged =
         table == "events" ? "batch_events" : "batch_" + table.substr(std::string("reconcile_").size());
-    check(database->execute("CREATE INDEX temp." + staged + "_b ON " + staged + " (b)"), "copy floor staging");
-    auto copy = database->prepare("INSERT INTO main." + table + " (" + columns.front() + ") SELECT " + columns.front() +
-                                  " FROM temp." + staged + " WHERE b = ?1");
+    std::string index = "CREATE INDEX temp.";
+    index.append(staged).append("_b ON ").append(staged).append(" (b)");
+    check(database->execute(index), "copy floor staging");
+    std::string sql = "INSERT INTO main.";
+    sql.append(table).append(" (").append(columns.front()).append(") SELECT ").append(columns.front());
+    sql.append(" FROM temp.").append(staged).append(" WHERE b = ?1");
+    auto copy = database->prepare(sql);
     if (!copy) throw std::runtime_error("copy floor: " + copy.error().describe());
     copies.push_back(std::move(*copy));
   }
