@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -89,9 +91,95 @@ Database::Database(sqlite3* handle, std::filesystem::path path)
 }
 Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
-// The connection closes first: closing rolls back an open transaction, and SQLite's rollback hook
-// then counts into rollbacks_, which must still be there.
-Database::~Database() { handle_.reset(); }
+// The checkpoints stop first, then the connection closes: closing rolls back an open transaction,
+// and SQLite's rollback hook then counts into rollbacks_, which must still be there.
+Database::~Database() {
+  stop_background_checkpoints();
+  handle_.reset();
+}
+
+// One thread and one connection that checkpoint the file when asked, until destroyed.
+class Database::Checkpointer {
+ public:
+  // Takes `handle`, a connection of its own to the file.
+  explicit Checkpointer(sqlite3* handle) : handle_(handle), thread_([this] { run(); }) {}
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+  ~Checkpointer() {
+    {
+      const std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+  // From the writer's thread, inside its commit: only a flag and a notification.
+  void request() {
+    {
+      const std::lock_guard lock(mutex_);
+      requested_ = true;
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      wake_.wait(lock, [this] { return requested_ || stopping_; });
+      if (stopping_) return;
+      requested_ = false;
+      lock.unlock();
+      // A passive checkpoint never waits for the writer or readers: it copies what they leave it.
+      // When it fails or copies only part, the frames stay in the WAL, nothing is lost, and the
+      // next commit asks again; the WAL is only longer meanwhile, as under SQLite's own.
+      sqlite3_wal_checkpoint_v2(handle_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+  }
+
+  std::unique_ptr<sqlite3, Closer> handle_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool requested_ = false;
+  bool stopping_ = false;
+  std::thread thread_;  // last: it starts once the members above exist
+};
+
+Result<void> Database::checkpoint_in_background(Durability durability) {
+  if (checkpointer_) return {};
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<sqlite3, Closer> handle(raw);
+  if (rc != SQLITE_OK) return sqlite_error(raw, rc, "cannot open " + path_.string() + " for checkpoints");
+  // Its close must not checkpoint or delete the WAL: the writer's connection owns the file's
+  // last close (close_cleanly()).
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  const std::string synchronous = durability == Durability::kFull ? "FULL" : "NORMAL";
+  const std::string pragma = "PRAGMA synchronous=" + synchronous;
+  if (const int set = sqlite3_exec(raw, pragma.c_str(), nullptr, nullptr, nullptr); set != SQLITE_OK) {
+    return sqlite_error(raw, set, "cannot set up checkpoints of " + path_.string());
+  }
+  checkpointer_ = std::make_unique<Checkpointer>(handle.release());
+  // Replaces SQLite's automatic checkpoint, which is itself a WAL hook.
+  sqlite3_wal_hook(
+      handle_.get(),
+      [](void* checkpointer, sqlite3*, const char* schema, int frames) {
+        if (frames >= kCheckpointFrames && std::strcmp(schema, "main") == 0) {
+          static_cast<Checkpointer*>(checkpointer)->request();
+        }
+        return SQLITE_OK;
+      },
+      checkpointer_.get());
+  return {};
+}
+
+void Database::stop_background_checkpoints() {
+  if (!checkpointer_) return;
+  sqlite3_wal_autocheckpoint(handle_.get(), kCheckpointFrames);
+  checkpointer_.reset();
+}
 
 namespace {
 
@@ -230,6 +318,7 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
 }
 
 Result<void> Database::close_cleanly(Database database) {
+  database.stop_background_checkpoints();
   sqlite3* handle = database.handle_.get();
   const std::filesystem::path path = database.path_;
   if (sqlite3_next_stmt(handle, nullptr) != nullptr) {

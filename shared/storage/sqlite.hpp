@@ -103,8 +103,21 @@ class Database final : public Connection {
   std::int64_t last_insert_rowid() const;
   const std::filesystem::path& path() const { return path_; }
 
+  // Moves the WAL's checkpoints off this connection: a thread of its own, with a connection of its
+  // own to the file, copies the WAL's frames into it (a passive checkpoint, synced as `durability`
+  // says) whenever a commit here leaves kCheckpointFrames or more in the WAL, where SQLite would
+  // have checkpointed on this connection, inside the commit. The writer then goes on while the
+  // other core copies (the hub's ledger: docs/performance.md, "After: checkpoints on a thread of
+  // their own"). Stops before this connection closes. kIo when the second connection cannot be
+  // opened; the connection then checkpoints as before.
+  Result<void> checkpoint_in_background(Durability durability);
+  static constexpr int kCheckpointFrames = 1000;  // SQLite's own threshold for automatic checkpoints
+
  private:
+  class Checkpointer;
   Database(sqlite3* handle, std::filesystem::path path);
+  // Undoes checkpoint_in_background(): the thread is joined and its connection closed.
+  void stop_background_checkpoints();
   struct Closer {
     void operator()(sqlite3* handle) const;
   };
@@ -112,6 +125,8 @@ class Database final : public Connection {
   std::filesystem::path path_;
   // On the heap: SQLite's rollback hook holds its address, which must survive moves.
   std::unique_ptr<std::uint64_t> rollbacks_;
+  // On the heap for the same reason (the WAL hook); nullptr unless checkpoint_in_background().
+  std::unique_ptr<Checkpointer> checkpointer_;
   bool checked_at_open_ = true;
   PreviousClose previous_close_ = PreviousClose::kUnclean;
 };

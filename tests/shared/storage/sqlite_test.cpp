@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "tests/support/process.hpp"
 
@@ -153,6 +155,66 @@ TEST_CASE("sqlite: a file refused at open stays as it was, and so does the WAL a
   CHECK(refused.error().code == ErrorCode::kCorrupt);
   CHECK(recount::testing::read_file(file) == file_before);
   CHECK(recount::testing::read_file(wal) == wal_before);
+}
+
+// The first column of the first row that `sql` returns.
+std::int64_t first_value(Database& database, std::string_view sql) {
+  auto query = database.prepare(sql);
+  REQUIRE(query.has_value());
+  const auto read = query->step();
+  REQUIRE((read.has_value() && *read));
+  return query->column_int(0);
+}
+
+// A new database at `file` whose checkpoints run in the background.
+Database open_checkpointing(const std::filesystem::path& file) {
+  auto database = Database::open(file, OpenMode::kCreateIfMissing, Durability::kFull);
+  REQUIRE(database.has_value());
+  REQUIRE(database->checkpoint_in_background(Durability::kFull));
+  return std::move(*database);
+}
+
+// Commits of ~100 KB each until the WAL has taken about `pages` pages, through `database`.
+void write_pages(Database& database, int pages) {
+  REQUIRE(database.execute("CREATE TABLE IF NOT EXISTS big (x INTEGER PRIMARY KEY, y BLOB)"));
+  for (int commit = 0; commit < pages / 25; ++commit) {
+    REQUIRE(
+        database.execute("BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)"
+                         " INSERT INTO big (y) SELECT randomblob(1000) FROM n; COMMIT;"));
+  }
+}
+
+TEST_CASE("sqlite: with checkpoints in the background the writer never checkpoints, and its commits reach the file") {
+  recount::testing::TempDir dir;
+  const auto file = dir / "test.db";
+  Database database = open_checkpointing(file);
+  CHECK(first_value(database, "PRAGMA wal_autocheckpoint") == 0);
+
+  const auto size_before = std::filesystem::file_size(file);
+  write_pages(database, 2 * Database::kCheckpointFrames);
+  // Only a checkpoint moves pages from the WAL into the file; the thread does it soon after the
+  // commit that passed the threshold, which this waits for (bounded).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto wanted = size_before + static_cast<std::uintmax_t>(Database::kCheckpointFrames) * 4096;
+  while (std::filesystem::file_size(file) < wanted && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(std::filesystem::file_size(file) >= wanted);
+}
+
+TEST_CASE("sqlite: a database checkpointing in the background still closes cleanly, its WAL emptied into the file") {
+  recount::testing::TempDir dir;
+  const auto file = dir / "test.db";
+  {
+    Database database = open_checkpointing(file);
+    write_pages(database, Database::kCheckpointFrames + 500);
+    REQUIRE(Database::close_cleanly(std::move(database)));
+  }
+  CHECK_FALSE(std::filesystem::exists(file.string() + "-wal"));
+  auto reopened = Database::open(file, OpenMode::kExistingOnly, Durability::kFull);
+  REQUIRE(reopened.has_value());
+  CHECK(reopened->previous_close() == PreviousClose::kClean);
+  CHECK(first_value(*reopened, "SELECT count(*) FROM big") == (Database::kCheckpointFrames + 500) / 25 * 100);
 }
 
 }  // namespace
