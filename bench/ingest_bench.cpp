@@ -218,27 +218,29 @@ double copy_rate(const std::filesystem::path& ledger, const std::filesystem::pat
                    table))
       check(database->execute(sql), "copy floor schema");
   }
-  // Rows no event made on its own (a close's zeros) go with the first batch. Joins and groupings
-  // only: correlated subqueries over these tables take minutes.
-  check(
-      database->execute(
-          "CREATE TEMP TABLE batch_events AS SELECT (rowid - 1) / 500 AS b, * FROM h.events;"
-          "CREATE INDEX temp.batch_events_by_id ON batch_events (event_id);"
-          "CREATE TEMP TABLE batch_movements AS SELECT e.b, m.* FROM h.reconcile_movements m"
-          " JOIN batch_events e ON e.event_id = m.event_id;"
-          "CREATE TEMP TABLE batch_counts AS SELECT e.b, c.* FROM h.reconcile_counts c"
-          " JOIN batch_events e ON e.event_id = c.event_id;"
-          "CREATE TEMP TABLE first_of_group AS SELECT group_id AS id, min(b) AS b FROM batch_counts GROUP BY group_id;"
-          "CREATE INDEX temp.first_of_group_by_id ON first_of_group (id);"
-          "CREATE TEMP TABLE batch_groups AS SELECT coalesce(f.b, 0) AS b, g.* FROM h.reconcile_groups g"
-          " LEFT JOIN first_of_group f ON f.id = g.id;"
-          "CREATE TEMP TABLE first_of_position AS SELECT position_id AS id, min(b) AS b FROM"
-          " (SELECT position_id, b FROM batch_movements UNION ALL SELECT position_id, b FROM batch_groups)"
-          " GROUP BY position_id;"
-          "CREATE INDEX temp.first_of_position_by_id ON first_of_position (id);"
-          "CREATE TEMP TABLE batch_positions AS SELECT coalesce(f.b, 0) AS b, p.* FROM h.reconcile_positions p"
-          " LEFT JOIN first_of_position f ON f.id = p.id;"),
-      "copy floor staging");
+  // The projections staged only when copied. Rows no event made on its own (a close's zeros) go
+  // with the first batch. Joins and groupings only: correlated subqueries here take minutes.
+  check(database->execute("CREATE TEMP TABLE batch_events AS SELECT (rowid - 1) / 500 AS b, * FROM h.events;"
+                          "CREATE INDEX temp.batch_events_by_id ON batch_events (event_id);"),
+        "copy floor staging");
+  if (projections)
+    check(database->execute(
+              "CREATE TEMP TABLE batch_movements AS SELECT e.b, m.* FROM h.reconcile_movements m"
+              " JOIN batch_events e ON e.event_id = m.event_id;"
+              "CREATE TEMP TABLE batch_counts AS SELECT e.b, c.* FROM h.reconcile_counts c"
+              " JOIN batch_events e ON e.event_id = c.event_id;"
+              "CREATE TEMP TABLE first_of_group AS SELECT group_id AS id, min(b) AS b FROM batch_counts"
+              " GROUP BY group_id;"
+              "CREATE INDEX temp.first_of_group_by_id ON first_of_group (id);"
+              "CREATE TEMP TABLE batch_groups AS SELECT coalesce(f.b, 0) AS b, g.* FROM h.reconcile_groups g"
+              " LEFT JOIN first_of_group f ON f.id = g.id;"
+              "CREATE TEMP TABLE first_of_position AS SELECT position_id AS id, min(b) AS b FROM"
+              " (SELECT position_id, b FROM batch_movements UNION ALL SELECT position_id, b FROM batch_groups)"
+              " GROUP BY position_id;"
+              "CREATE INDEX temp.first_of_position_by_id ON first_of_position (id);"
+              "CREATE TEMP TABLE batch_positions AS SELECT coalesce(f.b, 0) AS b, p.* FROM h.reconcile_positions p"
+              " LEFT JOIN first_of_position f ON f.id = p.id;"),
+          "copy floor staging");
   std::vector<storage::Statement> copies;
   for (const auto& table : tables) {
     const auto columns =
