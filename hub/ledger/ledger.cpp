@@ -69,7 +69,7 @@ Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall, s
   // Checkpoints inside ingest's commits took ~7% of the hub's time on its one thread; on a thread of
   // their own they run on the second core (docs/performance.md, "After: checkpoints on a thread of
   // their own").
-  if (auto ok = database->checkpoint_in_background(storage::Durability::kFull); !ok) return ok.error();
+  if (auto ok = database->checkpoint_in_background(); !ok) return ok.error();
   const bool verified = database->checked_at_open() || database->previous_close() == storage::PreviousClose::kClean;
   auto ledger = open_on(std::make_unique<storage::Database>(std::move(*database)), std::move(wall));
   if (!ledger) return ledger.error();

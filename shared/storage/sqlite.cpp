@@ -23,6 +23,11 @@ void configure_sqlite_once() {
   });
 }
 
+// How a connection syncs its commits and checkpoints, as the pragma that sets it.
+const char* synchronous_pragma(Durability durability) {
+  return durability == Durability::kFull ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
+}
+
 Error sqlite_error(sqlite3* handle, int rc, std::string_view doing) {
   const char* detail = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(rc);
   const int primary = rc & 0xFF;
@@ -82,8 +87,8 @@ class SqliteStatement final : public StatementBackend {
 
 void Database::Closer::operator()(sqlite3* handle) const { sqlite3_close_v2(handle); }
 
-Database::Database(sqlite3* handle, std::filesystem::path path)
-    : handle_(handle), path_(std::move(path)), rollbacks_(std::make_unique<std::uint64_t>(0)) {
+Database::Database(sqlite3* handle, std::filesystem::path path, Durability durability)
+    : handle_(handle), path_(std::move(path)), durability_(durability), rollbacks_(std::make_unique<std::uint64_t>(0)) {
   if (handle != nullptr) {
     sqlite3_rollback_hook(
         handle, [](void* rollbacks) { ++*static_cast<std::uint64_t*>(rollbacks); }, rollbacks_.get());
@@ -147,7 +152,7 @@ class Database::Checkpointer {
   std::thread thread_;  // last: it starts once the members above exist
 };
 
-Result<void> Database::checkpoint_in_background(Durability durability) {
+Result<void> Database::checkpoint_in_background() {
   if (checkpointer_) return {};
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -156,9 +161,7 @@ Result<void> Database::checkpoint_in_background(Durability durability) {
   // Its close must not checkpoint or delete the WAL: the writer's connection owns the file's
   // last close (close_cleanly()).
   sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-  const std::string synchronous = durability == Durability::kFull ? "FULL" : "NORMAL";
-  const std::string pragma = "PRAGMA synchronous=" + synchronous;
-  if (const int set = sqlite3_exec(raw, pragma.c_str(), nullptr, nullptr, nullptr); set != SQLITE_OK) {
+  if (const int set = sqlite3_exec(raw, synchronous_pragma(durability_), nullptr, nullptr, nullptr); set != SQLITE_OK) {
     return sqlite_error(raw, set, "cannot set up checkpoints of " + path_.string());
   }
   checkpointer_ = std::make_unique<Checkpointer>(handle.release());
@@ -253,7 +256,7 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
   if (mode == OpenMode::kCreateIfMissing) flags |= SQLITE_OPEN_CREATE;
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  Database database(raw, path);
+  Database database(raw, path, durability);
   if (rc != SQLITE_OK) return sqlite_error(raw, rc, "cannot open " + path.string());
   share_with_directory_group(path);
   sqlite3_extended_result_codes(raw, 1);
@@ -282,7 +285,6 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
   // SQLite answers SQLITE_BUSY without waiting where waiting could deadlock (a lock upgrade, the
   // switch to WAL while another process creates the file); its remedy is to start over, which
   // this does a bounded number of times.
-  const char* synchronous = durability == Durability::kFull ? "FULL" : "NORMAL";
   bool busy = false;  // whether the last failure below was SQLITE_BUSY, read before any rollback
   const auto failed = [&](const Error& error) {
     busy = (sqlite3_errcode(database.handle_.get()) & 0xFF) == SQLITE_BUSY;
@@ -301,8 +303,8 @@ Result<Database> Database::open(const std::filesystem::path& path, OpenMode mode
       if (auto ok = claim(database, path, application_id); !ok) return failed(ok.error());
       if (auto ok = database.commit(); !ok) return failed_on_file(ok.error());
     }
-    auto ok = database.execute(std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") + synchronous +
-                               "; PRAGMA foreign_keys=ON;");
+    auto ok = database.execute(std::string("PRAGMA journal_mode=WAL; ") + synchronous_pragma(durability) +
+                               " PRAGMA foreign_keys=ON;");
     if (!ok) return failed_on_file(ok.error());
     return ok;
   };
@@ -385,7 +387,8 @@ Result<void> Database::check(const std::filesystem::path& path, std::int32_t app
   configure_sqlite_once();
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-  Database database(raw, path);
+  // Read-only: it never commits, so its durability is never used.
+  Database database(raw, path, Durability::kFull);
   if (rc != SQLITE_OK) return sqlite_error(raw, rc, "cannot open " + path.string());
   sqlite3_busy_timeout(raw, 5000);
   const Error cancelled{ErrorCode::kUnavailable, "", "the integrity check of " + path.string() + " was cancelled"};

@@ -108,14 +108,15 @@ class Database final : public Connection {
   // says) whenever a commit here leaves kCheckpointFrames or more in the WAL, where SQLite would
   // have checkpointed on this connection, inside the commit. The writer then goes on while the
   // other core copies (the hub's ledger: docs/performance.md, "After: checkpoints on a thread of
-  // their own"). Stops before this connection closes. kIo when the second connection cannot be
-  // opened; the connection then checkpoints as before.
-  Result<void> checkpoint_in_background(Durability durability);
+  // their own"). Its syncs follow the durability this connection was opened with. Stops before
+  // this connection closes. kIo when the second connection cannot be opened; the connection then
+  // checkpoints as before.
+  Result<void> checkpoint_in_background();
   static constexpr int kCheckpointFrames = 1000;  // SQLite's own threshold for automatic checkpoints
 
  private:
   class Checkpointer;
-  Database(sqlite3* handle, std::filesystem::path path);
+  Database(sqlite3* handle, std::filesystem::path path, Durability durability);
   // Undoes checkpoint_in_background(): the thread is joined and its connection closed.
   void stop_background_checkpoints();
   struct Closer {
@@ -123,6 +124,7 @@ class Database final : public Connection {
   };
   std::unique_ptr<sqlite3, Closer> handle_;
   std::filesystem::path path_;
+  Durability durability_;
   // On the heap: SQLite's rollback hook holds its address, which must survive moves.
   std::unique_ptr<std::uint64_t> rollbacks_;
   // On the heap for the same reason (the WAL hook); nullptr unless checkpoint_in_background().

@@ -170,7 +170,7 @@ std::int64_t first_value(Database& database, std::string_view sql) {
 Database open_checkpointing(const std::filesystem::path& file) {
   auto database = Database::open(file, OpenMode::kCreateIfMissing, Durability::kFull);
   REQUIRE(database.has_value());
-  REQUIRE(database->checkpoint_in_background(Durability::kFull));
+  REQUIRE(database->checkpoint_in_background());
   return std::move(*database);
 }
 
