@@ -33,6 +33,7 @@
 #include <array>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -180,107 +181,179 @@ double raw_rows_per_s(storage::Connection& database, std::string_view schema, Mi
 // first made, one commit per batch. Copied set-based (INSERT ... SELECT): no reads, updates,
 // judging, decoding or statements per event, which the hub cannot avoid; so the figure is a
 // ceiling. Beside it the same copy of the events alone: their ratio is the most that reconciled
-// events/s over raw inserted events/s can reach with one writer (docs/performance.md).
+// events/s over raw inserted events/s can reach with one writer (docs/performance.md). And the
+// ceiling of a second writer: the events into one file while, at the same time and on a thread of
+// its own, the projection rows go into another, synchronous=NORMAL and ten batches per commit, as
+// a reconciliation thread could write projections that it can rebuild from the ledger.
 struct CopyRates {
   double events_per_s = 0;                   // the events alone
   double events_with_projections_per_s = 0;  // the events and their projection rows
+  double two_writers_per_s = 0;              // both, through two connections to two files at once
 };
 
-double copy_rate(const std::filesystem::path& ledger, const std::filesystem::path& file, bool projections) {
-  auto database = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, storage::Durability::kFull);
-  if (!database) throw std::runtime_error("copy floor open: " + database.error().describe());
-  check(database->execute("PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY"), "copy floor pragmas");
-  auto attach = database->prepare("ATTACH ?1 AS h");
-  if (!attach) throw std::runtime_error("copy floor attach: " + attach.error().describe());
-  check(attach->bind(1, ledger.string()).run(), "copy floor attach");
-  const std::vector<std::string> tables =
-      projections ? std::vector<std::string>{"events", "reconcile_positions", "reconcile_movements", "reconcile_groups",
-                                             "reconcile_counts"}
-                  : std::vector<std::string>{"events"};
-  const auto all_texts = [&](const std::string& sql, const std::string& table) {
-    auto query = database->prepare(sql);
-    if (!query) throw std::runtime_error("copy floor: " + query.error().describe());
-    query->bind(1, table);
-    std::vector<std::string> texts;
-    while (true) {
-      auto row = query->step();
-      if (!row) throw std::runtime_error("copy floor: " + row.error().describe());
-      if (!*row) return texts;
-      texts.push_back(query->column_text(0));
-    }
-  };
-  // Untimed: the hub's tables and indexes, and each row's batch (a position's or group's: the
-  // batch of the first event that made a row of it).
-  for (const auto& table : tables) {
-    for (const auto& sql :
-         all_texts("SELECT sql FROM h.sqlite_schema WHERE tbl_name = ?1 AND type IN ('table', 'index')"
-                   " AND sql IS NOT NULL ORDER BY type DESC",
-                   table))
-      check(database->execute(sql), "copy floor schema");
-  }
-  // The projections staged only when copied. Rows no event made on its own (a close's zeros) go
-  // with the first batch. Joins and groupings only: correlated subqueries here take minutes.
-  check(database->execute("CREATE TEMP TABLE batch_events AS SELECT (rowid - 1) / 500 AS b, * FROM h.events;"
-                          "CREATE INDEX temp.batch_events_by_id ON batch_events (event_id);"),
-        "copy floor staging");
-  if (projections)
-    check(database->execute(
-              "CREATE TEMP TABLE batch_movements AS SELECT e.b, m.* FROM h.reconcile_movements m"
-              " JOIN batch_events e ON e.event_id = m.event_id;"
-              "CREATE TEMP TABLE batch_counts AS SELECT e.b, c.* FROM h.reconcile_counts c"
-              " JOIN batch_events e ON e.event_id = c.event_id;"
-              "CREATE TEMP TABLE first_of_group AS SELECT group_id AS id, min(b) AS b FROM batch_counts"
-              " GROUP BY group_id;"
-              "CREATE INDEX temp.first_of_group_by_id ON first_of_group (id);"
-              "CREATE TEMP TABLE batch_groups AS SELECT coalesce(f.b, 0) AS b, g.* FROM h.reconcile_groups g"
-              " LEFT JOIN first_of_group f ON f.id = g.id;"
-              "CREATE TEMP TABLE first_of_position AS SELECT position_id AS id, min(b) AS b FROM"
-              " (SELECT position_id, b FROM batch_movements UNION ALL SELECT position_id, b FROM batch_groups)"
-              " GROUP BY position_id;"
-              "CREATE INDEX temp.first_of_position_by_id ON first_of_position (id);"
-              "CREATE TEMP TABLE batch_positions AS SELECT coalesce(f.b, 0) AS b, p.* FROM h.reconcile_positions p"
-              " LEFT JOIN first_of_position f ON f.id = p.id;"),
-          "copy floor staging");
-  std::vector<storage::Statement> copies;
-  for (const auto& table : tables) {
-    const auto columns =
-        all_texts("SELECT group_concat('\"' || name || '\"', ', ') FROM pragma_table_info(?1, 'h')", table);
-    const std::string staged =
-        table == "events" ? "batch_events" : "batch_" + table.substr(std::string("reconcile_").size());
-    std::string index = "CREATE INDEX temp.";
-    index.append(staged).append("_b ON ").append(staged).append(" (b)");
-    check(database->execute(index), "copy floor staging");
-    std::string sql = "INSERT INTO main.";
-    sql.append(table).append(" (").append(columns.front()).append(") SELECT ").append(columns.front());
-    sql.append(" FROM temp.").append(staged).append(" WHERE b = ?1");
-    auto copy = database->prepare(sql);
-    if (!copy) throw std::runtime_error("copy floor: " + copy.error().describe());
-    copies.push_back(std::move(*copy));
-  }
-  auto counted = database->prepare("SELECT count(*), max(b) FROM temp.batch_events");
-  if (!counted) throw std::runtime_error("copy floor: " + counted.error().describe());
-  if (auto row = counted->step(); !row || !*row) throw std::runtime_error("copy floor: no events");
-  const auto events = static_cast<double>(counted->column_int(0));
-  const std::int64_t batches = counted->column_int(1) + 1;
-  counted->reset();
+const std::vector<std::string> kProjectionTables = {"reconcile_positions", "reconcile_movements", "reconcile_groups",
+                                                    "reconcile_counts"};
 
-  const auto start = Clock::now();
-  for (std::int64_t b = 0; b < batches; ++b) {
-    check(database->begin(), "copy floor begin");
-    for (auto& copy : copies) check(copy.bind(1, b).run(), "copy floor insert");
-    check(database->commit(), "copy floor commit");
+// The first column of every row `sql` returns, with `parameter` bound to ?1.
+std::vector<std::string> all_texts(storage::Database& database, const std::string& sql, const std::string& parameter) {
+  auto query = database.prepare(sql);
+  if (!query) throw std::runtime_error("copy floor: " + query.error().describe());
+  query->bind(1, parameter);
+  std::vector<std::string> texts;
+  while (true) {
+    auto row = query->step();
+    if (!row) throw std::runtime_error("copy floor: " + row.error().describe());
+    if (!*row) return texts;
+    texts.push_back(query->column_text(0));
   }
-  return events / seconds_since(start);
+}
+
+void attach(storage::Database& database, const std::filesystem::path& file, std::string_view name) {
+  auto statement = database.prepare("ATTACH ?1 AS " + std::string(name));
+  if (!statement) throw std::runtime_error("copy floor attach: " + statement.error().describe());
+  check(statement->bind(1, file.string()).run(), "copy floor attach");
+}
+
+// The table of `stage` that holds the rows of the ledger's `table`, each with its batch in b.
+std::string staged(const std::string& table) {
+  return table == "events" ? "batch_events" : "batch_" + table.substr(std::string("reconcile_").size());
+}
+
+// Untimed: every row of the ledger's events and projection tables in a file of its own, with its
+// batch (a position's or group's: the batch of the first event that made a row of it; rows no
+// event made on its own, a close's zeros, go with the first). Joins and groupings only:
+// correlated subqueries here take minutes.
+struct Staged {
+  std::int64_t batches = 0;
+  double events = 0;
+};
+Staged stage_copies(const std::filesystem::path& ledger, const std::filesystem::path& stage) {
+  auto database = storage::Database::open(stage, storage::OpenMode::kCreateIfMissing, storage::Durability::kNormal);
+  if (!database) throw std::runtime_error("copy floor stage: " + database.error().describe());
+  attach(*database, ledger, "h");
+  check(database->execute(
+            "CREATE TABLE batch_events AS SELECT (rowid - 1) / 500 AS b, * FROM h.events;"
+            "CREATE INDEX batch_events_by_id ON batch_events (event_id);"
+            "CREATE TABLE batch_movements AS SELECT e.b, m.* FROM h.reconcile_movements m"
+            " JOIN batch_events e ON e.event_id = m.event_id;"
+            "CREATE TABLE batch_counts AS SELECT e.b, c.* FROM h.reconcile_counts c"
+            " JOIN batch_events e ON e.event_id = c.event_id;"
+            "CREATE TABLE first_of_group AS SELECT group_id AS id, min(b) AS b FROM batch_counts GROUP BY group_id;"
+            "CREATE INDEX first_of_group_by_id ON first_of_group (id);"
+            "CREATE TABLE batch_groups AS SELECT coalesce(f.b, 0) AS b, g.* FROM h.reconcile_groups g"
+            " LEFT JOIN first_of_group f ON f.id = g.id;"
+            "CREATE TABLE first_of_position AS SELECT position_id AS id, min(b) AS b FROM"
+            " (SELECT position_id, b FROM batch_movements UNION ALL SELECT position_id, b FROM batch_groups)"
+            " GROUP BY position_id;"
+            "CREATE INDEX first_of_position_by_id ON first_of_position (id);"
+            "CREATE TABLE batch_positions AS SELECT coalesce(f.b, 0) AS b, p.* FROM h.reconcile_positions p"
+            " LEFT JOIN first_of_position f ON f.id = p.id;"),
+        "copy floor staging");
+  std::vector<std::string> tables = kProjectionTables;
+  tables.emplace_back("events");
+  for (const auto& table : tables) {
+    std::string index = "CREATE INDEX ";
+    index.append(staged(table)).append("_b ON ").append(staged(table)).append(" (b)");
+    check(database->execute(index), "copy floor staging");
+  }
+  auto counted = database->prepare("SELECT max(b) + 1, count(*) FROM batch_events");
+  if (!counted) throw std::runtime_error("copy floor: " + counted.error().describe());
+  if (auto row = counted->step(); !row || !*row || counted->column_is_null(0))
+    throw std::runtime_error("copy floor: no events");
+  return Staged{counted->column_int(0), static_cast<double>(counted->column_int(1))};
+}
+
+// One copy: `tables` of the ledger, with their indexes, into a new `file` opened with
+// `durability`, from the stage, `per_commit` batches per commit when run.
+class Copy {
+ public:
+  Copy(const std::filesystem::path& ledger, const std::filesystem::path& stage, const std::filesystem::path& file,
+       const std::vector<std::string>& tables, storage::Durability durability, std::int64_t per_commit)
+      : per_commit_(per_commit) {
+    auto database = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, durability);
+    if (!database) throw std::runtime_error("copy floor open: " + database.error().describe());
+    database_ = std::make_unique<storage::Database>(std::move(*database));
+    attach(*database_, ledger, "h");
+    attach(*database_, stage, "s");
+    // The hub's page cache for what is written; the stage is read through a memory map, so that
+    // reading it costs the copy as little as the hub's decoded events cost it.
+    check(database_->execute("PRAGMA main.cache_size = -16384; PRAGMA s.mmap_size = 4294967296"), "copy floor pragmas");
+    for (const auto& table : tables) {
+      for (const auto& sql :
+           all_texts(*database_,
+                     "SELECT sql FROM h.sqlite_schema WHERE tbl_name = ?1 AND type IN ('table', 'index')"
+                     " AND sql IS NOT NULL ORDER BY type DESC",
+                     table))
+        check(database_->execute(sql), "copy floor schema");
+      const auto columns = all_texts(
+          *database_, "SELECT group_concat('\"' || name || '\"', ', ') FROM pragma_table_info(?1, 'h')", table);
+      std::string sql = "INSERT INTO main.";
+      sql.append(table).append(" (").append(columns.front()).append(") SELECT ").append(columns.front());
+      sql.append(" FROM s.").append(staged(table)).append(" WHERE b = ?1");
+      auto copy = database_->prepare(sql);
+      if (!copy) throw std::runtime_error("copy floor: " + copy.error().describe());
+      copies_.push_back(std::move(*copy));
+    }
+  }
+  // Copies batches 0 .. batches - 1 and returns the seconds it took.
+  double run(std::int64_t batches) {
+    const auto start = Clock::now();
+    for (std::int64_t b = 0; b < batches; ++b) {
+      if (b % per_commit_ == 0) check(database_->begin(), "copy floor begin");
+      for (auto& copy : copies_) check(copy.bind(1, b).run(), "copy floor insert");
+      if ((b + 1) % per_commit_ == 0 || b + 1 == batches) check(database_->commit(), "copy floor commit");
+    }
+    return seconds_since(start);
+  }
+
+ private:
+  std::unique_ptr<storage::Database> database_;
+  std::vector<storage::Statement> copies_;  // destroyed before database_
+  std::int64_t per_commit_;
+};
+
+// Removes a SQLite file and its WAL and shared-memory files.
+void remove_database(const std::filesystem::path& file) {
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + suffix);
 }
 
 CopyRates copy_rates(const std::filesystem::path& ledger, const std::filesystem::path& dir) {
+  const auto stage = dir / "copy-stage.db";
+  const Staged staging = stage_copies(ledger, stage);
+  std::vector<std::string> everything{"events"};
+  everything.insert(everything.end(), kProjectionTables.begin(), kProjectionTables.end());
+  // Each copy's file is removed after it, so a run of a million events needs room for two at most.
+  const auto one_writer = [&](const std::vector<std::string>& tables) {
+    const auto file = dir / "copy-one-writer.db";
+    const double seconds = Copy(ledger, stage, file, tables, storage::Durability::kFull, 1).run(staging.batches);
+    remove_database(file);
+    return staging.events / seconds;
+  };
   CopyRates rates;
-  for (const bool projections : {false, true}) {
-    const auto file = dir / (projections ? "copy-projections.db" : "copy-events.db");
-    const double rate = copy_rate(ledger, file, projections);
-    (projections ? rates.events_with_projections_per_s : rates.events_per_s) = rate;
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + suffix);
+  rates.events_per_s = one_writer({"events"});
+  rates.events_with_projections_per_s = one_writer(everything);
+  const auto ledger_copy = dir / "copy-ledger.db";
+  const auto projections_copy = dir / "copy-projections.db";
+  {
+    Copy events(ledger, stage, ledger_copy, {"events"}, storage::Durability::kFull, 1);
+    Copy projections(ledger, stage, projections_copy, kProjectionTables, storage::Durability::kNormal, 10);
+    double events_s = 0;
+    double projections_s = 0;
+    std::exception_ptr failed;  // the second thread's, thrown again on this one
+    {
+      const std::jthread second([&] {
+        try {
+          projections_s = projections.run(staging.batches);
+        } catch (...) {
+          failed = std::current_exception();
+        }
+      });
+      events_s = events.run(staging.batches);
+    }  // joined here, also when this thread's copy throws
+    if (failed) std::rethrow_exception(failed);
+    rates.two_writers_per_s = staging.events / std::max(events_s, projections_s);
   }
+  for (const auto& file : {ledger_copy, projections_copy, stage}) remove_database(file);
   return rates;
 }
 
@@ -835,6 +908,9 @@ int run(const Args& args) {
     if (copied.events_with_projections_per_s > 0)
       report(figure + "_reconciled_to_copy_with_projections",
              ingest.reconciled_events_per_s / copied.events_with_projections_per_s, "x");
+    report("raw_sqlite_copy_two_writers_events_per_s", copied.two_writers_per_s, "events/s");
+    if (copied.events_per_s > 0)
+      report("raw_sqlite_copy_two_writers_to_events", copied.two_writers_per_s / copied.events_per_s, "x");
   }
   if (postgres) {
     report("raw_postgresql_rows_per_s", postgres_rate, "rows/s");
