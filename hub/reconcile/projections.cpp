@@ -2,6 +2,8 @@
 #include "hub/reconcile/projections.hpp"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <limits>
 #include <string_view>
 #include <tuple>
@@ -54,8 +56,8 @@ const std::string kDirtyUpsert =
 const std::string kSql[] = {
     // kFindPosition
     std::string(kFindPositionSql),
-    // kInsertPosition
-    "INSERT INTO reconcile_positions (site, location, sku, lot) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+    // kInsertPosition: through returning_id().
+    "INSERT INTO reconcile_positions (site, location, sku, lot) VALUES (?1, ?2, ?3, ?4)",
     // kInsertMovement: writes a row only for an event not applied before.
     "INSERT INTO reconcile_movements (position_id, hlc, event_id, type, qty, delta, physical, wall_ms, device,"
     " \"user\", reason, reference) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING",
@@ -84,10 +86,9 @@ const std::string kSql[] = {
     " ORDER BY hlc DESC LIMIT 1",
     // kFindGroup
     "SELECT id FROM reconcile_groups WHERE position_id = ?1 AND task_id = ?2 AND session_key = ?3",
-    // kInsertGroup
+    // kInsertGroup: through returning_id().
     "INSERT INTO reconcile_groups (position_id, task_id, session_key, counts, counted, first_hlc, last_hlc,"
-    " closed_hlc, first_user, expected, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-    " RETURNING id",
+    " closed_hlc, first_user, expected, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     // kInsertCount
     "INSERT INTO reconcile_counts (event_id, group_id, hlc, wall_ms, qty, device, \"user\", session, task_id, barcode)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
@@ -131,11 +132,17 @@ bool is_physical(const Event& event) {
 }
 
 Result<Projections> Projections::prepare(storage::Connection& database) {
-  auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
+  std::array<std::string, std::size(kSql)> sql;
+  std::copy(std::begin(kSql), std::end(kSql), sql.begin());
+  for (const Sql insert : {Sql::kInsertPosition, Sql::kInsertGroup}) {
+    auto& text = sql[static_cast<std::size_t>(insert)];
+    text = storage::returning_id(database, text);
+  }
+  auto statements = storage::StatementSet<Sql>::prepare(database, sql);
   if (!statements) return statements.error();
   auto memory = ProjectionMemory::prepare(database);
   if (!memory) return memory.error();
-  return Projections(std::move(*statements), std::move(*memory));
+  return Projections(database, std::move(*statements), std::move(*memory));
 }
 
 Result<void> Projections::apply(const std::string& site, const std::string& device, const Event& event,
@@ -175,7 +182,7 @@ Result<std::int64_t> Projections::ensure_position(const std::string& site, const
   }
   auto& insert = statement(Sql::kInsertPosition);
   insert.bind(1, site).bind(2, location).bind(3, event.sku).bind(4, event.lot);
-  auto id = storage::single_int(insert);
+  auto id = storage::inserted_id(*database_, insert);
   if (!id) return id.error();
   memory_.remember_position(key, *id, ProjectionMemory::Origin::kNew);
   return *id;
@@ -335,7 +342,7 @@ Result<std::int64_t> Projections::insert_group(const CountGroup& group) {
       .bind(7, sql_stamp(group.last_hlc));
   if (group.closed_hlc) insert.bind(8, sql_stamp(*group.closed_hlc));
   insert.bind(9, group.first_user).bind(10, group.expected).bind(11, group.received_ms);
-  auto id = storage::single_int(insert);
+  auto id = storage::inserted_id(*database_, insert);
   if (!id) return id.error();
   memory_.note_group(group.position_id, sql_stamp(group.last_hlc));
   return *id;

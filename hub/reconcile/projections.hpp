@@ -80,8 +80,8 @@ class Projections {
 
  private:
   enum class Sql;
-  Projections(storage::StatementSet<Sql> statements, ProjectionMemory memory)
-      : statements_(std::move(statements)), memory_(std::move(memory)) {}
+  Projections(storage::Connection& database, storage::StatementSet<Sql> statements, ProjectionMemory memory)
+      : database_(&database), statements_(std::move(statements)), memory_(std::move(memory)) {}
   storage::Statement& statement(Sql which) { return statements_[which]; }
 
   static constexpr std::int64_t kNoStamp = ProjectionMemory::kNoStamp;
@@ -127,6 +127,7 @@ class Projections {
   Result<std::int64_t> insert_group(const CountGroup& group);
   Result<void> write_group(const CountGroup& group);
 
+  storage::Connection* database_;
   storage::StatementSet<Sql> statements_;
   ProjectionMemory memory_;
 };

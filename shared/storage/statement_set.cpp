@@ -49,6 +49,18 @@ Result<bool> wrote_row(Statement& statement) {
   return *changed > 0;
 }
 
+std::string returning_id(const Connection& database, std::string_view insert) {
+  std::string sql(insert);
+  if (database.dialect() != Dialect::kSqlite) sql += " RETURNING id";
+  return sql;
+}
+
+Result<std::int64_t> inserted_id(Connection& database, Statement& insert) {
+  if (database.dialect() != Dialect::kSqlite) return single_int(insert);
+  if (auto ok = insert.run(); !ok) return ok.error();
+  return static_cast<Database&>(database).last_insert_rowid();
+}
+
 Result<bool> KeysetPages::next() {
   while (true) {
     if (!paging_) {

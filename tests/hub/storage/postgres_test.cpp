@@ -110,6 +110,19 @@ TEST_CASE("an insert that ON CONFLICT DO NOTHING skips counts zero rows written"
   CHECK(wrote_row(insert.bind(1, "b")).value());
 }
 
+TEST_CASE("an insert written by returning_id returns each new row's id from the server") {
+  PostgresServer server;
+  auto connection = connect(server);
+  REQUIRE(
+      connection.execute("CREATE TABLE t (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v TEXT)").has_value());
+  auto insert = prepared(connection, returning_id(connection, "INSERT INTO t (v) VALUES (?1)"));
+  const std::int64_t first = inserted_id(connection, insert.bind(1, "a")).value();
+  const std::int64_t second = inserted_id(connection, insert.bind(1, "b")).value();
+  CHECK(second > first);
+  auto id_of = prepared(connection, "SELECT id FROM t WHERE v = ?1");
+  CHECK(single_int(id_of.bind(1, "b")).value() == second);
+}
+
 TEST_CASE("a syntax error fails prepare, naming the server's reason") {
   PostgresServer server;
   auto connection = connect(server);

@@ -66,6 +66,27 @@ TEST_CASE("statement set: readers tell no row, NULL, a value and whether a write
   CHECK(must(first_text(text.bind(1, std::int64_t{1}))) == std::optional<std::string>(""));
 }
 
+TEST_CASE("statement set: an insert written by returning_id gives each new row's id, without RETURNING on SQLite") {
+  recount::testing::TempDir dir;
+  auto database = open_database(dir / "test.db");
+  REQUIRE(
+      database.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE);"
+                       "INSERT INTO t (id, v) VALUES (40, 'before')"));
+  const std::string sql = returning_id(database, "INSERT INTO t (v) VALUES (?1)");
+  CHECK(sql.find("RETURNING") == std::string::npos);
+  auto insert = must(database.prepare(sql));
+  const std::int64_t first = must(inserted_id(database, insert.bind(1, "a")));
+  const std::int64_t second = must(inserted_id(database, insert.bind(1, "b")));
+  CHECK(first == 41);
+  CHECK(second == 42);
+  auto id_of = must(database.prepare("SELECT id FROM t WHERE v = ?1"));
+  CHECK(must(single_int(id_of.bind(1, "b"))) == second);
+  // A refused insert is an error, not the id of an earlier row.
+  auto refused = inserted_id(database, insert.bind(1, "a"));
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::kConflict);
+}
+
 TEST_CASE("statement set: collect_rows reads every row, and the first error of the reader stops it") {
   recount::testing::TempDir dir;
   auto database = open_database(dir / "test.db");
