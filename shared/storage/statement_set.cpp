@@ -56,8 +56,16 @@ std::string returning_id(const Connection& database, std::string_view insert) {
 }
 
 Result<std::int64_t> inserted_id(Connection& database, Statement& insert) {
-  if (database.dialect() != Dialect::kSqlite) return single_int(insert);
-  if (auto ok = insert.run(); !ok) return ok.error();
+  const Error skipped{ErrorCode::kConflict, "", "the insert wrote no row, so it has no id"};
+  if (database.dialect() != Dialect::kSqlite) {
+    auto id = first_int(insert);
+    if (!id) return id.error();
+    if (!*id) return skipped;
+    return **id;
+  }
+  auto written = insert.run_counted();
+  if (!written) return written.error();
+  if (*written == 0) return skipped;
   return static_cast<Database&>(database).last_insert_rowid();
 }
 

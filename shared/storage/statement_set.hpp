@@ -77,12 +77,13 @@ Result<std::optional<std::string>> first_text(Statement& statement);
 Result<bool> wrote_row(Statement& statement);
 
 // An INSERT of one row into a table whose `id` column is its integer primary key, written so that
-// inserted_id() can tell the id the row got: " RETURNING id" appended on PostgreSQL, as it is on
-// SQLite, where the id is the connection's last rowid instead. SQLite runs RETURNING through a
-// temporary table, about 2 µs more per row: a few percent of reconciliation, which inserts a
-// position or a count group for every third event (docs/performance.md).
+// inserted_id() can tell the id the row got: on PostgreSQL with " RETURNING id" appended; on
+// SQLite unchanged, since the id is the connection's last rowid there. SQLite runs RETURNING
+// through a temporary table, about 2 µs more per row: a few percent of reconciliation, which
+// inserts a position or a count group for every third event (docs/performance.md).
 std::string returning_id(const Connection& database, std::string_view insert);
 // Runs a bound insert written by returning_id() on `database` and resets it; the new row's id.
+// kConflict when it wrote no row (an ON CONFLICT clause skipped it), rather than another row's id.
 Result<std::int64_t> inserted_id(Connection& database, Statement& insert);
 
 // Steps a bound statement to its end, turning each row into a T with `read` (a callable taking

@@ -121,6 +121,12 @@ TEST_CASE("an insert written by returning_id returns each new row's id from the 
   CHECK(second > first);
   auto id_of = prepared(connection, "SELECT id FROM t WHERE v = ?1");
   CHECK(single_int(id_of.bind(1, "b")).value() == second);
+  REQUIRE(connection.execute("CREATE UNIQUE INDEX t_v ON t (v)").has_value());
+  auto skipping =
+      prepared(connection, returning_id(connection, "INSERT INTO t (v) VALUES (?1) ON CONFLICT DO NOTHING"));
+  auto skipped = inserted_id(connection, skipping.bind(1, "a"));
+  REQUIRE_FALSE(skipped.has_value());
+  CHECK(skipped.error().code == ErrorCode::kConflict);
 }
 
 TEST_CASE("a syntax error fails prepare, naming the server's reason") {

@@ -81,10 +81,16 @@ TEST_CASE("statement set: an insert written by returning_id gives each new row's
   CHECK(second == 42);
   auto id_of = must(database.prepare("SELECT id FROM t WHERE v = ?1"));
   CHECK(must(single_int(id_of.bind(1, "b"))) == second);
-  // A refused insert is an error, not the id of an earlier row.
+  // A refused insert is an error, not the id of an earlier row; so is one ON CONFLICT skipped.
   auto refused = inserted_id(database, insert.bind(1, "a"));
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().code == ErrorCode::kConflict);
+  auto skipping =
+      must(database.prepare(returning_id(database, "INSERT INTO t (v) VALUES (?1) ON CONFLICT DO NOTHING")));
+  auto skipped = inserted_id(database, skipping.bind(1, "a"));
+  REQUIRE_FALSE(skipped.has_value());
+  CHECK(skipped.error().code == ErrorCode::kConflict);
+  CHECK(must(inserted_id(database, skipping.bind(1, "c"))) == 43);
 }
 
 TEST_CASE("statement set: collect_rows reads every row, and the first error of the reader stops it") {
