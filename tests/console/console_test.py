@@ -267,6 +267,16 @@ class ConsoleTest(unittest.TestCase):
     def css(self, selector):
         return self.driver.find_elements(By.CSS_SELECTOR, selector)
 
+    def click(self, what, selector, text=None):
+        """Clicks the first element that matches selector (and shows text, if given), found afresh at
+        each try: a live update may replace a row between finding its button and clicking it."""
+        def found_and_clicked():
+            found = [element for element in self.css(selector) if text is None or text in element.text]
+            if found:
+                found[0].click()
+            return bool(found)
+        self.wait_for(what, found_and_clicked)
+
     def log_in(self, role):
         self.driver.delete_all_cookies()
         self.driver.get(f"{self.floor.url}/login")
@@ -367,7 +377,7 @@ class ConsoleTest(unittest.TestCase):
         self.log_in("approver")
         self.open("queue?state=all")
         self.wait_for("the discrepancy's row", lambda: self.row_of(self.raised))
-        self.row_of(self.raised).find_element(By.CSS_SELECTOR, "input[type=checkbox]").click()
+        self.click("the discrepancy's checkbox", f"main tbody tr[data-id='{self.raised}'] input[type=checkbox]")
         Select(self.css("form.bulk select")[0]).select_by_value("shrinkage")
         button = self.css("form.bulk button")[0]
         self.assertEqual(button.text, "Approve 1 selected")
@@ -493,7 +503,7 @@ class ConsoleTest(unittest.TestCase):
             row for row in self.css("main tbody tr") if "7777777" in row.text])
         self.check_accessibility("the unknown barcodes page")
         self.screenshot("unknown")
-        [button for button in self.css("main tbody button") if button.text == "Map 7777777"][0].click()
+        self.click("the Map 7777777 button", "main tbody button", "Map 7777777")
         self.assertEqual(self.driver.switch_to.active_element.get_attribute("name"), "sku")
         self.driver.switch_to.active_element.send_keys("SKU-2")
         pack = self.css("form.map input[name=pack_qty]")[0]
@@ -553,13 +563,11 @@ class ConsoleTest(unittest.TestCase):
             d for d in self.floor.discrepancies() if d["sku"] == "SKU-3" and d["counted"] == 9])
         self.open("drift?site=store-1")
         position = "store-1/B-02/SKU-3"
-        self.wait_for("the drifting position's row", lambda: [
-            row for row in self.css("main tbody tr") if position in row.text])
-        row = [row for row in self.css("main tbody tr") if position in row.text][0]
-        self.assertIn("-3", row.text)
+        self.wait_for("the drifting position's row with its -3", lambda: [
+            row for row in self.css("main tbody tr") if position in row.text and "-3" in row.text])
         self.check_accessibility("the drift list")
         self.screenshot("drift-site")
-        row.find_element(By.CSS_SELECTOR, "a").click()
+        self.click("the drifting position's link", "main tbody tr a", position)
         self.wait_for("the position's origin", lambda: self.css("main dl.facts"))
         text = self.css("main")[0].text
         for expected in (position, "counted 9 where the ledger held 12 (-3) by carol", "Candidate explanations",
@@ -592,11 +600,11 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("needs the counter-lead role", self.css("main")[0].text)
         self.log_in("approver")
         self.open("alerts")
-        row = self.wait_for("the alert's row", lambda: self.css(f"main tr[data-alert='{alert['id']}']"))[0]
-        self.assertIn(alert["summary"], row.text)
+        self.wait_for("the alert's row with its summary", lambda: [
+            row for row in self.css(f"main tr[data-alert='{alert['id']}']") if alert["summary"] in row.text])
         self.check_accessibility("the alerts page")
         self.screenshot("alerts")
-        row.find_element(By.CSS_SELECTOR, "button").click()
+        self.click("the alert's Acknowledge button", f"main tr[data-alert='{alert['id']}'] button")
         self.wait_for("the acknowledgement", lambda: [m for m in self.css("main .msg-ok") if "acknowledged" in m.text])
         acked = self.floor.api(f"/api/v1/alerts/{alert['id']}")[1]
         self.assertEqual(acked["state"], "acknowledged")
