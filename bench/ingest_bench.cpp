@@ -263,34 +263,38 @@ Staged stage_copies(const std::filesystem::path& ledger, const std::filesystem::
   return Staged{counted->column_int(0), static_cast<double>(counted->column_int(1))};
 }
 
+// A new SQLite file for a copy, opened with `durability`.
+storage::Database create_copy_file(const std::filesystem::path& file, storage::Durability durability) {
+  auto database = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, durability);
+  if (!database) throw std::runtime_error("copy floor open: " + database.error().describe());
+  return std::move(*database);
+}
+
 // One copy: `tables` of the ledger, with their indexes, into a new `file` opened with
 // `durability`, from the stage, `per_commit` batches per commit when run.
 class Copy {
  public:
   Copy(const std::filesystem::path& ledger, const std::filesystem::path& stage, const std::filesystem::path& file,
        const std::vector<std::string>& tables, storage::Durability durability, std::int64_t per_commit)
-      : per_commit_(per_commit) {
-    auto database = storage::Database::open(file, storage::OpenMode::kCreateIfMissing, durability);
-    if (!database) throw std::runtime_error("copy floor open: " + database.error().describe());
-    database_ = std::make_unique<storage::Database>(std::move(*database));
-    attach(*database_, ledger, "h");
-    attach(*database_, stage, "s");
+      : database_(create_copy_file(file, durability)), per_commit_(per_commit) {
+    attach(database_, ledger, "h");
+    attach(database_, stage, "s");
     // The hub's page cache for what is written; the stage is read through a memory map, so that
     // reading it costs the copy as little as the hub's decoded events cost it.
-    check(database_->execute("PRAGMA main.cache_size = -16384; PRAGMA s.mmap_size = 4294967296"), "copy floor pragmas");
+    check(database_.execute("PRAGMA main.cache_size = -16384; PRAGMA s.mmap_size = 4294967296"), "copy floor pragmas");
     for (const auto& table : tables) {
       for (const auto& sql :
-           all_texts(*database_,
+           all_texts(database_,
                      "SELECT sql FROM h.sqlite_schema WHERE tbl_name = ?1 AND type IN ('table', 'index')"
                      " AND sql IS NOT NULL ORDER BY type DESC",
                      table))
-        check(database_->execute(sql), "copy floor schema");
+        check(database_.execute(sql), "copy floor schema");
       const auto columns = all_texts(
-          *database_, "SELECT group_concat('\"' || name || '\"', ', ') FROM pragma_table_info(?1, 'h')", table);
+          database_, "SELECT group_concat('\"' || name || '\"', ', ') FROM pragma_table_info(?1, 'h')", table);
       std::string sql = "INSERT INTO main.";
       sql.append(table).append(" (").append(columns.front()).append(") SELECT ").append(columns.front());
       sql.append(" FROM s.").append(staged(table)).append(" WHERE b = ?1");
-      auto copy = database_->prepare(sql);
+      auto copy = database_.prepare(sql);
       if (!copy) throw std::runtime_error("copy floor: " + copy.error().describe());
       copies_.push_back(std::move(*copy));
     }
@@ -299,15 +303,15 @@ class Copy {
   double run(std::int64_t batches) {
     const auto start = Clock::now();
     for (std::int64_t b = 0; b < batches; ++b) {
-      if (b % per_commit_ == 0) check(database_->begin(), "copy floor begin");
+      if (b % per_commit_ == 0) check(database_.begin(), "copy floor begin");
       for (auto& copy : copies_) check(copy.bind(1, b).run(), "copy floor insert");
-      if ((b + 1) % per_commit_ == 0 || b + 1 == batches) check(database_->commit(), "copy floor commit");
+      if ((b + 1) % per_commit_ == 0 || b + 1 == batches) check(database_.commit(), "copy floor commit");
     }
     return seconds_since(start);
   }
 
  private:
-  std::unique_ptr<storage::Database> database_;
+  storage::Database database_;
   std::vector<storage::Statement> copies_;  // destroyed before database_
   std::int64_t per_commit_;
 };
