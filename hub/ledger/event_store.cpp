@@ -559,12 +559,20 @@ Result<std::vector<StoredEvent>> EventStore::events(const EventQuery& query) {
 }
 
 Result<std::vector<StoredEvent>> EventStore::stored_after(std::int64_t row, std::size_t limit) {
+  std::vector<StoredEvent> events;
+  if (auto ok = stored_after(row, limit, events); !ok) return ok.error();
+  return events;
+}
+
+Result<void> EventStore::stored_after(std::int64_t row, std::size_t limit, std::vector<StoredEvent>& into) {
   // Room for the slice up front (reconciliation reads 1,000 at a time, capped in case of a caller
   // asking for everything): growing the vector moved every event's strings again at each doubling,
   // about half of what reading events back for reconciliation cost (docs/performance.md).
   constexpr std::size_t kMostReserved = 4096;
-  return collect_rows<StoredEvent>(statement(Sql::kStoredAfter).bind(1, row).bind(2, static_cast<std::int64_t>(limit)),
-                                   read_event, std::min(limit, kMostReserved));
+  into.clear();
+  into.reserve(std::min(limit, kMostReserved));
+  return append_rows(statement(Sql::kStoredAfter).bind(1, row).bind(2, static_cast<std::int64_t>(limit)), read_event,
+                     into);
 }
 
 Result<std::optional<StoredEvent>> EventStore::find(const std::string& event_id) {

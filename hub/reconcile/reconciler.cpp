@@ -227,23 +227,21 @@ Result<Reconciler::CatchUp> Reconciler::catch_up(EventStore& events, std::size_t
   std::int64_t last = *through;
   while (progress.applied < limit) {
     const std::size_t wanted = std::min(kSlice, limit - progress.applied);
-    auto stored = events.stored_after(last, wanted);
-    if (!stored) return stored.error();
-    for (const StoredEvent& item : *stored) {
+    if (auto ok = events.stored_after(last, wanted, slice_); !ok) return ok.error();
+    for (const StoredEvent& item : slice_) {
       if (auto ok = apply(item.origin, item.event, item.received_ms); !ok) return ok.error();
       last = item.row;
       progress.received_through_ms = item.received_ms;
     }
-    progress.applied += stored->size();
-    if (stored->size() < wanted) {
+    progress.applied += slice_.size();
+    if (slice_.size() < wanted) {
       progress.complete = true;
       break;
     }
   }
   if (!progress.complete) {
-    auto next = events.stored_after(last, 1);
-    if (!next) return next.error();
-    progress.complete = next->empty();
+    if (auto ok = events.stored_after(last, 1, slice_); !ok) return ok.error();
+    progress.complete = slice_.empty();
   }
   if (last != *through) {
     if (auto ok = statements_[Sql::kSetAppliedThrough].bind(1, last).run(); !ok) return ok.error();

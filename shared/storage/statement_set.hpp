@@ -86,13 +86,12 @@ std::string returning_id(const Connection& database, std::string_view insert);
 // kConflict when it wrote no row (an ON CONFLICT clause skipped it), rather than another row's id.
 Result<std::int64_t> inserted_id(Connection& database, Statement& insert);
 
-// Steps a bound statement to its end, turning each row into a T with `read` (a callable taking
-// the statement and returning Result<T>), and resets it for the next use. The first error from
-// SQLite or from `read` stops the walk and is returned. `expected_rows` is room made up front.
+// Steps a bound statement to its end, appending each row to `rows` as a T made by `read` (a
+// callable taking the statement and returning Result<T>), and resets it for the next use. The
+// first error from SQLite or from `read` stops the walk and is returned; the rows appended
+// before it stay.
 template <typename T, typename Read>
-Result<std::vector<T>> collect_rows(Statement& statement, Read read, std::size_t expected_rows = 0) {
-  std::vector<T> rows;
-  rows.reserve(expected_rows);
+Result<void> append_rows(Statement& statement, Read read, std::vector<T>& rows) {
   while (true) {
     auto row = statement.step();  // resets the statement itself on error
     if (!row) return row.error();
@@ -105,6 +104,15 @@ Result<std::vector<T>> collect_rows(Statement& statement, Read read, std::size_t
     rows.push_back(std::move(*value));
   }
   statement.reset();
+  return {};
+}
+
+// append_rows() into a new vector with room for `expected_rows` made up front.
+template <typename T, typename Read>
+Result<std::vector<T>> collect_rows(Statement& statement, Read read, std::size_t expected_rows = 0) {
+  std::vector<T> rows;
+  rows.reserve(expected_rows);
+  if (auto ok = append_rows(statement, read, rows); !ok) return ok.error();
   return rows;
 }
 

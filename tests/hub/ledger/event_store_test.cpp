@@ -384,6 +384,23 @@ TEST_CASE_TEMPLATE("an event stored with a reconciliation stamp is read as sent,
   CHECK(reconciled[1].event == count_event(2));  // not flagged: as sent
 }
 
+TEST_CASE_TEMPLATE("stored_after into a kept buffer holds only the slice asked for, call after call", Backend,
+                   testing::SqliteBackend, testing::PostgresBackend) {
+  StoreFixture<Backend> fixture;
+  const auto origin = origin_of("device-1");
+  fixture.insert_range(origin, 1, 5);
+  std::vector<StoredEvent> slice;
+  REQUIRE(fixture.store.stored_after(0, 3, slice).has_value());
+  REQUIRE(slice.size() == 3);
+  CHECK(slice[2].event == count_event(3));
+  REQUIRE(fixture.store.stored_after(slice.back().row, 3, slice).has_value());
+  REQUIRE(slice.size() == 2);  // the first slice's events are gone, not followed by these
+  CHECK(slice[0].event == count_event(4));
+  CHECK(slice[1].event == count_event(5));
+  REQUIRE(fixture.store.stored_after(slice.back().row, 3, slice).has_value());
+  CHECK(slice.empty());
+}
+
 TEST_CASE_TEMPLATE("insert_all stores new events in order across chunks and skips stored seqs and reused event_ids",
                    Backend, testing::SqliteBackend, testing::PostgresBackend) {
   StoreFixture<Backend> fixture;
