@@ -219,8 +219,9 @@ class EventStore {
   // events() and find() give every event as its device sent it.
   Result<std::vector<StoredEvent>> stored_after(std::int64_t row, std::size_t limit);
   // The same into `into`, cleared first: a caller reading slice after slice keeps one buffer,
-  // where a new one each time was mapped and unmapped by malloc (it is over its mmap threshold)
-  // and had every page faulted in again, ~4% of the hub's time while reconciling a backlog.
+  // where a new one each time was mapped and unmapped by malloc (the hub maps blocks of 32 KB or
+  // more apart, hub/main.cpp) and had every page faulted in again, ~4% of the hub's time while
+  // reconciling a backlog.
   Result<void> stored_after(std::int64_t row, std::size_t limit, std::vector<StoredEvent>& into);
   // The stored event with this event_id, if any.
   Result<std::optional<StoredEvent>> find(const std::string& event_id);

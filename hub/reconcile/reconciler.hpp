@@ -211,7 +211,8 @@ class Reconciler final : public Operations, public PolicyPreview {
   TaskStore tasks_;
   PolicyStore policies_;
   storage::StatementSet<Sql> statements_;
-  // catch_up()'s slice of stored events, kept with its room from slice to slice and call to call.
+  // catch_up()'s slice of stored events, kept with its room from slice to slice and call to call
+  // (about 0.6 MB for 1,000 events, their longer strings apart).
   std::vector<StoredEvent> slice_;
   // The stored policy as last read, and its version (0: the built-in default). Checked against
   // the database on every call, so a rolled-back set_policy() never lingers here.
