@@ -322,8 +322,9 @@ int run(int argc, char** argv) {
     // before it serves (the damage marker).
     if (ledger->integrity_unverified()) {
       const auto check_started = std::chrono::steady_clock::now();
-      ledger->check_in_background([&](const Result<void>& verdict) {
-        boost::asio::post(io, [&, verdict] {
+      // check_started by value: this block has ended by the time the verdict is posted and read.
+      ledger->check_in_background([&, check_started](const Result<void>& verdict) {
+        boost::asio::post(io, [&, check_started, verdict] {
           const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - check_started).count();
           if (verdict) {
             std::cerr << "recount-hub: " << ledger->path().string() << " passed its integrity check in the background ("
