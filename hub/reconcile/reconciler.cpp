@@ -64,6 +64,12 @@ Figures figures_of(const CountGroup& group, const Judgement& judgement, Classifi
                  judgement.variance, judgement.value_cents};
 }
 
+bool same_figures(const Discrepancy& discrepancy, const Figures& figures) {
+  return discrepancy.group_id == figures.group_id && discrepancy.classification == figures.classification &&
+         discrepancy.expected == figures.expected && discrepancy.counted == figures.counted &&
+         discrepancy.variance == figures.variance && discrepancy.value_cents == figures.value_cents;
+}
+
 // Whether an event changes a position's balance, and so the ledger's quantity a snapshot is
 // compared with.
 bool moves_stock(EventType type) {
@@ -463,10 +469,13 @@ Result<void> Reconciler::on_recount(Context& context, const CountGroup& group, c
 
 Result<void> Reconciler::drive(Context& context, const Discrepancy& discrepancy, const CountGroup& group,
                                const Judgement& judgement, const Cause& cause) {
-  if (auto ok = discrepancies_.update_figures(discrepancy.id, figures_of(group, judgement, discrepancy.classification),
-                                              context.now_ms);
-      !ok) {
-    return ok;
+  // New figures without a new state (more counted in the same session, a late movement) are news
+  // for whoever watches the discrepancy: an operator about to approve it on the console, the alert
+  // rules on its value. The same figures judged again (a policy change) are not, nor a change.
+  const Figures figures = figures_of(group, judgement, discrepancy.classification);
+  if (!same_figures(discrepancy, figures)) {
+    if (auto ok = discrepancies_.update_figures(discrepancy.id, figures, context.now_ms); !ok) return ok;
+    context.effects.discrepancies.push_back(discrepancy.id);
   }
   if (!classify(judgement.verdict)) {
     return step(context, discrepancy, DiscrepancyState::kClosed, resolution_by(cause.kind), cause.actor,

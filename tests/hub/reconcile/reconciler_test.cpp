@@ -570,6 +570,37 @@ TEST_CASE_TEMPLATE("reconcile: one settle judges every due count group, however 
   CHECK(must(fixture.queries.discrepancy_count(DiscrepancyQuery{"", StateFilter::kAll, {}, 0, 1})) == kPositions);
 }
 
+TEST_CASE_TEMPLATE("reconcile: new figures of an active discrepancy are reported as a change, the same figures are not",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
+  fixture.set_policy(R"({"ambiguity_window_ms": 0, "max_recount_rounds": 0})");
+  auto& make = fixture.make;
+  fixture.deliver({make.baseline("A-1", "SKU-A", 10, 0), make.count("A-1", "SKU-A", 12, 100, "u1", "s-1")});
+  REQUIRE(fixture.discrepancies().size() == 1);
+  const std::int64_t id = fixture.discrepancies()[0].id;
+  CHECK(fixture.discrepancy(id).variance == 2);
+
+  // One more counted in the same session: the count group adds up to 13.
+  auto effects = fixture.deliver(make.count("A-1", "SKU-A", 1, 110, "u1", "s-1"));
+  CHECK(effects.discrepancies == std::vector<std::int64_t>{id});
+  auto now = fixture.discrepancy(id);
+  CHECK(std::tuple(now.counted, now.expected, now.variance) == std::tuple(13, 10, 3));
+  CHECK(to_string(now.state) == std::string_view("awaiting_review"));
+
+  // A receipt that arrives late, before the count in event time: the ledger expected 11.
+  effects = fixture.deliver(make.receive("A-1", "SKU-A", 1, 50));
+  CHECK(effects.discrepancies == std::vector<std::int64_t>{id});
+  now = fixture.discrepancy(id);
+  CHECK(std::tuple(now.counted, now.expected, now.variance) == std::tuple(13, 11, 2));
+
+  // A sale after the count changes nothing the count was judged on.
+  const std::int64_t updated_ms = now.updated_ms;
+  fixture.now_ms += 1000;
+  effects = fixture.deliver(make.sale("A-1", "SKU-A", 1, 200));
+  CHECK(effects.discrepancies.empty());
+  CHECK(fixture.discrepancy(id).updated_ms == updated_ms);
+}
+
 TEST_CASE_TEMPLATE("reconcile: an operator action the state does not allow is refused as a conflict", Backend,
                    testing::SqliteBackend, testing::PostgresBackend) {
   ReconcileFixture<Backend> fixture;
