@@ -28,6 +28,7 @@ WAIT_S = 30
 
 try:
     from selenium import webdriver
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
@@ -316,6 +317,22 @@ class ConsoleTest(unittest.TestCase):
             "Number(n.dataset.tabCheck))).map((n) => n.outerHTML.slice(0, 100));", sorted(reached))
         self.assertEqual(missing, [], f"controls Tab does not reach on {page}")
 
+    def focus_key(self):
+        """The data-focus-key of the element that has the keyboard focus, read in one step (a live
+        redraw may replace it between finding it and reading it)."""
+        return self.driver.execute_script("return document.activeElement?.dataset?.focusKey ?? null;")
+
+    def press(self, key):
+        """Types key into whatever has the focus, as a keyboard user would."""
+        ActionChains(self.driver).send_keys(key).perform()
+
+    def fact(self, term):
+        """The detail page's figure for `term` (its <dd>), or None."""
+        return self.driver.execute_script("""
+          const fact = [...document.querySelectorAll('main dl.facts > div')]
+            .find((item) => item.querySelector('dt').textContent === arguments[0]);
+          return fact ? fact.querySelector('dd').textContent : null;""", term)
+
     def row_of(self, discrepancy_id):
         rows = self.css(f"main tbody tr[data-id='{discrepancy_id}']")
         return rows[0] if rows else None
@@ -396,11 +413,23 @@ class ConsoleTest(unittest.TestCase):
             d for d in self.floor.discrepancies() if d["sku"] == "SKU-3"])[0]["id"]
         self.open(f"discrepancy/{second}")
         self.wait_for("the resolve buttons", lambda: self.css("form.resolve button"))
-        Select(self.css("form.resolve select")[0]).select_by_value("found")
-        [button for button in self.css("form.resolve button") if button.text == "Write off"][0].click()
+        # The approver picks a reason other than the default (found, for an overage) and moves to
+        # Write off; then a live update redraws the page under their hand: one more unit counted in
+        # the same session. Neither their reason nor their place may be lost.
+        Select(self.css("form.resolve select")[0]).select_by_value("receiving_error")
+        self.driver.execute_script("document.querySelector(\"form.resolve [data-focus-key='resolve-write-off']\").focus();")
+        self.floor.record("count", "--location", "B-02", "--sku", "SKU-3", "--qty", "1", "--user", "alice",
+                          "--session", "cs-2")
+        self.wait_for("the page to show 13 counted", lambda: self.fact("Counted") == "13")
+        self.assertEqual(self.focus_key(), "resolve-write-off", "the redraw took the focus")
+        self.assertEqual(self.driver.execute_script("return document.querySelector('form.resolve select').value;"),
+                         "receiving_error", "the redraw reset the chosen reason")
+        self.press(Keys.ENTER)
         self.wait_for("the outcome", lambda: self.css("main .msg-ok"))
         self.assertIn(f"Written off: discrepancy #{second} is now closed", self.css("main .msg-ok")[0].text)
         self.wait_for("the buttons to go", lambda: not self.css("form.resolve button"))
+        closed = [d for d in self.floor.discrepancies() if d["id"] == second][0]
+        self.assertEqual((closed["counted"], closed["adjust_reason"]), (13, "receiving_error"))
 
     def test_6_every_page_renders_passes_the_accessibility_checks_and_is_saved_as_a_screenshot(self):
         self.log_in("approver")
@@ -563,14 +592,15 @@ class ConsoleTest(unittest.TestCase):
             d for d in self.floor.discrepancies() if d["sku"] == "SKU-3" and d["counted"] == 9])
         self.open("drift?site=store-1")
         position = "store-1/B-02/SKU-3"
-        self.wait_for("the drifting position's row with its -3", lambda: [
-            row for row in self.css("main tbody tr") if position in row.text and "-3" in row.text])
+        # Step 5 wrote B-02 off to the 13 counted there.
+        self.wait_for("the drifting position's row with its -4", lambda: [
+            row for row in self.css("main tbody tr") if position in row.text and "-4" in row.text])
         self.check_accessibility("the drift list")
         self.screenshot("drift-site")
         self.click("the drifting position's link", "main tbody tr a", position)
         self.wait_for("the position's origin", lambda: self.css("main dl.facts"))
         text = self.css("main")[0].text
-        for expected in (position, "counted 9 where the ledger held 12 (-3) by carol", "Candidate explanations",
+        for expected in (position, "counted 9 where the ledger held 13 (-4) by carol", "Candidate explanations",
                          "Events around the origin", "dev-a"):
             self.assertIn(expected, text)
         self.check_accessibility("the drift page")
@@ -604,8 +634,19 @@ class ConsoleTest(unittest.TestCase):
             row for row in self.css(f"main tr[data-alert='{alert['id']}']") if alert["summary"] in row.text])
         self.check_accessibility("the alerts page")
         self.screenshot("alerts")
-        self.click("the alert's Acknowledge button", f"main tr[data-alert='{alert['id']}'] button")
+        # A keyboard user on the alert's Acknowledge button keeps it while a second alert (another
+        # count where none were expected) redraws the list, and acknowledges with Enter.
+        self.driver.execute_script(f"document.querySelector(\"main tr[data-alert='{alert['id']}'] button\").focus();")
+        self.floor.record("count", "--location", "DOCK-1", "--sku", "SKU-3", "--qty", "2", "--user", "carol",
+                          "--session", "cs-alert")
+        self.wait_for("the second alert's row", lambda: [
+            row for row in self.css("main tr[data-alert]") if "store-1/DOCK-1/SKU-3" in row.text])
+        self.assertEqual(self.focus_key(), f"ack-{alert['id']}", "the redraw took the focus")
+        self.press(Keys.ENTER)
         self.wait_for("the acknowledgement", lambda: [m for m in self.css("main .msg-ok") if "acknowledged" in m.text])
+        # Its row has left the open list: the focus stays in the alerts table, not at the page's top.
+        self.wait_for("the focus in the alerts table", lambda: not self.css(f"main tr[data-alert='{alert['id']}']") and
+                      self.driver.execute_script("return document.activeElement.classList.contains('table-wrap');"))
         acked = self.floor.api(f"/api/v1/alerts/{alert['id']}")[1]
         self.assertEqual(acked["state"], "acknowledged")
         self.assertEqual(acked["acked_by"], "ops-approver")

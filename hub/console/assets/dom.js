@@ -31,10 +31,20 @@ function append(node, children) {
   }
 }
 
-// Replaces everything inside `node` with `children`.
+// Replaces everything inside `node` with `children`. Live updates redraw whole tables and forms,
+// so a keyboard user's place must survive them: the control that had the focus gets it back in
+// the new content (the one with the same data-focus-key), or, when it is gone (an acknowledged
+// alert has no button any more), the table region it was in does, instead of the page's top.
 export function replace(node, ...children) {
+  const focused = node.contains(document.activeElement) ? document.activeElement : null;
+  const key = focused?.dataset?.focusKey;
+  const inTable = Boolean(focused?.closest('.table-wrap'));
   node.replaceChildren();
   append(node, children);
+  if (focused) {
+    const again = key ? node.querySelector(`[data-focus-key="${CSS.escape(key)}"]`) : null;
+    (again ?? (inTable ? node.querySelector('.table-wrap') : null))?.focus();
+  }
   return node;
 }
 

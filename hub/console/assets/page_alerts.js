@@ -33,7 +33,8 @@ export async function show(page) {
                 el('td', {class: 'detail'}, alert.summary), el('td', {}, time(alert.raised_ms)), el('td', {}, alert.state),
                 el('td', {}, alert.acked_by ? `${alert.acked_by}, ${time(alert.acked_ms)}` : '–'),
                 mayAck ? el('td', {}, alert.state === 'open'
-                  ? el('button', {type: 'button', 'aria-label': `Acknowledge alert #${alert.id}`, on: {click: () => acknowledge(alert)}}, 'Acknowledge')
+                  ? el('button', {type: 'button', 'aria-label': `Acknowledge alert #${alert.id}`,
+                                'data-focus-key': `ack-${alert.id}`, on: {click: () => acknowledge(alert)}}, 'Acknowledge')
                   : '–') : null))));
   };
   await load();

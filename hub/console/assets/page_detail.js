@@ -18,7 +18,10 @@ export async function show(page) {
   const outcome = el('div', {'aria-live': 'polite'});
   const body = el('div');
   page.view.append(el('p', {}, el('a', {href: '#/queue'}, '← Queue')), heading, outcome, body);
-  const load = async () => render(body, outcome, await api(`/api/v1/discrepancies/${id}`), load);
+  // The reason an operator picked survives live redraws (a device taking the recount task
+  // redraws the page): a reset to the default under their hand would record the wrong one.
+  const choice = {reason: null};
+  const load = async () => render(body, outcome, await api(`/api/v1/discrepancies/${id}`), choice, load);
   await load();
   const refresh = debounce(() => load().catch((error) => replace(outcome, message('error', error.describe()))));
   page.on('discrepancy', (discrepancy) => discrepancy.id === id && refresh());
@@ -26,7 +29,7 @@ export async function show(page) {
   page.on('reconnect', refresh);
 }
 
-function render(body, outcome, d, reload) {
+function render(body, outcome, d, choice, reload) {
   replace(body,
           el('dl', {class: 'facts'},
              fact('Position', position(d)), fact('State', badge(d.state)), fact('Classification', words(d.classification)),
@@ -36,7 +39,7 @@ function render(body, outcome, d, reload) {
              fact('Round', d.round), fact('First counted by', d.first_user || '–'), fact('Opened', time(d.opened_ms)),
              fact('Age', duration(d.age_ms)), fact('Updated', time(d.updated_ms)), fact('Closed', time(d.closed_ms)),
              d.adjust_reason ? fact('Adjusted', `${d.adjust_qty} (${words(d.adjust_reason)}), ${cents(d.adjust_value_cents)}`) : null),
-          resolveForm(d, outcome, reload),
+          resolveForm(d, outcome, choice, reload),
           d.snapshot ? systemReport(d) : null,
           el('h2', {}, 'Timeline in event time'),
           timeline(d.timeline ?? []),
@@ -100,13 +103,17 @@ export function timeline(entries, caption = 'Timeline') {
                kCaptionHidden);
 }
 
-// One button per action the hub allows this operator here, with the adjustment's reason.
-function resolveForm(d, outcome, reload) {
+// One button per action the hub allows this operator here, with the adjustment's reason (the
+// operator's `choice` once they made one).
+function resolveForm(d, outcome, choice, reload) {
   const actions = d.allowed_actions ?? [];
   if (actions.length === 0) {
     return message('info', d.state === 'closed' ? 'Closed: nothing left to decide.' : 'Your role has no resolve action on this discrepancy in its state.');
   }
-  const reason = select('reason', kReasons.map((code) => [code, words(code)]), d.variance < 0 ? 'shrinkage' : 'found');
+  const reason = select('reason', kReasons.map((code) => [code, words(code)]),
+                        choice.reason ?? (d.variance < 0 ? 'shrinkage' : 'found'));
+  reason.dataset.focusKey = 'reason';
+  reason.addEventListener('change', () => { choice.reason = reason.value; });
   const decide = async (action, button) => {
     button.disabled = true;
     try {
@@ -122,6 +129,7 @@ function resolveForm(d, outcome, reload) {
   return el('form', {class: 'resolve', 'aria-label': 'Resolve', on: {submit: (event) => event.preventDefault()}},
             field('Reason', reason),
             actions.map((action) => el('button', {type: 'button', class: action === 'reject' ? 'secondary' : null,
+                                                   'data-focus-key': `resolve-${action}`,
                                                    on: {click: (event) => decide(action, event.currentTarget)}},
                                         kActionText[action] ?? action)));
 }

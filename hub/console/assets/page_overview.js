@@ -32,6 +32,7 @@ export async function show(page) {
 
 function render(page, body, overview, site) {
   const picker = select('site', [['', 'All sites'], ...overview.sites.map((name) => [name, name])], site);
+  picker.dataset.focusKey = 'site';
   picker.addEventListener('change', () => page.navigate({site: picker.value}));
   const openTotal = Object.values(overview.open.by_state).reduce((sum, count) => sum + count, 0);
   replace(body,

@@ -23,13 +23,14 @@ function filtersOf(params) {
 
 export async function show(page) {
   const filters = filtersOf(page.params);
-  const selected = new Set();
+  // What the approver chose survives the live redraws of the listing: the ticked ids and the reason.
+  const selection = {ids: new Set(), reason: 'shrinkage'};
   const results = el('div', {class: 'results', 'aria-live': 'polite'});
   const listing = el('div', {class: 'listing'});
   page.view.append(el('h1', {tabindex: -1}, 'Discrepancy queue'), filterForm(page, filters), results, listing);
   const load = async () => {
     const answer = await api('/api/v1/discrepancies', {query: filters});
-    render(page, listing, results, filters, answer, selected, load);
+    render(page, listing, results, filters, answer, selection, load);
   };
   await load();
   const refresh = debounce(() => load().catch((error) => replace(results, message('error', error.describe()))));
@@ -76,15 +77,13 @@ function filterForm(page, filters) {
                el('a', {class: 'button secondary', href: '#/queue'}, 'Reset')));
 }
 
-function render(page, listing, results, filters, answer, selected, reload) {
+function render(page, listing, results, filters, answer, selection, reload) {
   const rows = answer.discrepancies;
   const approvable = rows.filter((row) => mayApprove(page.session, row));
-  for (const id of [...selected]) {
-    if (!approvable.some((row) => row.id === id)) selected.delete(id);
+  for (const id of [...selection.ids]) {
+    if (!approvable.some((row) => row.id === id)) selection.ids.delete(id);
   }
-  // Keep the keyboard focus on the same control across a refetch (live updates redraw the table).
-  const focused = document.activeElement?.dataset?.focusKey;
-  const bulk = approvable.length > 0 ? bulkBar(results, selected, reload) : null;
+  const bulk = approvable.length > 0 ? bulkBar(results, selection, reload) : null;
   const head = [
     bulk ? el('th', {scope: 'col'}, el('span', {class: 'visually-hidden'}, 'Select')) : null,
     ...['ID', 'Position', 'State', 'Classification', 'Counted', 'Expected', 'Variance', 'Value', 'Age', 'Updated'].map(
@@ -94,10 +93,9 @@ function render(page, listing, results, filters, answer, selected, reload) {
   const last = answer.offset + rows.length;
   replace(listing, bulk,
           table(`Discrepancies ${first}–${last} of ${answer.total}`, head,
-                rows.map((row) => queueRow(row, bulk ? approvable.includes(row) : null, selected, bulk))),
+                rows.map((row) => queueRow(row, bulk ? approvable.includes(row) : null, selection.ids, bulk))),
           rows.length === 0 ? message('info', 'No discrepancies match these filters.') : null,
           pager(page, filters, answer));
-  if (focused) listing.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)?.focus();
 }
 
 function sortHeader(page, filters, column) {
@@ -135,8 +133,11 @@ function queueRow(row, checkable, selected, bulk) {
 }
 
 // The bulk approve bar: a reason, and a button that names how many are ticked.
-function bulkBar(results, selected, reload) {
-  const reason = select('reason', kReasons.map((code) => [code, words(code)]), 'shrinkage');
+function bulkBar(results, selection, reload) {
+  const selected = selection.ids;
+  const reason = select('reason', kReasons.map((code) => [code, words(code)]), selection.reason);
+  reason.dataset.focusKey = 'bulk-reason';
+  reason.addEventListener('change', () => { selection.reason = reason.value; });
   const button = el('button', {type: 'submit', 'data-focus-key': 'bulk-approve'});
   const form = el('form', {class: 'bulk', 'aria-label': 'Approve the selected discrepancies', on: {submit: async (event) => {
     event.preventDefault();

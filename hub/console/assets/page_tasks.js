@@ -20,7 +20,8 @@ export async function show(page) {
                 el('td', {class: 'num'}, task.round), el('td', {}, task.exclude_user || '–'), el('td', {}, badge(task.state)),
                 el('td', {}, task.held_by || '–'),
                 el('td', {}, task.state === 'open' ? duration(task.age_ms) : `closed ${time(task.finished_ms)}`),
-                el('td', {}, el('a', {href: `#/discrepancy/${task.discrepancy_id}`}, `#${task.discrepancy_id}`))))));
+                el('td', {}, el('a', {href: `#/discrepancy/${task.discrepancy_id}`, 'data-focus-key': `open-${task.task_id}`},
+                           `#${task.discrepancy_id}`))))));
   };
   await load();
   const refresh = debounce(() => load().catch((error) => replace(listing, message('error', error.describe()))));

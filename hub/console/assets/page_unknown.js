@@ -26,7 +26,8 @@ export async function show(page) {
                 el('td', {}, entry.sku ? `${entry.sku} × ${entry.pack_qty} (by ${entry.mapped_by}, ${time(entry.mapped_ms)})` : '–'),
                 el('td', {}, entry.sku ? (entry.applied ? 'yes' : 'not yet') : '–'),
                 admin ? el('td', {}, entry.state === 'open'
-                  ? el('button', {type: 'button', class: 'secondary', on: {click: () => form.fill(entry)}}, `Map ${entry.barcode}`)
+                  ? el('button', {type: 'button', class: 'secondary', 'data-focus-key': `map-${entry.site}-${entry.barcode}`,
+                                on: {click: () => form.fill(entry)}}, `Map ${entry.barcode}`)
                   : '–') : null))));
   };
   await load();
