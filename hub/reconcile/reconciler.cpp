@@ -639,8 +639,12 @@ Result<void> Reconciler::settle_snapshot(Context& context, const DueSnapshot& du
     auto discrepancy = discrepancies_.get(**active);
     if (!discrepancy) return discrepancy.error();
     const bool new_report = discrepancy->snapshot_id != snapshot->id;
-    if (auto ok = discrepancies_.follow_snapshot(discrepancy->id, snapshot->id, figures, context.now_ms); !ok) {
-      return ok;
+    // As drive() does for counts: a new report or new figures are news, the same ones judged again are not.
+    if (new_report || !same_figures(*discrepancy, figures)) {
+      if (auto ok = discrepancies_.follow_snapshot(discrepancy->id, snapshot->id, figures, context.now_ms); !ok) {
+        return ok;
+      }
+      context.effects.discrepancies.push_back(discrepancy->id);
     }
     if (*snapshot->within) {
       return step(context, *discrepancy, DiscrepancyState::kClosed, resolution_by(due.cause.kind), due.cause.actor,

@@ -127,6 +127,31 @@ TEST_CASE_TEMPLATE("snapshots: a late movement before a report re-judges it, ope
   CHECK(found[1].variance == -4);
 }
 
+TEST_CASE_TEMPLATE("snapshots: a system's discrepancy with new figures is reported as a change, the same ones are not",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  ReconcileFixture<Backend> fixture;
+  auto& m = fixture.make;
+  fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0)});
+  fixture.deliver({m.snapshot("shopify", "", "SKU-A", 7, 100)}, "hub");
+  REQUIRE(of_system(fixture, "shopify").size() == 1);
+  const std::int64_t id = of_system(fixture, "shopify")[0].id;
+  // A late sale of 1 before the report: the ledger held 9 then, Shopify's 7 is still 2 short.
+  auto effects = fixture.deliver({m.sale("A-1", "SKU-A", 1, 50)}, "pos-1");
+  CHECK(effects.discrepancies == std::vector<std::int64_t>{id});
+  auto found = fixture.discrepancy(id);
+  CHECK(std::tuple(found.expected, found.counted, found.variance) == std::tuple(9, 7, -2));
+  CHECK(found.state == DiscrepancyState::kAwaitingReview);
+  // Shopify's next report says the same: a new report, still disagreeing.
+  effects = fixture.deliver({m.snapshot("shopify", "", "SKU-A", 7, 120)}, "hub");
+  CHECK(effects.discrepancies == std::vector<std::int64_t>{id});
+  // A sale after the report changes nothing it was judged on.
+  const std::int64_t updated_ms = fixture.discrepancy(id).updated_ms;
+  fixture.now_ms += 1000;
+  effects = fixture.deliver({m.sale("A-1", "SKU-A", 1, 200)}, "pos-1");
+  CHECK(effects.discrepancies.empty());
+  CHECK(fixture.discrepancy(id).updated_ms == updated_ms);
+}
+
 TEST_CASE_TEMPLATE("snapshots: each system is judged with its own tolerance", Backend, testing::SqliteBackend,
                    testing::PostgresBackend) {
   ReconcileFixture<Backend> fixture;
