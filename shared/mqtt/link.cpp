@@ -110,6 +110,16 @@ class TlsTrace {
 
 bool readable(const std::filesystem::path& file) { return std::ifstream(file).good(); }
 
+// How often Paho looks for operations whose time is up (MQTTAsync_checkTimeouts: at most every
+// 3 s), with a margin: the longest a disconnect outlives its own timeout.
+constexpr std::chrono::milliseconds kPahoTimeoutSweep{3500};
+
+// What is left until `deadline`; zero once it has passed.
+std::chrono::milliseconds time_left(std::chrono::steady_clock::time_point deadline) {
+  return std::max(std::chrono::milliseconds(0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+}
+
 // The port of a broker URI ("tcp://host:1883"), or 0 when it names none.
 std::uint16_t port_of(const std::string& uri) {
   const auto colon = uri.rfind(':');
@@ -486,10 +496,26 @@ void Link::stop(std::optional<Message> farewell, std::chrono::milliseconds timeo
                                            farewell->retained);
       token->wait_for(timeout);
     }
-    // Paho waits up to `timeout` for messages in flight before it disconnects; the token gets a
-    // little longer, so the wait does not end just before the disconnect it waits for.
     if (state_->client->is_connected()) {
-      state_->client->disconnect(static_cast<int>(timeout.count()))->wait_for(timeout + std::chrono::milliseconds(500));
+      // The client must have finished disconnecting before it is destroyed below: Paho's threads
+      // may otherwise still be at work on it (eclipse-paho/paho.mqtt.c issues 700, 1460, 1669).
+      // Paho completes a disconnect at once when nothing it sent awaits an acknowledgement.
+      // Otherwise the disconnect waits for those, and Paho notices that they came, or that the
+      // wait is over, only at its timeout sweep, which runs at most every 3 s: the hub's stop,
+      // whose last audit checkpoint is usually still in flight, waited 2.5 s for the disconnect
+      // and then destroyed the client in the middle of it, in 4 stops out of 6. So the
+      // acknowledgements are awaited first, then the disconnect completes at once; only a broker
+      // that does not answer makes it wait for the sweep.
+      const auto deadline = std::chrono::steady_clock::now() + timeout;
+      for (const auto& delivery : state_->client->get_pending_delivery_tokens()) {
+        try {
+          delivery->wait_for(time_left(deadline));
+        } catch (const ::mqtt::exception&) {
+          // That delivery failed: it awaits nothing any more.
+        }
+      }
+      const auto left = time_left(deadline);
+      state_->client->disconnect(static_cast<int>(left.count()))->wait_for(left + kPahoTimeoutSweep);
     }
   } catch (const ::mqtt::exception&) {
     // Already disconnected: nothing left to say goodbye on.

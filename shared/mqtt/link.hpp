@@ -106,9 +106,11 @@ class Link {
   void on_connect_failed(std::function<void(const std::string& reason)> handler);
 
   void start();  // once
-  // Publishes `farewell` if given (e.g. an orderly "offline" status), then disconnects, waiting
-  // at most `timeout`, and releases the connection. No handler runs after stop() returns, and
-  // the link cannot be started again.
+  // Publishes `farewell` if given (e.g. an orderly "offline" status), waits at most `timeout` for
+  // the broker to acknowledge the messages in flight, then disconnects and releases the
+  // connection. Blocks: for a broker that answers, until it has acknowledged them; for one that
+  // does not, up to ~3.5 s past `timeout` more, until Paho gives up on them. No handler runs
+  // after stop() returns, and the link cannot be started again.
   void stop(std::optional<Message> farewell = std::nullopt,
             std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
 
