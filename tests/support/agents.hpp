@@ -58,6 +58,7 @@ class Hub {
   // The hub's public key (PEM file), for AgentDaemon.
   const std::filesystem::path& key_file() const { return key_file_; }
   void kill_hard() { process_->kill_hard(); }
+  bool running() { return process_->running(); }
   // What the running (or last) launch wrote to stderr so far.
   std::string errors() const { return process_->errors(); }
   int stop();  // SIGTERM; returns the exit code
