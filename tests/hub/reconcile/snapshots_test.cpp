@@ -102,13 +102,21 @@ TEST_CASE_TEMPLATE("snapshots: the same SKU can be right in the warehouse and wr
   CHECK(of_system(fixture, "warehouse").empty());
 }
 
+// 10 of SKU-A at A-1 in the ledger, 7 in Shopify's report at 100 s: one discrepancy, whose id this is.
+template <typename Backend>
+std::int64_t shopify_three_short(ReconcileFixture<Backend>& fixture) {
+  fixture.deliver({fixture.make.baseline("A-1", "SKU-A", 10, 0)});
+  fixture.deliver({fixture.make.snapshot("shopify", "", "SKU-A", 7, 100)}, "hub");
+  const auto found = of_system(fixture, "shopify");
+  REQUIRE(found.size() == 1);
+  return found[0].id;
+}
+
 TEST_CASE_TEMPLATE("snapshots: a late movement before a report re-judges it, opening or closing its discrepancy",
                    Backend, testing::SqliteBackend, testing::PostgresBackend) {
   ReconcileFixture<Backend> fixture;
   auto& m = fixture.make;
-  fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0)});
-  fixture.deliver({m.snapshot("shopify", "", "SKU-A", 7, 100)}, "hub");
-  REQUIRE(of_system(fixture, "shopify").size() == 1);
+  shopify_three_short(fixture);
   // A sale of 3 at 50 s arrives late from the register: Shopify was right.
   fixture.deliver({m.sale("A-1", "SKU-A", 3, 50)}, "pos-1");
   auto found = of_system(fixture, "shopify");
@@ -131,10 +139,7 @@ TEST_CASE_TEMPLATE("snapshots: a system's discrepancy with new figures is report
                    Backend, testing::SqliteBackend, testing::PostgresBackend) {
   ReconcileFixture<Backend> fixture;
   auto& m = fixture.make;
-  fixture.deliver({m.baseline("A-1", "SKU-A", 10, 0)});
-  fixture.deliver({m.snapshot("shopify", "", "SKU-A", 7, 100)}, "hub");
-  REQUIRE(of_system(fixture, "shopify").size() == 1);
-  const std::int64_t id = of_system(fixture, "shopify")[0].id;
+  const std::int64_t id = shopify_three_short(fixture);
   // A late sale of 1 before the report: the ledger held 9 then, Shopify's 7 is still 2 short.
   auto effects = fixture.deliver({m.sale("A-1", "SKU-A", 1, 50)}, "pos-1");
   CHECK(effects.discrepancies == std::vector<std::int64_t>{id});
