@@ -471,7 +471,8 @@ Result<void> Reconciler::drive(Context& context, const Discrepancy& discrepancy,
                                const Judgement& judgement, const Cause& cause) {
   // New figures without a new state (more counted in the same session, a late movement) are news
   // for whoever watches the discrepancy: an operator about to approve it on the console, the alert
-  // rules on its value. The same figures judged again (a policy change) are not, nor a change.
+  // rules on its value. The same figures judged again (after a policy change) are neither written
+  // nor sent, so updated_ms stays the time of the last change.
   const Figures figures = figures_of(group, judgement, discrepancy.classification);
   if (!same_figures(discrepancy, figures)) {
     if (auto ok = discrepancies_.update_figures(discrepancy.id, figures, context.now_ms); !ok) return ok;
