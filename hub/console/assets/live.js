@@ -1,8 +1,6 @@
 // The live feed (GET /api/v1/live, Server-Sent Events): pages subscribe to event names
-// (discrepancy, task, device, unknown_barcode, alert) and to 'reconnect', sent whenever the feed
-// (re)opens, after which they refetch what they show: the hub replays nothing, and even the first
-// page's first fetch races the feed's opening, so a change between the two would be missed. The
-// header's indicator says whether the feed is up.
+// (discrepancy, task, device, unknown_barcode, alert) and to 'reconnect', after which they refetch what
+// they show, since the hub replays nothing. The header's indicator says whether the feed is up.
 
 const kEvents = ['discrepancy', 'task', 'device', 'unknown_barcode', 'alert'];
 
@@ -10,16 +8,19 @@ export class Live {
   constructor(indicator) {
     this.indicator = indicator;
     this.handlers = new Map();
+    this.wasDown = false;
   }
 
   start() {
     this.source = new EventSource('/api/v1/live');
     this.source.addEventListener('open', () => {
       this.show('live', 'Live');
-      this.emit('reconnect', null);
+      if (this.wasDown) this.emit('reconnect', null);
+      this.wasDown = false;
     });
     // EventSource reconnects by itself after an error (unless the hub refused it outright).
     this.source.addEventListener('error', () => {
+      this.wasDown = true;
       this.show('down', this.source.readyState === EventSource.CLOSED ? 'Live updates off' : 'Reconnecting…');
     });
     for (const name of kEvents) {
