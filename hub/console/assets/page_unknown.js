@@ -26,14 +26,16 @@ export async function show(page) {
                 el('td', {}, entry.sku ? `${entry.sku} × ${entry.pack_qty} (by ${entry.mapped_by}, ${time(entry.mapped_ms)})` : '–'),
                 el('td', {}, entry.sku ? (entry.applied ? 'yes' : 'not yet') : '–'),
                 admin ? el('td', {}, entry.state === 'open'
-                  ? el('button', {type: 'button', class: 'secondary', 'data-focus-key': `map-${entry.site}-${entry.barcode}`,
-                                on: {click: () => form.fill(entry)}}, `Map ${entry.barcode}`)
+                  ? el('button', {type: 'button', class: 'secondary', on: {click: () => form.fill(entry)},
+                                  // JSON keeps site "a-b" with barcode "c" apart from site "a" with barcode "b-c".
+                                  'data-focus-key': JSON.stringify(['map', entry.site, entry.barcode])},
+                       `Map ${entry.barcode}`)
                   : '–') : null))));
   };
-  await load();
   const refresh = debounce(() => load().catch((error) => replace(listing, message('error', error.describe()))));
   page.on('unknown_barcode', refresh);
   page.on('reconnect', refresh);
+  await load();
 }
 
 // The map form: site and barcode (filled by a row's Map button or typed), SKU and pack size.
