@@ -60,7 +60,8 @@ async function show(session, live, {focus}) {
     session,
     id: route.id,
     params: route.params,
-    // Subscribes to a live event for as long as this page is shown.
+    // Subscribes to a live event for as long as this page is shown. Pages subscribe before their
+    // first fetch: a change the hub commits while that fetch is in flight then fetches again.
     on: (name, handler) => unsubscribers.push(live.on(name, handler)),
     // Shows the same page with other parameters (filters, sort, paging), as a new history entry.
     navigate: (params) => {
@@ -104,7 +105,7 @@ async function start() {
     }
   });
   const live = new Live(document.getElementById('live-state'));
-  live.start();
+  await live.start();
   // Route changes move focus to the new page's heading, so keyboard and screen-reader users start
   // there; the first page keeps the browser's own start.
   window.addEventListener('hashchange', () => show(session, live, {focus: true}));

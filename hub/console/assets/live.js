@@ -11,17 +11,28 @@ export class Live {
     this.wasDown = false;
   }
 
-  start() {
+  // Opens the feed; resolves once it is open, or down, or after `waitMs`. The hub subscribes a
+  // stream before it answers, so what a page fetches after the feed opened misses no change: each
+  // later one comes on the feed. A feed that is down, or slow to open, does not hold the page back
+  // longer than waitMs; it sends 'reconnect' when it comes up, and the page fetches again.
+  start(waitMs = 2000) {
     this.source = new EventSource('/api/v1/live');
+    let settled;
+    const first = new Promise((resolve) => {
+      settled = resolve;
+      setTimeout(resolve, waitMs);
+    });
     this.source.addEventListener('open', () => {
       this.show('live', 'Live');
       if (this.wasDown) this.emit('reconnect', null);
       this.wasDown = false;
+      settled();
     });
     // EventSource reconnects by itself after an error (unless the hub refused it outright).
     this.source.addEventListener('error', () => {
       this.wasDown = true;
       this.show('down', this.source.readyState === EventSource.CLOSED ? 'Live updates off' : 'Reconnecting…');
+      settled();
     });
     for (const name of kEvents) {
       this.source.addEventListener(name, (event) => {
@@ -34,6 +45,7 @@ export class Live {
         this.emit(name, data);
       });
     }
+    return first;
   }
 
   // Calls handler(data) for each event `name` until the returned function is called.

@@ -37,8 +37,8 @@ export async function show(page) {
                                 'data-focus-key': `ack-${alert.id}`, on: {click: () => acknowledge(alert)}}, 'Acknowledge')
                   : '–') : null))));
   };
-  await load();
   const refresh = debounce(() => load().catch((error) => replace(listing, message('error', error.describe()))));
   page.on('alert', refresh);
   page.on('reconnect', refresh);
+  await load();
 }

@@ -22,11 +22,11 @@ export async function show(page) {
   // redraws the page): a reset to the default under their hand would record the wrong one.
   const choice = {reason: null};
   const load = async () => render(body, outcome, await api(`/api/v1/discrepancies/${id}`), choice, load);
-  await load();
   const refresh = debounce(() => load().catch((error) => replace(outcome, message('error', error.describe()))));
   page.on('discrepancy', (discrepancy) => discrepancy.id === id && refresh());
   page.on('task', (task) => task.discrepancy_id === id && refresh());
   page.on('reconnect', refresh);
+  await load();
 }
 
 function render(body, outcome, d, choice, reload) {

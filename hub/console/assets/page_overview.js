@@ -23,11 +23,11 @@ export async function show(page) {
     const overview = await api('/api/v1/overview', {query: {site}});
     render(page, body, overview, site);
   };
-  await load();
   const refresh = debounce(() => load().catch(() => {}), 500);
   page.on('discrepancy', refresh);
   page.on('device', refresh);
   page.on('reconnect', refresh);
+  await load();
 }
 
 function render(page, body, overview, site) {

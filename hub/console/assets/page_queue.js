@@ -32,10 +32,10 @@ export async function show(page) {
     const answer = await api('/api/v1/discrepancies', {query: filters});
     render(page, listing, results, filters, answer, selection, load);
   };
-  await load();
   const refresh = debounce(() => load().catch((error) => replace(results, message('error', error.describe()))));
   page.on('discrepancy', refresh);
   page.on('reconnect', refresh);
+  await load();
 }
 
 function filterForm(page, filters) {

@@ -23,8 +23,8 @@ export async function show(page) {
                 el('td', {}, el('a', {href: `#/discrepancy/${task.discrepancy_id}`, 'data-focus-key': `open-${task.task_id}`},
                            `#${task.discrepancy_id}`))))));
   };
-  await load();
   const refresh = debounce(() => load().catch((error) => replace(listing, message('error', error.describe()))));
   page.on('task', refresh);
   page.on('reconnect', refresh);
+  await load();
 }
