@@ -2,6 +2,7 @@
 // confirmed event must reach the ledger exactly once, whatever is killed or stopped on the way.
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -23,16 +24,34 @@ nlohmann::json device_stats(const Hub& hub, const std::string& device) {
   return nullptr;
 }
 
+// The device's side of being fully synced: its journal says every event it holds is acked.
+bool all_acked(const nlohmann::json& status) {
+  return status["last_acked_seq"] == status["last_seq"] && status["unsent"] == 0 && status["unacked"] == 0;
+}
+
 // True when the hub holds every event of the device's journal, contiguously, once, and the
-// device knows it (its journal says everything is acked).
+// device knows it.
 bool fully_synced(const Hub& hub, const std::filesystem::path& data, const std::string& device) {
   const auto status = agent_status(data);
   const auto stats = device_stats(hub, device);
   if (stats.is_null()) return false;
   const auto last_seq = status["last_seq"].get<std::uint64_t>();
   return stats["epoch"] == status["epoch"] && stats["events"].get<std::uint64_t>() == last_seq &&
-         stats["acked_through"].get<std::uint64_t>() == last_seq &&
-         status["last_acked_seq"].get<std::uint64_t>() == last_seq && status["unsent"] == 0 && status["unacked"] == 0;
+         stats["acked_through"].get<std::uint64_t>() == last_seq && all_acked(status);
+}
+
+// The same, read from the ledger's cursor of the device instead of through a hub: for hubs that
+// may be restarting when asked.
+template <typename Ledger>
+bool fully_synced_in_ledger(const Ledger& ledger, const std::filesystem::path& hub_dir,
+                            const std::filesystem::path& data, const std::string& device) {
+  const auto status = agent_status(data);
+  const auto last_seq = std::to_string(status["last_seq"].get<std::uint64_t>());
+  // The device and its epoch are the test's and the agent's own codes: no quotes in them.
+  return ledger.number(hub_dir, "SELECT count(*) FROM cursors WHERE device = '" + device + "' AND epoch = '" +
+                                    status["epoch"].get<std::string>() + "' AND events = " + last_seq +
+                                    " AND acked_through = " + last_seq) == 1 &&
+         all_acked(status);
 }
 
 // The ledger's own view, read from its database: no (device, seq) twice, no event_id twice.
@@ -80,16 +99,15 @@ struct Fleet {
   std::vector<std::filesystem::path> data;
 };
 
-// The end of a kill -9 case: every device fully synced and acked (read through `hub`), the
+// The end of a kill -9 case: every device fully synced and acked (`synced(i)` for the i-th), the
 // projections caught up with every event, and the agents stopped cleanly.
 template <typename Ledger>
-void check_fleet_synced_and_reconciled(const Hub& hub, const Fleet& fleet, const Ledger& ledger,
-                                       const std::filesystem::path& hub_dir,
+void check_fleet_synced_and_reconciled(const std::function<bool(std::size_t)>& synced, const Fleet& fleet,
+                                       const Ledger& ledger, const std::filesystem::path& hub_dir,
                                        std::vector<std::unique_ptr<AgentDaemon>>& agents) {
   for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
     CAPTURE(fleet.devices[i]);
-    CHECK(eventually([&] { return fully_synced(hub, fleet.data[i], fleet.devices[i]); }, kDeliveryTimeout,
-                     std::chrono::milliseconds(500)));
+    CHECK(eventually([&] { return synced(i); }, kDeliveryTimeout, std::chrono::milliseconds(500)));
   }
   check_reconciled(ledger, hub_dir);
   for (auto& agent : agents) CHECK(agent->stop() == 0);
@@ -115,6 +133,13 @@ void restart_if_it_lost_the_lease(Hub& hub) {
   INFO("the ended hub's stderr: " << hub.errors());
   REQUIRE(lost);
   hub.restart();
+}
+
+// Stops a hub of a pair: it exits 0, or 1 if it had lost the lease just before (and said so).
+void stop_one_of_two(Hub& hub) {
+  const int code = hub.stop();
+  INFO("its stderr: " << hub.errors());
+  CHECK((code == 0 || (code == 1 && hub.errors().find("lost the lease of reconciliation") != std::string::npos)));
 }
 
 }  // namespace
@@ -151,7 +176,8 @@ TEST_CASE_TEMPLATE(
     hub.restart();
   }
   CHECK(kills_mid_sync >= 2);
-  check_fleet_synced_and_reconciled(hub, fleet, ledger, dir / "hub", agents);
+  check_fleet_synced_and_reconciled([&](std::size_t i) { return fully_synced(hub, fleet.data[i], fleet.devices[i]); },
+                                    fleet, ledger, dir / "hub", agents);
   CHECK(hub.stop() == 0);
   check_ledger_exactly_once(ledger, dir / "hub", std::uint64_t{5} * 3000 + std::uint64_t{4} * 200);
 }
@@ -217,11 +243,17 @@ TEST_CASE(
     victim.restart();
   }
   CHECK(kills_mid_sync >= 2);
-  restart_if_it_lost_the_lease(first);
-  restart_if_it_lost_the_lease(second);
-  check_fleet_synced_and_reconciled(first, fleet, ledger, dir / "hub-a", agents);
-  CHECK(first.stop() == 0);
-  CHECK(second.stop() == 0);
+  // Either hub may lose the lease to the other while the devices finish (a hub's thread busy past
+  // the 3 s lease on a loaded machine): the pair is read from the ledger, and kept up as systemd would.
+  check_fleet_synced_and_reconciled(
+      [&](std::size_t i) {
+        restart_if_it_lost_the_lease(first);
+        restart_if_it_lost_the_lease(second);
+        return fully_synced_in_ledger(ledger, dir / "hub-a", fleet.data[i], fleet.devices[i]);
+      },
+      fleet, ledger, dir / "hub-a", agents);
+  stop_one_of_two(first);
+  stop_one_of_two(second);
   check_ledger_exactly_once(ledger, dir / "hub-a", std::uint64_t{5} * 3000 + std::uint64_t{4} * 200);
 }
 
