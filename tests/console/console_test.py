@@ -804,6 +804,24 @@ class ConsoleTest(unittest.TestCase):
         finally:
             self.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", hold)
 
+    def test_9zzzzz_a_live_feed_that_opens_late_fetches_the_page_again(self):
+        self.log_in("approver")
+        # A feed slower than the console's two seconds: the page is shown without it, and a change
+        # made before the feed opens is fetched when it does, as after a reconnect.
+        hold = self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": HOLD_THE_FEED})
+        try:
+            self.driver.get("about:blank")  # a new document, not a change of the hash only
+            self.open("queue")
+            self.floor.record("count", "--location", "DOCK-8", "--sku", "SKU-2", "--qty", "3", "--user", "carol",
+                              "--session", "cs-feed-late")
+            raised = wait_until("the hub to raise the discrepancy", lambda: [
+                d for d in self.floor.discrepancies() if d["location"] == "DOCK-8"])[0]
+            self.assertIsNone(self.row_of(raised["id"]), "the page was updated with its feed held")
+            self.driver.execute_script("window.releaseFeed();")
+            self.wait_for("the discrepancy raised before the feed opened", lambda: self.row_of(raised["id"]))
+        finally:
+            self.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", hold)
+
 
 def main():
     global options

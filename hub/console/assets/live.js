@@ -20,7 +20,11 @@ export class Live {
     let settled;
     const first = new Promise((resolve) => {
       settled = resolve;
-      setTimeout(resolve, waitMs);
+      setTimeout(() => {
+        // Not open yet: the page fetches now, so its opening must fetch again, as after a reconnect.
+        if (this.source.readyState !== EventSource.OPEN) this.wasDown = true;
+        resolve();
+      }, waitMs);
     });
     this.source.addEventListener('open', () => {
       this.show('live', 'Live');
