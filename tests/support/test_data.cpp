@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -62,6 +63,18 @@ std::vector<BarcodeSample> project_barcodes() {
   }
   REQUIRE_MESSAGE(!samples.empty(), "the manifest lists no images");
   return samples;
+}
+
+std::vector<std::filesystem::path> fuzz_corpus(std::string_view name) {
+  const auto folder = std::filesystem::path(RECOUNT_SOURCE_DIR) / "tests/fuzz/corpus" / name;
+  std::vector<std::filesystem::path> files;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+    if (entry.is_regular_file()) files.push_back(entry.path());
+  }
+  REQUIRE_MESSAGE(!files.empty(), "no inputs in " << folder.string() << (error ? ": " + error.message() : ""));
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 std::optional<std::filesystem::path> external_corpus(std::string_view relative) {

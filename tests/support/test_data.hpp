@@ -27,6 +27,11 @@ struct BarcodeSample {
 // Every image the manifest lists, in its order; a malformed manifest fails the calling test.
 std::vector<BarcodeSample> project_barcodes();
 
+// Every file of the fuzzer `name`'s committed corpus (tests/fuzz/corpus/`name`), sorted by name, so
+// that a regression test replays it in a fixed order; an empty or missing corpus fails the calling
+// test.
+std::vector<std::filesystem::path> fuzz_corpus(std::string_view name);
+
 // The folder `relative` of the external corpus, or nullopt when it is out of reach:
 // - $RECOUNT_EXTERNAL_TESTDATA set and empty: out of reach on purpose (CI's bare-clone run).
 // - set to a folder: that folder; a missing `relative` inside it fails the calling test, since

@@ -3,7 +3,6 @@
 // (tests/fuzz/channels_harness.hpp), so an input a fuzzer once found keeps being checked.
 #include <doctest/doctest.h>
 
-#include <filesystem>
 #include <string>
 
 #include "hub/channels/fba/fba_report.hpp"
@@ -11,6 +10,7 @@
 #include "hub/channels/shopify/shopify_export.hpp"
 #include "tests/fuzz/channels_harness.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace recount::hub::channels {
 namespace {
@@ -19,10 +19,9 @@ namespace {
 template <typename Check>
 int for_each_seed(const std::string& name, Check check) {
   int seeds = 0;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::path(RECOUNT_SOURCE_DIR) / "tests/fuzz/corpus" / name)) {
-    const auto bytes = testing::read_file(entry.path());
-    CAPTURE(entry.path().filename().string());
+  for (const auto& file : testing::fuzz_corpus(name)) {
+    const auto bytes = testing::read_file(file);
+    CAPTURE(file.filename().string());
     check(std::string_view(bytes));
     ++seeds;
   }

@@ -2,20 +2,18 @@
 // build: every input through the same checks as console_fuzz.
 #include <doctest/doctest.h>
 
-#include <filesystem>
-
 #include "tests/fuzz/console_harness.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace recount::fuzz {
 namespace {
 
 TEST_CASE("every input of the console fuzz corpus is parsed or refused as each parser promises") {
   std::size_t inputs = 0;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::path(RECOUNT_SOURCE_DIR) / "tests/fuzz/corpus/console")) {
-    CAPTURE(entry.path().filename().string());
-    CHECK(console_input_problem(testing::read_file(entry.path())).empty());
+  for (const auto& file : testing::fuzz_corpus("console")) {
+    CAPTURE(file.filename().string());
+    CHECK(console_input_problem(testing::read_file(file)) == "");
     ++inputs;
   }
   CHECK(inputs >= 16);

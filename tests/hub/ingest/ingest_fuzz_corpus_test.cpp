@@ -2,25 +2,15 @@
 // every input through the same harness, in order, on one ledger, as ingest_fuzz runs them.
 #include <doctest/doctest.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <vector>
 
 #include "tests/fuzz/ingest_harness.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace recount::fuzz {
 namespace {
-
-std::vector<std::filesystem::path> corpus() {
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::path(RECOUNT_SOURCE_DIR) / "tests/fuzz/corpus/ingest")) {
-    files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
 
 TEST_CASE("the messages format reads flags, topic and payload, and several messages per input") {
   static constexpr char kInput[] = "\x01recount/v1/s/d/events\n{\"a\":1}\n\x1e\n\x00t\nx\ny";
@@ -35,7 +25,7 @@ TEST_CASE("the messages format reads flags, topic and payload, and several messa
 }
 
 TEST_CASE("every input of the ingest fuzz corpus is committed or dead-lettered, and the hub's counts add up") {
-  const auto files = corpus();
+  const auto files = testing::fuzz_corpus("ingest");
   REQUIRE(files.size() >= 8);
   IngestHarness harness;
   std::uint64_t messages = 0;

@@ -2,20 +2,18 @@
 // every input through the same checks as policy_fuzz.
 #include <doctest/doctest.h>
 
-#include <filesystem>
-
 #include "tests/fuzz/policy_harness.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace recount::fuzz {
 namespace {
 
 TEST_CASE("every input of the policy fuzz corpus is refused naming the problem, or encodes back the same") {
   std::size_t inputs = 0;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::path(RECOUNT_SOURCE_DIR) / "tests/fuzz/corpus/policy")) {
-    CAPTURE(entry.path().filename().string());
-    CHECK(policy_problem(testing::read_file(entry.path())).empty());
+  for (const auto& file : testing::fuzz_corpus("policy")) {
+    CAPTURE(file.filename().string());
+    CHECK(policy_problem(testing::read_file(file)) == "");
     ++inputs;
   }
   CHECK(inputs >= 6);
