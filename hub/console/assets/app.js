@@ -2,7 +2,7 @@
 // the live feed open and shows the page of the hash route, which each page module renders.
 import {api, ApiError, toLogin, useCsrfToken} from './api.js';
 import {el, message, replace} from './dom.js';
-import {Live} from './live.js';
+import {debounce, Live} from './live.js';
 import * as alerts from './page_alerts.js';
 import * as audit from './page_audit.js';
 import * as detail from './page_detail.js';
@@ -60,9 +60,22 @@ async function show(session, live, {focus}) {
     session,
     id: route.id,
     params: route.params,
-    // Subscribes to a live event for as long as this page is shown. Pages subscribe before their
-    // first fetch: a change the hub commits while that fetch is in flight then fetches again.
-    on: (name, handler) => unsubscribers.push(live.on(name, handler)),
+    // Fetches the page's data with `load`, and again, debounced by `wait` ms, on each live event of
+    // `events` (a name, or [name, filter] for the events whose data passes `filter`) and when the
+    // feed reconnects, for as long as this page is shown. It subscribes before the first fetch, so
+    // a change the hub commits while that fetch is in flight fetches again. A failed refetch shows
+    // its error in `errors` (without one, the next refetch may mend it); the first fetch's failure
+    // is the caller's.
+    follow: (events, load, {errors = null, wait} = {}) => {
+      const refresh = debounce(() => load().catch((error) => {
+        if (errors) replace(errors, message('error', error.describe()));
+      }), wait);
+      for (const event of [...events, 'reconnect']) {
+        const [name, wanted = () => true] = Array.isArray(event) ? event : [event];
+        unsubscribers.push(live.on(name, (data) => wanted(data) && refresh()));
+      }
+      return load();
+    },
     // Shows the same page with other parameters (filters, sort, paging), as a new history entry.
     navigate: (params) => {
       const query = new URLSearchParams(Object.entries(params).filter(([, value]) => value !== '' && value !== null));

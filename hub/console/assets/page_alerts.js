@@ -4,7 +4,6 @@
 // (POST /api/v1/alerts/{id}/ack), as themselves.
 import {api} from './api.js';
 import {el, message, replace, siteStateFilters, table, time} from './dom.js';
-import {debounce} from './live.js';
 import {roleAtLeast} from './roles.js';
 
 export async function show(page) {
@@ -37,8 +36,5 @@ export async function show(page) {
                                 'data-focus-key': `ack-${alert.id}`, on: {click: () => acknowledge(alert)}}, 'Acknowledge')
                   : '–') : null))));
   };
-  const refresh = debounce(() => load().catch((error) => replace(listing, message('error', error.describe()))));
-  page.on('alert', refresh);
-  page.on('reconnect', refresh);
-  await load();
+  await page.follow(['alert'], load, {errors: listing});
 }

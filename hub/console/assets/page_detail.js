@@ -3,7 +3,6 @@
 // holds them, and the resolve actions the hub says this operator may take (allowed_actions).
 import {api} from './api.js';
 import {badge, cents, duration, el, field, kCaptionHidden, kReasons, message, position, replace, select, table, time, words} from './dom.js';
-import {debounce} from './live.js';
 
 const kActionText = {'approve': 'Approve', 'write-off': 'Write off', 'reject': 'Reject'};
 const kActionDone = {'approve': 'Approved', 'write-off': 'Written off', 'reject': 'Rejected'};
@@ -22,11 +21,8 @@ export async function show(page) {
   // redraws the page): a reset to the default under their hand would record the wrong one.
   const choice = {reason: null};
   const load = async () => render(body, outcome, await api(`/api/v1/discrepancies/${id}`), choice, load);
-  const refresh = debounce(() => load().catch((error) => replace(outcome, message('error', error.describe()))));
-  page.on('discrepancy', (discrepancy) => discrepancy.id === id && refresh());
-  page.on('task', (task) => task.discrepancy_id === id && refresh());
-  page.on('reconnect', refresh);
-  await load();
+  await page.follow([['discrepancy', (discrepancy) => discrepancy.id === id],
+                     ['task', (task) => task.discrepancy_id === id]], load, {errors: outcome});
 }
 
 function render(body, outcome, d, choice, reload) {

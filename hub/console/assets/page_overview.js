@@ -3,7 +3,6 @@
 import {api} from './api.js';
 import {bars, trend} from './chart.js';
 import {cents, duration, el, field, percent, replace, select, table, time, words} from './dom.js';
-import {debounce} from './live.js';
 
 // The measures in the order the issue names them, with how each value reads.
 const kMeasures = [
@@ -23,11 +22,7 @@ export async function show(page) {
     const overview = await api('/api/v1/overview', {query: {site}});
     render(page, body, overview, site);
   };
-  const refresh = debounce(() => load().catch(() => {}), 500);
-  page.on('discrepancy', refresh);
-  page.on('device', refresh);
-  page.on('reconnect', refresh);
-  await load();
+  await page.follow(['discrepancy', 'device'], load, {wait: 500});
 }
 
 function render(page, body, overview, site) {

@@ -4,7 +4,6 @@
 // id's result. Live discrepancy events refetch the page shown.
 import {api} from './api.js';
 import {badge, cents, duration, el, field, kReasons, kStates, message, position, replace, select, table, time, words} from './dom.js';
-import {debounce} from './live.js';
 import {mayApprove} from './roles.js';
 
 const kPageSizes = [25, 50, 100, 200];
@@ -32,10 +31,7 @@ export async function show(page) {
     const answer = await api('/api/v1/discrepancies', {query: filters});
     render(page, listing, results, filters, answer, selection, load);
   };
-  const refresh = debounce(() => load().catch((error) => replace(results, message('error', error.describe()))));
-  page.on('discrepancy', refresh);
-  page.on('reconnect', refresh);
-  await load();
+  await page.follow(['discrepancy'], load, {errors: results});
 }
 
 function filterForm(page, filters) {

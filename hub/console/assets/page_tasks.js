@@ -3,7 +3,6 @@
 // refetch.
 import {api} from './api.js';
 import {badge, duration, el, message, replace, siteStateFilters, table, time} from './dom.js';
-import {debounce} from './live.js';
 
 export async function show(page) {
   const {form: form, site, state} = siteStateFilters(page, 'Filter the tasks', ['open', 'all'], 'open');
@@ -23,8 +22,5 @@ export async function show(page) {
                 el('td', {}, el('a', {href: `#/discrepancy/${task.discrepancy_id}`, 'data-focus-key': `open-${task.task_id}`},
                            `#${task.discrepancy_id}`))))));
   };
-  const refresh = debounce(() => load().catch((error) => replace(listing, message('error', error.describe()))));
-  page.on('task', refresh);
-  page.on('reconnect', refresh);
-  await load();
+  await page.follow(['task'], load, {errors: listing});
 }

@@ -3,7 +3,6 @@
 // /api/v1/unknown-barcodes/map), the hub republishes the catalog and the devices apply the held scans.
 import {api} from './api.js';
 import {el, field, message, replace, siteStateFilters, table, time} from './dom.js';
-import {debounce} from './live.js';
 import {roleAtLeast} from './roles.js';
 
 export async function show(page) {
@@ -32,10 +31,7 @@ export async function show(page) {
                        `Map ${entry.barcode}`)
                   : '–') : null))));
   };
-  const refresh = debounce(() => load().catch((error) => replace(listing, message('error', error.describe()))));
-  page.on('unknown_barcode', refresh);
-  page.on('reconnect', refresh);
-  await load();
+  await page.follow(['unknown_barcode'], load, {errors: listing});
 }
 
 // The map form: site and barcode (filled by a row's Map button or typed), SKU and pack size.
