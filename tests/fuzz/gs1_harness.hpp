@@ -55,7 +55,8 @@ inline std::string gs1_problem(std::string_view input) {
   options.extra_separators = "|";
   options.identifier = gs1::IdentifierPolicy::kRequired;
   options.pairing = gs1::PairingRules::kEnforce;
-  if (auto problem = gs1_problem(input, options); !problem.empty()) return "with \"|\", identifier and pairing: " + problem;
+  if (auto problem = gs1_problem(input, options); !problem.empty())
+    return "with \"|\", identifier and pairing: " + problem;
   return {};
 }
 

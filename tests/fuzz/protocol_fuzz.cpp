@@ -14,7 +14,8 @@
 // libFuzzer calls this by its fixed name.
 // NOLINTNEXTLINE(readability-identifier-naming)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string problem = recount::fuzz::protocol_problem(std::string_view(reinterpret_cast<const char*>(data), size));
+  const std::string problem =
+      recount::fuzz::protocol_problem(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!problem.empty()) {
     std::fprintf(stderr, "protocol_fuzz: %s\n", problem.c_str());
     std::abort();

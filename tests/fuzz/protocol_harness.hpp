@@ -33,7 +33,8 @@ template <typename T, typename Decode>
 std::string message_problem(std::string_view input, Decode decode) {
   const auto decoded = decode(input);
   if (!decoded) return {};
-  return round_trip_problem(*decoded, [](const T& value) { return protocol::encode(value); }, decode);
+  return round_trip_problem(
+      *decoded, [](const T& value) { return protocol::encode(value); }, decode);
 }
 
 // nlohmann::json is the oracle JsonDocument was written against (tests/shared/protocol/json_document_test.cpp).
@@ -86,7 +87,8 @@ inline std::string batch_problem(std::string_view input) {
   }
   if (result.rejected.empty()) {
     const auto again = protocol::decode_event_batch(protocol::encode(result.batch));
-    if (!again || !again->rejected.empty() || !(again->batch == result.batch)) return "the round trip changed the batch";
+    if (!again || !again->rejected.empty() || !(again->batch == result.batch))
+      return "the round trip changed the batch";
   }
   return {};
 }

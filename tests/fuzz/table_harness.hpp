@@ -84,7 +84,7 @@ inline std::string table_problem(std::string_view input, const hub::TableOptions
 inline std::string table_problem(std::string_view input) {
   using namespace hub;
   constexpr std::size_t kMaxRecords = 64;
-  constexpr std::size_t kMaxTextBytes = 64 * 1024;
+  constexpr std::size_t kMaxTextBytes = std::size_t{64} * 1024;
   constexpr std::array kDelimiters{Delimiter::kDetect, Delimiter::kComma, Delimiter::kSemicolon, Delimiter::kTab};
   constexpr std::array kEncodings{TextEncoding::kUtf8, TextEncoding::kWindows1252, TextEncoding::kAuto};
   constexpr std::array kQuotings{Quoting::kRfc4180, Quoting::kOff};
