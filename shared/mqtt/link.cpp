@@ -526,6 +526,8 @@ void Link::stop(std::optional<Message> farewell, std::chrono::milliseconds timeo
     // Paho refuses while a disconnect is still under way; `alive` below silences the callbacks.
   }
   state_->alive = false;
+  // A connect still under way (a device stopped while offline) is not waited for, up to its 5 s:
+  // Paho cannot disconnect it, and destroys the client in the middle of it safely (link_test.cpp).
   state_->client.reset();
   connected_ = false;
   established_ = false;

@@ -290,6 +290,34 @@ TEST_CASE("stopping with QoS 1 publishes still in flight returns without termina
   broker.thaw();
 }
 
+// A device stopped while offline is usually in the middle of a connect: Paho refuses to disconnect
+// then, so stop() destroys the client mid-connect. That must neither crash (Paho's threads still
+// hold the connect; valgrind found no invalid access in 10 such stops) nor wait for the connect's
+// timeout. A frozen broker takes the TCP connection and never answers the CONNECT.
+TEST_CASE("stopping while a connect is in progress returns, and the broker takes the next client") {
+  testing::Mosquitto broker;
+  broker.freeze();
+  for (int i = 0; i < 10; ++i) {
+    boost::asio::io_context io;
+    Link link(io, options_for(broker, "mid-connect-" + std::to_string(i)));
+    bool failed = false;
+    link.on_connect_failed([&](const std::string&) { failed = true; });
+    link.start();
+    // Stopped at a different point of the connect each time, before it could time out.
+    run_until(
+        io, [] { return false; }, std::chrono::milliseconds(20 + 40 * i));
+    CHECK_FALSE(failed);
+    link.stop();
+    CHECK_FALSE(link.connected());
+  }
+  broker.thaw();
+  boost::asio::io_context io;
+  Link link(io, options_for(broker, "after-mid-connect"));
+  link.start();
+  CHECK(run_until(io, [&] { return link.connected(); }));
+  link.stop();
+}
+
 }  // namespace recount::mqtt
 
 namespace recount::mqtt {
