@@ -35,6 +35,9 @@ function parseHash(hash) {
   return {name: name || 'overview', id: decodeURIComponent(id), params: new URLSearchParams(query)};
 }
 
+// What went wrong, as the hub said it or as the browser threw it.
+const describe = (error) => (error instanceof ApiError ? error.describe() : String(error));
+
 let unsubscribers = [];
 
 async function show(session, live, {focus}) {
@@ -68,7 +71,7 @@ async function show(session, live, {focus}) {
     // is the caller's.
     follow: (events, load, {errors = null, wait} = {}) => {
       const refresh = debounce(() => load().catch((error) => {
-        if (errors) replace(errors, message('error', error.describe()));
+        if (errors) replace(errors, message('error', describe(error)));
       }), wait);
       for (const event of [...events, 'reconnect']) {
         const [name, wanted = () => true] = Array.isArray(event) ? event : [event];
@@ -86,7 +89,7 @@ async function show(session, live, {focus}) {
   try {
     await module.show(page);
   } catch (error) {
-    view.append(message('error', error instanceof ApiError ? error.describe() : String(error)));
+    view.append(message('error', describe(error)));
   }
   const heading = view.querySelector('h1');
   if (heading) {
@@ -104,7 +107,7 @@ async function start() {
       toLogin();
       return;
     }
-    replace(document.getElementById('main'), message('error', `The session could not be read: ${error.describe()}`));
+    replace(document.getElementById('main'), message('error', `The session could not be read: ${describe(error)}`));
     return;
   }
   useCsrfToken(session.csrf_token);
