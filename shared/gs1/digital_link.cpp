@@ -3,6 +3,7 @@
 #include "shared/gs1/digital_link.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "shared/gs1/ai_table.hpp"
 
@@ -223,10 +224,13 @@ Result<std::vector<LinkPair>> split_digital_link(std::string_view uri) {
   if (query_start == end) return pairs;
   auto attributes = query_pairs(uri.substr(query_start + 1, end - query_start - 1), query_start + 1);
   if (!attributes) return attributes.error();
-  for (auto& attribute : *attributes) {
+  // Each attribute is checked against the path alone: with the attributes before it counted as
+  // qualifiers, no sequence matched once any came first (a qualifier in the query was let through),
+  // and every check copied all of them, cubic in the query's length.
+  for (const auto& attribute : *attributes) {
     if (auto placed = check_query_attribute(*pairs, attribute); !placed) return placed.error();
-    pairs->push_back(std::move(attribute));
   }
+  pairs->insert(pairs->end(), std::make_move_iterator(attributes->begin()), std::make_move_iterator(attributes->end()));
   for (std::size_t i = 1; i < pairs->size(); ++i) {
     const auto& pair = (*pairs)[i];
     const auto first = std::find_if(pairs->begin(), pairs->begin() + static_cast<std::ptrdiff_t>(i),

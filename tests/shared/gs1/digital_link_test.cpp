@@ -67,6 +67,18 @@ TEST_CASE("a key qualifier given as a query parameter is refused, an attribute i
   CHECK(pairs_of("https://a.example/01/09506000134352/235/T1?10=L1") == "(01)09506000134352(235)T1(10)L1");
 }
 
+// Found by gs1_fuzz: the attributes before a parameter were taken for key qualifiers of the path.
+TEST_CASE("a key qualifier in the query is refused after other attributes too") {
+  CHECK(pairs_of("https://a.example/01/09506000134352?17=261231&10=L1") ==
+        "error: (10) is a key qualifier of (01): it belongs in the path, not in the query (character 50)");
+  CHECK(pairs_of("https://a.example/01/09506000134352?99=A&21=S1") ==
+        "error: (21) is a key qualifier of (01): it belongs in the path, not in the query (character 45)");
+  CHECK(pairs_of("https://a.example/01/09506000134352/10/L1?17=261231&99=A&21=S1") ==
+        "error: (21) is a key qualifier of (01): it belongs in the path, not in the query (character 61)");
+  CHECK(pairs_of("https://a.example/01/09506000134352/10/L1?17=261231&99=A") ==
+        "(01)09506000134352(10)L1(17)261231(99)A");
+}
+
 TEST_CASE("the same AI twice, a trailing slash and an empty value are refused") {
   CHECK(pairs_of("https://a.example/01/09506000134352?99=A&99=B") ==
         "error: (99) appears twice, at characters 40 and 45");
