@@ -52,9 +52,12 @@ class [[nodiscard]] Result {
   // Accessing the wrong alternative is a programming error: it aborts with the error's text.
   T& value() & { return check(), std::get<0>(state_); }
   const T& value() const& { return check(), std::get<0>(state_); }
-  T&& value() && { return check(), std::get<0>(std::move(state_)); }
+  // Out of a temporary the value is moved, not referred to: `for (x : f().value())` and
+  // `const auto& x = f().value()` would otherwise refer to a Result already destroyed.
+  T value() && { return check(), std::get<0>(std::move(state_)); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
