@@ -125,8 +125,9 @@ namespace {
 // A statement prepared on the server under a name of its own, behind the Statement facade.
 class PostgresStatement final : public StatementBackend {
  public:
-  PostgresStatement(PostgresConnection::Session& session, std::string name, std::string text, int parameters)
-      : session_(&session),
+  PostgresStatement(std::shared_ptr<PostgresConnection::Session> session, std::string name, std::string text,
+                    int parameters)
+      : session_(std::move(session)),
         name_(std::move(name)),
         text_(std::move(text)),
         parameters_(static_cast<std::size_t>(parameters)) {}
@@ -242,7 +243,7 @@ class PostgresStatement final : public StatementBackend {
     return {};
   }
 
-  PostgresConnection::Session* session_;
+  std::shared_ptr<PostgresConnection::Session> session_;
   std::string name_;
   std::string text_;                                    // with PostgreSQL's placeholders
   std::uint64_t prepared_on_ = 0;                       // the session's generation it was prepared on; 0: none yet
@@ -291,15 +292,26 @@ std::string postgres_placeholders(std::string_view sql, int& parameters) {
   return out;
 }
 
-PostgresConnection::PostgresConnection(std::unique_ptr<Session> session) : session_(std::move(session)) {}
+PostgresConnection::PostgresConnection(std::shared_ptr<Session> session) : session_(std::move(session)) {}
 PostgresConnection::PostgresConnection(PostgresConnection&&) noexcept = default;
-PostgresConnection& PostgresConnection::operator=(PostgresConnection&&) noexcept = default;
-PostgresConnection::~PostgresConnection() {
-  if (session_) rollback();
+PostgresConnection& PostgresConnection::operator=(PostgresConnection&& other) noexcept {
+  if (this != &other) {
+    close();
+    session_ = std::move(other.session_);
+  }
+  return *this;
+}
+PostgresConnection::~PostgresConnection() { close(); }
+
+void PostgresConnection::close() noexcept {
+  if (!session_) return;
+  rollback();
+  session_->work.reset();
+  session_->connection.reset();
 }
 
 Result<PostgresConnection> PostgresConnection::open(const std::string& url) {
-  auto session = std::make_unique<Session>();
+  auto session = std::make_shared<Session>();
   session->url = url;
   session->name = url_without_password(url);
   if (auto ok = session->connect(ErrorCode::kUnavailable); !ok) return ok.error();
@@ -321,7 +333,7 @@ Result<Statement> PostgresConnection::prepare(std::string_view sql) {
   int parameters = 0;
   std::string text = postgres_placeholders(sql, parameters);
   auto statement = std::make_unique<PostgresStatement>(
-      *session_, "recount_" + std::to_string(++session_->statements_made), std::move(text), parameters);
+      session_, "recount_" + std::to_string(++session_->statements_made), std::move(text), parameters);
   if (auto ok = statement->prepare_on_server(); !ok) return ok.error();
   return Statement(std::move(statement));
 }

@@ -67,10 +67,15 @@ class PostgresConnection final : public Connection {
   struct Session;
 
  private:
-  explicit PostgresConnection(std::unique_ptr<Session> session);
+  explicit PostgresConnection(std::shared_ptr<Session> session);
   // Runs `sql`, a BEGIN of some kind, and marks the transaction open.
   Result<void> begin_with(std::string_view sql);
-  std::unique_ptr<Session> session_;
+  // Rolls back what is open and closes the connection to the server.
+  void close() noexcept;
+  // Shared with the statements prepared on it, which may outlive the connection (a ledger's
+  // statements are destroyed after its connection when it is moved onto): they then find it
+  // closed instead of freed.
+  std::shared_ptr<Session> session_;
 };
 
 // `sql` with SQLite's placeholders (`?N`, and `?` for one more than the highest so far) written
