@@ -376,8 +376,12 @@ void Link::connect() {
   if (stopping_ || connecting_ || connected_) return;
   connecting_ = true;
   if (uses_tls(options_.uri)) TlsTrace::instance().take();  // what an earlier attempt left
-  auto* listener = new OneShotListener([state = state_, this](const Result<void>& result) {
-    state->post([this, state, result] {
+  // The state is held weakly: a connect still under way when the link stops is never answered, and
+  // its listener is left to Paho (stop()) without keeping the link's state alive.
+  auto* listener = new OneShotListener([weak = state_->weak_self, this](const Result<void>& result) {
+    const auto state = weak.lock();
+    if (!state) return;
+    state->post([this, result] {
       connecting_ = false;
       if (result) {
         last_failure_.clear();
@@ -528,6 +532,8 @@ void Link::stop(std::optional<Message> farewell, std::chrono::milliseconds timeo
   state_->alive = false;
   // A connect still under way (a device stopped while offline) is not waited for, up to its 5 s:
   // Paho cannot disconnect it, and destroys the client in the middle of it safely (link_test.cpp).
+  // Its listener, which Paho then never calls, stays allocated: deleting it here could race a Paho
+  // thread entering it, and it is one small object per stop (tests/lsan.supp).
   state_->client.reset();
   connected_ = false;
   established_ = false;
