@@ -89,24 +89,19 @@ void WebhookReceiver::accept() {
           }
           ++held_;
           connection->hold_until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-          // Polls the release flag: bounded by hold_until.
+          // Polls the release flag: bounded by hold_until. The step refers to itself weakly, so that
+          // only its pending timer owns it and a receiver destroyed while it holds a request frees it.
           auto wait = std::make_shared<std::function<void()>>();
-          *wait = [this, connection, answer, wait] {
+          *wait = [this, connection, answer, self = std::weak_ptr(wait)] {
             if (released_.load() || std::chrono::steady_clock::now() >= connection->hold_until) {
               --held_;
               answer();
-              *wait = nullptr;
               return;
             }
             connection->hold_timer.expires_after(std::chrono::milliseconds(10));
-            connection->hold_timer.async_wait([wait](beast::error_code) {
-              if (!*wait) return;
-              auto step = *wait;  // a copy: the step may clear *wait
-              step();
-            });
+            connection->hold_timer.async_wait([step = self.lock()](beast::error_code) { (*step)(); });
           };
-          auto first = *wait;
-          first();
+          (*wait)();
         });
     accept();
   });
