@@ -27,11 +27,12 @@ struct RunningHub {
         std::make_unique<testing::Process>(std::vector<std::string>{RECOUNT_HUB_BIN, "--data", data.string(), "--mqtt",
                                                                     broker.uri(), "--http", "127.0.0.1:0"},
                                            data.parent_path() / log_name);
+    std::string out;  // outlives the lambda: `ready` points into it
     std::smatch ready;
     const std::regex line(R"(recount-hub ready mqtt=(\S+) http=http://127\.0\.0\.1:(\d+) data=(\S+)\n)");
     REQUIRE_MESSAGE(testing::eventually(
                         [&] {
-                          const std::string out = process->output();
+                          out = process->output();
                           return std::regex_search(out, ready, line);
                         },
                         std::chrono::seconds(20)),
