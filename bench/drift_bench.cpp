@@ -124,10 +124,10 @@ double raw_scan_ms(storage::Database& database, const std::string& sql, int colu
   double best = -1;
   for (int pass = 0; pass < 2; ++pass) {
     rows = 0;
-    std::int64_t sum = 0;
+    std::uint64_t sum = 0;  // wraps: HLC stamps are near 2^63
     const auto start = Clock::now();
     while (must(scan.step(), "raw scan")) {
-      for (int c = 0; c < columns; ++c) sum += scan.column_int(c);
+      for (int c = 0; c < columns; ++c) sum += static_cast<std::uint64_t>(scan.column_int(c));
       ++rows;
     }
     scan.reset();
