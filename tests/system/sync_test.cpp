@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include <functional>
-#include <random>
 #include <thread>
 
 #include "shared/storage/sqlite.hpp"
@@ -15,6 +14,29 @@ namespace recount::testing {
 namespace {
 
 constexpr auto kDeliveryTimeout = std::chrono::seconds(120);
+constexpr std::size_t kRecordedWhileDead = 2000;
+
+// The events `hub` has stored, over every device.
+std::uint64_t stored_events(const Hub& hub) {
+  const auto stats = hub.stats();
+  std::uint64_t stored = 0;
+  for (const auto& device : stats["devices"]) stored += device["events"].get<std::uint64_t>();
+  return stored;
+}
+
+// Polls `hub` until it has stored more than `before` (the devices are syncing to it) and returns
+// what it had stored then; `before` if nothing came within 20 s. A test kills the hub right after,
+// with the rest of the devices' events still in flight unless they all came at once.
+std::uint64_t once_storing(const Hub& hub, std::uint64_t before) {
+  std::uint64_t stored = before;
+  eventually(
+      [&] {
+        stored = stored_events(hub);
+        return stored > before;
+      },
+      std::chrono::seconds(20), std::chrono::milliseconds(5));
+  return stored;
+}
 
 nlohmann::json device_stats(const Hub& hub, const std::string& device) {
   const auto stats = hub.stats();
@@ -161,26 +183,25 @@ TEST_CASE_TEMPLATE(
   for (const auto& data : fleet.data)
     agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri(), hub.key_file()));
 
-  std::mt19937 random(17);
   std::uint64_t recorded = std::uint64_t{5} * 3000;
+  std::uint64_t stored = 0;
   int kills_mid_sync = 0;  // the test means something only if the hub died with work in hand
   for (int kill = 0; kill < 4; ++kill) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100 + random() % 400));
-    std::uint64_t stored = 0;
-    for (const auto& device : hub.stats()["devices"]) stored += device["events"].get<std::uint64_t>();
+    stored = once_storing(hub, stored);
     if (stored < recorded) ++kills_mid_sync;
     hub.kill_hard();
-    // Events recorded while the hub is dead must arrive too.
-    record_events(fleet.data[static_cast<std::size_t>(kill)], "s1", fleet.devices[static_cast<std::size_t>(kill)], 200,
-                  100u + static_cast<unsigned>(kill));
-    recorded += 200;
+    // Events recorded while the hub is dead must arrive too; enough of them that the next kill
+    // finds some still on their way.
+    record_events(fleet.data[static_cast<std::size_t>(kill)], "s1", fleet.devices[static_cast<std::size_t>(kill)],
+                  kRecordedWhileDead, 100u + static_cast<unsigned>(kill));
+    recorded += kRecordedWhileDead;
     hub.restart();
   }
   CHECK(kills_mid_sync >= 2);
   check_fleet_synced_and_reconciled([&](std::size_t i) { return fully_synced(hub, fleet.data[i], fleet.devices[i]); },
                                     fleet, ledger, dir / "hub", agents);
   CHECK(hub.stop() == 0);
-  check_ledger_exactly_once(ledger, dir / "hub", std::uint64_t{5} * 3000 + std::uint64_t{4} * 200);
+  check_ledger_exactly_once(ledger, dir / "hub", std::uint64_t{5} * 3000 + std::uint64_t{4} * kRecordedWhileDead);
 }
 
 // Several hubs (docs/scale-out.md): two share the PostgreSQL ledger and the broker, which gives
@@ -211,11 +232,10 @@ TEST_CASE(
   for (const auto& data : fleet.data)
     agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri(), first.key_file()));
 
-  std::mt19937 random(23);
   std::uint64_t recorded = std::uint64_t{5} * 3000;
+  std::uint64_t stored = 0;
   int kills_mid_sync = 0;
   for (int kill = 0; kill < 4; ++kill) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300 + random() % 700));
     // Never both: a hub that lost the lease says so at its next renewal.
     REQUIRE(eventually(
         [&] {
@@ -227,13 +247,12 @@ TEST_CASE(
     const bool first_holds = holds_lease(first);
     Hub& victim = first_holds ? first : second;
     Hub& survivor = first_holds ? second : first;
-    std::uint64_t stored = 0;
-    for (const auto& device : survivor.stats()["devices"]) stored += device["events"].get<std::uint64_t>();
+    stored = once_storing(survivor, stored);  // the ledger is shared: the survivor sees the victim's
     if (stored < recorded) ++kills_mid_sync;
     victim.kill_hard();
-    record_events(fleet.data[static_cast<std::size_t>(kill)], "s1", fleet.devices[static_cast<std::size_t>(kill)], 200,
-                  200u + static_cast<unsigned>(kill));
-    recorded += 200;
+    record_events(fleet.data[static_cast<std::size_t>(kill)], "s1", fleet.devices[static_cast<std::size_t>(kill)],
+                  kRecordedWhileDead, 200u + static_cast<unsigned>(kill));
+    recorded += kRecordedWhileDead;
     // The survivor must take over once the victim's lease lapses (3 s). It may have already: under
     // load the victim can stall past its lease between the check above and the kill.
     const bool taken_over = eventually([&] { return holds_lease(survivor); }, std::chrono::seconds(20));
@@ -253,7 +272,7 @@ TEST_CASE(
       fleet, ledger, dir / "hub-a", agents);
   stop_one_of_two(first);
   stop_one_of_two(second);
-  check_ledger_exactly_once(ledger, dir / "hub-a", std::uint64_t{5} * 3000 + std::uint64_t{4} * 200);
+  check_ledger_exactly_once(ledger, dir / "hub-a", std::uint64_t{5} * 3000 + std::uint64_t{4} * kRecordedWhileDead);
 }
 
 TEST_CASE_TEMPLATE("agents that keep recording through a broker outage deliver everything once it returns", Ledger,
