@@ -19,7 +19,7 @@ struct PrimaryKey {
 };
 
 const std::vector<PrimaryKey>& primary_keys() {
-  static const std::vector<PrimaryKey> keys = {
+  static const std::vector<PrimaryKey> kKeys = {
       {"00", {}},           {"01", {{"22", "10", "21"}, {"235"}}},
       {"253", {}},          {"255", {}},
       {"401", {}},          {"402", {}},
@@ -29,7 +29,7 @@ const std::vector<PrimaryKey>& primary_keys() {
       {"8010", {{"8011"}}}, {"8013", {}},
       {"8017", {{"8019"}}}, {"8018", {{"8019"}}},
   };
-  return keys;
+  return kKeys;
 }
 
 // Where a %-escaped value comes from: in the query, '+' stands for a space.

@@ -1,8 +1,8 @@
 // The recount-hub executable as operators and scripts run it: the ready line, signals, restarts
 // and refusing a damaged database.
 #include <doctest/doctest.h>
-#include <signal.h>
 
+#include <csignal>
 #include <fstream>
 #include <regex>
 
@@ -77,7 +77,7 @@ TEST_CASE("recount-hub stops on SIGINT with exit 0, and a restarted hub answers 
   }
   device.received.clear();
   RunningHub restarted(dir / "data", broker, "second");
-  const protocol::Hello hello{"site-1", "device-1", batch.epoch, 25, 0, testing::kFixedNowMs, 0, "test"};
+  const protocol::Hello hello{"site-1", "device-1", batch.epoch, 25, 0, testing::kFixedNowMs, {0}, "test"};
   REQUIRE(testing::run_until(io, [&] {
     device.publish(protocol::device_topic("site-1", "device-1", protocol::DeviceChannel::kHello),
                    protocol::encode(hello));

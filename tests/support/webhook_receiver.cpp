@@ -14,7 +14,7 @@ namespace {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = boost::asio::ip::tcp;
+using Tcp = boost::asio::ip::tcp;
 
 struct Connection : std::enable_shared_from_this<Connection> {
   beast::tcp_stream stream;
@@ -24,13 +24,13 @@ struct Connection : std::enable_shared_from_this<Connection> {
   boost::asio::steady_timer hold_timer;
   std::chrono::steady_clock::time_point hold_until;
 
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)), hold_timer(stream.get_executor()) {}
+  explicit Connection(Tcp::socket socket) : stream(std::move(socket)), hold_timer(stream.get_executor()) {}
 };
 
 }  // namespace
 
 WebhookReceiver::WebhookReceiver(std::string secret, Script script)
-    : secret_(std::move(secret)), script_(std::move(script)), acceptor_(io_, tcp::endpoint(tcp::v4(), 0)) {
+    : secret_(std::move(secret)), script_(std::move(script)), acceptor_(io_, Tcp::endpoint(Tcp::v4(), 0)) {
   acceptor_.set_option(boost::asio::socket_base::reuse_address(true));
   port_ = acceptor_.local_endpoint().port();
   accept();
@@ -52,7 +52,7 @@ std::vector<ReceivedWebhook> WebhookReceiver::received() const {
 }
 
 void WebhookReceiver::accept() {
-  acceptor_.async_accept([this](beast::error_code error, tcp::socket socket) {
+  acceptor_.async_accept([this](beast::error_code error, Tcp::socket socket) {
     if (error) return;
     auto connection = std::make_shared<Connection>(std::move(socket));
     connection->stream.expires_after(std::chrono::seconds(30));
@@ -80,7 +80,7 @@ void WebhookReceiver::accept() {
           auto answer = [connection] {
             http::async_write(connection->stream, connection->response, [connection](beast::error_code, std::size_t) {
               beast::error_code ignored;
-              connection->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+              connection->stream.socket().shutdown(Tcp::socket::shutdown_send, ignored);
             });
           };
           if (!reply.hold) {
