@@ -18,6 +18,7 @@
 #include "shared/core/result.hpp"
 #include "shared/domain/event.hpp"
 #include "shared/mqtt/link.hpp"
+#include "shared/storage/sqlite.hpp"
 #include "tests/support/event_lines.hpp"
 #include "tests/support/hub_key.hpp"
 #include "tests/support/process.hpp"
@@ -69,6 +70,15 @@ T must(Result<T> result, const char* what) {
   if (!result) throw std::runtime_error(std::string(what) + ": " + result.error().describe());
   if constexpr (!std::is_void_v<T>) return std::move(*result);
 }
+
+// SQLite alone stepping every row of `sql` and reading its first `columns` integer columns, the
+// raw limit beside an engine's pass over the same rows. Two passes (the first may find the file
+// colder than the engine's passes after it); the faster one's rows and seconds.
+struct RawScan {
+  std::size_t rows = 0;
+  double seconds = 0;
+};
+RawScan raw_scan(storage::Database& database, const std::string& sql, int columns);
 
 // A benchmark's main(): runs `run` with the parsed arguments; an exception is printed with the
 // program's name and exits 2.

@@ -118,26 +118,6 @@ std::int64_t balance_at(storage::Database& database, std::size_t id, std::int64_
   return query.column_int(0);
 }
 
-// SQLite alone stepping `sql` and reading its integer columns, best of two passes, in ms.
-double raw_scan_ms(storage::Database& database, const std::string& sql, int columns, std::size_t& rows) {
-  auto scan = must(database.prepare(sql), "prepare raw scan");
-  double best = -1;
-  for (int pass = 0; pass < 2; ++pass) {
-    rows = 0;
-    std::uint64_t sum = 0;  // wraps: HLC stamps are near 2^63
-    const auto start = Clock::now();
-    while (must(scan.step(), "raw scan")) {
-      for (int c = 0; c < columns; ++c) sum += static_cast<std::uint64_t>(scan.column_int(c));
-      ++rows;
-    }
-    scan.reset();
-    const double ms = ms_since(start);
-    best = best < 0 ? ms : std::min(best, ms);
-    if (sum == 0 && rows > 0) std::cerr << "raw scan: sum 0\n";  // uses the reads, so they stay
-  }
-  return best;
-}
-
 int run(const Args& args) {
   const auto position_events = static_cast<std::size_t>(args.number("position-events", 10'000));
   const auto positions = static_cast<std::size_t>(args.number("positions", 10'000));
@@ -187,9 +167,10 @@ int run(const Args& args) {
     std::cerr << "drift_bench: the long position's origin was not found three counts back\n";
     return 1;
   }
-  std::size_t rows = 0;
-  const double raw_position_ms = raw_scan_ms(
-      database, "SELECT hlc, qty, delta, wall_ms FROM reconcile_movements WHERE position_id = 1 ORDER BY hlc", 4, rows);
+  const double raw_position_ms =
+      1000 * raw_scan(database,
+                      "SELECT hlc, qty, delta, wall_ms FROM reconcile_movements WHERE position_id = 1 ORDER BY hlc", 4)
+                 .seconds;
   const Reporter position{"events=" + std::to_string(position_events), false};
   position("drift_position_ms", quantile(position_ms, 0.5), "ms");
   position("raw_sqlite_position_movements_ms", raw_position_ms, "ms");
@@ -225,8 +206,10 @@ int run(const Args& args) {
               << drifting + 1 << "\n";
     return 1;
   }
-  const double raw_site_ms = raw_scan_ms(
-      database, "SELECT position_id, hlc, delta, physical FROM reconcile_movements ORDER BY position_id, hlc", 4, rows);
+  const double raw_site_ms =
+      1000 * raw_scan(database,
+                      "SELECT position_id, hlc, delta, physical FROM reconcile_movements ORDER BY position_id, hlc", 4)
+                 .seconds;
   site("drift_site_positions_drifting", static_cast<double>(found.positions_drifting), "positions");
   site("drift_site_ms", quantile(site_ms, 0.5), "ms");
   site("raw_sqlite_scan_movements_ms", raw_site_ms, "ms");

@@ -172,26 +172,6 @@ Event count_event(const CountedPosition& at, std::int64_t counted, std::size_t i
   return event;
 }
 
-// SQLite alone: steps every row of a query and reads `columns` integer columns, twice (the first
-// pass may find the file colder than the engine's passes after it). Rows per second, the better.
-double raw_scan_rows_per_s(storage::Database& database, const std::string& sql, int columns, std::size_t& rows) {
-  auto scan = must(database.prepare(sql), "prepare raw scan");
-  double best = 0;
-  for (int pass = 0; pass < 2; ++pass) {
-    rows = 0;
-    std::uint64_t sum = 0;  // wraps: HLC stamps are near 2^63
-    const auto start = Clock::now();
-    while (must(scan.step(), "raw scan")) {
-      for (int c = 0; c < columns; ++c) sum += static_cast<std::uint64_t>(scan.column_int(c));
-      ++rows;
-    }
-    scan.reset();
-    best = std::max(best, static_cast<double>(rows) / seconds_since(start));
-    if (sum == 0 && rows > 0) std::cerr << "raw scan: sum 0\n";  // uses the reads, so they stay
-  }
-  return best;
-}
-
 std::uintmax_t file_size_or_zero(const std::filesystem::path& file) {
   std::error_code error;
   const auto size = std::filesystem::file_size(file, error);
@@ -248,20 +228,20 @@ int run(const Args& args) {
   report("reconcile_counts_per_s", static_cast<double>(counted.size()) / seconds_since(started), "counts/s");
 
   // The raw limits: SQLite reading the same rows in the same order as the two full passes.
-  std::size_t rows = 0;
-  const double movement_rate = raw_scan_rows_per_s(
+  const auto movement_scan = raw_scan(
       database, "SELECT position_id, hlc, delta, physical FROM reconcile_movements ORDER BY position_id, hlc, event_id",
-      4, rows);
-  report("raw_sqlite_scan_movements_rows_per_s", movement_rate, "rows/s");
-  report("raw_sqlite_scan_movements_s", static_cast<double>(rows) / movement_rate, "s");
-  const double group_rate = raw_scan_rows_per_s(
-      database,
-      "SELECT g.id, g.position_id, p.site, p.location, p.sku, p.lot, g.counted, g.first_hlc, g.last_hlc,"
-      " g.expected, g.role, g.verdict, g.variance FROM reconcile_groups g JOIN reconcile_positions p"
-      " ON p.id = g.position_id ORDER BY g.position_id, g.last_hlc, g.id",
-      2, rows);
-  report("raw_sqlite_scan_groups_rows_per_s", group_rate, "rows/s");
-  report("raw_sqlite_scan_groups_s", static_cast<double>(rows) / group_rate, "s");
+      4);
+  report("raw_sqlite_scan_movements_rows_per_s", static_cast<double>(movement_scan.rows) / movement_scan.seconds,
+         "rows/s");
+  report("raw_sqlite_scan_movements_s", movement_scan.seconds, "s");
+  const auto group_scan =
+      raw_scan(database,
+               "SELECT g.id, g.position_id, p.site, p.location, p.sku, p.lot, g.counted, g.first_hlc, g.last_hlc,"
+               " g.expected, g.role, g.verdict, g.variance FROM reconcile_groups g JOIN reconcile_positions p"
+               " ON p.id = g.position_id ORDER BY g.position_id, g.last_hlc, g.id",
+               2);
+  report("raw_sqlite_scan_groups_rows_per_s", static_cast<double>(group_scan.rows) / group_scan.seconds, "rows/s");
+  report("raw_sqlite_scan_groups_s", group_scan.seconds, "s");
 
   // verify_projections(): every movement read; the bulk load must hold up.
   std::size_t repaired = 0;
