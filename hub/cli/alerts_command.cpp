@@ -14,9 +14,9 @@ using Json = nlohmann::json;
 std::string render_alerts(const Json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& entry : body.value("alerts", Json::array())) {
-    rows.push_back({text_of(entry["id"]), text_of(entry["state"]), text_of(entry["rule"]), text_of(entry["site"]),
-                    utc_time(entry.value("raised_ms", std::int64_t{0})), text_of(entry["acked_by"]),
-                    text_of(entry["summary"])});
+    rows.push_back({text_of(entry, "id"), text_of(entry, "state"), text_of(entry, "rule"), text_of(entry, "site"),
+                    utc_time(entry.value("raised_ms", std::int64_t{0})), text_of(entry, "acked_by"),
+                    text_of(entry, "summary")});
   }
   if (rows.empty()) return "no alerts\n";
   return table({"ID", "STATE", "RULE", "SITE", "RAISED", "ACKNOWLEDGED BY", "SUMMARY"}, rows);

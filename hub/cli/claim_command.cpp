@@ -14,11 +14,11 @@ CommandOutput claim_command(const HubEndpoint& hub, OutputFormat format, const C
   auto body = json_answer(hub, target, http_post(hub, target, request.dump(), "application/json"));
   if (!body) return failed(body.error().describe());
   if (format == OutputFormat::kJson) return CommandOutput{0, body->dump() + "\n", ""};
-  const Json& discrepancy = (*body)["discrepancy"];
+  const Json& discrepancy = member(*body, "discrepancy");
   return CommandOutput{0,
                        "discrepancy " + std::to_string(step.id) + ": case " + step.case_id + " " + step.state +
-                           "; the discrepancy is " + text_of(discrepancy["state"]) + " (resolution " +
-                           text_of(discrepancy["resolution"]) + ")\n",
+                           "; the discrepancy is " + text_of(discrepancy, "state") + " (resolution " +
+                           text_of(discrepancy, "resolution") + ")\n",
                        ""};
 }
 

@@ -26,11 +26,10 @@ Result<Json> json_answer(const HubEndpoint& hub, const std::string& target, cons
   if (!answer) return answer.error();
   Json body = Json::parse(answer->body, nullptr, false);
   if (answer->status != 200) {
-    const bool explained = body.is_object() && body.contains("error") && body["error"].is_object() &&
-                           body["error"].value("message", Json()).is_string();
+    const Json& message = member(member(body, "error"), "message");
     return Error{ErrorCode::kUnavailable, "",
                  "the hub at " + hub.to_string() + " answered " + std::to_string(answer->status) + " to " + target +
-                     (explained ? ": " + body["error"]["message"].get<std::string>() : "")};
+                     (message.is_string() ? ": " + message.get<std::string>() : "")};
   }
   if (body.is_discarded()) {
     return Error{ErrorCode::kUnavailable, "",
@@ -43,11 +42,20 @@ Result<Json> fetch(const HubEndpoint& hub, const std::string& target) {
   return json_answer(hub, target, http_get(hub, target));
 }
 
+const Json& member(const Json& object, std::string_view key) {
+  static const Json kAbsent;
+  if (!object.is_object()) return kAbsent;
+  const auto found = object.find(key);
+  return found == object.end() ? kAbsent : *found;
+}
+
 std::string text_of(const Json& value) {
   if (value.is_string()) return value.get<std::string>().empty() ? "-" : value.get<std::string>();
   if (value.is_null()) return "-";
   return dump_json(value);
 }
+
+std::string text_of(const Json& object, std::string_view key) { return text_of(member(object, key)); }
 
 std::string money_text(const Json& cents) {
   if (!cents.is_number_integer()) return "-";
@@ -92,7 +100,14 @@ CommandOutput show(const HubEndpoint& hub, const std::string& target, OutputForm
   auto body = fetch(hub, target);
   if (!body) return failed(body.error().describe());
   if (format == OutputFormat::kJson) return CommandOutput{0, dump_json(*body) + "\n", ""};
-  return CommandOutput{0, render(*body), ""};
+  try {
+    return CommandOutput{0, render(*body), ""};
+  } catch (const Json::exception& error) {
+    // A member of another type than this recountctl knows (a hub of another version, or not a
+    // hub): named, where printing half a table would mislead.
+    return failed("the hub at " + hub.to_string() + " answered " + target + " in a shape this recountctl cannot read (" +
+                  error.what() + "); --json prints the answer as it came");
+  }
 }
 
 namespace {
@@ -101,10 +116,10 @@ std::string render_stats(const Json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const Json& device : body.value("devices", Json::array())) {
     const Json status = device.value("status", Json());
-    rows.push_back({text_of(device["site"]), text_of(device["device"]), text_of(device["epoch"]),
-                    text_of(device["events"]), text_of(device["acked_through"]), text_of(device["dead_letters"]),
-                    status.is_object() ? text_of(status["state"]) : "-",
-                    status.is_object() ? text_of(status["backlog"]) : "-",
+    rows.push_back({text_of(device, "site"), text_of(device, "device"), text_of(device, "epoch"),
+                    text_of(device, "events"), text_of(device, "acked_through"), text_of(device, "dead_letters"),
+                    status.is_object() ? text_of(status, "state") : "-",
+                    status.is_object() ? text_of(status, "backlog") : "-",
                     utc_time(device.value("last_seen_ms", std::int64_t{0}))});
   }
   if (rows.empty()) return "no devices have synced yet\n";
@@ -115,9 +130,9 @@ std::string render_stats(const Json& body) {
 std::string render_dead_letters(const Json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const Json& letter : body.value("dead_letters", Json::array())) {
-    rows.push_back({text_of(letter["id"]), utc_time(letter.value("received_ms", std::int64_t{0})),
-                    text_of(letter["site"]) + "/" + text_of(letter["device"]), text_of(letter["seq"]),
-                    text_of(letter["field"]), text_of(letter["reason"])});
+    rows.push_back({text_of(letter, "id"), utc_time(letter.value("received_ms", std::int64_t{0})),
+                    text_of(letter, "site") + "/" + text_of(letter, "device"), text_of(letter, "seq"),
+                    text_of(letter, "field"), text_of(letter, "reason")});
   }
   if (rows.empty()) return "no dead letters\n";
   std::string out = table({"ID", "RECEIVED", "DEVICE", "SEQ", "FIELD", "REASON"}, rows);
@@ -130,10 +145,10 @@ std::string render_conflicts(const Json& body) {
   for (const Json& conflict : body.value("conflicts", Json::array())) {
     const Json stored = conflict.value("stored", Json::object());
     const Json received = conflict.value("received", Json::object());
-    rows.push_back({text_of(conflict["id"]), utc_time(conflict.value("received_ms", std::int64_t{0})),
-                    text_of(conflict["site"]) + "/" + text_of(conflict["device"]), text_of(conflict["epoch"]),
-                    text_of(conflict["seq"]), text_of(stored["event_id"]), text_of(received["event_id"]),
-                    conflict.value("reviewed_by", Json()).is_null() ? "-" : text_of(conflict["reviewed_by"])});
+    rows.push_back({text_of(conflict, "id"), utc_time(conflict.value("received_ms", std::int64_t{0})),
+                    text_of(conflict, "site") + "/" + text_of(conflict, "device"), text_of(conflict, "epoch"),
+                    text_of(conflict, "seq"), text_of(stored, "event_id"), text_of(received, "event_id"),
+                    conflict.value("reviewed_by", Json()).is_null() ? "-" : text_of(conflict, "reviewed_by")});
   }
   if (rows.empty()) return "no conflicts\n";
   std::string out =
@@ -154,9 +169,9 @@ Result<std::string> listing_target(const std::string& path, const std::string& d
 std::string render_tasks(const Json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const Json& task : body.value("tasks", Json::array())) {
-    rows.push_back({text_of(task["task_id"]), text_of(task["site"]), text_of(task["location"]), text_of(task["sku"]),
-                    text_of(task["round"]), text_of(task["exclude_user"]), text_of(task["state"]),
-                    text_of(task["acked_device"])});
+    rows.push_back({text_of(task, "task_id"), text_of(task, "site"), text_of(task, "location"), text_of(task, "sku"),
+                    text_of(task, "round"), text_of(task, "exclude_user"), text_of(task, "state"),
+                    text_of(task, "acked_device")});
   }
   if (rows.empty()) return "no recount tasks\n";
   return table({"TASK", "SITE", "LOCATION", "SKU", "ROUND", "NOT_BY", "STATE", "ACKED_BY"}, rows);
@@ -165,10 +180,10 @@ std::string render_tasks(const Json& body) {
 std::string render_discrepancies(const Json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const Json& found : body.value("discrepancies", Json::array())) {
-    rows.push_back({text_of(found["id"]),
-                    text_of(found["site"]) + "/" + text_of(found["location"]) + "/" + text_of(found["sku"]),
-                    text_of(found["state"]), text_of(found["expected"]), text_of(found["counted"]),
-                    text_of(found["variance"]), text_of(found["round"])});
+    rows.push_back({text_of(found, "id"),
+                    text_of(found, "site") + "/" + text_of(found, "location") + "/" + text_of(found, "sku"),
+                    text_of(found, "state"), text_of(found, "expected"), text_of(found, "counted"),
+                    text_of(found, "variance"), text_of(found, "round")});
   }
   if (rows.empty()) return "no discrepancies\n";
   return table({"ID", "POSITION", "STATE", "EXPECTED", "COUNTED", "VARIANCE", "ROUND"}, rows);
@@ -189,29 +204,29 @@ std::string actor_of(const Json& actor) {
 std::string count_groups_table(const Json& counts) {
   std::vector<std::vector<std::string>> rows;
   for (const Json& group : counts) {
-    rows.push_back({text_of(group["group_id"]), text_of(group["first_user"]), text_of(group["task_id"]),
-                    text_of(group["counted"]), text_of(group["expected"]), text_of(group["variance"]),
-                    text_of(group["verdict"]), text_of(group["role"]), text_of(group["discrepancy_id"])});
+    rows.push_back({text_of(group, "group_id"), text_of(group, "first_user"), text_of(group, "task_id"),
+                    text_of(group, "counted"), text_of(group, "expected"), text_of(group, "variance"),
+                    text_of(group, "verdict"), text_of(group, "role"), text_of(group, "discrepancy_id")});
   }
   return table({"GROUP", "COUNTER", "TASK", "COUNTED", "EXPECTED", "VARIANCE", "VERDICT", "ROLE", "DISCREPANCY"}, rows);
 }
 
 std::string render_discrepancy(const Json& found) {
-  std::string out = "discrepancy " + text_of(found["id"]) + "  " + position_of(found) + "  " + text_of(found["state"]) +
-                    " (" + text_of(found["classification"]) + ", resolution " + text_of(found["resolution"]) + ")\n";
-  out += "expected " + text_of(found["expected"]) + ", counted " + text_of(found["counted"]) + ", variance " +
-         text_of(found["variance"]) + ", value " + text_of(found["value_cents"]) + " cents, round " +
-         text_of(found["round"]) + ", first counted by " + text_of(found["first_user"]) + "\n";
+  std::string out = "discrepancy " + text_of(found, "id") + "  " + position_of(found) + "  " + text_of(found, "state") +
+                    " (" + text_of(found, "classification") + ", resolution " + text_of(found, "resolution") + ")\n";
+  out += "expected " + text_of(found, "expected") + ", counted " + text_of(found, "counted") + ", variance " +
+         text_of(found, "variance") + ", value " + text_of(found, "value_cents") + " cents, round " +
+         text_of(found, "round") + ", first counted by " + text_of(found, "first_user") + "\n";
   if (!found.value("adjust_event_id", "").empty()) {
-    out += "adjusted by " + text_of(found["adjust_qty"]) + " (" + text_of(found["adjust_reason"]) + "), value " +
-           text_of(found["adjust_value_cents"]) + " cents, event " + text_of(found["adjust_event_id"]) + "\n";
+    out += "adjusted by " + text_of(found, "adjust_qty") + " (" + text_of(found, "adjust_reason") + "), value " +
+           text_of(found, "adjust_value_cents") + " cents, event " + text_of(found, "adjust_event_id") + "\n";
   }
   if (const Json snapshot = found.value("snapshot", Json()); snapshot.is_object()) {
-    out += text_of(found["system"]) + " reported " + text_of(snapshot["reported"]) + " as of " +
-           utc_time(snapshot.value("as_of_ms", std::int64_t{0})) + " (" + text_of(snapshot["kind"]) +
-           "), the ledger then held " + text_of(snapshot["expected_at_as_of"]) + "\n";
+    out += text_of(found, "system") + " reported " + text_of(snapshot, "reported") + " as of " +
+           utc_time(snapshot.value("as_of_ms", std::int64_t{0})) + " (" + text_of(snapshot, "kind") +
+           "), the ledger then held " + text_of(snapshot, "expected_at_as_of") + "\n";
     if (snapshot.contains("system_sku")) {
-      out += "  as " + text_of(snapshot["system_sku"]) + " at '" + text_of(snapshot["system_location"]) + "'\n";
+      out += "  as " + text_of(snapshot, "system_sku") + " at '" + text_of(snapshot, "system_location") + "'\n";
     }
     // The report's other figures, shown and never compared.
     const Json figures = snapshot.value("figures", Json::object());
@@ -222,23 +237,23 @@ std::string render_discrepancy(const Json& found) {
       out += "  also reported: " + line + "\n";
     }
   }
-  if (found.contains("proposal")) out += "proposed action with the system: " + text_of(found["proposal"]) + "\n";
+  if (found.contains("proposal")) out += "proposed action with the system: " + text_of(found, "proposal") + "\n";
   for (const Json& claim : found.value("claims", Json::array())) {
-    out += "claim " + text_of(claim["case_id"]) + " " + text_of(claim["state"]) + " by " + text_of(claim["actor"]) +
+    out += "claim " + text_of(claim, "case_id") + " " + text_of(claim, "state") + " by " + text_of(claim, "actor") +
            " at " + utc_time(claim.value("at_ms", std::int64_t{0})) +
-           (claim.value("note", "").empty() ? "" : ": " + text_of(claim["note"])) + "\n";
+           (claim.value("note", "").empty() ? "" : ": " + text_of(claim, "note")) + "\n";
   }
   std::vector<std::vector<std::string>> transitions;
   for (const Json& transition : found.value("transitions", Json::array())) {
-    transitions.push_back({utc_time(transition.value("at_ms", std::int64_t{0})), text_of(transition["from"]),
-                           text_of(transition["to"]), actor_of(transition.value("actor", Json::object())),
-                           text_of(transition["cause"]), text_of(transition["cause_event_id"])});
+    transitions.push_back({utc_time(transition.value("at_ms", std::int64_t{0})), text_of(transition, "from"),
+                           text_of(transition, "to"), actor_of(transition.value("actor", Json::object())),
+                           text_of(transition, "cause"), text_of(transition, "cause_event_id")});
   }
   out += "\n" + table({"AT", "FROM", "TO", "BY", "CAUSE", "EVENT"}, transitions);
   std::vector<std::vector<std::string>> tasks;
   for (const Json& task : found.value("tasks", Json::array())) {
-    tasks.push_back({text_of(task["task_id"]), text_of(task["round"]), text_of(task["exclude_user"]),
-                     text_of(task["state"]), text_of(task["acked_device"]),
+    tasks.push_back({text_of(task, "task_id"), text_of(task, "round"), text_of(task, "exclude_user"),
+                     text_of(task, "state"), text_of(task, "acked_device"),
                      utc_time(task.value("created_ms", std::int64_t{0}))});
   }
   if (!tasks.empty()) out += "\n" + table({"TASK", "ROUND", "NOT_BY", "STATE", "ACKED_BY", "CREATED"}, tasks);
@@ -250,7 +265,7 @@ std::string render_discrepancy(const Json& found) {
 std::string render_positions(const Json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const Json& position : body.value("positions", Json::array())) {
-    rows.push_back({position_of(position), text_of(position["on_hand"]), text_of(position["movements"])});
+    rows.push_back({position_of(position), text_of(position, "on_hand"), text_of(position, "movements")});
   }
   if (rows.empty()) return "no positions\n";
   std::string out = table({"POSITION", "ON_HAND", "MOVEMENTS"}, rows);
@@ -259,13 +274,13 @@ std::string render_positions(const Json& body) {
 }
 
 std::string render_history(const Json& body) {
-  std::string out = position_of(body) + "  on hand " + text_of(body["on_hand"]) + "\n\n";
+  std::string out = position_of(body) + "  on hand " + text_of(body, "on_hand") + "\n\n";
   std::vector<std::vector<std::string>> rows;
   for (const Json& entry : body.value("entries", Json::array())) {
-    rows.push_back({utc_time(entry.value("wall_ms", std::int64_t{0})), text_of(entry["type"]), text_of(entry["qty"]),
-                    text_of(entry["delta"]), text_of(entry["balance"]), text_of(entry["device"]),
-                    text_of(entry["user"]), text_of(entry["reason"]), text_of(entry["session"]),
-                    text_of(entry["task_id"])});
+    rows.push_back({utc_time(entry.value("wall_ms", std::int64_t{0})), text_of(entry, "type"), text_of(entry, "qty"),
+                    text_of(entry, "delta"), text_of(entry, "balance"), text_of(entry, "device"),
+                    text_of(entry, "user"), text_of(entry, "reason"), text_of(entry, "session"),
+                    text_of(entry, "task_id")});
   }
   out += table({"TIME", "TYPE", "QTY", "DELTA", "BALANCE", "DEVICE", "USER", "REASON", "SESSION", "TASK"}, rows);
   const Json counts = body.value("counts", Json::array());
@@ -327,7 +342,7 @@ CommandOutput discrepancies_command(const HubEndpoint& hub, OutputFormat format,
   return show(hub, discrepancies_target(filters), format, [](const Json& body) {
     std::string out = render_discrepancies(body);
     const auto shown = static_cast<std::int64_t>(body.value("discrepancies", Json::array()).size());
-    if (!body.contains("limit") || body["limit"].is_null() || shown == 0) return out;
+    if (member(body, "limit").is_null() || shown == 0) return out;
     const std::int64_t first = body.value("offset", std::int64_t{0}) + 1;
     return out + std::to_string(first) + "-" + std::to_string(first + shown - 1) + " of " +
            std::to_string(body.value("total", std::int64_t{0})) + "\n";

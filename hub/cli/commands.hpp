@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -43,8 +44,14 @@ Result<nlohmann::json> fetch(const HubEndpoint& hub, const std::string& target);
 // Runs a GET and renders it: the body itself for kJson, else `render(body)`.
 CommandOutput show(const HubEndpoint& hub, const std::string& target, OutputFormat format,
                    const std::function<std::string(const nlohmann::json&)>& render);
+// The member `key` of a hub answer's object; null when absent or when `object` is not an object.
+// Renderers read answers through it: a const json's operator[] on a missing key is undefined
+// behaviour, and a hub of another version (or anything answering in its place) may omit fields.
+const nlohmann::json& member(const nlohmann::json& object, std::string_view key);
 // A cell: "-" for what is absent or empty.
 std::string text_of(const nlohmann::json& value);
+// The cell of an object's member: text_of(member(object, key)).
+std::string text_of(const nlohmann::json& object, std::string_view key);
 // "1234.56" from cents ("-" when not an integer): people read amounts, not cents.
 std::string money_text(const nlohmann::json& cents);
 // "2026-11-26T17:46:33.123Z"; "-" for 0, which means "never".

@@ -14,11 +14,11 @@ using Json = nlohmann::json;
 std::string render_corrections(const Json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& entry : body.value("corrections", Json::array())) {
-    rows.push_back({text_of(entry["id"]), text_of(entry["system"]), text_of(entry["site"]), text_of(entry["location"]),
-                    text_of(entry["sku"]), text_of(entry["on_hand"]), text_of(entry["discrepancy"]),
-                    text_of(entry["state"]), text_of(entry["attempts"]),
+    rows.push_back({text_of(entry, "id"), text_of(entry, "system"), text_of(entry, "site"), text_of(entry, "location"),
+                    text_of(entry, "sku"), text_of(entry, "on_hand"), text_of(entry, "discrepancy"),
+                    text_of(entry, "state"), text_of(entry, "attempts"),
                     utc_time(entry.value("created_ms", std::int64_t{0})),
-                    utc_time(entry.value("updated_ms", std::int64_t{0})), text_of(entry["last_error"])});
+                    utc_time(entry.value("updated_ms", std::int64_t{0})), text_of(entry, "last_error")});
   }
   if (rows.empty()) return "no corrections\n";
   return table({"ID", "SYSTEM", "SITE", "LOCATION", "SKU", "ON HAND", "DISCREPANCY", "STATE", "ATTEMPTS", "CREATED",

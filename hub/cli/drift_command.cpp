@@ -26,13 +26,13 @@ bool is_reported(const Json& drift) { return drift.value("system", "warehouse") 
 // "counted 9 where the ledger held 5 (+4) by u2 at 2026-...Z", or for a connected system's report
 // "shopify reported 9 where the ledger held 5 (+4) as of 2026-...Z".
 std::string observation_text(const Json& drift, const Json& observation) {
-  const std::string versus =
-      " where the ledger held " + text_of(observation["expected"]) + " (" + signed_text(observation["variance"]) + ")";
+  const std::string versus = " where the ledger held " + text_of(observation, "expected") + " (" +
+                             signed_text(member(observation, "variance")) + ")";
   const std::string when = utc_time(observation.value("time_ms", std::int64_t{0}));
   if (is_reported(drift)) {
-    return text_of(drift["system"]) + " reported " + text_of(observation["counted"]) + versus + " as of " + when;
+    return text_of(drift, "system") + " reported " + text_of(observation, "counted") + versus + " as of " + when;
   }
-  return "counted " + text_of(observation["counted"]) + versus + " by " + text_of(observation["user"]) + " at " + when;
+  return "counted " + text_of(observation, "counted") + versus + " by " + text_of(observation, "user") + " at " + when;
 }
 
 // A system's subject over the whole site has no location: "s1/(whole site)/SKU-A".
@@ -49,19 +49,20 @@ std::string evidence_text(const Json& evidence) {
 
 std::string render_position(const Json& drift) {
   const bool reported = is_reported(drift);
-  std::string out = (reported ? text_of(drift["system"]) + " " + subject_of(drift) : position_of(drift)) + "\n";
-  out += "origin:     " + observation_text(drift, drift["origin"]) + ", event " + text_of(drift["origin"]["event_id"]) +
-         "\n";
+  std::string out = (reported ? text_of(drift, "system") + " " + subject_of(drift) : position_of(drift)) + "\n";
+  out += "origin:     " + observation_text(drift, member(drift, "origin")) + ", event " +
+         text_of(member(drift, "origin"), "event_id") + "\n";
   const Json known_good = drift.value("known_good", Json());
   out += "known good: " +
          (known_good.is_null() ? std::string(reported ? "no report agreed before" : "no count agreed before")
                                : observation_text(drift, known_good)) +
          "\n";
-  out += "latest:     " + observation_text(drift, drift["latest"]) + "; " + text_of(drift["diverged_observations"]) +
-         (reported ? " disagreeing report(s)" : " disagreeing count(s)") + " since the origin\n";
+  out += "latest:     " + observation_text(drift, member(drift, "latest")) + "; " +
+         text_of(drift, "diverged_observations") + (reported ? " disagreeing report(s)" : " disagreeing count(s)") +
+         " since the origin\n";
   std::vector<std::vector<std::string>> candidates;
   for (const Json& candidate : drift.value("candidates", Json::array())) {
-    candidates.push_back({text_of(candidate["score"]), text_of(candidate["kind"]), text_of(candidate["explanation"]),
+    candidates.push_back({text_of(candidate, "score"), text_of(candidate, "kind"), text_of(candidate, "explanation"),
                           evidence_text(candidate.value("evidence", Json::array()))});
   }
   out += "\n";
@@ -72,11 +73,11 @@ std::string render_position(const Json& drift) {
   std::vector<std::vector<std::string>> events;
   for (const Json& entry : drift.value("around", Json::array())) {
     const Json arrived = entry.value("arrived_ms", Json());
-    events.push_back({utc_time(entry.value("wall_ms", std::int64_t{0})), text_of(entry["type"]), text_of(entry["qty"]),
-                      text_of(entry["delta"]), text_of(entry["balance"]), text_of(entry["device"]),
-                      text_of(entry["user"]), text_of(entry["reason"]),
+    events.push_back({utc_time(entry.value("wall_ms", std::int64_t{0})), text_of(entry, "type"), text_of(entry, "qty"),
+                      text_of(entry, "delta"), text_of(entry, "balance"), text_of(entry, "device"),
+                      text_of(entry, "user"), text_of(entry, "reason"),
                       arrived.is_number_integer() ? utc_time(arrived.get<std::int64_t>()) : "-",
-                      text_of(entry["late_ms"]), text_of(entry["event_id"])});
+                      text_of(entry, "late_ms"), text_of(entry, "event_id")});
     if (several_locations) events.back().insert(events.back().begin() + 1, text_of(entry.value("location", Json())));
   }
   std::vector<std::string> header{"TIME", "TYPE",   "QTY",     "DELTA",   "BALANCE", "DEVICE",
@@ -100,14 +101,14 @@ std::string render_drift(const Json& body) {
   for (const Json& drift : drifts) {
     const Json candidates = drift.value("candidates", Json::array());
     const Json top = candidates.empty() ? Json::object() : candidates[0];
-    rows.push_back({subject_of(drift), utc_time(drift["origin"].value("time_ms", std::int64_t{0})),
-                    signed_text(drift["origin"]["variance"]), text_of(drift["diverged_observations"]),
+    rows.push_back({subject_of(drift), utc_time(member(drift, "origin").value("time_ms", std::int64_t{0})),
+                    signed_text(member(member(drift, "origin"), "variance")), text_of(drift, "diverged_observations"),
                     text_of(top.value("kind", Json())), text_of(top.value("score", Json()))});
   }
   std::string out =
       table({"POSITION", "ORIGIN", "VARIANCE", reported ? "REPORTS" : "COUNTS", "TOP_CANDIDATE", "SCORE"}, rows);
-  out += std::to_string(drifts.size()) + " of " + text_of(body["positions_drifting"]) + " drifting positions (" +
-         text_of(body["positions_examined"]) + " examined)" +
+  out += std::to_string(drifts.size()) + " of " + text_of(body, "positions_drifting") + " drifting positions (" +
+         text_of(body, "positions_examined") + " examined)" +
          (body.value("truncated", false) ? "; raise --limit for more" : "") + "\n";
   return out;
 }

@@ -47,11 +47,11 @@ CommandOutput post_import(const HubEndpoint& hub, const std::string& target, con
                              reading + ": " + summary(body) + "\n",
                          ""};
   }
-  if (answer->status == 422 && body.is_object() && body.contains("errors") && body["errors"].is_array()) {
+  if (answer->status == 422 && member(body, "errors").is_array()) {
     std::ostringstream err;
-    err << "recountctl: " << file.string() << " rejected, nothing was stored (" << body["errors"].size()
+    err << "recountctl: " << file.string() << " rejected, nothing was stored (" << member(body, "errors").size()
         << " problem(s)):\n";
-    for (const auto& error : body["errors"]) {
+    for (const auto& error : member(body, "errors")) {
       const ImportError problem{error.value("line", std::size_t{0}), error.value("field", std::string()),
                                 error.value("message", std::string())};
       err << format_import_error(file.string(), problem) << "\n";

@@ -25,11 +25,11 @@ std::string render_metrics(const Json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const Json& site : body.value("sites", Json::array())) {
     const Json resolution = site.value("mean_resolution_ms", Json());
-    rows.push_back({text_of(site["site"]), text_of(site["counts"]), text_of(site["exact"]),
-                    text_of(site["within_tolerance"]), text_of(site["ambiguous"]), text_of(site["out_of_tolerance"]),
-                    percent_text(site["variance_rate"]), text_of(site["discrepancies_opened"]),
-                    text_of(site["discrepancies_closed"]), money_text(site["write_off_cents"]),
-                    money_text(site["found_cents"]),
+    rows.push_back({text_of(site, "site"), text_of(site, "counts"), text_of(site, "exact"),
+                    text_of(site, "within_tolerance"), text_of(site, "ambiguous"), text_of(site, "out_of_tolerance"),
+                    percent_text(member(site, "variance_rate")), text_of(site, "discrepancies_opened"),
+                    text_of(site, "discrepancies_closed"), money_text(member(site, "write_off_cents")),
+                    money_text(member(site, "found_cents")),
                     resolution.is_number_integer() ? duration_text(resolution.get<std::int64_t>()) : "-"});
   }
   if (rows.empty()) return "no counts or discrepancies in that time\n";

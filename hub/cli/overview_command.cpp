@@ -47,7 +47,10 @@ std::string by_reason(const Json& value) {
 std::string render_overview(const Json& body) {
   const Json open = body.value("open", Json::object());
   std::string out = "open:";
-  for (const auto& [state, count] : open.value("by_state", Json::object()).items()) {
+  // Named: items() refers to its object, and a temporary in a range-for's initializer dies before
+  // the loop runs.
+  const Json by_state = open.value("by_state", Json::object());
+  for (const auto& [state, count] : by_state.items()) {
     out += " " + state + " " + text_of(count);
   }
   out += "\nby age:";
@@ -67,9 +70,9 @@ std::string render_overview(const Json& body) {
          text_of(fleet.value("ingest_lag_ms", Json())) + " ms\n";
   std::vector<std::vector<std::string>> rows;
   for (const Json& device : fleet.value("devices", Json::array())) {
-    rows.push_back({text_of(device["site"]), text_of(device["device"]), text_of(device["state"]),
-                    text_of(device["backlog"]), utc_time(device.value("last_seen_ms", std::int64_t{0})),
-                    text_of(device["skew_ms"])});
+    rows.push_back({text_of(device, "site"), text_of(device, "device"), text_of(device, "state"),
+                    text_of(device, "backlog"), utc_time(device.value("last_seen_ms", std::int64_t{0})),
+                    text_of(device, "skew_ms")});
   }
   if (!rows.empty()) out += table({"SITE", "DEVICE", "STATE", "BACKLOG", "LAST_SEEN", "SKEW_MS"}, rows);
   return out;

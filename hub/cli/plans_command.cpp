@@ -20,10 +20,10 @@ std::string render_plans(const Json& body) {
   if (plans.empty()) return "no count plans in the policy in force\n";
   std::vector<std::vector<std::string>> rows;
   for (const Json& plan : plans) {
-    rows.push_back({text_of(plan["name"]), joined(plan["sites"]), joined(plan["abc"]), joined(plan["location_classes"]),
-                    text_of(plan["every_days"]), text_of(plan["owner"]),
-                    utc_time(plan.value("start_ms", std::int64_t{0})).substr(0, 10), text_of(plan["positions"]),
-                    text_of(plan["due"]), text_of(plan["overdue"]), text_of(plan["done"])});
+    rows.push_back({text_of(plan, "name"), joined(member(plan, "sites")), joined(member(plan, "abc")),
+                    joined(member(plan, "location_classes")), text_of(plan, "every_days"), text_of(plan, "owner"),
+                    utc_time(plan.value("start_ms", std::int64_t{0})).substr(0, 10), text_of(plan, "positions"),
+                    text_of(plan, "due"), text_of(plan, "overdue"), text_of(plan, "done")});
   }
   return table({"PLAN", "SITES", "ABC", "LOCATION_CLASSES", "EVERY_DAYS", "OWNER", "START", "POSITIONS", "DUE",
                 "OVERDUE", "DONE"},
@@ -38,14 +38,14 @@ std::string render_due(const Json& body) {
     const Json counted = count.value("counted_ms", Json());
     rows.push_back({position_text({count.value("site", ""), count.value("location", ""), count.value("sku", ""),
                                    count.value("lot", "")}),
-                    text_of(count["plan"]), text_of(count["owner"]), text_of(count["abc"]),
+                    text_of(count, "plan"), text_of(count, "owner"), text_of(count, "abc"),
                     utc_time(count.value("due_ms", std::int64_t{0})),
-                    count.value("overdue", false) ? "OVERDUE" : text_of(count["state"]),
+                    count.value("overdue", false) ? "OVERDUE" : text_of(count, "state"),
                     counted.is_number_integer() ? utc_time(counted.get<std::int64_t>()) : "-"});
   }
   std::string out = table({"POSITION", "PLAN", "OWNER", "ABC", "DUE", "STATE", "COUNTED"}, rows);
   if (body.value("truncated", false))
-    out += text_of(body["total"]) + " in all; the first " + std::to_string(counts.size()) + " are listed\n";
+    out += text_of(body, "total") + " in all; the first " + std::to_string(counts.size()) + " are listed\n";
   return out;
 }
 

@@ -32,8 +32,8 @@ std::string scope_text(const Json& scope) {
 
 std::string origin_line(const Json& body) {
   if (body.value("version", std::int64_t{0}) == 0) return "policy: the built-in default (none has been set)\n";
-  return "policy version " + text_of(body["version"]) + ", set " + utc_time(body.value("set_ms", std::int64_t{0})) +
-         " by " + text_of(body["set_by"]) + "\n";
+  return "policy version " + text_of(body, "version") + ", set " + utc_time(body.value("set_ms", std::int64_t{0})) +
+         " by " + text_of(body, "set_by") + "\n";
 }
 
 std::string render_policy(const Json& body) {
@@ -85,22 +85,23 @@ constexpr const char* kOutcomes[] = {"flagged", "accepted", "recount", "adjusted
 
 std::string render_what_if(const Json& body) {
   const Json site = body.value("site", Json());
-  std::string out = "what-if over the last " + text_of(body["days"]) + " days (since " +
+  std::string out = "what-if over the last " + text_of(body, "days") + " days (since " +
                     utc_time(body.value("since_ms", std::int64_t{0})) + "), " +
                     (site.is_string() ? "site " + site.get<std::string>() : std::string("every site")) + ": " +
-                    text_of(body["counts"]) + " counts, " + text_of(body["changed"]) +
-                    " changed, against policy version " + text_of(body["policy_in_force"]["version"]) + "\n";
+                    text_of(body, "counts") + " counts, " + text_of(body, "changed") +
+                    " changed, against policy version " + text_of(member(body, "policy_in_force"), "version") + "\n";
   std::vector<std::vector<std::string>> totals;
   for (const char* outcome : kOutcomes) {
-    totals.push_back({outcome, tally_text(body["current"][outcome]), tally_text(body["candidate"][outcome])});
+    totals.push_back({outcome, tally_text(member(member(body, "current"), outcome)),
+                      tally_text(member(member(body, "candidate"), outcome))});
   }
   out += table({"OUTCOME", "CURRENT", "CANDIDATE"}, totals);
   std::vector<std::vector<std::string>> rows;
   for (const Json& row : body.value("rows", Json::array())) {
-    std::vector<std::string> cells{text_of(row["site"]), text_of(row["item_class"]), text_of(row["counts"]),
-                                   text_of(row["changed"])};
+    std::vector<std::string> cells{text_of(row, "site"), text_of(row, "item_class"), text_of(row, "counts"),
+                                   text_of(row, "changed")};
     for (const char* outcome : kOutcomes)
-      cells.push_back(change_text(row["current"][outcome], row["candidate"][outcome]));
+      cells.push_back(change_text(member(member(row, "current"), outcome), member(member(row, "candidate"), outcome)));
     rows.push_back(std::move(cells));
   }
   if (!rows.empty()) {
@@ -111,12 +112,13 @@ std::string render_what_if(const Json& body) {
   std::vector<std::vector<std::string>> examples;
   for (const Json& example : body.value("examples", Json::array())) {
     std::string position =
-        text_of(example["site"]) + "/" + text_of(example["location"]) + "/" + text_of(example["sku"]);
+        text_of(example, "site") + "/" + text_of(example, "location") + "/" + text_of(example, "sku");
     if (const std::string lot = example.value("lot", ""); !lot.empty()) position += "/" + lot;
-    examples.push_back({position, utc_time(example.value("time_ms", std::int64_t{0})), text_of(example["counted"]),
-                        text_of(example["expected"]), text_of(example["variance"]), money_text(example["value_cents"]),
-                        text_of(example["verdict_before"]) + " -> " + text_of(example["verdict_after"]),
-                        text_of(example["before"]) + " -> " + text_of(example["after"])});
+    examples.push_back({position, utc_time(example.value("time_ms", std::int64_t{0})), text_of(example, "counted"),
+                        text_of(example, "expected"), text_of(example, "variance"),
+                        money_text(member(example, "value_cents")),
+                        text_of(example, "verdict_before") + " -> " + text_of(example, "verdict_after"),
+                        text_of(example, "before") + " -> " + text_of(example, "after")});
   }
   if (examples.empty()) return out + "\nno count changes its verdict or outcome\n";
   return out + "\n" +
@@ -137,7 +139,7 @@ CommandOutput policy_set_command(const HubEndpoint& hub, const std::filesystem::
   auto body = json_answer(hub, target, http_put(hub, target, *document, "application/json"));
   if (!body) return failed(file.string() + ": " + body.error().describe());
   if (format == OutputFormat::kJson) return CommandOutput{0, dump_json(*body) + "\n", ""};
-  std::string out = "policy version " + text_of((*body)["version"]) + " in force, set by " + text_of((*body)["set_by"]);
+  std::string out = "policy version " + text_of(*body, "version") + " in force, set by " + text_of(*body, "set_by");
   if (const Json reevaluation = body->value("reevaluation", Json()); reevaluation.is_object()) {
     out += "; re-evaluated: " + reevaluation_text(reevaluation);
   }

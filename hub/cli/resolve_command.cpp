@@ -50,14 +50,14 @@ CommandOutput resolve_many(const HubEndpoint& hub, const std::vector<std::int64_
   auto answer = http_post(hub, "/api/v1/discrepancies/resolve", dump_json(request), "application/json");
   if (!answer) return CommandOutput{kExitFailed, "", "recountctl: " + answer.error().describe() + "\n"};
   const auto body = Json::parse(answer->body, nullptr, false);
-  if (answer->status != 200 || !body.is_object() || !body.contains("results") || !body["results"].is_array()) {
+  if (answer->status != 200 || !member(body, "results").is_array()) {
     const auto error = body.is_object() ? body.value("error", Json::object()) : Json::object();
     return CommandOutput{kExitFailed, "",
                          "recountctl: the hub refused the bulk resolve (" + std::to_string(answer->status) +
                              "): " + message_of(error, answer->body) + "\n"};
   }
   CommandOutput output{0, format == OutputFormat::kJson ? answer->body + "\n" : "", ""};
-  for (const Json& result : body["results"]) {
+  for (const Json& result : member(body, "results")) {
     if (!result.is_object()) continue;
     const std::int64_t id = result.value("id", std::int64_t{0});
     if (result.value("ok", false)) {

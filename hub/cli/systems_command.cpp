@@ -16,10 +16,10 @@ std::string render_systems(const Json& body) {
   for (const auto& entry : body.value("systems", Json::array())) {
     const Json last = entry.value("last_report", Json::object());
     const Json unmapped = entry.value("unmapped_skus", Json::array());
-    rows.push_back({text_of(entry["system"]), text_of(entry["site"]), text_of(last["kind"]),
+    rows.push_back({text_of(entry, "system"), text_of(entry, "site"), text_of(last, "kind"),
                     utc_time(last.value("as_of_ms", std::int64_t{0})),
-                    utc_time(last.value("received_ms", std::int64_t{0})), text_of(entry["skus_compared"]),
-                    text_of(entry["open_discrepancies"]), std::to_string(unmapped.size())});
+                    utc_time(last.value("received_ms", std::int64_t{0})), text_of(entry, "skus_compared"),
+                    text_of(entry, "open_discrepancies"), std::to_string(unmapped.size())});
   }
   if (rows.empty()) return "no system has reported yet\n";
   std::string text = table({"SYSTEM", "SITE", "LAST REPORT", "AS OF", "RECEIVED", "SKUS", "OPEN", "UNMAPPED"}, rows);
@@ -27,8 +27,8 @@ std::string render_systems(const Json& body) {
   if (!unmapped.empty()) {
     std::vector<std::vector<std::string>> skus;
     for (const auto& each : unmapped) {
-      skus.push_back({text_of(each["system"]), text_of(each["site"]), text_of(each["system_sku"]),
-                      text_of(each["item_ref"]), text_of(each["quantity"])});
+      skus.push_back({text_of(each, "system"), text_of(each, "site"), text_of(each, "system_sku"),
+                      text_of(each, "item_ref"), text_of(each, "quantity")});
     }
     text +=
         "\nSKUs to map (recountctl map-sku SYSTEM SYSTEM_SKU SKU; a Shopify key handle:… is a variant without SKU):\n" +
@@ -43,10 +43,10 @@ CommandOutput post_alias(const HubEndpoint& hub, OutputFormat format, const std:
   auto body = json_answer(hub, target, http_post(hub, target, request.dump(), "application/json"));
   if (!body) return failed(body.error().describe());
   if (format == OutputFormat::kJson) return CommandOutput{0, body->dump() + "\n", ""};
-  return CommandOutput{0,
-                       system + " SKU " + text_of((*body)["system_sku"]) + " is " + text_of((*body)["sku"]) +
-                           " from its next import on\n",
-                       ""};
+  return CommandOutput{
+      0,
+      system + " SKU " + text_of(*body, "system_sku") + " is " + text_of(*body, "sku") + " from its next import on\n",
+      ""};
 }
 
 }  // namespace

@@ -23,10 +23,10 @@ std::string devices_of(const Json& devices) {
 std::string render_unknown(const Json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& entry : body.value("barcodes", Json::array())) {
-    rows.push_back({text_of(entry["site"]), text_of(entry["barcode"]), text_of(entry["scans"]),
-                    devices_of(entry["devices"]), utc_time(entry.value("first_seen_ms", std::int64_t{0})),
-                    utc_time(entry.value("last_seen_ms", std::int64_t{0})), text_of(entry["state"]),
-                    text_of(entry["sku"]), text_of(entry["pack_qty"]), text_of(entry["applied"])});
+    rows.push_back({text_of(entry, "site"), text_of(entry, "barcode"), text_of(entry, "scans"),
+                    devices_of(member(entry, "devices")), utc_time(entry.value("first_seen_ms", std::int64_t{0})),
+                    utc_time(entry.value("last_seen_ms", std::int64_t{0})), text_of(entry, "state"),
+                    text_of(entry, "sku"), text_of(entry, "pack_qty"), text_of(entry, "applied")});
   }
   if (rows.empty()) return "no unknown barcodes\n";
   return table({"SITE", "BARCODE", "SCANS", "DEVICES", "FIRST SEEN", "LAST SEEN", "STATE", "SKU", "PACK", "APPLIED"},
@@ -53,8 +53,8 @@ CommandOutput map_barcode_command(const HubEndpoint& hub, OutputFormat format, c
   if (!body) return failed(body.error().describe());
   if (format == OutputFormat::kJson) return CommandOutput{0, body->dump() + "\n", ""};
   return CommandOutput{0,
-                       text_of((*body)["site"]) + " " + text_of((*body)["barcode"]) + " -> " + text_of((*body)["sku"]) +
-                           " (pack of " + text_of((*body)["pack_qty"]) + "): catalog republished\n",
+                       text_of(*body, "site") + " " + text_of(*body, "barcode") + " -> " + text_of(*body, "sku") +
+                           " (pack of " + text_of(*body, "pack_qty") + "): catalog republished\n",
                        ""};
 }
 
