@@ -105,8 +105,9 @@ CommandOutput show(const HubEndpoint& hub, const std::string& target, OutputForm
   } catch (const Json::exception& error) {
     // A member of another type than this recountctl knows (a hub of another version, or not a
     // hub): named, where printing half a table would mislead.
-    return failed("the hub at " + hub.to_string() + " answered " + target + " in a shape this recountctl cannot read (" +
-                  error.what() + "); --json prints the answer as it came");
+    return failed("the hub at " + hub.to_string() + " answered " + target +
+                  " in a shape this recountctl cannot read (" + error.what() +
+                  "); --json prints the answer as it came");
   }
 }
 
