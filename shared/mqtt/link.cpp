@@ -246,6 +246,33 @@ namespace {
   return builder.finalize();
 }
 
+// Keeps Paho C's global state for the life of the process. Destroying its last client makes Paho
+// free that state, the trace buffer its threads write on every call among it, without waiting for
+// its receive thread to leave (its stop loop ends once the send thread exits, and both threads
+// trace after their last lock): a hub stopped ~900 times under load crashed 4 times, SIGSEGV in
+// MQTTAsync_rcv writing the freed buffer (the hub maps large allocations apart, so the freed buffer
+// is unmapped at once; elsewhere the write lands in freed heap). A client that is never connected
+// nor destroyed means there always is one.
+void keep_paho_initialised() {
+  static const bool kept = [] {
+    MQTTAsync anchor = nullptr;
+    return MQTTAsync_create(&anchor, "tcp://127.0.0.1:1", "recount-paho-anchor", MQTTCLIENT_PERSISTENCE_NONE,
+                            nullptr) == MQTTASYNC_SUCCESS;
+  }();
+  (void)kept;
+}
+
+std::unique_ptr<::mqtt::async_client> make_client(const LinkOptions& options) {
+  keep_paho_initialised();
+  return std::make_unique<::mqtt::async_client>(
+      options.uri, options.client_id,
+      ::mqtt::create_options_builder()
+          .mqtt_version(MQTTVERSION_3_1_1)
+          .max_buffered_messages(std::max(options.max_inflight * 2, 100))
+          .finalize(),
+      nullptr);  // no Paho persistence: the journal is the store (research/sync.md §0.4)
+}
+
 }  // namespace
 
 // What Paho's threads touch. `alive` turns false in stop(): from then on nothing they post runs.
@@ -254,15 +281,7 @@ namespace {
 // Paho must never destroy a client from one of its own callbacks.
 struct Link::State {
   State(boost::asio::io_context& context, const LinkOptions& options)
-      : io(context),
-        client(std::make_unique<::mqtt::async_client>(
-            options.uri, options.client_id,
-            ::mqtt::create_options_builder()
-                .mqtt_version(MQTTVERSION_3_1_1)
-                .max_buffered_messages(std::max(options.max_inflight * 2, 100))
-                .finalize(),
-            nullptr)),  // no Paho persistence: the journal is the store (research/sync.md §0.4)
-        max_pending(options.max_pending_messages) {}
+      : io(context), client(make_client(options)), max_pending(options.max_pending_messages) {}
 
   // Runs `work` on the io_context unless the link stopped meanwhile.
   template <typename Work>
