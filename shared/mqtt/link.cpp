@@ -254,12 +254,11 @@ namespace {
 // is unmapped at once; elsewhere the write lands in freed heap). A client that is never connected
 // nor destroyed means there always is one.
 void keep_paho_initialised() {
-  static const bool kept = [] {
+  [[maybe_unused]] static const bool kAnchored = [] {
     MQTTAsync anchor = nullptr;
     return MQTTAsync_create(&anchor, "tcp://127.0.0.1:1", "recount-paho-anchor", MQTTCLIENT_PERSISTENCE_NONE,
                             nullptr) == MQTTASYNC_SUCCESS;
   }();
-  (void)kept;
 }
 
 std::unique_ptr<::mqtt::async_client> make_client(const LinkOptions& options) {
