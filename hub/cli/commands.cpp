@@ -119,8 +119,7 @@ std::string render_stats(const Json& body) {
     const Json status = device.value("status", Json());
     rows.push_back({text_of(device, "site"), text_of(device, "device"), text_of(device, "epoch"),
                     text_of(device, "events"), text_of(device, "acked_through"), text_of(device, "dead_letters"),
-                    status.is_object() ? text_of(status, "state") : "-",
-                    status.is_object() ? text_of(status, "backlog") : "-",
+                    text_of(status, "state"), text_of(status, "backlog"),
                     utc_time(device.value("last_seen_ms", std::int64_t{0}))});
   }
   if (rows.empty()) return "no devices have synced yet\n";
