@@ -299,10 +299,11 @@ void AlertEngine::look() {
   if (in_flight_) return;
   auto due = due_deliveries(ledger_.database(), wall_(), options_.batch + publishing_.size());
   if (!due) {
-    std::cerr << "recount-hub: alert delivery: " << due.error().describe() << std::endl;
+    poll_failures_.failed(due.error().describe());
     arm_delivery(options_.poll);
     return;
   }
+  poll_failures_.worked();
   auto round = std::make_shared<Round>();
   for (const AlertDelivery& delivery : *due) {
     if (std::find(publishing_.begin(), publishing_.end(), delivery.id) != publishing_.end()) continue;

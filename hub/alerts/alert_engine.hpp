@@ -26,6 +26,7 @@
 #include "hub/ledger/ledger.hpp"
 #include "hub/reconcile/queries.hpp"
 #include "shared/core/hlc.hpp"
+#include "shared/core/repeated_failure.hpp"
 #include "shared/mqtt/link.hpp"
 
 namespace recount::hub::alerts {
@@ -110,7 +111,9 @@ class AlertEngine {
   boost::asio::steady_timer sweep_timer_;
   boost::asio::steady_timer delivery_timer_;
   bool running_ = false;
-  bool in_flight_ = false;                // a round is on the worker
+  bool in_flight_ = false;  // a round is on the worker
+  // Fails on every poll while the database is away: said once, then once a minute.
+  RepeatedFailure poll_failures_{"recount-hub: alert delivery"};
   std::vector<std::int64_t> publishing_;  // MQTT deliveries waiting for their PUBACK
   // Last: destroyed first, so the running delivery ends before the members it uses.
   std::unique_ptr<delivery::DeliveryWorker> worker_;

@@ -99,7 +99,7 @@ void Membership::renew() {
   const std::int64_t now_ms = wall_();
   auto lease = leases_.acquire_or_renew(std::string(kReconciliationLease), hub_, now_ms, options_.lease_ttl.count());
   if (!lease) {
-    std::cerr << "recount-hub: the lease of reconciliation: " << lease.error().describe() << " (retrying)" << std::endl;
+    renew_failures_.failed(lease.error().describe() + " (retrying)");
     if (owner_ && now_ms >= expires_ms_) {
       owner_ = false;
       callbacks_.lost("it lapsed while the database could not be reached");
@@ -107,6 +107,7 @@ void Membership::renew() {
     arm_renew();
     return;
   }
+  renew_failures_.worked();
   const bool held = lease->held_by(hub_, now_ms);
   // It lapsed (this hub was late to renew) and this hub took it again: the token rose by one for
   // this hub's new term, and by one more for each other hub's term in between.

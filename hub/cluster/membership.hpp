@@ -29,6 +29,7 @@
 #include "hub/ledger/ledger.hpp"
 #include "hub/writes/receive_watermarks.hpp"
 #include "shared/core/hlc.hpp"
+#include "shared/core/repeated_failure.hpp"
 #include "shared/core/result.hpp"
 
 namespace recount::hub::cluster {
@@ -114,6 +115,8 @@ class Membership final : public ReceiveWatermarks {
   std::int64_t token_ = 0;       // the term of the lease while owner_
   std::int64_t expires_ms_ = 0;  // when the lease lapses unless renewed, while owner_
   bool stopped_ = false;
+  // Renewals fail every third of the lease while the database is away: said once, then once a minute.
+  RepeatedFailure renew_failures_{"recount-hub: the lease of reconciliation"};
 };
 
 }  // namespace recount::hub::cluster

@@ -353,9 +353,10 @@ void HubDaemon::start_owner_work() {
 void HubDaemon::follow_catalog() {
   auto version = catalog_version(ledger_.database());
   if (!version) {
-    std::cerr << "recount-hub: catalog version: " << version.error().describe() << std::endl;
+    catalog_failures_.failed(version.error().describe());
     return;
   }
+  catalog_failures_.worked();
   if (*version == catalog_version_) return;
   if (auto ok = refresh(*catalog_view_, *catalog_); !ok) {
     std::cerr << "recount-hub: catalog for reconciliation: " << ok.error().describe() << std::endl;
@@ -400,8 +401,11 @@ void HubDaemon::arm_settle_timer(bool held) {
   auto wait = options_.settle_poll;
   auto next_due = reconciler_.next_due_ms();
   if (!next_due) {
-    std::cerr << "recount-hub: settle timer: " << next_due.error().describe() << std::endl;
-  } else if (*next_due && !held) {
+    settle_failures_.failed(next_due.error().describe());
+  } else {
+    settle_failures_.worked();
+  }
+  if (next_due && *next_due && !held) {
     wait = std::clamp(std::chrono::milliseconds(**next_due - writer_.now_ms()), std::chrono::milliseconds(0), wait);
   }
   settle_timer_.expires_after(wait);

@@ -37,6 +37,7 @@
 #include "hub/writes/hub_writer.hpp"
 #include "hub/writes/plan_feed.hpp"
 #include "shared/core/hlc.hpp"
+#include "shared/core/repeated_failure.hpp"
 #include "shared/crypto/ed25519.hpp"
 #include "shared/mqtt/link.hpp"
 
@@ -201,7 +202,10 @@ class HubDaemon {
   std::unique_ptr<cluster::Membership> membership_;     // on PostgreSQL; set by create()
   std::function<void(const std::string&)> lease_lost_;
   std::uint64_t catalog_version_ = 0;  // the version catalog_view_ holds
-  std::int64_t checkpointed_id_ = 0;   // the entry the last checkpoint signed; 0: none yet
+  // Polls that fail on every try while the database is away: said once, then once a minute.
+  RepeatedFailure catalog_failures_{"recount-hub: catalog version"};
+  RepeatedFailure settle_failures_{"recount-hub: settle timer"};
+  std::int64_t checkpointed_id_ = 0;  // the entry the last checkpoint signed; 0: none yet
   bool stopping_ = false;
 };
 

@@ -226,8 +226,7 @@ bool Ingest::commit(std::vector<Received> received) {
   if (!group) {
     ++counters_.failed_commits;
     storage_full_ = group.error().code == ErrorCode::kStorageFull;
-    std::cerr << "recount-hub: could not commit " << received.size() << " message(s): " << group.error().describe()
-              << '\n';
+    commit_failures_.failed(std::to_string(received.size()) + " message(s) not committed: " + group.error().describe());
     // A message the database refuses must not hold back the others: they are committed without
     // it, and it stays unanswered (its agent resends it). When beginning or committing failed,
     // or the disk is full, the database is at fault, not a message, and retrying now would only
@@ -239,6 +238,7 @@ bool Ingest::commit(std::vector<Received> received) {
     return false;
   }
   ++counters_.commits;
+  commit_failures_.worked();
   storage_full_ = false;
   counters_.batches += group->batches;
   counters_.rejected_payloads += group->rejected_payloads;

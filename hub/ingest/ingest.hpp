@@ -23,6 +23,7 @@
 #include "hub/writes/receive_watermarks.hpp"
 #include "hub/writes/task_publisher.hpp"
 #include "shared/core/hlc.hpp"
+#include "shared/core/repeated_failure.hpp"
 #include "shared/mqtt/link.hpp"
 #include "shared/protocol/messages.hpp"
 #include "shared/protocol/topics.hpp"
@@ -256,6 +257,8 @@ class Ingest {
   std::size_t queued_bytes_ = 0;
   bool paused_ = false;  // the link's delivery, for the queue's bounds
   bool storage_full_ = false;
+  // While the database is away every commit fails: said once, then once a minute.
+  RepeatedFailure commit_failures_{"recount-hub: commit"};
   std::set<std::string> clearing_;  // topics whose retained message the hub cleared, until the echo comes
   bool drain_posted_ = false;
   bool stopped_ = false;

@@ -82,9 +82,10 @@ void TaskListPublisher::send(const std::string& site, Site& state) {
 void TaskListPublisher::follow_versions() {
   auto versions = reconciler_.task_list_versions();
   if (!versions) {
-    std::cerr << "recount-hub: task list versions: " << versions.error().describe() << std::endl;
+    follow_failures_.failed(versions.error().describe());
     return;
   }
+  follow_failures_.worked();
   for (const auto& [site, version] : *versions) {
     std::int64_t& followed = followed_[site];
     if (followed == version) continue;

@@ -30,6 +30,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "hub/reconcile/reconciler.hpp"
+#include "shared/core/repeated_failure.hpp"
 #include "shared/crypto/ed25519.hpp"
 #include "shared/mqtt/link.hpp"
 
@@ -100,6 +101,8 @@ class TaskListPublisher {
   std::map<std::string, std::vector<protocol::RecountTask>> planned_;
   std::set<std::string> unsent_;                  // sites whose last list the link refused
   std::map<std::string, std::int64_t> followed_;  // by site, the list version last sent or read
+  // Fails on every poll while the database is away: said once, then once a minute.
+  RepeatedFailure follow_failures_{"recount-hub: task list versions"};
   bool publishing_ = true;
   boost::asio::steady_timer republish_timer_;
   bool stopped_ = false;
