@@ -1,6 +1,8 @@
 // PostgreSQL adapter over libpqxx: the only file that includes <pqxx/...>.
 #include "hub/storage/postgres.hpp"
 
+#include <libpq-fe.h>
+
 #include <charconv>
 #include <optional>
 #include <utility>
@@ -40,6 +42,21 @@ std::string reason_of(const std::exception& failure) {
   return text;
 }
 
+// What a failed connection to `url` means. libpq throws one kind of error for a server that is
+// down and for one that turned the login away; PQping asks the server without logging in and
+// tells the two apart, so that a hub waits for a server that is down, starting up or recovering
+// (`unreachable`) but stops at once on a wrong user, password or database (kInvalidInput).
+ErrorCode failure_kind(const std::string& url, ErrorCode unreachable) {
+  switch (PQping(url.c_str())) {
+    case PQPING_NO_RESPONSE:
+    case PQPING_REJECT:  // starting up, shutting down, or in crash recovery
+      return unreachable;
+    case PQPING_OK:
+    case PQPING_NO_ATTEMPT: break;
+  }
+  return ErrorCode::kInvalidInput;
+}
+
 }  // namespace
 
 struct PostgresConnection::Session {
@@ -60,8 +77,9 @@ struct PostgresConnection::Session {
 
   // Connects (again), with synchronous_commit on: an ack goes out after its batch's commit
   // returns, so the commit must be on disk by then, even where the server's default says
-  // otherwise. Errors: `refused` when the server cannot be reached or refuses the login.
-  Result<void> connect(ErrorCode refused) {
+  // otherwise. Errors: `unreachable` when the server does not answer or does not take logins
+  // now; kInvalidInput when it answers and refuses this login.
+  Result<void> connect(ErrorCode unreachable) {
     work.reset();
     connection.reset();
     try {
@@ -73,7 +91,7 @@ struct PostgresConnection::Session {
       connection = std::move(opened);
       work = std::move(session_work);
     } catch (const pqxx::broken_connection& failure) {
-      return Error{refused, "", "cannot connect to " + name + ": " + reason_of(failure)};
+      return Error{failure_kind(url, unreachable), "", "cannot connect to " + name + ": " + reason_of(failure)};
     } catch (const std::exception& failure) {
       return Error{ErrorCode::kInvalidInput, "", "cannot connect to " + name + ": " + reason_of(failure)};
     }

@@ -44,7 +44,8 @@ class PostgresConnection final : public Connection {
  public:
   // Connects to `url`, a libpq connection URI (postgresql://USER@HOST:PORT/DB, with
   // ?host=/socket/dir for a unix socket) or key=value string. Errors: kUnavailable when the
-  // server cannot be reached or refuses the login, kInvalidInput for a malformed URL.
+  // server does not answer or takes no logins now (starting up, shutting down, recovering);
+  // kInvalidInput for a malformed URL or a login the server refuses (user, password, database).
   static Result<PostgresConnection> open(const std::string& url);
 
   PostgresConnection(PostgresConnection&&) noexcept;

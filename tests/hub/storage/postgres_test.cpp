@@ -209,6 +209,25 @@ TEST_CASE("a server that refuses connections is unavailable, named without a pas
   CHECK(opened.error().message.find("recount@127.0.0.1") != std::string::npos);
 }
 
+// The hub waits for a server that is down (kUnavailable) and stops on one that refuses its login:
+// a wrong database, user or password does not mend itself.
+TEST_CASE(
+    "a server that is up but refuses the login is invalid input naming why, and one that is down is unavailable") {
+  PostgresServer server;
+  auto url = server.url();
+  const auto database = url.find("/recount?");
+  REQUIRE(database != std::string::npos);
+  auto refused = PostgresConnection::open(url.replace(database, 8, "/no_such_database"));
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::kInvalidInput);
+  CHECK(refused.error().message.find("no_such_database") != std::string::npos);
+  CHECK(refused.error().message.find("does not exist") != std::string::npos);
+  server.stop_immediately();
+  auto down = PostgresConnection::open(server.url());
+  REQUIRE_FALSE(down.has_value());
+  CHECK(down.error().code == ErrorCode::kUnavailable);
+}
+
 TEST_CASE("a server killed mid-transaction fails it as kIo, keeps none of it, and is reached again") {
   PostgresServer server;
   auto connection = connect(server);
