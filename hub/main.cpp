@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "hub/channels/outbox/corrections.hpp"
 #include "hub/daemon/client_id.hpp"
@@ -34,6 +36,60 @@ int fail(const std::string& message) {
   return 1;
 }
 
+// Opens the hub's ledger (Ledger::open_hub). A PostgreSQL server that does not answer (down,
+// starting up, recovering: kUnavailable) is waited for rather than failed on: a restart or
+// failover of the database takes seconds to minutes, and systemd gives up restarting a service
+// that fails five times in ten seconds. It tries every 2 s, says so at the first try and then
+// every minute, and extends systemd's start timeout meanwhile. Returns no ledger when SIGINT or
+// SIGTERM came while it waited (`signals` keeps a signal that comes while it does not).
+recount::Result<std::optional<recount::hub::Ledger>> open_ledger(
+    boost::asio::io_context& io, boost::asio::signal_set& signals, const recount::systemd::NotifySocket& notify,
+    const std::string& data_dir, const std::string& ledger_url, recount::storage::StartCheck check) {
+  using namespace std::chrono_literals;
+  constexpr auto kRetryEvery = 2s;
+  constexpr auto kSayEvery = 60s;
+  const auto waiting_since = std::chrono::steady_clock::now();
+  auto said_at = waiting_since - kSayEvery;
+  for (int tries = 1;; ++tries) {
+    auto ledger = recount::hub::Ledger::open_hub(data_dir, ledger_url, recount::system_wall_clock(), check);
+    const auto waited = std::chrono::steady_clock::now() - waiting_since;
+    if (ledger || ledger.error().code != recount::ErrorCode::kUnavailable || ledger_url.empty()) {
+      if (ledger && tries > 1) {
+        std::cerr << "recount-hub: the ledger answered after " << std::chrono::duration<double>(waited).count() << " s"
+                  << std::endl;
+      }
+      if (!ledger) return ledger.error();
+      return std::optional<recount::hub::Ledger>(std::move(*ledger));
+    }
+    const std::string reason = ledger.error().describe();
+    if (std::chrono::steady_clock::now() - said_at >= kSayEvery) {
+      said_at = std::chrono::steady_clock::now();
+      if (waited < kSayEvery) {
+        std::cerr << "recount-hub: waiting for the ledger: " << reason << "; trying again every " << kRetryEvery.count()
+                  << " s" << std::endl;
+      } else {
+        std::cerr << "recount-hub: still waiting for the ledger after "
+                  << std::chrono::duration_cast<std::chrono::seconds>(waited).count() << " s: " << reason << std::endl;
+      }
+    }
+    // Unsent without systemd; a manager that is not reading misses one of many.
+    (void)notify.send("STATUS=waiting for the ledger: " + reason +
+                      "\nEXTEND_TIMEOUT_USEC=" + std::to_string(std::chrono::microseconds(kRetryEvery * 5).count()));
+    bool stop = false;
+    boost::asio::steady_timer pause(io, kRetryEvery);
+    signals.async_wait([&](const boost::system::error_code& error, int) {
+      if (error) return;
+      stop = true;
+      pause.cancel();
+    });
+    pause.async_wait([&](const boost::system::error_code&) { signals.cancel(); });
+    io.restart();
+    io.run();
+    io.restart();
+    if (stop) return std::optional<recount::hub::Ledger>();
+  }
+}
+
 // recount-hub's whole run; main() only turns an escaping exception into a message and exit 1.
 int run(int argc, char** argv) {
   using namespace recount;
@@ -50,7 +106,8 @@ int run(int argc, char** argv) {
       "--ledger", ledger_url,
       "Keep the ledger in PostgreSQL instead of hub.db: postgresql://USER@HOST[:PORT]/DB or "
       "postgresql://USER@/DB?host=SOCKET_DIR; a password belongs in a pgpass file (PGPASSFILE, ~/.pgpass), not in "
-      "the URL, which anyone on the machine can read in the process list (docs/scale-out.md)");
+      "the URL, which anyone on the machine can read in the process list. A server that does not answer is "
+      "waited for at start (docs/scale-out.md)");
   double lease_ttl_seconds = 6;
   app.add_option("--lease-ttl", lease_ttl_seconds,
                  "With --ledger, which several hubs may share: how long the lease of reconciliation lasts unless "
@@ -255,10 +312,18 @@ int run(int argc, char** argv) {
     client_id = *stored;
   }
   options.client_id = client_id;
+  auto notify = systemd::notify_settings_from_environment();
+  if (!notify) return fail(notify.error().describe());
+  auto notify_socket = systemd::NotifySocket::open(*notify);
+  if (!notify_socket) return fail(notify_socket.error().describe());
   // Before the ledger: the ledger's background check posts its verdict to it from its own thread.
   boost::asio::io_context io;
-  auto ledger = hub::Ledger::open_hub(data_dir, ledger_url, system_wall_clock(), start_check);
-  if (!ledger) return fail(ledger.error().describe());
+  // From here on SIGINT and SIGTERM stop the hub orderly, also while it waits for its ledger.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  auto opened = open_ledger(io, signals, *notify_socket, data_dir, ledger_url, start_check);
+  if (!opened) return fail(opened.error().describe());
+  auto& ledger = *opened;
+  if (!ledger) return 0;  // stopped while it waited
   if (const auto* file = ledger->sqlite(); file != nullptr) {
     // Whether the integrity check ran shows on every start: after an unclean stop it reads the whole file.
     std::cerr << "recount-hub: " << ledger->path().string()
@@ -270,10 +335,6 @@ int run(int argc, char** argv) {
   } else {
     std::cerr << "recount-hub: the ledger is in " << ledger->name() << std::endl;
   }
-  auto notify = systemd::notify_settings_from_environment();
-  if (!notify) return fail(notify.error().describe());
-  auto notify_socket = systemd::NotifySocket::open(*notify);
-  if (!notify_socket) return fail(notify_socket.error().describe());
 
   int exit_code = 0;
   {
@@ -309,7 +370,6 @@ int run(int argc, char** argv) {
       notifier.stopping();
       (*daemon)->shutdown([&] { io.stop(); });
     });
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& waited, int) {
       if (waited || stopping) return;
       stopping = true;

@@ -96,13 +96,16 @@ Result<AuditQuery> audit_query_of(const Request& request) {
 }
 
 // Why the hub is degraded, in words that stay stable for monitoring (docs/api.md); empty when it
-// is not. A conflict count that cannot be read counts as conflicts: the answer errs to 503.
+// is not. The conflict count is the health check's one read of the ledger: when it fails, the
+// ledger's database does not answer (a PostgreSQL server down or restarting, an I/O error), and
+// whether there are conflicts is not known.
 Json degraded_reasons(const Ingest& ingest, const mqtt::Link& link, const Result<std::uint64_t>& unreviewed) {
   Json reasons = Json::array();
+  if (!unreviewed) reasons.push_back("ledger_unavailable");
   if (ingest.storage_full()) reasons.push_back("disk_full");
   if (ingest.backlogged()) reasons.push_back("ingest_backlog");
   if (!link.connected()) reasons.push_back("broker_unreachable");
-  if (!unreviewed || *unreviewed > 0) reasons.push_back("conflicts");
+  if (unreviewed && *unreviewed > 0) reasons.push_back("conflicts");
   return reasons;
 }
 
@@ -114,11 +117,13 @@ void add_api_routes(Router& router, Ledger& ledger, const Ingest& ingest, const 
     const auto unreviewed = ledger.events().unreviewed_conflicts();
     Json reasons = degraded_reasons(ingest, link, unreviewed);
     const bool ok = reasons.empty();
-    return Response::json(ok ? 200 : 503, {{"status", ok ? "ok" : "degraded"},
-                                           {"reasons", std::move(reasons)},
-                                           {"mqtt", connected ? "connected" : "disconnected"},
-                                           {"unreviewed_conflicts", unreviewed ? Json(*unreviewed) : Json(nullptr)},
-                                           {"ingest", counters_json(ingest.counters())}});
+    Json answer{{"status", ok ? "ok" : "degraded"},
+                {"reasons", std::move(reasons)},
+                {"mqtt", connected ? "connected" : "disconnected"},
+                {"unreviewed_conflicts", unreviewed ? Json(*unreviewed) : Json(nullptr)},
+                {"ingest", counters_json(ingest.counters())}};
+    if (!unreviewed) answer["ledger_error"] = unreviewed.error().describe();
+    return Response::json(ok ? 200 : 503, answer);
   });
 
   router.add("GET", "/api/v1/stats", auth::Role::kViewer, [&ledger](const Request&) {

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "hub/http/client.hpp"
 #include "shared/protocol/codec.hpp"
@@ -12,6 +13,7 @@
 #include "tests/hub/ledger_fixtures.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/mqtt_fixtures.hpp"
+#include "tests/support/postgres.hpp"
 #include "tests/support/process.hpp"
 
 namespace recount::hub {
@@ -133,6 +135,57 @@ TEST_CASE("recount-hub refuses an --http address that is taken, or malformed, an
       {RECOUNT_HUB_BIN, "--data", (dir / "third").string(), "--mqtt", broker.uri(), "--http", "8080"});
   CHECK(malformed.exit_code == 1);
   CHECK(malformed.err.find("--http") != std::string::npos);
+}
+
+// A database restart or failover must not need an operator to start the hub again
+// (docs/scale-out.md, "Running a hub on PostgreSQL").
+TEST_CASE(
+    "recount-hub waits for a PostgreSQL ledger that is down, serves once it is up, and stops on SIGTERM meanwhile") {
+  testing::Mosquitto broker;
+  testing::TempDir dir;
+  testing::PostgresServer server;
+  server.stop_immediately();
+  auto hub_on = [&](const std::string& name) {
+    return std::make_unique<testing::Process>(
+        std::vector<std::string>{RECOUNT_HUB_BIN, "--data", (dir / name).string(), "--mqtt", broker.uri(), "--http",
+                                 "127.0.0.1:0", "--ledger", server.url()},
+        dir / name);
+  };
+  auto says = [](const testing::Process& hub, const std::string& text) {
+    return testing::eventually([&] { return hub.errors().find(text) != std::string::npos; }, std::chrono::seconds(20));
+  };
+  {
+    auto waiting = hub_on("stopped-while-waiting");
+    REQUIRE_MESSAGE(says(*waiting, "waiting for the ledger: cannot connect to postgresql://recount@"),
+                    waiting->errors());
+    CHECK(waiting->stop(SIGTERM) == 0);
+    CHECK(waiting->output().find("ready") == std::string::npos);
+  }
+  auto hub = hub_on("served-once-up");
+  REQUIRE_MESSAGE(says(*hub, "trying again every 2 s"), hub->errors());
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // a try or two more, and one line all the same
+  CHECK(hub->running());
+  const auto said = hub->errors();
+  CHECK(said.find("waiting for the ledger") == said.rfind("waiting for the ledger"));
+  server.start();
+  CHECK_MESSAGE(says(*hub, "the ledger answered after"), hub->errors());
+  CHECK(testing::eventually([&] { return hub->output().find("recount-hub ready") != std::string::npos; },
+                            std::chrono::seconds(20)));
+  CHECK(hub->stop(SIGTERM) == 0);
+}
+
+TEST_CASE("recount-hub stops at once on a PostgreSQL ledger that refuses its login, and says why") {
+  testing::Mosquitto broker;
+  testing::TempDir dir;
+  testing::PostgresServer server;
+  auto url = server.url();
+  url.replace(url.find("/recount?"), 8, "/no_such_database");
+  const auto result = testing::run_command({RECOUNT_HUB_BIN, "--data", (dir / "data").string(), "--mqtt", broker.uri(),
+                                            "--http", "127.0.0.1:0", "--ledger", url},
+                                           "", std::chrono::seconds(30));
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("no_such_database") != std::string::npos);
+  CHECK(result.err.find("waiting") == std::string::npos);
 }
 
 TEST_CASE("recount-hub without --data or --mqtt explains what it needs and exits non-zero") {

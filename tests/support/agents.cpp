@@ -8,6 +8,12 @@
 #include <random>
 #include <stdexcept>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
 #include "shared/crypto/ed25519.hpp"
 #include "shared/protocol/signed_payload.hpp"
 
@@ -76,6 +82,26 @@ std::string signed_by_hub(const std::filesystem::path& hub_data_dir, const std::
   return protocol::sign_payload(payload, *key);
 }
 
+std::optional<ApiAnswer> api_get(const std::string& hub_url, const std::string& target) {
+  const auto port = hub_url.substr(hub_url.rfind(':') + 1);
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::resolver resolver(io);
+  boost::asio::ip::tcp::socket socket(io);
+  boost::system::error_code error;
+  boost::asio::connect(socket, resolver.resolve("127.0.0.1", port, error), error);
+  if (error) return std::nullopt;
+  const std::string request =
+      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n";
+  boost::asio::write(socket, boost::asio::buffer(request), error);
+  std::string response;
+  boost::asio::read(socket, boost::asio::dynamic_buffer(response), error);
+  const auto space = response.find(' ');
+  const auto body = response.find("\r\n\r\n");
+  if (space == std::string::npos || body == std::string::npos) return std::nullopt;
+  return ApiAnswer{static_cast<unsigned>(std::stoul(response.substr(space + 1, 3))),
+                   nlohmann::json::parse(response.substr(body + 4), nullptr, false)};
+}
+
 Hub::Hub(const std::filesystem::path& data_dir, std::string broker_uri, std::vector<std::string> extra_arguments,
          const std::string& ledger_url, const std::string& token_name)
     : data_dir_(data_dir),
@@ -85,14 +111,15 @@ Hub::Hub(const std::filesystem::path& data_dir, std::string broker_uri, std::vec
       http_port_(free_loopback_port()),
       token_(create_token(data_dir, token_name, "admin", ledger_url)) {
   if (!ledger_url.empty()) extra_arguments_.insert(extra_arguments_.end(), {"--ledger", ledger_url});
-  launch();
+  restart();
 }
 
 Hub::~Hub() {
   if (process_) process_->kill_hard();
 }
 
-void Hub::launch() {
+void Hub::respawn() {
+  process_.reset();
   ++launches_;
   std::vector<std::string> argv{RECOUNT_HUB_BIN,
                                 "--data",
@@ -103,6 +130,9 @@ void Hub::launch() {
                                 "127.0.0.1:" + std::to_string(http_port_)};
   argv.insert(argv.end(), extra_arguments_.begin(), extra_arguments_.end());
   process_ = std::make_unique<Process>(std::move(argv), data_dir_.string() + "-hub-" + std::to_string(launches_));
+}
+
+void Hub::wait_until_serving() {
   if (!wait_for_port(http_port_, std::chrono::seconds(20))) {
     throw std::runtime_error("recount-hub did not start: " + process_->errors());
   }
@@ -111,8 +141,8 @@ void Hub::launch() {
 int Hub::stop() { return process_->stop(SIGTERM); }
 
 void Hub::restart() {
-  process_.reset();
-  launch();
+  respawn();
+  wait_until_serving();
 }
 
 nlohmann::json Hub::stats() const {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,15 @@ nlohmann::json retained_task_list(const Mosquitto& broker, const std::string& si
 
 // The path of a catalog CSV under tests/data/catalog.
 std::string catalog_fixture(const std::string& name);
+
+// A GET of the hub's API at `hub_url` (Hub::url()) over a plain socket, without a token: its
+// status and its body parsed (a discarded JSON value when it is none); nullopt when nothing
+// answers.
+struct ApiAnswer {
+  unsigned status = 0;
+  nlohmann::json body;
+};
+std::optional<ApiAnswer> api_get(const std::string& hub_url, const std::string& target);
 
 // Records `count` events through `recount-agent record --jsonl`, creating the data directory.
 void record_events(const std::filesystem::path& data_dir, const std::string& site, const std::string& device,
@@ -61,13 +71,16 @@ class Hub {
   bool running() { return process_->running(); }
   // What the running (or last) launch wrote to stderr so far.
   std::string errors() const { return process_->errors(); }
-  int stop();  // SIGTERM; returns the exit code
-  void restart();
+  int stop();      // SIGTERM; returns the exit code
+  void restart();  // respawn() and wait_until_serving()
+  // Starts it again without waiting (as systemd does), for a hub that waits for its ledger.
+  void respawn();
+  // Waits until its API listens; throws with its stderr when it does not within 20 s.
+  void wait_until_serving();
   // `recountctl --hub URL --token TOKEN stats --json`, parsed: one object per device.
   nlohmann::json stats() const;
 
  private:
-  void launch();
   std::filesystem::path data_dir_;
   std::string broker_uri_;
   std::vector<std::string> extra_arguments_;

@@ -130,13 +130,14 @@ bool Process::running() {
   const pid_t done = waitpid(pid_, &status, WNOHANG);
   if (done == pid_) {
     pid_ = -1;
+    exit_code_ = decode_status(status);
     return false;
   }
   return done == 0;
 }
 
 int Process::stop(int signal_number, std::chrono::milliseconds timeout) {
-  if (pid_ <= 0) return -1;
+  if (pid_ <= 0) return exit_code_;
   ::kill(pid_, signal_number);
   int code = wait_bounded(pid_, timeout);
   if (code == -1000) {

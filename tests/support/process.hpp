@@ -40,7 +40,7 @@ class Process {
   pid_t pid() const { return pid_; }
   bool running();
   // Sends the signal and waits (bounded) for exit; returns the exit code, -signal, or -1000 on
-  // timeout (then the child was SIGKILLed).
+  // timeout (then the child was SIGKILLed). For a child that running() saw end: how it ended.
   int stop(int signal_number, std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // SIGKILL at once, as a power cut or OOM kill would: no cleanup runs in the child.
   void kill_hard();
@@ -49,6 +49,7 @@ class Process {
 
  private:
   pid_t pid_ = -1;
+  int exit_code_ = -1;  // how the child ended, once running() reaped it
   std::filesystem::path out_path_;
   std::filesystem::path err_path_;
 };

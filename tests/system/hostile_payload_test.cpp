@@ -13,11 +13,7 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 #include <nlohmann/json.hpp>
 
 #include "shared/core/hlc.hpp"
@@ -42,34 +38,8 @@ std::string deep_nesting_payload(const std::string& device) {
          R"(","events":[{"seq":1,"type":"count","x":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}]}";
 }
 
-struct HttpAnswer {
-  unsigned status = 0;
-  Json body;
-};
-
-// GET on the hub's API over a plain socket; nullopt when it does not answer.
-std::optional<HttpAnswer> http_get(const std::string& hub_url, const std::string& target) {
-  const auto port = hub_url.substr(hub_url.rfind(':') + 1);
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::resolver resolver(io);
-  boost::asio::ip::tcp::socket socket(io);
-  boost::system::error_code error;
-  boost::asio::connect(socket, resolver.resolve("127.0.0.1", port, error), error);
-  if (error) return std::nullopt;
-  const std::string request =
-      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n";
-  boost::asio::write(socket, boost::asio::buffer(request), error);
-  std::string response;
-  boost::asio::read(socket, boost::asio::dynamic_buffer(response), error);
-  const auto space = response.find(' ');
-  const auto body = response.find("\r\n\r\n");
-  if (space == std::string::npos || body == std::string::npos) return std::nullopt;
-  return HttpAnswer{static_cast<unsigned>(std::stoul(response.substr(space + 1, 3))),
-                    Json::parse(response.substr(body + 4), nullptr, false)};
-}
-
 Json health(const Hub& hub) {
-  const auto answer = http_get(hub.url(), "/api/v1/health");
+  const auto answer = api_get(hub.url(), "/api/v1/health");
   REQUIRE_MESSAGE(answer.has_value(), "the hub does not answer on " << hub.url());
   return answer->body;
 }
@@ -278,7 +248,7 @@ TEST_CASE_TEMPLATE("a forged different event at a stored seq is not acked as a d
 
   CHECK(stat_of(hub, "d1", "conflicts") == 1);
   CHECK(stat_of(hub, "d1", "events") == stored);
-  const auto degraded = http_get(hub.url(), "/api/v1/health");
+  const auto degraded = api_get(hub.url(), "/api/v1/health");
   REQUIRE(degraded.has_value());
   CHECK(degraded->status == 503);
   CHECK(has_reason(degraded->body, "conflicts"));
@@ -307,7 +277,7 @@ TEST_CASE(
   REQUIRE(SmallFilesystem::fill(filler) > 0);
   AgentDaemon agent(device_dir, broker.uri(), hub.key_file());
   REQUIRE(eventually([&] { return has_reason(health(hub), "disk_full"); }, std::chrono::seconds(30)));
-  CHECK(http_get(hub.url(), "/api/v1/health")->status == 503);
+  CHECK(api_get(hub.url(), "/api/v1/health")->status == 503);
   CHECK(agent_status(device_dir)["last_acked_seq"] == 0);
 
   std::filesystem::remove(filler);

@@ -311,6 +311,71 @@ TEST_CASE_TEMPLATE("agents that keep recording through a broker outage deliver e
   check_ledger_exactly_once(ledger, dir / "hub", std::uint64_t{3} * 1200);
 }
 
+// The ledger's server crashes (every session cut at once) while agents sync through a hub on it,
+// and stays down for longer than the lease of reconciliation, as in a failover or a restart for an
+// upgrade. What the hub could not commit it does not ack; its lease lapses and it exits 1, to be
+// started again (systemd's Restart=on-failure); started while the server is still down, it waits
+// for it; and the devices send again what was not acked (docs/scale-out.md, "Running a hub on
+// PostgreSQL").
+TEST_CASE(
+    "a PostgreSQL ledger whose server crashes while agents sync gets every event exactly once, and reconciled, once "
+    "it returns") {
+  TempDir dir;
+  PostgresHubLedger ledger;
+  Mosquitto broker;
+  Fleet fleet(dir, 3);
+  for (std::size_t i = 0; i < fleet.devices.size(); ++i)
+    record_events(fleet.data[i], "s1", fleet.devices[i], 3000, static_cast<unsigned>(i));
+  Hub hub(dir / "hub", broker.uri(), {"--lease-ttl", "3"}, ledger.url());
+  std::vector<std::unique_ptr<AgentDaemon>> agents;
+  for (const auto& data : fleet.data)
+    agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri(), hub.key_file()));
+
+  once_storing(hub, 0);
+  ledger.server.stop_immediately();
+  // Monitoring sees why at once.
+  const auto health = api_get(hub.url(), "/api/v1/health");
+  REQUIRE(health.has_value());
+  CHECK(health->status == 503);
+  CHECK(health->body["reasons"] == nlohmann::json{"ledger_unavailable"});
+  CHECK(health->body["ledger_error"].get<std::string>().find("postgresql://recount@") != std::string::npos);
+  // Sent while the server is down: refused by the hub, kept by the devices.
+  for (std::size_t i = 0; i < fleet.devices.size(); ++i)
+    record_events(fleet.data[i], "s1", fleet.devices[i], 500, 300u + static_cast<unsigned>(i));
+  REQUIRE_MESSAGE(eventually([&] { return !hub.running(); }, std::chrono::seconds(60)), hub.errors());
+  CHECK(hub.stop() == 1);
+  INFO("the first hub's stderr: " << hub.errors());
+  // Each failing source says so once, not at every try (a line a minute in a longer outage).
+  const auto lines_of = [said = hub.errors()](const std::string& source) {
+    std::size_t lines = 0;
+    for (auto at = said.find("recount-hub: " + source + ": "); at != std::string::npos;
+         at = said.find("recount-hub: " + source + ": ", at + 1))
+      ++lines;
+    return lines;
+  };
+  CHECK(lines_of("commit") == 1);
+  CHECK(hub.errors().find("message(s) not committed") != std::string::npos);
+  CHECK(lines_of("catalog version") <= 1);
+  CHECK(lines_of("task list versions") <= 1);
+  CHECK(lines_of("the lease of reconciliation") <= 1);
+  CHECK(hub.errors().find("lost the lease of reconciliation: it lapsed while the database could not be reached") !=
+        std::string::npos);
+
+  hub.respawn();
+  REQUIRE_MESSAGE(eventually([&] { return hub.errors().find("waiting for the ledger") != std::string::npos; },
+                             std::chrono::seconds(20)),
+                  hub.errors());
+  ledger.server.start();
+  hub.wait_until_serving();
+
+  check_fleet_synced_and_reconciled([&](std::size_t i) { return fully_synced(hub, fleet.data[i], fleet.devices[i]); },
+                                    fleet, ledger, dir / "hub", agents);
+  INFO("the second hub's stderr: " << hub.errors());
+  CHECK(hub.errors().find("the ledger answered after") != std::string::npos);
+  CHECK(hub.stop() == 0);
+  check_ledger_exactly_once(ledger, dir / "hub", std::uint64_t{3} * 3500);
+}
+
 TEST_CASE("twenty agents syncing at once all reach the ledger exactly once") {
   TempDir dir;
   Mosquitto broker;

@@ -10,6 +10,7 @@
 #include "tests/support/agents.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/notify_listener.hpp"
+#include "tests/support/postgres.hpp"
 
 namespace recount::testing {
 namespace {
@@ -130,6 +131,30 @@ TEST_CASE("systemd hub: READY once the API listens with the broker retrying, STA
   CHECK(connected);
   REQUIRE(::kill(hub->pid(), SIGTERM) == 0);
   CHECK(listener.wait_for("STOPPING=1", 20s).has_value());
+  CHECK(hub->stop(SIGTERM) == 0);
+}
+
+// Not READY while it waits for a PostgreSQL ledger that is down: systemd's start timeout would
+// end that wait, so each try extends it, and STATUS says what the hub waits for.
+TEST_CASE(
+    "systemd hub: waiting for its PostgreSQL ledger it extends the start timeout and says why, and is READY once up") {
+  TempDir dir;
+  Mosquitto broker;
+  PostgresServer server;
+  server.stop_immediately();
+  NotifyListener listener(dir.path(), NotifyListener::Namespace::kPath);
+  auto hub = start_notified(listener,
+                            {RECOUNT_HUB_BIN, "--data", (dir / "hub").string(), "--mqtt", broker.uri(), "--http",
+                             "127.0.0.1:0", "--ledger", server.url()},
+                            dir / "hub");
+  const auto extended = listener.wait_for("EXTEND_TIMEOUT_USEC=10000000", 20s);
+  REQUIRE_MESSAGE(extended.has_value(), hub->errors());
+  CHECK(status_of(*extended).rfind("waiting for the ledger: cannot connect to postgresql://recount@", 0) == 0);
+  // Another try 2 s later extends it again.
+  CHECK(listener.wait_for("EXTEND_TIMEOUT_USEC=10000000", 10s).has_value());
+  for (const auto& notification : listener.history()) CHECK_FALSE(has_line(notification.text, "READY=1"));
+  server.start();
+  CHECK(listener.wait_for("READY=1", 30s).has_value());
   CHECK(hub->stop(SIGTERM) == 0);
 }
 
