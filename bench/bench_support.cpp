@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -199,6 +200,22 @@ void record_event_lines(const std::filesystem::path& data_dir, const std::string
                                      "", std::chrono::seconds(600));
   std::filesystem::remove(lines);
   if (result.exit_code != 0) throw std::runtime_error("recount-agent record failed: " + result.err);
+}
+
+std::optional<Clock::time_point> wait_reconciled(storage::Connection& ledger, std::chrono::seconds limit) {
+  auto caught_up = ledger.prepare(
+      "SELECT CASE WHEN (SELECT value FROM reconcile_meta WHERE name = 'applied_through') >="
+      " (SELECT max(rowid) FROM events) AND NOT EXISTS (SELECT 1 FROM reconcile_dirty) THEN 1 ELSE 0 END");
+  if (!caught_up) throw std::runtime_error("prepare the reconciliation check: " + caught_up.error().describe());
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    auto row = caught_up->step();
+    const bool done = row && *row && caught_up->column_int(0) == 1;
+    caught_up->reset();
+    if (done) return Clock::now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return std::nullopt;
 }
 
 }  // namespace recount::bench

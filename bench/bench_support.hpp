@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -144,5 +145,12 @@ inline double seconds_since(Clock::time_point start) {
 inline double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
+
+// Waits (bounded by `limit`) until the hub's reconciliation has applied every event its ledger
+// stored (Reconciler::catch_up's mark reaches the newest rowid) and judged every count group
+// they made due (reconcile_dirty is empty: the benchmark's policy has no settle delay); returns
+// when, or nullopt. With several hubs the mark is the one the lease holder of the moment
+// advances, and it judges a count only once every hub stored what it received before it.
+std::optional<Clock::time_point> wait_reconciled(storage::Connection& ledger, std::chrono::seconds limit);
 
 }  // namespace recount::bench

@@ -480,28 +480,6 @@ struct IngestFigures {
   bool complete = false;
 };
 
-// Waits (bounded by `limit`) until the hub's reconciliation has applied every event its ledger
-// stored (Reconciler::catch_up's mark reaches the newest rowid) and judged every count group
-// they made due (reconcile_dirty is empty: the benchmark's policy has no settle delay); returns
-// when, or nullopt. With several hubs the mark is the one the lease holder of the moment
-// advances, and it judges a count only once every hub stored what it received before it.
-std::optional<Clock::time_point> wait_reconciled(const LedgerPlace& place, std::chrono::seconds limit) {
-  const auto ledger = open_ledger(place);
-  auto caught_up = ledger->prepare(
-      "SELECT CASE WHEN (SELECT value FROM reconcile_meta WHERE name = 'applied_through') >="
-      " (SELECT max(rowid) FROM events) AND NOT EXISTS (SELECT 1 FROM reconcile_dirty) THEN 1 ELSE 0 END");
-  if (!caught_up) throw std::runtime_error("prepare the reconciliation check: " + caught_up.error().describe());
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    auto row = caught_up->step();
-    const bool done = row && *row && caught_up->column_int(0) == 1;
-    caught_up->reset();
-    if (done) return Clock::now();
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return std::nullopt;
-}
-
 // The hub processes' CPU seconds so far, together.
 double hubs_cpu_seconds(const std::vector<pid_t>& hubs) {
   double total = 0;
@@ -697,7 +675,7 @@ IngestFigures hub_ingest(const std::string& uri, const std::vector<std::filesyst
   // The agents' work ends with their last ack; they idle while the hub reconciles.
   for (auto& agent : agents) figures.agents_cpu_s += std::max(0.0, cpu_seconds(agent->pid()));
   if (figures.complete) {
-    if (const auto reconciled = wait_reconciled(place, limit)) {
+    if (const auto reconciled = wait_reconciled(*open_ledger(place), limit)) {
       figures.reconciled_events_per_s = static_cast<double>(events) * static_cast<double>(devices.size()) /
                                         std::chrono::duration<double>(*reconciled - first_hello).count();
       figures.reconcile_lag_s = std::chrono::duration<double>(*reconciled - last_ack).count();

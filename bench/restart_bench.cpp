@@ -7,18 +7,32 @@
 // open + PRAGMA quick_check of the file alone, a sequential read of the file, and the same hub's
 // restart on an empty ledger (the floor of any start).
 //
-// Usage: restart_bench [--events 1000000] [--restarts 3] [--primary]
+// And the hub's ingest while that background check runs: simulated devices publishing through a
+// kill -9 and the restart, their events acked from the ready line until the check passed, beside
+// the same span after an orderly stop and restart (no check) under the same load.
+//
+// Usage: restart_bench [--events 1000000] [--restarts 3] [--load-events 8000] [--primary]
+// (--load-events: events per simulated device of each load, 50 devices; 0: no ingest figures)
 // Prints "name value unit" lines.
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include "bench/bench_support.hpp"
+#include "shared/mqtt/link.hpp"
+#include "shared/protocol/codec.hpp"
+#include "shared/protocol/topics.hpp"
 #include "shared/storage/sqlite.hpp"
 #include "tests/support/mosquitto.hpp"
+#include "tests/support/warehouse_events.hpp"
 
 namespace recount::bench {
 namespace {
@@ -99,6 +113,128 @@ double read_file_ms(const std::filesystem::path& file) {
 
 double median(std::vector<double> samples) { return quantile(std::move(samples), 0.5); }
 
+// A steady load on the hub across its restart: kLoadDevices devices simulated in this process (an
+// MQTT client each, load-L-N, 8 batches of 500 warehouse events in flight as the agents' window;
+// 50 of them keep the hub busy, as in ingest_bench), publishing from before the hub starts (the
+// broker holds their batches for the hub's session), and the hub's acks counted as they come; all
+// on a thread of its own, so that the bench's own thread can watch the hub. Each load L has event
+// ids of its own: the hub would take a reused id for a conflict, not an event to reconcile.
+class SteadyLoad {
+ public:
+  static constexpr std::size_t kLoadDevices = 50;
+  static constexpr std::size_t kBatchEvents = 500;
+  static constexpr std::size_t kInFlight = 8;
+
+  SteadyLoad(std::string uri, unsigned load, std::size_t events_per_device) : uri_(std::move(uri)) {
+    for (std::size_t d = 0; d < kLoadDevices; ++d) {
+      Device device;
+      device.name = "load-" + std::to_string(load) + "-" + std::to_string(d);
+      device.topic = protocol::device_topic("site-1", device.name, protocol::DeviceChannel::kEvents);
+      // stamp_events makes ids from the seed and the seq.
+      const auto seed = static_cast<unsigned>(load * kLoadDevices + d + 1);
+      auto events = testing::warehouse_event_drafts(d, events_per_device, seed);
+      stamp_events(events, seed);
+      for (std::size_t first = 0; first < events.size(); first += kBatchEvents) {
+        protocol::EventBatch batch{"site-1", device.name, "00112233aabbccdd", {}};
+        const auto last = std::min(events.size(), first + kBatchEvents);
+        batch.events.assign(events.begin() + static_cast<std::ptrdiff_t>(first),
+                            events.begin() + static_cast<std::ptrdiff_t>(last));
+        device.payloads.push_back(protocol::encode(batch));
+      }
+      devices_.push_back(std::move(device));
+    }
+    total_ = events_per_device * kLoadDevices;
+    thread_ = std::thread([this] { run(); });
+  }
+  SteadyLoad(const SteadyLoad&) = delete;
+  SteadyLoad& operator=(const SteadyLoad&) = delete;
+  ~SteadyLoad() {
+    io_.stop();
+    thread_.join();
+  }
+
+  // Events acked between `from` and `to`, per second.
+  double events_per_s(Clock::time_point from, Clock::time_point to) const {
+    const double seconds = std::chrono::duration<double>(to - from).count();
+    return seconds > 0 ? static_cast<double>(acked_by(to) - acked_by(from)) / seconds : 0;
+  }
+  // Whether every event of the load was acked by `when`: past that, a span measures no load.
+  bool done_by(Clock::time_point when) const { return acked_by(when) >= total_; }
+
+ private:
+  struct Device {
+    std::string name;
+    std::string topic;
+    std::vector<std::string> payloads;
+    std::size_t next = 0;
+    std::size_t outstanding = 0;
+    std::uint64_t acked = 0;
+    std::unique_ptr<mqtt::Link> link;
+  };
+
+  std::uint64_t acked_by(Clock::time_point when) const {
+    const std::lock_guard lock(mutex_);
+    const auto after = std::upper_bound(acks_.begin(), acks_.end(), when,
+                                        [](Clock::time_point t, const auto& ack) { return t < ack.first; });
+    return after == acks_.begin() ? 0 : std::prev(after)->second;
+  }
+
+  void pump(Device& device) {
+    while (device.outstanding < kInFlight && device.next < device.payloads.size()) {
+      ++device.outstanding;
+      device.link->publish({device.topic, device.payloads[device.next++]}, mqtt::Qos::kAtLeastOnce,
+                           [this, &device](const Result<void>&) {
+                             --device.outstanding;
+                             pump(device);
+                           });
+    }
+  }
+
+  void run() {
+    mqtt::LinkOptions watch;
+    watch.uri = uri_;
+    watch.client_id = "bench-acks-" + devices_.front().name;
+    watch.clean_session = true;
+    mqtt::Link watcher(io_, watch);
+    std::uint64_t acked = 0;
+    watcher.on_message([&](const mqtt::Message& message) {
+      const auto topic = protocol::parse_device_topic(message.topic);
+      const auto ack = protocol::decode_ack(message.payload);
+      if (!topic || !ack) return;
+      const auto device = std::find_if(devices_.begin(), devices_.end(),
+                                       [&](const Device& each) { return each.name == topic->device; });
+      if (device == devices_.end() || ack->acked_through <= device->acked) return;
+      acked += ack->acked_through - device->acked;
+      device->acked = ack->acked_through;
+      const std::lock_guard lock(mutex_);
+      acks_.emplace_back(Clock::now(), acked);
+    });
+    watcher.subscribe({"recount/v1/site-1/+/ack"}, mqtt::Qos::kAtLeastOnce);
+    watcher.start();
+    for (auto& device : devices_) {
+      mqtt::LinkOptions options;
+      options.uri = uri_;
+      options.client_id = "bench-" + device.name;
+      options.clean_session = true;
+      device.link = std::make_unique<mqtt::Link>(io_, options);
+      device.link->on_connected([this, &device] { pump(device); });
+      device.link->start();
+    }
+    const auto work = boost::asio::make_work_guard(io_);
+    io_.run();
+    for (auto& device : devices_) stop_link(*device.link);
+    stop_link(watcher);
+  }
+
+  std::string uri_;
+  std::vector<Device> devices_;
+  std::uint64_t total_ = 0;
+  boost::asio::io_context io_;
+  mutable std::mutex mutex_;
+  std::vector<std::pair<Clock::time_point, std::uint64_t>> acks_;  // when, and the events acked by then
+  std::thread thread_;
+};
+
 int run(const Args& args) {
   const std::int64_t events = args.number("events", 1'000'000);
   const auto restarts = static_cast<std::size_t>(args.number("restarts", 3));
@@ -173,6 +309,61 @@ int run(const Args& args) {
     hub.reset();
     crashed_blocking.push_back(start_ms(hub, data, broker.uri(), {"--check-at-start", "after-crash"}));
     hub->stop();
+  }
+
+  // The ingest while the background check runs: events acked from the ready line until the check
+  // passed, after a kill -9 under load; beside it, the same span after an orderly stop and restart
+  // (nothing to check) under the same load, so that both start alike (the broker holding the
+  // devices' batches, the hub's first commits) and differ by the check alone.
+  const auto load_events = static_cast<std::size_t>(args.number("load-events", 8'000));
+  std::vector<double> with_check;
+  std::vector<double> without_check;
+  for (std::size_t r = 0; load_events > 0 && r < restarts; ++r) {
+    double check_span_ms = 0;
+    for (const bool crash : {true, false}) {
+      start_ms(hub, data, broker.uri());
+      if (crash) {
+        hub.reset();
+      } else if (hub->stop() != 0) {
+        throw std::runtime_error("recount-hub did not stop orderly");
+      }
+      SteadyLoad load(broker.uri(), static_cast<unsigned>(2 * r + (crash ? 0 : 1)), load_events);
+      const auto spawned = Clock::now();
+      start_ms(hub, data, broker.uri());
+      const auto ready = Clock::now();
+      if (crash) {  // from the ready line until the check passed
+        check_span_ms =
+            background_check_ms(*hub, spawned) - std::chrono::duration<double, std::milli>(ready - spawned).count();
+      }
+      const auto span_end = ready + std::chrono::microseconds(static_cast<std::int64_t>(check_span_ms * 1000));
+      while (Clock::now() < span_end) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (load.done_by(span_end))
+        throw std::runtime_error("the load ran out before the span ended: raise --load-events");
+      (crash ? with_check : without_check).push_back(load.events_per_s(ready, span_end));
+      // Every batch acked before the hub stops: what the broker still held for the hub's session
+      // would be the next start's first work, as would a backlog of reconciliation (below).
+      const auto deadline = Clock::now() + std::chrono::minutes(5);
+      while (!load.done_by(Clock::now())) {
+        if (Clock::now() > deadline) throw std::runtime_error("the hub did not ack the whole load within 5 minutes");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      // And reconciled, so that the next start has no backlog to catch up with either.
+      {
+        auto ledger =
+            must(storage::Database::open(file, storage::OpenMode::kExistingOnly, storage::Durability::kNormal),
+                 "open the ledger to watch reconciliation");
+        if (!wait_reconciled(ledger, std::chrono::minutes(5)))
+          throw std::runtime_error("the hub did not reconcile the whole load within 5 minutes");
+      }
+      hub->stop();
+    }
+  }
+  if (!with_check.empty()) {
+    const double during = median(with_check);
+    const double unchecked = median(without_check);
+    report("restart_ingest_during_check_events_per_s", during, "events/s");
+    report("restart_ingest_after_clean_stop_events_per_s", unchecked, "events/s");
+    if (unchecked > 0) report("restart_ingest_during_check_vs_clean", during / unchecked, "x");
   }
 
   const double floor_ms = median(floor);
