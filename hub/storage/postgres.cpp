@@ -42,19 +42,18 @@ std::string reason_of(const std::exception& failure) {
   return text;
 }
 
-// What a failed connection to `url` means. libpq throws one kind of error for a server that is
-// down and for one that turned the login away; PQping asks the server without logging in and
-// tells the two apart, so that a hub waits for a server that is down, starting up or recovering
-// (`unreachable`) but stops at once on a wrong user, password or database (kInvalidInput).
-ErrorCode failure_kind(const std::string& url, ErrorCode unreachable) {
+// Whether the server at `url` answers and takes logins, asked without logging in. libpq throws
+// one kind of error for a server that is down and for one that turned the login away; this tells
+// them apart, so that a hub waits for a server that is down, starting up, shutting down or in
+// crash recovery, but stops at once on a wrong user, password or database.
+bool takes_logins(const std::string& url) {
   switch (PQping(url.c_str())) {
     case PQPING_NO_RESPONSE:
-    case PQPING_REJECT:  // starting up, shutting down, or in crash recovery
-      return unreachable;
+    case PQPING_REJECT: return false;
     case PQPING_OK:
     case PQPING_NO_ATTEMPT: break;
   }
-  return ErrorCode::kInvalidInput;
+  return true;
 }
 
 }  // namespace
@@ -77,9 +76,8 @@ struct PostgresConnection::Session {
 
   // Connects (again), with synchronous_commit on: an ack goes out after its batch's commit
   // returns, so the commit must be on disk by then, even where the server's default says
-  // otherwise. Errors: `unreachable` when the server does not answer or does not take logins
-  // now; kInvalidInput when it answers and refuses this login.
-  Result<void> connect(ErrorCode unreachable) {
+  // otherwise. Errors: `refused` when the server cannot be reached or refuses the login.
+  Result<void> connect(ErrorCode refused) {
     work.reset();
     connection.reset();
     try {
@@ -91,7 +89,7 @@ struct PostgresConnection::Session {
       connection = std::move(opened);
       work = std::move(session_work);
     } catch (const pqxx::broken_connection& failure) {
-      return Error{failure_kind(url, unreachable), "", "cannot connect to " + name + ": " + reason_of(failure)};
+      return Error{refused, "", "cannot connect to " + name + ": " + reason_of(failure)};
     } catch (const std::exception& failure) {
       return Error{ErrorCode::kInvalidInput, "", "cannot connect to " + name + ": " + reason_of(failure)};
     }
@@ -332,7 +330,13 @@ Result<PostgresConnection> PostgresConnection::open(const std::string& url) {
   auto session = std::make_shared<Session>();
   session->url = url;
   session->name = url_without_password(url);
-  if (auto ok = session->connect(ErrorCode::kUnavailable); !ok) return ok.error();
+  if (auto ok = session->connect(ErrorCode::kUnavailable); !ok) {
+    // Asked here only: a reconnect after a lost connection fails as kIo either way, and pinging
+    // then would double each try's wait on a server that does not answer.
+    Error error = ok.error();
+    if (error.code == ErrorCode::kUnavailable && takes_logins(url)) error.code = ErrorCode::kInvalidInput;
+    return error;
+  }
   return PostgresConnection(std::move(session));
 }
 
