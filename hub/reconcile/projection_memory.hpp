@@ -18,9 +18,10 @@ namespace recount::hub::reconcile {
 
 // Position ids by key, stamp bounds by position id, and the newest close stamp by site and
 // location, read from the reconcile_ tables when not known. Ids never change once written and
-// bounds stay true as rows are added (the write side notes each row it adds), so only a rollback
-// or another hub's write can make it wrong: it is dropped whenever the database has rolled back
-// or was written elsewhere (Connection::written_elsewhere()) since it was filled.
+// bounds stay true as rows are added (the write side notes each row it adds), so only a rollback,
+// another hub's write or a failover can make it wrong: it is dropped whenever the database has
+// rolled back, was written elsewhere (Connection::written_elsewhere()) or was connected to again
+// (Connection::reconnections()) since it was filled.
 // Each map is also dropped when it reaches kMaxRemembered entries, so memory stays bounded on a
 // hub with millions of positions; what is needed again is read back from the tables.
 //
@@ -68,11 +69,13 @@ class ProjectionMemory {
   enum class Sql;
   ProjectionMemory(storage::Connection& database, storage::StatementSet<Sql> statements)
       : database_(&database), statements_(std::move(statements)) {}
-  // Empties the maps first when a rollback may have undone what they hold, or another hub's write
-  // changed it.
+  // Empties the maps first when a rollback may have undone what they hold, another hub's write
+  // changed it, or the server is another one.
   void check_rollbacks();
-  // Rollbacks and writes elsewhere so far: either makes what the maps hold stale.
-  std::uint64_t unseen_changes() const { return database_->rollbacks() + database_->written_elsewhere(); }
+  // Rollbacks, writes elsewhere and reconnections so far: each makes what the maps hold stale.
+  std::uint64_t unseen_changes() const {
+    return database_->rollbacks() + database_->written_elsewhere() + database_->reconnections();
+  }
 
   storage::Connection* database_;
   storage::StatementSet<Sql> statements_;

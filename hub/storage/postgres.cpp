@@ -56,6 +56,20 @@ bool takes_logins(const std::string& url) {
   return true;
 }
 
+// Whether the server at `url` takes the login when any kind of server will do: a URL that asks
+// for a writable one (target_session_attrs=read-write, as in a failover setup listing primary
+// and standby) is turned away by a standby, which answers PQping as up, while a failover is in
+// progress. That mends itself once a standby is promoted; a wrong user, password or database
+// does not, and fails this too.
+bool takes_login_of_any_server(const std::string& url) {
+  const char* const keywords[] = {"dbname", "target_session_attrs", nullptr};
+  const char* const values[] = {url.c_str(), "any", nullptr};
+  PGconn* probe = PQconnectdbParams(keywords, values, 1);
+  const bool connected = PQstatus(probe) == CONNECTION_OK;
+  PQfinish(probe);
+  return connected;
+}
+
 }  // namespace
 
 struct PostgresConnection::Session {
@@ -67,7 +81,8 @@ struct PostgresConnection::Session {
   // and ROLLBACK of our own, which libpqxx's transaction classes would not allow (one statement
   // object used inside and outside transactions, as on SQLite).
   std::unique_ptr<pqxx::nontransaction> work;
-  std::uint64_t generation = 0;  // connections made; a statement prepared on an older one is again
+  std::uint64_t generation = 0;     // connections made; a statement prepared on an older one is again
+  std::uint64_t reconnections = 0;  // of those, after the first
   bool in_transaction = false;
   // An error ended the open transaction on the server; only rollback() may follow.
   bool transaction_failed = false;
@@ -76,7 +91,8 @@ struct PostgresConnection::Session {
 
   // Connects (again), with synchronous_commit on: an ack goes out after its batch's commit
   // returns, so the commit must be on disk by then, even where the server's default says
-  // otherwise. Errors: `refused` when the server cannot be reached or refuses the login.
+  // otherwise. Errors: `refused` when the server cannot be reached or refuses the login, naming
+  // the URL (which may list several servers) rather than the server last connected to.
   Result<void> connect(ErrorCode refused) {
     work.reset();
     connection.reset();
@@ -89,11 +105,12 @@ struct PostgresConnection::Session {
       connection = std::move(opened);
       work = std::move(session_work);
     } catch (const pqxx::broken_connection& failure) {
-      return Error{refused, "", "cannot connect to " + name + ": " + reason_of(failure)};
+      return Error{refused, "", "cannot connect to " + url_without_password(url) + ": " + reason_of(failure)};
     } catch (const std::exception& failure) {
-      return Error{ErrorCode::kInvalidInput, "", "cannot connect to " + name + ": " + reason_of(failure)};
+      return Error{ErrorCode::kInvalidInput, "",
+                   "cannot connect to " + url_without_password(url) + ": " + reason_of(failure)};
     }
-    ++generation;
+    if (generation++ > 0) ++reconnections;
     return {};
   }
 
@@ -107,8 +124,12 @@ struct PostgresConnection::Session {
     const auto* sql = dynamic_cast<const pqxx::sql_error*>(&failure);
     const std::string state = sql != nullptr ? sql->sqlstate() : "";
     // A server that shuts down or crashes says so (SQLSTATE 57P01...) before the socket closes.
+    // An error without SQLSTATE is libpq's own, not the server's (every error the server sends
+    // has one): above all "server closed the connection unexpectedly", after which libpqxx
+    // still calls the connection open.
     const bool lost = dynamic_cast<const pqxx::broken_connection*>(&failure) != nullptr || state.rfind("08", 0) == 0 ||
-                      state.rfind("57P", 0) == 0 || !connection || !connection->is_open();
+                      state.rfind("57P", 0) == 0 || (sql != nullptr && state.empty()) || !connection ||
+                      !connection->is_open();
     if (lost) {
       work.reset();
       connection.reset();
@@ -334,7 +355,8 @@ Result<PostgresConnection> PostgresConnection::open(const std::string& url) {
     // Asked here only: a reconnect after a lost connection fails as kIo either way, and pinging
     // then would double each try's wait on a server that does not answer.
     Error error = ok.error();
-    if (error.code == ErrorCode::kUnavailable && takes_logins(url)) error.code = ErrorCode::kInvalidInput;
+    if (error.code == ErrorCode::kUnavailable && takes_logins(url) && !takes_login_of_any_server(url))
+      error.code = ErrorCode::kInvalidInput;
     return error;
   }
   return PostgresConnection(std::move(session));
@@ -405,6 +427,8 @@ void PostgresConnection::rollback() noexcept {
 }
 
 std::uint64_t PostgresConnection::rollbacks() const { return session_->rollbacks; }
+
+std::uint64_t PostgresConnection::reconnections() const { return session_->reconnections; }
 
 std::string PostgresConnection::name() const { return session_->name; }
 

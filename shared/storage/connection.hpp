@@ -79,6 +79,12 @@ class Connection {
   std::uint64_t written_elsewhere() const { return written_elsewhere_; }
   void note_written_elsewhere() { ++written_elsewhere_; }
 
+  // How many times the connection was made again after it was lost (PostgreSQL; a file is never
+  // lost). The server may be another one since: a standby promoted in a failover, which lacks the
+  // old primary's last commits unless it replicated them synchronously. Memory that mirrors the
+  // database compares it too, and a hub says again to its devices what the ledger holds of them.
+  virtual std::uint64_t reconnections() const { return 0; }
+
   virtual Dialect dialect() const = 0;
 
   // What the connection is to, for messages: a file's path, or a PostgreSQL URL without its

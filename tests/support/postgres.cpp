@@ -50,6 +50,14 @@ void open_for_traversal(const fs::path& path) {
   fs::permissions(path, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
 }
 
+// What `sql` printed (unaligned, tuples only) on the database at `url`; throws when it failed.
+std::string psql(const std::string& url, const std::string& sql) {
+  const auto result =
+      run_command({"psql", "--no-psqlrc", "--tuples-only", "--no-align", "--dbname=" + url, "--command=" + sql});
+  if (result.exit_code != 0) throw std::runtime_error(sql + ": " + result.err);
+  return result.out;
+}
+
 void start_cluster(const fs::path& bin, const fs::path& data, const fs::path& socket_dir, const fs::path& log,
                    PostgresServer::Fsync fsync = PostgresServer::Fsync::kOff) {
   const std::string durability = fsync == PostgresServer::Fsync::kOn ? "" : " -c fsync=off -c full_page_writes=off";
@@ -108,6 +116,34 @@ PostgresServer::PostgresServer(Fsync fsync) : data_(dir_ / "data"), socket_dir_(
   start();
 }
 
+PostgresServer::PostgresServer(StandbyOf standby)
+    : data_(dir_ / "data"), socket_dir_(dir_ / "run"), fsync_(standby.primary.fsync_) {
+  const auto bin = server_bin();
+  open_for_traversal(dir_.path());
+  give_to_owner(dir_.path());
+  fs::create_directory(socket_dir_);
+  give_to_owner(socket_dir_);
+  // -R: standby.signal and the primary's address, so it starts as its standby.
+  run_or_throw(as_owner({(bin / "pg_basebackup").string(), "-h", standby.primary.socket_dir_.string(), "-p", "5432",
+                         "-U", "recount", "-D", data_.string(), "-R", "-X", "stream", "--no-sync"}),
+               std::chrono::seconds(120));
+  start();
+  const auto primary_says = [&](const std::string& sql) { return psql(standby.primary.url(), sql); };
+  if (standby.replication == Replication::kSynchronous) {
+    primary_says("ALTER SYSTEM SET synchronous_standby_names = '*'");
+    primary_says("SELECT pg_reload_conf()");
+  }
+  const std::string wanted = standby.replication == Replication::kSynchronous ? "sync" : "async";
+  const bool streaming = eventually(
+      [&] {
+        return primary_says("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND sync_state = '" +
+                            wanted + "'")
+            .starts_with("1");
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(50));
+  if (!streaming) throw std::runtime_error("the standby in " + data_.string() + " never streamed from its primary");
+}
+
 PostgresServer::~PostgresServer() {
   if (!running_) return;
   try {
@@ -126,6 +162,24 @@ void PostgresServer::stop_immediately() {
 void PostgresServer::start() {
   start_cluster(server_bin(), data_, socket_dir_, socket_dir_ / "postgres.log", fsync_);
   running_ = true;
+}
+
+void PostgresServer::promote() {
+  run_or_throw(as_owner({(server_bin() / "pg_ctl").string(), "-D", data_.string(), "-w", "-t", "60", "promote"}));
+}
+
+void PostgresServer::stop_following() {
+  psql(url(), "ALTER SYSTEM SET primary_conninfo = ''");
+  psql(url(), "SELECT pg_reload_conf()");
+  const bool stopped =
+      eventually([&] { return psql(url(), "SELECT count(*) FROM pg_stat_wal_receiver").starts_with("0"); },
+                 std::chrono::seconds(60), std::chrono::milliseconds(50));
+  if (!stopped) throw std::runtime_error("the standby in " + data_.string() + " kept receiving its primary's WAL");
+}
+
+std::string failover_url(const PostgresServer& primary, const PostgresServer& standby) {
+  return "postgresql://recount@/recount?host=" + primary.socket_dir().string() + "," + standby.socket_dir().string() +
+         "&target_session_attrs=read-write";
 }
 
 std::string refused_postgres_url() {

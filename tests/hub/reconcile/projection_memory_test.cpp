@@ -70,5 +70,22 @@ TEST_CASE_TEMPLATE("reconcile projection memory: a rollback makes it forget what
   CHECK_FALSE(fixture.memory.known_position(kKey).has_value());
 }
 
+// A connection lost while no transaction was open rolls nothing back, yet the server it is made
+// again to may be another (a standby promoted after its primary crashed) that lacks what was
+// remembered.
+TEST_CASE("reconcile projection memory: a PostgreSQL connection made again makes it forget what it remembered") {
+  MemoryFixture<testing::PostgresBackend> fixture;
+  fixture.memory.remember_position(kKey, 7, ProjectionMemory::Origin::kNew);
+  const auto rollbacks = fixture.database.rollbacks();
+  fixture.backend.server.stop_immediately();
+  fixture.backend.server.start();
+  // Outside a transaction: the statement finds the connection gone, and the next one makes it again.
+  CHECK_FALSE(fixture.database.execute("SELECT 1").has_value());
+  must(fixture.database.execute("SELECT 1"));
+  CHECK(fixture.database.rollbacks() == rollbacks);
+  CHECK(fixture.database.reconnections() == 1);
+  CHECK_FALSE(fixture.memory.known_position(kKey).has_value());
+}
+
 }  // namespace
 }  // namespace recount::hub::reconcile

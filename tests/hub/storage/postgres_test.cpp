@@ -228,6 +228,33 @@ TEST_CASE(
   CHECK(down.error().code == ErrorCode::kUnavailable);
 }
 
+// A failover in progress: the primary is gone and the standby not yet promoted. The standby answers
+// and takes the login, but not as the writable server the URL asks for; the hub must wait for the
+// promotion, not stop as on a wrong login.
+TEST_CASE("a URL of primary and standby that wants a writable server is unavailable until the standby is promoted") {
+  PostgresServer primary;
+  PostgresServer standby(PostgresServer::StandbyOf{primary, PostgresServer::Replication::kSynchronous});
+  const auto url = testing::failover_url(primary, standby);
+  {
+    auto writer = PostgresConnection::open(url);
+    REQUIRE_MESSAGE(writer.has_value(), (writer ? "" : writer.error().message));
+    CHECK(writer->name().find(primary.socket_dir().string()) != std::string::npos);
+    auto insert = keys_table(*writer);
+    REQUIRE(insert.bind(1, "committed on the primary").run().has_value());
+  }
+  primary.stop_immediately();
+  auto during = PostgresConnection::open(url);
+  REQUIRE_FALSE(during.has_value());
+  CHECK(during.error().code == ErrorCode::kUnavailable);
+  CHECK(during.error().message.find("read-only") != std::string::npos);
+  standby.promote();
+  auto after = PostgresConnection::open(url);
+  REQUIRE_MESSAGE(after.has_value(), (after ? "" : after.error().message));
+  CHECK(after->name().find(standby.socket_dir().string()) != std::string::npos);
+  auto rows = prepared(*after, "SELECT k FROM keys");
+  CHECK(first_text(rows).value() == "committed on the primary");
+}
+
 TEST_CASE("a server killed mid-transaction fails it as kIo, keeps none of it, and is reached again") {
   PostgresServer server;
   auto connection = connect(server);
