@@ -106,8 +106,9 @@ int run(int argc, char** argv) {
       "--ledger", ledger_url,
       "Keep the ledger in PostgreSQL instead of hub.db: postgresql://USER@HOST[:PORT]/DB or "
       "postgresql://USER@/DB?host=SOCKET_DIR; a password belongs in a pgpass file (PGPASSFILE, ~/.pgpass), not in "
-      "the URL, which anyone on the machine can read in the process list. A server that does not answer is "
-      "waited for at start (docs/scale-out.md)");
+      "the URL, which anyone on the machine can read in the process list. Primary and standby as "
+      "postgresql://USER@HOST1,HOST2/DB?target_session_attrs=read-write: the hub follows a failover. A server "
+      "that does not answer, or no server that takes writes, is waited for at start (docs/scale-out.md)");
   double lease_ttl_seconds = 6;
   app.add_option("--lease-ttl", lease_ttl_seconds,
                  "With --ledger, which several hubs may share: how long the lease of reconciliation lasts unless "

@@ -336,6 +336,7 @@ void HubDaemon::start(std::function<void()> on_ready) {
       },
       [this](bool owner) {
         follow_catalog();
+        follow_reconnections();
         if (!owner) return;
         ingest_.follow();
         tasks_.follow_versions();
@@ -348,6 +349,14 @@ void HubDaemon::start_owner_work() {
   plans_->start();
   outbox_->start();
   alerts_->start();
+}
+
+void HubDaemon::follow_reconnections() {
+  const std::uint64_t made = ledger_.database().reconnections();
+  if (made == ledger_reconnections_) return;
+  ledger_reconnections_ = made;
+  std::cerr << "recount-hub: connected to the ledger again: telling every device what it holds of it" << std::endl;
+  ingest_.announce_cursors();
 }
 
 void HubDaemon::follow_catalog() {
@@ -411,6 +420,7 @@ void HubDaemon::arm_settle_timer(bool held) {
   settle_timer_.expires_after(wait);
   settle_timer_.async_wait([this](const boost::system::error_code& error) {
     if (error || stopping_) return;
+    follow_reconnections();
     // Ingest settles on every commit that catches up, so the timer has work only when no batch
     // came since a count's delay ended; one indexed read tells. While ingest works through a
     // backlog it judges as it goes, and the timer's write would apply the whole backlog at once:

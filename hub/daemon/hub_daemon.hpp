@@ -166,6 +166,10 @@ class HubDaemon {
   // The catalog for reconciliation again, and on the owner sent to the floor, if its version
   // moved since this hub last read it (an import here or on another hub).
   void follow_catalog();
+  // Once the ledger's connection was made again: every device is told what the ledger holds of
+  // it. After a failover to a standby that lagged, that is less than the hub acked, and the
+  // devices send the rest again (docs/protocol.md §6.3) even if they record nothing new.
+  void follow_reconnections();
 
   Ledger& ledger_;
   HubOptions options_;
@@ -201,7 +205,8 @@ class HubDaemon {
   std::unique_ptr<PlanFeed> plans_;                     // set by create()
   std::unique_ptr<cluster::Membership> membership_;     // on PostgreSQL; set by create()
   std::function<void(const std::string&)> lease_lost_;
-  std::uint64_t catalog_version_ = 0;  // the version catalog_view_ holds
+  std::uint64_t catalog_version_ = 0;       // the version catalog_view_ holds
+  std::uint64_t ledger_reconnections_ = 0;  // the ledger's, when this hub last told the devices
   // Polls that fail on every try while the database is away: said once, then once a minute.
   RepeatedFailure catalog_failures_{"recount-hub: catalog version"};
   RepeatedFailure settle_failures_{"recount-hub: settle timer"};

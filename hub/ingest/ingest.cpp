@@ -226,7 +226,9 @@ bool Ingest::commit(std::vector<Received> received) {
   if (!group) {
     ++counters_.failed_commits;
     storage_full_ = group.error().code == ErrorCode::kStorageFull;
-    commit_failures_.failed(std::to_string(received.size()) + " message(s) not committed: " + group.error().describe());
+    const std::string what =
+        received.empty() ? "the projections' catch-up" : std::to_string(received.size()) + " message(s)";
+    commit_failures_.failed(what + " not committed: " + group.error().describe());
     // A message the database refuses must not hold back the others: they are committed without
     // it, and it stays unanswered (its agent resends it). When beginning or committing failed,
     // or the disk is full, the database is at fault, not a message, and retrying now would only

@@ -18,11 +18,23 @@ std::int64_t SqliteHubLedger::number(const std::filesystem::path& hub_dir, const
   return query->column_int(0);
 }
 
-std::int64_t PostgresHubLedger::number(const std::filesystem::path&, const std::string& sql) const {
-  const auto result = run_command(
-      {"psql", "--no-psqlrc", "--tuples-only", "--no-align", "--dbname=" + server.url(), "--command=" + sql});
+namespace {
+
+std::int64_t psql_number(const std::string& url, const std::string& sql) {
+  const auto result =
+      run_command({"psql", "--no-psqlrc", "--tuples-only", "--no-align", "--dbname=" + url, "--command=" + sql});
   REQUIRE_MESSAGE(result.exit_code == 0, sql << ": " << result.err);
   return std::stoll(result.out);
+}
+
+}  // namespace
+
+std::int64_t PostgresHubLedger::number(const std::filesystem::path&, const std::string& sql) const {
+  return psql_number(server.url(), sql);
+}
+
+std::int64_t PostgresFailoverHubLedger::number(const std::filesystem::path&, const std::string& sql) const {
+  return psql_number(url(), sql);
 }
 
 }  // namespace recount::testing

@@ -30,6 +30,19 @@ struct PostgresHubLedger {
   std::int64_t number(const std::filesystem::path& hub_dir, const std::string& sql) const;
 };
 
+// A database on a PostgreSQL primary with a hot standby, both of the fixture's own, which the hub
+// reaches through a URL listing both (failover_url): it connects to whichever takes writes, so
+// it follows a failover once the standby is promoted.
+struct PostgresFailoverHubLedger {
+  explicit PostgresFailoverHubLedger(PostgresServer::Replication replication)
+      : standby(PostgresServer::StandbyOf{primary, replication}) {}
+  PostgresServer primary;
+  PostgresServer standby;
+  std::string url() const { return failover_url(primary, standby); }
+  // As PostgresHubLedger::number, on whichever of the two takes writes.
+  std::int64_t number(const std::filesystem::path& hub_dir, const std::string& sql) const;
+};
+
 }  // namespace recount::testing
 
 TYPE_TO_STRING_AS("sqlite", recount::testing::SqliteHubLedger);

@@ -90,7 +90,8 @@ void check_ledger_exactly_once(const Ledger& ledger, const std::filesystem::path
 
 // Reconciliation's view, while the hub runs: once it has caught up with the ledger, every count
 // is in reconcile_counts and every movement in reconcile_movements (both keyed by the event, so
-// none twice), whatever the kills left behind.
+// none twice), and each position's balance and number of movements are those of its movements,
+// whatever the kills left behind.
 template <typename Ledger>
 void check_reconciled(const Ledger& ledger, const std::filesystem::path& hub_dir) {
   CHECK(eventually(
@@ -108,6 +109,14 @@ void check_reconciled(const Ledger& ledger, const std::filesystem::path& hub_dir
       ledger.number(hub_dir,
                     "SELECT count(*) FROM events WHERE type IN ('receive', 'putaway', 'move', 'adjust', 'sale', 'ship',"
                     " 'baseline') AND event_id NOT IN (SELECT event_id FROM reconcile_movements)") == 0);
+  CHECK(ledger.number(hub_dir,
+                      "SELECT count(*) FROM reconcile_movements"
+                      " WHERE position_id NOT IN (SELECT id FROM reconcile_positions)") == 0);
+  CHECK(
+      ledger.number(hub_dir,
+                    "SELECT count(*) FROM reconcile_positions p WHERE"
+                    " on_hand != (SELECT coalesce(sum(delta), 0) FROM reconcile_movements m WHERE m.position_id = p.id)"
+                    " OR movements != (SELECT count(*) FROM reconcile_movements m WHERE m.position_id = p.id)") == 0);
 }
 
 struct Fleet {
@@ -116,6 +125,11 @@ struct Fleet {
       devices.push_back("hh-" + std::to_string(i));
       data.push_back(dir / devices.back());
     }
+  }
+  // `events` more on each device, at site s1, the i-th device's from seed first_seed + i.
+  void record(std::size_t events, unsigned first_seed) const {
+    for (std::size_t i = 0; i < devices.size(); ++i)
+      record_events(data[i], "s1", devices[i], events, first_seed + static_cast<unsigned>(i));
   }
   std::vector<std::string> devices;
   std::vector<std::filesystem::path> data;
@@ -133,6 +147,13 @@ void check_fleet_synced_and_reconciled(const std::function<bool(std::size_t)>& s
   }
   check_reconciled(ledger, hub_dir);
   for (auto& agent : agents) CHECK(agent->stop() == 0);
+}
+
+// Devices trust one hub key: the hubs of one ledger share it. Gives the hub to be started in
+// `to` the key of the one in `from`.
+void share_signing_key(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::filesystem::create_directories(to);
+  std::filesystem::copy_file(from / "hub-signing.key", to / "hub-signing.key");
 }
 
 // Whether the current launch of `hub` holds the lease of reconciliation: it said it took the lease
@@ -175,9 +196,7 @@ TEST_CASE_TEMPLATE(
   Ledger ledger;
   Mosquitto broker;
   Fleet fleet(dir, 5);
-  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
-    record_events(fleet.data[i], "s1", fleet.devices[i], 3000, static_cast<unsigned>(i));
-  }
+  fleet.record(3000, 0);
   Hub hub(dir / "hub", broker.uri(), {}, ledger.url());
   std::vector<std::unique_ptr<AgentDaemon>> agents;
   for (const auto& data : fleet.data)
@@ -216,17 +235,13 @@ TEST_CASE(
   PostgresHubLedger ledger;
   Mosquitto broker;
   Fleet fleet(dir, 5);
-  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
-    record_events(fleet.data[i], "s1", fleet.devices[i], 3000, static_cast<unsigned>(i));
-  }
+  fleet.record(3000, 0);
   // A short lease, so the survivor takes over within the test's patience.
   const std::vector<std::string> lease{"--lease-ttl", "3"};
   Hub first(dir / "hub-a", broker.uri(), lease, ledger.url(), "admin-a");
   REQUIRE(eventually([&] { return first.errors().find("holds the lease of reconciliation") != std::string::npos; },
                      std::chrono::seconds(20)));
-  // Devices trust one hub key: the hubs of one ledger share it.
-  std::filesystem::create_directories(dir / "hub-b");
-  std::filesystem::copy_file(dir / "hub-a" / "hub-signing.key", dir / "hub-b" / "hub-signing.key");
+  share_signing_key(dir / "hub-a", dir / "hub-b");
   Hub second(dir / "hub-b", broker.uri(), lease, ledger.url(), "admin-b");
   std::vector<std::unique_ptr<AgentDaemon>> agents;
   for (const auto& data : fleet.data)
@@ -293,9 +308,7 @@ TEST_CASE_TEMPLATE("agents that keep recording through a broker outage deliver e
   }
 
   broker.stop();
-  for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
-    record_events(fleet.data[i], "s1", fleet.devices[i], 700, 50u + static_cast<unsigned>(i));
-  }
+  fleet.record(700, 50);
   const auto offline = agent_status(fleet.data[0]);
   CHECK(offline["unsent"].get<int>() + offline["unacked"].get<int>() == 700);
   std::this_thread::sleep_for(std::chrono::seconds(2));  // long enough for every reconnect attempt to fail
@@ -324,8 +337,7 @@ TEST_CASE(
   PostgresHubLedger ledger;
   Mosquitto broker;
   Fleet fleet(dir, 3);
-  for (std::size_t i = 0; i < fleet.devices.size(); ++i)
-    record_events(fleet.data[i], "s1", fleet.devices[i], 3000, static_cast<unsigned>(i));
+  fleet.record(3000, 0);
   Hub hub(dir / "hub", broker.uri(), {"--lease-ttl", "3"}, ledger.url());
   std::vector<std::unique_ptr<AgentDaemon>> agents;
   for (const auto& data : fleet.data)
@@ -340,8 +352,7 @@ TEST_CASE(
   CHECK(health->body["reasons"] == nlohmann::json{"ledger_unavailable"});
   CHECK(health->body["ledger_error"].get<std::string>().find("postgresql://recount@") != std::string::npos);
   // Sent while the server is down: refused by the hub, kept by the devices.
-  for (std::size_t i = 0; i < fleet.devices.size(); ++i)
-    record_events(fleet.data[i], "s1", fleet.devices[i], 500, 300u + static_cast<unsigned>(i));
+  fleet.record(500, 300);
   REQUIRE_MESSAGE(eventually([&] { return !hub.running(); }, std::chrono::seconds(60)), hub.errors());
   CHECK(hub.stop() == 1);
   INFO("the first hub's stderr: " << hub.errors());
@@ -354,7 +365,7 @@ TEST_CASE(
     return lines;
   };
   CHECK(lines_of("commit") == 1);
-  CHECK(hub.errors().find("message(s) not committed") != std::string::npos);
+  CHECK(hub.errors().find(" not committed: ") != std::string::npos);
   CHECK(lines_of("catalog version") <= 1);
   CHECK(lines_of("task list versions") <= 1);
   CHECK(lines_of("the lease of reconciliation") <= 1);
@@ -374,6 +385,126 @@ TEST_CASE(
   CHECK(hub.errors().find("the ledger answered after") != std::string::npos);
   CHECK(hub.stop() == 0);
   check_ledger_exactly_once(ledger, dir / "hub", std::uint64_t{3} * 3500);
+}
+
+// The database fails over: its primary crashes and the operations team (or its tooling) promotes
+// the synchronous standby. Two hubs reach it through a URL naming both servers. One keeps running
+// and reconnects to the new primary by itself; the other is started again while no server takes
+// writes (as systemd would start one that exited) and waits, instead of stopping on the standby's
+// refusal of a writable session. Nothing a hub acked is lost: the standby had every commit.
+TEST_CASE(
+    "two hubs on a PostgreSQL ledger that fails over to its synchronous standby while agents sync lose and "
+    "duplicate nothing") {
+  TempDir dir;
+  PostgresFailoverHubLedger ledger(PostgresServer::Replication::kSynchronous);
+  Mosquitto broker;
+  Fleet fleet(dir, 3);
+  fleet.record(3000, 0);
+  Hub first(dir / "hub-a", broker.uri(), {}, ledger.url(), "admin-a");
+  share_signing_key(dir / "hub-a", dir / "hub-b");
+  Hub second(dir / "hub-b", broker.uri(), {}, ledger.url(), "admin-b");
+  std::vector<std::unique_ptr<AgentDaemon>> agents;
+  for (const auto& data : fleet.data)
+    agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri(), first.key_file()));
+
+  once_storing(first, 0);
+  ledger.primary.stop_immediately();
+  stop_one_of_two(second);
+  second.respawn();
+  REQUIRE_MESSAGE(eventually([&] { return second.errors().find("waiting for the ledger") != std::string::npos; },
+                             std::chrono::seconds(20)),
+                  second.errors());
+  CHECK(second.errors().find("read-only") != std::string::npos);
+  fleet.record(500, 400);
+  ledger.standby.promote();
+  second.wait_until_serving();
+
+  check_fleet_synced_and_reconciled(
+      [&](std::size_t i) {
+        restart_if_it_lost_the_lease(first);
+        restart_if_it_lost_the_lease(second);
+        return fully_synced_in_ledger(ledger, dir / "hub-a", fleet.data[i], fleet.devices[i]);
+      },
+      fleet, ledger, dir / "hub-a", agents);
+  INFO("the first hub's stderr: " << first.errors() << "\nthe second's: " << second.errors());
+  CHECK(second.errors().find("the ledger answered after") != std::string::npos);
+  stop_one_of_two(first);
+  stop_one_of_two(second);
+  check_ledger_exactly_once(ledger, dir / "hub-a", std::uint64_t{3} * 3500);
+}
+
+// With an asynchronous standby a failover loses the primary's last commits, events the hub had
+// acked among them. The hub must not go on from what it remembers of them: once connected to the
+// promoted standby it tells every device what the ledger holds of it, unasked (the devices here
+// are switched off, so nothing they send can ask), and the devices send the rest again from their
+// journals when they come back. Every event ends up stored once, the projections agree with their
+// movements, and the audit chain continues from what the standby holds.
+TEST_CASE(
+    "a hub whose PostgreSQL ledger fails over to an asynchronous standby that lagged tells the devices, which send "
+    "again every acked event the failover lost, once each") {
+  TempDir dir;
+  PostgresFailoverHubLedger ledger(PostgresServer::Replication::kAsynchronous);
+  Mosquitto broker;
+  Fleet fleet(dir, 3);
+  fleet.record(2000, 0);
+  Hub hub(dir / "hub", broker.uri(), {}, ledger.url());
+  std::vector<std::unique_ptr<AgentDaemon>> agents;
+  const auto start_agents = [&] {
+    for (const auto& data : fleet.data)
+      agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri(), hub.key_file()));
+  };
+  const auto all_synced = [&] {
+    for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+      CAPTURE(fleet.devices[i]);
+      REQUIRE(eventually([&] { return fully_synced_in_ledger(ledger, dir / "hub", fleet.data[i], fleet.devices[i]); },
+                         kDeliveryTimeout, std::chrono::milliseconds(200)));
+    }
+  };
+  start_agents();
+  all_synced();
+
+  ledger.standby.stop_following();
+  fleet.record(1000, 500);
+  all_synced();  // acked by the hub, and only on the primary
+  for (auto& agent : agents) REQUIRE(agent->stop() == 0);
+  agents.clear();
+  Process acks(
+      {"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-t", "recount/v1/s1/+/ack", "-v"},
+      dir / "acks");
+  ledger.primary.stop_immediately();
+  ledger.standby.promote();
+  const auto scans = [&] {
+    return ledger.number(dir / "hub", "SELECT count(*) FROM events WHERE device != 'hub' AND type != 'task_ack'");
+  };
+  CHECK(scans() < 3 * 3000);
+  // Each device is told an ack below the 3,000 events it holds (the hub had acked them all).
+  const auto told_less = [&](const std::string& device) {
+    const std::string said = acks.output();
+    const std::string topic = "recount/v1/s1/" + device + "/ack ";
+    for (auto at = said.find(topic); at != std::string::npos; at = said.find(topic, at + 1)) {
+      const auto line = said.substr(at + topic.size(), said.find('\n', at) - at - topic.size());
+      const auto ack = nlohmann::json::parse(line, nullptr, false);
+      if (ack.is_object() && ack.value("acked_through", std::uint64_t{3000}) < 3000) return true;
+    }
+    return false;
+  };
+  for (const auto& device : fleet.devices) {
+    CAPTURE(device);
+    CHECK(eventually([&] { return told_less(device); }, std::chrono::seconds(30)));
+  }
+  INFO("the hub's stderr: " << hub.errors());
+  CHECK(hub.errors().find("connected to the ledger again") != std::string::npos);
+
+  start_agents();
+  all_synced();
+  check_reconciled(ledger, dir / "hub");
+  CHECK(hub.running());
+  for (auto& agent : agents) CHECK(agent->stop() == 0);
+  const auto verify =
+      run_command({RECOUNTCTL_BIN, "--data", (dir / "hub").string(), "--ledger", ledger.url(), "audit", "verify"});
+  CHECK_MESSAGE(verify.exit_code == 0, verify.out << verify.err);
+  CHECK(hub.stop() == 0);
+  check_ledger_exactly_once(ledger, dir / "hub", std::uint64_t{3} * 3000);
 }
 
 TEST_CASE("twenty agents syncing at once all reach the ledger exactly once") {
