@@ -2,8 +2,10 @@
 #include "hub/storage/postgres.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <charconv>
+#include <chrono>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -42,32 +44,42 @@ std::string reason_of(const std::exception& failure) {
   return text;
 }
 
-// Whether the server at `url` answers and takes logins, asked without logging in. libpq throws
-// one kind of error for a server that is down and for one that turned the login away; this tells
-// them apart, so that a hub waits for a server that is down, starting up, shutting down or in
-// crash recovery, but stops at once on a wrong user, password or database.
-bool takes_logins(const std::string& url) {
-  switch (PQping(url.c_str())) {
-    case PQPING_NO_RESPONSE:
-    case PQPING_REJECT: return false;
-    case PQPING_OK:
-    case PQPING_NO_ATTEMPT: break;
-  }
-  return true;
-}
-
-// Whether the server at `url` takes the login when any kind of server will do: a URL that asks
-// for a writable one (target_session_attrs=read-write, as in a failover setup listing primary
-// and standby) is turned away by a standby, which answers PQping as up, while a failover is in
-// progress. That mends itself once a standby is promoted; a wrong user, password or database
-// does not, and fails this too.
-bool takes_login_of_any_server(const std::string& url) {
+// Whether a server named in `url` turned the login itself away: a wrong user, password or
+// database, or no right to connect, which do not mend themselves. libpq throws one kind of error
+// for that and for a server that is down, starting up, out of connection slots or (with
+// target_session_attrs=read-write, as in a failover setup listing primary and standby) a standby
+// while no primary is up, all of which a hub waits out. Told apart by logging in once more, with
+// libpq's errors in verbose form, which carry the SQLSTATE of what the server answered (its text
+// may be in any language), and with any kind of server accepted. Bounded by kProbeTime, so a host
+// that drops packets cannot hold it for the system's TCP timeout again.
+bool login_refused(const std::string& url) {
+  constexpr auto kProbeTime = std::chrono::seconds(10);
   const char* const keywords[] = {"dbname", "target_session_attrs", nullptr};
   const char* const values[] = {url.c_str(), "any", nullptr};
-  PGconn* probe = PQconnectdbParams(keywords, values, 1);
-  const bool connected = PQstatus(probe) == CONNECTION_OK;
+  PGconn* probe = PQconnectStartParams(keywords, values, 1);
+  if (probe == nullptr) return false;
+  PQsetErrorVerbosity(probe, PQERRORS_VERBOSE);
+  const auto deadline = std::chrono::steady_clock::now() + kProbeTime;
+  auto polling = PQstatus(probe) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
+  while (polling != PGRES_POLLING_OK && polling != PGRES_POLLING_FAILED) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd socket{PQsocket(probe), static_cast<short>(polling == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+    if (left.count() <= 0 || ::poll(&socket, 1, static_cast<int>(left.count())) <= 0) break;
+    polling = PQconnectPoll(probe);
+  }
+  // The server asked for a password and libpq had none (no pgpass entry): no SQLSTATE, as the
+  // server never said more.
+  bool refused = PQconnectionNeedsPassword(probe) != 0;
+  // "FATAL:  28P01: password authentication failed ...", once per host tried.
+  const std::string_view said = PQerrorMessage(probe);
+  constexpr std::string_view kFatal = "FATAL:  ";
+  for (auto at = said.find(kFatal); at != std::string_view::npos; at = said.find(kFatal, at + 1)) {
+    const std::string_view state = said.substr(at + kFatal.size(), 5);
+    refused = refused || state.starts_with("28") || state == "3D000" || state == "42501";
+  }
   PQfinish(probe);
-  return connected;
+  return refused;
 }
 
 }  // namespace
@@ -352,11 +364,10 @@ Result<PostgresConnection> PostgresConnection::open(const std::string& url) {
   session->url = url;
   session->name = url_without_password(url);
   if (auto ok = session->connect(ErrorCode::kUnavailable); !ok) {
-    // Asked here only: a reconnect after a lost connection fails as kIo either way, and pinging
+    // Asked here only: a reconnect after a lost connection fails as kIo either way, and asking
     // then would double each try's wait on a server that does not answer.
     Error error = ok.error();
-    if (error.code == ErrorCode::kUnavailable && takes_logins(url) && !takes_login_of_any_server(url))
-      error.code = ErrorCode::kInvalidInput;
+    if (error.code == ErrorCode::kUnavailable && login_refused(url)) error.code = ErrorCode::kInvalidInput;
     return error;
   }
   return PostgresConnection(std::move(session));

@@ -8,6 +8,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "hub/ledger/schema.hpp"
 #include "shared/storage/migrations.hpp"
@@ -222,10 +223,38 @@ TEST_CASE(
   CHECK(refused.error().code == ErrorCode::kInvalidInput);
   CHECK(refused.error().message.find("no_such_database") != std::string::npos);
   CHECK(refused.error().message.find("does not exist") != std::string::npos);
+  auto no_such_user = PostgresConnection::open("postgresql://nobody@/recount?host=" + server.socket_dir().string());
+  REQUIRE_FALSE(no_such_user.has_value());
+  CHECK(no_such_user.error().code == ErrorCode::kInvalidInput);
+  CHECK(no_such_user.error().message.find("\"nobody\"") != std::string::npos);
   server.stop_immediately();
   auto down = PostgresConnection::open(server.url());
   REQUIRE_FALSE(down.has_value());
   CHECK(down.error().code == ErrorCode::kUnavailable);
+}
+
+// The server answers but has no connection slot left: it will once a client leaves, so the hub
+// waits rather than stopping as on a refused login.
+TEST_CASE("a server out of connection slots is unavailable, and is reached once a slot is free") {
+  PostgresServer server;
+  {
+    auto admin = connect(server);
+    REQUIRE(admin.execute("ALTER SYSTEM SET max_connections = 3").has_value());
+    REQUIRE(admin.execute("ALTER SYSTEM SET superuser_reserved_connections = 0").has_value());
+  }
+  server.stop_immediately();
+  server.start();
+  std::vector<PostgresConnection> held;
+  held.reserve(3);
+  for (int i = 0; i < 3; ++i) held.push_back(connect(server));
+  auto full = PostgresConnection::open(server.url());
+  REQUIRE_FALSE(full.has_value());
+  CHECK(full.error().code == ErrorCode::kUnavailable);
+  CHECK(full.error().message.find("too many clients") != std::string::npos);
+  held.pop_back();
+  // Its server process ends a moment after the client left.
+  CHECK(testing::eventually([&] { return PostgresConnection::open(server.url()).has_value(); },
+                            std::chrono::seconds(10), std::chrono::milliseconds(20)));
 }
 
 // A failover in progress: the primary is gone and the standby not yet promoted. The standby answers
