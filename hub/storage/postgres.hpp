@@ -44,10 +44,10 @@ class PostgresConnection final : public Connection {
  public:
   // Connects to `url`, a libpq connection URI (postgresql://USER@HOST:PORT/DB, with
   // ?host=/socket/dir for a unix socket) or key=value string. Errors: kUnavailable when the
-  // server does not answer or takes no logins now (starting up, shutting down, recovering), or
-  // is not the kind the URL asks for (a standby where target_session_attrs=read-write wants the
-  // primary: a failover in progress); kInvalidInput for a malformed URL or a login the server
-  // refuses (user, password, database).
+  // server does not answer or takes no logins now (starting up, shutting down, recovering, out of
+  // connection slots), or is not the kind the URL asks for (a standby where
+  // target_session_attrs=read-write wants the primary: a failover in progress); kInvalidInput for
+  // a malformed URL or a login the server refuses (user, password, database, no right to connect).
   static Result<PostgresConnection> open(const std::string& url);
 
   PostgresConnection(PostgresConnection&&) noexcept;
