@@ -450,6 +450,12 @@ Result<std::uint64_t> raise_catalog_version(storage::Connection& database) {
   return catalog_version(database);
 }
 
+Result<void> raise_catalog_version_to(storage::Connection& database, std::uint64_t at_least) {
+  auto raise = database.prepare("UPDATE catalog_version SET version = ?1 WHERE id = 1 AND version < ?1");
+  if (!raise) return raise.error();
+  return raise->bind(1, static_cast<std::int64_t>(at_least)).run();
+}
+
 Result<std::uint64_t> catalog_version(storage::Connection& database) {
   auto query = database.prepare("SELECT version FROM catalog_version WHERE id = 1");
   if (!query) return query.error();

@@ -59,6 +59,10 @@ Result<std::uint64_t> catalog_version(storage::Connection& database);
 // Raises the catalog version by one, in the caller's write transaction; returns the new one.
 // Errors: the engine's.
 Result<std::uint64_t> raise_catalog_version(storage::Connection& database);
+// Raises the catalog version to `at_least` if it is below, in the caller's write transaction: the
+// ledger went back in time (a failover to a standby that lagged) and devices hold a catalog of a
+// version it lost. Errors: the engine's.
+Result<void> raise_catalog_version_to(storage::Connection& database, std::uint64_t at_least);
 
 // The catalog devices of `site` get: every item, the site's locations and users, the current
 // version. Errors: the engine's.

@@ -112,8 +112,16 @@ void Membership::renew() {
   // It lapsed (this hub was late to renew) and this hub took it again: the token rose by one for
   // this hub's new term, and by one more for each other hub's term in between.
   if (owner_ && held && lease->token == token_ + 1) {
-    std::cerr << "recount-hub: the lease of reconciliation lapsed " << now_ms - expires_ms_
-              << " ms before this hub renewed it (its thread was busy that long); no other hub took it" << std::endl;
+    // Before its end as this hub last renewed it: the ledger lost that renewal (it went back in
+    // time, as after a failover to a standby that lagged), not this hub's thread.
+    if (now_ms < expires_ms_) {
+      std::cerr << "recount-hub: the ledger held an older lease of reconciliation than this hub had renewed (it went "
+                   "back in time); no other hub took it, and this hub took it again"
+                << std::endl;
+    } else {
+      std::cerr << "recount-hub: the lease of reconciliation lapsed " << now_ms - expires_ms_
+                << " ms before this hub renewed it (its thread was busy that long); no other hub took it" << std::endl;
+    }
     token_ = lease->token;
   }
   if (owner_ && (!held || lease->token != token_)) {

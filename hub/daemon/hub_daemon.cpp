@@ -335,8 +335,8 @@ void HubDaemon::start(std::function<void()> on_ready) {
         if (lease_lost_) lease_lost_(why);
       },
       [this](bool owner) {
-        follow_catalog();
         follow_reconnections();
+        follow_catalog();
         if (!owner) return;
         ingest_.follow();
         tasks_.follow_versions();
@@ -357,6 +357,40 @@ void HubDaemon::follow_reconnections() {
   ledger_reconnections_ = made;
   std::cerr << "recount-hub: connected to the ledger again: telling every device what it holds of it" << std::endl;
   ingest_.announce_cursors();
+  if (!owns_reconciliation()) return;
+  if (auto ok = carry_sent_versions(); !ok) {
+    std::cerr << "recount-hub: catalog and task-list versions after connecting again: " << ok.error().describe()
+              << std::endl;
+  }
+}
+
+Result<void> HubDaemon::carry_sent_versions() {
+  auto versions = reconciler_.task_list_versions();
+  if (!versions) return versions.error();
+  auto catalog = catalog_version(ledger_.database());
+  if (!catalog) return catalog.error();
+  std::vector<std::string> raised;
+  for (const auto& [site, sent] : tasks_.highest_sent()) {
+    const auto held = std::find_if(versions->begin(), versions->end(),
+                                   [&site = site](const reconcile::ListVersion& list) { return list.site == site; });
+    if (held == versions->end() || held->version < sent) raised.push_back(site);
+  }
+  const bool catalog_behind = *catalog < catalogs_.highest_sent();
+  if (raised.empty() && !catalog_behind) return {};
+  auto write = ledger_.begin_write();
+  if (!write) return write.error();
+  for (const auto& site : raised) {
+    if (auto ok = reconciler_.raise_task_list_version(site, tasks_.highest_sent().at(site) + 1); !ok) return ok;
+  }
+  if (catalog_behind) {
+    if (auto ok = raise_catalog_version_to(ledger_.database(), catalogs_.highest_sent() + 1); !ok) return ok;
+  }
+  if (auto ok = write->commit(); !ok) return ok;
+  std::cerr << "recount-hub: the ledger holds older versions than were sent (" << raised.size() << " site task list(s)"
+            << (catalog_behind ? ", the catalog" : "") << "): raised above them and sent again" << std::endl;
+  for (const auto& site : raised) tasks_.changed(site);
+  if (catalog_behind) follow_catalog();
+  return {};
 }
 
 void HubDaemon::follow_catalog() {

@@ -170,6 +170,11 @@ class HubDaemon {
   // it. After a failover to a standby that lagged, that is less than the hub acked, and the
   // devices send the rest again (docs/protocol.md §6.3) even if they record nothing new.
   void follow_reconnections();
+  // The same for what the owner sent: a ledger that went back in time may hold older catalog and
+  // task-list versions than devices have taken, and devices ignore a version they have seen, so
+  // what is sent next would not reach them. Raises each one above what this hub sent and sends
+  // it again, as a restore does (docs/operations.md). A hub started afresh knows nothing sent.
+  Result<void> carry_sent_versions();
 
   Ledger& ledger_;
   HubOptions options_;

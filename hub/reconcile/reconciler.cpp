@@ -972,4 +972,8 @@ Result<std::vector<ListVersion>> Reconciler::task_list_versions() { return tasks
 
 Result<void> Reconciler::planned_counts_changed(const std::string& site) { return tasks_.bump(site); }
 
+Result<void> Reconciler::raise_task_list_version(const std::string& site, std::int64_t at_least) {
+  return tasks_.raise(site, at_least);
+}
+
 }  // namespace recount::hub::reconcile

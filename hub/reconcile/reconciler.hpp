@@ -119,6 +119,9 @@ class Reconciler final : public Operations, public PolicyPreview {
   // Moves the site's list version on, in the caller's transaction: its planned counts changed
   // (hub/writes/plan_feed.hpp), so devices must take the list that carries them.
   Result<void> planned_counts_changed(const std::string& site);
+  // Moves the site's list version up to `at_least`, in the caller's transaction
+  // (TaskStore::raise).
+  Result<void> raise_task_list_version(const std::string& site, std::int64_t at_least);
 
  private:
   enum class Sql;

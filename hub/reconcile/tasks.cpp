@@ -21,6 +21,7 @@ enum class TaskStore::Sql {
   kList,
   kOfDiscrepancy,
   kVersions,
+  kRaise,
   kCount,
 };
 
@@ -68,6 +69,10 @@ const std::string kSql[] = {
     kSelect + " WHERE discrepancy_id = ?1 ORDER BY round",
     // kVersions
     "SELECT site, version FROM reconcile_task_lists ORDER BY site",
+    // kRaise
+    "INSERT INTO reconcile_task_lists (site, version) VALUES (?1, ?2)"
+    " ON CONFLICT (site) DO UPDATE SET version = excluded.version WHERE reconcile_task_lists.version < "
+    "excluded.version",
 };
 
 Result<Task> read_task(const storage::Statement& row) {
@@ -122,6 +127,10 @@ Result<TaskStore> TaskStore::prepare(storage::Connection& database) {
 }
 
 Result<void> TaskStore::bump(const std::string& site) { return statement(Sql::kBump).bind(1, site).run(); }
+
+Result<void> TaskStore::raise(const std::string& site, std::int64_t at_least) {
+  return statement(Sql::kRaise).bind(1, site).bind(2, at_least).run();
+}
 
 Result<protocol::RecountTask> TaskStore::create(const std::string& site, std::int64_t discrepancy_id,
                                                 std::int64_t position_id, const PositionKey& position,

@@ -83,6 +83,9 @@ class TaskStore {
   // Moves the site's list version on (a list that changed without a recount task changing: its
   // planned counts, hub/writes/plan_feed.hpp).
   Result<void> bump(const std::string& site);
+  // Moves the site's list version up to `at_least` if it is below: the ledger went back in time
+  // (a failover to a standby that lagged) and devices hold a list of a version it lost.
+  Result<void> raise(const std::string& site, std::int64_t at_least);
 
   // Sites with an open task no device has acknowledged yet: their list is worth republishing.
   Result<std::vector<std::string>> sites_awaiting_ack();

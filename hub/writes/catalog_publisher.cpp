@@ -1,6 +1,7 @@
 // Catalog publication, every site at once.
 #include "hub/writes/catalog_publisher.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <utility>
 
@@ -26,12 +27,17 @@ void CatalogPublisher::send_all(Chunks chunks) {
     std::cerr << "recount-hub: catalog: " << sites.error().describe() << std::endl;
     return;
   }
-  for (const auto& site : *sites) {
+  // A site sent a catalog before keeps getting one, without its locations if the catalog has none
+  // now: after the ledger went back in time to before the site's first import, its devices must
+  // not keep the locations it lost.
+  sent_sites_.insert(sites->begin(), sites->end());
+  for (const auto& site : sent_sites_) {
     auto site_catalog = catalog_.catalog_for(site);
     if (!site_catalog) {
       std::cerr << "recount-hub: catalog of " << site << ": " << site_catalog.error().describe() << std::endl;
       continue;
     }
+    highest_sent_ = std::max(highest_sent_, site_catalog->version);
     auto payload = protocol::sign_payload(protocol::encode(*site_catalog), signing_key_);
     if (payload.size() > limits::kMaxCatalogPayloadBytes) {
       send_chunked(*site_catalog, chunks);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "hub/catalog/catalog_store.hpp"
@@ -35,6 +36,10 @@ class CatalogPublisher {
   // Sends every site's catalog again, every chunk. Call on every connection to the broker.
   void republish();
 
+  // The highest catalog version this publisher has sent. Never goes down, also when the ledger
+  // does (a failover to a standby that lagged): what devices may hold.
+  std::uint64_t highest_sent() const { return highest_sent_; }
+
  private:
   enum class Chunks { kChanged, kAll };
   // Not connected: sends nothing (the next connection republishes). A manifest whose signed
@@ -50,6 +55,8 @@ class CatalogPublisher {
   const crypto::SigningKey& signing_key_;
   // Per site, the chunks last published: id → SHA-256 of the payload.
   std::map<std::string, std::map<std::string, std::string>> published_;
+  std::uint64_t highest_sent_ = 0;
+  std::set<std::string> sent_sites_;  // every site this publisher has sent a catalog
 };
 
 }  // namespace recount::hub

@@ -58,6 +58,8 @@ void TaskListPublisher::send(const std::string& site, Site& state) {
     return;
   }
   followed_[site] = static_cast<std::int64_t>(tasks->version);  // follow_versions() need not send it again
+  std::int64_t& highest = highest_sent_[site];
+  highest = std::max(highest, static_cast<std::int64_t>(tasks->version));
   // Recounts first: a variance waits on them. Planned counts fill what room the list has left.
   for (const auto& task : planned(site)) {
     if (tasks->tasks.size() >= limits::kMaxTasksPerList) break;

@@ -79,6 +79,10 @@ class TaskListPublisher {
   // taken on another hub). One read of the versions; errors go to stderr.
   void follow_versions();
 
+  // By site, the highest list version this publisher has sent. Never goes down, also when the
+  // ledger does (a failover to a standby that lagged): what devices may hold.
+  const std::map<std::string, std::int64_t>& highest_sent() const { return highest_sent_; }
+
   // Sends the lists still held back by their pacing at once and cancels the timers; changes
   // after this are sent at once. Part of an orderly shutdown, before the link stops.
   void stop();
@@ -101,6 +105,7 @@ class TaskListPublisher {
   std::map<std::string, std::vector<protocol::RecountTask>> planned_;
   std::set<std::string> unsent_;                  // sites whose last list the link refused
   std::map<std::string, std::int64_t> followed_;  // by site, the list version last sent or read
+  std::map<std::string, std::int64_t> highest_sent_;
   // Fails on every poll while the database is away: said once, then once a minute.
   RepeatedFailure follow_failures_{"recount-hub: task list versions"};
   bool publishing_ = true;

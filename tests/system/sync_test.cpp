@@ -2,6 +2,8 @@
 // confirmed event must reach the ledger exactly once, whatever is killed or stopped on the way.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -465,9 +467,36 @@ TEST_CASE(
 
   ledger.standby.stop_following();
   fleet.record(1000, 500);
+  // A catalog import too: its version, like the task lists' versions the counts move on, reaches
+  // the devices and only the primary.
+  const auto locations = dir / "locations.csv";
+  std::ofstream(locations) << "site,location,label,location_class\ns1,Z-99,LOC-Z-99,shelf\n";
+  REQUIRE(run_command(
+              {RECOUNTCTL_BIN, "--hub", hub.url(), "--token", hub.token(), "import", "locations", locations.string()})
+              .exit_code == 0);
   all_synced();  // acked by the hub, and only on the primary
+  // The highest versions the devices took; 0 for none.
+  const auto held_by_devices = [&](const std::string& key) {
+    std::int64_t highest = 0;
+    for (const auto& data : fleet.data) {
+      auto journal =
+          storage::Database::open(data / "journal.db", storage::OpenMode::kExistingOnly, storage::Durability::kFull);
+      REQUIRE(journal);
+      auto query = journal->prepare("SELECT coalesce(max(value), 0) FROM catalog_meta WHERE key = ?");
+      REQUIRE(query);
+      query->bind(1, key);
+      const auto row = query->step();
+      REQUIRE((row.has_value() && *row));
+      highest = std::max(highest, query->column_int(0));
+    }
+    return highest;
+  };
+  REQUIRE(eventually([&] { return held_by_devices("catalog_version") > 0 && held_by_devices("tasks_version") > 0; },
+                     std::chrono::seconds(30)));
   for (auto& agent : agents) REQUIRE(agent->stop() == 0);
   agents.clear();
+  const auto tasks_held = held_by_devices("tasks_version");
+  const auto catalog_held = held_by_devices("catalog_version");
   Process acks(
       {"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-t", "recount/v1/s1/+/ack", "-v"},
       dir / "acks");
@@ -494,10 +523,18 @@ TEST_CASE(
   }
   INFO("the hub's stderr: " << hub.errors());
   CHECK(hub.errors().find("connected to the ledger again") != std::string::npos);
+  // The versions go on above what the devices took, or they would ignore what the hub sends next.
+  CHECK(eventually(
+      [&] {
+        return ledger.number(dir / "hub", "SELECT coalesce(max(version), 0) FROM reconcile_task_lists") > tasks_held &&
+               ledger.number(dir / "hub", "SELECT version FROM catalog_version") > catalog_held;
+      },
+      std::chrono::seconds(30)));
 
   start_agents();
   all_synced();
   check_reconciled(ledger, dir / "hub");
+  CHECK(eventually([&] { return held_by_devices("catalog_version") > catalog_held; }, std::chrono::seconds(30)));
   CHECK(hub.running());
   for (auto& agent : agents) CHECK(agent->stop() == 0);
   const auto verify =

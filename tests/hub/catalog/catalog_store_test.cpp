@@ -64,6 +64,19 @@ TEST_CASE_TEMPLATE("an items file is stored with GTINs as GTIN-14 and pack sizes
   CHECK(hub.sites().value() == std::vector<std::string>{"store-1", "store-2"});
 }
 
+// After the ledger went back in time the hub raises the version above what it sent (a
+// failover to a standby that lagged); a version already higher stays.
+TEST_CASE_TEMPLATE("the catalog version is raised to a floor only from below", Backend, testing::SqliteBackend,
+                   testing::PostgresBackend) {
+  testing::CatalogOn<Backend> hub;
+  REQUIRE(hub.import_csv(ImportKind::kItems, fixture("items.csv")).has_value());
+  REQUIRE(raise_catalog_version_to(hub.connection(), 5).has_value());
+  CHECK(catalog_version(hub.connection()).value() == 5);
+  REQUIRE(raise_catalog_version_to(hub.connection(), 3).has_value());
+  CHECK(catalog_version(hub.connection()).value() == 5);
+  CHECK(hub.catalog_for("store-1").value().version == 5);
+}
+
 TEST_CASE_TEMPLATE("an items file with a BOM, CRLF, mixed-case headers, extra columns and quoted fields is read",
                    Backend, testing::SqliteBackend, testing::PostgresBackend) {
   testing::CatalogOn<Backend> hub;

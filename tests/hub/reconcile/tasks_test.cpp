@@ -64,6 +64,22 @@ TEST_CASE_TEMPLATE("reconcile tasks: the open list grows a version with every ch
   CHECK(done->finished_ms == 3000);
 }
 
+// After the ledger went back in time the publisher raises a list's version above what it sent; a
+// version already higher stays, and a site the ledger lost gets a row.
+TEST_CASE_TEMPLATE("reconcile tasks: raising a list's version moves it up only, and makes the row of a lost site",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  TaskFixture<Backend> fixture;
+  fixture.create(1, 1);
+  must(fixture.store.raise("s1", 7));
+  CHECK(must(fixture.store.task_list("s1")).version == 7);
+  must(fixture.store.raise("s1", 5));
+  CHECK(must(fixture.store.task_list("s1")).version == 7);
+  must(fixture.store.bump("s1"));
+  CHECK(must(fixture.store.task_list("s1")).version == 8);
+  must(fixture.store.raise("s9", 3));
+  CHECK(must(fixture.store.task_list("s9")).version == 3);
+}
+
 TEST_CASE_TEMPLATE("reconcile tasks: a site's list carries its oldest open tasks, at most the list limit", Backend,
                    testing::SqliteBackend, testing::PostgresBackend) {
   TaskFixture<Backend> fixture;
