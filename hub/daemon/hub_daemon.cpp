@@ -373,7 +373,7 @@ Result<void> HubDaemon::carry_sent_versions() {
   for (const auto& [site, sent] : tasks_.highest_sent()) {
     const auto held = std::find_if(versions->begin(), versions->end(),
                                    [&site = site](const reconcile::ListVersion& list) { return list.site == site; });
-    if (held == versions->end() || held->version < sent) raised.push_back(site);
+    if (sent > 0 && (held == versions->end() || held->version < sent)) raised.push_back(site);
   }
   const bool catalog_behind = *catalog < catalogs_.highest_sent();
   if (raised.empty() && !catalog_behind) return {};
