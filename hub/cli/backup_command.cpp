@@ -34,7 +34,9 @@ CommandOutput restore_command(const HubData& hub, const std::filesystem::path& f
     out += "catalog and task-list versions continue above the replaced database's\n";
   } else {
     err = "recountctl: warning: catalog and task-list versions continue from the backup's (" + restored->versions_note +
-          "): devices that applied newer ones keep them until the hub publishes a version above theirs\n";
+          "): the hub raises them above those its records on the broker say it published when it connects; should "
+          "the broker have lost them, devices that applied newer ones keep those until the hub publishes a version "
+          "above theirs\n";
   }
   out += "devices resend what the backup lacks when they reconnect\n";
   return CommandOutput{0, out, err};

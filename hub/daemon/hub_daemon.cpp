@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <utility>
 
 #include "hub/audit/checkpoint.hpp"
@@ -96,6 +97,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       options_(std::move(options)),
       signing_key_(std::move(signing_key)),
       link_(io, link_options(options_)),
+      published_(io, link_, signing_key_),
       catalog_(std::move(catalog)),
       catalogs_(link_, *catalog_, signing_key_),
       catalog_view_(std::move(catalog_view)),
@@ -131,6 +133,9 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
   add_live_routes(router_, live_);
   console::add_console_routes(router_, console::embedded_assets());
   add_overview_routes(router_, queries_, ledger, system_wall_clock());
+  catalogs_.on_sending(
+      [this](const std::string& site, std::uint64_t version) { published_.sending_catalog(site, version); });
+  tasks_.on_sending([this](const std::string& site, std::int64_t version) { published_.sending_tasks(site, version); });
   ingest_.on_commit([this](const CommitChanges& changes) {
     publish_live(changes);
     if (alerts_) alerts_->observe(changes.discrepancies);
@@ -301,11 +306,12 @@ std::string HubDaemon::status_line() const {
 
 void HubDaemon::start(std::function<void()> on_ready) {
   if (http_) http_->start();
+  link_.on_message([this](mqtt::Message message) {
+    if (!published_.receive(message)) ingest_.deliver(std::move(message));
+  });
+  published_.start([this] { publish_to_floor(); }, [this] { carry_published_versions(); });
   link_.on_connected([this, on_ready = std::move(on_ready)]() mutable {
-    if (owns_reconciliation()) {
-      catalogs_.republish();
-      tasks_.republish();
-    }
+    published_.connected();
     ingest_.announce_cursors();
     if (on_ready) std::exchange(on_ready, nullptr)();
   });
@@ -323,10 +329,7 @@ void HubDaemon::start(std::function<void()> on_ready) {
                      "catalogs"
                   << std::endl;
         tasks_.set_publishing(true);
-        if (link_.connected()) {
-          catalogs_.republish();
-          tasks_.republish();
-        }
+        if (link_.connected() && published_.read_back()) publish_to_floor();
         ingest_.set_reconciling(true);
         start_owner_work();
       },
@@ -357,33 +360,45 @@ void HubDaemon::follow_reconnections() {
   ledger_reconnections_ = made;
   std::cerr << "recount-hub: connected to the ledger again: telling every device what it holds of it" << std::endl;
   ingest_.announce_cursors();
+  carry_published_versions();
+}
+
+void HubDaemon::publish_to_floor() {
   if (!owns_reconciliation()) return;
-  if (auto ok = carry_sent_versions(); !ok) {
-    std::cerr << "recount-hub: catalog and task-list versions after connecting again: " << ok.error().describe()
+  carry_published_versions();
+  catalogs_.republish();
+  tasks_.republish();
+}
+
+void HubDaemon::carry_published_versions() {
+  if (!owns_reconciliation()) return;
+  if (auto ok = raise_to_published(); !ok) {
+    std::cerr << "recount-hub: catalog and task-list versions above those published: " << ok.error().describe()
               << std::endl;
   }
 }
 
-Result<void> HubDaemon::carry_sent_versions() {
+Result<void> HubDaemon::raise_to_published() {
   auto versions = reconciler_.task_list_versions();
   if (!versions) return versions.error();
   auto catalog = catalog_version(ledger_.database());
   if (!catalog) return catalog.error();
+  std::map<std::string, std::int64_t> held;
+  for (const auto& list : *versions) held.emplace(list.site, list.version);
   std::vector<std::string> raised;
-  for (const auto& [site, sent] : tasks_.highest_sent()) {
-    const auto held = std::find_if(versions->begin(), versions->end(),
-                                   [&site = site](const reconcile::ListVersion& list) { return list.site == site; });
-    if (sent > 0 && (held == versions->end() || held->version < sent)) raised.push_back(site);
+  for (const auto& [site, published] : published_.sites()) {
+    if (published.catalog > 0) catalogs_.sent_before(site);
+    if (published.tasks > held[site]) raised.push_back(site);
   }
-  const bool catalog_behind = *catalog < catalogs_.highest_sent();
+  const bool catalog_behind = *catalog < published_.catalog();
   if (raised.empty() && !catalog_behind) return {};
   auto write = ledger_.begin_write();
   if (!write) return write.error();
   for (const auto& site : raised) {
-    if (auto ok = reconciler_.raise_task_list_version(site, tasks_.highest_sent().at(site) + 1); !ok) return ok;
+    if (auto ok = reconciler_.raise_task_list_version(site, published_.sites().at(site).tasks + 1); !ok) return ok;
   }
   if (catalog_behind) {
-    if (auto ok = raise_catalog_version_to(ledger_.database(), catalogs_.highest_sent() + 1); !ok) return ok;
+    if (auto ok = raise_catalog_version_to(ledger_.database(), published_.catalog() + 1); !ok) return ok;
   }
   if (auto ok = write->commit(); !ok) return ok;
   std::cerr << "recount-hub: the ledger holds older versions than were sent (" << raised.size() << " site task list(s)"
@@ -487,6 +502,7 @@ void HubDaemon::stop_timers_and_feeds() {
   live_.close();  // the streams never end by themselves
   settle_timer_.cancel();
   checkpoint_timer_.cancel();
+  published_.stop();
 }
 
 void HubDaemon::shutdown(std::function<void()> done) {

@@ -36,6 +36,7 @@
 #include "hub/writes/catalog_publisher.hpp"
 #include "hub/writes/hub_writer.hpp"
 #include "hub/writes/plan_feed.hpp"
+#include "hub/writes/published_versions.hpp"
 #include "shared/core/hlc.hpp"
 #include "shared/core/repeated_failure.hpp"
 #include "shared/crypto/ed25519.hpp"
@@ -170,17 +171,23 @@ class HubDaemon {
   // it. After a failover to a standby that lagged, that is less than the hub acked, and the
   // devices send the rest again (docs/protocol.md §6.3) even if they record nothing new.
   void follow_reconnections();
-  // The same for what the owner sent: a ledger that went back in time may hold older catalog and
-  // task-list versions than devices have taken, and devices ignore a version they have seen, so
-  // what is sent next would not reach them. Raises each one above what this hub sent and sends
-  // it again, as a restore does (docs/operations.md). A hub started afresh knows nothing sent.
-  Result<void> carry_sent_versions();
+  // On the owner, once this connection's records of what was published were read back: raises
+  // what the ledger lost above them, then sends every catalog and the task lists due.
+  void publish_to_floor();
+  // The same for what the floor was sent: a ledger that went back in time may hold older catalog
+  // and task-list versions than devices have taken, and devices ignore a version they have seen,
+  // so what is sent next would not reach them. On the owner, raises each one above what was
+  // published (by this hub, or by any before it: the records read back from the broker) and
+  // sends it again, as a restore does (docs/operations.md). Errors go to stderr.
+  void carry_published_versions();
+  Result<void> raise_to_published();
 
   Ledger& ledger_;
   HubOptions options_;
   HybridLogicalClock clock_;
   crypto::SigningKey signing_key_;  // signs catalogs, task lists and audit checkpoints; before catalogs_ and tasks_
   mqtt::Link link_;
+  PublishedVersions published_;                       // after link_ and signing_key_, which it holds
   std::unique_ptr<CatalogStore> catalog_;             // before catalogs_ and router_, which hold it
   std::unique_ptr<channels::ChannelStore> channels_;  // before router_, which holds it
   std::optional<UnknownBarcodes> unknown_;            // set by create(); before ingest_ and router_, which hold it

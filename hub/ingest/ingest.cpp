@@ -75,7 +75,6 @@ Ingest::Ingest(boost::asio::io_context& io, mqtt::Link& link, Ledger& ledger, re
       chunk_events_(chunk_floor()) {}
 
 void Ingest::start() {
-  link_.on_message([this](mqtt::Message message) { deliver(std::move(message)); });
   std::vector<std::string> filters;
   for (const std::string_view filter :
        {protocol::kAllEventsFilter, protocol::kAllHellosFilter, protocol::kAllStatusFilter}) {

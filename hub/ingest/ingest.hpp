@@ -109,9 +109,10 @@ class Ingest {
   Ingest(const Ingest&) = delete;
   Ingest& operator=(const Ingest&) = delete;
 
-  // Subscribes (QoS 1) to every site's events, hello and status topics and handles their
-  // messages from now on, after applying what an earlier run stored and did not apply. Call
-  // once, before the io_context runs or on its thread.
+  // Subscribes (QoS 1) to every site's events, hello and status topics and handles the messages
+  // given to deliver() from now on, after applying what an earlier run stored and did not apply.
+  // The link's messages reach it as the owner routes them (recount-hub takes its own records
+  // apart first). Call once, before the io_context runs or on its thread.
   void start();
 
   // Commits and answers every message received so far, then ignores new ones: what a clean
@@ -137,8 +138,8 @@ class Ingest {
   // SQLite); a read error goes to stderr.
   void announce_cursors();
 
-  // Handles a message as if the link had delivered it: what start() wires the link to, and how a
-  // test or a fuzzer without a broker feeds ingest. On the io_context's thread.
+  // Handles a message the link delivered, or one a test or a fuzzer without a broker feeds. On the
+  // io_context's thread.
   void deliver(mqtt::Message message);
 
   const IngestCounters& counters() const { return counters_; }

@@ -37,7 +37,7 @@ void CatalogPublisher::send_all(Chunks chunks) {
       std::cerr << "recount-hub: catalog of " << site << ": " << site_catalog.error().describe() << std::endl;
       continue;
     }
-    highest_sent_ = std::max(highest_sent_, site_catalog->version);
+    if (on_sending_) on_sending_(site, site_catalog->version);
     auto payload = protocol::sign_payload(protocol::encode(*site_catalog), signing_key_);
     if (payload.size() > limits::kMaxCatalogPayloadBytes) {
       send_chunked(*site_catalog, chunks);

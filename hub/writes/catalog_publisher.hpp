@@ -11,6 +11,7 @@
 // ignores a version it already holds).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -36,9 +37,15 @@ class CatalogPublisher {
   // Sends every site's catalog again, every chunk. Call on every connection to the broker.
   void republish();
 
-  // The highest catalog version this publisher has sent. Never goes down, also when the ledger
-  // does (a failover to a standby that lagged): what devices may hold.
-  std::uint64_t highest_sent() const { return highest_sent_; }
+  // Runs before each site's catalog (or manifest) is published, with its site and version: the hub
+  // records what devices may hold where a ledger that goes back in time cannot lose it
+  // (hub/writes/published_versions.hpp).
+  void on_sending(std::function<void(const std::string& site, std::uint64_t version)> hook) {
+    on_sending_ = std::move(hook);
+  }
+  // A site that an earlier publication sent a catalog (this hub's or another's before it, read back
+  // from the broker): it keeps getting one, as every site this publisher sent one does.
+  void sent_before(const std::string& site) { sent_sites_.insert(site); }
 
  private:
   enum class Chunks { kChanged, kAll };
@@ -55,8 +62,8 @@ class CatalogPublisher {
   const crypto::SigningKey& signing_key_;
   // Per site, the chunks last published: id → SHA-256 of the payload.
   std::map<std::string, std::map<std::string, std::string>> published_;
-  std::uint64_t highest_sent_ = 0;
-  std::set<std::string> sent_sites_;  // every site this publisher has sent a catalog
+  std::function<void(const std::string&, std::uint64_t)> on_sending_;
+  std::set<std::string> sent_sites_;  // every site sent a catalog, by this publisher or before
 };
 
 }  // namespace recount::hub

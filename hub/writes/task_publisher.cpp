@@ -58,8 +58,6 @@ void TaskListPublisher::send(const std::string& site, Site& state) {
     return;
   }
   followed_[site] = static_cast<std::int64_t>(tasks->version);  // follow_versions() need not send it again
-  std::int64_t& highest = highest_sent_[site];
-  highest = std::max(highest, static_cast<std::int64_t>(tasks->version));
   // Recounts first: a variance waits on them. Planned counts fill what room the list has left.
   for (const auto& task : planned(site)) {
     if (tasks->tasks.size() >= limits::kMaxTasksPerList) break;
@@ -71,6 +69,7 @@ void TaskListPublisher::send(const std::string& site, Site& state) {
         static_cast<double>(payload.size()) / static_cast<double>(options_.bytes_per_second)));
     state.next_due = std::max(state.next_due, now + cost);
   }
+  if (on_sending_) on_sending_(site, static_cast<std::int64_t>(tasks->version));
   link_.publish(mqtt::Message{protocol::tasks_topic(site), std::move(payload), true}, mqtt::Qos::kAtLeastOnce,
                 [this, site](const Result<void>& sent) {
                   if (sent) {

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -79,9 +80,11 @@ class TaskListPublisher {
   // taken on another hub). One read of the versions; errors go to stderr.
   void follow_versions();
 
-  // By site, the highest list version this publisher has sent. Never goes down, also when the
-  // ledger does (a failover to a standby that lagged): what devices may hold.
-  const std::map<std::string, std::int64_t>& highest_sent() const { return highest_sent_; }
+  // Runs before each list is published, with its site and version: the hub records what devices
+  // may hold where a ledger that goes back in time cannot lose it (hub/writes/published_versions.hpp).
+  void on_sending(std::function<void(const std::string& site, std::int64_t version)> hook) {
+    on_sending_ = std::move(hook);
+  }
 
   // Sends the lists still held back by their pacing at once and cancels the timers; changes
   // after this are sent at once. Part of an orderly shutdown, before the link stops.
@@ -105,7 +108,7 @@ class TaskListPublisher {
   std::map<std::string, std::vector<protocol::RecountTask>> planned_;
   std::set<std::string> unsent_;                  // sites whose last list the link refused
   std::map<std::string, std::int64_t> followed_;  // by site, the list version last sent or read
-  std::map<std::string, std::int64_t> highest_sent_;
+  std::function<void(const std::string&, std::int64_t)> on_sending_;
   // Fails on every poll while the database is away: said once, then once a minute.
   RepeatedFailure follow_failures_{"recount-hub: task list versions"};
   bool publishing_ = true;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "shared/storage/sqlite.hpp"
@@ -60,73 +61,109 @@ std::vector<std::pair<std::uint64_t, std::string>> ledger_events(const std::file
   return events;
 }
 
+// A hub with a device that synced events A and took catalog A, backed up, then events B and
+// catalog B (location LOC-B-02) acked and taken: what a restore from the backup loses.
+struct BackedUpHub {
+  TempDir dir;
+  Mosquitto broker;
+  std::filesystem::path hub_dir = dir / "hub";
+  Hub hub{hub_dir, broker.uri()};
+  std::filesystem::path device = dir / "device";
+  std::filesystem::path backup = dir / "hub-backup.db";
+  std::optional<AgentDaemon> agent;
+  std::uint64_t backed_up_seq = 0;
+  std::uint64_t total = 0;
+  std::vector<std::pair<std::uint64_t, std::string>> before;  // every event, after B
+
+  BackedUpHub() {
+    REQUIRE(import_locations("a.csv", "store-1,A-01,LOC-A-01,shelf\n").exit_code == 0);
+    record_events(device, "store-1", "d1", 30, 1);  // events A
+    agent.emplace(device, broker.uri(), hub.key_file());
+    REQUIRE(eventually([&] { return synced(hub, device); }, kSyncTimeout));
+    backed_up_seq = last_seq(device);
+    REQUIRE(eventually([&] { return device_knows(device, "LOC-A-01"); }, kSyncTimeout));
+
+    const auto backed_up = run_command({RECOUNTCTL_BIN, "--data", hub_dir.string(), "backup", backup.string()});
+    REQUIRE_MESSAGE(backed_up.exit_code == 0, backed_up.err);
+
+    REQUIRE(import_locations("b.csv", "store-1,A-01,LOC-A-01,shelf\nstore-1,B-02,LOC-B-02,bin\n").exit_code == 0);
+    record_events(device, "store-1", "d1", 30, 2);  // events B
+    REQUIRE(eventually([&] { return synced(hub, device); }, kSyncTimeout));
+    REQUIRE(eventually([&] { return device_knows(device, "LOC-B-02"); }, kSyncTimeout));
+    total = last_seq(device);
+    REQUIRE(total > backed_up_seq);
+    before = ledger_events(hub_dir);
+    REQUIRE(before.size() == total);
+  }
+
+  CommandResult import_locations(const std::string& name, const std::string& lines) {
+    return run_command({RECOUNTCTL_BIN, "--hub", hub.url(), "--token", hub.token(), "import", "locations",
+                        locations_file(dir, name, lines).string()});
+  }
+
+  // After the restart of a restored hub: the restored catalog (without B-02) replaced the newer one
+  // the device held, and a change made since reaches it too (their versions continue above what it
+  // saw); the device is synced again, every event once at its seq: those before the restore
+  // unchanged, after them only acks of tasks the restored hub sent again, which it took as new.
+  void check_after_restart() {
+    REQUIRE(eventually([&] { return !device_knows(device, "LOC-B-02"); }, kSyncTimeout));
+    REQUIRE(import_locations("c.csv", "store-1,A-01,LOC-A-01,shelf\nstore-1,C-03,LOC-C-03,bin\n").exit_code == 0);
+    CHECK(eventually([&] { return device_knows(device, "LOC-C-03"); }, kSyncTimeout));
+    REQUIRE(eventually([&] { return synced(hub, device); }, kSyncTimeout));
+    agent->stop();
+    const auto journal = agent_journal(device);
+    REQUIRE(journal.size() >= total);
+    const auto stored = ledger_events(hub_dir);
+    REQUIRE(stored.size() == journal.size());
+    for (std::size_t i = 0; i < journal.size(); ++i) {
+      CHECK(journal[i]["seq"].get<std::uint64_t>() == i + 1);
+      CHECK(stored[i] == std::pair{i + 1, journal[i]["event_id"].get<std::string>()});
+      if (i < total) CHECK(stored[i] == before[i]);
+      if (i >= total) CHECK(journal[i]["type"] == "task_ack");
+    }
+  }
+};
+
 }  // namespace
 
 TEST_CASE(
     "after a restore from an older backup the agent resends what the hub lost: every event once, seqs unchanged, and "
     "a later catalog reaches the device") {
-  TempDir dir;
-  Mosquitto broker;
-  const auto hub_dir = dir / "hub";
-  Hub hub(hub_dir, broker.uri());
-  const auto import_locations = [&](const std::filesystem::path& file) {
-    return run_command(
-        {RECOUNTCTL_BIN, "--hub", hub.url(), "--token", hub.token(), "import", "locations", file.string()});
-  };
-  REQUIRE(import_locations(locations_file(dir, "a.csv", "store-1,A-01,LOC-A-01,shelf\n")).exit_code == 0);
-
-  const auto device = dir / "device";
-  record_events(device, "store-1", "d1", 30, 1);  // events A
-  AgentDaemon agent(device, broker.uri(), hub.key_file());
-  REQUIRE(eventually([&] { return synced(hub, device); }, kSyncTimeout));
-  const auto backed_up_seq = last_seq(device);
-  REQUIRE(eventually([&] { return device_knows(device, "LOC-A-01"); }, kSyncTimeout));
-
-  const auto backup = dir / "hub-backup.db";
-  const auto backed_up = run_command({RECOUNTCTL_BIN, "--data", hub_dir.string(), "backup", backup.string()});
-  REQUIRE_MESSAGE(backed_up.exit_code == 0, backed_up.err);
-  const auto again = run_command({RECOUNTCTL_BIN, "--data", hub_dir.string(), "backup", backup.string()});
+  BackedUpHub setup;
+  const auto again = run_command({RECOUNTCTL_BIN, "--data", setup.hub_dir.string(), "backup", setup.backup.string()});
   CHECK(again.exit_code == 2);
   CHECK(again.err.find("never overwrites") != std::string::npos);
 
-  // After the backup: a newer catalog and events B, all acked; then the hub goes back in time.
-  REQUIRE(import_locations(locations_file(dir, "b.csv", "store-1,A-01,LOC-A-01,shelf\nstore-1,B-02,LOC-B-02,bin\n"))
-              .exit_code == 0);
-  record_events(device, "store-1", "d1", 30, 2);
-  REQUIRE(eventually([&] { return synced(hub, device); }, kSyncTimeout));
-  REQUIRE(eventually([&] { return device_knows(device, "LOC-B-02"); }, kSyncTimeout));
-  const auto total = last_seq(device);
-  REQUIRE(total > backed_up_seq);
-  const auto before = ledger_events(hub_dir);
-  REQUIRE(before.size() == total);
-
-  const auto refused = run_command({RECOUNTCTL_BIN, "--data", hub_dir.string(), "restore", backup.string()});
+  const auto refused =
+      run_command({RECOUNTCTL_BIN, "--data", setup.hub_dir.string(), "restore", setup.backup.string()});
   CHECK(refused.exit_code == 2);
   CHECK(refused.err.find("stop the hub") != std::string::npos);
-  REQUIRE(hub.stop() == 0);
-  const auto restored = run_command({RECOUNTCTL_BIN, "--data", hub_dir.string(), "restore", backup.string()});
+  REQUIRE(setup.hub.stop() == 0);
+  const auto restored =
+      run_command({RECOUNTCTL_BIN, "--data", setup.hub_dir.string(), "restore", setup.backup.string()});
   REQUIRE_MESSAGE(restored.exit_code == 0, restored.err);
   CHECK(restored.out.find("versions continue above") != std::string::npos);
-  CHECK(ledger_events(hub_dir).size() == backed_up_seq);  // what the backup held
+  CHECK(ledger_events(setup.hub_dir).size() == setup.backed_up_seq);  // what the backup held
 
-  hub.restart();
-  REQUIRE(eventually([&] { return synced(hub, device); }, kSyncTimeout));
-  CHECK(last_seq(device) == total);
-  CHECK(ledger_events(hub_dir) == before);  // the same events at the same seqs, once each
-  const auto journal = agent_journal(device);
-  REQUIRE(journal.size() == total);
-  for (std::size_t i = 0; i < journal.size(); ++i) {
-    CHECK(journal[i]["seq"].get<std::uint64_t>() == i + 1);
-    CHECK(journal[i]["event_id"].get<std::string>() == before[i].second);
-  }
+  setup.hub.restart();
+  setup.check_after_restart();
+}
 
-  // The restored catalog (without B-02) replaces the newer one the device held, and a change made
-  // after the restore reaches it too: their versions continue above what it saw.
-  REQUIRE(eventually([&] { return !device_knows(device, "LOC-B-02"); }, kSyncTimeout));
-  REQUIRE(import_locations(locations_file(dir, "c.csv", "store-1,A-01,LOC-A-01,shelf\nstore-1,C-03,LOC-C-03,bin\n"))
-              .exit_code == 0);
-  CHECK(eventually([&] { return device_knows(device, "LOC-C-03"); }, kSyncTimeout));
-  agent.stop();
+TEST_CASE(
+    "a restore whose replaced database is gone still brings the device the restored catalog and later ones: the hub "
+    "reads back from the broker what it published") {
+  BackedUpHub setup;
+  REQUIRE(setup.hub.stop() == 0);
+  for (const char* file : {"hub.db", "hub.db-wal", "hub.db-shm"}) std::filesystem::remove(setup.hub_dir / file);
+  const auto restored =
+      run_command({RECOUNTCTL_BIN, "--data", setup.hub_dir.string(), "restore", setup.backup.string()});
+  REQUIRE_MESSAGE(restored.exit_code == 0, restored.err);
+  CHECK(restored.err.find("there was no hub database to replace") != std::string::npos);
+  CHECK(restored.err.find("records on the broker") != std::string::npos);
+
+  setup.hub.restart();
+  setup.check_after_restart();
+  CHECK(setup.hub.errors().find("the ledger holds older versions than were sent") != std::string::npos);
 }
 
 }  // namespace recount::testing

@@ -21,6 +21,7 @@
 #include "hub/http/client.hpp"
 #include "hub/reconcile/sqlite_queries.hpp"
 #include "shared/protocol/codec.hpp"
+#include "shared/protocol/signed_payload.hpp"
 #include "shared/protocol/topics.hpp"
 #include "tests/hub/ledger_fixtures.hpp"
 #include "tests/support/mosquitto.hpp"
@@ -231,6 +232,43 @@ TEST_CASE("the hub signs its chain's head when it moved, into the checkpoint dir
   bool done = false;
   daemon->shutdown([&] { done = true; });
   REQUIRE(testing::run_until(io, [&] { return done; }));
+}
+
+TEST_CASE(
+    "a hub whose ledger holds older versions than the broker's records of what was published sends its task list and "
+    "catalog above them") {
+  testing::Mosquitto broker;
+  testing::LedgerFixture store;
+  boost::asio::io_context io;
+  auto daemon = HubDaemon::create(io, store.ledger, store.dir.path(), options_for(broker)).value();
+  const auto key = load_signing_key(store.dir.path()).value();
+  // What a hub published before this ledger went back in time (a failover to a standby that
+  // lagged, a restore from a backup): the floor holds these versions.
+  testing::TestDevice floor(io, broker.uri(), "floor",
+                            {protocol::tasks_topic("store-1"), protocol::catalog_topic("store-1")});
+  floor.publish("recount/hub/v1/published/store-1", sign_published("store-1", SitePublished{40, 30}, key), true);
+  floor.received.clear();
+  const auto version_sent = [&](const std::string& topic) -> std::uint64_t {
+    std::uint64_t highest = 0;
+    for (const auto& message : floor.received) {
+      if (message.topic != topic) continue;
+      auto text = protocol::verified_payload(message.payload, key.public_key());
+      REQUIRE(text.has_value());
+      highest = std::max(highest, topic == protocol::tasks_topic("store-1")
+                                      ? protocol::decode_task_list(*text).value().version
+                                      : protocol::decode_catalog(*text).value().version);
+    }
+    return highest;
+  };
+  daemon->start({});
+  CHECK(testing::run_until(io, [&] {
+    return version_sent(protocol::tasks_topic("store-1")) == 41 &&
+           version_sent(protocol::catalog_topic("store-1")) == 31;
+  }));
+  bool done = false;
+  daemon->shutdown([&] { done = true; });
+  REQUIRE(testing::run_until(io, [&] { return done; }));
+  CHECK(catalog_version(store.ledger.database()).value() == 31);
 }
 
 TEST_CASE("the live feed sends a device once per change of what is shown of it: online, backlog, offline") {

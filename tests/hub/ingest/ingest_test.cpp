@@ -65,6 +65,7 @@ struct IngestFixture {
   std::vector<mqtt::Message>& replies = device.received;
 
   explicit IngestFixture(IngestOptions options = {}) : ingest_options(std::move(options)) {
+    hub_link.on_message([this](mqtt::Message message) { ingest.deliver(std::move(message)); });
     ingest.start();
     hub_link.start();
     REQUIRE(run_until([&] { return hub_link.connected(); }));
