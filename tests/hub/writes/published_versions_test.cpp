@@ -10,6 +10,7 @@
 #include "shared/protocol/signed_payload.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/mqtt_fixtures.hpp"
+#include "tests/support/process.hpp"
 
 namespace recount::hub {
 namespace {
@@ -25,13 +26,17 @@ struct Reader {
       if (!versions.receive(message)) ++others;
     });
     versions.start([this] { ++read_backs; }, [this] { ++raises; });
-    link.on_connected([this] { versions.connected(); });
+    link.on_connected([this] {
+      if (pause_on_connect) link.set_delivery(mqtt::Delivery::kPaused);  // as under a backlog
+      versions.connected();
+    });
   }
   mqtt::Link link;
   PublishedVersions versions;
   int read_backs = 0;
   int raises = 0;
   int others = 0;
+  bool pause_on_connect = false;
 };
 
 struct Fixture {
@@ -129,12 +134,20 @@ TEST_CASE(
     "published versions: a broker that does not echo the marker in time is not waited for, and a record read later "
     "still raises what is known") {
   Fixture fixture;
-  fixture.retain(kRecordOfS1, sign_published("s1", SitePublished{50, 30}, fixture.key));
   auto hub = fixture.reader("hub-1", std::chrono::milliseconds(300));
-  hub->link.set_delivery(mqtt::Delivery::kPaused);  // as under a backlog: nothing reaches the hub
+  hub->pause_on_connect = true;  // nothing reaches the hub once it is connected, its marker neither
   hub->link.start();
   REQUIRE(testing::run_until(fixture.io, [&] { return hub->read_backs == 1; }));
+  // From another process: while a link's delivery waits, Paho's lock is held, and no other client
+  // of this process could publish.
+  REQUIRE(
+      testing::run_command({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(fixture.broker.port()), "-q", "1",
+                            "-r", "-t", kRecordOfS1, "-m", sign_published("s1", SitePublished{50, 30}, fixture.key)})
+          .exit_code == 0);
+  testing::run_until(
+      fixture.io, [] { return false; }, std::chrono::milliseconds(200));
   CHECK(hub->versions.sites().empty());
+  CHECK(hub->raises == 0);
   hub->link.set_delivery(mqtt::Delivery::kFlowing);
   REQUIRE(testing::run_until(fixture.io, [&] { return hub->raises == 1; }));
   CHECK(hub->versions.sites().at("s1") == SitePublished{50, 30});
