@@ -63,8 +63,7 @@ Result<std::pair<std::string, SitePublished>> read_published(std::string_view pa
 
 PublishedVersions::PublishedVersions(boost::asio::io_context& io, mqtt::Link& link, const crypto::SigningKey& key,
                                      std::chrono::milliseconds read_back_timeout)
-    : io_(io),
-      link_(link),
+    : link_(link),
       key_(key),
       read_back_timeout_(read_back_timeout),
       marker_topic_("recount/hub/v1/read-back/" + crypto::random_token(12)),

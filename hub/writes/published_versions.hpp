@@ -91,7 +91,6 @@ class PublishedVersions {
   void publish(const std::string& site);
   void finish_read_back();
 
-  boost::asio::io_context& io_;
   mqtt::Link& link_;
   const crypto::SigningKey& key_;
   std::chrono::milliseconds read_back_timeout_;
