@@ -237,7 +237,10 @@ TEST_CASE(
   PostgresHubLedger ledger;
   Mosquitto broker;
   Fleet fleet(dir, 5);
-  fleet.record(3000, 0);
+  // Enough that the agents still sync at the second kill on a quiet machine (with 3,000 each,
+  // one run synced everything before it).
+  constexpr std::uint64_t kEach = 6000;
+  fleet.record(kEach, 0);
   // A short lease, so the survivor takes over within the test's patience.
   const std::vector<std::string> lease{"--lease-ttl", "3"};
   Hub first(dir / "hub-a", broker.uri(), lease, ledger.url(), "admin-a");
@@ -249,7 +252,7 @@ TEST_CASE(
   for (const auto& data : fleet.data)
     agents.push_back(std::make_unique<AgentDaemon>(data, broker.uri(), first.key_file()));
 
-  std::uint64_t recorded = std::uint64_t{5} * 3000;
+  std::uint64_t recorded = 5 * kEach;
   std::uint64_t stored = 0;
   int kills_mid_sync = 0;
   for (int kill = 0; kill < 4; ++kill) {
@@ -289,7 +292,7 @@ TEST_CASE(
       fleet, ledger, dir / "hub-a", agents);
   stop_one_of_two(first);
   stop_one_of_two(second);
-  check_ledger_exactly_once(ledger, dir / "hub-a", std::uint64_t{5} * 3000 + std::uint64_t{4} * kRecordedWhileDead);
+  check_ledger_exactly_once(ledger, dir / "hub-a", 5 * kEach + std::uint64_t{4} * kRecordedWhileDead);
 }
 
 TEST_CASE_TEMPLATE("agents that keep recording through a broker outage deliver everything once it returns", Ledger,
