@@ -1,6 +1,9 @@
 // Signing, reading and comparing audit checkpoints.
 #include "hub/audit/checkpoint.hpp"
 
+#include <cstdint>
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "shared/protocol/signed_payload.hpp"
@@ -12,10 +15,6 @@ using Json = nlohmann::json;
 
 constexpr std::string_view kKind = "recount.audit.checkpoint";
 constexpr int kVersion = 1;
-
-Error invalid(std::string field, std::string message) {
-  return Error{ErrorCode::kInvalidInput, std::move(field), std::move(message)};
-}
 
 }  // namespace
 
@@ -31,13 +30,9 @@ std::string sign_checkpoint(const Checkpoint& checkpoint, const crypto::SigningK
 }
 
 Result<Checkpoint> read_checkpoint(std::string_view text, const crypto::PublicKey& key) {
-  auto signed_text = protocol::verified_payload(text, key);
-  if (!signed_text) return signed_text.error();
-  const Json object = Json::parse(*signed_text, nullptr, false);
-  if (!object.is_object() || object.value("kind", Json()) != kKind) {
-    return invalid("kind", "is not \"" + std::string(kKind) + "\": not an audit checkpoint");
-  }
-  if (object.value("v", Json()) != kVersion) return invalid("v", "must be " + std::to_string(kVersion));
+  auto record = protocol::verified_record(text, key, kKind, kVersion, "an audit checkpoint");
+  if (!record) return record.error();
+  const Json& object = *record;
   Checkpoint checkpoint;
   const Json entry_id = object.value("entry_id", Json());
   if (!entry_id.is_number_unsigned() || entry_id.get<std::int64_t>() < 1) {
@@ -50,7 +45,11 @@ Result<Checkpoint> read_checkpoint(std::string_view text, const crypto::PublicKe
   }
   checkpoint.head_hash = head_hash.get<std::string>();
   const Json at_ms = object.value("at_ms", Json());
-  if (!at_ms.is_number_integer()) return invalid("at_ms", "must be an integer (ms since the epoch)");
+  // An unsigned value beyond int64 is also is_number_integer(); get<std::int64_t> would wrap it.
+  if (!at_ms.is_number_integer() ||
+      (at_ms.is_number_unsigned() && at_ms.get<std::uint64_t>() > std::numeric_limits<std::int64_t>::max())) {
+    return invalid("at_ms", "must be an integer (ms since the epoch)");
+  }
   checkpoint.at_ms = at_ms.get<std::int64_t>();
   const Json hub_key = object.value("hub_key", Json());
   if (!hub_key.is_string() || hub_key.get<std::string>() != key.fingerprint()) {

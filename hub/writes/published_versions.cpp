@@ -21,10 +21,6 @@ constexpr std::string_view kKind = "recount.published";
 constexpr std::string_view kTopicPrefix = "recount/hub/v1/published/";
 constexpr int kVersion = 1;
 
-Error invalid(std::string field, std::string message) {
-  return Error{ErrorCode::kInvalidInput, std::move(field), std::move(message)};
-}
-
 // A version as stored: a non-negative integer of SQL's signed 64 bits.
 Result<std::int64_t> counter(const Json& object, const std::string& field) {
   const Json value = object.value(field, Json());
@@ -44,13 +40,9 @@ std::string sign_published(const std::string& site, const SitePublished& version
 }
 
 Result<std::pair<std::string, SitePublished>> read_published(std::string_view payload, const crypto::PublicKey& key) {
-  auto text = protocol::verified_payload(payload, key);
-  if (!text) return text.error();
-  const Json object = Json::parse(*text, nullptr, false);
-  if (!object.is_object() || object.value("kind", Json()) != kKind) {
-    return invalid("kind", "is not \"" + std::string(kKind) + "\": not a record of published versions");
-  }
-  if (object.value("v", Json()) != kVersion) return invalid("v", "must be " + std::to_string(kVersion));
+  auto record = protocol::verified_record(payload, key, kKind, kVersion, "a record of published versions");
+  if (!record) return record.error();
+  const Json& object = *record;
   const Json site = object.value("site", Json());
   if (!site.is_string()) return invalid("site", "must be a site id");
   if (auto ok = validate_identifier("site", site.get<std::string>()); !ok) return ok.error();

@@ -154,16 +154,22 @@ SigningKey SigningKey::generate() {
   return SigningKey(std::make_unique<Key>(Key{std::move(key)}), public_key);
 }
 
-Result<SigningKey> SigningKey::load(const std::filesystem::path& file) {
-  auto text = read_text(file);
-  if (!text) return text.error();
-  auto bio = memory_bio(*text);
+Result<SigningKey> SigningKey::from_pem(std::string_view pem) {
+  auto bio = memory_bio(pem);
   PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (!key || EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519) {
-    return Error{ErrorCode::kCorrupt, "", file.string() + " holds no Ed25519 private key in PEM form"};
+    return Error{ErrorCode::kCorrupt, "", "no Ed25519 private key in PEM form"};
   }
   const PublicKey public_key(raw_public(key.get()));
   return SigningKey(std::make_unique<Key>(Key{std::move(key)}), public_key);
+}
+
+Result<SigningKey> SigningKey::load(const std::filesystem::path& file) {
+  auto text = read_text(file);
+  if (!text) return text.error();
+  auto key = from_pem(*text);
+  if (!key) return Error{ErrorCode::kCorrupt, "", file.string() + " holds no Ed25519 private key in PEM form"};
+  return key;
 }
 
 Result<SigningKey> SigningKey::load_or_create(const std::filesystem::path& file) {

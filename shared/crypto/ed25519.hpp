@@ -44,6 +44,8 @@ class SigningKey {
  public:
   // A new key from the operating system's random source.
   static SigningKey generate();
+  // Reads a PEM (PKCS#8) private key. Errors: kCorrupt when `pem` holds no Ed25519 private key.
+  static Result<SigningKey> from_pem(std::string_view pem);
   // Reads a PEM (PKCS#8) private key file. Errors: kIo when it cannot be read, kCorrupt when it
   // holds no Ed25519 private key (both name the file).
   static Result<SigningKey> load(const std::filesystem::path& file);

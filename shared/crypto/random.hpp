@@ -19,7 +19,7 @@ std::vector<std::uint8_t> random_bytes(std::size_t count);
 std::string random_token(std::size_t bytes);
 
 // Standard base64 with padding, and back. Errors: kInvalidInput naming `field` when `text` is not
-// base64.
+// base64 as base64_encode writes it (padded, no white space, unused bits zero).
 std::string base64_encode(std::string_view bytes);
 Result<std::string> base64_decode(std::string_view field, std::string_view text);
 

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 namespace recount::protocol {
 namespace {
 
@@ -35,6 +37,19 @@ Result<std::string> verified_payload(std::string_view payload, const crypto::Pub
     return invalid("sig", "the signature does not verify with the hub key " + key.fingerprint());
   }
   return text;
+}
+
+Result<nlohmann::json> verified_record(std::string_view payload, const crypto::PublicKey& key, std::string_view kind,
+                                       int version, std::string_view what) {
+  auto text = verified_payload(payload, key);
+  if (!text) return text.error();
+  // The non-throwing parse: a signed text that is not JSON is only "not an object".
+  nlohmann::json object = nlohmann::json::parse(*text, nullptr, false);
+  if (!object.is_object() || object.value("kind", nlohmann::json()) != kind) {
+    return invalid("kind", "is not \"" + std::string(kind) + "\": not " + std::string(what));
+  }
+  if (object.value("v", nlohmann::json()) != version) return invalid("v", "must be " + std::to_string(version));
+  return object;
 }
 
 }  // namespace recount::protocol

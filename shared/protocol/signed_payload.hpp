@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "shared/core/result.hpp"
 #include "shared/crypto/ed25519.hpp"
 
@@ -23,5 +25,13 @@ std::string sign_payload(std::string_view object, const crypto::SigningKey& key)
 // (kInvalidInput, field "sig"): the payload carries no signature in the form above, or it does not
 // verify with `key` (the message names the key's fingerprint).
 Result<std::string> verified_payload(std::string_view payload, const crypto::PublicKey& key);
+
+// A signed record of the hub (an audit checkpoint, a record of published versions): a JSON object
+// `{"kind":…,"v":…,…}` as above. Its members when `key` signed it and it is of `kind` and
+// `version`. Errors (kInvalidInput): those of verified_payload; field "kind" when the signed text
+// is not an object of `kind` (the message calls it not `what`, e.g. "an audit checkpoint"); field
+// "v" when its version is not `version`.
+Result<nlohmann::json> verified_record(std::string_view payload, const crypto::PublicKey& key, std::string_view kind,
+                                       int version, std::string_view what);
 
 }  // namespace recount::protocol

@@ -9,33 +9,41 @@
 #include <iterator>
 
 #include "tests/support/process.hpp"
+#include "tests/support/rfc8032_key.hpp"
 
 namespace recount::crypto {
-namespace {
 
-// RFC 8032 §7.1, TEST 1: the secret key as PKCS#8 PEM, its public key and its signature of "".
-constexpr const char* kRfcKeyPem =
-    "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n-----END PRIVATE "
-    "KEY-----\n";
-constexpr const char* kRfcPublic = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
-constexpr const char* kRfcSignature =
-    "5VZDAMNgrHKQhuLMgG6CioSHfx645dl02HPgZSJJAVVfuIIVkKM7rMYeOXAc+bRr0lv18FlbviRlUUFDjnoQCw==";
-
-SigningKey rfc_key(const testing::TempDir& dir) {
-  std::ofstream(dir / "rfc.key") << kRfcKeyPem;
-  auto key = SigningKey::load(dir / "rfc.key");
-  REQUIRE(key);
-  return std::move(*key);
-}
-
-}  // namespace
+using testing::kRfcKeyPem;
+using testing::kRfcPublic;
+using testing::kRfcSignature;
 
 TEST_CASE("a key loaded from PEM signs as RFC 8032 says and its public key is the published one") {
   testing::TempDir dir;
-  const SigningKey key = rfc_key(dir);
-  CHECK(key.public_key().base64() == kRfcPublic);
-  CHECK(key.sign("") == kRfcSignature);
-  CHECK(verify(key.public_key(), "", kRfcSignature));
+  std::ofstream(dir / "rfc.key") << kRfcKeyPem;
+  auto loaded = SigningKey::load(dir / "rfc.key");
+  auto read = SigningKey::from_pem(kRfcKeyPem);
+  REQUIRE(loaded);
+  REQUIRE(read);
+  for (const SigningKey* key : {&*loaded, &*read}) {
+    CHECK(key->public_key().base64() == kRfcPublic);
+    CHECK(key->sign("") == kRfcSignature);
+    CHECK(verify(key->public_key(), "", kRfcSignature));
+  }
+  auto junk = SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+  REQUIRE_FALSE(junk);
+  CHECK(junk.error().code == ErrorCode::kCorrupt);
+}
+
+TEST_CASE("a signature whose text is changed in bits base64 does not use does not verify") {
+  // The signature's last digit before "==" carries four unused bits: a text that sets them would
+  // decode to the same 64 bytes, a second form of one signature.
+  std::string changed = kRfcSignature;
+  REQUIRE(changed.ends_with("Cw=="));
+  changed[changed.size() - 3] = 'x';  // 'w' is 110000, 'x' is 110001
+  const auto key = PublicKey::from_base64(kRfcPublic);
+  REQUIRE(key);
+  CHECK(verify(*key, "", kRfcSignature));
+  CHECK_FALSE(verify(*key, "", changed));
 }
 
 TEST_CASE("a signature does not verify for another message, another key or after any change") {

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 namespace recount::protocol {
 
 TEST_CASE("a signed payload is still JSON and verifies to the text that was signed") {
@@ -44,6 +46,32 @@ TEST_CASE("a \"sig\" inside a string value does not confuse the check") {
   auto verified = verified_payload(sign_payload(text, key), key.public_key());
   REQUIRE(verified);
   CHECK(*verified == text);
+}
+
+TEST_CASE("a signed record reads as its members only when it is of the kind and version asked for") {
+  const auto key = crypto::SigningKey::generate();
+  auto record = verified_record(sign_payload(R"({"kind":"recount.test","v":2,"n":5})", key), key.public_key(),
+                                "recount.test", 2, "a test record");
+  REQUIRE(record);
+  CHECK((*record)["n"] == 5);
+  const std::pair<std::string, std::string> refused[] = {
+      {R"({"kind":"recount.other","v":2})", "kind"}, {R"({"v":2})", "kind"},
+      {R"({"kind":"recount.test","v":1})", "v"},     {R"({"kind":"recount.test","v":"2"})", "v"},
+      {R"({"kind":"recount.test","v":2,})", "kind"},  // not JSON at all
+      {R"({"kind":"recount.test","v":2})", "sig"},    // signed, below, by another key
+  };
+  const auto forger = crypto::SigningKey::generate();
+  for (const auto& refusal : refused) {
+    const std::string& text = refusal.first;
+    const std::string& field = refusal.second;
+    CAPTURE(text);
+    const bool forged = field == "sig";
+    auto read = verified_record(sign_payload(text, forged ? forger : key), key.public_key(), "recount.test", 2,
+                                "a test record");
+    REQUIRE_FALSE(read);
+    CHECK(read.error().field == field);
+    if (field == "kind") CHECK(read.error().message == "is not \"recount.test\": not a test record");
+  }
 }
 
 }  // namespace recount::protocol
