@@ -122,6 +122,10 @@ class HubDaemon {
   // broker link is up, "broker down, retrying, ..." while it is not.
   std::string status_line() const;
 
+  // The routes the HTTP server serves, for callers that route requests without a socket (the API
+  // fuzzer); handle() only on the io_context's thread, as the server calls it.
+  const Router& router() const { return router_; }
+
   // The bound HTTP address (its real port when 0 was asked for), if HTTP is served.
   std::optional<HostPort> http_address() const;
 

@@ -84,6 +84,8 @@ class IngestHarness {
     if (!verification || verification->broken_id) fail("the audit chain is broken");
   }
 
+  // The temp directory that holds the ledger, removed with everything in it at destruction.
+  const std::filesystem::path& directory() const { return dir_; }
   hub::Ledger& ledger() { return ledger_; }
   hub::UnknownBarcodes& unknown() { return unknown_; }
   const hub::IngestCounters& counters() const { return ingest_.counters(); }
