@@ -7,10 +7,6 @@
 // An input is one request: "METHOD TARGET" on its first line, the rest its body.
 #pragma once
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -21,6 +17,7 @@
 
 #include "hub/daemon/hub_daemon.hpp"
 #include "hub/ledger/ledger.hpp"
+#include "tests/fuzz/harness_dir.hpp"
 #include "tests/fuzz/ingest_harness.hpp"
 
 namespace recount::fuzz {
@@ -52,10 +49,7 @@ class ApiHarness {
     hub::HubOptions options;
     options.mqtt_uri = "tcp://127.0.0.1:1";
     auto daemon = hub::HubDaemon::create(io_, seed_.ledger(), data_dir_, std::move(options));
-    if (!daemon) {
-      std::fprintf(stderr, "api harness: cannot create the hub: %s\n", daemon.error().describe().c_str());
-      std::abort();
-    }
+    if (!daemon) harness_failed("api", "cannot create the hub: " + daemon.error().describe());
     daemon_ = std::move(*daemon);
   }
 

@@ -7,10 +7,6 @@
 // in one input or two, are a conflicting resend.
 #pragma once
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -25,6 +21,7 @@
 #include "hub/writes/task_publisher.hpp"
 #include "shared/crypto/ed25519.hpp"
 #include "shared/mqtt/link.hpp"
+#include "tests/fuzz/harness_dir.hpp"
 
 namespace recount::fuzz {
 
@@ -55,7 +52,7 @@ inline std::vector<mqtt::Message> messages_of(std::string_view input) {
 // Ingest behind a link that is never started, so its answers go nowhere. Not thread-safe.
 class IngestHarness {
  public:
-  IngestHarness() : dir_(make_dir()), ledger_(open_ledger(dir_)) {
+  IngestHarness() : dir_(make_harness_dir("ingest")), ledger_(open_ledger(dir_)) {
     ingest_.keep_unknown_barcodes(unknown_);
     ingest_.start();
     run("");
@@ -91,15 +88,7 @@ class IngestHarness {
   const hub::IngestCounters& counters() const { return ingest_.counters(); }
 
  private:
-  [[noreturn]] static void fail(const char* what) {
-    std::fprintf(stderr, "ingest harness: %s\n", what);
-    std::abort();
-  }
-  static std::filesystem::path make_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "recount-ingest-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) fail("cannot make a temp directory");
-    return pattern;
-  }
+  [[noreturn]] static void fail(const char* what) { harness_failed("ingest", what); }
   static hub::Ledger open_ledger(const std::filesystem::path& dir) {
     auto ledger = hub::Ledger::open(dir / "hub.db");
     if (!ledger) fail("cannot open the ledger");
