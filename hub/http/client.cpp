@@ -100,8 +100,10 @@ Result<HttpAnswer> exchange(Stream& stream, boost::asio::io_context& io, const H
   HttpAnswer answer{parser.get().result_int(), parser.get().body()};
   if (answer.status == 401 && peer == Peer::kHub) {
     const auto body = nlohmann::json::parse(answer.body, nullptr, false);
+    // Whatever answered may not be a hub: read its message only where it is a string.
     const auto error = body.is_object() ? body.value("error", nlohmann::json::object()) : nlohmann::json::object();
-    const std::string reason = error.is_object() ? error.value("message", answer.body) : answer.body;
+    const auto message = error.is_object() ? error.value("message", nlohmann::json()) : nlohmann::json();
+    const std::string reason = message.is_string() ? message.get<std::string>() : answer.body;
     return Error{ErrorCode::kUnavailable, "",
                  "the hub at " + where + " refused the request (401): " + reason + "; " +
                      (hub.token.empty() ? "no API token: " : "the token came from ") + hub.token_source};

@@ -43,6 +43,26 @@ TEST_CASE("a GET returns the status and body of whatever the server answers") {
   CHECK(missing->status == 404);
 }
 
+TEST_CASE("a 401 from something that is not a hub, its message not a string, is reported with its body") {
+  boost::asio::io_context io;
+  Router router;
+  router.add_public("GET", "/api/v1/stats", [](const Request&) {
+    return Response::json(401, {{"error", {{"code", 7}, {"message", {{"nested", true}}}}}});
+  });
+  auto server = HttpServer::listen(io, HostPort{"127.0.0.1", 0}, router).value();
+  const HostPort address = server->local_address();
+  server->start();
+  std::thread thread([&] { io.run(); });
+
+  const auto refused = http_get(address, "/api/v1/stats");
+  boost::asio::post(io, [&] { server->stop(); });
+  thread.join();
+
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message.find(R"(refused the request (401): {"error":{"code":7,"message":{"nested":true}}})") !=
+        std::string::npos);
+}
+
 TEST_CASE("over https the hub's certificate is verified against the CA given: its own CA passes, another is refused") {
   testing::TempDir dir;
   const auto certificates = testing::make_certificates(dir.path());
