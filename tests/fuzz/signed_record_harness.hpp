@@ -21,8 +21,8 @@
 namespace recount::fuzz {
 
 inline const crypto::SigningKey& signing_key() {
-  static const crypto::SigningKey key = crypto::SigningKey::from_pem(testing::kRfcKeyPem).value();
-  return key;
+  static const crypto::SigningKey kKey = crypto::SigningKey::from_pem(testing::kRfcKeyPem).value();
+  return kKey;
 }
 
 // "" when a refusal is kInvalidInput and names a field and a problem; else what is wrong with it.
