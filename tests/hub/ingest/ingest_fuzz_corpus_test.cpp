@@ -24,7 +24,9 @@ TEST_CASE("the messages format reads flags, topic and payload, and several messa
   CHECK(messages[1].payload == "x\ny");
 }
 
-TEST_CASE("every input of the ingest fuzz corpus is committed or dead-lettered, and the hub's counts add up") {
+TEST_CASE(
+    "every input of the ingest fuzz corpus is committed or dead-lettered, the hub's counts add up and its audit chain "
+    "holds") {
   const auto files = testing::fuzz_corpus("ingest");
   REQUIRE(files.size() >= 8);
   IngestHarness harness;
@@ -43,6 +45,7 @@ TEST_CASE("every input of the ingest fuzz corpus is committed or dead-lettered, 
   CHECK(harness.counters().retained_cleared > 0);
   CHECK(harness.counters().conflicts > 0);
   CHECK_FALSE(harness.ledger().events().dead_letters({"", 0, 10}).value().empty());
+  CHECK(harness.chain_problem() == "");
 }
 
 }  // namespace
