@@ -45,15 +45,12 @@ Result<std::string> base64_decode(std::string_view field, std::string_view text)
   const int length =
       EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
                       reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (length < 0) return refuse();
-  // EVP_DecodeBlock counts padding as zero bytes.
-  std::size_t size = static_cast<std::size_t>(length);
-  if (text.ends_with("=="))
-    size -= 2;
-  else if (text.ends_with("="))
-    size -= 1;
-  bytes.resize(size);
-  // Only the one text that encodes these bytes is taken: EVP_DecodeBlock skips white space, and
+  // EVP_DecodeBlock counts padding as zero bytes, and skips white space at either end, so a text
+  // of padding and spaces can decode to fewer bytes than it ends in padding.
+  const std::size_t padding = text.ends_with("==") ? 2 : (text.ends_with("=") ? 1 : 0);
+  if (length < 0 || static_cast<std::size_t>(length) < padding) return refuse();
+  bytes.resize(static_cast<std::size_t>(length) - padding);
+  // Only the one text that encodes these bytes is taken: EVP_DecodeBlock skips white space and
   // ignores the unused low bits of a padded text's last digit, so without this check several texts
   // would read as one signature or key.
   if (base64_encode(bytes) != text) return refuse();

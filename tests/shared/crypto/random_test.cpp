@@ -24,8 +24,8 @@ TEST_CASE("base64 round-trips every length and matches RFC 4648's examples") {
 TEST_CASE("base64_decode refuses text that is not base64, naming the field") {
   // "Zh==" and "Zm9=" carry non-zero unused bits: they would decode as "f" and "fo", a second text
   // for the same bytes.
-  for (const char* text :
-       {"Zg=", "Z===", "Zm9v YmFy", "Zm9v\nYmFy", "Zg=a", "=Zg=", "Zm-_", "Zh==", "Zm9=", " Zg=", "Zg==\n"}) {
+  for (const char* text : {"Zg=", "Z===", "Zm9v YmFy", "Zm9v\nYmFy", "Zg=a", "=Zg=", "Zm-_",
+                           "Zh==", "Zm9=", " Zg=", "Zg==\n", "====", "A===", "AA=A", "=AAA", "  ==", "   =", "    "}) {
     auto decoded = base64_decode("signature", text);
     REQUIRE_FALSE(decoded);
     CHECK(decoded.error().field == "signature");
