@@ -97,9 +97,10 @@ void Ingest::follow() {
   if (!reconciling_ || behind_ || stopped_) return;
   auto pending = reconciler_.unapplied(ledger_.events());
   if (!pending) {
-    std::cerr << "recount-hub: events to reconcile: " << pending.error().describe() << '\n';
+    follow_failures_.failed(pending.error().describe());
     return;
   }
+  follow_failures_.worked();
   if (!*pending) return;
   behind_since_ms_ = wall_();
   behind_ = true;

@@ -260,6 +260,7 @@ class Ingest {
   bool storage_full_ = false;
   // While the database is away every commit fails: said once, then once a minute.
   RepeatedFailure commit_failures_{"recount-hub: commit"};
+  RepeatedFailure follow_failures_{"recount-hub: events to reconcile"};  // follow() runs four times a second
   std::set<std::string> clearing_;  // topics whose retained message the hub cleared, until the echo comes
   bool drain_posted_ = false;
   bool stopped_ = false;
