@@ -63,7 +63,7 @@ void add_alert_routes(Router& router, Ledger& ledger, HubWriter& writer,
     return Response::json(200, {{"alerts", std::move(out)}});
   });
   router.add("GET", "/api/v1/alerts/{id}", auth::Role::kViewer, [&ledger](const Request& request) {
-    auto id = request.path_integer("id", "alert id");
+    auto id = request.path_integer("id", "an alert id");
     if (!id) return Response::from(id.error());
     auto found = alerts::find_alert(ledger.database(), *id);
     if (!found) return Response::from(found.error());
@@ -81,7 +81,7 @@ void add_alert_routes(Router& router, Ledger& ledger, HubWriter& writer,
   });
   router.add("POST", "/api/v1/alerts/{id}/ack", auth::Role::kCounterLead,
              [&writer, acknowledged = std::move(acknowledged)](const Request& request) {
-               auto id = request.path_integer("id", "alert id");
+               auto id = request.path_integer("id", "an alert id");
                if (!id) return Response::from(id.error());
                std::optional<alerts::Alert> acked;
                auto written = writer.write([&](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {

@@ -77,7 +77,7 @@ Result<void> add_latest_claim(channels::ChannelStore& channels, const reconcile:
 void add_claim_routes(Router& router, HubWriter& writer, channels::ChannelStore& channels,
                       reconcile::Operations& operations, reconcile::Queries& queries, const WallClock& wall) {
   router.add("POST", "/api/v1/discrepancies/{id}/claim", auth::Role::kApprover, [&, wall](const Request& request) {
-    auto id = request.path_integer("id", "discrepancy id");
+    auto id = request.path_integer("id", "a discrepancy id");
     if (!id) return Response::from(id.error());
     auto claim = claim_of(request);
     if (!claim) return Response::from(claim.error());

@@ -68,7 +68,7 @@ void add_conflict_routes(Router& router, Ledger& ledger, HubWriter& writer) {
   });
 
   router.add("POST", "/api/v1/conflicts/{id}/review", auth::Role::kAdmin, [&writer](const Request& request) {
-    auto id = request.path_integer("id", "conflict id");
+    auto id = request.path_integer("id", "a conflict id");
     if (!id) return Response::from(id.error());
     auto login = reviewer(request);
     if (!login) return Response::from(login.error());

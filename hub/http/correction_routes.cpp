@@ -76,7 +76,7 @@ void add_correction_routes(Router& router, Ledger& ledger, HubWriter& writer, st
     return Response::json(200, {{"corrections", std::move(listed)}});
   });
   router.add("GET", "/api/v1/corrections/{id}", auth::Role::kViewer, [&ledger](const Request& request) {
-    auto id = request.path_integer("id", "correction id");
+    auto id = request.path_integer("id", "a correction id");
     if (!id) return Response::from(id.error());
     auto found = channels::find_correction(ledger.database(), *id);
     if (!found) return Response::from(found.error());
@@ -89,7 +89,7 @@ void add_correction_routes(Router& router, Ledger& ledger, HubWriter& writer, st
   });
   router.add("POST", "/api/v1/corrections/{id}/retry", auth::Role::kCounterLead,
              [&writer, retried = std::move(retried)](const Request& request) {
-               auto id = request.path_integer("id", "correction id");
+               auto id = request.path_integer("id", "a correction id");
                if (!id) return Response::from(id.error());
                std::optional<channels::CorrectionRecord> queued;
                auto written = writer.write([&](LedgerWrite& write, std::int64_t now_ms) -> Result<reconcile::Effects> {

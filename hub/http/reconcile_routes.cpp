@@ -208,7 +208,7 @@ void add_discrepancy_detail_route(Router& router, reconcile::Queries& queries, c
                                   const DetailExtension& extend) {
   router.add("GET", "/api/v1/discrepancies/{id}", auth::Role::kViewer,
              [&queries, wall, extend](const Request& request) {
-               const auto id = request.path_integer("id", "discrepancy id");
+               const auto id = request.path_integer("id", "a discrepancy id");
                if (!id) return Response::from(id.error());
                auto detail = queries.discrepancy(*id);
                if (!detail && detail.error().code == ErrorCode::kNotFound) {

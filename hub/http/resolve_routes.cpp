@@ -71,7 +71,7 @@ Result<void> read_action(const Request& request, const Json& body, reconcile::Op
 
 Result<Decision> decision_of(const Request& request) {
   Decision decision;
-  auto id = request.path_integer("id", "discrepancy id");
+  auto id = request.path_integer("id", "a discrepancy id");
   if (!id) return id.error();
   decision.id = *id;
   const Json body = Json::parse(request.body, nullptr, false);
@@ -165,7 +165,7 @@ std::vector<reconcile::OperatorAction> allowed_actions(const auth::Principal& pr
 }
 
 void add_resolve_routes(Router& router, HubWriter& writer, reconcile::Operations& operations,
-                        reconcile::Queries& queries, WallClock wall) {
+                        reconcile::Queries& queries, const WallClock& wall) {
   router.add("POST", "/api/v1/discrepancies/{id}/resolve", auth::Role::kCounterLead,
              [&writer, &operations, &queries, wall](const Request& request) {
                auto decision = decision_of(request);

@@ -29,7 +29,7 @@ class Queries;
 // Ages in the answers are taken against `wall`. The handlers run on the caller's (the
 // io_context's) thread; `writer`, `operations` and `queries` must outlive the router.
 void add_resolve_routes(Router& router, HubWriter& writer, reconcile::Operations& operations,
-                        reconcile::Queries& queries, WallClock wall);
+                        reconcile::Queries& queries, const WallClock& wall);
 
 // The resolve actions (approve, write-off, reject, in that order) that `principal` may take on
 // `discrepancy` as it stands: its state allows them and the token's role and approval limit do.

@@ -67,7 +67,7 @@ Result<std::int64_t> Request::path_integer(const std::string& name, std::string_
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || value <= 0) {
-    return invalid(name, "'" + text + "' is not a " + std::string(what) + " (a positive integer)");
+    return invalid(name, "'" + text + "' is not " + std::string(what) + " (a positive integer)");
   }
   return value;
 }

@@ -56,8 +56,9 @@ struct Request {
                                std::int64_t maximum) const;
 
   // The {name} segment of the matched pattern as an id, a positive integer that fits in 64 bits;
-  // `what` says what it identifies ("discrepancy id"). Errors: kInvalidInput naming the
-  // parameter, "'TEXT' is not a WHAT (a positive integer)", which Response::from() answers 400.
+  // `what` says what it identifies, with its article ("an alert id"). Errors: kInvalidInput
+  // naming the parameter, "'TEXT' is not WHAT (a positive integer)", which Response::from()
+  // answers 400.
   // `name` must be a placeholder of the route's pattern.
   Result<std::int64_t> path_integer(const std::string& name, std::string_view what) const;
 };

@@ -47,7 +47,7 @@ TEST_CASE("a path id is a positive 64-bit integer, and anything else an error na
   const auto with_id = [](const std::string& id) {
     Request parsed = request("GET", "/api/v1/things/" + id);
     parsed.params["id"] = id;
-    return parsed.path_integer("id", "thing id");
+    return parsed.path_integer("id", "a thing id");
   };
   CHECK(with_id("1").value() == 1);
   CHECK(with_id("9223372036854775807").value() == 9'223'372'036'854'775'807);
