@@ -464,34 +464,89 @@ Result<std::uint64_t> catalog_version(storage::Connection& database) {
   return static_cast<std::uint64_t>(query->column_int(0));
 }
 
-Result<protocol::Catalog> CatalogStore::catalog_for(const std::string& site) {
-  return read_catalog(ledger_.database(), site);
+Result<protocol::Catalog> CatalogStore::catalog_for(const std::string& site, CatalogItems items) {
+  return read_catalog(ledger_.database(), site, items);
+}
+
+Result<std::size_t> CatalogStore::item_count() { return count_items(ledger_.database()); }
+
+Result<protocol::ChunkedCatalog> CatalogStore::chunked_catalog_for(const std::string& site,
+                                                                   std::size_t items_per_pass) {
+  return read_chunked_catalog(ledger_.database(), site, items_per_pass);
 }
 
 Result<std::vector<std::string>> CatalogStore::sites() { return catalog_sites(ledger_.database()); }
 
-Result<protocol::Catalog> read_catalog(storage::Connection& database, const std::string& site) {
+Result<void> read_items(storage::Connection& database, const std::function<void(protocol::CatalogItem&&)>& item,
+                        const std::function<bool(std::string_view sku)>& wanted) {
+  auto rows = database.prepare(
+      "SELECT i.sku, i.description, i.unit_cost_cents, i.item_class, b.code, b.pack_qty FROM catalog_items i "
+      "LEFT JOIN catalog_barcodes b ON b.sku = i.sku ORDER BY i.sku, b.pack_qty, b.code");
+  if (!rows) return rows.error();
+  // An item is handed over once the next one's first row (or the end) shows its barcodes are all
+  // in. The rows of an item not wanted are passed over, its SKU kept to know where they end.
+  std::optional<protocol::CatalogItem> current;
+  std::string skipped;
+  bool skipping = false;
+  while (true) {
+    auto more = rows->step();
+    if (!more) return more.error();
+    if (!*more) break;
+    std::string sku = rows->column_text(0);
+    if (skipping && sku == skipped) continue;
+    if (!current || current->sku != sku) {
+      if (current) item(std::move(*current));
+      current.reset();
+      skipping = wanted && !wanted(sku);
+      if (skipping) {
+        skipped = std::move(sku);
+        continue;
+      }
+      current =
+          protocol::CatalogItem{std::move(sku), rows->column_text(1), rows->column_int(2), rows->column_text(3), {}};
+    }
+    if (!rows->column_is_null(4)) {
+      current->barcodes.push_back(protocol::CatalogBarcode{rows->column_text(4), rows->column_int(5)});
+    }
+  }
+  if (current) item(std::move(*current));
+  return {};
+}
+
+Result<std::size_t> count_items(storage::Connection& database) {
+  auto count = database.prepare("SELECT count(*) FROM catalog_items");
+  if (!count) return count.error();
+  auto row = count->step();
+  if (!row) return row.error();
+  return static_cast<std::size_t>(count->column_int(0));
+}
+
+Result<protocol::ChunkedCatalog> read_chunked_catalog(storage::Connection& database, const std::string& site,
+                                                      std::size_t items_per_pass) {
+  auto snapshot = storage::Transaction::snapshot(database);
+  if (!snapshot) return snapshot.error();
+  auto header = read_catalog(database, site, CatalogItems::kNone);
+  if (!header) return header.error();
+  auto count = count_items(database);
+  if (!count) return count.error();
+  auto chunked = protocol::chunk_catalog(
+      *header, *count, [&database](const auto& wanted, const auto& item) { return read_items(database, item, wanted); },
+      items_per_pass);
+  if (!chunked) return chunked.error();
+  if (auto ended = snapshot->commit(); !ended) return ended.error();
+  return chunked;
+}
+
+Result<protocol::Catalog> read_catalog(storage::Connection& database, const std::string& site, CatalogItems items) {
   protocol::Catalog catalog;
   catalog.site = site;
   auto version = catalog_version(database);
   if (!version) return version.error();
   catalog.version = *version;
-  auto items = database.prepare(
-      "SELECT i.sku, i.description, i.unit_cost_cents, i.item_class, b.code, b.pack_qty FROM catalog_items i "
-      "LEFT JOIN catalog_barcodes b ON b.sku = i.sku ORDER BY i.sku, b.pack_qty, b.code");
-  if (!items) return items.error();
-  while (true) {
-    auto more = items->step();
-    if (!more) return more.error();
-    if (!*more) break;
-    const auto sku = items->column_text(0);
-    if (catalog.items.empty() || catalog.items.back().sku != sku) {
-      catalog.items.push_back(
-          protocol::CatalogItem{sku, items->column_text(1), items->column_int(2), items->column_text(3), {}});
-    }
-    if (!items->column_is_null(4)) {
-      catalog.items.back().barcodes.push_back(protocol::CatalogBarcode{items->column_text(4), items->column_int(5)});
-    }
+  if (items == CatalogItems::kAll) {
+    auto read =
+        read_items(database, [&catalog](protocol::CatalogItem&& item) { catalog.items.push_back(std::move(item)); });
+    if (!read) return read.error();
   }
   auto locations = database.prepare(
       "SELECT location, label, location_class FROM catalog_locations WHERE site = ? ORDER BY location");
@@ -508,6 +563,20 @@ Result<protocol::Catalog> read_catalog(storage::Connection& database, const std:
   if (!users) return users.error();
   catalog.users = std::move(*users);
   return catalog;
+}
+
+Result<std::map<std::string, std::string, std::less<>>> read_location_classes(storage::Connection& database,
+                                                                              const std::string& site) {
+  auto rows = database.prepare("SELECT location, location_class FROM catalog_locations WHERE site = ?");
+  if (!rows) return rows.error();
+  rows->bind(1, site);
+  std::map<std::string, std::string, std::less<>> classes;
+  while (true) {
+    auto more = rows->step();
+    if (!more) return more.error();
+    if (!*more) return classes;
+    classes.emplace(rows->column_text(0), rows->column_text(1));
+  }
 }
 
 Result<std::vector<std::string>> catalog_sites(storage::Connection& database) {

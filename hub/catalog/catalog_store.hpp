@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "hub/catalog/csv.hpp"
 #include "hub/ledger/ledger.hpp"
 #include "shared/core/result.hpp"
+#include "shared/protocol/catalog_chunks.hpp"
 #include "shared/protocol/messages.hpp"
 #include "shared/storage/connection.hpp"
 
@@ -65,10 +68,28 @@ Result<std::uint64_t> raise_catalog_version(storage::Connection& database);
 Result<void> raise_catalog_version_to(storage::Connection& database, std::uint64_t at_least);
 
 // The catalog devices of `site` get: every item, the site's locations and users, the current
-// version. Errors: the engine's.
-Result<protocol::Catalog> read_catalog(storage::Connection& database, const std::string& site);
+// version; with CatalogItems::kNone, all that but the items. Errors: the engine's.
+enum class CatalogItems { kAll, kNone };
+Result<protocol::Catalog> read_catalog(storage::Connection& database, const std::string& site,
+                                       CatalogItems items = CatalogItems::kAll);
+// Every item with its barcodes, in SKU order, handed to `item` one at a time: a catalog of any
+// size is never in memory whole. With `wanted`, only the items whose SKU it wants are made and
+// handed over. Errors: the engine's.
+Result<void> read_items(storage::Connection& database, const std::function<void(protocol::CatalogItem&&)>& item,
+                        const std::function<bool(std::string_view sku)>& wanted = {});
+// How many items the catalog has. Errors: the engine's.
+Result<std::size_t> count_items(storage::Connection& database);
+// The catalog of `site` as manifest and chunks (protocol::chunk_catalog), from one consistent
+// reading of the database (a snapshot) in which the items are read again for each group of chunks
+// holding about `items_per_pass` of them: memory holds one group's items and the compressed
+// payloads, not the catalog. Call it outside a transaction. Errors: the engine's.
+Result<protocol::ChunkedCatalog> read_chunked_catalog(storage::Connection& database, const std::string& site,
+                                                      std::size_t items_per_pass);
 // Sites that have locations or users, in order. Errors: the engine's.
 Result<std::vector<std::string>> catalog_sites(storage::Connection& database);
+// The locations of `site` with their classes (location -> class). Errors: the engine's.
+Result<std::map<std::string, std::string, std::less<>>> read_location_classes(storage::Connection& database,
+                                                                              const std::string& site);
 
 // What map_barcode stored.
 struct MappedBarcode {
@@ -116,9 +137,12 @@ class CatalogStore {
   Result<MappedBarcode> map_barcode(LedgerWrite& write, const std::string& code, const std::string& sku,
                                     std::int64_t pack_qty, const std::string& actor);
 
-  // read_catalog() and catalog_sites() on the ledger's database.
-  Result<protocol::Catalog> catalog_for(const std::string& site);
+  // read_catalog(), count_items() and catalog_sites() on the ledger's database.
+  Result<protocol::Catalog> catalog_for(const std::string& site, CatalogItems items = CatalogItems::kAll);
+  Result<std::size_t> item_count();
   Result<std::vector<std::string>> sites();
+  // read_chunked_catalog() on the ledger's database.
+  Result<protocol::ChunkedCatalog> chunked_catalog_for(const std::string& site, std::size_t items_per_pass);
 
  private:
   explicit CatalogStore(Ledger& ledger) : ledger_(ledger) {}

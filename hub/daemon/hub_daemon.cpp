@@ -59,15 +59,22 @@ mqtt::LinkOptions link_options(const HubOptions& options) {
   return link;
 }
 
-// Puts every site's catalog into the reconciler's view of it.
-Result<void> refresh(reconcile::CatalogSnapshot& view, CatalogStore& catalog) {
-  auto sites = catalog.sites();
+// Reads the catalog into the reconciler's view of it: every item once, each site's location classes.
+Result<void> refresh(reconcile::CatalogSnapshot& view, storage::Connection& database) {
+  reconcile::ItemTableBuilder items;
+  auto read = read_items(database, [&items](protocol::CatalogItem&& item) {
+    items.add(item.sku, item.unit_cost_cents, item.item_class);
+    for (const auto& barcode : item.barcodes) items.add_pack(barcode.pack_qty);
+  });
+  if (!read) return read.error();
+  auto sites = catalog_sites(database);
   if (!sites) return sites.error();
   for (const auto& site : *sites) {
-    auto site_catalog = catalog.catalog_for(site);
-    if (!site_catalog) return site_catalog.error();
-    view.put(*site_catalog);
+    auto classes = read_location_classes(database, site);
+    if (!classes) return classes.error();
+    view.put_locations(site, std::move(*classes));
   }
+  view.put_items(items.build());
   return {};
 }
 
@@ -197,7 +204,7 @@ Result<std::unique_ptr<HubDaemon>> HubDaemon::create(boost::asio::io_context& io
   if (!opened_catalog) return opened_catalog.error();
   auto catalog = std::make_unique<CatalogStore>(*opened_catalog);
   auto catalog_view = std::make_unique<reconcile::CatalogSnapshot>();
-  if (auto ok = refresh(*catalog_view, *catalog); !ok) return ok.error();
+  if (auto ok = refresh(*catalog_view, ledger.database()); !ok) return ok.error();
   auto reconciler = reconcile::Reconciler::open(ledger.database(), *catalog_view);
   if (!reconciler) return reconciler.error();
   auto queries = reconcile::SqliteQueries::prepare(ledger.database());
@@ -416,7 +423,7 @@ void HubDaemon::follow_catalog() {
   }
   catalog_failures_.worked();
   if (*version == catalog_version_) return;
-  if (auto ok = refresh(*catalog_view_, *catalog_); !ok) {
+  if (auto ok = refresh(*catalog_view_, ledger_.database()); !ok) {
     std::cerr << "recount-hub: catalog for reconciliation: " << ok.error().describe() << std::endl;
     return;
   }

@@ -109,20 +109,49 @@ Result<CatalogChunk> read_catalog_chunk_payload(std::string_view payload) {
 }
 
 ChunkedCatalog chunk_catalog(const Catalog& catalog) {
-  const std::uint32_t count = catalog_chunk_count(catalog.items.size());
-  std::vector<CatalogChunk> chunks(count);
-  for (std::uint32_t index = 0; index < count; ++index) {
-    chunks[index].site = catalog.site;
-    chunks[index].id = to_string(CatalogChunkId{count, index});
-  }
-  for (const auto& item : catalog.items) chunks[catalog_chunk_index(item.sku, count)].items.push_back(item);
+  Catalog header{catalog.site, catalog.version, {}, catalog.locations, catalog.users};
+  const auto every_item = [&catalog](const std::function<bool(std::string_view)>& wanted,
+                                     const std::function<void(CatalogItem &&)>& item) -> Result<void> {
+    for (const auto& each : catalog.items) {
+      if (wanted(each.sku)) item(CatalogItem(each));
+    }
+    return {};
+  };
+  // One pass: the items are in memory already.
+  return *chunk_catalog(header, catalog.items.size(), every_item, catalog.items.size());
+}
+
+Result<ChunkedCatalog> chunk_catalog(const Catalog& catalog, std::size_t item_count, const CatalogItemSource& source,
+                                     std::size_t items_per_pass) {
+  const std::uint32_t count = catalog_chunk_count(item_count);
+  // Chunks hold item_count / count items on average; a group of them about items_per_pass.
+  const std::uint32_t group =
+      items_per_pass >= item_count
+          ? count
+          : static_cast<std::uint32_t>(std::max<std::uint64_t>(1, std::uint64_t{items_per_pass} * count / item_count));
   ChunkedCatalog out;
   out.manifest = CatalogManifest{catalog.site, catalog.version, {}, catalog.locations, catalog.users};
   out.manifest.chunks.reserve(count);
   out.payloads.reserve(count);
-  for (const auto& chunk : chunks) {
-    out.payloads.push_back(catalog_chunk_payload(chunk));
-    out.manifest.chunks.push_back(CatalogChunkRef{chunk.id, sha256_hex(out.payloads.back()), chunk.items.size()});
+  for (std::uint32_t first = 0; first < count; first += group) {
+    const std::uint32_t end = std::min(count, first + group);
+    std::vector<CatalogChunk> chunks(end - first);
+    for (std::uint32_t index = first; index < end; ++index) {
+      chunks[index - first].site = catalog.site;
+      chunks[index - first].id = to_string(CatalogChunkId{count, index});
+    }
+    const auto in_group = [&](std::string_view sku) {
+      const std::uint32_t index = catalog_chunk_index(sku, count);
+      return index >= first && index < end;
+    };
+    auto read = source(in_group, [&](CatalogItem&& item) {
+      if (in_group(item.sku)) chunks[catalog_chunk_index(item.sku, count) - first].items.push_back(std::move(item));
+    });
+    if (!read) return read.error();
+    for (const auto& chunk : chunks) {
+      out.payloads.push_back(catalog_chunk_payload(chunk));
+      out.manifest.chunks.push_back(CatalogChunkRef{chunk.id, sha256_hex(out.payloads.back()), chunk.items.size()});
+    }
   }
   return out;
 }

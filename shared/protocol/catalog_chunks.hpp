@@ -59,5 +59,16 @@ struct ChunkedCatalog {
   std::vector<std::string> payloads;
 };
 ChunkedCatalog chunk_catalog(const Catalog& catalog);
+// Hands every item of a catalog whose SKU is `wanted`, in the catalog's order, to `item`, or
+// returns the error that stopped it. The items not wanted need not even be read.
+using CatalogItemSource = std::function<Result<void>(const std::function<bool(std::string_view sku)>& wanted,
+                                                     const std::function<void(CatalogItem&&)>& item)>;
+// The same for a catalog too large to hold whole: `catalog` without its items (site, version,
+// locations, users) and `item_count` items, which `source` is asked for once for each group of
+// chunks holding about `items_per_pass` of them (at least one chunk a group), wanting only the
+// group's. The same manifest and payloads as chunk_catalog() of the whole catalog when every
+// reading hands over the same items. Errors: the source's.
+Result<ChunkedCatalog> chunk_catalog(const Catalog& catalog, std::size_t item_count, const CatalogItemSource& source,
+                                     std::size_t items_per_pass);
 
 }  // namespace recount::protocol

@@ -53,7 +53,13 @@ struct CatalogOn<SqliteBackend> {
                                        const hub::TableOptions& options = {}) {
     return hub.catalog.import_csv(kind, csv, options);
   }
-  Result<protocol::Catalog> catalog_for(const std::string& site) { return hub.catalog.catalog_for(site); }
+  Result<protocol::Catalog> catalog_for(const std::string& site, hub::CatalogItems items = hub::CatalogItems::kAll) {
+    return hub.catalog.catalog_for(site, items);
+  }
+  Result<protocol::ChunkedCatalog> chunked_catalog_for(const std::string& site, std::size_t items_per_pass) {
+    return hub.catalog.chunked_catalog_for(site, items_per_pass);
+  }
+  Result<std::size_t> item_count() { return hub.catalog.item_count(); }
   Result<std::vector<std::string>> sites() { return hub.catalog.sites(); }
 };
 
@@ -74,7 +80,13 @@ struct CatalogOn<PostgresBackend> {
     if (auto ok = connection().commit(); !ok) return ok.error();
     return report;
   }
-  Result<protocol::Catalog> catalog_for(const std::string& site) { return hub::read_catalog(connection(), site); }
+  Result<protocol::Catalog> catalog_for(const std::string& site, hub::CatalogItems items = hub::CatalogItems::kAll) {
+    return hub::read_catalog(connection(), site, items);
+  }
+  Result<protocol::ChunkedCatalog> chunked_catalog_for(const std::string& site, std::size_t items_per_pass) {
+    return hub::read_chunked_catalog(connection(), site, items_per_pass);
+  }
+  Result<std::size_t> item_count() { return hub::count_items(connection()); }
   Result<std::vector<std::string>> sites() { return hub::catalog_sites(connection()); }
 
  private:

@@ -64,6 +64,33 @@ TEST_CASE_TEMPLATE("an items file is stored with GTINs as GTIN-14 and pack sizes
   CHECK(hub.sites().value() == std::vector<std::string>{"store-1", "store-2"});
 }
 
+// What the publisher sends of a catalog too large to read whole: read in passes inside one
+// snapshot, the same chunks as the whole catalog chunked at once.
+TEST_CASE_TEMPLATE("a site's catalog chunked as it is read, a pass per group of chunks, is the whole one chunked",
+                   Backend, testing::SqliteBackend, testing::PostgresBackend) {
+  testing::CatalogOn<Backend> hub;
+  std::string items = "sku,description,unit_cost_cents,item_class,barcode,pack_qty\n";
+  for (int n = 0; n < 5'000; ++n) {
+    const auto number = std::to_string(n);
+    items.append("SKU-").append(number).append(",Item ").append(number).append(",100,grocery,CODE-");
+    items.append(number).append(",1\n");
+    if (n % 7 == 0) {
+      items.append("SKU-").append(number).append(",Item ").append(number).append(",100,grocery,CASE-");
+      items.append(number).append(",12\n");
+    }
+  }
+  REQUIRE(hub.import_csv(ImportKind::kItems, items)->errors.empty());
+  REQUIRE(hub.import_csv(ImportKind::kLocations, fixture("locations.csv"))->errors.empty());
+  const auto whole = protocol::chunk_catalog(hub.catalog_for("store-1").value());
+  REQUIRE(whole.manifest.chunks.size() == 4);
+  auto chunked = hub.chunked_catalog_for("store-1", 1'000);
+  REQUIRE_MESSAGE(chunked, (chunked ? "" : chunked.error().describe()));
+  CHECK(chunked->manifest == whole.manifest);
+  CHECK(chunked->payloads == whole.payloads);
+  CHECK(hub.item_count().value() == 5'000);
+  CHECK(hub.catalog_for("store-1", CatalogItems::kNone)->items.empty());
+}
+
 // After the ledger went back in time the hub raises the version above what it sent (a
 // failover to a standby that lagged); a version already higher stays.
 TEST_CASE_TEMPLATE("the catalog version is raised to a floor only from below", Backend, testing::SqliteBackend,

@@ -343,5 +343,56 @@ TEST_CASE("a hub whose HTTP address is taken is not created, and says which addr
   CHECK(second.error().message.find(first->http_address()->to_string()) != std::string::npos);
 }
 
+// A request routed as the server routes it, from an admin, and what its handler posted run.
+Response admin_request(HubDaemon& daemon, boost::asio::io_context& io, const std::string& method,
+                       const std::string& target, const std::string& body = "") {
+  auto request = Request::from_target(method, target, body).value();
+  request.principal = auth::Principal{"test", auth::Role::kAdmin, std::nullopt};
+  auto response = daemon.router().handle(std::move(request));
+  io.restart();
+  io.poll();
+  return response;
+}
+
+// The hub's items are every site's: a site with no locations of its own, as an Amazon
+// fulfilment site has none, still values what its system reports. Before, the reconciler knew
+// items only at sites with locations or floor users, and valued such a site's variances at 0.
+TEST_CASE("a site without locations values what its system reports at the items' cost, and again after a new cost") {
+  testing::LedgerFixture store;
+  boost::asio::io_context io;
+  HubOptions options;
+  options.mqtt_uri = "tcp://127.0.0.1:1";  // never started: the routes are enough
+  auto daemon = HubDaemon::create(io, store.ledger, store.dir.path(), options).value();
+  const auto import_items = [&](int unit_cost_cents) {
+    const auto items = admin_request(*daemon, io, "POST", "/api/v1/import/items",
+                                     "sku,description,unit_cost_cents,item_class,barcode,pack_qty\n"
+                                     "SKU-1,Mug," +
+                                         std::to_string(unit_cost_cents) + ",grocery,5901234123457,1\n");
+    REQUIRE(items.status == 200);
+  };
+  const auto fba_discrepancy = [&] {
+    const auto listed = admin_request(*daemon, io, "GET", "/api/v1/discrepancies?system=fba");
+    REQUIRE(listed.status == 200);
+    const auto found = nlohmann::json::parse(listed.body)["discrepancies"];
+    REQUIRE(found.size() == 1);
+    return found[0];
+  };
+  import_items(250);
+  const std::string report =
+      "seller-sku\tfulfillment-channel-sku\tasin\tcondition-type\tWarehouse-Condition-code\tQuantity Available\n"
+      "SKU-1\tX000000042\tB000000042\tNewItem\tSELLABLE\t8\n";
+  REQUIRE(admin_request(*daemon, io, "POST", "/api/v1/imports/fba?site=fba-eu", report).status == 200);
+  CHECK(fba_discrepancy()["variance"] == 8);
+  CHECK(fba_discrepancy()["value_cents"] == 8 * 250);
+
+  // A new cost reaches the reconciler: the report judged again (a re-evaluation) is valued at it.
+  import_items(300);
+  REQUIRE(admin_request(*daemon, io, "PUT", "/api/v1/policy?reevaluate=true",
+                        R"({"ambiguity_window_ms":60000,"settle_delay_ms":0,"max_recount_rounds":2,)"
+                        R"("approval_limit_cents":10000,"tolerances":[]})")
+              .status == 200);
+  CHECK(fba_discrepancy()["value_cents"] == 8 * 300);
+}
+
 }  // namespace
 }  // namespace recount::hub

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -95,6 +96,51 @@ TEST_CASE("every item lands in one chunk, whose payload is gzip, hashed in the m
     items += chunk->items.size();
   }
   CHECK(items == catalog.items.size());
+}
+
+// The hub chunks a large catalog as it reads it, a group of chunks a reading (the items read
+// again for each), so as never to hold it whole; what devices get must not depend on that.
+TEST_CASE("a catalog chunked a group of chunks at a time gives the same manifest and payloads as chunked whole") {
+  const auto catalog = catalog_of(20'000);
+  const auto whole = chunk_catalog(catalog);
+  const Catalog header{catalog.site, catalog.version, {}, catalog.locations, catalog.users};
+  for (const std::size_t per_pass : {std::size_t{1}, std::size_t{1'000}, std::size_t{6'000}, std::size_t{1'000'000}}) {
+    CAPTURE(per_pass);
+    std::size_t readings = 0;
+    auto chunked = chunk_catalog(
+        header, catalog.items.size(),
+        [&](const std::function<bool(std::string_view)>& wanted,
+            const std::function<void(CatalogItem &&)>& keep) -> Result<void> {
+          ++readings;
+          for (const auto& each : catalog.items) {
+            if (wanted(each.sku)) keep(CatalogItem(each));
+          }
+          return {};
+        },
+        per_pass);
+    REQUIRE(chunked);
+    CHECK(chunked->manifest == whole.manifest);
+    CHECK(chunked->payloads == whole.payloads);
+    // 16 chunks of ~1,250 items: as many readings as groups of chunks of about per_pass items.
+    const std::size_t expected = per_pass <= 1'250 ? 16 : per_pass == 6'000 ? 4 : 1;
+    CHECK(readings == expected);
+  }
+}
+
+TEST_CASE("a catalog chunked a group at a time stops at the first error of its reading") {
+  std::size_t readings = 0;
+  const auto chunked = chunk_catalog(
+      catalog_of(0), 10'000,
+      [&](const std::function<bool(std::string_view)>&,
+          const std::function<void(CatalogItem &&)>& keep) -> Result<void> {
+        ++readings;
+        keep(item(1));
+        return Error{ErrorCode::kIo, "", "the disk went away"};
+      },
+      1'000);
+  REQUIRE_FALSE(chunked);
+  CHECK(chunked.error().message == "the disk went away");
+  CHECK(readings == 1);
 }
 
 TEST_CASE("a chunk too small to gain from gzip goes as JSON, and reads back the same") {
