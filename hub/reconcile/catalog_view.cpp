@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <limits>
+#include <utility>
 
 namespace recount::hub::reconcile {
 
@@ -39,7 +40,8 @@ void ItemTableBuilder::add_pack(std::int64_t pack_qty) {
 }
 
 ItemTable ItemTableBuilder::build() {
-  ItemTable table = std::move(table_);
+  ItemTable table = std::exchange(table_, ItemTable());
+  class_ids_.clear();
   auto& items = table.items_;
   // Stable, so that of a SKU added twice the last stays last among its equals.
   std::stable_sort(items.begin(), items.end(), [&table](const ItemTable::Item& a, const ItemTable::Item& b) {

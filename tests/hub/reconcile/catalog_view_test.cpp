@@ -66,11 +66,13 @@ TEST_CASE("item table: items added in any order are found by SKU, and of a SKU a
   CHECK_FALSE(table.find("SKU").has_value());
   CHECK_FALSE(table.find("SKU-AA").has_value());
   CHECK_FALSE(table.find("").has_value());
-  // The builder starts again empty.
+  // The builder starts again empty, its classes too.
   builder.add("SKU-D", 40, "");
+  builder.add("SKU-E", 50, "parts");
   const ItemTable next = builder.build();
-  CHECK(next.size() == 1);
+  CHECK(next.size() == 2);
   CHECK(next.find("SKU-D") == ItemFacts{40, "", {}});
+  CHECK(next.find("SKU-E") == ItemFacts{50, "parts", {}});
   CHECK_FALSE(next.find("SKU-A").has_value());
 }
 
