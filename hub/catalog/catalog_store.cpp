@@ -401,17 +401,16 @@ Result<MappedBarcode> CatalogStore::map_barcode(LedgerWrite& write, const std::s
     return pack_qty_out_of_range(std::to_string(pack_qty));
   }
   storage::Connection& database = write.database();
-  auto item = database.prepare("SELECT 1 FROM catalog_items WHERE sku = ?");
-  if (!item) return item.error();
-  auto known = storage::first_int(item->bind(1, sku));
+  auto lookup = CatalogLookup::prepare(database);
+  if (!lookup) return lookup.error();
+  auto known = lookup->has_item(sku);
   if (!known) return known.error();
   if (!*known) return Error{ErrorCode::kNotFound, "sku", "the catalog has no item " + sku + " (import it first)"};
-  auto owner = database.prepare("SELECT sku FROM catalog_barcodes WHERE code = ?");
-  if (!owner) return owner.error();
-  auto current = storage::first_text(owner->bind(1, *stored_code));
+  auto current = lookup->barcode(*stored_code);
   if (!current) return current.error();
-  if (*current && **current != sku) {
-    return Error{ErrorCode::kConflict, "barcode", "barcode " + *stored_code + " already belongs to SKU " + **current};
+  if (*current && (*current)->sku != sku) {
+    return Error{ErrorCode::kConflict, "barcode",
+                 "barcode " + *stored_code + " already belongs to SKU " + (*current)->sku};
   }
   auto insert = database.prepare(
       "INSERT INTO catalog_barcodes(code, sku, pack_qty) VALUES(?, ?, ?) "
@@ -468,49 +467,126 @@ Result<protocol::Catalog> CatalogStore::catalog_for(const std::string& site, Cat
   return read_catalog(ledger_.database(), site, items);
 }
 
+Result<std::vector<protocol::CatalogItem>> CatalogStore::items_after(const std::string& after, std::size_t limit) {
+  return read_items_after(ledger_.database(), after, limit);
+}
+
+Result<CatalogLookup> CatalogStore::lookup() { return CatalogLookup::prepare(ledger_.database()); }
+
 Result<std::size_t> CatalogStore::item_count() { return count_items(ledger_.database()); }
 
-Result<protocol::ChunkedCatalog> CatalogStore::chunked_catalog_for(const std::string& site,
-                                                                   std::size_t items_per_pass) {
-  return read_chunked_catalog(ledger_.database(), site, items_per_pass);
+Result<void> CatalogStore::site_catalogs(const std::vector<std::string>& sites, std::size_t whole_items,
+                                         std::size_t items_per_pass, const SiteCatalogs& each) {
+  return read_site_catalogs(ledger_.database(), sites, whole_items, items_per_pass, each);
 }
 
 Result<std::vector<std::string>> CatalogStore::sites() { return catalog_sites(ledger_.database()); }
 
-Result<void> read_items(storage::Connection& database, const std::function<void(protocol::CatalogItem&&)>& item,
-                        const std::function<bool(std::string_view sku)>& wanted) {
-  auto rows = database.prepare(
-      "SELECT i.sku, i.description, i.unit_cost_cents, i.item_class, b.code, b.pack_qty FROM catalog_items i "
-      "LEFT JOIN catalog_barcodes b ON b.sku = i.sku ORDER BY i.sku, b.pack_qty, b.code");
-  if (!rows) return rows.error();
+Result<CatalogLookup> CatalogLookup::prepare(storage::Connection& database) {
+  static constexpr std::string_view kSql[] = {
+      "SELECT 1 FROM catalog_items WHERE sku = ?",
+      "SELECT sku, pack_qty FROM catalog_barcodes WHERE code = ?",
+      "SELECT location FROM catalog_locations WHERE site = ? AND location_class = ? ORDER BY location LIMIT 1",
+  };
+  auto statements = storage::StatementSet<Sql>::prepare(database, kSql);
+  if (!statements) return statements.error();
+  return CatalogLookup(std::move(*statements));
+}
+
+Result<bool> CatalogLookup::has_item(const std::string& sku) {
+  auto found = storage::first_int(statements_[Sql::kHasItem].bind(1, sku));
+  if (!found) return found.error();
+  return found->has_value();
+}
+
+Result<std::optional<CatalogLookup::Barcode>> CatalogLookup::barcode(const std::string& code) {
+  auto found = storage::collect_rows<Barcode>(statements_[Sql::kBarcode].bind(1, code), [](storage::Statement& row) {
+    return Barcode{row.column_text(0), row.column_int(1)};
+  });
+  if (!found) return found.error();
+  if (found->empty()) return std::optional<Barcode>();
+  return std::optional<Barcode>(std::move(found->front()));
+}
+
+Result<std::optional<std::string>> CatalogLookup::first_location(const std::string& site,
+                                                                 const std::string& location_class) {
+  return storage::first_text(statements_[Sql::kFirstLocation].bind(1, site).bind(2, location_class));
+}
+
+namespace {
+
+// Items are read this many at a time: PostgreSQL's backend hands a statement's rows over whole
+// when it is first stepped, so that one statement over every item would hold them all.
+constexpr std::size_t kItemsPerRead = 10'000;
+
+// The items after SKU `after` in SKU order, at most `limit`, with their barcodes, handed to `item`
+// as read_items() does (only those `wanted`, when given); `after` becomes the last SKU read.
+// Returns how many items were read, wanted or not: fewer than `limit` at the end.
+Result<std::size_t> read_item_page(storage::Statement& page, std::string& after, std::size_t limit,
+                                   const std::function<void(protocol::CatalogItem&&)>& item,
+                                   const std::function<bool(std::string_view sku)>& wanted) {
+  page.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
   // An item is handed over once the next one's first row (or the end) shows its barcodes are all
-  // in. The rows of an item not wanted are passed over, its SKU kept to know where they end.
+  // in. The rows of an item not wanted are passed over.
   std::optional<protocol::CatalogItem> current;
-  std::string skipped;
+  std::size_t read = 0;
   bool skipping = false;
   while (true) {
-    auto more = rows->step();
+    auto more = page.step();
     if (!more) return more.error();
     if (!*more) break;
-    std::string sku = rows->column_text(0);
-    if (skipping && sku == skipped) continue;
-    if (!current || current->sku != sku) {
+    std::string sku = page.column_text(0);
+    if (sku != after) {  // the first row of the next item (SKUs are never empty, `after` may be)
       if (current) item(std::move(*current));
       current.reset();
+      ++read;
+      after = sku;
       skipping = wanted && !wanted(sku);
-      if (skipping) {
-        skipped = std::move(sku);
-        continue;
+      if (!skipping) {
+        current =
+            protocol::CatalogItem{std::move(sku), page.column_text(1), page.column_int(2), page.column_text(3), {}};
       }
-      current =
-          protocol::CatalogItem{std::move(sku), rows->column_text(1), rows->column_int(2), rows->column_text(3), {}};
     }
-    if (!rows->column_is_null(4)) {
-      current->barcodes.push_back(protocol::CatalogBarcode{rows->column_text(4), rows->column_int(5)});
+    if (!skipping && !page.column_is_null(4)) {
+      current->barcodes.push_back(protocol::CatalogBarcode{page.column_text(4), page.column_int(5)});
     }
   }
+  page.reset();
   if (current) item(std::move(*current));
-  return {};
+  return read;
+}
+
+Result<storage::Statement> prepare_item_page(storage::Connection& database) {
+  return database.prepare(
+      "SELECT i.sku, i.description, i.unit_cost_cents, i.item_class, b.code, b.pack_qty FROM "
+      "(SELECT sku, description, unit_cost_cents, item_class FROM catalog_items WHERE sku > ? ORDER BY sku LIMIT ?) i "
+      "LEFT JOIN catalog_barcodes b ON b.sku = i.sku ORDER BY i.sku, b.pack_qty, b.code");
+}
+
+}  // namespace
+
+Result<void> read_items(storage::Connection& database, const std::function<void(protocol::CatalogItem&&)>& item,
+                        const std::function<bool(std::string_view sku)>& wanted) {
+  auto page = prepare_item_page(database);
+  if (!page) return page.error();
+  std::string after;  // "" sorts before every SKU, which is never empty
+  while (true) {
+    auto read = read_item_page(*page, after, kItemsPerRead, item, wanted);
+    if (!read) return read.error();
+    if (*read < kItemsPerRead) return {};
+  }
+}
+
+Result<std::vector<protocol::CatalogItem>> read_items_after(storage::Connection& database, const std::string& after,
+                                                            std::size_t limit) {
+  auto page = prepare_item_page(database);
+  if (!page) return page.error();
+  std::vector<protocol::CatalogItem> items;
+  std::string last = after;
+  auto read = read_item_page(*page, last, limit,
+                             [&items](protocol::CatalogItem&& item) { items.push_back(std::move(item)); }, {});
+  if (!read) return read.error();
+  return items;
 }
 
 Result<std::size_t> count_items(storage::Connection& database) {
@@ -521,20 +597,33 @@ Result<std::size_t> count_items(storage::Connection& database) {
   return static_cast<std::size_t>(count->column_int(0));
 }
 
-Result<protocol::ChunkedCatalog> read_chunked_catalog(storage::Connection& database, const std::string& site,
-                                                      std::size_t items_per_pass) {
+Result<void> read_site_catalogs(storage::Connection& database, const std::vector<std::string>& sites,
+                                std::size_t whole_items, std::size_t items_per_pass, const SiteCatalogs& each) {
   auto snapshot = storage::Transaction::snapshot(database);
   if (!snapshot) return snapshot.error();
-  auto header = read_catalog(database, site, CatalogItems::kNone);
-  if (!header) return header.error();
   auto count = count_items(database);
   if (!count) return count.error();
-  auto chunked = protocol::chunk_catalog(
-      *header, *count, [&database](const auto& wanted, const auto& item) { return read_items(database, item, wanted); },
-      items_per_pass);
-  if (!chunked) return chunked.error();
-  if (auto ended = snapshot->commit(); !ended) return ended.error();
-  return chunked;
+  std::vector<protocol::CatalogItem> items;
+  std::optional<std::vector<protocol::SharedCatalogChunk>> chunks;
+  if (*count > whole_items) {
+    auto made = protocol::chunk_items(
+        *count, [&database](const auto& wanted, const auto& item) { return read_items(database, item, wanted); },
+        items_per_pass);
+    if (!made) return made.error();
+    chunks = std::move(*made);
+  } else {
+    auto read = read_items(database, [&items](protocol::CatalogItem&& item) { items.push_back(std::move(item)); });
+    if (!read) return read.error();
+  }
+  for (const auto& site : sites) {
+    auto catalog = read_catalog(database, site, CatalogItems::kNone);
+    if (!catalog) return catalog.error();
+    // The items go from one site's catalog to the next, never copied.
+    catalog->items = std::move(items);
+    each(*catalog, chunks ? &*chunks : nullptr);
+    items = std::move(catalog->items);
+  }
+  return snapshot->commit();
 }
 
 Result<protocol::Catalog> read_catalog(storage::Connection& database, const std::string& site, CatalogItems items) {

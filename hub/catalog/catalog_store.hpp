@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "shared/protocol/catalog_chunks.hpp"
 #include "shared/protocol/messages.hpp"
 #include "shared/storage/connection.hpp"
+#include "shared/storage/statement_set.hpp"
 
 namespace recount::hub {
 
@@ -73,23 +75,58 @@ enum class CatalogItems { kAll, kNone };
 Result<protocol::Catalog> read_catalog(storage::Connection& database, const std::string& site,
                                        CatalogItems items = CatalogItems::kAll);
 // Every item with its barcodes, in SKU order, handed to `item` one at a time: a catalog of any
-// size is never in memory whole. With `wanted`, only the items whose SKU it wants are made and
-// handed over. Errors: the engine's.
+// size is never in memory whole, on either engine (the items are read 10,000 at a time). With `wanted`, only the items
+// whose SKU it wants are made and handed over. Errors: the engine's.
 Result<void> read_items(storage::Connection& database, const std::function<void(protocol::CatalogItem&&)>& item,
                         const std::function<bool(std::string_view sku)>& wanted = {});
+// Up to `limit` items after SKU `after` ("": from the first), in SKU order, with their barcodes:
+// a page of the catalog. Errors: the engine's.
+Result<std::vector<protocol::CatalogItem>> read_items_after(storage::Connection& database, const std::string& after,
+                                                            std::size_t limit);
 // How many items the catalog has. Errors: the engine's.
 Result<std::size_t> count_items(storage::Connection& database);
-// The catalog of `site` as manifest and chunks (protocol::chunk_catalog), from one consistent
-// reading of the database (a snapshot) in which the items are read again for each group of chunks
-// holding about `items_per_pass` of them: memory holds one group's items and the compressed
-// payloads, not the catalog. Call it outside a transaction. Errors: the engine's.
-Result<protocol::ChunkedCatalog> read_chunked_catalog(storage::Connection& database, const std::string& site,
-                                                      std::size_t items_per_pass);
+// Every site's catalog, from one consistent reading of the database (a snapshot), handed to a
+// SiteCatalogs callback a site at a time, in the order of `sites`: the site's catalog with its
+// items when there are at most `whole_items`, otherwise without them and with `chunks`, the items'
+// chunks (protocol::chunk_items: the items read again for each group of chunks holding about
+// `items_per_pass`). Every site's catalog carries the same items, so they are read, and chunked,
+// once for all: memory holds them or their chunks, and one site's locations and users. Call it
+// outside a transaction. Errors: the engine's (the sites before it were handed over).
+using SiteCatalogs =
+    std::function<void(const protocol::Catalog& catalog, const std::vector<protocol::SharedCatalogChunk>* chunks)>;
+Result<void> read_site_catalogs(storage::Connection& database, const std::vector<std::string>& sites,
+                                std::size_t whole_items, std::size_t items_per_pass, const SiteCatalogs& each);
 // Sites that have locations or users, in order. Errors: the engine's.
 Result<std::vector<std::string>> catalog_sites(storage::Connection& database);
 // The locations of `site` with their classes (location -> class). Errors: the engine's.
 Result<std::map<std::string, std::string, std::less<>>> read_location_classes(storage::Connection& database,
                                                                               const std::string& site);
+
+// What the catalog says of one SKU, barcode or location class at a time, from statements prepared
+// once: an import of a connected system's report resolves its rows without reading the catalog
+// whole (which took every import over a 500,000-item catalog to hundreds of MiB). Not
+// thread-safe; must not outlive the connection. Each call blocks on the engine.
+class CatalogLookup {
+ public:
+  // Errors: the engine's.
+  static Result<CatalogLookup> prepare(storage::Connection& database);
+
+  // Whether the catalog has item `sku`.
+  Result<bool> has_item(const std::string& sku);
+  // The item and pack size of `code` (as catalog_code() stores it), or nullopt.
+  struct Barcode {
+    std::string sku;
+    std::int64_t pack_qty = 1;
+  };
+  Result<std::optional<Barcode>> barcode(const std::string& code);
+  // The first location of `site` (in location order) of class `location_class`, or nullopt.
+  Result<std::optional<std::string>> first_location(const std::string& site, const std::string& location_class);
+
+ private:
+  enum class Sql { kHasItem, kBarcode, kFirstLocation, kCount };
+  explicit CatalogLookup(storage::StatementSet<Sql> statements) : statements_(std::move(statements)) {}
+  storage::StatementSet<Sql> statements_;
+};
 
 // What map_barcode stored.
 struct MappedBarcode {
@@ -141,8 +178,13 @@ class CatalogStore {
   Result<protocol::Catalog> catalog_for(const std::string& site, CatalogItems items = CatalogItems::kAll);
   Result<std::size_t> item_count();
   Result<std::vector<std::string>> sites();
-  // read_chunked_catalog() on the ledger's database.
-  Result<protocol::ChunkedCatalog> chunked_catalog_for(const std::string& site, std::size_t items_per_pass);
+  // read_items_after() on the ledger's database.
+  Result<std::vector<protocol::CatalogItem>> items_after(const std::string& after, std::size_t limit);
+  // A CatalogLookup on the ledger's database.
+  Result<CatalogLookup> lookup();
+  // read_site_catalogs() on the ledger's database.
+  Result<void> site_catalogs(const std::vector<std::string>& sites, std::size_t whole_items, std::size_t items_per_pass,
+                             const SiteCatalogs& each);
 
  private:
   explicit CatalogStore(Ledger& ledger) : ledger_(ledger) {}

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "shared/domain/limits.hpp"
 #include "shared/protocol/catalog_chunks.hpp"
@@ -31,60 +33,48 @@ void CatalogPublisher::send_all(Chunks chunks) {
   // now: after the ledger went back in time to before the site's first import, its devices must
   // not keep the locations it lost.
   sent_sites_.insert(sites->begin(), sites->end());
-  auto items = catalog_.item_count();
-  if (!items) {
-    std::cerr << "recount-hub: catalog: " << items.error().describe() << std::endl;
-    return;
-  }
-  for (const auto& site : sent_sites_) {
-    const auto failed = [&site](const Error& error) {
-      std::cerr << "recount-hub: catalog of " << site << ": " << error.describe() << std::endl;
-    };
-    if (*items > kWholeCatalogItems) {
-      auto chunked = catalog_.chunked_catalog_for(site, kItemsPerPass);
-      if (!chunked) {
-        failed(chunked.error());
-        continue;
-      }
-      if (on_sending_) on_sending_(site, chunked->manifest.version);
-      send_chunked(std::move(*chunked), chunks);
-      continue;
-    }
-    auto site_catalog = catalog_.catalog_for(site);
-    if (!site_catalog) {
-      failed(site_catalog.error());
-      continue;
-    }
-    if (on_sending_) on_sending_(site, site_catalog->version);
-    auto payload = protocol::sign_payload(protocol::encode(*site_catalog), signing_key_);
-    if (payload.size() > limits::kMaxCatalogPayloadBytes) {
-      send_chunked(protocol::chunk_catalog(*site_catalog), chunks);
-      continue;
-    }
-    link_.publish(mqtt::Message{protocol::catalog_topic(site), std::move(payload), true}, mqtt::Qos::kAtLeastOnce);
-    clear_chunks(site, {});
-  }
+  // The chunks of a catalog read whole that is over the limit signed: made once, as the store
+  // makes those of a larger one once, for every site.
+  std::optional<std::vector<protocol::SharedCatalogChunk>> chunked_whole;
+  auto read = catalog_.site_catalogs(
+      {sent_sites_.begin(), sent_sites_.end()}, kWholeCatalogItems, kItemsPerPass,
+      [&](const protocol::Catalog& catalog, const std::vector<protocol::SharedCatalogChunk>* shared) {
+        if (on_sending_) on_sending_(catalog.site, catalog.version);
+        if (shared != nullptr) return send_chunked(catalog, *shared, chunks);
+        auto payload = protocol::sign_payload(protocol::encode(catalog), signing_key_);
+        if (payload.size() > limits::kMaxCatalogPayloadBytes) {
+          if (!chunked_whole) chunked_whole = protocol::chunk_items(catalog.items);
+          return send_chunked(catalog, *chunked_whole, chunks);
+        }
+        link_.publish(mqtt::Message{protocol::catalog_topic(catalog.site), std::move(payload), true},
+                      mqtt::Qos::kAtLeastOnce);
+        clear_chunks(catalog.site, {});
+      });
+  if (!read) std::cerr << "recount-hub: catalog: " << read.error().describe() << std::endl;
 }
 
-void CatalogPublisher::send_chunked(protocol::ChunkedCatalog chunked, Chunks chunks) {
-  const std::string site = chunked.manifest.site;
-  auto manifest = protocol::sign_payload(protocol::encode(chunked.manifest), signing_key_);
-  if (manifest.size() > limits::kMaxCatalogPayloadBytes) {
-    std::cerr << "recount-hub: catalog manifest of " << site << " is " << manifest.size()
+void CatalogPublisher::send_chunked(const protocol::Catalog& catalog,
+                                    const std::vector<protocol::SharedCatalogChunk>& shared, Chunks chunks) {
+  const std::string& site = catalog.site;
+  const protocol::CatalogManifest manifest = protocol::manifest_of(catalog, shared);
+  auto signed_manifest = protocol::sign_payload(protocol::encode(manifest), signing_key_);
+  if (signed_manifest.size() > limits::kMaxCatalogPayloadBytes) {
+    std::cerr << "recount-hub: catalog manifest of " << site << " is " << signed_manifest.size()
               << " bytes (its locations and users), over the limit of devices; not published" << std::endl;
     return;
   }
   // The manifest first: a device stores chunks as they come and applies the version once the
   // manifest's chunks are all in, whichever arrives first.
-  link_.publish(mqtt::Message{protocol::catalog_topic(site), std::move(manifest), true}, mqtt::Qos::kAtLeastOnce);
+  link_.publish(mqtt::Message{protocol::catalog_topic(site), std::move(signed_manifest), true},
+                mqtt::Qos::kAtLeastOnce);
   std::map<std::string, std::string> sent;
   auto& published = published_[site];
-  for (std::size_t i = 0; i < chunked.payloads.size(); ++i) {
-    const auto& ref = chunked.manifest.chunks[i];
+  for (std::size_t i = 0; i < shared.size(); ++i) {
+    const auto& ref = manifest.chunks[i];
     sent.emplace(ref.id, ref.sha256);
     const auto held = published.find(ref.id);
     if (chunks == Chunks::kChanged && held != published.end() && held->second == ref.sha256) continue;
-    link_.publish(mqtt::Message{protocol::catalog_chunk_topic(site, ref.id), std::move(chunked.payloads[i]), true},
+    link_.publish(mqtt::Message{protocol::catalog_chunk_topic(site, ref.id), shared[i].payload(site), true},
                   mqtt::Qos::kAtLeastOnce);
   }
   clear_chunks(site, sent);

@@ -4,18 +4,19 @@
 // A catalog carries every item, so an items import changes every site's: each publication sends
 // all of them. One whose signed encoding fits limits::kMaxCatalogPayloadBytes goes as one message,
 // as always; a larger one, and any of more than kWholeCatalogItems items, as a signed manifest on
-// the same topic and its chunks on
-// recount/v1/{site}/catalog/{chunk} (shared/protocol/catalog_chunks.hpp): after an import only the
-// chunks whose hash changed are sent again, and chunks no longer in use are cleared from the
-// broker (an empty retained message). Retained, a catalog reaches devices that connect later; it is sent again on every
-// (re)connection, so one committed while the broker was away still reaches the floor (a device
-// ignores a version it already holds).
+// the same topic and its chunks on recount/v1/{site}/catalog/{chunk}
+// (shared/protocol/catalog_chunks.hpp), made once for every site (only the site's name, last in a
+// chunk, differs): after an import only the chunks whose hash changed are sent again, and chunks
+// no longer in use are cleared from the broker (an empty retained message). Retained, a catalog reaches devices that
+// connect later; it is sent again on every (re)connection, so one committed while the broker was away still reaches the
+// floor (a device ignores a version it already holds).
 #pragma once
 
 #include <functional>
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "hub/catalog/catalog_store.hpp"
 #include "shared/crypto/ed25519.hpp"
@@ -23,11 +24,11 @@
 
 namespace recount::hub {
 
-// Up to this many items a site's catalog is read whole (~250 bytes an item, with its encoding
+// Up to this many items the catalog is read whole (~250 bytes an item, with a site's encoding
 // twice that again) to see whether it fits one message; above it, it is chunked as it is read, a
-// group of chunks of about kItemsPerPass items at a time (CatalogStore::chunked_catalog_for), so
-// that the hub's memory does not grow with the catalog: a 500,000-item one read whole took the
-// hub to 410 MiB.
+// group of chunks of about kItemsPerPass items at a time (CatalogStore::site_catalogs), so that
+// the hub's memory does not grow with the catalog: a 500,000-item one read whole took the hub to
+// 410 MiB. Either way the items are read once for every site.
 inline constexpr std::size_t kWholeCatalogItems = 50'000;
 inline constexpr std::size_t kItemsPerPass = 100'000;
 
@@ -62,7 +63,9 @@ class CatalogPublisher {
   // encoding exceeds limits::kMaxCatalogPayloadBytes (too many locations or users) is not sent;
   // that and read errors go to stderr.
   void send_all(Chunks chunks);
-  void send_chunked(protocol::ChunkedCatalog chunked, Chunks chunks);
+  // Sends `catalog`'s manifest over `shared` and its chunks (of kChanged those whose hash changed).
+  void send_chunked(const protocol::Catalog& catalog, const std::vector<protocol::SharedCatalogChunk>& shared,
+                    Chunks chunks);
   // Clears the retained chunks of `site` that were published and are not in `keep`.
   void clear_chunks(const std::string& site, const std::map<std::string, std::string>& keep);
 

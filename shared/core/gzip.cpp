@@ -1,4 +1,4 @@
-// zlib behind gunzip() and gzip(): the only file that includes <zlib.h>.
+// zlib behind gunzip() and GzipStart: the only file that includes <zlib.h>.
 #include "shared/core/gzip.hpp"
 
 #include <zlib.h>
@@ -128,27 +128,59 @@ Result<std::string> gunzip(std::string_view bytes, std::size_t max_bytes) {
   }
 }
 
-std::string gzip(std::string_view bytes) {
+GzipStart::GzipStart(std::string_view start)
+    : crc_(static_cast<std::uint32_t>(crc32_z(0, reinterpret_cast<const Bytef*>(start.data()), start.size()))),
+      start_size_(static_cast<std::uint32_t>(start.size())) {
   z_stream stream{};
-  // 16 + MAX_WBITS: a gzip header (zeroed: no name, time 0) and trailer around the deflate data.
+  // 16 + MAX_WBITS: a gzip header (zeroed: no name, time 0) before the deflate data.
   if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     std::cerr << "recount: invariant violated: zlib cannot start deflate\n";
     std::abort();
   }
-  std::string out(deflateBound(&stream, static_cast<uLong>(bytes.size())), '\0');
+  // deflateBound() covers a finished stream; a sync flush adds an empty stored block (5 bytes) and
+  // the bits that pad the last block to the byte.
+  deflated_.resize(deflateBound(&stream, static_cast<uLong>(start.size())) + 16);
   // zlib's API takes a non-const pointer but never writes the input.
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));  // NOLINT
-  stream.avail_in = static_cast<uInt>(bytes.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  // deflateBound() leaves room for all of it, so one call finishes the stream.
-  if (deflate(&stream, Z_FINISH) != Z_STREAM_END) {
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(start.data()));  // NOLINT
+  stream.avail_in = static_cast<uInt>(start.size());
+  stream.next_out = reinterpret_cast<Bytef*>(deflated_.data());
+  stream.avail_out = static_cast<uInt>(deflated_.size());
+  if (deflate(&stream, Z_SYNC_FLUSH) != Z_OK || stream.avail_in != 0 || stream.avail_out == 0) {
     std::cerr << "recount: invariant violated: zlib did not deflate within deflateBound()\n";
     std::abort();
   }
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
+  deflated_.resize(stream.total_out);
+  deflateEnd(&stream);  // the stream is never finished: finish() writes its last block and trailer
+}
+
+std::string GzipStart::ending(std::string_view end) const {
+  constexpr std::size_t kMaxStored = 65'535;  // a stored block's LEN is 16 bits
+  std::string out;
+  out.reserve(end.size() + (end.size() / kMaxStored + 1) * 5 + 8);
+  const auto put_le = [&out](std::uint32_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i) out += static_cast<char>((value >> (8 * i)) & 0xFF);
+  };
+  std::size_t offset = 0;
+  do {
+    const std::size_t length = std::min(end.size() - offset, kMaxStored);
+    const bool last = offset + length == end.size();
+    // The block header's 3 bits (BFINAL, BTYPE 00 = stored), padded to the byte: the sync flush left
+    // the stream at a byte boundary, and a stored block's data ends at one.
+    out += static_cast<char>(last ? 1 : 0);
+    put_le(static_cast<std::uint32_t>(length), 2);
+    put_le(static_cast<std::uint32_t>(~length & 0xFFFF), 2);
+    out.append(end.substr(offset, length));
+    offset += length;
+  } while (offset < end.size());
+  // zlib answers a null buffer (an empty end's) with the initial CRC, not the one it is given.
+  const auto crc = end.empty() ? crc_ : crc32_z(crc_, reinterpret_cast<const Bytef*>(end.data()), end.size());
+  put_le(static_cast<std::uint32_t>(crc), 4);
+  put_le(start_size_ + static_cast<std::uint32_t>(end.size()), 4);
   return out;
 }
+
+std::string GzipStart::finish(std::string_view end) const { return deflated_ + ending(end); }
+
+std::string gzip(std::string_view bytes) { return GzipStart(bytes).finish({}); }
 
 }  // namespace recount

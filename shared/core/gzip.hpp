@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,9 +41,32 @@ class Gunzip {
   std::unique_ptr<State> state_;
 };
 
-// `bytes` as one gzip member at zlib's default level, with no file name and a zero time in its
-// header, so the same bytes always deflate to the same output (a chunk's hash names its content).
-// Never fails (zlib refusing to deflate in memory is an invariant violation and aborts).
+// A gzip member of a long text that many copies share, each finished with a short end of its
+// own: the start is deflated once, at zlib's default level, up to a sync flush (which leaves the
+// deflate stream at a byte boundary, referring to nothing after it); finish() appends the end
+// uncompressed, as stored blocks (RFC 1951 3.2.4), and the trailer over start and end. A catalog
+// chunk is such a text: the same items for every site, the site's name last
+// (shared/protocol/catalog_chunks.hpp). No file name and a zero time in the header, so the same
+// bytes always deflate to the same output (a chunk's hash names its content). Thread-safe to
+// read. Never fails (zlib refusing to deflate in memory is an invariant violation and aborts).
+class GzipStart {
+ public:
+  explicit GzipStart(std::string_view start);
+
+  // The member's bytes up to the end: what every finish() begins with.
+  const std::string& bytes() const { return deflated_; }
+  // What finish(end) appends to bytes().
+  std::string ending(std::string_view end) const;
+  // bytes() followed by ending(end): the whole member of start + end.
+  std::string finish(std::string_view end) const;
+
+ private:
+  std::string deflated_;
+  std::uint32_t crc_ = 0;         // CRC-32 of the start
+  std::uint32_t start_size_ = 0;  // its size modulo 2^32, as the trailer counts
+};
+
+// `bytes` as one gzip member (GzipStart with an empty end).
 std::string gzip(std::string_view bytes);
 
 }  // namespace recount

@@ -65,6 +65,12 @@ void Sha256::update(std::string_view bytes) {
   if (EVP_DigestUpdate(context_->context, bytes.data(), bytes.size()) != 1) digest_failed();
 }
 
+Sha256 Sha256::fork() const {
+  Sha256 copy;
+  if (EVP_MD_CTX_copy_ex(copy.context_->context, context_->context) != 1) digest_failed();
+  return copy;
+}
+
 std::string Sha256::hex() {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;

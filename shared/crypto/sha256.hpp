@@ -28,6 +28,9 @@ class Sha256 {
   ~Sha256();
 
   void update(std::string_view bytes);
+  // A hasher fed what this one was fed so far: texts that share a long start hash it once (the
+  // copies of a catalog chunk, shared/protocol/catalog_chunks.hpp).
+  Sha256 fork() const;
   // The digest of everything fed since construction or the last hex(), as 64 lowercase hex
   // digits; starts over afterwards.
   std::string hex();

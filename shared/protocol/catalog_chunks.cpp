@@ -70,11 +70,36 @@ std::uint32_t catalog_chunk_index(std::string_view sku, std::uint32_t count) {
   return static_cast<std::uint32_t>(hash % count);
 }
 
-std::string catalog_chunk_payload(const CatalogChunk& chunk) {
-  std::string text = encode(chunk);
-  std::string compressed = gzip(text);
-  return compressed.size() < text.size() ? compressed : text;
+SharedCatalogChunk::SharedCatalogChunk(const CatalogChunk& chunk) : id_(chunk.id), items_(chunk.items.size()) {
+  std::string start = encode_chunk_start(chunk);
+  GzipStart deflated(start);
+  // Compressed when that is smaller, whatever the site: a site's name is far shorter than a stored
+  // block, so its end adds the same bytes to the text and, with the same overhead, to the gzip.
+  if (deflated.bytes().size() + deflated.ending({}).size() < start.size()) {
+    start_hash_.update(deflated.bytes());
+    deflated_ = std::move(deflated);
+  } else {
+    start_hash_.update(start);
+    text_ = std::move(start);
+  }
 }
+
+std::string SharedCatalogChunk::ending(std::string_view site) const {
+  const std::string end = encode_chunk_end(site);
+  return deflated_ ? deflated_->ending(end) : end;
+}
+
+std::string SharedCatalogChunk::payload(std::string_view site) const {
+  return (deflated_ ? deflated_->bytes() : text_) + ending(site);
+}
+
+std::string SharedCatalogChunk::sha256(std::string_view site) const {
+  Sha256 hash = start_hash_.fork();
+  hash.update(ending(site));
+  return hash.hex();
+}
+
+std::string catalog_chunk_payload(const CatalogChunk& chunk) { return SharedCatalogChunk(chunk).payload(chunk.site); }
 
 Result<void> read_catalog_chunk_payload(std::string_view payload,
                                         const std::function<Result<void>(const CatalogChunkHeader&)>& header,
@@ -108,36 +133,32 @@ Result<CatalogChunk> read_catalog_chunk_payload(std::string_view payload) {
   return chunk;
 }
 
-ChunkedCatalog chunk_catalog(const Catalog& catalog) {
-  Catalog header{catalog.site, catalog.version, {}, catalog.locations, catalog.users};
-  const auto every_item = [&catalog](const std::function<bool(std::string_view)>& wanted,
-                                     const std::function<void(CatalogItem &&)>& item) -> Result<void> {
-    for (const auto& each : catalog.items) {
+std::vector<SharedCatalogChunk> chunk_items(const std::vector<CatalogItem>& items) {
+  const auto every_item = [&items](const std::function<bool(std::string_view)>& wanted,
+                                   const std::function<void(CatalogItem &&)>& item) -> Result<void> {
+    for (const auto& each : items) {
       if (wanted(each.sku)) item(CatalogItem(each));
     }
     return {};
   };
   // One pass: the items are in memory already.
-  return *chunk_catalog(header, catalog.items.size(), every_item, catalog.items.size());
+  return std::move(*chunk_items(items.size(), every_item, items.size()));
 }
 
-Result<ChunkedCatalog> chunk_catalog(const Catalog& catalog, std::size_t item_count, const CatalogItemSource& source,
-                                     std::size_t items_per_pass) {
+Result<std::vector<SharedCatalogChunk>> chunk_items(std::size_t item_count, const CatalogItemSource& source,
+                                                    std::size_t items_per_pass) {
   const std::uint32_t count = catalog_chunk_count(item_count);
   // Chunks hold item_count / count items on average; a group of them about items_per_pass.
   const std::uint32_t group =
       items_per_pass >= item_count
           ? count
           : static_cast<std::uint32_t>(std::max<std::uint64_t>(1, std::uint64_t{items_per_pass} * count / item_count));
-  ChunkedCatalog out;
-  out.manifest = CatalogManifest{catalog.site, catalog.version, {}, catalog.locations, catalog.users};
-  out.manifest.chunks.reserve(count);
-  out.payloads.reserve(count);
+  std::vector<SharedCatalogChunk> out;
+  out.reserve(count);
   for (std::uint32_t first = 0; first < count; first += group) {
     const std::uint32_t end = std::min(count, first + group);
     std::vector<CatalogChunk> chunks(end - first);
     for (std::uint32_t index = first; index < end; ++index) {
-      chunks[index - first].site = catalog.site;
       chunks[index - first].id = to_string(CatalogChunkId{count, index});
     }
     const auto in_group = [&](std::string_view sku) {
@@ -148,11 +169,25 @@ Result<ChunkedCatalog> chunk_catalog(const Catalog& catalog, std::size_t item_co
       if (in_group(item.sku)) chunks[catalog_chunk_index(item.sku, count) - first].items.push_back(std::move(item));
     });
     if (!read) return read.error();
-    for (const auto& chunk : chunks) {
-      out.payloads.push_back(catalog_chunk_payload(chunk));
-      out.manifest.chunks.push_back(CatalogChunkRef{chunk.id, sha256_hex(out.payloads.back()), chunk.items.size()});
-    }
+    for (const auto& chunk : chunks) out.emplace_back(chunk);
   }
+  return out;
+}
+
+CatalogManifest manifest_of(const Catalog& catalog, const std::vector<SharedCatalogChunk>& chunks) {
+  CatalogManifest manifest{catalog.site, catalog.version, {}, catalog.locations, catalog.users};
+  manifest.chunks.reserve(chunks.size());
+  for (const auto& chunk : chunks) {
+    manifest.chunks.push_back(CatalogChunkRef{chunk.id(), chunk.sha256(catalog.site), chunk.items()});
+  }
+  return manifest;
+}
+
+ChunkedCatalog chunk_catalog(const Catalog& catalog) {
+  const auto chunks = chunk_items(catalog.items);
+  ChunkedCatalog out{manifest_of(catalog, chunks), {}};
+  out.payloads.reserve(chunks.size());
+  for (const auto& chunk : chunks) out.payloads.push_back(chunk.payload(catalog.site));
   return out;
 }
 

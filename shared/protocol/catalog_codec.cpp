@@ -210,12 +210,19 @@ std::string encode(const CatalogManifest& manifest) {
   return codec::finish_message(out);
 }
 
-std::string encode(const CatalogChunk& chunk) {
+std::string encode(const CatalogChunk& chunk) { return encode_chunk_start(chunk) + encode_chunk_end(chunk.site); }
+
+std::string encode_chunk_start(const CatalogChunk& chunk) {
   JsonWriter out = codec::message_writer();
-  out.field("site", chunk.site);
   out.field("chunk", chunk.id);
   out.objects("items", chunk.items, write_item);
-  return codec::finish_message(out);
+  return std::move(out).finish();  // left open: encode_chunk_end() adds the site and closes it
+}
+
+std::string encode_chunk_end(std::string_view site) {
+  JsonWriter name;
+  name.string(site);  // quoted and escaped as a member's value
+  return ",\"site\":" + std::move(name).finish() + "}";
 }
 
 Result<TaskList> decode_task_list(std::string_view payload) {

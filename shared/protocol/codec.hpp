@@ -30,7 +30,13 @@ std::string encode(const TaskList& tasks);
 std::string encode(const Catalog& catalog);
 std::string encode(const CatalogManifest& manifest);
 // A chunk's JSON text; what goes on the wire is catalog_chunk_payload()'s (catalog_chunks.hpp).
+// The site comes last, so that a chunk's copies for different sites share all but the end:
+// encode(chunk) == encode_chunk_start(chunk) + encode_chunk_end(chunk.site).
 std::string encode(const CatalogChunk& chunk);
+// A chunk's text up to its site (chunk.site is not used).
+std::string encode_chunk_start(const CatalogChunk& chunk);
+// The rest of a chunk's text: its site, and the end of the object.
+std::string encode_chunk_end(std::string_view site);
 
 // An event alone, with "v" (the journal stores events in this form, and `record --jsonl` reads it).
 std::string encode_event(const Event& event);

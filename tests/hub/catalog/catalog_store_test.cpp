@@ -64,9 +64,10 @@ TEST_CASE_TEMPLATE("an items file is stored with GTINs as GTIN-14 and pack sizes
   CHECK(hub.sites().value() == std::vector<std::string>{"store-1", "store-2"});
 }
 
-// What the publisher sends of a catalog too large to read whole: read in passes inside one
-// snapshot, the same chunks as the whole catalog chunked at once.
-TEST_CASE_TEMPLATE("a site's catalog chunked as it is read, a pass per group of chunks, is the whole one chunked",
+// What the publisher sends: every site's catalog from one reading, the items read once for all of
+// them, whole when few and otherwise chunked in passes inside one snapshot; a site's chunks must be
+// those of its whole catalog chunked at once.
+TEST_CASE_TEMPLATE("every site's catalog, read once for all sites, is each site's whole catalog, chunked or not",
                    Backend, testing::SqliteBackend, testing::PostgresBackend) {
   testing::CatalogOn<Backend> hub;
   std::string items = "sku,description,unit_cost_cents,item_class,barcode,pack_qty\n";
@@ -81,12 +82,33 @@ TEST_CASE_TEMPLATE("a site's catalog chunked as it is read, a pass per group of 
   }
   REQUIRE(hub.import_csv(ImportKind::kItems, items)->errors.empty());
   REQUIRE(hub.import_csv(ImportKind::kLocations, fixture("locations.csv"))->errors.empty());
-  const auto whole = protocol::chunk_catalog(hub.catalog_for("store-1").value());
-  REQUIRE(whole.manifest.chunks.size() == 4);
-  auto chunked = hub.chunked_catalog_for("store-1", 1'000);
-  REQUIRE_MESSAGE(chunked, (chunked ? "" : chunked.error().describe()));
-  CHECK(chunked->manifest == whole.manifest);
-  CHECK(chunked->payloads == whole.payloads);
+  // store-3 has no locations: its catalog carries the items alone.
+  const std::vector<std::string> sites{"store-1", "store-2", "store-3"};
+  for (const std::size_t whole_items : {std::size_t{4'999}, std::size_t{5'000}}) {
+    CAPTURE(whole_items);
+    std::vector<std::string> handed;
+    auto read = hub.site_catalogs(
+        sites, whole_items, 1'000,
+        [&](const protocol::Catalog& catalog, const std::vector<protocol::SharedCatalogChunk>* chunks) {
+          handed.push_back(catalog.site);
+          const auto whole = hub.catalog_for(catalog.site).value();
+          CHECK(catalog.locations == whole.locations);
+          CHECK(catalog.version == whole.version);
+          REQUIRE((chunks != nullptr) == (whole_items < 5'000));
+          if (chunks == nullptr) {
+            CHECK(catalog == whole);
+            return;
+          }
+          CHECK(catalog.items.empty());
+          const auto chunked = protocol::chunk_catalog(whole);
+          REQUIRE(chunked.manifest.chunks.size() == 4);
+          CHECK(protocol::manifest_of(catalog, *chunks) == chunked.manifest);
+          for (std::size_t i = 0; i < chunks->size(); ++i)
+            CHECK((*chunks)[i].payload(catalog.site) == chunked.payloads[i]);
+        });
+    REQUIRE_MESSAGE(read, (read ? "" : read.error().describe()));
+    CHECK(handed == sites);
+  }
   CHECK(hub.item_count().value() == 5'000);
   CHECK(hub.catalog_for("store-1", CatalogItems::kNone)->items.empty());
 }

@@ -34,6 +34,19 @@ TEST_CASE("sha256 fed in pieces equals the digest of the pieces joined, and star
   CHECK(hash.hex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+TEST_CASE("a forked sha256 goes on from what was fed so far, and neither feeds the other") {
+  Sha256 start;
+  start.update(std::string(100, 's'));  // over one 64-byte block, so that one is behind each fork
+  Sha256 one = start.fork();
+  Sha256 two = start.fork();
+  one.update("-one");
+  two.update("-two");
+  CHECK(one.hex() == sha256_hex(std::string(100, 's') + "-one"));
+  CHECK(two.hex() == sha256_hex(std::string(100, 's') + "-two"));
+  CHECK(start.fork().hex() == sha256_hex(std::string(100, 's')));
+  CHECK(start.hex() == sha256_hex(std::string(100, 's')));
+}
+
 TEST_CASE("hmac-sha256 gives the digests of RFC 4231's test cases, long keys hashed first") {
   CHECK(hmac_sha256_hex(std::string(20, '\x0b'), "Hi There") ==
         "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");

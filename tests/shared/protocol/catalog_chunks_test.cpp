@@ -103,12 +103,11 @@ TEST_CASE("every item lands in one chunk, whose payload is gzip, hashed in the m
 TEST_CASE("a catalog chunked a group of chunks at a time gives the same manifest and payloads as chunked whole") {
   const auto catalog = catalog_of(20'000);
   const auto whole = chunk_catalog(catalog);
-  const Catalog header{catalog.site, catalog.version, {}, catalog.locations, catalog.users};
   for (const std::size_t per_pass : {std::size_t{1}, std::size_t{1'000}, std::size_t{6'000}, std::size_t{1'000'000}}) {
     CAPTURE(per_pass);
     std::size_t readings = 0;
-    auto chunked = chunk_catalog(
-        header, catalog.items.size(),
+    auto chunks = chunk_items(
+        catalog.items.size(),
         [&](const std::function<bool(std::string_view)>& wanted,
             const std::function<void(CatalogItem &&)>& keep) -> Result<void> {
           ++readings;
@@ -118,9 +117,10 @@ TEST_CASE("a catalog chunked a group of chunks at a time gives the same manifest
           return {};
         },
         per_pass);
-    REQUIRE(chunked);
-    CHECK(chunked->manifest == whole.manifest);
-    CHECK(chunked->payloads == whole.payloads);
+    REQUIRE(chunks);
+    CHECK(manifest_of(catalog, *chunks) == whole.manifest);
+    REQUIRE(chunks->size() == whole.payloads.size());
+    for (std::size_t i = 0; i < chunks->size(); ++i) CHECK((*chunks)[i].payload("S1") == whole.payloads[i]);
     // 16 chunks of ~1,250 items: as many readings as groups of chunks of about per_pass items.
     const std::size_t expected = per_pass <= 1'250 ? 16 : per_pass == 6'000 ? 4 : 1;
     CHECK(readings == expected);
@@ -129,8 +129,8 @@ TEST_CASE("a catalog chunked a group of chunks at a time gives the same manifest
 
 TEST_CASE("a catalog chunked a group at a time stops at the first error of its reading") {
   std::size_t readings = 0;
-  const auto chunked = chunk_catalog(
-      catalog_of(0), 10'000,
+  const auto chunks = chunk_items(
+      10'000,
       [&](const std::function<bool(std::string_view)>&,
           const std::function<void(CatalogItem &&)>& keep) -> Result<void> {
         ++readings;
@@ -138,9 +138,38 @@ TEST_CASE("a catalog chunked a group at a time stops at the first error of its r
         return Error{ErrorCode::kIo, "", "the disk went away"};
       },
       1'000);
-  REQUIRE_FALSE(chunked);
-  CHECK(chunked.error().message == "the disk went away");
+  REQUIRE_FALSE(chunks);
+  CHECK(chunks.error().message == "the disk went away");
   CHECK(readings == 1);
+}
+
+// The hub makes a catalog's chunks once for all its sites; each site's copy must be exactly what
+// chunking that site's catalog alone makes, and read back as that site's.
+TEST_CASE("chunks made once serve every site: each site's payloads and manifest are its catalog's, its name last") {
+  auto catalog = catalog_of(5'000);
+  const auto chunks = chunk_items(catalog.items);
+  for (const std::string site :
+       {"S1", "store-0042", "a-much-longer-site-name-of-the-kind-a-retailer-uses-0000000001"}) {
+    CAPTURE(site);
+    catalog.site = site;
+    const auto alone = chunk_catalog(catalog);
+    CHECK(manifest_of(catalog, chunks) == alone.manifest);
+    for (std::size_t i = 0; i < chunks.size(); ++i) {
+      const auto payload = chunks[i].payload(site);
+      CHECK(payload == alone.payloads[i]);
+      CHECK(chunks[i].sha256(site) == sha256_hex(payload));
+      const auto read = read_catalog_chunk_payload(payload).value();
+      CHECK(read.site == site);
+      CHECK(read.id == chunks[i].id());
+      CHECK(read.items.size() == chunks[i].items());
+      CHECK(encode(read).ends_with(",\"site\":\"" + site + "\"}"));
+    }
+  }
+  // An empty chunk goes as text (gzip would not be smaller), its site last too.
+  const auto empty = chunk_items({});
+  REQUIRE(empty.size() == 1);
+  CHECK(empty[0].payload("S2") == R"({"v":1,"chunk":"1-0","items":[],"site":"S2"})");
+  CHECK(empty[0].sha256("S2") == sha256_hex(empty[0].payload("S2")));
 }
 
 TEST_CASE("a chunk too small to gain from gzip goes as JSON, and reads back the same") {
