@@ -1,7 +1,7 @@
 // Connected systems' imports: snapshots, movements, aliases, the unmapped list and the audit.
 #include "hub/channels/channel_import.hpp"
 
-#include <set>
+#include <map>
 #include <tuple>
 #include <utility>
 
@@ -18,26 +18,6 @@ namespace recount::hub::channels {
 namespace {
 
 using Json = nlohmann::json;
-
-// What the catalog of a site says, read once per import.
-struct CatalogFacts {
-  std::set<std::string, std::less<>> skus;
-  std::map<std::string, std::pair<std::string, std::int64_t>, std::less<>> barcodes;  // code → SKU, pack qty
-  std::string sales_floor;
-};
-
-CatalogFacts facts_of(const protocol::Catalog& catalog) {
-  CatalogFacts facts;
-  for (const auto& item : catalog.items) {
-    facts.skus.insert(item.sku);
-    for (const auto& barcode : item.barcodes) facts.barcodes[barcode.code] = {item.sku, barcode.pack_qty};
-  }
-  for (const auto& location : catalog.locations) {
-    if (location.location_class == kSalesFloorClass && facts.sales_floor.empty()) facts.sales_floor = location.location;
-  }
-  if (facts.sales_floor.empty()) facts.sales_floor = std::string(kDefaultSalesFloor);
-  return facts;
-}
 
 // One snapshot to store: a (location, SKU) with the rows that make it up.
 struct Aggregate {
@@ -95,16 +75,19 @@ Result<ImportOutcome> import_report(HubWriter& writer, Ledger& ledger, CatalogSt
   if (outcome.as_of_ms > now_ms) {
     outcome.errors.push_back(ImportError{0, "as_of", "is in the future (a report states what a system held)"});
   }
-  auto site_catalog = catalog.catalog_for(request.site);
-  if (!site_catalog) return site_catalog.error();
-  const CatalogFacts known = facts_of(*site_catalog);
+  // The catalog is asked a row at a time, never read whole: its items may be hundreds of
+  // thousands, the report's a few.
+  auto known = catalog.lookup();
+  if (!known) return known.error();
 
   // The catalog SKU a system's SKU stands for, or nullopt (then listed as unmapped).
   const auto resolve = [&](const std::string& system_sku) -> Result<std::optional<std::string>> {
     auto alias = channels.alias(report.system, system_sku);
     if (!alias) return alias.error();
     if (*alias) return *alias;
-    if (known.skus.contains(system_sku)) return std::optional<std::string>(system_sku);
+    auto item = known->has_item(system_sku);
+    if (!item) return item.error();
+    if (*item) return std::optional<std::string>(system_sku);
     return std::optional<std::string>();
   };
   const auto unmapped = [&](std::string system_sku, std::string item_ref, std::int64_t quantity) {
@@ -143,7 +126,12 @@ Result<ImportOutcome> import_report(HubWriter& writer, Ledger& ledger, CatalogSt
 
   std::vector<Event> movements;
   std::vector<std::size_t> movement_lines;
-  const std::string movement_location = request.location.empty() ? known.sales_floor : request.location;
+  std::string movement_location = request.location;
+  if (movement_location.empty() && !report.movements.empty()) {
+    auto sales_floor = known->first_location(request.site, std::string(kSalesFloorClass));
+    if (!sales_floor) return sales_floor.error();
+    movement_location = sales_floor->value_or(std::string(kDefaultSalesFloor));
+  }
   for (const ReportedMovement& row : report.movements) {
     std::optional<std::string> sku;
     std::int64_t pack = 1;
@@ -152,9 +140,11 @@ Result<ImportOutcome> import_report(HubWriter& writer, Ledger& ledger, CatalogSt
       if (!resolved) return resolved.error();
       sku = *resolved;
     } else if (auto code = catalog_code(row.barcode); code) {
-      if (const auto found = known.barcodes.find(*code); found != known.barcodes.end()) {
-        sku = found->second.first;
-        pack = found->second.second;
+      auto found = known->barcode(*code);
+      if (!found) return found.error();
+      if (*found) {
+        sku = std::move((*found)->sku);
+        pack = (*found)->pack_qty;
       }
     }
     if (!sku) {
