@@ -25,6 +25,8 @@ struct Page {
 // The page a request asks for; the cursor is the query parameter `after_name`. Errors:
 // kInvalidInput naming the parameter.
 Result<Page> page_of(const Request& request, const std::string& after_name);
+// Its "limit" alone, for a listing whose cursor is not a number. Errors: as page_of's.
+Result<std::size_t> page_limit(const Request& request);
 
 // {"<name>": [...], "next_after": <cursor of the last item, or null when the page was not full>}.
 // Each item is written by write_item(protocol::JsonWriter&, const T&); routes that still build an

@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
 #include "hub/ledger/ledger.hpp"
 #include "tests/hub/auth_fixtures.hpp"
 #include "tests/support/process.hpp"
@@ -54,6 +57,50 @@ TEST_CASE("import routes answer 200 with counts and publish, or 422 with every l
   CHECK(body["items"][0]["barcodes"][0]["code"] == "05901234123457");
   CHECK(body["locations"][0]["label"] == "L-A-01");
   CHECK(call(router, "GET", "/api/v1/catalog").status == 400);
+  CHECK(body["next_after"].is_null());
+}
+
+// A viewer's request must not make the hub read and encode a catalog of any size whole.
+TEST_CASE("GET /api/v1/catalog answers a page of items at a time, in SKU order, with the SKU to go on after") {
+  testing::TempDir dir;
+  auto ledger = Ledger::open(Ledger::file_in(dir.path())).value();
+  CatalogStore catalog = CatalogStore::open(ledger).value();
+  Router router;
+  add_catalog_routes(router, catalog, [] {});
+  std::string items = "sku,description,unit_cost_cents,item_class,barcode,pack_qty\n";
+  for (const char* sku : {"E", "B", "D", "A", "C"}) {
+    items.append(sku).append(",x,1,c,CODE-").append(sku).append(",1\n");
+    items.append(sku).append(",x,1,c,CASE-").append(sku).append(",6\n");
+  }
+  REQUIRE(call(router, "POST", "/api/v1/import/items", items).status == 200);
+  REQUIRE(call(router, "POST", "/api/v1/import/locations", "site,location,label,location_class\ns1,A-01,L,shelf\n")
+              .status == 200);
+
+  std::vector<std::string> skus;
+  std::string after;
+  for (int page = 0; page < 4; ++page) {  // 5 items, 2 a page: 3 pages, the last not full
+    const auto answer =
+        call(router, "GET", "/api/v1/catalog?site=s1&limit=2" + (after.empty() ? "" : "&after=" + after));
+    REQUIRE(answer.status == 200);
+    const auto body = nlohmann::json::parse(answer.body);
+    CHECK(body["version"] == 2);
+    CHECK(body["locations"].size() == 1);  // the site's locations on every page
+    for (const auto& item : body["items"]) {
+      skus.push_back(item["sku"]);
+      CHECK(item["barcodes"].size() == 2);  // an item's barcodes are never cut by a page
+    }
+    if (body["next_after"].is_null()) break;
+    after = body["next_after"];
+    CHECK(after == skus.back());
+  }
+  CHECK(skus == std::vector<std::string>{"A", "B", "C", "D", "E"});
+  CHECK(nlohmann::json::parse(call(router, "GET", "/api/v1/catalog?site=s1&limit=5").body)["next_after"] == "E");
+  CHECK(nlohmann::json::parse(call(router, "GET", "/api/v1/catalog?site=s1").body)["items"].size() == 5);
+  CHECK(call(router, "GET", "/api/v1/catalog?site=s1&limit=0").status == 400);
+  CHECK(call(router, "GET", "/api/v1/catalog?site=s1&limit=1001").status == 400);
+  const auto bad_after = call(router, "GET", "/api/v1/catalog?site=s1&after=%01");
+  CHECK(bad_after.status == 400);
+  CHECK(bad_after.body.find("after") != std::string::npos);
 }
 
 }  // namespace recount::hub
