@@ -105,8 +105,8 @@ int main_of(const char* name, int argc, char** argv, int (*run)(const Args&)) {
   }
 }
 
-bool reset_peak_rss() {
-  std::ofstream clear("/proc/self/clear_refs");
+bool reset_peak_rss(pid_t pid) {
+  std::ofstream clear("/proc/" + std::to_string(pid) + "/clear_refs");
   clear << "5";
   return static_cast<bool>(clear.flush());
 }

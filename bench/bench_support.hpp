@@ -88,9 +88,9 @@ int main_of(const char* name, int argc, char** argv, int (*run)(const Args&));
 // VmRSS (or another field of /proc/PID/status given in kB, e.g. "VmHWM") of a live process in
 // MiB; -1 when it cannot be read.
 double rss_mib(pid_t pid, const std::string& field = "VmRSS");
-// Forgets this process's peak RSS, so that VmHWM afterwards is the peak of what follows; false
-// where the kernel does not allow it.
-bool reset_peak_rss();
+// Forgets the peak RSS of process `pid` (this one by default), so that VmHWM afterwards is the
+// peak of what follows; false where the kernel does not allow it.
+bool reset_peak_rss(pid_t pid = getpid());
 
 // The peak RSS of `measured()` above the RSS before it, in MiB; -1 when it cannot be measured.
 template <typename Measured>

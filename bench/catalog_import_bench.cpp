@@ -4,17 +4,29 @@
 // has sites to publish to, as a real one does); beside the table reader's raw rate over the same
 // bytes (table_rate.hpp) in the same run, and the hub's peak RSS (VmHWM) before and after.
 // 500,000 items make 550,000 rows, 38 MB: over the 32 MiB that imports were once limited to.
+// Then a POS journal of --pos-lines lines (1,000 by default; half by SKU, half by barcode) over
+// that catalog, whose import resolves each line against it: its time and the hub's peak RSS
+// while it runs (the peak forgotten before it). Last, what a viewer's plain
+// GET /api/v1/catalog?site=site-0 costs the hub (a page of items since 2026-12-07, the whole
+// catalog before).
 //
-// Usage: catalog_import_bench [--items 500000] [--sites 1] [--milliseconds 500] [--timeout-s 600]
+// Usage: catalog_import_bench [--items 500000] [--sites 1] [--pos-lines 1000] [--milliseconds 500]
+//                             [--timeout-s 600]
 // Prints "name value unit" lines: catalog_import_bytes, catalog_import_s, catalog_import_rows_per_s,
 // catalog_import_raw_rows_per_s, catalog_import_ratio (import / raw), hub_rss_before_import_mb,
-// hub_rss_peak_import_mb, hub_rss_after_import_mb (VmRSS once the import answered).
+// hub_rss_peak_import_mb, hub_rss_after_import_mb (VmRSS once the import answered),
+// pos_import_s, hub_rss_peak_pos_import_mb (-1 where the peak cannot be forgotten),
+// catalog_get_s, catalog_get_bytes, hub_rss_peak_catalog_get_mb.
+#include <algorithm>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "bench/bench_support.hpp"
 #include "bench/table_rate.hpp"
+#include "hub/http/client.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/process.hpp"
 
@@ -37,8 +49,22 @@ std::string items_csv(std::size_t items) {
   return text;
 }
 
+// A register's journal of sales spread over the catalog: every other line names the item by its
+// barcode (as items_csv() gives them), the rest by SKU.
+std::string pos_journal(std::size_t items, std::size_t lines) {
+  std::string text = "time,register,receipt,line,sku,barcode,quantity,kind,reason\n";
+  for (std::size_t line = 0; line < lines; ++line) {
+    const auto id = std::to_string(line * 7'919 % std::max<std::size_t>(items, 1));
+    const std::string item = line % 2 == 0 ? "SKU-" + id + "," : ",INT-" + id;
+    text.append("2026-11-02T10:15:00Z,R1,").append(std::to_string(line / 4)).append(",");
+    text.append(std::to_string(line % 4 + 1)).append(",").append(item).append(",1,sale,\n");
+  }
+  return text;
+}
+
 int run(const Args& args) {
   const auto items = static_cast<std::size_t>(args.number("items", 500'000));
+  const auto pos_lines = static_cast<std::size_t>(args.number("pos-lines", 1'000));
   const double seconds = static_cast<double>(args.number("milliseconds", 500)) / 1000.0;
   const auto timeout = std::chrono::seconds(args.number("timeout-s", 600));
   testing::TempDir temp;
@@ -52,11 +78,18 @@ int run(const Args& args) {
   const auto token = testing::run_command({RECOUNTCTL_BIN, "--data", (temp / "hub").string(), "token", "create",
                                            "--name", "bench", "--role", "admin", "--json"});
   if (token.exit_code != 0) throw std::runtime_error("token create failed: " + token.err);
-  const auto import = [&](const std::string& kind, const std::filesystem::path& path) {
-    const auto done = testing::run_command(
-        {RECOUNTCTL_BIN, "--hub", "http://127.0.0.1:" + std::to_string(hub.http_port()), "--token",
-         nlohmann::json::parse(token.out).at("token").get<std::string>(), "import", kind, path.string()},
-        "", timeout);
+  const auto import = [&](const std::string& kind, const std::filesystem::path& path,
+                          const std::vector<std::string>& options = {}) {
+    std::vector<std::string> command{RECOUNTCTL_BIN,
+                                     "--hub",
+                                     "http://127.0.0.1:" + std::to_string(hub.http_port()),
+                                     "--token",
+                                     nlohmann::json::parse(token.out).at("token").get<std::string>(),
+                                     "import",
+                                     kind,
+                                     path.string()};
+    command.insert(command.end(), options.begin(), options.end());
+    const auto done = testing::run_command(command, "", timeout);
     if (done.exit_code != 0) throw std::runtime_error("recountctl import " + kind + " failed: " + done.err);
   };
   std::string locations = "site,location,label,location_class\n";
@@ -71,6 +104,22 @@ int run(const Args& args) {
   const double elapsed = seconds_since(start);
   const double peak_mib = rss_mib(hub.pid(), "VmHWM");
   const double after_mib = rss_mib(hub.pid());
+
+  std::ofstream(temp / "journal.csv", std::ios::binary) << pos_journal(items, pos_lines);
+  const bool peak_forgotten = reset_peak_rss(hub.pid());
+  const auto pos_start = Clock::now();
+  import("pos", temp / "journal.csv", {"--site", "site-0"});
+  const double pos_elapsed = seconds_since(pos_start);
+  const double pos_peak_mib = peak_forgotten ? rss_mib(hub.pid(), "VmHWM") : -1;
+
+  hub::HubEndpoint endpoint(hub::HostPort{"127.0.0.1", static_cast<std::uint16_t>(hub.http_port())});
+  endpoint.token = nlohmann::json::parse(token.out).at("token").get<std::string>();
+  reset_peak_rss(hub.pid());
+  const auto get_start = Clock::now();
+  const auto got = must(hub::http_get(endpoint, "/api/v1/catalog?site=site-0", timeout), "GET /api/v1/catalog");
+  const double get_elapsed = seconds_since(get_start);
+  if (got.status != 200) throw std::runtime_error("GET /api/v1/catalog answered " + std::to_string(got.status));
+  const double get_peak_mib = peak_forgotten ? rss_mib(hub.pid(), "VmHWM") : -1;
   hub.stop();
 
   emit("catalog_import_bytes", static_cast<double>(csv.size()), "bytes");
@@ -81,6 +130,11 @@ int run(const Args& args) {
   emit("hub_rss_before_import_mb", before_mib, "MiB");
   emit("hub_rss_peak_import_mb", peak_mib, "MiB");
   emit("hub_rss_after_import_mb", after_mib, "MiB");
+  emit("pos_import_s", pos_elapsed, "s");
+  emit("hub_rss_peak_pos_import_mb", pos_peak_mib, "MiB");
+  emit("catalog_get_s", get_elapsed, "s");
+  emit("catalog_get_bytes", static_cast<double>(got.body.size()), "bytes");
+  emit("hub_rss_peak_catalog_get_mb", get_peak_mib, "MiB");
   return 0;
 }
 
