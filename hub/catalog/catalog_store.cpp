@@ -475,9 +475,9 @@ Result<CatalogLookup> CatalogStore::lookup() { return CatalogLookup::prepare(led
 
 Result<std::size_t> CatalogStore::item_count() { return count_items(ledger_.database()); }
 
-Result<void> CatalogStore::site_catalogs(const std::vector<std::string>& sites, std::size_t whole_items,
-                                         std::size_t items_per_pass, const SiteCatalogs& each) {
-  return read_site_catalogs(ledger_.database(), sites, whole_items, items_per_pass, each);
+Result<SiteCatalogs> CatalogStore::site_catalogs(const std::vector<std::string>& sites, std::size_t whole_items,
+                                                 std::size_t items_per_pass) {
+  return read_site_catalogs(ledger_.database(), sites, whole_items, items_per_pass);
 }
 
 Result<std::vector<std::string>> CatalogStore::sites() { return catalog_sites(ledger_.database()); }
@@ -597,33 +597,30 @@ Result<std::size_t> count_items(storage::Connection& database) {
   return static_cast<std::size_t>(count->column_int(0));
 }
 
-Result<void> read_site_catalogs(storage::Connection& database, const std::vector<std::string>& sites,
-                                std::size_t whole_items, std::size_t items_per_pass, const SiteCatalogs& each) {
+Result<SiteCatalogs> read_site_catalogs(storage::Connection& database, const std::vector<std::string>& sites,
+                                        std::size_t whole_items, std::size_t items_per_pass) {
   auto snapshot = storage::Transaction::snapshot(database);
   if (!snapshot) return snapshot.error();
   auto count = count_items(database);
   if (!count) return count.error();
-  std::vector<protocol::CatalogItem> items;
-  std::optional<std::vector<protocol::SharedCatalogChunk>> chunks;
+  SiteCatalogs read;
   if (*count > whole_items) {
-    auto made = protocol::chunk_items(
+    auto chunks = protocol::chunk_items(
         *count, [&database](const auto& wanted, const auto& item) { return read_items(database, item, wanted); },
         items_per_pass);
-    if (!made) return made.error();
-    chunks = std::move(*made);
+    if (!chunks) return chunks.error();
+    read.chunks = std::move(*chunks);
   } else {
-    auto read = read_items(database, [&items](protocol::CatalogItem&& item) { items.push_back(std::move(item)); });
-    if (!read) return read.error();
+    auto items = read_items(database, [&read](protocol::CatalogItem&& item) { read.items.push_back(std::move(item)); });
+    if (!items) return items.error();
   }
   for (const auto& site : sites) {
     auto catalog = read_catalog(database, site, CatalogItems::kNone);
     if (!catalog) return catalog.error();
-    // The items go from one site's catalog to the next, never copied.
-    catalog->items = std::move(items);
-    each(*catalog, chunks ? &*chunks : nullptr);
-    items = std::move(catalog->items);
+    read.sites.push_back(std::move(*catalog));
   }
-  return snapshot->commit();
+  if (auto ended = snapshot->commit(); !ended) return ended.error();
+  return read;
 }
 
 Result<protocol::Catalog> read_catalog(storage::Connection& database, const std::string& site, CatalogItems items) {

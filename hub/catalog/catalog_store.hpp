@@ -85,17 +85,20 @@ Result<std::vector<protocol::CatalogItem>> read_items_after(storage::Connection&
                                                             std::size_t limit);
 // How many items the catalog has. Errors: the engine's.
 Result<std::size_t> count_items(storage::Connection& database);
-// Every site's catalog, from one consistent reading of the database (a snapshot), handed to a
-// SiteCatalogs callback a site at a time, in the order of `sites`: the site's catalog with its
-// items when there are at most `whole_items`, otherwise without them and with `chunks`, the items'
-// chunks (protocol::chunk_items: the items read again for each group of chunks holding about
-// `items_per_pass`). Every site's catalog carries the same items, so they are read, and chunked,
-// once for all: memory holds them or their chunks, and one site's locations and users. Call it
-// outside a transaction. Errors: the engine's (the sites before it were handed over).
-using SiteCatalogs =
-    std::function<void(const protocol::Catalog& catalog, const std::vector<protocol::SharedCatalogChunk>* chunks)>;
-Result<void> read_site_catalogs(storage::Connection& database, const std::vector<std::string>& sites,
-                                std::size_t whole_items, std::size_t items_per_pass, const SiteCatalogs& each);
+// Every site's catalog, read for all of them at once: every site's carries the same items, so they
+// are read, and chunked, once.
+struct SiteCatalogs {
+  std::vector<protocol::Catalog> sites;      // each site's catalog without its items, in the order asked
+  std::vector<protocol::CatalogItem> items;  // every item, when there are at most `whole_items`
+  std::optional<std::vector<protocol::SharedCatalogChunk>> chunks;  // otherwise their chunks
+};
+// The catalogs of `sites` from one consistent reading of the database (a snapshot): the items
+// whole when there are at most `whole_items`, otherwise as chunks (protocol::chunk_items: the
+// items read again for each group of chunks holding about `items_per_pass`). Memory holds the
+// items or their chunks, and the sites' locations and users. Call it outside a transaction.
+// Errors: the engine's.
+Result<SiteCatalogs> read_site_catalogs(storage::Connection& database, const std::vector<std::string>& sites,
+                                        std::size_t whole_items, std::size_t items_per_pass);
 // Sites that have locations or users, in order. Errors: the engine's.
 Result<std::vector<std::string>> catalog_sites(storage::Connection& database);
 // The locations of `site` with their classes (location -> class). Errors: the engine's.
@@ -183,8 +186,8 @@ class CatalogStore {
   // A CatalogLookup on the ledger's database.
   Result<CatalogLookup> lookup();
   // read_site_catalogs() on the ledger's database.
-  Result<void> site_catalogs(const std::vector<std::string>& sites, std::size_t whole_items, std::size_t items_per_pass,
-                             const SiteCatalogs& each);
+  Result<SiteCatalogs> site_catalogs(const std::vector<std::string>& sites, std::size_t whole_items,
+                                     std::size_t items_per_pass);
 
  private:
   explicit CatalogStore(Ledger& ledger) : ledger_(ledger) {}

@@ -1,9 +1,12 @@
-// Catalog publication, every site at once.
+// Catalog publication: every site's catalog from one reading, sent a window at a time.
 #include "hub/writes/catalog_publisher.hpp"
 
 #include <algorithm>
 #include <iostream>
+#include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -15,14 +18,22 @@
 
 namespace recount::hub {
 
-CatalogPublisher::CatalogPublisher(mqtt::Link& link, CatalogStore& catalog, const crypto::SigningKey& signing_key)
-    : link_(link), catalog_(catalog), signing_key_(signing_key) {}
+CatalogPublisher::CatalogPublisher(mqtt::Link& link, CatalogStore& catalog, const crypto::SigningKey& signing_key,
+                                   std::size_t bytes_in_flight)
+    : link_(link), catalog_(catalog), signing_key_(signing_key), window_bytes_(bytes_in_flight) {}
 
 void CatalogPublisher::changed() { send_all(Chunks::kChanged); }
 
-void CatalogPublisher::republish() { send_all(Chunks::kAll); }
+void CatalogPublisher::republish() {
+  // A new connection: what the last one had in flight is acknowledged there or never.
+  ++window_;
+  bytes_in_flight_ = 0;
+  send_all(Chunks::kAll);
+}
 
 void CatalogPublisher::send_all(Chunks chunks) {
+  jobs_.clear();
+  sending_.reset();
   if (!link_.connected()) return;
   auto sites = catalog_.sites();
   if (!sites) {
@@ -33,63 +44,116 @@ void CatalogPublisher::send_all(Chunks chunks) {
   // now: after the ledger went back in time to before the site's first import, its devices must
   // not keep the locations it lost.
   sent_sites_.insert(sites->begin(), sites->end());
-  // The chunks of a catalog read whole that is over the limit signed: made once, as the store
-  // makes those of a larger one once, for every site.
-  std::optional<std::vector<protocol::SharedCatalogChunk>> chunked_whole;
-  auto read = catalog_.site_catalogs(
-      {sent_sites_.begin(), sent_sites_.end()}, kWholeCatalogItems, kItemsPerPass,
-      [&](const protocol::Catalog& catalog, const std::vector<protocol::SharedCatalogChunk>* shared) {
-        if (on_sending_) on_sending_(catalog.site, catalog.version);
-        if (shared != nullptr) return send_chunked(catalog, *shared, chunks);
-        auto payload = protocol::sign_payload(protocol::encode(catalog), signing_key_);
-        if (payload.size() > limits::kMaxCatalogPayloadBytes) {
-          if (!chunked_whole) chunked_whole = protocol::chunk_items(catalog.items);
-          return send_chunked(catalog, *chunked_whole, chunks);
-        }
-        link_.publish(mqtt::Message{protocol::catalog_topic(catalog.site), std::move(payload), true},
-                      mqtt::Qos::kAtLeastOnce);
-        clear_chunks(catalog.site, {});
-      });
-  if (!read) std::cerr << "recount-hub: catalog: " << read.error().describe() << std::endl;
-}
-
-void CatalogPublisher::send_chunked(const protocol::Catalog& catalog,
-                                    const std::vector<protocol::SharedCatalogChunk>& shared, Chunks chunks) {
-  const std::string& site = catalog.site;
-  const protocol::CatalogManifest manifest = protocol::manifest_of(catalog, shared);
-  auto signed_manifest = protocol::sign_payload(protocol::encode(manifest), signing_key_);
-  if (signed_manifest.size() > limits::kMaxCatalogPayloadBytes) {
-    std::cerr << "recount-hub: catalog manifest of " << site << " is " << signed_manifest.size()
-              << " bytes (its locations and users), over the limit of devices; not published" << std::endl;
+  auto read = catalog_.site_catalogs({sent_sites_.begin(), sent_sites_.end()}, kWholeCatalogItems, kItemsPerPass);
+  if (!read) {
+    std::cerr << "recount-hub: catalog: " << read.error().describe() << std::endl;
     return;
   }
-  // The manifest first: a device stores chunks as they come and applies the version once the
-  // manifest's chunks are all in, whichever arrives first.
-  link_.publish(mqtt::Message{protocol::catalog_topic(site), std::move(signed_manifest), true},
-                mqtt::Qos::kAtLeastOnce);
-  std::map<std::string, std::string> sent;
-  auto& published = published_[site];
-  for (std::size_t i = 0; i < shared.size(); ++i) {
-    const auto& ref = manifest.chunks[i];
-    sent.emplace(ref.id, ref.sha256);
-    const auto held = published.find(ref.id);
-    if (chunks == Chunks::kChanged && held != published.end() && held->second == ref.sha256) continue;
-    link_.publish(mqtt::Message{protocol::catalog_chunk_topic(site, ref.id), shared[i].payload(site), true},
-                  mqtt::Qos::kAtLeastOnce);
+  auto items = std::make_shared<Items>();
+  items->whole.items = std::move(read->items);
+  items->chunks = std::move(read->chunks);
+  for (auto& site : read->sites) jobs_.push_back(SiteJob{items, std::move(site), chunks, std::nullopt, 0});
+  if (!jobs_.empty()) {
+    sending_ = Sending{jobs_.front().catalog.version, jobs_.size(), 0, 0, std::chrono::steady_clock::now()};
   }
-  clear_chunks(site, sent);
-  published = std::move(sent);
+  pump();
 }
 
-void CatalogPublisher::clear_chunks(const std::string& site, const std::map<std::string, std::string>& keep) {
+void CatalogPublisher::pump() {
+  while (!jobs_.empty() && bytes_in_flight_ < window_bytes_) {
+    if (!link_.connected()) {  // the next connection sends it all again
+      jobs_.clear();
+      sending_.reset();
+      return;
+    }
+    if (!step(jobs_.front())) jobs_.pop_front();
+  }
+  if (jobs_.empty() && bytes_in_flight_ == 0 && sending_) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - sending_->started;
+    std::cerr << "recount-hub: catalog version " << sending_->version << " published to " << sending_->sites
+              << " site(s): " << sending_->messages << " message(s), " << sending_->bytes << " bytes in "
+              << took.count() << " s" << std::endl;
+    sending_.reset();
+  }
+}
+
+bool CatalogPublisher::step(SiteJob& job) {
+  const std::string& site = job.catalog.site;
+  Items& items = *job.items;
+  if (!job.manifest) {  // the job's first message
+    if (on_sending_) on_sending_(site, job.catalog.version);
+    if (!items.chunks) {
+      // The items are whole: the site's catalog goes as one message when it fits.
+      protocol::Catalog& whole = items.whole;
+      whole.site = site;
+      whole.version = job.catalog.version;
+      whole.locations = job.catalog.locations;
+      whole.users = job.catalog.users;
+      auto payload = protocol::sign_payload(protocol::encode(whole), signing_key_);
+      if (payload.size() <= limits::kMaxCatalogPayloadBytes) {
+        send(mqtt::Message{protocol::catalog_topic(site), std::move(payload), true});
+        clear_chunks(site, {});
+        return false;
+      }
+      items.chunks = protocol::chunk_items(whole.items);  // once, for every site over the limit
+      // Later sites go in chunks too: they differ from this one only in locations and users.
+    }
+    job.manifest = protocol::manifest_of(job.catalog, *items.chunks);
+    auto manifest = protocol::sign_payload(protocol::encode(*job.manifest), signing_key_);
+    if (manifest.size() > limits::kMaxCatalogPayloadBytes) {
+      std::cerr << "recount-hub: catalog manifest of " << site << " is " << manifest.size()
+                << " bytes (its locations and users), over the limit of devices; not published" << std::endl;
+      return false;
+    }
+    // The manifest first: a device stores chunks as they come and applies the version once the
+    // manifest's chunks are all in, whichever arrives first.
+    send(mqtt::Message{protocol::catalog_topic(site), std::move(manifest), true});
+    return true;
+  }
+  auto& published = published_[site];
+  while (job.next < items.chunks->size()) {
+    const auto& ref = job.manifest->chunks[job.next];
+    const auto& chunk = (*items.chunks)[job.next++];
+    auto& held = published[ref.id];
+    if (job.chunks == Chunks::kChanged && held == ref.sha256) continue;
+    held = ref.sha256;
+    send(mqtt::Message{protocol::catalog_chunk_topic(site, ref.id), chunk.payload(site), true});
+    return true;
+  }
+  std::set<std::string> named;
+  for (const auto& ref : job.manifest->chunks) named.insert(ref.id);
+  clear_chunks(site, named);
+  return false;
+}
+
+void CatalogPublisher::send(mqtt::Message message) {
+  const std::size_t bytes = message.payload.size();
+  bytes_in_flight_ += bytes;
+  if (sending_) {
+    ++sending_->messages;
+    sending_->bytes += bytes;
+  }
+  // Acknowledged or failed alike, the message has left the window; a failure is a lost
+  // connection, whose successor republishes everything.
+  link_.publish(std::move(message), mqtt::Qos::kAtLeastOnce, [this, bytes, window = window_](const Result<void>&) {
+    if (window != window_) return;
+    bytes_in_flight_ -= bytes;
+    pump();
+  });
+}
+
+void CatalogPublisher::clear_chunks(const std::string& site, const std::set<std::string>& keep) {
   auto held = published_.find(site);
   if (held == published_.end()) return;
-  for (const auto& [id, hash] : held->second) {
-    if (!keep.contains(id)) {
-      link_.publish(mqtt::Message{protocol::catalog_chunk_topic(site, id), "", true}, mqtt::Qos::kAtLeastOnce);
+  for (auto chunk = held->second.begin(); chunk != held->second.end();) {
+    if (keep.contains(chunk->first)) {
+      ++chunk;
+      continue;
     }
+    link_.publish(mqtt::Message{protocol::catalog_chunk_topic(site, chunk->first), "", true}, mqtt::Qos::kAtLeastOnce);
+    chunk = held->second.erase(chunk);
   }
-  if (keep.empty()) published_.erase(held);
+  if (held->second.empty()) published_.erase(held);
 }
 
 }  // namespace recount::hub

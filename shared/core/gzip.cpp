@@ -150,6 +150,9 @@ GzipStart::GzipStart(std::string_view start)
     std::abort();
   }
   deflated_.resize(stream.total_out);
+  // The bound is the input's size and more, the output a fraction of it: a catalog's 256 chunks
+  // kept ~8 times the memory they use (the hub peaked at 165 MiB instead of 92).
+  deflated_.shrink_to_fit();
   deflateEnd(&stream);  // the stream is never finished: finish() writes its last block and trailer
 }
 

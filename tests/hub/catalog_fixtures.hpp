@@ -56,9 +56,9 @@ struct CatalogOn<SqliteBackend> {
   Result<protocol::Catalog> catalog_for(const std::string& site, hub::CatalogItems items = hub::CatalogItems::kAll) {
     return hub.catalog.catalog_for(site, items);
   }
-  Result<void> site_catalogs(const std::vector<std::string>& sites, std::size_t whole_items, std::size_t items_per_pass,
-                             const hub::SiteCatalogs& each) {
-    return hub.catalog.site_catalogs(sites, whole_items, items_per_pass, each);
+  Result<hub::SiteCatalogs> site_catalogs(const std::vector<std::string>& sites, std::size_t whole_items,
+                                          std::size_t items_per_pass) {
+    return hub.catalog.site_catalogs(sites, whole_items, items_per_pass);
   }
   Result<std::size_t> item_count() { return hub.catalog.item_count(); }
   Result<std::vector<std::string>> sites() { return hub.catalog.sites(); }
@@ -84,9 +84,9 @@ struct CatalogOn<PostgresBackend> {
   Result<protocol::Catalog> catalog_for(const std::string& site, hub::CatalogItems items = hub::CatalogItems::kAll) {
     return hub::read_catalog(connection(), site, items);
   }
-  Result<void> site_catalogs(const std::vector<std::string>& sites, std::size_t whole_items, std::size_t items_per_pass,
-                             const hub::SiteCatalogs& each) {
-    return hub::read_site_catalogs(connection(), sites, whole_items, items_per_pass, each);
+  Result<hub::SiteCatalogs> site_catalogs(const std::vector<std::string>& sites, std::size_t whole_items,
+                                          std::size_t items_per_pass) {
+    return hub::read_site_catalogs(connection(), sites, whole_items, items_per_pass);
   }
   Result<std::size_t> item_count() { return hub::count_items(connection()); }
   Result<std::vector<std::string>> sites() { return hub::catalog_sites(connection()); }

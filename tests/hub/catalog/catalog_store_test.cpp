@@ -86,28 +86,29 @@ TEST_CASE_TEMPLATE("every site's catalog, read once for all sites, is each site'
   const std::vector<std::string> sites{"store-1", "store-2", "store-3"};
   for (const std::size_t whole_items : {std::size_t{4'999}, std::size_t{5'000}}) {
     CAPTURE(whole_items);
-    std::vector<std::string> handed;
-    auto read = hub.site_catalogs(
-        sites, whole_items, 1'000,
-        [&](const protocol::Catalog& catalog, const std::vector<protocol::SharedCatalogChunk>* chunks) {
-          handed.push_back(catalog.site);
-          const auto whole = hub.catalog_for(catalog.site).value();
-          CHECK(catalog.locations == whole.locations);
-          CHECK(catalog.version == whole.version);
-          REQUIRE((chunks != nullptr) == (whole_items < 5'000));
-          if (chunks == nullptr) {
-            CHECK(catalog == whole);
-            return;
-          }
-          CHECK(catalog.items.empty());
-          const auto chunked = protocol::chunk_catalog(whole);
-          REQUIRE(chunked.manifest.chunks.size() == 4);
-          CHECK(protocol::manifest_of(catalog, *chunks) == chunked.manifest);
-          for (std::size_t i = 0; i < chunks->size(); ++i)
-            CHECK((*chunks)[i].payload(catalog.site) == chunked.payloads[i]);
-        });
+    auto read = hub.site_catalogs(sites, whole_items, 1'000);
     REQUIRE_MESSAGE(read, (read ? "" : read.error().describe()));
-    CHECK(handed == sites);
+    REQUIRE(read->sites.size() == sites.size());
+    CHECK(read->chunks.has_value() == (whole_items < 5'000));
+    CHECK(read->items.size() == (read->chunks ? 0 : 5'000));
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+      const protocol::Catalog& catalog = read->sites[i];
+      CHECK(catalog.site == sites[i]);
+      CHECK(catalog.items.empty());
+      const auto whole = hub.catalog_for(catalog.site).value();
+      CHECK(catalog.locations == whole.locations);
+      CHECK(catalog.version == whole.version);
+      if (!read->chunks) {
+        CHECK(read->items == whole.items);
+        continue;
+      }
+      const auto chunked = protocol::chunk_catalog(whole);
+      REQUIRE(chunked.manifest.chunks.size() == 4);
+      CHECK(protocol::manifest_of(catalog, *read->chunks) == chunked.manifest);
+      for (std::size_t c = 0; c < read->chunks->size(); ++c) {
+        CHECK((*read->chunks)[c].payload(catalog.site) == chunked.payloads[c]);
+      }
+    }
   }
   CHECK(hub.item_count().value() == 5'000);
   CHECK(hub.catalog_for("store-1", CatalogItems::kNone)->items.empty());

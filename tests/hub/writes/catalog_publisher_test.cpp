@@ -4,7 +4,16 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
 #include "shared/crypto/ed25519.hpp"
+#include "shared/crypto/sha256.hpp"
+#include "shared/protocol/catalog_chunks.hpp"
 #include "shared/protocol/codec.hpp"
 #include "shared/protocol/signed_payload.hpp"
 #include "shared/protocol/topics.hpp"
@@ -26,7 +35,8 @@ struct PublisherFixture {
   boost::asio::io_context io;
   mqtt::Link hub_link{io, testing::test_link_options(broker.uri(), "catalog-publisher-test")};
   crypto::SigningKey signing_key = crypto::SigningKey::generate();
-  CatalogPublisher publisher{hub_link, hub.catalog, signing_key};
+  // A window of a few chunks, so that a large catalog is still going out when the next change comes.
+  CatalogPublisher publisher{hub_link, hub.catalog, signing_key, 64 * 1024};
 
   explicit PublisherFixture(bool connect = true) {
     REQUIRE(hub.catalog.import_csv(ImportKind::kItems, kItems).value().errors.empty());
@@ -108,6 +118,75 @@ TEST_CASE("catalog publisher: nothing is sent while the link is down, and republ
   fixture.publisher.republish();
   REQUIRE(fixture.received(*s1, 1));
   CHECK(fixture.catalog(*s1, 0).site == "s1");
+}
+
+// Over kWholeCatalogItems, to every site in chunks made once and sent a window at a time; an
+// import while they go names a newer version, and what was not sent of the older one must not be
+// taken for sent: in the end the broker holds each site's newest manifest and exactly its chunks.
+TEST_CASE(
+    "catalog publisher: chunks go to every site paced, and a change while they go leaves each site's newest whole") {
+  PublisherFixture fixture;
+  std::string items = "sku,description,unit_cost_cents,item_class,barcode,pack_qty\n";
+  for (std::size_t n = 0; n < kWholeCatalogItems + 10'000; ++n) {
+    const auto number = std::to_string(n);
+    items.append("SKU-").append(number).append(",Item ").append(number).append(",100,grocery,CODE-");
+    items.append(number).append(",1\n");
+  }
+  REQUIRE(fixture.hub.catalog.import_csv(ImportKind::kItems, items).value().errors.empty());
+  REQUIRE(fixture.hub.catalog
+              .import_csv(ImportKind::kLocations, "site,location,label,location_class\ns3,C-01,L-C-01,shelf\n")
+              .value()
+              .errors.empty());
+  fixture.publisher.changed();  // version 4, most of its chunks still to go when the next change comes
+  REQUIRE(fixture.hub.catalog
+              .import_csv(ImportKind::kItems,
+                          "sku,description,unit_cost_cents,item_class,barcode,pack_qty\n"
+                          "SKU-7,Renamed,100,grocery,CODE-7,1\n")
+              .value()
+              .errors.empty());
+  fixture.publisher.changed();  // version 5
+
+  const std::vector<std::string> sites{"s1", "s2", "s3"};
+  // What the broker holds once each site's manifest of version 5 and every chunk it names are in.
+  const auto retained_whole = [&](const std::string& site) {
+    const std::vector<std::string> filters{protocol::catalog_topic(site), protocol::catalog_chunks_filter(site)};
+    testing::TestDevice late(fixture.io, fixture.broker.uri(), "late-" + site, filters);
+    std::optional<protocol::CatalogManifest> manifest;
+    std::map<std::string, std::string> chunks;  // id -> payload
+    const bool whole = testing::run_until(fixture.io, [&] {
+      for (; !late.received.empty(); late.received.erase(late.received.begin())) {
+        const auto& message = late.received.front();
+        if (message.topic == protocol::catalog_topic(site)) {
+          auto text = protocol::verified_payload(message.payload, fixture.signing_key.public_key());
+          REQUIRE(text);
+          auto read = protocol::decode_catalog_message(*text);
+          REQUIRE(read);
+          manifest = std::get<protocol::CatalogManifest>(*read);
+        } else {
+          chunks[message.topic.substr(message.topic.rfind('/') + 1)] = message.payload;
+        }
+      }
+      if (!manifest || manifest->version != 5) return false;
+      return std::all_of(manifest->chunks.begin(), manifest->chunks.end(), [&](const protocol::CatalogChunkRef& ref) {
+        return chunks.contains(ref.id) && sha256_hex(chunks[ref.id]) == ref.sha256;
+      });
+    });
+    REQUIRE_MESSAGE(whole, site);
+    CHECK(chunks.size() == manifest->chunks.size());  // no chunk of another count left retained
+    for (const auto& ref : manifest->chunks) {
+      CAPTURE(ref.id);
+      const auto chunk = protocol::read_catalog_chunk_payload(chunks[ref.id]).value();
+      CHECK(chunk.site == site);
+      for (const auto& item : chunk.items) {
+        if (item.sku == "SKU-7") CHECK(item.description == "Renamed");
+      }
+    }
+    return manifest->chunks.size();
+  };
+  for (const auto& site : sites) {
+    CAPTURE(site);
+    CHECK(retained_whole(site) == protocol::catalog_chunk_count(kWholeCatalogItems + 10'000));
+  }
 }
 
 }  // namespace
