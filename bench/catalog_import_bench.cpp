@@ -12,14 +12,17 @@
 //
 // Usage: catalog_import_bench [--items 500000] [--sites 1] [--pos-lines 1000] [--milliseconds 500]
 //                             [--timeout-s 600]
-// Prints "name value unit" lines: catalog_import_bytes, catalog_import_s, catalog_import_rows_per_s,
-// catalog_import_raw_rows_per_s, catalog_import_ratio (import / raw), hub_rss_before_import_mb,
+// Prints "name value unit" lines: catalog_import_bytes, catalog_import_s (until recountctl has the
+// answer), catalog_import_published_s (until the hub says every site's catalog is out),
+// catalog_import_rows_per_s (end to end, to the latter), catalog_import_raw_rows_per_s,
+// catalog_import_ratio (import / raw), hub_rss_before_import_mb,
 // hub_rss_peak_import_mb, hub_rss_after_import_mb (VmRSS once the import answered),
 // pos_import_s, hub_rss_peak_pos_import_mb (-1 where the peak cannot be forgotten),
 // catalog_get_s, catalog_get_bytes, hub_rss_peak_catalog_get_mb.
 #include <algorithm>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -99,9 +102,25 @@ int run(const Args& args) {
   std::ofstream(temp / "locations.csv", std::ios::binary) << locations;
   import("locations", temp / "locations.csv");
   const double before_mib = rss_mib(hub.pid(), "VmHWM");
+  // The hub answers the import once it is stored and its publication under way; the chunks go out
+  // a window at a time after, and the hub says when the broker has them all.
+  const auto publications = [&hub] {
+    const std::string errors = hub.errors();
+    std::size_t count = 0;
+    for (auto at = errors.find(" published to "); at != std::string::npos; at = errors.find(" published to ", at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  const std::size_t published_before = publications();
   const auto start = Clock::now();
   import("items", file);
   const double elapsed = seconds_since(start);
+  while (publications() == published_before) {
+    if (Clock::now() - start > timeout) throw std::runtime_error("the catalog was not published in time");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const double published_elapsed = seconds_since(start);
   const double peak_mib = rss_mib(hub.pid(), "VmHWM");
   const double after_mib = rss_mib(hub.pid());
 
@@ -124,9 +143,10 @@ int run(const Args& args) {
 
   emit("catalog_import_bytes", static_cast<double>(csv.size()), "bytes");
   emit("catalog_import_s", elapsed, "s");
-  emit("catalog_import_rows_per_s", static_cast<double>(raw.rows) / elapsed, "rows/s");
+  emit("catalog_import_published_s", published_elapsed, "s");
+  emit("catalog_import_rows_per_s", static_cast<double>(raw.rows) / published_elapsed, "rows/s");
   emit("catalog_import_raw_rows_per_s", raw.rows_per_s, "rows/s");
-  emit("catalog_import_ratio", static_cast<double>(raw.rows) / elapsed / raw.rows_per_s, "x");
+  emit("catalog_import_ratio", static_cast<double>(raw.rows) / published_elapsed / raw.rows_per_s, "x");
   emit("hub_rss_before_import_mb", before_mib, "MiB");
   emit("hub_rss_peak_import_mb", peak_mib, "MiB");
   emit("hub_rss_after_import_mb", after_mib, "MiB");
