@@ -41,7 +41,7 @@ inline constexpr std::size_t kItemsPerPass = 100'000;
 // acknowledgements, each made when its turn comes: every site's chunks at once queue in memory
 // as fast as they are made (~25 MiB a site at 500,000 items; 4 sites peaked at 101 MiB, 93 paced),
 // and the hub serves batches and requests between windows.
-inline constexpr std::size_t kCatalogBytesInFlight = 4 * 1024 * 1024;
+inline constexpr std::size_t kCatalogBytesInFlight = std::size_t{4} * 1024 * 1024;
 
 // Runs on the link's io_context. Not thread-safe. `link`, `catalog` and `signing_key` must
 // outlive it.

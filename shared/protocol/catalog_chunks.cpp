@@ -141,8 +141,9 @@ std::vector<SharedCatalogChunk> chunk_items(const std::vector<CatalogItem>& item
     }
     return {};
   };
-  // One pass: the items are in memory already.
-  return std::move(*chunk_items(items.size(), every_item, items.size()));
+  // One pass: the items are in memory already, and the source never fails.
+  auto chunks = chunk_items(items.size(), every_item, items.size());
+  return std::move(*chunks);
 }
 
 Result<std::vector<SharedCatalogChunk>> chunk_items(std::size_t item_count, const CatalogItemSource& source,

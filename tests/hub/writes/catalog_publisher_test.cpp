@@ -36,7 +36,7 @@ struct PublisherFixture {
   mqtt::Link hub_link{io, testing::test_link_options(broker.uri(), "catalog-publisher-test")};
   crypto::SigningKey signing_key = crypto::SigningKey::generate();
   // A window of a few chunks, so that a large catalog is still going out when the next change comes.
-  CatalogPublisher publisher{hub_link, hub.catalog, signing_key, 64 * 1024};
+  CatalogPublisher publisher{hub_link, hub.catalog, signing_key, std::size_t{64} * 1024};
 
   explicit PublisherFixture(bool connect = true) {
     REQUIRE(hub.catalog.import_csv(ImportKind::kItems, kItems).value().errors.empty());
