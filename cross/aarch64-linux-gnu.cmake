@@ -14,7 +14,7 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
-# pkg-config (stb) reads the target's .pc files, not the build machine's.
+# pkg-config (libpng, libturbojpeg) reads the target's .pc files, not the build machine's.
 set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig)
 # Runs the target's programs on the build machine: doctest's test discovery and ctest. The loader
 # and libraries come from the multiarch packages (/lib/ld-linux-aarch64.so.1), so no -L is needed.

@@ -1,5 +1,5 @@
 // Loading camera frames and image files (PNG, JPEG) into grey images for barcode decoding.
-// The only place that uses stb_image.
+// The only place that uses an image decoder (libpng, libjpeg-turbo).
 #pragma once
 
 #include <cstdint>
@@ -23,7 +23,7 @@ inline constexpr std::uintmax_t kMaxImageFileBytes = std::uintmax_t{64} * 1024 *
 inline constexpr std::int64_t kMaxImagePixels = std::int64_t{64} * 1024 * 1024;
 
 // Decodes PNG or JPEG bytes (recognised by their signature) to grey. Errors (kInvalidInput):
-// not PNG or JPEG, over kMaxImagePixels, or damaged (truncated, corrupt), with stb_image's reason.
+// not PNG or JPEG, over kMaxImagePixels, or damaged (truncated, corrupt), with the decoder's reason.
 // Thread-safe.
 Result<GrayImage> decode_image(std::span<const std::uint8_t> bytes);
 

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include "tests/support/test_data.hpp"
 
 namespace recount::agent {
@@ -61,13 +63,41 @@ TEST_CASE("a missing file or a folder is an I/O error naming the path") {
 }
 
 TEST_CASE("image dimensions beyond the pixel limit are refused before decoding") {
-  // A PNG header claiming 20000 x 20000 pixels, with no image data after it.
-  const std::vector<std::uint8_t> header = {0x89, 'P',  'N', 'G', '\r', '\n', 0x1a, '\n', 0,    0, 0,
-                                            13,   'I',  'H', 'D', 'R',  0,    0,    0x4e, 0x20, 0, 0,
-                                            0x4e, 0x20, 8,   0,   0,    0,    0,    0,    0,    0, 0};
+  // A PNG header claiming 20000 x 20000 grey pixels, then an empty image data chunk (each CRC is
+  // zlib.crc32 of the chunk's type and fields): the decoder would have all of it to inflate.
+  const std::vector<std::uint8_t> header = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0,    0, 0,    13,
+                                            'I',  'H', 'D', 'R', 0,    0,    0x4e, 0x20, 0,    0, 0x4e, 0x20,
+                                            8,    0,   0,   0,   0,    0xc6, 0x1b, 0x19, 0xe5, 0, 0,    0,
+                                            0,    'I', 'D', 'A', 'T',  0x35, 0xaf, 0x06, 0x1e};
   const auto image = decode_image(header);
   REQUIRE_FALSE(image);
   CHECK(image.error().message == "20000x20000 pixels is too large");
+}
+
+TEST_CASE("a JPEG claiming dimensions beyond the pixel limit is refused before decoding") {
+  // Start of image, a baseline frame header of 9000 x 9000 with one component and the start of
+  // its scan, without tables or data.
+  const std::vector<std::uint8_t> header = {0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0x23, 0x28, 0x23, 0x28, 1, 1,
+                                            0x11, 0,    0xff, 0xda, 0, 8,  1, 1,    0,    0,    0x3f, 0};
+  const auto image = decode_image(header);
+  REQUIRE_FALSE(image);
+  CHECK(image.error().message == "9000x9000 pixels is too large");
+}
+
+TEST_CASE("a JPEG of four inks and one of grey pixels load as grey") {
+  // tests/fuzz/corpus/image: the same QR code saved by PIL as CMYK and as grey JPEG.
+  const auto corpus = std::filesystem::path(RECOUNT_SOURCE_DIR) / "tests/fuzz/corpus/image";
+  const auto cmyk = load_image(corpus / "qr-cmyk.jpg");
+  const auto gray = load_image(corpus / "qr-gray-baseline.jpg");
+  REQUIRE(cmyk);
+  REQUIRE(gray);
+  REQUIRE(cmyk->pixels.size() == gray->pixels.size());
+  // Ink is dark: the two agree on every pixel within JPEG's loss.
+  std::size_t far_apart = 0;
+  for (std::size_t i = 0; i < gray->pixels.size(); ++i) {
+    if (std::abs(int{cmyk->pixels[i]} - int{gray->pixels[i]}) > 48) ++far_apart;
+  }
+  CHECK(far_apart == 0);
 }
 
 }  // namespace recount::agent
