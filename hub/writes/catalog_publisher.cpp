@@ -54,7 +54,7 @@ void CatalogPublisher::send_all(Chunks chunks) {
   items->chunks = std::move(read->chunks);
   for (auto& site : read->sites) jobs_.push_back(SiteJob{items, std::move(site), chunks, std::nullopt, 0});
   if (!jobs_.empty()) {
-    sending_ = Sending{jobs_.front().catalog.version, jobs_.size(), 0, 0, std::chrono::steady_clock::now()};
+    sending_ = Sending{jobs_.front().catalog.version, jobs_.size(), chunks, 0, 0, std::chrono::steady_clock::now()};
   }
   pump();
 }
@@ -70,7 +70,10 @@ void CatalogPublisher::pump() {
   }
   if (jobs_.empty() && bytes_in_flight_ == 0 && sending_) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - sending_->started;
-    std::cerr << "recount-hub: catalog version " << sending_->version << " published to " << sending_->sites
+    // A new connection's republication says so: an operator reading the log after an outage sees
+    // that nothing new was published.
+    std::cerr << "recount-hub: catalog version " << sending_->version
+              << (sending_->chunks == Chunks::kAll ? " sent again to " : " published to ") << sending_->sites
               << " site(s): " << sending_->messages << " message(s), " << sending_->bytes << " bytes in "
               << took.count() << " s" << std::endl;
     sending_.reset();

@@ -11,7 +11,8 @@
 // connect later; it is sent again on every (re)connection, so one committed while the broker was away still reaches the
 // floor (a device ignores a version it already holds). Messages go out a window at a time
 // (kCatalogBytesInFlight), and once the broker has acknowledged all of a publication the hub says so
-// on stderr: "catalog version V published to N site(s): M message(s), B bytes in T s".
+// on stderr: "catalog version V published to N site(s): M message(s), B bytes in T s" ("sent again
+// to" for a new connection's republication).
 #pragma once
 
 #include <chrono>
@@ -91,6 +92,7 @@ class CatalogPublisher {
   struct Sending {
     std::uint64_t version = 0;
     std::size_t sites = 0;
+    Chunks chunks = Chunks::kAll;  // kAll: a new connection's republication
     std::size_t messages = 0;
     std::size_t bytes = 0;
     std::chrono::steady_clock::time_point started;

@@ -5,8 +5,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <iostream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <variant>
 #include <vector>
@@ -118,6 +120,34 @@ TEST_CASE("catalog publisher: nothing is sent while the link is down, and republ
   fixture.publisher.republish();
   REQUIRE(fixture.received(*s1, 1));
   CHECK(fixture.catalog(*s1, 0).site == "s1");
+}
+
+// What stderr receives while it lives.
+class StderrCapture {
+ public:
+  StderrCapture() : previous_(std::cerr.rdbuf(text_.rdbuf())) {}
+  ~StderrCapture() { std::cerr.rdbuf(previous_); }
+  StderrCapture(const StderrCapture&) = delete;
+  StderrCapture& operator=(const StderrCapture&) = delete;
+  std::string text() const { return text_.str(); }
+
+ private:
+  std::ostringstream text_;
+  std::streambuf* previous_;
+};
+
+TEST_CASE("catalog publisher: the log says a change was published, and a new connection's catalogs were sent again") {
+  PublisherFixture fixture;
+  const StderrCapture log;
+  const auto said = [&](std::string_view what) {
+    return testing::run_until(fixture.io, [&] { return log.text().find(what) != std::string::npos; });
+  };
+  fixture.publisher.changed();
+  REQUIRE(said("\n"));
+  CHECK(log.text().starts_with("recount-hub: catalog version 2 published to 2 site(s): 2 message(s), "));
+  fixture.publisher.republish();
+  REQUIRE(said("sent again"));
+  CHECK(log.text().find("recount-hub: catalog version 2 sent again to 2 site(s): 2 message(s), ") != std::string::npos);
 }
 
 // Over kWholeCatalogItems, to every site in chunks made once and sent a window at a time; an
