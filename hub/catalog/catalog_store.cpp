@@ -475,11 +475,6 @@ Result<CatalogLookup> CatalogStore::lookup() { return CatalogLookup::prepare(led
 
 Result<std::size_t> CatalogStore::item_count() { return count_items(ledger_.database()); }
 
-Result<SiteCatalogs> CatalogStore::site_catalogs(const std::vector<std::string>& sites, std::size_t whole_items,
-                                                 std::size_t items_per_pass) {
-  return read_site_catalogs(ledger_.database(), sites, whole_items, items_per_pass);
-}
-
 Result<std::vector<std::string>> CatalogStore::sites() { return catalog_sites(ledger_.database()); }
 
 Result<CatalogLookup> CatalogLookup::prepare(storage::Connection& database) {

@@ -185,9 +185,6 @@ class CatalogStore {
   Result<std::vector<protocol::CatalogItem>> items_after(const std::string& after, std::size_t limit);
   // A CatalogLookup on the ledger's database.
   Result<CatalogLookup> lookup();
-  // read_site_catalogs() on the ledger's database.
-  Result<SiteCatalogs> site_catalogs(const std::vector<std::string>& sites, std::size_t whole_items,
-                                     std::size_t items_per_pass);
 
  private:
   explicit CatalogStore(Ledger& ledger) : ledger_(ledger) {}

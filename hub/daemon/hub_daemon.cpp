@@ -106,7 +106,7 @@ HubDaemon::HubDaemon(boost::asio::io_context& io, Ledger& ledger, HubOptions opt
       link_(io, link_options(options_)),
       published_(io, link_, signing_key_),
       catalog_(std::move(catalog)),
-      catalogs_(link_, *catalog_, signing_key_),
+      catalogs_(link_, *catalog_, signing_key_, ledger.reader()),
       catalog_view_(std::move(catalog_view)),
       reconciler_(std::move(reconciler)),
       queries_(std::move(queries)),

@@ -1,6 +1,7 @@
-// One thread that runs deliveries (file writes, webhook POSTs) in order, off the hub's io_context,
-// so a slow or silent receiver never stalls ingest or the API. Jobs report back by posting to
-// the io_context themselves.
+// One thread that runs jobs in order, off the hub's io_context: deliveries (file writes, webhook
+// POSTs), so a slow or silent receiver never stalls ingest or the API, and the catalog publisher's
+// readings, so a large catalog's never does. Jobs report back by posting to the io_context
+// themselves.
 #pragma once
 
 #include <condition_variable>

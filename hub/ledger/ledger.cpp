@@ -80,7 +80,9 @@ Result<Ledger> Ledger::open(const std::filesystem::path& file, WallClock wall, s
 Result<Ledger> Ledger::connect(const std::string& url, WallClock wall) {
   auto connection = storage::PostgresConnection::open(url);
   if (!connection) return connection.error();
-  return open_on(std::make_unique<storage::PostgresConnection>(std::move(*connection)), std::move(wall));
+  auto ledger = open_on(std::make_unique<storage::PostgresConnection>(std::move(*connection)), std::move(wall));
+  if (ledger) ledger->url_ = url;
+  return ledger;
 }
 
 Result<Ledger> Ledger::open_hub(const std::filesystem::path& data_dir, const std::string& url, WallClock wall,
@@ -109,6 +111,21 @@ storage::Database* Ledger::sqlite() {
 std::filesystem::path Ledger::path() const {
   if (connection_->dialect() != storage::Dialect::kSqlite) return {};
   return static_cast<const storage::Database&>(*connection_).path();
+}
+
+Ledger::Opener Ledger::reader() const {
+  if (connection_->dialect() == storage::Dialect::kSqlite) {
+    return [file = path()]() -> Result<std::unique_ptr<storage::Connection>> {
+      auto database = storage::Database::open_reader(file);
+      if (!database) return database.error();
+      return std::unique_ptr<storage::Connection>(std::make_unique<storage::Database>(std::move(*database)));
+    };
+  }
+  return [url = url_]() -> Result<std::unique_ptr<storage::Connection>> {
+    auto connection = storage::PostgresConnection::open(url);
+    if (!connection) return connection.error();
+    return std::unique_ptr<storage::Connection>(std::make_unique<storage::PostgresConnection>(std::move(*connection)));
+  };
 }
 
 bool Ledger::integrity_unverified() const {

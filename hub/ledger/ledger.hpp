@@ -243,6 +243,15 @@ class Ledger {
 
   // The SQLite file; empty on PostgreSQL.
   std::filesystem::path path() const;
+
+  // Opens a connection of its own to this ledger, for reading on another thread while this one
+  // writes (the catalog publisher's reading): the SQLite file read-only
+  // (storage::Database::open_reader), or a session of its own with the PostgreSQL server. The
+  // function may be copied to and called on any thread; the connection is then that thread's, and
+  // must be closed before close_cleanly(). Its reads see what has been committed, never what a
+  // write of this ledger has under way.
+  using Opener = std::function<Result<std::unique_ptr<storage::Connection>>()>;
+  Opener reader() const;
   // What the ledger is stored in, for messages: the file, or the PostgreSQL URL without its
   // password.
   std::string name() const { return connection_->name(); }
@@ -266,6 +275,7 @@ class Ledger {
   AuditLog audit_;
   WallClock wall_;
   std::string hub_epoch_;
+  std::string url_;               // the PostgreSQL server's, password included, for reader(); empty on SQLite
   bool verified_at_open_ = true;  // checked at open, or closed cleanly before
   WriteBegun write_begun_;
   // Opens the stores on a connection (a SQLite file already set up, or a PostgreSQL database):

@@ -2,6 +2,7 @@
 #include "hub/writes/catalog_publisher.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -9,6 +10,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <boost/asio/post.hpp>
 
 #include "shared/domain/limits.hpp"
 #include "shared/protocol/catalog_chunks.hpp"
@@ -19,8 +22,23 @@
 namespace recount::hub {
 
 CatalogPublisher::CatalogPublisher(mqtt::Link& link, CatalogStore& catalog, const crypto::SigningKey& signing_key,
-                                   std::size_t bytes_in_flight)
-    : link_(link), catalog_(catalog), signing_key_(signing_key), window_bytes_(bytes_in_flight) {}
+                                   Ledger::Opener open_reader, std::size_t bytes_in_flight)
+    : link_(link),
+      catalog_(catalog),
+      signing_key_(signing_key),
+      window_bytes_(bytes_in_flight),
+      reader_(std::make_shared<Reader>(std::move(open_reader))) {}
+
+Result<SiteCatalogs> CatalogPublisher::Reader::read(const std::vector<std::string>& sites) {
+  if (!connection) {
+    auto opened = open();
+    if (!opened) return opened.error();
+    connection = std::move(*opened);
+  }
+  auto read = read_site_catalogs(*connection, sites, kWholeCatalogItems, kItemsPerPass);
+  if (!read) connection.reset();  // a server gone or a file replaced: the next reading opens anew
+  return read;
+}
 
 void CatalogPublisher::changed() { send_all(Chunks::kChanged); }
 
@@ -34,6 +52,7 @@ void CatalogPublisher::republish() {
 void CatalogPublisher::send_all(Chunks chunks) {
   jobs_.clear();
   sending_.reset();
+  if (chunks == Chunks::kAll) all_chunks_ = true;
   if (!link_.connected()) return;
   auto sites = catalog_.sites();
   if (!sites) {
@@ -44,18 +63,31 @@ void CatalogPublisher::send_all(Chunks chunks) {
   // now: after the ledger went back in time to before the site's first import, its devices must
   // not keep the locations it lost.
   sent_sites_.insert(sites->begin(), sites->end());
-  auto read = catalog_.site_catalogs({sent_sites_.begin(), sent_sites_.end()}, kWholeCatalogItems, kItemsPerPass);
+  const std::uint64_t reading = ++readings_;
+  asked_ = std::chrono::steady_clock::now();
+  reader_->latest.store(reading);
+  worker_.submit([reader = reader_, reading, sites = std::vector<std::string>(sent_sites_.begin(), sent_sites_.end()),
+                  &io = link_.io(), alive = std::weak_ptr<const bool>(alive_), this] {
+    if (reader->latest.load() != reading) return;  // a newer reading is queued behind this one
+    auto read = reader->read(sites);
+    boost::asio::post(io, [alive, this, reading, read = std::move(read)]() mutable {
+      if (alive.lock()) queue(reading, std::move(read));
+    });
+  });
+}
+
+void CatalogPublisher::queue(std::uint64_t reading, Result<SiteCatalogs> read) {
+  if (reading != readings_) return;  // overtaken: the newer reading names what is current
   if (!read) {
     std::cerr << "recount-hub: catalog: " << read.error().describe() << std::endl;
     return;
   }
+  const Chunks chunks = std::exchange(all_chunks_, false) ? Chunks::kAll : Chunks::kChanged;
   auto items = std::make_shared<Items>();
   items->whole.items = std::move(read->items);
   items->chunks = std::move(read->chunks);
   for (auto& site : read->sites) jobs_.push_back(SiteJob{items, std::move(site), chunks, std::nullopt, 0});
-  if (!jobs_.empty()) {
-    sending_ = Sending{jobs_.front().catalog.version, jobs_.size(), chunks, 0, 0, std::chrono::steady_clock::now()};
-  }
+  if (!jobs_.empty()) sending_ = Sending{jobs_.front().catalog.version, jobs_.size(), chunks, 0, 0, asked_};
   pump();
 }
 

@@ -9,12 +9,16 @@
 // chunk, differs): after an import only the chunks whose hash changed are sent again, and chunks
 // no longer in use are cleared from the broker (an empty retained message). Retained, a catalog reaches devices that
 // connect later; it is sent again on every (re)connection, so one committed while the broker was away still reaches the
-// floor (a device ignores a version it already holds). Messages go out a window at a time
+// floor (a device ignores a version it already holds). The catalog is read on a thread and a
+// connection of the ledger's of its own (Ledger::reader()), so the hub stores batches and answers
+// requests while a large one is read and compressed, and a publication sees only what was
+// committed. Messages go out a window at a time
 // (kCatalogBytesInFlight), and once the broker has acknowledged all of a publication the hub says so
 // on stderr: "catalog version V published to N site(s): M message(s), B bytes in T s" ("sent again
 // to" for a new connection's republication).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -26,6 +30,8 @@
 #include <vector>
 
 #include "hub/catalog/catalog_store.hpp"
+#include "hub/delivery/worker.hpp"
+#include "hub/ledger/ledger.hpp"
 #include "shared/crypto/ed25519.hpp"
 #include "shared/mqtt/link.hpp"
 
@@ -33,7 +39,7 @@ namespace recount::hub {
 
 // Up to this many items the catalog is read whole (~250 bytes an item, with a site's encoding
 // twice that again) to see whether it fits one message; above it, it is chunked as it is read, a
-// group of chunks of about kItemsPerPass items at a time (CatalogStore::site_catalogs), so that
+// group of chunks of about kItemsPerPass items at a time (read_site_catalogs), so that
 // the hub's memory does not grow with the catalog: a 500,000-item one read whole took the hub to
 // 410 MiB. Either way the items are read once for every site.
 inline constexpr std::size_t kWholeCatalogItems = 50'000;
@@ -44,22 +50,29 @@ inline constexpr std::size_t kItemsPerPass = 100'000;
 // and the hub serves batches and requests between windows.
 inline constexpr std::size_t kCatalogBytesInFlight = std::size_t{4} * 1024 * 1024;
 
-// Runs on the link's io_context. Not thread-safe. `link`, `catalog` and `signing_key` must
-// outlive it.
+// Runs on the link's io_context, and reads on a thread of its own. Not thread-safe. `link`,
+// `catalog` and `signing_key` must outlive it, and it must be destroyed before the ledger that
+// `open_reader` opens is closed.
 class CatalogPublisher {
  public:
-  // `bytes_in_flight`: the window (tests make it small to see a publication overtaken).
+  // `open_reader`: the ledger's reader() (its first reading opens the connection, and the next
+  // after an error opens it again). `bytes_in_flight`: the window (tests make it small to see a
+  // publication overtaken).
   CatalogPublisher(mqtt::Link& link, CatalogStore& catalog, const crypto::SigningKey& signing_key,
-                   std::size_t bytes_in_flight = kCatalogBytesInFlight);
+                   Ledger::Opener open_reader, std::size_t bytes_in_flight = kCatalogBytesInFlight);
   CatalogPublisher(const CatalogPublisher&) = delete;
   CatalogPublisher& operator=(const CatalogPublisher&) = delete;
+  // Waits for a reading under way (seconds for a catalog of hundreds of thousands of items).
+  ~CatalogPublisher() = default;
 
-  // The catalog changed in a commit that has returned (an import): sends every site's, of a
-  // chunked one the chunks that changed since this publisher last sent them. What an earlier
-  // publication has not sent yet is not sent: this one names what is current.
+  // The catalog changed in a commit that has returned (an import): reads every site's and sends
+  // it, of a chunked one the chunks that changed since this publisher last sent them. What an
+  // earlier publication has not sent yet is not sent, nor an earlier reading: this one names what
+  // is current. Returns at once; the reading's errors go to stderr.
   void changed();
 
-  // Sends every site's catalog again, every chunk. Call on every connection to the broker.
+  // Sends every site's catalog again, every chunk (a reading asked for before it that has not come
+  // back sends every chunk too). Call on every connection to the broker.
   void republish();
 
   // Runs before each site's catalog (or manifest) is published, with its site and version: the hub
@@ -98,9 +111,24 @@ class CatalogPublisher {
     std::chrono::steady_clock::time_point started;
   };
 
-  // Reads every site's catalog and queues it, replacing what is queued. Not connected: sends
-  // nothing (the next connection republishes). Read errors go to stderr.
+  // The reading thread's side: the connection it opens and keeps, and the newest reading asked for.
+  struct Reader {
+    explicit Reader(Ledger::Opener opener) : open(std::move(opener)) {}
+    // read_site_catalogs() on the connection, opened first if it is not; one that failed is closed.
+    Result<SiteCatalogs> read(const std::vector<std::string>& sites);
+
+    Ledger::Opener open;
+    std::unique_ptr<storage::Connection> connection;
+    std::atomic<std::uint64_t> latest{0};  // a reading older than this is skipped, not run
+  };
+
+  // Drops what is queued and has every site's catalog read on the reading thread, to be queued
+  // when it comes back (queue()). Not connected: reads and sends nothing (the next connection
+  // republishes).
   void send_all(Chunks chunks);
+  // On the io_context: queues reading number `reading`, unless a newer one was asked for since,
+  // and sends the first window. A read error goes to stderr.
+  void queue(std::uint64_t reading, Result<SiteCatalogs> read);
   // Sends what is queued while the window has room.
   void pump();
   // Sends the next message of `job`: its catalog, or its manifest (not sent, and stderr told, when
@@ -124,6 +152,13 @@ class CatalogPublisher {
   std::size_t bytes_in_flight_ = 0;
   std::uint64_t window_ = 0;  // raised when the window is reset (a new connection): older acks do not count
   std::optional<Sending> sending_;
+  std::uint64_t readings_ = 0;                   // readings asked for; the newest is the one that counts
+  std::chrono::steady_clock::time_point asked_;  // when it was asked for, for the log line
+  bool all_chunks_ = false;  // a republication's reading has not come back: the next one sends every chunk
+  std::shared_ptr<Reader> reader_;
+  // Readings that come back check it: the publisher may be gone by the time they run.
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
+  delivery::DeliveryWorker worker_;  // last: stopped first, so no reading outlives what it uses
 };
 
 }  // namespace recount::hub

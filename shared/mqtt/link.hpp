@@ -130,6 +130,9 @@ class Link {
   using Completion = std::function<void(Result<void>)>;
   void publish(Message message, Qos qos, Completion done = {});
 
+  // The io_context its callbacks run on, for owners that post back to it from threads of their own.
+  boost::asio::io_context& io() { return io_; }
+
  private:
   struct State;  // shared with Paho's threads; outlives the Link until they are done
   void connect();

@@ -377,6 +377,18 @@ bool CheckCancellation::cancelled() const {
   return cancelled_;
 }
 
+Result<Database> Database::open_reader(const std::filesystem::path& path) {
+  configure_sqlite_once();
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  // Read-only: it never commits, so its durability is never used.
+  Database database(raw, path, Durability::kFull);
+  if (rc != SQLITE_OK) return sqlite_error(raw, rc, "cannot open " + path.string());
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, 5000);
+  return database;
+}
+
 Result<void> Database::check(const std::filesystem::path& path, std::int32_t application_id,
                              CheckCancellation* cancellation) {
   std::error_code error;

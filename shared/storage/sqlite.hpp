@@ -54,6 +54,13 @@ class Database final : public Connection {
   static Result<Database> open(const std::filesystem::path& path, OpenMode mode, Durability durability,
                                std::int32_t application_id = 0, StartCheck check = StartCheck::kAfterUncleanClose);
 
+  // Opens an existing database file read-only, for reading on a thread of its own beside the
+  // connection that opened it with open() and writes it (in WAL mode a read sees the last commit,
+  // whatever that connection has under way). No check, no marker, no setting: that open() did them.
+  // It must be closed before the writer's close_cleanly(), whose checkpoint it would hold back.
+  // Errors: kIo (no such file, permissions).
+  static Result<Database> open_reader(const std::filesystem::path& path);
+
   // Closes `database` after a checkpoint that moves every commit from the WAL into the file, then
   // records the clean close (record_clean_close) so the next open may skip quick_check. Every
   // Statement of the connection must be destroyed first. Errors (kIo): a Statement still exists,

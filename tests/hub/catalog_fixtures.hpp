@@ -58,7 +58,7 @@ struct CatalogOn<SqliteBackend> {
   }
   Result<hub::SiteCatalogs> site_catalogs(const std::vector<std::string>& sites, std::size_t whole_items,
                                           std::size_t items_per_pass) {
-    return hub.catalog.site_catalogs(sites, whole_items, items_per_pass);
+    return hub::read_site_catalogs(hub.ledger.database(), sites, whole_items, items_per_pass);
   }
   Result<std::size_t> item_count() { return hub.catalog.item_count(); }
   Result<std::vector<std::string>> sites() { return hub.catalog.sites(); }

@@ -38,7 +38,7 @@ struct PublisherFixture {
   mqtt::Link hub_link{io, testing::test_link_options(broker.uri(), "catalog-publisher-test")};
   crypto::SigningKey signing_key = crypto::SigningKey::generate();
   // A window of a few chunks, so that a large catalog is still going out when the next change comes.
-  CatalogPublisher publisher{hub_link, hub.catalog, signing_key, std::size_t{64} * 1024};
+  CatalogPublisher publisher{hub_link, hub.catalog, signing_key, hub.ledger.reader(), std::size_t{64} * 1024};
 
   explicit PublisherFixture(bool connect = true) {
     REQUIRE(hub.catalog.import_csv(ImportKind::kItems, kItems).value().errors.empty());
@@ -122,6 +122,20 @@ TEST_CASE("catalog publisher: nothing is sent while the link is down, and republ
   CHECK(fixture.catalog(*s1, 0).site == "s1");
 }
 
+TEST_CASE("catalog publisher: a publication reads what was committed, not what a write of the hub has under way") {
+  PublisherFixture fixture;
+  auto s1 = fixture.device("s1", "device-1");
+  auto write = fixture.hub.ledger.begin_write();
+  REQUIRE(write);
+  REQUIRE(fixture.hub.ledger.database().execute(
+      "UPDATE catalog_items SET description = 'Not committed' WHERE sku = 'SKU-A'"));
+  fixture.publisher.changed();
+  REQUIRE(fixture.received(*s1, 1));
+  const auto catalog = fixture.catalog(*s1, 0);
+  REQUIRE(catalog.items.size() == 1);
+  CHECK(catalog.items[0].description == "Apples");
+}
+
 // What stderr receives while it lives.
 class StderrCapture {
  public:
@@ -168,6 +182,8 @@ TEST_CASE(
               .value()
               .errors.empty());
   fixture.publisher.changed();  // version 4, most of its chunks still to go when the next change comes
+  auto watcher = fixture.device("s1", "watcher");
+  REQUIRE(fixture.received(*watcher, 1));  // read, and its first window on the way
   REQUIRE(fixture.hub.catalog
               .import_csv(ImportKind::kItems,
                           "sku,description,unit_cost_cents,item_class,barcode,pack_qty\n"
