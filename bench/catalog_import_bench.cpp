@@ -15,11 +15,15 @@
 // Prints "name value unit" lines: catalog_import_bytes, catalog_import_s (until recountctl has the
 // answer), catalog_import_published_s (until the hub says every site's catalog is out),
 // catalog_import_rows_per_s (end to end, to the latter), catalog_import_raw_rows_per_s,
-// catalog_import_ratio (import / raw), hub_rss_before_import_mb,
+// catalog_import_ratio (import / raw), hub_longest_answer_import_s (the longest a GET
+// /api/v1/health, asked every 20 ms from the import's start until its publication is out, took to
+// be answered: the longest the hub's thread was taken), hub_longest_answer_after_import_answered_s
+// (the same from recountctl's answer on), hub_rss_before_import_mb,
 // hub_rss_peak_import_mb, hub_rss_after_import_mb (VmRSS once the import answered),
 // pos_import_s, hub_rss_peak_pos_import_mb (-1 where the peak cannot be forgotten),
 // catalog_get_s, catalog_get_bytes, hub_rss_peak_catalog_get_mb.
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -100,10 +104,8 @@ int run(const Args& args) {
     locations += "site-" + std::to_string(site) + ",A-1,LOC:A-1,shelf\n";
   }
   std::ofstream(temp / "locations.csv", std::ios::binary) << locations;
-  import("locations", temp / "locations.csv");
-  const double before_mib = rss_mib(hub.pid(), "VmHWM");
-  // The hub answers the import once it is stored and its publication under way; the chunks go out
-  // a window at a time after, and the hub says when the broker has them all.
+  // The hub answers an import once it is stored; its publication is read and sent after, and the
+  // hub says when the broker has all of it.
   const auto publications = [&hub] {
     const std::string errors = hub.errors();
     std::size_t count = 0;
@@ -112,15 +114,48 @@ int run(const Args& args) {
     }
     return count;
   };
+  // False when no new line came within the timeout.
+  const auto published_since = [&](std::size_t before, Clock::time_point since) {
+    while (publications() == before) {
+      if (Clock::now() - since > timeout) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  };
+  // The locations' publication is out before the items' is timed, so its line is not taken for theirs.
+  const std::size_t before_locations = publications();
+  import("locations", temp / "locations.csv");
+  if (!published_since(before_locations, Clock::now())) throw std::runtime_error("the sites were not published");
+  const double before_mib = rss_mib(hub.pid(), "VmHWM");
   const std::size_t published_before = publications();
+  // Meanwhile a monitor asks the hub's health every 20 ms: the longest answer is the longest the
+  // hub's thread was busy with the import or its publication, during which it stored no batch.
+  hub::HubEndpoint endpoint(hub::HostPort{"127.0.0.1", static_cast<std::uint16_t>(hub.http_port())});
+  std::atomic<bool> importing = true;
+  std::atomic<bool> answered = false;
+  double longest_s = 0;
+  double longest_after_answer_s = 0;
+  std::thread monitor([&] {
+    while (importing.load()) {
+      const bool after_answer = answered.load();
+      const auto asked = Clock::now();
+      const auto health = hub::http_get(endpoint, "/api/v1/health", timeout);
+      const double took = seconds_since(asked);
+      if (!health) continue;
+      longest_s = std::max(longest_s, took);
+      if (after_answer) longest_after_answer_s = std::max(longest_after_answer_s, took);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
   const auto start = Clock::now();
   import("items", file);
   const double elapsed = seconds_since(start);
-  while (publications() == published_before) {
-    if (Clock::now() - start > timeout) throw std::runtime_error("the catalog was not published in time");
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  answered = true;
+  const bool published = published_since(published_before, start);
   const double published_elapsed = seconds_since(start);
+  importing = false;
+  monitor.join();
+  if (!published) throw std::runtime_error("the catalog was not published in time");
   const double peak_mib = rss_mib(hub.pid(), "VmHWM");
   const double after_mib = rss_mib(hub.pid());
 
@@ -131,7 +166,6 @@ int run(const Args& args) {
   const double pos_elapsed = seconds_since(pos_start);
   const double pos_peak_mib = peak_forgotten ? rss_mib(hub.pid(), "VmHWM") : -1;
 
-  hub::HubEndpoint endpoint(hub::HostPort{"127.0.0.1", static_cast<std::uint16_t>(hub.http_port())});
   endpoint.token = nlohmann::json::parse(token.out).at("token").get<std::string>();
   reset_peak_rss(hub.pid());
   const auto get_start = Clock::now();
@@ -147,6 +181,8 @@ int run(const Args& args) {
   emit("catalog_import_rows_per_s", static_cast<double>(raw.rows) / published_elapsed, "rows/s");
   emit("catalog_import_raw_rows_per_s", raw.rows_per_s, "rows/s");
   emit("catalog_import_ratio", static_cast<double>(raw.rows) / published_elapsed / raw.rows_per_s, "x");
+  emit("hub_longest_answer_import_s", longest_s, "s");
+  emit("hub_longest_answer_after_import_answered_s", longest_after_answer_s, "s");
   emit("hub_rss_before_import_mb", before_mib, "MiB");
   emit("hub_rss_peak_import_mb", peak_mib, "MiB");
   emit("hub_rss_after_import_mb", after_mib, "MiB");
