@@ -396,13 +396,10 @@ Result<void> Database::check(const std::filesystem::path& path, std::int32_t app
   if (error) return Error{ErrorCode::kNotFound, "", "cannot read " + path.string() + ": " + error.message()};
   // SQLite takes an empty file for a new database; a backup is never empty.
   if (size == 0) return Error{ErrorCode::kCorrupt, "", path.string() + " is empty, not a SQLite database"};
-  configure_sqlite_once();
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-  // Read-only: it never commits, so its durability is never used.
-  Database database(raw, path, Durability::kFull);
-  if (rc != SQLITE_OK) return sqlite_error(raw, rc, "cannot open " + path.string());
-  sqlite3_busy_timeout(raw, 5000);
+  auto opened = open_reader(path);
+  if (!opened) return opened.error();
+  Database& database = *opened;
+  sqlite3* raw = database.handle_.get();
   const Error cancelled{ErrorCode::kUnavailable, "", "the integrity check of " + path.string() + " was cancelled"};
   if (cancellation != nullptr) {
     const std::lock_guard lock(cancellation->mutex_);
