@@ -30,13 +30,18 @@ CatalogPublisher::CatalogPublisher(mqtt::Link& link, CatalogStore& catalog, cons
       reader_(std::make_shared<Reader>(std::move(open_reader))) {}
 
 Result<SiteCatalogs> CatalogPublisher::Reader::read(const std::vector<std::string>& sites) {
-  if (!connection) {
-    auto opened = open();
-    if (!opened) return opened.error();
-    connection = std::move(*opened);
+  if (connection) {
+    auto read = read_site_catalogs(*connection, sites, kWholeCatalogItems, kItemsPerPass);
+    if (read) return read;
+    // Kept since an earlier reading, it may have lost its server since (a restart, a failover to a
+    // standby, after which the hub republishes at once): once more on a new connection.
+    connection.reset();
   }
+  auto opened = open();
+  if (!opened) return opened.error();
+  connection = std::move(*opened);
   auto read = read_site_catalogs(*connection, sites, kWholeCatalogItems, kItemsPerPass);
-  if (!read) connection.reset();  // a server gone or a file replaced: the next reading opens anew
+  if (!read) connection.reset();
   return read;
 }
 

@@ -114,7 +114,8 @@ class CatalogPublisher {
   // The reading thread's side: the connection it opens and keeps, and the newest reading asked for.
   struct Reader {
     explicit Reader(Ledger::Opener opener) : open(std::move(opener)) {}
-    // read_site_catalogs() on the connection, opened first if it is not; one that failed is closed.
+    // read_site_catalogs() on the connection, opened first if it is not; a kept one that fails is
+    // replaced by a new one, which is tried once, and closed if that fails too.
     Result<SiteCatalogs> read(const std::vector<std::string>& sites);
 
     Ledger::Opener open;
