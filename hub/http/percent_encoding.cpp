@@ -1,15 +1,10 @@
 // %XX escapes in and out.
 #include "hub/http/percent_encoding.hpp"
 
+#include "shared/core/hex.hpp"
+
 namespace recount::hub {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool unreserved(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
@@ -23,8 +18,8 @@ Result<std::string> percent_decode(std::string_view field, std::string_view text
   decoded.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '%') {
-      const int high = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-      const int low = high >= 0 ? hex_value(text[i + 2]) : -1;
+      const int high = i + 2 < text.size() ? hex_digit_value(text[i + 1]) : -1;
+      const int low = high >= 0 ? hex_digit_value(text[i + 2]) : -1;
       if (low < 0) return invalid(std::string(field), "has a % not followed by two hex digits");
       decoded.push_back(static_cast<char>(high * 16 + low));
       i += 2;

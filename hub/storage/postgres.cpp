@@ -12,6 +12,8 @@
 
 #include <pqxx/pqxx>
 
+#include "shared/core/hex.hpp"
+
 namespace recount::storage {
 
 std::string url_without_password(std::string_view url) {
@@ -216,17 +218,7 @@ class PostgresStatement final : public StatementBackend {
     set(index, std::string(value));
   }
   // As bytea's hex input, which a text parameter may carry.
-  void bind_blob(int index, std::string_view bytes) override {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex = "\\x";
-    hex.reserve(2 + bytes.size() * 2);
-    for (const char c : bytes) {
-      const auto byte = static_cast<unsigned char>(c);
-      hex.push_back(kHex[byte >> 4]);
-      hex.push_back(kHex[byte & 0xF]);
-    }
-    set(index, std::move(hex));
-  }
+  void bind_blob(int index, std::string_view bytes) override { set(index, "\\x" + to_hex(bytes)); }
   void bind_null(int index) override { set(index, std::nullopt); }
 
   Result<bool> step() override {

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "shared/core/hex.hpp"
+
 namespace recount {
 namespace {
 
@@ -16,15 +18,8 @@ namespace {
   std::abort();
 }
 
-std::string to_hex(const unsigned char* digest, unsigned int length) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(std::size_t{2} * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0x0F]);
-  }
-  return hex;
+std::string digest_hex(const unsigned char* digest, unsigned int length) {
+  return to_hex(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 }  // namespace
@@ -33,7 +28,7 @@ std::string sha256_hex(std::string_view bytes) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) digest_failed();
-  return to_hex(digest.data(), length);
+  return digest_hex(digest.data(), length);
 }
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
@@ -43,7 +38,7 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
            reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data(), &length) == nullptr) {
     digest_failed();
   }
-  return to_hex(digest.data(), length);
+  return digest_hex(digest.data(), length);
 }
 
 struct Sha256::Context {
@@ -76,7 +71,7 @@ std::string Sha256::hex() {
   unsigned int length = 0;
   if (EVP_DigestFinal_ex(context_->context, digest.data(), &length) != 1) digest_failed();
   if (EVP_DigestInit_ex(context_->context, EVP_sha256(), nullptr) != 1) digest_failed();
-  return to_hex(digest.data(), length);
+  return digest_hex(digest.data(), length);
 }
 
 }  // namespace recount

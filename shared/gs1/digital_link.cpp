@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "shared/core/hex.hpp"
 #include "shared/gs1/ai_table.hpp"
 
 namespace recount::gs1 {
@@ -58,13 +59,6 @@ std::vector<Piece> split(std::string_view text, std::size_t offset, char separat
   }
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 Result<std::string> percent_decode(const Piece& piece, UriPart part) {
   std::string decoded;
   for (std::size_t i = 0; i < piece.text.size(); ++i) {
@@ -76,8 +70,8 @@ Result<std::string> percent_decode(const Piece& piece, UriPart part) {
       decoded += piece.text[i];
       continue;
     }
-    const int high = i + 2 < piece.text.size() ? hex_value(piece.text[i + 1]) : -1;
-    const int low = high >= 0 ? hex_value(piece.text[i + 2]) : -1;
+    const int high = i + 2 < piece.text.size() ? hex_digit_value(piece.text[i + 1]) : -1;
+    const int low = high >= 0 ? hex_digit_value(piece.text[i + 2]) : -1;
     if (low < 0 || high * 16 + low == 0) {
       return invalid("uri", "bad %-escape at character " + std::to_string(piece.offset + i + 1));
     }
