@@ -1,4 +1,5 @@
 // recount-agent: the device program. Parses the command line and hands over to agent/cli.
+#include <cstdint>
 #include <fstream>
 #include <iostream>
 
@@ -126,6 +127,21 @@ int main(int argc, char** argv) {
   scan->add_flag("--remove-frames", remove_frames,
                  "delete each frame of --watch's folder once decoded or found unreadable (a camera's capture folder)")
       ->needs(watch);
+  scan->add_option("--frame-memory-limit-mib", scan_options.frame_memory_limit_mib,
+                   "each frame of --watch's folder is decoded in a process of its own with at most this much memory "
+                   "(heap and private mappings); a frame that needs more is reported and skipped. The default is "
+                   "enough for frames of about 30 megapixels")
+      ->check(CLI::Range(std::int64_t{16}, std::int64_t{1} << 20))
+      ->capture_default_str()
+      ->needs(watch);
+  std::int64_t frame_time_limit_s =
+      std::chrono::duration_cast<std::chrono::seconds>(scan_options.frame_time_limit).count();
+  scan->add_option(
+          "--frame-time-limit-s", frame_time_limit_s,
+          "a frame of --watch's folder whose decoding takes longer is reported and skipped, its process killed")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str()
+      ->needs(watch);
 
   auto* unresolved = app.add_subcommand("unresolved", "list scans the catalog did not know");
   add_data_options(*unresolved, data);
@@ -137,6 +153,12 @@ int main(int argc, char** argv) {
   auto* decode = app.add_subcommand("decode", "decode barcodes in PNG/JPEG images (one JSON line per image)");
   std::vector<std::filesystem::path> images;
   decode->add_option("images", images, "image files")->required();
+  DecodeOptions decode_options;
+  decode
+      ->add_option("--memory-limit-mib", decode_options.memory_limit_mib,
+                   "cap the decoder's memory (heap and private mappings) at this many MiB, and dump no core: an "
+                   "image that needs more is refused with that reason (the camera folder's decoder runs so)")
+      ->check(CLI::Range(std::int64_t{16}, std::int64_t{1} << 20));
 
   auto* gs1 = app.add_subcommand("gs1", "parse GS1 data (raw scan, (01)... or Digital Link URI) and print it as JSON");
   std::string gs1_text;
@@ -151,7 +173,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   const auto format = json ? OutputFormat::kJson : OutputFormat::kText;
 
-  if (*decode) return decode_images(images, std::cout, std::cerr);
+  if (*decode) return decode_images(images, decode_options, std::cout, std::cerr);
   if (*gs1) return print_gs1(gs1_text, gs1_options, std::cout, std::cerr);
   if (*scan) {
     scan_options.repeat_window = std::chrono::milliseconds(repeat_window_ms);
@@ -173,6 +195,7 @@ int main(int argc, char** argv) {
     }
     if (!watch_dir.empty()) scan_options.watch = watch_dir;
     if (remove_frames) scan_options.decoded_frames = DecodedFrames::kRemove;
+    scan_options.frame_time_limit = std::chrono::seconds(frame_time_limit_s);
     return run_scan(data, scan_options, std::cout, std::cerr);
   }
   if (*unresolved) return print_unresolved(data, format, std::cout, std::cerr);

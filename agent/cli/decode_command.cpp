@@ -1,36 +1,53 @@
 // `recount-agent decode`.
 #include "agent/cli/decode_command.hpp"
 
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstring>
+#include <new>
 #include <ostream>
+#include <string>
 
-#include <nlohmann/json.hpp>
-
-#include "agent/scan/barcode_decoder.hpp"
+#include "agent/scan/decode_line.hpp"
 
 namespace recount::agent {
+namespace {
 
-int decode_images(const std::vector<std::filesystem::path>& images, std::ostream& out, std::ostream& err) {
+bool set_limit(int resource, rlim_t value) {
+  const rlimit limit{value, value};
+  return setrlimit(resource, &limit) == 0;
+}
+
+}  // namespace
+
+int decode_images(const std::vector<std::filesystem::path>& images, const DecodeOptions& options, std::ostream& out,
+                  std::ostream& err) {
+  if (options.memory_limit_mib) {
+    const auto bytes = static_cast<rlim_t>(*options.memory_limit_mib) * 1024 * 1024;
+    if (!set_limit(RLIMIT_DATA, bytes) || !set_limit(RLIMIT_CORE, 0)) {
+      err << "recount-agent: --memory-limit-mib: cannot set the limit: " << std::strerror(errno) << '\n';
+      return 2;
+    }
+  }
   int exit_code = 0;
   for (const auto& image : images) {
-    nlohmann::ordered_json line = {{"file", image.string()}, {"results", nlohmann::ordered_json::array()}};
-    auto barcodes = decode_image_file(image);
+    Result<std::vector<DecodedBarcode>> barcodes = std::vector<DecodedBarcode>{};
+    try {
+      barcodes = decode_image_file(image);
+    } catch (const std::bad_alloc&) {
+      // What was allocated for this image is freed as the exception unwinds; the next image
+      // starts with the memory this one had.
+      barcodes =
+          invalid(image.string(), options.memory_limit_mib ? "needs more memory than the decoder's limit of " +
+                                                                 std::to_string(*options.memory_limit_mib) + " MiB"
+                                                           : std::string("needs more memory than the system has free"));
+    }
     if (!barcodes) {
-      line["error"] = barcodes.error().message;
       err << "recount-agent: " << barcodes.error().describe() << '\n';
       exit_code = 1;
-    } else if (barcodes->empty()) {
-      line["error"] = "no barcode found";
     }
-    for (const auto& barcode : barcodes ? *barcodes : std::vector<DecodedBarcode>{}) {
-      auto corners = nlohmann::ordered_json::array();
-      for (const auto& corner : barcode.position) corners.push_back({corner.x, corner.y});
-      line["results"].push_back({{"text", barcode.text},
-                                 {"format", to_string(barcode.format)},
-                                 {"symbology_identifier", barcode.symbology_identifier},
-                                 {"position", corners}});
-    }
-    // Decoded text need not be valid UTF-8 (binary QR payloads); never let it throw.
-    out << line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << std::endl;
+    out << decode_line(image, barcodes) << std::endl;
   }
   return exit_code;
 }

@@ -185,7 +185,11 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
   if (options.watch) {
     inputs.inputs.push_back("camera:" + options.watch->string());
     watcher = std::make_shared<FolderWatcher>(
-        io, FolderWatchOptions{*options.watch, options.watch_interval, ExistingFiles::kSkip, options.decoded_frames});
+        io, FolderWatchOptions{*options.watch,
+                               options.watch_interval,
+                               ExistingFiles::kSkip,
+                               options.decoded_frames,
+                               {"/proc/self/exe", options.frame_memory_limit_mib, options.frame_time_limit}});
     watcher->start(
         [&](Scan scan) {
           auto label = source_label(scan.source, scan.origin);

@@ -30,6 +30,9 @@ struct ScanCommandOptions {
   std::optional<std::filesystem::path> watch;     // a folder of camera frames (`--watch DIR`)
   std::chrono::milliseconds watch_interval{250};  // how often the folder is looked at
   DecodedFrames decoded_frames = DecodedFrames::kKeep;
+  // The limits of each frame's decoder; its program is this process's own executable.
+  std::int64_t frame_memory_limit_mib = FrameDecoderOptions{}.memory_limit_mib;
+  std::chrono::milliseconds frame_time_limit = FrameDecoderOptions{}.time_limit;
   WorkMode mode = WorkMode::kCount;  // the session's first mode (`--mode`; a register: sale)
 };
 

@@ -103,6 +103,13 @@ std::string_view to_string(BarcodeFormat format) {
   return "unknown";
 }
 
+std::optional<BarcodeFormat> barcode_format_named(std::string_view name) {
+  for (const auto& known : kFormats) {
+    if (known.name == name) return known.ours;
+  }
+  return std::nullopt;
+}
+
 std::vector<DecodedBarcode> decode_barcodes(const GrayImage& image) {
   if (image.width <= 0 || image.height <= 0 ||
       image.pixels.size() != static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height)) {

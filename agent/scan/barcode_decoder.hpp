@@ -4,6 +4,7 @@
 
 #include <array>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,8 @@ enum class BarcodeFormat { kEan13, kEan8, kUpcA, kUpcE, kCode128, kCode39, kItf,
 
 // "EAN-13", "EAN-8", "UPC-A", "UPC-E", "Code128", "Code39", "ITF", "QRCode", "DataMatrix".
 std::string_view to_string(BarcodeFormat format);
+// The format to_string() names so; nullopt for any other name.
+std::optional<BarcodeFormat> barcode_format_named(std::string_view name);
 
 struct PixelPoint {
   int x = 0;
@@ -34,6 +37,7 @@ struct DecodedBarcode {
   // The symbol's corners in image pixels: top-left, top-right, bottom-right, bottom-left as
   // the symbol reads (for a rotated symbol its top-left need not be the image's).
   std::array<PixelPoint, 4> position{};
+  bool operator==(const DecodedBarcode&) const = default;
 };
 
 // Every barcode found in `image`, in ZXing's order; empty when there is none (or when the

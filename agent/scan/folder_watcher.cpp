@@ -6,8 +6,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include "agent/scan/barcode_decoder.hpp"
-
 namespace recount::agent {
 namespace {
 
@@ -21,7 +19,7 @@ bool is_image_name(const std::filesystem::path& path) {
 }  // namespace
 
 FolderWatcher::FolderWatcher(boost::asio::io_context& io, FolderWatchOptions options)
-    : options_(std::move(options)), io_(io), timer_(io) {}
+    : options_(std::move(options)), io_(io), timer_(io), decoder_(io, options_.decoder) {}
 
 void FolderWatcher::start(ScanHandler on_scan, ProblemHandler on_problem) {
   on_scan_ = std::move(on_scan);
@@ -32,6 +30,7 @@ void FolderWatcher::start(ScanHandler on_scan, ProblemHandler on_problem) {
 void FolderWatcher::stop() {
   stopped_ = true;
   timer_.cancel();
+  decoder_.cancel();
 }
 
 void FolderWatcher::arm() {
@@ -89,7 +88,23 @@ void FolderWatcher::decode_next() {
   if (stopped_) return;
   const auto path = ready_.front();
   ready_.pop_front();
-  auto barcodes = decode_image_file(path);
+  decoder_.decode(path, [self = shared_from_this(), path](Result<std::vector<DecodedBarcode>> barcodes) {
+    self->decoded(path, std::move(barcodes));
+  });
+}
+
+void FolderWatcher::decoded(const std::filesystem::path& path, Result<std::vector<DecodedBarcode>> barcodes) {
+  if (stopped_) return;
+  if (!barcodes && barcodes.error().code == ErrorCode::kIo) {
+    // The decoder could not start (out of processes or memory): the frame is neither removed
+    // nor given up but tried again at the next poll, before the frames after it, whose order
+    // matters (a location's label, then what is counted there).
+    ready_.push_front(path);
+    if (!decoder_failed_) on_problem_(barcodes.error());
+    decoder_failed_ = true;
+    return arm();
+  }
+  decoder_failed_ = false;
   if (options_.decoded == DecodedFrames::kRemove) {
     // Removed before its scans are handed over: a handler that stops the watcher leaves no
     // decoded frame behind to be decoded again by the next run.

@@ -78,4 +78,38 @@ TEST_CASE("decode without images is a usage error") {
   CHECK(result.out.empty());
 }
 
+TEST_CASE("decode under a memory limit refuses an image that needs more and goes on with the next") {
+  testing::TempDir dir;
+  // 4,200 x 4,200 pixels in a PNG of a few KB: about 70 MiB to decode.
+  const auto large = testing::make_zint_image(dir.path(), "large", {"-b", "58", "--scale", "100", "-d", "LARGE"});
+  const auto ean = testing::make_zint_image(dir.path(), "ean", {"-b", "13", "-d", "5901234123457"});
+  const auto result =
+      testing::run_command({RECOUNT_AGENT_BIN, "decode", "--memory-limit-mib", "32", large.string(), ean.string()});
+  CHECK(result.exit_code == 1);
+  const auto lines = json_lines(result.out);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0]["error"] == "needs more memory than the decoder's limit of 32 MiB");
+  CHECK(lines[1]["results"][0]["text"] == "5901234123457");
+  CHECK(result.err.find("large.png: needs more memory") != std::string::npos);
+
+  const auto too_low = testing::run_command({RECOUNT_AGENT_BIN, "decode", "--memory-limit-mib", "8", ean.string()});
+  CHECK(too_low.exit_code != 0);
+  CHECK(too_low.err.find("--memory-limit-mib") != std::string::npos);
+}
+
+TEST_CASE("a decoded text that is not UTF-8 is printed with its bytes in text_hex") {
+  testing::TempDir dir;
+  // A UTF-16 QR code whose data is a lone surrogate: ZXing gives its bytes, which are no UTF-8.
+  const auto lone = testing::make_zint_image(dir.path(), "lone",
+                                             {"-b", "58", "--binary", "--eci=25", "--esc", "-d", "\\xD8\\x00\\x00A"});
+  const auto result = testing::run_command({RECOUNT_AGENT_BIN, "decode", lone.string()});
+  CHECK(result.exit_code == 0);
+  const auto lines = json_lines(result.out);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["results"][0]["text"] ==
+        "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+        "A");
+  CHECK(lines[0]["results"][0]["text_hex"] == "eda08041");
+}
+
 }  // namespace recount::agent

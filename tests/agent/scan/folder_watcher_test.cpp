@@ -23,10 +23,12 @@ struct Frames {
   boost::asio::io_context io;
   std::vector<Scan> scans;
   std::vector<std::string> problems;
+  std::filesystem::path program = RECOUNT_AGENT_BIN;  // each frame's decoder
 
   std::shared_ptr<FolderWatcher> watch(const std::filesystem::path& path, ExistingFiles existing = ExistingFiles::kSkip,
                                        DecodedFrames decoded = DecodedFrames::kKeep) {
-    auto watcher = std::make_shared<FolderWatcher>(io, FolderWatchOptions{path, 20ms, existing, decoded});
+    auto watcher = std::make_shared<FolderWatcher>(
+        io, FolderWatchOptions{path, 20ms, existing, decoded, FrameDecoderOptions{.program = program}});
     watcher->start([this](Scan scan) { scans.push_back(std::move(scan)); },
                    [this](const Error& error) { problems.push_back(error.describe()); });
     return watcher;
@@ -146,6 +148,30 @@ TEST_CASE_FIXTURE(Frames, "a folder that cannot be listed is reported once and w
   drop_into(later, "late", {"-b", "13", "-d", "9638507"});
   REQUIRE(scanned(1));
   CHECK(scans[0].text == "96385074");
+}
+
+TEST_CASE_FIXTURE(Frames,
+                  "frames whose decoder cannot start are kept and decoded once it can, the failure reported once") {
+  program = scratch / "not-yet" / "recount-agent";
+  auto watcher = watch(folder.path(), ExistingFiles::kSkip, DecodedFrames::kRemove);
+  const auto first = drop("frame-001", {"-b", "13", "-d", "5901234123457"});
+  const auto second = drop("frame-002", {"-b", "20", "-d", "SECOND"});
+  REQUIRE(run_until(io, [&] { return !problems.empty(); }));
+  io.run_for(200ms);  // ten polls, each trying both frames again
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("cannot start the frame decoder") != std::string::npos);
+  CHECK(std::filesystem::exists(first));
+  CHECK(std::filesystem::exists(second));
+  CHECK(scans.empty());
+
+  std::filesystem::create_directory(scratch / "not-yet");
+  std::filesystem::create_symlink(RECOUNT_AGENT_BIN, program);
+  REQUIRE(scanned(2));
+  CHECK(scans[0].text == "5901234123457");
+  CHECK(scans[1].text == "SECOND");
+  CHECK_FALSE(std::filesystem::exists(first));
+  CHECK_FALSE(std::filesystem::exists(second));
+  CHECK(problems.size() == 1);
 }
 
 TEST_CASE_FIXTURE(Frames, "after stop no frame is decoded") {
