@@ -93,6 +93,15 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
     err << "recount-agent: --watch " << options.watch->string() << ": not a directory\n";
     return 1;
   }
+  std::filesystem::path frame_decoder;
+  if (options.watch) {
+    auto program = own_executable();
+    if (!program) {
+      err << "recount-agent: --watch needs its own program to decode frames: " << program.error().describe() << '\n';
+      return 1;
+    }
+    frame_decoder = std::move(*program);
+  }
   const bool screen = options.screen == ScreenMode::kScreen ||
                       (options.screen == ScreenMode::kDetect && ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO));
   ScanSessionOptions session_options;
@@ -189,7 +198,7 @@ int run_scan(const DataOptions& data, const ScanCommandOptions& options, std::os
                                options.watch_interval,
                                ExistingFiles::kSkip,
                                options.decoded_frames,
-                               {"/proc/self/exe", options.frame_memory_limit_mib, options.frame_time_limit}});
+                               {frame_decoder, options.frame_memory_limit_mib, options.frame_time_limit}});
     watcher->start(
         [&](Scan scan) {
           auto label = source_label(scan.source, scan.origin);

@@ -26,6 +26,11 @@ namespace {
 // of QR codes. More is a decoder gone wrong.
 constexpr std::size_t kMaxAnswerBytes = 1024 * 1024;
 
+// What posix_spawn's child exits with when the exec fails. glibc reports that failure to the
+// caller, except where the child does not share the caller's memory until the exec (qemu's
+// user-mode emulation): then only this status tells.
+constexpr int kCouldNotExecute = 127;
+
 std::string duration_text(std::chrono::milliseconds duration) {
   if (duration.count() % 1000 == 0) return std::to_string(duration.count() / 1000) + " s";
   return std::to_string(duration.count()) + " ms";
@@ -37,8 +42,13 @@ std::string duration_text(std::chrono::milliseconds duration) {
 // it, so it stays until its child has exited and been reaped, whether or not it was cancelled.
 class FrameDecoder::Child : public std::enable_shared_from_this<Child> {
  public:
-  Child(boost::asio::io_context& io, std::filesystem::path frame, Done done)
-      : frame_(std::move(frame)), done_(std::move(done)), answer_pipe_(io), exit_(io), deadline_(io) {}
+  Child(boost::asio::io_context& io, std::filesystem::path program, std::filesystem::path frame, Done done)
+      : program_(std::move(program)),
+        frame_(std::move(frame)),
+        done_(std::move(done)),
+        answer_pipe_(io),
+        exit_(io),
+        deadline_(io) {}
 
   Result<void> spawn(const FrameDecoderOptions& options) {
     std::array<int, 2> pipe_ends{};
@@ -51,15 +61,15 @@ class FrameDecoder::Child : public std::enable_shared_from_this<Child> {
     // Nothing the agent has open (journal, serial ports, sockets) is open in the child.
     posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     const std::string limit = std::to_string(options.memory_limit_mib);
-    const std::array<const char*, 7> argv = {
-        options.program.c_str(), "decode", "--memory-limit-mib", limit.c_str(), "--", frame_.c_str(), nullptr};
+    const std::array<const char*, 7> argv = {program_.c_str(), "decode", "--memory-limit-mib", limit.c_str(), "--",
+                                             frame_.c_str(),   nullptr};
     const int spawned =
-        posix_spawn(&pid_, options.program.c_str(), &actions, nullptr, const_cast<char* const*>(argv.data()), environ);
+        posix_spawn(&pid_, program_.c_str(), &actions, nullptr, const_cast<char* const*>(argv.data()), environ);
     posix_spawn_file_actions_destroy(&actions);
     close(pipe_ends[1]);
     if (spawned != 0) {
       close(pipe_ends[0]);
-      return cannot_start(options.program.string() + ": " + std::strerror(spawned));
+      return cannot_start(program_.string() + ": " + std::strerror(spawned));
     }
     // Through syscall(): bookworm's <sys/pidfd.h> (glibc 2.36) declares pidfd_open without C linkage.
     const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
@@ -160,6 +170,9 @@ class FrameDecoder::Child : public std::enable_shared_from_this<Child> {
                      strsignal(signal) + ")");
     }
     const auto end = answer_.find('\n');
+    if (end == std::string::npos && WEXITSTATUS(status_) == kCouldNotExecute) {
+      return cannot_start(program_.string() + ": could not be executed (exit status 127)");
+    }
     if (end == std::string::npos) {
       return refused("the decoder ended (exit status " + std::to_string(WEXITSTATUS(status_)) + ") without an answer");
     }
@@ -169,6 +182,7 @@ class FrameDecoder::Child : public std::enable_shared_from_this<Child> {
     return barcodes;
   }
 
+  std::filesystem::path program_;
   std::filesystem::path frame_;
   Done done_;  // empty once called or cancelled
   boost::asio::posix::stream_descriptor answer_pipe_;
@@ -183,13 +197,21 @@ class FrameDecoder::Child : public std::enable_shared_from_this<Child> {
   std::string failure_;  // why the child was stopped, if it was
 };
 
+Result<std::filesystem::path> own_executable() {
+  // Never closed: the path is good only while this descriptor is open.
+  const int executable = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (executable < 0)
+    return Error{ErrorCode::kIo, "/proc/self/exe", std::string("cannot open: ") + std::strerror(errno)};
+  return std::filesystem::path("/proc/" + std::to_string(getpid()) + "/fd/" + std::to_string(executable));
+}
+
 FrameDecoder::FrameDecoder(boost::asio::io_context& io, FrameDecoderOptions options)
     : options_(std::move(options)), io_(io) {}
 
 FrameDecoder::~FrameDecoder() { cancel(); }
 
 void FrameDecoder::decode(const std::filesystem::path& frame, Done done) {
-  current_ = std::make_shared<Child>(io_, frame, std::move(done));
+  current_ = std::make_shared<Child>(io_, options_.program, frame, std::move(done));
   if (auto started = current_->spawn(options_); !started) {
     boost::asio::post(io_, [child = current_, error = started.error()] { child->fail(error); });
   }

@@ -20,8 +20,14 @@
 
 namespace recount::agent {
 
+// This process's own executable, opened once and held open for the rest of its life, as a path:
+// "/proc/PID/fd/N". It names the program this process runs even after the file was replaced or
+// removed (a package upgrade while the agent runs), and under qemu's user-mode emulation (where
+// /proc/self/exe is qemu itself to the kernel). Errors: kIo when it cannot be opened.
+Result<std::filesystem::path> own_executable();
+
 struct FrameDecoderOptions {
-  std::filesystem::path program;  // recount-agent (the agent runs itself: /proc/self/exe)
+  std::filesystem::path program;  // recount-agent: own_executable() in the agent itself
   // Enough for frames of about 30 megapixels (a phone's 12 MP frame needs about 50 MiB):
   // docs/scanning.md. Larger frames are refused with the limit's reason.
   std::int64_t memory_limit_mib = 128;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,6 +74,23 @@ std::string read_file(const std::filesystem::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+bool data_limits_enforced() {
+  rlimit before{};
+  if (getrlimit(RLIMIT_DATA, &before) != 0) return false;
+  // A lower soft limit that still limits nothing a test does (1 TiB), read back, then restored.
+  const rlim_t probe = rlim_t{1} << 40;
+  if (before.rlim_cur != RLIM_INFINITY && before.rlim_cur <= probe) return true;
+  rlimit lowered = before;
+  lowered.rlim_cur = probe;
+  if (setrlimit(RLIMIT_DATA, &lowered) != 0) return false;
+  rlimit now{};
+  const bool held = getrlimit(RLIMIT_DATA, &now) == 0 && now.rlim_cur == probe;
+  setrlimit(RLIMIT_DATA, &before);
+  if (!held)
+    std::cout << "memory limit skipped: RLIMIT_DATA does not hold here (qemu's user-mode emulation)" << std::endl;
+  return held;
 }
 
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input,

@@ -78,6 +78,12 @@ bool wait_for_port(int port, std::chrono::milliseconds timeout);
 
 std::string read_file(const std::filesystem::path& path);
 
+// Whether a limit on a process's data (RLIMIT_DATA) takes effect here. qemu's user-mode
+// emulation (the ARM suites) accepts it and keeps it from the guest, so that its own memory is
+// not limited; tests of a memory limit run only where it holds. When it does not, prints
+// "memory limit skipped: <why>", which CTest counts as a skipped test (tests/CMakeLists.txt).
+bool data_limits_enforced();
+
 // Waits until `condition` is true, polling every `interval`; false if `timeout` passed first.
 template <typename Condition>
 bool eventually(Condition condition, std::chrono::milliseconds timeout,

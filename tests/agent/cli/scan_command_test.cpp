@@ -15,6 +15,7 @@
 
 #include "agent/catalog/catalog_store.hpp"
 #include "agent/journal/journal.hpp"
+#include "tests/agent/scan/zint_images.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/pseudo_terminal.hpp"
 #include "tests/support/test_data.hpp"
@@ -83,13 +84,13 @@ std::int64_t total(const json& events, const std::string& type, const std::strin
 class Kiosk {
  public:
   Kiosk(const std::filesystem::path& data_dir, const std::vector<std::string>& inputs,
-        const std::string& repeat_window_ms = "0") {
+        const std::string& repeat_window_ms = "0", const std::filesystem::path& program = RECOUNT_AGENT_BIN) {
     const auto keyboard = dir_ / "keyboard";
     REQUIRE(::mkfifo(keyboard.c_str(), 0600) == 0);
     // Opened for reading and writing, so the agent's open of the FIFO finds a writer at once.
     keyboard_ = ::open(keyboard.c_str(), O_RDWR | O_CLOEXEC);
     REQUIRE(keyboard_ >= 0);
-    std::vector<std::string> argv{RECOUNT_AGENT_BIN,    "scan",          "--data", data_dir.string(), "--plain",
+    std::vector<std::string> argv{program.string(),     "scan",          "--data", data_dir.string(), "--plain",
                                   "--repeat-window-ms", repeat_window_ms};
     argv.insert(argv.end(), inputs.begin(), inputs.end());
     process_.emplace(argv, dir_ / "scan", keyboard);
@@ -409,6 +410,43 @@ TEST_CASE("scan decodes camera frames dropped into the watched folder and leaves
   const auto events = floor.events();
   REQUIRE(events.size() == 2);
   CHECK(events[1].value("serial", "") == "SN-1");
+}
+
+TEST_CASE("scan decodes frames with the program it started as, even once that file is gone") {
+  Floor floor;
+  testing::TempDir camera;
+  const auto frames = camera / "frames";
+  std::filesystem::create_directory(frames);
+  // The agent as a package upgrade leaves it: started from a file that is then removed.
+  testing::TempDir installed;
+  const auto program = installed / "recount-agent";
+  std::filesystem::copy_file(RECOUNT_AGENT_BIN, program);
+  Kiosk kiosk(floor.path(), {"--watch", frames.string()}, "0", program);
+  sign_in_at_a01(kiosk);
+  std::filesystem::remove(program);
+  drop_frame(frames, "ean13/ean13-a.png", "frame-0001.png");
+  REQUIRE_MESSAGE(kiosk.shows("[camera:frame-0001.png] ok: count 1 x SKU-1 - running count 1"), kiosk.output());
+  CHECK(kiosk.stop() == 0);
+}
+
+TEST_CASE("scan reports a frame that needs more than --frame-memory-limit-mib and decodes the next") {
+  if (!testing::data_limits_enforced()) return;
+  Floor floor;
+  testing::TempDir camera;
+  const auto frames = camera / "frames";
+  std::filesystem::create_directory(frames);
+  Kiosk kiosk(floor.path(), {"--watch", frames.string(), "--frame-memory-limit-mib", "32"});
+  sign_in_at_a01(kiosk);
+  // 4,200 x 4,200 pixels in a PNG of a few KB: about 70 MiB to decode.
+  const auto large = testing::make_zint_image(camera.path(), "large", {"-b", "58", "--scale", "100", "-d", "LARGE"});
+  std::filesystem::rename(large, frames / "frame-0001.png");
+  REQUIRE_MESSAGE(
+      kiosk.shows(
+          "[camera:frame-0001.png] warning: FRAME NOT READ: needs more memory than the decoder's limit of 32 MiB"),
+      kiosk.output());
+  drop_frame(frames, "ean13/ean13-a.png", "frame-0002.png");
+  REQUIRE_MESSAGE(kiosk.shows("[camera:frame-0002.png] ok: count 1 x SKU-1 - running count 1"), kiosk.output());
+  CHECK(kiosk.stop() == 0);
 }
 
 TEST_CASE("scan with --remove-frames deletes each camera frame once it is decoded") {

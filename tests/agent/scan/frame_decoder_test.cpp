@@ -84,6 +84,7 @@ TEST_CASE_FIXTURE(Decoding, "a frame's barcodes come back from the decoder's pro
 }
 
 TEST_CASE_FIXTURE(Decoding, "a frame that needs more memory than its decoder's limit is refused with that reason") {
+  if (!testing::data_limits_enforced()) return;
   // 4,200 x 4,200 pixels (17.6 MP) in a 1-bit PNG of a few KB: about 70 MiB to decode.
   const auto large = frame("large", {"-b", "58", "--scale", "100", "-d", "LARGE"});
   CHECK(refusal(large, {RECOUNT_AGENT_BIN, 32}) == "needs more memory than the decoder's limit of 32 MiB");
