@@ -5,11 +5,14 @@
 #include <turbojpeg.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
 #include <memory>
+#include <new>
 #include <string>
+#include <string_view>
 
 namespace recount::agent {
 namespace {
@@ -25,6 +28,19 @@ std::uint8_t luminance(unsigned red, unsigned green, unsigned blue) {
 
 Error unreadable(const std::string& reason) { return invalid("image", "unreadable image: " + reason); }
 
+// A decoder's error. One of its own allocations failing (libjpeg's coefficient buffers of a large
+// progressive frame, under a memory limit) is an allocation failure like any other, thrown as
+// std::bad_alloc, so that a limited decode reports it as the limit's (agent/cli/decode_command.cpp);
+// the decoders say so only in their messages.
+Error decoder_error(const std::string& reason) {
+  std::string lower = reason;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const std::string_view out_of_memory : {"insufficient memory", "out of memory", "memory allocation failure"}) {
+    if (lower.find(out_of_memory) != std::string::npos) throw std::bad_alloc();
+  }
+  return unreadable(reason);
+}
+
 // Checked before the decoder allocates anything of the image's size.
 Result<std::size_t> pixel_count(std::uint64_t width, std::uint64_t height) {
   if (width == 0 || height == 0) return unreadable("an image without pixels");
@@ -39,7 +55,7 @@ Result<GrayImage> decode_png(std::span<const std::uint8_t> bytes) {
   png.version = PNG_IMAGE_VERSION;
   // libpng's simplified API frees what it holds on its own errors; this covers the others.
   const std::unique_ptr<png_image, void (*)(png_image*)> release(&png, png_image_free);
-  if (png_image_begin_read_from_memory(&png, bytes.data(), bytes.size()) == 0) return unreadable(png.message);
+  if (png_image_begin_read_from_memory(&png, bytes.data(), bytes.size()) == 0) return decoder_error(png.message);
   auto pixels = pixel_count(png.width, png.height);
   if (!pixels) return pixels.error();
   GrayImage image{static_cast<int>(png.width), static_cast<int>(png.height), std::vector<std::uint8_t>(*pixels)};
@@ -47,14 +63,14 @@ Result<GrayImage> decode_png(std::span<const std::uint8_t> bytes) {
   const png_color white{255, 255, 255};
   if ((png.format & PNG_FORMAT_FLAG_COLOR) == 0) {
     png.format = PNG_FORMAT_GRAY;
-    if (png_image_finish_read(&png, &white, image.pixels.data(), 0, nullptr) == 0) return unreadable(png.message);
+    if (png_image_finish_read(&png, &white, image.pixels.data(), 0, nullptr) == 0) return decoder_error(png.message);
     return image;
   }
   // Colour is read as 8-bit sRGB and made grey here, as for a JPEG: libpng's own conversion
   // weighs linear light, which leaves marginal symbols less contrast than the camera saw.
   png.format = PNG_FORMAT_RGB;
   std::vector<std::uint8_t> rgb(*pixels * 3);
-  if (png_image_finish_read(&png, &white, rgb.data(), 0, nullptr) == 0) return unreadable(png.message);
+  if (png_image_finish_read(&png, &white, rgb.data(), 0, nullptr) == 0) return decoder_error(png.message);
   for (std::size_t i = 0; i < *pixels; ++i) image.pixels[i] = luminance(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
   return image;
 }
@@ -68,13 +84,13 @@ std::uint8_t gray_of_cmyk(const std::uint8_t* cmyk) {
 
 Result<GrayImage> decode_jpeg(std::span<const std::uint8_t> bytes) {
   const std::unique_ptr<void, int (*)(tjhandle)> handle(tjInitDecompress(), tjDestroy);
-  if (!handle) return unreadable(tjGetErrorStr2(nullptr));
+  if (!handle) return decoder_error(tjGetErrorStr2(nullptr));
   int width = 0;
   int height = 0;
   int subsampling = 0;
   int colorspace = 0;
   if (tjDecompressHeader3(handle.get(), bytes.data(), bytes.size(), &width, &height, &subsampling, &colorspace) != 0) {
-    return unreadable(tjGetErrorStr2(handle.get()));
+    return decoder_error(tjGetErrorStr2(handle.get()));
   }
   auto pixels =
       pixel_count(static_cast<std::uint64_t>(std::max(width, 0)), static_cast<std::uint64_t>(std::max(height, 0)));
@@ -86,14 +102,14 @@ Result<GrayImage> decode_jpeg(std::span<const std::uint8_t> bytes) {
   if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
     std::vector<std::uint8_t> cmyk(*pixels * 4);
     if (tjDecompress2(handle.get(), bytes.data(), bytes.size(), cmyk.data(), width, 0, height, TJPF_CMYK, flags) != 0) {
-      return unreadable(tjGetErrorStr2(handle.get()));
+      return decoder_error(tjGetErrorStr2(handle.get()));
     }
     for (std::size_t i = 0; i < *pixels; ++i) image.pixels[i] = gray_of_cmyk(&cmyk[i * 4]);
     return image;
   }
   if (tjDecompress2(handle.get(), bytes.data(), bytes.size(), image.pixels.data(), width, 0, height, TJPF_GRAY,
                     flags) != 0) {
-    return unreadable(tjGetErrorStr2(handle.get()));
+    return decoder_error(tjGetErrorStr2(handle.get()));
   }
   return image;
 }

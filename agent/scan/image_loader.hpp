@@ -24,7 +24,7 @@ inline constexpr std::int64_t kMaxImagePixels = std::int64_t{64} * 1024 * 1024;
 
 // Decodes PNG or JPEG bytes (recognised by their signature) to grey. Errors (kInvalidInput):
 // not PNG or JPEG, over kMaxImagePixels, or damaged (truncated, corrupt), with the decoder's reason.
-// Thread-safe.
+// Throws std::bad_alloc when memory runs out, in a decoder's own allocations too. Thread-safe.
 Result<GrayImage> decode_image(std::span<const std::uint8_t> bytes);
 
 // Reads and decodes an image file. Errors name the path as their field: kIo when the file

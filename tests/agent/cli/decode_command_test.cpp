@@ -96,6 +96,16 @@ TEST_CASE("decode under a memory limit refuses an image that needs more and goes
   CHECK(lines[0]["error"] == "needs more memory than the decoder's limit of 32 MiB");
   CHECK(lines[1]["results"][0]["text"] == "5901234123457");
   CHECK(result.err.find("large.png: needs more memory") != std::string::npos);
+
+  // A progressive JPEG: libjpeg holds all its coefficients (16 MiB here) and fails on its own.
+  const auto progressive = std::filesystem::path(RECOUNT_SOURCE_DIR) / "tests/data/scan/progressive-2048x4096.jpg";
+  const auto libjpeg =
+      testing::run_command({RECOUNT_AGENT_BIN, "decode", "--memory-limit-mib", "16", progressive.string()});
+  CHECK(libjpeg.exit_code == 1);
+  CHECK(json_lines(libjpeg.out).at(0)["error"] == "needs more memory than the decoder's limit of 16 MiB");
+  const auto roomy =
+      testing::run_command({RECOUNT_AGENT_BIN, "decode", "--memory-limit-mib", "128", progressive.string()});
+  CHECK(json_lines(roomy.out).at(0)["error"] == "no barcode found");
 }
 
 TEST_CASE("a decoded text that is not UTF-8 is printed with its bytes in text_hex") {
