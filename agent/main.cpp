@@ -21,9 +21,7 @@ void add_data_options(CLI::App& command, recount::agent::DataOptions& data) {
   command.add_option("--device", data.device, "device id (first use of --data only)");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   using namespace recount;
   using namespace recount::agent;
   CLI::App app{"recount-agent: durable scan journal and offline-first sync for handhelds and kiosks"};
@@ -239,4 +237,19 @@ int main(int argc, char** argv) {
     }
   }
   return record_one(data, std::move(draft), std::cout, std::cerr);
+}
+
+}  // namespace
+
+// What nothing below catches (a failed allocation, a broken invariant of a library) ends the
+// command with its message and exit 1, not std::terminate's abort.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& error) {
+    std::cerr << "recount-agent: " << error.what() << std::endl;
+  } catch (...) {
+    std::cerr << "recount-agent: an unknown exception" << std::endl;
+  }
+  return 1;
 }

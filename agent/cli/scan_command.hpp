@@ -31,8 +31,8 @@ struct ScanCommandOptions {
   std::chrono::milliseconds watch_interval{250};  // how often the folder is looked at
   DecodedFrames decoded_frames = DecodedFrames::kKeep;
   // The limits of each frame's decoder; its program is this process's own executable.
-  std::int64_t frame_memory_limit_mib = FrameDecoderOptions{}.memory_limit_mib;
-  std::chrono::milliseconds frame_time_limit = FrameDecoderOptions{}.time_limit;
+  std::int64_t frame_memory_limit_mib = kDefaultFrameMemoryLimitMib;
+  std::chrono::milliseconds frame_time_limit = kDefaultFrameTimeLimit;
   WorkMode mode = WorkMode::kCount;  // the session's first mode (`--mode`; a register: sale)
 };
 

@@ -2,7 +2,6 @@
 #include "agent/scan/frame_decoder.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -10,6 +9,7 @@
 
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <string>
 
@@ -24,7 +24,7 @@ namespace {
 
 // A frame's answer is a line of its barcodes' texts and corners: a few KB even for a frame full
 // of QR codes. More is a decoder gone wrong.
-constexpr std::size_t kMaxAnswerBytes = 1024 * 1024;
+constexpr std::size_t kMaxAnswerBytes = std::size_t{1024} * 1024;
 
 // What posix_spawn's child exits with when the exec fails. glibc reports that failure to the
 // caller, except where the child does not share the caller's memory until the exec (qemu's
@@ -93,9 +93,11 @@ class FrameDecoder::Child : public std::enable_shared_from_this<Child> {
     return {};
   }
 
-  void cancel() {
+  // Never throws: the decoder's destructor cancels.
+  void cancel() noexcept {
     done_ = nullptr;
-    if (pid_ > 0) stop("cancelled");
+    if (!exited_ && pid_ > 0) kill(pid_, SIGKILL);
+    close_answer();
   }
 
   // Hands over a failure to start, unless cancelled meanwhile.
@@ -143,11 +145,15 @@ class FrameDecoder::Child : public std::enable_shared_from_this<Child> {
   void stop(std::string reason) {
     if (failure_.empty()) failure_ = std::move(reason);
     if (!exited_ && pid_ > 0) kill(pid_, SIGKILL);
-    if (!answer_read_) {
-      answer_read_ = true;
-      answer_pipe_.close();
-    }
+    close_answer();
     finish_when_done();
+  }
+
+  void close_answer() noexcept {
+    if (answer_read_) return;
+    answer_read_ = true;
+    boost::system::error_code ignored;
+    answer_pipe_.close(ignored);
   }
 
   void finish_when_done() {
@@ -217,7 +223,7 @@ void FrameDecoder::decode(const std::filesystem::path& frame, Done done) {
   }
 }
 
-void FrameDecoder::cancel() {
+void FrameDecoder::cancel() noexcept {
   if (current_) current_->cancel();
   current_.reset();
 }

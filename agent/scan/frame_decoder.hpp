@@ -26,13 +26,16 @@ namespace recount::agent {
 // /proc/self/exe is qemu itself to the kernel). Errors: kIo when it cannot be opened.
 Result<std::filesystem::path> own_executable();
 
+// Enough for frames of about 30 megapixels (a phone's 12 MP frame needs about 50 MiB):
+// docs/scanning.md. Larger frames are refused with the limit's reason.
+inline constexpr std::int64_t kDefaultFrameMemoryLimitMib = 128;
+// A frame whose decoding takes longer is refused, its child killed.
+inline constexpr std::chrono::seconds kDefaultFrameTimeLimit{30};
+
 struct FrameDecoderOptions {
   std::filesystem::path program;  // recount-agent: own_executable() in the agent itself
-  // Enough for frames of about 30 megapixels (a phone's 12 MP frame needs about 50 MiB):
-  // docs/scanning.md. Larger frames are refused with the limit's reason.
-  std::int64_t memory_limit_mib = 128;
-  // A frame whose decoding takes longer is refused, its child killed.
-  std::chrono::milliseconds time_limit{std::chrono::seconds(30)};
+  std::int64_t memory_limit_mib = kDefaultFrameMemoryLimitMib;
+  std::chrono::milliseconds time_limit = kDefaultFrameTimeLimit;
 };
 
 // Decodes one frame at a time in a child running options.program. Not thread-safe: call
@@ -54,7 +57,7 @@ class FrameDecoder {
   // (kInvalidInput), or could not be started (kIo). Call it again only after `done` ran.
   void decode(const std::filesystem::path& frame, Done done);
   // Kills the child of a decoding under way; its `done` is never called.
-  void cancel();
+  void cancel() noexcept;
 
  private:
   class Child;

@@ -3,10 +3,10 @@
 #include "agent/scan/frame_decoder.hpp"
 
 #include <doctest/doctest.h>
-#include <signal.h>
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <csignal>
 #include <fstream>
 #include <optional>
 
@@ -26,7 +26,7 @@ struct Decoding {
 
   // A stand-in for recount-agent: a shell script with this body.
   std::filesystem::path script(const std::string& name, const std::string& body) {
-    const auto path = dir / name;
+    auto path = dir / name;
     std::ofstream(path) << "#!/bin/sh\n" << body << '\n';
     REQUIRE(chmod(path.c_str(), 0755) == 0);
     return path;
@@ -141,7 +141,7 @@ TEST_CASE_FIXTURE(Decoding,
   const auto hang = script("hang", "echo $$ > '" + pid_file.string() + "'; exec sleep 60");
   auto cancelled = std::make_unique<FrameDecoder>(io, FrameDecoderOptions{hang});
   bool called = false;
-  cancelled->decode(image, [&](Result<std::vector<DecodedBarcode>>) { called = true; });
+  cancelled->decode(image, [&](const Result<std::vector<DecodedBarcode>>&) { called = true; });
   REQUIRE(run_until(io, [&] { return std::filesystem::exists(pid_file) && std::filesystem::file_size(pid_file) > 0; }));
   pid_t child = 0;
   std::ifstream(pid_file) >> child;
