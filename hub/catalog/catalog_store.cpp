@@ -467,6 +467,8 @@ Result<protocol::Catalog> CatalogStore::catalog_for(const std::string& site, Cat
   return read_catalog(ledger_.database(), site, items);
 }
 
+Result<std::uint64_t> CatalogStore::version() { return catalog_version(ledger_.database()); }
+
 Result<std::vector<protocol::CatalogItem>> CatalogStore::items_after(const std::string& after, std::size_t limit) {
   return read_items_after(ledger_.database(), after, limit);
 }

@@ -179,6 +179,8 @@ class CatalogStore {
 
   // read_catalog(), count_items() and catalog_sites() on the ledger's database.
   Result<protocol::Catalog> catalog_for(const std::string& site, CatalogItems items = CatalogItems::kAll);
+  // catalog_version() on the ledger's database.
+  Result<std::uint64_t> version();
   Result<std::size_t> item_count();
   Result<std::vector<std::string>> sites();
   // read_items_after() on the ledger's database.

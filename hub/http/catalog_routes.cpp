@@ -32,16 +32,25 @@ Json report_json(const ImportReport& report) {
   return body;
 }
 
+// Whether a page of the catalog carries the site's locations and users: the first page does; the
+// pages after it carry items only, so a viewer paging through 500,000 items (a warehouse of tens
+// of thousands of bins) is sent them once, not on each of 5,000 pages.
+enum class SiteLists { kIncluded, kLeftOut };
+
 // A page of the catalog as devices get it (`wire`, its encoding), without "v", embedded as it is
 // but for users: operators see whether a user has a PIN, not its hash, as a 4-digit PIN is cheap
 // to find from it. `next_after` is the SKU to ask for the next page after, when there may be one.
-std::string catalog_answer(const std::string& wire, const std::optional<std::string>& next_after) {
+std::string catalog_answer(const std::string& wire, SiteLists lists, const std::optional<std::string>& next_after) {
   const Result<protocol::JsonDocument> document = protocol::JsonDocument::parse(wire);
   const protocol::JsonValue root = document.value().root();  // the codec's own encoding
   protocol::JsonWriter out(wire.size());
   out.begin_object();
-  out.members(root, {"v", "users"});
-  if (const auto users = root.find("users")) {
+  if (lists == SiteLists::kLeftOut) {
+    out.members(root, {"v", "users", "locations"});
+  } else {
+    out.members(root, {"v", "users"});
+  }
+  if (const auto users = root.find("users"); users && lists == SiteLists::kIncluded) {
     out.key("users");
     out.begin_array();
     users->for_each_element([&](protocol::JsonValue user) {
@@ -139,14 +148,24 @@ void add_catalog_routes(Router& router, CatalogStore& catalog, const std::functi
     }
     auto limit = page_limit(request);
     if (!limit) return Response::from(limit.error());
-    auto page = catalog.catalog_for(site->second, CatalogItems::kNone);
-    if (!page) return Response::from(page.error());
+    const auto lists = after_sku.empty() ? SiteLists::kIncluded : SiteLists::kLeftOut;
+    protocol::Catalog page;
+    if (lists == SiteLists::kIncluded) {
+      auto first = catalog.catalog_for(site->second, CatalogItems::kNone);
+      if (!first) return Response::from(first.error());
+      page = std::move(*first);
+    } else {
+      auto version = catalog.version();
+      if (!version) return Response::from(version.error());
+      page.site = site->second;
+      page.version = *version;
+    }
     auto items = catalog.items_after(after_sku, *limit);
     if (!items) return Response::from(items.error());
-    page->items = std::move(*items);
+    page.items = std::move(*items);
     const std::optional<std::string> next_after =
-        page->items.size() == *limit ? std::optional<std::string>(page->items.back().sku) : std::nullopt;
-    return Response::encoded(200, catalog_answer(protocol::encode(*page), next_after));
+        page.items.size() == *limit ? std::optional<std::string>(page.items.back().sku) : std::nullopt;
+    return Response::encoded(200, catalog_answer(protocol::encode(page), lists, next_after));
   });
 }
 

@@ -75,6 +75,8 @@ TEST_CASE("GET /api/v1/catalog answers a page of items at a time, in SKU order, 
   REQUIRE(call(router, "POST", "/api/v1/import/items", items).status == 200);
   REQUIRE(call(router, "POST", "/api/v1/import/locations", "site,location,label,location_class\ns1,A-01,L,shelf\n")
               .status == 200);
+  REQUIRE(call(router, "POST", "/api/v1/import/users", "site,badge,name,role,pin\ns1,B-2,Jo,receiver,\n").status ==
+          200);
 
   std::vector<std::string> skus;
   std::string after;
@@ -83,8 +85,15 @@ TEST_CASE("GET /api/v1/catalog answers a page of items at a time, in SKU order, 
         call(router, "GET", "/api/v1/catalog?site=s1&limit=2" + (after.empty() ? "" : "&after=" + after));
     REQUIRE(answer.status == 200);
     const auto body = nlohmann::json::parse(answer.body);
-    CHECK(body["version"] == 2);
-    CHECK(body["locations"].size() == 1);  // the site's locations on every page
+    CHECK(body["version"] == 3);
+    // The site's locations and users on the first page only.
+    if (after.empty()) {
+      CHECK(body["locations"].size() == 1);
+      CHECK(body["users"].size() == 1);
+    } else {
+      CHECK_FALSE(body.contains("locations"));
+      CHECK_FALSE(body.contains("users"));
+    }
     for (const auto& item : body["items"]) {
       skus.push_back(item["sku"]);
       CHECK(item["barcodes"].size() == 2);  // an item's barcodes are never cut by a page
