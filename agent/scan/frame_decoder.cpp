@@ -88,7 +88,9 @@ class FrameDecoder::Child : public std::enable_shared_from_this<Child> {
     deadline_.expires_after(options.time_limit);
     deadline_.async_wait(
         [self = shared_from_this(), limit = options.time_limit](const boost::system::error_code& error) {
-          if (!error && !self->exited_) self->stop("decoding took longer than " + duration_text(limit) + ", stopped");
+          // Also when the child is gone but its pipe is still open (something it started holds it).
+          if (error || (self->exited_ && self->answer_read_)) return;
+          self->stop("decoding took longer than " + duration_text(limit) + ", stopped");
         });
     return {};
   }

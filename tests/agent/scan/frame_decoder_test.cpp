@@ -98,6 +98,9 @@ TEST_CASE_FIXTURE(Decoding, "a decoder that crashes, hangs, floods or answers no
   const auto image = frame("frame", {"-b", "13", "-d", "5901234123457"});
   CHECK(refusal(image, {script("crash", "kill -SEGV $$")}) == "the decoder died of SIGSEGV (Segmentation fault)");
   CHECK(refusal(image, {script("hang", "exec sleep 60"), 128, 300ms}) == "decoding took longer than 300 ms, stopped");
+  // Gone, but what it started holds its answer's pipe open.
+  CHECK(refusal(image, {script("orphan", "sleep 3 & exit 0"), 128, 300ms}) ==
+        "decoding took longer than 300 ms, stopped");
   CHECK(refusal(image, {script("flood", "exec yes")}) == "the decoder answered more than 1 MiB");
   CHECK(refusal(image, {script("silent", "exit 3")}) == "the decoder ended (exit status 3) without an answer");
   CHECK(refusal(image, {script("nonsense", "echo nonsense")}) == "unreadable answer of the decoder: not a JSON object");
