@@ -157,6 +157,9 @@ int run(int argc, char** argv) {
                    "cap the decoder's memory (heap and private mappings) at this many MiB, and dump no core: an "
                    "image that needs more is refused with that reason (the camera folder's decoder runs so)")
       ->check(CLI::Range(std::int64_t{16}, std::int64_t{1} << 20));
+  decode->add_flag("--sandbox", decode_options.sandbox,
+                   "read the images named and nothing else: no other file read, nothing written, no privileges "
+                   "gained (Landlock, where the kernel has it; the camera folder's decoder runs so)");
 
   auto* gs1 = app.add_subcommand("gs1", "parse GS1 data (raw scan, (01)... or Digital Link URI) and print it as JSON");
   std::string gs1_text;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "agent/scan/decode_line.hpp"
+#include "agent/scan/frame_sandbox.hpp"
 
 namespace recount::agent {
 namespace {
@@ -27,6 +28,12 @@ int decode_images(const std::vector<std::filesystem::path>& images, const Decode
     const auto bytes = static_cast<rlim_t>(*options.memory_limit_mib) * 1024 * 1024;
     if (!set_limit(RLIMIT_DATA, bytes) || !set_limit(RLIMIT_CORE, 0)) {
       err << "recount-agent: --memory-limit-mib: cannot set the limit: " << std::strerror(errno) << '\n';
+      return 2;
+    }
+  }
+  if (options.sandbox) {
+    if (auto confined = confine_to_reading(images); !confined) {
+      err << "recount-agent: --sandbox: " << confined.error().describe() << '\n';
       return 2;
     }
   }

@@ -15,12 +15,16 @@ struct DecodeOptions {
   // command so on every untrusted frame. An image that needs more gets the error "needs more
   // memory than the decoder's limit of N MiB".
   std::optional<std::int64_t> memory_limit_mib;
+  // Before the first image, the process is confined to reading the images named
+  // (confine_to_reading(): no other file read, nothing written, no privileges gained), where the
+  // kernel has Landlock. The agent's frame decoder runs this command so.
+  bool sandbox = false;
 };
 
 // Writes one decode_line() per image to `out`, in argument order, each ended by a newline and
 // flushed. Returns 0 when every image could be read (whether or not it held a barcode), 1 when
-// any could not (each such image still gets its line), 2 when the limit cannot be set. Blocks
-// while decoding.
+// any could not (each such image still gets its line), 2 when the limit or the sandbox cannot be
+// set. Blocks while decoding.
 int decode_images(const std::vector<std::filesystem::path>& images, const DecodeOptions& options, std::ostream& out,
                   std::ostream& err);
 

@@ -61,8 +61,8 @@ class FrameDecoder::Child : public std::enable_shared_from_this<Child> {
     // Nothing the agent has open (journal, serial ports, sockets) is open in the child.
     posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     const std::string limit = std::to_string(options.memory_limit_mib);
-    const std::array<const char*, 7> argv = {program_.c_str(), "decode", "--memory-limit-mib", limit.c_str(), "--",
-                                             frame_.c_str(),   nullptr};
+    const std::array<const char*, 8> argv = {program_.c_str(), "decode", "--memory-limit-mib", limit.c_str(),
+                                             "--sandbox",      "--",     frame_.c_str(),       nullptr};
     const int spawned =
         posix_spawn(&pid_, program_.c_str(), &actions, nullptr, const_cast<char* const*>(argv.data()), environ);
     posix_spawn_file_actions_destroy(&actions);

@@ -1,9 +1,10 @@
-// Decoding camera frames in a child process: `recount-agent decode --memory-limit-mib N FRAME`.
+// Decoding camera frames in a child process: `recount-agent decode --memory-limit-mib N --sandbox FRAME`.
 // A frame is whatever lands in a watched folder, and its decoders (libpng, libjpeg-turbo, ZXing)
 // get the worst of it: a frame of a few hundred KB can ask for hundreds of MiB and seconds of
 // CPU, and a decoder's bug is a crash or worse. In a child that costs the child: its memory is
-// capped and returned when it exits, the agent's thread keeps serving scanners and the screen
-// while a frame decodes, and a crash or hang ends one frame, not the agent.
+// capped and returned when it exits, it may read that frame and nothing else (frame_sandbox.hpp),
+// the agent's thread keeps serving scanners and the screen while a frame decodes, and a crash or
+// hang ends one frame, not the agent.
 #pragma once
 
 #include <chrono>
