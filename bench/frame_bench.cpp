@@ -15,7 +15,6 @@
 #include <sys/wait.h>
 
 #include <functional>
-#include <iostream>
 #include <optional>
 #include <string>
 
@@ -82,13 +81,7 @@ double max_timer_lateness_ms(boost::asio::io_context& io, Work work) {
   return latest;
 }
 
-}  // namespace
-}  // namespace recount::bench
-
-int main(int argc, char** argv) {
-  using namespace recount;
-  using namespace recount::bench;
-  const Args args(argc, argv);
+int run(const Args& args) {
   const auto frames = static_cast<std::size_t>(args.number("frames", 50));
   const std::filesystem::path label = std::filesystem::path(RECOUNT_SOURCE_DIR) / "tests/data/scan/ean13.png";
   const std::filesystem::path large = args.text(
@@ -96,58 +89,58 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   agent::FrameDecoder decoder(io, {RECOUNT_AGENT_BIN, args.number("memory-limit-mib", 128)});
 
-  try {
-    std::vector<double> child_ms, here_ms, true_ms;
-    for (std::size_t i = 0; i < frames; ++i) {
-      auto start = Clock::now();
-      decode_in_child(io, decoder, label);
-      child_ms.push_back(ms_since(start));
-      start = Clock::now();
-      if (!agent::decode_image_file(label)) throw std::runtime_error(label.string() + ": not decoded here");
-      here_ms.push_back(ms_since(start));
-      true_ms.push_back(spawn_true_ms());
-    }
-    const Reporter report{"frames=" + std::to_string(frames), true};
-    const double child = quantile(child_ms, 0.5);
-    const double here = quantile(here_ms, 0.5);
-    const double spawn = quantile(true_ms, 0.5);
-    report("frame_label_child_p50_ms", child, "ms");
-    report("frame_label_here_p50_ms", here, "ms");
-    report("raw_spawn_true_p50_ms", spawn, "ms");
-    report("frame_label_child_to_here", child / here, "x");
-    report("frame_label_child_to_spawn_true", child / spawn, "x");
+  std::vector<double> child_ms, here_ms, true_ms;
+  for (std::size_t i = 0; i < frames; ++i) {
+    auto start = Clock::now();
+    decode_in_child(io, decoder, label);
+    child_ms.push_back(ms_since(start));
+    start = Clock::now();
+    if (!agent::decode_image_file(label)) throw std::runtime_error(label.string() + ": not decoded here");
+    here_ms.push_back(ms_since(start));
+    true_ms.push_back(spawn_true_ms());
+  }
+  const Reporter report{"frames=" + std::to_string(frames), true};
+  const double child = quantile(child_ms, 0.5);
+  const double here = quantile(here_ms, 0.5);
+  const double spawn = quantile(true_ms, 0.5);
+  report("frame_label_child_p50_ms", child, "ms");
+  report("frame_label_here_p50_ms", here, "ms");
+  report("raw_spawn_true_p50_ms", spawn, "ms");
+  report("frame_label_child_to_here", child / here, "x");
+  report("frame_label_child_to_spawn_true", child / spawn, "x");
 
-    double child_late = 0;
-    double here_late = 0;
-    double large_child_ms = 0;
-    double large_here_ms = 0;
-    const double child_rss = peak_extra_mib([&] {
-      child_late = max_timer_lateness_ms(io, [&](const std::function<void()>& finished) {
-        const auto start = Clock::now();
-        decoder.decode(large, [&, start, finished](Result<std::vector<agent::DecodedBarcode>> barcodes) {
-          if (!barcodes) throw std::runtime_error(large.string() + ": " + barcodes.error().describe());
-          large_child_ms = ms_since(start);
-          finished();
-        });
-      });
-    });
-    const double here_rss = peak_extra_mib([&] {
-      here_late = max_timer_lateness_ms(io, [&](const std::function<void()>& finished) {
-        const auto start = Clock::now();
-        if (!agent::decode_image_file(large)) throw std::runtime_error(large.string() + ": not decoded here");
-        large_here_ms = ms_since(start);
+  double child_late = 0;
+  double here_late = 0;
+  double large_child_ms = 0;
+  double large_here_ms = 0;
+  const double child_rss = peak_extra_mib([&] {
+    child_late = max_timer_lateness_ms(io, [&](const std::function<void()>& finished) {
+      const auto start = Clock::now();
+      decoder.decode(large, [&, start, finished](const Result<std::vector<agent::DecodedBarcode>>& barcodes) {
+        if (!barcodes) throw std::runtime_error(large.string() + ": " + barcodes.error().describe());
+        large_child_ms = ms_since(start);
         finished();
       });
     });
-    report("frame_large_child_ms", large_child_ms, "ms");
-    report("frame_large_here_ms", large_here_ms, "ms");
-    report("frame_large_child_timer_late_max_ms", child_late, "ms");
-    report("frame_large_here_timer_late_max_ms", here_late, "ms");
-    report("frame_large_child_peak_extra_rss_mib", child_rss, "MiB");
-    report("frame_large_here_peak_extra_rss_mib", here_rss, "MiB");
-  } catch (const std::exception& error) {
-    std::cerr << "frame_bench: " << error.what() << '\n';
-    return 1;
-  }
+  });
+  const double here_rss = peak_extra_mib([&] {
+    here_late = max_timer_lateness_ms(io, [&](const std::function<void()>& finished) {
+      const auto start = Clock::now();
+      if (!agent::decode_image_file(large)) throw std::runtime_error(large.string() + ": not decoded here");
+      large_here_ms = ms_since(start);
+      finished();
+    });
+  });
+  report("frame_large_child_ms", large_child_ms, "ms");
+  report("frame_large_here_ms", large_here_ms, "ms");
+  report("frame_large_child_timer_late_max_ms", child_late, "ms");
+  report("frame_large_here_timer_late_max_ms", here_late, "ms");
+  report("frame_large_child_peak_extra_rss_mib", child_rss, "MiB");
+  report("frame_large_here_peak_extra_rss_mib", here_rss, "MiB");
   return 0;
 }
+
+}  // namespace
+}  // namespace recount::bench
+
+int main(int argc, char** argv) { return recount::bench::main_of("frame_bench", argc, argv, recount::bench::run); }
