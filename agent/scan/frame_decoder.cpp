@@ -123,8 +123,7 @@ class FrameDecoder::Child : public std::enable_shared_from_this<Child> {
                                    if (self->answer_.size() > kMaxAnswerBytes)
                                      return self->stop("the decoder answered more than 1 MiB");
                                    if (!error) return self->read_answer();
-                                   self->answer_read_ = true;
-                                   self->answer_pipe_.close();
+                                   self->close_answer();
                                    self->finish_when_done();
                                  });
   }
@@ -138,7 +137,8 @@ class FrameDecoder::Child : public std::enable_shared_from_this<Child> {
                        const pid_t reaped = waitpid(self->pid_, &self->status_, WNOHANG);
                        if (reaped == 0) return self->await_exit();
                        self->exited_ = true;
-                       self->exit_.close();
+                       boost::system::error_code ignored;
+                       self->exit_.close(ignored);
                        self->finish_when_done();
                      });
   }
